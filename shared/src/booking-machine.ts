@@ -1,0 +1,88 @@
+// The booking lifecycle as a table: the agreement between one client and one worker.
+import type { MachineTable, Verdict } from './machine';
+import type { RejectionCode } from './rejections';
+
+export const BOOKING_STATES = [
+  'awaiting_payment',
+  'funded',
+  'in_progress',
+  'delivered',
+  'changes_requested',
+  'completed',
+  'cancelled',
+  'disputed',
+  'resolved',
+] as const;
+export type BookingState = (typeof BOOKING_STATES)[number];
+
+/** Where every booking starts: created when a worker accepts a gig or a client books a service. */
+export const BOOKING_INITIAL: BookingState = 'awaiting_payment';
+
+export const BOOKING_EVENTS = [
+  'payment_confirmed',
+  'start',
+  'deliver',
+  'approve',
+  'request_changes',
+  'cancel',
+  'dispute',
+  'resolve',
+] as const;
+export type BookingEvent = (typeof BOOKING_EVENTS)[number];
+
+/** After this many rounds of changes the client must approve or open a dispute. */
+export const MAX_CHANGE_ROUNDS = 3;
+
+export interface BookingContext {
+  readonly now: number;
+  readonly changeRounds: number;
+  readonly reason?: string;
+}
+
+export const BOOKING_GUARDS = ['reasonGiven', 'changeRoundsLeft'] as const;
+export type BookingGuard = (typeof BOOKING_GUARDS)[number];
+
+export const bookingMachine = {
+  name: 'booking',
+  states: BOOKING_STATES,
+  terminal: ['completed', 'cancelled', 'resolved'],
+  events: {
+    // Server-only: the escrow issue wires this to a confirmed payment.
+    payment_confirmed: { by: ['system'] },
+    start: { by: ['worker'] },
+    deliver: { by: ['worker'] },
+    approve: { by: ['client'] },
+    request_changes: { by: ['client'], guards: ['reasonGiven', 'changeRoundsLeft'] },
+    // Before work starts either side may walk away; money rules for a funded booking come with escrow.
+    cancel: { by: ['client', 'worker', 'admin'] },
+    dispute: { by: ['client', 'worker'], guards: ['reasonGiven'] },
+    resolve: { by: ['admin'] },
+  },
+  transitions: {
+    awaiting_payment: { payment_confirmed: 'funded', cancel: 'cancelled' },
+    funded: { start: 'in_progress', cancel: 'cancelled', dispute: 'disputed' },
+    in_progress: { deliver: 'delivered', dispute: 'disputed' },
+    delivered: { approve: 'completed', request_changes: 'changes_requested', dispute: 'disputed' },
+    changes_requested: { deliver: 'delivered', dispute: 'disputed' },
+    disputed: { resolve: 'resolved' },
+    completed: {},
+    cancelled: {},
+    resolved: {},
+  },
+  guards: {
+    reasonGiven: ({ reason }) => reason !== undefined && reason.trim().length > 0,
+    changeRoundsLeft: ({ changeRounds }) => changeRounds < MAX_CHANGE_ROUNDS,
+  },
+} as const satisfies MachineTable<BookingState, BookingEvent, BookingGuard, BookingContext>;
+
+export const BOOKING_GUARD_REJECTIONS = {
+  reasonGiven: 'reason_required',
+  changeRoundsLeft: 'change_rounds_exhausted',
+} as const satisfies Record<BookingGuard, RejectionCode>;
+
+export function bookingRejection(verdict: Verdict<BookingState, BookingGuard>): RejectionCode | null {
+  if (verdict.ok) return null;
+  if (verdict.why === 'guard_failed') return BOOKING_GUARD_REJECTIONS[verdict.guard];
+  if (verdict.why === 'not_permitted') return 'forbidden';
+  return 'invalid_state';
+}

@@ -1,0 +1,113 @@
+// The command contract: the closed list of command types, the envelope, and a zod schema per payload.
+import { z } from 'zod';
+import { isCurrency } from './money';
+import { SKILLS, SKILL_LEVELS } from './skills';
+import { LOCALES } from './locales';
+import { ROLES } from './roles';
+
+/** UUID version 7: time-ordered, generated on the device, and the command's idempotency key. */
+export const uuidV7 = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i, 'must be a UUID v7')
+  .transform((s) => s.toLowerCase());
+export const uuid = z.uuid().transform((s) => s.toLowerCase());
+
+const text = (min: number, max: number) => z.string().trim().min(min).max(max);
+const isoDate = z.iso.datetime({ offset: true });
+
+export const moneySchema = z.strictObject({
+  amount: z.int().positive().max(Number.MAX_SAFE_INTEGER),
+  currency: z.string().refine(isCurrency, 'unknown currency'),
+});
+
+export const latLngSchema = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+});
+
+export const skillLevelsSchema = z
+  .partialRecord(z.enum(SKILLS), z.literal(SKILL_LEVELS))
+  .refine((s) => Object.keys(s).length <= SKILLS.length, 'too many skills');
+
+const gigFields = {
+  title: text(3, 120),
+  description: text(0, 4000),
+  skills: skillLevelsSchema.refine((s) => Object.keys(s).length >= 1 && Object.keys(s).length <= 5, 'name 1 to 5 skills'),
+  budget: moneySchema,
+  location: latLngSchema,
+  /** The exact address; only the booked worker sees it. */
+  address: text(0, 300),
+  /** A coarse public label such as a neighbourhood; what operators see before booking. */
+  areaLabel: text(0, 80),
+  startsAt: isoDate.nullable(),
+  expiresAt: isoDate.nullable(),
+};
+
+const bookingRef = { bookingId: uuid };
+
+export const commandPayloads = {
+  'gig.post': z.strictObject({
+    gigId: uuidV7,
+    ...gigFields,
+    startsAt: gigFields.startsAt.default(null),
+    expiresAt: gigFields.expiresAt.default(null),
+    /** false keeps the gig as a draft that only its client sees. */
+    publish: z.boolean().default(true),
+  }),
+  'gig.publish': z.strictObject({ gigId: uuid }),
+  'gig.update': z
+    .strictObject({ gigId: uuid, ...z.object(gigFields).partial().shape })
+    .refine((p) => Object.keys(p).length > 1, 'nothing to update'),
+  'gig.cancel': z.strictObject({ gigId: uuid, reason: text(0, 500).optional() }),
+  'gig.accept': z.strictObject({ gigId: uuid, bookingId: uuidV7 }),
+  'booking.start': z.strictObject({ ...bookingRef }),
+  'booking.deliver': z.strictObject({ ...bookingRef, note: text(0, 2000).optional() }),
+  'booking.approve': z.strictObject({ ...bookingRef }),
+  'booking.request_changes': z.strictObject({ ...bookingRef, reason: text(1, 2000) }),
+  'booking.cancel': z.strictObject({ ...bookingRef, reason: text(0, 500).optional() }),
+  'message.send': z.strictObject({ messageId: uuidV7, ...bookingRef, body: text(1, 2000) }),
+  'profile.update': z
+    .strictObject({
+      displayName: text(1, 80),
+      locale: z.enum(LOCALES),
+      bio: text(0, 1000),
+      skills: skillLevelsSchema,
+      home: latLngSchema.nullable(),
+      serviceRadiusKm: z.number().min(1).max(200),
+      hourlyRate: moneySchema.nullable(),
+    })
+    .partial()
+    .refine((p) => Object.keys(p).length > 0, 'nothing to update'),
+  'availability.set': z.strictObject({ available: z.boolean() }),
+  'user.set_roles': z.strictObject({
+    userId: uuid,
+    roles: z
+      .array(z.enum(ROLES))
+      .min(1)
+      .max(ROLES.length)
+      .refine((r) => new Set(r).size === r.length, 'roles must not repeat'),
+  }),
+} as const;
+
+export type CommandType = keyof typeof commandPayloads;
+export const COMMAND_TYPES = Object.keys(commandPayloads) as CommandType[];
+export type CommandPayload<T extends CommandType> = z.output<(typeof commandPayloads)[T]>;
+export type CommandInput<T extends CommandType> = z.input<(typeof commandPayloads)[T]>;
+
+export function isCommandType(x: unknown): x is CommandType {
+  return typeof x === 'string' && Object.hasOwn(commandPayloads, x);
+}
+
+/** What a device sends. The payload is checked against its type's schema separately, so that a bad payload
+ *  with a good id can still be answered (and remembered) as a rejection. */
+export const commandEnvelope = z.strictObject({
+  id: uuidV7,
+  type: z.string().min(1).max(64),
+  payload: z.unknown(),
+  /** Device time: recorded for support, never used to decide anything. */
+  issuedAt: isoDate,
+});
+export type CommandEnvelope = z.output<typeof commandEnvelope>;
+
+export const COMMAND_STATUSES = ['pending', 'applied', 'rejected'] as const;
+export type CommandStatus = (typeof COMMAND_STATUSES)[number];

@@ -1,0 +1,52 @@
+// Why a command was rejected: a closed set of codes, each with a sentence a person can act on.
+
+export const REJECTION_CODES = [
+  'invalid_command',
+  'unknown_command',
+  'id_reused',
+  'not_found',
+  'forbidden',
+  'invalid_state',
+  'gig_taken',
+  'gig_expired',
+  'own_gig',
+  'operator_unavailable',
+  'skills_mismatch',
+  'out_of_area',
+  'reason_required',
+  'change_rounds_exhausted',
+  'duplicate_id',
+  'last_admin',
+  'profile_incomplete',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
+export interface Rejection {
+  readonly code: RejectionCode;
+  readonly message: string;
+}
+
+/** Default wording; handlers may say something more specific (naming the skill that is missing, …). */
+export const REJECTION_MESSAGES: Record<RejectionCode, string> = {
+  invalid_command: 'This action was not understood. Update the app and try again.',
+  unknown_command: 'This app version sent an action the server does not know. Update the app and try again.',
+  id_reused: 'This action clashes with an earlier one. Try it again as a new action.',
+  not_found: 'That item no longer exists or you cannot see it.',
+  forbidden: 'You are not allowed to do this.',
+  invalid_state: 'This can no longer be done: the item has moved on. Refresh to see where it stands.',
+  gig_taken: 'This gig was just taken by another operator.',
+  gig_expired: 'This gig has expired.',
+  own_gig: 'You cannot accept your own gig.',
+  operator_unavailable: 'Switch your availability on to accept gigs.',
+  skills_mismatch: 'This gig needs skills your profile does not list at the required level.',
+  out_of_area: 'This gig is outside your service area.',
+  reason_required: 'Please say what needs to change.',
+  change_rounds_exhausted: 'Changes have been requested too many times. Approve the work or open a dispute.',
+  duplicate_id: 'This item already exists. Try again as a new action.',
+  last_admin: 'You cannot remove the last admin role.',
+  profile_incomplete: 'Add your skills and home location before going available.',
+};
+
+export function rejection(code: RejectionCode, message?: string): Rejection {
+  return { code, message: message ?? REJECTION_MESSAGES[code] };
+}

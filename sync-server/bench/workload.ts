@@ -1,0 +1,102 @@
+// The benchmark's people and what they do: pairs of a client and an operator walking gigs from post to approval.
+import { v7 as uuidv7 } from 'uuid';
+import type { CommandInput, CommandType } from '@shared/commands';
+import type { LatLng } from '@shared/geo';
+import type { SkillLevels } from '@shared/skills';
+import { applyCommand, type CommandOutcome } from '../src/commands/apply';
+import { fireBookingEvent } from '../src/commands/server-events';
+import type { Sql } from '../src/db/sql';
+
+/** Everyone works in San Francisco, so every operator is within reach of every gig. */
+const SF: LatLng = { lat: 37.7749, lng: -122.4194 };
+const OPERATOR_SKILLS: SkillLevels = { plumbing: 4, electrical: 3, cleaning: 3, handyman: 4, painting: 2 };
+
+/** What clients post, in turn; every one fits OPERATOR_SKILLS. */
+const GIGS: readonly Pick<CommandInput<'gig.post'>, 'title' | 'description' | 'skills' | 'areaLabel'>[] = [
+  { title: 'Fix a leaking tap', description: 'Kitchen tap drips, cartridge probably worn.', skills: { plumbing: 2 }, areaLabel: 'SoMa' },
+  { title: 'Replace two light switches', description: 'Hallway and landing, switches supplied.', skills: { electrical: 2 }, areaLabel: 'Mission' },
+  { title: 'Deep clean after moving out', description: 'Two-bedroom flat, oven included.', skills: { cleaning: 3 }, areaLabel: 'Noe Valley' },
+  { title: 'Hang shelves and paint a wall', description: 'Three shelves; one accent wall, paint supplied.', skills: { handyman: 2, painting: 2 }, areaLabel: 'Haight' },
+];
+
+/** Each lifecycle, in order: the mix the benchmark reports. payment_confirmed is a server event, not a command. */
+export const LIFECYCLE: readonly CommandType[] = ['gig.post', 'gig.accept', 'booking.start', 'message.send', 'message.send', 'booking.deliver', 'booking.approve'];
+
+export interface Pair {
+  clientId: string;
+  operatorId: string;
+}
+
+/** n clients and n operators, inserted directly as the test fixtures do; phones are unique by index. */
+export async function createPairs(sql: Sql, n: number): Promise<Pair[]> {
+  const phone = (i: number) => `+1555${String(i).padStart(7, '0')}`;
+  const pairs: Pair[] = Array.from({ length: n }, () => ({ clientId: uuidv7(), operatorId: uuidv7() }));
+  await sql.begin(async (tx) => {
+    for (const [i, p] of pairs.entries()) {
+      await tx`insert into users (id, phone, display_name, roles) values (${p.clientId}, ${phone(2 * i)}, ${`Bench Client ${i}`}, ${['consumer']})`;
+      await tx`insert into users (id, phone, display_name, roles) values (${p.operatorId}, ${phone(2 * i + 1)}, ${`Bench Operator ${i}`}, ${['consumer', 'operator']})`;
+      await tx`
+        insert into operator_profiles (user_id, skills, home_lat, home_lng, service_radius_km, available)
+        values (${p.operatorId}, ${tx.json(OPERATOR_SKILLS as never)}, ${SF.lat}, ${SF.lng}, ${25}, ${true})`;
+    }
+  });
+  return pairs;
+}
+
+export interface Recorder {
+  command(type: CommandType, finishedAt: number, ms: number, outcome: CommandOutcome): void;
+  event(finishedAt: number, ms: number): void;
+}
+
+function envelope<T extends CommandType>(type: T, payload: CommandInput<T>) {
+  return { id: uuidv7(), type, payload, issuedAt: new Date().toISOString() };
+}
+
+/**
+ * One lane: a client and an operator taking turns with one command in flight at a time, like two devices
+ * flushing their queues. A refused step abandons the lifecycle (the next commands would be refused too).
+ */
+export async function runLane(sql: Sql, pair: Pair, lane: number, stop: () => boolean, rec: Recorder): Promise<void> {
+  const as = async <T extends CommandType>(actorId: string, type: T, payload: CommandInput<T>): Promise<boolean> => {
+    if (stop()) return false;
+    const t0 = performance.now();
+    const outcome = await applyCommand(sql, actorId, envelope(type, payload));
+    const t1 = performance.now();
+    rec.command(type, t1, t1 - t0, outcome);
+    return outcome.status === 'applied';
+  };
+
+  for (let round = 0; !stop(); round++) {
+    const gigId = uuidv7();
+    const bookingId = uuidv7();
+    const gig = GIGS[(lane + round) % GIGS.length]!;
+    const steps: (() => Promise<boolean>)[] = [
+      () =>
+        as(pair.clientId, 'gig.post', {
+          gigId,
+          ...gig,
+          budget: { amount: 5000 + 500 * ((lane + round) % 20), currency: 'USD' },
+          location: { lat: SF.lat + 0.001 * (lane % 10), lng: SF.lng - 0.001 * (round % 10) },
+          address: `${100 + lane} Market St`,
+        }),
+      () => as(pair.operatorId, 'gig.accept', { gigId, bookingId }),
+      () => confirmPayment(sql, bookingId, stop, rec),
+      () => as(pair.operatorId, 'booking.start', { bookingId }),
+      () => as(pair.clientId, 'message.send', { messageId: uuidv7(), bookingId, body: 'The buzzer is broken, please call when you arrive.' }),
+      () => as(pair.operatorId, 'message.send', { messageId: uuidv7(), bookingId, body: 'On my way, about fifteen minutes.' }),
+      () => as(pair.operatorId, 'booking.deliver', { bookingId, note: 'Done; photos in the chat.' }),
+      () => as(pair.clientId, 'booking.approve', { bookingId }),
+    ];
+    for (const step of steps) if (!(await step())) break;
+  }
+}
+
+/** The payment provider's confirmation, as the webhook would fire it; timed, but not a command. */
+async function confirmPayment(sql: Sql, bookingId: string, stop: () => boolean, rec: Recorder): Promise<boolean> {
+  if (stop()) return false;
+  const t0 = performance.now();
+  await fireBookingEvent(sql, bookingId, 'payment_confirmed', `bench-payment:${bookingId}`);
+  const t1 = performance.now();
+  rec.event(t1, t1 - t0);
+  return true;
+}

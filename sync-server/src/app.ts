@@ -1,0 +1,73 @@
+// The Hono application: middleware, routes, and the one place errors become HTTP responses.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Deps } from './deps';
+import { HttpError } from './errors';
+import { httpDuration } from './ops/metrics';
+import { opsRoutes } from './ops/routes';
+import { authRoutes } from './auth/routes';
+import { commandRoutes } from './commands/routes';
+import { devInboxRoutes } from './dev/inbox';
+
+export function createApp(deps: Deps) {
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    httpDuration.observe({ method: c.req.method, route: c.req.routePath, status: String(c.res.status) }, seconds);
+    deps.log.debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
+  });
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+      strictTransportSecurity: deps.config.NODE_ENV === 'production' ? 'max-age=31536000; includeSubDomains' : false,
+    }),
+  );
+  app.use(compress());
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.MAX_BODY_BYTES,
+      onError: () => {
+        throw new HttpError('payload_too_large', `Request bodies are limited to ${deps.config.MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+
+  app.route('/', opsRoutes(deps));
+  app.route('/auth', authRoutes(deps));
+  app.route('/commands', commandRoutes(deps));
+  if (deps.sms.name === 'dev') app.route('/dev', devInboxRoutes(deps));
+
+  app.get('/', (c) =>
+    c.html(
+      '<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
+        '<title>Fieldwork</title><h1>Fieldwork sync server</h1><p>The app is on its way. ' +
+        (deps.sms.name === 'dev' ? 'Sign-in codes appear in the <a href="/dev/inbox">dev inbox</a>. ' : '') +
+        '<a href="/healthz">Health</a> · <a href="/metrics">Metrics</a></p></html>',
+    ),
+  );
+
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((err, c) => {
+    if (err instanceof HttpError) {
+      if (err.retryAfter) c.header('Retry-After', String(err.retryAfter));
+      return c.json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, err.status);
+    }
+    deps.log.error({ err, path: c.req.path }, 'unhandled error');
+    return c.json({ error: { code: 'internal', message: 'Something went wrong on our side. Try again shortly.' } }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,388 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../../test/db';
+import { createTestApp, TEST_SECRET, type TestApp } from '../../test/app';
+import { verifyAccessToken } from './tokens';
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await createTestDb();
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+// Every test gets its own phone numbers and client address, so rate-limit windows never leak between tests.
+let seq = 0;
+const nextPhone = () => `+1201555${String(1000 + ++seq).slice(-4)}`;
+const nextIp = () => { ++seq; return `10.${(seq >> 16) & 255}.${(seq >> 8) & 255}.${seq & 255}`; };
+
+function makeApp(env: Record<string, string> = {}): TestApp & { ip: string } {
+  return { ...createTestApp(db.sql, { TRUST_PROXY: 'true', CODE_RATE_PER_IP: '1000', ...env }), ip: nextIp() };
+}
+
+async function post(t: TestApp & { ip: string }, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  return t.app.request(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': t.ip, ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+async function errorOf(res: Response) {
+  return ((await res.json()) as { error: { code: string; message: string; details?: Record<string, unknown> } }).error;
+}
+
+async function latestCode(t: TestApp, phone: string): Promise<string> {
+  const res = await t.app.request(`/dev/inbox.json?to=${encodeURIComponent(phone)}`);
+  const { messages } = (await res.json()) as { messages: { body: string }[] };
+  const code = /\b(\d{6})\b/.exec(messages[0]?.body ?? '')?.[1];
+  if (!code) throw new Error(`no code sent to ${phone}`);
+  return code;
+}
+
+const otherCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+/** The refresh cookie's value from a response, or undefined; '' when the response deletes it. */
+function refreshCookie(res: Response): string | undefined {
+  const line = res.headers.getSetCookie().find((l) => l.startsWith('fw_refresh='));
+  return line === undefined ? undefined : /^fw_refresh=([^;]*)/.exec(line)![1];
+}
+
+interface SignedIn {
+  accessToken: string;
+  expiresIn: number;
+  user: { id: string; phone: string; displayName: string; roles: string[]; locale: string };
+}
+
+async function signIn(t: TestApp & { ip: string }, phone = nextPhone(), displayName?: string) {
+  expect((await post(t, '/auth/code', { phone })).status).toBe(202);
+  const res = await post(t, '/auth/verify', { phone, code: await latestCode(t, phone), ...(displayName === undefined ? {} : { displayName }) });
+  expect(res.status).toBe(200);
+  return { res, body: (await res.json()) as SignedIn, cookie: refreshCookie(res)! };
+}
+
+const refresh = (t: TestApp & { ip: string }, cookie?: string) => post(t, '/auth/refresh', undefined, cookie === undefined ? {} : { cookie: `fw_refresh=${cookie}` });
+
+describe('sign-in with a phone code', () => {
+  it('sends a code, verifies it, creates the account and opens a session', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    // Typed the way people type it: national format, default country.
+    const national = `(${phone.slice(2, 5)}) ${phone.slice(5, 8)}-${phone.slice(8)}`;
+    const sent = await post(t, '/auth/code', { phone: national });
+    expect(sent.status).toBe(202);
+    expect(await sent.json()).toEqual({ sent: true, expiresInSeconds: 600 });
+
+    const inbox = (await (await t.app.request(`/dev/inbox.json?to=${encodeURIComponent(phone)}`)).json()) as { messages: { to: string; body: string }[] };
+    expect(inbox.messages).toHaveLength(1);
+    expect(inbox.messages[0]!.to).toBe(phone);
+    expect(inbox.messages[0]!.body).toMatch(/^Your Fieldwork code is \d{6}\. It expires in 10 minutes\.$/);
+    const code = await latestCode(t, phone);
+
+    // Only a keyed hash of the code is stored.
+    const [stored] = await db.sql<{ codeHash: string }[]>`select code_hash from auth_codes where phone = ${phone}`;
+    expect(stored!.codeHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored!.codeHash).not.toContain(code);
+
+    const res = await post(t, '/auth/verify', { phone: national, code: `${code.slice(0, 3)} ${code.slice(3)}`, displayName: '  Ana  ' }, { 'user-agent': 'vitest-phone' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const body = (await res.json()) as SignedIn;
+    expect(body).toMatchObject({ expiresIn: 900, user: { phone, displayName: 'Ana', roles: ['consumer'], locale: 'en' } });
+    expect(body.user.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
+
+    const claims = await verifyAccessToken(TEST_SECRET, body.accessToken);
+    expect(claims).toMatchObject({ id: body.user.id, roles: ['consumer'] });
+
+    const setCookie = res.headers.getSetCookie().find((l) => l.startsWith('fw_refresh='))!;
+    expect(setCookie).toMatch(/; Max-Age=2592000/);
+    expect(setCookie).toMatch(/; Path=\/auth/);
+    expect(setCookie).toMatch(/; HttpOnly/);
+    expect(setCookie).toMatch(/; SameSite=Strict/);
+    expect(setCookie).not.toMatch(/Secure/); // Not in NODE_ENV=test.
+    const token = refreshCookie(res)!;
+    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+
+    const [session] = await db.sql<{ id: string; userAgent: string; revokedAt: Date | null }[]>`
+      select id, user_agent, revoked_at from sessions where user_id = ${body.user.id}`;
+    expect(session).toMatchObject({ id: claims!.sessionId, userAgent: 'vitest-phone', revokedAt: null });
+    const tokens = await db.sql<{ tokenHash: string }[]>`select token_hash from refresh_tokens where session_id = ${session!.id}`;
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]!.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(tokens[0]!.tokenHash).not.toContain(token);
+
+    // Signing in again finds the same account and leaves its name alone.
+    const again = await signIn(t, phone, 'Someone Else');
+    expect(again.body.user).toMatchObject({ id: body.user.id, displayName: 'Ana' });
+  });
+
+  it('answers the same for numbers with and without an account', async () => {
+    const t = makeApp();
+    const known = (await signIn(t)).body.user.phone;
+    const a = await post(t, '/auth/code', { phone: known });
+    const b = await post(t, '/auth/code', { phone: nextPhone() });
+    expect([a.status, b.status]).toEqual([202, 202]);
+    expect(await a.json()).toEqual(await b.json());
+  });
+
+  it('refuses an expired code, judged by the server clock', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    await post(t, '/auth/code', { phone });
+    const code = await latestCode(t, phone);
+    t.advance(600_000 + 1000);
+    const res = await post(t, '/auth/verify', { phone, code });
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe('invalid_code');
+    expect(error.message).toMatch(/expired or was already used\. Request a new code/);
+  });
+
+  it('accepts a code once only', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    await post(t, '/auth/code', { phone });
+    const code = await latestCode(t, phone);
+    expect((await post(t, '/auth/verify', { phone, code })).status).toBe(200);
+    const res = await post(t, '/auth/verify', { phone, code });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: 'invalid_code', details: { reason: 'expired_or_used' } });
+  });
+
+  it('lets exactly one of two concurrent verifies of one code succeed', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    await post(t, '/auth/code', { phone });
+    const code = await latestCode(t, phone);
+    const results = await Promise.all([1, 2, 3].map(() => post(t, '/auth/verify', { phone, code })));
+    expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
+    const [{ n }] = (await db.sql<{ n: number }[]>`
+      select count(*)::int8 as n from sessions s join users u on u.id = s.user_id where u.phone = ${phone}`) as [{ n: number }];
+    expect(n).toBe(1);
+  });
+
+  it('counts wrong codes and kills the code after CODE_MAX_ATTEMPTS', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    await post(t, '/auth/code', { phone });
+    const code = await latestCode(t, phone);
+    const messages: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await post(t, '/auth/verify', { phone, code: otherCode(code) });
+      expect(res.status).toBe(400);
+      const error = await errorOf(res);
+      expect(error).toMatchObject({ code: 'invalid_code', details: { reason: 'wrong_code', attemptsLeft: 4 - i } });
+      messages.push(error.message);
+    }
+    expect(messages[0]).toBe('That code is wrong. 4 tries left.');
+    expect(messages[3]).toBe('That code is wrong. 1 try left.');
+    expect(messages[4]).toMatch(/last try.*Request a new code/);
+    // Now even the right code is refused.
+    const res = await post(t, '/auth/verify', { phone, code });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: 'invalid_code', details: { reason: 'too_many_attempts' } });
+    // A new code works.
+    await post(t, '/auth/code', { phone });
+    expect((await post(t, '/auth/verify', { phone, code: await latestCode(t, phone) })).status).toBe(200);
+  });
+
+  it('only the newest code counts', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    await post(t, '/auth/code', { phone });
+    const first = await latestCode(t, phone);
+    await post(t, '/auth/code', { phone });
+    const second = await latestCode(t, phone);
+    if (first !== second) expect((await post(t, '/auth/verify', { phone, code: first })).status).toBe(400);
+    expect((await post(t, '/auth/verify', { phone, code: second })).status).toBe(200);
+    // Signing in consumed every outstanding code for the number.
+    const [{ n }] = (await db.sql<{ n: number }[]>`
+      select count(*)::int8 as n from auth_codes where phone = ${phone} and consumed_at is null`) as [{ n: number }];
+    expect(n).toBe(0);
+  });
+});
+
+describe('rate limits', () => {
+  it('allows CODE_RATE_PER_PHONE codes per number per 15 minutes', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    for (let i = 0; i < 3; i++) expect((await post(t, '/auth/code', { phone })).status).toBe(202);
+    const res = await post(t, '/auth/code', { phone });
+    expect(res.status).toBe(429);
+    expect((await errorOf(res)).code).toBe('rate_limited');
+    const retryAfter = Number(res.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(900);
+    // No fourth text was sent.
+    const inbox = (await (await t.app.request(`/dev/inbox.json?to=${encodeURIComponent(phone)}`)).json()) as { messages: unknown[] };
+    expect(inbox.messages).toHaveLength(3);
+    // The window passes.
+    t.advance(900_000);
+    expect((await post(t, '/auth/code', { phone })).status).toBe(202);
+  });
+
+  it('allows CODE_RATE_PER_IP codes per client address per hour, reading the first X-Forwarded-For hop', async () => {
+    const t = makeApp({ CODE_RATE_PER_IP: '2' });
+    const ip = t.ip;
+    expect((await post(t, '/auth/code', { phone: nextPhone() })).status).toBe(202);
+    expect((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': `${ip}, 10.0.0.1` })).status).toBe(202);
+    const res = await post(t, '/auth/code', { phone: nextPhone() });
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': nextIp() })).status).toBe(202);
+  });
+
+  it('ignores X-Forwarded-For unless TRUST_PROXY is set', async () => {
+    const t = makeApp({ TRUST_PROXY: 'false', CODE_RATE_PER_IP: '1' });
+    // Without a socket (app.request) every client is "unknown": one bucket, whatever the header says.
+    const statuses = [];
+    for (let i = 0; i < 2; i++) statuses.push((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': nextIp() })).status);
+    expect(statuses).toEqual([202, 429]);
+    await db.sql`delete from rate_limits where key = 'code:ip:unknown'`;
+  });
+
+  it('limits verify tries per number across codes', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    await post(t, '/auth/code', { phone });
+    const code = await latestCode(t, phone);
+    for (let i = 0; i < 10; i++) {
+      if (i === 5) await post(t, '/auth/code', { phone }); // The first code is dead; keep guessing at a new one.
+      expect((await post(t, '/auth/verify', { phone, code: otherCode(code) })).status).toBe(400);
+    }
+    const res = await post(t, '/auth/verify', { phone, code: await latestCode(t, phone) });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toBeTruthy();
+  });
+});
+
+describe('refresh tokens', () => {
+  it('rotates, and a reused token ends the whole session', async () => {
+    const t = makeApp();
+    const { cookie: first, body } = await signIn(t);
+
+    const r1 = await refresh(t, first);
+    expect(r1.status).toBe(200);
+    const second = refreshCookie(r1)!;
+    expect(second).toBeTruthy();
+    expect(second).not.toBe(first);
+    const b1 = (await r1.json()) as SignedIn;
+    expect(b1.user).toEqual(body.user);
+    const claims = await verifyAccessToken(TEST_SECRET, b1.accessToken);
+    expect(claims?.sessionId).toBe((await verifyAccessToken(TEST_SECRET, body.accessToken))!.sessionId);
+
+    const r2 = await refresh(t, second);
+    expect(r2.status).toBe(200);
+    const third = refreshCookie(r2)!;
+
+    // The first token again: stolen. The session ends, and the cookie is cleared.
+    const reuse = await refresh(t, first);
+    expect(reuse.status).toBe(401);
+    expect((await errorOf(reuse)).code).toBe('session_expired');
+    expect(refreshCookie(reuse)).toBe('');
+
+    // The family's newest token is dead too.
+    const after = await refresh(t, third);
+    expect(after.status).toBe(401);
+    expect((await errorOf(after)).code).toBe('session_expired');
+
+    const [session] = await db.sql<{ revokedReason: string }[]>`select revoked_reason from sessions where id = ${claims!.sessionId}`;
+    expect(session!.revokedReason).toBe('refresh_token_reuse');
+  });
+
+  it('lets one of two concurrent refreshes of one token win; the other is reuse', async () => {
+    const t = makeApp();
+    const { cookie } = await signIn(t);
+    const results = await Promise.all([refresh(t, cookie), refresh(t, cookie)]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
+    const loser = results.find((r) => r.status === 401)!;
+    expect((await errorOf(loser)).code).toBe('session_expired');
+    // Reuse revoked the family, including the winner's new token.
+    const winner = results.find((r) => r.status === 200)!;
+    expect((await refresh(t, refreshCookie(winner))).status).toBe(401);
+  });
+
+  it('puts the roles from the database into the next access token', async () => {
+    const t = makeApp();
+    const { cookie, body } = await signIn(t);
+    await db.sql`update users set roles = '{consumer,operator}' where id = ${body.user.id}`;
+    const res = await refresh(t, cookie);
+    expect(res.status).toBe(200);
+    const next = (await res.json()) as SignedIn;
+    expect(next.user.roles).toEqual(['consumer', 'operator']);
+    expect((await verifyAccessToken(TEST_SECRET, next.accessToken))!.roles).toEqual(['consumer', 'operator']);
+  });
+
+  it('refuses a missing or unknown cookie as unauthorized', async () => {
+    const t = makeApp();
+    const none = await refresh(t);
+    expect(none.status).toBe(401);
+    expect((await errorOf(none)).code).toBe('unauthorized');
+    const unknown = await refresh(t, Buffer.alloc(32, 7).toString('base64url'));
+    expect(unknown.status).toBe(401);
+    expect((await errorOf(unknown)).code).toBe('unauthorized');
+  });
+
+  it('ends when the session expires', async () => {
+    const t = makeApp({ REFRESH_TOKEN_TTL_DAYS: '1' });
+    const { cookie } = await signIn(t);
+    t.advance(86_400_000 + 1000);
+    const res = await refresh(t, cookie);
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe('session_expired');
+  });
+});
+
+describe('logout', () => {
+  it('revokes the session and clears the cookie; idempotent', async () => {
+    const t = makeApp();
+    const { cookie } = await signIn(t);
+    const out = await post(t, '/auth/logout', undefined, { cookie: `fw_refresh=${cookie}` });
+    expect(out.status).toBe(204);
+    const cleared = out.headers.getSetCookie().find((l) => l.startsWith('fw_refresh='))!;
+    expect(cleared).toMatch(/^fw_refresh=; Max-Age=0; Path=\/auth/);
+
+    const res = await refresh(t, cookie);
+    expect(res.status).toBe(401);
+    expect((await errorOf(res)).code).toBe('session_expired');
+
+    expect((await post(t, '/auth/logout', undefined, { cookie: `fw_refresh=${cookie}` })).status).toBe(204);
+    expect((await post(t, '/auth/logout')).status).toBe(204);
+  });
+});
+
+describe('request validation', () => {
+  it('answers malformed JSON with 400 malformed_json', async () => {
+    const t = makeApp();
+    for (const path of ['/auth/code', '/auth/verify']) {
+      const res = await post(t, path, '{"phone": ');
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).code).toBe('malformed_json');
+    }
+  });
+
+  it('answers an invalid phone or body with 400 invalid_request and a helpful message', async () => {
+    const t = makeApp();
+    const bad = await post(t, '/auth/code', { phone: '12345' });
+    expect(bad.status).toBe(400);
+    const error = await errorOf(bad);
+    expect(error.code).toBe('invalid_request');
+    expect(error.message).toMatch(/not a valid phone number.*country code/);
+
+    for (const body of [{}, { phone: 12015550123 }, { phone: '+12015550123', extra: true }, [], null]) {
+      const res = await post(t, '/auth/code', body);
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).code).toBe('invalid_request');
+    }
+    const shortCode = await post(t, '/auth/verify', { phone: nextPhone(), code: '123' });
+    expect(shortCode.status).toBe(400);
+    expect((await errorOf(shortCode)).code).toBe('invalid_request');
+  });
+
+  it('answers an oversized body with 413', async () => {
+    const t = makeApp({ MAX_BODY_BYTES: '1024' });
+    const res = await post(t, '/auth/code', { phone: '+12015550123', padding: 'x'.repeat(2000) });
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).code).toBe('payload_too_large');
+  });
+});

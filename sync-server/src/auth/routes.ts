@@ -1,0 +1,183 @@
+// /auth: phone + one-time code sign-in, refresh-token rotation in an HttpOnly cookie, logout.
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { z } from 'zod';
+import type { Deps } from '../deps';
+import { HttpError } from '../errors';
+import { readJson } from '../http/read-json';
+import { enforce } from '../ops/rate-limit';
+import { generateCode, storeCode } from './codes';
+import { normalizePhone } from './phone';
+import { revokeSessionByToken, rotateRefreshToken, signInWithCode, type IssuedSession } from './sessions';
+import { signAccessToken } from './tokens';
+
+export const REFRESH_COOKIE = 'fw_refresh';
+const COOKIE_PATH = '/auth';
+/** Verify tries per phone per 15 minutes, across all its codes: 1e6 codes cannot be walked at this pace. */
+const VERIFY_PER_PHONE = 10;
+
+const codeRequest = z.strictObject({ phone: z.string().max(64) });
+const verifyRequest = z.strictObject({
+  phone: z.string().max(64),
+  // People paste "123 456" or "123-456"; the separators carry nothing.
+  code: z
+    .string()
+    .max(32)
+    .transform((s) => s.replace(/[\s-]/g, ''))
+    .pipe(z.string().regex(/^\d{6}$/, 'the code is six digits')),
+  displayName: z.string().trim().max(80).optional(),
+});
+
+function parse<T extends z.ZodType>(schema: T, body: unknown, hint: string): z.output<T> {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new HttpError('invalid_request', hint, r.error.issues);
+  return r.data;
+}
+
+function requirePhone(input: string, defaultCountry: string): string {
+  const phone = normalizePhone(input, defaultCountry);
+  if (!phone)
+    throw new HttpError(
+      'invalid_request',
+      `"${input.slice(0, 40)}" is not a valid phone number. Include the country code (for example +1 201 555 0123); numbers without one are read as ${defaultCountry} numbers.`,
+    );
+  return phone;
+}
+
+/** The client's address for rate limiting. Behind TRUST_PROXY, the first (client) entry of X-Forwarded-For: the proxy must overwrite, not forward, what clients send. */
+function clientIp(c: Context, trustProxy: boolean): string {
+  if (trustProxy) {
+    const first = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (first) return first.slice(0, 64);
+  }
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    // No Node socket behind the request (app.request() in tests, another runtime).
+    return 'unknown';
+  }
+}
+
+export function authRoutes(deps: Deps) {
+  const { config } = deps;
+  const secure = config.NODE_ENV === 'production';
+
+  function setRefreshCookie(c: Context, session: IssuedSession, now: Date) {
+    setCookie(c, REFRESH_COOKIE, session.refreshToken, {
+      httpOnly: true,
+      sameSite: 'Strict',
+      path: COOKIE_PATH,
+      secure,
+      maxAge: Math.max(0, Math.floor((session.expiresAt.getTime() - now.getTime()) / 1000)),
+    });
+  }
+
+  function clearRefreshCookie(c: Context) {
+    deleteCookie(c, REFRESH_COOKIE, { path: COOKIE_PATH, secure, httpOnly: true, sameSite: 'Strict' });
+  }
+
+  async function signedIn(c: Context, session: IssuedSession, now: Date) {
+    setRefreshCookie(c, session, now);
+    const accessToken = await signAccessToken(
+      deps.secret,
+      { id: session.user.id, roles: session.user.roles, sessionId: session.sessionId },
+      config.ACCESS_TOKEN_TTL_S,
+      now.getTime(),
+    );
+    c.header('cache-control', 'no-store');
+    return c.json({ accessToken, expiresIn: config.ACCESS_TOKEN_TTL_S, user: session.user });
+  }
+
+  return new Hono()
+    .post('/code', async (c) => {
+      const body = parse(codeRequest, await readJson(c), 'Send {"phone": "+12015550123"}.');
+      const phone = requirePhone(body.phone, config.DEFAULT_COUNTRY);
+      const now = deps.now();
+      await enforce(
+        deps.sql,
+        { key: `code:ip:${clientIp(c, config.TRUST_PROXY)}`, max: config.CODE_RATE_PER_IP, windowSeconds: 3600 },
+        now,
+        'Too many sign-in codes requested from this network. Try again later.',
+      );
+      await enforce(
+        deps.sql,
+        { key: `code:phone:${phone}`, max: config.CODE_RATE_PER_PHONE, windowSeconds: 900 },
+        now,
+        'Too many codes sent to this number. Wait a few minutes, then ask for a new one.',
+      );
+      const code = generateCode();
+      // Committed before sending: the code can be verified as soon as the text arrives.
+      await storeCode(deps.sql, { secret: deps.secret, phone, code, now, ttlSeconds: config.CODE_TTL_S });
+      const minutes = Math.round(config.CODE_TTL_S / 60);
+      try {
+        await deps.sms.send(phone, `Your Fieldwork code is ${code}. It expires in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+      } catch (err) {
+        deps.log.error({ err, provider: deps.sms.name }, 'sending a sign-in code failed');
+        throw new HttpError('unavailable', 'We could not send the text message just now. Try again in a minute.');
+      }
+      // The same answer whether or not the number has an account.
+      return c.json({ sent: true, expiresInSeconds: config.CODE_TTL_S }, 202);
+    })
+    .post('/verify', async (c) => {
+      const body = parse(verifyRequest, await readJson(c), 'Send {"phone": "...", "code": "123456"} and optionally "displayName".');
+      const phone = requirePhone(body.phone, config.DEFAULT_COUNTRY);
+      const now = deps.now();
+      await enforce(
+        deps.sql,
+        { key: `verify:phone:${phone}`, max: VERIFY_PER_PHONE, windowSeconds: 900 },
+        now,
+        'Too many tries for this number. Wait a few minutes, then request a new code.',
+      );
+      const outcome = await signInWithCode(deps.sql, {
+        secret: deps.secret,
+        phone,
+        code: body.code,
+        displayName: body.displayName ?? '',
+        userAgent: (c.req.header('user-agent') ?? '').slice(0, 256),
+        now,
+        maxAttempts: config.CODE_MAX_ATTEMPTS,
+        sessionTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+      });
+      if (outcome.ok) return signedIn(c, outcome.session, now);
+      switch (outcome.reason) {
+        case 'wrong':
+          throw new HttpError(
+            'invalid_code',
+            outcome.attemptsLeft > 0
+              ? `That code is wrong. ${outcome.attemptsLeft} ${outcome.attemptsLeft === 1 ? 'try' : 'tries'} left.`
+              : 'That code is wrong, and that was the last try for it. Request a new code.',
+            { reason: 'wrong_code', attemptsLeft: outcome.attemptsLeft },
+          );
+        case 'exhausted':
+          throw new HttpError('invalid_code', 'Too many wrong tries for this code. Request a new code.', { reason: 'too_many_attempts' });
+        case 'expired_or_used':
+          throw new HttpError('invalid_code', 'This code has expired or was already used. Request a new code.', { reason: 'expired_or_used' });
+        case 'account_closed':
+          throw new HttpError('forbidden', 'This account has been closed. Contact support if you want it back.');
+      }
+    })
+    .post('/refresh', async (c) => {
+      const token = getCookie(c, REFRESH_COOKIE);
+      if (!token) throw new HttpError('unauthorized', 'Not signed in on this device: sign in with a code.');
+      const now = deps.now();
+      const outcome = await rotateRefreshToken(deps.sql, token, now);
+      if (outcome.ok) return signedIn(c, outcome.session, now);
+      clearRefreshCookie(c);
+      switch (outcome.reason) {
+        case 'unknown':
+          throw new HttpError('unauthorized', 'Not signed in on this device: sign in with a code.');
+        case 'reuse':
+          deps.log.warn({ reason: 'refresh_token_reuse' }, 'refresh token presented twice; session revoked');
+          throw new HttpError('session_expired', 'For your security this session was ended. Sign in again with a code.');
+        case 'expired':
+          throw new HttpError('session_expired', 'Your session has ended. Sign in again with a code.');
+      }
+    })
+    .post('/logout', async (c) => {
+      const token = getCookie(c, REFRESH_COOKIE);
+      if (token) await revokeSessionByToken(deps.sql, token, deps.now(), 'logout');
+      clearRefreshCookie(c);
+      return c.body(null, 204);
+    });
+}

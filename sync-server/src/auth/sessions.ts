@@ -1,0 +1,140 @@
+// Sessions: sign-in with a code, rotating refresh tokens (one family per session), reuse detection, logout.
+import { createHash, randomBytes } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { Role } from '@shared/roles';
+import type { Locale } from '@shared/locales';
+import type { Db, Sql, TxSql } from '../db/sql';
+import { transaction } from '../db/tx';
+import { checkAndConsumeCode, type CodeCheck } from './codes';
+
+export interface SessionUser {
+  id: string;
+  phone: string;
+  displayName: string;
+  roles: Role[];
+  locale: Locale;
+}
+
+export interface IssuedSession {
+  sessionId: string;
+  /** The secret for the cookie; only its sha256 is stored. */
+  refreshToken: string;
+  expiresAt: Date;
+  user: SessionUser;
+}
+
+export type RevokeReason = 'refresh_token_reuse' | 'logout' | 'user_deleted';
+
+export function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** A plain hash is enough: the token is 256 random bits, so there is nothing to brute-force. */
+export function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** The account for a phone, created on first sign-in. A soft-deleted account is returned as such, not recreated. */
+async function findOrCreateUser(tx: TxSql, phone: string, displayName: string): Promise<SessionUser & { deleted: boolean }> {
+  await tx`
+    insert into users (id, phone, display_name, roles)
+    values (${uuidv7()}, ${phone}, ${displayName}, '{consumer}')
+    on conflict (phone) do nothing`;
+  const [user] = await tx<(SessionUser & { deleted: boolean })[]>`
+    select id, phone, display_name, roles, locale, deleted from users where phone = ${phone}`;
+  return user!;
+}
+
+async function insertRefreshToken(db: Db, sessionId: string, now: Date, expiresAt: Date): Promise<string> {
+  const token = newRefreshToken();
+  await db`
+    insert into refresh_tokens (token_hash, session_id, issued_at, expires_at)
+    values (${hashRefreshToken(token)}, ${sessionId}, ${now}, ${expiresAt})`;
+  return token;
+}
+
+export type SignInOutcome = { ok: true; session: IssuedSession } | Exclude<CodeCheck, { ok: true }> | { ok: false; reason: 'account_closed' };
+
+/** Consumes the code and opens a session in one transaction; a failed check still commits its attempt count. */
+export async function signInWithCode(
+  sql: Sql,
+  p: {
+    secret: string;
+    phone: string;
+    code: string;
+    displayName: string;
+    userAgent: string;
+    now: Date;
+    maxAttempts: number;
+    sessionTtlDays: number;
+  },
+): Promise<SignInOutcome> {
+  return transaction(sql, async (tx) => {
+    const check = await checkAndConsumeCode(tx, p);
+    if (!check.ok) return check;
+    const { deleted, ...user } = await findOrCreateUser(tx, p.phone, p.displayName);
+    if (deleted) return { ok: false, reason: 'account_closed' } as const;
+    const sessionId = uuidv7();
+    const expiresAt = new Date(p.now.getTime() + p.sessionTtlDays * 86_400_000);
+    await tx`
+      insert into sessions (id, user_id, created_at, expires_at, last_used_at, user_agent)
+      values (${sessionId}, ${user.id}, ${p.now}, ${expiresAt}, ${p.now}, ${p.userAgent})`;
+    const refreshToken = await insertRefreshToken(tx, sessionId, p.now, expiresAt);
+    return { ok: true, session: { sessionId, refreshToken, expiresAt, user } } as const;
+  });
+}
+
+export type RefreshOutcome =
+  | { ok: true; session: IssuedSession }
+  | { ok: false; reason: 'unknown' }
+  /** A token presented twice: someone else holds a copy. The whole session is now revoked. */
+  | { ok: false; reason: 'reuse' }
+  | { ok: false; reason: 'expired' };
+
+/**
+ * Exchanges a refresh token for a new one in the same session (rotation). The token row and its session
+ * are locked, so of two concurrent exchanges of one token exactly one wins; the other waits, then sees
+ * used_at set and is treated as reuse. Roles come from the database now, so a role change applies at the
+ * next refresh.
+ */
+export async function rotateRefreshToken(sql: Sql, token: string, now: Date): Promise<RefreshOutcome> {
+  return transaction(sql, async (tx) => {
+    const [row] = await tx<
+      { sessionId: string; usedAt: Date | null; expiresAt: Date; revokedAt: Date | null; sessionExpiresAt: Date; userId: string }[]
+    >`
+      select rt.session_id, rt.used_at, rt.expires_at, s.revoked_at, s.expires_at as session_expires_at, s.user_id
+      from refresh_tokens rt join sessions s on s.id = rt.session_id
+      where rt.token_hash = ${hashRefreshToken(token)}
+      for update`;
+    if (!row) return { ok: false, reason: 'unknown' } as const;
+    if (row.usedAt) {
+      await revoke(tx, row.sessionId, now, 'refresh_token_reuse');
+      return { ok: false, reason: 'reuse' } as const;
+    }
+    if (row.revokedAt || row.sessionExpiresAt <= now || row.expiresAt <= now) return { ok: false, reason: 'expired' } as const;
+
+    const [user] = await tx<(SessionUser & { deleted: boolean })[]>`
+      select id, phone, display_name, roles, locale, deleted from users where id = ${row.userId}`;
+    if (!user || user.deleted) {
+      await revoke(tx, row.sessionId, now, 'user_deleted');
+      return { ok: false, reason: 'expired' } as const;
+    }
+    await tx`update refresh_tokens set used_at = ${now} where token_hash = ${hashRefreshToken(token)}`;
+    await tx`update sessions set last_used_at = ${now} where id = ${row.sessionId}`;
+    // The session keeps its absolute expiry: rotation does not extend it.
+    const refreshToken = await insertRefreshToken(tx, row.sessionId, now, row.sessionExpiresAt);
+    const { deleted: _, ...sessionUser } = user;
+    return { ok: true, session: { sessionId: row.sessionId, refreshToken, expiresAt: row.sessionExpiresAt, user: sessionUser } } as const;
+  });
+}
+
+async function revoke(db: Db, sessionId: string, now: Date, reason: RevokeReason): Promise<void> {
+  await db`update sessions set revoked_at = ${now}, revoked_reason = ${reason} where id = ${sessionId} and revoked_at is null`;
+}
+
+/** Logout: revokes the session a refresh token belongs to, whatever state the token is in. Unknown tokens are a no-op. */
+export async function revokeSessionByToken(sql: Sql, token: string, now: Date, reason: RevokeReason): Promise<void> {
+  await sql`
+    update sessions set revoked_at = ${now}, revoked_reason = ${reason}
+    where id = (select session_id from refresh_tokens where token_hash = ${hashRefreshToken(token)}) and revoked_at is null`;
+}

@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../../test/db';
+import { applied, createOperator, createUser, envelope, gigInput, run, uuidv7 } from '../../test/fixtures';
+import { applyCommand } from './apply';
+import { fireBookingEvent } from './server-events';
+import { expireOverdueGigs } from '../store/gigs';
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await createTestDb({ max: 20 });
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+const count = async (table: string, where = 'true') => {
+  const [r] = await db.sql.unsafe(`select count(*)::int8 as n from ${table} where ${where}`);
+  return r!.n as number;
+};
+
+describe('a gig from post to completed', () => {
+  it('walks every step once, keeping gig, booking, timeline, messages and outbox in step', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const gig = gigInput();
+    expect(applied(await run(db.sql, client, 'gig.post', gig))).toEqual({ gigId: gig.gigId, status: 'open' });
+    applied(await run(db.sql, client, 'gig.update', { gigId: gig.gigId, title: 'Fix a leaking kitchen tap' }));
+
+    const bookingId = uuidv7();
+    expect(applied(await run(db.sql, worker, 'gig.accept', { gigId: gig.gigId, bookingId }))).toMatchObject({ bookingId, status: 'awaiting_payment' });
+    const [g1] = await db.sql`select status, booking_id, title from gigs where id = ${gig.gigId}`;
+    expect(g1).toMatchObject({ status: 'assigned', bookingId, title: 'Fix a leaking kitchen tap' });
+
+    // Work may not start before the money is there.
+    expect((await run(db.sql, worker, 'booking.start', { bookingId })).rejection?.code).toBe('invalid_state');
+    expect(await fireBookingEvent(db.sql, bookingId, 'payment_confirmed', 'test-payment-1')).toBe('funded');
+
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    applied(await run(db.sql, client, 'message.send', { messageId: uuidv7(), bookingId, body: 'The buzzer is broken, call me.' }));
+    applied(await run(db.sql, worker, 'message.send', { messageId: uuidv7(), bookingId, body: 'On my way.' }));
+    applied(await run(db.sql, worker, 'booking.deliver', { bookingId, note: 'New cartridge fitted' }));
+    applied(await run(db.sql, client, 'booking.request_changes', { bookingId, reason: 'Still drips a little' }));
+    applied(await run(db.sql, worker, 'booking.deliver', { bookingId }));
+    expect(applied(await run(db.sql, client, 'booking.approve', { bookingId }))).toEqual({ bookingId, status: 'completed' });
+
+    const [b] = await db.sql`select status, change_rounds, timeline from bookings where id = ${bookingId}`;
+    expect(b!.status).toBe('completed');
+    expect(b!.changeRounds).toBe(1);
+    expect(b!.timeline.map((t: { event: string }) => t.event)).toEqual([
+      'created', 'payment_confirmed', 'start', 'deliver', 'request_changes', 'deliver', 'approve',
+    ]);
+    expect(b!.timeline[4]).toMatchObject({ by: 'client', actorId: client, note: 'Still drips a little', status: 'changes_requested' });
+    const [g2] = await db.sql`select status from gigs where id = ${gig.gigId}`;
+    expect(g2!.status).toBe('closed');
+    expect(await count('messages', `booking_id = '${bookingId}'`)).toBe(2);
+    const templates = (await db.sql`select template from outbox where data->>'bookingId' = ${bookingId} order by created_at`).map((r) => r.template);
+    expect(templates).toEqual(expect.arrayContaining(['gig.accepted', 'booking.funded', 'booking.started', 'message.received', 'booking.delivered', 'booking.changes_requested', 'booking.approved']));
+    // Terminal: nothing moves a completed booking.
+    expect((await run(db.sql, client, 'booking.cancel', { bookingId })).rejection?.code).toBe('invalid_state');
+  });
+
+  it('puts a gig back on the market when its booking is cancelled before work starts', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const other = await createOperator(db.sql);
+    const gig = gigInput();
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const bookingId = uuidv7();
+    applied(await run(db.sql, worker, 'gig.accept', { gigId: gig.gigId, bookingId }));
+    applied(await run(db.sql, worker, 'booking.cancel', { bookingId, reason: 'Van broke down' }));
+    const [g] = await db.sql`select status, booking_id from gigs where id = ${gig.gigId}`;
+    expect(g).toMatchObject({ status: 'open', bookingId: null });
+    const [n] = await db.sql`select template, user_id from outbox where data->>'bookingId' = ${bookingId} and template = 'booking.cancelled'`;
+    expect(n!.userId).toBe(client);
+    applied(await run(db.sql, other, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() }));
+  });
+
+  it('keeps drafts private until published', async () => {
+    const client = await createUser(db.sql);
+    const op = await createOperator(db.sql);
+    const gig = gigInput({ publish: false });
+    expect(applied(await run(db.sql, client, 'gig.post', gig)).status).toBe('draft');
+    expect((await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() })).rejection?.code).toBe('not_found');
+    applied(await run(db.sql, client, 'gig.publish', { gigId: gig.gigId }));
+    applied(await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() }));
+  });
+});
+
+describe('judging against the server state and clock', () => {
+  it('refuses an accept after expiry by the server clock, whatever the device says', async () => {
+    const client = await createUser(db.sql);
+    const op = await createOperator(db.sql);
+    const gig = gigInput({ expiresAt: new Date(Date.now() + 60_000).toISOString() });
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const late = { now: () => new Date(Date.now() + 120_000) };
+    const out = await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() }, late);
+    expect(out.rejection).toEqual({ code: 'gig_expired', message: 'This gig has expired.' });
+    expect(await expireOverdueGigs(db.sql, new Date(Date.now() + 120_000))).toContain(gig.gigId);
+  });
+
+  it('names the missing skill, and refuses out-of-area, unavailable and own gigs', async () => {
+    const client = await createUser(db.sql, ['consumer', 'operator']);
+    await db.sql`insert into operator_profiles (user_id, skills, home_lat, home_lng, available) values (${client}, '{"plumbing":5}', 37.77, -122.42, true)`;
+    const gig = gigInput({ skills: { plumbing: 2, electrical: 3 } });
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const weak = await createOperator(db.sql, { skills: { plumbing: 3, electrical: 1 } });
+    const far = await createOperator(db.sql, { skills: { plumbing: 5, electrical: 5 }, home: { lat: 40.7128, lng: -74.006 } });
+    const off = await createOperator(db.sql, { skills: { plumbing: 5, electrical: 5 }, available: false });
+    const b = () => ({ gigId: gig.gigId, bookingId: uuidv7() });
+    const weakOut = await run(db.sql, weak, 'gig.accept', b());
+    expect(weakOut.rejection?.code).toBe('skills_mismatch');
+    expect(weakOut.rejection?.message).toContain('electrical (level 3)');
+    expect((await run(db.sql, far, 'gig.accept', b())).rejection?.code).toBe('out_of_area');
+    expect((await run(db.sql, off, 'gig.accept', b())).rejection?.code).toBe('operator_unavailable');
+    expect((await run(db.sql, client, 'gig.accept', b())).rejection?.code).toBe('own_gig');
+    expect(await count('bookings', `gig_id = '${gig.gigId}'`)).toBe(0);
+  });
+
+  it('refuses going available with an incomplete profile', async () => {
+    const op = await createUser(db.sql, ['operator']);
+    expect((await run(db.sql, op, 'availability.set', { available: true })).rejection?.code).toBe('profile_incomplete');
+    applied(await run(db.sql, op, 'profile.update', { skills: { cleaning: 2 }, home: { lat: 1, lng: 1 } }));
+    applied(await run(db.sql, op, 'availability.set', { available: true }));
+  });
+
+  it('caps rounds of changes', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const gig = gigInput();
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const bookingId = uuidv7();
+    applied(await run(db.sql, worker, 'gig.accept', { gigId: gig.gigId, bookingId }));
+    await fireBookingEvent(db.sql, bookingId, 'payment_confirmed', `pay-${bookingId}`);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    for (let i = 0; i < 3; i++) {
+      applied(await run(db.sql, worker, 'booking.deliver', { bookingId }));
+      applied(await run(db.sql, client, 'booking.request_changes', { bookingId, reason: `round ${i}` }));
+    }
+    applied(await run(db.sql, worker, 'booking.deliver', { bookingId }));
+    expect((await run(db.sql, client, 'booking.request_changes', { bookingId, reason: 'again' })).rejection?.code).toBe('change_rounds_exhausted');
+  });
+});
+
+describe('exactly once', () => {
+  it('answers a sequential replay with the stored outcome and no second effect', async () => {
+    const client = await createUser(db.sql);
+    const gig = gigInput();
+    const env = envelope('gig.post', gig);
+    const first = await applyCommand(db.sql, client, env);
+    const again = await applyCommand(db.sql, client, env);
+    expect(first).toMatchObject({ status: 'applied', replayed: false });
+    expect(again).toEqual({ ...first, replayed: true });
+    expect(await count('gigs', `id = '${gig.gigId}'`)).toBe(1);
+    // The same payload with its keys in another order is the same command.
+    const reordered = { ...env, payload: Object.fromEntries(Object.entries(env.payload).reverse()) };
+    expect((await applyCommand(db.sql, client, reordered as typeof env)).replayed).toBe(true);
+  });
+
+  it('replays a rejection as a rejection even after the world changed', async () => {
+    const client = await createUser(db.sql);
+    const op = await createOperator(db.sql, { available: false });
+    const gig = gigInput();
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const env = envelope('gig.accept', { gigId: gig.gigId, bookingId: uuidv7() });
+    expect((await applyCommand(db.sql, op, env)).rejection?.code).toBe('operator_unavailable');
+    await db.sql`update operator_profiles set available = true where user_id = ${op}`;
+    expect(await applyCommand(db.sql, op, env)).toMatchObject({ status: 'rejected', replayed: true, rejection: { code: 'operator_unavailable' } });
+    expect(await count('bookings', `gig_id = '${gig.gigId}'`)).toBe(0);
+  });
+
+  it('applies concurrent deliveries of one command once', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const gig = gigInput();
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const bookingId = uuidv7();
+    applied(await run(db.sql, worker, 'gig.accept', { gigId: gig.gigId, bookingId }));
+    const env = envelope('message.send', { messageId: uuidv7(), bookingId, body: 'hello' });
+    const outs = await Promise.all(Array.from({ length: 16 }, () => applyCommand(db.sql, client, env)));
+    expect(outs.every((o) => o.status === 'applied')).toBe(true);
+    expect(outs.filter((o) => !o.replayed)).toHaveLength(1);
+    expect(await count('messages', `booking_id = '${bookingId}'`)).toBe(1);
+    expect(await count('outbox', `dedupe_key = 'message:${env.payload.messageId}'`)).toBe(1);
+  });
+
+  it('refuses the same id with another payload or another actor, leaving the stored command alone', async () => {
+    const client = await createUser(db.sql);
+    const other = await createUser(db.sql);
+    const gig = gigInput();
+    const env = envelope('gig.post', gig);
+    applied(await applyCommand(db.sql, client, env));
+    const changed = await applyCommand(db.sql, client, { ...env, payload: { ...gig, title: 'Something else' } });
+    expect(changed.rejection?.code).toBe('id_reused');
+    const stolen = await applyCommand(db.sql, other, env);
+    expect(stolen.rejection?.code).toBe('id_reused');
+    const otherType = await applyCommand(db.sql, client, { ...env, type: 'gig.cancel', payload: { gigId: gig.gigId } });
+    expect(otherType.rejection?.code).toBe('id_reused');
+    const [row] = await db.sql`select actor_id, status, type from commands where id = ${env.id}`;
+    expect(row).toMatchObject({ actorId: client, status: 'applied', type: 'gig.post' });
+    const [g] = await db.sql`select title, status from gigs where id = ${gig.gigId}`;
+    expect(g).toMatchObject({ title: gig.title, status: 'open' });
+  });
+
+  it('stores unknown types and invalid payloads as rejections, so replays agree', async () => {
+    const client = await createUser(db.sql);
+    const unknown = { id: uuidv7(), type: 'gig.teleport', payload: {}, issuedAt: new Date().toISOString() };
+    expect((await applyCommand(db.sql, client, unknown)).rejection?.code).toBe('unknown_command');
+    expect((await applyCommand(db.sql, client, unknown)).replayed).toBe(true);
+    const bad = envelope('gig.post', { ...gigInput(), budget: { amount: 12.5, currency: 'USD' } });
+    const out = await applyCommand(db.sql, client, bad);
+    expect(out.rejection?.code).toBe('invalid_command');
+    expect(out.rejection?.message).toContain('budget.amount');
+    expect(await count('gigs', `id = '${bad.payload.gigId}'`)).toBe(0);
+  });
+});
+
+describe('the accept race', () => {
+  it('gives each gig to exactly one of several operators accepting at once, every time', async () => {
+    const client = await createUser(db.sql);
+    const operators = await Promise.all(Array.from({ length: 4 }, () => createOperator(db.sql)));
+    for (let round = 0; round < 25; round++) {
+      const gig = gigInput();
+      applied(await run(db.sql, client, 'gig.post', gig));
+      const outs = await Promise.all(operators.map((op) => run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() })));
+      const winners = outs.filter((o) => o.status === 'applied');
+      expect(winners).toHaveLength(1);
+      for (const loser of outs.filter((o) => o.status === 'rejected'))
+        expect(loser.rejection).toEqual({ code: 'gig_taken', message: 'This gig was just taken by another operator.' });
+      expect(await count('bookings', `gig_id = '${gig.gigId}'`)).toBe(1);
+      const [g] = await db.sql`select booking_id from gigs where id = ${gig.gigId}`;
+      expect(g!.bookingId).toBe(winners[0]!.result!.bookingId);
+    }
+  });
+});

@@ -1,0 +1,147 @@
+// The authorization matrix: every command × every kind of actor × owner/non-owner, against the real
+// database. A refusal must carry the expected code and change nothing authoritative.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandType } from '@shared/commands';
+import type { RejectionCode } from '@shared/rejections';
+import { createTestDb, type TestDb } from '../../test/db';
+import { applied, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
+import { fireBookingEvent } from './server-events';
+
+let db: TestDb;
+const ACTORS = ['owner', 'stranger', 'worker', 'operator', 'admin', 'operatorOnly'] as const;
+type ActorKind = (typeof ACTORS)[number];
+let ids: Record<ActorKind, string>;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  ids = {
+    owner: await createUser(db.sql, ['consumer']),
+    stranger: await createUser(db.sql, ['consumer']),
+    worker: await createOperator(db.sql),
+    operator: await createOperator(db.sql),
+    admin: await createUser(db.sql, ['consumer', 'admin']),
+    operatorOnly: await createUser(db.sql, ['operator']),
+  };
+  await db.sql`insert into operator_profiles (user_id, skills, home_lat, home_lng, available) values (${ids.operatorOnly}, '{"plumbing":3}', 37.7749, -122.4194, true)`;
+});
+afterAll(() => db.drop());
+
+type Expect = 'ok' | RejectionCode;
+interface Row {
+  type: CommandType;
+  label?: string;
+  /** Builds a fresh world and returns the payload to send. */
+  setup: () => Promise<Record<string, unknown>>;
+  expect: Record<ActorKind, Expect>;
+}
+
+async function openGig(publish = true) {
+  const gig = gigInput({ publish });
+  applied(await run(db.sql, ids.owner, 'gig.post', gig));
+  return gig.gigId;
+}
+
+const STEPS = { awaiting_payment: 0, funded: 1, in_progress: 2, delivered: 3 } as const;
+async function booking(at: keyof typeof STEPS) {
+  const gigId = await openGig();
+  const bookingId = uuidv7();
+  applied(await run(db.sql, ids.worker, 'gig.accept', { gigId, bookingId }));
+  if (STEPS[at] >= 1) await fireBookingEvent(db.sql, bookingId, 'payment_confirmed', `pay-${bookingId}`);
+  if (STEPS[at] >= 2) applied(await run(db.sql, ids.worker, 'booking.start', { bookingId }));
+  if (STEPS[at] >= 3) applied(await run(db.sql, ids.worker, 'booking.deliver', { bookingId }));
+  return bookingId;
+}
+
+const all = (e: Expect): Record<ActorKind, Expect> => Object.fromEntries(ACTORS.map((a) => [a, e])) as Record<ActorKind, Expect>;
+// For a booking, anyone who is neither party nor admin is told it does not exist.
+const bookingOnly = (ok: ActorKind[], forbidden: ActorKind[]): Record<ActorKind, Expect> =>
+  Object.fromEntries(ACTORS.map((a) => [a, ok.includes(a) ? 'ok' : forbidden.includes(a) ? 'forbidden' : 'not_found'])) as Record<ActorKind, Expect>;
+
+const MATRIX: Row[] = [
+  { type: 'gig.post', setup: async () => gigInput(), expect: { ...all('ok'), operatorOnly: 'forbidden' } },
+  { type: 'gig.publish', setup: async () => ({ gigId: await openGig(false) }), expect: { ...all('not_found'), owner: 'ok', admin: 'forbidden' } },
+  { type: 'gig.update', setup: async () => ({ gigId: await openGig(), title: 'A better title' }), expect: { ...all('forbidden'), owner: 'ok' } },
+  { type: 'gig.cancel', setup: async () => ({ gigId: await openGig() }), expect: { ...all('forbidden'), owner: 'ok', admin: 'ok' } },
+  { type: 'gig.accept', setup: async () => ({ gigId: await openGig(), bookingId: uuidv7() }), expect: { owner: 'forbidden', stranger: 'forbidden', admin: 'forbidden', worker: 'ok', operator: 'ok', operatorOnly: 'ok' } },
+  { type: 'booking.start', setup: async () => ({ bookingId: await booking('funded') }), expect: bookingOnly(['worker'], ['owner', 'admin']) },
+  { type: 'booking.deliver', setup: async () => ({ bookingId: await booking('in_progress') }), expect: bookingOnly(['worker'], ['owner', 'admin']) },
+  { type: 'booking.approve', setup: async () => ({ bookingId: await booking('delivered') }), expect: bookingOnly(['owner'], ['worker', 'admin']) },
+  { type: 'booking.request_changes', setup: async () => ({ bookingId: await booking('delivered'), reason: 'Please redo the seal' }), expect: bookingOnly(['owner'], ['worker', 'admin']) },
+  { type: 'booking.cancel', setup: async () => ({ bookingId: await booking('awaiting_payment') }), expect: bookingOnly(['owner', 'worker', 'admin'], []) },
+  { type: 'message.send', setup: async () => ({ bookingId: await booking('awaiting_payment'), messageId: uuidv7(), body: 'Hi' }), expect: bookingOnly(['owner', 'worker'], ['admin']) },
+  { type: 'profile.update', label: 'name', setup: async () => ({ displayName: 'New Name' }), expect: all('ok') },
+  { type: 'profile.update', label: 'skills', setup: async () => ({ skills: { plumbing: 3 } }), expect: { ...all('forbidden'), worker: 'ok', operator: 'ok', operatorOnly: 'ok' } },
+  { type: 'availability.set', setup: async () => ({ available: true }), expect: { ...all('forbidden'), worker: 'ok', operator: 'ok', operatorOnly: 'ok' } },
+  { type: 'user.set_roles', setup: async () => ({ userId: await createUser(db.sql), roles: ['consumer', 'operator'] }), expect: { ...all('forbidden'), admin: 'ok' } },
+];
+
+/** Everything a command could change, in one number per table. */
+async function digest() {
+  const [d] = await db.sql`
+    select (select coalesce(sum(version), 0) from gigs)::int8 as gigs,
+           (select coalesce(sum(version), 0) from bookings)::int8 as bookings,
+           (select coalesce(sum(version), 0) from users)::int8 as users,
+           (select coalesce(sum(version), 0) from operator_profiles)::int8 as profiles,
+           (select count(*) from messages)::int8 as messages,
+           (select count(*) from outbox)::int8 as outbox`;
+  return d;
+}
+
+describe('authorization matrix', () => {
+  it('covers every command type', async () => {
+    const { COMMAND_TYPES } = await import('@shared/commands');
+    expect(new Set(MATRIX.map((r) => r.type))).toEqual(new Set(COMMAND_TYPES));
+  });
+
+  for (const row of MATRIX)
+    for (const actor of ACTORS) {
+      const want = row.expect[actor];
+      it(`${row.type}${row.label ? ` (${row.label})` : ''} as ${actor} → ${want}`, async () => {
+        const payload = await row.setup();
+        const before = await digest();
+        const out = await run(db.sql, ids[actor], row.type, payload as never);
+        if (want === 'ok') {
+          expect(out.rejection).toBeUndefined();
+          expect(out.status).toBe('applied');
+        } else {
+          expect(out.status).toBe('rejected');
+          expect(out.rejection?.code).toBe(want);
+          expect(await digest()).toEqual(before);
+        }
+      });
+    }
+});
+
+describe('hostile inputs', () => {
+  it('refuses commands naming objects that do not exist', async () => {
+    for (const [type, payload] of [
+      ['gig.cancel', { gigId: uuidv7() }],
+      ['booking.start', { bookingId: uuidv7() }],
+      ['message.send', { bookingId: uuidv7(), messageId: uuidv7(), body: 'x' }],
+      ['user.set_roles', { userId: uuidv7(), roles: ['consumer'] }],
+    ] as const) {
+      const out = await run(db.sql, type === 'user.set_roles' ? ids.admin : ids.owner, type, payload as never);
+      expect(out.rejection?.code, type).toBe('not_found');
+    }
+  });
+
+  it('refuses reusing an existing object id for a new object', async () => {
+    const gigId = await openGig();
+    const out = await run(db.sql, ids.owner, 'gig.post', gigInput({ gigId }));
+    expect(out.rejection?.code).toBe('duplicate_id');
+  });
+
+  it('never lets the last admin drop their own admin role', async () => {
+    const others = await db.sql`select id from users where 'admin' = any(roles) and id <> ${ids.admin}`;
+    for (const o of others) await db.sql`update users set roles = '{consumer}' where id = ${o.id}`;
+    const out = await run(db.sql, ids.admin, 'user.set_roles', { userId: ids.admin, roles: ['consumer'] });
+    expect(out.rejection?.code).toBe('last_admin');
+  });
+
+  it('uses the roles in the database, not the ones the actor had when the token was made', async () => {
+    const user = await createUser(db.sql, ['consumer', 'admin']);
+    await db.sql`update users set roles = '{consumer}' where id = ${user}`;
+    const out = await run(db.sql, user, 'user.set_roles', { userId: ids.stranger, roles: ['consumer', 'admin'] });
+    expect(out.rejection?.code).toBe('forbidden');
+  });
+});

@@ -1,0 +1,34 @@
+// What a command handler gets: the transaction, who is acting, the server's clock, and how to refuse.
+import type { Actor } from '@shared/roles';
+import { rejection, type Rejection, type RejectionCode } from '@shared/rejections';
+import type { CommandPayload, CommandType } from '@shared/commands';
+import type { TxSql } from '../db/sql';
+
+export interface CommandContext {
+  readonly tx: TxSql;
+  /** Roles as they are in the database now, not as the access token remembers them. */
+  readonly actor: Actor;
+  readonly commandId: string;
+  /** The server's clock; the device's issuedAt decides nothing. */
+  readonly now: Date;
+}
+
+/** Thrown by a handler to refuse; applyCommand rolls back the handler's writes and records the refusal. */
+export class CommandRejected extends Error {
+  override name = 'CommandRejected';
+  readonly rejection: Rejection;
+  constructor(code: RejectionCode, message?: string) {
+    const r = rejection(code, message);
+    super(r.message);
+    this.rejection = r;
+  }
+}
+
+export function reject(code: RejectionCode, message?: string): never {
+  throw new CommandRejected(code, message);
+}
+
+export type CommandResult = Record<string, unknown>;
+
+export type Handler<T extends CommandType> = (ctx: CommandContext, payload: CommandPayload<T>) => Promise<CommandResult>;
+export type Handlers = { readonly [T in CommandType]: Handler<T> };

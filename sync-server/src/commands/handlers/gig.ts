@@ -1,0 +1,124 @@
+// gig.post, gig.publish, gig.update, gig.cancel, gig.accept.
+import { can } from '@shared/machine';
+import { gigMachine, gigRejection, type GigContext, type GigEvent, type GigState } from '@shared/gig-machine';
+import { BOOKING_INITIAL } from '@shared/booking-machine';
+import { missingSkills } from '@shared/skills';
+import { hasRole } from '@shared/roles';
+import { reject, type CommandContext, type Handler } from '../context';
+import { gigParties } from '../parties';
+import { gigFacts, insertGig, lockGig, updateGig, type GigRow } from '../../store/gigs';
+import { getProfile, operatorFacts } from '../../store/profiles';
+import { insertBooking } from '../../store/bookings';
+import { enqueue } from '../../store/outbox';
+
+async function loadGig(ctx: CommandContext, id: string): Promise<GigRow> {
+  const gig = await lockGig(ctx.tx, id);
+  // A draft is visible to its client only; to anyone else it does not exist.
+  if (!gig || (gig.status === 'draft' && gig.clientId !== ctx.actor.id && !hasRole(ctx.actor, 'admin'))) reject('not_found');
+  return gig;
+}
+
+/** Asks the gig machine; refuses with the shared explanation when it says no. */
+function decide(ctx: CommandContext, gig: GigRow, event: GigEvent, guardCtx: Omit<GigContext, 'now' | 'gig'> = {}): GigState {
+  const verdict = can(gigMachine, gig.status, event, gigParties(ctx.actor, gig), { now: ctx.now.getTime(), gig: gigFacts(gig), ...guardCtx });
+  if (verdict.ok) return verdict.to;
+  const code = gigRejection(gig.status, event, verdict)!;
+  if (code === 'invalid_state' && gig.status === 'assigned' && event === 'cancel')
+    reject(code, 'This gig already has a booking: cancel the booking first.');
+  return reject(code);
+}
+
+const toDate = (iso: string | null | undefined) => (iso ? new Date(iso) : null);
+
+export const post: Handler<'gig.post'> = async (ctx, p) => {
+  if (!hasRole(ctx.actor, 'consumer')) reject('forbidden', 'Only client accounts can post gigs.');
+  const expiresAt = toDate(p.expiresAt);
+  if (expiresAt && expiresAt <= ctx.now) reject('gig_expired', 'The expiry time you chose has already passed.');
+  const inserted = await insertGig(ctx.tx, {
+    id: p.gigId,
+    clientId: ctx.actor.id,
+    title: p.title,
+    description: p.description,
+    skills: p.skills,
+    budgetAmount: p.budget.amount,
+    currency: p.budget.currency as GigRow['currency'],
+    lat: p.location.lat,
+    lng: p.location.lng,
+    address: p.address,
+    areaLabel: p.areaLabel,
+    startsAt: toDate(p.startsAt),
+    expiresAt,
+    status: p.publish ? 'open' : 'draft',
+  });
+  if (!inserted) reject('duplicate_id');
+  return { gigId: p.gigId, status: p.publish ? 'open' : 'draft' };
+};
+
+export const publish: Handler<'gig.publish'> = async (ctx, p) => {
+  const gig = await loadGig(ctx, p.gigId);
+  const status = decide(ctx, gig, 'publish');
+  await updateGig(ctx.tx, gig.id, { status });
+  return { gigId: gig.id, status };
+};
+
+export const update: Handler<'gig.update'> = async (ctx, p) => {
+  const gig = await loadGig(ctx, p.gigId);
+  const status = decide(ctx, gig, 'update');
+  const { gigId, budget, location, startsAt, expiresAt, ...plain } = p;
+  const patch: Parameters<typeof updateGig>[2] = { ...plain, status };
+  if (budget) Object.assign(patch, { budgetAmount: budget.amount, currency: budget.currency });
+  if (location) Object.assign(patch, { lat: location.lat, lng: location.lng });
+  if (startsAt !== undefined) patch.startsAt = toDate(startsAt);
+  if (expiresAt !== undefined) {
+    patch.expiresAt = toDate(expiresAt);
+    if (patch.expiresAt && patch.expiresAt <= ctx.now) reject('gig_expired', 'The expiry time you chose has already passed.');
+  }
+  await updateGig(ctx.tx, gig.id, patch);
+  return { gigId, status };
+};
+
+export const cancel: Handler<'gig.cancel'> = async (ctx, p) => {
+  const gig = await loadGig(ctx, p.gigId);
+  const status = decide(ctx, gig, 'cancel');
+  await updateGig(ctx.tx, gig.id, { status, cancelReason: p.reason ?? null });
+  return { gigId: gig.id, status };
+};
+
+export const accept: Handler<'gig.accept'> = async (ctx, p) => {
+  const gig = await loadGig(ctx, p.gigId);
+  const profile = await getProfile(ctx.tx, ctx.actor.id);
+  const operator = operatorFacts(ctx.actor.id, profile);
+  const verdict = can(gigMachine, gig.status, 'accept', gigParties(ctx.actor, gig), { now: ctx.now.getTime(), gig: gigFacts(gig), operator });
+  if (!verdict.ok) {
+    const code = gigRejection(gig.status, 'accept', verdict)!;
+    if (code === 'skills_mismatch') {
+      const missing = missingSkills(operator.skills, gig.skills).map((s) => `${s} (level ${gig.skills[s]})`);
+      reject(code, `This gig needs ${missing.join(', ')}; your profile does not list that level.`);
+    }
+    if (code === 'forbidden') reject(code, 'Only operator accounts can accept gigs.');
+    reject(code);
+  }
+  const created = await insertBooking(
+    ctx.tx,
+    {
+      id: p.bookingId,
+      gigId: gig.id,
+      clientId: gig.clientId,
+      workerId: ctx.actor.id,
+      amount: gig.budgetAmount,
+      currency: gig.currency,
+      status: BOOKING_INITIAL,
+    },
+    { at: ctx.now.toISOString(), event: 'created', status: BOOKING_INITIAL, by: 'worker', actorId: ctx.actor.id },
+  );
+  if (!created) reject('duplicate_id');
+  await updateGig(ctx.tx, gig.id, { status: verdict.to, bookingId: p.bookingId });
+  await enqueue(ctx.tx, {
+    channel: 'push',
+    userId: gig.clientId,
+    template: 'gig.accepted',
+    data: { gigId: gig.id, bookingId: p.bookingId, title: gig.title },
+    dedupeKey: `${ctx.commandId}:client`,
+  });
+  return { gigId: gig.id, bookingId: p.bookingId, status: BOOKING_INITIAL };
+};

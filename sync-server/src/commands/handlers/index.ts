@@ -1,0 +1,23 @@
+// The command registry: one handler per command type; the type list in shared/ is the closed set.
+import type { Handlers } from '../context';
+import * as gig from './gig';
+import * as booking from './booking';
+import * as message from './message';
+import * as profile from './profile';
+
+export const handlers: Handlers = {
+  'gig.post': gig.post,
+  'gig.publish': gig.publish,
+  'gig.update': gig.update,
+  'gig.cancel': gig.cancel,
+  'gig.accept': gig.accept,
+  'booking.start': booking.start,
+  'booking.deliver': booking.deliver,
+  'booking.approve': booking.approve,
+  'booking.request_changes': booking.requestChanges,
+  'booking.cancel': booking.cancel,
+  'message.send': message.send,
+  'profile.update': profile.update,
+  'availability.set': profile.setAvailability,
+  'user.set_roles': profile.setRoles,
+};

@@ -1,0 +1,72 @@
+// Configuration: parsed once at start from the environment, typed, failing fast with the variable's name.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = z.coerce.number().int();
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: int.min(0).max(65535).default(8787),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Where the embedded Postgres keeps its files (and a generated dev secret). Ignored with DATABASE_URL. */
+    DATA_DIR: z.string().min(1).default('./.data'),
+    /** Any Postgres; when set, nothing embedded starts. */
+    DATABASE_URL: z.url().optional(),
+    DATABASE_POOL_MAX: int.min(1).max(200).default(20),
+    SEED_DEMO: bool.optional(),
+    /** HMAC key for access tokens and code hashes; at least 32 characters. Generated into DATA_DIR in development. */
+    JWT_SECRET: z.string().min(32).optional(),
+    ACCESS_TOKEN_TTL_S: int.min(30).max(86_400).default(900),
+    REFRESH_TOKEN_TTL_DAYS: int.min(1).max(365).default(30),
+    CODE_TTL_S: int.min(60).max(3600).default(600),
+    CODE_MAX_ATTEMPTS: int.min(1).max(20).default(5),
+    /** Codes a phone may request per 15 minutes, and per IP per hour. */
+    CODE_RATE_PER_PHONE: int.min(1).default(3),
+    CODE_RATE_PER_IP: int.min(1).default(30),
+    /** Command writes a user may make per minute. */
+    COMMAND_RATE_PER_MIN: int.min(1).default(600),
+    COMMAND_BATCH_MAX: int.min(1).max(1000).default(100),
+    MAX_BODY_BYTES: int.min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+    /** Country assumed for phone numbers typed without +country code (ISO 3166 alpha-2). */
+    DEFAULT_COUNTRY: z.string().length(2).toUpperCase().default('US'),
+    /** Trust X-Forwarded-For for the client IP (only behind a proxy you run). */
+    TRUST_PROXY: bool.default(false),
+    SMS_PROVIDER: z.enum(['dev', 'twilio']).default('dev'),
+    TWILIO_ACCOUNT_SID: z.string().optional(),
+    TWILIO_AUTH_TOKEN: z.string().optional(),
+    TWILIO_FROM: z.string().optional(),
+    TWILIO_BASE_URL: z.url().default('https://api.twilio.com'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production') {
+      if (c.SMS_PROVIDER === 'dev')
+        ctx.addIssue({ code: 'custom', path: ['SMS_PROVIDER'], message: 'the development SMS sink is refused in production' });
+      if (!c.JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production' });
+    }
+    if (c.SMS_PROVIDER === 'twilio') {
+      for (const k of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const)
+        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when SMS_PROVIDER=twilio' });
+    }
+  });
+
+export type Config = z.output<typeof schema> & { SEED_DEMO: boolean };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return { ...c, SEED_DEMO: c.SEED_DEMO ?? c.NODE_ENV === 'development' };
+}

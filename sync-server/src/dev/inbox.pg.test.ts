@@ -1,0 +1,77 @@
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../../test/db';
+import { createTestApp, type TestApp } from '../../test/app';
+import { createDevSink } from '../sms/dev-sink';
+
+let db: TestDb;
+let t: TestApp;
+beforeAll(async () => {
+  db = await createTestDb();
+  t = createTestApp(db.sql);
+  // Through the provider, as the auth routes send.
+  await t.deps.sms.send('+12015550101', 'Your Fieldwork code is 111111. It expires in 10 minutes.');
+  await t.deps.sms.send('+12015550102', '<script>alert("x")</script> & "quotes"');
+  await t.deps.sms.send('+12015550101', 'Your Fieldwork code is 222222. It expires in 10 minutes.');
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+interface Inbox {
+  messages: { id: number; to: string; body: string; createdAt: string }[];
+}
+
+describe('dev inbox', () => {
+  it('is the dev sink that was chosen', () => {
+    expect(t.deps.sms.name).toBe('dev');
+  });
+
+  it('lists messages as JSON, newest first', async () => {
+    const res = await t.app.request('/dev/inbox.json');
+    expect(res.status).toBe(200);
+    const { messages } = (await res.json()) as Inbox;
+    expect(messages.map((m) => m.to)).toEqual(['+12015550101', '+12015550102', '+12015550101']);
+    expect(messages[0]).toEqual({ id: expect.any(Number), to: '+12015550101', body: expect.stringContaining('222222'), createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+  });
+
+  it('filters by number, normalizing it', async () => {
+    for (const q of ['%2B12015550101', '(201)%20555-0101', '+12015550101' /* "+" decodes to a space */]) {
+      const { messages } = (await (await t.app.request(`/dev/inbox.json?to=${q}`)).json()) as Inbox;
+      expect(messages.map((m) => m.body.match(/\d{6}/)?.[0])).toEqual(['222222', '111111']);
+    }
+    const { messages } = (await (await t.app.request('/dev/inbox.json?to=%2B12015550199')).json()) as Inbox;
+    expect(messages).toEqual([]);
+    const bad = await t.app.request('/dev/inbox.json?to=nope');
+    expect(bad.status).toBe(400);
+  });
+
+  it('renders an accessible page that escapes what it shows', async () => {
+    const res = await t.app.request('/dev/inbox');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toMatch(/<html lang="en">/);
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(html).toContain('<meta http-equiv="refresh" content="5">');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&#60;script&#62;alert(&#34;x&#34;)&#60;/script&#62; &#38; &#34;quotes&#34;');
+    // Newest first.
+    expect(html.indexOf('222222')).toBeLessThan(html.indexOf('&#60;script&#62;'));
+    expect(html.indexOf('&#60;script&#62;')).toBeLessThan(html.indexOf('111111'));
+  });
+
+  it('filters the page too', async () => {
+    const html = await (await t.app.request('/dev/inbox?to=%2B12015550102')).text();
+    expect(html).toContain('&#60;script&#62;');
+    expect(html).not.toContain('222222');
+  });
+
+  it('does not log message bodies', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    await createDevSink(db.sql, log).send('+12015550103', 'Your Fieldwork code is 333333. It expires in 10 minutes.');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('333333');
+  });
+});

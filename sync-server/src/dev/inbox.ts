@@ -1,0 +1,90 @@
+// The dev inbox: what the development SMS sink "sent", as a page for people and JSON for tests and scripts.
+// Mounted only when SMS_PROVIDER=dev, which loadConfig refuses in production.
+import { Hono } from 'hono';
+import type { Deps } from '../deps';
+import { HttpError } from '../errors';
+import { normalizePhone } from '../auth/phone';
+
+const LIMIT = 50;
+
+interface DevSms {
+  id: number;
+  to: string;
+  body: string;
+  createdAt: Date;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+export function devInboxRoutes(deps: Deps) {
+  /** The `?to=` filter as E.164. A raw "+" in a query string decodes to a space, so a leading space before digits is read back as "+". */
+  function toFilter(raw: string | undefined): string | undefined {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const phone = normalizePhone(raw.replace(/^ (?=\d)/, '+'), deps.config.DEFAULT_COUNTRY);
+    if (!phone) throw new HttpError('invalid_request', `?to= must be a phone number, e.g. ?to=%2B12015550123; got "${raw.slice(0, 40)}".`);
+    return phone;
+  }
+
+  async function latest(to: string | undefined): Promise<DevSms[]> {
+    return deps.sql<DevSms[]>`
+      select id, to_phone as "to", body, created_at from dev_sms
+      ${to ? deps.sql`where to_phone = ${to}` : deps.sql``}
+      order by id desc
+      limit ${LIMIT}`;
+  }
+
+  return new Hono()
+    .get('/inbox.json', async (c) => {
+      const messages = await latest(toFilter(c.req.query('to')));
+      c.header('cache-control', 'no-store');
+      return c.json({ messages: messages.map((m) => ({ id: m.id, to: m.to, body: m.body, createdAt: m.createdAt.toISOString() })) });
+    })
+    .get('/inbox', async (c) => {
+      const to = toFilter(c.req.query('to'));
+      const messages = await latest(to);
+      const items = messages
+        .map((m) => {
+          const code = /\b\d{6}\b/.exec(m.body)?.[0];
+          const iso = m.createdAt.toISOString();
+          return `<li><article>
+<h2>To <span class="to">${escapeHtml(m.to)}</span></h2>
+${code ? `<p class="code">${escapeHtml(code)}</p>` : ''}
+<p class="body">${escapeHtml(m.body)}</p>
+<p class="time"><time datetime="${iso}">${escapeHtml(iso.replace('T', ' ').slice(0, 19))} UTC</time></p>
+</article></li>`;
+        })
+        .join('\n');
+      c.header('cache-control', 'no-store');
+      return c.html(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="5">
+<title>Dev SMS inbox · Fieldwork</title>
+<style>
+  body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 40rem; color: #111; background: #fff; }
+  h1 { font-size: 1.4rem; }
+  h2 { font-size: 1rem; margin: 0; }
+  ol { list-style: none; padding: 0; }
+  li { border: 1px solid #888; border-radius: .5rem; padding: .75rem; margin: 0 0 .75rem; }
+  .code { font: 700 2rem/1.2 ui-monospace, monospace; letter-spacing: .15em; margin: .25rem 0; }
+  .body { margin: .25rem 0; overflow-wrap: anywhere; }
+  .time { color: #444; font-size: .875rem; margin: 0; }
+  a { color: #0645ad; }
+</style>
+</head>
+<body>
+<main>
+<h1>Dev SMS inbox</h1>
+<p>Text messages the development sink "sent", newest first (at most ${LIMIT}). This page refreshes every 5 seconds; add <code>?to=%2B12015550123</code> to the address to see one number.</p>
+${to ? `<p>Showing messages to ${escapeHtml(to)} only. <a href="inbox">Show all</a></p>` : ''}
+${messages.length ? `<ol>\n${items}\n</ol>` : '<p>No messages yet. Request a sign-in code and it will appear here.</p>'}
+<p><a href="inbox.json${to ? `?to=${encodeURIComponent(to)}` : ''}">JSON</a></p>
+</main>
+</body>
+</html>`);
+    });
+}

@@ -1,0 +1,93 @@
+// Starts the whole server: configuration, Postgres (embedded unless DATABASE_URL), migrations, demo
+// data, HTTP. Ctrl-C stops it in reverse order: stop accepting, drain, close the pool, stop Postgres.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './log';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded';
+import { createSql, withDatabase } from './db/sql';
+import { migrate } from './db/migrate';
+import { seedDemo } from './db/seed';
+import { createSms } from './sms';
+import { createApp } from './app';
+
+/** In development the signing key is generated once and kept beside the data, so sessions survive restarts. */
+async function secretFor(config: Config): Promise<string> {
+  if (config.JWT_SECRET) return config.JWT_SECRET;
+  const file = path.resolve(config.DATA_DIR, 'jwt-secret');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const secret = randomBytes(48).toString('base64url');
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, secret, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+    return (await fs.readFile(file, 'utf8')).trim();
+  }
+}
+
+async function databaseUrl(config: Config, log: Logger): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
+  if (config.DATABASE_URL) return { url: config.DATABASE_URL };
+  const embedded = await startEmbeddedPostgres({ dataDir: config.DATA_DIR, log: log.child({ component: 'postgres' }) });
+  const admin = createSql(embedded.url, { max: 1 });
+  const [exists] = await admin`select 1 from pg_database where datname = 'fieldwork'`;
+  if (!exists) await admin`create database fieldwork`;
+  await admin.end();
+  return { url: withDatabase(embedded.url, 'fieldwork'), embedded };
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const { url, embedded } = await databaseUrl(config, log);
+  const stopEmbedded = async () => embedded?.stop();
+  try {
+    const sql = createSql(url, { max: config.DATABASE_POOL_MAX });
+    const applied = await migrate(sql);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    if (config.SEED_DEMO) await seedDemo(sql, log);
+    const sms = createSms(config, sql, log);
+    const app = createApp({ config, sql, log, sms, secret: await secretFor(config), now: () => new Date() });
+    const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+      log.info({ port: info.port, database: embedded ? 'embedded' : 'external', sms: sms.name }, `Fieldwork is running at http://localhost:${info.port}`);
+      if (sms.name === 'dev') log.info(`Sign-in codes appear at http://localhost:${info.port}/dev/inbox`);
+    });
+
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) {
+        log.warn('second signal: exiting now');
+        process.exit(1);
+      }
+      stopping = true;
+      log.info({ signal }, 'shutting down');
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive sockets would hold close() open; requests in flight get a moment to finish.
+        setTimeout(() => ('closeAllConnections' in server ? server.closeAllConnections() : undefined), 3000).unref();
+      });
+      await sql.end({ timeout: 5 });
+      await stopEmbedded();
+      log.info('stopped');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  } catch (e) {
+    log.fatal({ err: e }, 'failed to start');
+    await stopEmbedded();
+    process.exit(1);
+  }
+}
+
+void main();

@@ -1,0 +1,96 @@
+// `npm start` as a person runs it: embedded Postgres, migrations, demo data, clean Ctrl-C, data kept
+// across restarts, and recovery after the server was killed outright.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from './db/embedded';
+
+const root = path.resolve(import.meta.dirname, '../..');
+let dataDir: string;
+let port: number;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'fieldwork-start-'));
+  await fs.chmod(dataDir, 0o755);
+  port = await freePort();
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 500));
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+function start(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  // node with tsx's loader rather than the tsx CLI: the CLI is a wrapper process, and SIGKILL must hit the server itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', DATA_DIR: path.join(dataDir, 'data'), PORT: String(port), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c));
+  child.stderr!.on('data', (c: Buffer) => (out += c));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, output: () => out, exited };
+}
+
+async function healthy(output: () => string): Promise<void> {
+  const until = Date.now() + 90_000;
+  while (Date.now() < until) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`server did not become healthy:\n${output()}`);
+}
+
+async function signIn(phone: string): Promise<{ id: string; displayName: string }> {
+  const base = `http://127.0.0.1:${port}`;
+  const sent = await fetch(`${base}/auth/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone }) });
+  expect(sent.status).toBe(202);
+  const inbox = await (await fetch(`${base}/dev/inbox.json?to=${encodeURIComponent(phone)}`)).json();
+  const code = /\b(\d{6})\b/.exec(inbox.messages[0].body)![1];
+  const res = await fetch(`${base}/auth/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone, code }) });
+  expect(res.status).toBe(200);
+  return (await res.json()).user;
+}
+
+const postmasterPid = () => path.join(dataDir, 'data/pg/postmaster.pid');
+
+describe('npm start', () => {
+  it('starts on embedded Postgres with demo data, stops cleanly, and finds its data again', async () => {
+    const first = start();
+    await healthy(first.output);
+    const carla = await signIn('+14155550101');
+    expect(carla.displayName).toBe('Carla Client');
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(existsSync(postmasterPid())).toBe(false);
+    expect(first.output()).toContain('embedded Postgres stopped');
+
+    const second = start();
+    await healthy(second.output);
+    expect((await signIn('+14155550101')).id).toBe(carla.id);
+    expect(second.output()).not.toContain('seeded demo data');
+
+    // Killed outright, the server leaves its Postgres running; the next start takes it over.
+    second.child.kill('SIGKILL');
+    await second.exited;
+    expect(existsSync(postmasterPid())).toBe(true);
+    const third = start();
+    await healthy(third.output);
+    expect(third.output()).toContain('stopping a Postgres left running by a previous server');
+    expect((await signIn('+14155550101')).id).toBe(carla.id);
+    third.child.kill('SIGTERM');
+    expect(await third.exited).toBe(0);
+  }, 240_000);
+});

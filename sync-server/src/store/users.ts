@@ -1,0 +1,30 @@
+// Users: phone identity, display name, roles, locale.
+import type { Role } from '@shared/roles';
+import type { Locale } from '@shared/locales';
+import type { Db } from '../db/sql';
+
+export interface UserRow {
+  id: string;
+  phone: string;
+  displayName: string;
+  roles: Role[];
+  locale: Locale;
+  bio: string;
+  createdAt: Date;
+  deleted: boolean;
+}
+
+export async function getUser(db: Db, id: string): Promise<UserRow | undefined> {
+  const [row] = await db<UserRow[]>`select * from users where id = ${id} and not deleted`;
+  return row;
+}
+
+export async function getUserByPhone(db: Db, phone: string): Promise<UserRow | undefined> {
+  const [row] = await db<UserRow[]>`select * from users where phone = ${phone} and not deleted`;
+  return row;
+}
+
+export async function countAdmins(db: Db): Promise<number> {
+  const [row] = await db<{ n: number }[]>`select count(*)::int8 as n from users where 'admin' = any(roles) and not deleted`;
+  return row!.n;
+}

@@ -1,0 +1,24 @@
+// A real app over a test database, with a movable clock, for tests that go through HTTP.
+import { loadConfig, type Config } from '../src/config';
+import { createApp } from '../src/app';
+import type { Deps } from '../src/deps';
+import { createLogger } from '../src/log';
+import { createSms } from '../src/sms';
+import type { Sql } from '../src/db/sql';
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  deps: Deps;
+  /** Moves the server clock forward. */
+  advance(ms: number): void;
+}
+
+export function createTestApp(sql: Sql, env: Record<string, string> = {}): TestApp {
+  const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+  let offset = 0;
+  const log = createLogger(config.LOG_LEVEL);
+  const deps: Deps = { config, sql, log, sms: createSms(config, sql, log), secret: TEST_SECRET, now: () => new Date(Date.now() + offset) };
+  return { app: createApp(deps), deps, advance: (ms) => (offset += ms) };
+}

@@ -1,0 +1,62 @@
+// Test fixtures: people in each role and a shorthand for issuing commands as them.
+import { v7 as uuidv7 } from 'uuid';
+import type { CommandInput, CommandType } from '@shared/commands';
+import type { Role } from '@shared/roles';
+import type { SkillLevels } from '@shared/skills';
+import type { LatLng } from '@shared/geo';
+import type { Sql } from '../src/db/sql';
+import { applyCommand, type ApplyOptions, type CommandOutcome } from '../src/commands/apply';
+
+let phoneSeq = 0;
+
+export async function createUser(sql: Sql, roles: Role[] = ['consumer'], name = 'Test Person'): Promise<string> {
+  const id = uuidv7();
+  // Unique per process and file: random prefix keeps parallel test files apart.
+  const phone = `+1415${String(Math.floor(Math.random() * 900) + 100)}${String(phoneSeq++ % 10000).padStart(4, '0')}`;
+  await sql`insert into users (id, phone, display_name, roles) values (${id}, ${phone}, ${name}, ${roles}) on conflict do nothing`;
+  return id;
+}
+
+export const SF: LatLng = { lat: 37.7749, lng: -122.4194 };
+
+export async function createOperator(
+  sql: Sql,
+  opts: { skills?: SkillLevels; home?: LatLng; radiusKm?: number; available?: boolean } = {},
+): Promise<string> {
+  const id = await createUser(sql, ['consumer', 'operator'], 'Test Operator');
+  const home = opts.home ?? SF;
+  await sql`
+    insert into operator_profiles (user_id, skills, home_lat, home_lng, service_radius_km, available)
+    values (${id}, ${sql.json((opts.skills ?? { plumbing: 3, handyman: 3 }) as never)}, ${home.lat}, ${home.lng}, ${opts.radiusKm ?? 10}, ${opts.available ?? true})`;
+  return id;
+}
+
+export function envelope<T extends CommandType>(type: T, payload: CommandInput<T>, id = uuidv7()) {
+  return { id, type, payload, issuedAt: new Date().toISOString() };
+}
+
+export function run<T extends CommandType>(sql: Sql, actorId: string, type: T, payload: CommandInput<T>, opts?: ApplyOptions & { id?: string }): Promise<CommandOutcome> {
+  return applyCommand(sql, actorId, envelope(type, payload, opts?.id), opts);
+}
+
+export function gigInput(overrides: Partial<CommandInput<'gig.post'>> = {}): CommandInput<'gig.post'> {
+  return {
+    gigId: uuidv7(),
+    title: 'Fix a leaking tap',
+    description: 'Kitchen tap drips.',
+    skills: { plumbing: 2 },
+    budget: { amount: 8000, currency: 'USD' },
+    location: { lat: 37.7699, lng: -122.4194 },
+    address: '1 Market St',
+    areaLabel: 'SoMa',
+    ...overrides,
+  };
+}
+
+/** Asserts an outcome was applied and returns its result, with the rejection in the message otherwise. */
+export function applied(o: CommandOutcome): Record<string, unknown> {
+  if (o.status !== 'applied') throw new Error(`expected applied, got ${o.rejection?.code}: ${o.rejection?.message}`);
+  return o.result!;
+}
+
+export { uuidv7 };
