@@ -30,6 +30,7 @@ import { createSql, withDatabase, type Sql } from '../src/db/sql';
 import { createLogger } from '../src/log';
 import { ensurePgbench, initPgbench, runTpcb, targetOf, type PgbenchResult } from './pgbench';
 import { cpuBetween, describeCpu, percentile, readCpu, round, type CpuShare } from './stats';
+import { STATEMENTS_SETTINGS, reportStatements, resetStatements } from './statements';
 import { LIFECYCLE, createPairs, runLane, type Recorder } from './workload';
 
 const ACTORS = 32;
@@ -37,6 +38,9 @@ const WARMUP_S = 3;
 const PGBENCH_SCALE = 10;
 const PGBENCH_THREADS = 2;
 const PROGRESS_EVERY_MS = 5_000;
+
+/** BENCH_STATEMENTS=1 preloads pg_stat_statements (for both phases) and prints what the commands ran. */
+const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
 
 function secondsFromEnv(): number {
   const raw = process.env.BENCH_SECONDS;
@@ -86,6 +90,7 @@ async function commandPhase(url: string, admin: Sql, seconds: number, postgresPi
     const pairs = await createPairs(sql, ACTORS);
     // Open every pool connection before the clock starts, as pgbench's tps excludes connecting.
     await Promise.all(Array.from({ length: ACTORS }, () => sql`select pg_sleep(0.05)`));
+    if (STATEMENTS) await resetStatements(sql);
 
     const phase: CommandPhase = {
       seconds,
@@ -170,6 +175,8 @@ async function commandPhase(url: string, admin: Sql, seconds: number, postgresPi
 
     phase.cpu = cpuBetween(cpuFrom, cpuUntil);
     phase.wal = walSince(walBefore, await walTotals(admin));
+    // Warm-up included, and the payment events: about one event per seven commands.
+    if (STATEMENTS) await reportStatements(sql, phase.warmupCommands + phase.latencies.length, say);
     return phase;
   } finally {
     await sql.end({ timeout: 5 });
@@ -222,7 +229,7 @@ async function main(): Promise<void> {
   let tpcbCpu: CpuShare;
   let tpcbWal: WalDelta;
   try {
-    pg = await startEmbeddedPostgres({ dataDir: dir, log: createLogger('warn') });
+    pg = await startEmbeddedPostgres({ dataDir: dir, log: createLogger('warn'), ...(STATEMENTS && { settings: STATEMENTS_SETTINGS }) });
     const postgresPid = Number((await fs.readFile(path.join(dir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]) || undefined;
     admin = createSql(pg.url, { max: 1, applicationName: 'fieldwork-bench-admin' });
     say(`postgres: ${dir} (${fsType(dir)}), port ${pg.port}, ${os.availableParallelism()} cores on this machine`);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './db/embedded';
+import { json } from '../test/app';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let dataDir: string;
@@ -57,11 +58,11 @@ async function signIn(phone: string): Promise<{ id: string; displayName: string 
   const base = `http://127.0.0.1:${port}`;
   const sent = await fetch(`${base}/auth/code`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone }) });
   expect(sent.status).toBe(202);
-  const inbox = await (await fetch(`${base}/dev/inbox.json?to=${encodeURIComponent(phone)}`)).json();
+  const inbox = await json(await fetch(`${base}/dev/inbox.json?to=${encodeURIComponent(phone)}`));
   const code = /\b(\d{6})\b/.exec(inbox.messages[0].body)![1];
   const res = await fetch(`${base}/auth/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phone, code }) });
   expect(res.status).toBe(200);
-  return (await res.json()).user;
+  return (await json(res)).user;
 }
 
 const postmasterPid = () => path.join(dataDir, 'data/pg/postmaster.pid');

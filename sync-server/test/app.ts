@@ -22,3 +22,7 @@ export function createTestApp(sql: Sql, env: Record<string, string> = {}): TestA
   const deps: Deps = { config, sql, log, sms: createSms(config, sql, log), secret: TEST_SECRET, now: () => new Date(Date.now() + offset) };
   return { app: createApp(deps), deps, advance: (ms) => (offset += ms) };
 }
+
+/** A response body as loosely typed JSON, for assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const json = async (res: Response): Promise<any> => res.json();

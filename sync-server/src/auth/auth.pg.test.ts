@@ -156,9 +156,9 @@ describe('sign-in with a phone code', () => {
     const code = await latestCode(t, phone);
     const results = await Promise.all([1, 2, 3].map(() => post(t, '/auth/verify', { phone, code })));
     expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
-    const [{ n }] = (await db.sql<{ n: number }[]>`
-      select count(*)::int8 as n from sessions s join users u on u.id = s.user_id where u.phone = ${phone}`) as [{ n: number }];
-    expect(n).toBe(1);
+    const [row] = await db.sql<{ n: number }[]>`
+      select count(*)::int8 as n from sessions s join users u on u.id = s.user_id where u.phone = ${phone}`;
+    expect(row!.n).toBe(1);
   });
 
   it('counts wrong codes and kills the code after CODE_MAX_ATTEMPTS', async () => {
@@ -196,9 +196,9 @@ describe('sign-in with a phone code', () => {
     if (first !== second) expect((await post(t, '/auth/verify', { phone, code: first })).status).toBe(400);
     expect((await post(t, '/auth/verify', { phone, code: second })).status).toBe(200);
     // Signing in consumed every outstanding code for the number.
-    const [{ n }] = (await db.sql<{ n: number }[]>`
-      select count(*)::int8 as n from auth_codes where phone = ${phone} and consumed_at is null`) as [{ n: number }];
-    expect(n).toBe(0);
+    const [row] = await db.sql<{ n: number }[]>`
+      select count(*)::int8 as n from auth_codes where phone = ${phone} and consumed_at is null`;
+    expect(row!.n).toBe(0);
   });
 });
 

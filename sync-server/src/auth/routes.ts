@@ -168,7 +168,7 @@ export function authRoutes(deps: Deps) {
         case 'unknown':
           throw new HttpError('unauthorized', 'Not signed in on this device: sign in with a code.');
         case 'reuse':
-          deps.log.warn({ reason: 'refresh_token_reuse' }, 'refresh token presented twice; session revoked');
+          deps.log.warn({ sessionId: outcome.sessionId }, 'refresh token presented twice; session revoked');
           throw new HttpError('session_expired', 'For your security this session was ended. Sign in again with a code.');
         case 'expired':
           throw new HttpError('session_expired', 'Your session has ended. Sign in again with a code.');

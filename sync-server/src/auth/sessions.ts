@@ -88,7 +88,7 @@ export type RefreshOutcome =
   | { ok: true; session: IssuedSession }
   | { ok: false; reason: 'unknown' }
   /** A token presented twice: someone else holds a copy. The whole session is now revoked. */
-  | { ok: false; reason: 'reuse' }
+  | { ok: false; reason: 'reuse'; sessionId: string }
   | { ok: false; reason: 'expired' };
 
 /**
@@ -109,7 +109,7 @@ export async function rotateRefreshToken(sql: Sql, token: string, now: Date): Pr
     if (!row) return { ok: false, reason: 'unknown' } as const;
     if (row.usedAt) {
       await revoke(tx, row.sessionId, now, 'refresh_token_reuse');
-      return { ok: false, reason: 'reuse' } as const;
+      return { ok: false, reason: 'reuse', sessionId: row.sessionId } as const;
     }
     if (row.revokedAt || row.sessionExpiresAt <= now || row.expiresAt <= now) return { ok: false, reason: 'expired' } as const;
 

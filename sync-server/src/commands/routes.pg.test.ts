@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from 'hono/jwt';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createTestApp, TEST_SECRET, type TestApp } from '../../test/app';
+import { createTestApp, json, TEST_SECRET, type TestApp } from '../../test/app';
 import { createUser, envelope, gigInput, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
 
@@ -41,7 +41,7 @@ describe('POST /commands', () => {
       }),
     );
     expect(res.status).toBe(200);
-    const { results } = await res.json();
+    const { results } = await json(res);
     expect(results.map((r: { status: string }) => r.status)).toEqual(['applied', 'applied', 'rejected', 'rejected']);
     expect(results[2]).toMatchObject({ index: 2, rejection: { code: 'invalid_command' } });
     expect(results[3].rejection.code).toBe('unknown_command');
@@ -67,7 +67,7 @@ describe('POST /commands', () => {
     for (const auth of tokens) {
       const res = await post(body, auth);
       expect(res.status, String(auth)).toBe(401);
-      expect((await res.json()).error.code).toBe('unauthorized');
+      expect((await json(res)).error.code).toBe('unauthorized');
     }
     expect(await written()).toEqual(before);
   });
@@ -84,9 +84,9 @@ describe('POST /commands', () => {
     for (const [body, status, code] of cases) {
       const res = await post(body);
       expect(res.status, body.slice(0, 40)).toBe(status);
-      const json = await res.json();
-      expect(json.error.code).toBe(code);
-      expect(json.error.message.length).toBeGreaterThan(10);
+      const answer = await json(res);
+      expect(answer.error.code).toBe(code);
+      expect(answer.error.message.length).toBeGreaterThan(10);
     }
     expect(await written()).toEqual(before);
     expect((await t.app.request('/healthz')).status).toBe(200);

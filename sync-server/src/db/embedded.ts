@@ -64,18 +64,42 @@ function runAs(): { uid: number; gid: number } | undefined {
   }
 }
 
+/** Can the postgres user walk down to `target`? Every ancestor must be searchable by it. */
+async function reachable(target: string, owner: { uid: number; gid: number }): Promise<string | null> {
+  for (let d = path.dirname(target); ; d = path.dirname(d)) {
+    const st = await fs.stat(d);
+    if ((st.mode & 0o001) === 0 && st.uid !== owner.uid) return d;
+    if (d === path.dirname(d)) return null;
+  }
+}
+
 async function assertReachable(dir: string, owner: { uid: number; gid: number } | undefined): Promise<void> {
   if (!owner) return;
-  // Every ancestor must be searchable by the postgres user, or it cannot reach its own data directory.
-  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
-    const st = await fs.stat(d);
-    if ((st.mode & 0o001) === 0 && st.uid !== owner.uid)
-      throw new Error(
-        `The embedded Postgres runs as user "postgres" (you are root) and cannot enter ${d}. ` +
-          `Choose a DATA_DIR under a world-searchable folder, or run as a normal user.`,
-      );
-    if (d === path.dirname(d)) break;
+  const blocked = await reachable(dir, owner);
+  if (blocked)
+    throw new Error(
+      `The embedded Postgres runs as user "postgres" (you are root) and cannot enter ${blocked}. ` +
+        `Choose a DATA_DIR under a world-searchable folder, or run as a normal user.`,
+    );
+}
+
+/**
+ * As root, the binaries inside node_modules may sit in a folder the postgres user cannot enter (a
+ * checkout in a private temp dir). Then we stage one copy per version in the system temp folder.
+ */
+async function stageBinaries(bins: Binaries, owner: { uid: number; gid: number } | undefined): Promise<Binaries> {
+  if (!owner || !(await reachable(bins.postgres, owner))) return bins;
+  const native = path.dirname(path.dirname(bins.postgres));
+  const version = (await fs.stat(bins.postgres)).size.toString(36);
+  const staged = path.join(os.tmpdir(), `fieldwork-pg-${os.platform()}-${os.arch()}-${version}`);
+  if (!existsSync(path.join(staged, 'bin', 'postgres'))) {
+    const tmp = `${staged}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    await fs.cp(native, tmp, { recursive: true, verbatimSymlinks: true });
+    await fs.chmod(tmp, 0o755);
+    // Another process may have staged it meanwhile; either copy is as good.
+    await fs.rename(tmp, staged).catch(async () => fs.rm(tmp, { recursive: true, force: true }));
   }
+  return { initdb: path.join(staged, 'bin', 'initdb'), postgres: path.join(staged, 'bin', 'postgres') };
 }
 
 function alive(pid: number): boolean {
@@ -119,8 +143,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   const pgdata = path.join(dataDir, 'pg');
   const passwordFile = path.join(dataDir, 'pg-password');
   const ownerFile = path.join(dataDir, 'server.pid');
-  const bins = await binaries();
   const owner = runAs();
+  const bins = await stageBinaries(await binaries(), owner);
 
   await fs.mkdir(dataDir, { recursive: true, mode: 0o755 });
   await assertReachable(pgdata, owner);

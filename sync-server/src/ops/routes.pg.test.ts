@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createTestApp } from '../../test/app';
+import { createTestApp, json } from '../../test/app';
 import { createSql } from '../db/sql';
 import { freePort } from '../db/embedded';
 
@@ -14,11 +14,11 @@ describe('operations', () => {
   it('reports healthy with a reachable database, and 503 without one', async () => {
     const ok = await createTestApp(db.sql).app.request('/healthz');
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ ok: true, database: 'up' });
+    expect(await json(ok)).toEqual({ ok: true, database: 'up' });
     const dead = createSql(`postgres://x:y@127.0.0.1:${await freePort()}/none`, { max: 1 });
     const down = await createTestApp(dead).app.request('/healthz');
     expect(down.status).toBe(503);
-    expect((await down.json()).database).toBe('down');
+    expect((await json(down)).database).toBe('down');
     await dead.end({ timeout: 1 });
   });
 
@@ -34,6 +34,6 @@ describe('operations', () => {
   it('answers unknown routes with a JSON 404', async () => {
     const res = await createTestApp(db.sql).app.request('/nope');
     expect(res.status).toBe(404);
-    expect((await res.json()).error.code).toBe('not_found');
+    expect((await json(res)).error.code).toBe('not_found');
   });
 });
