@@ -25,7 +25,7 @@ function walk(name: string, machine: MachineTable<any, any, any, any>, states: r
             const to = machine.transitions[state]?.[event];
             const v = can(machine, state, event, [party], okCtx);
             if (to === undefined) expect(v).toEqual({ ok: false, why: 'no_transition' });
-            else if (!machine.events[event].by.includes(party)) expect(v).toEqual({ ok: false, why: 'not_permitted' });
+            else if (!machine.events[event]!.by.includes(party)) expect(v).toEqual({ ok: false, why: 'not_permitted' });
             else expect(v).toEqual({ ok: true, to });
           });
         }

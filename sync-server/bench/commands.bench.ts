@@ -90,7 +90,7 @@ async function commandPhase(url: string, admin: Sql, seconds: number, postgresPi
     const pairs = await createPairs(sql, ACTORS);
     // Open every pool connection before the clock starts, as pgbench's tps excludes connecting.
     await Promise.all(Array.from({ length: ACTORS }, () => sql`select pg_sleep(0.05)`));
-    if (STATEMENTS) await resetStatements(sql);
+    if (STATEMENTS) await resetStatements(admin);
 
     const phase: CommandPhase = {
       seconds,
@@ -176,7 +176,7 @@ async function commandPhase(url: string, admin: Sql, seconds: number, postgresPi
     phase.cpu = cpuBetween(cpuFrom, cpuUntil);
     phase.wal = walSince(walBefore, await walTotals(admin));
     // Warm-up included, and the payment events: about one event per seven commands.
-    if (STATEMENTS) await reportStatements(sql, phase.warmupCommands + phase.latencies.length, say);
+    if (STATEMENTS) await reportStatements(admin, 'fieldwork', phase.warmupCommands + phase.latencies.length, 'cmd', say);
     return phase;
   } finally {
     await sql.end({ timeout: 5 });
@@ -266,6 +266,7 @@ async function main(): Promise<void> {
     say(`\n3. pgbench -c ${ACTORS} -j ${PGBENCH_THREADS} -T ${seconds}`);
     await admin`checkpoint`;
     const walBefore = await walTotals(admin);
+    if (STATEMENTS) await resetStatements(admin);
     const cpuFrom = readCpu(postgresPid);
     tpcb = await runTpcb(pgbench.bin, target, { clients: ACTORS, threads: PGBENCH_THREADS, seconds }, say);
     // pgbench's backends have exited by now, so their CPU time is gone from the tree: machine share only.
@@ -274,6 +275,7 @@ async function main(): Promise<void> {
     say(`  cpu: machine ${tpcbCpu.machinePct}% busy across ${tpcbCpu.cores} cores (pgbench and its backends included)`);
     if (tpcb.transactions)
       say(`  wal: ${round(tpcbWal.bytes / tpcb.transactions, 0)} bytes, ${round(tpcbWal.records / tpcb.transactions, 1)} records per transaction`);
+    if (STATEMENTS && tpcb.transactions) await reportStatements(admin, 'pgbench', tpcb.transactions, 'tx', say);
   } finally {
     await cleanup();
   }
