@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './db/embedded';
 import { json } from '../test/app';
+import { createTestDb } from '../test/db';
 
 const root = path.resolve(import.meta.dirname, '../..');
 let dataDir: string;
@@ -25,11 +26,11 @@ afterAll(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-function start(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+function start(env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   // node with tsx's loader rather than the tsx CLI: the CLI is a wrapper process, and SIGKILL must hit the server itself.
   const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', DATA_DIR: path.join(dataDir, 'data'), PORT: String(port), LOG_LEVEL: 'info' },
+    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', DATA_DIR: path.join(dataDir, 'data'), PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -94,4 +95,19 @@ describe('npm start', () => {
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
   }, 240_000);
+
+  it('uses DATABASE_URL when set, and then starts nothing embedded', async () => {
+    const db = await createTestDb();
+    const dir = path.join(dataDir, 'external');
+    const server = start({ DATABASE_URL: db.url, DATA_DIR: dir });
+    await healthy(server.output);
+    expect((await signIn('+14155550102')).displayName).toBe('Chen Customer');
+    expect(server.output()).toContain('"database":"external"');
+    expect(existsSync(path.join(dir, 'pg'))).toBe(false);
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(0);
+    const [u] = await db.sql`select count(*)::int8 as n from users`;
+    expect(u!.n).toBeGreaterThan(0);
+    await db.drop();
+  }, 120_000);
 });
