@@ -83,11 +83,13 @@ export function targetOf(url: string): Target {
 }
 
 /** Runs pgbench, echoing its lines with a prefix as they come, and returns everything it printed. */
-function runPgbench(bin: string, t: Target, args: string[], say: (line: string) => void): Promise<string> {
+/** Aborting `signal` kills pgbench (SIGTERM) and rejects. */
+function runPgbench(bin: string, t: Target, args: string[], say: (line: string) => void, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
     const p = spawn(bin, ['-h', t.host, '-p', String(t.port), '-U', t.user, ...args, t.database], {
       env: { ...process.env, PGPASSWORD: t.password },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(signal && { signal }),
     });
     let out = '';
     let partial = '';
@@ -109,8 +111,8 @@ function runPgbench(bin: string, t: Target, args: string[], say: (line: string) 
   });
 }
 
-export async function initPgbench(bin: string, t: Target, scale: number, say: (line: string) => void): Promise<void> {
-  await runPgbench(bin, t, ['-i', '-s', String(scale), '-q'], say);
+export async function initPgbench(bin: string, t: Target, scale: number, say: (line: string) => void, signal?: AbortSignal): Promise<void> {
+  await runPgbench(bin, t, ['-i', '-s', String(scale), '-q'], say, signal);
 }
 
 export interface PgbenchResult {
@@ -119,8 +121,14 @@ export interface PgbenchResult {
   transactions: number | undefined;
 }
 
-export async function runTpcb(bin: string, t: Target, o: { clients: number; threads: number; seconds: number }, say: (line: string) => void): Promise<PgbenchResult> {
-  const out = await runPgbench(bin, t, ['-c', String(o.clients), '-j', String(o.threads), '-T', String(o.seconds), '-P', '5'], say);
+export async function runTpcb(
+  bin: string,
+  t: Target,
+  o: { clients: number; threads: number; seconds: number },
+  say: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<PgbenchResult> {
+  const out = await runPgbench(bin, t, ['-c', String(o.clients), '-j', String(o.threads), '-T', String(o.seconds), '-P', '5'], say, signal);
   // "tps = 1234.567890 (without initial connection time)"; older versions print two tps lines, take that one.
   const tps = /tps = ([\d.]+) \(without initial connection/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
   if (!tps) throw new Error(`could not find tps in pgbench output:\n${out.slice(-2000)}`);

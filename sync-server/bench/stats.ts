@@ -75,6 +75,8 @@ export interface CpuShare {
   postgresPct: number | undefined;
   /** Percent of all cores together. */
   machinePct: number | undefined;
+  /** Percent of a core used by neither this process nor Postgres: pgbench's client, or other tenants. */
+  otherPct: number | undefined;
   cores: number;
 }
 
@@ -94,17 +96,19 @@ export function readCpu(postgresPid: number | undefined): CpuReading {
 export function cpuBetween(a: CpuReading, b: CpuReading): CpuShare {
   const wallS = (b.wallMs - a.wallMs) / 1000;
   const nodeS = (b.node.user - a.node.user + b.node.system - a.node.system) / 1e6;
-  return {
-    nodePct: round((100 * nodeS) / wallS, 1),
-    postgresPct: a.postgres !== undefined && b.postgres !== undefined ? round((100 * (b.postgres - a.postgres)) / wallS, 1) : undefined,
-    machinePct: a.machine && b.machine ? round((100 * (b.machine.busy - a.machine.busy)) / (b.machine.total - a.machine.total), 1) : undefined,
-    cores: os.availableParallelism(),
-  };
+  const cores = os.availableParallelism();
+  const nodePct = (100 * nodeS) / wallS;
+  const postgresPct = a.postgres !== undefined && b.postgres !== undefined ? (100 * (b.postgres - a.postgres)) / wallS : undefined;
+  const machinePct = a.machine && b.machine ? (100 * (b.machine.busy - a.machine.busy)) / (b.machine.total - a.machine.total) : undefined;
+  const otherPct = machinePct !== undefined && postgresPct !== undefined ? Math.max(0, machinePct * cores - nodePct - postgresPct) : undefined;
+  const r = (x: number | undefined) => (x === undefined ? undefined : round(x, 1));
+  return { nodePct: round(nodePct, 1), postgresPct: r(postgresPct), machinePct: r(machinePct), otherPct: r(otherPct), cores };
 }
 
 export function describeCpu(c: CpuShare): string {
   const parts = [`node ${c.nodePct}% of a core`];
   if (c.postgresPct !== undefined) parts.push(`postgres ${c.postgresPct}% of a core`);
+  if (c.otherPct !== undefined) parts.push(`everything else ${c.otherPct}% of a core`);
   if (c.machinePct !== undefined) parts.push(`machine ${c.machinePct}% busy across ${c.cores} cores`);
   return parts.join(', ');
 }

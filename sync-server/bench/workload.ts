@@ -57,7 +57,7 @@ function envelope<T extends CommandType>(type: T, payload: CommandInput<T>) {
  * flushing their queues. A refused step abandons the lifecycle (the next commands would be refused too).
  */
 export async function runLane(sql: Sql, pair: Pair, lane: number, stop: () => boolean, rec: Recorder): Promise<void> {
-  const as = async <T extends CommandType>(actorId: string, type: T, payload: CommandInput<T>): Promise<boolean> => {
+  const issue = async <T extends CommandType>(actorId: string, type: T, payload: CommandInput<T>): Promise<boolean> => {
     if (stop()) return false;
     const t0 = performance.now();
     const outcome = await applyCommand(sql, actorId, envelope(type, payload));
@@ -72,20 +72,20 @@ export async function runLane(sql: Sql, pair: Pair, lane: number, stop: () => bo
     const gig = GIGS[(lane + round) % GIGS.length]!;
     const steps: (() => Promise<boolean>)[] = [
       () =>
-        as(pair.clientId, 'gig.post', {
+        issue(pair.clientId, 'gig.post', {
           gigId,
           ...gig,
           budget: { amount: 5000 + 500 * ((lane + round) % 20), currency: 'USD' },
           location: { lat: SF.lat + 0.001 * (lane % 10), lng: SF.lng - 0.001 * (round % 10) },
           address: `${100 + lane} Market St`,
         }),
-      () => as(pair.operatorId, 'gig.accept', { gigId, bookingId }),
+      () => issue(pair.operatorId, 'gig.accept', { gigId, bookingId }),
       () => confirmPayment(sql, bookingId, stop, rec),
-      () => as(pair.operatorId, 'booking.start', { bookingId }),
-      () => as(pair.clientId, 'message.send', { messageId: uuidv7(), bookingId, body: 'The buzzer is broken, please call when you arrive.' }),
-      () => as(pair.operatorId, 'message.send', { messageId: uuidv7(), bookingId, body: 'On my way, about fifteen minutes.' }),
-      () => as(pair.operatorId, 'booking.deliver', { bookingId, note: 'Done; photos in the chat.' }),
-      () => as(pair.clientId, 'booking.approve', { bookingId }),
+      () => issue(pair.operatorId, 'booking.start', { bookingId }),
+      () => issue(pair.clientId, 'message.send', { messageId: uuidv7(), bookingId, body: 'The buzzer is broken, please call when you arrive.' }),
+      () => issue(pair.operatorId, 'message.send', { messageId: uuidv7(), bookingId, body: 'On my way, about fifteen minutes.' }),
+      () => issue(pair.operatorId, 'booking.deliver', { bookingId, note: 'Done; photos in the chat.' }),
+      () => issue(pair.clientId, 'booking.approve', { bookingId }),
     ];
     for (const step of steps) if (!(await step())) break;
   }

@@ -1,0 +1,145 @@
+// The command phase: lanes of clients and operators applying commands for a fixed time, with latencies,
+// outcomes, CPU and server writes recorded for the measured window.
+import type { CommandType } from '@shared/commands';
+import { createSql, type Sql } from '../src/db/sql';
+import { describeWrites, tableWrites, walSince, walTotals, type WalDelta } from './server-stats';
+import { reportStatements, resetStatements } from './statements';
+import { cpuBetween, describeCpu, percentile, readCpu, round, type CpuShare } from './stats';
+import { createPairs, runLane, type Recorder } from './workload';
+
+const PROGRESS_EVERY_MS = 5_000;
+
+export interface CommandPhase {
+  seconds: number;
+  latencies: number[];
+  applied: number;
+  rejected: number;
+  byType: Map<CommandType, number[]>;
+  rejections: Map<string, number>;
+  events: number[];
+  warmupCommands: number;
+  cpu: CpuShare;
+  wal: WalDelta;
+  writes: string[];
+}
+
+export function latencyLine(sorted: readonly number[]): string {
+  return `p50 ${round(percentile(sorted, 0.5), 2)} ms, p99 ${round(percentile(sorted, 0.99), 2)} ms, max ${round(sorted.at(-1) ?? NaN, 2)} ms`;
+}
+
+export interface PhaseOptions {
+  actors: number;
+  warmupS: number;
+  seconds: number;
+  /** The postmaster, whose backends' CPU time is read from /proc. */
+  postgresPid: number | undefined;
+  /** Reset and report pg_stat_statements around the phase. */
+  statements: boolean;
+  /** Stops the lanes after their current command; the phase then throws. */
+  signal: AbortSignal;
+}
+
+/** `admin` is a connection to another database, for server-wide statistics. */
+export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say: (line: string) => void): Promise<CommandPhase> {
+  const { actors, warmupS, seconds, postgresPid, statements, signal } = o;
+  const sql = createSql(url, { max: actors, applicationName: 'fieldwork-bench' });
+  try {
+    const pairs = await createPairs(sql, actors);
+    // Open every pool connection before the clock starts, as pgbench's tps excludes connecting.
+    await Promise.all(Array.from({ length: actors }, () => sql`select pg_sleep(0.05)`));
+    if (statements) await resetStatements(admin);
+
+    const phase: CommandPhase = {
+      seconds,
+      latencies: [],
+      applied: 0,
+      rejected: 0,
+      byType: new Map(),
+      rejections: new Map(),
+      events: [],
+      warmupCommands: 0,
+      cpu: undefined as never,
+      wal: undefined as never,
+      writes: [],
+    };
+    const walBefore = await walTotals(admin);
+    const writesBefore = await tableWrites(sql);
+    const started = performance.now();
+    const from = started + warmupS * 1000;
+    const until = from + seconds * 1000;
+    const inWindow = (t: number) => t >= from && t < until;
+    let stopping = false;
+    let failure: unknown;
+
+    const recorder: Recorder = {
+      command(type, finishedAt, ms, outcome) {
+        if (!inWindow(finishedAt)) {
+          if (finishedAt < from) phase.warmupCommands++;
+          return;
+        }
+        phase.latencies.push(ms);
+        let perType = phase.byType.get(type);
+        if (!perType) phase.byType.set(type, (perType = []));
+        perType.push(ms);
+        if (outcome.status === 'applied') phase.applied++;
+        else {
+          phase.rejected++;
+          const key = `${type}: ${outcome.rejection?.code}`;
+          phase.rejections.set(key, (phase.rejections.get(key) ?? 0) + 1);
+        }
+      },
+      event(finishedAt, ms) {
+        if (inWindow(finishedAt)) phase.events.push(ms);
+      },
+    };
+
+    say(`command phase: ${actors} lanes, ${warmupS} s warm-up, then ${seconds} s measured`);
+    let cpuFrom = readCpu(postgresPid);
+    let cpuUntil = cpuFrom;
+    let lastProgress = { at: from, count: 0, cpu: cpuFrom };
+    const timers = [
+      setTimeout(() => {
+        cpuFrom = readCpu(postgresPid);
+        lastProgress = { at: performance.now(), count: 0, cpu: cpuFrom };
+        say(`  warm-up done (${phase.warmupCommands} commands); measuring`);
+      }, from - started),
+      setTimeout(() => {
+        cpuUntil = readCpu(postgresPid);
+        stopping = true;
+      }, until - started),
+    ];
+    const progress = setInterval(() => {
+      const now = performance.now();
+      if (now < from + 1 || stopping) return;
+      const cpu = readCpu(postgresPid);
+      const count = phase.latencies.length;
+      const rate = ((count - lastProgress.count) * 1000) / (now - lastProgress.at);
+      const sorted = [...phase.latencies].sort((a, b) => a - b);
+      say(
+        `  [${round((now - from) / 1000, 0)} s] ${count} commands, ${round(rate, 0)}/s lately, ${phase.rejected} rejected; ` +
+          `${latencyLine(sorted)}; ${describeCpu(cpuBetween(lastProgress.cpu, cpu))}`,
+      );
+      lastProgress = { at: now, count, cpu };
+    }, PROGRESS_EVERY_MS);
+
+    const lanes = pairs.map((pair, i) =>
+      runLane(sql, pair, i, () => stopping || failure !== undefined || signal.aborted, recorder).catch((e: unknown) => {
+        failure ??= e;
+      }),
+    );
+    await Promise.all(lanes);
+    timers.forEach(clearTimeout);
+    clearInterval(progress);
+    if (failure !== undefined) throw failure;
+    signal.throwIfAborted();
+
+    phase.cpu = cpuBetween(cpuFrom, cpuUntil);
+    phase.wal = walSince(walBefore, await walTotals(admin));
+    phase.writes = describeWrites(writesBefore, await tableWrites(sql), phase.warmupCommands + phase.latencies.length, 'command');
+    // Warm-up included, and the payment events: about one event per seven commands.
+    if (statements) await reportStatements(admin, 'fieldwork', phase.warmupCommands + phase.latencies.length, 'cmd', say);
+    return phase;
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
