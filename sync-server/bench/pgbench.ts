@@ -79,7 +79,8 @@ export interface Target {
 
 export function targetOf(url: string): Target {
   const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) };
+  // The same transport as the app: a Unix socket directory when the URL names one (libpq's ?host=/dir).
+  return { host: u.searchParams.get('host') ?? u.hostname, port: Number(u.port), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) };
 }
 
 /** Runs pgbench, echoing its lines with a prefix as they come, and returns everything it printed. */

@@ -7,15 +7,12 @@ create extension if not exists earthdistance;
 -- Replication reads every authoritative table by (change_xid, id): the id of the transaction that last
 -- wrote the row. A pull hands out only rows whose transaction is older than the oldest one still
 -- running (pg_snapshot_xmin), so a slow transaction committing late can never be skipped.
+-- Inserts get these columns from their defaults; updates from this trigger.
 create function fw_track_change() returns trigger language plpgsql as $$
 begin
   new.change_xid := pg_current_xact_id();
   new.updated_at := now();
-  if tg_op = 'UPDATE' then
-    new.version := old.version + 1;
-  else
-    new.version := 1;
-  end if;
+  new.version := old.version + 1;
   return new;
 end $$;
 
@@ -33,7 +30,7 @@ create table users (
   change_xid xid8 not null default pg_current_xact_id(),
   deleted boolean not null default false
 );
-create trigger users_track before insert or update on users for each row execute function fw_track_change();
+create trigger users_track before update on users for each row execute function fw_track_change();
 create index users_change on users (change_xid, id);
 
 -- One family of rotating refresh tokens per sign-in on a device.
@@ -95,7 +92,7 @@ create table operator_profiles (
   check ((home_lat is null) = (home_lng is null)),
   check ((hourly_rate_amount is null) = (hourly_rate_currency is null))
 );
-create trigger operator_profiles_track before insert or update on operator_profiles for each row execute function fw_track_change();
+create trigger operator_profiles_track before update on operator_profiles for each row execute function fw_track_change();
 create index operator_profiles_change on operator_profiles (change_xid, user_id);
 
 create table gigs (
@@ -121,7 +118,7 @@ create table gigs (
   change_xid xid8 not null default pg_current_xact_id(),
   deleted boolean not null default false
 );
-create trigger gigs_track before insert or update on gigs for each row execute function fw_track_change();
+create trigger gigs_track before update on gigs for each row execute function fw_track_change();
 create index gigs_change on gigs (change_xid, id);
 create index gigs_client on gigs (client_id);
 -- The operator feed: open gigs near a point.
@@ -148,7 +145,7 @@ create table bookings (
   deleted boolean not null default false,
   check (client_id <> worker_id)
 );
-create trigger bookings_track before insert or update on bookings for each row execute function fw_track_change();
+create trigger bookings_track before update on bookings for each row execute function fw_track_change();
 create index bookings_change on bookings (change_xid, id);
 create index bookings_client on bookings (client_id);
 create index bookings_worker on bookings (worker_id);
@@ -168,20 +165,22 @@ create table messages (
   change_xid xid8 not null default pg_current_xact_id(),
   deleted boolean not null default false
 );
-create trigger messages_track before insert or update on messages for each row execute function fw_track_change();
+create trigger messages_track before update on messages for each row execute function fw_track_change();
 create index messages_change on messages (change_xid, id);
 create index messages_booking on messages (booking_id, created_at);
 
--- Every command a device sent, with its outcome. The id is the device's idempotency key.
+-- Every command a device sent, with its outcome, written once when decided. The id is the device's
+-- idempotency key. Devices replicate only their own commands, hence one index by actor.
 create table commands (
   id uuid primary key,
   actor_id uuid not null references users (id),
   type text not null,
-  payload jsonb not null,
+  -- As sent, for support and audit; json (text) because nothing queries into it and it is cheaper to store.
+  payload json not null,
   payload_hash text not null,
   issued_at timestamptz not null,
   received_at timestamptz not null default now(),
-  status text not null check (status in ('pending', 'applied', 'rejected')),
+  status text not null check (status in ('applied', 'rejected')),
   result jsonb,
   rejection_code text,
   rejection_message text,
@@ -192,18 +191,17 @@ create table commands (
   deleted boolean not null default false,
   check ((status = 'rejected') = (rejection_code is not null))
 );
-create trigger commands_track before insert or update on commands for each row execute function fw_track_change();
-create index commands_change on commands (change_xid, id);
-create index commands_actor on commands (actor_id, received_at);
+create trigger commands_track before update on commands for each row execute function fw_track_change();
+create index commands_actor_change on commands (actor_id, change_xid, id);
 
 -- Transactional outbox: written with the state change, delivered after commit, at least once.
 create table outbox (
-  id uuid primary key,
+  -- What the news is about, e.g. "<command id>:booking.delivered"; enqueueing it twice is a no-op.
+  dedupe_key text primary key,
   channel text not null check (channel in ('sms', 'push')),
   user_id uuid not null references users (id),
   template text not null,
   data jsonb not null default '{}',
-  dedupe_key text not null unique,
   created_at timestamptz not null default now(),
   available_at timestamptz not null default now(),
   attempts int not null default 0,

@@ -1,14 +1,17 @@
 // applyCommand: the one write path. Each command is decided exactly once, in one transaction, and its
 // outcome is stored under the device's command id so that every replay gets the same answer.
+// Round trips are the cost that matters here (see bench/commands.bench.ts): independent statements are
+// pipelined, and the transaction is opened and closed in the same packets as real work.
 import { createHash } from 'node:crypto';
 import { commandPayloads, isCommandType, type CommandEnvelope } from '@shared/commands';
 import { rejection, type Rejection } from '@shared/rejections';
 import type { Role } from '@shared/roles';
-import type { Sql, TxSql } from '../db/sql';
-import { transaction } from '../db/tx';
+import type { Sql } from '../db/sql';
+import { isRetryable, pgCode } from '../db/tx';
 import { commandDuration, commandsTotal } from '../ops/metrics';
-import { CommandRejected, type CommandResult } from './context';
+import { CommandRejected, type CommandContext, type CommandResult } from './context';
 import { handlers } from './handlers';
+import { outboxRows, type OutboxMessage } from '../store/outbox';
 
 export interface CommandOutcome {
   id: string;
@@ -50,24 +53,55 @@ interface StoredCommand {
   actorId: string;
   type: string;
   payloadHash: string;
-  status: 'pending' | 'applied' | 'rejected';
+  status: 'applied' | 'rejected';
   result: CommandResult | null;
   rejectionCode: Rejection['code'] | null;
   rejectionMessage: string | null;
 }
 
-function fromStored(id: string, row: StoredCommand, replayed: boolean): CommandOutcome {
+function fromStored(cmd: CommandEnvelope, actorId: string, hash: string, row: StoredCommand): CommandOutcome {
+  // Seen before: the stored outcome, unless this is not the same command.
+  if (row.actorId !== actorId || row.payloadHash !== hash)
+    return { id: cmd.id, type: cmd.type, status: 'rejected', rejection: rejection('id_reused'), replayed: false };
   return row.status === 'rejected'
-    ? { id, type: row.type, status: 'rejected', rejection: { code: row.rejectionCode!, message: row.rejectionMessage! }, replayed }
-    : { id, type: row.type, status: 'applied', result: row.result ?? {}, replayed };
+    ? { id: cmd.id, type: row.type, status: 'rejected', rejection: { code: row.rejectionCode!, message: row.rejectionMessage! }, replayed: true }
+    : { id: cmd.id, type: row.type, status: 'applied', result: row.result ?? {}, replayed: true };
 }
 
+async function readStored(sql: Sql, id: string): Promise<StoredCommand> {
+  const [row] = await sql<StoredCommand[]>`
+    select actor_id, type, payload_hash, status, result, rejection_code, rejection_message from commands where id = ${id}`;
+  if (!row) throw new Error(`command ${id} vanished`);
+  return row;
+}
+
+const isCommandIdClash = (e: unknown) =>
+  pgCode(e) === '23505' && (e as { constraint_name?: string }).constraint_name === 'commands_pkey';
+
+/**
+ * Decides one command. The steps, in the order the protocol needs them:
+ *  1. BEGIN, pipelined with one read of the actor's current roles and any stored outcome for this id.
+ *  2. A stored outcome is the answer (a replay), with no second effect.
+ *  3. The handler authorizes with the shared machine and writes, on the same transaction.
+ *  4. The command row is inserted with its outcome, pipelined with COMMIT. If another delivery of the same
+ *     id committed first, the insert fails on the primary key, our COMMIT becomes a ROLLBACK, and we answer
+ *     with what that delivery stored: exactly one transaction per command id ever commits effects.
+ *  5. A refusal rolls back the handler's writes; the refusal alone is then stored in one statement.
+ * Serialization failures and deadlocks run the whole attempt again; nothing else is retried.
+ */
 export async function applyCommand(sql: Sql, actorId: string, cmd: CommandEnvelope, opts: ApplyOptions = {}): Promise<CommandOutcome> {
   const started = performance.now();
   const hash = fingerprint(cmd.type, cmd.payload);
+  const outcome = await decide(sql, actorId, cmd, hash, opts);
+  const type = isCommandType(cmd.type) ? cmd.type : 'unknown';
+  commandsTotal.inc({ type, outcome: outcome.replayed ? 'replayed' : outcome.status });
+  commandDuration.observe({ type }, (performance.now() - started) / 1000);
+  return outcome;
+}
 
-  // Validation happens before the transaction, but its verdict is stored like any other, so that a
-  // replay of a malformed command gets the same refusal and the device's queue moves on.
+async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: string, opts: ApplyOptions): Promise<CommandOutcome> {
+  // Validation needs no database. Its verdict is stored like any other, so that a replay of a malformed
+  // command gets the same refusal and the device's queue moves on.
   let early: Rejection | undefined;
   let payload: unknown;
   if (!isCommandType(cmd.type)) early = rejection('unknown_command');
@@ -76,55 +110,86 @@ export async function applyCommand(sql: Sql, actorId: string, cmd: CommandEnvelo
     if (parsed.success) payload = parsed.data;
     else early = { code: 'invalid_command', message: describeIssues(parsed.error.issues) };
   }
+  const row = { id: cmd.id, actorId, type: cmd.type, payload: sql.json((cmd.payload ?? null) as never), payloadHash: hash, issuedAt: cmd.issuedAt };
 
-  const outcome = await transaction(sql, async (tx) => {
-    // 1. Claim the id. A concurrent delivery of the same command waits here for ours to commit.
-    const claimed = await tx`
-      insert into commands (id, actor_id, type, payload, payload_hash, issued_at, status)
-      values (${cmd.id}, ${actorId}, ${cmd.type}, ${tx.json((cmd.payload ?? null) as never)}, ${hash}, ${cmd.issuedAt}, 'pending')
-      on conflict (id) do nothing
-      returning id`;
-    if (claimed.length === 0) {
-      // 2. Seen before: answer with the stored outcome, unless this is not the same command.
-      const [stored] = await tx<StoredCommand[]>`
-        select actor_id, type, payload_hash, status, result, rejection_code, rejection_message from commands where id = ${cmd.id}`;
-      if (!stored || stored.actorId !== actorId || stored.payloadHash !== hash)
-        return { id: cmd.id, type: cmd.type, status: 'rejected', rejection: rejection('id_reused'), replayed: false } satisfies CommandOutcome;
-      return fromStored(cmd.id, stored, true);
-    }
-
-    // 3. Decide: authorize with the actor's current roles, run the handler in a savepoint so that a
-    //    refusal undoes the handler's writes but keeps the command row.
-    let decided: { result: CommandResult } | { rejection: Rejection };
-    const [actor] = await tx<{ roles: Role[] }[]>`select roles from users where id = ${actorId} and not deleted`;
-    if (early) decided = { rejection: early };
-    else if (!actor) decided = { rejection: rejection('forbidden', 'This account no longer exists.') };
-    else {
-      try {
-        const handler = handlers[cmd.type as keyof typeof handlers] as (ctx: object, p: unknown) => Promise<CommandResult>;
-        const now = opts.now?.() ?? new Date();
-        const result = await tx.savepoint((sp: TxSql) => handler({ tx: sp, actor: { id: actorId, roles: actor.roles }, commandId: cmd.id, now }, payload));
-        decided = { result };
-      } catch (e) {
-        if (!(e instanceof CommandRejected)) throw e;
-        decided = { rejection: e.rejection };
+  for (let attempt = 1; ; attempt++) {
+    const db = await sql.reserve();
+    let open = false;
+    try {
+      open = true;
+      const [, [pre]] = await Promise.all([
+        db`begin`,
+        db<(Partial<StoredCommand> & { roles: Role[] | null })[]>`
+          select u.roles, c.actor_id, c.type, c.payload_hash, c.status, c.result, c.rejection_code, c.rejection_message
+          from (select 1) as one
+          left join users u on u.id = ${actorId} and not u.deleted
+          left join commands c on c.id = ${cmd.id}`,
+      ]);
+      if (pre!.status) {
+        await db`rollback`;
+        open = false;
+        return fromStored(cmd, actorId, hash, pre as StoredCommand);
       }
+      const refusal = early ?? (pre!.roles ? undefined : rejection('forbidden', 'This account no longer exists.'));
+      let result: CommandResult | undefined;
+      let refused = refusal;
+      const news: OutboxMessage[] = [];
+      if (!refused) {
+        try {
+          const handler = handlers[cmd.type as keyof typeof handlers] as (ctx: CommandContext, p: unknown) => Promise<CommandResult>;
+          result = await handler(
+            { tx: db, actor: { id: actorId, roles: pre!.roles! }, commandId: cmd.id, now: opts.now?.() ?? new Date(), notify: (m) => news.push(m) },
+            payload,
+          );
+        } catch (e) {
+          if (!(e instanceof CommandRejected)) throw e;
+          refused = e.rejection;
+        }
+      }
+      if (refused) {
+        await db`rollback`;
+        open = false;
+        return await storeRejection(sql, cmd, actorId, hash, row, refused);
+      }
+      const decided = db({ ...row, status: 'applied', result: db.json(result as never), decidedAt: new Date() });
+      // The outcome and the outbox in one statement, sent with COMMIT.
+      const [inserted, committed] = await Promise.allSettled([
+        news.length === 0
+          ? db`insert into commands ${decided}`
+          : db`
+              with news as (
+                insert into outbox (dedupe_key, channel, user_id, template, data)
+                select * from jsonb_to_recordset(${outboxRows(db, news)}) as m(dedupe_key text, channel text, user_id uuid, template text, data jsonb)
+                on conflict (dedupe_key) do nothing)
+              insert into commands ${decided}`,
+        db`commit`,
+      ]);
+      open = false;
+      if (inserted.status === 'rejected') {
+        if (isCommandIdClash(inserted.reason)) return fromStored(cmd, actorId, hash, await readStored(sql, cmd.id));
+        throw inserted.reason;
+      }
+      if (committed.status === 'rejected') throw committed.reason;
+      return { id: cmd.id, type: cmd.type, status: 'applied', result: result!, replayed: false };
+    } catch (e) {
+      if (open) await db`rollback`.catch(() => undefined);
+      if (!isRetryable(e) || attempt >= MAX_ATTEMPTS) throw e;
+      // Jittered backoff so that two colliding transactions do not collide again.
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+    } finally {
+      db.release();
     }
+  }
+}
 
-    // 4. Record the outcome on the command row; replication carries it back to the device.
-    if ('result' in decided) {
-      await tx`update commands set status = 'applied', result = ${tx.json(decided.result as never)}, decided_at = now() where id = ${cmd.id}`;
-      return { id: cmd.id, type: cmd.type, status: 'applied', result: decided.result, replayed: false } satisfies CommandOutcome;
-    }
-    await tx`
-      update commands set status = 'rejected', rejection_code = ${decided.rejection.code},
-        rejection_message = ${decided.rejection.message}, decided_at = now()
-      where id = ${cmd.id}`;
-    return { id: cmd.id, type: cmd.type, status: 'rejected', rejection: decided.rejection, replayed: false } satisfies CommandOutcome;
-  });
+const MAX_ATTEMPTS = 8;
 
-  const type = isCommandType(cmd.type) ? cmd.type : 'unknown';
-  commandsTotal.inc({ type, outcome: outcome.replayed ? 'replayed' : outcome.status });
-  commandDuration.observe({ type }, (performance.now() - started) / 1000);
-  return outcome as CommandOutcome;
+/** Stores a refusal in one statement; if a concurrent delivery stored an outcome first, that one stands. */
+async function storeRejection(sql: Sql, cmd: CommandEnvelope, actorId: string, hash: string, row: Record<string, unknown>, r: Rejection): Promise<CommandOutcome> {
+  const inserted = await sql`
+    insert into commands ${sql({ ...row, status: 'rejected', rejectionCode: r.code, rejectionMessage: r.message, decidedAt: new Date() })}
+    on conflict (id) do nothing
+    returning id`;
+  if (inserted.length === 0) return fromStored(cmd, actorId, hash, await readStored(sql, cmd.id));
+  return { id: cmd.id, type: cmd.type, status: 'rejected', rejection: r, replayed: false };
 }

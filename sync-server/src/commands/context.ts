@@ -2,15 +2,19 @@
 import type { Actor } from '@shared/roles';
 import { rejection, type Rejection, type RejectionCode } from '@shared/rejections';
 import type { CommandPayload, CommandType } from '@shared/commands';
-import type { TxSql } from '../db/sql';
+import type { Db } from '../db/sql';
+import type { OutboxMessage } from '../store/outbox';
 
 export interface CommandContext {
-  readonly tx: TxSql;
+  /** The command's transaction: everything a handler writes commits or rolls back with the outcome. */
+  readonly tx: Db;
   /** Roles as they are in the database now, not as the access token remembers them. */
   readonly actor: Actor;
   readonly commandId: string;
   /** The server's clock; the device's issuedAt decides nothing. */
   readonly now: Date;
+  /** Queues news for the outbox; written with the command's outcome, and only if it is applied. */
+  notify(message: OutboxMessage): void;
 }
 
 /** Thrown by a handler to refuse; applyCommand rolls back the handler's writes and records the refusal. */

@@ -19,8 +19,14 @@ export interface EmbeddedOptions {
 }
 
 export interface EmbeddedPostgres {
-  /** Connection string for the `postgres` maintenance database; swap the path for others. */
+  /**
+   * Connection string for the `postgres` maintenance database; swap the path for others. Through the
+   * Unix socket (`?host=/dir`, as libpq writes it) when the path is short enough: it costs both sides
+   * markedly less CPU than loopback TCP.
+   */
   readonly url: string;
+  /** The same database over TCP on 127.0.0.1, for tools that want it. */
+  readonly tcpUrl: string;
   readonly port: number;
   stop(): Promise<void>;
 }
@@ -169,9 +175,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
   const password = (await fs.readFile(passwordFile, 'utf8')).trim();
   const port = opts.port ?? (await freePort());
+  // A Unix socket path is limited to ~107 bytes; a deep DATA_DIR falls back to TCP only.
+  const socketDir = pgdata.length + `/.s.PGSQL.${port}`.length <= 100 ? pgdata : '';
   const settings: Record<string, string | number> = {
     listen_addresses: '127.0.0.1',
-    unix_socket_directories: '',
+    unix_socket_directories: socketDir,
     max_connections: 200,
     ...opts.settings,
   };
@@ -191,7 +199,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
     child.once('exit', (code) => reject(new Error(`Postgres exited during start (code ${code}):\n${output.slice(-2000)}`)));
   });
   child.removeAllListeners('exit');
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const tcpUrl = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const url = socketDir ? `postgres://postgres:${encodeURIComponent(password)}@localhost:${port}/postgres?host=${encodeURIComponent(socketDir)}` : tcpUrl;
   log.info({ port, pgdata }, 'embedded Postgres ready');
 
   let stopping: Promise<void> | undefined;
@@ -204,7 +213,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
       await fs.rm(ownerFile, { force: true });
       log.info('embedded Postgres stopped');
     })());
-  return { url, port, stop };
+  return { url, tcpUrl, port, stop };
 }
 
 function run(cmd: string, args: string[], owner: { uid: number; gid: number } | undefined, log: Logger): Promise<void> {

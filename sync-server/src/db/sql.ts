@@ -3,8 +3,8 @@ import postgres from 'postgres';
 
 export type Sql = postgres.Sql;
 export type TxSql = postgres.TransactionSql;
-/** Either the pool or a transaction: what store functions take. */
-export type Db = postgres.Sql | postgres.TransactionSql;
+/** The pool, a transaction, or a reserved connection inside one: what store functions take. */
+export type Db = postgres.Sql | postgres.TransactionSql | postgres.ReservedSql;
 
 export class UnsafeIntegerError extends RangeError {
   override name = 'UnsafeIntegerError';
@@ -25,7 +25,15 @@ export interface SqlOptions {
 }
 
 export function createSql(url: string, opts: SqlOptions = {}): Sql {
+  // libpq's way to name a Unix socket directory: postgres://user:pass@localhost:5432/db?host=/run/postgresql
+  const u = new URL(url);
+  const socketDir = u.searchParams.get('host');
+  if (socketDir?.startsWith('/')) {
+    u.searchParams.delete('host');
+    url = u.toString();
+  }
   return postgres(url, {
+    ...(socketDir?.startsWith('/') ? { host: socketDir } : {}),
     max: opts.max ?? 20,
     idle_timeout: 60,
     connect_timeout: 10,

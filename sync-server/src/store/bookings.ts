@@ -27,13 +27,20 @@ export interface BookingRow {
   version: number;
 }
 
-export async function lockBooking(db: Db, id: string): Promise<BookingRow | undefined> {
-  const [row] = await db<BookingRow[]>`select * from bookings where id = ${id} and not deleted for update`;
+/** What decisions need; the timeline stays in the database (it is appended to there, never read here). */
+export type BookingFacts = Omit<BookingRow, 'timeline'>;
+
+export async function lockBooking(db: Db, id: string): Promise<BookingFacts | undefined> {
+  const [row] = await db<BookingFacts[]>`
+    select id, gig_id, client_id, worker_id, amount, currency, status, change_rounds, created_at, version
+    from bookings where id = ${id} and not deleted for update`;
   return row;
 }
 
-export async function getBooking(db: Db, id: string): Promise<BookingRow | undefined> {
-  const [row] = await db<BookingRow[]>`select * from bookings where id = ${id} and not deleted`;
+export async function getBooking(db: Db, id: string): Promise<BookingFacts | undefined> {
+  const [row] = await db<BookingFacts[]>`
+    select id, gig_id, client_id, worker_id, amount, currency, status, change_rounds, created_at, version
+    from bookings where id = ${id} and not deleted`;
   return row;
 }
 

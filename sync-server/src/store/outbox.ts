@@ -1,5 +1,4 @@
 // The notification outbox: rows written in the same transaction as the change they announce.
-import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../db/sql';
 
 export type Channel = 'sms' | 'push';
@@ -13,9 +12,15 @@ export interface OutboxMessage {
   dedupeKey: string;
 }
 
-export async function enqueue(db: Db, m: OutboxMessage): Promise<void> {
+/** The messages as one jsonb parameter, so that any number of them is one statement. */
+export function outboxRows(db: Db, messages: readonly OutboxMessage[]) {
+  return db.json(messages.map((m) => ({ dedupe_key: m.dedupeKey, channel: m.channel, user_id: m.userId, template: m.template, data: m.data })) as never);
+}
+
+export async function enqueue(db: Db, messages: readonly OutboxMessage[]): Promise<void> {
+  if (messages.length === 0) return;
   await db`
-    insert into outbox (id, channel, user_id, template, data, dedupe_key)
-    values (${uuidv7()}, ${m.channel}, ${m.userId}, ${m.template}, ${db.json(m.data as never)}, ${m.dedupeKey})
+    insert into outbox (dedupe_key, channel, user_id, template, data)
+    select * from jsonb_to_recordset(${outboxRows(db, messages)}) as m(dedupe_key text, channel text, user_id uuid, template text, data jsonb)
     on conflict (dedupe_key) do nothing`;
 }

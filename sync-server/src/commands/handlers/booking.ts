@@ -6,10 +6,10 @@ import { gigMachine } from '@shared/gig-machine';
 import type { Party } from '@shared/roles';
 import { reject, type CommandContext, type Handler } from '../context';
 import { bookingParties } from '../parties';
-import { advanceBooking, lockBooking, type BookingRow } from '../../store/bookings';
+import { advanceBooking, lockBooking, type BookingFacts } from '../../store/bookings';
 import { gigFacts, lockGig, updateGig } from '../../store/gigs';
-import { enqueue } from '../../store/outbox';
-import type { TxSql } from '../../db/sql';
+import type { OutboxMessage } from '../../store/outbox';
+import type { Db } from '../../db/sql';
 
 /** Who hears about each step, and under which template. */
 const NOTIFY: Partial<Record<BookingEvent, { to: 'client' | 'worker' | 'other'; template: string }>> = {
@@ -22,15 +22,16 @@ const NOTIFY: Partial<Record<BookingEvent, { to: 'client' | 'worker' | 'other'; 
 };
 
 interface Step {
-  tx: TxSql;
+  tx: Db;
   now: Date;
-  booking: BookingRow;
+  booking: BookingFacts;
   event: BookingEvent;
   parties: Party[];
   actorId: string | null;
   note?: string;
   /** Dedupe key stem for notifications: the command id, or the server event's id. */
   key: string;
+  notify(message: OutboxMessage): void;
 }
 
 /**
@@ -47,17 +48,9 @@ export async function stepBooking(s: Step): Promise<BookingState> {
   if (!verdict.ok) return reject(bookingRejection(verdict)!);
   const by = s.parties.find((p) => bookingMachine.events[event].by.includes(p as never))!;
   const entry = { at: s.now.toISOString(), event, status: verdict.to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) };
-  await advanceBooking(s.tx, booking.id, entry, event === 'request_changes' ? { changeRounds: booking.changeRounds + 1 } : {});
-
-  // The gig follows its booking: finished work closes it, a cancelled booking puts it back on the market.
-  if (booking.gigId && (verdict.to === 'completed' || verdict.to === 'resolved' || verdict.to === 'cancelled')) {
-    const gig = await lockGig(s.tx, booking.gigId);
-    if (gig && gig.status === 'assigned') {
-      const gigEvent = verdict.to === 'cancelled' ? 'reopen' : 'close';
-      const g = can(gigMachine, gig.status, gigEvent, ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
-      if (g.ok) await updateGig(s.tx, gig.id, { status: g.to, bookingId: g.to === 'open' ? null : gig.bookingId });
-    }
-  }
+  const writes: Promise<unknown>[] = [
+    advanceBooking(s.tx, booking.id, entry, event === 'request_changes' ? { changeRounds: booking.changeRounds + 1 } : {}),
+  ];
 
   const notify = NOTIFY[event];
   if (notify) {
@@ -66,7 +59,7 @@ export async function stepBooking(s: Step): Promise<BookingState> {
       : notify.to === 'worker' ? booking.workerId
       : s.actorId === booking.clientId ? booking.workerId
       : booking.clientId;
-    await enqueue(s.tx, {
+    s.notify({
       channel: to === booking.workerId ? 'sms' : 'push',
       userId: to,
       template: notify.template,
@@ -74,10 +67,23 @@ export async function stepBooking(s: Step): Promise<BookingState> {
       dedupeKey: `${s.key}:${notify.template}`,
     });
   }
+
+  // The gig follows its booking: finished work closes it, a cancelled booking puts it back on the market.
+  if (booking.gigId && (verdict.to === 'completed' || verdict.to === 'resolved' || verdict.to === 'cancelled')) {
+    writes.push(
+      lockGig(s.tx, booking.gigId).then(async (gig) => {
+        if (!gig || gig.status !== 'assigned') return;
+        const g = can(gigMachine, gig.status, verdict.to === 'cancelled' ? 'reopen' : 'close', ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
+        if (g.ok) await updateGig(s.tx, gig.id, { status: g.to, bookingId: g.to === 'open' ? null : gig.bookingId });
+      }),
+    );
+  }
+  // Independent writes travel together: one round trip instead of two.
+  await Promise.all(writes);
   return verdict.to;
 }
 
-async function loadBooking(ctx: CommandContext, id: string): Promise<{ booking: BookingRow; parties: Party[] }> {
+async function loadBooking(ctx: CommandContext, id: string): Promise<{ booking: BookingFacts; parties: Party[] }> {
   const booking = await lockBooking(ctx.tx, id);
   const parties = booking ? bookingParties(ctx.actor, booking) : [];
   // Someone with no part in a booking is not told it exists.
@@ -88,7 +94,7 @@ async function loadBooking(ctx: CommandContext, id: string): Promise<{ booking: 
 function userStep(event: BookingEvent, noteOf: (p: Record<string, unknown>) => string | undefined = () => undefined) {
   return async (ctx: CommandContext, p: { bookingId: string } & Record<string, unknown>) => {
     const { booking, parties } = await loadBooking(ctx, p.bookingId);
-    const status = await stepBooking({ tx: ctx.tx, now: ctx.now, booking, event, parties, actorId: ctx.actor.id, note: noteOf(p), key: ctx.commandId });
+    const status = await stepBooking({ tx: ctx.tx, now: ctx.now, booking, event, parties, actorId: ctx.actor.id, note: noteOf(p), key: ctx.commandId, notify: ctx.notify });
     return { bookingId: booking.id, status };
   };
 }

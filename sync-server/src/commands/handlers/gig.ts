@@ -9,7 +9,6 @@ import { gigParties } from '../parties';
 import { gigFacts, insertGig, lockGig, updateGig, type GigRow } from '../../store/gigs';
 import { getProfile, operatorFacts } from '../../store/profiles';
 import { insertBooking } from '../../store/bookings';
-import { enqueue } from '../../store/outbox';
 
 async function loadGig(ctx: CommandContext, id: string): Promise<GigRow> {
   const gig = await lockGig(ctx.tx, id);
@@ -85,8 +84,7 @@ export const cancel: Handler<'gig.cancel'> = async (ctx, p) => {
 };
 
 export const accept: Handler<'gig.accept'> = async (ctx, p) => {
-  const gig = await loadGig(ctx, p.gigId);
-  const profile = await getProfile(ctx.tx, ctx.actor.id);
+  const [gig, profile] = await Promise.all([loadGig(ctx, p.gigId), getProfile(ctx.tx, ctx.actor.id)]);
   const operator = operatorFacts(ctx.actor.id, profile);
   const verdict = can(gigMachine, gig.status, 'accept', gigParties(ctx.actor, gig), { now: ctx.now.getTime(), gig: gigFacts(gig), operator });
   if (!verdict.ok) {
@@ -98,22 +96,18 @@ export const accept: Handler<'gig.accept'> = async (ctx, p) => {
     if (code === 'forbidden') reject(code, 'Only operator accounts can accept gigs.');
     reject(code);
   }
-  const created = await insertBooking(
-    ctx.tx,
-    {
-      id: p.bookingId,
-      gigId: gig.id,
-      clientId: gig.clientId,
-      workerId: ctx.actor.id,
-      amount: gig.budgetAmount,
-      currency: gig.currency,
-      status: BOOKING_INITIAL,
-    },
-    { at: ctx.now.toISOString(), event: 'created', status: BOOKING_INITIAL, by: 'worker', actorId: ctx.actor.id },
-  );
+  // One round trip for the booking and the gig's new state. If the booking id is taken the command is
+  // refused and both roll back together.
+  const [created] = await Promise.all([
+    insertBooking(
+      ctx.tx,
+      { id: p.bookingId, gigId: gig.id, clientId: gig.clientId, workerId: ctx.actor.id, amount: gig.budgetAmount, currency: gig.currency, status: BOOKING_INITIAL },
+      { at: ctx.now.toISOString(), event: 'created', status: BOOKING_INITIAL, by: 'worker', actorId: ctx.actor.id },
+    ),
+    updateGig(ctx.tx, gig.id, { status: verdict.to, bookingId: p.bookingId }),
+  ]);
   if (!created) reject('duplicate_id');
-  await updateGig(ctx.tx, gig.id, { status: verdict.to, bookingId: p.bookingId });
-  await enqueue(ctx.tx, {
+  ctx.notify({
     channel: 'push',
     userId: gig.clientId,
     template: 'gig.accepted',

@@ -2,7 +2,6 @@
 import { reject, type Handler } from '../context';
 import { bookingParties } from '../parties';
 import { getBooking } from '../../store/bookings';
-import { enqueue } from '../../store/outbox';
 
 export const send: Handler<'message.send'> = async (ctx, p) => {
   const booking = await getBooking(ctx.tx, p.bookingId);
@@ -10,13 +9,13 @@ export const send: Handler<'message.send'> = async (ctx, p) => {
   if (!booking || parties.length === 0) return reject('not_found');
   if (!parties.includes('client') && !parties.includes('worker'))
     return reject('forbidden', 'Only the client and the worker can write in this chat.');
+  const to = ctx.actor.id === booking.clientId ? booking.workerId : booking.clientId;
   const rows = await ctx.tx`
     insert into messages (id, booking_id, sender_id, body)
     values (${p.messageId}, ${booking.id}, ${ctx.actor.id}, ${p.body})
     on conflict (id) do nothing returning id`;
   if (rows.length === 0) return reject('duplicate_id');
-  const to = ctx.actor.id === booking.clientId ? booking.workerId : booking.clientId;
-  await enqueue(ctx.tx, {
+  ctx.notify({
     channel: to === booking.workerId ? 'sms' : 'push',
     userId: to,
     template: 'message.received',
