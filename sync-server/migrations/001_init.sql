@@ -146,9 +146,10 @@ create table bookings (
   check (client_id <> worker_id)
 );
 create trigger bookings_track before update on bookings for each row execute function fw_track_change();
-create index bookings_change on bookings (change_xid, id);
-create index bookings_client on bookings (client_id);
-create index bookings_worker on bookings (worker_id);
+-- A person's bookings in replication order, from either side. (Every index here is written on every
+-- status change, so there is no global change index: no one pulls all bookings.)
+create index bookings_client_change on bookings (client_id, change_xid, id);
+create index bookings_worker_change on bookings (worker_id, change_xid, id);
 -- The last line of defence against two workers on one gig.
 create unique index bookings_one_live_per_gig on bookings (gig_id) where status <> 'cancelled';
 
@@ -166,8 +167,8 @@ create table messages (
   deleted boolean not null default false
 );
 create trigger messages_track before update on messages for each row execute function fw_track_change();
-create index messages_change on messages (change_xid, id);
-create index messages_booking on messages (booking_id, created_at);
+-- A booking's chat in replication order.
+create index messages_booking_change on messages (booking_id, change_xid, id);
 
 -- Every command a device sent, with its outcome, written once when decided. The id is the device's
 -- idempotency key. Devices replicate only their own commands, hence one index by actor.

@@ -3,13 +3,14 @@
 // Round trips are the cost that matters here (see bench/commands.bench.ts): independent statements are
 // pipelined, and the transaction is opened and closed in the same packets as real work.
 import { createHash } from 'node:crypto';
-import { commandPayloads, isCommandType, type CommandEnvelope } from '@shared/commands';
+import type { PendingQuery, Row } from 'postgres';
+import { commandPayloads, isCommandType, type CommandEnvelope, type CommandType } from '@shared/commands';
 import { rejection, type Rejection } from '@shared/rejections';
 import type { Role } from '@shared/roles';
 import type { Sql } from '../db/sql';
 import { isRetryable, pgCode } from '../db/tx';
 import { commandDuration, commandsTotal } from '../ops/metrics';
-import { CommandRejected, type CommandContext, type CommandResult } from './context';
+import { CommandRejected, type CommandContext, type CommandResult, type Handler } from './context';
 import { handlers } from './handlers';
 import { outboxRows, type OutboxMessage } from '../store/outbox';
 
@@ -79,14 +80,17 @@ const isCommandIdClash = (e: unknown) =>
   pgCode(e) === '23505' && (e as { constraint_name?: string }).constraint_name === 'commands_pkey';
 
 /**
- * Decides one command. The steps, in the order the protocol needs them:
- *  1. BEGIN, pipelined with one read of the actor's current roles and any stored outcome for this id.
+ * Decides one command in two round trips for most types. The steps, in protocol order:
+ *  1. BEGIN, the actor's current roles with any stored outcome for this id, and the handler's reads
+ *     (`load`), all in one round trip.
  *  2. A stored outcome is the answer (a replay), with no second effect.
- *  3. The handler authorizes with the shared machine and writes, on the same transaction.
- *  4. The command row is inserted with its outcome, pipelined with COMMIT. If another delivery of the same
- *     id committed first, the insert fails on the primary key, our COMMIT becomes a ROLLBACK, and we answer
- *     with what that delivery stored: exactly one transaction per command id ever commits effects.
- *  5. A refusal rolls back the handler's writes; the refusal alone is then stored in one statement.
+ *  3. `decide` authorizes with the shared machine and queues its writes.
+ *  4. The writes, the command row with its outcome (and the outbox rows), and COMMIT go out together.
+ *     If another delivery of the same id committed first, the insert fails on commands_pkey, Postgres
+ *     turns our COMMIT into a ROLLBACK, and we answer with what that delivery stored: exactly one
+ *     transaction per command id ever commits effects. A unique violation on a table in UNIQUE_REFUSALS
+ *     (a reused object id) becomes a refusal the same way.
+ *  5. A refusal rolls back the handler's work; the refusal alone is then stored in one statement.
  * Serialization failures and deadlocks run the whole attempt again; nothing else is retried.
  */
 export async function applyCommand(sql: Sql, actorId: string, cmd: CommandEnvelope, opts: ApplyOptions = {}): Promise<CommandOutcome> {
@@ -99,6 +103,16 @@ export async function applyCommand(sql: Sql, actorId: string, cmd: CommandEnvelo
   return outcome;
 }
 
+/** Unique constraints whose violation means the device reused an id or lost a race, not a bug. */
+const UNIQUE_REFUSALS: Record<string, Rejection> = {
+  gigs_pkey: rejection('duplicate_id'),
+  bookings_pkey: rejection('duplicate_id'),
+  messages_pkey: rejection('duplicate_id'),
+  bookings_one_live_per_gig: rejection('gig_taken'),
+};
+
+type Prelude = Partial<StoredCommand> & { roles: Role[] | null };
+
 async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: string, opts: ApplyOptions): Promise<CommandOutcome> {
   // Validation needs no database. Its verdict is stored like any other, so that a replay of a malformed
   // command gets the same refusal and the device's queue moves on.
@@ -110,37 +124,47 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
     if (parsed.success) payload = parsed.data;
     else early = { code: 'invalid_command', message: describeIssues(parsed.error.issues) };
   }
+  const handler = early ? undefined : (handlers[cmd.type as CommandType] as Handler<CommandType, unknown>);
   const row = { id: cmd.id, actorId, type: cmd.type, payload: sql.json((cmd.payload ?? null) as never), payloadHash: hash, issuedAt: cmd.issuedAt };
 
   for (let attempt = 1; ; attempt++) {
     const db = await sql.reserve();
     let open = false;
     try {
+      // 1. One round trip. Queries run in the order they are executed, so BEGIN goes first explicitly.
       open = true;
-      const [, [pre]] = await Promise.all([
-        db`begin`,
-        db<(Partial<StoredCommand> & { roles: Role[] | null })[]>`
-          select u.roles, c.actor_id, c.type, c.payload_hash, c.status, c.result, c.rejection_code, c.rejection_message
-          from (select 1) as one
-          left join users u on u.id = ${actorId} and not u.deleted
-          left join commands c on c.id = ${cmd.id}`,
-      ]);
+      const began = db`begin`.execute();
+      const prelude = db<Prelude[]>`
+        select u.roles, c.actor_id, c.type, c.payload_hash, c.status, c.result, c.rejection_code, c.rejection_message
+        from (select 1) as one
+        left join users u on u.id = ${actorId} and not u.deleted
+        left join commands c on c.id = ${cmd.id}`.execute();
+      const loading = handler?.load?.(db, payload as never, actorId);
+      const [, [pre], loaded] = await Promise.all([began, prelude, loading]);
+
+      // 2. A replay.
       if (pre!.status) {
         await db`rollback`;
         open = false;
         return fromStored(cmd, actorId, hash, pre as StoredCommand);
       }
-      const refusal = early ?? (pre!.roles ? undefined : rejection('forbidden', 'This account no longer exists.'));
-      let result: CommandResult | undefined;
-      let refused = refusal;
+
+      // 3. Decide.
+      const writes: PendingQuery<Row[]>[] = [];
       const news: OutboxMessage[] = [];
+      let refused = early ?? (pre!.roles ? undefined : rejection('forbidden', 'This account no longer exists.'));
+      let result: CommandResult | undefined;
       if (!refused) {
         try {
-          const handler = handlers[cmd.type as keyof typeof handlers] as (ctx: CommandContext, p: unknown) => Promise<CommandResult>;
-          result = await handler(
-            { tx: db, actor: { id: actorId, roles: pre!.roles! }, commandId: cmd.id, now: opts.now?.() ?? new Date(), notify: (m) => news.push(m) },
-            payload,
-          );
+          const ctx: CommandContext = {
+            tx: db,
+            actor: { id: actorId, roles: pre!.roles! },
+            commandId: cmd.id,
+            now: opts.now?.() ?? new Date(),
+            write: (q) => void writes.push(q),
+            notify: (m) => void news.push(m),
+          };
+          result = await handler!.decide(ctx, payload as never, loaded);
         } catch (e) {
           if (!(e instanceof CommandRejected)) throw e;
           refused = e.rejection;
@@ -151,9 +175,11 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
         open = false;
         return await storeRejection(sql, cmd, actorId, hash, row, refused);
       }
+
+      // 4. Writes, outcome, outbox and COMMIT in one round trip.
       const decided = db({ ...row, status: 'applied', result: db.json(result as never), decidedAt: new Date() });
-      // The outcome and the outbox in one statement, sent with COMMIT.
-      const [inserted, committed] = await Promise.allSettled([
+      const settled = await Promise.allSettled([
+        ...writes,
         news.length === 0
           ? db`insert into commands ${decided}`
           : db`
@@ -165,11 +191,15 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
         db`commit`,
       ]);
       open = false;
-      if (inserted.status === 'rejected') {
-        if (isCommandIdClash(inserted.reason)) return fromStored(cmd, actorId, hash, await readStored(sql, cmd.id));
-        throw inserted.reason;
+      // After the first failure Postgres skips the rest (25P02) and COMMIT rolls back: the first one says why.
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) {
+        const e = failed.reason;
+        if (isCommandIdClash(e)) return fromStored(cmd, actorId, hash, await readStored(sql, cmd.id));
+        const refusal = pgCode(e) === '23505' ? UNIQUE_REFUSALS[(e as { constraint_name?: string }).constraint_name ?? ''] : undefined;
+        if (refusal) return await storeRejection(sql, cmd, actorId, hash, row, refusal);
+        throw e;
       }
-      if (committed.status === 'rejected') throw committed.reason;
       return { id: cmd.id, type: cmd.type, status: 'applied', result: result!, replayed: false };
     } catch (e) {
       if (open) await db`rollback`.catch(() => undefined);

@@ -1,4 +1,5 @@
 // What a command handler gets: the transaction, who is acting, the server's clock, and how to refuse.
+import type postgres from 'postgres';
 import type { Actor } from '@shared/roles';
 import { rejection, type Rejection, type RejectionCode } from '@shared/rejections';
 import type { CommandPayload, CommandType } from '@shared/commands';
@@ -13,6 +14,12 @@ export interface CommandContext {
   readonly commandId: string;
   /** The server's clock; the device's issuedAt decides nothing. */
   readonly now: Date;
+  /**
+   * Queues a write whose result the handler does not need. Queued writes go out, in order, in the same
+   * round trip as the command's outcome and COMMIT. A unique violation there becomes a refusal (see
+   * UNIQUE_REFUSALS in apply.ts), any other failure an error; either way nothing commits.
+   */
+  write(query: postgres.PendingQuery<postgres.Row[]>): void;
   /** Queues news for the outbox; written with the command's outcome, and only if it is applied. */
   notify(message: OutboxMessage): void;
 }
@@ -34,5 +41,15 @@ export function reject(code: RejectionCode, message?: string): never {
 
 export type CommandResult = Record<string, unknown>;
 
-export type Handler<T extends CommandType> = (ctx: CommandContext, payload: CommandPayload<T>) => Promise<CommandResult>;
-export type Handlers = { readonly [T in CommandType]: Handler<T> };
+/**
+ * A command handler in two steps. `load` reads what the decision needs and is sent in the same round
+ * trip as BEGIN, before the actor's roles are known, so it may depend only on the payload and the actor's
+ * id. `decide` authorizes with the shared machines, queues writes, and returns the result.
+ */
+export interface Handler<T extends CommandType, L = undefined> {
+  load?: (db: Db, payload: CommandPayload<T>, actorId: string) => Promise<L>;
+  decide: (ctx: CommandContext, payload: CommandPayload<T>, loaded: L) => Promise<CommandResult> | CommandResult;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handlers = { readonly [T in CommandType]: Handler<T, any> };

@@ -3,6 +3,7 @@ import type { BookingState, BookingEvent } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
 import type { CurrencyCode } from '@shared/money';
 import type { Db } from '../db/sql';
+import { gigFromJson, type GigRow } from './gigs';
 
 export interface TimelineEntry {
   at: string;
@@ -30,11 +31,23 @@ export interface BookingRow {
 /** What decisions need; the timeline stays in the database (it is appended to there, never read here). */
 export type BookingFacts = Omit<BookingRow, 'timeline'>;
 
-export async function lockBooking(db: Db, id: string): Promise<BookingFacts | undefined> {
-  const [row] = await db<BookingFacts[]>`
-    select id, gig_id, client_id, worker_id, amount, currency, status, change_rounds, created_at, version
-    from bookings where id = ${id} and not deleted for update`;
-  return row;
+/** A booking with its gig, which follows it: what every booking step needs, in one read. */
+export interface LockedBooking extends BookingFacts {
+  gig: GigRow | null;
+}
+
+/**
+ * Locks the booking (not the gig: a gig in `assigned` moves only through its booking, and the gig's
+ * own update below takes its row lock).
+ */
+export async function lockBooking(db: Db, id: string): Promise<LockedBooking | undefined> {
+  const [row] = await db<(BookingFacts & { gig: Record<string, unknown> | null })[]>`
+    select b.id, b.gig_id, b.client_id, b.worker_id, b.amount, b.currency, b.status, b.change_rounds, b.created_at, b.version,
+           (select to_jsonb(g) from gigs g where g.id = b.gig_id) as gig
+    from bookings b where b.id = ${id} and not b.deleted
+    for update of b`;
+  if (!row) return undefined;
+  return { ...row, gig: row.gig ? gigFromJson(row.gig) : null };
 }
 
 export async function getBooking(db: Db, id: string): Promise<BookingFacts | undefined> {
@@ -44,26 +57,16 @@ export async function getBooking(db: Db, id: string): Promise<BookingFacts | und
   return row;
 }
 
-export async function insertBooking(
-  db: Db,
-  b: Omit<BookingRow, 'createdAt' | 'version' | 'changeRounds' | 'timeline'>,
-  first: TimelineEntry,
-): Promise<boolean> {
-  const rows = await db`
+/** A taken id fails on bookings_pkey; a second live booking for one gig on bookings_one_live_per_gig. */
+export function insertBooking(db: Db, b: Omit<BookingRow, 'createdAt' | 'version' | 'changeRounds' | 'timeline'>, first: TimelineEntry) {
+  return db`
     insert into bookings (id, gig_id, client_id, worker_id, amount, currency, status, timeline)
-    values (${b.id}, ${b.gigId}, ${b.clientId}, ${b.workerId}, ${b.amount}, ${b.currency}, ${b.status}, ${db.json([first] as never)})
-    on conflict (id) do nothing returning id`;
-  return rows.length === 1;
+    values (${b.id}, ${b.gigId}, ${b.clientId}, ${b.workerId}, ${b.amount}, ${b.currency}, ${b.status}, ${db.json([first] as never)})`;
 }
 
 /** Moves the booking to `status` and appends the step to its timeline in one statement. */
-export async function advanceBooking(
-  db: Db,
-  id: string,
-  entry: TimelineEntry,
-  extra: { changeRounds?: number } = {},
-): Promise<void> {
-  await db`
+export function advanceBooking(db: Db, id: string, entry: TimelineEntry, extra: { changeRounds?: number } = {}) {
+  return db`
     update bookings
     set status = ${entry.status},
         timeline = timeline || ${db.json([entry] as never)},

@@ -31,20 +31,46 @@ export async function lockGig(db: Db, id: string): Promise<GigRow | undefined> {
   return row;
 }
 
+/** A gig read as to_jsonb(row): snake_case keys, timestamps as strings. */
+export function gigFromJson(j: Record<string, unknown>): GigRow {
+  const date = (v: unknown) => (v == null ? null : new Date(v as string));
+  return {
+    id: j.id as string,
+    clientId: j.client_id as string,
+    title: j.title as string,
+    description: j.description as string,
+    skills: j.skills as GigRow['skills'],
+    budgetAmount: j.budget_amount as number,
+    currency: j.currency as GigRow['currency'],
+    lat: j.lat as number,
+    lng: j.lng as number,
+    address: j.address as string,
+    areaLabel: j.area_label as string,
+    startsAt: date(j.starts_at),
+    expiresAt: date(j.expires_at),
+    status: j.status as GigRow['status'],
+    bookingId: (j.booking_id as string | null) ?? null,
+    cancelReason: (j.cancel_reason as string | null) ?? null,
+    createdAt: new Date(j.created_at as string),
+    version: j.version as number,
+  };
+}
+
 export function gigFacts(g: GigRow): GigFacts {
   return { clientId: g.clientId, skills: g.skills, location: { lat: g.lat, lng: g.lng }, expiresAt: g.expiresAt?.getTime() ?? null };
 }
 
 export type NewGig = Omit<GigRow, 'createdAt' | 'version' | 'bookingId' | 'cancelReason'>;
 
-/** false when the id is already taken. */
-export async function insertGig(db: Db, gig: NewGig): Promise<boolean> {
-  const rows = await db`insert into gigs ${db(gig as unknown as Record<string, unknown>)} on conflict (id) do nothing returning id`;
-  return rows.length === 1;
+// Writes return the pending query so that a command can send them in the same round trip as its COMMIT.
+
+/** A taken id fails on gigs_pkey. */
+export function insertGig(db: Db, gig: NewGig) {
+  return db`insert into gigs ${db(gig as unknown as Record<string, unknown>)}`;
 }
 
-export async function updateGig(db: Db, id: string, patch: Partial<Omit<GigRow, 'id' | 'clientId' | 'createdAt' | 'version'>>): Promise<void> {
-  await db`update gigs set ${db(patch as Record<string, unknown>)} where id = ${id}`;
+export function updateGig(db: Db, id: string, patch: Partial<Omit<GigRow, 'id' | 'clientId' | 'createdAt' | 'version'>>) {
+  return db`update gigs set ${db(patch as Record<string, unknown>)} where id = ${id}`;
 }
 
 /** Moves every draft or open gig past its expiry to expired; what the expiry job runs. */

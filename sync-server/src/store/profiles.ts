@@ -31,14 +31,9 @@ export function operatorFacts(userId: string, p: OperatorProfileRow | undefined)
 }
 
 /** Creates the profile on first write; later writes change only the given columns. */
-export async function upsertProfile(db: Db, userId: string, patch: Partial<Omit<OperatorProfileRow, 'userId' | 'version'>>): Promise<void> {
-  const row = { userId, ...patch } as Record<string, unknown>;
-  const cols = Object.keys(patch);
-  if (cols.length === 0) {
-    await db`insert into operator_profiles (user_id) values (${userId}) on conflict (user_id) do nothing`;
-    return;
-  }
-  await db`
-    insert into operator_profiles ${db(row)}
+export function upsertProfile(db: Db, userId: string, patch: Partial<Omit<OperatorProfileRow, 'userId' | 'version'>>) {
+  if (Object.keys(patch).length === 0) return db`insert into operator_profiles (user_id) values (${userId}) on conflict (user_id) do nothing`;
+  return db`
+    insert into operator_profiles ${db({ userId, ...patch } as Record<string, unknown>)}
     on conflict (user_id) do update set ${db(patch as Record<string, unknown>)}`;
 }

@@ -1,13 +1,14 @@
 // booking.start, booking.deliver, booking.approve, booking.request_changes, booking.cancel, and the
 // server-only payment confirmation; each a step of the shared booking machine.
+import type postgres from 'postgres';
 import { can } from '@shared/machine';
 import { bookingMachine, bookingRejection, type BookingEvent, type BookingState } from '@shared/booking-machine';
 import { gigMachine } from '@shared/gig-machine';
 import type { Party } from '@shared/roles';
 import { reject, type CommandContext, type Handler } from '../context';
 import { bookingParties } from '../parties';
-import { advanceBooking, lockBooking, type BookingFacts } from '../../store/bookings';
-import { gigFacts, lockGig, updateGig } from '../../store/gigs';
+import { advanceBooking, lockBooking, type LockedBooking } from '../../store/bookings';
+import { gigFacts, updateGig } from '../../store/gigs';
 import type { OutboxMessage } from '../../store/outbox';
 import type { Db } from '../../db/sql';
 
@@ -21,36 +22,38 @@ const NOTIFY: Partial<Record<BookingEvent, { to: 'client' | 'worker' | 'other'; 
   cancel: { to: 'other', template: 'booking.cancelled' },
 };
 
-interface Step {
+export interface Step {
   tx: Db;
   now: Date;
-  booking: BookingFacts;
+  booking: LockedBooking;
   event: BookingEvent;
   parties: Party[];
   actorId: string | null;
   note?: string;
   /** Dedupe key stem for notifications: the command id, or the server event's id. */
   key: string;
+  write(query: postgres.PendingQuery<postgres.Row[]>): void;
   notify(message: OutboxMessage): void;
 }
 
 /**
- * One step of a booking: ask the machine, write the new status and timeline entry, keep the gig in
- * step, and queue the news. Shared by user commands and server events so the two cannot drift.
+ * One step of a booking: ask the machine, queue the new status and timeline entry, keep the gig in step,
+ * and queue the news. Shared by user commands and server events so the two cannot drift.
  */
-export async function stepBooking(s: Step): Promise<BookingState> {
+export function stepBooking(s: Step): BookingState {
   const { booking, event } = s;
-  const verdict = can(bookingMachine, booking.status, event, s.parties, {
-    now: s.now.getTime(),
-    changeRounds: booking.changeRounds,
-    reason: s.note,
-  });
+  const verdict = can(bookingMachine, booking.status, event, s.parties, { now: s.now.getTime(), changeRounds: booking.changeRounds, reason: s.note });
   if (!verdict.ok) return reject(bookingRejection(verdict)!);
-  const by = s.parties.find((p) => bookingMachine.events[event].by.includes(p as never))!;
+  const by = s.parties.find((p) => (bookingMachine.events[event].by as readonly Party[]).includes(p))!;
   const entry = { at: s.now.toISOString(), event, status: verdict.to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) };
-  const writes: Promise<unknown>[] = [
-    advanceBooking(s.tx, booking.id, entry, event === 'request_changes' ? { changeRounds: booking.changeRounds + 1 } : {}),
-  ];
+  s.write(advanceBooking(s.tx, booking.id, entry, event === 'request_changes' ? { changeRounds: booking.changeRounds + 1 } : {}));
+
+  // The gig follows its booking: finished work closes it, a cancelled booking puts it back on the market.
+  const gig = booking.gig;
+  if (gig?.status === 'assigned' && (verdict.to === 'completed' || verdict.to === 'resolved' || verdict.to === 'cancelled')) {
+    const g = can(gigMachine, gig.status, verdict.to === 'cancelled' ? 'reopen' : 'close', ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
+    if (g.ok) s.write(updateGig(s.tx, gig.id, { status: g.to, bookingId: g.to === 'open' ? null : gig.bookingId }));
+  }
 
   const notify = NOTIFY[event];
   if (notify) {
@@ -67,40 +70,35 @@ export async function stepBooking(s: Step): Promise<BookingState> {
       dedupeKey: `${s.key}:${notify.template}`,
     });
   }
-
-  // The gig follows its booking: finished work closes it, a cancelled booking puts it back on the market.
-  if (booking.gigId && (verdict.to === 'completed' || verdict.to === 'resolved' || verdict.to === 'cancelled')) {
-    writes.push(
-      lockGig(s.tx, booking.gigId).then(async (gig) => {
-        if (!gig || gig.status !== 'assigned') return;
-        const g = can(gigMachine, gig.status, verdict.to === 'cancelled' ? 'reopen' : 'close', ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
-        if (g.ok) await updateGig(s.tx, gig.id, { status: g.to, bookingId: g.to === 'open' ? null : gig.bookingId });
-      }),
-    );
-  }
-  // Independent writes travel together: one round trip instead of two.
-  await Promise.all(writes);
   return verdict.to;
 }
 
-async function loadBooking(ctx: CommandContext, id: string): Promise<{ booking: BookingFacts; parties: Party[] }> {
-  const booking = await lockBooking(ctx.tx, id);
-  const parties = booking ? bookingParties(ctx.actor, booking) : [];
-  // Someone with no part in a booking is not told it exists.
-  if (!booking || parties.length === 0) return reject('not_found');
-  return { booking, parties };
+/** Someone with no part in a booking is not told it exists. */
+function parties(ctx: CommandContext, booking: LockedBooking | undefined): { booking: LockedBooking; parties: Party[] } {
+  const found = booking ? bookingParties(ctx.actor, booking) : [];
+  if (!booking || found.length === 0) return reject('not_found');
+  return { booking, parties: found };
 }
 
-function userStep(event: BookingEvent, noteOf: (p: Record<string, unknown>) => string | undefined = () => undefined) {
-  return async (ctx: CommandContext, p: { bookingId: string } & Record<string, unknown>) => {
-    const { booking, parties } = await loadBooking(ctx, p.bookingId);
-    const status = await stepBooking({ tx: ctx.tx, now: ctx.now, booking, event, parties, actorId: ctx.actor.id, note: noteOf(p), key: ctx.commandId, notify: ctx.notify });
-    return { bookingId: booking.id, status };
+function userStep<T extends 'booking.start' | 'booking.deliver' | 'booking.approve' | 'booking.request_changes' | 'booking.cancel'>(
+  event: BookingEvent,
+  noteOf: (p: Record<string, unknown>) => string | undefined = () => undefined,
+): Handler<T, LockedBooking | undefined> {
+  return {
+    load: (db, p) => lockBooking(db, p.bookingId),
+    decide(ctx, p, found) {
+      const { booking, parties: who } = parties(ctx, found);
+      const status = stepBooking({
+        tx: ctx.tx, now: ctx.now, booking, event, parties: who, actorId: ctx.actor.id,
+        note: noteOf(p as Record<string, unknown>), key: ctx.commandId, write: ctx.write, notify: ctx.notify,
+      });
+      return { bookingId: booking.id, status };
+    },
   };
 }
 
-export const start: Handler<'booking.start'> = userStep('start');
-export const deliver: Handler<'booking.deliver'> = userStep('deliver', (p) => p.note as string | undefined);
-export const approve: Handler<'booking.approve'> = userStep('approve');
-export const requestChanges: Handler<'booking.request_changes'> = userStep('request_changes', (p) => p.reason as string);
-export const cancel: Handler<'booking.cancel'> = userStep('cancel', (p) => p.reason as string | undefined);
+export const start = userStep<'booking.start'>('start');
+export const deliver = userStep<'booking.deliver'>('deliver', (p) => p.note as string | undefined);
+export const approve = userStep<'booking.approve'>('approve');
+export const requestChanges = userStep<'booking.request_changes'>('request_changes', (p) => p.reason as string);
+export const cancel = userStep<'booking.cancel'>('cancel', (p) => p.reason as string | undefined);

@@ -1,25 +1,25 @@
 // gig.post, gig.publish, gig.update, gig.cancel, gig.accept.
 import { can } from '@shared/machine';
-import { gigMachine, gigRejection, type GigContext, type GigEvent, type GigState } from '@shared/gig-machine';
+import { gigMachine, gigRejection, type GigEvent, type GigState } from '@shared/gig-machine';
 import { BOOKING_INITIAL } from '@shared/booking-machine';
 import { missingSkills } from '@shared/skills';
 import { hasRole } from '@shared/roles';
 import { reject, type CommandContext, type Handler } from '../context';
 import { gigParties } from '../parties';
 import { gigFacts, insertGig, lockGig, updateGig, type GigRow } from '../../store/gigs';
-import { getProfile, operatorFacts } from '../../store/profiles';
+import { getProfile, operatorFacts, type OperatorProfileRow } from '../../store/profiles';
 import { insertBooking } from '../../store/bookings';
+import type { Db } from '../../db/sql';
 
-async function loadGig(ctx: CommandContext, id: string): Promise<GigRow> {
-  const gig = await lockGig(ctx.tx, id);
-  // A draft is visible to its client only; to anyone else it does not exist.
+/** A draft is visible to its client only; to anyone else it does not exist. */
+function visible(ctx: CommandContext, gig: GigRow | undefined): GigRow {
   if (!gig || (gig.status === 'draft' && gig.clientId !== ctx.actor.id && !hasRole(ctx.actor, 'admin'))) reject('not_found');
   return gig;
 }
 
 /** Asks the gig machine; refuses with the shared explanation when it says no. */
-function decide(ctx: CommandContext, gig: GigRow, event: GigEvent, guardCtx: Omit<GigContext, 'now' | 'gig'> = {}): GigState {
-  const verdict = can(gigMachine, gig.status, event, gigParties(ctx.actor, gig), { now: ctx.now.getTime(), gig: gigFacts(gig), ...guardCtx });
+function decide(ctx: CommandContext, gig: GigRow, event: GigEvent): GigState {
+  const verdict = can(gigMachine, gig.status, event, gigParties(ctx.actor, gig), { now: ctx.now.getTime(), gig: gigFacts(gig) });
   if (verdict.ok) return verdict.to;
   const code = gigRejection(gig.status, event, verdict)!;
   if (code === 'invalid_state' && gig.status === 'assigned' && event === 'cancel')
@@ -28,91 +28,106 @@ function decide(ctx: CommandContext, gig: GigRow, event: GigEvent, guardCtx: Omi
 }
 
 const toDate = (iso: string | null | undefined) => (iso ? new Date(iso) : null);
+const lockByGigId = (db: Db, p: { gigId: string }) => lockGig(db, p.gigId);
 
-export const post: Handler<'gig.post'> = async (ctx, p) => {
-  if (!hasRole(ctx.actor, 'consumer')) reject('forbidden', 'Only client accounts can post gigs.');
-  const expiresAt = toDate(p.expiresAt);
-  if (expiresAt && expiresAt <= ctx.now) reject('gig_expired', 'The expiry time you chose has already passed.');
-  const inserted = await insertGig(ctx.tx, {
-    id: p.gigId,
-    clientId: ctx.actor.id,
-    title: p.title,
-    description: p.description,
-    skills: p.skills,
-    budgetAmount: p.budget.amount,
-    currency: p.budget.currency as GigRow['currency'],
-    lat: p.location.lat,
-    lng: p.location.lng,
-    address: p.address,
-    areaLabel: p.areaLabel,
-    startsAt: toDate(p.startsAt),
-    expiresAt,
-    status: p.publish ? 'open' : 'draft',
-  });
-  if (!inserted) reject('duplicate_id');
-  return { gigId: p.gigId, status: p.publish ? 'open' : 'draft' };
+export const post: Handler<'gig.post'> = {
+  decide(ctx, p) {
+    if (!hasRole(ctx.actor, 'consumer')) reject('forbidden', 'Only client accounts can post gigs.');
+    const expiresAt = toDate(p.expiresAt);
+    if (expiresAt && expiresAt <= ctx.now) reject('gig_expired', 'The expiry time you chose has already passed.');
+    const status = p.publish ? 'open' : 'draft';
+    ctx.write(
+      insertGig(ctx.tx, {
+        id: p.gigId,
+        clientId: ctx.actor.id,
+        title: p.title,
+        description: p.description,
+        skills: p.skills,
+        budgetAmount: p.budget.amount,
+        currency: p.budget.currency as GigRow['currency'],
+        lat: p.location.lat,
+        lng: p.location.lng,
+        address: p.address,
+        areaLabel: p.areaLabel,
+        startsAt: toDate(p.startsAt),
+        expiresAt,
+        status,
+      }),
+    );
+    return { gigId: p.gigId, status };
+  },
 };
 
-export const publish: Handler<'gig.publish'> = async (ctx, p) => {
-  const gig = await loadGig(ctx, p.gigId);
-  const status = decide(ctx, gig, 'publish');
-  await updateGig(ctx.tx, gig.id, { status });
-  return { gigId: gig.id, status };
+export const publish: Handler<'gig.publish', GigRow | undefined> = {
+  load: lockByGigId,
+  decide(ctx, p, found) {
+    const gig = visible(ctx, found);
+    const status = decide(ctx, gig, 'publish');
+    ctx.write(updateGig(ctx.tx, gig.id, { status }));
+    return { gigId: gig.id, status };
+  },
 };
 
-export const update: Handler<'gig.update'> = async (ctx, p) => {
-  const gig = await loadGig(ctx, p.gigId);
-  const status = decide(ctx, gig, 'update');
-  const { gigId, budget, location, startsAt, expiresAt, ...plain } = p;
-  const patch: Parameters<typeof updateGig>[2] = { ...plain, status };
-  if (budget) Object.assign(patch, { budgetAmount: budget.amount, currency: budget.currency });
-  if (location) Object.assign(patch, { lat: location.lat, lng: location.lng });
-  if (startsAt !== undefined) patch.startsAt = toDate(startsAt);
-  if (expiresAt !== undefined) {
-    patch.expiresAt = toDate(expiresAt);
-    if (patch.expiresAt && patch.expiresAt <= ctx.now) reject('gig_expired', 'The expiry time you chose has already passed.');
-  }
-  await updateGig(ctx.tx, gig.id, patch);
-  return { gigId, status };
-};
-
-export const cancel: Handler<'gig.cancel'> = async (ctx, p) => {
-  const gig = await loadGig(ctx, p.gigId);
-  const status = decide(ctx, gig, 'cancel');
-  await updateGig(ctx.tx, gig.id, { status, cancelReason: p.reason ?? null });
-  return { gigId: gig.id, status };
-};
-
-export const accept: Handler<'gig.accept'> = async (ctx, p) => {
-  const [gig, profile] = await Promise.all([loadGig(ctx, p.gigId), getProfile(ctx.tx, ctx.actor.id)]);
-  const operator = operatorFacts(ctx.actor.id, profile);
-  const verdict = can(gigMachine, gig.status, 'accept', gigParties(ctx.actor, gig), { now: ctx.now.getTime(), gig: gigFacts(gig), operator });
-  if (!verdict.ok) {
-    const code = gigRejection(gig.status, 'accept', verdict)!;
-    if (code === 'skills_mismatch') {
-      const missing = missingSkills(operator.skills, gig.skills).map((s) => `${s} (level ${gig.skills[s]})`);
-      reject(code, `This gig needs ${missing.join(', ')}; your profile does not list that level.`);
+export const update: Handler<'gig.update', GigRow | undefined> = {
+  load: lockByGigId,
+  decide(ctx, p, found) {
+    const gig = visible(ctx, found);
+    const status = decide(ctx, gig, 'update');
+    const { gigId, budget, location, startsAt, expiresAt, ...plain } = p;
+    const patch: Parameters<typeof updateGig>[2] = { ...plain, status };
+    if (budget) Object.assign(patch, { budgetAmount: budget.amount, currency: budget.currency });
+    if (location) Object.assign(patch, { lat: location.lat, lng: location.lng });
+    if (startsAt !== undefined) patch.startsAt = toDate(startsAt);
+    if (expiresAt !== undefined) {
+      patch.expiresAt = toDate(expiresAt);
+      if (patch.expiresAt && patch.expiresAt <= ctx.now) reject('gig_expired', 'The expiry time you chose has already passed.');
     }
-    if (code === 'forbidden') reject(code, 'Only operator accounts can accept gigs.');
-    reject(code);
-  }
-  // One round trip for the booking and the gig's new state. If the booking id is taken the command is
-  // refused and both roll back together.
-  const [created] = await Promise.all([
-    insertBooking(
-      ctx.tx,
-      { id: p.bookingId, gigId: gig.id, clientId: gig.clientId, workerId: ctx.actor.id, amount: gig.budgetAmount, currency: gig.currency, status: BOOKING_INITIAL },
-      { at: ctx.now.toISOString(), event: 'created', status: BOOKING_INITIAL, by: 'worker', actorId: ctx.actor.id },
-    ),
-    updateGig(ctx.tx, gig.id, { status: verdict.to, bookingId: p.bookingId }),
-  ]);
-  if (!created) reject('duplicate_id');
-  ctx.notify({
-    channel: 'push',
-    userId: gig.clientId,
-    template: 'gig.accepted',
-    data: { gigId: gig.id, bookingId: p.bookingId, title: gig.title },
-    dedupeKey: `${ctx.commandId}:client`,
-  });
-  return { gigId: gig.id, bookingId: p.bookingId, status: BOOKING_INITIAL };
+    ctx.write(updateGig(ctx.tx, gig.id, patch));
+    return { gigId, status };
+  },
+};
+
+export const cancel: Handler<'gig.cancel', GigRow | undefined> = {
+  load: lockByGigId,
+  decide(ctx, p, found) {
+    const gig = visible(ctx, found);
+    const status = decide(ctx, gig, 'cancel');
+    ctx.write(updateGig(ctx.tx, gig.id, { status, cancelReason: p.reason ?? null }));
+    return { gigId: gig.id, status };
+  },
+};
+
+export const accept: Handler<'gig.accept', [GigRow | undefined, OperatorProfileRow | undefined]> = {
+  // The gig's row lock is where two operators accepting at once line up: the second sees `assigned`.
+  load: (db, p, actorId) => Promise.all([lockGig(db, p.gigId), getProfile(db, actorId)]),
+  decide(ctx, p, [found, profile]) {
+    const gig = visible(ctx, found);
+    const operator = operatorFacts(ctx.actor.id, profile);
+    const verdict = can(gigMachine, gig.status, 'accept', gigParties(ctx.actor, gig), { now: ctx.now.getTime(), gig: gigFacts(gig), operator });
+    if (!verdict.ok) {
+      const code = gigRejection(gig.status, 'accept', verdict)!;
+      if (code === 'skills_mismatch') {
+        const missing = missingSkills(operator.skills, gig.skills).map((s) => `${s} (level ${gig.skills[s]})`);
+        reject(code, `This gig needs ${missing.join(', ')}; your profile does not list that level.`);
+      }
+      if (code === 'forbidden') reject(code, 'Only operator accounts can accept gigs.');
+      reject(code);
+    }
+    ctx.write(
+      insertBooking(
+        ctx.tx,
+        { id: p.bookingId, gigId: gig.id, clientId: gig.clientId, workerId: ctx.actor.id, amount: gig.budgetAmount, currency: gig.currency, status: BOOKING_INITIAL },
+        { at: ctx.now.toISOString(), event: 'created', status: BOOKING_INITIAL, by: 'worker', actorId: ctx.actor.id },
+      ),
+    );
+    ctx.write(updateGig(ctx.tx, gig.id, { status: verdict.to, bookingId: p.bookingId }));
+    ctx.notify({
+      channel: 'push',
+      userId: gig.clientId,
+      template: 'gig.accepted',
+      data: { gigId: gig.id, bookingId: p.bookingId, title: gig.title },
+      dedupeKey: `${ctx.commandId}:client`,
+    });
+    return { gigId: gig.id, bookingId: p.bookingId, status: BOOKING_INITIAL };
+  },
 };

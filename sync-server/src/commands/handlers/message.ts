@@ -1,26 +1,25 @@
 // message.send: chat between a booking's client and worker.
 import { reject, type Handler } from '../context';
 import { bookingParties } from '../parties';
-import { getBooking } from '../../store/bookings';
+import { getBooking, type BookingFacts } from '../../store/bookings';
 
-export const send: Handler<'message.send'> = async (ctx, p) => {
-  const booking = await getBooking(ctx.tx, p.bookingId);
-  const parties = booking ? bookingParties(ctx.actor, booking) : [];
-  if (!booking || parties.length === 0) return reject('not_found');
-  if (!parties.includes('client') && !parties.includes('worker'))
-    return reject('forbidden', 'Only the client and the worker can write in this chat.');
-  const to = ctx.actor.id === booking.clientId ? booking.workerId : booking.clientId;
-  const rows = await ctx.tx`
-    insert into messages (id, booking_id, sender_id, body)
-    values (${p.messageId}, ${booking.id}, ${ctx.actor.id}, ${p.body})
-    on conflict (id) do nothing returning id`;
-  if (rows.length === 0) return reject('duplicate_id');
-  ctx.notify({
-    channel: to === booking.workerId ? 'sms' : 'push',
-    userId: to,
-    template: 'message.received',
-    data: { bookingId: booking.id, messageId: p.messageId, preview: p.body.slice(0, 80) },
-    dedupeKey: `message:${p.messageId}`,
-  });
-  return { messageId: p.messageId, bookingId: booking.id };
+export const send: Handler<'message.send', BookingFacts | undefined> = {
+  load: (db, p) => getBooking(db, p.bookingId),
+  decide(ctx, p, booking) {
+    const parties = booking ? bookingParties(ctx.actor, booking) : [];
+    if (!booking || parties.length === 0) return reject('not_found');
+    if (!parties.includes('client') && !parties.includes('worker'))
+      return reject('forbidden', 'Only the client and the worker can write in this chat.');
+    // A taken message id fails on messages_pkey and refuses the command.
+    ctx.write(ctx.tx`insert into messages (id, booking_id, sender_id, body) values (${p.messageId}, ${booking.id}, ${ctx.actor.id}, ${p.body})`);
+    const to = ctx.actor.id === booking.clientId ? booking.workerId : booking.clientId;
+    ctx.notify({
+      channel: to === booking.workerId ? 'sms' : 'push',
+      userId: to,
+      template: 'message.received',
+      data: { bookingId: booking.id, messageId: p.messageId, preview: p.body.slice(0, 80) },
+      dedupeKey: `message:${p.messageId}`,
+    });
+    return { messageId: p.messageId, bookingId: booking.id };
+  },
 };
