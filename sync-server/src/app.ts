@@ -10,8 +10,11 @@ import { opsRoutes } from './ops/routes';
 import { authRoutes } from './auth/routes';
 import { commandRoutes } from './commands/routes';
 import { devInboxRoutes } from './dev/inbox';
+import { createSchema, graphqlRoutes } from './sync/graphql';
+import type { GraphQLSchema } from 'graphql';
 
-export function createApp(deps: Deps) {
+/** `schema` is shared with the graphql-ws streams attached to the same server. */
+export function createApp(deps: Deps, schema: GraphQLSchema = createSchema()) {
   const app = new Hono();
 
   app.use(async (c, next) => {
@@ -49,6 +52,7 @@ export function createApp(deps: Deps) {
   app.route('/', opsRoutes(deps));
   app.route('/auth', authRoutes(deps));
   app.route('/commands', commandRoutes(deps));
+  app.route('/graphql', graphqlRoutes(deps, schema));
   if (deps.sms.name === 'dev') app.route('/dev', devInboxRoutes(deps));
 
   app.get('/', (c) =>

@@ -30,6 +30,8 @@ const schema = z
     /** Command writes a user may make per minute. */
     COMMAND_RATE_PER_MIN: int.min(1).default(600),
     COMMAND_BATCH_MAX: int.min(1).max(1000).default(100),
+    /** Sync requests (pulls and pushes over HTTP) a user may make per minute. */
+    GRAPHQL_RATE_PER_MIN: int.min(1).default(1200),
     MAX_BODY_BYTES: int.min(1024).max(10 * 1024 * 1024).default(256 * 1024),
     /** Country assumed for phone numbers typed without +country code (ISO 3166 alpha-2). */
     DEFAULT_COUNTRY: z.string().length(2).toUpperCase().default('US'),

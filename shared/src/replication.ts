@@ -1,0 +1,242 @@
+// The replication contract between devices and the sync server: the replicated collections, the shape
+// of each document as a device stores it, the checkpoint, and the GraphQL schema both sides speak.
+import type { BookingState } from './booking-machine';
+import type { GigState } from './gig-machine';
+import type { LatLng } from './geo';
+import type { Locale } from './locales';
+import type { Money } from './money';
+import type { RejectionCode } from './rejections';
+import type { Role } from './roles';
+import type { SkillLevels } from './skills';
+
+/** Collections a device replicates (RxDB's free tier allows at most 13 open collections). */
+export const COLLECTIONS = ['gigs', 'bookings', 'messages', 'profiles', 'commands'] as const;
+export type CollectionName = (typeof COLLECTIONS)[number];
+
+/** Devices push only commands; every other collection is authoritative and pull-only. */
+export const PUSHABLE: readonly CollectionName[] = ['commands'];
+
+/**
+ * Where a device is in a collection's change stream. `xid` is the Postgres transaction id that last wrote
+ * a document (as text) and `id` breaks ties, so `(xid, id)` orders every change. `scope` is the server's
+ * fingerprint of what this user may see; when it no longer matches, the server starts the collection over
+ * and tells the device to drop what left its scope. Devices treat the checkpoint as opaque.
+ */
+export interface Checkpoint {
+  xid: string;
+  id: string;
+  scope?: string | null;
+}
+
+interface Replicated {
+  id: string;
+  updatedAt: string;
+  deleted: boolean;
+}
+
+export interface GigDoc extends Replicated {
+  clientId: string;
+  clientName: string;
+  title: string;
+  description: string;
+  skills: SkillLevels;
+  budget: Money;
+  /** Exact for the client, the booked worker and admins; rounded to about a kilometre for anyone else. */
+  location: LatLng;
+  exactLocation: boolean;
+  /** Empty unless the reader is the client, the booked worker or an admin. */
+  address: string;
+  areaLabel: string;
+  startsAt: string | null;
+  expiresAt: string | null;
+  status: GigState;
+  bookingId: string | null;
+  workerId: string | null;
+  cancelReason: string | null;
+  createdAt: string;
+  version: number;
+}
+
+export interface TimelineEntryDoc {
+  at: string;
+  event: string;
+  status: BookingState;
+  by: string;
+  actorId: string | null;
+  note?: string;
+}
+
+export interface BookingDoc extends Replicated {
+  gigId: string | null;
+  title: string;
+  clientId: string;
+  clientName: string;
+  clientPhone: string;
+  workerId: string;
+  workerName: string;
+  workerPhone: string;
+  price: Money;
+  status: BookingState;
+  changeRounds: number;
+  timeline: TimelineEntryDoc[];
+  createdAt: string;
+  version: number;
+}
+
+export interface MessageDoc extends Replicated {
+  bookingId: string;
+  senderId: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface ProfileDoc extends Replicated {
+  phone: string;
+  displayName: string;
+  roles: Role[];
+  locale: Locale;
+  bio: string;
+  skills: SkillLevels;
+  home: LatLng | null;
+  serviceRadiusKm: number | null;
+  available: boolean;
+  hourlyRate: Money | null;
+}
+
+export type CommandDocStatus = 'pending' | 'applied' | 'rejected';
+
+export interface CommandDoc extends Replicated {
+  type: string;
+  /** The command's payload as JSON text, exactly as issued. */
+  payload: string;
+  issuedAt: string;
+  status: CommandDocStatus;
+  /** JSON text of the result when applied. */
+  result: string | null;
+  rejectionCode: RejectionCode | null;
+  rejectionMessage: string | null;
+  decidedAt: string | null;
+}
+
+export interface DocTypes {
+  gigs: GigDoc;
+  bookings: BookingDoc;
+  messages: MessageDoc;
+  profiles: ProfileDoc;
+  commands: CommandDoc;
+}
+
+export interface PullBulk<T> {
+  documents: T[];
+  checkpoint: Checkpoint | null;
+}
+
+/** GraphQL field selections per collection: what a pull or stream asks for, and what the server sends. */
+export const FIELDS: { readonly [C in CollectionName]: string } = {
+  gigs: `id clientId clientName title description skills budget { amount currency } location { lat lng } exactLocation
+    address areaLabel startsAt expiresAt status bookingId workerId cancelReason createdAt updatedAt version deleted`,
+  bookings: `id gigId title clientId clientName clientPhone workerId workerName workerPhone price { amount currency }
+    status changeRounds timeline createdAt updatedAt version deleted`,
+  messages: `id bookingId senderId body createdAt updatedAt deleted`,
+  profiles: `id phone displayName roles locale bio skills home { lat lng } serviceRadiusKm available
+    hourlyRate { amount currency } updatedAt deleted`,
+  commands: `id type payload issuedAt status result rejectionCode rejectionMessage decidedAt updatedAt deleted`,
+};
+
+const typeName = (c: CollectionName) => ({ gigs: 'Gig', bookings: 'Booking', messages: 'Message', profiles: 'Profile', commands: 'Command' })[c];
+export const pullField = (c: CollectionName) => `pull${typeName(c)}s`;
+export const streamField = (c: CollectionName) => `stream${typeName(c)}s`;
+export const pushField = (c: CollectionName) => `push${typeName(c)}s`;
+
+/**
+ * The schema, published at GET /graphql/schema.graphql. Amounts are `SafeInt` (integers up to 2^53, as
+ * JSON numbers); `JSON` carries small structured values (skills, timelines). A refusal is never a GraphQL
+ * error: a rejected command comes back as a Command document with status "rejected".
+ */
+export const SCHEMA_SDL = /* GraphQL */ `
+"An integer in the JavaScript safe range (|n| < 2^53); money amounts are minor units."
+scalar SafeInt
+"Any JSON value."
+scalar JSON
+
+type Money { amount: SafeInt! currency: String! }
+type LatLng { lat: Float! lng: Float! }
+
+input CheckpointInput { xid: String! id: String! scope: String }
+type Checkpoint { xid: String! id: String! scope: String }
+
+"Headers for the stream: the access token, as the HTTP API takes it."
+input Headers { Authorization: String }
+
+type Gig {
+  id: ID! clientId: ID! clientName: String! title: String! description: String! skills: JSON! budget: Money!
+  location: LatLng! exactLocation: Boolean! address: String! areaLabel: String! startsAt: String expiresAt: String
+  status: String! bookingId: ID workerId: ID cancelReason: String createdAt: String! updatedAt: String! version: Int!
+  deleted: Boolean!
+}
+type Booking {
+  id: ID! gigId: ID title: String! clientId: ID! clientName: String! clientPhone: String! workerId: ID!
+  workerName: String! workerPhone: String! price: Money! status: String! changeRounds: Int! timeline: JSON!
+  createdAt: String! updatedAt: String! version: Int! deleted: Boolean!
+}
+type Message { id: ID! bookingId: ID! senderId: ID! body: String! createdAt: String! updatedAt: String! deleted: Boolean! }
+type Profile {
+  id: ID! phone: String! displayName: String! roles: [String!]! locale: String! bio: String! skills: JSON!
+  home: LatLng serviceRadiusKm: Float available: Boolean! hourlyRate: Money updatedAt: String! deleted: Boolean!
+}
+type Command {
+  id: ID! type: String! payload: String! issuedAt: String! status: String! result: String rejectionCode: String
+  rejectionMessage: String decidedAt: String updatedAt: String! deleted: Boolean!
+}
+
+type GigPullBulk { documents: [Gig!]! checkpoint: Checkpoint }
+type BookingPullBulk { documents: [Booking!]! checkpoint: Checkpoint }
+type MessagePullBulk { documents: [Message!]! checkpoint: Checkpoint }
+type ProfilePullBulk { documents: [Profile!]! checkpoint: Checkpoint }
+type CommandPullBulk { documents: [Command!]! checkpoint: Checkpoint }
+
+"A command as the device holds it; only id, type, payload and issuedAt are read."
+input CommandInput {
+  id: ID! type: String! payload: String! issuedAt: String! status: String result: String rejectionCode: String
+  rejectionMessage: String decidedAt: String updatedAt: String deleted: Boolean
+}
+input CommandPushRow { assumedMasterState: CommandInput newDocumentState: CommandInput! }
+"Authoritative collections take no writes; a push is answered with the master copies as conflicts."
+input DocumentPushRow { assumedMasterState: JSON newDocumentState: JSON! }
+
+type Query {
+  pullGigs(checkpoint: CheckpointInput, limit: Int!): GigPullBulk!
+  pullBookings(checkpoint: CheckpointInput, limit: Int!): BookingPullBulk!
+  pullMessages(checkpoint: CheckpointInput, limit: Int!): MessagePullBulk!
+  pullProfiles(checkpoint: CheckpointInput, limit: Int!): ProfilePullBulk!
+  pullCommands(checkpoint: CheckpointInput, limit: Int!): CommandPullBulk!
+}
+
+type Mutation {
+  "Applies each command exactly once and returns its decided document (applied or rejected) as the master state."
+  pushCommands(rows: [CommandPushRow!]!): [Command!]!
+  pushGigs(rows: [DocumentPushRow!]!): [Gig!]!
+  pushBookings(rows: [DocumentPushRow!]!): [Booking!]!
+  pushMessages(rows: [DocumentPushRow!]!): [Message!]!
+  pushProfiles(rows: [DocumentPushRow!]!): [Profile!]!
+}
+
+type Subscription {
+  streamGigs(headers: Headers): GigPullBulk!
+  streamBookings(headers: Headers): BookingPullBulk!
+  streamMessages(headers: Headers): MessagePullBulk!
+  streamProfiles(headers: Headers): ProfilePullBulk!
+  streamCommands(headers: Headers): CommandPullBulk!
+}
+`;
+
+/** Largest page a pull may ask for; devices must set pull.batchSize at or below it. */
+export const MAX_PULL_LIMIT = 500;
+/** Largest number of commands one push may carry. */
+export const MAX_PUSH_ROWS = 100;
+
+/**
+ * A stream event that asks the device to pull instead of carrying documents: sent when the user's scope
+ * changed (new role, new service area) so that what left the scope can be dropped.
+ */
+export const RESYNC_CHECKPOINT_ID = '__resync__';

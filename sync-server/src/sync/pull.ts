@@ -1,0 +1,335 @@
+// Pulls: each collection's changes after a checkpoint, scoped to the viewer and projected for them.
+//
+// The replication contract (DESIGN.md, "The replication contract"):
+//  1. Order. Every row carries change_xid, the id of the transaction that last wrote it; (change_xid, id)
+//     orders all changes, and the checkpoint is the last pair a device has seen.
+//  2. No gaps. Transactions commit out of order, so a row whose transaction is at or above the oldest
+//     one still running (pg_snapshot_xmin) is held back: a smaller xid may still commit. Everything
+//     below that watermark is final, and the checkpoint never passes a row that could still appear.
+//  3. Scope. A row is sent whole, projected (fewer fields), or as a tombstone when the viewer may no
+//     longer see it. Candidates are the rows the viewer may see now or could have seen before (their
+//     previous scope travels in the checkpoint while a restart catches up).
+//  4. Tombstones, never hard deletes: `deleted: true` documents.
+import type { CollectionName, Checkpoint, DocTypes, GigDoc, BookingDoc, MessageDoc, ProfileDoc, CommandDoc, PullBulk } from '@shared/replication';
+import { distanceKm } from '@shared/geo';
+import type { Money } from '@shared/money';
+import { skillsFit } from '@shared/skills';
+import type { Db } from '../db/sql';
+import { isAdmin, type Viewer } from './viewer';
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/** What the checkpoint remembers about the scope it was made under. */
+interface ScopeMark {
+  /** The viewer's scope fingerprint. */
+  h: string;
+  /** Operator area [lat, lng, km], if any. */
+  a: [number, number, number] | null;
+  adm: boolean;
+  /** The scope before a restart, kept until the restart has caught up, for tombstones. */
+  p?: { a: [number, number, number] | null; adm: boolean } | undefined;
+}
+
+function areaOf(v: Viewer): [number, number, number] | null {
+  const o = v.operator;
+  return o?.home ? [o.home.lat, o.home.lng, o.radiusKm] : null;
+}
+
+function encodeScope(m: ScopeMark): string {
+  return Buffer.from(JSON.stringify(m)).toString('base64url');
+}
+
+function decodeScope(s: string | null | undefined): ScopeMark | null {
+  if (!s) return null;
+  try {
+    const m = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as ScopeMark;
+    return typeof m.h === 'string' ? m : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where to read from, and which earlier scope's rows may need tombstones. */
+interface Cursor {
+  xid: string;
+  id: string;
+  mark: ScopeMark;
+}
+
+const XID = /^\d{1,20}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+function cursorFor(viewer: Viewer, cp: Checkpoint | null): Cursor {
+  const now: ScopeMark = { h: viewer.scope, a: areaOf(viewer), adm: isAdmin(viewer) };
+  if (!cp) return { xid: '0', id: NIL_UUID, mark: now };
+  if (!XID.test(cp.xid) || !UUID.test(cp.id)) throw new CheckpointError('The checkpoint is not one this server issued.');
+  const before = decodeScope(cp.scope);
+  if (before?.h === viewer.scope) return { xid: cp.xid, id: cp.id, mark: { ...now, p: before.p } };
+  // The scope changed (or the checkpoint predates scopes): start over, remembering what the device may
+  // hold from before so that it can be told to drop it.
+  return { xid: '0', id: NIL_UUID, mark: { ...now, p: before ? { a: before.a, adm: before.adm } : undefined } };
+}
+
+/** A tombstone: the id and `deleted`, with the other fields at neutral values the schema accepts. */
+const EPOCH = new Date(0).toISOString();
+const iso = (d: Date | string | null | undefined) => (d == null ? null : typeof d === 'string' ? new Date(d).toISOString() : d.toISOString());
+
+// ---------------------------------------------------------------------------------------------------
+// Gigs
+
+interface GigRow {
+  id: string; clientId: string; clientName: string; title: string; description: string; skills: GigDoc['skills'];
+  budgetAmount: number; currency: GigDoc['budget']['currency']; lat: number; lng: number; address: string; areaLabel: string;
+  startsAt: Date | null; expiresAt: Date | null; status: GigDoc['status']; bookingId: string | null; currentWorker: string | null;
+  cancelReason: string | null; createdAt: Date; updatedAt: Date; version: number; deleted: boolean; changeXid: string;
+}
+
+/** About a kilometre: enough to judge the distance, not enough to find the door. */
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+function gigTombstone(id: string): GigDoc {
+  return {
+    id, clientId: NIL_UUID, clientName: '', title: '', description: '', skills: {}, budget: { amount: 0, currency: 'USD' },
+    location: { lat: 0, lng: 0 }, exactLocation: false, address: '', areaLabel: '', startsAt: null, expiresAt: null,
+    status: 'cancelled', bookingId: null, workerId: null, cancelReason: null, createdAt: EPOCH, updatedAt: EPOCH, version: 0, deleted: true,
+  };
+}
+
+/** Whether an operator may see an open gig in the feed: the shared skills rule, inside the service area, not expired. */
+function inFeed(v: Viewer, g: GigRow, now: number): boolean {
+  const o = v.operator;
+  return (
+    o !== null && o.home !== null && g.status === 'open' && g.clientId !== v.id &&
+    (g.expiresAt === null || g.expiresAt.getTime() > now) &&
+    skillsFit(o.skills, g.skills) && distanceKm(o.home, { lat: g.lat, lng: g.lng }) <= o.radiusKm
+  );
+}
+
+export function projectGig(v: Viewer, g: GigRow, now: number): GigDoc {
+  if (g.deleted) return gigTombstone(g.id);
+  const full = isAdmin(v) || g.clientId === v.id || (g.currentWorker !== null && g.currentWorker === v.id);
+  if (!full && !inFeed(v, g, now)) return gigTombstone(g.id);
+  return {
+    id: g.id, clientId: g.clientId, clientName: g.clientName, title: g.title, description: g.description, skills: g.skills,
+    budget: { amount: g.budgetAmount, currency: g.currency },
+    location: full ? { lat: g.lat, lng: g.lng } : { lat: round2(g.lat), lng: round2(g.lng) },
+    exactLocation: full, address: full ? g.address : '', areaLabel: g.areaLabel,
+    startsAt: iso(g.startsAt), expiresAt: iso(g.expiresAt), status: g.status, bookingId: full ? g.bookingId : null,
+    workerId: full ? g.currentWorker : null, cancelReason: g.cancelReason, createdAt: iso(g.createdAt)!, updatedAt: iso(g.updatedAt)!,
+    version: g.version, deleted: false,
+  };
+}
+
+/** An area condition as SQL: the earth_box is a superset; projectGig applies the exact distance. */
+function near(db: Db, area: [number, number, number] | null | undefined) {
+  if (!area) return db`false`;
+  return db`earth_box(ll_to_earth(${area[0]}, ${area[1]}), ${area[2] * 1000}) @> ll_to_earth(g.lat, g.lng)`;
+}
+
+function gigCandidates(db: Db, v: Viewer, c: Cursor) {
+  const admin = c.mark.adm || c.mark.p?.adm === true;
+  return db`(
+    ${admin}
+    or g.client_id = ${v.id}
+    or exists (select 1 from bookings wb where wb.worker_id = ${v.id} and wb.gig_id = g.id)
+    or ${near(db, c.mark.a)}
+    or ${near(db, c.mark.p?.a)}
+  )`;
+}
+
+async function pullGigs(db: Db, v: Viewer, c: Cursor, limit: number, ids?: string[]) {
+  const rows = await db<GigRow[]>`
+    select g.id, g.client_id, g.title, g.description, g.skills, g.budget_amount, g.currency, g.lat, g.lng, g.address, g.area_label,
+           g.starts_at, g.expires_at, g.status, g.booking_id, g.cancel_reason, g.created_at, g.updated_at, g.version, g.deleted,
+           g.change_xid::text as change_xid, u.display_name as client_name, b.worker_id as current_worker
+    from gigs g
+    join users u on u.id = g.client_id
+    left join bookings b on b.id = g.booking_id
+    where ${ids ? db`g.id = any(${ids}::uuid[])` : db`(g.change_xid, g.id) > (${c.xid}::xid8, ${c.id}::uuid)
+      and g.change_xid < pg_snapshot_xmin(pg_current_snapshot())`}
+      and ${gigCandidates(db, v, c)}
+    order by g.change_xid, g.id
+    limit ${limit}`;
+  const now = Date.now();
+  return { rows, docs: rows.map((r) => projectGig(v, r, now)) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Bookings
+
+interface BookingRow {
+  id: string; gigId: string | null; title: string | null; clientId: string; clientName: string; clientPhone: string;
+  workerId: string; workerName: string; workerPhone: string; amount: number; currency: BookingDoc['price']['currency'];
+  status: BookingDoc['status']; changeRounds: number; timeline: BookingDoc['timeline']; createdAt: Date; updatedAt: Date;
+  version: number; deleted: boolean; changeXid: string;
+}
+
+function bookingTombstone(id: string): BookingDoc {
+  return {
+    id, gigId: null, title: '', clientId: NIL_UUID, clientName: '', clientPhone: '', workerId: NIL_UUID, workerName: '', workerPhone: '',
+    price: { amount: 0, currency: 'USD' }, status: 'cancelled', changeRounds: 0, timeline: [], createdAt: EPOCH, updatedAt: EPOCH, version: 0, deleted: true,
+  };
+}
+
+export function projectBooking(v: Viewer, b: BookingRow): BookingDoc {
+  if (b.deleted || !(isAdmin(v) || b.clientId === v.id || b.workerId === v.id)) return bookingTombstone(b.id);
+  return {
+    id: b.id, gigId: b.gigId, title: b.title ?? '', clientId: b.clientId, clientName: b.clientName, clientPhone: b.clientPhone,
+    workerId: b.workerId, workerName: b.workerName, workerPhone: b.workerPhone, price: { amount: b.amount, currency: b.currency },
+    status: b.status, changeRounds: b.changeRounds, timeline: b.timeline, createdAt: iso(b.createdAt)!, updatedAt: iso(b.updatedAt)!,
+    version: b.version, deleted: false,
+  };
+}
+
+async function pullBookings(db: Db, v: Viewer, c: Cursor, limit: number, ids?: string[]) {
+  const admin = c.mark.adm || c.mark.p?.adm === true;
+  const rows = await db<BookingRow[]>`
+    select b.id, b.gig_id, b.client_id, b.worker_id, b.amount, b.currency, b.status, b.change_rounds, b.timeline, b.created_at,
+           b.updated_at, b.version, b.deleted, g.title, cu.display_name as client_name, cu.phone as client_phone,
+           wu.display_name as worker_name, wu.phone as worker_phone, b.change_xid::text as change_xid
+    from bookings b
+    left join gigs g on g.id = b.gig_id
+    join users cu on cu.id = b.client_id
+    join users wu on wu.id = b.worker_id
+    where ${ids ? db`b.id = any(${ids}::uuid[])` : db`(b.change_xid, b.id) > (${c.xid}::xid8, ${c.id}::uuid)
+      and b.change_xid < pg_snapshot_xmin(pg_current_snapshot())`}
+      and (${admin} or b.client_id = ${v.id} or b.worker_id = ${v.id})
+    order by b.change_xid, b.id
+    limit ${limit}`;
+  return { rows, docs: rows.map((r) => projectBooking(v, r)) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Messages
+
+interface MessageRow {
+  id: string; bookingId: string; senderId: string; body: string; clientId: string; workerId: string;
+  createdAt: Date; updatedAt: Date; deleted: boolean; changeXid: string;
+}
+
+function projectMessage(v: Viewer, m: MessageRow): MessageDoc {
+  if (m.deleted || !(isAdmin(v) || m.clientId === v.id || m.workerId === v.id))
+    return { id: m.id, bookingId: m.bookingId, senderId: NIL_UUID, body: '', createdAt: EPOCH, updatedAt: EPOCH, deleted: true };
+  return { id: m.id, bookingId: m.bookingId, senderId: m.senderId, body: m.body, createdAt: iso(m.createdAt)!, updatedAt: iso(m.updatedAt)!, deleted: false };
+}
+
+async function pullMessages(db: Db, v: Viewer, c: Cursor, limit: number, ids?: string[]) {
+  const admin = c.mark.adm || c.mark.p?.adm === true;
+  const rows = await db<MessageRow[]>`
+    select m.id, m.booking_id, m.sender_id, m.body, m.created_at, m.updated_at, m.deleted, b.client_id, b.worker_id,
+           m.change_xid::text as change_xid
+    from messages m
+    join bookings b on b.id = m.booking_id
+    where ${ids ? db`m.id = any(${ids}::uuid[])` : db`(m.change_xid, m.id) > (${c.xid}::xid8, ${c.id}::uuid)
+      and m.change_xid < pg_snapshot_xmin(pg_current_snapshot())`}
+      and (${admin} or b.client_id = ${v.id} or b.worker_id = ${v.id})
+    order by m.change_xid, m.id
+    limit ${limit}`;
+  return { rows, docs: rows.map((r) => projectMessage(v, r)) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Profiles: a person's own profile; every profile for admins (roles are managed there).
+
+interface ProfileRow {
+  id: string; phone: string; displayName: string; roles: ProfileDoc['roles']; locale: ProfileDoc['locale']; bio: string;
+  skills: ProfileDoc['skills'] | null; homeLat: number | null; homeLng: number | null; serviceRadiusKm: number | null;
+  available: boolean | null; hourlyRateAmount: number | null; hourlyRateCurrency: string | null; updatedAt: Date; deleted: boolean; changeXid: string;
+}
+
+function projectProfile(v: Viewer, p: ProfileRow): ProfileDoc {
+  if (p.deleted || !(isAdmin(v) || p.id === v.id))
+    return { id: p.id, phone: '', displayName: '', roles: [], locale: 'en', bio: '', skills: {}, home: null, serviceRadiusKm: null, available: false, hourlyRate: null, updatedAt: EPOCH, deleted: true };
+  return {
+    id: p.id, phone: p.phone, displayName: p.displayName, roles: p.roles, locale: p.locale, bio: p.bio, skills: p.skills ?? {},
+    home: p.homeLat !== null && p.homeLng !== null ? { lat: p.homeLat, lng: p.homeLng } : null,
+    serviceRadiusKm: p.serviceRadiusKm, available: p.available ?? false,
+    hourlyRate: p.hourlyRateAmount !== null ? { amount: p.hourlyRateAmount, currency: p.hourlyRateCurrency as Money['currency'] } : null,
+    updatedAt: iso(p.updatedAt)!, deleted: false,
+  };
+}
+
+async function pullProfiles(db: Db, v: Viewer, c: Cursor, limit: number, ids?: string[]) {
+  const admin = c.mark.adm || c.mark.p?.adm === true;
+  // A profile is a user row and an operator_profiles row; it changed when either did.
+  const rows = await db<ProfileRow[]>`
+    select * from (
+      select u.id, u.phone, u.display_name, u.roles, u.locale, u.bio, u.deleted, p.skills, p.home_lat, p.home_lng,
+             p.service_radius_km, p.available, p.hourly_rate_amount, p.hourly_rate_currency,
+             greatest(u.updated_at, p.updated_at) as updated_at,
+             greatest(u.change_xid, p.change_xid) as cx
+      from users u left join operator_profiles p on p.user_id = u.id
+      where ${admin} or u.id = ${v.id}
+    ) s
+    where ${ids ? db`s.id = any(${ids}::uuid[])` : db`(s.cx, s.id) > (${c.xid}::xid8, ${c.id}::uuid)
+      and s.cx < pg_snapshot_xmin(pg_current_snapshot())`}
+    order by s.cx, s.id
+    limit ${limit}`;
+  return { rows: rows.map((r) => ({ ...r, changeXid: String((r as unknown as { cx: string }).cx) })), docs: rows.map((r) => projectProfile(v, r)) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Commands: each device sees the commands of its user, with their outcomes.
+
+interface CommandRow {
+  id: string; type: string; payload: unknown; issuedAt: Date; status: 'applied' | 'rejected'; result: unknown;
+  rejectionCode: CommandDoc['rejectionCode']; rejectionMessage: string | null; decidedAt: Date | null; updatedAt: Date; deleted: boolean; changeXid: string;
+}
+
+export function commandDoc(r: Omit<CommandRow, 'changeXid'>): CommandDoc {
+  return {
+    id: r.id, type: r.type, payload: JSON.stringify(r.payload ?? null), issuedAt: iso(r.issuedAt)!, status: r.status,
+    result: r.result == null ? null : JSON.stringify(r.result), rejectionCode: r.rejectionCode, rejectionMessage: r.rejectionMessage,
+    decidedAt: iso(r.decidedAt), updatedAt: iso(r.updatedAt)!, deleted: r.deleted,
+  };
+}
+
+async function pullCommands(db: Db, v: Viewer, c: Cursor, limit: number, ids?: string[]) {
+  const rows = await db<CommandRow[]>`
+    select id, type, payload, issued_at, status, result, rejection_code, rejection_message, decided_at, updated_at, deleted,
+           change_xid::text as change_xid
+    from commands
+    where actor_id = ${v.id}
+      and ${ids ? db`id = any(${ids}::uuid[])` : db`(change_xid, id) > (${c.xid}::xid8, ${c.id}::uuid)
+      and change_xid < pg_snapshot_xmin(pg_current_snapshot())`}
+    order by change_xid, id
+    limit ${limit}`;
+  return { rows, docs: rows.map(commandDoc) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const PULLERS = { gigs: pullGigs, bookings: pullBookings, messages: pullMessages, profiles: pullProfiles, commands: pullCommands } as const;
+
+/** One page of a collection's changes for this viewer, and the checkpoint to ask from next. */
+export async function pull<C extends CollectionName>(db: Db, viewer: Viewer, collection: C, checkpoint: Checkpoint | null, limit: number): Promise<PullBulk<DocTypes[C]>> {
+  const cursor = cursorFor(viewer, checkpoint);
+  const { rows, docs } = await PULLERS[collection](db, viewer, cursor, limit);
+  const last = rows.at(-1);
+  // Once a restart has caught up, the previous scope has been answered for.
+  const caughtUp = rows.length < limit;
+  const mark: ScopeMark = { h: cursor.mark.h, a: cursor.mark.a, adm: cursor.mark.adm, ...(caughtUp ? {} : { p: cursor.mark.p }) };
+  return {
+    documents: docs as DocTypes[C][],
+    checkpoint: { xid: last ? last.changeXid : cursor.xid, id: last ? last.id : cursor.id, scope: encodeScope(mark) },
+  };
+}
+
+/** The viewer's current copies of the given documents (what a refused push gets back as its conflicts). */
+export async function masters<C extends CollectionName>(db: Db, viewer: Viewer, collection: C, ids: string[]): Promise<DocTypes[C][]> {
+  const valid = ids.filter((id) => UUID.test(id));
+  if (valid.length === 0) return [];
+  const { docs } = await PULLERS[collection](db, viewer, cursorFor(viewer, null), valid.length, valid);
+  return (docs as DocTypes[C][]).filter((d) => !d.deleted);
+}
+
+/** The checkpoint of "now" for this viewer: where a live stream starts reading. */
+export async function currentCheckpoint(db: Db, viewer: Viewer): Promise<Checkpoint> {
+  const [row] = await db<{ xid: string }[]>`select (pg_snapshot_xmin(pg_current_snapshot())::text::numeric - 1)::text as xid`;
+  const xid = row!.xid === '-1' ? '0' : row!.xid;
+  return { xid, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff', scope: encodeScope({ h: viewer.scope, a: areaOf(viewer), adm: isAdmin(viewer) }) };
+}
