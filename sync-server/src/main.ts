@@ -12,6 +12,8 @@ import { migrate } from './db/migrate';
 import { seedDemo } from './db/seed';
 import { createSms } from './sms';
 import { createApp } from './app';
+import { createSchema } from './sync/graphql';
+import { attachStreams } from './sync/stream';
 
 /** In development the signing key is generated once and kept beside the data, so sessions survive restarts. */
 async function secretFor(config: Config): Promise<string> {
@@ -57,11 +59,15 @@ async function main() {
     if (applied.length) log.info({ applied }, 'migrations applied');
     if (config.SEED_DEMO) await seedDemo(sql, log);
     const sms = createSms(config, sql, log);
-    const app = createApp({ config, sql, log, sms, secret: await secretFor(config), now: () => new Date() });
+    const deps = { config, sql, log, sms, secret: await secretFor(config), now: () => new Date() };
+    const schema = createSchema();
+    const app = createApp(deps, schema);
     const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
       log.info({ port: info.port, database: embedded ? 'embedded' : 'external', sms: sms.name }, `Fieldwork is running at http://localhost:${info.port}`);
       if (sms.name === 'dev') log.info(`Sign-in codes appear at http://localhost:${info.port}/dev/inbox`);
     });
+    // Replication streams (graphql-ws) share the port and the /graphql path.
+    const streams = attachStreams(server, deps, schema);
 
     let stopping = false;
     const shutdown = async (signal: string) => {
@@ -71,6 +77,8 @@ async function main() {
       }
       stopping = true;
       log.info({ signal }, 'shutting down');
+      // Live sockets first (devices reconnect to another instance), then HTTP, then the pool.
+      await streams.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Idle keep-alive sockets would hold close() open; requests in flight get a moment to finish.

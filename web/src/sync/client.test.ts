@@ -1,0 +1,181 @@
+// The sync client against a real RxDB (memory storage, dev-mode, schema validation), without a server.
+import { afterEach, describe, expect, it } from 'vitest';
+import { firstValueFrom } from 'rxjs';
+import { InvalidCommandError, newId } from './commands';
+import { createSyncClient, type SyncClient, type SyncClientOptions } from './client';
+import { testStorage, uniqueName, until } from './test-support';
+
+const USER = '0190a000-0000-7000-8000-000000000001';
+const open: SyncClient[] = [];
+
+async function offlineClient(over: Partial<SyncClientOptions> = {}): Promise<SyncClient> {
+  const client = await createSyncClient({
+    name: uniqueName(),
+    storage: testStorage(),
+    user: { id: USER, roles: ['consumer'] },
+    // Never contacted: these clients stay offline.
+    url: { http: 'http://127.0.0.1:9/graphql' },
+    getToken: () => 'unused',
+    multiInstance: false,
+    connect: false,
+    ...over,
+  });
+  open.push(client);
+  return client;
+}
+
+afterEach(async () => {
+  for (const c of open.splice(0)) await c.stop().catch(() => undefined);
+});
+
+const post = (gigId = newId()) => ({
+  gigId,
+  title: 'Fix the tap',
+  description: 'Kitchen tap drips',
+  skills: { plumbing: 2 },
+  budget: { amount: 5000, currency: 'USD' },
+  location: { lat: 37.78, lng: -122.42 },
+  address: '1 Main St',
+  areaLabel: 'Mission',
+} as const);
+
+/** What replication writes when the server's decision comes back. */
+async function decide(client: SyncClient, id: string, outcome: { status: 'applied' } | { status: 'rejected'; code: string; message: string }) {
+  const doc = await client.db.commands.findOne(id).exec();
+  const decidedAt = new Date().toISOString();
+  await doc!.incrementalPatch(
+    outcome.status === 'applied'
+      ? { status: 'applied', result: '{}', decidedAt, updatedAt: decidedAt }
+      : { status: 'rejected', rejectionCode: outcome.code as never, rejectionMessage: outcome.message, decidedAt, updatedAt: decidedAt },
+  );
+}
+
+describe('issue() offline', () => {
+  it('writes a pending command at once and counts it', async () => {
+    const client = await offlineClient();
+    const gigId = newId();
+    const { id } = await client.issue('gig.post', post(gigId));
+    const doc = (await client.db.commands.findOne(id).exec())!.toJSON();
+    expect(doc).toMatchObject({ id, type: 'gig.post', status: 'pending' });
+    expect(doc.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(JSON.parse(doc.payload)).toMatchObject({ gigId, publish: true, startsAt: null });
+    expect(doc.updatedAt).toBe(doc.issuedAt);
+    const status = await until(client.status$, (s) => s.pending === 1, 'one pending command');
+    expect(status).toMatchObject({ connected: false, pending: 1, rejected: [], lastSyncedAt: null });
+    expect(client.getStatus().pending).toBe(1);
+  });
+
+  it('throws synchronously on a payload the shared schema refuses, and writes nothing', async () => {
+    const client = await offlineClient();
+    expect(() => client.issue('gig.post', { ...post(), title: 'x' })).toThrow(InvalidCommandError);
+    expect(() => client.issue('nope' as 'gig.post', post())).toThrow(/unknown command type/);
+    expect(await client.db.commands.count().exec()).toBe(0);
+  });
+
+  it('keeps issue order as write order, even without awaiting each issue', async () => {
+    const client = await offlineClient();
+    const gigId = newId();
+    const ids = await Promise.all([
+      client.issue('gig.post', { ...post(gigId), publish: false }),
+      client.issue('gig.update', { gigId, title: 'Fix both taps' }),
+      client.issue('gig.publish', { gigId }),
+    ]);
+    const pending = await client.db.commands.find({ selector: { status: 'pending' }, sort: [{ issuedAt: 'asc' }] }).exec();
+    expect(pending.map((d) => d.id)).toEqual(ids.map((i) => i.id));
+    // RxDB pushes in write order: each later write has a later last-write time.
+    const lwt = pending.map((d) => d.toJSON(true)._meta.lwt);
+    expect([...lwt].sort((a, b) => a - b)).toEqual(lwt);
+  });
+});
+
+describe('optimistic view', () => {
+  it('shows the pending chain, then drops a rejected command and keeps its reason until dismissed', async () => {
+    const client = await offlineClient({ settleMs: 0 });
+    const gigId = newId();
+    await client.issue('gig.post', { ...post(gigId), publish: false });
+    const { id: updateId } = await client.issue('gig.update', { gigId, title: 'Fix both taps' });
+
+    const view = await until(client.view$('gigs', gigId), (v) => v?.title === 'Fix both taps', 'the edited provisional gig');
+    expect(view).toMatchObject({ status: 'draft', provisional: true, pending: true });
+    const all = await until(client.viewAll$('gigs', { selector: { status: 'draft' } }), (l) => l.length === 1, 'the draft in a query');
+    expect(all[0]!.id).toBe(gigId);
+
+    await decide(client, updateId, { status: 'rejected', code: 'invalid_state', message: 'This can no longer be done.' });
+    await until(client.view$('gigs', gigId), (v) => v?.title === 'Fix the tap', 'the rejected edit to disappear');
+    const status = await until(client.status$, (s) => s.rejected.length === 1, 'the rejection in the status');
+    expect(status.pending).toBe(1);
+    expect(status.rejected[0]).toMatchObject({ id: updateId, type: 'gig.update', code: 'invalid_state', message: 'This can no longer be done.' });
+
+    await client.dismiss(updateId);
+    await until(client.status$, (s) => s.rejected.length === 0, 'the dismissed rejection to go');
+    // Dismissing is local: the command itself is untouched, so nothing is pushed again.
+    expect((await client.db.commands.findOne(updateId).exec())!.status).toBe('rejected');
+  });
+
+  it('a query drops a document a pending command moves out of it', async () => {
+    const client = await offlineClient();
+    const gigId = newId();
+    const now = new Date().toISOString();
+    const { gigId: _, ...fields } = post(gigId);
+    await client.db.gigs.insert({ ...fields, id: gigId, clientId: USER, clientName: 'Ana', exactLocation: true, status: 'open', createdAt: now, updatedAt: now, version: 1 });
+    await until(client.viewAll$('gigs', { selector: { status: 'open' } }), (l) => l.length === 1, 'the open gig');
+    await client.issue('gig.cancel', { gigId });
+    await until(client.viewAll$('gigs', { selector: { status: 'open' } }), (l) => l.length === 0, 'the cancelled gig to leave the query');
+    const cancelled = await until(client.viewAll$('gigs', { selector: { status: 'cancelled' } }), (l) => l.length === 1, 'the gig under cancelled');
+    expect(cancelled[0]).toMatchObject({ pending: true, pendingFields: ['status'] });
+  });
+
+  it('holds an applied command until its documents arrive, so the screen does not flick back', async () => {
+    const client = await offlineClient({ settleMs: 60_000 });
+    const gigId = newId();
+    const { id } = await client.issue('gig.post', post(gigId));
+    await until(client.view$('gigs', gigId), (v) => v !== undefined, 'the provisional gig');
+    await decide(client, id, { status: 'applied' });
+    await until(client.status$, (s) => s.pending === 0, 'no pending command');
+    expect((await firstValueFrom(client.view$('gigs', gigId)))?.provisional).toBe(true);
+  });
+});
+
+describe('awaitConfirmed', () => {
+  it('resolves with the decided command', async () => {
+    const client = await offlineClient();
+    const { id } = await client.issue('gig.post', post());
+    const confirmed = client.awaitConfirmed(id, 5000);
+    await decide(client, id, { status: 'applied' });
+    expect(await confirmed).toMatchObject({ id, status: 'applied' });
+  });
+
+  it('rejects after the timeout while the command is still pending', async () => {
+    const client = await offlineClient();
+    const { id } = await client.issue('gig.post', post());
+    await expect(client.awaitConfirmed(id, 50)).rejects.toThrow();
+  });
+});
+
+describe('restart and sign-out', () => {
+  it('keeps pending commands and dismissals across a restart', async () => {
+    const name = uniqueName();
+    const first = await offlineClient({ name });
+    const { id: pendingId } = await first.issue('gig.post', post());
+    const { id: rejectedId } = await first.issue('gig.publish', { gigId: newId() });
+    await decide(first, rejectedId, { status: 'rejected', code: 'not_found', message: 'Gone.' });
+    await first.dismiss(rejectedId);
+    await first.stop();
+
+    const second = await offlineClient({ name });
+    const status = await until(second.status$, (s) => s.pending === 1, 'the pending command after restart');
+    expect(status.rejected).toEqual([]);
+    expect((await second.db.commands.findOne(pendingId).exec())?.status).toBe('pending');
+  });
+
+  it('signOut removes the local database', async () => {
+    const name = uniqueName();
+    const first = await offlineClient({ name });
+    await first.issue('gig.post', post());
+    await first.signOut();
+
+    const again = await offlineClient({ name });
+    expect(await again.db.commands.count().exec()).toBe(0);
+    expect(again.getStatus().pending).toBe(0);
+  });
+});

@@ -1,0 +1,280 @@
+// The sync client the UI talks to: issue commands, read optimistic views, watch sync status, sign out.
+import {
+  auditTime,
+  BehaviorSubject,
+  combineLatest,
+  distinctUntilChanged,
+  filter,
+  firstValueFrom,
+  map,
+  of,
+  pairwise,
+  skip,
+  startWith,
+  switchMap,
+  timeout,
+  type Observable,
+  type Subscription,
+} from 'rxjs';
+import type { MangoQuery, RxStorage } from 'rxdb';
+import type { CommandInput, CommandType } from '@shared/commands';
+import type { CollectionName } from '@shared/replication';
+import { REJECTION_MESSAGES } from '@shared/rejections';
+import type { Role } from '@shared/roles';
+import type { StoredDocTypes } from '@shared/rxdb-schemas';
+import { buildCommand } from './commands';
+import { createFieldworkDatabase, type FieldworkDatabase } from './database';
+import { platformOnline$ } from './online';
+import type { Me, ViewDoc } from './optimistic';
+import { startReplication, type ConnectionState, type Replication, type TokenSource } from './replication';
+import { createViews } from './views';
+
+type CommandDoc = StoredDocTypes['commands'];
+
+export interface RejectedCommand {
+  id: string;
+  type: string;
+  code: string;
+  message: string;
+  issuedAt: string;
+}
+
+export interface SyncStatus {
+  /** The platform reports a network (navigator.onLine); true where it cannot tell. */
+  online: boolean;
+  /** The server answers: socket up and the last pull/push of every collection succeeded. */
+  connected: boolean;
+  /** Commands written on this device and not yet decided by the server. */
+  pending: number;
+  /** ISO time the device last received the server's state (kept across restarts); null before the first. */
+  lastSyncedAt: string | null;
+  /** Rejected commands whose reason the user has not dismissed, oldest first. */
+  rejected: RejectedCommand[];
+}
+
+export interface SyncClientOptions {
+  /** Database name: lower case, starting with a letter; one per signed-in user. */
+  name: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  storage: RxStorage<any, any>;
+  /** The signed-in user as POST /auth/verify returned it; roles are refreshed from the own profile once it syncs. */
+  user: { id: string; roles?: readonly Role[] };
+  url: { http: string; ws?: string };
+  getToken: TokenSource;
+  fetch?: typeof fetch;
+  /** Pull page size (≤ MAX_PULL_LIMIT). */
+  batchSize?: number;
+  live?: boolean;
+  /** Tabs share the database (default true); Node tests pass false. */
+  multiInstance?: boolean;
+  waitForLeadership?: boolean;
+  retryTime?: number;
+  /** Start replicating at once (default true); false opens the database offline until connect(). */
+  connect?: boolean;
+  /** Override the platform's online flag (tests, native shells). */
+  online$?: Observable<boolean>;
+  /** See ViewOptions.settleMs. */
+  settleMs?: number;
+}
+
+export interface SyncClient {
+  readonly db: FieldworkDatabase;
+  readonly userId: string;
+  /**
+   * Validates the payload (throws InvalidCommandError synchronously: a programming error), then writes the
+   * pending command and resolves with its id once it is stored locally. Works offline; commands are
+   * written, and pushed, in the order they were issued.
+   */
+  issue<T extends CommandType>(type: T, payload: CommandInput<T>): Promise<{ id: string }>;
+  readonly status$: Observable<SyncStatus>;
+  getStatus(): SyncStatus;
+  /** Hides a rejection on this device; nothing is sent to the server. */
+  dismiss(commandId: string): Promise<void>;
+  /** The command once decided (applied or rejected). Rejects after timeoutMs when given. */
+  awaitConfirmed(commandId: string, timeoutMs?: number): Promise<CommandDoc>;
+  view$<C extends CollectionName>(collection: C, id: string): Observable<ViewDoc<C> | undefined>;
+  viewAll$<C extends CollectionName>(collection: C, query?: MangoQuery<StoredDocTypes[C]>): Observable<ViewDoc<C>[]>;
+  /** Starts replication (after sign-in, or after disconnect()). */
+  connect(): void;
+  /** Stops replication; the local database and its pending commands stay. */
+  disconnect(): Promise<void>;
+  /** The running replication, if any (tests use it to await sync). */
+  readonly replication: Replication | undefined;
+  /** Resolves when replication has pulled and pushed everything; never while offline. */
+  awaitInSync(): Promise<void>;
+  /** Stops replication and closes the database, keeping its data: what closing the app does. */
+  stop(): Promise<void>;
+  /** Stops replication and removes the local database with everything in it. */
+  signOut(): Promise<void>;
+}
+
+const DISMISSED = 'dismissed-rejections';
+const SYNC_STATE = 'sync-state';
+
+interface DismissedDoc {
+  ids: string[];
+}
+interface SyncStateDoc {
+  lastSyncedAt: string | null;
+}
+
+export async function createSyncClient(options: SyncClientOptions): Promise<SyncClient> {
+  const userId = options.user.id;
+  const db = await createFieldworkDatabase({ name: options.name, storage: options.storage, multiInstance: options.multiInstance });
+  const subs: Subscription[] = [];
+
+  const me$: Observable<Me> = db.profiles.findOne(userId).$.pipe(
+    map((p) => ({ id: userId, roles: [...(p?.roles ?? options.user.roles ?? [])] })),
+    distinctUntilChanged((a, b) => a.roles.join() === b.roles.join()),
+  );
+  const views = createViews({ db, me$, settleMs: options.settleMs });
+
+  // Replication, started and stopped on demand.
+  const replication$ = new BehaviorSubject<Replication | undefined>(undefined);
+  const connection$: Observable<ConnectionState> = replication$.pipe(
+    switchMap((r) => r?.connection$ ?? of({ connected: false, lastSyncedAt: null })),
+  );
+
+  // The last sync time outlives the process, so an offline app can still say how fresh its data is.
+  const stored = await db.getLocal<SyncStateDoc>(SYNC_STATE);
+  const lastSyncedAt$ = new BehaviorSubject<string | null>(stored?.toJSON().data.lastSyncedAt ?? null);
+  subs.push(
+    connection$.subscribe(({ lastSyncedAt }) => {
+      if (!lastSyncedAt) return;
+      const iso = lastSyncedAt.toISOString();
+      if (iso === lastSyncedAt$.value) return;
+      lastSyncedAt$.next(iso);
+    }),
+    // Written at most once a second (an initial sync is many pulls) and on stop; a crash loses a second at most.
+    lastSyncedAt$.pipe(skip(1), auditTime(1000)).subscribe(() => void persistLastSync()),
+  );
+  let persistedLastSync = lastSyncedAt$.value;
+  async function persistLastSync() {
+    const iso = lastSyncedAt$.value;
+    if (iso === persistedLastSync) return;
+    persistedLastSync = iso;
+    await db.upsertLocal<SyncStateDoc>(SYNC_STATE, { lastSyncedAt: iso }).catch(() => undefined);
+  }
+
+  const online$ = (options.online$ ?? platformOnline$()).pipe(distinctUntilChanged());
+  // Back online: pull now instead of waiting for the next retry.
+  subs.push(
+    online$.pipe(startWith(false), pairwise()).subscribe(([was, is]) => {
+      if (!was && is) replication$.value?.reSync();
+    }),
+  );
+
+  const dismissed$ = db.getLocal$<DismissedDoc>(DISMISSED).pipe(map((d) => new Set(d?.toJSON().data.ids ?? [])));
+  const rejected$ = combineLatest([
+    db.commands.find({ selector: { status: 'rejected' }, sort: [{ issuedAt: 'asc' }] }).$,
+    dismissed$,
+  ]).pipe(
+    map(([docs, dismissed]) =>
+      docs
+        .filter((d) => !dismissed.has(d.id))
+        .map((d) => {
+          const code = d.rejectionCode ?? 'invalid_command';
+          return { id: d.id, type: d.type, code, message: d.rejectionMessage ?? REJECTION_MESSAGES[code] ?? '', issuedAt: d.issuedAt };
+        }),
+    ),
+  );
+
+  const initial: SyncStatus = { online: true, connected: false, pending: 0, lastSyncedAt: lastSyncedAt$.value, rejected: [] };
+  const status = new BehaviorSubject<SyncStatus>(initial);
+  subs.push(
+    combineLatest([online$, connection$, views.pending$, lastSyncedAt$, rejected$])
+      .pipe(map(([online, conn, pending, lastSyncedAt, rejected]) => ({ online, connected: conn.connected, pending: pending.length, lastSyncedAt, rejected })))
+      .subscribe(status),
+  );
+
+  // Commands are inserted one after another so that issue order is write order, and so push order.
+  let writes: Promise<unknown> = Promise.resolve();
+  let dismissals: Promise<unknown> = Promise.resolve();
+
+  function connect() {
+    if (replication$.value) return;
+    replication$.next(
+      startReplication({
+        db,
+        userId,
+        url: options.url,
+        getToken: options.getToken,
+        fetch: options.fetch,
+        batchSize: options.batchSize,
+        live: options.live,
+        waitForLeadership: options.waitForLeadership,
+        retryTime: options.retryTime,
+      }),
+    );
+  }
+
+  async function disconnect() {
+    const r = replication$.value;
+    if (!r) return;
+    replication$.next(undefined);
+    await r.stop();
+  }
+
+  async function shutDown() {
+    await disconnect();
+    await writes.catch(() => undefined);
+    await dismissals.catch(() => undefined);
+    subs.forEach((s) => s.unsubscribe());
+    await persistLastSync();
+    views.close();
+    status.complete();
+  }
+
+  if (options.connect ?? true) connect();
+
+  return {
+    db,
+    userId,
+    issue(type, payload) {
+      const doc = buildCommand(type, payload);
+      const written = writes.then(() => db.commands.insert(doc));
+      writes = written.catch(() => undefined);
+      return written.then(() => ({ id: doc.id }));
+    },
+    status$: status.asObservable(),
+    getStatus: () => status.value,
+    dismiss(commandId) {
+      const done = dismissals.then(async () => {
+        const current = await db.getLocal<DismissedDoc>(DISMISSED);
+        const ids = new Set(current?.toJSON().data.ids ?? []);
+        if (ids.has(commandId)) return;
+        await db.upsertLocal<DismissedDoc>(DISMISSED, { ids: [...ids, commandId] });
+      });
+      dismissals = done.catch(() => undefined);
+      return done;
+    },
+    awaitConfirmed(commandId, timeoutMs) {
+      const decided$ = db.commands.findOne(commandId).$.pipe(
+        filter((d) => d !== null && d.status !== 'pending'),
+        map((d) => d!.toJSON() as CommandDoc),
+      );
+      return firstValueFrom(timeoutMs === undefined ? decided$ : decided$.pipe(timeout({ first: timeoutMs })));
+    },
+    view$: views.view$,
+    viewAll$: views.viewAll$,
+    connect,
+    disconnect,
+    get replication() {
+      return replication$.value;
+    },
+    async awaitInSync() {
+      const r = replication$.value;
+      if (!r) throw new Error('not connected');
+      await r.awaitInSync();
+    },
+    async stop() {
+      await shutDown();
+      await db.close();
+    },
+    async signOut() {
+      await shutDown();
+      await db.remove();
+    },
+  };
+}
+

@@ -1,0 +1,36 @@
+// Issuing commands: every user action becomes a pending command document (DESIGN, "One write path", step 1).
+import { v7 as uuidv7 } from 'uuid';
+import type { z } from 'zod';
+import { commandPayloads, isCommandType, type CommandInput, type CommandType } from '@shared/commands';
+import type { StoredDocTypes } from '@shared/rxdb-schemas';
+
+export type PendingCommandDoc = StoredDocTypes['commands'];
+
+/** A programming error: the UI offered an action with input the shared schema refuses. */
+export class InvalidCommandError extends Error {
+  override name = 'InvalidCommandError';
+  constructor(
+    readonly type: string,
+    readonly issues: z.core.$ZodIssue[],
+  ) {
+    super(`${type}: ${issues.map((i) => `${i.path.join('.') || '(payload)'} ${i.message}`).join('; ')}`);
+  }
+}
+
+/** A new id for a command or for the document a command creates (gigId, bookingId, messageId): UUID v7. */
+export function newId(): string {
+  return uuidv7();
+}
+
+/**
+ * Validates the payload with the shared schema and builds the pending document. Throws InvalidCommandError
+ * on bad input. The stored payload is the schema's output (trimmed, defaults filled, ids lower-cased), so
+ * the optimistic view and the server read the same values.
+ */
+export function buildCommand<T extends CommandType>(type: T, input: CommandInput<T>, now: Date = new Date()): PendingCommandDoc {
+  if (!isCommandType(type)) throw new InvalidCommandError(String(type), [{ code: 'custom', path: [], message: 'unknown command type', input: type }]);
+  const parsed = commandPayloads[type].safeParse(input);
+  if (!parsed.success) throw new InvalidCommandError(type, parsed.error.issues);
+  const issuedAt = now.toISOString();
+  return { id: newId(), type, payload: JSON.stringify(parsed.data), issuedAt, status: 'pending', updatedAt: issuedAt };
+}

@@ -1,0 +1,53 @@
+// The device's local database: one RxDB collection per replicated collection, with schemas from shared/.
+import {
+  addRxPlugin,
+  createRxDatabase,
+  type RxCollection,
+  type RxDatabase,
+  type RxJsonSchema,
+  type RxStorage,
+} from 'rxdb';
+import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
+import { COLLECTIONS, type CollectionName } from '@shared/replication';
+import { RXDB_SCHEMAS, type StoredDocTypes } from '@shared/rxdb-schemas';
+
+export type FieldworkCollections = { [C in CollectionName]: RxCollection<StoredDocTypes[C]> };
+export type FieldworkDatabase = RxDatabase<FieldworkCollections>;
+
+export interface DatabaseOptions {
+  /** Lower case, starting with a letter (RxDB's rule); one database per signed-in user. */
+  name: string;
+  /** Dexie (IndexedDB) in the browser, memory in Node tests; wrap with a validator in development. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  storage: RxStorage<any, any>;
+  /** Several tabs share one database; only the leading tab replicates. Off in Node tests. */
+  multiInstance?: boolean;
+}
+
+/**
+ * Opens the database and its five collections. Conflicts are resolved by RxDB's default handler, which
+ * takes the master state: the device never holds an authoritative field, and a pushed command comes back
+ * as its decided document (DESIGN, "One write path", step 3).
+ */
+export async function createFieldworkDatabase({ name, storage, multiInstance }: DatabaseOptions): Promise<FieldworkDatabase> {
+  addRxPlugin(RxDBLocalDocumentsPlugin);
+  const db = await createRxDatabase<FieldworkCollections>({
+    name,
+    storage,
+    multiInstance: multiInstance ?? true,
+    // Local documents hold device-only state: dismissed rejections, the last successful sync.
+    localDocuments: true,
+    eventReduce: true,
+  });
+  try {
+    await db.addCollections(
+      Object.fromEntries(COLLECTIONS.map((c) => [c, { schema: RXDB_SCHEMAS[c] as unknown as RxJsonSchema<StoredDocTypes[typeof c]> }])) as {
+        [C in CollectionName]: { schema: RxJsonSchema<StoredDocTypes[C]> };
+      },
+    );
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  return db;
+}
