@@ -1,5 +1,6 @@
 // The optimistic view: authoritative documents with the device's unconfirmed commands applied through the
 // shared machines (DESIGN, "One write path", step 2). Pure: no database, no clock, no I/O.
+import { bookingParties, gigParties } from '@shared/parties';
 import { BOOKING_INITIAL, bookingMachine, type BookingEvent } from '@shared/booking-machine';
 import { commandPayloads, isCommandType, type CommandPayload, type CommandType } from '@shared/commands';
 import { gigMachine, type GigEvent, type GigFacts, type OperatorFacts } from '@shared/gig-machine';
@@ -96,24 +97,6 @@ export function targetsOf(cmd: ViewCommand, me: Me): Target[] {
     case 'user.set_roles':
       return [{ collection: 'profiles', id: p.userId! }];
   }
-}
-
-// What the actor is to a gig or a booking. The server's rule lives in sync-server/src/commands/parties.ts;
-// it belongs in shared/ so that this copy can go.
-function gigParties(me: Me, gig: Pick<Gig, 'clientId'>): Party[] {
-  const parties: Party[] = [];
-  if (gig.clientId === me.id) parties.push('client');
-  if (me.roles.includes('operator')) parties.push('operator');
-  if (me.roles.includes('admin')) parties.push('admin');
-  return parties;
-}
-
-function bookingParties(me: Me, booking: Pick<Booking, 'clientId' | 'workerId'>): Party[] {
-  const parties: Party[] = [];
-  if (booking.clientId === me.id) parties.push('client');
-  if (booking.workerId === me.id) parties.push('worker');
-  if (me.roles.includes('admin')) parties.push('admin');
-  return parties;
 }
 
 function gigFacts(g: Gig): GigFacts {

@@ -6,7 +6,7 @@ import { bookingMachine, bookingRejection, type BookingEvent, type BookingState 
 import { gigMachine } from '@shared/gig-machine';
 import type { Party } from '@shared/roles';
 import { reject, type CommandContext, type Handler } from '../context';
-import { bookingParties } from '../parties';
+import { bookingParties } from '@shared/parties';
 import { advanceBooking, lockBooking, type LockedBooking } from '../../store/bookings';
 import { gigFacts, updateGig } from '../../store/gigs';
 import type { OutboxMessage } from '../../store/outbox';

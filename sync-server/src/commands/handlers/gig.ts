@@ -5,7 +5,7 @@ import { BOOKING_INITIAL } from '@shared/booking-machine';
 import { missingSkills } from '@shared/skills';
 import { hasRole } from '@shared/roles';
 import { reject, type CommandContext, type Handler } from '../context';
-import { gigParties } from '../parties';
+import { gigParties } from '@shared/parties';
 import { gigFacts, insertGig, lockGig, updateGig, type GigRow } from '../../store/gigs';
 import { getProfile, operatorFacts, type OperatorProfileRow } from '../../store/profiles';
 import { insertBooking } from '../../store/bookings';

@@ -1,6 +1,6 @@
 // message.send: chat between a booking's client and worker.
 import { reject, type Handler } from '../context';
-import { bookingParties } from '../parties';
+import { bookingParties } from '@shared/parties';
 import { getBooking, type BookingFacts } from '../../store/bookings';
 
 export const send: Handler<'message.send', BookingFacts | undefined> = {

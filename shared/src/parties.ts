@@ -1,9 +1,7 @@
-// What the acting user is to a gig or a booking; state machines decide with these parties.
-import { hasRole, type Actor, type Party } from '@shared/roles';
-import type { GigRow } from '../store/gigs';
-import type { BookingRow } from '../store/bookings';
+// What an actor is to a gig or a booking: the parties the state machines decide with, on both sides.
+import { hasRole, type Actor, type Party } from './roles';
 
-export function gigParties(actor: Actor, gig: Pick<GigRow, 'clientId'>): Party[] {
+export function gigParties(actor: Actor, gig: { readonly clientId: string }): Party[] {
   const parties: Party[] = [];
   if (gig.clientId === actor.id) parties.push('client');
   if (hasRole(actor, 'operator')) parties.push('operator');
@@ -11,7 +9,7 @@ export function gigParties(actor: Actor, gig: Pick<GigRow, 'clientId'>): Party[]
   return parties;
 }
 
-export function bookingParties(actor: Actor, booking: Pick<BookingRow, 'clientId' | 'workerId'>): Party[] {
+export function bookingParties(actor: Actor, booking: { readonly clientId: string; readonly workerId: string }): Party[] {
   const parties: Party[] = [];
   if (booking.clientId === actor.id) parties.push('client');
   if (booking.workerId === actor.id) parties.push('worker');
