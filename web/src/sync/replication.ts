@@ -128,6 +128,55 @@ function isStreamFailure(err: unknown): boolean {
   return !(typeof err === 'object' && err !== null && 'rxdb' in err);
 }
 
+/**
+ * Commands must reach the server in the order they were issued (a gig.update after its gig.post). RxDB
+ * does not keep that order once more than one push batch is pending: its initial upstream runs up to four
+ * batches at once, a large backlog is split into concurrent requests, and each failed batch is retried on
+ * its own. The server then applies the batches interleaved. This puts the batches in a line, in the order
+ * RxDB first hands them over, one request at a time; a batch that failed stays first (RxDB retries it
+ * with the same rows array) and holds the later ones back. Cancelling or pausing the replication, which
+ * ends RxDB's attempts at those batches, empties the line.
+ */
+export function pushInOrder(state: {
+  push?: { handler(rows: unknown[]): Promise<unknown[]> };
+  onCancel: (() => void)[];
+  pause(): Promise<void>;
+}): void {
+  const push = state.push;
+  if (!push) return;
+  const send = push.handler.bind(push);
+  let line: unknown[][] = [];
+  const waiting = new Set<() => void>();
+  const wake = () => waiting.forEach((w) => w());
+  const release = () => {
+    line = [];
+    wake();
+  };
+  state.onCancel.push(release);
+  const pause = state.pause.bind(state);
+  state.pause = () => {
+    release();
+    return pause();
+  };
+  push.handler = async (rows) => {
+    if (!line.includes(rows)) line.push(rows);
+    while (line[0] !== rows) {
+      if (!line.includes(rows)) throw new Error('replication cancelled or paused');
+      await new Promise<void>((resolve) => {
+        const w = () => {
+          waiting.delete(w);
+          resolve();
+        };
+        waiting.add(w);
+      });
+    }
+    const result = await send(rows);
+    line = line.filter((r) => r !== rows);
+    wake();
+    return result;
+  };
+}
+
 export function startReplication(options: ReplicationOptions): Replication {
   const { db, userId, url, getToken } = options;
   const live = options.live ?? true;
@@ -258,6 +307,8 @@ export function startReplication(options: ReplicationOptions): Replication {
         : {}),
       // The handlers speak the wire format, which RxDB's types equate with the stored one; hence the cast.
     } as unknown as SyncOptionsGraphQL<StoredDocTypes[C], Checkpoint>);
+
+    if (c === 'commands') pushInOrder(state);
 
     state.error$.subscribe((err) => {
       health(c, false);
