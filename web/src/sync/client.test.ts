@@ -112,6 +112,20 @@ describe('optimistic view', () => {
     expect((await client.db.commands.findOne(updateId).exec())!.status).toBe('rejected');
   });
 
+  it('shows refusals of commands issued since this device exists, not the history a fresh device pulls', async () => {
+    const client = await offlineClient();
+    const old = new Date(Date.now() - 86_400_000).toISOString();
+    // What the first pull brings: a refusal from another device, a day before this one existed.
+    await client.db.commands.insert({
+      id: newId(), type: 'gig.accept', payload: '{}', issuedAt: old, status: 'rejected', rejectionCode: 'gig_taken',
+      rejectionMessage: 'This gig was just taken by another operator.', decidedAt: old, updatedAt: old,
+    });
+    const { id } = await client.issue('gig.update', { gigId: newId(), title: 'New title' });
+    await decide(client, id, { status: 'rejected', code: 'not_found', message: 'That item no longer exists or you cannot see it.' });
+    const status = await until(client.status$, (s) => s.rejected.length > 0, 'the new refusal');
+    expect(status.rejected.map((r) => r.id)).toEqual([id]);
+  });
+
   it('a query drops a document a pending command moves out of it', async () => {
     const client = await offlineClient();
     const gigId = newId();

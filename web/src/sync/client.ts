@@ -110,6 +110,12 @@ export interface SyncClient {
 
 const DISMISSED = 'dismissed-rejections';
 const SYNC_STATE = 'sync-state';
+const DEVICE = 'device';
+
+interface DeviceDoc {
+  /** When this local database was made: refusals of commands from before then are history, not news. */
+  createdAt: string;
+}
 
 interface DismissedDoc {
   ids: string[];
@@ -164,9 +170,12 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
     }),
   );
 
+  // A fresh device pulls the user's whole command history; only refusals issued since it exists are shown.
+  const device = (await db.getLocal<DeviceDoc>(DEVICE)) ?? (await db.upsertLocal<DeviceDoc>(DEVICE, { createdAt: new Date().toISOString() }));
+  const deviceCreatedAt = device.toJSON().data.createdAt;
   const dismissed$ = db.getLocal$<DismissedDoc>(DISMISSED).pipe(map((d) => new Set(d?.toJSON().data.ids ?? [])));
   const rejected$ = combineLatest([
-    db.commands.find({ selector: { status: 'rejected' }, sort: [{ issuedAt: 'asc' }] }).$,
+    db.commands.find({ selector: { status: 'rejected', issuedAt: { $gte: deviceCreatedAt } }, sort: [{ issuedAt: 'asc' }] }).$,
     dismissed$,
   ]).pipe(
     map(([docs, dismissed]) =>
