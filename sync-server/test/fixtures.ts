@@ -6,6 +6,7 @@ import type { SkillLevels } from '@shared/skills';
 import type { LatLng } from '@shared/geo';
 import type { Sql } from '../src/db/sql';
 import { applyCommand, type ApplyOptions, type CommandOutcome } from '../src/commands/apply';
+import { fireBookingEvent } from '../src/commands/server-events';
 
 let phoneSeq = 0;
 
@@ -57,6 +58,21 @@ export function gigInput(overrides: Partial<CommandInput<'gig.post'>> = {}): Com
 export function applied(o: CommandOutcome): Record<string, unknown> {
   if (o.status !== 'applied') throw new Error(`expected applied, got ${o.rejection?.code}: ${o.rejection?.message}`);
   return o.result!;
+}
+
+/** A client's open gig accepted by a worker: a booking awaiting payment, or funded when asked. */
+export async function acceptedBooking(sql: Sql, clientId: string, workerId: string, opts: { funded?: boolean } = {}) {
+  const gig = gigInput();
+  applied(await run(sql, clientId, 'gig.post', gig));
+  const bookingId = uuidv7();
+  applied(await run(sql, workerId, 'gig.accept', { gigId: gig.gigId, bookingId }));
+  if (opts.funded) await confirmPayment(sql, bookingId);
+  return { gigId: gig.gigId, bookingId };
+}
+
+/** The payment provider's confirmation, as the escrow work will fire it. */
+export function confirmPayment(sql: Sql, bookingId: string) {
+  return fireBookingEvent(sql, bookingId, 'payment_confirmed', `pay-${bookingId}`);
 }
 
 export { uuidv7 };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
-import { applied, createOperator, createUser, envelope, gigInput, run, uuidv7 } from '../../test/fixtures';
+import { acceptedBooking, applied, createOperator, createUser, envelope, gigInput, run, uuidv7 } from '../../test/fixtures';
 import { applyCommand } from './apply';
 import { fireBookingEvent } from './server-events';
 import { expireOverdueGigs } from '../store/gigs';
@@ -126,11 +126,7 @@ describe('judging against the server state and clock', () => {
   it('caps rounds of changes', async () => {
     const client = await createUser(db.sql);
     const worker = await createOperator(db.sql);
-    const gig = gigInput();
-    applied(await run(db.sql, client, 'gig.post', gig));
-    const bookingId = uuidv7();
-    applied(await run(db.sql, worker, 'gig.accept', { gigId: gig.gigId, bookingId }));
-    await fireBookingEvent(db.sql, bookingId, 'payment_confirmed', `pay-${bookingId}`);
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));
     for (let i = 0; i < 3; i++) {
       applied(await run(db.sql, worker, 'booking.deliver', { bookingId }));
@@ -171,10 +167,7 @@ describe('exactly once', () => {
   it('applies concurrent deliveries of one command once', async () => {
     const client = await createUser(db.sql);
     const worker = await createOperator(db.sql);
-    const gig = gigInput();
-    applied(await run(db.sql, client, 'gig.post', gig));
-    const bookingId = uuidv7();
-    applied(await run(db.sql, worker, 'gig.accept', { gigId: gig.gigId, bookingId }));
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
     const env = envelope('message.send', { messageId: uuidv7(), bookingId, body: 'hello' });
     const outs = await Promise.all(Array.from({ length: 16 }, () => applyCommand(db.sql, client, env)));
     expect(outs.every((o) => o.status === 'applied')).toBe(true);

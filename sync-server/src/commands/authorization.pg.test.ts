@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandType } from '@shared/commands';
 import type { RejectionCode } from '@shared/rejections';
 import { createTestDb, type TestDb } from '../../test/db';
-import { applied, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
-import { fireBookingEvent } from './server-events';
+import { applied, confirmPayment, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
 
 let db: TestDb;
 const ACTORS = ['owner', 'stranger', 'worker', 'operator', 'admin', 'operatorOnly'] as const;
@@ -46,7 +45,7 @@ async function booking(at: keyof typeof STEPS) {
   const gigId = await openGig();
   const bookingId = uuidv7();
   applied(await run(db.sql, ids.worker, 'gig.accept', { gigId, bookingId }));
-  if (STEPS[at] >= 1) await fireBookingEvent(db.sql, bookingId, 'payment_confirmed', `pay-${bookingId}`);
+  if (STEPS[at] >= 1) await confirmPayment(db.sql, bookingId);
   if (STEPS[at] >= 2) applied(await run(db.sql, ids.worker, 'booking.start', { bookingId }));
   if (STEPS[at] >= 3) applied(await run(db.sql, ids.worker, 'booking.deliver', { bookingId }));
   return bookingId;

@@ -2,8 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Checkpoint, CollectionName, GigDoc } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
-import { applied, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
-import { fireBookingEvent } from '../commands/server-events';
+import { acceptedBooking, applied, confirmPayment, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
 import { pull } from './pull';
 import { loadViewer } from './viewer';
 
@@ -167,12 +166,9 @@ describe('payment-driven changes flow to both parties', () => {
   it('delivers the funded booking to the worker and the client', async () => {
     const client = await createUser(db.sql);
     const worker = await createOperator(db.sql);
-    const gig = gigInput();
-    applied(await run(db.sql, client, 'gig.post', gig));
-    const bookingId = uuidv7();
-    applied(await run(db.sql, worker, 'gig.accept', { gigId: gig.gigId, bookingId }));
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
     const cps = { client: (await sync(client, 'bookings')).checkpoint, worker: (await sync(worker, 'bookings')).checkpoint };
-    await fireBookingEvent(db.sql, bookingId, 'payment_confirmed', `pay-${bookingId}`);
+    await confirmPayment(db.sql, bookingId);
     expect((await sync(client, 'bookings', cps.client)).docs.get(bookingId)).toMatchObject({ status: 'funded' });
     expect((await sync(worker, 'bookings', cps.worker)).docs.get(bookingId)).toMatchObject({ status: 'funded' });
   });
