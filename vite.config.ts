@@ -1,15 +1,48 @@
 // Vite builds the PWA from web/ with assets from public/; the dev server proxies the API to the sync server.
 import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import { VitePWA } from 'vite-plugin-pwa';
 import { fileURLToPath } from 'node:url';
 
 const api = `http://localhost:${process.env.PORT ?? 8787}`;
+
+/** Paths the sync server answers; the service worker never serves the app shell for them nor caches them. */
+export const API_PREFIXES = ['/auth', '/commands', '/graphql', '/healthz', '/metrics', '/dev', '/pay'] as const;
 
 export default defineConfig({
   root: 'web',
   publicDir: '../public',
   resolve: { alias: { '@shared': fileURLToPath(new URL('./shared/src', import.meta.url)) } },
-  build: { outDir: '../dist/web', emptyOutDir: true },
+  build: { outDir: '../dist/web', emptyOutDir: true, manifest: true },
+  plugins: [
+    react(),
+    VitePWA({
+      registerType: 'prompt',
+      injectRegister: null,
+      manifest: {
+        name: 'Fieldwork',
+        short_name: 'Fieldwork',
+        description: 'Find, book and deliver local gig work — even with no signal.',
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        theme_color: '#0b5d3b',
+        background_color: '#ffffff',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      workbox: {
+        navigateFallback: '/index.html',
+        navigateFallbackDenylist: API_PREFIXES.map((p) => new RegExp(`^${p}(/|$)`)),
+        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        cleanupOutdatedCaches: true,
+      },
+    }),
+  ],
   server: {
-    proxy: Object.fromEntries(['/auth', '/commands', '/graphql', '/healthz', '/dev'].map((p) => [p, api])),
+    proxy: Object.fromEntries(API_PREFIXES.map((p) => [p, { target: api, ws: p === '/graphql' }])),
   },
 });

@@ -1,0 +1,27 @@
+// The root: language, session, and either the sign-in screen or the signed-in app (loaded on demand).
+import { lazy, Suspense } from 'react';
+import { useT } from '../i18n/i18n';
+import { Loading } from '../ui/page';
+import { appMessages } from './messages';
+import { useSession } from './session';
+import { SignInPage } from './sign-in-page';
+import { UpdatePrompt } from './update-prompt';
+
+const SignedInApp = lazy(() => import('./signed-in-app'));
+
+export function App() {
+  const t = useT(appMessages);
+  const { state } = useSession();
+  return (
+    <>
+      {state.status === 'signed-in' ? (
+        <Suspense fallback={<Loading label={t('loading')} />}>
+          <SignedInApp key={state.user.id} user={state.user} />
+        </Suspense>
+      ) : (
+        <SignInPage expired={state.reason === 'expired'} />
+      )}
+      <UpdatePrompt />
+    </>
+  );
+}

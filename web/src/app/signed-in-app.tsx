@@ -1,0 +1,62 @@
+// The signed-in app (its own chunk: RxDB and the sync engine load after sign-in, never on the sign-in screen).
+import { useEffect, useState } from 'react';
+import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
+import { createSyncClient, type SyncClient } from '../sync/client';
+import { useT } from '../i18n/i18n';
+import { Loading } from '../ui/page';
+import type { SignedInUser } from './auth-api';
+import { appMessages } from './messages';
+import { useSession } from './session';
+import { Shell } from './shell';
+import { SyncContext } from './sync-context';
+import { wipeDevice } from './wipe-device';
+
+/** One local database per user on this device; RxDB names are lower case and start with a letter. */
+export const databaseName = (userId: string) => `fw${userId.replace(/[^0-9a-f]/gi, '').toLowerCase()}`;
+
+export default function SignedInApp({ user }: { user: SignedInUser }) {
+  const t = useT(appMessages);
+  const session = useSession();
+  const [client, setClient] = useState<SyncClient | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    let opened: SyncClient | null = null;
+    const origin = window.location.origin;
+    createSyncClient({
+      name: databaseName(user.id),
+      storage: getRxStorageDexie(),
+      user: { id: user.id, roles: user.roles },
+      url: { http: `${origin}/graphql`, ws: `${origin.replace(/^http/, 'ws')}/graphql` },
+      getToken: session.getToken,
+      batchSize: 200,
+    }).then((c) => {
+      opened = c;
+      if (cancelled) void c.stop();
+      else setClient(c);
+    });
+    return () => {
+      cancelled = true;
+      void opened?.stop();
+    };
+    // The session object changes identity on every state change; the token source does not.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [user.id, session.getToken]);
+
+  if (!client) return <Loading label={t('openingDatabase')} />;
+
+  async function signOut() {
+    if (!client) return;
+    const pending = client.getStatus().pending;
+    const question = pending > 0 ? t('signOutPending', { n: pending }) : t('signOutConfirm');
+    if (!window.confirm(question)) return;
+    await wipeDevice(client);
+    await session.signOut();
+  }
+
+  return (
+    <SyncContext.Provider value={client}>
+      <Shell roles={user.roles} onSignOut={() => void signOut()} />
+    </SyncContext.Provider>
+  );
+}

@@ -1,0 +1,80 @@
+// The network, always visible: offline / connecting / syncing N / up to date, and refused actions with their reason.
+import { useEffect, useState } from 'react';
+import { formatRelative } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import { rejectionText } from '../i18n/rejections';
+import type { CommandType } from '@shared/commands';
+import { appMessages } from './messages';
+import { useSync, useSyncStatus } from './sync-context';
+
+/** Re-render every `ms` so "synced 2 minutes ago" stays true. */
+function useNow(ms: number): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return now;
+}
+
+export function StatusBar() {
+  const t = useT(appMessages);
+  const { locale } = useLocale();
+  const client = useSync();
+  const status = useSyncStatus();
+  const now = useNow(30_000);
+
+  let state: 'offline' | 'connecting' | 'syncing' | 'ok';
+  let label: string;
+  if (!status.online) {
+    state = 'offline';
+    label = status.pending > 0 ? `${t('statusOffline')} · ${t('statusWaiting', { n: status.pending })}` : t('statusOffline');
+  } else if (!status.connected) {
+    state = 'connecting';
+    label = status.pending > 0 ? `${t('statusConnecting')} · ${t('statusWaiting', { n: status.pending })}` : t('statusConnecting');
+  } else if (status.pending > 0) {
+    state = 'syncing';
+    label = t('statusSyncing', { n: status.pending });
+  } else {
+    state = 'ok';
+    label = t('statusUpToDate');
+  }
+  const synced = status.lastSyncedAt ? t('lastSynced', { when: formatRelative(status.lastSyncedAt, locale, now) }) : t('neverSynced');
+
+  async function retry(id: string) {
+    const doc = await client.db.commands.findOne(id).exec();
+    if (!doc) return;
+    // A new command with the same intent; the refused one stays refused.
+    await client.issue(doc.type as CommandType, JSON.parse(doc.payload) as never);
+    await client.dismiss(id);
+  }
+
+  return (
+    <div className="status">
+      <p className={`status-line status-${state}`} role="status" aria-live="polite" data-testid="sync-status" data-state={state} data-pending={status.pending}>
+        <span className="status-dot" aria-hidden="true" />
+        <span>{label}</span>
+        <span className="muted"> · {synced}</span>
+      </p>
+      {status.rejected.length > 0 && (
+        <ul className="rejections" aria-label={t('rejectedTitle')}>
+          {status.rejected.map((r) => (
+            <li key={r.id} className="rejection" role="alert" data-testid="rejection" data-code={r.code}>
+              <strong>{t('rejectedTitle')}:</strong> {rejectionText(r.code, r.message, locale)}
+              <span className="rejection-actions">
+                {r.code !== 'forbidden' && r.code !== 'not_found' && (
+                  <button type="button" className="btn-link" onClick={() => void retry(r.id)}>
+                    {t('tryAgain')}
+                  </button>
+                )}
+                <button type="button" className="btn-link" onClick={() => void client.dismiss(r.id)}>
+                  {t('dismiss')}
+                </button>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

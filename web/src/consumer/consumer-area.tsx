@@ -1,0 +1,4 @@
+// Placeholder until the consumer screens land.
+export default function ConsumerArea() {
+  return <p>consumer</p>;
+}

@@ -1,0 +1,59 @@
+// Numbers, money, distances and times formatted for the user's locale with the platform's Intl.
+import { minorUnits, type Money } from '@shared/money';
+import type { Locale } from '@shared/locales';
+
+const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
+function memo<T extends Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>(key: string, make: () => T): T {
+  let f = cache.get(key) as T | undefined;
+  if (!f) cache.set(key, (f = make()));
+  return f;
+}
+
+/**
+ * Money for display only. The integer amount is split into major and minor parts as text, so no float
+ * arithmetic touches it; Intl only lays the digits out.
+ */
+export function formatMoney(m: Money, locale: Locale): string {
+  const digits = minorUnits(m.currency);
+  const negative = m.amount < 0;
+  const abs = String(Math.abs(m.amount)).padStart(digits + 1, '0');
+  const decimal = digits === 0 ? abs : `${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
+  const f = memo(`money:${locale}:${m.currency}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency }));
+  // Intl accepts decimal strings exactly (no rounding through a double for amounts below 2^53 minor units).
+  return f.format(`${negative ? '-' : ''}${decimal}` as unknown as number);
+}
+
+/** Major units typed by a person ("12.50", "12,5") → integer minor units; null when it is not a price. */
+export function parseMoneyInput(text: string, currency: Money['currency']): Money | null {
+  const digits = minorUnits(currency);
+  const cleaned = text.trim().replace(/\s/g, '').replace(',', '.');
+  const re = digits === 0 ? /^\d{1,9}$/ : new RegExp(`^\\d{1,9}(\\.\\d{0,${digits}})?$`);
+  if (!re.test(cleaned)) return null;
+  const [whole, frac = ''] = cleaned.split('.');
+  const amount = Number(whole) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
+  return Number.isSafeInteger(amount) ? { amount, currency } : null;
+}
+
+export function formatKm(km: number, locale: Locale): string {
+  const f = memo(`km:${locale}:${km < 10 ? 1 : 0}`, () => new Intl.NumberFormat(locale, { style: 'unit', unit: 'kilometer', maximumFractionDigits: km < 10 ? 1 : 0 }));
+  return f.format(km);
+}
+
+export function formatDateTime(iso: string, locale: Locale): string {
+  return memo(`dt:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })).format(new Date(iso));
+}
+
+export function formatTime(iso: string, locale: Locale): string {
+  return memo(`t:${locale}`, () => new Intl.DateTimeFormat(locale, { timeStyle: 'short' })).format(new Date(iso));
+}
+
+/** "3 minutes ago", "in 2 hours", in the user's language. */
+export function formatRelative(iso: string, locale: Locale, now: number = Date.now()): string {
+  const seconds = Math.round((new Date(iso).getTime() - now) / 1000);
+  const f = memo(`rel:${locale}`, () => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }));
+  const abs = Math.abs(seconds);
+  if (abs < 45) return f.format(0, 'second');
+  if (abs < 45 * 60) return f.format(Math.round(seconds / 60), 'minute');
+  if (abs < 22 * 3600) return f.format(Math.round(seconds / 3600), 'hour');
+  return f.format(Math.round(seconds / 86400), 'day');
+}

@@ -1,0 +1,29 @@
+// Rejection reasons in the user's language. The server's sentence is English and sometimes more specific,
+// so English readers get it verbatim and Spanish readers the translation of its code.
+import type { Locale } from '@shared/locales';
+import { REJECTION_CODES, type RejectionCode } from '@shared/rejections';
+
+const ES: Record<RejectionCode, string> = {
+  invalid_command: 'Esta acción no se entendió. Actualiza la app y vuelve a intentarlo.',
+  unknown_command: 'Esta versión de la app envió una acción que el servidor no conoce. Actualiza la app y vuelve a intentarlo.',
+  id_reused: 'Esta acción choca con una anterior. Inténtalo de nuevo como una acción nueva.',
+  not_found: 'Eso ya no existe o no puedes verlo.',
+  forbidden: 'No tienes permiso para hacer esto.',
+  invalid_state: 'Esto ya no se puede hacer: el estado cambió. Actualiza para ver cómo está.',
+  gig_taken: 'Otro operador acaba de tomar este trabajo.',
+  gig_expired: 'Este trabajo ha caducado.',
+  own_gig: 'No puedes aceptar tu propio trabajo.',
+  operator_unavailable: 'Activa tu disponibilidad para aceptar trabajos.',
+  skills_mismatch: 'Este trabajo necesita habilidades que tu perfil no tiene al nivel requerido.',
+  out_of_area: 'Este trabajo está fuera de tu zona de servicio.',
+  reason_required: 'Indica qué hay que cambiar.',
+  change_rounds_exhausted: 'Se han pedido cambios demasiadas veces. Aprueba el trabajo o abre una disputa.',
+  duplicate_id: 'Esto ya existe. Inténtalo de nuevo como una acción nueva.',
+  last_admin: 'No puedes quitar el último rol de administrador.',
+  profile_incomplete: 'Añade tus habilidades y tu ubicación antes de activar la disponibilidad.',
+};
+
+export function rejectionText(code: string, serverMessage: string, locale: Locale): string {
+  if (locale === 'en') return serverMessage;
+  return (REJECTION_CODES as readonly string[]).includes(code) ? ES[code as RejectionCode] : serverMessage;
+}
