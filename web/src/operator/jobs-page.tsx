@@ -1,0 +1,114 @@
+// /o/jobs: my bookings as the worker, grouped Today / Upcoming / Delivered / Finished, with Start and Mark delivered.
+import { useMemo, useState } from 'react';
+import { Link } from 'wouter';
+import type { CommandType } from '@shared/commands';
+import type { Actor } from '@shared/roles';
+import { useMe, useSync, useViewAll } from '../app/sync-context';
+import { bookingStateName } from '../i18n/domain-names';
+import { useLocale, useT } from '../i18n/i18n';
+import type { ViewDoc } from '../sync/optimistic';
+import { MoneyText } from '../ui/money-text';
+import { Empty, Loading, Page } from '../ui/page';
+import { PendingMark } from '../ui/pending-mark';
+import { GigWhen } from './gig-facts-text';
+import { endOfDay, groupJobs, JOB_GROUPS, quickActions, type Job, type JobGroup, type QuickAction } from './jobs';
+import { operatorMessages } from './messages';
+
+type Booking = ViewDoc<'bookings'>;
+
+const GROUP_TITLES = { today: 'groupToday', upcoming: 'groupUpcoming', delivered: 'groupDelivered', finished: 'groupFinished' } as const;
+const ACTION_LABELS = { start: 'actionStart', deliver: 'actionDeliver' } as const;
+const ACTION_COMMANDS: Record<QuickAction, CommandType & ('booking.start' | 'booking.deliver')> = { start: 'booking.start', deliver: 'booking.deliver' };
+
+export function JobsPage() {
+  const t = useT(operatorMessages);
+  const client = useSync();
+  const me = useMe();
+  const bookings = useViewAll('bookings', { selector: { workerId: client.userId } });
+  const gigIds = useMemo(() => [...new Set((bookings ?? []).flatMap((b) => (b.gigId ? [b.gigId] : [])))].sort(), [bookings]);
+  const gigs = useViewAll('gigs', { selector: { id: { $in: gigIds } } });
+
+  const groups = useMemo(() => {
+    if (!bookings || !gigs) return undefined;
+    const startsAt = new Map(gigs.map((g) => [g.id, g.startsAt ?? null]));
+    const jobs: Job<Booking>[] = bookings.map((b) => ({ booking: b, startsAt: (b.gigId && startsAt.get(b.gigId)) || null }));
+    return groupJobs(jobs, endOfDay(Date.now()));
+  }, [bookings, gigs]);
+
+  return (
+    <Page title={t('jobsTitle')}>
+      {!groups || !me ? (
+        <Loading label={t('loading')} />
+      ) : JOB_GROUPS.every((g) => groups[g].length === 0) ? (
+        <Empty>
+          {t('jobsEmpty')} <Link href="/">{t('backToFeed')}</Link>
+        </Empty>
+      ) : (
+        JOB_GROUPS.filter((g) => groups[g].length > 0).map((g) => <JobGroupList key={g} group={g} jobs={groups[g]} me={{ id: client.userId, roles: me.roles }} />)
+      )}
+    </Page>
+  );
+}
+
+function JobGroupList({ group, jobs, me }: { group: JobGroup; jobs: Job<Booking>[]; me: Actor }) {
+  const t = useT(operatorMessages);
+  const headingId = `jobs-${group}`;
+  return (
+    <section aria-labelledby={headingId} data-testid={`jobs-${group}`}>
+      <h2 id={headingId}>
+        {t(GROUP_TITLES[group])} <span className="muted">({jobs.length})</span>
+      </h2>
+      <ul className="list">
+        {jobs.map((job) => (
+          <JobItem key={job.booking.id} job={job} me={me} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function JobItem({ job: { booking, startsAt }, me }: { job: Job<Booking>; me: Actor }) {
+  const t = useT(operatorMessages);
+  const { locale } = useLocale();
+  const client = useSync();
+  const [busy, setBusy] = useState(false);
+  const actions = quickActions(booking, me, Date.now());
+
+  async function run(action: QuickAction) {
+    if (busy) return;
+    setBusy(true);
+    try {
+      await client.issue(ACTION_COMMANDS[action], { bookingId: booking.id });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <li data-testid="job" data-booking-id={booking.id} data-status={booking.status}>
+      <Link href={`~/b/${booking.id}`} className="op-card-link">
+        <span className="op-line">
+          <span className="list-item-title">{booking.title || t('untitledJob')}</span>
+          <PendingMark show={booking.pending} />
+        </span>
+        <span className="meta">
+          <span className="badge">{bookingStateName(booking.status, locale)}</span>
+          <MoneyText value={booking.price} />
+          {startsAt && <GigWhen startsAt={startsAt} />}
+          {booking.clientName && <span>{t('forClient', { name: booking.clientName })}</span>}
+        </span>
+        {booking.status === 'awaiting_payment' && <span className="meta">{t('waitingForPayment')}</span>}
+      </Link>
+      {actions.length > 0 && (
+        <div className="actions op-quick-actions">
+          {actions.map((a) => (
+            <button key={a} type="button" className="btn" disabled={busy} onClick={() => void run(a)}>
+              {t(ACTION_LABELS[a])}
+              <span className="visually-hidden"> {booking.title}</span>
+            </button>
+          ))}
+        </div>
+      )}
+    </li>
+  );
+}

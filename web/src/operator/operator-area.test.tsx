@@ -1,0 +1,215 @@
+// @vitest-environment happy-dom
+// The operator area against a real SyncClient on memory storage (offline): the feed from local gigs, the
+// availability switch, accepting a gig and seeing its refusal, quick job actions, and profile edits.
+import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { Route, Router } from 'wouter';
+import { memoryLocation } from 'wouter/memory-location';
+import type { StoredDocTypes } from '@shared/rxdb-schemas';
+import { SyncContext } from '../app/sync-context';
+import { I18nProvider } from '../i18n/i18n';
+import { createSyncClient, type SyncClient } from '../sync/client';
+import { testStorage, uniqueName } from '../sync/test-support';
+import OperatorArea from './operator-area';
+
+const OMAR = '0190a000-0000-7000-8000-000000000010';
+const CARLA = '0190a000-0000-7000-8000-000000000001';
+const T0 = '2026-11-19T10:00:00.000Z';
+const HOME = { lat: 37.7599, lng: -122.4148 };
+const north = (km: number) => ({ lat: HOME.lat + km / 111.195, lng: HOME.lng });
+
+type Profile = StoredDocTypes['profiles'];
+type Gig = StoredDocTypes['gigs'];
+type Booking = StoredDocTypes['bookings'];
+
+const omar = (over: Partial<Profile> = {}): Profile => ({
+  id: OMAR, phone: '+14155550110', displayName: 'Omar Operator', roles: ['consumer', 'operator'], locale: 'en', bio: '',
+  skills: { plumbing: 4, handyman: 3 }, home: HOME, serviceRadiusKm: 15, available: true, hourlyRate: { amount: 4500, currency: 'USD' },
+  updatedAt: T0, ...over,
+});
+
+const gig = (n: number, over: Partial<Gig> = {}): Gig => ({
+  id: `0190a000-0000-7000-8000-0000000000a${n}`, clientId: CARLA, clientName: 'Carla Client', title: `Gig ${n}`, description: 'Something to do',
+  skills: { plumbing: 2 }, budget: { amount: 8000, currency: 'USD' }, location: north(n), exactLocation: false, address: '',
+  areaLabel: 'Mission', status: 'open', createdAt: T0, updatedAt: T0, version: 1, ...over,
+});
+
+const booking = (n: number, status: Booking['status']): Booking => ({
+  id: `0190a000-0000-7000-8000-0000000000b${n}`, gigId: gig(n).id, title: `Job ${n}`, clientId: CARLA, clientName: 'Carla Client',
+  clientPhone: '', workerId: OMAR, workerName: 'Omar Operator', workerPhone: '', price: { amount: 8000, currency: 'USD' }, status,
+  changeRounds: 0, timeline: [], createdAt: T0, updatedAt: T0, version: 1,
+});
+
+const open: SyncClient[] = [];
+afterEach(async () => {
+  cleanup();
+  for (const c of open.splice(0)) await c.stop().catch(() => undefined);
+});
+
+/** Omar's phone after a sync, now offline (connect: false): his profile and what the server sent. */
+async function operatorDevice(me: Profile = omar(), gigs: Gig[] = [], bookings: Booking[] = []) {
+  const client = await createSyncClient({
+    name: uniqueName('op'),
+    storage: testStorage(),
+    user: { id: OMAR, roles: ['consumer', 'operator'] },
+    url: { http: 'http://127.0.0.1:9/graphql' },
+    getToken: () => 'unused',
+    multiInstance: false,
+    connect: false,
+    settleMs: 0,
+  });
+  open.push(client);
+  await client.db.profiles.insert(me);
+  if (gigs.length) await client.db.gigs.bulkInsert(gigs);
+  if (bookings.length) await client.db.bookings.bulkInsert(bookings);
+  return client;
+}
+
+function renderAt(client: SyncClient, path: string) {
+  const memory = memoryLocation({ path, record: true });
+  render(
+    <I18nProvider initial="en">
+      <SyncContext.Provider value={client}>
+        <Router hook={memory.hook} searchHook={memory.searchHook}>
+          <Route path="/o" nest>
+            <OperatorArea />
+          </Route>
+          <Route path="/b/:id">{(p) => <p data-testid="booking-page">{p.id}</p>}</Route>
+        </Router>
+      </SyncContext.Provider>
+    </I18nProvider>,
+  );
+  return memory;
+}
+
+async function commands(client: SyncClient) {
+  const docs = await client.db.commands.find().exec();
+  return docs.map((d) => ({ type: d.type, status: d.status, payload: JSON.parse(d.payload) as Record<string, unknown> }));
+}
+
+describe('feed', () => {
+  it('lists open gigs that fit, nearest first, and says how many are hidden', async () => {
+    const client = await operatorDevice(omar(), [
+      gig(5),
+      gig(1),
+      gig(3, { skills: { electrical: 2 } }),
+      gig(4, { clientId: OMAR }),
+      gig(2, { status: 'assigned' }),
+      gig(6, { location: north(40) }),
+    ]);
+    renderAt(client, '/o');
+    const items = await screen.findAllByTestId('feed-item');
+    expect(items.map((li) => li.dataset.gigId)).toEqual([gig(1).id, gig(5).id]);
+    expect(items[0]!.textContent).toContain('Gig 1');
+    expect(items[0]!.textContent).toContain('$80.00');
+    expect(items[0]!.textContent).toContain('about 1 km away');
+    expect(items[0]!.textContent).toContain('Plumbing (level 2)');
+    expect(screen.getByTestId('feed-hidden').textContent).toBe('Not shown: 1 open gig that needs other skills; 1 outside your 15 km range.');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Gigs near you');
+  });
+});
+
+describe('availability switch', () => {
+  it('issues availability.set at once and marks it not yet confirmed', async () => {
+    const client = await operatorDevice(omar({ available: false }));
+    renderAt(client, '/o');
+    const sw = await screen.findByRole('switch', { name: 'Available for work' });
+    expect(sw.getAttribute('aria-checked')).toBe('false');
+    fireEvent.click(sw);
+    await waitFor(() => expect(screen.getByRole('switch').getAttribute('aria-checked')).toBe('true'));
+    expect(within(screen.getByTestId('availability')).getByTestId('pending-mark')).toBeTruthy();
+    expect(await commands(client)).toEqual([{ type: 'availability.set', status: 'pending', payload: { available: true } }]);
+  });
+
+  it('explains, and issues nothing, when going available needs skills and a home', async () => {
+    const client = await operatorDevice(omar({ available: false, skills: {}, home: undefined }));
+    renderAt(client, '/o');
+    const sw = await screen.findByRole('switch', { name: 'Available for work' });
+    expect(screen.getByTestId('availability-blocked').textContent).toContain('add your skills and your home location');
+    expect(sw.getAttribute('aria-describedby')).toBe(screen.getByTestId('availability-blocked').id);
+    fireEvent.click(sw);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sw.getAttribute('aria-checked')).toBe('false');
+    expect(await commands(client)).toEqual([]);
+  });
+});
+
+describe('gig detail', () => {
+  it('accepting offline opens the booking at once; a refusal shows on the gig when the worker comes back', async () => {
+    const client = await operatorDevice(omar(), [gig(1)]);
+    const memory = renderAt(client, `/o/gigs/${gig(1).id}`);
+    fireEvent.click(await screen.findByRole('button', { name: 'Accept gig' }));
+    await screen.findByTestId('booking-page');
+    const [cmd] = await commands(client);
+    expect(cmd).toMatchObject({ type: 'gig.accept', status: 'pending', payload: { gigId: gig(1).id } });
+    expect(memory.history!.at(-1)).toBe(`/b/${cmd!.payload.bookingId as string}`);
+
+    // The server refuses: another operator was quicker.
+    const doc = (await client.db.commands.find().exec())[0]!;
+    const decidedAt = new Date().toISOString();
+    await doc.incrementalPatch({ status: 'rejected', rejectionCode: 'gig_taken', rejectionMessage: 'This gig was just taken by another operator.', decidedAt, updatedAt: decidedAt });
+    act(() => memory.navigate(`/o/gigs/${gig(1).id}`));
+    const alert = await screen.findByTestId('command-rejected');
+    expect(alert.getAttribute('role')).toBe('alert');
+    expect(alert.textContent).toContain('This gig was just taken by another operator.');
+    fireEvent.click(within(alert).getByRole('button', { name: 'Dismiss' }));
+    await waitFor(() => expect(screen.queryByTestId('command-rejected')).toBeNull());
+  });
+
+  it('says why a gig cannot be accepted, and keeps the button disabled', async () => {
+    const client = await operatorDevice(omar(), [gig(1, { skills: { plumbing: 5, electrical: 2 } })]);
+    renderAt(client, `/o/gigs/${gig(1).id}`);
+    const button = await screen.findByRole('button', { name: 'Accept gig' });
+    const reason = screen.getByTestId('accept-blocked');
+    expect(reason.dataset.code).toBe('skills_mismatch');
+    expect(reason.textContent).toContain('Plumbing (level 5), Electrical (level 2)');
+    expect((button as HTMLButtonElement).disabled).toBe(true);
+    expect(button.getAttribute('aria-describedby')).toBe(reason.id);
+  });
+});
+
+describe('my jobs', () => {
+  it('groups my bookings and offers the quick actions the booking machine allows', async () => {
+    const client = await operatorDevice(omar(), [gig(1), gig(2), gig(3)], [booking(1, 'funded'), booking(2, 'delivered'), booking(3, 'awaiting_payment')]);
+    renderAt(client, '/o/jobs');
+    const upcoming = await screen.findByTestId('jobs-upcoming');
+    expect(within(upcoming).getAllByTestId('job').map((li) => li.dataset.status).sort()).toEqual(['awaiting_payment', 'funded']);
+    expect(within(screen.getByTestId('jobs-delivered')).getAllByTestId('job')).toHaveLength(1);
+    expect(screen.getByText(/Waiting for the client’s payment/)).toBeTruthy();
+    // Only the funded booking can be started; the delivered one offers nothing here.
+    const start = await screen.findByRole('button', { name: 'Start Job 1' });
+    expect(screen.getAllByRole('button', { name: /^(Start|Mark delivered)/ })).toHaveLength(1);
+    fireEvent.click(start);
+    await waitFor(async () => expect(await commands(client)).toEqual([{ type: 'booking.start', status: 'pending', payload: { bookingId: booking(1, 'funded').id } }]));
+    await screen.findByRole('button', { name: 'Mark delivered Job 1' });
+  });
+});
+
+describe('profile', () => {
+  it('issues profile.update with only the changed fields and marks them pending', async () => {
+    const client = await operatorDevice();
+    renderAt(client, '/o/profile');
+    const radius = await screen.findByLabelText('Service radius (km)');
+    expect((radius as HTMLInputElement).value).toBe('15');
+    fireEvent.change(radius, { target: { value: '25' } });
+    fireEvent.change(screen.getByLabelText('Level for Plumbing'), { target: { value: '5' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(async () =>
+      expect(await commands(client)).toEqual([
+        { type: 'profile.update', status: 'pending', payload: { skills: { plumbing: 5, handyman: 3 }, serviceRadiusKm: 25 } },
+      ]),
+    );
+    await waitFor(() => expect(screen.getAllByTestId('pending-mark')).toHaveLength(2));
+    expect((screen.getByLabelText('Service radius (km)') as HTMLInputElement).value).toBe('25');
+  });
+
+  it('refuses an out-of-range radius in the form, issuing nothing', async () => {
+    const client = await operatorDevice();
+    renderAt(client, '/o/profile');
+    fireEvent.change(await screen.findByLabelText('Service radius (km)'), { target: { value: '500' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect((await screen.findByText('Enter a radius from 1 to 200 km.')).id).toBe('op-radius-error');
+    expect(screen.getByLabelText('Service radius (km)').getAttribute('aria-invalid')).toBe('true');
+    expect(await commands(client)).toEqual([]);
+  });
+});
