@@ -2,12 +2,9 @@
 import { distanceKm, type LatLng } from '@shared/geo';
 import { skillsFit, type SkillLevels } from '@shared/skills';
 
-/**
- * Operators see gig locations rounded to 0.01° (about a kilometre; pull.ts `round2`), while the server
- * judges the area on the exact spot. Within this margin only the server can tell, so the device keeps the
- * gig and lets the server decide rather than hiding work the operator could take.
- */
-export const APPROX_LOCATION_MARGIN_KM = 0.75;
+import { effectiveRadiusKm } from '../sync/device-facts';
+
+export { APPROX_LOCATION_MARGIN_KM, effectiveRadiusKm } from '../sync/device-facts';
 
 export interface FeedGig {
   id: string;
@@ -39,11 +36,6 @@ export interface Feed<G> {
   hiddenForRange: number;
   /** Without a home location no distance can be judged, so nothing is shown. */
   needsHome: boolean;
-}
-
-/** The radius a gig must fall within, widened by the rounding of locations the device cannot see exactly. */
-export function effectiveRadiusKm(radiusKm: number, exactLocation: boolean): number {
-  return exactLocation ? radiusKm : radiusKm + APPROX_LOCATION_MARGIN_KM;
 }
 
 /**

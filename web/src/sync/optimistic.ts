@@ -3,11 +3,12 @@
 import { bookingParties, gigParties } from '@shared/parties';
 import { BOOKING_INITIAL, bookingMachine, type BookingEvent } from '@shared/booking-machine';
 import { commandPayloads, isCommandType, type CommandPayload, type CommandType } from '@shared/commands';
-import { gigMachine, type GigEvent, type GigFacts, type OperatorFacts } from '@shared/gig-machine';
+import { gigMachine, type GigEvent } from '@shared/gig-machine';
 import { can } from '@shared/machine';
 import type { CollectionName, CommandDocStatus } from '@shared/replication';
 import type { Party, Role } from '@shared/roles';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
+import { gigFactsOf, operatorFactsOf } from './device-facts';
 
 type Gig = StoredDocTypes['gigs'];
 type Booking = StoredDocTypes['bookings'];
@@ -99,14 +100,6 @@ export function targetsOf(cmd: ViewCommand, me: Me): Target[] {
   }
 }
 
-function gigFacts(g: Gig): GigFacts {
-  return { clientId: g.clientId, skills: g.skills, location: g.location, expiresAt: g.expiresAt ? Date.parse(g.expiresAt) : null };
-}
-
-function operatorFacts(me: Me, p: Profile | undefined): OperatorFacts {
-  return { id: me.id, skills: p?.skills ?? {}, home: p?.home ?? null, serviceRadiusKm: p?.serviceRadiusKm ?? 0, available: p?.available ?? false };
-}
-
 /** Sets or, for null/undefined, removes a field: stored documents leave absent values out. */
 function withField<T extends object>(doc: T, key: string, value: unknown): T {
   const out = { ...doc } as Record<string, unknown>;
@@ -195,7 +188,7 @@ function apply(w: Working, cmd: ViewCommand, facts: Facts): void {
       const gig = w.get('gigs', p.gigId);
       if (!gig) return;
       const event = cmd.type.slice('gig.'.length) as GigEvent;
-      const verdict = can(gigMachine, gig.status, event, gigParties(me, gig), { now, gig: gigFacts(gig) });
+      const verdict = can(gigMachine, gig.status, event, gigParties(me, gig), { now, gig: gigFactsOf(gig) });
       if (!verdict.ok) return;
       if (cmd.type === 'gig.publish') return w.set('gigs', { ...gig, status: verdict.to });
       if (cmd.type === 'gig.cancel') return w.set('gigs', withField({ ...gig, status: verdict.to }, 'cancelReason', p.reason));
@@ -212,8 +205,8 @@ function apply(w: Working, cmd: ViewCommand, facts: Facts): void {
       if (!gig || w.get('bookings', p.bookingId)) return;
       const verdict = can(gigMachine, gig.status, 'accept', gigParties(me, gig), {
         now,
-        gig: gigFacts(gig),
-        operator: operatorFacts(me, myProfile),
+        gig: gigFactsOf(gig),
+        operator: operatorFactsOf(me.id, myProfile, gig),
       });
       if (!verdict.ok) return;
       w.set('gigs', { ...gig, status: verdict.to, bookingId: p.bookingId, workerId: me.id });
