@@ -1,4 +1,116 @@
-// Placeholder until the booking screen lands.
+// The booking page (/b/:id) for client, worker and admin: status, what to do next, history and chat.
+import type { BookingState } from '@shared/booking-machine';
+import { Link } from 'wouter';
+import { useMe, useSync, useView, useViewAll } from '../app/sync-context';
+import { bookingStateName } from '../i18n/domain-names';
+import { useLocale, useT } from '../i18n/i18n';
+import { MoneyText } from '../ui/money-text';
+import { Empty, Loading, Page } from '../ui/page';
+import { PendingMark } from '../ui/pending-mark';
+import { viewerOf } from './booking-actions';
+import { BookingActionsPanel } from './booking-actions-panel';
+import { BookingChat } from './booking-chat';
+import { BookingTimeline } from './booking-timeline';
+import { bookingMessages } from './messages';
+import { pendingActions, timelineRows } from './timeline-entries';
+import { useAbsent } from './use-absent';
+import './booking.css';
+
+type Key = keyof typeof bookingMessages.en;
+
+/** What happens next, per state and side; states with nothing to say are left out. */
+const HINTS: Partial<Record<BookingState, { client: Key; worker: Key }>> = {
+  awaiting_payment: { client: 'hintAwaitingPaymentClient', worker: 'hintAwaitingPaymentWorker' },
+  funded: { client: 'hintFundedClient', worker: 'hintFundedWorker' },
+  in_progress: { client: 'hintInProgressClient', worker: 'hintInProgressWorker' },
+  delivered: { client: 'hintDeliveredClient', worker: 'hintDeliveredWorker' },
+  changes_requested: { client: 'hintChangesClient', worker: 'hintChangesWorker' },
+  disputed: { client: 'hintDisputed', worker: 'hintDisputed' },
+};
+
+function Party({ label, name, phone }: { label: string; name: string; phone: string }) {
+  const t = useT(bookingMessages);
+  return (
+    <div className="fact">
+      <dt>{label}</dt>
+      <dd>
+        {name}
+        {phone && (
+          <a className="phone-link" href={`tel:${phone}`}>
+            <span className="visually-hidden">{t('call', { name })} </span>
+            {phone}
+          </a>
+        )}
+      </dd>
+    </div>
+  );
+}
+
 export default function BookingPage({ id }: { id: string }) {
-  return <p>{id}</p>;
+  const t = useT(bookingMessages);
+  const { locale } = useLocale();
+  const client = useSync();
+  const me = useMe();
+  const booking = useView('bookings', id);
+  const outbox = useViewAll('commands', { selector: { status: 'pending' } });
+  const absent = useAbsent(booking);
+
+  if (!booking) {
+    return (
+      <Page title={t('bookingTitle')}>
+        {absent ? <Empty>{t('notFound')}</Empty> : <Loading label={t('loading')} />}
+        <Link href="/">{t('goHome')}</Link>
+      </Page>
+    );
+  }
+
+  const actor = { id: client.userId, roles: me?.roles ?? [] };
+  const viewer = viewerOf(actor, booking);
+  const side = viewer === 'client' || viewer === 'worker' ? viewer : null;
+  const mine = (outbox ?? []).filter((c) => booking.pendingCommands.includes(c.id));
+  const hint = side ? HINTS[booking.status]?.[side] : undefined;
+
+  return (
+    <Page title={booking.title}>
+      <dl className="facts">
+        <div className="fact">
+          <dt>{t('price')}</dt>
+          <dd>
+            <MoneyText value={booking.price} />
+          </dd>
+        </div>
+        {side !== 'client' && <Party label={t('client')} name={booking.clientName} phone={booking.clientPhone} />}
+        {side !== 'worker' && <Party label={t('worker')} name={booking.workerName} phone={booking.workerPhone} />}
+      </dl>
+
+      <p className="booking-status" data-testid="booking-status" data-status={booking.status} role="status">
+        {t('status')}: <strong>{bookingStateName(booking.status, locale)}</strong>
+        <PendingMark show={booking.pendingFields.includes('status')} />
+      </p>
+      {hint && <p className={booking.status === 'awaiting_payment' ? 'notice' : 'hint'}>{t(hint)}</p>}
+
+      <section aria-labelledby="booking-actions-heading">
+        <h2 id="booking-actions-heading">{t('actions')}</h2>
+        {side ? (
+          <BookingActionsPanel booking={booking} actor={actor} waiting={pendingActions(mine)} />
+        ) : (
+          viewer === 'admin' && (
+            <p className="muted" data-testid="read-only">
+              {t('readOnly')}
+            </p>
+          )
+        )}
+      </section>
+
+      <section aria-labelledby="booking-history-heading">
+        <h2 id="booking-history-heading">{t('history')}</h2>
+        <BookingTimeline rows={timelineRows(booking.timeline, mine, client.userId)} booking={booking} meId={client.userId} />
+      </section>
+
+      <section aria-labelledby="booking-chat-heading">
+        <h2 id="booking-chat-heading">{t('chat')}</h2>
+        <BookingChat booking={booking} canWrite={side !== null} />
+      </section>
+    </Page>
+  );
 }

@@ -1,0 +1,102 @@
+// The booking's chat: its messages oldest first (mine and theirs), and a form that sends offline too.
+import { useRef, useState, type FormEvent } from 'react';
+import { useSync, useViewAll } from '../app/sync-context';
+import { formatDateTime, formatTime } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import { newId } from '../sync/commands';
+import type { ViewDoc } from '../sync/optimistic';
+import { Loading } from '../ui/page';
+import { PendingMark } from '../ui/pending-mark';
+import { bookingMessages } from './messages';
+
+const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
+
+export function BookingChat({ booking, canWrite }: { booking: ViewDoc<'bookings'>; canWrite: boolean }) {
+  const t = useT(bookingMessages);
+  const { locale } = useLocale();
+  const client = useSync();
+  const messages = useViewAll('messages', { selector: { bookingId: booking.id }, sort: [{ createdAt: 'asc' }] });
+  const [body, setBody] = useState('');
+  const [error, setError] = useState('');
+  const [sending, setSending] = useState(false);
+  const field = useRef<HTMLTextAreaElement>(null);
+  const today = new Date();
+
+  async function send(e: FormEvent) {
+    e.preventDefault();
+    const text = body.trim();
+    if (!text) {
+      setError(t('messageEmpty'));
+      field.current?.focus();
+      return;
+    }
+    setError('');
+    setSending(true);
+    try {
+      await client.issue('message.send', { messageId: newId(), bookingId: booking.id, body: text });
+      setBody('');
+    } finally {
+      setSending(false);
+      field.current?.focus();
+    }
+  }
+
+  const sender = (m: ViewDoc<'messages'>) =>
+    m.senderId === client.userId ? t('me') : m.senderId === booking.clientId ? booking.clientName || t('client') : booking.workerName || t('worker');
+
+  return (
+    <>
+      {!messages && <Loading label={t('loadingChat')} />}
+      {/* A log: new messages are read out as they arrive, without moving focus. */}
+      <div role="log" aria-live="polite" aria-label={t('chat')}>
+        <ol className="chat" data-testid="chat">
+          {(messages ?? []).map((m) => {
+            const mine = m.senderId === client.userId;
+            const at = new Date(m.createdAt);
+            return (
+              <li key={m.id} className={mine ? 'mine' : 'theirs'} data-pending={m.pending || undefined}>
+                <p className="chat-meta">
+                  <span className="chat-sender">{sender(m)}</span>{' '}
+                  <time dateTime={m.createdAt}>{sameDay(at, today) ? formatTime(m.createdAt, locale) : formatDateTime(m.createdAt, locale)}</time>
+                  <PendingMark show={m.pending} />
+                </p>
+                <p className="chat-body">{m.body}</p>
+              </li>
+            );
+          })}
+        </ol>
+      </div>
+      {messages?.length === 0 && <p className="empty">{t('chatEmpty')}</p>}
+      {canWrite ? (
+        <form className="chat-form" onSubmit={(e) => void send(e)} noValidate>
+          <div className="field">
+            <label htmlFor="booking-message">{t('message')}</label>
+            <textarea
+              id="booking-message"
+              ref={field}
+              rows={2}
+              maxLength={2000}
+              value={body}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error ? 'booking-message-error' : undefined}
+              onChange={(e) => {
+                setBody(e.target.value);
+                if (error) setError('');
+              }}
+            />
+            {error && (
+              <p className="field-error" id="booking-message-error" role="alert">
+                {error}
+              </p>
+            )}
+          </div>
+          <button type="submit" className="btn btn-primary" disabled={sending}>
+            {t('send')}
+          </button>
+        </form>
+      ) : (
+        <p className="muted">{t('chatReadOnly')}</p>
+      )}
+    </>
+  );
+}

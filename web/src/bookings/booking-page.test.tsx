@@ -1,0 +1,197 @@
+// @vitest-environment happy-dom
+// The booking page against a real SyncClient on memory storage (offline): the viewer's actions as the machine
+// allows them, a step shown at once as not yet confirmed, the request-changes guard, the chat, admin read-only.
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { Router } from 'wouter';
+import { memoryLocation } from 'wouter/memory-location';
+import type { Locale } from '@shared/locales';
+import type { StoredDocTypes } from '@shared/rxdb-schemas';
+import { SyncContext } from '../app/sync-context';
+import { I18nProvider } from '../i18n/i18n';
+import { createSyncClient, type SyncClient } from '../sync/client';
+import { testStorage, uniqueName } from '../sync/test-support';
+import BookingPage from './booking-page';
+
+const CARLA = '0190a000-0000-7000-8000-000000000001';
+const OMAR = '0190a000-0000-7000-8000-000000000010';
+const ADA = '0190a000-0000-7000-8000-000000000099';
+const BOOKING = '0190a000-0000-7000-8000-0000000000b1';
+const T0 = '2026-11-19T10:00:00.000Z';
+
+type Profile = StoredDocTypes['profiles'];
+type Booking = StoredDocTypes['bookings'];
+
+const profile = (id: string, roles: Profile['roles']): Profile => ({
+  id, phone: '', displayName: id === OMAR ? 'Omar Operator' : 'Someone', roles, locale: 'en', bio: '', skills: {}, available: false, updatedAt: T0,
+});
+
+const booking = (status: Booking['status'], over: Partial<Booking> = {}): Booking => ({
+  id: BOOKING, gigId: '0190a000-0000-7000-8000-0000000000a1', title: 'Fix the tap', clientId: CARLA, clientName: 'Carla Client',
+  clientPhone: '+14155550101', workerId: OMAR, workerName: 'Omar Operator', workerPhone: '+14155550110',
+  price: { amount: 8050, currency: 'USD' }, status, changeRounds: 0,
+  timeline: [
+    { at: T0, event: 'created', status: 'awaiting_payment', by: 'worker', actorId: OMAR },
+    { at: '2026-11-19T10:05:00.000Z', event: 'payment_confirmed', status: 'funded', by: 'system', actorId: null },
+  ],
+  createdAt: T0, updatedAt: T0, version: 2, ...over,
+});
+
+const open: SyncClient[] = [];
+afterEach(async () => {
+  cleanup();
+  for (const c of open.splice(0)) await c.stop().catch(() => undefined);
+});
+
+/** A device after a sync, now offline: the user's profile and the booking as the server sent them. */
+async function device(userId: string, roles: Profile['roles'], b: Booking) {
+  const client = await createSyncClient({
+    name: uniqueName('bk'),
+    storage: testStorage(),
+    user: { id: userId, roles },
+    url: { http: 'http://127.0.0.1:9/graphql' },
+    getToken: () => 'unused',
+    multiInstance: false,
+    connect: false,
+    settleMs: 0,
+  });
+  open.push(client);
+  await client.db.profiles.insert(profile(userId, roles));
+  await client.db.bookings.insert(b);
+  return client;
+}
+
+function renderPage(client: SyncClient, locale: Locale = 'en') {
+  const memory = memoryLocation({ path: `/b/${BOOKING}` });
+  render(
+    <I18nProvider initial={locale}>
+      <SyncContext.Provider value={client}>
+        <Router hook={memory.hook}>
+          <BookingPage id={BOOKING} />
+        </Router>
+      </SyncContext.Provider>
+    </I18nProvider>,
+  );
+}
+
+async function commands(client: SyncClient) {
+  const docs = await client.db.commands.find().exec();
+  return docs.map((d) => ({ type: d.type, status: d.status, payload: JSON.parse(d.payload) as Record<string, unknown> }));
+}
+
+const status = () => screen.getByTestId('booking-status');
+
+describe('booking page, worker', () => {
+  it('offers Start on a paid booking, and shows the step at once as not yet confirmed', async () => {
+    const client = await device(OMAR, ['operator'], booking('funded'));
+    renderPage(client);
+    await screen.findByRole('heading', { level: 1, name: 'Fix the tap' });
+    expect(status().dataset.status).toBe('funded');
+    expect(within(status()).queryByTestId('pending-mark')).toBeNull();
+    // The other party, with a phone to call.
+    expect(screen.getByRole('link', { name: /^Call Carla Client/ }).getAttribute('href')).toBe('tel:+14155550101');
+    expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Cancel booking' })).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Start' }));
+    await waitFor(() => expect(status().dataset.status).toBe('in_progress'));
+    expect(status().textContent).toContain('In progress');
+    expect(within(status()).getByTestId('pending-mark')).toBeTruthy();
+    expect(await commands(client)).toEqual([{ type: 'booking.start', status: 'pending', payload: { bookingId: BOOKING } }]);
+
+    // The new history entry is the one marked; the machine now offers delivering.
+    const entries = within(screen.getByTestId('timeline')).getAllByRole('listitem');
+    expect(entries.map((li) => li.dataset.event)).toEqual(['created', 'payment_confirmed', 'start']);
+    expect(within(entries[2]!).getByTestId('pending-mark')).toBeTruthy();
+    expect(within(entries[1]!).queryByTestId('pending-mark')).toBeNull();
+    expect(entries[1]!.textContent).toContain('Payment confirmed by Fieldwork');
+    expect(screen.queryByRole('button', { name: 'Start' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Mark delivered' })).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId('action-notice').textContent).toContain('Saved on this device'));
+
+    // The server's answer arrives: the command applied, and the booking as it now stands.
+    const [sent] = await client.db.commands.find().exec();
+    const at = '2026-11-19T11:00:00.000Z';
+    const started = booking('in_progress');
+    await client.db.bookings.upsert({ ...started, timeline: [...started.timeline, { at, event: 'start', status: 'in_progress', by: 'worker', actorId: OMAR }], updatedAt: at, version: 3 });
+    await sent!.incrementalPatch({ status: 'applied', result: '{}', decidedAt: at, updatedAt: at });
+    await waitFor(() => expect(screen.getByTestId('action-notice').textContent).toBe('Done: the server confirmed it.'));
+    expect(status().dataset.status).toBe('in_progress');
+    expect(screen.queryAllByTestId('pending-mark')).toEqual([]);
+  });
+
+  it('sends a chat message offline and shows it as mine, not yet confirmed', async () => {
+    const client = await device(OMAR, ['operator'], booking('awaiting_payment'));
+    renderPage(client);
+    const box = await screen.findByLabelText('Message');
+    expect(screen.getByText(/Waiting for the client’s payment/)).toBeTruthy();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Write a message first.');
+
+    fireEvent.change(box, { target: { value: '  On my way at 3pm  ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    const item = await within(screen.getByTestId('chat')).findByText('On my way at 3pm');
+    const li = item.closest('li')!;
+    expect(li.className).toBe('mine');
+    expect(within(li).getByTestId('pending-mark').textContent).toContain('Not yet confirmed');
+    expect((box as HTMLTextAreaElement).value).toBe('');
+    const [cmd] = await commands(client);
+    expect(cmd).toMatchObject({ type: 'message.send', status: 'pending', payload: { bookingId: BOOKING, body: 'On my way at 3pm' } });
+    expect(cmd!.payload.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+  });
+});
+
+describe('booking page, client', () => {
+  it('asks for a reason before requesting changes, in a sentence, and writes nothing until given', async () => {
+    const client = await device(CARLA, ['consumer'], booking('delivered'));
+    renderPage(client);
+    await screen.findByRole('button', { name: 'Approve' });
+    fireEvent.click(screen.getByRole('button', { name: 'Request changes' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Please say what needs to change.');
+    expect(await commands(client)).toEqual([]);
+
+    fireEvent.change(screen.getByLabelText('What needs to change?'), { target: { value: 'The tap still drips' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Request changes' }));
+    await waitFor(() => expect(status().dataset.status).toBe('changes_requested'));
+    expect(await commands(client)).toEqual([
+      { type: 'booking.request_changes', status: 'pending', payload: { bookingId: BOOKING, reason: 'The tap still drips' } },
+    ]);
+    expect(screen.getByTestId('timeline').textContent).toContain('The tap still drips');
+  });
+
+  it('cancels only after a confirm step, with the optional reason', async () => {
+    const client = await device(CARLA, ['consumer'], booking('awaiting_payment'));
+    renderPage(client);
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel booking' }));
+    expect(await commands(client)).toEqual([]);
+    fireEvent.change(screen.getByLabelText('Reason (optional)'), { target: { value: 'Found someone closer' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Confirm cancellation' }));
+    await waitFor(() => expect(status().dataset.status).toBe('cancelled'));
+    expect(await commands(client)).toEqual([
+      { type: 'booking.cancel', status: 'pending', payload: { bookingId: BOOKING, reason: 'Found someone closer' } },
+    ]);
+  });
+
+  it('speaks Spanish', async () => {
+    const client = await device(CARLA, ['consumer'], booking('delivered'));
+    renderPage(client, 'es');
+    expect(await screen.findByRole('button', { name: 'Aprobar' })).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Pedir cambios' })).toBeTruthy();
+    expect(status().textContent).toContain('Entregado');
+    expect(screen.getByLabelText('Mensaje')).toBeTruthy();
+  });
+});
+
+describe('booking page, admin', () => {
+  it('is read-only for an admin who is not a party', async () => {
+    const client = await device(ADA, ['admin'], booking('funded'));
+    renderPage(client);
+    expect((await screen.findByTestId('read-only')).textContent).toContain('read-only');
+    expect(screen.queryAllByRole('button')).toEqual([]);
+    expect(screen.queryByLabelText('Message')).toBeNull();
+    // Both parties are named for the admin.
+    expect(screen.getByRole('link', { name: 'Call Carla Client +14155550101' })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Call Omar Operator +14155550110' })).toBeTruthy();
+  });
+});

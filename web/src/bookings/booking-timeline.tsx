@@ -1,0 +1,52 @@
+// The booking's status history: what happened, who did it and when, oldest first.
+import { formatDateTime } from '../i18n/format';
+import { useLocale, useT, type Translate } from '../i18n/i18n';
+import type { ViewDoc } from '../sync/optimistic';
+import { PendingMark } from '../ui/pending-mark';
+import { bookingMessages } from './messages';
+import type { TimelineRow } from './timeline-entries';
+
+type Key = keyof typeof bookingMessages.en;
+
+const EVENT_NAMES: Record<string, Key> = {
+  created: 'evCreated',
+  payment_confirmed: 'evPaymentConfirmed',
+  start: 'evStart',
+  deliver: 'evDeliver',
+  approve: 'evApprove',
+  request_changes: 'evRequestChanges',
+  cancel: 'evCancel',
+  dispute: 'evDispute',
+  resolve: 'evResolve',
+};
+
+function who(t: Translate<Key>, row: TimelineRow, booking: ViewDoc<'bookings'>, meId: string): string {
+  if (row.actorId === meId) return t('you');
+  if (row.by === 'client') return booking.clientName || t('theClient');
+  if (row.by === 'worker') return booking.workerName || t('theWorker');
+  if (row.by === 'admin') return t('anAdmin');
+  return t('fieldwork');
+}
+
+/** An event the app does not know yet (a newer server) still shows, by its code. */
+const eventName = (t: Translate<Key>, event: string) => (EVENT_NAMES[event] ? t(EVENT_NAMES[event]) : event);
+
+export function BookingTimeline({ rows, booking, meId }: { rows: TimelineRow[]; booking: ViewDoc<'bookings'>; meId: string }) {
+  const t = useT(bookingMessages);
+  const { locale } = useLocale();
+  return (
+    <ol className="timeline" data-testid="timeline">
+      {rows.map((row, i) => (
+        <li key={`${row.at}-${i}`} data-event={row.event}>
+          <strong>{eventName(t, row.event)}</strong> <span className="muted">{t('by', { who: who(t, row, booking, meId) })}</span>
+          <PendingMark show={row.pending} />
+          <br />
+          <time dateTime={row.at} className="muted">
+            {formatDateTime(row.at, locale)}
+          </time>
+          {row.note && <p className="timeline-note">{row.note}</p>}
+        </li>
+      ))}
+    </ol>
+  );
+}

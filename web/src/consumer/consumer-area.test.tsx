@@ -1,0 +1,217 @@
+// @vitest-environment happy-dom
+// The client's area against a real SyncClient on memory storage (offline): posting a gig shows it at once as
+// not yet confirmed, field errors in the user's language, my gigs with who accepted, and gig actions.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { Route, Router } from 'wouter';
+import { memoryLocation } from 'wouter/memory-location';
+import type { Locale } from '@shared/locales';
+import type { StoredDocTypes } from '@shared/rxdb-schemas';
+import { SyncContext } from '../app/sync-context';
+import { I18nProvider } from '../i18n/i18n';
+import { createSyncClient, type SyncClient } from '../sync/client';
+import { testStorage, uniqueName } from '../sync/test-support';
+import ConsumerArea from './consumer-area';
+
+const CARLA = '0190a000-0000-7000-8000-000000000001';
+const OMAR = '0190a000-0000-7000-8000-000000000010';
+const T0 = '2026-11-19T10:00:00.000Z';
+
+type Gig = StoredDocTypes['gigs'];
+type Booking = StoredDocTypes['bookings'];
+
+const gig = (n: number, over: Partial<Gig> = {}): Gig => ({
+  id: `0190a000-0000-7000-8000-0000000000a${n}`, clientId: CARLA, clientName: 'Carla Client', title: `Gig ${n}`, description: 'Something to do',
+  skills: { plumbing: 2 }, budget: { amount: 8000, currency: 'USD' }, location: { lat: 37.76, lng: -122.41 }, exactLocation: true,
+  address: '1 Main St', areaLabel: 'Mission', status: 'open', createdAt: `2026-11-1${n}T10:00:00.000Z`, updatedAt: T0, version: 1, ...over,
+});
+
+const booking = (n: number): Booking => ({
+  id: `0190a000-0000-7000-8000-0000000000b${n}`, gigId: gig(n).id, title: `Gig ${n}`, clientId: CARLA, clientName: 'Carla Client',
+  clientPhone: '', workerId: OMAR, workerName: 'Omar Operator', workerPhone: '', price: { amount: 8000, currency: 'USD' },
+  status: 'awaiting_payment', changeRounds: 0, timeline: [], createdAt: T0, updatedAt: T0, version: 1,
+});
+
+const open: SyncClient[] = [];
+afterEach(async () => {
+  cleanup();
+  vi.unstubAllGlobals();
+  for (const c of open.splice(0)) await c.stop().catch(() => undefined);
+});
+
+async function clientDevice(gigs: Gig[] = [], bookings: Booking[] = []) {
+  const client = await createSyncClient({
+    name: uniqueName('cs'),
+    storage: testStorage(),
+    user: { id: CARLA, roles: ['consumer'] },
+    url: { http: 'http://127.0.0.1:9/graphql' },
+    getToken: () => 'unused',
+    multiInstance: false,
+    connect: false,
+    settleMs: 0,
+  });
+  open.push(client);
+  await client.db.profiles.insert({
+    id: CARLA, phone: '+14155550101', displayName: 'Carla Client', roles: ['consumer'], locale: 'en', bio: '', skills: {}, available: false, updatedAt: T0,
+  });
+  if (gigs.length) await client.db.gigs.bulkInsert(gigs);
+  if (bookings.length) await client.db.bookings.bulkInsert(bookings);
+  return client;
+}
+
+function renderAt(client: SyncClient, path: string, locale: Locale = 'en') {
+  const memory = memoryLocation({ path, record: true });
+  render(
+    <I18nProvider initial={locale}>
+      <SyncContext.Provider value={client}>
+        <Router hook={memory.hook}>
+          <Route path="/c" nest>
+            <ConsumerArea />
+          </Route>
+        </Router>
+      </SyncContext.Provider>
+    </I18nProvider>,
+  );
+  return memory;
+}
+
+async function commands(client: SyncClient) {
+  const docs = await client.db.commands.find().exec();
+  return docs.map((d) => ({ type: d.type, status: d.status, payload: JSON.parse(d.payload) as Record<string, unknown> }));
+}
+
+const type = (label: string, value: string) => fireEvent.change(screen.getByLabelText(label), { target: { value } });
+
+describe('post a gig', () => {
+  it('shows field errors next to the fields and writes nothing', async () => {
+    const client = await clientDevice();
+    renderAt(client, '/c/new');
+    fireEvent.click(await screen.findByRole('button', { name: 'Post gig' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Please fix the marked fields.');
+    expect(screen.getByText('Give the gig a title.')).toBeTruthy();
+    expect(screen.getByText('Pick at least one skill.')).toBeTruthy();
+    expect(screen.getByText('Say how much you will pay.')).toBeTruthy();
+    const title = screen.getByLabelText('Title');
+    expect(title.getAttribute('aria-invalid')).toBe('true');
+    expect(title.getAttribute('aria-describedby')).toContain('gig-title-error');
+    expect(document.activeElement).toBe(title);
+    expect(await commands(client)).toEqual([]);
+  });
+
+  it('issues gig.post and opens the gig at once, marked as not yet confirmed', async () => {
+    const client = await clientDevice();
+    const memory = renderAt(client, '/c/new');
+    type('Title', 'Fix the kitchen tap');
+    fireEvent.click(screen.getByLabelText('Plumbing'));
+    fireEvent.change(screen.getByLabelText('Level for Plumbing'), { target: { value: '3' } });
+    type('Budget', '80.50');
+    type('Latitude', '37.7749');
+    type('Longitude', '-122.4194');
+    type('Area (optional)', 'Mission');
+    fireEvent.click(screen.getByRole('button', { name: 'Post gig' }));
+
+    await screen.findByRole('heading', { level: 1, name: 'Fix the kitchen tap' });
+    const [cmd] = await commands(client);
+    expect(cmd).toMatchObject({
+      type: 'gig.post',
+      status: 'pending',
+      payload: { title: 'Fix the kitchen tap', skills: { plumbing: 3 }, budget: { amount: 8050, currency: 'USD' }, areaLabel: 'Mission', publish: true },
+    });
+    expect(memory.history!.at(-1)).toBe(`/c/gigs/${cmd!.payload.gigId as string}`);
+    const state = screen.getByTestId('gig-status');
+    expect(state.dataset.status).toBe('open');
+    expect(within(state).getByTestId('pending-mark')).toBeTruthy();
+    expect(screen.getByText(/Workers see it once the server confirms it/)).toBeTruthy();
+    expect(screen.getByText('$80.50')).toBeTruthy();
+  });
+
+  it('says so when the device will not give its location', async () => {
+    vi.stubGlobal('navigator', {
+      ...navigator,
+      geolocation: { getCurrentPosition: (_ok: unknown, fail: (e: { code: number }) => void) => fail({ code: 1 }) },
+    });
+    const client = await clientDevice();
+    renderAt(client, '/c/new');
+    fireEvent.click(await screen.findByRole('button', { name: 'Use my location' }));
+    expect((await screen.findByText(/Location permission was denied/)).getAttribute('role')).toBe('status');
+  });
+
+  it('fills the coordinates from the device', async () => {
+    vi.stubGlobal('navigator', {
+      ...navigator,
+      geolocation: { getCurrentPosition: (ok: (p: { coords: { latitude: number; longitude: number } }) => void) => ok({ coords: { latitude: 37.774929, longitude: -122.419416 } }) },
+    });
+    const client = await clientDevice();
+    renderAt(client, '/c/new');
+    fireEvent.click(await screen.findByRole('button', { name: 'Use my location' }));
+    await waitFor(() => expect((screen.getByLabelText('Latitude') as HTMLInputElement).value).toBe('37.77493'));
+    expect((screen.getByLabelText('Longitude') as HTMLInputElement).value).toBe('-122.41942');
+  });
+
+  it('shows errors in Spanish', async () => {
+    const client = await clientDevice();
+    renderAt(client, '/c/new', 'es');
+    fireEvent.click(await screen.findByRole('button', { name: 'Publicar trabajo' }));
+    expect(await screen.findByText('Ponle un título al trabajo.')).toBeTruthy();
+  });
+});
+
+describe('my gigs', () => {
+  it('lists my gigs newest first with who accepted, and filters by state', async () => {
+    const client = await clientDevice([gig(1), gig(2, { status: 'assigned', bookingId: booking(2).id, workerId: OMAR }), gig(3, { status: 'cancelled' })], [booking(2)]);
+    renderAt(client, '/c');
+    const items = await screen.findAllByTestId('gig-item');
+    expect(items.map((li) => li.dataset.status)).toEqual(['cancelled', 'assigned', 'open']);
+    const accepted = within(items[1]!).getByRole('link', { name: 'Omar Operator' });
+    expect(accepted.getAttribute('href')).toBe(`/b/${booking(2).id}`);
+    expect(items[1]!.textContent).toContain('Awaiting payment');
+    expect(screen.getByTestId('post-gig').getAttribute('href')).toBe('/c/new');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Open (1)' }));
+    expect(screen.getAllByTestId('gig-item').map((li) => li.dataset.status)).toEqual(['open']);
+    expect(screen.getByRole('button', { name: 'Open (1)' }).getAttribute('aria-pressed')).toBe('true');
+  });
+});
+
+describe('gig page', () => {
+  it('cancels an open gig after a confirm step', async () => {
+    const client = await clientDevice([gig(1)]);
+    renderAt(client, `/c/gigs/${gig(1).id}`);
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel gig' }));
+    type('Reason (optional)', 'Fixed it myself');
+    fireEvent.click(screen.getByRole('button', { name: 'Confirm cancellation' }));
+    await waitFor(() => expect(screen.getByTestId('gig-status').dataset.status).toBe('cancelled'));
+    expect(await commands(client)).toEqual([{ type: 'gig.cancel', status: 'pending', payload: { gigId: gig(1).id, reason: 'Fixed it myself' } }]);
+    // The machine allows nothing more on a cancelled gig.
+    expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Cancel gig' })).toBeNull();
+  });
+
+  it('edits the budget and marks the changed field', async () => {
+    const client = await clientDevice([gig(1)]);
+    renderAt(client, `/c/gigs/${gig(1).id}`);
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    type('Budget (USD)', '95');
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await screen.findByText('$95.00');
+    const budget = screen.getByText('$95.00').closest('dd')!;
+    expect(within(budget).getByTestId('pending-mark')).toBeTruthy();
+    expect(await commands(client)).toEqual([
+      { type: 'gig.update', status: 'pending', payload: { gigId: gig(1).id, budget: { amount: 9500, currency: 'USD' } } },
+    ]);
+  });
+
+  it('publishes a draft, and points an assigned gig to its booking', async () => {
+    const client = await clientDevice([gig(1, { status: 'draft' }), gig(2, { status: 'assigned', bookingId: booking(2).id })], [booking(2)]);
+    renderAt(client, `/c/gigs/${gig(1).id}`);
+    fireEvent.click(await screen.findByRole('button', { name: 'Publish' }));
+    await waitFor(() => expect(screen.getByTestId('gig-status').dataset.status).toBe('open'));
+    cleanup();
+
+    renderAt(client, `/c/gigs/${gig(2).id}`);
+    const link = await screen.findByRole('link', { name: 'Open booking and chat' });
+    expect(link.getAttribute('href')).toBe(`/b/${booking(2).id}`);
+    expect(await screen.findByText('This gig has a booking. To call it off, cancel the booking.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Cancel gig' })).toBeNull();
+  });
+});

@@ -1,0 +1,74 @@
+// Editing a gig's title, description and budget while the gig machine allows `update`.
+import { useState, type FormEvent } from 'react';
+import type { ViewDoc } from '../sync/optimistic';
+import { useSync } from '../app/sync-context';
+import type { Notice } from '../bookings/command-notice';
+import { useT } from '../i18n/i18n';
+import { errorId, FieldErrorText } from './field-error';
+import { editValuesOf, toGigUpdate, type GigEditValues } from './gig-edit';
+import type { FieldErrors, GigField } from './gig-form';
+import { consumerMessages } from './messages';
+
+export function GigEditForm({ gig, onDone }: { gig: ViewDoc<'gigs'>; onDone(notice: Notice): void }) {
+  const t = useT(consumerMessages);
+  const client = useSync();
+  const [values, setValues] = useState<GigEditValues>(() => editValuesOf(gig));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [saving, setSaving] = useState(false);
+
+  const a11y = (field: GigField) => ({
+    id: `gig-${field}`,
+    'aria-invalid': errors[field] ? true : undefined,
+    'aria-describedby': errors[field] ? errorId(field) : undefined,
+  });
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    const result = toGigUpdate(gig, values);
+    if (!result.ok) {
+      setErrors(result.errors);
+      const first = (['title', 'description', 'budget'] as const).find((f) => result.errors[f]);
+      if (first) document.getElementById(`gig-${first}`)?.focus();
+      return;
+    }
+    if (!result.payload) return onDone({ text: t('nothingChanged') });
+    setSaving(true);
+    try {
+      const { id } = await client.issue('gig.update', result.payload);
+      onDone({ commandId: id });
+    } catch (err) {
+      console.error(err);
+      setErrors({ title: { problem: 'invalid' } });
+      setSaving(false);
+    }
+  }
+
+  return (
+    <form className="card gig-edit" onSubmit={(e) => void save(e)} noValidate aria-labelledby="gig-edit-heading">
+      <h2 id="gig-edit-heading">{t('editTitle')}</h2>
+      <div className="field">
+        <label htmlFor="gig-title">{t('fTitle')}</label>
+        <input {...a11y('title')} value={values.title} maxLength={120} onChange={(e) => setValues({ ...values, title: e.target.value })} />
+        <FieldErrorText field="title" error={errors.title} t={t} />
+      </div>
+      <div className="field">
+        <label htmlFor="gig-description">{t('fDescription')}</label>
+        <textarea {...a11y('description')} value={values.description} maxLength={4000} onChange={(e) => setValues({ ...values, description: e.target.value })} />
+        <FieldErrorText field="description" error={errors.description} t={t} />
+      </div>
+      <div className="field">
+        <label htmlFor="gig-budget">{t('editBudget', { currency: gig.budget.currency })}</label>
+        <input {...a11y('budget')} inputMode="decimal" autoComplete="off" value={values.budget} onChange={(e) => setValues({ ...values, budget: e.target.value })} />
+        <FieldErrorText field="budget" error={errors.budget} t={t} />
+      </div>
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={saving}>
+          {t('saveChanges')}
+        </button>
+        <button type="button" className="btn" onClick={() => onDone(null)}>
+          {t('discardChanges')}
+        </button>
+      </div>
+    </form>
+  );
+}

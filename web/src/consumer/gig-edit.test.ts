@@ -1,0 +1,30 @@
+// Editing a gig sends only what changed, in minor units, or nothing at all.
+import { describe, expect, it } from 'vitest';
+import { editValuesOf, moneyToInput, toGigUpdate } from './gig-edit';
+
+const gig = { id: '0190a000-0000-7000-8000-0000000000aa', title: 'Fix the tap', description: 'Drips', budget: { amount: 4050, currency: 'USD' as const } };
+
+describe('toGigUpdate', () => {
+  it('starts from the gig as it is and sends nothing when nothing changed', () => {
+    expect(editValuesOf(gig)).toEqual({ title: 'Fix the tap', description: 'Drips', budget: '40.50' });
+    expect(toGigUpdate(gig, editValuesOf(gig))).toEqual({ ok: true, payload: null });
+  });
+
+  it('sends only the changed fields', () => {
+    expect(toGigUpdate(gig, { ...editValuesOf(gig), budget: '45' })).toEqual({ ok: true, payload: { gigId: gig.id, budget: { amount: 4500, currency: 'USD' } } });
+    expect(toGigUpdate(gig, { ...editValuesOf(gig), title: 'Fix both taps' })).toEqual({ ok: true, payload: { gigId: gig.id, title: 'Fix both taps' } });
+  });
+
+  it('reports problems instead of a payload', () => {
+    const r = toGigUpdate(gig, { title: 'ab', description: '', budget: 'lots' });
+    expect(r).toEqual({ ok: false, errors: { budget: { problem: 'invalid' } } });
+    const short = toGigUpdate(gig, { title: 'ab', description: '', budget: '40.50' });
+    expect(short).toEqual({ ok: false, errors: { title: { problem: 'tooShort', limit: 3 } } });
+  });
+
+  it('formats minor units without floats, for any exponent', () => {
+    expect(moneyToInput({ amount: 5, currency: 'USD' })).toBe('0.05');
+    expect(moneyToInput({ amount: 1500, currency: 'JPY' })).toBe('1500');
+    expect(moneyToInput({ amount: 1234, currency: 'KWD' })).toBe('1.234');
+  });
+});

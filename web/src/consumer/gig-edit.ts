@@ -1,0 +1,49 @@
+// Editing a posted gig's title, description and budget: the changed fields as a `gig.update` payload.
+import { commandPayloads, type CommandInput } from '@shared/commands';
+import { minorUnits, type Money } from '@shared/money';
+import { parseMoneyInput } from '../i18n/format';
+import { schemaErrors, type FieldErrors } from './gig-form';
+
+export interface GigEditValues {
+  title: string;
+  description: string;
+  /** Major units as typed, in the gig's currency. */
+  budget: string;
+}
+
+export type GigUpdateResult =
+  | { ok: true; payload: CommandInput<'gig.update'> }
+  | { ok: true; payload: null }
+  | { ok: false; errors: FieldErrors };
+
+/** Minor units as the editable major-unit text ("4050" USD → "40.50"): no float arithmetic. */
+export function moneyToInput(m: Money): string {
+  const digits = minorUnits(m.currency);
+  if (digits === 0) return String(m.amount);
+  const abs = String(m.amount).padStart(digits + 1, '0');
+  return `${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
+}
+
+export function editValuesOf(gig: { title: string; description: string; budget: Money }): GigEditValues {
+  return { title: gig.title, description: gig.description, budget: moneyToInput(gig.budget) };
+}
+
+/** Only what changed goes in the command; `payload: null` means there is nothing to send. */
+export function toGigUpdate(gig: { id: string; title: string; description: string; budget: Money }, values: GigEditValues): GigUpdateResult {
+  const errors: FieldErrors = {};
+  if (values.title.trim() === '') errors.title = { problem: 'required' };
+  const budget = values.budget.trim() === '' ? null : parseMoneyInput(values.budget, gig.budget.currency);
+  if (values.budget.trim() === '') errors.budget = { problem: 'required' };
+  else if (!budget || budget.amount <= 0) errors.budget = { problem: 'invalid' };
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+
+  const payload: CommandInput<'gig.update'> = { gigId: gig.id };
+  if (values.title.trim() !== gig.title) payload.title = values.title;
+  if (values.description.trim() !== gig.description) payload.description = values.description;
+  if (budget && budget.amount !== gig.budget.amount) payload.budget = budget;
+  if (Object.keys(payload).length === 1) return { ok: true, payload: null };
+
+  const parsed = commandPayloads['gig.update'].safeParse(payload);
+  if (!parsed.success) return { ok: false, errors: schemaErrors(parsed.error.issues) };
+  return { ok: true, payload };
+}

@@ -1,0 +1,104 @@
+// The post-a-gig form's mapping to a `gig.post` payload, and the problems it reports per field.
+import { describe, expect, it } from 'vitest';
+import { commandPayloads } from '@shared/commands';
+import { newId } from '../sync/commands';
+import { emptyGigForm, firstErrorField, isoToLocalInput, localInputToIso, parseCoordinate, toGigPost, type GigFormValues } from './gig-form';
+
+const NOW = Date.parse('2030-01-01T12:00:00Z');
+
+const filled = (over: Partial<GigFormValues> = {}): GigFormValues => ({
+  ...emptyGigForm(),
+  title: '  Fix the tap ',
+  description: 'Kitchen tap drips',
+  skills: { plumbing: 2 },
+  budget: '80,50',
+  lat: '37.7749',
+  lng: '-122.4194',
+  areaLabel: 'Mission',
+  address: '1 Main St',
+  ...over,
+});
+
+describe('toGigPost', () => {
+  it('maps a filled form to a payload the shared schema accepts, money in minor units', () => {
+    const gigId = newId();
+    const result = toGigPost(filled(), gigId, NOW);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.payload).toMatchObject({
+      gigId,
+      skills: { plumbing: 2 },
+      budget: { amount: 8050, currency: 'USD' },
+      location: { lat: 37.7749, lng: -122.4194 },
+      areaLabel: 'Mission',
+      address: '1 Main St',
+      startsAt: null,
+      expiresAt: null,
+      publish: true,
+    });
+    const parsed = commandPayloads['gig.post'].parse(result.payload);
+    expect(parsed.title).toBe('Fix the tap');
+  });
+
+  it('keeps a draft unpublished and converts local date-times to instants', () => {
+    const result = toGigPost(filled({ draft: true, startsAt: '2030-02-01T09:30', expiresAt: '2030-01-31T18:00' }), newId(), NOW);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.payload.publish).toBe(false);
+    expect(result.payload.startsAt).toBe(new Date('2030-02-01T09:30').toISOString());
+    expect(result.payload.expiresAt).toBe(new Date('2030-01-31T18:00').toISOString());
+  });
+
+  it('reports every missing required field, in form order', () => {
+    const result = toGigPost(emptyGigForm(), newId(), NOW);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual({
+      title: { problem: 'required' },
+      skills: { problem: 'required' },
+      budget: { problem: 'required' },
+      location: { problem: 'required' },
+    });
+    expect(firstErrorField(result.errors)).toBe('title');
+  });
+
+  it('turns the schema’s limits into problems with their limit', () => {
+    const result = toGigPost(filled({ title: 'ab', areaLabel: 'x'.repeat(81) }), newId(), NOW);
+    if (result.ok) throw new Error('expected errors');
+    expect(result.errors.title).toEqual({ problem: 'tooShort', limit: 3 });
+    expect(result.errors.areaLabel).toEqual({ problem: 'tooLong', limit: 80 });
+  });
+
+  it('refuses more than five skills, a zero or malformed budget, and out-of-range coordinates', () => {
+    const six = { cleaning: 1, plumbing: 1, electrical: 1, carpentry: 1, painting: 1, gardening: 1 } as const;
+    const tooMany = toGigPost(filled({ skills: six }), newId(), NOW);
+    expect(tooMany.ok || tooMany.errors.skills).toEqual({ problem: 'tooMany', limit: 5 });
+    for (const budget of ['0', '12.345', 'ten', '-5']) {
+      const r = toGigPost(filled({ budget }), newId(), NOW);
+      expect(r.ok || r.errors.budget, budget).toEqual({ problem: 'invalid' });
+    }
+    const far = toGigPost(filled({ lat: '95' }), newId(), NOW);
+    expect(far.ok || far.errors.location).toEqual({ problem: 'invalid' });
+    const half = toGigPost(filled({ lng: '' }), newId(), NOW);
+    expect(half.ok || half.errors.location).toEqual({ problem: 'invalid' });
+  });
+
+  it('refuses an expiry that has already passed (the server would reject the gig)', () => {
+    const result = toGigPost(filled({ expiresAt: '2029-12-31T10:00' }), newId(), NOW);
+    expect(result.ok || result.errors.expiresAt).toEqual({ problem: 'inPast' });
+  });
+});
+
+describe('form helpers', () => {
+  it('parses coordinates with either decimal mark and rejects words', () => {
+    expect(parseCoordinate(' 37,5 ')).toBe(37.5);
+    expect(parseCoordinate('-122.4')).toBe(-122.4);
+    expect(parseCoordinate('north')).toBeNull();
+    expect(parseCoordinate('')).toBeNull();
+  });
+
+  it('round-trips datetime-local values through ISO instants', () => {
+    const iso = localInputToIso('2030-05-01T09:30')!;
+    expect(isoToLocalInput(iso)).toBe('2030-05-01T09:30');
+    expect(localInputToIso('tomorrow')).toBeNull();
+  });
+});

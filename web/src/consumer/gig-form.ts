@@ -1,0 +1,156 @@
+// The post-a-gig form as typed, and its mapping to a `gig.post` payload or to per-field problems.
+import { commandPayloads, type CommandInput } from '@shared/commands';
+import type { CurrencyCode } from '@shared/money';
+import { SKILLS, type SkillLevels } from '@shared/skills';
+import { parseMoneyInput } from '../i18n/format';
+
+/** Everything as the person typed it: strings until the mapping below says they are valid. */
+export interface GigFormValues {
+  title: string;
+  description: string;
+  skills: SkillLevels;
+  budget: string;
+  currency: CurrencyCode;
+  lat: string;
+  lng: string;
+  areaLabel: string;
+  address: string;
+  /** A `datetime-local` value ("2030-05-01T09:30") in the device's time zone, or '' for none. */
+  startsAt: string;
+  expiresAt: string;
+  /** Keep it as a draft only the client sees. */
+  draft: boolean;
+}
+
+export const GIG_FIELDS = ['title', 'description', 'skills', 'budget', 'location', 'areaLabel', 'address', 'startsAt', 'expiresAt'] as const;
+export type GigField = (typeof GIG_FIELDS)[number];
+
+export type FieldProblem = 'required' | 'tooShort' | 'tooLong' | 'invalid' | 'tooMany' | 'inPast';
+export interface FieldError {
+  problem: FieldProblem;
+  /** The length or count limit the problem is about. */
+  limit?: number;
+}
+export type FieldErrors = Partial<Record<GigField, FieldError>>;
+
+export type GigPostResult = { ok: true; payload: CommandInput<'gig.post'> } | { ok: false; errors: FieldErrors };
+
+export const emptyGigForm = (currency: CurrencyCode = 'USD'): GigFormValues => ({
+  title: '',
+  description: '',
+  skills: {},
+  budget: '',
+  currency,
+  lat: '',
+  lng: '',
+  areaLabel: '',
+  address: '',
+  startsAt: '',
+  expiresAt: '',
+  draft: false,
+});
+
+/** "37,77" and "37.77" alike; null when it is not a number. */
+export function parseCoordinate(text: string): number | null {
+  const cleaned = text.trim().replace(',', '.');
+  if (!/^[-+]?\d+(\.\d+)?$/.test(cleaned)) return null;
+  return Number(cleaned);
+}
+
+/** A `datetime-local` value read in the device's time zone, as an ISO instant; null when not a date. */
+export function localInputToIso(value: string): string | null {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return null;
+  const t = new Date(value).getTime();
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+/** An ISO instant as a `datetime-local` value in the device's time zone. */
+export function isoToLocalInput(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Which form field a schema path belongs to (budget.amount → budget, location.lat → location). */
+function fieldOf(path: readonly PropertyKey[]): GigField | null {
+  const head = path[0];
+  return (GIG_FIELDS as readonly PropertyKey[]).includes(head as PropertyKey) ? (head as GigField) : null;
+}
+
+/**
+ * Turns the shared schema's issues into problems a person can fix. Only issues the form's own checks
+ * cannot foresee reach here (lengths, coordinate ranges, the skill count).
+ */
+export function schemaErrors(
+  issues: readonly { path: readonly PropertyKey[]; code: string; minimum?: unknown; maximum?: unknown }[],
+  skillCount = 0,
+): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of issues) {
+    const field = fieldOf(issue.path);
+    if (!field || errors[field]) continue;
+    if (field === 'skills') {
+      errors.skills = skillCount === 0 ? { problem: 'required' } : { problem: 'tooMany', limit: 5 };
+    } else if (field === 'location' || field === 'budget') {
+      errors[field] = { problem: 'invalid' };
+    } else if (issue.code === 'too_small') {
+      errors[field] = { problem: 'tooShort', limit: Number(issue.minimum) };
+    } else if (issue.code === 'too_big') {
+      errors[field] = { problem: 'tooLong', limit: Number(issue.maximum) };
+    } else {
+      errors[field] = { problem: 'invalid' };
+    }
+  }
+  return errors;
+}
+
+/** The form's values as a `gig.post` payload, validated with the shared schema, or what to fix. */
+export function toGigPost(values: GigFormValues, gigId: string, now: number = Date.now()): GigPostResult {
+  const errors: FieldErrors = {};
+
+  if (values.title.trim() === '') errors.title = { problem: 'required' };
+
+  const budget = values.budget.trim() === '' ? null : parseMoneyInput(values.budget, values.currency);
+  if (values.budget.trim() === '') errors.budget = { problem: 'required' };
+  else if (!budget || budget.amount <= 0) errors.budget = { problem: 'invalid' };
+
+  const lat = parseCoordinate(values.lat);
+  const lng = parseCoordinate(values.lng);
+  if (values.lat.trim() === '' && values.lng.trim() === '') errors.location = { problem: 'required' };
+  else if (lat === null || lng === null) errors.location = { problem: 'invalid' };
+
+  const skills = Object.fromEntries(SKILLS.filter((s) => values.skills[s] !== undefined).map((s) => [s, values.skills[s]])) as SkillLevels;
+
+  const startsAt = values.startsAt ? localInputToIso(values.startsAt) : null;
+  if (values.startsAt && !startsAt) errors.startsAt = { problem: 'invalid' };
+  const expiresAt = values.expiresAt ? localInputToIso(values.expiresAt) : null;
+  if (values.expiresAt && !expiresAt) errors.expiresAt = { problem: 'invalid' };
+  // The server refuses an expiry that has passed; say so before the gig vanishes on rejection.
+  else if (expiresAt && Date.parse(expiresAt) <= now) errors.expiresAt = { problem: 'inPast' };
+
+  const candidate = {
+    gigId,
+    title: values.title,
+    description: values.description,
+    skills,
+    budget: budget ?? { amount: 0, currency: values.currency },
+    location: { lat: lat ?? 0, lng: lng ?? 0 },
+    address: values.address,
+    areaLabel: values.areaLabel,
+    startsAt,
+    expiresAt,
+    publish: !values.draft,
+  };
+  const parsed = commandPayloads['gig.post'].safeParse(candidate);
+  if (!parsed.success) {
+    const fromSchema = schemaErrors(parsed.error.issues, Object.keys(skills).length);
+    for (const field of GIG_FIELDS) if (!errors[field] && fromSchema[field]) errors[field] = fromSchema[field];
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, payload: candidate };
+}
+
+/** The first field with a problem, in the order the form shows them: where focus goes on submit. */
+export function firstErrorField(errors: FieldErrors): GigField | undefined {
+  return GIG_FIELDS.find((f) => errors[f]);
+}
