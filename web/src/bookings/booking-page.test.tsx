@@ -195,3 +195,26 @@ describe('booking page, admin', () => {
     expect(screen.getByRole('link', { name: 'Call Omar Operator +14155550110' })).toBeTruthy();
   });
 });
+
+describe('a booking whose accept was refused', () => {
+  it('says why on the page the worker was sent to, with a way back to the gig', async () => {
+    const client = await device(OMAR, ['consumer', 'operator'], booking('funded', { id: '0190a000-0000-7000-8000-0000000000b2' }));
+    const gigId = '0190a000-0000-7000-8000-0000000000a1';
+    await client.db.commands.insert({
+      id: '0190a000-0000-7000-8000-0000000000c1', type: 'gig.accept', payload: JSON.stringify({ gigId, bookingId: BOOKING }),
+      issuedAt: T0, status: 'rejected', rejectionCode: 'gig_taken', rejectionMessage: 'This gig was just taken by another operator.',
+      decidedAt: T0, updatedAt: T0,
+    });
+    renderPage(client);
+    const alert = await screen.findByTestId('command-rejected');
+    expect(alert.textContent).toContain('This gig was just taken by another operator.');
+    expect(within(alert).getByRole('link').getAttribute('href')).toBe(`/o/gigs/${gigId}`);
+  });
+
+  it('shows no refusal for a booking that is merely not here yet', async () => {
+    const client = await device(OMAR, ['consumer', 'operator'], booking('funded', { id: '0190a000-0000-7000-8000-0000000000b2' }));
+    renderPage(client);
+    await screen.findByText(/not on this device/, undefined, { timeout: 4000 });
+    expect(screen.queryByTestId('command-rejected')).toBeNull();
+  });
+});

@@ -13,6 +13,7 @@ import { BookingChat } from './booking-chat';
 import { BookingTimeline } from './booking-timeline';
 import { bookingMessages } from './messages';
 import { pendingActions, timelineRows } from './timeline-entries';
+import { RefusedAccept } from './refused-accept';
 import { useAbsent } from './use-absent';
 import './booking.css';
 
@@ -58,6 +59,7 @@ export default function BookingPage({ id }: { id: string }) {
   if (!booking) {
     return (
       <Page title={t('bookingTitle')}>
+        <RefusedAccept bookingId={id} />
         {absent ? <Empty>{t('notFound')}</Empty> : <Loading label={t('loading')} />}
         <Link href="/">{t('goHome')}</Link>
       </Page>
