@@ -11,6 +11,7 @@ import { authRoutes } from './auth/routes';
 import { commandRoutes } from './commands/routes';
 import { devInboxRoutes } from './dev/inbox';
 import { createSchema, graphqlRoutes } from './sync/graphql';
+import { serveWeb } from './web/static';
 import type { GraphQLSchema } from 'graphql';
 
 /** `schema` is shared with the graphql-ws streams attached to the same server. */
@@ -55,14 +56,8 @@ export function createApp(deps: Deps, schema: GraphQLSchema = createSchema()) {
   app.route('/graphql', graphqlRoutes(deps, schema));
   if (deps.sms.name === 'dev') app.route('/dev', devInboxRoutes(deps));
 
-  app.get('/', (c) =>
-    c.html(
-      '<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
-        '<title>Fieldwork</title><h1>Fieldwork sync server</h1><p>The app is on its way. ' +
-        (deps.sms.name === 'dev' ? 'Sign-in codes appear in the <a href="/dev/inbox">dev inbox</a>. ' : '') +
-        '<a href="/healthz">Health</a> · <a href="/metrics">Metrics</a></p></html>',
-    ),
-  );
+  // The PWA on the same origin, after every API route: files from the build, deep links to index.html.
+  app.get('*', serveWeb({ dir: deps.config.WEB_DIST_DIR, devInbox: deps.sms.name === 'dev' }));
 
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((err, c) => {

@@ -37,6 +37,11 @@ const schema = z
     DEFAULT_COUNTRY: z.string().length(2).toUpperCase().default('US'),
     /** Trust X-Forwarded-For for the client IP (only behind a proxy you run). */
     TRUST_PROXY: bool.default(false),
+    /** The built PWA (`npm run build`), served on the same origin as the API. */
+    WEB_DIST_DIR: z.string().min(1).default('./dist/web'),
+    /** auto: `npm start` builds the PWA when the build is missing or older than its sources (never in
+     * production, where the build must exist); skip: serve whatever is there (tests, `npm run dev`). */
+    WEB_BUILD: z.enum(['auto', 'skip']).default('auto'),
     SMS_PROVIDER: z.enum(['dev', 'twilio']).default('dev'),
     TWILIO_ACCOUNT_SID: z.string().optional(),
     TWILIO_AUTH_TOKEN: z.string().optional(),

@@ -1,5 +1,5 @@
-// Starts the whole server: configuration, Postgres (embedded unless DATABASE_URL), migrations, demo
-// data, HTTP. Ctrl-C stops it in reverse order: stop accepting, drain, close the pool, stop Postgres.
+// Starts the whole server: configuration, the PWA build, Postgres (embedded unless DATABASE_URL),
+// migrations, demo data, HTTP. Ctrl-C stops it in reverse order: stop accepting, drain, close the pool, stop Postgres.
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { createSms } from './sms';
 import { createApp } from './app';
 import { createSchema } from './sync/graphql';
 import { attachStreams } from './sync/stream';
+import { ensureWebBuild } from './web/ensure-build';
 
 /** In development the signing key is generated once and kept beside the data, so sessions survive restarts. */
 async function secretFor(config: Config): Promise<string> {
@@ -51,9 +52,13 @@ async function main() {
     throw e;
   }
   const log = createLogger(config.LOG_LEVEL);
+  // The PWA builds (when missing or stale) while Postgres starts; both finish before the server listens.
+  const webBuild = ensureWebBuild(config, log.child({ component: 'web' }));
+  webBuild.catch(() => undefined); // awaited below; this only keeps a database failure from also reporting it unhandled
   const { url, embedded } = await databaseUrl(config, log);
   const stopEmbedded = async () => embedded?.stop();
   try {
+    await webBuild;
     const sql = createSql(url, { max: config.DATABASE_POOL_MAX });
     const applied = await migrate(sql);
     if (applied.length) log.info({ applied }, 'migrations applied');

@@ -1,5 +1,5 @@
-// `npm start` as a person runs it: embedded Postgres, migrations, demo data, clean Ctrl-C, data kept
-// across restarts, and recovery after the server was killed outright.
+// `npm start` as a person runs it: the PWA build, embedded Postgres, migrations, demo data, clean Ctrl-C,
+// data kept across restarts, and recovery after the server was killed outright.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -30,7 +30,8 @@ function start(env: Record<string, string> = {}): { child: ChildProcess; output:
   // node with tsx's loader rather than the tsx CLI: the CLI is a wrapper process, and SIGKILL must hit the server itself.
   const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', DATA_DIR: path.join(dataDir, 'data'), PORT: String(port), LOG_LEVEL: 'info', ...env },
+    // The PWA build goes to the temp folder, never the checkout's dist/; only the first start below builds it.
+    env: { ...process.env, DATABASE_URL: '', NODE_ENV: 'development', DATA_DIR: path.join(dataDir, 'data'), WEB_DIST_DIR: path.join(dataDir, 'web'), WEB_BUILD: 'skip', PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -69,9 +70,16 @@ async function signIn(phone: string): Promise<{ id: string; displayName: string 
 const postmasterPid = () => path.join(dataDir, 'data/pg/postmaster.pid');
 
 describe('npm start', () => {
-  it('starts on embedded Postgres with demo data, stops cleanly, and finds its data again', async () => {
-    const first = start();
+  it('builds the app, starts on embedded Postgres with demo data, stops cleanly, and finds its data again', async () => {
+    const first = start({ WEB_BUILD: 'auto' });
     await healthy(first.output);
+    expect(first.output()).toContain('"reason":"no build yet"');
+    expect(first.output()).toContain('web app built');
+    for (const page of ['/', '/o/feed']) {
+      const res = await fetch(`http://127.0.0.1:${port}${page}`);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await res.text()).toMatch(/<script type="module"[^>]* src="\/assets\//);
+    }
     const carla = await signIn('+14155550101');
     expect(carla.displayName).toBe('Carla Client');
     first.child.kill('SIGINT');

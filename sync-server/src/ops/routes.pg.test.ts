@@ -31,8 +31,9 @@ describe('operations', () => {
     expect(home.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
-  it('answers unknown routes with a JSON 404', async () => {
-    const res = await createTestApp(db.sql).app.request('/nope');
+  it('answers unknown API routes with a JSON 404', async () => {
+    // Other unknown paths are the PWA's deep links (web/static.ts); API paths never fall back to the app.
+    const res = await createTestApp(db.sql).app.request('/auth/nope');
     expect(res.status).toBe(404);
     expect((await json(res)).error.code).toBe('not_found');
   });

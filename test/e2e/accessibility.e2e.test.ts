@@ -1,0 +1,90 @@
+// Scenario 5: axe-core finds no serious or critical violations on each main screen, in English and Spanish.
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { applied, run, uuidv7 } from '../../sync-server/test/fixtures';
+import { PEOPLE, signIn, waitUpToDate } from './app';
+import { runAxe } from './axe';
+import { useE2e } from './fixture';
+
+const e2e = useE2e();
+
+const LANGUAGES = ['en', 'es'] as const;
+
+async function userId(phone: string): Promise<string> {
+  const [row] = await e2e.server().db.sql<{ id: string }[]>`select id from users where phone = ${phone}`;
+  return row!.id;
+}
+
+/** Opens each path, waits for its heading and for local data to settle, and collects what axe reports. */
+async function audit(page: Page, baseUrl: string, paths: string[], locale: 'en' | 'es'): Promise<string[]> {
+  await page.getByTestId('language').selectOption(locale);
+  const found: string[] = [];
+  for (const path of paths) {
+    await page.evaluate((p) => {
+      history.pushState(null, '', p);
+      dispatchEvent(new PopStateEvent('popstate'));
+    }, path);
+    await page.locator('main h1').first().waitFor();
+    await page.waitForTimeout(300); // lazy chunks and live queries settle
+    // The screen itself, not a fallback: no "not found" page is audited by mistake.
+    expect(await page.locator('main').innerText(), `${locale} ${path}`).not.toMatch(/Nothing here|Aquí no hay nada|no such page|no existe esa página/i);
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe(locale);
+    for (const v of await runAxe(page)) found.push(`${locale} ${path}: ${v.summary}`);
+  }
+  return found;
+}
+
+describe('accessibility (axe-core: no serious or critical violations)', () => {
+  it('the sign-in screen, in both languages', async () => {
+    const { baseUrl } = e2e.server();
+    const found: string[] = [];
+    for (const locale of LANGUAGES) {
+      const context = await e2e.chromium().newContext({ locale: locale === 'es' ? 'es-ES' : 'en-US', viewport: { width: 360, height: 740 } });
+      const page = await context.newPage();
+      await page.goto(baseUrl);
+      await page.locator('#phone').waitFor();
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(locale);
+      for (const v of await runAxe(page)) found.push(`${locale} sign-in: ${v.summary}`);
+      await context.close();
+    }
+    expect(found).toEqual([]);
+  });
+
+  it('every screen of the client, operator and admin areas and the booking page, in both languages', async () => {
+    const { baseUrl, db } = e2e.server();
+    // A booking between the admin (also a client) and an operator, so the booking page has content.
+    const ada = await userId(PEOPLE.ada);
+    const olga = await userId(PEOPLE.olga);
+    const gigId = uuidv7();
+    applied(
+      await run(db.sql, ada, 'gig.post', {
+        gigId, title: 'Rewire a garden light', description: 'Outdoor socket and a timer.', skills: { electrical: 3 },
+        budget: { amount: 9000, currency: 'USD' }, location: { lat: 37.7793, lng: -122.41 }, address: '1 Market St', areaLabel: 'SoMa',
+      }),
+    );
+    const bookingId = uuidv7();
+    applied(await run(db.sql, olga, 'gig.accept', { gigId, bookingId }));
+    applied(await run(db.sql, olga, 'message.send', { messageId: uuidv7(), bookingId, body: 'I can come tomorrow at nine.' }));
+
+    const found: string[] = [];
+    const operatorCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    const adminCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 1024, height: 768 } });
+    try {
+      const op = await signIn(operatorCtx, baseUrl, PEOPLE.olga, '/o');
+      await waitUpToDate(op);
+      const [openGig] = await db.sql<{ id: string }[]>`select id from gigs where status = 'open' and title = 'Mount a 55" TV on drywall'`;
+      const operatorPaths = ['/o', `/o/gigs/${openGig!.id}`, '/o/jobs', '/o/profile', `/b/${bookingId}`];
+      const admin = await signIn(adminCtx, baseUrl, PEOPLE.ada, '/a');
+      await waitUpToDate(admin);
+      const adminPaths = ['/a', '/a/users', '/a/gigs', '/a/bookings', '/c', '/c/new', `/c/gigs/${gigId}`, `/b/${bookingId}`];
+      for (const locale of LANGUAGES) {
+        found.push(...(await audit(op, baseUrl, operatorPaths, locale)));
+        found.push(...(await audit(admin, baseUrl, adminPaths, locale)));
+      }
+    } finally {
+      await operatorCtx.close();
+      await adminCtx.close();
+    }
+    expect(found).toEqual([]);
+  });
+});
