@@ -8,7 +8,7 @@ import { Loading } from '../ui/page';
 import { areasFor, homeArea } from './areas';
 import { appMessages } from './messages';
 import { StatusBar } from './status-bar';
-import { useMe } from './sync-context';
+import { useMe, useSync } from './sync-context';
 
 const ConsumerArea = lazy(() => import('../consumer/consumer-area'));
 const OperatorArea = lazy(() => import('../operator/operator-area'));
@@ -23,6 +23,7 @@ export function Shell({ roles: sessionRoles, onSignOut }: { roles: readonly Role
   const t = useT(appMessages);
   const { locale, setLocale } = useLocale();
   const me = useMe();
+  const client = useSync();
   const roles = me?.roles ?? sessionRoles;
   const areas = areasFor(roles);
   const [location] = useLocation();
@@ -58,7 +59,16 @@ export function Shell({ roles: sessionRoles, onSignOut }: { roles: readonly Role
         )}
         <label className="lang">
           <span className="visually-hidden">{t('language')}</span>
-          <select value={locale} onChange={(e) => setLocale(e.target.value as Locale)} data-testid="language">
+          <select
+            value={locale}
+            onChange={(e) => {
+              const next = e.target.value as Locale;
+              setLocale(next);
+              // Texts and notifications from the server follow the language the person chose here.
+              if (me && me.locale !== next) void client.issue('profile.update', { locale: next });
+            }}
+            data-testid="language"
+          >
             {LOCALES.map((l) => (
               <option key={l} value={l}>
                 {LANGUAGE_NAMES[l]}
