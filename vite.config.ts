@@ -3,11 +3,14 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { VitePWA } from 'vite-plugin-pwa';
 import { fileURLToPath } from 'node:url';
+import { shellPrecache } from './scripts/precache-shell.ts';
 
 const api = `http://localhost:${process.env.PORT ?? 8787}`;
 
 /** Paths the sync server answers; the service worker never serves the app shell for them nor caches them. */
 export const API_PREFIXES = ['/auth', '/commands', '/graphql', '/healthz', '/metrics', '/dev', '/pay'] as const;
+
+const shell = shellPrecache();
 
 export default defineConfig({
   root: 'web',
@@ -16,6 +19,7 @@ export default defineConfig({
   build: { outDir: '../dist/web', emptyOutDir: true, manifest: true },
   plugins: [
     react(),
+    shell.plugin,
     VitePWA({
       registerType: 'prompt',
       injectRegister: null,
@@ -38,6 +42,16 @@ export default defineConfig({
         navigateFallback: '/index.html',
         navigateFallbackDenylist: API_PREFIXES.map((p) => new RegExp(`^${p}(/|$)`)),
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        // Only the shell and the field screens; see scripts/precache-shell.ts.
+        manifestTransforms: [shell.transform],
+        // Anything else under /assets/ (admin screens) is cached on first use: hashed names never change meaning.
+        runtimeCaching: [
+          {
+            urlPattern: ({ url, sameOrigin }) => sameOrigin && url.pathname.startsWith('/assets/'),
+            handler: 'CacheFirst',
+            options: { cacheName: 'fw-assets', expiration: { maxEntries: 40 } },
+          },
+        ],
         cleanupOutdatedCaches: true,
       },
     }),
