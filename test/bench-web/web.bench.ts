@@ -118,6 +118,21 @@ function summarise(runs: AuditResult[]): PageAudit {
   return { runs, performance: m((r) => r.performance), lcpMs: m((r) => r.lcpMs), tbtMs: m((r) => r.tbtMs), cls: m((r) => r.cls), accessibility: m((r) => r.accessibility) };
 }
 
+/** Where blocking time comes from: the scripts that cost the most (Lighthouse's bootup-time) and the long tasks. */
+function mainThread(r: AuditResult): string {
+  const bootup = (r.lhr.audits['bootup-time']?.details as { items?: { url: string; scripting: number; scriptParseCompile: number }[] } | undefined)?.items ?? [];
+  const scripts = bootup
+    .slice(0, 3)
+    .map((i) => `${i.url.split('/').pop()} ${Math.round(i.scripting)}+${Math.round(i.scriptParseCompile)} ms`)
+    .join(', ');
+  const tasks = (r.lhr.audits['long-tasks']?.details as { items?: { duration: number; url?: string }[] } | undefined)?.items ?? [];
+  const longest = tasks
+    .slice(0, 5)
+    .map((t) => `${Math.round(t.duration)} ms ${(t.url ?? '').split('/').pop() || '?'}`)
+    .join(', ');
+  return `scripts (run+compile) ${scripts || 'none'}; ${tasks.length} long tasks: ${longest || 'none'}`;
+}
+
 async function auditPage(
   browser: AuditBrowser,
   label: string,
@@ -133,6 +148,7 @@ async function auditPage(
         ` (FCP ${ms(r.fcpMs)}, Speed Index ${ms(r.speedIndexMs)}; benchmarkIndex ${r.benchmarkIndex ?? '?'}; ${round(r.totalMs / 1000, 1)} s)`,
     );
     say(`      showed: ${describeState(r.state)}`);
+    say(`      main thread: ${mainThread(r)}`);
     for (const w of r.warnings) say(`      lighthouse warning: ${w}`);
     if (opts.reportDir) {
       const file = path.join(opts.reportDir, `${opts.slug}-${i + 1}.html`);

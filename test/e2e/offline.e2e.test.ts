@@ -37,7 +37,8 @@ describe('offline', () => {
       const toggle = page.getByRole('switch', { name: /Available for work/ });
       expect(await toggle.getAttribute('aria-checked')).toBe('true');
       await toggle.click();
-      expect(await toggle.getAttribute('aria-checked')).toBe('false');
+      // The tap writes a pending command to the local database; the view follows a moment later.
+      await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('false');
       await page.getByTestId('availability').getByTestId('pending-mark').waitFor();
       await page.locator('[data-testid="sync-status"][data-pending="1"]').waitFor();
       expect(await page.getByTestId('sync-status').innerText()).toMatch(/Offline · 1 waiting to send/);
