@@ -193,3 +193,29 @@ describe('restart and sign-out', () => {
     expect(again.getStatus().pending).toBe(0);
   });
 });
+
+describe('quiet views', () => {
+  it('a write that changes nothing a screen shows emits no new list or status; a real change does', async () => {
+    const client = await offlineClient();
+    const lists: unknown[] = [];
+    const statuses: unknown[] = [];
+    const subs = [client.viewAll$('commands').subscribe((l) => lists.push(l)), client.status$.subscribe((s) => statuses.push(s))];
+    const { id } = await client.issue('gig.post', post());
+    await until(client.status$, (st) => st.pending === 1, 'the pending command');
+    await new Promise((r) => setTimeout(r, 100));
+    const [listsBefore, statusesBefore] = [lists.length, statuses.length];
+
+    // What a sync round does to an unchanged document: write it again as it is.
+    const doc = await client.db.commands.findOne(id).exec();
+    await client.db.commands.upsert(doc!.toJSON() as never);
+    await new Promise((r) => setTimeout(r, 100));
+    expect([lists.length, statuses.length]).toEqual([listsBefore, statusesBefore]);
+
+    await decide(client, id, { status: 'applied' });
+    await until(client.status$, (st) => st.pending === 0, 'the decision');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(lists.length).toBeGreaterThan(listsBefore);
+    expect(statuses.length).toBeGreaterThan(statusesBefore);
+    subs.forEach((s) => s.unsubscribe());
+  });
+});

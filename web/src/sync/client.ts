@@ -124,6 +124,17 @@ interface SyncStateDoc {
   lastSyncedAt: string | null;
 }
 
+function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
+  return (
+    a.online === b.online &&
+    a.connected === b.connected &&
+    a.pending === b.pending &&
+    a.lastSyncedAt === b.lastSyncedAt &&
+    a.rejected.length === b.rejected.length &&
+    a.rejected.every((r, i) => r.id === b.rejected[i]!.id && r.message === b.rejected[i]!.message)
+  );
+}
+
 export async function createSyncClient(options: SyncClientOptions): Promise<SyncClient> {
   const userId = options.user.id;
   const db = await createFieldworkDatabase({ name: options.name, storage: options.storage, multiInstance: options.multiInstance });
@@ -192,7 +203,11 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
   const status = new BehaviorSubject<SyncStatus>(initial);
   subs.push(
     combineLatest([online$, connection$, views.pending$, lastSyncedAt$, rejected$])
-      .pipe(map(([online, conn, pending, lastSyncedAt, rejected]) => ({ online, connected: conn.connected, pending: pending.length, lastSyncedAt, rejected })))
+      .pipe(
+        map(([online, conn, pending, lastSyncedAt, rejected]) => ({ online, connected: conn.connected, pending: pending.length, lastSyncedAt, rejected })),
+        // Every pull and push re-emits its sources; screens re-render only when something they show changed.
+        distinctUntilChanged(sameStatus),
+      )
       .subscribe(status),
   );
 

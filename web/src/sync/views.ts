@@ -135,6 +135,8 @@ export function createViews({ db, me$, settleMs = 5000, now = Date.now }: ViewOp
           const list = [...byId.values()].sort(compare as (a: ViewDoc<C>, b: ViewDoc<C>) => number);
           return query.limit === undefined ? list : list.slice(0, query.limit);
         }),
+        // A sync round re-runs every query; pass a result on only when what a screen shows can differ.
+        distinctUntilChanged((a, b) => a.length === b.length && JSON.stringify(a) === JSON.stringify(b)),
       );
     },
     close() {
