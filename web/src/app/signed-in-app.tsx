@@ -18,6 +18,7 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
   const t = useT(appMessages);
   const session = useSession();
   const [client, setClient] = useState<SyncClient | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
 
   useEffect(() => {
     let cancelled = false;
@@ -30,11 +31,18 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
       url: { http: `${origin}/graphql`, ws: `${origin.replace(/^http/, 'ws')}/graphql` },
       getToken: session.getToken,
       batchSize: 200,
-    }).then((c) => {
-      opened = c;
-      if (cancelled) void c.stop();
-      else setClient(c);
-    });
+    }).then(
+      (c) => {
+        opened = c;
+        if (cancelled) void c.stop();
+        else setClient(c);
+      },
+      // Private browsing without IndexedDB, a full disk, a database left by a newer app version…
+      (err: unknown) => {
+        console.error('opening the local database failed', err);
+        if (!cancelled) setFailed(err instanceof Error ? err.message : String(err));
+      },
+    );
     return () => {
       cancelled = true;
       void opened?.stop();
@@ -43,6 +51,17 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [user.id, session.getToken]);
 
+  if (failed)
+    return (
+      <main id="main" className="sign-in">
+        <p className="error" role="alert">
+          {t('databaseFailed', { reason: failed })}
+        </p>
+        <button type="button" className="btn" onClick={() => void session.signOut()}>
+          {t('signOut')}
+        </button>
+      </main>
+    );
   if (!client) return <Loading label={t('openingDatabase')} />;
 
   async function signOut() {

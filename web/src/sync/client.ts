@@ -162,8 +162,9 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
       if (iso === lastSyncedAt$.value) return;
       lastSyncedAt$.next(iso);
     }),
-    // Written at most once a second (an initial sync is many pulls) and on stop; a crash loses a second at most.
-    lastSyncedAt$.pipe(skip(1), auditTime(1000)).subscribe(() => void persistLastSync()),
+    // Written at most four times a second (an initial sync is many pulls) and on stop; a reload or crash right
+    // after a sync loses at most a quarter second of "last synced".
+    lastSyncedAt$.pipe(skip(1), auditTime(250)).subscribe(() => void persistLastSync()),
   );
   let persistedLastSync = lastSyncedAt$.value;
   async function persistLastSync() {
