@@ -2,8 +2,12 @@
 // not everything Vite emits. Admin screens (desktop, online) load on demand and are cached when visited.
 import type { Plugin } from 'vite';
 
-/** Dynamic chunks, by name, that belong to the shell; each brings its static imports and CSS along. */
-export const SHELL_CHUNKS = ['signed-in-app', 'operator-area', 'consumer-area', 'booking-page', 'workbox-window.prod.es5'] as const;
+/**
+ * Chunks, by name, that load on demand and are left out of the precache (with whatever only they import).
+ * Everything else the entry can reach, statically or by dynamic import, is precached: the sync engine, the
+ * validator and the field screens are all needed to open and act with no network.
+ */
+export const ON_DEMAND_CHUNKS = ['admin-area'] as const;
 
 interface ManifestEntry {
   url: string;
@@ -16,7 +20,7 @@ interface ManifestEntry {
  * `manifestTransforms` step that keeps only those among the hashed assets (index.html, the manifest and
  * icons are outside assets/ and always kept).
  */
-export function shellPrecache(names: readonly string[] = SHELL_CHUNKS) {
+export function shellPrecache(onDemand: readonly string[] = ON_DEMAND_CHUNKS) {
   const keep = new Set<string>();
   const plugin: Plugin = {
     name: 'fieldwork-shell-precache',
@@ -31,9 +35,10 @@ export function shellPrecache(names: readonly string[] = SHELL_CHUNKS) {
         keep.add(fileName);
         for (const css of chunk.viteMetadata?.importedCss ?? []) keep.add(css);
         for (const dep of chunk.imports) add(dep);
+        for (const dep of chunk.dynamicImports) if (!onDemand.includes(byFile.get(dep)?.name ?? '')) add(dep);
       };
-      for (const c of chunks) if (c.isEntry || names.includes(c.name)) add(c.fileName);
-      const missing = names.filter((n) => !chunks.some((c) => c.name === n));
+      for (const c of chunks) if (c.isEntry) add(c.fileName);
+      const missing = onDemand.filter((n) => !chunks.some((c) => c.name === n));
       if (missing.length) this.warn(`precache: no chunk named ${missing.join(', ')}; was it renamed?`);
     },
   };

@@ -109,5 +109,4 @@ export const commandEnvelope = z.strictObject({
 });
 export type CommandEnvelope = z.output<typeof commandEnvelope>;
 
-export const COMMAND_STATUSES = ['pending', 'applied', 'rejected'] as const;
-export type CommandStatus = (typeof COMMAND_STATUSES)[number];
+export { COMMAND_STATUSES, type CommandStatus } from './command-statuses';

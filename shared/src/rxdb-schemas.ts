@@ -1,6 +1,6 @@
 // RxDB JSON schemas for the replicated collections: how a device stores each document of the contract.
 import { BOOKING_STATES } from './booking-machine';
-import { COMMAND_STATUSES } from './commands';
+import { COMMAND_STATUSES } from './command-statuses';
 import { GIG_STATES } from './gig-machine';
 import { LOCALES } from './locales';
 import type { CollectionName, DocTypes } from './replication';

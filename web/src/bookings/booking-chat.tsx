@@ -3,7 +3,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useSync, useViewAll } from '../app/sync-context';
 import { formatDateTime, formatTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
-import { newId } from '../sync/commands';
+import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
 import { Loading } from '../ui/page';
 import { PendingMark } from '../ui/pending-mark';

@@ -4,7 +4,7 @@ import { Link, useLocation } from 'wouter';
 import { CURRENCIES, type CurrencyCode } from '@shared/money';
 import { useSync } from '../app/sync-context';
 import { useT } from '../i18n/i18n';
-import { newId } from '../sync/commands';
+import { newId } from '../sync/ids';
 import { Page } from '../ui/page';
 import { errorId, FieldErrorText } from './field-error';
 import { emptyGigForm, firstErrorField, toGigPost, type FieldErrors, type GigField, type GigFormValues } from './gig-form';

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useLocation } from 'wouter';
 import { useSync, useSyncStatus } from '../app/sync-context';
-import { newId } from '../sync/commands';
+import { newId } from '../sync/ids';
 
 /**
  * How long a connected device waits for the server's answer before opening the (not yet confirmed)

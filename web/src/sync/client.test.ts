@@ -65,10 +65,10 @@ describe('issue() offline', () => {
     expect(client.getStatus().pending).toBe(1);
   });
 
-  it('throws synchronously on a payload the shared schema refuses, and writes nothing', async () => {
+  it('rejects a payload the shared schema refuses, and writes nothing', async () => {
     const client = await offlineClient();
-    expect(() => client.issue('gig.post', { ...post(), title: 'x' })).toThrow(InvalidCommandError);
-    expect(() => client.issue('nope' as 'gig.post', post())).toThrow(/unknown command type/);
+    await expect(client.issue('gig.post', { ...post(), title: 'x' })).rejects.toThrow(InvalidCommandError);
+    await expect(client.issue('nope' as 'gig.post', post())).rejects.toThrow(/unknown command type/);
     expect(await client.db.commands.count().exec()).toBe(0);
   });
 

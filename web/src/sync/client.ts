@@ -22,11 +22,10 @@ import type { CollectionName } from '@shared/replication';
 import { REJECTION_MESSAGES } from '@shared/rejections';
 import type { Role } from '@shared/roles';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
-import { buildCommand } from './commands';
 import { createFieldworkDatabase, type FieldworkDatabase } from './database';
 import { platformOnline$ } from './online';
 import type { Me, ViewDoc } from './optimistic';
-import { startReplication, type ConnectionState, type Replication, type TokenSource } from './replication';
+import type { ConnectionState, Replication, TokenSource } from './replication';
 import { createViews } from './views';
 
 type CommandDoc = StoredDocTypes['commands'];
@@ -81,7 +80,7 @@ export interface SyncClient {
   readonly db: FieldworkDatabase;
   readonly userId: string;
   /**
-   * Validates the payload (throws InvalidCommandError synchronously: a programming error), then writes the
+   * Validates the payload (rejects with InvalidCommandError: a programming error), then writes the
    * pending command and resolves with its id once it is stored locally. Works offline; commands are
    * written, and pushed, in the order they were issued.
    */
@@ -216,24 +215,37 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
   let writes: Promise<unknown> = Promise.resolve();
   let dismissals: Promise<unknown> = Promise.resolve();
 
+  // The replication code (GraphQL, sockets) is its own chunk, fetched once the app has shown local data.
+  let wanted = false;
+  let connecting: Promise<void> | null = null;
   function connect() {
-    if (replication$.value) return;
-    replication$.next(
-      startReplication({
-        db,
-        userId,
-        url: options.url,
-        getToken: options.getToken,
-        fetch: options.fetch,
-        batchSize: options.batchSize,
-        live: options.live,
-        waitForLeadership: options.waitForLeadership,
-        retryTime: options.retryTime,
-      }),
-    );
+    wanted = true;
+    if (replication$.value || connecting) return;
+    connecting = import('./replication')
+      .then(({ startReplication }) => {
+        if (!wanted || replication$.value) return;
+        replication$.next(
+          startReplication({
+            db,
+            userId,
+            url: options.url,
+            getToken: options.getToken,
+            fetch: options.fetch,
+            batchSize: options.batchSize,
+            live: options.live,
+            waitForLeadership: options.waitForLeadership,
+            retryTime: options.retryTime,
+          }),
+        );
+      })
+      .finally(() => {
+        connecting = null;
+      });
   }
 
   async function disconnect() {
+    wanted = false;
+    await connecting?.catch(() => undefined);
     const r = replication$.value;
     if (!r) return;
     replication$.next(undefined);
@@ -256,10 +268,15 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
     db,
     userId,
     issue(type, payload) {
-      const doc = buildCommand(type, payload);
-      const written = writes.then(() => db.commands.insert(doc));
+      // The validator loads with the first command; later ones find it in memory.
+      const written = writes.then(async () => {
+        const { buildCommand } = await import('./commands');
+        const doc = buildCommand(type, payload);
+        await db.commands.insert(doc);
+        return { id: doc.id };
+      });
       writes = written.catch(() => undefined);
-      return written.then(() => ({ id: doc.id }));
+      return written;
     },
     status$: status.asObservable(),
     getStatus: () => status.value,
@@ -288,6 +305,7 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
       return replication$.value;
     },
     async awaitInSync() {
+      await connecting;
       const r = replication$.value;
       if (!r) throw new Error('not connected');
       await r.awaitInSync();

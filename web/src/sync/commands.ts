@@ -1,5 +1,4 @@
 // Issuing commands: every user action becomes a pending command document (DESIGN, "One write path", step 1).
-import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
 import { commandPayloads, isCommandType, type CommandInput, type CommandType } from '@shared/commands';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
@@ -17,10 +16,9 @@ export class InvalidCommandError extends Error {
   }
 }
 
-/** A new id for a command or for the document a command creates (gigId, bookingId, messageId): UUID v7. */
-export function newId(): string {
-  return uuidv7();
-}
+import { newId as newIdFor } from './ids';
+
+export { newId } from './ids';
 
 /**
  * Validates the payload with the shared schema and builds the pending document. Throws InvalidCommandError
@@ -32,5 +30,5 @@ export function buildCommand<T extends CommandType>(type: T, input: CommandInput
   const parsed = commandPayloads[type].safeParse(input);
   if (!parsed.success) throw new InvalidCommandError(type, parsed.error.issues);
   const issuedAt = now.toISOString();
-  return { id: newId(), type, payload: JSON.stringify(parsed.data), issuedAt, status: 'pending', updatedAt: issuedAt };
+  return { id: newIdFor(), type, payload: JSON.stringify(parsed.data), issuedAt, status: 'pending', updatedAt: issuedAt };
 }

@@ -3,7 +3,8 @@ import { MAX_CHANGE_ROUNDS } from '@shared/booking-machine';
 import type { CommandInput, CommandType } from '@shared/commands';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import { buildCommand } from './commands';
-import { project, targetsOf, toViewCommand, type BaseDocs, type Facts, type Me, type ViewCommand } from './optimistic';
+import { project, targetsOf, type BaseDocs, type Facts, type Me, type ViewCommand } from './optimistic';
+import { toViewCommand } from './view-command';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const CLIENT = '0190a000-0000-7000-8000-000000000001';

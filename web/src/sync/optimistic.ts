@@ -2,7 +2,7 @@
 // shared machines (DESIGN, "One write path", step 2). Pure: no database, no clock, no I/O.
 import { bookingParties, gigParties } from '@shared/parties';
 import { BOOKING_INITIAL, bookingMachine, type BookingEvent } from '@shared/booking-machine';
-import { commandPayloads, isCommandType, type CommandPayload, type CommandType } from '@shared/commands';
+import type { CommandPayload, CommandType } from '@shared/commands';
 import { gigMachine, type GigEvent } from '@shared/gig-machine';
 import { can } from '@shared/machine';
 import type { CollectionName, CommandDocStatus } from '@shared/replication';
@@ -56,19 +56,6 @@ export interface Target {
   id: string;
 }
 
-/** Parses a stored command; undefined when its type or payload is not one this app version understands. */
-export function toViewCommand(doc: Pick<StoredDocTypes['commands'], 'id' | 'type' | 'payload' | 'issuedAt' | 'status'>): ViewCommand | undefined {
-  if (!isCommandType(doc.type)) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(doc.payload);
-  } catch {
-    return undefined;
-  }
-  const parsed = commandPayloads[doc.type].safeParse(json);
-  if (!parsed.success) return undefined;
-  return { id: doc.id, type: doc.type, payload: parsed.data, issuedAt: doc.issuedAt, status: doc.status };
-}
 
 /**
  * The documents a command reads or writes. The view loads these (and the actor's own profile) before

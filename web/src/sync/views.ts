@@ -2,6 +2,7 @@
 import {
   BehaviorSubject,
   combineLatest,
+  defer,
   distinctUntilChanged,
   map,
   of,
@@ -14,7 +15,7 @@ import { getQueryMatcher, getSortComparator, normalizeMangoQuery, type MangoQuer
 import type { CollectionName } from '@shared/replication';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import type { FieldworkDatabase } from './database';
-import { confirmed, project, targetsOf, toViewCommand, type BaseDocs, type Me, type Projection, type ViewCommand, type ViewDoc } from './optimistic';
+import { confirmed, project, targetsOf, type BaseDocs, type Me, type Projection, type ViewCommand, type ViewDoc } from './optimistic';
 
 type CommandDoc = StoredDocTypes['commands'];
 
@@ -80,12 +81,15 @@ export function createViews({ db, me$, settleMs = 5000, now = Date.now }: ViewOp
     }),
   );
 
+  // The parser (and the schema library behind it) is fetched the first time there is a command to read.
+  const parse$ = defer(() => import('./view-command')).pipe(
+    map((m) => m.toViewCommand),
+    shareReplay({ bufferSize: 1, refCount: false }),
+  );
   const commands$: Observable<ViewCommand[]> = combineLatest([pending$, settling$]).pipe(
-    map(([pending, settling]) =>
-      [...pending, ...[...settling.values()].filter((s) => !pending.some((p) => p.id === s.id))]
-        .sort(byIssue)
-        .map(toViewCommand)
-        .filter((c): c is ViewCommand => c !== undefined),
+    map(([pending, settling]) => [...pending, ...[...settling.values()].filter((s) => !pending.some((p) => p.id === s.id))].sort(byIssue)),
+    switchMap((docs) =>
+      docs.length === 0 ? of([]) : parse$.pipe(map((parse) => docs.map(parse).filter((c): c is ViewCommand => c !== undefined))),
     ),
   );
 
