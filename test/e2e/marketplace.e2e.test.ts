@@ -34,7 +34,8 @@ describe('a gig from post to approval across two devices', () => {
       await client.getByRole('button', { name: 'Post gig' }).click();
       await client.getByRole('heading', { name: title }).waitFor();
       await waitUpToDate(client);
-      expect(await client.getByTestId('pending-mark').count()).toBe(0);
+      // Confirmed: the command came back applied and the gig itself arrived (two collections, either order).
+      await expect.poll(() => client.getByTestId('pending-mark').count(), { timeout: 15_000 }).toBe(0);
 
       // Offline, the operator cannot have it yet.
       expect(await op.getByTestId('feed-item').filter({ hasText: title }).count()).toBe(0);
