@@ -1,8 +1,8 @@
 // The root: language, session, and either the sign-in screen or the signed-in app (loaded on demand).
 import { lazy, Suspense } from 'react';
 import { useT } from '../i18n/i18n';
-import { Loading } from '../ui/page';
 import { appMessages } from './messages';
+import { ShellSkeleton } from './shell-skeleton';
 import { useSession } from './session';
 import { SignInPage } from './sign-in-page';
 import { UpdatePrompt } from './update-prompt';
@@ -15,7 +15,7 @@ export function App() {
   return (
     <>
       {state.status === 'signed-in' ? (
-        <Suspense fallback={<Loading label={t('loading')} />}>
+        <Suspense fallback={<ShellSkeleton label={t('loading')} roles={state.user.roles} />}>
           <SignedInApp key={state.user.id} user={state.user} />
         </Suspense>
       ) : (

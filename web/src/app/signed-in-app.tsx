@@ -3,11 +3,11 @@ import { useEffect, useState } from 'react';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { createSyncClient, type SyncClient } from '../sync/client';
 import { useT } from '../i18n/i18n';
-import { Loading } from '../ui/page';
 import type { SignedInUser } from './auth-api';
 import { appMessages } from './messages';
 import { useSession } from './session';
 import { Shell } from './shell';
+import { ShellSkeleton } from './shell-skeleton';
 import { SyncContext } from './sync-context';
 import { wipeDevice } from './wipe-device';
 
@@ -62,7 +62,7 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
         </button>
       </main>
     );
-  if (!client) return <Loading label={t('openingDatabase')} />;
+  if (!client) return <ShellSkeleton label={t('openingDatabase')} roles={user.roles} />;
 
   async function signOut() {
     if (!client) return;

@@ -13,7 +13,8 @@ export function AvailabilitySwitch() {
   const me = useMe();
   const hintId = useId();
   const [busy, setBusy] = useState(false);
-  if (!me) return null;
+  // Hold the switch's place while the profile loads, so the screen below does not jump when it appears.
+  if (!me) return <div className="op-availability op-availability-placeholder" aria-hidden="true" />;
 
   const available = me.available;
   const missing = missingForAvailability(me);
