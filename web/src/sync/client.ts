@@ -27,6 +27,7 @@ import { platformOnline$ } from './online';
 import type { Me, ViewDoc } from './optimistic';
 import type { ConnectionState, Replication, TokenSource } from './replication';
 import { createViews } from './views';
+import { yieldToMain } from './yield';
 
 type CommandDoc = StoredDocTypes['commands'];
 
@@ -222,7 +223,8 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
     wanted = true;
     if (replication$.value || connecting) return;
     connecting = import('./replication')
-      .then(({ startReplication }) => {
+      .then(async ({ startReplication }) => {
+        await yieldToMain(); // evaluating the chunk was one task; starting five replications is the next
         if (!wanted || replication$.value) return;
         replication$.next(
           startReplication({

@@ -10,6 +10,7 @@ import {
 import { RxDBLocalDocumentsPlugin } from 'rxdb/plugins/local-documents';
 import { COLLECTIONS, type CollectionName } from '@shared/replication';
 import { RXDB_SCHEMAS, type StoredDocTypes } from '@shared/rxdb-schemas';
+import { yieldToMain } from './yield';
 
 export type FieldworkCollections = { [C in CollectionName]: RxCollection<StoredDocTypes[C]> };
 export type FieldworkDatabase = RxDatabase<FieldworkCollections>;
@@ -40,11 +41,11 @@ export async function createFieldworkDatabase({ name, storage, multiInstance }: 
     eventReduce: true,
   });
   try {
-    await db.addCollections(
-      Object.fromEntries(COLLECTIONS.map((c) => [c, { schema: RXDB_SCHEMAS[c] as unknown as RxJsonSchema<StoredDocTypes[typeof c]> }])) as {
-        [C in CollectionName]: { schema: RxJsonSchema<StoredDocTypes[C]> };
-      },
-    );
+    // One collection at a time with a turn for the browser in between: opening all five is one long task.
+    for (const c of COLLECTIONS) {
+      await yieldToMain();
+      await db.addCollections({ [c]: { schema: RXDB_SCHEMAS[c] as unknown as RxJsonSchema<StoredDocTypes[typeof c]> } });
+    }
   } catch (err) {
     await db.close();
     throw err;
