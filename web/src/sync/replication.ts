@@ -219,7 +219,13 @@ export function startReplication(options: ReplicationOptions): Replication {
     connectionParams: async () => {
       const forceRefresh = refusedToken;
       refusedToken = false;
-      return { Authorization: `Bearer ${await getToken({ forceRefresh })}` };
+      try {
+        return { Authorization: `Bearer ${await getToken({ forceRefresh })}` };
+      } catch {
+        // No token now (offline, or the session just ended): connect without one; the server's refusal makes
+        // the next attempt refresh again, instead of an unhandled rejection on every retry.
+        return {};
+      }
     },
     // Phones lose the network for hours: never give up on the socket.
     retryAttempts: Number.POSITIVE_INFINITY,
