@@ -9,8 +9,8 @@ import type { Role } from '@shared/roles';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import { SyncContext } from '../app/sync-context';
 import { I18nProvider } from '../i18n/i18n';
-import { createSyncClient, type SyncClient } from '../sync/client';
-import { testStorage, uniqueName } from '../sync/test-support';
+import type { SyncClient } from '../sync/client';
+import { closeDevices, decide, offlineDevice } from '../sync/test-support';
 import AdminArea from './admin-area';
 
 const ADA = '0190a000-0000-7000-8000-000000000001';
@@ -28,26 +28,15 @@ const gig = (n: number, status: StoredDocTypes['gigs']['status']): StoredDocType
   areaLabel: 'Mission', status, createdAt: T0, updatedAt: T0, version: 1,
 });
 
-const open: SyncClient[] = [];
 afterEach(async () => {
   cleanup();
   vi.restoreAllMocks();
-  for (const c of open.splice(0)) await c.stop().catch(() => undefined);
+  await closeDevices();
 });
 
 /** Ada, an admin, on a device that has synced three profiles and a few gigs, and is now offline. */
 async function adminDevice() {
-  const client = await createSyncClient({
-    name: uniqueName('admin'),
-    storage: testStorage(),
-    user: { id: ADA, roles: ['consumer', 'admin'] },
-    url: { http: 'http://127.0.0.1:9/graphql' },
-    getToken: () => 'unused',
-    multiInstance: false,
-    connect: false,
-    settleMs: 0,
-  });
-  open.push(client);
+  const client = await offlineDevice({ id: ADA, roles: ['consumer', 'admin'] });
   await client.db.profiles.bulkInsert([
     profile(ADA, 'Ada Admin', '+14155550100', ['consumer', 'admin']),
     profile(CARLA, 'Carla Client', '+14155550101', ['consumer']),
@@ -71,17 +60,6 @@ function renderAt(client: SyncClient, path: string) {
     </I18nProvider>,
   );
   return memory;
-}
-
-/** What replication writes when the server's decision comes back. */
-async function decide(client: SyncClient, id: string, outcome: { status: 'applied' } | { status: 'rejected'; code: string; message: string }) {
-  const doc = await client.db.commands.findOne(id).exec();
-  const decidedAt = new Date().toISOString();
-  await doc!.incrementalPatch(
-    outcome.status === 'applied'
-      ? { status: 'applied', result: '{}', decidedAt, updatedAt: decidedAt }
-      : { status: 'rejected', rejectionCode: outcome.code as never, rejectionMessage: outcome.message, decidedAt, updatedAt: decidedAt },
-  );
 }
 
 async function setRolesCommands(client: SyncClient) {

@@ -9,8 +9,8 @@ import type { Locale } from '@shared/locales';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import { SyncContext } from '../app/sync-context';
 import { I18nProvider } from '../i18n/i18n';
-import { createSyncClient, type SyncClient } from '../sync/client';
-import { testStorage, uniqueName } from '../sync/test-support';
+import type { SyncClient } from '../sync/client';
+import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
 import BookingPage from './booking-page';
 
 const CARLA = '0190a000-0000-7000-8000-000000000001';
@@ -37,25 +37,14 @@ const booking = (status: Booking['status'], over: Partial<Booking> = {}): Bookin
   createdAt: T0, updatedAt: T0, version: 2, ...over,
 });
 
-const open: SyncClient[] = [];
 afterEach(async () => {
   cleanup();
-  for (const c of open.splice(0)) await c.stop().catch(() => undefined);
+  await closeDevices();
 });
 
 /** A device after a sync, now offline: the user's profile and the booking as the server sent them. */
 async function device(userId: string, roles: Profile['roles'], b: Booking) {
-  const client = await createSyncClient({
-    name: uniqueName('bk'),
-    storage: testStorage(),
-    user: { id: userId, roles },
-    url: { http: 'http://127.0.0.1:9/graphql' },
-    getToken: () => 'unused',
-    multiInstance: false,
-    connect: false,
-    settleMs: 0,
-  });
-  open.push(client);
+  const client = await offlineDevice({ id: userId, roles });
   await client.db.profiles.insert(profile(userId, roles));
   await client.db.bookings.insert(b);
   return client;
@@ -72,11 +61,6 @@ function renderPage(client: SyncClient, locale: Locale = 'en') {
       </SyncContext.Provider>
     </I18nProvider>,
   );
-}
-
-async function commands(client: SyncClient) {
-  const docs = await client.db.commands.find().exec();
-  return docs.map((d) => ({ type: d.type, status: d.status, payload: JSON.parse(d.payload) as Record<string, unknown> }));
 }
 
 const status = () => screen.getByTestId('booking-status');
@@ -97,7 +81,7 @@ describe('booking page, worker', () => {
     await waitFor(() => expect(status().dataset.status).toBe('in_progress'));
     expect(status().textContent).toContain('In progress');
     expect(within(status()).getByTestId('pending-mark')).toBeTruthy();
-    expect(await commands(client)).toEqual([{ type: 'booking.start', status: 'pending', payload: { bookingId: BOOKING } }]);
+    expect(await issuedCommands(client)).toEqual([{ type: 'booking.start', status: 'pending', payload: { bookingId: BOOKING } }]);
 
     // The new history entry is the one marked; the machine now offers delivering.
     const entries = within(screen.getByTestId('timeline')).getAllByRole('listitem');
@@ -136,7 +120,7 @@ describe('booking page, worker', () => {
     expect(li.className).toBe('mine');
     expect(within(li).getByTestId('pending-mark').textContent).toContain('Not yet confirmed');
     expect((box as HTMLTextAreaElement).value).toBe('');
-    const [cmd] = await commands(client);
+    const [cmd] = await issuedCommands(client);
     expect(cmd).toMatchObject({ type: 'message.send', status: 'pending', payload: { bookingId: BOOKING, body: 'On my way at 3pm' } });
     expect(cmd!.payload.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
   });
@@ -149,12 +133,12 @@ describe('booking page, client', () => {
     await screen.findByRole('button', { name: 'Approve' });
     fireEvent.click(screen.getByRole('button', { name: 'Request changes' }));
     expect((await screen.findByRole('alert')).textContent).toBe('Please say what needs to change.');
-    expect(await commands(client)).toEqual([]);
+    expect(await issuedCommands(client)).toEqual([]);
 
     fireEvent.change(screen.getByLabelText('What needs to change?'), { target: { value: 'The tap still drips' } });
     fireEvent.click(screen.getByRole('button', { name: 'Request changes' }));
     await waitFor(() => expect(status().dataset.status).toBe('changes_requested'));
-    expect(await commands(client)).toEqual([
+    expect(await issuedCommands(client)).toEqual([
       { type: 'booking.request_changes', status: 'pending', payload: { bookingId: BOOKING, reason: 'The tap still drips' } },
     ]);
     expect(screen.getByTestId('timeline').textContent).toContain('The tap still drips');
@@ -164,11 +148,11 @@ describe('booking page, client', () => {
     const client = await device(CARLA, ['consumer'], booking('awaiting_payment'));
     renderPage(client);
     fireEvent.click(await screen.findByRole('button', { name: 'Cancel booking' }));
-    expect(await commands(client)).toEqual([]);
+    expect(await issuedCommands(client)).toEqual([]);
     fireEvent.change(screen.getByLabelText('Reason (optional)'), { target: { value: 'Found someone closer' } });
     fireEvent.click(screen.getByRole('button', { name: 'Confirm cancellation' }));
     await waitFor(() => expect(status().dataset.status).toBe('cancelled'));
-    expect(await commands(client)).toEqual([
+    expect(await issuedCommands(client)).toEqual([
       { type: 'booking.cancel', status: 'pending', payload: { bookingId: BOOKING, reason: 'Found someone closer' } },
     ]);
   });

@@ -9,8 +9,8 @@ import type { Locale } from '@shared/locales';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import { SyncContext } from '../app/sync-context';
 import { I18nProvider } from '../i18n/i18n';
-import { createSyncClient, type SyncClient } from '../sync/client';
-import { testStorage, uniqueName } from '../sync/test-support';
+import type { SyncClient } from '../sync/client';
+import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
 import ConsumerArea from './consumer-area';
 
 const CARLA = '0190a000-0000-7000-8000-000000000001';
@@ -32,25 +32,14 @@ const booking = (n: number): Booking => ({
   status: 'awaiting_payment', changeRounds: 0, timeline: [], createdAt: T0, updatedAt: T0, version: 1,
 });
 
-const open: SyncClient[] = [];
 afterEach(async () => {
   cleanup();
   vi.unstubAllGlobals();
-  for (const c of open.splice(0)) await c.stop().catch(() => undefined);
+  await closeDevices();
 });
 
 async function clientDevice(gigs: Gig[] = [], bookings: Booking[] = []) {
-  const client = await createSyncClient({
-    name: uniqueName('cs'),
-    storage: testStorage(),
-    user: { id: CARLA, roles: ['consumer'] },
-    url: { http: 'http://127.0.0.1:9/graphql' },
-    getToken: () => 'unused',
-    multiInstance: false,
-    connect: false,
-    settleMs: 0,
-  });
-  open.push(client);
+  const client = await offlineDevice({ id: CARLA, roles: ['consumer'] });
   await client.db.profiles.insert({
     id: CARLA, phone: '+14155550101', displayName: 'Carla Client', roles: ['consumer'], locale: 'en', bio: '', skills: {}, available: false, updatedAt: T0,
   });
@@ -75,11 +64,6 @@ function renderAt(client: SyncClient, path: string, locale: Locale = 'en') {
   return memory;
 }
 
-async function commands(client: SyncClient) {
-  const docs = await client.db.commands.find().exec();
-  return docs.map((d) => ({ type: d.type, status: d.status, payload: JSON.parse(d.payload) as Record<string, unknown> }));
-}
-
 const type = (label: string, value: string) => fireEvent.change(screen.getByLabelText(label), { target: { value } });
 
 describe('post a gig', () => {
@@ -95,7 +79,7 @@ describe('post a gig', () => {
     expect(title.getAttribute('aria-invalid')).toBe('true');
     expect(title.getAttribute('aria-describedby')).toContain('gig-title-error');
     expect(document.activeElement).toBe(title);
-    expect(await commands(client)).toEqual([]);
+    expect(await issuedCommands(client)).toEqual([]);
   });
 
   it('issues gig.post and opens the gig at once, marked as not yet confirmed', async () => {
@@ -111,7 +95,7 @@ describe('post a gig', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Post gig' }));
 
     await screen.findByRole('heading', { level: 1, name: 'Fix the kitchen tap' });
-    const [cmd] = await commands(client);
+    const [cmd] = await issuedCommands(client);
     expect(cmd).toMatchObject({
       type: 'gig.post',
       status: 'pending',
@@ -181,7 +165,7 @@ describe('gig page', () => {
     type('Reason (optional)', 'Fixed it myself');
     fireEvent.click(screen.getByRole('button', { name: 'Confirm cancellation' }));
     await waitFor(() => expect(screen.getByTestId('gig-status').dataset.status).toBe('cancelled'));
-    expect(await commands(client)).toEqual([{ type: 'gig.cancel', status: 'pending', payload: { gigId: gig(1).id, reason: 'Fixed it myself' } }]);
+    expect(await issuedCommands(client)).toEqual([{ type: 'gig.cancel', status: 'pending', payload: { gigId: gig(1).id, reason: 'Fixed it myself' } }]);
     // The machine allows nothing more on a cancelled gig.
     expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();
     expect(screen.queryByRole('button', { name: 'Cancel gig' })).toBeNull();
@@ -196,7 +180,7 @@ describe('gig page', () => {
     await screen.findByText('$95.00');
     const budget = screen.getByText('$95.00').closest('dd')!;
     expect(within(budget).getByTestId('pending-mark')).toBeTruthy();
-    expect(await commands(client)).toEqual([
+    expect(await issuedCommands(client)).toEqual([
       { type: 'gig.update', status: 'pending', payload: { gigId: gig(1).id, budget: { amount: 9500, currency: 'USD' } } },
     ]);
   });

@@ -8,8 +8,8 @@ import { memoryLocation } from 'wouter/memory-location';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import { SyncContext } from '../app/sync-context';
 import { I18nProvider } from '../i18n/i18n';
-import { createSyncClient, type SyncClient } from '../sync/client';
-import { testStorage, uniqueName } from '../sync/test-support';
+import type { SyncClient } from '../sync/client';
+import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
 import OperatorArea from './operator-area';
 
 const OMAR = '0190a000-0000-7000-8000-000000000010';
@@ -40,25 +40,14 @@ const booking = (n: number, status: Booking['status']): Booking => ({
   changeRounds: 0, timeline: [], createdAt: T0, updatedAt: T0, version: 1,
 });
 
-const open: SyncClient[] = [];
 afterEach(async () => {
   cleanup();
-  for (const c of open.splice(0)) await c.stop().catch(() => undefined);
+  await closeDevices();
 });
 
 /** Omar's phone after a sync, now offline (connect: false): his profile and what the server sent. */
 async function operatorDevice(me: Profile = omar(), gigs: Gig[] = [], bookings: Booking[] = []) {
-  const client = await createSyncClient({
-    name: uniqueName('op'),
-    storage: testStorage(),
-    user: { id: OMAR, roles: ['consumer', 'operator'] },
-    url: { http: 'http://127.0.0.1:9/graphql' },
-    getToken: () => 'unused',
-    multiInstance: false,
-    connect: false,
-    settleMs: 0,
-  });
-  open.push(client);
+  const client = await offlineDevice({ id: OMAR, roles: ['consumer', 'operator'] });
   await client.db.profiles.insert(me);
   if (gigs.length) await client.db.gigs.bulkInsert(gigs);
   if (bookings.length) await client.db.bookings.bulkInsert(bookings);
@@ -80,11 +69,6 @@ function renderAt(client: SyncClient, path: string) {
     </I18nProvider>,
   );
   return memory;
-}
-
-async function commands(client: SyncClient) {
-  const docs = await client.db.commands.find().exec();
-  return docs.map((d) => ({ type: d.type, status: d.status, payload: JSON.parse(d.payload) as Record<string, unknown> }));
 }
 
 describe('feed', () => {
@@ -118,7 +102,7 @@ describe('availability switch', () => {
     fireEvent.click(sw);
     await waitFor(() => expect(screen.getByRole('switch').getAttribute('aria-checked')).toBe('true'));
     expect(within(screen.getByTestId('availability')).getByTestId('pending-mark')).toBeTruthy();
-    expect(await commands(client)).toEqual([{ type: 'availability.set', status: 'pending', payload: { available: true } }]);
+    expect(await issuedCommands(client)).toEqual([{ type: 'availability.set', status: 'pending', payload: { available: true } }]);
   });
 
   it('explains, and issues nothing, when going available needs skills and a home', async () => {
@@ -130,7 +114,7 @@ describe('availability switch', () => {
     fireEvent.click(sw);
     await new Promise((r) => setTimeout(r, 50));
     expect(sw.getAttribute('aria-checked')).toBe('false');
-    expect(await commands(client)).toEqual([]);
+    expect(await issuedCommands(client)).toEqual([]);
   });
 });
 
@@ -140,7 +124,7 @@ describe('gig detail', () => {
     const memory = renderAt(client, `/o/gigs/${gig(1).id}`);
     fireEvent.click(await screen.findByRole('button', { name: 'Accept gig' }));
     await screen.findByTestId('booking-page');
-    const [cmd] = await commands(client);
+    const [cmd] = await issuedCommands(client);
     expect(cmd).toMatchObject({ type: 'gig.accept', status: 'pending', payload: { gigId: gig(1).id } });
     expect(memory.history!.at(-1)).toBe(`/b/${cmd!.payload.bookingId as string}`);
 
@@ -180,7 +164,7 @@ describe('my jobs', () => {
     const start = await screen.findByRole('button', { name: 'Start Job 1' });
     expect(screen.getAllByRole('button', { name: /^(Start|Mark delivered)/ })).toHaveLength(1);
     fireEvent.click(start);
-    await waitFor(async () => expect(await commands(client)).toEqual([{ type: 'booking.start', status: 'pending', payload: { bookingId: booking(1, 'funded').id } }]));
+    await waitFor(async () => expect(await issuedCommands(client)).toEqual([{ type: 'booking.start', status: 'pending', payload: { bookingId: booking(1, 'funded').id } }]));
     await screen.findByRole('button', { name: 'Mark delivered Job 1' });
   });
 });
@@ -195,7 +179,7 @@ describe('profile', () => {
     fireEvent.change(screen.getByLabelText('Level for Plumbing'), { target: { value: '5' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
     await waitFor(async () =>
-      expect(await commands(client)).toEqual([
+      expect(await issuedCommands(client)).toEqual([
         { type: 'profile.update', status: 'pending', payload: { skills: { plumbing: 5, handyman: 3 }, serviceRadiusKm: 25 } },
       ]),
     );
@@ -210,6 +194,6 @@ describe('profile', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
     expect((await screen.findByText('Enter a radius from 1 to 200 km.')).id).toBe('op-radius-error');
     expect(screen.getByLabelText('Service radius (km)').getAttribute('aria-invalid')).toBe('true');
-    expect(await commands(client)).toEqual([]);
+    expect(await issuedCommands(client)).toEqual([]);
   });
 });

@@ -2,31 +2,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom } from 'rxjs';
 import { InvalidCommandError, newId } from './commands';
-import { createSyncClient, type SyncClient, type SyncClientOptions } from './client';
-import { testStorage, uniqueName, until } from './test-support';
+import type { SyncClient, SyncClientOptions } from './client';
+import { closeDevices, decide, offlineDevice, uniqueName, until } from './test-support';
 
 const USER = '0190a000-0000-7000-8000-000000000001';
-const open: SyncClient[] = [];
+/** Never contacted: these clients stay offline. settleMs keeps the client's default unless a test sets it. */
+const offlineClient = (over: Partial<SyncClientOptions> = {}): Promise<SyncClient> =>
+  offlineDevice({ id: USER, roles: ['consumer'] }, { settleMs: undefined, ...over });
 
-async function offlineClient(over: Partial<SyncClientOptions> = {}): Promise<SyncClient> {
-  const client = await createSyncClient({
-    name: uniqueName(),
-    storage: testStorage(),
-    user: { id: USER, roles: ['consumer'] },
-    // Never contacted: these clients stay offline.
-    url: { http: 'http://127.0.0.1:9/graphql' },
-    getToken: () => 'unused',
-    multiInstance: false,
-    connect: false,
-    ...over,
-  });
-  open.push(client);
-  return client;
-}
-
-afterEach(async () => {
-  for (const c of open.splice(0)) await c.stop().catch(() => undefined);
-});
+afterEach(closeDevices);
 
 const post = (gigId = newId()) => ({
   gigId,
@@ -38,17 +22,6 @@ const post = (gigId = newId()) => ({
   address: '1 Main St',
   areaLabel: 'Mission',
 } as const);
-
-/** What replication writes when the server's decision comes back. */
-async function decide(client: SyncClient, id: string, outcome: { status: 'applied' } | { status: 'rejected'; code: string; message: string }) {
-  const doc = await client.db.commands.findOne(id).exec();
-  const decidedAt = new Date().toISOString();
-  await doc!.incrementalPatch(
-    outcome.status === 'applied'
-      ? { status: 'applied', result: '{}', decidedAt, updatedAt: decidedAt }
-      : { status: 'rejected', rejectionCode: outcome.code as never, rejectionMessage: outcome.message, decidedAt, updatedAt: decidedAt },
-  );
-}
 
 describe('issue() offline', () => {
   it('writes a pending command at once and counts it', async () => {

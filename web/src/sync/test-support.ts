@@ -4,6 +4,8 @@ import { RxDBDevModePlugin, disableWarnings } from 'rxdb/plugins/dev-mode';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { firstValueFrom, filter, timeout, type Observable } from 'rxjs';
+import type { Role } from '@shared/roles';
+import { createSyncClient, type SyncClient, type SyncClientOptions } from './client';
 
 let devMode = false;
 
@@ -35,4 +37,48 @@ export function until<T>(source: Observable<T>, predicate: (value: T) => boolean
       timeout({ first: ms, with: () => Promise.reject(new Error(`timed out waiting for ${what}`)) }),
     ),
   );
+}
+
+/** Devices opened by offlineDevice, closed by closeDevices (call it in afterEach). */
+const devices: SyncClient[] = [];
+
+/**
+ * A device after a sync, now offline: a real SyncClient on validated memory storage that never contacts a
+ * server (connect: false). `settleMs` is 0 unless given, so decided commands stop shaping views at once.
+ */
+export async function offlineDevice(user: { id: string; roles: readonly Role[] }, over: Partial<SyncClientOptions> = {}): Promise<SyncClient> {
+  const client = await createSyncClient({
+    name: uniqueName(),
+    storage: testStorage(),
+    user: { id: user.id, roles: [...user.roles] },
+    url: { http: 'http://127.0.0.1:9/graphql' },
+    getToken: () => 'unused',
+    multiInstance: false,
+    connect: false,
+    settleMs: 0,
+    ...over,
+  });
+  devices.push(client);
+  return client;
+}
+
+export async function closeDevices(): Promise<void> {
+  for (const c of devices.splice(0)) await c.stop().catch(() => undefined);
+}
+
+/** What replication writes when the server's decision on a command comes back. */
+export async function decide(client: SyncClient, id: string, outcome: { status: 'applied' } | { status: 'rejected'; code: string; message: string }): Promise<void> {
+  const doc = await client.db.commands.findOne(id).exec();
+  const decidedAt = new Date().toISOString();
+  await doc!.incrementalPatch(
+    outcome.status === 'applied'
+      ? { status: 'applied', result: '{}', decidedAt, updatedAt: decidedAt }
+      : { status: 'rejected', rejectionCode: outcome.code as never, rejectionMessage: outcome.message, decidedAt, updatedAt: decidedAt },
+  );
+}
+
+/** The commands on the device, payloads parsed. */
+export async function issuedCommands(client: SyncClient) {
+  const docs = await client.db.commands.find().exec();
+  return docs.map((d) => ({ type: d.type, status: d.status, payload: JSON.parse(d.payload) as Record<string, unknown> }));
 }
