@@ -9,6 +9,7 @@ import { rejectionText } from '../i18n/rejections';
 import type { SyncClient } from '../sync/client';
 import type { ViewDoc } from '../sync/optimistic';
 import { PendingMark } from '../ui/pending-mark';
+import { TextAreaField } from '../ui/text-area-field';
 import { CommandNotice, type Notice } from './command-notice';
 import { checkAction, offeredActions, type BookingAction } from './booking-actions';
 import { bookingMessages } from './messages';
@@ -135,27 +136,16 @@ export function BookingActionsPanel({ booking, actor, waiting }: Props) {
           <p className="notice">{sentence(requestChanges.blockedBy)}</p>
         ) : (
           <form className="action-form" onSubmit={submit('request_changes', changes)} noValidate>
-            <div className="field">
-              <label htmlFor="booking-changes">{t('changesReason')}</label>
-              <textarea
-                id="booking-changes"
-                ref={changesField}
-                rows={3}
-                maxLength={2000}
-                value={changes}
-                aria-invalid={changesError ? true : undefined}
-                aria-describedby={changesError ? 'booking-changes-error' : undefined}
-                onChange={(e) => {
-                  setChanges(e.target.value);
-                  if (changesError) setChangesError('');
-                }}
-              />
-              {changesError && (
-                <p className="field-error" id="booking-changes-error" role="alert">
-                  {changesError}
-                </p>
-              )}
-            </div>
+            <TextAreaField
+              id="booking-changes"
+              label={t('changesReason')}
+              value={changes}
+              onChange={setChanges}
+              error={changesError}
+              onClearError={() => setChangesError('')}
+              rows={3}
+              textareaRef={changesField}
+            />
             <button type="submit" className="btn" {...buttonProps('request_changes')}>
               {t('requestChanges')}
             </button>

@@ -7,6 +7,7 @@ import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
 import { Loading } from '../ui/page';
 import { PendingMark } from '../ui/pending-mark';
+import { TextAreaField } from '../ui/text-area-field';
 import { bookingMessages } from './messages';
 
 const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
@@ -69,27 +70,15 @@ export function BookingChat({ booking, canWrite }: { booking: ViewDoc<'bookings'
       {messages?.length === 0 && <p className="empty">{t('chatEmpty')}</p>}
       {canWrite ? (
         <form className="chat-form" onSubmit={(e) => void send(e)} noValidate>
-          <div className="field">
-            <label htmlFor="booking-message">{t('message')}</label>
-            <textarea
-              id="booking-message"
-              ref={field}
-              rows={2}
-              maxLength={2000}
-              value={body}
-              aria-invalid={error ? true : undefined}
-              aria-describedby={error ? 'booking-message-error' : undefined}
-              onChange={(e) => {
-                setBody(e.target.value);
-                if (error) setError('');
-              }}
-            />
-            {error && (
-              <p className="field-error" id="booking-message-error" role="alert">
-                {error}
-              </p>
-            )}
-          </div>
+          <TextAreaField
+            id="booking-message"
+            label={t('message')}
+            value={body}
+            onChange={setBody}
+            error={error}
+            onClearError={() => setError('')}
+            textareaRef={field}
+          />
           <button type="submit" className="btn btn-primary" disabled={sending}>
             {t('send')}
           </button>
