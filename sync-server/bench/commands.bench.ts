@@ -35,7 +35,7 @@ import { ensurePgbench, initPgbench, runTpcb, targetOf, type PgbenchResult } fro
 import { commandPhase, latencyLine, type CommandPhase } from './command-phase';
 import { describeWrites, tableWrites, walSince, walTotals } from './server-stats';
 import { STATEMENTS_SETTINGS, reportStatements, resetStatements } from './statements';
-import { cpuBetween, describeCpu, percentile, readCpu, round, type CpuShare } from './stats';
+import { cpuBetween, describeCpu, percentile, readCpu, round, wholeFromEnv, type CpuShare } from './stats';
 import { LIFECYCLE } from './workload';
 
 const ACTORS = 32;
@@ -45,14 +45,6 @@ const PGBENCH_THREADS = 2;
 
 /** BENCH_STATEMENTS=1 preloads pg_stat_statements (for both phases) and prints what the commands ran. */
 const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
-
-function secondsFromEnv(): number {
-  const raw = process.env.BENCH_SECONDS;
-  if (raw === undefined || raw === '') return 20;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_SECONDS must be a whole number of seconds ≥ 1, got "${raw}"`);
-  return n;
-}
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -78,7 +70,7 @@ function fsType(dir: string): string {
 }
 
 async function main(): Promise<void> {
-  const seconds = secondsFromEnv();
+  const seconds = wholeFromEnv('BENCH_SECONDS', 20);
   const pgbench = ensurePgbench(say);
   say(`pgbench: ${pgbench.version} at ${pgbench.bin}${pgbench.installed ? ` (installed ${pgbench.installed} just now)` : ''}`);
 

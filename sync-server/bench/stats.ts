@@ -112,3 +112,12 @@ export function describeCpu(c: CpuShare): string {
   if (c.machinePct !== undefined) parts.push(`machine ${c.machinePct}% busy across ${c.cores} cores`);
   return parts.join(', ');
 }
+
+/** A whole-number setting ≥ 1 from the environment (BENCH_SECONDS, BENCH_LH_RUNS, …), or its default. */
+export function wholeFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${raw}"`);
+  return n;
+}

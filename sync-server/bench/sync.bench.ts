@@ -44,7 +44,7 @@ import { describeRun, idealSeconds, syncThrough, type SyncRun } from './sync-ini
 import { killInstances, startInstance, type Instance } from './sync-instance';
 import { measurePropagation } from './sync-propagation';
 import { seedOperatorScope, seedPairs } from './sync-seed';
-import { percentile, round } from './stats';
+import { percentile, round, wholeFromEnv } from './stats';
 import { SLOW_3G, UNLIMITED, startThrottleProxy, type LinkProfile } from './throttle-proxy';
 
 const OPEN_GIGS = 5_000;
@@ -58,14 +58,6 @@ const SPLIT = 1_000;
 const WARMUP_CHANGES = 20;
 
 const TARGETS = { wireToGzip: 1.25, slow3g: 1.5, p99Ms: 500, kibPerSubscriber: 64 };
-
-function wholeFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${raw}"`);
-  return n;
-}
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const kib = (n: number) => `${round(n / 1024, 1)} KiB`;

@@ -34,7 +34,7 @@ import path from 'node:path';
 import { generateReport } from 'lighthouse';
 import { chromium, type Browser } from 'playwright-core';
 import { buildWeb } from '../../sync-server/src/web/ensure-build';
-import { round } from '../../sync-server/bench/stats';
+import { round, wholeFromEnv } from '../../sync-server/bench/stats';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../e2e/browser';
 import { entryKey, gzipSizeOf, keyForSource, lazyFrom, readManifest, screenBytes, servedBytes, type Manifest, type ScreenBytes } from './bundle-bytes';
 import { launchAuditBrowser, runLighthouse, signInAuditBrowser, type AuditBrowser, type AuditResult } from './lighthouse-run';
@@ -45,14 +45,6 @@ import { startServerProcess, type ServerProcess } from './server-process';
 const TARGETS = { criticalJsKiB: 150, performance: 90, lcpMs: 2500, cls: 0.1, accessibility: 95, offlineMs: 1000 };
 const SIGNED_IN_CHUNK = 'src/app/signed-in-app.tsx';
 const OPERATOR_CHUNK = 'src/operator/operator-area.tsx';
-
-function wholeFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got "${raw}"`);
-  return n;
-}
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const kib = (bytes: number) => round(bytes / 1024, 1);
