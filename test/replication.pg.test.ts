@@ -15,7 +15,7 @@ import { BOOKING_INITIAL } from '@shared/booking-machine';
 import { REJECTION_MESSAGES } from '@shared/rejections';
 import type { Role } from '@shared/roles';
 import { createSyncClient, type SyncClient } from '../web/src/sync/client';
-import { newId } from '../web/src/sync/commands';
+import { newId } from '../web/src/sync/ids';
 import { testStorage, uniqueName, until } from '../web/src/sync/test-support';
 import { createSql, type Sql } from '../sync-server/src/db/sql';
 import { attachStreams } from '../sync-server/src/sync/stream';

@@ -1,7 +1,7 @@
 // The post-a-gig form's mapping to a `gig.post` payload, and the problems it reports per field.
 import { describe, expect, it } from 'vitest';
 import { commandPayloads } from '@shared/commands';
-import { newId } from '../sync/commands';
+import { newId } from '../sync/ids';
 import { emptyGigForm, firstErrorField, isoToLocalInput, localInputToIso, parseCoordinate, toGigPost, type GigFormValues } from './gig-form';
 
 const NOW = Date.parse('2030-01-01T12:00:00Z');

@@ -1,7 +1,8 @@
 // The sync client against a real RxDB (memory storage, dev-mode, schema validation), without a server.
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom } from 'rxjs';
-import { InvalidCommandError, newId } from './commands';
+import { InvalidCommandError } from './commands';
+import { newId } from './ids';
 import type { SyncClient, SyncClientOptions } from './client';
 import { closeDevices, decide, offlineDevice, uniqueName, until } from './test-support';
 

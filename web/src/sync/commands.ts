@@ -2,6 +2,7 @@
 import type { z } from 'zod';
 import { commandPayloads, isCommandType, type CommandInput, type CommandType } from '@shared/commands';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
+import { newId } from './ids';
 
 export type PendingCommandDoc = StoredDocTypes['commands'];
 
@@ -16,10 +17,6 @@ export class InvalidCommandError extends Error {
   }
 }
 
-import { newId as newIdFor } from './ids';
-
-export { newId } from './ids';
-
 /**
  * Validates the payload with the shared schema and builds the pending document. Throws InvalidCommandError
  * on bad input. The stored payload is the schema's output (trimmed, defaults filled, ids lower-cased), so
@@ -30,5 +27,5 @@ export function buildCommand<T extends CommandType>(type: T, input: CommandInput
   const parsed = commandPayloads[type].safeParse(input);
   if (!parsed.success) throw new InvalidCommandError(type, parsed.error.issues);
   const issuedAt = now.toISOString();
-  return { id: newIdFor(), type, payload: JSON.stringify(parsed.data), issuedAt, status: 'pending', updatedAt: issuedAt };
+  return { id: newId(), type, payload: JSON.stringify(parsed.data), issuedAt, status: 'pending', updatedAt: issuedAt };
 }
