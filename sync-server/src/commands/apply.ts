@@ -12,7 +12,7 @@ import { isRetryable, pgCode } from '../db/tx';
 import { commandDuration, commandsTotal } from '../ops/metrics';
 import { CommandRejected, type CommandContext, type CommandResult, type Handler } from './context';
 import { handlers } from './handlers';
-import { outboxRows, type OutboxMessage } from '../store/outbox';
+import { outboxValues, type OutboxMessage } from '../store/outbox';
 
 export interface CommandOutcome {
   id: string;
@@ -183,10 +183,7 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
         news.length === 0
           ? db`insert into commands ${decided}`
           : db`
-              with news as (
-                insert into outbox (dedupe_key, channel, user_id, template, data)
-                select * from jsonb_to_recordset(${outboxRows(db, news)}) as m(dedupe_key text, channel text, user_id uuid, template text, data jsonb)
-                on conflict (dedupe_key) do nothing)
+              with news as (insert into outbox ${outboxValues(db, news)} on conflict (dedupe_key) do nothing)
               insert into commands ${decided}`,
         db`commit`,
       ]);

@@ -17,6 +17,14 @@ export function outboxRows(db: Db, messages: readonly OutboxMessage[]) {
   return db.json(messages.map((m) => ({ dedupe_key: m.dedupeKey, channel: m.channel, user_id: m.userId, template: m.template, data: m.data })) as never);
 }
 
+/** The messages as a VALUES list for `insert into outbox ${…}`: plain columns, no JSON to unpack. */
+export function outboxValues(db: Db, messages: readonly OutboxMessage[]) {
+  return db(
+    messages.map((m) => ({ dedupeKey: m.dedupeKey, channel: m.channel, userId: m.userId, template: m.template, data: db.json(m.data as never) })),
+    'dedupeKey', 'channel', 'userId', 'template', 'data',
+  );
+}
+
 export async function enqueue(db: Db, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
   await db`
