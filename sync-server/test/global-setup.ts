@@ -8,6 +8,7 @@ import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
 import { createSql, withDatabase } from '../src/db/sql';
 import { migrate, readMigrations } from '../src/db/migrate';
+import { installJobSchema, JOB_SCHEMA_VERSION } from '../src/jobs/runner';
 import { createLogger } from '../src/log';
 
 declare module 'vitest' {
@@ -35,7 +36,7 @@ export async function setup(project: TestProject) {
     adminUrl = embedded.url;
   }
   const migrations = await readMigrations();
-  const hash = createHash('sha256').update(migrations.map((m) => m.checksum).join()).digest('hex').slice(0, 12);
+  const hash = createHash('sha256').update(migrations.map((m) => m.checksum).join() + JOB_SCHEMA_VERSION).digest('hex').slice(0, 12);
   const template = `fw_template_${hash}`;
   const admin = createSql(adminUrl, { max: 1 });
   const [exists] = await admin`select 1 from pg_database where datname = ${template}`;
@@ -44,6 +45,7 @@ export async function setup(project: TestProject) {
     const t = createSql(withDatabase(adminUrl, `${template}_wip`), { max: 1 });
     await migrate(t);
     await t.end();
+    await installJobSchema(withDatabase(adminUrl, `${template}_wip`));
     await admin.unsafe(`alter database "${template}_wip" rename to "${template}"`);
   }
   await admin.end();
