@@ -31,8 +31,11 @@ describe('loadConfig', () => {
       TRUST_PROXY: false,
       TWILIO_BASE_URL: 'https://api.twilio.com',
       SEED_DEMO: true,
+      PAYMENTS_PROVIDER: 'demo',
+      PUBLIC_BASE_URL: 'http://localhost:8787',
     });
     expect(c.JWT_SECRET).toBeUndefined();
+    expect(c.STRIPE_SECRET_KEY).toBeUndefined();
   });
 
   it('treats empty strings as unset and coerces types', () => {
@@ -57,16 +60,65 @@ describe('loadConfig', () => {
     expect(e.message).not.toMatch(/SMS_PROVIDER/);
   });
 
+  const PRODUCTION = {
+    NODE_ENV: 'production',
+    JWT_SECRET: SECRET,
+    SMS_PROVIDER: 'twilio',
+    TWILIO_ACCOUNT_SID: 'AC1',
+    TWILIO_AUTH_TOKEN: 't',
+    TWILIO_FROM: '+12015550100',
+    PAYMENTS_PROVIDER: 'stripe',
+    STRIPE_SECRET_KEY: 'sk_live_abc123',
+    STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
+    PUBLIC_BASE_URL: 'https://fieldwork.example.com/',
+  };
+
   it('accepts a complete production configuration', () => {
-    const c = loadConfig({
-      NODE_ENV: 'production',
-      JWT_SECRET: SECRET,
-      SMS_PROVIDER: 'twilio',
-      TWILIO_ACCOUNT_SID: 'AC1',
-      TWILIO_AUTH_TOKEN: 't',
-      TWILIO_FROM: '+12015550100',
-    });
+    const c = loadConfig(PRODUCTION);
     expect(c.SEED_DEMO).toBe(false);
+    expect(c.PAYMENTS_PROVIDER).toBe('stripe');
+    expect(c.PUBLIC_BASE_URL).toBe('https://fieldwork.example.com');
+  });
+
+  it('refuses the demo payment rail in production, naming PAYMENTS_PROVIDER', () => {
+    const { STRIPE_SECRET_KEY: _k, STRIPE_WEBHOOK_SECRET: _w, ...rest } = PRODUCTION;
+    const e = errorOf({ ...rest, PAYMENTS_PROVIDER: 'demo' });
+    expect(e.message).toMatch(/PAYMENTS_PROVIDER: .*demo payment rail.*refused in production/);
+    expect(e.message).not.toMatch(/STRIPE_/);
+    // The default is the demo rail, so leaving it unset in production is refused the same way.
+    const { PAYMENTS_PROVIDER: _p, ...unset } = rest;
+    expect(errorOf(unset).message).toMatch(/PAYMENTS_PROVIDER: .*refused in production/);
+  });
+
+  it('requires PUBLIC_BASE_URL in production', () => {
+    const { PUBLIC_BASE_URL: _u, ...rest } = PRODUCTION;
+    const e = errorOf(rest);
+    expect(e.message).toMatch(/PUBLIC_BASE_URL: required in production/);
+    expect(e.message).not.toMatch(/PAYMENTS_PROVIDER/);
+  });
+
+  it('names each missing Stripe variable when PAYMENTS_PROVIDER=stripe', () => {
+    const e = errorOf({ PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_123' });
+    expect(e.message).toMatch(/STRIPE_WEBHOOK_SECRET: required when PAYMENTS_PROVIDER=stripe/);
+    expect(e.message).not.toMatch(/STRIPE_SECRET_KEY/);
+  });
+
+  it('refuses malformed Stripe keys without echoing them', () => {
+    const e = errorOf({ PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'pk_test_publishable', STRIPE_WEBHOOK_SECRET: 'secret-oops' });
+    expect(e.message).toMatch(/STRIPE_SECRET_KEY: must be a Stripe secret or restricted key/);
+    expect(e.message).toMatch(/STRIPE_WEBHOOK_SECRET: must be the endpoint's signing secret/);
+    expect(e.message).not.toMatch(/pk_test_publishable|secret-oops/);
+  });
+
+  it('takes the Stripe API overrides and derives PUBLIC_BASE_URL from PORT', () => {
+    const c = loadConfig({ PORT: '9000', STRIPE_API_HOST: '127.0.0.1', STRIPE_API_PORT: '12111', STRIPE_API_PROTOCOL: 'http' });
+    expect(c).toMatchObject({ STRIPE_API_HOST: '127.0.0.1', STRIPE_API_PORT: 12111, STRIPE_API_PROTOCOL: 'http', PUBLIC_BASE_URL: 'http://localhost:9000' });
+    expect(errorOf({ STRIPE_API_PROTOCOL: 'ftp' }).message).toMatch(/^\s+STRIPE_API_PROTOCOL: /m);
+  });
+
+  it('refuses a PUBLIC_BASE_URL that is not http(s)', () => {
+    expect(errorOf({ PUBLIC_BASE_URL: 'javascript:alert(1)' }).message).toMatch(/^\s+PUBLIC_BASE_URL: /m);
+    expect(errorOf({ PUBLIC_BASE_URL: 'fieldwork.example.com' }).message).toMatch(/^\s+PUBLIC_BASE_URL: /m);
   });
 
   it('names each missing Twilio variable', () => {

@@ -47,20 +47,38 @@ const schema = z
     TWILIO_AUTH_TOKEN: z.string().optional(),
     TWILIO_FROM: z.string().optional(),
     TWILIO_BASE_URL: z.url().default('https://api.twilio.com'),
+    /** demo: a clearly labelled stand-in rail, no real money (refused in production); stripe: real Stripe. */
+    PAYMENTS_PROVIDER: z.enum(['demo', 'stripe']).default('demo'),
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_… or rk_…)').optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, "must be the endpoint's signing secret (whsec_…)").optional(),
+    /** Stripe API overrides, for a local stand-in only. */
+    STRIPE_API_HOST: z.string().min(1).optional(),
+    STRIPE_API_PORT: int.min(1).max(65535).optional(),
+    STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+    /** Where people reach this server: checkout return links and the demo rail's pages. Default http://localhost:PORT. */
+    PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production') {
       if (c.SMS_PROVIDER === 'dev')
         ctx.addIssue({ code: 'custom', path: ['SMS_PROVIDER'], message: 'the development SMS sink is refused in production' });
       if (!c.JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production' });
+      if (c.PAYMENTS_PROVIDER === 'demo')
+        ctx.addIssue({ code: 'custom', path: ['PAYMENTS_PROVIDER'], message: 'the demo payment rail (no real money) is refused in production; set PAYMENTS_PROVIDER=stripe' });
+      if (!c.PUBLIC_BASE_URL)
+        ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required in production (the https address people use, for payment return links)' });
     }
     if (c.SMS_PROVIDER === 'twilio') {
       for (const k of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const)
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when SMS_PROVIDER=twilio' });
     }
+    if (c.PAYMENTS_PROVIDER === 'stripe') {
+      for (const k of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const)
+        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when PAYMENTS_PROVIDER=stripe' });
+    }
   });
 
-export type Config = z.output<typeof schema> & { SEED_DEMO: boolean };
+export type Config = z.output<typeof schema> & { SEED_DEMO: boolean; PUBLIC_BASE_URL: string };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -75,5 +93,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  return { ...c, SEED_DEMO: c.SEED_DEMO ?? c.NODE_ENV === 'development' };
+  return {
+    ...c,
+    SEED_DEMO: c.SEED_DEMO ?? c.NODE_ENV === 'development',
+    // Without a trailing slash, so `${PUBLIC_BASE_URL}/path` is always one slash.
+    PUBLIC_BASE_URL: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+  };
 }

@@ -1,0 +1,96 @@
+// The demo rail's HTML pages: self-contained (no scripts, no external assets), every value escaped, and each
+// one saying plainly that no real money moves.
+import { formatMoney, money } from '@shared/money';
+import type { DemoCheckout } from './demo';
+
+export const DEMO_BANNER = 'Demo payment — no real money moves';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function page(heading: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>Demo payment · Fieldwork</title>
+<style>
+  body { font: 18px/1.5 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 32rem; color: #111; background: #fff; }
+  .banner { background: #ffe066; color: #111; border: 2px solid #111; border-radius: .5rem; padding: .75rem 1rem; margin: 0 0 1.5rem; }
+  h1 { font-size: 1.6rem; line-height: 1.2; margin: 0 0 1rem; }
+  dl { margin: 0 0 1.5rem; }
+  dt { font-size: .9rem; color: #444; }
+  dd { margin: 0 0 .75rem; overflow-wrap: anywhere; }
+  .amount { font-size: 2rem; font-weight: 700; }
+  form { margin: 0 0 1rem; }
+  button, .button { display: block; box-sizing: border-box; width: 100%; min-height: 3rem; padding: .75rem 1rem; font: inherit; font-weight: 700;
+    text-align: center; text-decoration: none; border-radius: .5rem; border: 2px solid #0b5d3b; background: #0b5d3b; color: #fff; cursor: pointer; }
+  a { color: #0645ad; }
+  .secondary { display: inline-block; min-height: 3rem; line-height: 3rem; }
+  :focus-visible { outline: 3px solid #1a73e8; outline-offset: 2px; }
+</style>
+</head>
+<body>
+<main>
+<p class="banner"><strong>${DEMO_BANNER}.</strong> This page stands in for a card payment page while Fieldwork runs without a payment provider. Nothing is charged.</p>
+<h1>${escapeHtml(heading)}</h1>
+${body}
+</main>
+</body>
+</html>`;
+}
+
+function amountOf(c: DemoCheckout, locale: string): string {
+  return formatMoney(money(c.amount, c.currency), locale);
+}
+
+/** The open session: what is being paid for, the amount, "Pay (demo)" and "Cancel". */
+export function checkoutPage(c: DemoCheckout, opts: { payAction: string; locale: string }): string {
+  return page(
+    'Demo payment',
+    `<dl>
+<dt>For</dt>
+<dd>${escapeHtml(c.description)}</dd>
+<dt>Amount</dt>
+<dd class="amount">${escapeHtml(amountOf(c, opts.locale))}</dd>
+</dl>
+<form method="post" action="${escapeHtml(opts.payAction)}">
+<button type="submit">Pay (demo)</button>
+</form>
+<p><a class="secondary" href="${escapeHtml(c.cancelUrl)}">Cancel</a></p>`,
+  );
+}
+
+export function expiredPage(c: DemoCheckout): string {
+  return page(
+    'This demo checkout has expired',
+    `<p>Nothing was charged. Go back to Fieldwork and start the payment again.</p>
+<p><a class="button" href="${escapeHtml(c.cancelUrl)}">Back to Fieldwork</a></p>`,
+  );
+}
+
+export function paidPage(c: DemoCheckout, locale: string): string {
+  return page(
+    'This demo payment is done',
+    `<p>${escapeHtml(amountOf(c, locale))} for ${escapeHtml(c.description)} was paid (in demo money).</p>
+<p><a class="button" href="${escapeHtml(c.successUrl)}">Continue</a></p>`,
+  );
+}
+
+/** Paid, but the webhook handler did not take the events: pressing the button again redelivers them. */
+export function confirmationPendingPage(opts: { payAction: string }): string {
+  return page(
+    'Payment made, confirmation pending',
+    `<p>The demo payment went through, but Fieldwork has not confirmed it yet. Try again in a moment; you will not pay twice.</p>
+<form method="post" action="${escapeHtml(opts.payAction)}">
+<button type="submit">Try again</button>
+</form>`,
+  );
+}
+
+export function messagePage(heading: string, text: string): string {
+  return page(heading, `<p>${escapeHtml(text)}</p>`);
+}

@@ -1,0 +1,75 @@
+// The demo rail's pages: its checkout (view, pay) and its connected-account onboarding. Mounted at
+// DEMO_BASE_PATH only when PAYMENTS_PROVIDER=demo, which loadConfig refuses in production.
+import { Hono } from 'hono';
+import type { Logger } from '../log';
+import type { DeliverWebhook, DemoRail } from './demo';
+import { checkoutPage, confirmationPendingPage, expiredPage, messagePage, paidPage } from './demo-pages';
+
+export interface DemoRoutesDeps {
+  rail: DemoRail;
+  /** The webhook handler, called with each event's raw body and Stripe-Signature header as Stripe would send them. */
+  deliver: DeliverWebhook;
+  log: Logger;
+  /** For amounts on the pages. Default 'en'. */
+  locale?: string;
+}
+
+/**
+ * `raw` as an absolute URL on our own site (PUBLIC_BASE_URL's origin), or null: a relative path resolves
+ * against the base URL; anything landing on another origin ('//evil.example', '/\evil.example',
+ * 'javascript:…') is refused, so the onboarding link is no open redirect.
+ */
+export function sameSiteUrl(raw: string | undefined, publicBaseUrl: string): string | null {
+  if (!raw) return null;
+  try {
+    const base = new URL(`${publicBaseUrl}/`);
+    const url = new URL(raw, base);
+    return url.origin === base.origin ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+export function demoRoutes({ rail, deliver, log, locale = 'en' }: DemoRoutesDeps) {
+  /** Events owed for a session go to the webhook handler; false when it refused one (it stays owed). */
+  async function deliverFor(sessionId: string): Promise<boolean> {
+    const { delivered, failure } = await rail.deliverPending(sessionId, deliver);
+    if (delivered.length) log.info({ sessionId, events: delivered }, 'demo rail: events delivered to the webhook handler');
+    if (failure) log.error({ err: failure.error, sessionId }, 'demo rail: the webhook handler refused an event; it stays owed');
+    return !failure;
+  }
+
+  return new Hono()
+    .use(async (c, next) => {
+      await next();
+      // Payment pages are never cached, by browsers or by the service worker (DESIGN, "Money").
+      c.header('cache-control', 'no-store');
+    })
+    .get('/checkout/:sessionId', async (c) => {
+      const checkout = await rail.checkout(c.req.param('sessionId'));
+      if (!checkout) return c.html(messagePage('No such demo checkout', 'This payment link is not valid. Go back to Fieldwork and start the payment again.'), 404);
+      if (checkout.status === 'expired') return c.html(expiredPage(checkout), 410);
+      if (checkout.status === 'complete') return c.html(paidPage(checkout, locale));
+      return c.html(checkoutPage(checkout, { payAction: `${c.req.path}/pay`, locale }));
+    })
+    .post('/checkout/:sessionId/pay', async (c) => {
+      const sessionId = c.req.param('sessionId');
+      const { outcome, checkout } = await rail.pay(sessionId);
+      if (outcome === 'not_found' || !checkout)
+        return c.html(messagePage('No such demo checkout', 'This payment link is not valid. Go back to Fieldwork and start the payment again.'), 404);
+      if (outcome === 'expired') return c.html(expiredPage(checkout), 410);
+      if (outcome === 'paid') log.info({ sessionId, paymentIntent: checkout.paymentIntentId }, 'demo rail: checkout paid (no real money)');
+      // Paid now or before: deliver whatever is still owed (nothing, after a delivered payment).
+      if (!(await deliverFor(sessionId))) return c.html(confirmationPendingPage({ payAction: c.req.path }), 502);
+      return c.redirect(checkout.successUrl, 303);
+    })
+    .get('/onboard/:accountId', async (c) => {
+      // Checked before anything changes: a link with a foreign return address does nothing at all.
+      const returnTo = sameSiteUrl(c.req.query('return'), rail.publicBaseUrl);
+      if (!returnTo) return c.html(messagePage('Demo onboarding link not valid', 'Its return address is not on this site. Start payout setup again from Fieldwork.'), 400);
+      if (!(await rail.activateAccount(c.req.param('accountId'))))
+        return c.html(messagePage('No such demo account', 'Start payout setup again from Fieldwork.'), 404);
+      log.info({ accountId: c.req.param('accountId') }, 'demo rail: connected account onboarded (no real account)');
+      return c.redirect(returnTo, 303);
+    });
+}

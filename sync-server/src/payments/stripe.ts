@@ -1,0 +1,201 @@
+// The real payment provider: Stripe through its SDK, separate charges and transfers (DESIGN, "Money").
+import Stripe from 'stripe';
+import {
+  assertAmount,
+  assertCheckoutInput,
+  assertIdempotencyKey,
+  clampCheckoutExpiry,
+  PaymentProviderError,
+  type PaymentInfo,
+  type PaymentProvider,
+  type PaymentStatus,
+} from './provider';
+import { verifySignedEvent, WEBHOOK_TOLERANCE_S } from './webhook-signature';
+
+export interface StripeProviderOptions {
+  /** sk_live_…, sk_test_… or a restricted rk_… key. */
+  secretKey: string;
+  /** whsec_…: the signing secret of the webhook endpoint that points at us. */
+  webhookSecret: string;
+  /** API host overrides; only a local stand-in in tests uses them. */
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
+  /** The SDK's own retries of connection errors, 409 and 5xx, with the same idempotency key. Default 2. */
+  maxNetworkRetries?: number;
+  /** Per request. Default 20 s: long enough for Stripe's slow paths, short enough to free an outbox worker. */
+  timeoutMs?: number;
+  /** The clock that clamps checkout expiry; tests move it. */
+  now?: () => Date;
+}
+
+export type StripePaymentProvider = PaymentProvider & { readonly name: 'stripe' };
+
+export function createStripeProvider(opts: StripeProviderOptions): StripePaymentProvider {
+  const stripe = new Stripe(opts.secretKey, {
+    ...(opts.host ? { host: opts.host } : {}),
+    ...(opts.port ? { port: opts.port } : {}),
+    ...(opts.protocol ? { protocol: opts.protocol } : {}),
+    maxNetworkRetries: opts.maxNetworkRetries ?? 2,
+    timeout: opts.timeoutMs ?? 20_000,
+  });
+  const now = opts.now ?? (() => new Date());
+
+  return {
+    name: 'stripe',
+
+    async createCheckout(input) {
+      assertCheckoutInput(input);
+      const metadata = { milestoneId: input.milestoneId, bookingId: input.bookingId, clientId: input.clientId };
+      const session = await call(() =>
+        stripe.checkout.sessions.create(
+          {
+            mode: 'payment',
+            line_items: [
+              {
+                quantity: 1,
+                price_data: { currency: input.currency.toLowerCase(), unit_amount: input.amount, product_data: { name: input.description } },
+              },
+            ],
+            // The PaymentIntent carries the booking as transfer_group so release transfers can name the same group.
+            payment_intent_data: { transfer_group: input.bookingId, metadata },
+            metadata,
+            client_reference_id: input.milestoneId,
+            expires_at: Math.floor(clampCheckoutExpiry(input.expiresAt, now()).getTime() / 1000),
+            success_url: input.successUrl,
+            cancel_url: input.cancelUrl,
+          },
+          { idempotencyKey: input.idempotencyKey },
+        ),
+      );
+      if (!session.url) throw new PaymentProviderError('provider_error', `Stripe created checkout ${session.id} without a URL.`);
+      return { id: session.id, url: session.url };
+    },
+
+    async retrievePayment(paymentIntentId) {
+      const pi = await call(() => stripe.paymentIntents.retrieve(paymentIntentId));
+      return paymentInfo(pi);
+    },
+
+    async createTransfer(input) {
+      assertAmount(input.amount, input.currency);
+      assertIdempotencyKey(input.idempotencyKey);
+      const transfer = await call(() =>
+        stripe.transfers.create(
+          {
+            amount: input.amount,
+            currency: input.currency.toLowerCase(),
+            destination: input.destination,
+            ...(input.sourceTransaction ? { source_transaction: input.sourceTransaction } : {}),
+            transfer_group: input.transferGroup,
+            metadata: input.metadata,
+          },
+          { idempotencyKey: input.idempotencyKey },
+        ),
+      );
+      return { id: transfer.id };
+    },
+
+    async createRefund(input) {
+      assertIdempotencyKey(input.idempotencyKey);
+      if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
+        throw new PaymentProviderError('invalid_request', `Refund amounts are positive integers in minor units; got ${String(input.amount)}.`);
+      const refund = await call(() =>
+        stripe.refunds.create(
+          { payment_intent: input.paymentIntentId, amount: input.amount, metadata: input.metadata },
+          { idempotencyKey: input.idempotencyKey },
+        ),
+      );
+      // Card refunds are usually 'succeeded' at once; 'pending' ones settle later (refund.updated / charge.refunded).
+      return { id: refund.id, status: refund.status ?? 'pending' };
+    },
+
+    async createConnectedAccount(input) {
+      assertIdempotencyKey(input.idempotencyKey);
+      const account = await call(() =>
+        stripe.accounts.create(
+          {
+            type: 'express',
+            country: input.country,
+            // Workers only receive transfers; the platform takes the card payments.
+            capabilities: { transfers: { requested: true } },
+            metadata: { userId: input.userId },
+          },
+          { idempotencyKey: input.idempotencyKey },
+        ),
+      );
+      return { id: account.id };
+    },
+
+    async createAccountLink(input) {
+      // Account links are single-use and expire within minutes: a retry just makes another, so no key.
+      const link = await call(() =>
+        stripe.accountLinks.create({ account: input.accountId, refresh_url: input.refreshUrl, return_url: input.returnUrl, type: 'account_onboarding' }),
+      );
+      return { url: link.url };
+    },
+
+    async retrieveAccount(accountId) {
+      const account = await call(() => stripe.accounts.retrieve(accountId));
+      return {
+        id: account.id,
+        transfersActive: account.capabilities?.transfers === 'active',
+        detailsSubmitted: account.details_submitted ?? false,
+      };
+    },
+
+    verifyWebhook(rawBody, signatureHeader) {
+      return verifySignedEvent(rawBody, signatureHeader, opts.webhookSecret, WEBHOOK_TOLERANCE_S);
+    },
+  };
+}
+
+const PAYMENT_STATUSES = new Set<string>(['succeeded', 'processing', 'requires_payment_method', 'requires_action', 'canceled']);
+
+function paymentInfo(pi: Stripe.PaymentIntent): PaymentInfo {
+  const charge = pi.latest_charge;
+  return {
+    id: pi.id,
+    status: (PAYMENT_STATUSES.has(pi.status) ? pi.status : 'other') as PaymentStatus,
+    amount: pi.amount,
+    amountReceived: pi.amount_received,
+    currency: pi.currency.toUpperCase(),
+    chargeId: typeof charge === 'string' ? charge : (charge?.id ?? null),
+    metadata: { ...pi.metadata },
+  };
+}
+
+/** Runs one SDK call, turning Stripe's errors into PaymentProviderError; anything else is a bug and propagates. */
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw e instanceof Stripe.errors.StripeError ? fromStripeError(e) : e;
+  }
+}
+
+/** Stripe's error classes (stripe-node Error.ts) onto our closed set; `retryable` means "same key, later". */
+export function fromStripeError(e: InstanceType<typeof Stripe.errors.StripeError>): PaymentProviderError {
+  const E = Stripe.errors;
+  const status = e.statusCode ?? null;
+  const base = { statusCode: status, providerCode: e.code ?? null, cause: e };
+  const message = `Stripe: ${e.message || e.type}`;
+  // Stripe says outright whether repeating the request can help (e.g. lock timeouts: yes).
+  const shouldRetry = e.headers?.['stripe-should-retry'];
+  const advised = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : undefined;
+
+  if (e instanceof E.StripeCardError) return new PaymentProviderError('card_error', message, { ...base, retryable: false });
+  if (e instanceof E.StripeRateLimitError) return new PaymentProviderError('rate_limited', message, { ...base, retryable: true });
+  if (e instanceof E.StripeConnectionError) return new PaymentProviderError('connection', message, { ...base, retryable: true });
+  if (e instanceof E.StripeIdempotencyError) return new PaymentProviderError('idempotency_conflict', message, { ...base, retryable: false });
+  if (e instanceof E.StripeAuthenticationError) return new PaymentProviderError('authentication', message, { ...base, retryable: false });
+  if (e instanceof E.StripePermissionError) return new PaymentProviderError('permission', message, { ...base, retryable: false });
+  if (e instanceof E.StripeInvalidRequestError) {
+    const missing = status === 404 || e.code === 'resource_missing';
+    return new PaymentProviderError(missing ? 'not_found' : 'invalid_request', message, { ...base, retryable: advised ?? false });
+  }
+  // StripeAPIError and the rest: 5xx, and 409 for a request with the same key still in flight
+  // (idempotency_key_in_use) or a lock timeout. All worth repeating with the same key.
+  const transient = status === null || status >= 500 || status === 409 || e.code === 'idempotency_key_in_use' || e.code === 'lock_timeout';
+  return new PaymentProviderError('provider_error', message, { ...base, retryable: advised ?? transient });
+}

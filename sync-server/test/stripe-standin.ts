@@ -1,0 +1,426 @@
+// A stand-in for Stripe's REST API at the edge of the world, for tests only: the calls the payment provider
+// makes, in Stripe's shapes (form-encoded bracket bodies in, JSON objects with `object` fields out, error
+// JSON {error:{type,code,message}} with Stripe's statuses), bearer auth, Stripe's idempotency semantics, and
+// webhook events signed with the SDK's own test signer.
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+
+type Obj = Record<string, unknown>;
+
+export interface RecordedRequest {
+  method: string;
+  /** Path without the query string, e.g. /v1/transfers. */
+  path: string;
+  idempotencyKey: string | null;
+  /** The form body, brackets expanded (`a[b][0]=x` → {a:{b:['x']}}); {} for GET. */
+  body: Obj;
+}
+
+export interface SignedEvent {
+  event: Obj & { id: string; type: string; created: number; data: { object: Obj } };
+  rawBody: string;
+  header: string;
+}
+
+export interface StripeStandin {
+  host: string;
+  port: number;
+  protocol: 'http';
+  secretKey: string;
+  webhookSecret: string;
+  /** Every request in arrival order, replays and refusals included. */
+  requests(): RecordedRequest[];
+  /** The client paid: session complete, a succeeded PaymentIntent and its charge; the signed payment_intent.succeeded. */
+  completeCheckout(sessionId: string): SignedEvent;
+  /** The signed checkout.session.completed for a session (after completeCheckout, it carries the PaymentIntent). */
+  checkoutCompletedEvent(sessionId: string): SignedEvent;
+  /** Any event type around any object, for negative tests; `timestamp` (Unix s) signs in the past or future. */
+  signEvent(type: string, object: Obj, opts?: { timestamp?: number; secret?: string }): SignedEvent;
+  /** Onboarding finished: transfers capability active, details submitted. */
+  activateAccount(accountId: string): void;
+  /** The next `times` requests matching method and path prefix fail with this status and error body, before
+   * any work or idempotency bookkeeping, as a request Stripe never started executing. */
+  failNext(method: string, pathPrefix: string, status: number, errorBody: { type: string; code?: string; message?: string }, times?: number): void;
+  /** Objects by id, for assertions. */
+  object(id: string): Obj | undefined;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const API_VERSION = Stripe.API_VERSION;
+
+/** `a[b][0][c]=1&a[b][0][d]=2` → { a: { b: [{ c: '1', d: '2' }] } }, as Stripe's form decoder reads it. */
+export function parseStripeForm(raw: string): Obj {
+  const root: Obj = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    const m = /^([^[\]]+)((?:\[[^[\]]*\])*)$/.exec(key);
+    if (!m) throw new Error(`Malformed form key ${key}`);
+    const path = [m[1]!, ...[...m[2]!.matchAll(/\[([^[\]]*)\]/g)].map((x) => x[1]!)];
+    let node: Obj | unknown[] = root;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i]!;
+      const last = i === path.length - 1;
+      const nextIsIndex = !last && /^\d*$/.test(path[i + 1]!);
+      const k: string | number = Array.isArray(node) ? (seg === '' ? node.length : Number(seg)) : seg;
+      const container = node as Record<string | number, unknown>;
+      if (last) container[k] = value;
+      else {
+        container[k] ??= nextIsIndex ? [] : {};
+        node = container[k] as Obj | unknown[];
+      }
+    }
+  }
+  return root;
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { type: string; code?: string; message: string; param?: string },
+  ) {
+    super(body.message);
+  }
+}
+
+function id(prefix: string): string {
+  return `${prefix}_test_${randomBytes(12).toString('hex')}`;
+}
+
+function nowS(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function required(body: Obj, ...names: string[]): void {
+  for (const name of names) {
+    const value = name.split('.').reduce<unknown>((o, k) => (o as Obj | undefined)?.[k], body);
+    if (value === undefined || value === '')
+      throw new ApiError(400, { type: 'invalid_request_error', code: 'parameter_missing', param: name, message: `Missing required param: ${name}.` });
+  }
+}
+
+function positiveInt(body: Obj, name: string): number {
+  const n = Number(body[name]);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new ApiError(400, { type: 'invalid_request_error', code: 'parameter_invalid_integer', param: name, message: `Invalid positive integer: ${name}` });
+  return n;
+}
+
+export async function startStripeStandin(): Promise<StripeStandin> {
+  const secretKey = `sk_test_${randomBytes(16).toString('hex')}`;
+  const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
+  let recorded: RecordedRequest[] = [];
+  let objects = new Map<string, Obj>();
+  /** Idempotency-Key → the first request's fingerprint and saved response. */
+  let idempotency = new Map<string, { fingerprint: string; status: number; body: string }>();
+  /** What each checkout session will put on its PaymentIntent (Stripe does not return it on the session). */
+  let paymentIntentData = new Map<string, Obj>();
+  let failures: { method: string; pathPrefix: string; status: number; body: Obj; times: number }[] = [];
+  let baseUrl = '';
+
+  function get(kind: string, objectId: string, param = 'id'): Obj {
+    const o = objects.get(objectId);
+    if (!o || o.object !== kind)
+      throw new ApiError(404, { type: 'invalid_request_error', code: 'resource_missing', param, message: `No such ${kind}: '${objectId}'` });
+    return o;
+  }
+
+  function put<T extends Obj>(o: T): T {
+    objects.set(o.id as string, o);
+    return o;
+  }
+
+  // One handler per endpoint the provider calls; each returns the JSON Stripe would.
+  function route(method: string, path: string, body: Obj): Obj {
+    let m: RegExpExecArray | null;
+    if (method === 'POST' && path === '/v1/checkout/sessions') {
+      required(body, 'mode', 'success_url', 'line_items');
+      const items = body.line_items as Obj[];
+      const item = items[0] as { quantity?: string; price_data?: { currency?: string; unit_amount?: string; product_data?: { name?: string } } };
+      if (!item?.price_data?.currency || !item.price_data.unit_amount || !item.price_data.product_data?.name)
+        throw new ApiError(400, { type: 'invalid_request_error', code: 'parameter_missing', param: 'line_items[0][price_data]', message: 'Missing price_data.' });
+      if (body.expires_at !== undefined) {
+        const at = Number(body.expires_at);
+        const ahead = at - nowS();
+        if (!Number.isInteger(at) || ahead < 30 * 60 || ahead > 24 * 3600)
+          throw new ApiError(400, {
+            type: 'invalid_request_error',
+            param: 'expires_at',
+            message: 'The `expires_at` timestamp must be between 30 minutes and 24 hours after Checkout Session creation.',
+          });
+      }
+      const sessionId = id('cs');
+      // Kept for completeCheckout, which creates the PaymentIntent as Stripe does when the payer confirms.
+      paymentIntentData.set(sessionId, (body.payment_intent_data as Obj | undefined) ?? {});
+      const amount = Number(item.price_data.unit_amount) * Number(item.quantity ?? 1);
+      return put({
+        id: sessionId,
+        object: 'checkout.session',
+        mode: body.mode,
+        status: 'open',
+        payment_status: 'unpaid',
+        amount_total: amount,
+        currency: item.price_data.currency,
+        client_reference_id: body.client_reference_id ?? null,
+        metadata: body.metadata ?? {},
+        payment_intent: null,
+        success_url: body.success_url,
+        cancel_url: body.cancel_url ?? null,
+        expires_at: body.expires_at === undefined ? nowS() + 24 * 3600 : Number(body.expires_at),
+        url: `${baseUrl}/c/pay/${sessionId}`,
+        created: nowS(),
+        livemode: false,
+      });
+    }
+    if (method === 'GET' && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path))) return get('checkout.session', m[1]!);
+    if (method === 'GET' && (m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) return get('payment_intent', m[1]!);
+    if (method === 'POST' && path === '/v1/transfers') {
+      required(body, 'amount', 'currency', 'destination');
+      const amount = positiveInt(body, 'amount');
+      get('account', body.destination as string, 'destination');
+      if (body.source_transaction !== undefined) {
+        const charge = get('charge', body.source_transaction as string, 'source_transaction');
+        const transferred = [...objects.values()]
+          .filter((o) => o.object === 'transfer' && o.source_transaction === charge.id)
+          .reduce((s, o) => s + (o.amount as number), 0);
+        if (transferred + amount > (charge.amount as number))
+          throw new ApiError(400, {
+            type: 'invalid_request_error',
+            param: 'amount',
+            message: `Transfers using this transaction as a source must not exceed the source amount of ${String(charge.amount)}.`,
+          });
+      }
+      return put({
+        id: id('tr'),
+        object: 'transfer',
+        amount,
+        currency: body.currency,
+        destination: body.destination,
+        source_transaction: body.source_transaction ?? null,
+        transfer_group: body.transfer_group ?? null,
+        metadata: body.metadata ?? {},
+        reversed: false,
+        created: nowS(),
+        livemode: false,
+      });
+    }
+    if (method === 'POST' && path === '/v1/refunds') {
+      required(body, 'payment_intent');
+      const pi = get('payment_intent', body.payment_intent as string, 'payment_intent');
+      const charge = get('charge', pi.latest_charge as string);
+      const amount = body.amount === undefined ? (charge.amount as number) - (charge.amount_refunded as number) : positiveInt(body, 'amount');
+      if (amount + (charge.amount_refunded as number) > (charge.amount as number))
+        throw new ApiError(400, {
+          type: 'invalid_request_error',
+          code: 'charge_already_refunded',
+          message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${(charge.amount as number) - (charge.amount_refunded as number)})`,
+        });
+      charge.amount_refunded = (charge.amount_refunded as number) + amount;
+      charge.refunded = charge.amount_refunded === charge.amount;
+      return put({
+        id: id('re'),
+        object: 'refund',
+        amount,
+        currency: pi.currency,
+        payment_intent: pi.id,
+        charge: charge.id,
+        status: 'succeeded',
+        metadata: body.metadata ?? {},
+        created: nowS(),
+      });
+    }
+    if (method === 'POST' && path === '/v1/accounts') {
+      return put({
+        id: `acct_${randomBytes(8).toString('hex')}`,
+        object: 'account',
+        type: body.type ?? 'standard',
+        country: body.country ?? 'US',
+        capabilities: Object.fromEntries(Object.keys((body.capabilities as Obj | undefined) ?? {}).map((c) => [c, 'inactive'])),
+        details_submitted: false,
+        charges_enabled: false,
+        payouts_enabled: false,
+        metadata: body.metadata ?? {},
+        created: nowS(),
+      });
+    }
+    if (method === 'GET' && (m = /^\/v1\/accounts\/([^/]+)$/.exec(path))) return get('account', m[1]!);
+    if (method === 'POST' && path === '/v1/account_links') {
+      required(body, 'account', 'type');
+      get('account', body.account as string, 'account');
+      return {
+        object: 'account_link',
+        created: nowS(),
+        expires_at: nowS() + 300,
+        url: `${baseUrl}/setup/e/${body.account as string}/${randomBytes(8).toString('hex')}`,
+      };
+    }
+    throw new ApiError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` });
+  }
+
+  function respond(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_${randomBytes(7).toString('hex')}`, ...headers });
+    res.end(body);
+  }
+
+  function handle(req: IncomingMessage, raw: string, res: ServerResponse): void {
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0]!;
+    const key = (req.headers['idempotency-key'] as string | undefined) ?? null;
+    let body: Obj;
+    try {
+      body = method === 'GET' ? {} : parseStripeForm(raw);
+    } catch (e) {
+      return respond(res, 400, JSON.stringify({ error: { type: 'invalid_request_error', message: (e as Error).message } }));
+    }
+    recorded.push({ method, path, idempotencyKey: key, body });
+
+    if (req.headers.authorization !== `Bearer ${secretKey}`)
+      return respond(res, 401, JSON.stringify({ error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } }));
+
+    const failure = failures.find((f) => f.method === method && path.startsWith(f.pathPrefix));
+    if (failure) {
+      if (--failure.times <= 0) failures = failures.filter((f) => f !== failure);
+      return respond(res, failure.status, JSON.stringify({ error: failure.body }));
+    }
+
+    // Stripe's idempotency: the first response under a key is saved and replayed for the same request;
+    // the same key with other parameters (or another endpoint) is refused.
+    const fingerprint = `${method} ${path} ${raw}`;
+    if (key && method === 'POST') {
+      const saved = idempotency.get(key);
+      if (saved) {
+        if (saved.fingerprint !== fingerprint)
+          return respond(
+            res,
+            400,
+            JSON.stringify({
+              error: {
+                type: 'idempotency_error',
+                message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+              },
+            }),
+          );
+        return respond(res, saved.status, saved.body, { 'idempotent-replayed': 'true', 'idempotency-key': key });
+      }
+    }
+    let status = 200;
+    let out: string;
+    try {
+      out = JSON.stringify(route(method, path, body));
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      status = e.status;
+      out = JSON.stringify({ error: e.body });
+    }
+    if (key && method === 'POST') idempotency.set(key, { fingerprint, status, body: out });
+    respond(res, status, out, key ? { 'idempotency-key': key } : {});
+  }
+
+  const server = createServer((req, res) => {
+    let raw = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (raw += chunk));
+    req.on('end', () => {
+      try {
+        handle(req, raw, res);
+      } catch (e) {
+        respond(res, 500, JSON.stringify({ error: { type: 'api_error', message: `stand-in bug: ${(e as Error).message}` } }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  function signEvent(type: string, object: Obj, opts: { timestamp?: number; secret?: string } = {}): SignedEvent {
+    const event = {
+      id: id('evt'),
+      object: 'event',
+      api_version: API_VERSION,
+      created: opts.timestamp ?? nowS(),
+      data: { object },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
+    };
+    const rawBody = JSON.stringify(event, null, 2);
+    const header = Stripe.webhooks.generateTestHeaderString({
+      payload: rawBody,
+      secret: opts.secret ?? webhookSecret,
+      ...(opts.timestamp === undefined ? {} : { timestamp: opts.timestamp }),
+    });
+    return { event, rawBody, header };
+  }
+
+  return {
+    host: '127.0.0.1',
+    port,
+    protocol: 'http',
+    secretKey,
+    webhookSecret,
+    requests: () => [...recorded],
+    completeCheckout(sessionId) {
+      const session = get('checkout.session', sessionId);
+      let pi = session.payment_intent ? get('payment_intent', session.payment_intent as string) : undefined;
+      if (!pi) {
+        const pid = paymentIntentData.get(sessionId) ?? {};
+        const chargeId = id('ch');
+        pi = put({
+          id: id('pi'),
+          object: 'payment_intent',
+          amount: session.amount_total,
+          amount_received: session.amount_total,
+          currency: session.currency,
+          status: 'succeeded',
+          latest_charge: chargeId,
+          metadata: pid.metadata ?? {},
+          transfer_group: pid.transfer_group ?? null,
+          created: nowS(),
+          livemode: false,
+        });
+        put({
+          id: chargeId,
+          object: 'charge',
+          amount: session.amount_total,
+          amount_captured: session.amount_total,
+          amount_refunded: 0,
+          refunded: false,
+          currency: session.currency,
+          payment_intent: pi.id,
+          paid: true,
+          status: 'succeeded',
+          transfer_group: pid.transfer_group ?? null,
+          created: nowS(),
+        });
+        Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: pi.id });
+      }
+      return signEvent('payment_intent.succeeded', pi);
+    },
+    checkoutCompletedEvent(sessionId) {
+      return signEvent('checkout.session.completed', get('checkout.session', sessionId));
+    },
+    signEvent,
+    activateAccount(accountId) {
+      const account = get('account', accountId);
+      account.capabilities = { ...(account.capabilities as Obj), transfers: 'active' };
+      Object.assign(account, { details_submitted: true, payouts_enabled: true });
+    },
+    failNext(method, pathPrefix, status, errorBody, times = 1) {
+      failures.push({ method, pathPrefix, status, body: { message: `Injected ${status}`, ...errorBody }, times });
+    },
+    object: (objectId) => objects.get(objectId),
+    reset() {
+      recorded = [];
+      objects = new Map();
+      paymentIntentData = new Map();
+      idempotency = new Map();
+      failures = [];
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
