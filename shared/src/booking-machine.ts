@@ -23,6 +23,7 @@ export const BOOKING_EVENTS = [
   'start',
   'deliver',
   'approve',
+  'approve_part',
   'request_changes',
   'cancel',
   'dispute',
@@ -47,22 +48,27 @@ export const bookingMachine = {
   states: BOOKING_STATES,
   terminal: ['completed', 'cancelled', 'resolved'],
   events: {
-    // Server-only: the escrow issue wires this to a confirmed payment.
+    // Server-only: the booking's first milestone was funded (the provider confirmed the payment).
     payment_confirmed: { by: ['system'] },
     start: { by: ['worker'] },
     deliver: { by: ['worker'] },
-    approve: { by: ['client'] },
+    // The client approves the last open milestone, or the system does when the approval window runs out.
+    approve: { by: ['client', 'system'] },
+    // A milestone approved with more to come: work goes on. It follows the milestone's approval, so only
+    // the server fires it; the client's button is the milestone's (or the booking's) approve.
+    approve_part: { by: ['system'] },
     request_changes: { by: ['client'], guards: ['reasonGiven', 'changeRoundsLeft'] },
     // Before work starts either side may walk away; money rules for a funded booking come with escrow.
     cancel: { by: ['client', 'worker', 'admin'] },
     dispute: { by: ['client', 'worker'], guards: ['reasonGiven'] },
-    resolve: { by: ['admin'] },
+    // A dispute decided: by an admin, by the other side accepting the claim, or by silence (system).
+    resolve: { by: ['admin', 'client', 'worker', 'system'] },
   },
   transitions: {
     awaiting_payment: { payment_confirmed: 'funded', cancel: 'cancelled' },
     funded: { start: 'in_progress', cancel: 'cancelled', dispute: 'disputed' },
     in_progress: { deliver: 'delivered', dispute: 'disputed' },
-    delivered: { approve: 'completed', request_changes: 'changes_requested', dispute: 'disputed' },
+    delivered: { approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed' },
     changes_requested: { deliver: 'delivered', dispute: 'disputed' },
     disputed: { resolve: 'resolved' },
     completed: {},

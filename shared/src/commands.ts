@@ -65,6 +65,23 @@ export const commandPayloads = {
   'booking.approve': z.strictObject({ ...bookingRef }),
   'booking.request_changes': z.strictObject({ ...bookingRef, reason: text(1, 2000) }),
   'booking.cancel': z.strictObject({ ...bookingRef, reason: text(0, 500).optional() }),
+  'milestone.propose': z.strictObject({
+    ...bookingRef,
+    /** The proposal's id; the other side accepts it by this id. */
+    planId: uuidV7,
+    /** The plan for everything not yet paid for: accepted, it replaces the unfunded milestones. */
+    milestones: z
+      .array(z.strictObject({ milestoneId: uuidV7, description: text(1, 300), amount: moneySchema, dueAt: isoDate.nullable().default(null) }))
+      .min(1)
+      .max(20)
+      .refine((ms) => new Set(ms.map((m) => m.amount.currency)).size === 1, 'all milestones in one currency')
+      .refine((ms) => new Set(ms.map((m) => m.milestoneId.toLowerCase())).size === ms.length, 'milestone ids must not repeat'),
+  }),
+  'milestone.accept': z.strictObject({ ...bookingRef, planId: uuid }),
+  'milestone.fund': z.strictObject({ milestoneId: uuid }),
+  'milestone.submit': z.strictObject({ milestoneId: uuid, note: text(0, 2000).optional() }),
+  'milestone.approve': z.strictObject({ milestoneId: uuid }),
+  'milestone.request_changes': z.strictObject({ milestoneId: uuid, reason: text(1, 2000) }),
   'message.send': z.strictObject({ messageId: uuidV7, ...bookingRef, body: text(1, 2000) }),
   'profile.update': z
     .strictObject({

@@ -18,6 +18,10 @@ export const REJECTION_CODES = [
   'duplicate_id',
   'last_admin',
   'profile_incomplete',
+  'not_funded',
+  'nothing_to_approve',
+  'plan_invalid',
+  'payment_unavailable',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -45,6 +49,10 @@ export const REJECTION_MESSAGES: Record<RejectionCode, string> = {
   duplicate_id: 'This item already exists. Try again as a new action.',
   last_admin: 'You cannot remove the last admin role.',
   profile_incomplete: 'Add your skills and home location before going available.',
+  not_funded: 'The client has not paid for this part of the work yet. Wait for the payment before submitting.',
+  nothing_to_approve: 'There is no submitted work waiting for you here.',
+  plan_invalid: 'This payment plan cannot be used. Check the amounts and try again.',
+  payment_unavailable: 'Payments are not available right now. Nothing was charged; try again in a few minutes.',
 };
 
 export function rejection(code: RejectionCode, message?: string): Rejection {

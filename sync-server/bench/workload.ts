@@ -4,7 +4,7 @@ import type { CommandInput, CommandType } from '@shared/commands';
 import type { LatLng } from '@shared/geo';
 import type { SkillLevels } from '@shared/skills';
 import { applyCommand, type CommandOutcome } from '../src/commands/apply';
-import { fireBookingEvent } from '../src/commands/server-events';
+import { confirmPayment as confirmMilestonePayment } from '../src/escrow/events';
 import type { Sql } from '../src/db/sql';
 
 /** Everyone works in San Francisco, so every operator is within reach of every gig. */
@@ -91,11 +91,17 @@ export async function runLane(sql: Sql, pair: Pair, lane: number, stop: () => bo
   }
 }
 
-/** The payment provider's confirmation, as the webhook would fire it; timed, but not a command. */
+/**
+ * The payment provider's confirmation of the booking's milestone, as the webhook handler fires it once it
+ * has verified the event (funding posted to the ledger); timed, but not a command.
+ */
 async function confirmPayment(sql: Sql, bookingId: string, stop: () => boolean, rec: Recorder): Promise<boolean> {
   if (stop()) return false;
   const t0 = performance.now();
-  await fireBookingEvent(sql, bookingId, 'payment_confirmed', `bench-payment:${bookingId}`);
+  const [m] = await sql<{ id: string; amount: number; currency: string }[]>`select id, amount, currency from milestones where booking_id = ${bookingId} and status = 'agreed'`;
+  if (!m) throw new Error(`booking ${bookingId} has no agreed milestone`);
+  const outcome = await confirmMilestonePayment(sql, { milestoneId: m.id, paymentIntentId: `pi_bench_${m.id}`, chargeId: null, amount: m.amount, currency: m.currency }, `bench-payment:${m.id}`);
+  if (outcome !== 'funded') throw new Error(`payment for ${m.id}: ${outcome}`);
   const t1 = performance.now();
   rec.event(t1, t1 - t0);
   return true;

@@ -12,6 +12,8 @@ import { commandRoutes } from './commands/routes';
 import { devInboxRoutes } from './dev/inbox';
 import { createSchema, graphqlRoutes } from './sync/graphql';
 import { serveWeb } from './web/static';
+import { paymentRoutes, handleWebhook } from './escrow/routes';
+import { DEMO_BASE_PATH, demoRoutes } from './payments';
 import type { GraphQLSchema } from 'graphql';
 
 /** `schema` is shared with the graphql-ws streams attached to the same server. */
@@ -54,6 +56,11 @@ export function createApp(deps: Deps, schema: GraphQLSchema = createSchema()) {
   app.route('/auth', authRoutes(deps));
   app.route('/commands', commandRoutes(deps));
   app.route('/graphql', graphqlRoutes(deps, schema));
+  app.route('/pay', paymentRoutes(deps, deps.payments));
+  // The demo rail's checkout and onboarding pages; its signed events go through the real webhook handler.
+  const payments = deps.payments;
+  if (payments.name === 'demo')
+    app.route(DEMO_BASE_PATH, demoRoutes({ rail: payments, log: deps.log, deliver: async (raw, header) => void (await handleWebhook(deps, payments, raw, header)) }));
   if (deps.sms.name === 'dev') app.route('/dev', devInboxRoutes(deps));
 
   // The PWA on the same origin, after every API route: files from the build, deep links to index.html.

@@ -10,6 +10,7 @@ export const HTTP_ERRORS = {
   not_found: 404,
   payload_too_large: 413,
   invalid_code: 400,
+  conflict: 409,
   rate_limited: 429,
   unavailable: 503,
   internal: 500,

@@ -15,6 +15,9 @@ import { createApp } from './app';
 import { createSchema } from './sync/graphql';
 import { attachStreams } from './sync/stream';
 import { ensureWebBuild } from './web/ensure-build';
+import { createPaymentProvider } from './payments';
+import { installJobSchema, jobConnectionString, startJobRunner } from './jobs/runner';
+import { ESCROW_CRONTAB, escrowTasks } from './escrow/tasks';
 
 /** In development the signing key is generated once and kept beside the data, so sessions survive restarts. */
 async function secretFor(config: Config): Promise<string> {
@@ -62,13 +65,20 @@ async function main() {
     const sql = createSql(url, { max: config.DATABASE_POOL_MAX });
     const applied = await migrate(sql);
     if (applied.length) log.info({ applied }, 'migrations applied');
+    // The job queue's own schema (graphile-worker), beside ours; commands queue timers into it.
+    await installJobSchema(url, log);
     if (config.SEED_DEMO) await seedDemo(sql, log);
     const sms = createSms(config, sql, log);
-    const deps = { config, sql, log, sms, secret: await secretFor(config), now: () => new Date() };
+    const now = () => new Date();
+    const payments = createPaymentProvider(config, sql, log, now);
+    const deps = { config, sql, log, sms, payments, secret: await secretFor(config), now };
+    // Escrow's timers and provider calls; each job runs once across however many instances share the database.
+    const jobs = await startJobRunner({ connectionString: jobConnectionString(url), sql, tasks: escrowTasks(payments), crontab: ESCROW_CRONTAB, concurrency: 4, log });
     const schema = createSchema();
     const app = createApp(deps, schema);
     const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-      log.info({ port: info.port, database: embedded ? 'embedded' : 'external', sms: sms.name }, `Fieldwork is running at http://localhost:${info.port}`);
+      log.info({ port: info.port, database: embedded ? 'embedded' : 'external', sms: sms.name, payments: payments.name }, `Fieldwork is running at http://localhost:${info.port}`);
+      if (payments.name === 'demo') log.info('Payments use the demo rail: no real money moves (set PAYMENTS_PROVIDER=stripe and keys for Stripe)');
       if (sms.name === 'dev') log.info(`Sign-in codes appear at http://localhost:${info.port}/dev/inbox`);
     });
     // Replication streams (graphql-ws) share the port and the /graphql path.
@@ -89,6 +99,8 @@ async function main() {
         // Idle keep-alive sockets would hold close() open; requests in flight get a moment to finish.
         setTimeout(() => ('closeAllConnections' in server ? server.closeAllConnections() : undefined), 3000).unref();
       });
+      // Running jobs finish (or are retried elsewhere) before the pool they use closes.
+      await jobs.stop();
       await sql.end({ timeout: 5 });
       await stopEmbedded();
       log.info('stopped');

@@ -4,6 +4,7 @@ import { createApp } from '../src/app';
 import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log';
 import { createSms } from '../src/sms';
+import { createPaymentProvider } from '../src/payments';
 import type { Sql } from '../src/db/sql';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -19,7 +20,8 @@ export function createTestApp(sql: Sql, env: Record<string, string> = {}): TestA
   const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
   let offset = 0;
   const log = createLogger(config.LOG_LEVEL);
-  const deps: Deps = { config, sql, log, sms: createSms(config, sql, log), secret: TEST_SECRET, now: () => new Date(Date.now() + offset) };
+  const now = () => new Date(Date.now() + offset);
+  const deps: Deps = { config, sql, log, sms: createSms(config, sql, log), payments: createPaymentProvider(config, sql, log, now), secret: TEST_SECRET, now };
   return { app: createApp(deps), deps, advance: (ms) => (offset += ms) };
 }
 

@@ -6,7 +6,7 @@ import type { SkillLevels } from '@shared/skills';
 import type { LatLng } from '@shared/geo';
 import type { Sql } from '../src/db/sql';
 import { applyCommand, type ApplyOptions, type CommandOutcome } from '../src/commands/apply';
-import { fireBookingEvent } from '../src/commands/server-events';
+import { confirmPayment as confirmMilestonePayment, type PaymentOutcome } from '../src/escrow/events';
 
 let phoneSeq = 0;
 
@@ -70,9 +70,16 @@ export async function acceptedBooking(sql: Sql, clientId: string, workerId: stri
   return { gigId: gig.gigId, bookingId };
 }
 
-/** The payment provider's confirmation, as the escrow work will fire it. */
-export function confirmPayment(sql: Sql, bookingId: string) {
-  return fireBookingEvent(sql, bookingId, 'payment_confirmed', `pay-${bookingId}`);
+/**
+ * The payment provider's confirmation of the booking's next unpaid milestone, as the webhook handler fires
+ * it (the provider itself is left out: see sync-server/src/payments for that path).
+ */
+export async function confirmPayment(sql: Sql, bookingId: string): Promise<PaymentOutcome> {
+  const [m] = await sql<{ id: string; amount: number; currency: string }[]>`
+    select id, amount, currency from milestones
+    where booking_id = ${bookingId} and status in ('agreed', 'payment_pending') order by position limit 1`;
+  if (!m) throw new Error(`booking ${bookingId} has no milestone waiting for payment`);
+  return confirmMilestonePayment(sql, { milestoneId: m.id, paymentIntentId: `pi_test_${m.id}`, chargeId: `ch_test_${m.id}`, amount: m.amount, currency: m.currency }, `pay-${m.id}`);
 }
 
 export { uuidv7 };

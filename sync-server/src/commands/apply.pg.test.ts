@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
-import { acceptedBooking, applied, createOperator, createUser, envelope, gigInput, run, uuidv7 } from '../../test/fixtures';
+import { acceptedBooking, applied, confirmPayment, createOperator, createUser, envelope, gigInput, run, uuidv7 } from '../../test/fixtures';
 import { applyCommand } from './apply';
-import { fireBookingEvent } from './server-events';
 import { expireOverdueGigs } from '../store/gigs';
 
 let db: TestDb;
@@ -33,7 +32,8 @@ describe('a gig from post to completed', () => {
 
     // Work may not start before the money is there.
     expect((await run(db.sql, worker, 'booking.start', { bookingId })).rejection?.code).toBe('invalid_state');
-    expect(await fireBookingEvent(db.sql, bookingId, 'payment_confirmed', 'test-payment-1')).toBe('funded');
+    expect(await confirmPayment(db.sql, bookingId)).toBe('funded');
+    expect((await db.sql`select status from bookings where id = ${bookingId}`)[0]!.status).toBe('funded');
 
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));
     applied(await run(db.sql, client, 'message.send', { messageId: uuidv7(), bookingId, body: 'The buzzer is broken, call me.' }));
@@ -41,7 +41,7 @@ describe('a gig from post to completed', () => {
     applied(await run(db.sql, worker, 'booking.deliver', { bookingId, note: 'New cartridge fitted' }));
     applied(await run(db.sql, client, 'booking.request_changes', { bookingId, reason: 'Still drips a little' }));
     applied(await run(db.sql, worker, 'booking.deliver', { bookingId }));
-    expect(applied(await run(db.sql, client, 'booking.approve', { bookingId }))).toEqual({ bookingId, status: 'completed' });
+    expect(applied(await run(db.sql, client, 'booking.approve', { bookingId }))).toMatchObject({ bookingId, status: 'completed' });
 
     const [b] = await db.sql`select status, change_rounds, timeline from bookings where id = ${bookingId}`;
     expect(b!.status).toBe('completed');

@@ -51,6 +51,19 @@ async function booking(at: keyof typeof STEPS) {
   return bookingId;
 }
 
+async function milestoneOf(bookingId: string): Promise<string> {
+  const [m] = await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId} order by position limit 1`;
+  return m!.id;
+}
+
+/** A booking with a one-milestone plan proposed by its client, waiting for the worker. */
+async function proposedPlan() {
+  const bookingId = await booking('awaiting_payment');
+  const planId = uuidv7();
+  applied(await run(db.sql, ids.owner, 'milestone.propose', { bookingId, planId, milestones: [{ milestoneId: uuidv7(), description: 'Everything', amount: { amount: 9000, currency: 'USD' } }] }));
+  return { bookingId, planId };
+}
+
 const all = (e: Expect): Record<ActorKind, Expect> => Object.fromEntries(ACTORS.map((a) => [a, e])) as Record<ActorKind, Expect>;
 // For a booking, anyone who is neither party nor admin is told it does not exist.
 const bookingOnly = (ok: ActorKind[], forbidden: ActorKind[]): Record<ActorKind, Expect> =>
@@ -67,6 +80,21 @@ const MATRIX: Row[] = [
   { type: 'booking.approve', setup: async () => ({ bookingId: await booking('delivered') }), expect: bookingOnly(['owner'], ['worker', 'admin']) },
   { type: 'booking.request_changes', setup: async () => ({ bookingId: await booking('delivered'), reason: 'Please redo the seal' }), expect: bookingOnly(['owner'], ['worker', 'admin']) },
   { type: 'booking.cancel', setup: async () => ({ bookingId: await booking('awaiting_payment') }), expect: bookingOnly(['owner', 'worker', 'admin'], []) },
+  {
+    type: 'milestone.propose',
+    setup: async () => ({ bookingId: await booking('awaiting_payment'), planId: uuidv7(), milestones: [{ milestoneId: uuidv7(), description: 'First half', amount: { amount: 4000, currency: 'USD' } }] }),
+    expect: bookingOnly(['owner', 'worker'], ['admin']),
+  },
+  // The side that proposed may not accept its own terms.
+  { type: 'milestone.accept', setup: proposedPlan, expect: bookingOnly(['worker'], ['owner', 'admin']) },
+  { type: 'milestone.fund', setup: async () => ({ milestoneId: await milestoneOf(await booking('awaiting_payment')) }), expect: bookingOnly(['owner'], ['worker', 'admin']) },
+  { type: 'milestone.submit', setup: async () => ({ milestoneId: await milestoneOf(await booking('in_progress')) }), expect: bookingOnly(['worker'], ['owner', 'admin']) },
+  { type: 'milestone.approve', setup: async () => ({ milestoneId: await milestoneOf(await booking('delivered')) }), expect: bookingOnly(['owner'], ['worker', 'admin']) },
+  {
+    type: 'milestone.request_changes',
+    setup: async () => ({ milestoneId: await milestoneOf(await booking('delivered')), reason: 'The seal leaks' }),
+    expect: bookingOnly(['owner'], ['worker', 'admin']),
+  },
   { type: 'message.send', setup: async () => ({ bookingId: await booking('awaiting_payment'), messageId: uuidv7(), body: 'Hi' }), expect: bookingOnly(['owner', 'worker'], ['admin']) },
   { type: 'profile.update', label: 'name', setup: async () => ({ displayName: 'New Name' }), expect: all('ok') },
   { type: 'profile.update', label: 'skills', setup: async () => ({ skills: { plumbing: 3 } }), expect: { ...all('forbidden'), worker: 'ok', operator: 'ok', operatorOnly: 'ok' } },
@@ -78,6 +106,8 @@ const MATRIX: Row[] = [
 async function digest() {
   const [d] = await db.sql`
     select (select coalesce(sum(version), 0) from gigs)::int8 as gigs,
+           (select coalesce(sum(version), 0) from milestones)::int8 as milestones,
+           (select count(*) from ledger_entries)::int8 as ledger,
            (select coalesce(sum(version), 0) from bookings)::int8 as bookings,
            (select coalesce(sum(version), 0) from users)::int8 as users,
            (select coalesce(sum(version), 0) from operator_profiles)::int8 as profiles,

@@ -2,7 +2,7 @@
 // here for a clear error, and again by the database, which is the real guard (migration 003, L1–L5).
 import { v7 as uuidv7 } from 'uuid';
 import { sum, isZero, type Money } from '@shared/money';
-import type { Db, TxSql } from '../db/sql';
+import type { Db } from '../db/sql';
 import type { Account } from './accounts';
 
 export type PostingKind = 'funding' | 'release' | 'refund' | 'split' | 'payout' | 'adjustment';
@@ -39,7 +39,7 @@ export interface PostResult {
  * check at commit must see postings committed meanwhile). Accounts are created on first use and locked in
  * id order, so two postings over the same accounts queue instead of deadlocking.
  */
-export async function post(tx: TxSql, p: Posting): Promise<PostResult> {
+export async function post(tx: Db, p: Posting): Promise<PostResult> {
   if (p.entries.length < 2) throw new LedgerError('empty', `A posting needs at least two entries; ${p.dedupeKey} has ${p.entries.length}.`);
   const currency = p.entries[0]!.amount.currency;
   const ids = new Set<string>();

@@ -21,6 +21,8 @@ export interface BookingRow {
   workerId: string;
   amount: number;
   currency: CurrencyCode;
+  /** Fixes the fee rate and the approval window (shared/src/categories.ts). */
+  category: string;
   status: BookingState;
   changeRounds: number;
   timeline: TimelineEntry[];
@@ -41,18 +43,32 @@ export interface LockedBooking extends BookingFacts {
  * own update below takes its row lock).
  */
 export async function lockBooking(db: Db, id: string): Promise<LockedBooking | undefined> {
-  const [row] = await db<(BookingFacts & { gig: Record<string, unknown> | null })[]>`
-    select b.id, b.gig_id, b.client_id, b.worker_id, b.amount, b.currency, b.status, b.change_rounds, b.created_at, b.version,
-           (select to_jsonb(g) from gigs g where g.id = b.gig_id) as gig
-    from bookings b where b.id = ${id} and not b.deleted
-    for update of b`;
-  if (!row) return undefined;
-  return { ...row, gig: row.gig ? gigFromJson(row.gig) : null };
+  return locked(
+    await db<LockedRow[]>`
+      select b.id, b.gig_id, b.client_id, b.worker_id, b.amount, b.currency, b.category, b.status, b.change_rounds, b.created_at, b.version,
+             (select to_jsonb(g) from gigs g where g.id = b.gig_id) as gig
+      from bookings b where b.id = ${id} and not b.deleted
+      for update of b`,
+  );
 }
+
+/** The same, found through one of the booking's milestones: the booking is locked before its milestones. */
+export async function lockBookingOfMilestone(db: Db, milestoneId: string): Promise<LockedBooking | undefined> {
+  return locked(
+    await db<LockedRow[]>`
+      select b.id, b.gig_id, b.client_id, b.worker_id, b.amount, b.currency, b.category, b.status, b.change_rounds, b.created_at, b.version,
+             (select to_jsonb(g) from gigs g where g.id = b.gig_id) as gig
+      from bookings b where b.id = (select m.booking_id from milestones m where m.id = ${milestoneId}) and not b.deleted
+      for update of b`,
+  );
+}
+
+type LockedRow = BookingFacts & { gig: Record<string, unknown> | null };
+const locked = ([row]: LockedRow[]): LockedBooking | undefined => (row ? { ...row, gig: row.gig ? gigFromJson(row.gig) : null } : undefined);
 
 export async function getBooking(db: Db, id: string): Promise<BookingFacts | undefined> {
   const [row] = await db<BookingFacts[]>`
-    select id, gig_id, client_id, worker_id, amount, currency, status, change_rounds, created_at, version
+    select id, gig_id, client_id, worker_id, amount, currency, category, status, change_rounds, created_at, version
     from bookings where id = ${id} and not deleted`;
   return row;
 }
@@ -60,8 +76,8 @@ export async function getBooking(db: Db, id: string): Promise<BookingFacts | und
 /** A taken id fails on bookings_pkey; a second live booking for one gig on bookings_one_live_per_gig. */
 export function insertBooking(db: Db, b: Omit<BookingRow, 'createdAt' | 'version' | 'changeRounds' | 'timeline'>, first: TimelineEntry) {
   return db`
-    insert into bookings (id, gig_id, client_id, worker_id, amount, currency, status, timeline)
-    values (${b.id}, ${b.gigId}, ${b.clientId}, ${b.workerId}, ${b.amount}, ${b.currency}, ${b.status}, ${db.json([first] as never)})`;
+    insert into bookings (id, gig_id, client_id, worker_id, amount, currency, category, status, timeline)
+    values (${b.id}, ${b.gigId}, ${b.clientId}, ${b.workerId}, ${b.amount}, ${b.currency}, ${b.category}, ${b.status}, ${db.json([first] as never)})`;
 }
 
 /** Moves the booking to `status` and appends the step to its timeline in one statement. */
@@ -72,4 +88,9 @@ export function advanceBooking(db: Db, id: string, entry: TimelineEntry, extra: 
         timeline = timeline || ${db.json([entry] as never)},
         change_rounds = coalesce(${extra.changeRounds ?? null}::int, change_rounds)
     where id = ${id}`;
+}
+
+/** The booking's price follows its agreed milestones. */
+export function setBookingAmount(db: Db, id: string, amount: number) {
+  return db`update bookings set amount = ${amount} where id = ${id}`;
 }

@@ -66,6 +66,8 @@ function pullsFor(collection: CollectionName, change: Change, own: boolean): boo
     case 'users':
     case 'operator_profiles':
       return collection === 'profiles';
+    // Milestones are not replicated to devices yet; money screens read them online.
+    case 'milestones':
     case 'sessions':
       return false;
   }

@@ -16,7 +16,7 @@ import { Watermark } from './watermark';
 
 export const CHANGE_CHANNEL = 'fw_changes';
 
-export const CHANGE_TABLES = ['gigs', 'bookings', 'messages', 'commands', 'users', 'operator_profiles', 'sessions'] as const;
+export const CHANGE_TABLES = ['gigs', 'bookings', 'messages', 'milestones', 'commands', 'users', 'operator_profiles', 'sessions'] as const;
 export type ChangeTable = (typeof CHANGE_TABLES)[number];
 
 /** A parsed routing note. */

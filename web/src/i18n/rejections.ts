@@ -21,6 +21,10 @@ const ES: Record<RejectionCode, string> = {
   duplicate_id: 'Esto ya existe. Inténtalo de nuevo como una acción nueva.',
   last_admin: 'No puedes quitar el último rol de administrador.',
   profile_incomplete: 'Añade tus habilidades y tu ubicación antes de activar la disponibilidad.',
+  not_funded: 'El cliente aún no ha pagado esta parte del trabajo. Espera al pago antes de entregarla.',
+  nothing_to_approve: 'Aquí no hay trabajo entregado pendiente de tu aprobación.',
+  plan_invalid: 'Este plan de pagos no se puede usar. Revisa los importes e inténtalo de nuevo.',
+  payment_unavailable: 'Los pagos no están disponibles ahora mismo. No se ha cobrado nada; inténtalo en unos minutos.',
 };
 
 export function rejectionText(code: string, serverMessage: string, locale: Locale): string {

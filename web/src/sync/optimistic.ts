@@ -77,6 +77,15 @@ export function targetsOf(cmd: ViewCommand, me: Me): Target[] {
     case 'booking.request_changes':
     case 'booking.cancel':
       return [{ collection: 'bookings', id: p.bookingId! }];
+    case 'milestone.propose':
+    case 'milestone.accept':
+      return [{ collection: 'bookings', id: p.bookingId! }];
+    // Milestones are not on devices yet: money steps are online-only and shown as the server answers.
+    case 'milestone.fund':
+    case 'milestone.submit':
+    case 'milestone.approve':
+    case 'milestone.request_changes':
+      return [];
     case 'message.send':
       return [{ collection: 'messages', id: p.messageId! }, { collection: 'bookings', id: p.bookingId! }];
     case 'profile.update':

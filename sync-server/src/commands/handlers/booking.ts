@@ -1,5 +1,5 @@
-// booking.start, booking.deliver, booking.approve, booking.request_changes, booking.cancel, and the
-// server-only payment confirmation; each a step of the shared booking machine.
+// booking.start, booking.deliver, booking.approve, booking.request_changes, booking.cancel, and stepBooking,
+// the booking step that milestone steps and server events share; each a step of the shared booking machine.
 import type postgres from 'postgres';
 import { can } from '@shared/machine';
 import { bookingMachine, bookingRejection, type BookingEvent, type BookingState } from '@shared/booking-machine';
@@ -8,6 +8,9 @@ import type { Party } from '@shared/roles';
 import { reject, type CommandContext, type Handler } from '../context';
 import { bookingParties } from '@shared/parties';
 import { advanceBooking, lockBooking, type LockedBooking } from '../../store/bookings';
+import { lockMilestones, type MilestoneRow } from '../../store/milestones';
+import { SETTLED_STATES } from '@shared/milestone-machine';
+import { stepMilestone } from '../../escrow/step';
 import { gigFacts, updateGig } from '../../store/gigs';
 import type { OutboxMessage } from '../../store/outbox';
 import type { Db } from '../../db/sql';
@@ -80,25 +83,87 @@ function parties(ctx: CommandContext, booking: LockedBooking | undefined): { boo
   return { booking, parties: found };
 }
 
-function userStep<T extends 'booking.start' | 'booking.deliver' | 'booking.approve' | 'booking.request_changes' | 'booking.cancel'>(
-  event: BookingEvent,
-  noteOf: (p: Record<string, unknown>) => string | undefined = () => undefined,
-): Handler<T, LockedBooking | undefined> {
+type Loaded = [LockedBooking | undefined, MilestoneRow[]];
+
+/** The booking and its milestones, locked in that order (as every money step locks them). */
+const loadBooking = (db: Db, bookingId: string): Promise<Loaded> => Promise.all([lockBooking(db, bookingId), lockMilestones(db, bookingId)]);
+
+/**
+ * A booking step for bookings with no milestones: those made before escrow, which finish as they began,
+ * without money moving.
+ */
+function plainStep(ctx: CommandContext, booking: LockedBooking, who: Party[], event: BookingEvent, note: string | undefined) {
+  return stepBooking({ tx: ctx.tx, now: ctx.now, booking, event, parties: who, actorId: ctx.actor.id, note, key: ctx.commandId, write: ctx.write, notify: ctx.notify });
+}
+
+export const start: Handler<'booking.start', Loaded> = {
+  load: (db, p) => loadBooking(db, p.bookingId),
+  decide(ctx, _p, [found]) {
+    const { booking, parties: who } = parties(ctx, found);
+    return { bookingId: booking.id, status: plainStep(ctx, booking, who, 'start', undefined) };
+  },
+};
+
+/**
+ * booking.deliver, booking.approve and booking.request_changes act on the booking's current milestone: the
+ * first one, in plan order, that the step applies to. A single-price booking has just the one.
+ */
+function currentMilestoneStep<T extends 'booking.deliver' | 'booking.approve' | 'booking.request_changes'>(
+  event: 'submit' | 'approve' | 'request_changes',
+  noteOf: (p: Record<string, unknown>) => string | undefined,
+): Handler<T, Loaded> {
+  const bookingEvent: BookingEvent = event === 'submit' ? 'deliver' : event;
   return {
-    load: (db, p) => lockBooking(db, p.bookingId),
-    decide(ctx, p, found) {
+    load: (db, p) => loadBooking(db, p.bookingId),
+    async decide(ctx, p, [found, milestones]) {
       const { booking, parties: who } = parties(ctx, found);
-      const status = stepBooking({
-        tx: ctx.tx, now: ctx.now, booking, event, parties: who, actorId: ctx.actor.id,
-        note: noteOf(p as Record<string, unknown>), key: ctx.commandId, write: ctx.write, notify: ctx.notify,
+      const note = noteOf(p as Record<string, unknown>);
+      if (milestones.length === 0) return { bookingId: booking.id, status: plainStep(ctx, booking, who, bookingEvent, note) };
+      const ready = event === 'submit' ? ['funded', 'changes_requested'] : ['submitted'];
+      const milestone = milestones.find((m) => ready.includes(m.status));
+      if (!milestone) {
+        if (event === 'submit') {
+          if (milestones.some((m) => m.status === 'agreed' || m.status === 'payment_pending')) reject('not_funded');
+          return reject('invalid_state');
+        }
+        return reject(booking.status === 'delivered' ? 'nothing_to_approve' : 'invalid_state');
+      }
+      await stepMilestone({
+        tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties: who, actorId: ctx.actor.id,
+        note, key: ctx.commandId, write: ctx.write, notify: ctx.notify,
       });
-      return { bookingId: booking.id, status };
+      return { bookingId: booking.id, milestoneId: milestone.id, status: bookingAfter(booking, milestones, milestone, bookingEvent) };
     },
   };
 }
 
-export const start = userStep<'booking.start'>('start');
-export const deliver = userStep<'booking.deliver'>('deliver', (p) => p.note as string | undefined);
-export const approve = userStep<'booking.approve'>('approve');
-export const requestChanges = userStep<'booking.request_changes'>('request_changes', (p) => p.reason as string);
-export const cancel = userStep<'booking.cancel'>('cancel', (p) => p.reason as string | undefined);
+/** The booking's status after a milestone step, as the step wrote it. */
+function bookingAfter(booking: LockedBooking, milestones: readonly MilestoneRow[], milestone: MilestoneRow, event: BookingEvent): BookingState {
+  if (event === 'approve') {
+    const open = milestones.some((m) => m.id !== milestone.id && !SETTLED_STATES.includes(m.status) && m.status !== 'proposed');
+    return open ? 'in_progress' : 'completed';
+  }
+  return (bookingMachine.transitions[booking.status] as Partial<Record<BookingEvent, BookingState>>)[event] ?? booking.status;
+}
+
+export const deliver = currentMilestoneStep<'booking.deliver'>('submit', (p) => p.note as string | undefined);
+export const approve = currentMilestoneStep<'booking.approve'>('approve', () => undefined);
+export const requestChanges = currentMilestoneStep<'booking.request_changes'>('request_changes', (p) => p.reason as string);
+
+/**
+ * Cancelling a booking cancels what is not paid for and refunds what is held (the cancellation policy: free
+ * before funding; before work starts, a funded milestone goes back to the client in full).
+ */
+export const cancel: Handler<'booking.cancel', Loaded> = {
+  load: (db, p) => loadBooking(db, p.bookingId),
+  async decide(ctx, p, [found, milestones]) {
+    const { booking, parties: who } = parties(ctx, found);
+    const status = plainStep(ctx, booking, who, 'cancel', p.reason);
+    for (const milestone of milestones.filter((m) => !SETTLED_STATES.includes(m.status)))
+      await stepMilestone({
+        tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event: 'cancel', parties: [...who, 'system'], actorId: ctx.actor.id,
+        note: p.reason, key: ctx.commandId, write: ctx.write, notify: ctx.notify, stepsBooking: false,
+      });
+    return { bookingId: booking.id, status };
+  },
+};

@@ -9,6 +9,9 @@ import { gigParties } from '@shared/parties';
 import { gigFacts, insertGig, lockGig, updateGig, type GigRow } from '../../store/gigs';
 import { getProfile, operatorFacts, type OperatorProfileRow } from '../../store/profiles';
 import { insertBooking } from '../../store/bookings';
+import { insertMilestones } from '../../store/milestones';
+import { categoryOf, policyOf } from '@shared/categories';
+import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/sql';
 
 /** A draft is visible to its client only; to anyone else it does not exist. */
@@ -113,11 +116,24 @@ export const accept: Handler<'gig.accept', [GigRow | undefined, OperatorProfileR
       if (code === 'forbidden') reject(code, 'Only operator accounts can accept gigs.');
       reject(code);
     }
+    const category = categoryOf(gig.skills);
     ctx.write(
       insertBooking(
         ctx.tx,
-        { id: p.bookingId, gigId: gig.id, clientId: gig.clientId, workerId: ctx.actor.id, amount: gig.budgetAmount, currency: gig.currency, status: BOOKING_INITIAL },
+        { id: p.bookingId, gigId: gig.id, clientId: gig.clientId, workerId: ctx.actor.id, amount: gig.budgetAmount, currency: gig.currency, category, status: BOOKING_INITIAL },
         { at: ctx.now.toISOString(), event: 'created', status: BOOKING_INITIAL, by: 'worker', actorId: ctx.actor.id },
+      ),
+    );
+    // The gig's price is the booking's one milestone, agreed by posting and accepting; the parties may
+    // replace it with a plan of several (milestone.propose) before paying.
+    ctx.write(
+      insertMilestones(
+        ctx.tx,
+        [{
+          id: uuidv7(), bookingId: p.bookingId, clientId: gig.clientId, workerId: ctx.actor.id, position: 0, planId: null, proposedBy: null,
+          description: gig.title, amount: gig.budgetAmount, currency: gig.currency, feeBps: policyOf(category).feeBps, dueAt: null, status: 'agreed',
+        }],
+        { at: ctx.now.toISOString(), event: 'created', status: 'agreed', by: 'worker', actorId: ctx.actor.id },
       ),
     );
     ctx.write(updateGig(ctx.tx, gig.id, { status: verdict.to, bookingId: p.bookingId }));

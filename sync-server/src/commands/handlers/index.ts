@@ -3,6 +3,7 @@ import type { Handlers } from '../context';
 import * as gig from './gig';
 import * as booking from './booking';
 import * as message from './message';
+import * as milestone from './milestone';
 import * as profile from './profile';
 
 export const handlers: Handlers = {
@@ -16,6 +17,12 @@ export const handlers: Handlers = {
   'booking.approve': booking.approve,
   'booking.request_changes': booking.requestChanges,
   'booking.cancel': booking.cancel,
+  'milestone.propose': milestone.propose,
+  'milestone.accept': milestone.accept,
+  'milestone.fund': milestone.fund,
+  'milestone.submit': milestone.submit,
+  'milestone.approve': milestone.approve,
+  'milestone.request_changes': milestone.requestChanges,
   'message.send': message.send,
   'profile.update': profile.update,
   'availability.set': profile.setAvailability,

@@ -1,0 +1,120 @@
+// milestone.propose, milestone.accept, milestone.fund, milestone.submit, milestone.approve,
+// milestone.request_changes: the money steps of a booking, each a step of the shared milestone machine.
+import { bookingParties } from '@shared/parties';
+import type { MilestoneEvent } from '@shared/milestone-machine';
+import { policyOf } from '@shared/categories';
+import type { Party } from '@shared/roles';
+import { reject, type CommandContext, type Handler } from '../context';
+import { lockBooking, lockBookingOfMilestone, setBookingAmount, type LockedBooking } from '../../store/bookings';
+import { insertMilestones, lockMilestones, lockMilestonesOf, type MilestoneRow } from '../../store/milestones';
+import { stepMilestone } from '../../escrow/step';
+
+type Loaded = [LockedBooking | undefined, MilestoneRow[]];
+
+/** Someone with no part in a booking is not told it exists. */
+function partiesOf(ctx: CommandContext, booking: LockedBooking | undefined): { booking: LockedBooking; parties: Party[] } {
+  const parties = booking ? bookingParties(ctx.actor, booking) : [];
+  if (!booking || parties.length === 0) return reject('not_found');
+  return { booking, parties };
+}
+
+/** Both sides of the booking, in the order a step should credit them. */
+const sideOf = (parties: readonly Party[]): 'client' | 'worker' | null =>
+  parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
+
+const loadByMilestone = (db: Parameters<NonNullable<Handler<'milestone.fund'>['load']>>[0], milestoneId: string): Promise<Loaded> =>
+  // Pipelined in this order: the booking's lock is taken before its milestones', as everywhere.
+  Promise.all([lockBookingOfMilestone(db, milestoneId), lockMilestonesOf(db, milestoneId)]);
+
+function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milestone.approve' | 'milestone.request_changes'>(
+  event: MilestoneEvent,
+  noteOf: (p: Record<string, unknown>) => string | undefined = () => undefined,
+): Handler<T, Loaded> {
+  return {
+    load: (db, p) => loadByMilestone(db, p.milestoneId),
+    async decide(ctx, p, [found, milestones]) {
+      const { booking, parties } = partiesOf(ctx, found);
+      const milestone = milestones.find((m) => m.id === p.milestoneId);
+      if (!milestone) return reject('not_found');
+      if (event === 'submit' && (milestone.status === 'agreed' || milestone.status === 'payment_pending')) reject('not_funded');
+      const status = await stepMilestone({
+        tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties, actorId: ctx.actor.id,
+        note: noteOf(p as Record<string, unknown>), key: ctx.commandId, write: ctx.write, notify: ctx.notify,
+      });
+      return { bookingId: booking.id, milestoneId: milestone.id, status };
+    },
+  };
+}
+
+export const fund = milestoneStep<'milestone.fund'>('fund');
+export const submit = milestoneStep<'milestone.submit'>('submit', (p) => p.note as string | undefined);
+export const approve = milestoneStep<'milestone.approve'>('approve');
+export const requestChanges = milestoneStep<'milestone.request_changes'>('request_changes', (p) => p.reason as string);
+
+/** Bookings past these take no new plan. */
+const PLAN_CLOSED = ['completed', 'cancelled', 'resolved', 'disputed'] as const;
+
+/**
+ * A plan for everything not yet paid for. Accepted by the other side, it replaces the unfunded milestones;
+ * a newer proposal withdraws an older one still waiting.
+ */
+export const propose: Handler<'milestone.propose', Loaded> = {
+  load: (db, p) => Promise.all([lockBooking(db, p.bookingId), lockMilestones(db, p.bookingId)]),
+  async decide(ctx, p, [found, milestones]) {
+    const { booking, parties } = partiesOf(ctx, found);
+    const side = sideOf(parties);
+    if (!side) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
+    if ((PLAN_CLOSED as readonly string[]).includes(booking.status)) return reject('invalid_state');
+    const currency = p.milestones[0]!.amount.currency;
+    if (currency !== booking.currency) return reject('plan_invalid', `This booking is paid in ${booking.currency}; the plan is in ${currency}.`);
+    // An older proposal still waiting is withdrawn (cancelled) by the newer one.
+    for (const old of milestones.filter((m) => m.status === 'proposed'))
+      await stepMilestone({ tx: ctx.tx, now: ctx.now, booking, milestones, milestone: old, event: 'cancel', parties, actorId: ctx.actor.id, note: 'A newer plan was proposed.', key: ctx.commandId, write: ctx.write, notify: ctx.notify, stepsBooking: false });
+    const next = milestones.reduce((n, m) => Math.max(n, m.position + 1), 0);
+    const feeBps = policyOf(booking.category).feeBps;
+    ctx.write(
+      insertMilestones(
+        ctx.tx,
+        p.milestones.map((m, i) => ({
+          id: m.milestoneId, bookingId: booking.id, clientId: booking.clientId, workerId: booking.workerId, position: next + i,
+          planId: p.planId, proposedBy: side, description: m.description, amount: m.amount.amount, currency: booking.currency, feeBps,
+          dueAt: m.dueAt ? new Date(m.dueAt) : null, status: 'proposed' as const,
+        })),
+        { at: ctx.now.toISOString(), event: 'proposed', status: 'proposed', by: side, actorId: ctx.actor.id },
+      ),
+    );
+    const other = side === 'client' ? booking.workerId : booking.clientId;
+    ctx.notify({
+      channel: other === booking.workerId ? 'sms' : 'push',
+      userId: other,
+      template: 'milestone.plan_proposed',
+      data: { bookingId: booking.id, planId: p.planId, count: p.milestones.length, total: p.milestones.reduce((t, m) => t + m.amount.amount, 0), currency },
+      dedupeKey: `${ctx.commandId}:milestone.plan_proposed`,
+    });
+    return { bookingId: booking.id, planId: p.planId, milestoneIds: p.milestones.map((m) => m.milestoneId) };
+  },
+};
+
+/** The other side agrees the plan: its milestones become payable and the unfunded ones it replaces go. */
+export const accept: Handler<'milestone.accept', Loaded> = {
+  load: (db, p) => Promise.all([lockBooking(db, p.bookingId), lockMilestones(db, p.bookingId)]),
+  async decide(ctx, p, [found, milestones]) {
+    const { booking, parties } = partiesOf(ctx, found);
+    if (!sideOf(parties)) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
+    const plan = milestones.filter((m) => m.planId === p.planId);
+    if (plan.length === 0) return reject('not_found');
+    if (plan.some((m) => m.status !== 'proposed')) return reject('invalid_state', 'This plan is no longer open: it was accepted or replaced.');
+    if ((PLAN_CLOSED as readonly string[]).includes(booking.status)) return reject('invalid_state');
+    const step = (milestone: MilestoneRow, event: MilestoneEvent, note?: string) =>
+      stepMilestone({ tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties, actorId: ctx.actor.id, note, key: ctx.commandId, write: ctx.write, notify: ctx.notify, stepsBooking: false });
+    for (const m of plan) await step(m, 'accept');
+    // Replaced: whatever was agreed but not paid for. A checkout still open lapses with it; a payment that
+    // arrives for it anyway is refunded when it does.
+    const replaced = milestones.filter((m) => m.planId !== p.planId && (m.status === 'agreed' || m.status === 'payment_pending'));
+    for (const m of replaced) await step(m, 'cancel', 'Replaced by a new payment plan.');
+    const kept = milestones.filter((m) => m.planId !== p.planId && !replaced.includes(m) && m.status !== 'cancelled' && m.status !== 'proposed');
+    const total = [...kept, ...plan].reduce((t, m) => t + m.amount, 0);
+    ctx.write(setBookingAmount(ctx.tx, booking.id, total));
+    return { bookingId: booking.id, planId: p.planId, status: 'agreed', amount: total };
+  },
+};

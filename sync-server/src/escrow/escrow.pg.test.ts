@@ -1,0 +1,189 @@
+// Escrow against the real database: every money step posts to the ledger once, the booking keeps in step,
+// and the timers exist exactly while they should.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../../test/db';
+import { acceptedBooking, applied, confirmPayment, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
+import { balance, trialBalance } from '../ledger/ledger';
+import { accounts } from '../ledger/accounts';
+import { confirmPayment as confirmMilestonePayment, fireMilestoneEvent } from './events';
+import { timerKey } from './timers';
+
+let db: TestDb;
+let client: string;
+let worker: string;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  client = await createUser(db.sql);
+  worker = await createOperator(db.sql);
+});
+afterAll(() => db.drop());
+
+async function milestones(bookingId: string) {
+  return db.sql<{ id: string; status: string; amount: number; feeBps: number; releasedAmount: number; refundedAmount: number; feeAmount: number; paymentIntentId: string | null }[]>`
+    select id, status, amount, fee_bps, released_amount, refunded_amount, fee_amount, payment_intent_id from milestones where booking_id = ${bookingId} order by position`;
+}
+async function timers(milestoneId: string): Promise<string[]> {
+  const rows = await db.sql<{ key: string }[]>`select key from graphile_worker.jobs where key like ${'%:' + milestoneId} order by key`;
+  return rows.map((r) => r.key);
+}
+async function bookingStatus(id: string) {
+  return (await db.sql<{ status: string }[]>`select status from bookings where id = ${id}`)[0]!.status;
+}
+async function ledgerIsBalanced() {
+  const { totals } = await trialBalance(db.sql);
+  for (const total of Object.values(totals)) expect(total).toBe(0);
+}
+
+describe('a single-price booking', () => {
+  it('is one agreed milestone at the gig price, with the category fee fixed', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [m] = await milestones(bookingId);
+    expect(m).toMatchObject({ status: 'agreed', amount: 8000, feeBps: 1000 }); // plumbing: the default 10%
+  });
+
+  it('funds, releases net of the fee, and completes the booking; every posting once', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [m] = await milestones(bookingId);
+    const fund = applied(await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }));
+    expect(fund.status).toBe('payment_pending');
+    expect(await timers(m!.id)).toEqual([timerKey('escrow.payment_expiry', m!.id)]);
+
+    const payment = { milestoneId: m!.id, paymentIntentId: `pi_${m!.id}`, chargeId: `ch_${m!.id}`, amount: 8000, currency: 'USD' };
+    expect(await confirmMilestonePayment(db.sql, payment, 'evt_1')).toBe('funded');
+    // The same payment again, by another event or a replay: no second effect.
+    expect(await confirmMilestonePayment(db.sql, payment, 'evt_2')).toBe('already_funded');
+    expect(await balance(db.sql, accounts.escrow(m!.id, 'USD').id)).toBe(8000);
+    expect(await timers(m!.id)).toEqual([]);
+    expect(await bookingStatus(bookingId)).toBe('funded');
+
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: m!.id, note: 'Done' }));
+    expect(await timers(m!.id)).toEqual(
+      [timerKey('escrow.approval_reminder_24h', m!.id), timerKey('escrow.approval_reminder_2h', m!.id), timerKey('escrow.auto_approve', m!.id)].sort(),
+    );
+    const [{ autoApproveAt, submittedAt }] = await db.sql`select auto_approve_at, submitted_at from milestones where id = ${m!.id}` as never as [{ autoApproveAt: Date; submittedAt: Date }];
+    expect(autoApproveAt.getTime() - submittedAt.getTime()).toBe(72 * 3_600_000);
+
+    applied(await run(db.sql, client, 'milestone.approve', { milestoneId: m!.id }));
+    const [after] = await milestones(bookingId);
+    expect(after).toMatchObject({ status: 'released', releasedAmount: 8000, feeAmount: 800, refundedAmount: 0 });
+    expect(await balance(db.sql, accounts.escrow(m!.id, 'USD').id)).toBe(0);
+    expect(await balance(db.sql, accounts.workerPayable(worker, 'USD').id)).toBeGreaterThanOrEqual(7200);
+    expect(await bookingStatus(bookingId)).toBe('completed');
+    expect(await timers(m!.id)).toEqual([]);
+    const postings = await db.sql`select kind from ledger_postings where milestone_id = ${m!.id} order by created_at`;
+    expect(postings.map((p) => p.kind)).toEqual(['funding', 'release']);
+    await ledgerIsBalanced();
+  });
+
+  it('refunds a funded booking in full when it is cancelled before work starts', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const [m] = await milestones(bookingId);
+    applied(await run(db.sql, client, 'booking.cancel', { bookingId, reason: 'Fixed it myself' }));
+    const [after] = await milestones(bookingId);
+    expect(after).toMatchObject({ status: 'refunded', refundedAmount: 8000, releasedAmount: 0 });
+    expect(await balance(db.sql, accounts.escrow(m!.id, 'USD').id)).toBe(0);
+    expect(await timers(m!.id)).toEqual([timerKey('escrow.refund', m!.id)]);
+    expect(await bookingStatus(bookingId)).toBe('cancelled');
+    await ledgerIsBalanced();
+  });
+
+  it('refunds a payment that arrives for a milestone cancelled meanwhile, and posts it once', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [m] = await milestones(bookingId);
+    applied(await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }));
+    applied(await run(db.sql, client, 'booking.cancel', { bookingId }));
+    const payment = { milestoneId: m!.id, paymentIntentId: `pi_late_${m!.id}`, chargeId: null, amount: 8000, currency: 'USD' };
+    expect(await confirmMilestonePayment(db.sql, payment, 'evt_late')).toBe('refunded_late');
+    expect(await confirmMilestonePayment(db.sql, payment, 'evt_late_again')).toBe('refunded_late');
+    const postings = await db.sql`select kind, dedupe_key from ledger_postings where milestone_id = ${m!.id} order by dedupe_key`;
+    expect(postings.map((p) => p.dedupeKey)).toEqual([`funding:pi_late_${m!.id}`, `late-refund:pi_late_${m!.id}`]);
+    expect(await balance(db.sql, accounts.escrow(m!.id, 'USD').id)).toBe(0);
+    const [job] = await db.sql`select count(*)::int as n from graphile_worker.jobs where key = ${'escrow.refund_payment:pi_late_' + m!.id}`;
+    expect(job!.n).toBe(1);
+    await ledgerIsBalanced();
+  });
+
+  it('restarts the approval clock on resubmission and stops it on request for changes', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const [m] = await milestones(bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    const t0 = new Date('2030-01-01T10:00:00Z');
+    applied(await run(db.sql, worker, 'booking.deliver', { bookingId }, { now: () => t0 }));
+    applied(await run(db.sql, client, 'booking.request_changes', { bookingId, reason: 'Still drips' }));
+    expect(await timers(m!.id)).toEqual([]);
+    const t1 = new Date('2030-01-02T10:00:00Z');
+    applied(await run(db.sql, worker, 'booking.deliver', { bookingId }, { now: () => t1 }));
+    const [job] = await db.sql<{ runAt: Date }[]>`select run_at from graphile_worker.jobs where key = ${timerKey('escrow.auto_approve', m!.id)}`;
+    expect(job!.runAt.toISOString()).toBe('2030-01-05T10:00:00.000Z');
+  });
+
+  it('is approved by the timer once due, and the timer does nothing when the client approved first', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const [m] = await milestones(bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    applied(await run(db.sql, worker, 'booking.deliver', { bookingId }));
+    const due = (x: { status: string; autoApproveAt: Date | null }) => x.status === 'submitted' && x.autoApproveAt !== null && x.autoApproveAt <= new Date(Date.now() + 73 * 3_600_000);
+    const early = await fireMilestoneEvent(db.sql, m!.id, 'auto_approve', 'job-1', { when: (x) => x.status === 'submitted' && x.autoApproveAt! <= new Date() });
+    expect(early).toMatchObject({ moved: false, why: 'not due' });
+    const fired = await fireMilestoneEvent(db.sql, m!.id, 'auto_approve', 'job-2', { when: due });
+    expect(fired).toMatchObject({ moved: true, status: 'released' });
+    expect(await bookingStatus(bookingId)).toBe('completed');
+    const again = await fireMilestoneEvent(db.sql, m!.id, 'auto_approve', 'job-3', { when: due });
+    expect(again.moved).toBe(false);
+    const [t] = await db.sql`select timeline from milestones where id = ${m!.id}`;
+    expect(t!.timeline.at(-1)).toMatchObject({ event: 'auto_approve', by: 'system', status: 'released' });
+    await ledgerIsBalanced();
+  });
+
+  it('refuses to submit unpaid work, saying why, and changes nothing', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [m] = await milestones(bookingId);
+    const out = await run(db.sql, worker, 'milestone.submit', { milestoneId: m!.id });
+    expect(out.rejection?.code).toBe('not_funded');
+    expect((await milestones(bookingId))[0]!.status).toBe('agreed');
+  });
+});
+
+describe('a plan of milestones', () => {
+  it('replaces the single price once the other side accepts, and completes only after the last release', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [single] = await milestones(bookingId);
+    const planId = uuidv7();
+    const [a, b] = [uuidv7(), uuidv7()];
+    applied(await run(db.sql, worker, 'milestone.propose', {
+      bookingId, planId,
+      milestones: [
+        { milestoneId: a, description: 'Parts and first fix', amount: { amount: 3000, currency: 'USD' } },
+        { milestoneId: b, description: 'Finish', amount: { amount: 6000, currency: 'USD' } },
+      ],
+    }));
+    // The proposer cannot accept its own terms.
+    expect((await run(db.sql, worker, 'milestone.accept', { bookingId, planId })).rejection?.code).toBe('forbidden');
+    expect(applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId }))).toMatchObject({ amount: 9000 });
+    expect((await milestones(bookingId)).map((m) => [m.id, m.status])).toEqual([[single!.id, 'cancelled'], [a, 'agreed'], [b, 'agreed']]);
+    expect((await db.sql`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(9000);
+
+    await confirmPayment(db.sql, bookingId); // a
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: a }));
+    expect(applied(await run(db.sql, client, 'booking.approve', { bookingId }))).toMatchObject({ milestoneId: a, status: 'in_progress' });
+    expect(await bookingStatus(bookingId)).toBe('in_progress');
+    expect((await run(db.sql, worker, 'booking.deliver', { bookingId })).rejection?.code).toBe('not_funded');
+    await confirmPayment(db.sql, bookingId); // b
+    applied(await run(db.sql, worker, 'booking.deliver', { bookingId }));
+    applied(await run(db.sql, client, 'booking.approve', { bookingId }));
+    expect(await bookingStatus(bookingId)).toBe('completed');
+    expect((await milestones(bookingId)).map((m) => m.feeAmount)).toEqual([0, 300, 600]);
+    await ledgerIsBalanced();
+  });
+
+  it('refuses a plan in another currency', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const out = await run(db.sql, client, 'milestone.propose', {
+      bookingId, planId: uuidv7(), milestones: [{ milestoneId: uuidv7(), description: 'All', amount: { amount: 3000, currency: 'EUR' } }],
+    });
+    expect(out.rejection?.code).toBe('plan_invalid');
+  });
+});

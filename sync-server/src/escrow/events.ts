@@ -1,0 +1,97 @@
+// Server-side milestone events: the provider's payment confirmation and the escrow timers. Each runs in one
+// transaction that locks the booking and then its milestones, like the commands that compete with it.
+import type { PendingQuery, Row } from 'postgres';
+import type { MilestoneEvent, MilestoneState } from '@shared/milestone-machine';
+import type { Sql } from '../db/sql';
+import { transaction } from '../db/tx';
+import { CommandRejected } from '../commands/context';
+import { lockBookingOfMilestone } from '../store/bookings';
+import { lockMilestonesOf, type MilestoneRow } from '../store/milestones';
+import { enqueue, type OutboxMessage } from '../store/outbox';
+import { post } from '../ledger/ledger';
+import { scheduleJob } from '../jobs/queue';
+import { fundingPosting, lateRefundPosting } from './postings';
+import { stepMilestone, type MilestoneStep } from './step';
+
+export type EventOutcome = { status: MilestoneState; moved: boolean; why?: string };
+
+/**
+ * Fires `event` on a milestone as the system. A refusal by the machine (the milestone has moved on: approved
+ * by hand just before the timer fired) is an answer, not an error: nothing changes and `moved` is false.
+ */
+export async function fireMilestoneEvent(
+  sql: Sql,
+  milestoneId: string,
+  event: MilestoneEvent,
+  key: string,
+  opts: { now?: Date; payment?: MilestoneStep['payment']; released?: number; note?: string; when?: (m: MilestoneRow) => boolean } = {},
+): Promise<EventOutcome> {
+  return transaction(sql, async (tx) => {
+    const booking = await lockBookingOfMilestone(tx, milestoneId);
+    const milestones = await lockMilestonesOf(tx, milestoneId);
+    const milestone = milestones.find((m) => m.id === milestoneId);
+    if (!booking || !milestone) throw new Error(`milestone ${milestoneId} not found`);
+    if (opts.when && !opts.when(milestone)) return { status: milestone.status, moved: false, why: 'not due' };
+    const writes: PendingQuery<Row[]>[] = [];
+    const news: OutboxMessage[] = [];
+    let status: MilestoneState;
+    try {
+      status = await stepMilestone({
+        tx, now: opts.now ?? new Date(), booking, milestones, milestone, event, parties: ['system'], actorId: null, key,
+        note: opts.note, payment: opts.payment, released: opts.released,
+        write: (q) => void writes.push(q),
+        notify: (m) => void news.push(m),
+      });
+    } catch (e) {
+      if (e instanceof CommandRejected) return { status: milestone.status, moved: false, why: e.rejection.code };
+      throw e;
+    }
+    for (const w of writes) await w;
+    await enqueue(tx, news);
+    return { status, moved: true };
+  });
+}
+
+export interface ConfirmedPayment {
+  milestoneId: string;
+  paymentIntentId: string;
+  chargeId: string | null;
+  amount: number;
+  currency: string;
+}
+
+export type PaymentOutcome = 'funded' | 'already_funded' | 'refunded_late';
+
+/**
+ * The provider says a milestone's payment succeeded. Funded once per payment intent, whichever event or
+ * replay says so. Money the milestone cannot take (it was cancelled or replaced meanwhile, it was paid
+ * twice, or the amount is not the agreed one) is refunded at once, with the ledger showing it arrive and leave.
+ */
+export async function confirmPayment(sql: Sql, p: ConfirmedPayment, key: string, now = new Date()): Promise<PaymentOutcome> {
+  const fired = await fireMilestoneEvent(sql, p.milestoneId, 'payment_confirmed', key, {
+    now,
+    payment: { paymentIntentId: p.paymentIntentId, chargeId: p.chargeId },
+    when: (m) => (m.status === 'agreed' || m.status === 'payment_pending') && m.amount === p.amount && m.currency === p.currency,
+  });
+  if (fired.moved) return 'funded';
+  return transaction(sql, async (tx) => {
+    const [m] = await lockMilestonesOf(tx, p.milestoneId).then((ms) => ms.filter((x) => x.id === p.milestoneId));
+    if (!m) throw new Error(`milestone ${p.milestoneId} not found`);
+    if (m.paymentIntentId === p.paymentIntentId) return 'already_funded';
+    const money = { ...m, currency: p.currency };
+    await post(tx, fundingPosting(money, p.paymentIntentId, p.amount));
+    await post(tx, lateRefundPosting(money, p.paymentIntentId, p.amount));
+    await scheduleJob(tx, {
+      task: 'escrow.refund_payment',
+      payload: { milestoneId: m.id, paymentIntentId: p.paymentIntentId, amount: p.amount, currency: p.currency },
+      runAt: now,
+      key: `escrow.refund_payment:${p.paymentIntentId}`,
+    });
+    await enqueue(tx, [{
+      channel: 'push', userId: m.clientId, template: 'milestone.payment_returned',
+      data: { bookingId: m.bookingId, milestoneId: m.id, amount: p.amount, currency: p.currency },
+      dedupeKey: `late-refund:${p.paymentIntentId}`,
+    }]);
+    return 'refunded_late';
+  });
+}

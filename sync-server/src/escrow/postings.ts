@@ -1,0 +1,95 @@
+// The ledger postings escrow makes, one function per movement. Each is keyed by what caused it, so that a
+// second delivery of the same cause posts nothing (invariant L4): the payment for funding, the milestone
+// for its one settlement, the milestone again for its one transfer to the worker.
+import { milestoneSplit } from '@shared/categories';
+import { money, negate, type Money } from '@shared/money';
+import { accounts } from '../ledger/accounts';
+import type { Posting } from '../ledger/ledger';
+
+export interface MilestoneMoney {
+  id: string;
+  bookingId: string;
+  clientId: string;
+  workerId: string;
+  amount: number;
+  currency: string;
+  feeBps: number;
+}
+
+const amountOf = (m: MilestoneMoney, amount = m.amount): Money => money(amount, m.currency);
+
+/** The client's payment arrives: from the client's funding account into the milestone's escrow. */
+export function fundingPosting(m: MilestoneMoney, paymentIntentId: string, amount = m.amount): Posting {
+  const a = amountOf(m, amount);
+  return {
+    kind: 'funding',
+    dedupeKey: `funding:${paymentIntentId}`,
+    bookingId: m.bookingId,
+    milestoneId: m.id,
+    memo: `Payment ${paymentIntentId} for milestone ${m.id}`,
+    entries: [
+      { account: accounts.clientFunding(m.clientId, a.currency), amount: negate(a) },
+      { account: accounts.escrow(m.id, a.currency), amount: a },
+    ],
+  };
+}
+
+/**
+ * Escrow settles: `released` (gross) to the worker less the platform's fee on it, the rest back to the
+ * client. Release all, refund all and a split are the same posting with different amounts.
+ */
+export function settlementPosting(m: MilestoneMoney, released: number, kind: 'release' | 'refund' | 'split'): { posting: Posting; fee: Money; net: Money; refunded: Money } {
+  if (!Number.isSafeInteger(released) || released < 0 || released > m.amount)
+    throw new RangeError(`Cannot release ${released} of milestone ${m.id}'s ${m.amount}.`);
+  const gross = amountOf(m, released);
+  const { fee, net } = milestoneSplit(gross, m.feeBps);
+  const refunded = amountOf(m, m.amount - released);
+  const c = gross.currency;
+  const entries = [
+    { account: accounts.escrow(m.id, c), amount: negate(amountOf(m)) },
+    { account: accounts.workerPayable(m.workerId, c), amount: net },
+    { account: accounts.platformFees(c), amount: fee },
+    { account: accounts.refunds(c), amount: refunded },
+  ].filter((e) => e.amount.amount !== 0);
+  return {
+    posting: { kind, dedupeKey: `settle:${m.id}`, bookingId: m.bookingId, milestoneId: m.id, memo: `${kind} of milestone ${m.id}`, entries },
+    fee,
+    net,
+    refunded,
+  };
+}
+
+/** Released money leaves for the worker's connected account: from what we owe them to paid out. */
+export function transferPosting(m: MilestoneMoney, net: number, transferId: string): Posting {
+  const a = amountOf(m, net);
+  return {
+    kind: 'payout',
+    dedupeKey: `transfer:${m.id}`,
+    bookingId: m.bookingId,
+    milestoneId: m.id,
+    memo: `Transfer ${transferId} to the worker for milestone ${m.id}`,
+    entries: [
+      { account: accounts.workerPayable(m.workerId, a.currency), amount: negate(a) },
+      { account: accounts.payouts(a.currency), amount: a },
+    ],
+  };
+}
+
+/**
+ * A payment the milestone cannot take (it was cancelled or replaced meanwhile, or paid twice) goes straight
+ * back: in through escrow and out to refunds, so the ledger shows it arriving and leaving.
+ */
+export function lateRefundPosting(m: MilestoneMoney, paymentIntentId: string, amount: number): Posting {
+  const a = amountOf(m, amount);
+  return {
+    kind: 'refund',
+    dedupeKey: `late-refund:${paymentIntentId}`,
+    bookingId: m.bookingId,
+    milestoneId: m.id,
+    memo: `Payment ${paymentIntentId} arrived for milestone ${m.id}, which could not take it: refunded`,
+    entries: [
+      { account: accounts.escrow(m.id, a.currency), amount: negate(a) },
+      { account: accounts.refunds(a.currency), amount: a },
+    ],
+  };
+}

@@ -1,0 +1,108 @@
+// The payment routes through HTTP on the demo rail: checkout, the demo page, its signed events into the
+// webhook handler, and the handler's refusals. The real Stripe provider is tested against the stand-in in
+// sync-server/src/payments; the money effects in escrow.pg.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../../test/db';
+import { createTestApp, json, type TestApp } from '../../test/app';
+import { acceptedBooking, createOperator, createUser, uuidv7 } from '../../test/fixtures';
+import { signAccessToken } from '../auth/tokens';
+import { signPayload } from '../payments/webhook-signature';
+import type { DemoRail } from '../payments';
+
+let db: TestDb;
+let t: TestApp;
+let client: string;
+let worker: string;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  t = createTestApp(db.sql);
+  client = await createUser(db.sql);
+  worker = await createOperator(db.sql);
+});
+afterAll(() => db.drop());
+
+async function bearer(userId: string) {
+  const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
+  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: uuidv7() }, 900)}`;
+}
+const post = async (path: string, body: unknown, auth?: string) =>
+  t.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: JSON.stringify(body) });
+const status = async (bookingId: string) => (await db.sql`select status from bookings where id = ${bookingId}`)[0]!.status as string;
+const escrowed = async () => (await db.sql`select count(*)::int as n from ledger_postings where kind = 'funding'`)[0]!.n as number;
+
+describe('funding on the demo rail', () => {
+  it('sends the client to a labelled demo checkout whose payment funds the milestone through the webhook', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [m] = await db.sql`select id from milestones where booking_id = ${bookingId}`;
+    const commandId = uuidv7();
+    const res = await post('/pay/checkout', { milestoneId: m!.id, commandId }, await bearer(client));
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.provider).toBe('demo');
+    // Asking again (a retry after a lost answer) gives the same checkout.
+    expect((await json(await post('/pay/checkout', { milestoneId: m!.id, commandId }, await bearer(client)))).url).toBe(body.url);
+
+    const path = new URL(body.url).pathname;
+    const page = await t.app.request(path);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toMatch(/no real money/i);
+    expect(html).toContain('$80.00');
+
+    const paid = await t.app.request(`${path}/pay`, { method: 'POST' });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toContain(`/b/${bookingId}`);
+    expect(await status(bookingId)).toBe('funded');
+    const [after] = await db.sql`select status, payment_intent_id from milestones where id = ${m!.id}`;
+    expect(after).toMatchObject({ status: 'funded' });
+    expect(after!.paymentIntentId).toMatch(/^pi_demo_/);
+    const events = await db.sql`select type, outcome from payment_events order by type`;
+    expect(events.map((e) => `${e.type}:${e.outcome}`)).toEqual(['checkout.session.completed:already_funded', 'payment_intent.succeeded:funded']);
+  });
+
+  it('refuses checkout to anyone but the client, and for a milestone not waiting for payment', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [m] = await db.sql`select id from milestones where booking_id = ${bookingId}`;
+    expect((await post('/pay/checkout', { milestoneId: m!.id, commandId: uuidv7() }, await bearer(worker))).status).toBe(409);
+    expect((await post('/pay/checkout', { milestoneId: m!.id, commandId: uuidv7() })).status).toBe(401);
+    expect((await post('/pay/checkout', { milestoneId: 'nope' }, await bearer(client))).status).toBe(400);
+    expect((await db.sql`select status from milestones where id = ${m!.id}`)[0]!.status).toBe('agreed');
+  });
+});
+
+describe('the webhook', () => {
+  const rail = () => t.deps.payments as DemoRail;
+  const event = (id: string, type: string, object: Record<string, unknown>) => JSON.stringify({ id, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object } });
+
+  it('refuses a bad signature, a stale timestamp and a missing header, moving nothing', async () => {
+    const before = await escrowed();
+    const body = event('evt_forged', 'payment_intent.succeeded', { id: 'pi_demo_x', metadata: {} });
+    const wrong = await t.app.request('/pay/webhook', { method: 'POST', body, headers: { 'stripe-signature': signPayload(body, 'whsec_wrong') } });
+    expect(wrong.status).toBe(400);
+    const stale = await t.app.request('/pay/webhook', { method: 'POST', body, headers: { 'stripe-signature': signPayload(body, rail().webhookSecret, Math.floor(Date.now() / 1000) - 3600) } });
+    expect(stale.status).toBe(400);
+    expect((await t.app.request('/pay/webhook', { method: 'POST', body })).status).toBe(400);
+    const tampered = signPayload(body, rail().webhookSecret);
+    expect((await t.app.request('/pay/webhook', { method: 'POST', body: body.replace('pi_demo_x', 'pi_demo_y'), headers: { 'stripe-signature': tampered } })).status).toBe(400);
+    expect(await escrowed()).toBe(before);
+    expect((await db.sql`select count(*)::int as n from payment_events where id = 'evt_forged'`)[0]!.n).toBe(0);
+  });
+
+  it('records and ignores event types it does not act on, and answers a replay without effect', async () => {
+    const body = event('evt_other', 'customer.created', { id: 'cus_1' });
+    const headers = { 'stripe-signature': signPayload(body, rail().webhookSecret) };
+    const first = await json(await t.app.request('/pay/webhook', { method: 'POST', body, headers }));
+    expect(first).toMatchObject({ received: true, duplicate: false, outcome: 'ignored' });
+    const again = await json(await t.app.request('/pay/webhook', { method: 'POST', body, headers: { 'stripe-signature': signPayload(body, rail().webhookSecret) } }));
+    expect(again).toMatchObject({ duplicate: true, outcome: 'ignored' });
+  });
+
+  it('acknowledges and ignores a payment the provider does not know, moving nothing', async () => {
+    const before = await escrowed();
+    const body = event('evt_foreign', 'payment_intent.succeeded', { id: 'pi_demo_missing' });
+    const res = await t.app.request('/pay/webhook', { method: 'POST', body, headers: { 'stripe-signature': signPayload(body, rail().webhookSecret) } });
+    expect(await json(res)).toMatchObject({ received: true, outcome: 'ignored_not_found' });
+    expect(await escrowed()).toBe(before);
+  });
+});

@@ -1,0 +1,122 @@
+// /pay: the payment provider's webhook, and the checkout a client is sent to when funding a milestone.
+//
+// POST /pay/webhook   Verified on the raw body (the provider's signature), deduplicated by event id, and
+//                     tolerant of duplicates and any order: the money effect is keyed by the payment, and
+//                     the payment is re-read from the provider before anything moves.
+// POST /pay/checkout  {milestoneId, commandId}: applies milestone.fund (exactly once, under commandId) and
+//                     returns the provider's checkout URL for it, creating the session once per funding.
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { uuid, uuidV7 } from '@shared/commands';
+import type { Deps } from '../deps';
+import { requireActor, type AuthEnv } from '../auth/middleware';
+import { HttpError } from '../errors';
+import { readJson } from '../http/read-json';
+import { applyCommand } from '../commands/apply';
+import { getMilestone, updateMilestone } from '../store/milestones';
+import { PaymentProviderError, WebhookSignatureError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
+import { confirmPayment } from './events';
+
+/** Events that can move money; everything else is recorded and acknowledged. */
+const PAYMENT_EVENTS = new Set(['payment_intent.succeeded', 'checkout.session.completed']);
+
+export interface WebhookOutcome {
+  eventId: string;
+  duplicate: boolean;
+  outcome: string;
+}
+
+/**
+ * Handles one verified delivery. Exported for the demo rail, which hands its signed events to the same
+ * function the HTTP route uses.
+ */
+export async function handleWebhook(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentProvider, rawBody: string, signature: string | undefined): Promise<WebhookOutcome> {
+  const event = provider.verifyWebhook(rawBody, signature);
+  const [seen] = await deps.sql<{ outcome: string }[]>`select outcome from payment_events where id = ${event.id}`;
+  if (seen) return { eventId: event.id, duplicate: true, outcome: seen.outcome };
+  const outcome = PAYMENT_EVENTS.has(event.type) ? await paymentEvent(deps, provider, event) : 'ignored';
+  await deps.sql`
+    insert into payment_events (id, type, provider, created_at, payload, outcome)
+    values (${event.id}, ${event.type}, ${provider.name}, ${new Date(event.created * 1000)}, ${deps.sql.json(event as never)}, ${outcome})
+    on conflict (id) do nothing`;
+  deps.log.info({ eventId: event.id, type: event.type, outcome }, 'payment event');
+  return { eventId: event.id, duplicate: false, outcome };
+}
+
+async function paymentEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentProvider, event: PaymentEvent): Promise<string> {
+  const object = event.data.object;
+  const paymentIntentId =
+    event.type === 'checkout.session.completed'
+      ? (object.payment_status === 'paid' ? (object.payment_intent as string | null) : null)
+      : (object.id as string);
+  if (!paymentIntentId) return 'ignored_unpaid';
+  // The event may be old or out of order: the provider's current record of the payment decides.
+  let payment;
+  try {
+    payment = await provider.retrievePayment(paymentIntentId);
+  } catch (e) {
+    // Signed by our secret but unknown to the provider (another account or mode): nothing of ours.
+    if (e instanceof PaymentProviderError && e.code === 'not_found') return 'ignored_not_found';
+    throw e;
+  }
+  if (payment.status !== 'succeeded') return `ignored_${payment.status}`;
+  const milestoneId = payment.metadata.milestoneId;
+  if (!milestoneId || !z.uuid().safeParse(milestoneId).success) return 'ignored_foreign';
+  if (!(await getMilestone(deps.sql, milestoneId))) return 'ignored_unknown_milestone';
+  return confirmPayment(
+    deps.sql,
+    { milestoneId, paymentIntentId: payment.id, chargeId: payment.chargeId, amount: payment.amountReceived, currency: payment.currency.toUpperCase() },
+    event.id,
+  );
+}
+
+const checkoutRequest = z.strictObject({ milestoneId: uuid, commandId: uuidV7 });
+
+export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
+  return new Hono<AuthEnv>()
+    .post('/webhook', async (c) => {
+      const raw = await c.req.text();
+      try {
+        const r = await handleWebhook(deps, provider, raw, c.req.header('stripe-signature'));
+        return c.json({ received: true, ...r });
+      } catch (e) {
+        if (e instanceof WebhookSignatureError) throw new HttpError('invalid_request', 'The webhook signature does not verify.');
+        // The provider retries for days; a temporary failure here is answered so that it does.
+        if (e instanceof PaymentProviderError && e.retryable) throw new HttpError('unavailable', 'The payment provider could not be reached; retry later.');
+        throw e;
+      }
+    })
+    .post('/checkout', requireActor(deps.secret), async (c) => {
+      const body = checkoutRequest.safeParse(await readJson(c));
+      if (!body.success) throw new HttpError('invalid_request', 'Send {"milestoneId", "commandId"}.', body.error.issues);
+      const { milestoneId, commandId } = body.data;
+      const actor = c.get('actor');
+      const fund = await applyCommand(deps.sql, actor.id, { id: commandId, type: 'milestone.fund', payload: { milestoneId }, issuedAt: deps.now().toISOString() }, { now: deps.now });
+      const m = await getMilestone(deps.sql, milestoneId);
+      if (fund.status === 'rejected' && !(m?.status === 'payment_pending' && m.clientId === actor.id))
+        throw new HttpError('conflict', fund.rejection!.message, { rejection: fund.rejection });
+      if (!m || m.status !== 'payment_pending' || !m.paymentExpiresAt) throw new HttpError('conflict', 'This milestone is not waiting for payment.');
+      if (m.checkoutUrl) return c.json({ url: m.checkoutUrl, provider: provider.name, expiresAt: m.paymentExpiresAt });
+      try {
+        // One session per funding: the expiry names this payment window.
+        const session = await provider.createCheckout({
+          milestoneId: m.id,
+          bookingId: m.bookingId,
+          clientId: m.clientId,
+          amount: m.amount,
+          currency: m.currency,
+          description: m.description,
+          successUrl: `${deps.config.PUBLIC_BASE_URL}/b/${m.bookingId}?paid=${m.id}`,
+          cancelUrl: `${deps.config.PUBLIC_BASE_URL}/b/${m.bookingId}`,
+          expiresAt: m.paymentExpiresAt,
+          idempotencyKey: `checkout:${m.id}:${m.paymentExpiresAt.getTime()}`,
+        });
+        await updateMilestone(deps.sql, m.id, { checkoutSessionId: session.id, checkoutUrl: session.url });
+        return c.json({ url: session.url, provider: provider.name, expiresAt: m.paymentExpiresAt });
+      } catch (e) {
+        // Only what retrying can fix is the provider's passing trouble; anything else is our bug, logged as a 500.
+        if (e instanceof PaymentProviderError && e.retryable) throw new HttpError('unavailable', 'Payments are not available right now. Nothing was charged; try again in a few minutes.');
+        throw e;
+      }
+    });
+}

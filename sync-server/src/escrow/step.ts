@@ -1,0 +1,179 @@
+// One step of a milestone: ask the shared machine, move the money in the ledger, keep the booking in step,
+// start or stop the milestone's timers, and queue the news. Shared by user commands, provider events and
+// timers, so the three cannot drift.
+import type postgres from 'postgres';
+import { can } from '@shared/machine';
+import { SETTLED_STATES, milestoneMachine, milestoneRejection, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
+import { policyOf } from '@shared/categories';
+import type { BookingEvent } from '@shared/booking-machine';
+import type { Party } from '@shared/roles';
+import type { Db } from '../db/sql';
+import { post } from '../ledger/ledger';
+import { reject } from '../commands/context';
+import { stepBooking } from '../commands/handlers/booking';
+import type { LockedBooking } from '../store/bookings';
+import { advanceMilestone, type MilestoneChanges, type MilestoneRow } from '../store/milestones';
+import type { OutboxMessage } from '../store/outbox';
+import { fundingPosting, settlementPosting } from './postings';
+import { cancelTimers, timer } from './timers';
+
+/** How long a checkout stays open before the milestone lapses back to agreed. */
+export const PAYMENT_WINDOW_MS = 60 * 60 * 1000;
+/** Reminders to the client before work is approved on their behalf. */
+export const APPROVAL_REMINDERS_H = [24, 2] as const;
+
+export interface MilestoneStep {
+  tx: Db;
+  now: Date;
+  booking: LockedBooking;
+  /** All of the booking's milestones, locked (the booking's next step depends on the others). */
+  milestones: readonly MilestoneRow[];
+  milestone: MilestoneRow;
+  event: MilestoneEvent;
+  parties: Party[];
+  actorId: string | null;
+  note?: string;
+  /** Dedupe key stem for notifications and the cause of any posting: a command id, an event or job id. */
+  key: string;
+  write(query: postgres.PendingQuery<postgres.Row[]>): void;
+  notify(message: OutboxMessage): void;
+  /** payment_confirmed: the provider's payment. */
+  payment?: { paymentIntentId: string; chargeId: string | null };
+  /** split: the gross amount released to the worker; the rest is refunded. */
+  released?: number;
+  /** false when the booking step is taken by the caller (booking.cancel cancels its milestones itself). */
+  stepsBooking?: boolean;
+}
+
+const SIDES = ['client', 'worker', 'admin', 'system'] as const;
+
+function bookingEventFor(s: MilestoneStep): BookingEvent | null {
+  const b = s.booking.status;
+  switch (s.event) {
+    case 'payment_confirmed':
+      return b === 'awaiting_payment' ? 'payment_confirmed' : null;
+    case 'submit':
+      return 'deliver';
+    case 'request_changes':
+      return 'request_changes';
+    case 'dispute':
+      return 'dispute';
+    case 'approve':
+    case 'auto_approve': {
+      // Completed when nothing else is left to settle; otherwise the work goes on.
+      const open = s.milestones.filter((m) => m.id !== s.milestone.id && !SETTLED_STATES.includes(m.status) && m.status !== 'proposed');
+      return open.length === 0 ? 'approve' : 'approve_part';
+    }
+    case 'release_all':
+    case 'refund_all':
+    case 'split':
+      return b === 'disputed' ? 'resolve' : null;
+    default:
+      return null;
+  }
+}
+
+export async function stepMilestone(s: MilestoneStep): Promise<MilestoneState> {
+  const m = s.milestone;
+  const actingAs = SIDES.find((p) => s.parties.includes(p)) ?? 'system';
+  const verdict = can(milestoneMachine, m.status, s.event, s.parties, { proposedBy: m.proposedBy, actingAs, reason: s.note });
+  if (!verdict.ok) {
+    if (verdict.why === 'guard_failed' && verdict.guard === 'otherSideAccepts')
+      reject('forbidden', 'You proposed these terms; the other side accepts them.');
+    return reject(milestoneRejection(verdict)!);
+  }
+  const to = verdict.to;
+  const by = s.parties.find((p) => (milestoneMachine.events[s.event].by as readonly Party[]).includes(p))!;
+  const at = s.now.toISOString();
+
+  // The booking first: it may refuse (work not started, no change rounds left), and then nothing moves.
+  if (s.stepsBooking !== false) {
+    const bookingEvent = bookingEventFor(s);
+    if (bookingEvent) {
+      if (bookingEvent === 'deliver' && s.booking.status === 'funded') reject('invalid_state', 'Start the work before submitting it.');
+      stepBooking({
+        tx: s.tx, now: s.now, booking: s.booking, event: bookingEvent, parties: [...s.parties, 'system'], actorId: s.actorId,
+        note: s.note, key: s.key, write: s.write, notify: s.notify,
+      });
+    }
+  }
+
+  const changes: MilestoneChanges = {};
+  const tell = (to: 'client' | 'worker', template: string, data: Record<string, unknown> = {}) =>
+    s.notify({
+      channel: to === 'worker' ? 'sms' : 'push',
+      userId: to === 'worker' ? m.workerId : m.clientId,
+      template,
+      data: { bookingId: m.bookingId, milestoneId: m.id, amount: m.amount, currency: m.currency, ...data },
+      dedupeKey: `${s.key}:${template}:${m.id}`,
+    });
+
+  switch (to) {
+    case 'payment_pending': {
+      changes.paymentExpiresAt = new Date(s.now.getTime() + PAYMENT_WINDOW_MS);
+      s.write(timer(s.tx, 'escrow.payment_expiry', m.id, changes.paymentExpiresAt));
+      break;
+    }
+    case 'funded':
+      if (s.event === 'payment_confirmed') {
+        if (!s.payment) throw new Error('payment_confirmed needs the payment');
+        await post(s.tx, fundingPosting(m, s.payment.paymentIntentId));
+        Object.assign(changes, { paymentIntentId: s.payment.paymentIntentId, chargeId: s.payment.chargeId, fundedAt: s.now, paymentExpiresAt: null });
+        s.write(cancelTimers(s.tx, m.id, ['escrow.payment_expiry']));
+        tell('worker', 'milestone.funded');
+        tell('client', 'milestone.payment_received');
+      }
+      break;
+    case 'agreed':
+      if (s.event === 'payment_expired') {
+        Object.assign(changes, { paymentExpiresAt: null, checkoutSessionId: null, checkoutUrl: null });
+        tell('client', 'milestone.payment_expired');
+      }
+      break;
+    case 'submitted': {
+      const autoApproveAt = new Date(s.now.getTime() + policyOf(s.booking.category).autoApproveHours * 3_600_000);
+      Object.assign(changes, { submittedAt: s.now, autoApproveAt });
+      // Resubmission replaces the timers: the client's clock starts again.
+      s.write(timer(s.tx, 'escrow.auto_approve', m.id, autoApproveAt));
+      for (const h of APPROVAL_REMINDERS_H) {
+        const runAt = new Date(autoApproveAt.getTime() - h * 3_600_000);
+        if (runAt > s.now) s.write(timer(s.tx, `escrow.approval_reminder_${h}h`, m.id, runAt));
+      }
+      tell('client', 'milestone.submitted', { autoApproveAt: autoApproveAt.toISOString() });
+      break;
+    }
+    case 'changes_requested':
+      Object.assign(changes, { changeRounds: m.changeRounds + 1, autoApproveAt: null });
+      s.write(cancelTimers(s.tx, m.id, ['escrow.auto_approve', 'escrow.approval_reminder_24h', 'escrow.approval_reminder_2h']));
+      tell('worker', 'milestone.changes_requested', { reason: s.note });
+      break;
+    case 'disputed':
+      // The approval clock stops while a dispute is open.
+      changes.autoApproveAt = null;
+      s.write(cancelTimers(s.tx, m.id, ['escrow.auto_approve', 'escrow.approval_reminder_24h', 'escrow.approval_reminder_2h']));
+      break;
+    case 'released':
+    case 'refunded':
+    case 'split': {
+      const released = to === 'released' ? m.amount : to === 'refunded' ? 0 : (s.released ?? NaN);
+      const kind = to === 'released' ? 'release' : to === 'refunded' ? 'refund' : 'split';
+      const settled = settlementPosting(m, released, kind);
+      await post(s.tx, { ...settled.posting, memo: `${settled.posting.memo} (${s.event})` });
+      Object.assign(changes, { settledAt: s.now, releasedAmount: released, refundedAmount: settled.refunded.amount, feeAmount: settled.fee.amount, autoApproveAt: null });
+      s.write(cancelTimers(s.tx, m.id, ['escrow.auto_approve', 'escrow.approval_reminder_24h', 'escrow.approval_reminder_2h']));
+      // The provider follows the ledger: the refund now, the worker's transfer with the next payout run.
+      if (settled.refunded.amount > 0) s.write(timer(s.tx, 'escrow.refund', m.id, s.now));
+      if (released > 0) tell('worker', 'milestone.released', { net: settled.net.amount, fee: settled.fee.amount });
+      if (settled.refunded.amount > 0) tell('client', 'milestone.refunded', { refunded: settled.refunded.amount });
+      break;
+    }
+    case 'cancelled':
+      s.write(cancelTimers(s.tx, m.id, ['escrow.payment_expiry']));
+      break;
+    default:
+      break;
+  }
+
+  s.write(advanceMilestone(s.tx, m.id, { at, event: s.event, status: to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) }, changes));
+  return to;
+}

@@ -1,0 +1,135 @@
+// Escrow's jobs: the milestone timers, and the provider calls that follow the ledger (refunds, transfers).
+// Each task locks what it acts on and checks that the state is still the one it was scheduled for, so a
+// late, repeated or replaced job does nothing; provider calls carry idempotency keys derived from the
+// milestone or payment, so a retried job cannot pay or refund twice.
+import { z } from 'zod';
+import type { MilestoneRow } from '../store/milestones';
+import { defineTasks, type TaskContext } from '../jobs/tasks';
+import { scheduleJob } from '../jobs/queue';
+import { post } from '../ledger/ledger';
+import { transaction } from '../db/tx';
+import { enqueue } from '../store/outbox';
+import { getMilestone, updateMilestone } from '../store/milestones';
+import type { PaymentProvider } from '../payments/provider';
+import { fireMilestoneEvent } from './events';
+import { transferPosting } from './postings';
+import { timerKey } from './timers';
+
+const milestoneJob = z.object({ milestoneId: z.uuid() });
+const key = (ctx: TaskContext) => `job:${ctx.jobId}`;
+
+function reminder(hours: 24 | 2) {
+  return {
+    payload: milestoneJob,
+    async run({ milestoneId }: z.output<typeof milestoneJob>, ctx: TaskContext) {
+      const m = await getMilestone(ctx.sql, milestoneId);
+      if (!m || m.status !== 'submitted' || !m.autoApproveAt || m.autoApproveAt <= new Date()) return;
+      await enqueue(ctx.sql, [{
+        channel: 'push',
+        userId: m.clientId,
+        template: 'milestone.approval_reminder',
+        data: { bookingId: m.bookingId, milestoneId: m.id, hoursLeft: hours, autoApproveAt: m.autoApproveAt.toISOString() },
+        // One reminder per submission and window, however often the job runs.
+        dedupeKey: `reminder:${m.id}:${m.autoApproveAt.toISOString()}:${hours}`,
+      }]);
+    },
+  };
+}
+
+/** What is released and not yet transferred: the worker's net. */
+const netOf = (m: MilestoneRow) => m.releasedAmount - m.feeAmount;
+
+export function escrowTasks(provider: PaymentProvider) {
+  return defineTasks({
+    'escrow.payment_expiry': {
+      payload: milestoneJob,
+      async run({ milestoneId }, ctx) {
+        const out = await fireMilestoneEvent(ctx.sql, milestoneId, 'payment_expired', key(ctx), {
+          when: (m) => m.status === 'payment_pending' && m.paymentExpiresAt !== null && m.paymentExpiresAt <= new Date(),
+        });
+        ctx.log.info({ milestoneId, ...out }, 'payment window closed');
+      },
+    },
+    'escrow.auto_approve': {
+      payload: milestoneJob,
+      async run({ milestoneId }, ctx) {
+        const out = await fireMilestoneEvent(ctx.sql, milestoneId, 'auto_approve', key(ctx), {
+          when: (m) => m.status === 'submitted' && m.autoApproveAt !== null && m.autoApproveAt <= new Date(),
+        });
+        ctx.log.info({ milestoneId, ...out }, 'approval window closed');
+      },
+    },
+    'escrow.approval_reminder_24h': reminder(24),
+    'escrow.approval_reminder_2h': reminder(2),
+    'escrow.refund': {
+      payload: milestoneJob,
+      async run({ milestoneId }, ctx) {
+        const m = await getMilestone(ctx.sql, milestoneId);
+        if (!m || m.refundedAmount === 0 || m.refundId) return;
+        if (!m.paymentIntentId) throw new Error(`milestone ${milestoneId} refunded ${m.refundedAmount} but has no payment to refund`);
+        const refund = await provider.createRefund({
+          paymentIntentId: m.paymentIntentId,
+          amount: m.refundedAmount,
+          metadata: { milestoneId: m.id, bookingId: m.bookingId },
+          idempotencyKey: `refund:${m.id}`,
+        });
+        await updateMilestone(ctx.sql, m.id, { refundId: refund.id });
+      },
+    },
+    'escrow.refund_payment': {
+      payload: z.object({ milestoneId: z.uuid(), paymentIntentId: z.string().min(1), amount: z.int().positive(), currency: z.string().length(3) }),
+      async run(p, ctx) {
+        const refund = await provider.createRefund({
+          paymentIntentId: p.paymentIntentId,
+          amount: p.amount,
+          metadata: { milestoneId: p.milestoneId, reason: 'late_payment' },
+          idempotencyKey: `refund-payment:${p.paymentIntentId}`,
+        });
+        ctx.log.info({ ...p, refundId: refund.id }, 'late payment refunded');
+      },
+    },
+    'escrow.transfer': {
+      payload: milestoneJob,
+      async run({ milestoneId }, ctx) {
+        const m = await getMilestone(ctx.sql, milestoneId);
+        if (!m || netOf(m) <= 0 || m.transferId) return;
+        const [account] = await ctx.sql<{ accountId: string; transfersActive: boolean }[]>`
+          select account_id, transfers_active from payout_accounts where user_id = ${m.workerId}`;
+        // Not onboarded yet: the money stays available; the next payout run tries again.
+        if (!account?.transfersActive) return;
+        const transfer = await provider.createTransfer({
+          amount: netOf(m),
+          currency: m.currency,
+          destination: account.accountId,
+          sourceTransaction: m.chargeId,
+          transferGroup: m.bookingId,
+          metadata: { milestoneId: m.id, bookingId: m.bookingId },
+          idempotencyKey: `transfer:${m.id}`,
+        });
+        await transaction(ctx.sql, async (tx) => {
+          const [locked] = await tx<{ transferId: string | null }[]>`select transfer_id from milestones where id = ${m.id} for update`;
+          if (locked?.transferId) return;
+          await post(tx, transferPosting(m, netOf(m), transfer.id));
+          await updateMilestone(tx, m.id, { transferId: transfer.id, transferredAt: new Date() });
+        });
+      },
+    },
+    // The payout schedule: every released milestone not yet transferred, for workers who can receive.
+    'escrow.payout_run': {
+      payload: z.object({}).loose(),
+      async run(_p, ctx) {
+        const due = await ctx.sql<{ id: string }[]>`
+          select m.id from milestones m join payout_accounts a on a.user_id = m.worker_id and a.transfers_active
+          where m.released_amount > 0 and m.transfer_id is null`;
+        for (const { id } of due)
+          await scheduleJob(ctx.sql, { task: 'escrow.transfer', payload: { milestoneId: id }, runAt: new Date(), key: timerKey('escrow.transfer', id) });
+        ctx.log.info({ queued: due.length }, 'payout run');
+      },
+    },
+  });
+}
+
+export type EscrowTasks = ReturnType<typeof escrowTasks>;
+
+/** Payouts run hourly; each tick once across all instances. */
+export const ESCROW_CRONTAB = [{ task: 'escrow.payout_run' as const, match: '17 * * * *', identifier: 'escrow-payout-run' }];

@@ -1,0 +1,98 @@
+// Milestones: the parts of a booking's price, each held in escrow on its own (migration 004).
+import type { MilestoneEvent, MilestoneState } from '@shared/milestone-machine';
+import type { CurrencyCode } from '@shared/money';
+import type { Party } from '@shared/roles';
+import type { Db } from '../db/sql';
+
+export interface MilestoneTimelineEntry {
+  at: string;
+  event: MilestoneEvent | 'proposed' | 'created';
+  status: MilestoneState;
+  by: Party;
+  actorId: string | null;
+  note?: string;
+}
+
+export interface MilestoneRow {
+  id: string;
+  bookingId: string;
+  clientId: string;
+  workerId: string;
+  position: number;
+  planId: string | null;
+  proposedBy: 'client' | 'worker' | null;
+  description: string;
+  amount: number;
+  currency: CurrencyCode;
+  feeBps: number;
+  dueAt: Date | null;
+  status: MilestoneState;
+  changeRounds: number;
+  paymentExpiresAt: Date | null;
+  checkoutSessionId: string | null;
+  checkoutUrl: string | null;
+  paymentIntentId: string | null;
+  chargeId: string | null;
+  fundedAt: Date | null;
+  submittedAt: Date | null;
+  autoApproveAt: Date | null;
+  settledAt: Date | null;
+  releasedAmount: number;
+  refundedAmount: number;
+  feeAmount: number;
+  transferId: string | null;
+  transferredAt: Date | null;
+  refundId: string | null;
+  version: number;
+}
+
+const COLUMNS = `id, booking_id, client_id, worker_id, position, plan_id, proposed_by, description, amount, currency, fee_bps,
+  due_at, status, change_rounds, payment_expires_at, checkout_session_id, checkout_url, payment_intent_id, charge_id,
+  funded_at, submitted_at, auto_approve_at, settled_at, released_amount, refunded_amount, fee_amount, transfer_id,
+  transferred_at, refund_id, version`;
+
+/** A booking's milestones in plan order, locked: callers lock the booking first, then these. */
+export function lockMilestones(db: Db, bookingId: string): Promise<MilestoneRow[]> {
+  return db.unsafe<MilestoneRow[]>(`select ${COLUMNS} from milestones where booking_id = $1 and not deleted order by position for update`, [bookingId]);
+}
+
+/** The same, found through one of them (for commands that name a milestone). */
+export function lockMilestonesOf(db: Db, milestoneId: string): Promise<MilestoneRow[]> {
+  return db.unsafe<MilestoneRow[]>(
+    `select ${COLUMNS} from milestones where booking_id = (select booking_id from milestones where id = $1) and not deleted order by position for update`,
+    [milestoneId],
+  );
+}
+
+export async function getMilestone(db: Db, id: string): Promise<MilestoneRow | undefined> {
+  const [row] = await db.unsafe<MilestoneRow[]>(`select ${COLUMNS} from milestones where id = $1 and not deleted`, [id]);
+  return row;
+}
+
+export type NewMilestone = Pick<MilestoneRow, 'id' | 'bookingId' | 'clientId' | 'workerId' | 'position' | 'planId' | 'proposedBy' | 'description' | 'amount' | 'currency' | 'feeBps' | 'dueAt' | 'status'>;
+
+export function insertMilestones(db: Db, rows: readonly NewMilestone[], first: MilestoneTimelineEntry) {
+  return db`insert into milestones ${db(rows.map((r) => ({ ...r, timeline: db.json([first] as never) })))}`;
+}
+
+/** Columns a step may set besides the status. */
+export type MilestoneChanges = Partial<
+  Pick<
+    MilestoneRow,
+    | 'changeRounds' | 'paymentExpiresAt' | 'checkoutSessionId' | 'checkoutUrl' | 'paymentIntentId' | 'chargeId' | 'fundedAt'
+    | 'submittedAt' | 'autoApproveAt' | 'settledAt' | 'releasedAmount' | 'refundedAmount' | 'feeAmount' | 'refundId'
+  >
+>;
+
+/** Moves the milestone to the entry's status, appends the entry to its timeline, and sets `changes`. */
+export function advanceMilestone(db: Db, id: string, entry: MilestoneTimelineEntry, changes: MilestoneChanges = {}) {
+  const set = { status: entry.status, ...changes };
+  return db`
+    update milestones set ${db(set as Record<string, unknown>)}, timeline = timeline || ${db.json([entry] as never)}
+    where id = ${id}`;
+}
+
+/** Writes that are not steps: the checkout link, the provider's transfer and refund ids. */
+export function updateMilestone(db: Db, id: string, changes: Partial<Pick<MilestoneRow, 'checkoutSessionId' | 'checkoutUrl' | 'transferId' | 'transferredAt' | 'refundId'>>) {
+  return db`update milestones set ${db(changes as Record<string, unknown>)} where id = ${id}`;
+}
