@@ -29,6 +29,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';
+import { installJobSchema } from '../src/jobs/runner';
 import { createSql, withDatabase, type Sql } from '../src/db/sql';
 import { createLogger } from '../src/log';
 import { ensurePgbench, initPgbench, runTpcb, targetOf, type PgbenchResult } from './pgbench';
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
     const fieldworkUrl = withDatabase(pg.url, 'fieldwork');
     const migrator = createSql(fieldworkUrl, { max: 1 });
     await migrate(migrator).finally(() => migrator.end());
+    await installJobSchema(fieldworkUrl); // commands queue escrow timers into it
     const target = targetOf(withDatabase(pg.url, 'pgbench'));
 
     say(`\n1. pgbench -i -s ${PGBENCH_SCALE}`);

@@ -35,6 +35,7 @@ import path from 'node:path';
 import { MAX_PULL_LIMIT } from '@shared/replication';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';
+import { installJobSchema } from '../src/jobs/runner';
 import { createSql, withDatabase, type Sql } from '../src/db/sql';
 import { createLogger } from '../src/log';
 import { signIn } from '../test/stream-client';
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
     const url = withDatabase(pg.url, 'fieldwork');
     sql = createSql(url, { max: 8, applicationName: 'fieldwork-bench-sync' });
     await migrate(sql);
+    await installJobSchema(url); // commands queue escrow timers into it
     say(`postgres: ${dir}, port ${pg.port}; ${os.availableParallelism()} cores on this machine, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
     // --- 1. Initial sync -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import { balance, trialBalance } from '../ledger/ledger';
 import { accounts } from '../ledger/accounts';
 import { confirmPayment as confirmMilestonePayment, fireMilestoneEvent } from './events';
 import { timerKey } from './timers';
+import { nextApprovalCheck } from './step';
 
 let db: TestDb;
 let client: string;
@@ -54,16 +55,18 @@ describe('a single-price booking', () => {
     // The same payment again, by another event or a replay: no second effect.
     expect(await confirmMilestonePayment(db.sql, payment, 'evt_2')).toBe('already_funded');
     expect(await balance(db.sql, accounts.escrow(m!.id, 'USD').id)).toBe(8000);
-    expect(await timers(m!.id)).toEqual([]);
+    // The expiry timer is left to find the milestone funded and do nothing.
+    expect(await timers(m!.id)).toEqual([timerKey('escrow.payment_expiry', m!.id)]);
     expect(await bookingStatus(bookingId)).toBe('funded');
 
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));
     applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: m!.id, note: 'Done' }));
-    expect(await timers(m!.id)).toEqual(
-      [timerKey('escrow.approval_reminder_24h', m!.id), timerKey('escrow.approval_reminder_2h', m!.id), timerKey('escrow.auto_approve', m!.id)].sort(),
-    );
+    expect(await timers(m!.id)).toEqual([timerKey('escrow.approval_clock', m!.id), timerKey('escrow.payment_expiry', m!.id)]);
+    // The clock's first look is the 24-hour reminder.
+    const [clock] = await db.sql<{ runAt: Date }[]>`select run_at from graphile_worker.jobs where key = ${timerKey('escrow.approval_clock', m!.id)}`;
     const [{ autoApproveAt, submittedAt }] = await db.sql`select auto_approve_at, submitted_at from milestones where id = ${m!.id}` as never as [{ autoApproveAt: Date; submittedAt: Date }];
     expect(autoApproveAt.getTime() - submittedAt.getTime()).toBe(72 * 3_600_000);
+    expect(autoApproveAt.getTime() - clock!.runAt.getTime()).toBe(24 * 3_600_000);
 
     applied(await run(db.sql, client, 'milestone.approve', { milestoneId: m!.id }));
     const [after] = await milestones(bookingId);
@@ -71,7 +74,6 @@ describe('a single-price booking', () => {
     expect(await balance(db.sql, accounts.escrow(m!.id, 'USD').id)).toBe(0);
     expect(await balance(db.sql, accounts.workerPayable(worker, 'USD').id)).toBeGreaterThanOrEqual(7200);
     expect(await bookingStatus(bookingId)).toBe('completed');
-    expect(await timers(m!.id)).toEqual([]);
     const postings = await db.sql`select kind from ledger_postings where milestone_id = ${m!.id} order by created_at`;
     expect(postings.map((p) => p.kind)).toEqual(['funding', 'release']);
     await ledgerIsBalanced();
@@ -84,7 +86,7 @@ describe('a single-price booking', () => {
     const [after] = await milestones(bookingId);
     expect(after).toMatchObject({ status: 'refunded', refundedAmount: 8000, releasedAmount: 0 });
     expect(await balance(db.sql, accounts.escrow(m!.id, 'USD').id)).toBe(0);
-    expect(await timers(m!.id)).toEqual([timerKey('escrow.refund', m!.id)]);
+    expect(await timers(m!.id)).toContain(timerKey('escrow.refund', m!.id));
     expect(await bookingStatus(bookingId)).toBe('cancelled');
     await ledgerIsBalanced();
   });
@@ -112,11 +114,12 @@ describe('a single-price booking', () => {
     const t0 = new Date('2030-01-01T10:00:00Z');
     applied(await run(db.sql, worker, 'booking.deliver', { bookingId }, { now: () => t0 }));
     applied(await run(db.sql, client, 'booking.request_changes', { bookingId, reason: 'Still drips' }));
-    expect(await timers(m!.id)).toEqual([]);
+    expect(await timers(m!.id)).not.toContain(timerKey('escrow.approval_clock', m!.id));
     const t1 = new Date('2030-01-02T10:00:00Z');
     applied(await run(db.sql, worker, 'booking.deliver', { bookingId }, { now: () => t1 }));
-    const [job] = await db.sql<{ runAt: Date }[]>`select run_at from graphile_worker.jobs where key = ${timerKey('escrow.auto_approve', m!.id)}`;
-    expect(job!.runAt.toISOString()).toBe('2030-01-05T10:00:00.000Z');
+    const [job] = await db.sql<{ runAt: Date }[]>`select run_at from graphile_worker.jobs where key = ${timerKey('escrow.approval_clock', m!.id)}`;
+    // Three days from the resubmission, less the 24-hour reminder.
+    expect(job!.runAt.toISOString()).toBe('2030-01-04T10:00:00.000Z');
   });
 
   it('is approved by the timer once due, and the timer does nothing when the client approved first', async () => {
@@ -143,6 +146,18 @@ describe('a single-price booking', () => {
     const out = await run(db.sql, worker, 'milestone.submit', { milestoneId: m!.id });
     expect(out.rejection?.code).toBe('not_funded');
     expect((await milestones(bookingId))[0]!.status).toBe('agreed');
+  });
+});
+
+describe('the approval clock', () => {
+  it('looks at the 24-hour reminder, the 2-hour reminder, then the deadline', () => {
+    const deadline = new Date('2030-01-04T10:00:00Z');
+    const h = (n: number) => new Date(deadline.getTime() - n * 3_600_000);
+    expect(nextApprovalCheck(deadline, h(72))).toEqual(h(24));
+    expect(nextApprovalCheck(deadline, h(24))).toEqual(h(2));
+    expect(nextApprovalCheck(deadline, h(10))).toEqual(h(2));
+    expect(nextApprovalCheck(deadline, h(2))).toEqual(deadline);
+    expect(nextApprovalCheck(deadline, h(-1))).toEqual(deadline);
   });
 });
 

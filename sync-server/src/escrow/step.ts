@@ -22,6 +22,18 @@ export const PAYMENT_WINDOW_MS = 60 * 60 * 1000;
 /** Reminders to the client before work is approved on their behalf. */
 export const APPROVAL_REMINDERS_H = [24, 2] as const;
 
+/**
+ * When the approval clock next needs to look: at each reminder, then at the deadline. One job per
+ * milestone walks these (see tasks.ts), so a submission queues one timer, not three.
+ */
+export function nextApprovalCheck(autoApproveAt: Date, after: Date): Date {
+  const checks = [...APPROVAL_REMINDERS_H.map((h) => autoApproveAt.getTime() - h * 3_600_000), autoApproveAt.getTime()];
+  return new Date(checks.find((t) => t > after.getTime()) ?? autoApproveAt.getTime());
+}
+
+/** The approval clock's stops. Approval and release leave it be: when it fires it finds the milestone settled and does nothing. */
+const STOP_CLOCK = ['escrow.approval_clock'] as const;
+
 export interface MilestoneStep {
   tx: Db;
   now: Date;
@@ -119,7 +131,7 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneState> {
         if (!s.payment) throw new Error('payment_confirmed needs the payment');
         await post(s.tx, fundingPosting(m, s.payment.paymentIntentId));
         Object.assign(changes, { paymentIntentId: s.payment.paymentIntentId, chargeId: s.payment.chargeId, fundedAt: s.now, paymentExpiresAt: null });
-        s.write(cancelTimers(s.tx, m.id, ['escrow.payment_expiry']));
+        // The expiry timer stays: when it fires it finds the milestone funded and does nothing.
         tell('worker', 'milestone.funded');
         tell('client', 'milestone.payment_received');
       }
@@ -133,24 +145,20 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneState> {
     case 'submitted': {
       const autoApproveAt = new Date(s.now.getTime() + policyOf(s.booking.category).autoApproveHours * 3_600_000);
       Object.assign(changes, { submittedAt: s.now, autoApproveAt });
-      // Resubmission replaces the timers: the client's clock starts again.
-      s.write(timer(s.tx, 'escrow.auto_approve', m.id, autoApproveAt));
-      for (const h of APPROVAL_REMINDERS_H) {
-        const runAt = new Date(autoApproveAt.getTime() - h * 3_600_000);
-        if (runAt > s.now) s.write(timer(s.tx, `escrow.approval_reminder_${h}h`, m.id, runAt));
-      }
+      // Resubmission replaces the timer (it is keyed): the client's clock starts again.
+      s.write(timer(s.tx, 'escrow.approval_clock', m.id, nextApprovalCheck(autoApproveAt, s.now)));
       tell('client', 'milestone.submitted', { autoApproveAt: autoApproveAt.toISOString() });
       break;
     }
     case 'changes_requested':
       Object.assign(changes, { changeRounds: m.changeRounds + 1, autoApproveAt: null });
-      s.write(cancelTimers(s.tx, m.id, ['escrow.auto_approve', 'escrow.approval_reminder_24h', 'escrow.approval_reminder_2h']));
+      s.write(cancelTimers(s.tx, m.id, STOP_CLOCK));
       tell('worker', 'milestone.changes_requested', { reason: s.note });
       break;
     case 'disputed':
       // The approval clock stops while a dispute is open.
       changes.autoApproveAt = null;
-      s.write(cancelTimers(s.tx, m.id, ['escrow.auto_approve', 'escrow.approval_reminder_24h', 'escrow.approval_reminder_2h']));
+      s.write(cancelTimers(s.tx, m.id, STOP_CLOCK));
       break;
     case 'released':
     case 'refunded':
@@ -160,16 +168,12 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneState> {
       const settled = settlementPosting(m, released, kind);
       await post(s.tx, { ...settled.posting, memo: `${settled.posting.memo} (${s.event})` });
       Object.assign(changes, { settledAt: s.now, releasedAmount: released, refundedAmount: settled.refunded.amount, feeAmount: settled.fee.amount, autoApproveAt: null });
-      s.write(cancelTimers(s.tx, m.id, ['escrow.auto_approve', 'escrow.approval_reminder_24h', 'escrow.approval_reminder_2h']));
       // The provider follows the ledger: the refund now, the worker's transfer with the next payout run.
       if (settled.refunded.amount > 0) s.write(timer(s.tx, 'escrow.refund', m.id, s.now));
       if (released > 0) tell('worker', 'milestone.released', { net: settled.net.amount, fee: settled.fee.amount });
       if (settled.refunded.amount > 0) tell('client', 'milestone.refunded', { refunded: settled.refunded.amount });
       break;
     }
-    case 'cancelled':
-      s.write(cancelTimers(s.tx, m.id, ['escrow.payment_expiry']));
-      break;
     default:
       break;
   }

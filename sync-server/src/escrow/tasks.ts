@@ -12,29 +12,12 @@ import { enqueue } from '../store/outbox';
 import { getMilestone, updateMilestone } from '../store/milestones';
 import type { PaymentProvider } from '../payments/provider';
 import { fireMilestoneEvent } from './events';
+import { APPROVAL_REMINDERS_H, nextApprovalCheck } from './step';
 import { transferPosting } from './postings';
 import { timerKey } from './timers';
 
 const milestoneJob = z.object({ milestoneId: z.uuid() });
 const key = (ctx: TaskContext) => `job:${ctx.jobId}`;
-
-function reminder(hours: 24 | 2) {
-  return {
-    payload: milestoneJob,
-    async run({ milestoneId }: z.output<typeof milestoneJob>, ctx: TaskContext) {
-      const m = await getMilestone(ctx.sql, milestoneId);
-      if (!m || m.status !== 'submitted' || !m.autoApproveAt || m.autoApproveAt <= new Date()) return;
-      await enqueue(ctx.sql, [{
-        channel: 'push',
-        userId: m.clientId,
-        template: 'milestone.approval_reminder',
-        data: { bookingId: m.bookingId, milestoneId: m.id, hoursLeft: hours, autoApproveAt: m.autoApproveAt.toISOString() },
-        // One reminder per submission and window, however often the job runs.
-        dedupeKey: `reminder:${m.id}:${m.autoApproveAt.toISOString()}:${hours}`,
-      }]);
-    },
-  };
-}
 
 /** What is released and not yet transferred: the worker's net. */
 const netOf = (m: MilestoneRow) => m.releasedAmount - m.feeAmount;
@@ -50,17 +33,34 @@ export function escrowTasks(provider: PaymentProvider) {
         ctx.log.info({ milestoneId, ...out }, 'payment window closed');
       },
     },
-    'escrow.auto_approve': {
+    // One job per submission walks the client's approval window: a reminder 24 h and 2 h before the
+    // deadline (once each, however often the job runs), then approval on the client's behalf.
+    'escrow.approval_clock': {
       payload: milestoneJob,
       async run({ milestoneId }, ctx) {
-        const out = await fireMilestoneEvent(ctx.sql, milestoneId, 'auto_approve', key(ctx), {
-          when: (m) => m.status === 'submitted' && m.autoApproveAt !== null && m.autoApproveAt <= new Date(),
-        });
-        ctx.log.info({ milestoneId, ...out }, 'approval window closed');
+        const m = await getMilestone(ctx.sql, milestoneId);
+        if (!m || m.status !== 'submitted' || !m.autoApproveAt) return;
+        const now = new Date();
+        if (m.autoApproveAt <= now) {
+          const out = await fireMilestoneEvent(ctx.sql, milestoneId, 'auto_approve', key(ctx), {
+            when: (x) => x.status === 'submitted' && x.autoApproveAt !== null && x.autoApproveAt <= new Date(),
+          });
+          ctx.log.info({ milestoneId, ...out }, 'approval window closed');
+          return;
+        }
+        const hoursLeft = (m.autoApproveAt.getTime() - now.getTime()) / 3_600_000;
+        const due = [...APPROVAL_REMINDERS_H].reverse().find((h) => hoursLeft <= h);
+        if (due !== undefined)
+          await enqueue(ctx.sql, [{
+            channel: 'push',
+            userId: m.clientId,
+            template: 'milestone.approval_reminder',
+            data: { bookingId: m.bookingId, milestoneId: m.id, hoursLeft: due, autoApproveAt: m.autoApproveAt.toISOString() },
+            dedupeKey: `reminder:${m.id}:${m.autoApproveAt.toISOString()}:${due}`,
+          }]);
+        await scheduleJob(ctx.sql, { task: 'escrow.approval_clock', payload: { milestoneId }, runAt: nextApprovalCheck(m.autoApproveAt, now), key: timerKey('escrow.approval_clock', milestoneId) });
       },
     },
-    'escrow.approval_reminder_24h': reminder(24),
-    'escrow.approval_reminder_2h': reminder(2),
     'escrow.refund': {
       payload: milestoneJob,
       async run({ milestoneId }, ctx) {

@@ -36,8 +36,8 @@ export interface PostResult {
 
 /**
  * Writes one posting inside the caller's transaction (at READ COMMITTED, Postgres's default: the balance
- * check at commit must see postings committed meanwhile). Accounts are created on first use and locked in
- * id order, so two postings over the same accounts queue instead of deadlocking.
+ * check at commit must see postings committed meanwhile). Accounts are created on first use; those the posting
+ * debits and that may not go negative are locked in id order (see below).
  */
 export async function post(tx: Db, p: Posting): Promise<PostResult> {
   if (p.entries.length < 2) throw new LedgerError('empty', `A posting needs at least two entries; ${p.dedupeKey} has ${p.entries.length}.`);
@@ -52,33 +52,44 @@ export async function post(tx: Db, p: Posting): Promise<PostResult> {
   const total = sum(p.entries.map((e) => e.amount), currency);
   if (!isZero(total)) throw new LedgerError('unbalanced', `Posting ${p.dedupeKey} does not sum to zero (off by ${total.amount} ${currency}).`);
 
-  const [existing] = await tx<{ id: string }[]>`select id from ledger_postings where dedupe_key = ${p.dedupeKey}`;
-  if (existing) return { postingId: existing.id, created: false };
-
   const entries = [...p.entries].filter((e) => e.amount.amount !== 0).sort((a, b) => (a.account.id < b.account.id ? -1 : 1));
   const accountRows = entries.map(({ account: a }) => ({ id: a.id, kind: a.kind, currency: a.currency, ownerId: a.ownerId, mayGoNegative: a.mayGoNegative }));
-  await tx`insert into ledger_accounts ${tx(accountRows)} on conflict (id) do nothing`;
-  await tx`select id from ledger_accounts where id = any(${entries.map((e) => e.account.id)}) order by id for update`;
-
+  // Debits of accounts that may not go negative are checked at commit under a lock on the account (L3);
+  // taking those locks now, in id order, makes two postings over the same accounts queue instead of
+  // deadlocking. Credits cannot go below zero and lock nothing, so the shared fee account is no hot row.
+  const guarded = entries.filter((e) => e.amount.amount < 0 && !e.account.mayGoNegative).map((e) => e.account.id);
   const postingId = uuidv7();
-  const inserted = await tx<{ id: string }[]>`
-    insert into ledger_postings (id, kind, dedupe_key, booking_id, milestone_id, memo)
-    values (${postingId}, ${p.kind}, ${p.dedupeKey}, ${p.bookingId ?? null}, ${p.milestoneId ?? null}, ${p.memo ?? ''})
-    on conflict (dedupe_key) do nothing
-    returning id`;
-  if (inserted.length === 0) {
-    // A concurrent transaction posted the same cause first and has committed.
+
+  // One round trip: the statements run in order. If the cause was posted before (or by a concurrent
+  // transaction, which the insert waits for), the posting insert does nothing and, finding no posting
+  // under our id, neither does the entries insert.
+  const settled = await Promise.allSettled([
+    tx`insert into ledger_accounts ${tx(accountRows)} on conflict (id) do nothing`.execute(),
+    (guarded.length > 0 ? tx`select id from ledger_accounts where id = any(${guarded}) order by id for update` : tx`select`).execute(),
+    tx<{ id: string }[]>`
+      insert into ledger_postings (id, kind, dedupe_key, booking_id, milestone_id, memo)
+      values (${postingId}, ${p.kind}, ${p.dedupeKey}, ${p.bookingId ?? null}, ${p.milestoneId ?? null}, ${p.memo ?? ''})
+      on conflict (dedupe_key) do nothing
+      returning id`.execute(),
+    tx`
+      insert into ledger_entries (posting_id, account_id, amount, currency)
+      select ${postingId}::uuid, e.account_id, e.amount, e.currency
+      from jsonb_to_recordset(${tx.json(entries.map((e) => ({ account_id: e.account.id, amount: e.amount.amount, currency })) as never)}) as e(account_id text, amount bigint, currency text)
+      where exists (select 1 from ledger_postings where id = ${postingId})`.execute(),
+    // The deferred checks run here, so a violation surfaces with its sentence rather than at COMMIT.
+    tx`set constraints ledger_entries_balanced, ledger_entries_not_negative immediate`.execute(),
+  ]);
+  // After a failure Postgres skips the rest of the pipeline (25P02); the first failure says why.
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    const message = (failed.reason as Error).message;
+    if (/below zero/.test(message)) throw new LedgerError('would_go_negative', message);
+    throw failed.reason;
+  }
+  const inserted = settled[2] as PromiseFulfilledResult<{ id: string }[]>;
+  if (inserted.value.length === 0) {
     const [winner] = await tx<{ id: string }[]>`select id from ledger_postings where dedupe_key = ${p.dedupeKey}`;
     return { postingId: winner!.id, created: false };
-  }
-  await tx`insert into ledger_entries ${tx(entries.map((e) => ({ postingId, accountId: e.account.id, amount: e.amount.amount, currency })))}`;
-  // Run the deferred checks now, so a violation surfaces here with its sentence rather than at COMMIT.
-  try {
-    await tx`set constraints ledger_entries_balanced, ledger_entries_not_negative immediate`;
-  } catch (err) {
-    const message = (err as Error).message;
-    if (/below zero/.test(message)) throw new LedgerError('would_go_negative', message);
-    throw err;
   }
   return { postingId, created: true };
 }
