@@ -36,12 +36,12 @@ export async function fireMilestoneEvent(
     const news: OutboxMessage[] = [];
     let status: MilestoneState;
     try {
-      status = await stepMilestone({
+      ({ status } = await stepMilestone({
         tx, now: opts.now ?? new Date(), booking, milestones, milestone, event, parties: ['system'], actorId: null, key,
         note: opts.note, payment: opts.payment, released: opts.released,
         write: (q) => void writes.push(q),
         notify: (m) => void news.push(m),
-      });
+      }));
     } catch (e) {
       if (e instanceof CommandRejected) return { status: milestone.status, moved: false, why: e.rejection.code };
       throw e;

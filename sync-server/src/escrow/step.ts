@@ -5,12 +5,12 @@ import type postgres from 'postgres';
 import { can } from '@shared/machine';
 import { SETTLED_STATES, milestoneMachine, milestoneRejection, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
-import type { BookingEvent } from '@shared/booking-machine';
+import type { BookingEvent, BookingState } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
 import type { Db } from '../db/sql';
 import { post } from '../ledger/ledger';
 import { reject } from '../commands/context';
-import { stepBooking } from '../commands/handlers/booking';
+import { stepBooking } from '../commands/booking-step';
 import type { LockedBooking } from '../store/bookings';
 import { advanceMilestone, type MilestoneChanges, type MilestoneRow } from '../store/milestones';
 import type { OutboxMessage } from '../store/outbox';
@@ -85,7 +85,13 @@ function bookingEventFor(s: MilestoneStep): BookingEvent | null {
   }
 }
 
-export async function stepMilestone(s: MilestoneStep): Promise<MilestoneState> {
+/** Where a step left the milestone and its booking. */
+export interface MilestoneStepped {
+  status: MilestoneState;
+  bookingStatus: BookingState;
+}
+
+export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped> {
   const m = s.milestone;
   const actingAs = SIDES.find((p) => s.parties.includes(p)) ?? 'system';
   const verdict = can(milestoneMachine, m.status, s.event, s.parties, { proposedBy: m.proposedBy, actingAs, reason: s.note });
@@ -99,11 +105,12 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneState> {
   const at = s.now.toISOString();
 
   // The booking first: it may refuse (work not started, no change rounds left), and then nothing moves.
+  let bookingStatus = s.booking.status;
   if (s.stepsBooking !== false) {
     const bookingEvent = bookingEventFor(s);
     if (bookingEvent) {
       if (bookingEvent === 'deliver' && s.booking.status === 'funded') reject('invalid_state', 'Start the work before submitting it.');
-      stepBooking({
+      bookingStatus = stepBooking({
         tx: s.tx, now: s.now, booking: s.booking, event: bookingEvent, parties: [...s.parties, 'system'], actorId: s.actorId,
         note: s.note, key: s.key, write: s.write, notify: s.notify,
       });
@@ -179,5 +186,5 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneState> {
   }
 
   s.write(advanceMilestone(s.tx, m.id, { at, event: s.event, status: to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) }, changes));
-  return to;
+  return { status: to, bookingStatus };
 }

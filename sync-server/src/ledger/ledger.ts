@@ -63,14 +63,18 @@ export async function post(tx: Db, p: Posting): Promise<PostResult> {
   // One round trip: the statements run in order. If the cause was posted before (or by a concurrent
   // transaction, which the insert waits for), the posting insert does nothing and, finding no posting
   // under our id, neither does the entries insert.
-  const settled = await Promise.allSettled([
+  const statements = [
     tx`insert into ledger_accounts ${tx(accountRows)} on conflict (id) do nothing`.execute(),
-    (guarded.length > 0 ? tx`select id from ledger_accounts where id = any(${guarded}) order by id for update` : tx`select`).execute(),
-    tx<{ id: string }[]>`
+    ...(guarded.length > 0 ? [tx`select id from ledger_accounts where id = any(${guarded}) order by id for update`.execute()] : []),
+  ];
+  const posting = tx<{ id: string }[]>`
       insert into ledger_postings (id, kind, dedupe_key, booking_id, milestone_id, memo)
       values (${postingId}, ${p.kind}, ${p.dedupeKey}, ${p.bookingId ?? null}, ${p.milestoneId ?? null}, ${p.memo ?? ''})
       on conflict (dedupe_key) do nothing
-      returning id`.execute(),
+      returning id`.execute();
+  const settled = await Promise.allSettled([
+    ...statements,
+    posting,
     tx`
       insert into ledger_entries (posting_id, account_id, amount, currency)
       select ${postingId}::uuid, e.account_id, e.amount, e.currency
@@ -86,8 +90,7 @@ export async function post(tx: Db, p: Posting): Promise<PostResult> {
     if (/below zero/.test(message)) throw new LedgerError('would_go_negative', message);
     throw failed.reason;
   }
-  const inserted = settled[2] as PromiseFulfilledResult<{ id: string }[]>;
-  if (inserted.value.length === 0) {
+  if ((await posting).length === 0) {
     const [winner] = await tx<{ id: string }[]>`select id from ledger_postings where dedupe_key = ${p.dedupeKey}`;
     return { postingId: winner!.id, created: false };
   }

@@ -1,80 +1,15 @@
-// booking.start, booking.deliver, booking.approve, booking.request_changes, booking.cancel, and stepBooking,
-// the booking step that milestone steps and server events share; each a step of the shared booking machine.
-import type postgres from 'postgres';
-import { can } from '@shared/machine';
-import { bookingMachine, bookingRejection, type BookingEvent, type BookingState } from '@shared/booking-machine';
-import { gigMachine } from '@shared/gig-machine';
+// booking.start, booking.deliver, booking.approve, booking.request_changes, booking.cancel: steps of the
+// shared booking machine, through the booking's current milestone where money is involved.
+import type { BookingEvent } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
-import { reject, type CommandContext, type Handler } from '../context';
-import { bookingParties } from '@shared/parties';
-import { advanceBooking, lockBooking, type LockedBooking } from '../../store/bookings';
-import { lockMilestones, type MilestoneRow } from '../../store/milestones';
 import { SETTLED_STATES } from '@shared/milestone-machine';
+import { bookingParties } from '@shared/parties';
+import { reject, type CommandContext, type Handler } from '../context';
+import { stepBooking } from '../booking-step';
+import { lockBooking, type LockedBooking } from '../../store/bookings';
+import { lockMilestones, type MilestoneRow } from '../../store/milestones';
 import { stepMilestone } from '../../escrow/step';
-import { gigFacts, updateGig } from '../../store/gigs';
-import type { OutboxMessage } from '../../store/outbox';
 import type { Db } from '../../db/sql';
-
-/** Who hears about each step, and under which template. */
-const NOTIFY: Partial<Record<BookingEvent, { to: 'client' | 'worker' | 'other'; template: string }>> = {
-  payment_confirmed: { to: 'worker', template: 'booking.funded' },
-  start: { to: 'client', template: 'booking.started' },
-  deliver: { to: 'client', template: 'booking.delivered' },
-  approve: { to: 'worker', template: 'booking.approved' },
-  request_changes: { to: 'worker', template: 'booking.changes_requested' },
-  cancel: { to: 'other', template: 'booking.cancelled' },
-};
-
-export interface Step {
-  tx: Db;
-  now: Date;
-  booking: LockedBooking;
-  event: BookingEvent;
-  parties: Party[];
-  actorId: string | null;
-  note?: string;
-  /** Dedupe key stem for notifications: the command id, or the server event's id. */
-  key: string;
-  write(query: postgres.PendingQuery<postgres.Row[]>): void;
-  notify(message: OutboxMessage): void;
-}
-
-/**
- * One step of a booking: ask the machine, queue the new status and timeline entry, keep the gig in step,
- * and queue the news. Shared by user commands and server events so the two cannot drift.
- */
-export function stepBooking(s: Step): BookingState {
-  const { booking, event } = s;
-  const verdict = can(bookingMachine, booking.status, event, s.parties, { now: s.now.getTime(), changeRounds: booking.changeRounds, reason: s.note });
-  if (!verdict.ok) return reject(bookingRejection(verdict)!);
-  const by = s.parties.find((p) => (bookingMachine.events[event].by as readonly Party[]).includes(p))!;
-  const entry = { at: s.now.toISOString(), event, status: verdict.to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) };
-  s.write(advanceBooking(s.tx, booking.id, entry, event === 'request_changes' ? { changeRounds: booking.changeRounds + 1 } : {}));
-
-  // The gig follows its booking: finished work closes it, a cancelled booking puts it back on the market.
-  const gig = booking.gig;
-  if (gig?.status === 'assigned' && (verdict.to === 'completed' || verdict.to === 'resolved' || verdict.to === 'cancelled')) {
-    const g = can(gigMachine, gig.status, verdict.to === 'cancelled' ? 'reopen' : 'close', ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
-    if (g.ok) s.write(updateGig(s.tx, gig.id, { status: g.to, bookingId: g.to === 'open' ? null : gig.bookingId }));
-  }
-
-  const notify = NOTIFY[event];
-  if (notify) {
-    const to =
-      notify.to === 'client' ? booking.clientId
-      : notify.to === 'worker' ? booking.workerId
-      : s.actorId === booking.clientId ? booking.workerId
-      : booking.clientId;
-    s.notify({
-      channel: to === booking.workerId ? 'sms' : 'push',
-      userId: to,
-      template: notify.template,
-      data: { bookingId: booking.id, status: verdict.to, ...(s.note ? { note: s.note } : {}) },
-      dedupeKey: `${s.key}:${notify.template}`,
-    });
-  }
-  return verdict.to;
-}
 
 /** Someone with no part in a booking is not told it exists. */
 function parties(ctx: CommandContext, booking: LockedBooking | undefined): { booking: LockedBooking; parties: Party[] } {
@@ -128,22 +63,13 @@ function currentMilestoneStep<T extends 'booking.deliver' | 'booking.approve' | 
         }
         return reject(booking.status === 'delivered' ? 'nothing_to_approve' : 'invalid_state');
       }
-      await stepMilestone({
+      const { bookingStatus } = await stepMilestone({
         tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties: who, actorId: ctx.actor.id,
         note, key: ctx.commandId, write: ctx.write, notify: ctx.notify,
       });
-      return { bookingId: booking.id, milestoneId: milestone.id, status: bookingAfter(booking, milestones, milestone, bookingEvent) };
+      return { bookingId: booking.id, milestoneId: milestone.id, status: bookingStatus };
     },
   };
-}
-
-/** The booking's status after a milestone step, as the step wrote it. */
-function bookingAfter(booking: LockedBooking, milestones: readonly MilestoneRow[], milestone: MilestoneRow, event: BookingEvent): BookingState {
-  if (event === 'approve') {
-    const open = milestones.some((m) => m.id !== milestone.id && !SETTLED_STATES.includes(m.status) && m.status !== 'proposed');
-    return open ? 'in_progress' : 'completed';
-  }
-  return (bookingMachine.transitions[booking.status] as Partial<Record<BookingEvent, BookingState>>)[event] ?? booking.status;
 }
 
 export const deliver = currentMilestoneStep<'booking.deliver'>('submit', (p) => p.note as string | undefined);

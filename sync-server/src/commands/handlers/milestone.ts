@@ -8,6 +8,7 @@ import { reject, type CommandContext, type Handler } from '../context';
 import { lockBooking, lockBookingOfMilestone, setBookingAmount, type LockedBooking } from '../../store/bookings';
 import { insertMilestones, lockMilestones, lockMilestonesOf, type MilestoneRow } from '../../store/milestones';
 import { stepMilestone } from '../../escrow/step';
+import type { Db } from '../../db/sql';
 
 type Loaded = [LockedBooking | undefined, MilestoneRow[]];
 
@@ -22,7 +23,7 @@ function partiesOf(ctx: CommandContext, booking: LockedBooking | undefined): { b
 const sideOf = (parties: readonly Party[]): 'client' | 'worker' | null =>
   parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
 
-const loadByMilestone = (db: Parameters<NonNullable<Handler<'milestone.fund'>['load']>>[0], milestoneId: string): Promise<Loaded> =>
+const loadByMilestone = (db: Db, milestoneId: string): Promise<Loaded> =>
   // Pipelined in this order: the booking's lock is taken before its milestones', as everywhere.
   Promise.all([lockBookingOfMilestone(db, milestoneId), lockMilestonesOf(db, milestoneId)]);
 
@@ -37,7 +38,7 @@ function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milest
       const milestone = milestones.find((m) => m.id === p.milestoneId);
       if (!milestone) return reject('not_found');
       if (event === 'submit' && (milestone.status === 'agreed' || milestone.status === 'payment_pending')) reject('not_funded');
-      const status = await stepMilestone({
+      const { status } = await stepMilestone({
         tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties, actorId: ctx.actor.id,
         note: noteOf(p as Record<string, unknown>), key: ctx.commandId, write: ctx.write, notify: ctx.notify,
       });

@@ -1,0 +1,70 @@
+// One step of a booking, shared by the booking commands, milestone steps and server events so that they
+// cannot drift: ask the shared machine, queue the new status and timeline entry, keep the gig in step, and
+// queue the news.
+import type postgres from 'postgres';
+import { can } from '@shared/machine';
+import { bookingMachine, bookingRejection, type BookingEvent, type BookingState } from '@shared/booking-machine';
+import { gigMachine } from '@shared/gig-machine';
+import type { Party } from '@shared/roles';
+import { reject } from './context';
+import { advanceBooking, type LockedBooking } from '../store/bookings';
+import { gigFacts, updateGig } from '../store/gigs';
+import type { OutboxMessage } from '../store/outbox';
+import type { Db } from '../db/sql';
+
+/** Who hears about each step, and under which template. */
+const NOTIFY: Partial<Record<BookingEvent, { to: 'client' | 'worker' | 'other'; template: string }>> = {
+  payment_confirmed: { to: 'worker', template: 'booking.funded' },
+  start: { to: 'client', template: 'booking.started' },
+  deliver: { to: 'client', template: 'booking.delivered' },
+  approve: { to: 'worker', template: 'booking.approved' },
+  request_changes: { to: 'worker', template: 'booking.changes_requested' },
+  cancel: { to: 'other', template: 'booking.cancelled' },
+};
+
+export interface Step {
+  tx: Db;
+  now: Date;
+  booking: LockedBooking;
+  event: BookingEvent;
+  parties: Party[];
+  actorId: string | null;
+  note?: string;
+  /** Dedupe key stem for notifications: the command id, or the server event's id. */
+  key: string;
+  write(query: postgres.PendingQuery<postgres.Row[]>): void;
+  notify(message: OutboxMessage): void;
+}
+
+export function stepBooking(s: Step): BookingState {
+  const { booking, event } = s;
+  const verdict = can(bookingMachine, booking.status, event, s.parties, { now: s.now.getTime(), changeRounds: booking.changeRounds, reason: s.note });
+  if (!verdict.ok) return reject(bookingRejection(verdict)!);
+  const by = s.parties.find((p) => (bookingMachine.events[event].by as readonly Party[]).includes(p))!;
+  const entry = { at: s.now.toISOString(), event, status: verdict.to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) };
+  s.write(advanceBooking(s.tx, booking.id, entry, event === 'request_changes' ? { changeRounds: booking.changeRounds + 1 } : {}));
+
+  // The gig follows its booking: finished work closes it, a cancelled booking puts it back on the market.
+  const gig = booking.gig;
+  if (gig?.status === 'assigned' && (verdict.to === 'completed' || verdict.to === 'resolved' || verdict.to === 'cancelled')) {
+    const g = can(gigMachine, gig.status, verdict.to === 'cancelled' ? 'reopen' : 'close', ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
+    if (g.ok) s.write(updateGig(s.tx, gig.id, { status: g.to, bookingId: g.to === 'open' ? null : gig.bookingId }));
+  }
+
+  const notify = NOTIFY[event];
+  if (notify) {
+    const to =
+      notify.to === 'client' ? booking.clientId
+      : notify.to === 'worker' ? booking.workerId
+      : s.actorId === booking.clientId ? booking.workerId
+      : booking.clientId;
+    s.notify({
+      channel: to === booking.workerId ? 'sms' : 'push',
+      userId: to,
+      template: notify.template,
+      data: { bookingId: booking.id, status: verdict.to, ...(s.note ? { note: s.note } : {}) },
+      dedupeKey: `${s.key}:${notify.template}`,
+    });
+  }
+  return verdict.to;
+}
