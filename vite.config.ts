@@ -8,7 +8,7 @@ import { shellPrecache } from './scripts/precache-shell.ts';
 const api = `http://localhost:${process.env.PORT ?? 8787}`;
 
 /** Paths the sync server answers; the service worker never serves the app shell for them nor caches them. */
-export const API_PREFIXES = ['/auth', '/commands', '/graphql', '/healthz', '/metrics', '/dev', '/pay'] as const;
+export const API_PREFIXES = ['/auth', '/commands', '/graphql', '/healthz', '/metrics', '/dev', '/pay', '/disputes', '/money'] as const;
 
 const shell = shellPrecache();
 

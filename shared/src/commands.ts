@@ -82,6 +82,38 @@ export const commandPayloads = {
   'milestone.submit': z.strictObject({ milestoneId: uuid, note: text(0, 2000).optional() }),
   'milestone.approve': z.strictObject({ milestoneId: uuid }),
   'milestone.request_changes': z.strictObject({ milestoneId: uuid, reason: text(1, 2000) }),
+  'dispute.open': z.strictObject({
+    disputeId: uuidV7,
+    milestoneId: uuid,
+    reason: text(1, 2000),
+    /** The claim: how much of the milestone should go back to the client (0: pay the worker in full). */
+    refundAmount: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+  }),
+  'dispute.add_evidence': z
+    .strictObject({
+      evidenceId: uuidV7,
+      disputeId: uuid,
+      text: text(0, 4000),
+      /** Messages of the booking's chat the evidence points to. */
+      messageIds: z.array(uuid).max(20).default([]),
+      /** Files uploaded beforehand with POST /disputes/:id/attachments. */
+      attachmentIds: z.array(uuid).max(10).default([]),
+    })
+    .refine((p) => p.text.length > 0 || p.messageIds.length > 0 || p.attachmentIds.length > 0, 'evidence needs text, a message or an attachment'),
+  /** The other side agrees to the claim as it stands; the money moves as claimed. */
+  'dispute.accept': z.strictObject({ disputeId: uuid }),
+  /** An admin's decision. Always with a written reason, kept in the audit log. */
+  'dispute.resolve': z
+    .strictObject({
+      disputeId: uuid,
+      outcome: z.enum(['release_all', 'refund_all', 'split']),
+      /** split only: what goes back to the client; the rest, less the fee, to the worker. */
+      refundAmount: z.int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+      reason: text(1, 2000),
+    })
+    .refine((p) => (p.outcome === 'split') === (p.refundAmount !== undefined), 'a split names the refund amount, and only a split does'),
+  /** A worker asks for what is available to be paid out now rather than at the next scheduled run. */
+  'payout.request': z.strictObject({ currency: z.string().refine(isCurrency, 'unknown currency').optional() }),
   'message.send': z.strictObject({ messageId: uuidV7, ...bookingRef, body: text(1, 2000) }),
   'profile.update': z
     .strictObject({

@@ -70,9 +70,11 @@ export const milestoneMachine = {
     cancel: { by: ['client', 'worker', 'admin'] },
     dispute: { by: ['client', 'worker'], guards: ['reasonGiven'] },
     // Dispute outcomes: an admin's decision, the other side accepting the claim, or silence (system).
+    // Only the side that gives money up may accept: the client releases, the worker refunds, either
+    // accepts a split the other claimed.
     release_all: { by: ['admin', 'client', 'system'] },
     refund_all: { by: ['admin', 'worker', 'system'] },
-    split: { by: ['admin'] },
+    split: { by: ['admin', 'client', 'worker', 'system'] },
   },
   transitions: {
     proposed: { accept: 'agreed', cancel: 'cancelled' },

@@ -22,6 +22,10 @@ export const REJECTION_CODES = [
   'nothing_to_approve',
   'plan_invalid',
   'payment_unavailable',
+  'dispute_open',
+  'claim_invalid',
+  'payouts_not_set_up',
+  'nothing_to_pay_out',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -53,6 +57,10 @@ export const REJECTION_MESSAGES: Record<RejectionCode, string> = {
   nothing_to_approve: 'There is no submitted work waiting for you here.',
   plan_invalid: 'This payment plan cannot be used. Check the amounts and try again.',
   payment_unavailable: 'Payments are not available right now. Nothing was charged; try again in a few minutes.',
+  dispute_open: 'A dispute is already open on this part of the work.',
+  claim_invalid: 'The amount claimed must be between nothing and the full amount of this part of the work.',
+  payouts_not_set_up: 'Set up payouts before taking paid work, so that you can be paid when the client approves.',
+  nothing_to_pay_out: 'There is nothing available to pay out yet. Money becomes available when the client approves your work.',
 };
 
 export function rejection(code: RejectionCode, message?: string): Rejection {

@@ -14,6 +14,9 @@ import { createSchema, graphqlRoutes } from './sync/graphql';
 import { serveWeb } from './web/static';
 import { paymentRoutes, handleWebhook } from './escrow/routes';
 import { DEMO_BASE_PATH, demoRoutes } from './payments';
+import { payoutRoutes } from './payouts/routes';
+import { disputeRoutes } from './disputes/routes';
+import { moneyRoutes } from './money/routes';
 import type { GraphQLSchema } from 'graphql';
 
 /** `schema` is shared with the graphql-ws streams attached to the same server. */
@@ -56,7 +59,10 @@ export function createApp(deps: Deps, schema: GraphQLSchema = createSchema()) {
   app.route('/auth', authRoutes(deps));
   app.route('/commands', commandRoutes(deps));
   app.route('/graphql', graphqlRoutes(deps, schema));
+  app.route('/pay/payouts', payoutRoutes(deps, deps.payments));
   app.route('/pay', paymentRoutes(deps, deps.payments));
+  app.route('/disputes', disputeRoutes(deps));
+  app.route('/money', moneyRoutes(deps));
   // The demo rail's checkout and onboarding pages; its signed events go through the real webhook handler.
   const payments = deps.payments;
   if (payments.name === 'demo')

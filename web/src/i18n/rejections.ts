@@ -25,6 +25,10 @@ const ES: Record<RejectionCode, string> = {
   nothing_to_approve: 'Aquí no hay trabajo entregado pendiente de tu aprobación.',
   plan_invalid: 'Este plan de pagos no se puede usar. Revisa los importes e inténtalo de nuevo.',
   payment_unavailable: 'Los pagos no están disponibles ahora mismo. No se ha cobrado nada; inténtalo en unos minutos.',
+  dispute_open: 'Ya hay una disputa abierta sobre esta parte del trabajo.',
+  claim_invalid: 'El importe reclamado debe estar entre cero y el importe total de esta parte del trabajo.',
+  payouts_not_set_up: 'Configura tus cobros antes de aceptar trabajo pagado, para poder cobrar cuando el cliente apruebe.',
+  nothing_to_pay_out: 'Todavía no hay nada disponible para cobrar. El dinero queda disponible cuando el cliente aprueba tu trabajo.',
 };
 
 export function rejectionText(code: string, serverMessage: string, locale: Locale): string {

@@ -85,6 +85,11 @@ export function targetsOf(cmd: ViewCommand, me: Me): Target[] {
     case 'milestone.submit':
     case 'milestone.approve':
     case 'milestone.request_changes':
+    case 'dispute.open':
+    case 'dispute.add_evidence':
+    case 'dispute.accept':
+    case 'dispute.resolve':
+    case 'payout.request':
       return [];
     case 'message.send':
       return [{ collection: 'messages', id: p.messageId! }, { collection: 'bookings', id: p.bookingId! }];

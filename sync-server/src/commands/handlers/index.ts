@@ -2,8 +2,10 @@
 import type { Handlers } from '../context';
 import * as gig from './gig';
 import * as booking from './booking';
+import * as dispute from './dispute';
 import * as message from './message';
 import * as milestone from './milestone';
+import * as payout from './payout';
 import * as profile from './profile';
 
 export const handlers: Handlers = {
@@ -23,6 +25,11 @@ export const handlers: Handlers = {
   'milestone.submit': milestone.submit,
   'milestone.approve': milestone.approve,
   'milestone.request_changes': milestone.requestChanges,
+  'dispute.open': dispute.open,
+  'dispute.add_evidence': dispute.addEvidence,
+  'dispute.accept': dispute.accept,
+  'dispute.resolve': dispute.resolve,
+  'payout.request': payout.request,
   'message.send': message.send,
   'profile.update': profile.update,
   'availability.set': profile.setAvailability,
