@@ -3,7 +3,7 @@
 import type { PendingQuery, Row } from 'postgres';
 import type { MilestoneEvent, MilestoneState } from '@shared/milestone-machine';
 import type { Sql } from '../db/sql';
-import { transaction } from '../db/tx';
+import { isRetryable, transaction } from '../db/tx';
 import { CommandRejected } from '../commands/context';
 import { lockBookingOfMilestone } from '../store/bookings';
 import { lockMilestonesOf, type MilestoneRow } from '../store/milestones';
@@ -18,6 +18,10 @@ export type EventOutcome = { status: MilestoneState; moved: boolean; why?: strin
 /**
  * Fires `event` on a milestone as the system. A refusal by the machine (the milestone has moved on: approved
  * by hand just before the timer fired) is an answer, not an error: nothing changes and `moved` is false.
+ *
+ * Pipelined like applyCommand, because payment confirmations and timers compete with commands for the same
+ * rows: BEGIN and both locks in one round trip, then the step (one more when it posts to the ledger), then
+ * the step's writes, the news and COMMIT in one. Deadlocks and serialization failures run it again.
  */
 export async function fireMilestoneEvent(
   sql: Sql,
@@ -26,31 +30,55 @@ export async function fireMilestoneEvent(
   key: string,
   opts: { now?: Date; payment?: MilestoneStep['payment']; released?: number; note?: string; when?: (m: MilestoneRow) => boolean } = {},
 ): Promise<EventOutcome> {
-  return transaction(sql, async (tx) => {
-    const booking = await lockBookingOfMilestone(tx, milestoneId);
-    const milestones = await lockMilestonesOf(tx, milestoneId);
-    const milestone = milestones.find((m) => m.id === milestoneId);
-    if (!booking || !milestone) throw new Error(`milestone ${milestoneId} not found`);
-    if (opts.when && !opts.when(milestone)) return { status: milestone.status, moved: false, why: 'not due' };
-    const writes: PendingQuery<Row[]>[] = [];
-    const news: OutboxMessage[] = [];
-    let status: MilestoneState;
+  for (let attempt = 1; ; attempt++) {
+    const db = await sql.reserve();
+    let open = false;
     try {
-      ({ status } = await stepMilestone({
-        tx, now: opts.now ?? new Date(), booking, milestones, milestone, event, parties: ['system'], actorId: null, key,
-        note: opts.note, payment: opts.payment, released: opts.released,
-        write: (q) => void writes.push(q),
-        notify: (m) => void news.push(m),
-      }));
+      open = true;
+      const began = db`begin`.execute();
+      const [, booking, milestones] = await Promise.all([began, lockBookingOfMilestone(db, milestoneId), lockMilestonesOf(db, milestoneId)]);
+      const milestone = milestones.find((m) => m.id === milestoneId);
+      if (!booking || !milestone) throw new Error(`milestone ${milestoneId} not found`);
+      const unmoved = (why: string): EventOutcome => ({ status: milestone.status, moved: false, why });
+      let outcome: EventOutcome | undefined = opts.when && !opts.when(milestone) ? unmoved('not due') : undefined;
+      const writes: PendingQuery<Row[]>[] = [];
+      const news: OutboxMessage[] = [];
+      if (!outcome) {
+        try {
+          const { status } = await stepMilestone({
+            tx: db, now: opts.now ?? new Date(), booking, milestones, milestone, event, parties: ['system'], actorId: null, key,
+            note: opts.note, payment: opts.payment, released: opts.released,
+            write: (q) => void writes.push(q),
+            notify: (m) => void news.push(m),
+          });
+          outcome = { status, moved: true };
+        } catch (e) {
+          if (!(e instanceof CommandRejected)) throw e;
+          outcome = unmoved(e.rejection.code);
+        }
+      }
+      if (!outcome.moved) {
+        open = false;
+        await db`rollback`;
+        return outcome;
+      }
+      open = false;
+      const settled = await Promise.allSettled([...writes, ...(news.length ? [enqueue(db, news)] : []), db`commit`]);
+      // After the first failure Postgres skips the rest and COMMIT rolls back: the first one says why.
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      return outcome;
     } catch (e) {
-      if (e instanceof CommandRejected) return { status: milestone.status, moved: false, why: e.rejection.code };
-      throw e;
+      if (open) await db`rollback`.catch(() => undefined);
+      if (!isRetryable(e) || attempt >= MAX_ATTEMPTS) throw e;
+      await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
+    } finally {
+      db.release();
     }
-    for (const w of writes) await w;
-    await enqueue(tx, news);
-    return { status, moved: true };
-  });
+  }
 }
+
+const MAX_ATTEMPTS = 8;
 
 export interface ConfirmedPayment {
   milestoneId: string;
