@@ -28,6 +28,8 @@ export const BOOKING_EVENTS = [
   'cancel',
   'dispute',
   'resolve',
+  'resolve_part',
+  'resolve_to_review',
 ] as const;
 export type BookingEvent = (typeof BOOKING_EVENTS)[number];
 
@@ -63,6 +65,11 @@ export const bookingMachine = {
     dispute: { by: ['client', 'worker'], guards: ['reasonGiven'] },
     // A dispute decided: by an admin, by the other side accepting the claim, or by silence (system).
     resolve: { by: ['admin', 'client', 'worker', 'system'] },
+    // A milestone's dispute decided with other milestones still to do: work goes on. Like approve_part, it
+    // follows the milestone's settlement, so only the server fires it.
+    resolve_part: { by: ['system'] },
+    // The same, when another milestone was submitted during the dispute: it is back with the client to review.
+    resolve_to_review: { by: ['system'] },
   },
   transitions: {
     awaiting_payment: { payment_confirmed: 'funded', cancel: 'cancelled' },
@@ -70,7 +77,7 @@ export const bookingMachine = {
     in_progress: { deliver: 'delivered', dispute: 'disputed' },
     delivered: { approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed' },
     changes_requested: { deliver: 'delivered', dispute: 'disputed' },
-    disputed: { resolve: 'resolved' },
+    disputed: { resolve: 'resolved', resolve_part: 'in_progress', resolve_to_review: 'delivered' },
     completed: {},
     cancelled: {},
     resolved: {},

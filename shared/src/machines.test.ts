@@ -127,6 +127,16 @@ describe('booking guards', () => {
     for (const p of PARTIES.filter((x) => x !== 'system'))
       expect(can(bookingMachine, 'awaiting_payment', 'payment_confirmed', [p], bookingOk)).toEqual({ ok: false, why: 'not_permitted' });
   });
+  it('ends a dispute with the booking resolved, or back at work when only part of it was in dispute', () => {
+    expect(next(bookingMachine, 'disputed', 'resolve', ['admin'], bookingOk)).toBe('resolved');
+    expect(next(bookingMachine, 'disputed', 'resolve_part', ['system'], bookingOk)).toBe('in_progress');
+    expect(next(bookingMachine, 'disputed', 'resolve_to_review', ['system'], bookingOk)).toBe('delivered');
+    // Only the server, following a milestone's settlement, sends the work on.
+    for (const p of PARTIES.filter((x) => x !== 'system'))
+      for (const e of ['resolve_part', 'resolve_to_review'] as const)
+        expect(can(bookingMachine, 'disputed', e, [p], bookingOk)).toEqual({ ok: false, why: 'not_permitted' });
+    expect(eventsFrom(bookingMachine, 'disputed', ['client', 'worker'])).toEqual(['resolve']);
+  });
   it('offers the buttons a party may press', () => {
     expect(eventsFrom(bookingMachine, 'delivered', ['client']).sort()).toEqual(['approve', 'dispute', 'request_changes']);
     expect(eventsFrom(bookingMachine, 'funded', ['worker']).sort()).toEqual(['cancel', 'dispute', 'start']);

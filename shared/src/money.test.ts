@@ -25,6 +25,7 @@ import {
   splitFee,
   subtract,
   sum,
+  toDecimalString,
   zero,
 } from './money';
 
@@ -308,6 +309,30 @@ describe('formatMoney', () => {
   it('uses the locale numbering system for the fraction', () => {
     const formatted = formatMoney(money(1005, 'KWD'), 'ar-EG');
     expect(formatted).toContain('١٫٠٠٥');
+  });
+});
+
+describe('toDecimalString', () => {
+  it('writes major units in the currency exponent, without symbol or grouping', () => {
+    expect(toDecimalString(usd(123456))).toBe('1234.56');
+    expect(toDecimalString(usd(5))).toBe('0.05');
+    expect(toDecimalString(usd(-50))).toBe('-0.50');
+    expect(toDecimalString(usd(0))).toBe('0.00');
+    expect(toDecimalString(money(1234, 'JPY'))).toBe('1234');
+    expect(toDecimalString(money(-7, 'JPY'))).toBe('-7');
+    expect(toDecimalString(money(1234567, 'KWD'))).toBe('1234.567');
+    expect(toDecimalString(money(7, 'KWD'))).toBe('0.007');
+    // Exact where amount / 100 as a float is not.
+    expect(toDecimalString(usd(Number.MAX_SAFE_INTEGER))).toBe('90071992547409.91');
+    expect(toDecimalString(money(Number.MIN_SAFE_INTEGER, 'KWD'))).toBe('-9007199254740.991');
+  });
+
+  it('round-trips through parseMoney', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), currencyArb, (a, c) => {
+        expect(parseMoney(toDecimalString(money(a, c)), c)).toEqual(money(a, c));
+      }),
+    );
   });
 });
 

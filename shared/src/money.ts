@@ -214,6 +214,17 @@ export function formatMoney(m: Money, locale: string, options: { grouping?: bool
     .join('');
 }
 
+// The amount as a plain decimal in major units ("1234.50", "-0.07", JPY "1234", KWD "1.234"): no symbol,
+// grouping or locale, for files other programs read (CSV exports). String arithmetic on BigInt, never a float.
+export function toDecimalString(m: Money): string {
+  const exponent = minorUnits(m.currency);
+  const magnitude = BigInt(Math.abs(m.amount));
+  const scale = 10n ** BigInt(exponent);
+  const sign = m.amount < 0 ? '-' : '';
+  if (exponent === 0) return `${sign}${magnitude}`;
+  return `${sign}${magnitude / scale}.${String(magnitude % scale).padStart(exponent, '0')}`;
+}
+
 // Parses a user-typed non-negative decimal such as "12.5" or "12.50" with string
 // operations only (no floats). Whitespace is ignored; at most `exponent` decimals.
 export function parseMoney(input: string, currency: string): Money {

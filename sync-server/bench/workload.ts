@@ -38,6 +38,10 @@ export async function createPairs(sql: Sql, n: number): Promise<Pair[]> {
       await tx`
         insert into operator_profiles (user_id, skills, home_lat, home_lng, service_radius_km, available)
         values (${p.operatorId}, ${tx.json(OPERATOR_SKILLS as never)}, ${SF.lat}, ${SF.lng}, ${25}, ${true})`;
+      // Payouts set up, as gig.accept requires; the benchmark never transfers, so the account is only a name.
+      await tx`
+        insert into payout_accounts (user_id, provider, account_id, transfers_active, details_submitted)
+        values (${p.operatorId}, 'demo', ${`acct_bench_${p.operatorId}`}, true, true)`;
     }
   });
   return pairs;

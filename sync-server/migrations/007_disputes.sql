@@ -95,3 +95,5 @@ begin
   raise exception '% is append-only', tg_table_name;
 end $$;
 create trigger admin_audit_append_only before update or delete on admin_audit for each row execute function fw_append_only();
+-- Row triggers do not see TRUNCATE; the log refuses it too.
+create trigger admin_audit_no_truncate before truncate on admin_audit for each statement execute function fw_append_only();

@@ -15,7 +15,7 @@ import { serveWeb } from './web/static';
 import { paymentRoutes, handleWebhook } from './escrow/routes';
 import { DEMO_BASE_PATH, demoRoutes } from './payments';
 import { payoutRoutes } from './payouts/routes';
-import { disputeRoutes } from './disputes/routes';
+import { disputeRoutes, isAttachmentUpload } from './disputes/routes';
 import { moneyRoutes } from './money/routes';
 import type { GraphQLSchema } from 'graphql';
 
@@ -46,14 +46,14 @@ export function createApp(deps: Deps, schema: GraphQLSchema = createSchema()) {
     }),
   );
   app.use(compress());
-  app.use(
-    bodyLimit({
-      maxSize: deps.config.MAX_BODY_BYTES,
-      onError: () => {
-        throw new HttpError('payload_too_large', `Request bodies are limited to ${deps.config.MAX_BODY_BYTES} bytes.`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.config.MAX_BODY_BYTES,
+    onError: () => {
+      throw new HttpError('payload_too_large', `Request bodies are limited to ${deps.config.MAX_BODY_BYTES} bytes.`);
+    },
+  });
+  // Evidence uploads have their own, larger limit on their route (disputes/routes.ts).
+  app.use((c, next) => (isAttachmentUpload(c.req.method, c.req.path) ? next() : limitBody(c, next)));
 
   app.route('/', opsRoutes(deps));
   app.route('/auth', authRoutes(deps));

@@ -51,6 +51,8 @@ const schema = z
     PAYMENTS_PROVIDER: z.enum(['demo', 'stripe']).default('demo'),
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_… or rk_…)').optional(),
     STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, "must be the endpoint's signing secret (whsec_…)").optional(),
+    /** The Connect endpoint's signing secret: Stripe sends events of workers' accounts (account.updated) there. */
+    STRIPE_CONNECT_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, "must be the Connect endpoint's signing secret (whsec_…)").optional(),
     /** Stripe API overrides, for a local stand-in only. */
     STRIPE_API_HOST: z.string().min(1).optional(),
     STRIPE_API_PORT: int.min(1).max(65535).optional(),

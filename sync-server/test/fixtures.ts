@@ -20,16 +20,36 @@ export async function createUser(sql: Sql, roles: Role[] = ['consumer'], name = 
 
 export const SF: LatLng = { lat: 37.7749, lng: -122.4194 };
 
+/**
+ * An operator who can take paid work: profile, and payouts set up (`payouts: 'pending'` for onboarding
+ * started but not finished, 'none' for never started).
+ */
 export async function createOperator(
   sql: Sql,
-  opts: { skills?: SkillLevels; home?: LatLng; radiusKm?: number; available?: boolean } = {},
+  opts: { skills?: SkillLevels; home?: LatLng; radiusKm?: number; available?: boolean; payouts?: 'active' | 'pending' | 'none' } = {},
 ): Promise<string> {
   const id = await createUser(sql, ['consumer', 'operator'], 'Test Operator');
   const home = opts.home ?? SF;
   await sql`
     insert into operator_profiles (user_id, skills, home_lat, home_lng, service_radius_km, available)
     values (${id}, ${sql.json((opts.skills ?? { plumbing: 3, handyman: 3 }) as never)}, ${home.lat}, ${home.lng}, ${opts.radiusKm ?? 10}, ${opts.available ?? true})`;
+  const payouts = opts.payouts ?? 'active';
+  if (payouts !== 'none') await setPayoutAccount(sql, id, { transfersActive: payouts === 'active' });
   return id;
+}
+
+/**
+ * A user's payout account as onboarding leaves it. Without `accountId` it names no provider's object: enough
+ * for gig.accept's gate; a test that transfers gives the provider's real account id.
+ */
+export async function setPayoutAccount(sql: Sql, userId: string, opts: { accountId?: string; provider?: string; transfersActive?: boolean } = {}): Promise<void> {
+  const active = opts.transfersActive ?? true;
+  await sql`
+    insert into payout_accounts (user_id, provider, account_id, transfers_active, details_submitted)
+    values (${userId}, ${opts.provider ?? 'demo'}, ${opts.accountId ?? `acct_fixture_${userId}`}, ${active}, ${active})
+    on conflict (user_id) do update
+    set provider = excluded.provider, account_id = excluded.account_id, transfers_active = excluded.transfers_active,
+        details_submitted = excluded.details_submitted, updated_at = now()`;
 }
 
 export function envelope<T extends CommandType>(type: T, payload: CommandInput<T>, id = uuidv7()) {

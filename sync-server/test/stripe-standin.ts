@@ -30,6 +30,8 @@ export interface StripeStandin {
   protocol: 'http';
   secretKey: string;
   webhookSecret: string;
+  /** The configuration that points the server's Stripe provider here (createTestApp's `env`). */
+  env: Record<string, string>;
   /** Every request in arrival order, replays and refusals included. */
   requests(): RecordedRequest[];
   /** The client paid: session complete, a succeeded PaymentIntent and its charge; the signed payment_intent.succeeded. */
@@ -40,6 +42,8 @@ export interface StripeStandin {
   signEvent(type: string, object: Obj, opts?: { timestamp?: number; secret?: string }): SignedEvent;
   /** Onboarding finished: transfers capability active, details submitted. */
   activateAccount(accountId: string): void;
+  /** Stripe took the transfers capability away (requirements past due): transfers to it are refused. */
+  deactivateAccount(accountId: string): void;
   /** The next `times` requests matching method and path prefix fail with this status and error body, before
    * any work or idempotency bookkeeping, as a request Stripe never started executing. */
   failNext(method: string, pathPrefix: string, status: number, errorBody: { type: string; code?: string; message?: string }, times?: number): void;
@@ -178,7 +182,15 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     if (method === 'POST' && path === '/v1/transfers') {
       required(body, 'amount', 'currency', 'destination');
       const amount = positiveInt(body, 'amount');
-      get('account', body.destination as string, 'destination');
+      const destination = get('account', body.destination as string, 'destination');
+      // Stripe refuses a transfer to an account whose onboarding has not activated its transfers capability.
+      if ((destination.capabilities as Obj | undefined)?.transfers !== 'active')
+        throw new ApiError(400, {
+          type: 'invalid_request_error',
+          code: 'insufficient_capabilities_for_transfer',
+          param: 'destination',
+          message: 'Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments',
+        });
       if (body.source_transaction !== undefined) {
         const charge = get('charge', body.source_transaction as string, 'source_transaction');
         const transferred = [...objects.values()]
@@ -195,6 +207,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         id: id('tr'),
         object: 'transfer',
         amount,
+        amount_reversed: 0,
         currency: body.currency,
         destination: body.destination,
         source_transaction: body.source_transaction ?? null,
@@ -205,6 +218,8 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         livemode: false,
       });
     }
+    if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path))) return get('transfer', m[1]!);
+    if (method === 'GET' && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) return get('refund', m[1]!);
     if (method === 'POST' && path === '/v1/refunds') {
       required(body, 'payment_intent');
       const pi = get('payment_intent', body.payment_intent as string, 'payment_intent');
@@ -360,6 +375,14 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     protocol: 'http',
     secretKey,
     webhookSecret,
+    env: {
+      PAYMENTS_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY: secretKey,
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+      STRIPE_API_HOST: '127.0.0.1',
+      STRIPE_API_PORT: String(port),
+      STRIPE_API_PROTOCOL: 'http',
+    },
     requests: () => [...recorded],
     completeCheckout(sessionId) {
       const session = get('checkout.session', sessionId);
@@ -406,6 +429,11 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       const account = get('account', accountId);
       account.capabilities = { ...(account.capabilities as Obj), transfers: 'active' };
       Object.assign(account, { details_submitted: true, payouts_enabled: true });
+    },
+    deactivateAccount(accountId) {
+      const account = get('account', accountId);
+      account.capabilities = { ...(account.capabilities as Obj), transfers: 'inactive' };
+      account.payouts_enabled = false;
     },
     failNext(method, pathPrefix, status, errorBody, times = 1) {
       failures.push({ method, pathPrefix, status, body: { message: `Injected ${status}`, ...errorBody }, times });

@@ -109,6 +109,8 @@ const UNIQUE_REFUSALS: Record<string, Rejection> = {
   bookings_pkey: rejection('duplicate_id'),
   messages_pkey: rejection('duplicate_id'),
   bookings_one_live_per_gig: rejection('gig_taken'),
+  disputes_pkey: rejection('duplicate_id'),
+  disputes_one_open: rejection('dispute_open'),
 };
 
 type Prelude = Partial<StoredCommand> & { roles: Role[] | null };

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandType } from '@shared/commands';
 import type { RejectionCode } from '@shared/rejections';
 import { createTestDb, type TestDb } from '../../test/db';
-import { applied, confirmPayment, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
+import { applied, confirmPayment, createOperator, createUser, gigInput, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 
 let db: TestDb;
 const ACTORS = ['owner', 'stranger', 'worker', 'operator', 'admin', 'operatorOnly'] as const;
@@ -22,6 +22,7 @@ beforeAll(async () => {
     operatorOnly: await createUser(db.sql, ['operator']),
   };
   await db.sql`insert into operator_profiles (user_id, skills, home_lat, home_lng, available) values (${ids.operatorOnly}, '{"plumbing":3}', 37.7749, -122.4194, true)`;
+  await setPayoutAccount(db.sql, ids.operatorOnly);
 });
 afterAll(() => db.drop());
 
@@ -64,6 +65,14 @@ async function proposedPlan() {
   return { bookingId, planId };
 }
 
+/** A funded booking's milestone in dispute: its client claims the whole amount back. */
+async function openDispute() {
+  const milestoneId = await milestoneOf(await booking('funded'));
+  const disputeId = uuidv7();
+  applied(await run(db.sql, ids.owner, 'dispute.open', { disputeId, milestoneId, reason: 'Nobody came', refundAmount: 8000 }));
+  return disputeId;
+}
+
 const all = (e: Expect): Record<ActorKind, Expect> => Object.fromEntries(ACTORS.map((a) => [a, e])) as Record<ActorKind, Expect>;
 // For a booking, anyone who is neither party nor admin is told it does not exist.
 const bookingOnly = (ok: ActorKind[], forbidden: ActorKind[]): Record<ActorKind, Expect> =>
@@ -95,10 +104,29 @@ const MATRIX: Row[] = [
     setup: async () => ({ milestoneId: await milestoneOf(await booking('delivered')), reason: 'The seal leaks' }),
     expect: bookingOnly(['owner'], ['worker', 'admin']),
   },
+  {
+    type: 'dispute.open',
+    setup: async () => ({ disputeId: uuidv7(), milestoneId: await milestoneOf(await booking('funded')), reason: 'Half of it was not done', refundAmount: 4000 }),
+    expect: bookingOnly(['owner', 'worker'], ['admin']),
+  },
+  { type: 'dispute.add_evidence', setup: async () => ({ evidenceId: uuidv7(), disputeId: await openDispute(), text: 'Photo of the tap' }), expect: bookingOnly(['owner', 'worker', 'admin'], []) },
+  // Only the side that did not open it accepts the claim.
+  { type: 'dispute.accept', setup: async () => ({ disputeId: await openDispute() }), expect: bookingOnly(['worker'], ['owner', 'admin']) },
+  {
+    type: 'dispute.resolve',
+    setup: async () => ({ disputeId: await openDispute(), outcome: 'split', refundAmount: 3000, reason: 'Part of the work was done' }),
+    expect: bookingOnly(['admin'], ['owner', 'worker']),
+  },
   { type: 'message.send', setup: async () => ({ bookingId: await booking('awaiting_payment'), messageId: uuidv7(), body: 'Hi' }), expect: bookingOnly(['owner', 'worker'], ['admin']) },
   { type: 'profile.update', label: 'name', setup: async () => ({ displayName: 'New Name' }), expect: all('ok') },
   { type: 'profile.update', label: 'skills', setup: async () => ({ skills: { plumbing: 3 } }), expect: { ...all('forbidden'), worker: 'ok', operator: 'ok', operatorOnly: 'ok' } },
   { type: 'availability.set', setup: async () => ({ available: true }), expect: { ...all('forbidden'), worker: 'ok', operator: 'ok', operatorOnly: 'ok' } },
+  // What is released to the worker is theirs to ask for; other operators have nothing to pay out.
+  {
+    type: 'payout.request',
+    setup: async () => (applied(await run(db.sql, ids.owner, 'booking.approve', { bookingId: await booking('delivered') })), {}),
+    expect: { ...all('forbidden'), worker: 'ok', operator: 'nothing_to_pay_out', operatorOnly: 'nothing_to_pay_out' },
+  },
   { type: 'user.set_roles', setup: async () => ({ userId: await createUser(db.sql), roles: ['consumer', 'operator'] }), expect: { ...all('forbidden'), admin: 'ok' } },
 ];
 
@@ -112,6 +140,8 @@ async function digest() {
            (select coalesce(sum(version), 0) from users)::int8 as users,
            (select coalesce(sum(version), 0) from operator_profiles)::int8 as profiles,
            (select count(*) from messages)::int8 as messages,
+           (select coalesce(sum(version), 0) from disputes)::int8 as disputes,
+           (select count(*) from admin_audit)::int8 as audit,
            (select count(*) from outbox)::int8 as outbox`;
   return d;
 }

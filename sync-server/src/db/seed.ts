@@ -1,5 +1,6 @@
-// Demo data for a first start: people in every role, operator profiles, open gigs. Gigs and profiles go
-// through applyCommand like any user action, so the demo starts from states the rules can reach.
+// Demo data for a first start: people in every role, operator profiles (payouts set up on the demo rail),
+// open gigs. Gigs and profiles go through applyCommand like any user action, so the demo starts from states
+// the rules can reach.
 import { v7 as uuidv7 } from 'uuid';
 import type { CommandType, CommandInput } from '@shared/commands';
 import type { Role } from '@shared/roles';
@@ -7,6 +8,8 @@ import type { SkillLevels } from '@shared/skills';
 import type { Logger } from '../log';
 import type { Sql } from './sql';
 import { applyCommand } from '../commands/apply';
+import type { DemoRail, Payments } from '../payments';
+import { recordPayoutAccount, refreshPayoutAccount } from '../payouts/accounts';
 
 interface DemoPerson {
   phone: string;
@@ -54,8 +57,19 @@ async function as<T extends CommandType>(sql: Sql, actorId: string, type: T, pay
   if (out.status !== 'applied') throw new Error(`demo seed: ${type} was rejected: ${out.rejection?.message}`);
 }
 
+/**
+ * Payouts set up for a demo operator, as if they had finished the demo rail's onboarding: without them no
+ * operator could accept a gig. On real Stripe, operators onboard themselves.
+ */
+async function demoPayouts(sql: Sql, rail: DemoRail, userId: string) {
+  const { id } = await rail.createConnectedAccount({ userId, country: 'US', idempotencyKey: `account:${userId}` });
+  await rail.activateAccount(id);
+  await recordPayoutAccount(sql, { userId, provider: rail.name, accountId: id });
+  await refreshPayoutAccount(sql, rail, id);
+}
+
 /** Seeds once: only into a database with no users. Several servers starting together seed once. */
-export async function seedDemo(sql: Sql, log: Logger): Promise<boolean> {
+export async function seedDemo(sql: Sql, log: Logger, payments: Payments): Promise<boolean> {
   const claimed = await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtext('fieldwork:seed'))`;
     const [any] = await tx`select 1 from users limit 1`;
@@ -76,7 +90,9 @@ export async function seedDemo(sql: Sql, log: Logger): Promise<boolean> {
       hourlyRate: { amount: p.operator.rate, currency: 'USD' },
     });
     if (p.operator.available) await as(sql, id, 'availability.set', { available: true });
+    if (payments.name === 'demo') await demoPayouts(sql, payments, id);
   }
+  if (payments.name !== 'demo') log.info('seeded operators set up payouts themselves (Work → Payouts) before they can accept gigs');
   for (const g of DEMO_GIGS) {
     await as(sql, ids.get(g.client)!, 'gig.post', {
       gigId: uuidv7(),

@@ -1,8 +1,216 @@
-// /disputes: evidence attachments, the mediators' queue and the audit log. (Being built.)
-import { Hono } from 'hono';
+// /disputes: evidence attachments, what the mediator screen shows, the mediators' queue and the audit log.
+// Decisions themselves are commands (dispute.*), applied through POST /commands like every other write.
+//
+// POST /disputes/:id/attachments           a file as the raw body (Content-Type, ?name=), by a party of an
+//                                          open dispute or an admin; cited afterwards by dispute.add_evidence
+// GET  /disputes/attachments/:attachmentId the file, to the parties and admins, always as a download
+// GET  /disputes/queue                     admins: open disputes, oldest first (?limit=&after=<disputeId>)
+// GET  /disputes/audit                     admins: the audit log, newest first (?limit=&before=<entryId>)
+// GET  /disputes/:id                       parties and admins: the dispute, the milestone's timeline, the
+//                                          booking's chat, and each side's evidence
+import { createHash } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { v7 as uuidv7 } from 'uuid';
+import { z } from 'zod';
+import { uuid } from '@shared/commands';
 import type { Deps } from '../deps';
-import type { AuthEnv } from '../auth/middleware';
+import { requireActor, type AuthEnv } from '../auth/middleware';
+import { HttpError } from '../errors';
+import { transaction } from '../db/tx';
+import { getUser } from '../store/users';
+import {
+  auditLog, countAttachments, disputeContext, disputeQueue, getAttachment, getDispute, insertAttachment, listAttachments, lockDispute,
+  type DisputeRow, type EvidenceBy,
+} from '../store/disputes';
 
-export function disputeRoutes(_deps: Deps) {
-  return new Hono<AuthEnv>();
+/** The largest evidence file; the table holds the bytes (migration 007 checks the same bound). */
+export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
+/** Files a mediator can open safely in a browser: pictures, PDFs and plain text. */
+export const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf', 'text/plain'] as const;
+type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
+/** Files per person and dispute: the bytes live in Postgres, so one party cannot fill it. */
+export const MAX_ATTACHMENTS_PER_PERSON = 30;
+
+/** Uploads carry their own body limit; app.ts leaves them out of the global one. */
+export const isAttachmentUpload = (method: string, path: string) => method === 'POST' && /^\/disputes\/[^/]+\/attachments$/.test(path);
+
+const starts = (b: Uint8Array, bytes: readonly number[], at = 0) => bytes.every((x, i) => b[at + i] === x);
+const ascii = (s: string) => [...s].map((ch) => ch.charCodeAt(0));
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The content must be what the Content-Type says: a forged type cannot smuggle, say, HTML in as a picture. */
+const LOOKS_LIKE: Record<AttachmentType, (b: Uint8Array) => boolean> = {
+  'image/jpeg': (b) => starts(b, [0xff, 0xd8, 0xff]),
+  'image/png': (b) => starts(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  'image/webp': (b) => starts(b, ascii('RIFF')) && starts(b, ascii('WEBP'), 8),
+  'application/pdf': (b) => starts(b, ascii('%PDF-')),
+  'text/plain': (b) => {
+    try {
+      return !utf8.decode(b).includes('\0');
+    } catch {
+      return false;
+    }
+  },
+};
+
+const isAttachmentType = (t: string): t is AttachmentType => (ATTACHMENT_TYPES as readonly string[]).includes(t);
+
+/** A file name as the user gave it, without any folder part or control characters. */
+function fileName(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  const name = (raw.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return name.length >= 1 && name.length <= 200 ? name : null;
+}
+
+/** RFC 6266: an ASCII fallback and the exact name in RFC 5987 encoding. */
+function contentDisposition(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${exact}`;
+}
+
+const idParam = (raw: string | undefined, what: string): string => {
+  const id = uuid.safeParse(raw);
+  if (!id.success) throw new HttpError('invalid_request', `${what} must be a UUID.`);
+  return id.data;
+};
+
+const limit = z.coerce.number().int().min(1).max(200).default(50);
+const queueQuery = z.object({ limit, after: uuid.optional() });
+const auditQuery = z.object({ limit, before: z.coerce.number().int().positive().optional() });
+
+function parseQuery<S extends z.ZodType>(c: Context, schema: S, hint: string): z.output<S> {
+  const q = schema.safeParse(c.req.query());
+  if (!q.success) throw new HttpError('invalid_request', hint, q.error.issues);
+  return q.data;
+}
+
+const isParty = (d: Pick<DisputeRow, 'clientId' | 'workerId'>, userId: string) => d.clientId === userId || d.workerId === userId;
+
+/** Routes match only id-shaped segments, so any other path under /disputes is a plain 404, signed in or not. */
+const ID = '{[0-9a-fA-F-]{36}}';
+
+export function disputeRoutes(deps: Deps) {
+  const auth = requireActor(deps.secret);
+
+  /** Roles as they are now, not as the access token remembers them (as commands read them). */
+  const isAdmin = async (userId: string) => (await getUser(deps.sql, userId))?.roles.includes('admin') ?? false;
+  const requireAdmin = async (userId: string) => {
+    if (!(await isAdmin(userId))) throw new HttpError('forbidden', 'Only admins can see this.');
+  };
+  /** Someone with no part in a dispute is not told it exists. */
+  const mayAccess = async (d: Pick<DisputeRow, 'clientId' | 'workerId'> | undefined, userId: string): Promise<boolean> =>
+    d !== undefined && (isParty(d, userId) || (await isAdmin(userId)));
+
+  const uploadLimit = bodyLimit({
+    maxSize: MAX_ATTACHMENT_BYTES,
+    onError: () => {
+      throw new HttpError('payload_too_large', `Attachments are limited to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB.`);
+    },
+  });
+
+  return new Hono<AuthEnv>()
+    .get('/queue', auth, async (c) => {
+      await requireAdmin(c.get('actor').id);
+      const q = parseQuery(c, queueQuery, 'Use ?limit= (1 to 200) and ?after=<dispute id>.');
+      const rows = await disputeQueue(deps.sql, q.limit, q.after);
+      return c.json({
+        disputes: rows.map((r) => ({
+          id: r.id,
+          bookingId: r.bookingId,
+          bookingTitle: r.bookingTitle,
+          client: { id: r.clientId, name: r.clientName },
+          worker: { id: r.workerId, name: r.workerName },
+          openedBy: r.openedBy,
+          reason: r.reason,
+          milestone: { id: r.milestoneId, description: r.milestoneDescription, amount: r.amount, currency: r.currency },
+          claim: { refundAmount: r.refundAmount },
+          openedAt: r.openedAt,
+          respondBy: r.respondBy,
+          responded: r.respondedAt !== null,
+          respondedAt: r.respondedAt,
+          evidenceCount: r.evidenceCount,
+        })),
+        next: rows.length === q.limit ? rows.at(-1)!.id : null,
+      });
+    })
+    .get('/audit', auth, async (c) => {
+      await requireAdmin(c.get('actor').id);
+      const q = parseQuery(c, auditQuery, 'Use ?limit= (1 to 200) and ?before=<entry id>.');
+      const entries = await auditLog(deps.sql, q.limit, q.before);
+      return c.json({ entries, next: entries.length === q.limit ? entries.at(-1)!.id : null });
+    })
+    .get(`/attachments/:attachmentId${ID}`, auth, async (c) => {
+      const id = idParam(c.req.param('attachmentId'), 'The attachment id');
+      const a = await getAttachment(deps.sql, id);
+      if (!a || !(await mayAccess(a, c.get('actor').id))) throw new HttpError('not_found', 'No such attachment.');
+      return c.body(new Uint8Array(a.bytes), 200, {
+        'Content-Type': a.contentType === 'text/plain' ? 'text/plain; charset=utf-8' : a.contentType,
+        'Content-Disposition': contentDisposition(a.name),
+        'X-Content-Type-Options': 'nosniff',
+        // Evidence is private: no shared cache keeps it, and the device keeps it only while it is open.
+        'Cache-Control': 'private, no-store',
+      });
+    })
+    .get(`/:id${ID}`, auth, async (c) => {
+      const id = idParam(c.req.param('id'), 'The dispute id');
+      const d = await getDispute(deps.sql, id);
+      if (!d || !(await mayAccess(d, c.get('actor').id))) throw new HttpError('not_found', 'No such dispute.');
+      const [context, attachments] = await Promise.all([disputeContext(deps.sql, d), listAttachments(deps.sql, d.id)]);
+      const { evidence, ...dispute } = d;
+      // Side by side: each side's evidence in the order it was given.
+      const bySide: Record<EvidenceBy, typeof evidence> = { client: [], worker: [], admin: [] };
+      for (const e of evidence) bySide[e.by].push(e);
+      return c.json({
+        dispute,
+        booking: context.booking,
+        milestone: context.milestone,
+        messages: context.messages,
+        evidence: bySide,
+        attachments: attachments.map(({ disputeId: _, ...a }) => a),
+      });
+    })
+    .post(`/:id${ID}/attachments`, auth, uploadLimit, async (c) => {
+      const id = idParam(c.req.param('id'), 'The dispute id');
+      const actor = c.get('actor');
+      const contentType = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!isAttachmentType(contentType))
+        throw new HttpError('invalid_request', `Attach a picture (JPEG, PNG, WebP), a PDF or plain text; send its type as Content-Type (got "${contentType || 'none'}").`);
+      const header = c.req.header('x-file-name');
+      const name = fileName(c.req.query('name') ?? (header === undefined ? undefined : decodeHeader(header)));
+      if (!name) throw new HttpError('invalid_request', 'Name the file with ?name= (1 to 200 characters).');
+      // Who may upload is known before the body is read.
+      const found = await getDispute(deps.sql, id);
+      if (!found || !(await mayAccess(found, actor.id))) throw new HttpError('not_found', 'No such dispute.');
+      if (found.status !== 'open') throw new HttpError('conflict', 'This dispute has been decided; it takes no more evidence.');
+
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      if (bytes.length === 0) throw new HttpError('invalid_request', 'The file is empty.');
+      if (bytes.length > MAX_ATTACHMENT_BYTES) throw new HttpError('payload_too_large', `Attachments are limited to ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MiB.`);
+      if (!LOOKS_LIKE[contentType](bytes)) throw new HttpError('invalid_request', `The file's contents are not ${contentType}.`);
+
+      const attachment = {
+        id: uuidv7(), disputeId: id, uploadedBy: actor.id, name, contentType, size: bytes.length,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+      };
+      await transaction(deps.sql, async (tx) => {
+        // Under the dispute's lock: a decision taken meanwhile closes it to new files, and the count holds.
+        const d = await lockDispute(tx, id);
+        if (d?.status !== 'open') throw new HttpError('conflict', 'This dispute has been decided; it takes no more evidence.');
+        if ((await countAttachments(tx, id, actor.id)) >= MAX_ATTACHMENTS_PER_PERSON)
+          throw new HttpError('conflict', `You have attached ${MAX_ATTACHMENTS_PER_PERSON} files to this dispute, the most it takes from one person.`);
+        await insertAttachment(tx, { ...attachment, bytes });
+      });
+      return c.json({ id: attachment.id, name, contentType, size: bytes.length }, 201);
+    });
+}
+
+/** X-File-Name carries a percent-encoded UTF-8 name (header values are ASCII); a plain ASCII name passes as it is. */
+function decodeHeader(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

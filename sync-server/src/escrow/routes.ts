@@ -5,6 +5,8 @@
 //                     the payment is re-read from the provider before anything moves.
 // POST /pay/checkout  {milestoneId, commandId}: applies milestone.fund (exactly once, under commandId) and
 //                     returns the provider's checkout URL for it, creating the session once per funding.
+// GET  /pay/rail      {provider: 'demo' | 'stripe'}: which rail pays, so the app can say "demo payment"
+//                     before the client is sent to a checkout.
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { uuid, uuidV7 } from '@shared/commands';
@@ -15,6 +17,7 @@ import { readJson } from '../http/read-json';
 import { applyCommand } from '../commands/apply';
 import { getMilestone, updateMilestone } from '../store/milestones';
 import { PaymentProviderError, WebhookSignatureError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
+import { accountUpdated } from '../payouts/accounts';
 import { confirmPayment } from './events';
 
 /** Events that can move money; everything else is recorded and acknowledged. */
@@ -34,7 +37,11 @@ export async function handleWebhook(deps: Pick<Deps, 'sql' | 'log'>, provider: P
   const event = provider.verifyWebhook(rawBody, signature);
   const [seen] = await deps.sql<{ outcome: string }[]>`select outcome from payment_events where id = ${event.id}`;
   if (seen) return { eventId: event.id, duplicate: true, outcome: seen.outcome };
-  const outcome = PAYMENT_EVENTS.has(event.type) ? await paymentEvent(deps, provider, event) : 'ignored';
+  const outcome = PAYMENT_EVENTS.has(event.type)
+    ? await paymentEvent(deps, provider, event)
+    : event.type === 'account.updated' // a worker's payout account changed at the provider
+      ? await accountUpdated(deps.sql, provider, event)
+      : 'ignored';
   await deps.sql`
     insert into payment_events (id, type, provider, created_at, payload, outcome)
     values (${event.id}, ${event.type}, ${provider.name}, ${new Date(event.created * 1000)}, ${deps.sql.json(event as never)}, ${outcome})
@@ -74,6 +81,7 @@ const checkoutRequest = z.strictObject({ milestoneId: uuid, commandId: uuidV7 })
 
 export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
   return new Hono<AuthEnv>()
+    .get('/rail', (c) => c.json({ provider: provider.name }))
     .post('/webhook', async (c) => {
       const raw = await c.req.text();
       try {

@@ -59,8 +59,15 @@ export interface MilestoneStep {
 
 const SIDES = ['client', 'worker', 'admin', 'system'] as const;
 
+/** The booking's other milestones still to be settled (a proposal not yet agreed is not part of the work). */
+const othersOpen = (s: MilestoneStep) =>
+  s.milestones.filter((m) => m.id !== s.milestone.id && !SETTLED_STATES.includes(m.status) && m.status !== 'proposed');
+
 function bookingEventFor(s: MilestoneStep): BookingEvent | null {
   const b = s.booking.status;
+  // While one milestone is in dispute the booking stays disputed, and the others carry on by themselves
+  // (submitted, approved, sent back for changes); its dispute's outcome decides where the booking goes.
+  if (b === 'disputed' && !(['release_all', 'refund_all', 'split'] as MilestoneEvent[]).includes(s.event)) return null;
   switch (s.event) {
     case 'payment_confirmed':
       return b === 'awaiting_payment' ? 'payment_confirmed' : null;
@@ -71,15 +78,20 @@ function bookingEventFor(s: MilestoneStep): BookingEvent | null {
     case 'dispute':
       return 'dispute';
     case 'approve':
-    case 'auto_approve': {
+    case 'auto_approve':
       // Completed when nothing else is left to settle; otherwise the work goes on.
-      const open = s.milestones.filter((m) => m.id !== s.milestone.id && !SETTLED_STATES.includes(m.status) && m.status !== 'proposed');
-      return open.length === 0 ? 'approve' : 'approve_part';
-    }
+      return othersOpen(s).length === 0 ? 'approve' : 'approve_part';
     case 'release_all':
     case 'refund_all':
-    case 'split':
-      return b === 'disputed' ? 'resolve' : null;
+    case 'split': {
+      if (b !== 'disputed') return null;
+      // Resolved when nothing else is left to settle. Otherwise back to work, or to the client's review when
+      // a milestone was submitted meanwhile, unless another milestone is itself still in dispute.
+      const open = othersOpen(s);
+      if (open.some((m) => m.status === 'disputed')) return null;
+      if (open.length === 0) return 'resolve';
+      return open.some((m) => m.status === 'submitted') ? 'resolve_to_review' : 'resolve_part';
+    }
     default:
       return null;
   }

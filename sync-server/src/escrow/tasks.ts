@@ -1,16 +1,19 @@
-// Escrow's jobs: the milestone timers, and the provider calls that follow the ledger (refunds, transfers).
+// Escrow's jobs: the milestone timers, the provider calls that follow the ledger (refunds, transfers), and
+// the nightly reconciliation of the ledger with the provider.
 // Each task locks what it acts on and checks that the state is still the one it was scheduled for, so a
 // late, repeated or replaced job does nothing; provider calls carry idempotency keys derived from the
 // milestone or payment, so a retried job cannot pay or refund twice.
 import { z } from 'zod';
 import type { MilestoneRow } from '../store/milestones';
-import { defineTasks, type TaskContext } from '../jobs/tasks';
+import { cronTick, defineTasks, type TaskContext } from '../jobs/tasks';
 import { scheduleJob } from '../jobs/queue';
 import { post } from '../ledger/ledger';
 import { transaction } from '../db/tx';
 import { enqueue } from '../store/outbox';
 import { getMilestone, updateMilestone } from '../store/milestones';
-import type { PaymentProvider } from '../payments/provider';
+import { PaymentProviderError, type PaymentProvider } from '../payments/provider';
+import { refreshPayoutAccount } from '../payouts/accounts';
+import { reconcile, utcDay } from '../payouts/reconcile';
 import { fireMilestoneEvent } from './events';
 import { APPROVAL_REMINDERS_H, nextApprovalCheck } from './step';
 import { transferPosting } from './postings';
@@ -97,15 +100,30 @@ export function escrowTasks(provider: PaymentProvider) {
           select account_id, transfers_active from payout_accounts where user_id = ${m.workerId}`;
         // Not onboarded yet: the money stays available; the next payout run tries again.
         if (!account?.transfersActive) return;
-        const transfer = await provider.createTransfer({
-          amount: netOf(m),
-          currency: m.currency,
-          destination: account.accountId,
-          sourceTransaction: m.chargeId,
-          transferGroup: m.bookingId,
-          metadata: { milestoneId: m.id, bookingId: m.bookingId },
-          idempotencyKey: `transfer:${m.id}`,
-        });
+        let transfer;
+        try {
+          transfer = await provider.createTransfer({
+            amount: netOf(m),
+            currency: m.currency,
+            destination: account.accountId,
+            sourceTransaction: m.chargeId,
+            transferGroup: m.bookingId,
+            metadata: { milestoneId: m.id, bookingId: m.bookingId },
+            idempotencyKey: `transfer:${m.id}`,
+          });
+        } catch (e) {
+          // Refused: often the account lost its transfers before its account.updated reached us. Then our
+          // copy is corrected and the money waits for the payout run after the worker fixes their account;
+          // retrying every few minutes for days would change nothing.
+          if (e instanceof PaymentProviderError && e.code === 'invalid_request') {
+            const current = await refreshPayoutAccount(ctx.sql, provider, account.accountId);
+            if (!current?.transfersActive) {
+              ctx.log.warn({ milestoneId, accountId: account.accountId, err: e }, 'transfer refused: the account cannot receive transfers; waiting for it');
+              return;
+            }
+          }
+          throw e;
+        }
         await transaction(ctx.sql, async (tx) => {
           const [locked] = await tx<{ transferId: string | null }[]>`select transfer_id from milestones where id = ${m.id} for update`;
           if (locked?.transferId) return;
@@ -120,10 +138,23 @@ export function escrowTasks(provider: PaymentProvider) {
       async run(_p, ctx) {
         const due = await ctx.sql<{ id: string }[]>`
           select m.id from milestones m join payout_accounts a on a.user_id = m.worker_id and a.transfers_active
-          where m.released_amount > 0 and m.transfer_id is null`;
+          where m.released_amount > 0 and m.transfer_id is null and m.released_amount > m.fee_amount`;
         for (const { id } of due)
           await scheduleJob(ctx.sql, { task: 'escrow.transfer', payload: { milestoneId: id }, runAt: new Date(), key: timerKey('escrow.transfer', id) });
         ctx.log.info({ queued: due.length }, 'payout run');
+      },
+    },
+    // The ledger against the provider's records for one UTC day: by default the day before the cron tick;
+    // `day` names another (to run it again by hand). Differences are logged for a person to look at; they
+    // are faults to investigate, not something a retry fixes. A provider outage fails the job, which retries.
+    'escrow.reconcile': {
+      payload: z.object({ day: z.iso.date().optional(), _cron: cronTick.shape._cron.optional() }),
+      async run({ day, _cron }, ctx) {
+        const period = day ? utcDay(new Date(day)) : utcDay(new Date((_cron ? Date.parse(_cron.ts) : Date.now()) - 86_400_000));
+        const { checked, mismatches } = await reconcile(ctx.sql, provider, period);
+        const summary = { from: period.from.toISOString(), to: period.to.toISOString(), checked, mismatched: mismatches.length };
+        if (mismatches.length > 0) ctx.log.error({ ...summary, mismatches }, 'the ledger does not reconcile with the provider');
+        else ctx.log.info(summary, 'the ledger reconciles with the provider');
       },
     },
   });
@@ -131,5 +162,8 @@ export function escrowTasks(provider: PaymentProvider) {
 
 export type EscrowTasks = ReturnType<typeof escrowTasks>;
 
-/** Payouts run hourly; each tick once across all instances. */
-export const ESCROW_CRONTAB = [{ task: 'escrow.payout_run' as const, match: '17 * * * *', identifier: 'escrow-payout-run' }];
+/** Payouts run hourly; the previous day is reconciled with the provider each night; each tick once across all instances. */
+export const ESCROW_CRONTAB = [
+  { task: 'escrow.payout_run' as const, match: '17 * * * *', identifier: 'escrow-payout-run' },
+  { task: 'escrow.reconcile' as const, match: '40 3 * * *', identifier: 'escrow-reconcile' },
+];

@@ -1,8 +1,72 @@
-// /money: statements, receipts, CSV export, the settlement report and the trial balance. (Being built.)
-import { Hono } from 'hono';
+// /money: statements, receipts, CSV export, the settlement report and the trial balance. Reads only.
+//
+// GET /money/statement?from&to       a worker's jobs (gross, fee, net), totals and balances   operator
+// GET /money/statement.csv?from&to   the same jobs as CSV                                      operator
+// GET /money/payments?from&to        a client's payments and refunds                           consumer
+// GET /money/receipts/:milestoneId   the receipt for one paid milestone                        its client
+// GET /money/settlement?from&to      per currency: in, out, held and owed                      admin
+// GET /money/trial-balance           account kinds' balances and the ledger's invariants       admin
+//
+// from and to are calendar days in UTC (YYYY-MM-DD), both included; without them, the current month.
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { hasRole, type Role } from '@shared/roles';
 import type { Deps } from '../deps';
-import type { AuthEnv } from '../auth/middleware';
+import { requireActor, type AuthEnv } from '../auth/middleware';
+import { HttpError } from '../errors';
+import { statementCsv } from './csv';
+import { clientPayments, receipt } from './payments';
+import { parsePeriod } from './period';
+import { settlementReport, trialBalanceReport } from './settlement';
+import { workerStatement } from './statements';
 
-export function moneyRoutes(_deps: Deps) {
-  return new Hono<AuthEnv>();
+const WHO: Record<Role, string> = {
+  operator: 'Statements are for workers: this account does not take on work.',
+  consumer: 'Payments are listed for clients: this account does not book work.',
+  admin: 'Only admins see the settlement report and the trial balance.',
+};
+
+function actorWith(c: Context<AuthEnv>, role: Role) {
+  const actor = c.get('actor');
+  if (!hasRole(actor, role)) throw new HttpError('forbidden', WHO[role]);
+  return actor;
+}
+
+export function moneyRoutes(deps: Deps) {
+  const auth = requireActor(deps.secret);
+  const period = (c: Context<AuthEnv>) => parsePeriod(c.req.query(), deps.now());
+  return new Hono<AuthEnv>()
+    .get('/statement', auth, async (c) => {
+      const actor = actorWith(c, 'operator');
+      return c.json(await workerStatement(deps.sql, actor.id, period(c)));
+    })
+    .get('/statement.csv', auth, async (c) => {
+      const actor = actorWith(c, 'operator');
+      const p = period(c);
+      const csv = statementCsv(await workerStatement(deps.sql, actor.id, p));
+      return c.body(csv, 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="fieldwork-statement-${p.from}-${p.to}.csv"`,
+      });
+    })
+    .get('/payments', auth, async (c) => {
+      const actor = actorWith(c, 'consumer');
+      return c.json(await clientPayments(deps.sql, actor.id, period(c)));
+    })
+    .get('/receipts/:milestoneId', auth, async (c) => {
+      const id = z.uuid().safeParse(c.req.param('milestoneId'));
+      if (!id.success) throw new HttpError('invalid_request', 'A receipt is named by its milestone id, a UUID.');
+      // Someone else's milestone is not told to exist, as the commands do.
+      const found = await receipt(deps.sql, c.get('actor').id, id.data);
+      if (!found) throw new HttpError('not_found', 'No receipt: this is not a milestone you have paid for.');
+      return c.json(found);
+    })
+    .get('/settlement', auth, async (c) => {
+      actorWith(c, 'admin');
+      return c.json(await settlementReport(deps.sql, period(c)));
+    })
+    .get('/trial-balance', auth, async (c) => {
+      actorWith(c, 'admin');
+      return c.json(await trialBalanceReport(deps.sql));
+    });
 }

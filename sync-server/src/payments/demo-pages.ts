@@ -9,7 +9,9 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-function page(heading: string, body: string): string {
+const PAYMENT_LEAD = 'This page stands in for a card payment page while Fieldwork runs without a payment provider. Nothing is charged.';
+
+function page(heading: string, body: string, lead = PAYMENT_LEAD): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -35,7 +37,7 @@ function page(heading: string, body: string): string {
 </head>
 <body>
 <main>
-<p class="banner"><strong>${DEMO_BANNER}.</strong> This page stands in for a card payment page while Fieldwork runs without a payment provider. Nothing is charged.</p>
+<p class="banner"><strong>${DEMO_BANNER}.</strong> ${escapeHtml(lead)}</p>
 <h1>${escapeHtml(heading)}</h1>
 ${body}
 </main>
@@ -93,4 +95,34 @@ export function confirmationPendingPage(opts: { payAction: string }): string {
 
 export function messagePage(heading: string, text: string): string {
   return page(heading, `<p>${escapeHtml(text)}</p>`);
+}
+
+const ONBOARDING_LEAD = 'This page stands in for the payment provider\'s payout setup while Fieldwork runs without one. No bank details are asked for and no real account is made.';
+
+/**
+ * The demo's payout setup: one button that finishes it. A POST, so that a link preview or a prefetch of the
+ * onboarding link cannot set up anyone's payouts.
+ */
+export function onboardingPage(opts: { action: string; cancelUrl: string }): string {
+  return page(
+    'Set up payouts (demo)',
+    `<p>On the real payment provider you would enter your identity and bank details here. In the demo, one press sets up payouts to a demo account.</p>
+<form method="post" action="${escapeHtml(opts.action)}">
+<button type="submit">Finish payout setup (demo)</button>
+</form>
+<p><a class="secondary" href="${escapeHtml(opts.cancelUrl)}">Back to Fieldwork</a></p>`,
+    ONBOARDING_LEAD,
+  );
+}
+
+/** Set up, but the webhook handler did not take the news: pressing the button again redelivers it. */
+export function onboardingPendingPage(opts: { action: string }): string {
+  return page(
+    'Payouts set up, confirmation pending',
+    `<p>The demo payout setup is done, but Fieldwork has not confirmed it yet. Try again in a moment.</p>
+<form method="post" action="${escapeHtml(opts.action)}">
+<button type="submit">Try again</button>
+</form>`,
+    ONBOARDING_LEAD,
+  );
 }

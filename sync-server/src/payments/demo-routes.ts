@@ -1,9 +1,10 @@
-// The demo rail's pages: its checkout (view, pay) and its connected-account onboarding. Mounted at
+// The demo rail's pages: its checkout (view, pay) and its connected-account onboarding (view, finish). Mounted at
 // DEMO_BASE_PATH only when PAYMENTS_PROVIDER=demo, which loadConfig refuses in production.
 import { Hono } from 'hono';
 import type { Logger } from '../log';
 import type { DeliverWebhook, DemoRail } from './demo';
-import { checkoutPage, confirmationPendingPage, expiredPage, messagePage, paidPage } from './demo-pages';
+import { PaymentProviderError } from './provider';
+import { checkoutPage, confirmationPendingPage, expiredPage, messagePage, onboardingPage, onboardingPendingPage, paidPage } from './demo-pages';
 
 export interface DemoRoutesDeps {
   rail: DemoRail;
@@ -31,11 +32,11 @@ export function sameSiteUrl(raw: string | undefined, publicBaseUrl: string): str
 }
 
 export function demoRoutes({ rail, deliver, log, locale = 'en' }: DemoRoutesDeps) {
-  /** Events owed for a session go to the webhook handler; false when it refused one (it stays owed). */
-  async function deliverFor(sessionId: string): Promise<boolean> {
-    const { delivered, failure } = await rail.deliverPending(sessionId, deliver);
-    if (delivered.length) log.info({ sessionId, events: delivered }, 'demo rail: events delivered to the webhook handler');
-    if (failure) log.error({ err: failure.error, sessionId }, 'demo rail: the webhook handler refused an event; it stays owed');
+  /** Events owed for a session or an account go to the webhook handler; false when it refused one (it stays owed). */
+  async function deliverFor(parentId: string): Promise<boolean> {
+    const { delivered, failure } = await rail.deliverPending(parentId, deliver);
+    if (delivered.length) log.info({ parentId, events: delivered }, 'demo rail: events delivered to the webhook handler');
+    if (failure) log.error({ err: failure.error, parentId }, 'demo rail: the webhook handler refused an event; it stays owed');
     return !failure;
   }
 
@@ -64,12 +65,28 @@ export function demoRoutes({ rail, deliver, log, locale = 'en' }: DemoRoutesDeps
       return c.redirect(checkout.successUrl, 303);
     })
     .get('/onboard/:accountId', async (c) => {
+      // Showing the page changes nothing: only its button (a POST) finishes the setup.
+      const returnTo = sameSiteUrl(c.req.query('return'), rail.publicBaseUrl);
+      if (!returnTo) return c.html(messagePage('Demo onboarding link not valid', 'Its return address is not on this site. Start payout setup again from Fieldwork.'), 400);
+      const accountId = c.req.param('accountId');
+      if (!(await rail.retrieveAccount(accountId).catch(notFoundAsNull))) return c.html(noSuchAccount(), 404);
+      return c.html(onboardingPage({ action: `${c.req.path}${new URL(c.req.url).search}`, cancelUrl: sameSiteUrl(c.req.query('refresh'), rail.publicBaseUrl) ?? returnTo }));
+    })
+    .post('/onboard/:accountId', async (c) => {
       // Checked before anything changes: a link with a foreign return address does nothing at all.
       const returnTo = sameSiteUrl(c.req.query('return'), rail.publicBaseUrl);
       if (!returnTo) return c.html(messagePage('Demo onboarding link not valid', 'Its return address is not on this site. Start payout setup again from Fieldwork.'), 400);
-      if (!(await rail.activateAccount(c.req.param('accountId'))))
-        return c.html(messagePage('No such demo account', 'Start payout setup again from Fieldwork.'), 404);
-      log.info({ accountId: c.req.param('accountId') }, 'demo rail: connected account onboarded (no real account)');
+      const accountId = c.req.param('accountId');
+      if (!(await rail.activateAccount(accountId))) return c.html(noSuchAccount(), 404);
+      log.info({ accountId }, 'demo rail: connected account onboarded (no real account)');
+      // Its account.updated event goes to the webhook handler, which records the account as active.
+      if (!(await deliverFor(accountId))) return c.html(onboardingPendingPage({ action: `${c.req.path}${new URL(c.req.url).search}` }), 502);
       return c.redirect(returnTo, 303);
     });
 }
+
+const notFoundAsNull = (e: unknown) => {
+  if (e instanceof PaymentProviderError && e.code === 'not_found') return null;
+  throw e;
+};
+const noSuchAccount = () => messagePage('No such demo account', 'Start payout setup again from Fieldwork.');

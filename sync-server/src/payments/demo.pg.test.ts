@@ -8,6 +8,7 @@ import { demoRoutes } from './demo-routes';
 import { createPaymentProvider } from './index';
 import { PaymentProviderError, WebhookSignatureError, type CheckoutInput } from './provider';
 import { verifySignedEvent } from './webhook-signature';
+import { escapeHtml } from './demo-pages';
 
 // The demo rail against a real database, paid through its Hono routes as a browser would.
 const BASE = 'http://localhost:8787';
@@ -310,22 +311,52 @@ describe('demo rail: transfers and refunds', () => {
 });
 
 describe('demo rail: onboarding', () => {
-  it('activates the account when its link is visited and returns to our page', async () => {
+  const finish = (url: string) => app.request(path(url), { method: 'POST' });
+
+  it('shows a labelled page whose button, not the visit, activates the account and returns to our page', async () => {
     const { id } = await rail.createConnectedAccount({ userId: 'w-9', country: 'US', idempotencyKey: `acct-w9-${seq}` });
     expect(id).toMatch(/^acct_demo_/);
     expect(await rail.retrieveAccount(id)).toEqual({ id, transfersActive: false, detailsSubmitted: false });
     const link = await rail.createAccountLink({ accountId: id, refreshUrl: `${BASE}/payouts/refresh`, returnUrl: `${BASE}/payouts/done?x=1` });
     expect(link.url.startsWith(`${BASE}/pay/demo/onboard/${id}?`)).toBe(true);
 
-    const res = await app.request(path(link.url));
+    // A visit (or a link preview) only shows the page.
+    const page = await app.request(path(link.url));
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toMatch(/no real money/i);
+    expect(html).toContain(`action="${escapeHtml(path(link.url))}"`);
+    expect(html).toContain('method="post"');
+    expect(await rail.retrieveAccount(id)).toEqual({ id, transfersActive: false, detailsSubmitted: false });
+    expect(deliveries).toHaveLength(0);
+
+    const res = await finish(link.url);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`${BASE}/payouts/done?x=1`);
     expect(await rail.retrieveAccount(id)).toEqual({ id, transfersActive: true, detailsSubmitted: true });
+    // As Stripe does, the rail tells the webhook handler: one signed account.updated.
+    expect(deliveries.map((d) => rail.verifyWebhook(d.rawBody, d.header)).map((e) => [e.type, e.data.object.id])).toEqual([['account.updated', id]]);
+
+    // Pressing again changes nothing and owes nothing more.
+    expect((await finish(link.url)).status).toBe(303);
+    expect(deliveries).toHaveLength(1);
+  });
+
+  it('keeps the news owed when the webhook handler is down, and delivers it when the button is pressed again', async () => {
+    const { id } = await rail.createConnectedAccount({ userId: 'w-12', country: 'US', idempotencyKey: `acct-w12-${seq}` });
+    const url = `${BASE}/pay/demo/onboard/${id}?return=${encodeURIComponent('/payouts/done')}`;
+    failDeliveries = 1;
+    const first = await finish(url);
+    expect(first.status).toBe(502);
+    expect(await first.text()).toMatch(/confirmation pending/i);
+    expect(deliveries).toHaveLength(0);
+    expect((await finish(url)).status).toBe(303);
+    expect(deliveries).toHaveLength(1);
   });
 
   it('takes a relative return path on our site', async () => {
     const { id } = await rail.createConnectedAccount({ userId: 'w-10', country: 'US', idempotencyKey: `acct-w10-${seq}` });
-    const res = await app.request(`/pay/demo/onboard/${id}?return=${encodeURIComponent('/payouts/done')}`);
+    const res = await finish(`${BASE}/pay/demo/onboard/${id}?return=${encodeURIComponent('/payouts/done')}`);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`${BASE}/payouts/done`);
   });
@@ -333,18 +364,36 @@ describe('demo rail: onboarding', () => {
   it('refuses an off-site return address and leaves the account as it was', async () => {
     const { id } = await rail.createConnectedAccount({ userId: 'w-11', country: 'US', idempotencyKey: `acct-w11-${seq}` });
     for (const ret of ['https://evil.example/x', '//evil.example/x', '/\\evil.example/x', 'javascript:alert(1)', 'http://localhost:9999/x', '']) {
-      const res = await app.request(`/pay/demo/onboard/${id}?return=${encodeURIComponent(ret)}`);
-      expect(res.status, ret).toBe(400);
-      expect(res.headers.get('location')).toBeNull();
+      for (const method of ['GET', 'POST']) {
+        const res = await app.request(`/pay/demo/onboard/${id}?return=${encodeURIComponent(ret)}`, { method });
+        expect(res.status, `${method} ${ret}`).toBe(400);
+        expect(res.headers.get('location')).toBeNull();
+      }
     }
-    expect((await app.request(`/pay/demo/onboard/${id}`)).status).toBe(400);
+    expect((await app.request(`/pay/demo/onboard/${id}`, { method: 'POST' })).status).toBe(400);
     expect((await rail.retrieveAccount(id)).transfersActive).toBe(false);
+    expect(deliveries).toHaveLength(0);
   });
 
   it('answers 404 for an unknown account', async () => {
-    const res = await app.request(`/pay/demo/onboard/acct_demo_none?return=${encodeURIComponent('/payouts')}`);
-    expect(res.status).toBe(404);
+    for (const method of ['GET', 'POST']) {
+      const res = await app.request(`/pay/demo/onboard/acct_demo_none?return=${encodeURIComponent('/payouts')}`, { method });
+      expect(res.status).toBe(404);
+    }
     expect(await providerError(rail.createAccountLink({ accountId: 'acct_demo_none', refreshUrl: BASE, returnUrl: BASE }))).toMatchObject({ code: 'not_found' });
+  });
+});
+
+describe('demo rail: looking up transfers and refunds', () => {
+  it('returns them as made, and not_found for what it never made', async () => {
+    const { chargeId, paymentIntentId, input } = await paidSession();
+    const destination = await onboardedAccount();
+    const t = await rail.createTransfer({ amount: 700, currency: 'USD', destination, sourceTransaction: chargeId, transferGroup: input.bookingId, metadata: { milestoneId: 'm-1' }, idempotencyKey: `look-t-${seq}` });
+    expect(await rail.retrieveTransfer(t.id)).toEqual({ id: t.id, amount: 700, currency: 'USD', destination, sourceTransaction: chargeId, reversed: false, metadata: { milestoneId: 'm-1' } });
+    const r = await rail.createRefund({ paymentIntentId, amount: 300, metadata: {}, idempotencyKey: `look-r-${seq}` });
+    expect(await rail.retrieveRefund(r.id)).toEqual({ id: r.id, amount: 300, currency: 'USD', paymentIntentId, status: 'succeeded' });
+    expect(await providerError(rail.retrieveTransfer('tr_demo_none'))).toMatchObject({ code: 'not_found' });
+    expect(await providerError(rail.retrieveRefund(t.id))).toMatchObject({ code: 'not_found' });
   });
 });
 

@@ -21,6 +21,8 @@ import {
   type PaymentInfo,
   type PaymentProvider,
   type PaymentStatus,
+  type RefundInfo,
+  type TransferInfo,
 } from './provider';
 import { signPayload, verifySignedEvent, WEBHOOK_TOLERANCE_S } from './webhook-signature';
 
@@ -73,12 +75,16 @@ export interface DemoRail extends PaymentProvider {
    */
   pay(sessionId: string): Promise<{ outcome: PayOutcome; checkout: DemoCheckout | null }>;
   /**
-   * Hands the events still owed for `parentId` (a session) to `deliver`, oldest first, each freshly signed;
+   * Hands the events still owed for `parentId` (a session, or an account) to `deliver`, oldest first, each freshly signed;
    * marks each delivered once `deliver` resolves. Stops at the first failure and returns it; the rest stay
    * owed for the next call. Two concurrent calls can deliver one event twice, as Stripe can.
    */
   deliverPending(parentId: string, deliver: DeliverWebhook): Promise<{ delivered: string[]; failure: { error: unknown } | null }>;
-  /** The demo onboarding finished: transfers active. False when there is no such account. */
+  /**
+   * The demo onboarding finished: transfers active, and an account.updated event owed to the webhook
+   * handler (deliverPending with the account id), as Stripe sends one. Activating an active account changes
+   * nothing and owes nothing more. False when there is no such account.
+   */
   activateAccount(accountId: string): Promise<boolean>;
 }
 
@@ -267,6 +273,19 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
       return { id: data.id as string };
     },
 
+    async retrieveTransfer(transferId) {
+      const t = await load(sql, 'transfer', transferId);
+      return {
+        id: t.id as string,
+        amount: t.amount as number,
+        currency: (t.currency as string).toUpperCase(),
+        destination: t.destination as string,
+        sourceTransaction: (t.source_transaction as string | null) ?? null,
+        reversed: t.reversed === true,
+        metadata: t.metadata as Record<string, string>,
+      } satisfies TransferInfo;
+    },
+
     async createRefund(input) {
       if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
         throw new PaymentProviderError('invalid_request', `Refund amounts are positive integers in minor units; got ${String(input.amount)}.`);
@@ -303,6 +322,17 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
         };
       });
       return { id: data.id as string, status: data.status as string };
+    },
+
+    async retrieveRefund(refundId) {
+      const r = await load(sql, 'refund', refundId);
+      return {
+        id: r.id as string,
+        amount: r.amount as number,
+        currency: (r.currency as string).toUpperCase(),
+        paymentIntentId: (r.payment_intent as string | null) ?? null,
+        status: r.status as string,
+      } satisfies RefundInfo;
     },
 
     async createConnectedAccount(input) {
@@ -425,12 +455,15 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
     },
 
     async activateAccount(accountId) {
-      const rows = await sql`
-        update demo_rail_objects
-        set data = data || ${sql.json({ capabilities: { transfers: 'active' }, details_submitted: true, payouts_enabled: true })}
-        where id = ${accountId} and kind = 'account'
-        returning id`;
-      return rows.length === 1;
+      return transaction(sql, async (tx) => {
+        const [row] = await tx<{ data: Obj }[]>`select data from demo_rail_objects where id = ${accountId} and kind = 'account' for update`;
+        if (!row) return false;
+        if ((row.data.capabilities as Obj).transfers === 'active') return true;
+        const account = { ...row.data, capabilities: { transfers: 'active' }, details_submitted: true, payouts_enabled: true };
+        await tx`update demo_rail_objects set data = ${tx.json(asJson(account))} where id = ${accountId}`;
+        await insert(tx, 'event', event('account.updated', account), accountId);
+        return true;
+      });
     },
   };
   return rail;

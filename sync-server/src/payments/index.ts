@@ -22,6 +22,7 @@ export function createPaymentProvider(config: Config, sql: Sql, log: Logger, now
       return createStripeProvider({
         secretKey: config.STRIPE_SECRET_KEY!,
         webhookSecret: config.STRIPE_WEBHOOK_SECRET!,
+        connectWebhookSecret: config.STRIPE_CONNECT_WEBHOOK_SECRET,
         host: config.STRIPE_API_HOST,
         port: config.STRIPE_API_PORT,
         protocol: config.STRIPE_API_PROTOCOL,

@@ -67,6 +67,30 @@ export interface RefundInput {
   idempotencyKey: string;
 }
 
+/** A transfer as the provider records it, for reconciliation. */
+export interface TransferInfo {
+  id: string;
+  amount: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  destination: string;
+  sourceTransaction: string | null;
+  /** True once the transfer was reversed, in whole or in part. */
+  reversed: boolean;
+  metadata: Record<string, string>;
+}
+
+/** A refund as the provider records it, for reconciliation. */
+export interface RefundInfo {
+  id: string;
+  amount: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  paymentIntentId: string | null;
+  /** 'succeeded', 'pending', 'failed', 'canceled', … as the provider says. */
+  status: string;
+}
+
 export interface ConnectedAccount {
   id: string;
   /** The account can receive transfers now. */
@@ -88,7 +112,9 @@ export interface PaymentProvider {
   createCheckout(input: CheckoutInput): Promise<CheckoutSession>;
   retrievePayment(paymentIntentId: string): Promise<PaymentInfo>;
   createTransfer(input: TransferInput): Promise<{ id: string }>;
+  retrieveTransfer(transferId: string): Promise<TransferInfo>;
   createRefund(input: RefundInput): Promise<{ id: string; status: string }>;
+  retrieveRefund(refundId: string): Promise<RefundInfo>;
   createConnectedAccount(input: { userId: string; country: string; idempotencyKey: string }): Promise<{ id: string }>;
   /** A single-use onboarding URL; after it the payee comes back to returnUrl (or refreshUrl if the link expired). */
   createAccountLink(input: { accountId: string; refreshUrl: string; returnUrl: string }): Promise<{ url: string }>;

@@ -195,6 +195,25 @@ describe('Stripe provider: payments, transfers, refunds', () => {
     const e = await providerError(stripe.createRefund({ paymentIntentId, amount: 11_001, metadata: {}, idempotencyKey: 'refund:m1:2' }));
     expect(e).toMatchObject({ code: 'invalid_request', providerCode: 'charge_already_refunded' });
   });
+
+  it('refuses a transfer to an account whose onboarding has not activated transfers', async () => {
+    const stripe = provider();
+    const { id } = await stripe.createConnectedAccount({ userId: 'worker-2', country: 'US', idempotencyKey: 'acct:worker-2' });
+    const e = await providerError(stripe.createTransfer({ amount: 100, currency: 'USD', destination: id, sourceTransaction: null, transferGroup: 'g', metadata: {}, idempotencyKey: 't-inactive' }));
+    expect(e).toMatchObject({ code: 'invalid_request', retryable: false, providerCode: 'insufficient_capabilities_for_transfer' });
+  });
+
+  it('reads back transfers and refunds for reconciliation, and not_found for what does not exist', async () => {
+    const stripe = provider();
+    const { chargeId, paymentIntentId } = await paidCheckout(stripe);
+    const destination = await activeAccount(stripe);
+    const t = await stripe.createTransfer({ amount: 900, currency: 'USD', destination, sourceTransaction: chargeId, transferGroup: 'g', metadata: { milestoneId: 'm1' }, idempotencyKey: 'look:t' });
+    expect(await stripe.retrieveTransfer(t.id)).toEqual({ id: t.id, amount: 900, currency: 'USD', destination, sourceTransaction: chargeId, reversed: false, metadata: { milestoneId: 'm1' } });
+    const r = await stripe.createRefund({ paymentIntentId, amount: 400, metadata: {}, idempotencyKey: 'look:r' });
+    expect(await stripe.retrieveRefund(r.id)).toEqual({ id: r.id, amount: 400, currency: 'USD', paymentIntentId, status: 'succeeded' });
+    expect(await providerError(stripe.retrieveTransfer('tr_missing'))).toMatchObject({ code: 'not_found' });
+    expect(await providerError(stripe.retrieveRefund('re_missing'))).toMatchObject({ code: 'not_found' });
+  });
 });
 
 describe('Stripe provider: connected accounts', () => {
@@ -322,6 +341,18 @@ describe('Stripe provider: webhook verification', () => {
   it('rejects a signature made with another secret', () => {
     const { rawBody, header } = standin.signEvent('payment_intent.succeeded', { id: 'pi_1', object: 'payment_intent' }, { secret: 'whsec_not_ours' });
     expect(() => provider().verifyWebhook(rawBody, header)).toThrow(WebhookSignatureError);
+  });
+
+  it("accepts an event of a connected account signed with the Connect endpoint's own secret, when configured", () => {
+    const connectSecret = 'whsec_connect_endpoint';
+    const { rawBody, header, event } = standin.signEvent('account.updated', { id: 'acct_1', object: 'account' }, { secret: connectSecret });
+    expect(provider({ connectWebhookSecret: connectSecret }).verifyWebhook(rawBody, header).id).toBe(event.id);
+    expect(() => provider().verifyWebhook(rawBody, header)).toThrow(WebhookSignatureError);
+    // The account endpoint's secret still works beside it; a third secret does not.
+    const own = standin.signEvent('payment_intent.succeeded', { id: 'pi_1' });
+    expect(provider({ connectWebhookSecret: connectSecret }).verifyWebhook(own.rawBody, own.header).id).toBe(own.event.id);
+    const other = standin.signEvent('account.updated', { id: 'acct_1' }, { secret: 'whsec_someone_else' });
+    expect(() => provider({ connectWebhookSecret: connectSecret }).verifyWebhook(other.rawBody, other.header)).toThrow(WebhookSignatureError);
   });
 
   it('rejects a stale timestamp beyond the 5 minute tolerance, but not one within it', () => {

@@ -17,6 +17,11 @@ export interface StripeProviderOptions {
   secretKey: string;
   /** whsec_…: the signing secret of the webhook endpoint that points at us. */
   webhookSecret: string;
+  /**
+   * whsec_…: the signing secret of the Connect endpoint that points at the same URL. Events of connected
+   * accounts (account.updated) go only to Connect endpoints, which Stripe signs with their own secret.
+   */
+  connectWebhookSecret?: string;
   /** API host overrides; only a local stand-in in tests uses them. */
   host?: string;
   port?: number;
@@ -96,6 +101,19 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
       return { id: transfer.id };
     },
 
+    async retrieveTransfer(transferId) {
+      const t = await call(() => stripe.transfers.retrieve(transferId));
+      return {
+        id: t.id,
+        amount: t.amount,
+        currency: t.currency.toUpperCase(),
+        destination: idOf(t.destination) ?? '',
+        sourceTransaction: idOf(t.source_transaction),
+        reversed: t.reversed || t.amount_reversed > 0,
+        metadata: { ...t.metadata },
+      };
+    },
+
     async createRefund(input) {
       assertIdempotencyKey(input.idempotencyKey);
       if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
@@ -108,6 +126,11 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
       );
       // Card refunds are usually 'succeeded' at once; 'pending' ones settle later (refund.updated / charge.refunded).
       return { id: refund.id, status: refund.status ?? 'pending' };
+    },
+
+    async retrieveRefund(refundId) {
+      const r = await call(() => stripe.refunds.retrieve(refundId));
+      return { id: r.id, amount: r.amount, currency: r.currency.toUpperCase(), paymentIntentId: idOf(r.payment_intent), status: r.status ?? 'pending' };
     },
 
     async createConnectedAccount(input) {
@@ -145,22 +168,33 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
     },
 
     verifyWebhook(rawBody, signatureHeader) {
-      return verifySignedEvent(rawBody, signatureHeader, opts.webhookSecret, WEBHOOK_TOLERANCE_S);
+      try {
+        return verifySignedEvent(rawBody, signatureHeader, opts.webhookSecret, WEBHOOK_TOLERANCE_S);
+      } catch (e) {
+        if (!opts.connectWebhookSecret) throw e;
+        try {
+          return verifySignedEvent(rawBody, signatureHeader, opts.connectWebhookSecret, WEBHOOK_TOLERANCE_S);
+        } catch {
+          throw e;
+        }
+      }
     },
   };
 }
 
 const PAYMENT_STATUSES = new Set<string>(['succeeded', 'processing', 'requires_payment_method', 'requires_action', 'canceled']);
 
+/** An expandable field's id, whether Stripe sent the id or the object. */
+const idOf = (field: string | { id: string } | null | undefined): string | null => (typeof field === 'string' ? field : (field?.id ?? null));
+
 function paymentInfo(pi: Stripe.PaymentIntent): PaymentInfo {
-  const charge = pi.latest_charge;
   return {
     id: pi.id,
     status: (PAYMENT_STATUSES.has(pi.status) ? pi.status : 'other') as PaymentStatus,
     amount: pi.amount,
     amountReceived: pi.amount_received,
     currency: pi.currency.toUpperCase(),
-    chargeId: typeof charge === 'string' ? charge : (charge?.id ?? null),
+    chargeId: idOf(pi.latest_charge),
     metadata: { ...pi.metadata },
   };
 }

@@ -1,8 +1,175 @@
-// dispute.open, dispute.add_evidence, dispute.accept, dispute.resolve. (Being built.)
-import { reject, type Handler } from '../context';
+// dispute.open, dispute.add_evidence, dispute.accept, dispute.resolve: a milestone's money held while the
+// client and the worker disagree, until the other side accepts the claim, an admin decides, or the response
+// window passes in silence (disputes/tasks.ts). The money moves through the milestone's own steps.
+import { formatMoney, money } from '@shared/money';
+import { bookingParties } from '@shared/parties';
+import { hasRole, type Party } from '@shared/roles';
+import { reject, type CommandContext, type Handler } from '../context';
+import { lockBookingOfMilestone, type LockedBooking } from '../../store/bookings';
+import { lockMilestonesOf, type MilestoneRow } from '../../store/milestones';
+import {
+  appendEvidence, attachmentsBy, disputeExists, insertAudit, insertDispute, lockDispute, messagesOfDispute, milestoneOfDispute,
+  type DisputeRow, type EvidenceBy,
+} from '../../store/disputes';
+import { stepMilestone } from '../../escrow/step';
+import { scheduleJob } from '../../jobs/queue';
+import { otherSide, settleDispute } from '../../disputes/settle';
+import { DISPUTE_RESPONSE_MS, windowKey } from '../../disputes/tasks';
+import type { Db } from '../../db/sql';
 
-const pending = { decide: () => reject('invalid_state', 'Disputes are not available yet.') };
-export const open: Handler<'dispute.open'> = pending;
-export const addEvidence: Handler<'dispute.add_evidence'> = pending;
-export const accept: Handler<'dispute.accept'> = pending;
-export const resolve: Handler<'dispute.resolve'> = pending;
+/** Evidence is kept on the dispute's row, which replicates as one document: its size has a bound. */
+export const MAX_EVIDENCE = 100;
+
+/** Someone with no part in a booking is not told it exists. */
+function partiesOf(ctx: CommandContext, booking: { clientId: string; workerId: string } | undefined): Party[] {
+  const parties = booking ? bookingParties(ctx.actor, booking) : [];
+  if (parties.length === 0) return reject('not_found');
+  return parties;
+}
+
+const sideOf = (parties: readonly Party[]): 'client' | 'worker' | null =>
+  parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
+
+type Open = [LockedBooking | undefined, MilestoneRow[], boolean];
+
+export const open: Handler<'dispute.open', Open> = {
+  // The booking's lock before its milestones', as everywhere; pipelined in this order.
+  load: (db, p) => Promise.all([lockBookingOfMilestone(db, p.milestoneId), lockMilestonesOf(db, p.milestoneId), disputeExists(db, p.disputeId)]),
+  async decide(ctx, p, [booking, milestones, taken]) {
+    const parties = partiesOf(ctx, booking);
+    const milestone = milestones.find((m) => m.id === p.milestoneId);
+    if (!booking || !milestone) return reject('not_found');
+    const side = sideOf(parties);
+    if (!side) return reject('forbidden', 'Only the client and the worker open a dispute.');
+    if (taken) return reject('duplicate_id');
+    if (milestone.status === 'disputed') return reject('dispute_open');
+    // The claim must ask for something the other side has: the client some money back, the worker some pay.
+    if (p.refundAmount > milestone.amount)
+      return reject('claim_invalid', `You can claim at most ${formatMoney(money(milestone.amount, milestone.currency), 'en')}, what is held for this part of the work.`);
+    if (side === 'client' && p.refundAmount === 0) return reject('claim_invalid', 'Say how much of the payment you want back.');
+    if (side === 'worker' && p.refundAmount === milestone.amount) return reject('claim_invalid', 'Say how much of the payment you should receive.');
+    const { status } = await stepMilestone({
+      tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event: 'dispute', parties: [side], actorId: ctx.actor.id,
+      note: p.reason, key: ctx.commandId, write: ctx.write, notify: ctx.notify,
+    });
+
+    const respondBy = new Date(ctx.now.getTime() + DISPUTE_RESPONSE_MS);
+    ctx.write(
+      insertDispute(ctx.tx, {
+        id: p.disputeId, bookingId: booking.id, milestoneId: milestone.id, clientId: booking.clientId, workerId: booking.workerId,
+        openedBy: side, openedById: ctx.actor.id, reason: p.reason, refundAmount: p.refundAmount, amount: milestone.amount,
+        currency: milestone.currency, respondBy, openedAt: ctx.now,
+      }),
+    );
+    ctx.write(scheduleJob(ctx.tx, { task: 'dispute.window', payload: { disputeId: p.disputeId }, runAt: respondBy, key: windowKey(p.disputeId) }));
+    const other = side === 'client' ? booking.workerId : booking.clientId;
+    ctx.notify({
+      channel: other === booking.workerId ? 'sms' : 'push',
+      userId: other,
+      template: 'dispute.opened',
+      data: {
+        bookingId: booking.id, milestoneId: milestone.id, disputeId: p.disputeId, reason: p.reason, refundAmount: p.refundAmount,
+        amount: milestone.amount, currency: milestone.currency, respondBy: respondBy.toISOString(),
+      },
+      dedupeKey: `${ctx.commandId}:dispute.opened`,
+    });
+    return { disputeId: p.disputeId, bookingId: booking.id, milestoneId: milestone.id, status, respondBy: respondBy.toISOString() };
+  },
+};
+
+type WithEvidence = [DisputeRow | undefined, string[], string[]];
+
+export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
+  // Evidence changes the dispute alone, so it locks only the dispute (a settlement locks it last, so the two queue).
+  load: (db, p, actorId) =>
+    Promise.all([
+      lockDispute(db, p.disputeId),
+      messagesOfDispute(db, p.disputeId, p.messageIds),
+      attachmentsBy(db, p.disputeId, actorId, p.attachmentIds),
+    ]),
+  decide(ctx, p, [dispute, messages, attachments]) {
+    const parties = partiesOf(ctx, dispute);
+    const d = dispute!;
+    const by: EvidenceBy = sideOf(parties) ?? 'admin';
+    if (d.status !== 'open') return reject('invalid_state', 'This dispute has been decided; it takes no more evidence.');
+    if (d.evidence.some((e) => e.id === p.evidenceId)) return reject('duplicate_id');
+    if (d.evidence.length >= MAX_EVIDENCE)
+      return reject('invalid_state', `This dispute holds as much evidence as it can (${MAX_EVIDENCE} items); a mediator will decide from what is there.`);
+    if (new Set(p.messageIds).size !== messages.length) return reject('not_found', 'A message this evidence points to is not in this booking’s chat.');
+    if (new Set(p.attachmentIds).size !== attachments.length) return reject('not_found', 'An attachment this evidence names is not one you uploaded to this dispute.');
+    // The other side's first word ends the silence that would let the claim apply by default.
+    const answers = by === otherSide(d);
+    ctx.write(
+      appendEvidence(
+        ctx.tx, d.id,
+        { id: p.evidenceId, by, actorId: ctx.actor.id, text: p.text, messageIds: [...new Set(p.messageIds)], attachmentIds: [...new Set(p.attachmentIds)], at: ctx.now.toISOString() },
+        answers ? ctx.now : null,
+      ),
+    );
+    for (const side of ['client', 'worker'] as const) {
+      if (side === by) continue;
+      ctx.notify({
+        channel: side === 'worker' ? 'sms' : 'push',
+        userId: side === 'worker' ? d.workerId : d.clientId,
+        template: 'dispute.evidence_added',
+        data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, evidenceId: p.evidenceId, by },
+        dedupeKey: `${ctx.commandId}:dispute.evidence_added:${side}`,
+      });
+    }
+    return { disputeId: d.id, evidenceId: p.evidenceId, responded: answers || d.respondedAt !== null };
+  },
+};
+
+type Settling = [LockedBooking | undefined, MilestoneRow[], DisputeRow | undefined];
+
+/** The booking, its milestones and the dispute, locked in that order: the order every settlement takes them in. */
+async function loadSettling(db: Db, disputeId: string): Promise<Settling> {
+  const milestoneId = await milestoneOfDispute(db, disputeId);
+  if (!milestoneId) return [undefined, [], undefined];
+  return Promise.all([lockBookingOfMilestone(db, milestoneId), lockMilestonesOf(db, milestoneId), lockDispute(db, disputeId)]);
+}
+
+/** The other side agrees to the claim as it stands. */
+export const accept: Handler<'dispute.accept', Settling> = {
+  load: (db, p) => loadSettling(db, p.disputeId),
+  async decide(ctx, _p, [booking, milestones, dispute]) {
+    const parties = partiesOf(ctx, dispute);
+    const d = dispute!;
+    const side = sideOf(parties);
+    if (!side) return reject('forbidden', 'Only the other side of the dispute can accept its claim.');
+    if (side === d.openedBy) return reject('forbidden', 'You opened this dispute; the other side accepts its claim or answers it.');
+    const { status, bookingStatus, outcome } = await settleDispute({
+      tx: ctx.tx, now: ctx.now, booking: booking!, milestones, dispute: d, party: side, actorId: ctx.actor.id, refund: d.refundAmount,
+      how: 'accepted', key: ctx.commandId, write: ctx.write, notify: ctx.notify,
+    });
+    return { disputeId: d.id, milestoneId: d.milestoneId, outcome, status, bookingStatus };
+  },
+};
+
+/** An admin's decision, with a written reason kept in the audit log. */
+export const resolve: Handler<'dispute.resolve', Settling> = {
+  load: (db, p) => loadSettling(db, p.disputeId),
+  async decide(ctx, p, [booking, milestones, dispute]) {
+    const parties = partiesOf(ctx, dispute);
+    const d = dispute!;
+    if (!hasRole(ctx.actor, 'admin')) return reject('forbidden', 'Only a mediator decides a dispute.');
+    if (sideOf(parties)) return reject('forbidden', 'You are a party to this booking; another admin must decide its dispute.');
+    const refund = p.outcome === 'refund_all' ? d.amount : p.outcome === 'release_all' ? 0 : p.refundAmount!;
+    if (p.outcome === 'split' && !(refund > 0 && refund < d.amount))
+      return reject('claim_invalid', `A split gives back more than nothing and less than the ${formatMoney(money(d.amount, d.currency), 'en')} held; otherwise refund or release it all.`);
+    const { status, bookingStatus, outcome } = await settleDispute({
+      tx: ctx.tx, now: ctx.now, booking: booking!, milestones, dispute: d, party: 'admin', actorId: ctx.actor.id, refund, how: 'admin',
+      reason: p.reason, key: ctx.commandId, write: ctx.write, notify: ctx.notify,
+    });
+    ctx.write(
+      insertAudit(ctx.tx, {
+        adminId: ctx.actor.id, action: 'dispute.resolve', subjectType: 'dispute', subjectId: d.id, reason: p.reason,
+        details: {
+          outcome, bookingId: d.bookingId, milestoneId: d.milestoneId, amount: d.amount, currency: d.currency, refunded: refund,
+          released: d.amount - refund, claim: { openedBy: d.openedBy, refundAmount: d.refundAmount }, commandId: ctx.commandId,
+        },
+      }),
+    );
+    return { disputeId: d.id, milestoneId: d.milestoneId, outcome, status, bookingStatus };
+  },
+};

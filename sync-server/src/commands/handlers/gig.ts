@@ -10,6 +10,7 @@ import { gigFacts, insertGig, lockGig, updateGig, type GigRow } from '../../stor
 import { getProfile, operatorFacts, type OperatorProfileRow } from '../../store/profiles';
 import { insertBooking } from '../../store/bookings';
 import { insertMilestones } from '../../store/milestones';
+import { getPayoutAccount, payoutStatus, type PayoutAccountRow } from '../../payouts/accounts';
 import { categoryOf, policyOf } from '@shared/categories';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../db/sql';
@@ -100,10 +101,10 @@ export const cancel: Handler<'gig.cancel', GigRow | undefined> = {
   },
 };
 
-export const accept: Handler<'gig.accept', [GigRow | undefined, OperatorProfileRow | undefined]> = {
+export const accept: Handler<'gig.accept', [GigRow | undefined, OperatorProfileRow | undefined, PayoutAccountRow | undefined]> = {
   // The gig's row lock is where two operators accepting at once line up: the second sees `assigned`.
-  load: (db, p, actorId) => Promise.all([lockGig(db, p.gigId), getProfile(db, actorId)]),
-  decide(ctx, p, [found, profile]) {
+  load: (db, p, actorId) => Promise.all([lockGig(db, p.gigId), getProfile(db, actorId), getPayoutAccount(db, actorId)]),
+  decide(ctx, p, [found, profile, payouts]) {
     const gig = visible(ctx, found);
     const operator = operatorFacts(ctx.actor.id, profile);
     const verdict = can(gigMachine, gig.status, 'accept', gigParties(ctx.actor, gig), { now: ctx.now.getTime(), gig: gigFacts(gig), operator });
@@ -116,6 +117,8 @@ export const accept: Handler<'gig.accept', [GigRow | undefined, OperatorProfileR
       if (code === 'forbidden') reject(code, 'Only operator accounts can accept gigs.');
       reject(code);
     }
+    // Every gig is paid work: whoever takes it must be able to receive the money when the client approves.
+    if (payoutStatus(payouts) !== 'active') reject('payouts_not_set_up');
     const category = categoryOf(gig.skills);
     ctx.write(
       insertBooking(

@@ -1,0 +1,438 @@
+// Disputes against the real database: who may open, answer, accept and decide; the money moving once through
+// the milestone's settlement, with the ledger balanced after; the response window; the audit log.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandInput } from '@shared/commands';
+import type { RejectionCode } from '@shared/rejections';
+import { createTestDb, type TestDb } from '../../test/db';
+import { createTestApp } from '../../test/app';
+import { acceptedBooking, applied, confirmPayment, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
+import { balance, trialBalance } from '../ledger/ledger';
+import { accounts } from '../ledger/accounts';
+import { createLogger } from '../log';
+import { escrowTasks } from '../escrow/tasks';
+import { timerKey } from '../escrow/timers';
+import { startJobRunner } from '../jobs/runner';
+import { insertAttachment } from '../store/disputes';
+import { closeWindow, DISPUTE_RESPONSE_MS, disputeTasks, windowKey } from './tasks';
+
+let db: TestDb;
+let client: string;
+let worker: string;
+let admin: string;
+let stranger: string;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  client = await createUser(db.sql, ['consumer'], 'Cleo Client');
+  worker = await createOperator(db.sql);
+  admin = await createUser(db.sql, ['consumer', 'admin'], 'Ada Admin');
+  stranger = await createUser(db.sql);
+});
+afterAll(() => db.drop());
+
+const AMOUNT = 8000; // the fixture gig's price; plumbing takes a 10% fee
+const DAY = 24 * 3_600_000;
+
+/** A single-price booking, funded; started and its work submitted when asked. */
+async function fundedMilestone(opts: { submitted?: boolean } = {}) {
+  const { bookingId, gigId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+  const [m] = await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`;
+  if (opts.submitted) {
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: m!.id }));
+  }
+  return { bookingId, gigId, milestoneId: m!.id };
+}
+
+function open(actor: string, milestoneId: string, refundAmount: number, opts: { now?: Date; disputeId?: string } = {}) {
+  return run(db.sql, actor, 'dispute.open', { disputeId: opts.disputeId ?? uuidv7(), milestoneId, reason: 'The tap still drips', refundAmount }, opts.now ? { now: () => opts.now! } : {});
+}
+
+/** A funded milestone in dispute; `at` backdates the opening (and so its window). */
+async function disputed(by: 'client' | 'worker', refundAmount: number, at?: Date) {
+  const m = await fundedMilestone();
+  const disputeId = uuidv7();
+  applied(await open(by === 'client' ? client : worker, m.milestoneId, refundAmount, { now: at, disputeId }));
+  return { ...m, disputeId };
+}
+
+async function dispute(id: string) {
+  const [d] = await db.sql`select * from disputes where id = ${id}`;
+  return d!;
+}
+async function milestone(id: string) {
+  const [m] = await db.sql`select status, released_amount, refunded_amount, fee_amount, auto_approve_at from milestones where id = ${id}`;
+  return m!;
+}
+const bookingStatus = async (id: string) => (await db.sql`select status from bookings where id = ${id}`)[0]!.status as string;
+const jobs = async (key: string) => db.sql<{ runAt: Date }[]>`select run_at from graphile_worker.jobs where key = ${key}`;
+const settlements = async (milestoneId: string) =>
+  (await db.sql`select count(*)::int as n from ledger_postings where milestone_id = ${milestoneId} and kind in ('release', 'refund', 'split')`)[0]!.n as number;
+
+/**
+ * The ledger after a settlement: every currency sums to zero, the milestone's escrow is empty, and what it
+ * paid out (released to the worker and the fee, refunded to the client) is what was funded and what the
+ * milestone row and the dispute say.
+ */
+async function ledgerSettled(milestoneId: string, refunded: number) {
+  const { totals } = await trialBalance(db.sql);
+  for (const total of Object.values(totals)) expect(total).toBe(0);
+  expect(await balance(db.sql, accounts.escrow(milestoneId, 'USD').id)).toBe(0);
+  const [flows] = await db.sql<{ funded: number; paidOut: number; toRefunds: number; toWorker: number; toFees: number }[]>`
+    select coalesce(sum(e.amount) filter (where e.account_id = ${accounts.escrow(milestoneId, 'USD').id} and e.amount > 0), 0)::int8 as funded,
+           coalesce(-sum(e.amount) filter (where e.account_id = ${accounts.escrow(milestoneId, 'USD').id} and e.amount < 0), 0)::int8 as paid_out,
+           coalesce(sum(e.amount) filter (where e.account_id = ${accounts.refunds('USD').id}), 0)::int8 as to_refunds,
+           coalesce(sum(e.amount) filter (where e.account_id = ${accounts.workerPayable(worker, 'USD').id}), 0)::int8 as to_worker,
+           coalesce(sum(e.amount) filter (where e.account_id = ${accounts.platformFees('USD').id}), 0)::int8 as to_fees
+    from ledger_entries e join ledger_postings p on p.id = e.posting_id
+    where p.milestone_id = ${milestoneId}`;
+  expect(flows).toEqual({ funded: AMOUNT, paidOut: AMOUNT, toRefunds: refunded, toWorker: (AMOUNT - refunded) * 0.9, toFees: (AMOUNT - refunded) * 0.1 });
+  const m = await milestone(milestoneId);
+  expect(m.releasedAmount + m.refundedAmount).toBe(AMOUNT);
+  expect(m).toMatchObject({ releasedAmount: AMOUNT - refunded, refundedAmount: refunded, feeAmount: (AMOUNT - refunded) * 0.1 });
+  expect(await settlements(milestoneId)).toBe(1);
+}
+
+/** The provider follows the ledger: a refund job when money goes back, a transfer in the payout run when it goes to the worker. */
+async function providerJobs(milestoneId: string) {
+  const t = createTestApp(db.sql);
+  await db.sql`
+    insert into payout_accounts (user_id, provider, account_id, transfers_active, details_submitted)
+    values (${worker}, 'demo', ${'acct_' + worker}, true, true)
+    on conflict (user_id) do update set transfers_active = true`;
+  const ctx = { sql: db.sql, log: createLogger('silent'), jobId: uuidv7(), key: null, attempt: 1, maxAttempts: 1, signal: undefined };
+  await escrowTasks(t.deps.payments)['escrow.payout_run'].run({}, ctx);
+  return {
+    refund: (await jobs(timerKey('escrow.refund', milestoneId))).length === 1,
+    transfer: (await jobs(timerKey('escrow.transfer', milestoneId))).length === 1,
+  };
+}
+
+describe('opening a dispute', () => {
+  it('by the client on submitted work: milestone and booking disputed, the approval clock stopped, five days to answer, the worker told', async () => {
+    const { bookingId, milestoneId } = await fundedMilestone({ submitted: true });
+    expect(await jobs(timerKey('escrow.approval_clock', milestoneId))).toHaveLength(1);
+    const at = new Date();
+    const disputeId = uuidv7();
+    const out = applied(await open(client, milestoneId, 3000, { disputeId, now: at }));
+    expect(out).toMatchObject({ disputeId, status: 'disputed' });
+    expect(await milestone(milestoneId)).toMatchObject({ status: 'disputed', autoApproveAt: null });
+    expect(await jobs(timerKey('escrow.approval_clock', milestoneId))).toHaveLength(0);
+    expect(await bookingStatus(bookingId)).toBe('disputed');
+    const d = await dispute(disputeId);
+    expect(d).toMatchObject({ status: 'open', openedBy: 'client', openedById: client, refundAmount: 3000, amount: AMOUNT, currency: 'USD', respondedAt: null, evidence: [] });
+    expect(d.respondBy.getTime() - at.getTime()).toBe(DISPUTE_RESPONSE_MS);
+    expect(DISPUTE_RESPONSE_MS).toBe(5 * DAY);
+    const [window] = await jobs(windowKey(disputeId));
+    expect(window!.runAt.getTime()).toBe(d.respondBy.getTime());
+    const [news] = await db.sql`select user_id, template, data from outbox where dedupe_key like ${'%:dispute.opened'} and data->>'disputeId' = ${disputeId}`;
+    expect(news).toMatchObject({ userId: worker, template: 'dispute.opened', data: { refundAmount: 3000, respondBy: d.respondBy.toISOString() } });
+    const [t] = await db.sql`select timeline from milestones where id = ${milestoneId}`;
+    expect(t!.timeline.at(-1)).toMatchObject({ event: 'dispute', by: 'client', note: 'The tap still drips' });
+  });
+
+  it('by the worker on funded work, claiming less than the whole amount', async () => {
+    const { bookingId, milestoneId } = await fundedMilestone();
+    const disputeId = uuidv7();
+    applied(await open(worker, milestoneId, 2000, { disputeId }));
+    expect(await dispute(disputeId)).toMatchObject({ openedBy: 'worker', refundAmount: 2000 });
+    expect(await bookingStatus(bookingId)).toBe('disputed');
+  });
+
+  it('refuses a claim that asks for nothing, or more than is held, and changes nothing', async () => {
+    const { bookingId, milestoneId } = await fundedMilestone();
+    for (const [actor, refund] of [[client, 0], [worker, AMOUNT], [client, AMOUNT + 1], [worker, AMOUNT + 1]] as const) {
+      const out = await open(actor, milestoneId, refund);
+      expect(out.rejection?.code, `${actor === client ? 'client' : 'worker'} claiming ${refund}`).toBe('claim_invalid');
+    }
+    expect(await milestone(milestoneId)).toMatchObject({ status: 'funded' });
+    expect(await bookingStatus(bookingId)).toBe('funded');
+    expect((await db.sql`select count(*)::int as n from disputes where milestone_id = ${milestoneId}`)[0]!.n).toBe(0);
+  });
+
+  it('refuses a second dispute on the milestone, a reused dispute id, unpaid work, and anyone but the two sides', async () => {
+    const { milestoneId, disputeId } = await disputed('client', AMOUNT);
+    expect((await open(worker, milestoneId, 0)).rejection?.code).toBe('dispute_open');
+    const other = await fundedMilestone();
+    expect((await open(client, other.milestoneId, 100, { disputeId })).rejection?.code).toBe('duplicate_id');
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [unpaid] = await db.sql`select id from milestones where booking_id = ${bookingId}`;
+    expect((await open(client, unpaid!.id, 100)).rejection?.code).toBe('invalid_state');
+    expect((await open(admin, other.milestoneId, 100)).rejection?.code).toBe('forbidden');
+    expect((await open(stranger, other.milestoneId, 100)).rejection?.code).toBe('not_found');
+    expect(await milestone(other.milestoneId)).toMatchObject({ status: 'funded' });
+  });
+});
+
+describe('evidence', () => {
+  it('takes text, chat messages and the sender’s own attachments from both sides; the other side’s first word is the answer', async () => {
+    const { bookingId, disputeId } = await disputed('client', AMOUNT);
+    const messageId = uuidv7();
+    applied(await run(db.sql, worker, 'message.send', { bookingId, messageId, body: 'I came on Tuesday, nobody opened.' }));
+    const attachmentId = uuidv7();
+    await insertAttachment(db.sql, { id: attachmentId, disputeId, uploadedBy: worker, name: 'doorbell.txt', contentType: 'text/plain', size: 2, sha256: 'a'.repeat(64), bytes: Buffer.from('hi') });
+
+    // The opener's own evidence is not an answer.
+    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'Nobody came.' }));
+    expect((await dispute(disputeId)).respondedAt).toBeNull();
+    const answer = uuidv7();
+    const at = new Date(Date.now() + 60_000);
+    applied(await run(db.sql, worker, 'dispute.add_evidence', { evidenceId: answer, disputeId, text: 'I did.', messageIds: [messageId], attachmentIds: [attachmentId] }, { now: () => at }));
+    applied(await run(db.sql, worker, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'And again.' }, { now: () => new Date(at.getTime() + 60_000) }));
+    applied(await run(db.sql, admin, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'Asked both for photos.' }));
+    const d = await dispute(disputeId);
+    expect(d.respondedAt.getTime()).toBe(at.getTime());
+    expect(d.evidence.map((e: { by: string }) => e.by)).toEqual(['client', 'worker', 'worker', 'admin']);
+    expect(d.evidence[1]).toMatchObject({ id: answer, actorId: worker, text: 'I did.', messageIds: [messageId], attachmentIds: [attachmentId] });
+    const [news] = await db.sql`select user_id from outbox where dedupe_key like ${'%:dispute.evidence_added:client'} and data->>'evidenceId' = ${answer}`;
+    expect(news!.userId).toBe(client);
+  });
+
+  it('refuses messages of another booking, attachments not the sender’s, a reused evidence id, strangers, and evidence after the decision', async () => {
+    const { disputeId } = await disputed('client', AMOUNT);
+    const elsewhere = await fundedMilestone();
+    const foreignMessage = uuidv7();
+    applied(await run(db.sql, client, 'message.send', { bookingId: elsewhere.bookingId, messageId: foreignMessage, body: 'About the other job' }));
+    const workersFile = uuidv7();
+    await insertAttachment(db.sql, { id: workersFile, disputeId, uploadedBy: worker, name: 'w.txt', contentType: 'text/plain', size: 1, sha256: 'b'.repeat(64), bytes: Buffer.from('w') });
+    const evidenceId = uuidv7();
+    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId, disputeId, text: 'First' }));
+    const before = await dispute(disputeId);
+
+    const refusals: [string, CommandInput<'dispute.add_evidence'>, RejectionCode][] = [
+      [client, { evidenceId: uuidv7(), disputeId, text: '', messageIds: [foreignMessage] }, 'not_found'],
+      [client, { evidenceId: uuidv7(), disputeId, text: 'x', messageIds: [uuidv7()] }, 'not_found'],
+      [client, { evidenceId: uuidv7(), disputeId, text: '', attachmentIds: [workersFile] }, 'not_found'],
+      [client, { evidenceId, disputeId, text: 'The same id, another command' }, 'duplicate_id'],
+      [stranger, { evidenceId: uuidv7(), disputeId, text: 'Me too' }, 'not_found'],
+    ];
+    for (const [actor, payload, code] of refusals) expect((await run(db.sql, actor, 'dispute.add_evidence', payload)).rejection?.code, JSON.stringify(payload)).toBe(code);
+    expect((await dispute(disputeId)).version).toBe(before.version);
+
+    applied(await run(db.sql, worker, 'dispute.accept', { disputeId }));
+    expect((await run(db.sql, worker, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'Late' })).rejection?.code).toBe('invalid_state');
+  });
+});
+
+describe('the other side accepts the claim', () => {
+  const cases = [
+    { outcome: 'refund_all', opener: 'client', refund: AMOUNT, status: 'refunded', refundJob: true, transferJob: false },
+    { outcome: 'release_all', opener: 'worker', refund: 0, status: 'released', refundJob: false, transferJob: true },
+    { outcome: 'split', opener: 'client', refund: 3000, status: 'split', refundJob: true, transferJob: true },
+    { outcome: 'split', opener: 'worker', refund: 500, status: 'split', refundJob: true, transferJob: true },
+  ] as const;
+  for (const c of cases)
+    it(`${c.outcome} when the ${c.opener} claimed ${c.refund} back: the ledger moves once and the provider jobs follow`, async () => {
+      const { bookingId, gigId, milestoneId, disputeId } = await disputed(c.opener, c.refund);
+      const acceptor = c.opener === 'client' ? worker : client;
+      const out = applied(await run(db.sql, acceptor, 'dispute.accept', { disputeId }));
+      expect(out).toMatchObject({ outcome: c.outcome, status: c.status, bookingStatus: 'resolved' });
+      expect(await milestone(milestoneId)).toMatchObject({ status: c.status });
+      expect(await dispute(disputeId)).toMatchObject({
+        status: 'resolved', outcome: c.outcome, resolvedHow: 'accepted', resolvedById: acceptor, refundedAmount: c.refund, releasedAmount: AMOUNT - c.refund,
+      });
+      expect(await bookingStatus(bookingId)).toBe('resolved');
+      expect((await db.sql`select status from gigs where id = ${gigId}`)[0]!.status).toBe('closed');
+      await ledgerSettled(milestoneId, c.refund);
+      expect(await providerJobs(milestoneId)).toEqual({ refund: c.refundJob, transfer: c.transferJob });
+      const [news] = await db.sql`select user_id from outbox where template = 'dispute.resolved' and data->>'disputeId' = ${disputeId}`;
+      expect(news!.userId).toBe(c.opener === 'client' ? client : worker);
+    });
+
+  it('is not for the side that opened the dispute, nor for an admin outside the booking', async () => {
+    const { milestoneId, disputeId } = await disputed('client', AMOUNT);
+    expect((await run(db.sql, client, 'dispute.accept', { disputeId })).rejection?.code).toBe('forbidden');
+    expect((await run(db.sql, admin, 'dispute.accept', { disputeId })).rejection?.code).toBe('forbidden');
+    expect((await run(db.sql, stranger, 'dispute.accept', { disputeId })).rejection?.code).toBe('not_found');
+    expect((await dispute(disputeId)).status).toBe('open');
+    expect(await settlements(milestoneId)).toBe(0);
+  });
+});
+
+describe('an admin decides', () => {
+  it('with a written reason, kept in the audit log by the same transaction', async () => {
+    const { bookingId, milestoneId, disputeId } = await disputed('worker', 0);
+    const reason = 'Photos show half the tiling done.';
+    const cmd = uuidv7();
+    const out = applied(await run(db.sql, admin, 'dispute.resolve', { disputeId, outcome: 'split', refundAmount: 2500, reason }, { id: cmd }));
+    expect(out).toMatchObject({ outcome: 'split', status: 'split', bookingStatus: 'resolved' });
+    expect(await dispute(disputeId)).toMatchObject({ resolvedHow: 'admin', resolvedById: admin, resolutionReason: reason, refundedAmount: 2500, releasedAmount: 5500 });
+    await ledgerSettled(milestoneId, 2500);
+    const audit = await db.sql`select * from admin_audit where subject_id = ${disputeId}`;
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({
+      adminId: admin, action: 'dispute.resolve', subjectType: 'dispute', reason,
+      details: { outcome: 'split', refunded: 2500, released: 5500, amount: AMOUNT, bookingId, milestoneId, commandId: cmd, claim: { openedBy: 'worker', refundAmount: 0 } },
+    });
+    const [t] = await db.sql`select timeline from bookings where id = ${bookingId}`;
+    expect(t!.timeline.at(-1)).toMatchObject({ event: 'resolve', status: 'resolved', note: reason });
+  });
+
+  it('refuses a split that is really all or nothing, non-admins, and an admin who is a party; no audit row, no money', async () => {
+    const { milestoneId, disputeId } = await disputed('client', 4000);
+    for (const refundAmount of [AMOUNT, AMOUNT + 5])
+      expect((await run(db.sql, admin, 'dispute.resolve', { disputeId, outcome: 'split', refundAmount, reason: 'x' })).rejection?.code).toBe('claim_invalid');
+    for (const actor of [client, worker])
+      expect((await run(db.sql, actor, 'dispute.resolve', { disputeId, outcome: 'refund_all', reason: 'Mine' })).rejection?.code).toBe('forbidden');
+    expect((await run(db.sql, stranger, 'dispute.resolve', { disputeId, outcome: 'refund_all', reason: 'x' })).rejection?.code).toBe('not_found');
+    // The schema: a reason, and an amount with a split only.
+    expect((await run(db.sql, admin, 'dispute.resolve', { disputeId, outcome: 'refund_all', reason: '  ' })).rejection?.code).toBe('invalid_command');
+    expect((await run(db.sql, admin, 'dispute.resolve', { disputeId, outcome: 'release_all', refundAmount: 5, reason: 'x' })).rejection?.code).toBe('invalid_command');
+
+    const adminClient = await createUser(db.sql, ['consumer', 'admin']);
+    const own = await acceptedBooking(db.sql, adminClient, worker, { funded: true });
+    const [m] = await db.sql`select id from milestones where booking_id = ${own.bookingId}`;
+    const ownDispute = uuidv7();
+    applied(await run(db.sql, worker, 'dispute.open', { disputeId: ownDispute, milestoneId: m!.id, reason: 'Unpaid', refundAmount: 0 }));
+    expect((await run(db.sql, adminClient, 'dispute.resolve', { disputeId: ownDispute, outcome: 'refund_all', reason: 'Mine' })).rejection?.code).toBe('forbidden');
+
+    expect(await settlements(milestoneId)).toBe(0);
+    expect((await db.sql`select count(*)::int as n from admin_audit where subject_id in ${db.sql([disputeId, ownDispute])}`)[0]!.n).toBe(0);
+  });
+});
+
+describe('the response window', () => {
+  it('lets the claim apply by default when the other side stays silent, once', async () => {
+    const { bookingId, milestoneId, disputeId } = await disputed('client', 3000, new Date(Date.now() - 6 * DAY));
+    const first = await closeWindow(db.sql, disputeId, 'job-a');
+    expect(first).toEqual({ settled: true, outcome: 'split' });
+    expect(await dispute(disputeId)).toMatchObject({ status: 'resolved', resolvedHow: 'default', resolvedById: null, refundedAmount: 3000 });
+    expect(await bookingStatus(bookingId)).toBe('resolved');
+    const [t] = await db.sql`select timeline from milestones where id = ${milestoneId}`;
+    expect(t!.timeline.at(-1)).toMatchObject({ event: 'split', by: 'system' });
+    await ledgerSettled(milestoneId, 3000);
+    // A late or repeated job finds it decided and does nothing.
+    expect(await closeWindow(db.sql, disputeId, 'job-b')).toEqual({ settled: false, why: 'decided' });
+    await ledgerSettled(milestoneId, 3000);
+  });
+
+  it('waits for a mediator once the other side has answered', async () => {
+    const { milestoneId, disputeId } = await disputed('worker', 0, new Date(Date.now() - 6 * DAY));
+    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'The work is not finished.' }));
+    expect(await closeWindow(db.sql, disputeId, 'job-c')).toEqual({ settled: false, why: 'answered' });
+    expect(await dispute(disputeId)).toMatchObject({ status: 'open' });
+    expect(await milestone(milestoneId)).toMatchObject({ status: 'disputed' });
+    expect(await settlements(milestoneId)).toBe(0);
+  });
+
+  it('does nothing before the window closes, and looks again at the deadline', async () => {
+    const { milestoneId, disputeId } = await disputed('client', AMOUNT);
+    await db.sql`select graphile_worker.remove_job(${windowKey(disputeId)})`;
+    expect(await closeWindow(db.sql, disputeId, 'job-d')).toEqual({ settled: false, why: 'not_due' });
+    expect(await settlements(milestoneId)).toBe(0);
+    const [window] = await jobs(windowKey(disputeId));
+    expect(window!.runAt.getTime()).toBe((await dispute(disputeId)).respondBy.getTime());
+  });
+
+  it('closes through the real job runner', async () => {
+    const { milestoneId, disputeId } = await disputed('worker', 1000, new Date(Date.now() - 6 * DAY));
+    const runner = await startJobRunner({ connectionString: db.url, sql: db.sql, tasks: disputeTasks, concurrency: 1, pollInterval: 50, log: createLogger('silent') });
+    try {
+      const until = Date.now() + 10_000;
+      while ((await dispute(disputeId)).status === 'open' && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await runner.stop();
+    }
+    expect(await dispute(disputeId)).toMatchObject({ status: 'resolved', resolvedHow: 'default' });
+    await ledgerSettled(milestoneId, 1000);
+  });
+});
+
+describe('competing decisions', () => {
+  it('settle once: an acceptance, an admin decision and the window racing each other', async () => {
+    for (let round = 0; round < 4; round++) {
+      const { milestoneId, disputeId } = await disputed('client', 3000, new Date(Date.now() - 6 * DAY));
+      const [accepted, resolved, windowed] = await Promise.all([
+        run(db.sql, worker, 'dispute.accept', { disputeId }),
+        run(db.sql, admin, 'dispute.resolve', { disputeId, outcome: 'refund_all', reason: 'No work was done.' }),
+        closeWindow(db.sql, disputeId, `job-race-${round}`),
+      ]);
+      const winners = [accepted.status === 'applied', resolved.status === 'applied', windowed.settled].filter(Boolean);
+      expect(winners).toHaveLength(1);
+      for (const o of [accepted, resolved]) if (o.status === 'rejected') expect(o.rejection?.code).toBe('invalid_state');
+      const d = await dispute(disputeId);
+      expect(await settlements(milestoneId)).toBe(1);
+      await ledgerSettled(milestoneId, d.refundedAmount);
+      const audits = (await db.sql`select count(*)::int as n from admin_audit where subject_id = ${disputeId}`)[0]!.n;
+      expect(audits).toBe(d.resolvedHow === 'admin' ? 1 : 0);
+    }
+  });
+});
+
+describe('a booking of several milestones', () => {
+  async function plan(amounts: number[]) {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const planId = uuidv7();
+    const ids = amounts.map(() => uuidv7());
+    applied(await run(db.sql, worker, 'milestone.propose', {
+      bookingId, planId, milestones: amounts.map((amount, i) => ({ milestoneId: ids[i]!, description: `Part ${i + 1}`, amount: { amount, currency: 'USD' } })),
+    }));
+    applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId }));
+    return { bookingId, ids };
+  }
+
+  it('goes back to work when one part’s dispute is decided and others remain, and completes after the last', async () => {
+    const { bookingId, ids: [a, b] } = await plan([3000, 5000]);
+    await confirmPayment(db.sql, bookingId); // a
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    const disputeId = uuidv7();
+    applied(await run(db.sql, client, 'dispute.open', { disputeId, milestoneId: a!, reason: 'Wrong parts', refundAmount: 3000 }));
+    expect(await bookingStatus(bookingId)).toBe('disputed');
+    expect(applied(await run(db.sql, worker, 'dispute.accept', { disputeId }))).toMatchObject({ status: 'refunded', bookingStatus: 'in_progress' });
+    expect(await bookingStatus(bookingId)).toBe('in_progress');
+    const [t] = await db.sql`select timeline from bookings where id = ${bookingId}`;
+    expect(t!.timeline.at(-1)).toMatchObject({ event: 'resolve_part', by: 'system', status: 'in_progress' });
+
+    await confirmPayment(db.sql, bookingId); // b
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: b! }));
+    applied(await run(db.sql, client, 'milestone.approve', { milestoneId: b! }));
+    expect(await bookingStatus(bookingId)).toBe('completed');
+    const { totals } = await trialBalance(db.sql);
+    for (const total of Object.values(totals)) expect(total).toBe(0);
+  });
+
+  it('stays disputed while another part is still in dispute, and is resolved with the last', async () => {
+    const { bookingId, ids: [a, b] } = await plan([3000, 5000]);
+    await confirmPayment(db.sql, bookingId);
+    await confirmPayment(db.sql, bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    const [da, db_] = [uuidv7(), uuidv7()];
+    applied(await run(db.sql, client, 'dispute.open', { disputeId: da, milestoneId: a!, reason: 'Wrong parts', refundAmount: 3000 }));
+    applied(await run(db.sql, worker, 'dispute.open', { disputeId: db_, milestoneId: b!, reason: 'Finished, not paid', refundAmount: 0 }));
+    expect(applied(await run(db.sql, worker, 'dispute.accept', { disputeId: da }))).toMatchObject({ bookingStatus: 'disputed' });
+    expect(await bookingStatus(bookingId)).toBe('disputed');
+    expect(applied(await run(db.sql, admin, 'dispute.resolve', { disputeId: db_, outcome: 'release_all', reason: 'Work verified on site' }))).toMatchObject({ bookingStatus: 'resolved' });
+    expect(await bookingStatus(bookingId)).toBe('resolved');
+    for (const id of [a!, b!]) expect(await balance(db.sql, accounts.escrow(id, 'USD').id)).toBe(0);
+  });
+  it('lets the other parts carry on during a dispute, and returns to the client’s review when one was submitted meanwhile', async () => {
+    const { bookingId, ids: [a, b] } = await plan([3000, 5000]);
+    await confirmPayment(db.sql, bookingId);
+    await confirmPayment(db.sql, bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    const disputeId = uuidv7();
+    applied(await run(db.sql, client, 'dispute.open', { disputeId, milestoneId: a!, reason: 'Wrong parts', refundAmount: 1000 }));
+    // The worker finishes the other part while the first is argued over; the booking stays disputed.
+    expect(applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: b! }))).toMatchObject({ status: 'submitted' });
+    expect(await bookingStatus(bookingId)).toBe('disputed');
+    expect(applied(await run(db.sql, worker, 'dispute.accept', { disputeId }))).toMatchObject({ status: 'split', bookingStatus: 'delivered' });
+    const [t] = await db.sql`select timeline from bookings where id = ${bookingId}`;
+    expect(t!.timeline.at(-1)).toMatchObject({ event: 'resolve_to_review', by: 'system', status: 'delivered' });
+    // …where the client approves it as usual, which completes the booking.
+    expect(applied(await run(db.sql, client, 'milestone.approve', { milestoneId: b! }))).toMatchObject({ status: 'released' });
+    expect(await bookingStatus(bookingId)).toBe('completed');
+    const { totals } = await trialBalance(db.sql);
+    for (const total of Object.values(totals)) expect(total).toBe(0);
+  });
+});
+
+describe('the audit log', () => {
+  it('is append-only: updates, deletes and truncation raise', async () => {
+    const { disputeId } = await disputed('client', AMOUNT);
+    applied(await run(db.sql, admin, 'dispute.resolve', { disputeId, outcome: 'refund_all', reason: 'No show' }));
+    await expect(db.sql`update admin_audit set reason = 'Rewritten' where subject_id = ${disputeId}`).rejects.toThrow(/append-only/);
+    await expect(db.sql`delete from admin_audit where subject_id = ${disputeId}`).rejects.toThrow(/append-only/);
+    await expect(db.sql`truncate admin_audit`).rejects.toThrow(/append-only/);
+    expect((await db.sql`select reason from admin_audit where subject_id = ${disputeId}`)[0]!.reason).toBe('No show');
+  });
+});

@@ -1,0 +1,58 @@
+// How a dispute ends, whoever ends it (the other side accepting, an admin, or silence past the window):
+// the milestone's settlement step moves the money, and the dispute records what was decided and how.
+import type { Party } from '@shared/roles';
+import { reject } from '../commands/context';
+import { stepMilestone, type MilestoneStep, type MilestoneStepped } from '../escrow/step';
+import { resolveDispute, type DisputeOutcome, type DisputeRow, type ResolvedHow } from '../store/disputes';
+
+/** The milestone event that gives the client `refund` of `amount` back. */
+export function outcomeOf(amount: number, refund: number): DisputeOutcome {
+  return refund === amount ? 'refund_all' : refund === 0 ? 'release_all' : 'split';
+}
+
+/** The side that did not open the dispute: the one whose answer counts, and who may accept the claim. */
+export const otherSide = (d: Pick<DisputeRow, 'openedBy'>): 'client' | 'worker' => (d.openedBy === 'client' ? 'worker' : 'client');
+
+export interface Settle extends Omit<MilestoneStep, 'milestone' | 'event' | 'released' | 'note' | 'parties'> {
+  dispute: DisputeRow;
+  /** Who decides, as the milestone machine knows them: the accepting side, 'admin' or 'system'. */
+  party: Party;
+  /** What goes back to the client; the rest, less the fee, is released to the worker. */
+  refund: number;
+  how: ResolvedHow;
+  /** Written into the milestone's and the booking's timelines, and onto the dispute. */
+  reason?: string;
+}
+
+/**
+ * Settles the dispute's milestone and closes the dispute. The caller holds the booking, its milestones and
+ * the dispute locked, in that order; a dispute found decided already is refused, so a second decision
+ * (an admin racing an acceptance, a late window job) moves nothing.
+ */
+export async function settleDispute(s: Settle): Promise<MilestoneStepped & { outcome: DisputeOutcome }> {
+  const d = s.dispute;
+  if (d.status !== 'open') return reject('invalid_state', 'This dispute has already been decided.');
+  const milestone = s.milestones.find((m) => m.id === d.milestoneId);
+  if (!milestone) throw new Error(`dispute ${d.id}: milestone ${d.milestoneId} not among the booking's`);
+  const outcome = outcomeOf(d.amount, s.refund);
+  const released = d.amount - s.refund;
+  const stepped = await stepMilestone({ ...s, milestone, event: outcome, released, parties: [s.party], note: s.reason });
+  s.write(
+    resolveDispute(s.tx, d.id, {
+      outcome, resolvedHow: s.how, resolvedById: s.actorId, releasedAmount: released, refundedAmount: s.refund,
+      resolutionReason: s.reason ?? null, resolvedAt: s.now,
+    }),
+  );
+  // Both sides hear how it ended, except whoever ended it by accepting.
+  for (const side of ['client', 'worker'] as const) {
+    if (s.how === 'accepted' && side === s.party) continue;
+    s.notify({
+      channel: side === 'worker' ? 'sms' : 'push',
+      userId: side === 'worker' ? d.workerId : d.clientId,
+      template: 'dispute.resolved',
+      data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, outcome, how: s.how, released, refunded: s.refund, currency: d.currency },
+      dedupeKey: `${s.key}:dispute.resolved:${side}`,
+    });
+  }
+  return { ...stepped, outcome };
+}

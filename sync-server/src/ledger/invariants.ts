@@ -1,0 +1,194 @@
+// The ledger's invariants, checked over the whole ledger after the fact. The database holds L1, L3 and L5 as
+// postings are written (migration 003); this re-checks them for anything written around it (a superuser, a
+// disabled trigger, an account created with the wrong flag), and adds what only the whole picture shows:
+// the trial balance, each milestone's escrow against its state and columns, and posting ids that carry
+// their time. Reports, benchmarks and model tests call it; it writes nothing.
+import { HELD_STATES, type MilestoneState } from '@shared/milestone-machine';
+import type { Sql } from '../db/sql';
+
+/**
+ * How far a posting's id time may stray from its created_at. The id is a UUIDv7 taken by the server that
+ * posts (its clock, during the transaction); created_at is the database's clock at the transaction's start.
+ */
+export const POSTING_ID_SLACK_MS = 3_600_000;
+
+const uuidAt = (ms: number, fill: '0' | 'f') => {
+  const hex = Math.max(0, ms).toString(16).padStart(12, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${fill.repeat(4)}-${fill.repeat(4)}-${fill.repeat(12)}`;
+};
+
+/**
+ * Posting ids are UUIDv7 (ledger.ts `post`): their first 48 bits are the time in milliseconds, so the primary
+ * keys of ledger_postings and ledger_entries (posting_id first) already index the ledger by time. This is the
+ * id range, both ends included, holding every posting created in [start, end) give or take
+ * POSTING_ID_SLACK_MS; readers still filter on created_at for the exact boundary. The 'posting_id_time'
+ * check below flags any posting that would fall outside.
+ */
+export function postingIdRange(start: Date, end: Date): { lo: string; hi: string } {
+  return { lo: uuidAt(start.getTime() - POSTING_ID_SLACK_MS, '0'), hi: uuidAt(end.getTime() + POSTING_ID_SLACK_MS, 'f') };
+}
+
+export type LedgerViolation =
+  /** L1: a posting's entries do not sum to zero in a currency. */
+  | { invariant: 'posting_balanced'; postingId: string; currency: string; off: number }
+  /** A posting with fewer than two entries: money from nowhere, or a posting that moved nothing. */
+  | { invariant: 'posting_sides'; postingId: string; entries: number }
+  /** L5: an entry in another currency than its account's. */
+  | { invariant: 'entry_currency'; postingId: string; accountId: string; currency: string; accountCurrency: string }
+  /** L3: escrow, a worker's payable or the platform's fees below zero. */
+  | { invariant: 'not_negative'; accountId: string; kind: string; currency: string; balance: number }
+  /** Such an account created as one that may go negative: the database's check (L3) passes over it. */
+  | { invariant: 'account_may_go_negative'; accountId: string; kind: string }
+  /** Double entry: every currency's entries together sum to zero. */
+  | { invariant: 'trial_balance'; currency: string; total: number }
+  /** Per milestone, released + refunded ≤ funded, as the ledger records them. */
+  | { invariant: 'milestone_overdrawn'; milestoneId: string; currency: string; funded: number; released: number; refunded: number }
+  /** A milestone's escrow holds its amount while the milestone is held, and nothing otherwise. */
+  | { invariant: 'milestone_escrow'; milestoneId: string; status: MilestoneState | null; currency: string; expected: number; balance: number }
+  /** What the milestone row says it released, took as fee or refunded, against what its escrow paid out. */
+  | { invariant: 'milestone_columns'; milestoneId: string; field: 'released_amount' | 'fee_amount' | 'refunded_amount'; milestone: number; ledger: number }
+  /** A posting id that is not a UUIDv7 of about its created_at: reports that read postings by id range would miss it. */
+  | { invariant: 'posting_id_time'; postingId: string; createdAt: Date };
+
+export interface LedgerCheck {
+  ok: boolean;
+  postings: number;
+  entries: number;
+  accounts: number;
+  milestones: number;
+  /** Per currency, the sum of every entry: zero in a sound ledger. */
+  totals: Record<string, number>;
+  /** At most `limit` of each kind. */
+  violations: LedgerViolation[];
+}
+
+interface EscrowFlow {
+  milestoneId: string;
+  currency: string;
+  balance: number;
+  funded: number;
+  released: number;
+  fee: number;
+  refunded: number;
+}
+
+interface MilestoneMoneyRow {
+  id: string;
+  status: MilestoneState;
+  amount: number;
+  currency: string;
+  releasedAmount: number;
+  refundedAmount: number;
+  feeAmount: number;
+}
+
+/** Checks everything in one snapshot, so that a posting and the milestone update beside it are seen together. */
+export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } = {}): Promise<LedgerCheck> {
+  const limit = opts.limit ?? 100;
+  return sql.begin('isolation level repeatable read read only', async (tx) => {
+    const [totals, [postings], [accounts], unbalanced, oneSided, foreign, negative, flagged, badIds, escrows, milestones] = await Promise.all([
+      tx<{ currency: string; entries: number; total: number }[]>`
+        select currency, count(*)::int8 as entries, sum(amount)::int8 as total from ledger_entries group by currency order by currency`,
+      tx<{ n: number }[]>`select count(*)::int8 as n from ledger_postings`,
+      tx<{ n: number }[]>`select count(*)::int8 as n from ledger_accounts`,
+      tx<{ postingId: string; currency: string; off: number }[]>`
+        select posting_id, currency, sum(amount)::int8 as off from ledger_entries
+        group by posting_id, currency having sum(amount) <> 0 order by posting_id limit ${limit}`,
+      tx<{ postingId: string; entries: number }[]>`
+        select p.id as posting_id, count(e.posting_id)::int8 as entries
+        from ledger_postings p left join ledger_entries e on e.posting_id = p.id
+        group by p.id having count(e.posting_id) < 2 order by p.id limit ${limit}`,
+      tx<{ postingId: string; accountId: string; currency: string; accountCurrency: string }[]>`
+        select e.posting_id, e.account_id, e.currency, a.currency as account_currency
+        from ledger_entries e join ledger_accounts a on a.id = e.account_id
+        where e.currency <> a.currency order by e.posting_id limit ${limit}`,
+      // By kind as well as by flag: an escrow account created as may-go-negative would slip past the trigger.
+      tx<{ accountId: string; kind: string; currency: string; balance: number }[]>`
+        select a.id as account_id, a.kind, a.currency, sum(e.amount)::int8 as balance
+        from ledger_accounts a join ledger_entries e on e.account_id = a.id
+        where not a.may_go_negative or a.kind in ('escrow', 'worker_payable', 'platform_fees')
+        group by a.id having sum(e.amount) < 0 order by a.id limit ${limit}`,
+      tx<{ accountId: string; kind: string }[]>`
+        select id as account_id, kind from ledger_accounts
+        where may_go_negative and kind in ('escrow', 'worker_payable', 'platform_fees') order by id limit ${limit}`,
+      // The first 48 bits of a UUIDv7 are its time in milliseconds; the version nibble is the 13th hex digit.
+      tx<{ postingId: string; createdAt: Date }[]>`
+        select id as posting_id, created_at from ledger_postings
+        where substr(id::text, 15, 1) <> '7'
+           or abs(('x' || translate(substr(id::text, 1, 13), '-', ''))::bit(48)::int8 - (extract(epoch from created_at) * 1000)::int8) > ${POSTING_ID_SLACK_MS}
+        order by id limit ${limit}`,
+      // Each escrow account (one per milestone and currency) with what came in and where what left it went.
+      tx<EscrowFlow[]>`
+        with moved as (
+          select a.id, sum(x.amount) filter (where xa.kind in ('worker_payable', 'platform_fees')) as released,
+                 sum(x.amount) filter (where xa.kind = 'platform_fees') as fee,
+                 sum(x.amount) filter (where xa.kind = 'refunds') as refunded
+          from ledger_accounts a
+          join ledger_entries d on d.account_id = a.id and d.amount < 0
+          join ledger_entries x on x.posting_id = d.posting_id and x.amount > 0
+          join ledger_accounts xa on xa.id = x.account_id
+          where a.kind = 'escrow'
+          group by a.id
+        )
+        select a.owner_id as milestone_id, a.currency, sum(e.amount)::int8 as balance,
+               coalesce(sum(e.amount) filter (where e.amount > 0), 0)::int8 as funded,
+               coalesce(min(m.released), 0)::int8 as released, coalesce(min(m.fee), 0)::int8 as fee, coalesce(min(m.refunded), 0)::int8 as refunded
+        from ledger_accounts a join ledger_entries e on e.account_id = a.id left join moved m on m.id = a.id
+        where a.kind = 'escrow'
+        group by a.id`,
+      tx<MilestoneMoneyRow[]>`select id, status, amount, currency, released_amount, refunded_amount, fee_amount from milestones`,
+    ]);
+    const violations: LedgerViolation[] = [
+      ...unbalanced.map((u) => ({ invariant: 'posting_balanced' as const, ...u })),
+      ...oneSided.map((o) => ({ invariant: 'posting_sides' as const, ...o })),
+      ...foreign.map((f) => ({ invariant: 'entry_currency' as const, ...f })),
+      ...negative.map((n) => ({ invariant: 'not_negative' as const, ...n })),
+      ...flagged.map((f) => ({ invariant: 'account_may_go_negative' as const, ...f })),
+      ...totals.filter((t) => t.total !== 0).map((t) => ({ invariant: 'trial_balance' as const, currency: t.currency, total: t.total })),
+      ...milestoneViolations(milestones, escrows, limit),
+      ...badIds.map((b) => ({ invariant: 'posting_id_time' as const, ...b })),
+    ];
+    return {
+      ok: violations.length === 0,
+      postings: postings!.n,
+      entries: totals.reduce((n, t) => n + t.entries, 0),
+      accounts: accounts!.n,
+      milestones: milestones.length,
+      totals: Object.fromEntries(totals.map((t) => [t.currency, t.total])),
+      violations,
+    };
+  });
+}
+
+/**
+ * Each milestone against its escrow account. The ledger may hold more refunded than the milestone row:
+ * a payment the milestone could not take arrives in its escrow and leaves it at once (escrow/events.ts).
+ */
+function milestoneViolations(milestones: readonly MilestoneMoneyRow[], escrows: readonly EscrowFlow[], limit: number): LedgerViolation[] {
+  const key = (id: string, currency: string) => `${id}:${currency}`;
+  const flows = new Map(escrows.map((e) => [key(e.milestoneId, e.currency), e]));
+  const overdrawn: LedgerViolation[] = [];
+  const escrow: LedgerViolation[] = [];
+  const columns: LedgerViolation[] = [];
+  const none = { balance: 0, funded: 0, released: 0, fee: 0, refunded: 0 };
+  for (const m of milestones) {
+    const currency = m.currency;
+    const f = flows.get(key(m.id, currency)) ?? none;
+    flows.delete(key(m.id, currency));
+    const expected = HELD_STATES.includes(m.status) ? m.amount : 0;
+    if (f.balance !== expected) escrow.push({ invariant: 'milestone_escrow', milestoneId: m.id, status: m.status, currency, expected, balance: f.balance });
+    if (f.released + f.refunded > f.funded)
+      overdrawn.push({ invariant: 'milestone_overdrawn', milestoneId: m.id, currency, funded: f.funded, released: f.released, refunded: f.refunded });
+    if (m.releasedAmount !== f.released) columns.push({ invariant: 'milestone_columns', milestoneId: m.id, field: 'released_amount', milestone: m.releasedAmount, ledger: f.released });
+    if (m.feeAmount !== f.fee) columns.push({ invariant: 'milestone_columns', milestoneId: m.id, field: 'fee_amount', milestone: m.feeAmount, ledger: f.fee });
+    if (m.refundedAmount > f.refunded) columns.push({ invariant: 'milestone_columns', milestoneId: m.id, field: 'refunded_amount', milestone: m.refundedAmount, ledger: f.refunded });
+  }
+  // Escrow in another currency than its milestone's (a payment in the wrong currency), or of no milestone: it
+  // could only have been returned, so it must be empty.
+  for (const f of flows.values()) {
+    if (f.balance !== 0) escrow.push({ invariant: 'milestone_escrow', milestoneId: f.milestoneId, status: null, currency: f.currency, expected: 0, balance: f.balance });
+    if (f.released + f.refunded > f.funded)
+      overdrawn.push({ invariant: 'milestone_overdrawn', milestoneId: f.milestoneId, currency: f.currency, funded: f.funded, released: f.released, refunded: f.refunded });
+  }
+  return [...overdrawn.slice(0, limit), ...escrow.slice(0, limit), ...columns.slice(0, limit)];
+}

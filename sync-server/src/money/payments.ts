@@ -1,0 +1,231 @@
+// A client's money: the payments they made, the refunds they received, and a receipt per paid milestone.
+// Read from the ledger by following the client's money: their funding account gives it to a milestone's
+// escrow account, and every posting that later takes money out of that escrow says where it went.
+import { milestoneSplit } from '@shared/categories';
+import { CURRENCIES, money, sum, type CurrencyCode } from '@shared/money';
+import type { MilestoneState } from '@shared/milestone-machine';
+import type { Db, Sql } from '../db/sql';
+import { accounts } from '../ledger/accounts';
+import type { Period } from './period';
+import { perCurrency } from './totals';
+
+/** One posting that moved the client's money into or out of a milestone's escrow. */
+interface Flow {
+  postingId: string;
+  kind: string;
+  createdAt: Date;
+  milestoneId: string | null;
+  bookingId: string | null;
+  memo: string;
+  currency: CurrencyCode;
+  /** What the client paid in (funding postings). */
+  paid: number;
+  /** What went back to the client. */
+  refunded: number;
+  /** What was released to the worker (gross), and the platform's fee within it. */
+  released: number;
+  fee: number;
+}
+
+interface MilestoneFacts {
+  id: string;
+  bookingId: string;
+  clientId: string;
+  workerId: string;
+  clientName: string;
+  workerName: string;
+  title: string | null;
+  description: string;
+  status: MilestoneState;
+  amount: number;
+  currency: CurrencyCode;
+  feeBps: number;
+  paymentIntentId: string | null;
+  chargeId: string | null;
+  refundId: string | null;
+}
+
+const EVERY_CURRENCY = Object.keys(CURRENCIES) as CurrencyCode[];
+
+/**
+ * Every posting that moved money through the escrow accounts the client paid into (those of one milestone
+ * when `milestoneId` is given), oldest first. In steps that each walk an index with the ids the step before
+ * found, so that the cost follows the client's history and not the ledger's size (a join left to the planner
+ * would hash whole tables once its estimate reaches a few hundred rows): the escrow accounts the client's
+ * funding accounts paid into, the postings on those accounts, then those postings with all their entries.
+ */
+async function clientFlows(db: Db, clientId: string, milestoneId?: string): Promise<Flow[]> {
+  const funding = EVERY_CURRENCY.map((c) => accounts.clientFunding(clientId, c).id);
+  const escrows = await db<{ accountId: string; ownerId: string }[]>`
+    select distinct x.account_id, xa.owner_id
+    from ledger_entries f
+    join ledger_entries x on x.posting_id = f.posting_id
+    join ledger_accounts xa on xa.id = x.account_id and xa.kind = 'escrow'
+    where f.account_id = any(${funding})`;
+  const ids = escrows.filter((e) => milestoneId === undefined || e.ownerId === milestoneId).map((e) => e.accountId);
+  if (ids.length === 0) return [];
+  const postings = (await db<{ postingId: string }[]>`select distinct posting_id from ledger_entries where account_id = any(${ids})`).map((p) => p.postingId);
+  return db<Flow[]>`
+    select p.id as posting_id, p.kind, p.created_at, p.milestone_id, p.booking_id, p.memo, min(e.currency) as currency,
+           coalesce(-sum(e.amount) filter (where a.kind = 'client_funding'), 0)::int8 as paid,
+           coalesce(sum(e.amount) filter (where a.kind = 'refunds'), 0)::int8 as refunded,
+           coalesce(sum(e.amount) filter (where a.kind in ('worker_payable', 'platform_fees')), 0)::int8 as released,
+           coalesce(sum(e.amount) filter (where a.kind = 'platform_fees'), 0)::int8 as fee
+    from ledger_postings p
+    join ledger_entries e on e.posting_id = p.id
+    join ledger_accounts a on a.id = e.account_id
+    where p.id = any(${postings}::uuid[]) and e.posting_id = any(${postings}::uuid[])
+    group by p.id
+    order by p.created_at, p.id`;
+}
+
+function milestoneFacts(db: Db, ids: readonly string[]): Promise<MilestoneFacts[]> {
+  return db<MilestoneFacts[]>`
+    select m.id, m.booking_id, m.client_id, m.worker_id, c.display_name as client_name, w.display_name as worker_name, g.title,
+           m.description, m.status, m.amount, m.currency, m.fee_bps, m.payment_intent_id, m.charge_id, m.refund_id
+    from milestones m
+    join bookings b on b.id = m.booking_id
+    left join gigs g on g.id = b.gig_id
+    join users c on c.id = m.client_id
+    join users w on w.id = m.worker_id
+    where m.id = any(${ids as string[]})`;
+}
+
+/**
+ * The platform's fee on a milestone, which the worker pays out of their share (the client pays the amount
+ * and nothing on top): what the ledger took once the milestone was released, the agreed rate until then.
+ */
+function workerFee(m: MilestoneFacts, flows: readonly Flow[]): number {
+  const taken = flows.filter((f) => f.milestoneId === m.id && f.released > 0);
+  if (taken.length > 0) return sum(taken.map((f) => money(f.fee, f.currency)), m.currency).amount;
+  return milestoneSplit(money(m.amount, m.currency), m.feeBps).fee.amount;
+}
+
+const inPeriod = (at: Date, p: Period) => at >= p.start && at < p.end;
+
+export interface ClientPayment {
+  postingId: string;
+  paidAt: Date;
+  milestoneId: string | null;
+  bookingId: string | null;
+  title: string;
+  description: string;
+  worker: { id: string; name: string } | null;
+  currency: CurrencyCode;
+  amount: number;
+  /** The platform's fee, paid by the worker out of `amount`: shown to the client, never charged on top. */
+  workerFee: number;
+  feeBps: number | null;
+  status: MilestoneState | null;
+}
+
+export interface ClientRefund {
+  postingId: string;
+  refundedAt: Date;
+  milestoneId: string | null;
+  bookingId: string | null;
+  title: string;
+  description: string;
+  /** refund (all of it, or a payment the milestone could not take) or split (part, by a dispute decision). */
+  kind: string;
+  currency: CurrencyCode;
+  amount: number;
+}
+
+export interface ClientPayments {
+  from: string;
+  to: string;
+  payments: ClientPayment[];
+  refunds: ClientRefund[];
+  totals: { currency: CurrencyCode; paid: number; refunded: number }[];
+}
+
+export async function clientPayments(sql: Sql, clientId: string, period: Period): Promise<ClientPayments> {
+  return sql.begin('isolation level repeatable read read only', async (tx) => {
+    const flows = await clientFlows(tx, clientId);
+    const shown = flows.filter((f) => inPeriod(f.createdAt, period) && (f.paid > 0 || f.refunded > 0));
+    const facts = new Map((await milestoneFacts(tx, [...new Set(shown.flatMap((f) => (f.milestoneId ? [f.milestoneId] : [])))])).map((m) => [m.id, m]));
+    const about = (f: Flow) => {
+      const m = f.milestoneId ? facts.get(f.milestoneId) : undefined;
+      return { m, title: m?.title ?? m?.description ?? '', description: m?.description ?? '' };
+    };
+    const totals = perCurrency(['paid', 'refunded'] as const);
+    const payments: ClientPayment[] = [];
+    const refunds: ClientRefund[] = [];
+    for (const f of shown) {
+      const { m, title, description } = about(f);
+      if (f.paid > 0) {
+        payments.push({
+          postingId: f.postingId, paidAt: f.createdAt, milestoneId: f.milestoneId, bookingId: f.bookingId, title, description,
+          worker: m ? { id: m.workerId, name: m.workerName } : null, currency: f.currency, amount: f.paid,
+          workerFee: m ? workerFee(m, flows) : 0, feeBps: m?.feeBps ?? null, status: m?.status ?? null,
+        });
+        totals.add(f.currency, { paid: f.paid });
+      }
+      if (f.refunded > 0) {
+        refunds.push({ postingId: f.postingId, refundedAt: f.createdAt, milestoneId: f.milestoneId, bookingId: f.bookingId, title, description, kind: f.kind, currency: f.currency, amount: f.refunded });
+        totals.add(f.currency, { refunded: f.refunded });
+      }
+    }
+    return { from: period.from, to: period.to, payments, refunds, totals: totals.rows() };
+  });
+}
+
+export interface Receipt {
+  milestoneId: string;
+  bookingId: string;
+  title: string;
+  description: string;
+  status: MilestoneState;
+  client: { id: string; name: string };
+  worker: { id: string; name: string };
+  currency: CurrencyCode;
+  /** What the client paid for this milestone, and when the (first) payment arrived. */
+  amount: number;
+  paidAt: Date;
+  /** The payment provider's references for the payment. */
+  paymentReference: string | null;
+  chargeReference: string | null;
+  /** The platform's fee, paid by the worker out of the amount. */
+  workerFee: number;
+  feeBps: number;
+  /** Released to the worker so far (fee included), and what went back to the client. */
+  released: number;
+  refunded: number;
+  refundReference: string | null;
+  /** Every money movement of the milestone, oldest first. */
+  lines: { at: Date; kind: string; currency: CurrencyCode; paid: number; released: number; refunded: number; memo: string }[];
+}
+
+/** The receipt for one of the client's paid milestones; undefined when it is not theirs or was never paid. */
+export async function receipt(sql: Sql, clientId: string, milestoneId: string): Promise<Receipt | undefined> {
+  return sql.begin('isolation level repeatable read read only', async (tx) => {
+    const [[m], mine] = await Promise.all([milestoneFacts(tx, [milestoneId]), clientFlows(tx, clientId, milestoneId)]);
+    if (!m || m.clientId !== clientId) return undefined;
+    const payments = mine.filter((f) => f.paid > 0);
+    if (payments.length === 0) return undefined;
+    // A payment in another currency than the milestone's is refunded as it arrives; it shows in the lines only.
+    const total = (field: 'paid' | 'released' | 'refunded') =>
+      sum(mine.filter((f) => f.currency === m.currency).map((f) => money(f[field], m.currency)), m.currency).amount;
+    return {
+      milestoneId: m.id,
+      bookingId: m.bookingId,
+      title: m.title ?? m.description,
+      description: m.description,
+      status: m.status,
+      client: { id: m.clientId, name: m.clientName },
+      worker: { id: m.workerId, name: m.workerName },
+      currency: m.currency,
+      amount: total('paid'),
+      paidAt: payments[0]!.createdAt,
+      paymentReference: m.paymentIntentId,
+      chargeReference: m.chargeId,
+      workerFee: workerFee(m, mine),
+      feeBps: m.feeBps,
+      released: total('released'),
+      refunded: total('refunded'),
+      refundReference: m.refundId,
+      lines: mine.map((f) => ({ at: f.createdAt, kind: f.kind, currency: f.currency, paid: f.paid, released: f.released, refunded: f.refunded, memo: f.memo })),
+    };
+  });
+}

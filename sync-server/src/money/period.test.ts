@@ -1,0 +1,41 @@
+// Report periods: whole UTC days, both ends included, the current month by default, at most a year.
+import { describe, expect, it } from 'vitest';
+import { HttpError } from '../errors';
+import { parsePeriod } from './period';
+
+const now = new Date('2024-02-17T23:30:00Z');
+
+function refused(query: Record<string, string>): HttpError {
+  try {
+    parsePeriod(query, now);
+  } catch (e) {
+    expect(e).toBeInstanceOf(HttpError);
+    expect((e as HttpError).status).toBe(400);
+    return e as HttpError;
+  }
+  throw new Error(`accepted ${JSON.stringify(query)}`);
+}
+
+describe('parsePeriod', () => {
+  it('defaults to the current calendar month in UTC', () => {
+    expect(parsePeriod({}, now)).toEqual({ from: '2024-02-01', to: '2024-02-29', start: new Date('2024-02-01T00:00:00Z'), end: new Date('2024-03-01T00:00:00Z') });
+    // Late on the 31st in New York is already the 1st in UTC.
+    expect(parsePeriod({}, new Date('2023-12-31T23:59:59.999Z')).to).toBe('2023-12-31');
+    expect(parsePeriod({}, new Date('2024-01-01T00:00:00Z')).from).toBe('2024-01-01');
+  });
+
+  it('covers whole days, the last one included', () => {
+    expect(parsePeriod({ from: '2024-03-05', to: '2024-03-05' }, now)).toMatchObject({ start: new Date('2024-03-05T00:00:00Z'), end: new Date('2024-03-06T00:00:00Z') });
+    // A leap year's whole year is 366 days and allowed; one day more is not.
+    expect(parsePeriod({ from: '2024-01-01', to: '2024-12-31' }, now).end).toEqual(new Date('2025-01-01T00:00:00Z'));
+    expect(refused({ from: '2024-01-01', to: '2025-01-01' }).message).toMatch(/at most 366 days/);
+  });
+
+  it('refuses what is not a calendar date, a reversed range, or one end alone', () => {
+    for (const bad of ['2023-02-29', '2024-13-01', '2024-1-1', '20240101', 'yesterday', '2024-01-01T00:00:00Z', ''])
+      expect(refused({ from: bad, to: '2024-12-31' }).message).toMatch(/YYYY-MM-DD/);
+    expect(refused({ from: '2024-03-02', to: '2024-03-01' }).message).toMatch(/must not be after/);
+    expect(refused({ from: '2024-03-01' }).message).toMatch(/both from and to/);
+    expect(refused({ to: '2024-03-01' }).message).toMatch(/both from and to/);
+  });
+});

@@ -1,0 +1,298 @@
+// The /money routes over bookings made the real way (commands, the provider's confirmation, the demo rail's
+// checkout and transfer): each figure read from the ledger is checked against the milestones' own columns.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandInput } from '@shared/commands';
+import { HELD_STATES } from '@shared/milestone-machine';
+import { createTestDb, type TestDb } from '../../test/db';
+import { createTestApp, json, type TestApp } from '../../test/app';
+import { applied, confirmPayment, createOperator, createUser, gigInput, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
+import { signAccessToken } from '../auth/tokens';
+import { escrowTasks } from '../escrow/tasks';
+import { createLogger } from '../log';
+
+let db: TestDb;
+let t: TestApp;
+let admin: string;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  t = createTestApp(db.sql);
+  admin = await createUser(db.sql, ['admin'], 'Ada Admin');
+});
+afterAll(() => db.drop());
+
+async function get(path: string, userId?: string) {
+  const headers: Record<string, string> = {};
+  if (userId) {
+    const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
+    headers.authorization = `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: uuidv7() }, 900)}`;
+  }
+  return t.app.request(path, { headers });
+}
+const ok = async (path: string, userId: string) => {
+  const res = await get(path, userId);
+  expect(res.status, await res.clone().text()).toBe(200);
+  return json(res);
+};
+
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+/** Yesterday to tomorrow: everything this file does, whatever the hour it runs at. */
+const NOW = `from=${day(-1)}&to=${day(1)}`;
+
+/** A gig posted by the client and accepted by the worker: the booking and its one agreed milestone. */
+async function booking(client: string, worker: string, gig: Partial<CommandInput<'gig.post'>> = {}) {
+  const input = gigInput(gig);
+  applied(await run(db.sql, client, 'gig.post', input));
+  const bookingId = uuidv7();
+  applied(await run(db.sql, worker, 'gig.accept', { gigId: input.gigId, bookingId }));
+  const [m] = await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`;
+  return { bookingId, milestoneId: m!.id };
+}
+
+/** The client funds the milestone and the provider confirms the payment. */
+async function fund(client: string, b: { bookingId: string; milestoneId: string }) {
+  applied(await run(db.sql, client, 'milestone.fund', { milestoneId: b.milestoneId }));
+  expect(await confirmPayment(db.sql, b.bookingId)).toBe('funded');
+}
+
+/** The worker starts and submits, the client approves: the milestone is released. */
+async function release(client: string, worker: string, b: { bookingId: string; milestoneId: string }) {
+  applied(await run(db.sql, worker, 'booking.start', { bookingId: b.bookingId }));
+  applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: b.milestoneId }));
+  applied(await run(db.sql, client, 'milestone.approve', { milestoneId: b.milestoneId }));
+}
+
+/** A worker's money as the milestone columns tell it, for comparison with the ledger's figures. */
+async function columnsOf(worker: string) {
+  const [row] = await db.sql<{ pending: number; available: number; paidOut: number; gross: number; fee: number }[]>`
+    select coalesce(sum(amount) filter (where status = any(${HELD_STATES as string[]})), 0)::int8 as pending,
+           coalesce(sum(released_amount - fee_amount) filter (where transfer_id is null), 0)::int8 as available,
+           coalesce(sum(released_amount - fee_amount) filter (where transfer_id is not null), 0)::int8 as paid_out,
+           sum(released_amount)::int8 as gross, sum(fee_amount)::int8 as fee
+    from milestones where worker_id = ${worker} and currency = 'USD'`;
+  return row!;
+}
+
+describe("a worker's statement", () => {
+  it('shows a released milestone as gross, fee and net, and moves its money from pending to available', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const b = await booking(client, worker);
+    await fund(client, b);
+    const funded = await ok(`/money/statement?${NOW}`, worker);
+    expect(funded.jobs).toEqual([]);
+    expect(funded.balances.byCurrency).toEqual([{ currency: 'USD', pending: 8000, available: 0, paidOut: 0 }]);
+
+    await release(client, worker, b);
+    const s = await ok(`/money/statement?${NOW}`, worker);
+    expect(s).toMatchObject({ worker: { id: worker, name: 'Test Operator' }, from: day(-1), to: day(1) });
+    expect(s.jobs).toEqual([
+      expect.objectContaining({ milestoneId: b.milestoneId, bookingId: b.bookingId, title: 'Fix a leaking tap', kind: 'release', currency: 'USD', gross: 8000, fee: 800, net: 7200 }),
+    ]);
+    expect(Date.parse(s.jobs[0].releasedAt)).toBeGreaterThan(Date.now() - 60_000);
+    expect(s.totals).toEqual([{ currency: 'USD', jobs: 1, gross: 8000, fee: 800, net: 7200, paidOut: 0 }]);
+    expect(s.balances.byCurrency).toEqual([{ currency: 'USD', pending: 0, available: 7200, paidOut: 0 }]);
+    // The ledger and the milestone's columns agree.
+    const c = await columnsOf(worker);
+    expect(s.balances.byCurrency[0]).toEqual({ currency: 'USD', pending: c.pending, available: c.available, paidOut: c.paidOut });
+    expect([s.totals[0].gross, s.totals[0].fee]).toEqual([c.gross, c.fee]);
+  });
+
+  it('shows a split by a dispute as the part released', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const b = await booking(client, worker);
+    await fund(client, b);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId: b.bookingId }));
+    const disputeId = uuidv7();
+    applied(await run(db.sql, client, 'dispute.open', { disputeId, milestoneId: b.milestoneId, reason: 'Only half of it was fixed.', refundAmount: 3000 }));
+    const pending = await ok(`/money/statement?${NOW}`, worker);
+    expect(pending.balances.byCurrency).toEqual([{ currency: 'USD', pending: 8000, available: 0, paidOut: 0 }]);
+    applied(await run(db.sql, worker, 'dispute.accept', { disputeId }));
+
+    const s = await ok(`/money/statement?${NOW}`, worker);
+    expect(s.jobs).toEqual([expect.objectContaining({ milestoneId: b.milestoneId, kind: 'split', gross: 5000, fee: 500, net: 4500 })]);
+    expect(s.balances.byCurrency).toEqual([{ currency: 'USD', pending: 0, available: 4500, paidOut: 0 }]);
+    const c = await columnsOf(worker);
+    expect([c.gross, c.fee, c.available]).toEqual([5000, 500, 4500]);
+  });
+
+  it('counts a transfer to the worker as paid out, from the transfer posting', async () => {
+    const rail = t.deps.payments;
+    if (rail.name !== 'demo') throw new Error('the test app runs on the demo rail');
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const { id: accountId } = await rail.createConnectedAccount({ userId: worker, country: 'US', idempotencyKey: `account:${worker}` });
+    await rail.activateAccount(accountId);
+    await setPayoutAccount(db.sql, worker, { provider: 'demo', accountId, transfersActive: true });
+    const b = await booking(client, worker);
+    // Funded through the demo checkout, so that the transfer has a real (demo) charge to come from.
+    const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${client}`;
+    const checkout = await t.app.request('/pay/checkout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await signAccessToken(t.deps.secret, { id: client, roles: u!.roles, sessionId: uuidv7() }, 900)}` },
+      body: JSON.stringify({ milestoneId: b.milestoneId, commandId: uuidv7() }),
+    });
+    expect(checkout.status).toBe(200);
+    expect((await t.app.request(`${new URL((await json(checkout)).url).pathname}/pay`, { method: 'POST' })).status).toBe(303);
+    await release(client, worker, b);
+    const transfer = escrowTasks(rail)['escrow.transfer'];
+    await transfer.run({ milestoneId: b.milestoneId }, { sql: db.sql, log: createLogger('silent'), jobId: '1', key: null, attempt: 1, maxAttempts: 1, signal: undefined });
+
+    const s = await ok(`/money/statement?${NOW}`, worker);
+    expect(s.totals).toEqual([{ currency: 'USD', jobs: 1, gross: 8000, fee: 800, net: 7200, paidOut: 7200 }]);
+    expect(s.balances.byCurrency).toEqual([{ currency: 'USD', pending: 0, available: 0, paidOut: 7200 }]);
+    const c = await columnsOf(worker);
+    expect([c.available, c.paidOut]).toEqual([0, 7200]);
+  });
+
+  it('lists only the jobs of the period asked for, and balances as they are now', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const b = await booking(client, worker);
+    await fund(client, b);
+    await release(client, worker, b);
+    const s = await ok('/money/statement?from=2020-01-01&to=2020-12-31', worker);
+    expect(s).toMatchObject({ from: '2020-01-01', to: '2020-12-31', jobs: [], totals: [] });
+    expect(s.balances.byCurrency).toEqual([{ currency: 'USD', pending: 0, available: 7200, paidOut: 0 }]);
+    // Without dates: the current month, which holds the job (unless the month turned just now).
+    const month = await ok('/money/statement', worker);
+    expect(month.from).toBe(`${new Date().toISOString().slice(0, 7)}-01`);
+    if (month.from <= day(0)) expect(month.jobs.map((j: { milestoneId: string }) => j.milestoneId)).toContain(b.milestoneId);
+  });
+
+  it('exports the jobs as CSV: quoted, formula-guarded, in each currency\'s own decimals', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const evil = await booking(client, worker, { title: '=HYPERLINK("http://x.test","Fix")', budget: { amount: 12_345, currency: 'USD' } });
+    await fund(client, evil);
+    await release(client, worker, evil);
+    const kwd = await booking(client, worker, { title: 'Tiles, "grout" and -sealant', budget: { amount: 12_345, currency: 'KWD' } });
+    await fund(client, kwd);
+    await release(client, worker, kwd);
+
+    const res = await get(`/money/statement.csv?${NOW}`, worker);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename="fieldwork-statement-${day(-1)}-${day(1)}.csv"`);
+    const s = await ok(`/money/statement?${NOW}`, worker);
+    const [d1, d2] = s.jobs.map((j: { releasedAt: string }) => j.releasedAt.slice(0, 10));
+    // 10% of 123.45 is 12.345: 12.34, half to even; 10% of KWD 12.345 is 1.2345: 1.234.
+    expect(await res.text()).toBe(
+      '"Released","Title","Description","Type","Currency","Gross","Fee","Net","Booking","Milestone"\r\n' +
+        `"${d1}","'=HYPERLINK(""http://x.test"",""Fix"")","'=HYPERLINK(""http://x.test"",""Fix"")","release","USD","123.45","12.34","111.11","${evil.bookingId}","${evil.milestoneId}"\r\n` +
+        `"${d2}","Tiles, ""grout"" and -sealant","Tiles, ""grout"" and -sealant","release","KWD","12.345","1.234","11.111","${kwd.bookingId}","${kwd.milestoneId}"\r\n`,
+    );
+  });
+});
+
+describe("a client's payments", () => {
+  let client: string;
+  let worker: string;
+  let paid: { bookingId: string; milestoneId: string };
+  let cancelled: { bookingId: string; milestoneId: string };
+
+  beforeAll(async () => {
+    client = await createUser(db.sql, ['consumer'], 'Carla Client');
+    worker = await createOperator(db.sql);
+    paid = await booking(client, worker);
+    await fund(client, paid);
+    await release(client, worker, paid);
+    cancelled = await booking(client, worker, { title: 'Paint the fence' });
+    await fund(client, cancelled);
+    applied(await run(db.sql, client, 'booking.cancel', { bookingId: cancelled.bookingId, reason: 'Sold the house' }));
+  });
+
+  it('lists the payments made, with the fee the worker pays, and the refunds received', async () => {
+    const p = await ok(`/money/payments?${NOW}`, client);
+    expect(p.payments).toEqual([
+      expect.objectContaining({ milestoneId: paid.milestoneId, title: 'Fix a leaking tap', worker: { id: worker, name: 'Test Operator' }, currency: 'USD', amount: 8000, workerFee: 800, feeBps: 1000, status: 'released' }),
+      expect.objectContaining({ milestoneId: cancelled.milestoneId, title: 'Paint the fence', amount: 8000, workerFee: 800, status: 'refunded' }),
+    ]);
+    expect(p.refunds).toEqual([expect.objectContaining({ milestoneId: cancelled.milestoneId, kind: 'refund', currency: 'USD', amount: 8000 })]);
+    expect(p.totals).toEqual([{ currency: 'USD', paid: 16_000, refunded: 8000 }]);
+    // The milestones' columns tell the same.
+    const [c] = await db.sql<{ paid: number; refunded: number }[]>`
+      select sum(amount) filter (where funded_at is not null)::int8 as paid, sum(refunded_amount)::int8 as refunded from milestones where client_id = ${client}`;
+    expect(p.totals[0]).toEqual({ currency: 'USD', ...c });
+    expect((await ok('/money/payments?from=2020-01-01&to=2020-01-31', client)).payments).toEqual([]);
+  });
+
+  it('gives the client a receipt for a paid milestone, with what was refunded', async () => {
+    const r = await ok(`/money/receipts/${paid.milestoneId}`, client);
+    expect(r).toMatchObject({
+      milestoneId: paid.milestoneId, bookingId: paid.bookingId, title: 'Fix a leaking tap', status: 'released',
+      client: { id: client, name: 'Carla Client' }, worker: { id: worker, name: 'Test Operator' },
+      currency: 'USD', amount: 8000, paymentReference: `pi_test_${paid.milestoneId}`, chargeReference: `ch_test_${paid.milestoneId}`,
+      workerFee: 800, feeBps: 1000, released: 8000, refunded: 0,
+    });
+    expect(r.lines.map((l: { kind: string }) => l.kind)).toEqual(['funding', 'release']);
+    const back = await ok(`/money/receipts/${cancelled.milestoneId}`, client);
+    expect(back).toMatchObject({ status: 'refunded', amount: 8000, released: 0, refunded: 8000 });
+  });
+
+  it('refuses a receipt to anyone else, and for a milestone never paid', async () => {
+    for (const other of [worker, admin, await createUser(db.sql)]) expect((await get(`/money/receipts/${paid.milestoneId}`, other)).status).toBe(404);
+    const unpaid = await booking(client, worker);
+    const res = await get(`/money/receipts/${unpaid.milestoneId}`, client);
+    expect(res.status).toBe(404);
+    expect((await json(res)).error.message).toMatch(/not a milestone you have paid for/);
+    expect((await get('/money/receipts/not-a-uuid', client)).status).toBe(400);
+  });
+});
+
+describe('who may see what', () => {
+  it('asks for a token, the right role, and real dates', async () => {
+    const consumer = await createUser(db.sql, ['consumer']);
+    const operatorOnly = await createUser(db.sql, ['operator']);
+    const operator = await createOperator(db.sql);
+    expect((await get('/money/statement')).status).toBe(401);
+    for (const path of ['/money/statement', '/money/statement.csv']) expect((await get(path, consumer)).status).toBe(403);
+    expect((await get('/money/payments', operatorOnly)).status).toBe(403);
+    for (const path of ['/money/settlement', '/money/trial-balance']) {
+      expect((await get(path, operator)).status).toBe(403);
+      expect((await get(path, consumer)).status).toBe(403);
+    }
+    for (const [path, who] of [['/money/statement', operator], ['/money/statement.csv', operator], ['/money/payments', consumer], ['/money/settlement', admin]] as const) {
+      for (const q of ['from=2024-02-30&to=2024-03-31', 'from=2024-03-01', 'from=2024-03-02&to=2024-03-01', 'from=2023-01-01&to=2024-12-31']) {
+        const res = await get(`${path}?${q}`, who);
+        expect(res.status, `${path}?${q}`).toBe(400);
+        expect((await json(res)).error.code).toBe('invalid_request');
+      }
+    }
+  });
+});
+
+// Last: these sum over everything the tests above did.
+describe("the admins' reports", () => {
+  it('settles each currency as the milestones say: in, out, held and owed', async () => {
+    const r = await ok(`/money/settlement?${NOW}`, admin);
+    const c = await db.sql<Record<string, number | string>[]>`
+      select currency,
+             sum(amount) filter (where funded_at is not null)::int8 as funded,
+             sum(released_amount)::int8 as released, sum(refunded_amount)::int8 as refunded, sum(fee_amount)::int8 as fees_earned,
+             sum(released_amount - fee_amount) filter (where transfer_id is not null)::int8 as transferred,
+             sum(amount) filter (where status = any(${HELD_STATES as string[]}))::int8 as held_in_escrow,
+             sum(released_amount - fee_amount) filter (where transfer_id is null)::int8 as awaiting_transfer
+      from milestones group by currency order by currency`;
+    expect(r.byCurrency).toEqual(c.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? 0]))));
+    expect(r.byCurrency.map((x: { currency: string }) => x.currency)).toEqual(['KWD', 'USD']);
+    expect(r.byCurrency[1].funded).toBeGreaterThan(0);
+
+    const before = await ok('/money/settlement?from=2020-01-01&to=2020-12-31', admin);
+    expect(before).toMatchObject({ from: '2020-01-01', to: '2020-12-31', byCurrency: [], balancesAt: '2021-01-01T00:00:00.000Z' });
+  });
+
+  it('shows a trial balance at zero with every invariant holding', async () => {
+    const tb = await ok('/money/trial-balance', admin);
+    expect(tb.balanced).toBe(true);
+    expect(tb.totals).toEqual([{ currency: 'KWD', total: 0 }, { currency: 'USD', total: 0 }]);
+    expect(new Set(tb.accounts.map((a: { kind: string }) => a.kind))).toEqual(new Set(['client_funding', 'escrow', 'worker_payable', 'platform_fees', 'refunds', 'payouts']));
+    const usd = Object.fromEntries(tb.accounts.filter((a: { currency: string }) => a.currency === 'USD').map((a: { kind: string; balance: number }) => [a.kind, a.balance]));
+    // Nothing is held any more; the one transfer made has left.
+    expect(usd.escrow).toBe(0);
+    expect(usd.payouts).toBe(7200);
+    expect(tb.invariants).toMatchObject({ ok: true, violations: [] });
+    expect(tb.invariants.postings).toBeGreaterThan(10);
+  });
+});

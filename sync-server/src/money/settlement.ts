@@ -1,0 +1,98 @@
+// The admins' views of the ledger: the settlement report for a period (what came in, went out and stayed,
+// per currency) and the trial balance (every account kind's balance, the zero total, the invariants).
+import type { CurrencyCode } from '@shared/money';
+import type { Sql } from '../db/sql';
+import { checkLedgerInvariants, postingIdRange, type LedgerCheck } from '../ledger/invariants';
+import type { Period } from './period';
+import { perCurrency } from './totals';
+
+export interface SettlementRow {
+  currency: CurrencyCode;
+  /** Paid in by clients during the period (into escrow). */
+  funded: number;
+  /** Released from escrow to workers during the period, gross (the fee included). */
+  released: number;
+  /** Returned to clients during the period. */
+  refunded: number;
+  /** The platform's fees taken during the period. */
+  feesEarned: number;
+  /** Paid out to workers' accounts during the period. */
+  transferred: number;
+  /** At the period's end: in escrow, and released but not yet transferred. */
+  heldInEscrow: number;
+  awaitingTransfer: number;
+}
+
+export interface SettlementReport {
+  from: string;
+  to: string;
+  /** The period's end, or now if that comes first: when the end balances are taken. */
+  balancesAt: Date;
+  byCurrency: SettlementRow[];
+}
+
+export async function settlementReport(sql: Sql, period: Period): Promise<SettlementReport> {
+  const { lo, hi } = postingIdRange(period.start, period.end);
+  return sql.begin('isolation level repeatable read read only', async (tx) => {
+    const [flows, balances, [clock]] = await Promise.all([
+      // Postings are found by id (UUIDv7, see postingIdRange) through the entries' primary key.
+      tx<Omit<SettlementRow, 'heldInEscrow' | 'awaitingTransfer'>[]>`
+        select e.currency,
+               coalesce(-sum(e.amount) filter (where a.kind = 'client_funding'), 0)::int8 as funded,
+               coalesce(sum(e.amount) filter (where a.kind in ('worker_payable', 'platform_fees') and p.kind in ('release', 'split')), 0)::int8 as released,
+               coalesce(sum(e.amount) filter (where a.kind = 'refunds'), 0)::int8 as refunded,
+               coalesce(sum(e.amount) filter (where a.kind = 'platform_fees'), 0)::int8 as fees_earned,
+               coalesce(sum(e.amount) filter (where a.kind = 'payouts'), 0)::int8 as transferred
+        from ledger_entries e
+        join ledger_postings p on p.id = e.posting_id
+        join ledger_accounts a on a.id = e.account_id
+        where e.posting_id between ${lo} and ${hi} and p.created_at >= ${period.start} and p.created_at < ${period.end}
+        group by e.currency`,
+      // A balance is every entry up to the end: this reads the ledger from its beginning.
+      tx<{ currency: CurrencyCode; heldInEscrow: number; awaitingTransfer: number }[]>`
+        select e.currency,
+               coalesce(sum(e.amount) filter (where a.kind = 'escrow'), 0)::int8 as held_in_escrow,
+               coalesce(sum(e.amount) filter (where a.kind = 'worker_payable'), 0)::int8 as awaiting_transfer
+        from ledger_entries e
+        join ledger_postings p on p.id = e.posting_id
+        join ledger_accounts a on a.id = e.account_id
+        where a.kind in ('escrow', 'worker_payable') and e.posting_id <= ${hi} and p.created_at < ${period.end}
+        group by e.currency`,
+      tx<{ now: Date }[]>`select now()`,
+    ]);
+    const zero = { funded: 0, released: 0, refunded: 0, feesEarned: 0, transferred: 0, heldInEscrow: 0, awaitingTransfer: 0 };
+    const rows = new Map<CurrencyCode, SettlementRow>();
+    for (const f of flows) rows.set(f.currency, { ...zero, ...f });
+    for (const b of balances) rows.set(b.currency, { ...zero, ...rows.get(b.currency), ...b });
+    return {
+      from: period.from,
+      to: period.to,
+      balancesAt: clock!.now < period.end ? clock!.now : period.end,
+      byCurrency: [...rows.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)),
+    };
+  });
+}
+
+export interface TrialBalance {
+  /** Every kind of account with its balance per currency. */
+  accounts: { kind: string; currency: CurrencyCode; accounts: number; balance: number }[];
+  /** Per currency, the sum over every account: zero in a sound ledger. */
+  totals: { currency: CurrencyCode; total: number }[];
+  balanced: boolean;
+  invariants: LedgerCheck;
+}
+
+export async function trialBalanceReport(sql: Sql): Promise<TrialBalance> {
+  const [kinds, invariants] = await Promise.all([
+    // Each account's balance first, then per kind: grouping entries by account is one hash pass.
+    sql<TrialBalance['accounts']>`
+      select a.kind, a.currency, count(*)::int8 as accounts, sum(b.balance)::int8 as balance
+      from (select account_id, sum(amount) as balance from ledger_entries group by account_id) b
+      join ledger_accounts a on a.id = b.account_id
+      group by a.kind, a.currency order by a.kind, a.currency`,
+    checkLedgerInvariants(sql),
+  ]);
+  const totals = perCurrency(['total'] as const);
+  for (const k of kinds) totals.add(k.currency, { total: k.balance });
+  return { accounts: kinds, totals: totals.rows(), balanced: totals.rows().every((t) => t.total === 0), invariants };
+}

@@ -1,0 +1,132 @@
+// A worker's statement: what each job earned in a period (gross, the platform's fee, net) and where their
+// money is now (pending in escrow, available, paid out), per currency. Every figure is read from the ledger:
+// earnings are credits to the worker's payable account, available is its balance, paid out its transfer
+// postings, pending the escrow accounts of the worker's held milestones.
+import { HELD_STATES } from '@shared/milestone-machine';
+import { CURRENCIES, add, money, type CurrencyCode } from '@shared/money';
+import type { Sql } from '../db/sql';
+import { accounts } from '../ledger/accounts';
+import { postingIdRange } from '../ledger/invariants';
+import type { Period } from './period';
+import { perCurrency } from './totals';
+
+export interface StatementJob {
+  postingId: string;
+  milestoneId: string | null;
+  bookingId: string | null;
+  /** The gig's title (the milestone's description when the booking has no gig). */
+  title: string;
+  description: string;
+  /** release, or split when a dispute decided part of the milestone. */
+  kind: string;
+  releasedAt: Date;
+  currency: CurrencyCode;
+  /** What the client's money released to the worker came to, the platform's fee on it, and what the worker keeps. */
+  gross: number;
+  fee: number;
+  net: number;
+}
+
+export interface StatementTotals {
+  currency: CurrencyCode;
+  jobs: number;
+  gross: number;
+  fee: number;
+  net: number;
+  /** Transferred to the worker's payout account during the period. */
+  paidOut: number;
+}
+
+export interface StatementBalance {
+  currency: CurrencyCode;
+  /** In escrow on milestones the worker holds: funded, not yet released or refunded. */
+  pending: number;
+  /** Released to the worker and not yet transferred. */
+  available: number;
+  /** Transferred to the worker, ever. */
+  paidOut: number;
+}
+
+export interface WorkerStatement {
+  worker: { id: string; name: string };
+  from: string;
+  to: string;
+  jobs: StatementJob[];
+  totals: StatementTotals[];
+  /** Where the worker's money is at `asOf` (now), whatever the period. */
+  balances: { asOf: Date; byCurrency: StatementBalance[] };
+}
+
+const EVERY_CURRENCY = Object.keys(CURRENCIES) as CurrencyCode[];
+
+interface PayableEntry {
+  postingId: string;
+  kind: string;
+  createdAt: Date;
+  milestoneId: string | null;
+  bookingId: string | null;
+  currency: CurrencyCode;
+  amount: number;
+  fee: number;
+  description: string | null;
+  title: string | null;
+}
+
+export async function workerStatement(sql: Sql, workerId: string, period: Period): Promise<WorkerStatement> {
+  // The worker's payable account in every currency: ids are known, so the account index finds their entries.
+  const payables = EVERY_CURRENCY.map((c) => accounts.workerPayable(workerId, c).id);
+  const { lo, hi } = postingIdRange(period.start, period.end);
+  // One snapshot: a release committing meanwhile must not show as both pending and available.
+  return sql.begin('isolation level repeatable read read only', async (tx) => {
+    const [[worker], entries, payable, held] = await Promise.all([
+      tx<{ name: string; asOf: Date }[]>`select (select display_name from users where id = ${workerId}) as name, now() as as_of`,
+      tx<PayableEntry[]>`
+        select p.id as posting_id, p.kind, p.created_at, p.milestone_id, p.booking_id, e.currency, e.amount,
+               (select coalesce(sum(f.amount), 0) from ledger_entries f join ledger_accounts fa on fa.id = f.account_id
+                where f.posting_id = p.id and fa.kind = 'platform_fees')::int8 as fee,
+               m.description, g.title
+        from ledger_entries e
+        join ledger_postings p on p.id = e.posting_id
+        left join milestones m on m.id = p.milestone_id
+        left join bookings b on b.id = m.booking_id
+        left join gigs g on g.id = b.gig_id
+        where e.account_id = any(${payables}) and e.posting_id between ${lo} and ${hi}
+          and p.created_at >= ${period.start} and p.created_at < ${period.end}
+        order by p.created_at, p.id`,
+      tx<{ currency: CurrencyCode; available: number; paidOut: number }[]>`
+        select e.currency, sum(e.amount)::int8 as available, coalesce(-sum(e.amount) filter (where p.kind = 'payout'), 0)::int8 as paid_out
+        from ledger_entries e join ledger_postings p on p.id = e.posting_id
+        where e.account_id = any(${payables})
+        group by e.currency`,
+      tx<{ id: string; currency: CurrencyCode }[]>`
+        select id, currency from milestones where worker_id = ${workerId} and status = any(${HELD_STATES as string[]}) and not deleted`,
+    ]);
+    const escrows = held.map((m) => accounts.escrow(m.id, m.currency).id);
+    const pending = await tx<{ currency: CurrencyCode; pending: number }[]>`
+      select currency, sum(amount)::int8 as pending from ledger_entries where account_id = any(${escrows}) group by currency`;
+
+    const jobs: StatementJob[] = [];
+    const totals = perCurrency(['gross', 'fee', 'net', 'paidOut'] as const);
+    for (const e of entries) {
+      if (e.amount > 0) {
+        const gross = add(money(e.amount, e.currency), money(e.fee, e.currency)).amount;
+        jobs.push({
+          postingId: e.postingId, milestoneId: e.milestoneId, bookingId: e.bookingId, title: e.title ?? e.description ?? '', description: e.description ?? '',
+          kind: e.kind, releasedAt: e.createdAt, currency: e.currency, gross, fee: e.fee, net: e.amount,
+        });
+        totals.add(e.currency, { gross, fee: e.fee, net: e.amount });
+      } else if (e.kind === 'payout') totals.add(e.currency, { paidOut: -e.amount });
+    }
+    const balances = perCurrency(['pending', 'available', 'paidOut'] as const);
+    for (const p of payable) balances.add(p.currency, { available: p.available, paidOut: p.paidOut });
+    for (const p of pending) balances.add(p.currency, { pending: p.pending });
+    return {
+      worker: { id: workerId, name: worker!.name ?? '' },
+      from: period.from,
+      to: period.to,
+      jobs,
+      totals: totals.rows().map((t) => ({ ...t, jobs: jobs.filter((j) => j.currency === t.currency).length })),
+      balances: { asOf: worker!.asOf, byCurrency: balances.rows() },
+    };
+  });
+}

@@ -1,0 +1,122 @@
+// Reconciliation: what the ledger says moved, checked against the provider's own records (issue 5's invariant
+// "the ledger reconciles with the provider's records"). For the postings of a period:
+//   - funding:  the payment exists, succeeded, and received what escrow was credited, in that currency;
+//   - payout:   the milestone's transfer exists, for the worker's net, in that currency, to the worker's
+//               account, from that milestone, and was not reversed;
+//   - a settlement that refunded the client: the milestone's refund was sent, exists, for that amount and
+//     payment, and did not fail.
+// The ledger and our provider ids are written in the same transaction as each other (or the refund is a job
+// queued with the settlement), so any difference is a fault to look at: a provider call we think we made,
+// an object changed at the provider (a reversal, a failed refund), or a bug.
+// Not covered: money the provider moved that the ledger never heard of (it would need the provider's lists),
+// and refunds of late payments (escrow.refund_payment keeps no refund id; the payment's funding is checked).
+import type { Sql } from '../db/sql';
+import { PaymentProviderError, type PaymentProvider } from '../payments/provider';
+
+export type MismatchKind =
+  | 'payment_missing' | 'payment_status' | 'payment_amount' | 'payment_currency'
+  | 'transfer_missing' | 'transfer_amount' | 'transfer_currency' | 'transfer_destination' | 'transfer_milestone' | 'transfer_reversed'
+  | 'refund_not_sent' | 'refund_missing' | 'refund_amount' | 'refund_currency' | 'refund_payment' | 'refund_failed';
+
+export interface Mismatch {
+  kind: MismatchKind;
+  milestoneId: string | null;
+  /** The provider's object the ledger points at (a payment intent, transfer or refund id), if any. */
+  providerId: string | null;
+  /** What the ledger (or our record beside it) says, and what the provider says. */
+  ours: string | number | null;
+  theirs: string | number | null;
+}
+
+export interface Reconciliation {
+  from: Date;
+  to: Date;
+  checked: { payments: number; transfers: number; refunds: number };
+  mismatches: Mismatch[];
+}
+
+/** Provider calls in flight at once: quick enough for a day's postings, well inside Stripe's rate limits. */
+const CONCURRENCY = 4;
+
+/** Checks the postings made in [from, to) against the provider. Provider failures other than "no such object" throw. */
+export async function reconcile(sql: Sql, provider: PaymentProvider, period: { from: Date; to: Date }): Promise<Reconciliation> {
+  const { from, to } = period;
+  // Each posting's positive entry: escrow for funding, paid out for a transfer, refunds for a settlement.
+  const [payments, transfers, refunds] = await Promise.all([
+    sql<{ milestoneId: string | null; paymentIntentId: string; amount: number; currency: string }[]>`
+      select p.milestone_id, substr(p.dedupe_key, length('funding:') + 1) as payment_intent_id, e.amount, e.currency
+      from ledger_postings p join ledger_entries e on e.posting_id = p.id and e.amount > 0
+      where p.kind = 'funding' and p.created_at >= ${from} and p.created_at < ${to}`,
+    sql<{ milestoneId: string; transferId: string | null; amount: number; currency: string; accountId: string | null }[]>`
+      select p.milestone_id, m.transfer_id, e.amount, e.currency, a.account_id
+      from ledger_postings p join ledger_entries e on e.posting_id = p.id and e.amount > 0
+      join milestones m on m.id = p.milestone_id left join payout_accounts a on a.user_id = m.worker_id
+      where p.kind = 'payout' and p.created_at >= ${from} and p.created_at < ${to}`,
+    sql<{ milestoneId: string; refundId: string | null; paymentIntentId: string | null; amount: number; currency: string }[]>`
+      select p.milestone_id, m.refund_id, m.payment_intent_id, e.amount, e.currency
+      from ledger_postings p join ledger_entries e on e.posting_id = p.id and e.account_id like 'refunds:%'
+      join milestones m on m.id = p.milestone_id
+      where p.dedupe_key like 'settle:%' and p.created_at >= ${from} and p.created_at < ${to}`,
+  ]);
+
+  const mismatches: Mismatch[] = [];
+  const differ = (kind: MismatchKind, milestoneId: string | null, providerId: string | null, ours: string | number | null, theirs: string | number | null) => {
+    if (ours !== theirs) mismatches.push({ kind, milestoneId, providerId, ours, theirs });
+  };
+
+  await eachLimited(payments, async (p) => {
+    const pi = await orMissing(provider.retrievePayment(p.paymentIntentId));
+    if (!pi) return differ('payment_missing', p.milestoneId, p.paymentIntentId, p.paymentIntentId, null);
+    differ('payment_status', p.milestoneId, pi.id, 'succeeded', pi.status);
+    differ('payment_amount', p.milestoneId, pi.id, p.amount, pi.amountReceived);
+    differ('payment_currency', p.milestoneId, pi.id, p.currency, pi.currency);
+  });
+
+  await eachLimited(transfers, async (t) => {
+    // The posting and the id are written together (escrow.transfer): no id here is a broken record.
+    const tr = t.transferId ? await orMissing(provider.retrieveTransfer(t.transferId)) : null;
+    if (!tr) return differ('transfer_missing', t.milestoneId, t.transferId, t.transferId ?? 'posted', null);
+    differ('transfer_amount', t.milestoneId, tr.id, t.amount, tr.amount);
+    differ('transfer_currency', t.milestoneId, tr.id, t.currency, tr.currency);
+    differ('transfer_destination', t.milestoneId, tr.id, t.accountId, tr.destination);
+    differ('transfer_milestone', t.milestoneId, tr.id, t.milestoneId, tr.metadata.milestoneId ?? null);
+    differ('transfer_reversed', t.milestoneId, tr.id, 'not reversed', tr.reversed ? 'reversed' : 'not reversed');
+  });
+
+  await eachLimited(refunds, async (r) => {
+    // Refunds are sent by a job queued with the settlement; by the time a period is reconciled it has run.
+    if (!r.refundId) return differ('refund_not_sent', r.milestoneId, null, r.amount, null);
+    const re = await orMissing(provider.retrieveRefund(r.refundId));
+    if (!re) return differ('refund_missing', r.milestoneId, r.refundId, r.refundId, null);
+    differ('refund_amount', r.milestoneId, re.id, r.amount, re.amount);
+    differ('refund_currency', r.milestoneId, re.id, r.currency, re.currency);
+    differ('refund_payment', r.milestoneId, re.id, r.paymentIntentId, re.paymentIntentId);
+    if (re.status === 'failed' || re.status === 'canceled') differ('refund_failed', r.milestoneId, re.id, 'succeeded', re.status);
+  });
+
+  return { from, to, checked: { payments: payments.length, transfers: transfers.length, refunds: refunds.length }, mismatches };
+}
+
+/** The object, or null when the provider has no such object; anything else (an outage) propagates. */
+async function orMissing<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof PaymentProviderError && e.code === 'not_found') return null;
+    throw e;
+  }
+}
+
+async function eachLimited<T>(items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, lane));
+}
+
+/** The UTC calendar day `at` falls in, as a period. */
+export function utcDay(at: Date): { from: Date; to: Date } {
+  const from = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+  return { from, to: new Date(from.getTime() + 86_400_000) };
+}
