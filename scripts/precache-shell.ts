@@ -7,7 +7,7 @@ import type { Plugin } from 'vite';
  * Everything else the entry can reach, statically or by dynamic import, is precached: the sync engine, the
  * validator and the field screens are all needed to open and act with no network.
  */
-export const ON_DEMAND_CHUNKS = ['admin-area'] as const;
+export const ON_DEMAND_CHUNKS = ['admin-area', 'admin-money-area'] as const;
 
 interface ManifestEntry {
   url: string;

@@ -3,8 +3,9 @@
 // LISTEN/NOTIFY) over a real Postgres. Issue 3, "Tests": offline chains, the accept race, restarts of the
 // device and of the server, dropped connections, two instances, the scope matrix and sign-out.
 //
-// RxDB's free version allows 13 open collections per process and a device has five, so at most two
-// devices are open at a time here: every test stops its devices before the next one starts.
+// RxDB's free version allows 13 open collections per process and a device has seven, so a test that holds
+// two devices at once opens only the collections it exercises on them (profiles and commands always come),
+// and every test stops its devices before the next one starts.
 // The test database's provided context (pgAdminUrl, pgTemplate) is declared by the global setup.
 /// <reference path="../sync-server/test/global-setup.ts" />
 import net from 'node:net';
@@ -13,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GRAPHQL_WEBSOCKET_BY_URL } from 'rxdb/plugins/replication-graphql';
 import { BOOKING_INITIAL } from '@shared/booking-machine';
 import { REJECTION_MESSAGES } from '@shared/rejections';
+import type { CollectionName } from '@shared/replication';
 import type { Role } from '@shared/roles';
 import { createSyncClient, type SyncClient } from '../web/src/sync/client';
 import { newId } from '../web/src/sync/ids';
@@ -20,7 +22,7 @@ import { testStorage, uniqueName, until } from '../web/src/sync/test-support';
 import { createSql, type Sql } from '../sync-server/src/db/sql';
 import { attachStreams } from '../sync-server/src/sync/stream';
 import { createTestDb, type TestDb } from '../sync-server/test/db';
-import { applied, createOperator, createUser, gigInput, run } from '../sync-server/test/fixtures';
+import { acceptedBooking, applied, confirmPayment, createOperator, createUser, gigInput, run } from '../sync-server/test/fixtures';
 import { startServer, type RunningServer } from '../sync-server/test/server';
 import { signIn } from '../sync-server/test/stream-client';
 
@@ -117,7 +119,7 @@ async function rolesOf(user: string): Promise<Role[]> {
 async function device(
   user: string,
   endpoint: Endpoint,
-  opts: { name?: string; connect?: boolean; loseResponse?: (op: string) => boolean } = {},
+  opts: { name?: string; connect?: boolean; loseResponse?: (op: string) => boolean; collections?: CollectionName[] } = {},
 ): Promise<Device> {
   const { token } = await signIn(db.sql, user);
   const ops: string[] = [];
@@ -135,6 +137,7 @@ async function device(
     batchSize: 200,
     retryTime: 250,
     connect: opts.connect ?? true,
+    collections: opts.collections,
   });
   open.add(client);
   return { client, user, name, ops, pushes };
@@ -158,7 +161,10 @@ async function settled(d: Device) {
 
 const pulls = (ops: string[]) => ops.filter((op) => op.startsWith('Pull'));
 
-async function localIds(d: Device, c: 'gigs' | 'bookings' | 'messages' | 'profiles' | 'commands'): Promise<string[]> {
+/** What a device needs for the marketplace tests that hold two devices at once (see the top of the file). */
+const MARKET: CollectionName[] = ['gigs', 'bookings', 'messages'];
+
+async function localIds(d: Device, c: CollectionName): Promise<string[]> {
   const docs = await (d.client.db[c] as unknown as { find(): { exec(): Promise<{ primary: string }[]> } }).find().exec();
   return docs.map((x) => x.primary).sort();
 }
@@ -225,12 +231,12 @@ describe('offline', () => {
     const bookingId = newId();
     applied(await run(db.sql, operator, 'gig.accept', { gigId: earlier.gigId, bookingId }));
 
-    const op = await device(operator, s1);
+    const op = await device(operator, s1, { collections: MARKET });
     await settled(op);
     const opRequestsBefore = op.ops.length;
 
     // The consumer's device has never been online in this session.
-    const cons = await device(consumer, s1, { connect: false });
+    const cons = await device(consumer, s1, { connect: false, collections: MARKET });
     const gig = gigInput({ title: 'Leaking tap', address: '12 Hidden Way' });
     const edited = 'Leaking tap and a loose tile';
     const messageId = newId();
@@ -282,7 +288,7 @@ describe('rejection', () => {
     const gig = gigInput({ title: 'Wanted by two' });
     applied(await run(db.sql, client, 'gig.post', gig));
 
-    const devices = [await device(o1, s1), await device(o2, s1)];
+    const devices = [await device(o1, s1, { collections: MARKET }), await device(o2, s1, { collections: MARKET })];
     for (const d of devices) {
       await eventually(() => d.client.db.gigs.findOne(gig.gigId).exec(), (x) => x !== null, 'the gig in the feed');
       await eventually(() => d.client.db.profiles.findOne(d.user).exec(), (p) => p?.available === true, 'the own profile');
@@ -478,8 +484,8 @@ describe('two server instances', () => {
     try {
       const consumer = await createUser(db.sql);
       const operator = await createOperator(db.sql);
-      const a = await device(consumer, s1);
-      const b = await device(operator, s2);
+      const a = await device(consumer, s1, { collections: MARKET });
+      const b = await device(operator, s2, { collections: MARKET });
       await settled(a);
       await settled(b);
       const [aBefore, bBefore] = [a.ops.length, b.ops.length];
@@ -534,10 +540,15 @@ describe('scope matrix', () => {
     applied(await run(db.sql, c2, 'message.send', { messageId: m1, bookingId: bB, body: 'Ring twice' }));
     const phone = async (u: string) => (await db.sql<{ phone: string }[]>`select phone from users where id = ${u}`)[0]!.phone;
     const phones = { client: await phone(c2), worker: await phone(opIn) };
+    // The booking's price is its one milestone; paid, then disputed by the client for half of it.
+    const mB = (await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bB}`)[0]!.id;
+    await confirmPayment(db.sql, bB);
+    const dB = newId();
+    applied(await run(db.sql, c2, 'dispute.open', { disputeId: dB, milestoneId: mB, reason: 'Only half done', refundAmount: 4000 }));
 
     // Live changes accumulate: a device opened later pulls the earlier ones.
     const lv = { c1: [] as string[], c2: [] as string[], elec: [] as string[], messages: [] as string[] };
-    type Expect = { gigs: string[]; full: string[]; bookings: string[]; messages: string[]; profiles: string[] };
+    type Expect = { gigs: string[]; full: string[]; bookings: string[]; messages: string[]; profiles: string[]; milestones: string[]; disputes: string[] };
     const ids = async (rows: Promise<{ id: string }[]>) => (await rows).map((r) => r.id);
     /** What each device should hold; an admin holds everything there is. */
     const expected = async (user: string): Promise<Expect> => {
@@ -545,16 +556,16 @@ describe('scope matrix', () => {
       switch (user) {
         case c1: {
           const own = [gA.gigId, gE.gigId, ...lv.c1, ...lv.elec];
-          return { gigs: own, full: own, bookings: [], messages: [], profiles: [c1] };
+          return { gigs: own, full: own, bookings: [], messages: [], profiles: [c1], milestones: [], disputes: [] };
         }
         case c2: {
           const own = [gB.gigId, ...lv.c2];
-          return { gigs: own, full: own, bookings: [bB], messages, profiles: [c2] };
+          return { gigs: own, full: own, bookings: [bB], messages, profiles: [c2], milestones: [mB], disputes: [dB] };
         }
         case opIn:
-          return { gigs: [gA.gigId, gB.gigId, ...lv.c1, ...lv.c2], full: [gB.gigId], bookings: [bB], messages, profiles: [opIn] };
+          return { gigs: [gA.gigId, gB.gigId, ...lv.c1, ...lv.c2], full: [gB.gigId], bookings: [bB], messages, profiles: [opIn], milestones: [mB], disputes: [dB] };
         case opOut:
-          return { gigs: [], full: [], bookings: [], messages: [], profiles: [opOut] };
+          return { gigs: [], full: [], bookings: [], messages: [], profiles: [opOut], milestones: [], disputes: [] };
         default: {
           const all = await ids(db.sql`select id from gigs where not deleted`);
           return {
@@ -563,6 +574,9 @@ describe('scope matrix', () => {
             bookings: await ids(db.sql`select id from bookings where not deleted`),
             messages: await ids(db.sql`select id from messages where not deleted`),
             profiles: await ids(db.sql`select id from users where not deleted`),
+            // Mediators: every dispute, and every milestone of a booking that has one.
+            milestones: await ids(db.sql`select m.id from milestones m where exists (select 1 from disputes d where d.booking_id = m.booking_id)`),
+            disputes: await ids(db.sql`select id from disputes`),
           };
         }
       }
@@ -614,6 +628,8 @@ describe('scope matrix', () => {
       expect(await localIds(d, 'bookings'), `${who}: bookings`).toEqual([...want.bookings].sort());
       expect(await localIds(d, 'messages'), `${who}: messages`).toEqual([...want.messages].sort());
       expect(await localIds(d, 'profiles'), `${who}: profiles`).toEqual([...want.profiles].sort());
+      expect(await localIds(d, 'milestones'), `${who}: milestones`).toEqual([...want.milestones].sort());
+      expect(await localIds(d, 'disputes'), `${who}: disputes`).toEqual([...want.disputes].sort());
       // Commands: the user's own, whoever else acted on the same gigs and bookings.
       const own = await ids(db.sql`select id from commands where actor_id = ${user}`);
       expect(await localIds(d, 'commands'), `${who}: commands`).toEqual(own.sort());
@@ -623,6 +639,50 @@ describe('scope matrix', () => {
       await stop(d);
     }
   }, 60_000);
+});
+
+describe('money on devices', () => {
+  it('a milestone’s steps and a dispute with evidence reach both parties’ devices by stream; money steps are not predicted', async () => {
+    const client = await createUser(db.sql, ['consumer'], 'Carla');
+    const worker = await createOperator(db.sql);
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    const milestoneId = (await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`)[0]!.id;
+    const money: CollectionName[] = ['bookings', 'milestones', 'disputes'];
+    const [c, w] = [await device(client, s1, { collections: money }), await device(worker, s1, { collections: money })];
+    await settled(c);
+    await settled(w);
+    expect((await c.client.db.milestones.findOne(milestoneId).exec())!.toJSON()).toMatchObject({
+      bookingId, status: 'funded', amount: { amount: 8000, currency: 'USD' }, net: { amount: 7200, currency: 'USD' },
+    });
+    const before = { c: c.ops.length, w: w.ops.length };
+
+    // The worker submits: shown as the server has it until the server answers (no prediction), then on both.
+    const { id: submitId } = await w.client.issue('milestone.submit', { milestoneId, note: 'Washer replaced' });
+    const pendingView = await until(w.client.view$('milestones', milestoneId), (m) => m !== undefined, 'the milestone view', WAIT);
+    expect(pendingView).toMatchObject({ status: 'funded', pending: false });
+    expect(await w.client.awaitConfirmed(submitId, WAIT)).toMatchObject({ status: 'applied' });
+    for (const d of [c, w])
+      await eventually(() => d.client.db.milestones.findOne(milestoneId).exec(), (m) => m?.status === 'submitted' && m.autoApproveAt !== undefined, 'the submitted milestone');
+
+    // The client disputes it; the worker answers with evidence citing the chat.
+    const disputeId = newId();
+    const { id: openId } = await c.client.issue('dispute.open', { disputeId, milestoneId, reason: 'The tap still drips', refundAmount: 8000 });
+    expect(await c.client.awaitConfirmed(openId, WAIT)).toMatchObject({ status: 'applied' });
+    const opened = await eventually(() => w.client.db.disputes.findOne(disputeId).exec(), (x) => x !== null, 'the dispute on the worker’s device');
+    expect(opened!.toJSON()).toMatchObject({ milestoneId, openedBy: 'client', refundAmount: { amount: 8000, currency: 'USD' }, status: 'open', evidence: [] });
+    const messageId = newId();
+    applied(await run(db.sql, worker, 'message.send', { messageId, bookingId, body: 'Fixed at 3pm, photo sent' }));
+    const { id: evidenceId } = await w.client.issue('dispute.add_evidence', { evidenceId: newId(), disputeId, text: 'It was dry when I left.', messageIds: [messageId], attachmentIds: [] });
+    expect(await w.client.awaitConfirmed(evidenceId, WAIT)).toMatchObject({ status: 'applied' });
+    const answered = await eventually(() => c.client.db.disputes.findOne(disputeId).exec(), (x) => (x?.evidence.length ?? 0) === 1, 'the evidence on the client’s device');
+    expect(answered!.toJSON().evidence[0]).toMatchObject({ by: 'worker', actorId: worker, text: 'It was dry when I left.', messageIds: [messageId], attachments: [] });
+    await eventually(() => c.client.db.milestones.findOne(milestoneId).exec(), (m) => m?.status === 'disputed', 'the disputed milestone');
+
+    // All of it by stream: neither device pulled.
+    expect(pulls(c.ops.slice(before.c))).toEqual([]);
+    expect(pulls(w.ops.slice(before.w))).toEqual([]);
+  });
 });
 
 describe('sign-out', () => {
@@ -653,7 +713,7 @@ describe('sign-out', () => {
 
     // Reopening the same name finds nothing: no documents, no queue, no sync time.
     const again = await device(user, s1, { name, connect: false });
-    for (const c of ['gigs', 'bookings', 'messages', 'profiles', 'commands'] as const) expect(await localIds(again, c), c).toEqual([]);
+    for (const c of ['gigs', 'bookings', 'messages', 'profiles', 'commands', 'milestones', 'disputes'] as const) expect(await localIds(again, c), c).toEqual([]);
     expect(again.client.getStatus()).toMatchObject({ pending: 0, lastSyncedAt: null, rejected: [] });
   });
 });

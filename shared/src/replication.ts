@@ -4,13 +4,14 @@ import type { BookingState } from './booking-machine';
 import type { GigState } from './gig-machine';
 import type { LatLng } from './geo';
 import type { Locale } from './locales';
+import type { MilestoneState } from './milestone-machine';
 import type { Money } from './money';
 import type { RejectionCode } from './rejections';
 import type { Role } from './roles';
 import type { SkillLevels } from './skills';
 
 /** Collections a device replicates (RxDB's free tier allows at most 13 open collections). */
-export const COLLECTIONS = ['gigs', 'bookings', 'messages', 'profiles', 'commands'] as const;
+export const COLLECTIONS = ['gigs', 'bookings', 'messages', 'profiles', 'commands', 'milestones', 'disputes'] as const;
 export type CollectionName = (typeof COLLECTIONS)[number];
 
 /** Devices push only commands; every other collection is authoritative and pull-only. */
@@ -83,6 +84,105 @@ export interface BookingDoc extends Replicated {
   version: number;
 }
 
+export interface MilestoneTimelineEntryDoc {
+  at: string;
+  event: string;
+  status: MilestoneState;
+  by: string;
+  actorId: string | null;
+  note?: string;
+}
+
+/**
+ * One part of a booking's price and where its money is (escrow). Amounts are the ledger's, kept beside the
+ * state: released (gross, fee included) + refunded = amount once settled.
+ */
+export interface MilestoneDoc extends Replicated {
+  bookingId: string;
+  clientId: string;
+  workerId: string;
+  position: number;
+  description: string;
+  amount: Money;
+  /** The fee rate agreed with the milestone (basis points): the fee shown before paying is the fee taken. */
+  feeBps: number;
+  /** What the platform keeps and the worker receives if the whole amount is released (shared milestoneSplit). */
+  fee: Money;
+  net: Money;
+  dueAt: string | null;
+  status: MilestoneState;
+  changeRounds: number;
+  paymentExpiresAt: string | null;
+  /** The checkout the client was sent to while payment is pending; null for anyone else. */
+  checkoutUrl: string | null;
+  fundedAt: string | null;
+  submittedAt: string | null;
+  autoApproveAt: string | null;
+  settledAt: string | null;
+  releasedAmount: Money;
+  refundedAmount: Money;
+  /** The fee taken on what was released. */
+  feeAmount: Money;
+  /** When the worker's share left for their payout account; null for the client. */
+  transferredAt: string | null;
+  timeline: MilestoneTimelineEntryDoc[];
+  createdAt: string;
+  version: number;
+}
+
+export const DISPUTE_STATUSES = ['open', 'resolved'] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+export type DisputeOutcome = 'release_all' | 'refund_all' | 'split';
+
+/** A file cited as evidence: its description only (the bytes are at GET /disputes/attachments/:id). */
+export interface DisputeAttachmentDoc {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+}
+
+export interface DisputeEvidenceDoc {
+  id: string;
+  by: 'client' | 'worker' | 'admin';
+  actorId: string;
+  text: string;
+  /** Messages of the booking's chat the evidence points to. */
+  messageIds: string[];
+  attachments: DisputeAttachmentDoc[];
+  at: string;
+}
+
+/** A dispute over one milestone's held money, as its parties (and mediators) see it. */
+export interface DisputeDoc extends Replicated {
+  bookingId: string;
+  milestoneId: string;
+  clientId: string;
+  workerId: string;
+  openedBy: 'client' | 'worker';
+  openedById: string;
+  reason: string;
+  /** The milestone's amount when the dispute was opened. */
+  amount: Money;
+  /** The claim: how much of it should go back to the client. */
+  refundAmount: Money;
+  status: DisputeStatus;
+  /** The other side's time to answer; silence until then lets the claim apply. */
+  respondBy: string;
+  respondedAt: string | null;
+  evidence: DisputeEvidenceDoc[];
+  outcome: DisputeOutcome | null;
+  resolvedHow: 'accepted' | 'default' | 'admin' | null;
+  releasedAmount: Money | null;
+  refundedAmount: Money | null;
+  /** A mediator's written reason for the decision. */
+  resolutionReason: string | null;
+  openedAt: string;
+  resolvedAt: string | null;
+  createdAt: string;
+  version: number;
+}
+
 export interface MessageDoc extends Replicated {
   bookingId: string;
   senderId: string;
@@ -124,6 +224,8 @@ export interface DocTypes {
   messages: MessageDoc;
   profiles: ProfileDoc;
   commands: CommandDoc;
+  milestones: MilestoneDoc;
+  disputes: DisputeDoc;
 }
 
 export interface PullBulk<T> {
@@ -141,9 +243,17 @@ export const FIELDS: { readonly [C in CollectionName]: string } = {
   profiles: `id phone displayName roles locale bio skills home { lat lng } serviceRadiusKm available
     hourlyRate { amount currency } updatedAt deleted`,
   commands: `id type payload issuedAt status result rejectionCode rejectionMessage decidedAt updatedAt deleted`,
+  milestones: `id bookingId clientId workerId position description amount { amount currency } feeBps fee { amount currency }
+    net { amount currency } dueAt status changeRounds paymentExpiresAt checkoutUrl fundedAt submittedAt autoApproveAt settledAt
+    releasedAmount { amount currency } refundedAmount { amount currency } feeAmount { amount currency } transferredAt timeline
+    createdAt updatedAt version deleted`,
+  disputes: `id bookingId milestoneId clientId workerId openedBy openedById reason amount { amount currency }
+    refundAmount { amount currency } status respondBy respondedAt evidence outcome resolvedHow releasedAmount { amount currency }
+    refundedAmount { amount currency } resolutionReason openedAt resolvedAt createdAt updatedAt version deleted`,
 };
 
-const typeName = (c: CollectionName) => ({ gigs: 'Gig', bookings: 'Booking', messages: 'Message', profiles: 'Profile', commands: 'Command' })[c];
+const typeName = (c: CollectionName) =>
+  ({ gigs: 'Gig', bookings: 'Booking', messages: 'Message', profiles: 'Profile', commands: 'Command', milestones: 'Milestone', disputes: 'Dispute' })[c];
 export const pullField = (c: CollectionName) => `pull${typeName(c)}s`;
 export const streamField = (c: CollectionName) => `stream${typeName(c)}s`;
 export const pushField = (c: CollectionName) => `push${typeName(c)}s`;
@@ -188,12 +298,26 @@ type Command {
   id: ID! type: String! payload: String! issuedAt: String! status: String! result: String rejectionCode: String
   rejectionMessage: String decidedAt: String updatedAt: String! deleted: Boolean!
 }
+type Milestone {
+  id: ID! bookingId: ID! clientId: ID! workerId: ID! position: Int! description: String! amount: Money! feeBps: Int!
+  fee: Money! net: Money! dueAt: String status: String! changeRounds: Int! paymentExpiresAt: String checkoutUrl: String
+  fundedAt: String submittedAt: String autoApproveAt: String settledAt: String releasedAmount: Money! refundedAmount: Money!
+  feeAmount: Money! transferredAt: String timeline: JSON! createdAt: String! updatedAt: String! version: Int! deleted: Boolean!
+}
+type Dispute {
+  id: ID! bookingId: ID! milestoneId: ID! clientId: ID! workerId: ID! openedBy: String! openedById: ID! reason: String!
+  amount: Money! refundAmount: Money! status: String! respondBy: String! respondedAt: String evidence: JSON! outcome: String
+  resolvedHow: String releasedAmount: Money refundedAmount: Money resolutionReason: String openedAt: String! resolvedAt: String
+  createdAt: String! updatedAt: String! version: Int! deleted: Boolean!
+}
 
 type GigPullBulk { documents: [Gig!]! checkpoint: Checkpoint }
 type BookingPullBulk { documents: [Booking!]! checkpoint: Checkpoint }
 type MessagePullBulk { documents: [Message!]! checkpoint: Checkpoint }
 type ProfilePullBulk { documents: [Profile!]! checkpoint: Checkpoint }
 type CommandPullBulk { documents: [Command!]! checkpoint: Checkpoint }
+type MilestonePullBulk { documents: [Milestone!]! checkpoint: Checkpoint }
+type DisputePullBulk { documents: [Dispute!]! checkpoint: Checkpoint }
 
 "A command as the device holds it; only id, type, payload and issuedAt are read."
 input CommandInput {
@@ -210,6 +334,8 @@ type Query {
   pullMessages(checkpoint: CheckpointInput, limit: Int!): MessagePullBulk!
   pullProfiles(checkpoint: CheckpointInput, limit: Int!): ProfilePullBulk!
   pullCommands(checkpoint: CheckpointInput, limit: Int!): CommandPullBulk!
+  pullMilestones(checkpoint: CheckpointInput, limit: Int!): MilestonePullBulk!
+  pullDisputes(checkpoint: CheckpointInput, limit: Int!): DisputePullBulk!
 }
 
 type Mutation {
@@ -219,6 +345,8 @@ type Mutation {
   pushBookings(rows: [DocumentPushRow!]!): [Booking!]!
   pushMessages(rows: [DocumentPushRow!]!): [Message!]!
   pushProfiles(rows: [DocumentPushRow!]!): [Profile!]!
+  pushMilestones(rows: [DocumentPushRow!]!): [Milestone!]!
+  pushDisputes(rows: [DocumentPushRow!]!): [Dispute!]!
 }
 
 type Subscription {
@@ -227,6 +355,8 @@ type Subscription {
   streamMessages(headers: Headers): MessagePullBulk!
   streamProfiles(headers: Headers): ProfilePullBulk!
   streamCommands(headers: Headers): CommandPullBulk!
+  streamMilestones(headers: Headers): MilestonePullBulk!
+  streamDisputes(headers: Headers): DisputePullBulk!
 }
 `;
 

@@ -3,7 +3,8 @@ import { BOOKING_STATES } from './booking-machine';
 import { COMMAND_STATUSES } from './command-statuses';
 import { GIG_STATES } from './gig-machine';
 import { LOCALES } from './locales';
-import type { CollectionName, DocTypes } from './replication';
+import { MILESTONE_STATES } from './milestone-machine';
+import { DISPUTE_STATUSES, type CollectionName, type DocTypes } from './replication';
 import { ROLES } from './roles';
 
 type NullableKeys<T> = { [K in keyof T]-?: null extends T[K] ? K : never }[keyof T];
@@ -69,6 +70,21 @@ const latLng = {
 const skillLevels = { type: 'object', additionalProperties: { type: 'integer', minimum: 1, maximum: 5 } } as const satisfies JsonSchema;
 const status = (states: readonly string[]) => ({ type: 'string', maxLength: 24, enum: states }) as const;
 
+/** A step in a booking's or a milestone's history. */
+const timelineEntry = {
+  type: 'object',
+  properties: {
+    at: text,
+    event: text,
+    status: text,
+    by: text,
+    // Inside a JSON value the server's null is kept as is; only top-level nulls are stripped.
+    actorId: { type: ['string', 'null'] },
+    note: text,
+  },
+  required: ['at', 'event', 'status', 'by'],
+} as const satisfies JsonSchema;
+
 export const gigSchema = {
   title: 'gigs',
   version: 0,
@@ -122,22 +138,7 @@ export const bookingSchema = {
     price: money,
     status: status(BOOKING_STATES),
     changeRounds: { type: 'integer', minimum: 0 },
-    timeline: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          at: text,
-          event: text,
-          status: text,
-          by: text,
-          // Inside a JSON value the server's null is kept as is; only top-level nulls are stripped.
-          actorId: { type: ['string', 'null'] },
-          note: text,
-        },
-        required: ['at', 'event', 'status', 'by'],
-      },
-    },
+    timeline: { type: 'array', items: timelineEntry },
     createdAt: TIME,
     updatedAt: TIME,
     version: int,
@@ -213,10 +214,117 @@ export const commandSchema = {
   indexes: [['status', 'issuedAt']],
 } as const satisfies CollectionSchema<StoredDocTypes['commands']>;
 
+export const milestoneSchema = {
+  title: 'milestones',
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: ID,
+    bookingId: ID,
+    clientId: ID,
+    workerId: ID,
+    // Bounded and stepped so that RxDB can build index keys from it.
+    position: { type: 'integer', minimum: 0, maximum: 1_000_000_000, multipleOf: 1 },
+    description: text,
+    amount: money,
+    feeBps: { type: 'integer', minimum: 0, maximum: 10_000 },
+    fee: money,
+    net: money,
+    dueAt: TIME,
+    status: status(MILESTONE_STATES),
+    changeRounds: { type: 'integer', minimum: 0 },
+    paymentExpiresAt: TIME,
+    checkoutUrl: text,
+    fundedAt: TIME,
+    submittedAt: TIME,
+    autoApproveAt: TIME,
+    settledAt: TIME,
+    releasedAmount: money,
+    refundedAmount: money,
+    feeAmount: money,
+    transferredAt: TIME,
+    timeline: { type: 'array', items: timelineEntry },
+    createdAt: TIME,
+    updatedAt: TIME,
+    version: int,
+  },
+  required: [
+    'id', 'bookingId', 'clientId', 'workerId', 'position', 'description', 'amount', 'feeBps', 'fee', 'net', 'status',
+    'changeRounds', 'releasedAmount', 'refundedAmount', 'feeAmount', 'timeline', 'createdAt', 'updatedAt', 'version',
+  ],
+  // The booking page lists a booking's milestones in plan order.
+  indexes: [['bookingId', 'position']],
+} as const satisfies CollectionSchema<StoredDocTypes['milestones']>;
+
+export const disputeSchema = {
+  title: 'disputes',
+  version: 0,
+  primaryKey: 'id',
+  type: 'object',
+  properties: {
+    id: ID,
+    bookingId: ID,
+    milestoneId: ID,
+    clientId: ID,
+    workerId: ID,
+    openedBy: { type: 'string', enum: ['client', 'worker'] },
+    openedById: ID,
+    reason: text,
+    amount: money,
+    refundAmount: money,
+    status: status(DISPUTE_STATUSES),
+    respondBy: TIME,
+    respondedAt: TIME,
+    evidence: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: ID,
+          by: text,
+          actorId: ID,
+          text,
+          messageIds: { type: 'array', items: ID },
+          attachments: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { id: ID, name: text, contentType: text, size: { type: 'integer', minimum: 0 } },
+              required: ['id', 'name', 'contentType', 'size'],
+            },
+          },
+          at: TIME,
+        },
+        required: ['id', 'by', 'actorId', 'text', 'messageIds', 'attachments', 'at'],
+      },
+    },
+    // No enums: an outcome added on the server must not make an older device refuse the document.
+    outcome: { type: 'string', maxLength: 24 },
+    resolvedHow: { type: 'string', maxLength: 24 },
+    releasedAmount: money,
+    refundedAmount: money,
+    resolutionReason: text,
+    openedAt: TIME,
+    resolvedAt: TIME,
+    createdAt: TIME,
+    updatedAt: TIME,
+    version: int,
+  },
+  required: [
+    'id', 'bookingId', 'milestoneId', 'clientId', 'workerId', 'openedBy', 'openedById', 'reason', 'amount', 'refundAmount',
+    'status', 'respondBy', 'evidence', 'openedAt', 'createdAt', 'updatedAt', 'version',
+  ],
+  // The booking page shows a booking's disputes, oldest first.
+  indexes: [['bookingId', 'openedAt']],
+} as const satisfies CollectionSchema<StoredDocTypes['disputes']>;
+
 export const RXDB_SCHEMAS = {
   gigs: gigSchema,
   bookings: bookingSchema,
   messages: messageSchema,
   profiles: profileSchema,
   commands: commandSchema,
+  milestones: milestoneSchema,
+  disputes: disputeSchema,
 } as const satisfies { [C in CollectionName]: CollectionSchema<StoredDocTypes[C]> };

@@ -24,7 +24,10 @@ export interface SyncRun {
   perCollection: Record<CollectionName, { docs: number; jsonBytes: number; gzipBytes: number; requests: number }>;
 }
 
-const OPERATION = { gigs: 'PullGigs', bookings: 'PullBookings', messages: 'PullMessages', profiles: 'PullProfiles', commands: 'PullCommands' } as const;
+const OPERATION = {
+  gigs: 'PullGigs', bookings: 'PullBookings', messages: 'PullMessages', profiles: 'PullProfiles', commands: 'PullCommands',
+  milestones: 'PullMilestones', disputes: 'PullDisputes',
+} as const satisfies Record<CollectionName, string>;
 
 export async function syncThrough(
   startProxy: StartProxy,

@@ -1,7 +1,7 @@
 // Scenario 5: axe-core finds no serious or critical violations on each main screen, in English and Spanish.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { applied, run, uuidv7 } from '../../sync-server/test/fixtures';
+import { applied, confirmPayment, run, uuidv7 } from '../../sync-server/test/fixtures';
 import { PEOPLE, signIn, waitUpToDate } from './app';
 import { runAxe } from './axe';
 import { useE2e } from './fixture';
@@ -26,6 +26,9 @@ async function audit(page: Page, baseUrl: string, paths: string[], locale: 'en' 
     }, path);
     await page.locator('main h1').first().waitFor();
     await page.waitForTimeout(300); // lazy chunks and live queries settle
+    // Money screens read the server: audit their figures, not their loading line.
+    await page.waitForFunction(() => !document.querySelector('[data-testid="money-loading"]'));
+    expect(await page.locator('[data-testid="money-offline"], [data-testid="money-failed"]').count(), `${locale} ${path}`).toBe(0);
     // The screen itself, not a fallback: no "not found" page is audited by mistake.
     expect(await page.locator('main').innerText(), `${locale} ${path}`).not.toMatch(/Nothing here|Aquí no hay nada|no such page|no existe esa página/i);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe(locale);
@@ -65,6 +68,20 @@ describe('accessibility (axe-core: no serious or critical violations)', () => {
     const bookingId = uuidv7();
     applied(await run(db.sql, olga, 'gig.accept', { gigId, bookingId }));
     applied(await run(db.sql, olga, 'message.send', { messageId: uuidv7(), bookingId, body: 'I can come tomorrow at nine.' }));
+    // A second booking, paid and disputed, for the money screens: a receipt, the queue and the dispute page.
+    const paidGigId = uuidv7();
+    applied(
+      await run(db.sql, ada, 'gig.post', {
+        gigId: paidGigId, title: 'Fix a flickering porch light', description: 'It flickers at night.', skills: { electrical: 2 },
+        budget: { amount: 6000, currency: 'USD' }, location: { lat: 37.7793, lng: -122.41 }, address: '1 Market St', areaLabel: 'SoMa',
+      }),
+    );
+    const paidBookingId = uuidv7();
+    applied(await run(db.sql, olga, 'gig.accept', { gigId: paidGigId, bookingId: paidBookingId }));
+    await confirmPayment(db.sql, paidBookingId);
+    const [paid] = await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${paidBookingId}`;
+    const disputeId = uuidv7();
+    applied(await run(db.sql, ada, 'dispute.open', { disputeId, milestoneId: paid!.id, reason: 'It still flickers.', refundAmount: 3000 }));
 
     const found: string[] = [];
     const operatorCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
@@ -73,10 +90,14 @@ describe('accessibility (axe-core: no serious or critical violations)', () => {
       const op = await signIn(operatorCtx, baseUrl, PEOPLE.olga, '/o');
       await waitUpToDate(op);
       const [openGig] = await db.sql<{ id: string }[]>`select id from gigs where status = 'open' and title = 'Mount a 55" TV on drywall'`;
-      const operatorPaths = ['/o', `/o/gigs/${openGig!.id}`, '/o/jobs', '/o/profile', `/b/${bookingId}`];
+      // Both bookings' pages: the second shows the money panel's dispute, its evidence form and the claim to accept.
+      const operatorPaths = ['/o', `/o/gigs/${openGig!.id}`, '/o/jobs', '/o/profile', '/o/earnings', '/o/payouts', `/b/${bookingId}`, `/b/${paidBookingId}`];
       const admin = await signIn(adminCtx, baseUrl, PEOPLE.ada, '/a');
       await waitUpToDate(admin);
-      const adminPaths = ['/a', '/a/users', '/a/gigs', '/a/bookings', '/c', '/c/new', `/c/gigs/${gigId}`, `/b/${bookingId}`];
+      const adminPaths = [
+        '/a', '/a/users', '/a/gigs', '/a/bookings', '/a/disputes', `/a/disputes/${disputeId}`, '/a/audit', '/a/settlement',
+        '/c', '/c/new', `/c/gigs/${gigId}`, '/c/payments', `/c/receipts/${paid!.id}`, `/b/${bookingId}`, `/b/${paidBookingId}`,
+      ];
       for (const locale of LANGUAGES) {
         found.push(...(await audit(op, baseUrl, operatorPaths, locale)));
         found.push(...(await audit(admin, baseUrl, adminPaths, locale)));

@@ -64,3 +64,23 @@ export function bookingIdOf(page: Page): string {
   if (!m) throw new Error(`not on a booking page: ${page.url()}`);
   return m[1]!;
 }
+
+/**
+ * On a booking page, the client pays its (one) milestone waiting for payment through the demo rail: the
+ * app's Pay button, the demo checkout page (labelled as demo), its Pay button, and back to the booking.
+ */
+export async function payOnDemoRail(page: Page, amount: string): Promise<void> {
+  const milestone = page.getByTestId('milestone').filter({ has: page.locator('[data-testid="escrow-status"][data-status="agreed"]') });
+  await milestone.getByTestId('demo-rail').waitFor({ timeout: 20_000 });
+  expect(await milestone.getByTestId('demo-rail').innerText()).toBe('Demo payment — no real money moves');
+  await milestone.getByRole('button', { name: `Pay ${amount}` }).click();
+  await page.waitForURL(/\/pay\/demo\/checkout\//, { timeout: 20_000 });
+  expect(await page.locator('.banner').innerText()).toContain('Demo payment — no real money moves');
+  await page.getByRole('button', { name: 'Pay (demo)' }).click();
+  await page.waitForURL(/\/b\/[0-9a-f-]{36}\?paid=[0-9a-f-]{36}$/, { timeout: 20_000 });
+}
+
+/** The escrow status of the booking page's milestone (one milestone per booking in these scenarios). */
+export async function expectEscrowStatus(page: Page, status: string, timeout = 20_000): Promise<void> {
+  await page.locator(`[data-testid="escrow-status"][data-status="${status}"]`).waitFor({ timeout });
+}

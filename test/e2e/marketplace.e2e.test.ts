@@ -1,8 +1,8 @@
 // Scenario 1: a client and an operator on two devices. The operator is offline while the client posts a gig;
-// back online the operator sees it, accepts, starts and delivers; the client approves; both see it completed.
+// back online the operator sees it and accepts; the client pays on the demo rail; the operator starts and
+// submits; the client approves; both see it completed.
 import { describe, expect, it } from 'vitest';
-import { confirmPayment } from '../../sync-server/test/fixtures';
-import { PEOPLE, bookingIdOf, expectBookingStatus, signIn, waitControlled, waitUpToDate } from './app';
+import { PEOPLE, bookingIdOf, expectBookingStatus, expectEscrowStatus, payOnDemoRail, signIn, waitControlled, waitUpToDate } from './app';
 import { useE2e } from './fixture';
 import { setNetwork } from './network';
 
@@ -50,21 +50,24 @@ describe('a gig from post to approval across two devices', () => {
       const bookingId = bookingIdOf(op);
       await expectBookingStatus(op, 'awaiting_payment');
 
-      // Payment is the escrow issue's; until then the provider's confirmation is fired on the server.
-      await confirmPayment(db.sql, bookingId);
+      // The client pays through the demo rail's checkout; the operator sees the money held.
+      await client.goto(`${baseUrl}/b/${bookingId}`);
+      await payOnDemoRail(client, '$65.00');
+      await expectEscrowStatus(client, 'funded');
       await expectBookingStatus(op, 'funded');
       await op.getByRole('button', { name: 'Start', exact: true }).click();
       await expectBookingStatus(op, 'in_progress');
+      await waitUpToDate(op);
       await op.getByLabel('Note for the client (optional)').fill('New switch fitted and tested.');
-      await op.getByRole('button', { name: 'Mark delivered' }).click();
+      await op.getByRole('button', { name: 'Submit for approval' }).click();
       await expectBookingStatus(op, 'delivered');
       await waitUpToDate(op);
 
-      // The client sees who took it, and approves the delivered work.
-      await client.goto(`${baseUrl}/b/${bookingId}`);
+      // The client approves the submitted work, which releases the money.
       await expectBookingStatus(client, 'delivered');
-      await client.getByRole('button', { name: 'Approve' }).click();
+      await client.getByRole('button', { name: 'Approve and release $65.00' }).click();
       await expectBookingStatus(client, 'completed');
+      await expectEscrowStatus(client, 'released');
       await waitUpToDate(client);
 
       // Both devices show the final state, and so does the authority.

@@ -120,6 +120,8 @@ export const rootValue = {
   pullMessages: puller('messages'),
   pullProfiles: puller('profiles'),
   pullCommands: puller('commands'),
+  pullMilestones: puller('milestones'),
+  pullDisputes: puller('disputes'),
   async pushCommands(args: { rows: CommandPushRow[] }, ctx: GraphQLContext) {
     if (args.rows.length > MAX_PUSH_ROWS) throw new GraphQLError(`At most ${MAX_PUSH_ROWS} commands per push.`);
     const viewer = await ctx.viewer();
@@ -130,6 +132,8 @@ export const rootValue = {
   pushBookings: refuser('bookings'),
   pushMessages: refuser('messages'),
   pushProfiles: refuser('profiles'),
+  pushMilestones: refuser('milestones'),
+  pushDisputes: refuser('disputes'),
 };
 
 const body = z.object({

@@ -66,8 +66,11 @@ function pullsFor(collection: CollectionName, change: Change, own: boolean): boo
     case 'users':
     case 'operator_profiles':
       return collection === 'profiles';
-    // Milestones are not replicated to devices yet; money screens read them online.
     case 'milestones':
+      return collection === 'milestones';
+    // A booking's first dispute brings its milestones into mediators' scope (pull.ts, pullMilestones).
+    case 'disputes':
+      return collection === 'disputes' || collection === 'milestones';
     case 'sessions':
       return false;
   }

@@ -74,6 +74,20 @@ describe('ChangeRegistry', () => {
     expect(r.size).toBe(3);
   });
 
+  it('wakes a milestone’s or a dispute’s two parties and the admins, and nobody else', () => {
+    const r = new ChangeRegistry();
+    const [client, worker, admin, stranger] = [sub(U1), sub(U2), sub('01900000-0000-7000-8000-0000000000ad', { admin: true }), sub(U3)];
+    for (const s of [client, worker, admin, stranger]) r.add(s);
+    for (const t of ['milestones', 'disputes']) {
+      const note = parseChange(JSON.stringify({ t, x: '12', id: 'm', booking: 'b', client: U1, worker: U2 }));
+      expect(note).toEqual({ table: t, xid: 12n, users: [U1, U2] });
+      r.dispatch(note!);
+    }
+    expect([client, worker, admin, stranger].map((s) => s.seen.map((c) => c.table))).toEqual([
+      ['milestones', 'disputes'], ['milestones', 'disputes'], ['milestones', 'disputes'], [],
+    ]);
+  });
+
   it('calls revocation listeners for their session only, and tells every subscriber what it may have missed', () => {
     const r = new ChangeRegistry();
     const calls: string[] = [];

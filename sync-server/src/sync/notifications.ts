@@ -1,5 +1,5 @@
 // Change notifications: one LISTEN connection per server instance on channel fw_changes (written by the
-// triggers of migration 002), parsed into routing notes and handed to the stream subscriptions they may
+// triggers of migrations 002, 004 and 007), parsed into routing notes and handed to the stream subscriptions they may
 // concern. This is how a change made through any instance reaches sockets held by every other one.
 //
 // Routing is deliberately a superset: a note wakes a subscription, and the subscription's own scoped
@@ -16,7 +16,7 @@ import { Watermark } from './watermark';
 
 export const CHANGE_CHANNEL = 'fw_changes';
 
-export const CHANGE_TABLES = ['gigs', 'bookings', 'messages', 'milestones', 'commands', 'users', 'operator_profiles', 'sessions'] as const;
+export const CHANGE_TABLES = ['gigs', 'bookings', 'messages', 'milestones', 'disputes', 'commands', 'users', 'operator_profiles', 'sessions'] as const;
 export type ChangeTable = (typeof CHANGE_TABLES)[number];
 
 /** A parsed routing note. */

@@ -173,3 +173,93 @@ describe('payment-driven changes flow to both parties', () => {
     expect((await sync(worker, 'bookings', cps.worker)).docs.get(bookingId)).toMatchObject({ status: 'funded' });
   });
 });
+
+/**
+ * A dispute row as migration 007 describes it, written straight to the table: these tests are about who
+ * sees it, not about the dispute commands (handlers/dispute.ts has their own tests).
+ */
+async function insertDispute(milestoneId: string, opts: { refund?: number; evidence?: unknown[] } = {}) {
+  const id = uuidv7();
+  const [m] = await db.sql<{ bookingId: string; clientId: string; workerId: string; amount: number; currency: string }[]>`
+    select booking_id, client_id, worker_id, amount, currency from milestones where id = ${milestoneId}`;
+  await db.sql`
+    insert into disputes (id, booking_id, milestone_id, client_id, worker_id, opened_by, opened_by_id, reason, refund_amount, amount,
+                          currency, status, respond_by, opened_at, evidence)
+    values (${id}, ${m!.bookingId}, ${milestoneId}, ${m!.clientId}, ${m!.workerId}, 'client', ${m!.clientId}, 'The tap still drips',
+            ${opts.refund ?? m!.amount}, ${m!.amount}, ${m!.currency}, 'open', now() + interval '5 days', now(),
+            ${db.sql.json((opts.evidence ?? []) as never)})`;
+  return id;
+}
+
+describe('milestones and disputes', () => {
+  let client: string, worker: string, admin: string, stranger: string, bookingId: string, milestoneId: string;
+  beforeAll(async () => {
+    client = await createUser(db.sql);
+    worker = await createOperator(db.sql);
+    admin = await createUser(db.sql, ['consumer', 'admin']);
+    stranger = await createOperator(db.sql);
+    ({ bookingId } = await acceptedBooking(db.sql, client, worker));
+    const [m] = await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`;
+    milestoneId = m!.id;
+  });
+
+  it('shows a milestone to its booking’s two parties with the fee and net, and the checkout link to the client only', async () => {
+    applied(await run(db.sql, client, 'milestone.fund', { milestoneId }));
+    // What POST /pay/checkout records once the provider made the session.
+    await db.sql`update milestones set checkout_url = 'https://checkout.example/s/1' where id = ${milestoneId}`;
+    const seen = new Map<string, Record<string, unknown> | undefined>();
+    for (const who of [client, worker, stranger, admin]) seen.set(who, (await sync(who, 'milestones')).docs.get(milestoneId));
+    // The gig's 80.00 plumbing budget; plumbing's fee is the default 10%.
+    expect(seen.get(client)).toMatchObject({
+      bookingId, clientId: client, workerId: worker, status: 'payment_pending', amount: { amount: 8000, currency: 'USD' }, feeBps: 1000,
+      fee: { amount: 800, currency: 'USD' }, net: { amount: 7200, currency: 'USD' }, checkoutUrl: 'https://checkout.example/s/1', deleted: false,
+    });
+    expect(seen.get(client)!.paymentExpiresAt).toEqual(expect.any(String));
+    expect(seen.get(worker)).toMatchObject({ status: 'payment_pending', checkoutUrl: null, net: { amount: 7200, currency: 'USD' } });
+    // A stranger gets nothing, not even a tombstone; an admin nothing while the booking has no dispute.
+    expect(seen.get(stranger)).toBeUndefined();
+    expect(seen.get(admin)).toBeUndefined();
+  });
+
+  it('brings a booking’s milestones to admins with its first dispute, though the milestones were not written', async () => {
+    const before = await sync(admin, 'milestones');
+    expect(before.docs.has(milestoneId)).toBe(false);
+    const disputeId = await insertDispute(milestoneId);
+    const after = await sync(admin, 'milestones', before.checkpoint);
+    expect(after.docs.get(milestoneId)).toMatchObject({ id: milestoneId, bookingId, deleted: false, checkoutUrl: null });
+    // The parties’ checkpoints are untouched by it: nothing new for them.
+    const party = await sync(worker, 'milestones');
+    expect((await sync(worker, 'milestones', party.checkpoint)).docs.size).toBe(0);
+    // Every admin sees every dispute; the parties theirs; a stranger nothing.
+    for (const [who, sees] of [[client, true], [worker, true], [admin, true], [stranger, false]] as const)
+      expect((await sync(who, 'disputes')).docs.has(disputeId), who).toBe(sees);
+  });
+
+  it('shows a dispute’s evidence with the cited attachments’ names and sizes, never an uncited upload or any bytes', async () => {
+    const { bookingId: other } = await acceptedBooking(db.sql, client, worker);
+    const [m] = await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${other}`;
+    const disputeId = await insertDispute(m!.id, { refund: 3000 });
+    const cited = uuidv7();
+    const draft = uuidv7();
+    for (const [id, name] of [[cited, 'tap.jpg'], [draft, 'draft.jpg']] as const)
+      await db.sql`
+        insert into dispute_attachments (id, dispute_id, uploaded_by, name, content_type, size, sha256, bytes)
+        values (${id}, ${disputeId}, ${worker}, ${name}, 'image/jpeg', 3, ${'a'.repeat(64)}, ${Buffer.from('jpg')})`;
+    const messageId = uuidv7();
+    const at = new Date().toISOString();
+    await db.sql`
+      update disputes set responded_at = now(), evidence = evidence || ${db.sql.json([
+        { id: uuidv7(), by: 'worker', actorId: worker, text: 'It was fixed; see the photo.', messageIds: [messageId], attachmentIds: [cited], at },
+      ] as never)} where id = ${disputeId}`;
+    const doc = (await sync(client, 'disputes')).docs.get(disputeId)!;
+    expect(doc).toMatchObject({
+      milestoneId: m!.id, openedBy: 'client', status: 'open', reason: 'The tap still drips', amount: { amount: 8000, currency: 'USD' },
+      refundAmount: { amount: 3000, currency: 'USD' }, outcome: null, releasedAmount: null,
+    });
+    expect(doc.evidence).toEqual([
+      { id: expect.any(String), by: 'worker', actorId: worker, text: 'It was fixed; see the photo.', messageIds: [messageId], at,
+        attachments: [{ id: cited, name: 'tap.jpg', contentType: 'image/jpeg', size: 3 }] },
+    ]);
+    expect(JSON.stringify(doc)).not.toContain('draft.jpg');
+  });
+});

@@ -10,9 +10,13 @@
 //     longer see it. Candidates are the rows the viewer may see now or could have seen before (their
 //     previous scope travels in the checkpoint while a restart catches up).
 //  4. Tombstones, never hard deletes: `deleted: true` documents.
-import type { CollectionName, Checkpoint, DocTypes, GigDoc, BookingDoc, MessageDoc, ProfileDoc, CommandDoc, PullBulk } from '@shared/replication';
+import type {
+  CollectionName, Checkpoint, DocTypes, GigDoc, BookingDoc, MessageDoc, ProfileDoc, CommandDoc, MilestoneDoc, DisputeDoc,
+  DisputeAttachmentDoc, DisputeEvidenceDoc, PullBulk,
+} from '@shared/replication';
+import { milestoneSplit } from '@shared/categories';
 import { distanceKm } from '@shared/geo';
-import type { Money } from '@shared/money';
+import { money, type CurrencyCode, type Money } from '@shared/money';
 import { skillsFit } from '@shared/skills';
 import type { Db } from '../db/sql';
 import { isAdmin, type Viewer } from './viewer';
@@ -302,8 +306,143 @@ async function pullCommands(db: Db, v: Viewer, c: Cursor, limit: number, ids?: s
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Milestones: the booking's two parties; admins also every milestone of a booking with a dispute, which
+// mediators weigh together.
 
-const PULLERS = { gigs: pullGigs, bookings: pullBookings, messages: pullMessages, profiles: pullProfiles, commands: pullCommands } as const;
+interface MilestoneRow {
+  id: string; bookingId: string; clientId: string; workerId: string; position: number; description: string; amount: number;
+  currency: CurrencyCode; feeBps: number; dueAt: Date | null; status: MilestoneDoc['status']; changeRounds: number;
+  paymentExpiresAt: Date | null; checkoutUrl: string | null; fundedAt: Date | null; submittedAt: Date | null; autoApproveAt: Date | null;
+  settledAt: Date | null; releasedAmount: number; refundedAmount: number; feeAmount: number; transferredAt: Date | null;
+  timeline: MilestoneDoc['timeline']; createdAt: Date; updatedAt: Date; version: number; deleted: boolean; mediated: boolean; changeXid: string;
+}
+
+function milestoneTombstone(id: string): MilestoneDoc {
+  const none = { amount: 0, currency: 'USD' } as const;
+  return {
+    id, bookingId: NIL_UUID, clientId: NIL_UUID, workerId: NIL_UUID, position: 0, description: '', amount: none, feeBps: 0, fee: none, net: none,
+    dueAt: null, status: 'cancelled', changeRounds: 0, paymentExpiresAt: null, checkoutUrl: null, fundedAt: null, submittedAt: null,
+    autoApproveAt: null, settledAt: null, releasedAmount: none, refundedAmount: none, feeAmount: none, transferredAt: null, timeline: [],
+    createdAt: EPOCH, updatedAt: EPOCH, version: 0, deleted: true,
+  };
+}
+
+export function projectMilestone(v: Viewer, m: MilestoneRow): MilestoneDoc {
+  const client = m.clientId === v.id;
+  const worker = m.workerId === v.id;
+  const admin = isAdmin(v) && m.mediated;
+  if (m.deleted || !(client || worker || admin)) return milestoneTombstone(m.id);
+  const of = (amount: number) => money(amount, m.currency);
+  const { fee, net } = milestoneSplit(of(m.amount), m.feeBps);
+  return {
+    id: m.id, bookingId: m.bookingId, clientId: m.clientId, workerId: m.workerId, position: m.position, description: m.description,
+    amount: of(m.amount), feeBps: m.feeBps, fee, net, dueAt: iso(m.dueAt), status: m.status, changeRounds: m.changeRounds,
+    paymentExpiresAt: iso(m.paymentExpiresAt),
+    // Where the client pays; nobody else has any use for it.
+    checkoutUrl: client && m.status === 'payment_pending' ? m.checkoutUrl : null,
+    fundedAt: iso(m.fundedAt), submittedAt: iso(m.submittedAt), autoApproveAt: iso(m.autoApproveAt), settledAt: iso(m.settledAt),
+    releasedAmount: of(m.releasedAmount), refundedAmount: of(m.refundedAmount), feeAmount: of(m.feeAmount),
+    transferredAt: worker || admin ? iso(m.transferredAt) : null,
+    timeline: m.timeline, createdAt: iso(m.createdAt)!, updatedAt: iso(m.updatedAt)!, version: m.version, deleted: false,
+  };
+}
+
+async function pullMilestones(db: Db, v: Viewer, c: Cursor, limit: number, ids?: string[]) {
+  const admin = c.mark.adm || c.mark.p?.adm === true;
+  // For an admin a milestone also changes when its booking's disputes do: it enters their scope with the
+  // booking's first dispute, whenever the milestone itself was last written. (Any transaction writing a
+  // dispute later is at or above the watermark of every earlier pull, so the checkpoint stays gap-free.)
+  // Disputes are never deleted: a booking that had one stays in mediators' scope.
+  const rows = await db<(MilestoneRow & { cx: string })[]>`
+    select * from (
+      select m.id, m.booking_id, m.client_id, m.worker_id, m.position, m.description, m.amount, m.currency, m.fee_bps, m.due_at,
+             m.status, m.change_rounds, m.payment_expires_at, m.checkout_url, m.funded_at, m.submitted_at, m.auto_approve_at,
+             m.settled_at, m.released_amount, m.refunded_amount, m.fee_amount, m.transferred_at, m.timeline, m.created_at,
+             m.updated_at, m.version, m.deleted, d.last is not null as mediated, greatest(m.change_xid, d.last) as cx
+      from milestones m
+      left join lateral (select max(d.change_xid) as last from disputes d where ${admin} and d.booking_id = m.booking_id) d on true
+      where ${admin} or m.client_id = ${v.id} or m.worker_id = ${v.id}
+    ) s
+    where ${ids ? db`s.id = any(${ids}::uuid[])` : db`(s.cx, s.id) > (${c.xid}::xid8, ${c.id}::uuid)
+      and s.cx < pg_snapshot_xmin(pg_current_snapshot())`}
+      and (s.mediated or s.client_id = ${v.id} or s.worker_id = ${v.id})
+    order by s.cx, s.id
+    limit ${limit}`;
+  return { rows: rows.map((r) => ({ ...r, changeXid: String(r.cx) })), docs: rows.map((r) => projectMilestone(v, r)) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Disputes: the booking's two parties, and every admin (mediators work from the queue).
+
+interface DisputeRow {
+  id: string; bookingId: string; milestoneId: string; clientId: string; workerId: string; openedBy: DisputeDoc['openedBy'];
+  openedById: string; reason: string; refundAmount: number; amount: number; currency: CurrencyCode; status: DisputeDoc['status'];
+  respondBy: Date; respondedAt: Date | null; evidence: StoredEvidence[]; outcome: DisputeDoc['outcome'];
+  resolvedHow: DisputeDoc['resolvedHow']; releasedAmount: number | null; refundedAmount: number | null;
+  resolutionReason: string | null; openedAt: Date; resolvedAt: Date | null; createdAt: Date; updatedAt: Date; version: number;
+  deleted: boolean; attachments: DisputeAttachmentDoc[]; changeXid: string;
+}
+
+/** An evidence entry as migration 007 stores it: attachments by id. */
+interface StoredEvidence {
+  id: string; by: DisputeEvidenceDoc['by']; actorId: string; text?: string; messageIds?: string[]; attachmentIds?: string[]; at: string;
+}
+
+function disputeTombstone(id: string): DisputeDoc {
+  const none = { amount: 0, currency: 'USD' } as const;
+  return {
+    id, bookingId: NIL_UUID, milestoneId: NIL_UUID, clientId: NIL_UUID, workerId: NIL_UUID, openedBy: 'client', openedById: NIL_UUID,
+    reason: '', amount: none, refundAmount: none, status: 'resolved', respondBy: EPOCH, respondedAt: null, evidence: [], outcome: null,
+    resolvedHow: null, releasedAmount: null, refundedAmount: null, resolutionReason: null, openedAt: EPOCH, resolvedAt: null,
+    createdAt: EPOCH, updatedAt: EPOCH, version: 0, deleted: true,
+  };
+}
+
+export function projectDispute(v: Viewer, d: DisputeRow): DisputeDoc {
+  if (d.deleted || !(isAdmin(v) || d.clientId === v.id || d.workerId === v.id)) return disputeTombstone(d.id);
+  const of = (amount: number) => money(amount, d.currency);
+  // Only files some evidence cites are shown: an upload not yet cited is its uploader's draft.
+  const files = new Map(d.attachments.map((a) => [a.id, a]));
+  const evidence = d.evidence.map((e): DisputeEvidenceDoc => ({
+    id: e.id, by: e.by, actorId: e.actorId, text: e.text ?? '', messageIds: e.messageIds ?? [],
+    attachments: (e.attachmentIds ?? []).flatMap((id) => files.get(id) ?? []), at: iso(e.at)!,
+  }));
+  return {
+    id: d.id, bookingId: d.bookingId, milestoneId: d.milestoneId, clientId: d.clientId, workerId: d.workerId, openedBy: d.openedBy,
+    openedById: d.openedById, reason: d.reason, amount: of(d.amount), refundAmount: of(d.refundAmount), status: d.status,
+    respondBy: iso(d.respondBy)!, respondedAt: iso(d.respondedAt), evidence, outcome: d.outcome, resolvedHow: d.resolvedHow,
+    releasedAmount: d.releasedAmount === null ? null : of(d.releasedAmount), refundedAmount: d.refundedAmount === null ? null : of(d.refundedAmount),
+    resolutionReason: d.resolutionReason, openedAt: iso(d.openedAt)!, resolvedAt: iso(d.resolvedAt), createdAt: iso(d.createdAt)!,
+    updatedAt: iso(d.updatedAt)!, version: d.version, deleted: false,
+  };
+}
+
+async function pullDisputes(db: Db, v: Viewer, c: Cursor, limit: number, ids?: string[]) {
+  const admin = c.mark.adm || c.mark.p?.adm === true;
+  // Attachments are written before the evidence that cites them and never change, so the dispute's own
+  // change_xid covers them. Their bytes stay behind GET /disputes/attachments/:id.
+  const rows = await db<DisputeRow[]>`
+    select d.id, d.booking_id, d.milestone_id, d.client_id, d.worker_id, d.opened_by, d.opened_by_id, d.reason, d.refund_amount,
+           d.amount, d.currency, d.status, d.respond_by, d.responded_at, d.evidence, d.outcome, d.resolved_how, d.released_amount,
+           d.refunded_amount, d.resolution_reason, d.opened_at, d.resolved_at, d.created_at, d.updated_at, d.version, d.deleted,
+           (select coalesce(jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name, 'contentType', a.content_type, 'size', a.size)), '[]')
+            from dispute_attachments a where a.dispute_id = d.id) as attachments,
+           d.change_xid::text as change_xid
+    from disputes d
+    where ${ids ? db`d.id = any(${ids}::uuid[])` : db`(d.change_xid, d.id) > (${c.xid}::xid8, ${c.id}::uuid)
+      and d.change_xid < pg_snapshot_xmin(pg_current_snapshot())`}
+      and (${admin} or d.client_id = ${v.id} or d.worker_id = ${v.id})
+    order by d.change_xid, d.id
+    limit ${limit}`;
+  return { rows, docs: rows.map((r) => projectDispute(v, r)) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const PULLERS = {
+  gigs: pullGigs, bookings: pullBookings, messages: pullMessages, profiles: pullProfiles, commands: pullCommands,
+  milestones: pullMilestones, disputes: pullDisputes,
+} as const;
 
 /** One page of a collection's changes for this viewer, and the checkpoint to ask from next. */
 export async function pull<C extends CollectionName>(db: Db, viewer: Viewer, collection: C, checkpoint: Checkpoint | null, limit: number): Promise<PullBulk<DocTypes[C]>> {

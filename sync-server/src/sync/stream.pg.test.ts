@@ -3,9 +3,9 @@
 // areas, scope changes, the watermark retry rule, and the limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { CommandDoc, GigDoc } from '@shared/replication';
+import type { CommandDoc, DisputeDoc, GigDoc, MilestoneDoc } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createOperator, createUser, gigInput, run, applied, uuidv7 } from '../../test/fixtures';
+import { acceptedBooking, createOperator, createUser, gigInput, run, applied, uuidv7 } from '../../test/fixtures';
 import { startServer, type RunningServer } from '../../test/server';
 import { openSocket, signIn, stream, streamQuery, type TestSocket } from '../../test/stream-client';
 import { createSql, type Sql } from '../db/sql';
@@ -241,6 +241,41 @@ describe('delivery', () => {
     await gigs.until((r) => r.resyncs() === 1);
     applied(await run(db.sql, admin, 'user.set_roles', { userId: user, roles: ['consumer', 'operator'] }));
     await gigs.until((r) => r.resyncs() === 2);
+  });
+});
+
+describe('milestones and disputes', () => {
+  it('streams a milestone’s change to both parties, and a dispute to them and to an admin with the booking’s milestones', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const admin = await createUser(db.sql, ['consumer', 'admin']);
+    const stranger = await createUser(db.sql);
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const milestoneId = (await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`)[0]!.id;
+    const open = async (user: string, url: string) => {
+      const s = socket(url, bearer((await signIn(db.sql, user)).token));
+      const r = { milestones: stream<'milestones', MilestoneDoc>(s, 'milestones'), disputes: stream<'disputes', DisputeDoc>(s, 'disputes') };
+      await r.milestones.until((x) => x.resyncs() === 1);
+      await r.disputes.until((x) => x.resyncs() === 1);
+      return r;
+    };
+    // On both instances: the notes reach every process.
+    const [c, w, mediator, x] = [await open(client, a.ws), await open(worker, b.ws), await open(admin, b.ws), await open(stranger, a.ws)];
+
+    applied(await run(db.sql, client, 'milestone.fund', { milestoneId }));
+    for (const party of [c, w]) await party.milestones.until((r) => r.docs().some((d) => d.id === milestoneId && d.status === 'payment_pending'));
+
+    const disputeId = uuidv7();
+    await db.sql`
+      insert into disputes (id, booking_id, milestone_id, client_id, worker_id, opened_by, opened_by_id, reason, refund_amount, amount,
+                            currency, status, respond_by, opened_at)
+      values (${disputeId}, ${bookingId}, ${milestoneId}, ${client}, ${worker}, 'worker', ${worker}, 'Paid late', 0, 8000, 'USD', 'open',
+              now() + interval '5 days', now())`;
+    for (const who of [c, w, mediator]) await who.disputes.until((r) => r.docs().some((d) => d.id === disputeId && d.reason === 'Paid late'));
+    // The dispute brought the booking's milestone into the mediator's scope, without writing the milestone.
+    await mediator.milestones.until((r) => r.docs().some((d) => d.id === milestoneId && !d.deleted));
+    await sleep(300);
+    expect([...x.milestones.docs(), ...x.disputes.docs()]).toEqual([]);
   });
 });
 

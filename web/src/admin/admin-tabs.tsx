@@ -1,4 +1,4 @@
-// The admin area's section tabs: Overview, Users, Gigs, Bookings; the current one is marked for screen readers.
+// The admin area's section tabs: Overview, Users, Gigs, Bookings, Disputes, Audit log, Settlement; the current one is marked for screen readers.
 import { Link, useLocation } from 'wouter';
 import { useT } from '../i18n/i18n';
 import { adminMessages } from './messages';
@@ -8,6 +8,9 @@ const TABS = [
   { path: '/users', label: 'tabUsers' },
   { path: '/gigs', label: 'tabGigs' },
   { path: '/bookings', label: 'tabBookings' },
+  { path: '/disputes', label: 'tabDisputes' },
+  { path: '/audit', label: 'tabAudit' },
+  { path: '/settlement', label: 'tabSettlement' },
 ] as const;
 
 /** Whether a tab is the section being shown; inside the /a nest the location is relative ("/gigs"). */

@@ -14,6 +14,13 @@ const ConsumerArea = lazy(() => import('../consumer/consumer-area'));
 const OperatorArea = lazy(() => import('../operator/operator-area'));
 const AdminArea = lazy(() => import('../admin/admin-area'));
 const BookingPage = lazy(() => import('../bookings/booking-page'));
+// Money screens sit in their areas' URLs but load as chunks of their own: they read the server, not the device.
+const OperatorMoneyArea = lazy(() => import('../money/operator-money-area'));
+const ConsumerMoneyArea = lazy(() => import('../money/consumer-money-area'));
+const AdminMoneyArea = lazy(() => import('../admin/admin-money-area'));
+const CONSUMER_MONEY_PATHS = ['/payments', '/receipts/:milestoneId'];
+const OPERATOR_MONEY_PATHS = ['/earnings', '/payouts'];
+const ADMIN_MONEY_PATHS = ['/disputes', '/disputes/:id', '/audit', '/settlement'];
 
 const LAST_AREA = 'fw.area';
 
@@ -87,17 +94,44 @@ export function Shell({ roles: sessionRoles, onSignOut }: { roles: readonly Role
             <Route path="/">{home ? <Redirect to={home.path} replace /> : <p>{t('noRoles')}</p>}</Route>
             {allowed('consumer') && (
               <Route path="/c" nest>
-                <ConsumerArea />
+                <Switch>
+                  {CONSUMER_MONEY_PATHS.map((path) => (
+                    <Route key={path} path={path}>
+                      <ConsumerMoneyArea />
+                    </Route>
+                  ))}
+                  <Route>
+                    <ConsumerArea />
+                  </Route>
+                </Switch>
               </Route>
             )}
             {allowed('operator') && (
               <Route path="/o" nest>
-                <OperatorArea />
+                <Switch>
+                  {OPERATOR_MONEY_PATHS.map((path) => (
+                    <Route key={path} path={path}>
+                      <OperatorMoneyArea />
+                    </Route>
+                  ))}
+                  <Route>
+                    <OperatorArea />
+                  </Route>
+                </Switch>
               </Route>
             )}
             {allowed('admin') && (
               <Route path="/a" nest>
-                <AdminArea />
+                <Switch>
+                  {ADMIN_MONEY_PATHS.map((path) => (
+                    <Route key={path} path={path}>
+                      <AdminMoneyArea />
+                    </Route>
+                  ))}
+                  <Route>
+                    <AdminArea />
+                  </Route>
+                </Switch>
               </Route>
             )}
             <Route path="/b/:id">{(params) => <BookingPage id={params.id} />}</Route>

@@ -11,7 +11,7 @@ import type { ViewDoc } from '../sync/optimistic';
 import { PendingMark } from '../ui/pending-mark';
 import { TextAreaField } from '../ui/text-area-field';
 import { CommandNotice, type Notice } from './command-notice';
-import { checkAction, offeredActions, type BookingAction } from './booking-actions';
+import { checkAction, MILESTONE_STEPS, offeredActions, type BookingAction } from './booking-actions';
 import { bookingMessages } from './messages';
 
 interface Props {
@@ -19,6 +19,8 @@ interface Props {
   actor: Actor;
   /** Actions with a command still waiting for the server. */
   waiting: ReadonlySet<BookingAction>;
+  /** The booking's milestones are on this device: the money panel offers the steps that move their money. */
+  milestonesHere: boolean;
 }
 
 /** The command for one booking step; optional texts are left out when empty. */
@@ -37,7 +39,7 @@ function issueAction(client: SyncClient, bookingId: string, event: BookingAction
   }
 }
 
-export function BookingActionsPanel({ booking, actor, waiting }: Props) {
+export function BookingActionsPanel({ booking, actor, waiting, milestonesHere }: Props) {
   const t = useT(bookingMessages);
   const { locale } = useLocale();
   const client = useSync();
@@ -51,7 +53,7 @@ export function BookingActionsPanel({ booking, actor, waiting }: Props) {
   const changesField = useRef<HTMLTextAreaElement>(null);
   const cancelQuestion = useRef<HTMLParagraphElement>(null);
 
-  const offered = offeredActions(booking, actor);
+  const offered = offeredActions(booking, actor).filter((a) => !(milestonesHere && MILESTONE_STEPS.includes(a.event)));
   const offer = (event: BookingAction) => offered.find((a) => a.event === event);
   const sentence = (code: RejectionCode) => rejectionText(code, REJECTION_MESSAGES[code], locale);
 

@@ -9,6 +9,12 @@ import type { Actor, Party } from '@shared/roles';
 export const BOOKING_ACTIONS = ['start', 'deliver', 'approve', 'request_changes', 'cancel'] as const;
 export type BookingAction = (typeof BOOKING_ACTIONS)[number];
 
+/**
+ * Booking steps that move a milestone's money (the server applies them to the current milestone). When the
+ * milestones are on the device the money panel offers them per milestone, online only, instead.
+ */
+export const MILESTONE_STEPS: readonly BookingAction[] = ['deliver', 'approve', 'request_changes'];
+
 export interface BookingForActions {
   clientId: string;
   workerId: string;

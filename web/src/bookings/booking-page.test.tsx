@@ -172,6 +172,8 @@ describe('booking page, admin', () => {
     const client = await device(ADA, ['admin'], booking('funded'));
     renderPage(client);
     expect((await screen.findByTestId('read-only')).textContent).toContain('read-only');
+    // No dispute here, so no milestones for a mediator on this device.
+    expect(await screen.findByText('Admins see a booking’s payments here once it has a dispute; the money screens show the rest.')).toBeTruthy();
     expect(screen.queryAllByRole('button')).toEqual([]);
     expect(screen.queryByLabelText('Message')).toBeNull();
     // Both parties are named for the admin.

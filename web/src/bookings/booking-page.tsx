@@ -12,6 +12,7 @@ import { BookingActionsPanel } from './booking-actions-panel';
 import { BookingChat } from './booking-chat';
 import { BookingTimeline } from './booking-timeline';
 import { bookingMessages } from './messages';
+import { MoneyPanel } from './money-panel';
 import { pendingActions, timelineRows } from './timeline-entries';
 import { RefusedAccept } from './refused-accept';
 import { useAbsent } from './use-absent';
@@ -53,6 +54,7 @@ export default function BookingPage({ id }: { id: string }) {
   const client = useSync();
   const me = useMe();
   const booking = useView('bookings', id);
+  const milestones = useViewAll('milestones', { selector: { bookingId: id }, sort: [{ position: 'asc' }] });
   const outbox = useViewAll('commands', { selector: { status: 'pending' } });
   const absent = useAbsent(booking);
 
@@ -94,7 +96,7 @@ export default function BookingPage({ id }: { id: string }) {
       <section aria-labelledby="booking-actions-heading">
         <h2 id="booking-actions-heading">{t('actions')}</h2>
         {side ? (
-          <BookingActionsPanel booking={booking} actor={actor} waiting={pendingActions(mine)} />
+          <BookingActionsPanel booking={booking} actor={actor} waiting={pendingActions(mine)} milestonesHere={(milestones?.length ?? 0) > 0} />
         ) : (
           viewer === 'admin' && (
             <p className="muted" data-testid="read-only">
@@ -102,6 +104,11 @@ export default function BookingPage({ id }: { id: string }) {
             </p>
           )
         )}
+      </section>
+
+      <section aria-labelledby="booking-money-heading">
+        <h2 id="booking-money-heading">{t('money')}</h2>
+        <MoneyPanel booking={booking} actor={actor} side={side} milestones={milestones} />
       </section>
 
       <section aria-labelledby="booking-history-heading">

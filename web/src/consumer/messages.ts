@@ -5,6 +5,7 @@ export const consumerMessages = defineCatalog(
   {
     myGigs: 'My gigs',
     postGig: 'Post a gig',
+    payments: 'Payments',
     loadingGigs: 'Loading your gigs…',
     noGigs: 'You have not posted any gigs yet. Post one and nearby workers will see it.',
     noGigsInState: 'No gigs in this state.',
@@ -113,6 +114,7 @@ export const consumerMessages = defineCatalog(
   {
     myGigs: 'Mis trabajos',
     postGig: 'Publicar un trabajo',
+    payments: 'Pagos',
     loadingGigs: 'Cargando tus trabajos…',
     noGigs: 'Aún no has publicado ningún trabajo. Publica uno y lo verán los trabajadores cercanos.',
     noGigsInState: 'No hay trabajos en este estado.',

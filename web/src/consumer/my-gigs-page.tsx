@@ -28,14 +28,19 @@ export function MyGigsPage() {
   const shown = sorted ? filterGigs(sorted, active) : [];
   const now = Date.now();
 
-  const postButton = (
-    <Link href="/new" className="btn btn-primary" data-testid="post-gig">
-      {t('postGig')}
-    </Link>
+  const actions = (
+    <div className="actions">
+      <Link href="/payments" className="btn">
+        {t('payments')}
+      </Link>
+      <Link href="/new" className="btn btn-primary" data-testid="post-gig">
+        {t('postGig')}
+      </Link>
+    </div>
   );
 
   return (
-    <Page title={t('myGigs')} actions={postButton}>
+    <Page title={t('myGigs')} actions={actions}>
       {!sorted ? (
         <Loading label={t('loadingGigs')} />
       ) : sorted.length === 0 ? (

@@ -57,3 +57,14 @@ export function formatRelative(iso: string, locale: Locale, now: number = Date.n
   if (abs < 22 * 3600) return f.format(Math.round(seconds / 3600), 'hour');
   return f.format(Math.round(seconds / 86400), 'day');
 }
+
+/** A rate in basis points as a percentage: 1000 → "10%", 1250 → "12.5%". */
+export function formatBps(bps: number, locale: Locale): string {
+  return memo(`pct:${locale}`, () => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 })).format(bps / 10_000);
+}
+
+/** A file's size: "850 B", "12 kB", "1.5 MB". */
+export function formatBytes(bytes: number, locale: Locale): string {
+  const [value, unit] = bytes < 1000 ? [bytes, 'byte'] : bytes < 1_000_000 ? [bytes / 1000, 'kilobyte'] : [bytes / 1_000_000, 'megabyte'];
+  return memo(`bytes:${locale}:${unit}`, () => new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1 })).format(value);
+}

@@ -7,6 +7,7 @@ import { gigStateName } from '../i18n/domain-names';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
+import { PayoutsBanner } from '../money/payouts-banner';
 import { MoneyText } from '../ui/money-text';
 import { Loading, Page } from '../ui/page';
 import { PendingMark } from '../ui/pending-mark';
@@ -58,6 +59,7 @@ export function GigDetailPage({ id }: { id: string }) {
         <PendingMark show={gig.pending} />
       </p>
       {rejection && <Refusal rejection={rejection} />}
+      {!mine && <PayoutsBanner />}
       <dl className="op-facts" data-testid="gig-facts">
         <dt>{t('pay')}</dt>
         <dd>

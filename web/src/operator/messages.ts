@@ -12,6 +12,10 @@ export const operatorMessages = defineCatalog(
     tabFeed: 'Gigs',
     tabJobs: 'My jobs',
     tabProfile: 'Profile',
+    tabEarnings: 'Earnings',
+    payoutsBannerNone: 'You cannot accept paid work until your payouts are set up: that is how clients’ money reaches you.',
+    payoutsBannerPending: 'You cannot accept paid work until your payout account is active. Finish setting it up.',
+    payoutsBannerLink: 'Set up payouts',
 
     availableForWork: 'Available for work',
     switchOn: 'On',
@@ -132,6 +136,10 @@ export const operatorMessages = defineCatalog(
     tabFeed: 'Ofertas',
     tabJobs: 'Mis trabajos',
     tabProfile: 'Perfil',
+    tabEarnings: 'Ganancias',
+    payoutsBannerNone: 'No puedes aceptar trabajo pagado hasta que configures tus cobros: así te llega el dinero de los clientes.',
+    payoutsBannerPending: 'No puedes aceptar trabajo pagado hasta que tu cuenta de cobros esté activa. Termina de configurarla.',
+    payoutsBannerLink: 'Configurar cobros',
 
     availableForWork: 'Disponible para trabajar',
     switchOn: 'Sí',

@@ -1,4 +1,4 @@
-// The operator area's tabs: Feed, My jobs, Profile; the current one is marked for screen readers too.
+// The operator area's tabs: Feed, My jobs, Profile, Earnings; the current one is marked for screen readers too.
 import { Link, useLocation } from 'wouter';
 import { useT } from '../i18n/i18n';
 import { operatorMessages } from './messages';
@@ -8,6 +8,8 @@ const TABS = [
   { href: '/', label: 'tabFeed', current: (path: string) => path === '/' || path.startsWith('/gigs/') },
   { href: '/jobs', label: 'tabJobs', current: (path: string) => path.startsWith('/jobs') },
   { href: '/profile', label: 'tabProfile', current: (path: string) => path.startsWith('/profile') },
+  // Payout setup is part of getting paid.
+  { href: '/earnings', label: 'tabEarnings', current: (path: string) => path.startsWith('/earnings') || path.startsWith('/payouts') },
 ] as const;
 
 export function OperatorTabs() {

@@ -22,6 +22,7 @@ import type { CollectionName } from '@shared/replication';
 import { REJECTION_MESSAGES } from '@shared/rejections';
 import type { Role } from '@shared/roles';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
+import { authorizedFetch } from './authorized-fetch';
 import { createFieldworkDatabase, type FieldworkDatabase } from './database';
 import { platformOnline$ } from './online';
 import type { Me, ViewDoc } from './optimistic';
@@ -75,6 +76,8 @@ export interface SyncClientOptions {
   online$?: Observable<boolean>;
   /** See ViewOptions.settleMs. */
   settleMs?: number;
+  /** See DatabaseOptions.collections. */
+  collections?: readonly CollectionName[];
 }
 
 export interface SyncClient {
@@ -102,6 +105,12 @@ export interface SyncClient {
   readonly replication: Replication | undefined;
   /** Resolves when replication has pulled and pushed everything; never while offline. */
   awaitInSync(): Promise<void>;
+  /**
+   * A request to the sync server's HTTP API (`path` from its root, e.g. "/pay/checkout") with the user's
+   * access token, for the few steps that cannot wait in the outbox (being sent to a checkout, uploading
+   * evidence). Fails like fetch when there is no network.
+   */
+  http(path: string, init?: RequestInit): Promise<Response>;
   /** Stops replication and closes the database, keeping its data: what closing the app does. */
   stop(): Promise<void>;
   /** Stops replication and removes the local database with everything in it. */
@@ -137,7 +146,9 @@ function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
 
 export async function createSyncClient(options: SyncClientOptions): Promise<SyncClient> {
   const userId = options.user.id;
-  const db = await createFieldworkDatabase({ name: options.name, storage: options.storage, multiInstance: options.multiInstance });
+  const db = await createFieldworkDatabase({ name: options.name, storage: options.storage, multiInstance: options.multiInstance, collections: options.collections });
+  const serverFetch = authorizedFetch(options.getToken, options.fetch);
+  const origin = new URL(options.url.http).origin;
   const subs: Subscription[] = [];
 
   const me$: Observable<Me> = db.profiles.findOne(userId).$.pipe(
@@ -224,7 +235,7 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
     if (replication$.value || connecting) return;
     connecting = import('./replication')
       .then(async ({ startReplication }) => {
-        await yieldToMain(); // evaluating the chunk was one task; starting five replications is the next
+        await yieldToMain(); // evaluating the chunk was one task; starting the replications is the next
         if (!wanted || replication$.value) return;
         replication$.next(
           startReplication({
@@ -306,6 +317,7 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
     get replication() {
       return replication$.value;
     },
+    http: (path, init) => serverFetch(new URL(path, origin).href, init),
     async awaitInSync() {
       await connecting;
       const r = replication$.value;

@@ -51,6 +51,11 @@ export type BaseDocs = { [C in CollectionName]?: ReadonlyMap<string, StoredDocTy
 /** Every document some command touched, as the view shows it. */
 export type Projection = { [C in CollectionName]: Map<string, ViewDoc<C>> };
 
+/** A projection in which no command touched anything. */
+export function emptyProjection(): Projection {
+  return { gigs: new Map(), bookings: new Map(), messages: new Map(), profiles: new Map(), commands: new Map(), milestones: new Map(), disputes: new Map() };
+}
+
 export interface Target {
   collection: CollectionName;
   id: string;
@@ -80,7 +85,7 @@ export function targetsOf(cmd: ViewCommand, me: Me): Target[] {
     case 'milestone.propose':
     case 'milestone.accept':
       return [{ collection: 'bookings', id: p.bookingId! }];
-    // Milestones are not on devices yet: money steps are online-only and shown as the server answers.
+    // Money steps are online-only and not predicted: the milestone or dispute changes as the server answers.
     case 'milestone.fund':
     case 'milestone.submit':
     case 'milestone.approve':
@@ -332,7 +337,7 @@ export function project(base: BaseDocs, commands: readonly ViewCommand[], facts:
       pendingByTarget.set(k, [...(pendingByTarget.get(k) ?? []), cmd.id]);
     }
   }
-  const out: Projection = { gigs: new Map(), bookings: new Map(), messages: new Map(), profiles: new Map(), commands: new Map() };
+  const out = emptyProjection();
   for (const [c, id, doc] of w.touched()) {
     const marks = marksFor(base[c]?.get(id), doc, pendingByTarget.get(`${c}\u0000${id}`) ?? []);
     (out[c] as Map<string, object>).set(id, { ...doc, ...marks });

@@ -22,13 +22,10 @@ import {
 } from '@shared/replication';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import { v4 as uuidv4 } from 'uuid';
+import { authorizedFetch, type TokenSource } from './authorized-fetch';
 import type { FieldworkDatabase } from './database';
 
-/**
- * The current access token. Called before every HTTP request and every socket (re)connection, so it
- * should answer from a cache and refresh only near expiry; `forceRefresh` is set after a 401.
- */
-export type TokenSource = (options: { forceRefresh: boolean }) => Promise<string> | string;
+export { authorizedFetch, type TokenSource } from './authorized-fetch';
 
 export interface ReplicationOptions {
   db: FieldworkDatabase;
@@ -76,7 +73,9 @@ export interface Replication {
 
 export const DEFAULT_PULL_BATCH = 200;
 const DEFAULT_PUSH_BATCH = 50;
-const TYPE_NAME = { gigs: 'Gigs', bookings: 'Bookings', messages: 'Messages', profiles: 'Profiles', commands: 'Commands' } as const;
+const TYPE_NAME = {
+  gigs: 'Gigs', bookings: 'Bookings', messages: 'Messages', profiles: 'Profiles', commands: 'Commands', milestones: 'Milestones', disputes: 'Disputes',
+} as const satisfies Record<CollectionName, string>;
 const CHECKPOINT_FIELDS = 'checkpoint { xid id scope }';
 /** graphql-ws close codes for a refused connection: 4403 is retried, 4401 ends the subscriptions (then restarted here). */
 const CLOSE_FORBIDDEN = 4403;
@@ -97,24 +96,6 @@ export function isResyncEvent(bulk: PullBulk<unknown> | null | undefined): boole
 /** What a push sends of a command: the server reads only these (the schema's CommandInput). */
 function pushedCommand(doc: StoredDocTypes['commands']) {
   return { id: doc.id, type: doc.type, payload: doc.payload, issuedAt: doc.issuedAt, status: doc.status };
-}
-
-/**
- * A fetch that puts a fresh access token on every request (setHeaders() would freeze one token) and,
- * after a 401, asks for a refreshed token and tries once more.
- */
-export function authorizedFetch(getToken: TokenSource, base: typeof fetch = globalThis.fetch.bind(globalThis)): typeof fetch {
-  const send = async (request: Request, forceRefresh: boolean) => {
-    request.headers.set('Authorization', `Bearer ${await getToken({ forceRefresh })}`);
-    return base(request);
-  };
-  return async (input, init) => {
-    const request = new Request(input, init);
-    const first = await send(request.clone(), false);
-    if (first.status !== 401) return first;
-    await first.body?.cancel();
-    return send(request, true);
-  };
 }
 
 /** Socket retry delays: 1 s, 2 s, 4 s … capped at 30 s, with jitter so that devices do not reconnect in step. */
@@ -199,7 +180,9 @@ export function startReplication(options: ReplicationOptions): Replication {
 
   const socketUp$ = new BehaviorSubject(false);
   const streaming = () => wsUrl !== undefined && socketUp$.value;
-  const failing$ = new BehaviorSubject<ReadonlySet<CollectionName>>(new Set(COLLECTIONS));
+  // The collections this device opened (see DatabaseOptions.collections).
+  const replicated = COLLECTIONS.filter((c) => c in db.collections);
+  const failing$ = new BehaviorSubject<ReadonlySet<CollectionName>>(new Set(replicated));
   const lastSyncedAt$ = new BehaviorSubject<Date | null>(null);
   const health = (c: CollectionName, ok: boolean) => {
     const now = failing$.value;
@@ -324,7 +307,7 @@ export function startReplication(options: ReplicationOptions): Replication {
     return state as CollectionReplication<C>;
   }
 
-  for (const c of COLLECTIONS) states.set(c, replicate(c));
+  for (const c of replicated) states.set(c, replicate(c));
 
   /**
    * graphql-ws ends every subscription for good on some close codes, among them 4401, which the server

@@ -15,7 +15,7 @@ import { getQueryMatcher, getSortComparator, normalizeMangoQuery, type MangoQuer
 import type { CollectionName } from '@shared/replication';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import type { FieldworkDatabase } from './database';
-import { confirmed, project, targetsOf, type BaseDocs, type Me, type Projection, type ViewCommand, type ViewDoc } from './optimistic';
+import { confirmed, emptyProjection, project, targetsOf, type BaseDocs, type Me, type Projection, type ViewCommand, type ViewDoc } from './optimistic';
 
 type CommandDoc = StoredDocTypes['commands'];
 
@@ -41,7 +41,7 @@ export interface ViewOptions {
   now?: () => number;
 }
 
-/** One collection without the union of five document types, which TypeScript cannot call methods on. */
+/** One collection without the union of its document types, which TypeScript cannot call methods on. */
 const collectionOf = (db: FieldworkDatabase, c: CollectionName) => db[c] as unknown as RxCollection<{ id: string }>;
 
 const byIssue = (a: CommandDoc, b: CommandDoc) => (a.issuedAt < b.issuedAt ? -1 : a.issuedAt > b.issuedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -93,7 +93,7 @@ export function createViews({ db, me$, settleMs = 5000, now = Date.now }: ViewOp
     ),
   );
 
-  const empty: Projection = { gigs: new Map(), bookings: new Map(), messages: new Map(), profiles: new Map(), commands: new Map() };
+  const empty = emptyProjection();
   const projection$: Observable<Projection> = combineLatest([commands$, me$]).pipe(
     switchMap(([commands, me]) => {
       if (commands.length === 0) return of(empty);

@@ -1,0 +1,206 @@
+// Escrow in Chromium on the demo rail, against the real server: a client pays through the demo checkout, the
+// worker starts and submits (a money step that waits, said plainly, while the phone has no signal), the client
+// approves, and the worker's statement shows the net; and a dispute
+// with a claim and evidence (a chat message and a file) that a mediator splits, after which both parties'
+// booking pages show the split amounts.
+import { describe, expect, it } from 'vitest';
+import { milestoneSplit } from '@shared/categories';
+import { money } from '@shared/money';
+import { acceptedBooking, applied, run, uuidv7 } from '../../sync-server/test/fixtures';
+import { signIn as signInApi } from '../../sync-server/test/stream-client';
+import { PEOPLE, bookingIdOf, expectBookingStatus, expectEscrowStatus, payOnDemoRail, signIn, waitUpToDate } from './app';
+import { useE2e } from './fixture';
+import { setNetwork } from './network';
+
+const e2e = useE2e();
+
+const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
+
+async function userId(phone: string): Promise<string> {
+  const [row] = await e2e.server().db.sql<{ id: string }[]>`select id from users where phone = ${phone}`;
+  return row!.id;
+}
+
+async function milestoneOf(bookingId: string): Promise<{ id: string; status: string; feeBps: number }> {
+  const [m] = await e2e.server().db.sql<{ id: string; status: string; feeBps: number }[]>`
+    select id, status, fee_bps from milestones where booking_id = ${bookingId}`;
+  return m!;
+}
+
+/** A request to the server's HTTP API as `user`, with an access token of a fresh session. */
+async function api(user: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const { token } = await signInApi(e2e.server().db.sql, user);
+  return fetch(`${e2e.server().baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers } });
+}
+
+describe('escrow on the demo rail', () => {
+  it('fund, start, submit, approve: the money is released and the worker’s statement shows the net', async () => {
+    const { baseUrl, db } = e2e.server();
+    const [carla, olga] = [await userId(PEOPLE.carla), await userId(PEOPLE.olga)];
+    const title = 'Swap a ceiling light';
+    const gigId = uuidv7();
+    applied(
+      await run(db.sql, carla, 'gig.post', {
+        gigId, title, description: 'Old fitting out, new one in.', skills: { electrical: 2 }, budget: { amount: 6500, currency: 'USD' },
+        location: { lat: 37.7793, lng: -122.3993 }, address: '1 Market St', areaLabel: 'SoMa',
+      }),
+    );
+    const clientCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    const workerCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    try {
+      // The operator accepts the gig on their phone.
+      const worker = await signIn(workerCtx, baseUrl, PEOPLE.olga, `/o/gigs/${gigId}`);
+      await worker.getByTestId('accept-gig').click();
+      await worker.waitForURL(/\/b\/[0-9a-f-]{36}$/, { timeout: 20_000 });
+      const bookingId = bookingIdOf(worker);
+      await expectBookingStatus(worker, 'awaiting_payment');
+      const milestone = await milestoneOf(bookingId);
+      const { fee, net } = milestoneSplit(money(6500, 'USD'), milestone.feeBps);
+      // The worker is told what they will get before anyone pays.
+      await expectEscrowStatus(worker, 'agreed');
+      expect(await worker.getByTestId('escrow-status').innerText()).toBe('Waiting for payment');
+      expect(await worker.getByTestId('worker-net').innerText()).toBe(`You receive ${usd(net.amount)} after the ${usd(fee.amount)} platform fee (10%).`);
+
+      // The client sees the fee the worker pays and that this is the demo rail, then pays on its checkout page.
+      const client = await signIn(clientCtx, baseUrl, PEOPLE.carla, `/b/${bookingId}`);
+      await expectEscrowStatus(client, 'agreed');
+      expect(await client.getByTestId('fund').innerText()).toContain(`Platform fee (10%), paid from the worker’s share: ${usd(fee.amount)}`);
+      await payOnDemoRail(client, usd(6500));
+      // Back on the booking: the payment becomes visible as replication brings the funded milestone.
+      await expectEscrowStatus(client, 'funded');
+      expect(await client.getByTestId('escrow-status').innerText()).toBe('Paid — held in escrow');
+      await expectBookingStatus(client, 'funded');
+      const [funded] = await db.sql<{ status: string; paymentIntentId: string }[]>`select status, payment_intent_id from milestones where id = ${milestone.id}`;
+      expect(funded).toMatchObject({ status: 'funded', paymentIntentId: expect.stringMatching(/^pi_/) });
+
+      // The worker starts (a booking step) and submits the work (a money step, sent when the server answers).
+      await expectEscrowStatus(worker, 'funded');
+      await worker.getByRole('button', { name: 'Start', exact: true }).click();
+      await expectBookingStatus(worker, 'in_progress');
+      await waitUpToDate(worker);
+      // Without a signal the money step waits for one, said plainly; the chat still takes a message.
+      await setNetwork(workerCtx, true);
+      await worker.getByTestId('money-offline').waitFor({ timeout: 20_000 });
+      expect(await worker.getByRole('button', { name: 'Submit for approval' }).isDisabled()).toBe(true);
+      await worker.getByLabel('Message').fill('Fitting done, submitting once I have signal.');
+      await worker.getByRole('button', { name: 'Send' }).click();
+      await worker.locator('[data-testid="sync-status"][data-pending="1"]').waitFor();
+      await setNetwork(workerCtx, false);
+      await waitUpToDate(worker);
+      await worker.getByTestId('money-offline').waitFor({ state: 'detached' });
+      await worker.getByLabel('Note for the client (optional)').fill('New fitting in and tested.');
+      await worker.getByRole('button', { name: 'Submit for approval' }).click();
+      await expectEscrowStatus(worker, 'submitted');
+      await worker.getByTestId('money-notice').getByText('Done: the server confirmed it.').waitFor({ timeout: 20_000 });
+
+      // The client approves: released to the worker.
+      await expectEscrowStatus(client, 'submitted');
+      expect(await client.getByTestId('escrow-status').innerText()).toMatch(/^Submitted — auto-approves on /);
+      await client.getByRole('button', { name: `Approve and release ${usd(6500)}` }).click();
+      await expectEscrowStatus(client, 'released');
+      await expectBookingStatus(client, 'completed');
+      expect(await client.getByTestId('escrow-status').innerText()).toBe('Released to the worker');
+
+      // The worker's Released row and statement show the net, and so does the statement endpoint.
+      await expectEscrowStatus(worker, 'released');
+      expect(await worker.getByTestId('worker-net').innerText()).toBe(`You receive ${usd(net.amount)} (${usd(fee.amount)} platform fee).`);
+      await worker.goto(`${baseUrl}/o/earnings`);
+      const job = worker.locator(`[data-testid="job"][data-milestone-id="${milestone.id}"]`);
+      await job.waitFor({ timeout: 20_000 });
+      expect(await job.innerText()).toContain(usd(net.amount));
+      const statement = (await (await api(olga, '/money/statement')).json()) as { jobs: { milestoneId: string | null; gross: number; fee: number; net: number }[] };
+      expect(statement.jobs.find((j) => j.milestoneId === milestone.id)).toMatchObject({ gross: 6500, fee: fee.amount, net: net.amount });
+    } finally {
+      await clientCtx.close();
+      await workerCtx.close();
+    }
+  });
+
+  it('a dispute with a claim and evidence, split by a mediator: both parties see the split amounts', async () => {
+    const { baseUrl, db } = e2e.server();
+    const [carla, omar] = [await userId(PEOPLE.carla), await userId(PEOPLE.omar)];
+    // A plumbing job for Omar, paid through the demo rail's checkout over HTTP this time, started and submitted.
+    const { bookingId } = await acceptedBooking(db.sql, carla, omar);
+    const milestone = await milestoneOf(bookingId);
+    const checkout = await api(carla, '/pay/checkout', { method: 'POST', body: JSON.stringify({ milestoneId: milestone.id, commandId: uuidv7() }) });
+    const { url, provider } = (await checkout.json()) as { url: string; provider: string };
+    expect(provider).toBe('demo');
+    // What the booking page asks before showing "Demo payment — no real money moves".
+    expect(await (await fetch(`${baseUrl}/pay/rail`)).json()).toEqual({ provider: 'demo' });
+    const paid = await fetch(`${url}/pay`, { method: 'POST', redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    expect((await milestoneOf(bookingId)).status).toBe('funded');
+    applied(await run(db.sql, omar, 'booking.start', { bookingId }));
+    const messageId = uuidv7();
+    applied(await run(db.sql, omar, 'message.send', { messageId, bookingId, body: 'All done: the tap is dry now.' }));
+    applied(await run(db.sql, omar, 'milestone.submit', { milestoneId: milestone.id, note: 'Washer replaced.' }));
+    const amount = (await db.sql<{ amount: number }[]>`select amount from milestones where id = ${milestone.id}`)[0]!.amount;
+
+    const clientCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    const workerCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    const adminCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 1024, height: 768 } });
+    try {
+      // The client disputes the submitted work, asking for 60% back.
+      const client = await signIn(clientCtx, baseUrl, PEOPLE.carla, `/b/${bookingId}`);
+      await expectEscrowStatus(client, 'submitted');
+      await waitUpToDate(client);
+      await client.getByRole('button', { name: 'Open a dispute' }).click();
+      await client.getByLabel('What went wrong?').fill('The tap still drips at night.');
+      expect(await client.getByLabel('How much should be refunded to you?').inputValue()).toBe((amount / 100).toFixed(2));
+      const refund = Math.round(amount * 0.6);
+      await client.getByLabel('How much should be refunded to you?').fill((refund / 100).toFixed(2));
+      await client.getByRole('button', { name: 'Open dispute', exact: true }).click();
+      await expectEscrowStatus(client, 'disputed');
+      const [dispute] = await db.sql<{ id: string; refundAmount: number }[]>`select id, refund_amount from disputes where milestone_id = ${milestone.id}`;
+      expect(dispute!.refundAmount).toBe(refund);
+      const claim = `Claim: ${usd(refund)} back to the client, ${usd(amount - refund)} to the worker.`;
+      await client.getByTestId('dispute-claim').getByText(claim).waitFor({ timeout: 20_000 });
+
+      // The worker answers with words, the chat message and a file.
+      const worker = await signIn(workerCtx, baseUrl, PEOPLE.omar, `/b/${bookingId}`);
+      await expectEscrowStatus(worker, 'disputed');
+      await waitUpToDate(worker);
+      expect(await worker.getByTestId('dispute-claim').innerText()).toBe(claim);
+      const box = worker.getByTestId('dispute');
+      await box.getByLabel('What should the mediator know?').fill('It was dry when I left; see the chat and my receipt.');
+      await box.getByRole('checkbox', { name: /All done: the tap is dry now\./ }).check();
+      await box.getByLabel(/Attach a file/).setInputFiles({ name: 'washer-receipt.txt', mimeType: 'text/plain', buffer: Buffer.from('1 washer, 1/2 inch: $2.40\n') });
+      await box.getByRole('button', { name: 'Send evidence' }).click();
+      const evidence = worker.getByTestId('evidence').locator('li').first();
+      await evidence.waitFor({ timeout: 20_000 });
+      expect(await evidence.innerText()).toContain('washer-receipt.txt');
+      await client.getByTestId('evidence').getByText('Chat message: “All done: the tap is dry now.”').waitFor({ timeout: 20_000 });
+      expect(await client.getByTestId('evidence').innerText()).toContain('washer-receipt.txt');
+
+      // A mediator splits it from the dispute screen: 30% back to the client.
+      const split = Math.round(amount * 0.3);
+      const admin = await signIn(adminCtx, baseUrl, PEOPLE.ada, `/a/disputes/${dispute!.id}`);
+      await admin.getByTestId('decision-form').waitFor({ timeout: 20_000 });
+      await admin.locator('input[name="outcome"][value="split"]').check();
+      await admin.getByTestId('split-refund').fill((split / 100).toFixed(2));
+      await admin.getByLabel(/Written reason/).fill('The tap drips less than before: most of the work was done.');
+      await admin.getByTestId('decide').click();
+      await admin.getByTestId('dispute-resolution').waitFor({ timeout: 20_000 });
+      const [settled] = await db.sql<{ status: string; refundedAmount: number; releasedAmount: number; feeAmount: number }[]>`
+        select status, refunded_amount, released_amount, fee_amount from milestones where id = ${milestone.id}`;
+      const released = amount - split;
+      const { fee, net } = milestoneSplit(money(released, 'USD'), milestone.feeBps);
+      expect(settled).toEqual({ status: 'split', refundedAmount: split, releasedAmount: released, feeAmount: fee.amount });
+
+      // Both parties' pages show the split.
+      const amounts = `${usd(split)} back to the client, ${usd(released)} to the worker.`;
+      for (const page of [client, worker]) {
+        await expectEscrowStatus(page, 'split');
+        expect(await page.getByTestId('escrow-status').innerText()).toBe('Split');
+        expect(await page.getByTestId('settled-amounts').innerText()).toBe(amounts);
+        await page.getByTestId('dispute-outcome').getByText(`: ${amounts}`, { exact: false }).waitFor({ timeout: 20_000 });
+      }
+      expect(await worker.getByTestId('worker-net').innerText()).toBe(`You receive ${usd(net.amount)} (${usd(fee.amount)} platform fee).`);
+      expect(await client.getByTestId('dispute').innerText()).toContain('Decided by a mediator: The tap drips less than before');
+    } finally {
+      await clientCtx.close();
+      await workerCtx.close();
+      await adminCtx.close();
+    }
+  });
+});

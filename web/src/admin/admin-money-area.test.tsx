@@ -1,0 +1,338 @@
+// @vitest-environment happy-dom
+// The admin's money screens against a stubbed server at the fetch boundary: the disputes queue, a dispute with
+// its timeline, chat and evidence side by side, the decision form's checks and the dispute.resolve it sends,
+// the audit log, the settlement report and the trial balance's alarms, and the offline state.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { closeDevices, decide, issuedCommands } from '../sync/test-support';
+import type { AuditLog, DisputeDetail, DisputeQueue, SettlementReport, TrialBalance } from '../money/api-types';
+import { moneyDevice, renderMoney, stubServer, TOKEN } from '../money/test-support';
+import AdminMoneyArea from './admin-money-area';
+
+const ADA = '0190a000-0000-7000-8000-000000000001';
+const CARLA = '0190a000-0000-7000-8000-000000000002';
+const OMAR = '0190a000-0000-7000-8000-000000000003';
+const DISPUTE = '0190a000-0000-7000-8000-0000000000d1';
+const MILESTONE = '0190a000-0000-7000-8000-0000000000e1';
+const MSG_1 = '0190a000-0000-7000-8000-0000000000c1';
+const MSG_2 = '0190a000-0000-7000-8000-0000000000c2';
+const FILE = '0190a000-0000-7000-8000-0000000000a7';
+
+const queued = (n: number): DisputeQueue['disputes'][number] => ({
+  id: `0190a000-0000-7000-8000-0000000000d${n}`, bookingId: '0190a000-0000-7000-8000-0000000000b1', bookingTitle: `Paint a fence ${n}`,
+  client: { id: CARLA, name: 'Carla Client' }, worker: { id: OMAR, name: 'Omar Operator' }, openedBy: 'client', reason: 'Only one coat was painted.',
+  milestone: { id: MILESTONE, description: 'Two coats', amount: 12000, currency: 'USD' }, claim: { refundAmount: 6000 },
+  openedAt: '2026-11-18T09:00:00.000Z', respondBy: '2026-11-23T09:00:00.000Z', responded: n === 2, respondedAt: n === 2 ? '2026-11-19T09:00:00.000Z' : null, evidenceCount: n,
+});
+
+const detail = (over: Partial<DisputeDetail['dispute']> = {}): DisputeDetail => ({
+  dispute: {
+    id: DISPUTE, bookingId: '0190a000-0000-7000-8000-0000000000b1', milestoneId: MILESTONE, clientId: CARLA, workerId: OMAR, openedBy: 'client', openedById: CARLA,
+    reason: 'Only one coat was painted.', refundAmount: 6000, amount: 12000, currency: 'USD', status: 'open', respondBy: '2026-11-23T09:00:00.000Z',
+    respondedAt: '2026-11-19T09:00:00.000Z', outcome: null, resolvedHow: null, resolvedById: null, releasedAmount: null, refundedAmount: null,
+    resolutionReason: null, openedAt: '2026-11-18T09:00:00.000Z', resolvedAt: null, ...over,
+  },
+  booking: { id: '0190a000-0000-7000-8000-0000000000b1', title: 'Paint a fence', status: 'disputed', clientName: 'Carla Client', workerName: 'Omar Operator' },
+  milestone: {
+    id: MILESTONE, description: 'Two coats', amount: 12000, currency: 'USD', status: 'disputed',
+    timeline: [
+      { at: '2026-11-10T09:00:00.000Z', event: 'payment_confirmed', status: 'funded', by: 'system', actorId: null },
+      { at: '2026-11-15T09:00:00.000Z', event: 'submit', status: 'submitted', by: 'worker', actorId: OMAR, note: 'Both coats done.' },
+      { at: '2026-11-18T09:00:00.000Z', event: 'dispute', status: 'disputed', by: 'client', actorId: CARLA, note: 'Only one coat was painted.' },
+    ],
+  },
+  messages: [
+    { id: MSG_1, senderId: OMAR, body: 'Second coat tomorrow.', createdAt: '2026-11-14T18:00:00.000Z' },
+    { id: MSG_2, senderId: CARLA, body: 'Nobody came the next day.', createdAt: '2026-11-16T18:00:00.000Z' },
+  ],
+  evidence: {
+    client: [{ id: 'e1', by: 'client', actorId: CARLA, text: 'Photo of the fence today.', messageIds: [MSG_1], attachmentIds: [FILE], at: '2026-11-18T09:05:00.000Z' }],
+    worker: [],
+    admin: [],
+  },
+  attachments: [{ id: FILE, uploadedBy: CARLA, name: 'fence.jpg', contentType: 'image/jpeg', size: 245_000, sha256: 'a'.repeat(64), createdAt: '2026-11-18T09:04:00.000Z' }],
+});
+
+afterEach(async () => {
+  cleanup();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  await closeDevices();
+});
+
+const open = (client: Parameters<typeof renderMoney>[0], path: string, locale: 'en' | 'es' = 'en') => renderMoney(client, '/a', <AdminMoneyArea />, path, locale);
+
+describe('the disputes queue', () => {
+  it('lists open disputes oldest first with the claim, who opened it and where the answer stands; shows more on demand', async () => {
+    const server = stubServer({
+      'GET /disputes/queue': { disputes: [queued(1), queued(2)], next: queued(2).id },
+      [`GET /disputes/queue?after=${queued(2).id}`]: { disputes: [queued(3)], next: null },
+    });
+    const { client } = await moneyDevice(ADA, ['consumer', 'admin']);
+    const memory = open(client, '/a/disputes');
+
+    const items = await screen.findAllByTestId('queued-dispute');
+    expect(items).toHaveLength(2);
+    expect(items[0]!.textContent).toContain('Paint a fence 1');
+    expect(items[0]!.textContent).toContain('Claim: $60.00 of $120.00 back to the client');
+    expect(items[0]!.textContent).toContain('Opened by the client, Carla Client');
+    expect(items[0]!.textContent).toContain('Answer due');
+    expect(items[1]!.textContent).toContain('The other side answered');
+    expect(items[1]!.textContent).toContain('2 pieces of evidence');
+    expect(screen.getByRole('link', { name: 'Disputes' }).getAttribute('aria-current')).toBe('page');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Show more' }));
+    await waitFor(() => expect(screen.getAllByTestId('queued-dispute')).toHaveLength(3));
+    expect(screen.queryByRole('button', { name: 'Show more' })).toBeNull();
+    expect(server.seen.map((s) => [s.path, s.authorization])).toEqual([
+      ['/disputes/queue', `Bearer ${TOKEN}`],
+      [`/disputes/queue?after=${queued(2).id}`, `Bearer ${TOKEN}`],
+    ]);
+
+    stubServer({ [`GET /disputes/${queued(1).id}`]: detail() });
+    fireEvent.click(within(screen.getAllByTestId('queued-dispute')[0]!).getByRole('link'));
+    expect(memory.history!.at(-1)).toBe(`/a/disputes/${queued(1).id}`);
+    await screen.findByTestId('decision-form');
+  });
+
+  it('says when nothing waits, and offline says figures need a connection', async () => {
+    stubServer({ 'GET /disputes/queue': { disputes: [], next: null } });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(client, '/a/disputes', 'es');
+    await screen.findByText('No hay disputas esperando una decisión.');
+  });
+
+  it('offline, the plain offline state and no request', async () => {
+    const server = stubServer({ 'GET /disputes/queue': { disputes: [queued(1)], next: null } });
+    const { client } = await moneyDevice(ADA, ['admin'], false);
+    open(client, '/a/disputes');
+    expect((await screen.findByTestId('money-offline')).textContent).toContain('You’re offline — money figures need a connection.');
+    expect(server.seen).toEqual([]);
+  });
+});
+
+describe('a dispute', () => {
+  it('shows the claim, then the timeline, the chat and the evidence side by side, with cited messages marked', async () => {
+    stubServer({ [`GET /disputes/${DISPUTE}`]: detail() });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(client, `/a/disputes/${DISPUTE}`);
+
+    await screen.findByRole('heading', { level: 1, name: 'Dispute: Paint a fence' });
+    expect(screen.getByTestId('dispute-amount').textContent).toBe('$120.00');
+    expect(screen.getByTestId('dispute-claim').textContent).toBe('$60.00');
+    const columns = screen.getByRole('region', { name: 'Timeline, chat and evidence' });
+    expect(within(columns).getAllByRole('heading', { level: 2 }).map((h) => h.textContent)).toEqual(['Timeline of this part', 'Booking chat', 'Evidence']);
+
+    const timeline = within(screen.getByTestId('dispute-timeline')).getAllByRole('listitem');
+    expect(timeline.map((li) => li.querySelector('strong')!.textContent)).toEqual(['Paid, held in escrow', 'Submitted for approval', 'Disputed']);
+    expect(timeline[1]!.textContent).toContain('by Omar Operator');
+    expect(timeline[1]!.textContent).toContain('Both coats done.');
+    expect(timeline[0]!.textContent).toContain('by the system');
+
+    const messages = screen.getAllByTestId('dispute-message');
+    expect(messages[0]!.textContent).toContain('Omar Operator');
+    expect(messages[0]!.textContent).toContain('cited as evidence');
+    expect(messages[0]!.getAttribute('data-cited')).toBe('true');
+    expect(messages[1]!.getAttribute('data-cited')).toBeNull();
+
+    const clientEvidence = screen.getByTestId('evidence-client');
+    expect(clientEvidence.textContent).toContain('From Carla Client');
+    expect(clientEvidence.textContent).toContain('Photo of the fence today.');
+    expect(clientEvidence.textContent).toContain('Points to 1 messages in the chat');
+    expect(within(screen.getByTestId('evidence-worker')).getByText('None yet.')).toBeTruthy();
+    expect(screen.queryByTestId('evidence-admin')).toBeNull();
+  });
+
+  it('downloads an evidence file with the token', async () => {
+    const server = stubServer({
+      [`GET /disputes/${DISPUTE}`]: detail(),
+      [`GET /disputes/attachments/${FILE}`]: () =>
+        new Response(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]), { headers: { 'content-type': 'image/jpeg', 'content-disposition': `attachment; filename="fence.jpg"; filename*=UTF-8''fence.jpg` } }),
+    });
+    const saved: string[] = [];
+    vi.spyOn(URL, 'createObjectURL').mockReturnValue('blob:fence');
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push(this.download);
+    });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(client, `/a/disputes/${DISPUTE}`);
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Download fence.jpg (245 kB)' }));
+    await waitFor(() => expect(saved).toEqual(['fence.jpg']));
+    expect(server.requests('/disputes/attachments/')).toMatchObject([{ authorization: `Bearer ${TOKEN}` }]);
+  });
+
+  it('the decision form asks for an outcome and a reason, and a split strictly between nothing and the whole', async () => {
+    stubServer({ [`GET /disputes/${DISPUTE}`]: detail() });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(client, `/a/disputes/${DISPUTE}`);
+    const form = await screen.findByTestId('decision-form');
+    const decideButton = within(form).getByRole('button', { name: 'Decide' });
+
+    fireEvent.click(decideButton);
+    expect(within(form).getByText('Choose an outcome.')).toBeTruthy();
+    expect(within(form).getByText('Write why you decide this: the parties and other admins read it.')).toBeTruthy();
+    expect(document.activeElement).toBe(within(form).getByRole('radio', { name: 'Release all to the worker' }));
+
+    fireEvent.click(within(form).getByRole('radio', { name: 'Split the amount' }));
+    expect(within(form).queryByText('Choose an outcome.')).toBeNull();
+    const refund = within(form).getByLabelText('Back to the client (USD)') as HTMLInputElement;
+    fireEvent.change(within(form).getByLabelText('Written reason (kept in the audit log)'), { target: { value: 'One coat of two was done.' } });
+
+    const rangeError = 'A split gives back more than nothing and less than $120.00. To give back everything or nothing, choose refund all or release all.';
+    for (const typed of ['0', '120', '120.00', '500']) {
+      fireEvent.change(refund, { target: { value: typed } });
+      fireEvent.click(decideButton);
+      expect(within(form).getByText(rangeError), typed).toBeTruthy();
+      expect(refund.getAttribute('aria-invalid')).toBe('true');
+      expect(document.activeElement).toBe(refund);
+    }
+    fireEvent.change(refund, { target: { value: '45.123' } });
+    fireEvent.click(decideButton);
+    expect(within(form).getByText('Type an amount in USD, such as 45.50.')).toBeTruthy();
+    // Nothing was sent while the form had a problem.
+    expect(await issuedCommands(client)).toEqual([]);
+
+    fireEvent.change(refund, { target: { value: '45,10' } });
+    expect(refund.getAttribute('aria-invalid')).toBeNull();
+    fireEvent.click(decideButton);
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    expect((await issuedCommands(client))[0]).toEqual({
+      type: 'dispute.resolve',
+      status: 'pending',
+      payload: { disputeId: DISPUTE, outcome: 'split', refundAmount: 4510, reason: 'One coat of two was done.' },
+    });
+    await waitFor(() => expect(screen.getByTestId('decision-outcome').textContent).toBe('Sending the decision…'));
+  });
+
+  it('once the server applies the decision, reads the dispute again and shows how it was decided', async () => {
+    let resolved = false;
+    const server = stubServer({
+      [`GET /disputes/${DISPUTE}`]: () =>
+        resolved
+          ? detail({ status: 'resolved', outcome: 'refund_all', resolvedHow: 'admin', resolvedById: ADA, releasedAmount: 0, refundedAmount: 12000, resolutionReason: 'No work was delivered.', resolvedAt: '2026-11-21T10:00:00.000Z' })
+          : detail(),
+    });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(client, `/a/disputes/${DISPUTE}`);
+    const form = await screen.findByTestId('decision-form');
+    fireEvent.click(within(form).getByRole('radio', { name: 'Refund all to the client' }));
+    fireEvent.change(within(form).getByLabelText('Written reason (kept in the audit log)'), { target: { value: '  No work was delivered. ' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Decide' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    expect((await issuedCommands(client))[0]!.payload).toEqual({ disputeId: DISPUTE, outcome: 'refund_all', reason: 'No work was delivered.' });
+
+    resolved = true;
+    const id = (await client.db.commands.find().exec())[0]!.id;
+    await decide(client, id, { status: 'applied' });
+    const resolution = await screen.findByTestId('dispute-resolution');
+    expect(resolution.getAttribute('data-outcome')).toBe('refund_all');
+    expect(resolution.textContent).toContain('Refunded all to the client. A mediator decided.');
+    expect(resolution.textContent).toContain('$120.00');
+    expect(resolution.textContent).toContain('No work was delivered.');
+    expect(screen.queryByTestId('decision-form')).toBeNull();
+    expect(server.requests(`/disputes/${DISPUTE}`)).toHaveLength(2);
+  });
+
+  it('shows the server’s refusal of a decision where it was asked, in the admin’s language', async () => {
+    stubServer({ [`GET /disputes/${DISPUTE}`]: detail() });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(client, `/a/disputes/${DISPUTE}`, 'es');
+    const form = await screen.findByTestId('decision-form');
+    fireEvent.click(within(form).getByRole('radio', { name: 'Liberar todo al trabajador' }));
+    fireEvent.change(within(form).getByLabelText('Motivo por escrito (queda en el registro de auditoría)'), { target: { value: 'Trabajo entregado.' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Decidir' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    const id = (await client.db.commands.find().exec())[0]!.id;
+    await decide(client, id, { status: 'rejected', code: 'invalid_state', message: 'This dispute has already been decided.' });
+    expect((await screen.findByTestId('decision-refused')).textContent).toBe(
+      'No se tomó la decisión: Esto ya no se puede hacer: el estado cambió. Actualiza para ver cómo está.',
+    );
+  });
+});
+
+describe('the audit log', () => {
+  it('lists what admins did, with their reasons and what it was about', async () => {
+    const log: AuditLog = {
+      entries: [
+        {
+          id: 7, at: '2026-11-21T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'dispute.resolve', subjectType: 'dispute', subjectId: DISPUTE,
+          reason: 'No work was delivered.', details: { outcome: 'refund_all', refundAmount: 12000 },
+        },
+      ],
+      next: null,
+    };
+    stubServer({ 'GET /disputes/audit': log });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(client, '/a/audit');
+    const [entry] = await screen.findAllByTestId('audit-entry');
+    expect(entry!.textContent).toContain('Decided a dispute by Ada Admin');
+    expect(entry!.textContent).toContain('No work was delivered.');
+    expect(entry!.textContent).toContain('outcome: refund_all · refundAmount: 12000');
+    expect(within(entry!).getByRole('link', { name: `dispute ${DISPUTE}` }).getAttribute('href')).toBe(`/a/disputes/${DISPUTE}`);
+  });
+});
+
+describe('settlement', () => {
+  const report: SettlementReport = {
+    from: '2026-11-01', to: '2026-11-30', balancesAt: '2026-11-21T10:00:00.000Z',
+    byCurrency: [{ currency: 'USD', funded: 20000, released: 8000, refunded: 4510, feesEarned: 800, transferred: 7200, heldInEscrow: 7490, awaitingTransfer: 0 }],
+  };
+  const sound: TrialBalance = {
+    accounts: [
+      { kind: 'client_funding', currency: 'USD', accounts: 1, balance: -20000 },
+      { kind: 'escrow', currency: 'USD', accounts: 2, balance: 7490 },
+      { kind: 'payouts', currency: 'USD', accounts: 1, balance: 7200 },
+      { kind: 'platform_fees', currency: 'USD', accounts: 1, balance: 800 },
+      { kind: 'refunds', currency: 'USD', accounts: 1, balance: 4510 },
+    ],
+    totals: [{ currency: 'USD', total: 0 }],
+    balanced: true,
+    invariants: { ok: true, postings: 5, entries: 12, accounts: 6, milestones: 2, violations: [] },
+  };
+
+  it('shows the period’s totals and a sound trial balance', async () => {
+    const server = stubServer({ 'GET /money/settlement?from=2026-11-01&to=2026-11-30': report, 'GET /money/trial-balance': sound });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(client, '/a/settlement?month=2026-11');
+    expect((await screen.findByTestId('settlement-funded')).textContent).toBe('$200.00');
+    expect(screen.getByTestId('settlement-feesEarned').textContent).toBe('$8.00');
+    expect(screen.getByTestId('settlement-heldInEscrow').textContent).toBe('$74.90');
+    expect((await screen.findByTestId('trial-balanced')).textContent).toBe('Balanced: every currency totals zero.');
+    expect(screen.getByTestId('trial-total').getAttribute('data-zero')).toBe('true');
+    expect(screen.getByTestId('trial-total').className).toBe('');
+    expect(screen.getByTestId('invariants').textContent).toContain('Every invariant holds over 5 postings, 12 entries and 2 milestones.');
+    expect(screen.getByRole('row', { name: /Escrow \(USD\)/ }).textContent).toContain('$74.90');
+    expect(server.seen.every((s) => s.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  it('raises the alarm on a non-zero total and lists broken invariants', async () => {
+    stubServer({
+      'GET /money/settlement': report,
+      'GET /money/trial-balance': {
+        ...sound,
+        totals: [{ currency: 'USD', total: 1 }],
+        balanced: false,
+        invariants: {
+          ...sound.invariants,
+          ok: false,
+          violations: [
+            { invariant: 'trial_balance', currency: 'USD', total: 1 },
+            { invariant: 'not_negative', accountId: `escrow:${MILESTONE}:USD`, kind: 'escrow', currency: 'USD', balance: -1 },
+          ],
+        },
+      },
+    });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(client, '/a/settlement?month=2026-11');
+    const balanced = await screen.findByTestId('trial-balanced');
+    expect(balanced.getAttribute('role')).toBe('alert');
+    expect(balanced.textContent).toContain('Not balanced');
+    expect(screen.getByTestId('trial-total').className).toBe('money-off');
+    expect(screen.getByTestId('trial-total').textContent).toContain('$0.01');
+    expect(screen.getByTestId('invariants').textContent).toContain('2 invariant violations:');
+    expect(screen.getAllByTestId('violation').map((v) => v.getAttribute('data-invariant'))).toEqual(['trial_balance', 'not_negative']);
+    expect(screen.getAllByTestId('violation')[1]!.textContent).toBe(`not_negative: accountId escrow:${MILESTONE}:USD, kind escrow, currency USD, balance -1`);
+  });
+});

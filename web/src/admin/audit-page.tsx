@@ -1,0 +1,66 @@
+// /a/audit: the admins' audit log, newest first, read from the server: who overrode the parties, on what, and why.
+import { Link } from 'wouter';
+import { formatDateTime } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import type { AuditLog } from '../money/api-types';
+import { MoneyReadState } from '../money/money-read-state';
+import { Empty, Page } from '../ui/page';
+import { adminMoneyMessages } from './money-messages';
+import { ShowMore } from './show-more';
+import { usePagedRead } from './use-paged-read';
+
+const ACTIONS = { 'dispute.resolve': 'actionDisputeResolve', 'user.set_roles': 'actionSetRoles' } as const;
+
+/** A detail value as text: numbers and strings as they are, anything else as compact JSON. */
+const detailText = (v: unknown) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+
+export function AuditPage() {
+  const t = useT(adminMoneyMessages);
+  const { locale } = useLocale();
+  const { read, reload, pages, next, loadMore, loadingMore, moreFailed } = usePagedRead<AuditLog>('/disputes/audit', 'before');
+  const entries = pages.flatMap((p) => p.entries);
+
+  return (
+    <Page title={t('auditTitle')}>
+      <p className="hint">{t('auditHint')}</p>
+      {read.state !== 'ready' ? (
+        <MoneyReadState read={read} onRetry={reload} />
+      ) : entries.length === 0 ? (
+        <Empty>{t('noAudit')}</Empty>
+      ) : (
+        <>
+          <ul className="list" aria-label={t('auditLabel')} data-testid="audit-log">
+            {entries.map((e) => {
+              const action = e.action in ACTIONS ? t(ACTIONS[e.action as keyof typeof ACTIONS]) : e.action;
+              const details = Object.entries(e.details);
+              return (
+                <li key={e.id} className="list-item" data-testid="audit-entry" data-action={e.action}>
+                  <span className="list-item-title">{t('actionBy', { action, admin: e.adminName })}</span>
+                  <span className="money-job-detail">{formatDateTime(e.at, locale)}</span>
+                  <span className="dispute-text">{e.reason}</span>
+                  <dl className="audit-details">
+                    <dt>{t('subject')}</dt>
+                    <dd>
+                      {e.subjectType === 'dispute' ? (
+                        <Link href={`/disputes/${e.subjectId}`}>{`${e.subjectType} ${e.subjectId}`}</Link>
+                      ) : (
+                        `${e.subjectType} ${e.subjectId}`
+                      )}
+                    </dd>
+                    {details.length > 0 && (
+                      <>
+                        <dt>{t('details')}</dt>
+                        <dd>{details.map(([k, v]) => `${k}: ${detailText(v)}`).join(' · ')}</dd>
+                      </>
+                    )}
+                  </dl>
+                </li>
+              );
+            })}
+          </ul>
+          <ShowMore next={next} loadMore={loadMore} loadingMore={loadingMore} moreFailed={moreFailed} />
+        </>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,146 @@
+// The mediator's decision on an open dispute: release all, refund all or split by amount, with a written reason,
+// checked here (dispute-decision.ts) and sent as dispute.resolve; the server's answer is shown where it was asked.
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { minorUnits, money, type CurrencyCode } from '@shared/money';
+import { formatMoney } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import { rejectionText } from '../i18n/rejections';
+import type { DisputeDetail } from '../money/api-types';
+import { useMoneyCommand } from '../money/use-money-command';
+import { TextAreaField } from '../ui/text-area-field';
+import { checkDecision, OUTCOMES, type DecisionCheck, type DecisionDraft, type Outcome } from './dispute-decision';
+import { adminMoneyMessages } from './money-messages';
+
+type Problems = Extract<DecisionCheck, { ok: false }>['problems'];
+
+const OUTCOME_LABELS = { release_all: 'releaseAll', refund_all: 'refundAll', split: 'split' } as const;
+
+/** An amount as a person would type it in this currency: "45.50", "4550" (no minor unit), "45.500". */
+const exampleAmount = (currency: CurrencyCode) => {
+  const digits = minorUnits(currency);
+  return digits === 0 ? '4550' : `45.${'5'.padEnd(digits, '0')}`;
+};
+
+export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onDecided(): void }) {
+  const t = useT(adminMoneyMessages);
+  const { locale } = useLocale();
+  const resolve = useMoneyCommand('dispute.resolve');
+  const [draft, setDraft] = useState<DecisionDraft>({ outcome: null, refund: '', reason: '' });
+  const [problems, setProblems] = useState<Problems>({});
+  const outcomeRef = useRef<HTMLInputElement>(null);
+  const refundRef = useRef<HTMLInputElement>(null);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const ids = { outcome: useId(), refund: useId(), refundHint: useId(), reason: useId() };
+
+  const d = detail.dispute;
+  const amount = money(d.amount, d.currency);
+  const amountText = formatMoney(amount, locale);
+  const decided = resolve.outcome.state === 'applied';
+  const sending = resolve.outcome.state === 'pending';
+
+  // The decision is the server's now: read the dispute again to show how it was settled.
+  useEffect(() => {
+    if (decided) onDecided();
+  }, [decided, onDecided]);
+
+  const problemText = {
+    outcome_required: t('outcomeRequired'),
+    refund_format: t('refundFormat', { currency: d.currency, example: exampleAmount(d.currency) }),
+    refund_range: t('refundRange', { amount: amountText }),
+    reason_required: t('reasonRequired'),
+  };
+
+  function change(next: Partial<DecisionDraft>, clear: keyof Problems) {
+    setDraft((prev) => ({ ...prev, ...next }));
+    if (problems[clear]) setProblems(({ [clear]: _, ...rest }) => rest);
+  }
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (sending || decided) return;
+    const check = checkDecision(d.id, draft, amount);
+    if (!check.ok) {
+      setProblems(check.problems);
+      // Focus goes to the first thing to fix.
+      (check.problems.outcome ? outcomeRef : check.problems.refund ? refundRef : reasonRef).current?.focus();
+      return;
+    }
+    setProblems({});
+    await resolve.issue(check.payload);
+  }
+
+  return (
+    <section aria-labelledby="decision-heading">
+      <h2 id="decision-heading">{t('decisionHeading')}</h2>
+      <form className="decision-form" onSubmit={(e) => void submit(e)} noValidate data-testid="decision-form">
+        <fieldset aria-describedby={problems.outcome ? ids.outcome : undefined}>
+          <legend>{t('outcome')}</legend>
+          {OUTCOMES.map((o: Outcome, i) => (
+            <label className="check" key={o}>
+              <input
+                type="radio"
+                name="outcome"
+                value={o}
+                ref={i === 0 ? outcomeRef : undefined}
+                checked={draft.outcome === o}
+                onChange={() => change({ outcome: o }, 'outcome')}
+              />
+              {t(OUTCOME_LABELS[o])}
+            </label>
+          ))}
+          {problems.outcome && (
+            <p className="field-error" id={ids.outcome} role="alert">
+              {problemText[problems.outcome]}
+            </p>
+          )}
+        </fieldset>
+        {draft.outcome === 'split' && (
+          <div className="field">
+            <label htmlFor={ids.refund}>{t('refundLabel', { currency: d.currency })}</label>
+            <input
+              id={ids.refund}
+              ref={refundRef}
+              inputMode={minorUnits(d.currency) === 0 ? 'numeric' : 'decimal'}
+              autoComplete="off"
+              value={draft.refund}
+              aria-invalid={problems.refund ? true : undefined}
+              aria-describedby={problems.refund ? `${ids.refund}-error ${ids.refundHint}` : ids.refundHint}
+              onChange={(e) => change({ refund: e.target.value }, 'refund')}
+              data-testid="split-refund"
+            />
+            <p className="hint" id={ids.refundHint}>
+              {t('refundHint', { amount: amountText })}
+            </p>
+            {problems.refund && (
+              <p className="field-error" id={`${ids.refund}-error`} role="alert">
+                {problemText[problems.refund]}
+              </p>
+            )}
+          </div>
+        )}
+        <TextAreaField
+          id={ids.reason}
+          label={t('reasonLabel')}
+          value={draft.reason}
+          onChange={(reason) => change({ reason }, 'reason')}
+          error={problems.reason ? problemText[problems.reason] : undefined}
+          rows={3}
+          textareaRef={reasonRef}
+        />
+        <div className="actions">
+          <button type="submit" className="btn btn-primary" disabled={sending || decided} data-testid="decide">
+            {t('decide')}
+          </button>
+        </div>
+        <p role="status" className={sending || decided ? 'hint' : undefined} data-testid="decision-outcome">
+          {sending ? t('deciding') : decided ? t('decided') : ''}
+        </p>
+        {resolve.outcome.state === 'rejected' && (
+          <p className="error" role="alert" data-testid="decision-refused" data-code={resolve.outcome.code}>
+            {t('refused', { reason: rejectionText(resolve.outcome.code, resolve.outcome.message, locale) })}
+          </p>
+        )}
+      </form>
+    </section>
+  );
+}

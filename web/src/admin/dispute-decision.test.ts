@@ -1,0 +1,62 @@
+// The mediator's decision form rules: a split's refund strictly between nothing and the milestone, in integer
+// minor units from typed major units; a reason always.
+import { describe, expect, it } from 'vitest';
+import { commandPayloads } from '@shared/commands';
+import { money } from '@shared/money';
+import { checkDecision, parseRefund } from './dispute-decision';
+
+const DISPUTE = '0190a000-0000-7000-8000-0000000000d1';
+const USD_120 = money(12000, 'USD');
+
+describe('the refund typed for a split', () => {
+  it('reads either decimal mark into minor units without floats', () => {
+    expect(parseRefund('45.10', 'USD')).toEqual(money(4510, 'USD'));
+    expect(parseRefund('45,1', 'USD')).toEqual(money(4510, 'USD'));
+    // 0.29 * 100 is 28.999999999999996 in binary floating point.
+    expect(parseRefund(' 0.29 ', 'USD')).toEqual(money(29, 'USD'));
+    expect(parseRefund('1.005', 'KWD')).toEqual(money(1005, 'KWD'));
+    expect(parseRefund('500', 'JPY')).toEqual(money(500, 'JPY'));
+  });
+
+  it('refuses what is not an amount in the currency', () => {
+    for (const text of ['', 'abc', '-5', '1.234', '1,000.50', '12.5.0', '5:5', '99999999999999999999']) {
+      expect(parseRefund(text, 'USD'), text).toBeNull();
+    }
+    expect(parseRefund('12.5', 'JPY')).toBeNull();
+  });
+});
+
+describe('checkDecision', () => {
+  const draft = { outcome: 'split' as const, refund: '45.10', reason: 'Half the work was done.' };
+
+  it('a valid split becomes a dispute.resolve payload the shared schema accepts', () => {
+    const check = checkDecision(DISPUTE, draft, USD_120);
+    expect(check).toEqual({ ok: true, payload: { disputeId: DISPUTE, outcome: 'split', refundAmount: 4510, reason: 'Half the work was done.' } });
+    expect(commandPayloads['dispute.resolve'].safeParse(check.ok && check.payload).success).toBe(true);
+  });
+
+  it('a split refund must be more than nothing and less than the whole milestone', () => {
+    for (const refund of ['0', '0.00', '120', '120.00', '130']) {
+      expect(checkDecision(DISPUTE, { ...draft, refund }, USD_120), refund).toEqual({ ok: false, problems: { refund: 'refund_range' } });
+    }
+    expect(checkDecision(DISPUTE, { ...draft, refund: '0.01' }, USD_120)).toMatchObject({ ok: true, payload: { refundAmount: 1 } });
+    expect(checkDecision(DISPUTE, { ...draft, refund: '119.99' }, USD_120)).toMatchObject({ ok: true, payload: { refundAmount: 11999 } });
+    expect(checkDecision(DISPUTE, { ...draft, refund: 'twelve' }, USD_120)).toEqual({ ok: false, problems: { refund: 'refund_format' } });
+  });
+
+  it('a reason is required, and an outcome must be chosen', () => {
+    expect(checkDecision(DISPUTE, { ...draft, reason: '   ' }, USD_120)).toEqual({ ok: false, problems: { reason: 'reason_required' } });
+    expect(checkDecision(DISPUTE, { outcome: null, refund: '', reason: '' }, USD_120)).toEqual({
+      ok: false,
+      problems: { outcome: 'outcome_required', reason: 'reason_required' },
+    });
+  });
+
+  it('release all and refund all name no amount, whatever was typed in the split field', () => {
+    for (const outcome of ['release_all', 'refund_all'] as const) {
+      const check = checkDecision(DISPUTE, { outcome, refund: 'junk', reason: ' Evidence is clear. ' }, USD_120);
+      expect(check).toEqual({ ok: true, payload: { disputeId: DISPUTE, outcome, reason: 'Evidence is clear.' } });
+      expect(commandPayloads['dispute.resolve'].safeParse(check.ok && check.payload).success).toBe(true);
+    }
+  });
+});

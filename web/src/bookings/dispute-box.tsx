@@ -1,0 +1,140 @@
+// A milestone's dispute as its parties see it: who opened it and why, the claim, the time left to answer,
+// the evidence from both sides, and, while it is open, accepting the other side's claim or adding evidence.
+import { useRef, useState } from 'react';
+import { money } from '@shared/money';
+import { useSync, useViewAll } from '../app/sync-context';
+import { formatBytes, formatDateTime, formatMoney } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import type { ViewDoc } from '../sync/optimistic';
+import { EvidenceForm } from './evidence-form';
+import { moneyMessages } from './money-messages';
+
+interface Props {
+  dispute: ViewDoc<'disputes'>;
+  /** The viewer's side in the booking; null for an admin reading. */
+  side: 'client' | 'worker' | null;
+  disabled: boolean;
+  run(issue: () => Promise<{ id: string }>): Promise<void>;
+}
+
+export function DisputeBox({ dispute, side, disabled, run }: Props) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const client = useSync();
+  const messages = useViewAll('messages', { selector: { bookingId: dispute.bookingId } });
+  const [confirming, setConfirming] = useState(false);
+  const question = useRef<HTMLParagraphElement>(null);
+  const fmt = (amount: number) => formatMoney(money(amount, dispute.amount.currency), locale);
+  const who = (by: string, actorId: string) =>
+    actorId === client.userId ? t('you') : by === 'client' ? t('theClient') : by === 'worker' ? t('theWorker') : t('aMediator');
+  const lower = (s: 'client' | 'worker') => (s === side ? t('youLower') : s === 'client' ? t('clientLower') : t('workerLower'));
+  const other = dispute.openedBy === 'client' ? 'worker' : 'client';
+  const claim = { refund: fmt(dispute.refundAmount.amount), release: fmt(dispute.amount.amount - dispute.refundAmount.amount) };
+  const bodyOf = new Map((messages ?? []).map((m) => [m.id, m.body]));
+  const open = dispute.status === 'open';
+
+  return (
+    <div className="dispute card" data-testid="dispute" data-status={dispute.status}>
+      <h4>{t('disputeHeading')}</h4>
+      <p>{t('openedBy', { who: lower(dispute.openedBy), date: formatDateTime(dispute.openedAt, locale), reason: dispute.reason })}</p>
+      {open ? (
+        <>
+          <p data-testid="dispute-claim">{t('claim', claim)}</p>
+          <p className="hint">
+            {dispute.respondedAt
+              ? t('answered')
+              : t('respondBy', { who: other === side ? t('you') : other === 'client' ? t('theClient') : t('theWorker'), date: formatDateTime(dispute.respondBy, locale) })}
+          </p>
+        </>
+      ) : (
+        <>
+          <p data-testid="dispute-outcome">
+            <strong>
+              {t('resolved', {
+                date: formatDateTime(dispute.resolvedAt ?? dispute.updatedAt, locale),
+                refund: fmt(dispute.refundedAmount?.amount ?? 0),
+                release: fmt(dispute.releasedAmount?.amount ?? 0),
+              })}
+            </strong>
+          </p>
+          <p className="hint">
+            {dispute.resolvedHow === 'accepted'
+              ? t('howAccepted')
+              : dispute.resolvedHow === 'default'
+                ? t('howDefault')
+                : t('howAdmin', { reason: dispute.resolutionReason ?? '' })}
+          </p>
+        </>
+      )}
+
+      <h5>{t('evidence')}</h5>
+      {dispute.evidence.length === 0 ? (
+        <p className="muted">{t('noEvidence')}</p>
+      ) : (
+        <ol className="evidence" data-testid="evidence">
+          {dispute.evidence.map((e) => (
+            <li key={e.id}>
+              <p className="chat-meta">
+                <span className="chat-sender">{who(e.by, e.actorId)}</span> <time dateTime={e.at}>{formatDateTime(e.at, locale)}</time>
+              </p>
+              {e.text && <p className="chat-body">{e.text}</p>}
+              {e.messageIds.map((id) => (
+                <p key={id} className="timeline-note">
+                  {bodyOf.has(id) ? t('cited', { body: bodyOf.get(id)! }) : t('citedGone')}
+                </p>
+              ))}
+              {e.attachments.length > 0 && (
+                <ul className="attachments">
+                  {e.attachments.map((a) => (
+                    <li key={a.id}>
+                      {a.name} <span className="muted">({formatBytes(a.size, locale)})</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+
+      {open && side === other && (
+        confirming ? (
+          <div className="confirm-step">
+            <p ref={question} tabIndex={-1}>
+              <strong>{t('acceptQuestion', claim)}</strong>
+            </p>
+            <div className="actions">
+              <button
+                type="button"
+                className="btn btn-primary"
+                disabled={disabled}
+                onClick={() => void run(() => client.issue('dispute.accept', { disputeId: dispute.id })).then(() => setConfirming(false))}
+              >
+                {t('confirmAccept')}
+              </button>
+              <button type="button" className="btn" onClick={() => setConfirming(false)}>
+                {t('keepDispute')}
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div className="actions">
+            <button
+              type="button"
+              className="btn"
+              disabled={disabled}
+              onClick={() => {
+                setConfirming(true);
+                // Land keyboard and screen-reader users on the question they must answer.
+                setTimeout(() => question.current?.focus(), 0);
+              }}
+            >
+              {t('acceptClaim')}
+            </button>
+          </div>
+        )
+      )}
+      {open && side && <EvidenceForm dispute={dispute} meId={client.userId} disabled={disabled} run={run} />}
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+// Paying for a milestone: what it costs and who pays the fee, then the provider's checkout. POST /pay/checkout
+// applies milestone.fund under a command id made here and answers with the checkout to open; the page the
+// checkout returns to shows the milestone becoming paid as replication brings it.
+import { useState } from 'react';
+import { useSync } from '../app/sync-context';
+import { formatBps, formatMoney, formatTime } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import { newId } from '../sync/ids';
+import type { ViewDoc } from '../sync/optimistic';
+import { moneyMessages } from './money-messages';
+import { httpErrorText, type PaymentRail } from './use-money-step';
+
+interface Props {
+  milestone: ViewDoc<'milestones'>;
+  /** The server can be reached: paying needs it. */
+  reachable: boolean;
+  rail: PaymentRail | null;
+}
+
+export function FundAction({ milestone, reachable, rail }: Props) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const client = useSync();
+  const [opening, setOpening] = useState(false);
+  const [error, setError] = useState('');
+  const amount = formatMoney(milestone.amount, locale);
+  const again = milestone.status === 'payment_pending';
+
+  async function pay() {
+    setOpening(true);
+    setError('');
+    try {
+      const res = await client.http('/pay/checkout', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ milestoneId: milestone.id, commandId: newId() }),
+      });
+      const body = (await res.json().catch(() => null)) as { url?: string } | null;
+      if (!res.ok || typeof body?.url !== 'string') {
+        setError(t('fundFailed', { reason: httpErrorText(body, res.status, locale) }));
+        setOpening(false);
+        return;
+      }
+      // The checkout is the provider's page (or the demo rail's); it sends the client back here.
+      window.location.assign(body.url);
+    } catch {
+      setError(t('noServer'));
+      setOpening(false);
+    }
+  }
+
+  return (
+    <div className="fund" data-testid="fund">
+      <p className="hint">{t('feeFromWorker', { rate: formatBps(milestone.feeBps, locale), fee: formatMoney(milestone.fee, locale) })}</p>
+      {rail === 'demo' && (
+        <p className="demo-rail" data-testid="demo-rail">
+          <strong>{t('demo')}</strong>
+        </p>
+      )}
+      <p className="hint">{t('fundHint')}</p>
+      {again && milestone.paymentExpiresAt && <p className="hint">{t('checkoutUntil', { time: formatTime(milestone.paymentExpiresAt, locale) })}</p>}
+      <div className="actions">
+        <button type="button" className="btn btn-primary" disabled={!reachable || opening} aria-busy={opening || undefined} onClick={() => void pay()}>
+          {again ? t('continuePayment') : t('fund', { amount })}
+        </button>
+      </div>
+      <p role="status" className={opening ? 'hint' : undefined}>
+        {opening ? t('opening') : ''}
+      </p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,187 @@
+// One milestone on the booking page: its amount, where its money is (in plain words), what each side gets,
+// and the money steps the viewer may take on it now. Every step but paying is a command with no optimistic
+// projection: the row shows the server's state, marked as waiting, until the server answers.
+import { useRef, useState, type FormEvent } from 'react';
+import type { MilestoneState } from '@shared/milestone-machine';
+import { money } from '@shared/money';
+import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
+import type { Actor } from '@shared/roles';
+import { useSync } from '../app/sync-context';
+import { formatBps, formatDateTime, formatMoney } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import { rejectionText } from '../i18n/rejections';
+import type { ViewDoc } from '../sync/optimistic';
+import { MoneyText } from '../ui/money-text';
+import { PendingMark } from '../ui/pending-mark';
+import { TextAreaField } from '../ui/text-area-field';
+import { CommandNotice } from './command-notice';
+import { DisputeBox } from './dispute-box';
+import { DisputeForm } from './dispute-form';
+import { FundAction } from './fund-action';
+import { offeredMoneyActions } from './money-actions';
+import { moneyMessages, type MoneyKey } from './money-messages';
+import { useMoneyStep, type PaymentRail } from './use-money-step';
+
+/** The escrow status in the words the issue asks for; a submitted milestone also says when it approves itself. */
+const STATUS_WORDS: Record<MilestoneState, MoneyKey> = {
+  proposed: 'stProposed',
+  agreed: 'stWaiting',
+  payment_pending: 'stWaiting',
+  funded: 'stFunded',
+  submitted: 'stSubmitted',
+  changes_requested: 'stChanges',
+  disputed: 'stDisputed',
+  released: 'stReleased',
+  refunded: 'stRefunded',
+  split: 'stSplit',
+  cancelled: 'stCancelled',
+};
+
+interface Props {
+  milestone: ViewDoc<'milestones'>;
+  booking: ViewDoc<'bookings'>;
+  actor: Actor;
+  side: 'client' | 'worker' | null;
+  /** The milestone's latest dispute, if any. */
+  dispute: ViewDoc<'disputes'> | undefined;
+  /** Types of the viewer's money commands on this milestone or its dispute still waiting for the server. */
+  waiting: readonly string[];
+  reachable: boolean;
+  rail: PaymentRail | null;
+  /** The client just came back from this milestone's checkout. */
+  justPaid: boolean;
+  /** Shown as "Part n" when the booking has several. */
+  number: number | null;
+}
+
+export function MilestoneRow({ milestone: m, booking, actor, side, dispute, waiting, reachable, rail, justPaid, number }: Props) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const client = useSync();
+  const step = useMoneyStep();
+  const [note, setNote] = useState('');
+  const [changes, setChanges] = useState('');
+  const [changesError, setChangesError] = useState('');
+  const changesField = useRef<HTMLTextAreaElement>(null);
+
+  const fmt = (amount: number) => formatMoney(money(amount, m.amount.currency), locale);
+  const sentence = (code: RejectionCode) => rejectionText(code, REJECTION_MESSAGES[code], locale);
+  const offered = offeredMoneyActions(m, booking, actor, dispute?.status === 'open');
+  const offer = (action: string) => offered.find((a) => a.action === action);
+  const disabled = !reachable || step.busy || waiting.length > 0;
+  const words = m.status === 'submitted' && !m.autoApproveAt ? t('stSubmittedNoDate') : t(STATUS_WORDS[m.status], { date: m.autoApproveAt ? formatDateTime(m.autoApproveAt, locale) : '' });
+  const net = m.releasedAmount.amount - m.feeAmount.amount;
+
+  const submitStep = (e: FormEvent) => {
+    e.preventDefault();
+    const text = note.trim();
+    void step.run(() => client.issue('milestone.submit', { milestoneId: m.id, ...(text ? { note: text } : {}) })).then(() => setNote(''));
+  };
+  const requestChanges = (e: FormEvent) => {
+    e.preventDefault();
+    const reason = changes.trim();
+    if (!reason) {
+      setChangesError(sentence('reason_required'));
+      changesField.current?.focus();
+      return;
+    }
+    void step.run(() => client.issue('milestone.request_changes', { milestoneId: m.id, reason })).then(() => setChanges(''));
+  };
+
+  const fund = offer('fund');
+  const submit = offer('submit');
+  const approve = offer('approve');
+  const changesOffer = offer('request_changes');
+
+  return (
+    <li className="milestone card" data-testid="milestone" data-status={m.status}>
+      <h3>{number === null ? m.description : `${t('part', { n: number })}: ${m.description}`}</h3>
+      <dl className="facts">
+        <div className="fact">
+          <dt>{t('amount')}</dt>
+          <dd>
+            <MoneyText value={m.amount} />
+          </dd>
+        </div>
+        <div className="fact">
+          <dt>{t('status')}</dt>
+          <dd className="escrow-status" data-testid="escrow-status" data-status={m.status}>
+            <strong>{words}</strong>
+            <PendingMark show={waiting.length > 0} />
+          </dd>
+        </div>
+      </dl>
+
+      {m.status === 'split' && <p data-testid="settled-amounts">{t('splitLine', { refunded: fmt(m.refundedAmount.amount), released: fmt(m.releasedAmount.amount) })}</p>}
+      {m.status === 'refunded' && <p data-testid="settled-amounts">{t('refundedLine', { amount: fmt(m.refundedAmount.amount) })}</p>}
+      {side === 'worker' &&
+        (m.releasedAmount.amount > 0 ? (
+          <p data-testid="worker-net">{t('youReceived', { net: fmt(net), fee: fmt(m.feeAmount.amount) })}</p>
+        ) : (
+          m.status !== 'refunded' &&
+          m.status !== 'cancelled' && (
+            <p className="hint" data-testid="worker-net">
+              {t('youReceive', { net: formatMoney(m.net, locale), fee: formatMoney(m.fee, locale), rate: formatBps(m.feeBps, locale) })}
+            </p>
+          )
+        ))}
+      {justPaid && (m.status === 'agreed' || m.status === 'payment_pending') && <p className="notice">{t('paidReturn')}</p>}
+
+      <CommandNotice notice={step.notice} pendingText={t('sentPending')} appliedText={t('applied')} testId="money-notice" />
+
+      {fund && <FundAction milestone={m} reachable={reachable && waiting.length === 0} rail={rail} />}
+
+      {submit &&
+        (submit.blockedBy ? (
+          <p className="hint">{submit.blockedBy === 'start_first' ? t('startFirst') : sentence(submit.blockedBy)}</p>
+        ) : (
+          <form className="action-form" onSubmit={submitStep}>
+            <div className="field">
+              <label htmlFor={`submit-${m.id}-note`}>{t('submitNote')}</label>
+              <textarea id={`submit-${m.id}-note`} rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} />
+            </div>
+            <button type="submit" className="btn btn-primary" disabled={disabled} aria-busy={step.busy || undefined}>
+              {t('submit')}
+            </button>
+          </form>
+        ))}
+
+      {approve && (
+        <div className="actions">
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={disabled}
+            onClick={() => void step.run(() => client.issue('milestone.approve', { milestoneId: m.id }))}
+          >
+            {t('approve', { amount: formatMoney(m.amount, locale) })}
+          </button>
+        </div>
+      )}
+
+      {changesOffer &&
+        (changesOffer.blockedBy ? (
+          <p className="notice">{sentence(changesOffer.blockedBy as RejectionCode)}</p>
+        ) : (
+          <form className="action-form" onSubmit={requestChanges} noValidate>
+            <TextAreaField
+              id={`changes-${m.id}`}
+              label={t('changesReason')}
+              value={changes}
+              onChange={setChanges}
+              error={changesError}
+              onClearError={() => setChangesError('')}
+              rows={3}
+              textareaRef={changesField}
+            />
+            <button type="submit" className="btn" disabled={disabled}>
+              {t('requestChanges')}
+            </button>
+          </form>
+        ))}
+
+      {side && offer('dispute') && <DisputeForm milestone={m} side={side} disabled={disabled} run={step.run} />}
+      {dispute && <DisputeBox dispute={dispute} side={side} disabled={disabled} run={step.run} />}
+    </li>
+  );
+}

@@ -1,0 +1,75 @@
+// Which money steps the page offers, for every milestone state and each side, as the machines answer.
+import { describe, expect, it } from 'vitest';
+import { MAX_CHANGE_ROUNDS, type BookingState } from '@shared/booking-machine';
+import { MILESTONE_STATES, type MilestoneState } from '@shared/milestone-machine';
+import type { Role } from '@shared/roles';
+import { claimRefund, offeredMoneyActions, pendingMoney } from './money-actions';
+
+const CLIENT = { id: 'client-1', roles: ['consumer'] as Role[] };
+const WORKER = { id: 'worker-1', roles: ['operator'] as Role[] };
+const ADMIN = { id: 'admin-1', roles: ['admin', 'consumer'] as Role[] };
+const milestone = (status: MilestoneState) => ({ clientId: CLIENT.id, workerId: WORKER.id, status });
+
+/** The booking state that goes with each milestone state when the booking is one milestone. */
+const BOOKING_OF: Record<MilestoneState, BookingState> = {
+  proposed: 'awaiting_payment', agreed: 'awaiting_payment', payment_pending: 'awaiting_payment', funded: 'in_progress',
+  submitted: 'delivered', changes_requested: 'changes_requested', disputed: 'disputed', released: 'completed', refunded: 'cancelled',
+  split: 'resolved', cancelled: 'cancelled',
+};
+
+const offered = (actor: typeof CLIENT, status: MilestoneState, booking: BookingState = BOOKING_OF[status], changeRounds = 0, disputeOpen = false) =>
+  offeredMoneyActions(milestone(status), { status: booking, changeRounds }, actor, disputeOpen).map((a) => (a.blockedBy ? `${a.action}:${a.blockedBy}` : a.action));
+
+describe('offeredMoneyActions', () => {
+  it('walks every milestone state for the client, the worker and an admin who is neither', () => {
+    const table = Object.fromEntries(MILESTONE_STATES.map((s) => [s, { client: offered(CLIENT, s), worker: offered(WORKER, s), admin: offered(ADMIN, s) }]));
+    expect(table).toEqual({
+      proposed: { client: [], worker: [], admin: [] },
+      agreed: { client: ['fund'], worker: [], admin: [] },
+      payment_pending: { client: ['fund'], worker: [], admin: [] },
+      funded: { client: ['dispute'], worker: ['submit', 'dispute'], admin: [] },
+      submitted: { client: ['approve', 'request_changes', 'dispute'], worker: ['dispute'], admin: [] },
+      changes_requested: { client: ['dispute'], worker: ['submit', 'dispute'], admin: [] },
+      disputed: { client: [], worker: [], admin: [] },
+      released: { client: [], worker: [], admin: [] },
+      refunded: { client: [], worker: [], admin: [] },
+      split: { client: [], worker: [], admin: [] },
+      cancelled: { client: [], worker: [], admin: [] },
+    });
+  });
+
+  it('says to start before submitting, and when the rounds of changes are used up', () => {
+    expect(offered(WORKER, 'funded', 'funded')).toEqual(['submit:start_first', 'dispute']);
+    expect(offered(CLIENT, 'submitted', 'delivered', MAX_CHANGE_ROUNDS)).toEqual(['approve', 'request_changes:change_rounds_exhausted', 'dispute']);
+  });
+
+  it('offers no second dispute while one is open on the milestone', () => {
+    expect(offered(CLIENT, 'submitted', 'delivered', 0, true)).toEqual(['approve', 'request_changes']);
+  });
+});
+
+describe('pendingMoney', () => {
+  it('groups waiting money commands by the milestone or dispute they name, and ignores the rest', () => {
+    const map = pendingMoney([
+      { type: 'milestone.submit', payload: '{"milestoneId":"m1","note":"done"}' },
+      { type: 'dispute.open', payload: '{"disputeId":"d1","milestoneId":"m1","reason":"x","refundAmount":1}' },
+      { type: 'dispute.add_evidence', payload: '{"disputeId":"d1","evidenceId":"e1","text":"t"}' },
+      { type: 'booking.start', payload: '{"bookingId":"b1"}' },
+      { type: 'milestone.approve', payload: 'not json' },
+    ]);
+    expect(Object.fromEntries(map)).toEqual({ m1: ['milestone.submit', 'dispute.open'], d1: ['dispute.open', 'dispute.add_evidence'] });
+  });
+});
+
+describe('claimRefund', () => {
+  it('turns what each side asks for into what goes back to the client, refusing what the server would', () => {
+    expect(claimRefund('client', 8000, 8000)).toBe(8000);
+    expect(claimRefund('client', 2500, 8000)).toBe(2500);
+    expect(claimRefund('worker', 8000, 8000)).toBe(0);
+    expect(claimRefund('worker', 6000, 8000)).toBe(2000);
+    for (const typed of [0, -1, 8001, 1.5, Number.NaN]) {
+      expect(claimRefund('client', typed, 8000)).toBeNull();
+      expect(claimRefund('worker', typed, 8000)).toBeNull();
+    }
+  });
+});

@@ -1,0 +1,93 @@
+// Which money steps the booking page offers on each milestone, asked of the shared milestone machine and,
+// for steps that also move the booking, of the booking machine (the server steps both, in one transaction).
+import { bookingMachine, BOOKING_GUARD_REJECTIONS, type BookingState } from '@shared/booking-machine';
+import { can } from '@shared/machine';
+import { milestoneMachine, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
+import type { RejectionCode } from '@shared/rejections';
+import type { Actor } from '@shared/roles';
+import { pageParties } from './booking-actions';
+
+/** Steps in the order their controls appear. Funding goes through the checkout; the rest are commands. */
+export const MONEY_ACTIONS = ['fund', 'submit', 'approve', 'request_changes', 'dispute'] as const;
+export type MoneyAction = (typeof MONEY_ACTIONS)[number];
+
+export interface MilestoneForActions {
+  clientId: string;
+  workerId: string;
+  status: MilestoneState;
+}
+
+export interface BookingForMoney {
+  status: BookingState;
+  changeRounds: number;
+}
+
+export interface OfferedMoneyAction {
+  action: MoneyAction;
+  /** Why it cannot be done yet, said instead of a button: a guard that fails, or work not started. */
+  blockedBy: RejectionCode | 'start_first' | null;
+}
+
+/** The booking event a milestone step also fires (escrow/step.ts, bookingEventFor); approval may only end a part. */
+const BOOKING_EVENT = { submit: 'deliver', request_changes: 'request_changes', dispute: 'dispute' } as const;
+
+/** A reason is typed in the form after the control appears: offering checks the other guards as if one were given. */
+const TYPED = 'reason typed in the form';
+
+/**
+ * The money steps the viewer may take on one milestone. A payment already under way is offered again (the
+ * checkout is reopened, not started twice); a dispute is offered only while none is open on the milestone.
+ */
+export function offeredMoneyActions(milestone: MilestoneForActions, booking: BookingForMoney, actor: Actor, disputeOpen: boolean): OfferedMoneyAction[] {
+  const parties = pageParties(actor, milestone);
+  const side = parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
+  if (!side) return [];
+  const milestoneAllows = (event: MilestoneEvent) =>
+    can(milestoneMachine, milestone.status, event, parties, { proposedBy: null, actingAs: side, reason: TYPED }).ok;
+  return MONEY_ACTIONS.flatMap((action): OfferedMoneyAction[] => {
+    if (action === 'fund') return milestoneAllows('fund') || (milestone.status === 'payment_pending' && side === 'client') ? [{ action, blockedBy: null }] : [];
+    if (!milestoneAllows(action)) return [];
+    if (action === 'dispute' && disputeOpen) return [];
+    if (action === 'approve') return [{ action, blockedBy: null }];
+    const verdict = can(bookingMachine, booking.status, BOOKING_EVENT[action], parties, { now: Date.now(), changeRounds: booking.changeRounds, reason: TYPED });
+    if (verdict.ok) return [{ action, blockedBy: null }];
+    if (verdict.why === 'guard_failed') return [{ action, blockedBy: BOOKING_GUARD_REJECTIONS[verdict.guard] }];
+    // The booking is not there yet: work is submitted after it has started.
+    if (action === 'submit' && booking.status === 'funded') return [{ action, blockedBy: 'start_first' }];
+    return [];
+  });
+}
+
+export interface PendingRef {
+  type: string;
+  payload: string;
+}
+
+/**
+ * Money commands still waiting for the server, by the milestone or dispute they name. The optimistic view
+ * does not predict money steps (targetsOf names no document for them), so the page marks them here.
+ */
+export function pendingMoney(pending: readonly PendingRef[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const c of pending) {
+    if (!c.type.startsWith('milestone.') && !c.type.startsWith('dispute.')) continue;
+    let p: { milestoneId?: unknown; disputeId?: unknown };
+    try {
+      p = JSON.parse(c.payload) as typeof p;
+    } catch {
+      continue;
+    }
+    for (const id of [p.milestoneId, p.disputeId]) if (typeof id === 'string') out.set(id, [...(out.get(id) ?? []), c.type]);
+  }
+  return out;
+}
+
+/**
+ * The claim a side types, as the refund the command carries: the client asks for money back, the worker for
+ * pay released; either way the claim is what goes back to the client. Null when the typed amount is not
+ * one the server would take (the client must ask for something back, the worker for some pay).
+ */
+export function claimRefund(side: 'client' | 'worker', typed: number, total: number): number | null {
+  if (!Number.isSafeInteger(typed) || typed < 1 || typed > total) return null;
+  return side === 'client' ? typed : total - typed;
+}

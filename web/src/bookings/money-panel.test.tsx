@@ -1,0 +1,300 @@
+// @vitest-environment happy-dom
+// The booking page's money panel against a real SyncClient on memory storage: escrow status in plain words
+// per side, money steps offered as the machines allow, disabled with a sentence while the server cannot be
+// reached, each step a command shown as waiting (never predicted) until the server answers, disputes with
+// claims, evidence and accepting, and settled amounts.
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { of } from 'rxjs';
+import { Router } from 'wouter';
+import { memoryLocation } from 'wouter/memory-location';
+import type { Locale } from '@shared/locales';
+import type { StoredDocTypes } from '@shared/rxdb-schemas';
+import { SyncContext } from '../app/sync-context';
+import { I18nProvider } from '../i18n/i18n';
+import type { SyncClient } from '../sync/client';
+import { closeDevices, decide, issuedCommands, offlineDevice } from '../sync/test-support';
+import BookingPage from './booking-page';
+
+const CARLA = '0190a000-0000-7000-8000-000000000001';
+const OMAR = '0190a000-0000-7000-8000-000000000010';
+const ADA = '0190a000-0000-7000-8000-000000000099';
+const BOOKING = '0190a000-0000-7000-8000-0000000000b1';
+const MILESTONE = '0190a000-0000-7000-8000-0000000000d1';
+const DISPUTE = '0190a000-0000-7000-8000-0000000000e1';
+const MESSAGE = '0190a000-0000-7000-8000-0000000000a9';
+const T0 = '2026-11-19T10:00:00.000Z';
+const usd = (amount: number) => ({ amount, currency: 'USD' as const });
+
+type Profile = StoredDocTypes['profiles'];
+type Booking = StoredDocTypes['bookings'];
+type Milestone = StoredDocTypes['milestones'];
+type Dispute = StoredDocTypes['disputes'];
+
+const profile = (id: string, roles: Profile['roles']): Profile => ({
+  id, phone: '', displayName: 'Someone', roles, locale: 'en', bio: '', skills: {}, available: false, updatedAt: T0,
+});
+
+const booking = (status: Booking['status'], over: Partial<Booking> = {}): Booking => ({
+  id: BOOKING, gigId: '0190a000-0000-7000-8000-0000000000a1', title: 'Fix the tap', clientId: CARLA, clientName: 'Carla Client',
+  clientPhone: '+14155550101', workerId: OMAR, workerName: 'Omar Operator', workerPhone: '+14155550110', price: usd(8000), status,
+  changeRounds: 0, timeline: [{ at: T0, event: 'created', status: 'awaiting_payment', by: 'worker', actorId: OMAR }],
+  createdAt: T0, updatedAt: T0, version: 1, ...over,
+});
+
+const milestone = (status: Milestone['status'], over: Partial<Milestone> = {}): Milestone => ({
+  id: MILESTONE, bookingId: BOOKING, clientId: CARLA, workerId: OMAR, position: 0, description: 'Fix the tap', amount: usd(8000),
+  feeBps: 1000, fee: usd(800), net: usd(7200), status, changeRounds: 0, releasedAmount: usd(0), refundedAmount: usd(0), feeAmount: usd(0),
+  timeline: [], createdAt: T0, updatedAt: T0, version: 1, ...over,
+});
+
+const dispute = (over: Partial<Dispute> = {}): Dispute => ({
+  id: DISPUTE, bookingId: BOOKING, milestoneId: MILESTONE, clientId: CARLA, workerId: OMAR, openedBy: 'client', openedById: CARLA,
+  reason: 'The tap still drips', amount: usd(8000), refundAmount: usd(8000), status: 'open', respondBy: '2026-11-24T10:00:00.000Z',
+  evidence: [], openedAt: T0, createdAt: T0, updatedAt: T0, version: 1, ...over,
+});
+
+afterEach(async () => {
+  cleanup();
+  await closeDevices();
+});
+
+/** A device that has synced the booking and its money, now offline (nothing reaches a server). */
+async function device(userId: string, roles: Profile['roles'], docs: { booking: Booking; milestone?: Milestone; dispute?: Dispute }) {
+  const client = await offlineDevice({ id: userId, roles });
+  await client.db.profiles.insert(profile(userId, roles));
+  await client.db.bookings.insert(docs.booking);
+  if (docs.milestone) await client.db.milestones.insert(docs.milestone);
+  if (docs.dispute) await client.db.disputes.insert(docs.dispute);
+  return client;
+}
+
+/** The same device as the page sees it while replication is connected. */
+function connected(client: SyncClient): SyncClient {
+  const status = { ...client.getStatus(), online: true, connected: true };
+  return Object.create(client, { status$: { value: of(status) }, getStatus: { value: () => status } }) as SyncClient;
+}
+
+function renderPage(client: SyncClient, locale: Locale = 'en') {
+  const memory = memoryLocation({ path: `/b/${BOOKING}` });
+  render(
+    <I18nProvider initial={locale}>
+      <SyncContext.Provider value={client}>
+        <Router hook={memory.hook}>
+          <BookingPage id={BOOKING} />
+        </Router>
+      </SyncContext.Provider>
+    </I18nProvider>,
+  );
+}
+
+const row = () => screen.getByTestId('milestone');
+const escrow = () => within(row()).getByTestId('escrow-status');
+
+describe('money panel, client', () => {
+  it('shows what paying costs and who pays the fee; offline, paying is disabled with a sentence and the chat still works', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
+    renderPage(client);
+    await waitFor(() => expect(escrow().textContent).toBe('Waiting for payment'));
+    expect(escrow().dataset.status).toBe('agreed');
+    expect(row().textContent).toContain('Platform fee (10%), paid from the worker’s share: $8.00');
+    const pay = within(row()).getByRole('button', { name: 'Pay $80.00' }) as HTMLButtonElement;
+    expect(pay.disabled).toBe(true);
+    expect(screen.getByTestId('money-offline').textContent).toMatch(/^You are offline\. Paying, submitting, approving and disputes need a connection/);
+    // The rest of the page works offline: a message is written and waits.
+    fireEvent.change(screen.getByLabelText('Message'), { target: { value: 'Paying tonight' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['message.send']));
+  });
+
+  it('with a connection offers paying, and after the checkout says the payment is on its way until it is confirmed', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('payment_pending', { paymentExpiresAt: '2026-11-19T11:00:00.000Z' }) });
+    const memory = memoryLocation({ path: `/b/${BOOKING}`, searchPath: `paid=${MILESTONE}` });
+    render(
+      <I18nProvider initial="en">
+        <SyncContext.Provider value={connected(client)}>
+          <Router hook={memory.hook} searchHook={memory.searchHook}>
+            <BookingPage id={BOOKING} />
+          </Router>
+        </SyncContext.Provider>
+      </I18nProvider>,
+    );
+    const again = (await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Continue to payment' })) as HTMLButtonElement;
+    expect(again.disabled).toBe(false);
+    expect(screen.queryByTestId('money-offline')).toBeNull();
+    expect(row().textContent).toContain('Payment sent. This part shows as paid as soon as the payment provider confirms it.');
+    // The provider's confirmation arrives by replication.
+    await client.db.milestones.upsert(milestone('funded', { fundedAt: T0, updatedAt: '2026-11-19T10:05:00.000Z', version: 2 }));
+    await waitFor(() => expect(escrow().textContent).toBe('Paid — held in escrow'));
+    expect(row().textContent).not.toContain('Payment sent');
+    expect(within(row()).queryByRole('button', { name: /Pay|Continue/ })).toBeNull();
+  });
+
+  it('approves a submitted milestone as a command shown waiting, not predicted, until the server answers', async () => {
+    const autoApproveAt = '2026-11-22T10:00:00.000Z';
+    const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestone: milestone('submitted', { submittedAt: T0, autoApproveAt }) });
+    renderPage(connected(client));
+    await waitFor(() => expect(escrow().textContent).toMatch(/^Submitted — auto-approves on Nov 22, 2026/));
+    // The booking's own Approve and Request changes give way to the milestone's.
+    const actions = screen.getByRole('region', { name: 'What you can do' });
+    expect(within(actions).queryByRole('button', { name: 'Approve' })).toBeNull();
+    fireEvent.click(within(row()).getByRole('button', { name: 'Approve and release $80.00' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toEqual([{ type: 'milestone.approve', status: 'pending', payload: { milestoneId: MILESTONE } }]));
+    await waitFor(() => expect(within(escrow()).getByTestId('pending-mark')).toBeTruthy());
+    expect(escrow().dataset.status).toBe('submitted');
+    expect((within(row()).getByRole('button', { name: 'Approve and release $80.00' }) as HTMLButtonElement).disabled).toBe(true);
+    await waitFor(() => expect(within(row()).getByTestId('money-notice').textContent).toBe('Sent. Waiting for the server to confirm it.'));
+
+    const [sent] = await client.db.commands.find().exec();
+    await client.db.milestones.upsert(milestone('released', { releasedAmount: usd(8000), feeAmount: usd(800), settledAt: T0, version: 4 }));
+    await decide(client, sent!.id, { status: 'applied' });
+    await waitFor(() => expect(escrow().textContent).toBe('Released to the worker'));
+    expect(within(row()).getByTestId('money-notice').textContent).toBe('Done: the server confirmed it.');
+    expect(within(row()).queryAllByRole('button')).toEqual([]);
+  });
+
+  it('asks what needs to change before requesting changes, and opens a dispute with a claim it checks first', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestone: milestone('submitted', { autoApproveAt: T0 }) });
+    renderPage(connected(client));
+    fireEvent.click(await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Request changes' }));
+    expect((await within(row()).findByRole('alert')).textContent).toBe('Please say what needs to change.');
+    expect(await issuedCommands(client)).toEqual([]);
+
+    fireEvent.click(within(row()).getByRole('button', { name: 'Open a dispute' }));
+    const form = within(row()).getByRole('form', { name: 'Open a dispute' });
+    const claim = within(form).getByLabelText('How much should be refunded to you?') as HTMLInputElement;
+    expect(claim.value).toBe('80.00');
+    fireEvent.change(within(form).getByLabelText('What went wrong?'), { target: { value: 'It still leaks' } });
+    fireEvent.change(claim, { target: { value: '95' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+    expect((await within(form).findByRole('alert')).textContent).toBe('Enter an amount between $0.01 and $80.00.');
+    expect(await issuedCommands(client)).toEqual([]);
+
+    fireEvent.change(claim, { target: { value: '30' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+    await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.open']));
+    const [open] = await issuedCommands(client);
+    expect(open!.payload).toMatchObject({ milestoneId: MILESTONE, reason: 'It still leaks', refundAmount: 3000 });
+    expect(open!.payload.disputeId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    await waitFor(() => expect(within(escrow()).getByTestId('pending-mark')).toBeTruthy());
+  });
+});
+
+describe('money panel, worker', () => {
+  it('submits funded work with a note, after saying what it will receive; before the work starts it says to start first', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('funded'), milestone: milestone('funded', { fundedAt: T0 }) });
+    renderPage(connected(client));
+    await waitFor(() => expect(escrow().textContent).toBe('Paid — held in escrow'));
+    expect(within(row()).getByTestId('worker-net').textContent).toBe('You receive $72.00 after the $8.00 platform fee (10%).');
+    expect(row().textContent).toContain('Start the work (under “What you can do”) before submitting it.');
+    expect(within(row()).queryByRole('button', { name: 'Submit for approval' })).toBeNull();
+
+    // Started (as the server now has it): the booking's Mark delivered gives way to the milestone's Submit.
+    await client.db.bookings.upsert(booking('in_progress', { version: 2 }));
+    const submit = await within(row()).findByRole('button', { name: 'Submit for approval' });
+    expect(screen.queryByRole('button', { name: 'Mark delivered' })).toBeNull();
+    fireEvent.change(within(row()).getByLabelText('Note for the client (optional)'), { target: { value: 'New washer fitted' } });
+    fireEvent.click(submit);
+    await waitFor(async () =>
+      expect(await issuedCommands(client)).toEqual([{ type: 'milestone.submit', status: 'pending', payload: { milestoneId: MILESTONE, note: 'New washer fitted' } }]),
+    );
+    await waitFor(() => expect(within(escrow()).getByTestId('pending-mark')).toBeTruthy());
+    expect(escrow().textContent).toContain('Paid — held in escrow');
+  });
+
+  it('claims the pay it should get released, which the command carries as what goes back to the client', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('in_progress'), milestone: milestone('funded') });
+    renderPage(connected(client));
+    fireEvent.click(await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Open a dispute' }));
+    const form = within(row()).getByRole('form', { name: 'Open a dispute' });
+    fireEvent.change(within(form).getByLabelText('What went wrong?'), { target: { value: 'The client added a second tap' } });
+    fireEvent.change(within(form).getByLabelText('How much should be released to you?'), { target: { value: '60' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+    await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.open']));
+    expect((await issuedCommands(client))[0]!.payload).toMatchObject({ milestoneId: MILESTONE, refundAmount: 2000 });
+  });
+
+  it('answers a dispute with a chat message as evidence, and accepts the claim only after confirming', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute({ refundAmount: usd(3000) }) });
+    await client.db.messages.insert({ id: MESSAGE, bookingId: BOOKING, senderId: CARLA, body: 'Looks great, thanks!', createdAt: T0, updatedAt: T0 });
+    renderPage(connected(client));
+    const box = await screen.findByTestId('dispute');
+    expect(escrow().textContent).toBe('Disputed');
+    expect(box.textContent).toContain('Opened by the client on Nov 19, 2026');
+    expect(within(box).getByTestId('dispute-claim').textContent).toBe('Claim: $30.00 back to the client, $50.00 to the worker.');
+    expect(box.textContent).toContain('You can answer until Nov 24, 2026');
+    expect(within(box).getByText('No evidence yet.')).toBeTruthy();
+
+    fireEvent.click(within(box).getByRole('button', { name: 'Send evidence' }));
+    expect((await within(box).findByRole('alert')).textContent).toBe('Write something, pick a message or attach a file.');
+    fireEvent.change(within(box).getByLabelText('What should the mediator know?'), { target: { value: 'The client was happy on the day.' } });
+    fireEvent.click(within(box).getByRole('checkbox', { name: /Looks great, thanks!/ }));
+    fireEvent.click(within(box).getByRole('button', { name: 'Send evidence' }));
+    await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence']));
+    const [evidence] = await issuedCommands(client);
+    expect(evidence!.payload).toMatchObject({ disputeId: DISPUTE, text: 'The client was happy on the day.', messageIds: [MESSAGE], attachmentIds: [] });
+    await decide(client, (await client.db.commands.find().exec())[0]!.id, { status: 'applied' });
+
+    // Accepting moves money: a question first, then the command.
+    const accept = within(box).getByRole('button', { name: 'Accept the claim' }) as HTMLButtonElement;
+    await waitFor(() => expect(accept.disabled).toBe(false));
+    fireEvent.click(accept);
+    expect(await within(box).findByText('Accept the claim? $30.00 goes back to the client and $50.00 to the worker. This cannot be undone.')).toBeTruthy();
+    expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence']);
+    fireEvent.click(within(box).getByRole('button', { name: 'Accept the claim now' }));
+    await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence', 'dispute.accept']));
+  });
+
+  it('says nothing was sent when a file cannot be uploaded', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute() });
+    renderPage(connected(client));
+    const box = await screen.findByTestId('dispute');
+    const file = new File(['a photo'], 'tap.jpg', { type: 'image/jpeg' });
+    fireEvent.change(within(box).getByLabelText('Attach a file (photo, PDF or text, up to 2 MB)'), { target: { files: [file] } });
+    fireEvent.click(within(box).getByRole('button', { name: 'Send evidence' }));
+    // This device's server address answers nothing.
+    expect((await within(box).findByRole('alert', {}, { timeout: 5000 })).textContent).toBe(
+      'The file could not be uploaded: No connection to the server. Try again when you are online.',
+    );
+    expect(await issuedCommands(client)).toEqual([]);
+  });
+});
+
+describe('money panel, settled', () => {
+  const split = {
+    booking: booking('resolved'),
+    milestone: milestone('split', { releasedAmount: usd(5000), refundedAmount: usd(3000), feeAmount: usd(500), settledAt: T0 }),
+    dispute: dispute({
+      status: 'resolved', refundAmount: usd(8000), outcome: 'split', resolvedHow: 'admin', releasedAmount: usd(5000), refundedAmount: usd(3000),
+      resolutionReason: 'Half the work was done.', resolvedAt: '2026-11-21T10:00:00.000Z',
+    }),
+  };
+
+  it('shows both sides the split amounts and the mediator’s reason, and the worker its net', async () => {
+    for (const [who, roles] of [[CARLA, ['consumer']], [OMAR, ['operator']]] as const) {
+      const client = await device(who, [...roles], split);
+      renderPage(client);
+      await waitFor(() => expect(escrow().textContent).toBe('Split'));
+      expect(within(row()).getByTestId('settled-amounts').textContent).toBe('$30.00 back to the client, $50.00 to the worker.');
+      const box = await screen.findByTestId('dispute');
+      expect(within(box).getByTestId('dispute-outcome').textContent).toBe('Resolved on Nov 21, 2026, 10:00 AM: $30.00 back to the client, $50.00 to the worker.');
+      expect(box.textContent).toContain('Decided by a mediator: Half the work was done.');
+      if (who === OMAR) expect(within(row()).getByTestId('worker-net').textContent).toBe('You receive $45.00 ($5.00 platform fee).');
+      else expect(within(row()).queryByTestId('worker-net')).toBeNull();
+      expect(within(row()).queryAllByRole('button')).toEqual([]);
+      // Offline, with nothing left to do about the money: no sentence about the connection.
+      expect(screen.queryByTestId('money-offline')).toBeNull();
+      cleanup();
+      await closeDevices();
+    }
+  });
+
+  it('is read-only for an admin who is not a party, and speaks Spanish', async () => {
+    const client = await device(ADA, ['admin'], split);
+    renderPage(client, 'es');
+    await waitFor(() => expect(escrow().textContent).toBe('Repartido'));
+    expect(within(row()).getByTestId('settled-amounts').textContent).toMatch(/^30,00\sUS\$ para el cliente, 50,00\sUS\$ para el trabajador\.$/);
+    expect(screen.queryAllByRole('button')).toEqual([]);
+    expect(screen.queryByTestId('money-offline')).toBeNull();
+  });
+});

@@ -1,0 +1,74 @@
+// The booking's money: each milestone with where its money is, and the money steps the viewer may take,
+// read from the device's replicated milestones and disputes. Money steps need a connection and say so when
+// there is none; everything around them keeps working offline.
+import type { Actor } from '@shared/roles';
+import { useSearch } from 'wouter';
+import { useViewAll } from '../app/sync-context';
+import { useT } from '../i18n/i18n';
+import type { ViewDoc } from '../sync/optimistic';
+import { Loading } from '../ui/page';
+import { offeredMoneyActions, pendingMoney } from './money-actions';
+import { moneyMessages } from './money-messages';
+import { MilestoneRow } from './milestone-row';
+import { useCanReachServer, usePaymentRail } from './use-money-step';
+
+interface Props {
+  booking: ViewDoc<'bookings'>;
+  actor: Actor;
+  side: 'client' | 'worker' | null;
+  /** The booking's milestones as the page read them (undefined while loading). */
+  milestones: ViewDoc<'milestones'>[] | undefined;
+}
+
+export function MoneyPanel({ booking, actor, side, milestones }: Props) {
+  const t = useT(moneyMessages);
+  const disputes = useViewAll('disputes', { selector: { bookingId: booking.id }, sort: [{ openedAt: 'asc' }] });
+  const outbox = useViewAll('commands', { selector: { status: 'pending' } });
+  const reachable = useCanReachServer();
+  // Only the client pays; nobody else needs to know which rail does.
+  const rail = usePaymentRail(side === 'client');
+  // The checkout sends the client back to /b/<booking>?paid=<milestone>.
+  const paid = new URLSearchParams(useSearch()).get('paid');
+
+  if (!milestones) return <Loading label={t('loading')} />;
+  // Replaced plans and withdrawn proposals moved no money: they are history, not part of the price.
+  const shown = milestones.filter((m) => m.status !== 'cancelled');
+  // Admins who are not a party see a booking's milestones once it has a dispute (mediation needs them).
+  if (shown.length === 0) return <p className="muted">{side ? t('none') : t('noneForAdmin')}</p>;
+  const waiting = pendingMoney(outbox ?? []);
+  const latestDispute = new Map((disputes ?? []).map((d) => [d.milestoneId, d]));
+  // The sentence about the connection matters only where there is a money step to take.
+  const steps = shown.some(
+    (m) => offeredMoneyActions(m, booking, actor, latestDispute.get(m.id)?.status === 'open').length > 0 || latestDispute.get(m.id)?.status === 'open',
+  );
+
+  return (
+    <>
+      {side && steps && !reachable && (
+        <p className="notice" data-testid="money-offline">
+          {t('offline')}
+        </p>
+      )}
+      <ol className="list milestones" data-testid="milestones">
+        {shown.map((m, i) => {
+          const dispute = latestDispute.get(m.id);
+          return (
+            <MilestoneRow
+              key={m.id}
+              milestone={m}
+              booking={booking}
+              actor={actor}
+              side={side}
+              dispute={dispute}
+              waiting={[...(waiting.get(m.id) ?? []), ...(dispute ? (waiting.get(dispute.id) ?? []) : [])]}
+              reachable={reachable}
+              rail={rail}
+              justPaid={paid === m.id}
+              number={shown.length > 1 ? i + 1 : null}
+            />
+          );
+        })}
+      </ol>
+    </>
+  );
+}

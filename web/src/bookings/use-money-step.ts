@@ -1,0 +1,81 @@
+// The online-only side of money steps on the booking page: whether the server can be reached, which rail
+// pays, the server's answer to an HTTP step as a sentence, and one notice per milestone for its commands.
+import { useEffect, useState } from 'react';
+import type { Locale } from '@shared/locales';
+import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
+import { useSync, useSyncStatus } from '../app/sync-context';
+import { rejectionText } from '../i18n/rejections';
+import type { SyncClient } from '../sync/client';
+import type { Notice } from './command-notice';
+
+/**
+ * Money steps need the server now (DESIGN, "Money"; the issue's "Screens"): the device says it has a network
+ * and replication is connected. Everything else on the page keeps working without.
+ */
+export function useCanReachServer(): boolean {
+  const { online, connected } = useSyncStatus();
+  return online && connected;
+}
+
+export type PaymentRail = 'demo' | 'stripe';
+
+/** One answer per signed-in client: the rail does not change while the server runs. */
+const rails = new WeakMap<SyncClient, Promise<PaymentRail>>();
+
+/**
+ * Which rail pays (GET /pay/rail), so the page can say "demo payment" before sending the client to a
+ * checkout. Null until known; asked again after a failure once the device is back online.
+ */
+export function usePaymentRail(wanted: boolean): PaymentRail | null {
+  const client = useSync();
+  const reachable = useCanReachServer();
+  const [rail, setRail] = useState<PaymentRail | null>(null);
+  useEffect(() => {
+    if (!wanted || !reachable) return;
+    let live = true;
+    let asked = rails.get(client);
+    if (!asked) {
+      asked = client.http('/pay/rail').then(async (res) => {
+        const body = (await res.json()) as { provider?: unknown };
+        if (!res.ok || (body.provider !== 'demo' && body.provider !== 'stripe')) throw new Error(`GET /pay/rail answered ${res.status}`);
+        return body.provider;
+      });
+      rails.set(client, asked);
+      asked.catch(() => rails.delete(client));
+    }
+    asked.then(
+      (r) => live && setRail(r),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, wanted, reachable]);
+  return rail;
+}
+
+/** The sentence for an HTTP error answer (`{"error": {code, message, details?}}`), in the user's language where we have it. */
+export function httpErrorText(body: unknown, status: number, locale: Locale): string {
+  const error = (body as { error?: { code?: string; message?: string; details?: { rejection?: { code?: string; message?: string } } } } | null)?.error;
+  const rejection = error?.details?.rejection;
+  if (rejection?.code) return rejectionText(rejection.code, rejection.message ?? REJECTION_MESSAGES[rejection.code as RejectionCode] ?? '', locale);
+  return error?.message ?? `HTTP ${status}`;
+}
+
+/** One step at a time per milestone: the command it became, followed by a notice until the server answers. */
+export function useMoneyStep() {
+  const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<Notice>(null);
+  /** Issues the command; resolves once it is stored on the device (and so on its way). */
+  async function run(issue: () => Promise<{ id: string }>): Promise<void> {
+    setBusy(true);
+    setNotice(null);
+    try {
+      const { id } = await issue();
+      setNotice({ commandId: id });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, notice, run };
+}

@@ -1,0 +1,45 @@
+// A button that saves a file the server makes (a CSV statement, an evidence attachment). A plain link cannot
+// carry the access token, so the file is fetched with it (moneyDownload) and handed to the browser to save.
+import { useState } from 'react';
+import { useSync } from '../app/sync-context';
+import { useT } from '../i18n/i18n';
+import { ActionNote } from './action-note';
+import { MoneyHttpError, moneyDownload } from './money-api';
+import { moneyMessages } from './messages';
+
+interface Props {
+  path: string;
+  /** The name to save under when the server does not give one. */
+  fallbackName: string;
+  label: string;
+  className: string;
+  testId: string;
+}
+
+export function DownloadButton({ path, fallbackName, label, className, testId }: Props) {
+  const t = useT(moneyMessages);
+  const client = useSync();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState('');
+
+  async function download() {
+    setBusy(true);
+    setProblem('');
+    try {
+      await moneyDownload(client, path, fallbackName);
+    } catch (err) {
+      setProblem(err instanceof MoneyHttpError ? t('downloadFailed', { reason: err.message }) : t('noConnectionForAction'));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <button type="button" className={className} disabled={busy} onClick={() => void download()} data-testid={testId}>
+        {label}
+      </button>
+      <ActionNote doing={busy ? t('downloading') : ''} problem={problem} />
+    </>
+  );
+}

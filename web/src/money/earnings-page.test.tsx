@@ -1,0 +1,291 @@
+// @vitest-environment happy-dom
+// The worker's money screens against a stubbed server at the fetch boundary: the statement's figures, the CSV
+// download, "Get paid now" as a payout.request command, payout setup and the gig screen's banner, and the
+// offline and refused states.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { Route, Router } from 'wouter';
+import { memoryLocation } from 'wouter/memory-location';
+import { SyncContext } from '../app/sync-context';
+import { I18nProvider } from '../i18n/i18n';
+import { closeDevices, decide, issuedCommands } from '../sync/test-support';
+import type { PayoutAccount, WorkerStatement } from './api-types';
+import OperatorMoneyArea from './operator-money-area';
+import { PayoutsBanner } from './payouts-banner';
+import { moneyDevice, renderMoney, stubServer, TOKEN } from './test-support';
+
+const OMAR = '0190a000-0000-7000-8000-000000000010';
+const NOVEMBER = '/money/statement?from=2026-11-01&to=2026-11-30';
+
+const statement = (over: Partial<WorkerStatement> = {}): WorkerStatement => ({
+  worker: { id: OMAR, name: 'Omar Operator' },
+  from: '2026-11-01',
+  to: '2026-11-30',
+  jobs: [
+    {
+      postingId: '0190a000-0000-7000-8000-0000000000f1', milestoneId: '0190a000-0000-7000-8000-0000000000e1', bookingId: '0190a000-0000-7000-8000-0000000000b1',
+      title: 'Fix a leaking tap', description: 'Fix a leaking tap', kind: 'release', releasedAt: '2026-11-12T15:00:00.000Z', currency: 'USD', gross: 8000, fee: 800, net: 7200,
+    },
+    {
+      postingId: '0190a000-0000-7000-8000-0000000000f2', milestoneId: '0190a000-0000-7000-8000-0000000000e2', bookingId: '0190a000-0000-7000-8000-0000000000b2',
+      title: 'Paint a fence', description: 'First coat', kind: 'split', releasedAt: '2026-11-20T09:30:00.000Z', currency: 'USD', gross: 4510, fee: 451, net: 4059,
+    },
+  ],
+  totals: [{ currency: 'USD', jobs: 2, gross: 12510, fee: 1251, net: 11259, paidOut: 5000 }],
+  balances: { asOf: '2026-11-21T10:00:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 6259, paidOut: 5000 }] },
+  ...over,
+});
+
+const account = (status: PayoutAccount['status']): PayoutAccount => ({ status, provider: 'demo', detailsSubmitted: status !== 'none', transfersActive: status === 'active' });
+
+afterEach(async () => {
+  cleanup();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+  await closeDevices();
+});
+
+const earnings = (client: Parameters<typeof renderMoney>[0], path = '/o/earnings?month=2026-11', locale: 'en' | 'es' = 'en') =>
+  renderMoney(client, '/o', <OperatorMoneyArea />, path, locale);
+
+const text = (testId: string) => screen.getByTestId(testId).textContent;
+
+describe('earnings', () => {
+  it('shows each job’s gross, fee and net, the period’s totals and the balances, read with the access token', async () => {
+    const server = stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['consumer', 'operator']);
+    earnings(client);
+
+    const jobs = await screen.findAllByTestId('job');
+    expect(jobs).toHaveLength(2);
+    expect(within(jobs[0]!).getByRole('rowheader').textContent).toContain('Fix a leaking tap');
+    expect(jobs[0]!.textContent).toContain('$80.00');
+    expect(jobs[0]!.textContent).toContain('$8.00');
+    expect(jobs[0]!.textContent).toContain('$72.00');
+    // A split names its second line and says a dispute decided it.
+    expect(jobs[1]!.textContent).toContain('First coat');
+    expect(jobs[1]!.textContent).toContain('by a dispute decision');
+    expect(jobs[1]!.textContent).toContain('$40.59');
+    const total = screen.getByTestId('jobs-total');
+    expect(total.textContent).toContain('$125.10');
+    expect(total.textContent).toContain('$12.51');
+    expect(total.textContent).toContain('$112.59');
+
+    expect(text('balance-pending')).toBe('$120.00');
+    expect(text('balance-available')).toBe('$62.59');
+    expect(text('balance-paid-out')).toBe('$50.00');
+    expect(screen.getByRole('region', { name: 'Jobs in November 2026: gross, fee and net' })).toBeTruthy();
+
+    expect(server.requests('/money/statement')).toEqual([{ method: 'GET', path: NOVEMBER, authorization: `Bearer ${TOKEN}`, body: '' }]);
+    expect(server.requests('/pay/payouts/account')[0]!.authorization).toBe(`Bearer ${TOKEN}`);
+  });
+
+  it('asks for the month picked, and keeps it in the URL', async () => {
+    const server = stubServer({ 'GET /money/statement': statement({ jobs: [], totals: [] }), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    const memory = earnings(client);
+    await screen.findByText('No earnings in November 2026.');
+
+    fireEvent.change(screen.getByLabelText('Period'), { target: { value: '2026-02' } });
+    await screen.findByText('No earnings in February 2026.');
+    expect(server.requests('/money/statement').map((r) => r.path)).toEqual([NOVEMBER, '/money/statement?from=2026-02-01&to=2026-02-28']);
+    expect(memory.history!.at(-1)).toBe('/o/earnings?month=2026-02');
+  });
+
+  it('downloads the CSV with the token, under the name the server gives', async () => {
+    const csv = 'job,gross,fee,net\r\nFix a leaking tap,80.00,8.00,72.00\r\n';
+    const server = stubServer({
+      [`GET ${NOVEMBER}`]: statement(),
+      'GET /pay/payouts/account': account('active'),
+      'GET /money/statement.csv': () =>
+        new Response(csv, { headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="fieldwork-statement-2026-11-01-2026-11-30.csv"' } }),
+    });
+    const saved: { name: string; href: string }[] = [];
+    const blobs: Blob[] = [];
+    vi.spyOn(URL, 'createObjectURL').mockImplementation((blob) => {
+      blobs.push(blob as Blob);
+      return 'blob:statement';
+    });
+    vi.spyOn(URL, 'revokeObjectURL').mockImplementation(() => undefined);
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+      saved.push({ name: this.download, href: this.getAttribute('href') ?? '' });
+    });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(client);
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Download CSV' }));
+    await waitFor(() => expect(saved).toHaveLength(1));
+    expect(saved[0]).toEqual({ name: 'fieldwork-statement-2026-11-01-2026-11-30.csv', href: 'blob:statement' });
+    expect(await blobs[0]!.text()).toBe(csv);
+    const [request] = server.requests('/money/statement.csv');
+    expect(request).toMatchObject({ path: '/money/statement.csv?from=2026-11-01&to=2026-11-30', authorization: `Bearer ${TOKEN}` });
+  });
+
+  it('"Get paid now" issues payout.request for the currency, says when it is done and reads the figures again', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(client);
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Get paid now' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    const [cmd] = await issuedCommands(client);
+    expect(cmd).toMatchObject({ type: 'payout.request', status: 'pending', payload: { currency: 'USD' } });
+    await waitFor(() => expect(text('payout-outcome')).toBe('Asking for your payout…'));
+    expect((screen.getByRole('button', { name: 'Get paid now' }) as HTMLButtonElement).disabled).toBe(true);
+
+    const server = stubServer({ [`GET ${NOVEMBER}`]: statement({ balances: { asOf: '2026-11-21T10:05:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 0, paidOut: 11259 }] } }), 'GET /pay/payouts/account': account('active') });
+    const id = (await client.db.commands.find().exec())[0]!.id;
+    await decide(client, id, { status: 'applied' });
+    await waitFor(() => expect(text('payout-outcome')).toBe('Payout requested. It is on its way to your payout account.'));
+    await waitFor(() => expect(text('balance-available')).toBe('$0.00'));
+    expect(server.requests('/money/statement')).toHaveLength(1);
+    expect(screen.queryByRole('button', { name: 'Get paid now' })).toBeNull();
+  });
+
+  it('shows the refusal of a payout request in the worker’s language', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(client, '/o/earnings?month=2026-11', 'es');
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Cobrar ahora' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    const id = (await client.db.commands.find().exec())[0]!.id;
+    await decide(client, id, { status: 'rejected', code: 'nothing_to_pay_out', message: 'There is nothing available to pay out yet.' });
+    const refusal = await screen.findByTestId('payout-refused');
+    expect(refusal.textContent).toBe('No se hizo el cobro: Todavía no hay nada disponible para cobrar. El dinero queda disponible cuando el cliente aprueba tu trabajo.');
+    expect(refusal.getAttribute('data-code')).toBe('nothing_to_pay_out');
+  });
+
+  it('offers payout setup instead of "Get paid now" while payouts are not set up', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('none') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    const memory = earnings(client);
+
+    const needed = await screen.findByTestId('payouts-needed');
+    expect(needed.textContent).toContain('Set up payouts to be paid what is available.');
+    expect(screen.queryByRole('button', { name: 'Get paid now' })).toBeNull();
+    fireEvent.click(within(needed).getByRole('link', { name: 'Set up payouts' }));
+    expect(memory.history!.at(-1)).toBe('/o/payouts');
+    expect((await screen.findByTestId('payout-status')).getAttribute('data-status')).toBe('none');
+  });
+
+  it('offline, says money figures need a connection and asks nothing; back online, shows them', async () => {
+    const server = stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client, online$ } = await moneyDevice(OMAR, ['operator'], false);
+    earnings(client);
+
+    const offline = await screen.findByTestId('money-offline');
+    expect(offline.textContent).toContain('You’re offline — money figures need a connection.');
+    expect(server.seen).toEqual([]);
+    expect(screen.getByRole('heading', { level: 1, name: 'Earnings' })).toBeTruthy();
+
+    act(() => online$.next(true));
+    await screen.findAllByTestId('job');
+    expect(screen.queryByTestId('money-offline')).toBeNull();
+  });
+
+  it('a fetch that fails for want of a network is the offline state, and "Try again" reads again', async () => {
+    let down = true;
+    stubServer({
+      [`GET ${NOVEMBER}`]: () => {
+        if (down) throw new TypeError('Failed to fetch');
+        return statement();
+      },
+      'GET /pay/payouts/account': account('active'),
+    });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(client);
+
+    const offline = await screen.findByTestId('money-offline');
+    down = false;
+    fireEvent.click(within(offline).getByRole('button', { name: 'Try again' }));
+    await screen.findAllByTestId('job');
+  });
+
+  it('a refusal from the server is shown with its sentence, not as offline', async () => {
+    stubServer({
+      [`GET ${NOVEMBER}`]: Response.json({ error: { code: 'forbidden', message: 'Statements are for workers: this account does not take on work.' } }, { status: 403 }),
+      'GET /pay/payouts/account': account('active'),
+    });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(client);
+
+    const failed = await screen.findByTestId('money-failed');
+    expect(failed.textContent).toContain('The server could not give the figures: Statements are for workers: this account does not take on work.');
+    expect(failed.getAttribute('data-code')).toBe('forbidden');
+    expect(screen.queryByTestId('money-offline')).toBeNull();
+  });
+});
+
+describe('payouts', () => {
+  it('starts onboarding: POST /pay/payouts/onboarding, then opens the provider’s page it returns', async () => {
+    const server = stubServer({
+      'GET /pay/payouts/account': account('none'),
+      'POST /pay/payouts/onboarding': { url: 'http://localhost:3000/pay/demo/onboarding/acct_demo_1', ...account('pending') },
+    });
+    const opened: string[] = [];
+    vi.spyOn(window.location, 'assign').mockImplementation((url) => void opened.push(String(url)));
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(client, '/o/payouts');
+
+    expect((await screen.findByTestId('payout-status')).textContent).toBe('You have not set up payouts yet. Until you do, you cannot accept paid work.');
+    expect(screen.getByText('Demo payouts — no real money moves.')).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Set up payouts' }));
+    await waitFor(() => expect(opened).toEqual(['http://localhost:3000/pay/demo/onboarding/acct_demo_1']));
+    expect(server.requests('/pay/payouts/onboarding')).toEqual([{ method: 'POST', path: '/pay/payouts/onboarding', authorization: `Bearer ${TOKEN}`, body: '{}' }]);
+  });
+
+  it('back from the provider, has the server read the account again and shows where it stands now', async () => {
+    let status: PayoutAccount['status'] = 'pending';
+    const server = stubServer({
+      'GET /pay/payouts/account': () => account(status),
+      'POST /pay/payouts/refresh': () => {
+        status = 'active';
+        return account(status);
+      },
+    });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(client, '/o/payouts?onboarding=return');
+
+    await waitFor(() => expect(screen.getByTestId('payout-status').getAttribute('data-status')).toBe('active'));
+    expect(text('payout-status')).toBe('Payouts are active. Approved work is paid out to your account.');
+    expect(server.requests('/pay/payouts/refresh')).toHaveLength(1);
+    expect(screen.queryByRole('button', { name: 'Continue setup' })).toBeNull();
+  });
+
+  it('a pending account offers to continue, and an expired link says so', async () => {
+    stubServer({ 'GET /pay/payouts/account': account('pending') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(client, '/o/payouts?onboarding=refresh', 'es');
+
+    expect((await screen.findByTestId('payout-status')).textContent).toBe(
+      'Tu cuenta de cobros aún no está activa. Termina los pasos del proveedor para aceptar trabajo pagado y cobrar.',
+    );
+    expect(screen.getByText('El enlace de configuración caducó antes de terminar. Continúa la configuración para obtener uno nuevo.')).toBeTruthy();
+    expect(screen.getByRole('button', { name: 'Continuar la configuración' })).toBeTruthy();
+  });
+});
+
+describe('the payouts banner on the gig screen', () => {
+  // Shown once the server says payouts are not active: test/e2e/money-screens.e2e.test.ts sees it on a gig page.
+  it('asks nothing and says nothing while the sync cannot reach the server, even with the platform online', async () => {
+    const server = stubServer({ 'GET /pay/payouts/account': account('none') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    const memory = memoryLocation({ path: '/o/gigs/x' });
+    render(
+      <I18nProvider initial="en">
+        <SyncContext.Provider value={client}>
+          <Router hook={memory.hook}>
+            <Route path="/o" nest>
+              <PayoutsBanner />
+            </Route>
+          </Router>
+        </SyncContext.Provider>
+      </I18nProvider>,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    expect(client.getStatus()).toMatchObject({ online: true, connected: false });
+    expect(screen.queryByTestId('payouts-banner')).toBeNull();
+    expect(server.seen).toEqual([]);
+  });
+});

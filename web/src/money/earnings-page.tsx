@@ -1,0 +1,192 @@
+// /o/earnings: the worker's statement for a month (per job gross, fee and net, with totals), their balance as it
+// stands (pending in escrow, available, paid out), the CSV export and "Get paid now".
+import { useEffect } from 'react';
+import { Link } from 'wouter';
+import { money } from '@shared/money';
+import { formatDateTime, formatMoney } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import { rejectionText } from '../i18n/rejections';
+import { MoneyText } from '../ui/money-text';
+import { Empty, Page } from '../ui/page';
+import type { WorkerStatement } from './api-types';
+import { DownloadButton } from './download-button';
+import { useMoneyRead } from './money-api';
+import { MoneyReadState } from './money-read-state';
+import { MoneyTable } from './money-table';
+import { moneyMessages } from './messages';
+import { MonthPicker, useMonth } from './month-picker';
+import { monthLabel, periodQuery } from './period';
+import { useMoneyCommand } from './use-money-command';
+import { usePayoutAccount } from './use-payout-account';
+import './money.css';
+
+export function EarningsPage() {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const [month, setMonth] = useMonth();
+  const { read, reload } = useMoneyRead<WorkerStatement>(`/money/statement?${periodQuery(month)}`);
+  const period = monthLabel(month, locale);
+
+  return (
+    <Page title={t('earningsTitle')}>
+      <MonthPicker month={month} onChange={setMonth} />
+      {read.state !== 'ready' ? (
+        <MoneyReadState read={read} onRetry={reload} />
+      ) : (
+        <>
+          <Balances statement={read.data} onPaidOut={reload} />
+          <h2>{t('jobsHeading', { period })}</h2>
+          <JobsTable statement={read.data} period={period} />
+          <CsvDownload month={month} />
+        </>
+      )}
+    </Page>
+  );
+}
+
+function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaidOut(): void }) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const account = usePayoutAccount();
+  const payout = useMoneyCommand('payout.request');
+  const balances = statement.balances.byCurrency;
+  const payoutsActive = account.read.state === 'ready' && account.read.data.status === 'active';
+  const paidOut = payout.outcome.state === 'applied';
+
+  // The transfer left the available balance: read the figures again.
+  useEffect(() => {
+    if (paidOut) onPaidOut();
+  }, [paidOut, onPaidOut]);
+
+  const withAvailable = balances.filter((b) => b.available > 0);
+  return (
+    <section aria-labelledby="balances-heading">
+      <h2 id="balances-heading">{t('balancesHeading')}</h2>
+      <p className="hint">{t('balancesHint')}</p>
+      {balances.length === 0 ? (
+        <Empty>{t('noBalance')}</Empty>
+      ) : (
+        balances.map((b) => (
+          <dl className="money-facts" key={b.currency} data-testid="balance" data-currency={b.currency}>
+            <dt>{t('pending')}</dt>
+            <dd data-testid="balance-pending">
+              <MoneyText value={money(b.pending, b.currency)} />
+            </dd>
+            <dt>{t('available')}</dt>
+            <dd data-testid="balance-available">
+              <MoneyText value={money(b.available, b.currency)} />
+            </dd>
+            <dt>{t('paidOut')}</dt>
+            <dd data-testid="balance-paid-out">
+              <MoneyText value={money(b.paidOut, b.currency)} />
+            </dd>
+          </dl>
+        ))
+      )}
+      {withAvailable.length > 0 &&
+        (payoutsActive ? (
+          <div className="actions">
+            {withAvailable.map((b) => (
+              <button
+                key={b.currency}
+                type="button"
+                className="btn btn-primary"
+                disabled={payout.outcome.state === 'pending'}
+                onClick={() => void payout.issue({ currency: b.currency })}
+                data-testid="get-paid-now"
+              >
+                {withAvailable.length > 1 ? t('getPaidNowCurrency', { amount: formatMoney(money(b.available, b.currency), locale) }) : t('getPaidNow')}
+              </button>
+            ))}
+          </div>
+        ) : (
+          account.read.state === 'ready' && (
+            <p className="notice" data-testid="payouts-needed">
+              {t('setUpToGetPaid')} <Link href="/payouts">{t('setUpPayouts')}</Link>
+            </p>
+          )
+        ))}
+      <p role="status" className={payout.outcome.state === 'idle' ? undefined : 'hint'} data-testid="payout-outcome">
+        {payout.outcome.state === 'pending' ? t('payoutSending') : payout.outcome.state === 'applied' ? t('payoutDone') : ''}
+      </p>
+      {payout.outcome.state === 'rejected' && (
+        <p className="error" role="alert" data-testid="payout-refused" data-code={payout.outcome.code}>
+          {t('payoutRefused', { reason: rejectionText(payout.outcome.code, payout.outcome.message, locale) })}
+        </p>
+      )}
+      <p>
+        <Link href="/payouts">{t('payoutSettings')}</Link>
+      </p>
+    </section>
+  );
+}
+
+/** A job's figures and the period's totals, one row per currency; scrolls sideways on its own on a narrow phone. */
+function JobsTable({ statement, period }: { statement: WorkerStatement; period: string }) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  if (statement.jobs.length === 0) return <Empty>{t('noJobs', { period })}</Empty>;
+  return (
+    <MoneyTable
+      label={t('jobsTableLabel', { period })}
+      testId="jobs"
+      columns={[{ label: t('job') }, { label: t('gross'), numeric: true }, { label: t('fee'), numeric: true }, { label: t('net'), numeric: true }]}
+    >
+      <tbody>
+        {statement.jobs.map((j) => (
+          <tr key={j.postingId} data-testid="job" data-milestone-id={j.milestoneId ?? ''}>
+            <th scope="row">
+              <span className="money-job-title">{j.title}</span>
+              {j.description && j.description !== j.title && <span className="money-job-detail">{j.description}</span>}
+              <span className="money-job-detail">
+                {t('releasedOn', { when: formatDateTime(j.releasedAt, locale) })}
+                {j.kind === 'split' && ` · ${t('splitJob')}`}
+              </span>
+            </th>
+            <td className="num">
+              <MoneyText value={money(j.gross, j.currency)} />
+            </td>
+            <td className="num">
+              <MoneyText value={money(j.fee, j.currency)} />
+            </td>
+            <td className="num">
+              <MoneyText value={money(j.net, j.currency)} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        {statement.totals.map((total) => (
+          <tr key={total.currency} data-testid="jobs-total" data-currency={total.currency}>
+            <th scope="row">{statement.totals.length > 1 ? `${t('total')} (${total.currency})` : t('total')}</th>
+            <td className="num">
+              <MoneyText value={money(total.gross, total.currency)} />
+            </td>
+            <td className="num">
+              <MoneyText value={money(total.fee, total.currency)} />
+            </td>
+            <td className="num">
+              <MoneyText value={money(total.net, total.currency)} />
+            </td>
+          </tr>
+        ))}
+      </tfoot>
+    </MoneyTable>
+  );
+}
+
+/** The statement as CSV. */
+function CsvDownload({ month }: { month: string }) {
+  const t = useT(moneyMessages);
+  return (
+    <div className="actions">
+      <DownloadButton
+        path={`/money/statement.csv?${periodQuery(month)}`}
+        fallbackName={`earnings-${month}.csv`}
+        label={t('downloadCsv')}
+        className="btn"
+        testId="download-csv"
+      />
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+// Reads of the server's money figures (/money, /pay/payouts, /disputes): online only, never from the device's
+// store, each through the sync client's HTTP path (the user's access token, refreshed once after a 401).
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useSync, useSyncStatus } from '../app/sync-context';
+import type { SyncClient } from '../sync/client';
+
+/** The server answered with an error: its code and sentence (`{"error": {"code", "message"}}`). */
+export class MoneyHttpError extends Error {
+  override name = 'MoneyHttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No answer at all: offline, or the server unreachable (a refused token refresh included). */
+export class MoneyOfflineError extends Error {
+  override name = 'MoneyOfflineError';
+}
+
+/** A request to the server; the response when it is 2xx. */
+export async function moneyFetch(client: SyncClient, path: string, init: RequestInit = {}): Promise<Response> {
+  let res: Response;
+  try {
+    res = await client.http(path, { ...init, headers: { accept: 'application/json', ...init.headers } });
+  } catch (err) {
+    throw new MoneyOfflineError(err instanceof Error ? err.message : String(err));
+  }
+  if (!res.ok) {
+    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+    throw new MoneyHttpError(res.status, body?.error?.code ?? 'http', body?.error?.message ?? `The server answered ${res.status}.`);
+  }
+  return res;
+}
+
+export async function moneyGet<T>(client: SyncClient, path: string): Promise<T> {
+  return (await (await moneyFetch(client, path)).json()) as T;
+}
+
+export async function moneyPost<T>(client: SyncClient, path: string, body: unknown = {}): Promise<T> {
+  const res = await moneyFetch(client, path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return (await res.json()) as T;
+}
+
+/** The file name a Content-Disposition header gives: RFC 5987's exact `filename*` first, else `filename`. */
+export function fileNameOf(header: string | null): string | null {
+  if (!header) return null;
+  const exact = /filename\*=UTF-8''([^;]+)/i.exec(header)?.[1];
+  if (exact) {
+    try {
+      return decodeURIComponent(exact.trim());
+    } catch {
+      // a malformed encoding: fall back to the plain name
+    }
+  }
+  return /filename="([^"]*)"/i.exec(header)?.[1] ?? /filename=([^;]+)/i.exec(header)?.[1]?.trim() ?? null;
+}
+
+/**
+ * Saves a file the server makes (a CSV statement, an evidence attachment). A plain link cannot carry the
+ * access token, so the file is fetched with it and handed to the browser as a blob to save.
+ */
+export async function moneyDownload(client: SyncClient, path: string, fallbackName: string): Promise<void> {
+  const res = await moneyFetch(client, path);
+  const name = fileNameOf(res.headers.get('content-disposition')) ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  try {
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } finally {
+    // After the click has started the download; revoking at once can cancel it in some browsers.
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+}
+
+export type MoneyRead<T> =
+  | { state: 'loading' }
+  | { state: 'offline' }
+  | { state: 'failed'; error: MoneyHttpError }
+  | { state: 'ready'; data: T };
+
+function failure(err: unknown): MoneyRead<never> {
+  if (err instanceof MoneyHttpError) return { state: 'failed', error: err };
+  return { state: 'offline' };
+}
+
+/**
+ * The figures at `path` (null: not now, read as offline). Offline, or when the fetch fails for want of a
+ * network, the read is `offline`; coming back online reads again. `reload()` reads again and keeps showing the
+ * figures it has meanwhile, so a refresh after an action does not blank the screen.
+ */
+export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; reload(): void } {
+  const client = useSync();
+  const { online } = useSyncStatus();
+  const [attempt, setAttempt] = useState(0);
+  const [read, setRead] = useState<MoneyRead<T>>({ state: 'loading' });
+  const shownPath = useRef<string | null>(null);
+
+  useEffect(() => {
+    if (!online || path === null) {
+      setRead({ state: 'offline' });
+      return;
+    }
+    let live = true;
+    const samePath = shownPath.current === path;
+    shownPath.current = path;
+    setRead((prev) => (samePath && prev.state === 'ready' ? prev : { state: 'loading' }));
+    moneyGet<T>(client, path).then(
+      (data) => live && setRead({ state: 'ready', data }),
+      (err: unknown) => live && setRead(failure(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, path, online, attempt]);
+
+  return { read, reload: useCallback(() => setAttempt((n) => n + 1), []) };
+}

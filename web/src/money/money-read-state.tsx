@@ -1,0 +1,34 @@
+// What a money screen shows until its figures arrive: loading, the plain offline state, or the server's refusal.
+import { useT } from '../i18n/i18n';
+import type { MoneyRead } from './money-api';
+import { moneyMessages } from './messages';
+
+export function MoneyReadState({ read, onRetry }: { read: Exclude<MoneyRead<unknown>, { state: 'ready' }>; onRetry(): void }) {
+  const t = useT(moneyMessages);
+  if (read.state === 'loading')
+    return (
+      <p className="muted" role="status" data-testid="money-loading">
+        {t('loading')}
+      </p>
+    );
+  if (read.state === 'offline')
+    return (
+      <div className="notice money-state" role="status" data-testid="money-offline">
+        <p>
+          <strong>{t('offline')}</strong>
+        </p>
+        <p>{t('offlineHint')}</p>
+        <button type="button" className="btn" onClick={onRetry}>
+          {t('retry')}
+        </button>
+      </div>
+    );
+  return (
+    <div className="error money-state" role="alert" data-testid="money-failed" data-code={read.error.code}>
+      <p>{t('failed', { reason: read.error.message })}</p>
+      <button type="button" className="btn" onClick={onRetry}>
+        {t('retry')}
+      </button>
+    </div>
+  );
+}

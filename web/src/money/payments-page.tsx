@@ -1,0 +1,116 @@
+// /c/payments: the client's payments and refunds in a month, oldest first, each with its receipt, and the totals.
+import { Link } from 'wouter';
+import { money, type CurrencyCode } from '@shared/money';
+import { formatDateTime } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import { MoneyText } from '../ui/money-text';
+import { Empty, Page } from '../ui/page';
+import type { ClientPayments } from './api-types';
+import { useMoneyRead } from './money-api';
+import { MoneyReadState } from './money-read-state';
+import { MoneyTable } from './money-table';
+import { moneyMessages } from './messages';
+import { MonthPicker, useMonth } from './month-picker';
+import { monthLabel, periodQuery } from './period';
+import './money.css';
+
+interface Row {
+  key: string;
+  kind: 'payment' | 'refund';
+  at: string;
+  title: string;
+  description: string;
+  milestoneId: string | null;
+  amount: number;
+  currency: CurrencyCode;
+}
+
+/** Payments and refunds in one list, in the order the money moved. */
+export function paymentRows(data: ClientPayments): Row[] {
+  const rows: Row[] = [
+    ...data.payments.map((p) => ({ key: `p${p.postingId}`, kind: 'payment' as const, at: p.paidAt, title: p.title, description: p.description, milestoneId: p.milestoneId, amount: p.amount, currency: p.currency })),
+    ...data.refunds.map((r) => ({ key: `r${r.postingId}`, kind: 'refund' as const, at: r.refundedAt, title: r.title, description: r.description, milestoneId: r.milestoneId, amount: r.amount, currency: r.currency })),
+  ];
+  return rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.key < b.key ? -1 : 1));
+}
+
+export function PaymentsPage() {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const [month, setMonth] = useMonth();
+  const { read, reload } = useMoneyRead<ClientPayments>(`/money/payments?${periodQuery(month)}`);
+  const period = monthLabel(month, locale);
+
+  return (
+    <Page title={t('paymentsTitle')}>
+      <MonthPicker month={month} onChange={setMonth} />
+      {read.state !== 'ready' ? (
+        <MoneyReadState read={read} onRetry={reload} />
+      ) : (
+        <>
+          <h2>{t('paymentsHeading', { period })}</h2>
+          <PaymentsTable data={read.data} period={period} />
+        </>
+      )}
+    </Page>
+  );
+}
+
+function PaymentsTable({ data, period }: { data: ClientPayments; period: string }) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const rows = paymentRows(data);
+  if (rows.length === 0) return <Empty>{t('noPayments', { period })}</Empty>;
+  return (
+    <MoneyTable
+      label={t('paymentsTableLabel', { period })}
+      testId="payments"
+      columns={[{ label: t('what') }, { label: t('amount'), numeric: true }, { label: t('receipt') }]}
+    >
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key} data-testid="payment" data-kind={r.kind}>
+            <th scope="row">
+              <span className="money-job-title">{r.title}</span>
+              {r.description && r.description !== r.title && <span className="money-job-detail">{r.description}</span>}
+              <span className="money-job-detail">
+                {t(r.kind === 'payment' ? 'kindPayment' : 'kindRefund')} · {formatDateTime(r.at, locale)}
+              </span>
+            </th>
+            <td className="num">
+              <MoneyText value={money(r.kind === 'refund' ? -r.amount : r.amount, r.currency)} />
+            </td>
+            <td>
+              {r.milestoneId && (
+                <Link href={`/receipts/${r.milestoneId}`} aria-label={t('receiptFor', { what: r.title })}>
+                  {t('receipt')}
+                </Link>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+      <tfoot>
+        {data.totals.flatMap((total) => {
+          const suffix = data.totals.length > 1 ? ` (${total.currency})` : '';
+          return [
+            <tr key={`${total.currency}-paid`} data-testid="paid-total" data-currency={total.currency}>
+              <th scope="row">{`${t('paidTotal')}${suffix}`}</th>
+              <td className="num">
+                <MoneyText value={money(total.paid, total.currency)} />
+              </td>
+              <td />
+            </tr>,
+            <tr key={`${total.currency}-refunded`} data-testid="refunded-total" data-currency={total.currency}>
+              <th scope="row">{`${t('refundedTotal')}${suffix}`}</th>
+              <td className="num">
+                <MoneyText value={money(total.refunded, total.currency)} />
+              </td>
+              <td />
+            </tr>,
+          ];
+        })}
+      </tfoot>
+    </MoneyTable>
+  );
+}

@@ -1,0 +1,86 @@
+// /c/receipts/:milestoneId: the receipt for one paid part of the work, laid out to print on its own.
+import { Link } from 'wouter';
+import { money } from '@shared/money';
+import { formatDateTime } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import { MoneyText } from '../ui/money-text';
+import { Page } from '../ui/page';
+import type { Receipt } from './api-types';
+import { useMoneyRead } from './money-api';
+import { MoneyReadState } from './money-read-state';
+import { moneyMessages } from './messages';
+import './money.css';
+
+/** The demo rail's object ids carry "_demo_" (sync-server/src/payments/demo.ts demoId); Stripe's never do. */
+const isDemoReference = (ref: string | null) => ref !== null && ref.includes('_demo_');
+
+export function ReceiptPage({ milestoneId }: { milestoneId: string }) {
+  const t = useT(moneyMessages);
+  const { read, reload } = useMoneyRead<Receipt>(`/money/receipts/${encodeURIComponent(milestoneId)}`);
+
+  return (
+    <Page title={t('receiptTitle')}>
+      {read.state === 'ready' ? (
+        <ReceiptBody receipt={read.data} />
+      ) : read.state === 'failed' && read.error.status === 404 ? (
+        <p className="notice">{t('notPaid')}</p>
+      ) : (
+        <MoneyReadState read={read} onRetry={reload} />
+      )}
+      <p className="no-print">
+        <Link href="/payments">{t('backToPayments')}</Link>
+      </p>
+    </Page>
+  );
+}
+
+function ReceiptBody({ receipt: r }: { receipt: Receipt }) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const m = (amount: number) => <MoneyText value={money(amount, r.currency)} />;
+  return (
+    <div className="receipt" data-testid="receipt">
+      {isDemoReference(r.paymentReference) && <p className="badge money-demo">{t('demoPayment')}</p>}
+      <dl className="money-facts">
+        <dt>{t('receiptNumber')}</dt>
+        <dd>{r.milestoneId}</dd>
+        <dt>{t('paidOn')}</dt>
+        <dd>{formatDateTime(r.paidAt, locale)}</dd>
+        <dt>{t('paidBy')}</dt>
+        <dd>{r.client.name}</dd>
+        <dt>{t('worker')}</dt>
+        <dd>{r.worker.name}</dd>
+        <dt>{t('booking')}</dt>
+        <dd>{r.title}</dd>
+        {r.description !== r.title && (
+          <>
+            <dt>{t('milestone')}</dt>
+            <dd>{r.description}</dd>
+          </>
+        )}
+        <dt>{t('amountPaid')}</dt>
+        <dd data-testid="receipt-amount">{m(r.amount)}</dd>
+        <dt>{t('platformFee')}</dt>
+        <dd data-testid="receipt-fee">{m(r.workerFee)}</dd>
+        {r.refunded > 0 && (
+          <>
+            <dt>{t('refunded')}</dt>
+            <dd data-testid="receipt-refunded">{m(r.refunded)}</dd>
+          </>
+        )}
+        {r.paymentReference && (
+          <>
+            <dt>{t('paymentReference')}</dt>
+            <dd>{r.paymentReference}</dd>
+          </>
+        )}
+      </dl>
+      <p className="hint">{t('feeExplained')}</p>
+      <div className="actions no-print">
+        <button type="button" className="btn" onClick={() => window.print()}>
+          {t('print')}
+        </button>
+      </div>
+    </div>
+  );
+}
