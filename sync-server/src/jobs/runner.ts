@@ -1,5 +1,6 @@
 // graphile-worker's Node side: installing its schema, and running our tasks and cron items in this process.
 import { createRequire } from 'node:module';
+import pg from 'pg';
 import { Logger as WorkerLogger, parseCronItems, run, runMigrations, type CronItem as WorkerCronItem, type Task } from 'graphile-worker';
 import { createSql, type Sql } from '../db/sql';
 import type { Logger } from '../log';
@@ -104,17 +105,26 @@ export async function startJobRunner<R extends TaskRegistry>(opts: JobRunnerOpti
     payload: c.payload ?? {},
     options: { backfillPeriod: c.backfillPeriod ?? 0, ...(c.maxAttempts ? { maxAttempts: c.maxAttempts } : {}) },
   }));
+  // Our own pool rather than one graphile-worker makes: it ends its pool without waiting and drops the pool's
+  // error handler first, so a connection Postgres closes during shutdown became an uncaught error and the
+  // process exited 1. Ours keeps its handlers until it has ended, after the runner stops.
+  const pool = new pg.Pool({ connectionString: jobConnectionString(opts.connectionString), max: opts.concurrency + 2 });
+  const poolError = (err: Error) => log.warn({ err }, 'job queue connection error');
+  pool.on('error', poolError);
+  pool.on('connect', (client) => client.on('error', poolError));
   const runner = await run({
-    connectionString: jobConnectionString(opts.connectionString),
+    pgPool: pool,
     schema: JOB_SCHEMA,
     concurrency: opts.concurrency,
-    maxPoolSize: opts.concurrency + 2,
     pollInterval: opts.pollInterval ?? DEFAULT_POLL_INTERVAL_MS,
     noHandleSignals: true,
     logger: workerLogger(log),
     taskList,
     // Always given, even empty: otherwise graphile-worker looks for a crontab file in the working directory.
     parsedCronItems: parseCronItems(cronItems),
+  }).catch(async (e: unknown) => {
+    await pool.end();
+    throw e;
   });
   // graphile-worker logs the cause; this keeps a failed runner from being an unhandled rejection.
   runner.promise.catch((err: unknown) => log.error({ err }, 'job runner stopped on an error'));
@@ -122,11 +132,14 @@ export async function startJobRunner<R extends TaskRegistry>(opts: JobRunnerOpti
   return {
     done: runner.promise,
     stop: () =>
-      (stopping ??= runner.stop().catch(async (e: unknown) => {
-        // After a fatal error graphile-worker has stopped itself and refuses a second stop.
-        if (!/already stopped/.test(String(e))) throw e;
-        await runner.promise.catch(() => undefined);
-      })),
+      (stopping ??= runner
+        .stop()
+        .catch(async (e: unknown) => {
+          // After a fatal error graphile-worker has stopped itself and refuses a second stop.
+          if (!/already stopped/.test(String(e))) throw e;
+          await runner.promise.catch(() => undefined);
+        })
+        .finally(() => pool.end())),
   };
 }
 
