@@ -5,13 +5,12 @@
 // device or the provider would, and the answer must be the one the model predicted for a single delivery.
 import { v7 as uuidv7 } from 'uuid';
 import type { Sql } from '../src/db/sql';
-import { signAccessToken } from '../src/auth/tokens';
 import { signPayload } from '../src/payments/webhook-signature';
 import type { StripeStandin } from './stripe-standin';
 import type { ServerProcess } from './server-process';
 import * as M from './escrow-model';
 import type { Outcome } from './escrow-model';
-import { chooseMilestone, Mismatch, planCommand, type Cast, type HttpStep, type PlannedCommand } from './escrow-world';
+import { bearer, chooseMilestone, Mismatch, planCommand, userOf, type Cast, type HttpStep, type PlannedCommand } from './escrow-world';
 
 /** A command whose answer reached the sender: what it was and what the server said. */
 export interface Acknowledged {
@@ -26,9 +25,11 @@ export interface HttpRun extends Cast {
   server: ServerProcess;
   standin: StripeStandin;
   jwtSecret: string;
-  /** Request number → milliseconds after sending it at which the server is killed. */
+  /** Request number → when, into that request, the server is killed: a share of the usual time to an answer. */
   kills: Map<number, number>;
   requests: number;
+  /** The usual time to an answer (a moving average), in milliseconds. */
+  latencyMs: number;
   /** Requests whose answer was lost to a kill and that were sent again. */
   resent: number;
   /** Of the commands and events in those, how many the killed server had already applied (answered as replays). */
@@ -54,14 +55,21 @@ async function once(url: string, init: RequestInit): Promise<Answer> {
 }
 
 /**
- * Sends a request; when it is one of the planned kills, SIGKILLs the server that many milliseconds after
- * sending, starts it again, and sends the request again if its answer was lost. `resent` says which.
+ * Sends a request; when it is one of the planned kills, SIGKILLs the server that share of the usual answer
+ * time after sending (so, mostly while the request is being handled), starts it again, and sends the
+ * request again if its answer was lost. `resent` says which.
  */
 async function send(r: HttpRun, path: string, body: string, headers: Record<string, string>): Promise<{ answer: Answer; resent: boolean }> {
   const init = { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body };
   const n = r.requests++;
-  const delay = r.kills.get(n);
-  if (delay === undefined) return { answer: await once(`${r.server.url}${path}`, init), resent: false };
+  const share = r.kills.get(n);
+  if (share === undefined) {
+    const started = performance.now();
+    const answer = await once(`${r.server.url}${path}`, init);
+    r.latencyMs = 0.8 * r.latencyMs + 0.2 * (performance.now() - started);
+    return { answer, resent: false };
+  }
+  const delay = Math.round(share * r.latencyMs);
   const pending = once(`${r.server.url}${path}`, init).catch(() => null);
   await new Promise((resolve) => setTimeout(resolve, delay));
   await r.server.stop('SIGKILL');
@@ -71,11 +79,6 @@ async function send(r: HttpRun, path: string, body: string, headers: Record<stri
   if (answer) return { answer, resent: false };
   r.resent++;
   return { answer: await once(`${r.server.url}${path}`, init), resent: true };
-}
-
-async function bearer(r: HttpRun, userId: string): Promise<string> {
-  const roles = userId === r.admin ? ['consumer', 'admin'] : r.workers.includes(userId) ? ['consumer', 'operator'] : ['consumer'];
-  return `Bearer ${await signAccessToken(r.jwtSecret, { id: userId, roles, sessionId: uuidv7() }, 3600)}`;
 }
 
 interface CommandAnswer {
@@ -121,7 +124,7 @@ async function commands(r: HttpRun, steps: Extract<HttpStep, { t: 'commands' }>[
     while (j < planned.length && planned[j]!.userId === planned[i]!.userId) j++;
     const batch = planned.slice(i, j);
     const envs = batch.map((p) => ({ id: p.id, type: p.type, payload: p.payload, issuedAt: new Date().toISOString() }));
-    const { answer, resent } = await send(r, '/commands', JSON.stringify({ commands: envs }), { authorization: await bearer(r, batch[0]!.userId) });
+    const { answer, resent } = await send(r, '/commands', JSON.stringify({ commands: envs }), { authorization: await bearer(r.jwtSecret, r, batch[0]!.userId) });
     if (answer.status !== 200) fail(`POST /commands answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     const results = (answer.body as { results: CommandAnswer[] }).results;
     for (const [k, p] of batch.entries()) {
@@ -140,12 +143,11 @@ async function commands(r: HttpRun, steps: Extract<HttpStep, { t: 'commands' }>[
 async function checkout(r: HttpRun, step: Extract<HttpStep, { t: 'checkout' }>): Promise<void> {
   const m = chooseMilestone(r.model, step.k, step.aim, ['agreed', 'payment_pending'])!;
   const actor = step.who === 'right' ? 'client' : step.who;
-  const b = r.model.bookings[m.booking]!;
-  const userId = actor === 'client' ? b.client : actor === 'worker' ? b.worker : actor === 'admin' ? r.admin : r.stranger;
+  const userId = userOf(r.model, r, m.booking, actor);
   const expected = M.checkout(r.model, m.id, actor);
   r.log.push(`  checkout ${m.id.slice(-6)} (${m.status}) by ${actor}: ${expected.ok ? 200 : 409}`);
   const commandId = uuidv7();
-  const { answer } = await send(r, '/pay/checkout', JSON.stringify({ milestoneId: m.id, commandId }), { authorization: await bearer(r, userId) });
+  const { answer } = await send(r, '/pay/checkout', JSON.stringify({ milestoneId: m.id, commandId }), { authorization: await bearer(r.jwtSecret, r, userId) });
   if (answer.status !== (expected.ok ? 200 : 409)) fail(`POST /pay/checkout for ${m.id} by ${actor}: expected ${expected.ok ? 200 : 409}, got ${answer.status} ${JSON.stringify(answer.body)}`);
   const [stored] = await r.sql<{ status: 'applied' | 'rejected'; rejectionCode: string | null }[]>`select status, rejection_code from commands where id = ${commandId}`;
   same(expected.fund, { status: stored!.status, replayed: false, ...(stored!.rejectionCode ? { rejection: { code: stored!.rejectionCode, message: '' } } : {}) }, `milestone.fund through /pay/checkout for ${m.id}`);

@@ -4,6 +4,7 @@
 import type { Sql } from '../src/db/sql';
 import { accounts } from '../src/ledger/accounts';
 import type { ModelState } from './escrow-model';
+import { demoRailRecords } from './ledger-checks';
 
 export interface View {
   bookings: Record<string, { status: string; changeRounds: number; amount: number }>;
@@ -167,17 +168,11 @@ export async function observedView(sql: Sql, s: ModelState, opts: { provider: 'd
 }
 
 async function demoRailView(sql: Sql, s: ModelState): Promise<View['provider']> {
-  const [refunds, transfers] = await Promise.all([
-    sql<{ paymentId: string; amount: number }[]>`
-      select data->>'payment_intent' as payment_id, sum((data->>'amount')::int8)::int8 as amount from demo_rail_objects
-      where kind = 'refund' and data->>'payment_intent' = any(${Object.keys(s.payments)}) group by 1`,
-    sql<{ milestoneId: string; amount: number }[]>`
-      select data->'metadata'->>'milestoneId' as milestone_id, sum((data->>'amount')::int8)::int8 as amount from demo_rail_objects
-      where kind = 'transfer' and data->'metadata'->>'milestoneId' = any(${Object.keys(s.milestones)}) group by 1`,
-  ]);
+  const rail = demoRailRecords(sql);
+  const [payments, transferred] = await Promise.all([rail.payments(), rail.transferred()]);
   return {
-    refunded: nonZero(Object.fromEntries(refunds.map((r) => [r.paymentId, r.amount]))),
-    transferred: nonZero(Object.fromEntries(transfers.map((t) => [t.milestoneId, t.amount]))),
+    refunded: nonZero(Object.fromEntries(Object.keys(s.payments).map((id) => [id, payments.get(id)?.refunded ?? 0]))),
+    transferred: nonZero(Object.fromEntries(Object.keys(s.milestones).map((id) => [id, transferred.get(id) ?? 0]))),
   };
 }
 

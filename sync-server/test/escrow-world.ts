@@ -165,13 +165,8 @@ interface Sent {
 }
 
 /** One run: its people, its bookings, the model, and what was sent. */
-export interface Run {
+export interface Run extends Cast {
   env: Env;
-  model: ModelState;
-  clients: string[];
-  workers: string[];
-  admin: string;
-  stranger: string;
   sent: Sent[];
   /** Raw bodies of the provider's events, as the provider sends them. */
   bodies: Map<string, string>;
@@ -252,18 +247,20 @@ function chooseBooking(model: ModelState, b: number, aim: boolean, wanted: reado
   return pick(aim && preferred.length ? preferred : all, b)!;
 }
 
-function actorId(r: Run, bookingIndex: number, a: Actor): string {
-  const b = r.model.bookings[bookingIndex]!;
-  return a === 'client' ? b.client : a === 'worker' ? b.worker : a === 'admin' ? r.admin : r.stranger;
+/** The user who acts as `a` on a booking. */
+export function userOf(model: ModelState, people: { admin: string; stranger: string }, bookingIndex: number, a: Actor): string {
+  const b = model.bookings[bookingIndex]!;
+  return a === 'client' ? b.client : a === 'worker' ? b.worker : a === 'admin' ? people.admin : people.stranger;
 }
 
 const resolve = (w: Who, right: Actor): Actor => (w === 'right' ? right : w);
 
 // ---- Sending commands ---------------------------------------------------------------------------------------
 
-async function bearer(r: Run, userId: string): Promise<string> {
-  const roles = userId === r.admin ? ['consumer', 'admin'] : r.workers.includes(userId) ? ['consumer', 'operator'] : ['consumer'];
-  return `Bearer ${await signAccessToken(r.env.t.deps.secret, { id: userId, roles, sessionId: uuidv7() }, 3600)}`;
+/** An access token for one of the cast, with the roles castRun gave them. */
+export async function bearer(secret: string, cast: Pick<Cast, 'admin' | 'workers'>, userId: string): Promise<string> {
+  const roles = userId === cast.admin ? ['consumer', 'admin'] : cast.workers.includes(userId) ? ['consumer', 'operator'] : ['consumer'];
+  return `Bearer ${await signAccessToken(secret, { id: userId, roles, sessionId: uuidv7() }, 3600)}`;
 }
 
 async function post(r: Run, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
@@ -272,7 +269,7 @@ async function post(r: Run, path: string, body: unknown, headers: Record<string,
 
 async function sendOnce(r: Run, userId: string, env: CommandEnvelope, http: boolean): Promise<CommandOutcome> {
   if (!http) return applyCommand(r.env.sql, userId, env);
-  const res = await post(r, '/commands', { commands: [env] }, { authorization: await bearer(r, userId) });
+  const res = await post(r, '/commands', { commands: [env] }, { authorization: await bearer(r.env.t.deps.secret, r, userId) });
   if (res.status !== 200) throw new Error(`POST /commands answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { results: CommandOutcome[] }).results[0]!;
 }
@@ -330,10 +327,7 @@ export function planCommand(model: ModelState, people: { admin: string; stranger
 }
 
 function plan(model: ModelState, people: { admin: string; stranger: string }, step: CommandStep): Omit<PlannedCommand, 'expected'> {
-  const userOf = (bookingIndex: number, a: Actor) => {
-    const b = model.bookings[bookingIndex]!;
-    return a === 'client' ? b.client : a === 'worker' ? b.worker : a === 'admin' ? people.admin : people.stranger;
-  };
+  const user = (bookingIndex: number, a: Actor) => userOf(model, people, bookingIndex, a);
   const invalid = (s: ModelState) => ({ state: s, outcome: { status: 'rejected', code: 'invalid_command' } as Outcome });
   switch (step.t) {
     case 'milestone': {
@@ -342,7 +336,7 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
       const actor = resolve(step.who, step.op === 'submit' ? 'worker' : 'client');
       const reason = step.op === 'request_changes' ? (step.blank ? '   ' : REASON) : undefined;
       return {
-        type: `milestone.${step.op}`, userId: userOf(m.booking, actor), payload: { milestoneId: m.id, ...(reason !== undefined ? { reason } : {}) },
+        type: `milestone.${step.op}`, userId: user(m.booking, actor), payload: { milestoneId: m.id, ...(reason !== undefined ? { reason } : {}) },
         predict: (s) => (step.op === 'request_changes' && step.blank ? invalid(s) : M.milestoneCommand(s, step.op, m.id, actor, reason)),
         note: `${step.op} ${m.id.slice(-6)} (${m.status}, booking ${m.booking} ${model.bookings[m.booking]!.status}: ${M.milestonesOf(model, model.bookings[m.booking]!).map((x) => x.status).join(' ')}) by ${actor}`,
       };
@@ -355,7 +349,7 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
       const actor = resolve(step.who, step.op === 'start' || step.op === 'deliver' ? 'worker' : 'client');
       const reason = step.op === 'request_changes' ? (step.blank ? '   ' : REASON) : step.op === 'cancel' ? 'Plans changed' : undefined;
       return {
-        type: `booking.${step.op}`, userId: userOf(b, actor), payload: { bookingId: model.bookings[b]!.id, ...(reason !== undefined ? { reason } : {}) },
+        type: `booking.${step.op}`, userId: user(b, actor), payload: { bookingId: model.bookings[b]!.id, ...(reason !== undefined ? { reason } : {}) },
         predict: (s) => (step.op === 'request_changes' && step.blank ? invalid(s) : M.bookingCommand(s, step.op, b, actor, reason)),
         note: `${step.op} booking ${b} (${model.bookings[b]!.status}) by ${actor}`,
       };
@@ -367,7 +361,7 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
       const plan = step.amounts.map((amount) => ({ id: uuidv7(), amount }));
       const currency = step.eur ? 'EUR' : 'USD';
       return {
-        type: 'milestone.propose', userId: userOf(b, actor),
+        type: 'milestone.propose', userId: user(b, actor),
         payload: { bookingId: model.bookings[b]!.id, planId, milestones: plan.map((p, i) => ({ milestoneId: p.id, description: `Part ${i + 1}`, amount: { amount: p.amount, currency } })) },
         predict: (s) => M.propose(s, b, actor, planId, plan, currency),
         note: `propose ${plan.map((p) => p.amount).join('+')} ${currency} on booking ${b} (${model.bookings[b]!.status}) by ${actor}`,
@@ -379,7 +373,7 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
       const claim = { all: m.amount, none: 0, part: Math.max(1, Math.floor((m.amount * step.part) / 100)), over: m.amount + 1 }[step.claim];
       const disputeId = uuidv7();
       return {
-        type: 'dispute.open', userId: userOf(m.booking, actor), payload: { disputeId, milestoneId: m.id, reason: 'Not what was agreed', refundAmount: claim },
+        type: 'dispute.open', userId: user(m.booking, actor), payload: { disputeId, milestoneId: m.id, reason: 'Not what was agreed', refundAmount: claim },
         predict: (s) => M.openDispute(s, m.id, actor, disputeId, claim),
         note: `dispute ${m.id.slice(-6)} (${m.status}) by ${actor} claiming ${claim} of ${m.amount}`,
       };
@@ -397,19 +391,19 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
       if (step.t === 'dispute_evidence') {
         const actor = step.who === 'opener' ? d.openedBy : resolve(step.who, other);
         return {
-          type: 'dispute.add_evidence', userId: userOf(bookingIndex, actor),
+          type: 'dispute.add_evidence', userId: user(bookingIndex, actor),
           payload: { evidenceId: uuidv7(), disputeId: d.id, text: 'Photos of the work as it was left', messageIds: [], attachmentIds: [] },
           predict: (s) => M.addEvidence(s, d.id, actor), note: `evidence on ${about} by ${actor}`,
         };
       }
       if (step.t === 'dispute_accept') {
         const actor = resolve(step.who, other);
-        return { type: 'dispute.accept', userId: userOf(bookingIndex, actor), payload: { disputeId: d.id }, predict: (s) => M.acceptDispute(s, d.id, actor), note: `accept ${about} by ${actor}` };
+        return { type: 'dispute.accept', userId: user(bookingIndex, actor), payload: { disputeId: d.id }, predict: (s) => M.acceptDispute(s, d.id, actor), note: `accept ${about} by ${actor}` };
       }
       const actor = resolve(step.who, 'admin');
       const refund = step.whole ? d.amount : Math.max(1, Math.floor((d.amount * step.part) / 100));
       return {
-        type: 'dispute.resolve', userId: userOf(bookingIndex, actor),
+        type: 'dispute.resolve', userId: user(bookingIndex, actor),
         payload: { disputeId: d.id, outcome: step.outcome, reason: 'Decided on the evidence', ...(step.outcome === 'split' ? { refundAmount: refund } : {}) },
         predict: (s) => M.resolveDispute(s, d.id, actor, step.outcome, refund),
         note: `resolve ${about} by ${actor}: ${step.outcome}${step.outcome === 'split' ? ` refunding ${refund}` : ''}`,
@@ -424,7 +418,7 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
       if (!proposal) return { type: '', userId: '', payload: {}, predict: (s) => ({ state: s, outcome: { status: 'applied' } }), note: 'no plan to accept' };
       const actor = resolve(step.who, proposal.proposedBy === 'client' ? 'worker' : 'client');
       return {
-        type: 'milestone.accept', userId: userOf(target, actor), payload: { bookingId: model.bookings[target]!.id, planId: proposal.planId },
+        type: 'milestone.accept', userId: user(target, actor), payload: { bookingId: model.bookings[target]!.id, planId: proposal.planId },
         predict: (s) => M.acceptPlan(s, target, actor, proposal.planId!),
         note: `accept plan ${proposal.planId!.slice(-6)} on booking ${target} by ${actor}`,
       };
@@ -497,8 +491,8 @@ async function checkoutStep(r: Run, step: Extract<Step, { t: 'checkout' }>): Pro
   const expected = M.checkout(r.model, m.id, actor);
   r.log.push(`  checkout ${m.id.slice(-6)} (${m.status}) by ${actor}`);
   const commandId = uuidv7();
-  const userId = actorId(r, m.booking, actor);
-  const res = await post(r, '/pay/checkout', { milestoneId: m.id, commandId }, { authorization: await bearer(r, userId) });
+  const userId = userOf(r.model, r, m.booking, actor);
+  const res = await post(r, '/pay/checkout', { milestoneId: m.id, commandId }, { authorization: await bearer(r.env.t.deps.secret, r, userId) });
   if (res.status !== (expected.ok ? 200 : 409)) fail(`POST /pay/checkout for ${m.id} by ${actor}: expected ${expected.ok ? 200 : 409}, got ${res.status} ${await res.text()}`);
   const [stored] = await r.env.sql<{ status: string; rejectionCode: string | null }[]>`select status, rejection_code from commands where id = ${commandId}`;
   const env = { id: commandId, type: 'milestone.fund', payload: { milestoneId: m.id }, issuedAt: new Date(r.model.now).toISOString() } as CommandEnvelope;

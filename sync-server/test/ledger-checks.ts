@@ -2,16 +2,25 @@
 // sound): the ledger's own whole-ledger check (ledger/invariants.ts: postings sum to zero, nothing held
 // goes below zero, released + refunded <= funded per milestone, escrow against each milestone's state),
 // plus what it leaves to others: a milestone is paid out at most its net, once, with the transfer recorded;
-// and, on the demo rail, every funding is a payment the provider holds and the provider never returned or
-// transferred more than the ledger did (the product's reconcile() covers the rest, per period).
+// and the ledger against the provider's records: every funding is a payment the provider holds, of that
+// amount, for that milestone, and the provider never returned or transferred more than the ledger did
+// (the product's reconcile() checks the rest, per period, through the provider's API).
 import type { Sql } from '../src/db/sql';
 import { checkLedgerInvariants } from '../src/ledger/invariants';
 
-export async function ledgerViolations(sql: Sql, opts: { provider?: 'demo'; clockMoved?: boolean } = {}): Promise<string[]> {
-  const [check, ...extra] = await Promise.all([checkLedgerInvariants(sql), payouts(sql), ...(opts.provider === 'demo' ? [demoRail(sql)] : [])]);
+/** What the provider holds, however the test reads it (the demo rail's table, the Stripe stand-in's memory). */
+export interface ProviderRecords {
+  /** Every payment it holds: what it received, for which milestone, and how much of it it has refunded. */
+  payments(): Promise<Map<string, { amount: number; milestoneId: string | undefined; refunded: number }>>;
+  /** What it has transferred, per milestone. */
+  transferred(): Promise<Map<string, number>>;
+}
+
+export async function ledgerViolations(sql: Sql, opts: { provider?: ProviderRecords; clockMoved?: boolean } = {}): Promise<string[]> {
+  const [check, paidOut, provider] = await Promise.all([checkLedgerInvariants(sql), payouts(sql), opts.provider ? providerViolations(sql, opts.provider) : []]);
   // A test that moves the server's clock mints posting ids at its time while the database stamps its own.
   const violations = check.violations.filter((v) => !(opts.clockMoved && v.invariant === 'posting_id_time'));
-  return [...violations.map((v) => JSON.stringify(v)), ...extra.flat().map((r) => r.v)];
+  return [...violations.map((v) => JSON.stringify(v)), ...paidOut.map((r) => r.v), ...provider];
 }
 
 function payouts(sql: Sql) {
@@ -25,40 +34,53 @@ function payouts(sql: Sql) {
     where o.n > 1 or o.amount > m.released_amount - m.fee_amount or m.transfer_id is null`;
 }
 
-/**
- * The ledger against the demo rail's records: every funding is a payment the provider holds, of that amount,
- * for that milestone; the provider never refunded more of a payment than the ledger gave back of it (all of a
- * late one, the settlement's refund of the milestone's own), nor transferred more for a milestone than its net.
- */
-function demoRail(sql: Sql) {
-  return sql<{ v: string }[]>`
-    with payments as (
-      select o.id, (o.data->>'amount_received')::int8 as amount, o.data->'metadata'->>'milestoneId' as milestone_id,
-             coalesce((select (c.data->>'amount_refunded')::int8 from demo_rail_objects c where c.id = o.data->>'latest_charge'), 0) as refunded
-      from demo_rail_objects o where o.kind = 'payment_intent'),
-    fundings as (
+async function providerViolations(sql: Sql, provider: ProviderRecords): Promise<string[]> {
+  const [fundings, givenBack, nets, payments, transferred] = await Promise.all([
+    sql<{ dedupeKey: string; milestoneId: string; amount: number }[]>`
       select p.dedupe_key, p.milestone_id, e.amount
       from ledger_postings p join ledger_entries e on e.posting_id = p.id join ledger_accounts a on a.id = e.account_id
-      where p.kind = 'funding' and a.kind = 'escrow'),
-    given_back as (
-      select substr(p.dedupe_key, length('late-refund:') + 1) as payment_id, sum(e.amount) as amount
+      where p.kind = 'funding' and a.kind = 'escrow'`,
+    // What the ledger returned of each payment: all of a late one, the settlement's refund of the milestone's own.
+    sql<{ paymentId: string; amount: number }[]>`
+      select substr(p.dedupe_key, length('late-refund:') + 1) as payment_id, e.amount
       from ledger_postings p join ledger_entries e on e.posting_id = p.id join ledger_accounts a on a.id = e.account_id
-      where p.dedupe_key like 'late-refund:%' and a.kind = 'refunds' group by 1
+      where p.dedupe_key like 'late-refund:%' and a.kind = 'refunds'
       union all
-      select m.payment_intent_id, m.refunded_amount from milestones m where m.payment_intent_id is not null),
-    transfers as (
-      select o.data->'metadata'->>'milestoneId' as milestone_id, sum((o.data->>'amount')::int8) as amount
-      from demo_rail_objects o where o.kind = 'transfer' group by 1)
-    select format('funding %s of %s for milestone %s: the provider has %s', f.dedupe_key, f.amount, f.milestone_id,
-                  coalesce(p.amount || ' for ' || p.milestone_id, 'no such payment')) as v
-    from fundings f left join payments p on 'funding:' || p.id = f.dedupe_key
-    where p.id is null or p.amount <> f.amount or p.milestone_id <> f.milestone_id::text
-    union all
-    select format('payment %s: the provider refunded %s, the ledger gave back %s', p.id, p.refunded, coalesce(sum(g.amount), 0))
-    from payments p left join given_back g on g.payment_id = p.id
-    group by p.id, p.refunded having p.refunded > coalesce(sum(g.amount), 0)
-    union all
-    select format('milestone %s: the provider transferred %s of its net %s', t.milestone_id, t.amount, coalesce(m.released_amount - m.fee_amount, 0))
-    from transfers t left join milestones m on m.id::text = t.milestone_id
-    where m.id is null or t.amount > m.released_amount - m.fee_amount`;
+      select payment_intent_id, refunded_amount from milestones where payment_intent_id is not null`,
+    sql<{ id: string; net: number }[]>`select id, released_amount - fee_amount as net from milestones`,
+    provider.payments(),
+    provider.transferred(),
+  ]);
+  const out: string[] = [];
+  for (const f of fundings) {
+    const p = payments.get(f.dedupeKey.replace(/^funding:/, ''));
+    if (!p || p.amount !== f.amount || p.milestoneId !== f.milestoneId)
+      out.push(`funding ${f.dedupeKey} of ${f.amount} for milestone ${f.milestoneId}: the provider has ${p ? `${p.amount} for ${p.milestoneId}` : 'no such payment'}`);
+  }
+  const back = new Map<string, number>();
+  for (const g of givenBack) back.set(g.paymentId, (back.get(g.paymentId) ?? 0) + g.amount);
+  for (const [id, p] of payments) if (p.refunded > (back.get(id) ?? 0)) out.push(`payment ${id}: the provider refunded ${p.refunded}, the ledger gave back ${back.get(id) ?? 0}`);
+  const net = new Map(nets.map((n) => [n.id, n.net]));
+  for (const [m, amount] of transferred) if (amount > (net.get(m) ?? 0)) out.push(`milestone ${m}: the provider transferred ${amount} of its net ${net.get(m) ?? 0}`);
+  return out;
+}
+
+/** The demo rail's records, read from its table. */
+export function demoRailRecords(sql: Sql): ProviderRecords {
+  return {
+    async payments() {
+      const rows = await sql<{ id: string; amount: number; milestoneId: string | null; refunded: number | null }[]>`
+        select o.id, (o.data->>'amount_received')::int8 as amount, o.data->'metadata'->>'milestoneId' as milestone_id,
+               (c.data->>'amount_refunded')::int8 as refunded
+        from demo_rail_objects o left join demo_rail_objects c on c.id = o.data->>'latest_charge'
+        where o.kind = 'payment_intent'`;
+      return new Map(rows.map((r) => [r.id, { amount: r.amount, milestoneId: r.milestoneId ?? undefined, refunded: r.refunded ?? 0 }]));
+    },
+    async transferred() {
+      const rows = await sql<{ milestoneId: string; amount: number }[]>`
+        select data->'metadata'->>'milestoneId' as milestone_id, sum((data->>'amount')::int8)::int8 as amount
+        from demo_rail_objects where kind = 'transfer' group by 1`;
+      return new Map(rows.map((r) => [r.milestoneId, r.amount]));
+    },
+  };
 }

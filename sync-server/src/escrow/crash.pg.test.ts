@@ -24,7 +24,7 @@ import { bookingSpecArb, castRun, httpStepArb } from '../../test/escrow-world';
 import { runHttpStep, type HttpRun } from '../../test/escrow-http';
 import { expectedView, observedView, viewDiff, withoutTimes } from '../../test/escrow-view';
 import { conservationGap } from '../../test/escrow-model';
-import { ledgerViolations } from '../../test/ledger-checks';
+import { ledgerViolations, type ProviderRecords } from '../../test/ledger-checks';
 import { createStripeProvider } from '../payments/stripe';
 import { reconcile } from '../payouts/reconcile';
 
@@ -34,7 +34,8 @@ const int = (name: string, fallback: number) => {
   if (!/^\d+$/.test(v)) throw new Error(`${name} must be a whole number, got ${v}`);
   return Number(v);
 };
-const SEED = int('ESCROW_CRASH_SEED', Math.floor(Math.random() * 2 ** 31));
+// A new seed each local run; a fixed one in CI, so that a landing is decided by the change, not by the draw.
+const SEED = int('ESCROW_CRASH_SEED', process.env.CI ? 953861927 : Math.floor(Math.random() * 2 ** 31));
 const STEPS = int('ESCROW_CRASH_STEPS', 80);
 const KILLS = int('ESCROW_CRASH_KILLS', 3);
 const JWT_SECRET = 'crash-test-secret-crash-test-secret-0123456789';
@@ -77,14 +78,17 @@ describe('the server killed with SIGKILL mid-request', () => {
     await server.start();
 
     // The kills: during which requests (a step makes one on average; payments at the provider make none), and
-    // how many milliseconds into each.
-    const [at, delays] = fc.sample(
-      fc.tuple(fc.uniqueArray(fc.nat({ max: Math.max(KILLS, Math.floor(STEPS / 2)) - 1 }), { minLength: KILLS, maxLength: KILLS }), fc.array(fc.nat({ max: 30 }), { minLength: KILLS, maxLength: KILLS })),
+    // how far into each, as a share of the usual time to an answer (up to 1.2: now and then just after it).
+    const [at, shares] = fc.sample(
+      fc.tuple(
+        fc.uniqueArray(fc.nat({ max: Math.max(KILLS, Math.floor(STEPS / 2)) - 1 }), { minLength: KILLS, maxLength: KILLS }),
+        fc.array(fc.integer({ min: 0, max: 120 }), { minLength: KILLS, maxLength: KILLS }),
+      ),
       { seed: SEED + 1, numRuns: 1 },
     )[0]!;
     const r: HttpRun = {
-      ...cast, sql: db.sql, server, standin, jwtSecret: JWT_SECRET, kills: new Map(at.map((n, i) => [n, delays[i]!])),
-      requests: 0, resent: 0, appliedUnanswered: 0, acknowledged: [], bodies: new Map(), log: [],
+      ...cast, sql: db.sql, server, standin, jwtSecret: JWT_SECRET, kills: new Map(at.map((n, i) => [n, shares[i]! / 100])),
+      requests: 0, latencyMs: 20, resent: 0, appliedUnanswered: 0, acknowledged: [], bodies: new Map(), log: [],
     };
     try {
       for (const step of steps) await runHttpStep(r, step);
@@ -119,26 +123,18 @@ describe('the server killed with SIGKILL mid-request', () => {
     expect(diff, `ESCROW_CRASH_SEED=${SEED}\n${r.log.slice(-40).join('\n')}`).toEqual([]);
     expect(conservationGap(r.model)).toBe(0);
 
-    // 3. The ledger's invariants, and the ledger against the provider's own records.
-    expect(await ledgerViolations(db.sql)).toEqual([]);
-    const fundings = await db.sql<{ dedupeKey: string; milestoneId: string; amount: number }[]>`
-      select p.dedupe_key, p.milestone_id, e.amount from ledger_postings p join ledger_entries e on e.posting_id = p.id
-      join ledger_accounts a on a.id = e.account_id where p.kind = 'funding' and a.kind = 'escrow'`;
-    for (const f of fundings) {
-      const pi = standin.object(f.dedupeKey.replace(/^funding:/, ''));
-      expect({ key: f.dedupeKey, amount: pi?.amount_received, milestoneId: (pi?.metadata as Record<string, string> | undefined)?.milestoneId }).toEqual({ key: f.dedupeKey, amount: f.amount, milestoneId: f.milestoneId });
-    }
-    const givenBack = await db.sql<{ paymentId: string; amount: number }[]>`
-      select substr(p.dedupe_key, length('late-refund:') + 1) as payment_id, sum(e.amount)::int8 as amount
-      from ledger_postings p join ledger_entries e on e.posting_id = p.id join ledger_accounts a on a.id = e.account_id
-      where p.dedupe_key like 'late-refund:%' and a.kind = 'refunds' group by 1
-      union all
-      select payment_intent_id, refunded_amount from milestones where payment_intent_id is not null`;
-    for (const p of Object.values(r.model.payments)) {
-      const charge = standin.object(standin.object(p.id)!.latest_charge as string)!;
-      const back = givenBack.filter((g) => g.paymentId === p.id).reduce((t, g) => t + g.amount, 0);
-      expect(charge.amount_refunded as number, `the provider refunded more of ${p.id} than the ledger gave back`).toBeLessThanOrEqual(back);
-    }
+    // 3. The ledger's invariants, and the ledger against the stand-in's own records of what it holds.
+    const records: ProviderRecords = {
+      payments: async () =>
+        new Map(Object.keys(r.model.payments).map((id) => {
+          const pi = standin.object(id)!;
+          const charge = standin.object(pi.latest_charge as string)!;
+          return [id, { amount: pi.amount_received as number, milestoneId: (pi.metadata as Record<string, string>).milestoneId, refunded: charge.amount_refunded as number }];
+        })),
+      // Transfers are off here (see castRun above): none may have been asked for, checked below.
+      transferred: async () => new Map(),
+    };
+    expect(await ledgerViolations(db.sql, { provider: records })).toEqual([]);
     // The product's reconciliation against the provider, for all time. A refund whose job has not run yet (or
     // was taken by a runner that was then killed, and waits out graphile-worker's lock) is not a fault.
     const { mismatches } = await reconcile(db.sql, stripe, { from: new Date(0), to: new Date(Date.now() + 86_400_000) });

@@ -107,6 +107,23 @@ describe('a single-price booking', () => {
     await ledgerIsBalanced();
   });
 
+  it('does not fund with a payment already sent back: one that came while the plan was only proposed', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const planId = uuidv7();
+    const proposed = uuidv7();
+    applied(await run(db.sql, worker, 'milestone.propose', {
+      bookingId, planId, milestones: [{ milestoneId: proposed, description: 'All of it', amount: { amount: 8000, currency: 'USD' } }],
+    }));
+    const payment = { milestoneId: proposed, paymentIntentId: `pi_early_${proposed}`, chargeId: null, amount: 8000, currency: 'USD' };
+    expect(await confirmMilestonePayment(db.sql, payment, 'evt_early')).toBe('refunded_late');
+    applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId }));
+    // Another event about the same payment, now that the milestone could take it: the money has gone back already.
+    expect(await confirmMilestonePayment(db.sql, payment, 'evt_early_again')).toBe('refunded_late');
+    expect((await milestones(bookingId)).find((m) => m.id === proposed)!.status).toBe('agreed');
+    expect(await balance(db.sql, accounts.escrow(proposed, 'USD').id)).toBe(0);
+    await ledgerIsBalanced();
+  });
+
   it('restarts the approval clock on resubmission and stops it on request for changes', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
     const [m] = await milestones(bookingId);

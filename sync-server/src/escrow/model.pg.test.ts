@@ -9,8 +9,8 @@
 // Replay a failure with the seed (and path) it prints:
 //   ESCROW_MODEL_SEED=123 ESCROW_MODEL_PATH=0:1:2 npx vitest run sync-server/src/escrow/model.pg.test.ts
 // Make it bigger: ESCROW_MODEL_RUNS (runs, default 8), ESCROW_MODEL_STEPS (at most this many steps per run,
-// default 600; lengths spread evenly below it), ESCROW_MODEL_BOOKINGS (bookings per run, default 8).
-// ESCROW_MODEL_SHRINK=0 reports the first failure without shrinking it; ESCROW_MODEL_BUDGET_S (240, more for
+// default 500; lengths spread evenly below it), ESCROW_MODEL_BOOKINGS (bookings per run, default 8).
+// ESCROW_MODEL_SHRINK=0 reports the first failure without shrinking it; ESCROW_MODEL_BUDGET_S (400, more for
 // bigger runs) bounds the whole test, shrinking included.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
@@ -18,7 +18,7 @@ import { createTestDb, type TestDb } from '../../test/db';
 import { bookingSpecArb, createEnv, runStep, settleWithProvider, startRun, stepArb, type BookingSpec, type Run, type Step } from '../../test/escrow-world';
 import { expectedView, observedView, viewDiff } from '../../test/escrow-view';
 import { conservationGap } from '../../test/escrow-model';
-import { ledgerViolations } from '../../test/ledger-checks';
+import { demoRailRecords, ledgerViolations } from '../../test/ledger-checks';
 import { reconcile } from '../payouts/reconcile';
 
 const env = (name: string, fallback: number) => {
@@ -28,12 +28,14 @@ const env = (name: string, fallback: number) => {
   if (!Number.isSafeInteger(n)) throw new Error(`${name} must be an integer, got ${v}`);
   return n;
 };
-const SEED = env('ESCROW_MODEL_SEED', Math.floor(Math.random() * 2 ** 31));
+// A new seed each local run, to keep finding new paths; CI runs a fixed one so that a landing is decided by
+// the change, not by the draw (seed 1273042623 found the payment-used-twice bug fixed in step.ts).
+const SEED = env('ESCROW_MODEL_SEED', process.env.CI ? 1273042623 : Math.floor(Math.random() * 2 ** 31));
 const RUNS = env('ESCROW_MODEL_RUNS', 8);
-const STEPS = env('ESCROW_MODEL_STEPS', 600);
+const STEPS = env('ESCROW_MODEL_STEPS', 500);
 const BOOKINGS = env('ESCROW_MODEL_BOOKINGS', 8);
 const PATH = process.env.ESCROW_MODEL_PATH || undefined;
-const BUDGET_S = env('ESCROW_MODEL_BUDGET_S', Math.max(240, Math.ceil(RUNS * STEPS * 0.06)));
+const BUDGET_S = env('ESCROW_MODEL_BUDGET_S', Math.max(400, Math.ceil(RUNS * STEPS * 0.08)));
 const ENDS_ON_FAILURE = process.env.ESCROW_MODEL_SHRINK === '0';
 
 const START = Date.UTC(2030, 0, 7, 9, 0, 0);
@@ -49,7 +51,7 @@ afterAll(() => {
 
 /** The database against the model, and the ledger's invariants over the whole database. */
 async function check(db: TestDb, r: Run): Promise<void> {
-  const [got, violations] = await Promise.all([observedView(db.sql, r.model, { provider: 'demo', jobs: true }), ledgerViolations(db.sql, { provider: 'demo', clockMoved: true })]);
+  const [got, violations] = await Promise.all([observedView(db.sql, r.model, { provider: 'demo', jobs: true }), ledgerViolations(db.sql, { provider: demoRailRecords(db.sql), clockMoved: true })]);
   const diff = viewDiff(expectedView(r.model, { provider: true, jobs: true }), got);
   const gap = conservationGap(r.model);
   if (diff.length || violations.length || gap !== 0)
@@ -133,8 +135,8 @@ describe('escrow against its reference model', () => {
     console.log(`escrow model: ${runs} runs, ${steps} steps (${outcomes.applied} commands applied, ${outcomes.rejected} refused, ${races} races) in ${seconds.toFixed(1)} s`);
     console.log(`escrow model: applied ${JSON.stringify(byType)}; milestones ended ${JSON.stringify(ends)}`);
     expect(steps).toBeGreaterThan(0);
-    // Most runs must get past refusals to money moving, or the test checks little.
-    expect(outcomes.applied).toBeGreaterThan(outcomes.rejected / 4);
+    // The runs must get past refusals to money being settled, or the test checks little.
+    expect((ends.released ?? 0) + (ends.refunded ?? 0) + (ends.split ?? 0)).toBeGreaterThan(0);
     // fast-check stops at its budget; the test's own limit is only a backstop behind it.
   }, (BUDGET_S + 120) * 1000);
 });

@@ -148,7 +148,10 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
     case 'funded':
       if (s.event === 'payment_confirmed') {
         if (!s.payment) throw new Error('payment_confirmed needs the payment');
-        await post(s.tx, fundingPosting(m, s.payment.paymentIntentId));
+        // A payment already posted once (it came while the milestone could not take it, and was sent back)
+        // cannot fund the milestone again, whichever later event about it arrives.
+        const { created } = await post(s.tx, fundingPosting(m, s.payment.paymentIntentId));
+        if (!created) reject('invalid_state', 'This payment has already been accounted for.');
         Object.assign(changes, { paymentIntentId: s.payment.paymentIntentId, chargeId: s.payment.chargeId, fundedAt: s.now, paymentExpiresAt: null });
         // The expiry timer stays: when it fires it finds the milestone funded and does nothing.
         tell('worker', 'milestone.funded');
