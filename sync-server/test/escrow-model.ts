@@ -715,11 +715,16 @@ export function payoutRun(s: ModelState): ModelState {
   return d;
 }
 
-/** Jobs due now, in a stable order. */
+/**
+ * Jobs due now, in an order that does not depend on random ids (a seed must replay the same run): by time,
+ * task, and when their subject (milestone, payment, dispute) came to be.
+ */
 export function dueJobs(s: ModelState): MJob[] {
+  const born = new Map([...Object.keys(s.milestones), ...Object.keys(s.payments), ...Object.keys(s.disputes)].map((id, i) => [id, i]));
+  const order = (j: MJob) => born.get(j.key.slice(j.task.length + 1)) ?? -1;
   return Object.values(s.jobs)
     .filter((j) => j.runAt <= s.now)
-    .sort((a, b) => (a.key < b.key ? -1 : 1));
+    .sort((a, b) => a.runAt - b.runAt || (a.task < b.task ? -1 : a.task > b.task ? 1 : 0) || order(a) - order(b));
 }
 
 export function tick(s: ModelState, ms: number): ModelState {

@@ -29,7 +29,7 @@ const env = (name: string, fallback: number) => {
   return n;
 };
 // A new seed each local run, to keep finding new paths; CI runs a fixed one so that a landing is decided by
-// the change, not by the draw (seed 1273042623 found the payment-used-twice bug fixed in step.ts).
+// the change, not by the draw (seed 1273042623 first found the payment-used-twice bug fixed in step.ts).
 const SEED = env('ESCROW_MODEL_SEED', process.env.CI ? 1273042623 : Math.floor(Math.random() * 2 ** 31));
 const RUNS = env('ESCROW_MODEL_RUNS', 8);
 const STEPS = env('ESCROW_MODEL_STEPS', 500);
