@@ -21,8 +21,8 @@ import { transaction } from '../db/tx';
 import { getUser } from '../store/users';
 import {
   auditLog, countAttachments, disputeContext, disputeQueue, getAttachment, getDispute, insertAttachment, listAttachments, lockDispute,
-  type DisputeRow, type EvidenceBy,
 } from '../store/disputes';
+import type { AuditLog, DisputeDetail, DisputeQueue, DisputeRow, EvidenceBy } from '@shared/money-api';
 
 /** The largest evidence file; the table holds the bytes (migration 007 checks the same bound). */
 export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
@@ -133,13 +133,13 @@ export function disputeRoutes(deps: Deps) {
           evidenceCount: r.evidenceCount,
         })),
         next: rows.length === q.limit ? rows.at(-1)!.id : null,
-      });
+      } satisfies DisputeQueue);
     })
     .get('/audit', auth, async (c) => {
       await requireAdmin(c.get('actor').id);
       const q = parseQuery(c, auditQuery, 'Use ?limit= (1 to 200) and ?before=<entry id>.');
       const entries = await auditLog(deps.sql, q.limit, q.before);
-      return c.json({ entries, next: entries.length === q.limit ? entries.at(-1)!.id : null });
+      return c.json({ entries, next: entries.length === q.limit ? entries.at(-1)!.id : null } satisfies AuditLog);
     })
     .get(`/attachments/:attachmentId${ID}`, auth, async (c) => {
       const id = idParam(c.req.param('attachmentId'), 'The attachment id');
@@ -162,14 +162,7 @@ export function disputeRoutes(deps: Deps) {
       // Side by side: each side's evidence in the order it was given.
       const bySide: Record<EvidenceBy, typeof evidence> = { client: [], worker: [], admin: [] };
       for (const e of evidence) bySide[e.by].push(e);
-      return c.json({
-        dispute,
-        booking: context.booking,
-        milestone: context.milestone,
-        messages: context.messages,
-        evidence: bySide,
-        attachments: attachments.map(({ disputeId: _, ...a }) => a),
-      });
+      return c.json({ ...context, dispute, evidence: bySide, attachments: attachments.map(({ disputeId: _, ...a }) => a) } satisfies DisputeDetail);
     })
     .post(`/:id${ID}/attachments`, auth, uploadLimit, async (c) => {
       const id = idParam(c.req.param('id'), 'The dispute id');

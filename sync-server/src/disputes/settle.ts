@@ -1,9 +1,14 @@
 // How a dispute ends, whoever ends it (the other side accepting, an admin, or silence past the window):
 // the milestone's settlement step moves the money, and the dispute records what was decided and how.
 import type { Party } from '@shared/roles';
+import type { Db } from '../db/sql';
 import { reject } from '../commands/context';
 import { stepMilestone, type MilestoneStep, type MilestoneStepped } from '../escrow/step';
-import { resolveDispute, type DisputeOutcome, type DisputeRow, type ResolvedHow } from '../store/disputes';
+import type { DisputeOutcome, DisputeRow, ResolvedHow } from '@shared/money-api';
+import { lockDispute, milestoneOfDispute, resolveDispute } from '../store/disputes';
+import { lockBookingOfMilestone, type LockedBooking } from '../store/bookings';
+import { lockMilestonesOf, type MilestoneRow } from '../store/milestones';
+import { recipient } from '../store/outbox';
 
 /** The milestone event that gives the client `refund` of `amount` back. */
 export function outcomeOf(amount: number, refund: number): DisputeOutcome {
@@ -12,6 +17,15 @@ export function outcomeOf(amount: number, refund: number): DisputeOutcome {
 
 /** The side that did not open the dispute: the one whose answer counts, and who may accept the claim. */
 export const otherSide = (d: Pick<DisputeRow, 'openedBy'>): 'client' | 'worker' => (d.openedBy === 'client' ? 'worker' : 'client');
+
+export type Settling = [LockedBooking | undefined, MilestoneRow[], DisputeRow | undefined];
+
+/** The booking, its milestones and the dispute, locked in that order: the order every settlement takes them in. */
+export async function lockSettling(db: Db, disputeId: string): Promise<Settling> {
+  const milestoneId = await milestoneOfDispute(db, disputeId);
+  if (!milestoneId) return [undefined, [], undefined];
+  return Promise.all([lockBookingOfMilestone(db, milestoneId), lockMilestonesOf(db, milestoneId), lockDispute(db, disputeId)]);
+}
 
 export interface Settle extends Omit<MilestoneStep, 'milestone' | 'event' | 'released' | 'note' | 'parties'> {
   dispute: DisputeRow;
@@ -47,8 +61,7 @@ export async function settleDispute(s: Settle): Promise<MilestoneStepped & { out
   for (const side of ['client', 'worker'] as const) {
     if (s.how === 'accepted' && side === s.party) continue;
     s.notify({
-      channel: side === 'worker' ? 'sms' : 'push',
-      userId: side === 'worker' ? d.workerId : d.clientId,
+      ...recipient(side, d),
       template: 'dispute.resolved',
       data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, outcome, how: s.how, released, refunded: s.refund, currency: d.currency },
       dedupeKey: `${s.key}:dispute.resolved:${side}`,

@@ -6,18 +6,20 @@ import { z } from 'zod';
 import { defineTasks, type TaskContext } from '../jobs/tasks';
 import { transaction } from '../db/tx';
 import { scheduleJob } from '../jobs/queue';
-import type { Sql } from '../db/sql';
+import type { Db, Sql } from '../db/sql';
 import { CommandRejected } from '../commands/context';
-import { lockBookingOfMilestone } from '../store/bookings';
-import { lockMilestonesOf } from '../store/milestones';
-import { lockDispute, milestoneOfDispute, type DisputeOutcome } from '../store/disputes';
+import type { DisputeOutcome } from '@shared/money-api';
 import { enqueue, type OutboxMessage } from '../store/outbox';
-import { settleDispute } from './settle';
+import { lockSettling, settleDispute } from './settle';
 
 /** The other side's time to answer a dispute; silence until then lets the claim apply. */
 export const DISPUTE_RESPONSE_MS = 5 * 24 * 60 * 60 * 1000;
 
 export const windowKey = (disputeId: string) => `dispute.window:${disputeId}`;
+
+/** The window's one timer per dispute: set when it opens, moved to the deadline when woken early. */
+export const windowTimer = (db: Db, disputeId: string, runAt: Date) =>
+  scheduleJob(db, { task: 'dispute.window', payload: { disputeId }, runAt, key: windowKey(disputeId) });
 
 /** Settled, or why not: not_found, decided (already), answered (a mediator decides), not_due, or the machines' refusal. */
 export type WindowOutcome = { settled: true; outcome: DisputeOutcome } | { settled: false; why: string };
@@ -27,18 +29,14 @@ export type WindowOutcome = { settled: true; outcome: DisputeOutcome } | { settl
  * milestones, then the dispute (the order every settlement takes), and re-checks the dispute under the locks.
  */
 export async function closeWindow(sql: Sql, disputeId: string, key: string, now = new Date()): Promise<WindowOutcome> {
-  const milestoneId = await milestoneOfDispute(sql, disputeId);
-  if (!milestoneId) return { settled: false, why: 'not_found' };
   return transaction(sql, async (tx) => {
-    const booking = await lockBookingOfMilestone(tx, milestoneId);
-    const milestones = await lockMilestonesOf(tx, milestoneId);
-    const d = await lockDispute(tx, disputeId);
+    const [booking, milestones, d] = await lockSettling(tx, disputeId);
     if (!booking || !d) return { settled: false, why: 'not_found' };
     if (d.status !== 'open') return { settled: false, why: 'decided' };
     if (d.respondedAt) return { settled: false, why: 'answered' };
     if (d.respondBy > now) {
       // Woken early (the database's clock, which runs the queue, ahead of ours): look again at the deadline.
-      await scheduleJob(tx, { task: 'dispute.window', payload: { disputeId }, runAt: d.respondBy, key: windowKey(disputeId) });
+      await windowTimer(tx, disputeId, d.respondBy);
       return { settled: false, why: 'not_due' };
     }
     const writes: PendingQuery<Row[]>[] = [];

@@ -4,6 +4,7 @@
 // the trial balance, each milestone's escrow against its state and columns, and posting ids that carry
 // their time. Reports, benchmarks and model tests call it; it writes nothing.
 import { HELD_STATES, type MilestoneState } from '@shared/milestone-machine';
+import type { LedgerCheck, LedgerViolation } from '@shared/money-api';
 import type { Sql } from '../db/sql';
 
 /**
@@ -26,40 +27,6 @@ const uuidAt = (ms: number, fill: '0' | 'f') => {
  */
 export function postingIdRange(start: Date, end: Date): { lo: string; hi: string } {
   return { lo: uuidAt(start.getTime() - POSTING_ID_SLACK_MS, '0'), hi: uuidAt(end.getTime() + POSTING_ID_SLACK_MS, 'f') };
-}
-
-export type LedgerViolation =
-  /** L1: a posting's entries do not sum to zero in a currency. */
-  | { invariant: 'posting_balanced'; postingId: string; currency: string; off: number }
-  /** A posting with fewer than two entries: money from nowhere, or a posting that moved nothing. */
-  | { invariant: 'posting_sides'; postingId: string; entries: number }
-  /** L5: an entry in another currency than its account's. */
-  | { invariant: 'entry_currency'; postingId: string; accountId: string; currency: string; accountCurrency: string }
-  /** L3: escrow, a worker's payable or the platform's fees below zero. */
-  | { invariant: 'not_negative'; accountId: string; kind: string; currency: string; balance: number }
-  /** Such an account created as one that may go negative: the database's check (L3) passes over it. */
-  | { invariant: 'account_may_go_negative'; accountId: string; kind: string }
-  /** Double entry: every currency's entries together sum to zero. */
-  | { invariant: 'trial_balance'; currency: string; total: number }
-  /** Per milestone, released + refunded ≤ funded, as the ledger records them. */
-  | { invariant: 'milestone_overdrawn'; milestoneId: string; currency: string; funded: number; released: number; refunded: number }
-  /** A milestone's escrow holds its amount while the milestone is held, and nothing otherwise. */
-  | { invariant: 'milestone_escrow'; milestoneId: string; status: MilestoneState | null; currency: string; expected: number; balance: number }
-  /** What the milestone row says it released, took as fee or refunded, against what its escrow paid out. */
-  | { invariant: 'milestone_columns'; milestoneId: string; field: 'released_amount' | 'fee_amount' | 'refunded_amount'; milestone: number; ledger: number }
-  /** A posting id that is not a UUIDv7 of about its created_at: reports that read postings by id range would miss it. */
-  | { invariant: 'posting_id_time'; postingId: string; createdAt: Date };
-
-export interface LedgerCheck {
-  ok: boolean;
-  postings: number;
-  entries: number;
-  accounts: number;
-  milestones: number;
-  /** Per currency, the sum of every entry: zero in a sound ledger. */
-  totals: Record<string, number>;
-  /** At most `limit` of each kind. */
-  violations: LedgerViolation[];
 }
 
 interface EscrowFlow {

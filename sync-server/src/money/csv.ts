@@ -2,7 +2,7 @@
 // against formula injection: a spreadsheet runs a cell that starts with = + - @ (or a tab or CR) as a
 // formula, so such a cell gets a leading apostrophe (OWASP, "CSV Injection").
 import { money, toDecimalString } from '@shared/money';
-import type { WorkerStatement } from './statements';
+import type { WorkerStatement } from '@shared/money-api';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 

@@ -4,6 +4,7 @@
 import { milestoneSplit } from '@shared/categories';
 import { CURRENCIES, money, sum, type CurrencyCode } from '@shared/money';
 import type { MilestoneState } from '@shared/milestone-machine';
+import type { ClientPayment, ClientPayments, ClientRefund, Receipt } from '@shared/money-api';
 import type { Db, Sql } from '../db/sql';
 import { accounts } from '../ledger/accounts';
 import type { Period } from './period';
@@ -103,43 +104,6 @@ function workerFee(m: MilestoneFacts, flows: readonly Flow[]): number {
 
 const inPeriod = (at: Date, p: Period) => at >= p.start && at < p.end;
 
-export interface ClientPayment {
-  postingId: string;
-  paidAt: Date;
-  milestoneId: string | null;
-  bookingId: string | null;
-  title: string;
-  description: string;
-  worker: { id: string; name: string } | null;
-  currency: CurrencyCode;
-  amount: number;
-  /** The platform's fee, paid by the worker out of `amount`: shown to the client, never charged on top. */
-  workerFee: number;
-  feeBps: number | null;
-  status: MilestoneState | null;
-}
-
-export interface ClientRefund {
-  postingId: string;
-  refundedAt: Date;
-  milestoneId: string | null;
-  bookingId: string | null;
-  title: string;
-  description: string;
-  /** refund (all of it, or a payment the milestone could not take) or split (part, by a dispute decision). */
-  kind: string;
-  currency: CurrencyCode;
-  amount: number;
-}
-
-export interface ClientPayments {
-  from: string;
-  to: string;
-  payments: ClientPayment[];
-  refunds: ClientRefund[];
-  totals: { currency: CurrencyCode; paid: number; refunded: number }[];
-}
-
 export async function clientPayments(sql: Sql, clientId: string, period: Period): Promise<ClientPayments> {
   return sql.begin('isolation level repeatable read read only', async (tx) => {
     const flows = await clientFlows(tx, clientId);
@@ -169,32 +133,6 @@ export async function clientPayments(sql: Sql, clientId: string, period: Period)
     }
     return { from: period.from, to: period.to, payments, refunds, totals: totals.rows() };
   });
-}
-
-export interface Receipt {
-  milestoneId: string;
-  bookingId: string;
-  title: string;
-  description: string;
-  status: MilestoneState;
-  client: { id: string; name: string };
-  worker: { id: string; name: string };
-  currency: CurrencyCode;
-  /** What the client paid for this milestone, and when the (first) payment arrived. */
-  amount: number;
-  paidAt: Date;
-  /** The payment provider's references for the payment. */
-  paymentReference: string | null;
-  chargeReference: string | null;
-  /** The platform's fee, paid by the worker out of the amount. */
-  workerFee: number;
-  feeBps: number;
-  /** Released to the worker so far (fee included), and what went back to the client. */
-  released: number;
-  refunded: number;
-  refundReference: string | null;
-  /** Every money movement of the milestone, oldest first. */
-  lines: { at: Date; kind: string; currency: CurrencyCode; paid: number; released: number; refunded: number; memo: string }[];
 }
 
 /** The receipt for one of the client's paid milestones; undefined when it is not theirs or was never paid. */

@@ -1,35 +1,11 @@
 // The admins' views of the ledger: the settlement report for a period (what came in, went out and stayed,
 // per currency) and the trial balance (every account kind's balance, the zero total, the invariants).
-import type { CurrencyCode } from '@shared/money';
 import type { Sql } from '../db/sql';
-import { checkLedgerInvariants, postingIdRange, type LedgerCheck } from '../ledger/invariants';
+import type { CurrencyCode } from '@shared/money';
+import type { SettlementReport, SettlementRow, TrialBalance } from '@shared/money-api';
+import { checkLedgerInvariants, postingIdRange } from '../ledger/invariants';
 import type { Period } from './period';
 import { perCurrency } from './totals';
-
-export interface SettlementRow {
-  currency: CurrencyCode;
-  /** Paid in by clients during the period (into escrow). */
-  funded: number;
-  /** Released from escrow to workers during the period, gross (the fee included). */
-  released: number;
-  /** Returned to clients during the period. */
-  refunded: number;
-  /** The platform's fees taken during the period. */
-  feesEarned: number;
-  /** Paid out to workers' accounts during the period. */
-  transferred: number;
-  /** At the period's end: in escrow, and released but not yet transferred. */
-  heldInEscrow: number;
-  awaitingTransfer: number;
-}
-
-export interface SettlementReport {
-  from: string;
-  to: string;
-  /** The period's end, or now if that comes first: when the end balances are taken. */
-  balancesAt: Date;
-  byCurrency: SettlementRow[];
-}
 
 export async function settlementReport(sql: Sql, period: Period): Promise<SettlementReport> {
   const { lo, hi } = postingIdRange(period.start, period.end);
@@ -71,15 +47,6 @@ export async function settlementReport(sql: Sql, period: Period): Promise<Settle
       byCurrency: [...rows.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)),
     };
   });
-}
-
-export interface TrialBalance {
-  /** Every kind of account with its balance per currency. */
-  accounts: { kind: string; currency: CurrencyCode; accounts: number; balance: number }[];
-  /** Per currency, the sum over every account: zero in a sound ledger. */
-  totals: { currency: CurrencyCode; total: number }[];
-  balanced: boolean;
-  invariants: LedgerCheck;
 }
 
 export async function trialBalanceReport(sql: Sql): Promise<TrialBalance> {

@@ -4,58 +4,12 @@
 // postings, pending the escrow accounts of the worker's held milestones.
 import { HELD_STATES } from '@shared/milestone-machine';
 import { CURRENCIES, add, money, type CurrencyCode } from '@shared/money';
+import type { StatementJob, WorkerStatement } from '@shared/money-api';
 import type { Sql } from '../db/sql';
 import { accounts } from '../ledger/accounts';
 import { postingIdRange } from '../ledger/invariants';
 import type { Period } from './period';
 import { perCurrency } from './totals';
-
-export interface StatementJob {
-  postingId: string;
-  milestoneId: string | null;
-  bookingId: string | null;
-  /** The gig's title (the milestone's description when the booking has no gig). */
-  title: string;
-  description: string;
-  /** release, or split when a dispute decided part of the milestone. */
-  kind: string;
-  releasedAt: Date;
-  currency: CurrencyCode;
-  /** What the client's money released to the worker came to, the platform's fee on it, and what the worker keeps. */
-  gross: number;
-  fee: number;
-  net: number;
-}
-
-export interface StatementTotals {
-  currency: CurrencyCode;
-  jobs: number;
-  gross: number;
-  fee: number;
-  net: number;
-  /** Transferred to the worker's payout account during the period. */
-  paidOut: number;
-}
-
-export interface StatementBalance {
-  currency: CurrencyCode;
-  /** In escrow on milestones the worker holds: funded, not yet released or refunded. */
-  pending: number;
-  /** Released to the worker and not yet transferred. */
-  available: number;
-  /** Transferred to the worker, ever. */
-  paidOut: number;
-}
-
-export interface WorkerStatement {
-  worker: { id: string; name: string };
-  from: string;
-  to: string;
-  jobs: StatementJob[];
-  totals: StatementTotals[];
-  /** Where the worker's money is at `asOf` (now), whatever the period. */
-  balances: { asOf: Date; byCurrency: StatementBalance[] };
-}
 
 const EVERY_CURRENCY = Object.keys(CURRENCIES) as CurrencyCode[];
 

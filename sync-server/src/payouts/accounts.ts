@@ -2,6 +2,7 @@
 // money is transferred. Our row is a copy of the provider's account state, refreshed when the worker comes
 // back from onboarding, when the provider says the account changed (account.updated), and when a transfer
 // is refused; the provider's record decides.
+import type { PayoutStatus } from '@shared/money-api';
 import type { Db, Sql } from '../db/sql';
 import { PaymentProviderError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
 
@@ -13,9 +14,6 @@ export interface PayoutAccountRow {
   detailsSubmitted: boolean;
   updatedAt: Date;
 }
-
-/** none: never started; pending: onboarding started, transfers not yet possible; active: can be paid. */
-export type PayoutStatus = 'none' | 'pending' | 'active';
 
 export const payoutStatus = (a: Pick<PayoutAccountRow, 'transfersActive'> | undefined): PayoutStatus =>
   !a ? 'none' : a.transfersActive ? 'active' : 'pending';

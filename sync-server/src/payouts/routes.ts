@@ -10,6 +10,7 @@ import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { z } from 'zod';
 import { hasRole } from '@shared/roles';
+import type { Onboarding, PayoutAccount } from '@shared/money-api';
 import type { Deps } from '../deps';
 import { requireActor, type AuthEnv } from '../auth/middleware';
 import { HttpError } from '../errors';
@@ -25,10 +26,9 @@ const onboardingRequest = z.strictObject({
   country: z.string().regex(/^[A-Z]{2}$/, 'a two-letter country code such as "US"').default('US'),
 });
 
-function view(provider: PaymentProvider, row: PayoutAccountRow | undefined) {
+function view(provider: PaymentProvider, row: PayoutAccountRow | undefined): PayoutAccount {
   return {
     status: payoutStatus(row),
-    /** 'demo' while the demo rail stands in: the screen says that no real money moves. */
     provider: provider.name,
     detailsSubmitted: row?.detailsSubmitted ?? false,
     transfersActive: row?.transfersActive ?? false,
@@ -71,7 +71,7 @@ export function payoutRoutes(deps: Deps, provider: PaymentProvider) {
           row = await recordPayoutAccount(deps.sql, { userId, provider: provider.name, accountId: account.id });
         }
         const link = await provider.createAccountLink({ accountId: row.accountId, refreshUrl: screen('refresh'), returnUrl: screen('return') });
-        return c.json({ url: link.url, ...view(provider, row) });
+        return c.json({ url: link.url, ...view(provider, row) } satisfies Onboarding);
       } catch (e) {
         return providerFailure(e);
       }

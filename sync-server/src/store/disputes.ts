@@ -1,48 +1,6 @@
 // Disputes, their evidence and attachments, and the admins' audit log (migration 007).
-import type { CurrencyCode } from '@shared/money';
+import type { AttachmentMeta, AuditEntry, DisputeContext, DisputeOutcome, DisputeRow, Evidence, QueueEntry, ResolvedHow } from '@shared/money-api';
 import type { Db } from '../db/sql';
-
-export type DisputeOutcome = 'release_all' | 'refund_all' | 'split';
-export type ResolvedHow = 'accepted' | 'default' | 'admin';
-export type EvidenceBy = 'client' | 'worker' | 'admin';
-
-export interface Evidence {
-  id: string;
-  by: EvidenceBy;
-  actorId: string;
-  text: string;
-  messageIds: string[];
-  attachmentIds: string[];
-  at: string;
-}
-
-export interface DisputeRow {
-  id: string;
-  bookingId: string;
-  milestoneId: string;
-  clientId: string;
-  workerId: string;
-  openedBy: 'client' | 'worker';
-  openedById: string;
-  reason: string;
-  /** The claim: what goes back to the client. */
-  refundAmount: number;
-  amount: number;
-  currency: CurrencyCode;
-  status: 'open' | 'resolved';
-  respondBy: Date;
-  respondedAt: Date | null;
-  evidence: Evidence[];
-  outcome: DisputeOutcome | null;
-  resolvedHow: ResolvedHow | null;
-  resolvedById: string | null;
-  releasedAmount: number | null;
-  refundedAmount: number | null;
-  resolutionReason: string | null;
-  openedAt: Date;
-  resolvedAt: Date | null;
-  version: number;
-}
 
 const COLUMNS = `id, booking_id, milestone_id, client_id, worker_id, opened_by, opened_by_id, reason, refund_amount, amount, currency,
   status, respond_by, responded_at, evidence, outcome, resolved_how, resolved_by_id, released_amount, refunded_amount,
@@ -120,17 +78,6 @@ export async function attachmentsBy(db: Db, disputeId: string, uploadedBy: strin
   return rows.map((r) => r.id);
 }
 
-export interface AttachmentMeta {
-  id: string;
-  disputeId: string;
-  uploadedBy: string;
-  name: string;
-  contentType: string;
-  size: number;
-  sha256: string;
-  createdAt: Date;
-}
-
 export interface NewAttachment extends Omit<AttachmentMeta, 'createdAt'> {
   bytes: Uint8Array;
 }
@@ -159,27 +106,6 @@ export async function getAttachment(db: Db, id: string): Promise<(AttachmentMeta
   return row;
 }
 
-export interface QueueEntry {
-  id: string;
-  bookingId: string;
-  bookingTitle: string;
-  clientId: string;
-  clientName: string;
-  workerId: string;
-  workerName: string;
-  openedBy: 'client' | 'worker';
-  reason: string;
-  milestoneId: string;
-  milestoneDescription: string;
-  amount: number;
-  currency: CurrencyCode;
-  refundAmount: number;
-  openedAt: Date;
-  respondBy: Date;
-  respondedAt: Date | null;
-  evidenceCount: number;
-}
-
 /** Open disputes, oldest first; `after` continues from a dispute of the previous page. */
 export async function disputeQueue(db: Db, limit: number, after?: string): Promise<QueueEntry[]> {
   return db<QueueEntry[]>`
@@ -197,13 +123,6 @@ export async function disputeQueue(db: Db, limit: number, after?: string): Promi
       ${after ? db`and (d.opened_at, d.id) > (select opened_at, id from disputes where id = ${after})` : db``}
     order by d.opened_at, d.id
     limit ${limit}`;
-}
-
-/** What the mediator screen shows beside the dispute: the booking, the milestone's timeline and the chat. */
-export interface DisputeContext {
-  booking: { id: string; title: string; status: string; clientName: string; workerName: string };
-  milestone: { id: string; description: string; amount: number; currency: CurrencyCode; status: string; timeline: unknown[] };
-  messages: { id: string; senderId: string; body: string; createdAt: Date }[];
 }
 
 /** Chats are short, but a page has a bound: the most recent messages, oldest first. */
@@ -224,18 +143,6 @@ export async function disputeContext(db: Db, d: Pick<DisputeRow, 'bookingId' | '
       ) recent order by created_at, id`,
   ]);
   return { booking: booking!, milestone: milestone!, messages };
-}
-
-export interface AuditEntry {
-  id: number;
-  at: Date;
-  adminId: string;
-  adminName: string;
-  action: string;
-  subjectType: string;
-  subjectId: string;
-  reason: string;
-  details: Record<string, unknown>;
 }
 
 /** Appends to the audit log (append-only: the table refuses updates and deletes). */

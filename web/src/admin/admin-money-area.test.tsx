@@ -30,7 +30,7 @@ const detail = (over: Partial<DisputeDetail['dispute']> = {}): DisputeDetail => 
     id: DISPUTE, bookingId: '0190a000-0000-7000-8000-0000000000b1', milestoneId: MILESTONE, clientId: CARLA, workerId: OMAR, openedBy: 'client', openedById: CARLA,
     reason: 'Only one coat was painted.', refundAmount: 6000, amount: 12000, currency: 'USD', status: 'open', respondBy: '2026-11-23T09:00:00.000Z',
     respondedAt: '2026-11-19T09:00:00.000Z', outcome: null, resolvedHow: null, resolvedById: null, releasedAmount: null, refundedAmount: null,
-    resolutionReason: null, openedAt: '2026-11-18T09:00:00.000Z', resolvedAt: null, ...over,
+    resolutionReason: null, openedAt: '2026-11-18T09:00:00.000Z', resolvedAt: null, version: 2, ...over,
   },
   booking: { id: '0190a000-0000-7000-8000-0000000000b1', title: 'Paint a fence', status: 'disputed', clientName: 'Carla Client', workerName: 'Omar Operator' },
   milestone: {
@@ -289,7 +289,7 @@ describe('settlement', () => {
     ],
     totals: [{ currency: 'USD', total: 0 }],
     balanced: true,
-    invariants: { ok: true, postings: 5, entries: 12, accounts: 6, milestones: 2, violations: [] },
+    invariants: { ok: true, postings: 5, entries: 12, accounts: 6, milestones: 2, totals: { USD: 0 }, violations: [] },
   };
 
   it('shows the period’s totals and a sound trial balance', async () => {

@@ -2,44 +2,33 @@
 // client and the worker disagree, until the other side accepts the claim, an admin decides, or the response
 // window passes in silence (disputes/tasks.ts). The money moves through the milestone's own steps.
 import { formatMoney, money } from '@shared/money';
-import { bookingParties } from '@shared/parties';
-import { hasRole, type Party } from '@shared/roles';
-import { reject, type CommandContext, type Handler } from '../context';
+import type { DisputeRow, EvidenceBy } from '@shared/money-api';
+import { bookingSide } from '@shared/parties';
+import { hasRole } from '@shared/roles';
+import { partiesIn, reject, type Handler } from '../context';
 import { lockBookingOfMilestone, type LockedBooking } from '../../store/bookings';
 import { lockMilestonesOf, type MilestoneRow } from '../../store/milestones';
 import {
-  appendEvidence, attachmentsBy, disputeExists, insertAudit, insertDispute, lockDispute, messagesOfDispute, milestoneOfDispute,
-  type DisputeRow, type EvidenceBy,
+  appendEvidence, attachmentsBy, disputeExists, insertAudit, insertDispute, lockDispute, messagesOfDispute,
 } from '../../store/disputes';
+import { recipient } from '../../store/outbox';
 import { stepMilestone } from '../../escrow/step';
-import { scheduleJob } from '../../jobs/queue';
-import { otherSide, settleDispute } from '../../disputes/settle';
-import { DISPUTE_RESPONSE_MS, windowKey } from '../../disputes/tasks';
-import type { Db } from '../../db/sql';
+import { lockSettling, otherSide, settleDispute, type Settling } from '../../disputes/settle';
+import { DISPUTE_RESPONSE_MS, windowTimer } from '../../disputes/tasks';
 
 /** Evidence is kept on the dispute's row, which replicates as one document: its size has a bound. */
 export const MAX_EVIDENCE = 100;
-
-/** Someone with no part in a booking is not told it exists. */
-function partiesOf(ctx: CommandContext, booking: { clientId: string; workerId: string } | undefined): Party[] {
-  const parties = booking ? bookingParties(ctx.actor, booking) : [];
-  if (parties.length === 0) return reject('not_found');
-  return parties;
-}
-
-const sideOf = (parties: readonly Party[]): 'client' | 'worker' | null =>
-  parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
 
 type Open = [LockedBooking | undefined, MilestoneRow[], boolean];
 
 export const open: Handler<'dispute.open', Open> = {
   // The booking's lock before its milestones', as everywhere; pipelined in this order.
   load: (db, p) => Promise.all([lockBookingOfMilestone(db, p.milestoneId), lockMilestonesOf(db, p.milestoneId), disputeExists(db, p.disputeId)]),
-  async decide(ctx, p, [booking, milestones, taken]) {
-    const parties = partiesOf(ctx, booking);
+  async decide(ctx, p, [found, milestones, taken]) {
+    const [booking, parties] = partiesIn(ctx, found);
     const milestone = milestones.find((m) => m.id === p.milestoneId);
-    if (!booking || !milestone) return reject('not_found');
-    const side = sideOf(parties);
+    if (!milestone) return reject('not_found');
+    const side = bookingSide(parties);
     if (!side) return reject('forbidden', 'Only the client and the worker open a dispute.');
     if (taken) return reject('duplicate_id');
     if (milestone.status === 'disputed') return reject('dispute_open');
@@ -61,11 +50,9 @@ export const open: Handler<'dispute.open', Open> = {
         currency: milestone.currency, respondBy, openedAt: ctx.now,
       }),
     );
-    ctx.write(scheduleJob(ctx.tx, { task: 'dispute.window', payload: { disputeId: p.disputeId }, runAt: respondBy, key: windowKey(p.disputeId) }));
-    const other = side === 'client' ? booking.workerId : booking.clientId;
+    ctx.write(windowTimer(ctx.tx, p.disputeId, respondBy));
     ctx.notify({
-      channel: other === booking.workerId ? 'sms' : 'push',
-      userId: other,
+      ...recipient(side === 'client' ? 'worker' : 'client', booking),
       template: 'dispute.opened',
       data: {
         bookingId: booking.id, milestoneId: milestone.id, disputeId: p.disputeId, reason: p.reason, refundAmount: p.refundAmount,
@@ -88,9 +75,8 @@ export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
       attachmentsBy(db, p.disputeId, actorId, p.attachmentIds),
     ]),
   decide(ctx, p, [dispute, messages, attachments]) {
-    const parties = partiesOf(ctx, dispute);
-    const d = dispute!;
-    const by: EvidenceBy = sideOf(parties) ?? 'admin';
+    const [d, parties] = partiesIn(ctx, dispute);
+    const by: EvidenceBy = bookingSide(parties) ?? 'admin';
     if (d.status !== 'open') return reject('invalid_state', 'This dispute has been decided; it takes no more evidence.');
     if (d.evidence.some((e) => e.id === p.evidenceId)) return reject('duplicate_id');
     if (d.evidence.length >= MAX_EVIDENCE)
@@ -109,8 +95,7 @@ export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
     for (const side of ['client', 'worker'] as const) {
       if (side === by) continue;
       ctx.notify({
-        channel: side === 'worker' ? 'sms' : 'push',
-        userId: side === 'worker' ? d.workerId : d.clientId,
+        ...recipient(side, d),
         template: 'dispute.evidence_added',
         data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, evidenceId: p.evidenceId, by },
         dedupeKey: `${ctx.commandId}:dispute.evidence_added:${side}`,
@@ -120,22 +105,12 @@ export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
   },
 };
 
-type Settling = [LockedBooking | undefined, MilestoneRow[], DisputeRow | undefined];
-
-/** The booking, its milestones and the dispute, locked in that order: the order every settlement takes them in. */
-async function loadSettling(db: Db, disputeId: string): Promise<Settling> {
-  const milestoneId = await milestoneOfDispute(db, disputeId);
-  if (!milestoneId) return [undefined, [], undefined];
-  return Promise.all([lockBookingOfMilestone(db, milestoneId), lockMilestonesOf(db, milestoneId), lockDispute(db, disputeId)]);
-}
-
 /** The other side agrees to the claim as it stands. */
 export const accept: Handler<'dispute.accept', Settling> = {
-  load: (db, p) => loadSettling(db, p.disputeId),
+  load: (db, p) => lockSettling(db, p.disputeId),
   async decide(ctx, _p, [booking, milestones, dispute]) {
-    const parties = partiesOf(ctx, dispute);
-    const d = dispute!;
-    const side = sideOf(parties);
+    const [d, parties] = partiesIn(ctx, dispute);
+    const side = bookingSide(parties);
     if (!side) return reject('forbidden', 'Only the other side of the dispute can accept its claim.');
     if (side === d.openedBy) return reject('forbidden', 'You opened this dispute; the other side accepts its claim or answers it.');
     const { status, bookingStatus, outcome } = await settleDispute({
@@ -148,12 +123,11 @@ export const accept: Handler<'dispute.accept', Settling> = {
 
 /** An admin's decision, with a written reason kept in the audit log. */
 export const resolve: Handler<'dispute.resolve', Settling> = {
-  load: (db, p) => loadSettling(db, p.disputeId),
+  load: (db, p) => lockSettling(db, p.disputeId),
   async decide(ctx, p, [booking, milestones, dispute]) {
-    const parties = partiesOf(ctx, dispute);
-    const d = dispute!;
+    const [d, parties] = partiesIn(ctx, dispute);
     if (!hasRole(ctx.actor, 'admin')) return reject('forbidden', 'Only a mediator decides a dispute.');
-    if (sideOf(parties)) return reject('forbidden', 'You are a party to this booking; another admin must decide its dispute.');
+    if (bookingSide(parties)) return reject('forbidden', 'You are a party to this booking; another admin must decide its dispute.');
     const refund = p.outcome === 'refund_all' ? d.amount : p.outcome === 'release_all' ? 0 : p.refundAmount!;
     if (p.outcome === 'split' && !(refund > 0 && refund < d.amount))
       return reject('claim_invalid', `A split gives back more than nothing and less than the ${formatMoney(money(d.amount, d.currency), 'en')} held; otherwise refund or release it all.`);

@@ -1,0 +1,350 @@
+// The money and dispute routes' answers, one definition for the server that builds them and the screens that
+// read them. Written as the server holds them (times as Date); `Wire<T>` is what arrives as JSON (times as
+// ISO strings). Amounts are integer minor units beside their currency.
+import type { BookingState } from './booking-machine';
+import type { MilestoneState } from './milestone-machine';
+import type { CurrencyCode } from './money';
+import type { MilestoneTimelineEntryDoc } from './replication';
+
+/** A value as JSON carries it: every Date an ISO string. */
+export type Wire<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Wire<U>[]
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;
+
+// Statements, payments and the admins' reports (GET /money/…).
+
+export interface StatementJob {
+  postingId: string;
+  milestoneId: string | null;
+  bookingId: string | null;
+  /** The gig's title (the milestone's description when the booking has no gig). */
+  title: string;
+  description: string;
+  /** release, or split when a dispute decided part of the milestone. */
+  kind: string;
+  releasedAt: Date;
+  currency: CurrencyCode;
+  /** What the client's money released to the worker came to, the platform's fee on it, and what the worker keeps. */
+  gross: number;
+  fee: number;
+  net: number;
+}
+
+export interface StatementTotals {
+  currency: CurrencyCode;
+  jobs: number;
+  gross: number;
+  fee: number;
+  net: number;
+  /** Transferred to the worker's payout account during the period. */
+  paidOut: number;
+}
+
+export interface StatementBalance {
+  currency: CurrencyCode;
+  /** In escrow on milestones the worker holds: funded, not yet released or refunded. */
+  pending: number;
+  /** Released to the worker and not yet transferred. */
+  available: number;
+  /** Transferred to the worker, ever. */
+  paidOut: number;
+}
+
+export interface WorkerStatement {
+  worker: { id: string; name: string };
+  from: string;
+  to: string;
+  jobs: StatementJob[];
+  totals: StatementTotals[];
+  /** Where the worker's money is at `asOf` (now), whatever the period. */
+  balances: { asOf: Date; byCurrency: StatementBalance[] };
+}
+
+export interface ClientPayment {
+  postingId: string;
+  paidAt: Date;
+  milestoneId: string | null;
+  bookingId: string | null;
+  title: string;
+  description: string;
+  worker: { id: string; name: string } | null;
+  currency: CurrencyCode;
+  amount: number;
+  /** The platform's fee, paid by the worker out of `amount`: shown to the client, never charged on top. */
+  workerFee: number;
+  feeBps: number | null;
+  status: MilestoneState | null;
+}
+
+export interface ClientRefund {
+  postingId: string;
+  refundedAt: Date;
+  milestoneId: string | null;
+  bookingId: string | null;
+  title: string;
+  description: string;
+  /** refund (all of it, or a payment the milestone could not take) or split (part, by a dispute decision). */
+  kind: string;
+  currency: CurrencyCode;
+  amount: number;
+}
+
+export interface ClientPayments {
+  from: string;
+  to: string;
+  payments: ClientPayment[];
+  refunds: ClientRefund[];
+  totals: { currency: CurrencyCode; paid: number; refunded: number }[];
+}
+
+export interface Receipt {
+  milestoneId: string;
+  bookingId: string;
+  title: string;
+  description: string;
+  status: MilestoneState;
+  client: { id: string; name: string };
+  worker: { id: string; name: string };
+  currency: CurrencyCode;
+  /** What the client paid for this milestone, and when the (first) payment arrived. */
+  amount: number;
+  paidAt: Date;
+  /** The payment provider's references for the payment. */
+  paymentReference: string | null;
+  chargeReference: string | null;
+  /** The platform's fee, paid by the worker out of the amount. */
+  workerFee: number;
+  feeBps: number;
+  /** Released to the worker so far (fee included), and what went back to the client. */
+  released: number;
+  refunded: number;
+  refundReference: string | null;
+  /** Every money movement of the milestone, oldest first. */
+  lines: { at: Date; kind: string; currency: CurrencyCode; paid: number; released: number; refunded: number; memo: string }[];
+}
+
+export interface SettlementRow {
+  currency: CurrencyCode;
+  /** Paid in by clients during the period (into escrow). */
+  funded: number;
+  /** Released from escrow to workers during the period, gross (the fee included). */
+  released: number;
+  /** Returned to clients during the period. */
+  refunded: number;
+  /** The platform's fees taken during the period. */
+  feesEarned: number;
+  /** Paid out to workers' accounts during the period. */
+  transferred: number;
+  /** At the period's end: in escrow, and released but not yet transferred. */
+  heldInEscrow: number;
+  awaitingTransfer: number;
+}
+
+export interface SettlementReport {
+  from: string;
+  to: string;
+  /** The period's end, or now if that comes first: when the end balances are taken. */
+  balancesAt: Date;
+  byCurrency: SettlementRow[];
+}
+
+export interface TrialBalance {
+  /** Every kind of account with its balance per currency. */
+  accounts: { kind: string; currency: CurrencyCode; accounts: number; balance: number }[];
+  /** Per currency, the sum over every account: zero in a sound ledger. */
+  totals: { currency: CurrencyCode; total: number }[];
+  balanced: boolean;
+  invariants: LedgerCheck;
+}
+
+export type LedgerViolation =
+  /** L1: a posting's entries do not sum to zero in a currency. */
+  | { invariant: 'posting_balanced'; postingId: string; currency: string; off: number }
+  /** A posting with fewer than two entries: money from nowhere, or a posting that moved nothing. */
+  | { invariant: 'posting_sides'; postingId: string; entries: number }
+  /** L5: an entry in another currency than its account's. */
+  | { invariant: 'entry_currency'; postingId: string; accountId: string; currency: string; accountCurrency: string }
+  /** L3: escrow, a worker's payable or the platform's fees below zero. */
+  | { invariant: 'not_negative'; accountId: string; kind: string; currency: string; balance: number }
+  /** Such an account created as one that may go negative: the database's check (L3) passes over it. */
+  | { invariant: 'account_may_go_negative'; accountId: string; kind: string }
+  /** Double entry: every currency's entries together sum to zero. */
+  | { invariant: 'trial_balance'; currency: string; total: number }
+  /** Per milestone, released + refunded ≤ funded, as the ledger records them. */
+  | { invariant: 'milestone_overdrawn'; milestoneId: string; currency: string; funded: number; released: number; refunded: number }
+  /** A milestone's escrow holds its amount while the milestone is held, and nothing otherwise. */
+  | { invariant: 'milestone_escrow'; milestoneId: string; status: MilestoneState | null; currency: string; expected: number; balance: number }
+  /** What the milestone row says it released, took as fee or refunded, against what its escrow paid out. */
+  | { invariant: 'milestone_columns'; milestoneId: string; field: 'released_amount' | 'fee_amount' | 'refunded_amount'; milestone: number; ledger: number }
+  /** A posting id that is not a UUIDv7 of about its created_at: reports that read postings by id range would miss it. */
+  | { invariant: 'posting_id_time'; postingId: string; createdAt: Date };
+
+export interface LedgerCheck {
+  ok: boolean;
+  postings: number;
+  entries: number;
+  accounts: number;
+  milestones: number;
+  /** Per currency, the sum of every entry: zero in a sound ledger. */
+  totals: Record<string, number>;
+  /** At most `limit` of each kind. */
+  violations: LedgerViolation[];
+}
+
+// Disputes (GET /disputes/…) and the audit log.
+
+export type DisputeOutcome = 'release_all' | 'refund_all' | 'split';
+
+export type ResolvedHow = 'accepted' | 'default' | 'admin';
+
+export type EvidenceBy = 'client' | 'worker' | 'admin';
+
+export interface Evidence {
+  id: string;
+  by: EvidenceBy;
+  actorId: string;
+  text: string;
+  messageIds: string[];
+  attachmentIds: string[];
+  at: string;
+}
+
+export interface DisputeRow {
+  id: string;
+  bookingId: string;
+  milestoneId: string;
+  clientId: string;
+  workerId: string;
+  openedBy: 'client' | 'worker';
+  openedById: string;
+  reason: string;
+  /** The claim: what goes back to the client. */
+  refundAmount: number;
+  amount: number;
+  currency: CurrencyCode;
+  status: 'open' | 'resolved';
+  respondBy: Date;
+  respondedAt: Date | null;
+  evidence: Evidence[];
+  outcome: DisputeOutcome | null;
+  resolvedHow: ResolvedHow | null;
+  resolvedById: string | null;
+  releasedAmount: number | null;
+  refundedAmount: number | null;
+  resolutionReason: string | null;
+  openedAt: Date;
+  resolvedAt: Date | null;
+  version: number;
+}
+
+export interface AttachmentMeta {
+  id: string;
+  disputeId: string;
+  uploadedBy: string;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  createdAt: Date;
+}
+
+export interface QueueEntry {
+  id: string;
+  bookingId: string;
+  bookingTitle: string;
+  clientId: string;
+  clientName: string;
+  workerId: string;
+  workerName: string;
+  openedBy: 'client' | 'worker';
+  reason: string;
+  milestoneId: string;
+  milestoneDescription: string;
+  amount: number;
+  currency: CurrencyCode;
+  refundAmount: number;
+  openedAt: Date;
+  respondBy: Date;
+  respondedAt: Date | null;
+  evidenceCount: number;
+}
+
+/** What the mediator screen shows beside the dispute: the booking, the milestone's timeline and the chat. */
+export interface DisputeContext {
+  booking: { id: string; title: string; status: BookingState; clientName: string; workerName: string };
+  milestone: { id: string; description: string; amount: number; currency: CurrencyCode; status: MilestoneState; timeline: MilestoneTimelineEntryDoc[] };
+  messages: { id: string; senderId: string; body: string; createdAt: Date }[];
+}
+
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  adminId: string;
+  adminName: string;
+  action: string;
+  subjectType: string;
+  subjectId: string;
+  reason: string;
+  details: Record<string, unknown>;
+}
+
+/** GET /disputes/queue: open disputes, oldest first; `next` continues with ?after=. */
+export interface DisputeQueue {
+  disputes: {
+    id: string;
+    bookingId: string;
+    bookingTitle: string;
+    client: Person;
+    worker: Person;
+    openedBy: 'client' | 'worker';
+    reason: string;
+    milestone: { id: string; description: string; amount: number; currency: CurrencyCode };
+    claim: { refundAmount: number };
+    openedAt: Date;
+    respondBy: Date;
+    responded: boolean;
+    respondedAt: Date | null;
+    evidenceCount: number;
+  }[];
+  next: string | null;
+}
+
+export interface Person {
+  id: string;
+  name: string;
+}
+
+/** GET /disputes/:id: the dispute beside the milestone's timeline, the booking's chat and each side's evidence. */
+export interface DisputeDetail extends DisputeContext {
+  dispute: Omit<DisputeRow, 'evidence'>;
+  evidence: Record<EvidenceBy, Evidence[]>;
+  attachments: Omit<AttachmentMeta, 'disputeId'>[];
+}
+
+/** GET /disputes/audit: what admins did over the parties, newest first; `next` continues with ?before=. */
+export interface AuditLog {
+  entries: AuditEntry[];
+  next: number | null;
+}
+
+// A worker's payout account (GET /pay/payouts/account, POST /pay/payouts/onboarding and /refresh).
+
+/** none: never started; pending: onboarding started, transfers not yet possible; active: can be paid. */
+export type PayoutStatus = 'none' | 'pending' | 'active';
+
+export interface PayoutAccount {
+  status: PayoutStatus;
+  /** 'demo' while the demo rail stands in: the screen says that no real money moves. */
+  provider: string;
+  detailsSubmitted: boolean;
+  transfersActive: boolean;
+}
+
+/** POST /pay/payouts/onboarding: the provider's onboarding page to open. */
+export interface Onboarding extends PayoutAccount {
+  url: string;
+}
