@@ -4,10 +4,9 @@ import type { CommandType } from '@shared/commands';
 import { createSql, type Sql } from '../src/db/sql';
 import { describeWrites, tableWrites, walSince, walTotals, type WalDelta } from './server-stats';
 import { reportStatements, resetStatements } from './statements';
-import { cpuBetween, describeCpu, percentile, readCpu, round, type CpuShare } from './stats';
+import { measuredWindow } from './measured-window';
+import type { CpuShare } from './stats';
 import { createPairs, runLane, type Recorder } from './workload';
-
-const PROGRESS_EVERY_MS = 5_000;
 
 export interface CommandPhase {
   seconds: number;
@@ -21,10 +20,6 @@ export interface CommandPhase {
   cpu: CpuShare;
   wal: WalDelta;
   writes: string[];
-}
-
-export function latencyLine(sorted: readonly number[]): string {
-  return `p50 ${round(percentile(sorted, 0.5), 2)} ms, p99 ${round(percentile(sorted, 0.99), 2)} ms, max ${round(sorted.at(-1) ?? NaN, 2)} ms`;
 }
 
 export interface PhaseOptions {
@@ -64,17 +59,12 @@ export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say
     };
     const walBefore = await walTotals(admin);
     const writesBefore = await tableWrites(sql);
-    const started = performance.now();
-    const from = started + warmupS * 1000;
-    const until = from + seconds * 1000;
-    const inWindow = (t: number) => t >= from && t < until;
-    let stopping = false;
-    let failure: unknown;
+    const clock = measuredWindow(warmupS, seconds);
 
     const recorder: Recorder = {
       command(type, finishedAt, ms, outcome) {
-        if (!inWindow(finishedAt)) {
-          if (finishedAt < from) phase.warmupCommands++;
+        if (!clock.inWindow(finishedAt)) {
+          if (finishedAt < clock.from) phase.warmupCommands++;
           return;
         }
         phase.latencies.push(ms);
@@ -89,51 +79,16 @@ export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say
         }
       },
       event(finishedAt, ms) {
-        if (inWindow(finishedAt)) phase.events.push(ms);
+        if (clock.inWindow(finishedAt)) phase.events.push(ms);
       },
     };
 
     say(`command phase: ${actors} lanes, ${warmupS} s warm-up, then ${seconds} s measured`);
-    let cpuFrom = readCpu(postgresPid);
-    let cpuUntil = cpuFrom;
-    let lastProgress = { at: from, count: 0, cpu: cpuFrom };
-    const timers = [
-      setTimeout(() => {
-        cpuFrom = readCpu(postgresPid);
-        lastProgress = { at: performance.now(), count: 0, cpu: cpuFrom };
-        say(`  warm-up done (${phase.warmupCommands} commands); measuring`);
-      }, from - started),
-      setTimeout(() => {
-        cpuUntil = readCpu(postgresPid);
-        stopping = true;
-      }, until - started),
-    ];
-    const progress = setInterval(() => {
-      const now = performance.now();
-      if (now < from + 1 || stopping) return;
-      const cpu = readCpu(postgresPid);
-      const count = phase.latencies.length;
-      const rate = ((count - lastProgress.count) * 1000) / (now - lastProgress.at);
-      const sorted = [...phase.latencies].sort((a, b) => a - b);
-      say(
-        `  [${round((now - from) / 1000, 0)} s] ${count} commands, ${round(rate, 0)}/s lately, ${phase.rejected} rejected; ` +
-          `${latencyLine(sorted)}; ${describeCpu(cpuBetween(lastProgress.cpu, cpu))}`,
-      );
-      lastProgress = { at: now, count, cpu };
-    }, PROGRESS_EVERY_MS);
-
-    const lanes = pairs.map((pair, i) =>
-      runLane(sql, pair, i, () => stopping || failure !== undefined || signal.aborted, recorder).catch((e: unknown) => {
-        failure ??= e;
-      }),
+    const tally = () => ({ warmup: phase.warmupCommands, latencies: phase.latencies, rejected: phase.rejected });
+    phase.cpu = await clock.run(
+      { unit: 'commands', tally, postgresPid, signal, say },
+      pairs.map((pair, i) => (stop) => runLane(sql, pair, i, stop, recorder)),
     );
-    await Promise.all(lanes);
-    timers.forEach(clearTimeout);
-    clearInterval(progress);
-    if (failure !== undefined) throw failure;
-    signal.throwIfAborted();
-
-    phase.cpu = cpuBetween(cpuFrom, cpuUntil);
     phase.wal = walSince(walBefore, await walTotals(admin));
     phase.writes = describeWrites(writesBefore, await tableWrites(sql), phase.warmupCommands + phase.latencies.length, 'command');
     // Warm-up included, and the payment events: about one event per seven commands.

@@ -22,21 +22,18 @@
 // BENCH_STATEMENTS=1 also loads pg_stat_statements and lists the costliest statements of each phase.
 // More than 1% rejected commands means the workload is broken, and the run fails. The last line printed
 // is one JSON object with the figures; everything before it is for people.
-import { rmSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';
 import { installJobSchema } from '../src/jobs/runner';
 import { createSql, withDatabase, type Sql } from '../src/db/sql';
-import { createLogger } from '../src/log';
 import { ensurePgbench, initPgbench, runTpcb, targetOf, type PgbenchResult } from './pgbench';
-import { commandPhase, latencyLine, type CommandPhase } from './command-phase';
+import { commandPhase, type CommandPhase } from './command-phase';
+import { latencyLine } from './measured-window';
 import { describeWrites, tableWrites, walSince, walTotals } from './server-stats';
 import { STATEMENTS_SETTINGS, reportStatements, resetStatements } from './statements';
 import { cpuBetween, describeCpu, percentile, readCpu, round, wholeFromEnv, type CpuShare } from './stats';
+import { runBench, startThrowawayPostgres } from './throwaway-postgres';
 import { LIFECYCLE } from './workload';
 
 const ACTORS = 32;
@@ -75,48 +72,15 @@ async function main(): Promise<void> {
   const pgbench = ensurePgbench(say);
   say(`pgbench: ${pgbench.version} at ${pgbench.bin}${pgbench.installed ? ` (installed ${pgbench.installed} just now)` : ''}`);
 
-  // The postgres user must be able to enter the folder when we run as root.
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fieldwork-bench-'));
-  await fs.chmod(dir, 0o755);
-  let pg: EmbeddedPostgres | undefined;
-  let admin: Sql | undefined;
-  let postgresPid: number | undefined;
-  let cleaned: Promise<void> | undefined;
-  let done = false;
-  const cleanup = () =>
-    (cleaned ??= (async () => {
-      await admin?.end({ timeout: 5 }).catch(() => {});
-      await pg?.stop().catch(() => {});
-      await fs.rm(dir, { recursive: true, force: true });
-      done = true;
-    })());
   // Ctrl-C: let the lanes finish their command (or stop pgbench), then clean up on the normal path.
-  const abort = new AbortController();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.on(signal, () => {
-      if (abort.signal.aborted) process.exit(130); // a second Ctrl-C: the exit hook below still cleans up
-      say(`\n${signal}: stopping; Postgres will be stopped and ${dir} removed`);
-      abort.abort(new Error(`interrupted by ${signal}`));
-    });
-  // Last resort if we die before cleanup finished: stop our postmaster and remove its folder.
-  process.once('exit', () => {
-    if (done) return;
-    if (postgresPid) {
-      try {
-        process.kill(postgresPid, 'SIGQUIT');
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const tp = await startThrowawayPostgres('fieldwork-bench', say, STATEMENTS ? { settings: STATEMENTS_SETTINGS } : {});
+  const { pg, dir, pid: postgresPid, signal } = tp;
+  let admin: Sql | undefined;
 
   let commands: CommandPhase;
   let tpcb: PgbenchResult;
   let tpcbCpu: CpuShare | undefined;
   try {
-    pg = await startEmbeddedPostgres({ dataDir: dir, log: createLogger('warn'), ...(STATEMENTS && { settings: STATEMENTS_SETTINGS }) });
-    postgresPid = Number((await fs.readFile(path.join(dir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]) || undefined;
     admin = createSql(pg.url, { max: 1, applicationName: 'fieldwork-bench-admin' });
     say(`postgres: ${dir} (${fsType(dir)}), port ${pg.port}, ${os.availableParallelism()} cores on this machine`);
     say(`settings: ${(await settingsLine(admin)).join(', ')}`);
@@ -130,12 +94,12 @@ async function main(): Promise<void> {
     const target = targetOf(withDatabase(pg.url, 'pgbench'));
 
     say(`\n1. pgbench -i -s ${PGBENCH_SCALE}`);
-    await initPgbench(pgbench.bin, target, PGBENCH_SCALE, say, abort.signal);
+    await initPgbench(pgbench.bin, target, PGBENCH_SCALE, say, signal);
 
-    abort.signal.throwIfAborted();
+    signal.throwIfAborted();
     say(`\n2. commands`);
     await admin`checkpoint`;
-    commands = await commandPhase(fieldworkUrl, admin, { actors: ACTORS, warmupS: WARMUP_S, seconds, postgresPid, statements: STATEMENTS, signal: abort.signal }, say);
+    commands = await commandPhase(fieldworkUrl, admin, { actors: ACTORS, warmupS: WARMUP_S, seconds, postgresPid, statements: STATEMENTS, signal }, say);
     const measured = commands.latencies.length;
     const rejectedShare = measured === 0 ? 1 : commands.rejected / measured;
     say(`  ${measured} commands in ${seconds} s: ${commands.applied} applied, ${commands.rejected} rejected; ${latencyLine([...commands.latencies].sort((a, b) => a - b))}`);
@@ -153,7 +117,7 @@ async function main(): Promise<void> {
           [...commands.rejections].map(([k, n]) => `${k} ×${n}`).join(', '),
       );
 
-    abort.signal.throwIfAborted();
+    signal.throwIfAborted();
     say(`\n3. pgbench -c ${ACTORS} -j ${PGBENCH_THREADS} -T ${seconds}`);
     await admin`checkpoint`;
     const walBefore = await walTotals(admin);
@@ -165,7 +129,7 @@ async function main(): Promise<void> {
       // they have connected and before the end.
       const samples: ReturnType<typeof readCpu>[] = [];
       const sampling = (seconds >= 3 ? [1_500, seconds * 1000 - 500] : []).map((ms) => setTimeout(() => samples.push(readCpu(postgresPid)), ms));
-      tpcb = await runTpcb(pgbench.bin, target, { clients: ACTORS, threads: PGBENCH_THREADS, seconds }, say, abort.signal);
+      tpcb = await runTpcb(pgbench.bin, target, { clients: ACTORS, threads: PGBENCH_THREADS, seconds }, say, signal);
       sampling.forEach(clearTimeout);
       if (samples.length === 2) {
         tpcbCpu = cpuBetween(samples[0]!, samples[1]!);
@@ -181,7 +145,8 @@ async function main(): Promise<void> {
       await pgbenchDb.end();
     }
   } finally {
-    await cleanup();
+    await admin?.end({ timeout: 5 }).catch(() => {});
+    await tp.cleanup();
   }
 
   const sorted = [...commands.latencies].sort((a, b) => a - b);
@@ -226,9 +191,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e: unknown) => {
-  const interrupted = e instanceof Error && (e.name === 'AbortError' || e.message.startsWith('interrupted'));
-  if (interrupted) process.stderr.write('bench interrupted; nothing measured\n');
-  else process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(interrupted ? 130 : 1);
-});
+runBench(main);

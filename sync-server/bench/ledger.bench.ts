@@ -33,15 +33,14 @@ import { workerStatement } from '../src/money/statements';
 import { clientPayments, receipt } from '../src/money/payments';
 import { settlementReport, trialBalanceReport } from '../src/money/settlement';
 import { parsePeriod } from '../src/money/period';
-import { latencyLine } from './command-phase';
+import { latencyLine, measuredWindow } from './measured-window';
 import { STATEMENTS_SETTINGS, reportStatements, resetStatements } from './statements';
-import { cpuBetween, describeCpu, percentile, readCpu, round, wholeFromEnv, type CpuShare } from './stats';
-import { startThrowawayPostgres } from './throwaway-postgres';
+import { describeCpu, percentile, round, wholeFromEnv, type CpuShare } from './stats';
+import { runBench, startThrowawayPostgres } from './throwaway-postgres';
 import { createPairs, type Pair } from './workload';
 
 const LANES = 32;
 const WARMUP_S = 3;
-const PROGRESS_EVERY_MS = 5_000;
 const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
 const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
 
@@ -132,12 +131,7 @@ interface PhaseOptions {
 async function cyclePhase(sql: Sql, pairs: readonly Pair[], o: PhaseOptions): Promise<Measured> {
   const { seconds, planSize, postgresPid, signal } = o;
   const m: Measured = { cycles: [], steps: new Map(), applied: 0, rejected: 0, rejections: new Map(), warmupCycles: 0, cpu: undefined as never };
-  const started = performance.now();
-  const from = started + WARMUP_S * 1000;
-  const until = from + seconds * 1000;
-  const inWindow = (t: number) => t >= from && t < until;
-  let stopping = false;
-  let failure: unknown;
+  const clock = measuredWindow(WARMUP_S, seconds);
   const rec: Recorder = {
     step(step, finishedAt, ms, outcome) {
       if (outcome?.status === 'rejected') {
@@ -146,58 +140,24 @@ async function cyclePhase(sql: Sql, pairs: readonly Pair[], o: PhaseOptions): Pr
         const key = `${step}: ${outcome.rejection?.code}`;
         m.rejections.set(key, (m.rejections.get(key) ?? 0) + 1);
       }
-      if (!inWindow(finishedAt)) return;
+      if (!clock.inWindow(finishedAt)) return;
       if (outcome?.status === 'applied') m.applied++;
       let list = m.steps.get(step);
       if (!list) m.steps.set(step, (list = []));
       list.push(ms);
     },
     cycle(finishedAt, ms) {
-      if (inWindow(finishedAt)) m.cycles.push(ms);
-      else if (finishedAt < from) m.warmupCycles++;
+      if (clock.inWindow(finishedAt)) m.cycles.push(ms);
+      else if (finishedAt < clock.from) m.warmupCycles++;
     },
   };
 
   say(`cycles: ${pairs.length} lanes (bookings of ${planSize} milestones), ${WARMUP_S} s warm-up, then ${seconds} s measured`);
-  let cpuFrom = readCpu(postgresPid);
-  let cpuUntil = cpuFrom;
-  let last = { at: from, count: 0, cpu: cpuFrom };
-  const timers = [
-    setTimeout(() => {
-      cpuFrom = readCpu(postgresPid);
-      last = { at: performance.now(), count: 0, cpu: cpuFrom };
-      say(`  warm-up done (${m.warmupCycles} cycles); measuring`);
-      o.onWindow?.();
-    }, from - started),
-    setTimeout(() => {
-      cpuUntil = readCpu(postgresPid);
-      stopping = true;
-    }, until - started),
-  ];
-  const progress = setInterval(() => {
-    const now = performance.now();
-    if (now < from + 1 || stopping) return;
-    const cpu = readCpu(postgresPid);
-    const count = m.cycles.length;
-    say(
-      `  [${round((now - from) / 1000, 0)} s] ${count} cycles, ${round(((count - last.count) * 1000) / (now - last.at), 0)}/s lately, ${m.rejected} rejected; ` +
-        `${latencyLine([...m.cycles].sort((a, b) => a - b))}; ${describeCpu(cpuBetween(last.cpu, cpu))}`,
-    );
-    last = { at: now, count, cpu };
-  }, PROGRESS_EVERY_MS);
-
-  await Promise.all(
-    pairs.map((pair, i) =>
-      runLane(sql, pair, i, planSize, () => stopping || failure !== undefined || signal.aborted, rec).catch((e: unknown) => {
-        failure ??= e;
-      }),
-    ),
+  const tally = () => ({ warmup: m.warmupCycles, latencies: m.cycles, rejected: m.rejected });
+  m.cpu = await clock.run(
+    { unit: 'cycles', tally, postgresPid, signal, say, onOpen: o.onWindow },
+    pairs.map((pair, i) => (stop) => runLane(sql, pair, i, planSize, stop, rec)),
   );
-  timers.forEach(clearTimeout);
-  clearInterval(progress);
-  if (failure !== undefined) throw failure;
-  signal.throwIfAborted();
-  m.cpu = cpuBetween(cpuFrom, cpuUntil);
   return m;
 }
 
@@ -253,7 +213,7 @@ async function main(): Promise<void> {
   const planSize = wholeFromEnv('BENCH_PLAN_SIZE', 20);
   if (planSize > 20) throw new Error('BENCH_PLAN_SIZE must be at most 20, the most milestones one plan may have');
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
-  const tp = await startThrowawayPostgres('fieldwork-bench-ledger', say, STATEMENTS ? STATEMENTS_SETTINGS : undefined);
+  const tp = await startThrowawayPostgres('fieldwork-bench-ledger', say, STATEMENTS ? { settings: STATEMENTS_SETTINGS } : {});
   let sql: Sql | undefined;
   let stats: Sql | undefined;
   let measured: Measured;
@@ -343,9 +303,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((e: unknown) => {
-  const interrupted = e instanceof Error && (e.name === 'AbortError' || e.message.startsWith('interrupted'));
-  if (interrupted) process.stderr.write('bench interrupted; nothing measured\n');
-  else process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exit(interrupted ? 130 : 1);
-});
+runBench(main);

@@ -3,6 +3,7 @@
 // satisfies the schema's checks and reads as the command handlers would have written it.
 import { v7 as uuidv7 } from 'uuid';
 import type { BookingEvent, BookingState } from '@shared/booking-machine';
+import { categoryOf } from '@shared/categories';
 import type { LatLng } from '@shared/geo';
 import type { Party } from '@shared/roles';
 import type { SkillLevels } from '@shared/skills';
@@ -46,7 +47,7 @@ const GIG_COLS = [
   'id', 'client_id', 'title', 'description', 'skills', 'budget_amount', 'currency', 'lat', 'lng', 'address', 'area_label',
   'starts_at', 'expires_at', 'status', 'booking_id', 'created_at', 'updated_at',
 ];
-const BOOKING_COLS = ['id', 'gig_id', 'client_id', 'worker_id', 'amount', 'currency', 'status', 'change_rounds', 'timeline', 'created_at', 'updated_at'];
+const BOOKING_COLS = ['id', 'gig_id', 'client_id', 'worker_id', 'amount', 'currency', 'category', 'status', 'change_rounds', 'timeline', 'created_at', 'updated_at'];
 const MESSAGE_COLS = ['id', 'booking_id', 'sender_id', 'body', 'created_at', 'updated_at'];
 
 const FIRST = ['Ana', 'Ben', 'Chloé', 'Dmitri', 'Esther', 'Farid', 'Grace', 'Hiro', 'Inés', 'Jamal', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Olu', 'Priya'];
@@ -180,7 +181,7 @@ export async function seedOperatorScope(
     ];
     const updated = Date.parse(timeline.at(-1)!.at);
     bookings.push({
-      id: bookingId, gig_id: g.id, client_id: g.client_id, worker_id: operatorId, amount: g.budget_amount, currency: 'USD',
+      id: bookingId, gig_id: g.id, client_id: g.client_id, worker_id: operatorId, amount: g.budget_amount, currency: 'USD', category: categoryOf(g.skills),
       status: path.status, change_rounds: 0, timeline, created_at: iso(created), updated_at: iso(updated),
     });
     for (let m = 0; m < opts.messagesPerBooking; m++) {
@@ -247,7 +248,7 @@ export async function seedPairs(sql: Sql, pairs: number): Promise<Pairs> {
     'bookings',
     BOOKING_COLS,
     bookingIds.map((id, i) => ({
-      id, gig_id: null, client_id: users[i]!.id, worker_id: users[i + pairs]!.id, amount: 9000, currency: 'USD', status: 'in_progress', change_rounds: 0,
+      id, gig_id: null, client_id: users[i]!.id, worker_id: users[i + pairs]!.id, amount: 9000, currency: 'USD', category: 'handyman', status: 'in_progress', change_rounds: 0,
       timeline: [
         { at: created, event: 'created', status: 'awaiting_payment', by: 'worker', actorId: users[i + pairs]!.id },
         { at: created, event: 'payment_confirmed', status: 'funded', by: 'system', actorId: null },

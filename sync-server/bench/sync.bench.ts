@@ -28,16 +28,11 @@
 // The machine may be shared (2 cores here, other work running): each phase prints who used the CPU.
 // BENCH_CHANGES and BENCH_RATE change the number of measured messages (300) and their rate per second (25).
 // The last line printed is one JSON object; everything before it is for people.
-import { rmSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { MAX_PULL_LIMIT } from '@shared/replication';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../src/db/embedded';
 import { migrate } from '../src/db/migrate';
 import { installJobSchema } from '../src/jobs/runner';
 import { createSql, withDatabase, type Sql } from '../src/db/sql';
-import { createLogger } from '../src/log';
 import { signIn } from '../test/stream-client';
 import { fetchRequestHead, replay } from './sync-bytes';
 import { describePhaseCpu, sampleCpu, type PhaseCpu } from './sync-cpu';
@@ -47,6 +42,7 @@ import { measurePropagation } from './sync-propagation';
 import { seedOperatorScope, seedPairs } from './sync-seed';
 import { percentile, round, wholeFromEnv } from './stats';
 import { SLOW_3G, UNLIMITED, startThrottleProxy, type LinkProfile } from './throttle-proxy';
+import { startThrowawayPostgres } from './throwaway-postgres';
 
 const OPEN_GIGS = 5_000;
 const BOOKINGS = 1_000;
@@ -74,47 +70,27 @@ async function main(): Promise<void> {
   const changes = wholeFromEnv('BENCH_CHANGES', 300);
   const rate = wholeFromEnv('BENCH_RATE', 25);
 
-  // The postgres user must be able to enter the folder when we run as root.
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fieldwork-bench-sync-'));
-  await fs.chmod(dir, 0o755);
-  let pg: EmbeddedPostgres | undefined;
+  // Last resort if we die before cleanup finished: stop the children (the helper's own hook, registered
+  // after this one, stops our postmaster and removes its folder).
+  process.once('exit', killInstances);
+  const tp = await startThrowawayPostgres('fieldwork-bench-sync', say, { stopping: 'servers and Postgres' });
+  const { pg, dir, pid: postgresPid } = tp;
   let sql: Sql | undefined;
-  let postgresPid: number | undefined;
   const instances: Instance[] = [];
   let cleaned: Promise<void> | undefined;
-  let done = false;
   const cleanup = () =>
     (cleaned ??= (async () => {
       await Promise.all(instances.map((i) => i.close().catch(() => {})));
       killInstances();
       await sql?.end({ timeout: 5 }).catch(() => {});
-      await pg?.stop().catch(() => {});
-      await fs.rm(dir, { recursive: true, force: true });
-      done = true;
+      await tp.cleanup();
     })());
-  for (const signal of ['SIGINT', 'SIGTERM'] as const)
-    process.on(signal, () => {
-      if (cleaned) process.exit(130); // a second Ctrl-C: the exit hook below still cleans up
-      say(`\n${signal}: stopping; servers and Postgres will be stopped and ${dir} removed`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  // Last resort if we die before cleanup finished: stop the children and our postmaster, remove the folder.
-  process.once('exit', () => {
-    if (done) return;
-    killInstances();
-    if (postgresPid) {
-      try {
-        process.kill(postgresPid, 'SIGQUIT');
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // Ctrl-C: the phases take no signal, so clean up at once and leave (a second one leaves without waiting).
+  const interrupted = () => void cleanup().finally(() => process.exit(130));
+  if (tp.signal.aborted) interrupted();
+  else tp.signal.addEventListener('abort', interrupted, { once: true });
 
   try {
-    pg = await startEmbeddedPostgres({ dataDir: dir, log: createLogger('warn') });
-    postgresPid = Number((await fs.readFile(path.join(dir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]) || undefined;
     const admin = createSql(pg.url, { max: 1 });
     await admin.unsafe('create database fieldwork').finally(() => admin.end());
     const url = withDatabase(pg.url, 'fieldwork');

@@ -19,7 +19,15 @@ export interface ThrowawayPostgres {
   cleanup(): Promise<void>;
 }
 
-export async function startThrowawayPostgres(prefix: string, say: (line: string) => void, settings?: Record<string, string | number>): Promise<ThrowawayPostgres> {
+export interface ThrowawayOptions {
+  /** Settings beyond the durable defaults, such as STATEMENTS_SETTINGS. */
+  settings?: Record<string, string | number>;
+  /** What the Ctrl-C notice says will be stopped, when the bench stops more than Postgres. */
+  stopping?: string;
+}
+
+export async function startThrowawayPostgres(prefix: string, say: (line: string) => void, o: ThrowawayOptions = {}): Promise<ThrowawayPostgres> {
+  const { settings, stopping = 'Postgres' } = o;
   // The postgres user must be able to enter the folder when we run as root.
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `${prefix}-`));
   await fs.chmod(dir, 0o755);
@@ -37,7 +45,7 @@ export async function startThrowawayPostgres(prefix: string, say: (line: string)
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.on(signal, () => {
       if (abort.signal.aborted) process.exit(130); // a second Ctrl-C: the exit hook below still cleans up
-      say(`\n${signal}: stopping; Postgres will be stopped and ${dir} removed`);
+      say(`\n${signal}: stopping; ${stopping} will be stopped and ${dir} removed`);
       abort.abort(new Error(`interrupted by ${signal}`));
     });
   process.once('exit', () => {
@@ -59,4 +67,14 @@ export async function startThrowawayPostgres(prefix: string, say: (line: string)
     throw e;
   }
   return { pg, dir, pid, signal: abort.signal, cleanup };
+}
+
+/** Runs a bench's main; an interrupt (the abort above, or the AbortError it leads to) exits 130 without a stack. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    const interrupted = e instanceof Error && (e.name === 'AbortError' || e.message.startsWith('interrupted'));
+    if (interrupted) process.stderr.write('bench interrupted; nothing measured\n');
+    else process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(interrupted ? 130 : 1);
+  });
 }
