@@ -2,18 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { applied, confirmPayment, run, uuidv7 } from '../../sync-server/test/fixtures';
-import { PEOPLE, signIn, waitUpToDate } from './app';
+import { PEOPLE, signIn, userIdOf, waitUpToDate } from './app';
 import { runAxe } from './axe';
 import { useE2e } from './fixture';
 
 const e2e = useE2e();
 
 const LANGUAGES = ['en', 'es'] as const;
-
-async function userId(phone: string): Promise<string> {
-  const [row] = await e2e.server().db.sql<{ id: string }[]>`select id from users where phone = ${phone}`;
-  return row!.id;
-}
 
 /** Opens each path, waits for its heading and for local data to settle, and collects what axe reports. */
 async function audit(page: Page, baseUrl: string, paths: string[], locale: 'en' | 'es'): Promise<string[]> {
@@ -56,8 +51,8 @@ describe('accessibility (axe-core: no serious or critical violations)', () => {
   it('every screen of the client, operator and admin areas and the booking page, in both languages', async () => {
     const { baseUrl, db } = e2e.server();
     // A booking between the admin (also a client) and an operator, so the booking page has content.
-    const ada = await userId(PEOPLE.ada);
-    const olga = await userId(PEOPLE.olga);
+    const ada = await userIdOf(db.sql, PEOPLE.ada);
+    const olga = await userIdOf(db.sql, PEOPLE.olga);
     const gigId = uuidv7();
     applied(
       await run(db.sql, ada, 'gig.post', {

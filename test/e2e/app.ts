@@ -1,6 +1,7 @@
 // What a person does in the app, as steps the scenario tests share: sign in, wait for sync, read statuses.
 import { expect } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import type { Sql } from '../../sync-server/src/db/sql';
 import { readDevInboxCode, lastInboxId } from './dev-inbox';
 
 /** Demo people from sync-server/src/db/seed.ts. */
@@ -10,6 +11,15 @@ export const PEOPLE = {
   omar: '+14155550110', // operator: plumbing, handyman 3, appliance repair
   olga: '+14155550111', // operator: electrical 5, handyman 4
 } as const;
+
+/** The server's id of a demo person, for commands the scenario issues on their behalf. */
+export async function userIdOf(sql: Sql, phone: string): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`select id from users where phone = ${phone}`;
+  return row!.id;
+}
+
+/** US dollars in minor units as the en-US app shows them: 6500 → "$65.00". */
+export const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
 
 /** Signs in through the sign-in screen with the code from the dev inbox; resolves once the shell shows. */
 export async function signIn(context: BrowserContext, baseUrl: string, phone: string, path = '/'): Promise<Page> {

@@ -4,22 +4,14 @@
 // with a claim and evidence (a chat message and a file) that a mediator splits, after which both parties'
 // booking pages show the split amounts.
 import { describe, expect, it } from 'vitest';
-import { milestoneSplit } from '@shared/categories';
-import { money } from '@shared/money';
+import { money, splitFee } from '@shared/money';
 import { acceptedBooking, applied, run, uuidv7 } from '../../sync-server/test/fixtures';
 import { signIn as signInApi } from '../../sync-server/test/stream-client';
-import { PEOPLE, bookingIdOf, expectBookingStatus, expectEscrowStatus, payOnDemoRail, signIn, waitUpToDate } from './app';
+import { PEOPLE, bookingIdOf, expectBookingStatus, expectEscrowStatus, payOnDemoRail, signIn, usd, userIdOf, waitUpToDate } from './app';
 import { useE2e } from './fixture';
 import { setNetwork } from './network';
 
 const e2e = useE2e();
-
-const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
-
-async function userId(phone: string): Promise<string> {
-  const [row] = await e2e.server().db.sql<{ id: string }[]>`select id from users where phone = ${phone}`;
-  return row!.id;
-}
 
 async function milestoneOf(bookingId: string): Promise<{ id: string; status: string; feeBps: number }> {
   const [m] = await e2e.server().db.sql<{ id: string; status: string; feeBps: number }[]>`
@@ -36,7 +28,7 @@ async function api(user: string, path: string, init: RequestInit = {}): Promise<
 describe('escrow on the demo rail', () => {
   it('fund, start, submit, approve: the money is released and the worker’s statement shows the net', async () => {
     const { baseUrl, db } = e2e.server();
-    const [carla, olga] = [await userId(PEOPLE.carla), await userId(PEOPLE.olga)];
+    const [carla, olga] = [await userIdOf(db.sql, PEOPLE.carla), await userIdOf(db.sql, PEOPLE.olga)];
     const title = 'Swap a ceiling light';
     const gigId = uuidv7();
     applied(
@@ -55,7 +47,7 @@ describe('escrow on the demo rail', () => {
       const bookingId = bookingIdOf(worker);
       await expectBookingStatus(worker, 'awaiting_payment');
       const milestone = await milestoneOf(bookingId);
-      const { fee, net } = milestoneSplit(money(6500, 'USD'), milestone.feeBps);
+      const { fee, net } = splitFee(money(6500, 'USD'), milestone.feeBps);
       // The worker is told what they will get before anyone pays.
       await expectEscrowStatus(worker, 'agreed');
       expect(await worker.getByTestId('escrow-status').innerText()).toBe('Waiting for payment');
@@ -118,7 +110,7 @@ describe('escrow on the demo rail', () => {
 
   it('a dispute with a claim and evidence, split by a mediator: both parties see the split amounts', async () => {
     const { baseUrl, db } = e2e.server();
-    const [carla, omar] = [await userId(PEOPLE.carla), await userId(PEOPLE.omar)];
+    const [carla, omar] = [await userIdOf(db.sql, PEOPLE.carla), await userIdOf(db.sql, PEOPLE.omar)];
     // A plumbing job for Omar, paid through the demo rail's checkout over HTTP this time, started and submitted.
     const { bookingId } = await acceptedBooking(db.sql, carla, omar);
     const milestone = await milestoneOf(bookingId);
@@ -184,7 +176,7 @@ describe('escrow on the demo rail', () => {
       const [settled] = await db.sql<{ status: string; refundedAmount: number; releasedAmount: number; feeAmount: number }[]>`
         select status, refunded_amount, released_amount, fee_amount from milestones where id = ${milestone.id}`;
       const released = amount - split;
-      const { fee, net } = milestoneSplit(money(released, 'USD'), milestone.feeBps);
+      const { fee, net } = splitFee(money(released, 'USD'), milestone.feeBps);
       expect(settled).toEqual({ status: 'split', refundedAmount: split, releasedAmount: released, feeAmount: fee.amount });
 
       // Both parties' pages show the split.

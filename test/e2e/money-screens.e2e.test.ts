@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { applied, confirmPayment, run, uuidv7 } from '../../sync-server/test/fixtures';
-import { PEOPLE, signIn, waitUpToDate } from './app';
+import { PEOPLE, signIn, usd, userIdOf, waitUpToDate } from './app';
 import { useE2e } from './fixture';
 import { setNetwork } from './network';
 
@@ -14,13 +14,10 @@ const e2e = useE2e();
 /** Nothing wider than a 360 px phone: wide tables scroll inside their own region, not the page. */
 const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
-const usd = (minor: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(minor / 100);
-
 describe('money screens', () => {
   it('an admin splits a dispute from the queue, and the worker’s earnings show the net it released', async () => {
     const { baseUrl, db } = e2e.server();
-    const idOf = async (phone: string) => (await db.sql<{ id: string }[]>`select id from users where phone = ${phone}`)[0]!.id;
-    const [carla, olga] = [await idOf(PEOPLE.carla), await idOf(PEOPLE.olga)];
+    const [carla, olga] = [await userIdOf(db.sql, PEOPLE.carla), await userIdOf(db.sql, PEOPLE.olga)];
 
     // Carla's gig, taken by Olga, paid on the demo rail, then disputed by Carla.
     const title = 'Fit two garden lights';
@@ -110,9 +107,8 @@ describe('money screens', () => {
 
   it('a worker without payouts is told why on a gig, sets them up on the demo rail, and can then accept', async () => {
     const { baseUrl, db } = e2e.server();
-    const [omar] = await db.sql<{ id: string }[]>`select id from users where phone = ${PEOPLE.omar}`;
     // The seed sets payouts up for every demo operator; this one starts without.
-    await db.sql`delete from payout_accounts where user_id = ${omar!.id}`;
+    await db.sql`delete from payout_accounts where user_id = ${await userIdOf(db.sql, PEOPLE.omar)}`;
 
     const ctx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
     try {

@@ -3,26 +3,27 @@
 import { describe, expect, it } from 'vitest';
 import { commandPayloads } from '@shared/commands';
 import { money } from '@shared/money';
-import { checkDecision, parseRefund } from './dispute-decision';
+import { parseMoneyInput } from '../i18n/format';
+import { checkDecision } from './dispute-decision';
 
 const DISPUTE = '0190a000-0000-7000-8000-0000000000d1';
 const USD_120 = money(12000, 'USD');
 
-describe('the refund typed for a split', () => {
+describe('the refund typed for a split (parseMoneyInput, as every typed price)', () => {
   it('reads either decimal mark into minor units without floats', () => {
-    expect(parseRefund('45.10', 'USD')).toEqual(money(4510, 'USD'));
-    expect(parseRefund('45,1', 'USD')).toEqual(money(4510, 'USD'));
+    expect(parseMoneyInput('45.10', 'USD')).toEqual(money(4510, 'USD'));
+    expect(parseMoneyInput('45,1', 'USD')).toEqual(money(4510, 'USD'));
     // 0.29 * 100 is 28.999999999999996 in binary floating point.
-    expect(parseRefund(' 0.29 ', 'USD')).toEqual(money(29, 'USD'));
-    expect(parseRefund('1.005', 'KWD')).toEqual(money(1005, 'KWD'));
-    expect(parseRefund('500', 'JPY')).toEqual(money(500, 'JPY'));
+    expect(parseMoneyInput(' 0.29 ', 'USD')).toEqual(money(29, 'USD'));
+    expect(parseMoneyInput('1.005', 'KWD')).toEqual(money(1005, 'KWD'));
+    expect(parseMoneyInput('500', 'JPY')).toEqual(money(500, 'JPY'));
   });
 
   it('refuses what is not an amount in the currency', () => {
     for (const text of ['', 'abc', '-5', '1.234', '1,000.50', '12.5.0', '5:5', '99999999999999999999']) {
-      expect(parseRefund(text, 'USD'), text).toBeNull();
+      expect(parseMoneyInput(text, 'USD'), text).toBeNull();
     }
-    expect(parseRefund('12.5', 'JPY')).toBeNull();
+    expect(parseMoneyInput('12.5', 'JPY')).toBeNull();
   });
 });
 

@@ -1,7 +1,8 @@
 // A mediator's decision on a dispute, checked before it is sent: the outcome, the refund of a split in the
 // milestone's currency (typed in major units, kept in integer minor units), and the written reason.
 import type { CommandInput } from '@shared/commands';
-import { compare, isZero, MoneyError, parseMoney, type Money } from '@shared/money';
+import { compare, isZero, type Money } from '@shared/money';
+import { parseMoneyInput } from '../i18n/format';
 
 export const OUTCOMES = ['release_all', 'refund_all', 'split'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -19,18 +20,6 @@ export type DecisionCheck =
   | { ok: true; payload: CommandInput<'dispute.resolve'> }
   | { ok: false; problems: Partial<Record<'outcome' | 'refund' | 'reason', DecisionProblem>> };
 
-/** Typed major units → Money, with either decimal mark; null when it is not an amount in this currency. */
-export function parseRefund(text: string, currency: Money['currency']): Money | null {
-  const marks = text.match(/[.,]/g) ?? [];
-  if (marks.length > 1) return null;
-  try {
-    return parseMoney(text.replace(',', '.'), currency);
-  } catch (err) {
-    if (err instanceof MoneyError) return null;
-    throw err;
-  }
-}
-
 /**
  * A split must move money both ways, so its refund lies strictly between nothing and the whole milestone
  * (all or nothing are "refund all" and "release all"). The reason goes in the audit log: it may not be blank.
@@ -40,7 +29,7 @@ export function checkDecision(disputeId: string, draft: DecisionDraft, milestone
   let refundAmount: number | undefined;
   if (!draft.outcome) problems.outcome = 'outcome_required';
   if (draft.outcome === 'split') {
-    const refund = parseRefund(draft.refund, milestone.currency);
+    const refund = parseMoneyInput(draft.refund, milestone.currency);
     if (!refund) problems.refund = 'refund_format';
     else if (isZero(refund) || compare(refund, milestone) >= 0) problems.refund = 'refund_range';
     else refundAmount = refund.amount;

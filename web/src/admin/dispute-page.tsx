@@ -1,9 +1,9 @@
 // /a/disputes/:id: one dispute for a mediator: the claim, then the milestone's timeline, the booking's chat and
 // each side's evidence side by side, and the decision (dispute.resolve) or how it was decided.
 import { Link } from 'wouter';
-import type { MilestoneState } from '@shared/milestone-machine';
 import { money } from '@shared/money';
-import { formatDateTime } from '../i18n/format';
+import { milestoneStateName } from '../i18n/domain-names';
+import { formatBytes, formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import type { DisputeDetail, Evidence } from '../money/api-types';
 import { DownloadButton } from '../money/download-button';
@@ -13,20 +13,6 @@ import { MoneyText } from '../ui/money-text';
 import { Empty, Page } from '../ui/page';
 import { DecisionForm } from './decision-form';
 import { adminMoneyMessages } from './money-messages';
-
-const MILESTONE_STATE_KEYS: Record<MilestoneState, keyof (typeof adminMoneyMessages)['en']> = {
-  proposed: 'msProposed',
-  agreed: 'msAgreed',
-  payment_pending: 'msPaymentPending',
-  funded: 'msFunded',
-  submitted: 'msSubmitted',
-  changes_requested: 'msChangesRequested',
-  disputed: 'msDisputed',
-  released: 'msReleased',
-  refunded: 'msRefunded',
-  split: 'msSplit',
-  cancelled: 'msCancelled',
-};
 
 export function DisputePage({ id }: { id: string }) {
   const t = useT(adminMoneyMessages);
@@ -118,7 +104,7 @@ function Timeline({ detail }: { detail: DisputeDetail }) {
         <ol className="timeline" data-testid="dispute-timeline">
           {entries.map((e, i) => (
             <li key={`${e.at}-${i}`}>
-              <strong>{MILESTONE_STATE_KEYS[e.status] ? t(MILESTONE_STATE_KEYS[e.status]) : e.status}</strong>
+              <strong>{milestoneStateName(e.status, locale)}</strong>
               <span className="money-job-detail">
                 {formatDateTime(e.at, locale)} · {t('byWho', { who: who.side(e.by) })}
               </span>
@@ -218,17 +204,11 @@ function AttachmentDownload({ id, name, size }: { id: string; name: string; size
     <DownloadButton
       path={`/disputes/attachments/${encodeURIComponent(id)}`}
       fallbackName={name}
-      label={t('download', { name, size: formatSize(size, locale) })}
+      label={t('download', { name, size: formatBytes(size, locale) })}
       className="btn-link"
       testId="attachment"
     />
   );
-}
-
-/** "820 B", "12 kB", "1.4 MB" in the reader's language. */
-function formatSize(bytes: number, locale: string): string {
-  const [value, unit] = bytes < 1000 ? [bytes, 'byte'] : bytes < 1_000_000 ? [bytes / 1000, 'kilobyte'] : [bytes / 1_000_000, 'megabyte'];
-  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: value < 10 ? 1 : 0 }).format(value);
 }
 
 function Resolution({ detail }: { detail: DisputeDetail }) {

@@ -1,5 +1,5 @@
 // The signed-in shell: header with area switcher, language and sign-out; the status bar; the areas' routes.
-import { lazy, Suspense, useEffect } from 'react';
+import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import type { Role } from '@shared/roles';
 import { LOCALES, type Locale } from '@shared/locales';
@@ -23,6 +23,20 @@ const OPERATOR_MONEY_PATHS = ['/earnings', '/payouts'];
 const ADMIN_MONEY_PATHS = ['/disputes', '/disputes/:id', '/audit', '/settlement'];
 
 const LAST_AREA = 'fw.area';
+
+/** Inside an area's nest: its money screens at their paths, the area's own routes everywhere else. */
+function AreaRoutes({ moneyPaths, money, area }: { moneyPaths: readonly string[]; money: ReactNode; area: ReactNode }) {
+  return (
+    <Switch>
+      {moneyPaths.map((path) => (
+        <Route key={path} path={path}>
+          {money}
+        </Route>
+      ))}
+      <Route>{area}</Route>
+    </Switch>
+  );
+}
 
 const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', es: 'Español' };
 
@@ -94,44 +108,17 @@ export function Shell({ roles: sessionRoles, onSignOut }: { roles: readonly Role
             <Route path="/">{home ? <Redirect to={home.path} replace /> : <p>{t('noRoles')}</p>}</Route>
             {allowed('consumer') && (
               <Route path="/c" nest>
-                <Switch>
-                  {CONSUMER_MONEY_PATHS.map((path) => (
-                    <Route key={path} path={path}>
-                      <ConsumerMoneyArea />
-                    </Route>
-                  ))}
-                  <Route>
-                    <ConsumerArea />
-                  </Route>
-                </Switch>
+                <AreaRoutes moneyPaths={CONSUMER_MONEY_PATHS} money={<ConsumerMoneyArea />} area={<ConsumerArea />} />
               </Route>
             )}
             {allowed('operator') && (
               <Route path="/o" nest>
-                <Switch>
-                  {OPERATOR_MONEY_PATHS.map((path) => (
-                    <Route key={path} path={path}>
-                      <OperatorMoneyArea />
-                    </Route>
-                  ))}
-                  <Route>
-                    <OperatorArea />
-                  </Route>
-                </Switch>
+                <AreaRoutes moneyPaths={OPERATOR_MONEY_PATHS} money={<OperatorMoneyArea />} area={<OperatorArea />} />
               </Route>
             )}
             {allowed('admin') && (
               <Route path="/a" nest>
-                <Switch>
-                  {ADMIN_MONEY_PATHS.map((path) => (
-                    <Route key={path} path={path}>
-                      <AdminMoneyArea />
-                    </Route>
-                  ))}
-                  <Route>
-                    <AdminArea />
-                  </Route>
-                </Switch>
+                <AreaRoutes moneyPaths={ADMIN_MONEY_PATHS} money={<AdminMoneyArea />} area={<AdminArea />} />
               </Route>
             )}
             <Route path="/b/:id">{(params) => <BookingPage id={params.id} />}</Route>

@@ -2,16 +2,12 @@
 // The booking page against a real SyncClient on memory storage (offline): the viewer's actions as the machine
 // allows them, a step shown at once as not yet confirmed, the request-changes guard, the chat, admin read-only.
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { Router } from 'wouter';
-import { memoryLocation } from 'wouter/memory-location';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { Locale } from '@shared/locales';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
-import { SyncContext } from '../app/sync-context';
-import { I18nProvider } from '../i18n/i18n';
 import type { SyncClient } from '../sync/client';
 import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
-import BookingPage from './booking-page';
+import { renderBookingPage } from './test-support';
 
 const CARLA = '0190a000-0000-7000-8000-000000000001';
 const OMAR = '0190a000-0000-7000-8000-000000000010';
@@ -50,18 +46,7 @@ async function device(userId: string, roles: Profile['roles'], b: Booking) {
   return client;
 }
 
-function renderPage(client: SyncClient, locale: Locale = 'en') {
-  const memory = memoryLocation({ path: `/b/${BOOKING}` });
-  render(
-    <I18nProvider initial={locale}>
-      <SyncContext.Provider value={client}>
-        <Router hook={memory.hook}>
-          <BookingPage id={BOOKING} />
-        </Router>
-      </SyncContext.Provider>
-    </I18nProvider>,
-  );
-}
+const renderPage = (client: SyncClient, locale: Locale = 'en') => renderBookingPage(client, BOOKING, { locale });
 
 const status = () => screen.getByTestId('booking-status');
 

@@ -4,11 +4,12 @@ import { useRef, useState, type FormEvent } from 'react';
 import { useSync, useViewAll } from '../app/sync-context';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
+import { ActionNote } from '../money/action-note';
+import { MoneyHttpError, moneyFetch, refusalText } from '../money/money-api';
 import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
 import { TextAreaField } from '../ui/text-area-field';
 import { moneyMessages } from './money-messages';
-import { httpErrorText } from './use-money-step';
 
 /** What the server takes (disputes/routes.ts, commands.ts): these types, 2 MiB a file, 10 files and 20 messages per entry. */
 const ACCEPT = 'image/jpeg,image/png,image/webp,application/pdf,text/plain';
@@ -49,19 +50,14 @@ export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
     for (const file of files) {
       setProgress(t('uploading', { name: file.name }));
       try {
-        const res = await client.http(`/disputes/${dispute.id}/attachments?name=${encodeURIComponent(file.name)}`, {
+        const res = await moneyFetch(client, `/disputes/${dispute.id}/attachments?name=${encodeURIComponent(file.name)}`, {
           method: 'POST',
           headers: { 'content-type': file.type || 'application/octet-stream' },
           body: file,
         });
-        const body = (await res.json().catch(() => null)) as { id?: string } | null;
-        if (!res.ok || typeof body?.id !== 'string') {
-          setError(t('uploadFailed', { reason: httpErrorText(body, res.status, locale) }));
-          return null;
-        }
-        ids.push(body.id);
-      } catch {
-        setError(t('uploadFailed', { reason: t('noServer') }));
+        ids.push(((await res.json()) as { id: string }).id);
+      } catch (err) {
+        setError(t('uploadFailed', { reason: err instanceof MoneyHttpError ? refusalText(err, locale) : t('noServer') }));
         return null;
       } finally {
         setProgress('');
@@ -125,14 +121,7 @@ export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
           }}
         />
       </div>
-      <p role="status" className={progress ? 'hint' : undefined}>
-        {progress}
-      </p>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionNote doing={progress} problem={error} />
       <button type="submit" className="btn" disabled={disabled || progress !== ''}>
         {t('sendEvidence')}
       </button>

@@ -5,10 +5,12 @@ import { useState } from 'react';
 import { useSync } from '../app/sync-context';
 import { formatBps, formatMoney, formatTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
+import { ActionNote } from '../money/action-note';
+import { MoneyHttpError, moneyPost, refusalText } from '../money/money-api';
 import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
 import { moneyMessages } from './money-messages';
-import { httpErrorText, type PaymentRail } from './use-money-step';
+import type { PaymentRail } from './use-money-step';
 
 interface Props {
   milestone: ViewDoc<'milestones'>;
@@ -30,21 +32,11 @@ export function FundAction({ milestone, reachable, rail }: Props) {
     setOpening(true);
     setError('');
     try {
-      const res = await client.http('/pay/checkout', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ milestoneId: milestone.id, commandId: newId() }),
-      });
-      const body = (await res.json().catch(() => null)) as { url?: string } | null;
-      if (!res.ok || typeof body?.url !== 'string') {
-        setError(t('fundFailed', { reason: httpErrorText(body, res.status, locale) }));
-        setOpening(false);
-        return;
-      }
+      const { url } = await moneyPost<{ url: string }>(client, '/pay/checkout', { milestoneId: milestone.id, commandId: newId() });
       // The checkout is the provider's page (or the demo rail's); it sends the client back here.
-      window.location.assign(body.url);
-    } catch {
-      setError(t('noServer'));
+      window.location.assign(url);
+    } catch (err) {
+      setError(err instanceof MoneyHttpError ? t('fundFailed', { reason: refusalText(err, locale) }) : t('noServer'));
       setOpening(false);
     }
   }
@@ -64,14 +56,7 @@ export function FundAction({ milestone, reachable, rail }: Props) {
           {again ? t('continuePayment') : t('fund', { amount })}
         </button>
       </div>
-      <p role="status" className={opening ? 'hint' : undefined}>
-        {opening ? t('opening') : ''}
-      </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ActionNote doing={opening ? t('opening') : ''} problem={error} />
     </div>
   );
 }

@@ -5,7 +5,6 @@ import { useRef, useState, type FormEvent } from 'react';
 import type { MilestoneState } from '@shared/milestone-machine';
 import { money } from '@shared/money';
 import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
-import type { Actor } from '@shared/roles';
 import { useSync } from '../app/sync-context';
 import { formatBps, formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
@@ -18,7 +17,7 @@ import { CommandNotice } from './command-notice';
 import { DisputeBox } from './dispute-box';
 import { DisputeForm } from './dispute-form';
 import { FundAction } from './fund-action';
-import { offeredMoneyActions } from './money-actions';
+import type { MoneyAction, OfferedMoneyAction } from './money-actions';
 import { moneyMessages, type MoneyKey } from './money-messages';
 import { useMoneyStep, type PaymentRail } from './use-money-step';
 
@@ -39,8 +38,8 @@ const STATUS_WORDS: Record<MilestoneState, MoneyKey> = {
 
 interface Props {
   milestone: ViewDoc<'milestones'>;
-  booking: ViewDoc<'bookings'>;
-  actor: Actor;
+  /** The money steps the viewer may take on it now (offeredMoneyActions). */
+  offered: readonly OfferedMoneyAction[];
   side: 'client' | 'worker' | null;
   /** The milestone's latest dispute, if any. */
   dispute: ViewDoc<'disputes'> | undefined;
@@ -54,7 +53,7 @@ interface Props {
   number: number | null;
 }
 
-export function MilestoneRow({ milestone: m, booking, actor, side, dispute, waiting, reachable, rail, justPaid, number }: Props) {
+export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, reachable, rail, justPaid, number }: Props) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
@@ -66,8 +65,7 @@ export function MilestoneRow({ milestone: m, booking, actor, side, dispute, wait
 
   const fmt = (amount: number) => formatMoney(money(amount, m.amount.currency), locale);
   const sentence = (code: RejectionCode) => rejectionText(code, REJECTION_MESSAGES[code], locale);
-  const offered = offeredMoneyActions(m, booking, actor, dispute?.status === 'open');
-  const offer = (action: string) => offered.find((a) => a.action === action);
+  const offer = (action: MoneyAction) => offered.find((a) => a.action === action);
   const disabled = !reachable || step.busy || waiting.length > 0;
   const words = m.status === 'submitted' && !m.autoApproveAt ? t('stSubmittedNoDate') : t(STATUS_WORDS[m.status], { date: m.autoApproveAt ? formatDateTime(m.autoApproveAt, locale) : '' });
   const net = m.releasedAmount.amount - m.feeAmount.amount;
@@ -136,10 +134,7 @@ export function MilestoneRow({ milestone: m, booking, actor, side, dispute, wait
           <p className="hint">{submit.blockedBy === 'start_first' ? t('startFirst') : sentence(submit.blockedBy)}</p>
         ) : (
           <form className="action-form" onSubmit={submitStep}>
-            <div className="field">
-              <label htmlFor={`submit-${m.id}-note`}>{t('submitNote')}</label>
-              <textarea id={`submit-${m.id}-note`} rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} />
-            </div>
+            <TextAreaField id={`submit-${m.id}-note`} label={t('submitNote')} value={note} onChange={setNote} />
             <button type="submit" className="btn btn-primary" disabled={disabled} aria-busy={step.busy || undefined}>
               {t('submit')}
             </button>

@@ -4,17 +4,13 @@
 // reached, each step a command shown as waiting (never predicted) until the server answers, disputes with
 // claims, evidence and accepting, and settled amounts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { of } from 'rxjs';
-import { Router } from 'wouter';
-import { memoryLocation } from 'wouter/memory-location';
 import type { Locale } from '@shared/locales';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
-import { SyncContext } from '../app/sync-context';
-import { I18nProvider } from '../i18n/i18n';
 import type { SyncClient } from '../sync/client';
 import { closeDevices, decide, issuedCommands, offlineDevice } from '../sync/test-support';
-import BookingPage from './booking-page';
+import { renderBookingPage } from './test-support';
 
 const CARLA = '0190a000-0000-7000-8000-000000000001';
 const OMAR = '0190a000-0000-7000-8000-000000000010';
@@ -75,18 +71,7 @@ function connected(client: SyncClient): SyncClient {
   return Object.create(client, { status$: { value: of(status) }, getStatus: { value: () => status } }) as SyncClient;
 }
 
-function renderPage(client: SyncClient, locale: Locale = 'en') {
-  const memory = memoryLocation({ path: `/b/${BOOKING}` });
-  render(
-    <I18nProvider initial={locale}>
-      <SyncContext.Provider value={client}>
-        <Router hook={memory.hook}>
-          <BookingPage id={BOOKING} />
-        </Router>
-      </SyncContext.Provider>
-    </I18nProvider>,
-  );
-}
+const renderPage = (client: SyncClient, locale: Locale = 'en') => renderBookingPage(client, BOOKING, { locale });
 
 const row = () => screen.getByTestId('milestone');
 const escrow = () => within(row()).getByTestId('escrow-status');
@@ -109,16 +94,7 @@ describe('money panel, client', () => {
 
   it('with a connection offers paying, and after the checkout says the payment is on its way until it is confirmed', async () => {
     const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('payment_pending', { paymentExpiresAt: '2026-11-19T11:00:00.000Z' }) });
-    const memory = memoryLocation({ path: `/b/${BOOKING}`, searchPath: `paid=${MILESTONE}` });
-    render(
-      <I18nProvider initial="en">
-        <SyncContext.Provider value={connected(client)}>
-          <Router hook={memory.hook} searchHook={memory.searchHook}>
-            <BookingPage id={BOOKING} />
-          </Router>
-        </SyncContext.Provider>
-      </I18nProvider>,
-    );
+    renderBookingPage(connected(client), BOOKING, { search: `paid=${MILESTONE}` });
     const again = (await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Continue to payment' })) as HTMLButtonElement;
     expect(again.disabled).toBe(false);
     expect(screen.queryByTestId('money-offline')).toBeNull();

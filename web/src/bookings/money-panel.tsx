@@ -37,10 +37,12 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   if (shown.length === 0) return <p className="muted">{side ? t('none') : t('noneForAdmin')}</p>;
   const waiting = pendingMoney(outbox ?? []);
   const latestDispute = new Map((disputes ?? []).map((d) => [d.milestoneId, d]));
+  const rows = shown.map((m) => {
+    const dispute = latestDispute.get(m.id);
+    return { m, dispute, offered: offeredMoneyActions(m, booking, actor, dispute?.status === 'open') };
+  });
   // The sentence about the connection matters only where there is a money step to take.
-  const steps = shown.some(
-    (m) => offeredMoneyActions(m, booking, actor, latestDispute.get(m.id)?.status === 'open').length > 0 || latestDispute.get(m.id)?.status === 'open',
-  );
+  const steps = rows.some((r) => r.offered.length > 0 || r.dispute?.status === 'open');
 
   return (
     <>
@@ -50,24 +52,20 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
         </p>
       )}
       <ol className="list milestones" data-testid="milestones">
-        {shown.map((m, i) => {
-          const dispute = latestDispute.get(m.id);
-          return (
-            <MilestoneRow
-              key={m.id}
-              milestone={m}
-              booking={booking}
-              actor={actor}
-              side={side}
-              dispute={dispute}
-              waiting={[...(waiting.get(m.id) ?? []), ...(dispute ? (waiting.get(dispute.id) ?? []) : [])]}
-              reachable={reachable}
-              rail={rail}
-              justPaid={paid === m.id}
-              number={shown.length > 1 ? i + 1 : null}
-            />
-          );
-        })}
+        {rows.map(({ m, dispute, offered }, i) => (
+          <MilestoneRow
+            key={m.id}
+            milestone={m}
+            offered={offered}
+            side={side}
+            dispute={dispute}
+            waiting={[...(waiting.get(m.id) ?? []), ...(dispute ? (waiting.get(dispute.id) ?? []) : [])]}
+            reachable={reachable}
+            rail={rail}
+            justPaid={paid === m.id}
+            number={rows.length > 1 ? i + 1 : null}
+          />
+        ))}
       </ol>
     </>
   );

@@ -1,10 +1,8 @@
 // The online-only side of money steps on the booking page: whether the server can be reached, which rail
-// pays, the server's answer to an HTTP step as a sentence, and one notice per milestone for its commands.
+// pays, and one notice per milestone for its commands.
 import { useEffect, useState } from 'react';
-import type { Locale } from '@shared/locales';
-import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
 import { useSync, useSyncStatus } from '../app/sync-context';
-import { rejectionText } from '../i18n/rejections';
+import { moneyGet } from '../money/money-api';
 import type { SyncClient } from '../sync/client';
 import type { Notice } from './command-notice';
 
@@ -35,10 +33,9 @@ export function usePaymentRail(wanted: boolean): PaymentRail | null {
     let live = true;
     let asked = rails.get(client);
     if (!asked) {
-      asked = client.http('/pay/rail').then(async (res) => {
-        const body = (await res.json()) as { provider?: unknown };
-        if (!res.ok || (body.provider !== 'demo' && body.provider !== 'stripe')) throw new Error(`GET /pay/rail answered ${res.status}`);
-        return body.provider;
+      asked = moneyGet<{ provider: unknown }>(client, '/pay/rail').then(({ provider }) => {
+        if (provider !== 'demo' && provider !== 'stripe') throw new Error(`GET /pay/rail named no rail: ${String(provider)}`);
+        return provider;
       });
       rails.set(client, asked);
       asked.catch(() => rails.delete(client));
@@ -52,14 +49,6 @@ export function usePaymentRail(wanted: boolean): PaymentRail | null {
     };
   }, [client, wanted, reachable]);
   return rail;
-}
-
-/** The sentence for an HTTP error answer (`{"error": {code, message, details?}}`), in the user's language where we have it. */
-export function httpErrorText(body: unknown, status: number, locale: Locale): string {
-  const error = (body as { error?: { code?: string; message?: string; details?: { rejection?: { code?: string; message?: string } } } } | null)?.error;
-  const rejection = error?.details?.rejection;
-  if (rejection?.code) return rejectionText(rejection.code, rejection.message ?? REJECTION_MESSAGES[rejection.code as RejectionCode] ?? '', locale);
-  return error?.message ?? `HTTP ${status}`;
 }
 
 /** One step at a time per milestone: the command it became, followed by a notice until the server answers. */

@@ -1,7 +1,8 @@
-// Names of skills and of gig and booking states in the user's language.
+// Names of skills and of gig, booking and milestone states in the user's language.
 import type { BookingState } from '@shared/booking-machine';
 import type { GigState } from '@shared/gig-machine';
 import type { Locale } from '@shared/locales';
+import type { MilestoneState } from '@shared/milestone-machine';
 import type { Skill } from '@shared/skills';
 
 const SKILL_NAMES: Record<Locale, Record<Skill, string>> = {
@@ -35,6 +36,20 @@ const BOOKING_STATE_NAMES: Record<Locale, Record<BookingState, string>> = {
   },
 };
 
+const MILESTONE_STATE_NAMES: Record<Locale, Record<MilestoneState, string>> = {
+  en: {
+    proposed: 'Proposed', agreed: 'Agreed', payment_pending: 'Payment pending', funded: 'Paid, held in escrow', submitted: 'Submitted for approval',
+    changes_requested: 'Changes requested', disputed: 'Disputed', released: 'Released to the worker', refunded: 'Refunded to the client',
+    split: 'Split by a decision', cancelled: 'Cancelled',
+  },
+  es: {
+    proposed: 'Propuesta', agreed: 'Acordada', payment_pending: 'Pago pendiente', funded: 'Pagada, retenida en garantía', submitted: 'Entregada para aprobación',
+    changes_requested: 'Cambios pedidos', disputed: 'En disputa', released: 'Liberada al trabajador', refunded: 'Reembolsada al cliente',
+    split: 'Repartida por una decisión', cancelled: 'Cancelada',
+  },
+};
+
 export const skillName = (s: Skill, locale: Locale) => SKILL_NAMES[locale][s] ?? s;
 export const gigStateName = (s: GigState, locale: Locale) => GIG_STATE_NAMES[locale][s] ?? s;
 export const bookingStateName = (s: BookingState, locale: Locale) => BOOKING_STATE_NAMES[locale][s] ?? s;
+export const milestoneStateName = (s: MilestoneState, locale: Locale) => MILESTONE_STATE_NAMES[locale][s] ?? s;

@@ -1,19 +1,31 @@
-// Reads of the server's money figures (/money, /pay/payouts, /disputes): online only, never from the device's
-// store, each through the sync client's HTTP path (the user's access token, refreshed once after a 401).
+// Requests to the server's money routes (/money, /pay, /disputes): figures to read and the few steps that cannot
+// wait in the outbox (checkout, onboarding, evidence uploads). Online only, never from the device's store, each
+// through the sync client's HTTP path (the user's access token, refreshed once after a 401).
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Locale } from '@shared/locales';
 import { useSync, useSyncStatus } from '../app/sync-context';
+import { rejectionText } from '../i18n/rejections';
 import type { SyncClient } from '../sync/client';
 
-/** The server answered with an error: its code and sentence (`{"error": {"code", "message"}}`). */
+/**
+ * The server answered with an error: its code and sentence (`{"error": {"code", "message", "details"}}`), and
+ * the command's rejection when a step it applied was refused (`details.rejection`, e.g. POST /pay/checkout).
+ */
 export class MoneyHttpError extends Error {
   override name = 'MoneyHttpError';
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly rejection?: { code: string; message: string },
   ) {
     super(message);
   }
+}
+
+/** The sentence to show for a refusal: a command's rejection in the user's language, else the server's words. */
+export function refusalText(err: MoneyHttpError, locale: Locale): string {
+  return err.rejection ? rejectionText(err.rejection.code, err.rejection.message, locale) : err.message;
 }
 
 /** No answer at all: offline, or the server unreachable (a refused token refresh included). */
@@ -30,8 +42,9 @@ export async function moneyFetch(client: SyncClient, path: string, init: Request
     throw new MoneyOfflineError(err instanceof Error ? err.message : String(err));
   }
   if (!res.ok) {
-    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    throw new MoneyHttpError(res.status, body?.error?.code ?? 'http', body?.error?.message ?? `The server answered ${res.status}.`);
+    const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: { rejection?: { code: string; message: string } } } } | null;
+    const error = body?.error;
+    throw new MoneyHttpError(res.status, error?.code ?? 'http', error?.message ?? `The server answered ${res.status}.`, error?.details?.rejection);
   }
   return res;
 }
