@@ -1,7 +1,6 @@
 // What each category of work costs and how long a client has to look at delivered work.
 // A booking's category is fixed when it is created (from its gig's skills), and each milestone keeps the
 // fee rate it was agreed at, so the fee shown before paying is the fee taken on release.
-import { splitFee, type Money } from './money';
 import { SKILLS, type Skill, type SkillLevels } from './skills';
 
 export type Category = Skill;
@@ -49,8 +48,3 @@ export function categoryOf(skills: SkillLevels): Category {
   return best;
 }
 
-/** What the client pays, what the platform keeps and what the worker receives for one milestone. */
-export function milestoneSplit(amount: Money, feeBps: number): { gross: Money; fee: Money; net: Money } {
-  const { fee, net } = splitFee(amount, feeBps);
-  return { gross: amount, fee, net };
-}

@@ -1,6 +1,7 @@
 // The command contract: the closed list of command types, the envelope, and a zod schema per payload.
 import { z } from 'zod';
 import { isCurrency } from './money';
+import { DISPUTE_OUTCOMES } from './milestone-machine';
 import { SKILLS, SKILL_LEVELS } from './skills';
 import { LOCALES } from './locales';
 import { ROLES } from './roles';
@@ -106,7 +107,7 @@ export const commandPayloads = {
   'dispute.resolve': z
     .strictObject({
       disputeId: uuid,
-      outcome: z.enum(['release_all', 'refund_all', 'split']),
+      outcome: z.enum(DISPUTE_OUTCOMES),
       /** split only: what goes back to the client; the rest, less the fee, to the worker. */
       refundAmount: z.int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
       reason: text(1, 2000),

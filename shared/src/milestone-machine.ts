@@ -35,6 +35,12 @@ export const MILESTONE_EVENTS = [
 ] as const;
 export type MilestoneEvent = (typeof MILESTONE_EVENTS)[number];
 
+/** How a dispute ends: each outcome is the milestone event that settles it. */
+export const DISPUTE_OUTCOMES = ['release_all', 'refund_all', 'split'] as const satisfies readonly MilestoneEvent[];
+export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
+/** Who ended it: the other side accepting the claim, silence past the response window, or an admin. */
+export type ResolvedHow = 'accepted' | 'default' | 'admin';
+
 /** States in which the milestone's money is in escrow. */
 export const HELD_STATES: readonly MilestoneState[] = ['funded', 'submitted', 'changes_requested', 'disputed'];
 /** States with no way out: the money, if any, has gone where it belongs. */

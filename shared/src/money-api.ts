@@ -2,7 +2,7 @@
 // read them. Written as the server holds them (times as Date); `Wire<T>` is what arrives as JSON (times as
 // ISO strings). Amounts are integer minor units beside their currency.
 import type { BookingState } from './booking-machine';
-import type { MilestoneState } from './milestone-machine';
+import type { DisputeOutcome, MilestoneState, ResolvedHow } from './milestone-machine';
 import type { CurrencyCode } from './money';
 import type { MilestoneTimelineEntryDoc } from './replication';
 
@@ -196,10 +196,6 @@ export interface LedgerCheck {
 }
 
 // Disputes (GET /disputes/…) and the audit log.
-
-export type DisputeOutcome = 'release_all' | 'refund_all' | 'split';
-
-export type ResolvedHow = 'accepted' | 'default' | 'admin';
 
 export type EvidenceBy = 'client' | 'worker' | 'admin';
 

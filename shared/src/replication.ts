@@ -4,7 +4,7 @@ import type { BookingState } from './booking-machine';
 import type { GigState } from './gig-machine';
 import type { LatLng } from './geo';
 import type { Locale } from './locales';
-import type { MilestoneState } from './milestone-machine';
+import type { DisputeOutcome, MilestoneState, ResolvedHow } from './milestone-machine';
 import type { Money } from './money';
 import type { RejectionCode } from './rejections';
 import type { Role } from './roles';
@@ -106,7 +106,7 @@ export interface MilestoneDoc extends Replicated {
   amount: Money;
   /** The fee rate agreed with the milestone (basis points): the fee shown before paying is the fee taken. */
   feeBps: number;
-  /** What the platform keeps and the worker receives if the whole amount is released (shared milestoneSplit). */
+  /** What the platform keeps and the worker receives if the whole amount is released (splitFee in shared/src/money.ts). */
   fee: Money;
   net: Money;
   dueAt: string | null;
@@ -132,7 +132,6 @@ export interface MilestoneDoc extends Replicated {
 
 export const DISPUTE_STATUSES = ['open', 'resolved'] as const;
 export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
-export type DisputeOutcome = 'release_all' | 'refund_all' | 'split';
 
 /** A file cited as evidence: its description only (the bytes are at GET /disputes/attachments/:id). */
 export interface DisputeAttachmentDoc {
@@ -172,7 +171,7 @@ export interface DisputeDoc extends Replicated {
   respondedAt: string | null;
   evidence: DisputeEvidenceDoc[];
   outcome: DisputeOutcome | null;
-  resolvedHow: 'accepted' | 'default' | 'admin' | null;
+  resolvedHow: ResolvedHow | null;
   releasedAmount: Money | null;
   refundedAmount: Money | null;
   /** A mediator's written reason for the decision. */

@@ -1,8 +1,7 @@
 // The ledger postings escrow makes, one function per movement. Each is keyed by what caused it, so that a
 // second delivery of the same cause posts nothing (invariant L4): the payment for funding, the milestone
 // for its one settlement, the milestone again for its one transfer to the worker.
-import { milestoneSplit } from '@shared/categories';
-import { money, negate, type Money } from '@shared/money';
+import { money, negate, splitFee, type Money } from '@shared/money';
 import { accounts } from '../ledger/accounts';
 import type { Posting } from '../ledger/ledger';
 
@@ -42,7 +41,7 @@ export function settlementPosting(m: MilestoneMoney, released: number, kind: 're
   if (!Number.isSafeInteger(released) || released < 0 || released > m.amount)
     throw new RangeError(`Cannot release ${released} of milestone ${m.id}'s ${m.amount}.`);
   const gross = amountOf(m, released);
-  const { fee, net } = milestoneSplit(gross, m.feeBps);
+  const { fee, net } = splitFee(gross, m.feeBps);
   const refunded = amountOf(m, m.amount - released);
   const c = gross.currency;
   const entries = [

@@ -3,7 +3,7 @@
 // timers, so the three cannot drift.
 import type postgres from 'postgres';
 import { can } from '@shared/machine';
-import { SETTLED_STATES, milestoneMachine, milestoneRejection, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
+import { DISPUTE_OUTCOMES, SETTLED_STATES, milestoneMachine, milestoneRejection, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
 import type { BookingEvent, BookingState } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
@@ -13,7 +13,7 @@ import { reject } from '../commands/context';
 import { stepBooking } from '../commands/booking-step';
 import type { LockedBooking } from '../store/bookings';
 import { advanceMilestone, type MilestoneChanges, type MilestoneRow } from '../store/milestones';
-import type { OutboxMessage } from '../store/outbox';
+import { recipient, type OutboxMessage } from '../store/outbox';
 import { fundingPosting, settlementPosting } from './postings';
 import { cancelTimers, timer } from './timers';
 
@@ -67,7 +67,7 @@ function bookingEventFor(s: MilestoneStep): BookingEvent | null {
   const b = s.booking.status;
   // While one milestone is in dispute the booking stays disputed, and the others carry on by themselves
   // (submitted, approved, sent back for changes); its dispute's outcome decides where the booking goes.
-  if (b === 'disputed' && !(['release_all', 'refund_all', 'split'] as MilestoneEvent[]).includes(s.event)) return null;
+  if (b === 'disputed' && !(DISPUTE_OUTCOMES as readonly MilestoneEvent[]).includes(s.event)) return null;
   switch (s.event) {
     case 'payment_confirmed':
       return b === 'awaiting_payment' ? 'payment_confirmed' : null;
@@ -132,8 +132,7 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
   const changes: MilestoneChanges = {};
   const tell = (to: 'client' | 'worker', template: string, data: Record<string, unknown> = {}) =>
     s.notify({
-      channel: to === 'worker' ? 'sms' : 'push',
-      userId: to === 'worker' ? m.workerId : m.clientId,
+      ...recipient(to, m),
       template,
       data: { bookingId: m.bookingId, milestoneId: m.id, amount: m.amount, currency: m.currency, ...data },
       dedupeKey: `${s.key}:${template}:${m.id}`,

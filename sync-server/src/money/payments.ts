@@ -1,8 +1,7 @@
 // A client's money: the payments they made, the refunds they received, and a receipt per paid milestone.
 // Read from the ledger by following the client's money: their funding account gives it to a milestone's
 // escrow account, and every posting that later takes money out of that escrow says where it went.
-import { milestoneSplit } from '@shared/categories';
-import { CURRENCIES, money, sum, type CurrencyCode } from '@shared/money';
+import { CURRENCIES, money, splitFee, sum, type CurrencyCode } from '@shared/money';
 import type { MilestoneState } from '@shared/milestone-machine';
 import type { ClientPayment, ClientPayments, ClientRefund, Receipt } from '@shared/money-api';
 import type { Db, Sql } from '../db/sql';
@@ -99,7 +98,7 @@ function milestoneFacts(db: Db, ids: readonly string[]): Promise<MilestoneFacts[
 function workerFee(m: MilestoneFacts, flows: readonly Flow[]): number {
   const taken = flows.filter((f) => f.milestoneId === m.id && f.released > 0);
   if (taken.length > 0) return sum(taken.map((f) => money(f.fee, f.currency)), m.currency).amount;
-  return milestoneSplit(money(m.amount, m.currency), m.feeBps).fee.amount;
+  return splitFee(money(m.amount, m.currency), m.feeBps).fee.amount;
 }
 
 const inPeriod = (at: Date, p: Period) => at >= p.start && at < p.end;

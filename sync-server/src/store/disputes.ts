@@ -1,5 +1,6 @@
 // Disputes, their evidence and attachments, and the admins' audit log (migration 007).
-import type { AttachmentMeta, AuditEntry, DisputeContext, DisputeOutcome, DisputeRow, Evidence, QueueEntry, ResolvedHow } from '@shared/money-api';
+import type { DisputeOutcome, ResolvedHow } from '@shared/milestone-machine';
+import type { AttachmentMeta, AuditEntry, DisputeContext, DisputeRow, Evidence, QueueEntry } from '@shared/money-api';
 import type { Db } from '../db/sql';
 
 const COLUMNS = `id, booking_id, milestone_id, client_id, worker_id, opened_by, opened_by_id, reason, refund_amount, amount, currency,

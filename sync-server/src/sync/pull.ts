@@ -14,9 +14,8 @@ import type {
   CollectionName, Checkpoint, DocTypes, GigDoc, BookingDoc, MessageDoc, ProfileDoc, CommandDoc, MilestoneDoc, DisputeDoc,
   DisputeAttachmentDoc, DisputeEvidenceDoc, PullBulk,
 } from '@shared/replication';
-import { milestoneSplit } from '@shared/categories';
 import { distanceKm } from '@shared/geo';
-import { money, type CurrencyCode, type Money } from '@shared/money';
+import { money, splitFee, type CurrencyCode, type Money } from '@shared/money';
 import { skillsFit } from '@shared/skills';
 import type { Db } from '../db/sql';
 import { isAdmin, type Viewer } from './viewer';
@@ -333,7 +332,7 @@ export function projectMilestone(v: Viewer, m: MilestoneRow): MilestoneDoc {
   const admin = isAdmin(v) && m.mediated;
   if (m.deleted || !(client || worker || admin)) return milestoneTombstone(m.id);
   const of = (amount: number) => money(amount, m.currency);
-  const { fee, net } = milestoneSplit(of(m.amount), m.feeBps);
+  const { fee, net } = splitFee(of(m.amount), m.feeBps);
   return {
     id: m.id, bookingId: m.bookingId, clientId: m.clientId, workerId: m.workerId, position: m.position, description: m.description,
     amount: of(m.amount), feeBps: m.feeBps, fee, net, dueAt: iso(m.dueAt), status: m.status, changeRounds: m.changeRounds,
