@@ -9,6 +9,11 @@ export function gigParties(actor: Actor, gig: { readonly clientId: string }): Pa
   return parties;
 }
 
+/** The side of a booking an actor with these parties takes: the client's first, null for neither (an admin alone). */
+export function bookingSide(parties: readonly Party[]): 'client' | 'worker' | null {
+  return parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
+}
+
 export function bookingParties(actor: Actor, booking: { readonly clientId: string; readonly workerId: string }): Party[] {
   const parties: Party[] = [];
   if (booking.clientId === actor.id) parties.push('client');

@@ -9,7 +9,7 @@ import type { Party } from '@shared/roles';
 import { reject } from './context';
 import { advanceBooking, type LockedBooking } from '../store/bookings';
 import { gigFacts, updateGig } from '../store/gigs';
-import type { OutboxMessage } from '../store/outbox';
+import { recipient, type OutboxMessage } from '../store/outbox';
 import type { Db } from '../db/sql';
 
 /** Who hears about each step, and under which template. */
@@ -53,14 +53,9 @@ export function stepBooking(s: Step): BookingState {
 
   const notify = NOTIFY[event];
   if (notify) {
-    const to =
-      notify.to === 'client' ? booking.clientId
-      : notify.to === 'worker' ? booking.workerId
-      : s.actorId === booking.clientId ? booking.workerId
-      : booking.clientId;
+    const to = notify.to !== 'other' ? notify.to : s.actorId === booking.clientId ? 'worker' : 'client';
     s.notify({
-      channel: to === booking.workerId ? 'sms' : 'push',
-      userId: to,
+      ...recipient(to, booking),
       template: notify.template,
       data: { bookingId: booking.id, status: verdict.to, ...(s.note ? { note: s.note } : {}) },
       dedupeKey: `${s.key}:${notify.template}`,

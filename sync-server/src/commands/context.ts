@@ -1,6 +1,7 @@
 // What a command handler gets: the transaction, who is acting, the server's clock, and how to refuse.
 import type postgres from 'postgres';
-import type { Actor } from '@shared/roles';
+import { bookingParties } from '@shared/parties';
+import type { Actor, Party } from '@shared/roles';
 import { rejection, type Rejection, type RejectionCode } from '@shared/rejections';
 import type { CommandPayload, CommandType } from '@shared/commands';
 import type { Db } from '../db/sql';
@@ -37,6 +38,16 @@ export class CommandRejected extends Error {
 
 export function reject(code: RejectionCode, message?: string): never {
   throw new CommandRejected(code, message);
+}
+
+/**
+ * The actor's parts in a booking, or in a milestone or dispute of one: the row with them. Someone with no
+ * part in it is not told it exists.
+ */
+export function partiesIn<T extends { readonly clientId: string; readonly workerId: string }>(ctx: CommandContext, found: T | undefined): [T, Party[]] {
+  const parties = found ? bookingParties(ctx.actor, found) : [];
+  if (!found || parties.length === 0) return reject('not_found');
+  return [found, parties];
 }
 
 export type CommandResult = Record<string, unknown>;

@@ -8,7 +8,7 @@ import { transaction } from '../db/tx';
 import { scheduleJob } from '../jobs/queue';
 import type { Db, Sql } from '../db/sql';
 import { CommandRejected } from '../commands/context';
-import type { DisputeOutcome } from '@shared/money-api';
+import type { DisputeOutcome } from '@shared/milestone-machine';
 import { enqueue, type OutboxMessage } from '../store/outbox';
 import { lockSettling, settleDispute } from './settle';
 

@@ -7,7 +7,7 @@ import { isRetryable, transaction } from '../db/tx';
 import { CommandRejected } from '../commands/context';
 import { lockBookingOfMilestone } from '../store/bookings';
 import { lockMilestonesOf, type MilestoneRow } from '../store/milestones';
-import { enqueue, type OutboxMessage } from '../store/outbox';
+import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
 import { post } from '../ledger/ledger';
 import { scheduleJob } from '../jobs/queue';
 import { fundingPosting, lateRefundPosting } from './postings';
@@ -116,7 +116,7 @@ export async function confirmPayment(sql: Sql, p: ConfirmedPayment, key: string,
       key: `escrow.refund_payment:${p.paymentIntentId}`,
     });
     await enqueue(tx, [{
-      channel: 'push', userId: m.clientId, template: 'milestone.payment_returned',
+      ...recipient('client', m), template: 'milestone.payment_returned',
       data: { bookingId: m.bookingId, milestoneId: m.id, amount: p.amount, currency: p.currency },
       dedupeKey: `late-refund:${p.paymentIntentId}`,
     }]);

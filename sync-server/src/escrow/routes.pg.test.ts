@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, type TestApp } from '../../test/app';
 import { acceptedBooking, createOperator, createUser, uuidv7 } from '../../test/fixtures';
+import { startStripeStandin } from '../../test/stripe-standin';
+import { rejection } from '@shared/rejections';
 import { signAccessToken } from '../auth/tokens';
 import { signPayload } from '../payments/webhook-signature';
 import type { DemoRail } from '../payments';
@@ -68,6 +70,28 @@ describe('funding on the demo rail', () => {
     expect((await post('/pay/checkout', { milestoneId: m!.id, commandId: uuidv7() })).status).toBe(401);
     expect((await post('/pay/checkout', { milestoneId: 'nope' }, await bearer(client))).status).toBe(400);
     expect((await db.sql`select status from milestones where id = ${m!.id}`)[0]!.status).toBe('agreed');
+  });
+
+  it('answers 503 with the payment_unavailable refusal while the provider is failing, and the checkout when it is back', async () => {
+    const standin = await startStripeStandin();
+    try {
+      const stripe = createTestApp(db.sql, standin.env);
+      const { bookingId } = await acceptedBooking(db.sql, client, worker);
+      const [m] = await db.sql`select id from milestones where booking_id = ${bookingId}`;
+      const auth = await bearer(client);
+      standin.failNext('POST', '/v1/checkout/sessions', 500, { type: 'api_error' }, 3); // beyond the SDK's own two retries
+      const commandId = uuidv7();
+      const ask = () => stripe.app.request('/pay/checkout', { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ milestoneId: m!.id, commandId }) });
+      const down = await ask();
+      expect(down.status).toBe(503);
+      expect((await json(down)).error.details.rejection).toEqual({ code: 'payment_unavailable', message: rejection('payment_unavailable').message });
+      expect((await db.sql`select checkout_url from milestones where id = ${m!.id}`)[0]!.checkoutUrl).toBeNull();
+      const back = await ask();
+      expect(back.status).toBe(200);
+      expect((await json(back)).provider).toBe('stripe');
+    } finally {
+      await standin.close();
+    }
   });
 });
 

@@ -10,6 +10,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { uuid, uuidV7 } from '@shared/commands';
+import { rejection } from '@shared/rejections';
 import type { Deps } from '../deps';
 import { requireActor, type AuthEnv } from '../auth/middleware';
 import { HttpError } from '../errors';
@@ -123,7 +124,11 @@ export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
         return c.json({ url: session.url, provider: provider.name, expiresAt: m.paymentExpiresAt });
       } catch (e) {
         // Only what retrying can fix is the provider's passing trouble; anything else is our bug, logged as a 500.
-        if (e instanceof PaymentProviderError && e.retryable) throw new HttpError('unavailable', 'Payments are not available right now. Nothing was charged; try again in a few minutes.');
+        if (e instanceof PaymentProviderError && e.retryable) {
+          // The refusal's code with it, as for a refused funding, so that the app says it in the user's language.
+          const unavailable = rejection('payment_unavailable');
+          throw new HttpError('unavailable', unavailable.message, { rejection: unavailable });
+        }
         throw e;
       }
     });

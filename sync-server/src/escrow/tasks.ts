@@ -4,20 +4,18 @@
 // late, repeated or replaced job does nothing; provider calls carry idempotency keys derived from the
 // milestone or payment, so a retried job cannot pay or refund twice.
 import { z } from 'zod';
-import type { MilestoneRow } from '../store/milestones';
 import { cronTick, defineTasks, type TaskContext } from '../jobs/tasks';
-import { scheduleJob } from '../jobs/queue';
 import { post } from '../ledger/ledger';
 import { transaction } from '../db/tx';
-import { enqueue } from '../store/outbox';
-import { getMilestone, updateMilestone } from '../store/milestones';
+import { enqueue, recipient } from '../store/outbox';
+import { awaitingTransfer, getMilestone, updateMilestone, type MilestoneRow } from '../store/milestones';
 import { PaymentProviderError, type PaymentProvider } from '../payments/provider';
-import { refreshPayoutAccount } from '../payouts/accounts';
+import { getPayoutAccount, refreshPayoutAccount } from '../payouts/accounts';
 import { reconcile, utcDay } from '../payouts/reconcile';
 import { fireMilestoneEvent } from './events';
 import { APPROVAL_REMINDERS_H, nextApprovalCheck } from './step';
 import { transferPosting } from './postings';
-import { timerKey } from './timers';
+import { timer } from './timers';
 
 const milestoneJob = z.object({ milestoneId: z.uuid() });
 const key = (ctx: TaskContext) => `job:${ctx.jobId}`;
@@ -55,13 +53,12 @@ export function escrowTasks(provider: PaymentProvider) {
         const due = [...APPROVAL_REMINDERS_H].reverse().find((h) => hoursLeft <= h);
         if (due !== undefined)
           await enqueue(ctx.sql, [{
-            channel: 'push',
-            userId: m.clientId,
+            ...recipient('client', m),
             template: 'milestone.approval_reminder',
             data: { bookingId: m.bookingId, milestoneId: m.id, hoursLeft: due, autoApproveAt: m.autoApproveAt.toISOString() },
             dedupeKey: `reminder:${m.id}:${m.autoApproveAt.toISOString()}:${due}`,
           }]);
-        await scheduleJob(ctx.sql, { task: 'escrow.approval_clock', payload: { milestoneId }, runAt: nextApprovalCheck(m.autoApproveAt, now), key: timerKey('escrow.approval_clock', milestoneId) });
+        await timer(ctx.sql, 'escrow.approval_clock', milestoneId, nextApprovalCheck(m.autoApproveAt, now));
       },
     },
     'escrow.refund': {
@@ -96,8 +93,7 @@ export function escrowTasks(provider: PaymentProvider) {
       async run({ milestoneId }, ctx) {
         const m = await getMilestone(ctx.sql, milestoneId);
         if (!m || netOf(m) <= 0 || m.transferId) return;
-        const [account] = await ctx.sql<{ accountId: string; transfersActive: boolean }[]>`
-          select account_id, transfers_active from payout_accounts where user_id = ${m.workerId}`;
+        const account = await getPayoutAccount(ctx.sql, m.workerId);
         // Not onboarded yet: the money stays available; the next payout run tries again.
         if (!account?.transfersActive) return;
         let transfer;
@@ -136,11 +132,8 @@ export function escrowTasks(provider: PaymentProvider) {
     'escrow.payout_run': {
       payload: z.object({}).loose(),
       async run(_p, ctx) {
-        const due = await ctx.sql<{ id: string }[]>`
-          select m.id from milestones m join payout_accounts a on a.user_id = m.worker_id and a.transfers_active
-          where m.released_amount > 0 and m.transfer_id is null and m.released_amount > m.fee_amount`;
-        for (const { id } of due)
-          await scheduleJob(ctx.sql, { task: 'escrow.transfer', payload: { milestoneId: id }, runAt: new Date(), key: timerKey('escrow.transfer', id) });
+        const due = await awaitingTransfer(ctx.sql);
+        for (const { id } of due) await timer(ctx.sql, 'escrow.transfer', id, new Date());
         ctx.log.info({ queued: due.length }, 'payout run');
       },
     },

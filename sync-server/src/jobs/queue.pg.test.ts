@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '../log';
 import { createTestDb, type TestDb } from '../../test/db';
-import { cancelJob, cancelJobs, scheduleJob } from './queue';
+import { cancelJobs, scheduleJob } from './queue';
 import { startJobRunner, type JobRunner } from './runner';
 import { defineTasks } from './tasks';
 
@@ -114,7 +114,7 @@ describe('keys', () => {
     const [b] = await scheduleJob(db.sql, { task: 'record', payload: { id: 'cancel-b' }, runAt, key: 'cancel:b' });
     await scheduleJob(db.sql, { task: 'record', payload: { id: 'kept' }, runAt, key: 'cancel:kept' });
     await db.sql.begin(async (tx) => {
-      expect(await cancelJob(tx, 'cancel:a')).toEqual([{ id: a!.id }]);
+      expect(await cancelJobs(tx, ['cancel:a'])).toEqual([{ id: a!.id }]);
       expect(await cancelJobs(tx, ['cancel:b', 'cancel:none'])).toEqual([{ id: b!.id }, { id: null }]);
     });
     await waitFor(() => runsOf('kept'));
@@ -142,7 +142,7 @@ describe('keys', () => {
     const id = scheduled!.id as number;
     await waitFor(async () => starts === 1);
 
-    expect(await cancelJob(db.sql, 'running')).toEqual([{ id }]);
+    expect(await cancelJobs(db.sql, ['running'])).toEqual([{ id }]);
     expect(await jobById(id)).toMatchObject({ key: null, attempts: 5, maxAttempts: 5, lockedAt: expect.any(Date) });
 
     release(new Error('the dispute won'));

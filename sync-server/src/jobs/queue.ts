@@ -80,7 +80,3 @@ export function scheduleJob<R extends TaskRegistry = TaskRegistry>(db: Db, job: 
 export function cancelJobs(db: Db, keys: readonly string[]): PendingQuery<Row[]> {
   return db`select (graphile_worker.remove_job(key)).id from unnest(${keys as string[]}::text[]) as key`;
 }
-
-export function cancelJob(db: Db, key: string): PendingQuery<Row[]> {
-  return cancelJobs(db, [key]);
-}

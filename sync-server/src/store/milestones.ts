@@ -92,6 +92,26 @@ export function advanceMilestone(db: Db, id: string, entry: MilestoneTimelineEnt
     where id = ${id}`;
 }
 
+/** What the worker is owed for a released milestone: the released amount less the fee. */
+export interface Transferable {
+  id: string;
+  net: number;
+  currency: CurrencyCode;
+}
+
+/**
+ * Released milestones whose worker has something coming after the fee and has not been sent it, oldest
+ * settlement first: one worker's (payout.request), or those of every worker whose account can receive
+ * transfers (the payout run). `released_amount > 0` is the partial index milestones_to_transfer's predicate.
+ */
+export function awaitingTransfer(db: Db, workerId?: string): Promise<Transferable[]> {
+  return db<Transferable[]>`
+    select m.id, m.released_amount - m.fee_amount as net, m.currency from milestones m
+    where m.released_amount > 0 and m.transfer_id is null and m.released_amount > m.fee_amount and not m.deleted
+      and ${workerId ? db`m.worker_id = ${workerId}` : db`exists (select 1 from payout_accounts a where a.user_id = m.worker_id and a.transfers_active)`}
+    order by m.settled_at, m.id`;
+}
+
 /** Writes that are not steps: the checkout link, the provider's transfer and refund ids. */
 export function updateMilestone(db: Db, id: string, changes: Partial<Pick<MilestoneRow, 'checkoutSessionId' | 'checkoutUrl' | 'transferId' | 'transferredAt' | 'refundId'>>) {
   return db`update milestones set ${db(changes as Record<string, unknown>)} where id = ${id}`;

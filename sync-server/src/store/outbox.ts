@@ -12,6 +12,14 @@ export interface OutboxMessage {
   dedupeKey: string;
 }
 
+/**
+ * Where news for one side of a booking goes: the worker by SMS (mid-job, often with the app closed or no
+ * data), the client by push.
+ */
+export function recipient(side: 'client' | 'worker', parties: { readonly clientId: string; readonly workerId: string }): Pick<OutboxMessage, 'channel' | 'userId'> {
+  return side === 'worker' ? { channel: 'sms', userId: parties.workerId } : { channel: 'push', userId: parties.clientId };
+}
+
 /** The messages as one jsonb parameter, so that any number of them is one statement. */
 export function outboxRows(db: Db, messages: readonly OutboxMessage[]) {
   return db.json(messages.map((m) => ({ dedupe_key: m.dedupeKey, channel: m.channel, user_id: m.userId, template: m.template, data: m.data })) as never);

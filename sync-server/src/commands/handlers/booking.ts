@@ -3,20 +3,12 @@
 import type { BookingEvent } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
 import { SETTLED_STATES } from '@shared/milestone-machine';
-import { bookingParties } from '@shared/parties';
-import { reject, type CommandContext, type Handler } from '../context';
+import { partiesIn, reject, type CommandContext, type Handler } from '../context';
 import { stepBooking } from '../booking-step';
 import { lockBooking, type LockedBooking } from '../../store/bookings';
 import { lockMilestones, type MilestoneRow } from '../../store/milestones';
 import { stepMilestone } from '../../escrow/step';
 import type { Db } from '../../db/sql';
-
-/** Someone with no part in a booking is not told it exists. */
-function parties(ctx: CommandContext, booking: LockedBooking | undefined): { booking: LockedBooking; parties: Party[] } {
-  const found = booking ? bookingParties(ctx.actor, booking) : [];
-  if (!booking || found.length === 0) return reject('not_found');
-  return { booking, parties: found };
-}
 
 type Loaded = [LockedBooking | undefined, MilestoneRow[]];
 
@@ -34,7 +26,7 @@ function plainStep(ctx: CommandContext, booking: LockedBooking, who: Party[], ev
 export const start: Handler<'booking.start', Loaded> = {
   load: (db, p) => loadBooking(db, p.bookingId),
   decide(ctx, _p, [found]) {
-    const { booking, parties: who } = parties(ctx, found);
+    const [booking, who] = partiesIn(ctx, found);
     return { bookingId: booking.id, status: plainStep(ctx, booking, who, 'start', undefined) };
   },
 };
@@ -51,7 +43,7 @@ function currentMilestoneStep<T extends 'booking.deliver' | 'booking.approve' | 
   return {
     load: (db, p) => loadBooking(db, p.bookingId),
     async decide(ctx, p, [found, milestones]) {
-      const { booking, parties: who } = parties(ctx, found);
+      const [booking, who] = partiesIn(ctx, found);
       const note = noteOf(p as Record<string, unknown>);
       if (milestones.length === 0) return { bookingId: booking.id, status: plainStep(ctx, booking, who, bookingEvent, note) };
       const ready = event === 'submit' ? ['funded', 'changes_requested'] : ['submitted'];
@@ -83,7 +75,7 @@ export const requestChanges = currentMilestoneStep<'booking.request_changes'>('r
 export const cancel: Handler<'booking.cancel', Loaded> = {
   load: (db, p) => loadBooking(db, p.bookingId),
   async decide(ctx, p, [found, milestones]) {
-    const { booking, parties: who } = parties(ctx, found);
+    const [booking, who] = partiesIn(ctx, found);
     const status = plainStep(ctx, booking, who, 'cancel', p.reason);
     for (const milestone of milestones.filter((m) => !SETTLED_STATES.includes(m.status)))
       await stepMilestone({

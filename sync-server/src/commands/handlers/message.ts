@@ -2,6 +2,7 @@
 import { reject, type Handler } from '../context';
 import { bookingParties } from '@shared/parties';
 import { getBooking, type BookingFacts } from '../../store/bookings';
+import { recipient } from '../../store/outbox';
 
 export const send: Handler<'message.send', BookingFacts | undefined> = {
   load: (db, p) => getBooking(db, p.bookingId),
@@ -12,10 +13,8 @@ export const send: Handler<'message.send', BookingFacts | undefined> = {
       return reject('forbidden', 'Only the client and the worker can write in this chat.');
     // A taken message id fails on messages_pkey and refuses the command.
     ctx.write(ctx.tx`insert into messages (id, booking_id, sender_id, body) values (${p.messageId}, ${booking.id}, ${ctx.actor.id}, ${p.body})`);
-    const to = ctx.actor.id === booking.clientId ? booking.workerId : booking.clientId;
     ctx.notify({
-      channel: to === booking.workerId ? 'sms' : 'push',
-      userId: to,
+      ...recipient(ctx.actor.id === booking.clientId ? 'worker' : 'client', booking),
       template: 'message.received',
       data: { bookingId: booking.id, messageId: p.messageId, preview: p.body.slice(0, 80) },
       dedupeKey: `message:${p.messageId}`,

@@ -1,27 +1,16 @@
 // milestone.propose, milestone.accept, milestone.fund, milestone.submit, milestone.approve,
 // milestone.request_changes: the money steps of a booking, each a step of the shared milestone machine.
-import { bookingParties } from '@shared/parties';
+import { bookingSide } from '@shared/parties';
 import type { MilestoneEvent } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
-import type { Party } from '@shared/roles';
-import { reject, type CommandContext, type Handler } from '../context';
+import { partiesIn, reject, type Handler } from '../context';
 import { lockBooking, lockBookingOfMilestone, setBookingAmount, type LockedBooking } from '../../store/bookings';
 import { insertMilestones, lockMilestones, lockMilestonesOf, type MilestoneRow } from '../../store/milestones';
+import { recipient } from '../../store/outbox';
 import { stepMilestone } from '../../escrow/step';
 import type { Db } from '../../db/sql';
 
 type Loaded = [LockedBooking | undefined, MilestoneRow[]];
-
-/** Someone with no part in a booking is not told it exists. */
-function partiesOf(ctx: CommandContext, booking: LockedBooking | undefined): { booking: LockedBooking; parties: Party[] } {
-  const parties = booking ? bookingParties(ctx.actor, booking) : [];
-  if (!booking || parties.length === 0) return reject('not_found');
-  return { booking, parties };
-}
-
-/** Both sides of the booking, in the order a step should credit them. */
-const sideOf = (parties: readonly Party[]): 'client' | 'worker' | null =>
-  parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
 
 const loadByMilestone = (db: Db, milestoneId: string): Promise<Loaded> =>
   // Pipelined in this order: the booking's lock is taken before its milestones', as everywhere.
@@ -34,7 +23,7 @@ function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milest
   return {
     load: (db, p) => loadByMilestone(db, p.milestoneId),
     async decide(ctx, p, [found, milestones]) {
-      const { booking, parties } = partiesOf(ctx, found);
+      const [booking, parties] = partiesIn(ctx, found);
       const milestone = milestones.find((m) => m.id === p.milestoneId);
       if (!milestone) return reject('not_found');
       if (event === 'submit' && (milestone.status === 'agreed' || milestone.status === 'payment_pending')) reject('not_funded');
@@ -62,8 +51,8 @@ const PLAN_CLOSED = ['completed', 'cancelled', 'resolved', 'disputed'] as const;
 export const propose: Handler<'milestone.propose', Loaded> = {
   load: (db, p) => Promise.all([lockBooking(db, p.bookingId), lockMilestones(db, p.bookingId)]),
   async decide(ctx, p, [found, milestones]) {
-    const { booking, parties } = partiesOf(ctx, found);
-    const side = sideOf(parties);
+    const [booking, parties] = partiesIn(ctx, found);
+    const side = bookingSide(parties);
     if (!side) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
     if ((PLAN_CLOSED as readonly string[]).includes(booking.status)) return reject('invalid_state');
     const currency = p.milestones[0]!.amount.currency;
@@ -84,10 +73,8 @@ export const propose: Handler<'milestone.propose', Loaded> = {
         { at: ctx.now.toISOString(), event: 'proposed', status: 'proposed', by: side, actorId: ctx.actor.id },
       ),
     );
-    const other = side === 'client' ? booking.workerId : booking.clientId;
     ctx.notify({
-      channel: other === booking.workerId ? 'sms' : 'push',
-      userId: other,
+      ...recipient(side === 'client' ? 'worker' : 'client', booking),
       template: 'milestone.plan_proposed',
       data: { bookingId: booking.id, planId: p.planId, count: p.milestones.length, total: p.milestones.reduce((t, m) => t + m.amount.amount, 0), currency },
       dedupeKey: `${ctx.commandId}:milestone.plan_proposed`,
@@ -100,8 +87,8 @@ export const propose: Handler<'milestone.propose', Loaded> = {
 export const accept: Handler<'milestone.accept', Loaded> = {
   load: (db, p) => Promise.all([lockBooking(db, p.bookingId), lockMilestones(db, p.bookingId)]),
   async decide(ctx, p, [found, milestones]) {
-    const { booking, parties } = partiesOf(ctx, found);
-    if (!sideOf(parties)) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
+    const [booking, parties] = partiesIn(ctx, found);
+    if (!bookingSide(parties)) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
     const plan = milestones.filter((m) => m.planId === p.planId);
     if (plan.length === 0) return reject('not_found');
     if (plan.some((m) => m.status !== 'proposed')) return reject('invalid_state', 'This plan is no longer open: it was accepted or replaced.');

@@ -5,25 +5,13 @@
 import { hasRole } from '@shared/roles';
 import { money, sum, type CurrencyCode } from '@shared/money';
 import { reject, type Handler } from '../context';
-import type { Db } from '../../db/sql';
 import { getPayoutAccount, payoutStatus, type PayoutAccountRow } from '../../payouts/accounts';
+import { awaitingTransfer, type Transferable } from '../../store/milestones';
 import { timer } from '../../escrow/timers';
 
-interface Available {
-  id: string;
-  /** What the worker is owed for it: released less the fee. */
-  net: number;
-  currency: CurrencyCode;
-}
-
-/** Released, not yet transferred, something left after the fee (the payout run's own test, per worker). */
-const available = (db: Db, workerId: string) => db<Available[]>`
-  select id, released_amount - fee_amount as net, currency from milestones
-  where worker_id = ${workerId} and released_amount > 0 and transfer_id is null and released_amount > fee_amount and not deleted
-  order by settled_at, id`;
-
-export const request: Handler<'payout.request', [PayoutAccountRow | undefined, Available[]]> = {
-  load: (db, _p, actorId) => Promise.all([getPayoutAccount(db, actorId), available(db, actorId)]),
+export const request: Handler<'payout.request', [PayoutAccountRow | undefined, Transferable[]]> = {
+  // The payout run's own test of what is owed, for this worker.
+  load: (db, _p, actorId) => Promise.all([getPayoutAccount(db, actorId), awaitingTransfer(db, actorId)]),
   decide(ctx, p, [account, owed]) {
     if (!hasRole(ctx.actor, 'operator')) reject('forbidden', 'Only operator accounts are paid out.');
     if (payoutStatus(account) !== 'active') reject('payouts_not_set_up');
