@@ -27,27 +27,22 @@ import os from 'node:os';
 import { migrate } from '../src/db/migrate';
 import { installJobSchema } from '../src/jobs/runner';
 import { createSql, withDatabase, type Sql } from '../src/db/sql';
-import { ensurePgbench, initPgbench, runTpcb, targetOf, type PgbenchResult } from './pgbench';
+import { PGBENCH_SCALE, PGBENCH_THREADS, TPCB_OTHER_CPU_ALLOWANCE_PCT, ensurePgbench, initPgbench, measuredTpcb, targetOf, type PgbenchResult } from './pgbench';
 import { commandPhase, type CommandPhase } from './command-phase';
 import { latencyLine } from './measured-window';
 import { describeWrites, tableWrites, walSince, walTotals } from './server-stats';
 import { STATEMENTS_SETTINGS, reportStatements, resetStatements } from './statements';
-import { cpuBetween, describeCpu, percentile, readCpu, round, wholeFromEnv, type CpuShare } from './stats';
+import { describeCpu, msPer, percentile, round, wholeFromEnv, type CpuShare } from './stats';
 import { runBench, startThrowawayPostgres } from './throwaway-postgres';
 import { LIFECYCLE } from './workload';
 
 const ACTORS = 32;
 const WARMUP_S = 3;
-const PGBENCH_SCALE = 10;
-const PGBENCH_THREADS = 2;
 
 /** BENCH_STATEMENTS=1 preloads pg_stat_statements (for both phases) and prints what the commands ran. */
 const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
-
-/** CPU milliseconds per unit of work from a share of one core (percent) and a rate (per second). */
-const msPer = (pct: number | undefined, perSecond: number): number | null => (pct === undefined ? null : round((10 * pct) / perSecond, 2));
 
 async function settingsLine(admin: Sql): Promise<string[]> {
   const names = [
@@ -70,7 +65,6 @@ function fsType(dir: string): string {
 async function main(): Promise<void> {
   const seconds = wholeFromEnv('BENCH_SECONDS', 20);
   const pgbench = ensurePgbench(say);
-  say(`pgbench: ${pgbench.version} at ${pgbench.bin}${pgbench.installed ? ` (installed ${pgbench.installed} just now)` : ''}`);
 
   // Ctrl-C: let the lanes finish their command (or stop pgbench), then clean up on the normal path.
   const tp = await startThrowawayPostgres('fieldwork-bench', say, STATEMENTS ? { settings: STATEMENTS_SETTINGS } : {});
@@ -125,17 +119,7 @@ async function main(): Promise<void> {
     const pgbenchDb = createSql(withDatabase(pg.url, 'pgbench'), { max: 1, applicationName: 'fieldwork-bench-admin' });
     try {
       const writesBefore = await tableWrites(pgbenchDb);
-      // pgbench's backends exit with it, taking their CPU time along: sample while they are alive, after
-      // they have connected and before the end.
-      const samples: ReturnType<typeof readCpu>[] = [];
-      const sampling = (seconds >= 3 ? [1_500, seconds * 1000 - 500] : []).map((ms) => setTimeout(() => samples.push(readCpu(postgresPid)), ms));
-      tpcb = await runTpcb(pgbench.bin, target, { clients: ACTORS, threads: PGBENCH_THREADS, seconds }, say, signal);
-      sampling.forEach(clearTimeout);
-      if (samples.length === 2) {
-        tpcbCpu = cpuBetween(samples[0]!, samples[1]!);
-        say(`  cpu: ${describeCpu(tpcbCpu)} (node idles here; everything else includes pgbench's client)`);
-        say(`       ≈ ${msPer(tpcbCpu.postgresPct, tpcb.tps)} ms of postgres CPU per transaction`);
-      }
+      ({ result: tpcb, cpu: tpcbCpu } = await measuredTpcb(pgbench.bin, target, { clients: ACTORS, threads: PGBENCH_THREADS, seconds, postgresPid }, say, signal));
       const wal = walSince(walBefore, await walTotals(admin));
       const txs = tpcb.transactions ?? Math.round(tpcb.tps * seconds);
       say(`  wal: ${round(wal.bytes / txs, 0)} bytes, ${round(wal.records / txs, 1)} records per transaction`);
@@ -157,8 +141,7 @@ async function main(): Promise<void> {
   say(`  pgbench tps  ${round(tpcb.tps, 1)}  (latency average ${tpcb.latencyAvgMs ?? '?'} ms)`);
   say(`  ratio        ${ratio}  (target ≥ 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
   // Other tenants of the machine take CPU from one phase and not the other; then the ratio means little.
-  // pgbench's own client accounts for about 25% of a core, hence its higher allowance.
-  const busy = (commands.cpu.otherPct ?? 0) > 15 || (tpcbCpu?.otherPct ?? 0) > 45;
+  const busy = (commands.cpu.otherPct ?? 0) > 15 || (tpcbCpu?.otherPct ?? 0) > TPCB_OTHER_CPU_ALLOWANCE_PCT;
   if (busy) say(`  warning: other processes used a lot of CPU during a phase (see "everything else"); run again on a quiet machine`);
   const mix = Object.fromEntries(LIFECYCLE.map((t) => [t, commands.byType.get(t)?.length ?? 0]));
   say(

@@ -1,4 +1,4 @@
-// Fund-and-release cycles per second: `npm run bench:ledger` (about half a minute).
+// Fund-and-release cycles per second: `npm run bench:ledger` (about a minute, the baseline included).
 //
 // What it measures. One embedded Postgres in a temp folder with durable defaults (fsync, synchronous_commit
 // on), a migrated `fieldwork` database with the job schema. 32 lanes, each a client and an operator with an
@@ -19,7 +19,20 @@
 // and each /money report is timed once over it; BENCH_EXPLAIN=1 also prints their query plans (auto_explain). BENCH_STATEMENTS=1 loads
 // pg_stat_statements and lists what the cycles in the window cost the server, statement by statement
 // (bookings set up meanwhile included). BENCH_PLAN_SIZE (1 to 20, default 20) sets the milestones per
-// booking. The last line is one JSON object.
+// booking.
+//
+// The baseline: what this machine's Postgres does with durable write transactions at all. Last, on the same
+// server, `pgbench -i -s 10` fills a `pgbench` database and, after a checkpoint, TPC-B-like
+// `pgbench -c 32 -j 2 -T <BENCH_SECONDS>` runs against it (pgbench_tps), its CPU split as for the cycles. A
+// cycle is four durable transactions one after another (transactions_per_cycle; the bookings set up
+// meanwhile add about a quarter more per cycle at 20 milestones), so ceiling_cycles_per_s = pgbench_tps / 4
+// is the cycle rate this machine's TPC-B rate would give (500 cycles/s needs 2,000 tps), and tx_ratio =
+// cycles_per_s × 4 / pgbench_tps is how our transactions fare against TPC-B's. postgres_cpu_ms_per_cycle_tx
+// and node_cpu_ms_per_cycle_tx (a quarter of a cycle's) stand beside postgres_cpu_ms_per_pgbench_tx: while
+// the cores are the limit, tx_ratio is roughly pgbench's ms / (postgres + node ms per cycle transaction),
+// because Node shares the cores and pgbench's C client costs little. pgbench is found before anything else
+// runs, or installed with apt when missing and running as root; BENCH_PGBENCH=0 skips the baseline, and its
+// keys are then null. The last line is one JSON object.
 import os from 'node:os';
 import { v7 as uuidv7 } from 'uuid';
 import type { CommandInput, CommandType } from '@shared/commands';
@@ -35,7 +48,8 @@ import { settlementReport, trialBalanceReport } from '../src/money/settlement';
 import { parsePeriod } from '../src/money/period';
 import { latencyLine, measuredWindow } from './measured-window';
 import { STATEMENTS_SETTINGS, reportStatements, resetStatements } from './statements';
-import { describeCpu, percentile, round, wholeFromEnv, type CpuShare } from './stats';
+import { PGBENCH_SCALE, PGBENCH_THREADS, TPCB_OTHER_CPU_ALLOWANCE_PCT, ensurePgbench, initPgbench, measuredTpcb, targetOf, type MeasuredTpcb } from './pgbench';
+import { describeCpu, msPer, percentile, round, wholeFromEnv, type CpuShare } from './stats';
 import { runBench, startThrowawayPostgres } from './throwaway-postgres';
 import { createPairs, type Pair } from './workload';
 
@@ -43,6 +57,9 @@ const LANES = 32;
 const WARMUP_S = 3;
 const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
 const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
+const PGBENCH = process.env.BENCH_PGBENCH !== '0';
+/** fund, payment confirmation, submit, approve: one transaction each. */
+const TRANSACTIONS_PER_CYCLE = 4;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -212,6 +229,7 @@ async function main(): Promise<void> {
   const seconds = wholeFromEnv('BENCH_SECONDS', 15);
   const planSize = wholeFromEnv('BENCH_PLAN_SIZE', 20);
   if (planSize > 20) throw new Error('BENCH_PLAN_SIZE must be at most 20, the most milestones one plan may have');
+  const pgbench = PGBENCH ? ensurePgbench(say) : undefined;
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const tp = await startThrowawayPostgres('fieldwork-bench-ledger', say, STATEMENTS ? { settings: STATEMENTS_SETTINGS } : {});
   let sql: Sql | undefined;
@@ -220,6 +238,7 @@ async function main(): Promise<void> {
   let invariants: Awaited<ReturnType<typeof checkLedgerInvariants>>;
   let reportMs: Record<string, number>;
   let checkMs: number;
+  let tpcb: MeasuredTpcb | undefined;
   try {
     say(`postgres: ${tp.dir}, port ${tp.pg.port}; ${os.availableParallelism()} cores, load average ${load} before the run`);
     const admin = createSql(tp.pg.url, { max: 1 });
@@ -259,6 +278,16 @@ async function main(): Promise<void> {
     // Statistics as autovacuum would have them by now: the tables grew from nothing during the run.
     await sql`analyze ledger_postings, ledger_entries, ledger_accounts, milestones`;
     reportMs = await reportPhase(url, pairs[0]!);
+
+    if (pgbench) {
+      tp.signal.throwIfAborted();
+      say(`\nbaseline: pgbench -i -s ${PGBENCH_SCALE}, then TPC-B -c ${LANES} -j ${PGBENCH_THREADS} -T ${seconds}`);
+      await sql.unsafe('create database pgbench');
+      const target = targetOf(withDatabase(tp.pg.url, 'pgbench'));
+      await initPgbench(pgbench.bin, target, PGBENCH_SCALE, say, tp.signal);
+      await sql`checkpoint`; // so that TPC-B does not write out the cycles' or pgbench -i's dirty pages
+      tpcb = await measuredTpcb(pgbench.bin, target, { clients: LANES, threads: PGBENCH_THREADS, seconds, postgresPid: tp.pid }, say, tp.signal);
+    }
   } finally {
     await sql?.end({ timeout: 5 }).catch(() => {});
     await stats?.end({ timeout: 5 }).catch(() => {});
@@ -268,12 +297,27 @@ async function main(): Promise<void> {
   const sorted = [...measured.cycles].sort((a, b) => a - b);
   const cyclesPerS = round(sorted.length / seconds, 1);
   const loadAfter = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const { nodePct, postgresPct, otherPct } = measured.cpu;
+  const cpuMsPerCycle = msPer(postgresPct === undefined ? undefined : nodePct + postgresPct, cyclesPerS);
+  const cycleTxPerS = cyclesPerS * TRANSACTIONS_PER_CYCLE;
+  const pgbenchTps = tpcb ? round(tpcb.result.tps, 1) : null;
+  const ceiling = tpcb ? round(tpcb.result.tps / TRANSACTIONS_PER_CYCLE, 1) : null;
+  const txRatio = tpcb ? round(cycleTxPerS / tpcb.result.tps, 3) : null;
+  const pgMsPerCycleTx = msPer(postgresPct, cycleTxPerS);
+  const pgMsPerTpcbTx = tpcb ? msPer(tpcb.cpu?.postgresPct, tpcb.result.tps) : null;
   say(`\nsummary`);
   say(`  cycles/s  ${cyclesPerS}  (target ≥ 500: ${cyclesPerS >= 500 ? 'met' : 'NOT met'}); p50 ${round(percentile(sorted, 0.5), 2)} ms, p99 ${round(percentile(sorted, 0.99), 2)} ms`);
-  if (measured.cpu.postgresPct !== undefined)
-    say(`  cpu       ${round((10 * (measured.cpu.nodePct + measured.cpu.postgresPct)) / cyclesPerS, 2)} ms per cycle (node ${round((10 * measured.cpu.nodePct) / cyclesPerS, 2)}, postgres ${round((10 * measured.cpu.postgresPct) / cyclesPerS, 2)})`);
+  if (cpuMsPerCycle !== null) say(`  cpu       ${cpuMsPerCycle} ms per cycle (node ${msPer(nodePct, cyclesPerS)}, postgres ${msPer(postgresPct, cyclesPerS)})`);
+  if (tpcb) {
+    say(`  pgbench   ${pgbenchTps} tps TPC-B on the same Postgres (latency average ${tpcb.result.latencyAvgMs ?? '?'} ms)`);
+    say(`  ceiling   ${ceiling} cycles/s at that rate, ${TRANSACTIONS_PER_CYCLE} transactions per cycle (500/s needs ${500 * TRANSACTIONS_PER_CYCLE} tps)`);
+    say(`  tx ratio  ${txRatio}  (cycles/s × ${TRANSACTIONS_PER_CYCLE} / pgbench tps)`);
+    say(`  cpu/tx    postgres ${pgMsPerCycleTx ?? '?'} ms per cycle transaction (node ${msPer(nodePct, cycleTxPerS)} beside it), ${pgMsPerTpcbTx ?? '?'} ms per pgbench transaction`);
+  } else say(`  pgbench   skipped (BENCH_PGBENCH=0)`);
   say(`  load average ${load} before, ${loadAfter} after`);
-  if ((measured.cpu.otherPct ?? 0) > 15) say(`  warning: other processes used ${measured.cpu.otherPct}% of a core during the run; run again on a quiet machine`);
+  if ((otherPct ?? 0) > 15) say(`  warning: other processes used ${otherPct}% of a core during the cycles; run again on a quiet machine`);
+  if ((tpcb?.cpu?.otherPct ?? 0) > TPCB_OTHER_CPU_ALLOWANCE_PCT)
+    say(`  warning: everything else used ${tpcb!.cpu!.otherPct}% of a core during pgbench (its own client is about 25%); run again on a quiet machine`);
   say(
     JSON.stringify({
       cycles_per_s: cyclesPerS,
@@ -291,7 +335,7 @@ async function main(): Promise<void> {
       violations: invariants.violations.length,
       invariants_check_ms: checkMs,
       report_ms: reportMs,
-      cpu_ms_per_cycle: measured.cpu.postgresPct === undefined ? null : round((10 * (measured.cpu.nodePct + measured.cpu.postgresPct)) / cyclesPerS, 2),
+      cpu_ms_per_cycle: cpuMsPerCycle,
       node_cpu_pct: measured.cpu.nodePct,
       postgres_cpu_pct: measured.cpu.postgresPct ?? null,
       other_cpu_pct: measured.cpu.otherPct ?? null,
@@ -299,6 +343,14 @@ async function main(): Promise<void> {
       cores: measured.cpu.cores,
       load_before: load,
       load_after: loadAfter,
+      transactions_per_cycle: TRANSACTIONS_PER_CYCLE,
+      pgbench_tps: pgbenchTps,
+      tx_ratio: txRatio,
+      ceiling_cycles_per_s: ceiling,
+      postgres_cpu_ms_per_cycle_tx: pgMsPerCycleTx,
+      node_cpu_ms_per_cycle_tx: msPer(nodePct, cycleTxPerS),
+      postgres_cpu_ms_per_pgbench_tx: pgMsPerTpcbTx,
+      pgbench_other_cpu_pct: tpcb?.cpu?.otherPct ?? null,
     }),
   );
 }

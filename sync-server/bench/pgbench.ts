@@ -1,6 +1,16 @@
 // pgbench for the baseline: find it (installing the Debian package as root if missing), initialise, run TPC-B.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import { cpuBetween, describeCpu, msPer, readCpu, type CpuShare } from './stats';
+
+/** The baseline the benches run beside their own phases: `pgbench -i -s 10`, then TPC-B on two client threads. */
+export const PGBENCH_SCALE = 10;
+export const PGBENCH_THREADS = 2;
+/**
+ * How much of a core "everything else" may take during TPC-B before the figures are suspect: pgbench's own
+ * client accounts for about 25% of a core, which our phases (15% allowed) do not have.
+ */
+export const TPCB_OTHER_CPU_ALLOWANCE_PCT = 45;
 
 /**
  * Debian keeps the real binary in /usr/lib/postgresql/NN/bin; /usr/bin/pgbench is postgresql-common's
@@ -50,8 +60,14 @@ export interface Pgbench {
   installed?: string;
 }
 
-/** Finds pgbench, or installs it with apt-get when running as root; throws with the reason otherwise. */
+/** Finds pgbench (and says which), or installs it with apt-get when running as root; throws with the reason otherwise. */
 export function ensurePgbench(say: (line: string) => void): Pgbench {
+  const p = findOrInstall(say);
+  say(`pgbench: ${p.version} at ${p.bin}${p.installed ? ` (installed ${p.installed} just now)` : ''}`);
+  return p;
+}
+
+function findOrInstall(say: (line: string) => void): Pgbench {
   const found = find();
   if (found) return found;
   if (process.getuid?.() !== 0)
@@ -136,4 +152,35 @@ export async function runTpcb(
   const lat = /latency average = ([\d.]+) ms/.exec(out);
   const txs = /number of transactions actually processed: (\d+)/.exec(out);
   return { tps: Number(tps[1]), latencyAvgMs: lat ? Number(lat[1]) : undefined, transactions: txs ? Number(txs[1]) : undefined };
+}
+
+export interface MeasuredTpcb {
+  result: PgbenchResult;
+  /** Undefined when the run is too short (under 3 s) to sample inside it. */
+  cpu: CpuShare | undefined;
+}
+
+/** runTpcb with the CPU share of Node, Postgres and everything else over the run, printed and returned. */
+export async function measuredTpcb(
+  bin: string,
+  t: Target,
+  o: { clients: number; threads: number; seconds: number; postgresPid: number | undefined },
+  say: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<MeasuredTpcb> {
+  // pgbench's backends exit with it, taking their CPU time along: sample while they are alive, after
+  // they have connected and before the end.
+  const samples: ReturnType<typeof readCpu>[] = [];
+  const sampling = (o.seconds >= 3 ? [1_500, o.seconds * 1000 - 500] : []).map((ms) => setTimeout(() => samples.push(readCpu(o.postgresPid)), ms));
+  let result: PgbenchResult;
+  try {
+    result = await runTpcb(bin, t, o, say, signal);
+  } finally {
+    sampling.forEach(clearTimeout);
+  }
+  if (samples.length < 2) return { result, cpu: undefined };
+  const cpu = cpuBetween(samples[0]!, samples[1]!);
+  say(`  cpu: ${describeCpu(cpu)} (node idles here; everything else includes pgbench's client)`);
+  say(`       ≈ ${msPer(cpu.postgresPct, result.tps)} ms of postgres CPU per transaction`);
+  return { result, cpu };
 }

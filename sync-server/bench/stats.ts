@@ -105,6 +105,9 @@ export function cpuBetween(a: CpuReading, b: CpuReading): CpuShare {
   return { nodePct: round(nodePct, 1), postgresPct: r(postgresPct), machinePct: r(machinePct), otherPct: r(otherPct), cores };
 }
 
+/** CPU milliseconds per unit of work from a share of one core (percent) and a rate (per second). */
+export const msPer = (pct: number | undefined, perSecond: number): number | null => (pct === undefined ? null : round((10 * pct) / perSecond, 2));
+
 export function describeCpu(c: CpuShare): string {
   const parts = [`node ${c.nodePct}% of a core`];
   if (c.postgresPct !== undefined) parts.push(`postgres ${c.postgresPct}% of a core`);
