@@ -121,6 +121,8 @@ export interface MMilestone {
   paymentIntentId: string | null;
   paymentExpiresAt: number | null;
   autoApproveAt: number | null;
+  /** When the approval clock next looks (a reminder, then the deadline); the sweep acts once it is due. */
+  approvalCheckAt: number | null;
   /** A checkout link is on the milestone for the current payment window. */
   checkout: boolean;
   released: number;
@@ -275,7 +277,7 @@ export function addBooking(s: ModelState, b: { id: string; client: string; worke
 function newMilestone(id: string, booking: number, amount: number, feeBps: number, planId: string | null, proposedBy: MMilestone['proposedBy'], status: MStatus, first: string): MMilestone {
   return {
     id, booking, planId, proposedBy, amount, feeBps, status, changeRounds: 0, events: [first], paymentIntentId: null, paymentExpiresAt: null,
-    autoApproveAt: null, checkout: false, released: 0, refunded: 0, fee: 0, transferred: false, refundIssued: false,
+    autoApproveAt: null, approvalCheckAt: null, checkout: false, released: 0, refunded: 0, fee: 0, transferred: false, refundIssued: false,
   };
 }
 
@@ -336,7 +338,6 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
   switch (to) {
     case 'payment_pending':
       m.paymentExpiresAt = d.now + PAYMENT_WINDOW_MS;
-      setJob(d, 'escrow.payment_expiry', m.id, m.paymentExpiresAt);
       break;
     case 'funded': {
       const pay = d.payments[opts.paymentId!]!;
@@ -351,17 +352,15 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
       break;
     case 'submitted':
       m.autoApproveAt = d.now + CATEGORIES[b.category].autoApproveHours * HOUR;
-      setJob(d, 'escrow.approval_clock', m.id, nextApprovalCheck(m.autoApproveAt, d.now));
+      m.approvalCheckAt = nextApprovalCheck(m.autoApproveAt, d.now);
       break;
     case 'changes_requested':
       m.changeRounds++;
-      m.autoApproveAt = null;
-      delete d.jobs[`escrow.approval_clock:${m.id}`];
+      Object.assign(m, { autoApproveAt: null, approvalCheckAt: null });
       break;
     case 'disputed':
       // The client's approval clock stops while the dispute is open.
-      m.autoApproveAt = null;
-      delete d.jobs[`escrow.approval_clock:${m.id}`];
+      Object.assign(m, { autoApproveAt: null, approvalCheckAt: null });
       break;
     case 'released':
     case 'refunded':
@@ -386,7 +385,7 @@ function settle(d: ModelState, b: MBooking, m: MMilestone, released: number, kin
   if (fee) entries[accounts.platformFees('USD').id] = fee;
   if (refunded) entries[accounts.refunds('USD').id] = refunded;
   d.postings.push({ kind, milestoneId: m.id, entries });
-  Object.assign(m, { released, refunded, fee, autoApproveAt: null });
+  Object.assign(m, { released, refunded, fee, autoApproveAt: null, approvalCheckAt: null });
   const h = d.holdings;
   h.held[m.id] = 0;
   add(h.workerEarned, b.worker, net);
@@ -634,7 +633,7 @@ export function deliverEvent(s: ModelState, eventId: string): { state: ModelStat
 
 // ---- Timers and the provider calls that follow the ledger ---------------------------------------------------
 
-export const TASKS = ['escrow.payment_expiry', 'escrow.approval_clock', 'escrow.refund', 'escrow.refund_payment', 'escrow.transfer', 'dispute.window'] as const;
+export const TASKS = ['escrow.refund', 'escrow.refund_payment', 'escrow.transfer', 'dispute.window'] as const;
 export type Task = (typeof TASKS)[number];
 
 /**
@@ -645,28 +644,7 @@ export type Task = (typeof TASKS)[number];
 export function runTask(s: ModelState, task: Task, subject: string, fromQueue: boolean): ModelState {
   const d = structuredClone(s);
   if (fromQueue) delete d.jobs[`${task}:${subject}`];
-  const tryStep = (m: MMilestone, event: MEvent) => {
-    const before = structuredClone(d);
-    try {
-      stepMilestone(d, m, event, ['system']);
-    } catch (e) {
-      if (!(e instanceof Refused)) throw e;
-      Object.assign(d, before);
-    }
-  };
   switch (task) {
-    case 'escrow.payment_expiry': {
-      const m = d.milestones[subject]!;
-      if (m.status === 'payment_pending' && m.paymentExpiresAt !== null && m.paymentExpiresAt <= d.now) tryStep(m, 'payment_expired');
-      break;
-    }
-    case 'escrow.approval_clock': {
-      const m = d.milestones[subject]!;
-      if (m.status !== 'submitted' || m.autoApproveAt === null) break;
-      if (m.autoApproveAt <= d.now) tryStep(d.milestones[subject]!, 'auto_approve');
-      else setJob(d, 'escrow.approval_clock', m.id, nextApprovalCheck(m.autoApproveAt, d.now));
-      break;
-    }
     case 'escrow.refund': {
       const m = d.milestones[subject]!;
       if (m.refunded === 0 || m.refundIssued) break;
@@ -703,6 +681,34 @@ export function runTask(s: ModelState, task: Task, subject: string, fromQueue: b
       m.transferred = true;
       break;
     }
+  }
+  return d;
+}
+
+/**
+ * The clocks' sweep at `now`: lapsed checkouts, then approval windows (a reminder moves the clock on; the
+ * deadline approves as the system), each in due order and then by id, as the server reads them.
+ */
+export function sweep(s: ModelState): ModelState {
+  const d = structuredClone(s);
+  const byDue = (due: (m: MMilestone) => number | null) => (a: MMilestone, b: MMilestone) => due(a)! - due(b)! || (a.id < b.id ? -1 : 1);
+  const system = (m: MMilestone, event: MEvent) => {
+    const before = structuredClone(d);
+    try {
+      stepMilestone(d, d.milestones[m.id]!, event, ['system']);
+    } catch (e) {
+      if (!(e instanceof Refused)) throw e;
+      Object.assign(d, before);
+    }
+  };
+  const expiring = Object.values(d.milestones).filter((m) => m.status === 'payment_pending' && m.paymentExpiresAt !== null && m.paymentExpiresAt <= d.now);
+  for (const m of expiring.sort(byDue((x) => x.paymentExpiresAt))) system(m, 'payment_expired');
+  const looking = Object.values(d.milestones).filter((m) => m.status === 'submitted' && m.approvalCheckAt !== null && m.approvalCheckAt <= d.now);
+  for (const m of looking.sort(byDue((x) => x.approvalCheckAt))) {
+    const now = d.milestones[m.id]!;
+    if (now.status !== 'submitted' || now.autoApproveAt === null) continue;
+    if (now.autoApproveAt <= d.now) system(now, 'auto_approve');
+    else now.approvalCheckAt = nextApprovalCheck(now.autoApproveAt, d.now);
   }
   return d;
 }

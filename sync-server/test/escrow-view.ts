@@ -1,4 +1,4 @@
-// The database as the escrow model sees it: bookings, milestones (status, money, timeline, timers), every
+// The database as the escrow model sees it: bookings, milestones (status, money, timeline, clocks), every
 // ledger posting of the run by milestone, what each party holds according to the ledger's accounts, and the
 // provider's refunds and transfers. The same shape is derived from the model, and the two must be equal.
 import type { Sql } from '../src/db/sql';
@@ -10,7 +10,7 @@ export interface View {
   bookings: Record<string, { status: string; changeRounds: number; amount: number }>;
   milestones: Record<string, {
     status: string; amount: number; events: string[]; paymentIntentId: string | null; paymentExpiresAt: number | null;
-    autoApproveAt: number | null; checkout: boolean; released: number; refunded: number; fee: number; changeRounds: number;
+    autoApproveAt: number | null; approvalCheckAt: number | null; checkout: boolean; released: number; refunded: number; fee: number; changeRounds: number;
     transferred: boolean; refundIssued: boolean;
   }>;
   disputes: Record<string, {
@@ -55,7 +55,7 @@ export function expectedView(s: ModelState, opts: { provider: boolean; jobs: boo
     milestones: Object.fromEntries(
       Object.values(s.milestones).map((m) => [m.id, {
         status: m.status, amount: m.amount, events: m.events, paymentIntentId: m.paymentIntentId, paymentExpiresAt: m.paymentExpiresAt,
-        autoApproveAt: m.autoApproveAt, checkout: m.checkout, released: m.released, refunded: m.refunded, fee: m.fee, changeRounds: m.changeRounds,
+        autoApproveAt: m.autoApproveAt, approvalCheckAt: m.approvalCheckAt, checkout: m.checkout, released: m.released, refunded: m.refunded, fee: m.fee, changeRounds: m.changeRounds,
         transferred: m.transferred, refundIssued: m.refundIssued,
       }]),
     ),
@@ -77,7 +77,7 @@ export function expectedView(s: ModelState, opts: { provider: boolean; jobs: boo
 
 interface MilestoneRow {
   id: string; bookingId: string; clientId: string; workerId: string; status: string; amount: number; events: string[]; paymentIntentId: string | null;
-  paymentExpiresAt: Date | null; autoApproveAt: Date | null; checkout: boolean; releasedAmount: number; refundedAmount: number; feeAmount: number;
+  paymentExpiresAt: Date | null; autoApproveAt: Date | null; approvalCheckAt: Date | null; checkout: boolean; releasedAmount: number; refundedAmount: number; feeAmount: number;
   changeRounds: number; transferred: boolean; refundIssued: boolean;
 }
 
@@ -90,7 +90,7 @@ export async function observedView(sql: Sql, s: ModelState, opts: { provider: 'd
     sql<{ id: string; status: string; changeRounds: number; amount: number }[]>`
       select id, status, change_rounds, amount from bookings where id = any(${bookingIds}::uuid[])`,
     sql<MilestoneRow[]>`
-      select id, booking_id, client_id, worker_id, status, amount, payment_intent_id, payment_expires_at, auto_approve_at, checkout_url is not null as checkout,
+      select id, booking_id, client_id, worker_id, status, amount, payment_intent_id, payment_expires_at, auto_approve_at, approval_check_at, checkout_url is not null as checkout,
              released_amount, refunded_amount, fee_amount, change_rounds, transfer_id is not null as transferred, refund_id is not null as refund_issued,
              (select coalesce(jsonb_agg(e->>'event'), '[]') from jsonb_array_elements(timeline) e) as events
       from milestones where booking_id = any(${bookingIds}::uuid[])`,
@@ -143,7 +143,7 @@ export async function observedView(sql: Sql, s: ModelState, opts: { provider: 'd
     milestones: Object.fromEntries(
       milestones.map((m) => [m.id, {
         status: m.status, amount: m.amount, events: m.events, paymentIntentId: m.paymentIntentId, paymentExpiresAt: m.paymentExpiresAt?.getTime() ?? null,
-        autoApproveAt: m.autoApproveAt?.getTime() ?? null, checkout: m.checkout, released: m.releasedAmount, refunded: m.refundedAmount, fee: m.feeAmount,
+        autoApproveAt: m.autoApproveAt?.getTime() ?? null, approvalCheckAt: m.approvalCheckAt?.getTime() ?? null, checkout: m.checkout, released: m.releasedAmount, refunded: m.refundedAmount, fee: m.feeAmount,
         changeRounds: m.changeRounds, transferred: m.transferred, refundIssued: m.refundIssued,
       }]),
     ),

@@ -43,7 +43,8 @@ export type Step =
   | { t: 'rail_delivery'; k: number }
   | { t: 'tick'; ms: number }
   | { t: 'job'; j: number }
-  | { t: 'stray_task'; task: 'escrow.payment_expiry' | 'escrow.approval_clock' | 'escrow.refund' | 'escrow.transfer'; k: number }
+  | { t: 'stray_task'; task: 'escrow.refund' | 'escrow.transfer'; k: number }
+  | { t: 'sweep' }
   | { t: 'payout_run' }
   | { t: 'replay'; c: number; reuse: boolean }
   | { t: 'race'; pair: RacePair; k: number };
@@ -99,8 +100,9 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ t: fc.constant('rail_delivery' as const), k: index }) },
   // Mostly minutes, so that checkouts get paid; now and then hours and days, so that windows close and clocks run out.
   { weight: 6, arbitrary: fc.record({ t: fc.constant('tick' as const), ms: weighted([[MIN, 3], [10 * MIN, 3], [61 * MIN, 1], [3 * HOUR, 1], [23 * HOUR, 1], [49 * HOUR, 1], [73 * HOUR, 1], [121 * HOUR, 1]]) }) },
-  { weight: 10, arbitrary: fc.record({ t: fc.constant('job' as const), j: index }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('stray_task' as const), task: fc.constantFrom('escrow.payment_expiry' as const, 'escrow.approval_clock' as const, 'escrow.refund' as const, 'escrow.transfer' as const), k: index }) },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('job' as const), j: index }) },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('stray_task' as const), task: fc.constantFrom('escrow.refund' as const, 'escrow.transfer' as const), k: index }) },
+  { weight: 6, arbitrary: fc.record({ t: fc.constant('sweep' as const) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('payout_run' as const) }) },
   { weight: 3, arbitrary: fc.record({ t: fc.constant('replay' as const), c: index, reuse: rarely(3) }) },
   {
@@ -473,6 +475,11 @@ export async function runStep(r: Run, step: Step): Promise<void> {
       r.model = M.runTask(model, step.task, m.id, false);
       return;
     }
+    case 'sweep':
+      r.log.push('  sweep the clocks');
+      await r.env.tasks['escrow.sweep'].run({}, taskContext(r, `sweep-${uuidv7()}`, null));
+      r.model = M.sweep(model);
+      return;
     case 'payout_run':
       await r.env.tasks['escrow.payout_run'].run({}, taskContext(r, `payout-${uuidv7()}`, null));
       r.model = M.payoutRun(model);
@@ -670,10 +677,7 @@ async function replay(r: Run, step: Extract<Step, { t: 'replay' }>): Promise<voi
 /** Runs every due refund and transfer (after a payout run), so that the provider has caught up with the ledger. */
 export async function settleWithProvider(r: Run): Promise<void> {
   await runStep(r, { t: 'payout_run' });
-  for (let due = M.dueJobs(r.model).filter((j) => j.task !== 'escrow.payment_expiry' && j.task !== 'escrow.approval_clock'); due.length; ) {
-    await runQueuedJob(r, due[0]!);
-    due = M.dueJobs(r.model).filter((j) => j.task !== 'escrow.payment_expiry' && j.task !== 'escrow.approval_clock');
-  }
+  for (let due = M.dueJobs(r.model); due.length; due = M.dueJobs(r.model)) await runQueuedJob(r, due[0]!);
 }
 
 // ---- Races ------------------------------------------------------------------------------------------------

@@ -1,13 +1,15 @@
 // Escrow against the real database: every money step posts to the ledger once, the booking keeps in step,
-// and the timers exist exactly while they should.
+// and the clocks run exactly while they should, and act once when due.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { acceptedBooking, applied, confirmPayment, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
 import { balance, trialBalance } from '../ledger/ledger';
 import { accounts } from '../ledger/accounts';
 import { confirmPayment as confirmMilestonePayment, fireMilestoneEvent } from './events';
+import { createLogger } from '../log';
 import { timerKey } from './timers';
-import { nextApprovalCheck } from './step';
+import { nextApprovalCheck, PAYMENT_WINDOW_MS } from './step';
+import { sweepClocks } from './clocks';
 
 let db: TestDb;
 let client: string;
@@ -28,6 +30,11 @@ async function timers(milestoneId: string): Promise<string[]> {
   const rows = await db.sql<{ key: string }[]>`select key from graphile_worker.jobs where key like ${'%:' + milestoneId} order by key`;
   return rows.map((r) => r.key);
 }
+async function clocks(milestoneId: string) {
+  const [row] = await db.sql<{ status: string; paymentExpiresAt: Date | null; autoApproveAt: Date | null; approvalCheckAt: Date | null }[]>`
+    select status, payment_expires_at, auto_approve_at, approval_check_at from milestones where id = ${milestoneId}`;
+  return row!;
+}
 async function bookingStatus(id: string) {
   return (await db.sql<{ status: string }[]>`select status from bookings where id = ${id}`)[0]!.status;
 }
@@ -46,27 +53,26 @@ describe('a single-price booking', () => {
   it('funds, releases net of the fee, and completes the booking; every posting once', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker);
     const [m] = await milestones(bookingId);
-    const fund = applied(await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }));
+    const funding = new Date();
+    const fund = applied(await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }, { now: () => funding }));
     expect(fund.status).toBe('payment_pending');
-    expect(await timers(m!.id)).toEqual([timerKey('escrow.payment_expiry', m!.id)]);
+    expect((await clocks(m!.id)).paymentExpiresAt!.getTime()).toBe(funding.getTime() + PAYMENT_WINDOW_MS);
 
     const payment = { milestoneId: m!.id, paymentIntentId: `pi_${m!.id}`, chargeId: `ch_${m!.id}`, amount: 8000, currency: 'USD' };
     expect(await confirmMilestonePayment(db.sql, payment, 'evt_1')).toBe('funded');
     // The same payment again, by another event or a replay: no second effect.
     expect(await confirmMilestonePayment(db.sql, payment, 'evt_2')).toBe('already_funded');
     expect(await balance(db.sql, accounts.escrow(m!.id, 'USD').id)).toBe(8000);
-    // The expiry timer is left to find the milestone funded and do nothing.
-    expect(await timers(m!.id)).toEqual([timerKey('escrow.payment_expiry', m!.id)]);
+    expect(await clocks(m!.id)).toMatchObject({ status: 'funded', paymentExpiresAt: null });
     expect(await bookingStatus(bookingId)).toBe('funded');
 
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));
     applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: m!.id, note: 'Done' }));
-    expect(await timers(m!.id)).toEqual([timerKey('escrow.approval_clock', m!.id), timerKey('escrow.payment_expiry', m!.id)]);
-    // The clock's first look is the 24-hour reminder.
-    const [clock] = await db.sql<{ runAt: Date }[]>`select run_at from graphile_worker.jobs where key = ${timerKey('escrow.approval_clock', m!.id)}`;
-    const [{ autoApproveAt, submittedAt }] = await db.sql`select auto_approve_at, submitted_at from milestones where id = ${m!.id}` as never as [{ autoApproveAt: Date; submittedAt: Date }];
+    // The clock's first look is the 24-hour reminder; the steps so far queued no job.
+    const [{ autoApproveAt, approvalCheckAt, submittedAt }] = await db.sql`select auto_approve_at, approval_check_at, submitted_at from milestones where id = ${m!.id}` as never as [{ autoApproveAt: Date; approvalCheckAt: Date; submittedAt: Date }];
     expect(autoApproveAt.getTime() - submittedAt.getTime()).toBe(72 * 3_600_000);
-    expect(autoApproveAt.getTime() - clock!.runAt.getTime()).toBe(24 * 3_600_000);
+    expect(autoApproveAt.getTime() - approvalCheckAt.getTime()).toBe(24 * 3_600_000);
+    expect(await timers(m!.id)).toEqual([]);
 
     applied(await run(db.sql, client, 'milestone.approve', { milestoneId: m!.id }));
     const [after] = await milestones(bookingId);
@@ -131,12 +137,11 @@ describe('a single-price booking', () => {
     const t0 = new Date('2030-01-01T10:00:00Z');
     applied(await run(db.sql, worker, 'booking.deliver', { bookingId }, { now: () => t0 }));
     applied(await run(db.sql, client, 'booking.request_changes', { bookingId, reason: 'Still drips' }));
-    expect(await timers(m!.id)).not.toContain(timerKey('escrow.approval_clock', m!.id));
+    expect(await clocks(m!.id)).toMatchObject({ status: 'changes_requested', autoApproveAt: null, approvalCheckAt: null });
     const t1 = new Date('2030-01-02T10:00:00Z');
     applied(await run(db.sql, worker, 'booking.deliver', { bookingId }, { now: () => t1 }));
-    const [job] = await db.sql<{ runAt: Date }[]>`select run_at from graphile_worker.jobs where key = ${timerKey('escrow.approval_clock', m!.id)}`;
     // Three days from the resubmission, less the 24-hour reminder.
-    expect(job!.runAt.toISOString()).toBe('2030-01-04T10:00:00.000Z');
+    expect((await clocks(m!.id)).approvalCheckAt!.toISOString()).toBe('2030-01-04T10:00:00.000Z');
   });
 
   it('is approved by the timer once due, and the timer does nothing when the client approved first', async () => {
@@ -175,6 +180,79 @@ describe('the approval clock', () => {
     expect(nextApprovalCheck(deadline, h(10))).toEqual(h(2));
     expect(nextApprovalCheck(deadline, h(2))).toEqual(deadline);
     expect(nextApprovalCheck(deadline, h(-1))).toEqual(deadline);
+  });
+});
+
+describe('the clocks sweep', () => {
+  const HOUR = 3_600_000;
+  const ago = (h: number) => new Date(Date.now() - h * HOUR);
+  const sweep = () => sweepClocks(db.sql, createLogger('silent'));
+  const news = (milestoneId: string, template: string) =>
+    db.sql<{ data: { hoursLeft?: number } }[]>`select data from outbox where template = ${template} and data->>'milestoneId' = ${milestoneId} order by created_at, dedupe_key`;
+  /** A funded single-price booking whose work was submitted `hoursAgo` hours ago (the window is 72 hours). */
+  async function submitted(hoursAgo: number) {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const [m] = await milestones(bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    const at = ago(hoursAgo);
+    applied(await run(db.sql, worker, 'booking.deliver', { bookingId }, { now: () => at }));
+    return { bookingId, milestoneId: m!.id, at };
+  }
+
+  it('lapses a checkout whose window has passed, once, and leaves one paid meanwhile alone', async () => {
+    const lapsed = (await milestones((await acceptedBooking(db.sql, client, worker)).bookingId))[0]!;
+    const paid = await acceptedBooking(db.sql, client, worker);
+    const [p] = await milestones(paid.bookingId);
+    for (const id of [lapsed.id, p!.id]) applied(await run(db.sql, client, 'milestone.fund', { milestoneId: id }, { now: () => ago(2) }));
+    await confirmMilestonePayment(db.sql, { milestoneId: p!.id, paymentIntentId: `pi_${p!.id}`, chargeId: null, amount: 8000, currency: 'USD' }, 'evt_paid');
+
+    const first = await sweep();
+    expect(first.expired).toBeGreaterThanOrEqual(1);
+    expect(await clocks(lapsed.id)).toMatchObject({ status: 'agreed', paymentExpiresAt: null });
+    expect(await clocks(p!.id)).toMatchObject({ status: 'funded' });
+    expect(await balance(db.sql, accounts.escrow(p!.id, 'USD').id)).toBe(8000);
+    await sweep();
+    expect(await news(lapsed.id, 'milestone.payment_expired')).toHaveLength(1);
+    expect(await timers(lapsed.id)).toEqual([]);
+  });
+
+  it('sends the 24-hour reminder once and moves the clock to the 2-hour one', async () => {
+    const { milestoneId, at } = await submitted(50);
+    const { autoApproveAt } = await clocks(milestoneId);
+    expect(autoApproveAt!.getTime()).toBe(at.getTime() + 72 * HOUR);
+    await sweep();
+    await sweep();
+    expect((await news(milestoneId, 'milestone.approval_reminder')).map((n) => n.data.hoursLeft)).toEqual([24]);
+    expect(await clocks(milestoneId)).toMatchObject({ status: 'submitted', approvalCheckAt: new Date(autoApproveAt!.getTime() - 2 * HOUR) });
+  });
+
+  it('sends only the 2-hour reminder when the sweep first looks inside it, then waits for the deadline', async () => {
+    const { milestoneId } = await submitted(71);
+    await sweep();
+    expect((await news(milestoneId, 'milestone.approval_reminder')).map((n) => n.data.hoursLeft)).toEqual([2]);
+    const { autoApproveAt, approvalCheckAt } = await clocks(milestoneId);
+    expect(approvalCheckAt).toEqual(autoApproveAt);
+  });
+
+  it('approves on the client’s behalf at the deadline, once, however many sweeps run at the same time', async () => {
+    const { bookingId, milestoneId } = await submitted(73);
+    await Promise.all([sweep(), sweep(), sweep()]);
+    expect(await clocks(milestoneId)).toMatchObject({ status: 'released', autoApproveAt: null, approvalCheckAt: null });
+    expect(await bookingStatus(bookingId)).toBe('completed');
+    const postings = await db.sql`select kind from ledger_postings where milestone_id = ${milestoneId}`;
+    expect(postings.map((p) => p.kind).sort()).toEqual(['funding', 'release']);
+    const [t] = await db.sql`select timeline from milestones where id = ${milestoneId}`;
+    expect(t!.timeline.filter((e: { event: string }) => e.event === 'auto_approve')).toHaveLength(1);
+    expect(await news(milestoneId, 'milestone.released')).toHaveLength(1);
+    await ledgerIsBalanced();
+  });
+
+  it('leaves alone work the client sent back before the sweep came', async () => {
+    const { bookingId, milestoneId } = await submitted(73);
+    applied(await run(db.sql, client, 'booking.request_changes', { bookingId, reason: 'The tap still drips' }));
+    await sweep();
+    expect(await clocks(milestoneId)).toMatchObject({ status: 'changes_requested', approvalCheckAt: null });
+    expect(await news(milestoneId, 'milestone.approval_reminder')).toHaveLength(0);
   });
 });
 

@@ -1,5 +1,5 @@
 // One step of a milestone: ask the shared machine, move the money in the ledger, keep the booking in step,
-// start or stop the milestone's timers, and queue the news. Shared by user commands, provider events and
+// set or clear the milestone's clocks (due times that escrow.sweep acts on), and queue the news. Shared by user commands, provider events and
 // timers, so the three cannot drift.
 import type postgres from 'postgres';
 import { can } from '@shared/machine';
@@ -15,7 +15,7 @@ import type { LockedBooking } from '../store/bookings';
 import { advanceMilestone, type MilestoneChanges, type MilestoneRow } from '../store/milestones';
 import { recipient, type OutboxMessage } from '../store/outbox';
 import { fundingPosting, settlementPosting } from './postings';
-import { cancelTimers, timer } from './timers';
+import { timer } from './timers';
 
 /** How long a checkout stays open before the milestone lapses back to agreed. */
 export const PAYMENT_WINDOW_MS = 60 * 60 * 1000;
@@ -23,16 +23,13 @@ export const PAYMENT_WINDOW_MS = 60 * 60 * 1000;
 export const APPROVAL_REMINDERS_H = [24, 2] as const;
 
 /**
- * When the approval clock next needs to look: at each reminder, then at the deadline. One job per
- * milestone walks these (see tasks.ts), so a submission queues one timer, not three.
+ * When the approval clock next needs to look: at each reminder, then at the deadline. The milestone's
+ * approval_check_at walks these (see clocks.ts), so a submission sets one due time, not three.
  */
 export function nextApprovalCheck(autoApproveAt: Date, after: Date): Date {
   const checks = [...APPROVAL_REMINDERS_H.map((h) => autoApproveAt.getTime() - h * 3_600_000), autoApproveAt.getTime()];
   return new Date(checks.find((t) => t > after.getTime()) ?? autoApproveAt.getTime());
 }
-
-/** The approval clock's stops. Approval and release leave it be: when it fires it finds the milestone settled and does nothing. */
-const STOP_CLOCK = ['escrow.approval_clock'] as const;
 
 export interface MilestoneStep {
   tx: Db;
@@ -141,7 +138,6 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
   switch (to) {
     case 'payment_pending': {
       changes.paymentExpiresAt = new Date(s.now.getTime() + PAYMENT_WINDOW_MS);
-      s.write(timer(s.tx, 'escrow.payment_expiry', m.id, changes.paymentExpiresAt));
       break;
     }
     case 'funded':
@@ -152,7 +148,6 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
         const { created } = await post(s.tx, fundingPosting(m, s.payment.paymentIntentId));
         if (!created) reject('invalid_state', 'This payment has already been accounted for.');
         Object.assign(changes, { paymentIntentId: s.payment.paymentIntentId, chargeId: s.payment.chargeId, fundedAt: s.now, paymentExpiresAt: null });
-        // The expiry timer stays: when it fires it finds the milestone funded and does nothing.
         tell('worker', 'milestone.funded');
         tell('client', 'milestone.payment_received');
       }
@@ -165,21 +160,18 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
       break;
     case 'submitted': {
       const autoApproveAt = new Date(s.now.getTime() + policyOf(s.booking.category).autoApproveHours * 3_600_000);
-      Object.assign(changes, { submittedAt: s.now, autoApproveAt });
-      // Resubmission replaces the timer (it is keyed): the client's clock starts again.
-      s.write(timer(s.tx, 'escrow.approval_clock', m.id, nextApprovalCheck(autoApproveAt, s.now)));
+      // A resubmission starts the client's clock again.
+      Object.assign(changes, { submittedAt: s.now, autoApproveAt, approvalCheckAt: nextApprovalCheck(autoApproveAt, s.now) });
       tell('client', 'milestone.submitted', { autoApproveAt: autoApproveAt.toISOString() });
       break;
     }
     case 'changes_requested':
-      Object.assign(changes, { changeRounds: m.changeRounds + 1, autoApproveAt: null });
-      s.write(cancelTimers(s.tx, m.id, STOP_CLOCK));
+      Object.assign(changes, { changeRounds: m.changeRounds + 1, autoApproveAt: null, approvalCheckAt: null });
       tell('worker', 'milestone.changes_requested', { reason: s.note });
       break;
     case 'disputed':
       // The approval clock stops while a dispute is open.
-      changes.autoApproveAt = null;
-      s.write(cancelTimers(s.tx, m.id, STOP_CLOCK));
+      Object.assign(changes, { autoApproveAt: null, approvalCheckAt: null });
       break;
     case 'released':
     case 'refunded':
@@ -188,7 +180,7 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
       const kind = to === 'released' ? 'release' : to === 'refunded' ? 'refund' : 'split';
       const settled = settlementPosting(m, released, kind);
       await post(s.tx, { ...settled.posting, memo: `${settled.posting.memo} (${s.event})` });
-      Object.assign(changes, { settledAt: s.now, releasedAmount: released, refundedAmount: settled.refunded.amount, feeAmount: settled.fee.amount, autoApproveAt: null });
+      Object.assign(changes, { settledAt: s.now, releasedAmount: released, refundedAmount: settled.refunded.amount, feeAmount: settled.fee.amount, autoApproveAt: null, approvalCheckAt: null });
       // The provider follows the ledger: the refund now, the worker's transfer with the next payout run.
       if (settled.refunded.amount > 0) s.write(timer(s.tx, 'escrow.refund', m.id, s.now));
       if (released > 0) tell('worker', 'milestone.released', { net: settled.net.amount, fee: settled.fee.amount });

@@ -1,5 +1,5 @@
-// Escrow's jobs: the milestone timers, the provider calls that follow the ledger (refunds, transfers), and
-// the nightly reconciliation of the ledger with the provider.
+// Escrow's jobs: the sweep of the milestones' clocks, the provider calls that follow the ledger (refunds,
+// transfers), and the nightly reconciliation of the ledger with the provider.
 // Each task locks what it acts on and checks that the state is still the one it was scheduled for, so a
 // late, repeated or replaced job does nothing; provider calls carry idempotency keys derived from the
 // milestone or payment, so a retried job cannot pay or refund twice.
@@ -7,13 +7,11 @@ import { z } from 'zod';
 import { cronTick, defineTasks, type TaskContext } from '../jobs/tasks';
 import { post } from '../ledger/ledger';
 import { transaction } from '../db/tx';
-import { enqueue, recipient } from '../store/outbox';
 import { awaitingTransfer, getMilestone, updateMilestone, type MilestoneRow } from '../store/milestones';
 import { PaymentProviderError, type PaymentProvider } from '../payments/provider';
 import { getPayoutAccount, refreshPayoutAccount } from '../payouts/accounts';
 import { reconcile, utcDay } from '../payouts/reconcile';
-import { fireMilestoneEvent } from './events';
-import { APPROVAL_REMINDERS_H, nextApprovalCheck } from './step';
+import { sweepClocks } from './clocks';
 import { transferPosting } from './postings';
 import { timer } from './timers';
 
@@ -25,40 +23,12 @@ const netOf = (m: MilestoneRow) => m.releasedAmount - m.feeAmount;
 
 export function escrowTasks(provider: PaymentProvider) {
   return defineTasks({
-    'escrow.payment_expiry': {
-      payload: milestoneJob,
-      async run({ milestoneId }, ctx) {
-        const out = await fireMilestoneEvent(ctx.sql, milestoneId, 'payment_expired', key(ctx), {
-          when: (m) => m.status === 'payment_pending' && m.paymentExpiresAt !== null && m.paymentExpiresAt <= new Date(),
-        });
-        ctx.log.info({ milestoneId, ...out }, 'payment window closed');
-      },
-    },
-    // One job per submission walks the client's approval window: a reminder 24 h and 2 h before the
-    // deadline (once each, however often the job runs), then approval on the client's behalf.
-    'escrow.approval_clock': {
-      payload: milestoneJob,
-      async run({ milestoneId }, ctx) {
-        const m = await getMilestone(ctx.sql, milestoneId);
-        if (!m || m.status !== 'submitted' || !m.autoApproveAt) return;
-        const now = new Date();
-        if (m.autoApproveAt <= now) {
-          const out = await fireMilestoneEvent(ctx.sql, milestoneId, 'auto_approve', key(ctx), {
-            when: (x) => x.status === 'submitted' && x.autoApproveAt !== null && x.autoApproveAt <= new Date(),
-          });
-          ctx.log.info({ milestoneId, ...out }, 'approval window closed');
-          return;
-        }
-        const hoursLeft = (m.autoApproveAt.getTime() - now.getTime()) / 3_600_000;
-        const due = [...APPROVAL_REMINDERS_H].reverse().find((h) => hoursLeft <= h);
-        if (due !== undefined)
-          await enqueue(ctx.sql, [{
-            ...recipient('client', m),
-            template: 'milestone.approval_reminder',
-            data: { bookingId: m.bookingId, milestoneId: m.id, hoursLeft: due, autoApproveAt: m.autoApproveAt.toISOString() },
-            dedupeKey: `reminder:${m.id}:${m.autoApproveAt.toISOString()}:${due}`,
-          }]);
-        await timer(ctx.sql, 'escrow.approval_clock', milestoneId, nextApprovalCheck(m.autoApproveAt, now));
+    // The milestones' clocks, every minute (see clocks.ts). A failed sweep is not retried: the next tick is.
+    'escrow.sweep': {
+      payload: z.object({ _cron: cronTick.shape._cron.optional() }),
+      async run(_p, ctx) {
+        const counts = await sweepClocks(ctx.sql, ctx.log, ctx.signal);
+        if (Object.values(counts).some((n) => n > 0)) ctx.log.info(counts, 'escrow clocks swept');
       },
     },
     'escrow.refund': {
@@ -155,8 +125,12 @@ export function escrowTasks(provider: PaymentProvider) {
 
 export type EscrowTasks = ReturnType<typeof escrowTasks>;
 
-/** Payouts run hourly; the previous day is reconciled with the provider each night; each tick once across all instances. */
+/**
+ * The clocks are swept every minute; payouts run hourly; the previous day is reconciled with the provider each
+ * night. Each tick once across all instances.
+ */
 export const ESCROW_CRONTAB = [
+  { task: 'escrow.sweep' as const, match: '* * * * *', identifier: 'escrow-sweep', maxAttempts: 1 },
   { task: 'escrow.payout_run' as const, match: '17 * * * *', identifier: 'escrow-payout-run' },
   { task: 'escrow.reconcile' as const, match: '40 3 * * *', identifier: 'escrow-reconcile' },
 ];

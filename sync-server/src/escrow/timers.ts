@@ -1,27 +1,14 @@
-// Escrow's timers on the job queue, one job per milestone and purpose, keyed so that starting a timer
-// again moves it (a resubmission restarts the approval clock) and stopping it removes it (a request for
-// changes or a dispute stops the clock). Queued inside the step's transaction: a timer exists exactly when
-// its step committed. A timer whose reason has passed (the milestone was paid, approved, cancelled) is
-// left to fire and find nothing to do: every task re-checks the state it was scheduled for, and not
-// removing it keeps the busiest steps (payment, approval) free of queue writes.
+// Escrow's provider calls on the job queue: the refund and the worker's transfer that follow a settlement,
+// one job per milestone and purpose, keyed so that queuing one again (a payout run, payout.request) moves
+// it rather than adding a second. Queued inside the step's transaction: a job exists exactly when its step
+// committed. The milestone's clocks (payment window, approval window) are not jobs: see clocks.ts.
 import type { Db } from '../db/sql';
-import { cancelJobs, scheduleJob } from '../jobs/queue';
+import { scheduleJob } from '../jobs/queue';
 
-export const ESCROW_TASKS = [
-  'escrow.payment_expiry',
-  'escrow.approval_clock',
-  'escrow.refund',
-  'escrow.refund_payment',
-  'escrow.transfer',
-] as const;
-export type EscrowTask = (typeof ESCROW_TASKS)[number];
+export type EscrowTask = 'escrow.refund' | 'escrow.transfer';
 
 export const timerKey = (task: EscrowTask, milestoneId: string) => `${task}:${milestoneId}`;
 
 export function timer(db: Db, task: EscrowTask, milestoneId: string, runAt: Date) {
   return scheduleJob(db, { task, payload: { milestoneId }, runAt, key: timerKey(task, milestoneId) });
-}
-
-export function cancelTimers(db: Db, milestoneId: string, tasks: readonly EscrowTask[]) {
-  return cancelJobs(db, tasks.map((t) => timerKey(t, milestoneId)));
 }

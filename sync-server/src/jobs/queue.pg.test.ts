@@ -1,10 +1,10 @@
-// Scheduling and cancelling in SQL: transactions decide whether a timer exists, keys move and stop it.
+// Scheduling in SQL: transactions decide whether a timer exists, and a key moves it.
 import type { PendingQuery, Row } from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '../log';
 import { createTestDb, type TestDb } from '../../test/db';
-import { cancelJobs, scheduleJob } from './queue';
+import { scheduleJob } from './queue';
 import { startJobRunner, type JobRunner } from './runner';
 import { defineTasks } from './tasks';
 
@@ -105,52 +105,6 @@ describe('keys', () => {
     expect(ran.ranAt.getTime()).toBeGreaterThanOrEqual(t0 + 1200 - 50);
     expect(ran.runs).toBe(1);
     expect(await runsOf('first')).toBeUndefined();
-  });
-
-  it('cancelling a key stops its timer; cancelJobs takes several and ignores unknown keys', async () => {
-    await startRunner();
-    const runAt = new Date(Date.now() + 300);
-    const [a] = await scheduleJob(db.sql, { task: 'record', payload: { id: 'cancel-a' }, runAt, key: 'cancel:a' });
-    const [b] = await scheduleJob(db.sql, { task: 'record', payload: { id: 'cancel-b' }, runAt, key: 'cancel:b' });
-    await scheduleJob(db.sql, { task: 'record', payload: { id: 'kept' }, runAt, key: 'cancel:kept' });
-    await db.sql.begin(async (tx) => {
-      expect(await cancelJobs(tx, ['cancel:a'])).toEqual([{ id: a!.id }]);
-      expect(await cancelJobs(tx, ['cancel:b', 'cancel:none'])).toEqual([{ id: b!.id }, { id: null }]);
-    });
-    await waitFor(() => runsOf('kept'));
-    await sleep(200);
-    expect(await runsOf('cancel-a')).toBeUndefined();
-    expect(await runsOf('cancel-b')).toBeUndefined();
-    expect(await jobWithKey('cancel:a')).toBeUndefined();
-  });
-
-  it('cancelling a running job lets the attempt finish but never retries it', async () => {
-    let starts = 0;
-    let release!: (e: Error) => void;
-    const released = new Promise<never>((_, reject) => (release = reject));
-    const holding = defineTasks({
-      hold: {
-        payload: z.object({}),
-        run: async () => {
-          starts++;
-          await released;
-        },
-      },
-    });
-    await startRunner({ tasks: holding });
-    const [scheduled] = await scheduleJob(db.sql, { task: 'hold', payload: {}, runAt: new Date(), key: 'running', maxAttempts: 5 });
-    const id = scheduled!.id as number;
-    await waitFor(async () => starts === 1);
-
-    expect(await cancelJobs(db.sql, ['running'])).toEqual([{ id }]);
-    expect(await jobById(id)).toMatchObject({ key: null, attempts: 5, maxAttempts: 5, lockedAt: expect.any(Date) });
-
-    release(new Error('the dispute won'));
-    await waitFor(async () => (await jobById(id))?.lastError);
-    await db.sql`select graphile_worker.reschedule_jobs(array[${id}]::bigint[], run_at => now())`;
-    await sleep(300);
-    expect(starts).toBe(1);
-    expect(await jobById(id)).toMatchObject({ attempts: 5, lockedAt: null, lastError: 'the dispute won' });
   });
 
   it('replacing a job that a runner locks at that very moment still leaves exactly one pending timer', async () => {

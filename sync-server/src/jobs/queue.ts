@@ -1,8 +1,8 @@
 // Durable timers: jobs written in SQL into graphile-worker's queue, inside the caller's transaction.
 //
 // How the queue behaves (graphile-worker 0.16, schema `graphile_worker`):
-// - A job exists if and only if the transaction that scheduled it committed: scheduleJob and cancelJobs
-//   return unawaited postgres.js queries for `ctx.write(…)` in a command, or for any other transaction.
+// - A job exists if and only if the transaction that scheduled it committed: scheduleJob returns an
+//   unawaited postgres.js query for `ctx.write(…)` in a command, or for any other transaction.
 // - Due means run_at <= Postgres's now(); run_at comes from the server's clock (ctx.now), never a device's.
 // - Each job runs once across all instances: a runner locks it (`for update skip locked`) before running.
 //   "Once" means once to success; see tasks.ts for why a task must still be idempotent.
@@ -14,7 +14,7 @@
 //   retries) a job stays in graphile_worker.jobs with attempts = max_attempts and its last_error, for
 //   an operator, and never runs again on its own.
 // - Keys: a keyed job is the one pending timer for that key. Scheduling the same key again replaces it
-//   (new payload and run_at; the old run time never fires); cancelling removes it.
+//   (new payload and run_at; the old run time never fires).
 import type { PendingQuery, Row } from 'postgres';
 import type { z } from 'zod';
 import type { Db } from '../db/sql';
@@ -68,15 +68,4 @@ export function scheduleJob<R extends TaskRegistry = TaskRegistry>(db: Db, job: 
       job_key_mode => 'replace'
     )).id
     from previous`;
-}
-
-/**
- * Cancels the keyed timers that exist. Resolves to one `{ id }` per key, id null where no job had it.
- *
- * A job that is running at that moment (locked by a runner) is not removed: its key is cleared and its
- * attempts set to max_attempts, so the running attempt finishes and is never retried. Its task must
- * therefore see the state change itself: it locks the row and finds, e.g., the open dispute.
- */
-export function cancelJobs(db: Db, keys: readonly string[]): PendingQuery<Row[]> {
-  return db`select (graphile_worker.remove_job(key)).id from unnest(${keys as string[]}::text[]) as key`;
 }

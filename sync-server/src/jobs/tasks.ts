@@ -4,7 +4,7 @@
 // - a runner dies mid-run (crash, SIGKILL, lost connection): its job stays locked and another runner
 //   takes it again after graphile-worker's 4-hour lock expiry, as a new attempt;
 // - the task's work committed but marking the job done did not (connection lost in between);
-// - the job was replaced or cancelled while running (see queue.ts): the running attempt still finishes.
+// - the job was replaced while running (see queue.ts): the running attempt still finishes.
 // So a task does its work in one transaction that first locks the row it acts on and checks that the
 // state is still the one the job was scheduled for (e.g. the milestone is still submitted, with the
 // same submission), and gives external calls an idempotency key derived from the job's facts. Retries

@@ -36,6 +36,8 @@ export interface MilestoneRow {
   fundedAt: Date | null;
   submittedAt: Date | null;
   autoApproveAt: Date | null;
+  /** When the approval clock next looks: a reminder, then the deadline (see escrow/clocks.ts). */
+  approvalCheckAt: Date | null;
   settledAt: Date | null;
   releasedAmount: number;
   refundedAmount: number;
@@ -48,7 +50,7 @@ export interface MilestoneRow {
 
 const COLUMNS = `id, booking_id, client_id, worker_id, position, plan_id, proposed_by, description, amount, currency, fee_bps,
   due_at, status, change_rounds, payment_expires_at, checkout_session_id, checkout_url, payment_intent_id, charge_id,
-  funded_at, submitted_at, auto_approve_at, settled_at, released_amount, refunded_amount, fee_amount, transfer_id,
+  funded_at, submitted_at, auto_approve_at, approval_check_at, settled_at, released_amount, refunded_amount, fee_amount, transfer_id,
   transferred_at, refund_id, version`;
 
 /** A booking's milestones in plan order, locked: callers lock the booking first, then these. */
@@ -80,7 +82,7 @@ export type MilestoneChanges = Partial<
   Pick<
     MilestoneRow,
     | 'changeRounds' | 'paymentExpiresAt' | 'checkoutSessionId' | 'checkoutUrl' | 'paymentIntentId' | 'chargeId' | 'fundedAt'
-    | 'submittedAt' | 'autoApproveAt' | 'settledAt' | 'releasedAmount' | 'refundedAmount' | 'feeAmount' | 'refundId'
+    | 'submittedAt' | 'autoApproveAt' | 'approvalCheckAt' | 'settledAt' | 'releasedAmount' | 'refundedAmount' | 'feeAmount' | 'refundId'
   >
 >;
 

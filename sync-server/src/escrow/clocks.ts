@@ -1,0 +1,118 @@
+// Escrow's two clocks: how long a checkout stays open (payment_expires_at), and the client's approval window
+// (approval_check_at: the reminders 24 h and 2 h before auto_approve_at, then approval on the client's
+// behalf). Each is a due time on the milestone, set and cleared by the step that starts or stops it, in that
+// step's transaction (step.ts): a clock runs exactly when its step committed.
+//
+// escrow.sweep runs every minute from the crontab (each tick once across all instances). It reads what is
+// due through migration 008's partial indexes, oldest first, and acts on each milestone in a transaction
+// of its own that locks it and checks it is still due. So a step taken by hand just before (paid,
+// approved, sent back), a sweep of the previous tick still running, or a crash halfway through a sweep,
+// leaves nothing done twice; whatever one sweep did not reach, the next finds. A clock is up to a minute
+// late, against windows of an hour and of days. A milestone whose step fails (a fault, not a state) is
+// logged and left for the next sweep, without holding up the others.
+import type { Sql } from '../db/sql';
+import type { Logger } from '../log';
+import { transaction } from '../db/tx';
+import { enqueue, recipient } from '../store/outbox';
+import { fireMilestoneEvent } from './events';
+import { APPROVAL_REMINDERS_H, nextApprovalCheck } from './step';
+
+/** Milestones read per query; a sweep pages through everything due. */
+const BATCH = 200;
+
+export interface SweepCounts {
+  expired: number;
+  autoApproved: number;
+  reminded: number;
+  failed: number;
+}
+
+interface Due {
+  id: string;
+  due: Date;
+  autoApproveAt: Date | null;
+}
+
+/**
+ * The milestones due on one clock at `now`, after `after` in (due, id) order. Each query names its state
+ * as a literal, so that the planner can use the clock's partial index.
+ */
+async function dueOn(sql: Sql, clock: 'payment' | 'approval', now: Date, after: Due | undefined): Promise<Due[]> {
+  const { due, id } = after ?? { due: new Date(0), id: '00000000-0000-0000-0000-000000000000' };
+  return clock === 'payment'
+    ? sql<Due[]>`
+        select id, payment_expires_at as due, auto_approve_at from milestones
+        where status = 'payment_pending' and payment_expires_at <= ${now} and (payment_expires_at, id) > (${due}, ${id}::uuid) and not deleted
+        order by payment_expires_at, id limit ${BATCH}`
+    : sql<Due[]>`
+        select id, approval_check_at as due, auto_approve_at from milestones
+        where status = 'submitted' and approval_check_at <= ${now} and (approval_check_at, id) > (${due}, ${id}::uuid) and not deleted
+        order by approval_check_at, id limit ${BATCH}`;
+}
+
+/** Acts on every milestone whose clock is due now: lapsed checkouts, then reminders and approvals. */
+export async function sweepClocks(sql: Sql, log: Logger, signal?: AbortSignal): Promise<SweepCounts> {
+  const counts: SweepCounts = { expired: 0, autoApproved: 0, reminded: 0, failed: 0 };
+  const now = new Date();
+  const walk = async (clock: 'payment' | 'approval', act: (m: Due) => Promise<keyof SweepCounts | null>) => {
+    for (let after: Due | undefined; ; ) {
+      signal?.throwIfAborted();
+      const due = await dueOn(sql, clock, now, after);
+      for (const m of due) {
+        try {
+          const done = await act(m);
+          if (done) counts[done]++;
+        } catch (err) {
+          counts.failed++;
+          log.error({ err, milestoneId: m.id, clock }, 'an escrow clock could not act; the next sweep tries again');
+        }
+      }
+      if (due.length < BATCH) return;
+      after = due.at(-1);
+    }
+  };
+
+  await walk('payment', async (m) => {
+    const out = await fireMilestoneEvent(sql, m.id, 'payment_expired', `payment-expiry:${m.id}:${m.due.toISOString()}`, {
+      when: (x) => x.status === 'payment_pending' && x.paymentExpiresAt !== null && x.paymentExpiresAt <= now,
+    });
+    return out.moved ? 'expired' : null;
+  });
+
+  await walk('approval', async (m) => {
+    const deadline = m.autoApproveAt;
+    if (!deadline) return null;
+    if (deadline <= now) {
+      const out = await fireMilestoneEvent(sql, m.id, 'auto_approve', `auto-approve:${m.id}:${deadline.toISOString()}`, {
+        when: (x) => x.status === 'submitted' && x.autoApproveAt !== null && x.autoApproveAt <= now,
+      });
+      return out.moved ? 'autoApproved' : null;
+    }
+    return remind(sql, m, deadline, now);
+  });
+  return counts;
+}
+
+/**
+ * The reminder due before `deadline`, sent once, and the clock moved on to its next check. Moving the
+ * clock is the check that it is still the one this sweep read: a resubmission or a request for changes
+ * meanwhile has reset or cleared it, and then nothing is sent.
+ */
+async function remind(sql: Sql, m: Due, deadline: Date, now: Date): Promise<'reminded' | null> {
+  const hoursLeft = (deadline.getTime() - now.getTime()) / 3_600_000;
+  const h = [...APPROVAL_REMINDERS_H].reverse().find((r) => hoursLeft <= r);
+  return transaction(sql, async (tx) => {
+    const [moved] = await tx<{ clientId: string; workerId: string; bookingId: string }[]>`
+      update milestones set approval_check_at = ${nextApprovalCheck(deadline, now)}
+      where id = ${m.id} and status = 'submitted' and approval_check_at = ${m.due} and auto_approve_at = ${deadline}
+      returning client_id, worker_id, booking_id`;
+    if (!moved || h === undefined) return null;
+    await enqueue(tx, [{
+      ...recipient('client', moved),
+      template: 'milestone.approval_reminder',
+      data: { bookingId: moved.bookingId, milestoneId: m.id, hoursLeft: h, autoApproveAt: deadline.toISOString() },
+      dedupeKey: `reminder:${m.id}:${deadline.toISOString()}:${h}`,
+    }]);
+    return 'reminded';
+  });
+}
