@@ -185,7 +185,7 @@ export function withoutTimes(v: View, opts: { times: boolean; refundIds: boolean
   const milestones = Object.fromEntries(
     Object.entries(v.milestones).map(([id, m]) => [id, {
       ...m,
-      ...(opts.times ? {} : { paymentExpiresAt: m.paymentExpiresAt === null ? null : 0, autoApproveAt: m.autoApproveAt === null ? null : 0 }),
+      ...(opts.times ? {} : { paymentExpiresAt: m.paymentExpiresAt === null ? null : 0, autoApproveAt: m.autoApproveAt === null ? null : 0, approvalCheckAt: m.approvalCheckAt === null ? null : 0 }),
       ...(opts.refundIds ? {} : { refundIssued: false }),
     }]),
   );

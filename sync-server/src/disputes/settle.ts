@@ -8,7 +8,7 @@ import type { DisputeOutcome, ResolvedHow } from '@shared/milestone-machine';
 import type { DisputeRow } from '@shared/money-api';
 import { lockDispute, milestoneOfDispute, resolveDispute } from '../store/disputes';
 import { lockBookingOfMilestone, type LockedBooking } from '../store/bookings';
-import { lockMilestonesOf, type MilestoneRow } from '../store/milestones';
+import { milestonesBeside, type MilestoneRow } from '../store/milestones';
 import { recipient } from '../store/outbox';
 
 /** The milestone event that gives the client `refund` of `amount` back. */
@@ -21,11 +21,11 @@ export const otherSide = (d: Pick<DisputeRow, 'openedBy'>): 'client' | 'worker' 
 
 export type Settling = [LockedBooking | undefined, MilestoneRow[], DisputeRow | undefined];
 
-/** The booking, its milestones and the dispute, locked in that order: the order every settlement takes them in. */
+/** The booking (locked), its milestones (read under that lock) and the dispute (locked), in the order every settlement takes them. */
 export async function lockSettling(db: Db, disputeId: string): Promise<Settling> {
   const milestoneId = await milestoneOfDispute(db, disputeId);
   if (!milestoneId) return [undefined, [], undefined];
-  return Promise.all([lockBookingOfMilestone(db, milestoneId), lockMilestonesOf(db, milestoneId), lockDispute(db, disputeId)]);
+  return Promise.all([lockBookingOfMilestone(db, milestoneId), milestonesBeside(db, milestoneId), lockDispute(db, disputeId)]);
 }
 
 export interface Settle extends Omit<MilestoneStep, 'milestone' | 'event' | 'released' | 'note' | 'parties'> {

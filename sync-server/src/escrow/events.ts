@@ -1,12 +1,12 @@
-// Server-side milestone events: the provider's payment confirmation and the escrow timers. Each runs in one
-// transaction that locks the booking and then its milestones, like the commands that compete with it.
+// Server-side milestone events: the provider's payment confirmation and the escrow clocks. Each runs in one
+// transaction that locks the booking and then reads its milestones, like the commands that compete with it.
 import type { PendingQuery, Row } from 'postgres';
 import type { MilestoneEvent, MilestoneState } from '@shared/milestone-machine';
 import type { Sql } from '../db/sql';
 import { isRetryable, transaction } from '../db/tx';
 import { CommandRejected } from '../commands/context';
 import { lockBookingOfMilestone } from '../store/bookings';
-import { lockMilestonesOf, type MilestoneRow } from '../store/milestones';
+import { getMilestone, milestonesBeside, type MilestoneRow } from '../store/milestones';
 import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
 import { post } from '../ledger/ledger';
 import { scheduleJob } from '../jobs/queue';
@@ -20,8 +20,8 @@ export type EventOutcome = { status: MilestoneState; moved: boolean; why?: strin
  * by hand just before the timer fired) is an answer, not an error: nothing changes and `moved` is false.
  *
  * Pipelined like applyCommand, because payment confirmations and timers compete with commands for the same
- * rows: BEGIN and both locks in one round trip, then the step (one more when it posts to the ledger), then
- * the step's writes, the news and COMMIT in one. Deadlocks and serialization failures run it again.
+ * rows: BEGIN, the booking's lock and its milestones in one round trip, then the step (one more when it
+ * posts to the ledger), then the step's writes, the news and COMMIT in one. Deadlocks and serialization failures run it again.
  */
 export async function fireMilestoneEvent(
   sql: Sql,
@@ -36,7 +36,7 @@ export async function fireMilestoneEvent(
     try {
       open = true;
       const began = db`begin`.execute();
-      const [, booking, milestones] = await Promise.all([began, lockBookingOfMilestone(db, milestoneId), lockMilestonesOf(db, milestoneId)]);
+      const [, booking, milestones] = await Promise.all([began, lockBookingOfMilestone(db, milestoneId), milestonesBeside(db, milestoneId)]);
       const milestone = milestones.find((m) => m.id === milestoneId);
       if (!booking || !milestone) throw new Error(`milestone ${milestoneId} not found`);
       const unmoved = (why: string): EventOutcome => ({ status: milestone.status, moved: false, why });
@@ -103,7 +103,9 @@ export async function confirmPayment(sql: Sql, p: ConfirmedPayment, key: string,
   });
   if (fired.moved) return 'funded';
   return transaction(sql, async (tx) => {
-    const [m] = await lockMilestonesOf(tx, p.milestoneId).then((ms) => ms.filter((x) => x.id === p.milestoneId));
+    // Under the booking's lock, like every step: a second delivery of the same payment waits, then finds it posted.
+    await lockBookingOfMilestone(tx, p.milestoneId);
+    const m = await getMilestone(tx, p.milestoneId);
     if (!m) throw new Error(`milestone ${p.milestoneId} not found`);
     if (m.paymentIntentId === p.paymentIntentId) return 'already_funded';
     const money = { ...m, currency: p.currency };

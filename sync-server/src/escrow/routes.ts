@@ -43,10 +43,17 @@ export async function handleWebhook(deps: Pick<Deps, 'sql' | 'log'>, provider: P
     : event.type === 'account.updated' // a worker's payout account changed at the provider
       ? await accountUpdated(deps.sql, provider, event)
       : 'ignored';
-  await deps.sql`
+  const [stored] = await deps.sql<{ outcome: string }[]>`
     insert into payment_events (id, type, provider, created_at, payload, outcome)
     values (${event.id}, ${event.type}, ${provider.name}, ${new Date(event.created * 1000)}, ${deps.sql.json(event as never)}, ${outcome})
-    on conflict (id) do nothing`;
+    on conflict (id) do nothing
+    returning outcome`;
+  // Two deliveries of one event at the same moment both get this far; the effects are once per payment
+  // either way, and the second answers with what the first recorded, as a replay would.
+  if (!stored) {
+    const [first] = await deps.sql<{ outcome: string }[]>`select outcome from payment_events where id = ${event.id}`;
+    return { eventId: event.id, duplicate: true, outcome: first!.outcome };
+  }
   deps.log.info({ eventId: event.id, type: event.type, outcome }, 'payment event');
   return { eventId: event.id, duplicate: false, outcome };
 }

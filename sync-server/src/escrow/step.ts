@@ -35,7 +35,7 @@ export interface MilestoneStep {
   tx: Db;
   now: Date;
   booking: LockedBooking;
-  /** All of the booking's milestones, locked (the booking's next step depends on the others). */
+  /** All of the booking's milestones, read under its lock (the booking's next step depends on the others). */
   milestones: readonly MilestoneRow[];
   milestone: MilestoneRow;
   event: MilestoneEvent;

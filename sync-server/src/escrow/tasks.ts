@@ -49,12 +49,24 @@ export function escrowTasks(provider: PaymentProvider) {
     'escrow.refund_payment': {
       payload: z.object({ milestoneId: z.uuid(), paymentIntentId: z.string().min(1), amount: z.int().positive(), currency: z.string().length(3) }),
       async run(p, ctx) {
-        const refund = await provider.createRefund({
-          paymentIntentId: p.paymentIntentId,
-          amount: p.amount,
-          metadata: { milestoneId: p.milestoneId, reason: 'late_payment' },
-          idempotencyKey: `refund-payment:${p.paymentIntentId}`,
-        });
+        let refund;
+        try {
+          refund = await provider.createRefund({
+            paymentIntentId: p.paymentIntentId,
+            amount: p.amount,
+            metadata: { milestoneId: p.milestoneId, reason: 'late_payment' },
+            idempotencyKey: `refund-payment:${p.paymentIntentId}`,
+          });
+        } catch (e) {
+          // Sent back in full already: by an earlier attempt of ours whose idempotency key the provider has
+          // forgotten (after 24 hours of retries), or by hand in its dashboard. Nothing is left to refund, and
+          // retrying for days would change nothing; the nightly reconciliation compares the amounts.
+          if (e instanceof PaymentProviderError && e.providerCode === 'charge_already_refunded') {
+            ctx.log.warn({ ...p, err: e }, 'late payment was already refunded');
+            return;
+          }
+          throw e;
+        }
         ctx.log.info({ ...p, refundId: refund.id }, 'late payment refunded');
       },
     },

@@ -53,15 +53,21 @@ const COLUMNS = `id, booking_id, client_id, worker_id, position, plan_id, propos
   funded_at, submitted_at, auto_approve_at, approval_check_at, settled_at, released_amount, refunded_amount, fee_amount, transfer_id,
   transferred_at, refund_id, version`;
 
-/** A booking's milestones in plan order, locked: callers lock the booking first, then these. */
-export function lockMilestones(db: Db, bookingId: string): Promise<MilestoneRow[]> {
-  return db.unsafe<MilestoneRow[]>(`select ${COLUMNS} from milestones where booking_id = $1 and not deleted order by position for update`, [bookingId]);
+/**
+ * A booking's milestones in plan order, read under the booking's row lock. Every step of a milestone locks
+ * its booking first (commands, payment confirmations, clocks, dispute settlements), so that lock already
+ * serializes them, and the statement, run after the lock is granted, sees what the previous holder
+ * committed. The milestones take no row locks of their own: a lock is a write to every row, twenty per
+ * step for a plan of twenty.
+ */
+export function milestonesOf(db: Db, bookingId: string): Promise<MilestoneRow[]> {
+  return db.unsafe<MilestoneRow[]>(`select ${COLUMNS} from milestones where booking_id = $1 and not deleted order by position`, [bookingId]);
 }
 
 /** The same, found through one of them (for commands that name a milestone). */
-export function lockMilestonesOf(db: Db, milestoneId: string): Promise<MilestoneRow[]> {
+export function milestonesBeside(db: Db, milestoneId: string): Promise<MilestoneRow[]> {
   return db.unsafe<MilestoneRow[]>(
-    `select ${COLUMNS} from milestones where booking_id = (select booking_id from milestones where id = $1) and not deleted order by position for update`,
+    `select ${COLUMNS} from milestones where booking_id = (select booking_id from milestones where id = $1) and not deleted order by position`,
     [milestoneId],
   );
 }

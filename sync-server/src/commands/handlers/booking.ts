@@ -6,14 +6,14 @@ import { SETTLED_STATES } from '@shared/milestone-machine';
 import { partiesIn, reject, type CommandContext, type Handler } from '../context';
 import { stepBooking } from '../booking-step';
 import { lockBooking, type LockedBooking } from '../../store/bookings';
-import { lockMilestones, type MilestoneRow } from '../../store/milestones';
+import { milestonesOf, type MilestoneRow } from '../../store/milestones';
 import { stepMilestone } from '../../escrow/step';
 import type { Db } from '../../db/sql';
 
 type Loaded = [LockedBooking | undefined, MilestoneRow[]];
 
-/** The booking and its milestones, locked in that order (as every money step locks them). */
-const loadBooking = (db: Db, bookingId: string): Promise<Loaded> => Promise.all([lockBooking(db, bookingId), lockMilestones(db, bookingId)]);
+/** The booking, locked, and its milestones, read under that lock (as every money step takes them). */
+const loadBooking = (db: Db, bookingId: string): Promise<Loaded> => Promise.all([lockBooking(db, bookingId), milestonesOf(db, bookingId)]);
 
 /**
  * A booking step for bookings with no milestones: those made before escrow, which finish as they began,

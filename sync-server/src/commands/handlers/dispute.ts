@@ -7,7 +7,7 @@ import { bookingSide } from '@shared/parties';
 import { hasRole } from '@shared/roles';
 import { partiesIn, reject, type Handler } from '../context';
 import { lockBookingOfMilestone, type LockedBooking } from '../../store/bookings';
-import { lockMilestonesOf, type MilestoneRow } from '../../store/milestones';
+import { milestonesBeside, type MilestoneRow } from '../../store/milestones';
 import {
   appendEvidence, attachmentsBy, disputeExists, insertAudit, insertDispute, lockDispute, messagesOfDispute,
 } from '../../store/disputes';
@@ -23,7 +23,7 @@ type Open = [LockedBooking | undefined, MilestoneRow[], boolean];
 
 export const open: Handler<'dispute.open', Open> = {
   // The booking's lock before its milestones', as everywhere; pipelined in this order.
-  load: (db, p) => Promise.all([lockBookingOfMilestone(db, p.milestoneId), lockMilestonesOf(db, p.milestoneId), disputeExists(db, p.disputeId)]),
+  load: (db, p) => Promise.all([lockBookingOfMilestone(db, p.milestoneId), milestonesBeside(db, p.milestoneId), disputeExists(db, p.disputeId)]),
   async decide(ctx, p, [found, milestones, taken]) {
     const [booking, parties] = partiesIn(ctx, found);
     const milestone = milestones.find((m) => m.id === p.milestoneId);

@@ -5,7 +5,7 @@ import type { MilestoneEvent } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
 import { partiesIn, reject, type Handler } from '../context';
 import { lockBooking, lockBookingOfMilestone, setBookingAmount, type LockedBooking } from '../../store/bookings';
-import { insertMilestones, lockMilestones, lockMilestonesOf, type MilestoneRow } from '../../store/milestones';
+import { insertMilestones, milestonesOf, milestonesBeside, type MilestoneRow } from '../../store/milestones';
 import { recipient } from '../../store/outbox';
 import { stepMilestone } from '../../escrow/step';
 import type { Db } from '../../db/sql';
@@ -13,8 +13,8 @@ import type { Db } from '../../db/sql';
 type Loaded = [LockedBooking | undefined, MilestoneRow[]];
 
 const loadByMilestone = (db: Db, milestoneId: string): Promise<Loaded> =>
-  // Pipelined in this order: the booking's lock is taken before its milestones', as everywhere.
-  Promise.all([lockBookingOfMilestone(db, milestoneId), lockMilestonesOf(db, milestoneId)]);
+  // Pipelined in this order: the milestones are read once the booking's lock is granted (see milestonesOf).
+  Promise.all([lockBookingOfMilestone(db, milestoneId), milestonesBeside(db, milestoneId)]);
 
 function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milestone.approve' | 'milestone.request_changes'>(
   event: MilestoneEvent,
@@ -49,7 +49,7 @@ const PLAN_CLOSED = ['completed', 'cancelled', 'resolved', 'disputed'] as const;
  * a newer proposal withdraws an older one still waiting.
  */
 export const propose: Handler<'milestone.propose', Loaded> = {
-  load: (db, p) => Promise.all([lockBooking(db, p.bookingId), lockMilestones(db, p.bookingId)]),
+  load: (db, p) => Promise.all([lockBooking(db, p.bookingId), milestonesOf(db, p.bookingId)]),
   async decide(ctx, p, [found, milestones]) {
     const [booking, parties] = partiesIn(ctx, found);
     const side = bookingSide(parties);
@@ -85,7 +85,7 @@ export const propose: Handler<'milestone.propose', Loaded> = {
 
 /** The other side agrees the plan: its milestones become payable and the unfunded ones it replaces go. */
 export const accept: Handler<'milestone.accept', Loaded> = {
-  load: (db, p) => Promise.all([lockBooking(db, p.bookingId), lockMilestones(db, p.bookingId)]),
+  load: (db, p) => Promise.all([lockBooking(db, p.bookingId), milestonesOf(db, p.bookingId)]),
   async decide(ctx, p, [found, milestones]) {
     const [booking, parties] = partiesIn(ctx, found);
     if (!bookingSide(parties)) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
