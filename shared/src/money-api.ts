@@ -4,7 +4,7 @@
 import type { BookingState } from './booking-machine';
 import type { DisputeOutcome, MilestoneState, ResolvedHow } from './milestone-machine';
 import type { CurrencyCode } from './money';
-import type { MilestoneTimelineEntryDoc } from './replication';
+import type { DisputeOpening, MilestoneTimelineEntryDoc } from './replication';
 
 /** A value as JSON carries it: every Date an ISO string. */
 export type Wire<T> = T extends Date
@@ -209,15 +209,8 @@ export interface Evidence {
   at: string;
 }
 
-export interface DisputeRow {
+export interface DisputeRow extends DisputeOpening {
   id: string;
-  bookingId: string;
-  milestoneId: string;
-  clientId: string;
-  workerId: string;
-  openedBy: 'client' | 'worker';
-  openedById: string;
-  reason: string;
   /** The claim: what goes back to the client. */
   refundAmount: number;
   amount: number;

@@ -152,8 +152,8 @@ export interface DisputeEvidenceDoc {
   at: string;
 }
 
-/** A dispute over one milestone's held money, as its parties (and mediators) see it. */
-export interface DisputeDoc extends Replicated {
+/** Who opened a dispute, over what and why: the same on the replicated document and the server's reports. */
+export interface DisputeOpening {
   bookingId: string;
   milestoneId: string;
   clientId: string;
@@ -161,6 +161,10 @@ export interface DisputeDoc extends Replicated {
   openedBy: 'client' | 'worker';
   openedById: string;
   reason: string;
+}
+
+/** A dispute over one milestone's held money, as its parties (and mediators) see it. */
+export interface DisputeDoc extends Replicated, DisputeOpening {
   /** The milestone's amount when the dispute was opened. */
   amount: Money;
   /** The claim: how much of it should go back to the client. */
