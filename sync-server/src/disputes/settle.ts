@@ -8,7 +8,7 @@ import type { DisputeOutcome, ResolvedHow } from '@shared/milestone-machine';
 import type { DisputeRow } from '@shared/money-api';
 import { lockDispute, milestoneOfDispute, resolveDispute } from '../store/disputes';
 import { lockBookingOfMilestone, type LockedBooking } from '../store/bookings';
-import { milestonesBeside, type MilestoneRow } from '../store/milestones';
+import { milestoneBeside, type Beside } from '../store/milestones';
 import { recipient } from '../store/outbox';
 
 /** The milestone event that gives the client `refund` of `amount` back. */
@@ -19,16 +19,16 @@ export function outcomeOf(amount: number, refund: number): DisputeOutcome {
 /** The side that did not open the dispute: the one whose answer counts, and who may accept the claim. */
 export const otherSide = (d: Pick<DisputeRow, 'openedBy'>): 'client' | 'worker' => (d.openedBy === 'client' ? 'worker' : 'client');
 
-export type Settling = [LockedBooking | undefined, MilestoneRow[], DisputeRow | undefined];
+export type Settling = [LockedBooking | undefined, Beside, DisputeRow | undefined];
 
 /** The booking (locked), its milestones (read under that lock) and the dispute (locked), in the order every settlement takes them. */
 export async function lockSettling(db: Db, disputeId: string): Promise<Settling> {
   const milestoneId = await milestoneOfDispute(db, disputeId);
-  if (!milestoneId) return [undefined, [], undefined];
-  return Promise.all([lockBookingOfMilestone(db, milestoneId), milestonesBeside(db, milestoneId), lockDispute(db, disputeId)]);
+  if (!milestoneId) return [undefined, { milestone: undefined, milestones: [] }, undefined];
+  return Promise.all([lockBookingOfMilestone(db, milestoneId), milestoneBeside(db, milestoneId), lockDispute(db, disputeId)]);
 }
 
-export interface Settle extends Omit<MilestoneStep, 'milestone' | 'event' | 'released' | 'note' | 'parties'> {
+export interface Settle extends Omit<MilestoneStep, 'event' | 'released' | 'note' | 'parties'> {
   dispute: DisputeRow;
   /** Who decides, as the milestone machine knows them: the accepting side, 'admin' or 'system'. */
   party: Party;
@@ -40,18 +40,18 @@ export interface Settle extends Omit<MilestoneStep, 'milestone' | 'event' | 'rel
 }
 
 /**
- * Settles the dispute's milestone and closes the dispute. The caller holds the booking, its milestones and
+ * Settles the dispute's milestone and closes the dispute. The caller holds the booking (and has read its milestones) and
  * the dispute locked, in that order; a dispute found decided already is refused, so a second decision
  * (an admin racing an acceptance, a late window job) moves nothing.
  */
 export async function settleDispute(s: Settle): Promise<MilestoneStepped & { outcome: DisputeOutcome }> {
   const d = s.dispute;
   if (d.status !== 'open') return reject('invalid_state', 'This dispute has already been decided.');
-  const milestone = s.milestones.find((m) => m.id === d.milestoneId);
-  if (!milestone) throw new Error(`dispute ${d.id}: milestone ${d.milestoneId} not among the booking's`);
+  const { milestone } = s;
+  if (milestone.id !== d.milestoneId) throw new Error(`dispute ${d.id} is about milestone ${d.milestoneId}, not ${milestone.id}`);
   const outcome = outcomeOf(d.amount, s.refund);
   const released = d.amount - s.refund;
-  const stepped = await stepMilestone({ ...s, milestone, event: outcome, released, parties: [s.party], note: s.reason });
+  const stepped = await stepMilestone({ ...s, event: outcome, released, parties: [s.party], note: s.reason });
   s.write(
     resolveDispute(s.tx, d.id, {
       outcome, resolvedHow: s.how, resolvedById: s.actorId, releasedAmount: released, refundedAmount: s.refund,

@@ -25,13 +25,13 @@ export const windowTimer = (db: Db, disputeId: string, runAt: Date) =>
 export type WindowOutcome = { settled: true; outcome: DisputeOutcome } | { settled: false; why: string };
 
 /**
- * Applies the claim of a dispute whose window has closed in silence, as the system. Locks the booking, its
- * milestones, then the dispute (the order every settlement takes), and re-checks the dispute under the locks.
+ * Applies the claim of a dispute whose window has closed in silence, as the system. Locks the booking, reads
+ * its milestones, locks the dispute (the order every settlement takes), and re-checks the dispute under the locks.
  */
 export async function closeWindow(sql: Sql, disputeId: string, key: string, now = new Date()): Promise<WindowOutcome> {
   return transaction(sql, async (tx) => {
-    const [booking, milestones, d] = await lockSettling(tx, disputeId);
-    if (!booking || !d) return { settled: false, why: 'not_found' };
+    const [booking, { milestone, milestones }, d] = await lockSettling(tx, disputeId);
+    if (!booking || !milestone || !d) return { settled: false, why: 'not_found' };
     if (d.status !== 'open') return { settled: false, why: 'decided' };
     if (d.respondedAt) return { settled: false, why: 'answered' };
     if (d.respondBy > now) {
@@ -44,7 +44,7 @@ export async function closeWindow(sql: Sql, disputeId: string, key: string, now 
     let outcome: DisputeOutcome;
     try {
       ({ outcome } = await settleDispute({
-        tx, now, booking, milestones, dispute: d, party: 'system', actorId: null, refund: d.refundAmount, how: 'default',
+        tx, now, booking, milestone, milestones, dispute: d, party: 'system', actorId: null, refund: d.refundAmount, how: 'default',
         reason: 'No answer within the response window: the claim applies.', key,
         write: (q) => void writes.push(q),
         notify: (m) => void news.push(m),

@@ -6,7 +6,7 @@ import type { Sql } from '../db/sql';
 import { isRetryable, transaction } from '../db/tx';
 import { CommandRejected } from '../commands/context';
 import { lockBookingOfMilestone } from '../store/bookings';
-import { getMilestone, milestonesBeside, type MilestoneRow } from '../store/milestones';
+import { getMilestone, milestoneBeside, type MilestoneRow } from '../store/milestones';
 import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
 import { post } from '../ledger/ledger';
 import { scheduleJob } from '../jobs/queue';
@@ -36,8 +36,7 @@ export async function fireMilestoneEvent(
     try {
       open = true;
       const began = db`begin`.execute();
-      const [, booking, milestones] = await Promise.all([began, lockBookingOfMilestone(db, milestoneId), milestonesBeside(db, milestoneId)]);
-      const milestone = milestones.find((m) => m.id === milestoneId);
+      const [, booking, { milestone, milestones }] = await Promise.all([began, lockBookingOfMilestone(db, milestoneId), milestoneBeside(db, milestoneId)]);
       if (!booking || !milestone) throw new Error(`milestone ${milestoneId} not found`);
       const unmoved = (why: string): EventOutcome => ({ status: milestone.status, moved: false, why });
       let outcome: EventOutcome | undefined = opts.when && !opts.when(milestone) ? unmoved('not due') : undefined;

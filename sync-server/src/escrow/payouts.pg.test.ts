@@ -160,14 +160,17 @@ describe('escrow.refund', () => {
 });
 
 describe('the payment webhook', () => {
-  it('funds once when the provider delivers the same event several times at once, and every copy answers with that outcome', async () => {
+  it('funds once when the provider delivers the same event several times at once, and every copy answers with the recorded outcome', async () => {
     const { worker } = await onboardedWorker();
     const { milestoneId, checkoutSessionId } = await fundedMilestone(worker);
     const paid = standin.completeCheckout(checkoutSessionId);
     const deliver = () => t.app.request('/pay/webhook', { method: 'POST', body: paid.rawBody, headers: { 'stripe-signature': paid.header } });
     const answers = await Promise.all(Array.from({ length: 4 }, async () => json(await deliver())));
     expect(answers.filter((a) => !a.duplicate)).toHaveLength(1);
-    expect(answers.map((a) => a.outcome)).toEqual(['funded', 'funded', 'funded', 'funded']);
+    // The copy that records first answers for all: the one that funded, or one that found it funded.
+    const [{ outcome }] = await db.sql`select outcome from payment_events where id = ${paid.event.id}` as never as [{ outcome: string }];
+    expect(['funded', 'already_funded']).toContain(outcome);
+    expect(answers.map((a) => a.outcome)).toEqual([outcome, outcome, outcome, outcome]);
     expect(await postings(`funding:${paid.event.data.object.id}`)).toBe(1);
     expect((await milestone(milestoneId)).releasedAmount).toBe(0);
     await ledgerIsBalanced();

@@ -12,7 +12,7 @@ import { post } from '../ledger/ledger';
 import { reject } from '../commands/context';
 import { stepBooking } from '../commands/booking-step';
 import type { LockedBooking } from '../store/bookings';
-import { advanceMilestone, type MilestoneChanges, type MilestoneRow } from '../store/milestones';
+import { advanceMilestone, type MilestoneChanges, type MilestoneRow, type MilestoneSibling } from '../store/milestones';
 import { recipient, type OutboxMessage } from '../store/outbox';
 import { fundingPosting, settlementPosting } from './postings';
 import { timer } from './timers';
@@ -36,7 +36,7 @@ export interface MilestoneStep {
   now: Date;
   booking: LockedBooking;
   /** All of the booking's milestones, read under its lock (the booking's next step depends on the others). */
-  milestones: readonly MilestoneRow[];
+  milestones: readonly MilestoneSibling[];
   milestone: MilestoneRow;
   event: MilestoneEvent;
   parties: Party[];

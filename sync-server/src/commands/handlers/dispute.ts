@@ -7,7 +7,7 @@ import { bookingSide } from '@shared/parties';
 import { hasRole } from '@shared/roles';
 import { partiesIn, reject, type Handler } from '../context';
 import { lockBookingOfMilestone, type LockedBooking } from '../../store/bookings';
-import { milestonesBeside, type MilestoneRow } from '../../store/milestones';
+import { milestoneBeside, type Beside } from '../../store/milestones';
 import {
   appendEvidence, attachmentsBy, disputeExists, insertAudit, insertDispute, lockDispute, messagesOfDispute,
 } from '../../store/disputes';
@@ -19,14 +19,13 @@ import { DISPUTE_RESPONSE_MS, windowTimer } from '../../disputes/tasks';
 /** Evidence is kept on the dispute's row, which replicates as one document: its size has a bound. */
 export const MAX_EVIDENCE = 100;
 
-type Open = [LockedBooking | undefined, MilestoneRow[], boolean];
+type Open = [LockedBooking | undefined, Beside, boolean];
 
 export const open: Handler<'dispute.open', Open> = {
   // The booking's lock before its milestones', as everywhere; pipelined in this order.
-  load: (db, p) => Promise.all([lockBookingOfMilestone(db, p.milestoneId), milestonesBeside(db, p.milestoneId), disputeExists(db, p.disputeId)]),
-  async decide(ctx, p, [found, milestones, taken]) {
+  load: (db, p) => Promise.all([lockBookingOfMilestone(db, p.milestoneId), milestoneBeside(db, p.milestoneId), disputeExists(db, p.disputeId)]),
+  async decide(ctx, p, [found, { milestone, milestones }, taken]) {
     const [booking, parties] = partiesIn(ctx, found);
-    const milestone = milestones.find((m) => m.id === p.milestoneId);
     if (!milestone) return reject('not_found');
     const side = bookingSide(parties);
     if (!side) return reject('forbidden', 'Only the client and the worker open a dispute.');
@@ -108,13 +107,13 @@ export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
 /** The other side agrees to the claim as it stands. */
 export const accept: Handler<'dispute.accept', Settling> = {
   load: (db, p) => lockSettling(db, p.disputeId),
-  async decide(ctx, _p, [booking, milestones, dispute]) {
+  async decide(ctx, _p, [booking, { milestone, milestones }, dispute]) {
     const [d, parties] = partiesIn(ctx, dispute);
     const side = bookingSide(parties);
     if (!side) return reject('forbidden', 'Only the other side of the dispute can accept its claim.');
     if (side === d.openedBy) return reject('forbidden', 'You opened this dispute; the other side accepts its claim or answers it.');
     const { status, bookingStatus, outcome } = await settleDispute({
-      tx: ctx.tx, now: ctx.now, booking: booking!, milestones, dispute: d, party: side, actorId: ctx.actor.id, refund: d.refundAmount,
+      tx: ctx.tx, now: ctx.now, booking: booking!, milestone: milestone!, milestones, dispute: d, party: side, actorId: ctx.actor.id, refund: d.refundAmount,
       how: 'accepted', key: ctx.commandId, write: ctx.write, notify: ctx.notify,
     });
     return { disputeId: d.id, milestoneId: d.milestoneId, outcome, status, bookingStatus };
@@ -124,7 +123,7 @@ export const accept: Handler<'dispute.accept', Settling> = {
 /** An admin's decision, with a written reason kept in the audit log. */
 export const resolve: Handler<'dispute.resolve', Settling> = {
   load: (db, p) => lockSettling(db, p.disputeId),
-  async decide(ctx, p, [booking, milestones, dispute]) {
+  async decide(ctx, p, [booking, { milestone, milestones }, dispute]) {
     const [d, parties] = partiesIn(ctx, dispute);
     if (!hasRole(ctx.actor, 'admin')) return reject('forbidden', 'Only a mediator decides a dispute.');
     if (bookingSide(parties)) return reject('forbidden', 'You are a party to this booking; another admin must decide its dispute.');
@@ -132,7 +131,7 @@ export const resolve: Handler<'dispute.resolve', Settling> = {
     if (p.outcome === 'split' && !(refund > 0 && refund < d.amount))
       return reject('claim_invalid', `A split gives back more than nothing and less than the ${formatMoney(money(d.amount, d.currency), 'en')} held; otherwise refund or release it all.`);
     const { status, bookingStatus, outcome } = await settleDispute({
-      tx: ctx.tx, now: ctx.now, booking: booking!, milestones, dispute: d, party: 'admin', actorId: ctx.actor.id, refund, how: 'admin',
+      tx: ctx.tx, now: ctx.now, booking: booking!, milestone: milestone!, milestones, dispute: d, party: 'admin', actorId: ctx.actor.id, refund, how: 'admin',
       reason: p.reason, key: ctx.commandId, write: ctx.write, notify: ctx.notify,
     });
     ctx.write(

@@ -5,26 +5,26 @@ import type { MilestoneEvent } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
 import { partiesIn, reject, type Handler } from '../context';
 import { lockBooking, lockBookingOfMilestone, setBookingAmount, type LockedBooking } from '../../store/bookings';
-import { insertMilestones, milestonesOf, milestonesBeside, type MilestoneRow } from '../../store/milestones';
+import { insertMilestones, milestonesOf, milestoneBeside, type Beside, type MilestoneRow } from '../../store/milestones';
 import { recipient } from '../../store/outbox';
 import { stepMilestone } from '../../escrow/step';
 import type { Db } from '../../db/sql';
 
 type Loaded = [LockedBooking | undefined, MilestoneRow[]];
+type LoadedStep = [LockedBooking | undefined, Beside];
 
-const loadByMilestone = (db: Db, milestoneId: string): Promise<Loaded> =>
+const loadByMilestone = (db: Db, milestoneId: string): Promise<LoadedStep> =>
   // Pipelined in this order: the milestones are read once the booking's lock is granted (see milestonesOf).
-  Promise.all([lockBookingOfMilestone(db, milestoneId), milestonesBeside(db, milestoneId)]);
+  Promise.all([lockBookingOfMilestone(db, milestoneId), milestoneBeside(db, milestoneId)]);
 
 function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milestone.approve' | 'milestone.request_changes'>(
   event: MilestoneEvent,
   noteOf: (p: Record<string, unknown>) => string | undefined = () => undefined,
-): Handler<T, Loaded> {
+): Handler<T, LoadedStep> {
   return {
     load: (db, p) => loadByMilestone(db, p.milestoneId),
-    async decide(ctx, p, [found, milestones]) {
+    async decide(ctx, p, [found, { milestone, milestones }]) {
       const [booking, parties] = partiesIn(ctx, found);
-      const milestone = milestones.find((m) => m.id === p.milestoneId);
       if (!milestone) return reject('not_found');
       if (event === 'submit' && (milestone.status === 'agreed' || milestone.status === 'payment_pending')) reject('not_funded');
       const { status } = await stepMilestone({
