@@ -317,7 +317,12 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
   if ((event === 'request_changes' || event === 'dispute') && !opts.reason?.trim()) refuse('reason_required');
   const b = bookingOf(d, m);
   const outcome = event === 'release_all' || event === 'refund_all' || event === 'split';
-  // While a milestone is in dispute the booking waits for its outcome; the other milestones carry on alone.
+  // While a milestone is in dispute the booking waits for its outcome; the other milestones carry on alone,
+  // and changes asked for on them still count against the booking's rounds.
+  if (opts.stepsBooking !== false && b.status === 'disputed' && event === 'request_changes') {
+    if (b.changeRounds >= MAX_CHANGE_ROUNDS) refuse('change_rounds_exhausted');
+    b.changeRounds++;
+  }
   if (opts.stepsBooking !== false && !(b.status === 'disputed' && !outcome)) {
     const withSystem: Party[] = [...parties, 'system'];
     if (event === 'payment_confirmed' && b.status === 'awaiting_payment') stepBooking(b, 'payment_confirmed', withSystem);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandInput } from '@shared/commands';
 import type { RejectionCode } from '@shared/rejections';
+import { MAX_CHANGE_ROUNDS } from '@shared/booking-machine';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp } from '../../test/app';
 import { acceptedBooking, applied, confirmPayment, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
@@ -422,6 +423,23 @@ describe('a booking of several milestones', () => {
     expect(await bookingStatus(bookingId)).toBe('completed');
     const { totals } = await trialBalance(db.sql);
     for (const total of Object.values(totals)) expect(total).toBe(0);
+  });
+
+  it('counts changes asked for on another part during a dispute against the booking’s rounds', async () => {
+    const { bookingId, ids: [a, b] } = await plan([3000, 5000]);
+    await confirmPayment(db.sql, bookingId);
+    await confirmPayment(db.sql, bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    applied(await run(db.sql, client, 'dispute.open', { disputeId: uuidv7(), milestoneId: a!, reason: 'Wrong parts', refundAmount: 1000 }));
+    for (let round = 1; round <= MAX_CHANGE_ROUNDS; round++) {
+      applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: b! }));
+      applied(await run(db.sql, client, 'milestone.request_changes', { milestoneId: b!, reason: `Round ${round}` }));
+    }
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: b! }));
+    expect((await run(db.sql, client, 'milestone.request_changes', { milestoneId: b!, reason: 'Once more' })).rejection?.code).toBe('change_rounds_exhausted');
+    const [after] = await db.sql`select status, change_rounds from bookings where id = ${bookingId}`;
+    expect(after).toMatchObject({ status: 'disputed', changeRounds: MAX_CHANGE_ROUNDS });
+    expect((await milestone(b!)).status).toBe('submitted');
   });
 });
 

@@ -5,16 +5,18 @@
 //
 // escrow.sweep runs every minute from the crontab (each tick once across all instances). It reads what is
 // due through migration 008's partial indexes, oldest first, and acts on each milestone in a transaction
-// of its own that locks it and checks it is still due. So a step taken by hand just before (paid,
-// approved, sent back), a sweep of the previous tick still running, or a crash halfway through a sweep,
-// leaves nothing done twice; whatever one sweep did not reach, the next finds. A clock is up to a minute
-// late, against windows of an hour and of days. A milestone whose step fails (a fault, not a state) is
-// logged and left for the next sweep, without holding up the others.
+// of its own: a step locks the booking, as every step does, and checks the milestone is still due; a
+// reminder moves the clock on with an update that names the due time it read. So a step taken by hand just
+// before (paid, approved, sent back), a sweep of the previous tick still running, or a crash halfway
+// through a sweep, leaves nothing done twice; whatever one sweep did not reach, the next finds. A clock
+// acts within a minute or so of its time while the sweeps keep up, against windows of an hour and of
+// days. A milestone whose step fails (a fault, not a state) or is refused is logged and left for the next
+// sweep, without holding up the others.
 import type { Sql } from '../db/sql';
 import type { Logger } from '../log';
 import { transaction } from '../db/tx';
 import { enqueue, recipient } from '../store/outbox';
-import { fireMilestoneEvent } from './events';
+import { fireMilestoneEvent, type EventOutcome } from './events';
 import { APPROVAL_REMINDERS_H, nextApprovalCheck } from './step';
 
 /** Milestones read per query; a sweep pages through everything due. */
@@ -24,7 +26,17 @@ export interface SweepCounts {
   expired: number;
   autoApproved: number;
   reminded: number;
+  /** Submitted work found without its next look, set now (see sweepClocks). */
+  repaired: number;
+  /** Refused by the machine or the booking although due: left as they are, and logged. */
+  refused: number;
   failed: number;
+}
+
+export interface SweepOptions {
+  /** Aborted at shutdown: the sweep stops between milestones; the next tick carries on. */
+  signal?: AbortSignal;
+  batch?: number;
 }
 
 interface Due {
@@ -37,28 +49,36 @@ interface Due {
  * The milestones due on one clock at `now`, after `after` in (due, id) order. Each query names its state
  * as a literal, so that the planner can use the clock's partial index.
  */
-async function dueOn(sql: Sql, clock: 'payment' | 'approval', now: Date, after: Due | undefined): Promise<Due[]> {
+async function dueOn(sql: Sql, clock: 'payment' | 'approval', now: Date, after: Due | undefined, batch: number): Promise<Due[]> {
   const { due, id } = after ?? { due: new Date(0), id: '00000000-0000-0000-0000-000000000000' };
   return clock === 'payment'
     ? sql<Due[]>`
         select id, payment_expires_at as due, auto_approve_at from milestones
         where status = 'payment_pending' and payment_expires_at <= ${now} and (payment_expires_at, id) > (${due}, ${id}::uuid) and not deleted
-        order by payment_expires_at, id limit ${BATCH}`
+        order by payment_expires_at, id limit ${batch}`
     : sql<Due[]>`
         select id, approval_check_at as due, auto_approve_at from milestones
         where status = 'submitted' and approval_check_at <= ${now} and (approval_check_at, id) > (${due}, ${id}::uuid) and not deleted
-        order by approval_check_at, id limit ${BATCH}`;
+        order by approval_check_at, id limit ${batch}`;
 }
 
-/** Acts on every milestone whose clock is due now: lapsed checkouts, then reminders and approvals. */
-export async function sweepClocks(sql: Sql, log: Logger, signal?: AbortSignal): Promise<SweepCounts> {
-  const counts: SweepCounts = { expired: 0, autoApproved: 0, reminded: 0, failed: 0 };
+/**
+ * Acts on every milestone whose clock is due now: lapsed checkouts, then reminders and approvals. First it
+ * gives submitted work without a next look one now: during a rolling deploy an instance still on the code
+ * before migration 008 submits work without setting approval_check_at.
+ */
+export async function sweepClocks(sql: Sql, log: Logger, opts: SweepOptions = {}): Promise<SweepCounts> {
+  const { signal, batch = BATCH } = opts;
+  const counts: SweepCounts = { expired: 0, autoApproved: 0, reminded: 0, repaired: 0, refused: 0, failed: 0 };
   const now = new Date();
+  counts.repaired = (await sql`
+    update milestones set approval_check_at = ${now}
+    where status = 'submitted' and approval_check_at is null and auto_approve_at is not null and not deleted`).count;
   const walk = async (clock: 'payment' | 'approval', act: (m: Due) => Promise<keyof SweepCounts | null>) => {
     for (let after: Due | undefined; ; ) {
-      signal?.throwIfAborted();
-      const due = await dueOn(sql, clock, now, after);
+      const due = await dueOn(sql, clock, now, after, batch);
       for (const m of due) {
+        if (signal?.aborted) return;
         try {
           const done = await act(m);
           if (done) counts[done]++;
@@ -67,16 +87,23 @@ export async function sweepClocks(sql: Sql, log: Logger, signal?: AbortSignal): 
           log.error({ err, milestoneId: m.id, clock }, 'an escrow clock could not act; the next sweep tries again');
         }
       }
-      if (due.length < BATCH) return;
+      if (due.length < batch) return;
       after = due.at(-1);
     }
+  };
+  /** A step that did not move: found no longer due (fine), or refused, which the next sweep will meet again. */
+  const outcome = (m: Due, clock: string, out: EventOutcome, moved: keyof SweepCounts): keyof SweepCounts | null => {
+    if (out.moved) return moved;
+    if (out.why === 'not due') return null;
+    log.warn({ milestoneId: m.id, clock, why: out.why, status: out.status }, 'a due escrow clock was refused; it stays due');
+    return 'refused';
   };
 
   await walk('payment', async (m) => {
     const out = await fireMilestoneEvent(sql, m.id, 'payment_expired', `payment-expiry:${m.id}:${m.due.toISOString()}`, {
       when: (x) => x.status === 'payment_pending' && x.paymentExpiresAt !== null && x.paymentExpiresAt <= now,
     });
-    return out.moved ? 'expired' : null;
+    return outcome(m, 'payment', out, 'expired');
   });
 
   await walk('approval', async (m) => {
@@ -86,7 +113,7 @@ export async function sweepClocks(sql: Sql, log: Logger, signal?: AbortSignal): 
       const out = await fireMilestoneEvent(sql, m.id, 'auto_approve', `auto-approve:${m.id}:${deadline.toISOString()}`, {
         when: (x) => x.status === 'submitted' && x.autoApproveAt !== null && x.autoApproveAt <= now,
       });
-      return out.moved ? 'autoApproved' : null;
+      return outcome(m, 'approval', out, 'autoApproved');
     }
     return remind(sql, m, deadline, now);
   });

@@ -247,6 +247,26 @@ describe('the clocks sweep', () => {
     await ledgerIsBalanced();
   });
 
+  it('pages through more due milestones than one read takes', async () => {
+    const lapsing: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const [m] = await milestones((await acceptedBooking(db.sql, client, worker)).bookingId);
+      applied(await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }, { now: () => ago(2) }));
+      lapsing.push(m!.id);
+    }
+    await sweepClocks(db.sql, createLogger('silent'), { batch: 2 });
+    for (const id of lapsing) expect(await clocks(id)).toMatchObject({ status: 'agreed', paymentExpiresAt: null });
+  });
+
+  it('gives submitted work found without its next look one, as an instance still on older code leaves it', async () => {
+    const { milestoneId } = await submitted(50);
+    await db.sql`update milestones set approval_check_at = null where id = ${milestoneId}`;
+    expect((await sweep()).repaired).toBeGreaterThanOrEqual(1);
+    // Looked at in the same sweep: the 24-hour reminder was due.
+    expect((await news(milestoneId, 'milestone.approval_reminder')).map((n) => n.data.hoursLeft)).toEqual([24]);
+    expect((await clocks(milestoneId)).approvalCheckAt).not.toBeNull();
+  });
+
   it('leaves alone work the client sent back before the sweep came', async () => {
     const { bookingId, milestoneId } = await submitted(73);
     applied(await run(db.sql, client, 'booking.request_changes', { bookingId, reason: 'The tap still drips' }));

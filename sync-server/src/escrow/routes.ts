@@ -49,7 +49,8 @@ export async function handleWebhook(deps: Pick<Deps, 'sql' | 'log'>, provider: P
     on conflict (id) do nothing
     returning outcome`;
   // Two deliveries of one event at the same moment both get this far; the effects are once per payment
-  // either way, and the second answers with what the first recorded, as a replay would.
+  // either way. The first to record its outcome answers for both, as for a replay; that may be the copy
+  // that found the payment already funded by the other, which then answers as the duplicate.
   if (!stored) {
     const [first] = await deps.sql<{ outcome: string }[]>`select outcome from payment_events where id = ${event.id}`;
     return { eventId: event.id, duplicate: true, outcome: first!.outcome };

@@ -5,13 +5,13 @@ import type postgres from 'postgres';
 import { can } from '@shared/machine';
 import { DISPUTE_OUTCOMES, SETTLED_STATES, milestoneMachine, milestoneRejection, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
-import type { BookingEvent, BookingState } from '@shared/booking-machine';
+import { MAX_CHANGE_ROUNDS, type BookingEvent, type BookingState } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
 import type { Db } from '../db/sql';
 import { post } from '../ledger/ledger';
 import { reject } from '../commands/context';
 import { stepBooking } from '../commands/booking-step';
-import type { LockedBooking } from '../store/bookings';
+import { countChangeRound, type LockedBooking } from '../store/bookings';
 import { advanceMilestone, type MilestoneChanges, type MilestoneRow, type MilestoneSibling } from '../store/milestones';
 import { recipient, type OutboxMessage } from '../store/outbox';
 import { fundingPosting, settlementPosting } from './postings';
@@ -123,6 +123,10 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
         tx: s.tx, now: s.now, booking: s.booking, event: bookingEvent, parties: [...s.parties, 'system'], actorId: s.actorId,
         note: s.note, key: s.key, write: s.write, notify: s.notify,
       });
+    } else if (s.event === 'request_changes' && s.booking.status === 'disputed') {
+      // While one milestone is in dispute, changes asked for on another still count against the booking's rounds.
+      if (s.booking.changeRounds >= MAX_CHANGE_ROUNDS) reject('change_rounds_exhausted');
+      s.write(countChangeRound(s.tx, s.booking.id));
     }
   }
 

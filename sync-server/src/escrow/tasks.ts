@@ -4,7 +4,7 @@
 // late, repeated or replaced job does nothing; provider calls carry idempotency keys derived from the
 // milestone or payment, so a retried job cannot pay or refund twice.
 import { z } from 'zod';
-import { cronTick, defineTasks, type TaskContext } from '../jobs/tasks';
+import { cronTick, defineTasks } from '../jobs/tasks';
 import { post } from '../ledger/ledger';
 import { transaction } from '../db/tx';
 import { awaitingTransfer, getMilestone, updateMilestone, type MilestoneRow } from '../store/milestones';
@@ -16,19 +16,23 @@ import { transferPosting } from './postings';
 import { timer } from './timers';
 
 const milestoneJob = z.object({ milestoneId: z.uuid() });
-const key = (ctx: TaskContext) => `job:${ctx.jobId}`;
 
 /** What is released and not yet transferred: the worker's net. */
 const netOf = (m: MilestoneRow) => m.releasedAmount - m.feeAmount;
 
 export function escrowTasks(provider: PaymentProvider) {
   return defineTasks({
-    // The milestones' clocks, every minute (see clocks.ts). A failed sweep is not retried: the next tick is.
+    // The milestones' clocks, every minute (see clocks.ts). A sweep that fails (the database went away) is
+    // logged and not retried, and leaves no failed job behind: the next tick is its retry.
     'escrow.sweep': {
       payload: z.object({ _cron: cronTick.shape._cron.optional() }),
       async run(_p, ctx) {
-        const counts = await sweepClocks(ctx.sql, ctx.log, ctx.signal);
-        if (Object.values(counts).some((n) => n > 0)) ctx.log.info(counts, 'escrow clocks swept');
+        try {
+          const counts = await sweepClocks(ctx.sql, ctx.log, { signal: ctx.signal });
+          if (Object.values(counts).some((n) => n > 0)) ctx.log.info(counts, 'escrow clocks swept');
+        } catch (err) {
+          ctx.log.error({ err }, 'escrow clocks sweep failed; the next tick sweeps again');
+        }
       },
     },
     'escrow.refund': {
@@ -49,24 +53,12 @@ export function escrowTasks(provider: PaymentProvider) {
     'escrow.refund_payment': {
       payload: z.object({ milestoneId: z.uuid(), paymentIntentId: z.string().min(1), amount: z.int().positive(), currency: z.string().length(3) }),
       async run(p, ctx) {
-        let refund;
-        try {
-          refund = await provider.createRefund({
-            paymentIntentId: p.paymentIntentId,
-            amount: p.amount,
-            metadata: { milestoneId: p.milestoneId, reason: 'late_payment' },
-            idempotencyKey: `refund-payment:${p.paymentIntentId}`,
-          });
-        } catch (e) {
-          // Sent back in full already: by an earlier attempt of ours whose idempotency key the provider has
-          // forgotten (after 24 hours of retries), or by hand in its dashboard. Nothing is left to refund, and
-          // retrying for days would change nothing; the nightly reconciliation compares the amounts.
-          if (e instanceof PaymentProviderError && e.providerCode === 'charge_already_refunded') {
-            ctx.log.warn({ ...p, err: e }, 'late payment was already refunded');
-            return;
-          }
-          throw e;
-        }
+        const refund = await provider.createRefund({
+          paymentIntentId: p.paymentIntentId,
+          amount: p.amount,
+          metadata: { milestoneId: p.milestoneId, reason: 'late_payment' },
+          idempotencyKey: `refund-payment:${p.paymentIntentId}`,
+        });
         ctx.log.info({ ...p, refundId: refund.id }, 'late payment refunded');
       },
     },

@@ -90,6 +90,11 @@ export function advanceBooking(db: Db, id: string, entry: TimelineEntry, extra: 
     where id = ${id}`;
 }
 
+/** A round of changes asked for while the booking's status stays (one milestone is in dispute). */
+export function countChangeRound(db: Db, id: string) {
+  return db`update bookings set change_rounds = change_rounds + 1 where id = ${id}`;
+}
+
 /** The booking's price follows its agreed milestones. */
 export function setBookingAmount(db: Db, id: string, amount: number) {
   return db`update bookings set amount = ${amount} where id = ${id}`;

@@ -57,7 +57,8 @@ const COLUMNS = `id, booking_id, client_id, worker_id, position, plan_id, propos
  * A booking's milestones in plan order, read under the booking's row lock. Every step of a milestone locks
  * its booking first (commands, payment confirmations, clocks, dispute settlements), so that lock already
  * serializes them, and the statement, run after the lock is granted, sees what the previous holder
- * committed. The milestones take no row locks of their own: a lock is a write to every row, twenty per
+ * committed. Writes that are not steps (the provider's ids, the approval clock's next look) set columns no
+ * step decides by. The milestones take no row locks of their own: a lock is a write to every row, twenty per
  * step for a plan of twenty.
  */
 export function milestonesOf(db: Db, bookingId: string): Promise<MilestoneRow[]> {
