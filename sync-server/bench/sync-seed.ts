@@ -1,9 +1,12 @@
 // bench:sync's data, written straight into the tables (commands would take minutes): an operator's scope
 // for the initial sync, and pairs of signed-in users sharing a booking for the propagation run. Every row
-// satisfies the schema's checks and reads as the command handlers would have written it.
+// satisfies the schema's checks and reads as the command handlers would have written it; the milestones'
+// money is as settled, without the ledger postings behind it (replication does not read the ledger).
 import { v7 as uuidv7 } from 'uuid';
 import type { BookingEvent, BookingState } from '@shared/booking-machine';
-import { categoryOf } from '@shared/categories';
+import { categoryOf, policyOf } from '@shared/categories';
+import type { MilestoneState } from '@shared/milestone-machine';
+import { money, splitFee } from '@shared/money';
 import type { LatLng } from '@shared/geo';
 import type { Party } from '@shared/roles';
 import type { SkillLevels } from '@shared/skills';
@@ -49,6 +52,10 @@ const GIG_COLS = [
 ];
 const BOOKING_COLS = ['id', 'gig_id', 'client_id', 'worker_id', 'amount', 'currency', 'category', 'status', 'change_rounds', 'timeline', 'created_at', 'updated_at'];
 const MESSAGE_COLS = ['id', 'booking_id', 'sender_id', 'body', 'created_at', 'updated_at'];
+const MILESTONE_COLS = [
+  'id', 'booking_id', 'client_id', 'worker_id', 'position', 'description', 'amount', 'currency', 'fee_bps', 'status', 'payment_intent_id', 'charge_id',
+  'funded_at', 'submitted_at', 'auto_approve_at', 'approval_check_at', 'settled_at', 'released_amount', 'fee_amount', 'timeline', 'created_at', 'updated_at',
+];
 
 const FIRST = ['Ana', 'Ben', 'Chloé', 'Dmitri', 'Esther', 'Farid', 'Grace', 'Hiro', 'Inés', 'Jamal', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Olu', 'Priya'];
 const LAST = ['Alvarez', 'Brooks', 'Chen', 'Diaz', 'Evans', 'Fischer', 'Garcia', 'Hughes', 'Ito', 'Jones', 'Khan', 'Lopez', 'Moreau', 'Nguyen', 'Okafor', 'Patel'];
@@ -95,19 +102,55 @@ export interface OperatorScope {
   operatorId: string;
   openGigs: number;
   bookings: number;
+  milestones: number;
   messages: number;
 }
 
 /** The booking statuses seeded, with how far each got: funded → in_progress → delivered → completed. */
-const BOOKING_PATHS: readonly { status: BookingState; steps: readonly [BookingEvent, BookingState, Party][] }[] = [
-  { status: 'funded', steps: [['payment_confirmed', 'funded', 'system']] },
-  { status: 'in_progress', steps: [['payment_confirmed', 'funded', 'system'], ['start', 'in_progress', 'worker']] },
-  { status: 'delivered', steps: [['payment_confirmed', 'funded', 'system'], ['start', 'in_progress', 'worker'], ['deliver', 'delivered', 'worker']] },
+/** Each booking path with where its single milestone stands at the end of it. */
+const BOOKING_PATHS: readonly { status: BookingState; milestone: MilestoneState; steps: readonly [BookingEvent, BookingState, Party][] }[] = [
+  { status: 'funded', milestone: 'funded', steps: [['payment_confirmed', 'funded', 'system']] },
+  { status: 'in_progress', milestone: 'funded', steps: [['payment_confirmed', 'funded', 'system'], ['start', 'in_progress', 'worker']] },
+  {
+    status: 'delivered',
+    milestone: 'submitted',
+    steps: [['payment_confirmed', 'funded', 'system'], ['start', 'in_progress', 'worker'], ['deliver', 'delivered', 'worker']],
+  },
   {
     status: 'completed',
+    milestone: 'released',
     steps: [['payment_confirmed', 'funded', 'system'], ['start', 'in_progress', 'worker'], ['deliver', 'delivered', 'worker'], ['approve', 'completed', 'client']],
   },
 ];
+
+/**
+ * A single-price booking's one milestone as its steps left it: the gig's price, the category's fee, funded
+ * by the payment confirmation, submitted with the delivery, released (net of the fee) with the approval.
+ * `times` are the booking timeline's: created, payment confirmed, started, delivered, approved.
+ */
+function singleMilestone(b: Record<string, unknown>, state: MilestoneState, times: readonly string[]): Record<string, unknown> {
+  const id = uuidv7();
+  const amount = b.amount as number;
+  const feeBps = policyOf(b.category as string).feeBps;
+  const [created, funded, , submitted, settled] = times;
+  const submittedAt = state === 'submitted' || state === 'released' ? submitted! : null;
+  const settledAt = state === 'released' ? settled! : null;
+  const autoApproveAt = state === 'submitted' ? iso(Date.parse(submittedAt!) + policyOf(b.category as string).autoApproveHours * 3_600_000) : null;
+  const timeline = [
+    { at: created, event: 'created', status: 'agreed', by: 'worker', actorId: b.worker_id },
+    { at: funded, event: 'payment_confirmed', status: 'funded', by: 'system', actorId: null },
+    ...(submittedAt ? [{ at: submittedAt, event: 'submit', status: 'submitted', by: 'worker', actorId: b.worker_id }] : []),
+    ...(settledAt ? [{ at: settledAt, event: 'approve', status: 'released', by: 'client', actorId: b.client_id }] : []),
+  ];
+  return {
+    id, booking_id: b.id, client_id: b.client_id, worker_id: b.worker_id, position: 0, description: 'The whole job', amount, currency: b.currency,
+    fee_bps: feeBps, status: state, payment_intent_id: `pi_seed_${id}`, charge_id: `ch_seed_${id}`, funded_at: funded,
+    submitted_at: submittedAt, auto_approve_at: autoApproveAt, approval_check_at: autoApproveAt && iso(Date.parse(autoApproveAt) - 24 * 3_600_000),
+    settled_at: settledAt, released_amount: settledAt ? amount : 0,
+    fee_amount: settledAt ? splitFee(money(amount, 'USD'), feeBps).fee.amount : 0,
+    timeline, created_at: created, updated_at: timeline.at(-1)!.at,
+  };
+}
 
 /**
  * One operator (skills, home in San Francisco, 25 km radius) and, in their scope: `openGigs` open gigs
@@ -162,6 +205,7 @@ export async function seedOperatorScope(
   const bookedGigs: ReturnType<typeof gig>[] = [];
   const bookings: Record<string, unknown>[] = [];
   const messages: Record<string, unknown>[] = [];
+  const milestones: Record<string, unknown>[] = [];
   for (let i = 0; i < opts.bookings; i++) {
     const path = BOOKING_PATHS[i % BOOKING_PATHS.length]!;
     const bookingId = uuidv7();
@@ -184,6 +228,7 @@ export async function seedOperatorScope(
       id: bookingId, gig_id: g.id, client_id: g.client_id, worker_id: operatorId, amount: g.budget_amount, currency: 'USD', category: categoryOf(g.skills),
       status: path.status, change_rounds: 0, timeline, created_at: iso(created), updated_at: iso(updated),
     });
+    milestones.push(singleMilestone(bookings.at(-1)!, path.milestone, timeline.map((t) => t.at)));
     for (let m = 0; m < opts.messagesPerBooking; m++) {
       const at = iso(created + m * 600_000);
       messages.push({ id: uuidv7(), booking_id: bookingId, sender_id: m % 2 === 0 ? g.client_id : operatorId, body: CHAT[(i + m) % CHAT.length], created_at: at, updated_at: at });
@@ -203,9 +248,10 @@ export async function seedOperatorScope(
     await insertRows(tx, 'gigs', GIG_COLS, bookedGigs);
     await insertRows(tx, 'bookings', BOOKING_COLS, bookings);
   });
+  await insertRows(sql, 'milestones', MILESTONE_COLS, milestones);
   await insertRows(sql, 'messages', MESSAGE_COLS, messages);
   await sql`analyze`;
-  return { operatorId, openGigs: openGigs.length, bookings: bookings.length, messages: messages.length };
+  return { operatorId, openGigs: openGigs.length, bookings: bookings.length, milestones: milestones.length, messages: messages.length };
 }
 
 export interface Subscriber {

@@ -3,16 +3,16 @@
 // What it measures. One embedded Postgres in a temp folder (durable defaults), migrated; servers run as
 // child processes (sync-instance-main.ts), so that their CPU and memory are theirs and not the bench's.
 //   1. Initial sync. An operator whose scope holds OPEN_GIGS open gigs (their skills, inside their area),
-//      BOOKINGS bookings where they are the worker (each on its own gig) and MESSAGES messages in those
-//      bookings, seeded with SQL. A fresh device (web/'s RxDB replication, memory storage, live: false,
+//      BOOKINGS bookings where they are the worker (each on its own gig, with one milestone) and MESSAGES
+//      messages in those bookings, seeded with SQL. A fresh device (web/'s RxDB replication, memory storage, live: false,
 //      pull.batchSize BATCH_SIZE) pulls everything through throttle-proxy.ts:
 //        - UNLIMITED: wall time, bytes on the wire both ways, HTTP requests (each one round trip), and
-//          the ratio of the wire bytes to gzip (node:zlib defaults) of every stored document of the five
+//          the ratio of the wire bytes to gzip (node:zlib defaults) of every stored document of the seven
 //          collections as one JSON array. Target ≤ 1.25. Then "where the bytes go": the device's requests
 //          replayed over raw sockets, each response split into headers, chunk framing and gzip body,
 //          beside other encodings of the same bodies.
 //        - SLOW_3G (400 kbit/s each way, 400 ms RTT): wall time against the ideal computed from the same
-//          run, wire bytes ÷ bandwidth + requests × RTT. Target ≤ 1.5×. Pulls of the five collections
+//          run, wire bytes ÷ bandwidth + requests × RTT. Target ≤ 1.5×. Pulls of the seven collections
 //          run in parallel, so the run may beat the serial ideal. Run twice: on one link shared by all
 //          the device's connections (throttle-proxy.ts (shared link); the figures in the JSON), and through
 //          throttle-proxy.ts with shared: false, which shapes each TCP connection on its own and so hands a device with
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     say(`\n1. initial sync`);
     let t = performance.now();
     const scope = await seedOperatorScope(sql, { openGigs: OPEN_GIGS, bookings: BOOKINGS, messagesPerBooking: MESSAGES_PER_BOOKING, clients: CLIENTS });
-    say(`  seeded in ${round((performance.now() - t) / 1000, 1)} s: operator with ${scope.openGigs} open gigs in their feed, ${scope.bookings} bookings as worker (each with its gig), ${scope.messages} messages`);
+    say(`  seeded in ${round((performance.now() - t) / 1000, 1)} s: operator with ${scope.openGigs} open gigs in their feed, ${scope.bookings} bookings as worker (each with its gig and one milestone), ${scope.messages} messages`);
     const a = await startInstance('A', url);
     instances.push(a);
     const { token } = await signIn(sql, scope.operatorId, { ttlSeconds: 3600 });
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     const fast: SyncRun = await syncThrough(startThrottleProxy, UNLIMITED, a, device);
     say(`  cpu: ${describePhaseCpu(cpu0, sampleCpu(postgresPid, [a.pid]))}`);
     describeRun(fast, say);
-    const expected = { gigs: scope.openGigs + scope.bookings, bookings: scope.bookings, messages: scope.messages, profiles: 1, commands: 0 };
+    const expected = { gigs: scope.openGigs + scope.bookings, bookings: scope.bookings, milestones: scope.milestones, messages: scope.messages, profiles: 1, commands: 0, disputes: 0 };
     for (const [c, n] of Object.entries(expected))
       if (fast.counts[c as keyof typeof expected] !== n) throw new Error(`the device holds ${fast.counts[c as keyof typeof expected]} ${c}, expected ${n}: the sync is broken`);
     const wireToGzip = fast.wireBytes / fast.gzipBytes;
