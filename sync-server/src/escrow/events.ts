@@ -2,7 +2,7 @@
 // transaction that locks the booking and then reads its milestones, like the commands that compete with it.
 import type { PendingQuery, Row } from 'postgres';
 import type { MilestoneEvent, MilestoneState } from '@shared/milestone-machine';
-import type { Sql } from '../db/sql';
+import type { Db, Sql } from '../db/sql';
 import { isRetryable, transaction } from '../db/tx';
 import { CommandRejected } from '../commands/context';
 import { lockBookingOfMilestone } from '../store/bookings';
@@ -28,7 +28,11 @@ export async function fireMilestoneEvent(
   milestoneId: string,
   event: MilestoneEvent,
   key: string,
-  opts: { now?: Date; payment?: MilestoneStep['payment']; released?: number; note?: string; when?: (m: MilestoneRow) => boolean } = {},
+  opts: {
+    now?: Date; payment?: MilestoneStep['payment']; released?: number; note?: string; when?: (m: MilestoneRow) => boolean;
+    /** One more write that commits with the step, if it moves. */
+    also?: (db: Db) => PendingQuery<Row[]>;
+  } = {},
 ): Promise<EventOutcome> {
   for (let attempt = 1; ; attempt++) {
     const db = await sql.reserve();
@@ -51,6 +55,7 @@ export async function fireMilestoneEvent(
             notify: (m) => void news.push(m),
           });
           outcome = { status, moved: true };
+          if (opts.also) writes.push(opts.also(db));
         } catch (e) {
           if (!(e instanceof CommandRejected)) throw e;
           outcome = unmoved(e.rejection.code);
@@ -90,17 +95,32 @@ export interface ConfirmedPayment {
 export type PaymentOutcome = 'funded' | 'already_funded' | 'refunded_late';
 
 /**
+ * The provider's event, recorded by the transaction that acts on it, so that the record names the effect
+ * (see handleWebhook). `insert` does nothing when the event is recorded already; afterwards `recorded` says
+ * whether this delivery's insert did it, and is left undefined when nothing acted.
+ */
+export interface EventRecord {
+  insert(db: Db, outcome: string): PendingQuery<Row[]>;
+  recorded?: boolean;
+}
+
+/**
  * The provider says a milestone's payment succeeded. Funded once per payment intent, whichever event or
  * replay says so. Money the milestone cannot take (it was cancelled or replaced meanwhile, it was paid
  * twice, or the amount is not the agreed one) is refunded at once, with the ledger showing it arrive and leave.
  */
-export async function confirmPayment(sql: Sql, p: ConfirmedPayment, key: string, now = new Date()): Promise<PaymentOutcome> {
+export async function confirmPayment(sql: Sql, p: ConfirmedPayment, key: string, now = new Date(), record?: EventRecord): Promise<PaymentOutcome> {
+  let recording: PendingQuery<Row[]> | undefined;
   const fired = await fireMilestoneEvent(sql, p.milestoneId, 'payment_confirmed', key, {
     now,
     payment: { paymentIntentId: p.paymentIntentId, chargeId: p.chargeId },
     when: (m) => (m.status === 'agreed' || m.status === 'payment_pending') && m.amount === p.amount && m.currency === p.currency,
+    also: record && ((db) => (recording = record.insert(db, 'funded'))),
   });
-  if (fired.moved) return 'funded';
+  if (fired.moved) {
+    if (record) record.recorded = (await recording!).length > 0;
+    return 'funded';
+  }
   return transaction(sql, async (tx) => {
     // Under the booking's lock, like every step: a second delivery of the same payment waits, then finds it posted.
     await lockBookingOfMilestone(tx, p.milestoneId);
@@ -121,6 +141,7 @@ export async function confirmPayment(sql: Sql, p: ConfirmedPayment, key: string,
       data: { bookingId: m.bookingId, milestoneId: m.id, amount: p.amount, currency: p.currency },
       dedupeKey: `late-refund:${p.paymentIntentId}`,
     }]);
+    if (record) record.recorded = (await record.insert(tx, 'refunded_late')).length > 0;
     return 'refunded_late';
   });
 }

@@ -19,7 +19,7 @@ import { applyCommand } from '../commands/apply';
 import { getMilestone, updateMilestone } from '../store/milestones';
 import { PaymentProviderError, WebhookSignatureError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
 import { accountUpdated } from '../payouts/accounts';
-import { confirmPayment } from './events';
+import { confirmPayment, type EventRecord } from './events';
 
 /** Events that can move money; everything else is recorded and acknowledged. */
 const PAYMENT_EVENTS = new Set(['payment_intent.succeeded', 'checkout.session.completed']);
@@ -38,20 +38,24 @@ export async function handleWebhook(deps: Pick<Deps, 'sql' | 'log'>, provider: P
   const event = provider.verifyWebhook(rawBody, signature);
   const [seen] = await deps.sql<{ outcome: string }[]>`select outcome from payment_events where id = ${event.id}`;
   if (seen) return { eventId: event.id, duplicate: true, outcome: seen.outcome };
+  const record: EventRecord = {
+    insert: (db, outcome) => db`
+      insert into payment_events (id, type, provider, created_at, payload, outcome)
+      values (${event.id}, ${event.type}, ${provider.name}, ${new Date(event.created * 1000)}, ${db.json(event as never)}, ${outcome})
+      on conflict (id) do nothing
+      returning id`,
+  };
   const outcome = PAYMENT_EVENTS.has(event.type)
-    ? await paymentEvent(deps, provider, event)
+    ? await paymentEvent(deps, provider, event, record)
     : event.type === 'account.updated' // a worker's payout account changed at the provider
       ? await accountUpdated(deps.sql, provider, event)
       : 'ignored';
-  const [stored] = await deps.sql<{ outcome: string }[]>`
-    insert into payment_events (id, type, provider, created_at, payload, outcome)
-    values (${event.id}, ${event.type}, ${provider.name}, ${new Date(event.created * 1000)}, ${deps.sql.json(event as never)}, ${outcome})
-    on conflict (id) do nothing
-    returning outcome`;
   // Two deliveries of one event at the same moment both get this far; the effects are once per payment
-  // either way. The first to record its outcome answers for both, as for a replay; that may be the copy
-  // that found the payment already funded by the other, which then answers as the duplicate.
-  if (!stored) {
+  // either way. A delivery that moved money recorded the event in that same transaction, so a copy that
+  // found the payment already handled can only record after it, and finds the record there. The one
+  // recorded answers for every copy, as for a replay.
+  record.recorded ??= (await record.insert(deps.sql, outcome)).length > 0;
+  if (!record.recorded) {
     const [first] = await deps.sql<{ outcome: string }[]>`select outcome from payment_events where id = ${event.id}`;
     return { eventId: event.id, duplicate: true, outcome: first!.outcome };
   }
@@ -59,7 +63,7 @@ export async function handleWebhook(deps: Pick<Deps, 'sql' | 'log'>, provider: P
   return { eventId: event.id, duplicate: false, outcome };
 }
 
-async function paymentEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentProvider, event: PaymentEvent): Promise<string> {
+async function paymentEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentProvider, event: PaymentEvent, record: EventRecord): Promise<string> {
   const object = event.data.object;
   const paymentIntentId =
     event.type === 'checkout.session.completed'
@@ -83,6 +87,8 @@ async function paymentEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentPr
     deps.sql,
     { milestoneId, paymentIntentId: payment.id, chargeId: payment.chargeId, amount: payment.amountReceived, currency: payment.currency.toUpperCase() },
     event.id,
+    undefined,
+    record,
   );
 }
 
