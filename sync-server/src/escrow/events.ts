@@ -109,7 +109,13 @@ export interface EventRecord {
  * replay says so. Money the milestone cannot take (it was cancelled or replaced meanwhile, it was paid
  * twice, or the amount is not the agreed one) is refunded at once, with the ledger showing it arrive and leave.
  */
-export async function confirmPayment(sql: Sql, p: ConfirmedPayment, key: string, now = new Date(), record?: EventRecord): Promise<PaymentOutcome> {
+export async function confirmPayment(
+  sql: Sql,
+  p: ConfirmedPayment,
+  key: string,
+  opts: { now?: Date; record?: EventRecord } = {},
+): Promise<PaymentOutcome> {
+  const { now = new Date(), record } = opts;
   let recording: PendingQuery<Row[]> | undefined;
   const fired = await fireMilestoneEvent(sql, p.milestoneId, 'payment_confirmed', key, {
     now,

@@ -87,8 +87,7 @@ async function paymentEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentPr
     deps.sql,
     { milestoneId, paymentIntentId: payment.id, chargeId: payment.chargeId, amount: payment.amountReceived, currency: payment.currency.toUpperCase() },
     event.id,
-    undefined,
-    record,
+    { record },
   );
 }
 
