@@ -61,25 +61,25 @@ export async function post(tx: Db, p: Posting): Promise<PostResult> {
   const postingId = uuidv7();
 
   // One round trip: the statements run in order. If the cause was posted before (or by a concurrent
-  // transaction, which the insert waits for), the posting insert does nothing and, finding no posting
-  // under our id, neither does the entries insert.
-  const statements = [
+  // transaction, which the insert waits for), the posting insert returns nothing and no entry is written.
+  const accounts = [
     tx`insert into ledger_accounts ${tx(accountRows)} on conflict (id) do nothing`.execute(),
     ...(guarded.length > 0 ? [tx`select id from ledger_accounts where id = any(${guarded}) order by id for update`.execute()] : []),
   ];
   const posting = tx<{ id: string }[]>`
-      insert into ledger_postings (id, kind, dedupe_key, booking_id, milestone_id, memo)
-      values (${postingId}, ${p.kind}, ${p.dedupeKey}, ${p.bookingId ?? null}, ${p.milestoneId ?? null}, ${p.memo ?? ''})
-      on conflict (dedupe_key) do nothing
-      returning id`.execute();
+      with posting as (
+        insert into ledger_postings (id, kind, dedupe_key, booking_id, milestone_id, memo)
+        values (${postingId}, ${p.kind}, ${p.dedupeKey}, ${p.bookingId ?? null}, ${p.milestoneId ?? null}, ${p.memo ?? ''})
+        on conflict (dedupe_key) do nothing
+        returning id),
+      entries as (
+        insert into ledger_entries (posting_id, account_id, amount, currency)
+        select posting.id, e.account_id, e.amount, e.currency
+        from posting, jsonb_to_recordset(${tx.json(entries.map((e) => ({ account_id: e.account.id, amount: e.amount.amount, currency })) as never)}) as e(account_id text, amount bigint, currency text))
+      select id from posting`.execute();
   const settled = await Promise.allSettled([
-    ...statements,
+    ...accounts,
     posting,
-    tx`
-      insert into ledger_entries (posting_id, account_id, amount, currency)
-      select ${postingId}::uuid, e.account_id, e.amount, e.currency
-      from jsonb_to_recordset(${tx.json(entries.map((e) => ({ account_id: e.account.id, amount: e.amount.amount, currency })) as never)}) as e(account_id text, amount bigint, currency text)
-      where exists (select 1 from ledger_postings where id = ${postingId})`.execute(),
     // The deferred checks run here, so a violation surfaces with its sentence rather than at COMMIT.
     tx`set constraints ledger_entries_balanced, ledger_entries_not_negative immediate`.execute(),
   ]);
