@@ -89,6 +89,7 @@ describe('escrow on the demo rail', () => {
       await expectEscrowStatus(client, 'submitted');
       expect(await client.getByTestId('escrow-status').innerText()).toMatch(/^Submitted — auto-approves on /);
       await client.getByRole('button', { name: `Approve and release ${usd(6500)}` }).click();
+      await client.getByRole('button', { name: `Release ${usd(6500)} now` }).click();
       await expectEscrowStatus(client, 'released');
       await expectBookingStatus(client, 'completed');
       expect(await client.getByTestId('escrow-status').innerText()).toBe('Released to the worker');

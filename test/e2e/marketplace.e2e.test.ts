@@ -66,6 +66,7 @@ describe('a gig from post to approval across two devices', () => {
       // The client approves the submitted work, which releases the money.
       await expectBookingStatus(client, 'delivered');
       await client.getByRole('button', { name: 'Approve and release $65.00' }).click();
+      await client.getByRole('button', { name: 'Release $65.00 now' }).click();
       await expectBookingStatus(client, 'completed');
       await expectEscrowStatus(client, 'released');
       await waitUpToDate(client);

@@ -3,10 +3,10 @@
 // its timeline, chat and evidence side by side, the decision form's checks and the dispute.resolve it sends,
 // the audit log, the settlement report and the trial balance's alarms, and the offline state.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { closeDevices, decide, issuedCommands } from '../sync/test-support';
 import type { AuditLog, DisputeDetail, DisputeQueue, SettlementReport, TrialBalance } from '../money/api-types';
-import { moneyDevice, renderMoney, stubServer, TOKEN } from '../money/test-support';
+import { moneyDevice, reachable, renderMoney, stubServer, TOKEN } from '../money/test-support';
 import AdminMoneyArea from './admin-money-area';
 
 const ADA = '0190a000-0000-7000-8000-000000000001';
@@ -166,7 +166,7 @@ describe('a dispute', () => {
   it('the decision form asks for an outcome and a reason, and a split strictly between nothing and the whole', async () => {
     stubServer({ [`GET /disputes/${DISPUTE}`]: detail() });
     const { client } = await moneyDevice(ADA, ['admin']);
-    open(client, `/a/disputes/${DISPUTE}`);
+    open(reachable(client), `/a/disputes/${DISPUTE}`);
     const form = await screen.findByTestId('decision-form');
     const decideButton = within(form).getByRole('button', { name: 'Decide' });
 
@@ -215,7 +215,7 @@ describe('a dispute', () => {
           : detail(),
     });
     const { client } = await moneyDevice(ADA, ['admin']);
-    open(client, `/a/disputes/${DISPUTE}`);
+    open(reachable(client), `/a/disputes/${DISPUTE}`);
     const form = await screen.findByTestId('decision-form');
     fireEvent.click(within(form).getByRole('radio', { name: 'Refund all to the client' }));
     fireEvent.change(within(form).getByLabelText('Written reason (kept in the audit log)'), { target: { value: '  No work was delivered. ' } });
@@ -238,7 +238,7 @@ describe('a dispute', () => {
   it('shows the server’s refusal of a decision where it was asked, in the admin’s language', async () => {
     stubServer({ [`GET /disputes/${DISPUTE}`]: detail() });
     const { client } = await moneyDevice(ADA, ['admin']);
-    open(client, `/a/disputes/${DISPUTE}`, 'es');
+    open(reachable(client), `/a/disputes/${DISPUTE}`, 'es');
     const form = await screen.findByTestId('decision-form');
     fireEvent.click(within(form).getByRole('radio', { name: 'Liberar todo al trabajador' }));
     fireEvent.change(within(form).getByLabelText('Motivo por escrito (queda en el registro de auditoría)'), { target: { value: 'Trabajo entregado.' } });
@@ -249,6 +249,56 @@ describe('a dispute', () => {
     expect((await screen.findByTestId('decision-refused')).textContent).toBe(
       'No se tomó la decisión: Esto ya no se puede hacer: el estado cambió. Actualiza para ver cómo está.',
     );
+  });
+
+  it('a double click on Decide sends one decision, and the server’s answer to it is what shows', async () => {
+    stubServer({ [`GET /disputes/${DISPUTE}`]: detail() });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(reachable(client), `/a/disputes/${DISPUTE}`);
+    const form = await screen.findByTestId('decision-form');
+    fireEvent.click(within(form).getByRole('radio', { name: 'Refund all to the client' }));
+    fireEvent.change(within(form).getByLabelText('Written reason (kept in the audit log)'), { target: { value: 'No work was delivered.' } });
+    const decideButton = within(form).getByRole('button', { name: 'Decide' });
+    fireEvent.click(decideButton);
+    fireEvent.click(decideButton);
+    await waitFor(() => expect(screen.getByTestId('decision-outcome').textContent).toBe('Sending the decision…'));
+    fireEvent.click(decideButton);
+    const commands = await client.db.commands.find().exec();
+    expect(commands.map((c) => c.type)).toEqual(['dispute.resolve']);
+
+    await decide(client, commands[0]!.id, { status: 'applied' });
+    await waitFor(() => expect(screen.getByTestId('decision-outcome').textContent).toBe('Decided. The money moves as decided.'));
+    expect(screen.queryByTestId('decision-refused')).toBeNull();
+    expect(await client.db.commands.count().exec()).toBe(1);
+  });
+
+  it('without the server, Decide waits with a sentence; a dropped network keeps the dispute and the typed reason on screen', async () => {
+    stubServer({ [`GET /disputes/${DISPUTE}`]: detail() });
+    const { client, online$ } = await moneyDevice(ADA, ['admin']);
+    open(reachable(client), `/a/disputes/${DISPUTE}`);
+    const form = await screen.findByTestId('decision-form');
+    fireEvent.click(within(form).getByRole('radio', { name: 'Refund all to the client' }));
+    fireEvent.change(within(form).getByLabelText('Written reason (kept in the audit log)'), { target: { value: 'No work was delivered.' } });
+    expect(screen.queryByTestId('money-stale')).toBeNull();
+
+    act(() => online$.next(false));
+    const stale = await screen.findByTestId('money-stale');
+    expect(stale.textContent).toBe('You’re offline — these are the figures as last loaded. They load again when you are back online.');
+    expect(screen.getByTestId('decision-form')).toBe(form);
+    expect((within(form).getByLabelText('Written reason (kept in the audit log)') as HTMLTextAreaElement).value).toBe('No work was delivered.');
+    const decideButton = within(form).getByRole('button', { name: 'Decide' }) as HTMLButtonElement;
+    expect(decideButton.disabled).toBe(true);
+    expect(within(form).getByTestId('decide-offline').textContent).toBe('You are offline. Deciding needs a connection; what you typed stays here until you are back online.');
+    fireEvent.submit(form);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await issuedCommands(client)).toEqual([]);
+
+    act(() => online$.next(true));
+    await waitFor(() => expect(decideButton.disabled).toBe(false));
+    await waitFor(() => expect(screen.queryByTestId('money-stale')).toBeNull());
+    expect(within(form).queryByTestId('decide-offline')).toBeNull();
+    fireEvent.click(decideButton);
+    await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.payload)).toEqual([{ disputeId: DISPUTE, outcome: 'refund_all', reason: 'No work was delivered.' }]));
   });
 });
 

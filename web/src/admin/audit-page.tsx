@@ -3,7 +3,7 @@ import { Link } from 'wouter';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import type { AuditLog } from '../money/api-types';
-import { MoneyReadState } from '../money/money-read-state';
+import { MoneyReadState, MoneyStaleNotice } from '../money/money-read-state';
 import { Empty, Page } from '../ui/page';
 import { adminMoneyMessages } from './money-messages';
 import { ShowMore } from './show-more';
@@ -17,12 +17,13 @@ const detailText = (v: unknown) => (typeof v === 'string' || typeof v === 'numbe
 export function AuditPage() {
   const t = useT(adminMoneyMessages);
   const { locale } = useLocale();
-  const { read, reload, pages, next, loadMore, loadingMore, moreFailed } = usePagedRead<AuditLog>('/disputes/audit', 'before');
+  const { read, reload, offline, pages, next, loadMore, loadingMore, moreFailed } = usePagedRead<AuditLog>('/disputes/audit', 'before');
   const entries = pages.flatMap((p) => p.entries);
 
   return (
     <Page title={t('auditTitle')}>
       <p className="hint">{t('auditHint')}</p>
+      <MoneyStaleNotice show={offline} />
       {read.state !== 'ready' ? (
         <MoneyReadState read={read} onRetry={reload} />
       ) : entries.length === 0 ? (

@@ -2,6 +2,7 @@
 // checked here (dispute-decision.ts) and sent as dispute.resolve; the server's answer is shown where it was asked.
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { minorUnits, money, type CurrencyCode } from '@shared/money';
+import { useCanReachServer } from '../bookings/use-money-step';
 import { formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
@@ -25,6 +26,8 @@ export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onD
   const t = useT(adminMoneyMessages);
   const { locale } = useLocale();
   const resolve = useMoneyCommand('dispute.resolve');
+  // Moving the held money is the server's to do now: offline the decision waits, with what was typed.
+  const reachable = useCanReachServer();
   const [draft, setDraft] = useState<DecisionDraft>({ outcome: null, refund: '', reason: '' });
   const [problems, setProblems] = useState<Problems>({});
   const outcomeRef = useRef<HTMLInputElement>(null);
@@ -57,7 +60,7 @@ export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onD
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (sending || decided) return;
+    if (sending || decided || !reachable) return;
     const check = checkDecision(d.id, draft, amount);
     if (!check.ok) {
       setProblems(check.problems);
@@ -128,10 +131,15 @@ export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onD
           textareaRef={reasonRef}
         />
         <div className="actions">
-          <button type="submit" className="btn btn-primary" disabled={sending || decided} data-testid="decide">
+          <button type="submit" className="btn btn-primary" disabled={sending || decided || !reachable} data-testid="decide">
             {t('decide')}
           </button>
         </div>
+        {!reachable && !decided && (
+          <p className="hint" data-testid="decide-offline">
+            {t('decideOffline')}
+          </p>
+        )}
         <p role="status" className={sending || decided ? 'hint' : undefined} data-testid="decision-outcome">
           {sending ? t('deciding') : decided ? t('decided') : ''}
         </p>

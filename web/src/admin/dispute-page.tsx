@@ -8,7 +8,7 @@ import { useLocale, useT } from '../i18n/i18n';
 import type { DisputeDetail, Evidence } from '../money/api-types';
 import { DownloadButton } from '../money/download-button';
 import { useMoneyRead } from '../money/money-api';
-import { MoneyReadState } from '../money/money-read-state';
+import { MoneyReadState, MoneyStaleNotice } from '../money/money-read-state';
 import { MoneyText } from '../ui/money-text';
 import { Empty, Page } from '../ui/page';
 import { DecisionForm } from './decision-form';
@@ -16,7 +16,7 @@ import { adminMoneyMessages } from './money-messages';
 
 export function DisputePage({ id }: { id: string }) {
   const t = useT(adminMoneyMessages);
-  const { read, reload } = useMoneyRead<DisputeDetail>(`/disputes/${encodeURIComponent(id)}`);
+  const { read, reload, offline } = useMoneyRead<DisputeDetail>(`/disputes/${encodeURIComponent(id)}`);
 
   if (read.state !== 'ready')
     return (
@@ -32,6 +32,7 @@ export function DisputePage({ id }: { id: string }) {
   const { dispute: d, booking } = detail;
   return (
     <Page title={t('disputeTitle', { title: booking.title || detail.milestone.description })}>
+      <MoneyStaleNotice show={offline} />
       <p className="meta">{t('parties', { client: booking.clientName, worker: booking.workerName })}</p>
       <Summary detail={detail} />
       <section aria-label={t('sideBySide')} className="dispute-columns">

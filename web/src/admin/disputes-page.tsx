@@ -4,7 +4,7 @@ import { money } from '@shared/money';
 import { formatDateTime, formatMoney, formatRelative } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import type { DisputeQueue } from '../money/api-types';
-import { MoneyReadState } from '../money/money-read-state';
+import { MoneyReadState, MoneyStaleNotice } from '../money/money-read-state';
 import { MoneyText } from '../ui/money-text';
 import { Empty, Page } from '../ui/page';
 import { adminMoneyMessages } from './money-messages';
@@ -14,13 +14,14 @@ import { usePagedRead } from './use-paged-read';
 export function DisputesPage() {
   const t = useT(adminMoneyMessages);
   const { locale } = useLocale();
-  const { read, reload, pages, next, loadMore, loadingMore, moreFailed } = usePagedRead<DisputeQueue>('/disputes/queue', 'after');
+  const { read, reload, offline, pages, next, loadMore, loadingMore, moreFailed } = usePagedRead<DisputeQueue>('/disputes/queue', 'after');
   const disputes = pages.flatMap((p) => p.disputes);
   const now = Date.now();
 
   return (
     <Page title={t('disputesTitle')}>
       <p className="hint">{t('disputesHint')}</p>
+      <MoneyStaleNotice show={offline} />
       {read.state !== 'ready' ? (
         <MoneyReadState read={read} onRetry={reload} />
       ) : disputes.length === 0 ? (

@@ -64,6 +64,7 @@ export const adminMoneyMessages = defineCatalog(
     deciding: 'Sending the decision…',
     decided: 'Decided. The money moves as decided.',
     refused: 'Decision not taken: {reason}',
+    decideOffline: 'You are offline. Deciding needs a connection; what you typed stays here until you are back online.',
 
     resolvedHeading: 'How it was decided',
     outcomeReleaseAll: 'Released all to the worker',
@@ -179,6 +180,7 @@ export const adminMoneyMessages = defineCatalog(
     deciding: 'Enviando la decisión…',
     decided: 'Decidido. El dinero se mueve según la decisión.',
     refused: 'No se tomó la decisión: {reason}',
+    decideOffline: 'Estás sin conexión. Decidir necesita conexión; lo que escribiste se queda aquí hasta que vuelvas a estar en línea.',
 
     resolvedHeading: 'Cómo se decidió',
     outcomeReleaseAll: 'Se liberó todo al trabajador',

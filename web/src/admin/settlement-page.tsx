@@ -7,7 +7,7 @@ import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import type { LedgerViolation, SettlementReport, TrialBalance } from '../money/api-types';
 import { useMoneyRead } from '../money/money-api';
-import { MoneyReadState } from '../money/money-read-state';
+import { MoneyReadState, MoneyStaleNotice } from '../money/money-read-state';
 import { MoneyTable } from '../money/money-table';
 import { MonthPicker, useMonth } from '../money/month-picker';
 import { monthLabel, periodQuery } from '../money/period';
@@ -40,6 +40,7 @@ export function SettlementPage() {
   return (
     <Page title={t('settlementTitle')}>
       <MonthPicker month={month} onChange={setMonth} />
+      <MoneyStaleNotice show={report.offline || trial.offline} />
       <h2>{t('periodHeading', { period })}</h2>
       {report.read.state !== 'ready' ? <MoneyReadState read={report.read} onRetry={report.reload} /> : <Settlement report={report.read.data} period={period} />}
       <h2>{t('trialHeading')}</h2>

@@ -5,7 +5,7 @@ import { useSync } from '../app/sync-context';
 import { moneyGet, useMoneyRead } from '../money/money-api';
 
 export function usePagedRead<P extends { next: string | number | null }>(path: string, cursor: 'after' | 'before') {
-  const { read, reload } = useMoneyRead<P>(path);
+  const { read, reload, offline } = useMoneyRead<P>(path);
   const client = useSync();
   const [more, setMore] = useState<P[]>([]);
   const [loadingMore, setLoadingMore] = useState(false);
@@ -34,5 +34,5 @@ export function usePagedRead<P extends { next: string | number | null }>(path: s
     }
   }
 
-  return { read, reload, pages: first ? [first, ...more] : [], next, loadMore, loadingMore, moreFailed };
+  return { read, reload, offline, pages: first ? [first, ...more] : [], next, loadMore, loadingMore, moreFailed };
 }

@@ -1,11 +1,41 @@
 // The network, always visible: offline / connecting / syncing N / up to date, and refused actions with their reason.
 import { useEffect, useState } from 'react';
+import { Link } from 'wouter';
 import { formatRelative } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import type { CommandType } from '@shared/commands';
 import { appMessages } from './messages';
-import { useSync, useSyncStatus } from './sync-context';
+import { useSync, useSyncStatus, useView } from './sync-context';
+
+/** Steps that move money: a refused one is looked at again where it was taken, not sent again from here. */
+const isMoneyStep = (type: string) => type.startsWith('milestone.') || type.startsWith('dispute.') || type.startsWith('payout.');
+
+/**
+ * Where a refused money step can be looked at again: the booking it was about (from the command, or the
+ * milestone or dispute it named), the mediator's dispute page, or the worker's earnings. Null until known.
+ */
+function useMoneyStepHome(commandId: string, type: string): { href: string; label: 'seeBooking' | 'seeDispute' | 'seeEarnings' } | null {
+  const command = useView('commands', commandId);
+  const payload = command ? (JSON.parse(command.payload) as { bookingId?: string; milestoneId?: string; disputeId?: string }) : {};
+  const dispute = useView('disputes', payload.disputeId);
+  const milestone = useView('milestones', payload.milestoneId);
+  if (type.startsWith('payout.')) return { href: '/o/earnings', label: 'seeEarnings' };
+  if (type === 'dispute.resolve' && payload.disputeId) return { href: `/a/disputes/${payload.disputeId}`, label: 'seeDispute' };
+  const bookingId = payload.bookingId ?? dispute?.bookingId ?? milestone?.bookingId;
+  return bookingId ? { href: `/b/${bookingId}`, label: 'seeBooking' } : null;
+}
+
+function MoneyStepLink({ commandId, type }: { commandId: string; type: string }) {
+  const t = useT(appMessages);
+  const home = useMoneyStepHome(commandId, type);
+  if (!home) return null;
+  return (
+    <Link href={home.href} className="btn-link">
+      {t(home.label)}
+    </Link>
+  );
+}
 
 /** Re-render every `ms` so "synced 2 minutes ago" stays true. */
 function useNow(ms: number): number {
@@ -62,10 +92,15 @@ export function StatusBar() {
             <li key={r.id} className="rejection" role="alert" data-testid="rejection" data-code={r.code}>
               <strong>{t('rejectedTitle')}:</strong> {rejectionText(r.code, r.message, locale)}
               <span className="rejection-actions">
-                {r.code !== 'forbidden' && r.code !== 'not_found' && (
-                  <button type="button" className="btn-link" onClick={() => void retry(r.id)}>
-                    {t('tryAgain')}
-                  </button>
+                {isMoneyStep(r.type) ? (
+                  <MoneyStepLink commandId={r.id} type={r.type} />
+                ) : (
+                  r.code !== 'forbidden' &&
+                  r.code !== 'not_found' && (
+                    <button type="button" className="btn-link" onClick={() => void retry(r.id)}>
+                      {t('tryAgain')}
+                    </button>
+                  )
                 )}
                 <button type="button" className="btn-link" onClick={() => void client.dismiss(r.id)}>
                   {t('dismiss')}

@@ -1,165 +1,116 @@
-// The buttons and short forms for the booking steps the viewer may take, each issued as a command.
-import { useRef, useState, type FormEvent } from 'react';
+// The booking steps the viewer may take that are not a milestone's money steps (those are under Payment):
+// starting the work, and cancelling, each issued as a command.
+import { useRef, useState } from 'react';
 import { bookingRejection } from '@shared/booking-machine';
-import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
+import { HELD_STATES } from '@shared/milestone-machine';
+import { sum } from '@shared/money';
+import { REJECTION_MESSAGES } from '@shared/rejections';
 import type { Actor } from '@shared/roles';
 import { useSync } from '../app/sync-context';
+import { formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
-import type { SyncClient } from '../sync/client';
 import type { ViewDoc } from '../sync/optimistic';
 import { PendingMark } from '../ui/pending-mark';
-import { TextAreaField } from '../ui/text-area-field';
 import { CommandNotice, type Notice } from './command-notice';
 import { checkAction, MILESTONE_STEPS, offeredActions, type BookingAction } from './booking-actions';
 import { bookingMessages } from './messages';
+import { useCanReachServer } from './use-money-step';
 
 interface Props {
   booking: ViewDoc<'bookings'>;
   actor: Actor;
   /** Actions with a command still waiting for the server. */
   waiting: ReadonlySet<BookingAction>;
-  /** The booking's milestones are on this device: the money panel offers the steps that move their money. */
-  milestonesHere: boolean;
+  /** The booking's milestones as the page read them (undefined while loading). */
+  milestones: readonly ViewDoc<'milestones'>[] | undefined;
 }
 
-/** The command for one booking step; optional texts are left out when empty. */
-function issueAction(client: SyncClient, bookingId: string, event: BookingAction, reason: string | undefined) {
-  switch (event) {
-    case 'start':
-      return client.issue('booking.start', { bookingId });
-    case 'deliver':
-      return client.issue('booking.deliver', { bookingId, ...(reason ? { note: reason } : {}) });
-    case 'approve':
-      return client.issue('booking.approve', { bookingId });
-    case 'request_changes':
-      return client.issue('booking.request_changes', { bookingId, reason: reason ?? '' });
-    case 'cancel':
-      return client.issue('booking.cancel', { bookingId, ...(reason ? { reason } : {}) });
-  }
-}
-
-export function BookingActionsPanel({ booking, actor, waiting, milestonesHere }: Props) {
+export function BookingActionsPanel({ booking, actor, waiting, milestones }: Props) {
   const t = useT(bookingMessages);
   const { locale } = useLocale();
   const client = useSync();
+  const reachable = useCanReachServer();
   const [busy, setBusy] = useState<BookingAction | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
-  const [note, setNote] = useState('');
-  const [changes, setChanges] = useState('');
-  const [changesError, setChangesError] = useState('');
   const [confirming, setConfirming] = useState(false);
   const [cancelReason, setCancelReason] = useState('');
-  const changesField = useRef<HTMLTextAreaElement>(null);
   const cancelQuestion = useRef<HTMLParagraphElement>(null);
+  // Set in the click itself: a double click must not issue the step twice.
+  const firing = useRef(false);
 
-  const offered = offeredActions(booking, actor).filter((a) => !(milestonesHere && MILESTONE_STEPS.includes(a.event)));
-  const offer = (event: BookingAction) => offered.find((a) => a.event === event);
-  const sentence = (code: RejectionCode) => rejectionText(code, REJECTION_MESSAGES[code], locale);
+  const allowed = offeredActions(booking, actor);
+  // A booking's price is held in its milestones: the steps that move it are the money panel's, per milestone.
+  const offered = allowed.filter((a) => !MILESTONE_STEPS.includes(a.event));
+  const start = offered.some((a) => a.event === 'start');
+  const cancel = offered.some((a) => a.event === 'cancel');
+  const milestonesHere = (milestones?.length ?? 0) > 0;
+  // Cancelling after payment refunds what is held: like every money step it needs the server now, and the
+  // amount must be known to be said. Before payment it moves no money and works offline.
+  const held = (milestones ?? []).filter((m) => HELD_STATES.includes(m.status));
+  const refund = held.length > 0 ? sum(held.map((m) => m.amount), booking.price.currency) : null;
+  const cancelMovesMoney = booking.status !== 'awaiting_payment' || refund !== null;
+  // A fresh device may have the booking before its milestones: the steps that need them wait for them.
+  const planSyncing =
+    milestones !== undefined && !milestonesHere && allowed.some((a) => MILESTONE_STEPS.includes(a.event) || (a.event === 'cancel' && cancelMovesMoney));
 
-  /** Asks the machine once more with what was typed, then issues the command (offline too). */
-  async function fire(event: BookingAction, text?: string) {
+  /** Asks the machine once more, then issues the command (offline too, where the step allows). */
+  async function fire(event: 'start' | 'cancel', text?: string) {
+    if (firing.current) return;
     const reason = text?.trim() || undefined;
     const verdict = checkAction(booking, actor, event, reason);
     if (!verdict.ok) {
-      const message = sentence(bookingRejection(verdict)!);
-      if (event === 'request_changes') {
-        setChangesError(message);
-        changesField.current?.focus();
-      } else setNotice({ text: message });
+      const code = bookingRejection(verdict)!;
+      setNotice({ text: rejectionText(code, REJECTION_MESSAGES[code], locale) });
       return;
     }
+    firing.current = true;
     setBusy(event);
     setNotice(null);
     try {
-      const { id } = await issueAction(client, booking.id, event, reason);
-      setNote('');
-      setChanges('');
-      setChangesError('');
+      const { id } =
+        event === 'start'
+          ? await client.issue('booking.start', { bookingId: booking.id })
+          : await client.issue('booking.cancel', { bookingId: booking.id, ...(reason ? { reason } : {}) });
       setCancelReason('');
       setConfirming(false);
       setNotice({ commandId: id });
     } finally {
+      firing.current = false;
       setBusy(null);
     }
   }
 
-  const buttonProps = (event: BookingAction) => ({
-    disabled: busy !== null || waiting.has(event),
+  const buttonProps = (event: 'start' | 'cancel') => ({
+    disabled: busy !== null || waiting.has(event) || (event === 'cancel' && cancelMovesMoney && (!reachable || !milestonesHere)),
     'aria-busy': busy === event || undefined,
   });
-  const submit = (event: BookingAction, text?: string) => (e: FormEvent) => {
-    e.preventDefault();
-    void fire(event, text);
-  };
-
-  const start = offer('start');
-  const approve = offer('approve');
-  const deliver = offer('deliver');
-  const requestChanges = offer('request_changes');
-  const cancel = offer('cancel');
 
   return (
     <>
       <CommandNotice notice={notice} pendingText={t('sentPending')} appliedText={t('applied')} testId="action-notice" />
-      {offered.length === 0 && <p className="muted">{t('noActions')}</p>}
+      {planSyncing ? (
+        <p className="notice" data-testid="plan-syncing">
+          {t('planSyncing')}
+        </p>
+      ) : (
+        offered.length === 0 && <p className="muted">{t('noActions')}</p>
+      )}
 
-      {(start || approve) && (
+      {start && (
         <div className="actions">
-          {start && (
-            <button type="button" className="btn btn-primary" {...buttonProps('start')} onClick={() => void fire('start')}>
-              {t('start')}
-            </button>
-          )}
-          {approve && (
-            <button type="button" className="btn btn-primary" {...buttonProps('approve')} onClick={() => void fire('approve')}>
-              {t('approve')}
-            </button>
-          )}
-          <PendingMark show={waiting.has('start') || waiting.has('approve')} />
+          <button type="button" className="btn btn-primary" {...buttonProps('start')} onClick={() => void fire('start')}>
+            {t('start')}
+          </button>
+          <PendingMark show={waiting.has('start')} />
         </div>
       )}
-
-      {deliver && (
-        <form className="action-form" onSubmit={submit('deliver', note)}>
-          <div className="field">
-            <label htmlFor="booking-deliver-note">{t('deliverNote')}</label>
-            <textarea id="booking-deliver-note" rows={2} maxLength={2000} value={note} onChange={(e) => setNote(e.target.value)} />
-          </div>
-          <button type="submit" className="btn btn-primary" {...buttonProps('deliver')}>
-            {t('deliver')}
-          </button>
-          <PendingMark show={waiting.has('deliver')} />
-        </form>
-      )}
-
-      {requestChanges &&
-        (requestChanges.blockedBy ? (
-          <p className="notice">{sentence(requestChanges.blockedBy)}</p>
-        ) : (
-          <form className="action-form" onSubmit={submit('request_changes', changes)} noValidate>
-            <TextAreaField
-              id="booking-changes"
-              label={t('changesReason')}
-              value={changes}
-              onChange={setChanges}
-              error={changesError}
-              onClearError={() => setChangesError('')}
-              rows={3}
-              textareaRef={changesField}
-            />
-            <button type="submit" className="btn" {...buttonProps('request_changes')}>
-              {t('requestChanges')}
-            </button>
-            <PendingMark show={waiting.has('request_changes')} />
-          </form>
-        ))}
 
       {cancel &&
         (confirming ? (
           <div className="card confirm-step">
             <p ref={cancelQuestion} tabIndex={-1}>
-              <strong>{t('cancelQuestion')}</strong>
+              <strong>{refund ? t('cancelRefundQuestion', { amount: formatMoney(refund, locale) }) : t('cancelQuestion')}</strong>
             </p>
             <div className="field">
               <label htmlFor="booking-cancel-reason">{t('cancelReason')}</label>
@@ -191,6 +142,11 @@ export function BookingActionsPanel({ booking, actor, waiting, milestonesHere }:
             <PendingMark show={waiting.has('cancel')} />
           </div>
         ))}
+      {cancel && cancelMovesMoney && !reachable && (
+        <p className="hint" data-testid="cancel-offline">
+          {t('cancelOffline')}
+        </p>
+      )}
     </>
   );
 }

@@ -10,8 +10,8 @@ export const BOOKING_ACTIONS = ['start', 'deliver', 'approve', 'request_changes'
 export type BookingAction = (typeof BOOKING_ACTIONS)[number];
 
 /**
- * Booking steps that move a milestone's money (the server applies them to the current milestone). When the
- * milestones are on the device the money panel offers them per milestone, online only, instead.
+ * Booking steps that move a milestone's money (the server applies them to the current milestone). The booking
+ * panel never offers them: the money panel does, per milestone, online only.
  */
 export const MILESTONE_STEPS: readonly BookingAction[] = ['deliver', 'approve', 'request_changes'];
 

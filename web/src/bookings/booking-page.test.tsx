@@ -1,11 +1,13 @@
 // @vitest-environment happy-dom
 // The booking page against a real SyncClient on memory storage (offline): the viewer's actions as the machine
-// allows them, a step shown at once as not yet confirmed, the request-changes guard, the chat, admin read-only.
+// allows them, a step shown at once as not yet confirmed, money steps left to the payment plan (and waiting
+// for it to sync), cancelling a paid booking only with the server, the chat, admin read-only.
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { Locale } from '@shared/locales';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import type { SyncClient } from '../sync/client';
+import { moneyDevice, reachable } from '../money/test-support';
 import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
 import { renderBookingPage } from './test-support';
 
@@ -17,6 +19,7 @@ const T0 = '2026-11-19T10:00:00.000Z';
 
 type Profile = StoredDocTypes['profiles'];
 type Booking = StoredDocTypes['bookings'];
+type Milestone = StoredDocTypes['milestones'];
 
 const profile = (id: string, roles: Profile['roles']): Profile => ({
   id, phone: '', displayName: id === OMAR ? 'Omar Operator' : 'Someone', roles, locale: 'en', bio: '', skills: {}, available: false, updatedAt: T0,
@@ -32,6 +35,15 @@ const booking = (status: Booking['status'], over: Partial<Booking> = {}): Bookin
   ],
   createdAt: T0, updatedAt: T0, version: 2, ...over,
 });
+
+const milestone = (status: Milestone['status']): Milestone => ({
+  id: '0190a000-0000-7000-8000-0000000000d1', bookingId: BOOKING, clientId: CARLA, workerId: OMAR, position: 0, description: 'Fix the tap',
+  amount: { amount: 8050, currency: 'USD' }, feeBps: 1000, fee: { amount: 805, currency: 'USD' }, net: { amount: 7245, currency: 'USD' }, status,
+  changeRounds: 0, releasedAmount: { amount: 0, currency: 'USD' }, refundedAmount: { amount: 0, currency: 'USD' }, feeAmount: { amount: 0, currency: 'USD' },
+  timeline: [], createdAt: T0, updatedAt: T0, version: 1,
+});
+
+const PLAN_SYNCING = 'The payment plan is still syncing to this device. Submitting, approving, requesting changes and cancelling a paid booking wait for it.';
 
 afterEach(async () => {
   cleanup();
@@ -60,7 +72,9 @@ describe('booking page, worker', () => {
     // The other party, with a phone to call.
     expect(screen.getByRole('link', { name: /^Call Carla Client/ }).getAttribute('href')).toBe('tel:+14155550101');
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
-    expect(screen.getByRole('button', { name: 'Cancel booking' })).toBeTruthy();
+    // Cancelling a paid booking refunds the client: offline it is there, but waits for a connection.
+    expect((screen.getByRole('button', { name: 'Cancel booking' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId('cancel-offline').textContent).toBe('You are offline. Cancelling a paid booking refunds the client, so it needs a connection.');
 
     fireEvent.click(screen.getByRole('button', { name: 'Start' }));
     await waitFor(() => expect(status().dataset.status).toBe('in_progress'));
@@ -68,14 +82,15 @@ describe('booking page, worker', () => {
     expect(within(status()).getByTestId('pending-mark')).toBeTruthy();
     expect(await issuedCommands(client)).toEqual([{ type: 'booking.start', status: 'pending', payload: { bookingId: BOOKING } }]);
 
-    // The new history entry is the one marked; the machine now offers delivering.
+    // The new history entry is the one marked; delivering is the payment plan's step, and it is not here yet.
     const entries = within(screen.getByTestId('timeline')).getAllByRole('listitem');
     expect(entries.map((li) => li.dataset.event)).toEqual(['created', 'payment_confirmed', 'start']);
     expect(within(entries[2]!).getByTestId('pending-mark')).toBeTruthy();
     expect(within(entries[1]!).queryByTestId('pending-mark')).toBeNull();
     expect(entries[1]!.textContent).toContain('Payment confirmed by Fieldwork');
     expect(screen.queryByRole('button', { name: 'Start' })).toBeNull();
-    expect(screen.getByRole('button', { name: 'Mark delivered' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Mark delivered' })).toBeNull();
+    expect(screen.getByTestId('plan-syncing').textContent).toBe(PLAN_SYNCING);
     await waitFor(() => expect(screen.getByTestId('action-notice').textContent).toContain('Saved on this device'));
 
     // The server's answer arrives: the command applied, and the booking as it now stands.
@@ -112,21 +127,39 @@ describe('booking page, worker', () => {
 });
 
 describe('booking page, client', () => {
-  it('asks for a reason before requesting changes, in a sentence, and writes nothing until given', async () => {
+  it('mid-sync (the booking here, its payment plan not yet) offers no step that moves money, and says the plan is syncing', async () => {
     const client = await device(CARLA, ['consumer'], booking('delivered'));
     renderPage(client);
-    await screen.findByRole('button', { name: 'Approve' });
-    fireEvent.click(screen.getByRole('button', { name: 'Request changes' }));
-    expect((await screen.findByRole('alert')).textContent).toBe('Please say what needs to change.');
+    expect((await screen.findByTestId('plan-syncing')).textContent).toBe(PLAN_SYNCING);
+    expect(screen.getByText('No payment plan on this device yet. It may still be syncing.')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: /^Approve/ })).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Request changes' })).toBeNull();
+    expect(screen.queryByText('Nothing for you to do right now.')).toBeNull();
     expect(await issuedCommands(client)).toEqual([]);
+    expect(status().dataset.status).toBe('delivered');
+  });
 
-    fireEvent.change(screen.getByLabelText('What needs to change?'), { target: { value: 'The tap still drips' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Request changes' }));
-    await waitFor(() => expect(status().dataset.status).toBe('changes_requested'));
-    expect(await issuedCommands(client)).toEqual([
-      { type: 'booking.request_changes', status: 'pending', payload: { bookingId: BOOKING, reason: 'The tap still drips' } },
-    ]);
-    expect(screen.getByTestId('timeline').textContent).toContain('The tap still drips');
+  it('cancels a paid booking only while the server answers, saying what goes back, and once for a double click', async () => {
+    const { client, online$ } = await moneyDevice(CARLA, ['consumer'], false);
+    await client.db.profiles.insert(profile(CARLA, ['consumer']));
+    await client.db.bookings.insert(booking('funded'));
+    await client.db.milestones.insert(milestone('funded'));
+    renderBookingPage(reachable(client), BOOKING);
+    const cancel = (await screen.findByRole('button', { name: 'Cancel booking' })) as HTMLButtonElement;
+    expect(cancel.disabled).toBe(true);
+    expect(screen.getByTestId('cancel-offline').textContent).toBe('You are offline. Cancelling a paid booking refunds the client, so it needs a connection.');
+
+    act(() => online$.next(true));
+    await waitFor(() => expect(cancel.disabled).toBe(false));
+    expect(screen.queryByTestId('cancel-offline')).toBeNull();
+    fireEvent.click(cancel);
+    expect(await screen.findByText('Cancel this booking? $80.50 goes back to the client. This cannot be undone.')).toBeTruthy();
+    const confirm = screen.getByRole('button', { name: 'Confirm cancellation' });
+    fireEvent.click(confirm);
+    fireEvent.click(confirm);
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await issuedCommands(client)).toEqual([{ type: 'booking.cancel', status: 'pending', payload: { bookingId: BOOKING } }]);
   });
 
   it('cancels only after a confirm step, with the optional reason', async () => {
@@ -145,8 +178,9 @@ describe('booking page, client', () => {
   it('speaks Spanish', async () => {
     const client = await device(CARLA, ['consumer'], booking('delivered'));
     renderPage(client, 'es');
-    expect(await screen.findByRole('button', { name: 'Aprobar' })).toBeTruthy();
-    expect(screen.getByRole('button', { name: 'Pedir cambios' })).toBeTruthy();
+    expect((await screen.findByTestId('plan-syncing')).textContent).toBe(
+      'El plan de pagos aún se está sincronizando en este dispositivo. Entregar, aprobar, pedir cambios y cancelar una reserva pagada esperan a que llegue.',
+    );
     expect(status().textContent).toContain('Entregado');
     expect(screen.getByLabelText('Mensaje')).toBeTruthy();
   });

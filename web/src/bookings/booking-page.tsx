@@ -96,7 +96,7 @@ export default function BookingPage({ id }: { id: string }) {
       <section aria-labelledby="booking-actions-heading">
         <h2 id="booking-actions-heading">{t('actions')}</h2>
         {side ? (
-          <BookingActionsPanel booking={booking} actor={actor} waiting={pendingActions(mine)} milestonesHere={(milestones?.length ?? 0) > 0} />
+          <BookingActionsPanel booking={booking} actor={actor} waiting={pendingActions(mine)} milestones={milestones} />
         ) : (
           viewer === 'admin' && (
             <p className="muted" data-testid="read-only">

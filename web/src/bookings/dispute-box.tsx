@@ -1,11 +1,11 @@
 // A milestone's dispute as its parties see it: who opened it and why, the claim, the time left to answer,
 // the evidence from both sides, and, while it is open, accepting the other side's claim or adding evidence.
-import { useRef, useState } from 'react';
 import { money } from '@shared/money';
 import { useSync, useViewAll } from '../app/sync-context';
 import { formatBytes, formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
+import { ConfirmStep } from './confirm-step';
 import { EvidenceForm } from './evidence-form';
 import { moneyMessages } from './money-messages';
 
@@ -22,8 +22,6 @@ export function DisputeBox({ dispute, side, disabled, run }: Props) {
   const { locale } = useLocale();
   const client = useSync();
   const messages = useViewAll('messages', { selector: { bookingId: dispute.bookingId } });
-  const [confirming, setConfirming] = useState(false);
-  const question = useRef<HTMLParagraphElement>(null);
   const fmt = (amount: number) => formatMoney(money(amount, dispute.amount.currency), locale);
   const who = (by: string, actorId: string) =>
     actorId === client.userId ? t('you') : by === 'client' ? t('theClient') : by === 'worker' ? t('theWorker') : t('aMediator');
@@ -98,41 +96,15 @@ export function DisputeBox({ dispute, side, disabled, run }: Props) {
       )}
 
       {open && side === other && (
-        confirming ? (
-          <div className="confirm-step">
-            <p ref={question} tabIndex={-1}>
-              <strong>{t('acceptQuestion', claim)}</strong>
-            </p>
-            <div className="actions">
-              <button
-                type="button"
-                className="btn btn-primary"
-                disabled={disabled}
-                onClick={() => void run(() => client.issue('dispute.accept', { disputeId: dispute.id })).then(() => setConfirming(false))}
-              >
-                {t('confirmAccept')}
-              </button>
-              <button type="button" className="btn" onClick={() => setConfirming(false)}>
-                {t('keepDispute')}
-              </button>
-            </div>
-          </div>
-        ) : (
-          <div className="actions">
-            <button
-              type="button"
-              className="btn"
-              disabled={disabled}
-              onClick={() => {
-                setConfirming(true);
-                // Land keyboard and screen-reader users on the question they must answer.
-                setTimeout(() => question.current?.focus(), 0);
-              }}
-            >
-              {t('acceptClaim')}
-            </button>
-          </div>
-        )
+        <ConfirmStep
+          ask={t('acceptClaim')}
+          askClassName="btn"
+          question={t('acceptQuestion', claim)}
+          confirm={t('confirmAccept')}
+          keep={t('keepDispute')}
+          disabled={disabled}
+          onConfirm={() => run(() => client.issue('dispute.accept', { disputeId: dispute.id }))}
+        />
       )}
       {open && side && <EvidenceForm dispute={dispute} meId={client.userId} disabled={disabled} run={run} />}
     </div>

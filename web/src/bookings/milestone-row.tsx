@@ -13,7 +13,7 @@ import type { ViewDoc } from '../sync/optimistic';
 import { MoneyText } from '../ui/money-text';
 import { PendingMark } from '../ui/pending-mark';
 import { TextAreaField } from '../ui/text-area-field';
-import { CommandNotice } from './command-notice';
+import { ConfirmStep } from './confirm-step';
 import { DisputeBox } from './dispute-box';
 import { DisputeForm } from './dispute-form';
 import { FundAction } from './fund-action';
@@ -57,7 +57,8 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
-  const step = useMoneyStep();
+  // The milestone's state and its dispute's: a step stays busy until the server's change to them is here.
+  const step = useMoneyStep(`${m.version}/${dispute?.id ?? ''}/${dispute?.version ?? ''}`);
   const [note, setNote] = useState('');
   const [changes, setChanges] = useState('');
   const [changesError, setChangesError] = useState('');
@@ -125,7 +126,9 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
         ))}
       {justPaid && (m.status === 'agreed' || m.status === 'payment_pending') && <p className="notice">{t('paidReturn')}</p>}
 
-      <CommandNotice notice={step.notice} pendingText={t('sentPending')} appliedText={t('applied')} testId="money-notice" />
+      <p role="status" className={step.progress ? 'hint' : undefined} data-testid="money-notice">
+        {step.progress === 'waiting' ? t('sentPending') : step.progress === 'done' ? t('applied') : ''}
+      </p>
 
       {fund && <FundAction milestone={m} reachable={reachable && waiting.length === 0} rail={rail} />}
 
@@ -142,16 +145,15 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
         ))}
 
       {approve && (
-        <div className="actions">
-          <button
-            type="button"
-            className="btn btn-primary"
-            disabled={disabled}
-            onClick={() => void step.run(() => client.issue('milestone.approve', { milestoneId: m.id }))}
-          >
-            {t('approve', { amount: formatMoney(m.amount, locale) })}
-          </button>
-        </div>
+        <ConfirmStep
+          ask={t('approve', { amount: formatMoney(m.amount, locale) })}
+          askClassName="btn btn-primary"
+          question={t('approveQuestion', { amount: formatMoney(m.amount, locale) })}
+          confirm={t('confirmApprove', { amount: formatMoney(m.amount, locale) })}
+          keep={t('keepApprove')}
+          disabled={disabled}
+          onConfirm={() => step.run(() => client.issue('milestone.approve', { milestoneId: m.id }))}
+        />
       )}
 
       {changesOffer &&

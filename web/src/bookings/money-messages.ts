@@ -45,6 +45,9 @@ export const moneyMessages = defineCatalog(
     submit: 'Submit for approval',
     startFirst: 'Start the work (under “What you can do”) before submitting it.',
     approve: 'Approve and release {amount}',
+    approveQuestion: 'Approve the work and release {amount} to the worker? This cannot be undone.',
+    confirmApprove: 'Release {amount} now',
+    keepApprove: 'Not yet',
     requestChanges: 'Request changes',
     changesReason: 'What needs to change?',
 
@@ -138,6 +141,9 @@ export const moneyMessages = defineCatalog(
     submit: 'Enviar para aprobación',
     startFirst: 'Empieza el trabajo (en «Qué puedes hacer») antes de enviarlo.',
     approve: 'Aprobar y liberar {amount}',
+    approveQuestion: '¿Aprobar el trabajo y liberar {amount} al trabajador? No se puede deshacer.',
+    confirmApprove: 'Liberar {amount} ahora',
+    keepApprove: 'Todavía no',
     requestChanges: 'Pedir cambios',
     changesReason: '¿Qué hay que cambiar?',
 

@@ -76,6 +76,20 @@ const renderPage = (client: SyncClient, locale: Locale = 'en') => renderBookingP
 const row = () => screen.getByTestId('milestone');
 const escrow = () => within(row()).getByTestId('escrow-status');
 
+const approve = () => within(row()).getByRole('button', { name: 'Approve and release $80.00' }) as HTMLButtonElement;
+
+/** The client approves a submitted milestone, with the server answering: the command it became. */
+async function approveSubmitted() {
+  const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestone: milestone('submitted') });
+  renderPage(connected(client));
+  await waitFor(() => expect(approve().disabled).toBe(false));
+  fireEvent.click(approve());
+  fireEvent.click(await within(row()).findByRole('button', { name: 'Release $80.00 now' }));
+  await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+  const [sent] = await client.db.commands.find().exec();
+  return { client, sent: sent! };
+}
+
 describe('money panel, client', () => {
   it('shows what paying costs and who pays the fee; offline, paying is disabled with a sentence and the chat still works', async () => {
     const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
@@ -106,7 +120,7 @@ describe('money panel, client', () => {
     expect(within(row()).queryByRole('button', { name: /Pay|Continue/ })).toBeNull();
   });
 
-  it('approves a submitted milestone as a command shown waiting, not predicted, until the server answers', async () => {
+  it('approves a submitted milestone after a confirm step, as one command shown waiting, not predicted, until the server answers', async () => {
     const autoApproveAt = '2026-11-22T10:00:00.000Z';
     const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestone: milestone('submitted', { submittedAt: T0, autoApproveAt }) });
     renderPage(connected(client));
@@ -114,7 +128,17 @@ describe('money panel, client', () => {
     // The booking's own Approve and Request changes give way to the milestone's.
     const actions = screen.getByRole('region', { name: 'What you can do' });
     expect(within(actions).queryByRole('button', { name: 'Approve' })).toBeNull();
+
+    // Releasing the money cannot be undone: a question first, and nothing sent until it is answered.
     fireEvent.click(within(row()).getByRole('button', { name: 'Approve and release $80.00' }));
+    expect(await within(row()).findByText('Approve the work and release $80.00 to the worker? This cannot be undone.')).toBeTruthy();
+    expect(await issuedCommands(client)).toEqual([]);
+    fireEvent.click(within(row()).getByRole('button', { name: 'Not yet' }));
+    expect(within(row()).queryByText(/This cannot be undone/)).toBeNull();
+    fireEvent.click(within(row()).getByRole('button', { name: 'Approve and release $80.00' }));
+    const release = await within(row()).findByRole('button', { name: 'Release $80.00 now' });
+    fireEvent.click(release);
+    fireEvent.click(release);
     await waitFor(async () => expect(await issuedCommands(client)).toEqual([{ type: 'milestone.approve', status: 'pending', payload: { milestoneId: MILESTONE } }]));
     await waitFor(() => expect(within(escrow()).getByTestId('pending-mark')).toBeTruthy());
     expect(escrow().dataset.status).toBe('submitted');
@@ -125,8 +149,36 @@ describe('money panel, client', () => {
     await client.db.milestones.upsert(milestone('released', { releasedAmount: usd(8000), feeAmount: usd(800), settledAt: T0, version: 4 }));
     await decide(client, sent!.id, { status: 'applied' });
     await waitFor(() => expect(escrow().textContent).toBe('Released to the worker'));
-    expect(within(row()).getByTestId('money-notice').textContent).toBe('Done: the server confirmed it.');
+    await waitFor(() => expect(within(row()).getByTestId('money-notice').textContent).toBe('Done: the server confirmed it.'));
     expect(within(row()).queryAllByRole('button')).toEqual([]);
+    expect(await client.db.commands.count().exec()).toBe(1);
+  });
+
+  it('keeps a step’s buttons disabled after the server applied it until the milestone it changed arrives', async () => {
+    const { client, sent } = await approveSubmitted();
+
+    // "Applied" comes back first; the released milestone is still on its way (a slow network).
+    await decide(client, sent.id, { status: 'applied' });
+    await waitFor(() => expect(within(escrow()).queryByTestId('pending-mark')).toBeNull());
+    expect(escrow().dataset.status).toBe('submitted');
+    expect(within(row()).getByTestId('money-notice').textContent).toBe('Sent. Waiting for the server to confirm it.');
+    expect(approve().disabled).toBe(true);
+    expect((within(row()).getByRole('button', { name: 'Request changes' }) as HTMLButtonElement).disabled).toBe(true);
+    expect((within(row()).getByRole('button', { name: 'Open a dispute' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(approve());
+    expect(within(row()).queryByRole('button', { name: 'Release $80.00 now' })).toBeNull();
+    expect(await client.db.commands.count().exec()).toBe(1);
+
+    await client.db.milestones.upsert(milestone('released', { releasedAmount: usd(8000), feeAmount: usd(800), settledAt: T0, version: 2 }));
+    await waitFor(() => expect(escrow().textContent).toBe('Released to the worker'));
+    expect(within(row()).getByTestId('money-notice').textContent).toBe('Done: the server confirmed it.');
+  });
+
+  it('frees the step again when the server refuses it', async () => {
+    const { client, sent } = await approveSubmitted();
+    await waitFor(() => expect(approve().disabled).toBe(true));
+    await decide(client, sent.id, { status: 'rejected', code: 'invalid_state', message: 'x' });
+    await waitFor(() => expect(approve().disabled).toBe(false));
   });
 
   it('asks what needs to change before requesting changes, and opens a dispute with a claim it checks first', async () => {
@@ -209,10 +261,15 @@ describe('money panel, worker', () => {
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence']));
     const [evidence] = await issuedCommands(client);
     expect(evidence!.payload).toMatchObject({ disputeId: DISPUTE, text: 'The client was happy on the day.', messageIds: [MESSAGE], attachmentIds: [] });
+    // The server applies it, and the dispute with the evidence comes after.
     await decide(client, (await client.db.commands.find().exec())[0]!.id, { status: 'applied' });
+    const accept = within(box).getByRole('button', { name: 'Accept the claim' }) as HTMLButtonElement;
+    expect(accept.disabled).toBe(true);
+    await client.db.disputes.upsert(
+      dispute({ refundAmount: usd(3000), version: 2, evidence: [{ id: '0190a000-0000-7000-8000-0000000000f1', by: 'worker', actorId: OMAR, text: 'The client was happy on the day.', messageIds: [MESSAGE], attachments: [], at: T0 }] }),
+    );
 
     // Accepting moves money: a question first, then the command.
-    const accept = within(box).getByRole('button', { name: 'Accept the claim' }) as HTMLButtonElement;
     await waitFor(() => expect(accept.disabled).toBe(false));
     fireEvent.click(accept);
     expect(await within(box).findByText('Accept the claim? $30.00 goes back to the client and $50.00 to the worker. This cannot be undone.')).toBeTruthy();

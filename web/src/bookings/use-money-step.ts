@@ -1,10 +1,9 @@
 // The online-only side of money steps on the booking page: whether the server can be reached, which rail
-// pays, and one notice per milestone for its commands.
-import { useEffect, useState } from 'react';
-import { useSync, useSyncStatus } from '../app/sync-context';
+// pays, and one step at a time per milestone, followed until the server's change to it is on the device.
+import { useEffect, useRef, useState } from 'react';
+import { useSync, useSyncStatus, useView } from '../app/sync-context';
 import { moneyGet } from '../money/money-api';
 import type { SyncClient } from '../sync/client';
-import type { Notice } from './command-notice';
 
 /**
  * Money steps need the server now (DESIGN, "Money"; the issue's "Screens"): the device says it has a network
@@ -51,20 +50,41 @@ export function usePaymentRail(wanted: boolean): PaymentRail | null {
   return rail;
 }
 
-/** One step at a time per milestone: the command it became, followed by a notice until the server answers. */
-export function useMoneyStep() {
-  const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState<Notice>(null);
-  /** Issues the command; resolves once it is stored on the device (and so on its way). */
+/**
+ * One step at a time per milestone: the command it became, followed by a notice until the server answers.
+ * `version` names the state of what the steps act on (the milestone's version and its dispute's): an applied
+ * command keeps the row busy until that state has moved on, since the server says "applied" before the
+ * milestone it changed reaches the device, and until then the row still offers the step just taken.
+ */
+export function useMoneyStep(version: string) {
+  const [step, setStep] = useState<{ commandId: string; version: string } | null>(null);
+  const [storing, setStoring] = useState(false);
+  // Set in the tap itself, before anything is awaited, so a second tap cannot issue a second command.
+  const inFlight = useRef(false);
+  const command = useView('commands', step?.commandId);
+
+  const settled = command !== undefined && (command.status === 'rejected' || (command.status === 'applied' && version !== step?.version));
+  const busy = storing || (step !== null && !settled);
+  useEffect(() => {
+    if (!busy) inFlight.current = false;
+  }, [busy]);
+
+  /** Issues the command unless a step is already under way; resolves once it is stored on the device. */
   async function run(issue: () => Promise<{ id: string }>): Promise<void> {
-    setBusy(true);
-    setNotice(null);
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setStoring(true);
     try {
       const { id } = await issue();
-      setNotice({ commandId: id });
+      setStep({ commandId: id, version });
+    } catch (err) {
+      inFlight.current = false;
+      throw err;
     } finally {
-      setBusy(false);
+      setStoring(false);
     }
   }
-  return { busy, notice, run };
+  /** What to say about the last step: on its way (until its change is here), done, or nothing (refused: the status bar says why). */
+  const progress: 'waiting' | 'done' | null = busy ? 'waiting' : settled && command.status === 'applied' ? 'done' : null;
+  return { busy, progress, run };
 }

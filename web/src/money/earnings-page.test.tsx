@@ -12,7 +12,7 @@ import { closeDevices, decide, issuedCommands } from '../sync/test-support';
 import type { PayoutAccount, WorkerStatement } from './api-types';
 import OperatorMoneyArea from './operator-money-area';
 import { PayoutsBanner } from './payouts-banner';
-import { moneyDevice, renderMoney, stubServer, TOKEN } from './test-support';
+import { moneyDevice, reachable, renderMoney, stubServer, TOKEN } from './test-support';
 
 const OMAR = '0190a000-0000-7000-8000-000000000010';
 const NOVEMBER = '/money/statement?from=2026-11-01&to=2026-11-30';
@@ -125,7 +125,7 @@ describe('earnings', () => {
   it('"Get paid now" issues payout.request for the currency, says when it is done and reads the figures again', async () => {
     stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
     const { client } = await moneyDevice(OMAR, ['operator']);
-    earnings(client);
+    earnings(reachable(client));
 
     fireEvent.click(await screen.findByRole('button', { name: 'Get paid now' }));
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
@@ -146,7 +146,7 @@ describe('earnings', () => {
   it('shows the refusal of a payout request in the worker’s language', async () => {
     stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
     const { client } = await moneyDevice(OMAR, ['operator']);
-    earnings(client, '/o/earnings?month=2026-11', 'es');
+    earnings(reachable(client), '/o/earnings?month=2026-11', 'es');
 
     fireEvent.click(await screen.findByRole('button', { name: 'Cobrar ahora' }));
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
@@ -155,6 +155,47 @@ describe('earnings', () => {
     const refusal = await screen.findByTestId('payout-refused');
     expect(refusal.textContent).toBe('No se hizo el cobro: Todavía no hay nada disponible para cobrar. El dinero queda disponible cuando el cliente aprueba tu trabajo.');
     expect(refusal.getAttribute('data-code')).toBe('nothing_to_pay_out');
+  });
+
+  it('a double tap on "Get paid now" asks for one payout, and that payout’s answer is what shows', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(reachable(client));
+
+    const button = await screen.findByRole('button', { name: 'Get paid now' });
+    fireEvent.click(button);
+    fireEvent.click(button);
+    await waitFor(() => expect(text('payout-outcome')).toBe('Asking for your payout…'));
+    fireEvent.click(button);
+    const commands = await client.db.commands.find().exec();
+    expect(commands.map((c) => c.type)).toEqual(['payout.request']);
+
+    await decide(client, commands[0]!.id, { status: 'applied' });
+    await waitFor(() => expect(text('payout-outcome')).toBe('Payout requested. It is on its way to your payout account.'));
+    expect(screen.queryByTestId('payout-refused')).toBeNull();
+    expect(await client.db.commands.count().exec()).toBe(1);
+  });
+
+  it('without the server, "Get paid now" waits with a sentence; a dropped network keeps the figures, marked as last loaded', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client, online$ } = await moneyDevice(OMAR, ['operator']);
+    earnings(reachable(client));
+    const button = (await screen.findByRole('button', { name: 'Get paid now' })) as HTMLButtonElement;
+    expect(button.disabled).toBe(false);
+    expect(screen.queryByTestId('payout-offline')).toBeNull();
+
+    act(() => online$.next(false));
+    await waitFor(() => expect(button.disabled).toBe(true));
+    expect(text('payout-offline')).toBe('Money actions need a connection. Try again when you are online.');
+    expect(text('money-stale')).toBe('You’re offline — these are the figures as last loaded. They load again when you are back online.');
+    expect(text('balance-available')).toBe('$62.59');
+    expect(screen.queryByTestId('money-offline')).toBeNull();
+    fireEvent.click(button);
+    expect(await issuedCommands(client)).toEqual([]);
+
+    act(() => online$.next(true));
+    await waitFor(() => expect(screen.queryByTestId('money-stale')).toBeNull());
+    await waitFor(() => expect(button.disabled).toBe(false));
   });
 
   it('offers payout setup instead of "Get paid now" while payouts are not set up', async () => {

@@ -7,11 +7,12 @@ import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import { MoneyText } from '../ui/money-text';
+import { useCanReachServer } from '../bookings/use-money-step';
 import { Empty, Page } from '../ui/page';
 import type { WorkerStatement } from './api-types';
 import { DownloadButton } from './download-button';
 import { useMoneyRead } from './money-api';
-import { MoneyReadState } from './money-read-state';
+import { MoneyReadState, MoneyStaleNotice } from './money-read-state';
 import { MoneyTable } from './money-table';
 import { moneyMessages } from './messages';
 import { MonthPicker, useMonth } from './month-picker';
@@ -24,7 +25,7 @@ export function EarningsPage() {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const [month, setMonth] = useMonth();
-  const { read, reload } = useMoneyRead<WorkerStatement>(`/money/statement?${periodQuery(month)}`);
+  const { read, reload, offline } = useMoneyRead<WorkerStatement>(`/money/statement?${periodQuery(month)}`);
   const period = monthLabel(month, locale);
 
   return (
@@ -34,6 +35,7 @@ export function EarningsPage() {
         <MoneyReadState read={read} onRetry={reload} />
       ) : (
         <>
+          <MoneyStaleNotice show={offline} />
           <Balances statement={read.data} onPaidOut={reload} />
           <h2>{t('jobsHeading', { period })}</h2>
           <JobsTable statement={read.data} period={period} />
@@ -49,6 +51,8 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
   const { locale } = useLocale();
   const account = usePayoutAccount();
   const payout = useMoneyCommand('payout.request');
+  // A payout is a money step: it needs the server now, not a queue that sends it later.
+  const reachable = useCanReachServer();
   const balances = statement.balances.byCurrency;
   const payoutsActive = account.read.state === 'ready' && account.read.data.status === 'active';
   const paidOut = payout.outcome.state === 'applied';
@@ -91,13 +95,18 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
                 key={b.currency}
                 type="button"
                 className="btn btn-primary"
-                disabled={payout.outcome.state === 'pending'}
+                disabled={payout.outcome.state === 'pending' || !reachable}
                 onClick={() => void payout.issue({ currency: b.currency })}
                 data-testid="get-paid-now"
               >
                 {withAvailable.length > 1 ? t('getPaidNowCurrency', { amount: formatMoney(money(b.available, b.currency), locale) }) : t('getPaidNow')}
               </button>
             ))}
+            {!reachable && (
+              <p className="hint" data-testid="payout-offline">
+                {t('noConnectionForAction')}
+              </p>
+            )}
           </div>
         ) : (
           account.read.state === 'ready' && (

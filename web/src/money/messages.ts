@@ -11,6 +11,7 @@ export const moneyMessages = defineCatalog(
     period: 'Period',
     total: 'Total',
     noConnectionForAction: 'Money actions need a connection. Try again when you are online.',
+    staleFigures: 'You’re offline — these are the figures as last loaded. They load again when you are back online.',
 
     earningsTitle: 'Earnings',
     balancesHeading: 'Your balance',
@@ -93,6 +94,7 @@ export const moneyMessages = defineCatalog(
     period: 'Periodo',
     total: 'Total',
     noConnectionForAction: 'Las acciones con dinero necesitan conexión. Inténtalo de nuevo cuando estés en línea.',
+    staleFigures: 'Estás sin conexión: estas son las cifras de la última carga. Se cargan de nuevo cuando vuelvas a estar en línea.',
 
     earningsTitle: 'Ganancias',
     balancesHeading: 'Tu saldo',

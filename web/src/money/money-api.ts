@@ -106,33 +106,49 @@ function failure(err: unknown): MoneyRead<never> {
 
 /**
  * The figures at `path` (null: not now, read as offline). Offline, or when the fetch fails for want of a
- * network, the read is `offline`; coming back online reads again. `reload()` reads again and keeps showing the
- * figures it has meanwhile, so a refresh after an action does not blank the screen.
+ * network, the read is `offline`; coming back online reads again. Figures already shown stay on screen
+ * instead (`offline` says they may be out of date), so a blip does not unmount the screen and what was typed
+ * on it. `reload()` reads again and keeps showing the figures it has meanwhile, so a refresh after an action
+ * does not blank the screen.
  */
-export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; reload(): void } {
+export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; reload(): void; offline: boolean } {
   const client = useSync();
   const { online } = useSyncStatus();
   const [attempt, setAttempt] = useState(0);
   const [read, setRead] = useState<MoneyRead<T>>({ state: 'loading' });
+  const [lost, setLost] = useState(false);
   const shownPath = useRef<string | null>(null);
 
   useEffect(() => {
+    const samePath = path !== null && shownPath.current === path;
+    shownPath.current = path;
+    const keepShown = (next: MoneyRead<T>) => setRead((prev) => (samePath && prev.state === 'ready' ? prev : next));
     if (!online || path === null) {
-      setRead({ state: 'offline' });
+      setLost(true);
+      keepShown({ state: 'offline' });
       return;
     }
     let live = true;
-    const samePath = shownPath.current === path;
-    shownPath.current = path;
-    setRead((prev) => (samePath && prev.state === 'ready' ? prev : { state: 'loading' }));
+    keepShown({ state: 'loading' });
     moneyGet<T>(client, path).then(
-      (data) => live && setRead({ state: 'ready', data }),
-      (err: unknown) => live && setRead(failure(err)),
+      (data) => {
+        if (!live) return;
+        setLost(false);
+        setRead({ state: 'ready', data });
+      },
+      (err: unknown) => {
+        if (!live) return;
+        const failed = failure(err);
+        if (failed.state === 'offline') {
+          setLost(true);
+          keepShown(failed);
+        } else setRead(failed);
+      },
     );
     return () => {
       live = false;
     };
   }, [client, path, online, attempt]);
 
-  return { read, reload: useCallback(() => setAttempt((n) => n + 1), []) };
+  return { read, reload: useCallback(() => setAttempt((n) => n + 1), []), offline: lost && read.state === 'ready' };
 }

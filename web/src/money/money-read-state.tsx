@@ -32,3 +32,14 @@ export function MoneyReadState({ read, onRetry }: { read: Exclude<MoneyRead<unkn
     </div>
   );
 }
+
+/** Over figures read earlier, while the server cannot be reached: they may be out of date. */
+export function MoneyStaleNotice({ show }: { show: boolean }) {
+  const t = useT(moneyMessages);
+  if (!show) return null;
+  return (
+    <p className="notice" role="status" data-testid="money-stale">
+      {t('staleFigures')}
+    </p>
+  );
+}

@@ -7,7 +7,7 @@ import { MoneyText } from '../ui/money-text';
 import { Empty, Page } from '../ui/page';
 import type { ClientPayments } from './api-types';
 import { useMoneyRead } from './money-api';
-import { MoneyReadState } from './money-read-state';
+import { MoneyReadState, MoneyStaleNotice } from './money-read-state';
 import { MoneyTable } from './money-table';
 import { moneyMessages } from './messages';
 import { MonthPicker, useMonth } from './month-picker';
@@ -38,12 +38,13 @@ export function PaymentsPage() {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const [month, setMonth] = useMonth();
-  const { read, reload } = useMoneyRead<ClientPayments>(`/money/payments?${periodQuery(month)}`);
+  const { read, reload, offline } = useMoneyRead<ClientPayments>(`/money/payments?${periodQuery(month)}`);
   const period = monthLabel(month, locale);
 
   return (
     <Page title={t('paymentsTitle')}>
       <MonthPicker month={month} onChange={setMonth} />
+      <MoneyStaleNotice show={offline} />
       {read.state !== 'ready' ? (
         <MoneyReadState read={read} onRetry={reload} />
       ) : (

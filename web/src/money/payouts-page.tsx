@@ -8,7 +8,7 @@ import { Page } from '../ui/page';
 import type { Onboarding, PayoutAccount } from './api-types';
 import { ActionNote } from './action-note';
 import { MoneyHttpError, moneyPost } from './money-api';
-import { MoneyReadState } from './money-read-state';
+import { MoneyReadState, MoneyStaleNotice } from './money-read-state';
 import { moneyMessages } from './messages';
 import { usePayoutAccount } from './use-payout-account';
 
@@ -16,7 +16,7 @@ const STATUS_TEXT = { none: 'payoutsNone', pending: 'payoutsPending', active: 'p
 
 export function PayoutsPage() {
   const t = useT(moneyMessages);
-  const { read, reload } = usePayoutAccount();
+  const { read, reload, offline } = usePayoutAccount();
   const client = useSync();
   const { online } = useSyncStatus();
   const [opening, setOpening] = useState(false);
@@ -53,6 +53,7 @@ export function PayoutsPage() {
 
   return (
     <Page title={t('payoutsTitle')}>
+      <MoneyStaleNotice show={offline} />
       {read.state !== 'ready' ? (
         <MoneyReadState read={read} onRetry={reload} />
       ) : (

@@ -7,7 +7,7 @@ import { MoneyText } from '../ui/money-text';
 import { Page } from '../ui/page';
 import type { Receipt } from './api-types';
 import { useMoneyRead } from './money-api';
-import { MoneyReadState } from './money-read-state';
+import { MoneyReadState, MoneyStaleNotice } from './money-read-state';
 import { moneyMessages } from './messages';
 import './money.css';
 
@@ -16,10 +16,11 @@ const isDemoReference = (ref: string | null) => ref !== null && ref.includes('_d
 
 export function ReceiptPage({ milestoneId }: { milestoneId: string }) {
   const t = useT(moneyMessages);
-  const { read, reload } = useMoneyRead<Receipt>(`/money/receipts/${encodeURIComponent(milestoneId)}`);
+  const { read, reload, offline } = useMoneyRead<Receipt>(`/money/receipts/${encodeURIComponent(milestoneId)}`);
 
   return (
     <Page title={t('receiptTitle')}>
+      <MoneyStaleNotice show={offline} />
       {read.state === 'ready' ? (
         <ReceiptBody receipt={read.data} />
       ) : read.state === 'failed' && read.error.status === 404 ? (

@@ -2,7 +2,7 @@
 // table, every request recorded with its token), and the screens rendered as the shell mounts them.
 import type { ReactNode } from 'react';
 import { configure, render } from '@testing-library/react';
-import { BehaviorSubject } from 'rxjs';
+import { BehaviorSubject, map } from 'rxjs';
 import { vi } from 'vitest';
 import { Route, Router } from 'wouter';
 import { memoryLocation } from 'wouter/memory-location';
@@ -59,6 +59,18 @@ export async function moneyDevice(id: string, roles: Role[], online = true) {
   const client = await offlineDevice({ id, roles }, { online$, getToken: () => TOKEN, fetch: (input, init) => globalThis.fetch(input, init) });
   await until(client.status$, (s) => s.online === online, `the device ${online ? 'online' : 'offline'}`);
   return { client, online$ };
+}
+
+/**
+ * The device as a screen sees it when the server answers whenever there is a network (replication connected
+ * while online): what money actions need. The online flag stays under the test's control.
+ */
+export function reachable(client: SyncClient): SyncClient {
+  const answering = <S extends { online: boolean }>(s: S) => ({ ...s, connected: s.online });
+  return Object.create(client, {
+    status$: { value: client.status$.pipe(map(answering)) },
+    getStatus: { value: () => answering(client.getStatus()) },
+  }) as SyncClient;
 }
 
 /** Renders `area` nested under `base` (as the shell does) at `path`. */

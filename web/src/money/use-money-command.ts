@@ -1,6 +1,6 @@
 // A money action issued as a command (payout.request, dispute.resolve) and the server's decision on it, followed
 // through the device's command store like every other command.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useSync, useView } from '../app/sync-context';
 import type { CommandInput, CommandType } from '@shared/commands';
 import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
@@ -14,15 +14,37 @@ export type MoneyCommandState =
 export function useMoneyCommand<T extends CommandType>(type: T) {
   const client = useSync();
   const [commandId, setCommandId] = useState<string | undefined>();
+  const [storing, setStoring] = useState(false);
+  // Set in the click itself, before anything is awaited: a second tap that lands before React re-renders
+  // with "pending" must not issue a second command (its refusal would be what the screen shows).
+  const inFlight = useRef(false);
   const command = useView('commands', commandId);
+  const decided = command !== undefined && command.status !== 'pending';
 
+  // The server answered: the next action may be issued.
+  useEffect(() => {
+    if (decided) inFlight.current = false;
+  }, [decided]);
+
+  /** Issues the command, unless one is already on its way; the first one is the one followed. */
   async function issue(payload: CommandInput<T>) {
-    const { id } = await client.issue(type, payload);
-    setCommandId(id);
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setStoring(true);
+    try {
+      const { id } = await client.issue(type, payload);
+      setCommandId(id);
+    } catch (err) {
+      inFlight.current = false;
+      throw err;
+    } finally {
+      setStoring(false);
+    }
   }
 
   let outcome: MoneyCommandState = { state: 'idle' };
-  if (commandId) {
+  if (storing) outcome = { state: 'pending' };
+  else if (commandId) {
     if (!command || command.status === 'pending') outcome = { state: 'pending' };
     else if (command.status === 'applied') outcome = { state: 'applied' };
     else {

@@ -1,9 +1,10 @@
 // /o/jobs: my bookings as the worker, grouped Today / Upcoming / Delivered / Finished, with Start and Mark delivered.
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { Link } from 'wouter';
 import type { CommandType } from '@shared/commands';
 import type { Actor } from '@shared/roles';
 import { useMe, useSync, useViewAll } from '../app/sync-context';
+import { useCanReachServer } from '../bookings/use-money-step';
 import { bookingStateName } from '../i18n/domain-names';
 import { useLocale, useT } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
@@ -71,15 +72,23 @@ function JobItem({ job: { booking, startsAt }, me }: { job: Job<Booking>; me: Ac
   const t = useT(operatorMessages);
   const { locale } = useLocale();
   const client = useSync();
+  const reachable = useCanReachServer();
   const [busy, setBusy] = useState(false);
+  // Set in the click itself: a double click must not issue the step twice.
+  const running = useRef(false);
   const actions = quickActions(booking, me, Date.now());
+  // Delivering submits the booking's current milestone for approval (its money and its approval clock), a
+  // money step the server takes now, as on the booking page; starting works offline.
+  const deliverOffline = actions.includes('deliver') && !reachable;
 
   async function run(action: QuickAction) {
-    if (busy) return;
+    if (running.current) return;
+    running.current = true;
     setBusy(true);
     try {
       await client.issue(ACTION_COMMANDS[action], { bookingId: booking.id });
     } finally {
+      running.current = false;
       setBusy(false);
     }
   }
@@ -102,11 +111,16 @@ function JobItem({ job: { booking, startsAt }, me }: { job: Job<Booking>; me: Ac
       {actions.length > 0 && (
         <div className="actions op-quick-actions">
           {actions.map((a) => (
-            <button key={a} type="button" className="btn" disabled={busy} onClick={() => void run(a)}>
+            <button key={a} type="button" className="btn" disabled={busy || (a === 'deliver' && !reachable)} onClick={() => void run(a)}>
               {t(ACTION_LABELS[a])}
               <span className="visually-hidden"> {booking.title}</span>
             </button>
           ))}
+          {deliverOffline && (
+            <p className="hint" data-testid="deliver-offline">
+              {t('deliverOffline')}
+            </p>
+          )}
         </div>
       )}
     </li>

@@ -9,6 +9,7 @@ import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import { SyncContext } from '../app/sync-context';
 import { I18nProvider } from '../i18n/i18n';
 import type { SyncClient } from '../sync/client';
+import { reachable } from '../money/test-support';
 import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
 import OperatorArea from './operator-area';
 
@@ -165,7 +166,23 @@ describe('my jobs', () => {
     expect(screen.getAllByRole('button', { name: /^(Start|Mark delivered)/ })).toHaveLength(1);
     fireEvent.click(start);
     await waitFor(async () => expect(await issuedCommands(client)).toEqual([{ type: 'booking.start', status: 'pending', payload: { bookingId: booking(1, 'funded').id } }]));
-    await screen.findByRole('button', { name: 'Mark delivered Job 1' });
+    // Delivering submits the work for payment, as on the booking page: it waits for a connection.
+    const deliver = (await screen.findByRole('button', { name: 'Mark delivered Job 1' })) as HTMLButtonElement;
+    expect(deliver.disabled).toBe(true);
+    expect(screen.getByTestId('deliver-offline').textContent).toBe('Marking delivered submits the work for payment, so it needs a connection.');
+  });
+
+  it('marks a job delivered while the server answers, once for a double click', async () => {
+    const client = await operatorDevice(omar(), [gig(1)], [booking(1, 'in_progress')]);
+    renderAt(reachable(client), '/o/jobs');
+    const deliver = (await screen.findByRole('button', { name: 'Mark delivered Job 1' })) as HTMLButtonElement;
+    expect(deliver.disabled).toBe(false);
+    expect(screen.queryByTestId('deliver-offline')).toBeNull();
+    fireEvent.click(deliver);
+    fireEvent.click(deliver);
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await issuedCommands(client)).toEqual([{ type: 'booking.deliver', status: 'pending', payload: { bookingId: booking(1, 'in_progress').id } }]);
   });
 });
 

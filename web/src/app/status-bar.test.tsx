@@ -1,0 +1,79 @@
+// @vitest-environment happy-dom
+// The status bar's refused actions: a refused booking step can be tried again from there; a refused money step
+// (milestone, dispute, payout) is not sent again from the bar, which links to where it can be looked at instead.
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { Router } from 'wouter';
+import { memoryLocation } from 'wouter/memory-location';
+import { I18nProvider } from '../i18n/i18n';
+import type { SyncClient } from '../sync/client';
+import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
+import { SyncContext } from './sync-context';
+import { StatusBar } from './status-bar';
+
+const CARLA = '0190a000-0000-7000-8000-000000000001';
+const OMAR = '0190a000-0000-7000-8000-000000000010';
+const BOOKING = '0190a000-0000-7000-8000-0000000000b1';
+const MILESTONE = '0190a000-0000-7000-8000-0000000000d1';
+const DISPUTE = '0190a000-0000-7000-8000-0000000000e1';
+const T0 = '2026-11-19T10:00:00.000Z';
+const usd = (amount: number) => ({ amount, currency: 'USD' as const });
+
+afterEach(async () => {
+  cleanup();
+  await closeDevices();
+});
+
+let n = 0;
+/** A command the server refused, issued after the device was set up (older refusals are not shown). */
+async function refused(client: SyncClient, type: string, payload: object) {
+  const at = new Date(Date.now() + n++).toISOString();
+  await client.db.commands.insert({
+    id: `0190a000-0000-7000-8000-0000000000c${n}`, type: type as never, payload: JSON.stringify(payload), issuedAt: at, status: 'rejected',
+    rejectionCode: 'invalid_state', rejectionMessage: 'This can no longer be done.', decidedAt: at, updatedAt: at,
+  });
+}
+
+function renderBar(client: SyncClient) {
+  const memory = memoryLocation({ path: '/c', record: true });
+  render(
+    <I18nProvider initial="en">
+      <SyncContext.Provider value={client}>
+        <Router hook={memory.hook} searchHook={memory.searchHook}>
+          <StatusBar />
+        </Router>
+      </SyncContext.Provider>
+    </I18nProvider>,
+  );
+  return memory;
+}
+
+describe('status bar, refused actions', () => {
+  it('links a refused money step to its booking, dispute or earnings instead of sending it again', async () => {
+    const client = await offlineDevice({ id: CARLA, roles: ['consumer', 'operator', 'admin'] });
+    await client.db.milestones.insert({
+      id: MILESTONE, bookingId: BOOKING, clientId: CARLA, workerId: OMAR, position: 0, description: 'Fix the tap', amount: usd(8000), feeBps: 1000,
+      fee: usd(800), net: usd(7200), status: 'payment_pending', changeRounds: 0, releasedAmount: usd(0), refundedAmount: usd(0), feeAmount: usd(0),
+      timeline: [], createdAt: T0, updatedAt: T0, version: 1,
+    });
+    await refused(client, 'milestone.fund', { milestoneId: MILESTONE });
+    await refused(client, 'dispute.resolve', { disputeId: DISPUTE, outcome: 'refund_all', reason: 'No work.' });
+    await refused(client, 'payout.request', { currency: 'USD' });
+    await refused(client, 'booking.start', { bookingId: BOOKING });
+    const memory = renderBar(client);
+
+    const rows = await screen.findAllByTestId('rejection');
+    expect(rows).toHaveLength(4);
+    const [fund, resolve, payout, start] = rows as [HTMLElement, HTMLElement, HTMLElement, HTMLElement];
+    for (const row of [fund, resolve, payout]) expect(within(row).queryByRole('button', { name: 'Try again' })).toBeNull();
+    expect((await within(fund).findByRole('link', { name: 'See the booking' })).getAttribute('href')).toBe(`/b/${BOOKING}`);
+    expect(within(resolve).getByRole('link', { name: 'See the dispute' }).getAttribute('href')).toBe(`/a/disputes/${DISPUTE}`);
+    expect(within(payout).getByRole('link', { name: 'See your earnings' }).getAttribute('href')).toBe('/o/earnings');
+    expect(within(start).getByRole('button', { name: 'Try again' })).toBeTruthy();
+
+    fireEvent.click(within(fund).getByRole('link', { name: 'See the booking' }));
+    expect(memory.history!.at(-1)).toBe(`/b/${BOOKING}`);
+    // Following the link sent nothing: only the four refused commands are on the device.
+    expect((await issuedCommands(client)).map((c) => c.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+  });
+});
