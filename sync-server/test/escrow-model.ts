@@ -319,20 +319,23 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
   const outcome = event === 'release_all' || event === 'refund_all' || event === 'split';
   // While a milestone is in dispute the booking waits for its outcome; the other milestones carry on alone,
   // and changes asked for on them still count against the booking's rounds.
-  if (opts.stepsBooking !== false && b.status === 'disputed' && event === 'request_changes') {
+  const othersOpen = milestonesOf(d, b).filter((o) => o.id !== m.id && !SETTLED.includes(o.status) && o.status !== 'proposed');
+  // The booking stays with the client while another milestone waits for review.
+  const otherSubmitted = othersOpen.some((o) => o.status === 'submitted');
+  if (opts.stepsBooking !== false && event === 'request_changes' && (b.status === 'disputed' || otherSubmitted)) {
     if (b.changeRounds >= MAX_CHANGE_ROUNDS) refuse('change_rounds_exhausted');
     b.changeRounds++;
   }
   if (opts.stepsBooking !== false && !(b.status === 'disputed' && !outcome)) {
     const withSystem: Party[] = [...parties, 'system'];
     if (event === 'payment_confirmed' && b.status === 'awaiting_payment') stepBooking(b, 'payment_confirmed', withSystem);
-    if (event === 'submit') {
+    if (event === 'submit' && b.status !== 'delivered') {
       if (b.status === 'funded') refuse('invalid_state');
       stepBooking(b, 'deliver', withSystem);
     }
-    if (event === 'request_changes') stepBooking(b, 'request_changes', withSystem, opts.reason);
-    const othersOpen = milestonesOf(d, b).filter((o) => o.id !== m.id && !SETTLED.includes(o.status) && o.status !== 'proposed');
-    if (event === 'approve' || event === 'auto_approve') stepBooking(b, othersOpen.length ? 'approve_part' : 'approve', withSystem);
+    if (event === 'request_changes' && !otherSubmitted) stepBooking(b, 'request_changes', withSystem, opts.reason);
+    if ((event === 'approve' || event === 'auto_approve') && !(othersOpen.length && otherSubmitted))
+      stepBooking(b, othersOpen.length ? 'approve_part' : 'approve', withSystem);
     if (event === 'dispute') stepBooking(b, 'dispute', withSystem, opts.reason);
     // A dispute decided: the booking is resolved when nothing else is open; otherwise back with the client
     // when a milestone was submitted meanwhile, back at work when not; still disputed while another milestone is.
@@ -342,7 +345,7 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
   const h = d.holdings;
   switch (to) {
     case 'payment_pending':
-      m.paymentExpiresAt = d.now + PAYMENT_WINDOW_MS;
+      Object.assign(m, { paymentExpiresAt: d.now + PAYMENT_WINDOW_MS, checkout: false });
       break;
     case 'funded': {
       const pay = d.payments[opts.paymentId!]!;
@@ -434,6 +437,8 @@ export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: numbe
     const ms = milestonesOf(d, b);
     if (op === 'start') return stepBooking(b, 'start', parties);
     if (op === 'cancel') {
+      // An admin who is not a party overrides both sides, with a written reason.
+      if (actor === 'admin' && !reason?.trim()) refuse('reason_required');
       stepBooking(b, 'cancel', parties, reason);
       for (const m of ms.filter((x) => !SETTLED.includes(x.status))) stepMilestone(d, m, 'cancel', [...parties, 'system'], { stepsBooking: false, reason });
       return;
@@ -621,8 +626,9 @@ function paymentArrives(d: ModelState, paymentId: string): string {
     add(d.holdings.clientPaid, b.client, p.amount);
     add(d.holdings.clientRefunded, b.client, p.amount);
     p.effect = 'late';
+    // Owed once: another event about the same payment queues nothing more.
+    setJob(d, 'escrow.refund_payment', p.id, d.now);
   }
-  setJob(d, 'escrow.refund_payment', p.id, d.now);
   return 'refunded_late';
 }
 
@@ -658,7 +664,7 @@ export function runTask(s: ModelState, task: Task, subject: string, fromQueue: b
       break;
     }
     case 'escrow.refund_payment': {
-      // Keyed by the payment at the provider: a second run returns the first refund.
+      // The refund owed for the payment: a second run finds it made.
       const p = d.payments[subject]!;
       p.providerRefunded = p.amount;
       break;

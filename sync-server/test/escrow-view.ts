@@ -112,7 +112,8 @@ export async function observedView(sql: Sql, s: ModelState, opts: { provider: 'd
       ? sql<{ key: string; runAt: Date }[]>`
           select key, run_at from graphile_worker._private_jobs
           where (payload->>'milestoneId' = any(${Object.keys(s.milestones)})
-                 or payload->>'disputeId' in (select id::text from disputes where booking_id = any(${bookingIds}::uuid[])))
+                 or payload->>'disputeId' in (select id::text from disputes where booking_id = any(${bookingIds}::uuid[]))
+                 or payload->>'refundId' in (select id::text from client_refunds where milestone_id = any(${Object.keys(s.milestones)}::uuid[])))
             and attempts < max_attempts`
       : Promise.resolve([]),
   ]);

@@ -349,7 +349,7 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
       };
       const b = chooseBooking(model, step.b, step.aim, wanted[step.op]);
       const actor = resolve(step.who, step.op === 'start' || step.op === 'deliver' ? 'worker' : 'client');
-      const reason = step.op === 'request_changes' ? (step.blank ? '   ' : REASON) : step.op === 'cancel' ? 'Plans changed' : undefined;
+      const reason = step.op === 'request_changes' ? (step.blank ? '   ' : REASON) : step.op === 'cancel' ? (step.blank ? '   ' : 'Plans changed') : undefined;
       return {
         type: `booking.${step.op}`, userId: user(b, actor), payload: { bookingId: model.bookings[b]!.id, ...(reason !== undefined ? { reason } : {}) },
         predict: (s) => (step.op === 'request_changes' && step.blank ? invalid(s) : M.bookingCommand(s, step.op, b, actor, reason)),
@@ -471,7 +471,13 @@ export async function runStep(r: Run, step: Step): Promise<void> {
     case 'stray_task': {
       const m = pick(Object.values(model.milestones), step.k)!;
       r.log.push(`  ${step.task} for ${m.id.slice(-6)} (${m.status}) outside the queue`);
-      await r.env.tasks[step.task].run({ milestoneId: m.id }, taskContext(r, `stray-${uuidv7()}`, null));
+      const ctx = taskContext(r, `stray-${uuidv7()}`, null);
+      if (step.task === 'escrow.transfer') await r.env.tasks[step.task].run({ milestoneId: m.id }, ctx);
+      else {
+        // A refund's job names the refund owed; a milestone that owes none has no job to run.
+        const [owed] = await r.env.sql<{ id: string }[]>`select id from client_refunds where cause = ${`settle:${m.id}`}`;
+        if (owed) await r.env.tasks[step.task].run({ refundId: owed.id }, ctx);
+      }
       r.model = M.runTask(model, step.task, m.id, false);
       return;
     }

@@ -14,7 +14,7 @@ export interface RecordedRequest {
   /** Path without the query string, e.g. /v1/transfers. */
   path: string;
   idempotencyKey: string | null;
-  /** The form body, brackets expanded (`a[b][0]=x` → {a:{b:['x']}}); {} for GET. */
+  /** The form body, brackets expanded (`a[b][0]=x` → {a:{b:['x']}}); the query string's parameters for GET. */
   body: Obj;
 }
 
@@ -47,6 +47,8 @@ export interface StripeStandin {
   /** The next `times` requests matching method and path prefix fail with this status and error body, before
    * any work or idempotency bookkeeping, as a request Stripe never started executing. */
   failNext(method: string, pathPrefix: string, status: number, errorBody: { type: string; code?: string; message?: string }, times?: number): void;
+  /** Stripe prunes idempotency keys after 24 hours: from now on every key is new again. */
+  forgetIdempotencyKeys(): void;
   /** Objects by id, for assertions. */
   object(id: string): Obj | undefined;
   reset(): void;
@@ -220,6 +222,11 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     }
     if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path))) return get('transfer', m[1]!);
     if (method === 'GET' && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) return get('refund', m[1]!);
+    if (method === 'GET' && path === '/v1/refunds') {
+      // Newest first, as Stripe lists; only the payment_intent filter is supported.
+      const data = [...objects.values()].filter((o) => o.object === 'refund' && (body.payment_intent === undefined || o.payment_intent === body.payment_intent)).reverse();
+      return { object: 'list', data, has_more: false, url: '/v1/refunds' };
+    }
     if (method === 'POST' && path === '/v1/refunds') {
       required(body, 'payment_intent');
       const pi = get('payment_intent', body.payment_intent as string, 'payment_intent');
@@ -280,11 +287,11 @@ export async function startStripeStandin(): Promise<StripeStandin> {
 
   function handle(req: IncomingMessage, raw: string, res: ServerResponse): void {
     const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?')[0]!;
+    const [path, query = ''] = (req.url ?? '/').split('?') as [string, string?];
     const key = (req.headers['idempotency-key'] as string | undefined) ?? null;
     let body: Obj;
     try {
-      body = method === 'GET' ? {} : parseStripeForm(raw);
+      body = parseStripeForm(method === 'GET' ? query : raw);
     } catch (e) {
       return respond(res, 400, JSON.stringify({ error: { type: 'invalid_request_error', message: (e as Error).message } }));
     }
@@ -437,6 +444,9 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     },
     failNext(method, pathPrefix, status, errorBody, times = 1) {
       failures.push({ method, pathPrefix, status, body: { message: `Injected ${status}`, ...errorBody }, times });
+    },
+    forgetIdempotencyKeys() {
+      idempotency = new Map();
     },
     object: (objectId) => objects.get(objectId),
     reset() {

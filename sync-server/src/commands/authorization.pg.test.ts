@@ -88,7 +88,7 @@ const MATRIX: Row[] = [
   { type: 'booking.deliver', setup: async () => ({ bookingId: await booking('in_progress') }), expect: bookingOnly(['worker'], ['owner', 'admin']) },
   { type: 'booking.approve', setup: async () => ({ bookingId: await booking('delivered') }), expect: bookingOnly(['owner'], ['worker', 'admin']) },
   { type: 'booking.request_changes', setup: async () => ({ bookingId: await booking('delivered'), reason: 'Please redo the seal' }), expect: bookingOnly(['owner'], ['worker', 'admin']) },
-  { type: 'booking.cancel', setup: async () => ({ bookingId: await booking('awaiting_payment') }), expect: bookingOnly(['owner', 'worker', 'admin'], []) },
+  { type: 'booking.cancel', setup: async () => ({ bookingId: await booking('awaiting_payment'), reason: 'Booked twice by mistake' }), expect: bookingOnly(['owner', 'worker', 'admin'], []) },
   {
     type: 'milestone.propose',
     setup: async () => ({ bookingId: await booking('awaiting_payment'), planId: uuidv7(), milestones: [{ milestoneId: uuidv7(), description: 'First half', amount: { amount: 4000, currency: 'USD' } }] }),

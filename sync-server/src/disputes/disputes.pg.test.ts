@@ -11,6 +11,7 @@ import { balance, trialBalance } from '../ledger/ledger';
 import { accounts } from '../ledger/accounts';
 import { createLogger } from '../log';
 import { escrowTasks } from '../escrow/tasks';
+import { sweepClocks } from '../escrow/clocks';
 import { timerKey } from '../escrow/timers';
 import { startJobRunner } from '../jobs/runner';
 import { insertAttachment } from '../store/disputes';
@@ -420,6 +421,39 @@ describe('a booking of several milestones', () => {
     expect(t!.timeline.at(-1)).toMatchObject({ event: 'resolve_to_review', by: 'system', status: 'delivered' });
     // …where the client approves it as usual, which completes the booking.
     expect(applied(await run(db.sql, client, 'milestone.approve', { milestoneId: b! }))).toMatchObject({ status: 'released' });
+    expect(await bookingStatus(bookingId)).toBe('completed');
+    const { totals } = await trialBalance(db.sql);
+    for (const total of Object.values(totals)) expect(total).toBe(0);
+  });
+
+  it('keeps the booking with the client while two parts submitted during a dispute wait for review, by hand or by the clock', async () => {
+    const { bookingId, ids: [a, b, c, d] } = await plan([3000, 3000, 3000, 3000]);
+    for (let i = 0; i < 4; i++) await confirmPayment(db.sql, bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    const disputeId = uuidv7();
+    applied(await run(db.sql, client, 'dispute.open', { disputeId, milestoneId: a!, reason: 'Wrong parts', refundAmount: 1000 }));
+    for (const id of [b!, c!]) applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: id }));
+    expect(applied(await run(db.sql, worker, 'dispute.accept', { disputeId }))).toMatchObject({ bookingStatus: 'delivered' });
+
+    // One approved, the other still waits: the booking stays delivered, so the client can approve that too.
+    expect(applied(await run(db.sql, client, 'milestone.approve', { milestoneId: b! }))).toMatchObject({ status: 'released' });
+    expect(await bookingStatus(bookingId)).toBe('delivered');
+    // Changes asked for while another part waits count against the rounds and leave the booking with the client…
+    const rounds = (await db.sql`select change_rounds from bookings where id = ${bookingId}`)[0]!.changeRounds as number;
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: d! }));
+    applied(await run(db.sql, client, 'milestone.request_changes', { milestoneId: d!, reason: 'Paint the trim too' }));
+    expect(await bookingStatus(bookingId)).toBe('delivered');
+    expect((await db.sql`select change_rounds from bookings where id = ${bookingId}`)[0]!.changeRounds).toBe(rounds + 1);
+    // …and the worker can resubmit while the other part is still under review.
+    expect(applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: d! }))).toMatchObject({ status: 'submitted' });
+    expect(await bookingStatus(bookingId)).toBe('delivered');
+
+    // The approval clock releases a part the client leaves alone, and the booking follows.
+    await db.sql`update milestones set auto_approve_at = now() - interval '1 minute', approval_check_at = now() - interval '1 minute' where id = ${c!}`;
+    expect(await sweepClocks(db.sql, createLogger('silent'))).toMatchObject({ refused: 0 });
+    expect((await milestone(c!)).status).toBe('released');
+    expect(await bookingStatus(bookingId)).toBe('delivered');
+    applied(await run(db.sql, client, 'milestone.approve', { milestoneId: d! }));
     expect(await bookingStatus(bookingId)).toBe('completed');
     const { totals } = await trialBalance(db.sql);
     for (const total of Object.values(totals)) expect(total).toBe(0);

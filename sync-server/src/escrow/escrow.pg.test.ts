@@ -97,6 +97,27 @@ describe('a single-price booking', () => {
     await ledgerIsBalanced();
   });
 
+  it('lets an admin outside the booking cancel it for both sides only with a written reason, kept in the audit log', async () => {
+    const admin = await createUser(db.sql, ['consumer', 'admin'], 'Ada Admin');
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const [m] = await milestones(bookingId);
+    const audits = () => db.sql`select admin_id, action, subject_id, reason, details from admin_audit where subject_id = ${bookingId}`;
+    expect((await run(db.sql, admin, 'booking.cancel', { bookingId, reason: '  ' })).rejection?.code).toBe('reason_required');
+    expect((await run(db.sql, admin, 'booking.cancel', { bookingId })).rejection?.code).toBe('reason_required');
+    expect((await milestones(bookingId))[0]).toMatchObject({ status: 'funded', refundedAmount: 0 });
+    expect(await audits()).toEqual([]);
+
+    applied(await run(db.sql, admin, 'booking.cancel', { bookingId, reason: 'Worker reported the address is unsafe' }));
+    expect((await milestones(bookingId))[0]).toMatchObject({ status: 'refunded', refundedAmount: 8000 });
+    expect(await audits()).toEqual([
+      expect.objectContaining({
+        adminId: admin, action: 'booking.cancel', subjectId: bookingId, reason: 'Worker reported the address is unsafe',
+        details: expect.objectContaining({ from: 'funded', refunded: [{ milestoneId: m!.id, amount: 8000, currency: 'USD' }] }),
+      }),
+    ]);
+    await ledgerIsBalanced();
+  });
+
   it('refunds a payment that arrives for a milestone cancelled meanwhile, and posts it once', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker);
     const [m] = await milestones(bookingId);

@@ -9,8 +9,8 @@ import { lockBookingOfMilestone } from '../store/bookings';
 import { getMilestone, milestoneBeside, type MilestoneRow } from '../store/milestones';
 import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
 import { post } from '../ledger/ledger';
-import { scheduleJob } from '../jobs/queue';
 import { fundingPosting, lateRefundPosting } from './postings';
+import { oweRefund } from './refunds';
 import { stepMilestone, type MilestoneStep } from './step';
 
 export type EventOutcome = { status: MilestoneState; moved: boolean; why?: string };
@@ -135,18 +135,20 @@ export async function confirmPayment(
     if (m.paymentIntentId === p.paymentIntentId) return 'already_funded';
     const money = { ...m, currency: p.currency };
     await post(tx, fundingPosting(money, p.paymentIntentId, p.amount));
-    await post(tx, lateRefundPosting(money, p.paymentIntentId, p.amount));
-    await scheduleJob(tx, {
-      task: 'escrow.refund_payment',
-      payload: { milestoneId: m.id, paymentIntentId: p.paymentIntentId, amount: p.amount, currency: p.currency },
-      runAt: now,
-      key: `escrow.refund_payment:${p.paymentIntentId}`,
-    });
-    await enqueue(tx, [{
-      ...recipient('client', m), template: 'milestone.payment_returned',
-      data: { bookingId: m.bookingId, milestoneId: m.id, amount: p.amount, currency: p.currency },
-      dedupeKey: `late-refund:${p.paymentIntentId}`,
-    }]);
+    const late = lateRefundPosting(money, p.paymentIntentId, p.amount);
+    const { created } = await post(tx, late);
+    // Owed and told once per payment: another event about it (Stripe sends two per payment) or a replay
+    // finds the refund posted and owes nothing more.
+    if (created) {
+      await Promise.all([
+        ...oweRefund(tx, { for: 'late_payment', cause: late.dedupeKey, milestoneId: m.id, paymentIntentId: p.paymentIntentId, amount: p.amount, currency: p.currency }, now),
+        enqueue(tx, [{
+          ...recipient('client', m), template: 'milestone.payment_returned',
+          data: { bookingId: m.bookingId, milestoneId: m.id, amount: p.amount, currency: p.currency },
+          dedupeKey: `late-refund:${p.paymentIntentId}`,
+        }]),
+      ]);
+    }
     if (record) record.recorded = (await record.insert(tx, 'refunded_late')).length > 0;
     return 'refunded_late';
   });

@@ -115,7 +115,7 @@ async function ledgerIsBalanced() {
 }
 
 describe('escrow.refund', () => {
-  it('refunds what the ledger refunded, once, under refund:<milestone>', async () => {
+  it('refunds what the ledger refunded, once, under refund:<refund owed>', async () => {
     const { worker } = await onboardedWorker();
     const { bookingId, milestoneId, checkoutSessionId } = await fundedMilestone(worker);
     const { paymentIntentId } = await pay(checkoutSessionId);
@@ -126,13 +126,15 @@ describe('escrow.refund', () => {
     });
     const sent = requestsTo('/v1/refunds').filter((r) => r.body.payment_intent === paymentIntentId);
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ idempotencyKey: `refund:${milestoneId}`, body: { amount: '8000', metadata: { milestoneId, bookingId } } });
+    const [owed] = await db.sql<{ id: string; refundId: string; status: string }[]>`select id, refund_id, status from client_refunds where cause = ${`settle:${milestoneId}`}`;
+    expect(owed).toMatchObject({ refundId, status: 'succeeded' });
+    expect(sent[0]).toMatchObject({ idempotencyKey: `refund:${owed!.id}`, body: { amount: '8000', metadata: { clientRefundId: owed!.id, milestoneId } } });
     expect(standin.object(refundId!)).toMatchObject({ object: 'refund', amount: 8000, payment_intent: paymentIntentId });
     expect(await pendingJobs('escrow.refund')).toBe(0);
     await ledgerIsBalanced();
   });
 
-  it('refunds a payment that arrives for a milestone cancelled meanwhile, under refund-payment:<payment>', async () => {
+  it('refunds a payment that arrives for a milestone cancelled meanwhile, under refund:<refund owed>', async () => {
     const { worker } = await onboardedWorker();
     const { bookingId, checkoutSessionId } = await fundedMilestone(worker);
     applied(await run(db.sql, client, 'booking.cancel', { bookingId }));
@@ -142,7 +144,8 @@ describe('escrow.refund', () => {
       const r = requestsTo('/v1/refunds').filter((x) => x.body.payment_intent === paymentIntentId);
       return r.length > 0 && r;
     });
-    expect(sent).toMatchObject({ idempotencyKey: `refund-payment:${paymentIntentId}`, body: { amount: '8000' } });
+    const [owed] = await db.sql<{ id: string }[]>`select id from client_refunds where cause = ${`late-refund:${paymentIntentId}`}`;
+    expect(sent).toMatchObject({ idempotencyKey: `refund:${owed!.id}`, body: { amount: '8000' } });
     await waitFor(async () => (await pendingJobs('escrow.refund_payment')) === 0);
     expect(standin.object(chargeId)).toMatchObject({ amount_refunded: 8000, refunded: true });
     await ledgerIsBalanced();
@@ -314,7 +317,7 @@ describe('reconciliation with the provider', () => {
     const { transferId } = await milestone(paidOut.milestoneId);
     standin.object(transferId!)!.amount = 7100;
     const [refunded] = await db.sql<{ id: string; refundId: string }[]>`select id, refund_id from milestones where refund_id is not null limit 1`;
-    await db.sql`update milestones set refund_id = 're_test_nowhere' where id = ${refunded!.id}`;
+    await db.sql`update client_refunds set refund_id = 're_test_nowhere' where cause = ${`settle:${refunded!.id}`}`;
 
     const found = await reconcile(db.sql, t.deps.payments, today());
     expect(found.mismatches).toEqual(

@@ -10,6 +10,7 @@ import { rejection } from '@shared/rejections';
 import { signAccessToken } from '../auth/tokens';
 import { signPayload } from '../payments/webhook-signature';
 import type { DemoRail } from '../payments';
+import { keepCheckout } from '../store/milestones';
 
 let db: TestDb;
 let t: TestApp;
@@ -61,6 +62,21 @@ describe('funding on the demo rail', () => {
     expect(after!.paymentIntentId).toMatch(/^pi_demo_/);
     const events = await db.sql`select type, outcome from payment_events order by type`;
     expect(events.map((e) => `${e.type}:${e.outcome}`)).toEqual(['checkout.session.completed:already_funded', 'payment_intent.succeeded:funded']);
+  });
+
+  it('opens a new checkout for a new payment window, and keeps no link made for a window that lapsed meanwhile', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [m] = await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`;
+    const first = await json(await post('/pay/checkout', { milestoneId: m!.id, commandId: uuidv7() }, await bearer(client)));
+    const [pending] = await db.sql<{ paymentExpiresAt: Date }[]>`select payment_expires_at from milestones where id = ${m!.id}`;
+    // The window lapses (as the sweep would do it) while a checkout for it is still being made.
+    await db.sql`update milestones set status = 'agreed', payment_expires_at = null, checkout_session_id = null, checkout_url = null where id = ${m!.id}`;
+    expect(await keepCheckout(db.sql, m!.id, pending!.paymentExpiresAt, { id: 'cs_stale', url: first.url })).toBe(false);
+    expect((await db.sql`select checkout_url from milestones where id = ${m!.id}`)[0]!.checkoutUrl).toBeNull();
+
+    const second = await json(await post('/pay/checkout', { milestoneId: m!.id, commandId: uuidv7() }, await bearer(client)));
+    expect(second.url).not.toBe(first.url);
+    expect((await db.sql`select status, checkout_url from milestones where id = ${m!.id}`)[0]).toMatchObject({ status: 'payment_pending', checkoutUrl: second.url });
   });
 
   it('refuses checkout to anyone but the client, and for a milestone not waiting for payment', async () => {

@@ -16,7 +16,7 @@ import { requireActor, type AuthEnv } from '../auth/middleware';
 import { HttpError } from '../errors';
 import { readJson } from '../http/read-json';
 import { applyCommand } from '../commands/apply';
-import { getMilestone, updateMilestone } from '../store/milestones';
+import { getMilestone, keepCheckout } from '../store/milestones';
 import { PaymentProviderError, WebhookSignatureError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
 import { accountUpdated } from '../payouts/accounts';
 import { confirmPayment, type EventRecord } from './events';
@@ -133,7 +133,8 @@ export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
           expiresAt: m.paymentExpiresAt,
           idempotencyKey: `checkout:${m.id}:${m.paymentExpiresAt.getTime()}`,
         });
-        await updateMilestone(deps.sql, m.id, { checkoutSessionId: session.id, checkoutUrl: session.url });
+        if (!(await keepCheckout(deps.sql, m.id, m.paymentExpiresAt, session)))
+          throw new HttpError('conflict', 'The time to pay for this milestone ran out; fund it again.');
         return c.json({ url: session.url, provider: provider.name, expiresAt: m.paymentExpiresAt });
       } catch (e) {
         // Only what retrying can fix is the provider's passing trouble; anything else is our bug, logged as a 500.

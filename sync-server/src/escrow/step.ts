@@ -15,7 +15,7 @@ import { countChangeRound, type LockedBooking } from '../store/bookings';
 import { advanceMilestone, type MilestoneChanges, type MilestoneRow, type MilestoneSibling } from '../store/milestones';
 import { recipient, type OutboxMessage } from '../store/outbox';
 import { fundingPosting, settlementPosting } from './postings';
-import { timer } from './timers';
+import { oweRefund } from './refunds';
 
 /** How long a checkout stays open before the milestone lapses back to agreed. */
 export const PAYMENT_WINDOW_MS = 60 * 60 * 1000;
@@ -60,24 +60,31 @@ const SIDES = ['client', 'worker', 'admin', 'system'] as const;
 const othersOpen = (s: MilestoneStep) =>
   s.milestones.filter((m) => m.id !== s.milestone.id && !SETTLED_STATES.includes(m.status) && m.status !== 'proposed');
 
+const othersSubmitted = (s: MilestoneStep) => othersOpen(s).some((m) => m.status === 'submitted');
+
 function bookingEventFor(s: MilestoneStep): BookingEvent | null {
   const b = s.booking.status;
   // While one milestone is in dispute the booking stays disputed, and the others carry on by themselves
   // (submitted, approved, sent back for changes); its dispute's outcome decides where the booking goes.
   if (b === 'disputed' && !(DISPUTE_OUTCOMES as readonly MilestoneEvent[]).includes(s.event)) return null;
+  // The booking is with the client (delivered) while any of its milestones waits for review; two can, when
+  // work was submitted during a dispute or while another part was being reviewed.
   switch (s.event) {
     case 'payment_confirmed':
       return b === 'awaiting_payment' ? 'payment_confirmed' : null;
     case 'submit':
-      return 'deliver';
+      return b === 'delivered' ? null : 'deliver';
     case 'request_changes':
-      return 'request_changes';
+      return othersSubmitted(s) ? null : 'request_changes';
     case 'dispute':
       return 'dispute';
     case 'approve':
-    case 'auto_approve':
-      // Completed when nothing else is left to settle; otherwise the work goes on.
-      return othersOpen(s).length === 0 ? 'approve' : 'approve_part';
+    case 'auto_approve': {
+      // Completed when nothing else is left to settle; still with the client while another part waits for
+      // review; otherwise the work goes on.
+      if (othersOpen(s).length === 0) return 'approve';
+      return othersSubmitted(s) ? null : 'approve_part';
+    }
     case 'release_all':
     case 'refund_all':
     case 'split': {
@@ -123,8 +130,9 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
         tx: s.tx, now: s.now, booking: s.booking, event: bookingEvent, parties: [...s.parties, 'system'], actorId: s.actorId,
         note: s.note, key: s.key, write: s.write, notify: s.notify,
       });
-    } else if (s.event === 'request_changes' && s.booking.status === 'disputed') {
-      // While one milestone is in dispute, changes asked for on another still count against the booking's rounds.
+    } else if (s.event === 'request_changes') {
+      // While one milestone is in dispute or another waits for review, the booking's status stays, and
+      // changes asked for still count against its rounds.
       if (s.booking.changeRounds >= MAX_CHANGE_ROUNDS) reject('change_rounds_exhausted');
       s.write(countChangeRound(s.tx, s.booking.id));
     }
@@ -141,7 +149,8 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
 
   switch (to) {
     case 'payment_pending': {
-      changes.paymentExpiresAt = new Date(s.now.getTime() + PAYMENT_WINDOW_MS);
+      // A new window: a checkout made for an earlier one is not handed out again.
+      Object.assign(changes, { paymentExpiresAt: new Date(s.now.getTime() + PAYMENT_WINDOW_MS), checkoutSessionId: null, checkoutUrl: null });
       break;
     }
     case 'funded':
@@ -183,12 +192,17 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
       const released = to === 'released' ? m.amount : to === 'refunded' ? 0 : (s.released ?? NaN);
       const kind = to === 'released' ? 'release' : to === 'refunded' ? 'refund' : 'split';
       const settled = settlementPosting(m, released, kind);
-      await post(s.tx, { ...settled.posting, memo: `${settled.posting.memo} (${s.event})` });
+      const { created } = await post(s.tx, { ...settled.posting, memo: `${settled.posting.memo} (${s.event})` });
       Object.assign(changes, { settledAt: s.now, releasedAmount: released, refundedAmount: settled.refunded.amount, feeAmount: settled.fee.amount, autoApproveAt: null, approvalCheckAt: null });
-      // The provider follows the ledger: the refund now, the worker's transfer with the next payout run.
-      if (settled.refunded.amount > 0) s.write(timer(s.tx, 'escrow.refund', m.id, s.now));
+      // The provider follows the ledger: the refund now, owed with the posting that made it (refunds.ts), the
+      // worker's transfer with the next payout run.
+      const refunds = created && settled.refunded.amount > 0;
+      if (refunds) {
+        const { amount, currency } = settled.refunded;
+        for (const q of oweRefund(s.tx, { for: 'settlement', cause: settled.posting.dedupeKey, milestoneId: m.id, paymentIntentId: m.paymentIntentId, amount, currency }, s.now)) s.write(q);
+      }
       if (released > 0) tell('worker', 'milestone.released', { net: settled.net.amount, fee: settled.fee.amount });
-      if (settled.refunded.amount > 0) tell('client', 'milestone.refunded', { refunded: settled.refunded.amount });
+      if (refunds) tell('client', 'milestone.refunded', { refunded: settled.refunded.amount });
       break;
     }
     default:

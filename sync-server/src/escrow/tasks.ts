@@ -2,25 +2,28 @@
 // transfers), and the nightly reconciliation of the ledger with the provider.
 // Each task locks what it acts on and checks that the state is still the one it was scheduled for, so a
 // late, repeated or replaced job does nothing; provider calls carry idempotency keys derived from the
-// milestone or payment, so a retried job cannot pay or refund twice.
+// milestone or the refund owed, so a retried job cannot pay or refund twice.
 import { z } from 'zod';
-import { cronTick, defineTasks } from '../jobs/tasks';
+import { cronTick, defineTasks, type TaskContext, type TaskDefinition } from '../jobs/tasks';
 import { post } from '../ledger/ledger';
 import { transaction } from '../db/tx';
 import { awaitingTransfer, getMilestone, updateMilestone, type MilestoneRow } from '../store/milestones';
-import { PaymentProviderError, type PaymentProvider } from '../payments/provider';
+import { PaymentProviderError, type PaymentErrorCode, type PaymentProvider, type RefundInfo } from '../payments/provider';
 import { getPayoutAccount, refreshPayoutAccount } from '../payouts/accounts';
 import { reconcile, utcDay } from '../payouts/reconcile';
 import { sweepClocks } from './clocks';
+import { beginRefundAttempt, refundAttemptFailed, refundSucceeded } from './refunds';
 import { transferPosting } from './postings';
 import { timer } from './timers';
 
 const milestoneJob = z.object({ milestoneId: z.uuid() });
+const refundJob = z.object({ refundId: z.uuid() });
 
 /** What is released and not yet transferred: the worker's net. */
 const netOf = (m: MilestoneRow) => m.releasedAmount - m.feeAmount;
 
 export function escrowTasks(provider: PaymentProvider) {
+  const refundTask: TaskDefinition<typeof refundJob> = { payload: refundJob, run: ({ refundId }, ctx) => sendRefund(provider, refundId, ctx) };
   return defineTasks({
     // The milestones' clocks, every minute (see clocks.ts). A sweep that fails (the database went away) is
     // logged and not retried, and leaves no failed job behind: the next tick is its retry.
@@ -35,33 +38,10 @@ export function escrowTasks(provider: PaymentProvider) {
         }
       },
     },
-    'escrow.refund': {
-      payload: milestoneJob,
-      async run({ milestoneId }, ctx) {
-        const m = await getMilestone(ctx.sql, milestoneId);
-        if (!m || m.refundedAmount === 0 || m.refundId) return;
-        if (!m.paymentIntentId) throw new Error(`milestone ${milestoneId} refunded ${m.refundedAmount} but has no payment to refund`);
-        const refund = await provider.createRefund({
-          paymentIntentId: m.paymentIntentId,
-          amount: m.refundedAmount,
-          metadata: { milestoneId: m.id, bookingId: m.bookingId },
-          idempotencyKey: `refund:${m.id}`,
-        });
-        await updateMilestone(ctx.sql, m.id, { refundId: refund.id });
-      },
-    },
-    'escrow.refund_payment': {
-      payload: z.object({ milestoneId: z.uuid(), paymentIntentId: z.string().min(1), amount: z.int().positive(), currency: z.string().length(3) }),
-      async run(p, ctx) {
-        const refund = await provider.createRefund({
-          paymentIntentId: p.paymentIntentId,
-          amount: p.amount,
-          metadata: { milestoneId: p.milestoneId, reason: 'late_payment' },
-          idempotencyKey: `refund-payment:${p.paymentIntentId}`,
-        });
-        ctx.log.info({ ...p, refundId: refund.id }, 'late payment refunded');
-      },
-    },
+    // Both take the row of the refund owed (refunds.ts); the two names keep the queue's keys (the milestone's
+    // settlement, the late payment) apart.
+    'escrow.refund': refundTask,
+    'escrow.refund_payment': refundTask,
     'escrow.transfer': {
       payload: milestoneJob,
       async run({ milestoneId }, ctx) {
@@ -128,6 +108,53 @@ export function escrowTasks(provider: PaymentProvider) {
 }
 
 export type EscrowTasks = ReturnType<typeof escrowTasks>;
+
+/**
+ * Asks the provider for a refund owed, once: under `refund:<row>` with the row in the metadata, so that when
+ * the provider may have forgotten the key (a retry a day after the first call), or answers that the charge is
+ * refunded already, the payment's refunds at the provider show whether an earlier call made it, and that one
+ * is recorded instead of asking again. A refusal no retry can change (a disputed charge, a payment the
+ * provider does not know), or the last attempt's failure, fails the row for a person to see (reconciliation
+ * reports it); the error is logged at error level.
+ */
+async function sendRefund(provider: PaymentProvider, id: string, ctx: TaskContext): Promise<void> {
+  const owed = await beginRefundAttempt(ctx.sql, id);
+  if (!owed) return;
+  // Refunds made before migration 009 name only the milestone; each payment has one refund cause.
+  const ours = (r: RefundInfo) =>
+    r.amount === owed.amount && (r.metadata.clientRefundId === owed.id || (r.metadata.clientRefundId === undefined && r.metadata.milestoneId === owed.milestoneId));
+  const madeEarlier = async () => (await provider.listRefunds(owed.paymentIntentId)).find(ours);
+  const askForRefund = async (): Promise<{ id: string }> => {
+    try {
+      return await provider.createRefund({
+        paymentIntentId: owed.paymentIntentId,
+        amount: owed.amount,
+        metadata: { clientRefundId: owed.id, milestoneId: owed.milestoneId },
+        idempotencyKey: `refund:${owed.id}`,
+      });
+    } catch (e) {
+      const made = e instanceof PaymentProviderError && e.providerCode === 'charge_already_refunded' ? await madeEarlier() : undefined;
+      if (!made) throw e;
+      return made;
+    }
+  };
+  try {
+    const refundId = (owed.keyMayBeGone ? await madeEarlier() : undefined)?.id ?? (await askForRefund()).id;
+    await transaction(ctx.sql, async (tx) => {
+      // A settlement's refund is also the milestone's, as the client's payments page shows it.
+      if ((await refundSucceeded(tx, owed.id, refundId)) && owed.cause === `settle:${owed.milestoneId}`) await updateMilestone(tx, owed.milestoneId, { refundId });
+    });
+  } catch (e) {
+    const refused = e instanceof PaymentProviderError && !e.retryable && REFUSALS.has(e.code);
+    const final = refused || ctx.attempt >= ctx.maxAttempts;
+    await refundAttemptFailed(ctx.sql, owed.id, e instanceof Error ? e.message : String(e), final);
+    if (final) ctx.log.error({ err: e, refund: owed.id, cause: owed.cause, amount: owed.amount, currency: owed.currency }, 'a refund owed to a client failed; it needs a person');
+    if (!refused) throw e;
+  }
+}
+
+/** Provider answers that the same request cannot change: the charge is disputed or gone, the payment unknown, our key misused. */
+const REFUSALS = new Set<PaymentErrorCode>(['invalid_request', 'not_found', 'idempotency_conflict']);
 
 /**
  * The clocks are swept every minute; payouts run hourly; the previous day is reconciled with the provider each

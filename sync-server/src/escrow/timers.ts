@@ -9,6 +9,7 @@ export type EscrowTask = 'escrow.refund' | 'escrow.transfer';
 
 export const timerKey = (task: EscrowTask, milestoneId: string) => `${task}:${milestoneId}`;
 
-export function timer(db: Db, task: EscrowTask, milestoneId: string, runAt: Date) {
+/** The worker's transfer; refunds are queued with their record (refunds.ts), under the same kind of key. */
+export function timer(db: Db, task: 'escrow.transfer', milestoneId: string, runAt: Date) {
   return scheduleJob(db, { task, payload: { milestoneId }, runAt, key: timerKey(task, milestoneId) });
 }

@@ -390,8 +390,11 @@ describe('demo rail: looking up transfers and refunds', () => {
     const destination = await onboardedAccount();
     const t = await rail.createTransfer({ amount: 700, currency: 'USD', destination, sourceTransaction: chargeId, transferGroup: input.bookingId, metadata: { milestoneId: 'm-1' }, idempotencyKey: `look-t-${seq}` });
     expect(await rail.retrieveTransfer(t.id)).toEqual({ id: t.id, amount: 700, currency: 'USD', destination, sourceTransaction: chargeId, reversed: false, metadata: { milestoneId: 'm-1' } });
-    const r = await rail.createRefund({ paymentIntentId, amount: 300, metadata: {}, idempotencyKey: `look-r-${seq}` });
-    expect(await rail.retrieveRefund(r.id)).toEqual({ id: r.id, amount: 300, currency: 'USD', paymentIntentId, status: 'succeeded' });
+    const r = await rail.createRefund({ paymentIntentId, amount: 300, metadata: { clientRefundId: 'r-1' }, idempotencyKey: `look-r-${seq}` });
+    const made = { id: r.id, amount: 300, currency: 'USD', paymentIntentId, status: 'succeeded', metadata: { clientRefundId: 'r-1' } };
+    expect(await rail.retrieveRefund(r.id)).toEqual(made);
+    // A payment's refunds, for finding the one an earlier attempt made (escrow.refund).
+    expect(await rail.listRefunds(paymentIntentId)).toEqual([made]);
     expect(await providerError(rail.retrieveTransfer('tr_demo_none'))).toMatchObject({ code: 'not_found' });
     expect(await providerError(rail.retrieveRefund(t.id))).toMatchObject({ code: 'not_found' });
   });

@@ -325,14 +325,15 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
     },
 
     async retrieveRefund(refundId) {
-      const r = await load(sql, 'refund', refundId);
-      return {
-        id: r.id as string,
-        amount: r.amount as number,
-        currency: (r.currency as string).toUpperCase(),
-        paymentIntentId: (r.payment_intent as string | null) ?? null,
-        status: r.status as string,
-      } satisfies RefundInfo;
+      return refundInfo(await load(sql, 'refund', refundId));
+    },
+
+    async listRefunds(paymentIntentId) {
+      // Refunds hang off the payment's charge.
+      const pi = await load(sql, 'payment_intent', paymentIntentId);
+      const rows = await sql<{ data: Obj }[]>`
+        select data from demo_rail_objects where parent_id = ${pi.latest_charge as string} and kind = 'refund' order by created_at desc`;
+      return rows.map((r) => refundInfo(r.data));
     },
 
     async createConnectedAccount(input) {
@@ -467,6 +468,17 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
     },
   };
   return rail;
+}
+
+function refundInfo(r: Obj): RefundInfo {
+  return {
+    id: r.id as string,
+    amount: r.amount as number,
+    currency: (r.currency as string).toUpperCase(),
+    paymentIntentId: (r.payment_intent as string | null) ?? null,
+    status: r.status as string,
+    metadata: r.metadata as Record<string, string>,
+  };
 }
 
 /** JSON with object keys sorted: the same request built in another key order is still the same request. */

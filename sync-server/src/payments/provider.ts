@@ -80,7 +80,7 @@ export interface TransferInfo {
   metadata: Record<string, string>;
 }
 
-/** A refund as the provider records it, for reconciliation. */
+/** A refund as the provider records it, for reconciliation and for finding one made earlier. */
 export interface RefundInfo {
   id: string;
   amount: number;
@@ -89,6 +89,7 @@ export interface RefundInfo {
   paymentIntentId: string | null;
   /** 'succeeded', 'pending', 'failed', 'canceled', … as the provider says. */
   status: string;
+  metadata: Record<string, string>;
 }
 
 export interface ConnectedAccount {
@@ -115,6 +116,8 @@ export interface PaymentProvider {
   retrieveTransfer(transferId: string): Promise<TransferInfo>;
   createRefund(input: RefundInput): Promise<{ id: string; status: string }>;
   retrieveRefund(refundId: string): Promise<RefundInfo>;
+  /** A payment's refunds, newest first: which of them an earlier call made, when its idempotency key may be gone. */
+  listRefunds(paymentIntentId: string): Promise<RefundInfo[]>;
   createConnectedAccount(input: { userId: string; country: string; idempotencyKey: string }): Promise<{ id: string }>;
   /** A single-use onboarding URL; after it the payee comes back to returnUrl (or refreshUrl if the link expired). */
   createAccountLink(input: { accountId: string; refreshUrl: string; returnUrl: string }): Promise<{ url: string }>;

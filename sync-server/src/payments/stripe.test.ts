@@ -209,8 +209,11 @@ describe('Stripe provider: payments, transfers, refunds', () => {
     const destination = await activeAccount(stripe);
     const t = await stripe.createTransfer({ amount: 900, currency: 'USD', destination, sourceTransaction: chargeId, transferGroup: 'g', metadata: { milestoneId: 'm1' }, idempotencyKey: 'look:t' });
     expect(await stripe.retrieveTransfer(t.id)).toEqual({ id: t.id, amount: 900, currency: 'USD', destination, sourceTransaction: chargeId, reversed: false, metadata: { milestoneId: 'm1' } });
-    const r = await stripe.createRefund({ paymentIntentId, amount: 400, metadata: {}, idempotencyKey: 'look:r' });
-    expect(await stripe.retrieveRefund(r.id)).toEqual({ id: r.id, amount: 400, currency: 'USD', paymentIntentId, status: 'succeeded' });
+    const r = await stripe.createRefund({ paymentIntentId, amount: 400, metadata: { clientRefundId: 'r-1' }, idempotencyKey: 'look:r' });
+    const made = { id: r.id, amount: 400, currency: 'USD', paymentIntentId, status: 'succeeded', metadata: { clientRefundId: 'r-1' } };
+    expect(await stripe.retrieveRefund(r.id)).toEqual(made);
+    // A payment's refunds, for finding the one an earlier attempt made (escrow.refund).
+    expect(await stripe.listRefunds(paymentIntentId)).toEqual([made]);
     expect(await providerError(stripe.retrieveTransfer('tr_missing'))).toMatchObject({ code: 'not_found' });
     expect(await providerError(stripe.retrieveRefund('re_missing'))).toMatchObject({ code: 'not_found' });
   });

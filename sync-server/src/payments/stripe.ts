@@ -9,6 +9,7 @@ import {
   type PaymentInfo,
   type PaymentProvider,
   type PaymentStatus,
+  type RefundInfo,
 } from './provider';
 import { verifySignedEvent, WEBHOOK_TOLERANCE_S } from './webhook-signature';
 
@@ -129,8 +130,13 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
     },
 
     async retrieveRefund(refundId) {
-      const r = await call(() => stripe.refunds.retrieve(refundId));
-      return { id: r.id, amount: r.amount, currency: r.currency.toUpperCase(), paymentIntentId: idOf(r.payment_intent), status: r.status ?? 'pending' };
+      return refundInfo(await call(() => stripe.refunds.retrieve(refundId)));
+    },
+
+    async listRefunds(paymentIntentId) {
+      // A payment has a refund or two, never a page's worth (100 is Stripe's largest page).
+      const list = await call(() => stripe.refunds.list({ payment_intent: paymentIntentId, limit: 100 }));
+      return list.data.map(refundInfo);
     },
 
     async createConnectedAccount(input) {
@@ -196,6 +202,17 @@ function paymentInfo(pi: Stripe.PaymentIntent): PaymentInfo {
     currency: pi.currency.toUpperCase(),
     chargeId: idOf(pi.latest_charge),
     metadata: { ...pi.metadata },
+  };
+}
+
+function refundInfo(r: Stripe.Refund): RefundInfo {
+  return {
+    id: r.id,
+    amount: r.amount,
+    currency: r.currency.toUpperCase(),
+    paymentIntentId: idOf(r.payment_intent),
+    status: r.status ?? 'pending',
+    metadata: { ...r.metadata },
   };
 }
 

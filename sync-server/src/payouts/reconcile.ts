@@ -3,20 +3,22 @@
 //   - funding:  the payment exists, succeeded, and received what escrow was credited, in that currency;
 //   - payout:   the milestone's transfer exists, for the worker's net, in that currency, to the worker's
 //               account, from that milestone, and was not reversed;
-//   - a settlement that refunded the client: the milestone's refund was sent, exists, for that amount and
-//     payment, and did not fail.
-// The ledger and our provider ids are written in the same transaction as each other (or the refund is a job
-// queued with the settlement), so any difference is a fault to look at: a provider call we think we made,
-// an object changed at the provider (a reversal, a failed refund), or a bug.
-// Not covered: money the provider moved that the ledger never heard of (it would need the provider's lists),
-// and refunds of late payments (escrow.refund_payment keeps no refund id; the payment's funding is checked).
+//   - a refund to the client (a settlement's, or a late payment sent back): the refund owed was recorded with
+//     the posting, and the provider's refund exists, for that amount and payment, and did not fail.
+// And whatever the period: every refund owed that the provider refused (failed), or that is still not made
+// after REFUND_GRACE_MS, until a person sees to it.
+// The ledger and our provider ids are written in the same transaction as each other (or the refund owed is
+// a row and a job written with the posting), so any difference is a fault to look at: a provider call we
+// think we made, an object changed at the provider (a reversal, a failed refund), or a bug.
+// Not covered: money the provider moved that the ledger never heard of (it would need the provider's lists).
 import type { Sql } from '../db/sql';
 import { PaymentProviderError, type PaymentProvider } from '../payments/provider';
+import { unsettledRefunds } from '../escrow/refunds';
 
 export type MismatchKind =
   | 'payment_missing' | 'payment_status' | 'payment_amount' | 'payment_currency'
   | 'transfer_missing' | 'transfer_amount' | 'transfer_currency' | 'transfer_destination' | 'transfer_milestone' | 'transfer_reversed'
-  | 'refund_not_sent' | 'refund_missing' | 'refund_amount' | 'refund_currency' | 'refund_payment' | 'refund_failed';
+  | 'refund_not_sent' | 'refund_refused' | 'refund_missing' | 'refund_amount' | 'refund_currency' | 'refund_payment' | 'refund_failed';
 
 export interface Mismatch {
   kind: MismatchKind;
@@ -35,14 +37,17 @@ export interface Reconciliation {
   mismatches: Mismatch[];
 }
 
+/** A refund job's first attempts take seconds; one still pending after an hour is retrying or lost. */
+export const REFUND_GRACE_MS = 60 * 60_000;
+
 /** Provider calls in flight at once: quick enough for a day's postings, well inside Stripe's rate limits. */
 const CONCURRENCY = 4;
 
 /** Checks the postings made in [from, to) against the provider. Provider failures other than "no such object" throw. */
 export async function reconcile(sql: Sql, provider: PaymentProvider, period: { from: Date; to: Date }): Promise<Reconciliation> {
   const { from, to } = period;
-  // Each posting's positive entry: escrow for funding, paid out for a transfer, refunds for a settlement.
-  const [payments, transfers, refunds] = await Promise.all([
+  // Each posting's positive entry: escrow for funding, paid out for a transfer, refunds for a refund.
+  const [payments, transfers, refunds, unsettled] = await Promise.all([
     sql<{ milestoneId: string | null; paymentIntentId: string; amount: number; currency: string }[]>`
       select p.milestone_id, substr(p.dedupe_key, length('funding:') + 1) as payment_intent_id, e.amount, e.currency
       from ledger_postings p join ledger_entries e on e.posting_id = p.id and e.amount > 0
@@ -52,11 +57,12 @@ export async function reconcile(sql: Sql, provider: PaymentProvider, period: { f
       from ledger_postings p join ledger_entries e on e.posting_id = p.id and e.amount > 0
       join milestones m on m.id = p.milestone_id left join payout_accounts a on a.user_id = m.worker_id
       where p.kind = 'payout' and p.created_at >= ${from} and p.created_at < ${to}`,
-    sql<{ milestoneId: string; refundId: string | null; paymentIntentId: string | null; amount: number; currency: string }[]>`
-      select p.milestone_id, m.refund_id, m.payment_intent_id, e.amount, e.currency
-      from ledger_postings p join ledger_entries e on e.posting_id = p.id and e.account_id like 'refunds:%'
-      join milestones m on m.id = p.milestone_id
-      where p.dedupe_key like 'settle:%' and p.created_at >= ${from} and p.created_at < ${to}`,
+    sql<{ milestoneId: string | null; owed: boolean; status: string | null; refundId: string | null; paymentIntentId: string | null; amount: number; currency: string }[]>`
+      select p.milestone_id, r.id is not null as owed, r.status, r.refund_id, r.payment_intent_id, e.amount, e.currency
+      from ledger_postings p join ledger_entries e on e.posting_id = p.id and e.account_id like 'refunds:%' and e.amount > 0
+      left join client_refunds r on r.cause = p.dedupe_key
+      where p.created_at >= ${from} and p.created_at < ${to}`,
+    unsettledRefunds(sql, REFUND_GRACE_MS),
   ]);
 
   const mismatches: Mismatch[] = [];
@@ -83,9 +89,16 @@ export async function reconcile(sql: Sql, provider: PaymentProvider, period: { f
     differ('transfer_reversed', t.milestoneId, tr.id, 'not reversed', tr.reversed ? 'reversed' : 'not reversed');
   });
 
+  // Refunds owed and not made, whatever the day they were owed: until a person sees to each, every night.
+  for (const r of unsettled) {
+    if (r.status === 'failed') differ('refund_refused', r.milestoneId, r.paymentIntentId, r.amount, r.lastError);
+    else differ('refund_not_sent', r.milestoneId, r.paymentIntentId, r.amount, null);
+  }
+
   await eachLimited(refunds, async (r) => {
-    // Refunds are sent by a job queued with the settlement; by the time a period is reconciled it has run.
-    if (!r.refundId) return differ('refund_not_sent', r.milestoneId, null, r.amount, null);
+    // The refund owed is written with the posting; one not made yet is reported above (once past the grace).
+    if (!r.owed) return differ('refund_not_sent', r.milestoneId, null, r.amount, null);
+    if (r.status !== 'succeeded' || !r.refundId) return;
     const re = await orMissing(provider.retrieveRefund(r.refundId));
     if (!re) return differ('refund_missing', r.milestoneId, r.refundId, r.refundId, null);
     differ('refund_amount', r.milestoneId, re.id, r.amount, re.amount);

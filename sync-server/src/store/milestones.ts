@@ -76,17 +76,20 @@ export interface Beside {
 
 /**
  * For commands and events that name a milestone: that one in full, the rest of its booking only as far as a
- * step needs them, both read under the booking's lock like milestonesOf. Two statements in one round trip;
- * the siblings' columns are a fraction of what full rows cost to send and parse.
+ * step needs them, both read under the booking's lock like milestonesOf. One statement: the siblings come
+ * as a JSON array beside the row, a fraction of what full rows cost to send and parse.
  */
 export async function milestoneBeside(db: Db, milestoneId: string): Promise<Beside> {
-  const [[milestone], milestones] = await Promise.all([
-    db.unsafe<MilestoneRow[]>(`select ${COLUMNS} from milestones where id = $1 and not deleted`, [milestoneId]),
-    db<MilestoneSibling[]>`
-      select id, status from milestones
-      where booking_id = (select booking_id from milestones where id = ${milestoneId}) and not deleted order by position`,
-  ]);
-  return { milestone, milestones };
+  const [row] = await db.unsafe<(MilestoneRow & { siblings: MilestoneSibling[] })[]>(
+    `select ${COLUMNS},
+       (select json_agg(json_build_object('id', s.id, 'status', s.status) order by s.position)
+        from milestones s where s.booking_id = m.booking_id and not s.deleted) as siblings
+     from milestones m where m.id = $1 and not m.deleted`,
+    [milestoneId],
+  );
+  if (!row) return { milestone: undefined, milestones: [] };
+  const { siblings, ...milestone } = row;
+  return { milestone, milestones: siblings };
 }
 
 export async function getMilestone(db: Db, id: string): Promise<MilestoneRow | undefined> {
@@ -118,6 +121,17 @@ export function advanceMilestone(db: Db, id: string, entry: MilestoneTimelineEnt
 }
 
 /** What the worker is owed for a released milestone: the released amount less the fee. */
+/**
+ * Keeps a checkout session on the milestone, if it is still waiting for payment in the window the session was
+ * made for: a window that lapsed (or a funding that was replaced) meanwhile keeps no stale link. False if not.
+ */
+export async function keepCheckout(db: Db, id: string, window: Date, session: { id: string; url: string }): Promise<boolean> {
+  const kept = await db`
+    update milestones set checkout_session_id = ${session.id}, checkout_url = ${session.url}
+    where id = ${id} and status = 'payment_pending' and payment_expires_at = ${window} and not deleted`;
+  return kept.count > 0;
+}
+
 export interface Transferable {
   id: string;
   net: number;

@@ -6,6 +6,7 @@ import { SETTLED_STATES } from '@shared/milestone-machine';
 import { partiesIn, reject, type CommandContext, type Handler } from '../context';
 import { stepBooking } from '../booking-step';
 import { lockBooking, type LockedBooking } from '../../store/bookings';
+import { insertAudit } from '../../store/disputes';
 import { milestonesOf, type MilestoneRow } from '../../store/milestones';
 import { stepMilestone } from '../../escrow/step';
 import type { Db } from '../../db/sql';
@@ -70,18 +71,32 @@ export const requestChanges = currentMilestoneStep<'booking.request_changes'>('r
 
 /**
  * Cancelling a booking cancels what is not paid for and refunds what is held (the cancellation policy: free
- * before funding; before work starts, a funded milestone goes back to the client in full).
+ * before funding; before work starts, a funded milestone goes back to the client in full). An admin who is not
+ * a party overrides both sides: that takes a written reason and goes into the audit log.
  */
 export const cancel: Handler<'booking.cancel', Loaded> = {
   load: (db, p) => loadBooking(db, p.bookingId),
   async decide(ctx, p, [found, milestones]) {
     const [booking, who] = partiesIn(ctx, found);
+    const override = !who.includes('client') && !who.includes('worker');
+    if (override && !p.reason?.trim()) reject('reason_required', 'Say why you are cancelling this booking for both sides; it goes into the audit log.');
     const status = plainStep(ctx, booking, who, 'cancel', p.reason);
-    for (const milestone of milestones.filter((m) => !SETTLED_STATES.includes(m.status)))
+    const open = milestones.filter((m) => !SETTLED_STATES.includes(m.status));
+    for (const milestone of open)
       await stepMilestone({
         tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event: 'cancel', parties: [...who, 'system'], actorId: ctx.actor.id,
         note: p.reason, key: ctx.commandId, write: ctx.write, notify: ctx.notify, stepsBooking: false,
       });
+    if (override)
+      ctx.write(
+        insertAudit(ctx.tx, {
+          adminId: ctx.actor.id, action: 'booking.cancel', subjectType: 'booking', subjectId: booking.id, reason: p.reason!,
+          details: {
+            bookingId: booking.id, from: booking.status, commandId: ctx.commandId,
+            refunded: open.filter((m) => m.status === 'funded').map((m) => ({ milestoneId: m.id, amount: m.amount, currency: m.currency })),
+          },
+        }),
+      );
     return { bookingId: booking.id, status };
   },
 };

@@ -1,0 +1,241 @@
+// Refunds owed to clients (refunds.ts, escrow.refund in tasks.ts) with the real Stripe provider pointed at the
+// local stand-in: owed once per cause whatever the provider delivers, asked for once even after the provider
+// forgot our key, and a refusal kept on the row and reported by reconciliation whatever its day. Jobs are run
+// here by hand from the queue, as a runner would, so that the test decides what happens between them.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { createTestDb, type TestDb } from '../../test/db';
+import { createTestApp, json, type TestApp } from '../../test/app';
+import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
+import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
+import { signAccessToken } from '../auth/tokens';
+import { MIGRATIONS_DIR } from '../db/migrate';
+import { reconcile } from '../payouts/reconcile';
+import { escrowTasks, type EscrowTasks } from './tasks';
+import { timerKey } from './timers';
+
+let db: TestDb;
+let standin: StripeStandin;
+let t: TestApp;
+let tasks: EscrowTasks;
+let client: string;
+let worker: string;
+const logged: Record<string, unknown>[] = [];
+const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
+
+beforeAll(async () => {
+  db = await createTestDb();
+  standin = await startStripeStandin();
+  t = createTestApp(db.sql, standin.env);
+  tasks = escrowTasks(t.deps.payments);
+  client = await createUser(db.sql);
+  worker = await createOperator(db.sql);
+});
+afterAll(async () => {
+  await standin?.close();
+  await db?.drop();
+});
+
+async function bearer(userId: string) {
+  const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
+  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: uuidv7() }, 900)}`;
+}
+
+/** A milestone with an open checkout at the stand-in. */
+async function checkoutOpen() {
+  const { bookingId } = await acceptedBooking(db.sql, client, worker);
+  const [{ id: milestoneId }] = (await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`) as unknown as [{ id: string }];
+  const res = await t.app.request('/pay/checkout', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: await bearer(client) },
+    body: JSON.stringify({ milestoneId, commandId: uuidv7() }),
+  });
+  expect(res.status).toBe(200);
+  const [{ checkoutSessionId }] = (await db.sql`select checkout_session_id from milestones where id = ${milestoneId}`) as unknown as [{ checkoutSessionId: string }];
+  return { bookingId, milestoneId, checkoutSessionId };
+}
+
+async function deliver(e: SignedEvent) {
+  const res = await t.app.request('/pay/webhook', { method: 'POST', body: e.rawBody, headers: { 'stripe-signature': e.header } });
+  expect(res.status).toBe(200);
+  return (await json(res)).outcome as string;
+}
+
+/** A payment that arrives after the booking was cancelled: posted, sent back, and a refund owed. */
+async function latePayment() {
+  const { bookingId, milestoneId, checkoutSessionId } = await checkoutOpen();
+  applied(await run(db.sql, client, 'booking.cancel', { bookingId }));
+  const succeeded = standin.completeCheckout(checkoutSessionId);
+  const paymentIntentId = succeeded.event.data.object.id as string;
+  return { milestoneId, checkoutSessionId, paymentIntentId, succeeded, completed: standin.checkoutCompletedEvent(checkoutSessionId) };
+}
+
+interface Owed { id: string; milestoneId: string; paymentIntentId: string; amount: number; status: string; refundId: string | null; attempts: number; lastError: string | null }
+const owedFor = async (cause: string) => (await db.sql<Owed[]>`select * from client_refunds where cause = ${cause}`)[0];
+const jobs = (key: string) => db.sql<{ id: string; payload: unknown }[]>`select id, payload from graphile_worker._private_jobs where key = ${key}`;
+const refundsAsked = (paymentIntentId: string) => standin.requests().filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.payment_intent === paymentIntentId);
+
+/** Runs the queued job under `key` as a runner would (its task, then the job is done); throws what the task throws. */
+async function runJob(key: string, attempt = 1) {
+  const [job] = await jobs(key);
+  if (!job) throw new Error(`no job queued under ${key}`);
+  const task = key.startsWith('escrow.refund_payment:') ? tasks['escrow.refund_payment'] : tasks['escrow.refund'];
+  await task.run(task.payload.parse(job.payload), { sql: db.sql, log, jobId: job.id, key, attempt, maxAttempts: 25, signal: undefined });
+  await db.sql`delete from graphile_worker._private_jobs where id = ${job.id}`;
+}
+
+describe('a late payment', () => {
+  it('is refunded once when the provider sends both of its events, and the refund id is recorded', async () => {
+    const { milestoneId, checkoutSessionId, paymentIntentId, succeeded, completed } = await latePayment();
+    expect(await Promise.all([deliver(succeeded), deliver(completed)])).toEqual(['refunded_late', 'refunded_late']);
+
+    const owed = await owedFor(`late-refund:${paymentIntentId}`);
+    expect(owed).toMatchObject({ milestoneId, paymentIntentId, amount: 8000, status: 'pending', refundId: null });
+    const key = `escrow.refund_payment:${paymentIntentId}`;
+    expect((await jobs(key)).map((j) => j.payload)).toEqual([{ refundId: owed!.id }]);
+    // The client is told once.
+    expect(await db.sql`select 1 from outbox where user_id = ${client} and template = 'milestone.payment_returned' and data->>'milestoneId' = ${milestoneId}`).toHaveLength(1);
+
+    await runJob(key);
+    const sent = refundsAsked(paymentIntentId);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ idempotencyKey: `refund:${owed!.id}`, body: { amount: '8000', metadata: { clientRefundId: owed!.id, milestoneId } } });
+    const done = await owedFor(`late-refund:${paymentIntentId}`);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 1, lastError: null });
+    expect(standin.object(done!.refundId!)).toMatchObject({ object: 'refund', amount: 8000, payment_intent: paymentIntentId });
+
+    // Another delivery after the job finished (a new event about the same payment) owes and queues nothing.
+    expect(await deliver(standin.checkoutCompletedEvent(checkoutSessionId))).toBe('refunded_late');
+    expect(await jobs(key)).toEqual([]);
+    expect(await db.sql`select 1 from client_refunds where payment_intent_id = ${paymentIntentId}`).toHaveLength(1);
+    expect(refundsAsked(paymentIntentId)).toHaveLength(1);
+  });
+
+  /** A late payment whose first refund attempt reached the provider and was lost before it recorded anything; since then the provider pruned its key. */
+  async function attemptLost() {
+    const { milestoneId, paymentIntentId, succeeded } = await latePayment();
+    await deliver(succeeded);
+    const owed = (await owedFor(`late-refund:${paymentIntentId}`))!;
+    const earlier = await t.deps.payments.createRefund({
+      paymentIntentId, amount: 8000, metadata: { clientRefundId: owed.id, milestoneId }, idempotencyKey: `refund:${owed.id}`,
+    });
+    standin.forgetIdempotencyKeys();
+    return { owed, paymentIntentId, succeeded, earlier };
+  }
+  const lookups = (paymentIntentId: string) => standin.requests().filter((r) => r.method === 'GET' && r.path === '/v1/refunds' && r.body.payment_intent === paymentIntentId);
+
+  it('adopts the refund an earlier attempt made when the provider may have forgotten the key, and asks for none', async () => {
+    const { owed, paymentIntentId, succeeded, earlier } = await attemptLost();
+    // That attempt was a day ago.
+    await db.sql`update client_refunds set attempts = 1, first_attempt_at = now() - interval '25 hours' where id = ${owed.id}`;
+
+    await runJob(`escrow.refund_payment:${paymentIntentId}`, 2);
+    expect(refundsAsked(paymentIntentId)).toHaveLength(1);
+    expect(lookups(paymentIntentId)).toHaveLength(1);
+    expect(await owedFor(`late-refund:${paymentIntentId}`)).toMatchObject({ status: 'succeeded', refundId: earlier.id, attempts: 2 });
+    expect(standin.object(succeeded.event.data.object.latest_charge as string)).toMatchObject({ amount_refunded: 8000 });
+  });
+
+  it('adopts the earlier refund when the provider answers that the charge is refunded already', async () => {
+    // Its attempt was recent (the key was lost some other way): the job asks first.
+    const { paymentIntentId, succeeded, earlier } = await attemptLost();
+
+    await runJob(`escrow.refund_payment:${paymentIntentId}`);
+    // Asked again (the key was gone, so the provider refused), then found the first: one refund at the provider.
+    expect(refundsAsked(paymentIntentId)).toHaveLength(2);
+    expect(lookups(paymentIntentId)).toHaveLength(1);
+    expect(await owedFor(`late-refund:${paymentIntentId}`)).toMatchObject({ status: 'succeeded', refundId: earlier.id });
+    expect(standin.object(succeeded.event.data.object.latest_charge as string)).toMatchObject({ amount_refunded: 8000 });
+  });
+});
+
+describe('a settlement refund', () => {
+  it('owes the refund with the settlement, and records its row and the provider id on both', async () => {
+    const { bookingId, milestoneId, checkoutSessionId } = await checkoutOpen();
+    expect(await deliver(standin.completeCheckout(checkoutSessionId))).toBe('funded');
+    applied(await run(db.sql, client, 'booking.cancel', { bookingId, reason: 'Fixed it myself' }));
+
+    const owed = (await owedFor(`settle:${milestoneId}`))!;
+    expect(owed).toMatchObject({ milestoneId, amount: 8000, status: 'pending' });
+    const key = timerKey('escrow.refund', milestoneId);
+    expect((await jobs(key)).map((j) => j.payload)).toEqual([{ refundId: owed.id }]);
+
+    await runJob(key);
+    const done = (await owedFor(`settle:${milestoneId}`))!;
+    expect(done.status).toBe('succeeded');
+    const [m] = await db.sql<{ refundId: string }[]>`select refund_id from milestones where id = ${milestoneId}`;
+    expect(m!.refundId).toBe(done.refundId);
+    expect(refundsAsked(owed.paymentIntentId)).toEqual([expect.objectContaining({ idempotencyKey: `refund:${owed.id}`, body: expect.objectContaining({ amount: '8000' }) })]);
+    // A stray run of the same job finds it made and asks nothing.
+    await tasks['escrow.refund'].run({ refundId: owed.id }, { sql: db.sql, log, jobId: 'stray', key: null, attempt: 1, maxAttempts: 25, signal: undefined });
+    expect(refundsAsked(owed.paymentIntentId)).toHaveLength(1);
+  });
+});
+
+describe('a refund the provider refuses', () => {
+  it('fails its row, says so at error level, and is reported by reconciliation whatever the day', async () => {
+    const { milestoneId, paymentIntentId, succeeded } = await latePayment();
+    await deliver(succeeded);
+    const owed = (await owedFor(`late-refund:${paymentIntentId}`))!;
+    standin.failNext('POST', '/v1/refunds', 400, { type: 'invalid_request_error', code: 'charge_disputed', message: 'Charge ch_x has been charged back; cannot issue a refund.' });
+
+    // Retrying cannot help: the job ends, and the row keeps why.
+    await runJob(`escrow.refund_payment:${paymentIntentId}`);
+    const failed = await owedFor(`late-refund:${paymentIntentId}`);
+    expect(failed).toMatchObject({ status: 'failed', refundId: null, lastError: expect.stringMatching(/charged back/) });
+    expect(logged.find((l) => l.refund === owed.id)).toMatchObject({ level: 50, msg: 'a refund owed to a client failed; it needs a person' });
+
+    // A day with none of it still lists every refund owed and not made.
+    const { mismatches } = await reconcile(db.sql, t.deps.payments, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') });
+    expect(mismatches).toContainEqual({ kind: 'refund_refused', milestoneId, providerId: paymentIntentId, ours: 8000, theirs: failed!.lastError });
+  });
+
+  it('fails its row on the last attempt, and a pending refund past the grace period is reported too', async () => {
+    const { paymentIntentId, succeeded } = await latePayment();
+    await deliver(succeeded);
+    // The SDK's own two retries and the job's attempt all meet an outage.
+    standin.failNext('POST', '/v1/refunds', 500, { type: 'api_error', message: 'Injected outage' }, 3);
+    await expect(runJob(`escrow.refund_payment:${paymentIntentId}`, 25)).rejects.toThrow(/Injected outage/);
+    expect(await owedFor(`late-refund:${paymentIntentId}`)).toMatchObject({ status: 'failed', lastError: expect.stringMatching(/Injected outage/) });
+
+    // Another still pending two hours after it was owed (its job retrying, or lost).
+    const other = await latePayment();
+    await deliver(other.succeeded);
+    await db.sql`update client_refunds set created_at = now() - interval '2 hours' where cause = ${`late-refund:${other.paymentIntentId}`}`;
+    const { mismatches } = await reconcile(db.sql, t.deps.payments, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') });
+    expect(mismatches).toContainEqual({ kind: 'refund_not_sent', milestoneId: other.milestoneId, providerId: other.paymentIntentId, ours: 8000, theirs: null });
+    expect(mismatches).toContainEqual(expect.objectContaining({ kind: 'refund_refused', providerId: paymentIntentId }));
+  });
+});
+
+// Last: it drops the table and builds it again from what the database held before migration 009.
+describe('migration 009', () => {
+  it('keeps settlements refunded with an id, and owes the rest, with jobs that find refunds the old jobs made', async () => {
+    // A late payment refunded the old way: under refund-payment:<payment>, naming only the milestone, its job
+    // (still in the queue: it was queued again by a second event) carrying the old payload.
+    const { milestoneId, paymentIntentId, succeeded } = await latePayment();
+    await deliver(succeeded);
+    const legacy = await t.deps.payments.createRefund({
+      paymentIntentId, amount: 8000, metadata: { milestoneId, reason: 'late_payment' }, idempotencyKey: `refund-payment:${paymentIntentId}`,
+    });
+    const key = `escrow.refund_payment:${paymentIntentId}`;
+    await db.sql`update graphile_worker._private_jobs set payload = ${JSON.stringify({ milestoneId, paymentIntentId, amount: 8000, currency: 'USD' })}::json where key = ${key}`;
+    const [settled] = await db.sql<{ id: string; refundId: string }[]>`select id, refund_id from milestones where refund_id is not null`;
+    expect(settled).toBeDefined();
+
+    await db.sql`drop table client_refunds`;
+    await db.sql.unsafe(await readFile(path.join(MIGRATIONS_DIR, '009_client_refunds.sql'), 'utf8'));
+
+    expect(await owedFor(`settle:${settled!.id}`)).toMatchObject({ status: 'succeeded', refundId: settled!.refundId });
+    const owed = (await owedFor(`late-refund:${paymentIntentId}`))!;
+    expect(owed).toMatchObject({ milestoneId, amount: 8000, status: 'pending', refundId: null });
+    expect((await jobs(key)).map((j) => j.payload)).toEqual([{ refundId: owed.id }]);
+
+    const asked = refundsAsked(paymentIntentId).length;
+    await runJob(key);
+    expect(refundsAsked(paymentIntentId)).toHaveLength(asked);
+    expect(await owedFor(`late-refund:${paymentIntentId}`)).toMatchObject({ status: 'succeeded', refundId: legacy.id });
+  });
+});
