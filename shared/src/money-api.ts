@@ -80,8 +80,24 @@ export interface ClientPayment {
   status: MilestoneState | null;
 }
 
-export interface ClientRefund {
+/**
+ * Where a refund owed to the client stands at the payment provider: asked for and not yet made (pending), made
+ * (succeeded, with the provider's refund id as its reference), or refused with no retry left (failed).
+ */
+export type RefundStatus = 'pending' | 'succeeded' | 'failed';
+
+/** Money the ledger sent back to the client, and what the provider has made of it. */
+export interface RefundProgress {
+  /** A settlement's share for the client, or a payment the milestone could no longer take, sent back whole. */
+  for: 'settlement' | 'late_payment';
+  status: RefundStatus;
+  /** The provider's refund id, once made. */
+  reference: string | null;
+}
+
+export interface ClientRefund extends RefundProgress {
   postingId: string;
+  /** When the ledger sent the money back (the provider's refund follows). */
   refundedAt: Date;
   milestoneId: string | null;
   bookingId: string | null;
@@ -122,7 +138,8 @@ export interface Receipt {
   /** Released to the worker so far (fee included), and what went back to the client. */
   released: number;
   refunded: number;
-  refundReference: string | null;
+  /** Each refund of this milestone, oldest first, in its own currency. */
+  refunds: (RefundProgress & { postingId: string; at: Date; currency: CurrencyCode; amount: number })[];
   /** Every money movement of the milestone, oldest first. */
   lines: { at: Date; kind: string; currency: CurrencyCode; paid: number; released: number; refunded: number; memo: string }[];
 }
@@ -150,6 +167,30 @@ export interface SettlementReport {
   /** The period's end, or now if that comes first: when the end balances are taken. */
   balancesAt: Date;
   byCurrency: SettlementRow[];
+  /**
+   * Refunds owed to clients that need a person, whatever the period: every failed one, and those still pending
+   * after `refundGraceMs` (the grace reconciliation gives), oldest first.
+   */
+  stuckRefunds: StuckRefund[];
+  refundGraceMs: number;
+}
+
+export interface StuckRefund {
+  id: string;
+  for: RefundProgress['for'];
+  status: Exclude<RefundStatus, 'succeeded'>;
+  milestoneId: string;
+  bookingId: string;
+  /** The gig's title (the milestone's description when the booking has no gig), and the milestone's description. */
+  title: string;
+  description: string;
+  paymentIntentId: string;
+  currency: CurrencyCode;
+  amount: number;
+  /** Provider calls made so far, and the last one's error. */
+  attempts: number;
+  lastError: string | null;
+  owedSince: Date;
 }
 
 export interface TrialBalance {

@@ -47,6 +47,9 @@ export interface StripeStandin {
   /** The next `times` requests matching method and path prefix fail with this status and error body, before
    * any work or idempotency bookkeeping, as a request Stripe never started executing. */
   failNext(method: string, pathPrefix: string, status: number, errorBody: { type: string; code?: string; message?: string }, times?: number): void;
+  /** The next `times` requests matching method and path prefix are carried out (and saved under their key, or
+   * replayed from it) as usual, but their responses are lost: the connection drops before any answer. */
+  loseResponses(method: string, pathPrefix: string, times?: number): void;
   /** Stripe prunes idempotency keys after 24 hours: from now on every key is new again. */
   forgetIdempotencyKeys(): void;
   /** Objects by id, for assertions. */
@@ -123,6 +126,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
   /** What each checkout session will put on its PaymentIntent (Stripe does not return it on the session). */
   let paymentIntentData = new Map<string, Obj>();
   let failures: { method: string; pathPrefix: string; status: number; body: Obj; times: number }[] = [];
+  let losses: { method: string; pathPrefix: string; times: number }[] = [];
   let baseUrl = '';
 
   function get(kind: string, objectId: string, param = 'id'): Obj {
@@ -221,6 +225,11 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       });
     }
     if (method === 'GET' && (m = /^\/v1\/transfers\/([^/]+)$/.exec(path))) return get('transfer', m[1]!);
+    if (method === 'GET' && path === '/v1/transfers') {
+      // Newest first, as Stripe lists; only the transfer_group filter is supported.
+      const data = [...objects.values()].filter((o) => o.object === 'transfer' && (body.transfer_group === undefined || o.transfer_group === body.transfer_group)).reverse();
+      return { object: 'list', data, has_more: false, url: '/v1/transfers' };
+    }
     if (method === 'GET' && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) return get('refund', m[1]!);
     if (method === 'GET' && path === '/v1/refunds') {
       // Newest first, as Stripe lists; only the payment_intent filter is supported.
@@ -306,6 +315,10 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       return respond(res, failure.status, JSON.stringify({ error: failure.body }));
     }
 
+    const loss = losses.find((l) => l.method === method && path.startsWith(l.pathPrefix));
+    if (loss && --loss.times <= 0) losses = losses.filter((l) => l !== loss);
+    const reply = (status: number, out: string, headers: Record<string, string> = {}) => (loss ? void req.socket.destroy() : respond(res, status, out, headers));
+
     // Stripe's idempotency: the first response under a key is saved and replayed for the same request;
     // the same key with other parameters (or another endpoint) is refused.
     const fingerprint = `${method} ${path} ${raw}`;
@@ -323,7 +336,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
               },
             }),
           );
-        return respond(res, saved.status, saved.body, { 'idempotent-replayed': 'true', 'idempotency-key': key });
+        return reply(saved.status, saved.body, { 'idempotent-replayed': 'true', 'idempotency-key': key });
       }
     }
     let status = 200;
@@ -336,7 +349,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       out = JSON.stringify({ error: e.body });
     }
     if (key && method === 'POST') idempotency.set(key, { fingerprint, status, body: out });
-    respond(res, status, out, key ? { 'idempotency-key': key } : {});
+    reply(status, out, key ? { 'idempotency-key': key } : {});
   }
 
   const server = createServer((req, res) => {
@@ -445,6 +458,9 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     failNext(method, pathPrefix, status, errorBody, times = 1) {
       failures.push({ method, pathPrefix, status, body: { message: `Injected ${status}`, ...errorBody }, times });
     },
+    loseResponses(method, pathPrefix, times = 1) {
+      losses.push({ method, pathPrefix, times });
+    },
     forgetIdempotencyKeys() {
       idempotency = new Map();
     },
@@ -455,6 +471,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       paymentIntentData = new Map();
       idempotency = new Map();
       failures = [];
+      losses = [];
     },
     async close() {
       server.closeAllConnections();

@@ -2,18 +2,20 @@
 // transfers), and the nightly reconciliation of the ledger with the provider.
 // Each task locks what it acts on and checks that the state is still the one it was scheduled for, so a
 // late, repeated or replaced job does nothing; provider calls carry idempotency keys derived from the
-// milestone or the refund owed, so a retried job cannot pay or refund twice.
+// milestone or the refund owed, so a retried job cannot pay or refund twice, and each call is recorded before
+// it is made, so that a retry after the provider forgot the key looks for what the first call made.
 import { z } from 'zod';
 import { cronTick, defineTasks, type TaskContext, type TaskDefinition } from '../jobs/tasks';
 import { post } from '../ledger/ledger';
 import { transaction } from '../db/tx';
 import { awaitingTransfer, getMilestone, updateMilestone, type MilestoneRow } from '../store/milestones';
-import { PaymentProviderError, type PaymentErrorCode, type PaymentProvider, type RefundInfo } from '../payments/provider';
+import { PaymentProviderError, type PaymentErrorCode, type PaymentProvider, type RefundInfo, type TransferInfo } from '../payments/provider';
 import { getPayoutAccount, refreshPayoutAccount } from '../payouts/accounts';
 import { reconcile, utcDay } from '../payouts/reconcile';
 import { sweepClocks } from './clocks';
 import { beginRefundAttempt, refundAttemptFailed, refundSucceeded } from './refunds';
 import { transferPosting } from './postings';
+import { beginTransferAttempt, refusedSinceAccountChanged, transferMade, transferRefused } from './transfers';
 import { timer } from './timers';
 
 const milestoneJob = z.object({ milestoneId: z.uuid() });
@@ -42,53 +44,16 @@ export function escrowTasks(provider: PaymentProvider) {
     // settlement, the late payment) apart.
     'escrow.refund': refundTask,
     'escrow.refund_payment': refundTask,
-    'escrow.transfer': {
-      payload: milestoneJob,
-      async run({ milestoneId }, ctx) {
-        const m = await getMilestone(ctx.sql, milestoneId);
-        if (!m || netOf(m) <= 0 || m.transferId) return;
-        const account = await getPayoutAccount(ctx.sql, m.workerId);
-        // Not onboarded yet: the money stays available; the next payout run tries again.
-        if (!account?.transfersActive) return;
-        let transfer;
-        try {
-          transfer = await provider.createTransfer({
-            amount: netOf(m),
-            currency: m.currency,
-            destination: account.accountId,
-            sourceTransaction: m.chargeId,
-            transferGroup: m.bookingId,
-            metadata: { milestoneId: m.id, bookingId: m.bookingId },
-            idempotencyKey: `transfer:${m.id}`,
-          });
-        } catch (e) {
-          // Refused: often the account lost its transfers before its account.updated reached us. Then our
-          // copy is corrected and the money waits for the payout run after the worker fixes their account;
-          // retrying every few minutes for days would change nothing.
-          if (e instanceof PaymentProviderError && e.code === 'invalid_request') {
-            const current = await refreshPayoutAccount(ctx.sql, provider, account.accountId);
-            if (!current?.transfersActive) {
-              ctx.log.warn({ milestoneId, accountId: account.accountId, err: e }, 'transfer refused: the account cannot receive transfers; waiting for it');
-              return;
-            }
-          }
-          throw e;
-        }
-        await transaction(ctx.sql, async (tx) => {
-          const [locked] = await tx<{ transferId: string | null }[]>`select transfer_id from milestones where id = ${m.id} for update`;
-          if (locked?.transferId) return;
-          await post(tx, transferPosting(m, netOf(m), transfer.id));
-          await updateMilestone(tx, m.id, { transferId: transfer.id, transferredAt: new Date() });
-        });
-      },
-    },
-    // The payout schedule: every released milestone not yet transferred, for workers who can receive.
+    'escrow.transfer': { payload: milestoneJob, run: ({ milestoneId }, ctx) => sendTransfer(provider, milestoneId, ctx) },
+    // The payout schedule: every released milestone not yet transferred, for workers who can receive, but for
+    // those refused for good since their account last changed (transfers.ts): no hourly retry changes that.
     'escrow.payout_run': {
       payload: z.object({}).loose(),
       async run(_p, ctx) {
         const due = await awaitingTransfer(ctx.sql);
-        for (const { id } of due) await timer(ctx.sql, 'escrow.transfer', id, new Date());
-        ctx.log.info({ queued: due.length }, 'payout run');
+        const held = await refusedSinceAccountChanged(ctx.sql, due.map((m) => m.id));
+        for (const { id } of due) if (!held.has(id)) await timer(ctx.sql, 'escrow.transfer', id, new Date());
+        ctx.log.info({ queued: due.length - held.size, refused: held.size }, 'payout run');
       },
     },
     // The ledger against the provider's records for one UTC day: by default the day before the cron tick;
@@ -153,7 +118,67 @@ async function sendRefund(provider: PaymentProvider, id: string, ctx: TaskContex
   }
 }
 
-/** Provider answers that the same request cannot change: the charge is disputed or gone, the payment unknown, our key misused. */
+/**
+ * Transfers a released milestone's net to the worker's account, once. The call is counted before it is made
+ * (transfers.ts), so that when the provider may have forgotten its key (a retry a day after the first call:
+ * say the response was lost, and the account lost its transfers before the retry), or refuses the request,
+ * the booking's transfers at the provider show whether an earlier call made it, and that one is recorded
+ * instead of making another. A refusal because the account lost its transfers corrects our copy of it, and
+ * the money waits for the payout run after the worker fixes their account. A refusal while the account can
+ * receive transfers is one no retry changes: it is kept for a person (reconciliation reports it, the error
+ * is logged at error level), and the payout run leaves it until the account changes at the provider (its
+ * next account.updated) or the worker asks for a payout.
+ */
+async function sendTransfer(provider: PaymentProvider, milestoneId: string, ctx: TaskContext): Promise<void> {
+  const m = await getMilestone(ctx.sql, milestoneId);
+  if (!m || netOf(m) <= 0 || m.transferId) return;
+  const account = await getPayoutAccount(ctx.sql, m.workerId);
+  // Not onboarded yet: the money stays available; the next payout run tries again.
+  if (!account?.transfersActive) return;
+  const attempt = await beginTransferAttempt(ctx.sql, m.id);
+  const ours = (t: TransferInfo) => t.metadata.milestoneId === m.id && t.amount === netOf(m) && t.currency === m.currency;
+  const madeEarlier = async () => (await provider.listTransfers(m.bookingId)).find(ours);
+  let transfer: { id: string } | undefined = attempt.keyMayBeGone ? await madeEarlier() : undefined;
+  try {
+    transfer ??= await provider.createTransfer({
+      amount: netOf(m),
+      currency: m.currency,
+      destination: account.accountId,
+      sourceTransaction: m.chargeId,
+      transferGroup: m.bookingId,
+      metadata: { milestoneId: m.id, bookingId: m.bookingId },
+      idempotencyKey: attempt.key,
+    });
+  } catch (e) {
+    if (!(e instanceof PaymentProviderError) || e.retryable || !REFUSALS.has(e.code)) throw e;
+    // A second transfer from the same charge is refused as more than the charge: the first may be ours.
+    transfer = await madeEarlier();
+    if (!transfer) {
+      // Often the account lost its transfers before its account.updated reached us: our copy is corrected
+      // first, so that the refusal is recorded after the account's last change we saw.
+      const current = await refreshPayoutAccount(ctx.sql, provider, account.accountId);
+      const forGood = current?.transfersActive === true;
+      await transferRefused(ctx.sql, m.id, e.message, forGood);
+      const about = { err: e, milestoneId, accountId: account.accountId, amount: netOf(m), currency: m.currency };
+      if (forGood) ctx.log.error(about, 'a transfer to a worker was refused while their account can receive transfers; it needs a person');
+      else ctx.log.warn(about, 'transfer refused: the account cannot receive transfers; waiting for it');
+      return;
+    }
+  }
+  const made = transfer;
+  await transaction(ctx.sql, async (tx) => {
+    const [locked] = await tx<{ transferId: string | null }[]>`select transfer_id from milestones where id = ${m.id} for update`;
+    if (locked?.transferId) return;
+    await post(tx, transferPosting(m, netOf(m), made.id));
+    await updateMilestone(tx, m.id, { transferId: made.id, transferredAt: new Date() });
+    await transferMade(tx, m.id);
+  });
+}
+
+/**
+ * Provider answers that the same request cannot change: the charge is disputed, gone or spent, the payment
+ * unknown, the account unable to receive, our key misused.
+ */
 const REFUSALS = new Set<PaymentErrorCode>(['invalid_request', 'not_found', 'idempotency_conflict']);
 
 /**

@@ -1,9 +1,10 @@
 // A client's money: the payments they made, the refunds they received, and a receipt per paid milestone.
 // Read from the ledger by following the client's money: their funding account gives it to a milestone's
-// escrow account, and every posting that later takes money out of that escrow says where it went.
+// escrow account, and every posting that later takes money out of that escrow says where it went. Money sent
+// back is then the provider's to refund: each refund shows what the provider has made of it (client_refunds).
 import { CURRENCIES, money, splitFee, sum, type CurrencyCode } from '@shared/money';
 import type { MilestoneState } from '@shared/milestone-machine';
-import type { ClientPayment, ClientPayments, ClientRefund, Receipt } from '@shared/money-api';
+import type { ClientPayment, ClientPayments, ClientRefund, Receipt, RefundProgress } from '@shared/money-api';
 import type { Db, Sql } from '../db/sql';
 import { accounts } from '../ledger/accounts';
 import type { Period } from './period';
@@ -12,6 +13,8 @@ import { perCurrency } from './totals';
 /** One posting that moved the client's money into or out of a milestone's escrow. */
 interface Flow {
   postingId: string;
+  /** The posting's dedupe key: a refund owed is recorded under it (client_refunds.cause). */
+  cause: string;
   kind: string;
   createdAt: Date;
   milestoneId: string | null;
@@ -42,7 +45,6 @@ interface MilestoneFacts {
   feeBps: number;
   paymentIntentId: string | null;
   chargeId: string | null;
-  refundId: string | null;
 }
 
 const EVERY_CURRENCY = Object.keys(CURRENCIES) as CurrencyCode[];
@@ -66,7 +68,7 @@ async function clientFlows(db: Db, clientId: string, milestoneId?: string): Prom
   if (ids.length === 0) return [];
   const postings = (await db<{ postingId: string }[]>`select distinct posting_id from ledger_entries where account_id = any(${ids})`).map((p) => p.postingId);
   return db<Flow[]>`
-    select p.id as posting_id, p.kind, p.created_at, p.milestone_id, p.booking_id, p.memo, min(e.currency) as currency,
+    select p.id as posting_id, p.dedupe_key as cause, p.kind, p.created_at, p.milestone_id, p.booking_id, p.memo, min(e.currency) as currency,
            coalesce(-sum(e.amount) filter (where a.kind = 'client_funding'), 0)::int8 as paid,
            coalesce(sum(e.amount) filter (where a.kind = 'refunds'), 0)::int8 as refunded,
            coalesce(sum(e.amount) filter (where a.kind in ('worker_payable', 'platform_fees')), 0)::int8 as released,
@@ -79,10 +81,10 @@ async function clientFlows(db: Db, clientId: string, milestoneId?: string): Prom
     order by p.created_at, p.id`;
 }
 
-function milestoneFacts(db: Db, ids: readonly string[]): Promise<MilestoneFacts[]> {
+export function milestoneFacts(db: Db, ids: readonly string[]): Promise<MilestoneFacts[]> {
   return db<MilestoneFacts[]>`
     select m.id, m.booking_id, m.client_id, m.worker_id, c.display_name as client_name, w.display_name as worker_name, g.title,
-           m.description, m.status, m.amount, m.currency, m.fee_bps, m.payment_intent_id, m.charge_id, m.refund_id
+           m.description, m.status, m.amount, m.currency, m.fee_bps, m.payment_intent_id, m.charge_id
     from milestones m
     join bookings b on b.id = m.booking_id
     left join gigs g on g.id = b.gig_id
@@ -103,11 +105,33 @@ function workerFee(m: MilestoneFacts, flows: readonly Flow[]): number {
 
 const inPeriod = (at: Date, p: Period) => at >= p.start && at < p.end;
 
+/** What a refund owed was for, from the posting's dedupe key it is recorded under (client_refunds.cause). */
+export const refundFor = (cause: string): RefundProgress['for'] => (cause.startsWith('late-refund:') ? 'late_payment' : 'settlement');
+
+/**
+ * What the provider made of each refund among `flows`, by its posting. Every posting that sends money back
+ * records its refund owed in the same transaction; one without (a fault, which reconciliation reports as
+ * refund_not_sent) has nothing that will ask the provider for it, so it shows as failed: a person must see to it.
+ */
+async function refundProgress(db: Db, flows: readonly Flow[]): Promise<(f: Flow) => RefundProgress> {
+  const causes = flows.filter((f) => f.refunded > 0).map((f) => f.cause);
+  const rows = causes.length === 0 ? [] : await db<{ cause: string; status: RefundProgress['status']; refundId: string | null }[]>`
+    select cause, status, refund_id from client_refunds where cause = any(${causes})`;
+  const byCause = new Map(rows.map((r) => [r.cause, r]));
+  return (f) => {
+    const row = byCause.get(f.cause);
+    return { for: refundFor(f.cause), status: row?.status ?? 'failed', reference: row?.refundId ?? null };
+  };
+}
+
 export async function clientPayments(sql: Sql, clientId: string, period: Period): Promise<ClientPayments> {
   return sql.begin('isolation level repeatable read read only', async (tx) => {
     const flows = await clientFlows(tx, clientId);
     const shown = flows.filter((f) => inPeriod(f.createdAt, period) && (f.paid > 0 || f.refunded > 0));
-    const facts = new Map((await milestoneFacts(tx, [...new Set(shown.flatMap((f) => (f.milestoneId ? [f.milestoneId] : [])))])).map((m) => [m.id, m]));
+    const [facts, progress] = await Promise.all([
+      milestoneFacts(tx, [...new Set(shown.flatMap((f) => (f.milestoneId ? [f.milestoneId] : [])))]).then((ms) => new Map(ms.map((m) => [m.id, m]))),
+      refundProgress(tx, shown),
+    ]);
     const about = (f: Flow) => {
       const m = f.milestoneId ? facts.get(f.milestoneId) : undefined;
       return { m, title: m?.title ?? m?.description ?? '', description: m?.description ?? '' };
@@ -126,7 +150,10 @@ export async function clientPayments(sql: Sql, clientId: string, period: Period)
         totals.add(f.currency, { paid: f.paid });
       }
       if (f.refunded > 0) {
-        refunds.push({ postingId: f.postingId, refundedAt: f.createdAt, milestoneId: f.milestoneId, bookingId: f.bookingId, title, description, kind: f.kind, currency: f.currency, amount: f.refunded });
+        refunds.push({
+          postingId: f.postingId, refundedAt: f.createdAt, milestoneId: f.milestoneId, bookingId: f.bookingId, title, description, kind: f.kind,
+          currency: f.currency, amount: f.refunded, ...progress(f),
+        });
         totals.add(f.currency, { refunded: f.refunded });
       }
     }
@@ -141,7 +168,9 @@ export async function receipt(sql: Sql, clientId: string, milestoneId: string): 
     if (!m || m.clientId !== clientId) return undefined;
     const payments = mine.filter((f) => f.paid > 0);
     if (payments.length === 0) return undefined;
-    // A payment in another currency than the milestone's is refunded as it arrives; it shows in the lines only.
+    const refunds = mine.filter((f) => f.refunded > 0);
+    const progress = await refundProgress(tx, refunds);
+    // A payment in another currency than the milestone's is refunded as it arrives; it shows in the lines and refunds only.
     const total = (field: 'paid' | 'released' | 'refunded') =>
       sum(mine.filter((f) => f.currency === m.currency).map((f) => money(f[field], m.currency)), m.currency).amount;
     return {
@@ -161,7 +190,7 @@ export async function receipt(sql: Sql, clientId: string, milestoneId: string): 
       feeBps: m.feeBps,
       released: total('released'),
       refunded: total('refunded'),
-      refundReference: m.refundId,
+      refunds: refunds.map((f) => ({ postingId: f.postingId, at: f.createdAt, currency: f.currency, amount: f.refunded, ...progress(f) })),
       lines: mine.map((f) => ({ at: f.createdAt, kind: f.kind, currency: f.currency, paid: f.paid, released: f.released, refunded: f.refunded, memo: f.memo })),
     };
   });

@@ -7,8 +7,11 @@ import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, type TestApp } from '../../test/app';
 import { applied, confirmPayment, createOperator, createUser, gigInput, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
+import { confirmPayment as confirmMilestonePayment } from '../escrow/events';
+import { refundAttemptFailed, refundSucceeded } from '../escrow/refunds';
 import { escrowTasks } from '../escrow/tasks';
 import { createLogger } from '../log';
+import { REFUND_GRACE_MS } from '../payouts/reconcile';
 
 let db: TestDb;
 let t: TestApp;
@@ -209,7 +212,7 @@ describe("a client's payments", () => {
       expect.objectContaining({ milestoneId: paid.milestoneId, title: 'Fix a leaking tap', worker: { id: worker, name: 'Test Operator' }, currency: 'USD', amount: 8000, workerFee: 800, feeBps: 1000, status: 'released' }),
       expect.objectContaining({ milestoneId: cancelled.milestoneId, title: 'Paint the fence', amount: 8000, workerFee: 800, status: 'refunded' }),
     ]);
-    expect(p.refunds).toEqual([expect.objectContaining({ milestoneId: cancelled.milestoneId, kind: 'refund', currency: 'USD', amount: 8000 })]);
+    expect(p.refunds).toEqual([expect.objectContaining({ milestoneId: cancelled.milestoneId, kind: 'refund', currency: 'USD', amount: 8000, for: 'settlement', status: 'pending', reference: null })]);
     expect(p.totals).toEqual([{ currency: 'USD', paid: 16_000, refunded: 8000 }]);
     // The milestones' columns tell the same.
     const [c] = await db.sql<{ paid: number; refunded: number }[]>`
@@ -263,6 +266,80 @@ describe('who may see what', () => {
   });
 });
 
+describe('refunds, as the provider has made them', () => {
+  type Owed = { bookingId: string; milestoneId: string; refundId: string };
+  let client: string;
+  const owed = {} as Record<'made' | 'refused' | 'overdue' | 'fresh', Owed>;
+  let late: { bookingId: string; milestoneId: string; paymentIntentId: string };
+
+  /** A funded booking the client cancels: its whole amount is owed back, one refund row (pending) with the posting. */
+  async function cancelledBooking(worker: string, title: string): Promise<Owed> {
+    const b = await booking(client, worker, { title });
+    await fund(client, b);
+    applied(await run(db.sql, client, 'booking.cancel', { bookingId: b.bookingId, reason: 'Not needed any more' }));
+    const [row] = await db.sql<{ id: string }[]>`select id from client_refunds where cause = ${`settle:${b.milestoneId}`} and status = 'pending'`;
+    return { ...b, refundId: row!.id };
+  }
+
+  beforeAll(async () => {
+    client = await createUser(db.sql, ['consumer'], 'Rita Refunded');
+    const worker = await createOperator(db.sql);
+    for (const name of ['made', 'refused', 'overdue', 'fresh'] as const) owed[name] = await cancelledBooking(worker, `Refund ${name}`);
+    // What the refund jobs record (escrow/refunds.ts): the provider's refund made, and refused with no retry left.
+    expect(await refundSucceeded(db.sql, owed.made.refundId, 're_test_made')).toBe(true);
+    await refundAttemptFailed(db.sql, owed.refused.refundId, 'card_declined: the card was closed', true);
+    // Owed since before the grace reconciliation gives (now() cannot be moved: the row is moved back instead).
+    await db.sql`update client_refunds set created_at = now() - ${REFUND_GRACE_MS / 1000 + 60} * interval '1 second' where id = ${owed.overdue.refundId}`;
+    // A second payment for a milestone already funded: sent back whole, a refund of its own.
+    const paid = await booking(client, worker, { title: 'Paid twice' });
+    await fund(client, paid);
+    late = { ...paid, paymentIntentId: `pi_test_again_${paid.milestoneId}` };
+    expect(
+      await confirmMilestonePayment(db.sql, { milestoneId: paid.milestoneId, paymentIntentId: late.paymentIntentId, chargeId: null, amount: 8000, currency: 'USD' }, `again-${paid.milestoneId}`),
+    ).toBe('refunded_late');
+    await release(client, worker, paid);
+  });
+
+  it("shows each refund on the client's payments as the provider has it: made with its reference, on its way, or refused", async () => {
+    const p = await ok(`/money/payments?${NOW}`, client);
+    const refund = (milestoneId: string) => p.refunds.filter((r: { milestoneId: string }) => r.milestoneId === milestoneId);
+    expect(refund(owed.made.milestoneId)).toEqual([expect.objectContaining({ for: 'settlement', kind: 'refund', status: 'succeeded', reference: 're_test_made', amount: 8000, currency: 'USD' })]);
+    expect(refund(owed.refused.milestoneId)).toEqual([expect.objectContaining({ for: 'settlement', status: 'failed', reference: null, amount: 8000 })]);
+    for (const pending of [owed.overdue, owed.fresh]) expect(refund(pending.milestoneId)).toEqual([expect.objectContaining({ for: 'settlement', status: 'pending', reference: null })]);
+    // The payment that arrived too late is listed as paid and as sent back, its refund on its way.
+    expect(refund(late.milestoneId)).toEqual([expect.objectContaining({ for: 'late_payment', kind: 'refund', status: 'pending', reference: null, amount: 8000 })]);
+    expect(p.payments.filter((x: { milestoneId: string }) => x.milestoneId === late.milestoneId)).toHaveLength(2);
+    expect(p.refunds).toHaveLength(5);
+    expect(p.totals).toEqual([{ currency: 'USD', paid: 6 * 8000, refunded: 5 * 8000 }]);
+  });
+
+  it("shows the same on each receipt", async () => {
+    const refunds = async (milestoneId: string) => (await ok(`/money/receipts/${milestoneId}`, client)).refunds;
+    expect(await refunds(owed.made.milestoneId)).toEqual([expect.objectContaining({ for: 'settlement', status: 'succeeded', reference: 're_test_made', currency: 'USD', amount: 8000 })]);
+    expect(await refunds(owed.refused.milestoneId)).toEqual([expect.objectContaining({ for: 'settlement', status: 'failed', reference: null, amount: 8000 })]);
+    expect(await refunds(owed.fresh.milestoneId)).toEqual([expect.objectContaining({ status: 'pending', reference: null })]);
+    const twice = await ok(`/money/receipts/${late.milestoneId}`, client);
+    expect(twice.refunds).toEqual([expect.objectContaining({ for: 'late_payment', status: 'pending', amount: 8000 })]);
+    expect(twice).toMatchObject({ status: 'released', amount: 16_000, released: 8000, refunded: 8000 });
+  });
+
+  it('lists for the admins the refunds that need a person, whatever the period: the refused and the overdue, not the fresh or the made', async () => {
+    const stuck = async (q: string) => (await ok(`/money/settlement?${q}`, admin)) as { refundGraceMs: number; stuckRefunds: Record<string, unknown>[] };
+    const r = await stuck(NOW);
+    expect(r.refundGraceMs).toBe(REFUND_GRACE_MS);
+    // Oldest owed first: the overdue one was owed before the grace.
+    expect(r.stuckRefunds).toEqual([
+      expect.objectContaining({ id: owed.overdue.refundId, status: 'pending', for: 'settlement', milestoneId: owed.overdue.milestoneId, bookingId: owed.overdue.bookingId, title: 'Refund overdue', currency: 'USD', amount: 8000, lastError: null }),
+      expect.objectContaining({ id: owed.refused.refundId, status: 'failed', for: 'settlement', milestoneId: owed.refused.milestoneId, bookingId: owed.refused.bookingId, title: 'Refund refused', lastError: 'card_declined: the card was closed' }),
+    ]);
+    expect(Date.parse(r.stuckRefunds[0]!.owedSince as string)).toBeLessThan(Date.now() - REFUND_GRACE_MS);
+    expect((await stuck('from=2020-01-01&to=2020-01-31')).stuckRefunds.map((x) => x.id)).toEqual([owed.overdue.refundId, owed.refused.refundId]);
+    // Once the provider has made it, it needs no one.
+    expect(await refundSucceeded(db.sql, owed.overdue.refundId, 're_test_late_but_made')).toBe(true);
+    expect((await stuck(NOW)).stuckRefunds.map((x) => x.id)).toEqual([owed.refused.refundId]);
+  });
+});
+
 // Last: these sum over everything the tests above did.
 describe("the admins' reports", () => {
   it('settles each currency as the milestones say: in, out, held and owed', async () => {
@@ -275,6 +352,10 @@ describe("the admins' reports", () => {
              sum(amount) filter (where status = any(${HELD_STATES as string[]}))::int8 as held_in_escrow,
              sum(released_amount - fee_amount) filter (where transfer_id is null)::int8 as awaiting_transfer
       from milestones group by currency order by currency`;
+    // A payment a milestone could not take is in the ledger, not in its columns: in and straight back out.
+    const late = new Map((await db.sql<{ currency: string; amount: number }[]>`
+      select currency, sum(amount)::int8 as amount from client_refunds where cause like 'late-refund:%' group by currency`).map((l) => [l.currency, l.amount]));
+    for (const row of c) for (const k of ['funded', 'refunded']) row[k] = Number(row[k] ?? 0) + (late.get(row.currency as string) ?? 0);
     expect(r.byCurrency).toEqual(c.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v ?? 0]))));
     expect(r.byCurrency.map((x: { currency: string }) => x.currency)).toEqual(['KWD', 'USD']);
     expect(r.byCurrency[1].funded).toBeGreaterThan(0);

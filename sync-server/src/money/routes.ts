@@ -4,7 +4,7 @@
 // GET /money/statement.csv?from&to   the same jobs as CSV                                      operator
 // GET /money/payments?from&to        a client's payments and refunds                           consumer
 // GET /money/receipts/:milestoneId   the receipt for one paid milestone                        its client
-// GET /money/settlement?from&to      per currency: in, out, held and owed                      admin
+// GET /money/settlement?from&to      per currency: in, out, held and owed; refunds stuck       admin
 // GET /money/trial-balance           account kinds' balances and the ledger's invariants       admin
 //
 // from and to are calendar days in UTC (YYYY-MM-DD), both included; without them, the current month.

@@ -1,16 +1,20 @@
 // The admins' views of the ledger: the settlement report for a period (what came in, went out and stayed,
-// per currency) and the trial balance (every account kind's balance, the zero total, the invariants).
-import type { Sql } from '../db/sql';
+// per currency, and the refunds owed to clients that need a person) and the trial balance (every account
+// kind's balance, the zero total, the invariants).
+import type { Db, Sql } from '../db/sql';
 import type { CurrencyCode } from '@shared/money';
-import type { SettlementReport, SettlementRow, TrialBalance } from '@shared/money-api';
+import type { SettlementReport, SettlementRow, StuckRefund, TrialBalance } from '@shared/money-api';
+import { unsettledRefunds } from '../escrow/refunds';
 import { checkLedgerInvariants, postingIdRange } from '../ledger/invariants';
+import { REFUND_GRACE_MS } from '../payouts/reconcile';
+import { milestoneFacts, refundFor } from './payments';
 import type { Period } from './period';
 import { perCurrency } from './totals';
 
 export async function settlementReport(sql: Sql, period: Period): Promise<SettlementReport> {
   const { lo, hi } = postingIdRange(period.start, period.end);
   return sql.begin('isolation level repeatable read read only', async (tx) => {
-    const [flows, balances, [clock]] = await Promise.all([
+    const [flows, balances, stuck, [clock]] = await Promise.all([
       // Postings are found by id (UUIDv7, see postingIdRange) through the entries' primary key.
       tx<Omit<SettlementRow, 'heldInEscrow' | 'awaitingTransfer'>[]>`
         select e.currency,
@@ -34,6 +38,7 @@ export async function settlementReport(sql: Sql, period: Period): Promise<Settle
         join ledger_accounts a on a.id = e.account_id
         where a.kind in ('escrow', 'worker_payable') and e.posting_id <= ${hi} and p.created_at < ${period.end}
         group by e.currency`,
+      stuckRefunds(tx),
       tx<{ now: Date }[]>`select now()`,
     ]);
     const zero = { funded: 0, released: 0, refunded: 0, feesEarned: 0, transferred: 0, heldInEscrow: 0, awaitingTransfer: 0 };
@@ -45,6 +50,26 @@ export async function settlementReport(sql: Sql, period: Period): Promise<Settle
       to: period.to,
       balancesAt: clock!.now < period.end ? clock!.now : period.end,
       byCurrency: [...rows.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)),
+      stuckRefunds: stuck,
+      refundGraceMs: REFUND_GRACE_MS,
+    };
+  });
+}
+
+/**
+ * The refunds owed that reconciliation reports every night, whatever the period asked for: a failed one is not
+ * tried again, an overdue one is retrying or lost. Listed with the provider's last error until it is made.
+ */
+async function stuckRefunds(db: Db): Promise<StuckRefund[]> {
+  const owed = await unsettledRefunds(db, REFUND_GRACE_MS);
+  if (owed.length === 0) return [];
+  const milestones = new Map((await milestoneFacts(db, [...new Set(owed.map((r) => r.milestoneId))])).map((m) => [m.id, m]));
+  return owed.map((r) => {
+    const m = milestones.get(r.milestoneId)!;
+    return {
+      id: r.id, for: refundFor(r.cause), status: r.status === 'failed' ? 'failed' : 'pending',
+      milestoneId: r.milestoneId, bookingId: m.bookingId, title: m.title ?? m.description, description: m.description,
+      paymentIntentId: r.paymentIntentId, currency: r.currency as CurrencyCode, amount: r.amount, attempts: r.attempts, lastError: r.lastError, owedSince: r.createdAt,
     };
   });
 }

@@ -389,7 +389,11 @@ describe('demo rail: looking up transfers and refunds', () => {
     const { chargeId, paymentIntentId, input } = await paidSession();
     const destination = await onboardedAccount();
     const t = await rail.createTransfer({ amount: 700, currency: 'USD', destination, sourceTransaction: chargeId, transferGroup: input.bookingId, metadata: { milestoneId: 'm-1' }, idempotencyKey: `look-t-${seq}` });
-    expect(await rail.retrieveTransfer(t.id)).toEqual({ id: t.id, amount: 700, currency: 'USD', destination, sourceTransaction: chargeId, reversed: false, metadata: { milestoneId: 'm-1' } });
+    const transfer = { id: t.id, amount: 700, currency: 'USD', destination, sourceTransaction: chargeId, reversed: false, metadata: { milestoneId: 'm-1' } };
+    expect(await rail.retrieveTransfer(t.id)).toEqual(transfer);
+    // A booking's transfers, for finding the one an earlier attempt made (escrow.transfer).
+    expect(await rail.listTransfers(input.bookingId)).toEqual([transfer]);
+    expect(await rail.listTransfers('another-booking')).toEqual([]);
     const r = await rail.createRefund({ paymentIntentId, amount: 300, metadata: { clientRefundId: 'r-1' }, idempotencyKey: `look-r-${seq}` });
     const made = { id: r.id, amount: 300, currency: 'USD', paymentIntentId, status: 'succeeded', metadata: { clientRefundId: 'r-1' } };
     expect(await rail.retrieveRefund(r.id)).toEqual(made);

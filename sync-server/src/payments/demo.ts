@@ -274,16 +274,13 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
     },
 
     async retrieveTransfer(transferId) {
-      const t = await load(sql, 'transfer', transferId);
-      return {
-        id: t.id as string,
-        amount: t.amount as number,
-        currency: (t.currency as string).toUpperCase(),
-        destination: t.destination as string,
-        sourceTransaction: (t.source_transaction as string | null) ?? null,
-        reversed: t.reversed === true,
-        metadata: t.metadata as Record<string, string>,
-      } satisfies TransferInfo;
+      return transferInfo(await load(sql, 'transfer', transferId));
+    },
+
+    async listTransfers(transferGroup) {
+      const rows = await sql<{ data: Obj }[]>`
+        select data from demo_rail_objects where kind = 'transfer' and data->>'transfer_group' = ${transferGroup} order by created_at desc`;
+      return rows.map((r) => transferInfo(r.data));
     },
 
     async createRefund(input) {
@@ -468,6 +465,18 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
     },
   };
   return rail;
+}
+
+function transferInfo(t: Obj): TransferInfo {
+  return {
+    id: t.id as string,
+    amount: t.amount as number,
+    currency: (t.currency as string).toUpperCase(),
+    destination: t.destination as string,
+    sourceTransaction: (t.source_transaction as string | null) ?? null,
+    reversed: t.reversed === true,
+    metadata: t.metadata as Record<string, string>,
+  };
 }
 
 function refundInfo(r: Obj): RefundInfo {

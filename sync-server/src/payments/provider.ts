@@ -67,7 +67,7 @@ export interface RefundInput {
   idempotencyKey: string;
 }
 
-/** A transfer as the provider records it, for reconciliation. */
+/** A transfer as the provider records it, for reconciliation and for finding one made earlier. */
 export interface TransferInfo {
   id: string;
   amount: number;
@@ -114,6 +114,8 @@ export interface PaymentProvider {
   retrievePayment(paymentIntentId: string): Promise<PaymentInfo>;
   createTransfer(input: TransferInput): Promise<{ id: string }>;
   retrieveTransfer(transferId: string): Promise<TransferInfo>;
+  /** A transfer group's transfers (a booking's), newest first: which of them an earlier call made, when its idempotency key may be gone. */
+  listTransfers(transferGroup: string): Promise<TransferInfo[]>;
   createRefund(input: RefundInput): Promise<{ id: string; status: string }>;
   retrieveRefund(refundId: string): Promise<RefundInfo>;
   /** A payment's refunds, newest first: which of them an earlier call made, when its idempotency key may be gone. */

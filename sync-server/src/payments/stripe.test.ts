@@ -208,7 +208,11 @@ describe('Stripe provider: payments, transfers, refunds', () => {
     const { chargeId, paymentIntentId } = await paidCheckout(stripe);
     const destination = await activeAccount(stripe);
     const t = await stripe.createTransfer({ amount: 900, currency: 'USD', destination, sourceTransaction: chargeId, transferGroup: 'g', metadata: { milestoneId: 'm1' }, idempotencyKey: 'look:t' });
-    expect(await stripe.retrieveTransfer(t.id)).toEqual({ id: t.id, amount: 900, currency: 'USD', destination, sourceTransaction: chargeId, reversed: false, metadata: { milestoneId: 'm1' } });
+    const transfer = { id: t.id, amount: 900, currency: 'USD', destination, sourceTransaction: chargeId, reversed: false, metadata: { milestoneId: 'm1' } };
+    expect(await stripe.retrieveTransfer(t.id)).toEqual(transfer);
+    // A booking's transfers, for finding the one an earlier attempt made (escrow.transfer).
+    expect(await stripe.listTransfers('g')).toEqual([transfer]);
+    expect(await stripe.listTransfers('another-booking')).toEqual([]);
     const r = await stripe.createRefund({ paymentIntentId, amount: 400, metadata: { clientRefundId: 'r-1' }, idempotencyKey: 'look:r' });
     const made = { id: r.id, amount: 400, currency: 'USD', paymentIntentId, status: 'succeeded', metadata: { clientRefundId: 'r-1' } };
     expect(await stripe.retrieveRefund(r.id)).toEqual(made);

@@ -10,6 +10,7 @@ import {
   type PaymentProvider,
   type PaymentStatus,
   type RefundInfo,
+  type TransferInfo,
 } from './provider';
 import { verifySignedEvent, WEBHOOK_TOLERANCE_S } from './webhook-signature';
 
@@ -103,16 +104,13 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
     },
 
     async retrieveTransfer(transferId) {
-      const t = await call(() => stripe.transfers.retrieve(transferId));
-      return {
-        id: t.id,
-        amount: t.amount,
-        currency: t.currency.toUpperCase(),
-        destination: idOf(t.destination) ?? '',
-        sourceTransaction: idOf(t.source_transaction),
-        reversed: t.reversed || t.amount_reversed > 0,
-        metadata: { ...t.metadata },
-      };
+      return transferInfo(await call(() => stripe.transfers.retrieve(transferId)));
+    },
+
+    async listTransfers(transferGroup) {
+      // A booking's milestones have a transfer each, never a page's worth (100 is Stripe's largest page).
+      const list = await call(() => stripe.transfers.list({ transfer_group: transferGroup, limit: 100 }));
+      return list.data.map(transferInfo);
     },
 
     async createRefund(input) {
@@ -202,6 +200,18 @@ function paymentInfo(pi: Stripe.PaymentIntent): PaymentInfo {
     currency: pi.currency.toUpperCase(),
     chargeId: idOf(pi.latest_charge),
     metadata: { ...pi.metadata },
+  };
+}
+
+function transferInfo(t: Stripe.Transfer): TransferInfo {
+  return {
+    id: t.id,
+    amount: t.amount,
+    currency: t.currency.toUpperCase(),
+    destination: idOf(t.destination) ?? '',
+    sourceTransaction: idOf(t.source_transaction),
+    reversed: t.reversed || t.amount_reversed > 0,
+    metadata: { ...t.metadata },
   };
 }
 

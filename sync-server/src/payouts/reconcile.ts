@@ -6,7 +6,9 @@
 //   - a refund to the client (a settlement's, or a late payment sent back): the refund owed was recorded with
 //     the posting, and the provider's refund exists, for that amount and payment, and did not fail.
 // And whatever the period: every refund owed that the provider refused (failed), or that is still not made
-// after REFUND_GRACE_MS, until a person sees to it.
+// after REFUND_GRACE_MS; every worker's transfer the provider refused while the account could receive it, or
+// that is still not made TRANSFER_GRACE_MS after the money was released to an account that can; until a
+// person sees to it.
 // The ledger and our provider ids are written in the same transaction as each other (or the refund owed is
 // a row and a job written with the posting), so any difference is a fault to look at: a provider call we
 // think we made, an object changed at the provider (a reversal, a failed refund), or a bug.
@@ -14,16 +16,18 @@
 import type { Sql } from '../db/sql';
 import { PaymentProviderError, type PaymentProvider } from '../payments/provider';
 import { unsettledRefunds } from '../escrow/refunds';
+import { overdueTransfers, refusedTransfers } from '../escrow/transfers';
 
 export type MismatchKind =
   | 'payment_missing' | 'payment_status' | 'payment_amount' | 'payment_currency'
   | 'transfer_missing' | 'transfer_amount' | 'transfer_currency' | 'transfer_destination' | 'transfer_milestone' | 'transfer_reversed'
+  | 'transfer_refused' | 'transfer_overdue'
   | 'refund_not_sent' | 'refund_refused' | 'refund_missing' | 'refund_amount' | 'refund_currency' | 'refund_payment' | 'refund_failed';
 
 export interface Mismatch {
   kind: MismatchKind;
   milestoneId: string | null;
-  /** The provider's object the ledger points at (a payment intent, transfer or refund id), if any. */
+  /** The provider's object the ledger points at (a payment intent, transfer or refund id), or the worker's account for a transfer not made, if any. */
   providerId: string | null;
   /** What the ledger (or our record beside it) says, and what the provider says. */
   ours: string | number | null;
@@ -40,6 +44,12 @@ export interface Reconciliation {
 /** A refund job's first attempts take seconds; one still pending after an hour is retrying or lost. */
 export const REFUND_GRACE_MS = 60 * 60_000;
 
+/**
+ * The payout run queues a transfer every hour and its job retries within minutes: one released to an account
+ * that can receive it and still not made after six runs is failing or lost.
+ */
+export const TRANSFER_GRACE_MS = 6 * 60 * 60_000;
+
 /** Provider calls in flight at once: quick enough for a day's postings, well inside Stripe's rate limits. */
 const CONCURRENCY = 4;
 
@@ -47,7 +57,7 @@ const CONCURRENCY = 4;
 export async function reconcile(sql: Sql, provider: PaymentProvider, period: { from: Date; to: Date }): Promise<Reconciliation> {
   const { from, to } = period;
   // Each posting's positive entry: escrow for funding, paid out for a transfer, refunds for a refund.
-  const [payments, transfers, refunds, unsettled] = await Promise.all([
+  const [payments, transfers, refunds, unsettled, refusedPayouts, overduePayouts] = await Promise.all([
     sql<{ milestoneId: string | null; paymentIntentId: string; amount: number; currency: string }[]>`
       select p.milestone_id, substr(p.dedupe_key, length('funding:') + 1) as payment_intent_id, e.amount, e.currency
       from ledger_postings p join ledger_entries e on e.posting_id = p.id and e.amount > 0
@@ -63,6 +73,8 @@ export async function reconcile(sql: Sql, provider: PaymentProvider, period: { f
       left join client_refunds r on r.cause = p.dedupe_key
       where p.created_at >= ${from} and p.created_at < ${to}`,
     unsettledRefunds(sql, REFUND_GRACE_MS),
+    refusedTransfers(sql),
+    overdueTransfers(sql, TRANSFER_GRACE_MS),
   ]);
 
   const mismatches: Mismatch[] = [];
@@ -94,6 +106,11 @@ export async function reconcile(sql: Sql, provider: PaymentProvider, period: { f
     if (r.status === 'failed') differ('refund_refused', r.milestoneId, r.paymentIntentId, r.amount, r.lastError);
     else differ('refund_not_sent', r.milestoneId, r.paymentIntentId, r.amount, null);
   }
+
+  // Workers' money not transferred, whatever the day it was released: refused (and left by the payout run
+  // until the account changes), or overdue.
+  for (const t of refusedPayouts) differ('transfer_refused', t.milestoneId, t.accountId, t.net, t.lastError);
+  for (const t of overduePayouts) differ('transfer_overdue', t.milestoneId, t.accountId, t.net, null);
 
   await eachLimited(refunds, async (r) => {
     // The refund owed is written with the posting; one not made yet is reported above (once past the grace).

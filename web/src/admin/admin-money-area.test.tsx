@@ -328,6 +328,8 @@ describe('settlement', () => {
   const report: SettlementReport = {
     from: '2026-11-01', to: '2026-11-30', balancesAt: '2026-11-21T10:00:00.000Z',
     byCurrency: [{ currency: 'USD', funded: 20000, released: 8000, refunded: 4510, feesEarned: 800, transferred: 7200, heldInEscrow: 7490, awaitingTransfer: 0 }],
+    stuckRefunds: [],
+    refundGraceMs: 3_600_000,
   };
   const sound: TrialBalance = {
     accounts: [
@@ -341,6 +343,11 @@ describe('settlement', () => {
     balanced: true,
     invariants: { ok: true, postings: 5, entries: 12, accounts: 6, milestones: 2, totals: { USD: 0 }, violations: [] },
   };
+  const stuck = (n: number, over: Partial<SettlementReport['stuckRefunds'][number]>): SettlementReport['stuckRefunds'][number] => ({
+    id: `0190a000-0000-7000-8000-00000000020${n}`, for: 'settlement', status: 'pending', milestoneId: MILESTONE, bookingId: `0190a000-0000-7000-8000-0000000000b${n}`,
+    title: 'Paint a fence', description: 'Two coats', paymentIntentId: `pi_3Stuck${n}`, currency: 'USD', amount: 4510, attempts: 1, lastError: null,
+    owedSince: '2026-11-18T09:00:00.000Z', ...over,
+  });
 
   it('shows the period’s totals and a sound trial balance', async () => {
     const server = stubServer({ 'GET /money/settlement?from=2026-11-01&to=2026-11-30': report, 'GET /money/trial-balance': sound });
@@ -355,6 +362,58 @@ describe('settlement', () => {
     expect(screen.getByTestId('invariants').textContent).toContain('Every invariant holds over 5 postings, 12 entries and 2 milestones.');
     expect(screen.getByRole('row', { name: /Escrow \(USD\)/ }).textContent).toContain('$74.90');
     expect(server.seen.every((s) => s.authorization === `Bearer ${TOKEN}`)).toBe(true);
+    expect(screen.getByTestId('no-stuck-refunds').textContent).toBe('No refund needs a person: every refund owed was made or is on its way.');
+  });
+
+  it('lists the refunds that need a person: the refused one with its error, the overdue one, each linking to its booking', async () => {
+    stubServer({
+      'GET /money/settlement': {
+        ...report,
+        stuckRefunds: [
+          stuck(1, {}),
+          stuck(2, { for: 'late_payment', status: 'failed', title: 'Fix a door', description: 'Fix a door', amount: 8000, attempts: 25, lastError: 'charge_disputed: the charge was disputed' }),
+        ],
+      },
+      'GET /money/trial-balance': sound,
+    });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    const memory = open(client, '/a/settlement?month=2026-11');
+    const items = await screen.findAllByTestId('stuck-refund');
+    expect(screen.getByText('Refunds to clients that the payment provider refused, and those not made 60 minutes after they were owed, whatever the month. Each stays here until the provider has made it.')).toBeTruthy();
+    expect(items.map((i) => i.getAttribute('data-status'))).toEqual(['pending', 'failed']);
+    expect(items[0]!.textContent).toContain('$45.10');
+    expect(items[0]!.textContent).toContain('Refund of a settlement');
+    expect(items[0]!.textContent).toContain('Not made yet');
+    expect(items[0]!.textContent).toContain('1 attempt');
+    expect(items[0]!.textContent).toContain(`Payment pi_3Stuck1 · milestone ${MILESTONE}`);
+    expect(items[0]!.textContent).not.toContain('Last error');
+    expect(items[1]!.textContent).toContain('$80.00');
+    expect(items[1]!.textContent).toContain('Late payment sent back');
+    expect(items[1]!.textContent).toContain('Failed: no retry left');
+    expect(items[1]!.textContent).toContain('25 attempts');
+    expect(items[1]!.textContent).toContain('Last error: charge_disputed: the charge was disputed');
+    expect(screen.queryByTestId('no-stuck-refunds')).toBeNull();
+    const link = within(items[1]!).getByRole('link', { name: 'Fix a door' });
+    expect(link.getAttribute('href')).toBe('/b/0190a000-0000-7000-8000-0000000000b2');
+    fireEvent.click(link);
+    expect(memory.history!.at(-1)).toBe('/b/0190a000-0000-7000-8000-0000000000b2');
+  });
+
+  it('in Spanish, and kept on screen when the network goes', async () => {
+    stubServer({
+      'GET /money/settlement': { ...report, stuckRefunds: [stuck(1, { status: 'failed', attempts: 3, lastError: 'declined' })] },
+      'GET /money/trial-balance': sound,
+    });
+    const { client, online$ } = await moneyDevice(ADA, ['admin']);
+    open(client, '/a/settlement?month=2026-11', 'es');
+    const item = await screen.findByTestId('stuck-refund');
+    expect(item.textContent).toContain('Falló: no quedan reintentos');
+    expect(item.textContent).toContain('3 intentos');
+    expect(item.textContent).toContain('Último error: declined');
+    expect(screen.getByRole('heading', { name: 'Reembolsos que necesitan a una persona' })).toBeTruthy();
+    act(() => online$.next(false));
+    await screen.findByTestId('money-stale');
+    expect(screen.getByTestId('stuck-refund').textContent).toContain('Falló: no quedan reintentos');
   });
 
   it('raises the alarm on a non-zero total and lists broken invariants', async () => {

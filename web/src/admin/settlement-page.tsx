@@ -1,7 +1,8 @@
 // /a/settlement: the settlement report for a month (per currency: paid in, released, refunded, fees, paid out,
-// and what stayed held or owed) and the ledger's trial balance, with a non-zero total or a broken invariant
-// shown as the alarm it is.
+// and what stayed held or owed), the refunds owed to clients that need a person whatever the month, and the
+// ledger's trial balance, with a non-zero total or a broken invariant shown as the alarm it is.
 import { Fragment } from 'react';
+import { Link } from 'wouter';
 import { money } from '@shared/money';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
@@ -42,7 +43,14 @@ export function SettlementPage() {
       <MonthPicker month={month} onChange={setMonth} />
       <MoneyStaleNotice show={report.offline || trial.offline} />
       <h2>{t('periodHeading', { period })}</h2>
-      {report.read.state !== 'ready' ? <MoneyReadState read={report.read} onRetry={report.reload} /> : <Settlement report={report.read.data} period={period} />}
+      {report.read.state !== 'ready' ? (
+        <MoneyReadState read={report.read} onRetry={report.reload} />
+      ) : (
+        <>
+          <Settlement report={report.read.data} period={period} />
+          <StuckRefunds report={report.read.data} />
+        </>
+      )}
       <h2>{t('trialHeading')}</h2>
       <p className="hint">{t('trialHint')}</p>
       {trial.read.state !== 'ready' ? <MoneyReadState read={trial.read} onRetry={trial.reload} /> : <Trial trial={trial.read.data} />}
@@ -69,6 +77,44 @@ function Settlement({ report, period }: { report: SettlementReport; period: stri
         </dl>
       ))}
       <p className="hint">{t('balancesAt', { when: formatDateTime(report.balancesAt, locale) })}</p>
+    </>
+  );
+}
+
+/** Refunds the provider refused, or has not made within reconciliation's grace: each links to its booking. */
+function StuckRefunds({ report }: { report: SettlementReport }) {
+  const t = useT(adminMoneyMessages);
+  const { locale } = useLocale();
+  const refunds = report.stuckRefunds;
+  return (
+    <>
+      <h2>{t('stuckHeading')}</h2>
+      <p className="hint">{t('stuckHint', { minutes: Math.round(report.refundGraceMs / 60_000) })}</p>
+      {refunds.length === 0 ? (
+        <p className="money-ok" data-testid="no-stuck-refunds">
+          {t('noStuckRefunds')}
+        </p>
+      ) : (
+        <ul className="list" aria-label={t('stuckHeading')} data-testid="stuck-refunds">
+          {refunds.map((r) => (
+            <li key={r.id} data-testid="stuck-refund" data-status={r.status}>
+              <Link href={`~/b/${r.bookingId}`}>
+                <span className="list-item-title">{r.title}</span>
+                {r.description !== r.title && <span className="money-job-detail">{r.description}</span>}
+              </Link>
+              <span className="meta">
+                <MoneyText value={money(r.amount, r.currency)} />
+                <span>{t(r.for === 'late_payment' ? 'stuckLatePayment' : 'stuckSettlement')}</span>
+                <span className={r.status === 'failed' ? 'money-refund-failed' : undefined}>{t(r.status === 'failed' ? 'stuckFailed' : 'stuckPending')}</span>
+                <span>{r.attempts === 1 ? t('attemptsOne') : t('attemptsOther', { n: r.attempts })}</span>
+                <span>{t('owedSince', { when: formatDateTime(r.owedSince, locale) })}</span>
+              </span>
+              <span className="money-job-detail">{t('stuckIds', { payment: r.paymentIntentId, milestone: r.milestoneId })}</span>
+              {r.lastError && <span className="money-job-detail">{t('lastError', { error: r.lastError })}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
     </>
   );
 }

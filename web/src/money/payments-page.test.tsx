@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
 // The client's money screens against a stubbed server at the fetch boundary: payments and refunds with their
-// receipts and totals, a printable receipt, and the offline state.
+// receipts and totals, each refund as the payment provider has it, a printable receipt, and the offline state.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { closeDevices } from '../sync/test-support';
 import type { ClientPayments, Receipt } from './api-types';
 import ConsumerMoneyArea from './consumer-money-area';
@@ -29,7 +29,7 @@ const payments: ClientPayments = {
   refunds: [
     {
       postingId: '0190a000-0000-7000-8000-0000000000f4', refundedAt: '2026-11-20T09:00:00.000Z', milestoneId: OTHER_MILESTONE, bookingId: '0190a000-0000-7000-8000-0000000000b2',
-      title: 'Paint a fence', description: 'First coat', kind: 'split', currency: 'USD', amount: 4510,
+      title: 'Paint a fence', description: 'First coat', kind: 'split', currency: 'USD', amount: 4510, for: 'settlement', status: 'succeeded', reference: 're_3Refund',
     },
   ],
   totals: [{ currency: 'USD', paid: 20000, refunded: 4510 }],
@@ -38,7 +38,7 @@ const payments: ClientPayments = {
 const receipt: Receipt = {
   milestoneId: MILESTONE, bookingId: '0190a000-0000-7000-8000-0000000000b1', title: 'Fix a leaking tap', description: 'Fix a leaking tap', status: 'released',
   client: { id: CARLA, name: 'Carla Client' }, worker: { id: 'w', name: 'Omar Operator' }, currency: 'USD', amount: 8000, paidAt: '2026-11-10T09:00:00.000Z',
-  paymentReference: 'pi_demo_Abc123', chargeReference: 'ch_demo_Abc123', workerFee: 800, feeBps: 1000, released: 8000, refunded: 0, refundReference: null,
+  paymentReference: 'pi_demo_Abc123', chargeReference: 'ch_demo_Abc123', workerFee: 800, feeBps: 1000, released: 8000, refunded: 0, refunds: [],
   lines: [{ at: '2026-11-10T09:00:00.000Z', kind: 'funding', currency: 'USD', paid: 8000, released: 0, refunded: 0, memo: '' }],
 };
 
@@ -63,6 +63,7 @@ describe('payments', () => {
     expect(rows[0]!.textContent).toContain('$80.00');
     expect(rows[2]!.textContent).toContain('Refund');
     expect(rows[2]!.textContent).toContain('-$45.10');
+    expect(rows[2]!.textContent).toContain('Refunded. Reference: re_3Refund');
     expect(screen.getByTestId('paid-total').textContent).toContain('$200.00');
     expect(screen.getByTestId('refunded-total').textContent).toContain('$45.10');
     expect(server.requests('/money/payments')[0]).toMatchObject({ path: NOVEMBER, authorization: `Bearer ${TOKEN}` });
@@ -89,6 +90,92 @@ describe('payments', () => {
   });
 });
 
+describe('refunds, as the payment provider has them', () => {
+  const LATE = '0190a000-0000-7000-8000-0000000000e3';
+  const refund = (n: number, over: Partial<ClientPayments['refunds'][number]>): ClientPayments['refunds'][number] => ({
+    postingId: `0190a000-0000-7000-8000-00000000010${n}`, refundedAt: `2026-11-2${n}T09:00:00.000Z`, milestoneId: OTHER_MILESTONE, bookingId: '0190a000-0000-7000-8000-0000000000b2',
+    title: 'Paint a fence', description: 'First coat', kind: 'refund', currency: 'USD', amount: 1000 * n, for: 'settlement', status: 'pending', reference: null, ...over,
+  });
+  const owed: ClientPayments = {
+    ...payments,
+    payments: [],
+    refunds: [
+      refund(1, { status: 'pending' }),
+      refund(2, { status: 'succeeded', reference: 're_3Made' }),
+      refund(3, { status: 'failed' }),
+      refund(4, { milestoneId: LATE, title: 'Fix a door', description: 'Fix a door', for: 'late_payment', status: 'pending' }),
+    ],
+    totals: [{ currency: 'USD', paid: 0, refunded: 10_000 }],
+  };
+  const states = () => screen.getAllByTestId('refund-state').map((s) => [s.getAttribute('data-status'), s.textContent]);
+
+  it('says of each refund whether it is on its way, made (with the reference) or in our hands, and marks a payment sent back', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: owed });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, '/c/payments?month=2026-11');
+    const rows = await screen.findAllByTestId('payment');
+    expect(states()).toEqual([
+      ['pending', 'On its way back to you.'],
+      ['succeeded', 'Refunded. Reference: re_3Made'],
+      ['failed', 'Could not be refunded automatically; we are looking into it.'],
+      ['pending', 'On its way back to you.'],
+    ]);
+    expect(rows[2]!.textContent).toContain('-$30.00');
+    expect(rows[0]!.textContent).toContain('Refund ·');
+    expect(rows[3]!.textContent).toContain('Payment sent back ·');
+    expect(rows[3]!.textContent).toContain('It arrived when this part of the work could no longer take it.');
+    expect(rows[0]!.textContent).not.toContain('It arrived when');
+    expect(within(rows[3]!).getByRole('link', { name: 'Receipt for Fix a door' }).getAttribute('href')).toBe(`/c/receipts/${LATE}`);
+    expect(screen.getByTestId('refunded-total').textContent).toBe('Refunds$100.00');
+  });
+
+  it('says it in Spanish too', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: owed });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, '/c/payments?month=2026-11', 'es');
+    await screen.findAllByTestId('payment');
+    expect(states().map(([, text]) => text)).toEqual([
+      'De camino de vuelta a ti.',
+      'Reembolsado. Referencia: re_3Made',
+      'No se pudo reembolsar automáticamente; lo estamos revisando.',
+      'De camino de vuelta a ti.',
+    ]);
+    expect(screen.getAllByTestId('payment')[3]!.textContent).toContain('Pago devuelto');
+  });
+
+  it('keeps each refund’s state on screen when the network goes, marked as last loaded', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: owed });
+    const { client, online$ } = await moneyDevice(CARLA, ['consumer']);
+    open(client, '/c/payments?month=2026-11');
+    await screen.findAllByTestId('payment');
+    act(() => online$.next(false));
+    await screen.findByTestId('money-stale');
+    expect(states().map(([status]) => status)).toEqual(['pending', 'succeeded', 'failed', 'pending']);
+  });
+
+  it('on the receipt, each refund with its amount and state', async () => {
+    stubServer({
+      [`GET /money/receipts/${OTHER_MILESTONE}`]: {
+        ...receipt, milestoneId: OTHER_MILESTONE, title: 'Paint a fence', description: 'First coat', status: 'split', amount: 12000, released: 7490, refunded: 4510,
+        refunds: [
+          { postingId: 'p1', at: '2026-11-20T09:00:00.000Z', currency: 'USD', amount: 4510, for: 'settlement', status: 'failed', reference: null },
+          { postingId: 'p2', at: '2026-11-21T09:00:00.000Z', currency: 'EUR', amount: 5000, for: 'late_payment', status: 'succeeded', reference: 're_3Back' },
+        ],
+      } satisfies Receipt,
+    });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, `/c/receipts/${OTHER_MILESTONE}`);
+    const lines = await screen.findAllByTestId('receipt-refund');
+    expect(lines.map((l) => l.getAttribute('data-status'))).toEqual(['failed', 'succeeded']);
+    expect(lines[0]!.textContent).toContain('$45.10');
+    expect(lines[0]!.textContent).toContain('Could not be refunded automatically; we are looking into it.');
+    expect(lines[0]!.previousElementSibling!.textContent).toBe('Refund');
+    expect(lines[1]!.textContent).toContain('€50.00');
+    expect(lines[1]!.textContent).toContain('Refunded. Reference: re_3Back');
+    expect(lines[1]!.previousElementSibling!.textContent).toBe('Payment sent back');
+  });
+});
+
 describe('a receipt', () => {
   it('shows what was paid, the fee within it, the parties and the demo note, and prints', async () => {
     stubServer({ [`GET /money/receipts/${MILESTONE}`]: receipt });
@@ -100,7 +187,7 @@ describe('a receipt', () => {
     const body = await screen.findByTestId('receipt');
     expect(screen.getByTestId('receipt-amount').textContent).toBe('$80.00');
     expect(screen.getByTestId('receipt-fee').textContent).toBe('$8.00');
-    expect(screen.queryByTestId('receipt-refunded')).toBeNull();
+    expect(screen.queryByTestId('receipt-refund')).toBeNull();
     expect(body.textContent).toContain('Carla Client');
     expect(body.textContent).toContain('Omar Operator');
     expect(body.textContent).toContain('pi_demo_Abc123');
@@ -110,10 +197,17 @@ describe('a receipt', () => {
   });
 
   it('shows a refund, and no demo note for a real provider’s payment', async () => {
-    stubServer({ [`GET /money/receipts/${MILESTONE}`]: { ...receipt, paymentReference: 'pi_3Abc', refunded: 4510, released: 3490 } });
+    stubServer({
+      [`GET /money/receipts/${MILESTONE}`]: {
+        ...receipt, paymentReference: 'pi_3Abc', refunded: 4510, released: 3490,
+        refunds: [{ postingId: 'p1', at: '2026-11-20T09:00:00.000Z', currency: 'USD', amount: 4510, for: 'settlement', status: 'pending', reference: null }],
+      },
+    });
     const { client } = await moneyDevice(CARLA, ['consumer']);
     open(client, `/c/receipts/${MILESTONE}`);
-    expect((await screen.findByTestId('receipt-refunded')).textContent).toBe('$45.10');
+    const line = await screen.findByTestId('receipt-refund');
+    expect(line.textContent).toContain('$45.10');
+    expect(line.textContent).toContain('On its way back to you.');
     expect(screen.queryByText('Demo payment — no real money moved.')).toBeNull();
   });
 

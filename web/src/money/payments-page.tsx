@@ -1,6 +1,8 @@
 // /c/payments: the client's payments and refunds in a month, oldest first, each with its receipt, and the totals.
+// A refund says what the payment provider has made of it: on its way, made, or refused and in our hands.
 import { Link } from 'wouter';
 import { money, type CurrencyCode } from '@shared/money';
+import type { RefundProgress } from '@shared/money-api';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { MoneyText } from '../ui/money-text';
@@ -12,6 +14,7 @@ import { MoneyTable } from './money-table';
 import { moneyMessages } from './messages';
 import { MonthPicker, useMonth } from './month-picker';
 import { monthLabel, periodQuery } from './period';
+import { RefundState } from './refund-state';
 import './money.css';
 
 interface Row {
@@ -23,13 +26,15 @@ interface Row {
   milestoneId: string | null;
   amount: number;
   currency: CurrencyCode;
+  /** A refund's progress at the provider; null for a payment. */
+  refund: RefundProgress | null;
 }
 
 /** Payments and refunds in one list, in the order the money moved. */
 export function paymentRows(data: ClientPayments): Row[] {
   const rows: Row[] = [
-    ...data.payments.map((p) => ({ key: `p${p.postingId}`, kind: 'payment' as const, at: p.paidAt, title: p.title, description: p.description, milestoneId: p.milestoneId, amount: p.amount, currency: p.currency })),
-    ...data.refunds.map((r) => ({ key: `r${r.postingId}`, kind: 'refund' as const, at: r.refundedAt, title: r.title, description: r.description, milestoneId: r.milestoneId, amount: r.amount, currency: r.currency })),
+    ...data.payments.map((p) => ({ key: `p${p.postingId}`, kind: 'payment' as const, at: p.paidAt, title: p.title, description: p.description, milestoneId: p.milestoneId, amount: p.amount, currency: p.currency, refund: null })),
+    ...data.refunds.map((r) => ({ key: `r${r.postingId}`, kind: 'refund' as const, at: r.refundedAt, title: r.title, description: r.description, milestoneId: r.milestoneId, amount: r.amount, currency: r.currency, refund: r })),
   ];
   return rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.key < b.key ? -1 : 1));
 }
@@ -75,8 +80,14 @@ function PaymentsTable({ data, period }: { data: ClientPayments; period: string 
               <span className="money-job-title">{r.title}</span>
               {r.description && r.description !== r.title && <span className="money-job-detail">{r.description}</span>}
               <span className="money-job-detail">
-                {t(r.kind === 'payment' ? 'kindPayment' : 'kindRefund')} · {formatDateTime(r.at, locale)}
+                {t(!r.refund ? 'kindPayment' : r.refund.for === 'late_payment' ? 'kindLateRefund' : 'kindRefund')} · {formatDateTime(r.at, locale)}
               </span>
+              {r.refund?.for === 'late_payment' && <span className="money-job-detail">{t('lateRefundWhy')}</span>}
+              {r.refund && (
+                <span className="money-job-detail">
+                  <RefundState refund={r.refund} />
+                </span>
+              )}
             </th>
             <td className="num">
               <MoneyText value={money(r.kind === 'refund' ? -r.amount : r.amount, r.currency)} />

@@ -1,4 +1,6 @@
-// /c/receipts/:milestoneId: the receipt for one paid part of the work, laid out to print on its own.
+// /c/receipts/:milestoneId: the receipt for one paid part of the work, laid out to print on its own, with each
+// refund and what the payment provider has made of it.
+import { Fragment } from 'react';
 import { Link } from 'wouter';
 import { money } from '@shared/money';
 import { formatDateTime } from '../i18n/format';
@@ -9,6 +11,7 @@ import type { Receipt } from './api-types';
 import { useMoneyRead } from './money-api';
 import { MoneyReadState, MoneyStaleNotice } from './money-read-state';
 import { moneyMessages } from './messages';
+import { RefundState } from './refund-state';
 import './money.css';
 
 /** The demo rail's object ids carry "_demo_" (sync-server/src/payments/demo.ts demoId); Stripe's never do. */
@@ -63,12 +66,17 @@ function ReceiptBody({ receipt: r }: { receipt: Receipt }) {
         <dd data-testid="receipt-amount">{m(r.amount)}</dd>
         <dt>{t('platformFee')}</dt>
         <dd data-testid="receipt-fee">{m(r.workerFee)}</dd>
-        {r.refunded > 0 && (
-          <>
-            <dt>{t('refunded')}</dt>
-            <dd data-testid="receipt-refunded">{m(r.refunded)}</dd>
-          </>
-        )}
+        {r.refunds.map((refund) => (
+          <Fragment key={refund.postingId}>
+            <dt>{t(refund.for === 'late_payment' ? 'kindLateRefund' : 'kindRefund')}</dt>
+            <dd data-testid="receipt-refund" data-status={refund.status}>
+              <MoneyText value={money(refund.amount, refund.currency)} /> · {formatDateTime(refund.at, locale)}
+              <span className="money-job-detail">
+                <RefundState refund={refund} />
+              </span>
+            </dd>
+          </Fragment>
+        ))}
         {r.paymentReference && (
           <>
             <dt>{t('paymentReference')}</dt>
