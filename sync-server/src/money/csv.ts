@@ -3,6 +3,7 @@
 // formula, so such a cell gets a leading apostrophe (OWASP, "CSV Injection").
 import { money, toDecimalString } from '@shared/money';
 import type { WorkerStatement } from '@shared/money-api';
+import { dayIn } from './period';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
@@ -17,12 +18,15 @@ export function toCsv(rows: readonly (readonly string[])[]): string {
 
 const STATEMENT_HEADER = ['Released', 'Title', 'Description', 'Type', 'Currency', 'Gross', 'Fee', 'Net', 'Booking', 'Milestone'] as const;
 
-/** One row per job, amounts in major units as decimals (never negative here, so never guarded). */
-export function statementCsv(s: WorkerStatement): string {
+/**
+ * One row per job, amounts in major units as decimals (never negative here, so never guarded); the day each
+ * was released on in the statement's time zone, as the screen shows it.
+ */
+export function statementCsv(s: WorkerStatement, timeZone = 'UTC'): string {
   return toCsv([
     STATEMENT_HEADER,
     ...s.jobs.map((j) => [
-      j.releasedAt.toISOString().slice(0, 10),
+      dayIn(j.releasedAt, timeZone),
       j.title,
       j.description,
       j.kind,

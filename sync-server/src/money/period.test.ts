@@ -1,7 +1,8 @@
-// Report periods: whole UTC days, both ends included, the current month by default, at most a year.
+// Report periods: whole days in the reader's time zone (UTC by default), both ends included, the current month
+// by default, at most a year.
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../errors';
-import { parsePeriod } from './period';
+import { dayIn, parsePeriod } from './period';
 
 const now = new Date('2024-02-17T23:30:00Z');
 
@@ -18,7 +19,7 @@ function refused(query: Record<string, string>): HttpError {
 
 describe('parsePeriod', () => {
   it('defaults to the current calendar month in UTC', () => {
-    expect(parsePeriod({}, now)).toEqual({ from: '2024-02-01', to: '2024-02-29', start: new Date('2024-02-01T00:00:00Z'), end: new Date('2024-03-01T00:00:00Z') });
+    expect(parsePeriod({}, now)).toEqual({ from: '2024-02-01', to: '2024-02-29', start: new Date('2024-02-01T00:00:00Z'), end: new Date('2024-03-01T00:00:00Z'), timeZone: 'UTC' });
     // Late on the 31st in New York is already the 1st in UTC.
     expect(parsePeriod({}, new Date('2023-12-31T23:59:59.999Z')).to).toBe('2023-12-31');
     expect(parsePeriod({}, new Date('2024-01-01T00:00:00Z')).from).toBe('2024-01-01');
@@ -31,7 +32,24 @@ describe('parsePeriod', () => {
     expect(refused({ from: '2024-01-01', to: '2025-01-01' }).message).toMatch(/at most 366 days/);
   });
 
-  it('refuses what is not a calendar date, a reversed range, or one end alone', () => {
+  it('counts the days in the reader’s time zone, across changes of offset', () => {
+    // Bogotá is five hours behind UTC all year: December there starts at 05:00 UTC.
+    expect(parsePeriod({ from: '2026-12-01', to: '2026-12-31', tz: 'America/Bogota' }, now)).toMatchObject({
+      start: new Date('2026-12-01T05:00:00Z'), end: new Date('2027-01-01T05:00:00Z'), timeZone: 'America/Bogota',
+    });
+    // New York moves its clocks on 2024-03-10: that day is 23 hours long.
+    expect(parsePeriod({ from: '2024-03-10', to: '2024-03-10', tz: 'America/New_York' }, now)).toMatchObject({
+      start: new Date('2024-03-10T05:00:00Z'), end: new Date('2024-03-11T04:00:00Z'),
+    });
+    expect(parsePeriod({ from: '2024-02-01', to: '2024-02-01', tz: 'Asia/Kolkata' }, now).start).toEqual(new Date('2024-01-31T18:30:00Z'));
+    // The current month is the reader's: 23:30 UTC on 29 February is already March in Tokyo.
+    expect(parsePeriod({ tz: 'Asia/Tokyo' }, new Date('2024-02-29T23:30:00Z'))).toMatchObject({ from: '2024-03-01', to: '2024-03-31' });
+    expect(dayIn(new Date('2026-12-01T02:00:00Z'), 'America/Bogota')).toBe('2026-11-30');
+    expect(dayIn(new Date('2026-12-01T02:00:00Z'), 'UTC')).toBe('2026-12-01');
+  });
+
+  it('refuses what is not a calendar date or a time zone, a reversed range, or one end alone', () => {
+    for (const tz of ['Mars/Olympus', '', 'UTC+5', 'x'.repeat(65)]) expect(refused({ from: '2024-03-01', to: '2024-03-31', tz }).message).toMatch(/IANA time zone/);
     for (const bad of ['2023-02-29', '2024-13-01', '2024-1-1', '20240101', 'yesterday', '2024-01-01T00:00:00Z', ''])
       expect(refused({ from: bad, to: '2024-12-31' }).message).toMatch(/YYYY-MM-DD/);
     expect(refused({ from: '2024-03-02', to: '2024-03-01' }).message).toMatch(/must not be after/);

@@ -1,40 +1,81 @@
-// The period a money report covers: whole UTC days from `from` to `to`, both included.
+// The period a money report covers: whole days from `from` to `to`, both included, in the reader's time zone
+// (`tz`, an IANA name such as America/Bogota; UTC when not given), so that a job released late on the last
+// evening of a month is in that month where the worker lives, on screen and in the CSV alike.
 import { z } from 'zod';
 import { HttpError } from '../errors';
 
 /** A statement covers at most a year (a leap year's 366 days). */
 const MAX_DAYS = 366;
-const DAY_MS = 86_400_000;
 
 export interface Period {
   /** YYYY-MM-DD, the first day included. */
   from: string;
   /** YYYY-MM-DD, the last day included. */
   to: string;
-  /** from at 00:00 UTC. */
+  /** from at 00:00 in timeZone. */
   start: Date;
-  /** The day after `to` at 00:00 UTC: the period is [start, end). */
+  /** The day after `to` at 00:00 in timeZone: the period is [start, end). */
   end: Date;
+  /** The IANA zone the days are in. */
+  timeZone: string;
 }
 
+const isZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const day = z.iso.date({ error: 'a calendar date as YYYY-MM-DD' });
-const periodQuery = z.object({ from: day.optional(), to: day.optional() });
+const zone = z.string().max(64).refine(isZone, { error: 'an IANA time zone such as Europe/Madrid' });
+const periodQuery = z.object({ from: day.optional(), to: day.optional(), tz: zone.optional() });
 
-const ymd = (d: Date) => d.toISOString().slice(0, 10);
+const DAY_PARTS = { year: 'numeric', month: '2-digit', day: '2-digit' } as const;
 
-/** `?from=&to=` (both or neither); neither means the current calendar month in UTC. */
+/** The calendar day (YYYY-MM-DD) that `at` falls on in `timeZone`. */
+export function dayIn(at: Date, timeZone: string): string {
+  // en-CA writes dates as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { ...DAY_PARTS, timeZone }).format(at);
+}
+
+/** How far `timeZone`'s wall clock is ahead of UTC at `at`, in milliseconds. */
+function offsetAt(at: number, timeZone: string): number {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { ...DAY_PARTS, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone })
+      .formatToParts(at)
+      .map((p) => [p.type, Number(p.value)]),
+  );
+  return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) - (at - (at % 1000));
+}
+
+/** The instant a calendar day (YYYY-MM-DD) begins in `timeZone`. */
+export function startOfDay(ymd: string, timeZone: string): Date {
+  const wall = Date.parse(`${ymd}T00:00:00Z`);
+  // The offset at the guess, then at the instant it gives (a guess across a change of offset moves once).
+  const first = wall - offsetAt(wall, timeZone);
+  return new Date(wall - offsetAt(first, timeZone));
+}
+
+const nextDay = (ymd: string) => new Date(Date.parse(`${ymd}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+/** `?from=&to=` (both or neither; neither means the current calendar month) and `tz`. */
 export function parsePeriod(query: Record<string, string | undefined>, now: Date): Period {
   const q = periodQuery.safeParse(query);
-  if (!q.success) throw new HttpError('invalid_request', 'Give from and to as calendar dates, YYYY-MM-DD (for example from=2026-03-01&to=2026-03-31).', q.error.issues);
+  if (!q.success)
+    throw new HttpError('invalid_request', 'Give from and to as calendar dates, YYYY-MM-DD (for example from=2026-03-01&to=2026-03-31), and tz as an IANA time zone.', q.error.issues);
   let { from, to } = q.data;
+  const timeZone = q.data.tz ?? 'UTC';
   if ((from === undefined) !== (to === undefined)) throw new HttpError('invalid_request', 'Give both from and to, or neither for the current month.');
   if (from === undefined || to === undefined) {
-    from = ymd(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)));
-    to = ymd(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)));
+    const [year, month] = dayIn(now, timeZone).split('-').map(Number) as [number, number];
+    from = new Date(Date.UTC(year, month - 1, 1)).toISOString().slice(0, 10);
+    to = new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
   }
-  const start = new Date(`${from}T00:00:00Z`);
-  const end = new Date(new Date(`${to}T00:00:00Z`).getTime() + DAY_MS);
-  if (end <= start) throw new HttpError('invalid_request', `from (${from}) must not be after to (${to}).`);
-  if ((end.getTime() - start.getTime()) / DAY_MS > MAX_DAYS) throw new HttpError('invalid_request', `A period covers at most ${MAX_DAYS} days; ${from} to ${to} is longer.`);
-  return { from, to, start, end };
+  if (to < from) throw new HttpError('invalid_request', `from (${from}) must not be after to (${to}).`);
+  const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
+  if (days > MAX_DAYS) throw new HttpError('invalid_request', `A period covers at most ${MAX_DAYS} days; ${from} to ${to} is longer.`);
+  return { from, to, start: startOfDay(from, timeZone), end: startOfDay(nextDay(to), timeZone), timeZone };
 }

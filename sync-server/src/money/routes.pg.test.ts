@@ -12,6 +12,7 @@ import { refundAttemptFailed, refundSucceeded } from '../escrow/refunds';
 import { escrowTasks } from '../escrow/tasks';
 import { createLogger } from '../log';
 import { REFUND_GRACE_MS } from '../payouts/reconcile';
+import { dayIn } from './period';
 
 let db: TestDb;
 let t: TestApp;
@@ -147,6 +148,24 @@ describe("a worker's statement", () => {
     expect(s.balances.byCurrency).toEqual([{ currency: 'USD', pending: 0, available: 0, paidOut: 7200 }]);
     const c = await columnsOf(worker);
     expect([c.available, c.paidOut]).toEqual([0, 7200]);
+  });
+
+  it('counts the days of the period, and writes the CSV\'s dates, in the time zone the reader gives', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const b = await booking(client, worker);
+    await fund(client, b);
+    await release(client, worker, b);
+    // Kiritimati (UTC+14) and Pago Pago (UTC−11) are never on the same calendar day.
+    const [east, west] = ['Pacific/Kiritimati', 'Pacific/Pago_Pago'];
+    const today = dayIn(new Date(), east);
+    const inEast = await ok(`/money/statement?from=${today}&to=${today}&tz=${encodeURIComponent(east)}`, worker);
+    expect(inEast.jobs.map((j: { milestoneId: string }) => j.milestoneId)).toEqual([b.milestoneId]);
+    const inWest = await ok(`/money/statement?from=${today}&to=${today}&tz=${encodeURIComponent(west)}`, worker);
+    expect(inWest.jobs).toEqual([]);
+    const csv = await (await get(`/money/statement.csv?from=${today}&to=${today}&tz=${encodeURIComponent(east)}`, worker)).text();
+    expect(csv.split('\r\n')[1]).toMatch(new RegExp(`^"${today}","Fix a leaking tap"`));
+    expect((await get(`/money/statement?${NOW}&tz=Mars%2FOlympus`, worker)).status).toBe(400);
   });
 
   it('lists only the jobs of the period asked for, and balances as they are now', async () => {

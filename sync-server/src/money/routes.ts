@@ -43,7 +43,7 @@ export function moneyRoutes(deps: Deps) {
     .get('/statement.csv', auth, async (c) => {
       const actor = actorWith(c, 'operator');
       const p = period(c);
-      const csv = statementCsv(await workerStatement(deps.sql, actor.id, p));
+      const csv = statementCsv(await workerStatement(deps.sql, actor.id, p), p.timeZone);
       return c.body(csv, 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="fieldwork-statement-${p.from}-${p.to}.csv"`,

@@ -2,6 +2,7 @@
 // The worker's money screens against a stubbed server at the fetch boundary: the statement's figures, the CSV
 // download, "Get paid now" as a payout.request command, payout setup and the gig screen's banner, and the
 // offline and refused states.
+import { deviceTimeZone } from './period';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { Route, Router } from 'wouter';
@@ -14,8 +15,10 @@ import OperatorMoneyArea from './operator-money-area';
 import { PayoutsBanner } from './payouts-banner';
 import { moneyDevice, reachable, renderMoney, stubServer, TOKEN } from './test-support';
 
+// The device's zone goes with every period (the server counts the month's days in it).
+const TZ = `&tz=${encodeURIComponent(deviceTimeZone())}`;
 const OMAR = '0190a000-0000-7000-8000-000000000010';
-const NOVEMBER = '/money/statement?from=2026-11-01&to=2026-11-30';
+const NOVEMBER = `/money/statement?from=2026-11-01&to=2026-11-30${TZ}`;
 
 const statement = (over: Partial<WorkerStatement> = {}): WorkerStatement => ({
   worker: { id: OMAR, name: 'Omar Operator' },
@@ -89,7 +92,7 @@ describe('earnings', () => {
 
     fireEvent.change(screen.getByLabelText('Period'), { target: { value: '2026-02' } });
     await screen.findByText('No earnings in February 2026.');
-    expect(server.requests('/money/statement').map((r) => r.path)).toEqual([NOVEMBER, '/money/statement?from=2026-02-01&to=2026-02-28']);
+    expect(server.requests('/money/statement').map((r) => r.path)).toEqual([NOVEMBER, `/money/statement?from=2026-02-01&to=2026-02-28${TZ}`]);
     expect(memory.history!.at(-1)).toBe('/o/earnings?month=2026-02');
   });
 
@@ -119,7 +122,7 @@ describe('earnings', () => {
     expect(saved[0]).toEqual({ name: 'fieldwork-statement-2026-11-01-2026-11-30.csv', href: 'blob:statement' });
     expect(await blobs[0]!.text()).toBe(csv);
     const [request] = server.requests('/money/statement.csv');
-    expect(request).toMatchObject({ path: '/money/statement.csv?from=2026-11-01&to=2026-11-30', authorization: `Bearer ${TOKEN}` });
+    expect(request).toMatchObject({ path: `/money/statement.csv?from=2026-11-01&to=2026-11-30${TZ}`, authorization: `Bearer ${TOKEN}` });
   });
 
   it('"Get paid now" issues payout.request for the currency, says when it is done and reads the figures again', async () => {

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 // The client's money screens against a stubbed server at the fetch boundary: payments and refunds with their
 // receipts and totals, each refund as the payment provider has it, a printable receipt, and the offline state.
+import { deviceTimeZone } from './period';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { closeDevices } from '../sync/test-support';
@@ -8,10 +9,12 @@ import type { ClientPayments, Receipt } from './api-types';
 import ConsumerMoneyArea from './consumer-money-area';
 import { moneyDevice, renderMoney, stubServer, TOKEN } from './test-support';
 
+// The device's zone goes with every period (the server counts the month's days in it).
+const TZ = `&tz=${encodeURIComponent(deviceTimeZone())}`;
 const CARLA = '0190a000-0000-7000-8000-000000000001';
 const MILESTONE = '0190a000-0000-7000-8000-0000000000e1';
 const OTHER_MILESTONE = '0190a000-0000-7000-8000-0000000000e2';
-const NOVEMBER = '/money/payments?from=2026-11-01&to=2026-11-30';
+const NOVEMBER = `/money/payments?from=2026-11-01&to=2026-11-30${TZ}`;
 
 const payments: ClientPayments = {
   from: '2026-11-01',

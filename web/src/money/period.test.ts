@@ -27,6 +27,7 @@ describe('periods', () => {
   it('names months in the reader’s language and builds the query the statement routes take', () => {
     expect(monthLabel('2026-11', 'en')).toBe('November 2026');
     expect(monthLabel('2026-11', 'es')).toBe('noviembre de 2026');
-    expect(periodQuery('2026-11')).toBe('from=2026-11-01&to=2026-11-30');
+    expect(periodQuery('2026-11', 'America/Bogota')).toBe('from=2026-11-01&to=2026-11-30&tz=America%2FBogota');
+    expect(new URLSearchParams(periodQuery('2026-11')).get('tz')).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
   });
 });

@@ -27,9 +27,14 @@ export function recentMonths(now: Date, count = 24): string[] {
   return Array.from({ length: count }, (_, i) => monthOf(new Date(now.getFullYear(), now.getMonth() - i, 1)));
 }
 
-/** The query string the statement routes take for a month. */
-export function periodQuery(month: string): string {
-  return new URLSearchParams(monthRange(month)).toString();
+/** The device's time zone, in which its months begin and end (the server counts the days in it too). */
+export function deviceTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** The query string the statement routes take for a month: its days, in the device's time zone. */
+export function periodQuery(month: string, timeZone = deviceTimeZone()): string {
+  return new URLSearchParams({ ...monthRange(month), tz: timeZone }).toString();
 }
 
 /** "November 2026" / "noviembre de 2026". */
