@@ -8,7 +8,10 @@ import { closeDevices, decide, issuedCommands } from '../sync/test-support';
 import type { AuditLog, DisputeDetail, DisputeQueue, SettlementReport, TrialBalance } from '../money/api-types';
 import { moneyDevice, reachable, renderMoney, stubServer, TOKEN } from '../money/test-support';
 import AdminMoneyArea from './admin-money-area';
+import { deviceTimeZone } from '../money/period';
 
+// The device's zone goes with every period (the server counts the month's days in it).
+const TZ = `&tz=${encodeURIComponent(deviceTimeZone())}`;
 const ADA = '0190a000-0000-7000-8000-000000000001';
 const CARLA = '0190a000-0000-7000-8000-000000000002';
 const OMAR = '0190a000-0000-7000-8000-000000000003';
@@ -206,6 +209,21 @@ describe('a dispute', () => {
     await waitFor(() => expect(screen.getByTestId('decision-outcome').textContent).toBe('Sending the decision…'));
   });
 
+  it('warns that deciding before the other side has answered takes their chance, and not once they have', async () => {
+    const respondBy = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    stubServer({ [`GET /disputes/${DISPUTE}`]: detail({ respondedAt: null, respondBy }) });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(reachable(client), `/a/disputes/${DISPUTE}`);
+    const early = await screen.findByTestId('decide-early');
+    expect(early.textContent).toMatch(/^The other side has until .+ to answer\. Deciding now takes that chance from them/);
+    cleanup();
+
+    stubServer({ [`GET /disputes/${DISPUTE}`]: detail() });
+    open(reachable(client), `/a/disputes/${DISPUTE}`);
+    await screen.findByTestId('decision-form');
+    expect(screen.queryByTestId('decide-early')).toBeNull();
+  });
+
   it('once the server applies the decision, reads the dispute again and shows how it was decided', async () => {
     let resolved = false;
     const server = stubServer({
@@ -350,7 +368,7 @@ describe('settlement', () => {
   });
 
   it('shows the period’s totals and a sound trial balance', async () => {
-    const server = stubServer({ 'GET /money/settlement?from=2026-11-01&to=2026-11-30': report, 'GET /money/trial-balance': sound });
+    const server = stubServer({ [`GET /money/settlement?from=2026-11-01&to=2026-11-30${TZ}`]: report, 'GET /money/trial-balance': sound });
     const { client } = await moneyDevice(ADA, ['admin']);
     open(client, '/a/settlement?month=2026-11');
     expect((await screen.findByTestId('settlement-funded')).textContent).toBe('$200.00');

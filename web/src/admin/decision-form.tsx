@@ -3,7 +3,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { minorUnits, money, type CurrencyCode } from '@shared/money';
 import { useCanReachServer } from '../bookings/use-money-step';
-import { formatMoney } from '../i18n/format';
+import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import type { DisputeDetail } from '../money/api-types';
@@ -75,6 +75,11 @@ export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onD
   return (
     <section aria-labelledby="decision-heading">
       <h2 id="decision-heading">{t('decisionHeading')}</h2>
+      {!d.respondedAt && Date.parse(d.respondBy) > Date.now() && (
+        <p className="notice" data-testid="decide-early">
+          {t('decideEarly', { when: formatDateTime(d.respondBy, locale) })}
+        </p>
+      )}
       <form className="decision-form" onSubmit={(e) => void submit(e)} noValidate data-testid="decision-form">
         <fieldset aria-describedby={problems.outcome ? ids.outcome : undefined}>
           <legend>{t('outcome')}</legend>
