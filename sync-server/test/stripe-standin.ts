@@ -52,6 +52,8 @@ export interface StripeStandin {
   loseResponses(method: string, pathPrefix: string, times?: number): void;
   /** Stripe prunes idempotency keys after 24 hours: from now on every key is new again. */
   forgetIdempotencyKeys(): void;
+  /** The next `times` refunds are created in this state (Stripe answers some at once as `failed`), the charge untouched. */
+  refundsEndAs(status: 'failed' | 'canceled', times?: number): void;
   /** Objects by id, for assertions. */
   object(id: string): Obj | undefined;
   reset(): void;
@@ -127,6 +129,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
   let paymentIntentData = new Map<string, Obj>();
   let failures: { method: string; pathPrefix: string; status: number; body: Obj; times: number }[] = [];
   let losses: { method: string; pathPrefix: string; times: number }[] = [];
+  let refundEnds: { status: string; times: number } | null = null;
   let baseUrl = '';
 
   function get(kind: string, objectId: string, param = 'id'): Obj {
@@ -247,8 +250,11 @@ export async function startStripeStandin(): Promise<StripeStandin> {
           code: 'charge_already_refunded',
           message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${(charge.amount as number) - (charge.amount_refunded as number)})`,
         });
-      charge.amount_refunded = (charge.amount_refunded as number) + amount;
-      charge.refunded = charge.amount_refunded === charge.amount;
+      const ends = refundEnds && refundEnds.times-- > 0 ? refundEnds.status : 'succeeded';
+      if (ends === 'succeeded') {
+        charge.amount_refunded = (charge.amount_refunded as number) + amount;
+        charge.refunded = charge.amount_refunded === charge.amount;
+      }
       return put({
         id: id('re'),
         object: 'refund',
@@ -256,7 +262,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         currency: pi.currency,
         payment_intent: pi.id,
         charge: charge.id,
-        status: 'succeeded',
+        status: ends,
         metadata: body.metadata ?? {},
         created: nowS(),
       });
@@ -464,6 +470,9 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     forgetIdempotencyKeys() {
       idempotency = new Map();
     },
+    refundsEndAs(status, times = 1) {
+      refundEnds = { status, times };
+    },
     object: (objectId) => objects.get(objectId),
     reset() {
       recorded = [];
@@ -472,6 +481,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       idempotency = new Map();
       failures = [];
       losses = [];
+      refundEnds = null;
     },
     async close() {
       server.closeAllConnections();

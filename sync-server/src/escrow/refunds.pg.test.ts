@@ -138,6 +138,31 @@ describe('a late payment', () => {
     expect(standin.object(succeeded.event.data.object.latest_charge as string)).toMatchObject({ amount_refunded: 8000 });
   });
 
+  it('does not take a refund that failed at the provider for the one owed, and asks for another', async () => {
+    const { owed, paymentIntentId, earlier } = await attemptLost();
+    // The earlier attempt's refund failed at the provider (the bank sent the money back to it).
+    const failed = standin.object(earlier.id)!;
+    failed.status = 'failed';
+    standin.object(failed.charge as string)!.amount_refunded = 0;
+    await db.sql`update client_refunds set attempts = 1, first_attempt_at = now() - interval '25 hours' where id = ${owed.id}`;
+
+    await runJob(`escrow.refund_payment:${paymentIntentId}`, 2);
+    expect(refundsAsked(paymentIntentId)).toHaveLength(2);
+    const row = await owedFor(`late-refund:${paymentIntentId}`);
+    expect(row).toMatchObject({ status: 'succeeded' });
+    expect(row!.refundId).not.toBe(earlier.id);
+  });
+
+  it('fails its row when the provider answers the request with a refund that failed', async () => {
+    const { paymentIntentId, succeeded } = await latePayment();
+    await deliver(succeeded);
+    standin.refundsEndAs('failed');
+    await runJob(`escrow.refund_payment:${paymentIntentId}`);
+    const [made] = refundsAsked(paymentIntentId);
+    expect(made).toBeDefined();
+    expect(await owedFor(`late-refund:${paymentIntentId}`)).toMatchObject({ status: 'failed', refundId: null, lastError: expect.stringMatching(/^the provider's refund re_\S+ is failed$/) });
+  });
+
   it('adopts the earlier refund when the provider answers that the charge is refunded already', async () => {
     // Its attempt was recent (the key was lost some other way): the job asks first.
     const { paymentIntentId, succeeded, earlier } = await attemptLost();

@@ -85,11 +85,13 @@ export type EscrowTasks = ReturnType<typeof escrowTasks>;
 async function sendRefund(provider: PaymentProvider, id: string, ctx: TaskContext): Promise<void> {
   const owed = await beginRefundAttempt(ctx.sql, id);
   if (!owed) return;
-  // Refunds made before migration 009 name only the milestone; each payment has one refund cause.
+  // Refunds made before migration 009 name only the milestone; each payment has one refund cause. One that
+  // failed or was canceled at the provider sent nothing back: it is not the one to record.
   const ours = (r: RefundInfo) =>
-    r.amount === owed.amount && (r.metadata.clientRefundId === owed.id || (r.metadata.clientRefundId === undefined && r.metadata.milestoneId === owed.milestoneId));
+    !UNDONE_REFUNDS.has(r.status) && r.amount === owed.amount &&
+    (r.metadata.clientRefundId === owed.id || (r.metadata.clientRefundId === undefined && r.metadata.milestoneId === owed.milestoneId));
   const madeEarlier = async () => (await provider.listRefunds(owed.paymentIntentId)).find(ours);
-  const askForRefund = async (): Promise<{ id: string }> => {
+  const askForRefund = async (): Promise<{ id: string; status: string }> => {
     try {
       return await provider.createRefund({
         paymentIntentId: owed.paymentIntentId,
@@ -104,7 +106,15 @@ async function sendRefund(provider: PaymentProvider, id: string, ctx: TaskContex
     }
   };
   try {
-    const refundId = (owed.keyMayBeGone ? await madeEarlier() : undefined)?.id ?? (await askForRefund()).id;
+    const refund = (owed.keyMayBeGone ? await madeEarlier() : undefined) ?? (await askForRefund());
+    if (UNDONE_REFUNDS.has(refund.status)) {
+      // The provider took the request and did not refund; asking again under the same key gives the same answer.
+      const error = `the provider's refund ${refund.id} is ${refund.status}`;
+      await refundAttemptFailed(ctx.sql, owed.id, error, true);
+      ctx.log.error({ refund: owed.id, providerRefund: refund.id, cause: owed.cause, amount: owed.amount, currency: owed.currency }, `a refund owed to a client failed (${error}); it needs a person`);
+      return;
+    }
+    const refundId = refund.id;
     await transaction(ctx.sql, async (tx) => {
       // A settlement's refund is also the milestone's, as the client's payments page shows it.
       if ((await refundSucceeded(tx, owed.id, refundId)) && owed.cause === `settle:${owed.milestoneId}`) await updateMilestone(tx, owed.milestoneId, { refundId });
@@ -136,7 +146,8 @@ async function sendTransfer(provider: PaymentProvider, milestoneId: string, ctx:
   // Not onboarded yet: the money stays available; the next payout run tries again.
   if (!account?.transfersActive) return;
   const attempt = await beginTransferAttempt(ctx.sql, m.id);
-  const ours = (t: TransferInfo) => t.metadata.milestoneId === m.id && t.amount === netOf(m) && t.currency === m.currency;
+  // A reversed transfer took the money back: it is not the one to record.
+  const ours = (t: TransferInfo) => !t.reversed && t.metadata.milestoneId === m.id && t.amount === netOf(m) && t.currency === m.currency;
   const madeEarlier = async () => (await provider.listTransfers(m.bookingId)).find(ours);
   let transfer: { id: string } | undefined = attempt.keyMayBeGone ? await madeEarlier() : undefined;
   try {
@@ -174,6 +185,9 @@ async function sendTransfer(provider: PaymentProvider, milestoneId: string, ctx:
     await transferMade(tx, m.id);
   });
 }
+
+/** Refund states in which the provider sent nothing back. */
+const UNDONE_REFUNDS = new Set(['failed', 'canceled']);
 
 /**
  * Provider answers that the same request cannot change: the charge is disputed, gone or spent, the payment

@@ -42,6 +42,11 @@ describe('parsePeriod', () => {
       start: new Date('2024-03-10T05:00:00Z'), end: new Date('2024-03-11T04:00:00Z'),
     });
     expect(parsePeriod({ from: '2024-02-01', to: '2024-02-01', tz: 'Asia/Kolkata' }, now).start).toEqual(new Date('2024-01-31T18:30:00Z'));
+    // Asunción moved its clocks from midnight to 01:00 on 2023-10-01: that day starts at 01:00 (04:00 UTC),
+    // and 23:30 on 30 September is still September.
+    expect(parsePeriod({ from: '2023-10-01', to: '2023-10-31', tz: 'America/Asuncion' }, now).start).toEqual(new Date('2023-10-01T04:00:00Z'));
+    expect(parsePeriod({ from: '2023-09-01', to: '2023-09-30', tz: 'America/Asuncion' }, now).end).toEqual(new Date('2023-10-01T04:00:00Z'));
+    expect(parsePeriod({ from: '2024-09-08', to: '2024-09-08', tz: 'America/Santiago' }, now).start).toEqual(new Date('2024-09-08T04:00:00Z'));
     // The current month is the reader's: 23:30 UTC on 29 February is already March in Tokyo.
     expect(parsePeriod({ tz: 'Asia/Tokyo' }, new Date('2024-02-29T23:30:00Z'))).toMatchObject({ from: '2024-03-01', to: '2024-03-31' });
     expect(dayIn(new Date('2026-12-01T02:00:00Z'), 'America/Bogota')).toBe('2026-11-30');

@@ -51,12 +51,18 @@ function offsetAt(at: number, timeZone: string): number {
   return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!) - (at - (at % 1000));
 }
 
-/** The instant a calendar day (YYYY-MM-DD) begins in `timeZone`. */
+/**
+ * The instant a calendar day (YYYY-MM-DD) begins in `timeZone`: its midnight, or where clocks jump over
+ * midnight (Asunción, Santiago, Havana move them at 00:00), the first instant that is that day there.
+ */
 export function startOfDay(ymd: string, timeZone: string): Date {
   const wall = Date.parse(`${ymd}T00:00:00Z`);
   // The offset at the guess, then at the instant it gives (a guess across a change of offset moves once).
   const first = wall - offsetAt(wall, timeZone);
-  return new Date(wall - offsetAt(first, timeZone));
+  const second = wall - offsetAt(first, timeZone);
+  if (dayIn(new Date(second), timeZone) === ymd) return new Date(second);
+  // Midnight does not exist that day: the clocks went from 23:59:59 to 01:00, which is `first`.
+  return new Date(first);
 }
 
 const nextDay = (ymd: string) => new Date(Date.parse(`${ymd}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);

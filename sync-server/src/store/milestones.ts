@@ -120,7 +120,6 @@ export function advanceMilestone(db: Db, id: string, entry: MilestoneTimelineEnt
     where id = ${id}`;
 }
 
-/** What the worker is owed for a released milestone: the released amount less the fee. */
 /**
  * Keeps a checkout session on the milestone, if it is still waiting for payment in the window the session was
  * made for: a window that lapsed (or a funding that was replaced) meanwhile keeps no stale link. False if not.
@@ -132,6 +131,7 @@ export async function keepCheckout(db: Db, id: string, window: Date, session: { 
   return kept.count > 0;
 }
 
+/** What the worker is owed for a released milestone: the released amount less the fee. */
 export interface Transferable {
   id: string;
   net: number;

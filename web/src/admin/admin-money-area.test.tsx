@@ -328,13 +328,20 @@ describe('the audit log', () => {
           id: 7, at: '2026-11-21T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'dispute.resolve', subjectType: 'dispute', subjectId: DISPUTE,
           reason: 'No work was delivered.', details: { outcome: 'refund_all', refundAmount: 12000 },
         },
+        {
+          id: 6, at: '2026-11-20T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'booking.cancel', subjectType: 'booking', subjectId: '0190a000-0000-7000-8000-0000000000b1',
+          reason: 'The address is unsafe.', details: { from: 'funded' },
+        },
       ],
       next: null,
     };
     stubServer({ 'GET /disputes/audit': log });
     const { client } = await moneyDevice(ADA, ['admin']);
-    open(client, '/a/audit');
-    const [entry] = await screen.findAllByTestId('audit-entry');
+    const memory = open(client, '/a/audit');
+    const [entry, cancel] = await screen.findAllByTestId('audit-entry');
+    expect(cancel!.textContent).toContain('Cancelled a booking for both sides by Ada Admin');
+    fireEvent.click(within(cancel!).getByRole('link', { name: 'booking 0190a000-0000-7000-8000-0000000000b1' }));
+    expect(memory.history!.at(-1)).toBe('/b/0190a000-0000-7000-8000-0000000000b1');
     expect(entry!.textContent).toContain('Decided a dispute by Ada Admin');
     expect(entry!.textContent).toContain('No work was delivered.');
     expect(entry!.textContent).toContain('outcome: refund_all · refundAmount: 12000');

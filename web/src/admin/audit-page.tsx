@@ -9,7 +9,7 @@ import { adminMoneyMessages } from './money-messages';
 import { ShowMore } from './show-more';
 import { usePagedRead } from './use-paged-read';
 
-const ACTIONS = { 'dispute.resolve': 'actionDisputeResolve', 'user.set_roles': 'actionSetRoles' } as const;
+const ACTIONS = { 'dispute.resolve': 'actionDisputeResolve', 'user.set_roles': 'actionSetRoles', 'booking.cancel': 'actionBookingCancel' } as const;
 
 /** A detail value as text: numbers and strings as they are, anything else as compact JSON. */
 const detailText = (v: unknown) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
@@ -44,6 +44,8 @@ export function AuditPage() {
                     <dd>
                       {e.subjectType === 'dispute' ? (
                         <Link href={`/disputes/${e.subjectId}`}>{`${e.subjectType} ${e.subjectId}`}</Link>
+                      ) : e.subjectType === 'booking' ? (
+                        <Link href={`~/b/${e.subjectId}`}>{`${e.subjectType} ${e.subjectId}`}</Link>
                       ) : (
                         `${e.subjectType} ${e.subjectId}`
                       )}

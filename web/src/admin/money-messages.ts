@@ -86,6 +86,7 @@ export const adminMoneyMessages = defineCatalog(
     actionBy: '{action} by {admin}',
     actionDisputeResolve: 'Decided a dispute',
     actionSetRoles: 'Changed roles',
+    actionBookingCancel: 'Cancelled a booking for both sides',
     subject: 'About',
     details: 'Details',
 
@@ -215,6 +216,7 @@ export const adminMoneyMessages = defineCatalog(
     actionBy: '{action} por {admin}',
     actionDisputeResolve: 'Decidió una disputa',
     actionSetRoles: 'Cambió roles',
+    actionBookingCancel: 'Canceló una reserva por ambas partes',
     subject: 'Sobre',
     details: 'Detalles',
 

@@ -60,12 +60,15 @@ describe('status bar, refused actions', () => {
     await refused(client, 'dispute.resolve', { disputeId: DISPUTE, outcome: 'refund_all', reason: 'No work.' });
     await refused(client, 'payout.request', { currency: 'USD' });
     await refused(client, 'booking.start', { bookingId: BOOKING });
+    await refused(client, 'booking.cancel', { bookingId: BOOKING, reason: 'Plans changed' });
     const memory = renderBar(client);
 
     const rows = await screen.findAllByTestId('rejection');
-    expect(rows).toHaveLength(4);
-    const [fund, resolve, payout, start] = rows as [HTMLElement, HTMLElement, HTMLElement, HTMLElement];
-    for (const row of [fund, resolve, payout]) expect(within(row).queryByRole('button', { name: 'Try again' })).toBeNull();
+    expect(rows).toHaveLength(5);
+    const [fund, resolve, payout, start, cancel] = rows as [HTMLElement, HTMLElement, HTMLElement, HTMLElement, HTMLElement];
+    for (const row of [fund, resolve, payout, cancel]) expect(within(row).queryByRole('button', { name: 'Try again' })).toBeNull();
+    // Cancelling a paid booking refunds it: looked at again on the booking, where it asks first.
+    expect(within(cancel).getByRole('link', { name: 'See the booking' }).getAttribute('href')).toBe(`/b/${BOOKING}`);
     expect((await within(fund).findByRole('link', { name: 'See the booking' })).getAttribute('href')).toBe(`/b/${BOOKING}`);
     expect(within(resolve).getByRole('link', { name: 'See the dispute' }).getAttribute('href')).toBe(`/a/disputes/${DISPUTE}`);
     expect(within(payout).getByRole('link', { name: 'See your earnings' }).getAttribute('href')).toBe('/o/earnings');
@@ -73,7 +76,7 @@ describe('status bar, refused actions', () => {
 
     fireEvent.click(within(fund).getByRole('link', { name: 'See the booking' }));
     expect(memory.history!.at(-1)).toBe(`/b/${BOOKING}`);
-    // Following the link sent nothing: only the four refused commands are on the device.
-    expect((await issuedCommands(client)).map((c) => c.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    // Following the link sent nothing: only the five refused commands are on the device.
+    expect((await issuedCommands(client)).map((c) => c.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected', 'rejected']);
   });
 });

@@ -8,8 +8,12 @@ import type { CommandType } from '@shared/commands';
 import { appMessages } from './messages';
 import { useSync, useSyncStatus, useView } from './sync-context';
 
+/** The booking steps that act on its milestones' money (cancel refunds what is held; the rest step the current milestone). */
+const BOOKING_MONEY_STEPS = new Set(['booking.cancel', 'booking.deliver', 'booking.approve', 'booking.request_changes']);
+
 /** Steps that move money: a refused one is looked at again where it was taken, not sent again from here. */
-const isMoneyStep = (type: string) => type.startsWith('milestone.') || type.startsWith('dispute.') || type.startsWith('payout.');
+const isMoneyStep = (type: string) =>
+  type.startsWith('milestone.') || type.startsWith('dispute.') || type.startsWith('payout.') || BOOKING_MONEY_STEPS.has(type);
 
 /**
  * Where a refused money step can be looked at again: the booking it was about (from the command, or the

@@ -1,6 +1,6 @@
 // Statement periods: months on the wall clock, their bounds, the picker's list.
 import { describe, expect, it } from 'vitest';
-import { monthLabel, monthOf, monthRange, periodQuery, pickMonth, recentMonths } from './period';
+import { deviceTimeZone, monthLabel, monthOf, monthRange, periodQuery, pickMonth, recentMonths } from './period';
 
 describe('periods', () => {
   it('a month is its first to its last day, both included, leap years counted', () => {
@@ -29,5 +29,19 @@ describe('periods', () => {
     expect(monthLabel('2026-11', 'es')).toBe('noviembre de 2026');
     expect(periodQuery('2026-11', 'America/Bogota')).toBe('from=2026-11-01&to=2026-11-30&tz=America%2FBogota');
     expect(new URLSearchParams(periodQuery('2026-11')).get('tz')).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  });
+
+  it('falls back to UTC when the device names no usable time zone', () => {
+    const real = Intl.DateTimeFormat.prototype.resolvedOptions;
+    for (const zone of [undefined, 'Etc/Unknown']) {
+      Intl.DateTimeFormat.prototype.resolvedOptions = function () {
+        return { ...real.call(this), timeZone: zone as never };
+      };
+      try {
+        expect(deviceTimeZone()).toBe('UTC');
+      } finally {
+        Intl.DateTimeFormat.prototype.resolvedOptions = real;
+      }
+    }
   });
 });

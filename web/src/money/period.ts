@@ -27,9 +27,19 @@ export function recentMonths(now: Date, count = 24): string[] {
   return Array.from({ length: count }, (_, i) => monthOf(new Date(now.getFullYear(), now.getMonth() - i, 1)));
 }
 
-/** The device's time zone, in which its months begin and end (the server counts the days in it too). */
+/**
+ * The device's time zone, in which its months begin and end (the server counts the days in it too). Some
+ * devices name none, or one the platform cannot use ("Etc/Unknown"): then UTC, so the money screens still load.
+ */
 export function deviceTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone as string | undefined;
+  if (!zone) return 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return zone;
+  } catch {
+    return 'UTC';
+  }
 }
 
 /** The query string the statement routes take for a month: its days, in the device's time zone. */
