@@ -13,8 +13,15 @@ export const uuidV7 = z
   .transform((s) => s.toLowerCase());
 export const uuid = z.uuid().transform((s) => s.toLowerCase());
 
-const text = (min: number, max: number) => z.string().trim().min(min).max(max);
-const isoDate = z.iso.datetime({ offset: true });
+/** Free text a person typed. Postgres text cannot hold a NUL character, so it is refused here, with the field
+ *  named, rather than failing the write. */
+export const text = (min: number, max: number) =>
+  z.string().trim().min(min).max(max).refine((s) => !s.includes('\0'), 'must not contain a NUL character');
+/** An RFC 3339 time with its offset, within the years Postgres accepts once converted to UTC (1 to 9999). */
+const isoDate = z.iso.datetime({ offset: true }).refine((s) => {
+  const year = new Date(s).getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}, 'must be a time between the years 1 and 9999');
 
 export const moneySchema = z.strictObject({
   amount: z.int().positive().max(Number.MAX_SAFE_INTEGER),

@@ -124,7 +124,7 @@ async function commands(r: HttpRun, steps: Extract<HttpStep, { t: 'commands' }>[
     while (j < planned.length && planned[j]!.userId === planned[i]!.userId) j++;
     const batch = planned.slice(i, j);
     const envs = batch.map((p) => ({ id: p.id, type: p.type, payload: p.payload, issuedAt: new Date().toISOString() }));
-    const { answer, resent } = await send(r, '/commands', JSON.stringify({ commands: envs }), { authorization: await bearer(r.jwtSecret, r, batch[0]!.userId) });
+    const { answer, resent } = await send(r, '/commands', JSON.stringify({ commands: envs }), { authorization: await bearer(r.sql, r.jwtSecret, r, batch[0]!.userId) });
     if (answer.status !== 200) fail(`POST /commands answered ${answer.status}: ${JSON.stringify(answer.body)}`);
     const results = (answer.body as { results: CommandAnswer[] }).results;
     for (const [k, p] of batch.entries()) {
@@ -147,7 +147,7 @@ async function checkout(r: HttpRun, step: Extract<HttpStep, { t: 'checkout' }>):
   const expected = M.checkout(r.model, m.id, actor);
   r.log.push(`  checkout ${m.id.slice(-6)} (${m.status}) by ${actor}: ${expected.ok ? 200 : 409}`);
   const commandId = uuidv7();
-  const { answer } = await send(r, '/pay/checkout', JSON.stringify({ milestoneId: m.id, commandId }), { authorization: await bearer(r.jwtSecret, r, userId) });
+  const { answer } = await send(r, '/pay/checkout', JSON.stringify({ milestoneId: m.id, commandId }), { authorization: await bearer(r.sql, r.jwtSecret, r, userId) });
   if (answer.status !== (expected.ok ? 200 : 409)) fail(`POST /pay/checkout for ${m.id} by ${actor}: expected ${expected.ok ? 200 : 409}, got ${answer.status} ${JSON.stringify(answer.body)}`);
   const [stored] = await r.sql<{ status: 'applied' | 'rejected'; rejectionCode: string | null }[]>`select status, rejection_code from commands where id = ${commandId}`;
   same(expected.fund, { status: stored!.status, replayed: false, ...(stored!.rejectionCode ? { rejection: { code: stored!.rejectionCode, message: '' } } : {}) }, `milestone.fund through /pay/checkout for ${m.id}`);

@@ -19,7 +19,7 @@ import { WebhookSignatureError } from '../src/payments/provider';
 import { signPayload } from '../src/payments/webhook-signature';
 import { createLogger } from '../src/log';
 import { createTestApp, type TestApp } from './app';
-import { applied, createOperator, createUser, gigInput, run as runCommand, setPayoutAccount } from './fixtures';
+import { applied, createOperator, createUser, gigInput, openSession, run as runCommand, setPayoutAccount } from './fixtures';
 import * as M from './escrow-model';
 import { expectedView, observedView, viewDiff } from './escrow-view';
 import type { Actor, ModelState, Outcome } from './escrow-model';
@@ -260,9 +260,9 @@ const resolve = (w: Who, right: Actor): Actor => (w === 'right' ? right : w);
 // ---- Sending commands ---------------------------------------------------------------------------------------
 
 /** An access token for one of the cast, with the roles castRun gave them. */
-export async function bearer(secret: string, cast: Pick<Cast, 'admin' | 'workers'>, userId: string): Promise<string> {
+export async function bearer(sql: Sql, secret: string, cast: Pick<Cast, 'admin' | 'workers'>, userId: string): Promise<string> {
   const roles = userId === cast.admin ? ['consumer', 'admin'] : cast.workers.includes(userId) ? ['consumer', 'operator'] : ['consumer'];
-  return `Bearer ${await signAccessToken(secret, { id: userId, roles, sessionId: uuidv7() }, 3600)}`;
+  return `Bearer ${await signAccessToken(secret, { id: userId, roles, sessionId: await openSession(sql, userId) }, 3600)}`;
 }
 
 async function post(r: Run, path: string, body: unknown, headers: Record<string, string>): Promise<Response> {
@@ -271,7 +271,7 @@ async function post(r: Run, path: string, body: unknown, headers: Record<string,
 
 async function sendOnce(r: Run, userId: string, env: CommandEnvelope, http: boolean): Promise<CommandOutcome> {
   if (!http) return applyCommand(r.env.sql, userId, env);
-  const res = await post(r, '/commands', { commands: [env] }, { authorization: await bearer(r.env.t.deps.secret, r, userId) });
+  const res = await post(r, '/commands', { commands: [env] }, { authorization: await bearer(r.env.t.deps.sql, r.env.t.deps.secret, r, userId) });
   if (res.status !== 200) throw new Error(`POST /commands answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { results: CommandOutcome[] }).results[0]!;
 }
@@ -505,7 +505,7 @@ async function checkoutStep(r: Run, step: Extract<Step, { t: 'checkout' }>): Pro
   r.log.push(`  checkout ${m.id.slice(-6)} (${m.status}) by ${actor}`);
   const commandId = uuidv7();
   const userId = userOf(r.model, r, m.booking, actor);
-  const res = await post(r, '/pay/checkout', { milestoneId: m.id, commandId }, { authorization: await bearer(r.env.t.deps.secret, r, userId) });
+  const res = await post(r, '/pay/checkout', { milestoneId: m.id, commandId }, { authorization: await bearer(r.env.t.deps.sql, r.env.t.deps.secret, r, userId) });
   if (res.status !== (expected.ok ? 200 : 409)) fail(`POST /pay/checkout for ${m.id} by ${actor}: expected ${expected.ok ? 200 : 409}, got ${res.status} ${await res.text()}`);
   const [stored] = await r.env.sql<{ status: string; rejectionCode: string | null }[]>`select status, rejection_code from commands where id = ${commandId}`;
   const env = { id: commandId, type: 'milestone.fund', payload: { milestoneId: m.id }, issuedAt: new Date(r.model.now).toISOString() } as CommandEnvelope;

@@ -18,6 +18,13 @@ export async function createUser(sql: Sql, roles: Role[] = ['consumer'], name = 
   return id;
 }
 
+/** A live session for the user, as signing in makes one: access tokens name it, and the API checks it. */
+export async function openSession(sql: Sql, userId: string, ttlSeconds = 86_400): Promise<string> {
+  const id = uuidv7();
+  await sql`insert into sessions (id, user_id, expires_at) values (${id}, ${userId}, ${new Date(Date.now() + ttlSeconds * 1000)})`;
+  return id;
+}
+
 export const SF: LatLng = { lat: 37.7749, lng: -122.4194 };
 
 /**

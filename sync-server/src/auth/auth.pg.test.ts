@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, TEST_SECRET, type TestApp } from '../../test/app';
 import { verifyAccessToken } from './tokens';
+import { uuidv7 } from '../../test/fixtures';
 
 let db: TestDb;
 beforeAll(async () => {
@@ -221,11 +222,13 @@ describe('rate limits', () => {
     expect((await post(t, '/auth/code', { phone })).status).toBe(202);
   });
 
-  it('allows CODE_RATE_PER_IP codes per client address per hour, reading the first X-Forwarded-For hop', async () => {
+  it('allows CODE_RATE_PER_IP codes per client address per hour, reading the X-Forwarded-For hop our proxy added', async () => {
     const t = makeApp({ CODE_RATE_PER_IP: '2' });
     const ip = t.ip;
     expect((await post(t, '/auth/code', { phone: nextPhone() })).status).toBe(202);
-    expect((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': `${ip}, 10.0.0.1` })).status).toBe(202);
+    // What the client put first is its own say; the proxy appended the address it saw.
+    expect((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': `10.9.9.9, ${ip}` })).status).toBe(202);
+    expect((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': `${nextIp()}, ${ip}` })).status).toBe(429);
     const res = await post(t, '/auth/code', { phone: nextPhone() });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -253,6 +256,21 @@ describe('rate limits', () => {
     const res = await post(t, '/auth/verify', { phone, code: await latestCode(t, phone) });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBeTruthy();
+  });
+});
+
+describe('verify tries per client address', () => {
+  it('stop one client spreading guesses over many numbers', async () => {
+    const t = makeApp();
+    const statuses: number[] = [];
+    // Guesses at 61 numbers, one each: no number reaches its own limit, the address does.
+    for (let i = 0; i < 61; i++) statuses.push((await post(t, '/auth/verify', { phone: nextPhone(), code: '000000' })).status);
+    expect(statuses.slice(0, 60).every((s) => s === 400)).toBe(true);
+    expect(statuses[60]).toBe(429);
+    const blocked = await post(t, '/auth/verify', { phone: nextPhone(), code: '000000' });
+    expect((await errorOf(blocked)).message).toMatch(/from this network/);
+    // Another address is not held up.
+    expect((await post({ ...t, ip: nextIp() }, '/auth/verify', { phone: nextPhone(), code: '000000' })).status).toBe(400);
   });
 });
 
@@ -288,6 +306,8 @@ describe('refresh tokens', () => {
 
     const [session] = await db.sql<{ revokedReason: string }[]>`select revoked_reason from sessions where id = ${claims!.sessionId}`;
     expect(session!.revokedReason).toBe('refresh_token_reuse');
+    // Nor does any access token of the session work any longer: the thief's, or the owner's.
+    for (const token of [body.accessToken, b1.accessToken]) expect((await commandWith(t, token)).status).toBe(401);
   });
 
   it('lets one of two concurrent refreshes of one token win; the other is reuse', async () => {
@@ -333,7 +353,25 @@ describe('refresh tokens', () => {
   });
 });
 
+/** Any call that needs a signed-in user: a command naming a booking that does not exist (refused, but answered). */
+const commandWith = (t: TestApp, accessToken: string) =>
+  t.app.request('/commands', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+    body: JSON.stringify({ commands: [{ id: uuidv7(), type: 'message.send', payload: { bookingId: uuidv7(), messageId: uuidv7(), body: 'Hello' }, issuedAt: new Date().toISOString() }] }),
+  });
+
 describe('logout', () => {
+  it('ends the access tokens of the session at once, not when they expire', async () => {
+    const t = makeApp();
+    const { cookie, body } = await signIn(t);
+    expect((await commandWith(t, body.accessToken)).status).toBe(200);
+    expect((await post(t, '/auth/logout', undefined, { cookie: `fw_refresh=${cookie}` })).status).toBe(204);
+    const after = await commandWith(t, body.accessToken);
+    expect(after.status).toBe(401);
+    expect((await errorOf(after)).message).toMatch(/session has ended/);
+  });
+
   it('revokes the session and clears the cookie; idempotent', async () => {
     const t = makeApp();
     const { cookie } = await signIn(t);
@@ -377,6 +415,23 @@ describe('request validation', () => {
     const shortCode = await post(t, '/auth/verify', { phone: nextPhone(), code: '123' });
     expect(shortCode.status).toBe(400);
     expect((await errorOf(shortCode)).code).toBe('invalid_request');
+  });
+
+  it('refuses a NUL in displayName with 400, creates nothing, and the code still works', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    expect((await post(t, '/auth/code', { phone })).status).toBe(202);
+    const code = await latestCode(t, phone);
+    const res = await post(t, '/auth/verify', { phone, code, displayName: 'Ana\u0000B' });
+    expect(res.status).toBe(400);
+    const error = await errorOf(res);
+    expect(error.code).toBe('invalid_request');
+    expect(JSON.stringify(error.details)).toContain('must not contain a NUL character');
+    const [{ n }] = (await db.sql`select count(*)::int8 as n from users where phone = ${phone}`) as unknown as [{ n: number }];
+    expect(n).toBe(0);
+    const retry = await post(t, '/auth/verify', { phone, code, displayName: 'Ana B' });
+    expect(retry.status).toBe(200);
+    expect(((await retry.json()) as SignedIn).user.displayName).toBe('Ana B');
   });
 
   it('answers an oversized body with 413', async () => {

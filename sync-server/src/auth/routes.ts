@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { z } from 'zod';
+import { text } from '@shared/commands';
 import type { Deps } from '../deps';
 import { HttpError } from '../errors';
 import { readJson } from '../http/read-json';
@@ -16,6 +17,11 @@ export const REFRESH_COOKIE = 'fw_refresh';
 const COOKIE_PATH = '/auth';
 /** Verify tries per phone per 15 minutes, across all its codes: 1e6 codes cannot be walked at this pace. */
 const VERIFY_PER_PHONE = 10;
+/**
+ * Verify tries per client address per 15 minutes, across all phones: one client cannot spread guesses over
+ * many numbers it asked codes for, nor lock chosen people out by spending their tries. Room for a shared NAT.
+ */
+const VERIFY_PER_IP = 60;
 
 const codeRequest = z.strictObject({ phone: z.string().max(64) });
 const verifyRequest = z.strictObject({
@@ -26,7 +32,8 @@ const verifyRequest = z.strictObject({
     .max(32)
     .transform((s) => s.replace(/[\s-]/g, ''))
     .pipe(z.string().regex(/^\d{6}$/, 'the code is six digits')),
-  displayName: z.string().trim().max(80).optional(),
+  // The shared free-text rule: trimmed, and no NUL, which Postgres text cannot hold.
+  displayName: text(0, 80).optional(),
 });
 
 function parse<T extends z.ZodType>(schema: T, body: unknown, hint: string): z.output<T> {
@@ -45,11 +52,15 @@ function requirePhone(input: string, defaultCountry: string): string {
   return phone;
 }
 
-/** The client's address for rate limiting. Behind TRUST_PROXY, the first (client) entry of X-Forwarded-For: the proxy must overwrite, not forward, what clients send. */
+/**
+ * The client's address for rate limiting. Behind TRUST_PROXY, the last entry of X-Forwarded-For: the one our
+ * own proxy appended (nginx's $proxy_add_x_forwarded_for, load balancers alike). Entries before it are what the
+ * client sent, so a client choosing them could pick a new address for every request.
+ */
 function clientIp(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
-    const first = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (first) return first.slice(0, 64);
+    const last = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    if (last) return last.slice(0, 64);
   }
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
@@ -123,6 +134,12 @@ export function authRoutes(deps: Deps) {
       const body = parse(verifyRequest, await readJson(c), 'Send {"phone": "...", "code": "123456"} and optionally "displayName".');
       const phone = requirePhone(body.phone, config.DEFAULT_COUNTRY);
       const now = deps.now();
+      await enforce(
+        deps.sql,
+        { key: `verify:ip:${clientIp(c, config.TRUST_PROXY)}`, max: VERIFY_PER_IP, windowSeconds: 900 },
+        now,
+        'Too many sign-in tries from this network. Wait a few minutes, then try again.',
+      );
       await enforce(
         deps.sql,
         { key: `verify:phone:${phone}`, max: VERIFY_PER_PHONE, windowSeconds: 900 },

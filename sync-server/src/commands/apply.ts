@@ -4,7 +4,7 @@
 // pipelined, and the transaction is opened and closed in the same packets as real work.
 import { createHash } from 'node:crypto';
 import type { PendingQuery, Row } from 'postgres';
-import { commandPayloads, isCommandType, type CommandEnvelope, type CommandType } from '@shared/commands';
+import { commandEnvelope, commandPayloads, isCommandType, type CommandEnvelope, type CommandType } from '@shared/commands';
 import { rejection, type Rejection } from '@shared/rejections';
 import type { Role } from '@shared/roles';
 import type { Sql } from '../db/sql';
@@ -50,6 +50,40 @@ function describeIssues(issues: readonly { path: PropertyKey[]; message: string 
   return `${rejection('invalid_command').message} (${first.join('; ')})`;
 }
 
+/** Command types are short dotted names; anything else is none of ours, whatever characters it holds. */
+const PLAIN_TYPE = /^[a-z_.]{1,64}$/;
+/** Real payloads nest four levels at most (milestone.propose); far deeper only serves to exhaust the stack. */
+const MAX_PAYLOAD_DEPTH = 32;
+/** What Postgres cannot hold: text refuses NUL, and jsonb refuses both NUL and an unpaired surrogate. */
+const UNSTORABLE_CHAR = /[\0\p{Cs}]/u;
+
+/**
+ * Refuses, before any fingerprint or database call, a command that cannot be stored: a type that is not a plain
+ * name, a device time Postgres would not take, or a payload too deep or holding characters jsonb cannot.
+ * Such a refusal is not stored (there is nothing safe to store); a replay meets the same check and the same
+ * answer. The payload is walked with a stack of its own, so that depth is counted rather than recursed into.
+ */
+function unstorable(cmd: CommandEnvelope): Rejection | undefined {
+  if (!PLAIN_TYPE.test(cmd.type)) return rejection('unknown_command');
+  const invalid = (path: string, message: string): Rejection => ({ code: 'invalid_command', message: describeIssues([{ path: [path], message }]) });
+  const issuedAt = commandEnvelope.shape.issuedAt.safeParse(cmd.issuedAt);
+  if (!issuedAt.success) return invalid('issuedAt', issuedAt.error.issues[0]!.message);
+  const stack: [value: unknown, path: string, depth: number][] = [[cmd.payload, '', 0]];
+  while (stack.length > 0) {
+    const [value, path, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE_CHAR.test(value)) return invalid(path, 'must not contain a NUL character or an unpaired surrogate');
+    } else if (value !== null && typeof value === 'object') {
+      if (depth >= MAX_PAYLOAD_DEPTH) return invalid(path, `nests deeper than ${MAX_PAYLOAD_DEPTH} levels`);
+      for (const [key, child] of Object.entries(value)) {
+        if (UNSTORABLE_CHAR.test(key)) return invalid(path, 'a key must not contain a NUL character or an unpaired surrogate');
+        stack.push([child, path ? `${path}.${key}` : key, depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
 interface StoredCommand {
   actorId: string;
   type: string;
@@ -80,7 +114,8 @@ const isCommandIdClash = (e: unknown) =>
   pgCode(e) === '23505' && (e as { constraint_name?: string }).constraint_name === 'commands_pkey';
 
 /**
- * Decides one command in two round trips for most types. The steps, in protocol order:
+ * Decides one command in two round trips for most types. A command that could not be stored is answered
+ * first, by `unstorable`, with no round trip at all. The steps, in protocol order:
  *  1. BEGIN, the actor's current roles with any stored outcome for this id, and the handler's reads
  *     (`load`), all in one round trip.
  *  2. A stored outcome is the answer (a replay), with no second effect.
@@ -95,8 +130,10 @@ const isCommandIdClash = (e: unknown) =>
  */
 export async function applyCommand(sql: Sql, actorId: string, cmd: CommandEnvelope, opts: ApplyOptions = {}): Promise<CommandOutcome> {
   const started = performance.now();
-  const hash = fingerprint(cmd.type, cmd.payload);
-  const outcome = await decide(sql, actorId, cmd, hash, opts);
+  const refused = unstorable(cmd);
+  const outcome: CommandOutcome = refused
+    ? { id: cmd.id, type: cmd.type, status: 'rejected', rejection: refused, replayed: false }
+    : await decide(sql, actorId, cmd, fingerprint(cmd.type, cmd.payload), opts);
   const type = isCommandType(cmd.type) ? cmd.type : 'unknown';
   commandsTotal.inc({ type, outcome: outcome.replayed ? 'replayed' : outcome.status });
   commandDuration.observe({ type }, (performance.now() - started) / 1000);

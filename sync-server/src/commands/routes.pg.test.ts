@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sign } from 'hono/jwt';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, TEST_SECRET, type TestApp } from '../../test/app';
-import { createUser, envelope, gigInput, uuidv7 } from '../../test/fixtures';
+import { createUser, envelope, gigInput, openSession, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
 
 let db: TestDb;
@@ -15,7 +15,7 @@ beforeAll(async () => {
   db = await createTestDb();
   t = createTestApp(db.sql, { MAX_BODY_BYTES: '4096', COMMAND_BATCH_MAX: '5' });
   user = await createUser(db.sql);
-  token = await signAccessToken(TEST_SECRET, { id: user, roles: ['consumer'], sessionId: uuidv7() }, 900);
+  token = await signAccessToken(TEST_SECRET, { id: user, roles: ['consumer'], sessionId: await openSession(db.sql, user) }, 900);
 });
 afterAll(() => db.drop());
 
@@ -62,7 +62,7 @@ describe('POST /commands', () => {
       `Bearer ${await sign(claims, 'another-key-another-key-another-key-00', 'HS256')}`,
       `Bearer ${await sign(claims, TEST_SECRET, 'HS512')}`,
       `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`,
-      `Bearer ${await signAccessToken(TEST_SECRET, { id: user, roles: ['consumer'], sessionId: uuidv7() }, 60, Date.now() - 3_600_000)}`,
+      `Bearer ${await signAccessToken(TEST_SECRET, { id: user, roles: ['consumer'], sessionId: await openSession(db.sql, user) }, 60, Date.now() - 3_600_000)}`,
     ];
     for (const auth of tokens) {
       const res = await post(body, auth);
@@ -92,10 +92,56 @@ describe('POST /commands', () => {
     expect((await t.app.request('/healthz')).status).toBe(200);
   });
 
+  it('refuses commands Postgres could not store as data, stores none of them, and refuses a replay the same way', async () => {
+    const roomy = createTestApp(db.sql).app; // room in the body for the deep payload
+    const at = new Date().toISOString();
+    const unstorable = [
+      { id: uuidv7(), type: 'x\u0000y', payload: {}, issuedAt: at },
+      envelope('gig.post', gigInput({ title: 'abc\u0000def' })),
+      { id: uuidv7(), type: 'nope', payload: { a: 'x\u0000' }, issuedAt: at },
+      { ...envelope('gig.post', gigInput()), issuedAt: '0000-01-01T00:00:00Z' },
+      // Once this overflowed the stack while fingerprinting, before any validation.
+      { id: uuidv7(), type: 'gig.post', payload: JSON.parse('['.repeat(3000) + ']'.repeat(3000)), issuedAt: at },
+      { ...envelope('gig.post', gigInput()), payload: { ...gigInput(), ['k\u0000']: 1 } },
+      envelope('gig.post', gigInput({ description: 'lone \ud800 surrogate' })),
+    ];
+    // Storable, so its refusal is stored as before; and the command after it is applied: the queue moves on.
+    const yearZero = envelope('gig.post', gigInput({ startsAt: '0000-06-01T00:00:00Z' }));
+    const good = envelope('gig.post', gigInput());
+    const body = JSON.stringify({ commands: [...unstorable, yearZero, good] });
+    const before = await written();
+
+    const res = await post(body, `Bearer ${token}`, roomy);
+    expect(res.status).toBe(200);
+    const { results } = await json(res);
+    expect(results.map((r: { status: string }) => r.status)).toEqual([...unstorable.map(() => 'rejected'), 'rejected', 'applied']);
+    expect(results.map((r: { rejection?: { code: string } }) => r.rejection?.code)).toEqual([
+      'unknown_command',
+      ...unstorable.slice(1).map(() => 'invalid_command'),
+      'invalid_command',
+      undefined,
+    ]);
+    expect(results[1].rejection.message).toMatch(/\(title: must not contain a NUL character/);
+    expect(results[3].rejection.message).toMatch(/issuedAt.*between the years 1 and 9999/);
+    expect(results[4].rejection.message).toMatch(/nests deeper than 32 levels/);
+    expect(results[7].rejection.message).toMatch(/startsAt: must be a time between the years 1 and 9999/);
+    const stored = await db.sql`select id from commands where id in ${db.sql([...unstorable, yearZero, good].map((c) => c.id))}`;
+    expect(stored.map((r) => r.id).sort()).toEqual([yearZero.id, good.id].sort());
+    const after = await written();
+    expect(Number(after!.gigs)).toBe(Number(before!.gigs) + 1);
+
+    const again = await json(await post(body, `Bearer ${token}`, roomy));
+    expect(again.results.slice(0, unstorable.length)).toEqual(results.slice(0, unstorable.length));
+    expect(again.results[7]).toMatchObject({ status: 'rejected', rejection: results[7].rejection, replayed: true });
+    expect(again.results[8]).toMatchObject({ status: 'applied', replayed: true });
+    expect(await written()).toEqual(after);
+    expect((await roomy.request('/healthz')).status).toBe(200);
+  });
+
   it('rate-limits writes per user with Retry-After', async () => {
     const limited = createTestApp(db.sql, { COMMAND_RATE_PER_MIN: '3' });
     const other = await createUser(db.sql);
-    const tok = await signAccessToken(TEST_SECRET, { id: other, roles: ['consumer'], sessionId: uuidv7() }, 900);
+    const tok = await signAccessToken(TEST_SECRET, { id: other, roles: ['consumer'], sessionId: await openSession(db.sql, other) }, 900);
     const one = () => post(JSON.stringify({ commands: [envelope('gig.post', gigInput())] }), `Bearer ${tok}`, limited.app);
     for (let i = 0; i < 3; i++) expect((await one()).status).toBe(200);
     const res = await one();

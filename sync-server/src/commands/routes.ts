@@ -12,7 +12,7 @@ import { applyCommand, type CommandOutcome } from './apply';
 
 export function commandRoutes(deps: Deps) {
   const batch = z.strictObject({ commands: z.array(z.unknown()).min(1).max(deps.config.COMMAND_BATCH_MAX) });
-  return new Hono<AuthEnv>().post('/', requireActor(deps.secret), async (c) => {
+  return new Hono<AuthEnv>().post('/', requireActor(deps), async (c) => {
     const body = batch.safeParse(await readJson(c));
     if (!body.success)
       throw new HttpError('invalid_request', `Send {"commands": [...]} with 1 to ${deps.config.COMMAND_BATCH_MAX} commands.`, body.error.issues);

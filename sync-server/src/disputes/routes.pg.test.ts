@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
+import { acceptedBooking, applied, createOperator, createUser, openSession, run, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
 import { MAX_ATTACHMENT_BYTES } from './routes';
 
@@ -27,7 +27,7 @@ afterAll(() => db.drop());
 
 async function bearer(userId: string, roles?: string[]) {
   const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: roles ?? u!.roles, sessionId: uuidv7() }, 900)}`;
+  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: roles ?? u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
 }
 const get = async (path: string, userId?: string) => t.app.request(path, { headers: userId ? { authorization: await bearer(userId) } : {} });
 

@@ -92,7 +92,7 @@ const isParty = (d: Pick<DisputeRow, 'clientId' | 'workerId'>, userId: string) =
 const ID = '{[0-9a-fA-F-]{36}}';
 
 export function disputeRoutes(deps: Deps) {
-  const auth = requireActor(deps.secret);
+  const auth = requireActor(deps);
 
   /** Roles as they are now, not as the access token remembers them (as commands read them). */
   const isAdmin = async (userId: string) => (await getUser(deps.sql, userId))?.roles.includes('admin') ?? false;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, applied, createOperator, createUser, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
+import { acceptedBooking, applied, createOperator, createUser, openSession, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin, type StripeStandin } from '../../test/stripe-standin';
 import { signAccessToken } from '../auth/tokens';
 import { pino } from 'pino';
@@ -51,7 +51,7 @@ async function waitFor<T>(check: () => Promise<T | undefined | false | null>, ms
 
 async function bearer(userId: string) {
   const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: uuidv7() }, 900)}`;
+  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
 }
 
 /** A worker whose connected account at the stand-in has finished onboarding, recorded as ours. */

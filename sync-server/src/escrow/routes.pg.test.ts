@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, createOperator, createUser, uuidv7 } from '../../test/fixtures';
+import { acceptedBooking, createOperator, createUser, openSession, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin } from '../../test/stripe-standin';
 import { rejection } from '@shared/rejections';
 import { signAccessToken } from '../auth/tokens';
@@ -27,7 +27,7 @@ afterAll(() => db.drop());
 
 async function bearer(userId: string) {
   const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: uuidv7() }, 900)}`;
+  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
 }
 const post = async (path: string, body: unknown, auth?: string) =>
   t.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: JSON.stringify(body) });

@@ -108,7 +108,7 @@ export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
         throw e;
       }
     })
-    .post('/checkout', requireActor(deps.secret), async (c) => {
+    .post('/checkout', requireActor(deps), async (c) => {
       const body = checkoutRequest.safeParse(await readJson(c));
       if (!body.success) throw new HttpError('invalid_request', 'Send {"milestoneId", "commandId"}.', body.error.issues);
       const { milestoneId, commandId } = body.data;

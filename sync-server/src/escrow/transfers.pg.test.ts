@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, applied, createOperator, createUser, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
+import { acceptedBooking, applied, createOperator, createUser, openSession, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
 import { signAccessToken } from '../auth/tokens';
 import { accounts } from '../ledger/accounts';
@@ -39,7 +39,7 @@ afterAll(async () => {
 
 async function bearer(userId: string) {
   const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: uuidv7() }, 900)}`;
+  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
 }
 
 async function deliver(e: SignedEvent) {

@@ -5,7 +5,7 @@ import type { CommandInput } from '@shared/commands';
 import { HELD_STATES } from '@shared/milestone-machine';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, type TestApp } from '../../test/app';
-import { applied, confirmPayment, createOperator, createUser, gigInput, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
+import { applied, confirmPayment, createOperator, createUser, gigInput, openSession, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
 import { confirmPayment as confirmMilestonePayment } from '../escrow/events';
 import { refundAttemptFailed, refundSucceeded } from '../escrow/refunds';
@@ -29,7 +29,7 @@ async function get(path: string, userId?: string) {
   const headers: Record<string, string> = {};
   if (userId) {
     const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-    headers.authorization = `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: uuidv7() }, 900)}`;
+    headers.authorization = `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
   }
   return t.app.request(path, { headers });
 }
@@ -134,7 +134,7 @@ describe("a worker's statement", () => {
     const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${client}`;
     const checkout = await t.app.request('/pay/checkout', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${await signAccessToken(t.deps.secret, { id: client, roles: u!.roles, sessionId: uuidv7() }, 900)}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await signAccessToken(t.deps.secret, { id: client, roles: u!.roles, sessionId: await openSession(db.sql, client) }, 900)}` },
       body: JSON.stringify({ milestoneId: b.milestoneId, commandId: uuidv7() }),
     });
     expect(checkout.status).toBe(200);

@@ -33,7 +33,7 @@ function actorWith(c: Context<AuthEnv>, role: Role) {
 }
 
 export function moneyRoutes(deps: Deps) {
-  const auth = requireActor(deps.secret);
+  const auth = requireActor(deps);
   const period = (c: Context<AuthEnv>) => parsePeriod(c.req.query(), deps.now());
   return new Hono<AuthEnv>()
     .get('/statement', auth, async (c) => {

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, type TestApp } from '../../test/app';
-import { createOperator, createUser, uuidv7 } from '../../test/fixtures';
+import { createOperator, createUser, openSession, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin, type StripeStandin } from '../../test/stripe-standin';
 import { signAccessToken } from '../auth/tokens';
 
@@ -26,7 +26,7 @@ afterAll(async () => {
 
 async function bearer(t: TestApp, userId: string) {
   const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: uuidv7() }, 900)}`;
+  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
 }
 const call = async (t: TestApp, method: string, path: string, userId?: string, body?: unknown) =>
   t.app.request(path, {

@@ -48,7 +48,7 @@ function providerFailure(e: unknown): never {
 export function payoutRoutes(deps: Deps, provider: PaymentProvider) {
   const screen = (step: 'return' | 'refresh') => `${deps.config.PUBLIC_BASE_URL}${PAYOUTS_SCREEN}?onboarding=${step}`;
 
-  const signedIn = requireActor(deps.secret);
+  const signedIn = requireActor(deps);
   // Per route rather than for the whole prefix, so that an unknown path under it is still a 404.
   const operator = createMiddleware<AuthEnv>(async (c, next) => {
     if (!hasRole(c.get('actor'), 'operator')) throw new HttpError('forbidden', 'Payouts are for operator accounts.');

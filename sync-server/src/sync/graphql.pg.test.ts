@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIELDS, MAX_PUSH_ROWS, SCHEMA_SDL } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, TEST_SECRET, type TestApp } from '../../test/app';
-import { createOperator, createUser, gigInput, uuidv7 } from '../../test/fixtures';
+import { createOperator, createUser, gigInput, openSession, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
 
 let db: TestDb;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   t = createTestApp(db.sql);
   ids.client = await createUser(db.sql);
   ids.operator = await createOperator(db.sql);
-  for (const [k, id] of Object.entries(ids)) tokens[k] = await signAccessToken(TEST_SECRET, { id, roles: ['consumer'], sessionId: uuidv7() }, 900);
+  for (const [k, id] of Object.entries(ids)) tokens[k] = await signAccessToken(TEST_SECRET, { id, roles: ['consumer'], sessionId: await openSession(db.sql, id) }, 900);
 });
 afterAll(() => db.drop());
 
@@ -68,6 +68,32 @@ describe('pushCommands', () => {
     bad.newDocumentState.payload = '{not json';
     const { data } = await json(await gql(PUSH, { rows: [bad, row('gig.teleport', {})] }));
     expect(data.pushCommands.map((d: { rejectionCode: string }) => d.rejectionCode)).toEqual(['invalid_command', 'unknown_command']);
+  });
+
+  it('answers commands Postgres could not store with a refusal document, storing none, and the same on replay', async () => {
+    const yearZero = row('gig.post', gigInput());
+    yearZero.newDocumentState.issuedAt = '0000-01-01T00:00:00Z';
+    const deep = row('gig.post', {});
+    deep.newDocumentState.payload = '['.repeat(3000) + ']'.repeat(3000);
+    const rows = [row('gig.post', gigInput({ title: 'abc\u0000def' })), row('x\u0000y', {}), yearZero, deep, row('gig.post', gigInput())];
+    const first = await json(await gql(PUSH, { rows }));
+    expect(first.errors).toBeUndefined();
+    const codes = (docs: { status: string; rejectionCode: string | null }[]) => docs.map((d) => [d.status, d.rejectionCode]);
+    expect(codes(first.data.pushCommands)).toEqual([
+      ['rejected', 'invalid_command'],
+      ['rejected', 'unknown_command'],
+      ['rejected', 'invalid_command'],
+      ['rejected', 'invalid_command'],
+      ['applied', null],
+    ]);
+    expect(first.data.pushCommands[0].rejectionMessage).toMatch(/title: must not contain a NUL character/);
+    const stored = await db.sql`select id from commands where id in ${db.sql(rows.map((r) => r.newDocumentState.id))}`;
+    expect(stored.map((r) => r.id)).toEqual([rows[4]!.newDocumentState.id]);
+    const again = await json(await gql(PUSH, { rows }));
+    expect(codes(again.data.pushCommands)).toEqual(codes(first.data.pushCommands));
+    expect(again.data.pushCommands.slice(0, 4).map((d: { rejectionMessage: string }) => d.rejectionMessage)).toEqual(
+      first.data.pushCommands.slice(0, 4).map((d: { rejectionMessage: string }) => d.rejectionMessage),
+    );
   });
 
   it('refuses oversized pushes without applying any', async () => {

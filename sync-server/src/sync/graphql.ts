@@ -98,7 +98,7 @@ const checkLimit = (limit: number) => {
 function puller(collection: CollectionName) {
   return async (args: { checkpoint?: Checkpoint | null; limit: number }, ctx: GraphQLContext) => {
     try {
-      return await pull(ctx.deps.sql, await ctx.viewer(), collection, args.checkpoint ?? null, checkLimit(args.limit));
+      return await pull(ctx.deps.sql, ctx.deps.secret, await ctx.viewer(), collection, args.checkpoint ?? null, checkLimit(args.limit));
     } catch (e) {
       if (e instanceof CheckpointError) throw new GraphQLError(e.message);
       throw e;
@@ -167,7 +167,7 @@ export function graphqlRoutes(deps: Deps, schema: GraphQLSchema) {
   const prepare = documentCache(schema, deps.config.NODE_ENV === 'production');
   return new Hono<AuthEnv>()
     .get('/schema.graphql', (c) => c.text(SCHEMA_SDL.trim() + '\n', 200, { 'content-type': 'application/graphql; charset=utf-8' }))
-    .post('/', requireActor(deps.secret), async (c) => {
+    .post('/', requireActor(deps), async (c) => {
       const parsed = body.safeParse(await readJson(c));
       if (!parsed.success) throw new HttpError('invalid_request', `Send {"query": "...", "variables": {...}}: ${parsed.error.issues[0]?.message}`);
       const actor = c.get('actor');

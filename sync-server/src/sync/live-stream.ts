@@ -78,6 +78,8 @@ function pullsFor(collection: CollectionName, change: Change, own: boolean): boo
 
 export interface LiveStreamDeps {
   sql: Sql;
+  /** The server secret: the checkpoints a stream hands out carry a scope mark signed with a key derived from it. */
+  secret: string;
   feed: ChangeFeed;
   log: Logger;
   /** The viewer no longer exists (account deleted): the connection should end. */
@@ -146,7 +148,7 @@ export class LiveStream<C extends CollectionName> implements ChangeSubscriber, A
   private async restart(): Promise<void> {
     // Probe first: anything that committed before this subscription was registered is below its xmax.
     const snap = await this.deps.feed.watermark.after(performance.now());
-    this.cursor = await currentCheckpoint(this.deps.sql, this.viewer);
+    this.cursor = await currentCheckpoint(this.deps.sql, this.deps.secret, this.viewer);
     this.done = snap.xmin;
     // A note that arrived meanwhile may name a transaction above xmax: keep the larger target.
     if (snap.xmax - 1n > this.target) this.target = snap.xmax - 1n;
@@ -231,7 +233,7 @@ export class LiveStream<C extends CollectionName> implements ChangeSubscriber, A
       this.cycleWatermark = (await this.deps.feed.watermark.after(this.wokeAt)).xmin;
       if (this.closed) return null;
     }
-    const bulk = await pull(this.deps.sql, this.viewer, this.collection, this.cursor, PAGE);
+    const bulk = await pull(this.deps.sql, this.deps.secret, this.viewer, this.collection, this.cursor, PAGE);
     if (this.closed) return null;
     if (bulk.checkpoint) this.cursor = bulk.checkpoint;
     this.more = bulk.documents.length >= PAGE;

@@ -3,10 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Checkpoint, CollectionName, GigDoc } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
 import { acceptedBooking, applied, confirmPayment, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
-import { pull } from './pull';
+import { encodeScope, pull } from './pull';
 import { loadViewer } from './viewer';
 
 let db: TestDb;
+/** The server secret the checkpoints' scope marks are signed under. */
+const SECRET = 'pull-test-secret-pull-test-secret-0123';
 beforeAll(async () => {
   db = await createTestDb({ max: 10 });
 });
@@ -18,7 +20,7 @@ async function sync(userId: string, collection: CollectionName, from: Checkpoint
   const docs = new Map<string, Record<string, unknown>>();
   let cp = from;
   for (let i = 0; i < 1000; i++) {
-    const page = await pull(db.sql, viewer, collection, cp, batch);
+    const page = await pull(db.sql, SECRET, viewer, collection, cp, batch);
     for (const d of page.documents) docs.set(d.id, d as unknown as Record<string, unknown>);
     cp = page.checkpoint;
     if (page.documents.length < batch) break;
@@ -261,5 +263,94 @@ describe('milestones and disputes', () => {
         attachments: [{ id: cited, name: 'tap.jpg', contentType: 'image/jpeg', size: 3 }] },
     ]);
     expect(JSON.stringify(doc)).not.toContain('draft.jpg');
+  });
+});
+
+describe('signed scope marks', () => {
+  const NIL = '00000000-0000-0000-0000-000000000000';
+  const COLLECTIONS = ['gigs', 'bookings', 'messages', 'profiles', 'milestones', 'disputes'] as const;
+  /** A mark as the server wrote it before marks were signed, or as a device might write one: unsigned. */
+  const unsigned = (m: object) => Buffer.from(JSON.stringify(m)).toString('base64url');
+  const payloadOf = (scope: string) => JSON.parse(Buffer.from(scope.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+
+  it('treats a forged or borrowed mark claiming an admin scope as none: the device starts over in its own scope, without error', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql, { skills: { plumbing: 3 } });
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    applied(await run(db.sql, client, 'message.send', { bookingId, messageId: uuidv7(), body: 'Gate code 7702' }));
+    const admin = await createUser(db.sql, ['consumer', 'admin']);
+    const stranger = await createUser(db.sql);
+    const viewer = (await loadViewer(db.sql, stranger))!;
+    const own = (await sync(stranger, 'profiles')).checkpoint!;
+    const admins = (await sync(admin, 'profiles')).checkpoint!;
+    const claim = { h: viewer.scope, a: null, adm: false, p: { a: null, adm: true } };
+    const forged = [
+      unsigned(claim),
+      // The stranger's own signature over a different payload.
+      `${unsigned(claim)}.${own.scope!.split('.')[1]}`,
+      `${unsigned(claim)}.${'A'.repeat(22)}`,
+      // An admin's genuine mark means nothing for another user.
+      admins.scope!,
+      'not a mark', '.', 'a.b.c',
+    ];
+    for (const collection of COLLECTIONS) {
+      const honest = [...(await sync(stranger, collection)).docs.keys()].sort();
+      for (const scope of forged) {
+        const page = await pull(db.sql, SECRET, viewer, collection, { xid: own.xid, id: own.id, scope }, 100);
+        expect(page.documents.map((d) => d.id).sort(), `${collection} ${scope}`).toEqual(honest);
+        expect(payloadOf(page.checkpoint!.scope!)).toEqual({ h: viewer.scope, a: null, adm: false });
+      }
+    }
+    // The stranger's own profile, and nothing else of anyone's: no ids of the booking, its message or its people.
+    expect((await sync(stranger, 'profiles')).docs.size).toBe(1);
+    expect((await sync(stranger, 'bookings')).docs.size).toBe(0);
+    expect((await sync(stranger, 'messages')).docs.size).toBe(0);
+  });
+
+  it('hands out a genuine mark that round-trips, and that holds only under the server’s secret', async () => {
+    const client = await createUser(db.sql);
+    const op = await createOperator(db.sql, { skills: { plumbing: 3 } });
+    applied(await run(db.sql, client, 'gig.post', gigInput()));
+    const first = await sync(op, 'gigs');
+    expect(first.docs.size).toBeGreaterThan(0);
+    // Payload and a 16-byte MAC, base64url: 23 characters more than the unsigned mark.
+    expect(first.checkpoint!.scope).toMatch(/^[\w-]+\.[\w-]{22}$/);
+    const next = gigInput();
+    applied(await run(db.sql, client, 'gig.post', next));
+    const after = await sync(op, 'gigs', first.checkpoint);
+    expect([...after.docs.keys()]).toEqual([next.gigId]);
+    // The same checkpoint under another secret is no mark: a restart sends everything again.
+    const viewer = (await loadViewer(db.sql, op))!;
+    const elsewhere = await pull(db.sql, 'another-secret-another-secret-another', viewer, 'gigs', first.checkpoint, 100);
+    expect(elsewhere.documents.length).toBe(first.docs.size + 1);
+  });
+
+  it('restarts cleanly from a mark made before marks were signed', async () => {
+    const client = await createUser(db.sql);
+    const op = await createOperator(db.sql, { skills: { plumbing: 3 } });
+    applied(await run(db.sql, client, 'gig.post', gigInput()));
+    const first = await sync(op, 'gigs');
+    const viewer = (await loadViewer(db.sql, op))!;
+    const old = { ...first.checkpoint!, scope: unsigned(payloadOf(first.checkpoint!.scope!)) };
+    expect(old.scope).not.toContain('.');
+    const again = await sync(op, 'gigs', old);
+    expect([...again.docs.keys()].sort()).toEqual([...first.docs.keys()].sort());
+    expect(again.checkpoint!.scope).toMatch(/\./);
+    expect((await pull(db.sql, SECRET, viewer, 'gigs', again.checkpoint, 100)).documents).toEqual([]);
+  });
+
+  it('bounds the previous area even of a mark that verified to the widest real service area', async () => {
+    const client = await createUser(db.sql);
+    const sf = gigInput();
+    const london = gigInput({ location: { lat: 51.5074, lng: -0.1278 } });
+    applied(await run(db.sql, client, 'gig.post', sf));
+    applied(await run(db.sql, client, 'gig.post', london));
+    const op = await createOperator(db.sql, { skills: { plumbing: 3 }, home: { lat: 40.71, lng: -74.0 } });
+    const viewer = (await loadViewer(db.sql, op))!;
+    const mark = { h: viewer.scope, a: [40.71, -74.0, 10] as [number, number, number], adm: false, p: { a: [37.77, -122.42, 20_000] as [number, number, number], adm: false } };
+    const { docs } = await sync(op, 'gigs', { xid: '0', id: NIL, scope: encodeScope(SECRET, viewer, mark) }, 100);
+    // San Francisco, within 200 km of the previous home, is dropped; London is not scanned for at all.
+    expect(docs.get(sf.gigId)).toMatchObject({ deleted: true });
+    expect(docs.has(london.gigId)).toBe(false);
   });
 });

@@ -8,8 +8,9 @@
 //     below that watermark is final, and the checkpoint never passes a row that could still appear.
 //  3. Scope. A row is sent whole, projected (fewer fields), or as a tombstone when the viewer may no
 //     longer see it. Candidates are the rows the viewer may see now or could have seen before (their
-//     previous scope travels in the checkpoint while a restart catches up).
+//     previous scope travels in the checkpoint, signed by the server, while a restart catches up).
 //  4. Tombstones, never hard deletes: `deleted: true` documents.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type {
   CollectionName, Checkpoint, DocTypes, GigDoc, BookingDoc, MessageDoc, ProfileDoc, CommandDoc, MilestoneDoc, DisputeDoc,
   DisputeAttachmentDoc, DisputeEvidenceDoc, PullBulk,
@@ -23,7 +24,7 @@ import { isAdmin, type Viewer } from './viewer';
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** What the checkpoint remembers about the scope it was made under. */
-interface ScopeMark {
+export interface ScopeMark {
   /** The viewer's scope fingerprint. */
   h: string;
   /** Operator area [lat, lng, km], if any. */
@@ -38,15 +39,61 @@ function areaOf(v: Viewer): [number, number, number] | null {
   return o?.home ? [o.home.lat, o.home.lng, o.radiusKm] : null;
 }
 
-function encodeScope(m: ScopeMark): string {
-  return Buffer.from(JSON.stringify(m)).toString('base64url');
+const markOf = (v: Viewer): ScopeMark => ({ h: v.scope, a: areaOf(v), adm: isAdmin(v) });
+
+/**
+ * The key that signs scope marks, derived from the server secret under its own label so that a mark's
+ * MAC is never also an access token's or a code hash's.
+ */
+function scopeKey(secret: string): Buffer {
+  return createHmac('sha256', secret).update('sync checkpoint scope mark').digest();
 }
 
-function decodeScope(s: string | null | undefined): ScopeMark | null {
-  if (!s) return null;
+/** 16 bytes of HMAC-SHA256 (22 characters): forging one is out of reach, and every pull carries it. */
+const MAC_BYTES = 16;
+
+/** The mark is bound to its user: one user's mark (an admin's, say) says nothing about another's scope. */
+function macOf(secret: string, userId: string, payload: string): Buffer {
+  return createHmac('sha256', scopeKey(secret)).update(`${userId}.${payload}`).digest().subarray(0, MAC_BYTES);
+}
+
+/** The mark as a checkpoint carries it: base64url JSON, a dot, its MAC. */
+export function encodeScope(secret: string, v: Viewer, m: ScopeMark): string {
+  const payload = Buffer.from(JSON.stringify(m)).toString('base64url');
+  return `${payload}.${macOf(secret, v.id, payload).toString('base64url')}`;
+}
+
+/** The widest service area a profile may have (profile.update's serviceRadiusKm, migration 001's check). */
+const MAX_AREA_KM = 200;
+
+/**
+ * An area as a mark carries it, bounded to what a real scope can be. The signature already keeps devices
+ * from choosing it; this keeps even a mark that verified from asking for a scan wider than any scope.
+ */
+function areaIn(x: unknown): [number, number, number] | null {
+  if (!Array.isArray(x) || x.length !== 3 || !x.every((n) => typeof n === 'number' && Number.isFinite(n))) return null;
+  const [lat, lng, km] = x as [number, number, number];
+  if (Math.abs(lat) > 90 || Math.abs(lng) > 180 || km <= 0) return null;
+  return [lat, lng, Math.min(km, MAX_AREA_KM)];
+}
+
+/**
+ * The mark this server signed for this viewer, or null. A mark whose signature does not verify is no
+ * mark at all: the device's previous scope decides which rows it is sent (every admin's id, a whole
+ * area's gigs), so only the server may state it. Marks from before marks were signed have no signature
+ * and read as none too: those devices start over once, as for a checkpoint without a mark, and a device
+ * caught mid-restart then is not told to drop what its earlier scope held.
+ */
+function decodeScope(secret: string, v: Viewer, s: string | null | undefined): ScopeMark | null {
+  const [payload, mac, extra] = (s ?? '').split('.');
+  if (!payload || !mac || extra !== undefined) return null;
+  const given = Buffer.from(mac, 'base64url');
+  if (given.length !== MAC_BYTES || !timingSafeEqual(given, macOf(secret, v.id, payload))) return null;
   try {
-    const m = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as ScopeMark;
-    return typeof m.h === 'string' ? m : null;
+    const m = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown> | null;
+    if (typeof m?.h !== 'string') return null;
+    const p = m.p as Record<string, unknown> | null | undefined;
+    return { h: m.h, a: areaIn(m.a), adm: m.adm === true, p: p ? { a: areaIn(p.a), adm: p.adm === true } : undefined };
   } catch {
     return null;
   }
@@ -66,14 +113,14 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-function cursorFor(viewer: Viewer, cp: Checkpoint | null): Cursor {
-  const now: ScopeMark = { h: viewer.scope, a: areaOf(viewer), adm: isAdmin(viewer) };
+function cursorFor(secret: string, viewer: Viewer, cp: Checkpoint | null): Cursor {
+  const now = markOf(viewer);
   if (!cp) return { xid: '0', id: NIL_UUID, mark: now };
   if (!XID.test(cp.xid) || !UUID.test(cp.id)) throw new CheckpointError('The checkpoint is not one this server issued.');
-  const before = decodeScope(cp.scope);
+  const before = decodeScope(secret, viewer, cp.scope);
   if (before?.h === viewer.scope) return { xid: cp.xid, id: cp.id, mark: { ...now, p: before.p } };
-  // The scope changed (or the checkpoint predates scopes): start over, remembering what the device may
-  // hold from before so that it can be told to drop it.
+  // The scope changed (or the checkpoint has no mark this server signed): start over, remembering what
+  // the device may hold from before so that it can be told to drop it.
   return { xid: '0', id: NIL_UUID, mark: { ...now, p: before ? { a: before.a, adm: before.adm } : undefined } };
 }
 
@@ -443,9 +490,12 @@ const PULLERS = {
   milestones: pullMilestones, disputes: pullDisputes,
 } as const;
 
-/** One page of a collection's changes for this viewer, and the checkpoint to ask from next. */
-export async function pull<C extends CollectionName>(db: Db, viewer: Viewer, collection: C, checkpoint: Checkpoint | null, limit: number): Promise<PullBulk<DocTypes[C]>> {
-  const cursor = cursorFor(viewer, checkpoint);
+/**
+ * One page of a collection's changes for this viewer, and the checkpoint to ask from next. `secret` is
+ * the server secret (Deps.secret): the checkpoint's scope mark is signed with a key derived from it.
+ */
+export async function pull<C extends CollectionName>(db: Db, secret: string, viewer: Viewer, collection: C, checkpoint: Checkpoint | null, limit: number): Promise<PullBulk<DocTypes[C]>> {
+  const cursor = cursorFor(secret, viewer, checkpoint);
   const { rows, docs } = await PULLERS[collection](db, viewer, cursor, limit);
   const last = rows.at(-1);
   // Once a restart has caught up, the previous scope has been answered for.
@@ -453,7 +503,7 @@ export async function pull<C extends CollectionName>(db: Db, viewer: Viewer, col
   const mark: ScopeMark = { h: cursor.mark.h, a: cursor.mark.a, adm: cursor.mark.adm, ...(caughtUp ? {} : { p: cursor.mark.p }) };
   return {
     documents: docs as DocTypes[C][],
-    checkpoint: { xid: last ? last.changeXid : cursor.xid, id: last ? last.id : cursor.id, scope: encodeScope(mark) },
+    checkpoint: { xid: last ? last.changeXid : cursor.xid, id: last ? last.id : cursor.id, scope: encodeScope(secret, viewer, mark) },
   };
 }
 
@@ -461,13 +511,13 @@ export async function pull<C extends CollectionName>(db: Db, viewer: Viewer, col
 export async function masters<C extends CollectionName>(db: Db, viewer: Viewer, collection: C, ids: string[]): Promise<DocTypes[C][]> {
   const valid = ids.filter((id) => UUID.test(id));
   if (valid.length === 0) return [];
-  const { docs } = await PULLERS[collection](db, viewer, cursorFor(viewer, null), valid.length, valid);
+  const { docs } = await PULLERS[collection](db, viewer, { xid: '0', id: NIL_UUID, mark: markOf(viewer) }, valid.length, valid);
   return (docs as DocTypes[C][]).filter((d) => !d.deleted);
 }
 
 /** The checkpoint of "now" for this viewer: where a live stream starts reading. */
-export async function currentCheckpoint(db: Db, viewer: Viewer): Promise<Checkpoint> {
+export async function currentCheckpoint(db: Db, secret: string, viewer: Viewer): Promise<Checkpoint> {
   const [row] = await db<{ xid: string }[]>`select (pg_snapshot_xmin(pg_current_snapshot())::text::numeric - 1)::text as xid`;
   const xid = row!.xid === '-1' ? '0' : row!.xid;
-  return { xid, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff', scope: encodeScope({ h: viewer.scope, a: areaOf(viewer), adm: isAdmin(viewer) }) };
+  return { xid, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff', scope: encodeScope(secret, viewer, markOf(viewer)) };
 }

@@ -165,7 +165,7 @@ export function subscriptionRoots(deps: Deps, feed: ChangeFeed | Promise<ChangeF
   const stream = (collection: CollectionName) => async (args: StreamArgs, ctx: StreamContext) => {
     const claims = await ctx.authenticate(args.headers?.Authorization);
     try {
-      return await LiveStream.open({ sql: deps.sql, feed: await feed, log: deps.log, onGone: () => ctx.close(CLOSE.forbidden) }, claims.id, collection);
+      return await LiveStream.open({ sql: deps.sql, secret: deps.secret, feed: await feed, log: deps.log, onGone: () => ctx.close(CLOSE.forbidden) }, claims.id, collection);
     } catch (e) {
       if (e instanceof ViewerGoneError) {
         ctx.close(CLOSE.forbidden);

@@ -1,0 +1,30 @@
+// The command contract's own refusals: what Postgres could not store is refused by the schema, naming the field.
+import { describe, expect, it } from 'vitest';
+import { commandEnvelope, commandPayloads, text } from './commands';
+
+const issuesOf = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
+  r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+
+describe('text', () => {
+  it('trims, bounds and refuses a NUL character', () => {
+    expect(text(1, 5).parse('  ab  ')).toBe('ab');
+    expect(text(1, 5).safeParse('a\u0000b').success).toBe(false);
+    expect(issuesOf(commandPayloads['message.send'].safeParse({ messageId: '0190a6c4-7b1e-7c3a-9d2e-0123456789ab', bookingId: '0190a6c4-7b1e-7c3a-9d2e-0123456789ac', body: 'hi\u0000' }))).toEqual([
+      'body: must not contain a NUL character',
+    ]);
+  });
+});
+
+describe('times', () => {
+  const envelope = (issuedAt: string) => ({ id: '0190a6c4-7b1e-7c3a-9d2e-0123456789ab', type: 'gig.post', payload: {}, issuedAt });
+
+  it('accepts any time Postgres can store, with its offset', () => {
+    for (const t of ['2024-02-29T12:00:00Z', '0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999+02:00', '2024-06-01T08:30:00-07:00'])
+      expect(commandEnvelope.safeParse(envelope(t)).success, t).toBe(true);
+  });
+
+  it('refuses years Postgres would refuse once the time is in UTC', () => {
+    for (const t of ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '9999-12-31T23:59:59-05:00'])
+      expect(issuesOf(commandEnvelope.safeParse(envelope(t))), t).toEqual(['issuedAt: must be a time between the years 1 and 9999']);
+  });
+});
