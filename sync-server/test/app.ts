@@ -6,6 +6,8 @@ import { createLogger } from '../src/log';
 import { createSms } from '../src/sms';
 import { createPaymentProvider } from '../src/payments';
 import type { Sql } from '../src/db/sql';
+import { signAccessToken } from '../src/auth/tokens';
+import { openSession } from './fixtures';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
@@ -28,3 +30,9 @@ export function createTestApp(sql: Sql, env: Record<string, string> = {}): TestA
 /** A response body as loosely typed JSON, for assertions. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const json = async (res: Response): Promise<any> => res.json();
+
+/** "Bearer <token>" for a user with their roles from the database, in a live session of theirs. */
+export async function bearerFor(t: TestApp, userId: string, roles?: string[]): Promise<string> {
+  const [u] = await t.deps.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
+  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: (roles ?? u!.roles) as never, sessionId: await openSession(t.deps.sql, userId) }, 900)}`;
+}

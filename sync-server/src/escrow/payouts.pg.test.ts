@@ -3,10 +3,9 @@
 // with the same key, and each movement reaches the provider and the ledger once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, applied, createOperator, createUser, openSession, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
+import { bearerFor, createTestApp, json, type TestApp } from '../../test/app';
+import { acceptedBooking, applied, createOperator, createUser, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin, type StripeStandin } from '../../test/stripe-standin';
-import { signAccessToken } from '../auth/tokens';
 import { pino } from 'pino';
 import { scheduleJob } from '../jobs/queue';
 import { startJobRunner, type JobRunner } from '../jobs/runner';
@@ -49,10 +48,7 @@ async function waitFor<T>(check: () => Promise<T | undefined | false | null>, ms
   }
 }
 
-async function bearer(userId: string) {
-  const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
-}
+const bearer = (userId: string) => bearerFor(t, userId);
 
 /** A worker whose connected account at the stand-in has finished onboarding, recorded as ours. */
 async function onboardedWorker() {

@@ -7,10 +7,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, applied, createOperator, createUser, openSession, run, uuidv7 } from '../../test/fixtures';
+import { bearerFor, createTestApp, json, type TestApp } from '../../test/app';
+import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
-import { signAccessToken } from '../auth/tokens';
 import { MIGRATIONS_DIR } from '../db/migrate';
 import { reconcile } from '../payouts/reconcile';
 import { escrowTasks, type EscrowTasks } from './tasks';
@@ -38,10 +37,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function bearer(userId: string) {
-  const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
-}
+const bearer = (userId: string) => bearerFor(t, userId);
 
 /** A milestone with an open checkout at the stand-in. */
 async function checkoutOpen() {

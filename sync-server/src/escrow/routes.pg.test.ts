@@ -3,11 +3,10 @@
 // sync-server/src/payments; the money effects in escrow.pg.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, createOperator, createUser, openSession, uuidv7 } from '../../test/fixtures';
+import { bearerFor, createTestApp, json, type TestApp } from '../../test/app';
+import { acceptedBooking, createOperator, createUser, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin } from '../../test/stripe-standin';
 import { rejection } from '@shared/rejections';
-import { signAccessToken } from '../auth/tokens';
 import { signPayload } from '../payments/webhook-signature';
 import type { DemoRail } from '../payments';
 import { keepCheckout } from '../store/milestones';
@@ -25,10 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-async function bearer(userId: string) {
-  const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
-}
+const bearer = (userId: string) => bearerFor(t, userId);
 const post = async (path: string, body: unknown, auth?: string) =>
   t.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) }, body: JSON.stringify(body) });
 const status = async (bookingId: string) => (await db.sql`select status from bookings where id = ${bookingId}`)[0]!.status as string;

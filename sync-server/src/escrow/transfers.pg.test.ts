@@ -6,10 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, applied, createOperator, createUser, openSession, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
+import { bearerFor, createTestApp, json, type TestApp } from '../../test/app';
+import { acceptedBooking, applied, createOperator, createUser, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
-import { signAccessToken } from '../auth/tokens';
 import { accounts } from '../ledger/accounts';
 import { balance } from '../ledger/ledger';
 import { PaymentProviderError } from '../payments/provider';
@@ -37,10 +36,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function bearer(userId: string) {
-  const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
-}
+const bearer = (userId: string) => bearerFor(t, userId);
 
 async function deliver(e: SignedEvent) {
   const res = await t.app.request('/pay/webhook', { method: 'POST', body: e.rawBody, headers: { 'stripe-signature': e.header } });

@@ -3,10 +3,9 @@
 // from the user, the links, the refresh, account.updated re-read from the provider).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createTestApp, json, type TestApp } from '../../test/app';
-import { createOperator, createUser, openSession, uuidv7 } from '../../test/fixtures';
+import { bearerFor, createTestApp, json, type TestApp } from '../../test/app';
+import { createOperator, createUser } from '../../test/fixtures';
 import { startStripeStandin, type StripeStandin } from '../../test/stripe-standin';
-import { signAccessToken } from '../auth/tokens';
 
 let db: TestDb;
 let demo: TestApp;
@@ -24,14 +23,10 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function bearer(t: TestApp, userId: string) {
-  const [u] = await db.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
-  return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: u!.roles, sessionId: await openSession(db.sql, userId) }, 900)}`;
-}
 const call = async (t: TestApp, method: string, path: string, userId?: string, body?: unknown) =>
   t.app.request(path, {
     method,
-    headers: { 'content-type': 'application/json', ...(userId ? { authorization: await bearer(t, userId) } : {}) },
+    headers: { 'content-type': 'application/json', ...(userId ? { authorization: await bearerFor(t, userId) } : {}) },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
 const accountRow = async (userId: string) =>
