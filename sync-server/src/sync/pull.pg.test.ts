@@ -109,6 +109,25 @@ describe('scope and projection', () => {
   });
 });
 
+describe('a gig that moves', () => {
+  it('leaves the feed of an operator it moved away from, with a deletion, and reaches one it moved near', async () => {
+    const client = await createUser(db.sql);
+    const sf = await createOperator(db.sql, { skills: { plumbing: 3 } });
+    const ny = await createOperator(db.sql, { skills: { plumbing: 3 }, home: { lat: 40.71, lng: -74.0 } });
+    const gig = gigInput();
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const before = await sync(sf, 'gigs');
+    expect(before.docs.get(gig.gigId)).toMatchObject({ deleted: false, status: 'open' });
+    const nyBefore = await sync(ny, 'gigs');
+    expect(nyBefore.docs.has(gig.gigId)).toBe(false);
+
+    applied(await run(db.sql, client, 'gig.update', { gigId: gig.gigId, location: { lat: 40.7128, lng: -74.006 }, address: '1 Broadway' }));
+    const after = await sync(sf, 'gigs', before.checkpoint);
+    expect(after.docs.get(gig.gigId)).toMatchObject({ deleted: true });
+    expect((await sync(ny, 'gigs', nyBefore.checkpoint)).docs.get(gig.gigId)).toMatchObject({ deleted: false, status: 'open' });
+  });
+});
+
 describe('gap-free checkpoints', () => {
   it('never passes a change whose transaction commits after a later one', async () => {
     const client = await createUser(db.sql);

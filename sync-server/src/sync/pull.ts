@@ -174,10 +174,14 @@ export function projectGig(v: Viewer, g: GigRow, now: number): GigDoc {
   };
 }
 
-/** An area condition as SQL: the earth_box is a superset; projectGig applies the exact distance. */
+/**
+ * An area condition as SQL: the earth_box is a superset; projectGig applies the exact distance. A gig is near
+ * where it is, or where it was before it last moved: a phone that holds it from there gets the deletion.
+ */
 function near(db: Db, area: [number, number, number] | null | undefined) {
   if (!area) return db`false`;
-  return db`earth_box(ll_to_earth(${area[0]}, ${area[1]}), ${area[2] * 1000}) @> ll_to_earth(g.lat, g.lng)`;
+  const box = db`earth_box(ll_to_earth(${area[0]}, ${area[1]}), ${area[2] * 1000})`;
+  return db`(${box} @> ll_to_earth(g.lat, g.lng) or (g.prev_lat is not null and ${box} @> ll_to_earth(g.prev_lat, g.prev_lng)))`;
 }
 
 function gigCandidates(db: Db, v: Viewer, c: Cursor) {
