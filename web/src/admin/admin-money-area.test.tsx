@@ -172,6 +172,8 @@ describe('a dispute', () => {
     open(reachable(client), `/a/disputes/${DISPUTE}`);
     const form = await screen.findByTestId('decision-form');
     const decideButton = within(form).getByRole('button', { name: 'Decide' });
+    // The page has arrived once its heading has the focus (Page's effect, which may run after the form renders).
+    await waitFor(() => expect(document.activeElement?.tagName).toBe('H1'));
 
     fireEvent.click(decideButton);
     expect(within(form).getByText('Choose an outcome.')).toBeTruthy();
