@@ -7,7 +7,8 @@ import { createSms } from '../src/sms';
 import { createPaymentProvider } from '../src/payments';
 import type { Sql } from '../src/db/sql';
 import { signAccessToken } from '../src/auth/tokens';
-import { openSession } from './fixtures';
+import { createOperator, openSession, setPayoutAccount } from './fixtures';
+import type { SignedEvent, StripeStandin } from './stripe-standin';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 
@@ -35,4 +36,20 @@ export const json = async (res: Response): Promise<any> => res.json();
 export async function bearerFor(t: TestApp, userId: string, roles?: string[]): Promise<string> {
   const [u] = await t.deps.sql<{ roles: string[] }[]>`select roles from users where id = ${userId}`;
   return `Bearer ${await signAccessToken(t.deps.secret, { id: userId, roles: (roles ?? u!.roles) as never, sessionId: await openSession(t.deps.sql, userId) }, 900)}`;
+}
+
+/** A provider event delivered to the webhook as the provider sends it; answers the handler's outcome. */
+export async function deliverWebhook(t: TestApp, e: SignedEvent): Promise<string> {
+  const res = await t.app.request('/pay/webhook', { method: 'POST', body: e.rawBody, headers: { 'stripe-signature': e.header } });
+  if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
+  return (await json(res)).outcome as string;
+}
+
+/** A worker whose connected account at the stand-in has finished onboarding, recorded as ours. */
+export async function onboardedWorker(t: TestApp, standin: StripeStandin): Promise<{ worker: string; accountId: string }> {
+  const worker = await createOperator(t.deps.sql);
+  const { id: accountId } = await t.deps.payments.createConnectedAccount({ userId: worker, country: 'US', idempotencyKey: `account:${worker}` });
+  standin.activateAccount(accountId);
+  await setPayoutAccount(t.deps.sql, worker, { provider: 'stripe', accountId, transfersActive: true });
+  return { worker, accountId };
 }

@@ -3,8 +3,8 @@
 // with the same key, and each movement reaches the provider and the ledger once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
-import { bearerFor, createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, applied, createOperator, createUser, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
+import { bearerFor, createTestApp, json, onboardedWorker, type TestApp } from '../../test/app';
+import { acceptedBooking, applied, createUser, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin, type StripeStandin } from '../../test/stripe-standin';
 import { pino } from 'pino';
 import { scheduleJob } from '../jobs/queue';
@@ -50,14 +50,7 @@ async function waitFor<T>(check: () => Promise<T | undefined | false | null>, ms
 
 const bearer = (userId: string) => bearerFor(t, userId);
 
-/** A worker whose connected account at the stand-in has finished onboarding, recorded as ours. */
-async function onboardedWorker() {
-  const worker = await createOperator(db.sql);
-  const { id: accountId } = await t.deps.payments.createConnectedAccount({ userId: worker, country: 'US', idempotencyKey: `account:${worker}` });
-  standin.activateAccount(accountId);
-  await setPayoutAccount(db.sql, worker, { provider: 'stripe', accountId, transfersActive: true });
-  return { worker, accountId };
-}
+const onboarded = () => onboardedWorker(t, standin);
 
 /** A booking funded the real way: checkout at the stand-in, the payer pays, the signed webhook arrives. */
 async function fundedMilestone(worker: string) {
@@ -112,7 +105,7 @@ async function ledgerIsBalanced() {
 
 describe('escrow.refund', () => {
   it('refunds what the ledger refunded, once, under refund:<refund owed>', async () => {
-    const { worker } = await onboardedWorker();
+    const { worker } = await onboarded();
     const { bookingId, milestoneId, checkoutSessionId } = await fundedMilestone(worker);
     const { paymentIntentId } = await pay(checkoutSessionId);
     applied(await run(db.sql, client, 'booking.cancel', { bookingId, reason: 'Fixed it myself' }));
@@ -131,7 +124,7 @@ describe('escrow.refund', () => {
   });
 
   it('refunds a payment that arrives for a milestone cancelled meanwhile, under refund:<refund owed>', async () => {
-    const { worker } = await onboardedWorker();
+    const { worker } = await onboarded();
     const { bookingId, checkoutSessionId } = await fundedMilestone(worker);
     applied(await run(db.sql, client, 'booking.cancel', { bookingId }));
     const { outcome, paymentIntentId, chargeId } = await pay(checkoutSessionId);
@@ -150,7 +143,7 @@ describe('escrow.refund', () => {
 
 describe('the payment webhook', () => {
   it('funds once when the provider delivers the same event several times at once, and every copy answers with the recorded outcome', async () => {
-    const { worker } = await onboardedWorker();
+    const { worker } = await onboarded();
     const { milestoneId, checkoutSessionId } = await fundedMilestone(worker);
     const paid = standin.completeCheckout(checkoutSessionId);
     const deliver = () => t.app.request('/pay/webhook', { method: 'POST', body: paid.rawBody, headers: { 'stripe-signature': paid.header } });
@@ -167,7 +160,7 @@ describe('the payment webhook', () => {
 
 describe('escrow.transfer and the payout run', () => {
   it("transfers the worker's net from the milestone's charge, once, and the payable comes back to zero", async () => {
-    const { worker, accountId } = await onboardedWorker();
+    const { worker, accountId } = await onboarded();
     const { bookingId, milestoneId, chargeId } = await releasedMilestone(worker);
     const released = await milestone(milestoneId);
     expect(released).toMatchObject({ releasedAmount: 8000, feeAmount: 800, transferId: null });
@@ -195,7 +188,7 @@ describe('escrow.transfer and the payout run', () => {
   });
 
   it('retries a transfer the provider failed, with the same key, until it succeeds: one transfer, one posting', async () => {
-    const { worker } = await onboardedWorker();
+    const { worker } = await onboarded();
     const { milestoneId } = await releasedMilestone(worker);
     // Three failures: the SDK's own two retries, then the job's first attempt fails and is retried later.
     standin.failNext('POST', '/v1/transfers', 500, { type: 'api_error', message: 'Injected outage' }, 3);
@@ -225,7 +218,7 @@ describe('escrow.transfer and the payout run', () => {
   });
 
   it('records the transfer the provider already made when an earlier attempt was lost after the call', async () => {
-    const { worker, accountId } = await onboardedWorker();
+    const { worker, accountId } = await onboarded();
     const { bookingId, milestoneId, chargeId } = await releasedMilestone(worker);
     // As if an attempt reached the provider and died before writing anything of ours.
     const earlier = await t.deps.payments.createTransfer({
@@ -241,7 +234,7 @@ describe('escrow.transfer and the payout run', () => {
   });
 
   it('pays out at once what the worker asks for with payout.request', async () => {
-    const { worker, accountId } = await onboardedWorker();
+    const { worker, accountId } = await onboarded();
     const { milestoneId } = await releasedMilestone(worker);
     const asked = applied(await run(db.sql, worker, 'payout.request', {}));
     expect(asked).toEqual({ milestones: [milestoneId], amount: 7200, currency: 'USD' });
@@ -256,7 +249,7 @@ describe('escrow.transfer and the payout run', () => {
   });
 
   it('skips a worker whose account cannot receive transfers, and pays them at the next run once it can', async () => {
-    const { worker, accountId } = await onboardedWorker();
+    const { worker, accountId } = await onboarded();
     const { milestoneId } = await releasedMilestone(worker);
     // The provider took transfers away after the work was accepted (requirements past due), and said so.
     standin.deactivateAccount(accountId);
@@ -280,7 +273,7 @@ describe('escrow.transfer and the payout run', () => {
   });
 
   it('stops trying an account the provider refuses before we heard it changed, and records it as not active', async () => {
-    const { worker, accountId } = await onboardedWorker();
+    const { worker, accountId } = await onboarded();
     const { milestoneId } = await releasedMilestone(worker);
     standin.deactivateAccount(accountId); // account.updated has not arrived: our row still says active
 
@@ -307,7 +300,7 @@ describe('reconciliation with the provider', () => {
 
     // Deliberately wrong, one record on each side: the provider's transfer says less than the ledger paid
     // out, and our refund id names nothing the provider has.
-    const { worker } = await onboardedWorker();
+    const { worker } = await onboarded();
     const paidOut = await releasedMilestone(worker);
     await payoutRun();
     const { transferId } = await milestone(paidOut.milestoneId);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDb, type TestDb } from '../../test/db';
-import { bearerFor, createTestApp, json, type TestApp } from '../../test/app';
+import { bearerFor, createTestApp, deliverWebhook, json, type TestApp } from '../../test/app';
 import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
 import { MIGRATIONS_DIR } from '../db/migrate';
@@ -53,11 +53,7 @@ async function checkoutOpen() {
   return { bookingId, milestoneId, checkoutSessionId };
 }
 
-async function deliver(e: SignedEvent) {
-  const res = await t.app.request('/pay/webhook', { method: 'POST', body: e.rawBody, headers: { 'stripe-signature': e.header } });
-  expect(res.status).toBe(200);
-  return (await json(res)).outcome as string;
-}
+const deliver = (e: SignedEvent) => deliverWebhook(t, e);
 
 /** A payment that arrives after the booking was cancelled: posted, sent back, and a refund owed. */
 async function latePayment() {

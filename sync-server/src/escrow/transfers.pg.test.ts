@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDb, type TestDb } from '../../test/db';
-import { bearerFor, createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, applied, createOperator, createUser, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
+import { bearerFor, createTestApp, deliverWebhook, json, onboardedWorker, type TestApp } from '../../test/app';
+import { acceptedBooking, applied, createUser, run, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
 import { accounts } from '../ledger/accounts';
 import { balance } from '../ledger/ledger';
@@ -38,23 +38,12 @@ afterAll(async () => {
 
 const bearer = (userId: string) => bearerFor(t, userId);
 
-async function deliver(e: SignedEvent) {
-  const res = await t.app.request('/pay/webhook', { method: 'POST', body: e.rawBody, headers: { 'stripe-signature': e.header } });
-  expect(res.status).toBe(200);
-  return (await json(res)).outcome as string;
-}
+const deliver = (e: SignedEvent) => deliverWebhook(t, e);
 
 /** The provider tells us the account changed; the handler reads it again from the stand-in. */
 const accountUpdated = (accountId: string) => deliver(standin.signEvent('account.updated', { id: accountId, object: 'account' }));
 
-/** A worker whose connected account at the stand-in has finished onboarding, recorded as ours. */
-async function onboardedWorker() {
-  const worker = await createOperator(db.sql);
-  const { id: accountId } = await t.deps.payments.createConnectedAccount({ userId: worker, country: 'US', idempotencyKey: `account:${worker}` });
-  standin.activateAccount(accountId);
-  await setPayoutAccount(db.sql, worker, { provider: 'stripe', accountId, transfersActive: true });
-  return { worker, accountId };
-}
+const onboarded = () => onboardedWorker(t, standin);
 
 /** Paid through a checkout at the stand-in, delivered and approved: 8000 released, 7200 the worker's net. */
 async function releasedMilestone(worker: string) {
@@ -104,7 +93,7 @@ const anyDay = () => reconcile(db.sql, t.deps.payments, { from: new Date('2020-0
 
 describe('a transfer whose answer was lost', () => {
   it('is made once when the account lost its transfers before the retry and the provider forgot the key by the time it was back', async () => {
-    const { worker, accountId } = await onboardedWorker();
+    const { worker, accountId } = await onboarded();
     const { bookingId, milestoneId } = await releasedMilestone(worker);
     const key = transferJob(milestoneId);
     await payoutRun();
@@ -146,7 +135,7 @@ describe('a transfer whose answer was lost', () => {
 
   /** A released milestone whose transfer an earlier attempt made and never recorded; the provider has since forgotten the key. */
   async function attemptLost() {
-    const { worker, accountId } = await onboardedWorker();
+    const { worker, accountId } = await onboarded();
     const { bookingId, milestoneId, chargeId } = await releasedMilestone(worker);
     const earlier = await t.deps.payments.createTransfer({
       amount: 7200, currency: 'USD', destination: accountId, sourceTransaction: chargeId, transferGroup: bookingId,
@@ -187,7 +176,7 @@ describe('a transfer whose answer was lost', () => {
 
 describe('a transfer the provider refuses', () => {
   it('while the account can receive: kept for a person, not queued by the payout run, reported whatever the day, tried again under a new key once the account changes', async () => {
-    const { worker, accountId } = await onboardedWorker();
+    const { worker, accountId } = await onboarded();
     const { milestoneId } = await releasedMilestone(worker);
     const key = transferJob(milestoneId);
     standin.failNext('POST', '/v1/transfers', 400, { type: 'invalid_request_error', code: 'transfers_not_allowed', message: 'Transfers to this account are not allowed for its country.' });
@@ -223,7 +212,7 @@ describe('a transfer the provider refuses', () => {
   });
 
   it('because the account lost its transfers: waits for it, unreported, and pays under a new key once it is fixed', async () => {
-    const { worker, accountId } = await onboardedWorker();
+    const { worker, accountId } = await onboarded();
     const { milestoneId, bookingId, chargeId } = await releasedMilestone(worker);
     const key = transferJob(milestoneId);
     standin.deactivateAccount(accountId); // account.updated has not reached us: our row still says active
@@ -257,7 +246,7 @@ describe('a transfer the provider refuses', () => {
 
 describe('reconciliation of transfers', () => {
   it('reports money released to an account that can receive it and not transferred after the grace period, whatever its day', async () => {
-    const { worker, accountId } = await onboardedWorker();
+    const { worker, accountId } = await onboarded();
     const { milestoneId } = await releasedMilestone(worker);
     const overdue = { kind: 'transfer_overdue', milestoneId, providerId: accountId, ours: 7200, theirs: null };
     // Just released: the next payout run is its turn.
