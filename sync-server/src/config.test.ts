@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
+import { readFileSync } from 'node:fs';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config';
 
 const SECRET = 'x'.repeat(40);
 
@@ -14,6 +15,11 @@ function errorOf(env: Record<string, string>): ConfigError {
 }
 
 describe('loadConfig', () => {
+  it('has every variable it reads in .env.example, and nothing else there', () => {
+    const listed = [...readFileSync(new URL('../../.env.example', import.meta.url), 'utf8').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    expect([...listed].sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
   it('has working defaults for development', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
@@ -46,6 +52,14 @@ describe('loadConfig', () => {
   it('refuses the development SMS sink in production, naming SMS_PROVIDER', () => {
     const e = errorOf({ NODE_ENV: 'production', JWT_SECRET: SECRET });
     expect(e.message).toMatch(/SMS_PROVIDER: .*refused in production/);
+  });
+
+  it('refuses the development SMS sink on an address beyond this machine unless told it is a demo', () => {
+    expect(errorOf({ HOST: '0.0.0.0' }).message).toMatch(/HOST: 0\.0\.0\.0 reaches beyond this machine.*DEV_SMS_ON_NETWORK=true/);
+    expect(errorOf({ HOST: '::' }).message).toMatch(/HOST: :: reaches beyond/);
+    expect(loadConfig({ HOST: '0.0.0.0', DEV_SMS_ON_NETWORK: 'true' }).HOST).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0', SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+12015550100' }).HOST).toBe('0.0.0.0');
+    for (const host of ['localhost', '127.0.0.1', '127.0.1.1', '::1']) expect(loadConfig({ HOST: host }).HOST).toBe(host);
   });
 
   it('refuses production without JWT_SECRET', () => {

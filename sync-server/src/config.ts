@@ -43,6 +43,8 @@ const schema = z
      * production, where the build must exist); skip: serve whatever is there (tests, `npm run dev`). */
     WEB_BUILD: z.enum(['auto', 'skip']).default('auto'),
     SMS_PROVIDER: z.enum(['dev', 'twilio']).default('dev'),
+    /** The dev sink shows every sign-in code at /dev/inbox; listening beyond this machine with it needs this yes. */
+    DEV_SMS_ON_NETWORK: bool.default(false),
     TWILIO_ACCOUNT_SID: z.string().optional(),
     TWILIO_AUTH_TOKEN: z.string().optional(),
     TWILIO_FROM: z.string().optional(),
@@ -70,6 +72,14 @@ const schema = z
       if (!c.PUBLIC_BASE_URL)
         ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required in production (the https address people use, for payment return links)' });
     }
+    // NODE_ENV left unset on a server reads as development: the inbox would hand anyone's sign-in code to
+    // whoever asks. Reaching it from a phone on your own network is fine, once said out loud.
+    if (c.SMS_PROVIDER === 'dev' && !isLoopback(c.HOST) && !c.DEV_SMS_ON_NETWORK)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HOST'],
+        message: `${c.HOST} reaches beyond this machine, and the development SMS sink shows every sign-in code at /dev/inbox to anyone who can reach it; set SMS_PROVIDER=twilio, or DEV_SMS_ON_NETWORK=true for a demo on a network you trust`,
+      });
     if (c.SMS_PROVIDER === 'twilio') {
       for (const k of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const)
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when SMS_PROVIDER=twilio' });
@@ -79,6 +89,13 @@ const schema = z
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when PAYMENTS_PROVIDER=stripe' });
     }
   });
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Every variable the server reads; .env.example lists each one. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export type Config = z.output<typeof schema> & { SEED_DEMO: boolean; PUBLIC_BASE_URL: string };
 

@@ -235,6 +235,14 @@ describe('rate limits', () => {
     expect((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': nextIp() })).status).toBe(202);
   });
 
+  it('counts a whole IPv6 /64 as one client address', async () => {
+    const t = makeApp({ CODE_RATE_PER_IP: '1' });
+    const net = `2001:db8:${(++seq).toString(16)}:1`;
+    expect((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': `${net}::a` })).status).toBe(202);
+    expect((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': `${net}:ffff:ffff:ffff:1` })).status).toBe(429);
+    expect((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': `2001:db8:${(++seq).toString(16)}:1::a` })).status).toBe(202);
+  });
+
   it('ignores X-Forwarded-For unless TRUST_PROXY is set', async () => {
     const t = makeApp({ TRUST_PROXY: 'false', CODE_RATE_PER_IP: '1' });
     // Without a socket (app.request) every client is "unknown": one bucket, whatever the header says.

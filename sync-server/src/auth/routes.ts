@@ -1,11 +1,11 @@
 // /auth: phone + one-time code sign-in, refresh-token rotation in an HttpOnly cookie, logout.
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { z } from 'zod';
 import { text } from '@shared/commands';
 import type { Deps } from '../deps';
 import { HttpError } from '../errors';
+import { clientAddressKey } from '../http/client-address';
 import { readJson } from '../http/read-json';
 import { enforce } from '../ops/rate-limit';
 import { generateCode, storeCode } from './codes';
@@ -52,24 +52,6 @@ function requirePhone(input: string, defaultCountry: string): string {
   return phone;
 }
 
-/**
- * The client's address for rate limiting. Behind TRUST_PROXY, the last entry of X-Forwarded-For: the one our
- * own proxy appended (nginx's $proxy_add_x_forwarded_for, load balancers alike). Entries before it are what the
- * client sent, so a client choosing them could pick a new address for every request.
- */
-function clientIp(c: Context, trustProxy: boolean): string {
-  if (trustProxy) {
-    const last = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
-    if (last) return last.slice(0, 64);
-  }
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    // No Node socket behind the request (app.request() in tests, another runtime).
-    return 'unknown';
-  }
-}
-
 export function authRoutes(deps: Deps) {
   const { config } = deps;
   const secure = config.NODE_ENV === 'production';
@@ -107,7 +89,7 @@ export function authRoutes(deps: Deps) {
       const now = deps.now();
       await enforce(
         deps.sql,
-        { key: `code:ip:${clientIp(c, config.TRUST_PROXY)}`, max: config.CODE_RATE_PER_IP, windowSeconds: 3600 },
+        { key: `code:ip:${clientAddressKey(c, config.TRUST_PROXY)}`, max: config.CODE_RATE_PER_IP, windowSeconds: 3600 },
         now,
         'Too many sign-in codes requested from this network. Try again later.',
       );
@@ -136,7 +118,7 @@ export function authRoutes(deps: Deps) {
       const now = deps.now();
       await enforce(
         deps.sql,
-        { key: `verify:ip:${clientIp(c, config.TRUST_PROXY)}`, max: VERIFY_PER_IP, windowSeconds: 900 },
+        { key: `verify:ip:${clientAddressKey(c, config.TRUST_PROXY)}`, max: VERIFY_PER_IP, windowSeconds: 900 },
         now,
         'Too many sign-in tries from this network. Wait a few minutes, then try again.',
       );

@@ -2,6 +2,7 @@
 // and the money steps the viewer may take on it now. Every step but paying is a command with no optimistic
 // projection: the row shows the server's state, marked as waiting, until the server answers.
 import { useRef, useState, type FormEvent } from 'react';
+import { Link } from 'wouter';
 import type { MilestoneState } from '@shared/milestone-machine';
 import { money } from '@shared/money';
 import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
@@ -113,6 +114,12 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
 
       {m.status === 'split' && <p data-testid="settled-amounts">{t('splitLine', { refunded: fmt(m.refundedAmount.amount), released: fmt(m.releasedAmount.amount) })}</p>}
       {m.status === 'refunded' && <p data-testid="settled-amounts">{t('refundedLine', { amount: fmt(m.refundedAmount.amount) })}</p>}
+      {/* "Refunded" is the ledger's word; whether the provider has paid it back yet is on the receipt. */}
+      {side === 'client' && m.refundedAmount.amount > 0 && (
+        <p>
+          <Link href={`~/c/receipts/${m.id}`}>{t('refundOnReceipt')}</Link>
+        </p>
+      )}
       {side === 'worker' &&
         (m.releasedAmount.amount > 0 ? (
           <p data-testid="worker-net">{t('youReceived', { net: fmt(net), fee: fmt(m.feeAmount.amount) })}</p>

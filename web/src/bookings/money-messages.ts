@@ -31,6 +31,7 @@ export const moneyMessages = defineCatalog(
     workerReceives: 'The worker receives {net} after the platform fee.',
     refundedLine: '{amount} back to the client.',
     splitLine: '{refunded} back to the client, {released} to the worker.',
+    refundOnReceipt: 'When the refund reaches your card: see the receipt',
     checkoutUntil: 'The payment page stays open until {time}.',
     paidReturn: 'Payment sent. This part shows as paid as soon as the payment provider confirms it.',
 
@@ -127,6 +128,7 @@ export const moneyMessages = defineCatalog(
     workerReceives: 'El trabajador recibe {net} después de la comisión.',
     refundedLine: '{amount} devuelto al cliente.',
     splitLine: '{refunded} para el cliente, {released} para el trabajador.',
+    refundOnReceipt: 'Cuándo llega el reembolso a tu tarjeta: mira el recibo',
     checkoutUntil: 'La página de pago sigue abierta hasta las {time}.',
     paidReturn: 'Pago enviado. Esta parte aparecerá como pagada en cuanto el proveedor de pagos lo confirme.',
 

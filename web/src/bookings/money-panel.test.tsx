@@ -314,6 +314,10 @@ describe('money panel, settled', () => {
       expect(box.textContent).toContain('Decided by a mediator: Half the work was done.');
       if (who === OMAR) expect(within(row()).getByTestId('worker-net').textContent).toBe('You receive $45.00 ($5.00 platform fee).');
       else expect(within(row()).queryByTestId('worker-net')).toBeNull();
+      // The ledger says refunded; the client is sent to where the provider's side of it shows.
+      const receipt = within(row()).queryByRole('link', { name: 'When the refund reaches your card: see the receipt' });
+      if (who === CARLA) expect(receipt?.getAttribute('href')).toBe(`/c/receipts/${split.milestone.id}`);
+      else expect(receipt).toBeNull();
       expect(within(row()).queryAllByRole('button')).toEqual([]);
       // Offline, with nothing left to do about the money: no sentence about the connection.
       expect(screen.queryByTestId('money-offline')).toBeNull();
