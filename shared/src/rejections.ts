@@ -22,8 +22,11 @@ export const REJECTION_CODES = [
   'nothing_to_approve',
   'plan_invalid',
   'payment_unavailable',
+  'payment_refused',
   'dispute_open',
   'claim_invalid',
+  'evidence_limit',
+  'deadline_passed',
   'payouts_not_set_up',
   'nothing_to_pay_out',
 ] as const;
@@ -57,8 +60,11 @@ export const REJECTION_MESSAGES: Record<RejectionCode, string> = {
   nothing_to_approve: 'There is no submitted work waiting for you here.',
   plan_invalid: 'This payment plan cannot be used. Check the amounts and try again.',
   payment_unavailable: 'Payments are not available right now. Nothing was charged; try again in a few minutes.',
+  payment_refused: 'The payment provider will not take a payment of this amount. Nothing was charged; agree a new plan with the worker.',
   dispute_open: 'A dispute is already open on this part of the work.',
   claim_invalid: 'The amount claimed must be between nothing and the full amount of this part of the work.',
+  evidence_limit: 'You have added as much evidence to this dispute as it takes from one side; what you added counts for the decision.',
+  deadline_passed: 'The time for this ran out, and what was agreed for that case now applies. Refresh in a minute to see where it stands.',
   payouts_not_set_up: 'Set up payouts before taking paid work, so that you can be paid when the client approves.',
   nothing_to_pay_out: 'There is nothing available to pay out yet. Money becomes available when the client approves your work.',
 };

@@ -84,6 +84,7 @@ describe('loadConfig', () => {
     PAYMENTS_PROVIDER: 'stripe',
     STRIPE_SECRET_KEY: 'sk_live_abc123',
     STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
+    STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect123',
     PUBLIC_BASE_URL: 'https://fieldwork.example.com/',
   };
 
@@ -95,7 +96,7 @@ describe('loadConfig', () => {
   });
 
   it('refuses the demo payment rail in production, naming PAYMENTS_PROVIDER', () => {
-    const { STRIPE_SECRET_KEY: _k, STRIPE_WEBHOOK_SECRET: _w, ...rest } = PRODUCTION;
+    const { STRIPE_SECRET_KEY: _k, STRIPE_WEBHOOK_SECRET: _w, STRIPE_CONNECT_WEBHOOK_SECRET: _c, ...rest } = PRODUCTION;
     const e = errorOf({ ...rest, PAYMENTS_PROVIDER: 'demo' });
     expect(e.message).toMatch(/PAYMENTS_PROVIDER: .*demo payment rail.*refused in production/);
     expect(e.message).not.toMatch(/STRIPE_/);
@@ -114,7 +115,16 @@ describe('loadConfig', () => {
   it('names each missing Stripe variable when PAYMENTS_PROVIDER=stripe', () => {
     const e = errorOf({ PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_123' });
     expect(e.message).toMatch(/STRIPE_WEBHOOK_SECRET: required when PAYMENTS_PROVIDER=stripe/);
+    expect(e.message).toMatch(/STRIPE_CONNECT_WEBHOOK_SECRET: required when PAYMENTS_PROVIDER=stripe/);
     expect(e.message).not.toMatch(/STRIPE_SECRET_KEY/);
+  });
+
+  it("requires the Connect endpoint's secret with Stripe, without which account.updated never verifies", () => {
+    const { STRIPE_CONNECT_WEBHOOK_SECRET: _c, ...rest } = PRODUCTION;
+    const e = errorOf(rest);
+    expect(e.message).toMatch(/STRIPE_CONNECT_WEBHOOK_SECRET: required when PAYMENTS_PROVIDER=stripe/);
+    expect(e.message).not.toMatch(/STRIPE_(SECRET_KEY|WEBHOOK_SECRET)\b/);
+    expect(errorOf({ ...PRODUCTION, STRIPE_CONNECT_WEBHOOK_SECRET: 'connect-oops' }).message).toMatch(/STRIPE_CONNECT_WEBHOOK_SECRET: must be the Connect endpoint's signing secret/);
   });
 
   it('refuses malformed Stripe keys without echoing them', () => {

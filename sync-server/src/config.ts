@@ -53,7 +53,7 @@ const schema = z
     PAYMENTS_PROVIDER: z.enum(['demo', 'stripe']).default('demo'),
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret or restricted key (sk_… or rk_…)').optional(),
     STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, "must be the endpoint's signing secret (whsec_…)").optional(),
-    /** The Connect endpoint's signing secret: Stripe sends events of workers' accounts (account.updated) there. */
+    /** The Connect endpoint's signing secret: Stripe sends events of workers' accounts (account.updated) only there. */
     STRIPE_CONNECT_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, "must be the Connect endpoint's signing secret (whsec_…)").optional(),
     /** Stripe API overrides, for a local stand-in only. */
     STRIPE_API_HOST: z.string().min(1).optional(),
@@ -85,7 +85,8 @@ const schema = z
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when SMS_PROVIDER=twilio' });
     }
     if (c.PAYMENTS_PROVIDER === 'stripe') {
-      for (const k of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const)
+      // Without the Connect secret no account.updated verifies, and a worker's payouts would wait on a refresh.
+      for (const k of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_CONNECT_WEBHOOK_SECRET'] as const)
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when PAYMENTS_PROVIDER=stripe' });
     }
   });

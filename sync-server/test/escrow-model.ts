@@ -125,6 +125,8 @@ export interface MMilestone {
   approvalCheckAt: number | null;
   /** A checkout link is on the milestone for the current payment window. */
   checkout: boolean;
+  /** The checkout session on the milestone, which is closed at the provider when the milestone stops waiting for it. */
+  session: string | null;
   released: number;
   refunded: number;
   fee: number;
@@ -151,11 +153,14 @@ export interface MSession {
   amount: number;
   expiresAt: number;
   paid: boolean;
+  /** Closed at the provider (expired early): nobody can pay it any more. */
+  closed: boolean;
 }
 
 /** A payment the provider holds, and what our side has done about it. */
 export interface MPayment {
   id: string;
+  sessionId: string;
   milestoneId: string;
   amount: number;
   /** What its first handled event did: funded the milestone, or arrived where it could not go and was refunded. */
@@ -184,6 +189,8 @@ export interface MDispute {
   /** The other side has said something (evidence): silence no longer lets the claim apply. */
   responded: boolean;
   evidence: number;
+  /** Evidence by each side: each has its own bound. */
+  evidenceBy: Record<'client' | 'worker' | 'admin', number>;
   outcome: 'release_all' | 'refund_all' | 'split' | null;
   how: 'accepted' | 'default' | 'admin' | null;
   refunded: number | null;
@@ -277,7 +284,7 @@ export function addBooking(s: ModelState, b: { id: string; client: string; worke
 function newMilestone(id: string, booking: number, amount: number, feeBps: number, planId: string | null, proposedBy: MMilestone['proposedBy'], status: MStatus, first: string): MMilestone {
   return {
     id, booking, planId, proposedBy, amount, feeBps, status, changeRounds: 0, events: [first], paymentIntentId: null, paymentExpiresAt: null,
-    autoApproveAt: null, approvalCheckAt: null, checkout: false, released: 0, refunded: 0, fee: 0, transferred: false, refundIssued: false,
+    autoApproveAt: null, approvalCheckAt: null, checkout: false, session: null, released: 0, refunded: 0, fee: 0, transferred: false, refundIssued: false,
   };
 }
 
@@ -315,6 +322,8 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
     if (m.proposedBy === null || m.proposedBy === actingAs) refuse('forbidden');
   }
   if ((event === 'request_changes' || event === 'dispute') && !opts.reason?.trim()) refuse('reason_required');
+  // Past the client's review deadline the work is approved as agreed, sweep or no sweep.
+  if ((event === 'request_changes' || event === 'dispute') && m.status === 'submitted' && m.autoApproveAt !== null && m.autoApproveAt <= d.now) refuse('deadline_passed');
   const b = bookingOf(d, m);
   const outcome = event === 'release_all' || event === 'refund_all' || event === 'split';
   // While a milestone is in dispute the booking waits for its outcome; the other milestones carry on alone,
@@ -345,7 +354,7 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
   const h = d.holdings;
   switch (to) {
     case 'payment_pending':
-      Object.assign(m, { paymentExpiresAt: d.now + PAYMENT_WINDOW_MS, checkout: false });
+      Object.assign(m, { paymentExpiresAt: d.now + PAYMENT_WINDOW_MS, checkout: false, session: null });
       break;
     case 'funded': {
       const pay = d.payments[opts.paymentId!]!;
@@ -356,7 +365,14 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
       break;
     }
     case 'agreed':
-      if (event === 'payment_expired') Object.assign(m, { paymentExpiresAt: null, checkout: false });
+      if (event === 'payment_expired') Object.assign(m, { paymentExpiresAt: null, checkout: false, session: null });
+      break;
+    case 'cancelled':
+      // Its checkout, still open, is closed at the provider by a job.
+      if (m.status === 'payment_pending' && m.session) {
+        setJob(d, 'escrow.close_checkout', m.session, d.now);
+        m.checkout = false;
+      }
       break;
     case 'submitted':
       m.autoApproveAt = d.now + CATEGORIES[b.category].autoApproveHours * HOUR;
@@ -462,6 +478,8 @@ export function propose(s: ModelState, bookingIndex: number, actor: Actor, planI
     if (actor === 'stranger') refuse('not_found');
     const side = sideOf(actor) ?? refuse('forbidden');
     if (PLAN_CLOSED.includes(b.status)) refuse('invalid_state');
+    // A worker who cannot receive transfers takes on no new paid work.
+    if (side === 'worker' && !d.workerActive[b.worker]) refuse('payouts_not_set_up');
     if (currency !== 'USD') refuse('plan_invalid');
     for (const old of milestonesOf(d, b).filter((m) => m.status === 'proposed')) stepMilestone(d, old, 'cancel', [side], { stepsBooking: false });
     for (const p of plan) {
@@ -482,6 +500,7 @@ export function acceptPlan(s: ModelState, bookingIndex: number, actor: Actor, pl
     if (plan.length === 0) refuse('not_found');
     if (plan.some((m) => m.status !== 'proposed')) refuse('invalid_state');
     if (PLAN_CLOSED.includes(b.status)) refuse('invalid_state');
+    if (side === 'worker' && !d.workerActive[b.worker]) refuse('payouts_not_set_up');
     for (const m of plan) stepMilestone(d, m, 'accept', [side], { stepsBooking: false });
     const replaced = ms.filter((m) => m.planId !== planId && (m.status === 'agreed' || m.status === 'payment_pending'));
     for (const m of replaced) stepMilestone(d, m, 'cancel', [side], { stepsBooking: false });
@@ -507,21 +526,30 @@ export function openDispute(s: ModelState, milestoneId: string, actor: Actor, di
     const respondBy = d.now + DISPUTE_WINDOW_MS;
     d.disputes[disputeId] = {
       id: disputeId, milestoneId, openedBy: side, claim, amount: m.amount, status: 'open', respondBy, responded: false, evidence: 0,
-      outcome: null, how: null, refunded: null,
+      evidenceBy: { client: 0, worker: 0, admin: 0 }, outcome: null, how: null, refunded: null,
     };
     setJob(d, 'dispute.window', disputeId, respondBy);
+    for (const h of DISPUTE_REMINDERS_H) setJob(d, 'dispute.reminder', `${disputeId}:${h}`, respondBy - h * HOUR);
   });
 }
 
-const MAX_EVIDENCE = 100;
+const MAX_EVIDENCE_PER_SIDE = 50;
+const DISPUTE_REMINDERS_H = [24, 2];
 
-/** dispute.add_evidence: either side or an admin; the other side's first word ends the silence. */
+/**
+ * dispute.add_evidence: either side or an admin, each up to its own bound; the other side's first word ends
+ * the silence, unless the window has closed in silence already.
+ */
 export function addEvidence(s: ModelState, disputeId: string, actor: Actor) {
   return attempt(s, (d) => {
     const dp = d.disputes[disputeId]!;
     if (actor === 'stranger') refuse('not_found');
-    if (dp.status !== 'open' || dp.evidence >= MAX_EVIDENCE) refuse('invalid_state');
+    if (dp.status !== 'open') refuse('invalid_state');
+    if (!dp.responded && dp.respondBy <= d.now) refuse('deadline_passed');
+    const by = actor as keyof MDispute['evidenceBy'];
+    if (dp.evidenceBy[by] >= MAX_EVIDENCE_PER_SIDE) refuse('evidence_limit');
     dp.evidence++;
+    dp.evidenceBy[by]++;
     if (actor !== 'admin' && actor !== dp.openedBy) dp.responded = true;
   });
 }
@@ -573,10 +601,26 @@ export function checkout(s: ModelState, milestoneId: string, actor: Actor) {
 
 // ---- The provider ---------------------------------------------------------------------------------------
 
-export function addSession(s: ModelState, session: Omit<MSession, 'paid'>): ModelState {
+/** A session at the provider; `onMilestone` when it is the milestone's own (made by POST /pay/checkout). */
+export function addSession(s: ModelState, session: Omit<MSession, 'paid' | 'closed'>, onMilestone = false): ModelState {
   const d = structuredClone(s);
-  d.sessions[session.id] = { ...session, paid: false };
+  d.sessions[session.id] = { ...session, paid: false, closed: false };
+  if (onMilestone) d.milestones[session.milestoneId]!.session = session.id;
   return d;
+}
+
+/**
+ * A session closed at the provider: if its payer finished first, the payment arrives now (funding the
+ * milestone, or sent back); otherwise nobody can pay it any more. Answers whether the payment funded.
+ */
+function closeSession(d: ModelState, sessionId: string): boolean {
+  const session = d.sessions[sessionId]!;
+  if (!session.paid) {
+    session.closed = true;
+    return false;
+  }
+  const payment = Object.values(d.payments).find((p) => p.sessionId === sessionId)!;
+  return paymentArrives(d, payment.id) === 'funded';
 }
 
 export type PayOutcome = 'paid' | 'already_paid' | 'expired';
@@ -585,14 +629,14 @@ export type PayOutcome = 'paid' | 'already_paid' | 'expired';
 export function payOutcome(s: ModelState, sessionId: string): PayOutcome {
   const session = s.sessions[sessionId]!;
   if (session.paid) return 'already_paid';
-  return s.now >= session.expiresAt ? 'expired' : 'paid';
+  return session.closed || s.now >= session.expiresAt ? 'expired' : 'paid';
 }
 
 /** The provider's record of a succeeded payment and the events it owes us for it. */
 export function addPayment(s: ModelState, p: { id: string; sessionId: string; milestoneId: string; amount: number; events: { id: string; type: string }[] }): ModelState {
   const d = structuredClone(s);
   d.sessions[p.sessionId]!.paid = true;
-  d.payments[p.id] = { id: p.id, milestoneId: p.milestoneId, amount: p.amount, effect: 'none', providerRefunded: 0 };
+  d.payments[p.id] = { id: p.id, sessionId: p.sessionId, milestoneId: p.milestoneId, amount: p.amount, effect: 'none', providerRefunded: 0 };
   for (const e of p.events) d.events.push({ id: e.id, paymentId: p.id, type: e.type, outcome: null });
   return d;
 }
@@ -644,7 +688,7 @@ export function deliverEvent(s: ModelState, eventId: string): { state: ModelStat
 
 // ---- Timers and the provider calls that follow the ledger ---------------------------------------------------
 
-export const TASKS = ['escrow.refund', 'escrow.refund_payment', 'escrow.transfer', 'dispute.window'] as const;
+export const TASKS = ['escrow.refund', 'escrow.refund_payment', 'escrow.close_checkout', 'escrow.transfer', 'dispute.window', 'dispute.reminder'] as const;
 export type Task = (typeof TASKS)[number];
 
 /**
@@ -663,6 +707,9 @@ export function runTask(s: ModelState, task: Task, subject: string, fromQueue: b
       m.refundIssued = true;
       break;
     }
+    case 'escrow.close_checkout':
+      closeSession(d, subject);
+      break;
     case 'escrow.refund_payment': {
       // The refund owed for the payment: a second run finds it made.
       const p = d.payments[subject]!;
@@ -682,6 +729,9 @@ export function runTask(s: ModelState, task: Task, subject: string, fromQueue: b
       }
       break;
     }
+    // A reminder (subject `<dispute>:<hours>`) sends news only, which the model does not keep.
+    case 'dispute.reminder':
+      break;
     case 'escrow.transfer': {
       const m = d.milestones[subject]!;
       const b = bookingOf(d, m);
@@ -713,7 +763,11 @@ export function sweep(s: ModelState): ModelState {
     }
   };
   const expiring = Object.values(d.milestones).filter((m) => m.status === 'payment_pending' && m.paymentExpiresAt !== null && m.paymentExpiresAt <= d.now);
-  for (const m of expiring.sort(byDue((x) => x.paymentExpiresAt))) system(m, 'payment_expired');
+  // Its checkout is closed at the provider first: paid meanwhile, the milestone is funded instead.
+  for (const m of expiring.sort(byDue((x) => x.paymentExpiresAt))) {
+    if (m.session && closeSession(d, m.session)) continue;
+    system(d.milestones[m.id]!, 'payment_expired');
+  }
   const looking = Object.values(d.milestones).filter((m) => m.status === 'submitted' && m.approvalCheckAt !== null && m.approvalCheckAt <= d.now);
   for (const m of looking.sort(byDue((x) => x.approvalCheckAt))) {
     const now = d.milestones[m.id]!;
@@ -728,7 +782,8 @@ export function sweep(s: ModelState): ModelState {
 export function payoutRun(s: ModelState): ModelState {
   const d = structuredClone(s);
   for (const m of Object.values(d.milestones))
-    if (m.released > 0 && !m.transferred && d.workerActive[bookingOf(d, m).worker]) setJob(d, 'escrow.transfer', m.id, d.now);
+    // A transfer already queued (or retrying) is left as it is: queued again, its attempts would start over.
+    if (m.released > 0 && !m.transferred && d.workerActive[bookingOf(d, m).worker] && !d.jobs[`escrow.transfer:${m.id}`]) setJob(d, 'escrow.transfer', m.id, d.now);
   return d;
 }
 
@@ -738,7 +793,7 @@ export function payoutRun(s: ModelState): ModelState {
  */
 export function dueJobs(s: ModelState): MJob[] {
   const born = new Map([...Object.keys(s.milestones), ...Object.keys(s.payments), ...Object.keys(s.disputes)].map((id, i) => [id, i]));
-  const order = (j: MJob) => born.get(j.key.slice(j.task.length + 1)) ?? -1;
+  const order = (j: MJob) => born.get(j.key.slice(j.task.length + 1).split(':')[0]!) ?? -1;
   return Object.values(s.jobs)
     .filter((j) => j.runAt <= s.now)
     .sort((a, b) => a.runAt - b.runAt || (a.task < b.task ? -1 : a.task > b.task ? 1 : 0) || order(a) - order(b));

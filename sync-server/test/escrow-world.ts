@@ -521,7 +521,7 @@ async function checkoutStep(r: Run, step: Extract<Step, { t: 'checkout' }>): Pro
     const id = row?.checkoutSessionId;
     if (!id || known.includes(id)) fail(`POST /pay/checkout for ${m.id} should have opened a new checkout session, found ${id}`);
     const session = await r.env.rail.checkout(id!);
-    r.model = M.addSession(r.model, { id: id!, milestoneId: m.id, amount: session!.amount, expiresAt: session!.expiresAt.getTime() });
+    r.model = M.addSession(r.model, { id: id!, milestoneId: m.id, amount: session!.amount, expiresAt: session!.expiresAt.getTime() }, true);
     if (session!.amount !== m.amount) fail(`checkout session ${id} is for ${session!.amount}, the milestone is ${m.amount}`);
   }
   r.log.push(`  → ${res.status}, fund ${expected.fund.status}${expected.opens ? ', new session' : ''}`);

@@ -30,11 +30,14 @@ export interface StripeStandin {
   protocol: 'http';
   secretKey: string;
   webhookSecret: string;
+  /** The Connect endpoint's signing secret: sign account.updated with it (`signEvent(…, {secret})`), as Stripe does. */
+  connectWebhookSecret: string;
   /** The configuration that points the server's Stripe provider here (createTestApp's `env`). */
   env: Record<string, string>;
   /** Every request in arrival order, replays and refusals included. */
   requests(): RecordedRequest[];
-  /** The client paid: session complete, a succeeded PaymentIntent and its charge; the signed payment_intent.succeeded. */
+  /** The client paid: session complete, a succeeded PaymentIntent and its charge; the signed payment_intent.succeeded.
+   * Throws for an expired session, which nobody can pay. */
   completeCheckout(sessionId: string): SignedEvent;
   /** The signed checkout.session.completed for a session (after completeCheckout, it carries the PaymentIntent). */
   checkoutCompletedEvent(sessionId: string): SignedEvent;
@@ -52,8 +55,12 @@ export interface StripeStandin {
   loseResponses(method: string, pathPrefix: string, times?: number): void;
   /** Stripe prunes idempotency keys after 24 hours: from now on every key is new again. */
   forgetIdempotencyKeys(): void;
-  /** The next `times` refunds are created in this state (Stripe answers some at once as `failed`), the charge untouched. */
-  refundsEndAs(status: 'failed' | 'canceled', times?: number): void;
+  /** The next `times` refunds are created in this state (Stripe answers some at once as `failed`, the charge
+   * untouched; many as `pending` or `requires_action`, counted against the charge, to end later with endRefund). */
+  refundsEndAs(status: 'failed' | 'canceled' | 'pending' | 'requires_action', times?: number): void;
+  /** A refund in flight ends as Stripe makes or fails it days later (a failed one gives its amount back to the
+   * charge); the signed refund.failed or refund.updated about it. */
+  endRefund(refundId: string, status: 'succeeded' | 'failed' | 'canceled'): SignedEvent;
   /** Objects by id, for assertions. */
   object(id: string): Obj | undefined;
   reset(): void;
@@ -61,6 +68,8 @@ export interface StripeStandin {
 }
 
 const API_VERSION = Stripe.API_VERSION;
+/** Where the stand-in's platform account is. */
+export const PLATFORM_COUNTRY = 'US';
 
 /** `a[b][0][c]=1&a[b][0][d]=2` → { a: { b: [{ c: '1', d: '2' }] } }, as Stripe's form decoder reads it. */
 export function parseStripeForm(raw: string): Obj {
@@ -121,6 +130,7 @@ function positiveInt(body: Obj, name: string): number {
 export async function startStripeStandin(): Promise<StripeStandin> {
   const secretKey = `sk_test_${randomBytes(16).toString('hex')}`;
   const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
+  const connectWebhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
   let recorded: RecordedRequest[] = [];
   let objects = new Map<string, Obj>();
   /** Idempotency-Key → the first request's fingerprint and saved response. */
@@ -137,6 +147,13 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     if (!o || o.object !== kind)
       throw new ApiError(404, { type: 'invalid_request_error', code: 'resource_missing', param, message: `No such ${kind}: '${objectId}'` });
     return o;
+  }
+
+  /** A checkout session, expired once past its expires_at as Stripe does. */
+  function session(sessionId: string): Obj {
+    const cs = get('checkout.session', sessionId);
+    if (cs.status === 'open' && (cs.expires_at as number) <= nowS()) cs.status = 'expired';
+    return cs;
   }
 
   function put<T extends Obj>(o: T): T {
@@ -186,7 +203,13 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         livemode: false,
       });
     }
-    if (method === 'GET' && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path))) return get('checkout.session', m[1]!);
+    if (method === 'GET' && (m = /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path))) return session(m[1]!);
+    if (method === 'POST' && (m = /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/.exec(path))) {
+      const cs = session(m[1]!);
+      if (cs.status !== 'open')
+        throw new ApiError(400, { type: 'invalid_request_error', message: `Only Checkout Sessions with a status in ["open"] can be expired; this one is ${String(cs.status)}.` });
+      return Object.assign(cs, { status: 'expired' });
+    }
     if (method === 'GET' && (m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) return get('payment_intent', m[1]!);
     if (method === 'POST' && path === '/v1/transfers') {
       required(body, 'amount', 'currency', 'destination');
@@ -251,7 +274,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
           message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${(charge.amount as number) - (charge.amount_refunded as number)})`,
         });
       const ends = refundEnds && refundEnds.times-- > 0 ? refundEnds.status : 'succeeded';
-      if (ends === 'succeeded') {
+      if (ends !== 'failed' && ends !== 'canceled') {
         charge.amount_refunded = (charge.amount_refunded as number) + amount;
         charge.refunded = charge.amount_refunded === charge.amount;
       }
@@ -272,8 +295,9 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         id: `acct_${randomBytes(8).toString('hex')}`,
         object: 'account',
         type: body.type ?? 'standard',
-        country: body.country ?? 'US',
+        country: body.country ?? PLATFORM_COUNTRY,
         capabilities: Object.fromEntries(Object.keys((body.capabilities as Obj | undefined) ?? {}).map((c) => [c, 'inactive'])),
+        tos_acceptance: { service_agreement: (body.tos_acceptance as Obj | undefined)?.service_agreement ?? 'full' },
         details_submitted: false,
         charges_enabled: false,
         payouts_enabled: false,
@@ -282,6 +306,8 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       });
     }
     if (method === 'GET' && (m = /^\/v1\/accounts\/([^/]+)$/.exec(path))) return get('account', m[1]!);
+    // The platform's own account (the secret key's).
+    if (method === 'GET' && path === '/v1/account') return { id: 'acct_platform', object: 'account', type: 'standard', country: PLATFORM_COUNTRY };
     if (method === 'POST' && path === '/v1/account_links') {
       required(body, 'account', 'type');
       get('account', body.account as string, 'account');
@@ -401,10 +427,12 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     protocol: 'http',
     secretKey,
     webhookSecret,
+    connectWebhookSecret,
     env: {
       PAYMENTS_PROVIDER: 'stripe',
       STRIPE_SECRET_KEY: secretKey,
       STRIPE_WEBHOOK_SECRET: webhookSecret,
+      STRIPE_CONNECT_WEBHOOK_SECRET: connectWebhookSecret,
       STRIPE_API_HOST: '127.0.0.1',
       STRIPE_API_PORT: String(port),
       STRIPE_API_PROTOCOL: 'http',
@@ -412,6 +440,8 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     requests: () => [...recorded],
     completeCheckout(sessionId) {
       const session = get('checkout.session', sessionId);
+      // Nobody can pay an expired checkout.
+      if (session.status === 'expired') throw new Error(`checkout session ${sessionId} is expired`);
       let pi = session.payment_intent ? get('payment_intent', session.payment_intent as string) : undefined;
       if (!pi) {
         const pid = paymentIntentData.get(sessionId) ?? {};
@@ -472,6 +502,17 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     },
     refundsEndAs(status, times = 1) {
       refundEnds = { status, times };
+    },
+    endRefund(refundId, status) {
+      const refund = get('refund', refundId);
+      if (refund.status !== 'pending' && refund.status !== 'requires_action') throw new Error(`refund ${refundId} is ${String(refund.status)}, not in flight`);
+      if (status !== 'succeeded') {
+        const charge = get('charge', refund.charge as string);
+        charge.amount_refunded = (charge.amount_refunded as number) - (refund.amount as number);
+        charge.refunded = false;
+      }
+      refund.status = status;
+      return signEvent(status === 'failed' ? 'refund.failed' : 'refund.updated', refund);
     },
     object: (objectId) => objects.get(objectId),
     reset() {

@@ -6,6 +6,7 @@ import type { RejectionCode } from '@shared/rejections';
 import { MAX_CHANGE_ROUNDS } from '@shared/booking-machine';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp } from '../../test/app';
+import { createDemoRail } from '../payments/demo';
 import { acceptedBooking, applied, confirmPayment, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
 import { balance, trialBalance } from '../ledger/ledger';
 import { accounts } from '../ledger/accounts';
@@ -15,7 +16,8 @@ import { sweepClocks } from '../escrow/clocks';
 import { timerKey } from '../escrow/timers';
 import { startJobRunner } from '../jobs/runner';
 import { insertAttachment } from '../store/disputes';
-import { closeWindow, DISPUTE_RESPONSE_MS, disputeTasks, windowKey } from './tasks';
+import { MAX_EVIDENCE_PER_SIDE } from '../commands/handlers/dispute';
+import { closeWindow, DISPUTE_REMINDERS_H, DISPUTE_RESPONSE_MS, disputeTasks, reminderKey, remindSilentSide, windowKey } from './tasks';
 
 let db: TestDb;
 let client: string;
@@ -215,6 +217,55 @@ describe('evidence', () => {
   });
 });
 
+describe('evidence bounds', () => {
+  const file = (disputeId: string, actor: string, n: number) =>
+    run(db.sql, actor, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: `Item ${n}` });
+
+  /**
+   * The opener files as much as one side may; the other side's answer still goes in and counts, and the
+   * window then waits for a mediator instead of applying the claim.
+   */
+  async function openerFillsTheirShare(d: { milestoneId: string; disputeId: string }, opener: string, other: string) {
+    for (let n = 0; n < MAX_EVIDENCE_PER_SIDE; n++) applied(await file(d.disputeId, opener, n));
+    const more = await file(d.disputeId, opener, MAX_EVIDENCE_PER_SIDE);
+    expect(more.rejection?.code).toBe('evidence_limit');
+    expect(more.rejection?.message).toBe(`You have added ${MAX_EVIDENCE_PER_SIDE} items of evidence to this dispute, the most it takes from one side; what you added counts for the decision.`);
+    expect(applied(await run(db.sql, other, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId: d.disputeId, text: 'That is not what happened' }))).toMatchObject({ responded: true });
+    // …and so does the rest of the other side's share, and a mediator's.
+    for (let n = 1; n < MAX_EVIDENCE_PER_SIDE; n++) applied(await file(d.disputeId, other, n));
+    applied(await run(db.sql, admin, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId: d.disputeId, text: 'Asked both for photos.' }));
+    const after = await dispute(d.disputeId);
+    expect(after.respondedAt).not.toBeNull();
+    expect(after.evidence).toHaveLength(2 * MAX_EVIDENCE_PER_SIDE + 1);
+    expect(await closeWindow(db.sql, d.disputeId, `job-${d.disputeId}`, new Date(Date.now() + DISPUTE_RESPONSE_MS + 60_000))).toEqual({ settled: false, why: 'answered' });
+    expect(await milestone(d.milestoneId)).toMatchObject({ status: 'disputed' });
+    expect(await settlements(d.milestoneId)).toBe(0);
+  }
+
+  it('are per side: a client who files all theirs cannot keep the worker from answering', async () => {
+    const d = await fundedMilestone({ submitted: true });
+    const disputeId = uuidv7();
+    applied(await open(client, d.milestoneId, AMOUNT, { disputeId }));
+    await openerFillsTheirShare({ ...d, disputeId }, client, worker);
+  });
+
+  it('are per side: a worker who opens on work never started and files all theirs cannot keep the client from answering', async () => {
+    const payable = () => balance(db.sql, accounts.workerPayable(worker, 'USD').id);
+    const before = await payable();
+    const d = await disputed('worker', 0);
+    await openerFillsTheirShare(d, worker, client);
+    expect(await payable()).toBe(before);
+  });
+
+  it('give mediators a bound of their own', async () => {
+    const { disputeId } = await disputed('client', AMOUNT);
+    for (let n = 0; n < MAX_EVIDENCE_PER_SIDE; n++) applied(await file(disputeId, admin, n));
+    expect((await file(disputeId, admin, MAX_EVIDENCE_PER_SIDE)).rejection?.code).toBe('evidence_limit');
+    applied(await file(disputeId, client, 0));
+    applied(await file(disputeId, worker, 0));
+  });
+});
+
 describe('the other side accepts the claim', () => {
   const cases = [
     { outcome: 'refund_all', opener: 'client', refund: AMOUNT, status: 'refunded', refundJob: true, transferJob: false },
@@ -307,13 +358,35 @@ describe('the response window', () => {
     await ledgerSettled(milestoneId, 3000);
   });
 
-  it('waits for a mediator once the other side has answered', async () => {
+  it('waits for a mediator once the other side has answered, and both may still add evidence after the window', async () => {
     const { milestoneId, disputeId } = await disputed('worker', 0, new Date(Date.now() - 6 * DAY));
-    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'The work is not finished.' }));
+    // Answered on the fourth day of the window.
+    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'The work is not finished.' }, { now: () => new Date(Date.now() - 2 * DAY) }));
     expect(await closeWindow(db.sql, disputeId, 'job-c')).toEqual({ settled: false, why: 'answered' });
     expect(await dispute(disputeId)).toMatchObject({ status: 'open' });
     expect(await milestone(milestoneId)).toMatchObject({ status: 'disputed' });
     expect(await settlements(milestoneId)).toBe(0);
+    for (const actor of [worker, client, admin]) applied(await run(db.sql, actor, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'For the mediator' }));
+  });
+
+  it('takes no answer once it has closed in silence, before the job has run: the claim applies by default', async () => {
+    // The last moment of the window still counts as an answer…
+    const inTime = await disputed('client', 3000, new Date(Date.now() - 6 * DAY));
+    const lastMoment = new Date((await dispute(inTime.disputeId)).respondBy.getTime() - 1);
+    applied(await run(db.sql, worker, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId: inTime.disputeId, text: 'Just in time' }, { now: () => lastMoment }));
+    expect(await closeWindow(db.sql, inTime.disputeId, 'job-in-time')).toEqual({ settled: false, why: 'answered' });
+    // …its end does not, from either side or a mediator, and nothing is written.
+    const { milestoneId, disputeId } = await disputed('client', 3000, new Date(Date.now() - 6 * DAY));
+    const before = await dispute(disputeId);
+    const { respondBy } = before;
+    for (const [actor, at] of [[worker, respondBy], [worker, new Date()], [client, new Date()], [admin, new Date()]] as const) {
+      const out = await run(db.sql, actor, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'Too late' }, { now: () => at });
+      expect(out.rejection?.code).toBe('deadline_passed');
+      expect(out.rejection?.message).toMatch(/ran out without an answer/);
+    }
+    expect(await dispute(disputeId)).toMatchObject({ version: before.version, respondedAt: null, evidence: [] });
+    expect(await closeWindow(db.sql, disputeId, 'job-late')).toEqual({ settled: true, outcome: 'split' });
+    await ledgerSettled(milestoneId, 3000);
   });
 
   it('does nothing before the window closes, and looks again at the deadline', async () => {
@@ -336,6 +409,55 @@ describe('the response window', () => {
     }
     expect(await dispute(disputeId)).toMatchObject({ status: 'resolved', resolvedHow: 'default' });
     await ledgerSettled(milestoneId, 1000);
+  });
+});
+
+describe('reminders to the side that has not answered', () => {
+  const HOUR = 3_600_000;
+  const reminders = async (disputeId: string) =>
+    db.sql<{ userId: string; channel: string; data: { hoursLeft: number; respondBy: string } }[]>`
+      select user_id, channel, data from outbox where template = 'dispute.response_reminder' and data->>'disputeId' = ${disputeId} order by created_at, dedupe_key`;
+
+  it('are set for 24 h and 2 h before the window closes, and each reaches the silent side once', async () => {
+    const { disputeId } = await disputed('client', 3000);
+    const { respondBy } = await dispute(disputeId);
+    const before = (h: number) => new Date(respondBy.getTime() - h * HOUR);
+    expect(DISPUTE_REMINDERS_H).toEqual([24, 2]);
+    for (const h of DISPUTE_REMINDERS_H) expect((await jobs(reminderKey(disputeId, h))).map((j) => j.runAt)).toEqual([before(h)]);
+
+    expect(await remindSilentSide(db.sql, disputeId, 24, before(24))).toBe(true);
+    await remindSilentSide(db.sql, disputeId, 24, before(23)); // a repeated run
+    expect(await reminders(disputeId)).toEqual([{ userId: worker, channel: 'sms', data: expect.objectContaining({ hoursLeft: 24, respondBy: respondBy.toISOString(), refundAmount: 3000 }) }]);
+    expect(await remindSilentSide(db.sql, disputeId, 2, before(2))).toBe(true);
+    expect((await reminders(disputeId)).map((r) => r.data.hoursLeft)).toEqual([24, 2]);
+  });
+
+  it('are not sent once the other side has answered, once the dispute is decided, or after the window', async () => {
+    const answered = await disputed('worker', 0);
+    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId: answered.disputeId, text: 'Not finished.' }));
+    const decided = await disputed('worker', 0);
+    applied(await run(db.sql, client, 'dispute.accept', { disputeId: decided.disputeId }));
+    const closed = await disputed('worker', 0, new Date(Date.now() - 6 * DAY));
+    for (const { disputeId } of [answered, decided, closed]) {
+      for (const h of DISPUTE_REMINDERS_H) expect(await remindSilentSide(db.sql, disputeId, h)).toBe(false);
+      expect(await reminders(disputeId)).toEqual([]);
+    }
+  });
+
+  it('run late, through the real job runner, send only the nearer reminder', async () => {
+    // Opened so that 1 hour is left: both reminders are overdue, as after the job runner was down.
+    const { disputeId } = await disputed('worker', 1000, new Date(Date.now() - DISPUTE_RESPONSE_MS + HOUR));
+    const runner = await startJobRunner({ connectionString: db.url, sql: db.sql, tasks: disputeTasks, concurrency: 1, pollInterval: 50, log: createLogger('silent') });
+    try {
+      const until = Date.now() + 10_000;
+      const pending = async () => (await Promise.all(DISPUTE_REMINDERS_H.map((h) => jobs(reminderKey(disputeId, h))))).flat().length;
+      while ((await pending()) > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(await pending()).toBe(0);
+    } finally {
+      await runner.stop();
+    }
+    expect(await reminders(disputeId)).toEqual([{ userId: client, channel: 'push', data: expect.objectContaining({ hoursLeft: 2 }) }]);
+    expect(await dispute(disputeId)).toMatchObject({ status: 'open' });
   });
 });
 
@@ -450,7 +572,7 @@ describe('a booking of several milestones', () => {
 
     // The approval clock releases a part the client leaves alone, and the booking follows.
     await db.sql`update milestones set auto_approve_at = now() - interval '1 minute', approval_check_at = now() - interval '1 minute' where id = ${c!}`;
-    expect(await sweepClocks(db.sql, createLogger('silent'))).toMatchObject({ refused: 0 });
+    expect(await sweepClocks(db.sql, createDemoRail({ sql: db.sql, publicBaseUrl: 'http://localhost' }), createLogger('silent'))).toMatchObject({ refused: 0 });
     expect((await milestone(c!)).status).toBe('released');
     expect(await bookingStatus(bookingId)).toBe('delivered');
     applied(await run(db.sql, client, 'milestone.approve', { milestoneId: d! }));

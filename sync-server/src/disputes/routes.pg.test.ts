@@ -76,6 +76,8 @@ describe('attachments', () => {
     const viaHeader = await upload(disputeId, worker, PNG, { name: null, headers: { 'x-file-name': encodeURIComponent('café.png') } });
     expect((await json(viaHeader)).name).toBe('café.png');
 
+    // Cited by evidence, the file is the worker's to see too (uncited files: see the next test).
+    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'The tap', attachmentIds: [body.id] }));
     for (const who of [client, worker, admin]) {
       const got = await get(`/disputes/attachments/${body.id}`, who);
       expect(got.status).toBe(200);
@@ -89,6 +91,38 @@ describe('attachments', () => {
     // A path that names nothing is a 404, like any unknown API path.
     expect((await get(`/disputes/attachments/not-an-id`, client)).status).toBe(404);
     expect((await get(`/disputes/attachments/${body.id}`)).status).toBe(401);
+  });
+
+  it('are their uploader’s drafts until evidence cites them: the other party neither sees nor downloads one, a mediator does', async () => {
+    const { disputeId } = await openDispute();
+    const draft = (await json(await upload(disputeId, client, PNG, { name: 'draft.png' }))).id as string;
+    const workers = (await json(await upload(disputeId, worker, PDF, { type: 'application/pdf', name: 'invoice.pdf' }))).id as string;
+    const listed = async (who: string) => ((await json(await get(`/disputes/${disputeId}`, who))).attachments as { id: string }[]).map((a) => a.id).sort();
+    const download = async (id: string, who: string) => (await get(`/disputes/attachments/${id}`, who)).status;
+
+    // Each party sees its own uploads only; the mediator sees both; nobody else gets a thing.
+    expect(await listed(client)).toEqual([draft]);
+    expect(await listed(worker)).toEqual([workers]);
+    expect(await listed(admin)).toEqual([draft, workers].sort());
+    expect([await download(draft, client), await download(draft, worker), await download(draft, admin), await download(draft, stranger)]).toEqual([200, 404, 200, 404]);
+    expect([await download(workers, worker), await download(workers, client), await download(workers, admin)]).toEqual([200, 404, 200]);
+
+    // Cited, the client's file is the worker's to see; the worker's own, still uncited, stays theirs.
+    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'See the photo', attachmentIds: [draft] }));
+    expect(await listed(worker)).toEqual([draft, workers].sort());
+    expect(await download(draft, worker)).toBe(200);
+    expect(await listed(client)).toEqual([draft]);
+    expect(await download(workers, client)).toBe(404);
+
+    // An admin who is a party to the booking sees it as a party does, not as a mediator.
+    const adminClient = await createUser(db.sql, ['consumer', 'admin'], 'Ada Party');
+    const { bookingId } = await acceptedBooking(db.sql, adminClient, worker, { funded: true });
+    const [m] = await db.sql`select id from milestones where booking_id = ${bookingId}`;
+    const own = uuidv7();
+    applied(await run(db.sql, worker, 'dispute.open', { disputeId: own, milestoneId: m!.id, reason: 'Unpaid', refundAmount: 0 }));
+    const hidden = (await json(await upload(own, worker, PNG))).id as string;
+    expect(await download(hidden, adminClient)).toBe(404);
+    expect(((await json(await get(`/disputes/${own}`, adminClient))).attachments as unknown[])).toEqual([]);
   });
 
   it('refuses strangers, other types, forged types, empty files, nameless files and closed disputes, storing nothing', async () => {

@@ -3,11 +3,13 @@
 //
 // POST /disputes/:id/attachments           a file as the raw body (Content-Type, ?name=), by a party of an
 //                                          open dispute or an admin; cited afterwards by dispute.add_evidence
-// GET  /disputes/attachments/:attachmentId the file, to the parties and admins, always as a download
+// GET  /disputes/attachments/:attachmentId the file, always as a download: to its uploader and admins, and
+//                                          to the other party once evidence cites it
 // GET  /disputes/queue                     admins: open disputes, oldest first (?limit=&after=<disputeId>)
 // GET  /disputes/audit                     admins: the audit log, newest first (?limit=&before=<entryId>)
 // GET  /disputes/:id                       parties and admins: the dispute, the milestone's timeline, the
-//                                          booking's chat, and each side's evidence
+//                                          booking's chat, each side's evidence, and the files the viewer
+//                                          may download
 import { createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -22,7 +24,7 @@ import { getUser } from '../store/users';
 import {
   auditLog, countAttachments, disputeContext, disputeQueue, getAttachment, getDispute, insertAttachment, listAttachments, lockDispute,
 } from '../store/disputes';
-import type { AuditLog, DisputeDetail, DisputeQueue, DisputeRow, EvidenceBy } from '@shared/money-api';
+import type { AttachmentMeta, AuditLog, DisputeDetail, DisputeQueue, DisputeRow, EvidenceBy } from '@shared/money-api';
 
 /** The largest evidence file; the table holds the bytes (migration 007 checks the same bound). */
 export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
@@ -88,6 +90,16 @@ function parseQuery<S extends z.ZodType>(c: Context, schema: S, hint: string): z
 
 const isParty = (d: Pick<DisputeRow, 'clientId' | 'workerId'>, userId: string) => d.clientId === userId || d.workerId === userId;
 
+/** The attachments some evidence of the dispute cites. */
+const citedIn = (d: Pick<DisputeRow, 'evidence'> | undefined) => new Set(d?.evidence.flatMap((e) => e.attachmentIds) ?? []);
+
+/**
+ * An upload no evidence cites is its uploader's draft, as the pull treats it: the other party sees it once
+ * it is cited. A mediator, who is no party, sees every file.
+ */
+const isOthersDraft = (d: Pick<DisputeRow, 'clientId' | 'workerId'>, userId: string, a: Pick<AttachmentMeta, 'id' | 'uploadedBy'>, cited: ReadonlySet<string>) =>
+  isParty(d, userId) && a.uploadedBy !== userId && !cited.has(a.id);
+
 /** Routes match only id-shaped segments, so any other path under /disputes is a plain 404, signed in or not. */
 const ID = '{[0-9a-fA-F-]{36}}';
 
@@ -143,8 +155,12 @@ export function disputeRoutes(deps: Deps) {
     })
     .get(`/attachments/:attachmentId${ID}`, auth, async (c) => {
       const id = idParam(c.req.param('attachmentId'), 'The attachment id');
+      const userId = c.get('actor').id;
       const a = await getAttachment(deps.sql, id);
-      if (!a || !(await mayAccess(a, c.get('actor').id))) throw new HttpError('not_found', 'No such attachment.');
+      if (!a || !(await mayAccess(a, userId))) throw new HttpError('not_found', 'No such attachment.');
+      // What evidence cites is read only when it matters: for a party, about the other party's file.
+      const cited = isParty(a, userId) && a.uploadedBy !== userId ? citedIn(await getDispute(deps.sql, a.disputeId)) : new Set<string>();
+      if (isOthersDraft(a, userId, a, cited)) throw new HttpError('not_found', 'No such attachment.');
       return c.body(new Uint8Array(a.bytes), 200, {
         'Content-Type': a.contentType === 'text/plain' ? 'text/plain; charset=utf-8' : a.contentType,
         'Content-Disposition': contentDisposition(a.name),
@@ -155,9 +171,12 @@ export function disputeRoutes(deps: Deps) {
     })
     .get(`/:id${ID}`, auth, async (c) => {
       const id = idParam(c.req.param('id'), 'The dispute id');
+      const userId = c.get('actor').id;
       const d = await getDispute(deps.sql, id);
-      if (!d || !(await mayAccess(d, c.get('actor').id))) throw new HttpError('not_found', 'No such dispute.');
-      const [context, attachments] = await Promise.all([disputeContext(deps.sql, d), listAttachments(deps.sql, d.id)]);
+      if (!d || !(await mayAccess(d, userId))) throw new HttpError('not_found', 'No such dispute.');
+      const [context, all] = await Promise.all([disputeContext(deps.sql, d), listAttachments(deps.sql, d.id)]);
+      const cited = citedIn(d);
+      const attachments = all.filter((a) => !isOthersDraft(d, userId, a, cited));
       const { evidence, ...dispute } = d;
       // Side by side: each side's evidence in the order it was given.
       const bySide: Record<EvidenceBy, typeof evidence> = { client: [], worker: [], admin: [] };

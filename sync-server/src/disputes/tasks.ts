@@ -1,6 +1,7 @@
 // The dispute response window: when it closes with the other side silent, the claim applies by default.
-// If they answered, the dispute waits for a mediator. Like escrow's timers, the job locks what it acts on
-// and re-checks it, so a late or repeated run does nothing.
+// If they answered, the dispute waits for a mediator. Before it closes, the silent side is reminded 24 h and
+// 2 h ahead. Like escrow's timers, each job locks what it acts on and re-checks it, so a late or repeated
+// run does nothing.
 import type { PendingQuery, Row } from 'postgres';
 import { z } from 'zod';
 import { defineTasks, type TaskContext } from '../jobs/tasks';
@@ -9,8 +10,9 @@ import { scheduleJob } from '../jobs/queue';
 import type { Db, Sql } from '../db/sql';
 import { CommandRejected } from '../commands/context';
 import type { DisputeOutcome } from '@shared/milestone-machine';
-import { enqueue, type OutboxMessage } from '../store/outbox';
-import { lockSettling, settleDispute } from './settle';
+import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
+import { lockDispute } from '../store/disputes';
+import { lockSettling, otherSide, settleDispute } from './settle';
 
 /** The other side's time to answer a dispute; silence until then lets the claim apply. */
 export const DISPUTE_RESPONSE_MS = 5 * 24 * 60 * 60 * 1000;
@@ -20,6 +22,47 @@ export const windowKey = (disputeId: string) => `dispute.window:${disputeId}`;
 /** The window's one timer per dispute: set when it opens, moved to the deadline when woken early. */
 export const windowTimer = (db: Db, disputeId: string, runAt: Date) =>
   scheduleJob(db, { task: 'dispute.window', payload: { disputeId }, runAt, key: windowKey(disputeId) });
+
+/** Reminders to the side that has not answered, this many hours before the window closes. */
+export const DISPUTE_REMINDERS_H = [24, 2] as const;
+
+export const reminderKey = (disputeId: string, hoursLeft: number) => `dispute.reminder:${disputeId}:${hoursLeft}`;
+
+/**
+ * The reminders' timers, set when the dispute opens (the window is longer than the first reminder, and never
+ * moves). They are not removed by an answer or a decision: each run looks first.
+ */
+export const reminderTimers = (db: Db, disputeId: string, respondBy: Date) =>
+  DISPUTE_REMINDERS_H.map((h) =>
+    scheduleJob<DisputeTasks>(db, {
+      task: 'dispute.reminder', payload: { disputeId, hoursLeft: h }, runAt: new Date(respondBy.getTime() - h * 3_600_000), key: reminderKey(disputeId, h),
+    }),
+  );
+
+/**
+ * Reminds the silent side that the window closes in `hoursLeft` hours, once, if the dispute is still open and
+ * unanswered and the window has not closed. A reminder run so late that a later one is due too is left to
+ * that one, so that two do not arrive together. Under the dispute's lock, so an answer committing
+ * meanwhile is seen.
+ */
+export async function remindSilentSide(sql: Sql, disputeId: string, hoursLeft: number, now = new Date()): Promise<boolean> {
+  return transaction(sql, async (tx) => {
+    const d = await lockDispute(tx, disputeId);
+    if (!d || d.status !== 'open' || d.respondedAt || d.respondBy <= now) return false;
+    const left = (d.respondBy.getTime() - now.getTime()) / 3_600_000;
+    if (DISPUTE_REMINDERS_H.some((h) => h < hoursLeft && left <= h)) return false;
+    await enqueue(tx, [{
+      ...recipient(otherSide(d), d),
+      template: 'dispute.response_reminder',
+      data: {
+        bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, hoursLeft, respondBy: d.respondBy.toISOString(),
+        refundAmount: d.refundAmount, amount: d.amount, currency: d.currency,
+      },
+      dedupeKey: `dispute.response_reminder:${d.id}:${hoursLeft}`,
+    }]);
+    return true;
+  });
+}
 
 /** Settled, or why not: not_found, decided (already), answered (a mediator decides), not_due, or the machines' refusal. */
 export type WindowOutcome = { settled: true; outcome: DisputeOutcome } | { settled: false; why: string };
@@ -68,6 +111,12 @@ export const disputeTasks = defineTasks({
     async run({ disputeId }, ctx) {
       const out = await closeWindow(ctx.sql, disputeId, key(ctx));
       ctx.log.info({ disputeId, ...out }, 'dispute response window closed');
+    },
+  },
+  'dispute.reminder': {
+    payload: z.object({ disputeId: z.uuid(), hoursLeft: z.number().int().positive() }),
+    async run({ disputeId, hoursLeft }, ctx) {
+      if (await remindSilentSide(ctx.sql, disputeId, hoursLeft)) ctx.log.info({ disputeId, hoursLeft }, 'dispute response reminder queued');
     },
   },
 });

@@ -3,6 +3,9 @@
 // behalf). Each is a due time on the milestone, set and cleared by the step that starts or stops it, in that
 // step's transaction (step.ts): a clock runs exactly when its step committed.
 //
+// A checkout lapses at the provider first (closeCheckout): the session can outlive the window (the provider
+// keeps one open 30 minutes at least), and a payer who finished before it closed has paid in time.
+//
 // escrow.sweep runs every minute from the crontab (each tick once across all instances). It reads what is
 // due through migration 008's partial indexes, oldest first, and acts on each milestone in a transaction
 // of its own: a step locks the booking, as every step does, and checks the milestone is still due; a
@@ -16,6 +19,8 @@ import type { Sql } from '../db/sql';
 import type { Logger } from '../log';
 import { transaction } from '../db/tx';
 import { enqueue, recipient } from '../store/outbox';
+import type { PaymentProvider } from '../payments/provider';
+import { closeCheckout } from './checkouts';
 import { fireMilestoneEvent, type EventOutcome } from './events';
 import { APPROVAL_REMINDERS_H, nextApprovalCheck } from './step';
 
@@ -24,6 +29,8 @@ const BATCH = 200;
 
 export interface SweepCounts {
   expired: number;
+  /** Due to lapse, but paid at the provider before the checkout could be closed: funded instead. */
+  paidLate: number;
   autoApproved: number;
   reminded: number;
   /** Submitted work found without its next look, set now (see sweepClocks). */
@@ -43,6 +50,7 @@ interface Due {
   id: string;
   due: Date;
   autoApproveAt: Date | null;
+  checkoutSessionId: string | null;
 }
 
 /**
@@ -53,11 +61,11 @@ async function dueOn(sql: Sql, clock: 'payment' | 'approval', now: Date, after: 
   const { due, id } = after ?? { due: new Date(0), id: '00000000-0000-0000-0000-000000000000' };
   return clock === 'payment'
     ? sql<Due[]>`
-        select id, payment_expires_at as due, auto_approve_at from milestones
+        select id, payment_expires_at as due, auto_approve_at, checkout_session_id from milestones
         where status = 'payment_pending' and payment_expires_at <= ${now} and (payment_expires_at, id) > (${due}, ${id}::uuid) and not deleted
         order by payment_expires_at, id limit ${batch}`
     : sql<Due[]>`
-        select id, approval_check_at as due, auto_approve_at from milestones
+        select id, approval_check_at as due, auto_approve_at, null as checkout_session_id from milestones
         where status = 'submitted' and approval_check_at <= ${now} and (approval_check_at, id) > (${due}, ${id}::uuid) and not deleted
         order by approval_check_at, id limit ${batch}`;
 }
@@ -67,9 +75,9 @@ async function dueOn(sql: Sql, clock: 'payment' | 'approval', now: Date, after: 
  * gives submitted work without a next look one now: during a rolling deploy an instance still on the code
  * before migration 008 submits work without setting approval_check_at.
  */
-export async function sweepClocks(sql: Sql, log: Logger, opts: SweepOptions = {}): Promise<SweepCounts> {
+export async function sweepClocks(sql: Sql, provider: PaymentProvider, log: Logger, opts: SweepOptions = {}): Promise<SweepCounts> {
   const { signal, batch = BATCH } = opts;
-  const counts: SweepCounts = { expired: 0, autoApproved: 0, reminded: 0, repaired: 0, refused: 0, failed: 0 };
+  const counts: SweepCounts = { expired: 0, paidLate: 0, autoApproved: 0, reminded: 0, repaired: 0, refused: 0, failed: 0 };
   const now = new Date();
   counts.repaired = (await sql`
     update milestones set approval_check_at = ${now}
@@ -100,6 +108,17 @@ export async function sweepClocks(sql: Sql, log: Logger, opts: SweepOptions = {}
   };
 
   await walk('payment', async (m) => {
+    // The checkout first: once closed at the provider nobody can pay it, so the milestone can lapse. A payer
+    // who finished first has paid in time, whether or not the webhook has said so.
+    if (m.checkoutSessionId) {
+      const closed = await closeCheckout(sql, provider, m.checkoutSessionId);
+      if (closed === 'funded' || closed === 'already_funded') return 'paidLate';
+      if (closed === 'processing') {
+        log.warn({ milestoneId: m.id, sessionId: m.checkoutSessionId }, 'a lapsing checkout was paid by a method still settling; it stays due');
+        return 'refused';
+      }
+      if (closed !== 'closed') log.warn({ milestoneId: m.id, sessionId: m.checkoutSessionId, outcome: closed }, 'a lapsing checkout was paid, and the payment could not fund it');
+    }
     const out = await fireMilestoneEvent(sql, m.id, 'payment_expired', `payment-expiry:${m.id}:${m.due.toISOString()}`, {
       when: (x) => x.status === 'payment_pending' && x.paymentExpiresAt !== null && x.paymentExpiresAt <= now,
     });

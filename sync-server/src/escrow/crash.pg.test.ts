@@ -52,7 +52,7 @@ beforeAll(async () => {
   server = await serverProcess({
     NODE_ENV: 'test', DATABASE_URL: db.url, DATA_DIR: dir, WEB_DIST_DIR: path.join(dir, 'web'), JWT_SECRET, SEED_DEMO: 'false',
     COMMAND_RATE_PER_MIN: '1000000',
-    PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: standin.secretKey, STRIPE_WEBHOOK_SECRET: standin.webhookSecret,
+    PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: standin.secretKey, STRIPE_WEBHOOK_SECRET: standin.webhookSecret, STRIPE_CONNECT_WEBHOOK_SECRET: standin.connectWebhookSecret,
     STRIPE_API_HOST: standin.host, STRIPE_API_PORT: String(standin.port), STRIPE_API_PROTOCOL: standin.protocol,
   });
 });

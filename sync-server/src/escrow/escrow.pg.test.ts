@@ -10,6 +10,7 @@ import { createLogger } from '../log';
 import { timerKey } from './timers';
 import { nextApprovalCheck, PAYMENT_WINDOW_MS } from './step';
 import { sweepClocks } from './clocks';
+import { createDemoRail } from '../payments/demo';
 
 let db: TestDb;
 let client: string;
@@ -207,7 +208,9 @@ describe('the approval clock', () => {
 describe('the clocks sweep', () => {
   const HOUR = 3_600_000;
   const ago = (h: number) => new Date(Date.now() - h * HOUR);
-  const sweep = () => sweepClocks(db.sql, createLogger('silent'));
+  // No checkout here was made at a provider: the rail is never asked.
+  const rail = () => createDemoRail({ sql: db.sql, publicBaseUrl: 'http://localhost' });
+  const sweep = () => sweepClocks(db.sql, rail(), createLogger('silent'));
   const news = (milestoneId: string, template: string) =>
     db.sql<{ data: { hoursLeft?: number } }[]>`select data from outbox where template = ${template} and data->>'milestoneId' = ${milestoneId} order by created_at, dedupe_key`;
   /** A funded single-price booking whose work was submitted `hoursAgo` hours ago (the window is 72 hours). */
@@ -275,7 +278,7 @@ describe('the clocks sweep', () => {
       applied(await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }, { now: () => ago(2) }));
       lapsing.push(m!.id);
     }
-    await sweepClocks(db.sql, createLogger('silent'), { batch: 2 });
+    await sweepClocks(db.sql, rail(), createLogger('silent'), { batch: 2 });
     for (const id of lapsing) expect(await clocks(id)).toMatchObject({ status: 'agreed', paymentExpiresAt: null });
   });
 
@@ -289,7 +292,8 @@ describe('the clocks sweep', () => {
   });
 
   it('leaves alone work the client sent back before the sweep came', async () => {
-    const { bookingId, milestoneId } = await submitted(73);
+    // Inside the last 2 hours, with the reminder due: past the deadline the work can no longer be sent back.
+    const { bookingId, milestoneId } = await submitted(71);
     applied(await run(db.sql, client, 'booking.request_changes', { bookingId, reason: 'The tap still drips' }));
     await sweep();
     expect(await clocks(milestoneId)).toMatchObject({ status: 'changes_requested', approvalCheckAt: null });

@@ -1,6 +1,7 @@
 // Refunds owed to clients (refunds.ts, escrow.refund in tasks.ts) with the real Stripe provider pointed at the
 // local stand-in: owed once per cause whatever the provider delivers, asked for once even after the provider
-// forgot our key, and a refusal kept on the row and reported by reconciliation whatever its day. Jobs are run
+// forgot our key, a refusal kept on the row and reported by reconciliation whatever its day, and a refund the
+// provider has not made yet kept on its way until reconciliation or its events read it made or failed. Jobs are run
 // here by hand from the queue, as a runner would, so that the test decides what happens between them.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,6 +13,7 @@ import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } fro
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
 import { MIGRATIONS_DIR } from '../db/migrate';
 import { reconcile } from '../payouts/reconcile';
+import { handleWebhook } from './routes';
 import { escrowTasks, type EscrowTasks } from './tasks';
 import { timerKey } from './timers';
 
@@ -64,7 +66,7 @@ async function latePayment() {
   return { milestoneId, checkoutSessionId, paymentIntentId, succeeded, completed: standin.checkoutCompletedEvent(checkoutSessionId) };
 }
 
-interface Owed { id: string; milestoneId: string; paymentIntentId: string; amount: number; status: string; refundId: string | null; attempts: number; lastError: string | null }
+interface Owed { id: string; milestoneId: string; paymentIntentId: string; amount: number; status: string; refundId: string | null; providerStatus: string | null; attempts: number; lastError: string | null }
 const owedFor = async (cause: string) => (await db.sql<Owed[]>`select * from client_refunds where cause = ${cause}`)[0];
 const jobs = (key: string) => db.sql<{ id: string; payload: unknown }[]>`select id, payload from graphile_worker._private_jobs where key = ${key}`;
 const refundsAsked = (paymentIntentId: string) => standin.requests().filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.payment_intent === paymentIntentId);
@@ -77,6 +79,9 @@ async function runJob(key: string, attempt = 1) {
   await task.run(task.payload.parse(job.payload), { sql: db.sql, log, jobId: job.id, key, attempt, maxAttempts: 25, signal: undefined });
   await db.sql`delete from graphile_worker._private_jobs where id = ${job.id}`;
 }
+
+/** A day with none of this file's postings: what reconciliation reports (and reads again) whatever the day. */
+const anyDay = () => reconcile(db.sql, t.deps.payments, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') });
 
 describe('a late payment', () => {
   it('is refunded once when the provider sends both of its events, and the refund id is recorded', async () => {
@@ -150,9 +155,11 @@ describe('a late payment', () => {
     await deliver(succeeded);
     standin.refundsEndAs('failed');
     await runJob(`escrow.refund_payment:${paymentIntentId}`);
-    const [made] = refundsAsked(paymentIntentId);
-    expect(made).toBeDefined();
-    expect(await owedFor(`late-refund:${paymentIntentId}`)).toMatchObject({ status: 'failed', refundId: null, lastError: expect.stringMatching(/^the provider's refund re_\S+ is failed$/) });
+    expect(refundsAsked(paymentIntentId)).toHaveLength(1);
+    const [made] = await t.deps.payments.listRefunds(paymentIntentId);
+    expect(await owedFor(`late-refund:${paymentIntentId}`)).toMatchObject({
+      status: 'failed', refundId: made!.id, providerStatus: 'failed', lastError: `the provider's refund ${made!.id} is failed`,
+    });
   });
 
   it('adopts the earlier refund when the provider answers that the charge is refunded already', async () => {
@@ -205,7 +212,7 @@ describe('a refund the provider refuses', () => {
     expect(logged.find((l) => l.refund === owed.id)).toMatchObject({ level: 50, msg: 'a refund owed to a client failed; it needs a person' });
 
     // A day with none of it still lists every refund owed and not made.
-    const { mismatches } = await reconcile(db.sql, t.deps.payments, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') });
+    const { mismatches } = await anyDay();
     expect(mismatches).toContainEqual({ kind: 'refund_refused', milestoneId, providerId: paymentIntentId, ours: 8000, theirs: failed!.lastError });
   });
 
@@ -221,15 +228,111 @@ describe('a refund the provider refuses', () => {
     const other = await latePayment();
     await deliver(other.succeeded);
     await db.sql`update client_refunds set created_at = now() - interval '2 hours' where cause = ${`late-refund:${other.paymentIntentId}`}`;
-    const { mismatches } = await reconcile(db.sql, t.deps.payments, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') });
+    const { mismatches } = await anyDay();
     expect(mismatches).toContainEqual({ kind: 'refund_not_sent', milestoneId: other.milestoneId, providerId: other.paymentIntentId, ours: 8000, theirs: null });
     expect(mismatches).toContainEqual(expect.objectContaining({ kind: 'refund_refused', providerId: paymentIntentId }));
   });
 });
 
-// Last: it drops the table and builds it again from what the database held before migration 009.
-describe('migration 009', () => {
-  it('keeps settlements refunded with an id, and owes the rest, with jobs that find refunds the old jobs made', async () => {
+describe('a refund the provider takes and has not made yet', () => {
+  /** A settlement's refund the provider answers with `status` (pending or requires_action), sent by its job. */
+  async function refundInFlight(status: 'pending' | 'requires_action' = 'pending') {
+    const { bookingId, milestoneId, checkoutSessionId } = await checkoutOpen();
+    expect(await deliver(standin.completeCheckout(checkoutSessionId))).toBe('funded');
+    applied(await run(db.sql, client, 'booking.cancel', { bookingId, reason: 'Plans changed' }));
+    const owed = (await owedFor(`settle:${milestoneId}`))!;
+    standin.refundsEndAs(status);
+    await runJob(timerKey('escrow.refund', milestoneId));
+    const [made] = await t.deps.payments.listRefunds(owed.paymentIntentId);
+    expect(made).toMatchObject({ status, amount: 8000 });
+    return { milestoneId, owed, providerRefund: made!.id };
+  }
+  const receiptRefunds = async (milestoneId: string) => {
+    const res = await t.app.request(`/money/receipts/${milestoneId}`, { headers: { authorization: await bearer(client) } });
+    expect(res.status).toBe(200);
+    return ((await json(res)) as { refunds: { status: string; reference: string | null }[] }).refunds;
+  };
+  const milestoneRefundId = async (id: string) => (await db.sql<{ refundId: string | null }[]>`select refund_id from milestones where id = ${id}`)[0]!.refundId;
+  const tasksCtx = () => ({ sql: db.sql, log, jobId: `test-${uuidv7()}`, key: null, attempt: 1, maxAttempts: 25, signal: undefined });
+
+  it('is sent, not succeeded: the client sees it on its way, and no job asks again', async () => {
+    const { milestoneId, owed, providerRefund } = await refundInFlight();
+    expect(await owedFor(`settle:${milestoneId}`)).toMatchObject({ status: 'sent', refundId: providerRefund, providerStatus: 'pending', attempts: 1, lastError: null });
+    expect(await receiptRefunds(milestoneId)).toEqual([expect.objectContaining({ status: 'pending', reference: null })]);
+    // Not the milestone's refund until it is made.
+    expect(await milestoneRefundId(milestoneId)).toBeNull();
+    // A stray run of the job finds the refund with the provider and asks nothing.
+    await tasks['escrow.refund'].run({ refundId: owed.id }, tasksCtx());
+    expect(refundsAsked(owed.paymentIntentId)).toHaveLength(1);
+    // Nothing to report while the provider has it: a pending refund is no fault.
+    expect((await anyDay()).mismatches.filter((m) => m.milestoneId === milestoneId)).toEqual([]);
+    expect(await owedFor(`settle:${milestoneId}`)).toMatchObject({ status: 'sent', providerStatus: 'pending' });
+  });
+
+  it('that fails days later is failed by the nightly reconciliation, reported and logged for a person, and shown to the client', async () => {
+    const { milestoneId, owed, providerRefund } = await refundInFlight('requires_action');
+    expect(await owedFor(`settle:${milestoneId}`)).toMatchObject({ status: 'sent', providerStatus: 'requires_action' });
+    standin.endRefund(providerRefund, 'failed');
+
+    // The night's reconciliation, of a day with none of it.
+    const from = logged.length;
+    await tasks['escrow.reconcile'].run({ day: '2020-01-01' }, tasksCtx());
+    const failed = await owedFor(`settle:${milestoneId}`);
+    expect(failed).toMatchObject({ status: 'failed', refundId: providerRefund, providerStatus: 'failed', lastError: `the provider's refund ${providerRefund} is failed` });
+    const report = logged.slice(from).find((l) => l.msg === 'the ledger does not reconcile with the provider');
+    expect(report).toMatchObject({ level: 50 });
+    expect(report!.mismatches).toContainEqual({ kind: 'refund_refused', milestoneId, providerId: owed.paymentIntentId, ours: 8000, theirs: failed!.lastError });
+    expect(await receiptRefunds(milestoneId)).toEqual([expect.objectContaining({ status: 'failed', reference: null })]);
+    // Every night after, until a person sees to it; the provider is not asked about it again.
+    const reads = standin.requests().filter((r) => r.method === 'GET' && r.path === `/v1/refunds/${providerRefund}`).length;
+    expect((await anyDay()).mismatches).toContainEqual(expect.objectContaining({ kind: 'refund_refused', milestoneId }));
+    expect(standin.requests().filter((r) => r.method === 'GET' && r.path === `/v1/refunds/${providerRefund}`)).toHaveLength(reads);
+  });
+
+  it('that the provider makes later is succeeded by the nightly reconciliation, and becomes the milestone’s', async () => {
+    const { milestoneId, providerRefund } = await refundInFlight();
+    standin.endRefund(providerRefund, 'succeeded');
+    const { checked, mismatches } = await anyDay();
+    expect(checked.refundsSent).toBeGreaterThanOrEqual(1);
+    expect(mismatches.filter((m) => m.milestoneId === milestoneId)).toEqual([]);
+    expect(await owedFor(`settle:${milestoneId}`)).toMatchObject({ status: 'succeeded', refundId: providerRefund, providerStatus: 'succeeded', lastError: null });
+    expect(await milestoneRefundId(milestoneId)).toBe(providerRefund);
+    expect(await receiptRefunds(milestoneId)).toEqual([expect.objectContaining({ status: 'succeeded', reference: providerRefund })]);
+  });
+
+  it('is read again from the provider on its refund events, whatever the event says', async () => {
+    const { milestoneId, providerRefund } = await refundInFlight();
+    // An event that says more than the provider does (old, out of order, or not the provider's word) changes nothing.
+    const pending = standin.object(providerRefund)!;
+    expect(await deliver(standin.signEvent('refund.updated', { ...pending, status: 'succeeded' }))).toBe('refund_sent');
+    expect(await owedFor(`settle:${milestoneId}`)).toMatchObject({ status: 'sent', providerStatus: 'pending' });
+    // The provider makes it: recorded on its event.
+    expect(await deliver(standin.endRefund(providerRefund, 'succeeded'))).toBe('refund_succeeded');
+    expect(await owedFor(`settle:${milestoneId}`)).toMatchObject({ status: 'succeeded', providerStatus: 'succeeded' });
+    expect(await milestoneRefundId(milestoneId)).toBe(providerRefund);
+    // charge.refund.updated about it again: nothing more to record.
+    expect(await deliver(standin.signEvent('charge.refund.updated', standin.object(providerRefund)!))).toBe('refund_succeeded');
+    // A refund none of our rows names is not ours to record.
+    expect(await deliver(standin.signEvent('refund.updated', { id: 're_test_someone_elses', object: 'refund', status: 'succeeded' }))).toBe('ignored_unknown_refund');
+  });
+
+  it('that fails is failed on its refund.failed event, and logged at error level for a person', async () => {
+    const { milestoneId, owed, providerRefund } = await refundInFlight();
+    // Handled as the webhook route does, with this test's log.
+    const failedEvent = standin.endRefund(providerRefund, 'failed');
+    expect(await handleWebhook({ sql: db.sql, log }, t.deps.payments, failedEvent.rawBody, failedEvent.header)).toMatchObject({ outcome: 'refund_failed', duplicate: false });
+    expect(await owedFor(`settle:${milestoneId}`)).toMatchObject({ status: 'failed', providerStatus: 'failed' });
+    expect(logged.find((l) => l.refund === owed.id && l.level === 50)).toMatchObject({
+      msg: 'a refund owed to a client failed at the provider; it needs a person', providerRefund, amount: 8000,
+    });
+    // A failed row is final: a later event about it records nothing.
+    expect(await deliver(standin.signEvent('refund.updated', standin.object(providerRefund)!))).toBe('ignored_failed');
+  });
+});
+
+// Last: it drops the table and builds it again from what the database held before migration 009, then 012.
+describe('migrations 009 and 012', () => {
+  it('keep settlements refunded with an id, to be read again, and owe the rest, with jobs that find refunds the old jobs made', async () => {
     // A late payment refunded the old way: under refund-payment:<payment>, naming only the milestone, its job
     // (still in the queue: it was queued again by a second event) carrying the old payload.
     const { milestoneId, paymentIntentId, succeeded } = await latePayment();
@@ -246,13 +349,21 @@ describe('migration 009', () => {
     await db.sql.unsafe(await readFile(path.join(MIGRATIONS_DIR, '009_client_refunds.sql'), 'utf8'));
 
     expect(await owedFor(`settle:${settled!.id}`)).toMatchObject({ status: 'succeeded', refundId: settled!.refundId });
+    // 012: a refund recorded as succeeded may have been pending at the provider: sent, until it is read again.
+    await db.sql.unsafe(await readFile(path.join(MIGRATIONS_DIR, '012_client_refunds_sent.sql'), 'utf8'));
+    expect(await owedFor(`settle:${settled!.id}`)).toMatchObject({ status: 'sent', refundId: settled!.refundId, providerStatus: null });
     const owed = (await owedFor(`late-refund:${paymentIntentId}`))!;
-    expect(owed).toMatchObject({ milestoneId, amount: 8000, status: 'pending', refundId: null });
+    expect(owed).toMatchObject({ milestoneId, amount: 8000, status: 'pending', refundId: null, providerStatus: null });
     expect((await jobs(key)).map((j) => j.payload)).toEqual([{ refundId: owed.id }]);
 
     const asked = refundsAsked(paymentIntentId).length;
     await runJob(key);
     expect(refundsAsked(paymentIntentId)).toHaveLength(asked);
-    expect(await owedFor(`late-refund:${paymentIntentId}`)).toMatchObject({ status: 'succeeded', refundId: legacy.id });
+    expect(await owedFor(`late-refund:${paymentIntentId}`)).toMatchObject({ status: 'succeeded', refundId: legacy.id, providerStatus: 'succeeded' });
+
+    // The next reconciliation reads the settlement's refund again: the provider made it.
+    await anyDay();
+    expect(await owedFor(`settle:${settled!.id}`)).toMatchObject({ status: 'succeeded', refundId: settled!.refundId, providerStatus: 'succeeded' });
+    expect(await db.sql`select 1 from client_refunds where status = 'sent'`).toEqual([]);
   });
 });

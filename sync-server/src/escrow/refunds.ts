@@ -1,14 +1,24 @@
-// Refunds owed to clients (migration 009): one row per posting that sent a client's money to refunds, written
-// in the posting's transaction with the job that asks the provider for it, and what the provider made of it.
-// The job acts on the row (escrow.refund in tasks.ts); reconciliation reports the rows not succeeded.
+// Refunds owed to clients (migrations 009, 012): one row per posting that sent a client's money to refunds,
+// written in the posting's transaction with the job that asks the provider for it, and what the provider made
+// of it. The job acts on the row (escrow.refund in tasks.ts); a refund the provider took and has not made yet
+// is read again from the provider by reconciliation each night and on the provider's refund events, until it
+// is made or failed; reconciliation reports the rows not made.
 import type { PendingQuery, Row } from 'postgres';
 import { v7 as uuidv7 } from 'uuid';
-import type { Db } from '../db/sql';
+import type { Db, Sql } from '../db/sql';
+import { transaction } from '../db/tx';
 import { scheduleJob } from '../jobs/queue';
+import type { Logger } from '../log';
+import { PaymentProviderError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
+import { updateMilestone } from '../store/milestones';
 import type { EscrowTasks } from './tasks';
 import { timerKey } from './timers';
 
-export type RefundStatus = 'pending' | 'succeeded' | 'failed';
+/**
+ * pending: owed, the provider has not taken it yet (the job is asking); sent: the provider took it and has not
+ * made it yet; succeeded: made; failed: refused, or failed at the provider, and nothing will try again.
+ */
+export type RefundStatus = 'pending' | 'sent' | 'succeeded' | 'failed';
 
 export interface ClientRefund {
   id: string;
@@ -18,8 +28,10 @@ export interface ClientRefund {
   paymentIntentId: string;
   amount: number;
   currency: string;
-  /** The provider's refund, once made. */
+  /** The provider's refund, once it took the request (or we found the one it had made). */
   refundId: string | null;
+  /** That refund's status as the provider last gave it (pending, requires_action, succeeded, failed, …). */
+  providerStatus: string | null;
   status: RefundStatus;
   attempts: number;
   lastError: string | null;
@@ -57,12 +69,12 @@ export function oweRefund(db: Db, owed: OwedRefund, runAt: Date): PendingQuery<R
 /**
  * Counts one more provider call for a refund still owed, and says whether the provider may have forgotten
  * the key of the first (Stripe prunes keys after 24 hours; 23 leaves room for clocks and calls in flight).
- * Nothing when the refund has succeeded or there is no such row.
+ * Nothing when the provider has the refund (sent or made) or there is no such row.
  */
 export async function beginRefundAttempt(db: Db, id: string): Promise<(ClientRefund & { keyMayBeGone: boolean }) | undefined> {
   const [row] = await db<(ClientRefund & { keyMayBeGone: boolean })[]>`
     update client_refunds set attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, now()), updated_at = now()
-    where id = ${id} and status <> 'succeeded'
+    where id = ${id} and status in ('pending', 'failed')
     returning *, first_attempt_at < now() - interval '23 hours' as key_may_be_gone`;
   return row;
 }
@@ -70,22 +82,86 @@ export async function beginRefundAttempt(db: Db, id: string): Promise<(ClientRef
 /** The provider made the refund: recorded once; false when another run recorded it first. */
 export async function refundSucceeded(db: Db, id: string, refundId: string): Promise<boolean> {
   const rows = await db`
-    update client_refunds set refund_id = ${refundId}, status = 'succeeded', last_error = null, updated_at = now()
+    update client_refunds set refund_id = ${refundId}, provider_status = 'succeeded', status = 'succeeded', last_error = null, updated_at = now()
     where id = ${id} and status <> 'succeeded' returning id`;
   return rows.length > 0;
+}
+
+/** Refund states at the provider in which it sent nothing back, and never will under that refund. */
+export const refundUndone = (providerStatus: string) => providerStatus === 'failed' || providerStatus === 'canceled';
+
+/** Our state of a refund the provider has: made, failed, or on its way (pending, requires_action, or any state it may add). */
+const stateOf = (providerStatus: string): 'succeeded' | 'failed' | 'sent' =>
+  providerStatus === 'succeeded' ? 'succeeded' : refundUndone(providerStatus) ? 'failed' : 'sent';
+
+/**
+ * Records the provider's refund for a row as the provider has it now, if the row is still as `seen` (the job's
+ * row owed, or a sent or made row read again): made (a settlement's refund is then also the milestone's, as
+ * the client's payments page shows it), failed at the provider (kept for a person; reconciliation reports it),
+ * or still on its way (sent). A row changed since it was read is another run's to record, so an older answer
+ * never overwrites a newer one. Answers the row's new state, or undefined when nothing was recorded.
+ */
+export async function recordProviderRefund(sql: Sql, seen: ClientRefund, refund: { id: string; status: string }): Promise<RefundStatus | undefined> {
+  const status = stateOf(refund.status);
+  if (status === seen.status && refund.id === seen.refundId && refund.status === seen.providerStatus) return undefined;
+  const lastError = status === 'failed' ? `the provider's refund ${refund.id} is ${refund.status}` : null;
+  return transaction(sql, async (tx) => {
+    const [row] = await tx`
+      update client_refunds
+      set status = ${status}, refund_id = ${refund.id}, provider_status = ${refund.status}, last_error = ${lastError}, updated_at = now()
+      where id = ${seen.id} and status = ${seen.status} and refund_id is not distinct from ${seen.refundId}
+      returning id`;
+    if (!row) return undefined;
+    if (status === 'succeeded' && seen.cause === `settle:${seen.milestoneId}`) await updateMilestone(tx, seen.milestoneId, { refundId: refund.id });
+    return status;
+  });
+}
+
+/** Refunds the provider took and has not made yet, oldest first: what reconciliation reads again each night. */
+export function sentRefunds(db: Db) {
+  return db<(ClientRefund & { refundId: string })[]>`select * from client_refunds where status = 'sent' order by created_at`;
+}
+
+/**
+ * refund.updated, refund.failed, charge.refund.updated: the event names a refund; what it says of it may be
+ * stale (events come late and out of order), so the refund is read again from the provider, and recorded only
+ * when a row of ours names it. One the job has not recorded yet is the job's to record, and reconciliation's
+ * to read again. Returns the outcome recorded on the event.
+ */
+export async function refundUpdated(sql: Sql, log: Logger, provider: PaymentProvider, event: PaymentEvent): Promise<string> {
+  const refundId = event.data.object.id;
+  if (typeof refundId !== 'string') return 'ignored_malformed';
+  const [row] = await sql<ClientRefund[]>`select * from client_refunds where refund_id = ${refundId}`;
+  if (!row) return 'ignored_unknown_refund';
+  // A failed row is final: a person sees to it.
+  if (row.status !== 'sent' && row.status !== 'succeeded') return `ignored_${row.status}`;
+  let status;
+  try {
+    status = await recordProviderRefund(sql, row, await provider.retrieveRefund(refundId));
+  } catch (e) {
+    // Ours, and unknown to the provider: reconciliation reports it; retrying the event cannot help.
+    if (e instanceof PaymentProviderError && e.code === 'not_found') return 'ignored_not_found';
+    throw e;
+  }
+  if (status === 'failed')
+    log.error({ refund: row.id, providerRefund: refundId, cause: row.cause, amount: row.amount, currency: row.currency }, 'a refund owed to a client failed at the provider; it needs a person');
+  return `refund_${status ?? row.status}`;
 }
 
 /** An attempt failed: the error kept, and the row failed when nothing will try again. */
 export function refundAttemptFailed(db: Db, id: string, error: string, final: boolean) {
   return db`
     update client_refunds set last_error = ${error}, updated_at = now(), status = ${final ? 'failed' : 'pending'}
-    where id = ${id} and status <> 'succeeded'`;
+    where id = ${id} and status in ('pending', 'failed')`;
 }
 
-/** Refunds not succeeded: every failed one, and those pending longer than `graceMs` (their job is retrying or lost). */
+/**
+ * Refunds not made that need a person: every failed one, and those the provider has not taken after `graceMs`
+ * (their job is retrying or lost). A sent one is the provider's to make, read again each night.
+ */
 export function unsettledRefunds(db: Db, graceMs: number) {
-  return db<ClientRefund[]>`
+  return db<(ClientRefund & { status: 'pending' | 'failed' })[]>`
     select * from client_refunds
-    where status <> 'succeeded' and (status = 'failed' or created_at < now() - ${graceMs / 1000} * interval '1 second')
+    where status = 'failed' or (status = 'pending' and created_at < now() - ${graceMs / 1000} * interval '1 second')
     order by created_at`;
 }

@@ -17,12 +17,17 @@ import { HttpError } from '../errors';
 import { readJson } from '../http/read-json';
 import { applyCommand } from '../commands/apply';
 import { getMilestone, keepCheckout } from '../store/milestones';
-import { PaymentProviderError, WebhookSignatureError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
+import { clampCheckoutExpiry, PaymentProviderError, WebhookSignatureError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
 import { accountUpdated } from '../payouts/accounts';
-import { confirmPayment, type EventRecord } from './events';
+import { confirmProviderPayment } from './checkouts';
+import type { EventRecord } from './events';
+import { refundUpdated } from './refunds';
 
 /** Events that can move money; everything else is recorded and acknowledged. */
 const PAYMENT_EVENTS = new Set(['payment_intent.succeeded', 'checkout.session.completed']);
+
+/** A refund of ours changed at the provider (made, or failed days after it was taken): see refundUpdated. */
+const REFUND_EVENTS = new Set(['refund.updated', 'refund.failed', 'charge.refund.updated']);
 
 export interface WebhookOutcome {
   eventId: string;
@@ -49,7 +54,9 @@ export async function handleWebhook(deps: Pick<Deps, 'sql' | 'log'>, provider: P
     ? await paymentEvent(deps, provider, event, record)
     : event.type === 'account.updated' // a worker's payout account changed at the provider
       ? await accountUpdated(deps.sql, provider, event)
-      : 'ignored';
+      : REFUND_EVENTS.has(event.type)
+        ? await refundUpdated(deps.sql, deps.log, provider, event)
+        : 'ignored';
   // Two deliveries of one event at the same moment both get this far; the effects are once per payment
   // either way. A delivery that moved money recorded the event in that same transaction, so a copy that
   // found the payment already handled can only record after it, and finds the record there. The one
@@ -70,25 +77,7 @@ async function paymentEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentPr
       ? (object.payment_status === 'paid' ? (object.payment_intent as string | null) : null)
       : (object.id as string);
   if (!paymentIntentId) return 'ignored_unpaid';
-  // The event may be old or out of order: the provider's current record of the payment decides.
-  let payment;
-  try {
-    payment = await provider.retrievePayment(paymentIntentId);
-  } catch (e) {
-    // Signed by our secret but unknown to the provider (another account or mode): nothing of ours.
-    if (e instanceof PaymentProviderError && e.code === 'not_found') return 'ignored_not_found';
-    throw e;
-  }
-  if (payment.status !== 'succeeded') return `ignored_${payment.status}`;
-  const milestoneId = payment.metadata.milestoneId;
-  if (!milestoneId || !z.uuid().safeParse(milestoneId).success) return 'ignored_foreign';
-  if (!(await getMilestone(deps.sql, milestoneId))) return 'ignored_unknown_milestone';
-  return confirmPayment(
-    deps.sql,
-    { milestoneId, paymentIntentId: payment.id, chargeId: payment.chargeId, amount: payment.amountReceived, currency: payment.currency.toUpperCase() },
-    event.id,
-    { record },
-  );
+  return confirmProviderPayment(deps.sql, provider, paymentIntentId, event.id, record);
 }
 
 const checkoutRequest = z.strictObject({ milestoneId: uuid, commandId: uuidV7 });
@@ -119,8 +108,12 @@ export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
         throw new HttpError('conflict', fund.rejection!.message, { rejection: fund.rejection });
       if (!m || m.status !== 'payment_pending' || !m.paymentExpiresAt) throw new HttpError('conflict', 'This milestone is not waiting for payment.');
       if (m.checkoutUrl) return c.json({ url: m.checkoutUrl, provider: provider.name, expiresAt: m.paymentExpiresAt });
+      // The provider wants a checkout open for 30 minutes at least: asked for late in the window, the session
+      // outlives it (the sweep closes it at the provider when the window lapses, clocks.ts). Clamped once,
+      // here, and named in the key: a retry minutes later asks with another expiry, so under another key.
+      const expiresAt = clampCheckoutExpiry(m.paymentExpiresAt, deps.now());
       try {
-        // One session per funding: the expiry names this payment window.
+        // One session per funding: the key names this payment window.
         const session = await provider.createCheckout({
           milestoneId: m.id,
           bookingId: m.bookingId,
@@ -130,13 +123,20 @@ export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
           description: m.description,
           successUrl: `${deps.config.PUBLIC_BASE_URL}/b/${m.bookingId}?paid=${m.id}`,
           cancelUrl: `${deps.config.PUBLIC_BASE_URL}/b/${m.bookingId}`,
-          expiresAt: m.paymentExpiresAt,
-          idempotencyKey: `checkout:${m.id}:${m.paymentExpiresAt.getTime()}`,
+          expiresAt,
+          idempotencyKey: `checkout:${m.id}:${m.paymentExpiresAt.getTime()}${expiresAt.getTime() === m.paymentExpiresAt.getTime() ? '' : `:${expiresAt.getTime()}`}`,
         });
-        if (!(await keepCheckout(deps.sql, m.id, m.paymentExpiresAt, session)))
-          throw new HttpError('conflict', 'The time to pay for this milestone ran out; fund it again.');
-        return c.json({ url: session.url, provider: provider.name, expiresAt: m.paymentExpiresAt });
+        // Two requests at once may each have made one: the first kept is the one everybody is sent to.
+        const url = await keepCheckout(deps.sql, m.id, m.paymentExpiresAt, session);
+        if (!url) throw new HttpError('conflict', 'The time to pay for this milestone ran out; fund it again.');
+        return c.json({ url, provider: provider.name, expiresAt: m.paymentExpiresAt });
       } catch (e) {
+        // A refusal no retry changes (an amount under the provider's minimum charge, say): said, not a 500.
+        if (e instanceof PaymentProviderError && e.code === 'invalid_request') {
+          const refused = rejection('payment_refused');
+          deps.log.warn({ err: e, milestoneId: m.id, amount: m.amount, currency: m.currency }, 'the payment provider refused a checkout');
+          throw new HttpError('conflict', refused.message, { rejection: refused, provider: e.message });
+        }
         // Only what retrying can fix is the provider's passing trouble; anything else is our bug, logged as a 500.
         if (e instanceof PaymentProviderError && e.retryable) {
           // The refusal's code with it, as for a refused funding, so that the app says it in the user's language.

@@ -16,6 +16,8 @@ import { advanceMilestone, type MilestoneChanges, type MilestoneRow, type Milest
 import { recipient, type OutboxMessage } from '../store/outbox';
 import { fundingPosting, settlementPosting } from './postings';
 import { oweRefund } from './refunds';
+import { scheduleJob } from '../jobs/queue';
+import type { EscrowTasks } from './tasks';
 
 /** How long a checkout stays open before the milestone lapses back to agreed. */
 export const PAYMENT_WINDOW_MS = 60 * 60 * 1000;
@@ -116,6 +118,11 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
       reject('forbidden', 'You proposed these terms; the other side accepts them.');
     return reject(milestoneRejection(verdict)!);
   }
+  // Once the client's review window has closed, the work is approved as agreed, whether or not the sweep has
+  // come yet: sending it back or disputing it then would take the worker's approval away. (Approving it by
+  // hand stays open: the same outcome.)
+  if ((s.event === 'request_changes' || s.event === 'dispute') && m.status === 'submitted' && m.autoApproveAt && m.autoApproveAt <= s.now)
+    reject('deadline_passed', 'The time to review this work ran out, so it is approved as agreed; it can no longer be sent back or disputed.');
   const to = verdict.to;
   const by = s.parties.find((p) => (milestoneMachine.events[s.event].by as readonly Party[]).includes(p))!;
   const at = s.now.toISOString();
@@ -165,6 +172,13 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
         tell('client', 'milestone.payment_received');
       }
       break;
+    case 'cancelled':
+      // Cancelled or replaced while its checkout is open: closed at the provider, so that nobody pays for it.
+      if (m.status === 'payment_pending' && m.checkoutSessionId) {
+        s.write(scheduleJob<EscrowTasks>(s.tx, { task: 'escrow.close_checkout', payload: { milestoneId: m.id, sessionId: m.checkoutSessionId }, runAt: s.now, key: `escrow.close_checkout:${m.checkoutSessionId}` }));
+        Object.assign(changes, { checkoutUrl: null });
+      }
+      break;
     case 'agreed':
       if (s.event === 'payment_expired') {
         Object.assign(changes, { paymentExpiresAt: null, checkoutSessionId: null, checkoutUrl: null });
@@ -202,6 +216,8 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
         for (const q of oweRefund(s.tx, { for: 'settlement', cause: settled.posting.dedupeKey, milestoneId: m.id, paymentIntentId: m.paymentIntentId, amount, currency }, s.now)) s.write(q);
       }
       if (released > 0) tell('worker', 'milestone.released', { net: settled.net.amount, fee: settled.fee.amount });
+      // Approved on the client's behalf: they hear it too, as they would not have approved it themselves.
+      if (s.event === 'auto_approve') tell('client', 'milestone.auto_approved');
       if (refunds) tell('client', 'milestone.refunded', { refunded: settled.refunded.amount });
       break;
     }

@@ -12,11 +12,12 @@ import { awaitingTransfer, getMilestone, updateMilestone, type MilestoneRow } fr
 import { PaymentProviderError, type PaymentErrorCode, type PaymentProvider, type RefundInfo, type TransferInfo } from '../payments/provider';
 import { getPayoutAccount, refreshPayoutAccount } from '../payouts/accounts';
 import { reconcile, utcDay } from '../payouts/reconcile';
+import { closeCheckout } from './checkouts';
 import { sweepClocks } from './clocks';
-import { beginRefundAttempt, refundAttemptFailed, refundSucceeded } from './refunds';
+import { beginRefundAttempt, recordProviderRefund, refundAttemptFailed, refundUndone } from './refunds';
 import { transferPosting } from './postings';
-import { beginTransferAttempt, refusedSinceAccountChanged, transferMade, transferRefused } from './transfers';
-import { timer } from './timers';
+import { beginTransferAttempt, refusedSinceAccountChanged, transferGaveUp, transferMade, transferRefused } from './transfers';
+import { timer, transferJobsAlive } from './timers';
 
 const milestoneJob = z.object({ milestoneId: z.uuid() });
 const refundJob = z.object({ refundId: z.uuid() });
@@ -33,7 +34,7 @@ export function escrowTasks(provider: PaymentProvider) {
       payload: z.object({ _cron: cronTick.shape._cron.optional() }),
       async run(_p, ctx) {
         try {
-          const counts = await sweepClocks(ctx.sql, ctx.log, { signal: ctx.signal });
+          const counts = await sweepClocks(ctx.sql, provider, ctx.log, { signal: ctx.signal });
           if (Object.values(counts).some((n) => n > 0)) ctx.log.info(counts, 'escrow clocks swept');
         } catch (err) {
           ctx.log.error({ err }, 'escrow clocks sweep failed; the next tick sweeps again');
@@ -44,16 +45,42 @@ export function escrowTasks(provider: PaymentProvider) {
     // settlement, the late payment) apart.
     'escrow.refund': refundTask,
     'escrow.refund_payment': refundTask,
-    'escrow.transfer': { payload: milestoneJob, run: ({ milestoneId }, ctx) => sendTransfer(provider, milestoneId, ctx) },
+    // A checkout left open by a milestone cancelled or replaced (step.ts): closed at the provider. A payer who
+    // got there first is refunded at once (checkouts.ts); a provider outage fails the job, which retries.
+    'escrow.close_checkout': {
+      payload: z.object({ milestoneId: z.uuid(), sessionId: z.string().min(1) }),
+      async run({ milestoneId, sessionId }, ctx) {
+        const closed = await closeCheckout(ctx.sql, provider, sessionId);
+        if (closed !== 'closed') ctx.log.info({ milestoneId, sessionId, outcome: closed }, "a cancelled milestone's checkout had been paid");
+      },
+    },
+    // A transfer failing on every attempt with an error no refusal explains (the provider answering
+    // `permission` for it, say) is kept on its last attempt for a person, as a refusal for good is.
+    'escrow.transfer': {
+      payload: milestoneJob,
+      async run({ milestoneId }, ctx) {
+        try {
+          await sendTransfer(provider, milestoneId, ctx);
+        } catch (e) {
+          if (ctx.attempt >= ctx.maxAttempts) {
+            await transferGaveUp(ctx.sql, milestoneId, e instanceof Error ? e.message : String(e));
+            ctx.log.error({ err: e, milestoneId }, 'a transfer to a worker failed on its last attempt; it needs a person');
+          }
+          throw e;
+        }
+      },
+    },
     // The payout schedule: every released milestone not yet transferred, for workers who can receive, but for
-    // those refused for good since their account last changed (transfers.ts): no hourly retry changes that.
+    // those refused for good since their account last changed (transfers.ts): no hourly retry changes that;
+    // and those whose job is waiting or retrying already (timers.ts): queuing it again would reset its attempts.
     'escrow.payout_run': {
       payload: z.object({}).loose(),
       async run(_p, ctx) {
-        const due = await awaitingTransfer(ctx.sql);
-        const held = await refusedSinceAccountChanged(ctx.sql, due.map((m) => m.id));
-        for (const { id } of due) if (!held.has(id)) await timer(ctx.sql, 'escrow.transfer', id, new Date());
-        ctx.log.info({ queued: due.length - held.size, refused: held.size }, 'payout run');
+        const due = (await awaitingTransfer(ctx.sql)).map((m) => m.id);
+        const [held, waiting] = await Promise.all([refusedSinceAccountChanged(ctx.sql, due), transferJobsAlive(ctx.sql, due)]);
+        const queued = due.filter((id) => !held.has(id) && !waiting.has(id));
+        for (const id of queued) await timer(ctx.sql, 'escrow.transfer', id, new Date());
+        ctx.log.info({ queued: queued.length, refused: held.size, waiting: waiting.size }, 'payout run');
       },
     },
     // The ledger against the provider's records for one UTC day: by default the day before the cron tick;
@@ -78,9 +105,11 @@ export type EscrowTasks = ReturnType<typeof escrowTasks>;
  * Asks the provider for a refund owed, once: under `refund:<row>` with the row in the metadata, so that when
  * the provider may have forgotten the key (a retry a day after the first call), or answers that the charge is
  * refunded already, the payment's refunds at the provider show whether an earlier call made it, and that one
- * is recorded instead of asking again. A refusal no retry can change (a disputed charge, a payment the
- * provider does not know), or the last attempt's failure, fails the row for a person to see (reconciliation
- * reports it); the error is logged at error level.
+ * is recorded instead of asking again. The provider's answer is recorded as it stands (refunds.ts): made,
+ * failed, or taken and not made yet (sent: a pending refund can still fail days later, so reconciliation reads
+ * it again each night). A refusal no retry can change (a disputed charge, a payment the provider does not
+ * know), a refund that failed, or the last attempt's failure, fails the row for a person to see
+ * (reconciliation reports it); the error is logged at error level.
  */
 async function sendRefund(provider: PaymentProvider, id: string, ctx: TaskContext): Promise<void> {
   const owed = await beginRefundAttempt(ctx.sql, id);
@@ -88,7 +117,7 @@ async function sendRefund(provider: PaymentProvider, id: string, ctx: TaskContex
   // Refunds made before migration 009 name only the milestone; each payment has one refund cause. One that
   // failed or was canceled at the provider sent nothing back: it is not the one to record.
   const ours = (r: RefundInfo) =>
-    !UNDONE_REFUNDS.has(r.status) && r.amount === owed.amount &&
+    !refundUndone(r.status) && r.amount === owed.amount &&
     (r.metadata.clientRefundId === owed.id || (r.metadata.clientRefundId === undefined && r.metadata.milestoneId === owed.milestoneId));
   const madeEarlier = async () => (await provider.listRefunds(owed.paymentIntentId)).find(ours);
   const askForRefund = async (): Promise<{ id: string; status: string }> => {
@@ -107,18 +136,12 @@ async function sendRefund(provider: PaymentProvider, id: string, ctx: TaskContex
   };
   try {
     const refund = (owed.keyMayBeGone ? await madeEarlier() : undefined) ?? (await askForRefund());
-    if (UNDONE_REFUNDS.has(refund.status)) {
-      // The provider took the request and did not refund; asking again under the same key gives the same answer.
-      const error = `the provider's refund ${refund.id} is ${refund.status}`;
-      await refundAttemptFailed(ctx.sql, owed.id, error, true);
-      ctx.log.error({ refund: owed.id, providerRefund: refund.id, cause: owed.cause, amount: owed.amount, currency: owed.currency }, `a refund owed to a client failed (${error}); it needs a person`);
-      return;
-    }
-    const refundId = refund.id;
-    await transaction(ctx.sql, async (tx) => {
-      // A settlement's refund is also the milestone's, as the client's payments page shows it.
-      if ((await refundSucceeded(tx, owed.id, refundId)) && owed.cause === `settle:${owed.milestoneId}`) await updateMilestone(tx, owed.milestoneId, { refundId });
-    });
+    // A refund that failed: asking again under the same key gives the same answer.
+    if ((await recordProviderRefund(ctx.sql, owed, refund)) === 'failed')
+      ctx.log.error(
+        { refund: owed.id, providerRefund: refund.id, cause: owed.cause, amount: owed.amount, currency: owed.currency },
+        `a refund owed to a client failed (the provider's refund ${refund.id} is ${refund.status}); it needs a person`,
+      );
   } catch (e) {
     const refused = e instanceof PaymentProviderError && !e.retryable && REFUSALS.has(e.code);
     const final = refused || ctx.attempt >= ctx.maxAttempts;
@@ -186,9 +209,6 @@ async function sendTransfer(provider: PaymentProvider, milestoneId: string, ctx:
   });
 }
 
-/** Refund states in which the provider sent nothing back. */
-const UNDONE_REFUNDS = new Set(['failed', 'canceled']);
-
 /**
  * Provider answers that the same request cannot change: the charge is disputed, gone or spent, the payment
  * unknown, the account unable to receive, our key misused.
@@ -197,10 +217,12 @@ const REFUSALS = new Set<PaymentErrorCode>(['invalid_request', 'not_found', 'ide
 
 /**
  * The clocks are swept every minute; payouts run hourly; the previous day is reconciled with the provider each
- * night. Each tick once across all instances.
+ * night. Each tick once across all instances. A night's reconciliation missed while no instance ran (a deploy
+ * or an outage over 03:40) runs when one starts within a day of it, as of its own tick (so for its own day);
+ * a missed sweep or payout run is simply the next one's work.
  */
 export const ESCROW_CRONTAB = [
   { task: 'escrow.sweep' as const, match: '* * * * *', identifier: 'escrow-sweep', maxAttempts: 1 },
   { task: 'escrow.payout_run' as const, match: '17 * * * *', identifier: 'escrow-payout-run' },
-  { task: 'escrow.reconcile' as const, match: '40 3 * * *', identifier: 'escrow-reconcile' },
+  { task: 'escrow.reconcile' as const, match: '40 3 * * *', identifier: 'escrow-reconcile', backfillPeriod: 24 * 60 * 60_000 },
 ];

@@ -1,8 +1,9 @@
 // Workers' transfers (escrow.transfer and escrow.payout_run in tasks.ts, transfers.ts) with the real Stripe
 // provider pointed at the local stand-in: made once even when the provider's answer was lost and it forgot
 // our key before the retry, a refusal while the account can receive kept for a person and not retried every
-// hour, and money released and not transferred reported by reconciliation whatever its day. Jobs are run here
-// by hand from the queue, as a runner would, so that the test decides what happens between them.
+// hour, a job failing on every attempt left to its own retries and kept for a person on its last, and money
+// released and not transferred reported by reconciliation whatever its day. Jobs are run here by hand from
+// the queue, as a runner would, so that the test decides what happens between them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { createTestDb, type TestDb } from '../../test/db';
@@ -241,6 +242,72 @@ describe('a transfer the provider refuses', () => {
       .catch((e: unknown) => e);
     expect(again).toBeInstanceOf(PaymentProviderError);
     expect(again).toMatchObject({ providerCode: 'insufficient_capabilities_for_transfer' });
+  });
+});
+
+describe('a transfer the provider keeps failing', () => {
+  /**
+   * One attempt of the queued job under `key` as graphile-worker makes it: counted when taken, the task run with
+   * that count, the job done on success, kept with its error for the next attempt on failure. Throws what the task throws.
+   */
+  async function attemptJob(key: string) {
+    const [job] = await db.sql<{ id: string; payload: unknown; attempts: number; maxAttempts: number }[]>`
+      update graphile_worker._private_jobs set attempts = attempts + 1 where key = ${key} returning id, payload, attempts, max_attempts`;
+    if (!job) throw new Error(`no job queued under ${key}`);
+    const task = tasks['escrow.transfer'];
+    try {
+      await task.run(task.payload.parse(job.payload), { ...ctx(key, job.attempts), maxAttempts: job.maxAttempts });
+    } catch (e) {
+      await db.sql`update graphile_worker._private_jobs set last_error = ${String(e)} where id = ${job.id}`;
+      throw e;
+    }
+    await db.sql`delete from graphile_worker._private_jobs where id = ${job.id}`;
+  }
+  const jobState = async (key: string) => (await db.sql<{ attempts: number; maxAttempts: number }[]>`select attempts, max_attempts from graphile_worker._private_jobs where key = ${key}`)[0];
+  /** Stripe answers a key without access to the account with 403, which no retry is sure to change. */
+  const permissionDenied = () =>
+    standin.failNext('POST', '/v1/transfers', 403, { type: 'invalid_request_error', message: 'The provided key does not have access to the destination account.' });
+
+  it('is retried by its job alone, not queued again by the payout run; its last failure is kept for a person and reported', async () => {
+    const { worker, accountId } = await onboarded();
+    const { milestoneId } = await releasedMilestone(worker);
+    const key = transferJob(milestoneId);
+    await payoutRun();
+
+    permissionDenied();
+    await expect(attemptJob(key)).rejects.toMatchObject({ code: 'permission' });
+    expect(await jobState(key)).toEqual({ attempts: 1, maxAttempts: 25 });
+    // The hourly runs leave the retrying job as it is: queued again, its attempts would start over, for ever.
+    await payoutRun();
+    await payoutRun();
+    expect(await jobState(key)).toEqual({ attempts: 1, maxAttempts: 25 });
+    expect(logged.findLast((l) => l.msg === 'payout run')).toMatchObject({ waiting: 1 });
+    expect(await attempts(milestoneId)).toMatchObject({ attempts: 1, refusedAt: null });
+
+    // Days of retries later, its last attempt fails the same way.
+    await db.sql`update graphile_worker._private_jobs set attempts = 24 where key = ${key}`;
+    permissionDenied();
+    await expect(attemptJob(key)).rejects.toMatchObject({ code: 'permission' });
+    const gaveUp = await attempts(milestoneId);
+    expect(gaveUp).toMatchObject({ attempts: 2, refusals: 0, refusedAt: expect.any(Date), lastError: expect.stringMatching(/does not have access/) });
+    expect(logged.find((l) => l.milestoneId === milestoneId && l.level === 50)).toMatchObject({ msg: 'a transfer to a worker failed on its last attempt; it needs a person' });
+    expect((await anyDay()).mismatches).toContainEqual({ kind: 'transfer_refused', milestoneId, providerId: accountId, ours: 7200, theirs: gaveUp!.lastError });
+    // Left alone by the payout run, as a refusal is, until the account changes.
+    await payoutRun();
+    expect(await jobState(key)).toEqual({ attempts: 25, maxAttempts: 25 });
+    expect(transfersAsked(milestoneId)).toHaveLength(2);
+
+    // The account changes at the provider (we fixed our access): the spent job is queued anew, under the same
+    // provider key (the failed calls made nothing, or what they made is found under it).
+    expect(await accountUpdated(accountId)).toBe('account_active');
+    await payoutRun();
+    expect(await jobState(key)).toEqual({ attempts: 0, maxAttempts: 25 });
+    await attemptJob(key);
+    expect(transfersAsked(milestoneId).map((r) => r.idempotencyKey)).toEqual([`transfer:${milestoneId}`, `transfer:${milestoneId}`, `transfer:${milestoneId}`]);
+    expect((await milestone(milestoneId)).transferId).toEqual(expect.stringMatching(/^tr_/));
+    expect(await postings(milestoneId)).toBe(1);
+    expect(await attempts(milestoneId)).toMatchObject({ attempts: 3, refusedAt: null, lastError: null });
+    expect((await anyDay()).mismatches.filter((m) => m.milestoneId === milestoneId)).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
 // The worker's transfer of a released milestone (migration 010): the provider calls made for it, counted
-// before each call, and a refusal that needs a person. The job acts on it (escrow.transfer in tasks.ts); the
-// payout run leaves refused ones alone; reconciliation reports refused and overdue transfers.
+// before each call, and a refusal (or a job out of attempts) that needs a person. The job acts on it
+// (escrow.transfer in tasks.ts); the payout run leaves refused ones alone; reconciliation reports refused and
+// overdue transfers.
 import type { Db } from '../db/sql';
 
 export interface TransferAttempt {
@@ -34,6 +35,18 @@ export function transferRefused(db: Db, milestoneId: string, error: string, forG
     update milestone_transfers
     set refusals = refusals + 1, last_error = ${error}, refused_at = case when ${forGood}::boolean then now() end, updated_at = now()
     where milestone_id = ${milestoneId}`;
+}
+
+/**
+ * The job's last attempt failed on an error no refusal explains (the provider kept answering `permission`, or
+ * was down for days): kept for a person like a refusal for good, and left by the payout run until the account
+ * changes. The key stays: the failed calls may have made the transfer, and the next call under it (or the
+ * look-up once the key may be gone) finds it.
+ */
+export function transferGaveUp(db: Db, milestoneId: string, error: string) {
+  return db`
+    insert into milestone_transfers (milestone_id, refused_at, last_error) values (${milestoneId}, now(), ${error})
+    on conflict (milestone_id) do update set refused_at = now(), last_error = ${error}, updated_at = now()`;
 }
 
 /** The transfer was made (or found): no longer refused. In the transaction that records it on the milestone. */

@@ -6,6 +6,7 @@ import { CURRENCIES, money, splitFee, sum, type CurrencyCode } from '@shared/mon
 import type { MilestoneState } from '@shared/milestone-machine';
 import type { ClientPayment, ClientPayments, ClientRefund, Receipt, RefundProgress } from '@shared/money-api';
 import type { Db, Sql } from '../db/sql';
+import type { ClientRefund as ClientRefundRow } from '../escrow/refunds';
 import { accounts } from '../ledger/accounts';
 import type { Period } from './period';
 import { perCurrency } from './totals';
@@ -112,15 +113,19 @@ export const refundFor = (cause: string): RefundProgress['for'] => (cause.starts
  * What the provider made of each refund among `flows`, by its posting. Every posting that sends money back
  * records its refund owed in the same transaction; one without (a fault, which reconciliation reports as
  * refund_not_sent) has nothing that will ask the provider for it, so it shows as failed: a person must see to it.
+ * One the provider took and has not made yet (sent: a pending refund can still fail) is on its way to the
+ * client like one not yet asked for, and has no reference until it is made.
  */
 async function refundProgress(db: Db, flows: readonly Flow[]): Promise<(f: Flow) => RefundProgress> {
   const causes = flows.filter((f) => f.refunded > 0).map((f) => f.cause);
-  const rows = causes.length === 0 ? [] : await db<{ cause: string; status: RefundProgress['status']; refundId: string | null }[]>`
+  const rows = causes.length === 0 ? [] : await db<Pick<ClientRefundRow, 'cause' | 'status' | 'refundId'>[]>`
     select cause, status, refund_id from client_refunds where cause = any(${causes})`;
   const byCause = new Map(rows.map((r) => [r.cause, r]));
   return (f) => {
     const row = byCause.get(f.cause);
-    return { for: refundFor(f.cause), status: row?.status ?? 'failed', reference: row?.refundId ?? null };
+    if (!row) return { for: refundFor(f.cause), status: 'failed', reference: null };
+    if (row.status === 'succeeded') return { for: refundFor(f.cause), status: 'succeeded', reference: row.refundId };
+    return { for: refundFor(f.cause), status: row.status === 'sent' ? 'pending' : row.status, reference: null };
   };
 }
 

@@ -50,7 +50,12 @@ export function demoRoutes({ rail, deliver, log, locale = 'en' }: DemoRoutesDeps
       const checkout = await rail.checkout(c.req.param('sessionId'));
       if (!checkout) return c.html(messagePage('No such demo checkout', 'This payment link is not valid. Go back to Fieldwork and start the payment again.'), 404);
       if (checkout.status === 'expired') return c.html(expiredPage(checkout), 410);
-      if (checkout.status === 'complete') return c.html(paidPage(checkout, locale));
+      if (checkout.status === 'complete') {
+        // Paid earlier, and perhaps never confirmed: this page is what "Continue to payment" opens again, and
+        // the rail has no background redelivery, so whatever is still owed goes to the webhook handler now.
+        if (!(await deliverFor(checkout.id))) return c.html(confirmationPendingPage({ payAction: `${c.req.path}/pay` }), 502);
+        return c.html(paidPage(checkout, locale));
+      }
       return c.html(checkoutPage(checkout, { payAction: `${c.req.path}/pay`, locale }));
     })
     .post('/checkout/:sessionId/pay', async (c) => {

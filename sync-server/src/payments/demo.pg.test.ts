@@ -316,7 +316,7 @@ describe('demo rail: onboarding', () => {
   it('shows a labelled page whose button, not the visit, activates the account and returns to our page', async () => {
     const { id } = await rail.createConnectedAccount({ userId: 'w-9', country: 'US', idempotencyKey: `acct-w9-${seq}` });
     expect(id).toMatch(/^acct_demo_/);
-    expect(await rail.retrieveAccount(id)).toEqual({ id, transfersActive: false, detailsSubmitted: false });
+    expect(await rail.retrieveAccount(id)).toEqual({ id, country: 'US', transfersActive: false, detailsSubmitted: false });
     const link = await rail.createAccountLink({ accountId: id, refreshUrl: `${BASE}/payouts/refresh`, returnUrl: `${BASE}/payouts/done?x=1` });
     expect(link.url.startsWith(`${BASE}/pay/demo/onboard/${id}?`)).toBe(true);
 
@@ -327,13 +327,13 @@ describe('demo rail: onboarding', () => {
     expect(html).toMatch(/no real money/i);
     expect(html).toContain(`action="${escapeHtml(path(link.url))}"`);
     expect(html).toContain('method="post"');
-    expect(await rail.retrieveAccount(id)).toEqual({ id, transfersActive: false, detailsSubmitted: false });
+    expect(await rail.retrieveAccount(id)).toEqual({ id, country: 'US', transfersActive: false, detailsSubmitted: false });
     expect(deliveries).toHaveLength(0);
 
     const res = await finish(link.url);
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(`${BASE}/payouts/done?x=1`);
-    expect(await rail.retrieveAccount(id)).toEqual({ id, transfersActive: true, detailsSubmitted: true });
+    expect(await rail.retrieveAccount(id)).toEqual({ id, country: 'US', transfersActive: true, detailsSubmitted: true });
     // As Stripe does, the rail tells the webhook handler: one signed account.updated.
     expect(deliveries.map((d) => rail.verifyWebhook(d.rawBody, d.header)).map((e) => [e.type, e.data.object.id])).toEqual([['account.updated', id]]);
 
@@ -416,7 +416,7 @@ describe('demo rail: restarts and the factory', () => {
   it('is what createPaymentProvider gives by default; Stripe when configured', () => {
     expect(createPaymentProvider(loadConfig({ NODE_ENV: 'test' }), db.sql, log).name).toBe('demo');
     const stripe = createPaymentProvider(
-      loadConfig({ NODE_ENV: 'test', PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_x1', STRIPE_WEBHOOK_SECRET: 'whsec_x1' }),
+      loadConfig({ NODE_ENV: 'test', PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_x1', STRIPE_WEBHOOK_SECRET: 'whsec_x1', STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_c1' }),
       db.sql,
       log,
     );

@@ -17,6 +17,7 @@ import {
   assertCheckoutInput,
   assertIdempotencyKey,
   clampCheckoutExpiry,
+  PROVIDER_CHECKOUT_SLACK_MS,
   PaymentProviderError,
   type PaymentInfo,
   type PaymentProvider,
@@ -28,6 +29,8 @@ import { signPayload, verifySignedEvent, WEBHOOK_TOLERANCE_S } from './webhook-s
 
 /** Where demoRoutes is mounted; the rail's URLs point here. */
 export const DEMO_BASE_PATH = '/pay/demo';
+/** The demo rail plays a platform in the US: accounts elsewhere get the recipient agreement, as on Stripe. */
+const DEMO_PLATFORM_COUNTRY = 'US';
 
 type Obj = Record<string, unknown>;
 /** Our objects are plain JSON built here; postgres.js wants that said in its own type. */
@@ -183,7 +186,9 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
 
     async createCheckout(input) {
       assertCheckoutInput(input);
-      const data = await createOnce('checkout_session', input.idempotencyKey, { ...input, expiresAt: input.expiresAt.toISOString() }, async () => {
+      // What Stripe compares under one key is what it was sent: the clamped expiry.
+      const expiresAt = clampCheckoutExpiry(input.expiresAt, now(), PROVIDER_CHECKOUT_SLACK_MS);
+      const data = await createOnce('checkout_session', input.idempotencyKey, { ...input, expiresAt: expiresAt.toISOString() }, async () => {
         const id = demoId('cs');
         const metadata = { milestoneId: input.milestoneId, bookingId: input.bookingId, clientId: input.clientId };
         const currency = input.currency.toLowerCase();
@@ -203,7 +208,7 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
             payment_intent: null,
             success_url: input.successUrl,
             cancel_url: input.cancelUrl,
-            expires_at: Math.floor(clampCheckoutExpiry(input.expiresAt, now()).getTime() / 1000),
+            expires_at: Math.floor(expiresAt.getTime() / 1000),
             url: `${base}${DEMO_BASE_PATH}/checkout/${id}`,
             created: nowS(),
             livemode: false,
@@ -211,6 +216,19 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
         };
       });
       return { id: data.id as string, url: data.url as string };
+    },
+
+    async closeCheckout(sessionId) {
+      return transaction(sql, async (tx) => {
+        const data = await load(tx, 'checkout_session', sessionId, { lock: true });
+        const checkout = toCheckout(data);
+        if (checkout.status !== data.status) await tx`update demo_rail_objects set data = data || ${tx.json({ status: checkout.status })} where id = ${sessionId}`;
+        else if (checkout.status === 'open') {
+          await tx`update demo_rail_objects set data = data || ${tx.json({ status: 'expired' })} where id = ${sessionId}`;
+          checkout.status = 'expired';
+        }
+        return { id: checkout.id, status: checkout.status, paid: checkout.status === 'complete', paymentIntentId: checkout.paymentIntentId };
+      });
     },
 
     async retrievePayment(paymentIntentId) {
@@ -333,6 +351,10 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
       return rows.map((r) => refundInfo(r.data));
     },
 
+    async platformCountry() {
+      return DEMO_PLATFORM_COUNTRY;
+    },
+
     async createConnectedAccount(input) {
       const data = await createOnce('account', input.idempotencyKey, input, async () => {
         const id = demoId('acct');
@@ -344,6 +366,7 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
             type: 'express',
             country: input.country,
             capabilities: { transfers: 'inactive' },
+            tos_acceptance: { service_agreement: input.serviceAgreement ?? 'full' },
             details_submitted: false,
             charges_enabled: false,
             payouts_enabled: false,
@@ -363,7 +386,12 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
 
     async retrieveAccount(accountId) {
       const a = await load(sql, 'account', accountId);
-      return { id: a.id as string, transfersActive: (a.capabilities as Obj).transfers === 'active', detailsSubmitted: a.details_submitted === true };
+      return {
+        id: a.id as string,
+        country: a.country as string,
+        transfersActive: (a.capabilities as Obj).transfers === 'active',
+        detailsSubmitted: a.details_submitted === true,
+      };
     },
 
     verifyWebhook(rawBody, signatureHeader) {

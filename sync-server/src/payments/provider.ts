@@ -32,6 +32,17 @@ export interface CheckoutSession {
   url: string;
 }
 
+/** A checkout as the provider records it now. */
+export interface CheckoutState {
+  id: string;
+  /** open: can still be paid; complete: the payer finished; expired: nobody can pay it any more. */
+  status: 'open' | 'complete' | 'expired';
+  /** The money was taken (a complete checkout paid by a delayed method is not, yet). */
+  paid: boolean;
+  /** The PaymentIntent, once the payer finished. */
+  paymentIntentId: string | null;
+}
+
 export type PaymentStatus = 'succeeded' | 'processing' | 'requires_payment_method' | 'requires_action' | 'canceled' | 'other';
 
 export interface PaymentInfo {
@@ -94,6 +105,8 @@ export interface RefundInfo {
 
 export interface ConnectedAccount {
   id: string;
+  /** ISO 3166-1 alpha-2, fixed when the account was made. */
+  country: string;
   /** The account can receive transfers now. */
   transfersActive: boolean;
   detailsSubmitted: boolean;
@@ -111,6 +124,11 @@ export interface PaymentEvent {
 export interface PaymentProvider {
   readonly name: 'stripe' | 'demo';
   createCheckout(input: CheckoutInput): Promise<CheckoutSession>;
+  /**
+   * Ends an open checkout so that nobody can pay it any more, and answers the state it is left in: complete
+   * when the payer finished first, expired otherwise. Idempotent: closing a closed checkout answers its state.
+   */
+  closeCheckout(sessionId: string): Promise<CheckoutState>;
   retrievePayment(paymentIntentId: string): Promise<PaymentInfo>;
   createTransfer(input: TransferInput): Promise<{ id: string }>;
   retrieveTransfer(transferId: string): Promise<TransferInfo>;
@@ -120,7 +138,14 @@ export interface PaymentProvider {
   retrieveRefund(refundId: string): Promise<RefundInfo>;
   /** A payment's refunds, newest first: which of them an earlier call made, when its idempotency key may be gone. */
   listRefunds(paymentIntentId: string): Promise<RefundInfo[]>;
-  createConnectedAccount(input: { userId: string; country: string; idempotencyKey: string }): Promise<{ id: string }>;
+  /**
+   * An Express account that only receives transfers. `serviceAgreement` 'recipient' (default 'full') is what
+   * an account in another country than the platform's needs: cross-border payouts only reach accounts under
+   * Stripe's recipient service agreement, chosen when the account is made and fixed once accepted.
+   */
+  createConnectedAccount(input: { userId: string; country: string; serviceAgreement?: 'full' | 'recipient'; idempotencyKey: string }): Promise<{ id: string }>;
+  /** ISO 3166-1 alpha-2 of the platform's own account: a connected account elsewhere is paid across a border. */
+  platformCountry(): Promise<string>;
   /** A single-use onboarding URL; after it the payee comes back to returnUrl (or refreshUrl if the link expired). */
   createAccountLink(input: { accountId: string; refreshUrl: string; returnUrl: string }): Promise<{ url: string }>;
   retrieveAccount(accountId: string): Promise<ConnectedAccount>;
@@ -182,16 +207,19 @@ export const CHECKOUT_MIN_MS = 30 * 60_000;
 export const CHECKOUT_MAX_MS = 24 * 60 * 60_000;
 /** Room for the clock gap between us and the provider and for the request's time in flight. */
 const CHECKOUT_SLACK_MS = 2 * 60_000;
+/** What the providers clamp with: a caller's clamp a minute old still passes unchanged. */
+export const PROVIDER_CHECKOUT_SLACK_MS = CHECKOUT_SLACK_MS / 2;
 
 /**
  * Clamps a checkout expiry into the provider's window, to whole seconds (Stripe takes Unix seconds).
  * An expiry already inside the window passes unchanged, so a retry with the same input and idempotency key
- * sends the same parameters; a clamped one depends on `now`, so a retry minutes later would differ and
- * Stripe would answer idempotency_conflict.
+ * sends the same parameters; a clamped one depends on `now`, so the caller clamps once, before choosing the
+ * key, and names the clamped expiry in it (escrow/routes.ts). The providers clamp again with half the slack,
+ * as a guard that leaves a value the caller clamped a moment earlier as it is.
  */
-export function clampCheckoutExpiry(expiresAt: Date, now: Date): Date {
-  const min = now.getTime() + CHECKOUT_MIN_MS + CHECKOUT_SLACK_MS;
-  const max = now.getTime() + CHECKOUT_MAX_MS - CHECKOUT_SLACK_MS;
+export function clampCheckoutExpiry(expiresAt: Date, now: Date, slackMs = CHECKOUT_SLACK_MS): Date {
+  const min = now.getTime() + CHECKOUT_MIN_MS + slackMs;
+  const max = now.getTime() + CHECKOUT_MAX_MS - slackMs;
   const t = Math.min(Math.max(expiresAt.getTime(), min), max);
   return new Date(Math.floor(t / 1000) * 1000);
 }

@@ -83,6 +83,8 @@ describe('Stripe provider: checkout', () => {
     expect(req!.idempotencyKey).toBe('checkout:7c0c7a43:1');
     expect(req!.body).toEqual({
       mode: 'payment',
+      // Cards only: a delayed method would complete the checkout unpaid, to settle after the payment window.
+      allowed_payment_method_types: ['card'],
       line_items: [{ quantity: '1', price_data: { currency: 'usd', unit_amount: '12550', product_data: { name: 'Milestone 1: fence repair' } } }],
       payment_intent_data: { transfer_group: input.bookingId, metadata },
       metadata,
@@ -242,9 +244,9 @@ describe('Stripe provider: connected accounts', () => {
       type: 'account_onboarding',
     });
 
-    expect(await stripe.retrieveAccount(id)).toEqual({ id, transfersActive: false, detailsSubmitted: false });
+    expect(await stripe.retrieveAccount(id)).toEqual({ id, country: 'MX', transfersActive: false, detailsSubmitted: false });
     standin.activateAccount(id);
-    expect(await stripe.retrieveAccount(id)).toEqual({ id, transfersActive: true, detailsSubmitted: true });
+    expect(await stripe.retrieveAccount(id)).toEqual({ id, country: 'MX', transfersActive: true, detailsSubmitted: true });
   });
 
   it('sends an Idempotency-Key on every POST, our own key on every money or account mutation', async () => {

@@ -5,7 +5,9 @@ import {
   assertCheckoutInput,
   assertIdempotencyKey,
   clampCheckoutExpiry,
+  PROVIDER_CHECKOUT_SLACK_MS,
   PaymentProviderError,
+  type CheckoutState,
   type PaymentInfo,
   type PaymentProvider,
   type PaymentStatus,
@@ -47,6 +49,7 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
     timeout: opts.timeoutMs ?? 20_000,
   });
   const now = opts.now ?? (() => new Date());
+  let platform: Promise<string> | undefined;
 
   return {
     name: 'stripe',
@@ -58,6 +61,9 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
         stripe.checkout.sessions.create(
           {
             mode: 'payment',
+            // Cards only (wallets pay by card): escrow funds when the money is taken, inside the payment window.
+            // Delayed methods (vouchers, bank debits) complete a checkout unpaid and settle days later.
+            allowed_payment_method_types: ['card'],
             line_items: [
               {
                 quantity: 1,
@@ -68,7 +74,7 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
             payment_intent_data: { transfer_group: input.bookingId, metadata },
             metadata,
             client_reference_id: input.milestoneId,
-            expires_at: Math.floor(clampCheckoutExpiry(input.expiresAt, now()).getTime() / 1000),
+            expires_at: Math.floor(clampCheckoutExpiry(input.expiresAt, now(), PROVIDER_CHECKOUT_SLACK_MS).getTime() / 1000),
             success_url: input.successUrl,
             cancel_url: input.cancelUrl,
           },
@@ -77,6 +83,16 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
       );
       if (!session.url) throw new PaymentProviderError('provider_error', `Stripe created checkout ${session.id} without a URL.`);
       return { id: session.id, url: session.url };
+    },
+
+    async closeCheckout(sessionId) {
+      try {
+        return checkoutState(await call(() => stripe.checkout.sessions.expire(sessionId, {}, { idempotencyKey: `checkout-close:${sessionId}` })));
+      } catch (e) {
+        // Only an open checkout can be expired: this one was paid, or had expired, already.
+        if (!(e instanceof PaymentProviderError && e.code === 'invalid_request')) throw e;
+        return checkoutState(await call(() => stripe.checkout.sessions.retrieve(sessionId)));
+      }
     },
 
     async retrievePayment(paymentIntentId) {
@@ -146,6 +162,7 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
             country: input.country,
             // Workers only receive transfers; the platform takes the card payments.
             capabilities: { transfers: { requested: true } },
+            ...(input.serviceAgreement === 'recipient' ? { tos_acceptance: { service_agreement: 'recipient' } } : {}),
             metadata: { userId: input.userId },
           },
           { idempotencyKey: input.idempotencyKey },
@@ -162,10 +179,23 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
       return { url: link.url };
     },
 
+    platformCountry() {
+      // The platform's country never changes: asked once, again only after a failure.
+      platform ??= call(() => stripe.accounts.retrieveCurrent()).then(
+        (a) => a.country ?? '',
+        (e: unknown) => {
+          platform = undefined;
+          throw e;
+        },
+      );
+      return platform;
+    },
+
     async retrieveAccount(accountId) {
       const account = await call(() => stripe.accounts.retrieve(accountId));
       return {
         id: account.id,
+        country: account.country ?? '',
         transfersActive: account.capabilities?.transfers === 'active',
         detailsSubmitted: account.details_submitted ?? false,
       };
@@ -190,6 +220,15 @@ const PAYMENT_STATUSES = new Set<string>(['succeeded', 'processing', 'requires_p
 
 /** An expandable field's id, whether Stripe sent the id or the object. */
 const idOf = (field: string | { id: string } | null | undefined): string | null => (typeof field === 'string' ? field : (field?.id ?? null));
+
+function checkoutState(session: Stripe.Checkout.Session): CheckoutState {
+  return {
+    id: session.id,
+    status: session.status === 'complete' ? 'complete' : session.status === 'expired' ? 'expired' : 'open',
+    paid: session.payment_status === 'paid',
+    paymentIntentId: idOf(session.payment_intent),
+  };
+}
 
 function paymentInfo(pi: Stripe.PaymentIntent): PaymentInfo {
   return {

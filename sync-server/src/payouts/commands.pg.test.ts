@@ -1,5 +1,5 @@
-// The commands payouts touch: gig.accept's gate (no paid work without a way to be paid) and payout.request
-// (released money queued for transfer now). The transfers themselves run in escrow/payouts.pg.test.ts.
+// The commands payouts touch: gig.accept's gate and the worker's plan steps' (no paid work without a way to
+// be paid), and payout.request (released money queued for transfer now). The transfers themselves run in escrow/payouts.pg.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rejection } from '@shared/rejections';
 import { createTestDb, type TestDb } from '../../test/db';
@@ -41,6 +41,36 @@ describe('gig.accept without payouts', () => {
     const gig = gigInput();
     applied(await run(db.sql, client, 'gig.post', gig));
     expect((await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() })).rejection?.code).toBe('skills_mismatch');
+  });
+});
+
+describe('a payment plan from a worker without payouts', () => {
+  const plan = (bookingId: string, amount = 8000) => ({
+    bookingId, planId: uuidv7(), milestones: [{ milestoneId: uuidv7(), description: 'All of it', amount: { amount, currency: 'USD' } }],
+  });
+  const milestonesOf = async (bookingId: string) =>
+    (await db.sql<{ planId: string | null; status: string }[]>`select plan_id, status from milestones where booking_id = ${bookingId} order by position`).map((m) => `${m.planId ? 'plan' : 'gig'}:${m.status}`);
+
+  it('is refused, changing nothing, when the worker whose account lost its transfers proposes or accepts one', async () => {
+    const worker = await createOperator(db.sql);
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    // Stripe took the transfers capability away after the gig was accepted.
+    await setPayoutAccount(db.sql, worker, { transfersActive: false });
+
+    expect((await run(db.sql, worker, 'milestone.propose', plan(bookingId))).rejection).toEqual(rejection('payouts_not_set_up'));
+    expect(await milestonesOf(bookingId)).toEqual(['gig:agreed']);
+
+    // The client may still propose; the worker cannot take it on until payouts work again.
+    const offer = plan(bookingId, 9000);
+    applied(await run(db.sql, client, 'milestone.propose', offer));
+    expect((await run(db.sql, worker, 'milestone.accept', { bookingId, planId: offer.planId })).rejection).toEqual(rejection('payouts_not_set_up'));
+    expect(await milestonesOf(bookingId)).toEqual(['gig:agreed', 'plan:proposed']);
+    expect((await db.sql`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(8000);
+
+    await setPayoutAccount(db.sql, worker, { transfersActive: true });
+    applied(await run(db.sql, worker, 'milestone.accept', { bookingId, planId: offer.planId }));
+    expect(await milestonesOf(bookingId)).toEqual(['gig:cancelled', 'plan:agreed']);
+    applied(await run(db.sql, worker, 'milestone.propose', plan(bookingId)));
   });
 });
 

@@ -5,17 +5,19 @@
 //               account, from that milestone, and was not reversed;
 //   - a refund to the client (a settlement's, or a late payment sent back): the refund owed was recorded with
 //     the posting, and the provider's refund exists, for that amount and payment, and did not fail.
-// And whatever the period: every refund owed that the provider refused (failed), or that is still not made
-// after REFUND_GRACE_MS; every worker's transfer the provider refused while the account could receive it, or
-// that is still not made TRANSFER_GRACE_MS after the money was released to an account that can; until a
-// person sees to it.
+// And whatever the period: every refund the provider took and has not made yet (sent) is read again at the
+// provider first, and what it made of it recorded (escrow/refunds.ts): a pending refund can fail days later.
+// Then every refund owed that the provider refused or failed, or that it has still not taken after
+// REFUND_GRACE_MS; every worker's transfer the provider refused while the account could receive it (or whose
+// job gave up on its last attempt), or that is still not made TRANSFER_GRACE_MS after the money was released
+// to an account that can; until a person sees to it.
 // The ledger and our provider ids are written in the same transaction as each other (or the refund owed is
 // a row and a job written with the posting), so any difference is a fault to look at: a provider call we
 // think we made, an object changed at the provider (a reversal, a failed refund), or a bug.
 // Not covered: money the provider moved that the ledger never heard of (it would need the provider's lists).
 import type { Sql } from '../db/sql';
 import { PaymentProviderError, type PaymentProvider } from '../payments/provider';
-import { unsettledRefunds } from '../escrow/refunds';
+import { recordProviderRefund, refundUndone, sentRefunds, unsettledRefunds } from '../escrow/refunds';
 import { overdueTransfers, refusedTransfers } from '../escrow/transfers';
 
 export type MismatchKind =
@@ -37,7 +39,8 @@ export interface Mismatch {
 export interface Reconciliation {
   from: Date;
   to: Date;
-  checked: { payments: number; transfers: number; refunds: number };
+  /** The period's postings checked, and the refunds on their way read again (whatever their day). */
+  checked: { payments: number; transfers: number; refunds: number; refundsSent: number };
   mismatches: Mismatch[];
 }
 
@@ -45,17 +48,30 @@ export interface Reconciliation {
 export const REFUND_GRACE_MS = 60 * 60_000;
 
 /**
- * The payout run queues a transfer every hour and its job retries within minutes: one released to an account
- * that can receive it and still not made after six runs is failing or lost.
+ * The payout run queues a transfer within the hour and its job retries within minutes, then ever more slowly
+ * (up to hours apart, for days): one released to an account that can receive it and still not made after six
+ * hours is failing or lost.
  */
 export const TRANSFER_GRACE_MS = 6 * 60 * 60_000;
 
 /** Provider calls in flight at once: quick enough for a day's postings, well inside Stripe's rate limits. */
 const CONCURRENCY = 4;
 
-/** Checks the postings made in [from, to) against the provider. Provider failures other than "no such object" throw. */
+/**
+ * Checks the postings made in [from, to) against the provider, after recording what the provider has made of
+ * the refunds on their way (its only writes). Provider failures other than "no such object" throw.
+ */
 export async function reconcile(sql: Sql, provider: PaymentProvider, period: { from: Date; to: Date }): Promise<Reconciliation> {
   const { from, to } = period;
+  // Refunds on their way first, so that one the provider has failed since is reported below with the rest.
+  const sent = await sentRefunds(sql);
+  const missingRefunds: Mismatch[] = [];
+  await eachLimited(sent, async (r) => {
+    const re = await orMissing(provider.retrieveRefund(r.refundId));
+    if (re) await recordProviderRefund(sql, r, re);
+    else missingRefunds.push({ kind: 'refund_missing', milestoneId: r.milestoneId, providerId: r.refundId, ours: r.refundId, theirs: null });
+  });
+
   // Each posting's positive entry: escrow for funding, paid out for a transfer, refunds for a refund.
   const [payments, transfers, refunds, unsettled, refusedPayouts, overduePayouts] = await Promise.all([
     sql<{ milestoneId: string | null; paymentIntentId: string; amount: number; currency: string }[]>`
@@ -77,7 +93,7 @@ export async function reconcile(sql: Sql, provider: PaymentProvider, period: { f
     overdueTransfers(sql, TRANSFER_GRACE_MS),
   ]);
 
-  const mismatches: Mismatch[] = [];
+  const mismatches: Mismatch[] = [...missingRefunds];
   const differ = (kind: MismatchKind, milestoneId: string | null, providerId: string | null, ours: string | number | null, theirs: string | number | null) => {
     if (ours !== theirs) mismatches.push({ kind, milestoneId, providerId, ours, theirs });
   };
@@ -113,18 +129,20 @@ export async function reconcile(sql: Sql, provider: PaymentProvider, period: { f
   for (const t of overduePayouts) differ('transfer_overdue', t.milestoneId, t.accountId, t.net, null);
 
   await eachLimited(refunds, async (r) => {
-    // The refund owed is written with the posting; one not made yet is reported above (once past the grace).
+    // The refund owed is written with the posting; one not taken yet, or failed, is reported above.
     if (!r.owed) return differ('refund_not_sent', r.milestoneId, null, r.amount, null);
-    if (r.status !== 'succeeded' || !r.refundId) return;
+    if ((r.status !== 'succeeded' && r.status !== 'sent') || !r.refundId) return;
     const re = await orMissing(provider.retrieveRefund(r.refundId));
-    if (!re) return differ('refund_missing', r.milestoneId, r.refundId, r.refundId, null);
+    // A sent one missing was reported with the refunds on their way.
+    if (!re) return r.status === 'sent' ? undefined : differ('refund_missing', r.milestoneId, r.refundId, r.refundId, null);
     differ('refund_amount', r.milestoneId, re.id, r.amount, re.amount);
     differ('refund_currency', r.milestoneId, re.id, r.currency, re.currency);
     differ('refund_payment', r.milestoneId, re.id, r.paymentIntentId, re.paymentIntentId);
-    if (re.status === 'failed' || re.status === 'canceled') differ('refund_failed', r.milestoneId, re.id, 'succeeded', re.status);
+    // Made, by our record, and failed since (a sent one that failed was recorded failed above).
+    if (refundUndone(re.status)) differ('refund_failed', r.milestoneId, re.id, r.status, re.status);
   });
 
-  return { from, to, checked: { payments: payments.length, transfers: transfers.length, refunds: refunds.length }, mismatches };
+  return { from, to, checked: { payments: payments.length, transfers: transfers.length, refunds: refunds.length, refundsSent: sent.length }, mismatches };
 }
 
 /** The object, or null when the provider has no such object; anything else (an outage) propagates. */

@@ -122,13 +122,15 @@ export function advanceMilestone(db: Db, id: string, entry: MilestoneTimelineEnt
 
 /**
  * Keeps a checkout session on the milestone, if it is still waiting for payment in the window the session was
- * made for: a window that lapsed (or a funding that was replaced) meanwhile keeps no stale link. False if not.
+ * made for: a window that lapsed (or a funding that was replaced) meanwhile keeps no stale link. The first
+ * session kept stays: the URL to hand out is returned, null when the window is gone.
  */
-export async function keepCheckout(db: Db, id: string, window: Date, session: { id: string; url: string }): Promise<boolean> {
-  const kept = await db`
-    update milestones set checkout_session_id = ${session.id}, checkout_url = ${session.url}
-    where id = ${id} and status = 'payment_pending' and payment_expires_at = ${window} and not deleted`;
-  return kept.count > 0;
+export async function keepCheckout(db: Db, id: string, window: Date, session: { id: string; url: string }): Promise<string | null> {
+  const [kept] = await db<{ checkoutUrl: string }[]>`
+    update milestones set checkout_session_id = coalesce(checkout_session_id, ${session.id}), checkout_url = coalesce(checkout_url, ${session.url})
+    where id = ${id} and status = 'payment_pending' and payment_expires_at = ${window} and not deleted
+    returning checkout_url`;
+  return kept?.checkoutUrl ?? null;
 }
 
 /** What the worker is owed for a released milestone: the released amount less the fee. */

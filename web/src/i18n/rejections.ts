@@ -25,8 +25,11 @@ const ES: Record<RejectionCode, string> = {
   nothing_to_approve: 'Aquí no hay trabajo entregado pendiente de tu aprobación.',
   plan_invalid: 'Este plan de pagos no se puede usar. Revisa los importes e inténtalo de nuevo.',
   payment_unavailable: 'Los pagos no están disponibles ahora mismo. No se ha cobrado nada; inténtalo en unos minutos.',
+  payment_refused: 'El proveedor de pagos no acepta un pago de este importe. No se ha cobrado nada; acordad un nuevo plan con el trabajador.',
   dispute_open: 'Ya hay una disputa abierta sobre esta parte del trabajo.',
   claim_invalid: 'El importe reclamado debe estar entre cero y el importe total de esta parte del trabajo.',
+  evidence_limit: 'Has añadido a esta disputa todas las pruebas que admite de una parte; lo que añadiste cuenta para la decisión.',
+  deadline_passed: 'El plazo para esto ya venció y ahora se aplica lo acordado para ese caso. Actualiza en un minuto para ver cómo está.',
   payouts_not_set_up: 'Configura tus cobros antes de aceptar trabajo pagado, para poder cobrar cuando el cliente apruebe.',
   nothing_to_pay_out: 'Todavía no hay nada disponible para cobrar. El dinero queda disponible cuando el cliente aprueba tu trabajo.',
 };

@@ -14,10 +14,14 @@ import {
 import { recipient } from '../../store/outbox';
 import { stepMilestone } from '../../escrow/step';
 import { lockSettling, otherSide, settleDispute, type Settling } from '../../disputes/settle';
-import { DISPUTE_RESPONSE_MS, windowTimer } from '../../disputes/tasks';
+import { DISPUTE_RESPONSE_MS, reminderTimers, windowTimer } from '../../disputes/tasks';
 
-/** Evidence is kept on the dispute's row, which replicates as one document: its size has a bound. */
-export const MAX_EVIDENCE = 100;
+/**
+ * Evidence is kept on the dispute's row, which replicates as one document: its size has a bound. Each side
+ * (and the admins) has a bound of its own, so that one side filling the dispute cannot keep the other from
+ * answering, and the claim from applying by default over that silence.
+ */
+export const MAX_EVIDENCE_PER_SIDE = 50;
 
 type Open = [LockedBooking | undefined, Beside, boolean];
 
@@ -50,6 +54,7 @@ export const open: Handler<'dispute.open', Open> = {
       }),
     );
     ctx.write(windowTimer(ctx.tx, p.disputeId, respondBy));
+    for (const reminder of reminderTimers(ctx.tx, p.disputeId, respondBy)) ctx.write(reminder);
     ctx.notify({
       ...recipient(side === 'client' ? 'worker' : 'client', booking),
       template: 'dispute.opened',
@@ -77,9 +82,13 @@ export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
     const [d, parties] = partiesIn(ctx, dispute);
     const by: EvidenceBy = bookingSide(parties) ?? 'admin';
     if (d.status !== 'open') return reject('invalid_state', 'This dispute has been decided; it takes no more evidence.');
+    // The window closed in silence: the claim applies (the window job settles it within a minute), and a
+    // word now is too late to count as the answer.
+    if (d.respondedAt === null && d.respondBy <= ctx.now)
+      return reject('deadline_passed', 'The time to answer this dispute ran out without an answer, so its claim applies; it takes no more evidence.');
     if (d.evidence.some((e) => e.id === p.evidenceId)) return reject('duplicate_id');
-    if (d.evidence.length >= MAX_EVIDENCE)
-      return reject('invalid_state', `This dispute holds as much evidence as it can (${MAX_EVIDENCE} items); a mediator will decide from what is there.`);
+    if (d.evidence.filter((e) => e.by === by).length >= MAX_EVIDENCE_PER_SIDE)
+      return reject('evidence_limit', `You have added ${MAX_EVIDENCE_PER_SIDE} items of evidence to this dispute, the most it takes from one side; what you added counts for the decision.`);
     if (new Set(p.messageIds).size !== messages.length) return reject('not_found', 'A message this evidence points to is not in this booking’s chat.');
     if (new Set(p.attachmentIds).size !== attachments.length) return reject('not_found', 'An attachment this evidence names is not one you uploaded to this dispute.');
     // The other side's first word ends the silence that would let the claim apply by default.

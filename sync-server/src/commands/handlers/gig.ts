@@ -31,6 +31,14 @@ function decide(ctx: CommandContext, gig: GigRow, event: GigEvent): GigState {
   return reject(code);
 }
 
+/**
+ * Paid work needs somewhere to send the money: a worker taking it on (a gig, a payment plan) must be able to
+ * receive transfers when the client approves.
+ */
+export function requirePayouts(payouts: PayoutAccountRow | undefined): void {
+  if (payoutStatus(payouts) !== 'active') reject('payouts_not_set_up');
+}
+
 const toDate = (iso: string | null | undefined) => (iso ? new Date(iso) : null);
 const lockByGigId = (db: Db, p: { gigId: string }) => lockGig(db, p.gigId);
 
@@ -117,8 +125,8 @@ export const accept: Handler<'gig.accept', [GigRow | undefined, OperatorProfileR
       if (code === 'forbidden') reject(code, 'Only operator accounts can accept gigs.');
       reject(code);
     }
-    // Every gig is paid work: whoever takes it must be able to receive the money when the client approves.
-    if (payoutStatus(payouts) !== 'active') reject('payouts_not_set_up');
+    // Every gig is paid work.
+    requirePayouts(payouts);
     const category = categoryOf(gig.skills);
     ctx.write(
       insertBooking(

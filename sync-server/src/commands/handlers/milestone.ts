@@ -8,9 +8,14 @@ import { lockBooking, lockBookingOfMilestone, setBookingAmount, type LockedBooki
 import { insertMilestones, milestonesOf, milestoneBeside, type Beside, type MilestoneRow } from '../../store/milestones';
 import { recipient } from '../../store/outbox';
 import { stepMilestone } from '../../escrow/step';
+import { getPayoutAccount, type PayoutAccountRow } from '../../payouts/accounts';
+import { requirePayouts } from './gig';
 import type { Db } from '../../db/sql';
 
-type Loaded = [LockedBooking | undefined, MilestoneRow[]];
+/** The booking, its milestones, and the acting party's payout account (for the worker's plan steps). */
+type Loaded = [LockedBooking | undefined, MilestoneRow[], PayoutAccountRow | undefined];
+const loadPlan = (db: Db, p: { bookingId: string }, actorId: string): Promise<Loaded> =>
+  Promise.all([lockBooking(db, p.bookingId), milestonesOf(db, p.bookingId), getPayoutAccount(db, actorId)]);
 type LoadedStep = [LockedBooking | undefined, Beside];
 
 const loadByMilestone = (db: Db, milestoneId: string): Promise<LoadedStep> =>
@@ -49,12 +54,14 @@ const PLAN_CLOSED = ['completed', 'cancelled', 'resolved', 'disputed'] as const;
  * a newer proposal withdraws an older one still waiting.
  */
 export const propose: Handler<'milestone.propose', Loaded> = {
-  load: (db, p) => Promise.all([lockBooking(db, p.bookingId), milestonesOf(db, p.bookingId)]),
-  async decide(ctx, p, [found, milestones]) {
+  load: loadPlan,
+  async decide(ctx, p, [found, milestones, payouts]) {
     const [booking, parties] = partiesIn(ctx, found);
     const side = bookingSide(parties);
     if (!side) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
     if ((PLAN_CLOSED as readonly string[]).includes(booking.status)) return reject('invalid_state');
+    // A worker whose account lost its transfers takes on no new paid work, as at gig.accept.
+    if (side === 'worker') requirePayouts(payouts);
     const currency = p.milestones[0]!.amount.currency;
     if (currency !== booking.currency) return reject('plan_invalid', `This booking is paid in ${booking.currency}; the plan is in ${currency}.`);
     // An older proposal still waiting is withdrawn (cancelled) by the newer one.
@@ -85,14 +92,16 @@ export const propose: Handler<'milestone.propose', Loaded> = {
 
 /** The other side agrees the plan: its milestones become payable and the unfunded ones it replaces go. */
 export const accept: Handler<'milestone.accept', Loaded> = {
-  load: (db, p) => Promise.all([lockBooking(db, p.bookingId), milestonesOf(db, p.bookingId)]),
-  async decide(ctx, p, [found, milestones]) {
+  load: loadPlan,
+  async decide(ctx, p, [found, milestones, payouts]) {
     const [booking, parties] = partiesIn(ctx, found);
-    if (!bookingSide(parties)) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
+    const side = bookingSide(parties);
+    if (!side) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
     const plan = milestones.filter((m) => m.planId === p.planId);
     if (plan.length === 0) return reject('not_found');
     if (plan.some((m) => m.status !== 'proposed')) return reject('invalid_state', 'This plan is no longer open: it was accepted or replaced.');
     if ((PLAN_CLOSED as readonly string[]).includes(booking.status)) return reject('invalid_state');
+    if (side === 'worker') requirePayouts(payouts);
     const step = (milestone: MilestoneRow, event: MilestoneEvent, note?: string) =>
       stepMilestone({ tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties, actorId: ctx.actor.id, note, key: ctx.commandId, write: ctx.write, notify: ctx.notify, stepsBooking: false });
     for (const m of plan) await step(m, 'accept');
