@@ -43,6 +43,16 @@ describe('offeredMoneyActions', () => {
     expect(offered(CLIENT, 'submitted', 'delivered', MAX_CHANGE_ROUNDS)).toEqual(['approve', 'request_changes:change_rounds_exhausted', 'dispute']);
   });
 
+  it('offers neither changes nor a dispute once submitted work is past its review deadline, only approval', () => {
+    const now = Date.parse('2026-11-21T12:00:00.000Z');
+    const at = (iso: string) => ({ ...milestone('submitted'), autoApproveAt: iso });
+    const names = (actor: typeof CLIENT, iso: string) => offeredMoneyActions(at(iso), { status: 'delivered', changeRounds: 0 }, actor, false, now).map((a) => a.action);
+    expect(names(CLIENT, '2026-11-21T12:00:00.001Z')).toEqual(['approve', 'request_changes', 'dispute']);
+    expect(names(CLIENT, '2026-11-21T12:00:00.000Z')).toEqual(['approve']);
+    expect(names(WORKER, '2026-11-21T11:00:00.000Z')).toEqual([]);
+    expect(names(WORKER, '2026-11-22T11:00:00.000Z')).toEqual(['dispute']);
+  });
+
   it('offers no second dispute while one is open on the milestone', () => {
     expect(offered(CLIENT, 'submitted', 'delivered', 0, true)).toEqual(['approve', 'request_changes']);
   });

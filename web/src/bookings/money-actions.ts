@@ -15,7 +15,12 @@ export interface MilestoneForActions {
   clientId: string;
   workerId: string;
   status: MilestoneState;
+  /** Submitted work is approved as agreed at this time (ISO), whether or not the server's sweep has run yet. */
+  autoApproveAt?: string | null;
 }
+
+/** Steps the server refuses once submitted work is past its review deadline (deadline_passed). */
+const CLOSED_BY_DEADLINE: readonly MoneyAction[] = ['request_changes', 'dispute'];
 
 export interface BookingForMoney {
   status: BookingState;
@@ -38,7 +43,7 @@ const TYPED = 'reason typed in the form';
  * The money steps the viewer may take on one milestone. A payment already under way is offered again (the
  * checkout is reopened, not started twice); a dispute is offered only while none is open on the milestone.
  */
-export function offeredMoneyActions(milestone: MilestoneForActions, booking: BookingForMoney, actor: Actor, disputeOpen: boolean): OfferedMoneyAction[] {
+export function offeredMoneyActions(milestone: MilestoneForActions, booking: BookingForMoney, actor: Actor, disputeOpen: boolean, now = Date.now()): OfferedMoneyAction[] {
   const parties = pageParties(actor, milestone);
   const side = parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
   if (!side) return [];
@@ -48,8 +53,9 @@ export function offeredMoneyActions(milestone: MilestoneForActions, booking: Boo
     if (action === 'fund') return milestoneAllows('fund') || (milestone.status === 'payment_pending' && side === 'client') ? [{ action, blockedBy: null }] : [];
     if (!milestoneAllows(action)) return [];
     if (action === 'dispute' && disputeOpen) return [];
+    if (CLOSED_BY_DEADLINE.includes(action) && milestone.status === 'submitted' && milestone.autoApproveAt && Date.parse(milestone.autoApproveAt) <= now) return [];
     if (action === 'approve') return [{ action, blockedBy: null }];
-    const verdict = can(bookingMachine, booking.status, BOOKING_EVENT[action], parties, { now: Date.now(), changeRounds: booking.changeRounds, reason: TYPED });
+    const verdict = can(bookingMachine, booking.status, BOOKING_EVENT[action], parties, { now, changeRounds: booking.changeRounds, reason: TYPED });
     if (verdict.ok) return [{ action, blockedBy: null }];
     if (verdict.why === 'guard_failed') return [{ action, blockedBy: BOOKING_GUARD_REJECTIONS[verdict.guard] }];
     // The booking is not there yet: work is submitted after it has started.

@@ -182,7 +182,8 @@ describe('money panel, client', () => {
   });
 
   it('asks what needs to change before requesting changes, and opens a dispute with a claim it checks first', async () => {
-    const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestone: milestone('submitted', { autoApproveAt: T0 }) });
+    // Still within its review window: past it, neither step is offered.
+    const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestone: milestone('submitted', { autoApproveAt: '2099-01-01T10:00:00.000Z' }) });
     renderPage(connected(client));
     fireEvent.click(await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Request changes' }));
     expect((await within(row()).findByRole('alert')).textContent).toBe('Please say what needs to change.');
