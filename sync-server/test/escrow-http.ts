@@ -157,7 +157,7 @@ async function checkout(r: HttpRun, step: Extract<HttpStep, { t: 'checkout' }>):
   const [row] = await r.sql<{ checkoutSessionId: string | null }[]>`select checkout_session_id from milestones where id = ${m.id}`;
   const session = row?.checkoutSessionId ? r.standin.object(row.checkoutSessionId) : undefined;
   if (!session || r.model.sessions[session.id as string]) fail(`POST /pay/checkout for ${m.id} should have opened a new checkout session, found ${row?.checkoutSessionId}`);
-  r.model = M.addSession(r.model, { id: session!.id as string, milestoneId: m.id, amount: session!.amount_total as number, expiresAt: (session!.expires_at as number) * 1000 });
+  r.model = M.addSession(r.model, { id: session!.id as string, milestoneId: m.id, amount: session!.amount_total as number, expiresAt: (session!.expires_at as number) * 1000 }, true);
 }
 
 /** The client pays a checkout at the provider; the provider's events are owed to us from then on. */

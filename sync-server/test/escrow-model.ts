@@ -545,7 +545,8 @@ export function addEvidence(s: ModelState, disputeId: string, actor: Actor) {
     const dp = d.disputes[disputeId]!;
     if (actor === 'stranger') refuse('not_found');
     if (dp.status !== 'open') refuse('invalid_state');
-    if (!dp.responded && dp.respondBy <= d.now) refuse('deadline_passed');
+    // A mediator's notes are no answer, and still welcome while the dispute waits for its settlement.
+    if (actor !== 'admin' && !dp.responded && dp.respondBy <= d.now) refuse('deadline_passed');
     const by = actor as keyof MDispute['evidenceBy'];
     if (dp.evidenceBy[by] >= MAX_EVIDENCE_PER_SIDE) refuse('evidence_limit');
     dp.evidence++;
@@ -592,7 +593,8 @@ function settleDispute(d: ModelState, dp: MDispute, party: Party, refund: number
 export function checkout(s: ModelState, milestoneId: string, actor: Actor) {
   const fund = milestoneCommand(s, 'fund', milestoneId, actor);
   const m = fund.state.milestones[milestoneId]!;
-  const ok = m.status === 'payment_pending' && (fund.outcome.status === 'applied' || actor === 'client');
+  // Once the window has passed (the sweep has yet to lapse it), no checkout is handed out.
+  const ok = m.status === 'payment_pending' && (fund.outcome.status === 'applied' || actor === 'client') && m.paymentExpiresAt! > fund.state.now;
   const opens = ok && !m.checkout;
   const state = opens ? structuredClone(fund.state) : fund.state;
   if (opens) state.milestones[milestoneId]!.checkout = true;
@@ -708,7 +710,8 @@ export function runTask(s: ModelState, task: Task, subject: string, fromQueue: b
       break;
     }
     case 'escrow.close_checkout':
-      closeSession(d, subject);
+      // Closed only: a payment that beat the close is its own events' to send back.
+      if (!d.sessions[subject]!.paid) d.sessions[subject]!.closed = true;
       break;
     case 'escrow.refund_payment': {
       // The refund owed for the payment: a second run finds it made.

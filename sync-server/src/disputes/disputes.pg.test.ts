@@ -375,16 +375,19 @@ describe('the response window', () => {
     const lastMoment = new Date((await dispute(inTime.disputeId)).respondBy.getTime() - 1);
     applied(await run(db.sql, worker, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId: inTime.disputeId, text: 'Just in time' }, { now: () => lastMoment }));
     expect(await closeWindow(db.sql, inTime.disputeId, 'job-in-time')).toEqual({ settled: false, why: 'answered' });
-    // …its end does not, from either side or a mediator, and nothing is written.
+    // …its end does not, from either side, and nothing is written.
     const { milestoneId, disputeId } = await disputed('client', 3000, new Date(Date.now() - 6 * DAY));
     const before = await dispute(disputeId);
     const { respondBy } = before;
-    for (const [actor, at] of [[worker, respondBy], [worker, new Date()], [client, new Date()], [admin, new Date()]] as const) {
+    for (const [actor, at] of [[worker, respondBy], [worker, new Date()], [client, new Date()]] as const) {
       const out = await run(db.sql, actor, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'Too late' }, { now: () => at });
       expect(out.rejection?.code).toBe('deadline_passed');
       expect(out.rejection?.message).toMatch(/ran out without an answer/);
     }
     expect(await dispute(disputeId)).toMatchObject({ version: before.version, respondedAt: null, evidence: [] });
+    // A mediator's note is taken (for a dispute the window could not settle), and is no answer.
+    applied(await run(db.sql, admin, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'Looked at it' }));
+    expect(await dispute(disputeId)).toMatchObject({ respondedAt: null });
     expect(await closeWindow(db.sql, disputeId, 'job-late')).toEqual({ settled: true, outcome: 'split' });
     await ledgerSettled(milestoneId, 3000);
   });

@@ -68,7 +68,7 @@ describe('a payment window lapsing', () => {
     expect(await sweepClocks(db.sql, t.deps.payments, log)).toMatchObject({ expired: 1, paidLate: 0, failed: 0 });
     expect(await milestone(milestoneId)).toMatchObject({ status: 'agreed', checkoutSessionId: null });
     const [call] = expireCalls(sessionId);
-    expect(call?.idempotencyKey).toBe(`checkout-close:${sessionId}`);
+    expect(call?.idempotencyKey).toMatch(new RegExp(`^checkout-close:${sessionId}:`));
     expect(standin.object(sessionId)).toMatchObject({ status: 'expired' });
     expect(() => standin.completeCheckout(sessionId)).toThrow(/expired/);
     expect(await news(milestoneId, 'milestone.payment_expired')).toBe(1);
@@ -85,6 +85,43 @@ describe('a payment window lapsing', () => {
     // The webhook, when it comes after all, finds the payment accounted for.
     expect(await deliverWebhook(t, paid)).toBe('already_funded');
     expect((await db.sql`select count(*)::int as n from ledger_postings where milestone_id = ${milestoneId} and kind = 'funding'`)[0]!.n).toBe(1);
+  });
+
+  it('lapses no milestone whose checkout was kept after the sweep read it: the next sweep closes that one first', async () => {
+    const a = await checkoutOpen();
+    const b = await agreedMilestone();
+    applied(await run(db.sql, client, 'milestone.fund', { milestoneId: b.milestoneId }));
+    await db.sql`update milestones set payment_expires_at = date_trunc('milliseconds', now() - interval '2 minutes') where id = ${a.milestoneId}`;
+    await db.sql`update milestones set payment_expires_at = date_trunc('milliseconds', now() - interval '1 minute') where id = ${b.milestoneId}`;
+    const [{ paymentExpiresAt: window }] = (await db.sql`select payment_expires_at from milestones where id = ${b.milestoneId}`) as unknown as [{ paymentExpiresAt: Date }];
+    const real = t.deps.payments;
+    let late: { id: string; url: string } | undefined;
+    // While the sweep is at the provider for A, a checkout for B (asked for just before its window ended) is kept.
+    const provider = Object.assign(Object.create(real) as typeof real, {
+      async closeCheckout(id: string) {
+        late ??= await real.createCheckout({
+          milestoneId: b.milestoneId, bookingId: b.bookingId, clientId: client, amount: 8000, currency: 'USD', description: 'Late',
+          successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/no', expiresAt: new Date(Date.now() + 40 * 60_000), idempotencyKey: `late:${b.milestoneId}`,
+        });
+        expect(await keepCheckout(db.sql, b.milestoneId, window, late)).toBe(late.url);
+        return real.closeCheckout(id);
+      },
+    });
+    expect(await sweepClocks(db.sql, provider, log)).toMatchObject({ expired: 1, failed: 0 });
+    expect(await milestone(b.milestoneId)).toMatchObject({ status: 'payment_pending', checkoutSessionId: late!.id });
+    expect(await sweepClocks(db.sql, real, log)).toMatchObject({ expired: 1, failed: 0 });
+    expect((await milestone(b.milestoneId)).status).toBe('agreed');
+    expect(() => standin.completeCheckout(late!.id)).toThrow(/expired/);
+  });
+
+  it('opens no checkout once the window has passed, before the sweep has come', async () => {
+    const { milestoneId } = await agreedMilestone();
+    applied(await run(db.sql, client, 'milestone.fund', { milestoneId }));
+    await windowLapses(milestoneId);
+    const res = await askCheckout(milestoneId);
+    expect(res.status).toBe(409);
+    expect((await milestone(milestoneId)).checkoutSessionId).toBeNull();
+    expect(await sweepClocks(db.sql, t.deps.payments, log)).toMatchObject({ expired: 1 });
   });
 
   it('leaves the milestone due, and lapses nothing, while the provider cannot be reached', async () => {
@@ -112,16 +149,17 @@ describe('a milestone cancelled while its checkout is open', () => {
     expect(() => standin.completeCheckout(sessionId)).toThrow(/expired/);
   });
 
-  it('refunds at once a payer who got there before the close', async () => {
+  it('leaves a payer who got there before the close to the payment\'s own event, which refunds them once', async () => {
     const { bookingId, milestoneId, sessionId } = await checkoutOpen();
     applied(await run(db.sql, client, 'booking.cancel', { bookingId }));
     const paid = standin.completeCheckout(sessionId);
     const task = escrowTasks(t.deps.payments)['escrow.close_checkout'];
     await task.run({ milestoneId, sessionId }, { sql: db.sql, log, jobId: '0', key: `escrow.close_checkout:${sessionId}`, attempt: 1, maxAttempts: 25, signal: undefined });
     const paymentIntentId = paid.event.data.object.id as string;
-    expect(await db.sql`select status from client_refunds where payment_intent_id = ${paymentIntentId}`).toHaveLength(1);
-    expect(await news(milestoneId, 'milestone.payment_returned')).toBe(1);
+    expect(standin.object(sessionId)).toMatchObject({ status: 'complete' });
+    expect(await db.sql`select 1 from client_refunds where payment_intent_id = ${paymentIntentId}`).toHaveLength(0);
     expect(await deliverWebhook(t, paid)).toBe('refunded_late');
+    expect(await news(milestoneId, 'milestone.payment_returned')).toBe(1);
     expect(await db.sql`select 1 from client_refunds where payment_intent_id = ${paymentIntentId}`).toHaveLength(1);
   });
 });

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Sql } from '../db/sql';
 import { getMilestone } from '../store/milestones';
-import { PaymentProviderError, type PaymentProvider } from '../payments/provider';
+import { PaymentProviderError, type CheckoutState, type PaymentProvider } from '../payments/provider';
 import { confirmPayment, type EventRecord, type PaymentOutcome } from './events';
 
 export type ProviderPaymentOutcome = PaymentOutcome | `ignored_${string}`;
@@ -44,21 +44,30 @@ export async function confirmProviderPayment(
 /** closed: nobody can pay it any more; processing: the payer finished with a method that settles later. */
 export type CheckoutClosed = 'closed' | 'processing' | ProviderPaymentOutcome;
 
-/**
- * Ends a checkout at the provider, before the milestone stops waiting for it (its payment window lapsed) or
- * after it did (cancelled, replaced), so that nobody pays for what no longer waits for money. If the payer got
- * there first, the payment is confirmed now rather than when its webhook arrives. A checkout the provider does
- * not know was never payable.
- */
-export async function closeCheckout(sql: Sql, provider: PaymentProvider, sessionId: string): Promise<CheckoutClosed> {
-  let state;
+/** Ends a checkout at the provider; what it is left in, or null for one the provider does not know (never payable). */
+export async function endCheckout(provider: PaymentProvider, sessionId: string): Promise<CheckoutState | null> {
   try {
-    state = await provider.closeCheckout(sessionId);
+    return await provider.closeCheckout(sessionId);
   } catch (e) {
-    if (e instanceof PaymentProviderError && e.code === 'not_found') return 'closed';
+    if (e instanceof PaymentProviderError && e.code === 'not_found') return null;
     throw e;
   }
-  if (state.status !== 'complete') return 'closed';
-  if (!state.paid || !state.paymentIntentId) return 'processing';
+}
+
+/**
+ * Ends a milestone's checkout at the provider before the milestone stops waiting for it (its payment window
+ * lapsed), so that nobody pays for what no longer waits for money. If the payer got there first, the payment
+ * is confirmed now rather than when its webhook arrives: it was made in time.
+ */
+export async function closeCheckout(sql: Sql, provider: PaymentProvider, sessionId: string): Promise<CheckoutClosed> {
+  const state = await endCheckout(provider, sessionId);
+  if (!state || state.status !== 'complete') return 'closed';
+  if (!state.paymentIntentId) return 'closed';
+  if (!state.paid) {
+    // Finished with a method that settles later (sessions made before checkout took cards only): closed once
+    // that payment failed, so that the milestone can lapse; waited for while it may still succeed.
+    const payment = await provider.retrievePayment(state.paymentIntentId);
+    return payment.status === 'requires_payment_method' || payment.status === 'canceled' ? 'closed' : 'processing';
+  }
   return confirmProviderPayment(sql, provider, state.paymentIntentId, `checkout-closed:${sessionId}`);
 }

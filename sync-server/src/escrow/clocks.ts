@@ -120,7 +120,8 @@ export async function sweepClocks(sql: Sql, provider: PaymentProvider, log: Logg
       if (closed !== 'closed') log.warn({ milestoneId: m.id, sessionId: m.checkoutSessionId, outcome: closed }, 'a lapsing checkout was paid, and the payment could not fund it');
     }
     const out = await fireMilestoneEvent(sql, m.id, 'payment_expired', `payment-expiry:${m.id}:${m.due.toISOString()}`, {
-      when: (x) => x.status === 'payment_pending' && x.paymentExpiresAt !== null && x.paymentExpiresAt <= now,
+      // A checkout kept after this sweep read the milestone has not been closed: not due yet, the next sweep closes it.
+      when: (x) => x.status === 'payment_pending' && x.paymentExpiresAt !== null && x.paymentExpiresAt <= now && x.checkoutSessionId === m.checkoutSessionId,
     });
     return outcome(m, 'payment', out, 'expired');
   });

@@ -289,6 +289,14 @@ describe('a refund the provider takes and has not made yet', () => {
     expect(standin.requests().filter((r) => r.method === 'GET' && r.path === `/v1/refunds/${providerRefund}`)).toHaveLength(reads);
   });
 
+  it('still not made two weeks after the provider took it is reported every night, until it is', async () => {
+    const { milestoneId, providerRefund } = await refundInFlight();
+    await db.sql`update client_refunds set created_at = now() - interval '15 days' where milestone_id = ${milestoneId}`;
+    expect((await anyDay()).mismatches).toContainEqual({ kind: 'refund_stuck', milestoneId, providerId: providerRefund, ours: 8000, theirs: 'pending' });
+    standin.endRefund(providerRefund, 'succeeded');
+    expect((await anyDay()).mismatches.filter((m) => m.milestoneId === milestoneId)).toEqual([]);
+  });
+
   it('that the provider makes later is succeeded by the nightly reconciliation, and becomes the milestone’s', async () => {
     const { milestoneId, providerRefund } = await refundInFlight();
     standin.endRefund(providerRefund, 'succeeded');

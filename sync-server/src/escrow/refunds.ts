@@ -79,14 +79,6 @@ export async function beginRefundAttempt(db: Db, id: string): Promise<(ClientRef
   return row;
 }
 
-/** The provider made the refund: recorded once; false when another run recorded it first. */
-export async function refundSucceeded(db: Db, id: string, refundId: string): Promise<boolean> {
-  const rows = await db`
-    update client_refunds set refund_id = ${refundId}, provider_status = 'succeeded', status = 'succeeded', last_error = null, updated_at = now()
-    where id = ${id} and status <> 'succeeded' returning id`;
-  return rows.length > 0;
-}
-
 /** Refund states at the provider in which it sent nothing back, and never will under that refund. */
 export const refundUndone = (providerStatus: string) => providerStatus === 'failed' || providerStatus === 'canceled';
 

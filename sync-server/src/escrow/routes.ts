@@ -80,6 +80,9 @@ async function paymentEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentPr
   return confirmProviderPayment(deps.sql, provider, paymentIntentId, event.id, record);
 }
 
+/** The provider's codes for an amount it will not charge. */
+const AMOUNT_REFUSALS = new Set(['amount_too_small', 'amount_too_large']);
+
 const checkoutRequest = z.strictObject({ milestoneId: uuid, commandId: uuidV7 });
 
 export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
@@ -107,6 +110,8 @@ export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
       if (fund.status === 'rejected' && !(m?.status === 'payment_pending' && m.clientId === actor.id))
         throw new HttpError('conflict', fund.rejection!.message, { rejection: fund.rejection });
       if (!m || m.status !== 'payment_pending' || !m.paymentExpiresAt) throw new HttpError('conflict', 'This milestone is not waiting for payment.');
+      // The window has passed and the sweep is about to lapse it: a new checkout now would outlive it.
+      if (m.paymentExpiresAt <= deps.now()) throw new HttpError('conflict', 'The time to pay for this milestone ran out; fund it again in a minute.');
       if (m.checkoutUrl) return c.json({ url: m.checkoutUrl, provider: provider.name, expiresAt: m.paymentExpiresAt });
       // The provider wants a checkout open for 30 minutes at least: asked for late in the window, the session
       // outlives it (the sweep closes it at the provider when the window lapses, clocks.ts). Clamped once,
@@ -131,11 +136,12 @@ export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
         if (!url) throw new HttpError('conflict', 'The time to pay for this milestone ran out; fund it again.');
         return c.json({ url, provider: provider.name, expiresAt: m.paymentExpiresAt });
       } catch (e) {
-        // A refusal no retry changes (an amount under the provider's minimum charge, say): said, not a 500.
-        if (e instanceof PaymentProviderError && e.code === 'invalid_request') {
+        // An amount the provider will not charge (under its minimum, over its maximum): said, not a 500. Any
+        // other refusal is ours to fix (a misconfigured account, a parameter), and stays a logged 500.
+        if (e instanceof PaymentProviderError && !e.retryable && AMOUNT_REFUSALS.has(e.providerCode ?? '')) {
           const refused = rejection('payment_refused');
-          deps.log.warn({ err: e, milestoneId: m.id, amount: m.amount, currency: m.currency }, 'the payment provider refused a checkout');
-          throw new HttpError('conflict', refused.message, { rejection: refused, provider: e.message });
+          deps.log.warn({ err: e, milestoneId: m.id, amount: m.amount, currency: m.currency }, 'the payment provider refused the amount of a checkout');
+          throw new HttpError('conflict', refused.message, { rejection: refused });
         }
         // Only what retrying can fix is the provider's passing trouble; anything else is our bug, logged as a 500.
         if (e instanceof PaymentProviderError && e.retryable) {

@@ -12,7 +12,7 @@ import { awaitingTransfer, getMilestone, updateMilestone, type MilestoneRow } fr
 import { PaymentProviderError, type PaymentErrorCode, type PaymentProvider, type RefundInfo, type TransferInfo } from '../payments/provider';
 import { getPayoutAccount, refreshPayoutAccount } from '../payouts/accounts';
 import { reconcile, utcDay } from '../payouts/reconcile';
-import { closeCheckout } from './checkouts';
+import { endCheckout } from './checkouts';
 import { sweepClocks } from './clocks';
 import { beginRefundAttempt, recordProviderRefund, refundAttemptFailed, refundUndone } from './refunds';
 import { transferPosting } from './postings';
@@ -45,13 +45,15 @@ export function escrowTasks(provider: PaymentProvider) {
     // settlement, the late payment) apart.
     'escrow.refund': refundTask,
     'escrow.refund_payment': refundTask,
-    // A checkout left open by a milestone cancelled or replaced (step.ts): closed at the provider. A payer who
-    // got there first is refunded at once (checkouts.ts); a provider outage fails the job, which retries.
+    // A checkout left open by a milestone cancelled or replaced (step.ts): closed at the provider, and nothing
+    // else. A payer who got there first is sent back their money when the provider's event about the payment
+    // arrives (confirmPayment), as for any payment the milestone can no longer take. A provider outage fails
+    // the job, which retries.
     'escrow.close_checkout': {
       payload: z.object({ milestoneId: z.uuid(), sessionId: z.string().min(1) }),
       async run({ milestoneId, sessionId }, ctx) {
-        const closed = await closeCheckout(ctx.sql, provider, sessionId);
-        if (closed !== 'closed') ctx.log.info({ milestoneId, sessionId, outcome: closed }, "a cancelled milestone's checkout had been paid");
+        const state = await endCheckout(provider, sessionId);
+        if (state?.status === 'complete') ctx.log.info({ milestoneId, sessionId, paymentIntentId: state.paymentIntentId }, "a cancelled milestone's checkout had been paid; its event refunds it");
       },
     },
     // A transfer failing on every attempt with an error no refusal explains (the provider answering
@@ -222,7 +224,8 @@ const REFUSALS = new Set<PaymentErrorCode>(['invalid_request', 'not_found', 'ide
  * a missed sweep or payout run is simply the next one's work.
  */
 export const ESCROW_CRONTAB = [
-  { task: 'escrow.sweep' as const, match: '* * * * *', identifier: 'escrow-sweep', maxAttempts: 1 },
+  // One sweep at a time: a sweep waiting on the provider (closing checkouts) must not be joined by the next.
+  { task: 'escrow.sweep' as const, match: '* * * * *', identifier: 'escrow-sweep', maxAttempts: 1, queueName: 'escrow-sweep' },
   { task: 'escrow.payout_run' as const, match: '17 * * * *', identifier: 'escrow-payout-run' },
   { task: 'escrow.reconcile' as const, match: '40 3 * * *', identifier: 'escrow-reconcile', backfillPeriod: 24 * 60 * 60_000 },
 ];

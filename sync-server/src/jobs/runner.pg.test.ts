@@ -221,4 +221,23 @@ describe('crontab', () => {
     expect(ticks.filter((t) => t.backfilled).length).toBeGreaterThanOrEqual(4);
     expect(new Set(ticks.map((t) => new Date(t.ts).getUTCSeconds()))).toEqual(new Set([0]));
   });
+  it('runs the ticks of a queued schedule one at a time, across runners, where they would otherwise overlap', async () => {
+    const spans: { from: number; to: number }[] = [];
+    const tasks = defineTasks({
+      slow: {
+        payload: cronTick,
+        run: async () => {
+          const from = Date.now();
+          await sleep(150);
+          spans.push({ from, to: Date.now() });
+        },
+      },
+    });
+    await db.sql`insert into graphile_worker._private_known_crontabs (identifier, known_since) values ('slow-ticks', now() - interval '1 hour')`;
+    const crontab: CronItem<typeof tasks>[] = [{ task: 'slow', match: '* * * * *', identifier: 'slow-ticks', backfillPeriod: 4 * 60_000, queueName: 'slow-ticks' }];
+    await Promise.all([start(tasks, { crontab, concurrency: 4 }), start(tasks, { crontab, concurrency: 4 })]);
+    await waitFor(async () => spans.length >= 3 && (await jobsOf('slow')).length === 0);
+    const sorted = [...spans].sort((a, b) => a.from - b.from);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i]!.from).toBeGreaterThanOrEqual(sorted[i - 1]!.to);
+  });
 });

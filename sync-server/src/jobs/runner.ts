@@ -52,6 +52,8 @@ export interface CronItem<R extends TaskRegistry> {
   /** After downtime, ticks missed within this many ms before start are run (marked backfilled). Default 0. */
   backfillPeriod?: number;
   maxAttempts?: number;
+  /** Ticks of one queue run one at a time, across instances: a slow tick delays the next instead of overlapping it. */
+  queueName?: string;
   /** Extra payload, beside the `_cron` tick graphile-worker adds (see cronTick). */
   payload?: Record<string, unknown>;
 }
@@ -103,7 +105,7 @@ export async function startJobRunner<R extends TaskRegistry>(opts: JobRunnerOpti
     match: c.match,
     identifier: c.identifier ?? c.task,
     payload: c.payload ?? {},
-    options: { backfillPeriod: c.backfillPeriod ?? 0, ...(c.maxAttempts ? { maxAttempts: c.maxAttempts } : {}) },
+    options: { backfillPeriod: c.backfillPeriod ?? 0, ...(c.maxAttempts ? { maxAttempts: c.maxAttempts } : {}), ...(c.queueName ? { queueName: c.queueName } : {}) },
   }));
   // Our own pool rather than one graphile-worker makes: it ends its pool without waiting and drops the pool's
   // error handler first, so a connection Postgres closes during shutdown became an uncaught error and the

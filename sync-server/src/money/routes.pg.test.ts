@@ -8,7 +8,7 @@ import { createTestApp, json, type TestApp } from '../../test/app';
 import { applied, confirmPayment, createOperator, createUser, gigInput, openSession, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
 import { confirmPayment as confirmMilestonePayment } from '../escrow/events';
-import { refundAttemptFailed, refundSucceeded } from '../escrow/refunds';
+import { recordProviderRefund, refundAttemptFailed, type ClientRefund } from '../escrow/refunds';
 import { escrowTasks } from '../escrow/tasks';
 import { createLogger } from '../log';
 import { REFUND_GRACE_MS } from '../payouts/reconcile';
@@ -300,12 +300,16 @@ describe('refunds, as the provider has made them', () => {
     return { ...b, refundId: row!.id };
   }
 
+  /** What the refund job records when the provider answers with the refund made. */
+  const refundMade = async (id: string, refundId: string) =>
+    recordProviderRefund(db.sql, (await db.sql<ClientRefund[]>`select * from client_refunds where id = ${id}`)[0]!, { id: refundId, status: 'succeeded' });
+
   beforeAll(async () => {
     client = await createUser(db.sql, ['consumer'], 'Rita Refunded');
     const worker = await createOperator(db.sql);
     for (const name of ['made', 'refused', 'overdue', 'fresh'] as const) owed[name] = await cancelledBooking(worker, `Refund ${name}`);
     // What the refund jobs record (escrow/refunds.ts): the provider's refund made, and refused with no retry left.
-    expect(await refundSucceeded(db.sql, owed.made.refundId, 're_test_made')).toBe(true);
+    expect(await refundMade(owed.made.refundId, 're_test_made')).toBe('succeeded');
     await refundAttemptFailed(db.sql, owed.refused.refundId, 'card_declined: the card was closed', true);
     // Owed since before the grace reconciliation gives (now() cannot be moved: the row is moved back instead).
     await db.sql`update client_refunds set created_at = now() - ${REFUND_GRACE_MS / 1000 + 60} * interval '1 second' where id = ${owed.overdue.refundId}`;
@@ -354,7 +358,7 @@ describe('refunds, as the provider has made them', () => {
     expect(Date.parse(r.stuckRefunds[0]!.owedSince as string)).toBeLessThan(Date.now() - REFUND_GRACE_MS);
     expect((await stuck('from=2020-01-01&to=2020-01-31')).stuckRefunds.map((x) => x.id)).toEqual([owed.overdue.refundId, owed.refused.refundId]);
     // Once the provider has made it, it needs no one.
-    expect(await refundSucceeded(db.sql, owed.overdue.refundId, 're_test_late_but_made')).toBe(true);
+    expect(await refundMade(owed.overdue.refundId, 're_test_late_but_made')).toBe('succeeded');
     expect((await stuck(NOW)).stuckRefunds.map((x) => x.id)).toEqual([owed.refused.refundId]);
   });
 });

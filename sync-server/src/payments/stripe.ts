@@ -1,4 +1,5 @@
 // The real payment provider: Stripe through its SDK, separate charges and transfers (DESIGN, "Money").
+import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import {
   assertAmount,
@@ -87,7 +88,9 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
 
     async closeCheckout(sessionId) {
       try {
-        return checkoutState(await call(() => stripe.checkout.sessions.expire(sessionId, {}, { idempotencyKey: `checkout-close:${sessionId}` })));
+        // Expiring is idempotent by itself (a second call is refused, and read instead). A key per call covers the
+        // SDK's own retries; a fixed one would replay a provider failure to every later attempt for a day.
+        return checkoutState(await call(() => stripe.checkout.sessions.expire(sessionId, {}, { idempotencyKey: `checkout-close:${sessionId}:${randomUUID()}` })));
       } catch (e) {
         // Only an open checkout can be expired: this one was paid, or had expired, already.
         if (!(e instanceof PaymentProviderError && e.code === 'invalid_request')) throw e;

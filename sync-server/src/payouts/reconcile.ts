@@ -24,7 +24,7 @@ export type MismatchKind =
   | 'payment_missing' | 'payment_status' | 'payment_amount' | 'payment_currency'
   | 'transfer_missing' | 'transfer_amount' | 'transfer_currency' | 'transfer_destination' | 'transfer_milestone' | 'transfer_reversed'
   | 'transfer_refused' | 'transfer_overdue'
-  | 'refund_not_sent' | 'refund_refused' | 'refund_missing' | 'refund_amount' | 'refund_currency' | 'refund_payment' | 'refund_failed';
+  | 'refund_not_sent' | 'refund_refused' | 'refund_stuck' | 'refund_missing' | 'refund_amount' | 'refund_currency' | 'refund_payment' | 'refund_failed';
 
 export interface Mismatch {
   kind: MismatchKind;
@@ -43,6 +43,9 @@ export interface Reconciliation {
   checked: { payments: number; transfers: number; refunds: number; refundsSent: number };
   mismatches: Mismatch[];
 }
+
+/** Card refunds reach the card within 5 to 10 business days; one the provider still has not made after 14 days needs a person. */
+export const REFUND_SENT_GRACE_MS = 14 * 24 * 60 * 60_000;
 
 /** A refund job's first attempts take seconds; one still pending after an hour is retrying or lost. */
 export const REFUND_GRACE_MS = 60 * 60_000;
@@ -66,10 +69,14 @@ export async function reconcile(sql: Sql, provider: PaymentProvider, period: { f
   // Refunds on their way first, so that one the provider has failed since is reported below with the rest.
   const sent = await sentRefunds(sql);
   const missingRefunds: Mismatch[] = [];
+  const stuckBefore = Date.now() - REFUND_SENT_GRACE_MS;
   await eachLimited(sent, async (r) => {
     const re = await orMissing(provider.retrieveRefund(r.refundId));
-    if (re) await recordProviderRefund(sql, r, re);
-    else missingRefunds.push({ kind: 'refund_missing', milestoneId: r.milestoneId, providerId: r.refundId, ours: r.refundId, theirs: null });
+    if (!re) return void missingRefunds.push({ kind: 'refund_missing', milestoneId: r.milestoneId, providerId: r.refundId, ours: r.refundId, theirs: null });
+    await recordProviderRefund(sql, r, re);
+    // Still not made long after the provider took it: the client is waiting for money that may never come.
+    if (re.status !== 'succeeded' && !refundUndone(re.status) && r.createdAt.getTime() < stuckBefore)
+      missingRefunds.push({ kind: 'refund_stuck', milestoneId: r.milestoneId, providerId: r.refundId, ours: r.amount, theirs: re.status });
   });
 
   // Each posting's positive entry: escrow for funding, paid out for a transfer, refunds for a refund.

@@ -83,8 +83,9 @@ export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
     const by: EvidenceBy = bookingSide(parties) ?? 'admin';
     if (d.status !== 'open') return reject('invalid_state', 'This dispute has been decided; it takes no more evidence.');
     // The window closed in silence: the claim applies (the window job settles it within a minute), and a
-    // word now is too late to count as the answer.
-    if (d.respondedAt === null && d.respondBy <= ctx.now)
+    // party's word now is too late to count as the answer. A mediator's notes are no answer: still taken, for
+    // a dispute the window could not settle.
+    if (by !== 'admin' && d.respondedAt === null && d.respondBy <= ctx.now)
       return reject('deadline_passed', 'The time to answer this dispute ran out without an answer, so its claim applies; it takes no more evidence.');
     if (d.evidence.some((e) => e.id === p.evidenceId)) return reject('duplicate_id');
     if (d.evidence.filter((e) => e.by === by).length >= MAX_EVIDENCE_PER_SIDE)
