@@ -2,11 +2,11 @@
 // local stand-in: refunds and transfers carry keys derived from the milestone or payment, a failure is retried
 // with the same key, and each movement reaches the provider and the ledger once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturedLog } from '../../test/jobs';
 import { createTestDb, type TestDb } from '../../test/db';
 import { bearerFor, createTestApp, json, onboardedWorker, type TestApp } from '../../test/app';
 import { acceptedBooking, applied, createUser, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin, type StripeStandin } from '../../test/stripe-standin';
-import { pino } from 'pino';
 import { scheduleJob } from '../jobs/queue';
 import { startJobRunner, type JobRunner } from '../jobs/runner';
 import { accounts } from '../ledger/accounts';
@@ -19,7 +19,7 @@ let standin: StripeStandin;
 let t: TestApp;
 let runner: JobRunner;
 let client: string;
-const logged: Record<string, unknown>[] = [];
+const { log, logged } = capturedLog();
 
 beforeAll(async () => {
   db = await createTestDb();
@@ -29,7 +29,7 @@ beforeAll(async () => {
   runner = await startJobRunner({
     connectionString: db.url, sql: db.sql, tasks: escrowTasks(t.deps.payments), concurrency: 2, pollInterval: 50,
     // What the tasks log, kept for assertions.
-    log: pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) }),
+    log,
   });
 });
 afterAll(async () => {

@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { createTestDb, type TestDb } from '../../test/db';
 import { bearerFor, createTestApp, deliverWebhook, json, type TestApp } from '../../test/app';
 import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
+import { capturedLog, queuedJobs, runQueuedJob, taskContext } from '../../test/jobs';
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
 import { MIGRATIONS_DIR } from '../db/migrate';
 import { reconcile } from '../payouts/reconcile';
@@ -23,8 +23,7 @@ let t: TestApp;
 let tasks: EscrowTasks;
 let client: string;
 let worker: string;
-const logged: Record<string, unknown>[] = [];
-const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
+const { log, logged } = capturedLog();
 
 beforeAll(async () => {
   db = await createTestDb();
@@ -68,17 +67,11 @@ async function latePayment() {
 
 interface Owed { id: string; milestoneId: string; paymentIntentId: string; amount: number; status: string; refundId: string | null; providerStatus: string | null; attempts: number; lastError: string | null }
 const owedFor = async (cause: string) => (await db.sql<Owed[]>`select * from client_refunds where cause = ${cause}`)[0];
-const jobs = (key: string) => db.sql<{ id: string; payload: unknown }[]>`select id, payload from graphile_worker._private_jobs where key = ${key}`;
+const jobs = (key: string) => queuedJobs(db.sql, key);
 const refundsAsked = (paymentIntentId: string) => standin.requests().filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.payment_intent === paymentIntentId);
 
 /** Runs the queued job under `key` as a runner would (its task, then the job is done); throws what the task throws. */
-async function runJob(key: string, attempt = 1) {
-  const [job] = await jobs(key);
-  if (!job) throw new Error(`no job queued under ${key}`);
-  const task = key.startsWith('escrow.refund_payment:') ? tasks['escrow.refund_payment'] : tasks['escrow.refund'];
-  await task.run(task.payload.parse(job.payload), { sql: db.sql, log, jobId: job.id, key, attempt, maxAttempts: 25, signal: undefined });
-  await db.sql`delete from graphile_worker._private_jobs where id = ${job.id}`;
-}
+const runJob = (key: string, attempt = 1) => runQueuedJob(db.sql, tasks, log, key, attempt);
 
 /** A day with none of this file's postings: what reconciliation reports (and reads again) whatever the day. */
 const anyDay = () => reconcile(db.sql, t.deps.payments, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') });
@@ -193,7 +186,7 @@ describe('a settlement refund', () => {
     expect(m!.refundId).toBe(done.refundId);
     expect(refundsAsked(owed.paymentIntentId)).toEqual([expect.objectContaining({ idempotencyKey: `refund:${owed.id}`, body: expect.objectContaining({ amount: '8000' }) })]);
     // A stray run of the same job finds it made and asks nothing.
-    await tasks['escrow.refund'].run({ refundId: owed.id }, { sql: db.sql, log, jobId: 'stray', key: null, attempt: 1, maxAttempts: 25, signal: undefined });
+    await tasks['escrow.refund'].run({ refundId: owed.id }, taskContext(db.sql, log, { jobId: 'stray' }));
     expect(refundsAsked(owed.paymentIntentId)).toHaveLength(1);
   });
 });
@@ -253,7 +246,7 @@ describe('a refund the provider takes and has not made yet', () => {
     return ((await json(res)) as { refunds: { status: string; reference: string | null }[] }).refunds;
   };
   const milestoneRefundId = async (id: string) => (await db.sql<{ refundId: string | null }[]>`select refund_id from milestones where id = ${id}`)[0]!.refundId;
-  const tasksCtx = () => ({ sql: db.sql, log, jobId: `test-${uuidv7()}`, key: null, attempt: 1, maxAttempts: 25, signal: undefined });
+  const tasksCtx = () => taskContext(db.sql, log);
 
   it('is sent, not succeeded: the client sees it on its way, and no job asks again', async () => {
     const { milestoneId, owed, providerRefund } = await refundInFlight();

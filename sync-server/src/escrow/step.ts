@@ -16,8 +16,7 @@ import { advanceMilestone, type MilestoneChanges, type MilestoneRow, type Milest
 import { recipient, type OutboxMessage } from '../store/outbox';
 import { fundingPosting, settlementPosting } from './postings';
 import { oweRefund } from './refunds';
-import { scheduleJob } from '../jobs/queue';
-import type { EscrowTasks } from './tasks';
+import { closeCheckoutLater } from './timers';
 
 /** How long a checkout stays open before the milestone lapses back to agreed. */
 export const PAYMENT_WINDOW_MS = 60 * 60 * 1000;
@@ -175,7 +174,7 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
     case 'cancelled':
       // Cancelled or replaced while its checkout is open: closed at the provider, so that nobody pays for it.
       if (m.status === 'payment_pending' && m.checkoutSessionId) {
-        s.write(scheduleJob<EscrowTasks>(s.tx, { task: 'escrow.close_checkout', payload: { milestoneId: m.id, sessionId: m.checkoutSessionId }, runAt: s.now, key: `escrow.close_checkout:${m.checkoutSessionId}` }));
+        s.write(closeCheckoutLater(s.tx, m.id, m.checkoutSessionId, s.now));
         Object.assign(changes, { checkoutUrl: null });
       }
       break;

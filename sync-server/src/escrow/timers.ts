@@ -1,5 +1,5 @@
 // Escrow's provider calls on the job queue: the refund and the worker's transfer that follow a settlement,
-// one job per milestone and purpose, keyed so that queuing one again (payout.request) moves it rather than
+// and the close of a checkout its milestone no longer waits for; one job per milestone (or checkout) and purpose, keyed so that queuing one again (payout.request) moves it rather than
 // adding a second. Queued inside the step's transaction: a job exists exactly when its step committed. The
 // milestone's clocks (payment window, approval window) are not jobs: see clocks.ts.
 import type { Db } from '../db/sql';
@@ -12,6 +12,11 @@ export const timerKey = (task: EscrowTask, milestoneId: string) => `${task}:${mi
 /** The worker's transfer; refunds are queued with their record (refunds.ts), under the same kind of key. */
 export function timer(db: Db, task: 'escrow.transfer', milestoneId: string, runAt: Date) {
   return scheduleJob(db, { task, payload: { milestoneId }, runAt, key: timerKey(task, milestoneId) });
+}
+
+/** A checkout left open by a milestone cancelled or replaced: closed at the provider (escrow.close_checkout). */
+export function closeCheckoutLater(db: Db, milestoneId: string, sessionId: string, runAt: Date) {
+  return scheduleJob(db, { task: 'escrow.close_checkout', payload: { milestoneId, sessionId }, runAt, key: `escrow.close_checkout:${sessionId}` });
 }
 
 /**

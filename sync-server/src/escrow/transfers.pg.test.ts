@@ -5,10 +5,10 @@
 // released and not transferred reported by reconciliation whatever its day. Jobs are run here by hand from
 // the queue, as a runner would, so that the test decides what happens between them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pino } from 'pino';
 import { createTestDb, type TestDb } from '../../test/db';
 import { bearerFor, createTestApp, deliverWebhook, json, onboardedWorker, type TestApp } from '../../test/app';
 import { acceptedBooking, applied, createUser, run, uuidv7 } from '../../test/fixtures';
+import { capturedLog, queuedJobs, runQueuedJob, taskContext } from '../../test/jobs';
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
 import { accounts } from '../ledger/accounts';
 import { balance } from '../ledger/ledger';
@@ -22,8 +22,7 @@ let standin: StripeStandin;
 let t: TestApp;
 let tasks: EscrowTasks;
 let client: string;
-const logged: Record<string, unknown>[] = [];
-const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) });
+const { log, logged } = capturedLog();
 
 beforeAll(async () => {
   db = await createTestDb();
@@ -65,18 +64,12 @@ async function releasedMilestone(worker: string) {
   return { bookingId, milestoneId, chargeId: paid.event.data.object.latest_charge as string };
 }
 
-const ctx = (key: string | null, attempt = 1) => ({ sql: db.sql, log, jobId: `test-${uuidv7()}`, key, attempt, maxAttempts: 25, signal: undefined });
-const jobs = (key: string) => db.sql<{ id: string; payload: unknown }[]>`select id, payload from graphile_worker._private_jobs where key = ${key}`;
+const ctx = (key: string | null, attempt = 1) => taskContext(db.sql, log, { key, attempt });
+const jobs = (key: string) => queuedJobs(db.sql, key);
 const transferJob = (milestoneId: string) => timerKey('escrow.transfer', milestoneId);
 
 /** Runs the queued transfer job under `key` as a runner would (its task, then the job is done); throws what the task throws. */
-async function runJob(key: string, attempt = 1) {
-  const [job] = await jobs(key);
-  if (!job) throw new Error(`no job queued under ${key}`);
-  const task = tasks['escrow.transfer'];
-  await task.run(task.payload.parse(job.payload), ctx(key, attempt));
-  await db.sql`delete from graphile_worker._private_jobs where id = ${job.id}`;
-}
+const runJob = (key: string, attempt = 1) => runQueuedJob(db.sql, tasks, log, key, attempt);
 
 /** The hourly payout run, now: queues the transfers (run with runJob). */
 const payoutRun = () => tasks['escrow.payout_run'].run({}, ctx(null));
