@@ -60,6 +60,11 @@ export type CommandResult = Record<string, unknown>;
 export interface Handler<T extends CommandType, L = undefined> {
   load?: (db: Db, payload: CommandPayload<T>, actorId: string) => Promise<L>;
   decide: (ctx: CommandContext, payload: CommandPayload<T>, loaded: L) => Promise<CommandResult> | CommandResult;
+  /**
+   * True when `decide` writes only through `ctx.write`, so that a refusal leaves nothing to undo. Such a
+   * command is refused inside its group (apply.ts); any other refusal sends the group to decide alone.
+   */
+  queuesWrites?: true;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

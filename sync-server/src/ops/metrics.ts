@@ -19,6 +19,13 @@ export const commandDuration = new Histogram({
   registers: [registry],
 });
 
+export const commandGroupsTotal = new Counter({
+  name: 'fieldwork_command_groups_total',
+  help: 'Groups of commands decided in one transaction (commands/group.ts): committed, or redone one by one',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
 export const httpDuration = new Histogram({
   name: 'fieldwork_http_request_duration_seconds',
   help: 'HTTP request latency by method, route pattern and status',

@@ -25,6 +25,7 @@ function plainStep(ctx: CommandContext, booking: LockedBooking, who: Party[], ev
 }
 
 export const start: Handler<'booking.start', Loaded> = {
+  queuesWrites: true,
   load: (db, p) => loadBooking(db, p.bookingId),
   decide(ctx, _p, [found]) {
     const [booking, who] = partiesIn(ctx, found);

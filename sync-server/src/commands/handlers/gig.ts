@@ -43,6 +43,7 @@ const toDate = (iso: string | null | undefined) => (iso ? new Date(iso) : null);
 const lockByGigId = (db: Db, p: { gigId: string }) => lockGig(db, p.gigId);
 
 export const post: Handler<'gig.post'> = {
+  queuesWrites: true,
   decide(ctx, p) {
     if (!hasRole(ctx.actor, 'consumer')) reject('forbidden', 'Only client accounts can post gigs.');
     const expiresAt = toDate(p.expiresAt);
@@ -71,6 +72,7 @@ export const post: Handler<'gig.post'> = {
 };
 
 export const publish: Handler<'gig.publish', GigRow | undefined> = {
+  queuesWrites: true,
   load: lockByGigId,
   decide(ctx, p, found) {
     const gig = visible(ctx, found);
@@ -81,6 +83,7 @@ export const publish: Handler<'gig.publish', GigRow | undefined> = {
 };
 
 export const update: Handler<'gig.update', GigRow | undefined> = {
+  queuesWrites: true,
   load: lockByGigId,
   decide(ctx, p, found) {
     const gig = visible(ctx, found);
@@ -100,6 +103,7 @@ export const update: Handler<'gig.update', GigRow | undefined> = {
 };
 
 export const cancel: Handler<'gig.cancel', GigRow | undefined> = {
+  queuesWrites: true,
   load: lockByGigId,
   decide(ctx, p, found) {
     const gig = visible(ctx, found);
@@ -110,6 +114,7 @@ export const cancel: Handler<'gig.cancel', GigRow | undefined> = {
 };
 
 export const accept: Handler<'gig.accept', [GigRow | undefined, OperatorProfileRow | undefined, PayoutAccountRow | undefined]> = {
+  queuesWrites: true,
   // The gig's row lock is where two operators accepting at once line up: the second sees `assigned`.
   load: (db, p, actorId) => Promise.all([lockGig(db, p.gigId), getProfile(db, actorId), getPayoutAccount(db, actorId)]),
   decide(ctx, p, [found, profile, payouts]) {

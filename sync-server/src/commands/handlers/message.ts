@@ -5,6 +5,7 @@ import { getBooking, type BookingFacts } from '../../store/bookings';
 import { recipient } from '../../store/outbox';
 
 export const send: Handler<'message.send', BookingFacts | undefined> = {
+  queuesWrites: true,
   load: (db, p) => getBooking(db, p.bookingId),
   decide(ctx, p, booking) {
     const parties = booking ? bookingParties(ctx.actor, booking) : [];

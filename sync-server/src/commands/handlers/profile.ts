@@ -5,6 +5,7 @@ import { countAdmins } from '../../store/users';
 import { getProfile, upsertProfile, type OperatorProfileRow } from '../../store/profiles';
 
 export const update: Handler<'profile.update'> = {
+  queuesWrites: true,
   decide(ctx, p) {
     const { displayName, locale, bio, skills, home, serviceRadiusKm, hourlyRate } = p;
     const work = { skills, home, serviceRadiusKm, hourlyRate };
@@ -26,6 +27,7 @@ export const update: Handler<'profile.update'> = {
 };
 
 export const setAvailability: Handler<'availability.set', OperatorProfileRow | undefined> = {
+  queuesWrites: true,
   load: (db, _p, actorId) => getProfile(db, actorId),
   decide(ctx, p, profile) {
     if (!hasRole(ctx.actor, 'operator')) reject('forbidden', 'Only operator accounts have availability.');

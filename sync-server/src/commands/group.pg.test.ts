@@ -1,0 +1,125 @@
+// Commands decided together (group.ts, decideTogether in apply.ts): what a group shares, and what sends it
+// back to deciding each member alone. Four lanes: the first four of a burst go alone at once, and the rest
+// of the burst waits for a lane and is decided as one group.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDb, type TestDb } from '../../test/db';
+import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
+import { commandGroupsTotal } from '../ops/metrics';
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await createTestDb({ max: 20 });
+});
+afterAll(async () => {
+  await db.drop();
+});
+
+interface Pair {
+  client: string;
+  worker: string;
+  gigId: string;
+  bookingId: string;
+}
+
+async function pairs(n: number): Promise<Pair[]> {
+  return Promise.all(
+    Array.from({ length: n }, async () => {
+      const client = await createUser(db.sql);
+      const worker = await createOperator(db.sql);
+      return { client, worker, ...(await acceptedBooking(db.sql, client, worker)) };
+    }),
+  );
+}
+
+const groups = async (outcome: 'committed' | 'redone_alone') =>
+  (await commandGroupsTotal.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+
+/** The transactions the commands committed in: fewer than the commands when some were decided together. */
+const transactions = async (ids: string[]) =>
+  (await db.sql<{ n: number }[]>`select count(distinct change_xid::text)::int8 as n from commands where id = any(${ids}::uuid[])`)[0]!.n;
+
+/** A burst of messages, one per pair, sent at once; `tweak` changes one message's sender or id. */
+async function burst(ps: Pair[], tweak: (i: number) => { actor?: string; messageId?: string } = () => ({})) {
+  const ids = ps.map(() => uuidv7());
+  const sent = ps.map((p, i) => {
+    const t = tweak(i);
+    return { actor: t.actor ?? p.worker, payload: { messageId: t.messageId ?? uuidv7(), bookingId: p.bookingId, body: `Message ${i}` } };
+  });
+  const send = () => Promise.all(sent.map((s, i) => run(db.sql, s.actor, 'message.send', s.payload, { id: ids[i] })));
+  return { ids, outcomes: await send(), send };
+}
+
+describe('commands decided together', () => {
+  it('decides a burst in fewer transactions than commands, each applied once with its own result', async () => {
+    const ps = await pairs(12);
+    const committed = await groups('committed');
+    const { ids, outcomes, send } = await burst(ps);
+    for (const [i, o] of outcomes.entries()) expect(applied(o)).toMatchObject({ bookingId: ps[i]!.bookingId });
+    expect(await groups('committed')).toBeGreaterThan(committed);
+    expect(await transactions(ids)).toBeLessThan(12);
+    const [m] = await db.sql`select count(*)::int8 as n from messages where booking_id = any(${ps.map((p) => p.bookingId)}::uuid[])`;
+    expect(m!.n).toBe(12);
+    // Replays, together again: the stored outcomes, nothing written twice.
+    const replays = await send();
+    expect(replays.every((r) => r.replayed && r.status === 'applied')).toBe(true);
+    const [again] = await db.sql`select count(*)::int8 as n from messages where booking_id = any(${ps.map((p) => p.bookingId)}::uuid[])`;
+    expect(again!.n).toBe(12);
+  });
+
+  it('refuses a member inside its group and keeps the others', async () => {
+    const ps = await pairs(12);
+    const stranger = await createUser(db.sql);
+    const redone = await groups('redone_alone');
+    const { ids, outcomes } = await burst(ps, (i) => (i >= 9 ? { actor: stranger } : {}));
+    expect(outcomes.slice(0, 9).every((o) => o.status === 'applied')).toBe(true);
+    expect(outcomes.slice(9).map((o) => o.rejection?.code)).toEqual(['not_found', 'not_found', 'not_found']);
+    const stored = await db.sql`select status, rejection_code from commands where id = any(${ids.slice(9)}::uuid[])`;
+    expect(stored.map((r) => r.rejectionCode)).toEqual(['not_found', 'not_found', 'not_found']);
+    expect(await groups('redone_alone')).toBe(redone); // a refusal with nothing to undo stays in the group
+    expect(await transactions(ids)).toBeLessThan(12);
+  });
+
+  it('decides every member alone again when one statement of the group fails', async () => {
+    const ps = await pairs(12);
+    const taken = uuidv7();
+    applied(await run(db.sql, ps[0]!.worker, 'message.send', { messageId: taken, bookingId: ps[0]!.bookingId, body: 'First' }));
+    const redone = await groups('redone_alone');
+    // The last one reuses a message id: its insert fails on messages_pkey, inside the group.
+    const { outcomes } = await burst(ps, (i) => (i === 11 ? { messageId: taken } : {}));
+    expect(outcomes.slice(0, 11).every((o) => o.status === 'applied')).toBe(true);
+    expect(outcomes[11]!.rejection?.code).toBe('duplicate_id');
+    expect(await groups('redone_alone')).toBe(redone + 1);
+    const [m] = await db.sql`select count(*)::int8 as n from messages where booking_id = any(${ps.map((p) => p.bookingId)}::uuid[])`;
+    expect(m!.n).toBe(12);
+  });
+
+  it('decides every member alone again when a handler that may have written refuses', async () => {
+    const ps = await pairs(12);
+    const redone = await groups('redone_alone');
+    // Approving work never delivered is refused by a money step, which does not promise to have written nothing.
+    const outcomes = await Promise.all(
+      ps.map((p, i) => (i === 11 ? run(db.sql, p.client, 'booking.approve', { bookingId: p.bookingId }) : run(db.sql, p.worker, 'message.send', { messageId: uuidv7(), bookingId: p.bookingId, body: 'Hi' }))),
+    );
+    expect(outcomes.slice(0, 11).every((o) => o.status === 'applied')).toBe(true);
+    expect(outcomes[11]!.rejection?.code).toBe('invalid_state');
+    expect(await groups('redone_alone')).toBe(redone + 1);
+  });
+
+  it('holds back a member whose loaded rows another member of its group holds', async () => {
+    const ps = await pairs(5);
+    const busy = ps.slice(0, 4);
+    const p = ps[4]!;
+    // The first four take every lane; the last two wait and are taken as one group. Their payloads share no
+    // id (a gig, a booking), but the booking is the gig's: the second waits for a group of its own.
+    const gigUpdateId = uuidv7();
+    const messageId = uuidv7();
+    const outcomes = await Promise.all([
+      ...busy.map((b) => run(db.sql, b.worker, 'message.send', { messageId: uuidv7(), bookingId: b.bookingId, body: 'Busy' })),
+      run(db.sql, p.client, 'gig.update', { gigId: p.gigId, title: 'Renamed' }, { id: gigUpdateId }),
+      run(db.sql, p.worker, 'message.send', { messageId: uuidv7(), bookingId: p.bookingId, body: 'Second' }, { id: messageId }),
+    ]);
+    expect(outcomes[5]!.status).toBe('applied');
+    expect(outcomes[4]!.status === 'applied' || outcomes[4]!.rejection?.code === 'invalid_state').toBe(true);
+    expect(await transactions([gigUpdateId, messageId])).toBe(2);
+  });
+});

@@ -1,0 +1,101 @@
+// Group commit for commands: commands that arrive while others are being decided are decided together, in
+// one transaction, instead of one transaction each. Under load this is most of the cost of a command
+// (bench/commands.bench.ts): every statement costs the driver and the server about the same whether it
+// carries one command's rows or thirty's, and so does every COMMIT. At rest nothing waits: a command that
+// finds a free lane is decided at once, alone.
+//
+// Correctness rests on keys. A command's keys are its id, its actor, and every UUID in its payload (the
+// gig, booking, milestone, dispute or message it names). Two commands that share a key are never in
+// flight together, in one group or in two: the later one waits in the queue, behind the earlier, so that
+// one device's commands keep their order and two claims on one gig meet in turn. What a group's loads
+// then reveal (the booking behind a milestone, the parties of a booking) is checked again once loaded;
+// see decideGroup in apply.ts.
+
+/** UUIDs anywhere in a value, to the depth a payload may nest (apply.ts refuses deeper ones). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function uuidsIn(value: unknown, into: Set<string> = new Set(), depth = 0): Set<string> {
+  if (typeof value === 'string') {
+    if (value.length === 36 && UUID.test(value)) into.add(value.toLowerCase());
+  } else if (value !== null && typeof value === 'object' && depth < 32 && !(value instanceof Date)) {
+    for (const child of Array.isArray(value) ? value : Object.values(value)) uuidsIn(child, into, depth + 1);
+  }
+  return into;
+}
+
+export interface Queued {
+  readonly keys: ReadonlySet<string>;
+}
+
+/**
+ * Decides a group and says which of its members must wait for a later one (their loads met a key that an
+ * earlier member of the group already holds).
+ */
+export type DecideGroup<T extends Queued> = (group: T[]) => Promise<T[]>;
+
+export interface GroupOptions {
+  /** Groups in flight at once: each holds one pooled connection while it runs. */
+  lanes: number;
+  /** Commands in one group at most. */
+  size: number;
+}
+
+export class CommandGroups<T extends Queued> {
+  private readonly queue: T[] = [];
+  /** Keys of the commands in flight, with how many hold each (a group's members hold disjoint keys). */
+  private readonly held = new Map<string, number>();
+  private running = 0;
+
+  constructor(
+    private readonly decide: DecideGroup<T>,
+    private readonly o: GroupOptions,
+  ) {}
+
+  submit(item: T): void {
+    this.queue.push(item);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.running < this.o.lanes && this.queue.length > 0) {
+      const group = this.take();
+      if (group.length === 0) return;
+      this.running++;
+      for (const item of group) for (const k of item.keys) this.held.set(k, (this.held.get(k) ?? 0) + 1);
+      void this.decide(group)
+        .catch(() => []) // decide answers every member itself; a failure here has been answered already
+        .then((waiting) => {
+          for (const item of group) for (const k of item.keys) {
+            const n = this.held.get(k)! - 1;
+            if (n === 0) this.held.delete(k);
+            else this.held.set(k, n);
+          }
+          this.queue.unshift(...waiting);
+          this.running--;
+          this.pump();
+        });
+    }
+  }
+
+  /**
+   * The next group, in queue order: a command whose keys are held, or belong to a command passed over
+   * before it, stays queued, so that commands sharing a key are decided in the order they came.
+   */
+  private take(): T[] {
+    const group: T[] = [];
+    const passed = new Set<string>();
+    for (let i = 0; i < this.queue.length && group.length < this.o.size; ) {
+      const item = this.queue[i]!;
+      let free = true;
+      for (const k of item.keys) if (this.held.has(k) || passed.has(k)) free = false;
+      if (free) {
+        group.push(item);
+        this.queue.splice(i, 1);
+        for (const k of item.keys) passed.add(k); // members of one group hold disjoint keys
+      } else {
+        for (const k of item.keys) passed.add(k);
+        i++;
+      }
+    }
+    return group;
+  }
+}
