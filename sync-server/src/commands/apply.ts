@@ -115,6 +115,9 @@ const isCommandIdClash = (e: unknown) =>
   pgCode(e) === '23505' && (e as { constraint_name?: string }).constraint_name === 'commands_pkey';
 
 /**
+ * Under load, commands that arrive together are decided together (`decideTogether`, below); at rest, and
+ * again whenever a group fails, each is decided alone by `decide`, in these steps.
+ *
  * Decides one command in two round trips for most types. A command that could not be stored is answered
  * first, by `unstorable`, with no round trip at all. The steps, in protocol order:
  *  1. BEGIN, the actor's current roles with any stored outcome for this id, and the handler's reads
@@ -233,12 +236,7 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
   try {
     open = true;
     const began = db`begin`.execute();
-    const prelude = db<Prelude[]>`
-      select u.roles, c.actor_id, c.type, c.payload_hash, c.status, c.result, c.rejection_code, c.rejection_message
-      from unnest(${group.map((g) => g.cmd.id)}::uuid[], ${group.map((g) => g.actorId)}::uuid[]) with ordinality as x(command_id, actor_id, n)
-      left join users u on u.id = x.actor_id and not u.deleted
-      left join commands c on c.id = x.command_id
-      order by x.n`.execute();
+    const prelude = readPrelude(db, group);
     const valid = group.map((g) => validate(g.cmd));
     const loading = group.map((g, i) => valid[i]!.handler?.load?.(db, valid[i]!.payload as never, g.actorId));
     const [, pres, ...loaded] = await Promise.all([began, prelude, ...loading]);
@@ -337,6 +335,15 @@ const UNIQUE_REFUSALS: Record<string, Rejection> = {
 
 type Prelude = Partial<StoredCommand> & { roles: Role[] | null };
 
+/** Each command's actor's current roles (null for no such user) and its stored outcome, if any, in order. */
+const readPrelude = (db: Db, commands: readonly { cmd: CommandEnvelope; actorId: string }[]) =>
+  db<Prelude[]>`
+    select u.roles, c.actor_id, c.type, c.payload_hash, c.status, c.result, c.rejection_code, c.rejection_message
+    from unnest(${commands.map((g) => g.cmd.id)}::uuid[], ${commands.map((g) => g.actorId)}::uuid[]) with ordinality as x(command_id, actor_id, n)
+    left join users u on u.id = x.actor_id and not u.deleted
+    left join commands c on c.id = x.command_id
+    order by x.n`.execute();
+
 async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: string, opts: ApplyOptions): Promise<CommandOutcome> {
   // Validation needs no database. Its verdict is stored like any other, so that a replay of a malformed
   // command gets the same refusal and the device's queue moves on.
@@ -350,11 +357,7 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
       // 1. One round trip. Queries run in the order they are executed, so BEGIN goes first explicitly.
       open = true;
       const began = db`begin`.execute();
-      const prelude = db<Prelude[]>`
-        select u.roles, c.actor_id, c.type, c.payload_hash, c.status, c.result, c.rejection_code, c.rejection_message
-        from (select 1) as one
-        left join users u on u.id = ${actorId} and not u.deleted
-        left join commands c on c.id = ${cmd.id}`.execute();
+      const prelude = readPrelude(db, [{ cmd, actorId }]);
       const loading = handler?.load?.(db, payload as never, actorId);
       const [, [pre], loaded] = await Promise.all([began, prelude, loading]);
 
