@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, TEST_SECRET, type TestApp } from '../../test/app';
 import { verifyAccessToken } from './tokens';
+import { hashRefreshToken, REFRESH_RETRY_GRACE_MS } from './sessions';
 import { uuidv7 } from '../../test/fixtures';
 
 let db: TestDb;
@@ -318,16 +319,56 @@ describe('refresh tokens', () => {
     for (const token of [body.accessToken, b1.accessToken]) expect((await commandWith(t, token)).status).toBe(401);
   });
 
-  it('lets one of two concurrent refreshes of one token win; the other is reuse', async () => {
+  it('answers a retry of a refresh whose answer was lost, and ends the session if the lost token turns up', async () => {
+    const t = makeApp();
+    const { cookie: first } = await signIn(t);
+    const lost = refreshCookie(await refresh(t, first))!; // the device never heard this answer
+    t.advance(60_000);
+    const retry = await refresh(t, first);
+    expect(retry.status).toBe(200);
+    const live = refreshCookie(retry)!;
+    expect(live).not.toBe(lost);
+    const next = await refresh(t, live);
+    expect(next.status).toBe(200);
+    // The lost token was retired unseen: whoever presents it now holds a copy, and the session ends.
+    const thief = await refresh(t, lost);
+    expect(thief.status).toBe(401);
+    expect((await errorOf(thief)).code).toBe('session_expired');
+    expect((await refresh(t, refreshCookie(next))).status).toBe(401);
+  });
+
+  it('treats a used token as stolen once the retry window has passed', async () => {
+    const t = makeApp();
+    const { cookie: first } = await signIn(t);
+    expect((await refresh(t, first)).status).toBe(200);
+    t.advance(REFRESH_RETRY_GRACE_MS + 1000);
+    const late = await refresh(t, first);
+    expect(late.status).toBe(401);
+    expect((await errorOf(late)).code).toBe('session_expired');
+  });
+
+  it('does not let retries stretch the window', async () => {
+    const t = makeApp();
+    const { cookie: first } = await signIn(t);
+    expect((await refresh(t, first)).status).toBe(200);
+    t.advance(REFRESH_RETRY_GRACE_MS - 10_000);
+    expect((await refresh(t, first)).status).toBe(200);
+    t.advance(20_000); // within the window of the retry, past the window of the first exchange
+    expect((await refresh(t, first)).status).toBe(401);
+  });
+
+  it('answers two concurrent refreshes of one token as a refresh and its retry: one token stays live', async () => {
     const t = makeApp();
     const { cookie } = await signIn(t);
     const results = await Promise.all([refresh(t, cookie), refresh(t, cookie)]);
-    expect(results.map((r) => r.status).sort()).toEqual([200, 401]);
-    const loser = results.find((r) => r.status === 401)!;
-    expect((await errorOf(loser)).code).toBe('session_expired');
-    // Reuse revoked the family, including the winner's new token.
-    const winner = results.find((r) => r.status === 200)!;
-    expect((await refresh(t, refreshCookie(winner))).status).toBe(401);
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    const tokens = results.map((r) => refreshCookie(r)!);
+    const used = await db.sql<{ usedAt: Date | null }[]>`
+      select used_at from refresh_tokens where token_hash = any(${tokens.map(hashRefreshToken)}) order by array_position(${tokens.map(hashRefreshToken)}::text[], token_hash)`;
+    const retired = tokens[used.findIndex((u) => u.usedAt !== null)]!;
+    const live = tokens[used.findIndex((u) => u.usedAt === null)]!;
+    expect((await refresh(t, live)).status).toBe(200);
+    expect((await refresh(t, retired)).status).toBe(401);
   });
 
   it('puts the roles from the database into the next access token', async () => {

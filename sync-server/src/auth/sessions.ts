@@ -92,24 +92,39 @@ export type RefreshOutcome =
   | { ok: false; reason: 'expired' };
 
 /**
+ * How long after a refresh the same token may be presented again as a retry of it, its answer lost: a slow
+ * link's request timeout and a retry or two, not more (a thief holding the token gets no longer than this
+ * before the owner's next refresh ends the session).
+ */
+export const REFRESH_RETRY_GRACE_MS = 120_000;
+
+/**
  * Exchanges a refresh token for a new one in the same session (rotation). The token row and its session
- * are locked, so of two concurrent exchanges of one token exactly one wins; the other waits, then sees
- * used_at set and is treated as reuse. Roles come from the database now, so a role change applies at the
- * next refresh.
+ * are locked, so two exchanges of one token take turns. A used token presented again ends the session
+ * (someone else holds a copy), unless it is a retry: within REFRESH_RETRY_GRACE_MS of its exchange, with the
+ * token it was exchanged for never presented. The retry retires that token unseen, so the retry's answer
+ * holds the one live token, and whoever presents the retired one later ends the session. Roles come from the
+ * database now, so a role change applies at the next refresh.
  */
 export async function rotateRefreshToken(sql: Sql, token: string, now: Date): Promise<RefreshOutcome> {
   return transaction(sql, async (tx) => {
+    const hash = hashRefreshToken(token);
     const [row] = await tx<
-      { sessionId: string; usedAt: Date | null; expiresAt: Date; revokedAt: Date | null; sessionExpiresAt: Date; userId: string }[]
+      { sessionId: string; usedAt: Date | null; replacedBy: string | null; expiresAt: Date; revokedAt: Date | null; sessionExpiresAt: Date; userId: string }[]
     >`
-      select rt.session_id, rt.used_at, rt.expires_at, s.revoked_at, s.expires_at as session_expires_at, s.user_id
+      select rt.session_id, rt.used_at, rt.replaced_by, rt.expires_at, s.revoked_at, s.expires_at as session_expires_at, s.user_id
       from refresh_tokens rt join sessions s on s.id = rt.session_id
-      where rt.token_hash = ${hashRefreshToken(token)}
+      where rt.token_hash = ${hash}
       for update`;
     if (!row) return { ok: false, reason: 'unknown' } as const;
     if (row.usedAt) {
-      await revoke(tx, row.sessionId, now, 'refresh_token_reuse');
-      return { ok: false, reason: 'reuse', sessionId: row.sessionId } as const;
+      const retired = row.replacedBy && now.getTime() - row.usedAt.getTime() <= REFRESH_RETRY_GRACE_MS && !row.revokedAt
+        ? await tx`update refresh_tokens set used_at = ${now} where token_hash = ${row.replacedBy} and used_at is null returning token_hash`
+        : [];
+      if (retired.length === 0) {
+        await revoke(tx, row.sessionId, now, 'refresh_token_reuse');
+        return { ok: false, reason: 'reuse', sessionId: row.sessionId } as const;
+      }
     }
     if (row.revokedAt || row.sessionExpiresAt <= now || row.expiresAt <= now) return { ok: false, reason: 'expired' } as const;
 
@@ -119,10 +134,11 @@ export async function rotateRefreshToken(sql: Sql, token: string, now: Date): Pr
       await revoke(tx, row.sessionId, now, 'user_deleted');
       return { ok: false, reason: 'expired' } as const;
     }
-    await tx`update refresh_tokens set used_at = ${now} where token_hash = ${hashRefreshToken(token)}`;
     await tx`update sessions set last_used_at = ${now} where id = ${row.sessionId}`;
     // The session keeps its absolute expiry: rotation does not extend it.
     const refreshToken = await insertRefreshToken(tx, row.sessionId, now, row.sessionExpiresAt);
+    // A retry keeps the first exchange's time, so that retries cannot stretch the grace between them.
+    await tx`update refresh_tokens set used_at = coalesce(used_at, ${now}), replaced_by = ${hashRefreshToken(refreshToken)} where token_hash = ${hash}`;
     const { deleted: _, ...sessionUser } = user;
     return { ok: true, session: { sessionId: row.sessionId, refreshToken, expiresAt: row.sessionExpiresAt, user: sessionUser } } as const;
   });
