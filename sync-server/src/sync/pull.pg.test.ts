@@ -109,6 +109,20 @@ describe('scope and projection', () => {
   });
 });
 
+describe('a new name', () => {
+  it('reaches the other party’s copies of gigs and bookings at the next pull', async () => {
+    const client = await createUser(db.sql, ['consumer'], 'Ana');
+    const worker = await createOperator(db.sql);
+    const { gigId, bookingId } = await acceptedBooking(db.sql, client, worker);
+    const first = await sync(worker, 'bookings');
+    expect(first.docs.get(bookingId)).toMatchObject({ clientName: 'Ana' });
+    const gigs = await sync(worker, 'gigs');
+    applied(await run(db.sql, client, 'profile.update', { displayName: 'Ana María' }));
+    expect((await sync(worker, 'bookings', first.checkpoint)).docs.get(bookingId)).toMatchObject({ clientName: 'Ana María' });
+    expect((await sync(worker, 'gigs', gigs.checkpoint)).docs.get(gigId)).toMatchObject({ clientName: 'Ana María' });
+  });
+});
+
 describe('a gig that moves', () => {
   it('leaves the feed of an operator it moved away from, with a deletion, and reaches one it moved near', async () => {
     const client = await createUser(db.sql);

@@ -13,6 +13,12 @@ export const update: Handler<'profile.update'> = {
     if (touchesWork && !hasRole(ctx.actor, 'operator')) reject('forbidden', 'Skills, service area and rate belong to operator accounts.');
     const person = Object.fromEntries(Object.entries({ displayName, locale, bio }).filter(([, v]) => v !== undefined));
     if (Object.keys(person).length > 0) ctx.write(ctx.tx`update users set ${ctx.tx(person)} where id = ${ctx.actor.id}`);
+    // Gigs and bookings carry their people's names to other devices (sync/pull.ts): written again, they are
+    // pulled again with the new one. A touch, nothing else: the change columns move by the row's trigger.
+    if (displayName !== undefined) {
+      ctx.write(ctx.tx`update gigs set updated_at = now() where client_id = ${ctx.actor.id} and not deleted`);
+      ctx.write(ctx.tx`update bookings set updated_at = now() where (client_id = ${ctx.actor.id} or worker_id = ${ctx.actor.id}) and not deleted`);
+    }
     if (touchesWork)
       ctx.write(
         upsertProfile(ctx.tx, ctx.actor.id, {
