@@ -104,7 +104,7 @@ function fromStored(cmd: CommandEnvelope, actorId: string, hash: string, row: St
     : { id: cmd.id, type: row.type, status: 'applied', result: row.result ?? {}, replayed: true };
 }
 
-async function readStored(sql: Sql, id: string): Promise<StoredCommand> {
+async function readStored(sql: Db, id: string): Promise<StoredCommand> {
   const [row] = await sql<StoredCommand[]>`
     select actor_id, type, payload_hash, status, result, rejection_code, rejection_message from commands where id = ${id}`;
   if (!row) throw new Error(`command ${id} vanished`);
@@ -392,7 +392,9 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
       if (refused) {
         await db`rollback`;
         open = false;
-        return await storeRejection(sql, cmd, actorId, hash, row, refused);
+        // On this connection, now out of its transaction: asking the pool for another while holding this one
+        // would hang once as many refusals as the pool has connections arrive together.
+        return await storeRejection(db, cmd, actorId, hash, row, refused);
       }
 
       // 4. Writes, outcome, outbox and COMMIT in one round trip.
@@ -411,9 +413,9 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) {
         const e = failed.reason;
-        if (isCommandIdClash(e)) return fromStored(cmd, actorId, hash, await readStored(sql, cmd.id));
+        if (isCommandIdClash(e)) return fromStored(cmd, actorId, hash, await readStored(db, cmd.id));
         const refusal = pgCode(e) === '23505' ? UNIQUE_REFUSALS[(e as { constraint_name?: string }).constraint_name ?? ''] : undefined;
-        if (refusal) return await storeRejection(sql, cmd, actorId, hash, row, refusal);
+        if (refusal) return await storeRejection(db, cmd, actorId, hash, row, refusal);
         throw e;
       }
       return { id: cmd.id, type: cmd.type, status: 'applied', result: result!, replayed: false };
@@ -431,7 +433,7 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
 const MAX_ATTEMPTS = 8;
 
 /** Stores a refusal in one statement; if a concurrent delivery stored an outcome first, that one stands. */
-async function storeRejection(sql: Sql, cmd: CommandEnvelope, actorId: string, hash: string, row: Record<string, unknown>, r: Rejection): Promise<CommandOutcome> {
+async function storeRejection(sql: Db, cmd: CommandEnvelope, actorId: string, hash: string, row: Record<string, unknown>, r: Rejection): Promise<CommandOutcome> {
   const inserted = await sql`
     insert into commands ${sql({ ...row, status: 'rejected', rejectionCode: r.code, rejectionMessage: r.message, decidedAt: new Date() })}
     on conflict (id) do nothing

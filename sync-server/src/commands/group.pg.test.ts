@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
 import { commandGroupsTotal } from '../ops/metrics';
+import { createSql } from '../db/sql';
+import { applyCommand } from './apply';
 
 let db: TestDb;
 beforeAll(async () => {
@@ -122,4 +124,20 @@ describe('commands decided together', () => {
     expect(outcomes[4]!.status === 'applied' || outcomes[4]!.rejection?.code === 'invalid_state').toBe(true);
     expect(await transactions([gigUpdateId, messageId])).toBe(2);
   });
+
+  it('answers a burst of refusals larger than the pool, each on the connection it already holds', async () => {
+    // Six connections, 24 refusals at once from a money step: the group fails over to deciding each alone,
+    // and every one of those stores its refusal without asking the pool for a second connection.
+    const small = createSql(db.url, { max: 6 });
+    try {
+      const users = await Promise.all(Array.from({ length: 24 }, () => createUser(db.sql)));
+      const outcomes = await Promise.all(
+        users.map((u) => applyCommand(small, u, { id: uuidv7(), type: 'milestone.fund', payload: { milestoneId: uuidv7() }, issuedAt: new Date().toISOString() })),
+      );
+      expect(outcomes.map((o) => o.rejection?.code)).toEqual(Array(24).fill('not_found'));
+    } finally {
+      await small.end();
+    }
+  }, 30_000);
 });
+
