@@ -8,7 +8,7 @@ import { commandEnvelope, commandPayloads, isCommandType, type CommandEnvelope, 
 import { rejection, type Rejection } from '@shared/rejections';
 import type { Role } from '@shared/roles';
 import type { Db, Sql } from '../db/sql';
-import { isRetryable, pgCode } from '../db/tx';
+import { backoff, isRetryable, pgCode } from '../db/tx';
 import { commandDuration, commandGroupsTotal, commandsTotal } from '../ops/metrics';
 import { CommandRejected, type CommandContext, type CommandResult, type Handler } from './context';
 import { handlers } from './handlers';
@@ -422,11 +422,10 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
     } catch (e) {
       if (open) await db`rollback`.catch(() => undefined);
       if (!isRetryable(e) || attempt >= MAX_ATTEMPTS) throw e;
-      // Jittered backoff so that two colliding transactions do not collide again.
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
     } finally {
       db.release();
     }
+    await backoff(attempt);
   }
 }
 

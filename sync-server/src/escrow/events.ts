@@ -3,7 +3,7 @@
 import type { PendingQuery, Row } from 'postgres';
 import type { MilestoneEvent, MilestoneState } from '@shared/milestone-machine';
 import type { Db, Sql } from '../db/sql';
-import { isRetryable, transaction } from '../db/tx';
+import { backoff, isRetryable, transaction } from '../db/tx';
 import { CommandRejected } from '../commands/context';
 import { lockBookingOfMilestone } from '../store/bookings';
 import { getMilestone, milestoneBeside, type MilestoneRow } from '../store/milestones';
@@ -75,10 +75,10 @@ export async function fireMilestoneEvent(
     } catch (e) {
       if (open) await db`rollback`.catch(() => undefined);
       if (!isRetryable(e) || attempt >= MAX_ATTEMPTS) throw e;
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * 2 ** attempt));
     } finally {
       db.release();
     }
+    await backoff(attempt);
   }
 }
 
