@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import type { Page } from 'playwright-core';
 import { PEOPLE, signIn, waitControlled, waitUpToDate } from './app';
 import { useE2e } from './fixture';
 import { startE2eServer } from './server';
@@ -74,6 +75,37 @@ describe('sign-out', () => {
       // The old session is over on the server too.
       const refresh = await page.evaluate(() => fetch('/auth/refresh', { method: 'POST' }).then((r) => r.status));
       expect(refresh).toBe(401);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('forgets another account left on the phone when its session ended without a sign-out', async () => {
+    const { baseUrl } = e2e.server();
+    const context = await e2e.chromium().newContext({ locale: 'en-US' });
+    const accounts = (page: Page) =>
+      page.evaluate(async () => [...new Set((await indexedDB.databases()).map((d) => /^rxdb-dexie-(fw[0-9a-f]+)--/.exec(d.name ?? '')?.[1]).filter(Boolean))]);
+    try {
+      const first = await signIn(context, baseUrl, PEOPLE.carla, '/c');
+      await waitUpToDate(first);
+      const carla = await accounts(first);
+      expect(carla).toHaveLength(1);
+      // Her session ends on its own (the app forgets who was signed in; no sign-out, nothing wiped).
+      await context.clearCookies();
+      await first.evaluate(() => localStorage.removeItem('fw.session'));
+      await first.close();
+      const between = await context.newPage();
+      await between.goto(baseUrl);
+      await between.getByLabel('Mobile number').waitFor();
+      // Still here: were she to sign in again, what she left unsent would go.
+      expect(await accounts(between)).toEqual(carla);
+      await between.close();
+
+      const second = await signIn(context, baseUrl, PEOPLE.omar, '/o');
+      await waitUpToDate(second);
+      const now = await accounts(second);
+      expect(now).toHaveLength(1);
+      expect(now).not.toEqual(carla);
     } finally {
       await context.close();
     }

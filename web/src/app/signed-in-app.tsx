@@ -9,7 +9,7 @@ import { useSession } from './session';
 import { Shell } from './shell';
 import { ShellSkeleton } from './shell-skeleton';
 import { SyncContext } from './sync-context';
-import { wipeDevice } from './wipe-device';
+import { forgetOtherAccounts, wipeDevice } from './wipe-device';
 
 /** One local database per user on this device; RxDB names are lower case and start with a letter. */
 export const databaseName = (userId: string) => `fw${userId.replace(/[^0-9a-f]/gi, '').toLowerCase()}`;
@@ -24,25 +24,32 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
     let cancelled = false;
     let opened: SyncClient | null = null;
     const origin = window.location.origin;
-    createSyncClient({
-      name: databaseName(user.id),
-      storage: getRxStorageDexie(),
-      user: { id: user.id, roles: user.roles },
-      url: { http: `${origin}/graphql`, ws: `${origin.replace(/^http/, 'ws')}/graphql` },
-      getToken: session.getToken,
-      batchSize: 200,
-    }).then(
-      (c) => {
-        opened = c;
-        if (cancelled) void c.stop();
-        else setClient(c);
-      },
-      // Private browsing without IndexedDB, a full disk, a database left by a newer app version…
-      (err: unknown) => {
-        console.error('opening the local database failed', err);
-        if (!cancelled) setFailed(err instanceof Error ? err.message : String(err));
-      },
-    );
+    const name = databaseName(user.id);
+    // Another account's data left on this phone goes first; failing to delete it does not keep this one shut.
+    forgetOtherAccounts(name)
+      .catch(() => false)
+      .then(() =>
+        createSyncClient({
+          name,
+          storage: getRxStorageDexie(),
+          user: { id: user.id, roles: user.roles },
+          url: { http: `${origin}/graphql`, ws: `${origin.replace(/^http/, 'ws')}/graphql` },
+          getToken: session.getToken,
+          batchSize: 200,
+        }),
+      )
+      .then(
+        (c) => {
+          opened = c;
+          if (cancelled) void c.stop();
+          else setClient(c);
+        },
+        // Private browsing without IndexedDB, a full disk, a database left by a newer app version…
+        (err: unknown) => {
+          console.error('opening the local database failed', err);
+          if (!cancelled) setFailed(err instanceof Error ? err.message : String(err));
+        },
+      );
     return () => {
       cancelled = true;
       void opened?.stop();

@@ -10,21 +10,38 @@ export async function wipeDevice(client: SyncClient): Promise<void> {
   await client.signOut();
   // RxDB's Dexie storage empties its tables on remove but leaves the IndexedDB databases (named after the
   // user's database) behind; delete them so not even the names remain.
-  if (typeof indexedDB.databases === 'function') {
-    const all = await indexedDB.databases();
-    await Promise.all(
-      all
-        .map((d) => d.name ?? '')
-        .filter((n) => n.startsWith(`rxdb-dexie-${name}--`))
-        .map((n) => new Promise<void>((resolve) => {
-          const req = indexedDB.deleteDatabase(n);
-          req.onsuccess = req.onerror = req.onblocked = () => resolve();
-        })),
-    );
-  }
-  if ('caches' in window) {
-    const names = await caches.keys();
-    await Promise.all(names.filter((n) => !n.startsWith('workbox-precache')).map((n) => caches.delete(n)));
-  }
+  await deleteDatabases((n) => n.startsWith(`rxdb-dexie-${name}--`));
+  await clearResponseCaches();
   for (const key of Object.keys(localStorage)) if (key.startsWith('fw.') && key !== 'fw.locale') localStorage.removeItem(key);
+}
+
+/**
+ * Another account's local data, left when its session ended without a sign-out (expired, or ended for
+ * security) and someone else then signed in on this phone: deleted before this account's database opens,
+ * with the responses cached for it. Its unsent changes go too; they would only ever have been sent had the
+ * same person signed in again. Says whether there was any.
+ */
+export async function forgetOtherAccounts(keep: string): Promise<boolean> {
+  const deleted = await deleteDatabases((n) => /^rxdb-dexie-fw[0-9a-f]+--/.test(n) && !n.startsWith(`rxdb-dexie-${keep}--`));
+  if (deleted > 0) await clearResponseCaches();
+  return deleted > 0;
+}
+
+async function deleteDatabases(which: (name: string) => boolean): Promise<number> {
+  if (typeof indexedDB.databases !== 'function') return 0;
+  const names = (await indexedDB.databases()).map((d) => d.name ?? '').filter(which);
+  await Promise.all(
+    names.map((n) => new Promise<void>((resolve) => {
+      const req = indexedDB.deleteDatabase(n);
+      // Blocked: another tab still has it open; it goes once that tab lets go.
+      req.onsuccess = req.onerror = req.onblocked = () => resolve();
+    })),
+  );
+  return names.length;
+}
+
+async function clearResponseCaches(): Promise<void> {
+  if (!('caches' in window)) return;
+  const names = await caches.keys();
+  await Promise.all(names.filter((n) => !n.startsWith('workbox-precache')).map((n) => caches.delete(n)));
 }
