@@ -110,4 +110,19 @@ describe('after the LISTEN connection comes back', () => {
     await gigs.until((r) => r.docs().some((d) => d.id === gig.gigId), 10_000);
     await s.dispose();
   });
+
+  it('a socket whose session was revoked meanwhile is closed', async () => {
+    const user = await createUser(db.sql);
+    const { token, sessionId } = await signIn(db.sql, user);
+    const s = openSocket(server.ws, { Authorization: `Bearer ${token}` });
+    const gigs = stream<'gigs', GigDoc>(s, 'gigs');
+    await gigs.until((r) => r.resyncs() === 1);
+    // Revoked while the server was deaf: the note is lost.
+    await db.sql`alter table sessions disable trigger sessions_notify`;
+    await db.sql`update sessions set revoked_at = now(), revoked_reason = 'logout' where id = ${sessionId}`;
+    await db.sql`alter table sessions enable trigger sessions_notify`;
+    await new Promise((r) => setTimeout(r, 200));
+    await db.sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()`;
+    expect(await s.closed).toEqual({ code: 4403, reason: 'session revoked' });
+  });
 });

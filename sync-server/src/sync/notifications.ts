@@ -145,9 +145,18 @@ export class ChangeRegistry {
     };
   }
 
+  /** Sessions some socket of this instance is open under. */
+  watchedSessions(): string[] {
+    return [...this.revocations.keys()];
+  }
+
+  sessionRevoked(sid: string): void {
+    for (const fn of [...(this.revocations.get(sid) ?? [])]) fn();
+  }
+
   dispatch(change: Change, at = performance.now()): void {
     if (change.table === 'sessions') {
-      if (change.session?.revoked) for (const fn of [...(this.revocations.get(change.session.id) ?? [])]) fn();
+      if (change.session?.revoked) this.sessionRevoked(change.session.id);
       return;
     }
     const woken = new Set<ChangeSubscriber>();
@@ -172,7 +181,7 @@ export interface ChangeFeed {
 /**
  * Starts listening. postgres.js keeps the LISTEN connection up by itself (re-listening after it drops or
  * the database restarts); every LISTEN after the first means notes may have been lost meanwhile, so every
- * subscription catches up from its cursor.
+ * subscription catches up from its cursor, and every session with a socket here is read again.
  */
 export async function startChangeFeed(sql: Sql, log: Logger): Promise<ChangeFeed> {
   const registry = new ChangeRegistry();
@@ -203,6 +212,13 @@ export async function startChangeFeed(sql: Sql, log: Logger): Promise<ChangeFeed
           log.error({ err }, 'could not probe the watermark after re-listening; streams catch up on their next note');
         },
       );
+      // A revocation made while deaf would otherwise leave its sockets open until their tokens expire.
+      const sessions = registry.watchedSessions();
+      if (sessions.length > 0)
+        sql<{ id: string }[]>`select id from sessions where id = any(${sessions}::uuid[]) and revoked_at is not null`.then(
+          (revoked) => revoked.forEach((r) => registry.sessionRevoked(r.id)),
+          (err) => log.error({ err }, 'could not re-read sessions after re-listening; a revoked one keeps its sockets until its token expires'),
+        );
     },
   );
   return {
