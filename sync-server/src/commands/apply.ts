@@ -69,6 +69,8 @@ function unstorable(cmd: CommandEnvelope): Rejection | undefined {
   const invalid = (path: string, message: string): Rejection => ({ code: 'invalid_command', message: describeIssues([{ path: [path], message }]) });
   const issuedAt = commandEnvelope.shape.issuedAt.safeParse(cmd.issuedAt);
   if (!issuedAt.success) return invalid('issuedAt', issuedAt.error.issues[0]!.message);
+  // Every command has a payload; the column that keeps it as sent takes no NULL.
+  if (cmd.payload === undefined || cmd.payload === null) return invalid('payload', 'is required');
   const stack: [value: unknown, path: string, depth: number][] = [[cmd.payload, '', 0]];
   while (stack.length > 0) {
     const [value, path, depth] = stack.pop()!;
@@ -137,9 +139,10 @@ export async function applyCommand(sql: Sql, actorId: string, cmd: CommandEnvelo
   const refused = unstorable(cmd);
   const outcome: CommandOutcome = refused
     ? { id: cmd.id, type: cmd.type, status: 'rejected', rejection: refused, replayed: false }
-    : await new Promise<CommandOutcome>((answer, fail) =>
-        groupsOf(sql).submit({ actorId, cmd, hash: fingerprint(cmd.type, cmd.payload), opts, keys: keysOf(actorId, cmd), answer, fail }),
-      );
+    : await new Promise<CommandOutcome>((answer, fail) => {
+        const valid = validate(cmd);
+        groupsOf(sql).submit({ actorId, cmd, hash: fingerprint(cmd.type, cmd.payload), opts, valid, keys: keysOf(actorId, cmd, valid), answer, fail });
+      });
   const type = isCommandType(cmd.type) ? cmd.type : 'unknown';
   commandsTotal.inc({ type, outcome: outcome.replayed ? 'replayed' : outcome.status });
   commandDuration.observe({ type }, (performance.now() - started) / 1000);
@@ -152,12 +155,14 @@ interface Pending extends Queued {
   cmd: CommandEnvelope;
   hash: string;
   opts: ApplyOptions;
+  valid: Validated;
   answer(outcome: CommandOutcome): void;
   fail(error: unknown): void;
 }
 
-function keysOf(actorId: string, cmd: CommandEnvelope): Set<string> {
-  const keys = uuidsIn(cmd.payload);
+/** The ids a command names once validated (a payload the schema refuses names none), its own, and its actor. */
+function keysOf(actorId: string, cmd: CommandEnvelope, valid: Validated): Set<string> {
+  const keys = uuidsIn(valid.payload);
   keys.add(actorId.toLowerCase());
   keys.add(cmd.id.toLowerCase());
   return keys;
@@ -174,18 +179,20 @@ const GROUP_SIZE = 32;
 const groups = new WeakMap<Sql, CommandGroups<Pending>>();
 function groupsOf(sql: Sql): CommandGroups<Pending> {
   let g = groups.get(sql);
-  if (!g) groups.set(sql, (g = new CommandGroups((group) => decideGroup(sql, group), { lanes: GROUP_LANES, size: GROUP_SIZE })));
+  if (!g) groups.set(sql, (g = new CommandGroups((group, requeue) => decideGroup(sql, group, requeue), { lanes: GROUP_LANES, size: GROUP_SIZE })));
   return g;
 }
 
-const alone = (sql: Sql, item: Pending) => decide(sql, item.actorId, item.cmd, item.hash, item.opts).then(item.answer, item.fail);
+const alone = (sql: Sql, item: Pending) => decide(sql, item.actorId, item.cmd, item.hash, item.opts, item.valid).then(item.answer, item.fail);
 
 /**
- * A group of one is decided alone. A larger one is decided together; if that fails for any reason (a
- * refusal that may have written, a unique violation, a deadlock, a bug), nothing of it committed, and each
- * member is decided again alone, as if no group had been formed: the one path that knows every refusal.
+ * A group of one is decided alone. A larger one is decided together. If that fails (a refusal that may have
+ * written, a unique violation, a lock held elsewhere, a deadlock, a bug), nothing of it committed. When the
+ * failure is one member's, the others go back to the queue at once, to go together again in the next group,
+ * and that member is decided alone (the one path that knows every refusal, and waits for every lock).
+ * Otherwise each is decided alone, one after another: a lane holds one pooled connection.
  */
-async function decideGroup(sql: Sql, group: Pending[]): Promise<Pending[]> {
+async function decideGroup(sql: Sql, group: Pending[], requeue: (members: Pending[]) => void): Promise<Pending[]> {
   if (group.length === 1) {
     await alone(sql, group[0]!);
     return [];
@@ -193,9 +200,17 @@ async function decideGroup(sql: Sql, group: Pending[]): Promise<Pending[]> {
   let decided: Awaited<ReturnType<typeof decideTogether>>;
   try {
     decided = await decideTogether(sql, group);
-  } catch {
+  } catch (e) {
+    const culprit = e instanceof GroupFailed ? e.member : undefined;
+    if (culprit) {
+      commandGroupsTotal.inc({ outcome: 'member_alone' });
+      // The others go together again at once, not after this one (which may wait for a lock held elsewhere).
+      requeue(group.filter((item) => item !== culprit));
+      await alone(sql, culprit);
+      return [];
+    }
     commandGroupsTotal.inc({ outcome: 'redone_alone' });
-    await Promise.all(group.map((item) => alone(sql, item)));
+    for (const item of group) await alone(sql, item);
     return [];
   }
   commandGroupsTotal.inc({ outcome: 'committed' });
@@ -203,8 +218,10 @@ async function decideGroup(sql: Sql, group: Pending[]): Promise<Pending[]> {
   return decided.waiting;
 }
 
+type Validated = { early?: Rejection; payload?: unknown; handler?: Handler<CommandType, unknown> };
+
 /** A handler's parsed payload, or the refusal that validation alone decides. */
-function validate(cmd: CommandEnvelope): { early?: Rejection; payload?: unknown; handler?: Handler<CommandType, unknown> } {
+function validate(cmd: CommandEnvelope): Validated {
   if (!isCommandType(cmd.type)) return { early: rejection('unknown_command') };
   const parsed = commandPayloads[cmd.type].safeParse(cmd.payload);
   if (!parsed.success) return { early: { code: 'invalid_command', message: describeIssues(parsed.error.issues) } };
@@ -216,35 +233,64 @@ const commandRow = (db: Db, actorId: string, cmd: CommandEnvelope, hash: string)
   id: cmd.id, actorId, type: cmd.type, payload: db.json((cmd.payload ?? null) as never), payloadHash: hash, issuedAt: cmd.issuedAt,
 });
 
-/** Thrown inside a group when only deciding alone can answer: the group rolls back and its members go alone. */
-class DecideAlone extends Error {}
+/**
+ * A group that cannot commit, and the member that failed it when one did (its load, its decision or its
+ * writes); without one, the group's own statements failed.
+ */
+class GroupFailed extends Error {
+  constructor(readonly member?: Pending) {
+    super('group failed');
+  }
+}
+
+/** A statement Postgres skipped because an earlier one in the transaction failed: that earlier one says why. */
+const skipped = (e: unknown) => pgCode(e) === '25P02';
+
+/** The member whose statement failed first, in the order they ran; null when it was none of theirs. */
+function firstFailure(settled: PromiseSettledResult<unknown>[], owners: readonly (Pending | null)[]): Pending | null | undefined {
+  const i = settled.findIndex((r) => r.status === 'rejected' && !skipped(r.reason));
+  return i < 0 ? undefined : owners[i];
+}
 
 /**
- * Decides a group in one transaction and two round trips, the same steps as `decide` below, side by side:
- *  1. BEGIN, every member's roles and stored outcome (one statement), and every member's loads.
+ * How long a group waits for a row lock held outside it before the member that asked gives up and goes
+ * alone: well below deadlock_timeout (1 s), so that two groups locking one another's rows part quickly.
+ */
+const GROUP_LOCK_TIMEOUT = '100ms';
+
+/**
+ * Decides a group in one transaction, the same steps as `decide` below, side by side:
+ *  1. One round trip: BEGIN, every member's roles and stored outcome (one statement), and every member's loads.
  *  2. In queue order: a replay is answered from its stored outcome; a member whose loads met a key an
  *     earlier member holds (two milestones of one booking, say) waits for a later group, untouched;
  *     the rest decide, and each one's queued writes go out as soon as it has decided, so the statements
- *     run in the order the members decided, as if each had had the transaction to itself.
+ *     run in the order the members decided, as if each had had the transaction to itself. (A handler that
+ *     reads in `decide` costs its own round trips there.)
  *  3. Every member's outcome, applied or refused, in one insert (with the outbox), and COMMIT.
  * A refusal from a handler that may have written before refusing (one not marked `queuesWrites`) cannot be
- * undone inside the group; it sends the whole group to decide alone, like any failed statement.
+ * undone inside the group: it fails the group, like a failed statement or a lock held elsewhere for longer
+ * than GROUP_LOCK_TIMEOUT, with the member it came from (see decideGroup).
  */
 async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Map<Pending, CommandOutcome>; waiting: Pending[] }> {
   const db = await sql.reserve();
   let open = false;
   try {
     open = true;
-    const began = db`begin`.execute();
+    const began = Promise.all([db`begin`.execute(), db`select set_config('lock_timeout', ${GROUP_LOCK_TIMEOUT}, true)`.execute()]);
     const prelude = readPrelude(db, group);
-    const valid = group.map((g) => validate(g.cmd));
-    const loading = group.map((g, i) => valid[i]!.handler?.load?.(db, valid[i]!.payload as never, g.actorId));
-    const [, pres, ...loaded] = await Promise.all([began, prelude, ...loading]);
+    const loading = group.map((g) => g.valid.handler?.load?.(db, g.valid.payload as never, g.actorId));
+    const [opened, ...loads] = await Promise.allSettled([Promise.all([began, prelude]), ...loading]);
+    const failedLoad = firstFailure(loads, group);
+    if (failedLoad) throw new GroupFailed(failedLoad);
+    if (opened!.status === 'rejected' || failedLoad === null) throw new GroupFailed();
+    const pres = opened!.value[1];
+    const loaded = loads.map((r) => (r as PromiseFulfilledResult<unknown>).value);
 
     const answers = new Map<Pending, CommandOutcome>();
     const waiting: Pending[] = [];
     const held = new Set<string>();
     const sent: Promise<unknown>[] = [];
+    const owners: (Pending | null)[] = [];
     const rows: Record<string, unknown>[] = [];
     const news: OutboxMessage[] = [];
     for (const [i, item] of group.entries()) {
@@ -261,7 +307,7 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
       }
       for (const k of touched) held.add(k);
 
-      const { early, payload, handler } = valid[i]!;
+      const { early, payload, handler } = item.valid;
       let refused = early ?? (pre.roles ? undefined : rejection('forbidden', 'This account no longer exists.'));
       let result: CommandResult | undefined;
       const writes: PendingQuery<Row[]>[] = [];
@@ -278,12 +324,14 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
           };
           result = await handler!.decide(ctx, payload as never, loaded[i]);
         } catch (e) {
-          if (!(e instanceof CommandRejected) || !handler!.queuesWrites) throw new DecideAlone();
+          if (!(e instanceof CommandRejected) || !handler!.queuesWrites)
+            // An earlier member's failed write fails whatever this one read after it: that member is the cause.
+            throw new GroupFailed(firstFailure(await Promise.allSettled(sent), owners) ?? item);
           refused = e.rejection;
         }
       }
       // As json_to_recordset reads them below: snake_case, and the payload as sent.
-      const row = { id: cmd.id, actor_id: actorId, type: cmd.type, payload: cmd.payload ?? null, payload_hash: hash, issued_at: cmd.issuedAt, decided_at: new Date() };
+      const row = { id: cmd.id, actor_id: actorId, type: cmd.type, payload: cmd.payload, payload_hash: hash, issued_at: cmd.issuedAt, decided_at: new Date() };
       if (refused) {
         rows.push({ ...row, status: 'rejected', rejection_code: refused.code, rejection_message: refused.message });
         answers.set(item, { id: cmd.id, type: cmd.type, status: 'rejected', rejection: refused, replayed: false });
@@ -293,6 +341,7 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
         const running = q.execute();
         running.catch(() => undefined); // seen below, with every other statement of the group
         sent.push(running);
+        owners.push(item);
       }
       news.push(...told);
       rows.push({ ...row, status: 'applied', result: result ?? null });
@@ -300,7 +349,8 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
     }
 
     // One statement text whatever the group's size, so that it is prepared once per connection (a new
-    // text costs the driver a round trip to describe it, and the server a plan).
+    // text costs the driver a round trip to describe it, and the server a plan). The payload goes through
+    // jsonb, as it does alone (apply's json parameters are jsonb), so that both paths store the same text.
     sent.push(db`
       with news as (
         insert into outbox (dedupe_key, channel, user_id, template, data)
@@ -308,16 +358,18 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
         on conflict (dedupe_key) do nothing)
       insert into commands (id, actor_id, type, payload, payload_hash, issued_at, status, result, rejection_code, rejection_message, decided_at)
       select * from json_to_recordset(${JSON.stringify(rows)}::text::json) as c(
-        id uuid, actor_id uuid, type text, payload json, payload_hash text, issued_at timestamptz,
+        id uuid, actor_id uuid, type text, payload jsonb, payload_hash text, issued_at timestamptz,
         status text, result jsonb, rejection_code text, rejection_message text, decided_at timestamptz)`.execute());
     sent.push(db`commit`.execute());
+    owners.push(null, null);
     open = false;
     const settled = await Promise.allSettled(sent);
-    if (settled.some((r) => r.status === 'rejected')) throw new DecideAlone();
+    const failed = firstFailure(settled, owners);
+    if (failed !== undefined) throw new GroupFailed(failed ?? undefined);
     return { answers, waiting };
   } catch (e) {
     if (open) await db`rollback`.catch(() => undefined);
-    throw e;
+    throw e instanceof GroupFailed ? e : new GroupFailed();
   } finally {
     db.release();
   }
@@ -344,10 +396,10 @@ const readPrelude = (db: Db, commands: readonly { cmd: CommandEnvelope; actorId:
     left join commands c on c.id = x.command_id
     order by x.n`.execute();
 
-async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: string, opts: ApplyOptions): Promise<CommandOutcome> {
-  // Validation needs no database. Its verdict is stored like any other, so that a replay of a malformed
+async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: string, opts: ApplyOptions, valid: Validated): Promise<CommandOutcome> {
+  // Validation needed no database. Its verdict is stored like any other, so that a replay of a malformed
   // command gets the same refusal and the device's queue moves on.
-  const { early, payload, handler } = validate(cmd);
+  const { early, payload, handler } = valid;
   const row = commandRow(sql, actorId, cmd, hash);
 
   for (let attempt = 1; ; attempt++) {

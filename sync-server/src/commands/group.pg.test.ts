@@ -4,6 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
+
+/** Polls until `check` holds. */
+async function until(check: () => Promise<boolean>): Promise<true> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
+  return true;
+}
 import { commandGroupsTotal } from '../ops/metrics';
 import { createSql } from '../db/sql';
 import { applyCommand } from './apply';
@@ -33,7 +39,7 @@ async function pairs(n: number): Promise<Pair[]> {
   );
 }
 
-const groups = async (outcome: 'committed' | 'redone_alone') =>
+const groups = async (outcome: 'committed' | 'member_alone' | 'redone_alone') =>
   (await commandGroupsTotal.get()).values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
 
 /** The transactions the commands committed in: fewer than the commands when some were decided together. */
@@ -81,48 +87,96 @@ describe('commands decided together', () => {
     expect(await transactions(ids)).toBeLessThan(12);
   });
 
-  it('decides every member alone again when one statement of the group fails', async () => {
+  it('takes out the member whose statement failed, decides it alone, and the rest together again', async () => {
     const ps = await pairs(12);
     const taken = uuidv7();
     applied(await run(db.sql, ps[0]!.worker, 'message.send', { messageId: taken, bookingId: ps[0]!.bookingId, body: 'First' }));
-    const redone = await groups('redone_alone');
+    const [alone, redone] = [await groups('member_alone'), await groups('redone_alone')];
     // The last one reuses a message id: its insert fails on messages_pkey, inside the group.
-    const { outcomes } = await burst(ps, (i) => (i === 11 ? { messageId: taken } : {}));
+    const { ids, outcomes } = await burst(ps, (i) => (i === 11 ? { messageId: taken } : {}));
     expect(outcomes.slice(0, 11).every((o) => o.status === 'applied')).toBe(true);
     expect(outcomes[11]!.rejection?.code).toBe('duplicate_id');
-    expect(await groups('redone_alone')).toBe(redone + 1);
+    expect(await groups('member_alone')).toBe(alone + 1);
+    expect(await groups('redone_alone')).toBe(redone);
+    expect(await transactions(ids.slice(4, 11))).toBe(1); // the seven that waited for a lane: one group still
     const [m] = await db.sql`select count(*)::int8 as n from messages where booking_id = any(${ps.map((p) => p.bookingId)}::uuid[])`;
     expect(m!.n).toBe(12);
   });
 
-  it('decides every member alone again when a handler that may have written refuses', async () => {
+  it('takes out a member whose handler may have written before refusing', async () => {
     const ps = await pairs(12);
-    const redone = await groups('redone_alone');
+    const alone = await groups('member_alone');
     // Approving work never delivered is refused by a money step, which does not promise to have written nothing.
     const outcomes = await Promise.all(
       ps.map((p, i) => (i === 11 ? run(db.sql, p.client, 'booking.approve', { bookingId: p.bookingId }) : run(db.sql, p.worker, 'message.send', { messageId: uuidv7(), bookingId: p.bookingId, body: 'Hi' }))),
     );
     expect(outcomes.slice(0, 11).every((o) => o.status === 'applied')).toBe(true);
     expect(outcomes[11]!.rejection?.code).toBe('invalid_state');
-    expect(await groups('redone_alone')).toBe(redone + 1);
+    expect(await groups('member_alone')).toBe(alone + 1);
   });
 
-  it('holds back a member whose loaded rows another member of its group holds', async () => {
+  it('does not hold a group up behind a row another transaction has locked', async () => {
+    const ps = await pairs(12);
+    const locked = ps[11]!;
+    const holder = await db.sql.reserve();
+    try {
+      await holder`begin`;
+      await holder`select 1 from bookings where id = ${locked.bookingId} for update`;
+      const sending = burst(ps);
+      // The last message's insert waits for the booking's lock; its group gives up on it after a moment, and
+      // the other members are decided while the lock is still held.
+      const others = await Promise.race([
+        Promise.all(ps.slice(0, 11).map((p) => until(async () => (await db.sql`select 1 from messages where booking_id = ${p.bookingId}`).length > 0))),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('the group waited for the lock')), 10_000)),
+      ]);
+      expect(others).toHaveLength(11);
+      expect(await db.sql`select 1 from messages where booking_id = ${locked.bookingId}`).toHaveLength(0);
+      await holder`rollback`;
+      const { outcomes } = await sending;
+      expect(outcomes.every((o) => o.status === 'applied')).toBe(true);
+    } finally {
+      await holder`rollback`.catch(() => undefined);
+      holder.release();
+    }
+  }, 20_000);
+
+  it('refuses a command with no payload, storing nothing', async () => {
+    const user = await createUser(db.sql);
+    const id = uuidv7();
+    const outcome = await applyCommand(db.sql, user, { id, type: 'message.send', payload: null, issuedAt: new Date().toISOString() });
+    expect(outcome.rejection?.code).toBe('invalid_command');
+    expect(await db.sql`select 1 from commands where id = ${id}`).toHaveLength(0);
+  });
+
+  it('stores a payload as the same text alone and in a group', async () => {
+    const ps = await pairs(12);
+    const body = 'Ünïcode, "quotes", 1e21 → fine';
+    const ids = ps.map(() => uuidv7());
+    // The first goes alone (a lane is free), the last waits and goes in a group.
+    await Promise.all(ps.map((p, i) => run(db.sql, p.worker, 'message.send', { body, bookingId: p.bookingId, messageId: ids[i]! }, { id: ids[i] })));
+    const stored = await db.sql<{ id: string; payload: string; xid: string }[]>`
+      select id, payload::text as payload, change_xid::text as xid from commands where id = ${ids[0]!} or id = ${ids[11]!} order by id`;
+    expect(stored[0]!.xid).not.toBe(stored[1]!.xid);
+    expect(stored[1]!.payload.replace(ids[11]!, ids[0]!).replace(ps[11]!.bookingId, ps[0]!.bookingId)).toBe(stored[0]!.payload);
+  });
+
+  it('holds back a member whose loaded rows another member of its group holds, so that it sees what that one wrote', async () => {
     const ps = await pairs(5);
     const busy = ps.slice(0, 4);
     const p = ps[4]!;
+    const other = await createOperator(db.sql);
     // The first four take every lane; the last two wait and are taken as one group. Their payloads share no
-    // id (a gig, a booking), but the booking is the gig's: the second waits for a group of its own.
-    const gigUpdateId = uuidv7();
-    const messageId = uuidv7();
+    // id, but the cancelled booking is the gig's: the accept waits for a group of its own, and finds the gig
+    // back on the market. Decided side by side, it would have found the gig still taken.
+    const newBooking = uuidv7();
     const outcomes = await Promise.all([
       ...busy.map((b) => run(db.sql, b.worker, 'message.send', { messageId: uuidv7(), bookingId: b.bookingId, body: 'Busy' })),
-      run(db.sql, p.client, 'gig.update', { gigId: p.gigId, title: 'Renamed' }, { id: gigUpdateId }),
-      run(db.sql, p.worker, 'message.send', { messageId: uuidv7(), bookingId: p.bookingId, body: 'Second' }, { id: messageId }),
+      run(db.sql, p.worker, 'booking.cancel', { bookingId: p.bookingId, reason: 'Van broke down' }),
+      run(db.sql, other, 'gig.accept', { gigId: p.gigId, bookingId: newBooking }),
     ]);
-    expect(outcomes[5]!.status).toBe('applied');
-    expect(outcomes[4]!.status === 'applied' || outcomes[4]!.rejection?.code === 'invalid_state').toBe(true);
-    expect(await transactions([gigUpdateId, messageId])).toBe(2);
+    expect(outcomes.map((o) => o.status)).toEqual(Array(6).fill('applied'));
+    const [g] = await db.sql`select status, booking_id from gigs where id = ${p.gigId}`;
+    expect(g).toMatchObject({ status: 'assigned', bookingId: newBooking });
   });
 
   it('answers a burst of refusals larger than the pool, each on the connection it already holds', async () => {

@@ -28,9 +28,10 @@ export interface Queued {
 
 /**
  * Decides a group and says which of its members must wait for a later one (their loads met a key that an
- * earlier member of the group already holds).
+ * earlier member of the group already holds). `requeue` hands members back before that, while the lane
+ * goes on with the others.
  */
-export type DecideGroup<T extends Queued> = (group: T[]) => Promise<T[]>;
+export type DecideGroup<T extends Queued> = (group: T[], requeue: (members: T[]) => void) => Promise<T[]>;
 
 export interface GroupOptions {
   /** Groups in flight at once: each holds one pooled connection while it runs. */
@@ -43,6 +44,8 @@ export class CommandGroups<T extends Queued> {
   private readonly queue: T[] = [];
   /** Keys of the commands in flight, with how many hold each (a group's members hold disjoint keys). */
   private readonly held = new Map<string, number>();
+  /** Keys of the commands queued, with how many name each. */
+  private readonly queued = new Map<string, number>();
   private running = 0;
 
   constructor(
@@ -50,29 +53,55 @@ export class CommandGroups<T extends Queued> {
     private readonly o: GroupOptions,
   ) {}
 
+  /**
+   * While a lane is free, everything queued is waiting for a key (else it would be running), so a newcomer
+   * needs looking at alone: it starts at once unless one of its keys is held or queued before it.
+   */
   submit(item: T): void {
-    this.queue.push(item);
-    this.pump();
+    if (this.running < this.o.lanes && !this.meets(item, this.queued)) this.start([item]);
+    else this.enqueue([item]);
   }
 
+  private meets(item: T, keys: ReadonlyMap<string, number> | ReadonlySet<string>): boolean {
+    for (const k of item.keys) if (this.held.has(k) || keys.has(k)) return true;
+    return false;
+  }
+
+  private enqueue(items: T[], front = false): void {
+    if (front) this.queue.unshift(...items);
+    else this.queue.push(...items);
+    for (const item of items) count(this.queued, item.keys, +1);
+  }
+
+  private start(group: T[]): void {
+    this.running++;
+    const holding = new Set(group);
+    for (const item of group) count(this.held, item.keys, +1);
+    const release = (members: T[], back: boolean) => {
+      const released = members.filter((item) => holding.delete(item));
+      for (const item of released) count(this.held, item.keys, -1);
+      if (back) this.enqueue(released, true);
+    };
+    const requeue = (members: T[]) => {
+      release(members, true);
+      this.pump();
+    };
+    void this.decide(group, requeue)
+      .catch(() => []) // decide answers every member itself; a failure here has been answered already
+      .then((waiting) => {
+        release(waiting, true);
+        release([...holding], false);
+        this.running--;
+        this.pump();
+      });
+  }
+
+  /** After a group finished: as many groups as there are free lanes, from what the queue lets go. */
   private pump(): void {
     while (this.running < this.o.lanes && this.queue.length > 0) {
       const group = this.take();
       if (group.length === 0) return;
-      this.running++;
-      for (const item of group) for (const k of item.keys) this.held.set(k, (this.held.get(k) ?? 0) + 1);
-      void this.decide(group)
-        .catch(() => []) // decide answers every member itself; a failure here has been answered already
-        .then((waiting) => {
-          for (const item of group) for (const k of item.keys) {
-            const n = this.held.get(k)! - 1;
-            if (n === 0) this.held.delete(k);
-            else this.held.set(k, n);
-          }
-          this.queue.unshift(...waiting);
-          this.running--;
-          this.pump();
-        });
+      this.start(group);
     }
   }
 
@@ -85,17 +114,22 @@ export class CommandGroups<T extends Queued> {
     const passed = new Set<string>();
     for (let i = 0; i < this.queue.length && group.length < this.o.size; ) {
       const item = this.queue[i]!;
-      let free = true;
-      for (const k of item.keys) if (this.held.has(k) || passed.has(k)) free = false;
+      const free = !this.meets(item, passed);
+      for (const k of item.keys) passed.add(k); // members of one group hold disjoint keys
       if (free) {
         group.push(item);
         this.queue.splice(i, 1);
-        for (const k of item.keys) passed.add(k); // members of one group hold disjoint keys
-      } else {
-        for (const k of item.keys) passed.add(k);
-        i++;
-      }
+        count(this.queued, item.keys, -1);
+      } else i++;
     }
     return group;
+  }
+}
+
+function count(counts: Map<string, number>, keys: ReadonlySet<string>, by: 1 | -1): void {
+  for (const k of keys) {
+    const n = (counts.get(k) ?? 0) + by;
+    if (n === 0) counts.delete(k);
+    else counts.set(k, n);
   }
 }

@@ -21,7 +21,7 @@ export const commandDuration = new Histogram({
 
 export const commandGroupsTotal = new Counter({
   name: 'fieldwork_command_groups_total',
-  help: 'Groups of commands decided in one transaction (commands/group.ts): committed, or redone one by one',
+  help: 'Groups of commands decided in one transaction (commands/group.ts): committed, one member taken out to decide alone (the rest regrouped), or all redone one by one',
   labelNames: ['outcome'] as const,
   registers: [registry],
 });

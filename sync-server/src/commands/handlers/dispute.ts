@@ -71,6 +71,7 @@ export const open: Handler<'dispute.open', Open> = {
 type WithEvidence = [DisputeRow | undefined, string[], string[]];
 
 export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
+  queuesWrites: true,
   // Evidence changes the dispute alone, so it locks only the dispute (a settlement locks it last, so the two queue).
   load: (db, p, actorId) =>
     Promise.all([

@@ -10,6 +10,7 @@ import { awaitingTransfer, type Transferable } from '../../store/milestones';
 import { timer } from '../../escrow/timers';
 
 export const request: Handler<'payout.request', [PayoutAccountRow | undefined, Transferable[]]> = {
+  queuesWrites: true,
   // The payout run's own test of what is owed, for this worker.
   load: (db, _p, actorId) => Promise.all([getPayoutAccount(db, actorId), awaitingTransfer(db, actorId)]),
   decide(ctx, p, [account, owed]) {
