@@ -15,9 +15,10 @@ export const update: Handler<'profile.update'> = {
     if (Object.keys(person).length > 0) ctx.write(ctx.tx`update users set ${ctx.tx(person)} where id = ${ctx.actor.id}`);
     // Gigs and bookings carry their people's names to other devices (sync/pull.ts): written again, they are
     // pulled again with the new one. A touch, nothing else: the change columns move by the row's trigger.
+    // Bookings before gigs, the order every booking step locks them in, so that the two never deadlock.
     if (displayName !== undefined) {
-      ctx.write(ctx.tx`update gigs set updated_at = now() where client_id = ${ctx.actor.id} and not deleted`);
       ctx.write(ctx.tx`update bookings set updated_at = now() where (client_id = ${ctx.actor.id} or worker_id = ${ctx.actor.id}) and not deleted`);
+      ctx.write(ctx.tx`update gigs set updated_at = now() where client_id = ${ctx.actor.id} and not deleted`);
     }
     if (touchesWork)
       ctx.write(
