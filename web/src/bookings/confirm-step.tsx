@@ -9,8 +9,8 @@ interface Props {
   confirm: string;
   keep: string;
   disabled: boolean;
-  /** Takes the step; the question closes once it resolves. */
-  onConfirm(): Promise<void>;
+  /** Takes the step; the question closes once it is taken (true), and stays to be answered again if not. */
+  onConfirm(): Promise<boolean>;
 }
 
 export function ConfirmStep({ ask, askClassName, question, confirm, keep, disabled, onConfirm }: Props) {
@@ -22,7 +22,7 @@ export function ConfirmStep({ ask, askClassName, question, confirm, keep, disabl
         <strong>{question}</strong>
       </p>
       <div className="actions">
-        <button type="button" className="btn btn-primary" disabled={disabled} onClick={() => void onConfirm().then(() => setConfirming(false))}>
+        <button type="button" className="btn btn-primary" disabled={disabled} onClick={() => void onConfirm().then((taken) => taken && setConfirming(false))}>
           {confirm}
         </button>
         <button type="button" className="btn" onClick={() => setConfirming(false)}>

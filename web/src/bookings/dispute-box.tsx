@@ -14,7 +14,7 @@ interface Props {
   /** The viewer's side in the booking; null for an admin reading. */
   side: 'client' | 'worker' | null;
   disabled: boolean;
-  run(issue: () => Promise<{ id: string }>): Promise<void>;
+  run(issue: () => Promise<{ id: string }>): Promise<boolean>;
 }
 
 export function DisputeBox({ dispute, side, disabled, run }: Props) {

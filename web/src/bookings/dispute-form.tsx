@@ -16,7 +16,7 @@ interface Props {
   side: 'client' | 'worker';
   /** Disabled offline and while another step of this milestone waits. */
   disabled: boolean;
-  run(issue: () => Promise<{ id: string }>): Promise<void>;
+  run(issue: () => Promise<{ id: string }>): Promise<boolean>;
 }
 
 export function DisputeForm({ milestone, side, disabled, run }: Props) {
@@ -45,7 +45,7 @@ export function DisputeForm({ milestone, side, disabled, run }: Props) {
     );
     if (!text) return reasonField.current?.focus();
     if (refundAmount === null) return claimField.current?.focus();
-    await run(() => client.issue('dispute.open', { disputeId: newId(), milestoneId: milestone.id, reason: text, refundAmount }));
+    if (!(await run(() => client.issue('dispute.open', { disputeId: newId(), milestoneId: milestone.id, reason: text, refundAmount })))) return;
     setOpen(false);
     setReason('');
   }

@@ -21,7 +21,7 @@ interface Props {
   dispute: ViewDoc<'disputes'>;
   meId: string;
   disabled: boolean;
-  run(issue: () => Promise<{ id: string }>): Promise<void>;
+  run(issue: () => Promise<{ id: string }>): Promise<boolean>;
 }
 
 export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
@@ -74,7 +74,7 @@ export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
     if (files.some((f) => f.size > MAX_BYTES)) return setError(t('fileTooBig'));
     const attachmentIds = await upload();
     if (!attachmentIds) return;
-    await run(() => client.issue('dispute.add_evidence', { evidenceId: newId(), disputeId: dispute.id, text: words, messageIds: [...picked], attachmentIds }));
+    if (!(await run(() => client.issue('dispute.add_evidence', { evidenceId: newId(), disputeId: dispute.id, text: words, messageIds: [...picked], attachmentIds })))) return;
     setText('');
     setPicked(new Set());
     setFiles([]);

@@ -75,7 +75,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   const submitStep = (e: FormEvent) => {
     e.preventDefault();
     const text = note.trim();
-    void step.run(() => client.issue('milestone.submit', { milestoneId: m.id, ...(text ? { note: text } : {}) })).then(() => setNote(''));
+    void step.run(() => client.issue('milestone.submit', { milestoneId: m.id, ...(text ? { note: text } : {}) })).then((kept) => kept && setNote(''));
   };
   const requestChanges = (e: FormEvent) => {
     e.preventDefault();
@@ -85,7 +85,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
       changesField.current?.focus();
       return;
     }
-    void step.run(() => client.issue('milestone.request_changes', { milestoneId: m.id, reason })).then(() => setChanges(''));
+    void step.run(() => client.issue('milestone.request_changes', { milestoneId: m.id, reason })).then((kept) => kept && setChanges(''));
   };
 
   const fund = offer('fund');
@@ -136,6 +136,11 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
       <p role="status" className={step.progress ? 'hint' : undefined} data-testid="money-notice">
         {step.progress === 'waiting' ? t('sentPending') : step.progress === 'done' ? t('applied') : ''}
       </p>
+      {step.failed && (
+        <p role="alert" className="error">
+          {t('notStored', { reason: step.failed })}
+        </p>
+      )}
 
       {fund && <FundAction milestone={m} reachable={reachable && waiting.length === 0} rail={rail} />}
 

@@ -98,6 +98,7 @@ export const moneyMessages = defineCatalog(
     sendEvidence: 'Send evidence',
 
     sentPending: 'Sent. Waiting for the server to confirm it.',
+    notStored: 'This step could not be saved on this device ({reason}), so it was not sent. Try again.',
     applied: 'Done: the server confirmed it.',
   },
   {
@@ -195,6 +196,7 @@ export const moneyMessages = defineCatalog(
     sendEvidence: 'Enviar pruebas',
 
     sentPending: 'Enviado. Esperando a que el servidor lo confirme.',
+    notStored: 'No se pudo guardar este paso en este dispositivo ({reason}), así que no se envió. Inténtalo de nuevo.',
     applied: 'Hecho: el servidor lo confirmó.',
   },
 );

@@ -181,6 +181,19 @@ describe('money panel, client', () => {
     await waitFor(() => expect(approve().disabled).toBe(false));
   });
 
+  it('says a step could not be kept on the device, sends nothing, and leaves the question to answer again', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestone: milestone('submitted', { submittedAt: T0, autoApproveAt: T0 }) });
+    const full = Object.create(connected(client), {
+      issue: { value: () => Promise.reject(new Error('the disk is full')) },
+    }) as SyncClient;
+    renderPage(full);
+    fireEvent.click(await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Approve and release $80.00' }));
+    fireEvent.click(await within(row()).findByRole('button', { name: 'Release $80.00 now' }));
+    expect((await within(row()).findByRole('alert')).textContent).toBe('This step could not be saved on this device (the disk is full), so it was not sent. Try again.');
+    expect((within(row()).getByRole('button', { name: 'Release $80.00 now' }) as HTMLButtonElement).disabled).toBe(false);
+    expect(await issuedCommands(client)).toEqual([]);
+  });
+
   it('asks what needs to change before requesting changes, and opens a dispute with a claim it checks first', async () => {
     // Still within its review window: past it, neither step is offered.
     const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestone: milestone('submitted', { autoApproveAt: '2099-01-01T10:00:00.000Z' }) });

@@ -59,6 +59,8 @@ export function usePaymentRail(wanted: boolean): PaymentRail | null {
 export function useMoneyStep(version: string) {
   const [step, setStep] = useState<{ commandId: string; version: string } | null>(null);
   const [storing, setStoring] = useState(false);
+  /** Why the last step could not be kept on this device (a full disk, storage taken away), if it could not. */
+  const [failed, setFailed] = useState<string | null>(null);
   // Set in the tap itself, before anything is awaited, so a second tap cannot issue a second command.
   const inFlight = useRef(false);
   const command = useView('commands', step?.commandId);
@@ -69,22 +71,28 @@ export function useMoneyStep(version: string) {
     if (!busy) inFlight.current = false;
   }, [busy]);
 
-  /** Issues the command unless a step is already under way; resolves once it is stored on the device. */
-  async function run(issue: () => Promise<{ id: string }>): Promise<void> {
-    if (inFlight.current) return;
+  /**
+   * Issues the command unless a step is already under way. Resolves true once it is stored on the device;
+   * false when it was not taken (a step under way) or could not be stored, which `failed` then says.
+   */
+  async function run(issue: () => Promise<{ id: string }>): Promise<boolean> {
+    if (inFlight.current) return false;
     inFlight.current = true;
     setStoring(true);
+    setFailed(null);
     try {
       const { id } = await issue();
       setStep({ commandId: id, version });
+      return true;
     } catch (err) {
       inFlight.current = false;
-      throw err;
+      setFailed(err instanceof Error ? err.message : String(err));
+      return false;
     } finally {
       setStoring(false);
     }
   }
   /** What to say about the last step: on its way (until its change is here), done, or nothing (refused: the status bar says why). */
   const progress: 'waiting' | 'done' | null = busy ? 'waiting' : settled && command.status === 'applied' ? 'done' : null;
-  return { busy, progress, run };
+  return { busy, progress, failed, run };
 }
