@@ -14,6 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
+/** What a checkpoint's scope mark says, unsigned. */
+const payloadOf = (scope: string) => JSON.parse(Buffer.from(scope.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+
 /** Everything a user's device would hold after pulling a collection to the end, by id. */
 async function sync(userId: string, collection: CollectionName, from: Checkpoint | null = null, batch = 3) {
   const viewer = (await loadViewer(db.sql, userId))!;
@@ -106,6 +109,26 @@ describe('scope and projection', () => {
     const after = await sync(op, 'gigs', first.checkpoint);
     expect(after.docs.get(fresh.gigId)).toMatchObject({ deleted: true });
     expect(after.checkpoint!.scope).not.toBe(first.checkpoint!.scope);
+  });
+
+  it('still drops what the first scope held when the scope changes again before the restart caught up', async () => {
+    const op = await createOperator(db.sql, { skills: { plumbing: 3 }, radiusKm: 10 });
+    const older = gigInput();
+    const newest = gigInput();
+    applied(await run(db.sql, client, 'gig.post', older));
+    applied(await run(db.sql, client, 'gig.post', newest));
+    const first = await sync(op, 'gigs');
+    expect(first.docs.get(newest.gigId)).toMatchObject({ deleted: false });
+    // To New York: the restart sends one page, and the San Francisco gig written last is not in it yet.
+    applied(await run(db.sql, op, 'profile.update', { home: { lat: 40.71, lng: -74.0 } }));
+    const viewer = (await loadViewer(db.sql, op))!;
+    const page = await pull(db.sql, SECRET, viewer, 'gigs', first.checkpoint, 1);
+    expect(page.documents.map((d) => d.id)).not.toContain(newest.gigId);
+    // Then to London, before that restart caught up: the phone still holds the San Francisco gig.
+    applied(await run(db.sql, op, 'profile.update', { home: { lat: 51.5074, lng: -0.1278 } }));
+    const after = await sync(op, 'gigs', page.checkpoint);
+    expect(after.docs.get(newest.gigId)).toMatchObject({ deleted: true });
+    expect(payloadOf(after.checkpoint!.scope!).p).toBeUndefined();
   });
 });
 
@@ -304,7 +327,6 @@ describe('signed scope marks', () => {
   const COLLECTIONS = ['gigs', 'bookings', 'messages', 'profiles', 'milestones', 'disputes'] as const;
   /** A mark as the server wrote it before marks were signed, or as a device might write one: unsigned. */
   const unsigned = (m: object) => Buffer.from(JSON.stringify(m)).toString('base64url');
-  const payloadOf = (scope: string) => JSON.parse(Buffer.from(scope.split('.')[0]!, 'base64url').toString('utf8')) as Record<string, unknown>;
 
   it('treats a forged or borrowed mark claiming an admin scope as none: the device starts over in its own scope, without error', async () => {
     const client = await createUser(db.sql);
@@ -380,7 +402,7 @@ describe('signed scope marks', () => {
     applied(await run(db.sql, client, 'gig.post', london));
     const op = await createOperator(db.sql, { skills: { plumbing: 3 }, home: { lat: 40.71, lng: -74.0 } });
     const viewer = (await loadViewer(db.sql, op))!;
-    const mark = { h: viewer.scope, a: [40.71, -74.0, 10] as [number, number, number], adm: false, p: { a: [37.77, -122.42, 20_000] as [number, number, number], adm: false } };
+    const mark = { h: viewer.scope, a: [40.71, -74.0, 10] as [number, number, number], adm: false, p: { a: [[37.77, -122.42, 20_000] as [number, number, number]], adm: false } };
     const { docs } = await sync(op, 'gigs', { xid: '0', id: NIL, scope: encodeScope(SECRET, viewer, mark) }, 100);
     // San Francisco, within 200 km of the previous home, is dropped; London is not scanned for at all.
     expect(docs.get(sf.gigId)).toMatchObject({ deleted: true });

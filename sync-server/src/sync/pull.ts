@@ -30,9 +30,17 @@ export interface ScopeMark {
   /** Operator area [lat, lng, km], if any. */
   a: [number, number, number] | null;
   adm: boolean;
-  /** The scope before a restart, kept until the restart has caught up, for tombstones. */
-  p?: { a: [number, number, number] | null; adm: boolean } | undefined;
+  /**
+   * The scopes before a restart, kept until the restart has caught up, for tombstones: every operator area
+   * the device may still hold rows from (a second change while a restart is unfinished adds to them).
+   */
+  p?: { a: Area[]; adm: boolean } | undefined;
 }
+
+type Area = [number, number, number];
+
+/** Earlier areas a mark keeps at most; changing area more often than this before a pull catches up is not seen. */
+const MAX_PREVIOUS_AREAS = 4;
 
 function areaOf(v: Viewer): [number, number, number] | null {
   const o = v.operator;
@@ -70,6 +78,12 @@ const MAX_AREA_KM = 200;
  * An area as a mark carries it, bounded to what a real scope can be. The signature already keeps devices
  * from choosing it; this keeps even a mark that verified from asking for a scan wider than any scope.
  */
+/** Earlier areas: a list of them, or one area as marks wrote it before a second change was kept. */
+function areasIn(x: unknown): Area[] {
+  const list = Array.isArray(x) && x.every(Array.isArray) ? x.slice(0, MAX_PREVIOUS_AREAS) : [x];
+  return list.map(areaIn).filter((a): a is Area => a !== null);
+}
+
 function areaIn(x: unknown): [number, number, number] | null {
   if (!Array.isArray(x) || x.length !== 3 || !x.every((n) => typeof n === 'number' && Number.isFinite(n))) return null;
   const [lat, lng, km] = x as [number, number, number];
@@ -93,7 +107,7 @@ function decodeScope(secret: string, v: Viewer, s: string | null | undefined): S
     const m = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown> | null;
     if (typeof m?.h !== 'string') return null;
     const p = m.p as Record<string, unknown> | null | undefined;
-    return { h: m.h, a: areaIn(m.a), adm: m.adm === true, p: p ? { a: areaIn(p.a), adm: p.adm === true } : undefined };
+    return { h: m.h, a: areaIn(m.a), adm: m.adm === true, p: p ? { a: areasIn(p.a), adm: p.adm === true } : undefined };
   } catch {
     return null;
   }
@@ -120,8 +134,12 @@ function cursorFor(secret: string, viewer: Viewer, cp: Checkpoint | null): Curso
   const before = decodeScope(secret, viewer, cp.scope);
   if (before?.h === viewer.scope) return { xid: cp.xid, id: cp.id, mark: { ...now, p: before.p } };
   // The scope changed (or the checkpoint has no mark this server signed): start over, remembering what
-  // the device may hold from before so that it can be told to drop it.
-  return { xid: '0', id: NIL_UUID, mark: { ...now, p: before ? { a: before.a, adm: before.adm } : undefined } };
+  // the device may hold from before so that it can be told to drop it: from the scope it had, and, when a
+  // restart was still catching up, from the scopes that one was dropping.
+  if (!before) return { xid: '0', id: NIL_UUID, mark: now };
+  const earlier = [before.a, ...(before.p?.a ?? [])].filter((a): a is Area => a !== null);
+  const areas = earlier.filter((a, i) => earlier.findIndex((b) => b.join() === a.join()) === i).slice(0, MAX_PREVIOUS_AREAS);
+  return { xid: '0', id: NIL_UUID, mark: { ...now, p: { a: areas, adm: before.adm || before.p?.adm === true } } };
 }
 
 /** A tombstone: the id and `deleted`, with the other fields at neutral values the schema accepts. */
@@ -191,7 +209,7 @@ function gigCandidates(db: Db, v: Viewer, c: Cursor) {
     or g.client_id = ${v.id}
     or exists (select 1 from bookings wb where wb.worker_id = ${v.id} and wb.gig_id = g.id)
     or ${near(db, c.mark.a)}
-    or ${near(db, c.mark.p?.a)}
+    or ${(c.mark.p?.a ?? []).reduce((earlier, a) => db`${earlier} or ${near(db, a)}`, db`false`)}
   )`;
 }
 
