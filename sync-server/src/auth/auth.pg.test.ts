@@ -337,6 +337,21 @@ describe('refresh tokens', () => {
     expect((await refresh(t, refreshCookie(next))).status).toBe(401);
   });
 
+  it('treats a used token from another client as stolen, even within the retry window', async () => {
+    const t = makeApp();
+    const { cookie: first, body } = await signIn(t);
+    // A copy of the token, used first from somewhere else…
+    const thief = await refresh({ ...t, ip: nextIp() }, first);
+    expect(thief.status).toBe(200);
+    const stolen = (await thief.json()) as SignedIn;
+    // …and the owner's own refresh, moments later, is no retry of that: the session ends, the thief's access with it.
+    const owner = await refresh(t, first);
+    expect(owner.status).toBe(401);
+    expect((await errorOf(owner)).code).toBe('session_expired');
+    expect((await commandWith(t, stolen.accessToken)).status).toBe(401);
+    expect((await commandWith(t, body.accessToken)).status).toBe(401);
+  });
+
   it('treats a used token as stolen once the retry window has passed', async () => {
     const t = makeApp();
     const { cookie: first } = await signIn(t);

@@ -10,7 +10,7 @@ import { readJson } from '../http/read-json';
 import { enforce } from '../ops/rate-limit';
 import { generateCode, storeCode } from './codes';
 import { normalizePhone } from './phone';
-import { revokeSessionByToken, rotateRefreshToken, signInWithCode, type IssuedSession } from './sessions';
+import { refreshClient, revokeSessionByToken, rotateRefreshToken, signInWithCode, type IssuedSession } from './sessions';
 import { signAccessToken } from './tokens';
 
 export const REFRESH_COOKIE = 'fw_refresh';
@@ -160,8 +160,12 @@ export function authRoutes(deps: Deps) {
       const token = getCookie(c, REFRESH_COOKIE);
       if (!token) throw new HttpError('unauthorized', 'Not signed in on this device: sign in with a code.');
       const now = deps.now();
-      const outcome = await rotateRefreshToken(deps.sql, token, now);
-      if (outcome.ok) return signedIn(c, outcome.session, now);
+      const client = refreshClient(clientAddressKey(c, config.TRUST_PROXY), c.req.header('user-agent') ?? '');
+      const outcome = await rotateRefreshToken(deps.sql, token, now, client);
+      if (outcome.ok) {
+        if (outcome.retry) deps.log.info({ sessionId: outcome.session.sessionId }, 'refresh retried after a lost answer; the token it missed is retired');
+        return signedIn(c, outcome.session, now);
+      }
       clearRefreshCookie(c);
       switch (outcome.reason) {
         case 'unknown':

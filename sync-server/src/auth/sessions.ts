@@ -85,40 +85,52 @@ export async function signInWithCode(
 }
 
 export type RefreshOutcome =
-  | { ok: true; session: IssuedSession }
+  /** `retry`: the token had been exchanged already, and this was that client asking again (see below). */
+  | { ok: true; session: IssuedSession; retry: boolean }
   | { ok: false; reason: 'unknown' }
   /** A token presented twice: someone else holds a copy. The whole session is now revoked. */
   | { ok: false; reason: 'reuse'; sessionId: string }
   | { ok: false; reason: 'expired' };
 
 /**
- * How long after a refresh the same token may be presented again as a retry of it, its answer lost: a slow
- * link's request timeout and a retry or two, not more (a thief holding the token gets no longer than this
- * before the owner's next refresh ends the session).
+ * How long after a refresh the same token may be presented again, by the same client, as a retry of it, its
+ * answer lost: a slow link's request timeout and a retry or two. The cost: a thief on the owner's own network
+ * and browser who exchanges a copied token first is found out only when they present the token they got (the
+ * owner's retry retires it), not at the owner's retry.
  */
 export const REFRESH_RETRY_GRACE_MS = 120_000;
+
+/** Who exchanges a token, as far as a retry must match: their network (rate-limit key) and browser, hashed. */
+export function refreshClient(addressKey: string, userAgent: string): string {
+  return createHash('sha256').update(addressKey).update('\0').update(userAgent).digest('base64url');
+}
 
 /**
  * Exchanges a refresh token for a new one in the same session (rotation). The token row and its session
  * are locked, so two exchanges of one token take turns. A used token presented again ends the session
- * (someone else holds a copy), unless it is a retry: within REFRESH_RETRY_GRACE_MS of its exchange, with the
- * token it was exchanged for never presented. The retry retires that token unseen, so the retry's answer
- * holds the one live token, and whoever presents the retired one later ends the session. Roles come from the
- * database now, so a role change applies at the next refresh.
+ * (someone else holds a copy), unless it is a retry: from the client that exchanged it (`client`, see
+ * refreshClient), within REFRESH_RETRY_GRACE_MS of the exchange, with the token it was exchanged for never
+ * presented. The retry retires that token unseen, so the retry's answer holds the one live token, and whoever
+ * presents the retired one later ends the session. Roles come from the database now, so a role change
+ * applies at the next refresh.
  */
-export async function rotateRefreshToken(sql: Sql, token: string, now: Date): Promise<RefreshOutcome> {
+export async function rotateRefreshToken(sql: Sql, token: string, now: Date, client: string): Promise<RefreshOutcome> {
   return transaction(sql, async (tx) => {
     const hash = hashRefreshToken(token);
     const [row] = await tx<
-      { sessionId: string; usedAt: Date | null; replacedBy: string | null; expiresAt: Date; revokedAt: Date | null; sessionExpiresAt: Date; userId: string }[]
+      {
+        sessionId: string; usedAt: Date | null; replacedBy: string | null; exchangedBy: string | null; expiresAt: Date; revokedAt: Date | null;
+        sessionExpiresAt: Date; userId: string;
+      }[]
     >`
-      select rt.session_id, rt.used_at, rt.replaced_by, rt.expires_at, s.revoked_at, s.expires_at as session_expires_at, s.user_id
+      select rt.session_id, rt.used_at, rt.replaced_by, rt.exchanged_by, rt.expires_at, s.revoked_at, s.expires_at as session_expires_at, s.user_id
       from refresh_tokens rt join sessions s on s.id = rt.session_id
       where rt.token_hash = ${hash}
       for update`;
     if (!row) return { ok: false, reason: 'unknown' } as const;
     if (row.usedAt) {
-      const retired = row.replacedBy && now.getTime() - row.usedAt.getTime() <= REFRESH_RETRY_GRACE_MS && !row.revokedAt
+      const retry = row.replacedBy && row.exchangedBy === client && now.getTime() - row.usedAt.getTime() <= REFRESH_RETRY_GRACE_MS && !row.revokedAt;
+      const retired = retry
         ? await tx`update refresh_tokens set used_at = ${now} where token_hash = ${row.replacedBy} and used_at is null returning token_hash`
         : [];
       if (retired.length === 0) {
@@ -137,10 +149,12 @@ export async function rotateRefreshToken(sql: Sql, token: string, now: Date): Pr
     await tx`update sessions set last_used_at = ${now} where id = ${row.sessionId}`;
     // The session keeps its absolute expiry: rotation does not extend it.
     const refreshToken = await insertRefreshToken(tx, row.sessionId, now, row.sessionExpiresAt);
-    // A retry keeps the first exchange's time, so that retries cannot stretch the grace between them.
-    await tx`update refresh_tokens set used_at = coalesce(used_at, ${now}), replaced_by = ${hashRefreshToken(refreshToken)} where token_hash = ${hash}`;
+    // A retry keeps the first exchange's time and client, so that retries cannot stretch the grace between them.
+    await tx`
+      update refresh_tokens set used_at = coalesce(used_at, ${now}), exchanged_by = coalesce(exchanged_by, ${client}), replaced_by = ${hashRefreshToken(refreshToken)}
+      where token_hash = ${hash}`;
     const { deleted: _, ...sessionUser } = user;
-    return { ok: true, session: { sessionId: row.sessionId, refreshToken, expiresAt: row.sessionExpiresAt, user: sessionUser } } as const;
+    return { ok: true, session: { sessionId: row.sessionId, refreshToken, expiresAt: row.sessionExpiresAt, user: sessionUser }, retry: row.usedAt !== null } as const;
   });
 }
 
