@@ -13,7 +13,7 @@ import { commandDuration, commandGroupsTotal, commandsTotal } from '../ops/metri
 import { CommandRejected, type CommandContext, type CommandResult, type Handler } from './context';
 import { handlers } from './handlers';
 import { outboxRows, outboxValues, type OutboxMessage } from '../store/outbox';
-import { CommandGroups, uuidsIn, type Queued } from './group';
+import { CommandGroups, PERSON_FIELDS, uuidsIn, type Queued } from './group';
 
 export interface CommandOutcome {
   id: string;
@@ -265,11 +265,11 @@ const GROUP_LOCK_TIMEOUT = '100ms';
  *     earlier member holds (two milestones of one booking, say) waits for a later group, untouched;
  *     the rest decide, and each one's queued writes go out as soon as it has decided, so the statements
  *     run in the order the members decided, as if each had had the transaction to itself. (A handler that
- *     reads in `decide` costs its own round trips there.)
+ *     reads in `decide` costs its own round trips there.) A handler that may write before refusing (one not
+ *     marked `queuesWrites`) decides after a savepoint, and its refusal rolls back to it.
  *  3. Every member's outcome, applied or refused, in one insert (with the outbox), and COMMIT.
- * A refusal from a handler that may have written before refusing (one not marked `queuesWrites`) cannot be
- * undone inside the group: it fails the group, like a failed statement or a lock held elsewhere for longer
- * than GROUP_LOCK_TIMEOUT, with the member it came from (see decideGroup).
+ * A failed statement, or a lock held elsewhere for longer than GROUP_LOCK_TIMEOUT, fails the group, with
+ * the member it came from (see decideGroup).
  */
 async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Map<Pending, CommandOutcome>; waiting: Pending[] }> {
   const db = await sql.reserve();
@@ -282,7 +282,7 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
     const [opened, ...loads] = await Promise.allSettled([Promise.all([began, prelude]), ...loading]);
     const failedLoad = firstFailure(loads, group);
     if (failedLoad) throw new GroupFailed(failedLoad);
-    if (opened!.status === 'rejected' || failedLoad === null) throw new GroupFailed();
+    if (opened!.status === 'rejected') throw new GroupFailed();
     const pres = opened!.value[1];
     const loaded = loads.map((r) => (r as PromiseFulfilledResult<unknown>).value);
 
@@ -300,7 +300,7 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
         answers.set(item, fromStored(cmd, actorId, hash, pre as StoredCommand));
         continue;
       }
-      const touched = uuidsIn(loaded[i], new Set(item.keys));
+      const touched = uuidsIn(loaded[i], new Set(item.keys), PERSON_FIELDS);
       if ([...touched].some((k) => held.has(k))) {
         waiting.push(item);
         continue;
@@ -312,6 +312,15 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
       let result: CommandResult | undefined;
       const writes: PendingQuery<Row[]>[] = [];
       const told: OutboxMessage[] = [];
+      const send = (q: PendingQuery<Row[]>) => {
+        const running = q.execute();
+        running.catch(() => undefined); // seen below, with every other statement of the group
+        sent.push(running);
+        owners.push(item);
+      };
+      // A handler that may write before it refuses gets a savepoint to fall back to, sent with its first query.
+      const savepoint = !refused && !handler!.queuesWrites ? `member_${i}` : null;
+      if (savepoint) send(db.unsafe(`savepoint ${savepoint}`));
       if (!refused) {
         try {
           const ctx: CommandContext = {
@@ -324,9 +333,10 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
           };
           result = await handler!.decide(ctx, payload as never, loaded[i]);
         } catch (e) {
-          if (!(e instanceof CommandRejected) || !handler!.queuesWrites)
+          if (!(e instanceof CommandRejected))
             // An earlier member's failed write fails whatever this one read after it: that member is the cause.
             throw new GroupFailed(firstFailure(await Promise.allSettled(sent), owners) ?? item);
+          if (savepoint) send(db.unsafe(`rollback to savepoint ${savepoint}`));
           refused = e.rejection;
         }
       }
@@ -337,12 +347,7 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
         answers.set(item, { id: cmd.id, type: cmd.type, status: 'rejected', rejection: refused, replayed: false });
         continue;
       }
-      for (const q of writes) {
-        const running = q.execute();
-        running.catch(() => undefined); // seen below, with every other statement of the group
-        sent.push(running);
-        owners.push(item);
-      }
+      for (const q of writes) send(q);
       news.push(...told);
       rows.push({ ...row, status: 'applied', result: result ?? null });
       answers.set(item, { id: cmd.id, type: cmd.type, status: 'applied', result: result!, replayed: false });

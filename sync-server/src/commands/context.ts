@@ -61,8 +61,8 @@ export interface Handler<T extends CommandType, L = undefined> {
   load?: (db: Db, payload: CommandPayload<T>, actorId: string) => Promise<L>;
   decide: (ctx: CommandContext, payload: CommandPayload<T>, loaded: L) => Promise<CommandResult> | CommandResult;
   /**
-   * True when `decide` writes only through `ctx.write`, so that a refusal leaves nothing to undo. Such a
-   * command is refused inside its group (apply.ts); any other refusal sends the group to decide alone.
+   * True when `decide` writes only through `ctx.write`, so that a refusal leaves nothing to undo. Inside a
+   * group (apply.ts) any other handler decides after a savepoint, for its refusal to roll back to.
    */
   queuesWrites?: true;
 }

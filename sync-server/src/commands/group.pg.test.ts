@@ -103,16 +103,37 @@ describe('commands decided together', () => {
     expect(m!.n).toBe(12);
   });
 
-  it('takes out a member whose handler may have written before refusing', async () => {
+  it('keeps inside its group the refusal of a handler that may have written, rolled back to its savepoint', async () => {
     const ps = await pairs(12);
-    const alone = await groups('member_alone');
+    const [alone, redone] = [await groups('member_alone'), await groups('redone_alone')];
     // Approving work never delivered is refused by a money step, which does not promise to have written nothing.
+    const ids = ps.map(() => uuidv7());
     const outcomes = await Promise.all(
-      ps.map((p, i) => (i === 11 ? run(db.sql, p.client, 'booking.approve', { bookingId: p.bookingId }) : run(db.sql, p.worker, 'message.send', { messageId: uuidv7(), bookingId: p.bookingId, body: 'Hi' }))),
+      ps.map((p, i) =>
+        i % 3 === 2
+          ? run(db.sql, p.client, 'booking.approve', { bookingId: p.bookingId }, { id: ids[i] })
+          : run(db.sql, p.worker, 'message.send', { messageId: uuidv7(), bookingId: p.bookingId, body: 'Hi' }, { id: ids[i] }),
+      ),
     );
-    expect(outcomes.slice(0, 11).every((o) => o.status === 'applied')).toBe(true);
-    expect(outcomes[11]!.rejection?.code).toBe('invalid_state');
-    expect(await groups('member_alone')).toBe(alone + 1);
+    expect(outcomes.map((o) => o.rejection?.code ?? o.status)).toEqual(ps.map((_, i) => (i % 3 === 2 ? 'invalid_state' : 'applied')));
+    expect([await groups('member_alone'), await groups('redone_alone')]).toEqual([alone, redone]);
+    expect(await transactions(ids.slice(4))).toBe(1);
+    const stored = await db.sql`select rejection_code from commands where id = any(${ids.filter((_, i) => i % 3 === 2)}::uuid[])`;
+    expect(stored.map((r) => r.rejectionCode)).toEqual(['invalid_state', 'invalid_state', 'invalid_state', 'invalid_state']);
+  });
+
+  it('puts everyone dealing with one busy client in one group', async () => {
+    const client = await createUser(db.sql);
+    const bookings = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const worker = await createOperator(db.sql);
+        return { worker, ...(await acceptedBooking(db.sql, client, worker)) };
+      }),
+    );
+    const ids = bookings.map(() => uuidv7());
+    const outcomes = await Promise.all(bookings.map((b, i) => run(db.sql, b.worker, 'message.send', { messageId: uuidv7(), bookingId: b.bookingId, body: 'On my way' }, { id: ids[i] })));
+    expect(outcomes.every((o) => o.status === 'applied')).toBe(true);
+    expect(await transactions(ids.slice(4))).toBe(1);
   });
 
   it('does not hold a group up behind a row another transaction has locked', async () => {

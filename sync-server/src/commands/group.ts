@@ -13,14 +13,28 @@
 
 /** UUIDs anywhere in a value, to the depth a payload may nest (apply.ts refuses deeper ones). */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function uuidsIn(value: unknown, into: Set<string> = new Set(), depth = 0): Set<string> {
+export function uuidsIn(value: unknown, into: Set<string> = new Set(), skip?: ReadonlySet<string>, depth = 0): Set<string> {
   if (typeof value === 'string') {
     if (value.length === 36 && UUID.test(value)) into.add(value.toLowerCase());
+  } else if (Array.isArray(value)) {
+    if (depth < 32) for (const child of value) uuidsIn(child, into, skip, depth + 1);
   } else if (value !== null && typeof value === 'object' && depth < 32 && !(value instanceof Date)) {
-    for (const child of Array.isArray(value) ? value : Object.values(value)) uuidsIn(child, into, depth + 1);
+    for (const [key, child] of Object.entries(value)) if (!skip?.has(key)) uuidsIn(child, into, skip, depth + 1);
   }
   return into;
 }
+
+/**
+ * The fields of loaded rows that say whom a row belongs to or who wrote it. They are no conflict between
+ * members: what handlers read by person is the actor's own (a key from the start), and the one write by
+ * person, a rename's touch of their gigs and bookings, changes nothing a decision reads. Counting them would
+ * put everyone dealing with one busy client in a group of their own.
+ */
+export const PERSON_FIELDS: ReadonlySet<string> = new Set([
+  'clientId', 'workerId', 'userId', 'actorId', 'openedById', 'resolvedById',
+  // A booking's gig, read beside it as to_jsonb: column names.
+  'client_id',
+]);
 
 export interface Queued {
   readonly keys: ReadonlySet<string>;

@@ -141,8 +141,12 @@ describe('a new name', () => {
     expect(first.docs.get(bookingId)).toMatchObject({ clientName: 'Ana' });
     const gigs = await sync(worker, 'gigs');
     applied(await run(db.sql, client, 'profile.update', { displayName: 'Ana María' }));
-    expect((await sync(worker, 'bookings', first.checkpoint)).docs.get(bookingId)).toMatchObject({ clientName: 'Ana María' });
+    const renamed = await sync(worker, 'bookings', first.checkpoint);
+    expect(renamed.docs.get(bookingId)).toMatchObject({ clientName: 'Ana María' });
     expect((await sync(worker, 'gigs', gigs.checkpoint)).docs.get(gigId)).toMatchObject({ clientName: 'Ana María' });
+    // The same name again writes nothing there.
+    applied(await run(db.sql, client, 'profile.update', { displayName: 'Ana María', bio: 'Plumbing, mostly.' }));
+    expect((await sync(worker, 'bookings', renamed.checkpoint)).docs.size).toBe(0);
   });
 });
 

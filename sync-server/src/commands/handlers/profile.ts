@@ -12,14 +12,20 @@ export const update: Handler<'profile.update'> = {
     const touchesWork = Object.values(work).some((v) => v !== undefined);
     if (touchesWork && !hasRole(ctx.actor, 'operator')) reject('forbidden', 'Skills, service area and rate belong to operator accounts.');
     const person = Object.fromEntries(Object.entries({ displayName, locale, bio }).filter(([, v]) => v !== undefined));
-    if (Object.keys(person).length > 0) ctx.write(ctx.tx`update users set ${ctx.tx(person)} where id = ${ctx.actor.id}`);
     // Gigs and bookings carry their people's names to other devices (sync/pull.ts): written again, they are
-    // pulled again with the new one. A touch, nothing else: the change columns move by the row's trigger.
-    // Bookings before gigs, the order every booking step locks them in, so that the two never deadlock.
+    // pulled again with the new one. A touch, nothing else (the change columns move by the row's trigger),
+    // and only for a new name, so before the name is written. Bookings before gigs, the order every booking
+    // step locks them in, and each in id order, so that neither a step nor another rename deadlocks with it.
     if (displayName !== undefined) {
-      ctx.write(ctx.tx`update bookings set updated_at = now() where (client_id = ${ctx.actor.id} or worker_id = ${ctx.actor.id}) and not deleted`);
-      ctx.write(ctx.tx`update gigs set updated_at = now() where client_id = ${ctx.actor.id} and not deleted`);
+      const renamed = ctx.tx`exists (select 1 from users where id = ${ctx.actor.id} and display_name is distinct from ${displayName})`;
+      ctx.write(ctx.tx`
+        update bookings set updated_at = now() where ${renamed} and id in (
+          select id from bookings where (client_id = ${ctx.actor.id} or worker_id = ${ctx.actor.id}) and not deleted order by id for update)`);
+      ctx.write(ctx.tx`
+        update gigs set updated_at = now() where ${renamed} and id in (
+          select id from gigs where client_id = ${ctx.actor.id} and not deleted order by id for update)`);
     }
+    if (Object.keys(person).length > 0) ctx.write(ctx.tx`update users set ${ctx.tx(person)} where id = ${ctx.actor.id}`);
     if (touchesWork)
       ctx.write(
         upsertProfile(ctx.tx, ctx.actor.id, {
