@@ -12,7 +12,7 @@ import { backoff, isRetryable, pgCode } from '../db/tx';
 import { commandDuration, commandGroupsTotal, commandsTotal } from '../ops/metrics';
 import { CommandRejected, type CommandContext, type CommandResult, type Handler } from './context';
 import { handlers } from './handlers';
-import { outboxRows, outboxValues, type OutboxMessage } from '../store/outbox';
+import { insertOutbox, type OutboxMessage } from '../store/outbox';
 import { CommandGroups, PERSON_FIELDS, uuidsIn, type Queued } from './group';
 
 export interface CommandOutcome {
@@ -228,10 +228,44 @@ function validate(cmd: CommandEnvelope): Validated {
   return { payload: parsed.data, handler: handlers[cmd.type] as Handler<CommandType, unknown> };
 }
 
-/** The command's row, less its outcome. */
-const commandRow = (db: Db, actorId: string, cmd: CommandEnvelope, hash: string) => ({
-  id: cmd.id, actorId, type: cmd.type, payload: db.json((cmd.payload ?? null) as never), payloadHash: hash, issuedAt: cmd.issuedAt,
-});
+/** A command's stored row with its outcome, as `outcomes` reads it: snake_case, and the payload as sent. */
+function outcomeRow(actorId: string, cmd: CommandEnvelope, hash: string, outcome: { result: CommandResult } | { rejection: Rejection }) {
+  return {
+    id: cmd.id, actor_id: actorId, type: cmd.type, payload: cmd.payload, payload_hash: hash, issued_at: cmd.issuedAt, decided_at: new Date(),
+    ...('result' in outcome
+      ? { status: 'applied', result: outcome.result }
+      : { status: 'rejected', rejection_code: outcome.rejection.code, rejection_message: outcome.rejection.message }),
+  };
+}
+type OutcomeRow = ReturnType<typeof outcomeRow>;
+
+/**
+ * Outcome rows as the columns and rows of an insert into commands. One statement text whatever their
+ * number, so that it is prepared once per connection (a new text costs the driver a round trip to describe
+ * it, and the server a plan).
+ */
+const outcomes = (db: Db, rows: readonly OutcomeRow[]) => db`
+  (id, actor_id, type, payload, payload_hash, issued_at, status, result, rejection_code, rejection_message, decided_at)
+  select * from json_to_recordset(${JSON.stringify(rows)}::text::json) as c(
+    id uuid, actor_id uuid, type text, payload jsonb, payload_hash text, issued_at timestamptz,
+    status text, result jsonb, rejection_code text, rejection_message text, decided_at timestamptz)`;
+
+/** Outcomes and the outbox rows that go with them, in one statement. A stored id fails it on commands_pkey. */
+const insertOutcomes = (db: Db, rows: readonly OutcomeRow[], news: readonly OutboxMessage[]) => db`
+  with news as (${insertOutbox(db, news)})
+  insert into commands ${outcomes(db, rows)}`;
+
+/** What a handler decides with: the transaction, the actor as the database has them now, the clock. */
+function contextFor(db: Db, actorId: string, roles: Role[], cmd: CommandEnvelope, opts: ApplyOptions, writes: PendingQuery<Row[]>[], news: OutboxMessage[]): CommandContext {
+  return {
+    tx: db,
+    actor: { id: actorId, roles },
+    commandId: cmd.id,
+    now: opts.now?.() ?? new Date(),
+    write: (q) => void writes.push(q),
+    notify: (m) => void news.push(m),
+  };
+}
 
 /**
  * A group that cannot commit, and the member that failed it when one did (its load, its decision or its
@@ -291,7 +325,7 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
     const held = new Set<string>();
     const sent: Promise<unknown>[] = [];
     const owners: (Pending | null)[] = [];
-    const rows: Record<string, unknown>[] = [];
+    const rows: OutcomeRow[] = [];
     const news: OutboxMessage[] = [];
     for (const [i, item] of group.entries()) {
       const { cmd, actorId, hash } = item;
@@ -323,15 +357,7 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
       if (savepoint) send(db.unsafe(`savepoint ${savepoint}`));
       if (!refused) {
         try {
-          const ctx: CommandContext = {
-            tx: db,
-            actor: { id: actorId, roles: pre.roles! },
-            commandId: cmd.id,
-            now: item.opts.now?.() ?? new Date(),
-            write: (q) => void writes.push(q),
-            notify: (m) => void told.push(m),
-          };
-          result = await handler!.decide(ctx, payload as never, loaded[i]);
+          result = await handler!.decide(contextFor(db, actorId, pre.roles!, cmd, item.opts, writes, told), payload as never, loaded[i]);
         } catch (e) {
           if (!(e instanceof CommandRejected))
             // An earlier member's failed write fails whatever this one read after it: that member is the cause.
@@ -340,31 +366,18 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
           refused = e.rejection;
         }
       }
-      // As json_to_recordset reads them below: snake_case, and the payload as sent.
-      const row = { id: cmd.id, actor_id: actorId, type: cmd.type, payload: cmd.payload, payload_hash: hash, issued_at: cmd.issuedAt, decided_at: new Date() };
       if (refused) {
-        rows.push({ ...row, status: 'rejected', rejection_code: refused.code, rejection_message: refused.message });
+        rows.push(outcomeRow(actorId, cmd, hash, { rejection: refused }));
         answers.set(item, { id: cmd.id, type: cmd.type, status: 'rejected', rejection: refused, replayed: false });
         continue;
       }
       for (const q of writes) send(q);
       news.push(...told);
-      rows.push({ ...row, status: 'applied', result: result ?? null });
+      rows.push(outcomeRow(actorId, cmd, hash, { result: result! }));
       answers.set(item, { id: cmd.id, type: cmd.type, status: 'applied', result: result!, replayed: false });
     }
 
-    // One statement text whatever the group's size, so that it is prepared once per connection (a new
-    // text costs the driver a round trip to describe it, and the server a plan). The payload goes through
-    // jsonb, as it does alone (apply's json parameters are jsonb), so that both paths store the same text.
-    sent.push(db`
-      with news as (
-        insert into outbox (dedupe_key, channel, user_id, template, data)
-        select * from jsonb_to_recordset(${outboxRows(db, news)}) as m(dedupe_key text, channel text, user_id uuid, template text, data jsonb)
-        on conflict (dedupe_key) do nothing)
-      insert into commands (id, actor_id, type, payload, payload_hash, issued_at, status, result, rejection_code, rejection_message, decided_at)
-      select * from json_to_recordset(${JSON.stringify(rows)}::text::json) as c(
-        id uuid, actor_id uuid, type text, payload jsonb, payload_hash text, issued_at timestamptz,
-        status text, result jsonb, rejection_code text, rejection_message text, decided_at timestamptz)`.execute());
+    sent.push(insertOutcomes(db, rows, news).execute());
     sent.push(db`commit`.execute());
     owners.push(null, null);
     open = false;
@@ -405,7 +418,6 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
   // Validation needed no database. Its verdict is stored like any other, so that a replay of a malformed
   // command gets the same refusal and the device's queue moves on.
   const { early, payload, handler } = valid;
-  const row = commandRow(sql, actorId, cmd, hash);
 
   for (let attempt = 1; ; attempt++) {
     const db = await sql.reserve();
@@ -432,15 +444,7 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
       let result: CommandResult | undefined;
       if (!refused) {
         try {
-          const ctx: CommandContext = {
-            tx: db,
-            actor: { id: actorId, roles: pre!.roles! },
-            commandId: cmd.id,
-            now: opts.now?.() ?? new Date(),
-            write: (q) => void writes.push(q),
-            notify: (m) => void news.push(m),
-          };
-          result = await handler!.decide(ctx, payload as never, loaded);
+          result = await handler!.decide(contextFor(db, actorId, pre!.roles!, cmd, opts, writes, news), payload as never, loaded);
         } catch (e) {
           if (!(e instanceof CommandRejected)) throw e;
           refused = e.rejection;
@@ -451,20 +455,11 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
         open = false;
         // On this connection, now out of its transaction: asking the pool for another while holding this one
         // would hang once as many refusals as the pool has connections arrive together.
-        return await storeRejection(db, cmd, actorId, hash, row, refused);
+        return await storeRejection(db, cmd, actorId, hash, refused);
       }
 
       // 4. Writes, outcome, outbox and COMMIT in one round trip.
-      const decided = db({ ...row, status: 'applied', result: db.json(result as never), decidedAt: new Date() });
-      const settled = await Promise.allSettled([
-        ...writes,
-        news.length === 0
-          ? db`insert into commands ${decided}`
-          : db`
-              with news as (insert into outbox ${outboxValues(db, news)} on conflict (dedupe_key) do nothing)
-              insert into commands ${decided}`,
-        db`commit`,
-      ]);
+      const settled = await Promise.allSettled([...writes, insertOutcomes(db, [outcomeRow(actorId, cmd, hash, { result: result! })], news), db`commit`]);
       open = false;
       // After the first failure Postgres skips the rest (25P02) and COMMIT rolls back: the first one says why.
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -472,7 +467,7 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
         const e = failed.reason;
         if (isCommandIdClash(e)) return fromStored(cmd, actorId, hash, await readStored(db, cmd.id));
         const refusal = pgCode(e) === '23505' ? UNIQUE_REFUSALS[(e as { constraint_name?: string }).constraint_name ?? ''] : undefined;
-        if (refusal) return await storeRejection(db, cmd, actorId, hash, row, refusal);
+        if (refusal) return await storeRejection(db, cmd, actorId, hash, refusal);
         throw e;
       }
       return { id: cmd.id, type: cmd.type, status: 'applied', result: result!, replayed: false };
@@ -489,9 +484,9 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
 const MAX_ATTEMPTS = 8;
 
 /** Stores a refusal in one statement; if a concurrent delivery stored an outcome first, that one stands. */
-async function storeRejection(sql: Db, cmd: CommandEnvelope, actorId: string, hash: string, row: Record<string, unknown>, r: Rejection): Promise<CommandOutcome> {
+async function storeRejection(sql: Db, cmd: CommandEnvelope, actorId: string, hash: string, r: Rejection): Promise<CommandOutcome> {
   const inserted = await sql`
-    insert into commands ${sql({ ...row, status: 'rejected', rejectionCode: r.code, rejectionMessage: r.message, decidedAt: new Date() })}
+    insert into commands ${outcomes(sql, [outcomeRow(actorId, cmd, hash, { rejection: r })])}
     on conflict (id) do nothing
     returning id`;
   if (inserted.length === 0) return fromStored(cmd, actorId, hash, await readStored(sql, cmd.id));

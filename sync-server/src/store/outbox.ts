@@ -20,23 +20,19 @@ export function recipient(side: 'client' | 'worker', parties: { readonly clientI
   return side === 'worker' ? { channel: 'sms', userId: parties.workerId } : { channel: 'push', userId: parties.clientId };
 }
 
-/** The messages as one jsonb parameter, so that any number of them is one statement. */
-export function outboxRows(db: Db, messages: readonly OutboxMessage[]) {
-  return db.json(messages.map((m) => ({ dedupe_key: m.dedupeKey, channel: m.channel, user_id: m.userId, template: m.template, data: m.data })) as never);
-}
-
-/** The messages as a VALUES list for `insert into outbox ${…}`: plain columns, no JSON to unpack. */
-export function outboxValues(db: Db, messages: readonly OutboxMessage[]) {
-  return db(
-    messages.map((m) => ({ dedupeKey: m.dedupeKey, channel: m.channel, userId: m.userId, template: m.template, data: db.json(m.data as never) })),
-    'dedupeKey', 'channel', 'userId', 'template', 'data',
-  );
+/**
+ * The insert of `messages`, any number of them (none included) in one statement text: alone, or as a
+ * CTE's body beside the change it announces. Enqueueing the same news twice is a no-op.
+ */
+export function insertOutbox(db: Db, messages: readonly OutboxMessage[]) {
+  const rows = messages.map((m) => ({ dedupe_key: m.dedupeKey, channel: m.channel, user_id: m.userId, template: m.template, data: m.data }));
+  return db`
+    insert into outbox (dedupe_key, channel, user_id, template, data)
+    select * from jsonb_to_recordset(${db.json(rows as never)}) as m(dedupe_key text, channel text, user_id uuid, template text, data jsonb)
+    on conflict (dedupe_key) do nothing`;
 }
 
 export async function enqueue(db: Db, messages: readonly OutboxMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  await db`
-    insert into outbox (dedupe_key, channel, user_id, template, data)
-    select * from jsonb_to_recordset(${outboxRows(db, messages)}) as m(dedupe_key text, channel text, user_id uuid, template text, data jsonb)
-    on conflict (dedupe_key) do nothing`;
+  await insertOutbox(db, messages);
 }
