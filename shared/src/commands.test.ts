@@ -1,6 +1,7 @@
 // The command contract's own refusals: what Postgres could not store is refused by the schema, naming the field.
 import { describe, expect, it } from 'vitest';
-import { commandEnvelope, commandPayloads, text } from './commands';
+import { commandEnvelope, commandPayloads, moneySchema, text } from './commands';
+import { MAX_AMOUNT } from './money';
 
 const issuesOf = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
   r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -28,3 +29,21 @@ describe('times', () => {
       expect(issuesOf(commandEnvelope.safeParse(envelope(t))), t).toEqual(['issuedAt: must be a time between the years 1 and 9999']);
   });
 });
+
+describe('amounts', () => {
+  const amount = (a: number, currency = 'USD') => moneySchema.safeParse({ amount: a, currency });
+  it('stop at what a payment provider charges at once, so that a booking of many parts still adds up safely', () => {
+    expect(amount(MAX_AMOUNT).success).toBe(true);
+    expect(amount(MAX_AMOUNT + 1).success).toBe(false);
+    expect(amount(2 ** 52 + 2).success).toBe(false);
+  });
+  it('go in the steps a three-decimal currency is charged in', () => {
+    expect(amount(10_010, 'KWD').success).toBe(true);
+    const off = amount(10_005, 'KWD');
+    expect(off.success).toBe(false);
+    expect(off.error!.issues).toEqual([expect.objectContaining({ path: ['amount'], message: 'KWD amounts go in steps of 0.010 KWD' })]);
+    expect(amount(10_005, 'USD').success).toBe(true);
+    expect(amount(7, 'JPY').success).toBe(true);
+  });
+});
+

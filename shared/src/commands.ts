@@ -1,6 +1,6 @@
 // The command contract: the closed list of command types, the envelope, and a zod schema per payload.
 import { z } from 'zod';
-import { isCurrency } from './money';
+import { MAX_AMOUNT, isCurrency, money, offStep } from './money';
 import { DISPUTE_OUTCOMES } from './milestone-machine';
 import { SKILLS, SKILL_LEVELS } from './skills';
 import { LOCALES } from './locales';
@@ -23,10 +23,15 @@ const isoDate = z.iso.datetime({ offset: true }).refine((s) => {
   return year >= 1 && year <= 9999;
 }, 'must be a time between the years 1 and 9999');
 
-export const moneySchema = z.strictObject({
-  amount: z.int().positive().max(Number.MAX_SAFE_INTEGER),
-  currency: z.string().refine(isCurrency, 'unknown currency'),
-});
+export const moneySchema = z
+  .strictObject({
+    amount: z.int().positive().max(MAX_AMOUNT),
+    currency: z.string().refine(isCurrency, 'unknown currency'),
+  })
+  .superRefine((m, ctx) => {
+    const why = isCurrency(m.currency) ? offStep(money(m.amount, m.currency)) : null;
+    if (why) ctx.addIssue({ code: 'custom', path: ['amount'], message: why });
+  });
 
 export const latLngSchema = z.strictObject({
   lat: z.number().min(-90).max(90),
@@ -95,7 +100,7 @@ export const commandPayloads = {
     milestoneId: uuid,
     reason: text(1, 2000),
     /** The claim: how much of the milestone should go back to the client (0: pay the worker in full). */
-    refundAmount: z.int().min(0).max(Number.MAX_SAFE_INTEGER),
+    refundAmount: z.int().min(0).max(MAX_AMOUNT),
   }),
   'dispute.add_evidence': z
     .strictObject({
@@ -116,7 +121,7 @@ export const commandPayloads = {
       disputeId: uuid,
       outcome: z.enum(DISPUTE_OUTCOMES),
       /** split only: what goes back to the client; the rest, less the fee, to the worker. */
-      refundAmount: z.int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+      refundAmount: z.int().positive().max(MAX_AMOUNT).optional(),
       reason: text(1, 2000),
     })
     .refine((p) => (p.outcome === 'split') === (p.refundAmount !== undefined), 'a split names the refund amount, and only a split does'),

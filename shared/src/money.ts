@@ -50,6 +50,27 @@ export const FEE_ROUNDING = 'half-even' as const;
 
 const BPS_PER_WHOLE = 10_000;
 
+/**
+ * The most one amount a person names may be, in minor units: what a payment provider takes in one charge
+ * (Stripe: eight digits). Far below 2^53, so that a booking's milestones, however many, add up to a safe
+ * integer.
+ */
+export const MAX_AMOUNT = 99_999_999;
+
+/**
+ * The step, in minor units, that amounts charged or refunded move in: three-decimal currencies are charged in
+ * tens (Stripe takes 0.010 KWD steps only, for payments and refunds alike), the rest in ones.
+ */
+export function chargeStep(currency: CurrencyCode): number {
+  return minorUnits(currency) === 3 ? 10 : 1;
+}
+
+/** Why an amount cannot be charged or refunded in its currency, or null when it can. */
+export function offStep(m: Money): string | null {
+  const step = chargeStep(m.currency);
+  return m.amount % step === 0 ? null : `${m.currency} amounts go in steps of ${toDecimalString(money(step, m.currency))} ${m.currency}`;
+}
+
 export function isCurrency(x: unknown): x is CurrencyCode {
   // hasOwn, not `in`, so 'toString' and friends are not currencies.
   return typeof x === 'string' && Object.hasOwn(CURRENCIES, x);

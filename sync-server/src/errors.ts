@@ -9,6 +9,7 @@ export const HTTP_ERRORS = {
   forbidden: 403,
   not_found: 404,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   invalid_code: 400,
   conflict: 409,
   rate_limited: 429,

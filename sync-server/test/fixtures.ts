@@ -88,8 +88,8 @@ export function applied(o: CommandOutcome): Record<string, unknown> {
 }
 
 /** A client's open gig accepted by a worker: a booking awaiting payment, or funded when asked. */
-export async function acceptedBooking(sql: Sql, clientId: string, workerId: string, opts: { funded?: boolean } = {}) {
-  const gig = gigInput();
+export async function acceptedBooking(sql: Sql, clientId: string, workerId: string, opts: { funded?: boolean; budget?: CommandInput<'gig.post'>['budget'] } = {}) {
+  const gig = gigInput(opts.budget && { budget: opts.budget });
   applied(await run(sql, clientId, 'gig.post', gig));
   const bookingId = uuidv7();
   applied(await run(sql, workerId, 'gig.accept', { gigId: gig.gigId, bookingId }));

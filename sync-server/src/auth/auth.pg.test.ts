@@ -268,6 +268,21 @@ describe('rate limits', () => {
   });
 });
 
+describe('verify tries against a number', () => {
+  it('count only while it has a code out: strangers cannot lock a number out with made-up codes', async () => {
+    const stranger = makeApp();
+    const phone = nextPhone();
+    for (let i = 0; i < 12; i++) {
+      const res = await post(stranger, '/auth/verify', { phone, code: '000000' });
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).details).toEqual({ reason: 'expired_or_used' });
+    }
+    const owner = { ...stranger, ip: nextIp() };
+    expect((await post(owner, '/auth/code', { phone })).status).toBe(202);
+    expect((await post(owner, '/auth/verify', { phone, code: await latestCode(owner, phone) })).status).toBe(200);
+  });
+});
+
 describe('verify tries per client address', () => {
   it('stop one client spreading guesses over many numbers', async () => {
     const t = makeApp();
@@ -425,6 +440,37 @@ const commandWith = (t: TestApp, accessToken: string) =>
     body: JSON.stringify({ commands: [{ id: uuidv7(), type: 'message.send', payload: { bookingId: uuidv7(), messageId: uuidv7(), body: 'Hello' }, issuedAt: new Date().toISOString() }] }),
   });
 
+describe('signing in again on a device', () => {
+  it('ends the session of the refresh cookie the device still carried', async () => {
+    const t = makeApp();
+    const first = await signIn(t);
+    const phone = nextPhone();
+    expect((await post(t, '/auth/code', { phone })).status).toBe(202);
+    const second = await post(t, '/auth/verify', { phone, code: await latestCode(t, phone) }, { cookie: `fw_refresh=${first.cookie}` });
+    expect(second.status).toBe(200);
+    expect((await refresh(t, first.cookie)).status).toBe(401);
+    expect((await t.app.request('/money/payments', { headers: { authorization: `Bearer ${first.body.accessToken}` } })).status).toBe(401);
+    const [session] = await db.sql`select revoked_reason from sessions where user_id = ${first.body.user.id}`;
+    expect(session!.revokedReason).toBe('signed_in_again');
+    expect((await refresh(t, refreshCookie(second))).status).toBe(200);
+  });
+});
+
+describe('roles on bearer routes', () => {
+  it('are the roles as they are now: a demoted admin loses the admin pages at once', async () => {
+    const t = makeApp();
+    const { body } = await signIn(t);
+    await db.sql`update users set roles = '{consumer,admin}' where id = ${body.user.id}`;
+    const { accessToken } = (await signIn(t, body.user.phone)).body;
+    const trialBalance = () => t.app.request('/money/trial-balance', { headers: { authorization: `Bearer ${accessToken}` } });
+    expect((await trialBalance()).status).toBe(200);
+    await db.sql`update users set roles = '{consumer}' where id = ${body.user.id}`;
+    // The token still says admin until it expires; the route reads the database.
+    expect((await verifyAccessToken(TEST_SECRET, accessToken))!.roles).toContain('admin');
+    expect((await trialBalance()).status).toBe(403);
+  });
+});
+
 describe('logout', () => {
   it('ends the access tokens of the session at once, not when they expire', async () => {
     const t = makeApp();
@@ -496,6 +542,27 @@ describe('request validation', () => {
     const retry = await post(t, '/auth/verify', { phone, code, displayName: 'Ana B' });
     expect(retry.status).toBe(200);
     expect(((await retry.json()) as SignedIn).user.displayName).toBe('Ana B');
+  });
+
+  it('refuses a body not sent as JSON, which a form on another site could send (login CSRF): nothing happens', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    expect((await post(t, '/auth/code', { phone })).status).toBe(202);
+    const code = await latestCode(t, phone);
+    // What <form enctype="text/plain"> sends: a JSON-looking body, no preflight.
+    const plain = await post(t, '/auth/verify', `{"phone":"${phone}","code":"${code}","displayName":"x=\"}"}`, { 'content-type': 'text/plain' });
+    expect(plain.status).toBe(415);
+    expect((await errorOf(plain)).code).toBe('unsupported_media_type');
+    expect(refreshCookie(plain)).toBeUndefined();
+    for (const type of ['application/x-www-form-urlencoded', '']) expect((await post(t, '/auth/code', { phone }, { 'content-type': type })).status).toBe(415);
+    // A browser that says the request comes from another site is refused whatever the body.
+    const crossSite = await post(t, '/auth/verify', { phone, code }, { 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.status).toBe(403);
+    expect(refreshCookie(crossSite)).toBeUndefined();
+    const [{ n }] = (await db.sql`select count(*)::int8 as n from users where phone = ${phone}`) as unknown as [{ n: number }];
+    expect(n).toBe(0);
+    // The code was never tried: the app's own request still signs in with it.
+    expect((await post(t, '/auth/verify', { phone, code }, { 'sec-fetch-site': 'same-origin', 'content-type': 'application/json; charset=utf-8' })).status).toBe(200);
   });
 
   it('answers an oversized body with 413', async () => {

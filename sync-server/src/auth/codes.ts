@@ -26,6 +26,12 @@ export async function storeCode(
   return { expiresAt };
 }
 
+/** Whether `phone` has a code out: not used and not expired (checkAndConsumeCode says whether tries are left). */
+export async function hasLiveCode(db: Db, p: { phone: string; now: Date }): Promise<boolean> {
+  const [row] = await db`select 1 from auth_codes where phone = ${p.phone} and consumed_at is null and expires_at > ${p.now} limit 1`;
+  return row !== undefined;
+}
+
 export type CodeCheck =
   | { ok: true }
   /** The code did not match; `attemptsLeft` more tries on this code (0: it is now dead). */

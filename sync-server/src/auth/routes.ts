@@ -8,7 +8,7 @@ import { HttpError } from '../errors';
 import { clientAddressKey } from '../http/client-address';
 import { readJson } from '../http/read-json';
 import { enforce } from '../ops/rate-limit';
-import { generateCode, storeCode } from './codes';
+import { generateCode, hasLiveCode, storeCode } from './codes';
 import { normalizePhone } from './phone';
 import { refreshClient, revokeSessionByToken, rotateRefreshToken, signInWithCode, type IssuedSession } from './sessions';
 import { signAccessToken } from './tokens';
@@ -41,6 +41,9 @@ function parse<T extends z.ZodType>(schema: T, body: unknown, hint: string): z.o
   if (!r.success) throw new HttpError('invalid_request', hint, r.error.issues);
   return r.data;
 }
+
+const expiredOrUsed = () =>
+  new HttpError('invalid_code', 'This code has expired or was already used. Request a new code.', { reason: 'expired_or_used' });
 
 function requirePhone(input: string, defaultCountry: string): string {
   const phone = normalizePhone(input, defaultCountry);
@@ -83,6 +86,12 @@ export function authRoutes(deps: Deps) {
   }
 
   return new Hono()
+    // Sign-in is only ever asked for by our own pages. Browsers say where a request comes from; one from
+    // another site (a form that signs the visitor in as someone else) is refused before anything is read.
+    .use(async (c, next) => {
+      if (c.req.header('sec-fetch-site') === 'cross-site') throw new HttpError('forbidden', 'Sign-in requests come from the Fieldwork app itself, not from another site.');
+      await next();
+    })
     .post('/code', async (c) => {
       const body = parse(codeRequest, await readJson(c), 'Send {"phone": "+12015550123"}.');
       const phone = requirePhone(body.phone, config.DEFAULT_COUNTRY);
@@ -122,6 +131,9 @@ export function authRoutes(deps: Deps) {
         now,
         'Too many sign-in tries from this network. Wait a few minutes, then try again.',
       );
+      // Tries count against a number only while it has a code to try: otherwise anyone could spend a chosen
+      // person's tries with made-up codes and keep them from signing in, without a text ever reaching them.
+      if (!(await hasLiveCode(deps.sql, { phone, now }))) throw expiredOrUsed();
       await enforce(
         deps.sql,
         { key: `verify:phone:${phone}`, max: VERIFY_PER_PHONE, windowSeconds: 900 },
@@ -138,7 +150,13 @@ export function authRoutes(deps: Deps) {
         maxAttempts: config.CODE_MAX_ATTEMPTS,
         sessionTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
       });
-      if (outcome.ok) return signedIn(c, outcome.session, now);
+      if (outcome.ok) {
+        // The cookie this answer sets replaces any the device still carried: that session could never be
+        // used from here again, so it ends now rather than lingering until it expires.
+        const replaced = getCookie(c, REFRESH_COOKIE);
+        if (replaced) await revokeSessionByToken(deps.sql, replaced, now, 'signed_in_again');
+        return signedIn(c, outcome.session, now);
+      }
       switch (outcome.reason) {
         case 'wrong':
           throw new HttpError(
@@ -151,7 +169,7 @@ export function authRoutes(deps: Deps) {
         case 'exhausted':
           throw new HttpError('invalid_code', 'Too many wrong tries for this code. Request a new code.', { reason: 'too_many_attempts' });
         case 'expired_or_used':
-          throw new HttpError('invalid_code', 'This code has expired or was already used. Request a new code.', { reason: 'expired_or_used' });
+          throw expiredOrUsed();
         case 'account_closed':
           throw new HttpError('forbidden', 'This account has been closed. Contact support if you want it back.');
       }

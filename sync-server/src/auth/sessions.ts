@@ -23,7 +23,8 @@ export interface IssuedSession {
   user: SessionUser;
 }
 
-export type RevokeReason = 'refresh_token_reuse' | 'logout' | 'user_deleted';
+/** signed_in_again: a sign-in on the device replaced the session whose refresh cookie it still carried. */
+export type RevokeReason = 'refresh_token_reuse' | 'logout' | 'user_deleted' | 'signed_in_again';
 
 export function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');

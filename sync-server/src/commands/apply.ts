@@ -398,6 +398,7 @@ const UNIQUE_REFUSALS: Record<string, Rejection> = {
   gigs_pkey: rejection('duplicate_id'),
   bookings_pkey: rejection('duplicate_id'),
   messages_pkey: rejection('duplicate_id'),
+  milestones_pkey: rejection('duplicate_id'),
   bookings_one_live_per_gig: rejection('gig_taken'),
   disputes_pkey: rejection('duplicate_id'),
   disputes_one_open: rejection('dispute_open'),

@@ -67,6 +67,22 @@ describe('dev inbox', () => {
     expect(html).not.toContain('222222');
   });
 
+  it('behind a proxy (TRUST_PROXY), answers only on this machine, not what came through the proxy', async () => {
+    const proxied = createTestApp(db.sql, { TRUST_PROXY: 'true' });
+    for (const headers of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }] as Record<string, string>[]) {
+      for (const path of ['/dev/inbox.json', '/dev/inbox']) {
+        const res = await proxied.app.request(path, { headers });
+        expect(res.status).toBe(404);
+        expect(await res.text()).not.toContain('111111');
+      }
+      // Said out loud, for a demo on a trusted network.
+      expect((await createTestApp(db.sql, { TRUST_PROXY: 'true', DEV_SMS_ON_NETWORK: 'true' }).app.request('/dev/inbox.json', { headers })).status).toBe(200);
+    }
+    expect((await proxied.app.request('/dev/inbox.json')).status).toBe(200);
+    // Without a proxy of ours, a forwarding header proves nothing either way: loadConfig keeps HOST local.
+    expect((await t.app.request('/dev/inbox.json', { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(200);
+  });
+
   it('does not log message bodies', async () => {
     const lines: string[] = [];
     const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });

@@ -36,6 +36,14 @@ export function devInboxRoutes(deps: Deps) {
   }
 
   return new Hono()
+    // loadConfig keeps HOST on this machine unless DEV_SMS_ON_NETWORK says otherwise, but a proxy on this
+    // machine (TRUST_PROXY) passes on whoever reaches it: what came through it is refused here.
+    .use(async (c, next) => {
+      const proxied = c.req.header('x-forwarded-for') !== undefined || c.req.header('forwarded') !== undefined;
+      if (proxied && deps.config.TRUST_PROXY && !deps.config.DEV_SMS_ON_NETWORK)
+        throw new HttpError('not_found', 'The dev inbox answers only on this machine, not through a proxy; set DEV_SMS_ON_NETWORK=true for a demo on a network you trust.');
+      await next();
+    })
     .get('/inbox.json', async (c) => {
       const messages = await latest(toFilter(c.req.query('to')));
       c.header('cache-control', 'no-store');

@@ -38,8 +38,8 @@ const AMOUNT = 8000; // the fixture gig's price; plumbing takes a 10% fee
 const DAY = 24 * 3_600_000;
 
 /** A single-price booking, funded; started and its work submitted when asked. */
-async function fundedMilestone(opts: { submitted?: boolean } = {}) {
-  const { bookingId, gigId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+async function fundedMilestone(opts: { submitted?: boolean; budget?: { amount: number; currency: string } } = {}) {
+  const { bookingId, gigId } = await acceptedBooking(db.sql, client, worker, { funded: true, budget: opts.budget });
   const [m] = await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`;
   if (opts.submitted) {
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));
@@ -151,6 +151,20 @@ describe('opening a dispute', () => {
     expect(await milestone(milestoneId)).toMatchObject({ status: 'funded' });
     expect(await bookingStatus(bookingId)).toBe('funded');
     expect((await db.sql`select count(*)::int as n from disputes where milestone_id = ${milestoneId}`)[0]!.n).toBe(0);
+  });
+
+  it('refuses a claim or a split the payment provider could not refund: KWD goes in steps of 0.010', async () => {
+    const { milestoneId } = await fundedMilestone({ budget: { amount: 10_000, currency: 'KWD' } });
+    const offStep = await open(client, milestoneId, 5_005);
+    expect(offStep.rejection).toMatchObject({ code: 'claim_invalid', message: expect.stringContaining('steps of 0.010 KWD') });
+    expect((await milestone(milestoneId)).status).toBe('funded');
+    const disputeId = uuidv7();
+    applied(await open(client, milestoneId, 5_000, { disputeId }));
+    const split = (refundAmount: number) => run(db.sql, admin, 'dispute.resolve', { disputeId, outcome: 'split', refundAmount, reason: 'Half the work was done' });
+    expect((await split(2_505)).rejection?.code).toBe('claim_invalid');
+    expect((await dispute(disputeId)).status).toBe('open');
+    applied(await split(2_500));
+    expect(await milestone(milestoneId)).toMatchObject({ status: 'split', refundedAmount: 2_500, releasedAmount: 7_500 });
   });
 
   it('refuses a second dispute on the milestone, a reused dispute id, unpaid work, and anyone but the two sides', async () => {

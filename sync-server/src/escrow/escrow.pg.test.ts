@@ -7,6 +7,7 @@ import { balance, trialBalance } from '../ledger/ledger';
 import { accounts } from '../ledger/accounts';
 import { confirmPayment as confirmMilestonePayment, fireMilestoneEvent } from './events';
 import { createLogger } from '../log';
+import { applyCommand } from '../commands/apply';
 import { timerKey } from './timers';
 import { nextApprovalCheck, PAYMENT_WINDOW_MS } from './step';
 import { sweepClocks } from './clocks';
@@ -332,6 +333,17 @@ describe('a plan of milestones', () => {
     expect(await bookingStatus(bookingId)).toBe('completed');
     expect((await milestones(bookingId)).map((m) => m.feeAmount)).toEqual([0, 300, 600]);
     await ledgerIsBalanced();
+  });
+
+  it('refuses a plan that reuses a milestone id, storing the refusal so that a replay gets it too', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const milestoneId = uuidv7();
+    const plan = () => ({ bookingId, planId: uuidv7(), milestones: [{ milestoneId, description: 'All', amount: { amount: 3000, currency: 'USD' } }] });
+    applied(await run(db.sql, client, 'milestone.propose', plan()));
+    const again = { id: uuidv7(), type: 'milestone.propose' as const, payload: plan(), issuedAt: new Date().toISOString() };
+    const out = await applyCommand(db.sql, client, again);
+    expect(out.rejection?.code).toBe('duplicate_id');
+    expect(await applyCommand(db.sql, client, again)).toMatchObject({ status: 'rejected', replayed: true, rejection: { code: 'duplicate_id' } });
   });
 
   it('refuses a plan in another currency', async () => {

@@ -12,7 +12,7 @@ import { awaitingTransfer, getMilestone, updateMilestone, type MilestoneRow } fr
 import { PaymentProviderError, type PaymentErrorCode, type PaymentProvider, type RefundInfo, type TransferInfo } from '../payments/provider';
 import { getPayoutAccount, refreshPayoutAccount } from '../payouts/accounts';
 import { reconcile, utcDay } from '../payouts/reconcile';
-import { endCheckout } from './checkouts';
+import { closeCheckout } from './checkouts';
 import { sweepClocks } from './clocks';
 import { beginRefundAttempt, recordProviderRefund, refundAttemptFailed, refundUndone } from './refunds';
 import { transferPosting } from './postings';
@@ -45,15 +45,15 @@ export function escrowTasks(provider: PaymentProvider) {
     // settlement, the late payment) apart.
     'escrow.refund': refundTask,
     'escrow.refund_payment': refundTask,
-    // A checkout left open by a milestone cancelled or replaced (step.ts): closed at the provider, and nothing
-    // else. A payer who got there first is sent back their money when the provider's event about the payment
-    // arrives (confirmPayment), as for any payment the milestone can no longer take. A provider outage fails
-    // the job, which retries.
+    // A checkout left open by a milestone cancelled or replaced (step.ts): closed at the provider. A payer who
+    // got there first is sent back their money now, from the provider's own record, as for any payment the
+    // milestone can no longer take (confirmPayment): the payment's event may never come, and when it does it
+    // finds the refund posted. A provider outage fails the job, which retries.
     'escrow.close_checkout': {
       payload: z.object({ milestoneId: z.uuid(), sessionId: z.string().min(1) }),
       async run({ milestoneId, sessionId }, ctx) {
-        const state = await endCheckout(provider, sessionId);
-        if (state?.status === 'complete') ctx.log.info({ milestoneId, sessionId, paymentIntentId: state.paymentIntentId }, "a cancelled milestone's checkout had been paid; its event refunds it");
+        const closed = await closeCheckout(ctx.sql, provider, sessionId);
+        if (closed !== 'closed') ctx.log.info({ milestoneId, sessionId, outcome: closed }, "a cancelled milestone's checkout had been paid");
       },
     },
     // A transfer failing on every attempt with an error no refusal explains (the provider answering

@@ -189,7 +189,7 @@ describe("a worker's statement", () => {
     const evil = await booking(client, worker, { title: '=HYPERLINK("http://x.test","Fix")', budget: { amount: 12_345, currency: 'USD' } });
     await fund(client, evil);
     await release(client, worker, evil);
-    const kwd = await booking(client, worker, { title: 'Tiles, "grout" and -sealant', budget: { amount: 12_345, currency: 'KWD' } });
+    const kwd = await booking(client, worker, { title: 'Tiles, "grout" and -sealant', budget: { amount: 12_350, currency: 'KWD' } });
     await fund(client, kwd);
     await release(client, worker, kwd);
 
@@ -199,11 +199,11 @@ describe("a worker's statement", () => {
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="fieldwork-statement-${day(-1)}-${day(1)}.csv"`);
     const s = await ok(`/money/statement?${NOW}`, worker);
     const [d1, d2] = s.jobs.map((j: { releasedAt: string }) => j.releasedAt.slice(0, 10));
-    // 10% of 123.45 is 12.345: 12.34, half to even; 10% of KWD 12.345 is 1.2345: 1.234.
+    // 10% of 123.45 is 12.345: 12.34, half to even. KWD is charged in steps of 0.010: 10% of 12.350 is 1.235.
     expect(await res.text()).toBe(
       '"Released","Title","Description","Type","Currency","Gross","Fee","Net","Booking","Milestone"\r\n' +
         `"${d1}","'=HYPERLINK(""http://x.test"",""Fix"")","'=HYPERLINK(""http://x.test"",""Fix"")","release","USD","123.45","12.34","111.11","${evil.bookingId}","${evil.milestoneId}"\r\n` +
-        `"${d2}","Tiles, ""grout"" and -sealant","Tiles, ""grout"" and -sealant","release","KWD","12.345","1.234","11.111","${kwd.bookingId}","${kwd.milestoneId}"\r\n`,
+        `"${d2}","Tiles, ""grout"" and -sealant","Tiles, ""grout"" and -sealant","release","KWD","12.350","1.235","11.115","${kwd.bookingId}","${kwd.milestoneId}"\r\n`,
     );
   });
 });

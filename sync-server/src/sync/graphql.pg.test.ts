@@ -96,6 +96,17 @@ describe('pushCommands', () => {
     );
   });
 
+  it('answers pushes beyond COMMAND_RATE_PER_MIN with a RATE_LIMITED refusal, applying none of them', async () => {
+    const limited = createTestApp(db.sql, { COMMAND_RATE_PER_MIN: '2' });
+    const fresh = await createUser(db.sql);
+    tokens.fresh = await signAccessToken(TEST_SECRET, { id: fresh, roles: ['consumer'], sessionId: await openSession(db.sql, fresh) }, 900);
+    const gigs = [gigInput(), gigInput(), gigInput()];
+    expect((await json(await gql(PUSH, { rows: gigs.slice(0, 2).map((g) => row('gig.post', g)) }, 'fresh', limited.app))).errors).toBeUndefined();
+    const over = await json(await gql(PUSH, { rows: [row('gig.post', gigs[2])] }, 'fresh', limited.app));
+    expect(over.errors).toEqual([expect.objectContaining({ message: 'Too many actions in a minute.', extensions: { code: 'RATE_LIMITED', retryAfter: expect.any(Number) } })]);
+    expect(await db.sql`select 1 from gigs where id = ${gigs[2]!.gigId}`).toHaveLength(0);
+  });
+
   it('refuses oversized pushes without applying any', async () => {
     const rows = Array.from({ length: MAX_PUSH_ROWS + 1 }, () => row('gig.post', gigInput()));
     const body = await json(await gql(PUSH, { rows }));

@@ -125,7 +125,13 @@ export const rootValue = {
   async pushCommands(args: { rows: CommandPushRow[] }, ctx: GraphQLContext) {
     if (args.rows.length > MAX_PUSH_ROWS) throw new GraphQLError(`At most ${MAX_PUSH_ROWS} commands per push.`);
     const viewer = await ctx.viewer();
-    await enforce(ctx.deps.sql, { key: `commands:${viewer.id}`, max: ctx.deps.config.COMMAND_RATE_PER_MIN, windowSeconds: 60 }, ctx.deps.now(), 'Too many actions in a minute.', args.rows.length);
+    try {
+      await enforce(ctx.deps.sql, { key: `commands:${viewer.id}`, max: ctx.deps.config.COMMAND_RATE_PER_MIN, windowSeconds: 60 }, ctx.deps.now(), 'Too many actions in a minute.', args.rows.length);
+    } catch (e) {
+      // Said as a refusal the device retries after a while, not as a failure of ours.
+      if (e instanceof HttpError) throw new GraphQLError(e.message, { extensions: { code: 'RATE_LIMITED', retryAfter: e.retryAfter } });
+      throw e;
+    }
     return pushCommands(ctx.deps.sql, viewer, args.rows, ctx.deps.now);
   },
   pushGigs: refuser('gigs'),

@@ -16,9 +16,10 @@
 //     probe has been handed out: `done` = probe. If `target` is not below `done`, an older transaction
 //     still holds the watermark back; the stream waits on the shared watermark timer (25 ms doubling to
 //     250 ms) and pulls again once the watermark has passed `target`.
-//  4. Scope. A note about the viewer's own user or operator profile reloads the viewer; if its scope
-//     fingerprint changed (roles, skills, area), the stream sends RESYNC and starts a new cursor at "now"
-//     (the device's pull restarts the collection and drops what left its scope).
+//  4. Scope. A note about the viewer's own user or operator profile, or notes missed while the listener
+//     was away (onMissed), reloads the viewer; if the collection's scope changed (scopeOf: roles, skills
+//     and area for gigs, being an admin for the rest), the stream sends RESYNC and starts a new cursor at
+//     "now" (the device's pull restarts the collection and drops what left its scope).
 //
 // Memory: a subscription holds its viewer, cursor, two bigints and a few flags (about 1–2 KiB of its own;
 // with graphql-js's per-subscription execution state about 13 KiB of heap, and about 21 KiB of RSS per
@@ -30,7 +31,7 @@ import type { Sql } from '../db/sql';
 import type { Logger } from '../log';
 import type { Change, ChangeFeed, ChangeSubscriber, FeedArea } from './notifications';
 import { currentCheckpoint, pull } from './pull';
-import { isAdmin, loadViewer, type Viewer } from './viewer';
+import { isAdmin, loadViewer, scopeOf, type Viewer } from './viewer';
 
 /** Documents per stream page. */
 export const PAGE = 200;
@@ -148,7 +149,7 @@ export class LiveStream<C extends CollectionName> implements ChangeSubscriber, A
   private async restart(): Promise<void> {
     // Probe first: anything that committed before this subscription was registered is below its xmax.
     const snap = await this.deps.feed.watermark.after(performance.now());
-    this.cursor = await currentCheckpoint(this.deps.sql, this.deps.secret, this.viewer);
+    this.cursor = await currentCheckpoint(this.deps.sql, this.deps.secret, this.viewer, this.collection);
     this.done = snap.xmin;
     // A note that arrived meanwhile may name a transaction above xmax: keep the larger target.
     if (snap.xmax - 1n > this.target) this.target = snap.xmax - 1n;
@@ -174,6 +175,9 @@ export class LiveStream<C extends CollectionName> implements ChangeSubscriber, A
 
   onMissed(xid: bigint, at: number): void {
     if (this.closed) return;
+    // Notes were lost while the listener was away, a change of this viewer's roles or area perhaps: the
+    // viewer is read again (rule 4) before the next page, so no page goes out under a scope it lost.
+    this.reload = true;
     if (xid > this.target) this.target = xid;
     this.wake(at);
   }
@@ -260,7 +264,7 @@ export class LiveStream<C extends CollectionName> implements ChangeSubscriber, A
       await this.return();
       return;
     }
-    if (next.scope === this.viewer.scope) {
+    if (scopeOf(next, this.collection) === scopeOf(this.viewer, this.collection)) {
       this.viewer = next;
       return;
     }

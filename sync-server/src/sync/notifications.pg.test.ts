@@ -1,9 +1,9 @@
 // The change-note triggers (migration 002) as a listener receives them, and a stream catching up after its
 // instance's LISTEN connection was re-established.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GigDoc } from '@shared/replication';
+import type { BookingDoc, GigDoc } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
-import { applied, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
+import { acceptedBooking, applied, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
 import { startServer, type RunningServer } from '../../test/server';
 import { openSocket, signIn, stream } from '../../test/stream-client';
 import { CHANGE_CHANNEL, parseChange } from './notifications';
@@ -108,6 +108,30 @@ describe('after the LISTEN connection comes back', () => {
     // Drop the server's listening connection: postgres.js listens again, and the streams catch up.
     await db.sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()`;
     await gigs.until((r) => r.docs().some((d) => d.id === gig.gigId), 10_000);
+    await s.dispose();
+  });
+
+  it('a stream whose viewer lost a role meanwhile goes on in the scope it has now', async () => {
+    const admin = await createUser(db.sql, ['consumer', 'admin']);
+    await createUser(db.sql, ['consumer', 'admin']); // the last admin cannot be demoted
+    const { token } = await signIn(db.sql, admin);
+    const s = openSocket(server.ws, { Authorization: `Bearer ${token}` });
+    const bookings = stream<'bookings', BookingDoc>(s, 'bookings');
+    await bookings.until((r) => r.resyncs() === 1);
+    const seen = await acceptedBooking(db.sql, await createUser(db.sql), await createOperator(db.sql));
+    await bookings.until((r) => r.docs().some((d) => d.id === seen.bookingId));
+    // Demoted while the server was deaf: the note is lost.
+    await db.sql`alter table users disable trigger users_notify`;
+    await db.sql`update users set roles = '{consumer}' where id = ${admin}`;
+    await db.sql`alter table users enable trigger users_notify`;
+    await new Promise((r) => setTimeout(r, 200));
+    await db.sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query ilike 'listen%' and pid <> pg_backend_pid()`;
+    // The device is told to start over (its pull then drops what left its scope), and other people's
+    // bookings no longer come.
+    await bookings.until((r) => r.resyncs() === 2, 10_000);
+    const unseen = await acceptedBooking(db.sql, await createUser(db.sql), await createOperator(db.sql));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(bookings.docs().some((d) => d.id === unseen.bookingId)).toBe(false);
     await s.dispose();
   });
 

@@ -4,7 +4,7 @@ import type { Checkpoint, CollectionName, GigDoc } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
 import { acceptedBooking, applied, confirmPayment, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
 import { encodeScope, pull } from './pull';
-import { loadViewer } from './viewer';
+import { loadViewer, scopeOf } from './viewer';
 
 let db: TestDb;
 /** The server secret the checkpoints' scope marks are signed under. */
@@ -109,6 +109,24 @@ describe('scope and projection', () => {
     const after = await sync(op, 'gigs', first.checkpoint);
     expect(after.docs.get(fresh.gigId)).toMatchObject({ deleted: true });
     expect(after.checkpoint!.scope).not.toBe(first.checkpoint!.scope);
+  });
+
+  it('starts over only the collections the change concerns: a new radius re-sends gigs, not the chat or the commands', async () => {
+    const op = await createOperator(db.sql, { skills: { plumbing: 3 }, radiusKm: 10 });
+    const { bookingId } = await acceptedBooking(db.sql, client, op);
+    for (let i = 0; i < 5; i++) applied(await run(db.sql, op, 'message.send', { messageId: uuidv7(), bookingId, body: `Update ${i}` }));
+    const held = Object.fromEntries(
+      await Promise.all((['gigs', 'messages', 'commands', 'bookings', 'profiles'] as const).map(async (c) => [c, await sync(op, c)] as const)),
+    );
+    expect(held.messages!.docs.size).toBe(5);
+    applied(await run(db.sql, op, 'profile.update', { serviceRadiusKm: 12 }));
+    const again = async (c: CollectionName) => (await sync(op, c, held[c]!.checkpoint)).docs;
+    expect((await again('gigs')).size).toBeGreaterThan(0);
+    expect((await again('messages')).size).toBe(0);
+    expect((await again('bookings')).size).toBe(0);
+    // The profile.update itself, and the profile it changed: nothing older.
+    expect((await again('commands')).size).toBe(1);
+    expect([...(await again('profiles')).keys()]).toEqual([op]);
   });
 
   it('still drops what the first scope held when the scope changes again before the restart caught up', async () => {
@@ -357,7 +375,7 @@ describe('signed scope marks', () => {
       for (const scope of forged) {
         const page = await pull(db.sql, SECRET, viewer, collection, { xid: own.xid, id: own.id, scope }, 100);
         expect(page.documents.map((d) => d.id).sort(), `${collection} ${scope}`).toEqual(honest);
-        expect(payloadOf(page.checkpoint!.scope!)).toEqual({ h: viewer.scope, a: null, adm: false });
+        expect(payloadOf(page.checkpoint!.scope!)).toEqual({ h: scopeOf(viewer, collection), a: null, adm: false });
       }
     }
     // The stranger's own profile, and nothing else of anyone's: no ids of the booking, its message or its people.

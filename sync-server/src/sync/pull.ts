@@ -19,7 +19,7 @@ import { distanceKm } from '@shared/geo';
 import { money, splitFee, type CurrencyCode, type Money } from '@shared/money';
 import { skillsFit } from '@shared/skills';
 import type { Db } from '../db/sql';
-import { isAdmin, type Viewer } from './viewer';
+import { isAdmin, scopeOf, type Viewer } from './viewer';
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -47,7 +47,7 @@ function areaOf(v: Viewer): [number, number, number] | null {
   return o?.home ? [o.home.lat, o.home.lng, o.radiusKm] : null;
 }
 
-const markOf = (v: Viewer): ScopeMark => ({ h: v.scope, a: areaOf(v), adm: isAdmin(v) });
+const markOf = (v: Viewer, collection: CollectionName): ScopeMark => ({ h: scopeOf(v, collection), a: areaOf(v), adm: isAdmin(v) });
 
 /**
  * The key that signs scope marks, derived from the server secret under its own label so that a mark's
@@ -127,12 +127,12 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-function cursorFor(secret: string, viewer: Viewer, cp: Checkpoint | null): Cursor {
-  const now = markOf(viewer);
+function cursorFor(secret: string, viewer: Viewer, collection: CollectionName, cp: Checkpoint | null): Cursor {
+  const now = markOf(viewer, collection);
   if (!cp) return { xid: '0', id: NIL_UUID, mark: now };
   if (!XID.test(cp.xid) || !UUID.test(cp.id)) throw new CheckpointError('The checkpoint is not one this server issued.');
   const before = decodeScope(secret, viewer, cp.scope);
-  if (before?.h === viewer.scope) return { xid: cp.xid, id: cp.id, mark: { ...now, p: before.p } };
+  if (before?.h === now.h) return { xid: cp.xid, id: cp.id, mark: { ...now, p: before.p } };
   // The scope changed (or the checkpoint has no mark this server signed): start over, remembering what
   // the device may hold from before so that it can be told to drop it: from the scope it had, and, when a
   // restart was still catching up, from the scopes that one was dropping.
@@ -517,7 +517,7 @@ const PULLERS = {
  * the server secret (Deps.secret): the checkpoint's scope mark is signed with a key derived from it.
  */
 export async function pull<C extends CollectionName>(db: Db, secret: string, viewer: Viewer, collection: C, checkpoint: Checkpoint | null, limit: number): Promise<PullBulk<DocTypes[C]>> {
-  const cursor = cursorFor(secret, viewer, checkpoint);
+  const cursor = cursorFor(secret, viewer, collection, checkpoint);
   const { rows, docs } = await PULLERS[collection](db, viewer, cursor, limit);
   const last = rows.at(-1);
   // Once a restart has caught up, the previous scope has been answered for.
@@ -533,13 +533,13 @@ export async function pull<C extends CollectionName>(db: Db, secret: string, vie
 export async function masters<C extends CollectionName>(db: Db, viewer: Viewer, collection: C, ids: string[]): Promise<DocTypes[C][]> {
   const valid = ids.filter((id) => UUID.test(id));
   if (valid.length === 0) return [];
-  const { docs } = await PULLERS[collection](db, viewer, { xid: '0', id: NIL_UUID, mark: markOf(viewer) }, valid.length, valid);
+  const { docs } = await PULLERS[collection](db, viewer, { xid: '0', id: NIL_UUID, mark: markOf(viewer, collection) }, valid.length, valid);
   return (docs as DocTypes[C][]).filter((d) => !d.deleted);
 }
 
 /** The checkpoint of "now" for this viewer: where a live stream starts reading. */
-export async function currentCheckpoint(db: Db, secret: string, viewer: Viewer): Promise<Checkpoint> {
+export async function currentCheckpoint(db: Db, secret: string, viewer: Viewer, collection: CollectionName): Promise<Checkpoint> {
   const [row] = await db<{ xid: string }[]>`select (pg_snapshot_xmin(pg_current_snapshot())::text::numeric - 1)::text as xid`;
   const xid = row!.xid === '-1' ? '0' : row!.xid;
-  return { xid, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff', scope: encodeScope(secret, viewer, markOf(viewer)) };
+  return { xid, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff', scope: encodeScope(secret, viewer, markOf(viewer, collection)) };
 }

@@ -3,7 +3,7 @@
 // areas, scope changes, the watermark retry rule, and the limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { CommandDoc, DisputeDoc, GigDoc, MilestoneDoc } from '@shared/replication';
+import type { CommandDoc, DisputeDoc, GigDoc, MilestoneDoc, ProfileDoc } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
 import { acceptedBooking, createOperator, createUser, gigInput, run, applied, uuidv7 } from '../../test/fixtures';
 import { startServer, type RunningServer } from '../../test/server';
@@ -216,7 +216,7 @@ describe('delivery', () => {
     const { token } = await signIn(db.sql, operator);
     const s = socket(a.ws, bearer(token));
     const gigs = stream<'gigs', GigDoc>(s, 'gigs');
-    const profiles = stream(s, 'profiles');
+    const profiles = stream<'profiles', ProfileDoc>(s, 'profiles');
     await gigs.until((r) => r.resyncs() === 1);
     await profiles.until((r) => r.resyncs() === 1);
 
@@ -225,8 +225,10 @@ describe('delivery', () => {
     applied(await run(db.sql, client, 'gig.post', south));
     applied(await run(db.sql, operator, 'profile.update', { serviceRadiusKm: 50 }));
     await gigs.until((r) => r.resyncs() === 2);
-    await profiles.until((r) => r.resyncs() === 2);
     expect(gigs.docs()).toEqual([]);
+    // The profile's own scope did not change: the new radius comes as a change, not as a start-over.
+    await profiles.until((r) => r.docs().some((d) => d.id === operator && d.serviceRadiusKm === 50));
+    expect(profiles.resyncs()).toBe(1);
     const later = gigInput({ title: 'Also down the peninsula', location: { lat: 37.5, lng: -122.31 } });
     applied(await run(db.sql, client, 'gig.post', later));
     await gigs.until((r) => r.docs().some((d) => d.id === later.gigId));

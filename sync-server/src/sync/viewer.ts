@@ -2,6 +2,7 @@
 // fingerprint of those facts so that a device is told to start over when its scope changes.
 import { createHash } from 'node:crypto';
 import type { LatLng } from '@shared/geo';
+import type { CollectionName } from '@shared/replication';
 import type { Role } from '@shared/roles';
 import type { SkillLevels } from '@shared/skills';
 import type { Db } from '../db/sql';
@@ -17,11 +18,23 @@ export interface Viewer {
   roles: Role[];
   /** Present for users with the operator role. */
   operator: OperatorScope | null;
-  /** Changes whenever what this viewer may see changes (roles, skills, home, radius). */
+  /** Changes whenever what this viewer may see of gigs changes (roles, skills, home, radius); see scopeOf. */
   scope: string;
 }
 
 export const isAdmin = (v: Pick<Viewer, 'roles'>) => v.roles.includes('admin');
+
+/**
+ * What decides a collection's rows for this viewer: gigs follow roles, area and skills (the feed); the others
+ * only whether the viewer is an admin, who reads everyone's; commands not even that (each reads their own).
+ * A checkpoint made under another scope starts its collection over, so this keeps a change of radius from
+ * sending a person's whole chat and command history again.
+ */
+export function scopeOf(v: Viewer, collection: CollectionName): string {
+  if (collection === 'gigs') return v.scope;
+  if (collection === 'commands') return 'own';
+  return isAdmin(v) ? 'admin' : 'party';
+}
 
 function fingerprint(roles: Role[], operator: OperatorScope | null): string {
   const skills = operator ? Object.entries(operator.skills).sort(([a], [b]) => a.localeCompare(b)) : [];

@@ -25,3 +25,63 @@ export function authorizedFetch(getToken: TokenSource, base: typeof fetch = glob
     return send(request, true);
   };
 }
+
+/**
+ * How long a replication request may hear nothing before it is given up. A connection that dies silently on a
+ * mobile network (a radio stall, a NAT that forgot it) is otherwise found out only by TCP's own timeouts, many
+ * minutes later, and meanwhile the outbox waits behind the push in flight. Giving up makes RxDB retry, which
+ * is safe: a replayed push is answered from its stored outcome. Silence, not the whole request, is timed, so
+ * that a large page arriving slowly over 2G is not cut off while its bytes still come.
+ */
+export const REPLICATION_SILENCE_MS = 45_000;
+
+/** A fetch that aborts once `ms` pass without an answer, or, while the body arrives, without a new chunk of it. */
+export function withSilenceLimit(base: typeof fetch, ms = REPLICATION_SILENCE_MS): typeof fetch {
+  return async (input, init) => {
+    const silence = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const heard = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => silence.abort(new DOMException(`No answer for ${ms / 1000} s.`, 'TimeoutError')), ms);
+    };
+    const done = () => clearTimeout(timer);
+    const signal = init?.signal ? AbortSignal.any([init.signal, silence.signal]) : silence.signal;
+    heard();
+    let res: Response;
+    try {
+      res = await base(input, { ...init, signal });
+    } catch (e) {
+      done();
+      throw e;
+    }
+    if (!res.body) {
+      done();
+      return res;
+    }
+    heard();
+    const reader = res.body.getReader();
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          const chunk = await reader.read();
+          if (chunk.done) {
+            done();
+            controller.close();
+          } else {
+            heard();
+            controller.enqueue(chunk.value);
+          }
+        } catch (e) {
+          done();
+          controller.error(e);
+        }
+      },
+      cancel(reason) {
+        done();
+        return reader.cancel(reason);
+      },
+    });
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
+}
+
