@@ -119,7 +119,7 @@ async function rolesOf(user: string): Promise<Role[]> {
 async function device(
   user: string,
   endpoint: Endpoint,
-  opts: { name?: string; connect?: boolean; loseResponse?: (op: string) => boolean; collections?: CollectionName[] } = {},
+  opts: { name?: string; connect?: boolean; loseResponse?: (op: string) => boolean; collections?: CollectionName[]; silenceMs?: number } = {},
 ): Promise<Device> {
   const { token } = await signIn(db.sql, user);
   const ops: string[] = [];
@@ -136,6 +136,7 @@ async function device(
     waitForLeadership: false,
     batchSize: 200,
     retryTime: 250,
+    silenceMs: opts.silenceMs,
     connect: opts.connect ?? true,
     collections: opts.collections,
   });
@@ -384,6 +385,20 @@ describe('no command lost or doubled', () => {
     expect(local.every((c) => c.status === 'applied')).toBe(true);
     await eventually(() => localIds(d, 'gigs'), (g) => g.length === N, 'the gigs on the device');
   }, 60_000);
+
+  it('a push whose answer never comes is given up after the silence limit: the outbox moves on, nothing applied twice', async () => {
+    const user = await createUser(db.sql);
+    let lost = 0;
+    const d = await device(user, s1, { collections: MARKET, silenceMs: 1_000, loseResponse: (op) => op === 'PushCommands' && lost++ === 0 });
+    await settled(d);
+    const first = await d.client.issue('gig.post', gigInput({ title: 'Pushed, answer lost' }));
+    await eventually(() => serverCommands([first.id]), (rows) => rows.length === 1, 'the server to apply the first push');
+    const second = await d.client.issue('gig.post', gigInput({ title: 'Queued behind it' }));
+    await eventually(() => pendingCount(d), (n) => n === 0, 'both commands decided on the device', 10_000);
+    const rows = await serverCommands([first.id, second.id]);
+    expect(rows.map((r) => [r.id, r.status])).toEqual([[first.id, 'applied'], [second.id, 'applied']]);
+    expect(d.pushes.filter((p) => p.ids.includes(first.id)).length).toBeGreaterThan(1);
+  });
 
   it('connections cut at random while pushing, and replication stopped and restarted: every command applied exactly once', async () => {
     const proxy = await cuttableProxy(s1.port);

@@ -1,5 +1,6 @@
 // Scenario 2: an installed, visited app reloads with no network and shows itself and its local data; an action
-// taken offline is marked pending, then confirmed after reconnecting.
+// taken offline is marked pending, then confirmed after reconnecting. A screen that cannot load offline (not
+// kept on the device) says so in place, with Reload, and the header with Sign out stays.
 import { describe, expect, it } from 'vitest';
 import { PEOPLE, signIn, waitControlled, waitUpToDate } from './app';
 import { useE2e } from './fixture';
@@ -50,6 +51,42 @@ describe('offline', () => {
       await expect.poll(() => availableOnServer(PEOPLE.omar), { timeout: 10_000 }).toBe(false);
       await page.getByTestId('availability').getByTestId('pending-mark').waitFor({ state: 'detached' });
       expect(await toggle.getAttribute('aria-checked')).toBe('false');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a screen not kept on the device says so offline, with Reload, and the rest of the app keeps working', async () => {
+    const { baseUrl } = e2e.server();
+    const context = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    try {
+      // Ada is a client and an admin; the admin screens are not precached, only cached once used.
+      const page = await signIn(context, baseUrl, PEOPLE.ada, '/c');
+      await waitControlled(page);
+      await waitUpToDate(page);
+
+      await setNetwork(context, true);
+      const header = page.getByRole('banner');
+      await header.getByRole('link', { name: 'Admin' }).click();
+      const failed = page.getByTestId('screen-failed');
+      await failed.waitFor({ timeout: 10_000 });
+      expect(await failed.getAttribute('role')).toBe('alert');
+      expect(await failed.innerText()).toContain('This screen could not be shown.');
+      expect(await page.getByTestId('admin-tabs').count()).toBe(0);
+      // The shell stays: the status bar, and the header with Sign out and the other area, which still opens.
+      expect(await header.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
+      await page.locator('[data-testid="sync-status"][data-state="offline"]').waitFor();
+      await header.getByRole('link', { name: 'Client' }).click();
+      await page.getByTestId('post-gig').waitFor();
+      expect(await failed.count()).toBe(0);
+
+      // With a network again, Reload on the failed screen opens it.
+      await header.getByRole('link', { name: 'Admin' }).click();
+      await failed.waitFor();
+      await setNetwork(context, false);
+      await Promise.all([page.waitForEvent('load'), failed.getByRole('button', { name: 'Reload' }).click()]);
+      await page.getByTestId('admin-tabs').waitFor({ timeout: 20_000 });
+      expect(await failed.count()).toBe(0);
     } finally {
       await context.close();
     }

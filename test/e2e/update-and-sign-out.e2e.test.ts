@@ -1,16 +1,27 @@
 // A new deployed version is offered with "Update", never swapped in silently; sign-out leaves nothing of the
-// user on the device (local database, cached responses, session cookie).
+// user on the device (local database, cached responses, session cookie), shows the sign-in screen without
+// waiting for the network, and a logout that could not be sent never ends the next person's session.
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { Page } from 'playwright-core';
-import { PEOPLE, signIn, waitControlled, waitUpToDate } from './app';
+import type { Page, Route } from 'playwright-core';
+import { applied, gigInput, run } from '../../sync-server/test/fixtures';
+import { PEOPLE, signIn, userIdOf, waitControlled, waitUpToDate } from './app';
 import { useE2e } from './fixture';
 import { startE2eServer } from './server';
 
 const e2e = useE2e();
+
+/** Why the person's latest session ended on the server; null while it lasts. */
+async function latestSessionEnd(phone: string): Promise<string | null> {
+  const [row] = await e2e.server().db.sql<{ revokedReason: string | null }[]>`
+    select s.revoked_reason from sessions s join users u on u.id = s.user_id where u.phone = ${phone} order by s.created_at desc limit 1`;
+  return row!.revokedReason;
+}
+
+const databases = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.includes('fw')));
 
 describe('a new version', () => {
   it('is offered with an Update button, and Update reloads into it', async () => {
@@ -58,23 +69,111 @@ describe('sign-out', () => {
       const page = await signIn(context, baseUrl, PEOPLE.carla, '/c');
       await waitControlled(page);
       await waitUpToDate(page);
-      const databases = () => page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? ''));
-      expect((await databases()).some((n) => n.includes('fw'))).toBe(true);
+      expect((await databases(page)).length).toBeGreaterThan(0);
       expect((await context.cookies()).some((c) => c.httpOnly)).toBe(true);
 
       page.once('dialog', (d) => void d.accept());
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByLabel('Mobile number').waitFor();
 
-      // RxDB keeps one IndexedDB database per collection and one for its metadata: none of them is left.
-      expect((await databases()).filter((n) => n.includes('fw'))).toEqual([]);
+      // The wipe and the logout finish behind the sign-in screen. RxDB keeps one IndexedDB database per
+      // collection and one for its metadata: none of them is left.
+      await expect.poll(() => databases(page), { timeout: 10_000 }).toEqual([]);
       const caches = await page.evaluate(async () => await globalThis.caches.keys());
       expect(caches.filter((n) => !n.startsWith('workbox-precache'))).toEqual([]);
-      expect(await context.cookies()).toEqual([]);
+      await expect.poll(() => context.cookies(), { timeout: 10_000 }).toEqual([]);
       expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k !== 'fw.locale'))).toEqual([]);
       // The old session is over on the server too.
       const refresh = await page.evaluate(() => fetch('/auth/refresh', { method: 'POST' }).then((r) => r.status));
       expect(refresh).toBe(401);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows sign-in at once when the logout never gets an answer, and tells the server once it can', async () => {
+    const { baseUrl, db } = e2e.server();
+    const title = 'Hang a heavy mirror';
+    // Each test signs in someone else: the server sends a number at most three codes in 15 minutes.
+    applied(await run(db.sql, await userIdOf(db.sql, PEOPLE.ada), 'gig.post', gigInput({ title })));
+    const context = await e2e.chromium().newContext({ locale: 'en-US' });
+    try {
+      const page = await signIn(context, baseUrl, PEOPLE.ada, '/c');
+      await page.getByTestId('gig-item').filter({ hasText: title }).waitFor({ timeout: 20_000 });
+      await waitUpToDate(page);
+
+      // A dead link for the first logout: the request leaves and nothing ever answers it. Later ones go through.
+      const held: Route[] = [];
+      await context.route('**/auth/logout', (route) => {
+        held.push(route);
+        if (held.length > 1) void route.continue();
+      });
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByLabel('Mobile number').waitFor({ timeout: 5_000 });
+      expect(await page.locator('body').innerText()).not.toContain(title);
+      await expect.poll(() => held.length).toBe(1);
+      await expect.poll(() => databases(page), { timeout: 10_000 }).toEqual([]);
+      // Owed to the server, which has not heard of it: Ada's session still lasts there.
+      expect(await page.evaluate(() => localStorage.getItem('fw.pending-logout'))).toBe('1');
+      expect(await latestSessionEnd(PEOPLE.ada)).toBeNull();
+
+      // The unanswered request is given up after its time limit (15 s); the next time the browser says it is
+      // online the logout goes again, gets through, and the session ends and the cookie goes.
+      const gaveUp = Date.now();
+      await expect
+        .poll(
+          async () => {
+            await page.evaluate(() => window.dispatchEvent(new Event('online')));
+            return latestSessionEnd(PEOPLE.ada);
+          },
+          { timeout: 40_000, interval: 2_000 },
+        )
+        .toBe('logout');
+      expect(held).toHaveLength(2);
+      expect(Date.now() - gaveUp).toBeGreaterThan(8_000);
+      await expect.poll(() => page.evaluate(() => localStorage.getItem('fw.pending-logout'))).toBeNull();
+      expect(await context.cookies()).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a logout that failed is dropped when the next person signs in, and never ends their session', async () => {
+    const { baseUrl } = e2e.server();
+    const context = await e2e.chromium().newContext({ locale: 'en-US' });
+    try {
+      const first = await signIn(context, baseUrl, PEOPLE.olga, '/o');
+      await waitUpToDate(first);
+      // Every logout fails on the way (a flaky link that the browser still calls online).
+      let failedLogouts = 0;
+      await context.route('**/auth/logout', (route) => {
+        failedLogouts += 1;
+        void route.abort('internetdisconnected');
+      });
+      first.once('dialog', (d) => void d.accept());
+      await first.getByRole('button', { name: 'Sign out' }).click();
+      await first.getByLabel('Mobile number').waitFor();
+      await expect.poll(() => failedLogouts).toBeGreaterThan(0);
+      expect(await first.evaluate(() => localStorage.getItem('fw.pending-logout'))).toBe('1');
+      await first.close();
+
+      // Omar signs in on the same phone; his sign-in replaced Olga's cookie, and the server ended her session.
+      const omar = await signIn(context, baseUrl, PEOPLE.omar, '/o');
+      await waitUpToDate(omar);
+      expect(await omar.evaluate(() => localStorage.getItem('fw.pending-logout'))).toBeNull();
+      expect(await latestSessionEnd(PEOPLE.olga)).toBe('signed_in_again');
+
+      // The link is fine again; the phone says it is back online, then the app restarts: nothing ends his session.
+      await context.unroute('**/auth/logout');
+      const logouts: string[] = [];
+      omar.on('request', (r) => void (r.url().endsWith('/auth/logout') && logouts.push(r.url())));
+      await omar.evaluate(() => window.dispatchEvent(new Event('online')));
+      await omar.reload();
+      await omar.getByTestId('sync-status').waitFor();
+      await waitUpToDate(omar);
+      expect(logouts).toEqual([]);
+      expect(await latestSessionEnd(PEOPLE.omar)).toBeNull();
     } finally {
       await context.close();
     }

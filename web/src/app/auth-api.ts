@@ -31,7 +31,7 @@ export class AuthError extends Error {
   }
 }
 
-async function post<T>(path: string, body?: unknown): Promise<T> {
+async function post<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
@@ -39,6 +39,7 @@ async function post<T>(path: string, body?: unknown): Promise<T> {
       credentials: 'same-origin',
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
     });
   } catch {
     throw new AuthError('network', 'No connection to the server.', 0);
@@ -51,8 +52,15 @@ async function post<T>(path: string, body?: unknown): Promise<T> {
 
 export const requestCode = (phone: string) => post<{ sent: true; expiresInSeconds: number }>('/auth/code', { phone });
 
-export const verifyCode = (phone: string, code: string, displayName?: string) =>
-  post<TokenGrant>('/auth/verify', { phone, code, ...(displayName ? { displayName } : {}) });
+/** The sign-out on its way to the server, if one is. */
+let loggingOut: AbortController | null = null;
+
+export function verifyCode(phone: string, code: string, displayName?: string): Promise<TokenGrant> {
+  // A sign-out whose answer came after this one would clear the cookie it sets. It is not needed any more:
+  // the server ends the session of the cookie a sign-in replaces.
+  loggingOut?.abort();
+  return post<TokenGrant>('/auth/verify', { phone, code, ...(displayName ? { displayName } : {}) });
+}
 
 /**
  * Refresh tokens rotate and a token presented twice ends the session, so two tabs must never refresh at
@@ -64,4 +72,18 @@ export function refreshSession(): Promise<TokenGrant> {
   return locks ? (locks.request('fieldwork-refresh', run) as unknown as Promise<TokenGrant>) : run();
 }
 
-export const logout = () => post<void>('/auth/logout');
+/**
+ * Ends the session of the device's refresh cookie on the server. Gives up after `timeoutMs` (a dead link
+ * can hold a request for minutes), or when a sign-in starts.
+ */
+export function logout(timeoutMs: number): Promise<void> {
+  const controller = new AbortController();
+  loggingOut = controller;
+  // A timer on the one controller rather than AbortSignal.timeout: combining two signals needs AbortSignal.any,
+  // which Safari has only since 17.4.
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  return post<void>('/auth/logout', undefined, controller.signal).finally(() => {
+    clearTimeout(timer);
+    if (loggingOut === controller) loggingOut = null;
+  });
+}

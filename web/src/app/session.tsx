@@ -6,6 +6,8 @@ const STORAGE_KEY = 'fw.session';
 const PENDING_LOGOUT = 'fw.pending-logout';
 /** Refresh this long before the access token expires. */
 const EARLY_MS = 30_000;
+/** Give up on telling the server of a sign-out after this long; it is told again later (see the effect below). */
+const LOGOUT_TIMEOUT_MS = 15_000;
 
 export type SessionState =
   | { status: 'signed-out'; reason?: 'expired' }
@@ -13,12 +15,15 @@ export type SessionState =
 
 export interface Session {
   state: SessionState;
-  /** After POST /auth/verify. */
+  /** After POST /auth/verify: its cookie replaced any the device held, so a sign-out still to be sent is dropped. */
   signedIn(grant: TokenGrant): void;
   /** The current access token, refreshed when near expiry or when forced (after a 401). */
   getToken(options: { forceRefresh: boolean }): Promise<string>;
-  /** Forget the user on this device. Wiping the local database is the signed-in app's part (see wipeDevice). */
-  signOut(): Promise<void>;
+  /**
+   * Forget the user on this device at once, and tell the server in the background. Wiping the local database
+   * is the signed-in app's part (see wipeDevice).
+   */
+  signOut(): void;
 }
 
 function readStored(): SignedInUser | null {
@@ -31,6 +36,9 @@ function readStored(): SignedInUser | null {
   }
 }
 
+/** Not a session that ended (AuthError.sessionOver): the person signed out on this device themselves. */
+const signedOutError = () => new AuthError('signed_out', 'Signed out on this device.', 0);
+
 const SessionContext = createContext<Session | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
@@ -40,6 +48,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   });
   const token = useRef<{ value: string; expiresAt: number } | null>(null);
   const inFlight = useRef<Promise<string> | null>(null);
+  /**
+   * Signed out here: no token is refreshed (the sign-out may not have reached the server, whose cookie still
+   * works) until the next sign-in. The count keeps a refresh that was on its way at the sign-out from being taken.
+   */
+  const out = useRef(false);
+  const signOuts = useRef(0);
 
   const accept = useCallback((grant: TokenGrant) => {
     token.current = { value: grant.accessToken, expiresAt: Date.now() + grant.expiresIn * 1000 };
@@ -51,8 +65,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     async ({ forceRefresh }: { forceRefresh: boolean }) => {
       const t = token.current;
       if (t && !forceRefresh && t.expiresAt - EARLY_MS > Date.now()) return t.value;
+      if (out.current) throw signedOutError();
+      const before = signOuts.current;
       inFlight.current ??= refreshSession()
         .then((grant) => {
+          if (signOuts.current !== before) throw signedOutError();
           accept(grant);
           return grant.accessToken;
         })
@@ -74,27 +91,47 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [accept],
   );
 
-  // A sign-out made offline could not reach the server; tell it as soon as we can.
+  const signedIn = useCallback(
+    (grant: TokenGrant) => {
+      out.current = false;
+      localStorage.removeItem(PENDING_LOGOUT);
+      accept(grant);
+    },
+    [accept],
+  );
+
+  // A sign-out is sent from here: right after it, at every start and whenever the network comes back, until
+  // the server has it. Only while nobody is signed in: the refresh cookie is then still the one signed out,
+  // whereas a later sign-in replaced it (and dropped the flag), and a logout now would end the new session.
+  const nobody = state.status === 'signed-out';
   useEffect(() => {
+    if (!nobody) return;
+    let sending = false;
     const flush = () => {
-      if (localStorage.getItem(PENDING_LOGOUT) !== '1') return;
-      logout()
-        .then(() => localStorage.removeItem(PENDING_LOGOUT))
-        .catch(() => undefined);
+      if (sending || localStorage.getItem(PENDING_LOGOUT) !== '1') return;
+      sending = true;
+      logout(LOGOUT_TIMEOUT_MS)
+        .then(() => localStorage.removeItem(PENDING_LOGOUT), () => undefined)
+        .finally(() => {
+          sending = false;
+        });
     };
     flush();
     window.addEventListener('online', flush);
     return () => window.removeEventListener('online', flush);
-  }, []);
+  }, [nobody]);
 
-  const signOut = useCallback(async () => {
+  // Local first: the sign-in screen shows at once, whatever the network; the effect above tells the server.
+  const signOut = useCallback(() => {
+    out.current = true;
+    signOuts.current += 1;
     token.current = null;
     localStorage.removeItem(STORAGE_KEY);
-    await logout().catch(() => localStorage.setItem(PENDING_LOGOUT, '1'));
+    localStorage.setItem(PENDING_LOGOUT, '1');
     setState({ status: 'signed-out' });
   }, []);
 
-  const value = useMemo<Session>(() => ({ state, signedIn: accept, getToken, signOut }), [state, accept, getToken, signOut]);
+  const value = useMemo<Session>(() => ({ state, signedIn, getToken, signOut }), [state, signedIn, getToken, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

@@ -6,6 +6,7 @@ import { LOCALES, type Locale } from '@shared/locales';
 import { useLocale, useT } from '../i18n/i18n';
 import { Loading } from '../ui/page';
 import { areasFor, homeArea } from './areas';
+import { ErrorBoundary } from './error-boundary';
 import { appMessages } from './messages';
 import { StatusBar } from './status-bar';
 import { useMe, useSync } from './sync-context';
@@ -103,31 +104,33 @@ export function Shell({ roles: sessionRoles, onSignOut }: { roles: readonly Role
       </header>
       <StatusBar />
       <main id="main" tabIndex={-1}>
-        <Suspense fallback={<Loading label={t('loading')} />}>
-          <Switch>
-            <Route path="/">{home ? <Redirect to={home.path} replace /> : <p>{t('noRoles')}</p>}</Route>
-            {allowed('consumer') && (
-              <Route path="/c" nest>
-                <AreaRoutes moneyPaths={CONSUMER_MONEY_PATHS} money={<ConsumerMoneyArea />} area={<ConsumerArea />} />
+        <ErrorBoundary resetKey={location}>
+          <Suspense fallback={<Loading label={t('loading')} />}>
+            <Switch>
+              <Route path="/">{home ? <Redirect to={home.path} replace /> : <p>{t('noRoles')}</p>}</Route>
+              {allowed('consumer') && (
+                <Route path="/c" nest>
+                  <AreaRoutes moneyPaths={CONSUMER_MONEY_PATHS} money={<ConsumerMoneyArea />} area={<ConsumerArea />} />
+                </Route>
+              )}
+              {allowed('operator') && (
+                <Route path="/o" nest>
+                  <AreaRoutes moneyPaths={OPERATOR_MONEY_PATHS} money={<OperatorMoneyArea />} area={<OperatorArea />} />
+                </Route>
+              )}
+              {allowed('admin') && (
+                <Route path="/a" nest>
+                  <AreaRoutes moneyPaths={ADMIN_MONEY_PATHS} money={<AdminMoneyArea />} area={<AdminArea />} />
+                </Route>
+              )}
+              <Route path="/b/:id">{(params) => <BookingPage id={params.id} />}</Route>
+              <Route>
+                <p>{t('notFound')}</p>
+                <Link href="/">{t('goHome')}</Link>
               </Route>
-            )}
-            {allowed('operator') && (
-              <Route path="/o" nest>
-                <AreaRoutes moneyPaths={OPERATOR_MONEY_PATHS} money={<OperatorMoneyArea />} area={<OperatorArea />} />
-              </Route>
-            )}
-            {allowed('admin') && (
-              <Route path="/a" nest>
-                <AreaRoutes moneyPaths={ADMIN_MONEY_PATHS} money={<AdminMoneyArea />} area={<AdminArea />} />
-              </Route>
-            )}
-            <Route path="/b/:id">{(params) => <BookingPage id={params.id} />}</Route>
-            <Route>
-              <p>{t('notFound')}</p>
-              <Link href="/">{t('goHome')}</Link>
-            </Route>
-          </Switch>
-        </Suspense>
+            </Switch>
+          </Suspense>
+        </ErrorBoundary>
       </main>
     </div>
   );

@@ -1,5 +1,5 @@
 // The signed-in app (its own chunk: RxDB and the sync engine load after sign-in, never on the sign-in screen).
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
 import { createSyncClient, type SyncClient } from '../sync/client';
 import { useT } from '../i18n/i18n';
@@ -9,7 +9,7 @@ import { useSession } from './session';
 import { Shell } from './shell';
 import { ShellSkeleton } from './shell-skeleton';
 import { SyncContext } from './sync-context';
-import { forgetOtherAccounts, wipeDevice } from './wipe-device';
+import { forgetOtherAccounts, wipeDevice, wipeFinished } from './wipe-device';
 
 /** One local database per user on this device; RxDB names are lower case and start with a letter. */
 export const databaseName = (userId: string) => `fw${userId.replace(/[^0-9a-f]/gi, '').toLowerCase()}`;
@@ -19,14 +19,18 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
   const session = useSession();
   const [client, setClient] = useState<SyncClient | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
+  /** Signing out: the wipe closes the database, not the unmount that follows. */
+  const leaving = useRef(false);
 
   useEffect(() => {
     let cancelled = false;
     let opened: SyncClient | null = null;
     const origin = window.location.origin;
     const name = databaseName(user.id);
-    // Another account's data left on this phone goes first; failing to delete it does not keep this one shut.
-    forgetOtherAccounts(name)
+    // A sign-out's wipe still running finishes first (it may be this same database), then another account's
+    // data left on this phone goes; failing to delete it does not keep this one shut.
+    wipeFinished()
+      .then(() => forgetOtherAccounts(name))
       .catch(() => false)
       .then(() =>
         createSyncClient({
@@ -52,7 +56,7 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
       );
     return () => {
       cancelled = true;
-      void opened?.stop();
+      if (!leaving.current) void opened?.stop();
     };
     // The session object changes identity on every state change; the token source does not.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -64,25 +68,28 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
         <p className="error" role="alert">
           {t('databaseFailed', { reason: failed })}
         </p>
-        <button type="button" className="btn" onClick={() => void session.signOut()}>
+        <button type="button" className="btn" onClick={session.signOut}>
           {t('signOut')}
         </button>
       </main>
     );
   if (!client) return <ShellSkeleton label={t('openingDatabase')} roles={user.roles} />;
 
-  async function signOut() {
+  function signOut() {
     if (!client) return;
     const pending = client.getStatus().pending;
     const question = pending > 0 ? t('signOutPending', { n: pending }) : t('signOutConfirm');
     if (!window.confirm(question)) return;
-    await wipeDevice(client);
-    await session.signOut();
+    // Nothing here waits for the network: the sign-in screen replaces this person's screens at once, the
+    // wipe (local work) goes on behind it, and the server is told when it can be reached (see the session).
+    leaving.current = true;
+    wipeDevice(client).catch((err: unknown) => console.error('wiping the device failed', err));
+    session.signOut();
   }
 
   return (
     <SyncContext.Provider value={client}>
-      <Shell roles={user.roles} onSignOut={() => void signOut()} />
+      <Shell roles={user.roles} onSignOut={signOut} />
     </SyncContext.Provider>
   );
 }

@@ -1,18 +1,28 @@
 // Sign-out leaves nothing of the user on this device: the local database, cached responses, stored choices.
 import type { SyncClient } from '../sync/client';
 
+/** The last wipe, settled either way: the next sign-in opens its database after it. */
+let wiping: Promise<void> = Promise.resolve();
+export const wipeFinished = (): Promise<void> => wiping;
+
 /**
  * Removes the user's database and every cache except Workbox's precache, which holds only the app's own
- * build files (no user data) and is what lets the sign-in screen open with no network.
+ * build files (no user data) and is what lets the sign-in screen open with no network. The sign-in screen
+ * does not wait for it. Stored choices go before anything is awaited, so that what the session stores next
+ * (the logout it still owes the server, the next person's sign-in) is not removed by a wipe still running.
  */
-export async function wipeDevice(client: SyncClient): Promise<void> {
-  const name = client.db.name;
-  await client.signOut();
-  // RxDB's Dexie storage empties its tables on remove but leaves the IndexedDB databases (named after the
-  // user's database) behind; delete them so not even the names remain.
-  await deleteDatabases((n) => n.startsWith(`rxdb-dexie-${name}--`));
-  await clearResponseCaches();
+export function wipeDevice(client: SyncClient): Promise<void> {
   for (const key of Object.keys(localStorage)) if (key.startsWith('fw.') && key !== 'fw.locale') localStorage.removeItem(key);
+  const name = client.db.name;
+  const done = (async () => {
+    await client.signOut();
+    // RxDB's Dexie storage empties its tables on remove but leaves the IndexedDB databases (named after the
+    // user's database) behind; delete them so not even the names remain.
+    await deleteDatabases((n) => n.startsWith(`rxdb-dexie-${name}--`));
+    await clearResponseCaches();
+  })();
+  wiping = done.catch(() => undefined);
+  return done;
 }
 
 /**

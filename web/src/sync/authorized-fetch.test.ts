@@ -39,6 +39,11 @@ describe('withSilenceLimit', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
+  it('gives up even when the fetch underneath ignores the abort', async () => {
+    const f = withSilenceLimit(() => new Promise<Response>(() => {}), 50);
+    await expect(f('https://sync.test/graphql')).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+
   it('gives up an answer whose body stops arriving', async () => {
     const f = withSilenceLimit(network(async (signal) => trickle(['{"data":', '{"a":1'], 10, signal, true)), 80);
     const res = await f('https://sync.test/graphql');

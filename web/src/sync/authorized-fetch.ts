@@ -35,6 +35,12 @@ export function authorizedFetch(getToken: TokenSource, base: typeof fetch = glob
  */
 export const REPLICATION_SILENCE_MS = 45_000;
 
+const rejectOnAbort = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+
 /** A fetch that aborts once `ms` pass without an answer, or, while the body arrives, without a new chunk of it. */
 export function withSilenceLimit(base: typeof fetch, ms = REPLICATION_SILENCE_MS): typeof fetch {
   return async (input, init) => {
@@ -49,7 +55,8 @@ export function withSilenceLimit(base: typeof fetch, ms = REPLICATION_SILENCE_MS
     heard();
     let res: Response;
     try {
-      res = await base(input, { ...init, signal });
+      // Raced against the signal as well, for a fetch that does not honour it (a stub, a polyfill).
+      res = await Promise.race([base(input, { ...init, signal }), rejectOnAbort(signal)]);
     } catch (e) {
       done();
       throw e;

@@ -70,6 +70,8 @@ export interface SyncClientOptions {
   multiInstance?: boolean;
   waitForLeadership?: boolean;
   retryTime?: number;
+  /** See ReplicationOptions.silenceMs. */
+  silenceMs?: number;
   /** Start replicating at once (default true); false opens the database offline until connect(). */
   connect?: boolean;
   /** Override the platform's online flag (tests, native shells). */
@@ -160,24 +162,26 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
   // Replication, started and stopped on demand.
   const replication$ = new BehaviorSubject<Replication | undefined>(undefined);
   const connection$: Observable<ConnectionState> = replication$.pipe(
-    switchMap((r) => r?.connection$ ?? of({ connected: false, lastSyncedAt: null })),
+    switchMap((r) => r?.connection$ ?? of({ connected: false, lastSyncedAt: null, leading: false })),
   );
 
   // The last sync time outlives the process, so an offline app can still say how fresh its data is.
   const stored = await db.getLocal<SyncStateDoc>(SYNC_STATE);
   const lastSyncedAt$ = new BehaviorSubject<string | null>(stored?.toJSON().data.lastSyncedAt ?? null);
+  let persistedLastSync = lastSyncedAt$.value;
   subs.push(
-    connection$.subscribe(({ lastSyncedAt }) => {
+    connection$.subscribe(({ lastSyncedAt, leading }) => {
       if (!lastSyncedAt) return;
       const iso = lastSyncedAt.toISOString();
       if (iso === lastSyncedAt$.value) return;
+      // A time the leading tab told of is the one it stores itself.
+      if (!leading) persistedLastSync = iso;
       lastSyncedAt$.next(iso);
     }),
     // Written at most four times a second (an initial sync is many pulls) and on stop; a reload or crash right
     // after a sync loses at most a quarter second of "last synced".
     lastSyncedAt$.pipe(skip(1), auditTime(250)).subscribe(() => void persistLastSync()),
   );
-  let persistedLastSync = lastSyncedAt$.value;
   async function persistLastSync() {
     const iso = lastSyncedAt$.value;
     if (iso === persistedLastSync) return;
@@ -248,6 +252,7 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
             live: options.live,
             waitForLeadership: options.waitForLeadership,
             retryTime: options.retryTime,
+            silenceMs: options.silenceMs,
           }),
         );
       })

@@ -1,5 +1,5 @@
 // Replication of the local database with the sync server over GraphQL (DESIGN, "The replication contract").
-import { BehaviorSubject, EMPTY, combineLatest, distinctUntilChanged, interval, map, switchMap, type Observable } from 'rxjs';
+import { BehaviorSubject, EMPTY, combineLatest, distinctUntilChanged, from, interval, map, startWith, switchMap, type Observable } from 'rxjs';
 import type { SyncOptionsGraphQL } from 'rxdb';
 import {
   GRAPHQL_WEBSOCKET_BY_URL,
@@ -22,8 +22,9 @@ import {
 } from '@shared/replication';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import { v4 as uuidv4 } from 'uuid';
-import { authorizedFetch, type TokenSource } from './authorized-fetch';
+import { authorizedFetch, withSilenceLimit, type TokenSource } from './authorized-fetch';
 import type { FieldworkDatabase } from './database';
+import { shareConnection } from './shared-connection';
 
 export { authorizedFetch, type TokenSource } from './authorized-fetch';
 
@@ -35,13 +36,18 @@ export interface ReplicationOptions {
   url: { http: string; ws?: string };
   getToken: TokenSource;
   fetch?: typeof fetch;
+  /** How long a pull or push may hear nothing before it is given up and retried (REPLICATION_SILENCE_MS). */
+  silenceMs?: number;
   /** Documents per pull, at most MAX_PULL_LIMIT. Set explicitly: the plugin's default (20) makes an initial sync chatty. */
   batchSize?: number;
   /** Commands per push, at most MAX_PUSH_ROWS. */
   pushBatchSize?: number;
   /** Keep pulling from the stream (default). false: one pull and push round, then stop. */
   live?: boolean;
-  /** In a browser only the leading tab replicates (default true); Node tests have one instance. */
+  /**
+   * In a browser only the leading tab replicates (default true), and the other tabs show the connection it
+   * tells them of (see shareConnection); Node tests have one instance.
+   */
   waitForLeadership?: boolean;
   /** Wait between retries of a failed pull or push, in ms. */
   retryTime?: number;
@@ -58,6 +64,8 @@ export interface ConnectionState {
   connected: boolean;
   /** When the device last received the server's state: a successful pull or a stream event. */
   lastSyncedAt: Date | null;
+  /** This tab replicates; false where the state is what the leading tab told it. */
+  leading: boolean;
 }
 
 export interface Replication {
@@ -161,10 +169,12 @@ export function pushInOrder(state: {
 export function startReplication(options: ReplicationOptions): Replication {
   const { db, userId, url, getToken } = options;
   const live = options.live ?? true;
+  const waitForLeadership = options.waitForLeadership ?? true;
   const batchSize = Math.min(options.batchSize ?? DEFAULT_PULL_BATCH, MAX_PULL_LIMIT);
   const pushBatchSize = Math.min(options.pushBatchSize ?? DEFAULT_PUSH_BATCH, MAX_PUSH_ROWS);
   const keepAliveMs = options.keepAliveMs ?? 15_000;
-  const fetchWithToken = authorizedFetch(getToken, options.fetch);
+  // A pull or push that hears nothing for a while is given up and retried (see withSilenceLimit).
+  const fetchWithToken = withSilenceLimit(authorizedFetch(getToken, options.fetch), options.silenceMs);
 
   /**
    * RxDB shares one graphql-ws client per URL across the whole JS realm, with the options of whoever
@@ -244,7 +254,7 @@ export function startReplication(options: ReplicationOptions): Replication {
       fetch: fetchWithToken,
       deletedField: 'deleted',
       live,
-      waitForLeadership: options.waitForLeadership ?? true,
+      waitForLeadership,
       retryTime: options.retryTime ?? 5000,
       pull: {
         batchSize,
@@ -339,9 +349,22 @@ export function startReplication(options: ReplicationOptions): Replication {
     ? socketUp$.pipe(switchMap((up) => (wsUrl && up ? EMPTY : interval(pollIntervalMs)))).subscribe(reSync)
     : undefined;
 
-  const connection$ = combineLatest([socketUp$, failing$, lastSyncedAt$]).pipe(
-    map(([socketUp, failing, lastSyncedAt]) => ({ connected: (wsUrl === undefined || socketUp) && failing.size === 0, lastSyncedAt })),
-    distinctUntilChanged((a, b) => a.connected === b.connected && a.lastSyncedAt === b.lastSyncedAt),
+  const own$ = combineLatest([socketUp$, failing$, lastSyncedAt$]).pipe(
+    map(([socketUp, failing, lastSyncedAt]) => ({ connected: (wsUrl === undefined || socketUp) && failing.size === 0, lastSyncedAt, leading: true })),
+  );
+  const shared =
+    waitForLeadership && db.multiInstance
+      ? shareConnection(
+          `fieldwork-connection|${db.name}`,
+          from(db.waitForLeadership()).pipe(
+            map(() => true),
+            startWith(false),
+          ),
+          own$,
+        )
+      : undefined;
+  const connection$ = (shared?.connection$ ?? own$).pipe(
+    distinctUntilChanged((a, b) => a.connected === b.connected && a.leading === b.leading && a.lastSyncedAt?.getTime() === b.lastSyncedAt?.getTime()),
   );
 
   return {
@@ -355,6 +378,7 @@ export function startReplication(options: ReplicationOptions): Replication {
       stopped = true;
       clearTimeout(pongTimer);
       polling?.unsubscribe();
+      shared?.close();
       await Promise.all([...states.values()].map((s) => s.cancel()));
       socketUp$.next(false);
       for (const s of [socketUp$, failing$, lastSyncedAt$]) s.complete();
