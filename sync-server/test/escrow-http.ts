@@ -93,6 +93,33 @@ function same(expected: Outcome, got: CommandAnswer, what: string): void {
     fail(`${what}: expected ${expected.status}${want ? ` (${want})` : ''}, got ${got.status}${got.rejection ? ` (${got.rejection.code}: ${got.rejection.message})` : ''}`);
 }
 
+/**
+ * The server runs its own jobs, and a close job that finds its checkout paid sends the payment back from the
+ * provider's record. Before the database is compared with the model: the close jobs a live runner can take
+ * are waited for (up to `ms`), and the model runs each one whose payment the server has sent back (a job
+ * locked by a killed runner may have done so before the kill, or not yet).
+ */
+export async function settleCloseJobs(r: HttpRun, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const [{ n }] = (await r.sql`
+      select count(*)::int as n from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+      where t.identifier = 'escrow.close_checkout' and j.locked_at is null`) as unknown as [{ n: number }];
+    if (n === 0 || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const prefix = 'escrow.close_checkout:';
+  for (const key of Object.keys(r.model.jobs).filter((k) => k.startsWith(prefix))) {
+    const sessionId = key.slice(prefix.length);
+    const paid = Object.values(r.model.payments).find((p) => p.sessionId === sessionId);
+    if (!paid) continue;
+    const sentBack = await r.sql`select 1 from ledger_postings where dedupe_key = ${`late-refund:${paid.id}`}`;
+    if (sentBack.length === 0) continue;
+    r.log.push(`  the server's close job sent back the payment for checkout ${sessionId.slice(-6)}`);
+    r.model = M.runTask(r.model, 'escrow.close_checkout', sessionId, true);
+  }
+}
+
 export async function runHttpStep(r: HttpRun, step: HttpStep): Promise<void> {
   r.log.push(JSON.stringify(step));
   r.model = { ...r.model, now: Date.now() };

@@ -709,10 +709,18 @@ export function runTask(s: ModelState, task: Task, subject: string, fromQueue: b
       m.refundIssued = true;
       break;
     }
-    case 'escrow.close_checkout':
-      // Closed only: a payment that beat the close is its own events' to send back.
-      if (!d.sessions[subject]!.paid) d.sessions[subject]!.closed = true;
+    case 'escrow.close_checkout': {
+      // Closed; a payment that beat the close is confirmed from the provider's record, as its events would
+      // be: the milestone is gone, so the money is sent back, once per payment.
+      const session = d.sessions[subject]!;
+      if (!session.paid) {
+        session.closed = true;
+        break;
+      }
+      const paid = Object.values(d.payments).find((p) => p.sessionId === subject);
+      if (paid) paymentArrives(d, paid.id);
       break;
+    }
     case 'escrow.refund_payment': {
       // The refund owed for the payment: a second run finds it made.
       const p = d.payments[subject]!;

@@ -21,7 +21,7 @@ import { createTestDb, type TestDb } from '../../test/db';
 import { startStripeStandin, type StripeStandin } from '../../test/stripe-standin';
 import { serverProcess, type ServerProcess } from '../../test/server-process';
 import { bookingSpecArb, castRun, httpStepArb } from '../../test/escrow-world';
-import { runHttpStep, type HttpRun } from '../../test/escrow-http';
+import { runHttpStep, settleCloseJobs, type HttpRun } from '../../test/escrow-http';
 import { expectedView, observedView, viewDiff, withoutTimes } from '../../test/escrow-view';
 import { conservationGap } from '../../test/escrow-model';
 import { ledgerViolations, type ProviderRecords } from '../../test/ledger-checks';
@@ -103,6 +103,7 @@ describe('the server killed with SIGKILL mid-request', () => {
       (e as Error).message += `\nESCROW_CRASH_SEED=${SEED}\nThe run so far (last 40 lines):\n${r.log.slice(-40).join('\n')}\nServer output (last lines):\n${server.output().slice(-3000)}`;
       throw e;
     }
+    await settleCloseJobs(r);
     await server.stop('SIGTERM');
     const kills = r.log.filter((l) => l.includes('SIGKILL')).length;
 

@@ -149,7 +149,7 @@ export class LiveStream<C extends CollectionName> implements ChangeSubscriber, A
   private async restart(): Promise<void> {
     // Probe first: anything that committed before this subscription was registered is below its xmax.
     const snap = await this.deps.feed.watermark.after(performance.now());
-    this.cursor = await currentCheckpoint(this.deps.sql, this.deps.secret, this.viewer, this.collection);
+    this.cursor = await currentCheckpoint(this.deps.sql, this.deps.secret, this.viewer);
     this.done = snap.xmin;
     // A note that arrived meanwhile may name a transaction above xmax: keep the larger target.
     if (snap.xmax - 1n > this.target) this.target = snap.xmax - 1n;

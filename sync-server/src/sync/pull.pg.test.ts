@@ -4,7 +4,7 @@ import type { Checkpoint, CollectionName, GigDoc } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
 import { acceptedBooking, applied, confirmPayment, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
 import { encodeScope, pull } from './pull';
-import { loadViewer, scopeOf } from './viewer';
+import { loadViewer } from './viewer';
 
 let db: TestDb;
 /** The server secret the checkpoints' scope marks are signed under. */
@@ -127,6 +127,14 @@ describe('scope and projection', () => {
     // The profile.update itself, and the profile it changed: nothing older.
     expect((await again('commands')).size).toBe(1);
     expect([...(await again('profiles')).keys()]).toEqual([op]);
+    // Losing the admin role is a change of scope for all of them (its tombstones are tested elsewhere).
+    const admin = await createUser(db.sql, ['consumer', 'admin']);
+    await createUser(db.sql, ['consumer', 'admin']);
+    const adminHeld = await sync(admin, 'messages');
+    await db.sql`update users set roles = '{consumer}' where id = ${admin}`;
+    const dropped = await sync(admin, 'messages', adminHeld.checkpoint);
+    expect([...dropped.docs.values()].every((d) => d.deleted)).toBe(true);
+    expect(dropped.docs.size).toBeGreaterThan(0);
   });
 
   it('still drops what the first scope held when the scope changes again before the restart caught up', async () => {
@@ -375,7 +383,7 @@ describe('signed scope marks', () => {
       for (const scope of forged) {
         const page = await pull(db.sql, SECRET, viewer, collection, { xid: own.xid, id: own.id, scope }, 100);
         expect(page.documents.map((d) => d.id).sort(), `${collection} ${scope}`).toEqual(honest);
-        expect(payloadOf(page.checkpoint!.scope!)).toEqual({ h: scopeOf(viewer, collection), a: null, adm: false });
+        expect(payloadOf(page.checkpoint!.scope!)).toEqual({ h: viewer.scope, a: null, adm: false });
       }
     }
     // The stranger's own profile, and nothing else of anyone's: no ids of the booking, its message or its people.

@@ -19,7 +19,7 @@ import { distanceKm } from '@shared/geo';
 import { money, splitFee, type CurrencyCode, type Money } from '@shared/money';
 import { skillsFit } from '@shared/skills';
 import type { Db } from '../db/sql';
-import { isAdmin, scopeOf, type Viewer } from './viewer';
+import { isAdmin, type Viewer } from './viewer';
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
@@ -47,7 +47,18 @@ function areaOf(v: Viewer): [number, number, number] | null {
   return o?.home ? [o.home.lat, o.home.lng, o.radiusKm] : null;
 }
 
-const markOf = (v: Viewer, collection: CollectionName): ScopeMark => ({ h: scopeOf(v, collection), a: areaOf(v), adm: isAdmin(v) });
+const markOf = (v: Viewer): ScopeMark => ({ h: v.scope, a: areaOf(v), adm: isAdmin(v) });
+
+/**
+ * Whether a checkpoint's mark was made under the scope the collection has now (scopeOf): the whole
+ * fingerprint for gigs, being an admin for the rest, nothing for commands. Read from the mark's facts rather
+ * than from a fingerprint per collection, so that marks signed before the collections' scopes were told apart
+ * (and by instances that still tell them apart so, during a rolling deploy) carry over without a restart.
+ */
+function sameScope(before: ScopeMark, now: ScopeMark, collection: CollectionName): boolean {
+  if (collection === 'gigs') return before.h === now.h;
+  return collection === 'commands' || before.adm === now.adm;
+}
 
 /**
  * The key that signs scope marks, derived from the server secret under its own label so that a mark's
@@ -128,11 +139,11 @@ export class CheckpointError extends Error {
 }
 
 function cursorFor(secret: string, viewer: Viewer, collection: CollectionName, cp: Checkpoint | null): Cursor {
-  const now = markOf(viewer, collection);
+  const now = markOf(viewer);
   if (!cp) return { xid: '0', id: NIL_UUID, mark: now };
   if (!XID.test(cp.xid) || !UUID.test(cp.id)) throw new CheckpointError('The checkpoint is not one this server issued.');
   const before = decodeScope(secret, viewer, cp.scope);
-  if (before?.h === now.h) return { xid: cp.xid, id: cp.id, mark: { ...now, p: before.p } };
+  if (before && sameScope(before, now, collection)) return { xid: cp.xid, id: cp.id, mark: { ...now, p: before.p } };
   // The scope changed (or the checkpoint has no mark this server signed): start over, remembering what
   // the device may hold from before so that it can be told to drop it: from the scope it had, and, when a
   // restart was still catching up, from the scopes that one was dropping.
@@ -533,13 +544,13 @@ export async function pull<C extends CollectionName>(db: Db, secret: string, vie
 export async function masters<C extends CollectionName>(db: Db, viewer: Viewer, collection: C, ids: string[]): Promise<DocTypes[C][]> {
   const valid = ids.filter((id) => UUID.test(id));
   if (valid.length === 0) return [];
-  const { docs } = await PULLERS[collection](db, viewer, { xid: '0', id: NIL_UUID, mark: markOf(viewer, collection) }, valid.length, valid);
+  const { docs } = await PULLERS[collection](db, viewer, { xid: '0', id: NIL_UUID, mark: markOf(viewer) }, valid.length, valid);
   return (docs as DocTypes[C][]).filter((d) => !d.deleted);
 }
 
 /** The checkpoint of "now" for this viewer: where a live stream starts reading. */
-export async function currentCheckpoint(db: Db, secret: string, viewer: Viewer, collection: CollectionName): Promise<Checkpoint> {
+export async function currentCheckpoint(db: Db, secret: string, viewer: Viewer): Promise<Checkpoint> {
   const [row] = await db<{ xid: string }[]>`select (pg_snapshot_xmin(pg_current_snapshot())::text::numeric - 1)::text as xid`;
   const xid = row!.xid === '-1' ? '0' : row!.xid;
-  return { xid, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff', scope: encodeScope(secret, viewer, markOf(viewer, collection)) };
+  return { xid, id: 'ffffffff-ffff-ffff-ffff-ffffffffffff', scope: encodeScope(secret, viewer, markOf(viewer)) };
 }

@@ -27,8 +27,9 @@ export const isAdmin = (v: Pick<Viewer, 'roles'>) => v.roles.includes('admin');
 /**
  * What decides a collection's rows for this viewer: gigs follow roles, area and skills (the feed); the others
  * only whether the viewer is an admin, who reads everyone's; commands not even that (each reads their own).
- * A checkpoint made under another scope starts its collection over, so this keeps a change of radius from
- * sending a person's whole chat and command history again.
+ * A stream whose collection's scope changed starts over (and a pull from a checkpoint made under another
+ * scope, pull.ts sameScope, by the same rule), so a change of radius does not send a person's whole chat and
+ * command history again.
  */
 export function scopeOf(v: Viewer, collection: CollectionName): string {
   if (collection === 'gigs') return v.scope;

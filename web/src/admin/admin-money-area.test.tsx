@@ -211,6 +211,26 @@ describe('a dispute', () => {
     await waitFor(() => expect(screen.getByTestId('decision-outcome').textContent).toBe('Sending the decision…'));
   });
 
+  it('in KWD, a split refund off the 0.010 step gets its own sentence, in English and Spanish', async () => {
+    const kwd = detail({ amount: 10_000, refundAmount: 5_000, currency: 'KWD' });
+    stubServer({ [`GET /disputes/${DISPUTE}`]: { ...kwd, milestone: { ...kwd.milestone, amount: 10_000, currency: 'KWD' } } });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    for (const [locale, split, decide, reason, said] of [
+      ['en', 'Split the amount', 'Decide', 'Written reason (kept in the audit log)', 'Amounts in KWD go in steps of KWD 0.010: the payment provider refunds nothing finer.'],
+      ['es', 'Repartir el importe', 'Decidir', 'Motivo por escrito (queda en el registro de auditoría)', 'Los importes en KWD van en pasos de 0,010 KWD: el proveedor de pagos no reembolsa fracciones menores.'],
+    ] as const) {
+      open(reachable(client), `/a/disputes/${DISPUTE}`, locale);
+      const form = await screen.findByTestId('decision-form');
+      fireEvent.click(within(form).getByRole('radio', { name: split }));
+      fireEvent.change(within(form).getByLabelText(reason), { target: { value: 'One coat of two was done.' } });
+      fireEvent.change(within(form).getByTestId('split-refund'), { target: { value: '4.505' } });
+      fireEvent.click(within(form).getByRole('button', { name: decide }));
+      expect((await within(form).findByRole('alert')).textContent!.replace(/\u00a0/g, ' ')).toBe(said);
+      cleanup();
+    }
+    expect(await issuedCommands(client)).toEqual([]);
+  });
+
   it('warns that deciding before the other side has answered takes their chance, and not once they have', async () => {
     const respondBy = new Date(Date.now() + 2 * 86_400_000).toISOString();
     stubServer({ [`GET /disputes/${DISPUTE}`]: detail({ respondedAt: null, respondBy }) });

@@ -3,7 +3,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { minorUnits, money, type CurrencyCode } from '@shared/money';
 import { useCanReachServer } from '../bookings/use-money-step';
-import { formatDateTime, formatMoney } from '../i18n/format';
+import { amountLimits, formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import type { DisputeDetail } from '../money/api-types';
@@ -50,6 +50,7 @@ export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onD
     outcome_required: t('outcomeRequired'),
     refund_format: t('refundFormat', { currency: d.currency, example: exampleAmount(d.currency) }),
     refund_range: t('refundRange', { amount: amountText }),
+    refund_step: t('refundStep', amountLimits(d.currency, locale)),
     reason_required: t('reasonRequired'),
   };
 

@@ -45,6 +45,14 @@ describe('checkDecision', () => {
     expect(checkDecision(DISPUTE, { ...draft, refund: 'twelve' }, USD_120)).toEqual({ ok: false, problems: { refund: 'refund_format' } });
   });
 
+  it('a split refund goes in the steps the provider refunds in (KWD in 0.010), as the server checks', () => {
+    const kwd = money(10_000, 'KWD');
+    expect(checkDecision(DISPUTE, { ...draft, refund: '4.505' }, kwd)).toEqual({ ok: false, problems: { refund: 'refund_step' } });
+    const check = checkDecision(DISPUTE, { ...draft, refund: '4.51' }, kwd);
+    expect(check).toMatchObject({ ok: true, payload: { refundAmount: 4_510 } });
+    expect(commandPayloads['dispute.resolve'].safeParse(check.ok && check.payload).success).toBe(true);
+  });
+
   it('a reason is required, and an outcome must be chosen', () => {
     expect(checkDecision(DISPUTE, { ...draft, reason: '   ' }, USD_120)).toEqual({ ok: false, problems: { reason: 'reason_required' } });
     expect(checkDecision(DISPUTE, { outcome: null, refund: '', reason: '' }, USD_120)).toEqual({

@@ -1,7 +1,7 @@
 // A mediator's decision on a dispute, checked before it is sent: the outcome, the refund of a split in the
 // milestone's currency (typed in major units, kept in integer minor units), and the written reason.
 import type { CommandInput } from '@shared/commands';
-import { compare, isZero, type Money } from '@shared/money';
+import { compare, isZero, offStep, type Money } from '@shared/money';
 import { parseMoneyInput } from '../i18n/format';
 
 export const OUTCOMES = ['release_all', 'refund_all', 'split'] as const;
@@ -14,7 +14,7 @@ export interface DecisionDraft {
   reason: string;
 }
 
-export type DecisionProblem = 'outcome_required' | 'refund_format' | 'refund_range' | 'reason_required';
+export type DecisionProblem = 'outcome_required' | 'refund_format' | 'refund_range' | 'refund_step' | 'reason_required';
 
 export type DecisionCheck =
   | { ok: true; payload: CommandInput<'dispute.resolve'> }
@@ -22,7 +22,8 @@ export type DecisionCheck =
 
 /**
  * A split must move money both ways, so its refund lies strictly between nothing and the whole milestone
- * (all or nothing are "refund all" and "release all"). The reason goes in the audit log: it may not be blank.
+ * (all or nothing are "refund all" and "release all"), in the steps the provider refunds in (KWD in 0.010, as the
+ * server checks). The reason goes in the audit log: it may not be blank.
  */
 export function checkDecision(disputeId: string, draft: DecisionDraft, milestone: Money): DecisionCheck {
   const problems: Partial<Record<'outcome' | 'refund' | 'reason', DecisionProblem>> = {};
@@ -32,6 +33,7 @@ export function checkDecision(disputeId: string, draft: DecisionDraft, milestone
     const refund = parseMoneyInput(draft.refund, milestone.currency);
     if (!refund) problems.refund = 'refund_format';
     else if (isZero(refund) || compare(refund, milestone) >= 0) problems.refund = 'refund_range';
+    else if (offStep(refund)) problems.refund = 'refund_step';
     else refundAmount = refund.amount;
   }
   const reason = draft.reason.trim();

@@ -52,38 +52,58 @@ async function post<T>(path: string, body?: unknown, signal?: AbortSignal): Prom
 
 export const requestCode = (phone: string) => post<{ sent: true; expiresInSeconds: number }>('/auth/code', { phone });
 
-/** The sign-out on its way to the server, if one is. */
+/** Set while a sign-out on this device has not reached the server; shared by the tabs (localStorage). */
+export const OWED_LOGOUT = 'fw.pending-logout';
+
+/** The sign-out on its way to the server from this tab, if one is. */
 let loggingOut: AbortController | null = null;
 
-export function verifyCode(phone: string, code: string, displayName?: string): Promise<TokenGrant> {
-  // A sign-out whose answer came after this one would clear the cookie it sets. It is not needed any more:
-  // the server ends the session of the cookie a sign-in replaces.
-  loggingOut?.abort();
-  return post<TokenGrant>('/auth/verify', { phone, code, ...(displayName ? { displayName } : {}) });
-}
-
 /**
- * Refresh tokens rotate and a token presented twice ends the session, so two tabs must never refresh at
- * once: a Web Lock serialises them (one tab at a time; the next one sends the rotated cookie).
+ * Everything that presents or replaces the refresh cookie (refresh, sign-in, sign-out) takes turns across
+ * tabs under one Web Lock. Refresh tokens rotate and a token presented twice ends the session, so two
+ * refreshes must never overlap; and a sign-out owed from before must never meet a sign-in half way, whose
+ * new cookie it would clear (or, sent just after it, whose session it would end).
  */
-export function refreshSession(): Promise<TokenGrant> {
-  const run = () => post<TokenGrant>('/auth/refresh');
+function inTurn<T>(run: () => Promise<T>): Promise<T> {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-  return locks ? (locks.request('fieldwork-refresh', run) as unknown as Promise<TokenGrant>) : run();
+  return locks ? (locks.request('fieldwork-session', run) as unknown as Promise<T>) : run();
+}
+
+export function verifyCode(phone: string, code: string, displayName?: string): Promise<TokenGrant> {
+  // A sign-out from this tab still on its way is not needed any more (the server ends the session of the
+  // cookie a sign-in replaces), and would hold the turn until it timed out.
+  loggingOut?.abort();
+  return inTurn(async () => {
+    const grant = await post<TokenGrant>('/auth/verify', { phone, code, ...(displayName ? { displayName } : {}) });
+    // Before the turn passes: a sign-out owed by whoever used the device before is dropped in every tab.
+    localStorage.removeItem(OWED_LOGOUT);
+    return grant;
+  });
+}
+
+export function refreshSession(): Promise<TokenGrant> {
+  return inTurn(() => post<TokenGrant>('/auth/refresh'));
 }
 
 /**
- * Ends the session of the device's refresh cookie on the server. Gives up after `timeoutMs` (a dead link
- * can hold a request for minutes), or when a sign-in starts.
+ * Sends the sign-out this device owes, if it still owes one when its turn comes, and forgets it once the
+ * server has it. Gives up after `timeoutMs` (a dead link can hold a request for minutes), or when a sign-in
+ * starts in this tab.
  */
-export function logout(timeoutMs: number): Promise<void> {
-  const controller = new AbortController();
-  loggingOut = controller;
-  // A timer on the one controller rather than AbortSignal.timeout: combining two signals needs AbortSignal.any,
-  // which Safari has only since 17.4.
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  return post<void>('/auth/logout', undefined, controller.signal).finally(() => {
-    clearTimeout(timer);
-    if (loggingOut === controller) loggingOut = null;
+export function sendOwedLogout(timeoutMs: number): Promise<void> {
+  return inTurn(async () => {
+    if (localStorage.getItem(OWED_LOGOUT) !== '1') return;
+    const controller = new AbortController();
+    loggingOut = controller;
+    // A timer on the one controller rather than AbortSignal.timeout: combining two signals needs
+    // AbortSignal.any, which Safari has only since 17.4.
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      await post<void>('/auth/logout', undefined, controller.signal);
+      localStorage.removeItem(OWED_LOGOUT);
+    } finally {
+      clearTimeout(timer);
+      if (loggingOut === controller) loggingOut = null;
+    }
   });
 }

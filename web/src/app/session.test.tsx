@@ -4,7 +4,7 @@
 // session: a sign-in drops it, and it is only sent while nobody is signed in.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, render } from '@testing-library/react';
-import { verifyCode } from './auth-api';
+import { sendOwedLogout, verifyCode } from './auth-api';
 import { SessionProvider, useSession, type Session } from './session';
 
 /** The server as far as the refresh cookie goes, behind a link that works, fails at once, or never answers. */
@@ -14,6 +14,8 @@ function fakeServer() {
     revoked: [] as string[],
     link: 'up' as 'up' | 'down' | 'silent',
     requests: [] as string[],
+    /** When set, sign-ins are answered only once it settles. */
+    verifyGate: null as Promise<void> | null,
   };
   vi.stubGlobal(
     'fetch',
@@ -30,6 +32,7 @@ function fakeServer() {
         return new Response(null, { status: 204 });
       }
       if (path === '/auth/verify') {
+        await server.verifyGate;
         server.cookie = 'session-of-B';
         return Response.json(grant('user-b', 'b'));
       }
@@ -193,6 +196,46 @@ describe('a sign-out owed from before', () => {
     expect(session().state.status).toBe('signed-out');
     expect(server.revoked).toEqual(['session-of-A']);
     expect(localStorage.getItem('fw.pending-logout')).toBeNull();
+  });
+
+  it('sent by another tab while a sign-in is on its way, waits its turn and then is not sent at all', async () => {
+    // The tabs' Web Lock: one holder at a time, the others queued in order.
+    let tail: Promise<unknown> = Promise.resolve();
+    const locks = {
+      request: (_name: string, run: () => Promise<unknown>) => {
+        const turn = tail.then(run);
+        tail = turn.catch(() => undefined);
+        return turn;
+      },
+    };
+    Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
+    try {
+      const server = fakeServer();
+      server.link = 'down';
+      const session = mount();
+      act(() => session().signOut());
+      await settle();
+      expect(localStorage.getItem('fw.pending-logout')).toBe('1');
+      server.link = 'up';
+      let answer!: () => void;
+      server.verifyGate = new Promise((r) => (answer = r));
+      const signingIn = verifyCode('+14155550101', '123456');
+      await settle();
+      // Another window of the app starts, or comes back online, and sends what the device owes.
+      const otherTab = sendOwedLogout(15_000);
+      await settle();
+      expect(server.requests.filter((p) => p === '/auth/logout')).toEqual(['/auth/logout']); // only the failed one
+      answer();
+      act(() => void signingIn.then((g) => session().signedIn(g)));
+      await otherTab;
+      await settle();
+      expect(server.requests.filter((p) => p === '/auth/logout')).toEqual(['/auth/logout']);
+      expect(server.revoked).toEqual([]);
+      expect(server.cookie).toBe('session-of-B');
+      expect(session().state).toMatchObject({ status: 'signed-in', user: { id: 'user-b' } });
+    } finally {
+      Reflect.deleteProperty(navigator, 'locks');
+    }
   });
 
   it('still on its way when the next person signs in, is called off so its answer cannot clear the new cookie', async () => {

@@ -1,9 +1,8 @@
 // Who is signed in on this device: kept across restarts so the app opens offline, with the access token in memory.
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { AuthError, logout, refreshSession, type SignedInUser, type TokenGrant } from './auth-api';
+import { AuthError, OWED_LOGOUT, refreshSession, sendOwedLogout, type SignedInUser, type TokenGrant } from './auth-api';
 
 const STORAGE_KEY = 'fw.session';
-const PENDING_LOGOUT = 'fw.pending-logout';
 /** Refresh this long before the access token expires. */
 const EARLY_MS = 30_000;
 /** Give up on telling the server of a sign-out after this long; it is told again later (see the effect below). */
@@ -94,7 +93,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signedIn = useCallback(
     (grant: TokenGrant) => {
       out.current = false;
-      localStorage.removeItem(PENDING_LOGOUT);
+      localStorage.removeItem(OWED_LOGOUT);
       accept(grant);
     },
     [accept],
@@ -108,10 +107,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     if (!nobody) return;
     let sending = false;
     const flush = () => {
-      if (sending || localStorage.getItem(PENDING_LOGOUT) !== '1') return;
+      if (sending || localStorage.getItem(OWED_LOGOUT) !== '1') return;
       sending = true;
-      logout(LOGOUT_TIMEOUT_MS)
-        .then(() => localStorage.removeItem(PENDING_LOGOUT), () => undefined)
+      sendOwedLogout(LOGOUT_TIMEOUT_MS)
+        .catch(() => undefined)
         .finally(() => {
           sending = false;
         });
@@ -127,7 +126,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     signOuts.current += 1;
     token.current = null;
     localStorage.removeItem(STORAGE_KEY);
-    localStorage.setItem(PENDING_LOGOUT, '1');
+    localStorage.setItem(OWED_LOGOUT, '1');
     setState({ status: 'signed-out' });
   }, []);
 

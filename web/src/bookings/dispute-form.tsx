@@ -3,7 +3,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { toDecimalString } from '@shared/money';
 import { useSync } from '../app/sync-context';
-import { formatMoney, parseMoneyInput } from '../i18n/format';
+import { amountLimits, formatMoney, parseMoneyInput } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
@@ -36,15 +36,20 @@ export function DisputeForm({ milestone, side, disabled, run }: Props) {
     e.preventDefault();
     const text = reason.trim();
     const typed = parseMoneyInput(claim, milestone.amount.currency);
-    const refundAmount = typed ? claimRefund(side, typed.amount, milestone.amount.amount) : null;
+    const checked = typed ? claimRefund(side, typed, milestone.amount) : { problem: 'range' as const };
+    const limits = amountLimits(milestone.amount.currency, locale);
     setReasonError(text ? '' : t('reasonMissing'));
+    // The least claim is one step of the currency (0.010 KWD): the server refuses anything finer.
     setClaimError(
-      refundAmount === null
-        ? t('claimInvalid', { min: formatMoney({ amount: 1, currency: milestone.amount.currency }, locale), max: formatMoney(milestone.amount, locale) })
-        : '',
+      'refundAmount' in checked
+        ? ''
+        : checked.problem === 'offStep'
+          ? t('claimOffStep', limits)
+          : t('claimInvalid', { min: limits.step, max: formatMoney(milestone.amount, locale) }),
     );
     if (!text) return reasonField.current?.focus();
-    if (refundAmount === null) return claimField.current?.focus();
+    if (!('refundAmount' in checked)) return claimField.current?.focus();
+    const { refundAmount } = checked;
     if (!(await run(() => client.issue('dispute.open', { disputeId: newId(), milestoneId: milestone.id, reason: text, refundAmount })))) return;
     setOpen(false);
     setReason('');

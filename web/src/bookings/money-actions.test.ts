@@ -72,14 +72,25 @@ describe('pendingMoney', () => {
 });
 
 describe('claimRefund', () => {
+  const usd = (amount: number) => ({ amount, currency: 'USD' as const });
+  const kwd = (amount: number) => ({ amount, currency: 'KWD' as const });
+
   it('turns what each side asks for into what goes back to the client, refusing what the server would', () => {
-    expect(claimRefund('client', 8000, 8000)).toBe(8000);
-    expect(claimRefund('client', 2500, 8000)).toBe(2500);
-    expect(claimRefund('worker', 8000, 8000)).toBe(0);
-    expect(claimRefund('worker', 6000, 8000)).toBe(2000);
-    for (const typed of [0, -1, 8001, 1.5, Number.NaN]) {
-      expect(claimRefund('client', typed, 8000)).toBeNull();
-      expect(claimRefund('worker', typed, 8000)).toBeNull();
+    expect(claimRefund('client', usd(8000), usd(8000))).toEqual({ refundAmount: 8000 });
+    expect(claimRefund('client', usd(2500), usd(8000))).toEqual({ refundAmount: 2500 });
+    expect(claimRefund('worker', usd(8000), usd(8000))).toEqual({ refundAmount: 0 });
+    expect(claimRefund('worker', usd(6000), usd(8000))).toEqual({ refundAmount: 2000 });
+    expect(claimRefund('client', usd(1), usd(8000))).toEqual({ refundAmount: 1 });
+    for (const typed of [0, 8001]) {
+      expect(claimRefund('client', usd(typed), usd(8000))).toEqual({ problem: 'range' });
+      expect(claimRefund('worker', usd(typed), usd(8000))).toEqual({ problem: 'range' });
     }
+  });
+
+  it('asks at least one step of the currency, and in its steps (KWD in 0.010)', () => {
+    expect(claimRefund('client', kwd(10), kwd(10_000))).toEqual({ refundAmount: 10 });
+    expect(claimRefund('worker', kwd(2_500), kwd(10_000))).toEqual({ refundAmount: 7_500 });
+    expect(claimRefund('client', kwd(5), kwd(10_000))).toEqual({ problem: 'range' });
+    for (const side of ['client', 'worker'] as const) expect(claimRefund(side, kwd(5_005), kwd(10_000))).toEqual({ problem: 'offStep' });
   });
 });

@@ -3,6 +3,7 @@
 import { bookingMachine, BOOKING_GUARD_REJECTIONS, type BookingState } from '@shared/booking-machine';
 import { can } from '@shared/machine';
 import { milestoneMachine, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
+import { chargeStep, offStep, type Money } from '@shared/money';
 import type { RejectionCode } from '@shared/rejections';
 import type { Actor } from '@shared/roles';
 import { pageParties } from './booking-actions';
@@ -90,10 +91,12 @@ export function pendingMoney(pending: readonly PendingRef[]): Map<string, string
 
 /**
  * The claim a side types, as the refund the command carries: the client asks for money back, the worker for
- * pay released; either way the claim is what goes back to the client. Null when the typed amount is not
- * one the server would take (the client must ask for something back, the worker for some pay).
+ * pay released; either way the claim is what goes back to the client. Refused as the server would: the client
+ * must ask for something back and the worker for some pay, at least one step of the currency and at most what
+ * is held (`range`), and in the currency's steps (`offStep`: KWD goes in 0.010, the provider refunds nothing finer).
  */
-export function claimRefund(side: 'client' | 'worker', typed: number, total: number): number | null {
-  if (!Number.isSafeInteger(typed) || typed < 1 || typed > total) return null;
-  return side === 'client' ? typed : total - typed;
+export function claimRefund(side: 'client' | 'worker', typed: Money, total: Money): { refundAmount: number } | { problem: 'range' | 'offStep' } {
+  if (typed.amount < chargeStep(typed.currency) || typed.amount > total.amount) return { problem: 'range' };
+  if (offStep(typed)) return { problem: 'offStep' };
+  return { refundAmount: side === 'client' ? typed.amount : total.amount - typed.amount };
 }

@@ -256,6 +256,30 @@ describe('money panel, worker', () => {
     expect((await issuedCommands(client))[0]!.payload).toMatchObject({ milestoneId: MILESTONE, refundAmount: 2000 });
   });
 
+  it('in KWD claims at least 0.010 and in steps of 0.010, each refusal in its own sentence', async () => {
+    const kwd = (amount: number) => ({ amount, currency: 'KWD' as const });
+    const held = milestone('funded', { amount: kwd(10_000), fee: kwd(1_000), net: kwd(9_000), releasedAmount: kwd(0), refundedAmount: kwd(0), feeAmount: kwd(0) });
+    const client = await device(OMAR, ['operator'], { booking: booking('in_progress', { price: kwd(10_000) }), milestone: held });
+    renderPage(connected(client));
+    fireEvent.click(await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Open a dispute' }));
+    const form = within(row()).getByRole('form', { name: 'Open a dispute' });
+    const claim = within(form).getByLabelText('How much should be released to you?');
+    fireEvent.change(within(form).getByLabelText('What went wrong?'), { target: { value: 'The client added a second tap' } });
+    const refusal = async (typed: string) => {
+      fireEvent.change(claim, { target: { value: typed } });
+      fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+      return (await within(form).findByRole('alert')).textContent!.replace(/\u00a0/g, ' ');
+    };
+    expect(await refusal('0.005')).toBe('Enter an amount between KWD 0.010 and KWD 10.000.');
+    expect(await refusal('7.505')).toBe('Amounts in KWD go in steps of KWD 0.010: the payment provider refunds nothing finer.');
+    expect(await issuedCommands(client)).toEqual([]);
+
+    fireEvent.change(claim, { target: { value: '7.51' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+    await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.open']));
+    expect((await issuedCommands(client))[0]!.payload).toMatchObject({ milestoneId: MILESTONE, refundAmount: 2_490 });
+  });
+
   it('answers a dispute with a chat message as evidence, and accepts the claim only after confirming', async () => {
     const client = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute({ refundAmount: usd(3000) }) });
     await client.db.messages.insert({ id: MESSAGE, bookingId: BOOKING, senderId: CARLA, body: 'Looks great, thanks!', createdAt: T0, updatedAt: T0 });

@@ -132,6 +132,20 @@ describe('post a gig', () => {
     expect((screen.getByLabelText('Longitude') as HTMLInputElement).value).toBe('-122.41942');
   });
 
+  it('says a budget is over one charge or off its currency’s step, not that it should be above zero', async () => {
+    const client = await clientDevice();
+    renderAt(client, '/c/new');
+    type('Budget', '1000000');
+    fireEvent.click(await screen.findByRole('button', { name: 'Post gig' }));
+    expect((await screen.findByText(/^A budget can be at most/)).textContent).toBe('A budget can be at most $999,999.99: the payment provider takes no more in one charge.');
+    type('Budget', '12.345');
+    fireEvent.change(screen.getByLabelText('Currency'), { target: { value: 'KWD' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Post gig' }));
+    expect((await screen.findByText(/^Amounts in KWD/)).textContent!.replace(/\u00a0/g, ' ')).toBe('Amounts in KWD go in steps of KWD 0.010: the payment provider charges nothing finer.');
+    expect(screen.queryByText('Type an amount above zero, such as 80 or 80.50.')).toBeNull();
+    expect(await issuedCommands(client)).toEqual([]);
+  });
+
   it('shows errors in Spanish', async () => {
     const client = await clientDevice();
     renderAt(client, '/c/new', 'es');

@@ -1,12 +1,14 @@
 // A form field's problem as a sentence in the user's language, shown next to the field.
-import type { Translate } from '../i18n/i18n';
+import type { Locale } from '@shared/locales';
+import { amountLimits } from '../i18n/format';
+import { useLocale, type Translate } from '../i18n/i18n';
 import type { FieldError, GigField } from './gig-form';
 import type { consumerMessages } from './messages';
 
 type Key = keyof typeof consumerMessages.en;
 
-export function errorText(t: Translate<Key>, field: GigField, error: FieldError): string {
-  const n = error.limit ?? 0;
+export function errorText(t: Translate<Key>, field: GigField, error: FieldError, locale: Locale): string {
+  const n = 'limit' in error ? (error.limit ?? 0) : 0;
   switch (error.problem) {
     case 'required':
       if (field === 'title') return t('errTitleRequired');
@@ -22,6 +24,11 @@ export function errorText(t: Translate<Key>, field: GigField, error: FieldError)
       return t('errSkillsTooMany', { n });
     case 'inPast':
       return t('errInPast');
+    // Only a budget is an amount; the sentences name the cap or the step in the budget's currency.
+    case 'tooBig':
+      return t('errBudgetTooBig', amountLimits(error.currency, locale));
+    case 'offStep':
+      return t('errBudgetOffStep', amountLimits(error.currency, locale));
     case 'invalid':
       if (field === 'budget') return t('errBudgetInvalid');
       if (field === 'location') return t('errLocationInvalid');
@@ -34,10 +41,11 @@ export function errorText(t: Translate<Key>, field: GigField, error: FieldError)
 export const errorId = (field: GigField) => `gig-${field}-error`;
 
 export function FieldErrorText({ field, error, t }: { field: GigField; error: FieldError | undefined; t: Translate<Key> }) {
+  const { locale } = useLocale();
   if (!error) return null;
   return (
     <p className="field-error" id={errorId(field)}>
-      {errorText(t, field, error)}
+      {errorText(t, field, error, locale)}
     </p>
   );
 }

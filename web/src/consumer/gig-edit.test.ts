@@ -22,6 +22,16 @@ describe('toGigUpdate', () => {
     expect(short).toEqual({ ok: false, errors: { title: { problem: 'tooShort', limit: 3 } } });
   });
 
+  it('says when a new budget is over one charge or off its currency’s step, but lets an older one stand', () => {
+    const kwd = { ...gig, budget: { amount: 40_500, currency: 'KWD' as const } };
+    expect(toGigUpdate(gig, { ...editValuesOf(gig), budget: '1000000' })).toEqual({ ok: false, errors: { budget: { problem: 'tooBig', currency: 'USD' } } });
+    expect(toGigUpdate(kwd, { ...editValuesOf(kwd), budget: '40.505' })).toEqual({ ok: false, errors: { budget: { problem: 'offStep', currency: 'KWD' } } });
+    expect(toGigUpdate(kwd, { ...editValuesOf(kwd), budget: '40.51' })).toEqual({ ok: true, payload: { gigId: gig.id, budget: { amount: 40_510, currency: 'KWD' } } });
+    // A budget set before KWD went in steps is not sent again, so it does not stop a new title.
+    const older = { ...gig, budget: { amount: 40_505, currency: 'KWD' as const } };
+    expect(toGigUpdate(older, { ...editValuesOf(older), title: 'Fix both taps' })).toEqual({ ok: true, payload: { gigId: gig.id, title: 'Fix both taps' } });
+  });
+
   it('formats minor units without floats, for any exponent', () => {
     expect(moneyToInput({ amount: 5, currency: 'USD' })).toBe('0.05');
     expect(moneyToInput({ amount: 1500, currency: 'JPY' })).toBe('1500');

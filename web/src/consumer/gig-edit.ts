@@ -2,7 +2,7 @@
 import { commandPayloads, type CommandInput } from '@shared/commands';
 import { minorUnits, type Money } from '@shared/money';
 import { parseMoneyInput } from '../i18n/format';
-import { schemaErrors, type FieldErrors } from './gig-form';
+import { budgetError, schemaErrors, type FieldErrors } from './gig-form';
 
 export interface GigEditValues {
   title: string;
@@ -33,8 +33,9 @@ export function toGigUpdate(gig: { id: string; title: string; description: strin
   const errors: FieldErrors = {};
   if (values.title.trim() === '') errors.title = { problem: 'required' };
   const budget = values.budget.trim() === '' ? null : parseMoneyInput(values.budget, gig.budget.currency);
-  if (values.budget.trim() === '') errors.budget = { problem: 'required' };
-  else if (!budget || budget.amount <= 0) errors.budget = { problem: 'invalid' };
+  const budgetProblem = budgetError(values.budget, budget);
+  // A budget kept as it was is not sent, so one from before the cap and step does not stop other edits.
+  if (budgetProblem && budget?.amount !== gig.budget.amount) errors.budget = budgetProblem;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
   const payload: CommandInput<'gig.update'> = { gigId: gig.id };

@@ -82,6 +82,28 @@ describe('toGigPost', () => {
     expect(half.ok || half.errors.location).toEqual({ problem: 'invalid' });
   });
 
+  it('tells a budget over one charge and one off its currency’s step apart from a malformed one', () => {
+    const problem = (budget: string, currency: GigFormValues['currency']) => {
+      const r = toGigPost(filled({ budget, currency }), newId(), NOW);
+      return r.ok || r.errors.budget;
+    };
+    expect(problem('1000000', 'USD')).toEqual({ problem: 'tooBig', currency: 'USD' });
+    expect(problem('1500000', 'COP')).toEqual({ problem: 'tooBig', currency: 'COP' });
+    expect(problem('100000000', 'JPY')).toEqual({ problem: 'tooBig', currency: 'JPY' });
+    expect(problem('12.345', 'KWD')).toEqual({ problem: 'offStep', currency: 'KWD' });
+    expect(problem('0', 'KWD')).toEqual({ problem: 'invalid' });
+  });
+
+  it('takes the most one charge may be, and KWD in steps of 0.010, as the shared schema does', () => {
+    const cases = [['999999.99', 'USD', 99_999_999], ['99999999', 'JPY', 99_999_999], ['12.34', 'KWD', 12_340], ['99999.990', 'KWD', 99_999_990]] as const;
+    for (const [budget, currency, amount] of cases) {
+      const r = toGigPost(filled({ budget, currency }), newId(), NOW);
+      if (!r.ok) throw new Error(`${budget} ${currency}: ${JSON.stringify(r.errors)}`);
+      expect(r.payload.budget).toEqual({ amount, currency });
+      expect(commandPayloads['gig.post'].safeParse(r.payload).success, budget).toBe(true);
+    }
+  });
+
   it('refuses an expiry that has already passed (the server would reject the gig)', () => {
     const result = toGigPost(filled({ expiresAt: '2029-12-31T10:00' }), newId(), NOW);
     expect(result.ok || result.errors.expiresAt).toEqual({ problem: 'inPast' });

@@ -1,8 +1,8 @@
 // The post-a-gig form as typed, and its mapping to a `gig.post` payload or to per-field problems.
 import { commandPayloads, type CommandInput } from '@shared/commands';
-import type { CurrencyCode } from '@shared/money';
+import type { CurrencyCode, Money } from '@shared/money';
 import { SKILLS, type SkillLevels } from '@shared/skills';
-import { parseMoneyInput } from '../i18n/format';
+import { amountRefusal, parseMoneyInput } from '../i18n/format';
 
 /** Everything as the person typed it: strings until the mapping below says they are valid. */
 export interface GigFormValues {
@@ -25,13 +25,27 @@ export interface GigFormValues {
 export const GIG_FIELDS = ['title', 'description', 'skills', 'budget', 'location', 'areaLabel', 'address', 'startsAt', 'expiresAt'] as const;
 export type GigField = (typeof GIG_FIELDS)[number];
 
-export type FieldProblem = 'required' | 'tooShort' | 'tooLong' | 'invalid' | 'tooMany' | 'inPast';
-export interface FieldError {
-  problem: FieldProblem;
-  /** The length or count limit the problem is about. */
-  limit?: number;
-}
+export type FieldProblem = FieldError['problem'];
+export type FieldError =
+  | {
+      problem: 'required' | 'tooShort' | 'tooLong' | 'invalid' | 'tooMany' | 'inPast';
+      /** The length or count limit the problem is about. */
+      limit?: number;
+    }
+  /** An amount the server refuses: over one charge, or off its currency's step (the sentence names which, in it). */
+  | { problem: 'tooBig' | 'offStep'; currency: CurrencyCode };
 export type FieldErrors = Partial<Record<GigField, FieldError>>;
+
+/**
+ * What is wrong with a typed budget, before the shared schema sees it: missing, not an amount above zero, or one
+ * the server refuses (over one charge, off its currency's step), each with its own sentence.
+ */
+export function budgetError(text: string, budget: Money | null): FieldError | undefined {
+  if (text.trim() === '') return { problem: 'required' };
+  if (!budget || budget.amount <= 0) return { problem: 'invalid' };
+  const refusal = amountRefusal(budget);
+  return refusal ? { problem: refusal, currency: budget.currency } : undefined;
+}
 
 export type GigPostResult = { ok: true; payload: CommandInput<'gig.post'> } | { ok: false; errors: FieldErrors };
 
@@ -111,8 +125,8 @@ export function toGigPost(values: GigFormValues, gigId: string, now: number = Da
   if (values.title.trim() === '') errors.title = { problem: 'required' };
 
   const budget = values.budget.trim() === '' ? null : parseMoneyInput(values.budget, values.currency);
-  if (values.budget.trim() === '') errors.budget = { problem: 'required' };
-  else if (!budget || budget.amount <= 0) errors.budget = { problem: 'invalid' };
+  const budgetProblem = budgetError(values.budget, budget);
+  if (budgetProblem) errors.budget = budgetProblem;
 
   const lat = parseCoordinate(values.lat);
   const lng = parseCoordinate(values.lng);

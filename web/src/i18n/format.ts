@@ -1,5 +1,5 @@
 // Numbers, money, distances and times formatted for the user's locale with the platform's Intl.
-import { minorUnits, type Money } from '@shared/money';
+import { chargeStep, MAX_AMOUNT, minorUnits, money, offStep, type CurrencyCode, type Money } from '@shared/money';
 import type { Locale } from '@shared/locales';
 
 const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
@@ -18,7 +18,11 @@ export function formatMoney(m: Money, locale: Locale): string {
   const negative = m.amount < 0;
   const abs = String(Math.abs(m.amount)).padStart(digits + 1, '0');
   const decimal = digits === 0 ? abs : `${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
-  const f = memo(`money:${locale}:${m.currency}`, () => new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency }));
+  // The digits are the currency's exponent, not Intl's own idea of it: Intl shows COP in whole pesos, which would
+  // round COP 999,999.99 up to a 1,000,000 that is refused.
+  const f = memo(`money:${locale}:${m.currency}`, () =>
+    new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency, minimumFractionDigits: digits, maximumFractionDigits: digits }),
+  );
   // Intl accepts decimal strings exactly (no rounding through a double for amounts below 2^53 minor units).
   return f.format(`${negative ? '-' : ''}${decimal}` as unknown as number);
 }
@@ -32,6 +36,20 @@ export function parseMoneyInput(text: string, currency: Money['currency']): Mone
   const [whole, frac = ''] = cleaned.split('.');
   const amount = Number(whole) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
   return Number.isSafeInteger(amount) ? { amount, currency } : null;
+}
+
+/**
+ * Why the server would refuse a typed amount that parsed (the shared moneySchema's rules): more than one charge
+ * may be, or finer than its currency's step (KWD in 0.010). Null when it would take it.
+ */
+export function amountRefusal(m: Money): 'tooBig' | 'offStep' | null {
+  if (m.amount > MAX_AMOUNT) return 'tooBig';
+  return offStep(m) ? 'offStep' : null;
+}
+
+/** The words amountRefusal's sentences name: the cap and the step of amounts in a currency, in the user's locale. */
+export function amountLimits(currency: CurrencyCode, locale: Locale): { max: string; step: string; currency: CurrencyCode } {
+  return { max: formatMoney(money(MAX_AMOUNT, currency), locale), step: formatMoney(money(chargeStep(currency), currency), locale), currency };
 }
 
 export function formatKm(km: number, locale: Locale): string {

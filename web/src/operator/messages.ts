@@ -126,6 +126,8 @@ export const operatorMessages = defineCatalog(
     errLngRange: 'Longitude goes from -180 to 180.',
     errRadiusRange: 'Enter a radius from 1 to 200 km.',
     errRateInvalid: 'Enter an amount such as 45.00, or leave it empty.',
+    errRateTooBig: 'A rate can be at most {max}: the payment provider takes no more in one charge.',
+    errRateOffStep: 'Amounts in {currency} go in steps of {step}: the payment provider charges nothing finer.',
   },
   {
     loading: 'Cargando…',
@@ -251,5 +253,7 @@ export const operatorMessages = defineCatalog(
     errLngRange: 'La longitud va de -180 a 180.',
     errRadiusRange: 'Escribe un radio de 1 a 200 km.',
     errRateInvalid: 'Escribe un importe como 45,00, o déjalo vacío.',
+    errRateTooBig: 'Una tarifa puede ser como mucho {max}: es lo máximo que el proveedor de pagos cobra en un solo cargo.',
+    errRateOffStep: 'Los importes en {currency} van en pasos de {step}: el proveedor de pagos no cobra fracciones menores.',
   },
 );

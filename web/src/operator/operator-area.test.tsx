@@ -213,4 +213,19 @@ describe('profile', () => {
     expect(screen.getByLabelText('Service radius (km)').getAttribute('aria-invalid')).toBe('true');
     expect(await issuedCommands(client)).toEqual([]);
   });
+
+  it('says a rate is over one charge, or off its currency’s step, naming the cap and the step', async () => {
+    const client = await operatorDevice(omar({ hourlyRate: { amount: 12_340, currency: 'KWD' } }));
+    renderAt(client, '/o/profile');
+    const rate = await screen.findByLabelText('Hourly rate (KWD)');
+    const said = async (typed: string) => {
+      fireEvent.change(rate, { target: { value: typed } });
+      fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+      await waitFor(() => expect(document.getElementById('op-rate-error')).toBeTruthy());
+      return document.getElementById('op-rate-error')!.textContent!.replace(/\u00a0/g, ' ');
+    };
+    expect(await said('100000')).toBe('A rate can be at most KWD 99,999.999: the payment provider takes no more in one charge.');
+    expect(await said('12.345')).toBe('Amounts in KWD go in steps of KWD 0.010: the payment provider charges nothing finer.');
+    expect(await issuedCommands(client)).toEqual([]);
+  });
 });

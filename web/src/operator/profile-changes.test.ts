@@ -49,6 +49,12 @@ describe('profileChanges', () => {
     expect(changes({ displayName: '  ' }).errors).toEqual({ displayName: 'nameRequired' });
     expect(changes({ hourlyRate: '12.345' }).errors).toEqual({ hourlyRate: 'rateInvalid' });
     expect(changes({ hourlyRate: '0' }).errors).toEqual({ hourlyRate: 'rateInvalid' });
+    // Refused by the shared schema as any amount: more than one charge, or off the currency's step (KWD in 0.010).
+    expect(changes({ hourlyRate: '1000000' }).errors).toEqual({ hourlyRate: 'rateTooBig' });
+    expect(profileChanges(profile, { hourlyRate: '12.345' }, 'KWD').errors).toEqual({ hourlyRate: 'rateOffStep' });
+    const fils = profileChanges(profile, { hourlyRate: '12.34' }, 'KWD');
+    expect(fils).toEqual({ update: { hourlyRate: { amount: 12_340, currency: 'KWD' } }, errors: {} });
+    expect(commandPayloads['profile.update'].safeParse(fils.update).success).toBe(true);
     const mixed = changes({ displayName: 'New', serviceRadiusKm: '0' });
     expect(mixed.update).toEqual({ displayName: 'New' });
     expect(mixed.errors).toEqual({ serviceRadiusKm: 'radiusRange' });

@@ -3,7 +3,7 @@ import type { CommandInput } from '@shared/commands';
 import type { LatLng } from '@shared/geo';
 import { minorUnits, type CurrencyCode, type Money } from '@shared/money';
 import type { SkillLevels } from '@shared/skills';
-import { parseMoneyInput } from '../i18n/format';
+import { amountRefusal, parseMoneyInput } from '../i18n/format';
 
 /** What the form holds for each field while the person edits it (text as typed). */
 export interface ProfileDraft {
@@ -27,7 +27,7 @@ export interface EditableProfile {
   hourlyRate?: Money;
 }
 
-export type ProfileError = 'nameRequired' | 'nameTooLong' | 'bioTooLong' | 'homeIncomplete' | 'latRange' | 'lngRange' | 'radiusRange' | 'rateInvalid';
+export type ProfileError = 'nameRequired' | 'nameTooLong' | 'bioTooLong' | 'homeIncomplete' | 'latRange' | 'lngRange' | 'radiusRange' | 'rateInvalid' | 'rateTooBig' | 'rateOffStep';
 export type ProfileUpdate = CommandInput<'profile.update'>;
 
 /** Same limits as the shared schema (commands.ts `profile.update`), checked before issuing so nothing is refused for a typo. */
@@ -120,8 +120,11 @@ export function profileChanges(
       if (profile.hourlyRate) update.hourlyRate = null;
     } else {
       const rate = parseMoneyInput(text, currency);
+      const refusal = rate && amountRefusal(rate);
       // The schema wants a positive amount: a rate of zero is "no rate", which is an empty field.
       if (!rate || rate.amount <= 0) errors.hourlyRate = 'rateInvalid';
+      // A rate is money like any other: the shared schema holds it to the cap of one charge and the currency's step.
+      else if (refusal) errors.hourlyRate = refusal === 'tooBig' ? 'rateTooBig' : 'rateOffStep';
       else if (rate.amount !== profile.hourlyRate?.amount || rate.currency !== profile.hourlyRate.currency) update.hourlyRate = rate;
     }
   }

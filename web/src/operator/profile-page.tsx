@@ -3,6 +3,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import type { CurrencyCode } from '@shared/money';
 import type { Locale } from '@shared/locales';
 import { useMe, useSync } from '../app/sync-context';
+import { amountLimits } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { Loading, Page } from '../ui/page';
 import { PendingMark } from '../ui/pending-mark';
@@ -33,6 +34,8 @@ const ERROR_KEYS = {
   lngRange: 'errLngRange',
   radiusRange: 'errRadiusRange',
   rateInvalid: 'errRateInvalid',
+  rateTooBig: 'errRateTooBig',
+  rateOffStep: 'errRateOffStep',
 } as const satisfies Record<ProfileError, string>;
 
 const decimalMarkFor = (locale: Locale) => (1.5).toLocaleString(locale).charAt(1);
@@ -62,7 +65,8 @@ export function ProfilePage() {
     setResult(null);
   };
   const pending = (field: string) => <PendingMark show={profile.pendingFields.includes(field)} />;
-  const errorText = (e: ProfileError) => t(ERROR_KEYS[e]);
+  // The rate's sentences name the cap and the step in its currency; the others take no values.
+  const errorText = (e: ProfileError) => t(ERROR_KEYS[e], amountLimits(currency, locale));
 
   async function save(e: FormEvent) {
     e.preventDefault();

@@ -57,6 +57,18 @@ describe('withSilenceLimit', () => {
     expect(await res.text()).toBe(chunks.join(''));
   });
 
+  it('gives a request body time to go up at the slowest uplink before the answer is due', async () => {
+    const answerAt = (ms: number) =>
+      network(async () => {
+        await sleep(ms);
+        return new Response('{}');
+      });
+    // 400 bytes at 1 byte/ms: 400 ms on top of the 100 ms limit.
+    const body = 'x'.repeat(400);
+    expect(await (await withSilenceLimit(answerAt(300), 100)('https://sync.test/graphql', { method: 'POST', body })).text()).toBe('{}');
+    await expect(withSilenceLimit(answerAt(300), 100)('https://sync.test/graphql', { method: 'POST', body: 'x' })).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+
   it('leaves the caller\'s own abort in charge', async () => {
     const caller = new AbortController();
     const f = withSilenceLimit(network(() => new Promise<Response>(() => {})), 10_000);

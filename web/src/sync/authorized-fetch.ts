@@ -35,24 +35,40 @@ export function authorizedFetch(getToken: TokenSource, base: typeof fetch = glob
  */
 export const REPLICATION_SILENCE_MS = 45_000;
 
+/**
+ * The slowest uplink a request body is given time for before its answer is due, in bytes per millisecond
+ * (1 KB/s, below GPRS): the upload cannot be watched, so a large push gets time in proportion to its size.
+ */
+const SLOWEST_UPLINK_BYTES_PER_MS = 1;
+
+const bodyBytes = (body: RequestInit['body']): number =>
+  typeof body === 'string' ? new TextEncoder().encode(body).length : body instanceof Blob ? body.size : body instanceof ArrayBuffer || ArrayBuffer.isView(body) ? body.byteLength : 0;
+
 const rejectOnAbort = (signal: AbortSignal) =>
   new Promise<never>((_, reject) => {
     if (signal.aborted) reject(signal.reason);
     else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
 
-/** A fetch that aborts once `ms` pass without an answer, or, while the body arrives, without a new chunk of it. */
+/**
+ * A fetch that aborts once `ms` pass without an answer (plus the time its body takes to send at the slowest
+ * uplink), or, while the answer arrives, without a new chunk of it.
+ */
 export function withSilenceLimit(base: typeof fetch, ms = REPLICATION_SILENCE_MS): typeof fetch {
   return async (input, init) => {
     const silence = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const heard = () => {
+    const heard = (allowMs = ms) => {
       clearTimeout(timer);
-      timer = setTimeout(() => silence.abort(new DOMException(`No answer for ${ms / 1000} s.`, 'TimeoutError')), ms);
+      timer = setTimeout(() => silence.abort(new DOMException(`No answer for ${Math.round(allowMs / 1000)} s.`, 'TimeoutError')), allowMs);
     };
     const done = () => clearTimeout(timer);
-    const signal = init?.signal ? AbortSignal.any([init.signal, silence.signal]) : silence.signal;
-    heard();
+    // The caller's own abort still applies (without AbortSignal.any, which older Safari lacks).
+    const outer = init?.signal;
+    if (outer?.aborted) silence.abort(outer.reason);
+    else outer?.addEventListener('abort', () => silence.abort(outer.reason), { once: true });
+    const signal = silence.signal;
+    heard(ms + bodyBytes(init?.body) / SLOWEST_UPLINK_BYTES_PER_MS);
     let res: Response;
     try {
       // Raced against the signal as well, for a fetch that does not honour it (a stub, a polyfill).
@@ -91,4 +107,3 @@ export function withSilenceLimit(base: typeof fetch, ms = REPLICATION_SILENCE_MS
     return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
   };
 }
-
