@@ -152,14 +152,20 @@ describe('sign-out', () => {
   });
 });
 
+/** Signed out while the link was down: the sign-out is owed to the server. */
+async function signedOutOffline() {
+  const server = fakeServer();
+  server.link = 'down';
+  const session = mount();
+  act(() => session().signOut());
+  await settle();
+  expect(localStorage.getItem('fw.pending-logout')).toBe('1');
+  return { server, session };
+}
+
 describe('a sign-out owed from before', () => {
   it('is dropped when the next person signs in, and never sent while they are signed in', async () => {
-    const server = fakeServer();
-    server.link = 'down';
-    const session = mount();
-    act(() => session().signOut());
-    await settle();
-    expect(localStorage.getItem('fw.pending-logout')).toBe('1');
+    const { server, session } = await signedOutOffline();
 
     // The link works again; B signs in on the same phone (the sign-in page: verify, then signedIn).
     server.link = 'up';
@@ -210,12 +216,7 @@ describe('a sign-out owed from before', () => {
     };
     Object.defineProperty(navigator, 'locks', { value: locks, configurable: true });
     try {
-      const server = fakeServer();
-      server.link = 'down';
-      const session = mount();
-      act(() => session().signOut());
-      await settle();
-      expect(localStorage.getItem('fw.pending-logout')).toBe('1');
+      const { server, session } = await signedOutOffline();
       server.link = 'up';
       let answer!: () => void;
       server.verifyGate = new Promise((r) => (answer = r));
