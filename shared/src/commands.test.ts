@@ -1,7 +1,7 @@
 // The command contract's own refusals: what Postgres could not store is refused by the schema, naming the field.
 import { describe, expect, it } from 'vitest';
 import { commandEnvelope, commandPayloads, moneySchema, text } from './commands';
-import { MAX_AMOUNT } from './money';
+import { MAX_AMOUNT, amountRefusal, money, type Money } from './money';
 
 const issuesOf = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
   r.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -47,3 +47,20 @@ describe('amounts', () => {
   });
 });
 
+describe('amountRefusal', () => {
+  it('names what the shared schema refuses in an amount: over one charge, or off its currency’s step', () => {
+    const cases: [Money, ReturnType<typeof amountRefusal>][] = [
+      [money(99_999_999, 'USD'), null],
+      [money(100_000_000, 'USD'), 'tooBig'],
+      [money(150_000_000, 'COP'), 'tooBig'],
+      [money(12_340, 'KWD'), null],
+      [money(12_345, 'KWD'), 'offStep'],
+      [money(1, 'JPY'), null],
+    ];
+    for (const [m, refusal] of cases) {
+      expect(amountRefusal(m), `${m.amount} ${m.currency}`).toBe(refusal);
+      // The same verdict as the schema the server checks with.
+      expect(moneySchema.safeParse(m).success, `${m.amount} ${m.currency}`).toBe(refusal === null);
+    }
+  });
+});

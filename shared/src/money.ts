@@ -71,6 +71,15 @@ export function offStep(m: Money): string | null {
   return m.amount % step === 0 ? null : `${m.currency} amounts go in steps of ${toDecimalString(money(step, m.currency))} ${m.currency}`;
 }
 
+/**
+ * Why an amount is refused (the moneySchema's rules, for forms to say before sending): more than one charge may
+ * be, or finer than its currency's step. Null when it would be taken.
+ */
+export function amountRefusal(m: Money): 'tooBig' | 'offStep' | null {
+  if (m.amount > MAX_AMOUNT) return 'tooBig';
+  return offStep(m) ? 'offStep' : null;
+}
+
 export function isCurrency(x: unknown): x is CurrencyCode {
   // hasOwn, not `in`, so 'toString' and friends are not currencies.
   return typeof x === 'string' && Object.hasOwn(CURRENCIES, x);

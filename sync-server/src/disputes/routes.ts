@@ -20,7 +20,7 @@ import type { Deps } from '../deps';
 import { requireActor, type AuthEnv } from '../auth/middleware';
 import { HttpError } from '../errors';
 import { transaction } from '../db/tx';
-import { getUser } from '../store/users';
+import { hasRole, type Actor } from '@shared/roles';
 import {
   auditLog, countAttachments, disputeContext, disputeQueue, getAttachment, getDispute, insertAttachment, listAttachments, lockDispute,
 } from '../store/disputes';
@@ -106,14 +106,13 @@ const ID = '{[0-9a-fA-F-]{36}}';
 export function disputeRoutes(deps: Deps) {
   const auth = requireActor(deps);
 
-  /** Roles as they are now, not as the access token remembers them (as commands read them). */
-  const isAdmin = async (userId: string) => (await getUser(deps.sql, userId))?.roles.includes('admin') ?? false;
-  const requireAdmin = async (userId: string) => {
-    if (!(await isAdmin(userId))) throw new HttpError('forbidden', 'Only admins can see this.');
+  // The actor's roles are as they are now, not as the access token remembers them (requireActor reads them).
+  const requireAdmin = (actor: Actor) => {
+    if (!hasRole(actor, 'admin')) throw new HttpError('forbidden', 'Only admins can see this.');
   };
   /** Someone with no part in a dispute is not told it exists. */
-  const mayAccess = async (d: Pick<DisputeRow, 'clientId' | 'workerId'> | undefined, userId: string): Promise<boolean> =>
-    d !== undefined && (isParty(d, userId) || (await isAdmin(userId)));
+  const mayAccess = (d: Pick<DisputeRow, 'clientId' | 'workerId'> | undefined, actor: Actor): boolean =>
+    d !== undefined && (isParty(d, actor.id) || hasRole(actor, 'admin'));
 
   const uploadLimit = bodyLimit({
     maxSize: MAX_ATTACHMENT_BYTES,
@@ -124,7 +123,7 @@ export function disputeRoutes(deps: Deps) {
 
   return new Hono<AuthEnv>()
     .get('/queue', auth, async (c) => {
-      await requireAdmin(c.get('actor').id);
+      requireAdmin(c.get('actor'));
       const q = parseQuery(c, queueQuery, 'Use ?limit= (1 to 200) and ?after=<dispute id>.');
       const rows = await disputeQueue(deps.sql, q.limit, q.after);
       return c.json({
@@ -148,7 +147,7 @@ export function disputeRoutes(deps: Deps) {
       } satisfies DisputeQueue);
     })
     .get('/audit', auth, async (c) => {
-      await requireAdmin(c.get('actor').id);
+      requireAdmin(c.get('actor'));
       const q = parseQuery(c, auditQuery, 'Use ?limit= (1 to 200) and ?before=<entry id>.');
       const entries = await auditLog(deps.sql, q.limit, q.before);
       return c.json({ entries, next: entries.length === q.limit ? entries.at(-1)!.id : null } satisfies AuditLog);
@@ -157,7 +156,7 @@ export function disputeRoutes(deps: Deps) {
       const id = idParam(c.req.param('attachmentId'), 'The attachment id');
       const userId = c.get('actor').id;
       const a = await getAttachment(deps.sql, id);
-      if (!a || !(await mayAccess(a, userId))) throw new HttpError('not_found', 'No such attachment.');
+      if (!a || !mayAccess(a, c.get('actor'))) throw new HttpError('not_found', 'No such attachment.');
       // What evidence cites is read only when it matters: for a party, about the other party's file.
       const cited = isParty(a, userId) && a.uploadedBy !== userId ? citedIn(await getDispute(deps.sql, a.disputeId)) : new Set<string>();
       if (isOthersDraft(a, userId, a, cited)) throw new HttpError('not_found', 'No such attachment.');
@@ -173,7 +172,7 @@ export function disputeRoutes(deps: Deps) {
       const id = idParam(c.req.param('id'), 'The dispute id');
       const userId = c.get('actor').id;
       const d = await getDispute(deps.sql, id);
-      if (!d || !(await mayAccess(d, userId))) throw new HttpError('not_found', 'No such dispute.');
+      if (!d || !mayAccess(d, c.get('actor'))) throw new HttpError('not_found', 'No such dispute.');
       const [context, all] = await Promise.all([disputeContext(deps.sql, d), listAttachments(deps.sql, d.id)]);
       const cited = citedIn(d);
       const attachments = all.filter((a) => !isOthersDraft(d, userId, a, cited));
@@ -194,7 +193,7 @@ export function disputeRoutes(deps: Deps) {
       if (!name) throw new HttpError('invalid_request', 'Name the file with ?name= (1 to 200 characters).');
       // Who may upload is known before the body is read.
       const found = await getDispute(deps.sql, id);
-      if (!found || !(await mayAccess(found, actor.id))) throw new HttpError('not_found', 'No such dispute.');
+      if (!found || !mayAccess(found, actor)) throw new HttpError('not_found', 'No such dispute.');
       if (found.status !== 'open') throw new HttpError('conflict', 'This dispute has been decided; it takes no more evidence.');
 
       const bytes = new Uint8Array(await c.req.arrayBuffer());

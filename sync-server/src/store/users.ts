@@ -14,11 +14,6 @@ export interface UserRow {
   deleted: boolean;
 }
 
-export async function getUser(db: Db, id: string): Promise<UserRow | undefined> {
-  const [row] = await db<UserRow[]>`select * from users where id = ${id} and not deleted`;
-  return row;
-}
-
 export async function getUserByPhone(db: Db, phone: string): Promise<UserRow | undefined> {
   const [row] = await db<UserRow[]>`select * from users where phone = ${phone} and not deleted`;
   return row;

@@ -125,13 +125,7 @@ export const rootValue = {
   async pushCommands(args: { rows: CommandPushRow[] }, ctx: GraphQLContext) {
     if (args.rows.length > MAX_PUSH_ROWS) throw new GraphQLError(`At most ${MAX_PUSH_ROWS} commands per push.`);
     const viewer = await ctx.viewer();
-    try {
-      await enforce(ctx.deps.sql, { key: `commands:${viewer.id}`, max: ctx.deps.config.COMMAND_RATE_PER_MIN, windowSeconds: 60 }, ctx.deps.now(), 'Too many actions in a minute.', args.rows.length);
-    } catch (e) {
-      // Said as a refusal the device retries after a while, not as a failure of ours.
-      if (e instanceof HttpError) throw new GraphQLError(e.message, { extensions: { code: 'RATE_LIMITED', retryAfter: e.retryAfter } });
-      throw e;
-    }
+    await enforce(ctx.deps.sql, { key: `commands:${viewer.id}`, max: ctx.deps.config.COMMAND_RATE_PER_MIN, windowSeconds: 60 }, ctx.deps.now(), 'Too many actions in a minute.', args.rows.length);
     return pushCommands(ctx.deps.sql, viewer, args.rows, ctx.deps.now);
   },
   pushGigs: refuser('gigs'),
@@ -197,9 +191,14 @@ export function graphqlRoutes(deps: Deps, schema: GraphQLSchema) {
         variableValues: parsed.data.variables ?? undefined,
         operationName: parsed.data.operationName ?? undefined,
       });
-      // Our own refusals are GraphQLErrors and say what to do; anything else is a bug, logged, not shown.
+      // Our own refusals are GraphQLErrors, or HttpErrors (a rate limit) said with their code, and say what to
+      // do; anything else is a bug, logged, not shown.
       const errors = result.errors?.map((e) => {
         if (!e.originalError || e.originalError instanceof GraphQLError) return e.toJSON();
+        if (e.originalError instanceof HttpError) {
+          const { code, message, retryAfter } = e.originalError;
+          return { message, path: e.path, extensions: { code: code.toUpperCase(), retryAfter } };
+        }
         deps.log.error({ err: e.originalError, path: e.path }, 'graphql resolver failed');
         return { message: 'Something went wrong on our side; the device will retry.', path: e.path, extensions: { code: 'INTERNAL' } };
       });

@@ -1,8 +1,8 @@
 // The post-a-gig form as typed, and its mapping to a `gig.post` payload or to per-field problems.
 import { commandPayloads, type CommandInput } from '@shared/commands';
-import type { CurrencyCode, Money } from '@shared/money';
+import { amountRefusal, type CurrencyCode, type Money } from '@shared/money';
 import { SKILLS, type SkillLevels } from '@shared/skills';
-import { amountRefusal, parseMoneyInput } from '../i18n/format';
+import { parseMoneyInput } from '../i18n/format';
 
 /** Everything as the person typed it: strings until the mapping below says they are valid. */
 export interface GigFormValues {

@@ -1,5 +1,5 @@
 // Numbers, money, distances and times formatted for the user's locale with the platform's Intl.
-import { chargeStep, MAX_AMOUNT, minorUnits, money, offStep, type CurrencyCode, type Money } from '@shared/money';
+import { chargeStep, MAX_AMOUNT, minorUnits, money, type CurrencyCode, type Money } from '@shared/money';
 import type { Locale } from '@shared/locales';
 
 const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
@@ -38,16 +38,7 @@ export function parseMoneyInput(text: string, currency: Money['currency']): Mone
   return Number.isSafeInteger(amount) ? { amount, currency } : null;
 }
 
-/**
- * Why the server would refuse a typed amount that parsed (the shared moneySchema's rules): more than one charge
- * may be, or finer than its currency's step (KWD in 0.010). Null when it would take it.
- */
-export function amountRefusal(m: Money): 'tooBig' | 'offStep' | null {
-  if (m.amount > MAX_AMOUNT) return 'tooBig';
-  return offStep(m) ? 'offStep' : null;
-}
-
-/** The words amountRefusal's sentences name: the cap and the step of amounts in a currency, in the user's locale. */
+/** The words the sentences of amountRefusal (shared/src/money.ts) name: the cap and the step of amounts in a currency, in the user's locale. */
 export function amountLimits(currency: CurrencyCode, locale: Locale): { max: string; step: string; currency: CurrencyCode } {
   return { max: formatMoney(money(MAX_AMOUNT, currency), locale), step: formatMoney(money(chargeStep(currency), currency), locale), currency };
 }

@@ -1,9 +1,9 @@
 // The profile form's edits turned into one profile.update payload: only the fields that really changed.
 import type { CommandInput } from '@shared/commands';
 import type { LatLng } from '@shared/geo';
-import { minorUnits, type CurrencyCode, type Money } from '@shared/money';
+import { amountRefusal, minorUnits, type CurrencyCode, type Money } from '@shared/money';
 import type { SkillLevels } from '@shared/skills';
-import { amountRefusal, parseMoneyInput } from '../i18n/format';
+import { parseMoneyInput } from '../i18n/format';
 
 /** What the form holds for each field while the person edits it (text as typed). */
 export interface ProfileDraft {
