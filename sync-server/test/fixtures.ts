@@ -109,4 +109,13 @@ export async function confirmPayment(sql: Sql, bookingId: string): Promise<Payme
   return confirmMilestonePayment(sql, { milestoneId: m.id, paymentIntentId: `pi_test_${m.id}`, chargeId: `ch_test_${m.id}`, amount: m.amount, currency: m.currency }, `pay-${m.id}`);
 }
 
+/**
+ * Waits, if need be, until a fixed rate-limit window (ops/rate-limit.ts: windows start at multiples of their
+ * length) has `needMs` left, so that a test's requests all count in one window.
+ */
+export async function clearOfWindowEdge(windowSeconds: number, needMs = 5_000): Promise<void> {
+  const left = windowSeconds * 1000 - (Date.now() % (windowSeconds * 1000));
+  if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
 export { uuidv7 };

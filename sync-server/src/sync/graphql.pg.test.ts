@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIELDS, MAX_PUSH_ROWS, SCHEMA_SDL } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, TEST_SECRET, type TestApp } from '../../test/app';
-import { createOperator, createUser, gigInput, openSession, uuidv7 } from '../../test/fixtures';
+import { clearOfWindowEdge, createOperator, createUser, gigInput, openSession, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
 
 let db: TestDb;
@@ -101,6 +101,7 @@ describe('pushCommands', () => {
     const fresh = await createUser(db.sql);
     tokens.fresh = await signAccessToken(TEST_SECRET, { id: fresh, roles: ['consumer'], sessionId: await openSession(db.sql, fresh) }, 900);
     const gigs = [gigInput(), gigInput(), gigInput()];
+    await clearOfWindowEdge(60);
     expect((await json(await gql(PUSH, { rows: gigs.slice(0, 2).map((g) => row('gig.post', g)) }, 'fresh', limited.app))).errors).toBeUndefined();
     const over = await json(await gql(PUSH, { rows: [row('gig.post', gigs[2])] }, 'fresh', limited.app));
     expect(over.errors).toEqual([expect.objectContaining({ message: 'Too many actions in a minute.', extensions: { code: 'RATE_LIMITED', retryAfter: expect.any(Number) } })]);
