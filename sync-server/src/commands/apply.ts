@@ -406,14 +406,25 @@ const UNIQUE_REFUSALS: Record<string, Rejection> = {
 
 type Prelude = Partial<StoredCommand> & { roles: Role[] | null };
 
-/** Each command's actor's current roles (null for no such user) and its stored outcome, if any, in order. */
+/**
+ * Each command's actor's current roles (null for no such user) and its stored outcome, if any, in order.
+ * One command, the usual case at rest, reads by plain parameters: Postgres plans an array's `unnest` afresh
+ * on every execution (a one-element array makes the custom plan look cheaper than the cached one), and that
+ * planning cost four times the read itself (0.53 against 0.11 ms a round trip, measured).
+ */
 const readPrelude = (db: Db, commands: readonly { cmd: CommandEnvelope; actorId: string }[]) =>
-  db<Prelude[]>`
-    select u.roles, c.actor_id, c.type, c.payload_hash, c.status, c.result, c.rejection_code, c.rejection_message
-    from unnest(${commands.map((g) => g.cmd.id)}::uuid[], ${commands.map((g) => g.actorId)}::uuid[]) with ordinality as x(command_id, actor_id, n)
-    left join users u on u.id = x.actor_id and not u.deleted
-    left join commands c on c.id = x.command_id
-    order by x.n`.execute();
+  commands.length === 1
+    ? db<Prelude[]>`
+        select u.roles, c.actor_id, c.type, c.payload_hash, c.status, c.result, c.rejection_code, c.rejection_message
+        from (select 1) as one
+        left join users u on u.id = ${commands[0]!.actorId} and not u.deleted
+        left join commands c on c.id = ${commands[0]!.cmd.id}`.execute()
+    : db<Prelude[]>`
+        select u.roles, c.actor_id, c.type, c.payload_hash, c.status, c.result, c.rejection_code, c.rejection_message
+        from unnest(${commands.map((g) => g.cmd.id)}::uuid[], ${commands.map((g) => g.actorId)}::uuid[]) with ordinality as x(command_id, actor_id, n)
+        left join users u on u.id = x.actor_id and not u.deleted
+        left join commands c on c.id = x.command_id
+        order by x.n`.execute();
 
 async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: string, opts: ApplyOptions, valid: Validated): Promise<CommandOutcome> {
   // Validation needed no database. Its verdict is stored like any other, so that a replay of a malformed

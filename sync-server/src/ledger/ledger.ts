@@ -64,7 +64,9 @@ export async function post(tx: Db, p: Posting): Promise<PostResult> {
   // transaction, which the insert waits for), the posting insert returns nothing and no entry is written.
   const accounts = [
     tx`insert into ledger_accounts ${tx(accountRows)} on conflict (id) do nothing`.execute(),
-    ...(guarded.length > 0 ? [tx`select id from ledger_accounts where id = any(${guarded}) order by id for update`.execute()] : []),
+    // One account (the usual debit of an escrow) by a plain parameter: an array is planned afresh each time.
+    ...(guarded.length === 1 ? [tx`select id from ledger_accounts where id = ${guarded[0]!} for update`.execute()] : []),
+    ...(guarded.length > 1 ? [tx`select id from ledger_accounts where id = any(${guarded}) order by id for update`.execute()] : []),
   ];
   const posting = tx<{ id: string }[]>`
       with posting as (

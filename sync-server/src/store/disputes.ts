@@ -8,13 +8,13 @@ const COLUMNS = `id, booking_id, milestone_id, client_id, worker_id, opened_by, 
   resolution_reason, opened_at, resolved_at, version`;
 
 export async function getDispute(db: Db, id: string): Promise<DisputeRow | undefined> {
-  const [row] = await db.unsafe<DisputeRow[]>(`select ${COLUMNS} from disputes where id = $1 and not deleted`, [id]);
+  const [row] = await db.unsafe<DisputeRow[]>(`select ${COLUMNS} from disputes where id = $1 and not deleted`, [id], { prepare: true });
   return row;
 }
 
 /** Locks the dispute. Settlement takes it after the booking and its milestones, as every money step does. */
 export async function lockDispute(db: Db, id: string): Promise<DisputeRow | undefined> {
-  const [row] = await db.unsafe<DisputeRow[]>(`select ${COLUMNS} from disputes where id = $1 and not deleted for update`, [id]);
+  const [row] = await db.unsafe<DisputeRow[]>(`select ${COLUMNS} from disputes where id = $1 and not deleted for update`, [id], { prepare: true });
   return row;
 }
 

@@ -52,6 +52,8 @@ const COLUMNS = `id, booking_id, client_id, worker_id, position, plan_id, propos
   due_at, status, change_rounds, payment_expires_at, checkout_session_id, checkout_url, payment_intent_id, charge_id,
   funded_at, submitted_at, auto_approve_at, approval_check_at, settled_at, released_amount, refunded_amount, fee_amount, transfer_id,
   transferred_at, refund_id, version`;
+// Reads name their columns from COLUMNS, so they go through `unsafe`; `prepare: true` keeps them
+// named prepared statements with cached plans (unnamed, each was parsed and planned on every step).
 
 /**
  * A booking's milestones in plan order, read under the booking's row lock. Every step of a milestone locks
@@ -62,7 +64,7 @@ const COLUMNS = `id, booking_id, client_id, worker_id, position, plan_id, propos
  * step for a plan of twenty.
  */
 export function milestonesOf(db: Db, bookingId: string): Promise<MilestoneRow[]> {
-  return db.unsafe<MilestoneRow[]>(`select ${COLUMNS} from milestones where booking_id = $1 and not deleted order by position`, [bookingId]);
+  return db.unsafe<MilestoneRow[]>(`select ${COLUMNS} from milestones where booking_id = $1 and not deleted order by position`, [bookingId], { prepare: true });
 }
 
 /** What a step needs of the booking's other milestones: whether they are still open. */
@@ -86,6 +88,7 @@ export async function milestoneBeside(db: Db, milestoneId: string): Promise<Besi
         from milestones s where s.booking_id = m.booking_id and not s.deleted) as siblings
      from milestones m where m.id = $1 and not m.deleted`,
     [milestoneId],
+    { prepare: true },
   );
   if (!row) return { milestone: undefined, milestones: [] };
   const { siblings, ...milestone } = row;
@@ -93,7 +96,7 @@ export async function milestoneBeside(db: Db, milestoneId: string): Promise<Besi
 }
 
 export async function getMilestone(db: Db, id: string): Promise<MilestoneRow | undefined> {
-  const [row] = await db.unsafe<MilestoneRow[]>(`select ${COLUMNS} from milestones where id = $1 and not deleted`, [id]);
+  const [row] = await db.unsafe<MilestoneRow[]>(`select ${COLUMNS} from milestones where id = $1 and not deleted`, [id], { prepare: true });
   return row;
 }
 
