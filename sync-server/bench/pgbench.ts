@@ -138,14 +138,17 @@ export interface PgbenchResult {
   transactions: number | undefined;
 }
 
-export async function runTpcb(
-  bin: string,
-  t: Target,
-  o: { clients: number; threads: number; seconds: number },
-  say: (line: string) => void,
-  signal?: AbortSignal,
-): Promise<PgbenchResult> {
-  const out = await runPgbench(bin, t, ['-c', String(o.clients), '-j', String(o.threads), '-T', String(o.seconds), '-P', '5'], say, signal);
+export interface PgbenchRun {
+  clients: number;
+  threads: number;
+  seconds: number;
+  /** A custom script instead of TPC-B, run as prepared statements with no vacuum first; one run of it is one "transaction". */
+  script?: string;
+}
+
+export async function runTpcb(bin: string, t: Target, o: PgbenchRun, say: (line: string) => void, signal?: AbortSignal): Promise<PgbenchResult> {
+  const script = o.script ? ['-n', '-M', 'prepared', '-f', o.script] : [];
+  const out = await runPgbench(bin, t, ['-c', String(o.clients), '-j', String(o.threads), '-T', String(o.seconds), '-P', '5', ...script], say, signal);
   // "tps = 1234.567890 (without initial connection time)"; older versions print two tps lines, take that one.
   const tps = /tps = ([\d.]+) \(without initial connection/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
   if (!tps) throw new Error(`could not find tps in pgbench output:\n${out.slice(-2000)}`);
@@ -160,11 +163,11 @@ export interface MeasuredTpcb {
   cpu: CpuShare | undefined;
 }
 
-/** runTpcb with the CPU share of Node, Postgres and everything else over the run, printed and returned. */
+/** runTpcb (or a custom script) with the CPU share of Node, Postgres and everything else over the run, printed and returned. */
 export async function measuredTpcb(
   bin: string,
   t: Target,
-  o: { clients: number; threads: number; seconds: number; postgresPid: number | undefined },
+  o: PgbenchRun & { postgresPid: number | undefined },
   say: (line: string) => void,
   signal?: AbortSignal,
 ): Promise<MeasuredTpcb> {
@@ -181,6 +184,6 @@ export async function measuredTpcb(
   if (samples.length < 2) return { result, cpu: undefined };
   const cpu = cpuBetween(samples[0]!, samples[1]!);
   say(`  cpu: ${describeCpu(cpu)} (node idles here; everything else includes pgbench's client)`);
-  say(`       ≈ ${msPer(cpu.postgresPct, result.tps)} ms of postgres CPU per transaction`);
+  say(`       ≈ ${msPer(cpu.postgresPct, result.tps)} ms of postgres CPU per ${o.script ? 'run of the script' : 'transaction'}`);
   return { result, cpu };
 }

@@ -1,0 +1,50 @@
+-- One gig's life as bench:commands runs it, in its fewest writes: seven counted commands (gig.post,
+-- gig.accept, booking.start, message.send twice, booking.deliver, booking.approve) and the provider's payment
+-- confirmation between accept and start (run, not counted, as there), one transaction each.
+select nextval('runs') as n \gset
+BEGIN;
+insert into commands values (gen_random_uuid(), :client_id::bigint, 'gig.post', jsonb_build_object('gigId', :n::bigint, 'title', 'Fix a tap', 'budget', 5000), 'applied', '{}');
+insert into gigs values (md5('g' || :n::bigint)::uuid, :client_id::bigint, 'Fix a tap', 'open', 5000);
+insert into outbox (user_id, template, data) values (:client_id::bigint, 'gig.posted', jsonb_build_object('gigId', :n::bigint));
+COMMIT;
+BEGIN;
+insert into commands values (gen_random_uuid(), :client_id::bigint + 100, 'gig.accept', jsonb_build_object('gigId', :n::bigint), 'applied', '{}');
+update gigs set status = 'assigned', booking_id = md5('b' || :n::bigint)::uuid where id = md5('g' || :n::bigint)::uuid and status = 'open';
+insert into bookings values (md5('b' || :n::bigint)::uuid, md5('g' || :n::bigint)::uuid, :client_id::bigint, :client_id::bigint + 100, 'awaiting_payment', 5000);
+insert into outbox (user_id, template, data) values (:client_id::bigint, 'gig.accepted', jsonb_build_object('gigId', :n::bigint));
+COMMIT;
+BEGIN;
+insert into provider_events values ('evt_' || :n::bigint);
+insert into ledger_postings values (md5('f' || :n::bigint)::uuid, 'funding', :n::bigint);
+insert into ledger_entries values (md5('f' || :n::bigint)::uuid, 1, -5000), (md5('f' || :n::bigint)::uuid, 1000000 + :n::bigint, 5000);
+update bookings set status = 'funded' where id = md5('b' || :n::bigint)::uuid and status = 'awaiting_payment';
+insert into outbox (user_id, template, data) values (:client_id::bigint + 100, 'booking.funded', jsonb_build_object('gigId', :n::bigint));
+COMMIT;
+BEGIN;
+insert into commands values (gen_random_uuid(), :client_id::bigint + 100, 'booking.start', jsonb_build_object('bookingId', :n::bigint), 'applied', '{}');
+update bookings set status = 'in_progress' where id = md5('b' || :n::bigint)::uuid and status = 'funded';
+insert into outbox (user_id, template, data) values (:client_id::bigint, 'booking.started', jsonb_build_object('gigId', :n::bigint));
+COMMIT;
+BEGIN;
+insert into commands values (gen_random_uuid(), :client_id::bigint, 'message.send', jsonb_build_object('bookingId', :n::bigint, 'body', 'On my way'), 'applied', '{}');
+insert into messages values (gen_random_uuid(), md5('b' || :n::bigint)::uuid, :client_id::bigint, 'On my way');
+insert into outbox (user_id, template, data) values (:client_id::bigint + 100, 'message', jsonb_build_object('gigId', :n::bigint));
+COMMIT;
+BEGIN;
+insert into commands values (gen_random_uuid(), :client_id::bigint + 100, 'message.send', jsonb_build_object('bookingId', :n::bigint, 'body', 'Thanks'), 'applied', '{}');
+insert into messages values (gen_random_uuid(), md5('b' || :n::bigint)::uuid, :client_id::bigint + 100, 'Thanks');
+insert into outbox (user_id, template, data) values (:client_id::bigint, 'message', jsonb_build_object('gigId', :n::bigint));
+COMMIT;
+BEGIN;
+insert into commands values (gen_random_uuid(), :client_id::bigint + 100, 'booking.deliver', jsonb_build_object('bookingId', :n::bigint), 'applied', '{}');
+update bookings set status = 'delivered' where id = md5('b' || :n::bigint)::uuid and status = 'in_progress';
+insert into outbox (user_id, template, data) values (:client_id::bigint, 'booking.delivered', jsonb_build_object('gigId', :n::bigint));
+COMMIT;
+BEGIN;
+insert into commands values (gen_random_uuid(), :client_id::bigint, 'booking.approve', jsonb_build_object('bookingId', :n::bigint), 'applied', '{}');
+update bookings set status = 'completed' where id = md5('b' || :n::bigint)::uuid and status = 'delivered';
+update gigs set status = 'closed' where id = md5('g' || :n::bigint)::uuid;
+insert into ledger_postings values (md5('r' || :n::bigint)::uuid, 'release', :n::bigint);
+insert into ledger_entries values (md5('r' || :n::bigint)::uuid, 1000000 + :n::bigint, -5000), (md5('r' || :n::bigint)::uuid, 2000 + :client_id::bigint, 4500), (md5('r' || :n::bigint)::uuid, 2, 500);
+insert into outbox (user_id, template, data) values (:client_id::bigint + 100, 'booking.completed', jsonb_build_object('gigId', :n::bigint));
+COMMIT;
