@@ -37,6 +37,8 @@ const schema = z
     DEFAULT_COUNTRY: z.string().length(2).toUpperCase().default('US'),
     /** Trust X-Forwarded-For for the client IP (only behind a proxy you run). */
     TRUST_PROXY: bool.default(false),
+    /** Bearer token for GET /metrics. Unset, /metrics answers only on a listener on this machine, never through a proxy. */
+    METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
     /** The built PWA (`npm run build`), served on the same origin as the API. */
     WEB_DIST_DIR: z.string().min(1).default('./dist/web'),
     /** auto: `npm start` builds the PWA when the build is missing or older than its sources (never in
@@ -91,7 +93,7 @@ const schema = z
     }
   });
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 

@@ -24,11 +24,40 @@ describe('operations', () => {
 
   it('serves Prometheus text and sets security headers', async () => {
     const res = await createTestApp(db.sql).app.request('/metrics');
+    expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     expect(await res.text()).toContain('process_cpu_user_seconds_total');
     const home = await createTestApp(db.sql).app.request('/');
     expect(home.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(home.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('serves /metrics with METRICS_TOKEN only to a scraper that sends it, and without one only on this machine', async () => {
+    const token = 'metrics-token-metrics-token-0123456789';
+    const guarded = createTestApp(db.sql, { METRICS_TOKEN: token, HOST: '0.0.0.0', DEV_SMS_ON_NETWORK: 'true' }).app;
+    const bare = await guarded.request('/metrics');
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+    expect((await json(bare)).error).toMatchObject({ code: 'unauthorized', message: expect.stringContaining('METRICS_TOKEN') });
+    for (const wrong of [`Bearer ${token.slice(0, -1)}`, `Bearer ${token}x`, token, `Basic ${token}`])
+      expect((await guarded.request('/metrics', { headers: { authorization: wrong } })).status).toBe(401);
+    const scraped = await guarded.request('/metrics', { headers: { authorization: `Bearer ${token}` } });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('process_cpu_user_seconds_total');
+
+    // No token: a listener beyond this machine, or a request through a proxy on it, is told what to set.
+    const open = createTestApp(db.sql, { HOST: '0.0.0.0', DEV_SMS_ON_NETWORK: 'true' }).app;
+    const refused = await open.request('/metrics');
+    expect(refused.status).toBe(401);
+    expect((await json(refused)).error.message).toContain('set METRICS_TOKEN');
+    const local = createTestApp(db.sql, { TRUST_PROXY: 'true' }).app;
+    expect((await local.request('/metrics', { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(401);
+    expect((await local.request('/metrics', { headers: { forwarded: 'for=203.0.113.9' } })).status).toBe(401);
+    expect((await local.request('/metrics')).status).toBe(200);
+  });
+
+  it('refuses a METRICS_TOKEN too short to be a secret', () => {
+    expect(() => createTestApp(db.sql, { METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 32 characters/);
   });
 
   it('answers unknown API routes with a JSON 404', async () => {

@@ -1,7 +1,30 @@
 // GET /healthz (database reachable) and GET /metrics (Prometheus text).
-import { Hono } from 'hono';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Hono, type Context } from 'hono';
 import type { Deps } from '../deps';
+import { isLoopback, type Config } from '../config';
+import { HttpError } from '../errors';
 import { registry } from './metrics';
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * What /metrics tells (traffic by command type, latencies, memory) is for operators. With METRICS_TOKEN set, a
+ * scraper sends it as a bearer token. Without one, it answers only a server listening on this machine, and not
+ * what came through a proxy, which passes on whoever reaches it; anywhere else the answer says what to set.
+ */
+function mayReadMetrics(c: Context, config: Config): void {
+  if (config.METRICS_TOKEN) {
+    const sent = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+    // Digests first: equal lengths for timingSafeEqual, and no hint of the token's length.
+    if (timingSafeEqual(digest(sent), digest(config.METRICS_TOKEN))) return;
+    c.header('www-authenticate', 'Bearer realm="metrics"');
+    throw new HttpError('unauthorized', 'GET /metrics needs the METRICS_TOKEN as a bearer token.');
+  }
+  const proxied = c.req.header('x-forwarded-for') !== undefined || c.req.header('forwarded') !== undefined;
+  if (!isLoopback(config.HOST) || proxied)
+    throw new HttpError('unauthorized', 'GET /metrics answers beyond this machine only with a token: set METRICS_TOKEN and send it as a bearer token.');
+}
 
 export function opsRoutes(deps: Deps) {
   return new Hono()
@@ -17,5 +40,9 @@ export function opsRoutes(deps: Deps) {
         return c.json({ ok: false, database: 'down' }, 503);
       }
     })
-    .get('/metrics', async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }));
+    .get('/metrics', async (c) => {
+      mayReadMetrics(c, deps.config);
+      c.header('cache-control', 'no-store');
+      return c.text(await registry.metrics(), 200, { 'content-type': registry.contentType });
+    });
 }
