@@ -57,6 +57,7 @@ export default defineConfig({
     }),
   ],
   server: {
-    proxy: Object.fromEntries(API_PREFIXES.map((p) => [p, { target: api, ws: p === '/graphql' }])),
+    // xfwd: the server sees X-Forwarded-For, so it can tell a phone on the LAN (`--host`) from this machine.
+    proxy: Object.fromEntries(API_PREFIXES.map((p) => [p, { target: api, ws: p === '/graphql', xfwd: true }])),
   },
 });

@@ -30,13 +30,25 @@ it('plans each statement of a booking\'s life a handful of times, not once per c
     applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: m!.id, note: 'Done' }));
     applied(await run(db.sql, client, 'milestone.approve', { milestoneId: m!.id }));
   }
+  // And a dispute's steps, which read the dispute under its lock.
+  const { bookingId } = await acceptedBooking(db.sql, client, worker);
+  const [m] = await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`;
+  applied(await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }));
+  expect(await confirmPayment(db.sql, bookingId)).toBe('funded');
+  const disputeId = uuidv7();
+  applied(await run(db.sql, client, 'dispute.open', { disputeId, milestoneId: m!.id, reason: 'Not started', refundAmount: 8000 }));
+  for (const [who, text] of [[worker, 'I came by twice'], [client, 'Nobody came']] as const)
+    applied(await run(db.sql, who, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text, messageIds: [], attachmentIds: [] }));
 
   const statements = await db.sql<{ statement: string; genericPlans: number; customPlans: number }[]>`
     select regexp_replace(statement, '[[:space:]]+', ' ', 'g') as statement, generic_plans, custom_plans from pg_prepared_statements`;
   const planned = (pattern: RegExp) => statements.filter((s) => pattern.test(s.statement));
 
-  // The reads every milestone step makes are named prepared statements, not unnamed ones.
+  // The reads every milestone and dispute step makes are named prepared statements, not unnamed ones (which
+  // pg_prepared_statements never lists).
   expect(planned(/as siblings from milestones m where m\.id = \$1/)).toHaveLength(1);
+  expect(planned(/from milestones where booking_id = \$1 and not deleted order by position$/)).toHaveLength(1);
+  expect(planned(/from disputes where id = \$1 and not deleted for update$/)).toHaveLength(1);
   // Everything that ran once per booking or more settled on its cached plan after the first tries.
   const replanned = statements.filter((s) => s.customPlans > FIRST_CUSTOM_PLANS);
   expect(replanned.map((s) => `${s.customPlans} custom plans: ${s.statement.slice(0, 160)}`)).toEqual([]);

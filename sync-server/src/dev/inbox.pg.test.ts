@@ -79,8 +79,20 @@ describe('dev inbox', () => {
       expect((await createTestApp(db.sql, { TRUST_PROXY: 'true', DEV_SMS_ON_NETWORK: 'true' }).app.request('/dev/inbox.json', { headers })).status).toBe(200);
     }
     expect((await proxied.app.request('/dev/inbox.json')).status).toBe(200);
-    // Without a proxy of ours, a forwarding header proves nothing either way: loadConfig keeps HOST local.
-    expect((await t.app.request('/dev/inbox.json', { headers: { 'x-forwarded-for': '203.0.113.9' } })).status).toBe(200);
+  });
+
+  it("through the dev server's proxy, answers this machine but not a phone on the LAN (`npm run dev -- --host`)", async () => {
+    // Vite forwards with X-Forwarded-For (xfwd), the browser's address last.
+    for (const local of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '198.51.100.7, 127.0.0.1'])
+      expect((await t.app.request('/dev/inbox.json', { headers: { 'x-forwarded-for': local } })).status).toBe(200);
+    for (const lan of ['192.168.1.23', '127.0.0.1, 192.168.1.23', 'not-an-address']) {
+      const res = await t.app.request('/dev/inbox', { headers: { 'x-forwarded-for': lan } });
+      expect(res.status).toBe(404);
+      expect(await res.text()).toContain('DEV_SMS_ON_NETWORK=true');
+    }
+    expect((await t.app.request('/dev/inbox.json', { headers: { forwarded: 'for=127.0.0.1' } })).status).toBe(404);
+    expect((await createTestApp(db.sql, { DEV_SMS_ON_NETWORK: 'true' }).app.request('/dev/inbox.json', { headers: { 'x-forwarded-for': '192.168.1.23' } })).status).toBe(200);
+    expect((await t.app.request('/dev/inbox.json')).status).toBe(200);
   });
 
   it('does not log message bodies', async () => {

@@ -3,6 +3,7 @@
 import { Hono } from 'hono';
 import type { Deps } from '../deps';
 import { HttpError } from '../errors';
+import { isLoopbackAddress } from '../http/client-address';
 import { normalizePhone } from '../auth/phone';
 
 const LIMIT = 50;
@@ -37,10 +38,14 @@ export function devInboxRoutes(deps: Deps) {
 
   return new Hono()
     // loadConfig keeps HOST on this machine unless DEV_SMS_ON_NETWORK says otherwise, but a proxy on this
-    // machine (TRUST_PROXY) passes on whoever reaches it: what came through it is refused here.
+    // machine passes on whoever reaches it. What came through a production proxy (TRUST_PROXY) is refused, and
+    // so is what the dev server's proxy forwarded for another machine (`npm run dev -- --host`, a phone on the
+    // LAN): Vite names the browser's address last in X-Forwarded-For.
     .use(async (c, next) => {
-      const proxied = c.req.header('x-forwarded-for') !== undefined || c.req.header('forwarded') !== undefined;
-      if (proxied && deps.config.TRUST_PROXY && !deps.config.DEV_SMS_ON_NETWORK)
+      const forwardedFor = c.req.header('x-forwarded-for');
+      const proxied = forwardedFor !== undefined || c.req.header('forwarded') !== undefined;
+      const fromElsewhere = deps.config.TRUST_PROXY || !isLoopbackAddress(forwardedFor?.split(',').at(-1)?.trim() ?? '');
+      if (proxied && fromElsewhere && !deps.config.DEV_SMS_ON_NETWORK)
         throw new HttpError('not_found', 'The dev inbox answers only on this machine, not through a proxy; set DEV_SMS_ON_NETWORK=true for a demo on a network you trust.');
       await next();
     })

@@ -17,6 +17,11 @@ export function addressKey(address: string): string {
   return `${network.toString()}/64`;
 }
 
+/** Whether an address (as a socket or X-Forwarded-For gives it) is this machine's: 127/8, ::1, or IPv4-mapped 127/8. */
+export function isLoopbackAddress(address: string): boolean {
+  return ipaddr.isValid(address) && ipaddr.process(address).range() === 'loopback';
+}
+
 /**
  * The client's key for per-address limits. Behind TRUST_PROXY, from the last entry of X-Forwarded-For: the one
  * our own proxy appended (nginx's $proxy_add_x_forwarded_for, load balancers alike). Entries before it are what

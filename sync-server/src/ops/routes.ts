@@ -10,8 +10,10 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * What /metrics tells (traffic by command type, latencies, memory) is for operators. With METRICS_TOKEN set, a
- * scraper sends it as a bearer token. Without one, it answers only a server listening on this machine, and not
- * what came through a proxy, which passes on whoever reaches it; anywhere else the answer says what to set.
+ * scraper sends it as a bearer token. Without one, it answers only in development on a server listening on
+ * this machine, and not what came through a proxy, which passes on whoever reaches it (the dev server's proxy
+ * marks what it forwards). In production a proxy on this machine need not mark anything, so there the token
+ * is the only way. Refusals say what to set.
  */
 function mayReadMetrics(c: Context, config: Config): void {
   if (config.METRICS_TOKEN) {
@@ -22,8 +24,8 @@ function mayReadMetrics(c: Context, config: Config): void {
     throw new HttpError('unauthorized', 'GET /metrics needs the METRICS_TOKEN as a bearer token.');
   }
   const proxied = c.req.header('x-forwarded-for') !== undefined || c.req.header('forwarded') !== undefined;
-  if (!isLoopback(config.HOST) || proxied)
-    throw new HttpError('unauthorized', 'GET /metrics answers beyond this machine only with a token: set METRICS_TOKEN and send it as a bearer token.');
+  if (config.NODE_ENV === 'production' || !isLoopback(config.HOST) || proxied)
+    throw new HttpError('unauthorized', 'GET /metrics answers in production, beyond this machine and through a proxy only with a token: set METRICS_TOKEN and send it as a bearer token.');
 }
 
 export function opsRoutes(deps: Deps) {
