@@ -1,5 +1,6 @@
 // Configuration: parsed once at start from the environment, typed, failing fast with the variable's name.
 import { z } from 'zod';
+import { isLoopbackAddress } from './http/client-address';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -93,8 +94,9 @@ const schema = z
     }
   });
 
+/** Whether a HOST to listen on is this machine's alone. */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+  return host === 'localhost' || isLoopbackAddress(host);
 }
 
 /** Every variable the server reads; .env.example lists each one. */

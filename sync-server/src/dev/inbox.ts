@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import type { Deps } from '../deps';
 import { HttpError } from '../errors';
-import { isLoopbackAddress } from '../http/client-address';
+import { forwardedFor, isLoopbackAddress } from '../http/client-address';
 import { normalizePhone } from '../auth/phone';
 
 const LIMIT = 50;
@@ -42,10 +42,9 @@ export function devInboxRoutes(deps: Deps) {
     // so is what the dev server's proxy forwarded for another machine (`npm run dev -- --host`, a phone on the
     // LAN): Vite names the browser's address last in X-Forwarded-For.
     .use(async (c, next) => {
-      const forwardedFor = c.req.header('x-forwarded-for');
-      const proxied = forwardedFor !== undefined || c.req.header('forwarded') !== undefined;
-      const fromElsewhere = deps.config.TRUST_PROXY || !isLoopbackAddress(forwardedFor?.split(',').at(-1)?.trim() ?? '');
-      if (proxied && fromElsewhere && !deps.config.DEV_SMS_ON_NETWORK)
+      const forwardedAddress = forwardedFor(c);
+      const fromElsewhere = deps.config.TRUST_PROXY || !isLoopbackAddress(forwardedAddress ?? '');
+      if (forwardedAddress !== undefined && fromElsewhere && !deps.config.DEV_SMS_ON_NETWORK)
         throw new HttpError('not_found', 'The dev inbox answers only on this machine, not through a proxy; set DEV_SMS_ON_NETWORK=true for a demo on a network you trust.');
       await next();
     })

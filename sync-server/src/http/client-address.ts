@@ -17,9 +17,20 @@ export function addressKey(address: string): string {
   return `${network.toString()}/64`;
 }
 
-/** Whether an address (as a socket or X-Forwarded-For gives it) is this machine's: 127/8, ::1, or IPv4-mapped 127/8. */
+/** Whether an address (as a socket, X-Forwarded-For or HOST gives it) is this machine's: 127/8, ::1, or IPv4-mapped 127/8. */
 export function isLoopbackAddress(address: string): boolean {
   return ipaddr.isValid(address) && ipaddr.process(address).range() === 'loopback';
+}
+
+/**
+ * Whom a proxy says it forwarded the request for: the last X-Forwarded-For entry, the one a proxy of ours
+ * appended; '' when only a `Forwarded` header came (we read no address from it); undefined when the request
+ * carries no proxy header at all.
+ */
+export function forwardedFor(c: Context): string | undefined {
+  const chain = c.req.header('x-forwarded-for');
+  if (chain !== undefined) return chain.split(',').at(-1)?.trim() ?? '';
+  return c.req.header('forwarded') === undefined ? undefined : '';
 }
 
 /**
@@ -29,7 +40,7 @@ export function isLoopbackAddress(address: string): boolean {
  */
 export function clientAddressKey(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
-    const last = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
+    const last = forwardedFor(c);
     if (last) return addressKey(last);
   }
   try {

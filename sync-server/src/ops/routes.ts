@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import type { Deps } from '../deps';
 import { isLoopback, type Config } from '../config';
 import { HttpError } from '../errors';
+import { forwardedFor } from '../http/client-address';
 import { registry } from './metrics';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -23,8 +24,7 @@ function mayReadMetrics(c: Context, config: Config): void {
     c.header('www-authenticate', 'Bearer realm="metrics"');
     throw new HttpError('unauthorized', 'GET /metrics needs the METRICS_TOKEN as a bearer token.');
   }
-  const proxied = c.req.header('x-forwarded-for') !== undefined || c.req.header('forwarded') !== undefined;
-  if (config.NODE_ENV === 'production' || !isLoopback(config.HOST) || proxied)
+  if (config.NODE_ENV === 'production' || !isLoopback(config.HOST) || forwardedFor(c) !== undefined)
     throw new HttpError('unauthorized', 'GET /metrics answers in production, beyond this machine and through a proxy only with a token: set METRICS_TOKEN and send it as a bearer token.');
 }
 

@@ -14,7 +14,7 @@ export type SessionState =
 
 export interface Session {
   state: SessionState;
-  /** After POST /auth/verify: its cookie replaced any the device held, so a sign-out still to be sent is dropped. */
+  /** After POST /auth/verify (verifyCode, which drops a sign-out still owed: its cookie replaced the one that sign-out was for). */
   signedIn(grant: TokenGrant): void;
   /** The current access token, refreshed when near expiry or when forced (after a 401). */
   getToken(options: { forceRefresh: boolean }): Promise<string>;
@@ -93,7 +93,6 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signedIn = useCallback(
     (grant: TokenGrant) => {
       out.current = false;
-      localStorage.removeItem(OWED_LOGOUT);
       accept(grant);
     },
     [accept],

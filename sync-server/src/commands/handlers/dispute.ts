@@ -1,7 +1,7 @@
 // dispute.open, dispute.add_evidence, dispute.accept, dispute.resolve: a milestone's money held while the
 // client and the worker disagree, until the other side accepts the claim, an admin decides, or the response
 // window passes in silence (disputes/tasks.ts). The money moves through the milestone's own steps.
-import { formatMoney, money, offStep } from '@shared/money';
+import { formatMoney, money, offStep, type CurrencyCode } from '@shared/money';
 import type { DisputeRow, EvidenceBy } from '@shared/money-api';
 import { bookingSide } from '@shared/parties';
 import { hasRole } from '@shared/roles';
@@ -25,6 +25,12 @@ export const MAX_EVIDENCE_PER_SIDE = 50;
 
 type Open = [LockedBooking | undefined, Beside, boolean];
 
+/** Why an amount to refund is finer than the provider refunds (KWD's 0.010 steps), or null. */
+function notRefundable(amount: number, currency: CurrencyCode): string | null {
+  const why = offStep(money(amount, currency));
+  return why && `${why}: the payment provider refunds nothing finer.`;
+}
+
 export const open: Handler<'dispute.open', Open> = {
   // The booking's lock before its milestones', as everywhere; pipelined in this order.
   load: (db, p) => Promise.all([lockBookingOfMilestone(db, p.milestoneId), milestoneBeside(db, p.milestoneId), disputeExists(db, p.disputeId)]),
@@ -40,8 +46,8 @@ export const open: Handler<'dispute.open', Open> = {
       return reject('claim_invalid', `You can claim at most ${formatMoney(money(milestone.amount, milestone.currency), 'en')}, what is held for this part of the work.`);
     if (side === 'client' && p.refundAmount === 0) return reject('claim_invalid', 'Say how much of the payment you want back.');
     if (side === 'worker' && p.refundAmount === milestone.amount) return reject('claim_invalid', 'Say how much of the payment you should receive.');
-    const claimOffStep = offStep(money(p.refundAmount, milestone.currency));
-    if (claimOffStep) return reject('claim_invalid', `${claimOffStep}: the payment provider refunds nothing finer.`);
+    const unrefundable = notRefundable(p.refundAmount, milestone.currency);
+    if (unrefundable) return reject('claim_invalid', unrefundable);
     const { status } = await stepMilestone({
       tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event: 'dispute', parties: [side], actorId: ctx.actor.id,
       note: p.reason, key: ctx.commandId, write: ctx.write, notify: ctx.notify,
@@ -143,8 +149,8 @@ export const resolve: Handler<'dispute.resolve', Settling> = {
     const refund = p.outcome === 'refund_all' ? d.amount : p.outcome === 'release_all' ? 0 : p.refundAmount!;
     if (p.outcome === 'split' && !(refund > 0 && refund < d.amount))
       return reject('claim_invalid', `A split gives back more than nothing and less than the ${formatMoney(money(d.amount, d.currency), 'en')} held; otherwise refund or release it all.`);
-    const refundOffStep = offStep(money(refund, d.currency));
-    if (refundOffStep) return reject('claim_invalid', `${refundOffStep}: the payment provider refunds nothing finer.`);
+    const unrefundable = notRefundable(refund, d.currency);
+    if (unrefundable) return reject('claim_invalid', unrefundable);
     const { status, bookingStatus, outcome } = await settleDispute({
       tx: ctx.tx, now: ctx.now, booking: booking!, milestone: milestone!, milestones, dispute: d, party: 'admin', actorId: ctx.actor.id, refund, how: 'admin',
       reason: p.reason, key: ctx.commandId, write: ctx.write, notify: ctx.notify,
