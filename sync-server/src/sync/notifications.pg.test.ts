@@ -68,6 +68,24 @@ describe('change notes', () => {
     for (const n of notes) expect(parseChange(JSON.stringify(n))).not.toBeNull();
   });
 
+  it('tell every actor of a group of commands stored in one statement, once each', async () => {
+    const [a, b] = [await createUser(db.sql), await createUser(db.sql)];
+    const row = (actor: string) => ({ id: uuidv7(), actor_id: actor, type: 'gig.cancel', payload: {}, payload_hash: 'h', issued_at: new Date().toISOString(), status: 'applied' });
+    let xid = '';
+    const stored = await notesOf(() =>
+      db.sql.begin(async (tx) => {
+        await tx`
+          insert into commands (id, actor_id, type, payload, payload_hash, issued_at, status)
+          select * from json_to_recordset(${JSON.stringify([row(a), row(b), row(a)])}::text::json)
+            as c(id uuid, actor_id uuid, type text, payload json, payload_hash text, issued_at timestamptz, status text)`;
+        xid = (await tx<{ xid: string }[]>`select pg_current_xact_id()::text as xid`)[0]!.xid;
+      }),
+    );
+    const told = byTable(stored, 'commands');
+    expect(told).toHaveLength(2);
+    expect(told).toEqual(expect.arrayContaining([{ t: 'commands', x: xid, actor: a }, { t: 'commands', x: xid, actor: b }]));
+  });
+
   it('name the person on profile writes, and sessions only when revoked', async () => {
     const operator = await createOperator(db.sql);
     const profile = await notesOf(async () => applied(await run(db.sql, operator, 'profile.update', { displayName: 'Ana', serviceRadiusKm: 12 })));
