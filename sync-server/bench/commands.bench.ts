@@ -7,7 +7,8 @@
 //      gigs through their life with one command in flight per lane (32 concurrent actors on a 32-connection
 //      pool): gig.post → gig.accept → [payment_confirmed: a server event, timed but not counted] →
 //      booking.start → message.send ×2 → booking.deliver → booking.approve. Each call is applyCommand, the
-//      write path behind the sync endpoint, minus HTTP. 3 s of warm-up, then BENCH_SECONDS (default 20).
+//      write path behind the sync endpoint, minus HTTP. 10 s of warm-up (WARMUP_S in measured-window.ts),
+//      then BENCH_SECONDS (default 20).
 //   3. pgbench: TPC-B-like `pgbench -c 32 -j 2 -T <BENCH_SECONDS>` against the `pgbench` database.
 // A checkpoint precedes steps 2 and 3 so that neither inherits the other's dirty pages.
 //
@@ -29,7 +30,7 @@ import { installJobSchema } from '../src/jobs/runner';
 import { createSql, withDatabase, type Sql } from '../src/db/sql';
 import { PGBENCH_SCALE, PGBENCH_THREADS, TPCB_OTHER_CPU_ALLOWANCE_PCT, ensurePgbench, initPgbench, measuredTpcb, targetOf, type PgbenchResult } from './pgbench';
 import { commandPhase, type CommandPhase } from './command-phase';
-import { latencyLine } from './measured-window';
+import { WARMUP_S, latencyLine } from './measured-window';
 import { describeWrites, tableWrites, walSince, walTotals } from './server-stats';
 import { STATEMENTS_SETTINGS, reportStatements, resetStatements } from './statements';
 import { describeCpu, msPer, percentile, round, wholeFromEnv, type CpuShare } from './stats';
@@ -37,7 +38,6 @@ import { runBench, startThrowawayPostgres } from './throwaway-postgres';
 import { LIFECYCLE } from './workload';
 
 const ACTORS = 32;
-const WARMUP_S = 3;
 
 /** BENCH_STATEMENTS=1 preloads pg_stat_statements (for both phases) and prints what the commands ran. */
 const STATEMENTS = process.env.BENCH_STATEMENTS === '1';

@@ -8,9 +8,9 @@
 //   milestone.fund (client) → the provider's payment confirmation (confirmPayment, posting the funding) →
 //   booking.start (worker; the booking's first cycle only) → milestone.submit (worker) →
 //   milestone.approve (client; posting the release: escrow to the worker's payable and the platform's fee).
-// Each command is applyCommand, the write path behind POST /commands, minus HTTP. 3 s of warm-up, then
-// BENCH_SECONDS (default 15). Setting up the next booking (4 commands per 20 cycles) takes lane time inside
-// the window but is not a cycle.
+// Each command is applyCommand, the write path behind POST /commands, minus HTTP. 10 s of warm-up (WARMUP_S
+// in measured-window.ts), then BENCH_SECONDS (default 15). Setting up the next booking (4 commands per 20
+// cycles) takes lane time inside the window but is not a cycle.
 //
 // How to read it. cycles_per_s counts cycles that finished inside the window; p50_ms / p99_ms are whole
 // cycles (four transactions one after another, five on a booking's first), waits for a pool connection
@@ -46,7 +46,7 @@ import { workerStatement } from '../src/money/statements';
 import { clientPayments, receipt } from '../src/money/payments';
 import { settlementReport, trialBalanceReport } from '../src/money/settlement';
 import { parsePeriod } from '../src/money/period';
-import { latencyLine, measuredWindow } from './measured-window';
+import { WARMUP_S, latencyLine, measuredWindow } from './measured-window';
 import { STATEMENTS_SETTINGS, reportStatements, resetStatements } from './statements';
 import { PGBENCH_SCALE, PGBENCH_THREADS, TPCB_OTHER_CPU_ALLOWANCE_PCT, ensurePgbench, initPgbench, measuredTpcb, targetOf, type MeasuredTpcb } from './pgbench';
 import { describeCpu, msPer, percentile, round, wholeFromEnv, type CpuShare } from './stats';
@@ -54,7 +54,6 @@ import { runBench, startThrowawayPostgres } from './throwaway-postgres';
 import { createPairs, type Pair } from './workload';
 
 const LANES = 32;
-const WARMUP_S = 3;
 const EXPLAIN = process.env.BENCH_EXPLAIN === '1';
 const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
 const PGBENCH = process.env.BENCH_PGBENCH !== '0';

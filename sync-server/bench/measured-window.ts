@@ -5,6 +5,15 @@ import { cpuBetween, describeCpu, percentile, readCpu, round, type CpuShare } fr
 
 const PROGRESS_EVERY_MS = 5_000;
 
+/**
+ * Seconds of warm-up before a window opens: what a server that has been up for a while would show, not its
+ * first seconds. At 3 s V8 was still compiling the hot paths (its optimizing compiler took about 8% of the
+ * machine 10 s in), and every pooled connection was still in Postgres's first five custom plans of each
+ * statement; bench:commands measured 2.54 ms of CPU per command after 3 s of warm-up and 2.25 ms after
+ * 10 s (two runs each, interleaved).
+ */
+export const WARMUP_S = 10;
+
 export function latencyLine(sorted: readonly number[]): string {
   return `p50 ${round(percentile(sorted, 0.5), 2)} ms, p99 ${round(percentile(sorted, 0.99), 2)} ms, max ${round(sorted.at(-1) ?? NaN, 2)} ms`;
 }
