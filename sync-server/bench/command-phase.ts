@@ -1,14 +1,15 @@
-// The command phase: lanes of clients and operators applying commands for a fixed time, with latencies,
-// outcomes, CPU and server writes recorded for the measured window.
+// The command phase: lanes of clients and operators applying commands, warmed up, then measured in slices
+// that take turns with another workload (pgbench) on the same server, with latencies, outcomes, CPU and
+// server writes recorded for the slices.
 import type { CommandType } from '@shared/commands';
 import { createSql, type Sql } from '../src/db/sql';
 import { describeWrites, tableWrites, walSince, walTotals, type WalDelta } from './server-stats';
 import { reportStatements, resetStatements } from './statements';
-import { measuredWindow } from './measured-window';
-import type { CpuShare } from './stats';
+import { cpuOver, describeCpu, readCpu, round, type CpuReading, type CpuShare } from './stats';
 import { createPairs, runLane, type Recorder } from './workload';
 
 export interface CommandPhase {
+  /** Measured seconds: the slices' lengths added up. */
   seconds: number;
   latencies: number[];
   applied: number;
@@ -18,34 +19,96 @@ export interface CommandPhase {
   events: number[];
   warmupCommands: number;
   cpu: CpuShare;
+  /** WAL written from each slice's start until its last command finished, and the commands that finished then. */
   wal: WalDelta;
+  walCommands: number;
   writes: string[];
+}
+
+/** A turn of the schedule: a slice of commands, or the other workload's turn. */
+export type Turn = 'commands' | 'other';
+
+/**
+ * Turns in ABBA order (commands, other, other, commands, …), so that a drift of the machine over the run, which
+ * sequential phases would hand to whichever ran second, falls on both sides alike.
+ */
+export function abba(slices: number): Turn[] {
+  const turns: Turn[] = [];
+  for (let i = 0; i < slices; i++) turns.push(...(i % 2 === 0 ? (['commands', 'other'] as const) : (['other', 'commands'] as const)));
+  return turns;
 }
 
 export interface PhaseOptions {
   actors: number;
   warmupS: number;
-  seconds: number;
+  /** Length of each commands slice. */
+  sliceS: number;
+  turns: readonly Turn[];
+  /** Runs the other workload's turn while the lanes wait (their in-flight commands have finished). */
+  other(turn: number): Promise<void>;
   /** The postmaster, whose backends' CPU time is read from /proc. */
   postgresPid: number | undefined;
-  /** Reset and report pg_stat_statements around the phase. */
+  /** Reset (after warm-up) and report pg_stat_statements for the commands. */
   statements: boolean;
   /** Stops the lanes after their current command; the phase then throws. */
   signal: AbortSignal;
 }
 
+/**
+ * Lets lanes through while open; closing it waits for the steps in flight. A lane waits in `enter` while it
+ * is closed, and `release` lets every lane through for good (to see that it should stop).
+ */
+export class Gate {
+  private open = true;
+  private released = false;
+  private waiting: (() => void)[] = [];
+  private drained: (() => void) | undefined;
+  inFlight = 0;
+
+  async enter(): Promise<void> {
+    while (!this.open && !this.released) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight++;
+  }
+
+  leave(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) this.drained?.();
+  }
+
+  openUp(): void {
+    this.open = true;
+    this.waiting.splice(0).forEach((r) => r());
+  }
+
+  async close(): Promise<void> {
+    this.open = false;
+    if (this.inFlight > 0) await new Promise<void>((r) => (this.drained = r));
+    this.drained = undefined;
+  }
+
+  release(): void {
+    this.released = true;
+    this.openUp();
+  }
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
 /** `admin` is a connection to another database, for server-wide statistics. */
 export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say: (line: string) => void): Promise<CommandPhase> {
-  const { actors, warmupS, seconds, postgresPid, statements, signal } = o;
+  const { actors, warmupS, sliceS, turns, postgresPid, statements, signal } = o;
   const sql = createSql(url, { max: actors, applicationName: 'fieldwork-bench' });
   try {
     const pairs = await createPairs(sql, actors);
     // Open every pool connection before the clock starts, as pgbench's tps excludes connecting.
     await Promise.all(Array.from({ length: actors }, () => sql`select pg_sleep(0.05)`));
-    if (statements) await resetStatements(admin);
 
     const phase: CommandPhase = {
-      seconds,
+      seconds: 0,
       latencies: [],
       applied: 0,
       rejected: 0,
@@ -54,19 +117,24 @@ export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say
       events: [],
       warmupCommands: 0,
       cpu: undefined as never,
-      wal: undefined as never,
+      wal: { bytes: 0, records: 0, fpi: 0 },
+      walCommands: 0,
       writes: [],
     };
-    const walBefore = await walTotals(admin);
-    const writesBefore = await tableWrites(sql);
-    const clock = measuredWindow(warmupS, seconds);
+    const gate = new Gate();
+    /** The slice being measured: [from, until) in performance.now() time; none during warm-up and turns. */
+    let slice: { from: number; until: number } | undefined;
+    let warming = true;
+    let finished = 0;
+    const inSlice = (t: number) => slice !== undefined && t >= slice.from && t < slice.until;
 
     const recorder: Recorder = {
+      enter: () => gate.enter(),
+      leave: () => gate.leave(),
       command(type, finishedAt, ms, outcome) {
-        if (!clock.inWindow(finishedAt)) {
-          if (finishedAt < clock.from) phase.warmupCommands++;
-          return;
-        }
+        finished++;
+        if (warming) phase.warmupCommands++;
+        if (!inSlice(finishedAt)) return;
         phase.latencies.push(ms);
         let perType = phase.byType.get(type);
         if (!perType) phase.byType.set(type, (perType = []));
@@ -79,20 +147,70 @@ export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say
         }
       },
       event(finishedAt, ms) {
-        if (clock.inWindow(finishedAt)) phase.events.push(ms);
+        if (inSlice(finishedAt)) phase.events.push(ms);
       },
     };
 
-    say(`command phase: ${actors} lanes, ${warmupS} s warm-up, then ${seconds} s measured`);
-    const tally = () => ({ warmup: phase.warmupCommands, latencies: phase.latencies, rejected: phase.rejected });
-    phase.cpu = await clock.run(
-      { unit: 'commands', tally, postgresPid, signal, say },
-      pairs.map((pair, i) => (stop) => runLane(sql, pair, i, stop, recorder)),
+    let stopping = false;
+    let failure: unknown;
+    const lanes = pairs.map((pair, i) =>
+      runLane(sql, pair, i, () => stopping || failure !== undefined || signal.aborted, recorder).catch((e: unknown) => {
+        failure ??= e;
+        gate.release();
+      }),
     );
-    phase.wal = walSince(walBefore, await walTotals(admin));
-    phase.writes = describeWrites(writesBefore, await tableWrites(sql), phase.warmupCommands + phase.latencies.length, 'command');
-    // Warm-up included, and the payment events: about one event per seven commands.
-    if (statements) await reportStatements(admin, 'fieldwork', phase.warmupCommands + phase.latencies.length, 'cmd', say);
+    const check = () => {
+      if (failure !== undefined) throw failure;
+      signal.throwIfAborted();
+    };
+
+    const cpu: [CpuReading, CpuReading][] = [];
+    try {
+      say(`command phase: ${actors} lanes, ${warmupS} s warm-up, then ${turns.filter((t) => t === 'commands').length} slices of ${sliceS} s taking turns with pgbench (${turns.map((t) => (t === 'commands' ? 'C' : 'P')).join(' ')})`);
+      await sleep(warmupS * 1000, signal);
+      await gate.close();
+      warming = false;
+      check();
+      say(`  warm-up done (${phase.warmupCommands} commands)`);
+      const writesBefore = await tableWrites(sql);
+      if (statements) await resetStatements(admin);
+      const commandsBefore = finished;
+
+      for (const [i, turn] of turns.entries()) {
+        if (turn === 'other') {
+          await o.other(i);
+          check();
+          continue;
+        }
+        const walBefore = await walTotals(admin);
+        const finishedBefore = finished;
+        const [count, rejected] = [phase.latencies.length, phase.rejected];
+        const from = performance.now();
+        slice = { from, until: from + sliceS * 1000 };
+        const cpuFrom = readCpu(postgresPid);
+        gate.openUp();
+        await sleep(sliceS * 1000, signal);
+        const cpuUntil = readCpu(postgresPid);
+        await gate.close();
+        check();
+        cpu.push([cpuFrom, cpuUntil]);
+        phase.seconds += (cpuUntil.wallMs - cpuFrom.wallMs) / 1000;
+        const wal = walSince(walBefore, await walTotals(admin));
+        phase.wal = { bytes: phase.wal.bytes + wal.bytes, records: phase.wal.records + wal.records, fpi: phase.wal.fpi + wal.fpi };
+        phase.walCommands += finished - finishedBefore;
+        const n = phase.latencies.length - count;
+        say(`  [slice ${i + 1}] ${n} commands, ${round(n / sliceS, 0)}/s, ${phase.rejected - rejected} rejected; ${describeCpu(cpuOver([[cpuFrom, cpuUntil]]))}`);
+      }
+      phase.cpu = cpuOver(cpu);
+      phase.writes = describeWrites(writesBefore, await tableWrites(sql), finished - commandsBefore, 'command');
+      // The payment events included: about one event per seven commands.
+      if (statements) await reportStatements(admin, 'fieldwork', finished - commandsBefore, 'cmd', say);
+    } finally {
+      stopping = true;
+      gate.release();
+      await Promise.all(lanes);
+    }
+    check();
     return phase;
   } finally {
     await sql.end({ timeout: 5 });

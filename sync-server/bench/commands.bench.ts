@@ -1,26 +1,29 @@
-// Command throughput against pgbench on the same Postgres: `npm run bench:commands` (about a minute).
+// Command throughput against pgbench on the same Postgres: `npm run bench:commands` (about two minutes).
 //
 // What it measures. One embedded Postgres in a temp folder with durable defaults (fsync, synchronous_commit
-// and full_page_writes on; the settings are printed), used by three steps in this order:
-//   1. `pgbench -i -s 10` initialises a `pgbench` database.
-//   2. Commands: in a migrated `fieldwork` database, 32 lanes each pair a client with an operator and walk
-//      gigs through their life with one command in flight per lane (32 concurrent actors on a 32-connection
-//      pool): gig.post → gig.accept → [payment_confirmed: a server event, timed but not counted] →
-//      booking.start → message.send ×2 → booking.deliver → booking.approve. Each call is applyCommand, the
-//      write path behind the sync endpoint, minus HTTP. 10 s of warm-up (WARMUP_S in measured-window.ts),
-//      then BENCH_SECONDS (default 20).
-//   3. pgbench: TPC-B-like `pgbench -c 32 -j 2 -T <BENCH_SECONDS>` against the `pgbench` database.
-// A checkpoint precedes steps 2 and 3 so that neither inherits the other's dirty pages.
+// and full_page_writes on; the settings are printed), used by two workloads:
+//   - Commands: in a migrated `fieldwork` database, 32 lanes each pair a client with an operator and walk
+//     gigs through their life with one command in flight per lane (32 concurrent actors on a 32-connection
+//     pool): gig.post → gig.accept → [payment_confirmed: a server event, timed but not counted] →
+//     booking.start → message.send ×2 → booking.deliver → booking.approve. Each call is applyCommand, the
+//     write path behind the sync endpoint, minus HTTP.
+//   - pgbench: TPC-B-like `pgbench -c 32 -j 2` against a `pgbench` database (`pgbench -i -s 10` first).
+// The commands warm up for 10 s (WARMUP_S in measured-window.ts). Then the two take turns in slices of
+// BENCH_SECONDS / 4 (default 20 s, so 5 s slices), four each, in ABBA order (C P P C C P P C): a machine
+// shared with others drifts, and sequential phases would hand the drift to whichever ran second. While
+// pgbench has its turn the lanes wait, their commands in flight finished, with their pool open.
 //
-// How to read it. commands_per_s counts applyCommand calls that finished inside the measured window;
-// pgbench_tps is pgbench's "tps (without initial connection time)"; ratio = commands_per_s / pgbench_tps
-// and the target is ≥ 0.5. p50_ms / p99_ms are command latencies in the window, waits for a pool
-// connection included. The "cpu" lines split the machine between Node and Postgres and turn that into
-// milliseconds of CPU per command and per pgbench transaction: when the machine is busy, the ratio is
-// roughly pg-ms-per-tx / (pg-ms + node-ms per command), because pgbench's C client costs almost nothing
-// while Node shares the same cores. The "rows" lines say how many rows each unit writes and how many
-// updates were HOT (an update that is not HOT writes a new entry into every index of the table).
-// BENCH_STATEMENTS=1 also loads pg_stat_statements and lists the costliest statements of each phase.
+// How to read it. commands_per_s counts applyCommand calls that finished inside a commands slice, over the
+// slices' time; pgbench_tps is pgbench's transactions over its runs' time without connecting (each turn is
+// a fresh pgbench run, which vacuums its tables first, untimed); ratio = commands_per_s / pgbench_tps and
+// the target is ≥ 0.5. p50_ms / p99_ms are command latencies in the slices, waits for a pool connection
+// included. The "cpu" lines split the machine between Node and Postgres and turn that into milliseconds of
+// CPU per command and per pgbench transaction: when the machine is busy, the ratio is roughly
+// pg-ms-per-tx / (pg-ms + node-ms per command), because pgbench's C client costs almost nothing while Node
+// shares the same cores. The "wal" lines count what each side's turns wrote (commands finishing just after
+// a slice included). The "rows" lines say how many rows each unit writes and how many updates were HOT (an
+// update that is not HOT writes a new entry into every index of the table).
+// BENCH_STATEMENTS=1 also loads pg_stat_statements and lists each side's costliest statements after warm-up.
 // More than 1% rejected commands means the workload is broken, and the run fails. The last line printed
 // is one JSON object with the figures; everything before it is for people.
 import { execFileSync } from 'node:child_process';
@@ -28,16 +31,18 @@ import os from 'node:os';
 import { migrate } from '../src/db/migrate';
 import { installJobSchema } from '../src/jobs/runner';
 import { createSql, withDatabase, type Sql } from '../src/db/sql';
-import { PGBENCH_SCALE, PGBENCH_THREADS, TPCB_OTHER_CPU_ALLOWANCE_PCT, ensurePgbench, initPgbench, measuredTpcb, targetOf, type PgbenchResult } from './pgbench';
-import { commandPhase, type CommandPhase } from './command-phase';
+import { PGBENCH_SCALE, PGBENCH_THREADS, TPCB_OTHER_CPU_ALLOWANCE_PCT, combinedRuns, ensurePgbench, initPgbench, measuredTpcb, targetOf, type MeasuredTpcb, type PgbenchResult } from './pgbench';
+import { abba, commandPhase, type CommandPhase } from './command-phase';
 import { WARMUP_S, latencyLine } from './measured-window';
-import { describeWrites, tableWrites, walSince, walTotals } from './server-stats';
-import { STATEMENTS_SETTINGS, reportStatements, resetStatements } from './statements';
-import { describeCpu, msPer, percentile, round, wholeFromEnv, type CpuShare } from './stats';
+import { describeWrites, tableWrites, walSince, walTotals, type WalDelta } from './server-stats';
+import { STATEMENTS_SETTINGS, reportStatements } from './statements';
+import { cpuOver, describeCpu, msPer, percentile, round, wholeFromEnv, type CpuReading, type CpuShare } from './stats';
 import { runBench, startThrowawayPostgres } from './throwaway-postgres';
 import { LIFECYCLE } from './workload';
 
 const ACTORS = 32;
+/** Turns each side gets: BENCH_SECONDS is split into this many slices per side. */
+const SLICES = 4;
 
 /** BENCH_STATEMENTS=1 preloads pg_stat_statements (for both phases) and prints what the commands ran. */
 const STATEMENTS = process.env.BENCH_STATEMENTS === '1';
@@ -91,39 +96,53 @@ async function main(): Promise<void> {
     await initPgbench(pgbench.bin, target, PGBENCH_SCALE, say, signal);
 
     signal.throwIfAborted();
-    say(`\n2. commands`);
+    const sliceS = Math.max(3, Math.round(seconds / SLICES));
+    const turns = abba(SLICES);
+    say(`\n2. commands and pgbench -c ${ACTORS} -j ${PGBENCH_THREADS} -T ${sliceS}, taking turns`);
     await admin`checkpoint`;
-    commands = await commandPhase(fieldworkUrl, admin, { actors: ACTORS, warmupS: WARMUP_S, seconds, postgresPid, statements: STATEMENTS, signal }, say);
-    const measured = commands.latencies.length;
-    const rejectedShare = measured === 0 ? 1 : commands.rejected / measured;
-    say(`  ${measured} commands in ${seconds} s: ${commands.applied} applied, ${commands.rejected} rejected; ${latencyLine([...commands.latencies].sort((a, b) => a - b))}`);
-    for (const [type, ms] of [...commands.byType].sort(([a], [b]) => LIFECYCLE.indexOf(a) - LIFECYCLE.indexOf(b)))
-      say(`    ${type.padEnd(16)} ${String(ms.length).padStart(7)}  ${latencyLine(ms.sort((a, b) => a - b))}`);
-    say(`    ${'(payment event)'.padEnd(16)} ${String(commands.events.length).padStart(7)}  ${latencyLine(commands.events.sort((a, b) => a - b))}  — not counted`);
-    say(`  cpu: ${describeCpu(commands.cpu)}`);
-    say(`       ≈ ${msPer(commands.cpu.nodePct, measured / seconds)} ms of node CPU and ${msPer(commands.cpu.postgresPct, measured / seconds)} ms of postgres CPU per command`);
-    const allCommands = commands.warmupCommands + measured; // the WAL delta spans warm-up and window alike
-    say(`  wal: ${round(commands.wal.bytes / allCommands, 0)} bytes, ${round(commands.wal.records / allCommands, 1)} records per command (≈, warm-up included)`);
-    for (const line of commands.writes) say(`  rows: ${line}`);
-    if (measured === 0 || rejectedShare > 0.01)
-      throw new Error(
-        `${round(100 * rejectedShare, 2)}% of commands were rejected, so the workload is not exercising the happy path: ` +
-          [...commands.rejections].map(([k, n]) => `${k} ×${n}`).join(', '),
-      );
-
-    signal.throwIfAborted();
-    say(`\n3. pgbench -c ${ACTORS} -j ${PGBENCH_THREADS} -T ${seconds}`);
-    await admin`checkpoint`;
-    const walBefore = await walTotals(admin);
-    if (STATEMENTS) await resetStatements(admin);
     const pgbenchDb = createSql(withDatabase(pg.url, 'pgbench'), { max: 1, applicationName: 'fieldwork-bench-admin' });
+    const tpcbRuns: MeasuredTpcb[] = [];
+    let tpcbWal: WalDelta = { bytes: 0, records: 0, fpi: 0 };
     try {
-      const writesBefore = await tableWrites(pgbenchDb);
-      ({ result: tpcb, cpu: tpcbCpu } = await measuredTpcb(pgbench.bin, target, { clients: ACTORS, threads: PGBENCH_THREADS, seconds, postgresPid }, say, signal));
-      const wal = walSince(walBefore, await walTotals(admin));
-      const txs = tpcb.transactions ?? Math.round(tpcb.tps * seconds);
-      say(`  wal: ${round(wal.bytes / txs, 0)} bytes, ${round(wal.records / txs, 1)} records per transaction`);
-      for (const line of describeWrites(writesBefore, await tableWrites(pgbenchDb), txs, 'tx')) say(`  rows: ${line}`);
+      const tpcbWritesBefore = await tableWrites(pgbenchDb);
+      const other = async (turn: number) => {
+        const walBefore = await walTotals(admin!);
+        const run = await measuredTpcb(pgbench.bin, target, { clients: ACTORS, threads: PGBENCH_THREADS, seconds: sliceS, postgresPid }, () => {}, signal);
+        const wal = walSince(walBefore, await walTotals(admin!));
+        tpcbWal = { bytes: tpcbWal.bytes + wal.bytes, records: tpcbWal.records + wal.records, fpi: tpcbWal.fpi + wal.fpi };
+        tpcbRuns.push(run);
+        say(`  [slice ${turn + 1}] pgbench ${round(run.result.tps, 0)} tps${run.cpu ? `; ${describeCpu(run.cpu)}` : ''}`);
+      };
+      commands = await commandPhase(fieldworkUrl, admin, { actors: ACTORS, warmupS: WARMUP_S, sliceS, turns, other, postgresPid, statements: STATEMENTS, signal }, say);
+
+      const measured = commands.latencies.length;
+      const perS = measured / commands.seconds;
+      const rejectedShare = measured === 0 ? 1 : commands.rejected / measured;
+      say(`\n  commands: ${measured} in ${round(commands.seconds, 1)} s: ${commands.applied} applied, ${commands.rejected} rejected; ${latencyLine([...commands.latencies].sort((a, b) => a - b))}`);
+      for (const [type, ms] of [...commands.byType].sort(([a], [b]) => LIFECYCLE.indexOf(a) - LIFECYCLE.indexOf(b)))
+        say(`    ${type.padEnd(16)} ${String(ms.length).padStart(7)}  ${latencyLine(ms.sort((a, b) => a - b))}`);
+      say(`    ${'(payment event)'.padEnd(16)} ${String(commands.events.length).padStart(7)}  ${latencyLine(commands.events.sort((a, b) => a - b))}  — not counted`);
+      say(`  cpu: ${describeCpu(commands.cpu)}`);
+      say(`       ≈ ${msPer(commands.cpu.nodePct, perS)} ms of node CPU and ${msPer(commands.cpu.postgresPct, perS)} ms of postgres CPU per command`);
+      say(`  wal: ${round(commands.wal.bytes / commands.walCommands, 0)} bytes, ${round(commands.wal.records / commands.walCommands, 1)} records per command`);
+      for (const line of commands.writes) say(`  rows: ${line}`);
+      if (measured === 0 || rejectedShare > 0.01)
+        throw new Error(
+          `${round(100 * rejectedShare, 2)}% of commands were rejected, so the workload is not exercising the happy path: ` +
+            [...commands.rejections].map(([k, n]) => `${k} ×${n}`).join(', '),
+        );
+
+      tpcb = combinedRuns(tpcbRuns.map((r) => r.result), sliceS);
+      const readings = tpcbRuns.map((r) => r.readings);
+      tpcbCpu = readings.every((r) => r !== undefined) ? cpuOver(readings as [CpuReading, CpuReading][]) : undefined;
+      const txs = tpcb.transactions!;
+      say(`\n  pgbench: ${txs} transactions, ${round(tpcb.tps, 1)} tps (without connection time), latency average ${tpcb.latencyAvgMs} ms`);
+      if (tpcbCpu) {
+        say(`  cpu: ${describeCpu(tpcbCpu)} (node idles here; everything else includes pgbench's client)`);
+        say(`       ≈ ${msPer(tpcbCpu.postgresPct, tpcb.tps)} ms of postgres CPU per transaction`);
+      }
+      say(`  wal: ${round(tpcbWal.bytes / txs, 0)} bytes, ${round(tpcbWal.records / txs, 1)} records per transaction`);
+      for (const line of describeWrites(tpcbWritesBefore, await tableWrites(pgbenchDb), txs, 'tx')) say(`  rows: ${line}`);
       if (STATEMENTS) await reportStatements(admin, 'pgbench', txs, 'tx', say);
     } finally {
       await pgbenchDb.end();
@@ -134,7 +153,7 @@ async function main(): Promise<void> {
   }
 
   const sorted = [...commands.latencies].sort((a, b) => a - b);
-  const commandsPerS = round(commands.latencies.length / seconds, 1);
+  const commandsPerS = round(commands.latencies.length / commands.seconds, 1);
   const ratio = round(commandsPerS / tpcb.tps, 3);
   say(`\nsummary`);
   say(`  commands/s   ${commandsPerS}  (p50 ${round(percentile(sorted, 0.5), 2)} ms, p99 ${round(percentile(sorted, 0.99), 2)} ms)`);
@@ -154,8 +173,10 @@ async function main(): Promise<void> {
       commands: commands.latencies.length,
       applied: commands.applied,
       rejected: commands.rejected,
-      duration_s: seconds,
+      duration_s: round(commands.seconds, 1),
       warmup_s: WARMUP_S,
+      slices: SLICES,
+      schedule: abba(SLICES).map((t) => (t === 'commands' ? 'C' : 'P')).join(''),
       actors: ACTORS,
       mix,
       pgbench_clients: ACTORS,

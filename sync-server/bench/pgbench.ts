@@ -1,7 +1,7 @@
 // pgbench for the baseline: find it (installing the Debian package as root if missing), initialise, run TPC-B.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { cpuBetween, describeCpu, msPer, readCpu, type CpuShare } from './stats';
+import { cpuBetween, describeCpu, msPer, readCpu, round, type CpuReading, type CpuShare } from './stats';
 
 /** The baseline the benches run beside their own phases: `pgbench -i -s 10`, then TPC-B on two client threads. */
 export const PGBENCH_SCALE = 10;
@@ -157,10 +157,24 @@ export async function runTpcb(bin: string, t: Target, o: PgbenchRun, say: (line:
   return { tps: Number(tps[1]), latencyAvgMs: lat ? Number(lat[1]) : undefined, transactions: txs ? Number(txs[1]) : undefined };
 }
 
+/**
+ * Several pgbench runs as one: transactions added up over the time they took (connection time excluded);
+ * a run that did not say how many it made is taken at its rate for `runSeconds`.
+ */
+export function combinedRuns(runs: readonly PgbenchResult[], runSeconds: number): PgbenchResult {
+  const txs = runs.map((r) => r.transactions ?? Math.round(r.tps * runSeconds));
+  const total = txs.reduce((a, b) => a + b, 0);
+  const seconds = runs.reduce((s, r, i) => s + txs[i]! / r.tps, 0);
+  const latency = runs.every((r) => r.latencyAvgMs !== undefined) ? round(runs.reduce((s, r, i) => s + r.latencyAvgMs! * txs[i]!, 0) / total, 3) : undefined;
+  return { tps: total / seconds, latencyAvgMs: latency, transactions: total };
+}
+
 export interface MeasuredTpcb {
   result: PgbenchResult;
   /** Undefined when the run is too short (under 3 s) to sample inside it. */
   cpu: CpuShare | undefined;
+  /** The two readings the share is from, for adding runs together (cpuOver). */
+  readings: [CpuReading, CpuReading] | undefined;
 }
 
 /** runTpcb (or a custom script) with the CPU share of Node, Postgres and everything else over the run, printed and returned. */
@@ -181,9 +195,9 @@ export async function measuredTpcb(
   } finally {
     sampling.forEach(clearTimeout);
   }
-  if (samples.length < 2) return { result, cpu: undefined };
+  if (samples.length < 2) return { result, cpu: undefined, readings: undefined };
   const cpu = cpuBetween(samples[0]!, samples[1]!);
   say(`  cpu: ${describeCpu(cpu)} (node idles here; everything else includes pgbench's client)`);
   say(`       ≈ ${msPer(cpu.postgresPct, result.tps)} ms of postgres CPU per ${o.script ? 'run of the script' : 'transaction'}`);
-  return { result, cpu };
+  return { result, cpu, readings: [samples[0]!, samples[1]!] };
 }

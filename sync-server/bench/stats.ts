@@ -94,12 +94,29 @@ export function readCpu(postgresPid: number | undefined): CpuReading {
  * is exact only while the connections stay open (true for both phases here: pools are opened first).
  */
 export function cpuBetween(a: CpuReading, b: CpuReading): CpuShare {
-  const wallS = (b.wallMs - a.wallMs) / 1000;
-  const nodeS = (b.node.user - a.node.user + b.node.system - a.node.system) / 1e6;
+  return cpuOver([[a, b]]);
+}
+
+/** The CPU share over several intervals taken together, as if they were one: each is a reading at its start and end. */
+export function cpuOver(intervals: readonly (readonly [CpuReading, CpuReading])[]): CpuShare {
+  const sum = (f: (a: CpuReading, b: CpuReading) => number | undefined) => {
+    let total = 0;
+    for (const [a, b] of intervals) {
+      const d = f(a, b);
+      if (d === undefined) return undefined;
+      total += d;
+    }
+    return total;
+  };
+  const wallS = sum((a, b) => (b.wallMs - a.wallMs) / 1000)!;
+  const nodeS = sum((a, b) => (b.node.user - a.node.user + b.node.system - a.node.system) / 1e6)!;
+  const postgresS = sum((a, b) => (a.postgres !== undefined && b.postgres !== undefined ? b.postgres - a.postgres : undefined));
+  const busy = sum((a, b) => (a.machine && b.machine ? b.machine.busy - a.machine.busy : undefined));
+  const total = sum((a, b) => (a.machine && b.machine ? b.machine.total - a.machine.total : undefined));
   const cores = os.availableParallelism();
   const nodePct = (100 * nodeS) / wallS;
-  const postgresPct = a.postgres !== undefined && b.postgres !== undefined ? (100 * (b.postgres - a.postgres)) / wallS : undefined;
-  const machinePct = a.machine && b.machine ? (100 * (b.machine.busy - a.machine.busy)) / (b.machine.total - a.machine.total) : undefined;
+  const postgresPct = postgresS === undefined ? undefined : (100 * postgresS) / wallS;
+  const machinePct = busy !== undefined && total ? (100 * busy) / total : undefined;
   const otherPct = machinePct !== undefined && postgresPct !== undefined ? Math.max(0, machinePct * cores - nodePct - postgresPct) : undefined;
   const r = (x: number | undefined) => (x === undefined ? undefined : round(x, 1));
   return { nodePct: round(nodePct, 1), postgresPct: r(postgresPct), machinePct: r(machinePct), otherPct: r(otherPct), cores };

@@ -48,6 +48,10 @@ export async function createPairs(sql: Sql, n: number): Promise<Pair[]> {
 }
 
 export interface Recorder {
+  /** Waits until the lane may send its next step (the bench pauses the lanes while pgbench runs). */
+  enter(): Promise<void>;
+  /** The step that `enter` let through is done. */
+  leave(): void;
   command(type: CommandType, finishedAt: number, ms: number, outcome: CommandOutcome): void;
   event(finishedAt: number, ms: number): void;
 }
@@ -63,11 +67,17 @@ function envelope<T extends CommandType>(type: T, payload: CommandInput<T>) {
 export async function runLane(sql: Sql, pair: Pair, lane: number, stop: () => boolean, rec: Recorder): Promise<void> {
   const issue = async <T extends CommandType>(actorId: string, type: T, payload: CommandInput<T>): Promise<boolean> => {
     if (stop()) return false;
-    const t0 = performance.now();
-    const outcome = await applyCommand(sql, actorId, envelope(type, payload));
-    const t1 = performance.now();
-    rec.command(type, t1, t1 - t0, outcome);
-    return outcome.status === 'applied';
+    await rec.enter();
+    try {
+      if (stop()) return false;
+      const t0 = performance.now();
+      const outcome = await applyCommand(sql, actorId, envelope(type, payload));
+      const t1 = performance.now();
+      rec.command(type, t1, t1 - t0, outcome);
+      return outcome.status === 'applied';
+    } finally {
+      rec.leave();
+    }
   };
 
   for (let round = 0; !stop(); round++) {
@@ -101,12 +111,18 @@ export async function runLane(sql: Sql, pair: Pair, lane: number, stop: () => bo
  */
 async function confirmPayment(sql: Sql, bookingId: string, stop: () => boolean, rec: Recorder): Promise<boolean> {
   if (stop()) return false;
-  const t0 = performance.now();
-  const [m] = await sql<{ id: string; amount: number; currency: string }[]>`select id, amount, currency from milestones where booking_id = ${bookingId} and status = 'agreed'`;
-  if (!m) throw new Error(`booking ${bookingId} has no agreed milestone`);
-  const outcome = await confirmMilestonePayment(sql, { milestoneId: m.id, paymentIntentId: `pi_bench_${m.id}`, chargeId: null, amount: m.amount, currency: m.currency }, `bench-payment:${m.id}`);
-  if (outcome !== 'funded') throw new Error(`payment for ${m.id}: ${outcome}`);
-  const t1 = performance.now();
-  rec.event(t1, t1 - t0);
-  return true;
+  await rec.enter();
+  try {
+    if (stop()) return false;
+    const t0 = performance.now();
+    const [m] = await sql<{ id: string; amount: number; currency: string }[]>`select id, amount, currency from milestones where booking_id = ${bookingId} and status = 'agreed'`;
+    if (!m) throw new Error(`booking ${bookingId} has no agreed milestone`);
+    const outcome = await confirmMilestonePayment(sql, { milestoneId: m.id, paymentIntentId: `pi_bench_${m.id}`, chargeId: null, amount: m.amount, currency: m.currency }, `bench-payment:${m.id}`);
+    if (outcome !== 'funded') throw new Error(`payment for ${m.id}: ${outcome}`);
+    const t1 = performance.now();
+    rec.event(t1, t1 - t0);
+    return true;
+  } finally {
+    rec.leave();
+  }
 }
