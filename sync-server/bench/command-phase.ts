@@ -19,9 +19,13 @@ export interface CommandPhase {
   events: number[];
   warmupCommands: number;
   cpu: CpuShare;
-  /** WAL written from each slice's start until its last command finished, and the commands that finished then. */
+  /**
+   * From each slice's start until its last command finished (nothing straddles these intervals, unlike the
+   * slices themselves, which end with commands in flight): the commands that finished, the wall time, and the
+   * WAL written. CPU per command is taken over these intervals.
+   */
+  drained: { commands: number; seconds: number };
   wal: WalDelta;
-  walCommands: number;
   writes: string[];
 }
 
@@ -92,6 +96,19 @@ export class Gate {
   }
 }
 
+/**
+ * Has every pooled backend publish its statistics now. An idle backend that published less than a second ago
+ * holds what it counted since for up to 10 s (PGSTAT_IDLE_INTERVAL), which would land in pgbench's turn.
+ */
+async function flushStatistics(sql: Sql, connections: number): Promise<void> {
+  const reserved = await Promise.all(Array.from({ length: connections }, () => sql.reserve()));
+  try {
+    await Promise.all(reserved.map((db) => db`select pg_stat_force_next_flush()`));
+  } finally {
+    reserved.forEach((db) => db.release());
+  }
+}
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -117,8 +134,8 @@ export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say
       events: [],
       warmupCommands: 0,
       cpu: undefined as never,
+      drained: { commands: 0, seconds: 0 },
       wal: { bytes: 0, records: 0, fpi: 0 },
-      walCommands: 0,
       writes: [],
     };
     const gate = new Gate();
@@ -185,23 +202,25 @@ export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say
         const walBefore = await walTotals(admin);
         const finishedBefore = finished;
         const [count, rejected] = [phase.latencies.length, phase.rejected];
-        const from = performance.now();
-        slice = { from, until: from + sliceS * 1000 };
         const cpuFrom = readCpu(postgresPid);
+        slice = { from: cpuFrom.wallMs, until: cpuFrom.wallMs + sliceS * 1000 };
         gate.openUp();
         await sleep(sliceS * 1000, signal);
-        const cpuUntil = readCpu(postgresPid);
         await gate.close();
+        const cpuUntil = readCpu(postgresPid);
         check();
         cpu.push([cpuFrom, cpuUntil]);
-        phase.seconds += (cpuUntil.wallMs - cpuFrom.wallMs) / 1000;
+        phase.seconds += sliceS;
+        phase.drained.commands += finished - finishedBefore;
+        phase.drained.seconds += (cpuUntil.wallMs - cpuFrom.wallMs) / 1000;
+        await flushStatistics(sql, actors);
         const wal = walSince(walBefore, await walTotals(admin));
         phase.wal = { bytes: phase.wal.bytes + wal.bytes, records: phase.wal.records + wal.records, fpi: phase.wal.fpi + wal.fpi };
-        phase.walCommands += finished - finishedBefore;
         const n = phase.latencies.length - count;
         say(`  [slice ${i + 1}] ${n} commands, ${round(n / sliceS, 0)}/s, ${phase.rejected - rejected} rejected; ${describeCpu(cpuOver([[cpuFrom, cpuUntil]]))}`);
       }
       phase.cpu = cpuOver(cpu);
+      await flushStatistics(sql, actors);
       phase.writes = describeWrites(writesBefore, await tableWrites(sql), finished - commandsBefore, 'command');
       // The payment events included: about one event per seven commands.
       if (statements) await reportStatements(admin, 'fieldwork', finished - commandsBefore, 'cmd', say);

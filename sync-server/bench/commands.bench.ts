@@ -9,9 +9,10 @@
 //     write path behind the sync endpoint, minus HTTP.
 //   - pgbench: TPC-B-like `pgbench -c 32 -j 2` against a `pgbench` database (`pgbench -i -s 10` first).
 // The commands warm up for 10 s (WARMUP_S in measured-window.ts). Then the two take turns in slices of
-// BENCH_SECONDS / 4 (default 20 s, so 5 s slices), four each, in ABBA order (C P P C C P P C): a machine
-// shared with others drifts, and sequential phases would hand the drift to whichever ran second. While
-// pgbench has its turn the lanes wait, their commands in flight finished, with their pool open.
+// BENCH_SECONDS / 4 whole seconds (at least 3; default 20 s, so 5 s slices), four each, in ABBA order
+// (C P P C C P P C): a machine shared with others drifts, and sequential phases would hand the drift to
+// whichever ran second. While pgbench has its turn the lanes wait, their commands in flight finished, with
+// their pool open.
 //
 // How to read it. commands_per_s counts applyCommand calls that finished inside a commands slice, over the
 // slices' time; pgbench_tps is pgbench's transactions over its runs' time without connecting (each turn is
@@ -20,9 +21,10 @@
 // included. The "cpu" lines split the machine between Node and Postgres and turn that into milliseconds of
 // CPU per command and per pgbench transaction: when the machine is busy, the ratio is roughly
 // pg-ms-per-tx / (pg-ms + node-ms per command), because pgbench's C client costs almost nothing while Node
-// shares the same cores. The "wal" lines count what each side's turns wrote (commands finishing just after
-// a slice included). The "rows" lines say how many rows each unit writes and how many updates were HOT (an
-// update that is not HOT writes a new entry into every index of the table).
+// shares the same cores; CPU is read from each slice's start until its last command finished, and divided
+// by the commands that finished meanwhile. The "wal" lines count what each side's turns wrote (pgbench's
+// vacuum of its tables before each run included). The "rows" lines say how many rows each unit writes and
+// how many updates were HOT (an update that is not HOT writes a new entry into every index of the table).
 // BENCH_STATEMENTS=1 also loads pg_stat_statements and lists each side's costliest statements after warm-up.
 // More than 1% rejected commands means the workload is broken, and the run fails. The last line printed
 // is one JSON object with the figures; everything before it is for people.
@@ -66,6 +68,9 @@ function fsType(dir: string): string {
     return 'unknown';
   }
 }
+
+/** Commands per second over the intervals CPU was read over (see CommandPhase.drained). */
+const drainedRate = (c: CommandPhase) => c.drained.commands / c.drained.seconds;
 
 async function main(): Promise<void> {
   const seconds = wholeFromEnv('BENCH_SECONDS', 20);
@@ -116,21 +121,20 @@ async function main(): Promise<void> {
       commands = await commandPhase(fieldworkUrl, admin, { actors: ACTORS, warmupS: WARMUP_S, sliceS, turns, other, postgresPid, statements: STATEMENTS, signal }, say);
 
       const measured = commands.latencies.length;
-      const perS = measured / commands.seconds;
       const rejectedShare = measured === 0 ? 1 : commands.rejected / measured;
-      say(`\n  commands: ${measured} in ${round(commands.seconds, 1)} s: ${commands.applied} applied, ${commands.rejected} rejected; ${latencyLine([...commands.latencies].sort((a, b) => a - b))}`);
-      for (const [type, ms] of [...commands.byType].sort(([a], [b]) => LIFECYCLE.indexOf(a) - LIFECYCLE.indexOf(b)))
-        say(`    ${type.padEnd(16)} ${String(ms.length).padStart(7)}  ${latencyLine(ms.sort((a, b) => a - b))}`);
-      say(`    ${'(payment event)'.padEnd(16)} ${String(commands.events.length).padStart(7)}  ${latencyLine(commands.events.sort((a, b) => a - b))}  — not counted`);
-      say(`  cpu: ${describeCpu(commands.cpu)}`);
-      say(`       ≈ ${msPer(commands.cpu.nodePct, perS)} ms of node CPU and ${msPer(commands.cpu.postgresPct, perS)} ms of postgres CPU per command`);
-      say(`  wal: ${round(commands.wal.bytes / commands.walCommands, 0)} bytes, ${round(commands.wal.records / commands.walCommands, 1)} records per command`);
-      for (const line of commands.writes) say(`  rows: ${line}`);
       if (measured === 0 || rejectedShare > 0.01)
         throw new Error(
           `${round(100 * rejectedShare, 2)}% of commands were rejected, so the workload is not exercising the happy path: ` +
             [...commands.rejections].map(([k, n]) => `${k} ×${n}`).join(', '),
         );
+      say(`\n  commands: ${measured} in ${commands.seconds} s: ${commands.applied} applied, ${commands.rejected} rejected; ${latencyLine([...commands.latencies].sort((a, b) => a - b))}`);
+      for (const [type, ms] of [...commands.byType].sort(([a], [b]) => LIFECYCLE.indexOf(a) - LIFECYCLE.indexOf(b)))
+        say(`    ${type.padEnd(16)} ${String(ms.length).padStart(7)}  ${latencyLine(ms.sort((a, b) => a - b))}`);
+      say(`    ${'(payment event)'.padEnd(16)} ${String(commands.events.length).padStart(7)}  ${latencyLine(commands.events.sort((a, b) => a - b))}  — not counted`);
+      say(`  cpu: ${describeCpu(commands.cpu)} (each slice until its last command finished)`);
+      say(`       ≈ ${msPer(commands.cpu.nodePct, drainedRate(commands))} ms of node CPU and ${msPer(commands.cpu.postgresPct, drainedRate(commands))} ms of postgres CPU per command`);
+      say(`  wal: ${round(commands.wal.bytes / commands.drained.commands, 0)} bytes, ${round(commands.wal.records / commands.drained.commands, 1)} records per command`);
+      for (const line of commands.writes) say(`  rows: ${line}`);
 
       tpcb = combinedRuns(tpcbRuns.map((r) => r.result), sliceS);
       const readings = tpcbRuns.map((r) => r.readings);
@@ -188,8 +192,8 @@ async function main(): Promise<void> {
       other_cpu_pct: commands.cpu.otherPct ?? null,
       pgbench_other_cpu_pct: tpcbCpu?.otherPct ?? null,
       cores: commands.cpu.cores,
-      node_cpu_ms_per_command: msPer(commands.cpu.nodePct, commandsPerS),
-      postgres_cpu_ms_per_command: msPer(commands.cpu.postgresPct, commandsPerS),
+      node_cpu_ms_per_command: msPer(commands.cpu.nodePct, drainedRate(commands)),
+      postgres_cpu_ms_per_command: msPer(commands.cpu.postgresPct, drainedRate(commands)),
       postgres_cpu_ms_per_pgbench_tx: msPer(tpcbCpu?.postgresPct, tpcb.tps),
     }),
   );
