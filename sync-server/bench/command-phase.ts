@@ -1,9 +1,10 @@
 // The command phase: lanes of clients and operators applying commands, warmed up, then measured in slices
 // that take turns with another workload (pgbench) on the same server, with latencies, outcomes, CPU and
 // server writes recorded for the slices.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { CommandType } from '@shared/commands';
 import { createSql, type Sql } from '../src/db/sql';
-import { describeWrites, tableWrites, walSince, walTotals, type WalDelta } from './server-stats';
+import { describeWrites, tableWrites, walPlus, walSince, walTotals, type WalDelta } from './server-stats';
 import { reportStatements, resetStatements } from './statements';
 import { cpuOver, describeCpu, readCpu, round, type CpuReading, type CpuShare } from './stats';
 import { createPairs, runLane, type Recorder } from './workload';
@@ -109,11 +110,8 @@ async function flushStatistics(sql: Sql, connections: number): Promise<void> {
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
+/** Waits, or stops waiting when the run is aborted (check() then throws). */
+const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal }).catch(() => undefined);
 
 /** `admin` is a connection to another database, for server-wide statistics. */
 export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say: (line: string) => void): Promise<CommandPhase> {
@@ -215,7 +213,7 @@ export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say
         phase.drained.seconds += (cpuUntil.wallMs - cpuFrom.wallMs) / 1000;
         await flushStatistics(sql, actors);
         const wal = walSince(walBefore, await walTotals(admin));
-        phase.wal = { bytes: phase.wal.bytes + wal.bytes, records: phase.wal.records + wal.records, fpi: phase.wal.fpi + wal.fpi };
+        phase.wal = walPlus(phase.wal, wal);
         const n = phase.latencies.length - count;
         say(`  [slice ${i + 1}] ${n} commands, ${round(n / sliceS, 0)}/s, ${phase.rejected - rejected} rejected; ${describeCpu(cpuOver([[cpuFrom, cpuUntil]]))}`);
       }

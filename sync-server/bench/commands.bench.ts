@@ -36,7 +36,7 @@ import { createSql, withDatabase, type Sql } from '../src/db/sql';
 import { PGBENCH_SCALE, PGBENCH_THREADS, TPCB_OTHER_CPU_ALLOWANCE_PCT, combinedRuns, ensurePgbench, initPgbench, measuredTpcb, targetOf, type MeasuredTpcb, type PgbenchResult } from './pgbench';
 import { abba, commandPhase, type CommandPhase } from './command-phase';
 import { WARMUP_S, latencyLine } from './measured-window';
-import { describeWrites, tableWrites, walSince, walTotals, type WalDelta } from './server-stats';
+import { describeWrites, tableWrites, walPlus, walSince, walTotals, type WalDelta } from './server-stats';
 import { STATEMENTS_SETTINGS, reportStatements } from './statements';
 import { cpuOver, describeCpu, msPer, percentile, round, wholeFromEnv, type CpuReading, type CpuShare } from './stats';
 import { runBench, startThrowawayPostgres } from './throwaway-postgres';
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
         const walBefore = await walTotals(admin!);
         const run = await measuredTpcb(pgbench.bin, target, { clients: ACTORS, threads: PGBENCH_THREADS, seconds: sliceS, postgresPid }, () => {}, signal);
         const wal = walSince(walBefore, await walTotals(admin!));
-        tpcbWal = { bytes: tpcbWal.bytes + wal.bytes, records: tpcbWal.records + wal.records, fpi: tpcbWal.fpi + wal.fpi };
+        tpcbWal = walPlus(tpcbWal, wal);
         tpcbRuns.push(run);
         say(`  [slice ${turn + 1}] pgbench ${round(run.result.tps, 0)} tps${run.cpu ? `; ${describeCpu(run.cpu)}` : ''}`);
       };

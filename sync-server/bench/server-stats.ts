@@ -47,3 +47,5 @@ export async function walTotals(admin: Sql): Promise<WalDelta> {
 }
 
 export const walSince = (a: WalDelta, b: WalDelta): WalDelta => ({ bytes: b.bytes - a.bytes, records: b.records - a.records, fpi: b.fpi - a.fpi });
+
+export const walPlus = (a: WalDelta, b: WalDelta): WalDelta => ({ bytes: a.bytes + b.bytes, records: a.records + b.records, fpi: a.fpi + b.fpi });

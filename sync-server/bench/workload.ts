@@ -65,20 +65,14 @@ function envelope<T extends CommandType>(type: T, payload: CommandInput<T>) {
  * flushing their queues. A refused step abandons the lifecycle (the next commands would be refused too).
  */
 export async function runLane(sql: Sql, pair: Pair, lane: number, stop: () => boolean, rec: Recorder): Promise<void> {
-  const issue = async <T extends CommandType>(actorId: string, type: T, payload: CommandInput<T>): Promise<boolean> => {
-    if (stop()) return false;
-    await rec.enter();
-    try {
-      if (stop()) return false;
+  const issue = <T extends CommandType>(actorId: string, type: T, payload: CommandInput<T>): Promise<boolean> =>
+    gated(rec, stop, async () => {
       const t0 = performance.now();
       const outcome = await applyCommand(sql, actorId, envelope(type, payload));
       const t1 = performance.now();
       rec.command(type, t1, t1 - t0, outcome);
       return outcome.status === 'applied';
-    } finally {
-      rec.leave();
-    }
-  };
+    });
 
   for (let round = 0; !stop(); round++) {
     const gigId = uuidv7();
@@ -109,11 +103,8 @@ export async function runLane(sql: Sql, pair: Pair, lane: number, stop: () => bo
  * The payment provider's confirmation of the booking's milestone, as the webhook handler fires it once it
  * has verified the event (funding posted to the ledger); timed, but not a command.
  */
-async function confirmPayment(sql: Sql, bookingId: string, stop: () => boolean, rec: Recorder): Promise<boolean> {
-  if (stop()) return false;
-  await rec.enter();
-  try {
-    if (stop()) return false;
+function confirmPayment(sql: Sql, bookingId: string, stop: () => boolean, rec: Recorder): Promise<boolean> {
+  return gated(rec, stop, async () => {
     const t0 = performance.now();
     const [m] = await sql<{ id: string; amount: number; currency: string }[]>`select id, amount, currency from milestones where booking_id = ${bookingId} and status = 'agreed'`;
     if (!m) throw new Error(`booking ${bookingId} has no agreed milestone`);
@@ -122,6 +113,15 @@ async function confirmPayment(sql: Sql, bookingId: string, stop: () => boolean, 
     const t1 = performance.now();
     rec.event(t1, t1 - t0);
     return true;
+  });
+}
+
+/** One step of a lane, once the recorder lets it through; false without running it when the lane should stop. */
+async function gated(rec: Recorder, stop: () => boolean, step: () => Promise<boolean>): Promise<boolean> {
+  if (stop()) return false;
+  await rec.enter();
+  try {
+    return stop() ? false : await step();
   } finally {
     rec.leave();
   }
