@@ -14,8 +14,11 @@
 -- one lane of fund-and-release cycles, 11% less backend CPU per cycle.
 --
 -- Values come back as their base type (Postgres describes a domain column by it), so nothing reading them
--- changes. A new status or kind is added by replacing the domain's check: alter domain … drop constraint …,
--- then add constraint … (shared/ holds the machines these lists must match; a test compares them).
+-- changes. Arrays of them do not: array_agg(status) is a milestone_status[], which postgres.js does not parse;
+-- aggregate the base type instead (array_agg(status::text)). A new status or kind is added by replacing the
+-- domain's check: alter domain … drop constraint …, then add constraint … (shared/ holds the machines these
+-- lists must match; a test compares them). Columns with the same rule share a domain (every positive amount,
+-- both parties); a column whose rule comes to differ gets a domain of its own.
 
 -- Money in minor units.
 create domain positive_minor_units as bigint check (value > 0);
@@ -131,3 +134,8 @@ alter table operator_profiles
   alter column home_lat type latitude, alter column home_lng type longitude,
   alter column service_radius_km type radius_km,
   alter column hourly_rate_amount type positive_minor_units;
+
+-- A column's new type drops its planner statistics, and autovacuum would gather them again only once a tenth
+-- of the table has changed; until then the planner would guess at every status. Gathered now instead.
+analyze gigs, bookings, milestones, disputes, dispute_attachments, client_refunds, commands, outbox, messages,
+  ledger_accounts, ledger_postings, ledger_entries, demo_rail_objects, admin_audit, users, operator_profiles;

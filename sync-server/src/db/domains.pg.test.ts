@@ -1,5 +1,8 @@
 // The column domains of migration 015: their lists match the shared machines, they refuse what the table
 // checks refused, and queries still find the partial indexes whose predicates name a domain column.
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { BOOKING_STATES } from '@shared/booking-machine';
@@ -9,7 +12,7 @@ import { LOCALES } from '@shared/locales';
 import { MILESTONE_STATES } from '@shared/milestone-machine';
 import { ROLES } from '@shared/roles';
 import { createSql, withDatabase, type Sql } from './sql';
-import { migrate } from './migrate';
+import { migrate, MIGRATIONS_DIR } from './migrate';
 
 const adminUrl = inject('pgAdminUrl');
 const name = `fw_domains_${process.pid}_${Date.now()}`;
@@ -85,5 +88,28 @@ describe('column domains', () => {
       return tx.unsafe(`explain ${query}`);
     });
     expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain(index);
+  });
+
+  it('leave the planner its statistics on a database that had rows before 015', async () => {
+    const before = `${name}_upgrade`;
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fw-mig-'));
+    for (const f of await fs.readdir(MIGRATIONS_DIR)) if (f < '015') await fs.copyFile(path.join(MIGRATIONS_DIR, f), path.join(dir, f));
+    await admin.unsafe(`create database "${before}"`);
+    const db = createSql(withDatabase(adminUrl, before), { max: 1 });
+    try {
+      await migrate(db, dir);
+      await db`
+        insert into users (id, phone, display_name, roles, locale)
+        select gen_random_uuid(), '+1555' || lpad(g::text, 7, '0'), 'Person ' || g, '{consumer}', case when g % 10 = 0 then 'es' else 'en' end
+        from generate_series(1, 500) g`;
+      await db`analyze users`;
+      await migrate(db); // 015 and after
+      const stats = await db<{ values: string }[]>`select most_common_vals::text as values from pg_stats where tablename = 'users' and attname = 'locale'`;
+      expect(stats.map((r) => r.values)).toEqual(['{en,es}']);
+    } finally {
+      await db.end();
+      await admin.unsafe(`drop database if exists "${before}" with (force)`);
+      await fs.rm(dir, { recursive: true, force: true });
+    }
   });
 });
