@@ -1,6 +1,7 @@
 // The command contract's own refusals: what Postgres could not store is refused by the schema, naming the field.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { commandEnvelope, commandPayloads, moneySchema, text } from './commands';
+import { COMMAND_TYPES, commandEnvelope, commandPayloads, moneySchema, text } from './commands';
 import { MAX_AMOUNT, amountRefusal, money, type Money } from './money';
 
 const issuesOf = (r: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }) =>
@@ -10,6 +11,10 @@ describe('text', () => {
   it('trims, bounds and refuses a NUL character', () => {
     expect(text(1, 5).parse('  ab  ')).toBe('ab');
     expect(text(1, 5).safeParse('a\u0000b').success).toBe(false);
+    // Half of a character: the driver would store U+FFFD in its place.
+    expect(text(1, 5).safeParse('a\ud800b').success).toBe(false);
+    expect(text(1, 5).safeParse('a\udc00').success).toBe(false);
+    expect(text(1, 5).safeParse('a😀b').success).toBe(true);
     expect(issuesOf(commandPayloads['message.send'].safeParse({ messageId: '0190a6c4-7b1e-7c3a-9d2e-0123456789ab', bookingId: '0190a6c4-7b1e-7c3a-9d2e-0123456789ac', body: 'hi\u0000' }))).toEqual([
       'body: must not contain a NUL character',
     ]);
@@ -37,6 +42,13 @@ describe('amounts', () => {
     expect(amount(MAX_AMOUNT + 1).success).toBe(false);
     expect(amount(2 ** 52 + 2).success).toBe(false);
   });
+  it('beyond the safe integers are refused, not thrown on', () => {
+    const onlyAt = (issues: string[] | undefined, path: string) => issues !== undefined && issues.length > 0 && issues.every((i) => i.startsWith(`${path}: `));
+    for (const a of [2 ** 53, 2 ** 53 + 2, 1e300, Number.MAX_VALUE]) expect(onlyAt(issuesOf(amount(a)), 'amount'), String(a)).toBe(true);
+    const post = commandPayloads['gig.post'].safeParse({ budget: { amount: 2 ** 53, currency: 'USD' } });
+    expect(issuesOf(post)).toContainEqual(expect.stringMatching(/^budget\.amount: /));
+    expect(onlyAt(issuesOf(commandPayloads['profile.update'].safeParse({ hourlyRate: { amount: 2 ** 53 + 2, currency: 'KWD' } })), 'hourlyRate.amount')).toBe(true);
+  });
   it('go in the steps a three-decimal currency is charged in', () => {
     expect(amount(10_010, 'KWD').success).toBe(true);
     const off = amount(10_005, 'KWD');
@@ -63,4 +75,32 @@ describe('amountRefusal', () => {
       expect(moneySchema.safeParse(m).success, `${m.amount} ${m.currency}`).toBe(refusal === null);
     }
   });
+});
+
+describe('every payload schema', () => {
+  // A schema that throws instead of refusing fails the whole request, and a device pushing the command
+  // again meets the same throw for ever. Values aimed at the checks: amounts past the safe integers,
+  // money-shaped objects with any fields, half characters, and anything at all, in every field a schema names.
+  const nastyNumber = fc.constantFrom(2 ** 53, 2 ** 53 + 2, 1e300, Number.MAX_VALUE, -1, 0, -0, 0.5, Number.NaN, Infinity, -Infinity);
+  const leaf = fc.oneof(fc.anything(), nastyNumber, fc.constantFrom('', '\0', '\ud800', 'USD', 'KWD', 'split', '0190a6c4-7b1e-7c3a-9d2e-0123456789ab'));
+  const moneyish = fc.record(
+    { amount: fc.oneof(nastyNumber, fc.integer(), leaf), currency: fc.oneof(fc.constantFrom('USD', 'KWD', 'JPY', 'XXX'), leaf) },
+    { requiredKeys: [] },
+  );
+  const allKeys = [...new Set(COMMAND_TYPES.flatMap((t) => Object.keys(commandPayloads[t].shape)))];
+  const nested = fc.dictionary(fc.constantFrom(...allKeys, 'amount', 'milestoneId', 'description', 'dueAt'), fc.oneof(leaf, moneyish));
+  const value = fc.oneof(leaf, moneyish, fc.array(fc.oneof(moneyish, nested), { maxLength: 4 }));
+
+  for (const type of COMMAND_TYPES) {
+    it(`${type} refuses what it cannot take, and never throws`, () => {
+      const schema = commandPayloads[type];
+      const keys = Object.keys(schema.shape);
+      fc.assert(
+        fc.property(fc.oneof(leaf, fc.dictionary(fc.constantFrom(...keys), value)), (payload) => {
+          expect(typeof schema.safeParse(payload).success).toBe('boolean');
+        }),
+        { numRuns: 300 },
+      );
+    });
+  }
 });

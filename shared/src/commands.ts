@@ -13,10 +13,20 @@ export const uuidV7 = z
   .transform((s) => s.toLowerCase());
 export const uuid = z.uuid().transform((s) => s.toLowerCase());
 
-/** Free text a person typed. Postgres text cannot hold a NUL character, so it is refused here, with the field
- *  named, rather than failing the write. */
+/** An unpaired UTF-16 surrogate: half of a character, which UTF-8 (and so Postgres) cannot hold. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Free text a person typed. Postgres text cannot hold a NUL character, and the driver would silently turn
+ *  half a character into U+FFFD, so both are refused here, with the field named, rather than failing the
+ *  write or storing something other than what was sent. */
 export const text = (min: number, max: number) =>
-  z.string().trim().min(min).max(max).refine((s) => !s.includes('\0'), 'must not contain a NUL character');
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((s) => !s.includes('\0'), 'must not contain a NUL character')
+    .refine((s) => !LONE_SURROGATE.test(s), 'must not contain a broken character (an unpaired surrogate)');
 /** An RFC 3339 time with its offset, within the years Postgres accepts once converted to UTC (1 to 9999). */
 const isoDate = z.iso.datetime({ offset: true }).refine((s) => {
   const year = new Date(s).getUTCFullYear();
@@ -29,7 +39,10 @@ export const moneySchema = z
     currency: z.string().refine(isCurrency, 'unknown currency'),
   })
   .superRefine((m, ctx) => {
-    const why = isCurrency(m.currency) ? offStep(money(m.amount, m.currency)) : null;
+    // Refinements run on a value whose fields failed too: money() throws beyond the safe integers, so the
+    // step is judged only for an amount the checks above let through.
+    const counted = Number.isSafeInteger(m.amount) && m.amount > 0 && m.amount <= MAX_AMOUNT;
+    const why = counted && isCurrency(m.currency) ? offStep(money(m.amount, m.currency)) : null;
     if (why) ctx.addIssue({ code: 'custom', path: ['amount'], message: why });
   });
 

@@ -527,16 +527,19 @@ describe('request validation', () => {
     expect((await errorOf(shortCode)).code).toBe('invalid_request');
   });
 
-  it('refuses a NUL in displayName with 400, creates nothing, and the code still works', async () => {
+  it('refuses a NUL or half a character in displayName with 400, creates nothing, and the code still works', async () => {
     const t = makeApp();
     const phone = nextPhone();
     expect((await post(t, '/auth/code', { phone })).status).toBe(202);
     const code = await latestCode(t, phone);
-    const res = await post(t, '/auth/verify', { phone, code, displayName: 'Ana\u0000B' });
-    expect(res.status).toBe(400);
-    const error = await errorOf(res);
-    expect(error.code).toBe('invalid_request');
-    expect(JSON.stringify(error.details)).toContain('must not contain a NUL character');
+    // Half a character would be stored as U+FFFD, a name other than the one sent.
+    for (const [displayName, why] of [['Ana\u0000B', 'must not contain a NUL character'], ['x\ud800y', 'unpaired surrogate']] as const) {
+      const res = await post(t, '/auth/verify', { phone, code, displayName });
+      expect(res.status).toBe(400);
+      const error = await errorOf(res);
+      expect(error.code).toBe('invalid_request');
+      expect(JSON.stringify(error.details)).toContain(why);
+    }
     const [{ n }] = (await db.sql`select count(*)::int8 as n from users where phone = ${phone}`) as unknown as [{ n: number }];
     expect(n).toBe(0);
     const retry = await post(t, '/auth/verify', { phone, code, displayName: 'Ana B' });

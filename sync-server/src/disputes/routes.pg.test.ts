@@ -75,6 +75,9 @@ describe('attachments', () => {
     // The name may come as a header too (percent-encoded UTF-8).
     const viaHeader = await upload(disputeId, worker, PNG, { name: null, headers: { 'x-file-name': encodeURIComponent('café.png') } });
     expect((await json(viaHeader)).name).toBe('café.png');
+    // Marks that reorder text would disguise the name ("invoice\u202Efdp.exe" shows as "invoiceexe.pdf").
+    const disguised = await upload(disputeId, worker, PDF, { type: 'application/pdf', name: 'invoice\u202Efdp.exe\u2066\u200f' });
+    expect((await json(disguised)).name).toBe('invoicefdp.exe');
 
     // Cited by evidence, the file is the worker's to see too (uncited files: see the next test).
     applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'The tap', attachmentIds: [body.id] }));

@@ -61,7 +61,9 @@ const isAttachmentType = (t: string): t is AttachmentType => (ATTACHMENT_TYPES a
 /** A file name as the user gave it, without any folder part or control characters. */
 function fileName(raw: string | undefined): string | null {
   if (raw === undefined) return null;
-  const name = (raw.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  // Control characters go, and so do the marks that reorder text: "invoice\u202Efdp.exe" would show as
+  // "invoiceexe.pdf" wherever the name is displayed.
+  const name = (raw.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim();
   return name.length >= 1 && name.length <= 200 ? name : null;
 }
 

@@ -61,4 +61,17 @@ describe('parsePeriod', () => {
     expect(refused({ from: '2024-03-01' }).message).toMatch(/both from and to/);
     expect(refused({ to: '2024-03-01' }).message).toMatch(/both from and to/);
   });
+
+  it('refuses days before 1970 or at the very end of year 9999, whose periods Postgres could not be asked about', () => {
+    for (const [from, to] of [['9999-12-31', '9999-12-31'], ['0001-01-01', '0001-01-31'], ['0000-01-01', '0000-01-31'], ['1969-12-31', '1970-01-05']])
+      expect(refused({ from: from!, to: to! }).message, `${from} to ${to}`).toMatch(/from 1970-01-01 to 9999-12-30/);
+    // The ends themselves are fine, in any zone, and give instants Postgres takes (years 1969 to 9999).
+    for (const tz of ['UTC', 'Pacific/Kiritimati', 'Pacific/Pago_Pago']) {
+      const first = parsePeriod({ from: '1970-01-01', to: '1970-01-31', tz }, now);
+      const last = parsePeriod({ from: '9999-12-01', to: '9999-12-30', tz }, now);
+      expect(first.start.getUTCFullYear()).toBeGreaterThanOrEqual(1969);
+      expect(last.end.getUTCFullYear()).toBeLessThanOrEqual(9999);
+      expect(last.end.getTime() - last.start.getTime()).toBe(30 * 86_400_000);
+    }
+  });
 });

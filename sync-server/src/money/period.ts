@@ -29,7 +29,16 @@ const isZone = (tz: string) => {
   }
 };
 
-const day = z.iso.date({ error: 'a calendar date as YYYY-MM-DD' });
+/**
+ * The days a report may name. Before 1970 nothing was kept (and Intl and Date.UTC read years below 100 as
+ * 19xx); the last day stops short of 9999-12-31, whose next midnight, the period's end, is in year 10000,
+ * which Postgres does not take.
+ */
+const FIRST_DAY = '1970-01-01';
+const LAST_DAY = '9999-12-30';
+const day = z.iso
+  .date({ error: 'a calendar date as YYYY-MM-DD' })
+  .refine((d) => d >= FIRST_DAY && d <= LAST_DAY, `a day from ${FIRST_DAY} to ${LAST_DAY}`);
 const zone = z.string().max(64).refine(isZone, { error: 'an IANA time zone such as Europe/Madrid' });
 const periodQuery = z.object({ from: day.optional(), to: day.optional(), tz: zone.optional() });
 
@@ -71,7 +80,11 @@ const nextDay = (ymd: string) => new Date(Date.parse(`${ymd}T00:00:00Z`) + 86_40
 export function parsePeriod(query: Record<string, string | undefined>, now: Date): Period {
   const q = periodQuery.safeParse(query);
   if (!q.success)
-    throw new HttpError('invalid_request', 'Give from and to as calendar dates, YYYY-MM-DD (for example from=2026-03-01&to=2026-03-31), and tz as an IANA time zone.', q.error.issues);
+    throw new HttpError(
+      'invalid_request',
+      `Give from and to as calendar dates, YYYY-MM-DD, from ${FIRST_DAY} to ${LAST_DAY} (for example from=2026-03-01&to=2026-03-31), and tz as an IANA time zone.`,
+      q.error.issues,
+    );
   let { from, to } = q.data;
   const timeZone = q.data.tz ?? 'UTC';
   if ((from === undefined) !== (to === undefined)) throw new HttpError('invalid_request', 'Give both from and to, or neither for the current month.');

@@ -154,6 +154,18 @@ describe('limits and bad input', () => {
     expect((await gql(`{ pullGigs(limit: 1) { checkpoint { xid } } } ${' '.repeat(9000)}`)).status).toBe(400);
     expect((await json(await gql(PULL_GIGS, { limit: 100000 }))).errors[0].message).toContain('limit must be between');
     expect((await json(await gql(PULL_GIGS, { limit: 5, checkpoint: { xid: 'drop table', id: 'x' } }))).errors[0].message).toContain('checkpoint');
+    // Twenty digits, beyond what an xid8 holds, beside a scope this server signed: refused, not a database error.
+    const { checkpoint } = (await json(await gql(PULL_GIGS, { limit: 1 }))).data.pullGigs;
+    for (const xid of ['18446744073709551616', '99999999999999999999']) {
+      const past = (await json(await gql(PULL_GIGS, { limit: 5, checkpoint: { ...checkpoint, xid } }))).errors[0];
+      expect(past.message, xid).toBe('The checkpoint is not one this server issued.');
+      expect(past.extensions?.code, xid).not.toBe('INTERNAL');
+    }
+    expect((await json(await gql(PULL_GIGS, { limit: 5, checkpoint: { ...checkpoint, xid: '18446744073709551615' } }))).errors).toBeUndefined();
+    // A subscription belongs on the socket.
+    const sub = await gql(`subscription { streamGigs(headers: { Authorization: "x" }) { checkpoint { id } } }`);
+    expect(sub.status).toBe(400);
+    expect((await json(sub)).errors[0].message).toMatch(/WebSocket/);
     expect((await t.app.request('/healthz')).status).toBe(200);
   });
 

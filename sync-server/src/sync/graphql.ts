@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import {
   buildSchema,
   execute,
+  getOperationAST,
   GraphQLError,
   GraphQLScalarType,
   Kind,
@@ -174,6 +175,9 @@ export function graphqlRoutes(deps: Deps, schema: GraphQLSchema) {
       await enforce(deps.sql, { key: `graphql:${actor.id}`, max: deps.config.GRAPHQL_RATE_PER_MIN, windowSeconds: 60 }, deps.now(), 'Too many sync requests in a minute; the device will retry shortly.');
       const doc = prepare(parsed.data.query);
       if (Array.isArray(doc)) return c.json({ errors: (doc as readonly GraphQLError[]).map((e) => e.toJSON()) }, 400);
+      // graphql-js would run a subscription's resolver as a query and fail on what it returns.
+      if (getOperationAST(doc as DocumentNode, parsed.data.operationName)?.operation === 'subscription')
+        return c.json({ errors: [{ message: 'Subscriptions run over the WebSocket at /graphql (graphql-ws); POST carries queries and mutations.' }] }, 400);
       let viewer: Promise<Viewer> | undefined;
       const contextValue: GraphQLContext = {
         deps,

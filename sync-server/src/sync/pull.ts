@@ -132,6 +132,8 @@ interface Cursor {
 }
 
 const XID = /^\d{1,20}$/;
+/** The largest xid8: twenty digits may say more than Postgres's type holds. */
+const MAX_XID8 = 2n ** 64n - 1n;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class CheckpointError extends Error {
@@ -141,7 +143,7 @@ export class CheckpointError extends Error {
 function cursorFor(secret: string, viewer: Viewer, collection: CollectionName, cp: Checkpoint | null): Cursor {
   const now = markOf(viewer);
   if (!cp) return { xid: '0', id: NIL_UUID, mark: now };
-  if (!XID.test(cp.xid) || !UUID.test(cp.id)) throw new CheckpointError('The checkpoint is not one this server issued.');
+  if (!XID.test(cp.xid) || BigInt(cp.xid) > MAX_XID8 || !UUID.test(cp.id)) throw new CheckpointError('The checkpoint is not one this server issued.');
   const before = decodeScope(secret, viewer, cp.scope);
   if (before && sameScope(before, now, collection)) return { xid: cp.xid, id: cp.id, mark: { ...now, p: before.p } };
   // The scope changed (or the checkpoint has no mark this server signed): start over, remembering what
