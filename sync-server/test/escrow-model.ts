@@ -438,6 +438,8 @@ export function milestoneCommand(s: ModelState, op: MilestoneOp, milestoneId: st
     const parties = partiesOf(actor);
     if (parties.length === 0) refuse('not_found');
     if (op === 'submit' && (m.status === 'agreed' || m.status === 'payment_pending')) refuse('not_funded');
+    // Funding again while the window is open: done, and nothing changes.
+    if (op === 'fund' && m.status === 'payment_pending' && parties.includes('client')) return;
     stepMilestone(d, m, op, parties, { reason });
   });
 }
@@ -594,7 +596,7 @@ export function checkout(s: ModelState, milestoneId: string, actor: Actor) {
   const fund = milestoneCommand(s, 'fund', milestoneId, actor);
   const m = fund.state.milestones[milestoneId]!;
   // Once the window has passed (the sweep has yet to lapse it), no checkout is handed out.
-  const ok = m.status === 'payment_pending' && (fund.outcome.status === 'applied' || actor === 'client') && m.paymentExpiresAt! > fund.state.now;
+  const ok = m.status === 'payment_pending' && fund.outcome.status === 'applied' && m.paymentExpiresAt! > fund.state.now;
   const opens = ok && !m.checkout;
   const state = opens ? structuredClone(fund.state) : fund.state;
   if (opens) state.milestones[milestoneId]!.checkout = true;

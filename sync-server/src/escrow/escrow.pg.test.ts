@@ -59,6 +59,10 @@ describe('a single-price booking', () => {
     const fund = applied(await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }, { now: () => funding }));
     expect(fund.status).toBe('payment_pending');
     expect((await clocks(m!.id)).paymentExpiresAt!.getTime()).toBe(funding.getTime() + PAYMENT_WINDOW_MS);
+    // Paying again in the window (back from the checkout): done, the window unchanged; the worker may not.
+    expect(applied(await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }, { now: () => new Date(funding.getTime() + 60_000) })).status).toBe('payment_pending');
+    expect((await clocks(m!.id)).paymentExpiresAt!.getTime()).toBe(funding.getTime() + PAYMENT_WINDOW_MS);
+    expect((await run(db.sql, worker, 'milestone.fund', { milestoneId: m!.id })).status).toBe('rejected');
 
     const payment = { milestoneId: m!.id, paymentIntentId: `pi_${m!.id}`, chargeId: `ch_${m!.id}`, amount: 8000, currency: 'USD' };
     expect(await confirmMilestonePayment(db.sql, payment, 'evt_1')).toBe('funded');

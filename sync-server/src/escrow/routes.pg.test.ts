@@ -41,6 +41,11 @@ describe('funding on the demo rail', () => {
     expect(body.provider).toBe('demo');
     // Asking again (a retry after a lost answer) gives the same checkout.
     expect((await json(await post('/pay/checkout', { milestoneId: m!.id, commandId }, await bearer(client)))).url).toBe(body.url);
+    // So does "Continue to payment" (back from the checkout page), under a new command, which is applied, not
+    // refused: the device would show a refusal as "Not done" beside a payment that went through.
+    const continued = uuidv7();
+    expect((await json(await post('/pay/checkout', { milestoneId: m!.id, commandId: continued }, await bearer(client)))).url).toBe(body.url);
+    expect((await db.sql`select status from commands where id = ${continued}`)[0]!.status).toBe('applied');
 
     const path = new URL(body.url).pathname;
     const page = await t.app.request(path);

@@ -107,8 +107,8 @@ export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
       const actor = c.get('actor');
       const fund = await applyCommand(deps.sql, actor.id, { id: commandId, type: 'milestone.fund', payload: { milestoneId }, issuedAt: deps.now().toISOString() }, { now: deps.now });
       const m = await getMilestone(deps.sql, milestoneId);
-      if (fund.status === 'rejected' && !(m?.status === 'payment_pending' && m.clientId === actor.id))
-        throw new HttpError('conflict', fund.rejection!.message, { rejection: fund.rejection });
+      // Funding again while the window is open is applied too (and changes nothing): the same checkout follows.
+      if (fund.status === 'rejected') throw new HttpError('conflict', fund.rejection!.message, { rejection: fund.rejection });
       if (!m || m.status !== 'payment_pending' || !m.paymentExpiresAt) throw new HttpError('conflict', 'This milestone is not waiting for payment.');
       // The window has passed and the sweep is about to lapse it: a new checkout now would outlive it.
       if (m.paymentExpiresAt <= deps.now()) throw new HttpError('conflict', 'The time to pay for this milestone ran out; fund it again in a minute.');
