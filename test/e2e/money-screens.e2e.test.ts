@@ -144,4 +144,38 @@ describe('money screens', () => {
       await ctx.close();
     }
   });
+
+  it('long words in a gig’s title and description wrap on a phone, for the client and for the operator', async () => {
+    const { baseUrl, db } = e2e.server();
+    const carla = await userIdOf(db.sql, PEOPLE.carla);
+    // What people paste: a link, a part number, a row of exclamation marks. No spaces to break at.
+    const title = `Fix${'x'.repeat(110)}tap`;
+    const gigId = uuidv7();
+    applied(
+      await run(db.sql, carla, 'gig.post', {
+        gigId, title, description: 'https://example.com/' + 'y'.repeat(3900), skills: { plumbing: 1 }, budget: { amount: 9000, currency: 'USD' },
+        location: { lat: 37.7612, lng: -122.4141 }, address: '2 Mission St', areaLabel: 'Mission',
+      }),
+    );
+    const clientCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    const workerCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    try {
+      const client = await signIn(clientCtx, baseUrl, PEOPLE.carla, `/c/gigs/${gigId}`);
+      await client.getByRole('heading', { level: 1, name: title }).waitFor({ timeout: 20_000 });
+      expect(await fitsWidth(client)).toBe(true);
+      await client.goto(`${baseUrl}/c`);
+      await client.getByText(title).first().waitFor({ timeout: 20_000 });
+      expect(await fitsWidth(client)).toBe(true);
+
+      const worker = await signIn(workerCtx, baseUrl, PEOPLE.omar, '/o');
+      await worker.getByText(title).first().waitFor({ timeout: 20_000 });
+      expect(await fitsWidth(worker)).toBe(true);
+      await worker.goto(`${baseUrl}/o/gigs/${gigId}`);
+      await worker.getByRole('heading', { level: 1, name: title }).waitFor({ timeout: 20_000 });
+      expect(await fitsWidth(worker)).toBe(true);
+    } finally {
+      await clientCtx.close();
+      await workerCtx.close();
+    }
+  });
 });
