@@ -141,7 +141,7 @@ describe('a dispute', () => {
     const clientEvidence = screen.getByTestId('evidence-client');
     expect(clientEvidence.textContent).toContain('From Carla Client');
     expect(clientEvidence.textContent).toContain('Photo of the fence today.');
-    expect(clientEvidence.textContent).toContain('Points to 1 messages in the chat');
+    expect(clientEvidence.textContent).toContain('Points to 1 message in the chat');
     expect(within(screen.getByTestId('evidence-worker')).getByText('None yet.')).toBeTruthy();
     expect(screen.queryByTestId('evidence-admin')).toBeNull();
   });

@@ -184,7 +184,7 @@ function EvidenceItem({ evidence: e, detail }: { evidence: Evidence; detail: Dis
     <li className="list-item" data-testid="evidence">
       <span className="money-job-detail">{formatDateTime(e.at, locale)}</span>
       {e.text && <span className="dispute-text">{e.text}</span>}
-      {e.messageIds.length > 0 && <span className="money-job-detail">{t('cites', { n: e.messageIds.length })}</span>}
+      {e.messageIds.length > 0 && <span className="money-job-detail">{e.messageIds.length === 1 ? t('citesOne') : t('citesOther', { n: e.messageIds.length })}</span>}
       {files.length > 0 && (
         <ul className="dispute-files">
           {files.map((f) => (

@@ -78,7 +78,7 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
   function signOut() {
     if (!client) return;
     const pending = client.getStatus().pending;
-    const question = pending > 0 ? t('signOutPending', { n: pending }) : t('signOutConfirm');
+    const question = pending === 1 ? t('signOutPendingOne') : pending > 1 ? t('signOutPending', { n: pending }) : t('signOutConfirm');
     if (!window.confirm(question)) return;
     // Nothing here waits for the network: the sign-in screen replaces this person's screens at once, the
     // wipe (local work) goes on behind it, and the server is told when it can be reached (see the session).

@@ -6,6 +6,7 @@ import { cleanup, fireEvent, render, screen, within } from '@testing-library/rea
 import { Router } from 'wouter';
 import { memoryLocation } from 'wouter/memory-location';
 import { I18nProvider } from '../i18n/i18n';
+import type { RejectionCode } from '@shared/rejections';
 import type { SyncClient } from '../sync/client';
 import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
 import { SyncContext } from './sync-context';
@@ -26,11 +27,11 @@ afterEach(async () => {
 
 let n = 0;
 /** A command the server refused, issued after the device was set up (older refusals are not shown). */
-async function refused(client: SyncClient, type: string, payload: object) {
+async function refused(client: SyncClient, type: string, payload: object, code: RejectionCode = 'invalid_state') {
   const at = new Date(Date.now() + n++).toISOString();
   await client.db.commands.insert({
     id: `0190a000-0000-7000-8000-0000000000c${n}`, type: type as never, payload: JSON.stringify(payload), issuedAt: at, status: 'rejected',
-    rejectionCode: 'invalid_state', rejectionMessage: 'This can no longer be done.', decidedAt: at, updatedAt: at,
+    rejectionCode: code, rejectionMessage: 'This can no longer be done.', decidedAt: at, updatedAt: at,
   });
 }
 
@@ -78,5 +79,18 @@ describe('status bar, refused actions', () => {
     expect(memory.history!.at(-1)).toBe(`/b/${BOOKING}`);
     // Following the link sent nothing: only the five refused commands are on the device.
     expect((await issuedCommands(client)).map((c) => c.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected', 'rejected']);
+  });
+
+  it('offers no "Try again" where the same action would be refused again: a gig another operator took', async () => {
+    const client = await offlineDevice({ id: OMAR, roles: ['consumer', 'operator'] });
+    await refused(client, 'gig.accept', { gigId: '0190a000-0000-7000-8000-0000000000f1', bookingId: BOOKING }, 'gig_taken');
+    await refused(client, 'availability.set', { available: true }, 'profile_incomplete');
+    renderBar(client);
+    const [taken, incomplete] = (await screen.findAllByTestId('rejection')) as [HTMLElement, HTMLElement];
+    expect(taken.getAttribute('data-code')).toBe('gig_taken');
+    expect(within(taken).queryByRole('button', { name: 'Try again' })).toBeNull();
+    expect(within(taken).getByRole('button', { name: 'Dismiss' })).toBeTruthy();
+    // Fixable by the person first (skills and a place on their profile): worth sending again.
+    expect(within(incomplete).getByRole('button', { name: 'Try again' })).toBeTruthy();
   });
 });

@@ -5,6 +5,7 @@ import { formatRelative } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import type { CommandType } from '@shared/commands';
+import type { RejectionCode } from '@shared/rejections';
 import { appMessages } from './messages';
 import { useSync, useSyncStatus, useView } from './sync-context';
 
@@ -50,6 +51,15 @@ function useNow(ms: number): number {
   }, [ms]);
   return now;
 }
+
+/**
+ * Refusals that the same action sent again would meet again, whatever the person does first: offering
+ * "Try again" there only earns a second refusal ("This gig was just taken by another operator", twice).
+ */
+const FINAL: ReadonlySet<string> = new Set<RejectionCode>([
+  'forbidden', 'not_found', 'gig_taken', 'gig_expired', 'own_gig', 'id_reused', 'duplicate_id', 'last_admin',
+  'change_rounds_exhausted', 'dispute_open', 'deadline_passed', 'invalid_command', 'unknown_command',
+]);
 
 export function StatusBar() {
   const t = useT(appMessages);
@@ -99,8 +109,7 @@ export function StatusBar() {
                 {isMoneyStep(r.type) ? (
                   <MoneyStepLink commandId={r.id} type={r.type} />
                 ) : (
-                  r.code !== 'forbidden' &&
-                  r.code !== 'not_found' && (
+                  !FINAL.has(r.code) && (
                     <button type="button" className="btn-link" onClick={() => void retry(r.id)}>
                       {t('tryAgain')}
                     </button>

@@ -110,7 +110,7 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
         (confirming ? (
           <div className="card confirm-step">
             <p ref={cancelQuestion} tabIndex={-1}>
-              <strong>{refund ? t('cancelRefundQuestion', { amount: formatMoney(refund, locale) }) : t('cancelQuestion')}</strong>
+              <strong>{refund ? t(actor.id === booking.clientId ? 'cancelRefundQuestionClient' : 'cancelRefundQuestion', { amount: formatMoney(refund, locale) }) : t('cancelQuestion')}</strong>
             </p>
             <div className="field">
               <label htmlFor="booking-cancel-reason">{t('cancelReason')}</label>

@@ -153,7 +153,7 @@ describe('booking page, client', () => {
     await waitFor(() => expect(cancel.disabled).toBe(false));
     expect(screen.queryByTestId('cancel-offline')).toBeNull();
     fireEvent.click(cancel);
-    expect(await screen.findByText('Cancel this booking? $80.50 goes back to the client. This cannot be undone.')).toBeTruthy();
+    expect(await screen.findByText('Cancel this booking? $80.50 comes back to you. This cannot be undone.')).toBeTruthy();
     const confirm = screen.getByRole('button', { name: 'Confirm cancellation' });
     fireEvent.click(confirm);
     fireEvent.click(confirm);
