@@ -1,9 +1,11 @@
 // A milestone's dispute as its parties see it: who opened it and why, the claim, the time left to answer,
-// the evidence from both sides, and, while it is open, accepting the other side's claim or adding evidence.
+// the evidence from both sides (its files to download), and, while it is open, accepting the other side's
+// claim or adding evidence.
 import { money } from '@shared/money';
 import { useSync, useViewAll } from '../app/sync-context';
 import { formatBytes, formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
+import { DownloadButton } from '../money/download-button';
 import type { ViewDoc } from '../sync/optimistic';
 import { ConfirmStep } from './confirm-step';
 import { EvidenceForm } from './evidence-form';
@@ -85,7 +87,14 @@ export function DisputeBox({ dispute, side, disabled, run }: Props) {
                 <ul className="attachments">
                   {e.attachments.map((a) => (
                     <li key={a.id}>
-                      {a.name} <span className="muted">({formatBytes(a.size, locale)})</span>
+                      {/* Cited by evidence, a file is both parties' to see (the server says so, not this page). */}
+                      <DownloadButton
+                        path={`/disputes/attachments/${encodeURIComponent(a.id)}`}
+                        fallbackName={a.name}
+                        label={t('downloadFile', { name: a.name, size: formatBytes(a.size, locale) })}
+                        className="btn-link"
+                        testId="attachment"
+                      />
                     </li>
                   ))}
                 </ul>

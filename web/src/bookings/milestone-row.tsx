@@ -127,7 +127,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
           m.status !== 'refunded' &&
           m.status !== 'cancelled' && (
             <p className="hint" data-testid="worker-net">
-              {t('youReceive', { net: formatMoney(m.net, locale), fee: formatMoney(m.fee, locale), rate: formatBps(m.feeBps, locale) })}
+              {t(m.status === 'disputed' ? 'youReceiveDisputed' : 'youReceive', { net: formatMoney(m.net, locale), fee: formatMoney(m.fee, locale), rate: formatBps(m.feeBps, locale) })}
             </p>
           )
         ))}

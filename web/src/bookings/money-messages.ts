@@ -27,6 +27,7 @@ export const moneyMessages = defineCatalog(
     status: 'Escrow',
     feeFromWorker: 'Platform fee ({rate}), paid from the worker’s share: {fee}',
     youReceive: 'You receive {net} after the {fee} platform fee ({rate}).',
+    youReceiveDisputed: 'Held until the dispute is decided: paid in full, you would receive {net} after the {fee} platform fee ({rate}); what the dispute gives back to the client comes off it.',
     youReceived: 'You receive {net} ({fee} platform fee).',
     workerReceives: 'The worker receives {net} after the platform fee.',
     refundedLine: '{amount} back to the client.',
@@ -78,6 +79,7 @@ export const moneyMessages = defineCatalog(
     keepDispute: 'Keep the dispute open',
 
     evidence: 'Evidence',
+    downloadFile: 'Download {name} ({size})',
     noEvidence: 'No evidence yet.',
     you: 'You',
     theClient: 'The client',
@@ -126,6 +128,7 @@ export const moneyMessages = defineCatalog(
     status: 'Garantía',
     feeFromWorker: 'Comisión de la plataforma ({rate}), descontada de la parte del trabajador: {fee}',
     youReceive: 'Recibes {net} después de la comisión de {fee} ({rate}).',
+    youReceiveDisputed: 'Retenido hasta que se decida la disputa: pagado completo, recibirías {net} después de la comisión de {fee} ({rate}); lo que la disputa devuelva al cliente se descuenta.',
     youReceived: 'Recibes {net} (comisión de {fee}).',
     workerReceives: 'El trabajador recibe {net} después de la comisión.',
     refundedLine: '{amount} devuelto al cliente.',
@@ -177,6 +180,7 @@ export const moneyMessages = defineCatalog(
     keepDispute: 'Mantener la disputa abierta',
 
     evidence: 'Pruebas',
+    downloadFile: 'Descargar {name} ({size})',
     noEvidence: 'Aún no hay pruebas.',
     you: 'Tú',
     theClient: 'El cliente',

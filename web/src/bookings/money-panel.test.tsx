@@ -304,7 +304,19 @@ describe('money panel, worker', () => {
     const accept = within(box).getByRole('button', { name: 'Accept the claim' }) as HTMLButtonElement;
     expect(accept.disabled).toBe(true);
     await client.db.disputes.upsert(
-      dispute({ refundAmount: usd(3000), version: 2, evidence: [{ id: '0190a000-0000-7000-8000-0000000000f1', by: 'worker', actorId: OMAR, text: 'The client was happy on the day.', messageIds: [MESSAGE], attachments: [], at: T0 }] }),
+      dispute({
+        refundAmount: usd(3000), version: 2,
+        evidence: [
+          { id: '0190a000-0000-7000-8000-0000000000f1', by: 'worker', actorId: OMAR, text: 'The client was happy on the day.', messageIds: [MESSAGE], attachments: [], at: T0 },
+          { id: '0190a000-0000-7000-8000-0000000000f2', by: 'client', actorId: CARLA, text: '', messageIds: [], attachments: [{ id: '0190a000-0000-7000-8000-0000000000f3', name: 'leak.jpg', contentType: 'image/jpeg', size: 85_400 }], at: T0 },
+        ],
+      }),
+    );
+    // The client's photo is the worker's to open too, not only its name.
+    expect((await within(box).findByTestId('attachment')).textContent).toBe('Download leak.jpg (85.4 kB)');
+    // Nor is the worker told the full pay is theirs while the claim is open.
+    expect(screen.getByTestId('worker-net').textContent).toBe(
+      'Held until the dispute is decided: paid in full, you would receive $72.00 after the $8.00 platform fee (10%); what the dispute gives back to the client comes off it.',
     );
 
     // Accepting moves money: a question first, then the command.
