@@ -88,7 +88,8 @@ export const moneyMessages = defineCatalog(
     demoPayment: 'Demo payment — no real money moved.',
     print: 'Print',
     backToPayments: 'Back to payments',
-    notPaid: 'This part of the work has not been paid, so there is no receipt.',
+    // The server answers the same for a milestone not paid yet and for one paid by somebody else.
+    notPaid: 'There is no receipt here: this is not a part of the work you have paid for.',
   },
   {
     loading: 'Cargando las cifras…',
@@ -176,6 +177,6 @@ export const moneyMessages = defineCatalog(
     demoPayment: 'Pago de demostración: no se movió dinero real.',
     print: 'Imprimir',
     backToPayments: 'Volver a pagos',
-    notPaid: 'Esta parte del trabajo no se ha pagado, así que no hay recibo.',
+    notPaid: 'Aquí no hay recibo: esta no es una parte del trabajo que hayas pagado.',
   },
 );

@@ -220,7 +220,7 @@ describe('a receipt', () => {
     });
     const { client } = await moneyDevice(CARLA, ['consumer']);
     open(client, `/c/receipts/${MILESTONE}`);
-    await screen.findByText('This part of the work has not been paid, so there is no receipt.');
+    await screen.findByText('There is no receipt here: this is not a part of the work you have paid for.');
     await waitFor(() => expect(screen.queryByTestId('receipt')).toBeNull());
   });
 });
