@@ -24,6 +24,10 @@ export function errorText(t: Translate<Key>, field: GigField, error: FieldError,
       return t('errSkillsTooMany', { n });
     case 'inPast':
       return t('errInPast');
+    case 'grouping':
+      return t('errBudgetGrouping');
+    case 'decimals':
+      return n === 0 ? t('errBudgetWhole') : t('errBudgetDecimals', { n });
     // Only a budget is an amount; the sentences name the cap or the step in the budget's currency.
     case 'tooBig':
       return t('errBudgetTooBig', amountLimits(error.currency, locale));

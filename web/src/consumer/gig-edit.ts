@@ -33,7 +33,7 @@ export function toGigUpdate(gig: { id: string; title: string; description: strin
   const errors: FieldErrors = {};
   if (values.title.trim() === '') errors.title = { problem: 'required' };
   const budget = values.budget.trim() === '' ? null : parseMoneyInput(values.budget, gig.budget.currency);
-  const budgetProblem = budgetError(values.budget, budget);
+  const budgetProblem = budgetError(values.budget, gig.budget.currency, budget);
   // A budget kept as it was is not sent, so one from before the cap and step does not stop other edits.
   if (budgetProblem && budget?.amount !== gig.budget.amount) errors.budget = budgetProblem;
   if (Object.keys(errors).length > 0) return { ok: false, errors };

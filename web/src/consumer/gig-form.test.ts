@@ -72,7 +72,7 @@ describe('toGigPost', () => {
     const six = { cleaning: 1, plumbing: 1, electrical: 1, carpentry: 1, painting: 1, gardening: 1 } as const;
     const tooMany = toGigPost(filled({ skills: six }), newId(), NOW);
     expect(tooMany.ok || tooMany.errors.skills).toEqual({ problem: 'tooMany', limit: 5 });
-    for (const budget of ['0', '12.345', 'ten', '-5']) {
+    for (const budget of ['0', 'ten', '-5', '1e3', '.']) {
       const r = toGigPost(filled({ budget }), newId(), NOW);
       expect(r.ok || r.errors.budget, budget).toEqual({ problem: 'invalid' });
     }
@@ -92,6 +92,22 @@ describe('toGigPost', () => {
     expect(problem('100000000', 'JPY')).toEqual({ problem: 'tooBig', currency: 'JPY' });
     expect(problem('12.345', 'KWD')).toEqual({ problem: 'offStep', currency: 'KWD' });
     expect(problem('0', 'KWD')).toEqual({ problem: 'invalid' });
+  });
+
+  it('says what is off in an amount typed as people write them: thousands separators, too many decimals, too many digits', () => {
+    const problem = (budget: string, currency: GigFormValues['currency'] = 'USD') => {
+      const r = toGigPost(filled({ budget, currency }), newId(), NOW);
+      return r.ok || r.errors.budget;
+    };
+    for (const budget of ['1,000', '1.000', '12,345.50', '1.000,50', '1,000,000', '120.999'])
+      expect(problem(budget), budget).toEqual({ problem: 'grouping' });
+    expect(problem('80.505')).toEqual({ problem: 'grouping' });
+    expect(problem('80.5055')).toEqual({ problem: 'decimals', limit: 2 });
+    expect(problem('80,5055')).toEqual({ problem: 'decimals', limit: 2 });
+    expect(problem('80.5', 'JPY')).toEqual({ problem: 'decimals', limit: 0 });
+    expect(problem('99999999999')).toEqual({ problem: 'tooBig', currency: 'USD' });
+    // What it still takes: a comma or a point for the decimals.
+    for (const budget of ['80,50', '80.50', '1000', '1000.5']) expect(problem(budget), budget).toBe(true);
   });
 
   it('takes the most one charge may be, and KWD in steps of 0.010, as the shared schema does', () => {

@@ -1,8 +1,8 @@
 // The post-a-gig form as typed, and its mapping to a `gig.post` payload or to per-field problems.
 import { commandPayloads, type CommandInput } from '@shared/commands';
-import { amountRefusal, type CurrencyCode, type Money } from '@shared/money';
+import { amountRefusal, minorUnits, type CurrencyCode, type Money } from '@shared/money';
 import { SKILLS, type SkillLevels } from '@shared/skills';
-import { parseMoneyInput } from '../i18n/format';
+import { moneyInputProblem, parseMoneyInput } from '../i18n/format';
 
 /** Everything as the person typed it: strings until the mapping below says they are valid. */
 export interface GigFormValues {
@@ -28,7 +28,7 @@ export type GigField = (typeof GIG_FIELDS)[number];
 export type FieldProblem = FieldError['problem'];
 export type FieldError =
   | {
-      problem: 'required' | 'tooShort' | 'tooLong' | 'invalid' | 'tooMany' | 'inPast';
+      problem: 'required' | 'tooShort' | 'tooLong' | 'invalid' | 'tooMany' | 'inPast' | 'grouping' | 'decimals';
       /** The length or count limit the problem is about. */
       limit?: number;
     }
@@ -37,12 +37,18 @@ export type FieldError =
 export type FieldErrors = Partial<Record<GigField, FieldError>>;
 
 /**
- * What is wrong with a typed budget, before the shared schema sees it: missing, not an amount above zero, or one
- * the server refuses (over one charge, off its currency's step), each with its own sentence.
+ * What is wrong with a typed budget, before the shared schema sees it: missing; typed with thousands
+ * separators or more decimals than its currency has; not an amount above zero; or one the server refuses
+ * (over one charge, off its currency's step). Each has its own sentence.
  */
-export function budgetError(text: string, budget: Money | null): FieldError | undefined {
+export function budgetError(text: string, currency: CurrencyCode, budget: Money | null): FieldError | undefined {
   if (text.trim() === '') return { problem: 'required' };
-  if (!budget || budget.amount <= 0) return { problem: 'invalid' };
+  if (!budget) {
+    const problem = moneyInputProblem(text, currency);
+    if (problem === 'tooBig') return { problem, currency };
+    return problem === 'decimals' ? { problem, limit: minorUnits(currency) } : { problem };
+  }
+  if (budget.amount <= 0) return { problem: 'invalid' };
   const refusal = amountRefusal(budget);
   return refusal ? { problem: refusal, currency: budget.currency } : undefined;
 }
@@ -125,7 +131,7 @@ export function toGigPost(values: GigFormValues, gigId: string, now: number = Da
   if (values.title.trim() === '') errors.title = { problem: 'required' };
 
   const budget = values.budget.trim() === '' ? null : parseMoneyInput(values.budget, values.currency);
-  const budgetProblem = budgetError(values.budget, budget);
+  const budgetProblem = budgetError(values.budget, values.currency, budget);
   if (budgetProblem) errors.budget = budgetProblem;
 
   const lat = parseCoordinate(values.lat);

@@ -38,6 +38,21 @@ export function parseMoneyInput(text: string, currency: Money['currency']): Mone
   return Number.isSafeInteger(amount) ? { amount, currency } : null;
 }
 
+/**
+ * Why typed text is not a price parseMoneyInput takes, as far as can be told: thousands separators
+ * ("1,000", "1.000,50"), more decimals than the currency has ("120.999" in dollars), more whole digits than
+ * any charge (more than nine), or not an amount at all.
+ */
+export function moneyInputProblem(text: string, currency: Money['currency']): 'grouping' | 'decimals' | 'tooBig' | 'invalid' {
+  const cleaned = text.trim().replace(/\s/g, '');
+  if (/^\d{1,3}([.,]\d{3})+([.,]\d+)?$/.test(cleaned) && /[.,].*[.,]|^\d{1,3}[.,]\d{3}$/.test(cleaned)) return 'grouping';
+  const number = /^(\d+)(?:[.,](\d*))?$/.exec(cleaned);
+  if (!number) return 'invalid';
+  if (number[1]!.length > 9) return 'tooBig';
+  if ((number[2] ?? '').length > minorUnits(currency)) return 'decimals';
+  return 'invalid';
+}
+
 /** The words the sentences of amountRefusal (shared/src/money.ts) name: the cap and the step of amounts in a currency, in the user's locale. */
 export function amountLimits(currency: CurrencyCode, locale: Locale): { max: string; step: string; currency: CurrencyCode } {
   return { max: formatMoney(money(MAX_AMOUNT, currency), locale), step: formatMoney(money(chargeStep(currency), currency), locale), currency };
