@@ -527,6 +527,25 @@ describe('request validation', () => {
     expect((await errorOf(shortCode)).code).toBe('invalid_request');
   });
 
+  it('texts the code in the language of the account, or of the device for a first sign-in', async () => {
+    const t = makeApp();
+    const bodyOf = async (phone: string) =>
+      ((await (await t.app.request(`/dev/inbox.json?to=${encodeURIComponent(phone)}`)).json()) as { messages: { body: string }[] }).messages[0]!.body;
+    // A new number from a Spanish-speaking phone; and from one that prefers a language we do not speak.
+    const fresh = nextPhone();
+    expect((await post(t, '/auth/code', { phone: fresh }, { 'accept-language': 'es-CO,es;q=0.9,en;q=0.8' })).status).toBe(202);
+    expect(await bodyOf(fresh)).toMatch(/^Tu código de Fieldwork es \d{6}\. Caduca en 10 minutos\.$/);
+    const other = nextPhone();
+    expect((await post(t, '/auth/code', { phone: other }, { 'accept-language': 'fr-FR,de;q=0.5,es;q=0' })).status).toBe(202);
+    expect(await bodyOf(other)).toMatch(/^Your Fieldwork code is \d{6}\./);
+    // An account's own language wins over the device's.
+    const known = nextPhone();
+    await signIn(t, known);
+    await db.sql`update users set locale = 'es' where phone = ${known}`;
+    expect((await post(t, '/auth/code', { phone: known }, { 'accept-language': 'en-US' })).status).toBe(202);
+    expect(await bodyOf(known)).toMatch(/^Tu código de Fieldwork es \d{6}\./);
+  });
+
   it('refuses a NUL or half a character in displayName with 400, creates nothing, and the code still works', async () => {
     const t = makeApp();
     const phone = nextPhone();

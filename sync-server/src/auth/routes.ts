@@ -3,6 +3,7 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { text } from '@shared/commands';
+import { acceptedLanguages, firstSpoken, type Locale } from '@shared/locales';
 import type { Deps } from '../deps';
 import { HttpError } from '../errors';
 import { clientAddressKey } from '../http/client-address';
@@ -24,6 +25,11 @@ const VERIFY_PER_PHONE = 10;
 const VERIFY_PER_IP = 60;
 
 const codeRequest = z.strictObject({ phone: z.string().max(64) });
+
+const codeText = (locale: Locale, code: string, minutes: number) =>
+  locale === 'es'
+    ? `Tu código de Fieldwork es ${code}. Caduca en ${minutes} minuto${minutes === 1 ? '' : 's'}.`
+    : `Your Fieldwork code is ${code}. It expires in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
 const verifyRequest = z.strictObject({
   phone: z.string().max(64),
   // People paste "123 456" or "123-456"; the separators carry nothing.
@@ -112,8 +118,11 @@ export function authRoutes(deps: Deps) {
       // Committed before sending: the code can be verified as soon as the text arrives.
       await storeCode(deps.sql, { secret: deps.secret, phone, code, now, ttlSeconds: config.CODE_TTL_S });
       const minutes = Math.round(config.CODE_TTL_S / 60);
+      // In the language of the account, or for a first sign-in, of the device asking.
+      const [known] = await deps.sql<{ locale: Locale }[]>`select locale from users where phone = ${phone} and not deleted`;
+      const locale = known?.locale ?? firstSpoken(acceptedLanguages(c.req.header('accept-language')));
       try {
-        await deps.sms.send(phone, `Your Fieldwork code is ${code}. It expires in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+        await deps.sms.send(phone, codeText(locale, code, minutes));
       } catch (err) {
         deps.log.error({ err, provider: deps.sms.name }, 'sending a sign-in code failed');
         throw new HttpError('unavailable', 'We could not send the text message just now. Try again in a minute.');

@@ -1,6 +1,6 @@
 // The user's language: chosen from the device, switchable, remembered on this device; typed message catalogs.
 import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
-import { DEFAULT_LOCALE, LOCALES, type Locale } from '@shared/locales';
+import { DEFAULT_LOCALE, LOCALES, firstSpoken, type Locale } from '@shared/locales';
 
 const STORAGE_KEY = 'fw.locale';
 
@@ -15,11 +15,7 @@ export function defineCatalog<const E extends Record<string, string>>(en: E, es:
 
 /** The first of the device's languages we speak, else English. */
 export function detectLocale(languages: readonly string[] = typeof navigator === 'undefined' ? [] : navigator.languages ?? [navigator.language]): Locale {
-  for (const tag of languages) {
-    const base = tag.toLowerCase().split('-')[0];
-    if ((LOCALES as readonly string[]).includes(base ?? '')) return base as Locale;
-  }
-  return DEFAULT_LOCALE;
+  return firstSpoken(languages);
 }
 
 function storedLocale(): Locale | null {
