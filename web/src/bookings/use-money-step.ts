@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useSync, useSyncStatus, useView } from '../app/sync-context';
 import { moneyGet } from '../money/money-api';
 import type { SyncClient } from '../sync/client';
+import { useBriefly } from './command-notice';
 
 /**
  * Money steps need the server now (DESIGN, "Money"; the issue's "Screens"): the device says it has a network
@@ -93,6 +94,7 @@ export function useMoneyStep(version: string) {
     }
   }
   /** What to say about the last step: on its way (until its change is here), done, or nothing (refused: the status bar says why). */
-  const progress: 'waiting' | 'done' | null = busy ? 'waiting' : settled && command.status === 'applied' ? 'done' : null;
+  const done = useBriefly(!busy && settled && command.status === 'applied', step?.commandId);
+  const progress: 'waiting' | 'done' | null = busy ? 'waiting' : done ? 'done' : null;
   return { busy, progress, failed, run };
 }
