@@ -84,12 +84,21 @@ describe('every payload schema', () => {
   const nastyNumber = fc.constantFrom(2 ** 53, 2 ** 53 + 2, 1e300, Number.MAX_VALUE, -1, 0, -0, 0.5, Number.NaN, Infinity, -Infinity);
   const leaf = fc.oneof(fc.anything(), nastyNumber, fc.constantFrom('', '\0', '\ud800', 'USD', 'KWD', 'split', '0190a6c4-7b1e-7c3a-9d2e-0123456789ab'));
   const moneyish = fc.record(
-    { amount: fc.oneof(nastyNumber, fc.integer(), leaf), currency: fc.oneof(fc.constantFrom('USD', 'KWD', 'JPY', 'XXX'), leaf) },
+    {
+      amount: fc.oneof({ arbitrary: nastyNumber, weight: 3 }, { arbitrary: fc.integer(), weight: 1 }, { arbitrary: leaf, weight: 1 }),
+      currency: fc.oneof({ arbitrary: fc.constantFrom('USD', 'KWD', 'JPY'), weight: 3 }, { arbitrary: leaf, weight: 1 }),
+    },
     { requiredKeys: [] },
   );
   const allKeys = [...new Set(COMMAND_TYPES.flatMap((t) => Object.keys(commandPayloads[t].shape)))];
   const nested = fc.dictionary(fc.constantFrom(...allKeys, 'amount', 'milestoneId', 'description', 'dueAt'), fc.oneof(leaf, moneyish));
-  const value = fc.oneof(leaf, moneyish, fc.array(fc.oneof(moneyish, nested), { maxLength: 4 }));
+  // A plan's milestone as sent, with the amount aimed at.
+  const part = fc.record({ milestoneId: fc.constant('0190a6c4-7b1e-7c3a-9d2e-0123456789ab'), description: fc.constant('Part'), amount: moneyish }, { requiredKeys: ['amount'] });
+  const value = fc.oneof(
+    { arbitrary: moneyish, weight: 3 },
+    { arbitrary: leaf, weight: 1 },
+    { arbitrary: fc.array(fc.oneof(part, moneyish, nested), { maxLength: 4 }), weight: 2 },
+  );
 
   for (const type of COMMAND_TYPES) {
     it(`${type} refuses what it cannot take, and never throws`, () => {

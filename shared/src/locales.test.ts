@@ -7,6 +7,7 @@ describe('languages', () => {
     expect(acceptedLanguages('es-CO,es;q=0.9,en;q=0.8')).toEqual(['es-CO', 'es', 'en']);
     expect(acceptedLanguages('en;q=0.2, es-MX;q=0.7, *;q=0.1, fr;q=0')).toEqual(['es-MX', 'en']);
     expect(acceptedLanguages('de;q=abc,pt')).toEqual(['pt']);
+    expect(acceptedLanguages('es;Q=0.1,en;q=0.5')).toEqual(['en', 'es']);
     expect(acceptedLanguages(undefined)).toEqual([]);
     expect(acceptedLanguages('')).toEqual([]);
   });

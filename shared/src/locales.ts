@@ -20,7 +20,7 @@ export function acceptedLanguages(header: string | undefined): string[] {
     .slice(0, 20)
     .map((part, i) => {
       const [tag = '', ...params] = part.split(';');
-      const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+      const q = Number(params.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith('q='))?.slice(2) ?? '1');
       return { tag: tag.trim(), q: Number.isFinite(q) ? q : 0, i };
     })
     .filter((l) => l.tag !== '' && l.tag !== '*' && l.q > 0)

@@ -438,8 +438,11 @@ export function milestoneCommand(s: ModelState, op: MilestoneOp, milestoneId: st
     const parties = partiesOf(actor);
     if (parties.length === 0) refuse('not_found');
     if (op === 'submit' && (m.status === 'agreed' || m.status === 'payment_pending')) refuse('not_funded');
-    // Funding again while the window is open: done, and nothing changes.
-    if (op === 'fund' && m.status === 'payment_pending' && parties.includes('client')) return;
+    // Funding again while the window is open: done, and nothing changes. Past it, before the sweep: refused.
+    if (op === 'fund' && m.status === 'payment_pending' && parties.includes('client')) {
+      if (m.paymentExpiresAt === null || m.paymentExpiresAt <= d.now) refuse('deadline_passed');
+      return;
+    }
     stepMilestone(d, m, op, parties, { reason });
   });
 }

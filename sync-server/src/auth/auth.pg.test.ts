@@ -538,12 +538,16 @@ describe('request validation', () => {
     const other = nextPhone();
     expect((await post(t, '/auth/code', { phone: other }, { 'accept-language': 'fr-FR,de;q=0.5,es;q=0' })).status).toBe(202);
     expect(await bodyOf(other)).toMatch(/^Your Fieldwork code is \d{6}\./);
-    // An account's own language wins over the device's.
-    const known = nextPhone();
-    await signIn(t, known);
-    await db.sql`update users set locale = 'es' where phone = ${known}`;
-    expect((await post(t, '/auth/code', { phone: known }, { 'accept-language': 'en-US' })).status).toBe(202);
-    expect(await bodyOf(known)).toMatch(/^Tu código de Fieldwork es \d{6}\./);
+    // Signing up from that Spanish phone makes a Spanish account, whose later codes stay Spanish even from
+    // an English browser; the language the person picks in the app wins from then on.
+    const code = /\b(\d{6})\b/.exec(await bodyOf(fresh))![1]!;
+    const signedUp = await post(t, '/auth/verify', { phone: fresh, code }, { 'accept-language': 'es-CO,es;q=0.9' });
+    expect(((await signedUp.json()) as SignedIn).user.locale).toBe('es');
+    expect((await post(t, '/auth/code', { phone: fresh }, { 'accept-language': 'en-US' })).status).toBe(202);
+    expect(await bodyOf(fresh)).toMatch(/^Tu código de Fieldwork es \d{6}\./);
+    await db.sql`update users set locale = 'en' where phone = ${fresh}`;
+    expect((await post(t, '/auth/code', { phone: fresh }, { 'accept-language': 'es' })).status).toBe(202);
+    expect(await bodyOf(fresh)).toMatch(/^Your Fieldwork code is \d{6}\./);
   });
 
   it('refuses a NUL or half a character in displayName with 400, creates nothing, and the code still works', async () => {

@@ -26,6 +26,9 @@ const VERIFY_PER_IP = 60;
 
 const codeRequest = z.strictObject({ phone: z.string().max(64) });
 
+/** The first language we speak of those the device asks in (Accept-Language). */
+const deviceLocale = (c: Context) => firstSpoken(acceptedLanguages(c.req.header('accept-language')));
+
 const codeText = (locale: Locale, code: string, minutes: number) =>
   locale === 'es'
     ? `Tu código de Fieldwork es ${code}. Caduca en ${minutes} minuto${minutes === 1 ? '' : 's'}.`
@@ -120,7 +123,7 @@ export function authRoutes(deps: Deps) {
       const minutes = Math.round(config.CODE_TTL_S / 60);
       // In the language of the account, or for a first sign-in, of the device asking.
       const [known] = await deps.sql<{ locale: Locale }[]>`select locale from users where phone = ${phone} and not deleted`;
-      const locale = known?.locale ?? firstSpoken(acceptedLanguages(c.req.header('accept-language')));
+      const locale = known?.locale ?? deviceLocale(c);
       try {
         await deps.sms.send(phone, codeText(locale, code, minutes));
       } catch (err) {
@@ -154,6 +157,7 @@ export function authRoutes(deps: Deps) {
         phone,
         code: body.code,
         displayName: body.displayName ?? '',
+        locale: deviceLocale(c),
         userAgent: (c.req.header('user-agent') ?? '').slice(0, 256),
         now,
         maxAttempts: config.CODE_MAX_ATTEMPTS,

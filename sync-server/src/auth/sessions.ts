@@ -36,10 +36,11 @@ export function hashRefreshToken(token: string): string {
 }
 
 /** The account for a phone, created on first sign-in. A soft-deleted account is returned as such, not recreated. */
-async function findOrCreateUser(tx: TxSql, phone: string, displayName: string): Promise<SessionUser & { deleted: boolean }> {
+/** A new account starts in the language of the device that signed up; the person may change it later. */
+async function findOrCreateUser(tx: TxSql, phone: string, displayName: string, locale: Locale): Promise<SessionUser & { deleted: boolean }> {
   await tx`
-    insert into users (id, phone, display_name, roles)
-    values (${uuidv7()}, ${phone}, ${displayName}, '{consumer}')
+    insert into users (id, phone, display_name, roles, locale)
+    values (${uuidv7()}, ${phone}, ${displayName}, '{consumer}', ${locale})
     on conflict (phone) do nothing`;
   const [user] = await tx<(SessionUser & { deleted: boolean })[]>`
     select id, phone, display_name, roles, locale, deleted from users where phone = ${phone}`;
@@ -64,6 +65,8 @@ export async function signInWithCode(
     phone: string;
     code: string;
     displayName: string;
+    /** For a new account: its language. */
+    locale: Locale;
     userAgent: string;
     now: Date;
     maxAttempts: number;
@@ -73,7 +76,7 @@ export async function signInWithCode(
   return transaction(sql, async (tx) => {
     const check = await checkAndConsumeCode(tx, p);
     if (!check.ok) return check;
-    const { deleted, ...user } = await findOrCreateUser(tx, p.phone, p.displayName);
+    const { deleted, ...user } = await findOrCreateUser(tx, p.phone, p.displayName, p.locale);
     if (deleted) return { ok: false, reason: 'account_closed' } as const;
     const sessionId = uuidv7();
     const expiresAt = new Date(p.now.getTime() + p.sessionTtlDays * 86_400_000);

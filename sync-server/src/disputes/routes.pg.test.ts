@@ -76,7 +76,7 @@ describe('attachments', () => {
     const viaHeader = await upload(disputeId, worker, PNG, { name: null, headers: { 'x-file-name': encodeURIComponent('café.png') } });
     expect((await json(viaHeader)).name).toBe('café.png');
     // Marks that reorder text would disguise the name ("invoice\u202Efdp.exe" shows as "invoiceexe.pdf").
-    const disguised = await upload(disputeId, worker, PDF, { type: 'application/pdf', name: 'invoice\u202Efdp.exe\u2066\u200f' });
+    const disguised = await upload(disputeId, worker, PDF, { type: 'application/pdf', name: 'invoice\u202Efdp.exe\u2066\u200f\u0085\u200b\ufeff\u2028' });
     expect((await json(disguised)).name).toBe('invoicefdp.exe');
 
     // Cited by evidence, the file is the worker's to see too (uncited files: see the next test).

@@ -58,12 +58,13 @@ const LOOKS_LIKE: Record<AttachmentType, (b: Uint8Array) => boolean> = {
 
 const isAttachmentType = (t: string): t is AttachmentType => (ATTACHMENT_TYPES as readonly string[]).includes(t);
 
-/** A file name as the user gave it, without any folder part or control characters. */
+/** A file name as the user gave it, without any folder part, control or format characters. */
 function fileName(raw: string | undefined): string | null {
   if (raw === undefined) return null;
-  // Control characters go, and so do the marks that reorder text: "invoice\u202Efdp.exe" would show as
-  // "invoiceexe.pdf" wherever the name is displayed.
-  const name = (raw.split(/[\\/]/).pop() ?? '').replace(/[\u0000-\u001f\u007f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim();
+  // Control characters go (C0, DEL, C1), and so do invisible format characters and line separators, among
+  // them the marks that reorder text: "invoice\u202Efdp.exe" would show as "invoiceexe.pdf" wherever the
+  // name is displayed.
+  const name = (raw.split(/[\\/]/).pop() ?? '').replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim();
   return name.length >= 1 && name.length <= 200 ? name : null;
 }
 

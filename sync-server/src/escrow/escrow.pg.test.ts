@@ -63,6 +63,10 @@ describe('a single-price booking', () => {
     expect(applied(await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }, { now: () => new Date(funding.getTime() + 60_000) })).status).toBe('payment_pending');
     expect((await clocks(m!.id)).paymentExpiresAt!.getTime()).toBe(funding.getTime() + PAYMENT_WINDOW_MS);
     expect((await run(db.sql, worker, 'milestone.fund', { milestoneId: m!.id })).status).toBe('rejected');
+    // Past the window, before the sweep has lapsed it: nothing to pay into, and said so.
+    const late = await run(db.sql, client, 'milestone.fund', { milestoneId: m!.id }, { now: () => new Date(funding.getTime() + PAYMENT_WINDOW_MS) });
+    expect(late.rejection?.code).toBe('deadline_passed');
+    expect(await clocks(m!.id)).toMatchObject({ status: 'payment_pending', paymentExpiresAt: new Date(funding.getTime() + PAYMENT_WINDOW_MS) });
 
     const payment = { milestoneId: m!.id, paymentIntentId: `pi_${m!.id}`, chargeId: `ch_${m!.id}`, amount: 8000, currency: 'USD' };
     expect(await confirmMilestonePayment(db.sql, payment, 'evt_1')).toBe('funded');

@@ -101,8 +101,10 @@ describe('toGigPost', () => {
     };
     for (const budget of ['1,000', '1.000', '12,345.50', '1.000,50', '1,000,000', '120.999'])
       expect(problem(budget), budget).toEqual({ problem: 'grouping' });
+    // A separator before three digits is thousands in some languages and decimals in others.
     expect(problem('80.505')).toEqual({ problem: 'grouping' });
     expect(problem('80.5055')).toEqual({ problem: 'decimals', limit: 2 });
+    for (const budget of ['0.001', '0,999']) expect(problem(budget), budget).toEqual({ problem: 'decimals', limit: 2 });
     expect(problem('80,5055')).toEqual({ problem: 'decimals', limit: 2 });
     expect(problem('80.5', 'JPY')).toEqual({ problem: 'decimals', limit: 0 });
     expect(problem('99999999999')).toEqual({ problem: 'tooBig', currency: 'USD' });

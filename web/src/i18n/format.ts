@@ -40,12 +40,14 @@ export function parseMoneyInput(text: string, currency: Money['currency']): Mone
 
 /**
  * Why typed text is not a price parseMoneyInput takes, as far as can be told: thousands separators
- * ("1,000", "1.000,50"), more decimals than the currency has ("120.999" in dollars), more whole digits than
- * any charge (more than nine), or not an amount at all.
+ * ("1,000", "1.000,50"; a single separator before three digits, as in "120.999", is read so too, since it
+ * means thousands in some languages and decimals in others, and the sentence's examples show both forms),
+ * more decimals than the currency has ("80.5055" in dollars), more whole digits than any charge (more than
+ * nine), or not an amount at all.
  */
 export function moneyInputProblem(text: string, currency: Money['currency']): 'grouping' | 'decimals' | 'tooBig' | 'invalid' {
   const cleaned = text.trim().replace(/\s/g, '');
-  if (/^\d{1,3}([.,]\d{3})+([.,]\d+)?$/.test(cleaned) && /[.,].*[.,]|^\d{1,3}[.,]\d{3}$/.test(cleaned)) return 'grouping';
+  if (/^[1-9]\d{0,2}([.,]\d{3})+([.,]\d+)?$/.test(cleaned)) return 'grouping';
   const number = /^(\d+)(?:[.,](\d*))?$/.exec(cleaned);
   if (!number) return 'invalid';
   if (number[1]!.length > 9) return 'tooBig';

@@ -34,9 +34,14 @@ function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milest
       if (event === 'submit' && (milestone.status === 'agreed' || milestone.status === 'payment_pending')) reject('not_funded');
       // Paying again while the payment window is open (back from the checkout page, a second tab, a copy
       // queued offline): the client is sent to the same checkout, so the command has done what was asked,
-      // and changes nothing. A refusal here would tell them the payment they are making failed.
-      if (event === 'fund' && milestone.status === 'payment_pending' && parties.includes('client'))
+      // and changes nothing. A refusal here would tell them the payment they are making failed. Once the
+      // window has passed, the sweep lapses it (closing the checkout at the provider first); until then
+      // there is nothing to pay into.
+      if (event === 'fund' && milestone.status === 'payment_pending' && parties.includes('client')) {
+        if (!milestone.paymentExpiresAt || milestone.paymentExpiresAt <= ctx.now)
+          return reject('deadline_passed', 'The time to pay for this part of the work ran out; fund it again in a minute.');
         return { bookingId: booking.id, milestoneId: milestone.id, status: milestone.status };
+      }
       const { status } = await stepMilestone({
         tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties, actorId: ctx.actor.id,
         note: noteOf(p as Record<string, unknown>), key: ctx.commandId, write: ctx.write, notify: ctx.notify,
