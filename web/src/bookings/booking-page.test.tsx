@@ -71,6 +71,8 @@ describe('booking page, worker', () => {
     expect(within(status()).queryByTestId('pending-mark')).toBeNull();
     // The other party, with a phone to call.
     expect(screen.getByRole('link', { name: /^Call Carla Client/ }).getAttribute('href')).toBe('tel:+14155550101');
+    // Installed, the app has no Back button of the browser's.
+    expect(screen.getByRole('link', { name: 'Back to my jobs' }).getAttribute('href')).toBe('/o/jobs');
     expect(screen.queryByRole('button', { name: 'Approve' })).toBeNull();
     // Cancelling a paid booking refunds the client: offline it is there, but waits for a connection.
     expect((screen.getByRole('button', { name: 'Cancel booking' }) as HTMLButtonElement).disabled).toBe(true);
@@ -146,6 +148,7 @@ describe('booking page, client', () => {
     await client.db.milestones.insert(milestone('funded'));
     renderBookingPage(reachable(client), BOOKING);
     const cancel = (await screen.findByRole('button', { name: 'Cancel booking' })) as HTMLButtonElement;
+    expect(screen.getByRole('link', { name: 'Back to my gigs' }).getAttribute('href')).toBe('/c');
     expect(cancel.disabled).toBe(true);
     expect(screen.getByTestId('cancel-offline').textContent).toBe('You are offline. Cancelling a paid booking refunds the client, so it needs a connection.');
 

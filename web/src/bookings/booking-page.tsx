@@ -73,9 +73,18 @@ export default function BookingPage({ id }: { id: string }) {
   const side = viewer === 'client' || viewer === 'worker' ? viewer : null;
   const mine = (outbox ?? []).filter((c) => booking.pendingCommands.includes(c.id));
   const hint = side ? HINTS[booking.status]?.[side] : undefined;
+  // Installed on a phone the app has no browser Back button: the way back to the list this came from.
+  const back = side === 'worker' ? { href: '/o/jobs', label: t('backToJobs') } : side === 'client' ? { href: '/c', label: t('backToGigs') } : null;
 
   return (
     <Page title={booking.title}>
+      {back && (
+        <p>
+          <Link href={back.href} className="back-link">
+            {back.label}
+          </Link>
+        </p>
+      )}
       <dl className="facts">
         <div className="fact">
           <dt>{t('price')}</dt>
