@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { CommandType } from '@shared/commands';
 import { createSql, type Sql } from '../src/db/sql';
 import { describeWrites, tableWrites, walPlus, walSince, walTotals, type WalDelta } from './server-stats';
+import { analyzeMidWarmup } from './measured-window';
 import { reportStatements, resetStatements } from './statements';
 import { cpuOver, describeCpu, readCpu, round, type CpuReading, type CpuShare } from './stats';
 import { createPairs, runLane, type Recorder } from './workload';
@@ -182,7 +183,8 @@ export async function commandPhase(url: string, admin: Sql, o: PhaseOptions, say
     const cpu: [CpuReading, CpuReading][] = [];
     try {
       say(`command phase: ${actors} lanes, ${warmupS} s warm-up, then ${turns.filter((t) => t === 'commands').length} slices of ${sliceS} s taking turns with pgbench (${turns.map((t) => (t === 'commands' ? 'C' : 'P')).join(' ')})`);
-      await sleep(warmupS * 1000, signal);
+      await analyzeMidWarmup(sql, warmupS, signal);
+      await sleep(warmupS * 500, signal);
       await gate.close();
       warming = false;
       check();

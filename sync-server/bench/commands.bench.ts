@@ -8,7 +8,8 @@
 //     booking.start → message.send ×2 → booking.deliver → booking.approve. Each call is applyCommand, the
 //     write path behind the sync endpoint, minus HTTP.
 //   - pgbench: TPC-B-like `pgbench -c 32 -j 2` against a `pgbench` database (`pgbench -i -s 10` first).
-// The commands warm up for 10 s (WARMUP_S in measured-window.ts). Then the two take turns in slices of
+// The commands warm up for 10 s (WARMUP_S in measured-window.ts), the database analyzed halfway as autovacuum
+// would have by then (analyzeMidWarmup; `pgbench -i` analyzes pgbench's tables too). Then the two take turns in slices of
 // BENCH_SECONDS / 4 whole seconds (at least 3; default 20 s, so 5 s slices), four each, in ABBA order
 // (C P P C C P P C): a machine shared with others drifts, and sequential phases would hand the drift to
 // whichever ran second. While pgbench has its turn the lanes wait, their commands in flight finished, with

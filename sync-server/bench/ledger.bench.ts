@@ -9,7 +9,8 @@
 //   booking.start (worker; the booking's first cycle only) → milestone.submit (worker) →
 //   milestone.approve (client; posting the release: escrow to the worker's payable and the platform's fee).
 // Each command is applyCommand, the write path behind POST /commands, minus HTTP. 10 s of warm-up (WARMUP_S
-// in measured-window.ts), then BENCH_SECONDS (default 15). Setting up the next booking (4 commands per 20
+// in measured-window.ts; the database is analyzed halfway, as autovacuum would have by then: see
+// analyzeMidWarmup), then BENCH_SECONDS (default 15). Setting up the next booking (4 commands per 20
 // cycles) takes lane time inside the window but is not a cycle.
 //
 // How to read it. cycles_per_s counts cycles that finished inside the window; p50_ms / p99_ms are whole
@@ -46,7 +47,7 @@ import { workerStatement } from '../src/money/statements';
 import { clientPayments, receipt } from '../src/money/payments';
 import { settlementReport, trialBalanceReport } from '../src/money/settlement';
 import { parsePeriod } from '../src/money/period';
-import { WARMUP_S, latencyLine, measuredWindow } from './measured-window';
+import { WARMUP_S, analyzeMidWarmup, latencyLine, measuredWindow } from './measured-window';
 import { STATEMENTS_SETTINGS, reportStatements, resetStatements } from './statements';
 import { PGBENCH_SCALE, PGBENCH_THREADS, TPCB_OTHER_CPU_ALLOWANCE_PCT, ensurePgbench, initPgbench, measuredTpcb, targetOf, type MeasuredTpcb } from './pgbench';
 import { describeCpu, msPer, percentile, round, wholeFromEnv, type CpuShare } from './stats';
@@ -171,7 +172,7 @@ async function cyclePhase(sql: Sql, pairs: readonly Pair[], o: PhaseOptions): Pr
   say(`cycles: ${pairs.length} lanes (bookings of ${planSize} milestones), ${WARMUP_S} s warm-up, then ${seconds} s measured`);
   const tally = () => ({ warmup: m.warmupCycles, latencies: m.cycles, rejected: m.rejected });
   m.cpu = await clock.run(
-    { unit: 'cycles', tally, postgresPid, signal, say, onOpen: o.onWindow },
+    { unit: 'cycles', tally, postgresPid, signal, say, onOpen: o.onWindow, duringWarmup: analyzeMidWarmup(sql, WARMUP_S, signal) },
     pairs.map((pair, i) => (stop) => runLane(sql, pair, i, planSize, stop, rec)),
   );
   return m;
