@@ -3,10 +3,10 @@
 import { Link } from 'wouter';
 import { money } from '@shared/money';
 import { milestoneStateName } from '../i18n/domain-names';
-import { formatBytes, formatDateTime } from '../i18n/format';
+import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import type { DisputeDetail, Evidence } from '../money/api-types';
-import { DownloadButton } from '../money/download-button';
+import { AttachmentDownload } from '../money/download-button';
 import { useMoneyRead } from '../money/money-api';
 import { MoneyReadState, MoneyStaleNotice } from '../money/money-read-state';
 import { MoneyText } from '../ui/money-text';
@@ -195,20 +195,6 @@ function EvidenceItem({ evidence: e, detail }: { evidence: Evidence; detail: Dis
         </ul>
       )}
     </li>
-  );
-}
-
-function AttachmentDownload({ id, name, size }: { id: string; name: string; size: number }) {
-  const t = useT(adminMoneyMessages);
-  const { locale } = useLocale();
-  return (
-    <DownloadButton
-      path={`/disputes/attachments/${encodeURIComponent(id)}`}
-      fallbackName={name}
-      label={t('download', { name, size: formatBytes(size, locale) })}
-      className="btn-link"
-      testId="attachment"
-    />
   );
 }
 

@@ -3,9 +3,9 @@
 // claim or adding evidence.
 import { money } from '@shared/money';
 import { useSync, useViewAll } from '../app/sync-context';
-import { formatBytes, formatDateTime, formatMoney } from '../i18n/format';
+import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
-import { DownloadButton } from '../money/download-button';
+import { AttachmentDownload } from '../money/download-button';
 import type { ViewDoc } from '../sync/optimistic';
 import { ConfirmStep } from './confirm-step';
 import { EvidenceForm } from './evidence-form';
@@ -88,13 +88,7 @@ export function DisputeBox({ dispute, side, disabled, run }: Props) {
                   {e.attachments.map((a) => (
                     <li key={a.id}>
                       {/* Cited by evidence, a file is both parties' to see (the server says so, not this page). */}
-                      <DownloadButton
-                        path={`/disputes/attachments/${encodeURIComponent(a.id)}`}
-                        fallbackName={a.name}
-                        label={t('downloadFile', { name: a.name, size: formatBytes(a.size, locale) })}
-                        className="btn-link"
-                        testId="attachment"
-                      />
+                      <AttachmentDownload id={a.id} name={a.name} size={a.size} />
                     </li>
                   ))}
                 </ul>

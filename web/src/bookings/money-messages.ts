@@ -79,7 +79,6 @@ export const moneyMessages = defineCatalog(
     keepDispute: 'Keep the dispute open',
 
     evidence: 'Evidence',
-    downloadFile: 'Download {name} ({size})',
     noEvidence: 'No evidence yet.',
     you: 'You',
     theClient: 'The client',
@@ -180,7 +179,6 @@ export const moneyMessages = defineCatalog(
     keepDispute: 'Mantener la disputa abierta',
 
     evidence: 'Pruebas',
-    downloadFile: 'Descargar {name} ({size})',
     noEvidence: 'Aún no hay pruebas.',
     you: 'Tú',
     theClient: 'El cliente',

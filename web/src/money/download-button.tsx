@@ -2,7 +2,8 @@
 // carry the access token, so the file is fetched with it (moneyDownload) and handed to the browser to save.
 import { useState } from 'react';
 import { useSync } from '../app/sync-context';
-import { useT } from '../i18n/i18n';
+import { formatBytes } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
 import { ActionNote } from './action-note';
 import { MoneyHttpError, moneyDownload } from './money-api';
 import { moneyMessages } from './messages';
@@ -41,5 +42,20 @@ export function DownloadButton({ path, fallbackName, label, className, testId }:
       </button>
       <ActionNote doing={busy ? t('downloading') : ''} problem={problem} />
     </>
+  );
+}
+
+/** A dispute's evidence file, named with its size: for the mediator, and for both parties once evidence cites it. */
+export function AttachmentDownload({ id, name, size }: { id: string; name: string; size: number }) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  return (
+    <DownloadButton
+      path={`/disputes/attachments/${encodeURIComponent(id)}`}
+      fallbackName={name}
+      label={t('downloadFile', { name, size: formatBytes(size, locale) })}
+      className="btn-link"
+      testId="attachment"
+    />
   );
 }

@@ -38,6 +38,7 @@ export const moneyMessages = defineCatalog(
     splitJob: 'part of the work, by a dispute decision',
     noJobs: 'No earnings in {period}.',
     downloadCsv: 'Download CSV',
+    downloadFile: 'Download {name} ({size})',
     downloading: 'Preparing the file…',
     downloadFailed: 'The file could not be downloaded: {reason}',
 
@@ -127,6 +128,7 @@ export const moneyMessages = defineCatalog(
     splitJob: 'parte del trabajo, por una decisión de disputa',
     noJobs: 'No hay ganancias en {period}.',
     downloadCsv: 'Descargar CSV',
+    downloadFile: 'Descargar {name} ({size})',
     downloading: 'Preparando el archivo…',
     downloadFailed: 'No se pudo descargar el archivo: {reason}',
 
