@@ -14,6 +14,13 @@ const e2e = useE2e();
 /** Nothing wider than a 360 px phone: wide tables scroll inside their own region, not the page. */
 const fitsWidth = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
+/** Every tab of the area's tab bar in sight: none scrolled off the edge of a 360 px phone. */
+const tabsInSight = (page: Page) =>
+  page.evaluate(() => {
+    const tabs = [...document.querySelectorAll('nav.tabs a')];
+    return tabs.length > 0 && tabs.every((a) => a.getBoundingClientRect().right <= window.innerWidth);
+  });
+
 describe('money screens', () => {
   it('an admin splits a dispute from the queue, and the worker’s earnings show the net it released', async () => {
     const { baseUrl, db } = e2e.server();
@@ -49,6 +56,7 @@ describe('money screens', () => {
       await admin.getByRole('heading', { level: 1, name: `Dispute: ${title}` }).waitFor();
       expect(await admin.getByTestId('dispute-timeline').innerText()).toContain('Disputed');
       expect(await fitsWidth(admin)).toBe(true);
+      expect(await tabsInSight(admin)).toBe(true);
       await admin.getByRole('radio', { name: 'Split the amount' }).check();
       await admin.getByLabel('Back to the client (USD)').fill('120');
       await admin.getByLabel('Written reason (kept in the audit log)').fill('One light of two works: half back, less a little for the call-out.');
@@ -93,6 +101,7 @@ describe('money screens', () => {
       expect(row).toContain('by a dispute decision');
       expect(await worker.getByTestId('balance-pending').innerText()).toMatch(/^\$\d/);
       expect(await fitsWidth(worker)).toBe(true);
+      expect(await tabsInSight(worker)).toBe(true);
 
       // No signal: the figures last loaded stay, marked as such, and getting paid waits for a connection.
       await setNetwork(workerCtx, true);
