@@ -151,6 +151,20 @@ describe('sign-in with a phone code', () => {
     expect(await errorOf(res)).toMatchObject({ code: 'invalid_code', details: { reason: 'expired_or_used' } });
   });
 
+  it('refuses a closed account with its reason, and opens no session', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    const { body } = await signIn(t, phone);
+    await db.sql`update users set deleted = true where id = ${body.user.id}`;
+    expect((await post(t, '/auth/code', { phone })).status).toBe(202);
+    const res = await post(t, '/auth/verify', { phone, code: await latestCode(t, phone) });
+    expect(res.status).toBe(403);
+    expect(await errorOf(res)).toMatchObject({ code: 'forbidden', details: { reason: 'account_closed' } });
+    expect(refreshCookie(res)).toBeUndefined();
+    const sessions = await db.sql`select id from sessions where user_id = ${body.user.id}`;
+    expect(sessions).toHaveLength(1);
+  });
+
   it('lets exactly one of two concurrent verifies of one code succeed', async () => {
     const t = makeApp();
     const phone = nextPhone();
@@ -211,10 +225,13 @@ describe('rate limits', () => {
     for (let i = 0; i < 3; i++) expect((await post(t, '/auth/code', { phone })).status).toBe(202);
     const res = await post(t, '/auth/code', { phone });
     expect(res.status).toBe(429);
-    expect((await errorOf(res)).code).toBe('rate_limited');
+    const error = await errorOf(res);
+    expect(error.code).toBe('rate_limited');
     const retryAfter = Number(res.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(900);
+    // The app words the wait itself, in the person's language.
+    expect(error.details).toEqual({ reason: 'codes_to_number', retryAfterSeconds: retryAfter });
     // No fourth text was sent.
     const inbox = (await (await t.app.request(`/dev/inbox.json?to=${encodeURIComponent(phone)}`)).json()) as { messages: unknown[] };
     expect(inbox.messages).toHaveLength(3);
@@ -233,6 +250,7 @@ describe('rate limits', () => {
     const res = await post(t, '/auth/code', { phone: nextPhone() });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await errorOf(res)).details).toMatchObject({ reason: 'codes_from_network' });
     expect((await post(t, '/auth/code', { phone: nextPhone() }, { 'x-forwarded-for': nextIp() })).status).toBe(202);
   });
 
@@ -265,6 +283,7 @@ describe('rate limits', () => {
     const res = await post(t, '/auth/verify', { phone, code: await latestCode(t, phone) });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBeTruthy();
+    expect((await errorOf(res)).details).toMatchObject({ reason: 'tries_for_number' });
   });
 });
 
@@ -292,7 +311,7 @@ describe('verify tries per client address', () => {
     expect(statuses.slice(0, 60).every((s) => s === 400)).toBe(true);
     expect(statuses[60]).toBe(429);
     const blocked = await post(t, '/auth/verify', { phone: nextPhone(), code: '000000' });
-    expect((await errorOf(blocked)).message).toMatch(/from this network/);
+    expect(await errorOf(blocked)).toMatchObject({ message: expect.stringMatching(/from this network/), details: { reason: 'tries_from_network' } });
     // Another address is not held up.
     expect((await post({ ...t, ip: nextIp() }, '/auth/verify', { phone: nextPhone(), code: '000000' })).status).toBe(400);
   });
@@ -516,6 +535,7 @@ describe('request validation', () => {
     const error = await errorOf(bad);
     expect(error.code).toBe('invalid_request');
     expect(error.message).toMatch(/not a valid phone number.*country code/);
+    expect(error.details).toEqual({ reason: 'invalid_phone' });
 
     for (const body of [{}, { phone: 12015550123 }, { phone: '+12015550123', extra: true }, [], null]) {
       const res = await post(t, '/auth/code', body);
@@ -524,7 +544,11 @@ describe('request validation', () => {
     }
     const shortCode = await post(t, '/auth/verify', { phone: nextPhone(), code: '123' });
     expect(shortCode.status).toBe(400);
-    expect((await errorOf(shortCode)).code).toBe('invalid_request');
+    expect(await errorOf(shortCode)).toMatchObject({ code: 'invalid_request', details: { reason: 'code_format' } });
+    // A program's mistake is not a person's: no reason for the app to word.
+    const noPhone = await errorOf(await post(t, '/auth/verify', { code: '123456' }));
+    expect(noPhone.code).toBe('invalid_request');
+    expect(noPhone.details).not.toHaveProperty('reason');
   });
 
   it('texts the code in the language of the account, or of the device for a first sign-in', async () => {

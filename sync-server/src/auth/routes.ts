@@ -4,6 +4,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { text } from '@shared/commands';
 import { acceptedLanguages, firstSpoken, type Locale } from '@shared/locales';
+import type { SignInRefusal, SignInRefusalDetails } from '@shared/sign-in';
 import type { Deps } from '../deps';
 import { HttpError } from '../errors';
 import { clientAddressKey } from '../http/client-address';
@@ -47,19 +48,30 @@ const verifyRequest = z.strictObject({
 
 function parse<T extends z.ZodType>(schema: T, body: unknown, hint: string): z.output<T> {
   const r = schema.safeParse(body);
-  if (!r.success) throw new HttpError('invalid_request', hint, r.error.issues);
+  if (!r.success) {
+    // A code that is not six digits is a person's typo, which the app words; anything else is a program's.
+    if (r.error.issues.some((i) => i.path[0] === 'code')) throw refused('invalid_request', hint, { reason: 'code_format' }, r.error.issues);
+    throw new HttpError('invalid_request', hint, r.error.issues);
+  }
   return r.data;
 }
 
-const expiredOrUsed = () =>
-  new HttpError('invalid_code', 'This code has expired or was already used. Request a new code.', { reason: 'expired_or_used' });
+/** A refusal a person meets while signing in: the sentence for the API, the reason for the app to word. */
+const refused = (code: 'invalid_request' | 'invalid_code' | 'forbidden' | 'unavailable', message: string, details: SignInRefusalDetails, issues?: unknown) =>
+  new HttpError(code, message, issues ? { ...details, issues } : details);
+
+/** A rate limit of sign-in, with its reason. */
+const limitedBy = (reason: SignInRefusal, message: string) => ({ reason, message });
+
+const expiredOrUsed = () => refused('invalid_code', 'This code has expired or was already used. Request a new code.', { reason: 'expired_or_used' });
 
 function requirePhone(input: string, defaultCountry: string): string {
   const phone = normalizePhone(input, defaultCountry);
   if (!phone)
-    throw new HttpError(
+    throw refused(
       'invalid_request',
       `"${input.slice(0, 40)}" is not a valid phone number. Include the country code (for example +1 201 555 0123); numbers without one are read as ${defaultCountry} numbers.`,
+      { reason: 'invalid_phone' },
     );
   return phone;
 }
@@ -109,13 +121,13 @@ export function authRoutes(deps: Deps) {
         deps.sql,
         { key: `code:ip:${clientAddressKey(c, config.TRUST_PROXY)}`, max: config.CODE_RATE_PER_IP, windowSeconds: 3600 },
         now,
-        'Too many sign-in codes requested from this network. Try again later.',
+        limitedBy('codes_from_network', 'Too many sign-in codes requested from this network. Try again later.'),
       );
       await enforce(
         deps.sql,
         { key: `code:phone:${phone}`, max: config.CODE_RATE_PER_PHONE, windowSeconds: 900 },
         now,
-        'Too many codes sent to this number. Wait a few minutes, then ask for a new one.',
+        limitedBy('codes_to_number', 'Too many codes sent to this number. Wait a few minutes, then ask for a new one.'),
       );
       const code = generateCode();
       // Committed before sending: the code can be verified as soon as the text arrives.
@@ -128,7 +140,7 @@ export function authRoutes(deps: Deps) {
         await deps.sms.send(phone, codeText(locale, code, minutes));
       } catch (err) {
         deps.log.error({ err, provider: deps.sms.name }, 'sending a sign-in code failed');
-        throw new HttpError('unavailable', 'We could not send the text message just now. Try again in a minute.');
+        throw refused('unavailable', 'We could not send the text message just now. Try again in a minute.', { reason: 'sms_failed' });
       }
       // The same answer whether or not the number has an account.
       return c.json({ sent: true, expiresInSeconds: config.CODE_TTL_S }, 202);
@@ -141,7 +153,7 @@ export function authRoutes(deps: Deps) {
         deps.sql,
         { key: `verify:ip:${clientAddressKey(c, config.TRUST_PROXY)}`, max: VERIFY_PER_IP, windowSeconds: 900 },
         now,
-        'Too many sign-in tries from this network. Wait a few minutes, then try again.',
+        limitedBy('tries_from_network', 'Too many sign-in tries from this network. Wait a few minutes, then try again.'),
       );
       // Tries count against a number only while it has a code to try: otherwise anyone could spend a chosen
       // person's tries with made-up codes and keep them from signing in, without a text ever reaching them.
@@ -150,7 +162,7 @@ export function authRoutes(deps: Deps) {
         deps.sql,
         { key: `verify:phone:${phone}`, max: VERIFY_PER_PHONE, windowSeconds: 900 },
         now,
-        'Too many tries for this number. Wait a few minutes, then request a new code.',
+        limitedBy('tries_for_number', 'Too many tries for this number. Wait a few minutes, then request a new code.'),
       );
       const outcome = await signInWithCode(deps.sql, {
         secret: deps.secret,
@@ -172,7 +184,7 @@ export function authRoutes(deps: Deps) {
       }
       switch (outcome.reason) {
         case 'wrong':
-          throw new HttpError(
+          throw refused(
             'invalid_code',
             outcome.attemptsLeft > 0
               ? `That code is wrong. ${outcome.attemptsLeft} ${outcome.attemptsLeft === 1 ? 'try' : 'tries'} left.`
@@ -180,11 +192,11 @@ export function authRoutes(deps: Deps) {
             { reason: 'wrong_code', attemptsLeft: outcome.attemptsLeft },
           );
         case 'exhausted':
-          throw new HttpError('invalid_code', 'Too many wrong tries for this code. Request a new code.', { reason: 'too_many_attempts' });
+          throw refused('invalid_code', 'Too many wrong tries for this code. Request a new code.', { reason: 'too_many_attempts' });
         case 'expired_or_used':
           throw expiredOrUsed();
         case 'account_closed':
-          throw new HttpError('forbidden', 'This account has been closed. Contact support if you want it back.');
+          throw refused('forbidden', 'This account has been closed. Contact support if you want it back.', { reason: 'account_closed' });
       }
     })
     .post('/refresh', async (c) => {

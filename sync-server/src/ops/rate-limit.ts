@@ -23,8 +23,13 @@ export async function hit(db: Db, limit: Limit, now: Date, cost = 1): Promise<nu
   return Math.max(1, Math.ceil((start.getTime() + windowMs - now.getTime()) / 1000));
 }
 
-/** Throws a 429 carrying Retry-After when the limit is exceeded. */
-export async function enforce(db: Db, limit: Limit, now: Date, message: string, cost = 1): Promise<void> {
+/**
+ * Throws a 429 carrying Retry-After when the limit is exceeded. A `reason` goes into the error's details with
+ * the seconds to wait, for callers whose app words the refusal itself (sign-in).
+ */
+export async function enforce(db: Db, limit: Limit, now: Date, refusal: string | { message: string; reason: string }, cost = 1): Promise<void> {
   const wait = await hit(db, limit, now, cost);
-  if (wait > 0) throw new HttpError('rate_limited', message, undefined, wait);
+  if (wait <= 0) return;
+  if (typeof refusal === 'string') throw new HttpError('rate_limited', refusal, undefined, wait);
+  throw new HttpError('rate_limited', refusal.message, { reason: refusal.reason, retryAfterSeconds: wait }, wait);
 }

@@ -22,6 +22,8 @@ export class AuthError extends Error {
     readonly code: string,
     message: string,
     readonly status: number,
+    /** The error's `details`, e.g. a sign-in refusal's reason (shared/src/sign-in.ts). */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -45,8 +47,8 @@ async function post<T>(path: string, body?: unknown, signal?: AbortSignal): Prom
     throw new AuthError('network', 'No connection to the server.', 0);
   }
   if (res.status === 204) return undefined as T;
-  const data = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  if (!res.ok) throw new AuthError(data?.error?.code ?? 'http', data?.error?.message ?? `Server answered ${res.status}.`, res.status);
+  const data = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
+  if (!res.ok) throw new AuthError(data?.error?.code ?? 'http', data?.error?.message ?? `Server answered ${res.status}.`, res.status, data?.error?.details);
   return data as T;
 }
 

@@ -1,9 +1,10 @@
 // Sign-in with a phone number and a texted code; the first screen, so it stays small (no database, no sync).
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { useT } from '../i18n/i18n';
-import { AuthError, requestCode, verifyCode } from './auth-api';
+import { requestCode, verifyCode } from './auth-api';
 import { appMessages } from './messages';
 import { useSession } from './session';
+import { isCodeShaped, signInErrorText } from './sign-in-errors';
 
 type Step = { name: 'phone' } | { name: 'code'; phone: string };
 
@@ -47,11 +48,13 @@ export function SignInPage({ expired }: { expired?: boolean }) {
       if (step.name === 'phone') {
         await requestCode(phone);
         setStep({ name: 'code', phone });
+      } else if (!isCodeShaped(code)) {
+        setError(t('signInCodeFormat'));
       } else {
         session.signedIn(await verifyCode(step.phone, code.trim(), name.trim() || undefined));
       }
     } catch (err) {
-      setError(err instanceof AuthError && err.code === 'network' ? t('offlineSignIn') : (err as Error).message);
+      setError(signInErrorText(err, t));
     } finally {
       setBusy(false);
     }
@@ -102,16 +105,16 @@ export function SignInPage({ expired }: { expired?: boolean }) {
                 inputMode="numeric"
                 autoComplete="one-time-code"
                 pattern="[0-9]*"
-                maxLength={6}
                 required
                 value={code}
-                onChange={(e) => setCode(e.target.value)}
+                // Digits only, the first six: a pasted "123 456", or the whole text message, gives the code.
+                onChange={(e) => setCode(e.target.value.replace(/\D/g, '').slice(0, 6))}
                 autoFocus
               />
             </div>
             <div className="field">
               <label htmlFor="name">{t('nameLabel')}</label>
-              <input id="name" name="name" autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} />
+              <input id="name" name="name" autoComplete="name" maxLength={80} value={name} onChange={(e) => setName(e.target.value)} />
             </div>
           </>
         )}
