@@ -20,3 +20,14 @@ export function distanceKm(a: LatLng, b: LatLng): number {
 export function withinRadius(center: LatLng, radiusKm: number, point: LatLng): boolean {
   return distanceKm(center, point) <= radiusKm;
 }
+
+/**
+ * Where a gig is as everyone but its client and its booked worker knows it: rounded to 0.01° (about a
+ * kilometre), enough to judge the distance, not enough to find the door. Whether a gig lies inside an
+ * operator's service area is judged on this point too, by the server and the device alike: judged on the
+ * exact spot, an operator could move their area about, watch the gig come and go from their feed, and
+ * bisect their way to the door.
+ */
+export function publicPoint(p: LatLng): LatLng {
+  return { lat: Math.round(p.lat * 100) / 100, lng: Math.round(p.lng * 100) / 100 };
+}

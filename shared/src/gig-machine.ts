@@ -1,7 +1,7 @@
 // The gig lifecycle as a table: draft → open → assigned → closed, with cancel and expiry.
 import type { MachineTable, Verdict } from './machine';
 import type { RejectionCode } from './rejections';
-import { withinRadius, type LatLng } from './geo';
+import { publicPoint, withinRadius, type LatLng } from './geo';
 import { skillsFit, type SkillLevels } from './skills';
 
 export const GIG_STATES = ['draft', 'open', 'assigned', 'closed', 'cancelled', 'expired'] as const;
@@ -65,7 +65,7 @@ export const gigMachine = {
     operatorAvailable: ({ operator }) => operator?.available === true,
     skillsFit: ({ gig, operator }) => operator !== undefined && skillsFit(operator.skills, gig.skills),
     withinServiceArea: ({ gig, operator }) =>
-      operator?.home != null && withinRadius(operator.home, operator.serviceRadiusKm, gig.location),
+      operator?.home != null && withinRadius(operator.home, operator.serviceRadiusKm, publicPoint(gig.location)),
   },
 } as const satisfies MachineTable<GigState, GigEvent, GigGuard, GigContext>;
 

@@ -48,6 +48,13 @@ describe('feedConcerns', () => {
     expect(feedConcerns(area, { points: [SF], skills: [{ electrical: 1 }] })).toBe(false);
     expect(feedConcerns(area, { points: [SF], skills: [{ electrical: 1 }, { plumbing: 1 }] })).toBe(true); // no longer fits
   });
+
+  it('judges the radius on the gig’s public point, as the feed does', () => {
+    const home = { lat: 37.76, lng: -122.41 };
+    // 9.23 km away, its public point 8.90 km; 9.47 km away, its public point 10.01 km.
+    expect(feedConcerns({ home, radiusKm: 9, skills: {} }, { points: [{ lat: 37.843, lng: -122.41 }], skills: [] })).toBe(true);
+    expect(feedConcerns({ home, radiusKm: 9.5, skills: {} }, { points: [{ lat: 37.8452, lng: -122.41 }], skills: [] })).toBe(false);
+  });
 });
 
 describe('ChangeRegistry', () => {

@@ -8,7 +8,7 @@
 //  - operators whose service area holds the gig's new or old position and whose skills fit the gig's
 //    new or old requirements, for gigs that are or were open (only then can the operator feed change);
 //  - admins, for everything.
-import { distanceKm, type LatLng } from '@shared/geo';
+import { publicPoint, withinRadius, type LatLng } from '@shared/geo';
 import { skillsFit, type SkillLevels } from '@shared/skills';
 import type { Sql } from '../db/sql';
 import type { Logger } from '../log';
@@ -76,7 +76,8 @@ export interface FeedArea {
 export function feedConcerns(area: FeedArea, feed: NonNullable<Change['feed']>): boolean {
   // No skills in the note (not expected) means "could be anyone's".
   const fits = feed.skills.length === 0 || feed.skills.some((needs) => skillsFit(area.skills, needs));
-  return fits && feed.points.some((p) => distanceKm(area.home, p) <= area.radiusKm);
+  // On public points, as the feed itself is judged (pull.ts inFeed).
+  return fits && feed.points.some((p) => withinRadius(area.home, area.radiusKm, publicPoint(p)));
 }
 
 /** What a stream subscription offers the registry. */

@@ -56,8 +56,8 @@ describe('scope and projection', () => {
     const g = docs.get(gigId) as unknown as GigDoc;
     expect(g).toMatchObject({ deleted: false, address: '', exactLocation: false, bookingId: null });
     expect(g.location.lat).toBe(Math.round(37.7699 * 100) / 100);
-    // Someone else's draft in the area may arrive only as a tombstone: an id, nothing else.
-    expect(docs.get(otherGig) ?? { deleted: true }).toMatchObject({ deleted: true, title: '' });
+    // Someone else's draft has been shown to no one: not even a tombstone of it arrives.
+    expect(docs.has(otherGig)).toBe(false);
     expect((await sync(far, 'gigs')).docs.size).toBe(0); // out of area: not even a tombstone
     expect([...(await sync(unskilled, 'gigs')).docs.values()].every((d) => d.deleted === true)).toBe(true);
   });
@@ -177,6 +177,21 @@ describe('a new name', () => {
 });
 
 describe('a gig that moves', () => {
+  it('judges the area on the gig’s public point, in the feed and on accepting alike: moving one’s area about finds no door', async () => {
+    const client = await createUser(db.sql);
+    // 9.47 km north of a home on the 0.01° grid; its public point, 0.09° north, is 10.01 km away.
+    const home = { lat: 37.76, lng: -122.41 };
+    const gig = gigInput({ location: { lat: home.lat + 0.0852, lng: home.lng } });
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const inside = await createOperator(db.sql, { skills: { plumbing: 3 }, home, radiusKm: 9.5 });
+    const wide = await createOperator(db.sql, { skills: { plumbing: 3 }, home, radiusKm: 10.1 });
+    // Within 9.5 km of the door, but not of the public point: not in the feed (a tombstone at most), nor takeable.
+    expect((await sync(inside, 'gigs')).docs.get(gig.gigId) ?? { deleted: true }).toMatchObject({ deleted: true, title: '' });
+    expect(await run(db.sql, inside, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() })).toMatchObject({ status: 'rejected', rejection: { code: 'out_of_area' } });
+    expect((await sync(wide, 'gigs')).docs.get(gig.gigId)).toMatchObject({ deleted: false, location: { lat: 37.85, lng: -122.41 } });
+    applied(await run(db.sql, wide, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() }));
+  });
+
   it('leaves the feed of an operator it moved away from, with a deletion, and reaches one it moved near', async () => {
     const client = await createUser(db.sql);
     const sf = await createOperator(db.sql, { skills: { plumbing: 3 } });

@@ -15,7 +15,7 @@ import type {
   CollectionName, Checkpoint, DocTypes, GigDoc, BookingDoc, MessageDoc, ProfileDoc, CommandDoc, MilestoneDoc, DisputeDoc,
   DisputeAttachmentDoc, DisputeEvidenceDoc, PullBulk,
 } from '@shared/replication';
-import { distanceKm } from '@shared/geo';
+import { publicPoint, withinRadius } from '@shared/geo';
 import { money, splitFee, type CurrencyCode, type Money } from '@shared/money';
 import { skillsFit } from '@shared/skills';
 import type { Db } from '../db/sql';
@@ -169,9 +169,6 @@ interface GigRow {
   cancelReason: string | null; createdAt: Date; updatedAt: Date; version: number; deleted: boolean; changeXid: string;
 }
 
-/** About a kilometre: enough to judge the distance, not enough to find the door. */
-const round2 = (x: number) => Math.round(x * 100) / 100;
-
 function gigTombstone(id: string): GigDoc {
   return {
     id, clientId: NIL_UUID, clientName: '', title: '', description: '', skills: {}, budget: { amount: 0, currency: 'USD' },
@@ -180,24 +177,30 @@ function gigTombstone(id: string): GigDoc {
   };
 }
 
-/** Whether an operator may see an open gig in the feed: the shared skills rule, inside the service area, not expired. */
+/**
+ * Whether an operator may see an open gig in the feed: the shared skills rule, inside the service area (judged
+ * on the gig's public point, as accepting it is: see publicPoint), not expired.
+ */
 function inFeed(v: Viewer, g: GigRow, now: number): boolean {
   const o = v.operator;
   return (
     o !== null && o.home !== null && g.status === 'open' && g.clientId !== v.id &&
     (g.expiresAt === null || g.expiresAt.getTime() > now) &&
-    skillsFit(o.skills, g.skills) && distanceKm(o.home, { lat: g.lat, lng: g.lng }) <= o.radiusKm
+    skillsFit(o.skills, g.skills) && withinRadius(o.home, o.radiusKm, publicPoint({ lat: g.lat, lng: g.lng }))
   );
 }
 
+/** The gig's client, its booked worker and admins see all of it. */
+const seesInFull = (v: Viewer, g: GigRow) => isAdmin(v) || g.clientId === v.id || (g.currentWorker !== null && g.currentWorker === v.id);
+
 export function projectGig(v: Viewer, g: GigRow, now: number): GigDoc {
   if (g.deleted) return gigTombstone(g.id);
-  const full = isAdmin(v) || g.clientId === v.id || (g.currentWorker !== null && g.currentWorker === v.id);
+  const full = seesInFull(v, g);
   if (!full && !inFeed(v, g, now)) return gigTombstone(g.id);
   return {
     id: g.id, clientId: g.clientId, clientName: g.clientName, title: g.title, description: g.description, skills: g.skills,
     budget: { amount: g.budgetAmount, currency: g.currency },
-    location: full ? { lat: g.lat, lng: g.lng } : { lat: round2(g.lat), lng: round2(g.lng) },
+    location: full ? { lat: g.lat, lng: g.lng } : publicPoint({ lat: g.lat, lng: g.lng }),
     exactLocation: full, address: full ? g.address : '', areaLabel: g.areaLabel,
     startsAt: iso(g.startsAt), expiresAt: iso(g.expiresAt), status: g.status, bookingId: full ? g.bookingId : null,
     workerId: full ? g.currentWorker : null, cancelReason: g.cancelReason, createdAt: iso(g.createdAt)!, updatedAt: iso(g.updatedAt)!,
@@ -206,13 +209,18 @@ export function projectGig(v: Viewer, g: GigRow, now: number): GigDoc {
 }
 
 /**
- * An area condition as SQL: the earth_box is a superset; projectGig applies the exact distance. A gig is near
- * where it is, or where it was before it last moved: a phone that holds it from there gets the deletion.
+ * An area condition as SQL: the earth_box is a superset; projectGig applies the distance. A gig is near where
+ * it is, or where it was before it last moved: a phone that holds it from there gets the deletion. Judged,
+ * like the feed, on public points (see publicPoint): the rows this picks are answered with tombstones when
+ * not visible, so judged on the exact spot, a moving area would find any gig's door by its tombstone. The box
+ * is a kilometre wider than the area: Postgres rounds halves away from zero where JavaScript rounds them up.
  */
 function near(db: Db, area: [number, number, number] | null | undefined) {
   if (!area) return db`false`;
-  const box = db`earth_box(ll_to_earth(${area[0]}, ${area[1]}), ${area[2] * 1000})`;
-  return db`(${box} @> ll_to_earth(g.lat, g.lng) or (g.prev_lat is not null and ${box} @> ll_to_earth(g.prev_lat, g.prev_lng)))`;
+  const box = db`earth_box(ll_to_earth(${area[0]}, ${area[1]}), ${(area[2] + 1) * 1000})`;
+  return db`(
+    ${box} @> ll_to_earth(round(g.lat::numeric, 2)::float8, round(g.lng::numeric, 2)::float8)
+    or (g.prev_lat is not null and ${box} @> ll_to_earth(round(g.prev_lat::numeric, 2)::float8, round(g.prev_lng::numeric, 2)::float8)))`;
 }
 
 function gigCandidates(db: Db, v: Viewer, c: Cursor) {
@@ -221,8 +229,8 @@ function gigCandidates(db: Db, v: Viewer, c: Cursor) {
     ${admin}
     or g.client_id = ${v.id}
     or exists (select 1 from bookings wb where wb.worker_id = ${v.id} and wb.gig_id = g.id)
-    or ${near(db, c.mark.a)}
-    or ${(c.mark.p?.a ?? []).reduce((earlier, a) => db`${earlier} or ${near(db, a)}`, db`false`)}
+    -- A draft has been shown to no one else, so no one else's device holds it: not even a tombstone is owed.
+    or (g.status <> 'draft' and (${near(db, c.mark.a)} or ${(c.mark.p?.a ?? []).reduce((earlier, a) => db`${earlier} or ${near(db, a)}`, db`false`)}))
   )`;
 }
 

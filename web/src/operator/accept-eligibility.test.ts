@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { GIG_STATES } from '@shared/gig-machine';
 import type { Actor } from '@shared/roles';
 import { acceptEligibility, operatorFactsOf, type EligibilityGig, type EligibilityProfile } from './accept-eligibility';
-import { APPROX_LOCATION_MARGIN_KM } from './feed';
 import { missingForAvailability } from './readiness';
 
 const HOME = { lat: 37.7599, lng: -122.4148 };
@@ -52,15 +51,17 @@ describe('acceptEligibility', () => {
     expect(acceptEligibility(gig(), operator, { ...profile, home: undefined }, NOW)).toMatchObject({ ok: false, code: 'out_of_area' });
   });
 
-  it('leaves the rounding margin of an approximate location to the server, but not of an exact one', () => {
-    const edge = north(10 + APPROX_LOCATION_MARGIN_KM / 2);
-    expect(acceptEligibility(gig({ location: edge }), operator, profile, NOW)).toEqual({ ok: true });
-    expect(acceptEligibility(gig({ location: edge, exactLocation: true }), operator, profile, NOW)).toMatchObject({ code: 'out_of_area' });
+  it('judges the area on the gig’s public point (0.01°), as the server does', () => {
+    const home = { lat: 37.76, lng: -122.41 }; // on the grid
+    const at = (deg: number) => ({ lat: home.lat + deg, lng: home.lng });
+    // 9.23 km away, its public point 8.90 km; 9.47 km away, its public point 10.01 km.
+    expect(acceptEligibility(gig({ location: at(0.083) }), operator, { ...profile, home, serviceRadiusKm: 9 }, NOW)).toEqual({ ok: true });
+    expect(acceptEligibility(gig({ location: at(0.0852) }), operator, { ...profile, home, serviceRadiusKm: 9.5 }, NOW)).toMatchObject({ code: 'out_of_area' });
   });
 
   it('treats a missing profile as the server treats a missing profile row: unavailable', () => {
     expect(acceptEligibility(gig(), operator, undefined, NOW)).toMatchObject({ ok: false, code: 'operator_unavailable' });
-    expect(operatorFactsOf('op', undefined, { exactLocation: true })).toEqual({ id: 'op', skills: {}, home: null, serviceRadiusKm: 0, available: false });
+    expect(operatorFactsOf('op', undefined)).toEqual({ id: 'op', skills: {}, home: null, serviceRadiusKm: 0, available: false });
   });
 
   it('refuses a user without the operator role', () => {

@@ -36,7 +36,7 @@ export type Eligibility =
  * device's copy of the gig; the server decides on its own.
  */
 export function acceptEligibility(gig: EligibilityGig, me: Actor, profile: EligibilityProfile | undefined, now: number): Eligibility {
-  const operator = operatorFactsOf(me.id, profile, gig);
+  const operator = operatorFactsOf(me.id, profile);
   const verdict = can(gigMachine, gig.status, 'accept', gigParties(me, gig), { now, gig: gigFactsOf(gig), operator });
   const code = gigRejection(gig.status, 'accept', verdict);
   if (code === null) return { ok: true };

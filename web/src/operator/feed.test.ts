@@ -1,7 +1,7 @@
 // The feed's filter and order: my skills, my radius, not mine, not expired; nearest first; what was left out.
 import { describe, expect, it } from 'vitest';
 import { distanceKm } from '@shared/geo';
-import { APPROX_LOCATION_MARGIN_KM, buildFeed, effectiveRadiusKm, type FeedGig, type FeedOperator } from './feed';
+import { buildFeed, type FeedGig, type FeedOperator } from './feed';
 
 const HOME = { lat: 37.7599, lng: -122.4148 };
 /** A point `km` north of home (a degree of latitude is ~111.2 km). */
@@ -40,9 +40,10 @@ describe('buildFeed', () => {
   });
 
   it('leaves out and counts gigs beyond my radius; the edge itself is inside', () => {
-    const edge = gig({ id: 'edge', location: north(9.99) });
-    const beyond = gig({ id: 'beyond', location: north(10.5) });
-    const feed = buildFeed([edge, beyond], me, NOW);
+    // Points on the 0.01° grid, as the server sends other people's gigs.
+    const edge = gig({ id: 'edge', location: { lat: 37.84, lng: -122.41 } });
+    const beyond = gig({ id: 'beyond', location: { lat: 37.85, lng: -122.41 } });
+    const feed = buildFeed([edge, beyond], { ...me, serviceRadiusKm: distanceKm(HOME, edge.location) }, NOW);
     expect(feed.items.map((i) => i.gig.id)).toEqual(['edge']);
     expect(feed.hiddenForRange).toBe(1);
   });
@@ -52,17 +53,17 @@ describe('buildFeed', () => {
     expect(feed).toMatchObject({ hiddenForSkills: 1, hiddenForRange: 0, items: [] });
   });
 
-  it('gives a rounded (approximate) location the rounding margin, and no more', () => {
-    const justOut = north(10 + APPROX_LOCATION_MARGIN_KM / 2);
-    const wellOut = north(10 + APPROX_LOCATION_MARGIN_KM * 2);
-    const feed = buildFeed(
-      [gig({ id: 'approx-in', location: justOut, exactLocation: false }), gig({ id: 'exact-out', location: justOut }), gig({ id: 'approx-out', location: wellOut, exactLocation: false })],
-      me,
-      NOW,
-    );
-    expect(feed.items.map((i) => i.gig.id)).toEqual(['approx-in']);
-    expect(feed.hiddenForRange).toBe(2);
-    expect(effectiveRadiusKm(10, true)).toBe(10);
+  it('judges my radius on a gig’s public point (0.01°), as the server does, whatever point it holds', () => {
+    const home = { lat: 37.76, lng: -122.41 }; // on the grid
+    const at = (deg: number) => ({ lat: home.lat + deg, lng: home.lng });
+    // 9.23 km away, its public point (0.08° north) 8.90 km.
+    const roundsIn = gig({ id: 'rounds-in', location: at(0.083) });
+    // 9.47 km away, its public point (0.09° north) 10.01 km.
+    const roundsOut = gig({ id: 'rounds-out', location: at(0.0852) });
+    const shown = (radiusKm: number) => buildFeed([roundsIn, roundsOut], { ...me, home, serviceRadiusKm: radiusKm }, NOW).items.map((i) => i.gig.id);
+    expect(shown(9)).toEqual(['rounds-in']);
+    expect(shown(9.5)).toEqual(['rounds-in']);
+    expect(shown(10.1)).toEqual(['rounds-in', 'rounds-out']);
   });
 
   it('never shows my own gigs or expired ones, and does not count them as hidden', () => {

@@ -1,10 +1,6 @@
 // The operator's feed: open gigs that fit my skills within my service radius, nearest first, plus what was left out.
-import { distanceKm, type LatLng } from '@shared/geo';
+import { distanceKm, publicPoint, type LatLng } from '@shared/geo';
 import { skillsFit, type SkillLevels } from '@shared/skills';
-
-import { effectiveRadiusKm } from '../sync/device-facts';
-
-export { APPROX_LOCATION_MARGIN_KM, effectiveRadiusKm } from '../sync/device-facts';
 
 export interface FeedGig {
   id: string;
@@ -60,12 +56,12 @@ export function buildFeed<G extends FeedGig>(gigs: readonly G[], me: FeedOperato
       hiddenForRange++;
       continue;
     }
-    const km = distanceKm(home, gig.location);
-    if (km > effectiveRadiusKm(radius, gig.exactLocation)) {
+    // The area is judged on the public point, as the server judges it; the device holds no other for gigs not its own.
+    if (distanceKm(home, publicPoint(gig.location)) > radius) {
       hiddenForRange++;
       continue;
     }
-    items.push({ gig, distanceKm: km });
+    items.push({ gig, distanceKm: distanceKm(home, gig.location) });
   }
   items.sort(nearestFirst);
   return { items, hiddenForSkills, hiddenForRange, needsHome: home === null };

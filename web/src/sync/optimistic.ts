@@ -212,7 +212,7 @@ function apply(w: Working, cmd: ViewCommand, facts: Facts): void {
       const verdict = can(gigMachine, gig.status, 'accept', gigParties(me, gig), {
         now,
         gig: gigFactsOf(gig),
-        operator: operatorFactsOf(me.id, myProfile, gig),
+        operator: operatorFactsOf(me.id, myProfile),
       });
       if (!verdict.ok) return;
       w.set('gigs', { ...gig, status: verdict.to, bookingId: p.bookingId, workerId: me.id });
