@@ -99,3 +99,9 @@ export function bookingRejection(verdict: Verdict<BookingState, BookingGuard>): 
   if (verdict.why === 'not_permitted') return 'forbidden';
   return 'invalid_state';
 }
+
+/**
+ * Whether the booking's chat takes new messages: not once it was cancelled. A worker may accept a gig and
+ * cancel it before payment at no cost, and must not keep a way to write to the client afterwards.
+ */
+export const chatOpen = (status: BookingState): boolean => status !== 'cancelled';

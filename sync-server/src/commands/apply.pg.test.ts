@@ -57,6 +57,20 @@ describe('a gig from post to completed', () => {
     expect(templates).toEqual(expect.arrayContaining(['gig.accepted', 'booking.funded', 'booking.started', 'message.received', 'booking.delivered', 'booking.changes_requested', 'booking.approved']));
     // Terminal: nothing moves a completed booking.
     expect((await run(db.sql, client, 'booking.cancel', { bookingId })).rejection?.code).toBe('invalid_state');
+    // Its chat stays open (a question about the work done)...
+    applied(await run(db.sql, client, 'message.send', { messageId: uuidv7(), bookingId, body: 'Thanks again!' }));
+
+    // ...but a cancelled booking's closes: accepting and cancelling before payment leaves no way to write to the client.
+    const other = gigInput();
+    applied(await run(db.sql, client, 'gig.post', other));
+    const dropped = uuidv7();
+    applied(await run(db.sql, worker, 'gig.accept', { gigId: other.gigId, bookingId: dropped }));
+    applied(await run(db.sql, worker, 'booking.cancel', { bookingId: dropped }));
+    for (const who of [worker, client])
+      expect(await run(db.sql, who, 'message.send', { messageId: uuidv7(), bookingId: dropped, body: 'Still there?' })).toMatchObject({
+        status: 'rejected', rejection: { code: 'invalid_state', message: 'This booking was cancelled, so its chat is closed.' },
+      });
+    expect(await count('messages', `booking_id = '${dropped}'`)).toBe(0);
   });
 
   it('puts a gig back on the market when its booking is cancelled before work starts', async () => {

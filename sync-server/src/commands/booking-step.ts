@@ -8,7 +8,7 @@ import { gigMachine } from '@shared/gig-machine';
 import type { Party } from '@shared/roles';
 import { reject } from './context';
 import { advanceBooking, type LockedBooking } from '../store/bookings';
-import { gigFacts, updateGig } from '../store/gigs';
+import { gigFacts, touchGig, updateGig } from '../store/gigs';
 import { recipient, type OutboxMessage } from '../store/outbox';
 import type { Db } from '../db/sql';
 
@@ -49,6 +49,9 @@ export function stepBooking(s: Step): BookingState {
   if (gig?.status === 'assigned' && (verdict.to === 'completed' || verdict.to === 'resolved' || verdict.to === 'cancelled')) {
     const g = can(gigMachine, gig.status, verdict.to === 'cancelled' ? 'reopen' : 'close', ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
     if (g.ok) s.write(updateGig(s.tx, gig.id, { status: g.to, bookingId: g.to === 'open' ? null : gig.bookingId }));
+  } else if (gig && booking.status === 'awaiting_payment' && verdict.to === 'funded') {
+    // Paid for: the worker now sees the gig's door (pull.ts CONTACT_SHARED), which replication carries with a new version.
+    s.write(touchGig(s.tx, gig.id));
   }
 
   const notify = NOTIFY[event];

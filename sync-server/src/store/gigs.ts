@@ -73,6 +73,11 @@ export function updateGig(db: Db, id: string, patch: Partial<Omit<GigRow, 'id' |
   return db`update gigs set ${db(patch as Record<string, unknown>)} where id = ${id}`;
 }
 
+/** A new version of the gig with nothing changed in it, for a change in what someone may see of it. */
+export function touchGig(db: Db, id: string) {
+  return db`update gigs set updated_at = now() where id = ${id}`;
+}
+
 /** Moves every draft or open gig past its expiry to expired; what the expiry job runs. */
 export async function expireOverdueGigs(db: Db, now: Date): Promise<string[]> {
   const rows = await db<{ id: string }[]>`

@@ -70,8 +70,31 @@ describe('scope and projection', () => {
     applied(await run(db.sql, near, 'gig.accept', { gigId, bookingId }));
     const after = await sync(watcher, 'gigs', before.checkpoint);
     expect(after.docs.get(gigId)).toMatchObject({ id: gigId, deleted: true });
+    // The winner has the gig, but not its door until the client has paid into escrow.
     const winner = await sync(near, 'gigs');
-    expect(winner.docs.get(gigId)).toMatchObject({ address: '12 Secret Lane', exactLocation: true, workerId: near, status: 'assigned' });
+    expect(winner.docs.get(gigId)).toMatchObject({ deleted: false, address: '', exactLocation: false, workerId: near, bookingId, status: 'assigned' });
+    expect((await sync(near, 'bookings')).docs.get(bookingId)).toMatchObject({ clientPhone: '', status: 'awaiting_payment' });
+    expect((await sync(client, 'bookings')).docs.get(bookingId)).toMatchObject({ workerPhone: '' });
+    expect(String((await sync(admin, 'bookings')).docs.get(bookingId)!.clientPhone)).toMatch(/^\+1/);
+    // Paid: the next pull from where the winner's device stood brings the door and the phone numbers.
+    await confirmPayment(db.sql, bookingId);
+    expect((await sync(near, 'gigs', winner.checkpoint)).docs.get(gigId)).toMatchObject({ address: '12 Secret Lane', exactLocation: true, workerId: near });
+    expect(String((await sync(near, 'bookings')).docs.get(bookingId)!.clientPhone)).toMatch(/^\+1/);
+    expect(String((await sync(client, 'bookings')).docs.get(bookingId)!.workerPhone)).toMatch(/^\+1/);
+  });
+
+  it('gives an operator who accepts and cancels before payment neither the door nor the client’s number', async () => {
+    const gig = gigInput({ address: '7 Private Row' });
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const snoop = await createOperator(db.sql, { skills: { plumbing: 3 } });
+    const bookingId = uuidv7();
+    applied(await run(db.sql, snoop, 'gig.accept', { gigId: gig.gigId, bookingId }));
+    applied(await run(db.sql, snoop, 'booking.cancel', { bookingId }));
+    const gigs = await sync(snoop, 'gigs');
+    expect(gigs.docs.get(gig.gigId)).toMatchObject({ deleted: false, status: 'open', address: '', exactLocation: false, workerId: null });
+    expect((await sync(snoop, 'bookings')).docs.get(bookingId)).toMatchObject({ status: 'cancelled', clientPhone: '' });
+    const everything = JSON.stringify([...gigs.docs.values(), ...(await sync(snoop, 'bookings')).docs.values()]);
+    expect(everything).not.toContain('7 Private Row');
   });
 
   it('shows bookings and messages to their two parties and admins only, with phones', async () => {

@@ -166,6 +166,7 @@ interface GigRow {
   id: string; clientId: string; clientName: string; title: string; description: string; skills: GigDoc['skills'];
   budgetAmount: number; currency: GigDoc['budget']['currency']; lat: number; lng: number; address: string; areaLabel: string;
   startsAt: Date | null; expiresAt: Date | null; status: GigDoc['status']; bookingId: string | null; currentWorker: string | null;
+  bookingStatus: BookingDoc['status'] | null;
   cancelReason: string | null; createdAt: Date; updatedAt: Date; version: number; deleted: boolean; changeXid: string;
 }
 
@@ -190,20 +191,27 @@ function inFeed(v: Viewer, g: GigRow, now: number): boolean {
   );
 }
 
-/** The gig's client, its booked worker and admins see all of it. */
-const seesInFull = (v: Viewer, g: GigRow) => isAdmin(v) || g.clientId === v.id || (g.currentWorker !== null && g.currentWorker === v.id);
+/**
+ * Booking statuses in which its two parties have each other's phone numbers, and the worker the gig's door:
+ * once the client has paid into escrow, and not after a cancellation. Accepting a gig is the worker's act
+ * alone, and cancelling before payment is free: without this, any operator could accept, read, cancel, and
+ * do it again.
+ */
+const CONTACT_SHARED: ReadonlySet<BookingDoc['status']> = new Set(['funded', 'in_progress', 'delivered', 'changes_requested', 'completed', 'disputed', 'resolved']);
 
 export function projectGig(v: Viewer, g: GigRow, now: number): GigDoc {
   if (g.deleted) return gigTombstone(g.id);
-  const full = seesInFull(v, g);
-  if (!full && !inFeed(v, g, now)) return gigTombstone(g.id);
+  // The worker of the gig's booking sees it whether or not it is in their feed; the door only once paid for.
+  const booked = g.currentWorker !== null && g.currentWorker === v.id;
+  const full = isAdmin(v) || g.clientId === v.id || (booked && g.bookingStatus !== null && CONTACT_SHARED.has(g.bookingStatus));
+  if (!full && !booked && !inFeed(v, g, now)) return gigTombstone(g.id);
   return {
     id: g.id, clientId: g.clientId, clientName: g.clientName, title: g.title, description: g.description, skills: g.skills,
     budget: { amount: g.budgetAmount, currency: g.currency },
     location: full ? { lat: g.lat, lng: g.lng } : publicPoint({ lat: g.lat, lng: g.lng }),
     exactLocation: full, address: full ? g.address : '', areaLabel: g.areaLabel,
-    startsAt: iso(g.startsAt), expiresAt: iso(g.expiresAt), status: g.status, bookingId: full ? g.bookingId : null,
-    workerId: full ? g.currentWorker : null, cancelReason: g.cancelReason, createdAt: iso(g.createdAt)!, updatedAt: iso(g.updatedAt)!,
+    startsAt: iso(g.startsAt), expiresAt: iso(g.expiresAt), status: g.status, bookingId: full || booked ? g.bookingId : null,
+    workerId: full || booked ? g.currentWorker : null, cancelReason: g.cancelReason, createdAt: iso(g.createdAt)!, updatedAt: iso(g.updatedAt)!,
     version: g.version, deleted: false,
   };
 }
@@ -238,7 +246,7 @@ async function pullGigs(db: Db, v: Viewer, c: Cursor, limit: number, ids?: strin
   const rows = await db<GigRow[]>`
     select g.id, g.client_id, g.title, g.description, g.skills, g.budget_amount, g.currency, g.lat, g.lng, g.address, g.area_label,
            g.starts_at, g.expires_at, g.status, g.booking_id, g.cancel_reason, g.created_at, g.updated_at, g.version, g.deleted,
-           g.change_xid::text as change_xid, u.display_name as client_name, b.worker_id as current_worker
+           g.change_xid::text as change_xid, u.display_name as client_name, b.worker_id as current_worker, b.status as booking_status
     from gigs g
     join users u on u.id = g.client_id
     left join bookings b on b.id = g.booking_id
@@ -270,9 +278,12 @@ function bookingTombstone(id: string): BookingDoc {
 
 export function projectBooking(v: Viewer, b: BookingRow): BookingDoc {
   if (b.deleted || !(isAdmin(v) || b.clientId === v.id || b.workerId === v.id)) return bookingTombstone(b.id);
+  // Mediators always; each party the other's number while contact is shared (CONTACT_SHARED), and always their own.
+  const phones = isAdmin(v) || CONTACT_SHARED.has(b.status);
   return {
-    id: b.id, gigId: b.gigId, title: b.title ?? '', clientId: b.clientId, clientName: b.clientName, clientPhone: b.clientPhone,
-    workerId: b.workerId, workerName: b.workerName, workerPhone: b.workerPhone, price: { amount: b.amount, currency: b.currency },
+    id: b.id, gigId: b.gigId, title: b.title ?? '', clientId: b.clientId, clientName: b.clientName,
+    clientPhone: phones || b.clientId === v.id ? b.clientPhone : '',
+    workerId: b.workerId, workerName: b.workerName, workerPhone: phones || b.workerId === v.id ? b.workerPhone : '', price: { amount: b.amount, currency: b.currency },
     status: b.status, changeRounds: b.changeRounds, timeline: b.timeline, createdAt: iso(b.createdAt)!, updatedAt: iso(b.updatedAt)!,
     version: b.version, deleted: false,
   };

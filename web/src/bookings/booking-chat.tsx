@@ -12,7 +12,8 @@ import { bookingMessages } from './messages';
 
 const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
 
-export function BookingChat({ booking, canWrite }: { booking: ViewDoc<'bookings'>; canWrite: boolean }) {
+/** `canWrite`: a party of an open chat; 'closed' for a party of a cancelled booking (chatOpen). */
+export function BookingChat({ booking, canWrite }: { booking: ViewDoc<'bookings'>; canWrite: boolean | 'closed' }) {
   const t = useT(bookingMessages);
   const { locale } = useLocale();
   const client = useSync();
@@ -68,7 +69,7 @@ export function BookingChat({ booking, canWrite }: { booking: ViewDoc<'bookings'
         </ol>
       </div>
       {messages?.length === 0 && <p className="empty">{t('chatEmpty')}</p>}
-      {canWrite ? (
+      {canWrite === true ? (
         <form className="chat-form" onSubmit={(e) => void send(e)} noValidate>
           <TextAreaField
             id="booking-message"
@@ -84,7 +85,9 @@ export function BookingChat({ booking, canWrite }: { booking: ViewDoc<'bookings'
           </button>
         </form>
       ) : (
-        <p className="muted">{t('chatReadOnly')}</p>
+        <p className="muted" data-testid="chat-closed">
+          {canWrite === 'closed' ? t('chatClosed') : t('chatReadOnly')}
+        </p>
       )}
     </>
   );

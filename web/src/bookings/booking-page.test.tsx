@@ -166,8 +166,12 @@ describe('booking page, client', () => {
   });
 
   it('cancels only after a confirm step, with the optional reason', async () => {
-    const client = await device(CARLA, ['consumer'], booking('awaiting_payment'));
+    // Before payment the server shares no phone numbers, and the page says when it will.
+    const client = await device(CARLA, ['consumer'], booking('awaiting_payment', { workerPhone: '' }));
     renderPage(client);
+    await screen.findByRole('heading', { level: 1, name: 'Fix the tap' });
+    expect(screen.queryByRole('link', { name: /^Call / })).toBeNull();
+    expect(screen.getByText('Phone numbers are shared once the client has paid.')).toBeTruthy();
     fireEvent.click(await screen.findByRole('button', { name: 'Cancel booking' }));
     expect(await issuedCommands(client)).toEqual([]);
     fireEvent.change(screen.getByLabelText('Reason (optional)'), { target: { value: 'Found someone closer' } });
@@ -176,6 +180,13 @@ describe('booking page, client', () => {
     expect(await issuedCommands(client)).toEqual([
       { type: 'booking.cancel', status: 'pending', payload: { bookingId: BOOKING, reason: 'Found someone closer' } },
     ]);
+  });
+
+  it('closes the chat of a cancelled booking, saying why', async () => {
+    const client = await device(CARLA, ['consumer'], booking('cancelled', { workerPhone: '' }));
+    renderPage(client);
+    expect((await screen.findByTestId('chat-closed')).textContent).toBe('This booking was cancelled, so its chat is closed.');
+    expect(screen.queryByLabelText('Message')).toBeNull();
   });
 
   it('speaks Spanish', async () => {

@@ -1,5 +1,5 @@
 // The booking page (/b/:id) for client, worker and admin: status, what to do next, history and chat.
-import type { BookingState } from '@shared/booking-machine';
+import { chatOpen, type BookingState } from '@shared/booking-machine';
 import { Link } from 'wouter';
 import { useMe, useSync, useView, useViewAll } from '../app/sync-context';
 import { bookingStateName } from '../i18n/domain-names';
@@ -30,7 +30,8 @@ const HINTS: Partial<Record<BookingState, { client: Key; worker: Key }>> = {
   disputed: { client: 'hintDisputed', worker: 'hintDisputed' },
 };
 
-function Party({ label, name, phone }: { label: string; name: string; phone: string }) {
+/** The other party, with their number once the server shares it (from payment on: sync-server pull.ts CONTACT_SHARED). */
+function Party({ label, name, phone, unpaid }: { label: string; name: string; phone: string; unpaid: boolean }) {
   const t = useT(bookingMessages);
   return (
     <div className="fact">
@@ -43,6 +44,7 @@ function Party({ label, name, phone }: { label: string; name: string; phone: str
             {phone}
           </a>
         )}
+        {!phone && unpaid && <span className="muted phone-later">{t('phoneOncePaid')}</span>}
       </dd>
     </div>
   );
@@ -92,8 +94,8 @@ export default function BookingPage({ id }: { id: string }) {
             <MoneyText value={booking.price} />
           </dd>
         </div>
-        {side !== 'client' && <Party label={t('client')} name={booking.clientName} phone={booking.clientPhone} />}
-        {side !== 'worker' && <Party label={t('worker')} name={booking.workerName} phone={booking.workerPhone} />}
+        {side !== 'client' && <Party label={t('client')} name={booking.clientName} phone={booking.clientPhone} unpaid={booking.status === 'awaiting_payment'} />}
+        {side !== 'worker' && <Party label={t('worker')} name={booking.workerName} phone={booking.workerPhone} unpaid={booking.status === 'awaiting_payment'} />}
       </dl>
 
       <p className="booking-status" data-testid="booking-status" data-status={booking.status} role="status">
@@ -127,7 +129,7 @@ export default function BookingPage({ id }: { id: string }) {
 
       <section aria-labelledby="booking-chat-heading">
         <h2 id="booking-chat-heading">{t('chat')}</h2>
-        <BookingChat booking={booking} canWrite={side !== null} />
+        <BookingChat booking={booking} canWrite={side === null ? false : chatOpen(booking.status) || 'closed'} />
       </section>
     </Page>
   );

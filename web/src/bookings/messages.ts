@@ -16,6 +16,7 @@ export const bookingMessages = defineCatalog(
     worker: 'Worker',
     phone: 'Phone',
     call: 'Call {name}',
+    phoneOncePaid: 'Phone numbers are shared once the client has paid.',
     status: 'Status',
     theClient: 'the client',
     theWorker: 'the worker',
@@ -72,6 +73,7 @@ export const bookingMessages = defineCatalog(
     messageEmpty: 'Write a message first.',
     me: 'You',
     chatReadOnly: 'Only the client and the worker can write here.',
+    chatClosed: 'This booking was cancelled, so its chat is closed.',
   },
   {
     bookingTitle: 'Reserva',
@@ -87,6 +89,7 @@ export const bookingMessages = defineCatalog(
     worker: 'Trabajador',
     phone: 'Teléfono',
     call: 'Llamar a {name}',
+    phoneOncePaid: 'Los teléfonos se comparten cuando el cliente haya pagado.',
     status: 'Estado',
     theClient: 'el cliente',
     theWorker: 'el trabajador',
@@ -143,5 +146,6 @@ export const bookingMessages = defineCatalog(
     messageEmpty: 'Escribe un mensaje primero.',
     me: 'Tú',
     chatReadOnly: 'Solo el cliente y el trabajador pueden escribir aquí.',
+    chatClosed: 'Esta reserva se canceló, así que su chat está cerrado.',
   },
 );

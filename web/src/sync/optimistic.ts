@@ -1,7 +1,7 @@
 // The optimistic view: authoritative documents with the device's unconfirmed commands applied through the
 // shared machines (DESIGN, "One write path", step 2). Pure: no database, no clock, no I/O.
 import { bookingParties, gigParties } from '@shared/parties';
-import { BOOKING_INITIAL, bookingMachine, type BookingEvent } from '@shared/booking-machine';
+import { BOOKING_INITIAL, bookingMachine, chatOpen, type BookingEvent } from '@shared/booking-machine';
 import type { CommandPayload, CommandType } from '@shared/commands';
 import { gigMachine, type GigEvent } from '@shared/gig-machine';
 import { can } from '@shared/machine';
@@ -262,7 +262,7 @@ function apply(w: Working, cmd: ViewCommand, facts: Facts): void {
     case 'message.send': {
       const p = cmd.payload as CommandPayload<'message.send'>;
       const booking = w.get('bookings', p.bookingId);
-      if (!booking || w.get('messages', p.messageId)) return;
+      if (!booking || w.get('messages', p.messageId) || !chatOpen(booking.status)) return;
       const parties = bookingParties(me, booking);
       if (!parties.includes('client') && !parties.includes('worker')) return;
       w.set('messages', { id: p.messageId, bookingId: p.bookingId, senderId: me.id, body: p.body, createdAt: cmd.issuedAt, updatedAt: cmd.issuedAt });
