@@ -54,11 +54,21 @@ describe('loadConfig', () => {
     expect(e.message).toMatch(/SMS_PROVIDER: .*refused in production/);
   });
 
-  it('refuses the development SMS sink on an address beyond this machine unless told it is a demo', () => {
-    expect(errorOf({ HOST: '0.0.0.0' }).message).toMatch(/HOST: 0\.0\.0\.0 reaches beyond this machine.*DEV_SMS_ON_NETWORK=true/);
+  it('refuses every demo stand-in on an address beyond this machine unless told it is a demo', () => {
+    const e = errorOf({ HOST: '0.0.0.0' }).message;
+    expect(e).toMatch(/HOST: 0\.0\.0\.0 reaches beyond this machine, and the development SMS sink .*DEMO_ON_NETWORK=true/);
+    expect(e).toMatch(/HOST: 0\.0\.0\.0 reaches beyond this machine, and the demo payment rail .*PAYMENTS_PROVIDER=stripe/);
+    expect(e).toMatch(/HOST: 0\.0\.0\.0 reaches beyond this machine, and the demo people .*SEED_DEMO=false/);
     expect(errorOf({ HOST: '::' }).message).toMatch(/HOST: :: reaches beyond/);
-    expect(loadConfig({ HOST: '0.0.0.0', DEV_SMS_ON_NETWORK: 'true' }).HOST).toBe('0.0.0.0');
-    expect(loadConfig({ HOST: '0.0.0.0', SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+12015550100' }).HOST).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0', DEMO_ON_NETWORK: 'true' }).HOST).toBe('0.0.0.0');
+    // Real SMS but the demo rail, NODE_ENV forgotten: still refused, for the rail and the demo people.
+    const twilio = { SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+12015550100' };
+    const railOnly = errorOf({ HOST: '0.0.0.0', ...twilio }).message;
+    expect(railOnly).toMatch(/demo payment rail/);
+    expect(railOnly).toMatch(/demo people/);
+    expect(railOnly).not.toMatch(/SMS sink/);
+    const stripe = { PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1', STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_2' };
+    expect(loadConfig({ HOST: '0.0.0.0', ...twilio, ...stripe, SEED_DEMO: 'false' }).HOST).toBe('0.0.0.0');
     for (const host of ['localhost', '127.0.0.1', '127.0.1.1', '::1']) expect(loadConfig({ HOST: host }).HOST).toBe(host);
   });
 

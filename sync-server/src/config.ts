@@ -46,8 +46,11 @@ const schema = z
      * production, where the build must exist); skip: serve whatever is there (tests, `npm run dev`). */
     WEB_BUILD: z.enum(['auto', 'skip']).default('auto'),
     SMS_PROVIDER: z.enum(['dev', 'twilio']).default('dev'),
-    /** The dev sink shows every sign-in code at /dev/inbox; listening beyond this machine with it needs this yes. */
-    DEV_SMS_ON_NETWORK: bool.default(false),
+    /**
+     * Listening beyond this machine with any demo stand-in (the dev SMS sink, whose inbox shows every sign-in
+     * code; the demo payment rail, which takes no money; the demo people) needs this yes.
+     */
+    DEMO_ON_NETWORK: bool.default(false),
     TWILIO_ACCOUNT_SID: z.string().optional(),
     TWILIO_AUTH_TOKEN: z.string().optional(),
     TWILIO_FROM: z.string().optional(),
@@ -76,13 +79,18 @@ const schema = z
         ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required in production (the https address people use, for payment return links)' });
     }
     // NODE_ENV left unset on a server reads as development: the inbox would hand anyone's sign-in code to
-    // whoever asks. Reaching it from a phone on your own network is fine, once said out loud.
-    if (c.SMS_PROVIDER === 'dev' && !isLoopback(c.HOST) && !c.DEV_SMS_ON_NETWORK)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['HOST'],
-        message: `${c.HOST} reaches beyond this machine, and the development SMS sink shows every sign-in code at /dev/inbox to anyone who can reach it; set SMS_PROVIDER=twilio, or DEV_SMS_ON_NETWORK=true for a demo on a network you trust`,
-      });
+    // whoever asks, the demo rail would fund escrow with no money at all, and anyone could sign in as the demo
+    // admin. Reaching a demo from a phone on your own network is fine, once said out loud.
+    if (!isLoopback(c.HOST) && !c.DEMO_ON_NETWORK) {
+      const beyond = `${c.HOST} reaches beyond this machine`;
+      const orDemo = 'or DEMO_ON_NETWORK=true for a demo on a network you trust';
+      if (c.SMS_PROVIDER === 'dev')
+        ctx.addIssue({ code: 'custom', path: ['HOST'], message: `${beyond}, and the development SMS sink shows every sign-in code at /dev/inbox to anyone who can reach it; set SMS_PROVIDER=twilio, ${orDemo}` });
+      if (c.PAYMENTS_PROVIDER === 'demo')
+        ctx.addIssue({ code: 'custom', path: ['HOST'], message: `${beyond}, and the demo payment rail funds escrow without taking any money; set PAYMENTS_PROVIDER=stripe, ${orDemo}` });
+      if (c.SEED_DEMO ?? c.NODE_ENV === 'development')
+        ctx.addIssue({ code: 'custom', path: ['HOST'], message: `${beyond}, and the demo people (an admin among them) would be seeded; set SEED_DEMO=false, ${orDemo}` });
+    }
     if (c.SMS_PROVIDER === 'twilio') {
       for (const k of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const)
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when SMS_PROVIDER=twilio' });

@@ -76,7 +76,7 @@ describe('dev inbox', () => {
         expect(await res.text()).not.toContain('111111');
       }
       // Said out loud, for a demo on a trusted network.
-      expect((await createTestApp(db.sql, { TRUST_PROXY: 'true', DEV_SMS_ON_NETWORK: 'true' }).app.request('/dev/inbox.json', { headers })).status).toBe(200);
+      expect((await createTestApp(db.sql, { TRUST_PROXY: 'true', DEMO_ON_NETWORK: 'true' }).app.request('/dev/inbox.json', { headers })).status).toBe(200);
     }
     expect((await proxied.app.request('/dev/inbox.json')).status).toBe(200);
   });
@@ -88,11 +88,24 @@ describe('dev inbox', () => {
     for (const lan of ['192.168.1.23', '127.0.0.1, 192.168.1.23', 'not-an-address']) {
       const res = await t.app.request('/dev/inbox', { headers: { 'x-forwarded-for': lan } });
       expect(res.status).toBe(404);
-      expect(await res.text()).toContain('DEV_SMS_ON_NETWORK=true');
+      expect(await res.text()).toContain('DEMO_ON_NETWORK=true');
     }
     expect((await t.app.request('/dev/inbox.json', { headers: { forwarded: 'for=127.0.0.1' } })).status).toBe(404);
-    expect((await createTestApp(db.sql, { DEV_SMS_ON_NETWORK: 'true' }).app.request('/dev/inbox.json', { headers: { 'x-forwarded-for': '192.168.1.23' } })).status).toBe(200);
+    expect((await createTestApp(db.sql, { DEMO_ON_NETWORK: 'true' }).app.request('/dev/inbox.json', { headers: { 'x-forwarded-for': '192.168.1.23' } })).status).toBe(200);
     expect((await t.app.request('/dev/inbox.json')).status).toBe(200);
+  });
+
+  it('answers only to names no other site can point at this machine (DNS rebinding)', async () => {
+    for (const host of ['localhost:8787', '127.0.0.1:8787', '[::1]:8787', '192.168.1.23:8787', 'fieldwork.localhost'])
+      expect((await t.app.request(`http://${host}/dev/inbox.json`)).status, host).toBe(200);
+    for (const host of ['attacker.example:8787', 'localhost.attacker.example', '127.0.0.1.nip.io']) {
+      const res = await t.app.request(`http://${host}/dev/inbox.json`);
+      expect(res.status, host).toBe(404);
+      expect(await res.text()).not.toContain('111111');
+    }
+    // Our own public name is ours.
+    const named = createTestApp(db.sql, { PUBLIC_BASE_URL: 'https://demo.fieldwork.test' });
+    expect((await named.app.request('https://demo.fieldwork.test/dev/inbox.json')).status).toBe(200);
   });
 
   it('does not log message bodies', async () => {

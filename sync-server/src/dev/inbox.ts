@@ -1,5 +1,6 @@
 // The dev inbox: what the development SMS sink "sent", as a page for people and JSON for tests and scripts.
 // Mounted only when SMS_PROVIDER=dev, which loadConfig refuses in production.
+import { isIP } from 'node:net';
 import { Hono } from 'hono';
 import type { Deps } from '../deps';
 import { HttpError } from '../errors';
@@ -17,6 +18,16 @@ interface DevSms {
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/**
+ * Whether the name a request was sent to is one no other site can take over: this machine's (localhost), an
+ * address, or our own public name. A page on another site whose name it points at 127.0.0.1 after loading (DNS
+ * rebinding) reaches this server as same-origin to itself, and would read sign-in codes from the inbox.
+ */
+export function hostIsOurs(url: string, publicBaseUrl: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || isIP(host) !== 0 || host === new URL(publicBaseUrl).hostname.toLowerCase();
 }
 
 export function devInboxRoutes(deps: Deps) {
@@ -37,15 +48,17 @@ export function devInboxRoutes(deps: Deps) {
   }
 
   return new Hono()
-    // loadConfig keeps HOST on this machine unless DEV_SMS_ON_NETWORK says otherwise, but a proxy on this
+    // loadConfig keeps HOST on this machine unless DEMO_ON_NETWORK says otherwise, but a proxy on this
     // machine passes on whoever reaches it. What came through a production proxy (TRUST_PROXY) is refused, and
     // so is what the dev server's proxy forwarded for another machine (`npm run dev -- --host`, a phone on the
     // LAN): Vite names the browser's address last in X-Forwarded-For.
     .use(async (c, next) => {
+      if (!hostIsOurs(c.req.url, deps.config.PUBLIC_BASE_URL))
+        throw new HttpError('not_found', 'The dev inbox answers only to this machine\'s own names (localhost, an address, PUBLIC_BASE_URL).');
       const forwardedAddress = forwardedFor(c);
       const fromElsewhere = deps.config.TRUST_PROXY || !isLoopbackAddress(forwardedAddress ?? '');
-      if (forwardedAddress !== undefined && fromElsewhere && !deps.config.DEV_SMS_ON_NETWORK)
-        throw new HttpError('not_found', 'The dev inbox answers only on this machine, not through a proxy; set DEV_SMS_ON_NETWORK=true for a demo on a network you trust.');
+      if (forwardedAddress !== undefined && fromElsewhere && !deps.config.DEMO_ON_NETWORK)
+        throw new HttpError('not_found', 'The dev inbox answers only on this machine, not through a proxy; set DEMO_ON_NETWORK=true for a demo on a network you trust.');
       await next();
     })
     .get('/inbox.json', async (c) => {

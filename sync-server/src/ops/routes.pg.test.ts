@@ -34,7 +34,7 @@ describe('operations', () => {
 
   it('serves /metrics with METRICS_TOKEN only to a scraper that sends it, and without one only on this machine', async () => {
     const token = 'metrics-token-metrics-token-0123456789';
-    const guarded = createTestApp(db.sql, { METRICS_TOKEN: token, HOST: '0.0.0.0', DEV_SMS_ON_NETWORK: 'true' }).app;
+    const guarded = createTestApp(db.sql, { METRICS_TOKEN: token, HOST: '0.0.0.0', DEMO_ON_NETWORK: 'true' }).app;
     const bare = await guarded.request('/metrics');
     expect(bare.status).toBe(401);
     expect(bare.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
@@ -46,7 +46,7 @@ describe('operations', () => {
     expect(await scraped.text()).toContain('process_cpu_user_seconds_total');
 
     // No token: a listener beyond this machine, or a request through a proxy on it, is told what to set.
-    const open = createTestApp(db.sql, { HOST: '0.0.0.0', DEV_SMS_ON_NETWORK: 'true' }).app;
+    const open = createTestApp(db.sql, { HOST: '0.0.0.0', DEMO_ON_NETWORK: 'true' }).app;
     const refused = await open.request('/metrics');
     expect(refused.status).toBe(401);
     expect((await json(refused)).error.message).toContain('set METRICS_TOKEN');
