@@ -161,6 +161,8 @@ export const commandPayloads = {
       .min(1)
       .max(ROLES.length)
       .refine((r) => new Set(r).size === r.length, 'roles must not repeat'),
+    /** Why, for the admins' audit log, where every change of roles goes. */
+    reason: text(0, 500).optional(),
   }),
 } as const;
 

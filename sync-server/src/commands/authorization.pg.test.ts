@@ -197,6 +197,17 @@ describe('hostile inputs', () => {
     expect(out.rejection?.code).toBe('last_admin');
   });
 
+  it('puts every change of roles in the admins’ audit log, with who, whom, before and after', async () => {
+    const user = await createUser(db.sql);
+    applied(await run(db.sql, ids.admin, 'user.set_roles', { userId: user, roles: ['consumer', 'operator'], reason: 'Passed the skills check' }));
+    applied(await run(db.sql, ids.admin, 'user.set_roles', { userId: user, roles: ['consumer'] }));
+    const log = await db.sql`select admin_id, reason, details from admin_audit where action = 'user.set_roles' and subject_id = ${user} order by id`;
+    expect(log).toEqual([
+      { adminId: ids.admin, reason: 'Passed the skills check', details: { from: ['consumer'], to: ['consumer', 'operator'] } },
+      { adminId: ids.admin, reason: 'No reason given.', details: { from: ['consumer', 'operator'], to: ['consumer'] } },
+    ]);
+  });
+
   it('uses the roles in the database, not the ones the actor had when the token was made', async () => {
     const user = await createUser(db.sql, ['consumer', 'admin']);
     await db.sql`update users set roles = '{consumer}' where id = ${user}`;

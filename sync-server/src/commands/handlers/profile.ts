@@ -2,6 +2,7 @@
 import { hasRole } from '@shared/roles';
 import { reject, type Handler } from '../context';
 import { countAdmins } from '../../store/users';
+import { insertAudit } from '../../store/disputes';
 import { getProfile, upsertProfile, type OperatorProfileRow } from '../../store/profiles';
 
 export const update: Handler<'profile.update'> = {
@@ -62,6 +63,13 @@ export const setRoles: Handler<'user.set_roles', { id: string; roles: string[] }
       if ((await countAdmins(ctx.tx)) <= 1) reject('last_admin');
     }
     ctx.write(ctx.tx`update users set roles = ${p.roles} where id = ${p.userId}`);
+    // Who may do what is an admin's power over everyone: every change of it goes into the audit log.
+    ctx.write(
+      insertAudit(ctx.tx, {
+        adminId: ctx.actor.id, action: 'user.set_roles', subjectType: 'user', subjectId: p.userId,
+        reason: p.reason || 'No reason given.', details: { from: target.roles, to: p.roles },
+      }),
+    );
     return { userId: p.userId, roles: p.roles };
   },
 };
