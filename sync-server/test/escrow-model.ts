@@ -132,6 +132,8 @@ export interface MMilestone {
   fee: number;
   transferred: boolean;
   refundIssued: boolean;
+  /** On a proposed plan's parts: how many of the booking's parts had been paid for when it was proposed. */
+  paidPartsAtProposal?: number;
 }
 
 export interface MBooking {
@@ -487,12 +489,16 @@ export function propose(s: ModelState, bookingIndex: number, actor: Actor, planI
     if (side === 'worker' && !d.workerActive[b.worker]) refuse('payouts_not_set_up');
     if (currency !== 'USD') refuse('plan_invalid');
     for (const old of milestonesOf(d, b).filter((m) => m.status === 'proposed')) stepMilestone(d, old, 'cancel', [side], { stepsBooking: false });
+    const paidParts = paidPartsOf(milestonesOf(d, b));
     for (const p of plan) {
-      d.milestones[p.id] = newMilestone(p.id, bookingIndex, p.amount, CATEGORIES[b.category].feeBps, planId, side, 'proposed', 'proposed');
+      d.milestones[p.id] = { ...newMilestone(p.id, bookingIndex, p.amount, CATEGORIES[b.category].feeBps, planId, side, 'proposed', 'proposed'), paidPartsAtProposal: paidParts };
       b.milestones.push(p.id);
     }
   });
 }
+
+/** How many of a booking's parts have been paid for, ever: a payment is in a part's timeline for good. */
+const paidPartsOf = (ms: readonly MMilestone[]) => ms.filter((m) => m.events.includes('payment_confirmed')).length;
 
 /** milestone.accept: the other side agrees a plan; it replaces whatever was agreed but not paid for. */
 export function acceptPlan(s: ModelState, bookingIndex: number, actor: Actor, planId: string) {
@@ -506,6 +512,8 @@ export function acceptPlan(s: ModelState, bookingIndex: number, actor: Actor, pl
     if (plan.some((m) => m.status !== 'proposed')) refuse('invalid_state');
     if (PLAN_CLOSED.includes(b.status)) refuse('invalid_state');
     if (side === 'worker' && !d.workerActive[b.worker]) refuse('payouts_not_set_up');
+    // A part paid since the plan was proposed would be paid for twice.
+    if (paidPartsOf(ms) > (plan[0]!.paidPartsAtProposal ?? 0)) refuse('invalid_state');
     for (const m of plan) stepMilestone(d, m, 'accept', [side], { stepsBooking: false });
     const replaced = ms.filter((m) => m.planId !== planId && (m.status === 'agreed' || m.status === 'payment_pending'));
     for (const m of replaced) stepMilestone(d, m, 'cancel', [side], { stepsBooking: false });

@@ -343,6 +343,27 @@ describe('a plan of milestones', () => {
     await ledgerIsBalanced();
   });
 
+  it('refuses a plan once a part it would replace has been paid since it was proposed: the client would pay twice', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [single] = await milestones(bookingId);
+    const planId = uuidv7();
+    applied(await run(db.sql, worker, 'milestone.propose', {
+      bookingId, planId, milestones: [{ milestoneId: uuidv7(), description: 'All of it, and the skirting', amount: { amount: 9500, currency: 'USD' } }],
+    }));
+    await confirmPayment(db.sql, bookingId); // the single price, paid while the plan waited
+    const out = await run(db.sql, client, 'milestone.accept', { bookingId, planId });
+    expect(out).toMatchObject({ status: 'rejected', rejection: { code: 'invalid_state' } });
+    expect(out.rejection!.message).toMatch(/paid after the plan was proposed/);
+    expect((await milestones(bookingId)).map((m) => [m.id, m.status])).toEqual([[single!.id, 'funded'], [expect.any(String), 'proposed']]);
+    expect((await db.sql`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(8000);
+    // A plan proposed after that payment is one the client can still agree.
+    const later = uuidv7();
+    applied(await run(db.sql, worker, 'milestone.propose', {
+      bookingId, planId: later, milestones: [{ milestoneId: uuidv7(), description: 'The skirting', amount: { amount: 1500, currency: 'USD' } }],
+    }));
+    expect(applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId: later }))).toMatchObject({ amount: 9500 });
+  });
+
   it('refuses a plan that reuses a milestone id, storing the refusal so that a replay gets it too', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker);
     const milestoneId = uuidv7();

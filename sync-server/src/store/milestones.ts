@@ -45,13 +45,15 @@ export interface MilestoneRow {
   transferId: string | null;
   transferredAt: Date | null;
   refundId: string | null;
+  /** On a proposed plan's parts: how many of the booking's parts had been paid for when it was proposed. */
+  paidPartsAtProposal: number | null;
   version: number;
 }
 
 const COLUMNS = `id, booking_id, client_id, worker_id, position, plan_id, proposed_by, description, amount, currency, fee_bps,
   due_at, status, change_rounds, payment_expires_at, checkout_session_id, checkout_url, payment_intent_id, charge_id,
   funded_at, submitted_at, auto_approve_at, approval_check_at, settled_at, released_amount, refunded_amount, fee_amount, transfer_id,
-  transferred_at, refund_id, version`;
+  transferred_at, refund_id, paid_parts_at_proposal, version`;
 // Reads name their columns from COLUMNS, so they go through `unsafe`; `prepare: true` keeps them
 // named prepared statements with cached plans (unnamed, each was parsed and planned on every step).
 
@@ -100,7 +102,8 @@ export async function getMilestone(db: Db, id: string): Promise<MilestoneRow | u
   return row;
 }
 
-export type NewMilestone = Pick<MilestoneRow, 'id' | 'bookingId' | 'clientId' | 'workerId' | 'position' | 'planId' | 'proposedBy' | 'description' | 'amount' | 'currency' | 'feeBps' | 'dueAt' | 'status'>;
+export type NewMilestone = Pick<MilestoneRow, 'id' | 'bookingId' | 'clientId' | 'workerId' | 'position' | 'planId' | 'proposedBy' | 'description' | 'amount' | 'currency' | 'feeBps' | 'dueAt' | 'status'> &
+  Partial<Pick<MilestoneRow, 'paidPartsAtProposal'>>;
 
 export function insertMilestones(db: Db, rows: readonly NewMilestone[], first: MilestoneTimelineEntry) {
   return db`insert into milestones ${db(rows.map((r) => ({ ...r, timeline: db.json([first] as never) })))}`;

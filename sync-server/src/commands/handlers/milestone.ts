@@ -79,13 +79,14 @@ export const propose: Handler<'milestone.propose', Loaded> = {
       await stepMilestone({ tx: ctx.tx, now: ctx.now, booking, milestones, milestone: old, event: 'cancel', parties, actorId: ctx.actor.id, note: 'A newer plan was proposed.', key: ctx.commandId, write: ctx.write, notify: ctx.notify, stepsBooking: false });
     const next = milestones.reduce((n, m) => Math.max(n, m.position + 1), 0);
     const feeBps = policyOf(booking.category).feeBps;
+    const paidParts = paidPartsOf(milestones);
     ctx.write(
       insertMilestones(
         ctx.tx,
         p.milestones.map((m, i) => ({
           id: m.milestoneId, bookingId: booking.id, clientId: booking.clientId, workerId: booking.workerId, position: next + i,
           planId: p.planId, proposedBy: side, description: m.description, amount: m.amount.amount, currency: booking.currency, feeBps,
-          dueAt: m.dueAt ? new Date(m.dueAt) : null, status: 'proposed' as const,
+          dueAt: m.dueAt ? new Date(m.dueAt) : null, status: 'proposed' as const, paidPartsAtProposal: paidParts,
         })),
         { at: ctx.now.toISOString(), event: 'proposed', status: 'proposed', by: side, actorId: ctx.actor.id },
       ),
@@ -101,6 +102,9 @@ export const propose: Handler<'milestone.propose', Loaded> = {
 };
 
 /** The other side agrees the plan: its milestones become payable and the unfunded ones it replaces go. */
+/** How many of a booking's parts have been paid for, ever (a refund or a release does not undo a payment). */
+const paidPartsOf = (milestones: readonly MilestoneRow[]) => milestones.filter((m) => m.fundedAt !== null).length;
+
 export const accept: Handler<'milestone.accept', Loaded> = {
   load: loadPlan,
   async decide(ctx, p, [found, milestones, payouts]) {
@@ -112,6 +116,11 @@ export const accept: Handler<'milestone.accept', Loaded> = {
     if (plan.some((m) => m.status !== 'proposed')) return reject('invalid_state', 'This plan is no longer open: it was accepted or replaced.');
     if ((PLAN_CLOSED as readonly string[]).includes(booking.status)) return reject('invalid_state');
     if (side === 'worker') requirePayouts(payouts);
+    // A plan replaces what was agreed but unpaid when it was proposed. A part paid since is no longer
+    // replaceable, and keeping it beside the plan's parts would charge the client twice for the same work.
+    const then = plan[0]!.paidPartsAtProposal;
+    if (then !== null && paidPartsOf(milestones) > then)
+      return reject('invalid_state', 'A part this plan would replace was paid after the plan was proposed, so it no longer fits. Ask for a new plan.');
     const step = (milestone: MilestoneRow, event: MilestoneEvent, note?: string) =>
       stepMilestone({ tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties, actorId: ctx.actor.id, note, key: ctx.commandId, write: ctx.write, notify: ctx.notify, stepsBooking: false });
     for (const m of plan) await step(m, 'accept');
