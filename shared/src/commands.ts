@@ -85,7 +85,12 @@ export const commandPayloads = {
     .strictObject({ gigId: uuid, ...z.object(gigFields).partial().shape })
     .refine((p) => Object.keys(p).length > 1, 'nothing to update'),
   'gig.cancel': z.strictObject({ gigId: uuid, reason: text(0, 500).optional() }),
-  'gig.accept': z.strictObject({ gigId: uuid, bookingId: uuidV7 }),
+  'gig.accept': z.strictObject({
+    gigId: uuid,
+    bookingId: uuidV7,
+    /** The gig's version the operator decided on: changed since (a new price, a new task), the accept is refused. */
+    seenVersion: z.number().int().positive().max(2 ** 31 - 1).optional(),
+  }),
   'booking.start': z.strictObject({ ...bookingRef }),
   'booking.deliver': z.strictObject({ ...bookingRef, note: text(0, 2000).optional() }),
   'booking.approve': z.strictObject({ ...bookingRef }),

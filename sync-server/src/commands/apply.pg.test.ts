@@ -112,6 +112,23 @@ describe('judging against the server state and clock', () => {
     expect(await expireOverdueGigs(db.sql, new Date(Date.now() + 120_000))).toContain(gig.gigId);
   });
 
+  it('holds an accept to the gig as the operator saw it: a client’s edit since refuses it, and nothing is booked', async () => {
+    const client = await createUser(db.sql);
+    const op = await createOperator(db.sql);
+    const gig = gigInput({ budget: { amount: 15000, currency: 'USD' } });
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const [{ version }] = (await db.sql`select version from gigs where id = ${gig.gigId}`) as unknown as [{ version: number }];
+    // The operator looked, went offline and accepted; meanwhile the client cut the price and added work.
+    applied(await run(db.sql, client, 'gig.update', { gigId: gig.gigId, title: 'Fix the tap AND re-tile the floor', budget: { amount: 4000, currency: 'USD' } }));
+    const bookingId = uuidv7();
+    const out = await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId, seenVersion: version });
+    expect(out).toMatchObject({ status: 'rejected', rejection: { code: 'gig_changed' } });
+    expect(await count('bookings', `id = '${bookingId}'`)).toBe(0);
+    // Looked at again, it is the operator's to take.
+    const [{ version: now }] = (await db.sql`select version from gigs where id = ${gig.gigId}`) as unknown as [{ version: number }];
+    expect(applied(await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7(), seenVersion: now }))).toMatchObject({ status: 'awaiting_payment' });
+  });
+
   it('names the missing skill, and refuses out-of-area, unavailable and own gigs', async () => {
     const client = await createUser(db.sql, ['consumer', 'operator']);
     await db.sql`insert into operator_profiles (user_id, skills, home_lat, home_lng, available) values (${client}, '{"plumbing":5}', 37.77, -122.42, true)`;

@@ -57,7 +57,7 @@ function useNow(ms: number): number {
  * "Try again" there only earns a second refusal ("This gig was just taken by another operator", twice).
  */
 const FINAL: ReadonlySet<string> = new Set<RejectionCode>([
-  'forbidden', 'not_found', 'gig_taken', 'gig_expired', 'own_gig', 'duplicate_id', 'last_admin',
+  'forbidden', 'not_found', 'gig_taken', 'gig_changed', 'gig_expired', 'own_gig', 'duplicate_id', 'last_admin',
   'change_rounds_exhausted', 'dispute_open', 'deadline_passed', 'invalid_command', 'unknown_command',
 ]);
 

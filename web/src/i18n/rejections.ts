@@ -11,6 +11,7 @@ const ES: Record<RejectionCode, string> = {
   forbidden: 'No tienes permiso para hacer esto.',
   invalid_state: 'Esto ya no se puede hacer: el estado cambió. Actualiza para ver cómo está.',
   gig_taken: 'Otro operador acaba de tomar este trabajo.',
+  gig_changed: 'El cliente cambió este trabajo después de que lo vieras. Míralo de nuevo antes de aceptarlo.',
   gig_expired: 'Este trabajo ha caducado.',
   own_gig: 'No puedes aceptar tu propio trabajo.',
   operator_unavailable: 'Activa tu disponibilidad para aceptar trabajos.',

@@ -27,7 +27,7 @@ export function GigDetailPage({ id }: { id: string }) {
   const me = useMe();
   const { loaded, doc: gig } = useLoadedView('gigs', id);
   const rejection = useAcceptRejection(id);
-  const { accept, accepting } = useAcceptGig(id);
+  const { accept, accepting } = useAcceptGig(id, gig?.version);
   const reasonId = useId();
 
   if (!loaded || !me) {

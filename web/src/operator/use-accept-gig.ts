@@ -21,7 +21,8 @@ export interface Accepting {
  * of on a booking page that empties itself. Offline there is nothing to wait for: the booking opens at once,
  * marked as not yet confirmed, and a later refusal shows in the status bar and on this gig's page.
  */
-export function useAcceptGig(gigId: string) {
+/** `seenVersion`: the version of the gig on screen, which the server holds the accept to (gig_changed). */
+export function useAcceptGig(gigId: string, seenVersion: number | undefined) {
   const client = useSync();
   const { connected } = useSyncStatus();
   const [, navigate] = useLocation();
@@ -55,7 +56,7 @@ export function useAcceptGig(gigId: string) {
     issuing.current = true;
     try {
       const bookingId = newId();
-      const { id } = await client.issue('gig.accept', { gigId, bookingId });
+      const { id } = await client.issue('gig.accept', { gigId, bookingId, ...(seenVersion ? { seenVersion } : {}) });
       setAccepting({ commandId: id, bookingId });
     } finally {
       issuing.current = false;

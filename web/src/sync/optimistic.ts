@@ -209,6 +209,8 @@ function apply(w: Working, cmd: ViewCommand, facts: Facts): void {
       const p = cmd.payload as CommandPayload<'gig.accept'>;
       const gig = w.get('gigs', p.gigId);
       if (!gig || w.get('bookings', p.bookingId)) return;
+      // The client changed the gig since: the server refuses it (gig_changed).
+      if (p.seenVersion !== undefined && p.seenVersion !== gig.version) return;
       const verdict = can(gigMachine, gig.status, 'accept', gigParties(me, gig), {
         now,
         gig: gigFactsOf(gig),

@@ -130,6 +130,9 @@ export const accept: Handler<'gig.accept', [GigRow | undefined, OperatorProfileR
       if (code === 'forbidden') reject(code, 'Only operator accounts can accept gigs.');
       reject(code);
     }
+    // What the operator agreed to is the gig as they saw it: a client's edit since (the price, the task) is
+    // not theirs to take on unseen, as it would be when the accept waited offline.
+    if (p.seenVersion !== undefined && p.seenVersion !== gig.version) reject('gig_changed');
     // Every gig is paid work.
     requirePayouts(payouts);
     const category = categoryOf(gig.skills);
