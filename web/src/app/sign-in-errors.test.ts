@@ -47,6 +47,7 @@ describe('a refused sign-in step', () => {
   it('says a lost connection plainly', () => {
     const t = (key: Key) => appMessages.es[key];
     expect(signInErrorText(new AuthError('network', 'No connection to the server.', 0), t)).toBe(appMessages.es.offlineSignIn);
+    expect(signInErrorText(new AuthError('timeout', 'The server did not answer within 20 s.', 0), t)).toBe(appMessages.es.signInNoAnswer);
   });
 });
 

@@ -28,6 +28,7 @@ export const isCodeShaped = (code: string) => /^\d{6}$/.test(code.replace(/[\s-]
 
 export function signInErrorText(err: unknown, t: Translate<Key>): string {
   if (err instanceof AuthError && err.code === 'network') return t('offlineSignIn');
+  if (err instanceof AuthError && err.code === 'timeout') return t('signInNoAnswer');
   const refusal = err instanceof AuthError ? signInRefusalOf(err.details) : undefined;
   if (refusal) {
     const { reason, attemptsLeft = 0, retryAfterSeconds = 60 } = refusal;

@@ -1,5 +1,5 @@
 // The sync client against a real RxDB (memory storage, dev-mode, schema validation), without a server.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { firstValueFrom } from 'rxjs';
 import { InvalidCommandError } from './commands';
 import { newId } from './ids';
@@ -191,5 +191,28 @@ describe('quiet views', () => {
     expect(lists.length).toBeGreaterThan(listsBefore);
     expect(statuses.length).toBeGreaterThan(statusesBefore);
     subs.forEach((s) => s.unsubscribe());
+  });
+});
+
+describe('http() for the money screens', () => {
+  it('gives up on a server that never answers after HTTP_SILENCE_MS, so the screen can offer a retry', async () => {
+    const { HTTP_SILENCE_MS } = await import('./client');
+    let asked = 0;
+    const silent = ((_url: string, init?: RequestInit) => {
+      asked++;
+      return new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)));
+    }) as typeof fetch;
+    const client = await offlineClient({ fetch: silent });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const outcome = client.http('/money/statement').then(() => 'answered', (e: Error) => e.name);
+      await vi.advanceTimersByTimeAsync(HTTP_SILENCE_MS - 1);
+      expect(await Promise.race([outcome, Promise.resolve('waiting')])).toBe('waiting');
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await outcome).toBe('TimeoutError');
+      expect(asked).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

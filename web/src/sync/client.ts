@@ -22,7 +22,7 @@ import type { CollectionName } from '@shared/replication';
 import { REJECTION_MESSAGES } from '@shared/rejections';
 import type { Role } from '@shared/roles';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
-import { authorizedFetch } from './authorized-fetch';
+import { authorizedFetch, withSilenceLimit } from './authorized-fetch';
 import { createFieldworkDatabase, type FieldworkDatabase } from './database';
 import { platformOnline$ } from './online';
 import type { Me, ViewDoc } from './optimistic';
@@ -146,10 +146,16 @@ function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
   );
 }
 
+/** How long a request of the money screens may hear nothing before it is given up (the server may be calling the payment provider). */
+export const HTTP_SILENCE_MS = 30_000;
+
 export async function createSyncClient(options: SyncClientOptions): Promise<SyncClient> {
   const userId = options.user.id;
   const db = await createFieldworkDatabase({ name: options.name, storage: options.storage, multiInstance: options.multiInstance, collections: options.collections });
   const serverFetch = authorizedFetch(options.getToken, options.fetch);
+  // The money screens' reads and steps: given up after a silence, as replication's are, so that a dead link
+  // shows the offline state with its Retry rather than "Loading…" for good.
+  const httpFetch = withSilenceLimit(serverFetch, HTTP_SILENCE_MS);
   const origin = new URL(options.url.http).origin;
   const subs: Subscription[] = [];
 
@@ -322,7 +328,7 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
     get replication() {
       return replication$.value;
     },
-    http: (path, init) => serverFetch(new URL(path, origin).href, init),
+    http: (path, init) => httpFetch(new URL(path, origin).href, init),
     async awaitInSync() {
       await connecting;
       const r = replication$.value;

@@ -1,0 +1,39 @@
+// The sign-in endpoints give up on an answer that never comes: a dead mobile link can hold a request for
+// minutes, and every sync waits on a refresh.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ANSWER_TIMEOUT_MS, AuthError, refreshSession, requestCode } from './auth-api';
+
+/** A fetch that never answers, but stops when its signal aborts, as the browser's does. */
+function silentFetch() {
+  return vi.fn((_url: string, init?: RequestInit) => new Promise<Response>((_resolve, reject) => {
+    init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+  }));
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+});
+
+describe('an answer that never comes', () => {
+  it('is given up after ANSWER_TIMEOUT_MS, as a timeout rather than as being offline', async () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('fetch', silentFetch());
+    for (const call of [() => refreshSession(), () => requestCode('+14155550101')]) {
+      const outcome = call().then(() => 'answered', (e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(ANSWER_TIMEOUT_MS - 1);
+      expect(await Promise.race([outcome, Promise.resolve('still waiting')])).toBe('still waiting');
+      await vi.advanceTimersByTimeAsync(1);
+      const error = await outcome;
+      expect(error).toBeInstanceOf(AuthError);
+      expect((error as AuthError).code).toBe('timeout');
+      expect((error as AuthError).sessionOver).toBe(false);
+    }
+  });
+
+  it('still reads a refused answer as the server’s refusal', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'Slow down.', details: { reason: 'codes_to_number', retryAfterSeconds: 60 } } }), { status: 429 })));
+    const error = (await requestCode('+14155550101').catch((e: unknown) => e)) as AuthError;
+    expect(error).toMatchObject({ code: 'rate_limited', status: 429, details: { reason: 'codes_to_number', retryAfterSeconds: 60 } });
+  });
+});
