@@ -1,4 +1,5 @@
 // The booking's status history: what happened, who did it and when, oldest first.
+import type { BookingEvent } from '@shared/booking-machine';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT, type Translate } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
@@ -8,16 +9,20 @@ import type { TimelineRow } from './timeline-entries';
 
 type Key = keyof typeof bookingMessages.en;
 
-const EVENT_NAMES: Record<string, Key> = {
+/** Every event of the shared machine has its words: a new one fails the type check until it has. */
+const EVENT_NAMES: Record<BookingEvent | 'created', Key> = {
   created: 'evCreated',
   payment_confirmed: 'evPaymentConfirmed',
   start: 'evStart',
   deliver: 'evDeliver',
   approve: 'evApprove',
+  approve_part: 'evApprovePart',
   request_changes: 'evRequestChanges',
   cancel: 'evCancel',
   dispute: 'evDispute',
   resolve: 'evResolve',
+  resolve_part: 'evResolvePart',
+  resolve_to_review: 'evResolvePart',
 };
 
 function who(t: Translate<Key>, row: TimelineRow, booking: ViewDoc<'bookings'>, meId: string): string {
@@ -29,7 +34,7 @@ function who(t: Translate<Key>, row: TimelineRow, booking: ViewDoc<'bookings'>, 
 }
 
 /** An event the app does not know yet (a newer server) still shows, by its code. */
-const eventName = (t: Translate<Key>, event: string) => (EVENT_NAMES[event] ? t(EVENT_NAMES[event]) : event);
+const eventName = (t: Translate<Key>, event: string) => (event in EVENT_NAMES ? t(EVENT_NAMES[event as keyof typeof EVENT_NAMES]) : event);
 
 export function BookingTimeline({ rows, booking, meId }: { rows: TimelineRow[]; booking: ViewDoc<'bookings'>; meId: string }) {
   const t = useT(bookingMessages);

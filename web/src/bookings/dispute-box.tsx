@@ -27,7 +27,6 @@ export function DisputeBox({ dispute, side, disabled, run }: Props) {
   const fmt = (amount: number) => formatMoney(money(amount, dispute.amount.currency), locale);
   const who = (by: string, actorId: string) =>
     actorId === client.userId ? t('you') : by === 'client' ? t('theClient') : by === 'worker' ? t('theWorker') : t('aMediator');
-  const lower = (s: 'client' | 'worker') => (s === side ? t('youLower') : s === 'client' ? t('clientLower') : t('workerLower'));
   const other = dispute.openedBy === 'client' ? 'worker' : 'client';
   const claim = { refund: fmt(dispute.refundAmount.amount), release: fmt(dispute.amount.amount - dispute.refundAmount.amount) };
   const bodyOf = new Map((messages ?? []).map((m) => [m.id, m.body]));
@@ -36,14 +35,21 @@ export function DisputeBox({ dispute, side, disabled, run }: Props) {
   return (
     <div className="dispute card" data-testid="dispute" data-status={dispute.status}>
       <h4>{t('disputeHeading')}</h4>
-      <p>{t('openedBy', { who: lower(dispute.openedBy), date: formatDateTime(dispute.openedAt, locale), reason: dispute.reason })}</p>
+      {/* "You" as a subject takes its own verb in Spanish ("Tú puede" is wrong): whole sentences for it. */}
+      <p>
+        {dispute.openedBy === side
+          ? t('openedByYou', { date: formatDateTime(dispute.openedAt, locale), reason: dispute.reason })
+          : t('openedBy', { who: dispute.openedBy === 'client' ? t('clientLower') : t('workerLower'), date: formatDateTime(dispute.openedAt, locale), reason: dispute.reason })}
+      </p>
       {open ? (
         <>
           <p data-testid="dispute-claim">{t('claim', claim)}</p>
           <p className="hint">
             {dispute.respondedAt
               ? t('answered')
-              : t('respondBy', { who: other === side ? t('you') : other === 'client' ? t('theClient') : t('theWorker'), date: formatDateTime(dispute.respondBy, locale) })}
+              : other === side
+                ? t('respondByYou', { date: formatDateTime(dispute.respondBy, locale) })
+                : t('respondBy', { who: other === 'client' ? t('theClient') : t('theWorker'), date: formatDateTime(dispute.respondBy, locale) })}
           </p>
         </>
       ) : (

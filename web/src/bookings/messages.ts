@@ -64,6 +64,8 @@ export const bookingMessages = defineCatalog(
     evCancel: 'Cancelled',
     evDispute: 'Dispute opened',
     evResolve: 'Dispute resolved',
+    evApprovePart: 'Part approved',
+    evResolvePart: 'Dispute on a part resolved',
 
     chat: 'Chat',
     loadingChat: 'Loading messages…',
@@ -137,6 +139,8 @@ export const bookingMessages = defineCatalog(
     evCancel: 'Cancelado',
     evDispute: 'Disputa abierta',
     evResolve: 'Disputa resuelta',
+    evApprovePart: 'Parte aprobada',
+    evResolvePart: 'Disputa sobre una parte resuelta',
 
     chat: 'Chat',
     loadingChat: 'Cargando mensajes…',

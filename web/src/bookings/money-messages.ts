@@ -6,6 +6,7 @@ export const moneyMessages = defineCatalog(
   {
     loading: 'Loading payments…',
     none: 'No payment plan on this device yet. It may still be syncing.',
+    noneCancelled: 'Cancelled before payment. A payment that arrives late is sent back in full.',
     noneForAdmin: 'Admins see a booking’s payments here once it has a dispute; the money screens show the rest.',
     offline: 'You are offline. Paying, submitting, approving and disputes need a connection; the rest of this page works offline.',
     demo: 'Demo payment — no real money moves',
@@ -66,8 +67,10 @@ export const moneyMessages = defineCatalog(
 
     disputeHeading: 'Dispute',
     openedBy: 'Opened by {who} on {date}: {reason}',
+    openedByYou: 'Opened by you on {date}: {reason}',
     claim: 'Claim: {refund} back to the client, {release} to the worker.',
     respondBy: '{who} can answer until {date}; without an answer, the claim applies.',
+    respondByYou: 'You can answer until {date}; without an answer, the claim applies.',
     answered: 'Both sides have answered; a mediator will decide.',
     resolved: 'Resolved on {date}: {refund} back to the client, {release} to the worker.',
     howAccepted: 'The claim was accepted.',
@@ -84,7 +87,6 @@ export const moneyMessages = defineCatalog(
     theClient: 'The client',
     theWorker: 'The worker',
     aMediator: 'A mediator',
-    youLower: 'you',
     clientLower: 'the client',
     workerLower: 'the worker',
     cited: 'Chat message: “{body}”',
@@ -106,6 +108,7 @@ export const moneyMessages = defineCatalog(
   {
     loading: 'Cargando los pagos…',
     none: 'Aún no hay un plan de pagos en este dispositivo. Puede que se esté sincronizando.',
+    noneCancelled: 'Cancelada antes del pago. Un pago que llegue tarde se devuelve íntegro.',
     noneForAdmin: 'Los administradores ven aquí los pagos de una reserva cuando tiene una disputa; las pantallas de dinero muestran el resto.',
     offline: 'Estás sin conexión. Pagar, entregar, aprobar y las disputas necesitan conexión; el resto de esta página funciona sin conexión.',
     demo: 'Pago de demostración: no se mueve dinero real',
@@ -166,8 +169,10 @@ export const moneyMessages = defineCatalog(
 
     disputeHeading: 'Disputa',
     openedBy: 'Abierta por {who} el {date}: {reason}',
+    openedByYou: 'Abierta por ti el {date}: {reason}',
     claim: 'Reclamación: {refund} para el cliente, {release} para el trabajador.',
     respondBy: '{who} puede responder hasta el {date}; sin respuesta, se aplica la reclamación.',
+    respondByYou: 'Puedes responder hasta el {date}; sin respuesta, se aplica la reclamación.',
     answered: 'Ambas partes han respondido; decidirá un mediador.',
     resolved: 'Resuelta el {date}: {refund} para el cliente, {release} para el trabajador.',
     howAccepted: 'Se aceptó la reclamación.',
@@ -184,7 +189,6 @@ export const moneyMessages = defineCatalog(
     theClient: 'El cliente',
     theWorker: 'El trabajador',
     aMediator: 'Un mediador',
-    youLower: 'tú',
     clientLower: 'el cliente',
     workerLower: 'el trabajador',
     cited: 'Mensaje del chat: «{body}»',

@@ -280,6 +280,21 @@ describe('money panel, worker', () => {
     expect((await issuedCommands(client))[0]!.payload).toMatchObject({ milestoneId: MILESTONE, refundAmount: 2_490 });
   });
 
+  it('speaks to each side of a dispute in the second person, in Spanish too', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute({ refundAmount: usd(3000) }) });
+    renderPage(connected(client), 'es');
+    const box = await screen.findByTestId('dispute');
+    expect(box.textContent).toContain('Abierta por ti el');
+    expect(box.textContent).toContain('El trabajador puede responder hasta el');
+    expect(box.textContent).not.toMatch(/por tú|Tú puede/);
+  });
+
+  it('says a booking cancelled before payment moved no money, rather than that its plan is syncing', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('cancelled'), milestone: milestone('cancelled') });
+    renderPage(connected(client));
+    expect((await screen.findByTestId('money-none-cancelled')).textContent).toBe('Cancelled before payment. A payment that arrives late is sent back in full.');
+  });
+
   it('answers a dispute with a chat message as evidence, and accepts the claim only after confirming', async () => {
     const client = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute({ refundAmount: usd(3000) }) });
     await client.db.messages.insert({ id: MESSAGE, bookingId: BOOKING, senderId: CARLA, body: 'Looks great, thanks!', createdAt: T0, updatedAt: T0 });

@@ -34,7 +34,11 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   // Replaced plans and withdrawn proposals moved no money: they are history, not part of the price.
   const shown = milestones.filter((m) => m.status !== 'cancelled');
   // Admins who are not a party see a booking's milestones once it has a dispute (mediation needs them).
-  if (shown.length === 0) return <p className="muted">{side ? t('none') : t('noneForAdmin')}</p>;
+  if (shown.length === 0) {
+    // Every part cancelled: the plan is here, and nothing of it was paid for.
+    if (milestones.length > 0) return <p className="muted" data-testid="money-none-cancelled">{t('noneCancelled')}</p>;
+    return <p className="muted">{side ? t('none') : t('noneForAdmin')}</p>;
+  }
   const waiting = pendingMoney(outbox ?? []);
   const latestDispute = new Map((disputes ?? []).map((d) => [d.milestoneId, d]));
   const rows = shown.map((m) => {
