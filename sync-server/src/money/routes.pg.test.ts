@@ -85,7 +85,8 @@ describe("a worker's statement", () => {
     await fund(client, b);
     const funded = await ok(`/money/statement?${NOW}`, worker);
     expect(funded.jobs).toEqual([]);
-    expect(funded.balances.byCurrency).toEqual([{ currency: 'USD', pending: 8000, available: 0, paidOut: 0 }]);
+    // Pending is what the held money brings the worker released in full: $80.00 less the 10% fee, as available will be.
+    expect(funded.balances.byCurrency).toEqual([{ currency: 'USD', pending: 7200, available: 0, paidOut: 0 }]);
 
     await release(client, worker, b);
     const s = await ok(`/money/statement?${NOW}`, worker);
@@ -111,7 +112,7 @@ describe("a worker's statement", () => {
     const disputeId = uuidv7();
     applied(await run(db.sql, client, 'dispute.open', { disputeId, milestoneId: b.milestoneId, reason: 'Only half of it was fixed.', refundAmount: 3000 }));
     const pending = await ok(`/money/statement?${NOW}`, worker);
-    expect(pending.balances.byCurrency).toEqual([{ currency: 'USD', pending: 8000, available: 0, paidOut: 0 }]);
+    expect(pending.balances.byCurrency).toEqual([{ currency: 'USD', pending: 7200, available: 0, paidOut: 0 }]);
     applied(await run(db.sql, worker, 'dispute.accept', { disputeId }));
 
     const s = await ok(`/money/statement?${NOW}`, worker);

@@ -1,9 +1,10 @@
 // A worker's statement: what each job earned in a period (gross, the platform's fee, net) and where their
 // money is now (pending in escrow, available, paid out), per currency. Every figure is read from the ledger:
 // earnings are credits to the worker's payable account, available is its balance, paid out its transfer
-// postings, pending the escrow accounts of the worker's held milestones.
+// postings, pending the escrow accounts of the worker's held milestones, net of the fee their release would
+// take (so that all three are what reaches the worker: pending gross beside available net overstated it).
 import { HELD_STATES } from '@shared/milestone-machine';
-import { CURRENCIES, add, money, type CurrencyCode } from '@shared/money';
+import { CURRENCIES, add, money, splitFee, type CurrencyCode } from '@shared/money';
 import type { StatementJob, WorkerStatement } from '@shared/money-api';
 import type { Sql } from '../db/sql';
 import { accounts } from '../ledger/accounts';
@@ -52,12 +53,18 @@ export async function workerStatement(sql: Sql, workerId: string, period: Period
         from ledger_entries e join ledger_postings p on p.id = e.posting_id
         where e.account_id = any(${payables})
         group by e.currency`,
-      tx<{ id: string; currency: CurrencyCode }[]>`
-        select id, currency from milestones where worker_id = ${workerId} and status = any(${HELD_STATES as string[]}) and not deleted`,
+      tx<{ id: string; currency: CurrencyCode; feeBps: number }[]>`
+        select id, currency, fee_bps from milestones where worker_id = ${workerId} and status = any(${HELD_STATES as string[]}) and not deleted`,
     ]);
     const escrows = held.map((m) => accounts.escrow(m.id, m.currency).id);
-    const pending = await tx<{ currency: CurrencyCode; pending: number }[]>`
-      select currency, sum(amount)::int8 as pending from ledger_entries where account_id = any(${escrows}) group by currency`;
+    const heldBy = await tx<{ accountId: string; amount: number }[]>`
+      select account_id, sum(amount)::int8 as amount from ledger_entries where account_id = any(${escrows}) group by account_id`;
+    const feeBpsOf = new Map(held.map((m) => [accounts.escrow(m.id, m.currency).id, { feeBps: m.feeBps, currency: m.currency }]));
+    // What each held milestone would bring the worker released in full: its escrow less the fee on it.
+    const pending = heldBy.map((h) => {
+      const { feeBps, currency } = feeBpsOf.get(h.accountId)!;
+      return { currency, pending: splitFee(money(h.amount, currency), feeBps).net.amount };
+    });
 
     const jobs: StatementJob[] = [];
     const totals = perCurrency(['gross', 'fee', 'net', 'paidOut'] as const);
