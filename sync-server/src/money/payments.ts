@@ -96,11 +96,14 @@ export function milestoneFacts(db: Db, ids: readonly string[]): Promise<Mileston
 
 /**
  * The platform's fee on a milestone, which the worker pays out of their share (the client pays the amount
- * and nothing on top): what the ledger took once the milestone was released, the agreed rate until then.
+ * and nothing on top): what the ledger took once the milestone was released, the agreed rate while its money
+ * is still held, and nothing for one that ended without a release (refunded in full, or cancelled with its
+ * late payment sent back): no fee was taken, and a receipt saying otherwise beside the refund misleads.
  */
 function workerFee(m: MilestoneFacts, flows: readonly Flow[]): number {
   const taken = flows.filter((f) => f.milestoneId === m.id && f.released > 0);
   if (taken.length > 0) return sum(taken.map((f) => money(f.fee, f.currency)), m.currency).amount;
+  if (m.status === 'refunded' || m.status === 'cancelled') return 0;
   return splitFee(money(m.amount, m.currency), m.feeBps).fee.amount;
 }
 

@@ -230,7 +230,8 @@ describe("a client's payments", () => {
     const p = await ok(`/money/payments?${NOW}`, client);
     expect(p.payments).toEqual([
       expect.objectContaining({ milestoneId: paid.milestoneId, title: 'Fix a leaking tap', worker: { id: worker, name: 'Test Operator' }, currency: 'USD', amount: 8000, workerFee: 800, feeBps: 1000, status: 'released' }),
-      expect.objectContaining({ milestoneId: cancelled.milestoneId, title: 'Paint the fence', amount: 8000, workerFee: 800, status: 'refunded' }),
+      // Refunded in full: no fee was taken, and none is shown.
+      expect.objectContaining({ milestoneId: cancelled.milestoneId, title: 'Paint the fence', amount: 8000, workerFee: 0, status: 'refunded' }),
     ]);
     expect(p.refunds).toEqual([expect.objectContaining({ milestoneId: cancelled.milestoneId, kind: 'refund', currency: 'USD', amount: 8000, for: 'settlement', status: 'pending', reference: null })]);
     expect(p.totals).toEqual([{ currency: 'USD', paid: 16_000, refunded: 8000 }]);
