@@ -4,7 +4,7 @@ import { Link } from 'wouter';
 import { formatRelative } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
-import type { CommandType } from '@shared/commands';
+import { isCommandType, type CommandType } from '@shared/commands';
 import type { RejectionCode } from '@shared/rejections';
 import { appMessages } from './messages';
 import { useSync, useSyncStatus, useView } from './sync-context';
@@ -57,9 +57,22 @@ function useNow(ms: number): number {
  * "Try again" there only earns a second refusal ("This gig was just taken by another operator", twice).
  */
 const FINAL: ReadonlySet<string> = new Set<RejectionCode>([
-  'forbidden', 'not_found', 'gig_taken', 'gig_changed', 'gig_expired', 'own_gig', 'duplicate_id', 'last_admin',
+  // invalid_state: the object moved on (the booking was cancelled meanwhile); sent again, it meets the same.
+  'invalid_state', 'forbidden', 'not_found', 'gig_taken', 'gig_changed', 'gig_expired', 'own_gig', 'duplicate_id', 'last_admin',
   'change_rounds_exhausted', 'dispute_open', 'deadline_passed', 'invalid_command', 'unknown_command',
 ]);
+
+/** What each refused action was, so that two refusals side by side can be told apart. */
+const COMMAND_LABELS: Record<CommandType, keyof typeof appMessages.en> = {
+  'gig.post': 'cmdGigPost', 'gig.publish': 'cmdGigPublish', 'gig.update': 'cmdGigUpdate', 'gig.cancel': 'cmdGigCancel', 'gig.accept': 'cmdGigAccept',
+  'booking.start': 'cmdBookingStart', 'booking.deliver': 'cmdBookingDeliver', 'booking.approve': 'cmdBookingApprove',
+  'booking.request_changes': 'cmdBookingRequestChanges', 'booking.cancel': 'cmdBookingCancel', 'milestone.propose': 'cmdMilestonePropose',
+  'milestone.accept': 'cmdMilestoneAccept', 'milestone.fund': 'cmdMilestoneFund', 'milestone.submit': 'cmdMilestoneSubmit',
+  'milestone.approve': 'cmdMilestoneApprove', 'milestone.request_changes': 'cmdMilestoneRequestChanges', 'dispute.open': 'cmdDisputeOpen',
+  'dispute.add_evidence': 'cmdDisputeAddEvidence', 'dispute.accept': 'cmdDisputeAccept', 'dispute.resolve': 'cmdDisputeResolve',
+  'payout.request': 'cmdPayoutRequest', 'message.send': 'cmdMessageSend', 'profile.update': 'cmdProfileUpdate',
+  'availability.set': 'cmdAvailabilitySet', 'user.set_roles': 'cmdUserSetRoles',
+};
 
 export function StatusBar() {
   const t = useT(appMessages);
@@ -104,7 +117,10 @@ export function StatusBar() {
         <ul className="rejections" aria-label={t('rejectedTitle')}>
           {status.rejected.map((r) => (
             <li key={r.id} className="rejection" role="alert" data-testid="rejection" data-code={r.code}>
-              <strong>{t('rejectedTitle')}:</strong> {rejectionText(r.code, r.message, locale)}
+              <strong>
+                {t('rejectedTitle')} ({isCommandType(r.type) ? t(COMMAND_LABELS[r.type]) : r.type}):
+              </strong>{' '}
+              {rejectionText(r.code, r.message, locale)}
               <span className="rejection-actions">
                 {isMoneyStep(r.type) ? (
                   <MoneyStepLink commandId={r.id} type={r.type} />
