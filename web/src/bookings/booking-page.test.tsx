@@ -228,6 +228,9 @@ describe('a booking whose accept was refused', () => {
     const alert = await screen.findByTestId('command-rejected');
     expect(alert.textContent).toContain('This gig was just taken by another operator.');
     expect(within(alert).getByRole('link').getAttribute('href')).toBe(`/o/gigs/${gigId}`);
+    // Not also, once the booking has been missing a while (useAbsent), "may still be syncing", which the refusal contradicts.
+    await new Promise((r) => setTimeout(r, 1600));
+    expect(screen.queryByText(/may still be syncing/)).toBeNull();
   });
 
   it('shows no refusal for a booking that is merely not here yet', async () => {

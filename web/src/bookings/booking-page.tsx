@@ -14,7 +14,7 @@ import { BookingTimeline } from './booking-timeline';
 import { bookingMessages } from './messages';
 import { MoneyPanel } from './money-panel';
 import { pendingActions, timelineRows } from './timeline-entries';
-import { RefusedAccept } from './refused-accept';
+import { RefusedAccept, useRefusedAccept } from './refused-accept';
 import { useAbsent } from './use-absent';
 import './booking.css';
 
@@ -59,12 +59,13 @@ export default function BookingPage({ id }: { id: string }) {
   const milestones = useViewAll('milestones', { selector: { bookingId: id }, sort: [{ position: 'asc' }] });
   const outbox = useViewAll('commands', { selector: { status: 'pending' } });
   const absent = useAbsent(booking);
+  const refusedAccept = useRefusedAccept(id);
 
   if (!booking) {
     return (
       <Page title={t('bookingTitle')}>
-        <RefusedAccept bookingId={id} />
-        {absent ? <Empty>{t('notFound')}</Empty> : <Loading label={t('loading')} />}
+        {/* A refused accept is why the booking is not here: saying it may still be syncing would contradict it. */}
+        {refusedAccept ? <RefusedAccept cmd={refusedAccept} /> : absent ? <Empty>{t('notFound')}</Empty> : <Loading label={t('loading')} />}
         <Link href="/">{t('goHome')}</Link>
       </Page>
     );

@@ -7,12 +7,15 @@ import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import { bookingMessages } from './messages';
 
-export function RefusedAccept({ bookingId }: { bookingId: string }) {
+/** The refused accept that was to make this booking, if this device sent one. */
+export function useRefusedAccept(bookingId: string) {
+  const refused = useViewAll('commands', { selector: { type: 'gig.accept', status: 'rejected' } });
+  return refused?.find((c) => (JSON.parse(c.payload) as CommandPayload<'gig.accept'>).bookingId === bookingId);
+}
+
+export function RefusedAccept({ cmd }: { cmd: NonNullable<ReturnType<typeof useRefusedAccept>> }) {
   const t = useT(bookingMessages);
   const { locale } = useLocale();
-  const refused = useViewAll('commands', { selector: { type: 'gig.accept', status: 'rejected' } });
-  const cmd = refused?.find((c) => (JSON.parse(c.payload) as CommandPayload<'gig.accept'>).bookingId === bookingId);
-  if (!cmd) return null;
   const { gigId } = JSON.parse(cmd.payload) as CommandPayload<'gig.accept'>;
   return (
     <div className="notice" role="alert" data-testid="command-rejected" data-code={cmd.rejectionCode}>
