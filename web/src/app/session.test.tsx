@@ -4,7 +4,7 @@
 // session: a sign-in drops it, and it is only sent while nobody is signed in.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, render } from '@testing-library/react';
-import { sendOwedLogout, verifyCode } from './auth-api';
+import { OWED_LOGOUT, sendOwedLogout, verifyCode } from './auth-api';
 import { SessionProvider, useSession, type Session } from './session';
 
 /** The server as far as the refresh cookie goes, behind a link that works, fails at once, or never answers. */
@@ -130,6 +130,27 @@ describe('sign-out', () => {
     expect(server.requests.filter((p) => p === '/auth/refresh')).toHaveLength(1);
     expect(session().state.status).toBe('signed-out');
     void onItsWay.catch(() => undefined);
+  });
+
+  it('leaves the next person at the start page, not on the page this one left open', () => {
+    fakeServer();
+    const session = mount();
+    window.history.pushState(null, '', '/b/0190a000-0000-7000-8000-0000000000b1');
+    act(() => session().signOut());
+    expect(window.location.pathname).toBe('/');
+  });
+
+  it('is followed at once by the other tabs, which do not say the session merely ended', async () => {
+    const server = fakeServer();
+    const session = mount();
+    expect(session().state.status).toBe('signed-in');
+    // Another tab signs out: it writes these, and the browser tells this tab of the session's removal.
+    localStorage.setItem(OWED_LOGOUT, '1');
+    localStorage.removeItem('fw.session');
+    act(() => void window.dispatchEvent(new StorageEvent('storage', { key: 'fw.session', oldValue: '{}', newValue: null })));
+    expect(session().state).toEqual({ status: 'signed-out' });
+    await expect(session().getToken({ forceRefresh: false })).rejects.toMatchObject({ code: 'signed_out' });
+    expect(server.requests.filter((p) => p === '/auth/refresh')).toHaveLength(0);
   });
 
   it('does not take a refresh that answers after the sign-out', async () => {
