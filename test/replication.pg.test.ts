@@ -517,7 +517,10 @@ describe('two server instances', () => {
       const onA = await eventually(() => a.client.db.bookings.findOne(bookingId).exec(), (x) => x !== null, 'the booking on instance 1');
       expect(onA!.toJSON()).toMatchObject({ gigId: gig.gigId, workerId: operator, clientId: consumer, status: BOOKING_INITIAL });
       await eventually(() => a.client.db.gigs.findOne(gig.gigId).exec(), (x) => x?.status === 'assigned', 'the assigned gig on instance 1');
-      // The booked operator now sees the address.
+      // The booked operator has the gig, but its door only once the client has paid: then by stream too.
+      const booked = await eventually(() => b.client.db.gigs.findOne(gig.gigId).exec(), (x) => x?.workerId === operator, 'the booked gig for the worker');
+      expect(booked!.toJSON()).toMatchObject({ address: '', exactLocation: false, bookingId });
+      expect(await confirmPayment(db.sql, bookingId)).toBe('funded');
       await eventually(() => b.client.db.gigs.findOne(gig.gigId).exec(), (x) => x?.address === gig.address && x.exactLocation, 'the full gig for the worker');
 
       // All of it by stream: neither device pulled.
