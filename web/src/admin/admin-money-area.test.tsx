@@ -348,7 +348,11 @@ describe('the audit log', () => {
       entries: [
         {
           id: 7, at: '2026-11-21T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'dispute.resolve', subjectType: 'dispute', subjectId: DISPUTE,
-          reason: 'No work was delivered.', details: { outcome: 'refund_all', refundAmount: 12000 },
+          reason: 'No work was delivered.', details: { outcome: 'refund_all', amount: 12000, currency: 'USD', refunded: 12000, claim: { openedBy: 'client', refundAmount: 12000 } },
+        },
+        {
+          id: 5, at: '2026-11-19T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'booking.cancel', subjectType: 'booking', subjectId: '0190a000-0000-7000-8000-0000000000b2',
+          reason: 'Duplicate booking.', details: { from: 'funded', refunded: [{ milestoneId: 'm1', amount: 4560, currency: 'KWD' }] },
         },
         {
           id: 6, at: '2026-11-20T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'booking.cancel', subjectType: 'booking', subjectId: '0190a000-0000-7000-8000-0000000000b1',
@@ -360,13 +364,15 @@ describe('the audit log', () => {
     stubServer({ 'GET /disputes/audit': log });
     const { client } = await moneyDevice(ADA, ['admin']);
     const memory = open(client, '/a/audit');
-    const [entry, cancel] = await screen.findAllByTestId('audit-entry');
+    const [entry, kwd, cancel] = await screen.findAllByTestId('audit-entry');
     expect(cancel!.textContent).toContain('Cancelled a booking for both sides by Ada Admin');
     fireEvent.click(within(cancel!).getByRole('link', { name: 'booking 0190a000-0000-7000-8000-0000000000b1' }));
     expect(memory.history!.at(-1)).toBe('/b/0190a000-0000-7000-8000-0000000000b1');
     expect(entry!.textContent).toContain('Decided a dispute by Ada Admin');
     expect(entry!.textContent).toContain('No work was delivered.');
-    expect(entry!.textContent).toContain('outcome: refund_all · refundAmount: 12000');
+    // Amounts as money, in the currency beside them or within their own object.
+    expect(entry!.textContent).toContain('outcome: refund_all · amount: $120.00 · refunded: $120.00 · claim: (openedBy: client · refundAmount: $120.00)');
+    expect(kwd!.textContent?.replace(/\u00a0/g, ' ')).toContain('refunded: (milestoneId: m1 · amount: KWD 4.560)');
     expect(within(entry!).getByRole('link', { name: `dispute ${DISPUTE}` }).getAttribute('href')).toBe(`/a/disputes/${DISPUTE}`);
   });
 });

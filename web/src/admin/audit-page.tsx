@@ -1,6 +1,8 @@
 // /a/audit: the admins' audit log, newest first, read from the server: who overrode the parties, on what, and why.
 import { Link } from 'wouter';
-import { formatDateTime } from '../i18n/format';
+import { isCurrency, money, type CurrencyCode } from '@shared/money';
+import type { Locale } from '@shared/locales';
+import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import type { AuditLog } from '../money/api-types';
 import { MoneyReadState, MoneyStaleNotice } from '../money/money-read-state';
@@ -11,8 +13,28 @@ import { usePagedRead } from './use-paged-read';
 
 const ACTIONS = { 'dispute.resolve': 'actionDisputeResolve', 'user.set_roles': 'actionSetRoles', 'booking.cancel': 'actionBookingCancel' } as const;
 
-/** A detail value as text: numbers and strings as they are, anything else as compact JSON. */
-const detailText = (v: unknown) => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+/** Details that are amounts in minor units, shown as money in the currency beside them. */
+const MONEY_KEYS: ReadonlySet<string> = new Set(['amount', 'refunded', 'released', 'refundAmount']);
+
+/**
+ * A detail as a person reads it: an amount as money (in the currency given beside it, or above it), a list
+ * joined, an object as its fields in brackets; the currency itself is said by the amounts. Whole integers
+ * only: anything else a newer server writes still shows, as it is.
+ */
+function detailText(key: string, v: unknown, currency: CurrencyCode | undefined, locale: Locale): string {
+  if (typeof v === 'number' && currency && MONEY_KEYS.has(key) && Number.isSafeInteger(v)) return formatMoney(money(v, currency), locale);
+  if (Array.isArray(v)) return v.map((x) => detailText(key, x, currency, locale)).join(', ');
+  if (v && typeof v === 'object') return `(${detailsText(v as Record<string, unknown>, currency, locale)})`;
+  return String(v);
+}
+
+function detailsText(details: Record<string, unknown>, currency: CurrencyCode | undefined, locale: Locale): string {
+  const own = isCurrency(details.currency) ? details.currency : currency;
+  return Object.entries(details)
+    .filter(([k]) => k !== 'currency' || !own)
+    .map(([k, v]) => `${k}: ${detailText(k, v, own, locale)}`)
+    .join(' · ');
+}
 
 export function AuditPage() {
   const t = useT(adminMoneyMessages);
@@ -53,7 +75,7 @@ export function AuditPage() {
                     {details.length > 0 && (
                       <>
                         <dt>{t('details')}</dt>
-                        <dd>{details.map(([k, v]) => `${k}: ${detailText(v)}`).join(' · ')}</dd>
+                        <dd>{detailsText(e.details, undefined, locale)}</dd>
                       </>
                     )}
                   </dl>
