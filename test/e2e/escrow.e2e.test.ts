@@ -96,7 +96,7 @@ describe('escrow on the demo rail', () => {
 
       // The worker's Released row and statement show the net, and so does the statement endpoint.
       await expectEscrowStatus(worker, 'released');
-      expect(await worker.getByTestId('worker-net').innerText()).toBe(`You receive ${usd(net.amount)} (${usd(fee.amount)} platform fee).`);
+      expect(await worker.getByTestId('worker-net').innerText()).toBe(`Released to you: ${usd(net.amount)} (${usd(fee.amount)} platform fee).`);
       await worker.goto(`${baseUrl}/o/earnings`);
       const job = worker.locator(`[data-testid="job"][data-milestone-id="${milestone.id}"]`);
       await job.waitFor({ timeout: 20_000 });
@@ -188,7 +188,7 @@ describe('escrow on the demo rail', () => {
         expect(await page.getByTestId('settled-amounts').innerText()).toBe(amounts);
         await page.getByTestId('dispute-outcome').getByText(`: ${amounts}`, { exact: false }).waitFor({ timeout: 20_000 });
       }
-      expect(await worker.getByTestId('worker-net').innerText()).toBe(`You receive ${usd(net.amount)} (${usd(fee.amount)} platform fee).`);
+      expect(await worker.getByTestId('worker-net').innerText()).toBe(`Released to you: ${usd(net.amount)} (${usd(fee.amount)} platform fee).`);
       expect(await client.getByTestId('dispute').innerText()).toContain('Decided by a mediator: The tap drips less than before');
     } finally {
       await clientCtx.close();

@@ -113,7 +113,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
       </dl>
 
       {m.status === 'split' && <p data-testid="settled-amounts">{t('splitLine', { refunded: fmt(m.refundedAmount.amount), released: fmt(m.releasedAmount.amount) })}</p>}
-      {m.status === 'refunded' && <p data-testid="settled-amounts">{t('refundedLine', { amount: fmt(m.refundedAmount.amount) })}</p>}
+      {m.status === 'refunded' && <p data-testid="settled-amounts">{t(side === 'client' ? 'refundedLineYou' : 'refundedLine', { amount: fmt(m.refundedAmount.amount) })}</p>}
       {/* "Refunded" is the ledger's word; whether the provider has paid it back yet is on the receipt. */}
       {side === 'client' && m.refundedAmount.amount > 0 && (
         <p>

@@ -377,7 +377,7 @@ describe('money panel, settled', () => {
       const box = await screen.findByTestId('dispute');
       expect(within(box).getByTestId('dispute-outcome').textContent).toBe('Resolved on Nov 21, 2026, 10:00 AM: $30.00 back to the client, $50.00 to the worker.');
       expect(box.textContent).toContain('Decided by a mediator: Half the work was done.');
-      if (who === OMAR) expect(within(row()).getByTestId('worker-net').textContent).toBe('You receive $45.00 ($5.00 platform fee).');
+      if (who === OMAR) expect(within(row()).getByTestId('worker-net').textContent).toBe('Released to you: $45.00 ($5.00 platform fee).');
       else expect(within(row()).queryByTestId('worker-net')).toBeNull();
       // The ledger says refunded; the client is sent to where the provider's side of it shows.
       const receipt = within(row()).queryByRole('link', { name: 'When the refund reaches your card: see the receipt' });

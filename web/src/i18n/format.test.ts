@@ -1,7 +1,7 @@
 // Money shown: the cap and step named in the user's locale, and amounts in their currency's own digits.
 import { describe, expect, it } from 'vitest';
 import { money } from '@shared/money';
-import { amountLimits, formatMoney } from './format';
+import { amountLimits, formatBytes, formatMoney } from './format';
 
 const plain = (s: string) => s.replace(/\u00a0/g, ' ');
 
@@ -19,5 +19,15 @@ describe('formatMoney', () => {
     expect(plain(formatMoney(money(8_050, 'COP'), 'es'))).toBe('80,50 COP');
     expect(formatMoney(money(1_500, 'JPY'), 'en')).toBe('¥1,500');
     expect(plain(formatMoney(money(12_340, 'KWD'), 'en'))).toBe('KWD 12.340');
+  });
+});
+
+describe('formatBytes', () => {
+  it('says bytes in words, and larger sizes short, in each language', () => {
+    expect(formatBytes(50, 'en')).toBe('50 bytes');
+    expect(formatBytes(1, 'en')).toBe('1 byte');
+    expect(formatBytes(50, 'es')).toBe('50 bytes');
+    expect(formatBytes(2_500, 'en')).toBe('2.5 kB');
+    expect(formatBytes(1_200_000, 'es').replace(/\u00a0/g, ' ')).toBe('1,2 MB');
   });
 });

@@ -92,5 +92,7 @@ export function formatBps(bps: number, locale: Locale): string {
 /** A file's size: "850 B", "12 kB", "1.5 MB". */
 export function formatBytes(bytes: number, locale: Locale): string {
   const [value, unit] = bytes < 1000 ? [bytes, 'byte'] : bytes < 1_000_000 ? [bytes / 1000, 'kilobyte'] : [bytes / 1_000_000, 'megabyte'];
-  return memo(`bytes:${locale}:${unit}`, () => new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1 })).format(value);
+  // Whole bytes in words ("50 bytes"): English's short form of the unit is the singular, "50 byte".
+  const display = unit === 'byte' ? 'long' : 'short';
+  return memo(`bytes:${locale}:${unit}`, () => new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: display, maximumFractionDigits: 1 })).format(value);
 }
