@@ -94,7 +94,12 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
           {t('planSyncing')}
         </p>
       ) : (
-        offered.length === 0 && <p className="muted">{t('noActions')}</p>
+        offered.length === 0 && (
+          // The steps the machine allows may all be the money panel's (approve, request changes, deliver).
+          <p className="muted" data-testid="no-actions">
+            {allowed.length > 0 ? t('stepsUnderPayment') : t('noActions')}
+          </p>
+        )
       )}
 
       {start && (

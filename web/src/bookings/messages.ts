@@ -35,6 +35,7 @@ export const bookingMessages = defineCatalog(
 
     actions: 'What you can do',
     noActions: 'Nothing for you to do right now.',
+    stepsUnderPayment: 'Your next step is under Payment, part by part.',
     readOnly: 'You are viewing this booking as an admin: read-only.',
     money: 'Payment',
     start: 'Start',
@@ -110,6 +111,7 @@ export const bookingMessages = defineCatalog(
 
     actions: 'Qué puedes hacer',
     noActions: 'Ahora no tienes nada que hacer.',
+    stepsUnderPayment: 'Tu siguiente paso está en Pago, parte por parte.',
     readOnly: 'Estás viendo esta reserva como administrador: solo lectura.',
     money: 'Pago',
     start: 'Empezar',

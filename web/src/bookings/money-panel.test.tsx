@@ -128,6 +128,8 @@ describe('money panel, client', () => {
     // The booking's own Approve and Request changes give way to the milestone's.
     const actions = screen.getByRole('region', { name: 'What you can do' });
     expect(within(actions).queryByRole('button', { name: 'Approve' })).toBeNull();
+    // ...and the section says where they went, rather than that there is nothing to do.
+    expect(within(actions).getByTestId('no-actions').textContent).toBe('Your next step is under Payment, part by part.');
 
     // Releasing the money cannot be undone: a question first, and nothing sent until it is answered.
     fireEvent.click(within(row()).getByRole('button', { name: 'Approve and release $80.00' }));
