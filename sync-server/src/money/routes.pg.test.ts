@@ -198,6 +198,8 @@ describe("a worker's statement", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="fieldwork-statement-${day(-1)}-${day(1)}.csv"`);
+    // UTF-8 with its byte-order mark, which Excel needs to read accents; text() drops it, as Encoding says.
+    expect([...new Uint8Array(await res.clone().arrayBuffer()).slice(0, 4)]).toEqual([0xef, 0xbb, 0xbf, 0x22]);
     const s = await ok(`/money/statement?${NOW}`, worker);
     const [d1, d2] = s.jobs.map((j: { releasedAt: string }) => j.releasedAt.slice(0, 10));
     // 10% of 123.45 is 12.345: 12.34, half to even. KWD is charged in steps of 0.010: 10% of 12.350 is 1.235.

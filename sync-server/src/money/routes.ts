@@ -44,7 +44,9 @@ export function moneyRoutes(deps: Deps) {
       const actor = actorWith(c, 'operator');
       const p = period(c);
       const csv = statementCsv(await workerStatement(deps.sql, actor.id, p), p.timeZone);
-      return c.body(csv, 200, {
+      // With a byte-order mark: Excel reads a CSV without one in the machine's legacy code page, garbling every
+      // accented title ("Reparación" → "ReparaciÃ³n"). Decoders that follow the Encoding standard drop it.
+      return c.body(`\uFEFF${csv}`, 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="fieldwork-statement-${p.from}-${p.to}.csv"`,
       });
