@@ -215,6 +215,16 @@ describe('a gig that moves', () => {
     applied(await run(db.sql, wide, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() }));
   });
 
+  it('rounds in SQL as the feed does in JavaScript: a gig on a half (x.xx5) is picked where the feed shows it', async () => {
+    // Postgres' numeric round() takes -1.285 to -1.29, Math.round to -1.28: 1.11 km apart, north–south, where
+    // the box's face lies along the radius (near the equator). The public point is 10.008 km from home.
+    const client = await createUser(db.sql);
+    const gig = gigInput({ location: { lat: -1.285, lng: 36.825 } });
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const nairobi = await createOperator(db.sql, { skills: { plumbing: 3 }, home: { lat: -1.19, lng: 36.83 }, radiusKm: 10.01 });
+    expect((await sync(nairobi, 'gigs')).docs.get(gig.gigId)).toMatchObject({ deleted: false, location: { lat: -1.28, lng: 36.83 } });
+  });
+
   it('leaves the feed of an operator it moved away from, with a deletion, and reaches one it moved near', async () => {
     const client = await createUser(db.sql);
     const sf = await createOperator(db.sql, { skills: { plumbing: 3 } });

@@ -220,15 +220,18 @@ export function projectGig(v: Viewer, g: GigRow, now: number): GigDoc {
  * An area condition as SQL: the earth_box is a superset; projectGig applies the distance. A gig is near where
  * it is, or where it was before it last moved: a phone that holds it from there gets the deletion. Judged,
  * like the feed, on public points (see publicPoint): the rows this picks are answered with tombstones when
- * not visible, so judged on the exact spot, a moving area would find any gig's door by its tombstone. The box
- * is a kilometre wider than the area: Postgres rounds halves away from zero where JavaScript rounds them up.
+ * not visible, so judged on the exact spot, a moving area would find any gig's door by its tombstone. The
+ * rounding is JavaScript's Math.round on the same doubles (floor of x·100 + 0.5), not numeric round(), which
+ * takes halves away from zero and would place about half of all x.xx5 coordinates 0.01° from where the feed
+ * does. The box is a kilometre wider than the area: earthdistance's Earth is 0.11% larger than ours, and a
+ * box's face is the radius itself.
  */
 function near(db: Db, area: [number, number, number] | null | undefined) {
   if (!area) return db`false`;
   const box = db`earth_box(ll_to_earth(${area[0]}, ${area[1]}), ${(area[2] + 1) * 1000})`;
   return db`(
-    ${box} @> ll_to_earth(round(g.lat::numeric, 2)::float8, round(g.lng::numeric, 2)::float8)
-    or (g.prev_lat is not null and ${box} @> ll_to_earth(round(g.prev_lat::numeric, 2)::float8, round(g.prev_lng::numeric, 2)::float8)))`;
+    ${box} @> ll_to_earth(floor(g.lat * 100 + 0.5) / 100, floor(g.lng * 100 + 0.5) / 100)
+    or (g.prev_lat is not null and ${box} @> ll_to_earth(floor(g.prev_lat * 100 + 0.5) / 100, floor(g.prev_lng * 100 + 0.5) / 100)))`;
 }
 
 function gigCandidates(db: Db, v: Viewer, c: Cursor) {
