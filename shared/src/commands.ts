@@ -88,8 +88,8 @@ export const commandPayloads = {
   'gig.accept': z.strictObject({
     gigId: uuid,
     bookingId: uuidV7,
-    /** The gig's version the operator decided on: changed since (a new price, a new task), the accept is refused. */
-    seenVersion: z.number().int().positive().max(2 ** 31 - 1).optional(),
+    /** The digest of the gig's terms the operator decided on (gig-terms.ts): changed since, the accept is refused. */
+    seenTerms: z.string().regex(/^[0-9a-f]{16}$/, 'must be the 16-hex-digit digest of the gig’s terms').optional(),
   }),
   'booking.start': z.strictObject({ ...bookingRef }),
   'booking.deliver': z.strictObject({ ...bookingRef, note: text(0, 2000).optional() }),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
+import { gigTermsDigest, type GigTerms } from '@shared/gig-terms';
 import { acceptedBooking, applied, confirmPayment, createOperator, createUser, envelope, gigInput, run, uuidv7 } from '../../test/fixtures';
 import { applyCommand } from './apply';
 import { expireOverdueGigs } from '../store/gigs';
@@ -117,16 +118,20 @@ describe('judging against the server state and clock', () => {
     const op = await createOperator(db.sql);
     const gig = gigInput({ budget: { amount: 15000, currency: 'USD' } });
     applied(await run(db.sql, client, 'gig.post', gig));
-    const [{ version }] = (await db.sql`select version from gigs where id = ${gig.gigId}`) as unknown as [{ version: number }];
-    // The operator looked, went offline and accepted; meanwhile the client cut the price and added work.
+    // The operator looked (at the public point, as sent), went offline and accepted; meanwhile the client cut
+    // the price and added work.
+    const terms: GigTerms = { title: gig.title, description: gig.description ?? '', skills: gig.skills, budget: { amount: 15000, currency: 'USD' }, location: { lat: 37.77, lng: -122.42 } };
+    const seen = gigTermsDigest(terms);
+    // A new version that changes no term refuses nothing: the client renamed themselves.
+    applied(await run(db.sql, client, 'profile.update', { displayName: 'Carla C.' }));
     applied(await run(db.sql, client, 'gig.update', { gigId: gig.gigId, title: 'Fix the tap AND re-tile the floor', budget: { amount: 4000, currency: 'USD' } }));
     const bookingId = uuidv7();
-    const out = await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId, seenVersion: version });
+    const out = await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId, seenTerms: seen });
     expect(out).toMatchObject({ status: 'rejected', rejection: { code: 'gig_changed' } });
     expect(await count('bookings', `id = '${bookingId}'`)).toBe(0);
     // Looked at again, it is the operator's to take.
-    const [{ version: now }] = (await db.sql`select version from gigs where id = ${gig.gigId}`) as unknown as [{ version: number }];
-    expect(applied(await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7(), seenVersion: now }))).toMatchObject({ status: 'awaiting_payment' });
+    const now = gigTermsDigest({ ...terms, title: 'Fix the tap AND re-tile the floor', budget: { amount: 4000, currency: 'USD' } });
+    expect(applied(await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7(), seenTerms: now }))).toMatchObject({ status: 'awaiting_payment' });
   });
 
   it('names the missing skill, and refuses out-of-area, unavailable and own gigs', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Checkpoint, CollectionName, GigDoc } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
 import { acceptedBooking, applied, confirmPayment, createOperator, createUser, gigInput, run, uuidv7 } from '../../test/fixtures';
+import { gigTermsDigest } from '@shared/gig-terms';
 import { encodeScope, pull } from './pull';
 import { loadViewer } from './viewer';
 
@@ -213,6 +214,16 @@ describe('a gig that moves', () => {
     expect(await run(db.sql, inside, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() })).toMatchObject({ status: 'rejected', rejection: { code: 'out_of_area' } });
     expect((await sync(wide, 'gigs')).docs.get(gig.gigId)).toMatchObject({ deleted: false, location: { lat: 37.85, lng: -122.41 } });
     applied(await run(db.sql, wide, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() }));
+  });
+
+  it('gives a device what it needs to compute the gig terms’ digest the server holds an accept to', async () => {
+    const client = await createUser(db.sql);
+    const gig = gigInput({ description: 'Drips — día y noche', startsAt: '2026-12-01T09:30:00.000Z', location: { lat: 37.769449, lng: -122.486218 } });
+    applied(await run(db.sql, client, 'gig.post', gig));
+    const op = await createOperator(db.sql, { skills: { plumbing: 3 }, home: { lat: 37.77, lng: -122.45 } });
+    const doc = (await sync(op, 'gigs')).docs.get(gig.gigId) as unknown as GigDoc;
+    expect(doc).toMatchObject({ deleted: false, exactLocation: false });
+    applied(await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7(), seenTerms: gigTermsDigest(doc) }));
   });
 
   it('rounds in SQL as the feed does in JavaScript: a gig on a half (x.xx5) is picked where the feed shows it', async () => {

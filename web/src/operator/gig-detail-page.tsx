@@ -2,6 +2,7 @@
 import { useId } from 'react';
 import { Link } from 'wouter';
 import { distanceKm } from '@shared/geo';
+import { gigTermsDigest } from '@shared/gig-terms';
 import { useMe, useSync } from '../app/sync-context';
 import { gigStateName } from '../i18n/domain-names';
 import { formatDateTime } from '../i18n/format';
@@ -27,7 +28,7 @@ export function GigDetailPage({ id }: { id: string }) {
   const me = useMe();
   const { loaded, doc: gig } = useLoadedView('gigs', id);
   const rejection = useAcceptRejection(id);
-  const { accept, accepting } = useAcceptGig(id, gig?.version);
+  const { accept, accepting } = useAcceptGig(id, gig ? gigTermsDigest(gig) : undefined);
   const reasonId = useId();
 
   if (!loaded || !me) {

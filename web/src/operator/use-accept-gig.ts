@@ -21,8 +21,8 @@ export interface Accepting {
  * of on a booking page that empties itself. Offline there is nothing to wait for: the booking opens at once,
  * marked as not yet confirmed, and a later refusal shows in the status bar and on this gig's page.
  */
-/** `seenVersion`: the version of the gig on screen, which the server holds the accept to (gig_changed). */
-export function useAcceptGig(gigId: string, seenVersion: number | undefined) {
+/** `seenTerms`: the digest of the gig's terms on screen (gigTermsDigest), which the server holds the accept to (gig_changed). */
+export function useAcceptGig(gigId: string, seenTerms: string | undefined) {
   const client = useSync();
   const { connected } = useSyncStatus();
   const [, navigate] = useLocation();
@@ -56,7 +56,7 @@ export function useAcceptGig(gigId: string, seenVersion: number | undefined) {
     issuing.current = true;
     try {
       const bookingId = newId();
-      const { id } = await client.issue('gig.accept', { gigId, bookingId, ...(seenVersion ? { seenVersion } : {}) });
+      const { id } = await client.issue('gig.accept', { gigId, bookingId, ...(seenTerms ? { seenTerms } : {}) });
       setAccepting({ commandId: id, bookingId });
     } finally {
       issuing.current = false;

@@ -3,6 +3,7 @@
 import { bookingParties, gigParties } from '@shared/parties';
 import { BOOKING_INITIAL, bookingMachine, chatOpen, type BookingEvent } from '@shared/booking-machine';
 import type { CommandPayload, CommandType } from '@shared/commands';
+import { gigTermsDigest } from '@shared/gig-terms';
 import { gigMachine, type GigEvent } from '@shared/gig-machine';
 import { can } from '@shared/machine';
 import type { CollectionName, CommandDocStatus } from '@shared/replication';
@@ -210,7 +211,7 @@ function apply(w: Working, cmd: ViewCommand, facts: Facts): void {
       const gig = w.get('gigs', p.gigId);
       if (!gig || w.get('bookings', p.bookingId)) return;
       // The client changed the gig since: the server refuses it (gig_changed).
-      if (p.seenVersion !== undefined && p.seenVersion !== gig.version) return;
+      if (p.seenTerms !== undefined && p.seenTerms !== gigTermsDigest(gig)) return;
       const verdict = can(gigMachine, gig.status, 'accept', gigParties(me, gig), {
         now,
         gig: gigFactsOf(gig),

@@ -3,6 +3,7 @@ import { can } from '@shared/machine';
 import { gigMachine, gigRejection, type GigEvent, type GigState } from '@shared/gig-machine';
 import { BOOKING_INITIAL } from '@shared/booking-machine';
 import { missingSkills } from '@shared/skills';
+import { gigTermsDigest } from '@shared/gig-terms';
 import { hasRole } from '@shared/roles';
 import { reject, type CommandContext, type Handler } from '../context';
 import { gigParties } from '@shared/parties';
@@ -113,6 +114,10 @@ export const cancel: Handler<'gig.cancel', GigRow | undefined> = {
   },
 };
 
+/** The digest of what an operator agrees to by accepting (shared/src/gig-terms.ts), from the row. */
+const termsOf = (g: GigRow) =>
+  gigTermsDigest({ title: g.title, description: g.description, skills: g.skills, budget: { amount: g.budgetAmount, currency: g.currency }, location: { lat: g.lat, lng: g.lng }, startsAt: g.startsAt });
+
 export const accept: Handler<'gig.accept', [GigRow | undefined, OperatorProfileRow | undefined, PayoutAccountRow | undefined]> = {
   queuesWrites: true,
   // The gig's row lock is where two operators accepting at once line up: the second sees `assigned`.
@@ -132,7 +137,7 @@ export const accept: Handler<'gig.accept', [GigRow | undefined, OperatorProfileR
     }
     // What the operator agreed to is the gig as they saw it: a client's edit since (the price, the task) is
     // not theirs to take on unseen, as it would be when the accept waited offline.
-    if (p.seenVersion !== undefined && p.seenVersion !== gig.version) reject('gig_changed');
+    if (p.seenTerms !== undefined && p.seenTerms !== termsOf(gig)) reject('gig_changed');
     // Every gig is paid work.
     requirePayouts(payouts);
     const category = categoryOf(gig.skills);
