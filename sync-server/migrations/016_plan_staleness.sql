@@ -3,3 +3,7 @@
 -- paid work, and accepting it would charge the client twice (milestone.accept refuses it). A count, not a
 -- time: the order of events is what matters, and several can share one clock reading.
 alter table milestones add column paid_parts_at_proposal int check (paid_parts_at_proposal >= 0);
+-- Plans already waiting count from now: what was paid before this migration is what they were proposed beside.
+update milestones m set paid_parts_at_proposal = (
+  select count(*) from milestones o where o.booking_id = m.booking_id and o.funded_at is not null)
+where m.status = 'proposed';

@@ -144,11 +144,15 @@ describe('sign-out', () => {
     const server = fakeServer();
     const session = mount();
     expect(session().state.status).toBe('signed-in');
-    // Another tab signs out: it writes these, and the browser tells this tab of the session's removal.
-    localStorage.setItem(OWED_LOGOUT, '1');
+    window.history.pushState(null, '', '/o/jobs');
+    // Another tab signs out: its wipe removes the session, then it owes the server a sign-out; the browser
+    // tells this tab of each, in that order.
     localStorage.removeItem('fw.session');
     act(() => void window.dispatchEvent(new StorageEvent('storage', { key: 'fw.session', oldValue: '{}', newValue: null })));
+    localStorage.setItem(OWED_LOGOUT, '1');
+    act(() => void window.dispatchEvent(new StorageEvent('storage', { key: OWED_LOGOUT, oldValue: null, newValue: '1' })));
     expect(session().state).toEqual({ status: 'signed-out' });
+    expect(window.location.pathname).toBe('/');
     await expect(session().getToken({ forceRefresh: false })).rejects.toMatchObject({ code: 'signed_out' });
     expect(server.requests.filter((p) => p === '/auth/refresh')).toHaveLength(0);
   });

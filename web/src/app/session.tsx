@@ -119,28 +119,32 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => window.removeEventListener('online', flush);
   }, [nobody]);
 
-  /** Signed out on this device, here or in another tab: no token is refreshed until the next sign-in. */
+  /**
+   * Signed out on this device, here or in another tab: no token is refreshed until the next sign-in, and the
+   * next person to sign in starts at the start page, not on the page this one left open.
+   */
   const signedOutHere = useCallback(() => {
     out.current = true;
     signOuts.current += 1;
     token.current = null;
+    window.history.replaceState(null, '', '/');
     setState({ status: 'signed-out' });
   }, []);
 
   // Local first: the sign-in screen shows at once, whatever the network; the effect above tells the server.
-  // The next person to sign in on this phone starts at the start page, not on the page this one left open.
   const signOut = useCallback(() => {
     localStorage.removeItem(STORAGE_KEY);
     localStorage.setItem(OWED_LOGOUT, '1');
-    window.history.replaceState(null, '', '/');
     signedOutHere();
   }, [signedOutHere]);
 
   // Another tab signed out: this one follows at once, rather than find out at its next refresh and say the
-  // session "ended" with nothing lost, after the other tab erased this device's data.
+  // session "ended" with nothing lost, after the other tab erased this device's data. The sign-out owed to
+  // the server is what says so (a removed session alone may come first: the wipe clears it before the flag
+  // is set); a sign-in elsewhere clears that flag and writes a session, so it never looks like one.
   useEffect(() => {
     const follow = (e: StorageEvent) => {
-      if (e.key === STORAGE_KEY && e.newValue === null && localStorage.getItem(OWED_LOGOUT) === '1') signedOutHere();
+      if (e.key === OWED_LOGOUT && e.newValue === '1') signedOutHere();
     };
     window.addEventListener('storage', follow);
     return () => window.removeEventListener('storage', follow);

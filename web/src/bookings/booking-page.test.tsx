@@ -171,7 +171,7 @@ describe('booking page, client', () => {
     renderPage(client);
     await screen.findByRole('heading', { level: 1, name: 'Fix the tap' });
     expect(screen.queryByRole('link', { name: /^Call / })).toBeNull();
-    expect(screen.getByText('Phone numbers are shared once the client has paid.')).toBeTruthy();
+    expect(screen.getByText('Phone numbers are shared once you have paid.')).toBeTruthy();
     fireEvent.click(await screen.findByRole('button', { name: 'Cancel booking' }));
     expect(await issuedCommands(client)).toEqual([]);
     fireEvent.change(screen.getByLabelText('Reason (optional)'), { target: { value: 'Found someone closer' } });

@@ -31,7 +31,7 @@ const HINTS: Partial<Record<BookingState, { client: Key; worker: Key }>> = {
 };
 
 /** The other party, with their number once the server shares it (from payment on: sync-server pull.ts CONTACT_SHARED). */
-function Party({ label, name, phone, unpaid }: { label: string; name: string; phone: string; unpaid: boolean }) {
+function Party({ label, name, phone, unpaid, payer }: { label: string; name: string; phone: string; unpaid: boolean; payer: boolean }) {
   const t = useT(bookingMessages);
   return (
     <div className="fact">
@@ -44,7 +44,7 @@ function Party({ label, name, phone, unpaid }: { label: string; name: string; ph
             {phone}
           </a>
         )}
-        {!phone && unpaid && <span className="muted phone-later">{t('phoneOncePaid')}</span>}
+        {!phone && unpaid && <span className="muted phone-later">{t(payer ? 'phoneOnceYouPay' : 'phoneOncePaid')}</span>}
       </dd>
     </div>
   );
@@ -95,8 +95,8 @@ export default function BookingPage({ id }: { id: string }) {
             <MoneyText value={booking.price} />
           </dd>
         </div>
-        {side !== 'client' && <Party label={t('client')} name={booking.clientName} phone={booking.clientPhone} unpaid={booking.status === 'awaiting_payment'} />}
-        {side !== 'worker' && <Party label={t('worker')} name={booking.workerName} phone={booking.workerPhone} unpaid={booking.status === 'awaiting_payment'} />}
+        {side !== 'client' && <Party label={t('client')} name={booking.clientName} phone={booking.clientPhone} unpaid={booking.status === 'awaiting_payment'} payer={false} />}
+        {side !== 'worker' && <Party label={t('worker')} name={booking.workerName} phone={booking.workerPhone} unpaid={booking.status === 'awaiting_payment'} payer={side === 'client'} />}
       </dl>
 
       <p className="booking-status" data-testid="booking-status" data-status={booking.status} role="status">

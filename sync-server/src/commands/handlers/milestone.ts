@@ -101,10 +101,10 @@ export const propose: Handler<'milestone.propose', Loaded> = {
   },
 };
 
-/** The other side agrees the plan: its milestones become payable and the unfunded ones it replaces go. */
 /** How many of a booking's parts have been paid for, ever (a refund or a release does not undo a payment). */
 const paidPartsOf = (milestones: readonly MilestoneRow[]) => milestones.filter((m) => m.fundedAt !== null).length;
 
+/** The other side agrees the plan: its milestones become payable and the unfunded ones it replaces go. */
 export const accept: Handler<'milestone.accept', Loaded> = {
   load: loadPlan,
   async decide(ctx, p, [found, milestones, payouts]) {
