@@ -3,10 +3,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ANSWER_TIMEOUT_MS, AuthError, refreshSession, requestCode } from './auth-api';
 
-/** A fetch that never answers, but stops when its signal aborts, with the signal's reason, as the browser's does. */
+/** A fetch that never answers, but stops when its signal aborts, as the browser's does. */
 function silentFetch() {
   return vi.fn((_url: string, init?: RequestInit) => new Promise<Response>((_resolve, reject) => {
-    init?.signal?.addEventListener('abort', () => reject(init.signal!.reason));
+    init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
   }));
 }
 
@@ -16,15 +16,14 @@ afterEach(() => {
 });
 
 describe('an answer that never comes', () => {
-  it('is given up after ANSWER_TIMEOUT_MS of silence, as a timeout rather than as being offline', async () => {
+  it('is given up after ANSWER_TIMEOUT_MS, as a timeout rather than as being offline', async () => {
     vi.useFakeTimers();
     vi.stubGlobal('fetch', silentFetch());
     for (const call of [() => refreshSession(), () => requestCode('+14155550101')]) {
       const outcome = call().then(() => 'answered', (e: unknown) => e);
       await vi.advanceTimersByTimeAsync(ANSWER_TIMEOUT_MS - 1);
       expect(await Promise.race([outcome, Promise.resolve('still waiting')])).toBe('still waiting');
-      // Plus the time its body takes to go up at the slowest uplink (withSilenceLimit): a few bytes, a few ms.
-      await vi.advanceTimersByTimeAsync(100);
+      await vi.advanceTimersByTimeAsync(1);
       const error = await outcome;
       expect(error).toBeInstanceOf(AuthError);
       expect((error as AuthError).code).toBe('timeout');

@@ -1,6 +1,5 @@
 // The sign-in endpoints of the sync server (/auth), with refreshes serialised across tabs.
 import type { Role } from '@shared/roles';
-import { withSilenceLimit } from '../sync/authorized-fetch';
 
 export interface SignedInUser {
   id: string;
@@ -35,40 +34,37 @@ export class AuthError extends Error {
 }
 
 /**
- * How long an answer may go silent before it is given up: a dead mobile link can hold a request for minutes,
- * and everything that syncs waits on a refresh. The caller tries again later; a refresh whose answer was lost
- * on the way is answered again by the server (sessions.ts, the retry window).
+ * How long an answer may take before it is given up: a dead mobile link can hold a request for minutes, and
+ * everything that syncs waits on a refresh. The caller tries again later; a refresh whose answer was lost on
+ * the way is answered again by the server (sessions.ts, the retry window).
  */
 export const ANSWER_TIMEOUT_MS = 20_000;
 
-/** fetch, given up after ANSWER_TIMEOUT_MS of silence (the same limit replication's requests have). */
-const answered = withSilenceLimit((input, init) => fetch(input, init), ANSWER_TIMEOUT_MS);
-const timedOut = (e: unknown) => (e as { name?: unknown } | null)?.name === 'TimeoutError';
-
-/** `signal`: the caller's own limit besides (sign-out's). */
+/** `signal`: the caller's own limit (sign-out); without one, ANSWER_TIMEOUT_MS. */
 async function post<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  let res: Response;
+  const own = signal ? null : new AbortController();
+  const timer = own && setTimeout(() => own.abort(), ANSWER_TIMEOUT_MS);
   try {
-    res = await answered(path, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-    });
-  } catch (e) {
-    throw timedOut(e) ? noAnswer() : new AuthError('network', 'No connection to the server.', 0);
+    let res: Response;
+    try {
+      res = await fetch(path, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: signal ?? own!.signal,
+      });
+    } catch {
+      throw own?.signal.aborted ? noAnswer() : new AuthError('network', 'No connection to the server.', 0);
+    }
+    if (res.status === 204) return undefined as T;
+    const data = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
+    if (own?.signal.aborted) throw noAnswer();
+    if (!res.ok) throw new AuthError(data?.error?.code ?? 'http', data?.error?.message ?? `Server answered ${res.status}.`, res.status, data?.error?.details);
+    return data as T;
+  } finally {
+    if (timer) clearTimeout(timer);
   }
-  if (res.status === 204) return undefined as T;
-  let data: { error?: { code?: string; message?: string; details?: unknown } } | null;
-  try {
-    data = (await res.json()) as typeof data;
-  } catch (e) {
-    if (timedOut(e)) throw noAnswer();
-    data = null;
-  }
-  if (!res.ok) throw new AuthError(data?.error?.code ?? 'http', data?.error?.message ?? `Server answered ${res.status}.`, res.status, data?.error?.details);
-  return data as T;
 }
 
 const noAnswer = () => new AuthError('timeout', `The server did not answer within ${ANSWER_TIMEOUT_MS / 1000} s.`, 0);
