@@ -105,3 +105,10 @@ export function bookingRejection(verdict: Verdict<BookingState, BookingGuard>): 
  * cancel it before payment at no cost, and must not keep a way to write to the client afterwards.
  */
 export const chatOpen = (status: BookingState): boolean => status !== 'cancelled';
+
+/**
+ * Whether the booking takes a new payment plan (milestone.propose and milestone.accept): not once it has
+ * ended, nor while a dispute holds it (the mediator decides on the parts as they stand).
+ */
+const PLAN_CLOSED: ReadonlySet<BookingState> = new Set(['completed', 'cancelled', 'resolved', 'disputed']);
+export const planOpen = (status: BookingState): boolean => !PLAN_CLOSED.has(status);

@@ -108,7 +108,11 @@ export const commandPayloads = {
       .refine((ms) => new Set(ms.map((m) => m.amount.currency)).size === 1, 'all milestones in one currency')
       .refine((ms) => new Set(ms.map((m) => m.milestoneId.toLowerCase())).size === ms.length, 'milestone ids must not repeat'),
   }),
-  'milestone.accept': z.strictObject({ ...bookingRef, planId: uuid }),
+  /**
+   * The other side agrees a plan, named by its id or by any of its parts: a device sees the parts of the plan
+   * waiting on a booking (there is one at most) but not the id its proposer chose.
+   */
+  'milestone.accept': z.union([z.strictObject({ ...bookingRef, planId: uuid }), z.strictObject({ ...bookingRef, milestoneId: uuid })]),
   'milestone.fund': z.strictObject({ milestoneId: uuid }),
   'milestone.submit': z.strictObject({ milestoneId: uuid, note: text(0, 2000).optional() }),
   'milestone.approve': z.strictObject({ milestoneId: uuid }),

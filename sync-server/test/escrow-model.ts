@@ -509,11 +509,11 @@ export function acceptPlan(s: ModelState, bookingIndex: number, actor: Actor, pl
     const ms = milestonesOf(d, b);
     const plan = ms.filter((m) => m.planId === planId);
     if (plan.length === 0) refuse('not_found');
-    if (plan.some((m) => m.status !== 'proposed')) refuse('invalid_state');
+    if (plan.some((m) => m.status !== 'proposed')) refuse('plan_stale');
     if (PLAN_CLOSED.includes(b.status)) refuse('invalid_state');
     if (side === 'worker' && !d.workerActive[b.worker]) refuse('payouts_not_set_up');
     // A part paid since the plan was proposed would be paid for twice.
-    if (paidPartsOf(ms) > (plan[0]!.paidPartsAtProposal ?? 0)) refuse('invalid_state');
+    if (paidPartsOf(ms) > (plan[0]!.paidPartsAtProposal ?? 0)) refuse('plan_stale');
     for (const m of plan) stepMilestone(d, m, 'accept', [side], { stepsBooking: false });
     const replaced = ms.filter((m) => m.planId !== planId && (m.status === 'agreed' || m.status === 'payment_pending'));
     for (const m of replaced) stepMilestone(d, m, 'cancel', [side], { stepsBooking: false });

@@ -80,7 +80,8 @@ export function bookingIdOf(page: Page): string {
  * app's Pay button, the demo checkout page (labelled as demo), its Pay button, and back to the booking.
  */
 export async function payOnDemoRail(page: Page, amount: string): Promise<void> {
-  const milestone = page.getByTestId('milestone').filter({ has: page.locator('[data-testid="escrow-status"][data-status="agreed"]') });
+  // The first part waiting for payment (a plan of several is paid part by part).
+  const milestone = page.getByTestId('milestone').filter({ has: page.locator('[data-testid="escrow-status"][data-status="agreed"]') }).first();
   await milestone.getByTestId('demo-rail').waitFor({ timeout: 20_000 });
   expect(await milestone.getByTestId('demo-rail').innerText()).toBe('Demo payment — no real money moves');
   await milestone.getByRole('button', { name: `Pay ${amount}` }).click();

@@ -109,6 +109,56 @@ describe('escrow on the demo rail', () => {
     }
   });
 
+  it('a plan of two parts proposed on the worker’s phone and accepted on the client’s, then paid part by part', async () => {
+    const { baseUrl, db } = e2e.server();
+    const [carla, omar] = [await userIdOf(db.sql, PEOPLE.carla), await userIdOf(db.sql, PEOPLE.omar)];
+    const { bookingId } = await acceptedBooking(db.sql, carla, omar);
+    const single = await milestoneOf(bookingId);
+    const clientCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    const workerCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    try {
+      // The worker splits the single price into two parts, the second bigger than agreed.
+      const worker = await signIn(workerCtx, baseUrl, PEOPLE.omar, `/b/${bookingId}`);
+      await expectEscrowStatus(worker, 'agreed');
+      await worker.getByRole('button', { name: 'Change the payment plan' }).click();
+      const form = worker.getByTestId('plan-form');
+      await form.getByLabel('What this part covers').fill('Parts and the old washer out');
+      await form.getByLabel('Amount (USD)').fill('25');
+      await form.getByRole('button', { name: 'Add a part' }).click();
+      const second = form.getByTestId('plan-part').nth(1);
+      await second.getByLabel('What this part covers').fill('New tap fitted and tested');
+      await second.getByLabel('Amount (USD)').fill('70.50');
+      expect(await form.getByTestId('plan-summary').innerText()).toContain(`New total for the booking: ${usd(9550)}`);
+      await form.getByRole('button', { name: 'Propose this plan' }).click();
+      const proposed = worker.getByTestId('plan-proposal');
+      await proposed.getByText('Waiting for the client to accept it.', { exact: false }).waitFor({ timeout: 20_000 });
+      expect(await proposed.getByTestId('proposal-parts').innerText()).toContain(`New tap fitted and tested: ${usd(7050)}`);
+
+      // The client sees the plan beside the price that stands, and accepts it.
+      const client = await signIn(clientCtx, baseUrl, PEOPLE.carla, `/b/${bookingId}`);
+      const plan = client.getByTestId('plan-proposal');
+      await plan.waitFor({ timeout: 20_000 });
+      expect(await plan.getByTestId('proposal-total').innerText()).toBe(`Accepted, it replaces the parts not paid for yet, and the booking comes to ${usd(9550)}.`);
+      expect(await client.getByTestId('milestone').count()).toBe(1);
+      await plan.getByRole('button', { name: 'Accept this plan' }).click();
+      await plan.getByRole('button', { name: 'Accept the plan' }).click();
+      await plan.waitFor({ state: 'detached', timeout: 20_000 });
+      await client.getByTestId('milestone').nth(1).waitFor({ timeout: 20_000 });
+      expect(await client.getByTestId('milestone').locator('h3').allInnerTexts()).toEqual(['Part 1: Parts and the old washer out', 'Part 2: New tap fitted and tested']);
+
+      // Paid part by part: the first part's checkout takes the first part's amount.
+      await payOnDemoRail(client, usd(2500));
+      await client.locator('[data-testid="milestone"]').first().locator('[data-testid="escrow-status"][data-status="funded"]').waitFor({ timeout: 20_000 });
+      const rows = await db.sql<{ id: string; status: string; amount: number }[]>`select id, status, amount from milestones where booking_id = ${bookingId} order by position`;
+      expect(rows.map((r) => [r.status, r.amount])).toEqual([['cancelled', 8000], ['funded', 2500], ['agreed', 7050]]);
+      expect(rows[0]!.id).toBe(single.id);
+      expect((await db.sql<{ amount: number }[]>`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(9550);
+    } finally {
+      await clientCtx.close();
+      await workerCtx.close();
+    }
+  });
+
   it('a dispute with a claim and evidence, split by a mediator: both parties see the split amounts', async () => {
     const { baseUrl, db } = e2e.server();
     const [carla, omar] = [await userIdOf(db.sql, PEOPLE.carla), await userIdOf(db.sql, PEOPLE.omar)];

@@ -69,7 +69,7 @@ describe('a gig from post to completed', () => {
     applied(await run(db.sql, worker, 'booking.cancel', { bookingId: dropped }));
     for (const who of [worker, client])
       expect(await run(db.sql, who, 'message.send', { messageId: uuidv7(), bookingId: dropped, body: 'Still there?' })).toMatchObject({
-        status: 'rejected', rejection: { code: 'invalid_state', message: 'This booking was cancelled, so its chat is closed.' },
+        status: 'rejected', rejection: { code: 'chat_closed', message: 'This booking was cancelled, so its chat takes no new messages.' },
       });
     expect(await count('messages', `booking_id = '${dropped}'`)).toBe(0);
   });

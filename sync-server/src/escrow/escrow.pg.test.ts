@@ -352,7 +352,7 @@ describe('a plan of milestones', () => {
     }));
     await confirmPayment(db.sql, bookingId); // the single price, paid while the plan waited
     const out = await run(db.sql, client, 'milestone.accept', { bookingId, planId });
-    expect(out).toMatchObject({ status: 'rejected', rejection: { code: 'invalid_state' } });
+    expect(out).toMatchObject({ status: 'rejected', rejection: { code: 'plan_stale' } });
     expect(out.rejection!.message).toMatch(/paid after the plan was proposed/);
     expect((await milestones(bookingId)).map((m) => [m.id, m.status])).toEqual([[single!.id, 'funded'], [expect.any(String), 'proposed']]);
     expect((await db.sql`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(8000);
@@ -362,6 +362,29 @@ describe('a plan of milestones', () => {
       bookingId, planId: later, milestones: [{ milestoneId: uuidv7(), description: 'The skirting', amount: { amount: 1500, currency: 'USD' } }],
     }));
     expect(applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId: later }))).toMatchObject({ amount: 9500 });
+  });
+
+  it('takes a plan named by one of its parts, as a device names it, and only while it is the one waiting', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const propose = (by: string, amounts: number[]) => {
+      const ids = amounts.map(() => uuidv7());
+      return run(db.sql, by, 'milestone.propose', {
+        bookingId, planId: uuidv7(), milestones: ids.map((milestoneId, i) => ({ milestoneId, description: `Part ${i + 1}`, amount: { amount: amounts[i]!, currency: 'USD' } })),
+      }).then((out) => (applied(out), ids));
+    };
+    const [older] = await propose(worker, [4000, 4000]);
+    const [, newer] = await propose(worker, [5000, 4500]);
+    // The older plan was withdrawn by the newer one: accepting it by its part is refused, and changes nothing.
+    const stale = await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: older! });
+    expect(stale).toMatchObject({ status: 'rejected', rejection: { code: 'plan_stale' } });
+    // A part of no plan (the booking's single price) or of another booking names no plan.
+    const [single] = await milestones(bookingId);
+    expect((await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: single!.id })).rejection?.code).toBe('not_found');
+    expect((await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: uuidv7() })).rejection?.code).toBe('not_found');
+    expect(applied(await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: newer! }))).toMatchObject({ status: 'agreed', amount: 9500 });
+    expect((await milestones(bookingId)).filter((m) => m.status === 'agreed').map((m) => m.amount)).toEqual([5000, 4500]);
+    // Accepted once: again, it is no longer open.
+    expect((await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: newer! })).rejection?.code).toBe('plan_stale');
   });
 
   it('refuses a plan that reuses a milestone id, storing the refusal so that a replay gets it too', async () => {

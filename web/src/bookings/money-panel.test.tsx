@@ -56,11 +56,12 @@ afterEach(async () => {
 });
 
 /** A device that has synced the booking and its money, now offline (nothing reaches a server). */
-async function device(userId: string, roles: Profile['roles'], docs: { booking: Booking; milestone?: Milestone; dispute?: Dispute }) {
+async function device(userId: string, roles: Profile['roles'], docs: { booking: Booking; milestone?: Milestone; milestones?: Milestone[]; dispute?: Dispute }) {
   const client = await offlineDevice({ id: userId, roles });
   await client.db.profiles.insert(profile(userId, roles));
   await client.db.bookings.insert(docs.booking);
   if (docs.milestone) await client.db.milestones.insert(docs.milestone);
+  if (docs.milestones) await client.db.milestones.bulkInsert(docs.milestones);
   if (docs.dispute) await client.db.disputes.insert(docs.dispute);
   return client;
 }
@@ -99,7 +100,7 @@ describe('money panel, client', () => {
     expect(row().textContent).toContain('Platform fee (10%), paid from the worker’s share: $8.00');
     const pay = within(row()).getByRole('button', { name: 'Pay $80.00' }) as HTMLButtonElement;
     expect(pay.disabled).toBe(true);
-    expect(screen.getByTestId('money-offline').textContent).toMatch(/^You are offline\. Paying, submitting, approving and disputes need a connection/);
+    expect(screen.getByTestId('money-offline').textContent).toMatch(/^You are offline\. Paying, submitting, approving, payment plans and disputes need a connection/);
     // The rest of the page works offline: a message is written and waits.
     fireEvent.change(screen.getByLabelText('Message'), { target: { value: 'Paying tonight' } });
     fireEvent.click(screen.getByRole('button', { name: 'Send' }));
@@ -400,5 +401,126 @@ describe('money panel, settled', () => {
     expect(within(row()).getByTestId('settled-amounts').textContent).toMatch(/^30,00\sUS\$ para el cliente, 50,00\sUS\$ para el trabajador\.$/);
     expect(screen.queryAllByRole('button')).toEqual([]);
     expect(screen.queryByTestId('money-offline')).toBeNull();
+  });
+});
+
+describe('payment plan', () => {
+  const PROPOSED = ['0190a000-0000-7000-8000-0000000000f1', '0190a000-0000-7000-8000-0000000000f2'];
+  /** A plan of two parts the worker proposed in place of the unpaid single price. */
+  const proposal = (version = 1) =>
+    [['Parts and first fix', 3000], ['Finish and tidy up', 6500]].map(([description, amount], i) =>
+      milestone('proposed', {
+        id: PROPOSED[i]!, position: i + 1, description: description as string, amount: usd(amount as number), version,
+        fee: usd((amount as number) / 10), net: usd(((amount as number) * 9) / 10), dueAt: i === 1 ? '2026-12-01T22:59:00.000Z' : undefined,
+        timeline: [{ at: T0, event: 'proposed', status: 'proposed', by: 'worker', actorId: OMAR }],
+      }),
+    );
+  const plan = () => screen.getByTestId('plan-proposal');
+
+  it('lets the worker split the unpaid price into parts, checking each part before anything is sent', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
+    renderPage(connected(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Change the payment plan' }));
+    const form = within(screen.getByTestId('plan-form'));
+    // It starts from what a plan replaces: the unpaid single price.
+    expect((form.getByLabelText('What this part covers') as HTMLInputElement).value).toBe('Fix the tap');
+    expect((form.getByLabelText('Amount (USD)') as HTMLInputElement).value).toBe('80.00');
+    fireEvent.change(form.getByLabelText('What this part covers'), { target: { value: 'Parts and first fix' } });
+    fireEvent.change(form.getByLabelText('Amount (USD)'), { target: { value: '30' } });
+    fireEvent.click(form.getByRole('button', { name: 'Add a part' }));
+    const second = within(form.getAllByTestId('plan-part')[1]!);
+    fireEvent.change(second.getByLabelText('Amount (USD)'), { target: { value: '1,000' } });
+    fireEvent.change(second.getByLabelText('Due date (optional)'), { target: { value: '2020-01-01' } });
+    expect(screen.getByTestId('plan-summary').textContent).toContain('New total for the booking: $30.00');
+    expect(screen.getByTestId('plan-summary').textContent).toContain('You would receive $27.00 of this plan after the platform fee (10%).');
+
+    fireEvent.click(form.getByRole('button', { name: 'Propose this plan' }));
+    expect(await second.findByText('Say what this part covers.')).toBeTruthy();
+    expect(second.getByText('Type the amount without separators for thousands, such as 1000 or 1000.50.')).toBeTruthy();
+    expect(second.getByText('Pick today or a later date.')).toBeTruthy();
+    expect(second.getByLabelText('Amount (USD)').getAttribute('aria-invalid')).toBe('true');
+    expect(await issuedCommands(client)).toEqual([]);
+
+    fireEvent.change(second.getByLabelText('What this part covers'), { target: { value: 'Finish and tidy up' } });
+    fireEvent.change(second.getByLabelText('Amount (USD)'), { target: { value: '65.5' } });
+    fireEvent.change(second.getByLabelText('Due date (optional)'), { target: { value: '' } });
+    expect(screen.getByTestId('plan-summary').textContent).toContain('New total for the booking: $95.50');
+    fireEvent.click(form.getByRole('button', { name: 'Propose this plan' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    const [sent] = await issuedCommands(client);
+    expect(sent).toMatchObject({
+      type: 'milestone.propose', status: 'pending',
+      payload: {
+        bookingId: BOOKING,
+        milestones: [
+          { description: 'Parts and first fix', amount: usd(3000), dueAt: null },
+          { description: 'Finish and tidy up', amount: usd(6550), dueAt: null },
+        ],
+      },
+    });
+    // The form closes; the plan shows once the server has it, and nothing else is proposed meanwhile.
+    await waitFor(() => expect(screen.queryByTestId('plan-form')).toBeNull());
+    expect((screen.getByRole('button', { name: 'Change the payment plan' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId('plan-notice').textContent).toBe('Sent. Waiting for the server to confirm it.');
+  });
+
+  it('shows the client the plan apart from the parts that stand, and accepts it by one of its parts after asking', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestones: [milestone('agreed'), ...proposal()] });
+    renderPage(connected(client));
+    await waitFor(() => expect(plan().textContent).toContain('The worker proposes to pay the work not paid for yet in these parts:'));
+    // The parts that stand are the single price; the proposal is not among them.
+    expect(screen.getAllByTestId('milestone')).toHaveLength(1);
+    const parts = within(plan()).getByTestId('proposal-parts');
+    expect(parts.textContent).toContain('Parts and first fix: $30.00');
+    expect(parts.textContent).toContain('Finish and tidy up: $65.00 (due Dec 1, 2026');
+    expect(within(plan()).getByTestId('proposal-total').textContent).toBe('Accepted, it replaces the parts not paid for yet, and the booking comes to $95.00.');
+
+    fireEvent.click(within(plan()).getByRole('button', { name: 'Accept this plan' }));
+    expect(await within(plan()).findByText('Accept this plan? The parts not paid for yet are replaced, and the booking comes to $95.00.')).toBeTruthy();
+    expect(await issuedCommands(client)).toEqual([]);
+    fireEvent.click(within(plan()).getByRole('button', { name: 'Accept the plan' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toEqual([{ type: 'milestone.accept', status: 'pending', payload: { bookingId: BOOKING, milestoneId: PROPOSED[0] } }]));
+    await waitFor(() => expect(within(plan()).getByTestId('plan-notice').textContent).toBe('Sent. Waiting for the server to confirm it.'));
+    expect((within(plan()).getByRole('button', { name: 'Propose something else' }) as HTMLButtonElement).disabled).toBe(true);
+
+    // The server accepts: the plan's parts are agreed, the single price replaced.
+    const [sent] = await client.db.commands.find().exec();
+    await client.db.milestones.bulkUpsert([milestone('cancelled', { version: 2 }), ...proposal(2).map((m) => ({ ...m, status: 'agreed' as const }))]);
+    await decide(client, sent!.id, { status: 'applied' });
+    await waitFor(() => expect(screen.queryByTestId('plan-proposal')).toBeNull());
+    expect(screen.getAllByTestId('milestone').map((m) => m.querySelector('h3')!.textContent)).toEqual(['Part 1: Parts and first fix', 'Part 2: Finish and tidy up']);
+  });
+
+  it('tells the proposer it waits for the other side, with no way to accept its own plan; and counters from the proposal', async () => {
+    const worker = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestones: [milestone('agreed'), ...proposal()] });
+    renderPage(connected(worker));
+    await waitFor(() => expect(plan().textContent).toContain('You proposed to pay the work not paid for yet in these parts:'));
+    expect(plan().textContent).toContain('Waiting for the client to accept it. Until then the current plan stands.');
+    expect(plan().textContent).toContain('You would receive $85.50 of this plan after the platform fee (10%).');
+    expect(within(plan()).queryByRole('button', { name: 'Accept this plan' })).toBeNull();
+    cleanup();
+    await closeDevices();
+
+    const carla = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestones: [milestone('agreed'), ...proposal()] });
+    renderPage(connected(carla), 'es');
+    fireEvent.click(await within(await screen.findByTestId('plan-proposal')).findByRole('button', { name: 'Proponer otra cosa' }));
+    const amounts = within(screen.getByTestId('plan-form')).getAllByLabelText('Importe (USD)') as HTMLInputElement[];
+    expect(amounts.map((a) => a.value)).toEqual(['30.00', '65.00']);
+  });
+
+  it('is offered offline only as a disabled step, and not at all once the booking has ended', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestones: [milestone('agreed'), ...proposal()] });
+    renderPage(client);
+    await waitFor(() => expect(within(plan()).getByRole('button', { name: 'Accept this plan' })).toBeTruthy());
+    expect((within(plan()).getByRole('button', { name: 'Accept this plan' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId('money-offline')).toBeTruthy();
+    cleanup();
+    await closeDevices();
+
+    const done = await device(CARLA, ['consumer'], { booking: booking('completed'), milestone: milestone('released', { releasedAmount: usd(8000), feeAmount: usd(800) }) });
+    renderPage(connected(done));
+    await screen.findByTestId('milestone');
+    expect(screen.queryByTestId('plan')).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Change the payment plan' })).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 // The booking's money: each milestone with where its money is, and the money steps the viewer may take,
 // read from the device's replicated milestones and disputes. Money steps need a connection and say so when
 // there is none; everything around them keeps working offline.
+import { planOpen } from '@shared/booking-machine';
 import type { Actor } from '@shared/roles';
 import { useSearch } from 'wouter';
 import { useViewAll } from '../app/sync-context';
@@ -10,6 +11,7 @@ import { Loading } from '../ui/page';
 import { offeredMoneyActions, pendingMoney } from './money-actions';
 import { moneyMessages } from './money-messages';
 import { MilestoneRow } from './milestone-row';
+import { PlanPanel } from './plan-panel';
 import { useCanReachServer, usePaymentRail } from './use-money-step';
 
 interface Props {
@@ -31,8 +33,9 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   const paid = new URLSearchParams(useSearch()).get('paid');
 
   if (!milestones) return <Loading label={t('loading')} />;
-  // Replaced plans and withdrawn proposals moved no money: they are history, not part of the price.
-  const shown = milestones.filter((m) => m.status !== 'cancelled');
+  // Replaced plans and withdrawn proposals moved no money: they are history, not part of the price. A plan
+  // still waiting for the other side is not either: the plan panel shows it, to be accepted or answered.
+  const shown = milestones.filter((m) => m.status !== 'cancelled' && m.status !== 'proposed');
   // Admins who are not a party see a booking's milestones once it has a dispute (mediation needs them).
   if (shown.length === 0) {
     // Every part cancelled: the plan is here, and nothing of it was paid for.
@@ -40,13 +43,15 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
     return <p className="muted">{side ? t('none') : t('noneForAdmin')}</p>;
   }
   const waiting = pendingMoney(outbox ?? []);
+  const planWaiting = (outbox ?? []).some((c) => (c.type === 'milestone.propose' || c.type === 'milestone.accept') && namesBooking(c.payload, booking.id));
+  const planShown = side !== null && (planOpen(booking.status) || milestones.some((m) => m.status === 'proposed'));
   const latestDispute = new Map((disputes ?? []).map((d) => [d.milestoneId, d]));
   const rows = shown.map((m) => {
     const dispute = latestDispute.get(m.id);
     return { m, dispute, offered: offeredMoneyActions(m, booking, actor, dispute?.status === 'open') };
   });
   // The sentence about the connection matters only where there is a money step to take.
-  const steps = rows.some((r) => r.offered.length > 0 || r.dispute?.status === 'open');
+  const steps = planShown || rows.some((r) => r.offered.length > 0 || r.dispute?.status === 'open');
 
   return (
     <>
@@ -71,6 +76,16 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
           />
         ))}
       </ol>
+      {side && planShown && <PlanPanel booking={booking} side={side} milestones={milestones} reachable={reachable} waiting={planWaiting} />}
     </>
   );
+}
+
+/** Whether a command's payload (JSON, as the outbox keeps it) is about this booking. */
+function namesBooking(payload: string, bookingId: string): boolean {
+  try {
+    return (JSON.parse(payload) as { bookingId?: unknown }).bookingId === bookingId;
+  } catch {
+    return false;
+  }
 }

@@ -13,7 +13,7 @@ export const send: Handler<'message.send', BookingFacts | undefined> = {
     if (!booking || parties.length === 0) return reject('not_found');
     if (!parties.includes('client') && !parties.includes('worker'))
       return reject('forbidden', 'Only the client and the worker can write in this chat.');
-    if (!chatOpen(booking.status)) return reject('invalid_state', 'This booking was cancelled, so its chat is closed.');
+    if (!chatOpen(booking.status)) return reject('chat_closed');
     // A taken message id fails on messages_pkey and refuses the command.
     ctx.write(ctx.tx`insert into messages (id, booking_id, sender_id, body) values (${p.messageId}, ${booking.id}, ${ctx.actor.id}, ${p.body})`);
     ctx.notify({

@@ -1,5 +1,6 @@
 // milestone.propose, milestone.accept, milestone.fund, milestone.submit, milestone.approve,
 // milestone.request_changes: the money steps of a booking, each a step of the shared milestone machine.
+import { planOpen } from '@shared/booking-machine';
 import { bookingSide } from '@shared/parties';
 import type { MilestoneEvent } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
@@ -56,9 +57,6 @@ export const submit = milestoneStep<'milestone.submit'>('submit', (p) => p.note 
 export const approve = milestoneStep<'milestone.approve'>('approve');
 export const requestChanges = milestoneStep<'milestone.request_changes'>('request_changes', (p) => p.reason as string);
 
-/** Bookings past these take no new plan. */
-const PLAN_CLOSED = ['completed', 'cancelled', 'resolved', 'disputed'] as const;
-
 /**
  * A plan for everything not yet paid for. Accepted by the other side, it replaces the unfunded milestones;
  * a newer proposal withdraws an older one still waiting.
@@ -69,7 +67,7 @@ export const propose: Handler<'milestone.propose', Loaded> = {
     const [booking, parties] = partiesIn(ctx, found);
     const side = bookingSide(parties);
     if (!side) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
-    if ((PLAN_CLOSED as readonly string[]).includes(booking.status)) return reject('invalid_state');
+    if (!planOpen(booking.status)) return reject('invalid_state');
     // A worker whose account lost its transfers takes on no new paid work, as at gig.accept.
     if (side === 'worker') requirePayouts(payouts);
     const currency = p.milestones[0]!.amount.currency;
@@ -111,26 +109,27 @@ export const accept: Handler<'milestone.accept', Loaded> = {
     const [booking, parties] = partiesIn(ctx, found);
     const side = bookingSide(parties);
     if (!side) return reject('forbidden', 'Only the client and the worker agree a payment plan.');
-    const plan = milestones.filter((m) => m.planId === p.planId);
+    const planId = 'planId' in p ? p.planId : milestones.find((m) => m.id === p.milestoneId)?.planId;
+    const plan = planId ? milestones.filter((m) => m.planId === planId) : [];
     if (plan.length === 0) return reject('not_found');
-    if (plan.some((m) => m.status !== 'proposed')) return reject('invalid_state', 'This plan is no longer open: it was accepted or replaced.');
-    if ((PLAN_CLOSED as readonly string[]).includes(booking.status)) return reject('invalid_state');
+    if (plan.some((m) => m.status !== 'proposed')) return reject('plan_stale', 'This plan is no longer open: it was accepted, or replaced by a newer one.');
+    if (!planOpen(booking.status)) return reject('invalid_state');
     if (side === 'worker') requirePayouts(payouts);
     // A plan replaces what was agreed but unpaid when it was proposed. A part paid since is no longer
     // replaceable, and keeping it beside the plan's parts would charge the client twice for the same work.
     const then = plan[0]!.paidPartsAtProposal;
     if (then !== null && paidPartsOf(milestones) > then)
-      return reject('invalid_state', 'A part this plan would replace was paid after the plan was proposed, so it no longer fits. Ask for a new plan.');
+      return reject('plan_stale', 'A part this plan would replace was paid after the plan was proposed, so it no longer fits. Ask for a new plan.');
     const step = (milestone: MilestoneRow, event: MilestoneEvent, note?: string) =>
       stepMilestone({ tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties, actorId: ctx.actor.id, note, key: ctx.commandId, write: ctx.write, notify: ctx.notify, stepsBooking: false });
     for (const m of plan) await step(m, 'accept');
     // Replaced: whatever was agreed but not paid for. A checkout still open lapses with it; a payment that
     // arrives for it anyway is refunded when it does.
-    const replaced = milestones.filter((m) => m.planId !== p.planId && (m.status === 'agreed' || m.status === 'payment_pending'));
+    const replaced = milestones.filter((m) => m.planId !== planId && (m.status === 'agreed' || m.status === 'payment_pending'));
     for (const m of replaced) await step(m, 'cancel', 'Replaced by a new payment plan.');
-    const kept = milestones.filter((m) => m.planId !== p.planId && !replaced.includes(m) && m.status !== 'cancelled' && m.status !== 'proposed');
+    const kept = milestones.filter((m) => m.planId !== planId && !replaced.includes(m) && m.status !== 'cancelled' && m.status !== 'proposed');
     const total = [...kept, ...plan].reduce((t, m) => t + m.amount, 0);
     ctx.write(setBookingAmount(ctx.tx, booking.id, total));
-    return { bookingId: booking.id, planId: p.planId, status: 'agreed', amount: total };
+    return { bookingId: booking.id, planId, status: 'agreed', amount: total };
   },
 };

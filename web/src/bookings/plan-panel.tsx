@@ -1,0 +1,310 @@
+// The booking's payment plan: the plan one side proposed and the other may accept (milestone.accept), and the
+// form to propose a new one (milestone.propose). Either side proposes; a newer proposal withdraws the one
+// waiting, so a booking has at most one. Like every money step, it needs a connection.
+import { useId, useRef, useState, type FormEvent } from 'react';
+import { planOpen } from '@shared/booking-machine';
+import { money, type CurrencyCode, type Money } from '@shared/money';
+import type { Locale } from '@shared/locales';
+import { useSync } from '../app/sync-context';
+import { amountLimits, formatBps, formatDateTime, formatMoney, parseMoneyInput } from '../i18n/format';
+import { useLocale, useT, type Translate } from '../i18n/i18n';
+import { newId } from '../sync/ids';
+import type { ViewDoc } from '../sync/optimistic';
+import type { FieldError } from '../consumer/gig-form';
+import { ConfirmStep } from './confirm-step';
+import { moneyMessages, type MoneyKey } from './money-messages';
+import {
+  MAX_PART_DESCRIPTION, MAX_PLAN_PARTS, emptyPart, planPayload, planSummary, replaceable, startingParts,
+  type PartProblems, type PlanPartInput,
+} from './plan-form';
+import { useMoneyStep } from './use-money-step';
+
+interface Props {
+  booking: ViewDoc<'bookings'>;
+  side: 'client' | 'worker';
+  /** Every milestone of the booking, cancelled ones included. */
+  milestones: readonly ViewDoc<'milestones'>[];
+  reachable: boolean;
+  /** A plan command of the viewer's for this booking still waits for the server. */
+  waiting: boolean;
+}
+
+export function PlanPanel({ booking, side, milestones, reachable, waiting }: Props) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const client = useSync();
+  // The plan's state is its milestones': a step stays busy until the server's change to them is here.
+  const step = useMoneyStep(milestones.map((m) => `${m.id}:${m.version}`).join());
+  const [editing, setEditing] = useState<PlanPartInput[] | null>(null);
+
+  const proposal = milestones.filter((m) => m.status === 'proposed');
+  const open = planOpen(booking.status);
+  if (!open && proposal.length === 0) return null;
+
+  const currency = booking.price.currency;
+  const feeBps = milestones[0]?.feeBps ?? 0;
+  const other = side === 'client' ? t('workerLower') : t('clientLower');
+  const disabled = !reachable || step.busy || waiting;
+  const fmt = (m: Money) => formatMoney(m, locale);
+
+  if (editing)
+    return (
+      <PlanForm
+        initial={editing}
+        currency={currency}
+        feeBps={feeBps}
+        side={side}
+        other={other}
+        milestones={milestones}
+        disabled={disabled}
+        onCancel={() => setEditing(null)}
+        onSend={(parts) =>
+          step.run(() => client.issue('milestone.propose', { bookingId: booking.id, planId: newId(), milestones: parts })).then((kept) => {
+            if (kept) setEditing(null);
+            return kept;
+          })
+        }
+      />
+    );
+
+  const progress = (
+    <>
+      <p role="status" className={step.progress ? 'hint' : undefined} data-testid="plan-notice">
+        {step.progress === 'waiting' ? t('sentPending') : step.progress === 'done' ? t('applied') : ''}
+      </p>
+      {step.failed && (
+        <p role="alert" className="error">
+          {t('notStored', { reason: step.failed })}
+        </p>
+      )}
+    </>
+  );
+
+  if (proposal.length === 0)
+    return (
+      <div className="plan" data-testid="plan">
+        {progress}
+        <div className="actions">
+          <button type="button" className="btn" disabled={disabled} onClick={() => setEditing(startingParts(milestones.filter((m) => replaceable(m.status))))}>
+            {t('changePlan')}
+          </button>
+        </div>
+        <p className="hint">{t('changePlanHint', { who: other })}</p>
+      </div>
+    );
+
+  const proposedByMe = proposal[0]!.timeline.find((e) => e.event === 'proposed')?.by === side;
+  const { staying, total, net } = planSummary(milestones, proposal.map((m) => m.amount), currency, feeBps);
+  return (
+    <section className="plan card" data-testid="plan-proposal" aria-labelledby="plan-proposal-heading">
+      <h3 id="plan-proposal-heading">{t('proposalHeading')}</h3>
+      <p>{proposedByMe ? t('proposalByYou') : t('proposalBy', { who: side === 'client' ? t('theWorker') : t('theClient') })}</p>
+      <ol className="plan-parts" data-testid="proposal-parts">
+        {proposal.map((m) => (
+          <li key={m.id}>
+            {m.description}: <strong>{fmt(m.amount)}</strong>
+            {m.dueAt && <span className="muted"> ({t('dueOn', { date: formatDateTime(m.dueAt, locale) })})</span>}
+          </li>
+        ))}
+      </ol>
+      <p data-testid="proposal-total">
+        {staying.amount > 0 ? t('proposalTotalKept', { staying: fmt(staying), total: fmt(total) }) : t('proposalTotal', { total: fmt(total) })}
+      </p>
+      {side === 'worker' && <p className="hint">{t('proposalNet', { net: fmt(net), rate: formatBps(feeBps, locale) })}</p>}
+      {progress}
+      {proposedByMe ? (
+        <>
+          <p className="hint">{t('proposalWaiting', { who: other })}</p>
+          {open && (
+            <div className="actions">
+              <button type="button" className="btn" disabled={disabled} onClick={() => setEditing(startingParts(proposal))}>
+                {t('changeProposal')}
+              </button>
+            </div>
+          )}
+        </>
+      ) : (
+        open && (
+          <>
+            <ConfirmStep
+              ask={t('acceptPlan')}
+              askClassName="btn btn-primary"
+              question={t('acceptPlanQuestion', { total: fmt(total) })}
+              confirm={t('confirmAcceptPlan')}
+              keep={t('keepPlan')}
+              disabled={disabled}
+              // Named by a part: the device does not know the plan's id, and a part names exactly the plan shown.
+              onConfirm={() => step.run(() => client.issue('milestone.accept', { bookingId: booking.id, milestoneId: proposal[0]!.id }))}
+            />
+            <div className="actions">
+              <button type="button" className="btn" disabled={disabled} onClick={() => setEditing(startingParts(proposal))}>
+                {t('counterPlan')}
+              </button>
+            </div>
+          </>
+        )
+      )}
+    </section>
+  );
+}
+
+interface FormProps {
+  initial: PlanPartInput[];
+  currency: CurrencyCode;
+  feeBps: number;
+  side: 'client' | 'worker';
+  other: string;
+  milestones: readonly ViewDoc<'milestones'>[];
+  disabled: boolean;
+  onCancel(): void;
+  onSend(parts: Extract<ReturnType<typeof planPayload>, { ok: true }>['milestones']): Promise<boolean>;
+}
+
+function PlanForm({ initial, currency, feeBps, side, other, milestones, disabled, onCancel, onSend }: FormProps) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const id = useId();
+  const [parts, setParts] = useState(initial);
+  const [problems, setProblems] = useState<PartProblems[]>([]);
+  const form = useRef<HTMLFormElement>(null);
+
+  const set = (i: number, field: 'description' | 'amount' | 'due', value: string) => {
+    setParts((ps) => ps.map((p, j) => (j === i ? { ...p, [field]: value } : p)));
+    setProblems((ps) => ps.map((p, j) => (j === i ? { ...p, [field]: undefined } : p)));
+  };
+  // What the typed amounts come to so far; a part not yet a valid amount counts as nothing.
+  const typed = parts.map((p) => parseMoneyInput(p.amount, currency) ?? money(0, currency));
+  const { staying, planned, total, net } = planSummary(milestones, typed, currency, feeBps);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const result = planPayload(parts, currency, newId);
+    if (!result.ok) {
+      setProblems(result.problems);
+      // The first field with a problem, for keyboard and screen-reader users.
+      setTimeout(() => form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus(), 0);
+      return;
+    }
+    await onSend(result.milestones);
+  }
+
+  return (
+    <form ref={form} className="plan card action-form" data-testid="plan-form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${id}-heading`}>
+      <h3 id={`${id}-heading`}>{t('proposalHeading')}</h3>
+      <p className="hint">{t('planFormHint', { who: other })}</p>
+      <ol className="plan-parts">
+        {parts.map((p, i) => {
+          const problem = problems[i] ?? {};
+          const field = (name: string) => `${id}-${p.key}-${name}`;
+          const described = (name: string, has: boolean) => (has ? { 'aria-invalid': true as const, 'aria-describedby': `${field(name)}-error` } : {});
+          return (
+            <li key={p.key} className="plan-part" data-testid="plan-part">
+              <fieldset>
+                <legend>{t('part', { n: i + 1 })}</legend>
+                <div className="field">
+                  <label htmlFor={field('description')}>{t('partDescription')}</label>
+                  <input
+                    id={field('description')}
+                    value={p.description}
+                    maxLength={MAX_PART_DESCRIPTION + 50}
+                    autoComplete="off"
+                    onChange={(e) => set(i, 'description', e.target.value)}
+                    {...described('description', !!problem.description)}
+                  />
+                  {problem.description && (
+                    <p className="field-error" id={`${field('description')}-error`}>
+                      {problem.description === 'required' ? t('errPartDescription') : t('errPartDescriptionLong', { n: MAX_PART_DESCRIPTION })}
+                    </p>
+                  )}
+                </div>
+                <div className="field">
+                  <label htmlFor={field('amount')}>{t('partAmount', { currency })}</label>
+                  <input
+                    id={field('amount')}
+                    inputMode="decimal"
+                    autoComplete="off"
+                    value={p.amount}
+                    onChange={(e) => set(i, 'amount', e.target.value)}
+                    {...described('amount', !!problem.amount)}
+                  />
+                  {problem.amount && (
+                    <p className="field-error" id={`${field('amount')}-error`}>
+                      {amountProblemText(t, problem.amount, locale)}
+                    </p>
+                  )}
+                </div>
+                <div className="field">
+                  <label htmlFor={field('due')}>{t('partDue')}</label>
+                  <input id={field('due')} type="date" value={p.due} onChange={(e) => set(i, 'due', e.target.value)} {...described('due', !!problem.due)} />
+                  {problem.due && (
+                    <p className="field-error" id={`${field('due')}-error`}>
+                      {problem.due === 'inPast' ? t('errPartDuePast') : t('errPartDue')}
+                    </p>
+                  )}
+                </div>
+                {parts.length > 1 && (
+                  <button
+                    type="button"
+                    className="btn btn-link"
+                    onClick={() => {
+                      setParts((ps) => ps.filter((_, j) => j !== i));
+                      setProblems((ps) => ps.filter((_, j) => j !== i));
+                    }}
+                  >
+                    {t('removePart', { n: i + 1 })}
+                  </button>
+                )}
+              </fieldset>
+            </li>
+          );
+        })}
+      </ol>
+      {parts.length < MAX_PLAN_PARTS && (
+        <div className="actions">
+          <button type="button" className="btn" onClick={() => setParts((ps) => [...ps, emptyPart()])}>
+            {t('addPart')}
+          </button>
+        </div>
+      )}
+      <div className="plan-summary" data-testid="plan-summary">
+        {staying.amount > 0 && <p>{t('planStaying', { amount: formatMoney(staying, locale) })}</p>}
+        <p>{t('planThis', { amount: formatMoney(planned, locale) })}</p>
+        <p>
+          <strong>{t('planNewTotal', { amount: formatMoney(total, locale) })}</strong>
+        </p>
+        {side === 'worker' && <p className="hint">{t('proposalNet', { net: formatMoney(net, locale), rate: formatBps(feeBps, locale) })}</p>}
+      </div>
+      {problems.some((p) => Object.values(p).some(Boolean)) && (
+        <p className="field-error" role="alert">
+          {t('planProblems')}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit" className="btn btn-primary" disabled={disabled}>
+          {t('sendPlan')}
+        </button>
+        <button type="button" className="btn" onClick={onCancel}>
+          {t('neverMind')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** An amount's problem (budgetError's, for one part) as a sentence naming the cap or step in the plan's currency. */
+function amountProblemText(t: Translate<MoneyKey>, error: FieldError, locale: Locale): string {
+  switch (error.problem) {
+    case 'required':
+      return t('errPartAmountRequired');
+    case 'grouping':
+      return t('errPartAmountGrouping');
+    case 'decimals':
+      return error.limit === 0 ? t('errPartAmountWhole') : t('errPartAmountDecimals', { n: error.limit ?? 0 });
+    case 'tooBig':
+      return t('errPartAmountTooBig', amountLimits(error.currency, locale));
+    case 'offStep':
+      return t('errPartAmountOffStep', amountLimits(error.currency, locale));
+    default:
+      return t('errPartAmountInvalid');
+  }
+}
