@@ -306,7 +306,8 @@ export interface QueueEntry {
 /** What the mediator screen shows beside the dispute: the booking, the milestone's timeline and the chat. */
 export interface DisputeContext {
   booking: { id: string; title: string; status: BookingState; clientName: string; workerName: string };
-  milestone: { id: string; description: string; amount: number; currency: CurrencyCode; status: MilestoneState; timeline: MilestoneTimelineEntryDoc[] };
+  /** feeBps: the platform's rate on what is released to the worker (a split's fee is on the released part). */
+  milestone: { id: string; description: string; amount: number; currency: CurrencyCode; feeBps: number; status: MilestoneState; timeline: MilestoneTimelineEntryDoc[] };
   messages: { id: string; senderId: string; body: string; createdAt: Date }[];
 }
 

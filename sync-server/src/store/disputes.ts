@@ -136,7 +136,7 @@ export async function disputeContext(db: Db, d: Pick<DisputeRow, 'bookingId' | '
       from bookings b left join gigs g on g.id = b.gig_id
       join users cu on cu.id = b.client_id join users wu on wu.id = b.worker_id
       where b.id = ${d.bookingId}`,
-    db<DisputeContext['milestone'][]>`select id, description, amount, currency, status, timeline from milestones where id = ${d.milestoneId}`,
+    db<DisputeContext['milestone'][]>`select id, description, amount, currency, fee_bps, status, timeline from milestones where id = ${d.milestoneId}`,
     db<DisputeContext['messages']>`
       select * from (
         select id, sender_id, body, created_at from messages where booking_id = ${d.bookingId} and not deleted

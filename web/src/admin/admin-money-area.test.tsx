@@ -37,7 +37,7 @@ const detail = (over: Partial<DisputeDetail['dispute']> = {}): DisputeDetail => 
   },
   booking: { id: '0190a000-0000-7000-8000-0000000000b1', title: 'Paint a fence', status: 'disputed', clientName: 'Carla Client', workerName: 'Omar Operator' },
   milestone: {
-    id: MILESTONE, description: 'Two coats', amount: 12000, currency: 'USD', status: 'disputed',
+    id: MILESTONE, description: 'Two coats', amount: 12000, currency: 'USD', feeBps: 1000, status: 'disputed',
     timeline: [
       { at: '2026-11-10T09:00:00.000Z', event: 'payment_confirmed', status: 'funded', by: 'system', actorId: null },
       { at: '2026-11-15T09:00:00.000Z', event: 'submit', status: 'submitted', by: 'worker', actorId: OMAR, note: 'Both coats done.' },
@@ -180,6 +180,10 @@ describe('a dispute', () => {
     expect(within(form).getByText('Write why you decide this: the parties and other admins read it.')).toBeTruthy();
     expect(document.activeElement).toBe(within(form).getByRole('radio', { name: 'Release all to the worker' }));
 
+    fireEvent.click(within(form).getByRole('radio', { name: 'Release all to the worker' }));
+    expect(within(form).getByTestId('decision-preview').textContent).toBe('Back to the client: $0.00. To the worker: $108.00, after the $12.00 platform fee (10%).');
+    fireEvent.click(within(form).getByRole('radio', { name: 'Refund all to the client' }));
+    expect(within(form).getByTestId('decision-preview').textContent).toBe('Back to the client: $120.00. Nothing to the worker, and no platform fee.');
     fireEvent.click(within(form).getByRole('radio', { name: 'Split the amount' }));
     expect(within(form).queryByText('Choose an outcome.')).toBeNull();
     const refund = within(form).getByLabelText('Back to the client (USD)') as HTMLInputElement;
@@ -199,8 +203,12 @@ describe('a dispute', () => {
     // Nothing was sent while the form had a problem.
     expect(await issuedCommands(client)).toEqual([]);
 
+    // Where the money would go shows once the refund is one the decision could send.
+    expect(within(form).queryByTestId('decision-preview')).toBeNull();
     fireEvent.change(refund, { target: { value: '45,10' } });
     expect(refund.getAttribute('aria-invalid')).toBeNull();
+    // $74.90 released, 10% fee $7.49 (half-even per the shared rule), $67.41 net.
+    expect(within(form).getByTestId('decision-preview').textContent).toBe('Back to the client: $45.10. To the worker: $67.41, after the $7.49 platform fee (10%).');
     fireEvent.click(decideButton);
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
     expect((await issuedCommands(client))[0]).toEqual({

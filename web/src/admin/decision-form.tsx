@@ -3,13 +3,13 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { minorUnits, money, type CurrencyCode } from '@shared/money';
 import { useCanReachServer } from '../bookings/use-money-step';
-import { amountLimits, formatDateTime, formatMoney } from '../i18n/format';
+import { amountLimits, formatBps, formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import type { DisputeDetail } from '../money/api-types';
 import { useMoneyCommand } from '../money/use-money-command';
 import { TextAreaField } from '../ui/text-area-field';
-import { checkDecision, OUTCOMES, type DecisionCheck, type DecisionDraft, type Outcome } from './dispute-decision';
+import { checkDecision, decisionPreview, OUTCOMES, type DecisionCheck, type DecisionDraft, type Outcome } from './dispute-decision';
 import { adminMoneyMessages } from './money-messages';
 
 type Problems = Extract<DecisionCheck, { ok: false }>['problems'];
@@ -38,6 +38,7 @@ export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onD
   const d = detail.dispute;
   const amount = money(d.amount, d.currency);
   const amountText = formatMoney(amount, locale);
+  const preview = decisionPreview(draft, amount, detail.milestone.feeBps);
   const decided = resolve.outcome.state === 'applied';
   const sending = resolve.outcome.state === 'pending';
 
@@ -126,6 +127,18 @@ export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onD
               </p>
             )}
           </div>
+        )}
+        {preview && (
+          <p className="hint" data-testid="decision-preview">
+            {preview.refund.amount === amount.amount
+              ? t('decisionPreviewAllBack', { refund: formatMoney(preview.refund, locale) })
+              : t('decisionPreview', {
+                  refund: formatMoney(preview.refund, locale),
+                  net: formatMoney(preview.net, locale),
+                  fee: formatMoney(preview.fee, locale),
+                  rate: formatBps(detail.milestone.feeBps, locale),
+                })}
+          </p>
         )}
         <TextAreaField
           id={ids.reason}

@@ -1,7 +1,7 @@
 // A mediator's decision on a dispute, checked before it is sent: the outcome, the refund of a split in the
 // milestone's currency (typed in major units, kept in integer minor units), and the written reason.
 import type { CommandInput } from '@shared/commands';
-import { compare, isZero, offStep, type Money } from '@shared/money';
+import { compare, isZero, money, offStep, splitFee, type Money } from '@shared/money';
 import { parseMoneyInput } from '../i18n/format';
 
 export const OUTCOMES = ['release_all', 'refund_all', 'split'] as const;
@@ -43,4 +43,22 @@ export function checkDecision(disputeId: string, draft: DecisionDraft, milestone
     ok: true,
     payload: { disputeId, outcome: draft.outcome, reason, ...(refundAmount !== undefined ? { refundAmount } : {}) },
   };
+}
+
+/**
+ * Where the held money would go, as the server settles it (escrow/postings.ts, settlementPosting): the refund
+ * back to the client, the rest to the worker less the platform's fee on that rest. Null until the outcome is
+ * chosen and, for a split, the refund typed is one the decision could send.
+ */
+export function decisionPreview(draft: DecisionDraft, milestone: Money, feeBps: number): { refund: Money; fee: Money; net: Money } | null {
+  let refund: Money;
+  if (draft.outcome === 'release_all') refund = money(0, milestone.currency);
+  else if (draft.outcome === 'refund_all') refund = milestone;
+  else if (draft.outcome === 'split') {
+    const typed = parseMoneyInput(draft.refund, milestone.currency);
+    if (!typed || isZero(typed) || compare(typed, milestone) >= 0 || offStep(typed)) return null;
+    refund = typed;
+  } else return null;
+  const { fee, net } = splitFee(money(milestone.amount - refund.amount, milestone.currency), feeBps);
+  return { refund, fee, net };
 }
