@@ -18,6 +18,7 @@ import { ConfirmStep } from './confirm-step';
 import { DisputeBox } from './dispute-box';
 import { DisputeForm } from './dispute-form';
 import { FundAction } from './fund-action';
+import { StepProgress } from './step-progress';
 import type { MoneyAction, OfferedMoneyAction } from './money-actions';
 import { moneyMessages, type MoneyKey } from './money-messages';
 import { useMoneyStep, type PaymentRail } from './use-money-step';
@@ -133,14 +134,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
         ))}
       {justPaid && (m.status === 'agreed' || m.status === 'payment_pending') && <p className="notice">{t('paidReturn')}</p>}
 
-      <p role="status" className={step.progress ? 'hint' : undefined} data-testid="money-notice">
-        {step.progress === 'waiting' ? t('sentPending') : step.progress === 'done' ? t('applied') : ''}
-      </p>
-      {step.failed && (
-        <p role="alert" className="error">
-          {t('notStored', { reason: step.failed })}
-        </p>
-      )}
+      <StepProgress step={step} testId="money-notice" />
 
       {fund && <FundAction milestone={m} reachable={reachable && waiting.length === 0} rail={rail} />}
 

@@ -12,6 +12,7 @@ import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
 import type { FieldError } from '../consumer/gig-form';
 import { ConfirmStep } from './confirm-step';
+import { StepProgress } from './step-progress';
 import { moneyMessages, type MoneyKey } from './money-messages';
 import {
   MAX_PART_DESCRIPTION, MAX_PLAN_PARTS, emptyPart, planPayload, planSummary, replaceable, startingParts,
@@ -67,18 +68,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
       />
     );
 
-  const progress = (
-    <>
-      <p role="status" className={step.progress ? 'hint' : undefined} data-testid="plan-notice">
-        {step.progress === 'waiting' ? t('sentPending') : step.progress === 'done' ? t('applied') : ''}
-      </p>
-      {step.failed && (
-        <p role="alert" className="error">
-          {t('notStored', { reason: step.failed })}
-        </p>
-      )}
-    </>
-  );
+  const progress = <StepProgress step={step} testId="plan-notice" />;
 
   if (proposal.length === 0)
     return (
