@@ -63,6 +63,16 @@ describe('accessibility (axe-core: no serious or critical violations)', () => {
     const bookingId = uuidv7();
     applied(await run(db.sql, olga, 'gig.accept', { gigId, bookingId }));
     applied(await run(db.sql, olga, 'message.send', { messageId: uuidv7(), bookingId, body: 'I can come tomorrow at nine.' }));
+    // A payment plan waiting for the client: the client's page offers to accept it, the worker's says it waits.
+    applied(
+      await run(db.sql, olga, 'milestone.propose', {
+        bookingId, planId: uuidv7(),
+        milestones: [
+          { milestoneId: uuidv7(), description: 'Socket and cable', amount: { amount: 4000, currency: 'USD' } },
+          { milestoneId: uuidv7(), description: 'Timer, fitted and tested', amount: { amount: 5000, currency: 'USD' }, dueAt: '2030-05-01T18:00:00.000Z' },
+        ],
+      }),
+    );
     // A second booking, paid and disputed, for the money screens: a receipt, the queue and the dispute page.
     const paidGigId = uuidv7();
     applied(
@@ -96,6 +106,16 @@ describe('accessibility (axe-core: no serious or critical violations)', () => {
       for (const locale of LANGUAGES) {
         found.push(...(await audit(op, baseUrl, operatorPaths, locale)));
         found.push(...(await audit(admin, baseUrl, adminPaths, locale)));
+        // The plan form, open, with a problem shown on a part (the operator ended on the other booking).
+        await op.evaluate((p) => {
+          history.pushState(null, '', p);
+          dispatchEvent(new PopStateEvent('popstate'));
+        }, `/b/${bookingId}`);
+        await op.getByTestId('plan-proposal').getByRole('button').click();
+        await op.getByTestId('plan-part').first().locator('input').first().fill('');
+        await op.getByTestId('plan-form').locator('button[type="submit"]').click();
+        await op.locator('[data-testid="plan-form"] .field-error').first().waitFor();
+        for (const v of await runAxe(op)) found.push(`${locale} /b/${bookingId} (plan form): ${v.summary}`);
       }
     } finally {
       await operatorCtx.close();
