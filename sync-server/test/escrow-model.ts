@@ -352,6 +352,12 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
     // when a milestone was submitted meanwhile, back at work when not; still disputed while another milestone is.
     if (outcome && b.status === 'disputed' && !othersOpen.some((o) => o.status === 'disputed'))
       stepBooking(b, othersOpen.length === 0 ? 'resolve' : othersOpen.some((o) => o.status === 'submitted') ? 'resolve_to_review' : 'resolve_part', withSystem);
+    // An ended booking takes no plan: one still waiting is withdrawn.
+    if (b.status === 'completed' || b.status === 'resolved')
+      for (const o of milestonesOf(d, b).filter((x) => x.status === 'proposed')) {
+        o.status = 'cancelled';
+        o.events.push('cancel');
+      }
   }
   const h = d.holdings;
   switch (to) {

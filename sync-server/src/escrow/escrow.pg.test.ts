@@ -387,6 +387,29 @@ describe('a plan of milestones', () => {
     expect((await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: newer! })).rejection?.code).toBe('plan_stale');
   });
 
+  it('withdraws a plan still waiting when the booking ends, and refuses a due date already past', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const extra = (dueAt: string | null) => ({
+      bookingId, planId: uuidv7(), milestones: [{ milestoneId: uuidv7(), description: 'The skirting too', amount: { amount: 1500, currency: 'USD' }, dueAt }],
+    });
+    const late = await run(db.sql, worker, 'milestone.propose', extra(past));
+    expect(late).toMatchObject({ status: 'rejected', rejection: { code: 'plan_invalid' } });
+    expect(late.rejection!.message).toMatch(/already passed/);
+    applied(await run(db.sql, worker, 'milestone.propose', extra(new Date(Date.now() + 86_400_000).toISOString())));
+    const [single] = await milestones(bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: single!.id }));
+    applied(await run(db.sql, client, 'milestone.approve', { milestoneId: single!.id }));
+    expect(await bookingStatus(bookingId)).toBe('completed');
+    // The plan the client never accepted is gone with the booking, by the system, and cannot be accepted now.
+    const [withdrawn] = await db.sql<{ id: string; status: string; timeline: { event: string; by: string }[] }[]>`
+      select id, status, timeline from milestones where booking_id = ${bookingId} and id <> ${single!.id}`;
+    expect(withdrawn).toMatchObject({ status: 'cancelled', timeline: [{ event: 'proposed' }, { event: 'cancel', by: 'system' }] });
+    expect((await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: withdrawn!.id })).rejection?.code).toBe('plan_stale');
+    expect((await db.sql`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(8000);
+  });
+
   it('refuses a plan that reuses a milestone id, storing the refusal so that a replay gets it too', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker);
     const milestoneId = uuidv7();

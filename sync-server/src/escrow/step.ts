@@ -144,6 +144,12 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
     }
   }
 
+  // An ended booking takes no plan (planOpen): one still waiting for the other side is withdrawn with it, by
+  // the system, as the end is no one's choice about the plan.
+  if (bookingStatus !== s.booking.status && (bookingStatus === 'completed' || bookingStatus === 'resolved'))
+    for (const o of s.milestones.filter((x) => x.status === 'proposed'))
+      s.write(advanceMilestone(s.tx, o.id, { at, event: 'cancel', status: 'cancelled', by: 'system', actorId: null, note: 'The booking ended before this plan was accepted.' }));
+
   const changes: MilestoneChanges = {};
   const tell = (to: 'client' | 'worker', template: string, data: Record<string, unknown> = {}) =>
     s.notify({

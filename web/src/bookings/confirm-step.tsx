@@ -16,6 +16,7 @@ interface Props {
 export function ConfirmStep({ ask, askClassName, question, confirm, keep, disabled, onConfirm }: Props) {
   const [confirming, setConfirming] = useState(false);
   const questionRef = useRef<HTMLParagraphElement>(null);
+  const askRef = useRef<HTMLButtonElement>(null);
   return confirming ? (
     <div className="confirm-step">
       <p ref={questionRef} tabIndex={-1}>
@@ -25,7 +26,15 @@ export function ConfirmStep({ ask, askClassName, question, confirm, keep, disabl
         <button type="button" className="btn btn-primary" disabled={disabled} onClick={() => void onConfirm().then((taken) => taken && setConfirming(false))}>
           {confirm}
         </button>
-        <button type="button" className="btn" onClick={() => setConfirming(false)}>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => {
+            setConfirming(false);
+            // Back on the button that asked, not lost to the page.
+            setTimeout(() => askRef.current?.focus(), 0);
+          }}
+        >
           {keep}
         </button>
       </div>
@@ -33,6 +42,7 @@ export function ConfirmStep({ ask, askClassName, question, confirm, keep, disabl
   ) : (
     <div className="actions">
       <button
+        ref={askRef}
         type="button"
         className={askClassName}
         disabled={disabled}

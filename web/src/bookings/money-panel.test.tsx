@@ -458,10 +458,38 @@ describe('payment plan', () => {
         ],
       },
     });
-    // The form closes; the plan shows once the server has it, and nothing else is proposed meanwhile.
+    // The form stays, with what was typed, until the server has the plan; nothing else is proposed meanwhile.
+    await waitFor(() => expect(screen.getByTestId('plan-notice').textContent).toBe('Sent. Waiting for the server to confirm it.'));
+    expect((form.getByRole('button', { name: 'Propose this plan' }) as HTMLButtonElement).disabled).toBe(true);
+    // The server takes it: its parts arrive as proposed, and the form gives way to them.
+    const cmd = (await client.db.commands.find().exec())[0]!;
+    const parts = (JSON.parse(cmd.payload) as { milestones: { milestoneId: string; description: string; amount: { amount: number } }[] }).milestones;
+    await client.db.milestones.bulkInsert(
+      parts.map((p, i) =>
+        milestone('proposed', {
+          id: p.milestoneId, position: i + 1, description: p.description, amount: usd(p.amount.amount),
+          timeline: [{ at: T0, event: 'proposed', status: 'proposed', by: 'worker', actorId: OMAR }],
+        }),
+      ),
+    );
+    await decide(client, cmd.id, { status: 'applied' });
     await waitFor(() => expect(screen.queryByTestId('plan-form')).toBeNull());
-    expect((screen.getByRole('button', { name: 'Change the payment plan' }) as HTMLButtonElement).disabled).toBe(true);
-    expect(screen.getByTestId('plan-notice').textContent).toBe('Sent. Waiting for the server to confirm it.');
+    expect(screen.getByTestId('plan-proposal').textContent).toContain('You proposed to pay the work not paid for yet in these parts:');
+  });
+
+  it('keeps the form, with what was typed, when the server refuses the plan, and says why beside it', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
+    renderPage(connected(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Change the payment plan' }));
+    const form = within(screen.getByTestId('plan-form'));
+    fireEvent.change(form.getByLabelText('Amount (USD)'), { target: { value: '95' } });
+    fireEvent.click(form.getByRole('button', { name: 'Propose this plan' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    const [cmd] = await client.db.commands.find().exec();
+    await decide(client, cmd!.id, { status: 'rejected', code: 'payouts_not_set_up', message: 'Set up payouts before taking paid work, so that you can be paid when the client approves.' });
+    expect((await form.findByTestId('plan-refused')).textContent).toBe('Not proposed: Set up payouts before taking paid work, so that you can be paid when the client approves.');
+    expect((form.getByLabelText('Amount (USD)') as HTMLInputElement).value).toBe('95');
+    expect((form.getByRole('button', { name: 'Propose this plan' }) as HTMLButtonElement).disabled).toBe(false);
   });
 
   it('shows the client the plan apart from the parts that stand, and accepts it by one of its parts after asking', async () => {
@@ -514,6 +542,8 @@ describe('payment plan', () => {
     await waitFor(() => expect(within(plan()).getByRole('button', { name: 'Accept this plan' })).toBeTruthy());
     expect((within(plan()).getByRole('button', { name: 'Accept this plan' }) as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByTestId('money-offline')).toBeTruthy();
+    // Said beside the plan too: the page's sentence may be a screen away on a phone.
+    expect(within(plan()).getByTestId('plan-offline').textContent).toBe('You are offline. Proposing and accepting a payment plan need a connection.');
     cleanup();
     await closeDevices();
 
@@ -522,5 +552,70 @@ describe('payment plan', () => {
     await screen.findByTestId('milestone');
     expect(screen.queryByTestId('plan')).toBeNull();
     expect(screen.queryByRole('button', { name: 'Change the payment plan' })).toBeNull();
+  });
+
+  it('closes the confirm question when a newer plan takes the place of the one it asked about', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestones: [milestone('agreed'), ...proposal()] });
+    renderPage(connected(client));
+    fireEvent.click(await within(await screen.findByTestId('plan-proposal')).findByRole('button', { name: 'Accept this plan' }));
+    expect(await within(plan()).findByText('Accept this plan? The parts not paid for yet are replaced, and the booking comes to $95.00.')).toBeTruthy();
+    // The worker replaces the plan meanwhile with a dearer one.
+    const newer = '0190a000-0000-7000-8000-0000000000f3';
+    await client.db.milestones.bulkUpsert([
+      ...proposal(2).map((m) => ({ ...m, status: 'cancelled' as const })),
+      milestone('proposed', {
+        id: newer, position: 3, description: 'All of it', amount: usd(20000), fee: usd(2000), net: usd(18000),
+        timeline: [{ at: '2026-11-19T11:00:00.000Z', event: 'proposed', status: 'proposed', by: 'worker', actorId: OMAR }],
+      }),
+    ]);
+    await waitFor(() => expect(within(plan()).getByTestId('proposal-parts').textContent).toContain('All of it: $200.00'));
+    expect(within(plan()).queryByRole('button', { name: 'Accept the plan' })).toBeNull();
+    expect(within(plan()).getByRole('button', { name: 'Accept this plan' })).toBeTruthy();
+    expect(await issuedCommands(client)).toEqual([]);
+  });
+
+  it('offers no acceptance of a plan a payment has outrun: a part it replaces was paid after it was proposed', async () => {
+    const paid = milestone('funded', { fundedAt: '2026-11-19T10:30:00.000Z' });
+    const client = await device(CARLA, ['consumer'], { booking: booking('funded'), milestones: [paid, ...proposal()] });
+    renderPage(connected(client));
+    await waitFor(() => expect(within(plan()).getByTestId('proposal-total').textContent).toBe('A part it would replace was paid after it was proposed, so this plan can no longer be accepted. Propose a new plan if one is needed.'));
+    expect(within(plan()).queryByRole('button', { name: 'Accept this plan' })).toBeNull();
+    expect(within(plan()).getByRole('button', { name: 'Propose something else' })).toBeTruthy();
+  });
+
+  it('shows no plan left waiting once the booking has ended, and one waiting out a dispute as on hold', async () => {
+    const released = milestone('released', { releasedAmount: usd(8000), feeAmount: usd(800) });
+    const done = await device(OMAR, ['operator'], { booking: booking('completed'), milestones: [released, ...proposal()] });
+    renderPage(connected(done));
+    await screen.findByTestId('milestone');
+    expect(screen.queryByTestId('plan-proposal')).toBeNull();
+    expect(screen.queryByTestId('money-offline')).toBeNull();
+    cleanup();
+    await closeDevices();
+
+    const held = await device(CARLA, ['consumer'], { booking: booking('disputed'), milestones: [milestone('disputed'), ...proposal()] });
+    renderPage(connected(held));
+    await waitFor(() => expect(plan().textContent).toContain('While the dispute is open, no plan can be accepted or proposed'));
+    expect(within(plan()).queryByRole('button', { name: 'Accept this plan' })).toBeNull();
+    expect(within(plan()).queryByRole('button', { name: 'Propose something else' })).toBeNull();
+  });
+
+  it('shows an agreed part’s due date on its row', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('agreed', { dueAt: '2026-12-01T22:59:00.000Z' }) });
+    renderPage(connected(client));
+    expect((await screen.findByTestId('milestone-due')).textContent).toMatch(/^DueDec 1, 2026/);
+  });
+
+  it('moves focus into the form when it opens, and to the next part when one is removed', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
+    renderPage(connected(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Change the payment plan' }));
+    await waitFor(() => expect(document.activeElement?.textContent).toBe('New payment plan'));
+    const form = within(screen.getByTestId('plan-form'));
+    fireEvent.click(form.getByRole('button', { name: 'Add a part' }));
+    fireEvent.click(form.getByRole('button', { name: 'Remove part 1' }));
+    await waitFor(() => expect(document.activeElement).toBe(form.getByLabelText('What this part covers')));
+    fireEvent.click(form.getByRole('button', { name: 'Never mind' }));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Change the payment plan' })));
   });
 });

@@ -44,7 +44,8 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   }
   const waiting = pendingMoney(outbox ?? []);
   const planWaiting = (outbox ?? []).some((c) => (c.type === 'milestone.propose' || c.type === 'milestone.accept') && namesBooking(c.payload, booking.id));
-  const planShown = side !== null && (planOpen(booking.status) || milestones.some((m) => m.status === 'proposed'));
+  // A plan waits out a dispute (and says so); one left when the booking ended is no offer at all.
+  const planShown = side !== null && (planOpen(booking.status) || (booking.status === 'disputed' && milestones.some((m) => m.status === 'proposed')));
   const latestDispute = new Map((disputes ?? []).map((d) => [d.milestoneId, d]));
   const rows = shown.map((m) => {
     const dispute = latestDispute.get(m.id);

@@ -1,13 +1,14 @@
 // The booking's payment plan: the plan one side proposed and the other may accept (milestone.accept), and the
 // form to propose a new one (milestone.propose). Either side proposes; a newer proposal withdraws the one
 // waiting, so a booking has at most one. Like every money step, it needs a connection.
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { planOpen } from '@shared/booking-machine';
 import { money, type CurrencyCode, type Money } from '@shared/money';
 import type { Locale } from '@shared/locales';
 import { useSync } from '../app/sync-context';
-import { amountLimits, formatBps, formatDateTime, formatMoney, parseMoneyInput } from '../i18n/format';
+import { amountLimits, formatBps, formatDate, formatMoney, parseMoneyInput } from '../i18n/format';
 import { useLocale, useT, type Translate } from '../i18n/i18n';
+import { rejectionText } from '../i18n/rejections';
 import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
 import type { FieldError } from '../consumer/gig-form';
@@ -37,16 +38,35 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
   // The plan's state is its milestones': a step stays busy until the server's change to them is here.
   const step = useMoneyStep(milestones.map((m) => `${m.id}:${m.version}`).join());
   const [editing, setEditing] = useState<PlanPartInput[] | null>(null);
+  // The form stays open, with what was typed, until the server has taken the plan: a refusal (payouts not
+  // set up, a booking that moved on) is said beside it, and the parts can be sent again as they are.
+  const [sentFromForm, setSentFromForm] = useState(false);
+  const [formRefusal, setFormRefusal] = useState<string | null>(null);
+  useEffect(() => {
+    if (!sentFromForm || step.busy) return;
+    setSentFromForm(false);
+    if (step.applied) setEditing(null);
+    else if (step.refusal) setFormRefusal(rejectionText(step.refusal.code, step.refusal.message, locale));
+  }, [sentFromForm, step.busy, step.applied, step.refusal, locale]);
 
+  const openForm = (parts: PlanPartInput[]) => {
+    setFormRefusal(null);
+    setEditing(parts);
+  };
   const proposal = milestones.filter((m) => m.status === 'proposed');
   const open = planOpen(booking.status);
-  if (!open && proposal.length === 0) return null;
+  // A plan still waiting when the booking ended can never be accepted: it is history, not an offer. While a
+  // dispute holds the booking it waits, and says so.
+  if (!open && (proposal.length === 0 || booking.status !== 'disputed')) return null;
 
   const currency = booking.price.currency;
   const feeBps = milestones[0]?.feeBps ?? 0;
   const other = side === 'client' ? t('workerLower') : t('clientLower');
   const disabled = !reachable || step.busy || waiting;
   const fmt = (m: Money) => formatMoney(m, locale);
+  const progress = <StepProgress step={step} testId="plan-notice" />;
+  // Said beside the plan's buttons: the page's sentence about the connection may be a screen away.
+  const offline = !reachable && <p className="hint" data-testid="plan-offline">{t('planOffline')}</p>;
 
   if (editing)
     return (
@@ -58,32 +78,43 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
         other={other}
         milestones={milestones}
         disabled={disabled}
-        onCancel={() => setEditing(null)}
+        offline={offline}
+        refusal={sentFromForm ? null : formRefusal}
+        progress={progress}
+        onCancel={() => {
+          setEditing(null);
+          // Back on the button that opened the form, not lost to the page.
+          setTimeout(() => document.querySelector<HTMLElement>('[data-plan-opener]')?.focus(), 0);
+        }}
         onSend={(parts) =>
           step.run(() => client.issue('milestone.propose', { bookingId: booking.id, planId: newId(), milestones: parts })).then((kept) => {
-            if (kept) setEditing(null);
+            setSentFromForm(kept);
             return kept;
           })
         }
       />
     );
 
-  const progress = <StepProgress step={step} testId="plan-notice" />;
-
   if (proposal.length === 0)
     return (
       <div className="plan" data-testid="plan">
         {progress}
         <div className="actions">
-          <button type="button" className="btn" disabled={disabled} onClick={() => setEditing(startingParts(milestones.filter((m) => replaceable(m.status))))}>
+          <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startingParts(milestones.filter((m) => replaceable(m.status))))}>
             {t('changePlan')}
           </button>
         </div>
+        {offline}
         <p className="hint">{t('changePlanHint', { who: other })}</p>
       </div>
     );
 
-  const proposedByMe = proposal[0]!.timeline.find((e) => e.event === 'proposed')?.by === side;
+  const proposed = proposal[0]!.timeline.find((e) => e.event === 'proposed');
+  const proposedByMe = proposed?.by === side;
+  // A part paid after the plan was proposed was among the parts it replaces: the server refuses it (plan_stale),
+  // and its total would count that part twice.
+  const outrun = proposed !== undefined && milestones.some((m) => m.fundedAt && Date.parse(m.fundedAt) > Date.parse(proposed.at));
+  const acceptable = open && !outrun;
   const { staying, total, net } = planSummary(milestones, proposal.map((m) => m.amount), currency, feeBps);
   return (
     <section className="plan card" data-testid="plan-proposal" aria-labelledby="plan-proposal-heading">
@@ -93,21 +124,29 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
         {proposal.map((m) => (
           <li key={m.id}>
             {m.description}: <strong>{fmt(m.amount)}</strong>
-            {m.dueAt && <span className="muted"> ({t('dueOn', { date: formatDateTime(m.dueAt, locale) })})</span>}
+            {m.dueAt && <span className="muted"> ({t('dueOn', { date: formatDate(m.dueAt, locale) })})</span>}
           </li>
         ))}
       </ol>
-      <p data-testid="proposal-total">
-        {staying.amount > 0 ? t('proposalTotalKept', { staying: fmt(staying), total: fmt(total) }) : t('proposalTotal', { total: fmt(total) })}
-      </p>
-      {side === 'worker' && <p className="hint">{t('proposalNet', { net: fmt(net), rate: formatBps(feeBps, locale) })}</p>}
+      {outrun ? (
+        <p data-testid="proposal-total">{t('proposalOutrun')}</p>
+      ) : (
+        <>
+          <p data-testid="proposal-total">
+            {staying.amount > 0 ? t('proposalTotalKept', { staying: fmt(staying), total: fmt(total) }) : t('proposalTotal', { total: fmt(total) })}
+          </p>
+          {side === 'worker' && <p className="hint">{t('proposalNet', { net: fmt(net), rate: formatBps(feeBps, locale) })}</p>}
+        </>
+      )}
+      {!open && <p className="hint">{t('proposalOnHold')}</p>}
       {progress}
+      {open && offline}
       {proposedByMe ? (
         <>
-          <p className="hint">{t('proposalWaiting', { who: other })}</p>
+          {acceptable && <p className="hint">{t('proposalWaiting', { who: other })}</p>}
           {open && (
             <div className="actions">
-              <button type="button" className="btn" disabled={disabled} onClick={() => setEditing(startingParts(proposal))}>
+              <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startingParts(proposal))}>
                 {t('changeProposal')}
               </button>
             </div>
@@ -116,18 +155,22 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
       ) : (
         open && (
           <>
-            <ConfirmStep
-              ask={t('acceptPlan')}
-              askClassName="btn btn-primary"
-              question={t('acceptPlanQuestion', { total: fmt(total) })}
-              confirm={t('confirmAcceptPlan')}
-              keep={t('keepPlan')}
-              disabled={disabled}
-              // Named by a part: the device does not know the plan's id, and a part names exactly the plan shown.
-              onConfirm={() => step.run(() => client.issue('milestone.accept', { bookingId: booking.id, milestoneId: proposal[0]!.id }))}
-            />
+            {acceptable && (
+              <ConfirmStep
+                // A newer plan in its place closes the question: it asked about the plan that was shown.
+                key={proposal[0]!.id}
+                ask={t('acceptPlan')}
+                askClassName="btn btn-primary"
+                question={t('acceptPlanQuestion', { total: fmt(total) })}
+                confirm={t('confirmAcceptPlan')}
+                keep={t('keepPlan')}
+                disabled={disabled}
+                // Named by a part: the device does not know the plan's id, and a part names exactly the plan shown.
+                onConfirm={() => step.run(() => client.issue('milestone.accept', { bookingId: booking.id, milestoneId: proposal[0]!.id }))}
+              />
+            )}
             <div className="actions">
-              <button type="button" className="btn" disabled={disabled} onClick={() => setEditing(startingParts(proposal))}>
+              <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startingParts(proposal))}>
                 {t('counterPlan')}
               </button>
             </div>
@@ -146,17 +189,31 @@ interface FormProps {
   other: string;
   milestones: readonly ViewDoc<'milestones'>[];
   disabled: boolean;
+  /** Why the plan cannot be sent now, when the device is offline. */
+  offline: ReactNode;
+  /** Why the server refused the plan last sent from this form, in the person's language. */
+  refusal: string | null;
+  /** Where the plan sent stands (StepProgress). */
+  progress: ReactNode;
   onCancel(): void;
   onSend(parts: Extract<ReturnType<typeof planPayload>, { ok: true }>['milestones']): Promise<boolean>;
 }
 
-function PlanForm({ initial, currency, feeBps, side, other, milestones, disabled, onCancel, onSend }: FormProps) {
+function PlanForm({ initial, currency, feeBps, side, other, milestones, disabled, offline, refusal, progress, onCancel, onSend }: FormProps) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const id = useId();
   const [parts, setParts] = useState(initial);
   const [problems, setProblems] = useState<PartProblems[]>([]);
   const form = useRef<HTMLFormElement>(null);
+  // The button that opened the form is gone: keyboard and screen-reader users land on the form instead.
+  useEffect(() => form.current?.querySelector<HTMLElement>('h3')?.focus(), []);
+  /** After a part is removed, the part now in its place (or the last one), so that focus is not lost. */
+  const focusPart = (i: number) =>
+    setTimeout(() => {
+      const rows = form.current?.querySelectorAll<HTMLElement>('[data-testid="plan-part"]');
+      rows?.[Math.min(i, rows.length - 1)]?.querySelector<HTMLElement>('input')?.focus();
+    }, 0);
 
   const set = (i: number, field: 'description' | 'amount' | 'due', value: string) => {
     setParts((ps) => ps.map((p, j) => (j === i ? { ...p, [field]: value } : p)));
@@ -180,7 +237,9 @@ function PlanForm({ initial, currency, feeBps, side, other, milestones, disabled
 
   return (
     <form ref={form} className="plan card action-form" data-testid="plan-form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${id}-heading`}>
-      <h3 id={`${id}-heading`}>{t('proposalHeading')}</h3>
+      <h3 id={`${id}-heading`} tabIndex={-1}>
+        {t('proposalHeading')}
+      </h3>
       <p className="hint">{t('planFormHint', { who: other })}</p>
       <ol className="plan-parts">
         {parts.map((p, i) => {
@@ -239,6 +298,7 @@ function PlanForm({ initial, currency, feeBps, side, other, milestones, disabled
                     onClick={() => {
                       setParts((ps) => ps.filter((_, j) => j !== i));
                       setProblems((ps) => ps.filter((_, j) => j !== i));
+                      focusPart(i);
                     }}
                   >
                     {t('removePart', { n: i + 1 })}
@@ -267,6 +327,13 @@ function PlanForm({ initial, currency, feeBps, side, other, milestones, disabled
       {problems.some((p) => Object.values(p).some(Boolean)) && (
         <p className="field-error" role="alert">
           {t('planProblems')}
+        </p>
+      )}
+      {offline}
+      {progress}
+      {refusal && (
+        <p className="error" role="alert" data-testid="plan-refused">
+          {t('planRefused', { reason: refusal })}
         </p>
       )}
       <div className="actions">

@@ -96,5 +96,8 @@ export function useMoneyStep(version: string) {
   /** What to say about the last step: on its way (until its change is here), done, or nothing (refused: the status bar says why). */
   const done = useBriefly(!busy && settled && command.status === 'applied', step?.commandId);
   const progress: 'waiting' | 'done' | null = busy ? 'waiting' : done ? 'done' : null;
-  return { busy, progress, failed, run };
+  /** The last step's end, once the server has answered it and its change is here: taken, or refused and why. */
+  const applied = !busy && settled && command.status === 'applied';
+  const refusal = !busy && settled && command.status === 'rejected' ? { code: command.rejectionCode ?? '', message: command.rejectionMessage ?? '' } : null;
+  return { busy, progress, failed, run, applied, refusal };
 }

@@ -69,6 +69,11 @@ export function formatDateTime(iso: string, locale: Locale): string {
   return memo(`dt:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })).format(new Date(iso));
 }
 
+/** A day, without its time: a due date is the end of a day where it was set. */
+export function formatDate(iso: string, locale: Locale): string {
+  return memo(`d:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium' })).format(new Date(iso));
+}
+
 export function formatTime(iso: string, locale: Locale): string {
   return memo(`t:${locale}`, () => new Intl.DateTimeFormat(locale, { timeStyle: 'short' })).format(new Date(iso));
 }

@@ -72,6 +72,9 @@ export const propose: Handler<'milestone.propose', Loaded> = {
     if (side === 'worker') requirePayouts(payouts);
     const currency = p.milestones[0]!.amount.currency;
     if (currency !== booking.currency) return reject('plan_invalid', `This booking is paid in ${booking.currency}; the plan is in ${currency}.`);
+    // The device checks this as it is typed; a plan that waited offline past a due date is checked here.
+    if (p.milestones.some((m) => m.dueAt && new Date(m.dueAt) <= ctx.now))
+      return reject('plan_invalid', 'A due date in this plan has already passed. Pick today or a later date.');
     // An older proposal still waiting is withdrawn (cancelled) by the newer one.
     for (const old of milestones.filter((m) => m.status === 'proposed'))
       await stepMilestone({ tx: ctx.tx, now: ctx.now, booking, milestones, milestone: old, event: 'cancel', parties, actorId: ctx.actor.id, note: 'A newer plan was proposed.', key: ctx.commandId, write: ctx.write, notify: ctx.notify, stepsBooking: false });
