@@ -110,5 +110,7 @@ export const chatOpen = (status: BookingState): boolean => status !== 'cancelled
  * Whether the booking takes a new payment plan (milestone.propose and milestone.accept): not once it has
  * ended, nor while a dispute holds it (the mediator decides on the parts as they stand).
  */
-const PLAN_CLOSED: ReadonlySet<BookingState> = new Set(['completed', 'cancelled', 'resolved', 'disputed']);
-export const planOpen = (status: BookingState): boolean => !PLAN_CLOSED.has(status);
+export const planOpen = (status: BookingState): boolean => status !== 'disputed' && !bookingEnded(status);
+
+/** The booking's end states (the machine's terminal ones): nothing happens to it after them. */
+export const bookingEnded = (status: BookingState): boolean => (bookingMachine.terminal as readonly BookingState[]).includes(status);

@@ -77,7 +77,8 @@ const BOOKING_BY: Record<BEvent, Party[]> = {
 };
 export const SETTLED: readonly MStatus[] = ['released', 'refunded', 'split', 'cancelled'];
 export const HELD: readonly MStatus[] = ['funded', 'submitted', 'changes_requested', 'disputed'];
-const PLAN_CLOSED: readonly BStatus[] = ['completed', 'cancelled', 'resolved', 'disputed'];
+const BOOKING_ENDED: readonly BStatus[] = ['completed', 'cancelled', 'resolved'];
+const PLAN_CLOSED: readonly BStatus[] = [...BOOKING_ENDED, 'disputed'];
 const MAX_CHANGE_ROUNDS = 3;
 
 export const PAYMENT_WINDOW_MS = 60 * 60_000;
@@ -327,6 +328,7 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
   // Past the client's review deadline the work is approved as agreed, sweep or no sweep.
   if ((event === 'request_changes' || event === 'dispute') && m.status === 'submitted' && m.autoApproveAt !== null && m.autoApproveAt <= d.now) refuse('deadline_passed');
   const b = bookingOf(d, m);
+  const before = b.status;
   const outcome = event === 'release_all' || event === 'refund_all' || event === 'split';
   // While a milestone is in dispute the booking waits for its outcome; the other milestones carry on alone,
   // and changes asked for on them still count against the booking's rounds.
@@ -352,13 +354,13 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
     // when a milestone was submitted meanwhile, back at work when not; still disputed while another milestone is.
     if (outcome && b.status === 'disputed' && !othersOpen.some((o) => o.status === 'disputed'))
       stepBooking(b, othersOpen.length === 0 ? 'resolve' : othersOpen.some((o) => o.status === 'submitted') ? 'resolve_to_review' : 'resolve_part', withSystem);
-    // An ended booking takes no plan: one still waiting is withdrawn.
-    if (b.status === 'completed' || b.status === 'resolved')
-      for (const o of milestonesOf(d, b).filter((x) => x.status === 'proposed')) {
-        o.status = 'cancelled';
-        o.events.push('cancel');
-      }
   }
+  // A plan still waiting is withdrawn when the booking ends, or when a part is paid (it would replace a paid part).
+  if ((opts.stepsBooking !== false && BOOKING_ENDED.includes(b.status) && !BOOKING_ENDED.includes(before)) || (to === 'funded' && event === 'payment_confirmed'))
+    for (const o of milestonesOf(d, b).filter((x) => x.status === 'proposed')) {
+      o.status = 'cancelled';
+      o.events.push('cancel');
+    }
   const h = d.holdings;
   switch (to) {
     case 'payment_pending':

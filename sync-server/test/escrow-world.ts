@@ -420,7 +420,9 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
       if (!proposal) return { type: '', userId: '', payload: {}, predict: (s) => ({ state: s, outcome: { status: 'applied' } }), note: 'no plan to accept' };
       const actor = resolve(step.who, proposal.proposedBy === 'client' ? 'worker' : 'client');
       return {
-        type: 'milestone.accept', userId: user(target, actor), payload: { bookingId: model.bookings[target]!.id, planId: proposal.planId },
+        // Named by its id, as an API client would, or by one of its parts, as a device does.
+        type: 'milestone.accept', userId: user(target, actor),
+        payload: { bookingId: model.bookings[target]!.id, ...(step.b % 2 === 0 ? { planId: proposal.planId } : { milestoneId: proposal.id }) },
         predict: (s) => M.acceptPlan(s, target, actor, proposal.planId!),
         note: `accept plan ${proposal.planId!.slice(-6)} on booking ${target} by ${actor}`,
       };

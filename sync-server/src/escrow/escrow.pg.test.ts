@@ -1,6 +1,9 @@
 // Escrow against the real database: every money step posts to the ledger once, the booking keeps in step,
 // and the clocks run exactly while they should, and act once when due.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS_DIR } from '../db/migrate';
 import { createTestDb, type TestDb } from '../../test/db';
 import { acceptedBooking, applied, confirmPayment, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
 import { balance, trialBalance } from '../ledger/ledger';
@@ -351,10 +354,13 @@ describe('a plan of milestones', () => {
       bookingId, planId, milestones: [{ milestoneId: uuidv7(), description: 'All of it, and the skirting', amount: { amount: 9500, currency: 'USD' } }],
     }));
     await confirmPayment(db.sql, bookingId); // the single price, paid while the plan waited
+    // The payment withdrew the plan, by the system, saying why; accepting it now is refused.
+    const [, withdrawn] = await db.sql<{ status: string; timeline: { event: string; by: string; note?: string }[] }[]>`
+      select status, timeline from milestones where booking_id = ${bookingId} order by position`;
+    expect(withdrawn).toMatchObject({ status: 'cancelled', timeline: [{ event: 'proposed' }, { event: 'cancel', by: 'system', note: expect.stringMatching(/was paid before it was accepted/) }] });
     const out = await run(db.sql, client, 'milestone.accept', { bookingId, planId });
     expect(out).toMatchObject({ status: 'rejected', rejection: { code: 'plan_stale' } });
-    expect(out.rejection!.message).toMatch(/paid after the plan was proposed/);
-    expect((await milestones(bookingId)).map((m) => [m.id, m.status])).toEqual([[single!.id, 'funded'], [expect.any(String), 'proposed']]);
+    expect((await milestones(bookingId)).map((m) => [m.id, m.status])).toEqual([[single!.id, 'funded'], [expect.any(String), 'cancelled']]);
     expect((await db.sql`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(8000);
     // A plan proposed after that payment is one the client can still agree.
     const later = uuidv7();
@@ -377,10 +383,17 @@ describe('a plan of milestones', () => {
     // The older plan was withdrawn by the newer one: accepting it by its part is refused, and changes nothing.
     const stale = await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: older! });
     expect(stale).toMatchObject({ status: 'rejected', rejection: { code: 'plan_stale' } });
-    // A part of no plan (the booking's single price) or of another booking names no plan.
+    // A part of no plan (the booking's single price), of no booking, or of a plan waiting on another booking names no plan here.
     const [single] = await milestones(bookingId);
     expect((await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: single!.id })).rejection?.code).toBe('not_found');
     expect((await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: uuidv7() })).rejection?.code).toBe('not_found');
+    const other = await acceptedBooking(db.sql, client, worker);
+    const elsewhere = uuidv7();
+    applied(await run(db.sql, worker, 'milestone.propose', {
+      bookingId: other.bookingId, planId: uuidv7(), milestones: [{ milestoneId: elsewhere, description: 'Elsewhere', amount: { amount: 100, currency: 'USD' } }],
+    }));
+    expect((await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: elsewhere })).rejection?.code).toBe('not_found');
+    expect((await milestones(other.bookingId)).map((m) => m.status)).toEqual(['agreed', 'proposed']);
     expect(applied(await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: newer! }))).toMatchObject({ status: 'agreed', amount: 9500 });
     expect((await milestones(bookingId)).filter((m) => m.status === 'agreed').map((m) => m.amount)).toEqual([5000, 4500]);
     // Accepted once: again, it is no longer open.
@@ -389,13 +402,16 @@ describe('a plan of milestones', () => {
 
   it('withdraws a plan still waiting when the booking ends, and refuses a due date already past', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
-    const past = new Date(Date.now() - 60_000).toISOString();
+    // A due date is the last second of a day in UTC; one more than a day past is refused, today's never.
+    const past = new Date(Date.now() - 25 * 3_600_000).toISOString();
+    const today = `${new Date().toISOString().slice(0, 10)}T23:59:59.000Z`;
     const extra = (dueAt: string | null) => ({
       bookingId, planId: uuidv7(), milestones: [{ milestoneId: uuidv7(), description: 'The skirting too', amount: { amount: 1500, currency: 'USD' }, dueAt }],
     });
     const late = await run(db.sql, worker, 'milestone.propose', extra(past));
     expect(late).toMatchObject({ status: 'rejected', rejection: { code: 'plan_invalid' } });
     expect(late.rejection!.message).toMatch(/already passed/);
+    applied(await run(db.sql, worker, 'milestone.propose', extra(today)));
     applied(await run(db.sql, worker, 'milestone.propose', extra(new Date(Date.now() + 86_400_000).toISOString())));
     const [single] = await milestones(bookingId);
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));
@@ -404,10 +420,43 @@ describe('a plan of milestones', () => {
     expect(await bookingStatus(bookingId)).toBe('completed');
     // The plan the client never accepted is gone with the booking, by the system, and cannot be accepted now.
     const [withdrawn] = await db.sql<{ id: string; status: string; timeline: { event: string; by: string }[] }[]>`
-      select id, status, timeline from milestones where booking_id = ${bookingId} and id <> ${single!.id}`;
+      select id, status, timeline from milestones where booking_id = ${bookingId} and id <> ${single!.id} order by position desc limit 1`;
     expect(withdrawn).toMatchObject({ status: 'cancelled', timeline: [{ event: 'proposed' }, { event: 'cancel', by: 'system' }] });
     expect((await run(db.sql, client, 'milestone.accept', { bookingId, milestoneId: withdrawn!.id })).rejection?.code).toBe('plan_stale');
     expect((await db.sql`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(8000);
+  });
+
+  it('migration 017 withdraws plans left waiting on ended bookings or outrun by a payment, and leaves the others', async () => {
+    // What the rules before 017 left behind: plans still proposed on a completed booking and beside a part
+    // paid after them. Made with today's rules, which withdraw them, then put back as they were.
+    const propose = async (bookingId: string) => {
+      const milestoneId = uuidv7();
+      applied(await run(db.sql, worker, 'milestone.propose', {
+        bookingId, planId: uuidv7(), milestones: [{ milestoneId, description: 'More', amount: { amount: 900, currency: 'USD' } }],
+      }));
+      return milestoneId;
+    };
+    const ended = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const endedPlan = await propose(ended.bookingId);
+    const [endedSingle] = await milestones(ended.bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId: ended.bookingId }));
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: endedSingle!.id }));
+    applied(await run(db.sql, client, 'milestone.approve', { milestoneId: endedSingle!.id }));
+    const outrun = await acceptedBooking(db.sql, client, worker);
+    const outrunPlan = await propose(outrun.bookingId);
+    await confirmPayment(db.sql, outrun.bookingId);
+    const waiting = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const waitingPlan = await propose(waiting.bookingId);
+    await db.sql`update milestones set status = 'proposed', timeline = timeline - (jsonb_array_length(timeline) - 1) where id in ${db.sql([endedPlan, outrunPlan])}`;
+
+    await db.sql.unsafe(await fs.readFile(path.join(MIGRATIONS_DIR, '017_withdraw_stale_plans.sql'), 'utf8'));
+    const rows = await db.sql<{ id: string; status: string; timeline: { event: string; by: string; note?: string; at: string }[] }[]>`
+      select id, status, timeline from milestones where id in ${db.sql([endedPlan, outrunPlan, waitingPlan])}`;
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    expect(byId.get(endedPlan)).toMatchObject({ status: 'cancelled', timeline: [{ event: 'proposed' }, { event: 'cancel', by: 'system', note: 'The booking ended before this plan was accepted.' }] });
+    expect(byId.get(outrunPlan)).toMatchObject({ status: 'cancelled', timeline: [{ event: 'proposed' }, { event: 'cancel', by: 'system', note: expect.stringMatching(/was paid before it was accepted/) }] });
+    expect(byId.get(outrunPlan)!.timeline[1]!.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(byId.get(waitingPlan)).toMatchObject({ status: 'proposed', timeline: [{ event: 'proposed' }] });
   });
 
   it('refuses a plan that reuses a milestone id, storing the refusal so that a replay gets it too', async () => {

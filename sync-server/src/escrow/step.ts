@@ -5,7 +5,7 @@ import type postgres from 'postgres';
 import { can } from '@shared/machine';
 import { DISPUTE_OUTCOMES, SETTLED_STATES, milestoneMachine, milestoneRejection, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
-import { MAX_CHANGE_ROUNDS, type BookingEvent, type BookingState } from '@shared/booking-machine';
+import { MAX_CHANGE_ROUNDS, bookingEnded, type BookingEvent, type BookingState } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
 import type { Db } from '../db/sql';
 import { post } from '../ledger/ledger';
@@ -144,11 +144,18 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
     }
   }
 
-  // An ended booking takes no plan (planOpen): one still waiting for the other side is withdrawn with it, by
-  // the system, as the end is no one's choice about the plan.
-  if (bookingStatus !== s.booking.status && (bookingStatus === 'completed' || bookingStatus === 'resolved'))
+  // A plan still waiting for the other side is withdrawn, by the system, when the booking ends (an ended
+  // booking takes no plan: planOpen), and when a part is paid (a plan replaces what was unpaid when it was
+  // proposed, so accepting it now could charge twice for one piece of work: milestone.accept refuses it too).
+  const withdrawn =
+    bookingStatus !== s.booking.status && bookingEnded(bookingStatus)
+      ? 'The booking ended before this plan was accepted.'
+      : to === 'funded' && s.event === 'payment_confirmed'
+        ? 'A part it would replace was paid before it was accepted. Propose a new plan if one is needed.'
+        : null;
+  if (withdrawn)
     for (const o of s.milestones.filter((x) => x.status === 'proposed'))
-      s.write(advanceMilestone(s.tx, o.id, { at, event: 'cancel', status: 'cancelled', by: 'system', actorId: null, note: 'The booking ended before this plan was accepted.' }));
+      s.write(advanceMilestone(s.tx, o.id, { at, event: 'cancel', status: 'cancelled', by: 'system', actorId: null, note: withdrawn }));
 
   const changes: MilestoneChanges = {};
   const tell = (to: 'client' | 'worker', template: string, data: Record<string, unknown> = {}) =>

@@ -30,10 +30,8 @@ export function checkDecision(disputeId: string, draft: DecisionDraft, milestone
   let refundAmount: number | undefined;
   if (!draft.outcome) problems.outcome = 'outcome_required';
   if (draft.outcome === 'split') {
-    const refund = parseMoneyInput(draft.refund, milestone.currency);
-    if (!refund) problems.refund = 'refund_format';
-    else if (isZero(refund) || compare(refund, milestone) >= 0) problems.refund = 'refund_range';
-    else if (offStep(refund)) problems.refund = 'refund_step';
+    const refund = splitRefund(draft.refund, milestone);
+    if ('problem' in refund) problems.refund = refund.problem;
     else refundAmount = refund.amount;
   }
   const reason = draft.reason.trim();
@@ -55,10 +53,19 @@ export function decisionPreview(draft: DecisionDraft, milestone: Money, feeBps: 
   if (draft.outcome === 'release_all') refund = money(0, milestone.currency);
   else if (draft.outcome === 'refund_all') refund = milestone;
   else if (draft.outcome === 'split') {
-    const typed = parseMoneyInput(draft.refund, milestone.currency);
-    if (!typed || isZero(typed) || compare(typed, milestone) >= 0 || offStep(typed)) return null;
+    const typed = splitRefund(draft.refund, milestone);
+    if ('problem' in typed) return null;
     refund = typed;
   } else return null;
   const { fee, net } = splitFee(money(milestone.amount - refund.amount, milestone.currency), feeBps);
   return { refund, fee, net };
+}
+
+/** A split's refund as typed, or why it cannot be one: strictly between nothing and the whole, in the provider's steps. */
+function splitRefund(typed: string, milestone: Money): Money | { problem: DecisionProblem } {
+  const refund = parseMoneyInput(typed, milestone.currency);
+  if (!refund) return { problem: 'refund_format' };
+  if (isZero(refund) || compare(refund, milestone) >= 0) return { problem: 'refund_range' };
+  if (offStep(refund)) return { problem: 'refund_step' };
+  return refund;
 }

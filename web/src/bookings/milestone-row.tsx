@@ -7,7 +7,7 @@ import type { MilestoneState } from '@shared/milestone-machine';
 import { money } from '@shared/money';
 import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
 import { useSync } from '../app/sync-context';
-import { formatBps, formatDate, formatDateTime, formatMoney } from '../i18n/format';
+import { formatBps, formatDay, formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import type { ViewDoc } from '../sync/optimistic';
@@ -107,7 +107,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
         {m.dueAt && (
           <div className="fact" data-testid="milestone-due">
             <dt>{t('due')}</dt>
-            <dd>{formatDate(m.dueAt, locale)}</dd>
+            <dd>{formatDay(m.dueAt, locale)}</dd>
           </div>
         )}
         <div className="fact">

@@ -574,13 +574,28 @@ describe('payment plan', () => {
     expect(await issuedCommands(client)).toEqual([]);
   });
 
-  it('offers no acceptance of a plan a payment has outrun: a part it replaces was paid after it was proposed', async () => {
+  it('says so when the server withdrew the last plan because a part it would replace was paid first', async () => {
     const paid = milestone('funded', { fundedAt: '2026-11-19T10:30:00.000Z' });
-    const client = await device(CARLA, ['consumer'], { booking: booking('funded'), milestones: [paid, ...proposal()] });
+    const withdrawn = proposal(2).map((m) => ({
+      ...m, status: 'cancelled' as const,
+      timeline: [...m.timeline, { at: '2026-11-19T10:30:00.000Z', event: 'cancel', status: 'cancelled', by: 'system', actorId: null } as const],
+    }));
+    const client = await device(CARLA, ['consumer'], { booking: booking('funded'), milestones: [paid, ...withdrawn] });
     renderPage(connected(client));
-    await waitFor(() => expect(within(plan()).getByTestId('proposal-total').textContent).toBe('A part it would replace was paid after it was proposed, so this plan can no longer be accepted. Propose a new plan if one is needed.'));
-    expect(within(plan()).queryByRole('button', { name: 'Accept this plan' })).toBeNull();
-    expect(within(plan()).getByRole('button', { name: 'Propose something else' })).toBeTruthy();
+    expect((await screen.findByTestId('plan-withdrawn')).textContent).toBe(
+      'The last plan proposed was withdrawn: a part it would replace was paid before it was accepted. Propose a new plan if one is needed.',
+    );
+    expect(screen.queryByTestId('plan-proposal')).toBeNull();
+    expect(screen.getByRole('button', { name: 'Change the payment plan' })).toBeTruthy();
+    cleanup();
+    await closeDevices();
+
+    // One the other side answered by proposing again is no news.
+    const answered = proposal(2).map((m) => ({ ...m, status: 'cancelled' as const, timeline: [...m.timeline, { at: '2026-11-19T10:20:00.000Z', event: 'cancel', status: 'cancelled', by: 'client', actorId: CARLA } as const] }));
+    const again = await device(CARLA, ['consumer'], { booking: booking('funded'), milestones: [paid, ...answered] });
+    renderPage(connected(again));
+    await screen.findByRole('button', { name: 'Change the payment plan' });
+    expect(screen.queryByTestId('plan-withdrawn')).toBeNull();
   });
 
   it('shows no plan left waiting once the booking has ended, and one waiting out a dispute as on hold', async () => {

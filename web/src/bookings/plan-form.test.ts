@@ -12,13 +12,13 @@ const typed = (description: string, amount: string, due = ''): PlanPartInput => 
 const NOW = new Date(2026, 10, 20, 12, 0);
 
 describe('planPayload', () => {
-  it('gives the command a plan its schema takes, amounts in minor units and a due date at the end of that day where the person is', () => {
+  it('gives the command a plan its schema takes, amounts in minor units and a due date as the last second of that day in UTC', () => {
     const out = planPayload([typed(' Tiles ', '120.5'), typed('Grout', '30', '2026-11-20')], 'USD', ids(), NOW);
     expect(out).toMatchObject({ ok: true, total: usd(15050) });
     if (!out.ok) return;
     expect(out.milestones).toEqual([
       { milestoneId: expect.any(String), description: 'Tiles', amount: usd(12050), dueAt: null },
-      { milestoneId: expect.any(String), description: 'Grout', amount: usd(3000), dueAt: new Date(2026, 10, 20, 23, 59).toISOString() },
+      { milestoneId: expect.any(String), description: 'Grout', amount: usd(3000), dueAt: '2026-11-20T23:59:59.000Z' },
     ]);
     const parsed = commandPayloads['milestone.propose'].safeParse({ bookingId: '0190a000-0000-7000-8000-0000000000b1', planId: '0190a000-0000-7000-8000-0000000000c1', milestones: out.milestones });
     expect(parsed.success).toBe(true);
@@ -62,5 +62,7 @@ describe('planSummary', () => {
   it('starts a form from the parts it answers, or from one empty part', () => {
     expect(startingParts([]).map((p) => [p.description, p.amount, p.due])).toEqual([['', '', '']]);
     expect(startingParts([{ description: 'Tiles', amount: usd(12050), dueAt: null, status: 'agreed' }]).map((p) => [p.description, p.amount])).toEqual([['Tiles', '120.50']]);
+    // The day that was picked, read back in UTC wherever the device is.
+    expect(startingParts([{ description: 'Grout', amount: usd(3000), dueAt: '2026-12-01T23:59:59.000Z', status: 'proposed' }])[0]!.due).toBe('2026-12-01');
   });
 });

@@ -4,7 +4,7 @@
 import type { CommandInput } from '@shared/commands';
 import { money, splitFee, sum, toDecimalString, type CurrencyCode, type Money } from '@shared/money';
 import type { MilestoneState } from '@shared/milestone-machine';
-import { budgetError, localInputToIso, type FieldError } from '../consumer/gig-form';
+import { budgetError, type FieldError } from '../consumer/gig-form';
 import { parseMoneyInput } from '../i18n/format';
 
 /** The most parts one plan may have (the command's schema). */
@@ -53,17 +53,27 @@ export const emptyPart = (): PlanPartInput => part();
  */
 export function startingParts(from: readonly PlannedPart[]): PlanPartInput[] {
   if (from.length === 0) return [emptyPart()];
-  return from.map((m) => part(m.description, toDecimalString(m.amount), m.dueAt ? localDate(new Date(m.dueAt)) : ''));
+  return from.map((m) => part(m.description, toDecimalString(m.amount), m.dueAt ? dueDay(m.dueAt) : ''));
 }
 
-/** An instant as a `date` input's value in the device's time zone. */
+/**
+ * A due date is a calendar day, agreed between two people who may be in different time zones: it is kept as
+ * the last second of that day in UTC, and read back (and shown, formatDay) as that day in UTC, so both see the
+ * day that was picked. The server refuses one more than a day past (a day's slack for the zones behind UTC).
+ */
+const dueInstant = (day: string): string | null => {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
+  const t = Date.parse(`${day}T23:59:59.000Z`);
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+};
+const dueDay = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
+
+/** Today where the person is, as a `date` input's value: the earliest due date they may pick. */
 function localDate(d: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
 
-/** A due date is the end of that day where the person is. */
-const dueInstant = (date: string): string | null => (/^\d{4}-\d{2}-\d{2}$/.test(date) ? localInputToIso(`${date}T23:59`) : null);
 
 export type PlanResult =
   | { ok: true; milestones: CommandInput<'milestone.propose'>['milestones']; total: Money }

@@ -3,10 +3,10 @@
 // waiting, so a booking has at most one. Like every money step, it needs a connection.
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { planOpen } from '@shared/booking-machine';
-import { money, type CurrencyCode, type Money } from '@shared/money';
+import { money, sum, type CurrencyCode, type Money } from '@shared/money';
 import type { Locale } from '@shared/locales';
 import { useSync } from '../app/sync-context';
-import { amountLimits, formatBps, formatDate, formatMoney, parseMoneyInput } from '../i18n/format';
+import { amountLimits, formatBps, formatDay, formatMoney, parseMoneyInput } from '../i18n/format';
 import { useLocale, useT, type Translate } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import { newId } from '../sync/ids';
@@ -35,8 +35,10 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
-  // The plan's state is its milestones': a step stays busy until the server's change to them is here.
-  const step = useMoneyStep(milestones.map((m) => `${m.id}:${m.version}`).join());
+  const proposal = milestones.filter((m) => m.status === 'proposed');
+  // What the plan's steps change is which parts are proposed: a proposal's parts arrive, an accepted plan's
+  // leave. A step stays busy until that change is here, whatever else of the booking changes meanwhile.
+  const step = useMoneyStep(proposal.map((m) => m.id).join());
   const [editing, setEditing] = useState<PlanPartInput[] | null>(null);
   // The form stays open, with what was typed, until the server has taken the plan: a refusal (payouts not
   // set up, a booking that moved on) is said beside it, and the parts can be sent again as they are.
@@ -53,14 +55,14 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
     setFormRefusal(null);
     setEditing(parts);
   };
-  const proposal = milestones.filter((m) => m.status === 'proposed');
   const open = planOpen(booking.status);
   // A plan still waiting when the booking ended can never be accepted: it is history, not an offer. While a
   // dispute holds the booking it waits, and says so.
   if (!open && (proposal.length === 0 || booking.status !== 'disputed')) return null;
 
   const currency = booking.price.currency;
-  const feeBps = milestones[0]?.feeBps ?? 0;
+  // A new part's rate is the category's now, as the newest part has it (the server sets it at proposal).
+  const feeBps = milestones.reduce((newest, m) => (m.position > newest.position ? m : newest), milestones[0]!).feeBps;
   const other = side === 'client' ? t('workerLower') : t('clientLower');
   const disabled = !reachable || step.busy || waiting;
   const fmt = (m: Money) => formatMoney(m, locale);
@@ -68,7 +70,8 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
   // Said beside the plan's buttons: the page's sentence about the connection may be a screen away.
   const offline = !reachable && <p className="hint" data-testid="plan-offline">{t('planOffline')}</p>;
 
-  if (editing)
+  // The form goes with the chance to propose (a dispute opened meanwhile, the booking ended).
+  if (editing && open)
     return (
       <PlanForm
         initial={editing}
@@ -98,6 +101,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
   if (proposal.length === 0)
     return (
       <div className="plan" data-testid="plan">
+        {lastWithdrawn(milestones) && <p className="notice" data-testid="plan-withdrawn">{t('planWithdrawnPaid')}</p>}
         {progress}
         <div className="actions">
           <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startingParts(milestones.filter((m) => replaceable(m.status))))}>
@@ -109,13 +113,10 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
       </div>
     );
 
-  const proposed = proposal[0]!.timeline.find((e) => e.event === 'proposed');
-  const proposedByMe = proposed?.by === side;
-  // A part paid after the plan was proposed was among the parts it replaces: the server refuses it (plan_stale),
-  // and its total would count that part twice.
-  const outrun = proposed !== undefined && milestones.some((m) => m.fundedAt && Date.parse(m.fundedAt) > Date.parse(proposed.at));
-  const acceptable = open && !outrun;
-  const { staying, total, net } = planSummary(milestones, proposal.map((m) => m.amount), currency, feeBps);
+  const proposedByMe = proposal[0]!.timeline.find((e) => e.event === 'proposed')?.by === side;
+  const { staying, total } = planSummary(milestones, proposal.map((m) => m.amount), currency, feeBps);
+  // Each part's net as the server worked it out, at the rate it set on the part.
+  const net = sum(proposal.map((m) => m.net), currency);
   return (
     <section className="plan card" data-testid="plan-proposal" aria-labelledby="plan-proposal-heading">
       <h3 id="plan-proposal-heading">{t('proposalHeading')}</h3>
@@ -124,51 +125,43 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
         {proposal.map((m) => (
           <li key={m.id}>
             {m.description}: <strong>{fmt(m.amount)}</strong>
-            {m.dueAt && <span className="muted"> ({t('dueOn', { date: formatDate(m.dueAt, locale) })})</span>}
+            {m.dueAt && <span className="muted"> ({t('dueOn', { date: formatDay(m.dueAt, locale) })})</span>}
           </li>
         ))}
       </ol>
-      {outrun ? (
-        <p data-testid="proposal-total">{t('proposalOutrun')}</p>
-      ) : (
-        <>
-          <p data-testid="proposal-total">
-            {staying.amount > 0 ? t('proposalTotalKept', { staying: fmt(staying), total: fmt(total) }) : t('proposalTotal', { total: fmt(total) })}
-          </p>
-          {side === 'worker' && <p className="hint">{t('proposalNet', { net: fmt(net), rate: formatBps(feeBps, locale) })}</p>}
-        </>
-      )}
+      <p data-testid="proposal-total">
+        {staying.amount > 0 ? t('proposalTotalKept', { staying: fmt(staying), total: fmt(total) }) : t('proposalTotal', { total: fmt(total) })}
+      </p>
+      {side === 'worker' && <p className="hint">{t('proposalNet', { net: fmt(net), rate: formatBps(proposal[0]!.feeBps, locale) })}</p>}
       {!open && <p className="hint">{t('proposalOnHold')}</p>}
       {progress}
       {open && offline}
       {proposedByMe ? (
-        <>
-          {acceptable && <p className="hint">{t('proposalWaiting', { who: other })}</p>}
-          {open && (
+        open && (
+          <>
+            <p className="hint">{t('proposalWaiting', { who: other })}</p>
             <div className="actions">
               <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startingParts(proposal))}>
                 {t('changeProposal')}
               </button>
             </div>
-          )}
-        </>
+          </>
+        )
       ) : (
         open && (
           <>
-            {acceptable && (
-              <ConfirmStep
-                // A newer plan in its place closes the question: it asked about the plan that was shown.
-                key={proposal[0]!.id}
-                ask={t('acceptPlan')}
-                askClassName="btn btn-primary"
-                question={t('acceptPlanQuestion', { total: fmt(total) })}
-                confirm={t('confirmAcceptPlan')}
-                keep={t('keepPlan')}
-                disabled={disabled}
-                // Named by a part: the device does not know the plan's id, and a part names exactly the plan shown.
-                onConfirm={() => step.run(() => client.issue('milestone.accept', { bookingId: booking.id, milestoneId: proposal[0]!.id }))}
-              />
-            )}
+            <ConfirmStep
+              // A newer plan in its place closes the question: it asked about the plan that was shown.
+              key={proposal[0]!.id}
+              ask={t('acceptPlan')}
+              askClassName="btn btn-primary"
+              question={t('acceptPlanQuestion', { total: fmt(total) })}
+              confirm={t('confirmAcceptPlan')}
+              keep={t('keepPlan')}
+              disabled={disabled}
+              // Named by a part: the device does not know the plan's id, and a part names exactly the plan shown.
+              onConfirm={() => step.run(() => client.issue('milestone.accept', { bookingId: booking.id, milestoneId: proposal[0]!.id }))}
+            />
             <div className="actions">
               <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startingParts(proposal))}>
                 {t('counterPlan')}
@@ -364,4 +357,17 @@ function amountProblemText(t: Translate<MoneyKey>, error: FieldError, locale: Lo
     default:
       return t('errPartAmountInvalid');
   }
+}
+
+/**
+ * Whether the latest plan proposed was withdrawn by the server rather than answered: a part it would replace
+ * was paid first (escrow/step.ts). Without a word, the plan would just vanish from both sides' pages.
+ */
+function lastWithdrawn(milestones: readonly ViewDoc<'milestones'>[]): boolean {
+  let latest: { at: string; m: ViewDoc<'milestones'> } | null = null;
+  for (const m of milestones) {
+    const proposed = m.timeline.find((e) => e.event === 'proposed');
+    if (proposed && (!latest || proposed.at > latest.at)) latest = { at: proposed.at, m };
+  }
+  return latest !== null && latest.m.status === 'cancelled' && latest.m.timeline.at(-1)?.by === 'system';
 }

@@ -1,7 +1,7 @@
 // Money shown: the cap and step named in the user's locale, and amounts in their currency's own digits.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { money } from '@shared/money';
-import { amountLimits, formatBytes, formatMoney } from './format';
+import { amountLimits, formatBytes, formatDay, formatMoney } from './format';
 
 const plain = (s: string) => s.replace(/\u00a0/g, ' ');
 
@@ -29,5 +29,20 @@ describe('formatBytes', () => {
     expect(formatBytes(50, 'es')).toBe('50 bytes');
     expect(formatBytes(2_500, 'en')).toBe('2.5 kB');
     expect(formatBytes(1_200_000, 'es').replace(/\u00a0/g, ' ')).toBe('1,2 MB');
+  });
+});
+
+describe('formatDay', () => {
+  afterEach(() => void vi.unstubAllEnvs());
+
+  it('shows a due date as the day that was picked, wherever the reader is', () => {
+    for (const tz of ['Pacific/Auckland', 'America/Los_Angeles', 'UTC']) {
+      vi.stubEnv('TZ', tz);
+      expect(formatDay('2026-12-01T23:59:59.000Z', 'en'), tz).toBe('Dec 1, 2026');
+      expect(formatDay('2026-12-01T23:59:59.000Z', 'es'), tz).toBe('1 dic 2026');
+    }
+    // In Auckland the same instant is already the 2nd: a reader's own zone would move the day.
+    vi.stubEnv('TZ', 'Pacific/Auckland');
+    expect(new Date('2026-12-01T23:59:59.000Z').getDate()).toBe(2);
   });
 });

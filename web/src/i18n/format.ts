@@ -69,9 +69,12 @@ export function formatDateTime(iso: string, locale: Locale): string {
   return memo(`dt:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })).format(new Date(iso));
 }
 
-/** A day, without its time: a due date is the end of a day where it was set. */
-export function formatDate(iso: string, locale: Locale): string {
-  return memo(`d:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium' })).format(new Date(iso));
+/**
+ * A calendar day kept as an instant in that day in UTC (a milestone's due date: plan-form.ts), shown as that
+ * same day wherever the reader is: in their own zone it could fall on the day before or after.
+ */
+export function formatDay(iso: string, locale: Locale): string {
+  return memo(`day:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' })).format(new Date(iso));
 }
 
 export function formatTime(iso: string, locale: Locale): string {
