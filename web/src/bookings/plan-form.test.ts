@@ -33,7 +33,7 @@ describe('planPayload', () => {
       ok: false,
       problems: [
         {},
-        { description: 'required', amount: { problem: 'grouping' } },
+        { description: 'required', amount: { problem: 'grouping', limit: 2 } },
         { description: 'tooLong', amount: { problem: 'decimals', limit: 2 } },
         { amount: { problem: 'invalid' }, due: 'inPast' },
         { amount: { problem: 'tooBig', currency: 'USD' } },

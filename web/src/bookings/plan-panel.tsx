@@ -347,7 +347,7 @@ function amountProblemText(t: Translate<MoneyKey>, error: FieldError, locale: Lo
     case 'required':
       return t('errPartAmountRequired');
     case 'grouping':
-      return t('errPartAmountGrouping');
+      return error.limit === 0 ? t('errPartAmountGroupingWhole') : t('errPartAmountGrouping');
     case 'decimals':
       return error.limit === 0 ? t('errPartAmountWhole') : t('errPartAmountDecimals', { n: error.limit ?? 0 });
     case 'tooBig':

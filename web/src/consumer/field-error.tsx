@@ -25,7 +25,7 @@ export function errorText(t: Translate<Key>, field: GigField, error: FieldError,
     case 'inPast':
       return t('errInPast');
     case 'grouping':
-      return t('errBudgetGrouping');
+      return n === 0 ? t('errBudgetGroupingWhole') : t('errBudgetGrouping');
     case 'decimals':
       return n === 0 ? t('errBudgetWhole') : t('errBudgetDecimals', { n });
     // Only a budget is an amount; the sentences name the cap or the step in the budget's currency.

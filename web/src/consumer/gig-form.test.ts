@@ -100,9 +100,11 @@ describe('toGigPost', () => {
       return r.ok || r.errors.budget;
     };
     for (const budget of ['1,000', '1.000', '12,345.50', '1.000,50', '1,000,000', '120.999'])
-      expect(problem(budget), budget).toEqual({ problem: 'grouping' });
+      expect(problem(budget), budget).toEqual({ problem: 'grouping', limit: 2 });
     // A separator before three digits is thousands in some languages and decimals in others.
-    expect(problem('80.505')).toEqual({ problem: 'grouping' });
+    expect(problem('80.505')).toEqual({ problem: 'grouping', limit: 2 });
+    // The sentence's example follows the currency: JPY has no decimals to show.
+    expect(problem('1,000', 'JPY')).toEqual({ problem: 'grouping', limit: 0 });
     expect(problem('80.5055')).toEqual({ problem: 'decimals', limit: 2 });
     for (const budget of ['0.001', '0,999']) expect(problem(budget), budget).toEqual({ problem: 'decimals', limit: 2 });
     expect(problem('80,5055')).toEqual({ problem: 'decimals', limit: 2 });

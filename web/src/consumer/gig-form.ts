@@ -46,7 +46,8 @@ export function budgetError(text: string, currency: CurrencyCode, budget: Money 
   if (!budget) {
     const problem = moneyInputProblem(text, currency);
     if (problem === 'tooBig') return { problem, currency };
-    return problem === 'decimals' ? { problem, limit: minorUnits(currency) } : { problem };
+    // The example in each sentence has as many decimals as the currency: "1000.50" is no JPY amount.
+    return problem === 'decimals' || problem === 'grouping' ? { problem, limit: minorUnits(currency) } : { problem };
   }
   if (budget.amount <= 0) return { problem: 'invalid' };
   const refusal = amountRefusal(budget);
