@@ -146,6 +146,18 @@ describe('post a gig', () => {
     expect(await issuedCommands(client)).toEqual([]);
   });
 
+  it('says how a budget typed with a separator is read: in KWD "1,000" is one dinar, not a thousand', async () => {
+    const client = await clientDevice();
+    renderAt(client, '/c/new');
+    type('Budget', '80');
+    expect(screen.queryByTestId('budget-read-as')).toBeNull();
+    type('Budget', '1,000');
+    fireEvent.change(await screen.findByLabelText('Currency'), { target: { value: 'KWD' } });
+    expect((await screen.findByTestId('budget-read-as')).textContent!.replace(/\u00a0/g, ' ')).toBe('Read as KWD 1.000.');
+    type('Budget', '1000');
+    expect(screen.queryByTestId('budget-read-as')).toBeNull();
+  });
+
   it('shows errors in Spanish', async () => {
     const client = await clientDevice();
     renderAt(client, '/c/new', 'es');

@@ -3,7 +3,8 @@ import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import { CURRENCIES, type CurrencyCode } from '@shared/money';
 import { useSync } from '../app/sync-context';
-import { useT } from '../i18n/i18n';
+import { formatMoney, parseMoneyInput } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
 import { newId } from '../sync/ids';
 import { Page } from '../ui/page';
 import { errorId, FieldErrorText } from './field-error';
@@ -109,6 +110,7 @@ export function PostGigPage() {
           <p className="hint" id="gig-budget-hint">
             {t('fBudgetHint')}
           </p>
+          <BudgetReadAs text={values.budget} currency={values.currency} />
           <FieldErrorText field="budget" error={errors.budget} t={t} />
         </div>
 
@@ -171,5 +173,21 @@ export function PostGigPage() {
         </div>
       </form>
     </Page>
+  );
+}
+
+/**
+ * The amount as it will be read, once typed with a decimal separator: "1,000" in KWD is 1.000 dinar (three
+ * decimals), not a thousand, and the person should see that before posting rather than after.
+ */
+function BudgetReadAs({ text, currency }: { text: string; currency: CurrencyCode }) {
+  const t = useT(consumerMessages);
+  const { locale } = useLocale();
+  const read = /[.,]/.test(text) ? parseMoneyInput(text, currency) : null;
+  if (!read) return null;
+  return (
+    <p className="hint" data-testid="budget-read-as" aria-live="polite">
+      {t('fBudgetReadAs', { amount: formatMoney(read, locale) })}
+    </p>
   );
 }
