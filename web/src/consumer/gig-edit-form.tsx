@@ -4,7 +4,7 @@ import type { ViewDoc } from '../sync/optimistic';
 import { useSync } from '../app/sync-context';
 import type { Notice } from '../bookings/command-notice';
 import { useT } from '../i18n/i18n';
-import { errorId, FieldErrorText } from './field-error';
+import { BudgetReadAs, errorId, FieldErrorText } from './field-error';
 import { editValuesOf, toGigUpdate, type GigEditValues } from './gig-edit';
 import type { FieldErrors, GigField } from './gig-form';
 import { consumerMessages } from './messages';
@@ -59,6 +59,7 @@ export function GigEditForm({ gig, onDone }: { gig: ViewDoc<'gigs'>; onDone(noti
       <div className="field">
         <label htmlFor="gig-budget">{t('editBudget', { currency: gig.budget.currency })}</label>
         <input {...a11y('budget')} inputMode="decimal" autoComplete="off" value={values.budget} onChange={(e) => setValues({ ...values, budget: e.target.value })} />
+        <BudgetReadAs text={values.budget} currency={gig.budget.currency} />
         <FieldErrorText field="budget" error={errors.budget} t={t} />
       </div>
       <div className="actions">

@@ -3,11 +3,10 @@ import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'wouter';
 import { CURRENCIES, type CurrencyCode } from '@shared/money';
 import { useSync } from '../app/sync-context';
-import { formatMoney, parseMoneyInput } from '../i18n/format';
-import { useLocale, useT } from '../i18n/i18n';
+import { useT } from '../i18n/i18n';
 import { newId } from '../sync/ids';
 import { Page } from '../ui/page';
-import { errorId, FieldErrorText } from './field-error';
+import { BudgetReadAs, errorId, FieldErrorText } from './field-error';
 import { emptyGigForm, firstErrorField, toGigPost, type FieldErrors, type GigField, type GigFormValues } from './gig-form';
 import { LocationFields } from './location-fields';
 import { consumerMessages } from './messages';
@@ -173,21 +172,5 @@ export function PostGigPage() {
         </div>
       </form>
     </Page>
-  );
-}
-
-/**
- * The amount as it will be read, once typed with a decimal separator: "1,000" in KWD is 1.000 dinar (three
- * decimals), not a thousand, and the person should see that before posting rather than after.
- */
-function BudgetReadAs({ text, currency }: { text: string; currency: CurrencyCode }) {
-  const t = useT(consumerMessages);
-  const { locale } = useLocale();
-  const read = /[.,]/.test(text) ? parseMoneyInput(text, currency) : null;
-  if (!read) return null;
-  return (
-    <p className="hint" data-testid="budget-read-as" aria-live="polite">
-      {t('fBudgetReadAs', { amount: formatMoney(read, locale) })}
-    </p>
   );
 }
