@@ -402,7 +402,7 @@ describe('a plan of milestones', () => {
 
   it('withdraws a plan still waiting when the booking ends, and refuses a due date already past', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
-    // A due date is the last second of a day in UTC; one more than a day past is refused, today's never.
+    // A due date is the last second of a day in UTC; one past in every time zone is refused, today's never.
     const past = new Date(Date.now() - 25 * 3_600_000).toISOString();
     const today = `${new Date().toISOString().slice(0, 10)}T23:59:59.000Z`;
     const extra = (dueAt: string | null) => ({
@@ -412,6 +412,11 @@ describe('a plan of milestones', () => {
     expect(late).toMatchObject({ status: 'rejected', rejection: { code: 'plan_invalid' } });
     expect(late.rejection!.message).toMatch(/already passed/);
     applied(await run(db.sql, worker, 'milestone.propose', extra(today)));
+    // Yesterday (in UTC) is still today where the clock is up to 12 hours behind UTC, until noon UTC; after
+    // that it is over everywhere, and refused.
+    const at = (iso: string) => ({ now: () => new Date(iso) });
+    applied(await run(db.sql, worker, 'milestone.propose', extra('2026-11-21T23:59:59.000Z'), at('2026-11-22T11:00:00.000Z')));
+    expect((await run(db.sql, worker, 'milestone.propose', extra('2026-11-21T23:59:59.000Z'), at('2026-11-22T13:00:00.000Z'))).rejection?.code).toBe('plan_invalid');
     applied(await run(db.sql, worker, 'milestone.propose', extra(new Date(Date.now() + 86_400_000).toISOString())));
     const [single] = await milestones(bookingId);
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));

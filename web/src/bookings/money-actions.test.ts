@@ -66,6 +66,8 @@ describe('pendingMoney', () => {
       { type: 'dispute.add_evidence', payload: '{"disputeId":"d1","evidenceId":"e1","text":"t"}' },
       { type: 'booking.start', payload: '{"bookingId":"b1"}' },
       { type: 'milestone.approve', payload: 'not json' },
+      // A plan accepted by one of its parts waits on the plan, not on that part's row.
+      { type: 'milestone.accept', payload: '{"bookingId":"b1","milestoneId":"m2"}' },
     ]);
     expect(Object.fromEntries(map)).toEqual({ m1: ['milestone.submit', 'dispute.open'], d1: ['dispute.open', 'dispute.add_evidence'] });
   });

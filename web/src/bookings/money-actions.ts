@@ -78,6 +78,8 @@ export function pendingMoney(pending: readonly PendingRef[]): Map<string, string
   const out = new Map<string, string[]>();
   for (const c of pending) {
     if (!c.type.startsWith('milestone.') && !c.type.startsWith('dispute.')) continue;
+    // A plan's steps wait on the plan (the plan panel), not on the part an accept names it by.
+    if (c.type === 'milestone.propose' || c.type === 'milestone.accept') continue;
     let p: { milestoneId?: unknown; disputeId?: unknown };
     try {
       p = JSON.parse(c.payload) as typeof p;

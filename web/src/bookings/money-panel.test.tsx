@@ -477,6 +477,64 @@ describe('payment plan', () => {
     expect(screen.getByTestId('plan-proposal').textContent).toContain('You proposed to pay the work not paid for yet in these parts:');
   });
 
+  it('frees the proposer’s page once its plan is accepted or withdrawn, when no plan waits again as before it was sent', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
+    renderPage(connected(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Change the payment plan' }));
+    const form = within(screen.getByTestId('plan-form'));
+    fireEvent.change(form.getByLabelText('Amount (USD)'), { target: { value: '95' } });
+    fireEvent.click(form.getByRole('button', { name: 'Propose this plan' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    const cmd = (await client.db.commands.find().exec())[0]!;
+    const [part] = (JSON.parse(cmd.payload) as { milestones: { milestoneId: string }[] }).milestones;
+    const proposed = milestone('proposed', {
+      id: part!.milestoneId, position: 1, amount: usd(9500), timeline: [{ at: T0, event: 'proposed', status: 'proposed', by: 'worker', actorId: OMAR }],
+    });
+    await client.db.milestones.insert(proposed);
+    await decide(client, cmd.id, { status: 'applied' });
+    await waitFor(() => expect(screen.getByTestId('plan-proposal').textContent).toContain('You proposed'));
+    // The client accepts: no plan waits any more, as before the worker sent this one.
+    await client.db.milestones.bulkUpsert([milestone('cancelled', { version: 2 }), { ...proposed, status: 'agreed', version: 2 }]);
+    await waitFor(() => expect(screen.queryByTestId('plan-proposal')).toBeNull());
+    const change = (await screen.findByRole('button', { name: 'Change the payment plan' })) as HTMLButtonElement;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(change.disabled).toBe(false);
+    expect(screen.queryByText('Sent. Waiting for the server to confirm it.')).toBeNull();
+  });
+
+  it('says in the open form when the other side proposed meanwhile, and starts again from that plan if asked', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
+    renderPage(connected(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Change the payment plan' }));
+    const form = within(screen.getByTestId('plan-form'));
+    fireEvent.change(form.getByLabelText('Amount (USD)'), { target: { value: '95' } });
+    expect(form.queryByTestId('plan-changed')).toBeNull();
+    // The client proposes two parts while the worker is typing.
+    await client.db.milestones.bulkInsert(proposal().map((m) => ({ ...m, timeline: [{ ...m.timeline[0]!, by: 'client' as const, actorId: CARLA }] })));
+    expect((await form.findByTestId('plan-changed')).textContent).toContain('The plan changed while you were writing: a new plan is waiting now.');
+    // What was typed stays until the worker chooses to start again.
+    expect((form.getByLabelText('Amount (USD)') as HTMLInputElement).value).toBe('95');
+    fireEvent.click(form.getByRole('button', { name: 'Start again from the plan as it is now' }));
+    const fresh = within(screen.getByTestId('plan-form'));
+    await waitFor(() => expect((fresh.getAllByLabelText('Amount (USD)') as HTMLInputElement[]).map((i) => i.value)).toEqual(['30.00', '65.00']));
+    expect(fresh.queryByTestId('plan-changed')).toBeNull();
+  });
+
+  it('says what became of an open form when a dispute starts, and brings it back once the dispute is decided', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('in_progress'), milestone: milestone('funded', { fundedAt: T0 }) });
+    renderPage(connected(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Change the payment plan' }));
+    fireEvent.change(within(screen.getByTestId('plan-form')).getByLabelText('Amount (USD)'), { target: { value: '40' } });
+    await client.db.bookings.upsert(booking('disputed', { version: 2 }));
+    expect((await screen.findByTestId('plan-closed-while-editing')).textContent).toBe(
+      'A dispute was opened on this booking, so no plan can be proposed until it is decided. What you typed was not sent; it is kept here for then.',
+    );
+    expect(screen.queryByTestId('plan-form')).toBeNull();
+    await client.db.bookings.upsert(booking('in_progress', { version: 3 }));
+    expect((within(await screen.findByTestId('plan-form')).getByLabelText('Amount (USD)') as HTMLInputElement).value).toBe('40');
+    expect(await issuedCommands(client)).toEqual([]);
+  });
+
   it('keeps the form, with what was typed, when the server refuses the plan, and says why beside it', async () => {
     const client = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
     renderPage(connected(client));

@@ -1,7 +1,7 @@
 // The booking's money: each milestone with where its money is, and the money steps the viewer may take,
 // read from the device's replicated milestones and disputes. Money steps need a connection and say so when
 // there is none; everything around them keeps working offline.
-import { planOpen } from '@shared/booking-machine';
+import { bookingEnded, planOpen } from '@shared/booking-machine';
 import type { Actor } from '@shared/roles';
 import { useSearch } from 'wouter';
 import { useViewAll } from '../app/sync-context';
@@ -44,8 +44,10 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   }
   const waiting = pendingMoney(outbox ?? []);
   const planWaiting = (outbox ?? []).some((c) => (c.type === 'milestone.propose' || c.type === 'milestone.accept') && namesBooking(c.payload, booking.id));
-  // A plan waits out a dispute (and says so); one left when the booking ended is no offer at all.
+  // A plan waits out a dispute (and says so); one left when the booking ended is no offer at all. The panel
+  // stays while the booking has not ended, so that a form open when a dispute starts can say what became of it.
   const planShown = side !== null && (planOpen(booking.status) || (booking.status === 'disputed' && milestones.some((m) => m.status === 'proposed')));
+  const planPanel = side !== null && !bookingEnded(booking.status);
   const latestDispute = new Map((disputes ?? []).map((d) => [d.milestoneId, d]));
   const rows = shown.map((m) => {
     const dispute = latestDispute.get(m.id);
@@ -77,7 +79,7 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
           />
         ))}
       </ol>
-      {side && planShown && <PlanPanel booking={booking} side={side} milestones={milestones} reachable={reachable} waiting={planWaiting} />}
+      {side && planPanel && <PlanPanel booking={booking} side={side} milestones={milestones} reachable={reachable} waiting={planWaiting} />}
     </>
   );
 }

@@ -3,6 +3,7 @@
 // parts agreed but unpaid, and everything paid or under way stays as it is (sync-server handlers/milestone.ts).
 import type { CommandInput } from '@shared/commands';
 import { money, splitFee, sum, toDecimalString, type CurrencyCode, type Money } from '@shared/money';
+import { dueDay, dueInstant, duePassed } from '@shared/due-dates';
 import type { MilestoneState } from '@shared/milestone-machine';
 import { budgetError, type FieldError } from '../consumer/gig-form';
 import { parseMoneyInput } from '../i18n/format';
@@ -56,23 +57,7 @@ export function startingParts(from: readonly PlannedPart[]): PlanPartInput[] {
   return from.map((m) => part(m.description, toDecimalString(m.amount), m.dueAt ? dueDay(m.dueAt) : ''));
 }
 
-/**
- * A due date is a calendar day, agreed between two people who may be in different time zones: it is kept as
- * the last second of that day in UTC, and read back (and shown, formatDay) as that day in UTC, so both see the
- * day that was picked. The server refuses one more than a day past (a day's slack for the zones behind UTC).
- */
-const dueInstant = (day: string): string | null => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
-  const t = Date.parse(`${day}T23:59:59.000Z`);
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
-};
-const dueDay = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
 
-/** Today where the person is, as a `date` input's value: the earliest due date they may pick. */
-function localDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
 
 
 export type PlanResult =
@@ -81,10 +66,10 @@ export type PlanResult =
 
 /**
  * The typed parts as a plan the server takes, or each part's problems (an entry per part, empty where there
- * are none). A due date may be today, not earlier.
+ * are none). A due date may be any day not yet over everywhere (shared/due-dates.ts), so a counter-proposal keeps
+ * a day the other side picked in a zone behind.
  */
 export function planPayload(parts: readonly PlanPartInput[], currency: CurrencyCode, newId: () => string, now = new Date()): PlanResult {
-  const today = localDate(now);
   const problems = parts.map((p): PartProblems => {
     const out: PartProblems = {};
     const description = p.description.trim();
@@ -93,8 +78,9 @@ export function planPayload(parts: readonly PlanPartInput[], currency: CurrencyC
     const amount = budgetError(p.amount, currency, parseMoneyInput(p.amount, currency));
     if (amount) out.amount = amount;
     if (p.due) {
-      if (!dueInstant(p.due)) out.due = 'invalid';
-      else if (p.due < today) out.due = 'inPast';
+      const dueAt = dueInstant(p.due);
+      if (!dueAt) out.due = 'invalid';
+      else if (duePassed(dueAt, now)) out.due = 'inPast';
     }
     return out;
   });

@@ -36,10 +36,12 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
   const { locale } = useLocale();
   const client = useSync();
   const proposal = milestones.filter((m) => m.status === 'proposed');
-  // What the plan's steps change is which parts are proposed: a proposal's parts arrive, an accepted plan's
-  // leave. A step stays busy until that change is here, whatever else of the booking changes meanwhile.
-  const step = useMoneyStep(proposal.map((m) => m.id).join());
-  const [editing, setEditing] = useState<PlanPartInput[] | null>(null);
+  // What the plan's steps change: a proposal's parts arrive (in whatever state), an accepted plan's parts stop
+  // being proposed. A step stays busy until that change is here, whatever else of the booking changes meanwhile.
+  const step = useMoneyStep(planState(milestones));
+  // What the form was opened on: what a plan would replace, and the plan waiting, if any.
+  const situation = [...proposal, ...milestones.filter((m) => replaceable(m.status))].map((m) => `${m.id}:${m.status}`).join();
+  const [editing, setEditing] = useState<{ parts: PlanPartInput[]; situation: string } | null>(null);
   // The form stays open, with what was typed, until the server has taken the plan: a refusal (payouts not
   // set up, a booking that moved on) is said beside it, and the parts can be sent again as they are.
   const [sentFromForm, setSentFromForm] = useState(false);
@@ -53,11 +55,19 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
 
   const openForm = (parts: PlanPartInput[]) => {
     setFormRefusal(null);
-    setEditing(parts);
+    setEditing({ parts, situation });
   };
+  /** The form's first rows for the situation now: the plan waiting, else what a plan would replace. */
+  const startNow = () => startingParts(proposal.length > 0 ? proposal : milestones.filter((m) => replaceable(m.status)));
   const open = planOpen(booking.status);
   // A plan still waiting when the booking ended can never be accepted: it is history, not an offer. While a
   // dispute holds the booking it waits, and says so.
+  if (!open && editing && proposal.length === 0)
+    return (
+      <p className="notice" data-testid="plan-closed-while-editing">
+        {t('planClosedWhileEditing')}
+      </p>
+    );
   if (!open && (proposal.length === 0 || booking.status !== 'disputed')) return null;
 
   const currency = booking.price.currency;
@@ -74,7 +84,11 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
   if (editing && open)
     return (
       <PlanForm
-        initial={editing}
+        key={editing.situation}
+        parts={editing.parts}
+        setParts={(change) => setEditing((e) => e && { ...e, parts: change(e.parts) })}
+        // Not while its own plan is on its way: that plan's arrival changes the situation too, and closes the form.
+        changed={!step.busy && editing.situation !== situation && <PlanChanged proposal={proposal.length > 0} onRestart={() => openForm(startNow())} />}
         currency={currency}
         feeBps={feeBps}
         side={side}
@@ -104,7 +118,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
         {lastWithdrawn(milestones) && <p className="notice" data-testid="plan-withdrawn">{t('planWithdrawnPaid')}</p>}
         {progress}
         <div className="actions">
-          <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startingParts(milestones.filter((m) => replaceable(m.status))))}>
+          <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startNow())}>
             {t('changePlan')}
           </button>
         </div>
@@ -174,8 +188,31 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
   );
 }
 
+/** Said in the form when the plan it was opened on changed meanwhile: the other side proposed, or a part was paid. */
+function PlanChanged({ proposal, onRestart }: { proposal: boolean; onRestart(): void }) {
+  const t = useT(moneyMessages);
+  return (
+    <div className="notice" role="alert" data-testid="plan-changed">
+      <p>{t(proposal ? 'planChangedProposal' : 'planChangedParts')}</p>
+      <button type="button" className="btn" onClick={onRestart}>
+        {t('planRestart')}
+      </button>
+    </div>
+  );
+}
+
+/**
+ * What the plan's steps change, as a string that moves when they take effect: every part's id, and which are
+ * proposed (a proposal's parts arrive; an accepted or withdrawn plan's parts stop being proposed).
+ */
+const planState = (milestones: readonly ViewDoc<'milestones'>[]) => milestones.map((m) => (m.status === 'proposed' ? `${m.id}*` : m.id)).join();
+
 interface FormProps {
-  initial: PlanPartInput[];
+  /** The parts as typed: kept by the panel, so that they outlive the form (while a dispute closes plans). */
+  parts: PlanPartInput[];
+  setParts(change: (parts: PlanPartInput[]) => PlanPartInput[]): void;
+  /** Said at the top of the form when what it was opened on has changed since. */
+  changed: ReactNode;
   currency: CurrencyCode;
   feeBps: number;
   side: 'client' | 'worker';
@@ -192,11 +229,10 @@ interface FormProps {
   onSend(parts: Extract<ReturnType<typeof planPayload>, { ok: true }>['milestones']): Promise<boolean>;
 }
 
-function PlanForm({ initial, currency, feeBps, side, other, milestones, disabled, offline, refusal, progress, onCancel, onSend }: FormProps) {
+function PlanForm({ parts, setParts, changed, currency, feeBps, side, other, milestones, disabled, offline, refusal, progress, onCancel, onSend }: FormProps) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const id = useId();
-  const [parts, setParts] = useState(initial);
   const [problems, setProblems] = useState<PartProblems[]>([]);
   const form = useRef<HTMLFormElement>(null);
   // The button that opened the form is gone: keyboard and screen-reader users land on the form instead.
@@ -233,6 +269,7 @@ function PlanForm({ initial, currency, feeBps, side, other, milestones, disabled
       <h3 id={`${id}-heading`} tabIndex={-1}>
         {t('proposalHeading')}
       </h3>
+      {changed}
       <p className="hint">{t('planFormHint', { who: other })}</p>
       <ol className="plan-parts">
         {parts.map((p, i) => {
@@ -304,7 +341,14 @@ function PlanForm({ initial, currency, feeBps, side, other, milestones, disabled
       </ol>
       {parts.length < MAX_PLAN_PARTS && (
         <div className="actions">
-          <button type="button" className="btn" onClick={() => setParts((ps) => [...ps, emptyPart()])}>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => {
+              setParts((ps) => [...ps, emptyPart()]);
+              focusPart(parts.length);
+            }}
+          >
             {t('addPart')}
           </button>
         </div>

@@ -58,7 +58,10 @@ export function usePaymentRail(wanted: boolean): PaymentRail | null {
  * milestone it changed reaches the device, and until then the row still offers the step just taken.
  */
 export function useMoneyStep(version: string) {
-  const [step, setStep] = useState<{ commandId: string; version: string } | null>(null);
+  // `settled` is kept once reached: the state the step acted on may later come back to what it was when the
+  // step was taken (a plan proposed when none waited, then accepted or withdrawn: no plan waits again), and
+  // that is not the step's change still on its way.
+  const [step, setStep] = useState<{ commandId: string; version: string; settled?: true } | null>(null);
   const [storing, setStoring] = useState(false);
   /** Why the last step could not be kept on this device (a full disk, storage taken away), if it could not. */
   const [failed, setFailed] = useState<string | null>(null);
@@ -66,11 +69,16 @@ export function useMoneyStep(version: string) {
   const inFlight = useRef(false);
   const command = useView('commands', step?.commandId);
 
-  const settled = command !== undefined && (command.status === 'rejected' || (command.status === 'applied' && version !== step?.version));
+  const reached = command !== undefined && (command.status === 'rejected' || (command.status === 'applied' && version !== step?.version));
+  const settled = step?.settled === true || reached;
   const busy = storing || (step !== null && !settled);
   useEffect(() => {
     if (!busy) inFlight.current = false;
   }, [busy]);
+  const reachedId = reached ? step?.commandId : undefined;
+  useEffect(() => {
+    if (reachedId) setStep((s) => (s && s.commandId === reachedId && !s.settled ? { ...s, settled: true } : s));
+  }, [reachedId]);
 
   /**
    * Issues the command unless a step is already under way. Resolves true once it is stored on the device;
@@ -94,10 +102,10 @@ export function useMoneyStep(version: string) {
     }
   }
   /** What to say about the last step: on its way (until its change is here), done, or nothing (refused: the status bar says why). */
-  const done = useBriefly(!busy && settled && command.status === 'applied', step?.commandId);
+  const done = useBriefly(!busy && settled && command?.status === 'applied', step?.commandId);
   const progress: 'waiting' | 'done' | null = busy ? 'waiting' : done ? 'done' : null;
   /** The last step's end, once the server has answered it and its change is here: taken, or refused and why. */
-  const applied = !busy && settled && command.status === 'applied';
-  const refusal = !busy && settled && command.status === 'rejected' ? { code: command.rejectionCode ?? '', message: command.rejectionMessage ?? '' } : null;
+  const applied = !busy && settled && command?.status === 'applied';
+  const refusal = !busy && settled && command?.status === 'rejected' ? { code: command.rejectionCode ?? '', message: command.rejectionMessage ?? '' } : null;
   return { busy, progress, failed, run, applied, refusal };
 }

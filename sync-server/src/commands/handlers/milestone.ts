@@ -1,6 +1,7 @@
 // milestone.propose, milestone.accept, milestone.fund, milestone.submit, milestone.approve,
 // milestone.request_changes: the money steps of a booking, each a step of the shared milestone machine.
 import { planOpen } from '@shared/booking-machine';
+import { duePassed } from '@shared/due-dates';
 import { bookingSide } from '@shared/parties';
 import type { MilestoneEvent } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
@@ -72,10 +73,8 @@ export const propose: Handler<'milestone.propose', Loaded> = {
     if (side === 'worker') requirePayouts(payouts);
     const currency = p.milestones[0]!.amount.currency;
     if (currency !== booking.currency) return reject('plan_invalid', `This booking is paid in ${booking.currency}; the plan is in ${currency}.`);
-    // The device checks this as it is typed; a plan that waited offline past a due date is checked here. A
-    // due date is the last second of a day in UTC (web plan-form.ts), so today's, picked where the clock is
-    // behind UTC, may already be past here: a day's slack.
-    if (p.milestones.some((m) => m.dueAt && new Date(m.dueAt).getTime() < ctx.now.getTime() - DAY_MS))
+    // The device checks this as it is typed (the same rule); a plan that waited offline past a due date is checked here.
+    if (p.milestones.some((m) => m.dueAt && duePassed(m.dueAt, ctx.now)))
       return reject('plan_invalid', 'A due date in this plan has already passed. Pick today or a later date.');
     // An older proposal still waiting is withdrawn (cancelled) by the newer one.
     for (const old of milestones.filter((m) => m.status === 'proposed'))
@@ -103,8 +102,6 @@ export const propose: Handler<'milestone.propose', Loaded> = {
     return { bookingId: booking.id, planId: p.planId, milestoneIds: p.milestones.map((m) => m.milestoneId) };
   },
 };
-
-const DAY_MS = 86_400_000;
 
 /** How many of a booking's parts have been paid for, ever (a refund or a release does not undo a payment). */
 const paidPartsOf = (milestones: readonly MilestoneRow[]) => milestones.filter((m) => m.fundedAt !== null).length;
