@@ -97,4 +97,15 @@ describe('status bar, refused actions', () => {
     // Fixable by the person first (skills and a place on their profile): worth sending again.
     expect(within(incomplete).getByRole('button', { name: 'Try again' })).toBeTruthy();
   });
+
+  it('sends a refused post to the form with everything typed, rather than losing it or sending it unchanged', async () => {
+    const client = await offlineDevice({ id: CARLA, roles: ['consumer'] });
+    await refused(client, 'gig.post', { gigId: '0190a000-0000-7000-8000-0000000000f2', title: 'Clean the windows' }, 'gig_expired');
+    const memory = renderBar(client);
+    const row = await screen.findByTestId('rejection');
+    expect(within(row).queryByRole('button', { name: 'Try again' })).toBeNull();
+    const again = within(row).getByRole('link', { name: 'Edit and post again' });
+    fireEvent.click(again);
+    expect(memory.history!.at(-1)).toMatch(/^\/c\/new\?again=0190a000-0000-7000-8000-0000000000c\d+$/);
+  });
 });

@@ -124,6 +124,12 @@ export function StatusBar() {
               <span className="rejection-actions">
                 {isMoneyStep(r.type) ? (
                   <MoneyStepLink commandId={r.id} type={r.type} />
+                ) : r.type === 'gig.post' ? (
+                  // Sent again as it was, a post meets the same refusal (an expiry now past): edit it first, keeping
+                  // everything typed.
+                  <Link href={`/c/new?again=${r.id}`} className="btn-link" data-testid="post-again">
+                    {t('postAgain')}
+                  </Link>
                 ) : (
                   !FINAL.has(r.code) && (
                     <button type="button" className="btn-link" onClick={() => void retry(r.id)}>

@@ -36,6 +36,7 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
   const [confirming, setConfirming] = useState(false);
   const [cancelReason, setCancelReason] = useState('');
   const cancelQuestion = useRef<HTMLParagraphElement>(null);
+  const cancelAsk = useRef<HTMLButtonElement>(null);
   // Set in the click itself: a double click must not issue the step twice.
   const firing = useRef(false);
 
@@ -117,6 +118,11 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
             <p ref={cancelQuestion} tabIndex={-1}>
               <strong>{refund ? t(actor.id === booking.clientId ? 'cancelRefundQuestionClient' : 'cancelRefundQuestion', { amount: formatMoney(refund, locale) }) : t('cancelQuestion')}</strong>
             </p>
+            {actor.id === booking.clientId && booking.gigId && (
+              <p className="hint" data-testid="cancel-reopens-gig">
+                {t('cancelReopensGig')}
+              </p>
+            )}
             <div className="field">
               <label htmlFor="booking-cancel-reason">{t('cancelReason')}</label>
               <textarea id="booking-cancel-reason" rows={2} maxLength={500} value={cancelReason} onChange={(e) => setCancelReason(e.target.value)} />
@@ -125,7 +131,15 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
               <button type="button" className="btn btn-danger" {...buttonProps('cancel')} onClick={() => void fire('cancel', cancelReason)}>
                 {t('confirmCancel')}
               </button>
-              <button type="button" className="btn" onClick={() => setConfirming(false)}>
+              <button
+                type="button"
+                className="btn"
+                onClick={() => {
+                  setConfirming(false);
+                  // Back on the button that asked, not lost to the page.
+                  setTimeout(() => cancelAsk.current?.focus(), 0);
+                }}
+              >
                 {t('keep')}
               </button>
             </div>
@@ -133,6 +147,7 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
         ) : (
           <div className="actions">
             <button
+              ref={cancelAsk}
               type="button"
               className="btn btn-danger"
               {...buttonProps('cancel')}

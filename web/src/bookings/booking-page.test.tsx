@@ -174,6 +174,14 @@ describe('booking page, client', () => {
     expect(screen.getByText('Phone numbers are shared once you have paid.')).toBeTruthy();
     fireEvent.click(await screen.findByRole('button', { name: 'Cancel booking' }));
     expect(await issuedCommands(client)).toEqual([]);
+    // The client learns that the gig is offered again, not called off.
+    expect(screen.getByTestId('cancel-reopens-gig').textContent).toBe(
+      'Your gig then goes back on offer, and another worker may accept it. If you no longer need it, cancel the gig too.',
+    );
+    // Kept: focus goes back to the button that asked.
+    fireEvent.click(screen.getByRole('button', { name: 'Keep the booking' }));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Cancel booking' })));
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel booking' }));
     fireEvent.change(screen.getByLabelText('Reason (optional)'), { target: { value: 'Found someone closer' } });
     fireEvent.click(screen.getByRole('button', { name: 'Confirm cancellation' }));
     await waitFor(() => expect(status().dataset.status).toBe('cancelled'));

@@ -591,7 +591,8 @@ describe('payment plan', () => {
     renderPage(connected(carla), 'es');
     fireEvent.click(await within(await screen.findByTestId('plan-proposal')).findByRole('button', { name: 'Proponer otra cosa' }));
     const amounts = within(screen.getByTestId('plan-form')).getAllByLabelText('Importe (USD)') as HTMLInputElement[];
-    expect(amounts.map((a) => a.value)).toEqual(['30.00', '65.00']);
+    // In the decimal comma the Spanish form asks for.
+    expect(amounts.map((a) => a.value)).toEqual(['30,00', '65,00']);
   });
 
   it('is offered offline only as a disabled step, and not at all once the booking has ended', async () => {

@@ -62,6 +62,7 @@ describe('planSummary', () => {
   it('starts a form from the parts it answers, or from one empty part', () => {
     expect(startingParts([]).map((p) => [p.description, p.amount, p.due])).toEqual([['', '', '']]);
     expect(startingParts([{ description: 'Tiles', amount: usd(12050), dueAt: null, status: 'agreed' }]).map((p) => [p.description, p.amount])).toEqual([['Tiles', '120.50']]);
+    expect(startingParts([{ description: 'Tiles', amount: usd(12050), dueAt: null, status: 'agreed' }], 'es').map((p) => p.amount)).toEqual(['120,50']);
     // The day that was picked, read back in UTC wherever the device is.
     expect(startingParts([{ description: 'Grout', amount: usd(3000), dueAt: '2026-12-01T23:59:59.000Z', status: 'proposed' }])[0]!.due).toBe('2026-12-01');
   });

@@ -2,11 +2,12 @@
 // problems of each part. A plan covers what is not paid for yet: accepted by the other side, it replaces the
 // parts agreed but unpaid, and everything paid or under way stays as it is (sync-server handlers/milestone.ts).
 import type { CommandInput } from '@shared/commands';
-import { money, splitFee, sum, toDecimalString, type CurrencyCode, type Money } from '@shared/money';
+import type { Locale } from '@shared/locales';
+import { money, splitFee, sum, type CurrencyCode, type Money } from '@shared/money';
 import { dueDay, dueInstant, duePassed } from '@shared/due-dates';
 import type { MilestoneState } from '@shared/milestone-machine';
 import { budgetError, type FieldError } from '../consumer/gig-form';
-import { parseMoneyInput } from '../i18n/format';
+import { moneyInputText, parseMoneyInput } from '../i18n/format';
 
 /** The most parts one plan may have (the command's schema). */
 export const MAX_PLAN_PARTS = 20;
@@ -52,13 +53,10 @@ export const emptyPart = (): PlanPartInput => part();
  * The form's first rows: the parts of the plan being answered (a pending proposal), else what a new plan
  * would replace, else one empty part.
  */
-export function startingParts(from: readonly PlannedPart[]): PlanPartInput[] {
+export function startingParts(from: readonly PlannedPart[], locale: Locale = 'en'): PlanPartInput[] {
   if (from.length === 0) return [emptyPart()];
-  return from.map((m) => part(m.description, toDecimalString(m.amount), m.dueAt ? dueDay(m.dueAt) : ''));
+  return from.map((m) => part(m.description, moneyInputText(m.amount, locale), m.dueAt ? dueDay(m.dueAt) : ''));
 }
-
-
-
 
 export type PlanResult =
   | { ok: true; milestones: CommandInput<'milestone.propose'>['milestones']; total: Money }

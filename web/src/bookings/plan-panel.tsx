@@ -58,7 +58,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
     setEditing({ parts, situation });
   };
   /** The form's first rows for the situation now: the plan waiting, else what a plan would replace. */
-  const startNow = () => startingParts(proposal.length > 0 ? proposal : milestones.filter((m) => replaceable(m.status)));
+  const startNow = () => startingParts(proposal.length > 0 ? proposal : milestones.filter((m) => replaceable(m.status)), locale);
   const open = planOpen(booking.status);
   // A plan still waiting when the booking ended can never be accepted: it is history, not an offer. While a
   // dispute holds the booking it waits, and says so.
@@ -155,7 +155,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
           <>
             <p className="hint">{t('proposalWaiting', { who: other })}</p>
             <div className="actions">
-              <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startingParts(proposal))}>
+              <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startNow())}>
                 {t('changeProposal')}
               </button>
             </div>
@@ -177,7 +177,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
               onConfirm={() => step.run(() => client.issue('milestone.accept', { bookingId: booking.id, milestoneId: proposal[0]!.id }))}
             />
             <div className="actions">
-              <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startingParts(proposal))}>
+              <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startNow())}>
                 {t('counterPlan')}
               </button>
             </div>

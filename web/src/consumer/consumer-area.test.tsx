@@ -10,7 +10,7 @@ import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import { SyncContext } from '../app/sync-context';
 import { I18nProvider } from '../i18n/i18n';
 import type { SyncClient } from '../sync/client';
-import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
+import { closeDevices, decide, issuedCommands, offlineDevice } from '../sync/test-support';
 import ConsumerArea from './consumer-area';
 
 const CARLA = '0190a000-0000-7000-8000-000000000001';
@@ -53,7 +53,7 @@ function renderAt(client: SyncClient, path: string, locale: Locale = 'en') {
   render(
     <I18nProvider initial={locale}>
       <SyncContext.Provider value={client}>
-        <Router hook={memory.hook}>
+        <Router hook={memory.hook} searchHook={memory.searchHook}>
           <Route path="/c" nest>
             <ConsumerArea />
           </Route>
@@ -158,6 +158,49 @@ describe('post a gig', () => {
     expect(screen.queryByTestId('budget-read-as')).toBeNull();
   });
 
+  it('starts from a refused post, everything typed kept, and posting it anew settles the refusal', async () => {
+    const client = await clientDevice();
+    const refused = await client.issue('gig.post', {
+      gigId: '0190a000-0000-7000-8000-0000000000c1', title: 'Clean the windows', description: 'Three floors, typed at length on the bus',
+      skills: { cleaning: 3 }, budget: { amount: 150050, currency: 'EUR' }, location: { lat: 37.77, lng: -122.43 }, areaLabel: 'Mission',
+      address: '1 Main St', startsAt: null, expiresAt: '2020-01-01T10:00:00.000Z', publish: true,
+    });
+    await decide(client, refused.id, { status: 'rejected', code: 'gig_expired', message: 'The expiry time you chose has already passed.' });
+    renderAt(client, `/c/new?again=${refused.id}`, 'es');
+    await waitFor(() => expect((screen.getByLabelText('Título') as HTMLInputElement).value).toBe('Clean the windows'));
+    expect((screen.getByLabelText('Descripción (opcional)') as HTMLTextAreaElement).value).toBe('Three floors, typed at length on the bus');
+    expect((screen.getByLabelText('Presupuesto') as HTMLInputElement).value).toBe('1500,50');
+    expect((screen.getByLabelText('Moneda') as HTMLSelectElement).value).toBe('EUR');
+    expect((screen.getByLabelText('Nivel de Limpieza') as HTMLSelectElement).value).toBe('3');
+    expect((screen.getByLabelText('Dirección (opcional)') as HTMLInputElement).value).toBe('1 Main St');
+
+    // The expiry that got it refused is there to change, and said to be past.
+    fireEvent.click(screen.getByRole('button', { name: 'Publicar trabajo' }));
+    expect(await screen.findByText('Elige una hora futura.')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('La oferta termina (opcional)'), { target: { value: '' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Publicar trabajo' }));
+    await screen.findByRole('heading', { level: 1, name: 'Clean the windows' });
+    const posted = (await issuedCommands(client)).filter((c) => c.status === 'pending');
+    expect(posted).toMatchObject([{ type: 'gig.post', payload: { title: 'Clean the windows', budget: { amount: 150050, currency: 'EUR' }, expiresAt: null } }]);
+    await waitFor(async () => expect((await client.db.getLocal<{ ids: string[] }>('dismissed-rejections'))?.toJSON().data.ids).toContain(refused.id));
+  });
+
+  it('refuses a start already past, but not one picked a few minutes ago', async () => {
+    const client = await clientDevice();
+    renderAt(client, '/c/new');
+    const local = (ms: number) => {
+      const d = new Date(Date.now() + ms);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    };
+    type('Starts (optional)', local(-24 * 3600_000));
+    fireEvent.click(screen.getByRole('button', { name: 'Post gig' }));
+    expect(await screen.findByText('Pick a time in the future.')).toBeTruthy();
+    type('Starts (optional)', local(-3 * 60_000));
+    fireEvent.click(screen.getByRole('button', { name: 'Post gig' }));
+    await waitFor(() => expect(screen.queryByText('Pick a time in the future.')).toBeNull());
+  });
+
   it('shows errors in Spanish', async () => {
     const client = await clientDevice();
     renderAt(client, '/c/new', 'es');
@@ -197,6 +240,35 @@ describe('gig page', () => {
     expect(screen.queryByRole('button', { name: 'Cancel gig' })).toBeNull();
   });
 
+  it('keeps a way to the bookings a gig had: one cancelled puts the gig back on offer', async () => {
+    const cancelled = { ...booking(1), status: 'cancelled' as const };
+    const client = await clientDevice([gig(1)], [cancelled]);
+    renderAt(client, `/c/gigs/${gig(1).id}`);
+    const earlier = await screen.findByTestId('gig-earlier-bookings');
+    expect(within(earlier).getByRole('link', { name: 'Omar Operator' }).getAttribute('href')).toBe(`/b/${cancelled.id}`);
+    expect(earlier.textContent).toContain('Cancelled');
+    expect(screen.getByTestId('gig-back-on-offer').textContent).toContain('another worker may accept it');
+    expect(screen.queryByText('No one has accepted this gig yet.')).toBeNull();
+  });
+
+  it('gives focus back to the button that asked when the question or the edit is put away', async () => {
+    const client = await clientDevice([gig(1)]);
+    renderAt(client, `/c/gigs/${gig(1).id}`);
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel gig' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Keep gig' }));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Cancel gig' })));
+    fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Discard changes' }));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Edit' })));
+  });
+
+  it('starts an edit in the decimal comma a Spanish reader is asked for', async () => {
+    const client = await clientDevice([gig(1, { budget: { amount: 9050, currency: 'USD' } })]);
+    renderAt(client, `/c/gigs/${gig(1).id}`, 'es');
+    fireEvent.click(await screen.findByRole('button', { name: 'Editar' }));
+    expect((screen.getByLabelText('Presupuesto (USD)') as HTMLInputElement).value).toBe('90,50');
+  });
+
   it('edits the budget and marks the changed field', async () => {
     const client = await clientDevice([gig(1)]);
     renderAt(client, `/c/gigs/${gig(1).id}`);
@@ -221,7 +293,9 @@ describe('gig page', () => {
     renderAt(client, `/c/gigs/${gig(2).id}`);
     const link = await screen.findByRole('link', { name: 'Open booking and chat' });
     expect(link.getAttribute('href')).toBe(`/b/${booking(2).id}`);
-    expect(await screen.findByText('This gig has a booking. To call it off, cancel the booking.')).toBeTruthy();
+    expect(
+      await screen.findByText('This gig has a booking. Cancelling the booking puts the gig back on offer to other workers: to call it off altogether, cancel the booking, then the gig.'),
+    ).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Cancel gig' })).toBeNull();
   });
 });

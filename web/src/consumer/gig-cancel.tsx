@@ -1,5 +1,5 @@
 // Cancelling a gig: a confirm step with an optional reason, then `gig.cancel`.
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useSync } from '../app/sync-context';
 import type { Notice } from '../bookings/command-notice';
 import { useT } from '../i18n/i18n';
@@ -12,10 +12,20 @@ export function GigCancel({ gigId, onDone }: { gigId: string; onDone(notice: Not
   const [reason, setReason] = useState('');
   const [saving, setSaving] = useState(false);
   const question = useRef<HTMLParagraphElement>(null);
+  const ask = useRef<HTMLButtonElement>(null);
+  // Back on the button that asked after "Keep gig", not lost to the page.
+  const [returnFocus, setReturnFocus] = useState(false);
+  useEffect(() => {
+    if (!confirming && returnFocus) {
+      ask.current?.focus();
+      setReturnFocus(false);
+    }
+  }, [confirming, returnFocus]);
 
   if (!confirming) {
     return (
       <button
+        ref={ask}
         type="button"
         className="btn btn-danger"
         onClick={() => {
@@ -54,7 +64,14 @@ export function GigCancel({ gigId, onDone }: { gigId: string; onDone(notice: Not
         <button type="button" className="btn btn-danger" disabled={saving} onClick={() => void confirm()}>
           {t('confirmCancel')}
         </button>
-        <button type="button" className="btn" onClick={() => setConfirming(false)}>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => {
+            setConfirming(false);
+            setReturnFocus(true);
+          }}
+        >
           {t('keepGig')}
         </button>
       </div>

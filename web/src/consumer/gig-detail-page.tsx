@@ -1,8 +1,8 @@
 // A gig's page for its client: every field, its state and booking, and the actions the gig machine allows.
-import { useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
 import { Link } from 'wouter';
 import type { Skill, SkillLevel } from '@shared/skills';
-import { useMe, useSync, useView } from '../app/sync-context';
+import { useMe, useSync, useView, useViewAll } from '../app/sync-context';
 import { offeredActions } from '../bookings/booking-actions';
 import { CommandNotice, type Notice } from '../bookings/command-notice';
 import { useAbsent } from '../bookings/use-absent';
@@ -25,10 +25,14 @@ export function GigDetailPage({ id }: { id: string }) {
   const me = useMe();
   const gig = useView('gigs', id);
   const booking = useView('bookings', gig?.bookingId ?? undefined);
+  // A cancelled booking puts its gig back on offer and the gig forgets it: its history, chat and refund are
+  // still the client's to see, so the page keeps a way to them.
+  const gigBookings = useViewAll('bookings', { selector: { gigId: id } });
   const absent = useAbsent(gig);
   const [editing, setEditing] = useState(false);
   const [notice, setNotice] = useState<Notice>(null);
   const [publishing, setPublishing] = useState(false);
+  const editButton = useRef<HTMLButtonElement>(null);
 
   if (!gig) {
     return (
@@ -43,6 +47,7 @@ export function GigDetailPage({ id }: { id: string }) {
 
   const actor = { id: client.userId, roles: me?.roles ?? [] };
   const actions = gigActions(gig, actor);
+  const earlier = (gigBookings ?? []).filter((b) => b.id !== gig.bookingId).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   // An assigned gig is called off through its booking, when the booking machine still allows that.
   const cancelViaBooking = !actions.cancel && booking !== undefined && offeredActions(booking, actor).some((a) => a.event === 'cancel');
   // Per-field marks only make sense against a confirmed gig; a provisional one is pending as a whole.
@@ -121,7 +126,23 @@ export function GigDetailPage({ id }: { id: string }) {
             </Link>
           </div>
         ) : (
-          <p className="muted">{t('noBookingYet')}</p>
+          earlier.length === 0 ? (
+            <p className="muted">{t('noBookingYet')}</p>
+          ) : (
+            gig.status === 'open' && <p className="muted" data-testid="gig-back-on-offer">{t('backOnOffer')}</p>
+          )
+        )}
+        {earlier.length > 0 && (
+          <>
+            <h3>{t('earlierBookings')}</h3>
+            <ul className="plain-list" data-testid="gig-earlier-bookings">
+              {earlier.map((b) => (
+                <li key={b.id}>
+                  <Link href={`~/b/${b.id}`}>{b.workerName || t('aWorker')}</Link> · {bookingStateName(b.status, locale)}
+                </li>
+              ))}
+            </ul>
+          </>
         )}
       </section>
 
@@ -134,6 +155,8 @@ export function GigDetailPage({ id }: { id: string }) {
             onDone={(next) => {
               setEditing(false);
               setNotice(next);
+              // Back on the Edit button (saved or discarded), not lost to the page.
+              setTimeout(() => editButton.current?.focus(), 0);
             }}
           />
         ) : (
@@ -144,7 +167,7 @@ export function GigDetailPage({ id }: { id: string }) {
               </button>
             )}
             {actions.update && (
-              <button type="button" className="btn" onClick={() => setEditing(true)}>
+              <button ref={editButton} type="button" className="btn" onClick={() => setEditing(true)}>
                 {t('edit')}
               </button>
             )}

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import type { ViewDoc } from '../sync/optimistic';
 import { useSync } from '../app/sync-context';
 import type { Notice } from '../bookings/command-notice';
-import { useT } from '../i18n/i18n';
+import { useLocale, useT } from '../i18n/i18n';
 import { BudgetReadAs, errorId, FieldErrorText } from './field-error';
 import { editValuesOf, toGigUpdate, type GigEditValues } from './gig-edit';
 import type { FieldErrors, GigField } from './gig-form';
@@ -12,7 +12,8 @@ import { consumerMessages } from './messages';
 export function GigEditForm({ gig, onDone }: { gig: ViewDoc<'gigs'>; onDone(notice: Notice): void }) {
   const t = useT(consumerMessages);
   const client = useSync();
-  const [values, setValues] = useState<GigEditValues>(() => editValuesOf(gig));
+  const { locale } = useLocale();
+  const [values, setValues] = useState<GigEditValues>(() => editValuesOf(gig, locale));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [saving, setSaving] = useState(false);
 

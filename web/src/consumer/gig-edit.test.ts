@@ -37,4 +37,13 @@ describe('toGigUpdate', () => {
     expect(moneyToInput({ amount: 1500, currency: 'JPY' })).toBe('1500');
     expect(moneyToInput({ amount: 1234, currency: 'KWD' })).toBe('1.234');
   });
+
+  it('starts the budget with the decimal comma a Spanish reader is asked for, and reads it back unchanged', () => {
+    expect(editValuesOf(gig, 'es').budget).toBe('40,50');
+    expect(moneyToInput({ amount: 123_456_78, currency: 'USD' }, 'es')).toBe('123456,78');
+    expect(moneyToInput({ amount: 1500, currency: 'JPY' }, 'es')).toBe('1500');
+    expect(toGigUpdate(gig, editValuesOf(gig, 'es'))).toEqual({ ok: true, payload: null });
+    const kwd = { ...gig, budget: { amount: 1000, currency: 'KWD' as const } };
+    expect(toGigUpdate(kwd, { ...editValuesOf(kwd, 'es'), title: 'Fix both taps' })).toEqual({ ok: true, payload: { gigId: gig.id, title: 'Fix both taps' } });
+  });
 });

@@ -1,7 +1,8 @@
 // Editing a posted gig's title, description and budget: the changed fields as a `gig.update` payload.
 import { commandPayloads, type CommandInput } from '@shared/commands';
-import { minorUnits, type Money } from '@shared/money';
-import { parseMoneyInput } from '../i18n/format';
+import type { Locale } from '@shared/locales';
+import type { Money } from '@shared/money';
+import { moneyInputText, parseMoneyInput } from '../i18n/format';
 import { budgetError, schemaErrors, type FieldErrors } from './gig-form';
 
 export interface GigEditValues {
@@ -16,16 +17,13 @@ export type GigUpdateResult =
   | { ok: true; payload: null }
   | { ok: false; errors: FieldErrors };
 
-/** Minor units as the editable major-unit text ("4050" USD → "40.50"): no float arithmetic. */
-export function moneyToInput(m: Money): string {
-  const digits = minorUnits(m.currency);
-  if (digits === 0) return String(m.amount);
-  const abs = String(m.amount).padStart(digits + 1, '0');
-  return `${abs.slice(0, -digits)}.${abs.slice(-digits)}`;
+/** Minor units as the editable major-unit text in the reader's language ("4050" USD → "40.50", "40,50" in Spanish). */
+export function moneyToInput(m: Money, locale: Locale = 'en'): string {
+  return moneyInputText(m, locale);
 }
 
-export function editValuesOf(gig: { title: string; description: string; budget: Money }): GigEditValues {
-  return { title: gig.title, description: gig.description, budget: moneyToInput(gig.budget) };
+export function editValuesOf(gig: { title: string; description: string; budget: Money }, locale: Locale = 'en'): GigEditValues {
+  return { title: gig.title, description: gig.description, budget: moneyToInput(gig.budget, locale) };
 }
 
 /** Only what changed goes in the command; `payload: null` means there is nothing to send. */

@@ -1,8 +1,9 @@
 // The post-a-gig form as typed, and its mapping to a `gig.post` payload or to per-field problems.
-import { commandPayloads, type CommandInput } from '@shared/commands';
+import { commandPayloads, type CommandInput, type CommandPayload } from '@shared/commands';
 import { amountRefusal, minorUnits, type CurrencyCode, type Money } from '@shared/money';
 import { SKILLS, type SkillLevels } from '@shared/skills';
-import { moneyInputProblem, parseMoneyInput } from '../i18n/format';
+import type { Locale } from '@shared/locales';
+import { moneyInputProblem, moneyInputText, parseMoneyInput } from '../i18n/format';
 
 /** Everything as the person typed it: strings until the mapping below says they are valid. */
 export interface GigFormValues {
@@ -71,6 +72,27 @@ export const emptyGigForm = (currency: CurrencyCode = 'USD'): GigFormValues => (
   draft: false,
 });
 
+/**
+ * A `gig.post` the server refused, back as the form's values: what the client typed (perhaps at length, offline)
+ * is edited and posted again rather than typed anew. Times come back as they were, so a passed expiry is flagged.
+ */
+export function formValuesOf(p: CommandPayload<'gig.post'>, locale: Locale): GigFormValues {
+  return {
+    title: p.title,
+    description: p.description,
+    skills: { ...p.skills },
+    budget: moneyInputText(p.budget, locale),
+    currency: p.budget.currency,
+    lat: String(p.location.lat),
+    lng: String(p.location.lng),
+    areaLabel: p.areaLabel,
+    address: p.address,
+    startsAt: p.startsAt ? isoToLocalInput(p.startsAt) : '',
+    expiresAt: p.expiresAt ? isoToLocalInput(p.expiresAt) : '',
+    draft: p.publish === false,
+  };
+}
+
 /** "37,77" and "37.77" alike; null when it is not a number. */
 export function parseCoordinate(text: string): number | null {
   const cleaned = text.trim().replace(',', '.');
@@ -125,6 +147,9 @@ export function schemaErrors(
   return errors;
 }
 
+/** How long before now a start may be and still be "now": the minutes it took to fill in the form. */
+export const START_SLACK_MS = 15 * 60_000;
+
 /** The form's values as a `gig.post` payload, validated with the shared schema, or what to fix. */
 export function toGigPost(values: GigFormValues, gigId: string, now: number = Date.now()): GigPostResult {
   const errors: FieldErrors = {};
@@ -144,6 +169,8 @@ export function toGigPost(values: GigFormValues, gigId: string, now: number = Da
 
   const startsAt = values.startsAt ? localInputToIso(values.startsAt) : null;
   if (values.startsAt && !startsAt) errors.startsAt = { problem: 'invalid' };
+  // Work cannot start in the past: a start picked a while ago ("now", while the form was filled in) is still fine.
+  else if (startsAt && Date.parse(startsAt) < now - START_SLACK_MS) errors.startsAt = { problem: 'inPast' };
   const expiresAt = values.expiresAt ? localInputToIso(values.expiresAt) : null;
   if (values.expiresAt && !expiresAt) errors.expiresAt = { problem: 'invalid' };
   // The server refuses an expiry that has passed; say so before the gig vanishes on rejection.

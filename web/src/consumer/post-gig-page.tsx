@@ -1,13 +1,14 @@
 // "Post a gig": one short form, validated with the shared schema, issued as `gig.post` (works offline).
-import { useState, type FormEvent } from 'react';
-import { Link, useLocation } from 'wouter';
+import { useEffect, useState, type FormEvent } from 'react';
+import { Link, useLocation, useSearchParams } from 'wouter';
+import { commandPayloads } from '@shared/commands';
 import { CURRENCIES, type CurrencyCode } from '@shared/money';
 import { useSync } from '../app/sync-context';
-import { useT } from '../i18n/i18n';
+import { useLocale, useT } from '../i18n/i18n';
 import { newId } from '../sync/ids';
 import { Page } from '../ui/page';
 import { BudgetReadAs, errorId, FieldErrorText } from './field-error';
-import { emptyGigForm, firstErrorField, toGigPost, type FieldErrors, type GigField, type GigFormValues } from './gig-form';
+import { emptyGigForm, firstErrorField, formValuesOf, toGigPost, type FieldErrors, type GigField, type GigFormValues } from './gig-form';
 import { LocationFields } from './location-fields';
 import { consumerMessages } from './messages';
 import { SkillsPicker } from './skills-picker';
@@ -23,6 +24,27 @@ export function PostGigPage() {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failed, setFailed] = useState(false);
   const [saving, setSaving] = useState(false);
+  const { locale } = useLocale();
+  // "Edit and post again" on a refused post (the status line): the form starts from what was sent.
+  const [params] = useSearchParams();
+  const again = params.get('again');
+  useEffect(() => {
+    if (!again) return;
+    let live = true;
+    void client.db.commands
+      .findOne(again)
+      .exec()
+      .then((doc) => {
+        if (!live || !doc || doc.type !== 'gig.post' || doc.status !== 'rejected') return;
+        const parsed = commandPayloads['gig.post'].safeParse(JSON.parse(doc.payload));
+        if (parsed.success) setValues(formValuesOf(parsed.data, locale));
+      });
+    return () => {
+      live = false;
+    };
+    // Once per refused post: a change of language later must not overwrite what is being typed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [again, client]);
 
   const set = <K extends keyof GigFormValues>(key: K, value: GigFormValues[K]) => setValues((v) => ({ ...v, [key]: value }));
   /** Props that tie an input to its hint and its error for screen readers. */
@@ -46,6 +68,8 @@ export function PostGigPage() {
     setSaving(true);
     try {
       await client.issue('gig.post', result.payload);
+      // Posted anew: the refusal it answers has been dealt with.
+      if (again) await client.dismiss(again);
       // The gig's page shows it at once, marked as not yet confirmed.
       navigate(`/gigs/${gigId}`);
     } catch (err) {

@@ -1,5 +1,5 @@
 // Numbers, money, distances and times formatted for the user's locale with the platform's Intl.
-import { chargeStep, MAX_AMOUNT, minorUnits, money, type CurrencyCode, type Money } from '@shared/money';
+import { chargeStep, MAX_AMOUNT, minorUnits, money, toDecimalString, type CurrencyCode, type Money } from '@shared/money';
 import type { Locale } from '@shared/locales';
 
 const cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat>();
@@ -25,6 +25,16 @@ export function formatMoney(m: Money, locale: Locale): string {
   );
   // Intl accepts decimal strings exactly (no rounding through a double for amounts below 2^53 minor units).
   return f.format(`${negative ? '-' : ''}${decimal}` as unknown as number);
+}
+
+/**
+ * An amount as text a person edits in their language (a form's starting value): 4050 USD → "40.50" in English,
+ * "40,50" in Spanish, whose forms ask for a decimal comma. No grouping, no float arithmetic; parseMoneyInput reads
+ * both back.
+ */
+export function moneyInputText(m: Money, locale: Locale): string {
+  const decimal = memo(`num:${locale}`, () => new Intl.NumberFormat(locale)).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+  return toDecimalString(m).replace('.', decimal);
 }
 
 /** Major units typed by a person ("12.50", "12,5") → integer minor units; null when it is not a price. */

@@ -1,7 +1,8 @@
 // The profile form's edits to a profile.update payload: only real changes, validated like the shared schema.
 import { describe, expect, it } from 'vitest';
 import { commandPayloads } from '@shared/commands';
-import { draftValue, moneyInputText, profileChanges, type EditableProfile } from './profile-changes';
+import { moneyInputText } from '../i18n/format';
+import { draftValue, profileChanges, type EditableProfile } from './profile-changes';
 
 const profile: EditableProfile = {
   displayName: 'Omar Operator',
@@ -68,10 +69,11 @@ describe('profileChanges', () => {
 
 describe('draft values', () => {
   it('shows amounts as typed, with the locale decimal mark and no float', () => {
-    expect(moneyInputText({ amount: 4505, currency: 'USD' })).toBe('45.05');
-    expect(moneyInputText({ amount: 5, currency: 'USD' }, ',')).toBe('0,05');
-    expect(moneyInputText({ amount: 1200, currency: 'JPY' })).toBe('1200');
-    expect(draftValue(profile, 'hourlyRate', ',')).toBe('45,00');
+    expect(moneyInputText({ amount: 4505, currency: 'USD' }, 'en')).toBe('45.05');
+    expect(moneyInputText({ amount: 5, currency: 'USD' }, 'es')).toBe('0,05');
+    expect(moneyInputText({ amount: 1200, currency: 'JPY' }, 'en')).toBe('1200');
+    expect(moneyInputText({ amount: 1500050, currency: 'KWD' }, 'es')).toBe('1500,050');
+    expect(draftValue(profile, 'hourlyRate', 'es')).toBe('45,00');
     expect(draftValue({ ...profile, home: undefined }, 'lat')).toBe('');
     expect(draftValue(profile, 'serviceRadiusKm')).toBe('15');
   });

@@ -1,9 +1,10 @@
 // The profile form's edits turned into one profile.update payload: only the fields that really changed.
 import type { CommandInput } from '@shared/commands';
 import type { LatLng } from '@shared/geo';
-import { amountRefusal, minorUnits, type CurrencyCode, type Money } from '@shared/money';
+import type { Locale } from '@shared/locales';
+import { amountRefusal, type CurrencyCode, type Money } from '@shared/money';
 import type { SkillLevels } from '@shared/skills';
-import { parseMoneyInput } from '../i18n/format';
+import { moneyInputText, parseMoneyInput } from '../i18n/format';
 
 /** What the form holds for each field while the person edits it (text as typed). */
 export interface ProfileDraft {
@@ -36,16 +37,8 @@ const BIO_MAX = 1000;
 export const RADIUS_MIN = 1;
 export const RADIUS_MAX = 200;
 
-/** An amount as a person would type it: major units with the locale's decimal mark, no grouping. */
-export function moneyInputText(m: Money, decimalMark = '.'): string {
-  const digits = minorUnits(m.currency);
-  if (digits === 0) return String(m.amount);
-  const abs = String(m.amount).padStart(digits + 1, '0');
-  return `${abs.slice(0, -digits)}${decimalMark}${abs.slice(-digits)}`;
-}
-
 /** The form's starting text for a field, from the profile as shown. */
-export function draftValue<F extends DraftField>(profile: EditableProfile, field: F, decimalMark = '.'): ProfileDraft[F] {
+export function draftValue<F extends DraftField>(profile: EditableProfile, field: F, locale: Locale = 'en'): ProfileDraft[F] {
   const values: ProfileDraft = {
     displayName: profile.displayName,
     bio: profile.bio,
@@ -53,7 +46,7 @@ export function draftValue<F extends DraftField>(profile: EditableProfile, field
     lat: profile.home ? String(profile.home.lat) : '',
     lng: profile.home ? String(profile.home.lng) : '',
     serviceRadiusKm: profile.serviceRadiusKm === undefined ? '' : String(profile.serviceRadiusKm),
-    hourlyRate: profile.hourlyRate ? moneyInputText(profile.hourlyRate, decimalMark) : '',
+    hourlyRate: profile.hourlyRate ? moneyInputText(profile.hourlyRate, locale) : '',
   };
   return values[field];
 }

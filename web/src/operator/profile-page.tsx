@@ -1,7 +1,6 @@
 // /o/profile: name, bio, skills, home, service radius and rate; Save issues one profile.update with the changed fields.
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { CurrencyCode } from '@shared/money';
-import type { Locale } from '@shared/locales';
 import { useMe, useSync } from '../app/sync-context';
 import { amountLimits } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
@@ -38,7 +37,6 @@ const ERROR_KEYS = {
   rateOffStep: 'errRateOffStep',
 } as const satisfies Record<ProfileError, string>;
 
-const decimalMarkFor = (locale: Locale) => (1.5).toLocaleString(locale).charAt(1);
 
 export function ProfilePage() {
   const t = useT(operatorMessages);
@@ -58,7 +56,7 @@ export function ProfilePage() {
   }
   const profile = me;
   const currency = profile.hourlyRate?.currency ?? DEFAULT_CURRENCY;
-  const value = <F extends DraftField>(f: F): ProfileDraft[F] => (edits[f] as ProfileDraft[F] | undefined) ?? draftValue(profile, f, decimalMarkFor(locale));
+  const value = <F extends DraftField>(f: F): ProfileDraft[F] => (edits[f] as ProfileDraft[F] | undefined) ?? draftValue(profile, f, locale);
   const edit = <F extends DraftField>(f: F, v: ProfileDraft[F]) => {
     setEdits((e) => ({ ...e, [f]: v }));
     setErrors(({ [f]: _, ...rest }) => rest);
