@@ -164,7 +164,7 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
         ))}
       {cancel && cancelMovesMoney && !reachable && (
         <p className="hint" data-testid="cancel-offline">
-          {t('cancelOffline')}
+          {t(actor.id === booking.clientId ? 'cancelOfflineClient' : 'cancelOffline')}
         </p>
       )}
     </>

@@ -150,7 +150,8 @@ describe('booking page, client', () => {
     const cancel = (await screen.findByRole('button', { name: 'Cancel booking' })) as HTMLButtonElement;
     expect(screen.getByRole('link', { name: 'Back to my gigs' }).getAttribute('href')).toBe('/c');
     expect(cancel.disabled).toBe(true);
-    expect(screen.getByTestId('cancel-offline').textContent).toBe('You are offline. Cancelling a paid booking refunds the client, so it needs a connection.');
+    // Said to the client in the second person: the refund is theirs.
+    expect(screen.getByTestId('cancel-offline').textContent).toBe('You are offline. Cancelling a paid booking refunds you, so it needs a connection.');
 
     act(() => online$.next(true));
     await waitFor(() => expect(cancel.disabled).toBe(false));
