@@ -91,6 +91,10 @@ describe('gig guards', () => {
     expect(gigRejection('assigned', 'accept', can(gigMachine, 'assigned', 'accept', ['operator'], gigOk))).toBe('gig_taken');
     expect(gigRejection('expired', 'accept', can(gigMachine, 'expired', 'accept', ['operator'], gigOk))).toBe('gig_expired');
     expect(gigRejection('cancelled', 'update', can(gigMachine, 'cancelled', 'update', ['client'], gigOk))).toBe('invalid_state');
+    // A change or cancel that lost to an accept: the booking stands, and is where the client goes next.
+    expect(gigRejection('assigned', 'update', can(gigMachine, 'assigned', 'update', ['client'], gigOk))).toBe('gig_booked');
+    expect(gigRejection('assigned', 'cancel', can(gigMachine, 'assigned', 'cancel', ['client'], gigOk))).toBe('gig_booked');
+    expect(gigRejection('closed', 'update', can(gigMachine, 'closed', 'update', ['client'], gigOk))).toBe('invalid_state');
     expect(gigRejection('open', 'cancel', can(gigMachine, 'open', 'cancel', ['operator'], gigOk))).toBe('forbidden');
     expect(gigRejection('open', 'accept', accept({ op: { available: false } }))).toBe('operator_unavailable');
     expect(gigRejection('open', 'accept', accept({ op: { skills: {} } }))).toBe('skills_mismatch');

@@ -134,6 +134,20 @@ describe('judging against the server state and clock', () => {
     expect(applied(await run(db.sql, op, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7(), seenTerms: now }))).toMatchObject({ status: 'awaiting_payment' });
   });
 
+  it('answers a client’s change or cancel that lost to an accept with the booking that stands, and changes nothing', async () => {
+    const client = await createUser(db.sql);
+    const op = await createOperator(db.sql);
+    const { gigId, bookingId } = await acceptedBooking(db.sql, client, op);
+    const edit = await run(db.sql, client, 'gig.update', { gigId, budget: { amount: 15000, currency: 'USD' } });
+    expect(edit).toMatchObject({ status: 'rejected', rejection: { code: 'gig_booked' } });
+    expect(edit.rejection!.message).toMatch(/new payment plan on the booking/);
+    const cancel = await run(db.sql, client, 'gig.cancel', { gigId });
+    expect(cancel).toMatchObject({ status: 'rejected', rejection: { code: 'gig_booked', message: 'This gig already has a booking: cancel the booking first.' } });
+    const [gig] = await db.sql<{ status: string; budgetAmount: number }[]>`select status, budget_amount from gigs where id = ${gigId}`;
+    expect(gig).toEqual({ status: 'assigned', budgetAmount: 8000 });
+    expect((await db.sql<{ status: string }[]>`select status from bookings where id = ${bookingId}`)[0]!.status).toBe('awaiting_payment');
+  });
+
   it('names the missing skill, and refuses out-of-area, unavailable and own gigs', async () => {
     const client = await createUser(db.sql, ['consumer', 'operator']);
     await db.sql`insert into operator_profiles (user_id, skills, home_lat, home_lng, available) values (${client}, '{"plumbing":5}', 37.77, -122.42, true)`;

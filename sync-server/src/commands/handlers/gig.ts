@@ -27,8 +27,7 @@ function decide(ctx: CommandContext, gig: GigRow, event: GigEvent): GigState {
   const verdict = can(gigMachine, gig.status, event, gigParties(ctx.actor, gig), { now: ctx.now.getTime(), gig: gigFacts(gig) });
   if (verdict.ok) return verdict.to;
   const code = gigRejection(gig.status, event, verdict)!;
-  if (code === 'invalid_state' && gig.status === 'assigned' && event === 'cancel')
-    reject(code, 'This gig already has a booking: cancel the booking first.');
+  if (code === 'gig_booked' && event === 'cancel') reject(code, 'This gig already has a booking: cancel the booking first.');
   return reject(code);
 }
 
