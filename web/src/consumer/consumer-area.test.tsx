@@ -283,6 +283,22 @@ describe('gig page', () => {
     ]);
   });
 
+  it('edits where and when: the address and the offer’s end, refusing an end already past', async () => {
+    const client = await clientDevice([gig(1)]);
+    renderAt(client, `/c/gigs/${gig(1).id}`);
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit' }));
+    type('Street address (optional)', '2 Side St, flat 3');
+    type('Offer ends (optional)', '2020-01-01T10:00');
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    expect(await screen.findByText('Pick a time in the future.')).toBeTruthy();
+    expect(await issuedCommands(client)).toEqual([]);
+    type('Offer ends (optional)', '');
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(async () =>
+      expect(await issuedCommands(client)).toEqual([{ type: 'gig.update', status: 'pending', payload: { gigId: gig(1).id, address: '2 Side St, flat 3' } }]),
+    );
+  });
+
   it('publishes a draft, and points an assigned gig to its booking', async () => {
     const client = await clientDevice([gig(1, { status: 'draft' }), gig(2, { status: 'assigned', bookingId: booking(2).id })], [booking(2)]);
     renderAt(client, `/c/gigs/${gig(1).id}`);

@@ -1,4 +1,4 @@
-// Editing a gig's title, description and budget while the gig machine allows `update`.
+// Editing a gig's words, budget, area, address and times while the gig machine allows `update`.
 import { useState, type FormEvent } from 'react';
 import type { ViewDoc } from '../sync/optimistic';
 import { useSync } from '../app/sync-context';
@@ -28,7 +28,7 @@ export function GigEditForm({ gig, onDone }: { gig: ViewDoc<'gigs'>; onDone(noti
     const result = toGigUpdate(gig, values);
     if (!result.ok) {
       setErrors(result.errors);
-      const first = (['title', 'description', 'budget'] as const).find((f) => result.errors[f]);
+      const first = (['title', 'description', 'budget', 'areaLabel', 'address', 'startsAt', 'expiresAt'] as const).find((f) => result.errors[f]);
       if (first) document.getElementById(`gig-${first}`)?.focus();
       return;
     }
@@ -62,6 +62,26 @@ export function GigEditForm({ gig, onDone }: { gig: ViewDoc<'gigs'>; onDone(noti
         <input {...a11y('budget')} inputMode="decimal" autoComplete="off" value={values.budget} onChange={(e) => setValues({ ...values, budget: e.target.value })} />
         <BudgetReadAs text={values.budget} currency={gig.budget.currency} />
         <FieldErrorText field="budget" error={errors.budget} t={t} />
+      </div>
+      <div className="field">
+        <label htmlFor="gig-areaLabel">{t('fAreaLabel')}</label>
+        <input {...a11y('areaLabel')} value={values.areaLabel} maxLength={80} onChange={(e) => setValues({ ...values, areaLabel: e.target.value })} />
+        <FieldErrorText field="areaLabel" error={errors.areaLabel} t={t} />
+      </div>
+      <div className="field">
+        <label htmlFor="gig-address">{t('fAddress')}</label>
+        <input {...a11y('address')} value={values.address} maxLength={300} autoComplete="street-address" onChange={(e) => setValues({ ...values, address: e.target.value })} />
+        <FieldErrorText field="address" error={errors.address} t={t} />
+      </div>
+      <div className="field">
+        <label htmlFor="gig-startsAt">{t('fStartsAt')}</label>
+        <input {...a11y('startsAt')} type="datetime-local" value={values.startsAt} onChange={(e) => setValues({ ...values, startsAt: e.target.value })} />
+        <FieldErrorText field="startsAt" error={errors.startsAt} t={t} />
+      </div>
+      <div className="field">
+        <label htmlFor="gig-expiresAt">{t('fExpiresAt')}</label>
+        <input {...a11y('expiresAt')} type="datetime-local" value={values.expiresAt} onChange={(e) => setValues({ ...values, expiresAt: e.target.value })} />
+        <FieldErrorText field="expiresAt" error={errors.expiresAt} t={t} />
       </div>
       <div className="actions">
         <button type="submit" className="btn btn-primary" disabled={saving}>

@@ -1,12 +1,16 @@
 // Editing a gig sends only what changed, in minor units, or nothing at all.
 import { describe, expect, it } from 'vitest';
 import { editValuesOf, moneyToInput, toGigUpdate } from './gig-edit';
+import { isoToLocalInput } from './gig-form';
 
-const gig = { id: '0190a000-0000-7000-8000-0000000000aa', title: 'Fix the tap', description: 'Drips', budget: { amount: 4050, currency: 'USD' as const } };
+const gig = {
+  id: '0190a000-0000-7000-8000-0000000000aa', title: 'Fix the tap', description: 'Drips', budget: { amount: 4050, currency: 'USD' as const },
+  areaLabel: 'Mission', address: '1 Main St', startsAt: '2030-05-01T09:30:00.000Z', expiresAt: null,
+};
 
 describe('toGigUpdate', () => {
   it('starts from the gig as it is and sends nothing when nothing changed', () => {
-    expect(editValuesOf(gig)).toEqual({ title: 'Fix the tap', description: 'Drips', budget: '40.50' });
+    expect(editValuesOf(gig)).toMatchObject({ title: 'Fix the tap', description: 'Drips', budget: '40.50', areaLabel: 'Mission', address: '1 Main St', expiresAt: '' });
     expect(toGigUpdate(gig, editValuesOf(gig))).toEqual({ ok: true, payload: null });
   });
 
@@ -16,9 +20,9 @@ describe('toGigUpdate', () => {
   });
 
   it('reports problems instead of a payload', () => {
-    const r = toGigUpdate(gig, { title: 'ab', description: '', budget: 'lots' });
+    const r = toGigUpdate(gig, { ...editValuesOf(gig), title: 'ab', description: '', budget: 'lots' });
     expect(r).toEqual({ ok: false, errors: { budget: { problem: 'invalid' } } });
-    const short = toGigUpdate(gig, { title: 'ab', description: '', budget: '40.50' });
+    const short = toGigUpdate(gig, { ...editValuesOf(gig), title: 'ab', description: '', budget: '40.50' });
     expect(short).toEqual({ ok: false, errors: { title: { problem: 'tooShort', limit: 3 } } });
   });
 
@@ -45,5 +49,27 @@ describe('toGigUpdate', () => {
     expect(toGigUpdate(gig, editValuesOf(gig, 'es'))).toEqual({ ok: true, payload: null });
     const kwd = { ...gig, budget: { amount: 1000, currency: 'KWD' as const } };
     expect(toGigUpdate(kwd, { ...editValuesOf(kwd, 'es'), title: 'Fix both taps' })).toEqual({ ok: true, payload: { gigId: gig.id, title: 'Fix both taps' } });
+  });
+});
+
+describe('toGigUpdate, where and when', () => {
+  const NOW = Date.parse('2026-11-20T12:00:00.000Z');
+  const edit = (over: Partial<ReturnType<typeof editValuesOf>>) => toGigUpdate(gig, { ...editValuesOf(gig), ...over }, NOW);
+
+  it('sends the area, the address and the times that changed, times as instants and a cleared one as null', () => {
+    const later = isoToLocalInput('2030-05-02T09:30:00.000Z');
+    const ends = isoToLocalInput('2030-04-30T18:00:00.000Z');
+    expect(edit({ areaLabel: 'SoMa', address: '', startsAt: later, expiresAt: ends })).toEqual({
+      ok: true,
+      payload: { gigId: gig.id, areaLabel: 'SoMa', address: '', startsAt: '2030-05-02T09:30:00.000Z', expiresAt: '2030-04-30T18:00:00.000Z' },
+    });
+    expect(edit({ startsAt: '' })).toEqual({ ok: true, payload: { gigId: gig.id, startsAt: null } });
+  });
+
+  it('refuses a changed time already past, but not one kept as it was', () => {
+    const past = isoToLocalInput('2026-11-19T12:00:00.000Z');
+    expect(edit({ startsAt: past, expiresAt: past })).toEqual({ ok: false, errors: { startsAt: { problem: 'inPast' }, expiresAt: { problem: 'inPast' } } });
+    const started = { ...gig, startsAt: '2026-11-01T09:00:00.000Z' };
+    expect(toGigUpdate(started, { ...editValuesOf(started), title: 'Fix the tap today' }, NOW)).toEqual({ ok: true, payload: { gigId: gig.id, title: 'Fix the tap today' } });
   });
 });

@@ -1,15 +1,32 @@
-// Editing a posted gig's title, description and budget: the changed fields as a `gig.update` payload.
+// Editing a posted gig (its words, budget, area, address and times): the changed fields as a `gig.update` payload.
 import { commandPayloads, type CommandInput } from '@shared/commands';
 import type { Locale } from '@shared/locales';
 import type { Money } from '@shared/money';
 import { moneyInputText, parseMoneyInput } from '../i18n/format';
-import { budgetError, schemaErrors, type FieldErrors } from './gig-form';
+import { budgetError, isoToLocalInput, localInputToIso, schemaErrors, START_SLACK_MS, type FieldErrors } from './gig-form';
 
 export interface GigEditValues {
   title: string;
   description: string;
   /** Major units as typed, in the gig's currency. */
   budget: string;
+  areaLabel: string;
+  address: string;
+  /** `datetime-local` values in the device's time zone, '' for none. */
+  startsAt: string;
+  expiresAt: string;
+}
+
+/** The fields of a gig the edit form changes, as the device has them. */
+export interface EditableGig {
+  id: string;
+  title: string;
+  description: string;
+  budget: Money;
+  areaLabel: string;
+  address?: string | null;
+  startsAt?: string | null;
+  expiresAt?: string | null;
 }
 
 export type GigUpdateResult =
@@ -22,24 +39,43 @@ export function moneyToInput(m: Money, locale: Locale = 'en'): string {
   return moneyInputText(m, locale);
 }
 
-export function editValuesOf(gig: { title: string; description: string; budget: Money }, locale: Locale = 'en'): GigEditValues {
-  return { title: gig.title, description: gig.description, budget: moneyToInput(gig.budget, locale) };
+export function editValuesOf(gig: Omit<EditableGig, 'id'>, locale: Locale = 'en'): GigEditValues {
+  return {
+    title: gig.title, description: gig.description, budget: moneyToInput(gig.budget, locale), areaLabel: gig.areaLabel, address: gig.address ?? '',
+    startsAt: gig.startsAt ? isoToLocalInput(gig.startsAt) : '', expiresAt: gig.expiresAt ? isoToLocalInput(gig.expiresAt) : '',
+  };
 }
 
 /** Only what changed goes in the command; `payload: null` means there is nothing to send. */
-export function toGigUpdate(gig: { id: string; title: string; description: string; budget: Money }, values: GigEditValues): GigUpdateResult {
+export function toGigUpdate(gig: EditableGig, values: GigEditValues, now: number = Date.now()): GigUpdateResult {
   const errors: FieldErrors = {};
   if (values.title.trim() === '') errors.title = { problem: 'required' };
   const budget = values.budget.trim() === '' ? null : parseMoneyInput(values.budget, gig.budget.currency);
   const budgetProblem = budgetError(values.budget, gig.budget.currency, budget);
   // A budget kept as it was is not sent, so one from before the cap and step does not stop other edits.
   if (budgetProblem && budget?.amount !== gig.budget.amount) errors.budget = budgetProblem;
+  // A time is checked only when changed: one kept as it was (a start now past) does not stop other edits.
+  const time = (field: 'startsAt' | 'expiresAt', was: string | null | undefined) => {
+    const typed = values[field];
+    if (typed === (was ? isoToLocalInput(was) : '')) return undefined;
+    if (typed === '') return null;
+    const iso = localInputToIso(typed);
+    if (!iso) errors[field] = { problem: 'invalid' };
+    else if (Date.parse(iso) < now - (field === 'startsAt' ? START_SLACK_MS : 0)) errors[field] = { problem: 'inPast' };
+    return iso;
+  };
+  const startsAt = time('startsAt', gig.startsAt);
+  const expiresAt = time('expiresAt', gig.expiresAt);
   if (Object.keys(errors).length > 0) return { ok: false, errors };
 
   const payload: CommandInput<'gig.update'> = { gigId: gig.id };
   if (values.title.trim() !== gig.title) payload.title = values.title;
   if (values.description.trim() !== gig.description) payload.description = values.description;
   if (budget && budget.amount !== gig.budget.amount) payload.budget = budget;
+  if (values.areaLabel.trim() !== gig.areaLabel) payload.areaLabel = values.areaLabel;
+  if (values.address.trim() !== (gig.address ?? '')) payload.address = values.address;
+  if (startsAt !== undefined) payload.startsAt = startsAt;
+  if (expiresAt !== undefined) payload.expiresAt = expiresAt;
   if (Object.keys(payload).length === 1) return { ok: true, payload: null };
 
   const parsed = commandPayloads['gig.update'].safeParse(payload);
