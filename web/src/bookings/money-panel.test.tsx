@@ -417,6 +417,18 @@ describe('payment plan', () => {
     );
   const plan = () => screen.getByTestId('plan-proposal');
 
+  /** The worker re-prices the unpaid single price at $95 from the form, and sends it. */
+  async function workerProposes95() {
+    const client = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
+    renderPage(connected(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Change the payment plan' }));
+    const form = within(screen.getByTestId('plan-form'));
+    fireEvent.change(form.getByLabelText('Amount (USD)'), { target: { value: '95' } });
+    fireEvent.click(form.getByRole('button', { name: 'Propose this plan' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    return { client, form };
+  }
+
   it('lets the worker split the unpaid price into parts, checking each part before anything is sent', async () => {
     const client = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
     renderPage(connected(client));
@@ -478,13 +490,7 @@ describe('payment plan', () => {
   });
 
   it('frees the proposer’s page once its plan is accepted or withdrawn, when no plan waits again as before it was sent', async () => {
-    const client = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
-    renderPage(connected(client));
-    fireEvent.click(await screen.findByRole('button', { name: 'Change the payment plan' }));
-    const form = within(screen.getByTestId('plan-form'));
-    fireEvent.change(form.getByLabelText('Amount (USD)'), { target: { value: '95' } });
-    fireEvent.click(form.getByRole('button', { name: 'Propose this plan' }));
-    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    const { client } = await workerProposes95();
     const cmd = (await client.db.commands.find().exec())[0]!;
     const [part] = (JSON.parse(cmd.payload) as { milestones: { milestoneId: string }[] }).milestones;
     const proposed = milestone('proposed', {
@@ -536,13 +542,7 @@ describe('payment plan', () => {
   });
 
   it('keeps the form, with what was typed, when the server refuses the plan, and says why beside it', async () => {
-    const client = await device(OMAR, ['operator'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
-    renderPage(connected(client));
-    fireEvent.click(await screen.findByRole('button', { name: 'Change the payment plan' }));
-    const form = within(screen.getByTestId('plan-form'));
-    fireEvent.change(form.getByLabelText('Amount (USD)'), { target: { value: '95' } });
-    fireEvent.click(form.getByRole('button', { name: 'Propose this plan' }));
-    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    const { client, form } = await workerProposes95();
     const [cmd] = await client.db.commands.find().exec();
     await decide(client, cmd!.id, { status: 'rejected', code: 'payouts_not_set_up', message: 'Set up payouts before taking paid work, so that you can be paid when the client approves.' });
     expect((await form.findByTestId('plan-refused')).textContent).toBe('Not proposed: Set up payouts before taking paid work, so that you can be paid when the client approves.');
