@@ -51,7 +51,7 @@ export const REJECTION_MESSAGES: Record<RejectionCode, string> = {
   invalid_state: 'This can no longer be done: the item has moved on. Refresh to see where it stands.',
   gig_taken: 'This gig was just taken by another operator.',
   gig_changed: 'The client changed this gig after you looked at it. Look at it again before you accept.',
-  gig_booked: 'An operator accepted this gig before your change arrived, so the booking stands as the gig was then. Change the work or the price with a new payment plan on the booking, or cancel the booking.',
+  gig_booked: 'An operator accepted this gig before your change arrived, so the booking stands as the gig was then. Agree any change on the booking: the work or the price with a new payment plan, where and when in its chat; or cancel the booking.',
   gig_expired: 'This gig has expired.',
   own_gig: 'You cannot accept your own gig.',
   operator_unavailable: 'Switch your availability on to accept gigs.',

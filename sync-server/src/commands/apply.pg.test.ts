@@ -140,7 +140,7 @@ describe('judging against the server state and clock', () => {
     const { gigId, bookingId } = await acceptedBooking(db.sql, client, op);
     const edit = await run(db.sql, client, 'gig.update', { gigId, budget: { amount: 15000, currency: 'USD' } });
     expect(edit).toMatchObject({ status: 'rejected', rejection: { code: 'gig_booked' } });
-    expect(edit.rejection!.message).toMatch(/new payment plan on the booking/);
+    expect(edit.rejection!.message).toMatch(/with a new payment plan, where and when in its chat/);
     const cancel = await run(db.sql, client, 'gig.cancel', { gigId });
     expect(cancel).toMatchObject({ status: 'rejected', rejection: { code: 'gig_booked', message: 'This gig already has a booking: cancel the booking first.' } });
     const [gig] = await db.sql<{ status: string; budgetAmount: number }[]>`select status, budget_amount from gigs where id = ${gigId}`;

@@ -1,9 +1,8 @@
 // Opening a dispute on a milestone whose money is held: what went wrong, and the claim. The client says how
 // much should come back to them, the worker how much should be released to them; both default to all of it.
 import { useRef, useState, type FormEvent } from 'react';
-import { toDecimalString } from '@shared/money';
 import { useSync } from '../app/sync-context';
-import { amountLimits, formatMoney, parseMoneyInput } from '../i18n/format';
+import { amountLimits, formatMoney, moneyInputText, parseMoneyInput } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
@@ -26,7 +25,7 @@ export function DisputeForm({ milestone, side, disabled, run }: Props) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState('');
-  const [claim, setClaim] = useState(() => toDecimalString(milestone.amount));
+  const [claim, setClaim] = useState(() => moneyInputText(milestone.amount, locale));
   const [claimError, setClaimError] = useState('');
   const reasonField = useRef<HTMLTextAreaElement>(null);
   const claimField = useRef<HTMLInputElement>(null);

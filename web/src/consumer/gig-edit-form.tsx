@@ -1,4 +1,5 @@
-// Editing a gig's words, budget, area, address and times while the gig machine allows `update`.
+// Editing a gig's words, budget, address and times while the gig machine allows `update`. Where it is (its point
+// and area, which operators see and accept by) is not edited here.
 import { useState, type FormEvent } from 'react';
 import type { ViewDoc } from '../sync/optimistic';
 import { useSync } from '../app/sync-context';
@@ -28,7 +29,7 @@ export function GigEditForm({ gig, onDone }: { gig: ViewDoc<'gigs'>; onDone(noti
     const result = toGigUpdate(gig, values);
     if (!result.ok) {
       setErrors(result.errors);
-      const first = (['title', 'description', 'budget', 'areaLabel', 'address', 'startsAt', 'expiresAt'] as const).find((f) => result.errors[f]);
+      const first = (['title', 'description', 'budget', 'address', 'startsAt', 'expiresAt'] as const).find((f) => result.errors[f]);
       if (first) document.getElementById(`gig-${first}`)?.focus();
       return;
     }
@@ -62,11 +63,6 @@ export function GigEditForm({ gig, onDone }: { gig: ViewDoc<'gigs'>; onDone(noti
         <input {...a11y('budget')} inputMode="decimal" autoComplete="off" value={values.budget} onChange={(e) => setValues({ ...values, budget: e.target.value })} />
         <BudgetReadAs text={values.budget} currency={gig.budget.currency} />
         <FieldErrorText field="budget" error={errors.budget} t={t} />
-      </div>
-      <div className="field">
-        <label htmlFor="gig-areaLabel">{t('fAreaLabel')}</label>
-        <input {...a11y('areaLabel')} value={values.areaLabel} maxLength={80} onChange={(e) => setValues({ ...values, areaLabel: e.target.value })} />
-        <FieldErrorText field="areaLabel" error={errors.areaLabel} t={t} />
       </div>
       <div className="field">
         <label htmlFor="gig-address">{t('fAddress')}</label>

@@ -1,6 +1,7 @@
 // Editing a gig sends only what changed, in minor units, or nothing at all.
 import { describe, expect, it } from 'vitest';
-import { editValuesOf, moneyToInput, toGigUpdate } from './gig-edit';
+import { moneyInputText } from '../i18n/format';
+import { editValuesOf, toGigUpdate } from './gig-edit';
 import { isoToLocalInput } from './gig-form';
 
 const gig = {
@@ -10,7 +11,7 @@ const gig = {
 
 describe('toGigUpdate', () => {
   it('starts from the gig as it is and sends nothing when nothing changed', () => {
-    expect(editValuesOf(gig)).toMatchObject({ title: 'Fix the tap', description: 'Drips', budget: '40.50', areaLabel: 'Mission', address: '1 Main St', expiresAt: '' });
+    expect(editValuesOf(gig)).toMatchObject({ title: 'Fix the tap', description: 'Drips', budget: '40.50', address: '1 Main St', expiresAt: '' });
     expect(toGigUpdate(gig, editValuesOf(gig))).toEqual({ ok: true, payload: null });
   });
 
@@ -37,15 +38,15 @@ describe('toGigUpdate', () => {
   });
 
   it('formats minor units without floats, for any exponent', () => {
-    expect(moneyToInput({ amount: 5, currency: 'USD' })).toBe('0.05');
-    expect(moneyToInput({ amount: 1500, currency: 'JPY' })).toBe('1500');
-    expect(moneyToInput({ amount: 1234, currency: 'KWD' })).toBe('1.234');
+    expect(moneyInputText({ amount: 5, currency: 'USD' }, 'en')).toBe('0.05');
+    expect(moneyInputText({ amount: 1500, currency: 'JPY' }, 'en')).toBe('1500');
+    expect(moneyInputText({ amount: 1234, currency: 'KWD' }, 'en')).toBe('1.234');
   });
 
   it('starts the budget with the decimal comma a Spanish reader is asked for, and reads it back unchanged', () => {
     expect(editValuesOf(gig, 'es').budget).toBe('40,50');
-    expect(moneyToInput({ amount: 123_456_78, currency: 'USD' }, 'es')).toBe('123456,78');
-    expect(moneyToInput({ amount: 1500, currency: 'JPY' }, 'es')).toBe('1500');
+    expect(moneyInputText({ amount: 123_456_78, currency: 'USD' }, 'es')).toBe('123456,78');
+    expect(moneyInputText({ amount: 1500, currency: 'JPY' }, 'es')).toBe('1500');
     expect(toGigUpdate(gig, editValuesOf(gig, 'es'))).toEqual({ ok: true, payload: null });
     const kwd = { ...gig, budget: { amount: 1000, currency: 'KWD' as const } };
     expect(toGigUpdate(kwd, { ...editValuesOf(kwd, 'es'), title: 'Fix both taps' })).toEqual({ ok: true, payload: { gigId: gig.id, title: 'Fix both taps' } });
@@ -56,12 +57,12 @@ describe('toGigUpdate, where and when', () => {
   const NOW = Date.parse('2026-11-20T12:00:00.000Z');
   const edit = (over: Partial<ReturnType<typeof editValuesOf>>) => toGigUpdate(gig, { ...editValuesOf(gig), ...over }, NOW);
 
-  it('sends the area, the address and the times that changed, times as instants and a cleared one as null', () => {
+  it('sends the address and the times that changed, times as instants and a cleared one as null', () => {
     const later = isoToLocalInput('2030-05-02T09:30:00.000Z');
     const ends = isoToLocalInput('2030-04-30T18:00:00.000Z');
-    expect(edit({ areaLabel: 'SoMa', address: '', startsAt: later, expiresAt: ends })).toEqual({
+    expect(edit({ address: '', startsAt: later, expiresAt: ends })).toEqual({
       ok: true,
-      payload: { gigId: gig.id, areaLabel: 'SoMa', address: '', startsAt: '2030-05-02T09:30:00.000Z', expiresAt: '2030-04-30T18:00:00.000Z' },
+      payload: { gigId: gig.id, address: '', startsAt: '2030-05-02T09:30:00.000Z', expiresAt: '2030-04-30T18:00:00.000Z' },
     });
     expect(edit({ startsAt: '' })).toEqual({ ok: true, payload: { gigId: gig.id, startsAt: null } });
   });
@@ -69,6 +70,10 @@ describe('toGigUpdate, where and when', () => {
   it('refuses a changed time already past, but not one kept as it was', () => {
     const past = isoToLocalInput('2026-11-19T12:00:00.000Z');
     expect(edit({ startsAt: past, expiresAt: past })).toEqual({ ok: false, errors: { startsAt: { problem: 'inPast' }, expiresAt: { problem: 'inPast' } } });
+    // As on the post form: a start picked while filling in the form is fine, an offer ending this minute is not.
+    const justNow = isoToLocalInput(new Date(NOW - 5 * 60_000).toISOString());
+    expect(edit({ startsAt: justNow })).toMatchObject({ ok: true });
+    expect(edit({ expiresAt: isoToLocalInput(new Date(NOW).toISOString()) })).toEqual({ ok: false, errors: { expiresAt: { problem: 'inPast' } } });
     const started = { ...gig, startsAt: '2026-11-01T09:00:00.000Z' };
     expect(toGigUpdate(started, { ...editValuesOf(started), title: 'Fix the tap today' }, NOW)).toEqual({ ok: true, payload: { gigId: gig.id, title: 'Fix the tap today' } });
   });

@@ -1,16 +1,15 @@
-// Editing a posted gig (its words, budget, area, address and times): the changed fields as a `gig.update` payload.
+// Editing a posted gig (its words, budget, address and times): the changed fields as a `gig.update` payload.
 import { commandPayloads, type CommandInput } from '@shared/commands';
 import type { Locale } from '@shared/locales';
 import type { Money } from '@shared/money';
 import { moneyInputText, parseMoneyInput } from '../i18n/format';
-import { budgetError, isoToLocalInput, localInputToIso, schemaErrors, START_SLACK_MS, type FieldErrors } from './gig-form';
+import { budgetError, isoToLocalInput, localInputToIso, schemaErrors, timeProblem, type FieldErrors } from './gig-form';
 
 export interface GigEditValues {
   title: string;
   description: string;
   /** Major units as typed, in the gig's currency. */
   budget: string;
-  areaLabel: string;
   address: string;
   /** `datetime-local` values in the device's time zone, '' for none. */
   startsAt: string;
@@ -23,7 +22,6 @@ export interface EditableGig {
   title: string;
   description: string;
   budget: Money;
-  areaLabel: string;
   address?: string | null;
   startsAt?: string | null;
   expiresAt?: string | null;
@@ -34,14 +32,9 @@ export type GigUpdateResult =
   | { ok: true; payload: null }
   | { ok: false; errors: FieldErrors };
 
-/** Minor units as the editable major-unit text in the reader's language ("4050" USD → "40.50", "40,50" in Spanish). */
-export function moneyToInput(m: Money, locale: Locale = 'en'): string {
-  return moneyInputText(m, locale);
-}
-
 export function editValuesOf(gig: Omit<EditableGig, 'id'>, locale: Locale = 'en'): GigEditValues {
   return {
-    title: gig.title, description: gig.description, budget: moneyToInput(gig.budget, locale), areaLabel: gig.areaLabel, address: gig.address ?? '',
+    title: gig.title, description: gig.description, budget: moneyInputText(gig.budget, locale), address: gig.address ?? '',
     startsAt: gig.startsAt ? isoToLocalInput(gig.startsAt) : '', expiresAt: gig.expiresAt ? isoToLocalInput(gig.expiresAt) : '',
   };
 }
@@ -60,8 +53,8 @@ export function toGigUpdate(gig: EditableGig, values: GigEditValues, now: number
     if (typed === (was ? isoToLocalInput(was) : '')) return undefined;
     if (typed === '') return null;
     const iso = localInputToIso(typed);
-    if (!iso) errors[field] = { problem: 'invalid' };
-    else if (Date.parse(iso) < now - (field === 'startsAt' ? START_SLACK_MS : 0)) errors[field] = { problem: 'inPast' };
+    const problem = timeProblem(field, iso, now);
+    if (problem) errors[field] = { problem };
     return iso;
   };
   const startsAt = time('startsAt', gig.startsAt);
@@ -72,7 +65,6 @@ export function toGigUpdate(gig: EditableGig, values: GigEditValues, now: number
   if (values.title.trim() !== gig.title) payload.title = values.title;
   if (values.description.trim() !== gig.description) payload.description = values.description;
   if (budget && budget.amount !== gig.budget.amount) payload.budget = budget;
-  if (values.areaLabel.trim() !== gig.areaLabel) payload.areaLabel = values.areaLabel;
   if (values.address.trim() !== (gig.address ?? '')) payload.address = values.address;
   if (startsAt !== undefined) payload.startsAt = startsAt;
   if (expiresAt !== undefined) payload.expiresAt = expiresAt;

@@ -148,7 +148,18 @@ export function schemaErrors(
 }
 
 /** How long before now a start may be and still be "now": the minutes it took to fill in the form. */
-export const START_SLACK_MS = 15 * 60_000;
+const START_SLACK_MS = 15 * 60_000;
+
+/**
+ * What is wrong with a gig's time as typed and read (`iso`, null when it is no time), for the post and the edit
+ * form alike: work cannot start in the past (a start picked while filling in the form is still fine), and the
+ * server refuses an offer that has already ended (gig_expired).
+ */
+export function timeProblem(field: 'startsAt' | 'expiresAt', iso: string | null, now: number): 'invalid' | 'inPast' | undefined {
+  if (!iso) return 'invalid';
+  if (field === 'startsAt' ? Date.parse(iso) < now - START_SLACK_MS : Date.parse(iso) <= now) return 'inPast';
+  return undefined;
+}
 
 /** The form's values as a `gig.post` payload, validated with the shared schema, or what to fix. */
 export function toGigPost(values: GigFormValues, gigId: string, now: number = Date.now()): GigPostResult {
@@ -168,13 +179,11 @@ export function toGigPost(values: GigFormValues, gigId: string, now: number = Da
   const skills = Object.fromEntries(SKILLS.filter((s) => values.skills[s] !== undefined).map((s) => [s, values.skills[s]])) as SkillLevels;
 
   const startsAt = values.startsAt ? localInputToIso(values.startsAt) : null;
-  if (values.startsAt && !startsAt) errors.startsAt = { problem: 'invalid' };
-  // Work cannot start in the past: a start picked a while ago ("now", while the form was filled in) is still fine.
-  else if (startsAt && Date.parse(startsAt) < now - START_SLACK_MS) errors.startsAt = { problem: 'inPast' };
   const expiresAt = values.expiresAt ? localInputToIso(values.expiresAt) : null;
-  if (values.expiresAt && !expiresAt) errors.expiresAt = { problem: 'invalid' };
-  // The server refuses an expiry that has passed; say so before the gig vanishes on rejection.
-  else if (expiresAt && Date.parse(expiresAt) <= now) errors.expiresAt = { problem: 'inPast' };
+  for (const [field, typed, iso] of [['startsAt', values.startsAt, startsAt], ['expiresAt', values.expiresAt, expiresAt]] as const) {
+    const problem = typed ? timeProblem(field, iso, now) : undefined;
+    if (problem) errors[field] = { problem };
+  }
 
   const candidate = {
     gigId,

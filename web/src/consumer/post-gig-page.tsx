@@ -71,7 +71,8 @@ export function PostGigPage() {
       // Posted anew: the refusal it answers has been dealt with.
       if (again) await client.dismiss(again);
       // The gig's page shows it at once, marked as not yet confirmed.
-      navigate(`/gigs/${gigId}`);
+      // Posted again from a refused post: Back must not land on that post's form, filled, to be posted twice.
+      navigate(`/gigs/${gigId}`, { replace: again !== null });
     } catch (err) {
       console.error(err);
       setFailed(true);
