@@ -13,6 +13,7 @@ import { rejectionText } from '../i18n/rejections';
 import type { ViewDoc } from '../sync/optimistic';
 import { PendingMark } from '../ui/pending-mark';
 import { CommandNotice, type Notice } from './command-notice';
+import { ConfirmStep } from './confirm-step';
 import { checkAction, MILESTONE_STEPS, offeredActions, type BookingAction } from './booking-actions';
 import { bookingMessages } from './messages';
 import { useCanReachServer } from './use-money-step';
@@ -33,10 +34,7 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
   const reachable = useCanReachServer();
   const [busy, setBusy] = useState<BookingAction | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
-  const [confirming, setConfirming] = useState(false);
   const [cancelReason, setCancelReason] = useState('');
-  const cancelQuestion = useRef<HTMLParagraphElement>(null);
-  const cancelAsk = useRef<HTMLButtonElement>(null);
   // Set in the click itself: a double click must not issue the step twice.
   const firing = useRef(false);
 
@@ -55,15 +53,15 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
   const planSyncing =
     milestones !== undefined && !milestonesHere && allowed.some((a) => MILESTONE_STEPS.includes(a.event) || (a.event === 'cancel' && cancelMovesMoney));
 
-  /** Asks the machine once more, then issues the command (offline too, where the step allows). */
-  async function fire(event: 'start' | 'cancel', text?: string) {
-    if (firing.current) return;
+  /** Asks the machine once more, then issues the command (offline too, where the step allows); true once issued. */
+  async function fire(event: 'start' | 'cancel', text?: string): Promise<boolean> {
+    if (firing.current) return false;
     const reason = text?.trim() || undefined;
     const verdict = checkAction(booking, actor, event, reason);
     if (!verdict.ok) {
       const code = bookingRejection(verdict)!;
       setNotice({ text: rejectionText(code, REJECTION_MESSAGES[code], locale) });
-      return;
+      return false;
     }
     firing.current = true;
     setBusy(event);
@@ -74,18 +72,15 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
           ? await client.issue('booking.start', { bookingId: booking.id })
           : await client.issue('booking.cancel', { bookingId: booking.id, ...(reason ? { reason } : {}) });
       setCancelReason('');
-      setConfirming(false);
       setNotice({ commandId: id });
+      return true;
     } finally {
       firing.current = false;
       setBusy(null);
     }
   }
 
-  const buttonProps = (event: 'start' | 'cancel') => ({
-    disabled: busy !== null || waiting.has(event) || (event === 'cancel' && cancelMovesMoney && (!reachable || !milestonesHere)),
-    'aria-busy': busy === event || undefined,
-  });
+  const disabled = (event: 'start' | 'cancel') => busy !== null || waiting.has(event) || (event === 'cancel' && cancelMovesMoney && (!reachable || !milestonesHere));
 
   return (
     <>
@@ -105,63 +100,38 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
 
       {start && (
         <div className="actions">
-          <button type="button" className="btn btn-primary" {...buttonProps('start')} onClick={() => void fire('start')}>
+          <button type="button" className="btn btn-primary" disabled={disabled('start')} aria-busy={busy === 'start' || undefined} onClick={() => void fire('start')}>
             {t('start')}
           </button>
           <PendingMark show={waiting.has('start')} />
         </div>
       )}
 
-      {cancel &&
-        (confirming ? (
-          <div className="card confirm-step">
-            <p ref={cancelQuestion} tabIndex={-1}>
-              <strong>{refund ? t(actor.id === booking.clientId ? 'cancelRefundQuestionClient' : 'cancelRefundQuestion', { amount: formatMoney(refund, locale) }) : t('cancelQuestion')}</strong>
+      {cancel && (
+        <ConfirmStep
+          ask={t('cancel')}
+          askClassName="btn btn-danger"
+          question={refund ? t(actor.id === booking.clientId ? 'cancelRefundQuestionClient' : 'cancelRefundQuestion', { amount: formatMoney(refund, locale) }) : t('cancelQuestion')}
+          confirm={t('confirmCancel')}
+          confirmClassName="btn btn-danger"
+          keep={t('keep')}
+          boxClassName="card confirm-step"
+          disabled={disabled('cancel')}
+          busy={busy === 'cancel'}
+          beside={<PendingMark show={waiting.has('cancel')} />}
+          onConfirm={() => fire('cancel', cancelReason)}
+        >
+          {actor.id === booking.clientId && booking.gigId && (
+            <p className="hint" data-testid="cancel-reopens-gig">
+              {t('cancelReopensGig')}
             </p>
-            {actor.id === booking.clientId && booking.gigId && (
-              <p className="hint" data-testid="cancel-reopens-gig">
-                {t('cancelReopensGig')}
-              </p>
-            )}
-            <div className="field">
-              <label htmlFor="booking-cancel-reason">{t('cancelReason')}</label>
-              <textarea id="booking-cancel-reason" rows={2} maxLength={500} value={cancelReason} onChange={(e) => setCancelReason(e.target.value)} />
-            </div>
-            <div className="actions">
-              <button type="button" className="btn btn-danger" {...buttonProps('cancel')} onClick={() => void fire('cancel', cancelReason)}>
-                {t('confirmCancel')}
-              </button>
-              <button
-                type="button"
-                className="btn"
-                onClick={() => {
-                  setConfirming(false);
-                  // Back on the button that asked, not lost to the page.
-                  setTimeout(() => cancelAsk.current?.focus(), 0);
-                }}
-              >
-                {t('keep')}
-              </button>
-            </div>
+          )}
+          <div className="field">
+            <label htmlFor="booking-cancel-reason">{t('cancelReason')}</label>
+            <textarea id="booking-cancel-reason" rows={2} maxLength={500} value={cancelReason} onChange={(e) => setCancelReason(e.target.value)} />
           </div>
-        ) : (
-          <div className="actions">
-            <button
-              ref={cancelAsk}
-              type="button"
-              className="btn btn-danger"
-              {...buttonProps('cancel')}
-              onClick={() => {
-                setConfirming(true);
-                // Land keyboard and screen-reader users on the question they must answer.
-                setTimeout(() => cancelQuestion.current?.focus(), 0);
-              }}
-            >
-              {t('cancel')}
-            </button>
-            <PendingMark show={waiting.has('cancel')} />
-          </div>
-        ))}
+        </ConfirmStep>
+      )}
       {cancel && cancelMovesMoney && !reachable && (
         <p className="hint" data-testid="cancel-offline">
           {t(actor.id === booking.clientId ? 'cancelOfflineClient' : 'cancelOffline')}

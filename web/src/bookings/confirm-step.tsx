@@ -1,5 +1,6 @@
-// A money step that cannot be undone, asked first: the button, then the question with the step and a way back.
-import { useRef, useState } from 'react';
+// A step that cannot be undone, asked first: the button, then the question with the step and a way back.
+// Focus goes to the question when it opens and back to the button when the step is kept back.
+import { useRef, useState, type ReactNode } from 'react';
 
 interface Props {
   /** The first button's words and look. */
@@ -11,19 +12,31 @@ interface Props {
   disabled: boolean;
   /** Takes the step; the question closes once it is taken (true), and stays to be answered again if not. */
   onConfirm(): Promise<boolean>;
+  /** Said, or asked for, with the question (a reason to give, what follows from the step). */
+  children?: ReactNode;
+  /** Beside the first button (a mark that the step is on its way). */
+  beside?: ReactNode;
+  /** The look of the question's box and of the button that takes the step. */
+  boxClassName?: string;
+  confirmClassName?: string;
+  /** The step is being taken now (aria-busy on both buttons). */
+  busy?: boolean;
 }
 
-export function ConfirmStep({ ask, askClassName, question, confirm, keep, disabled, onConfirm }: Props) {
+export function ConfirmStep(p: Props) {
+  const { ask, askClassName, question, confirm, keep, disabled, onConfirm, children, beside, boxClassName = 'confirm-step', confirmClassName = 'btn btn-primary' } = p;
+  const busy = p.busy || undefined;
   const [confirming, setConfirming] = useState(false);
   const questionRef = useRef<HTMLParagraphElement>(null);
   const askRef = useRef<HTMLButtonElement>(null);
   return confirming ? (
-    <div className="confirm-step">
+    <div className={boxClassName}>
       <p ref={questionRef} tabIndex={-1}>
         <strong>{question}</strong>
       </p>
+      {children}
       <div className="actions">
-        <button type="button" className="btn btn-primary" disabled={disabled} onClick={() => void onConfirm().then((taken) => taken && setConfirming(false))}>
+        <button type="button" className={confirmClassName} disabled={disabled} aria-busy={busy} onClick={() => void onConfirm().then((taken) => taken && setConfirming(false))}>
           {confirm}
         </button>
         <button
@@ -46,6 +59,7 @@ export function ConfirmStep({ ask, askClassName, question, confirm, keep, disabl
         type="button"
         className={askClassName}
         disabled={disabled}
+        aria-busy={busy}
         onClick={() => {
           setConfirming(true);
           // Land keyboard and screen-reader users on the question they must answer.
@@ -54,6 +68,7 @@ export function ConfirmStep({ ask, askClassName, question, confirm, keep, disabl
       >
         {ask}
       </button>
+      {beside}
     </div>
   );
 }

@@ -5,7 +5,7 @@ import type { CommandInput } from '@shared/commands';
 import type { Locale } from '@shared/locales';
 import { money, splitFee, sum, type CurrencyCode, type Money } from '@shared/money';
 import { dueDay, dueInstant, duePassed } from '@shared/due-dates';
-import type { MilestoneState } from '@shared/milestone-machine';
+import { replacedByPlan, type MilestoneState } from '@shared/milestone-machine';
 import { budgetError, type FieldError } from '../consumer/gig-form';
 import { moneyInputText, parseMoneyInput } from '../i18n/format';
 
@@ -38,11 +38,8 @@ interface PlannedPart {
   status: MilestoneState;
 }
 
-/** Parts a new plan replaces once accepted: agreed, or with a checkout open, and not paid. */
-export const replaceable = (status: MilestoneState) => status === 'agreed' || status === 'payment_pending';
-
 /** Parts that stay beside any new plan: paid (held, released, refunded or split) or under way. */
-export const kept = (status: MilestoneState) => !replaceable(status) && status !== 'proposed' && status !== 'cancelled';
+export const kept = (status: MilestoneState) => !replacedByPlan(status) && status !== 'proposed' && status !== 'cancelled';
 
 let keys = 0;
 const part = (description = '', amount = '', due = ''): PlanPartInput => ({ key: `part-${++keys}`, description, amount, due });

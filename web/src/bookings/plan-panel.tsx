@@ -3,6 +3,7 @@
 // waiting, so a booking has at most one. Like every money step, it needs a connection.
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { planOpen } from '@shared/booking-machine';
+import { replacedByPlan } from '@shared/milestone-machine';
 import { money, sum, type CurrencyCode, type Money } from '@shared/money';
 import type { Locale } from '@shared/locales';
 import { useSync } from '../app/sync-context';
@@ -16,7 +17,7 @@ import { ConfirmStep } from './confirm-step';
 import { StepProgress } from './step-progress';
 import { moneyMessages, type MoneyKey } from './money-messages';
 import {
-  MAX_PART_DESCRIPTION, MAX_PLAN_PARTS, emptyPart, planPayload, planSummary, replaceable, startingParts,
+  MAX_PART_DESCRIPTION, MAX_PLAN_PARTS, emptyPart, planPayload, planSummary, startingParts,
   type PartProblems, type PlanPartInput,
 } from './plan-form';
 import { useMoneyStep } from './use-money-step';
@@ -40,7 +41,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
   // being proposed. A step stays busy until that change is here, whatever else of the booking changes meanwhile.
   const step = useMoneyStep(planState(milestones));
   // What the form was opened on: what a plan would replace, and the plan waiting, if any.
-  const situation = [...proposal, ...milestones.filter((m) => replaceable(m.status))].map((m) => `${m.id}:${m.status}`).join();
+  const situation = [...proposal, ...milestones.filter((m) => replacedByPlan(m.status))].map((m) => `${m.id}:${m.status}`).join();
   const [editing, setEditing] = useState<{ parts: PlanPartInput[]; situation: string } | null>(null);
   // The form stays open, with what was typed, until the server has taken the plan: a refusal (payouts not
   // set up, a booking that moved on) is said beside it, and the parts can be sent again as they are.
@@ -58,7 +59,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
     setEditing({ parts, situation });
   };
   /** The form's first rows for the situation now: the plan waiting, else what a plan would replace. */
-  const startNow = () => startingParts(proposal.length > 0 ? proposal : milestones.filter((m) => replaceable(m.status)), locale);
+  const startNow = () => startingParts(proposal.length > 0 ? proposal : milestones.filter((m) => replacedByPlan(m.status)), locale);
   const open = planOpen(booking.status);
   // A plan still waiting when the booking ended can never be accepted: it is history, not an offer. While a
   // dispute holds the booking it waits, and says so.
@@ -77,6 +78,14 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
   const disabled = !reachable || step.busy || waiting;
   const fmt = (m: Money) => formatMoney(m, locale);
   const progress = <StepProgress step={step} testId="plan-notice" />;
+  /** A button that opens the form on the plan as it is now; focus comes back to it when the form is closed. */
+  const opener = (label: string) => (
+    <div className="actions">
+      <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startNow())}>
+        {label}
+      </button>
+    </div>
+  );
   // Said beside the plan's buttons: the page's sentence about the connection may be a screen away.
   const offline = !reachable && <p className="hint" data-testid="plan-offline">{t('planOffline')}</p>;
 
@@ -117,11 +126,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
       <div className="plan" data-testid="plan">
         {lastWithdrawn(milestones) && <p className="notice" data-testid="plan-withdrawn">{t('planWithdrawnPaid')}</p>}
         {progress}
-        <div className="actions">
-          <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startNow())}>
-            {t('changePlan')}
-          </button>
-        </div>
+        {opener(t('changePlan'))}
         {offline}
         <p className="hint">{t('changePlanHint', { who: other })}</p>
       </div>
@@ -154,11 +159,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
         open && (
           <>
             <p className="hint">{t('proposalWaiting', { who: other })}</p>
-            <div className="actions">
-              <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startNow())}>
-                {t('changeProposal')}
-              </button>
-            </div>
+            {opener(t('changeProposal'))}
           </>
         )
       ) : (
@@ -176,11 +177,7 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
               // Named by a part: the device does not know the plan's id, and a part names exactly the plan shown.
               onConfirm={() => step.run(() => client.issue('milestone.accept', { bookingId: booking.id, milestoneId: proposal[0]!.id }))}
             />
-            <div className="actions">
-              <button type="button" className="btn" data-plan-opener disabled={disabled} onClick={() => openForm(startNow())}>
-                {t('counterPlan')}
-              </button>
-            </div>
+            {opener(t('counterPlan'))}
           </>
         )
       )}

@@ -70,8 +70,8 @@ export function PostGigPage() {
       await client.issue('gig.post', result.payload);
       // Posted anew: the refusal it answers has been dealt with.
       if (again) await client.dismiss(again);
-      // The gig's page shows it at once, marked as not yet confirmed.
-      // Posted again from a refused post: Back must not land on that post's form, filled, to be posted twice.
+      // The gig's page shows it at once, marked as not yet confirmed. Posted again from a refused post, it
+      // takes the form's place in history: Back must not land on that form, filled, to be posted twice.
       navigate(`/gigs/${gigId}`, { replace: again !== null });
     } catch (err) {
       console.error(err);

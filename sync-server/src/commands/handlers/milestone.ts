@@ -3,7 +3,7 @@
 import { planOpen } from '@shared/booking-machine';
 import { duePassed } from '@shared/due-dates';
 import { bookingSide } from '@shared/parties';
-import type { MilestoneEvent } from '@shared/milestone-machine';
+import { replacedByPlan, type MilestoneEvent } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
 import { partiesIn, reject, type Handler } from '../context';
 import { lockBooking, lockBookingOfMilestone, setBookingAmount, type LockedBooking } from '../../store/bookings';
@@ -129,7 +129,7 @@ export const accept: Handler<'milestone.accept', Loaded> = {
     for (const m of plan) await step(m, 'accept');
     // Replaced: whatever was agreed but not paid for. A checkout still open lapses with it; a payment that
     // arrives for it anyway is refunded when it does.
-    const replaced = milestones.filter((m) => m.planId !== planId && (m.status === 'agreed' || m.status === 'payment_pending'));
+    const replaced = milestones.filter((m) => m.planId !== planId && replacedByPlan(m.status));
     for (const m of replaced) await step(m, 'cancel', 'Replaced by a new payment plan.');
     const kept = milestones.filter((m) => m.planId !== planId && !replaced.includes(m) && m.status !== 'cancelled' && m.status !== 'proposed');
     const total = [...kept, ...plan].reduce((t, m) => t + m.amount, 0);
