@@ -6,8 +6,8 @@ import { HELD_STATES } from '@shared/milestone-machine';
 import { sum } from '@shared/money';
 import { REJECTION_MESSAGES } from '@shared/rejections';
 import type { Actor } from '@shared/roles';
-import { useSync } from '../app/sync-context';
-import { formatMoney } from '../i18n/format';
+import { useSync, useView } from '../app/sync-context';
+import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import type { ViewDoc } from '../sync/optimistic';
@@ -49,6 +49,10 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
   const held = (milestones ?? []).filter((m) => HELD_STATES.includes(m.status));
   const refund = held.length > 0 ? sum(held.map((m) => m.amount), booking.price.currency) : null;
   const cancelMovesMoney = booking.status !== 'awaiting_payment' || refund !== null;
+  // A cancelled booking puts the client's gig back on offer, unless the offer has ended meanwhile: then the
+  // gig ends too (the server expires it), and the client is told so before, not surprised after.
+  const gig = useView('gigs', actor.id === booking.clientId && booking.gigId ? booking.gigId : undefined);
+  const offerEnded = gig?.expiresAt && Date.parse(gig.expiresAt) <= Date.now() ? gig.expiresAt : null;
   // A fresh device may have the booking before its milestones: the steps that need them wait for them.
   const planSyncing =
     milestones !== undefined && !milestonesHere && allowed.some((a) => MILESTONE_STEPS.includes(a.event) || (a.event === 'cancel' && cancelMovesMoney));
@@ -123,7 +127,7 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
         >
           {actor.id === booking.clientId && booking.gigId && (
             <p className="hint" data-testid="cancel-reopens-gig">
-              {t('cancelReopensGig')}
+              {offerEnded ? t('cancelEndsGig', { date: formatDateTime(offerEnded, locale) }) : t('cancelReopensGig')}
             </p>
           )}
           <div className="field">

@@ -191,6 +191,25 @@ describe('booking page, client', () => {
     ]);
   });
 
+  it('says the gig ends with the booking when its offer has ended, and goes back on offer while it runs', async () => {
+    const gigDoc = (expiresAt: string): StoredDocTypes['gigs'] => ({
+      id: booking('awaiting_payment').gigId!, clientId: CARLA, clientName: 'Carla Client', title: 'Fix the tap', description: '', skills: { plumbing: 2 },
+      budget: { amount: 8050, currency: 'USD' }, location: { lat: 37.76, lng: -122.41 }, exactLocation: true, address: '', areaLabel: '',
+      expiresAt, status: 'assigned', bookingId: BOOKING, workerId: OMAR, createdAt: T0, updatedAt: T0, version: 2,
+    });
+    const client = await device(CARLA, ['consumer'], booking('awaiting_payment', { workerPhone: '' }));
+    await client.db.gigs.insert(gigDoc('2026-11-20T18:00:00.000Z'));
+    renderPage(client, 'es');
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancelar reserva' }));
+    expect(screen.getByTestId('cancel-reopens-gig').textContent).toMatch(/^La oferta de tu trabajo terminó el .*20.*, así que el trabajo termina con esta reserva\./);
+
+    cleanup();
+    await client.db.gigs.upsert(gigDoc(new Date(Date.now() + 86_400_000).toISOString()));
+    renderPage(client);
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel booking' }));
+    expect(screen.getByTestId('cancel-reopens-gig').textContent).toMatch(/^Your gig then goes back on offer/);
+  });
+
   it('closes the chat of a cancelled booking, saying why', async () => {
     const client = await device(CARLA, ['consumer'], booking('cancelled', { workerPhone: '' }));
     renderPage(client);

@@ -185,6 +185,43 @@ describe('post a gig', () => {
     await waitFor(async () => expect((await client.db.getLocal<{ ids: string[] }>('dismissed-rejections'))?.toJSON().data.ids).toContain(refused.id));
   });
 
+  it('posts an ended gig again: a new gig with its details, times chosen anew', async () => {
+    const expired = gig(1, {
+      status: 'expired', title: 'Mow the lawn', description: 'Front and back', skills: { handyman: 2 }, budget: { amount: 4550, currency: 'EUR' },
+      location: { lat: 40.41, lng: -3.7 }, address: 'Calle Mayor 1', areaLabel: 'Centro', startsAt: '2026-11-01T09:00:00.000Z', expiresAt: '2026-11-02T09:00:00.000Z',
+    });
+    const client = await clientDevice([expired, gig(2)]);
+    const memory = renderAt(client, `/c/gigs/${expired.id}`, 'es');
+    const again = await screen.findByRole('link', { name: 'Publicarlo de nuevo' });
+    fireEvent.click(again);
+    expect(memory.history!.at(-1)).toBe(`/c/new?from=${expired.id}`);
+    expect((await screen.findByTestId('copied-from')).textContent).toContain('«Mow the lawn»');
+    expect((screen.getByLabelText('Título') as HTMLInputElement).value).toBe('Mow the lawn');
+    expect((screen.getByLabelText('Presupuesto') as HTMLInputElement).value).toBe('45,50');
+    expect((screen.getByLabelText('Moneda') as HTMLSelectElement).value).toBe('EUR');
+    expect((screen.getByLabelText('Nivel de Reparaciones') as HTMLSelectElement).value).toBe('2');
+    expect((screen.getByLabelText('Dirección (opcional)') as HTMLInputElement).value).toBe('Calle Mayor 1');
+    // The old times were for the gig that ended.
+    expect((screen.getByLabelText('Empieza (opcional)') as HTMLInputElement).value).toBe('');
+    expect((screen.getByLabelText('La oferta termina (opcional)') as HTMLInputElement).value).toBe('');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Publicar trabajo' }));
+    await screen.findByRole('heading', { level: 1, name: 'Mow the lawn' });
+    const [posted, ...more] = (await issuedCommands(client)).filter((c) => c.type === 'gig.post');
+    expect(more).toEqual([]);
+    expect(posted).toMatchObject({
+      status: 'pending',
+      payload: { title: 'Mow the lawn', description: 'Front and back', skills: { handyman: 2 }, budget: { amount: 4550, currency: 'EUR' }, location: { lat: 40.41, lng: -3.7 }, address: 'Calle Mayor 1', areaLabel: 'Centro', startsAt: null, expiresAt: null },
+    });
+    expect((posted!.payload as { gigId: string }).gigId).not.toBe(expired.id);
+
+    // A gig still on offer is edited or cancelled, not copied.
+    cleanup();
+    renderAt(client, `/c/gigs/${gig(2).id}`);
+    await screen.findByRole('button', { name: 'Edit' });
+    expect(screen.queryByTestId('post-again')).toBeNull();
+  });
+
   it('refuses a start already past, but not one picked a few minutes ago', async () => {
     const client = await clientDevice();
     renderAt(client, '/c/new');

@@ -1,6 +1,7 @@
 // A gig's page for its client: every field, its state and booking, and the actions the gig machine allows.
 import { useRef, useState, type ReactNode } from 'react';
 import { Link } from 'wouter';
+import type { GigState } from '@shared/gig-machine';
 import type { Skill, SkillLevel } from '@shared/skills';
 import { useMe, useSync, useView, useViewAll } from '../app/sync-context';
 import { offeredActions } from '../bookings/booking-actions';
@@ -17,6 +18,8 @@ import { gigActions } from './gig-actions';
 import { GigEditForm } from './gig-edit-form';
 import { consumerMessages } from './messages';
 import './consumer.css';
+
+const ENDED: readonly GigState[] = ['expired', 'cancelled', 'closed'];
 
 export function GigDetailPage({ id }: { id: string }) {
   const t = useT(consumerMessages);
@@ -52,6 +55,8 @@ export function GigDetailPage({ id }: { id: string }) {
   const cancelViaBooking = !actions.cancel && booking !== undefined && offeredActions(booking, actor).some((a) => a.event === 'cancel');
   // Per-field marks only make sense against a confirmed gig; a provisional one is pending as a whole.
   const mark = (field: string) => <PendingMark show={!gig.provisional && gig.pendingFields.includes(field)} />;
+  // The work may be wanted again (a regular clean, an offer nobody took in time): a new gig from this one.
+  const ended = gig.clientId === actor.id && ENDED.includes(gig.status);
   const when = (iso: string | undefined) => (iso ? formatDateTime(iso, locale) : t('notSet'));
 
   async function publish() {
@@ -172,8 +177,14 @@ export function GigDetailPage({ id }: { id: string }) {
               </button>
             )}
             {actions.cancel && <GigCancel gigId={gig.id} onDone={setNotice} />}
+            {ended && (
+              <Link href={`/new?from=${gig.id}`} className="btn" data-testid="post-again">
+                {t('postAgain')}
+              </Link>
+            )}
           </div>
         )}
+        {ended && !editing && <p className="hint">{t('postAgainHint')}</p>}
         {cancelViaBooking && <p className="hint">{t('cancelViaBooking')}</p>}
         <p>
           <Link href="/" className="back-link">

@@ -3,6 +3,7 @@ import { commandPayloads, type CommandInput, type CommandPayload } from '@shared
 import { amountRefusal, minorUnits, type CurrencyCode, type Money } from '@shared/money';
 import { SKILLS, type SkillLevels } from '@shared/skills';
 import type { Locale } from '@shared/locales';
+import type { GigDoc } from '@shared/replication';
 import { moneyInputProblem, moneyInputText, parseMoneyInput } from '../i18n/format';
 
 /** Everything as the person typed it: strings until the mapping below says they are valid. */
@@ -91,6 +92,15 @@ export function formValuesOf(p: CommandPayload<'gig.post'>, locale: Locale): Gig
     expiresAt: p.expiresAt ? isoToLocalInput(p.expiresAt) : '',
     draft: p.publish === false,
   };
+}
+
+/**
+ * A new gig's form from one of the client's gigs that has ended (expired, cancelled or done): the work again,
+ * as described, priced and placed before. Its times were for the gig that ended, so they start empty.
+ */
+export function formValuesFromGig(g: Pick<GigDoc, 'title' | 'description' | 'skills' | 'budget' | 'location' | 'address' | 'areaLabel'>, locale: Locale): GigFormValues {
+  const { title, description, skills, budget, location, address, areaLabel } = g;
+  return formValuesOf({ gigId: '', title, description, skills, budget, location, address, areaLabel, startsAt: null, expiresAt: null, publish: true }, locale);
 }
 
 /** "37,77" and "37.77" alike; null when it is not a number. */

@@ -8,7 +8,7 @@ import { useLocale, useT } from '../i18n/i18n';
 import { newId } from '../sync/ids';
 import { Page } from '../ui/page';
 import { BudgetReadAs, errorId, FieldErrorText } from './field-error';
-import { emptyGigForm, firstErrorField, formValuesOf, toGigPost, type FieldErrors, type GigField, type GigFormValues } from './gig-form';
+import { emptyGigForm, firstErrorField, formValuesFromGig, formValuesOf, toGigPost, type FieldErrors, type GigField, type GigFormValues } from './gig-form';
 import { LocationFields } from './location-fields';
 import { consumerMessages } from './messages';
 import { SkillsPicker } from './skills-picker';
@@ -45,6 +45,26 @@ export function PostGigPage() {
     // Once per refused post: a change of language later must not overwrite what is being typed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [again, client]);
+  // "Post it again" on one of the client's gigs that has ended: the form starts from that gig, times empty.
+  const from = again ? null : params.get('from');
+  const [copiedFrom, setCopiedFrom] = useState<string | null>(null);
+  useEffect(() => {
+    if (!from) return;
+    let live = true;
+    void client.db.gigs
+      .findOne(from)
+      .exec()
+      .then((doc) => {
+        if (!live || !doc || doc.clientId !== client.userId) return;
+        setValues(formValuesFromGig(doc, locale));
+        setCopiedFrom(doc.title);
+      });
+    return () => {
+      live = false;
+    };
+    // Once per gig, as above.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [from, client]);
 
   const set = <K extends keyof GigFormValues>(key: K, value: GigFormValues[K]) => setValues((v) => ({ ...v, [key]: value }));
   /** Props that tie an input to its hint and its error for screen readers. */
@@ -84,6 +104,11 @@ export function PostGigPage() {
 
   return (
     <Page title={t('postGig')}>
+      {copiedFrom !== null && (
+        <p className="notice" data-testid="copied-from">
+          {t('copiedFrom', { title: copiedFrom })}
+        </p>
+      )}
       <form className="gig-form" onSubmit={(e) => void submit(e)} noValidate>
         {(hasErrors || failed) && (
           <p className="error" role="alert">
