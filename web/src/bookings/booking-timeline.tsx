@@ -1,5 +1,6 @@
 // The booking's status history: what happened, who did it and when, oldest first.
 import type { BookingEvent } from '@shared/booking-machine';
+import { milestoneStateName } from '../i18n/domain-names';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT, type Translate } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
@@ -25,10 +26,12 @@ const EVENT_NAMES: Record<BookingEvent | 'created', Key> = {
   resolve_to_review: 'evResolvePart',
 };
 
-function who(t: Translate<Key>, row: TimelineRow, booking: ViewDoc<'bookings'>, meId: string): string {
+type Names = Pick<ViewDoc<'bookings'>, 'clientName' | 'workerName'>;
+
+function who(t: Translate<Key>, row: Pick<TimelineRow, 'by' | 'actorId'>, names: Names, meId: string): string {
   if (row.actorId === meId) return t('you');
-  if (row.by === 'client') return booking.clientName || t('theClient');
-  if (row.by === 'worker') return booking.workerName || t('theWorker');
+  if (row.by === 'client') return names.clientName || t('theClient');
+  if (row.by === 'worker') return names.workerName || t('theWorker');
   if (row.by === 'admin') return t('anAdmin');
   return t('fieldwork');
 }
@@ -53,5 +56,32 @@ export function BookingTimeline({ rows, booking, meId }: { rows: TimelineRow[]; 
         </li>
       ))}
     </ol>
+  );
+}
+
+/**
+ * One part's own history (a milestone's timeline), named by the state each step left it in. A step that moved
+ * no booking status (the second part submitted while the first waits for review, changes asked during a
+ * dispute) is only here, with the note that came with it.
+ */
+export function PartHistory({ milestone, names, meId }: { milestone: ViewDoc<'milestones'>; names: Names; meId: string }) {
+  const t = useT(bookingMessages);
+  const { locale } = useLocale();
+  return (
+    <details className="part-history" data-testid="part-history">
+      <summary>{t('partHistory')}</summary>
+      <ol className="timeline">
+        {milestone.timeline.map((e, i) => (
+          <li key={`${e.at}-${i}`} data-event={e.event}>
+            <strong>{milestoneStateName(e.status, locale)}</strong> <span className="muted">{t('by', { who: who(t, e, names, meId) })}</span>
+            <br />
+            <time dateTime={e.at} className="muted">
+              {formatDateTime(e.at, locale)}
+            </time>
+            {e.note && <p className="timeline-note">{e.note}</p>}
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }

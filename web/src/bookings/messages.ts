@@ -57,6 +57,7 @@ export const bookingMessages = defineCatalog(
 
     history: 'History',
     by: 'by {who}',
+    partHistory: 'History of this part',
     you: 'you',
     anAdmin: 'an admin',
     fieldwork: 'Fieldwork',
@@ -137,6 +138,7 @@ export const bookingMessages = defineCatalog(
 
     history: 'Historial',
     by: 'por {who}',
+    partHistory: 'Historial de esta parte',
     you: 'ti',
     anAdmin: 'un administrador',
     fieldwork: 'Fieldwork',

@@ -15,6 +15,7 @@ import { MoneyText } from '../ui/money-text';
 import { PendingMark } from '../ui/pending-mark';
 import { TextAreaField } from '../ui/text-area-field';
 import { ConfirmStep } from './confirm-step';
+import { PartHistory } from './booking-timeline';
 import { DisputeBox } from './dispute-box';
 import { DisputeForm } from './dispute-form';
 import { FundAction } from './fund-action';
@@ -53,9 +54,11 @@ interface Props {
   justPaid: boolean;
   /** Shown as "Part n" when the booking has several. */
   number: number | null;
+  /** The booking's parties, for who did what in the part's history. */
+  names: { clientName: string; workerName: string };
 }
 
-export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, reachable, rail, justPaid, number }: Props) {
+export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, reachable, rail, justPaid, number, names }: Props) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
@@ -72,6 +75,10 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   const disabled = !reachable || step.busy || waiting.length > 0;
   const words = m.status === 'submitted' && !m.autoApproveAt ? t('stSubmittedNoDate') : t(STATUS_WORDS[m.status], { date: m.autoApproveAt ? formatDateTime(m.autoApproveAt, locale) : '' });
   const net = m.releasedAmount.amount - m.feeAmount.amount;
+  // What the other side wrote with the step that is now waiting on the viewer: the work handed in, or the
+  // changes asked for. (Every step's note is in the part's history; this one is what to act on.)
+  const latest = m.status === 'submitted' || m.status === 'changes_requested' ? [...m.timeline].reverse().find((e) => e.status === m.status) : undefined;
+  const theirNote = latest?.note && latest.actorId !== client.userId ? latest : undefined;
 
   const submitStep = (e: FormEvent) => {
     e.preventDefault();
@@ -138,6 +145,11 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
             </p>
           )
         ))}
+      {theirNote && (
+        <p className="timeline-note" data-testid="milestone-note">
+          {t('noteFrom', { who: theirNote.by === 'client' ? names.clientName || t('theClient') : names.workerName || t('theWorker'), note: theirNote.note! })}
+        </p>
+      )}
       {justPaid && (m.status === 'agreed' || m.status === 'payment_pending') && <p className="notice">{t('paidReturn')}</p>}
 
       <StepProgress step={step} testId="money-notice" />
@@ -191,6 +203,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
 
       {side && offer('dispute') && <DisputeForm milestone={m} side={side} disabled={disabled} run={step.run} />}
       {dispute && <DisputeBox dispute={dispute} side={side} disabled={disabled} run={step.run} />}
+      {m.timeline.length > 0 && <PartHistory milestone={m} names={names} meId={client.userId} />}
     </li>
   );
 }

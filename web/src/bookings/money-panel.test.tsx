@@ -92,6 +92,51 @@ async function approveSubmitted() {
 }
 
 describe('money panel, client', () => {
+  it('shows what the worker wrote with a part handed in, and each part\'s own history with who did what', async () => {
+    const second = '0190a000-0000-7000-8000-0000000000d2';
+    const parts = [
+      milestone('submitted', {
+        description: 'Tiles', timeline: [
+          { at: T0, event: 'accept', status: 'agreed', by: 'client', actorId: CARLA },
+          { at: '2026-11-19T11:00:00.000Z', event: 'payment_confirmed', status: 'funded', by: 'system', actorId: null },
+          { at: '2026-11-19T15:00:00.000Z', event: 'submit', status: 'submitted', by: 'worker', actorId: OMAR, note: 'Grout needs a day to dry.' },
+        ],
+      }),
+      milestone('submitted', {
+        id: second, position: 1, description: 'Sink', timeline: [
+          { at: '2026-11-19T16:00:00.000Z', event: 'submit', status: 'submitted', by: 'worker', actorId: OMAR },
+        ],
+      }),
+    ];
+    const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestones: parts });
+    renderPage(client, 'es');
+    const [tiles, sink] = await screen.findAllByTestId('milestone');
+    // The note came with the second hand-in of the booking, which moved no booking status: only here.
+    expect(within(tiles!).getByTestId('milestone-note').textContent).toBe('Omar Operator: «Grout needs a day to dry.»');
+    expect(within(sink!).queryByTestId('milestone-note')).toBeNull();
+    const history = within(tiles!).getByTestId('part-history');
+    expect(within(history).getByText('Historial de esta parte')).toBeTruthy();
+    const steps = within(history).getAllByRole('listitem').map((li) => li.textContent);
+    expect(steps).toHaveLength(3);
+    expect(steps[0]).toMatch(/^Acordada por ti/);
+    expect(steps[1]).toMatch(/^Pagada, retenida en garantía por Fieldwork/);
+    expect(steps[2]).toMatch(/^Entregada para aprobación por Omar Operator.*Grout needs a day to dry\.$/);
+  });
+
+  it('shows the worker nothing of their own note as news, but the client\'s reasons for changes', async () => {
+    const client = await device(OMAR, ['operator'], {
+      booking: booking('changes_requested'),
+      milestone: milestone('changes_requested', {
+        timeline: [
+          { at: T0, event: 'submit', status: 'submitted', by: 'worker', actorId: OMAR, note: 'All done' },
+          { at: '2026-11-19T12:00:00.000Z', event: 'request_changes', status: 'changes_requested', by: 'client', actorId: CARLA, note: 'The tap still drips' },
+        ],
+      }),
+    });
+    renderPage(client);
+    await waitFor(() => expect(within(row()).getByTestId('milestone-note').textContent).toBe('Carla Client: “The tap still drips”'));
+  });
+
   it('shows what paying costs and who pays the fee; offline, paying is disabled with a sentence and the chat still works', async () => {
     const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
     renderPage(client);

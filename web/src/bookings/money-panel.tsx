@@ -76,6 +76,7 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
             rail={rail}
             justPaid={paid === m.id}
             number={rows.length > 1 ? i + 1 : null}
+            names={booking}
           />
         ))}
       </ol>
