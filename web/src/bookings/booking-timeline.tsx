@@ -39,21 +39,29 @@ function who(t: Translate<Key>, row: Pick<TimelineRow, 'by' | 'actorId'>, names:
 /** An event the app does not know yet (a newer server) still shows, by its code. */
 const eventName = (t: Translate<Key>, event: string) => (event in EVENT_NAMES ? t(EVENT_NAMES[event as keyof typeof EVENT_NAMES]) : event);
 
-export function BookingTimeline({ rows, booking, meId }: { rows: TimelineRow[]; booking: ViewDoc<'bookings'>; meId: string }) {
+/** One step of a history: what it came to, who took it and when, with any note. */
+function Step({ label, whoText, at, note, pending = false, event }: { label: string; whoText: string; at: string; note?: string; pending?: boolean; event: string }) {
   const t = useT(bookingMessages);
   const { locale } = useLocale();
   return (
+    <li data-event={event}>
+      <strong>{label}</strong> <span className="muted">{t('by', { who: whoText })}</span>
+      <PendingMark show={pending} />
+      <br />
+      <time dateTime={at} className="muted">
+        {formatDateTime(at, locale)}
+      </time>
+      {note && <p className="timeline-note">{note}</p>}
+    </li>
+  );
+}
+
+export function BookingTimeline({ rows, booking, meId }: { rows: TimelineRow[]; booking: ViewDoc<'bookings'>; meId: string }) {
+  const t = useT(bookingMessages);
+  return (
     <ol className="timeline" data-testid="timeline">
       {rows.map((row, i) => (
-        <li key={`${row.at}-${i}`} data-event={row.event}>
-          <strong>{eventName(t, row.event)}</strong> <span className="muted">{t('by', { who: who(t, row, booking, meId) })}</span>
-          <PendingMark show={row.pending} />
-          <br />
-          <time dateTime={row.at} className="muted">
-            {formatDateTime(row.at, locale)}
-          </time>
-          {row.note && <p className="timeline-note">{row.note}</p>}
-        </li>
+        <Step key={`${row.at}-${i}`} label={eventName(t, row.event)} whoText={who(t, row, booking, meId)} at={row.at} note={row.note} pending={row.pending} event={row.event} />
       ))}
     </ol>
   );
@@ -72,14 +80,7 @@ export function PartHistory({ milestone, names, meId }: { milestone: ViewDoc<'mi
       <summary>{t('partHistory')}</summary>
       <ol className="timeline">
         {milestone.timeline.map((e, i) => (
-          <li key={`${e.at}-${i}`} data-event={e.event}>
-            <strong>{milestoneStateName(e.status, locale)}</strong> <span className="muted">{t('by', { who: who(t, e, names, meId) })}</span>
-            <br />
-            <time dateTime={e.at} className="muted">
-              {formatDateTime(e.at, locale)}
-            </time>
-            {e.note && <p className="timeline-note">{e.note}</p>}
-          </li>
+          <Step key={`${e.at}-${i}`} label={milestoneStateName(e.status, locale)} whoText={who(t, e, names, meId)} at={e.at} note={e.note} event={e.event} />
         ))}
       </ol>
     </details>

@@ -4,7 +4,9 @@ import { Link, useLocation, useSearchParams } from 'wouter';
 import { commandPayloads } from '@shared/commands';
 import { CURRENCIES, type CurrencyCode } from '@shared/money';
 import { useSync } from '../app/sync-context';
+import type { Locale } from '@shared/locales';
 import { useLocale, useT } from '../i18n/i18n';
+import type { SyncClient } from '../sync/client';
 import { newId } from '../sync/ids';
 import { Page } from '../ui/page';
 import { BudgetReadAs, errorId, FieldErrorText } from './field-error';
@@ -25,46 +27,26 @@ export function PostGigPage() {
   const [failed, setFailed] = useState(false);
   const [saving, setSaving] = useState(false);
   const { locale } = useLocale();
-  // "Edit and post again" on a refused post (the status line): the form starts from what was sent.
+  // The form may start from something: a refused post ("Edit and post again" in the status line), what was
+  // sent; or one of the client's gigs that has ended ("Post it again"), that gig with its times left empty.
   const [params] = useSearchParams();
   const again = params.get('again');
-  useEffect(() => {
-    if (!again) return;
-    let live = true;
-    void client.db.commands
-      .findOne(again)
-      .exec()
-      .then((doc) => {
-        if (!live || !doc || doc.type !== 'gig.post' || doc.status !== 'rejected') return;
-        const parsed = commandPayloads['gig.post'].safeParse(JSON.parse(doc.payload));
-        if (parsed.success) setValues(formValuesOf(parsed.data, locale));
-      });
-    return () => {
-      live = false;
-    };
-    // Once per refused post: a change of language later must not overwrite what is being typed.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [again, client]);
-  // "Post it again" on one of the client's gigs that has ended: the form starts from that gig, times empty.
   const from = again ? null : params.get('from');
   const [copiedFrom, setCopiedFrom] = useState<string | null>(null);
   useEffect(() => {
-    if (!from) return;
+    if (!again && !from) return;
     let live = true;
-    void client.db.gigs
-      .findOne(from)
-      .exec()
-      .then((doc) => {
-        if (!live || !doc || doc.clientId !== client.userId) return;
-        setValues(formValuesFromGig(doc, locale));
-        setCopiedFrom(doc.title);
-      });
+    void startingValues(client, again, from, locale).then((start) => {
+      if (!live || !start) return;
+      setValues(start.values);
+      setCopiedFrom(start.copiedFrom);
+    });
     return () => {
       live = false;
     };
-    // Once per gig, as above.
+    // Once per source: a change of language later must not overwrite what is being typed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [from, client]);
+  }, [again, from, client]);
 
   const set = <K extends keyof GigFormValues>(key: K, value: GigFormValues[K]) => setValues((v) => ({ ...v, [key]: value }));
   /** Props that tie an input to its hint and its error for screen readers. */
@@ -223,4 +205,16 @@ export function PostGigPage() {
       </form>
     </Page>
   );
+}
+
+/** The form's first values from a refused post (`again`, a command id) or an ended gig of the client's (`from`). */
+async function startingValues(client: SyncClient, again: string | null, from: string | null, locale: Locale): Promise<{ values: GigFormValues; copiedFrom: string | null } | null> {
+  if (again) {
+    const doc = await client.db.commands.findOne(again).exec();
+    if (!doc || doc.type !== 'gig.post' || doc.status !== 'rejected') return null;
+    const parsed = commandPayloads['gig.post'].safeParse(JSON.parse(doc.payload));
+    return parsed.success ? { values: formValuesOf(parsed.data, locale), copiedFrom: null } : null;
+  }
+  const gig = from ? await client.db.gigs.findOne(from).exec() : null;
+  return gig && gig.clientId === client.userId ? { values: formValuesFromGig(gig, locale), copiedFrom: gig.title } : null;
 }
