@@ -21,6 +21,32 @@ describe('text', () => {
   });
 });
 
+describe('text with nothing visible', () => {
+  const messageId = '0190a6c4-7b1e-7c3a-9d2e-0123456789ab';
+  const bookingId = '0190a6c4-7b1e-7c3a-9d2e-0123456789ac';
+
+  it('counts only zero-width, direction and other invisible marks as empty, and keeps them inside real text', () => {
+    for (const blank of ['\u200b', '\u200f\u200f\u200f', '\u2060', '\u00ad', '\u3164', '\u2800', '\u202e\u200d', '\ufe0f', '\u{e0020}'])
+      expect(text(1, 80).safeParse(blank).success, JSON.stringify(blank)).toBe(false);
+    expect(text(0, 80).parse('\u200b\u200b')).toBe('');
+    for (const shown of ['a\u200bb', '\u200fשלום', 'اختبار\u200f', '👩\u200d💻', 'Lucía'])
+      expect(text(1, 80).parse(shown)).toBe(shown);
+  });
+
+  it('refuses a gig title, a message and evidence that would show as blank, naming the field', () => {
+    const title = commandPayloads['gig.post'].shape.title;
+    expect(title.safeParse('\u200f\u200f\u200f\u200f\u200f\u200f').success).toBe(false);
+    expect(title.safeParse('\u200b\u200b\u200b\u200b\u200b\u200b\u200b').success).toBe(false);
+    expect(issuesOf(commandPayloads['message.send'].safeParse({ messageId, bookingId, body: '\u2060' }))).toEqual([
+      'body: Too small: expected string to have >=1 characters',
+    ]);
+    expect(issuesOf(commandPayloads['dispute.add_evidence'].safeParse({ evidenceId: messageId, disputeId: bookingId, text: '\u200b' }))).toEqual([
+      ': evidence needs text, a message or an attachment',
+    ]);
+    expect(commandPayloads['profile.update'].safeParse({ displayName: '\u200b' }).success).toBe(false);
+  });
+});
+
 describe('times', () => {
   const envelope = (issuedAt: string) => ({ id: '0190a6c4-7b1e-7c3a-9d2e-0123456789ab', type: 'gig.post', payload: {}, issuedAt });
 

@@ -16,17 +16,27 @@ export const uuid = z.uuid().transform((s) => s.toLowerCase());
 /** An unpaired UTF-16 surrogate: half of a character, which UTF-8 (and so Postgres) cannot hold. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * A character that shows: anything but controls, separators, format characters (zero-width spaces and joiners,
+ * direction marks and overrides, soft hyphens) and the other code points Unicode says to draw as nothing
+ * (variation selectors, Hangul fillers), and the blank braille pattern that is used as a blank.
+ */
+const VISIBLE = /[^\p{Cc}\p{Cf}\p{Z}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
 /** Free text a person typed. Postgres text cannot hold a NUL character, and the driver would silently turn
  *  half a character into U+FFFD, so both are refused here, with the field named, rather than failing the
- *  write or storing something other than what was sent. */
+ *  write or storing something other than what was sent. Text with nothing visible in it (only zero-width
+ *  or direction marks, say) counts as empty: a title, name, message or reason that shows as blank is no
+ *  more one than whitespace is. */
 export const text = (min: number, max: number) =>
   z
     .string()
     .trim()
-    .min(min)
-    .max(max)
     .refine((s) => !s.includes('\0'), 'must not contain a NUL character')
-    .refine((s) => !LONE_SURROGATE.test(s), 'must not contain a broken character (an unpaired surrogate)');
+    .refine((s) => !LONE_SURROGATE.test(s), 'must not contain a broken character (an unpaired surrogate)')
+    .overwrite((s) => (VISIBLE.test(s) ? s : ''))
+    .min(min)
+    .max(max);
 /** An RFC 3339 time with its offset, within the years Postgres accepts once converted to UTC (1 to 9999). */
 const isoDate = z.iso.datetime({ offset: true }).refine((s) => {
   const year = new Date(s).getUTCFullYear();

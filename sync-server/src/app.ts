@@ -78,8 +78,17 @@ export function createApp(deps: Deps, schema: GraphQLSchema = createSchema()) {
       if (err.retryAfter) c.header('Retry-After', String(err.retryAfter));
       return c.json({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } }, err.status);
     }
+    // The client hung up while sending its body (Node's "aborted"): there is no one left to answer, and
+    // nothing of ours went wrong, so it is not logged as an error (anyone could fill the error log this way).
+    if (isClientAbort(err)) {
+      deps.log.info({ path: c.req.path }, 'the client went away before sending its whole request');
+      return c.json({ error: { code: 'invalid_request', message: 'The request body did not arrive in full.' } }, 400);
+    }
     deps.log.error({ err, path: c.req.path }, 'unhandled error');
     return c.json({ error: { code: 'internal', message: 'Something went wrong on our side. Try again shortly.' } }, 500);
   });
   return app;
 }
+
+/** Node's error for a request whose connection closed before its body was read to the end. */
+const isClientAbort = (err: unknown) => err instanceof Error && err.message === 'aborted' && (err as { code?: unknown }).code === 'ECONNRESET';

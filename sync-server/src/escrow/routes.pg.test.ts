@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { bearerFor, createTestApp, json, type TestApp } from '../../test/app';
-import { acceptedBooking, createOperator, createUser, uuidv7 } from '../../test/fixtures';
+import { acceptedBooking, clearOfWindowEdge, createOperator, createUser, uuidv7 } from '../../test/fixtures';
 import { startStripeStandin } from '../../test/stripe-standin';
 import { rejection } from '@shared/rejections';
 import { signPayload } from '../payments/webhook-signature';
@@ -87,6 +87,29 @@ describe('funding on the demo rail', () => {
     expect((await post('/pay/checkout', { milestoneId: m!.id, commandId: uuidv7() })).status).toBe(401);
     expect((await post('/pay/checkout', { milestoneId: 'nope' }, await bearer(client))).status).toBe(400);
     expect((await db.sql`select status from milestones where id = ${m!.id}`)[0]!.status).toBe('agreed');
+  });
+
+  it('counts checkouts against the per-user write limit, refusing the excess with 429 and storing no command for it', async () => {
+    const limited = createTestApp(db.sql, { COMMAND_RATE_PER_MIN: '3' });
+    const payer = await createUser(db.sql);
+    const { bookingId } = await acceptedBooking(db.sql, payer, worker);
+    const [m] = await db.sql`select id from milestones where booking_id = ${bookingId}`;
+    const auth = await bearerFor(limited, payer);
+    const stored = async () => (await db.sql`select count(*)::int as n from commands where actor_id = ${payer}`)[0]!.n as number;
+    const checkout = () =>
+      limited.app.request('/pay/checkout', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: auth },
+        body: JSON.stringify({ milestoneId: m!.id, commandId: uuidv7() }),
+      });
+    await clearOfWindowEdge(60);
+    for (let i = 0; i < 3; i++) expect((await checkout()).status).toBe(200);
+    const before = await stored();
+    const res = await checkout();
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await json(res)).error.code).toBe('rate_limited');
+    expect(await stored()).toBe(before);
   });
 
   it('answers 503 with the payment_unavailable refusal while the provider is failing, and the checkout when it is back', async () => {

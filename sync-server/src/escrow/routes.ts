@@ -15,6 +15,7 @@ import type { Deps } from '../deps';
 import { requireActor, type AuthEnv } from '../auth/middleware';
 import { HttpError } from '../errors';
 import { readJson } from '../http/read-json';
+import { enforce } from '../ops/rate-limit';
 import { applyCommand } from '../commands/apply';
 import { getMilestone, keepCheckout } from '../store/milestones';
 import { clampCheckoutExpiry, PaymentProviderError, WebhookSignatureError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
@@ -105,6 +106,14 @@ export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
       if (!body.success) throw new HttpError('invalid_request', 'Send {"milestoneId", "commandId"}.', body.error.issues);
       const { milestoneId, commandId } = body.data;
       const actor = c.get('actor');
+      // A funding is a command like any other, and counts against the same budget as POST /commands: each new
+      // commandId is a stored command, so an unlimited route here would be a way around the write limit.
+      await enforce(
+        deps.sql,
+        { key: `commands:${actor.id}`, max: deps.config.COMMAND_RATE_PER_MIN, windowSeconds: 60 },
+        deps.now(),
+        'Too many actions in a minute. Wait a moment, then try the payment again.',
+      );
       const fund = await applyCommand(deps.sql, actor.id, { id: commandId, type: 'milestone.fund', payload: { milestoneId }, issuedAt: deps.now().toISOString() }, { now: deps.now });
       const m = await getMilestone(deps.sql, milestoneId);
       // Funding again while the window is open is applied too (and changes nothing): the same checkout follows.

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json } from '../../test/app';
 import { createSql } from '../db/sql';
@@ -20,6 +20,32 @@ describe('operations', () => {
     expect(down.status).toBe(503);
     expect((await json(down)).database).toBe('down');
     await dead.end({ timeout: 1 });
+  });
+
+  it('does not log a client that hung up mid-body as an error of ours, and keeps serving', async () => {
+    const t = createTestApp(db.sql);
+    const errors = vi.spyOn(t.deps.log, 'error');
+    // What Node's HTTP server makes of a connection closed before the body ended.
+    const failing = (err: Error) =>
+      t.app.request('/auth/code', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"phone":"+1415'));
+            controller.error(err);
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    const res = await failing(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    expect(res.status).toBe(400);
+    expect((await json(res)).error.code).toBe('invalid_request');
+    expect(errors).not.toHaveBeenCalled();
+    // Any other failure is still ours, logged and answered 500.
+    expect((await failing(new Error('something else'))).status).toBe(500);
+    expect(errors).toHaveBeenCalledTimes(1);
+    expect((await t.app.request('/healthz')).status).toBe(200);
   });
 
   it('serves Prometheus text and sets security headers', async () => {
