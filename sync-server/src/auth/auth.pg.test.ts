@@ -537,6 +537,18 @@ describe('request validation', () => {
     expect(error.message).toMatch(/not a valid phone number.*country code/);
     expect(error.details).toEqual({ reason: 'invalid_phone' });
 
+    // Real numbers a code cannot or should not be texted to: no code is made, and nothing is sent.
+    for (const phone of ['+1 900 555 0100', '+1 800 555 0100', '+34 912 345 678', '+44 20 7946 0000']) {
+      const res = await post(t, '/auth/code', { phone });
+      expect(res.status, phone).toBe(400);
+      const e = await errorOf(res);
+      expect(e.message).toMatch(/cannot receive a sign-in code by text message.*Use a mobile number/);
+      expect(e.details).toEqual({ reason: 'invalid_phone' });
+    }
+    expect((await db.sql`select count(*)::int as n from auth_codes where phone in ('+19005550100', '+18005550100', '+34912345678', '+442079460000')`)[0]!.n).toBe(0);
+    // Mobiles, and the numbers the US shares between landlines and mobiles, get their code.
+    for (const phone of ['+34 612 345 678', '+1 201 555 0123']) expect((await post(t, '/auth/code', { phone })).status, phone).toBe(202);
+
     for (const body of [{}, { phone: 12015550123 }, { phone: '+12015550123', extra: true }, [], null]) {
       const res = await post(t, '/auth/code', body);
       expect(res.status).toBe(400);

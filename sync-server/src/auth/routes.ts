@@ -11,7 +11,7 @@ import { clientAddressKey } from '../http/client-address';
 import { readJson } from '../http/read-json';
 import { enforce } from '../ops/rate-limit';
 import { generateCode, hasLiveCode, storeCode } from './codes';
-import { normalizePhone } from './phone';
+import { checkPhone } from './phone';
 import { refreshClient, revokeSessionByToken, rotateRefreshToken, signInWithCode, type IssuedSession } from './sessions';
 import { signAccessToken } from './tokens';
 
@@ -66,14 +66,15 @@ const limitedBy = (reason: SignInRefusal, message: string) => ({ reason, message
 const expiredOrUsed = () => refused('invalid_code', 'This code has expired or was already used. Request a new code.', { reason: 'expired_or_used' });
 
 function requirePhone(input: string, defaultCountry: string): string {
-  const phone = normalizePhone(input, defaultCountry);
-  if (!phone)
-    throw refused(
-      'invalid_request',
-      `"${input.slice(0, 40)}" is not a valid phone number. Include the country code (for example +1 201 555 0123); numbers without one are read as ${defaultCountry} numbers.`,
-      { reason: 'invalid_phone' },
-    );
-  return phone;
+  const checked = checkPhone(input, defaultCountry);
+  if (checked.ok) return checked.phone;
+  throw refused(
+    'invalid_request',
+    checked.reason === 'not_textable'
+      ? `"${input.slice(0, 40)}" cannot receive a sign-in code by text message (a landline, or a premium-rate, shared-cost or toll-free number). Use a mobile number.`
+      : `"${input.slice(0, 40)}" is not a valid phone number. Include the country code (for example +1 201 555 0123); numbers without one are read as ${defaultCountry} numbers.`,
+    { reason: 'invalid_phone' },
+  );
 }
 
 export function authRoutes(deps: Deps) {
