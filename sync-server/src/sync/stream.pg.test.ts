@@ -318,6 +318,43 @@ describe('limits', () => {
     subs.forEach((r) => r.unsubscribe());
   }, 15_000);
 
+  it('lets 20 of a burst of 21 subscriptions in, however fast they come, and a new one once one ends', async () => {
+    const user = await createUser(db.sql);
+    const { token } = await signIn(db.sql, user);
+    const s = socket(a.ws, bearer(token));
+    // Sent in one go: each is listed by graphql-ws before any of them is set up.
+    const unsubscribers: (() => void)[] = [];
+    const outcomes = Array.from({ length: 21 }, () => {
+      const errors: unknown[] = [];
+      let resynced = false;
+      const done = new Promise<'refused' | 'running'>((resolve) => {
+        const stop = s.client.subscribe(
+          { query: streamQuery('messages') },
+          {
+            next: (r) => {
+              if (r.errors) errors.push(...r.errors);
+              else if (!resynced) (resynced = true), resolve('running');
+            },
+            error: () => resolve('refused'),
+            complete: () => resolve(errors.length > 0 ? 'refused' : 'running'),
+          },
+        );
+        unsubscribers.push(stop);
+      });
+      return done;
+    });
+    const settled = await Promise.all(outcomes);
+    expect(settled.filter((o) => o === 'running')).toHaveLength(20);
+    expect(settled.filter((o) => o === 'refused')).toHaveLength(1);
+    // One ends: there is room for another.
+    unsubscribers[0]!();
+    await new Promise((r) => setTimeout(r, 200));
+    const next = stream(s, 'gigs');
+    await next.until((r) => r.resyncs() === 1);
+    unsubscribers.forEach((u) => u());
+    next.unsubscribe();
+  }, 15_000);
+
   it('refuses upgrades on other paths and oversized messages', async () => {
     const refused = await new Promise<string>((resolve) => {
       const ws = new WebSocket(`ws://127.0.0.1:${a.port}/elsewhere`, 'graphql-transport-ws');

@@ -178,7 +178,12 @@ export function subscriptionRoots(deps: Deps, feed: ChangeFeed | Promise<ChangeF
   return roots;
 }
 
-type SocketExtra = Extra & { auth?: SocketAuth };
+/**
+ * `admitted`: the socket's subscriptions let in under the cap, in the order they arrived. graphql-ws lists a
+ * subscription as soon as its message arrives, long before `context` runs, so counting its list refused a
+ * burst by how many were still being set up: 21 sent at once left 12 running.
+ */
+type SocketExtra = Extra & { auth?: SocketAuth; admitted?: Set<string> };
 
 /** The context of one subscription: its socket's authentication, and a refusal decided before it runs. */
 interface SubscriptionContext extends StreamContext {
@@ -235,10 +240,14 @@ export function attachStreams(server: ServerType | Server, deps: Deps, schema: G
         }
         return (await auth.verify(bearer(presented))) !== null;
       },
-      context(ctx): SubscriptionContext {
-        const auth = (ctx.extra as SocketExtra).auth!;
-        // This subscription is already counted.
-        const tooMany = Object.keys(ctx.subscriptions).length > STREAM_LIMITS.maxSubscriptionsPerSocket;
+      context(ctx, id): SubscriptionContext {
+        const extra = ctx.extra as SocketExtra;
+        const auth = extra.auth!;
+        const admitted = (extra.admitted ??= new Set());
+        // Ended subscriptions leave graphql-ws's list whichever way they end (completed, refused, failed).
+        for (const other of admitted) if (!(other in ctx.subscriptions)) admitted.delete(other);
+        const tooMany = !admitted.has(id) && admitted.size >= STREAM_LIMITS.maxSubscriptionsPerSocket;
+        if (!tooMany) admitted.add(id);
         return {
           authenticate: (h) => auth.authenticate(h),
           close: (c) => auth.close(c),
