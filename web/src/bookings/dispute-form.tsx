@@ -1,8 +1,10 @@
 // Opening a dispute on a milestone whose money is held: what went wrong, and the claim. The client says how
 // much should come back to them, the worker how much should be released to them; both default to all of it.
+// Focus goes to the first field when the form opens and back to the button that opened it when it is closed.
 import { useRef, useState, type FormEvent } from 'react';
+import { minorUnits } from '@shared/money';
 import { useSync } from '../app/sync-context';
-import { amountLimits, formatMoney, moneyInputText, parseMoneyInput } from '../i18n/format';
+import { amountLimits, formatMoney, moneyInputProblem, moneyInputText, parseMoneyInput } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
@@ -29,14 +31,18 @@ export function DisputeForm({ milestone, side, disabled, run }: Props) {
   const [claimError, setClaimError] = useState('');
   const reasonField = useRef<HTMLTextAreaElement>(null);
   const claimField = useRef<HTMLInputElement>(null);
+  const opener = useRef<HTMLButtonElement>(null);
   const id = `dispute-${milestone.id}`;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     const text = reason.trim();
-    const typed = parseMoneyInput(claim, milestone.amount.currency);
-    const checked = typed ? claimRefund(side, typed, milestone.amount) : { problem: 'range' as const };
-    const limits = amountLimits(milestone.amount.currency, locale);
+    const { currency } = milestone.amount;
+    const typed = parseMoneyInput(claim, currency);
+    // Not read as an amount at all: say why when it can be told (thousands separators, too many decimals).
+    const checked = typed ? claimRefund(side, typed, milestone.amount) : { problem: moneyInputProblem(claim, currency) };
+    const limits = amountLimits(currency, locale);
+    const digits = minorUnits(currency);
     setReasonError(text ? '' : t('reasonMissing'));
     // The least claim is one step of the currency (0.010 KWD): the server refuses anything finer.
     setClaimError(
@@ -44,7 +50,13 @@ export function DisputeForm({ milestone, side, disabled, run }: Props) {
         ? ''
         : checked.problem === 'offStep'
           ? t('claimOffStep', limits)
-          : t('claimInvalid', { min: limits.step, max: formatMoney(milestone.amount, locale) }),
+          : checked.problem === 'grouping'
+            ? t(digits === 0 ? 'errPartAmountGroupingWhole' : 'errPartAmountGrouping')
+            : checked.problem === 'decimals'
+              ? digits === 0
+                ? t('errPartAmountWhole')
+                : t('errPartAmountDecimals', { n: digits })
+              : t('claimInvalid', { min: limits.step, max: formatMoney(milestone.amount, locale) }),
     );
     if (!text) return reasonField.current?.focus();
     if (!('refundAmount' in checked)) return claimField.current?.focus();
@@ -57,7 +69,17 @@ export function DisputeForm({ milestone, side, disabled, run }: Props) {
   if (!open)
     return (
       <div className="actions">
-        <button type="button" className="btn btn-danger" disabled={disabled} onClick={() => setOpen(true)}>
+        <button
+          ref={opener}
+          type="button"
+          className="btn btn-danger"
+          disabled={disabled}
+          onClick={() => {
+            setOpen(true);
+            // The button gives way to the form: land on what to fill in first, not lost to the page.
+            setTimeout(() => reasonField.current?.focus(), 0);
+          }}
+        >
           {t('openDispute')}
         </button>
       </div>
@@ -104,7 +126,15 @@ export function DisputeForm({ milestone, side, disabled, run }: Props) {
         <button type="submit" className="btn btn-danger" disabled={disabled}>
           {t('sendDispute')}
         </button>
-        <button type="button" className="btn" onClick={() => setOpen(false)}>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => {
+            setOpen(false);
+            // Back on the button that opened the form.
+            setTimeout(() => opener.current?.focus(), 0);
+          }}
+        >
           {t('neverMind')}
         </button>
       </div>

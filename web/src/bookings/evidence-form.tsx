@@ -35,6 +35,7 @@ export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
   const [error, setError] = useState('');
   const [progress, setProgress] = useState('');
   const fileInput = useRef<HTMLInputElement>(null);
+  const textField = useRef<HTMLTextAreaElement>(null);
   const id = `evidence-${dispute.id}`;
 
   function toggle(messageId: string, on: boolean) {
@@ -73,18 +74,21 @@ export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
     if (!words && picked.size === 0 && files.length === 0) return setError(t('evidenceEmpty'));
     if (files.some((f) => f.size > MAX_BYTES)) return setError(t('fileTooBig'));
     const attachmentIds = await upload();
-    if (!attachmentIds) return;
+    // The button is disabled while files go up, which drops focus: bring it back to the file that failed.
+    if (!attachmentIds) return fileInput.current?.focus();
     if (!(await run(() => client.issue('dispute.add_evidence', { evidenceId: newId(), disputeId: dispute.id, text: words, messageIds: [...picked], attachmentIds })))) return;
     setText('');
     setPicked(new Set());
     setFiles([]);
     if (fileInput.current) fileInput.current.value = '';
+    // The button stays disabled until the server answers: focus goes to the emptied field, ready for more.
+    textField.current?.focus();
   }
 
   return (
     <form className="action-form evidence-form" onSubmit={(e) => void submit(e)} noValidate aria-labelledby={`${id}-heading`}>
       <h5 id={`${id}-heading`}>{t('addEvidence')}</h5>
-      <TextAreaField id={`${id}-text`} label={t('evidenceText')} value={text} onChange={setText} rows={3} maxLength={4000} />
+      <TextAreaField id={`${id}-text`} label={t('evidenceText')} value={text} onChange={setText} rows={3} maxLength={4000} textareaRef={textField} />
       {(messages?.length ?? 0) > 0 && (
         <fieldset className="evidence-messages">
           <legend>{t('pickMessages')}</legend>

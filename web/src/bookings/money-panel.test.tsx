@@ -258,6 +258,13 @@ describe('money panel, client', () => {
     fireEvent.change(claim, { target: { value: '95' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
     expect((await within(form).findByRole('alert')).textContent).toBe('Enter an amount between $0.01 and $80.00.');
+    // Typed so that it is not read as an amount: said why, not as if it were out of range.
+    fireEvent.change(claim, { target: { value: '30.5055' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+    expect((await within(form).findByRole('alert')).textContent).toBe('Use at most 2 digits after the decimal point.');
+    fireEvent.change(claim, { target: { value: '1,000.00' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+    expect((await within(form).findByRole('alert')).textContent).toBe('Type the amount without separators for thousands, such as 1000 or 1000.50.');
     expect(await issuedCommands(client)).toEqual([]);
 
     fireEvent.change(claim, { target: { value: '30' } });
@@ -362,6 +369,8 @@ describe('money panel, worker', () => {
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence']));
     const [evidence] = await issuedCommands(client);
     expect(evidence!.payload).toMatchObject({ disputeId: DISPUTE, text: 'The client was happy on the day.', messageIds: [MESSAGE], attachmentIds: [] });
+    // Sent, the button waits for the server: focus is on the emptied field rather than lost to the page.
+    await waitFor(() => expect(document.activeElement).toBe(within(box).getByLabelText('What should the mediator know?')));
     // The server applies it, and the dispute with the evidence comes after.
     await decide(client, (await client.db.commands.find().exec())[0]!.id, { status: 'applied' });
     const accept = within(box).getByRole('button', { name: 'Accept the claim' }) as HTMLButtonElement;
@@ -723,6 +732,16 @@ describe('payment plan', () => {
     const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('agreed', { dueAt: '2026-12-01T22:59:00.000Z' }) });
     renderPage(connected(client));
     expect((await screen.findByTestId('milestone-due')).textContent).toMatch(/^DueDec 1, 2026/);
+  });
+
+  it('moves focus into the dispute form when it opens, and back to its button when it is closed', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('in_progress'), milestone: milestone('funded') });
+    renderPage(connected(client));
+    fireEvent.click(await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Open a dispute' }));
+    const form = within(row()).getByRole('form', { name: 'Open a dispute' });
+    await waitFor(() => expect(document.activeElement).toBe(within(form).getByLabelText('What went wrong?')));
+    fireEvent.click(within(form).getByRole('button', { name: 'Never mind' }));
+    await waitFor(() => expect(document.activeElement).toBe(within(row()).getByRole('button', { name: 'Open a dispute' })));
   });
 
   it('moves focus into the form when it opens, and to the next part when one is removed', async () => {
