@@ -20,6 +20,7 @@ import { installJobSchema, jobConnectionString, startJobRunner } from './jobs/ru
 import { ESCROW_CRONTAB, escrowTasks } from './escrow/tasks';
 import { GIG_CRONTAB, gigTasks } from './gigs/tasks';
 import { disputeTasks } from './disputes/tasks';
+import { NOTIFICATION_CRONTAB, notificationTasks } from './notifications/tasks';
 
 /** In development the signing key is generated once and kept beside the data, so sessions survive restarts. */
 async function secretFor(config: Config): Promise<string> {
@@ -74,9 +75,16 @@ async function main() {
     const payments = createPaymentProvider(config, sql, log, now);
     if (config.SEED_DEMO) await seedDemo(sql, log, payments);
     const deps = { config, sql, log, sms, payments, secret: await secretFor(config), now };
-    // Escrow's timers and provider calls, the dispute response window, and gigs' expiry; each job runs once
-    // across however many instances share the database.
-    const jobs = await startJobRunner({ connectionString: jobConnectionString(url), sql, tasks: { ...escrowTasks(payments), ...disputeTasks, ...gigTasks }, crontab: [...ESCROW_CRONTAB, ...GIG_CRONTAB], concurrency: 4, log });
+    // Escrow's timers and provider calls, the dispute response window, gigs' expiry and the delivery of news;
+    // each job runs once across however many instances share the database.
+    const jobs = await startJobRunner({
+      connectionString: jobConnectionString(url),
+      sql,
+      tasks: { ...escrowTasks(payments), ...disputeTasks, ...gigTasks, ...notificationTasks(sms, config.PUBLIC_BASE_URL) },
+      crontab: [...ESCROW_CRONTAB, ...GIG_CRONTAB, ...NOTIFICATION_CRONTAB],
+      concurrency: 4,
+      log,
+    });
     const schema = createSchema();
     const app = createApp(deps, schema);
     const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

@@ -106,7 +106,7 @@ ${code ? `<p class="code">${escapeHtml(code)}</p>` : ''}
 <h1>Dev SMS inbox</h1>
 <p>Text messages the development sink "sent", newest first (at most ${LIMIT}). This page refreshes every 5 seconds; add <code>?to=%2B12015550123</code> to the address to see one number.</p>
 ${to ? `<p>Showing messages to ${escapeHtml(to)} only. <a href="inbox">Show all</a></p>` : ''}
-${messages.length ? `<ol>\n${items}\n</ol>` : '<p>No messages yet. Request a sign-in code and it will appear here.</p>'}
+${messages.length ? `<ol>\n${items}\n</ol>` : '<p>No messages yet. Sign-in codes appear here, and so does the news people are texted (a booking’s steps, disputes) within a minute of it happening.</p>'}
 <p><a href="inbox.json${to ? `?to=${encodeURIComponent(to)}` : ''}">JSON</a></p>
 </main>
 </body>

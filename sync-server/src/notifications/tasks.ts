@@ -1,0 +1,26 @@
+// The outbox's delivery, every minute, once across instances (deliver.ts). A run that fails (the database went
+// away) is logged and not retried: the next tick is its retry, and finds the same rows.
+import { z } from 'zod';
+import { cronTick, defineTasks } from '../jobs/tasks';
+import type { SmsProvider } from '../sms';
+import { deliverDue } from './deliver';
+
+export function notificationTasks(sms: SmsProvider, baseUrl: string) {
+  return defineTasks({
+    'notifications.deliver': {
+      payload: z.object({ _cron: cronTick.shape._cron.optional() }),
+      async run(_p, ctx) {
+        try {
+          const done = await deliverDue({ sql: ctx.sql, sms, log: ctx.log, baseUrl });
+          if (done.sent + done.failed > 0) ctx.log.info(done, 'news delivered');
+        } catch (err) {
+          ctx.log.error({ err }, 'news delivery failed; the next tick tries again');
+        }
+      },
+    },
+  });
+}
+
+export const NOTIFICATION_CRONTAB = [
+  { task: 'notifications.deliver' as const, match: '* * * * *', identifier: 'notifications-deliver', maxAttempts: 1, queueName: 'notifications-deliver' },
+];

@@ -1,0 +1,62 @@
+// The words of news: every template the server writes has them in every language, and a text is short,
+// filled in, and links to its booking.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { newsText, TEXT_LOCALES, TEXT_TEMPLATES, templateWords } from './texts';
+
+const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BOOKING = '0190a000-0000-7000-8000-0000000000b1';
+
+/** Every template named where news is written: `template: '…'`, and escrow's `tell(side, '…')`. */
+function writtenTemplates(): Set<string> {
+  const found = new Set<string>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (file.endsWith('.ts') && !file.endsWith('.test.ts')) {
+        const text = readFileSync(file, 'utf8');
+        for (const m of text.matchAll(/template: '([a-z_]+\.[a-z_]+)'/g)) found.add(m[1]!);
+        for (const m of text.matchAll(/tell\('(?:client|worker)', '([a-z_]+\.[a-z_]+)'/g)) found.add(m[1]!);
+      }
+    }
+  };
+  walk(SRC);
+  return found;
+}
+
+describe('news texts', () => {
+  it('has words for every template the server writes, in every language', () => {
+    const written = writtenTemplates();
+    expect(written.size).toBeGreaterThan(15);
+    expect([...written].filter((t) => !TEXT_TEMPLATES.includes(t))).toEqual([]);
+    for (const locale of TEXT_LOCALES) expect(TEXT_TEMPLATES.filter((t) => !templateWords(locale, t))).toEqual([]);
+  });
+
+  it('fills in the amount, the deadline and the title, and links to the booking', () => {
+    const opened = { bookingId: BOOKING, amount: 8050, currency: 'USD', respondBy: '2026-11-27T10:00:00.000Z' };
+    expect(newsText({ template: 'dispute.opened', data: opened, locale: 'en', title: 'Fix the tap' }, 'https://f.example')).toBe(
+      'Fieldwork: A dispute was opened on “Fix the tap”. Answer by Nov 27, 2026, 10:00 AM UTC, or the claim applies. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    const released = { bookingId: BOOKING, amount: 150050, currency: 'EUR' };
+    expect(newsText({ template: 'milestone.released', data: released, locale: 'es', title: 'Pintar' }, 'https://f.example')).toBe(
+      'Fieldwork: Se liberaron 1.500,50\u00a0€ de «Pintar». https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    const reminder = { bookingId: BOOKING, hoursLeft: 2 };
+    expect(newsText({ template: 'milestone.approval_reminder', data: reminder, locale: 'en', title: null }, 'https://f.example')).toMatch(
+      /^Fieldwork: 2 h left to review the work on “your booking”; then it is approved as it is\. https:/,
+    );
+  });
+
+  it('keeps a text short: long titles and previews are cut, and an unknown template still says where to look', () => {
+    const long = 'A very long title that goes on and on about the kitchen, the tiles and the grout'.repeat(3);
+    const text = newsText({ template: 'message.received', data: { bookingId: BOOKING, preview: 'x'.repeat(80) }, locale: 'en', title: long }, 'https://f.example');
+    expect(text.length).toBeLessThan(240);
+    expect(text).toContain('…”');
+    expect(newsText({ template: 'gig.something_new', data: { bookingId: BOOKING }, locale: 'fr', title: 'Tap' }, 'https://f.example')).toBe(
+      'Fieldwork: News about “Tap”. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+  });
+});

@@ -1,0 +1,124 @@
+// What a piece of news says as a text message: one short sentence in the recipient's language, naming the
+// booking by its title, with the link that opens it. News is written to the outbox by the step it announces
+// (store/outbox.ts); its `data` always names the booking.
+import { formatMoney, isCurrency, money } from '@shared/money';
+
+export type TextLocale = 'en' | 'es';
+
+export interface News {
+  template: string;
+  data: Record<string, unknown>;
+  /** The recipient's language (users.locale). */
+  locale: string;
+  /** The booking's title, when the booking is known. */
+  title: string | null;
+}
+
+type Words = Record<string, string>;
+
+/** {title}, {amount}, {hours}, {date}, {preview} are filled in from the news; the link is added after. */
+const TEXTS: Record<TextLocale, Words> = {
+  en: {
+    'gig.accepted': 'A worker accepted “{title}”. Pay to confirm the booking.',
+    'booking.funded': '“{title}” is paid; the money is held until the work is approved. You can start.',
+    'booking.started': 'Work on “{title}” has started.',
+    'booking.delivered': 'The work on “{title}” was handed in. Review it.',
+    'booking.approved': '“{title}” was approved.',
+    'booking.changes_requested': 'Changes were asked for on “{title}”.',
+    'booking.cancelled': '“{title}” was cancelled.',
+    'message.received': 'New message on “{title}”: “{preview}”',
+    'milestone.plan_proposed': 'A new payment plan was proposed for “{title}”.',
+    'milestone.funded': 'A part of “{title}” ({amount}) is paid and held until it is approved.',
+    'milestone.payment_received': 'A part of “{title}” ({amount}) is paid and held until it is approved.',
+    'milestone.submitted': 'A part of “{title}” ({amount}) was handed in. Review it.',
+    'milestone.approval_reminder': '{hours} h left to review the work on “{title}”; then it is approved as it is.',
+    'milestone.auto_approved': 'The work on “{title}” ({amount}) was approved when the time to review it ran out.',
+    'milestone.changes_requested': 'Changes were asked for on a part of “{title}”.',
+    'milestone.released': '{amount} for “{title}” was released.',
+    'milestone.refunded': '{amount} for “{title}” was refunded.',
+    'milestone.payment_expired': 'The time to pay for a part of “{title}” ran out.',
+    'milestone.payment_returned': 'A late payment of {amount} for “{title}” is being returned to you.',
+    'dispute.opened': 'A dispute was opened on “{title}”. Answer by {date}, or the claim applies.',
+    'dispute.evidence_added': 'New evidence in the dispute on “{title}”.',
+    'dispute.response_reminder': '{hours} h left to answer the dispute on “{title}”, or the claim applies.',
+    'dispute.resolved': 'The dispute on “{title}” was settled.',
+    other: 'News about “{title}”.',
+    untitled: 'your booking',
+  },
+  es: {
+    'gig.accepted': 'Un trabajador aceptó «{title}». Paga para confirmar la reserva.',
+    'booking.funded': '«{title}» está pagado; el dinero queda retenido hasta que se apruebe el trabajo. Puedes empezar.',
+    'booking.started': 'Empezó el trabajo en «{title}».',
+    'booking.delivered': 'Se entregó el trabajo de «{title}». Revísalo.',
+    'booking.approved': '«{title}» fue aprobado.',
+    'booking.changes_requested': 'Se pidieron cambios en «{title}».',
+    'booking.cancelled': '«{title}» fue cancelado.',
+    'message.received': 'Mensaje nuevo en «{title}»: «{preview}»',
+    'milestone.plan_proposed': 'Se propuso un nuevo plan de pagos para «{title}».',
+    'milestone.funded': 'Una parte de «{title}» ({amount}) está pagada y retenida hasta que se apruebe.',
+    'milestone.payment_received': 'Una parte de «{title}» ({amount}) está pagada y retenida hasta que se apruebe.',
+    'milestone.submitted': 'Se entregó una parte de «{title}» ({amount}). Revísala.',
+    'milestone.approval_reminder': 'Quedan {hours} h para revisar el trabajo de «{title}»; después se aprueba tal como está.',
+    'milestone.auto_approved': 'El trabajo de «{title}» ({amount}) se aprobó al terminar el plazo para revisarlo.',
+    'milestone.changes_requested': 'Se pidieron cambios en una parte de «{title}».',
+    'milestone.released': 'Se liberaron {amount} de «{title}».',
+    'milestone.refunded': 'Se reembolsaron {amount} de «{title}».',
+    'milestone.payment_expired': 'Terminó el plazo para pagar una parte de «{title}».',
+    'milestone.payment_returned': 'Se te devuelve un pago tardío de {amount} de «{title}».',
+    'dispute.opened': 'Se abrió una disputa en «{title}». Responde antes del {date} o se aplica la reclamación.',
+    'dispute.evidence_added': 'Hay pruebas nuevas en la disputa de «{title}».',
+    'dispute.response_reminder': 'Quedan {hours} h para responder a la disputa de «{title}», o se aplica la reclamación.',
+    'dispute.resolved': 'Se resolvió la disputa de «{title}».',
+    other: 'Novedades de «{title}».',
+    untitled: 'tu reserva',
+  },
+};
+
+/** Longer titles and previews are cut: a text message is short, and the link has the rest. */
+const MAX_TITLE = 60;
+const MAX_PREVIEW = 60;
+
+const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1).trimEnd()}…` : s);
+
+export function textLocale(locale: string): TextLocale {
+  return locale === 'es' ? 'es' : 'en';
+}
+
+/** The link that opens the booking the news is about, or the app when it names none. */
+export function newsLink(data: Record<string, unknown>, baseUrl: string): string {
+  return typeof data.bookingId === 'string' ? `${baseUrl}/b/${data.bookingId}` : `${baseUrl}/`;
+}
+
+function amountOf(data: Record<string, unknown>, locale: TextLocale): string {
+  const { amount, currency } = data;
+  // A milestone's news carries minor units and the currency beside them; a dispute's, the amount as Money.
+  const m = typeof amount === 'number' && isCurrency(currency) ? money(amount, currency) : null;
+  return m ? formatMoney(m, locale) : '';
+}
+
+function dateOf(iso: unknown, locale: TextLocale): string {
+  if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return '';
+  // A text cannot know the reader's time zone: UTC, said.
+  const shape = { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' } as const;
+  return new Intl.DateTimeFormat(locale, shape).format(new Date(iso));
+}
+
+/** The text message for a piece of news, link included. */
+export function newsText(news: News, baseUrl: string): string {
+  const locale = textLocale(news.locale);
+  const words = TEXTS[locale];
+  const fill: Record<string, string> = {
+    title: cut(news.title ?? words.untitled!, MAX_TITLE),
+    amount: amountOf(news.data, locale),
+    hours: String(news.data.hoursLeft ?? ''),
+    date: dateOf(news.data.respondBy, locale),
+    preview: cut(String(news.data.preview ?? '').replace(/\s+/g, ' ').trim(), MAX_PREVIEW),
+  };
+  const sentence = (words[news.template] ?? words.other!).replace(/\{(\w+)\}/g, (_, k: string) => fill[k] ?? '');
+  return `Fieldwork: ${sentence} ${newsLink(news.data, baseUrl)}`;
+}
+
+/** Every template the server writes has its words in every language (texts.test.ts checks the list). */
+export const TEXT_TEMPLATES = Object.keys(TEXTS.en).filter((k) => k !== 'other' && k !== 'untitled');
+export const TEXT_LOCALES = Object.keys(TEXTS) as TextLocale[];
+export const templateWords = (locale: TextLocale, template: string) => TEXTS[locale][template];
