@@ -55,7 +55,9 @@ describe('a gig from post to completed', () => {
     expect(g2!.status).toBe('closed');
     expect(await count('messages', `booking_id = '${bookingId}'`)).toBe(2);
     const templates = (await db.sql`select template from outbox where data->>'bookingId' = ${bookingId} order by created_at`).map((r) => r.template);
-    expect(templates).toEqual(expect.arrayContaining(['gig.accepted', 'booking.funded', 'booking.started', 'message.received', 'booking.delivered', 'booking.changes_requested', 'booking.approved']));
+    expect(templates).toEqual(expect.arrayContaining(['gig.accepted', 'milestone.funded', 'booking.started', 'message.received', 'milestone.submitted', 'milestone.changes_requested', 'milestone.released']));
+    // One piece of news per step and person: the milestone's (with the amount, reason or deadline), not the booking's too.
+    expect(templates.filter((t) => ['booking.funded', 'booking.delivered', 'booking.changes_requested', 'booking.approved'].includes(t))).toEqual([]);
     // Terminal: nothing moves a completed booking.
     expect((await run(db.sql, client, 'booking.cancel', { bookingId })).rejection?.code).toBe('invalid_state');
     // Its chat stays open (a question about the work done)...

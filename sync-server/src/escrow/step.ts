@@ -63,6 +63,9 @@ const othersOpen = (s: MilestoneStep) =>
 
 const othersSubmitted = (s: MilestoneStep) => othersOpen(s).some((m) => m.status === 'submitted');
 
+/** The booking's news (commands/booking-step.ts NOTIFY) that a milestone step's own news already gives. */
+const SAID_BY_MILESTONE: ReadonlySet<string> = new Set(['booking.funded', 'booking.delivered', 'booking.changes_requested', 'booking.approved']);
+
 function bookingEventFor(s: MilestoneStep): BookingEvent | null {
   const b = s.booking.status;
   // While one milestone is in dispute the booking stays disputed, and the others carry on by themselves
@@ -134,7 +137,10 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
       if (bookingEvent === 'deliver' && s.booking.status === 'funded') reject('invalid_state', 'Start the work before submitting it.');
       bookingStatus = stepBooking({
         tx: s.tx, now: s.now, booking: s.booking, event: bookingEvent, parties: [...s.parties, 'system'], actorId: s.actorId,
-        note: s.note, key: s.key, write: s.write, notify: s.notify,
+        note: s.note, key: s.key, write: s.write,
+        // The milestone's own news below says the same with the amount, the reason or the deadline: one text
+        // for one step, not two.
+        notify: (news) => void (SAID_BY_MILESTONE.has(news.template) || s.notify(news)),
       });
     } else if (s.event === 'request_changes') {
       // While one milestone is in dispute or another waits for review, the booking's status stays, and

@@ -1,13 +1,16 @@
 // The outbox's delivery against a real database and the development SMS sink (what the dev inbox lists):
 // news written by real commands reaches the recipient's phone, once, in their language, with the link to the
 // booking; a failing provider is tried again later; two runs at once send each piece once.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
 import { createLogger } from '../log';
 import { createDevSink } from '../sms/dev-sink';
 import type { SmsProvider } from '../sms';
-import { BACKOFF_MINUTES, deliverDue, MAX_ATTEMPTS } from './deliver';
+import { MIGRATIONS_DIR } from '../db/migrate';
+import { BACKOFF_MINUTES, deliverDue, LEASE_MINUTES, MAX_ATTEMPTS } from './deliver';
 
 const BASE = 'https://fieldwork.example';
 const log = createLogger('silent');
@@ -98,5 +101,67 @@ describe('delivering news', () => {
     const results = await Promise.all([deliver(), deliver()]);
     expect(results.reduce((n, r) => n + r.sent, 0)).toBeGreaterThanOrEqual(clients.length);
     for (const c of clients) expect(await textsTo(await phoneOf(c))).toHaveLength(1);
+  });
+
+  it('holds no transaction open while the provider answers, so pulls are not held back', async () => {
+    await db.sql`update outbox set sent_at = now() where sent_at is null`;
+    const worker = await createOperator(db.sql);
+    await acceptedBooking(db.sql, await createUser(db.sql), worker);
+    let heldBack: boolean | undefined;
+    const slow: SmsProvider = {
+      name: 'twilio',
+      async send() {
+        // A write committed by someone else while a text is on its way is below the replication watermark.
+        const [w] = await db.sql<{ xid: string }[]>`update users set bio = 'x' where id = ${worker} returning change_xid::text as xid`;
+        const [s] = await db.sql<{ xmin: string }[]>`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`;
+        heldBack = BigInt(w!.xid) >= BigInt(s!.xmin);
+      },
+    };
+    await deliver(slow, new Date(Date.now() + 1_000));
+    expect(heldBack).toBe(false);
+  });
+
+  it('leases what it claims, and on shutdown hands back what it has not tried', async () => {
+    await db.sql`update outbox set sent_at = now() where sent_at is null`;
+    const worker = await createOperator(db.sql);
+    const clients = [];
+    for (let i = 0; i < 4; i++) {
+      const c = await createUser(db.sql);
+      await acceptedBooking(db.sql, c, worker);
+      clients.push(c);
+    }
+    const stop = new AbortController();
+    let n = 0;
+    const stopping: SmsProvider = { name: 'twilio', send: async () => void (++n === 2 && stop.abort()) };
+    const now = new Date(Date.now() + 1_000);
+    expect(await deliverDue({ sql: db.sql, sms: stopping, log, baseUrl: BASE, now: () => now, signal: stop.signal })).toEqual({ sent: 2, failed: 0 });
+    const left = await db.sql<{ attempts: number; availableAt: Date }[]>`select attempts, available_at from outbox where sent_at is null`;
+    expect(left).toEqual([{ attempts: 0, availableAt: now }, { attempts: 0, availableAt: now }]);
+    // A claimed row is not claimed again while its lease runs (a run that died holds it so long).
+    await db.sql`update outbox set attempts = 1, available_at = ${new Date(now.getTime() + LEASE_MINUTES * 60_000)} where sent_at is null`;
+    expect(await deliver(undefined, now)).toEqual({ sent: 0, failed: 0 });
+    expect(await deliver(undefined, new Date(now.getTime() + LEASE_MINUTES * 60_000))).toEqual({ sent: 2, failed: 0 });
+  });
+
+  it('does not send a reminder whose deadline has passed', async () => {
+    await db.sql`update outbox set sent_at = now() where sent_at is null`;
+    const client = await createUser(db.sql);
+    const now = new Date(Date.now() + 1_000);
+    const bookingId = uuidv7();
+    await db.sql`insert into outbox (dedupe_key, channel, user_id, template, data) values
+      (${`late:${bookingId}`}, 'push', ${client}, 'milestone.approval_reminder', ${db.sql.json({ bookingId, hoursLeft: 2, autoApproveAt: new Date(now.getTime() - 60_000).toISOString() })})`;
+    expect(await deliver(undefined, now)).toEqual({ sent: 0, failed: 0, stale: 1 });
+    expect(await textsTo(await phoneOf(client))).toEqual([]);
+    expect((await unsent(client))[0]).toMatchObject({ attempts: MAX_ATTEMPTS, lastError: expect.stringMatching(/deadline/) });
+  });
+
+  it('migration 018 leaves the news written before delivery existed unsent, and marks why', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    await acceptedBooking(db.sql, client, worker);
+    await db.sql.unsafe(await fs.readFile(path.join(MIGRATIONS_DIR, '018_outbox_before_delivery.sql'), 'utf8'));
+    expect(await unsent(client)).toMatchObject([{ template: 'gig.accepted', attempts: MAX_ATTEMPTS, lastError: 'written before news was delivered; not sent' }]);
+    await deliver();
+    expect(await textsTo(await phoneOf(client))).toEqual([]);
   });
 });

@@ -1,10 +1,12 @@
 // Delivery of the outbox: news written in the same transaction as the step it announces (store/outbox.ts) is
 // sent after commit, at least once, by the job queue every minute (notifications.deliver in tasks.ts).
 //
-// Each run takes the due rows with FOR UPDATE SKIP LOCKED, so that runs on several instances share the work
-// and never send one row twice; sends each; and marks it sent, or counts the failed attempt and sets when
-// to try again (BACKOFF_MINUTES). A run that dies between sending and committing sends those rows again
-// next time: at least once, as the provider's own retries are.
+// Each run claims the due rows in one short statement (FOR UPDATE SKIP LOCKED, so that runs on several
+// instances share the work): it counts the attempt and leases the rows for LEASE_MINUTES. The provider is
+// called outside any transaction, and each row is then marked sent, or given its next try (BACKOFF_MINUTES),
+// on its own. No transaction stays open while a provider answers: an open transaction holds the replication
+// watermark (pg_snapshot_xmin, sync/pull.ts) and every device's pull with it. A run that dies after sending a
+// row and before marking it sends that row again when its lease ends: at least once, one row at a time.
 //
 // Every channel goes by text message for now. Web push (the `push` channel: clients' news) is not built
 // yet, and until it is, a client reached by nothing would miss what has a deadline: the review of handed-in
@@ -14,12 +16,17 @@ import type { Logger } from '../log';
 import type { SmsProvider } from '../sms';
 import { newsText } from './texts';
 
-/** Waits before the next attempt, by attempts made; the last one is repeated. About a day in all. */
+/** Waits before the next attempt, by attempts made: seven waits between eight attempts, about 22 hours in all. */
 export const BACKOFF_MINUTES = [1, 5, 15, 60, 180, 360, 720] as const;
 /** After this many failed attempts a row is left, with its last error, for a person to look at. */
 export const MAX_ATTEMPTS = 8;
 /** Rows one run takes; the next run (a minute later) takes more. */
 const BATCH = 100;
+/**
+ * How long a claimed row is left to the run that claimed it. Longer than a batch can take (BATCH sends at
+ * the provider's 10 s timeout); a run that died leaves its unsent rows to be claimed again after it.
+ */
+export const LEASE_MINUTES = 20;
 
 export interface DeliveryDeps {
   sql: Sql;
@@ -28,6 +35,8 @@ export interface DeliveryDeps {
   /** The address links in the news point at. */
   baseUrl: string;
   now?: () => Date;
+  /** Aborted on shutdown: the rows not yet sent are handed back at once. */
+  signal?: AbortSignal | undefined;
 }
 
 interface DueRow {
@@ -44,42 +53,76 @@ interface DueRow {
 export interface Delivered {
   sent: number;
   failed: number;
+  /** Reminders whose deadline passed before they could be sent: "2 h left" would be false by then. */
+  stale?: number;
 }
+
+/** The deadline a reminder counts down to, in its data: past it, the reminder is not sent. */
+const REMINDER_DEADLINE: Record<string, string> = { 'milestone.approval_reminder': 'autoApproveAt', 'dispute.response_reminder': 'respondBy' };
+
+const pastDeadline = (row: Pick<DueRow, 'template' | 'data'>, now: Date) => {
+  const field = REMINDER_DEADLINE[row.template];
+  const at = field ? Date.parse(String(row.data[field])) : NaN;
+  return !Number.isNaN(at) && at <= now.getTime();
+};
 
 export const nextAttemptAt = (attemptsMade: number, now: Date) =>
   new Date(now.getTime() + BACKOFF_MINUTES[Math.min(attemptsMade, BACKOFF_MINUTES.length) - 1]! * 60_000);
 
 /** Sends what is due, in the order it was written; returns what it did. */
 export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
-  const now = deps.now?.() ?? new Date();
-  return deps.sql.begin(async (tx) => {
-    const due = await tx<DueRow[]>`
-      select o.dedupe_key, o.channel, o.template, o.data, o.attempts, u.phone, u.locale, g.title
-      from outbox o
-      join users u on u.id = o.user_id
-      left join bookings b on b.id = case when o.data->>'bookingId' ~ '^[0-9a-f-]{36}$' then (o.data->>'bookingId')::uuid end
-      left join gigs g on g.id = b.gig_id
-      where o.sent_at is null and o.available_at <= ${now} and o.attempts < ${MAX_ATTEMPTS}
-      order by o.available_at, o.created_at
+  const clock = deps.now ?? (() => new Date());
+  const now = clock();
+  // 1. Claim, and count the attempt, in one statement: committed before the first send.
+  const due = await deps.sql<DueRow[]>`
+    with due as (
+      select dedupe_key from outbox
+      where sent_at is null and available_at <= ${now} and attempts < ${MAX_ATTEMPTS}
+      order by available_at, created_at
       limit ${BATCH}
-      for update of o skip locked`;
-    const result: Delivered = { sent: 0, failed: 0 };
-    for (const row of due) {
-      try {
-        await deps.sms.send(row.phone, newsText({ template: row.template, data: row.data, locale: row.locale, title: row.title }, deps.baseUrl));
-        await tx`update outbox set sent_at = ${now}, attempts = attempts + 1, last_error = null where dedupe_key = ${row.dedupeKey}`;
-        result.sent++;
-      } catch (err) {
-        const attempts = row.attempts + 1;
-        const message = err instanceof Error ? err.message : String(err);
-        await tx`
-          update outbox set attempts = ${attempts}, available_at = ${nextAttemptAt(attempts, now)}, last_error = ${message.slice(0, 500)}
-          where dedupe_key = ${row.dedupeKey}`;
-        result.failed++;
-        const level = attempts >= MAX_ATTEMPTS ? 'error' : 'warn';
-        deps.log[level]({ err, template: row.template, attempts }, attempts >= MAX_ATTEMPTS ? 'news could not be sent and is given up' : 'news could not be sent; it is tried again later');
-      }
+      for update skip locked
+    ), claimed as (
+      update outbox o set attempts = o.attempts + 1, available_at = ${new Date(now.getTime() + LEASE_MINUTES * 60_000)}
+      from due where o.dedupe_key = due.dedupe_key
+      returning o.dedupe_key, o.channel, o.template, o.data, o.attempts, o.user_id, o.created_at
+    )
+    select c.dedupe_key, c.channel, c.template, c.data, c.attempts, u.phone, u.locale, g.title
+    from claimed c
+    join users u on u.id = c.user_id
+    left join bookings b on b.id = case when c.data->>'bookingId' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then (c.data->>'bookingId')::uuid end
+    left join gigs g on g.id = b.gig_id
+    order by c.created_at`;
+  const result: Delivered = { sent: 0, failed: 0 };
+  for (const [i, row] of due.entries()) {
+    if (deps.signal?.aborted) {
+      // Shutting down: what was not tried is due again at once, its attempt not counted.
+      const left = due.slice(i).map((r) => r.dedupeKey);
+      await deps.sql`update outbox set attempts = attempts - 1, available_at = ${now} where dedupe_key in ${deps.sql(left)} and sent_at is null`;
+      break;
     }
-    return result;
-  });
+    if (pastDeadline(row, clock())) {
+      await deps.sql`update outbox set attempts = ${MAX_ATTEMPTS}, last_error = 'not sent: the deadline it counts down to had passed' where dedupe_key = ${row.dedupeKey}`;
+      result.stale = (result.stale ?? 0) + 1;
+      continue;
+    }
+    // 2. Send, outside any transaction; 3. record what happened to this row alone.
+    try {
+      await deps.sms.send(row.phone, newsText({ template: row.template, data: row.data, locale: row.locale, title: row.title }, deps.baseUrl));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const last = row.attempts >= MAX_ATTEMPTS;
+      await deps.sql`
+        update outbox set available_at = ${nextAttemptAt(row.attempts, clock())}, last_error = ${message.slice(0, 500)}
+        where dedupe_key = ${row.dedupeKey}`;
+      result.failed++;
+      deps.log[last ? 'error' : 'warn'](
+        { err, template: row.template, attempts: row.attempts },
+        last ? 'news could not be sent and is given up' : 'news could not be sent; it is tried again later',
+      );
+      continue;
+    }
+    await deps.sql`update outbox set sent_at = ${clock()}, last_error = null where dedupe_key = ${row.dedupeKey}`;
+    result.sent++;
+  }
+  return result;
 }

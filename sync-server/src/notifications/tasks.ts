@@ -11,8 +11,8 @@ export function notificationTasks(sms: SmsProvider, baseUrl: string) {
       payload: z.object({ _cron: cronTick.shape._cron.optional() }),
       async run(_p, ctx) {
         try {
-          const done = await deliverDue({ sql: ctx.sql, sms, log: ctx.log, baseUrl });
-          if (done.sent + done.failed > 0) ctx.log.info(done, 'news delivered');
+          const done = await deliverDue({ sql: ctx.sql, sms, log: ctx.log, baseUrl, signal: ctx.signal });
+          if (done.sent + done.failed > 0) ctx.log.info(done, 'news sent');
         } catch (err) {
           ctx.log.error({ err }, 'news delivery failed; the next tick tries again');
         }

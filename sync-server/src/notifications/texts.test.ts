@@ -40,9 +40,9 @@ describe('news texts', () => {
     expect(newsText({ template: 'dispute.opened', data: opened, locale: 'en', title: 'Fix the tap' }, 'https://f.example')).toBe(
       'Fieldwork: A dispute was opened on “Fix the tap”. Answer by Nov 27, 2026, 10:00 AM UTC, or the claim applies. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
-    const released = { bookingId: BOOKING, amount: 150050, currency: 'EUR' };
+    const released = { bookingId: BOOKING, amount: 166700, net: 150050, fee: 16650, currency: 'EUR' };
     expect(newsText({ template: 'milestone.released', data: released, locale: 'es', title: 'Pintar' }, 'https://f.example')).toBe(
-      'Fieldwork: Se liberaron 1.500,50\u00a0€ de «Pintar». https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+      'Fieldwork: Recibes 1.500,50\u00a0€ por «Pintar» (ya descontada la comisión). https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
     const reminder = { bookingId: BOOKING, hoursLeft: 2 };
     expect(newsText({ template: 'milestone.approval_reminder', data: reminder, locale: 'en', title: null }, 'https://f.example')).toMatch(
@@ -58,5 +58,30 @@ describe('news texts', () => {
     expect(newsText({ template: 'gig.something_new', data: { bookingId: BOOKING }, locale: 'fr', title: 'Tap' }, 'https://f.example')).toBe(
       'Fieldwork: News about “Tap”. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
+  });
+});
+
+describe('what the news says', () => {
+  it('quotes the reason and gives the deadline when it has them, and leaves the part out when it does not', () => {
+    const asked = { bookingId: BOOKING, amount: 8000, currency: 'USD', reason: 'The tap\n still drips' };
+    expect(newsText({ template: 'milestone.changes_requested', data: asked, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
+      'Fieldwork: Changes were asked for on “Tap”: “The tap still drips”. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    expect(newsText({ template: 'milestone.changes_requested', data: { bookingId: BOOKING }, locale: 'es', title: 'Grifo' }, 'https://f.example')).toBe(
+      'Fieldwork: Se pidieron cambios en «Grifo». https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    const handedIn = { bookingId: BOOKING, amount: 8000, currency: 'USD', autoApproveAt: '2026-11-25T09:30:00.000Z' };
+    expect(newsText({ template: 'milestone.submitted', data: handedIn, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
+      'Fieldwork: The work on “Tap” ($80.00) was handed in. Review it by Nov 25, 2026, 9:30 AM UTC, or it is approved as it is. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+  });
+});
+
+describe('amounts in settlement news', () => {
+  it('names what was released to the worker (net) and what was refunded, not the milestone amount', () => {
+    // A split of 80.00: 50.00 released (5.00 fee, 45.00 net), 30.00 refunded; the data escrow/step.ts writes.
+    const data = { bookingId: BOOKING, amount: 8000, currency: 'USD', net: 4500, fee: 500, refunded: 3000 };
+    expect(newsText({ template: 'milestone.released', data, locale: 'en', title: 'Tap' }, 'https://f.example')).toContain('$45.00 for “Tap” is yours (after the platform fee).');
+    expect(newsText({ template: 'milestone.refunded', data, locale: 'en', title: 'Tap' }, 'https://f.example')).toContain('$30.00 for “Tap” is being refunded to you.');
   });
 });

@@ -16,7 +16,10 @@ export interface News {
 
 type Words = Record<string, string>;
 
-/** {title}, {amount}, {hours}, {date}, {preview} are filled in from the news; the link is added after. */
+/**
+ * {title}, {amount}, {hours}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
+ * in [brackets] is left out when one of its fill-ins is unknown; the link is added after.
+ */
 const TEXTS: Record<TextLocale, Words> = {
   en: {
     'gig.accepted': 'A worker accepted “{title}”. Pay to confirm the booking.',
@@ -28,20 +31,20 @@ const TEXTS: Record<TextLocale, Words> = {
     'booking.cancelled': '“{title}” was cancelled.',
     'message.received': 'New message on “{title}”: “{preview}”',
     'milestone.plan_proposed': 'A new payment plan was proposed for “{title}”.',
-    'milestone.funded': 'A part of “{title}” ({amount}) is paid and held until it is approved.',
-    'milestone.payment_received': 'A part of “{title}” ({amount}) is paid and held until it is approved.',
-    'milestone.submitted': 'A part of “{title}” ({amount}) was handed in. Review it.',
+    'milestone.funded': '{amount} for “{title}” is paid and held until the work is approved. You can start.',
+    'milestone.payment_received': 'Your payment of {amount} for “{title}” is held until you approve the work.',
+    'milestone.submitted': 'The work on “{title}”[ ({amount})] was handed in. Review it[ by {deadline}], or it is approved as it is.',
     'milestone.approval_reminder': '{hours} h left to review the work on “{title}”; then it is approved as it is.',
     'milestone.auto_approved': 'The work on “{title}” ({amount}) was approved when the time to review it ran out.',
-    'milestone.changes_requested': 'Changes were asked for on a part of “{title}”.',
-    'milestone.released': '{amount} for “{title}” was released.',
-    'milestone.refunded': '{amount} for “{title}” was refunded.',
-    'milestone.payment_expired': 'The time to pay for a part of “{title}” ran out.',
+    'milestone.changes_requested': 'Changes were asked for on “{title}”[: “{reason}”].',
+    'milestone.released': '{amount} for “{title}” is yours (after the platform fee).',
+    'milestone.refunded': '{amount} for “{title}” is being refunded to you.',
+    'milestone.payment_expired': 'The time to pay {amount} for “{title}” ran out. Pay again from the booking.',
     'milestone.payment_returned': 'A late payment of {amount} for “{title}” is being returned to you.',
-    'dispute.opened': 'A dispute was opened on “{title}”. Answer by {date}, or the claim applies.',
+    'dispute.opened': 'A dispute was opened on “{title}”[: “{reason}”]. Answer[ by {date}], or the claim applies.',
     'dispute.evidence_added': 'New evidence in the dispute on “{title}”.',
     'dispute.response_reminder': '{hours} h left to answer the dispute on “{title}”, or the claim applies.',
-    'dispute.resolved': 'The dispute on “{title}” was settled.',
+    'dispute.resolved': 'The dispute on “{title}” was settled. See where the money went.',
     other: 'News about “{title}”.',
     untitled: 'your booking',
   },
@@ -55,20 +58,20 @@ const TEXTS: Record<TextLocale, Words> = {
     'booking.cancelled': '«{title}» fue cancelado.',
     'message.received': 'Mensaje nuevo en «{title}»: «{preview}»',
     'milestone.plan_proposed': 'Se propuso un nuevo plan de pagos para «{title}».',
-    'milestone.funded': 'Una parte de «{title}» ({amount}) está pagada y retenida hasta que se apruebe.',
-    'milestone.payment_received': 'Una parte de «{title}» ({amount}) está pagada y retenida hasta que se apruebe.',
-    'milestone.submitted': 'Se entregó una parte de «{title}» ({amount}). Revísala.',
+    'milestone.funded': '{amount} por «{title}» están pagados y retenidos hasta que se apruebe el trabajo. Puedes empezar.',
+    'milestone.payment_received': 'Tu pago de {amount} por «{title}» queda retenido hasta que apruebes el trabajo.',
+    'milestone.submitted': 'Se entregó el trabajo de «{title}»[ ({amount})]. Revísalo[ antes del {deadline}] o se aprueba tal como está.',
     'milestone.approval_reminder': 'Quedan {hours} h para revisar el trabajo de «{title}»; después se aprueba tal como está.',
     'milestone.auto_approved': 'El trabajo de «{title}» ({amount}) se aprobó al terminar el plazo para revisarlo.',
-    'milestone.changes_requested': 'Se pidieron cambios en una parte de «{title}».',
-    'milestone.released': 'Se liberaron {amount} de «{title}».',
-    'milestone.refunded': 'Se reembolsaron {amount} de «{title}».',
-    'milestone.payment_expired': 'Terminó el plazo para pagar una parte de «{title}».',
-    'milestone.payment_returned': 'Se te devuelve un pago tardío de {amount} de «{title}».',
-    'dispute.opened': 'Se abrió una disputa en «{title}». Responde antes del {date} o se aplica la reclamación.',
+    'milestone.changes_requested': 'Se pidieron cambios en «{title}»[: «{reason}»].',
+    'milestone.released': 'Recibes {amount} por «{title}» (ya descontada la comisión).',
+    'milestone.refunded': 'Se te reembolsan {amount} por «{title}».',
+    'milestone.payment_expired': 'Terminó el plazo para pagar {amount} por «{title}». Vuelve a pagar desde la reserva.',
+    'milestone.payment_returned': 'Se te devuelve un pago tardío de {amount} por «{title}».',
+    'dispute.opened': 'Se abrió una disputa en «{title}»[: «{reason}»]. Responde[ antes del {date}] o se aplica la reclamación.',
     'dispute.evidence_added': 'Hay pruebas nuevas en la disputa de «{title}».',
     'dispute.response_reminder': 'Quedan {hours} h para responder a la disputa de «{title}», o se aplica la reclamación.',
-    'dispute.resolved': 'Se resolvió la disputa de «{title}».',
+    'dispute.resolved': 'Se resolvió la disputa de «{title}». Mira adónde fue el dinero.',
     other: 'Novedades de «{title}».',
     untitled: 'tu reserva',
   },
@@ -89,11 +92,17 @@ export function newsLink(data: Record<string, unknown>, baseUrl: string): string
   return typeof data.bookingId === 'string' ? `${baseUrl}/b/${data.bookingId}` : `${baseUrl}/`;
 }
 
-function amountOf(data: Record<string, unknown>, locale: TextLocale): string {
-  const { amount, currency } = data;
-  // A milestone's news carries minor units and the currency beside them; a dispute's, the amount as Money.
-  const m = typeof amount === 'number' && isCurrency(currency) ? money(amount, currency) : null;
-  return m ? formatMoney(m, locale) : '';
+/**
+ * Which field of the news holds the amount its sentence names, in minor units beside `currency`: a
+ * milestone's full amount, except what was released to the worker (net of the fee: what they get) and what
+ * was refunded to the client, which a split makes smaller than the milestone.
+ */
+const AMOUNT_FIELD: Record<string, string> = { 'milestone.released': 'net', 'milestone.refunded': 'refunded' };
+
+function amountOf(template: string, data: Record<string, unknown>, locale: TextLocale): string {
+  const amount = data[AMOUNT_FIELD[template] ?? 'amount'];
+  const { currency } = data;
+  return typeof amount === 'number' && Number.isSafeInteger(amount) && isCurrency(currency) ? formatMoney(money(amount, currency), locale) : '';
 }
 
 function dateOf(iso: unknown, locale: TextLocale): string {
@@ -109,12 +118,16 @@ export function newsText(news: News, baseUrl: string): string {
   const words = TEXTS[locale];
   const fill: Record<string, string> = {
     title: cut(news.title ?? words.untitled!, MAX_TITLE),
-    amount: amountOf(news.data, locale),
+    amount: amountOf(news.template, news.data, locale),
     hours: String(news.data.hoursLeft ?? ''),
     date: dateOf(news.data.respondBy, locale),
+    deadline: dateOf(news.data.autoApproveAt, locale),
+    reason: cut(String(news.data.reason ?? '').replace(/\s+/g, ' ').trim(), MAX_PREVIEW),
     preview: cut(String(news.data.preview ?? '').replace(/\s+/g, ' ').trim(), MAX_PREVIEW),
   };
-  const sentence = (words[news.template] ?? words.other!).replace(/\{(\w+)\}/g, (_, k: string) => fill[k] ?? '');
+  const put = (text: string) => text.replace(/\{(\w+)\}/g, (_, k: string) => fill[k] ?? '');
+  // A part in [brackets] is said only when everything it fills in is known (a reason, a deadline).
+  const sentence = put((words[news.template] ?? words.other!).replace(/\[([^\]]*)\]/g, (_, part: string) => ([...part.matchAll(/\{(\w+)\}/g)].every(([, k]) => fill[k!]) ? part : '')));
   return `Fieldwork: ${sentence} ${newsLink(news.data, baseUrl)}`;
 }
 
