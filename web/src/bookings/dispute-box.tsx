@@ -46,7 +46,11 @@ export function DisputeBox({ dispute, side, disabled, run }: Props) {
           <p data-testid="dispute-claim">{t('claim', claim)}</p>
           <p className="hint">
             {dispute.respondedAt
-              ? t('answered')
+              ? side === null
+                ? t('answered')
+                : other === side
+                  ? t('answeredYou')
+                  : t('answeredThem', { who: other === 'client' ? t('theClient') : t('theWorker') })
               : other === side
                 ? t('respondByYou', { date: formatDateTime(dispute.respondBy, locale) })
                 : t('respondBy', { who: other === 'client' ? t('theClient') : t('theWorker'), date: formatDateTime(dispute.respondBy, locale) })}

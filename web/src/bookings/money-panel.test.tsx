@@ -92,6 +92,22 @@ async function approveSubmitted() {
 }
 
 describe('money panel, client', () => {
+  it('says who answered a dispute and what follows, to each side', async () => {
+    const answered = dispute({ respondedAt: '2026-11-20T10:00:00.000Z' });
+    const clientSide = await device(CARLA, ['consumer'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: answered });
+    renderPage(clientSide);
+    expect((await screen.findByText(/answered, so a mediator will decide/)).textContent).toBe(
+      'The worker answered, so a mediator will decide, unless they accept your claim first.',
+    );
+    cleanup();
+    await closeDevices();
+    const workerSide = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: answered });
+    renderPage(workerSide, 'es');
+    expect((await screen.findByText(/^Respondiste/)).textContent).toBe(
+      'Respondiste, así que la reclamación no se aplica sola: decidirá un mediador, salvo que la aceptes antes.',
+    );
+  });
+
   it('shows what the worker wrote with a part handed in, and each part\'s own history with who did what', async () => {
     const second = '0190a000-0000-7000-8000-0000000000d2';
     const parts = [
