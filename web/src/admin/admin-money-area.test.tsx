@@ -283,8 +283,14 @@ describe('a dispute', () => {
     expect(server.requests(`/disputes/${DISPUTE}`)).toHaveLength(2);
   });
 
-  it('shows the server’s refusal of a decision where it was asked, in the admin’s language', async () => {
-    stubServer({ [`GET /disputes/${DISPUTE}`]: detail() });
+  it('shows the server’s refusal of a decision in the admin’s language, and how the dispute was settled meanwhile', async () => {
+    let settled = false;
+    const server = stubServer({
+      [`GET /disputes/${DISPUTE}`]: () =>
+        settled
+          ? detail({ status: 'resolved', outcome: 'refund_all', resolvedHow: 'accepted', resolvedById: null, releasedAmount: 0, refundedAmount: 12000, resolvedAt: '2026-11-21T10:00:00.000Z' })
+          : detail(),
+    });
     const { client } = await moneyDevice(ADA, ['admin']);
     open(reachable(client), `/a/disputes/${DISPUTE}`, 'es');
     const form = await screen.findByTestId('decision-form');
@@ -293,10 +299,17 @@ describe('a dispute', () => {
     fireEvent.click(within(form).getByRole('button', { name: 'Decidir' }));
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
     const id = (await client.db.commands.find().exec())[0]!.id;
+    // The worker accepted the claim on their phone meanwhile.
+    settled = true;
     await decide(client, id, { status: 'rejected', code: 'invalid_state', message: 'This dispute has already been decided.' });
-    expect((await screen.findByTestId('decision-refused')).textContent).toBe(
+    // Read again: the form gives way to how it was settled, with the refusal still said above it.
+    const resolution = await screen.findByTestId('dispute-resolution');
+    expect(resolution.getAttribute('data-outcome')).toBe('refund_all');
+    expect(screen.queryByTestId('decision-form')).toBeNull();
+    expect(screen.getByTestId('decision-refused').textContent).toBe(
       'No se tomó la decisión: Esto ya no se puede hacer: el estado cambió. Actualiza para ver cómo está.',
     );
+    expect(server.requests(`/disputes/${DISPUTE}`)).toHaveLength(2);
   });
 
   it('a double click on Decide sends one decision, and the server’s answer to it is what shows', async () => {

@@ -22,7 +22,12 @@ const exampleAmount = (currency: CurrencyCode) => {
   return digits === 0 ? '4550' : `45.${'5'.padEnd(digits, '0')}`;
 };
 
-export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onDecided(): void }) {
+/**
+ * `onDecided`: the server applied the decision. `onRefused`: it refused it, with the sentence shown; the page
+ * reads the dispute again, since the usual refusal is that it was settled meanwhile (the other side accepted
+ * the claim, the window closed) and the page should then show how.
+ */
+export function DecisionForm({ detail, onDecided, onRefused }: { detail: DisputeDetail; onDecided(): void; onRefused(sentence: string): void }) {
   const t = useT(adminMoneyMessages);
   const { locale } = useLocale();
   const resolve = useMoneyCommand('dispute.resolve');
@@ -46,6 +51,10 @@ export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onD
   useEffect(() => {
     if (decided) onDecided();
   }, [decided, onDecided]);
+  const refusal = resolve.outcome.state === 'rejected' ? t('refused', { reason: rejectionText(resolve.outcome.code, resolve.outcome.message, locale) }) : null;
+  useEffect(() => {
+    if (refusal) onRefused(refusal);
+  }, [refusal, onRefused]);
 
   const problemText = {
     outcome_required: t('outcomeRequired'),
@@ -164,7 +173,7 @@ export function DecisionForm({ detail, onDecided }: { detail: DisputeDetail; onD
         </p>
         {resolve.outcome.state === 'rejected' && (
           <p className="error" role="alert" data-testid="decision-refused" data-code={resolve.outcome.code}>
-            {t('refused', { reason: rejectionText(resolve.outcome.code, resolve.outcome.message, locale) })}
+            {refusal}
           </p>
         )}
       </form>

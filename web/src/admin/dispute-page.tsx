@@ -1,5 +1,6 @@
 // /a/disputes/:id: one dispute for a mediator: the claim, then the milestone's timeline, the booking's chat and
 // each side's evidence side by side, and the decision (dispute.resolve) or how it was decided.
+import { useCallback, useState } from 'react';
 import { Link } from 'wouter';
 import { money } from '@shared/money';
 import { milestoneStateName } from '../i18n/domain-names';
@@ -17,6 +18,14 @@ import { adminMoneyMessages } from './money-messages';
 export function DisputePage({ id }: { id: string }) {
   const t = useT(adminMoneyMessages);
   const { read, reload, offline } = useMoneyRead<DisputeDetail>(`/disputes/${encodeURIComponent(id)}`);
+  const [refused, setRefused] = useState<string | null>(null);
+  const refusedThen = useCallback(
+    (sentence: string) => {
+      setRefused(sentence);
+      reload();
+    },
+    [reload],
+  );
 
   if (read.state !== 'ready')
     return (
@@ -40,7 +49,19 @@ export function DisputePage({ id }: { id: string }) {
         <Chat detail={detail} />
         <EvidenceColumn detail={detail} />
       </section>
-      {d.status === 'open' ? <DecisionForm detail={detail} onDecided={reload} /> : <Resolution detail={detail} />}
+      {d.status === 'open' ? (
+        <DecisionForm detail={detail} onDecided={reload} onRefused={refusedThen} />
+      ) : (
+        <>
+          {/* Refused because it was settled meanwhile: the refusal stays said above how it was settled. */}
+          {refused && (
+            <p className="error" role="alert" data-testid="decision-refused">
+              {refused}
+            </p>
+          )}
+          <Resolution detail={detail} />
+        </>
+      )}
       <p>
         <Link href="/disputes">{t('backToQueue')}</Link>
       </p>
