@@ -73,6 +73,9 @@ export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
     const words = text.trim();
     if (!words && picked.size === 0 && files.length === 0) return setError(t('evidenceEmpty'));
     if (files.some((f) => f.size > MAX_BYTES)) return setError(t('fileTooBig'));
+    // `accept` only suggests: a phone's picker can still offer any file. Said here, in the person's language.
+    const wrongType = files.find((f) => !ACCEPT.split(',').includes(f.type));
+    if (wrongType) return setError(t('fileWrongType', { name: wrongType.name }));
     const attachmentIds = await upload();
     // The button is disabled while files go up, which drops focus: bring it back to the file that failed.
     if (!attachmentIds) return fileInput.current?.focus();

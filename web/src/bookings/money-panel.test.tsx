@@ -416,6 +416,19 @@ describe('money panel, worker', () => {
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence', 'dispute.accept']));
   });
 
+  it('refuses, before uploading, a file that evidence cannot be, in the person\'s language', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute() });
+    renderPage(connected(client), 'es');
+    const box = await screen.findByTestId('dispute');
+    const page = new File(['<html></html>'], 'factura.html', { type: 'text/html' });
+    fireEvent.change(within(box).getByLabelText(/^Adjuntar un archivo/), { target: { files: [page] } });
+    fireEvent.click(within(box).getByRole('button', { name: 'Enviar pruebas' }));
+    expect((await within(box).findByRole('alert')).textContent).toBe(
+      '«factura.html» no es una imagen (JPEG, PNG, WebP), un PDF ni texto plano, que es lo que pueden ser las pruebas.',
+    );
+    expect(await issuedCommands(client)).toEqual([]);
+  });
+
   it('says nothing was sent when a file cannot be uploaded', async () => {
     const client = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute() });
     renderPage(connected(client));
