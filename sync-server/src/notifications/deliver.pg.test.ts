@@ -51,6 +51,26 @@ describe('delivering news', () => {
     expect(await textsTo(await phoneOf(client))).toHaveLength(2);
   });
 
+  it('sends a busy chat as one text per person and booking: the count and the latest message', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const other = await acceptedBooking(db.sql, client, worker);
+    await deliver();
+    for (const body of ['Are you coming?', 'The gate code is 4711.', 'Call me when you are here.'])
+      applied(await run(db.sql, client, 'message.send', { messageId: uuidv7(), bookingId, body }));
+    applied(await run(db.sql, client, 'message.send', { messageId: uuidv7(), bookingId: other.bookingId, body: 'And the other job?' }));
+    const done = await deliver();
+    expect(done.sent).toBe(4);
+    const texts = await textsTo(await phoneOf(worker));
+    expect(texts.slice(-2)).toEqual([
+      expect.stringMatching(/^Fieldwork: 3 new messages on “.+”\. The latest: “Call me when you are here\.” https:\/\/fieldwork\.example\/b\//),
+      expect.stringMatching(/^Fieldwork: New message on “.+”: “And the other job\?” /),
+    ]);
+    expect(texts.at(-2)).toContain(bookingId);
+    expect(await unsent(worker)).toEqual([]);
+  });
+
   it('writes in the recipient\'s language', async () => {
     const client = await createUser(db.sql);
     await db.sql`update users set locale = 'es' where id = ${client}`;

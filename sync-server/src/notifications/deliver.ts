@@ -39,7 +39,7 @@ export interface DeliveryDeps {
   signal?: AbortSignal | undefined;
 }
 
-interface DueRow {
+export interface DueRow {
   dedupeKey: string;
   channel: 'sms' | 'push';
   template: string;
@@ -65,6 +65,33 @@ const pastDeadline = (row: Pick<DueRow, 'template' | 'data'>, now: Date) => {
   const at = field ? Date.parse(String(row.data[field])) : NaN;
   return !Number.isNaN(at) && at <= now.getTime();
 };
+
+/** The words for several chat messages sent as one text (texts.ts). */
+export const MANY_MESSAGES = 'message.received.many';
+
+/**
+ * The claimed rows as texts to send, in the order they were written: each row its own text, except chat
+ * messages, which go as one text per person and booking (a worker on a busy chat gets one text a minute,
+ * not one per message).
+ */
+export function textsToSend(rows: readonly DueRow[]): DueRow[][] {
+  const units: DueRow[][] = [];
+  const chats = new Map<string, DueRow[]>();
+  for (const row of rows) {
+    if (row.template !== 'message.received') {
+      units.push([row]);
+      continue;
+    }
+    const key = `${row.phone} ${String(row.data.bookingId)}`;
+    const unit = chats.get(key);
+    if (unit) unit.push(row);
+    else {
+      chats.set(key, [row]);
+      units.push(chats.get(key)!);
+    }
+  }
+  return units;
+}
 
 export const nextAttemptAt = (attemptsMade: number, now: Date) =>
   new Date(now.getTime() + BACKOFF_MINUTES[Math.min(attemptsMade, BACKOFF_MINUTES.length) - 1]! * 60_000);
@@ -93,36 +120,42 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
     left join gigs g on g.id = b.gig_id
     order by c.created_at`;
   const result: Delivered = { sent: 0, failed: 0 };
-  for (const [i, row] of due.entries()) {
+  const units = textsToSend(due);
+  for (const [i, unit] of units.entries()) {
+    const keys = unit.map((r) => r.dedupeKey);
     if (deps.signal?.aborted) {
       // Shutting down: what was not tried is due again at once, its attempt not counted.
-      const left = due.slice(i).map((r) => r.dedupeKey);
+      const left = units.slice(i).flat().map((r) => r.dedupeKey);
       await deps.sql`update outbox set attempts = attempts - 1, available_at = ${now} where dedupe_key in ${deps.sql(left)} and sent_at is null`;
       break;
     }
+    const row = unit.at(-1)!;
     if (pastDeadline(row, clock())) {
       await deps.sql`update outbox set attempts = ${MAX_ATTEMPTS}, last_error = 'not sent: the deadline it counts down to had passed' where dedupe_key = ${row.dedupeKey}`;
       result.stale = (result.stale ?? 0) + 1;
       continue;
     }
-    // 2. Send, outside any transaction; 3. record what happened to this row alone.
+    // Several chat messages to one person about one booking make one text: the count, and the latest.
+    const news = unit.length > 1 ? { template: MANY_MESSAGES, data: { ...row.data, count: unit.length } } : row;
+    // 2. Send, outside any transaction; 3. record what happened to these rows alone.
     try {
-      await deps.sms.send(row.phone, newsText({ template: row.template, data: row.data, locale: row.locale, title: row.title }, deps.baseUrl));
+      await deps.sms.send(row.phone, newsText({ template: news.template, data: news.data, locale: row.locale, title: row.title }, deps.baseUrl));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      const last = row.attempts >= MAX_ATTEMPTS;
+      const attempts = Math.max(...unit.map((r) => r.attempts));
+      const last = attempts >= MAX_ATTEMPTS;
       await deps.sql`
-        update outbox set available_at = ${nextAttemptAt(row.attempts, clock())}, last_error = ${message.slice(0, 500)}
-        where dedupe_key = ${row.dedupeKey}`;
-      result.failed++;
+        update outbox set available_at = ${nextAttemptAt(attempts, clock())}, last_error = ${message.slice(0, 500)}
+        where dedupe_key in ${deps.sql(keys)}`;
+      result.failed += unit.length;
       deps.log[last ? 'error' : 'warn'](
-        { err, template: row.template, attempts: row.attempts },
+        { err, template: row.template, attempts },
         last ? 'news could not be sent and is given up' : 'news could not be sent; it is tried again later',
       );
       continue;
     }
-    await deps.sql`update outbox set sent_at = ${clock()}, last_error = null where dedupe_key = ${row.dedupeKey}`;
-    result.sent++;
+    await deps.sql`update outbox set sent_at = ${clock()}, last_error = null where dedupe_key in ${deps.sql(keys)}`;
+    result.sent += unit.length;
   }
   return result;
 }

@@ -17,7 +17,7 @@ export interface News {
 type Words = Record<string, string>;
 
 /**
- * {title}, {amount}, {hours}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
+ * {title}, {amount}, {hours}, {count}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
  * in [brackets] is left out when one of its fill-ins is unknown; the link is added after.
  */
 const TEXTS: Record<TextLocale, Words> = {
@@ -30,6 +30,7 @@ const TEXTS: Record<TextLocale, Words> = {
     'booking.changes_requested': 'Changes were asked for on “{title}”.',
     'booking.cancelled': '“{title}” was cancelled.',
     'message.received': 'New message on “{title}”: “{preview}”',
+    'message.received.many': '{count} new messages on “{title}”. The latest: “{preview}”',
     'milestone.plan_proposed': 'A new payment plan was proposed for “{title}”.',
     'milestone.funded': '{amount} for “{title}” is paid and held until the work is approved. You can start.',
     'milestone.payment_received': 'Your payment of {amount} for “{title}” is held until you approve the work.',
@@ -57,6 +58,7 @@ const TEXTS: Record<TextLocale, Words> = {
     'booking.changes_requested': 'Se pidieron cambios en «{title}».',
     'booking.cancelled': '«{title}» fue cancelado.',
     'message.received': 'Mensaje nuevo en «{title}»: «{preview}»',
+    'message.received.many': '{count} mensajes nuevos en «{title}». El último: «{preview}»',
     'milestone.plan_proposed': 'Se propuso un nuevo plan de pagos para «{title}».',
     'milestone.funded': '{amount} por «{title}» están pagados y retenidos hasta que se apruebe el trabajo. Puedes empezar.',
     'milestone.payment_received': 'Tu pago de {amount} por «{title}» queda retenido hasta que apruebes el trabajo.',
@@ -120,6 +122,7 @@ export function newsText(news: News, baseUrl: string): string {
     title: cut(news.title ?? words.untitled!, MAX_TITLE),
     amount: amountOf(news.template, news.data, locale),
     hours: String(news.data.hoursLeft ?? ''),
+    count: String(news.data.count ?? ''),
     date: dateOf(news.data.respondBy, locale),
     deadline: dateOf(news.data.autoApproveAt, locale),
     reason: cut(String(news.data.reason ?? '').replace(/\s+/g, ' ').trim(), MAX_PREVIEW),
