@@ -271,6 +271,13 @@ export interface DisputeRow extends DisputeOpening {
   version: number;
 }
 
+/** The largest evidence file; the table holds the bytes (migration 007 checks the same bound). */
+export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
+/** Files a mediator can open safely in a browser: pictures, PDFs and plain text. */
+export const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf', 'text/plain'] as const;
+export type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
+export const isAttachmentType = (t: string): t is AttachmentType => (ATTACHMENT_TYPES as readonly string[]).includes(t);
+
 export interface AttachmentMeta {
   id: string;
   disputeId: string;

@@ -24,13 +24,10 @@ import { hasRole, type Actor } from '@shared/roles';
 import {
   auditLog, countAttachments, disputeContext, disputeQueue, getAttachment, getDispute, insertAttachment, listAttachments, lockDispute,
 } from '../store/disputes';
-import type { AttachmentMeta, AuditLog, DisputeDetail, DisputeQueue, DisputeRow, EvidenceBy } from '@shared/money-api';
+import { isAttachmentType, MAX_ATTACHMENT_BYTES, type AttachmentMeta, type AttachmentType, type AuditLog, type DisputeDetail, type DisputeQueue, type DisputeRow, type EvidenceBy } from '@shared/money-api';
 
-/** The largest evidence file; the table holds the bytes (migration 007 checks the same bound). */
-export const MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024;
-/** Files a mediator can open safely in a browser: pictures, PDFs and plain text. */
-export const ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'application/pdf', 'text/plain'] as const;
-type AttachmentType = (typeof ATTACHMENT_TYPES)[number];
+// What evidence files may be, shared with the app (which refuses the rest before uploading).
+export { MAX_ATTACHMENT_BYTES, ATTACHMENT_TYPES } from '@shared/money-api';
 /** Files per person and dispute: the bytes live in Postgres, so one party cannot fill it. */
 export const MAX_ATTACHMENTS_PER_PERSON = 30;
 
@@ -56,7 +53,6 @@ const LOOKS_LIKE: Record<AttachmentType, (b: Uint8Array) => boolean> = {
   },
 };
 
-const isAttachmentType = (t: string): t is AttachmentType => (ATTACHMENT_TYPES as readonly string[]).includes(t);
 
 /** A file name as the user gave it, without any folder part, control or format characters. */
 function fileName(raw: string | undefined): string | null {

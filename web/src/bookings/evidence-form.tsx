@@ -1,6 +1,7 @@
 // Adding evidence to an open dispute: words, messages from the booking's chat to point to, and files. Files go
 // up first (POST /disputes/:id/attachments, raw body), then one dispute.add_evidence cites them by id.
 import { useRef, useState, type FormEvent } from 'react';
+import { ATTACHMENT_TYPES, isAttachmentType, MAX_ATTACHMENT_BYTES } from '@shared/money-api';
 import { useSync, useViewAll } from '../app/sync-context';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
@@ -11,9 +12,8 @@ import type { ViewDoc } from '../sync/optimistic';
 import { TextAreaField } from '../ui/text-area-field';
 import { moneyMessages } from './money-messages';
 
-/** What the server takes (disputes/routes.ts, commands.ts): these types, 2 MiB a file, 10 files and 20 messages per entry. */
-const ACCEPT = 'image/jpeg,image/png,image/webp,application/pdf,text/plain';
-const MAX_BYTES = 2 * 1024 * 1024;
+/** What the server takes (shared/money-api.ts, commands.ts): these types, 2 MiB a file, 10 files and 20 messages per entry. */
+const ACCEPT = ATTACHMENT_TYPES.join(',');
 const MAX_FILES = 10;
 const MAX_MESSAGES = 20;
 
@@ -72,9 +72,9 @@ export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
     setError('');
     const words = text.trim();
     if (!words && picked.size === 0 && files.length === 0) return setError(t('evidenceEmpty'));
-    if (files.some((f) => f.size > MAX_BYTES)) return setError(t('fileTooBig'));
+    if (files.some((f) => f.size > MAX_ATTACHMENT_BYTES)) return setError(t('fileTooBig'));
     // `accept` only suggests: a phone's picker can still offer any file. Said here, in the person's language.
-    const wrongType = files.find((f) => !ACCEPT.split(',').includes(f.type));
+    const wrongType = files.find((f) => !isAttachmentType(f.type));
     if (wrongType) return setError(t('fileWrongType', { name: wrongType.name }));
     const attachmentIds = await upload();
     // The button is disabled while files go up, which drops focus: bring it back to the file that failed.
