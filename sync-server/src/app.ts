@@ -17,6 +17,7 @@ import { DEMO_BASE_PATH, demoRoutes } from './payments';
 import { payoutRoutes } from './payouts/routes';
 import { disputeRoutes, isAttachmentUpload } from './disputes/routes';
 import { moneyRoutes } from './money/routes';
+import { pushRoutes } from './push/routes';
 import type { GraphQLSchema } from 'graphql';
 
 /** `schema` is shared with the graphql-ws streams attached to the same server. */
@@ -63,6 +64,7 @@ export function createApp(deps: Deps, schema: GraphQLSchema = createSchema()) {
   app.route('/pay', paymentRoutes(deps, deps.payments));
   app.route('/disputes', disputeRoutes(deps));
   app.route('/money', moneyRoutes(deps));
+  app.route('/push', pushRoutes(deps));
   // The demo rail's checkout and onboarding pages; its signed events go through the real webhook handler.
   const payments = deps.payments;
   if (payments.name === 'demo')

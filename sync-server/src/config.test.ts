@@ -96,7 +96,21 @@ describe('loadConfig', () => {
     STRIPE_WEBHOOK_SECRET: 'whsec_abc123',
     STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect123',
     PUBLIC_BASE_URL: 'https://fieldwork.example.com/',
+    VAPID_PUBLIC_KEY: `B${'A'.repeat(86)}`,
+    VAPID_PRIVATE_KEY: 'A'.repeat(43),
+    VAPID_SUBJECT: 'mailto:ops@fieldwork.example.com',
   };
+
+  it('requires the VAPID keys and a real contact in production, and both keys or neither anywhere', () => {
+    const { VAPID_PUBLIC_KEY: _p, VAPID_PRIVATE_KEY, VAPID_SUBJECT: _s, ...without } = PRODUCTION;
+    const e = errorOf(without);
+    expect(e.message).toMatch(/VAPID_PUBLIC_KEY: required in production/);
+    expect(e.message).toMatch(/VAPID_PRIVATE_KEY: required in production/);
+    expect(e.message).toMatch(/VAPID_SUBJECT: required in production/);
+    expect(errorOf({ VAPID_PRIVATE_KEY }).message).toMatch(/VAPID_PUBLIC_KEY: set both VAPID keys, or neither/);
+    expect(errorOf({ VAPID_SUBJECT: 'ops@fieldwork.example.com' }).message).toMatch(/VAPID_SUBJECT: must be a mailto: address or an https: URL/);
+    expect(errorOf({ VAPID_PUBLIC_KEY: 'short', VAPID_PRIVATE_KEY }).message).toMatch(/VAPID_PUBLIC_KEY: must be a base64url P-256 public key/);
+  });
 
   it('accepts a complete production configuration', () => {
     const c = loadConfig(PRODUCTION);

@@ -6,6 +6,8 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = z.coerce.number().int();
+/** No one reads it: push services may write to the subject about a misbehaving sender, so production names a real one. */
+const DEV_VAPID_SUBJECT = 'mailto:push@fieldwork.invalid';
 
 const schema = z
   .object({
@@ -65,6 +67,18 @@ const schema = z
     STRIPE_API_HOST: z.string().min(1).optional(),
     STRIPE_API_PORT: int.min(1).max(65535).optional(),
     STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+    /**
+     * Web push's VAPID key pair (base64url, as `npx web-push generate-vapid-keys` prints them) and the contact
+     * push services may write to (mailto: or https:). Generated into DATA_DIR in development; required in production.
+     */
+    VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{87}$/, 'must be a base64url P-256 public key (87 characters)').optional(),
+    VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url P-256 private key (43 characters)').optional(),
+    VAPID_SUBJECT: z.string().regex(/^(mailto:.+@.+|https:\/\/.+)$/, 'must be a mailto: address or an https: URL').default(DEV_VAPID_SUBJECT),
+    /**
+     * Where devices' push subscriptions may point: host names (https, that host or any under it) or whole origins
+     * (a stand-in in tests). The server posts to these addresses, so an endpoint anywhere else is refused.
+     */
+    PUSH_SERVICES: z.string().min(1).default('fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com'),
     /** Where people reach this server: checkout return links and the demo rail's pages. Default http://localhost:PORT. */
     PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   })
@@ -75,6 +89,10 @@ const schema = z
       if (!c.JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'required in production' });
       if (c.PAYMENTS_PROVIDER === 'demo')
         ctx.addIssue({ code: 'custom', path: ['PAYMENTS_PROVIDER'], message: 'the demo payment rail (no real money) is refused in production; set PAYMENTS_PROVIDER=stripe' });
+      for (const k of ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY'] as const)
+        if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required in production (every device subscribed for push is bound to this key pair)' });
+      if (c.VAPID_SUBJECT === DEV_VAPID_SUBJECT)
+        ctx.addIssue({ code: 'custom', path: ['VAPID_SUBJECT'], message: 'required in production (a mailto: or https: contact for push services)' });
       if (!c.PUBLIC_BASE_URL)
         ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'required in production (the https address people use, for payment return links)' });
     }
@@ -91,6 +109,8 @@ const schema = z
       if (c.SEED_DEMO ?? c.NODE_ENV === 'development')
         ctx.addIssue({ code: 'custom', path: ['HOST'], message: `${beyond}, and the demo people (an admin among them) would be seeded; set SEED_DEMO=false, ${orDemo}` });
     }
+    if (Boolean(c.VAPID_PUBLIC_KEY) !== Boolean(c.VAPID_PRIVATE_KEY))
+      ctx.addIssue({ code: 'custom', path: [c.VAPID_PUBLIC_KEY ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY'], message: 'set both VAPID keys, or neither' });
     if (c.SMS_PROVIDER === 'twilio') {
       for (const k of ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] as const)
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when SMS_PROVIDER=twilio' });

@@ -4,6 +4,7 @@ import type { Sql } from './db/sql';
 import type { Logger } from './log';
 import type { SmsProvider } from './sms/provider';
 import type { Payments } from './payments';
+import type { PushSender } from './push/sender';
 
 export interface Deps {
   config: Config;
@@ -12,6 +13,8 @@ export interface Deps {
   sms: SmsProvider;
   /** Stripe, or the demo rail when no keys are configured. Built once: the demo rail's signing secret is per process. */
   payments: Payments;
+  /** Web push to devices, with the server's VAPID key. */
+  push: PushSender;
   /** HMAC key for access tokens and code hashes. */
   secret: string;
   /** The server clock; tests move it. */

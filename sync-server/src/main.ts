@@ -21,6 +21,9 @@ import { ESCROW_CRONTAB, escrowTasks } from './escrow/tasks';
 import { GIG_CRONTAB, gigTasks } from './gigs/tasks';
 import { disputeTasks } from './disputes/tasks';
 import { NOTIFICATION_CRONTAB, notificationTasks } from './notifications/tasks';
+import { deliverSoon } from './notifications/soon';
+import { vapidKeysFor } from './push/keys';
+import { createWebPushSender } from './push/sender';
 
 /** In development the signing key is generated once and kept beside the data, so sessions survive restarts. */
 async function secretFor(config: Config): Promise<string> {
@@ -74,17 +77,20 @@ async function main() {
     const now = () => new Date();
     const payments = createPaymentProvider(config, sql, log, now);
     if (config.SEED_DEMO) await seedDemo(sql, log, payments);
-    const deps = { config, sql, log, sms, payments, secret: await secretFor(config), now };
+    const push = createWebPushSender(await vapidKeysFor(config), config.VAPID_SUBJECT);
+    const deps = { config, sql, log, sms, payments, push, secret: await secretFor(config), now };
     // Escrow's timers and provider calls, the dispute response window, gigs' expiry and the delivery of news;
     // each job runs once across however many instances share the database.
     const jobs = await startJobRunner({
       connectionString: jobConnectionString(url),
       sql,
-      tasks: { ...escrowTasks(payments), ...disputeTasks, ...gigTasks, ...notificationTasks(sms, config.PUBLIC_BASE_URL) },
+      tasks: { ...escrowTasks(payments), ...disputeTasks, ...gigTasks, ...notificationTasks(sms, push, config.PUBLIC_BASE_URL) },
       crontab: [...ESCROW_CRONTAB, ...GIG_CRONTAB, ...NOTIFICATION_CRONTAB],
       concurrency: 4,
       log,
     });
+    // News a command writes goes out within seconds rather than at the next minute's tick.
+    deliverSoon(sql, log);
     const schema = createSchema();
     const app = createApp(deps, schema);
     const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {

@@ -5,12 +5,24 @@ import type { Deps } from '../src/deps';
 import { createLogger } from '../src/log';
 import { createSms } from '../src/sms';
 import { createPaymentProvider } from '../src/payments';
+import { createWebPushSender } from '../src/push/sender';
+import webpush from 'web-push';
 import type { Sql } from '../src/db/sql';
 import { signAccessToken } from '../src/auth/tokens';
 import { createOperator, openSession, setPayoutAccount } from './fixtures';
 import type { SignedEvent, StripeStandin } from './stripe-standin';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+/** One key pair for the test process, as a server has one. */
+export const TEST_VAPID = webpush.generateVAPIDKeys();
+
+/** Everything production requires, with stand-in values. */
+export const PRODUCTION_ENV: Record<string, string> = {
+  NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 'x', TWILIO_FROM: '+15005550006',
+  PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_c',
+  PUBLIC_BASE_URL: 'https://fieldwork.example', VAPID_PUBLIC_KEY: TEST_VAPID.publicKey, VAPID_PRIVATE_KEY: TEST_VAPID.privateKey, VAPID_SUBJECT: 'mailto:ops@fieldwork.example',
+};
 
 export interface TestApp {
   app: ReturnType<typeof createApp>;
@@ -24,7 +36,7 @@ export function createTestApp(sql: Sql, env: Record<string, string> = {}): TestA
   let offset = 0;
   const log = createLogger(config.LOG_LEVEL);
   const now = () => new Date(Date.now() + offset);
-  const deps: Deps = { config, sql, log, sms: createSms(config, sql, log), payments: createPaymentProvider(config, sql, log, now), secret: TEST_SECRET, now };
+  const deps: Deps = { config, sql, log, sms: createSms(config, sql, log), payments: createPaymentProvider(config, sql, log, now), push: createWebPushSender(TEST_VAPID, config.VAPID_SUBJECT), secret: TEST_SECRET, now };
   return { app: createApp(deps), deps, advance: (ms) => (offset += ms) };
 }
 

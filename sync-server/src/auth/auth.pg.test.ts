@@ -501,6 +501,24 @@ describe('logout', () => {
     expect((await errorOf(after)).message).toMatch(/session has ended/);
   });
 
+  it("forgets the devices this session registered for push, and only this session's", async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    const here = await signIn(t, phone);
+    const there = await signIn(t, phone);
+    const register = (token: string, n: number) =>
+      t.app.request('/push/subscriptions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ endpoint: `https://fcm.googleapis.com/fcm/send/device-${phone}-${n}`, keys: { p256dh: Buffer.alloc(65, 4).toString('base64url'), auth: Buffer.alloc(16, 1).toString('base64url') } }),
+      });
+    expect((await register(here.body.accessToken, 1)).status).toBe(204);
+    expect((await register(there.body.accessToken, 2)).status).toBe(204);
+    expect((await post(t, '/auth/logout', undefined, { cookie: `fw_refresh=${here.cookie}` })).status).toBe(204);
+    const left = await db.sql<{ endpoint: string }[]>`select endpoint from push_subscriptions where user_id = ${here.body.user.id}`;
+    expect(left.map((r) => r.endpoint)).toEqual([`https://fcm.googleapis.com/fcm/send/device-${phone}-2`]);
+  });
+
   it('revokes the session and clears the cookie; idempotent', async () => {
     const t = makeApp();
     const { cookie } = await signIn(t);

@@ -168,7 +168,12 @@ async function revoke(db: Db, sessionId: string, now: Date, reason: RevokeReason
 
 /** Logout: revokes the session a refresh token belongs to, whatever state the token is in. Unknown tokens are a no-op. */
 export async function revokeSessionByToken(sql: Sql, token: string, now: Date, reason: RevokeReason): Promise<void> {
+  // The devices this session registered for push go with it (delivery skips ended sessions' anyway).
   await sql`
-    update sessions set revoked_at = ${now}, revoked_reason = ${reason}
-    where id = (select session_id from refresh_tokens where token_hash = ${hashRefreshToken(token)}) and revoked_at is null`;
+    with ended as (
+      update sessions set revoked_at = ${now}, revoked_reason = ${reason}
+      where id = (select session_id from refresh_tokens where token_hash = ${hashRefreshToken(token)}) and revoked_at is null
+      returning id
+    )
+    delete from push_subscriptions where session_id in (select id from ended)`;
 }

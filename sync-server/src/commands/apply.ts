@@ -13,6 +13,7 @@ import { commandDuration, commandGroupsTotal, commandsTotal } from '../ops/metri
 import { CommandRejected, type CommandContext, type CommandResult, type Handler } from './context';
 import { handlers } from './handlers';
 import { insertOutbox, type OutboxMessage } from '../store/outbox';
+import { newsWritten } from '../notifications/soon';
 import { CommandGroups, PERSON_FIELDS, uuidsIn, type Queued } from './group';
 
 export interface CommandOutcome {
@@ -384,6 +385,7 @@ async function decideTogether(sql: Sql, group: Pending[]): Promise<{ answers: Ma
     const settled = await Promise.allSettled(sent);
     const failed = firstFailure(settled, owners);
     if (failed !== undefined) throw new GroupFailed(failed ?? undefined);
+    if (news.length > 0) newsWritten();
     return { answers, waiting };
   } catch (e) {
     if (open) await db`rollback`.catch(() => undefined);
@@ -482,6 +484,7 @@ async function decide(sql: Sql, actorId: string, cmd: CommandEnvelope, hash: str
         if (refusal) return await storeRejection(db, cmd, actorId, hash, refusal);
         throw e;
       }
+      if (news.length > 0) newsWritten();
       return { id: cmd.id, type: cmd.type, status: 'applied', result: result!, replayed: false };
     } catch (e) {
       if (open) await db`rollback`.catch(() => undefined);

@@ -8,13 +8,16 @@
 // watermark (pg_snapshot_xmin, sync/pull.ts) and every device's pull with it. A run that dies after sending a
 // row and before marking it sends that row again when its lease ends: at least once, one row at a time.
 //
-// Every channel goes by text message for now. Web push (the `push` channel: clients' news) is not built
-// yet, and until it is, a client reached by nothing would miss what has a deadline: the review of handed-in
-// work, a dispute's window to answer.
+// News for a client's app (the `push` channel) goes by web push to each device of theirs that asked for it
+// (push/), and by text message when no device took it: none registered, or each one's push service refused.
+// Reminders of a deadline on the person's money go by text as well, pushed or not: a push service accepting a
+// message does not mean the phone showed it. Workers' news (`sms`) goes by text: their networks are the worst.
 import type { Sql } from '../db/sql';
 import type { Logger } from '../log';
 import type { SmsProvider } from '../sms';
-import { newsText } from './texts';
+import type { PushPayload } from '@shared/push';
+import type { PushOptions, PushSender, PushTarget } from '../push/sender';
+import { newsPush, newsText } from './texts';
 
 /** Waits before the next attempt, by attempts made: seven waits between eight attempts, about 22 hours in all. */
 export const BACKOFF_MINUTES = [1, 5, 15, 60, 180, 360, 720] as const;
@@ -23,14 +26,17 @@ export const MAX_ATTEMPTS = 8;
 /** Rows one run takes; the next run (a minute later) takes more. */
 const BATCH = 100;
 /**
- * How long a claimed row is left to the run that claimed it. Longer than a batch can take (BATCH sends at
- * the provider's 10 s timeout); a run that died leaves its unsent rows to be claimed again after it.
+ * How long a claimed row is left to the run that claimed it. Longer than a batch can take (BATCH pieces, each
+ * pushed to its devices at once and texted, at the 10 s timeouts of the push services and the SMS provider);
+ * a run that died leaves its unsent rows to be claimed again after it.
  */
-export const LEASE_MINUTES = 20;
+export const LEASE_MINUTES = 40;
 
 export interface DeliveryDeps {
   sql: Sql;
   sms: SmsProvider;
+  /** Web push; without it, push news goes by text. */
+  push?: PushSender | undefined;
   log: Logger;
   /** The address links in the news point at. */
   baseUrl: string;
@@ -48,6 +54,8 @@ export interface DueRow {
   phone: string;
   locale: string;
   title: string | null;
+  /** For the push channel: the recipient's subscribed devices, in live sessions. */
+  devices: PushTarget[];
 }
 
 export interface Delivered {
@@ -65,6 +73,9 @@ const pastDeadline = (row: Pick<DueRow, 'template' | 'data'>, now: Date) => {
   const at = field ? Date.parse(String(row.data[field])) : NaN;
   return !Number.isNaN(at) && at <= now.getTime();
 };
+
+/** Pushed news that is texted as well: a deadline on the person's money, which a push shown to no one would let pass. */
+export const ALSO_TEXTED: ReadonlySet<string> = new Set(['milestone.approval_reminder', 'dispute.opened', 'dispute.response_reminder']);
 
 /** The words for several chat messages sent as one text (texts.ts). */
 export const MANY_MESSAGES = 'message.received.many';
@@ -113,7 +124,11 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
       from due where o.dedupe_key = due.dedupe_key
       returning o.dedupe_key, o.channel, o.template, o.data, o.attempts, o.user_id, o.created_at
     )
-    select c.dedupe_key, c.channel, c.template, c.data, c.attempts, u.phone, u.locale, g.title
+    select c.dedupe_key, c.channel, c.template, c.data, c.attempts, u.phone, u.locale, g.title,
+      case when c.channel = 'push' then coalesce((
+        select jsonb_agg(jsonb_build_object('endpoint', s.endpoint, 'p256dh', s.p256dh, 'auth', s.auth) order by s.created_at)
+        from push_subscriptions s join sessions ss on ss.id = s.session_id
+        where s.user_id = c.user_id and ss.revoked_at is null and ss.expires_at > ${now}), '[]') else '[]' end as devices
     from claimed c
     join users u on u.id = c.user_id
     left join bookings b on b.id = case when c.data->>'bookingId' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then (c.data->>'bookingId')::uuid end
@@ -137,9 +152,16 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
     }
     // Several chat messages to one person about one booking make one text: the count, and the latest.
     const news = unit.length > 1 ? { template: MANY_MESSAGES, data: { ...row.data, count: unit.length } } : row;
+    const said = { template: news.template, data: news.data, locale: row.locale, title: row.title };
     // 2. Send, outside any transaction; 3. record what happened to these rows alone.
+    const pushed = row.channel === 'push' && deps.push && row.devices.length > 0 ? await pushToDevices(deps, deps.push, row.devices, { ...newsPush(said), tag: pushTag(row) }, pushOptions(news, clock()), clock()) : false;
+    if (pushed && !ALSO_TEXTED.has(news.template)) {
+      await deps.sql`update outbox set sent_at = ${clock()}, sent_via = 'push', last_error = null where dedupe_key in ${deps.sql(keys)}`;
+      result.sent += unit.length;
+      continue;
+    }
     try {
-      await deps.sms.send(row.phone, newsText({ template: news.template, data: news.data, locale: row.locale, title: row.title }, deps.baseUrl));
+      await deps.sms.send(row.phone, newsText(said, deps.baseUrl));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const attempts = Math.max(...unit.map((r) => r.attempts));
@@ -154,8 +176,45 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
       );
       continue;
     }
-    await deps.sql`update outbox set sent_at = ${clock()}, last_error = null where dedupe_key in ${deps.sql(keys)}`;
+    await deps.sql`update outbox set sent_at = ${clock()}, sent_via = ${pushed ? 'push' : 'sms'}, last_error = null where dedupe_key in ${deps.sql(keys)}`;
     result.sent += unit.length;
   }
   return result;
+}
+
+/**
+ * A booking's chat is one notification, the latest replacing the one before; any other news its own, so that
+ * the same news pushed again (a retry after its text failed) replaces itself rather than showing twice.
+ */
+const pushTag = (row: DueRow) =>
+  row.template === 'message.received' && typeof row.data.bookingId === 'string' ? `chat:${row.data.bookingId}` : `news:${row.dedupeKey}`;
+
+/** A day, and less for a reminder: past its deadline it would be false. */
+const PUSH_TTL_S = 86_400;
+
+function pushOptions(news: { template: string; data: Record<string, unknown> }, now: Date): PushOptions {
+  const field = REMINDER_DEADLINE[news.template];
+  const until = field ? Math.floor((Date.parse(String(news.data[field])) - now.getTime()) / 1000) : NaN;
+  const chat = news.template === 'message.received' || news.template === MANY_MESSAGES;
+  const booking = typeof news.data.bookingId === 'string' ? news.data.bookingId : null;
+  return {
+    ttl: Number.isFinite(until) ? Math.max(60, Math.min(PUSH_TTL_S, until)) : PUSH_TTL_S,
+    urgency: field || ALSO_TEXTED.has(news.template) ? 'high' : 'normal',
+    // A booking's chat waiting at the push service for a phone that is off: only the latest is kept.
+    ...(chat && booking ? { topic: booking.replace(/-/g, '').slice(0, 32) } : {}),
+  };
+}
+
+/**
+ * Pushes to each device at once; true when any push service took the message. Devices whose subscription has
+ * ended (404, 410) are forgotten; other refusals are logged and left for the next news to try.
+ */
+async function pushToDevices(deps: DeliveryDeps, push: PushSender, devices: readonly PushTarget[], payload: PushPayload, options: PushOptions, at: Date): Promise<boolean> {
+  const results = await Promise.all(devices.map((d) => push.send(d, payload, options)));
+  const gone = devices.filter((_, i) => results[i]!.ok === false && results[i]!.gone).map((d) => d.endpoint);
+  const took = devices.filter((_, i) => results[i]!.ok).map((d) => d.endpoint);
+  if (gone.length) await deps.sql`delete from push_subscriptions where endpoint in ${deps.sql(gone)}`;
+  if (took.length) await deps.sql`update push_subscriptions set last_sent_at = ${at} where endpoint in ${deps.sql(took)}`;
+  for (const r of results) if (!r.ok && !r.gone) deps.log.warn({ status: r.status, error: r.error }, 'a push service refused a message');
+  return took.length > 0;
 }

@@ -3,15 +3,16 @@
 import { z } from 'zod';
 import { cronTick, defineTasks } from '../jobs/tasks';
 import type { SmsProvider } from '../sms';
+import type { PushSender } from '../push/sender';
 import { deliverDue } from './deliver';
 
-export function notificationTasks(sms: SmsProvider, baseUrl: string) {
+export function notificationTasks(sms: SmsProvider, push: PushSender, baseUrl: string) {
   return defineTasks({
     'notifications.deliver': {
       payload: z.object({ _cron: cronTick.shape._cron.optional() }),
       async run(_p, ctx) {
         try {
-          const done = await deliverDue({ sql: ctx.sql, sms, log: ctx.log, baseUrl, signal: ctx.signal });
+          const done = await deliverDue({ sql: ctx.sql, sms, push, log: ctx.log, baseUrl, signal: ctx.signal });
           if (done.sent + done.failed > 0) ctx.log.info(done, 'news sent');
         } catch (err) {
           ctx.log.error({ err }, 'news delivery failed; the next tick tries again');

@@ -2,6 +2,7 @@
 // booking by its title, with the link that opens it. News is written to the outbox by the step it announces
 // (store/outbox.ts); its `data` always names the booking.
 import { formatMoney, isCurrency, money } from '@shared/money';
+import type { PushPayload } from '@shared/push';
 
 export type TextLocale = 'en' | 'es';
 
@@ -116,6 +117,16 @@ function dateOf(iso: unknown, locale: TextLocale): string {
 
 /** The text message for a piece of news, link included. */
 export function newsText(news: News, baseUrl: string): string {
+  return `Fieldwork: ${newsSentence(news)} ${newsLink(news.data, baseUrl)}`;
+}
+
+/** The same news as a push: the sentence, and the booking to open on a tap (a path: the app is on our origin). */
+export function newsPush(news: News): Omit<PushPayload, 'tag'> {
+  return { title: 'Fieldwork', body: newsSentence(news), url: newsLink(news.data, '') };
+}
+
+/** The one sentence a piece of news says, in the recipient's language. */
+export function newsSentence(news: News): string {
   const locale = textLocale(news.locale);
   const words = TEXTS[locale];
   const fill: Record<string, string> = {
@@ -130,8 +141,7 @@ export function newsText(news: News, baseUrl: string): string {
   };
   const put = (text: string) => text.replace(/\{(\w+)\}/g, (_, k: string) => fill[k] ?? '');
   // A part in [brackets] is said only when everything it fills in is known (a reason, a deadline).
-  const sentence = put((words[news.template] ?? words.other!).replace(/\[([^\]]*)\]/g, (_, part: string) => ([...part.matchAll(/\{(\w+)\}/g)].every(([, k]) => fill[k!]) ? part : '')));
-  return `Fieldwork: ${sentence} ${newsLink(news.data, baseUrl)}`;
+  return put((words[news.template] ?? words.other!).replace(/\[([^\]]*)\]/g, (_, part: string) => ([...part.matchAll(/\{(\w+)\}/g)].every(([, k]) => fill[k!]) ? part : '')));
 }
 
 /** Every template the server writes has its words in every language (texts.test.ts checks the list). */

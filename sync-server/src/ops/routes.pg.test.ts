@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createTestApp, json } from '../../test/app';
+import { createTestApp, json, PRODUCTION_ENV } from '../../test/app';
 import { createSql } from '../db/sql';
 import { freePort } from '../db/embedded';
 
@@ -81,8 +81,7 @@ describe('operations', () => {
     expect((await local.request('/metrics', { headers: { forwarded: 'for=203.0.113.9' } })).status).toBe(401);
     expect((await local.request('/metrics')).status).toBe(200);
     // In production a proxy on this machine need not say so: there the token is the only way.
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32), SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 't', TWILIO_FROM: '+15005550006',
-      PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_1', STRIPE_WEBHOOK_SECRET: 'whsec_1', STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_2', PUBLIC_BASE_URL: 'https://fieldwork.example' };
+    const production = PRODUCTION_ENV;
     expect((await createTestApp(db.sql, production).app.request('/metrics')).status).toBe(401);
     const withToken = createTestApp(db.sql, { ...production, METRICS_TOKEN: token }).app;
     expect((await withToken.request('/metrics', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);

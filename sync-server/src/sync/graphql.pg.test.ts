@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIELDS, MAX_PUSH_ROWS, SCHEMA_SDL } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createTestApp, json, TEST_SECRET, type TestApp } from '../../test/app';
+import { createTestApp, json, PRODUCTION_ENV, TEST_SECRET, type TestApp } from '../../test/app';
 import { clearOfWindowEdge, createOperator, createUser, gigInput, openSession, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
 
@@ -175,7 +175,7 @@ describe('limits and bad input', () => {
     expect(sdl.trim()).toBe(SCHEMA_SDL.trim());
     const dev = await json(await gql(`{ __schema { queryType { name } } }`));
     expect(dev.data.__schema.queryType.name).toBe('Query');
-    const prod = createTestApp(db.sql, { NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, SMS_PROVIDER: 'twilio', TWILIO_ACCOUNT_SID: 'AC1', TWILIO_AUTH_TOKEN: 'x', TWILIO_FROM: '+15550000000', PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x', STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_c', PUBLIC_BASE_URL: 'https://fieldwork.example' });
+    const prod = createTestApp(db.sql, PRODUCTION_ENV);
     const res = await gql(`{ __schema { queryType { name } } }`, {}, 'client', prod.app);
     expect(res.status).toBe(400);
     expect((await json(res)).errors[0].message).toMatch(/introspection/i);

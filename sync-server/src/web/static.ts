@@ -6,7 +6,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 
 /** Paths the API owns. Never a file and never the app shell, so an unknown API path keeps its JSON 404.
  * The same list is the service worker's navigateFallbackDenylist (vite.config.ts; a test keeps them equal). */
-export const API_PREFIXES = ['/auth', '/commands', '/graphql', '/healthz', '/metrics', '/dev', '/pay', '/disputes', '/money'] as const;
+export const API_PREFIXES = ['/auth', '/commands', '/graphql', '/healthz', '/metrics', '/dev', '/pay', '/disputes', '/money', '/push'] as const;
 
 export function isApiPath(p: string): boolean {
   return API_PREFIXES.some((prefix) => p === prefix || p.startsWith(`${prefix}/`));
