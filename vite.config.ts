@@ -4,22 +4,25 @@ import react from '@vitejs/plugin-react';
 import { VitePWA } from 'vite-plugin-pwa';
 import { fileURLToPath } from 'node:url';
 import { shellPrecache } from './scripts/precache-shell.ts';
+import { PUSH_WORKER_FILE, pushWorker } from './scripts/push-worker.ts';
 
 const api = `http://localhost:${process.env.PORT ?? 8787}`;
 
 /** Paths the sync server answers; the service worker never serves the app shell for them nor caches them. */
-export const API_PREFIXES = ['/auth', '/commands', '/graphql', '/healthz', '/metrics', '/dev', '/pay', '/disputes', '/money'] as const;
+export const API_PREFIXES = ['/auth', '/commands', '/graphql', '/healthz', '/metrics', '/dev', '/pay', '/disputes', '/money', '/push'] as const;
 
 const shell = shellPrecache();
+const alias = { '@shared': fileURLToPath(new URL('./shared/src', import.meta.url)) };
 
 export default defineConfig({
   root: 'web',
   publicDir: '../public',
-  resolve: { alias: { '@shared': fileURLToPath(new URL('./shared/src', import.meta.url)) } },
+  resolve: { alias },
   build: { outDir: '../dist/web', emptyOutDir: true, manifest: true },
   plugins: [
     react(),
     shell.plugin,
+    pushWorker(fileURLToPath(new URL('./web/sw/push-sw.ts', import.meta.url)), alias),
     VitePWA({
       registerType: 'prompt',
       injectRegister: null,
@@ -53,6 +56,8 @@ export default defineConfig({
           },
         ],
         cleanupOutdatedCaches: true,
+        // Push and notification taps (web/sw/push-sw.ts): handlers of our own beside Workbox's.
+        importScripts: [PUSH_WORKER_FILE],
       },
     }),
   ],

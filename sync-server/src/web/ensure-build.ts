@@ -8,7 +8,7 @@ import type { Logger } from '../log';
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
 /** What the build is made from, relative to the repository root. */
-export const BUILD_INPUTS = ['web', 'shared/src', 'public', 'vite.config.ts', 'package-lock.json'];
+export const BUILD_INPUTS = ['web', 'shared/src', 'public', 'scripts', 'vite.config.ts', 'package-lock.json'];
 
 /** Written into the build folder after a build succeeds; its mtime is when that build started reading
  * its inputs. A dotfile, so the server never serves it; Vite's emptyOutDir removes it with the old build. */

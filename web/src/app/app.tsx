@@ -1,6 +1,7 @@
 // The root: language, session, and either the sign-in screen or the signed-in app (loaded on demand).
 import { lazy, Suspense } from 'react';
 import { useT } from '../i18n/i18n';
+import { useOpenFromNotification } from '../push/use-open-from-notification';
 import { ErrorBoundary } from './error-boundary';
 import { appMessages } from './messages';
 import { ShellSkeleton } from './shell-skeleton';
@@ -13,6 +14,7 @@ const SignedInApp = lazy(() => import('./signed-in-app'));
 export function App() {
   const t = useT(appMessages);
   const { state } = useSession();
+  useOpenFromNotification();
   return (
     <>
       {state.status === 'signed-in' ? (

@@ -1,6 +1,7 @@
 // The signed-in app (its own chunk: RxDB and the sync engine load after sign-in, never on the sign-in screen).
 import { useEffect, useRef, useState } from 'react';
 import { getRxStorageDexie } from 'rxdb/plugins/storage-dexie';
+import { useRebindPush } from '../push/use-rebind-push';
 import { createSyncClient, type SyncClient } from '../sync/client';
 import { useT } from '../i18n/i18n';
 import type { SignedInUser } from './auth-api';
@@ -61,6 +62,8 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
     // The session object changes identity on every state change; the token source does not.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [user.id, session.getToken]);
+
+  useRebindPush(client);
 
   if (failed)
     return (

@@ -1,4 +1,6 @@
-// Sign-out leaves nothing of the user on this device: the local database, cached responses, stored choices.
+// Sign-out leaves nothing of the user on this device: the local database, cached responses, stored choices,
+// the push subscription that brought their news here.
+import { forgetPushSubscription } from '../push/push-device';
 import type { SyncClient } from '../sync/client';
 
 /** The last wipe, settled either way: the next sign-in opens its database after it. */
@@ -13,6 +15,9 @@ export const wipeFinished = (): Promise<void> => wiping;
  */
 export function wipeDevice(client: SyncClient): Promise<void> {
   for (const key of Object.keys(localStorage)) if (key.startsWith('fw.') && key !== 'fw.locale') localStorage.removeItem(key);
+  // Their news stops coming to this phone now, not once the server hears of the sign-out (which may be later,
+  // offline). Nothing waits for it, and a browser that fails to unsubscribe is no reason to stop the wipe.
+  void forgetPushSubscription().catch(() => undefined);
   const name = client.db.name;
   const done = (async () => {
     await client.signOut();

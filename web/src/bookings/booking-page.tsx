@@ -1,5 +1,5 @@
 // The booking page (/b/:id) for client, worker and admin: status, what to do next, history and chat.
-import { chatOpen, type BookingState } from '@shared/booking-machine';
+import { bookingEnded, chatOpen, type BookingState } from '@shared/booking-machine';
 import { Link } from 'wouter';
 import { useMe, useSync, useView, useViewAll } from '../app/sync-context';
 import { bookingStateName } from '../i18n/domain-names';
@@ -7,6 +7,7 @@ import { useLocale, useT } from '../i18n/i18n';
 import { MoneyText } from '../ui/money-text';
 import { Empty, Loading, Page } from '../ui/page';
 import { PendingMark } from '../ui/pending-mark';
+import { PushPanel } from '../push/push-panel';
 import { viewerOf } from './booking-actions';
 import { BookingActionsPanel } from './booking-actions-panel';
 import { BookingChat } from './booking-chat';
@@ -104,6 +105,8 @@ export default function BookingPage({ id }: { id: string }) {
         <PendingMark show={booking.pendingFields.includes('status')} />
       </p>
       {hint && <p className={booking.status === 'awaiting_payment' ? 'notice' : 'hint'}>{t(hint)}</p>}
+      {/* The client waits here for the worker's news: where being told of it is worth offering. */}
+      {side === 'client' && !bookingEnded(booking.status) && <PushPanel place="booking" />}
 
       <section aria-labelledby="booking-actions-heading">
         <h2 id="booking-actions-heading">{t('actions')}</h2>

@@ -8,6 +8,7 @@ import { useLocale, useT } from '../i18n/i18n';
 import { MoneyText } from '../ui/money-text';
 import { Empty, Loading, Page } from '../ui/page';
 import { PendingMark } from '../ui/pending-mark';
+import { PushPanel } from '../push/push-panel';
 import { filterGigs, newestFirst, stateCounts, type GigFilter } from './gig-list';
 import { consumerMessages } from './messages';
 import './consumer.css';
@@ -41,6 +42,7 @@ export function MyGigsPage() {
 
   return (
     <Page title={t('myGigs')} actions={actions}>
+      <PushPanel place="home" />
       {!sorted ? (
         <Loading label={t('loadingGigs')} />
       ) : sorted.length === 0 ? (

@@ -1,0 +1,43 @@
+// Words of the notifications panel (turning web push on and off on this device), in English and Spanish.
+import { defineCatalog } from '../i18n/i18n';
+
+export const pushMessages = defineCatalog(
+  {
+    panelLabel: 'Notifications on this device',
+    offer: 'Get notified here when a worker accepts, hands in work or writes to you — otherwise we text you.',
+    turnOn: 'Turn on',
+    notNow: 'Not now',
+    turnOff: 'Turn off',
+    turningOn: 'Turning notifications on…',
+    turningOff: 'Turning notifications off…',
+    isOn: 'Notifications are on for this device.',
+    isOff: 'Notifications are off. We text you instead.',
+    offQuiet: 'Notifications are off on this device; we text you.',
+    denied: 'Notifications are blocked for Fieldwork in this browser, so we text you. To get them here, allow notifications in the site settings (tap the icon beside the address), then come back.',
+    homeScreen: 'To get notifications on an iPhone or iPad, add Fieldwork to your home screen (Share, then Add to Home Screen) and open it from there. Until then we text you.',
+    problemOffline: 'Turning notifications on needs a connection. Try again when you are online.',
+    problemDismissed: 'Notifications were not allowed. Press Turn on and choose Allow to get them.',
+    problemSubscribe: 'This browser could not turn notifications on. Texts will still come.',
+    problemServer: 'Notifications could not be turned on just now. Try again later; texts will still come.',
+    problemTooMany: 'Notifications were turned on too many times in the last hour. Try again later; texts will still come.',
+  },
+  {
+    panelLabel: 'Notificaciones en este dispositivo',
+    offer: 'Recibe un aviso aquí cuando un trabajador acepte, entregue el trabajo o te escriba; si no, te enviamos un SMS.',
+    turnOn: 'Activar',
+    notNow: 'Ahora no',
+    turnOff: 'Desactivar',
+    turningOn: 'Activando las notificaciones…',
+    turningOff: 'Desactivando las notificaciones…',
+    isOn: 'Las notificaciones están activadas en este dispositivo.',
+    isOff: 'Las notificaciones están desactivadas. Te enviamos SMS en su lugar.',
+    offQuiet: 'Las notificaciones están desactivadas en este dispositivo; te enviamos SMS.',
+    denied: 'Las notificaciones de Fieldwork están bloqueadas en este navegador, así que te enviamos SMS. Para recibirlas aquí, permítelas en la configuración del sitio (toca el icono junto a la dirección) y vuelve.',
+    homeScreen: 'Para recibir notificaciones en un iPhone o iPad, añade Fieldwork a la pantalla de inicio (Compartir y luego Añadir a pantalla de inicio) y ábrela desde allí. Mientras tanto te enviamos SMS.',
+    problemOffline: 'Para activar las notificaciones hace falta conexión. Inténtalo de nuevo cuando estés en línea.',
+    problemDismissed: 'No se permitieron las notificaciones. Pulsa Activar y elige Permitir para recibirlas.',
+    problemSubscribe: 'Este navegador no pudo activar las notificaciones. Los SMS seguirán llegando.',
+    problemServer: 'No se pudieron activar las notificaciones ahora. Inténtalo más tarde; los SMS seguirán llegando.',
+    problemTooMany: 'Las notificaciones se activaron demasiadas veces en la última hora. Inténtalo más tarde; los SMS seguirán llegando.',
+  },
+);
