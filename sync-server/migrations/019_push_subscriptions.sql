@@ -9,12 +9,15 @@ create table push_subscriptions (
   -- The browser's keys for the payload's encryption (RFC 8291), base64url.
   p256dh text not null,
   auth text not null,
-  created_at timestamptz not null default now(),
+  -- The last time the device registered (the app does at each start): a person's longest-silent devices go first.
+  registered_at timestamptz not null default now(),
   last_sent_at timestamptz
 );
 create index push_subscriptions_user on push_subscriptions (user_id);
 create index push_subscriptions_session on push_subscriptions (session_id);
 
--- How each piece of news went out: by push to at least one device, or by text message.
-alter table outbox add column sent_via text check (sent_via in ('sms', 'push'));
+-- How each piece of news went out: by push to at least one device, by text message, or both.
+alter table outbox add column sent_via text check (sent_via in ('sms', 'push', 'both'));
+-- When a push of it was taken, for news also texted: a retry of the text does not push (and buzz) again.
+alter table outbox add column pushed_at timestamptz;
 update outbox set sent_via = 'sms' where sent_at is not null;

@@ -112,6 +112,13 @@ describe('loadConfig', () => {
     expect(errorOf({ VAPID_PUBLIC_KEY: 'short', VAPID_PRIVATE_KEY }).message).toMatch(/VAPID_PUBLIC_KEY: must be a base64url P-256 public key/);
   });
 
+  it('takes push services as host names or origins, and only https ones in production', () => {
+    expect(loadConfig({ PUSH_SERVICES: 'fcm.googleapis.com,https://push.example.com,http://127.0.0.1:4000' }).PUSH_SERVICES).toContain('fcm');
+    expect(errorOf({ PUSH_SERVICES: 'fcm.googleapis.com,https://push.example.com/path' }).message).toMatch(/PUSH_SERVICES: https:\/\/push.example.com\/path: must be an origin alone/);
+    expect(errorOf({ PUSH_SERVICES: 'not a host' }).message).toMatch(/PUSH_SERVICES: not a host: must be a host name/);
+    expect(errorOf({ ...PRODUCTION, PUSH_SERVICES: 'http://127.0.0.1:4000' }).message).toMatch(/PUSH_SERVICES: http:\/\/127.0.0.1:4000: must be https in production/);
+  });
+
   it('accepts a complete production configuration', () => {
     const c = loadConfig(PRODUCTION);
     expect(c.SEED_DEMO).toBe(false);

@@ -109,6 +109,10 @@ const schema = z
       if (c.SEED_DEMO ?? c.NODE_ENV === 'development')
         ctx.addIssue({ code: 'custom', path: ['HOST'], message: `${beyond}, and the demo people (an admin among them) would be seeded; set SEED_DEMO=false, ${orDemo}` });
     }
+    for (const entry of c.PUSH_SERVICES.split(',').map((e) => e.trim()).filter(Boolean)) {
+      const problem = pushServiceProblem(entry, c.NODE_ENV === 'production');
+      if (problem) ctx.addIssue({ code: 'custom', path: ['PUSH_SERVICES'], message: `${entry}: ${problem}` });
+    }
     if (Boolean(c.VAPID_PUBLIC_KEY) !== Boolean(c.VAPID_PRIVATE_KEY))
       ctx.addIssue({ code: 'custom', path: [c.VAPID_PUBLIC_KEY ? 'VAPID_PRIVATE_KEY' : 'VAPID_PUBLIC_KEY'], message: 'set both VAPID keys, or neither' });
     if (c.SMS_PROVIDER === 'twilio') {
@@ -121,6 +125,20 @@ const schema = z
         if (!c[k]) ctx.addIssue({ code: 'custom', path: [k], message: 'required when PAYMENTS_PROVIDER=stripe' });
     }
   });
+
+/** What is wrong with an entry of PUSH_SERVICES: a host name, or a whole origin (https only in production). */
+function pushServiceProblem(entry: string, production: boolean): string | null {
+  if (!entry.includes('://')) return /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(entry) ? null : 'must be a host name such as fcm.googleapis.com, or an origin';
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return 'is not a URL';
+  }
+  if (url.origin !== entry.replace(/\/$/, '')) return 'must be an origin alone (scheme, host, port), such as https://push.example.com';
+  if (url.protocol !== 'https:' && (production || url.protocol !== 'http:')) return production ? 'must be https in production' : 'must be http or https';
+  return null;
+}
 
 /** Whether a HOST to listen on is this machine's alone. */
 export function isLoopback(host: string): boolean {

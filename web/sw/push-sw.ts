@@ -33,7 +33,11 @@ self.addEventListener('notificationclick', (event) => {
 /**
  * Brings the app forward on `path`: an open window shows it in place (no reload, no database to open again);
  * a window that does not answer, such as the dev inbox or an older version of the app, loads it; with no
- * window open, a new one opens.
+ * window that can, a new one opens.
+ *
+ * The tap lets the worker bring forward or open a window, for a while (10 s in Chromium), but in Chromium a
+ * focus() may use that up: a window is focused only once it shows the page, so that openWindow, the last
+ * resort, still may.
  */
 async function open(path: string): Promise<void> {
   const url = new URL(path, self.location.origin).href;
@@ -43,12 +47,17 @@ async function open(path: string): Promise<void> {
     await self.clients.openWindow(url);
     return;
   }
-  // Focus first, while the tap still lets the worker bring a window forward.
-  const focused = await tab.focus().catch(() => tab);
-  if (await shownInPlace(focused, path)) return;
+  if (await shownInPlace(tab, path)) {
+    await tab.focus().catch(() => undefined);
+    return;
+  }
   // navigate() refuses a window this worker does not control; it resolves null when the page left the origin.
-  const navigated = await focused.navigate(url).catch(() => null);
-  if (!navigated) await self.clients.openWindow(url);
+  const navigated = await tab.navigate(url).catch(() => null);
+  if (navigated) {
+    await navigated.focus().catch(() => undefined);
+    return;
+  }
+  await self.clients.openWindow(url);
 }
 
 /** Asks the app in `tab` to show `path` itself (web/src/push/use-open-from-notification.ts); true once it says it did. */

@@ -56,6 +56,8 @@ export interface DueRow {
   title: string | null;
   /** For the push channel: the recipient's subscribed devices, in live sessions. */
   devices: PushTarget[];
+  /** When a push of it was taken already (news also texted, whose text is being tried again). */
+  pushedAt: Date | null;
 }
 
 export interface Delivered {
@@ -122,11 +124,11 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
     ), claimed as (
       update outbox o set attempts = o.attempts + 1, available_at = ${new Date(now.getTime() + LEASE_MINUTES * 60_000)}
       from due where o.dedupe_key = due.dedupe_key
-      returning o.dedupe_key, o.channel, o.template, o.data, o.attempts, o.user_id, o.created_at
+      returning o.dedupe_key, o.channel, o.template, o.data, o.attempts, o.user_id, o.created_at, o.pushed_at
     )
-    select c.dedupe_key, c.channel, c.template, c.data, c.attempts, u.phone, u.locale, g.title,
+    select c.dedupe_key, c.channel, c.template, c.data, c.attempts, c.pushed_at, u.phone, u.locale, g.title,
       case when c.channel = 'push' then coalesce((
-        select jsonb_agg(jsonb_build_object('endpoint', s.endpoint, 'p256dh', s.p256dh, 'auth', s.auth) order by s.created_at)
+        select jsonb_agg(jsonb_build_object('endpoint', s.endpoint, 'p256dh', s.p256dh, 'auth', s.auth) order by s.registered_at)
         from push_subscriptions s join sessions ss on ss.id = s.session_id
         where s.user_id = c.user_id and ss.revoked_at is null and ss.expires_at > ${now}), '[]') else '[]' end as devices
     from claimed c
@@ -154,7 +156,12 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
     const news = unit.length > 1 ? { template: MANY_MESSAGES, data: { ...row.data, count: unit.length } } : row;
     const said = { template: news.template, data: news.data, locale: row.locale, title: row.title };
     // 2. Send, outside any transaction; 3. record what happened to these rows alone.
-    const pushed = row.channel === 'push' && deps.push && row.devices.length > 0 ? await pushToDevices(deps, deps.push, row.devices, { ...newsPush(said), tag: pushTag(row) }, pushOptions(news, clock()), clock()) : false;
+    // A push already taken (its text failed before) is not pushed again: the phone would buzz at every retry.
+    const pushedBefore = unit.every((r) => r.pushedAt !== null);
+    const pushed =
+      pushedBefore ||
+      (row.channel === 'push' && deps.push && row.devices.length > 0 ? await pushToDevices(deps, deps.push, row.devices, { ...newsPush(said), tag: pushTag(row) }, pushOptions(news, clock()), clock()) : false);
+    if (pushed && !pushedBefore && ALSO_TEXTED.has(news.template)) await deps.sql`update outbox set pushed_at = ${clock()} where dedupe_key in ${deps.sql(keys)}`;
     if (pushed && !ALSO_TEXTED.has(news.template)) {
       await deps.sql`update outbox set sent_at = ${clock()}, sent_via = 'push', last_error = null where dedupe_key in ${deps.sql(keys)}`;
       result.sent += unit.length;
@@ -176,7 +183,7 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
       );
       continue;
     }
-    await deps.sql`update outbox set sent_at = ${clock()}, sent_via = ${pushed ? 'push' : 'sms'}, last_error = null where dedupe_key in ${deps.sql(keys)}`;
+    await deps.sql`update outbox set sent_at = ${clock()}, sent_via = ${pushed ? 'both' : 'sms'}, last_error = null where dedupe_key in ${deps.sql(keys)}`;
     result.sent += unit.length;
   }
   return result;

@@ -33,7 +33,7 @@ const subscribe = (auth: string, body: unknown) =>
   t.app.request('/push/subscriptions', { method: 'POST', body: JSON.stringify(body), headers: { authorization: auth, 'content-type': 'application/json' } });
 const unsubscribe = (auth: string, endpoint: string) =>
   t.app.request('/push/subscriptions', { method: 'DELETE', body: JSON.stringify({ endpoint }), headers: { authorization: auth, 'content-type': 'application/json' } });
-const devicesOf = async (userId: string) => (await db.sql<{ endpoint: string }[]>`select endpoint from push_subscriptions where user_id = ${userId} order by created_at`).map((r) => r.endpoint);
+const devicesOf = async (userId: string) => (await db.sql<{ endpoint: string }[]>`select endpoint from push_subscriptions where user_id = ${userId} order by registered_at`).map((r) => r.endpoint);
 const phoneOf = async (userId: string) => (await db.sql<{ phone: string }[]>`select phone from users where id = ${userId}`)[0]!.phone;
 const textsTo = async (userId: string) => (await db.sql<{ body: string }[]>`select body from dev_sms where to_phone = ${await phoneOf(userId)} order by id`).map((r) => r.body);
 const sentVia = async (userId: string) => db.sql<{ template: string; sentVia: string | null }[]>`select template, sent_via from outbox where user_id = ${userId} order by created_at`;
@@ -55,6 +55,8 @@ describe('registering a device', () => {
     const res = await t.app.request('/push/key');
     expect(res.status).toBe(200);
     expect(await json(res)).toEqual({ publicKey: TEST_VAPID.publicKey });
+    // Not kept by browsers: a rotated key reaches devices at their next start.
+    expect(res.headers.get('cache-control')).toBe('no-cache');
   });
 
   it('keeps a subscription under the session that sent it, once however often it is sent', async () => {
@@ -75,12 +77,26 @@ describe('registering a device', () => {
     expect(await devicesOf(next)).toEqual([device.endpoint]);
   });
 
-  it(`keeps the ${MAX_DEVICES} latest devices of a person`, async () => {
+  it(`keeps the ${MAX_DEVICES} devices of a person registered last, after those of ended sessions`, async () => {
     const client = await createUser(db.sql);
     const auth = await bearerFor(t, client);
     const devices = Array.from({ length: MAX_DEVICES + 2 }, () => standin.device());
     for (const d of devices) expect((await subscribe(auth, d)).status).toBe(204);
     expect((await devicesOf(client)).sort()).toEqual(devices.slice(2).map((d) => d.endpoint).sort());
+    // The phone in daily use registers again at each start: it is not the one that goes.
+    expect((await subscribe(auth, devices[2]!)).status).toBe(204);
+    const next = standin.device();
+    expect((await subscribe(auth, next)).status).toBe(204);
+    expect(await devicesOf(client)).toContain(devices[2]!.endpoint);
+    expect(await devicesOf(client)).not.toContain(devices[3]!.endpoint);
+    // A device of a session that ended goes at the next registration, whatever the count.
+    const elsewhere = await bearerFor(t, client);
+    const old = standin.device();
+    expect((await subscribe(elsewhere, old)).status).toBe(204);
+    await db.sql`update sessions set expires_at = now() - interval '1 second' where id = (select session_id from push_subscriptions where endpoint = ${old.endpoint})`;
+    expect((await subscribe(auth, next)).status).toBe(204);
+    expect(await devicesOf(client)).not.toContain(old.endpoint);
+    expect(await devicesOf(client)).toHaveLength(MAX_DEVICES - 1);
   });
 
   it('refuses bad input with a reason and writes nothing', async () => {
@@ -98,6 +114,8 @@ describe('registering a device', () => {
       [{ ...good, endpoint: 'https://fcm.googleapis.com.evil.example/send/1' }, /not one we send to/],
       [{ ...good, endpoint: 'http://fcm.googleapis.com/send/1' }, /not one we send to/],
       [{ ...good, endpoint: 'https://fcm.googleapis.com:8443/send/1' }, /not one we send to/],
+      [{ ...good, endpoint: 'https://127.0.0.1%2efcm.googleapis.com/send/1' }, /not one we send to/],
+      [{ ...good, endpoint: 'https://169.254.169.254;.fcm.googleapis.com/latest' }, /not one we send to/],
     ];
     for (const [body, reason] of cases) {
       const res = await subscribe(auth, body);
@@ -133,6 +151,12 @@ describe('PUSH_SERVICES', () => {
     expect(ok('https://evilpush.apple.com/x')).toBe(false);
     expect(ok('https://user:pw@fcm.googleapis.com/x')).toBe(false);
     expect(ok('not a url')).toBe(false);
+    // Read as a push service by URL, but as another host by the url.parse web-push sends with.
+    for (const e of ['https://127.0.0.1%2efcm.googleapis.com/x', 'https://169.254.169.254;.fcm.googleapis.com/x', 'https://internal{.push.apple.com/x', 'https://FCM.googleapis.com/x', 'https://fcm.googleapis.com\\@evil.example/x'])
+      expect(ok(e), e).toBe(false);
+    // What browsers give.
+    for (const e of ['https://fcm.googleapis.com/fcm/send/dZ3:APA91bG-x_y', 'https://updates.push.services.mozilla.com/wpush/v2/gAAAAABk', 'https://web.push.apple.com/QGx-Yz', 'https://wns2-bn3p.notify.windows.com/w/?token=BQYAAA%3d%3d'])
+      expect(pushServiceCheck('fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com')(e), e).toBe(true);
   });
 });
 
@@ -200,13 +224,16 @@ describe('delivering news by push', () => {
     expect(await textsTo(client)).toEqual([]);
   });
 
-  it('pushes nothing to a device whose session ended', async () => {
-    const { client, device } = await subscribedClient();
-    await db.sql`update sessions set revoked_at = now() where user_id = ${client}`;
-    await acceptedBooking(db.sql, client, await createOperator(db.sql));
-    await deliver();
-    expect(pushesTo(device.id)).toEqual([]);
-    expect(await textsTo(client)).toHaveLength(1);
+  it('pushes nothing to a device whose session ended, revoked or expired', async () => {
+    for (const end of ['revoked', 'expired'] as const) {
+      const { client, device } = await subscribedClient();
+      if (end === 'revoked') await db.sql`update sessions set revoked_at = now() where user_id = ${client}`;
+      else await db.sql`update sessions set expires_at = now() - interval '1 second' where user_id = ${client}`;
+      await acceptedBooking(db.sql, client, await createOperator(db.sql));
+      await deliver();
+      expect(pushesTo(device.id), end).toEqual([]);
+      expect(await textsTo(client), end).toHaveLength(1);
+    }
   });
 
   it('sends a reminder of a deadline by push and by text, kept at the push service no longer than the deadline', async () => {
@@ -224,7 +251,7 @@ describe('delivering news by push', () => {
     expect(reminder.ttl).toBeGreaterThan(7_000);
     expect(reminder.ttl).toBeLessThanOrEqual(7_200);
     expect(await textsTo(client)).toEqual([expect.stringMatching(/^Fieldwork: 2 h left to review the work on/)]);
-    expect((await sentVia(client)).at(-1)).toEqual({ template: 'milestone.approval_reminder', sentVia: 'push' });
+    expect((await sentVia(client)).at(-1)).toEqual({ template: 'milestone.approval_reminder', sentVia: 'both' });
   });
 
   it("sends a booking's chat as one notification that replaces the last, kept at the push service as the latest only", async () => {
@@ -239,5 +266,27 @@ describe('delivering news by push', () => {
     expect(pushesTo(device.id)).toHaveLength(2);
     expect(chat.payload).toMatchObject({ body: expect.stringMatching(/^3 new messages on “.+”\. The latest: “Here now”$/), tag: `chat:${bookingId}` });
     expect(chat.topic).toBe(bookingId.replace(/-/g, ''));
+  });
+});
+
+describe('a reminder pushed whose text failed', () => {
+  it('is not pushed again when only its text is tried again', async () => {
+    const { client, device } = await subscribedClient();
+    const { bookingId } = await acceptedBooking(db.sql, client, await createOperator(db.sql));
+    await deliver();
+    const before = pushesTo(device.id).length;
+    const autoApproveAt = new Date(Date.now() + 5 * 3_600_000).toISOString();
+    await db.sql`
+      insert into outbox (dedupe_key, channel, user_id, template, data)
+      values (${`test:${uuidv7()}`}, 'push', ${client}, 'milestone.approval_reminder', ${db.sql.json({ bookingId, autoApproveAt, hoursLeft: 5 })})`;
+    const down = { name: 'dev' as const, send: async () => { throw new Error('SMS gateway down'); } };
+    const failing = (now: Date) =>
+      deliverDue({ sql: db.sql, sms: down, push: createWebPushSender(TEST_VAPID, 'mailto:ops@fieldwork.example', standin.agent), log, baseUrl: BASE, now: () => now });
+    const t0 = Date.now() + 1_000;
+    await failing(new Date(t0));
+    await failing(new Date(t0 + 2 * 60_000));
+    await failing(new Date(t0 + 8 * 60_000));
+    // The phone buzzed once for the reminder, not once per try of the text.
+    expect(pushesTo(device.id).length - before).toBe(1);
   });
 });

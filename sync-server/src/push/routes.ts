@@ -12,7 +12,7 @@ import { readJson } from '../http/read-json';
 import { enforce } from '../ops/rate-limit';
 import { pushServiceCheck } from './services';
 
-/** Devices one person may have subscribed at once; registering another forgets the longest-standing. */
+/** Devices one person may have subscribed at once; registering another forgets the one silent longest. */
 export const MAX_DEVICES = 10;
 /** Registrations per person per hour: an app registers at each start, and a person has a few devices. */
 const REGISTRATIONS_PER_HOUR = 60;
@@ -21,7 +21,8 @@ export function pushRoutes(deps: Deps) {
   const allowed = pushServiceCheck(deps.config.PUSH_SERVICES);
   return new Hono<AuthEnv>()
     .get('/key', (c) => {
-      c.header('Cache-Control', 'public, max-age=3600');
+      // Asked again each time: a rotated key must reach devices at their next start (rebindPush).
+      c.header('Cache-Control', 'no-cache');
       return c.json({ publicKey: deps.push.publicKey });
     })
     .post('/subscriptions', requireActor(deps), async (c) => {
@@ -36,14 +37,18 @@ export function pushRoutes(deps: Deps) {
       await enforce(deps.sql, { key: `push:${actor.id}`, max: REGISTRATIONS_PER_HOUR, windowSeconds: 3600 }, deps.now(), 'Too many notification sign-ups in an hour. Try again later.');
       await deps.sql.begin(async (tx) => {
         await tx`
-          insert into push_subscriptions (endpoint, user_id, session_id, p256dh, auth, created_at)
+          insert into push_subscriptions (endpoint, user_id, session_id, p256dh, auth, registered_at)
           values (${endpoint}, ${actor.id}, ${actor.sessionId}, ${keys.p256dh}, ${keys.auth}, ${deps.now()})
           on conflict (endpoint) do update set
             user_id = excluded.user_id, session_id = excluded.session_id, p256dh = excluded.p256dh, auth = excluded.auth,
-            created_at = case when push_subscriptions.user_id = excluded.user_id then push_subscriptions.created_at else excluded.created_at end`;
+            registered_at = excluded.registered_at`;
+        // Devices of this person's ended sessions get nothing any more; past the cap, the longest silent go.
+        await tx`
+          delete from push_subscriptions s using sessions ss
+          where s.user_id = ${actor.id} and ss.id = s.session_id and (ss.revoked_at is not null or ss.expires_at <= ${deps.now()})`;
         await tx`
           delete from push_subscriptions where endpoint in (
-            select endpoint from push_subscriptions where user_id = ${actor.id} order by created_at desc, endpoint offset ${MAX_DEVICES})`;
+            select endpoint from push_subscriptions where user_id = ${actor.id} order by registered_at desc, endpoint offset ${MAX_DEVICES})`;
       });
       return c.body(null, 204);
     })

@@ -1,5 +1,5 @@
 // Sign-out leaves nothing of the user on this device: the local database, cached responses, stored choices,
-// the push subscription that brought their news here.
+// the push subscription that brought their news here and the notifications it showed.
 import { forgetPushSubscription } from '../push/push-device';
 import type { SyncClient } from '../sync/client';
 
@@ -16,7 +16,8 @@ export const wipeFinished = (): Promise<void> => wiping;
 export function wipeDevice(client: SyncClient): Promise<void> {
   for (const key of Object.keys(localStorage)) if (key.startsWith('fw.') && key !== 'fw.locale') localStorage.removeItem(key);
   // Their news stops coming to this phone now, not once the server hears of the sign-out (which may be later,
-  // offline). Nothing waits for it, and a browser that fails to unsubscribe is no reason to stop the wipe.
+  // offline), and what it said leaves the screen. Nothing waits for it, and a browser that fails to unsubscribe
+  // is no reason to stop the wipe.
   void forgetPushSubscription().catch(() => undefined);
   const name = client.db.name;
   const done = (async () => {

@@ -4,11 +4,15 @@
 // server has the subscription.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pushSubscriptionInput } from '@shared/push';
-import { subscriptionJson, fakePushBrowser, PUBLIC_KEY } from './test-support';
+import { subscriptionJson, fakePushBrowser, EARLIER_KEY, PUBLIC_KEY } from './test-support';
 import { PushError, rebindPush, readPushState, turnPushOff, turnPushOn, forgetPushSubscription, vapidKeyBytes, PUSH_WANTED, type ServerHttp } from './push-device';
 import { pushProblemOf, pushProblemText } from './push-problems';
 import { pushMessages } from './messages';
 import { interpolate } from '../i18n/i18n';
+
+/** The account signed in, and someone who was signed in on this phone before. */
+const USER = '0190a000-0000-7000-8000-000000000001';
+const OTHER = '0190a000-0000-7000-8000-000000000002';
 
 interface Seen {
   method: string;
@@ -49,12 +53,15 @@ afterEach(() => localStorage.clear());
 
 describe('the state of push on this device', () => {
   it('is unsupported without the browser parts, denied when blocked, on only with permission and a subscription', async () => {
-    expect(await readPushState(null)).toBe('unsupported');
-    expect(await readPushState(fakePushBrowser({ permission: 'denied', subscribed: 'https://push.example.test/1' }))).toBe('denied');
-    expect(await readPushState(fakePushBrowser({ permission: 'default' }))).toBe('off');
-    expect(await readPushState(fakePushBrowser({ permission: 'granted' }))).toBe('off');
-    expect(await readPushState(fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' }))).toBe('on');
-    expect(await readPushState(fakePushBrowser({ permission: 'granted', noWorker: true }))).toBe('off');
+    localStorage.setItem(PUSH_WANTED, USER);
+    expect(await readPushState(null, USER)).toBe('unsupported');
+    expect(await readPushState(fakePushBrowser({ permission: 'denied', subscribed: 'https://push.example.test/1' }), USER)).toBe('denied');
+    expect(await readPushState(fakePushBrowser({ permission: 'default' }), USER)).toBe('off');
+    expect(await readPushState(fakePushBrowser({ permission: 'granted' }), USER)).toBe('off');
+    expect(await readPushState(fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' }), USER)).toBe('on');
+    // Another account's subscription left on this phone is not on for the person signed in now.
+    expect(await readPushState(fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' }), '0190a000-0000-7000-8000-00000000000b')).toBe('off');
+    expect(await readPushState(fakePushBrowser({ permission: 'granted', noWorker: true }), USER)).toBe('off');
   });
 });
 
@@ -62,7 +69,7 @@ describe('turning on', () => {
   it('asks, subscribes with the server key for visible notifications only, and registers the subscription', async () => {
     const browser = fakePushBrowser({ answer: 'granted' });
     const { http, seen } = server();
-    await turnPushOn(browser, http);
+    await turnPushOn(browser, http, USER);
     expect(browser.asked).toBe(1);
     expect(browser.subscribeCalls).toHaveLength(1);
     const options = browser.subscribeCalls[0]!;
@@ -71,34 +78,34 @@ describe('turning on', () => {
     expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /push/key', 'POST /push/subscriptions']);
     expect(seen[1]!.body).toEqual(subscriptionJson('https://push.example.test/send/1'));
     expect(pushSubscriptionInput.safeParse(seen[1]!.body).success).toBe(true);
-    expect(await readPushState(browser)).toBe('on');
-    expect(localStorage.getItem(PUSH_WANTED)).toBe('1');
+    expect(await readPushState(browser, USER)).toBe('on');
+    expect(localStorage.getItem(PUSH_WANTED)).toBe(USER);
   });
 
   it('does not ask again once allowed', async () => {
     const browser = fakePushBrowser({ permission: 'granted' });
-    await turnPushOn(browser, server().http);
+    await turnPushOn(browser, server().http, USER);
     expect(browser.asked).toBe(0);
   });
 
   it('offline, asks nothing and says it needs a connection', async () => {
     const browser = fakePushBrowser({ online: false });
     const { http, seen } = server();
-    expect(await problemOf(turnPushOn(browser, http))).toBe('offline');
+    expect(await problemOf(turnPushOn(browser, http, USER))).toBe('offline');
     expect(browser.asked).toBe(0);
     expect(seen).toEqual([]);
   });
 
   it('blocked by the person is `denied`; a question closed without an answer is `dismissed`', async () => {
-    expect(await problemOf(turnPushOn(fakePushBrowser({ answer: 'denied' }), server().http))).toBe('denied');
-    expect(await problemOf(turnPushOn(fakePushBrowser({ permission: 'denied', answer: 'denied' }), server().http))).toBe('denied');
-    expect(await problemOf(turnPushOn(fakePushBrowser({ answer: 'default' }), server().http))).toBe('dismissed');
+    expect(await problemOf(turnPushOn(fakePushBrowser({ answer: 'denied' }), server().http, USER))).toBe('denied');
+    expect(await problemOf(turnPushOn(fakePushBrowser({ permission: 'denied', answer: 'denied' }), server().http, USER))).toBe('denied');
+    expect(await problemOf(turnPushOn(fakePushBrowser({ answer: 'default' }), server().http, USER))).toBe('dismissed');
   });
 
   it('when the push service refuses, says this browser could not, and tells the server nothing', async () => {
     const browser = fakePushBrowser({ answer: 'granted', subscribeFails: new DOMException('Registration failed - push service error', 'AbortError') });
     const { http, posts } = server();
-    const err = await turnPushOn(browser, http).catch((e: unknown) => e);
+    const err = await turnPushOn(browser, http, USER).catch((e: unknown) => e);
     expect(pushProblemOf(err)).toBe('subscribe_failed');
     expect((err as Error).message).toBe('AbortError: Registration failed - push service error');
     expect(posts()).toEqual([]);
@@ -107,16 +114,17 @@ describe('turning on', () => {
   it('replaces a subscription made with an earlier key of the server', async () => {
     const browser = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/old', staleKey: true });
     const { http, posts } = server();
-    await turnPushOn(browser, http);
+    await turnPushOn(browser, http, USER);
     expect(browser.unsubscribed).toEqual(['https://push.example.test/old']);
     expect(posts().map((p) => (p.body as { endpoint: string }).endpoint)).toEqual(['https://push.example.test/send/1']);
+    expect(browser.current()?.options.applicationServerKey).toEqual(vapidKeyBytes(PUBLIC_KEY)!.buffer);
   });
 
   it('gives up on a push service that never answers, rather than leave the person waiting', async () => {
     vi.useFakeTimers();
     try {
       const browser = fakePushBrowser({ answer: 'granted', subscribeHangs: true });
-      const turning = turnPushOn(browser, server().http).catch((e: unknown) => e);
+      const turning = turnPushOn(browser, server().http, USER).catch((e: unknown) => e);
       await vi.advanceTimersByTimeAsync(30_000);
       const err = await turning;
       expect(pushProblemOf(err)).toBe('subscribe_failed');
@@ -127,7 +135,7 @@ describe('turning on', () => {
   });
 
   it('with no service worker to subscribe with (the dev server), says this browser could not', async () => {
-    expect(await problemOf(turnPushOn(fakePushBrowser({ answer: 'granted', noWorker: true }), server().http))).toBe('subscribe_failed');
+    expect(await problemOf(turnPushOn(fakePushBrowser({ answer: 'granted', noWorker: true }), server().http, USER))).toBe('subscribe_failed');
   });
 
   it.each([
@@ -136,7 +144,7 @@ describe('turning on', () => {
     ['the server fails to answer for the key', { key: refusal(503, 'unavailable', 'Try later.') }, 'server_failed'],
   ])('when %s, subscribes nothing', async (_what, answers, problem) => {
     const browser = fakePushBrowser({ answer: 'granted' });
-    expect(await problemOf(turnPushOn(browser, server(answers).http))).toBe(problem);
+    expect(await problemOf(turnPushOn(browser, server(answers).http, USER))).toBe(problem);
     expect(browser.subscribeCalls).toEqual([]);
   });
 
@@ -147,9 +155,9 @@ describe('turning on', () => {
     ['the person turned it on too often', refusal(429, 'rate_limited', 'Too many notification sign-ups in an hour.'), 'too_many'],
   ])('when %s on registering, drops the subscription again, so that it does not look on', async (_what, post, problem) => {
     const browser = fakePushBrowser({ answer: 'granted' });
-    expect(await problemOf(turnPushOn(browser, server({ post }).http))).toBe(problem);
+    expect(await problemOf(turnPushOn(browser, server({ post }).http, USER))).toBe(problem);
     expect(browser.unsubscribed).toEqual(['https://push.example.test/send/1']);
-    expect(await readPushState(browser)).toBe('off');
+    expect(await readPushState(browser, USER)).toBe('off');
     expect(localStorage.getItem(PUSH_WANTED)).toBeNull();
   });
 
@@ -169,11 +177,11 @@ describe('turning on', () => {
 describe('turning off', () => {
   it('unsubscribes here and tells the server which subscription ended', async () => {
     const browser = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' });
-    localStorage.setItem(PUSH_WANTED, '1');
+    localStorage.setItem(PUSH_WANTED, USER);
     const { http, seen } = server();
     await turnPushOff(browser, http);
     expect(browser.unsubscribed).toEqual(['https://push.example.test/1']);
-    expect(await readPushState(browser)).toBe('off');
+    expect(await readPushState(browser, USER)).toBe('off');
     expect(localStorage.getItem(PUSH_WANTED)).toBeNull();
     await expect.poll(() => seen).toEqual([{ method: 'DELETE', path: '/push/subscriptions', body: { endpoint: 'https://push.example.test/1' } }]);
   });
@@ -181,39 +189,96 @@ describe('turning off', () => {
   it('offline, still turns off here (the push service refuses the server later)', async () => {
     const browser = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' });
     await turnPushOff(browser, server({ delete: 'network' }).http);
-    expect(await readPushState(browser)).toBe('off');
+    expect(await readPushState(browser, USER)).toBe('off');
   });
 });
 
 describe('at app start', () => {
-  it('registers an existing subscription again, for the session signed in now', async () => {
+  const endpoints = (posts: Seen[]) => posts.map((p) => (p.body as { endpoint: string }).endpoint);
+
+  it('registers the subscription of the account that turned push on again, for the session signed in now', async () => {
+    localStorage.setItem(PUSH_WANTED, USER);
     const browser = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' });
     const { http, seen } = server();
-    expect(await rebindPush(browser, http)).toBe(true);
-    expect(seen).toEqual([{ method: 'POST', path: '/push/subscriptions', body: subscriptionJson('https://push.example.test/1') }]);
+    expect(await rebindPush(browser, http, USER)).toBe(true);
+    expect(seen).toEqual([
+      { method: 'GET', path: '/push/key', body: undefined },
+      { method: 'POST', path: '/push/subscriptions', body: subscriptionJson('https://push.example.test/1') },
+    ]);
+    expect(browser.unsubscribed).toEqual([]);
   });
 
-  it('does nothing without permission, offline, or without a subscription nobody asked for', async () => {
+  it('makes the subscription again when the server key has changed since, which would have every push refused', async () => {
+    localStorage.setItem(PUSH_WANTED, USER);
+    const browser = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/old', staleKey: true });
+    const { http, posts } = server();
+    expect(await rebindPush(browser, http, USER)).toBe(true);
+    expect(browser.asked).toBe(0);
+    expect(browser.unsubscribed).toEqual(['https://push.example.test/old']);
+    expect(browser.subscribeCalls.map((o) => o.applicationServerKey)).toEqual([vapidKeyBytes(PUBLIC_KEY)]);
+    expect(endpoints(posts())).toEqual(['https://push.example.test/send/1']);
+    expect(browser.current()?.options.applicationServerKey).toEqual(vapidKeyBytes(PUBLIC_KEY)!.buffer);
+  });
+
+  it('keeps a subscription made with an earlier key when the server key cannot be had (the next start tries again)', async () => {
+    localStorage.setItem(PUSH_WANTED, USER);
+    const browser = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/old', staleKey: true });
+    const { http, posts } = server({ key: 'network' });
+    expect(await rebindPush(browser, http, USER)).toBe(false);
+    expect(browser.unsubscribed).toEqual([]);
+    expect(posts()).toEqual([]);
+    expect(browser.current()?.options.applicationServerKey).toEqual(vapidKeyBytes(EARLIER_KEY)!.buffer);
+  });
+
+  it("ends another account's subscription, left by a session that ended without a sign-out, and registers nothing", async () => {
+    localStorage.setItem(PUSH_WANTED, OTHER);
+    const browser = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/other' });
     const { http, seen } = server();
-    expect(await rebindPush(null, http)).toBe(false);
-    expect(await rebindPush(fakePushBrowser({ permission: 'default', subscribed: 'https://push.example.test/1' }), http)).toBe(false);
-    expect(await rebindPush(fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1', online: false }), http)).toBe(false);
-    expect(await rebindPush(fakePushBrowser({ permission: 'granted' }), http)).toBe(false);
+    expect(await rebindPush(browser, http, USER)).toBe(false);
+    expect(browser.unsubscribed).toEqual(['https://push.example.test/other']);
+    expect(await readPushState(browser, USER)).toBe('off');
     expect(seen).toEqual([]);
   });
 
-  it('subscribes again when the browser lost the subscription of someone who wants push, without asking', async () => {
-    localStorage.setItem(PUSH_WANTED, '1');
+  it('ends a subscription nobody here asked for, and makes none for another account', async () => {
+    const unasked = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' });
+    const { http, seen } = server();
+    expect(await rebindPush(unasked, http, USER)).toBe(false);
+    expect(unasked.unsubscribed).toEqual(['https://push.example.test/1']);
+
+    localStorage.setItem(PUSH_WANTED, OTHER);
+    const lost = fakePushBrowser({ permission: 'granted' });
+    expect(await rebindPush(lost, http, USER)).toBe(false);
+    expect(lost.subscribeCalls).toEqual([]);
+    expect(seen).toEqual([]);
+  });
+
+  it('does nothing without permission, offline, or with neither a subscription nor a wish for one', async () => {
+    localStorage.setItem(PUSH_WANTED, USER);
+    const { http, seen } = server();
+    expect(await rebindPush(null, http, USER)).toBe(false);
+    expect(await rebindPush(fakePushBrowser({ permission: 'default', subscribed: 'https://push.example.test/1' }), http, USER)).toBe(false);
+    expect(await rebindPush(fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1', online: false }), http, USER)).toBe(false);
+    localStorage.removeItem(PUSH_WANTED);
+    const none = fakePushBrowser({ permission: 'granted' });
+    expect(await rebindPush(none, http, USER)).toBe(false);
+    expect(none.subscribeCalls).toEqual([]);
+    expect(seen).toEqual([]);
+  });
+
+  it('subscribes again when the browser lost the subscription of the account that wants push, without asking', async () => {
+    localStorage.setItem(PUSH_WANTED, USER);
     const browser = fakePushBrowser({ permission: 'granted' });
     const { http, posts } = server();
-    expect(await rebindPush(browser, http)).toBe(true);
+    expect(await rebindPush(browser, http, USER)).toBe(true);
     expect(browser.asked).toBe(0);
-    expect(posts()).toHaveLength(1);
+    expect(endpoints(posts())).toEqual(['https://push.example.test/send/1']);
   });
 
   it('keeps quiet when the server cannot be reached', async () => {
+    localStorage.setItem(PUSH_WANTED, USER);
     const browser = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' });
-    expect(await rebindPush(browser, server({ post: 'network' }).http)).toBe(false);
+    expect(await rebindPush(browser, server({ post: 'network' }).http, USER)).toBe(false);
     // The subscription stays: the next start tries again.
     expect(browser.current()).not.toBeNull();
   });
@@ -225,6 +290,16 @@ describe('sign-out', () => {
     await forgetPushSubscription(browser);
     expect(browser.unsubscribed).toEqual(['https://push.example.test/1']);
     await expect(forgetPushSubscription(null)).resolves.toBeUndefined();
+  });
+
+  it('closes the notifications shown, which say what the news was', async () => {
+    const browser = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1', shown: ['booking:fix-tap', 'chat:fix-tap'] });
+    await forgetPushSubscription(browser);
+    expect(browser.shown()).toEqual([]);
+    // Also when there is no subscription left to end.
+    const unsubscribed = fakePushBrowser({ permission: 'granted', shown: ['booking:fix-tap'] });
+    await forgetPushSubscription(unsubscribed);
+    expect(unsubscribed.shown()).toEqual([]);
   });
 });
 

@@ -22,13 +22,16 @@ export class PushError extends Error {
 /** A request to the sync server with the user's access token (SyncClient.http). */
 export type ServerHttp = (path: string, init?: RequestInit) => Promise<Response>;
 
-export type BrowserSubscription = Pick<PushSubscription, 'endpoint' | 'toJSON' | 'unsubscribe'>;
+/** `options.applicationServerKey`: the server's key it was made with, which the server must still sign with. */
+export type BrowserSubscription = Pick<PushSubscription, 'endpoint' | 'toJSON' | 'unsubscribe' | 'options'>;
 
 export interface PushRegistration {
   readonly pushManager: {
     getSubscription(): Promise<BrowserSubscription | null>;
     subscribe(options: PushSubscriptionOptionsInit): Promise<BrowserSubscription>;
   };
+  /** The notifications this app is showing (in the tray, on the lock screen); stand-ins may have none. */
+  getNotifications?(): Promise<readonly Pick<Notification, 'close'>[]>;
 }
 
 /** The browser's parts web push needs: the real ones (pushBrowser), stand-ins in tests. */
@@ -40,14 +43,19 @@ export interface PushBrowser {
   online(): boolean;
 }
 
-/** Set while this person wants push on this device; a `fw.` key, so sign-out removes it (wipe-device.ts). */
+/**
+ * The id of the account that turned push on here, while it wants it. The browser's permission and subscription
+ * belong to the site, not to an account: this says whose they are. A `fw.` key, so sign-out removes it
+ * (wipe-device.ts); a session that ended by itself leaves it, naming someone who may not be the next to sign in.
+ */
 export const PUSH_WANTED = 'fw.push';
 
 /** How long turning on waits for the service worker to be active. */
 const WORKER_WAIT_MS = 10_000;
 /**
  * How long the push service may take to answer a subscribe: a browser whose push service cannot be reached may
- * keep trying for long. A subscription that arrives after all is registered at the next start (rebindPush).
+ * keep trying for long. A subscription that arrives after all is ended at the next start (rebindPush): turning
+ * on failed, so nobody here asked for it.
  */
 const SUBSCRIBE_LIMIT_MS = 30_000;
 
@@ -78,11 +86,13 @@ export function needsHomeScreen(): boolean {
 }
 
 /** Whether push is on here: permission granted and a subscription in the browser. */
-export async function readPushState(browser: PushBrowser | null): Promise<Exclude<PushState, 'working'>> {
+export async function readPushState(browser: PushBrowser | null, userId: string): Promise<Exclude<PushState, 'working'>> {
   if (!browser) return 'unsupported';
   const permission = browser.permission();
   if (permission === 'denied') return 'denied';
   if (permission !== 'granted') return 'off';
+  // A subscription another account left on this phone is not this person's "on" (rebindPush ends it).
+  if (localStorage.getItem(PUSH_WANTED) !== userId) return 'off';
   const registration = await browser.registration().catch(() => undefined);
   const subscription = await registration?.pushManager.getSubscription().catch(() => null);
   return subscription ? 'on' : 'off';
@@ -94,20 +104,20 @@ export async function readPushState(browser: PushBrowser | null): Promise<Exclud
  * is asked before anything else is awaited. Throws PushError; a subscription the server did not take is
  * dropped again, so that "on" always means the server has it.
  */
-export async function turnPushOn(browser: PushBrowser, http: ServerHttp): Promise<void> {
+export async function turnPushOn(browser: PushBrowser, http: ServerHttp, userId: string): Promise<void> {
   // Offline, the question would be asked and then fail: nothing is asked.
   if (!browser.online()) throw new PushError('offline', 'No network.');
   const permission = browser.permission() === 'granted' ? 'granted' : await browser.requestPermission();
   if (permission === 'denied') throw new PushError('denied', 'Notifications are blocked for this site.');
   if (permission !== 'granted') throw new PushError('dismissed', 'The permission question was closed without an answer.');
-  const subscription = await subscribe(browser, http);
+  const subscription = await subscribe(browser, await serverKey(http));
   try {
     await register(http, subscription);
   } catch (e) {
     await subscription.unsubscribe().catch(() => false);
     throw e;
   }
-  localStorage.setItem(PUSH_WANTED, '1');
+  localStorage.setItem(PUSH_WANTED, userId);
 }
 
 /**
@@ -126,17 +136,29 @@ export async function turnPushOff(browser: PushBrowser, http: ServerHttp): Promi
 
 /**
  * At app start, once online: registers this device's subscription again, binding it to the session now signed
- * in (the server drops those of ended sessions, and someone else may have signed in on this phone since). A
- * subscription the browser lost while this person wants push (PUSH_WANTED) is made again, which needs no
- * question once permission is granted. Quiet: says only whether it registered one.
+ * in (the server drops those of ended sessions). Only for the account that turned push on here (PUSH_WANTED):
+ * permission is the site's, so a subscription left by someone whose session ended without a sign-out, or one
+ * nobody asked for, is ended instead, and the person signed in now is asked before anything comes to them. A
+ * subscription made with an earlier key of the server's (its keys were replaced) would have every push refused:
+ * it is made again with the key now, as is one the browser lost; neither needs a question once permission is
+ * granted. Quiet: says only whether it registered one.
  */
-export async function rebindPush(browser: PushBrowser | null, http: ServerHttp): Promise<boolean> {
+export async function rebindPush(browser: PushBrowser | null, http: ServerHttp, userId: string): Promise<boolean> {
   if (!browser || browser.permission() !== 'granted' || !browser.online()) return false;
   try {
     const registration = await browser.registration();
     const existing = await registration?.pushManager.getSubscription();
-    const subscription = existing ?? (localStorage.getItem(PUSH_WANTED) === '1' ? await subscribe(browser, http) : null);
-    if (!subscription) return false;
+    if (localStorage.getItem(PUSH_WANTED) !== userId) {
+      await existing?.unsubscribe();
+      return false;
+    }
+    const key = await serverKey(http);
+    let subscription = existing ?? null;
+    if (subscription && !sameBytes(subscription.options.applicationServerKey, key)) {
+      await subscription.unsubscribe();
+      subscription = null;
+    }
+    subscription ??= await subscribe(browser, key);
     await register(http, subscription);
     return true;
   } catch {
@@ -144,19 +166,40 @@ export async function rebindPush(browser: PushBrowser | null, http: ServerHttp):
   }
 }
 
-/** Sign-out: this device stops receiving the person's news at once (the server also drops the session's subscriptions). */
+/**
+ * Sign-out: this device stops receiving the person's news at once (the server also drops the session's
+ * subscriptions), and what came of it leaves the screen: notifications say booking titles and the first words
+ * of chats, in the tray and on the lock screen.
+ */
 export async function forgetPushSubscription(browser: PushBrowser | null = pushBrowser()): Promise<void> {
   const registration = await browser?.registration().catch(() => undefined);
-  const subscription = await registration?.pushManager.getSubscription().catch(() => null);
-  await subscription?.unsubscribe().catch(() => false);
+  if (!registration) return;
+  await Promise.all([
+    registration.pushManager
+      .getSubscription()
+      .then((subscription) => subscription?.unsubscribe())
+      .catch(() => false),
+    registration.getNotifications?.().then((shown) => shown.forEach((n) => n.close())).catch(() => undefined),
+  ]);
 }
 
-async function subscribe(browser: PushBrowser, http: ServerHttp): Promise<BrowserSubscription> {
+/** The server's public key now (GET /push/key), as the bytes the push service takes. */
+async function serverKey(http: ServerHttp): Promise<Uint8Array<ArrayBuffer>> {
+  const { publicKey } = (await (await send(http, '/push/key')).json().catch(() => ({}))) as { publicKey?: unknown };
+  const key = vapidKeyBytes(publicKey);
+  if (!key) throw new PushError('server_failed', `The server's push key is not a P-256 public key: ${String(publicKey)}`);
+  return key;
+}
+
+function sameBytes(buffer: ArrayBuffer | null, bytes: Uint8Array): boolean {
+  if (!buffer || buffer.byteLength !== bytes.length) return false;
+  const other = new Uint8Array(buffer);
+  return bytes.every((b, i) => b === other[i]);
+}
+
+async function subscribe(browser: PushBrowser, applicationServerKey: Uint8Array<ArrayBuffer>): Promise<BrowserSubscription> {
   const registration = await browser.registration(WORKER_WAIT_MS).catch(() => undefined);
   if (!registration) throw new PushError('subscribe_failed', 'No active service worker.');
-  const { publicKey } = (await (await send(http, '/push/key')).json().catch(() => ({}))) as { publicKey?: unknown };
-  const applicationServerKey = vapidKeyBytes(publicKey);
-  if (!applicationServerKey) throw new PushError('server_failed', `The server's push key is not a P-256 public key: ${String(publicKey)}`);
   const options = { userVisibleOnly: true, applicationServerKey };
   const attempt = () => inTime(registration.pushManager.subscribe(options), SUBSCRIBE_LIMIT_MS);
   try {

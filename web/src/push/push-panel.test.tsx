@@ -9,7 +9,7 @@ import { SyncContext } from '../app/sync-context';
 import { I18nProvider } from '../i18n/i18n';
 import { moneyDevice, stubServer, TOKEN } from '../money/test-support';
 import { closeDevices } from '../sync/test-support';
-import type { PushBrowser } from './push-device';
+import { PUSH_WANTED, type PushBrowser } from './push-device';
 import { PUSH_OFFER_DISMISSED, PushPanel } from './push-panel';
 import { fakePushBrowser, PUBLIC_KEY } from './test-support';
 
@@ -65,6 +65,8 @@ describe('the offer', () => {
     const [post] = server.requests('/push/subscriptions');
     expect(post).toMatchObject({ method: 'POST', authorization: `Bearer ${TOKEN}` });
     expect(JSON.parse(post!.body)).toMatchObject({ endpoint: 'https://push.example.test/send/1' });
+    // Turned on for this account, not for whoever signs in on this phone next (rebindPush).
+    expect(localStorage.getItem(PUSH_WANTED)).toBe(CARLA);
   });
 
   it('says what is happening while the permission question is open, and takes no second click', async () => {
@@ -136,6 +138,7 @@ describe('the offer', () => {
 
 describe('once on', () => {
   it('is a quiet line on the home page; Turn off unsubscribes, tells the server, and offers Turn on again', async () => {
+    localStorage.setItem(PUSH_WANTED, CARLA);
     const server = pushServer();
     const browser = fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' });
     await renderPanel(browser);
@@ -152,8 +155,16 @@ describe('once on', () => {
 
   it('is still said on the home page after the offer was put away (on is a state, not an offer)', async () => {
     localStorage.setItem(PUSH_OFFER_DISMISSED, '1');
+    localStorage.setItem(PUSH_WANTED, CARLA);
     await renderPanel(fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' }));
     await waitFor(() => expect(status()).toBe('Notifications are on for this device.'));
+  });
+
+  it("is not said for a subscription another account left on this phone: the offer is made", async () => {
+    localStorage.setItem(PUSH_WANTED, '0190a000-0000-7000-8000-00000000000b');
+    await renderPanel(fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' }));
+    expect(await screen.findByText(OFFER)).toBeTruthy();
+    expect(screen.getByTestId('push-panel').getAttribute('data-state')).toBe('off');
   });
 });
 
@@ -164,6 +175,7 @@ describe('where it shows', () => {
     await renderPanel(fakePushBrowser(), 'booking');
     expect(await screen.findByText(OFFER)).toBeTruthy();
     await unmount();
+    localStorage.setItem(PUSH_WANTED, CARLA);
     await renderPanel(fakePushBrowser({ permission: 'granted', subscribed: 'https://push.example.test/1' }), 'booking');
     await settle();
     expect(screen.queryByTestId('push-panel')).toBeNull();

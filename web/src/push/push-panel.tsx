@@ -26,7 +26,7 @@ interface Props {
 export function PushPanel({ place, browser }: Props) {
   const t = useT(pushMessages);
   const client = useSync();
-  const push = usePush(client.http, browser);
+  const push = usePush(client, browser);
   const { state, problem, changed } = push;
   const [dismissed, setDismissed] = useState(() => localStorage.getItem(PUSH_OFFER_DISMISSED) === '1');
   /** A button of this panel was used: it stays to say how that went, wherever it is. */

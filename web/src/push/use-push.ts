@@ -1,7 +1,8 @@
 // This device's web push for a screen: its state, read on arrival and again when the permission may have
 // changed (the person comes back from the site settings), and turning it on and off.
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { pushBrowser, readPushState, turnPushOff, turnPushOn, type PushBrowser, type PushProblem, type PushState, type ServerHttp } from './push-device';
+import type { SyncClient } from '../sync/client';
+import { pushBrowser, readPushState, turnPushOff, turnPushOn, type PushBrowser, type PushProblem, type PushState } from './push-device';
 import { pushProblemOf } from './push-problems';
 
 export interface PushControl {
@@ -17,8 +18,12 @@ export interface PushControl {
   turnOff(): void;
 }
 
-/** `browser`: the real one unless a test passes a stand-in (null: a browser without push). */
-export function usePush(http: ServerHttp, browser?: PushBrowser | null): PushControl {
+/**
+ * `client`: the signed-in device, whose server push is registered with and whose account push is turned on for.
+ * `browser`: the real one unless a test passes a stand-in (null: a browser without push).
+ */
+export function usePush(client: Pick<SyncClient, 'http' | 'userId'>, browser?: PushBrowser | null): PushControl {
+  const { http, userId } = client;
   const [device] = useState(() => (browser === undefined ? pushBrowser() : browser));
   const [state, setState] = useState<PushState>(() => (device ? 'working' : 'unsupported'));
   const [problem, setProblem] = useState<PushProblem | null>(null);
@@ -30,10 +35,10 @@ export function usePush(http: ServerHttp, browser?: PushBrowser | null): PushCon
 
   const read = useCallback(() => {
     if (busy.current) return;
-    void readPushState(device).then((s) => {
+    void readPushState(device, userId).then((s) => {
       if (live.current && !busy.current) setState(s);
     });
-  }, [device]);
+  }, [device, userId]);
 
   useEffect(() => {
     live.current = true;
@@ -66,7 +71,7 @@ export function usePush(http: ServerHttp, browser?: PushBrowser | null): PushCon
       setProblem(null);
       setChanged(null);
       // Started before anything is awaited: turnPushOn asks its question within this click.
-      const done = to === 'on' ? turnPushOn(device, http) : turnPushOff(device, http);
+      const done = to === 'on' ? turnPushOn(device, http, userId) : turnPushOff(device, http);
       void done
         .then(
           () => setChanged(to),
@@ -77,7 +82,7 @@ export function usePush(http: ServerHttp, browser?: PushBrowser | null): PushCon
             setProblem(problem);
           },
         )
-        .then(() => readPushState(device))
+        .then(() => readPushState(device, userId))
         .then((s) => {
           busy.current = false;
           if (!live.current) return;
@@ -85,7 +90,7 @@ export function usePush(http: ServerHttp, browser?: PushBrowser | null): PushCon
           setState(s);
         });
     },
-    [device, http],
+    [device, http, userId],
   );
 
   return { state, problem, turning, changed, turnOn: useCallback(() => change('on'), [change]), turnOff: useCallback(() => change('off'), [change]) };

@@ -1,5 +1,6 @@
 // At every start of the signed-in app, once the device is online: this device's push subscription is registered
-// again, for the session now signed in (see rebindPush). Quiet: push is a bonus over texts, never a step.
+// again for the session now signed in, if its account turned push on here, and ended otherwise (see rebindPush).
+// Quiet: push is a bonus over texts, never a step.
 import { useEffect } from 'react';
 import { filter, take } from 'rxjs';
 import type { SyncClient } from '../sync/client';
@@ -11,7 +12,7 @@ export function useRebindPush(client: SyncClient | null): void {
     if (!client) return;
     const once = platformOnline$()
       .pipe(filter(Boolean), take(1))
-      .subscribe(() => void rebindPush(pushBrowser(), client.http));
+      .subscribe(() => void rebindPush(pushBrowser(), client.http, client.userId));
     return () => once.unsubscribe();
   }, [client]);
 }
