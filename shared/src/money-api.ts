@@ -26,6 +26,8 @@ export interface StatementJob {
   description: string;
   /** release, or split when a dispute decided part of the milestone. */
   kind: string;
+  /** Who let the money go: the client's approval, the review time running out, or a dispute's ending. */
+  releasedBy: ReleasedBy;
   releasedAt: Date;
   currency: CurrencyCode;
   /** What the client's money released to the worker came to, the platform's fee on it, and what the worker keeps. */
@@ -33,6 +35,13 @@ export interface StatementJob {
   fee: number;
   net: number;
 }
+
+/**
+ * approved: the client approved the work; auto_approved: the time to review it ran out; dispute_accepted: the
+ * other side accepted the claim; dispute_default: the other side did not answer in time; mediator: an admin
+ * decided the dispute.
+ */
+export type ReleasedBy = 'approved' | 'auto_approved' | 'dispute_accepted' | 'dispute_default' | 'mediator';
 
 export interface StatementTotals {
   currency: CurrencyCode;

@@ -16,7 +16,7 @@ export function toCsv(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
 }
 
-const STATEMENT_HEADER = ['Released', 'Title', 'Description', 'Type', 'Currency', 'Gross', 'Fee', 'Net', 'Booking', 'Milestone'] as const;
+const STATEMENT_HEADER = ['Released', 'Title', 'Description', 'Type', 'Released by', 'Currency', 'Gross', 'Fee', 'Net', 'Booking', 'Milestone'] as const;
 
 /**
  * One row per job, amounts in major units as decimals (never negative here, so never guarded); the day each
@@ -30,6 +30,7 @@ export function statementCsv(s: WorkerStatement, timeZone = 'UTC'): string {
       j.title,
       j.description,
       j.kind,
+      j.releasedBy,
       j.currency,
       toDecimalString(money(j.gross, j.currency)),
       toDecimalString(money(j.fee, j.currency)),

@@ -7,7 +7,7 @@ import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, type TestApp } from '../../test/app';
 import { applied, confirmPayment, createOperator, createUser, gigInput, openSession, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
-import { confirmPayment as confirmMilestonePayment } from '../escrow/events';
+import { confirmPayment as confirmMilestonePayment, fireMilestoneEvent } from '../escrow/events';
 import { recordProviderRefund, refundAttemptFailed, type ClientRefund } from '../escrow/refunds';
 import { escrowTasks } from '../escrow/tasks';
 import { createLogger } from '../log';
@@ -92,7 +92,7 @@ describe("a worker's statement", () => {
     const s = await ok(`/money/statement?${NOW}`, worker);
     expect(s).toMatchObject({ worker: { id: worker, name: 'Test Operator' }, from: day(-1), to: day(1) });
     expect(s.jobs).toEqual([
-      expect.objectContaining({ milestoneId: b.milestoneId, bookingId: b.bookingId, title: 'Fix a leaking tap', kind: 'release', currency: 'USD', gross: 8000, fee: 800, net: 7200 }),
+      expect.objectContaining({ milestoneId: b.milestoneId, bookingId: b.bookingId, title: 'Fix a leaking tap', kind: 'release', releasedBy: 'approved', currency: 'USD', gross: 8000, fee: 800, net: 7200 }),
     ]);
     expect(Date.parse(s.jobs[0].releasedAt)).toBeGreaterThan(Date.now() - 60_000);
     expect(s.totals).toEqual([{ currency: 'USD', jobs: 1, gross: 8000, fee: 800, net: 7200, paidOut: 0 }]);
@@ -116,10 +116,37 @@ describe("a worker's statement", () => {
     applied(await run(db.sql, worker, 'dispute.accept', { disputeId }));
 
     const s = await ok(`/money/statement?${NOW}`, worker);
-    expect(s.jobs).toEqual([expect.objectContaining({ milestoneId: b.milestoneId, kind: 'split', gross: 5000, fee: 500, net: 4500 })]);
+    expect(s.jobs).toEqual([expect.objectContaining({ milestoneId: b.milestoneId, kind: 'split', releasedBy: 'dispute_accepted', gross: 5000, fee: 500, net: 4500 })]);
     expect(s.balances.byCurrency).toEqual([{ currency: 'USD', pending: 0, available: 4500, paidOut: 0 }]);
     const c = await columnsOf(worker);
     expect([c.gross, c.fee, c.available]).toEqual([5000, 500, 4500]);
+  });
+
+  it('says who let each job\'s money go: the review time running out, a mediator; and so does the CSV', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const admin = await createUser(db.sql, ['consumer', 'admin']);
+    const timedOut = await booking(client, worker);
+    await fund(client, timedOut);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId: timedOut.bookingId }));
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: timedOut.milestoneId }));
+    expect(await fireMilestoneEvent(db.sql, timedOut.milestoneId, 'auto_approve', `test:${uuidv7()}`)).toMatchObject({ status: 'released', moved: true });
+    const decided = await booking(client, worker);
+    await fund(client, decided);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId: decided.bookingId }));
+    const disputeId = uuidv7();
+    applied(await run(db.sql, client, 'dispute.open', { disputeId, milestoneId: decided.milestoneId, reason: 'Not done.', refundAmount: 8000 }));
+    applied(await run(db.sql, admin, 'dispute.resolve', { disputeId, outcome: 'release_all', reason: 'The photos show the work done.' }));
+
+    const s = await ok(`/money/statement?${NOW}`, worker);
+    expect(s.jobs).toEqual([
+      expect.objectContaining({ milestoneId: timedOut.milestoneId, kind: 'release', releasedBy: 'auto_approved' }),
+      expect.objectContaining({ milestoneId: decided.milestoneId, kind: 'release', releasedBy: 'mediator' }),
+    ]);
+    const csv = await (await get(`/money/statement.csv?${NOW}`, worker)).text();
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe('"Released","Title","Description","Type","Released by","Currency","Gross","Fee","Net","Booking","Milestone"');
+    expect(lines.slice(1).map((l) => l.split(',')[4])).toEqual(['"auto_approved"', '"mediator"']);
   });
 
   it('counts a transfer to the worker as paid out, from the transfer posting', async () => {
@@ -204,9 +231,9 @@ describe("a worker's statement", () => {
     const [d1, d2] = s.jobs.map((j: { releasedAt: string }) => j.releasedAt.slice(0, 10));
     // 10% of 123.45 is 12.345: 12.34, half to even. KWD is charged in steps of 0.010: 10% of 12.350 is 1.235.
     expect(await res.text()).toBe(
-      '"Released","Title","Description","Type","Currency","Gross","Fee","Net","Booking","Milestone"\r\n' +
-        `"${d1}","'=HYPERLINK(""http://x.test"",""Fix"")","'=HYPERLINK(""http://x.test"",""Fix"")","release","USD","123.45","12.34","111.11","${evil.bookingId}","${evil.milestoneId}"\r\n` +
-        `"${d2}","Tiles, ""grout"" and -sealant","Tiles, ""grout"" and -sealant","release","KWD","12.350","1.235","11.115","${kwd.bookingId}","${kwd.milestoneId}"\r\n`,
+      '"Released","Title","Description","Type","Released by","Currency","Gross","Fee","Net","Booking","Milestone"\r\n' +
+        `"${d1}","'=HYPERLINK(""http://x.test"",""Fix"")","'=HYPERLINK(""http://x.test"",""Fix"")","release","approved","USD","123.45","12.34","111.11","${evil.bookingId}","${evil.milestoneId}"\r\n` +
+        `"${d2}","Tiles, ""grout"" and -sealant","Tiles, ""grout"" and -sealant","release","approved","KWD","12.350","1.235","11.115","${kwd.bookingId}","${kwd.milestoneId}"\r\n`,
     );
   });
 });

@@ -5,7 +5,8 @@
 // take (so that all three are what reaches the worker: pending gross beside available net overstated it).
 import { HELD_STATES } from '@shared/milestone-machine';
 import { CURRENCIES, add, money, splitFee, type CurrencyCode } from '@shared/money';
-import type { StatementJob, WorkerStatement } from '@shared/money-api';
+import type { ReleasedBy, StatementJob, WorkerStatement } from '@shared/money-api';
+import type { ResolvedHow } from '@shared/milestone-machine';
 import type { Sql } from '../db/sql';
 import { accounts } from '../ledger/accounts';
 import { postingIdRange } from '../ledger/invariants';
@@ -25,7 +26,12 @@ interface PayableEntry {
   fee: number;
   description: string | null;
   title: string | null;
+  /** How the milestone's dispute ended, if one did (its settlement is then this posting), and whether its review time ran out. */
+  resolvedHow: ResolvedHow | null;
+  autoApproved: boolean;
 }
+
+const RELEASED_BY: Record<ResolvedHow, ReleasedBy> = { accepted: 'dispute_accepted', default: 'dispute_default', admin: 'mediator' };
 
 export async function workerStatement(sql: Sql, workerId: string, period: Period): Promise<WorkerStatement> {
   // The worker's payable account in every currency: ids are known, so the account index finds their entries.
@@ -39,7 +45,11 @@ export async function workerStatement(sql: Sql, workerId: string, period: Period
         select p.id as posting_id, p.kind, p.created_at, p.milestone_id, p.booking_id, e.currency, e.amount,
                (select coalesce(sum(f.amount), 0) from ledger_entries f join ledger_accounts fa on fa.id = f.account_id
                 where f.posting_id = p.id and fa.kind = 'platform_fees')::int8 as fee,
-               m.description, g.title
+               m.description, g.title,
+               -- By the booking's disputes (indexed), of which this milestone's: at most one settled it.
+               (select d.resolved_how from disputes d where d.booking_id = m.booking_id and d.milestone_id = m.id and d.status = 'resolved'
+                order by d.resolved_at desc limit 1) as resolved_how,
+               coalesce(m.timeline @> '[{"event": "auto_approve"}]', false) as auto_approved
         from ledger_entries e
         join ledger_postings p on p.id = e.posting_id
         left join milestones m on m.id = p.milestone_id
@@ -73,7 +83,8 @@ export async function workerStatement(sql: Sql, workerId: string, period: Period
         const gross = add(money(e.amount, e.currency), money(e.fee, e.currency)).amount;
         jobs.push({
           postingId: e.postingId, milestoneId: e.milestoneId, bookingId: e.bookingId, title: e.title ?? e.description ?? '', description: e.description ?? '',
-          kind: e.kind, releasedAt: e.createdAt, currency: e.currency, gross, fee: e.fee, net: e.amount,
+          kind: e.kind, releasedBy: e.resolvedHow ? RELEASED_BY[e.resolvedHow] : e.autoApproved ? 'auto_approved' : 'approved',
+          releasedAt: e.createdAt, currency: e.currency, gross, fee: e.fee, net: e.amount,
         });
         totals.add(e.currency, { gross, fee: e.fee, net: e.amount });
       } else if (e.kind === 'payout') totals.add(e.currency, { paidOut: -e.amount });

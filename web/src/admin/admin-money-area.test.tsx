@@ -392,8 +392,8 @@ describe('the audit log', () => {
     expect(entry!.textContent).toContain('Decided a dispute by Ada Admin');
     expect(entry!.textContent).toContain('No work was delivered.');
     // Amounts as money, in the currency beside them or within their own object.
-    expect(entry!.textContent).toContain('outcome: refund_all · amount: $120.00 · refunded: $120.00 · claim: (openedBy: client · refundAmount: $120.00)');
-    expect(kwd!.textContent?.replace(/\u00a0/g, ' ')).toContain('refunded: (milestoneId: m1 · amount: KWD 4.560)');
+    expect(entry!.textContent).toContain('decision: Refunded all to the client · amount: $120.00 · back to the client: $120.00 · the claim: (by: the client · asked back: $120.00)');
+    expect(kwd!.textContent?.replace(/\u00a0/g, ' ')).toContain('before: funded · back to the client: (part: m1 · amount: KWD 4.560)');
     expect(within(entry!).getByRole('link', { name: `dispute ${DISPUTE}` }).getAttribute('href')).toBe(`/a/disputes/${DISPUTE}`);
   });
 });

@@ -8,6 +8,8 @@ import type { AuditLog } from '../money/api-types';
 import { MoneyReadState, MoneyStaleNotice } from '../money/money-read-state';
 import { Empty, Page } from '../ui/page';
 import { adminMoneyMessages } from './money-messages';
+
+type AdminMoneyKey = keyof typeof adminMoneyMessages.en;
 import { ShowMore } from './show-more';
 import { usePagedRead } from './use-paged-read';
 
@@ -16,23 +18,39 @@ const ACTIONS = { 'dispute.resolve': 'actionDisputeResolve', 'user.set_roles': '
 /** Details that are amounts in minor units, shown as money in the currency beside them. */
 const MONEY_KEYS: ReadonlySet<string> = new Set(['amount', 'refunded', 'released', 'refundAmount']);
 
+/** The details' fields in words; a field a newer server writes and this list lacks shows by its name. */
+const DETAIL_LABELS = {
+  outcome: 'detailOutcome', amount: 'detailAmount', refunded: 'detailRefunded', released: 'detailReleased', claim: 'detailClaim',
+  openedBy: 'detailOpenedBy', refundAmount: 'detailRefundAmount', from: 'detailFrom', to: 'detailTo', bookingId: 'detailBooking',
+  milestoneId: 'detailMilestone', commandId: 'detailCommand',
+} as const satisfies Record<string, AdminMoneyKey>;
+
+/** Values said in words: a dispute's outcome, and which side opened it. */
+const VALUE_WORDS: Record<string, Record<string, AdminMoneyKey>> = {
+  outcome: { release_all: 'outcomeReleaseAll', refund_all: 'outcomeRefundAll', split: 'outcomeSplit' },
+  openedBy: { client: 'sideClient', worker: 'sideWorker' },
+};
+
+type Words = (key: AdminMoneyKey) => string;
+
 /**
- * A detail as a person reads it: an amount as money (in the currency given beside it, or above it), a list
- * joined, an object as its fields in brackets; the currency itself is said by the amounts. Whole integers
- * only: anything else a newer server writes still shows, as it is.
+ * A detail as a person reads it: an amount as money (in the currency given beside it, or above it), a known
+ * value in words, a list joined, an object as its fields in brackets; the currency itself is said by the
+ * amounts. Whole integers only: anything else a newer server writes still shows, as it is.
  */
-function detailText(key: string, v: unknown, currency: CurrencyCode | undefined, locale: Locale): string {
+function detailText(key: string, v: unknown, currency: CurrencyCode | undefined, locale: Locale, t: Words): string {
   if (typeof v === 'number' && currency && MONEY_KEYS.has(key) && Number.isSafeInteger(v)) return formatMoney(money(v, currency), locale);
-  if (Array.isArray(v)) return v.map((x) => detailText(key, x, currency, locale)).join(', ');
-  if (v && typeof v === 'object') return `(${detailsText(v as Record<string, unknown>, currency, locale)})`;
+  if (typeof v === 'string' && VALUE_WORDS[key]?.[v]) return t(VALUE_WORDS[key][v]);
+  if (Array.isArray(v)) return v.map((x) => detailText(key, x, currency, locale, t)).join(', ');
+  if (v && typeof v === 'object') return `(${detailsText(v as Record<string, unknown>, currency, locale, t)})`;
   return String(v);
 }
 
-function detailsText(details: Record<string, unknown>, currency: CurrencyCode | undefined, locale: Locale): string {
+function detailsText(details: Record<string, unknown>, currency: CurrencyCode | undefined, locale: Locale, t: Words): string {
   const own = isCurrency(details.currency) ? details.currency : currency;
   return Object.entries(details)
     .filter(([k]) => k !== 'currency' || !own)
-    .map(([k, v]) => `${k}: ${detailText(k, v, own, locale)}`)
+    .map(([k, v]) => `${k in DETAIL_LABELS ? t(DETAIL_LABELS[k as keyof typeof DETAIL_LABELS]) : k}: ${detailText(k, v, own, locale, t)}`)
     .join(' · ');
 }
 
@@ -75,7 +93,7 @@ export function AuditPage() {
                     {details.length > 0 && (
                       <>
                         <dt>{t('details')}</dt>
-                        <dd>{detailsText(e.details, undefined, locale)}</dd>
+                        <dd>{detailsText(e.details, undefined, locale, t)}</dd>
                       </>
                     )}
                   </dl>

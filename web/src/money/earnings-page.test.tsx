@@ -27,11 +27,11 @@ const statement = (over: Partial<WorkerStatement> = {}): WorkerStatement => ({
   jobs: [
     {
       postingId: '0190a000-0000-7000-8000-0000000000f1', milestoneId: '0190a000-0000-7000-8000-0000000000e1', bookingId: '0190a000-0000-7000-8000-0000000000b1',
-      title: 'Fix a leaking tap', description: 'Fix a leaking tap', kind: 'release', releasedAt: '2026-11-12T15:00:00.000Z', currency: 'USD', gross: 8000, fee: 800, net: 7200,
+      title: 'Fix a leaking tap', description: 'Fix a leaking tap', kind: 'release', releasedBy: 'approved', releasedAt: '2026-11-12T15:00:00.000Z', currency: 'USD', gross: 8000, fee: 800, net: 7200,
     },
     {
       postingId: '0190a000-0000-7000-8000-0000000000f2', milestoneId: '0190a000-0000-7000-8000-0000000000e2', bookingId: '0190a000-0000-7000-8000-0000000000b2',
-      title: 'Paint a fence', description: 'First coat', kind: 'split', releasedAt: '2026-11-20T09:30:00.000Z', currency: 'USD', gross: 4510, fee: 451, net: 4059,
+      title: 'Paint a fence', description: 'First coat', kind: 'split', releasedBy: 'mediator', releasedAt: '2026-11-20T09:30:00.000Z', currency: 'USD', gross: 4510, fee: 451, net: 4059,
     },
   ],
   totals: [{ currency: 'USD', jobs: 2, gross: 12510, fee: 1251, net: 11259, paidOut: 5000 }],
@@ -54,6 +54,23 @@ const earnings = (client: Parameters<typeof renderMoney>[0], path = '/o/earnings
 const text = (testId: string) => screen.getByTestId(testId).textContent;
 
 describe('earnings', () => {
+  it('says who let the money of a job go, when it was not the client approving it', async () => {
+    const base = statement().jobs[0]!;
+    const jobs = (['auto_approved', 'dispute_accepted', 'dispute_default', 'mediator'] as const).map((releasedBy, i) => ({
+      ...base, postingId: `0190a000-0000-7000-8000-00000000010${i}`, releasedBy,
+    }));
+    stubServer({ [`GET ${NOVEMBER}`]: statement({ jobs }), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['consumer', 'operator']);
+    earnings(client);
+    const rows = await screen.findAllByTestId('job');
+    expect(rows.map((r) => r.textContent)).toEqual([
+      expect.stringContaining('approved when the time to review it ran out'),
+      expect.stringContaining('all of it, by a dispute: the claim was accepted'),
+      expect.stringContaining('all of it, by a dispute: no answer came in time'),
+      expect.stringContaining('all of it, decided by a mediator'),
+    ]);
+  });
+
   it('shows each job’s gross, fee and net, the period’s totals and the balances, read with the access token', async () => {
     const server = stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
     const { client } = await moneyDevice(OMAR, ['consumer', 'operator']);
@@ -69,6 +86,8 @@ describe('earnings', () => {
     expect(jobs[1]!.textContent).toContain('First coat');
     expect(jobs[1]!.textContent).toContain('by a dispute decision');
     expect(jobs[1]!.textContent).toContain('$40.59');
+    // An approval says nothing more; the rest say who let the money go.
+    expect(jobs[0]!.textContent).not.toMatch(/dispute|mediator|ran out/);
     const total = screen.getByTestId('jobs-total');
     expect(total.textContent).toContain('$125.10');
     expect(total.textContent).toContain('$12.51');

@@ -9,6 +9,7 @@ import { rejectionText } from '../i18n/rejections';
 import { MoneyText } from '../ui/money-text';
 import { useCanReachServer } from '../bookings/use-money-step';
 import { Empty, Page } from '../ui/page';
+import type { ReleasedBy } from '@shared/money-api';
 import type { WorkerStatement } from './api-types';
 import { DownloadButton } from './download-button';
 import { useMoneyRead } from './money-api';
@@ -20,6 +21,14 @@ import { monthLabel, periodQuery } from './period';
 import { useMoneyCommand } from './use-money-command';
 import { usePayoutAccount } from './use-payout-account';
 import './money.css';
+
+/** How a job's money was let go, when it was not the client's approval. */
+const RELEASED_BY_WORDS = {
+  auto_approved: 'releasedByAutoApproved',
+  dispute_accepted: 'releasedByDisputeAccepted',
+  dispute_default: 'releasedByDisputeDefault',
+  mediator: 'releasedByMediator',
+} as const satisfies Record<Exclude<ReleasedBy, 'approved'>, keyof typeof moneyMessages.en>;
 
 export function EarningsPage() {
   const t = useT(moneyMessages);
@@ -149,7 +158,7 @@ function JobsTable({ statement, period }: { statement: WorkerStatement; period: 
               {j.description && j.description !== j.title && <span className="money-job-detail">{j.description}</span>}
               <span className="money-job-detail">
                 {t('releasedOn', { when: formatDateTime(j.releasedAt, locale) })}
-                {j.kind === 'split' && ` · ${t('splitJob')}`}
+                {j.kind === 'split' ? ` · ${t('splitJob')}` : j.releasedBy !== 'approved' && ` · ${t(RELEASED_BY_WORDS[j.releasedBy])}`}
               </span>
             </th>
             <td className="num">
