@@ -21,6 +21,19 @@ function fullBleed(svg: string, scale: number): string {
   );
 }
 
+/**
+ * The notification badge Android shows in the status bar: only its alpha counts, so the pin in white with the
+ * "F" cut out (even-odd), on nothing, cropped close to the pin.
+ */
+function badge(svg: string): string {
+  const paths = [...svg.matchAll(/<g id="mark">[\s\S]*?<\/g>/g)][0]?.[0].match(/ d="[^"]+"/g)?.map((d) => d.slice(4, -1));
+  if (!paths || paths.length < 2) throw new Error('icon.svg\'s mark needs the pin and the letter as paths');
+  return (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="56 60 400 400" width="400" height="400">' +
+    `<path fill="#fff" fill-rule="evenodd" d="${paths.join(' ')}"/></svg>`
+  );
+}
+
 async function main() {
   const source = await fs.readFile(path.join(dir, 'icon.svg'), 'utf8');
   const icons = [
@@ -29,6 +42,7 @@ async function main() {
     // The pin reaches 196 px from the centre at full size; 0.8 keeps it well inside the 204.8 px safe circle.
     { file: 'maskable-512.png', size: 512, svg: fullBleed(source, 0.8) },
     { file: 'apple-touch-icon.png', size: 180, svg: fullBleed(source, 0.86) },
+    { file: 'badge-96.png', size: 96, svg: badge(source) },
   ];
   const chromium = await launchChromium();
   try {

@@ -1,7 +1,7 @@
 // What the service worker shows for a push (a readable payload, or a generic notice for anything else) and
 // which path a tap may open: only this app's own paths, never another origin.
 import { describe, expect, it } from 'vitest';
-import { ICON, notificationFor, payloadOf } from './notification';
+import { BADGE, ICON, notificationFor, payloadOf } from './notification';
 import { isOpenMessage, openMessage, openPathOf } from './open-path';
 
 const payload = { title: 'Omar accepted your gig', body: 'Fix the kitchen tap: pay to confirm the booking.', url: '/b/0190a000-0000-7000-8000-0000000000b1' };
@@ -10,7 +10,7 @@ describe('a push', () => {
   it('with a payload shows its title, body and path', () => {
     expect(notificationFor(JSON.stringify(payload), ['en-US'])).toEqual({
       title: payload.title,
-      options: { body: payload.body, icon: ICON, data: { url: payload.url } },
+      options: { body: payload.body, icon: ICON, badge: BADGE, data: { url: payload.url } },
     });
   });
 
@@ -38,7 +38,7 @@ describe('a push', () => {
     expect(payloadOf(text)).toBeUndefined();
     expect(notificationFor(text, ['en-GB'])).toEqual({
       title: 'Fieldwork',
-      options: { body: 'There is news for you in Fieldwork. Open the app to see it.', icon: ICON, tag: 'fieldwork', data: { url: '/' } },
+      options: { body: 'There is news for you in Fieldwork. Open the app to see it.', icon: ICON, badge: BADGE, tag: 'fieldwork', data: { url: '/' } },
     });
   });
 

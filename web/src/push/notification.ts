@@ -13,6 +13,8 @@ export interface ShownNotification {
 }
 
 export const ICON = '/icons/icon-192.png';
+/** Android's status-bar mark: the pin's shape alone (scripts/make-icons.ts). */
+export const BADGE = '/icons/badge-96.png';
 
 /**
  * Said when a push carries nothing we can read. Chrome grants push only with userVisibleOnly, so every push
@@ -40,9 +42,9 @@ export function notificationFor(text: string | null | undefined, languages: read
   if (!payload) {
     const words = GENERIC[firstSpoken(languages)];
     // One tag for every unreadable push: a burst of them is one notification, not a pile.
-    return { title: words.title, options: { body: words.body, icon: ICON, tag: 'fieldwork', data: { url: '/' } } };
+    return { title: words.title, options: { body: words.body, icon: ICON, badge: BADGE, tag: 'fieldwork', data: { url: '/' } } };
   }
-  const options: ShownOptions = { body: payload.body, icon: ICON, data: { url: openPathOf({ url: payload.url }) } };
+  const options: ShownOptions = { body: payload.body, icon: ICON, badge: BADGE, data: { url: openPathOf({ url: payload.url }) } };
   if (payload.tag) {
     options.tag = payload.tag;
     // A newer message on the same chat replaces the old notification and buzzes again, instead of silently.
