@@ -27,11 +27,19 @@ const EVENT_NAMES: Record<BookingEvent | 'created', Key> = {
 };
 
 type Names = Pick<ViewDoc<'bookings'>, 'clientName' | 'workerName'>;
+/** The two sides' ids, to name the person behind a step the server records as the system's (a part approved). */
+interface Sides {
+  clientId: string;
+  workerId: string | null;
+}
 
-function who(t: Translate<Key>, row: Pick<TimelineRow, 'by' | 'actorId'>, names: Names, meId: string): string {
+function who(t: Translate<Key>, row: Pick<TimelineRow, 'by' | 'actorId'>, names: Names, meId: string, sides?: Sides): string {
   if (row.actorId === meId) return t('you');
-  if (row.by === 'client') return names.clientName || t('theClient');
-  if (row.by === 'worker') return names.workerName || t('theWorker');
+  // A step the machine takes as the system on someone's action (approve_part: the client approved one part of
+  // several) still names that person, as it does for the one who acted.
+  const by = row.by === 'system' && row.actorId && sides ? (row.actorId === sides.clientId ? 'client' : row.actorId === sides.workerId ? 'worker' : row.by) : row.by;
+  if (by === 'client') return names.clientName || t('theClient');
+  if (by === 'worker') return names.workerName || t('theWorker');
   if (row.by === 'admin') return t('anAdmin');
   return t('fieldwork');
 }
@@ -61,7 +69,7 @@ export function BookingTimeline({ rows, booking, meId }: { rows: TimelineRow[]; 
   return (
     <ol className="timeline" data-testid="timeline">
       {rows.map((row, i) => (
-        <Step key={`${row.at}-${i}`} label={eventName(t, row.event)} whoText={who(t, row, booking, meId)} at={row.at} note={row.note} pending={row.pending} event={row.event} />
+        <Step key={`${row.at}-${i}`} label={eventName(t, row.event)} whoText={who(t, row, booking, meId, booking)} at={row.at} note={row.note} pending={row.pending} event={row.event} />
       ))}
     </ol>
   );
@@ -80,7 +88,7 @@ export function PartHistory({ milestone, names, meId }: { milestone: ViewDoc<'mi
       <summary>{t('partHistory')}</summary>
       <ol className="timeline">
         {milestone.timeline.map((e, i) => (
-          <Step key={`${e.at}-${i}`} label={milestoneStateName(e.status, locale)} whoText={who(t, e, names, meId)} at={e.at} note={e.note} event={e.event} />
+          <Step key={`${e.at}-${i}`} label={milestoneStateName(e.status, locale)} whoText={who(t, e, names, meId, milestone)} at={e.at} note={e.note} event={e.event} />
         ))}
       </ol>
     </details>

@@ -176,7 +176,7 @@ export const moneyMessages = defineCatalog(
     stChanges: 'Cambios pedidos: retenido en garantía',
     noteFrom: '{who}: «{note}»',
     stDisputed: 'En disputa',
-    stReleased: 'Pagado al trabajador',
+    stReleased: 'Liberado al trabajador',
     stRefunded: 'Reembolsado',
     stSplit: 'Repartido',
     stCancelled: 'Cancelado: no se movió dinero',

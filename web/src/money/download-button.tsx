@@ -5,7 +5,7 @@ import { useSync } from '../app/sync-context';
 import { formatBytes } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { ActionNote } from './action-note';
-import { MoneyHttpError, moneyDownload } from './money-api';
+import { MoneyHttpError, moneyDownload, refusalText } from './money-api';
 import { moneyMessages } from './messages';
 
 interface Props {
@@ -19,6 +19,7 @@ interface Props {
 
 export function DownloadButton({ path, fallbackName, label, className, testId }: Props) {
   const t = useT(moneyMessages);
+  const { locale } = useLocale();
   const client = useSync();
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState('');
@@ -29,7 +30,7 @@ export function DownloadButton({ path, fallbackName, label, className, testId }:
     try {
       await moneyDownload(client, path, fallbackName);
     } catch (err) {
-      setProblem(err instanceof MoneyHttpError ? t('downloadFailed', { reason: err.message }) : t('noConnectionForAction'));
+      setProblem(err instanceof MoneyHttpError ? t('downloadFailed', { reason: refusalText(err, locale) }) : t('noConnectionForAction'));
     } finally {
       setBusy(false);
     }

@@ -12,8 +12,13 @@ import { I18nProvider } from '../i18n/i18n';
 import { closeDevices, decide, issuedCommands } from '../sync/test-support';
 import type { PayoutAccount, WorkerStatement } from './api-types';
 import OperatorMoneyArea from './operator-money-area';
-import { PayoutsBanner } from './payouts-banner';
+import { PayoutsBanner, usePayoutsMissing } from './payouts-banner';
 import { moneyDevice, reachable, renderMoney, stubServer, TOKEN } from './test-support';
+
+/** The banner as the gig screen shows it: from what the server says of the worker's payouts. */
+function GigPayoutsBanner() {
+  return <PayoutsBanner missing={usePayoutsMissing()} />;
+}
 
 // The device's zone goes with every period (the server counts the month's days in it).
 const TZ = `&tz=${encodeURIComponent(deviceTimeZone())}`;
@@ -163,6 +168,38 @@ describe('earnings', () => {
     await waitFor(() => expect(text('balance-available')).toBe('$0.00'));
     expect(server.requests('/money/statement')).toHaveLength(1);
     expect(screen.queryByRole('button', { name: 'Get paid now' })).toBeNull();
+  });
+
+  it('after the payout, "Get paid now" stays off until the figures are read again: a second tap would only be refused', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(reachable(client));
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Get paid now' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    // The figures come back slowly, as on a 3G phone: until they do, the screen still shows the money as available.
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    const server = stubServer({
+      [`GET ${NOVEMBER}`]: statement({ balances: { asOf: '2026-11-21T10:05:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 0, paidOut: 11259 }] } }),
+      'GET /pay/payouts/account': account('active'),
+    });
+    vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (new Request(input, init).url.includes('/money/statement')) await answered;
+      return server.fetch(input, init);
+    });
+    await decide(client, (await client.db.commands.find().exec())[0]!.id, { status: 'applied' });
+    await waitFor(() => expect(text('payout-outcome')).toBe('Payout requested. It is on its way to your payout account.'));
+    expect(text('balance-available')).toBe('$62.59');
+    const button = screen.getByRole('button', { name: 'Get paid now' }) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    fireEvent.click(button);
+    expect(await client.db.commands.count().exec()).toBe(1);
+
+    answer();
+    await waitFor(() => expect(text('balance-available')).toBe('$0.00'));
+    expect(screen.queryByRole('button', { name: 'Get paid now' })).toBeNull();
+    expect(text('payout-outcome')).toBe('Payout requested. It is on its way to your payout account.');
   });
 
   it('shows the refusal of a payout request in the worker’s language', async () => {
@@ -341,7 +378,7 @@ describe('the payouts banner on the gig screen', () => {
         <SyncContext.Provider value={client}>
           <Router hook={memory.hook}>
             <Route path="/o" nest>
-              <PayoutsBanner />
+              <GigPayoutsBanner />
             </Route>
           </Router>
         </SyncContext.Provider>

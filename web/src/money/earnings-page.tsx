@@ -1,6 +1,6 @@
 // /o/earnings: the worker's statement for a month (per job gross, fee and net, with totals), their balance as it
 // stands (pending in escrow, available, paid out), the CSV export and "Get paid now".
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { money } from '@shared/money';
 import { formatDateTime, formatMoney } from '../i18n/format';
@@ -65,6 +65,10 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
   const balances = statement.balances.byCurrency;
   const payoutsActive = account.read.state === 'ready' && account.read.data.status === 'active';
   const paidOut = payout.outcome.state === 'applied';
+  // The figures on screen when "Get paid now" was tapped. Until they are read again they still show the money the
+  // payout took as available, and a second tap meanwhile would only be refused (nothing_to_pay_out) over the success.
+  const [tappedOn, setTappedOn] = useState<WorkerStatement | null>(null);
+  const figuresBehind = paidOut && tappedOn === statement;
 
   // The transfer left the available balance: read the figures again.
   useEffect(() => {
@@ -104,8 +108,11 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
                 key={b.currency}
                 type="button"
                 className="btn btn-primary"
-                disabled={payout.outcome.state === 'pending' || !reachable}
-                onClick={() => void payout.issue({ currency: b.currency })}
+                disabled={payout.outcome.state === 'pending' || figuresBehind || !reachable}
+                onClick={() => {
+                  setTappedOn(statement);
+                  void payout.issue({ currency: b.currency });
+                }}
                 data-testid="get-paid-now"
               >
                 {withAvailable.length > 1 ? t('getPaidNowCurrency', { amount: formatMoney(money(b.available, b.currency), locale) }) : t('getPaidNow')}

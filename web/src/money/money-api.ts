@@ -23,9 +23,31 @@ export class MoneyHttpError extends Error {
   }
 }
 
-/** The sentence to show for a refusal: a command's rejection in the user's language, else the server's words. */
+/**
+ * The server's HTTP error codes (sync-server/src/errors.ts) in Spanish. Its sentences are English and sometimes
+ * more specific, so English readers get them verbatim and Spanish readers the translation of the code; an answer
+ * that is not the server's (a gateway's 502 page) has no code and says its status.
+ */
+const HTTP_ES: Record<string, string> = {
+  malformed_json: 'El servidor no entendió la petición. Actualiza la app y vuelve a intentarlo.',
+  invalid_request: 'El servidor no entendió la petición. Actualiza la app y vuelve a intentarlo.',
+  unauthorized: 'Tu sesión ya no es válida. Vuelve a entrar e inténtalo de nuevo.',
+  session_expired: 'Tu sesión caducó. Vuelve a entrar e inténtalo de nuevo.',
+  forbidden: 'No tienes permiso para hacer esto.',
+  not_found: 'Eso ya no existe o no puedes verlo.',
+  payload_too_large: 'El archivo es demasiado grande.',
+  unsupported_media_type: 'Este tipo de archivo no se admite.',
+  conflict: 'No se pudo hacer en el estado actual. Actualiza e inténtalo de nuevo; si sigue pasando, contacta con soporte.',
+  rate_limited: 'Demasiados intentos seguidos. Espera un momento y vuelve a intentarlo.',
+  unavailable: 'El servicio no está disponible ahora mismo. Inténtalo en unos minutos.',
+  internal: 'Algo falló en el servidor. Inténtalo de nuevo en unos minutos.',
+};
+
+/** The sentence to show for a refusal: a command's rejection in the user's language, else the server's error in it. */
 export function refusalText(err: MoneyHttpError, locale: Locale): string {
-  return err.rejection ? rejectionText(err.rejection.code, err.rejection.message, locale) : err.message;
+  if (err.rejection) return rejectionText(err.rejection.code, err.rejection.message, locale);
+  if (locale === 'en') return err.message;
+  return HTTP_ES[err.code] ?? `El servidor respondió ${err.status}.`;
 }
 
 /** No answer at all: offline, or the server unreachable (a refused token refresh included). */

@@ -1,10 +1,11 @@
 // What a money screen shows until its figures arrive: loading, the plain offline state, or the server's refusal.
-import { useT } from '../i18n/i18n';
-import type { MoneyRead } from './money-api';
+import { useLocale, useT } from '../i18n/i18n';
+import { refusalText, type MoneyRead } from './money-api';
 import { moneyMessages } from './messages';
 
 export function MoneyReadState({ read, onRetry }: { read: Exclude<MoneyRead<unknown>, { state: 'ready' }>; onRetry(): void }) {
   const t = useT(moneyMessages);
+  const { locale } = useLocale();
   if (read.state === 'loading')
     return (
       <p className="muted" role="status" data-testid="money-loading">
@@ -25,7 +26,7 @@ export function MoneyReadState({ read, onRetry }: { read: Exclude<MoneyRead<unkn
     );
   return (
     <div className="error money-state" role="alert" data-testid="money-failed" data-code={read.error.code}>
-      <p>{t('failed', { reason: read.error.message })}</p>
+      <p>{t('failed', { reason: refusalText(read.error, locale) })}</p>
       <button type="button" className="btn" onClick={onRetry}>
         {t('retry')}
       </button>

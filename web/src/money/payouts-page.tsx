@@ -3,11 +3,11 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'wouter';
 import { useSync, useSyncStatus } from '../app/sync-context';
-import { useT } from '../i18n/i18n';
+import { useLocale, useT } from '../i18n/i18n';
 import { Page } from '../ui/page';
 import type { Onboarding, PayoutAccount } from './api-types';
 import { ActionNote } from './action-note';
-import { MoneyHttpError, moneyPost } from './money-api';
+import { MoneyHttpError, moneyPost, refusalText } from './money-api';
 import { MoneyReadState, MoneyStaleNotice } from './money-read-state';
 import { moneyMessages } from './messages';
 import { usePayoutAccount } from './use-payout-account';
@@ -16,6 +16,7 @@ const STATUS_TEXT = { none: 'payoutsNone', pending: 'payoutsPending', active: 'p
 
 export function PayoutsPage() {
   const t = useT(moneyMessages);
+  const { locale } = useLocale();
   const { read, reload, offline } = usePayoutAccount();
   const client = useSync();
   const { online } = useSyncStatus();
@@ -47,7 +48,7 @@ export function PayoutsPage() {
       window.location.assign(url);
     } catch (err) {
       setOpening(false);
-      setProblem(err instanceof MoneyHttpError ? t('onboardingFailed', { reason: err.message }) : t('noConnectionForAction'));
+      setProblem(err instanceof MoneyHttpError ? t('onboardingFailed', { reason: refusalText(err, locale) }) : t('noConnectionForAction'));
     }
   }
 

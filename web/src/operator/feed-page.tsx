@@ -37,9 +37,13 @@ export function FeedPage() {
             </p>
           )}
           {feed.items.length === 0 ? (
-            <Empty>
-              <span data-testid="feed-empty">{t('feedEmpty', { radius: formatKm(me.serviceRadiusKm ?? 0, locale) })}</span>
-            </Empty>
+            // With no home or no skills there is no radius or skill to speak of: the notice above says what to do.
+            !feed.needsHome &&
+            Object.keys(me.skills).length > 0 && (
+              <Empty>
+                <span data-testid="feed-empty">{t('feedEmpty', { radius: formatKm(me.serviceRadiusKm ?? 0, locale) })}</span>
+              </Empty>
+            )
           ) : (
             <ul className="list" data-testid="feed" aria-label={t('feedListLabel')}>
               {feed.items.map(({ gig, distanceKm }) => (

@@ -8,7 +8,7 @@ import { gigStateName } from '../i18n/domain-names';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
-import { PayoutsBanner } from '../money/payouts-banner';
+import { PayoutsBanner, usePayoutsMissing } from '../money/payouts-banner';
 import { MoneyText } from '../ui/money-text';
 import { Loading, Page } from '../ui/page';
 import { PendingMark } from '../ui/pending-mark';
@@ -30,6 +30,10 @@ export function GigDetailPage({ id }: { id: string }) {
   const rejection = useAcceptRejection(id);
   const { accept, accepting } = useAcceptGig(id, gig ? gigTermsDigest(gig) : undefined);
   const reasonId = useId();
+  const payoutsId = useId();
+  const mineNow = !!gig && gig.workerId === client.userId && !!gig.bookingId;
+  // Every gig is paid work: without active payouts the server refuses the accept (payouts_not_set_up).
+  const payoutsMissing = usePayoutsMissing(!mineNow);
 
   if (!loaded || !me) {
     return (
@@ -60,7 +64,7 @@ export function GigDetailPage({ id }: { id: string }) {
         <PendingMark show={gig.pending} />
       </p>
       {rejection && <Refusal rejection={rejection} />}
-      {!mine && <PayoutsBanner />}
+      {!mine && <PayoutsBanner missing={payoutsMissing} id={payoutsId} />}
       <dl className="op-facts" data-testid="gig-facts">
         <dt>{t('pay')}</dt>
         <dd>
@@ -131,8 +135,8 @@ export function GigDetailPage({ id }: { id: string }) {
           <button
             type="button"
             className="btn btn-primary op-wide"
-            disabled={!verdict.ok || accepting !== null}
-            aria-describedby={!verdict.ok ? reasonId : undefined}
+            disabled={!verdict.ok || payoutsMissing !== null || accepting !== null}
+            aria-describedby={!verdict.ok ? reasonId : payoutsMissing ? payoutsId : undefined}
             onClick={() => void accept()}
             data-testid="accept-gig"
           >

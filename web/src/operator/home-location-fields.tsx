@@ -39,8 +39,8 @@ export function HomeLocationFields({ lat, lng, onChange, errors, errorText }: Pr
   return (
     <>
       <div className="op-latlng">
-        <NumberField id="op-home-lat" label={t('latitude')} value={lat} min={-90} max={90} onChange={(v) => onChange('lat', v)} error={errors.lat && errorText(errors.lat)} />
-        <NumberField id="op-home-lng" label={t('longitude')} value={lng} min={-180} max={180} onChange={(v) => onChange('lng', v)} error={errors.lng && errorText(errors.lng)} />
+        <NumberField id="op-home-lat" label={t('latitude')} value={lat} onChange={(v) => onChange('lat', v)} error={errors.lat && errorText(errors.lat)} />
+        <NumberField id="op-home-lng" label={t('longitude')} value={lng} onChange={(v) => onChange('lng', v)} error={errors.lng && errorText(errors.lng)} />
       </div>
       {canLocate && (
         <div className="actions">
@@ -56,17 +56,18 @@ export function HomeLocationFields({ lat, lng, onChange, errors, errorText }: Pr
   );
 }
 
-function NumberField(props: { id: string; label: string; value: string; min: number; max: number; onChange(v: string): void; error?: string }) {
+function NumberField(props: { id: string; label: string; value: string; onChange(v: string): void; error?: string }) {
   const errorId = `${props.id}-error`;
   return (
     <div className="field">
       <label htmlFor={props.id}>{props.label}</label>
+      {/* Text, not type="number": a browser's number field drops a decimal comma ("37,76" becomes 3776), which
+          people writing Spanish type; profile-changes.ts reads either separator and checks the range. */}
       <input
         id={props.id}
-        type="number"
-        step="any"
-        min={props.min}
-        max={props.max}
+        type="text"
+        inputMode="decimal"
+        autoComplete="off"
         value={props.value}
         onChange={(e) => props.onChange(e.target.value)}
         aria-invalid={props.error ? true : undefined}

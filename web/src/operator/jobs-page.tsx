@@ -16,6 +16,7 @@ import { endOfDay, groupJobs, JOB_GROUPS, quickActions, type Job, type JobGroup,
 import { operatorMessages } from './messages';
 
 type Booking = ViewDoc<'bookings'>;
+type Milestone = ViewDoc<'milestones'>;
 
 const GROUP_TITLES = { today: 'groupToday', upcoming: 'groupUpcoming', delivered: 'groupDelivered', finished: 'groupFinished' } as const;
 const ACTION_LABELS = { start: 'actionStart', deliver: 'actionDeliver' } as const;
@@ -28,6 +29,13 @@ export function JobsPage() {
   const bookings = useViewAll('bookings', { selector: { workerId: client.userId } });
   const gigIds = useMemo(() => [...new Set((bookings ?? []).flatMap((b) => (b.gigId ? [b.gigId] : [])))].sort(), [bookings]);
   const gigs = useViewAll('gigs', { selector: { id: { $in: gigIds } } });
+  // Each booking's parts: Mark delivered is offered only when one of them is paid for.
+  const milestones = useViewAll('milestones', { selector: { workerId: client.userId } });
+  const partsByBooking = useMemo(() => {
+    const out = new Map<string, Milestone[]>();
+    for (const m of milestones ?? []) out.set(m.bookingId, [...(out.get(m.bookingId) ?? []), m]);
+    return out;
+  }, [milestones]);
 
   const groups = useMemo(() => {
     if (!bookings || !gigs) return undefined;
@@ -45,13 +53,15 @@ export function JobsPage() {
           {t('jobsEmpty')} <Link href="/">{t('backToFeed')}</Link>
         </Empty>
       ) : (
-        JOB_GROUPS.filter((g) => groups[g].length > 0).map((g) => <JobGroupList key={g} group={g} jobs={groups[g]} me={{ id: client.userId, roles: me.roles }} />)
+        JOB_GROUPS.filter((g) => groups[g].length > 0).map((g) => (
+          <JobGroupList key={g} group={g} jobs={groups[g]} parts={partsByBooking} me={{ id: client.userId, roles: me.roles }} />
+        ))
       )}
     </Page>
   );
 }
 
-function JobGroupList({ group, jobs, me }: { group: JobGroup; jobs: Job<Booking>[]; me: Actor }) {
+function JobGroupList({ group, jobs, parts, me }: { group: JobGroup; jobs: Job<Booking>[]; parts: ReadonlyMap<string, Milestone[]>; me: Actor }) {
   const t = useT(operatorMessages);
   const headingId = `jobs-${group}`;
   return (
@@ -61,14 +71,14 @@ function JobGroupList({ group, jobs, me }: { group: JobGroup; jobs: Job<Booking>
       </h2>
       <ul className="list">
         {jobs.map((job) => (
-          <JobItem key={job.booking.id} job={job} me={me} />
+          <JobItem key={job.booking.id} job={job} parts={parts.get(job.booking.id) ?? []} me={me} />
         ))}
       </ul>
     </section>
   );
 }
 
-function JobItem({ job: { booking, startsAt }, me }: { job: Job<Booking>; me: Actor }) {
+function JobItem({ job: { booking, startsAt }, parts, me }: { job: Job<Booking>; parts: readonly Milestone[]; me: Actor }) {
   const t = useT(operatorMessages);
   const { locale } = useLocale();
   const client = useSync();
@@ -76,7 +86,7 @@ function JobItem({ job: { booking, startsAt }, me }: { job: Job<Booking>; me: Ac
   const [busy, setBusy] = useState(false);
   // Set in the click itself: a double click must not issue the step twice.
   const running = useRef(false);
-  const actions = quickActions(booking, me, Date.now());
+  const actions = quickActions(booking, me, Date.now(), parts);
   // Delivering submits the booking's current milestone for approval (its money and its approval clock), a
   // money step the server takes now, as on the booking page; starting works offline.
   const deliverOffline = actions.includes('deliver') && !reachable;

@@ -1,6 +1,7 @@
 // My jobs: grouping by state and start time, ordering, and the quick actions the booking machine offers.
 import { describe, expect, it } from 'vitest';
 import { BOOKING_STATES, type BookingState } from '@shared/booking-machine';
+import type { MilestoneState } from '@shared/milestone-machine';
 import type { Actor } from '@shared/roles';
 import { endOfDay, groupJobs, jobGroup, quickActions, type JobBooking } from './jobs';
 
@@ -80,5 +81,16 @@ describe('quickActions', () => {
       resolved: [],
     });
     expect(quickActions(booking('funded', { workerId: 'someone-else' }), worker, NOW)).toEqual([]);
+  });
+
+  it('offers Mark delivered only when a part is paid for (or sent back): the next part waiting for payment is refused', () => {
+    const part = (status: MilestoneState) => ({ status });
+    expect(quickActions(booking('in_progress'), worker, NOW, [part('released'), part('agreed')])).toEqual([]);
+    expect(quickActions(booking('in_progress'), worker, NOW, [part('released'), part('payment_pending')])).toEqual([]);
+    expect(quickActions(booking('in_progress'), worker, NOW, [part('released'), part('funded')])).toEqual(['deliver']);
+    expect(quickActions(booking('changes_requested'), worker, NOW, [part('changes_requested'), part('agreed')])).toEqual(['deliver']);
+    // Parts not synced yet: the booking machine alone decides, as before.
+    expect(quickActions(booking('in_progress'), worker, NOW, [])).toEqual(['deliver']);
+    expect(quickActions(booking('funded'), worker, NOW, [part('funded')])).toEqual(['start']);
   });
 });

@@ -1,5 +1,6 @@
 // My jobs: the worker's bookings grouped for the day, and the quick actions the booking machine allows.
 import { bookingMachine, type BookingState } from '@shared/booking-machine';
+import type { MilestoneState } from '@shared/milestone-machine';
 import { can } from '@shared/machine';
 import { bookingParties } from '@shared/parties';
 import type { Actor } from '@shared/roles';
@@ -53,10 +54,22 @@ const start = (j: Job<unknown>) => (j.startsAt ? Date.parse(j.startsAt) : Number
 export const QUICK_ACTIONS = ['start', 'deliver'] as const;
 export type QuickAction = (typeof QUICK_ACTIONS)[number];
 
-/** The quick actions the booking machine lets me fire now; the full booking page offers the rest. */
-export function quickActions(booking: JobBooking, me: Actor, now: number): QuickAction[] {
+/** The parts of a booking's price a delivery hands in (the server's booking.deliver: funded, or sent back). */
+const DELIVERABLE: readonly MilestoneState[] = ['funded', 'changes_requested'];
+
+/**
+ * The quick actions the booking machine lets me fire now; the full booking page offers the rest. `parts`, the
+ * booking's milestones as far as the device has them: Mark delivered hands in the first part that is paid for
+ * (or sent back), so with none such (the next part still waiting for the client's payment) the server refuses it
+ * (not_funded) and it is not offered. Without them (none synced yet) the machine alone decides.
+ */
+export function quickActions(booking: JobBooking, me: Actor, now: number, parts: readonly { status: MilestoneState }[] = []): QuickAction[] {
   const parties = bookingParties(me, booking);
-  return QUICK_ACTIONS.filter((event) => can(bookingMachine, booking.status, event, parties, { now, changeRounds: booking.changeRounds }).ok);
+  return QUICK_ACTIONS.filter(
+    (event) =>
+      can(bookingMachine, booking.status, event, parties, { now, changeRounds: booking.changeRounds }).ok &&
+      (event !== 'deliver' || parts.length === 0 || parts.some((m) => DELIVERABLE.includes(m.status))),
+  );
 }
 
 /** Local midnight after `now`: where "today" ends on this device. */

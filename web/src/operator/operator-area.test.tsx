@@ -22,6 +22,7 @@ const north = (km: number) => ({ lat: HOME.lat + km / 111.195, lng: HOME.lng });
 type Profile = StoredDocTypes['profiles'];
 type Gig = StoredDocTypes['gigs'];
 type Booking = StoredDocTypes['bookings'];
+type Milestone = StoredDocTypes['milestones'];
 
 const omar = (over: Partial<Profile> = {}): Profile => ({
   id: OMAR, phone: '+14155550110', displayName: 'Omar Operator', roles: ['consumer', 'operator'], locale: 'en', bio: '',
@@ -91,6 +92,16 @@ describe('feed', () => {
     expect(items[0]!.textContent).toContain('Plumbing (level 2)');
     expect(screen.getByTestId('feed-hidden').textContent).toBe('Not shown: 1 open gig that needs other skills; 1 outside your 15 km range.');
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Gigs near you');
+  });
+});
+
+describe('feed of a new operator', () => {
+  it('says what to add, and not that nothing is open within 0 km of a home it does not have', async () => {
+    const client = await operatorDevice(omar({ available: false, skills: {}, home: undefined, serviceRadiusKm: undefined }));
+    renderAt(client, '/o');
+    expect((await screen.findByTestId('feed-needs-home')).textContent).toContain('Complete your profile');
+    expect(screen.queryByTestId('feed-empty')).toBeNull();
+    expect(document.body.textContent).not.toContain('0 km');
   });
 });
 
@@ -184,6 +195,24 @@ describe('my jobs', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(await issuedCommands(client)).toEqual([{ type: 'booking.deliver', status: 'pending', payload: { bookingId: booking(1, 'in_progress').id } }]);
   });
+
+  it('offers Mark delivered only while a part is paid for: the next part waiting for the client’s payment would be refused', async () => {
+    const part = (n: number, status: Milestone['status']): Milestone => ({
+      id: `0190a000-0000-7000-8000-0000000000d${n}`, bookingId: booking(1, 'in_progress').id, clientId: CARLA, workerId: OMAR, position: n,
+      description: `Part ${n}`, amount: { amount: 4000, currency: 'USD' }, feeBps: 1000, fee: { amount: 400, currency: 'USD' },
+      net: { amount: 3600, currency: 'USD' }, status, changeRounds: 0, releasedAmount: { amount: 0, currency: 'USD' },
+      refundedAmount: { amount: 0, currency: 'USD' }, feeAmount: { amount: 0, currency: 'USD' }, timeline: [], createdAt: T0, updatedAt: T0, version: 1,
+    } as Milestone);
+    const client = await operatorDevice(omar(), [gig(1)], [booking(1, 'in_progress')]);
+    await client.db.milestones.bulkInsert([part(0, 'released'), part(1, 'agreed')]);
+    renderAt(reachable(client), '/o/jobs');
+    await screen.findByTestId('job');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(screen.queryByRole('button', { name: 'Mark delivered Job 1' })).toBeNull();
+    // The client pays the next part: the work can be handed in again.
+    await client.db.milestones.upsert(part(1, 'funded'));
+    expect(await screen.findByRole('button', { name: 'Mark delivered Job 1' })).toBeTruthy();
+  });
 });
 
 describe('profile', () => {
@@ -202,6 +231,22 @@ describe('profile', () => {
     );
     await waitFor(() => expect(screen.getAllByTestId('pending-mark')).toHaveLength(2));
     expect((screen.getByLabelText('Service radius (km)') as HTMLInputElement).value).toBe('25');
+  });
+
+  it('takes a decimal comma in the home and the radius, as people writing Spanish type them', async () => {
+    const client = await operatorDevice();
+    renderAt(client, '/o/profile');
+    const lat = (await screen.findByLabelText('Latitude')) as HTMLInputElement;
+    // A number field would drop the comma ("37,7601" → 377601, out of range): these are text with a decimal keypad.
+    expect([lat.type, lat.inputMode]).toEqual(['text', 'decimal']);
+    fireEvent.change(lat, { target: { value: '37,7601' } });
+    fireEvent.change(screen.getByLabelText('Service radius (km)'), { target: { value: '22,5' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(async () =>
+      expect(await issuedCommands(client)).toEqual([
+        { type: 'profile.update', status: 'pending', payload: { home: { lat: 37.7601, lng: HOME.lng }, serviceRadiusKm: 22.5 } },
+      ]),
+    );
   });
 
   it('refuses an out-of-range radius in the form, issuing nothing', async () => {

@@ -115,7 +115,7 @@ export function ProfilePage() {
           error={errors.serviceRadiusKm && errorText(errors.serviceRadiusKm)}
         >
           {(a) => (
-            <input {...a} type="number" inputMode="decimal" min={RADIUS_MIN} max={RADIUS_MAX} step="any" value={value('serviceRadiusKm')} onChange={(e) => edit('serviceRadiusKm', e.target.value)} />
+            <input {...a} type="text" inputMode="decimal" autoComplete="off" value={value('serviceRadiusKm')} onChange={(e) => edit('serviceRadiusKm', e.target.value)} />
           )}
         </TextField>
 
