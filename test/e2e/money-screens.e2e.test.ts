@@ -68,6 +68,9 @@ describe('money screens', () => {
       await resolution.waitFor({ timeout: 20_000 });
       expect(await resolution.getAttribute('data-outcome')).toBe('split');
       expect(await resolution.innerText()).toContain('$45.10');
+      // Each label keeps a readable column beside the outcome and the reason, not a letter a line.
+      const labelWidths = await resolution.locator('dt').evaluateAll((dts) => dts.map((dt) => dt.getBoundingClientRect().width));
+      expect(Math.min(...labelWidths)).toBeGreaterThan(60);
 
       const [settled] = await db.sql<{ status: string; refundedAmount: number; releasedAmount: number }[]>`
         select status, refunded_amount, released_amount from disputes where id = ${disputeId}`;
@@ -98,7 +101,7 @@ describe('money screens', () => {
       expect(row).toContain(usd(7490));
       expect(row).toContain(usd(m!.feeAmount));
       expect(row).toContain(usd(7490 - m!.feeAmount));
-      expect(row).toContain('by a dispute decision');
+      expect(row).toContain('part of it, decided by a mediator');
       expect(await worker.getByTestId('balance-pending').innerText()).toMatch(/^\$\d/);
       expect(await fitsWidth(worker)).toBe(true);
       expect(await tabsInSight(worker)).toBe(true);

@@ -228,7 +228,8 @@ function Resolution({ detail }: { detail: DisputeDetail }) {
   return (
     <section aria-labelledby="dispute-resolution" data-testid="dispute-resolution" data-outcome={d.outcome ?? ''}>
       <h2 id="dispute-resolution">{t('resolvedHeading')}</h2>
-      <dl className="money-facts">
+      {/* Laid out as the summary above: a sentence or a reason beside a label must not squeeze the label to a letter a line. */}
+      <dl className="money-facts dispute-facts">
         <dt>{t('outcome')}</dt>
         <dd>
           {outcome}. {how}.

@@ -16,6 +16,7 @@ import { CommandNotice, type Notice } from './command-notice';
 import { ConfirmStep } from './confirm-step';
 import { checkAction, MILESTONE_STEPS, offeredActions, type BookingAction } from './booking-actions';
 import { bookingMessages } from './messages';
+import { offeredMoneyActions } from './money-actions';
 import { useCanReachServer } from './use-money-step';
 
 interface Props {
@@ -44,6 +45,9 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
   const start = offered.some((a) => a.event === 'start');
   const cancel = offered.some((a) => a.event === 'cancel');
   const milestonesHere = (milestones?.length ?? 0) > 0;
+  // A step waiting under Payment that the booking's machine does not name: another part to hand in while one
+  // waits for review, or a part to review while another is in dispute. (A dispute is always there: not a step.)
+  const partSteps = (milestones ?? []).some((m) => offeredMoneyActions(m, booking, actor, false).some((a) => a.action !== 'dispute' && !a.blockedBy));
   // Cancelling after payment refunds what is held: like every money step it needs the server now, and the
   // amount must be known to be said. Before payment it moves no money and works offline.
   const held = (milestones ?? []).filter((m) => HELD_STATES.includes(m.status));
@@ -97,7 +101,7 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
         offered.length === 0 && (
           // The steps the machine allows may all be the money panel's (approve, request changes, deliver).
           <p className="muted" data-testid="no-actions">
-            {allowed.length > 0 ? t('stepsUnderPayment') : t('noActions')}
+            {allowed.length > 0 || partSteps ? t('stepsUnderPayment') : t('noActions')}
           </p>
         )
       )}

@@ -53,6 +53,16 @@ describe('offeredMoneyActions', () => {
     expect(names(WORKER, '2026-11-22T11:00:00.000Z')).toEqual(['dispute']);
   });
 
+  it('offers the other parts’ steps while one part waits for review or is in dispute, as the server takes them', () => {
+    // Another part waits for review (the booking is delivered): this one can still be handed in.
+    expect(offered(WORKER, 'funded', 'delivered')).toEqual(['submit', 'dispute']);
+    expect(offered(WORKER, 'changes_requested', 'delivered')).toEqual(['submit', 'dispute']);
+    // Another part is in dispute: this one carries on by itself.
+    expect(offered(WORKER, 'funded', 'disputed')).toEqual(['submit', 'dispute']);
+    expect(offered(CLIENT, 'submitted', 'disputed')).toEqual(['approve', 'request_changes', 'dispute']);
+    expect(offered(CLIENT, 'submitted', 'disputed', MAX_CHANGE_ROUNDS)).toEqual(['approve', 'request_changes:change_rounds_exhausted', 'dispute']);
+  });
+
   it('offers no second dispute while one is open on the milestone', () => {
     expect(offered(CLIENT, 'submitted', 'delivered', 0, true)).toEqual(['approve', 'request_changes']);
   });

@@ -1,6 +1,6 @@
 // Which money steps the booking page offers on each milestone, asked of the shared milestone machine and,
 // for steps that also move the booking, of the booking machine (the server steps both, in one transaction).
-import { bookingMachine, BOOKING_GUARD_REJECTIONS, type BookingState } from '@shared/booking-machine';
+import { bookingMachine, BOOKING_GUARD_REJECTIONS, MAX_CHANGE_ROUNDS, type BookingState } from '@shared/booking-machine';
 import { can } from '@shared/machine';
 import { milestoneMachine, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
 import { chargeStep, offStep, type Money } from '@shared/money';
@@ -37,6 +37,17 @@ export interface OfferedMoneyAction {
 /** The booking event a milestone step also fires (escrow/step.ts, bookingEventFor); approval may only end a part. */
 const BOOKING_EVENT = { submit: 'deliver', request_changes: 'request_changes', dispute: 'dispute' } as const;
 
+/**
+ * Whether the server also steps the booking with this milestone step (escrow/step.ts, bookingEventFor). It does
+ * not while the booking is in dispute (over this part or another: the other parts carry on by themselves), nor
+ * for work handed in while another part already waits for review (the booking stays delivered): the milestone's
+ * machine alone decides those, and the booking's must not hide them.
+ */
+function stepsBooking(action: keyof typeof BOOKING_EVENT, booking: BookingState): boolean {
+  if (booking === 'disputed') return false;
+  return !(action === 'submit' && booking === 'delivered');
+}
+
 /** A reason is typed in the form after the control appears: offering checks the other guards as if one were given. */
 const TYPED = 'reason typed in the form';
 
@@ -56,6 +67,9 @@ export function offeredMoneyActions(milestone: MilestoneForActions, booking: Boo
     if (action === 'dispute' && disputeOpen) return [];
     if (CLOSED_BY_DEADLINE.includes(action) && milestone.status === 'submitted' && milestone.autoApproveAt && Date.parse(milestone.autoApproveAt) <= now) return [];
     if (action === 'approve') return [{ action, blockedBy: null }];
+    // Changes asked for while the booking does not move still count against its rounds (escrow/step.ts).
+    if (!stepsBooking(action, booking.status))
+      return [{ action, blockedBy: action === 'request_changes' && booking.changeRounds >= MAX_CHANGE_ROUNDS ? 'change_rounds_exhausted' : null }];
     const verdict = can(bookingMachine, booking.status, BOOKING_EVENT[action], parties, { now, changeRounds: booking.changeRounds, reason: TYPED });
     if (verdict.ok) return [{ action, blockedBy: null }];
     if (verdict.why === 'guard_failed') return [{ action, blockedBy: BOOKING_GUARD_REJECTIONS[verdict.guard] }];

@@ -182,6 +182,26 @@ describe('money panel, client', () => {
     expect(within(row()).queryByRole('button', { name: /Pay|Continue/ })).toBeNull();
   });
 
+  it('lets the worker hand in another part while one waits for review, as the server takes it', async () => {
+    const second = '0190a000-0000-7000-8000-0000000000d2';
+    const client = await device(OMAR, ['consumer', 'operator'], {
+      booking: booking('delivered'),
+      milestones: [
+        milestone('submitted', { description: 'Sink', submittedAt: T0, autoApproveAt: '2026-11-22T10:00:00.000Z' }),
+        milestone('funded', { id: second, position: 1, description: 'Shower', fundedAt: T0 }),
+      ],
+    });
+    renderPage(connected(client));
+    const shower = (await screen.findAllByTestId('milestone')).find((m) => m.textContent?.includes('Shower'))!;
+    const submit = (await within(shower).findByRole('button', { name: 'Submit for approval' })) as HTMLButtonElement;
+    expect(submit.disabled).toBe(false);
+    // The section says where the step is, rather than that there is nothing to do.
+    const actions = screen.getByRole('region', { name: 'What you can do' });
+    expect(within(actions).getByTestId('no-actions').textContent).toBe('Your next step is under Payment, part by part.');
+    fireEvent.click(submit);
+    await waitFor(async () => expect(await issuedCommands(client)).toEqual([{ type: 'milestone.submit', status: 'pending', payload: { milestoneId: second } }]));
+  });
+
   it('approves a submitted milestone after a confirm step, as one command shown waiting, not predicted, until the server answers', async () => {
     const autoApproveAt = '2026-11-22T10:00:00.000Z';
     const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestone: milestone('submitted', { submittedAt: T0, autoApproveAt }) });

@@ -76,6 +76,22 @@ describe('earnings', () => {
     ]);
   });
 
+  it('says who decided a split, as for a release: the claim accepted, no answer in time, or a mediator', async () => {
+    const base = statement().jobs[1]!;
+    const jobs = (['dispute_accepted', 'dispute_default', 'mediator'] as const).map((releasedBy, i) => ({
+      ...base, postingId: `0190a000-0000-7000-8000-00000000020${i}`, releasedBy,
+    }));
+    stubServer({ [`GET ${NOVEMBER}`]: statement({ jobs }), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['consumer', 'operator']);
+    earnings(client);
+    const rows = await screen.findAllByTestId('job');
+    expect(rows.map((r) => r.textContent)).toEqual([
+      expect.stringContaining('part of it, by a dispute: the claim was accepted'),
+      expect.stringContaining('part of it, by a dispute: no answer came in time'),
+      expect.stringContaining('part of it, decided by a mediator'),
+    ]);
+  });
+
   it('shows each job’s gross, fee and net, the period’s totals and the balances, read with the access token', async () => {
     const server = stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
     const { client } = await moneyDevice(OMAR, ['consumer', 'operator']);
@@ -87,9 +103,9 @@ describe('earnings', () => {
     expect(jobs[0]!.textContent).toContain('$80.00');
     expect(jobs[0]!.textContent).toContain('$8.00');
     expect(jobs[0]!.textContent).toContain('$72.00');
-    // A split names its second line and says a dispute decided it.
+    // A split names its second line and says who decided it: here a mediator.
     expect(jobs[1]!.textContent).toContain('First coat');
-    expect(jobs[1]!.textContent).toContain('by a dispute decision');
+    expect(jobs[1]!.textContent).toContain('part of it, decided by a mediator');
     expect(jobs[1]!.textContent).toContain('$40.59');
     // An approval says nothing more; the rest say who let the money go.
     expect(jobs[0]!.textContent).not.toMatch(/dispute|mediator|ran out/);

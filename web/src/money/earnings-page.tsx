@@ -30,6 +30,19 @@ const RELEASED_BY_WORDS = {
   mediator: 'releasedByMediator',
 } as const satisfies Record<Exclude<ReleasedBy, 'approved'>, keyof typeof moneyMessages.en>;
 
+/** The same for a split: part of the money went to the worker, and who decided so (a split is never an approval). */
+const SPLIT_BY_WORDS = {
+  dispute_accepted: 'splitByDisputeAccepted',
+  dispute_default: 'splitByDisputeDefault',
+  mediator: 'splitByMediator',
+} as const satisfies Record<Exclude<ReleasedBy, 'approved' | 'auto_approved'>, keyof typeof moneyMessages.en>;
+
+/** Who let a job's money go, in words, or null for the client's own approval (the usual case says nothing more). */
+function releasedByKey(kind: string, releasedBy: ReleasedBy): keyof typeof moneyMessages.en | null {
+  if (kind === 'split' && releasedBy !== 'approved' && releasedBy !== 'auto_approved') return SPLIT_BY_WORDS[releasedBy];
+  return releasedBy === 'approved' ? null : RELEASED_BY_WORDS[releasedBy];
+}
+
 export function EarningsPage() {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
@@ -165,7 +178,7 @@ function JobsTable({ statement, period }: { statement: WorkerStatement; period: 
               {j.description && j.description !== j.title && <span className="money-job-detail">{j.description}</span>}
               <span className="money-job-detail">
                 {t('releasedOn', { when: formatDateTime(j.releasedAt, locale) })}
-                {j.kind === 'split' ? ` · ${t('splitJob')}` : j.releasedBy !== 'approved' && ` · ${t(RELEASED_BY_WORDS[j.releasedBy])}`}
+                {releasedByKey(j.kind, j.releasedBy) && ` · ${t(releasedByKey(j.kind, j.releasedBy)!)}`}
               </span>
             </th>
             <td className="num">

@@ -126,6 +126,9 @@ function failure(err: unknown): MoneyRead<never> {
   return { state: 'offline' };
 }
 
+/** How often a read lost to the network is tried again while the device says it is online. */
+const RETRY_MS = 10_000;
+
 /**
  * The figures at `path` (null: not now, read as offline). Offline, or when the fetch fails for want of a
  * network, the read is `offline`; coming back online reads again. Figures already shown stay on screen
@@ -135,11 +138,25 @@ function failure(err: unknown): MoneyRead<never> {
  */
 export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; reload(): void; offline: boolean } {
   const client = useSync();
-  const { online } = useSyncStatus();
+  const { online, connected } = useSyncStatus();
   const [attempt, setAttempt] = useState(0);
   const [read, setRead] = useState<MoneyRead<T>>({ state: 'loading' });
   const [lost, setLost] = useState(false);
   const shownPath = useRef<string | null>(null);
+
+  // A read that failed for want of a network while the device said it was online (the first request after the
+  // network came back, a server restarting) is not left for good, as the screen promises: it is read again
+  // once replication reaches the server again, and meanwhile every RETRY_MS. (A change of `online` reads
+  // again by itself, below.)
+  useEffect(() => {
+    if (connected && online && lost) setAttempt((n) => n + 1);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [connected]);
+  useEffect(() => {
+    if (!lost || !online || path === null) return;
+    const timer = setTimeout(() => setAttempt((n) => n + 1), RETRY_MS);
+    return () => clearTimeout(timer);
+  }, [lost, online, path, attempt]);
 
   useEffect(() => {
     const samePath = path !== null && shownPath.current === path;

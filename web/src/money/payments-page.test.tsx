@@ -7,6 +7,8 @@ import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-libra
 import { closeDevices } from '../sync/test-support';
 import type { ClientPayments, Receipt } from './api-types';
 import ConsumerMoneyArea from './consumer-money-area';
+import { BehaviorSubject, combineLatest, map } from 'rxjs';
+import type { SyncClient } from '../sync/client';
 import { moneyDevice, renderMoney, stubServer, TOKEN } from './test-support';
 
 // The device's zone goes with every period (the server counts the month's days in it).
@@ -90,6 +92,51 @@ describe('payments', () => {
     expect((await screen.findByTestId('money-offline')).textContent).toContain('You’re offline — money figures need a connection.');
     expect(screen.getByRole('heading', { level: 1, name: 'Payments' })).toBeTruthy();
     expect(server.seen).toEqual([]);
+  });
+
+  it('reads again once the server answers, after a read lost to the network while the device said it was online', async () => {
+    // The first request after the network came back fails; the status line then says "up to date", and the
+    // screen promised the figures would load again.
+    let answer: 'network' | ClientPayments = 'network';
+    stubServer({
+      [`GET ${NOVEMBER}`]: () => {
+        if (answer === 'network') throw new TypeError('Failed to fetch');
+        return answer;
+      },
+    });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    const connected$ = new BehaviorSubject(false);
+    const device = Object.create(client, {
+      status$: { value: combineLatest([client.status$, connected$]).pipe(map(([s, connected]) => ({ ...s, connected }))) },
+      getStatus: { value: () => ({ ...client.getStatus(), connected: connected$.value }) },
+    }) as SyncClient;
+    open(device, '/c/payments?month=2026-11');
+    await screen.findByTestId('money-offline');
+    answer = payments;
+    act(() => connected$.next(true));
+    expect(await screen.findAllByTestId('payment')).toHaveLength(3);
+    expect(screen.queryByTestId('money-offline')).toBeNull();
+  });
+
+  it('tries a read lost to the network again while the device says it is online, even with replication never dropped', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let answer: 'network' | ClientPayments = 'network';
+    const server = stubServer({
+      [`GET ${NOVEMBER}`]: () => {
+        if (answer === 'network') throw new TypeError('Failed to fetch');
+        return answer;
+      },
+    });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, '/c/payments?month=2026-11');
+    await screen.findByTestId('money-offline');
+    answer = payments;
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(10_000);
+    });
+    expect(await screen.findAllByTestId('payment')).toHaveLength(3);
+    expect(server.requests('/money/payments')).toHaveLength(2);
+    vi.useRealTimers();
   });
 });
 

@@ -84,7 +84,8 @@ export function PushPanel({ place, browser }: Props) {
       <p role="status" className="push-status">
         {status}
       </p>
-      {problem && problem !== 'denied' && (
+      {/* Put away with Not now, the offer's last failure is not said again on the quiet line. */}
+      {problem && problem !== 'denied' && !(quietOffer && look === 'off') && (
         <p className="error" role="alert">
           {pushProblemText(problem, t)}
         </p>
