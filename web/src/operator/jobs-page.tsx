@@ -78,6 +78,20 @@ function JobGroupList({ group, jobs, parts, me }: { group: JobGroup; jobs: Job<B
   );
 }
 
+/**
+ * The button pressed is gone once its step is taken (Start gives way to Mark delivered; the job may move to
+ * another group): focus goes to the job's next action, or to the job itself, not to the top of the page.
+ */
+function keepFocusOn(bookingId: string): void {
+  requestAnimationFrame(() => {
+    const focused = document.activeElement;
+    if (focused && focused !== document.body && document.contains(focused)) return;
+    // Booking ids are UUIDs: nothing in them needs escaping in a selector.
+    const job = document.querySelector(`[data-testid="job"][data-booking-id="${bookingId}"]`);
+    (job?.querySelector<HTMLElement>('.op-quick-actions button:not([disabled])') ?? job?.querySelector<HTMLElement>('.op-card-link'))?.focus();
+  });
+}
+
 function JobItem({ job: { booking, startsAt }, parts, me }: { job: Job<Booking>; parts: readonly Milestone[]; me: Actor }) {
   const t = useT(operatorMessages);
   const { locale } = useLocale();
@@ -100,6 +114,7 @@ function JobItem({ job: { booking, startsAt }, parts, me }: { job: Job<Booking>;
     } finally {
       running.current = false;
       setBusy(false);
+      keepFocusOn(booking.id);
     }
   }
 

@@ -175,10 +175,13 @@ describe('my jobs', () => {
     // Only the funded booking can be started; the delivered one offers nothing here.
     const start = await screen.findByRole('button', { name: 'Start Job 1' });
     expect(screen.getAllByRole('button', { name: /^(Start|Mark delivered)/ })).toHaveLength(1);
+    start.focus();
     fireEvent.click(start);
     await waitFor(async () => expect(await issuedCommands(client)).toEqual([{ type: 'booking.start', status: 'pending', payload: { bookingId: booking(1, 'funded').id } }]));
     // Delivering submits the work for payment, as on the booking page: it waits for a connection.
     const deliver = (await screen.findByRole('button', { name: 'Mark delivered Job 1' })) as HTMLButtonElement;
+    // Start is gone: focus stays with the job (its next action is disabled offline, so the job itself), not the page.
+    await waitFor(() => expect(document.activeElement?.closest('[data-testid="job"]')?.getAttribute('data-booking-id')).toBe(booking(1, 'funded').id));
     expect(deliver.disabled).toBe(true);
     expect(screen.getByTestId('deliver-offline').textContent).toBe('Marking delivered submits the work for payment, so it needs a connection.');
   });
