@@ -32,6 +32,7 @@ export const MILESTONE_EVENTS = [
   'release_all',
   'refund_all',
   'split',
+  'charged_back',
 ] as const;
 export type MilestoneEvent = (typeof MILESTONE_EVENTS)[number];
 
@@ -54,9 +55,14 @@ export interface MilestoneContext {
   /** The side the actor acts for in this booking. */
   readonly actingAs: 'client' | 'worker' | 'admin' | 'system';
   readonly reason?: string;
+  /**
+   * The client's bank is disputing the payment (a chargeback) and has taken its money back from the platform
+   * until it decides: nothing may move what is left of the milestone's money meanwhile. See heldByBank.
+   */
+  readonly heldByBank?: boolean;
 }
 
-export const MILESTONE_GUARDS = ['otherSideAccepts', 'reasonGiven'] as const;
+export const MILESTONE_GUARDS = ['otherSideAccepts', 'reasonGiven', 'notHeldByBank'] as const;
 export type MilestoneGuard = (typeof MILESTONE_GUARDS)[number];
 
 export const milestoneMachine = {
@@ -70,29 +76,32 @@ export const milestoneMachine = {
     payment_confirmed: { by: ['system'] },
     payment_expired: { by: ['system'] },
     submit: { by: ['worker'] },
-    approve: { by: ['client'] },
+    approve: { by: ['client'], guards: ['notHeldByBank'] },
     // The client's time to look at the work ran out (category policy, 72 h by default).
-    auto_approve: { by: ['system'] },
+    auto_approve: { by: ['system'], guards: ['notHeldByBank'] },
     request_changes: { by: ['client'], guards: ['reasonGiven'] },
     // Before funding, free for either side; after funding, the money goes back to the client.
-    cancel: { by: ['client', 'worker', 'admin'] },
+    cancel: { by: ['client', 'worker', 'admin'], guards: ['notHeldByBank'] },
     dispute: { by: ['client', 'worker'], guards: ['reasonGiven'] },
     // Dispute outcomes: an admin's decision, the other side accepting the claim, or silence (system).
     // Only the side that gives money up may accept: the client releases, the worker refunds, either
     // accepts a split the other claimed.
-    release_all: { by: ['admin', 'client', 'system'] },
-    refund_all: { by: ['admin', 'worker', 'system'] },
-    split: { by: ['admin', 'client', 'worker', 'system'] },
+    release_all: { by: ['admin', 'client', 'system'], guards: ['notHeldByBank'] },
+    refund_all: { by: ['admin', 'worker', 'system'], guards: ['notHeldByBank'] },
+    split: { by: ['admin', 'client', 'worker', 'system'], guards: ['notHeldByBank'] },
+    // Server-only: the client's bank decided a chargeback for the client. The bank has given them the money
+    // it took back; whatever the milestone still held goes back to them too, and the part ends unpaid.
+    charged_back: { by: ['system'] },
   },
   transitions: {
     proposed: { accept: 'agreed', cancel: 'cancelled' },
     agreed: { fund: 'payment_pending', cancel: 'cancelled', payment_confirmed: 'funded' },
     // A payment that arrives after the checkout lapsed is still the client's money in escrow.
     payment_pending: { payment_confirmed: 'funded', payment_expired: 'agreed', cancel: 'cancelled' },
-    funded: { submit: 'submitted', cancel: 'refunded', dispute: 'disputed' },
-    submitted: { approve: 'released', auto_approve: 'released', request_changes: 'changes_requested', dispute: 'disputed' },
-    changes_requested: { submit: 'submitted', dispute: 'disputed' },
-    disputed: { release_all: 'released', refund_all: 'refunded', split: 'split' },
+    funded: { submit: 'submitted', cancel: 'refunded', dispute: 'disputed', charged_back: 'refunded' },
+    submitted: { approve: 'released', auto_approve: 'released', request_changes: 'changes_requested', dispute: 'disputed', charged_back: 'refunded' },
+    changes_requested: { submit: 'submitted', dispute: 'disputed', charged_back: 'refunded' },
+    disputed: { release_all: 'released', refund_all: 'refunded', split: 'split', charged_back: 'refunded' },
     released: {},
     refunded: {},
     split: {},
@@ -101,12 +110,36 @@ export const milestoneMachine = {
   guards: {
     otherSideAccepts: ({ proposedBy, actingAs }) => proposedBy !== null && proposedBy !== actingAs,
     reasonGiven: ({ reason }) => reason !== undefined && reason.trim().length > 0,
+    notHeldByBank: ({ heldByBank }) => heldByBank !== true,
   },
 } as const satisfies MachineTable<MilestoneState, MilestoneEvent, MilestoneGuard, MilestoneContext>;
 
 export function milestoneRejection(verdict: Verdict<MilestoneState, MilestoneGuard>): RejectionCode | null {
   if (verdict.ok) return null;
-  if (verdict.why === 'guard_failed') return verdict.guard === 'reasonGiven' ? 'reason_required' : 'forbidden';
+  if (verdict.why === 'guard_failed')
+    return verdict.guard === 'reasonGiven' ? 'reason_required' : verdict.guard === 'notHeldByBank' ? 'bank_dispute_open' : 'forbidden';
   if (verdict.why === 'not_permitted') return 'forbidden';
   return 'invalid_state';
+}
+
+/**
+ * Steps of a chargeback that the milestone's history records without changing its status: the client's bank
+ * opened a dispute about the payment and took the money back from the platform (`bank_dispute_opened`), or
+ * decided for the platform and returned it (`bank_dispute_won`). A bank that decides for the client ends the
+ * milestone by the machine's `charged_back`.
+ */
+export const BANK_DISPUTE_STEPS = ['bank_dispute_opened', 'bank_dispute_won'] as const;
+export type BankDisputeStep = (typeof BANK_DISPUTE_STEPS)[number];
+
+/**
+ * Whether the client's bank holds the milestone's money, read from its history (what a device has): a bank
+ * dispute opened and not yet decided. The server keeps the same fact on the row (milestones.bank_dispute_id).
+ */
+export function heldByBank(timeline: readonly { event: string }[]): boolean {
+  for (let i = timeline.length - 1; i >= 0; i--) {
+    const e = timeline[i]!.event;
+    if (e === 'bank_dispute_opened') return true;
+    if (e === 'bank_dispute_won' || e === 'charged_back') return false;
+  }
+  return false;
 }

@@ -33,6 +33,7 @@ export const REJECTION_CODES = [
   'deadline_passed',
   'payouts_not_set_up',
   'nothing_to_pay_out',
+  'bank_dispute_open',
 ] as const;
 export type RejectionCode = (typeof REJECTION_CODES)[number];
 
@@ -75,6 +76,8 @@ export const REJECTION_MESSAGES: Record<RejectionCode, string> = {
   deadline_passed: 'The time for this ran out, and what was agreed for that case now applies. Refresh in a minute to see where it stands.',
   payouts_not_set_up: 'Set up payouts before taking paid work, so that you can be paid when the client approves.',
   nothing_to_pay_out: 'There is nothing available to pay out yet. Money becomes available when the client approves your work.',
+  bank_dispute_open:
+    "The client's bank is disputing the payment for this part and holds its money until it decides, so the money cannot be released or refunded now. Fieldwork answers the bank; both of you will hear how it decides.",
 };
 
 export function rejection(code: RejectionCode, message?: string): Rejection {
