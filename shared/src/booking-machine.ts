@@ -30,6 +30,7 @@ export const BOOKING_EVENTS = [
   'resolve',
   'resolve_part',
   'resolve_to_review',
+  'charged_back',
 ] as const;
 export type BookingEvent = (typeof BOOKING_EVENTS)[number];
 
@@ -70,13 +71,16 @@ export const bookingMachine = {
     resolve_part: { by: ['system'] },
     // The same, when another milestone was submitted during the dispute: it is back with the client to review.
     resolve_to_review: { by: ['system'] },
+    // The client's bank took back the money of the booking's last open part for good (a chargeback decided
+    // for the client): nothing is left to work for. A part in dispute ends by the dispute's own steps instead.
+    charged_back: { by: ['system'] },
   },
   transitions: {
     awaiting_payment: { payment_confirmed: 'funded', cancel: 'cancelled' },
-    funded: { start: 'in_progress', cancel: 'cancelled', dispute: 'disputed' },
-    in_progress: { deliver: 'delivered', dispute: 'disputed' },
-    delivered: { approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed' },
-    changes_requested: { deliver: 'delivered', dispute: 'disputed' },
+    funded: { start: 'in_progress', cancel: 'cancelled', dispute: 'disputed', charged_back: 'cancelled' },
+    in_progress: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled' },
+    delivered: { approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed', charged_back: 'cancelled' },
+    changes_requested: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled' },
     disputed: { resolve: 'resolved', resolve_part: 'in_progress', resolve_to_review: 'delivered' },
     completed: {},
     cancelled: {},

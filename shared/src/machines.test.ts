@@ -3,6 +3,7 @@ import { can, eventsFrom, next, TransitionError, type MachineTable } from './mac
 import { gigMachine, gigRejection, GIG_EVENTS, GIG_STATES, type GigContext } from './gig-machine';
 import { bookingMachine, bookingRejection, BOOKING_EVENTS, BOOKING_STATES, MAX_CHANGE_ROUNDS, type BookingContext } from './booking-machine';
 import { PARTIES, type Party } from './roles';
+import { HELD_STATES, MILESTONE_EVENTS, MILESTONE_STATES, heldByBank, milestoneMachine, milestoneRejection, outcomeOf } from './milestone-machine';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const home = { lat: 37.7749, lng: -122.4194 };
@@ -145,5 +146,42 @@ describe('booking guards', () => {
     expect(eventsFrom(bookingMachine, 'delivered', ['client']).sort()).toEqual(['approve', 'dispute', 'request_changes']);
     expect(eventsFrom(bookingMachine, 'funded', ['worker']).sort()).toEqual(['cancel', 'dispute', 'start']);
     expect(eventsFrom(bookingMachine, 'completed', [...PARTIES])).toEqual([]);
+  });
+});
+
+describe('a milestone held by the client’s bank (a chargeback)', () => {
+  const ctx = (heldByBank: boolean) => ({ proposedBy: null, actingAs: 'client' as const, reason: 'x', heldByBank });
+
+  it('refuses every event that moves its money, and nothing else', () => {
+    for (const state of MILESTONE_STATES)
+      for (const event of MILESTONE_EVENTS) {
+        const parties = milestoneMachine.events[event].by;
+        const free = can(milestoneMachine, state, event, parties, ctx(false));
+        const held = can(milestoneMachine, state, event, parties, ctx(true));
+        const movesMoney = ['approve', 'auto_approve', 'cancel', 'release_all', 'refund_all', 'split'].includes(event);
+        if (free.ok && movesMoney) expect(milestoneRejection(held)).toBe('bank_dispute_open');
+        else expect(held).toEqual(free);
+      }
+  });
+
+  it('is read from the history: held after the bank opened a dispute, until it decides either way', () => {
+    const step = (event: string) => ({ event });
+    expect(heldByBank([])).toBe(false);
+    expect(heldByBank([step('payment_confirmed'), step('bank_dispute_opened')])).toBe(true);
+    expect(heldByBank([step('bank_dispute_opened'), step('request_changes'), step('submit')])).toBe(true);
+    expect(heldByBank([step('bank_dispute_opened'), step('bank_dispute_won')])).toBe(false);
+    expect(heldByBank([step('bank_dispute_opened'), step('charged_back')])).toBe(false);
+    expect(heldByBank([step('bank_dispute_opened'), step('bank_dispute_won'), step('bank_dispute_opened')])).toBe(true);
+  });
+
+  it('ends by charged_back from every state that holds money, as a refund', () => {
+    for (const state of MILESTONE_STATES) {
+      const v = can(milestoneMachine, state, 'charged_back', ['system'], ctx(true));
+      expect(v.ok ? v.to : null).toBe(HELD_STATES.includes(state) ? 'refunded' : null);
+    }
+  });
+
+  it('names the dispute outcome a claim comes to', () => {
+    expect([outcomeOf(8000, 8000), outcomeOf(8000, 0), outcomeOf(8000, 2500)]).toEqual(['refund_all', 'release_all', 'split']);
   });
 });

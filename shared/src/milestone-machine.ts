@@ -39,8 +39,15 @@ export type MilestoneEvent = (typeof MILESTONE_EVENTS)[number];
 /** How a dispute ends: each outcome is the milestone event that settles it. */
 export const DISPUTE_OUTCOMES = ['release_all', 'refund_all', 'split'] as const satisfies readonly MilestoneEvent[];
 export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
-/** Who ended it: the other side accepting the claim, silence past the response window, or an admin. */
-export type ResolvedHow = 'accepted' | 'default' | 'admin';
+/** The outcome, as a milestone event, that gives the client `refund` of the milestone's `amount` back. */
+export function outcomeOf(amount: number, refund: number): DisputeOutcome {
+  return refund === amount ? 'refund_all' : refund === 0 ? 'release_all' : 'split';
+}
+/**
+ * Who ended it: the other side accepting the claim, silence past the response window, an admin, or the client's
+ * bank deciding a chargeback of the milestone's payment for the client (all of it back to the client).
+ */
+export type ResolvedHow = 'accepted' | 'default' | 'admin' | 'bank';
 
 /** States in which the milestone's money is in escrow. */
 export const HELD_STATES: readonly MilestoneState[] = ['funded', 'submitted', 'changes_requested', 'disputed'];

@@ -165,6 +165,10 @@ export interface SettlementRow {
   feesEarned: number;
   /** Paid out to workers' accounts during the period. */
   transferred: number;
+  /** Taken back by clients' banks for chargebacks during the period, less what banks gave back deciding for us. */
+  takenByBanks: number;
+  /** Of that, what the platform bore itself: chargebacks of money the worker had already been paid. */
+  chargebackLosses: number;
   /** At the period's end: in escrow, and released but not yet transferred. */
   heldInEscrow: number;
   awaitingTransfer: number;

@@ -77,7 +77,7 @@ export const REJECTION_MESSAGES: Record<RejectionCode, string> = {
   payouts_not_set_up: 'Set up payouts before taking paid work, so that you can be paid when the client approves.',
   nothing_to_pay_out: 'There is nothing available to pay out yet. Money becomes available when the client approves your work.',
   bank_dispute_open:
-    "The client's bank is disputing the payment for this part and holds its money until it decides, so the money cannot be released or refunded now. Fieldwork answers the bank; both of you will hear how it decides.",
+    'A bank is disputing the card payment for this part (a chargeback) and holds its money until it decides, so the money cannot be released or refunded now. Fieldwork answers the bank; both sides will hear how it decides.',
 };
 
 export function rejection(code: RejectionCode, message?: string): Rejection {

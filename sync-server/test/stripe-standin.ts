@@ -61,6 +61,12 @@ export interface StripeStandin {
   /** A refund in flight ends as Stripe makes or fails it days later (a failed one gives its amount back to the
    * charge); the signed refund.failed or refund.updated about it. */
   endRefund(refundId: string, status: 'succeeded' | 'failed' | 'canceled'): SignedEvent;
+  /** The client's bank disputes a paid PaymentIntent's charge (by default all of it, with the money taken back:
+   * status needs_response); the signed charge.dispute.created. */
+  openDispute(paymentIntentId: string, opts?: { amount?: number; status?: string; reason?: string }): SignedEvent;
+  /** The dispute moves on at the bank (won or lost closes it); the signed event Stripe sends about it:
+   * charge.dispute.closed for won and lost, charge.dispute.updated otherwise. */
+  moveDispute(disputeId: string, status: string): SignedEvent;
   /** Objects by id, for assertions. */
   object(id: string): Obj | undefined;
   reset(): void;
@@ -257,6 +263,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       return { object: 'list', data, has_more: false, url: '/v1/transfers' };
     }
     if (method === 'GET' && (m = /^\/v1\/refunds\/([^/]+)$/.exec(path))) return get('refund', m[1]!);
+    if (method === 'GET' && (m = /^\/v1\/disputes\/([^/]+)$/.exec(path))) return get('dispute', m[1]!);
     if (method === 'GET' && path === '/v1/refunds') {
       // Newest first, as Stripe lists; only the payment_intent filter is supported.
       const data = [...objects.values()].filter((o) => o.object === 'refund' && (body.payment_intent === undefined || o.payment_intent === body.payment_intent)).reverse();
@@ -513,6 +520,31 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       }
       refund.status = status;
       return signEvent(status === 'failed' ? 'refund.failed' : 'refund.updated', refund);
+    },
+    openDispute(paymentIntentId, opts = {}) {
+      const pi = get('payment_intent', paymentIntentId);
+      const charge = get('charge', pi.latest_charge as string);
+      const dispute = put({
+        id: id('du'),
+        object: 'dispute',
+        amount: opts.amount ?? charge.amount,
+        currency: charge.currency,
+        charge: charge.id,
+        payment_intent: pi.id,
+        reason: opts.reason ?? 'product_not_received',
+        status: opts.status ?? 'needs_response',
+        is_charge_refundable: false,
+        created: nowS(),
+        livemode: false,
+        metadata: {},
+      });
+      charge.disputed = true;
+      return signEvent('charge.dispute.created', dispute);
+    },
+    moveDispute(disputeId, status) {
+      const dispute = get('dispute', disputeId);
+      dispute.status = status;
+      return signEvent(status === 'won' || status === 'lost' ? 'charge.dispute.closed' : 'charge.dispute.updated', dispute);
     },
     object: (objectId) => objects.get(objectId),
     reset() {

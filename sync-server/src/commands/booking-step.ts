@@ -44,10 +44,12 @@ export function stepBooking(s: Step): BookingState {
   const entry = { at: s.now.toISOString(), event, status: verdict.to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) };
   s.write(advanceBooking(s.tx, booking.id, entry, event === 'request_changes' ? { changeRounds: booking.changeRounds + 1 } : {}));
 
-  // The gig follows its booking: finished work closes it, a cancelled booking puts it back on the market.
+  // The gig follows its booking: finished work closes it, a cancelled booking puts it back on the market
+  // (not one its client's bank ended by a chargeback: that client asked their bank for the money back).
   const gig = booking.gig;
   if (gig?.status === 'assigned' && (verdict.to === 'completed' || verdict.to === 'resolved' || verdict.to === 'cancelled')) {
-    const g = can(gigMachine, gig.status, verdict.to === 'cancelled' ? 'reopen' : 'close', ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
+    const reopen = verdict.to === 'cancelled' && event !== 'charged_back';
+    const g = can(gigMachine, gig.status, reopen ? 'reopen' : 'close', ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
     if (g.ok) s.write(updateGig(s.tx, gig.id, { status: g.to, bookingId: g.to === 'open' ? null : gig.bookingId }));
   } else if (gig && booking.status === 'awaiting_payment' && verdict.to === 'funded') {
     // Paid for: the worker now sees the gig's door (pull.ts CONTACT_SHARED), which replication carries with a new version.

@@ -4,17 +4,13 @@ import type { Party } from '@shared/roles';
 import type { Db } from '../db/sql';
 import { reject } from '../commands/context';
 import { stepMilestone, type MilestoneStep, type MilestoneStepped } from '../escrow/step';
-import type { DisputeOutcome, ResolvedHow } from '@shared/milestone-machine';
+import { outcomeOf, type DisputeOutcome, type ResolvedHow } from '@shared/milestone-machine';
 import type { DisputeRow } from '@shared/money-api';
 import { lockDispute, milestoneOfDispute, resolveDispute } from '../store/disputes';
 import { lockBookingOfMilestone, type LockedBooking } from '../store/bookings';
 import { milestoneBeside, type Beside } from '../store/milestones';
 import { recipient } from '../store/outbox';
 
-/** The milestone event that gives the client `refund` of `amount` back. */
-export function outcomeOf(amount: number, refund: number): DisputeOutcome {
-  return refund === amount ? 'refund_all' : refund === 0 ? 'release_all' : 'split';
-}
 
 /** The side that did not open the dispute: the one whose answer counts, and who may accept the claim. */
 export const otherSide = (d: Pick<DisputeRow, 'openedBy'>): 'client' | 'worker' => (d.openedBy === 'client' ? 'worker' : 'client');

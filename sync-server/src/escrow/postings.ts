@@ -92,3 +92,48 @@ export function lateRefundPosting(m: MilestoneMoney, paymentIntentId: string, am
     ],
   };
 }
+
+/** A chargeback the bank decided for the client: what the milestone's escrow still holds goes back to them too. */
+export function refundLeftPosting(m: MilestoneMoney, left: number): Posting {
+  const a = amountOf(m, left);
+  return {
+    kind: 'refund',
+    dedupeKey: `settle:${m.id}`,
+    bookingId: m.bookingId,
+    milestoneId: m.id,
+    memo: `refund of what milestone ${m.id} held after a chargeback`,
+    entries: [
+      { account: accounts.escrow(m.id, a.currency), amount: negate(a) },
+      { account: accounts.refunds(a.currency), amount: a },
+    ],
+  };
+}
+
+/** Where the money a bank took back for a chargeback came from: the milestone's escrow, the platform's pocket. */
+export interface ChargebackSplit {
+  disputeId: string;
+  fromEscrow: number;
+  fromPlatform: number;
+}
+
+/**
+ * A chargeback's money leaves with the bank (`reversal` false), or comes back when the bank decides for the
+ * platform (`reversal` true): the same entries with their signs turned.
+ */
+export function chargebackPosting(m: MilestoneMoney, c: ChargebackSplit, reversal: boolean): Posting {
+  const sign = (n: number) => amountOf(m, reversal ? n : -n);
+  const cur = amountOf(m).currency;
+  const entries = [
+    { account: accounts.escrow(m.id, cur), amount: sign(c.fromEscrow) },
+    { account: accounts.platformLosses(cur), amount: sign(c.fromPlatform) },
+    { account: accounts.bankDisputes(cur), amount: negate(sign(c.fromEscrow + c.fromPlatform)) },
+  ].filter((e) => e.amount.amount !== 0);
+  return {
+    kind: reversal ? 'chargeback_reversal' : 'chargeback',
+    dedupeKey: `${reversal ? 'chargeback-won' : 'chargeback'}:${c.disputeId}`,
+    bookingId: m.bookingId,
+    milestoneId: m.id,
+    memo: reversal ? `Bank dispute ${c.disputeId} decided for the platform: money back` : `Bank dispute ${c.disputeId}: money taken back by the client's bank`,
+    entries,
+  };
+}

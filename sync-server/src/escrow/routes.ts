@@ -2,7 +2,8 @@
 //
 // POST /pay/webhook   Verified on the raw body (the provider's signature), deduplicated by event id, and
 //                     tolerant of duplicates and any order: the money effect is keyed by the payment, and
-//                     the payment is re-read from the provider before anything moves.
+//                     the payment is re-read from the provider before anything moves. Chargebacks
+//                     (charge.dispute.*) likewise re-read the dispute (chargebacks.ts).
 // POST /pay/checkout  {milestoneId, commandId}: applies milestone.fund (exactly once, under commandId) and
 //                     returns the provider's checkout URL for it, creating the session once per funding.
 // GET  /pay/rail      {provider: 'demo' | 'stripe'}: which rail pays, so the app can say "demo payment"
@@ -20,6 +21,7 @@ import { applyCommand } from '../commands/apply';
 import { getMilestone, keepCheckout } from '../store/milestones';
 import { clampCheckoutExpiry, PaymentProviderError, WebhookSignatureError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
 import { accountUpdated } from '../payouts/accounts';
+import { followBankDispute } from './chargebacks';
 import { confirmProviderPayment } from './checkouts';
 import type { EventRecord } from './events';
 import { refundUpdated } from './refunds';
@@ -29,6 +31,11 @@ const PAYMENT_EVENTS = new Set(['payment_intent.succeeded', 'checkout.session.co
 
 /** A refund of ours changed at the provider (made, or failed days after it was taken): see refundUpdated. */
 const REFUND_EVENTS = new Set(['refund.updated', 'refund.failed', 'charge.refund.updated']);
+
+/** A client's bank disputes a payment (a chargeback): each is answered from the dispute as it stands (chargebacks.ts). */
+const DISPUTE_EVENTS = new Set([
+  'charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated', 'charge.dispute.closed',
+]);
 
 export interface WebhookOutcome {
   eventId: string;
@@ -57,7 +64,9 @@ export async function handleWebhook(deps: Pick<Deps, 'sql' | 'log'>, provider: P
       ? await accountUpdated(deps.sql, provider, event)
       : REFUND_EVENTS.has(event.type)
         ? await refundUpdated(deps.sql, deps.log, provider, event)
-        : 'ignored';
+        : DISPUTE_EVENTS.has(event.type)
+          ? await bankDisputeEvent(deps, provider, event, record)
+          : 'ignored';
   // Two deliveries of one event at the same moment both get this far; the effects are once per payment
   // either way. A delivery that moved money recorded the event in that same transaction, so a copy that
   // found the payment already handled can only record after it, and finds the record there. The one
@@ -79,6 +88,17 @@ async function paymentEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentPr
       : (object.id as string);
   if (!paymentIntentId) return 'ignored_unpaid';
   return confirmProviderPayment(deps.sql, provider, paymentIntentId, event.id, record);
+}
+
+async function bankDisputeEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentProvider, event: PaymentEvent, record: EventRecord): Promise<string> {
+  const id = event.data.object.id;
+  if (typeof id !== 'string') return 'ignored';
+  const dispute = await provider.retrieveDispute(id);
+  const outcome = await followBankDispute(deps.sql, dispute, { record });
+  // Someone answers the bank with evidence at the provider, within its deadline: say it where people look.
+  if (outcome !== 'bank_dispute_inquiry')
+    deps.log.warn({ disputeId: dispute.id, paymentIntentId: dispute.paymentIntentId, status: dispute.status, amount: dispute.amount, currency: dispute.currency, outcome }, 'bank dispute');
+  return outcome;
 }
 
 /** The provider's codes for an amount it will not charge. */

@@ -14,7 +14,7 @@ import { stepBooking } from '../commands/booking-step';
 import { countChangeRound, type LockedBooking } from '../store/bookings';
 import { advanceMilestone, type MilestoneChanges, type MilestoneRow, type MilestoneSibling } from '../store/milestones';
 import { recipient, type OutboxMessage } from '../store/outbox';
-import { fundingPosting, settlementPosting } from './postings';
+import { fundingPosting, refundLeftPosting, settlementPosting } from './postings';
 import { oweRefund } from './refunds';
 import { closeCheckoutLater } from './timers';
 
@@ -51,6 +51,8 @@ export interface MilestoneStep {
   payment?: { paymentIntentId: string; chargeId: string | null };
   /** split: the gross amount released to the worker; the rest is refunded. */
   released?: number;
+  /** charged_back: what the bank took from the milestone's escrow (the rest of it is refunded). */
+  takenByBank?: number;
   /** false when the booking step is taken by the caller (booking.cancel cancels its milestones itself). */
   stepsBooking?: boolean;
 }
@@ -68,6 +70,18 @@ const SAID_BY_MILESTONE: ReadonlySet<string> = new Set(['booking.funded', 'booki
 
 function bookingEventFor(s: MilestoneStep): BookingEvent | null {
   const b = s.booking.status;
+  // The client's bank took the part's money back for good: like a refund by a dispute's outcome when this
+  // part was the one in dispute; otherwise the booking ends when nothing else is left to settle.
+  if (s.event === 'charged_back') {
+    const open = othersOpen(s);
+    if (b === 'disputed') {
+      if (s.milestone.status !== 'disputed' || open.some((m) => m.status === 'disputed')) return null;
+      if (open.length === 0) return 'resolve';
+      return open.some((m) => m.status === 'submitted') ? 'resolve_to_review' : 'resolve_part';
+    }
+    if (open.length === 0) return 'charged_back';
+    return b === 'delivered' && !open.some((m) => m.status === 'submitted') ? 'approve_part' : null;
+  }
   // While one milestone is in dispute the booking stays disputed, and the others carry on by themselves
   // (submitted, approved, sent back for changes); its dispute's outcome decides where the booking goes.
   if (b === 'disputed' && !(DISPUTE_OUTCOMES as readonly MilestoneEvent[]).includes(s.event)) return null;
@@ -105,6 +119,31 @@ function bookingEventFor(s: MilestoneStep): BookingEvent | null {
   }
 }
 
+/** The client's review window for work handed in now: the category's time, with the reminders' first check. */
+export function reviewClock(category: string, now: Date): { autoApproveAt: Date; approvalCheckAt: Date } {
+  const autoApproveAt = new Date(now.getTime() + policyOf(category).autoApproveHours * 3_600_000);
+  return { autoApproveAt, approvalCheckAt: nextApprovalCheck(autoApproveAt, now) };
+}
+
+/**
+ * The bank decided the chargeback for the client, who has the money it took back. What the milestone's escrow
+ * still holds (a chargeback of part of the payment) goes back to the client as a refund; the worker gets nothing.
+ */
+async function chargedBack(s: MilestoneStep, changes: MilestoneChanges, tell: (to: 'client' | 'worker', template: string, data?: Record<string, unknown>) => void): Promise<void> {
+  const m = s.milestone;
+  const taken = s.takenByBank ?? NaN;
+  if (!Number.isSafeInteger(taken) || taken <= 0 || taken > m.amount) throw new RangeError(`charged_back needs what the bank took from milestone ${m.id}; got ${taken}.`);
+  const left = m.amount - taken;
+  if (left > 0) {
+    const posting = refundLeftPosting(m, left);
+    await post(s.tx, posting);
+    for (const q of oweRefund(s.tx, { for: 'settlement', cause: posting.dedupeKey, milestoneId: m.id, paymentIntentId: m.paymentIntentId, amount: left, currency: m.currency }, s.now)) s.write(q);
+  }
+  Object.assign(changes, { settledAt: s.now, releasedAmount: 0, refundedAmount: left, feeAmount: 0, autoApproveAt: null, approvalCheckAt: null, bankDisputeId: null });
+  tell('worker', 'milestone.charged_back.worker', { taken });
+  tell('client', 'milestone.charged_back.client', { taken, refunded: left });
+}
+
 /** Where a step left the milestone and its booking. */
 export interface MilestoneStepped {
   status: MilestoneState;
@@ -114,7 +153,7 @@ export interface MilestoneStepped {
 export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped> {
   const m = s.milestone;
   const actingAs = SIDES.find((p) => s.parties.includes(p)) ?? 'system';
-  const verdict = can(milestoneMachine, m.status, s.event, s.parties, { proposedBy: m.proposedBy, actingAs, reason: s.note });
+  const verdict = can(milestoneMachine, m.status, s.event, s.parties, { proposedBy: m.proposedBy, actingAs, reason: s.note, heldByBank: m.bankDisputeId !== null });
   if (!verdict.ok) {
     if (verdict.why === 'guard_failed' && verdict.guard === 'otherSideAccepts')
       reject('forbidden', 'You proposed these terms; the other side accepts them.');
@@ -204,10 +243,11 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
       }
       break;
     case 'submitted': {
-      const autoApproveAt = new Date(s.now.getTime() + policyOf(s.booking.category).autoApproveHours * 3_600_000);
-      // A resubmission starts the client's clock again.
-      Object.assign(changes, { submittedAt: s.now, autoApproveAt, approvalCheckAt: nextApprovalCheck(autoApproveAt, s.now) });
-      tell('client', 'milestone.submitted', { autoApproveAt: autoApproveAt.toISOString() });
+      // A resubmission starts the client's clock again; while a bank holds the money it starts when the bank
+      // gives the money back (chargebacks.ts), as nothing could be approved meanwhile.
+      const clock = m.bankDisputeId === null ? reviewClock(s.booking.category, s.now) : { autoApproveAt: null, approvalCheckAt: null };
+      Object.assign(changes, { submittedAt: s.now, ...clock });
+      tell('client', 'milestone.submitted', clock.autoApproveAt ? { autoApproveAt: clock.autoApproveAt.toISOString() } : {});
       break;
     }
     case 'changes_requested':
@@ -221,6 +261,10 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
     case 'released':
     case 'refunded':
     case 'split': {
+      if (s.event === 'charged_back') {
+        await chargedBack(s, changes, tell);
+        break;
+      }
       const released = to === 'released' ? m.amount : to === 'refunded' ? 0 : (s.released ?? NaN);
       const kind = to === 'released' ? 'release' : to === 'refunded' ? 'refund' : 'split';
       const settled = settlementPosting(m, released, kind);

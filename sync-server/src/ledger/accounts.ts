@@ -2,7 +2,8 @@
 // Escrow is one account per milestone (DESIGN, "Money": a single hot escrow row collapses throughput).
 import type { CurrencyCode } from '@shared/money';
 
-export type AccountKind = 'client_funding' | 'escrow' | 'worker_payable' | 'platform_fees' | 'refunds' | 'provider_clearing' | 'payouts';
+export type AccountKind =
+  | 'client_funding' | 'escrow' | 'worker_payable' | 'platform_fees' | 'refunds' | 'provider_clearing' | 'payouts' | 'bank_disputes' | 'platform_losses';
 
 export interface Account {
   id: string;
@@ -37,4 +38,8 @@ export const accounts = {
   refunds: (c: CurrencyCode) => account('refunds', c, null, true),
   /** Paid out to workers' connected accounts. */
   payouts: (c: CurrencyCode) => account('payouts', c, null, true),
+  /** Money clients' banks took back for chargebacks (less what they gave back when they decided for us). */
+  bankDisputes: (c: CurrencyCode) => account('bank_disputes', c, null, true),
+  /** What chargebacks cost the platform itself: money a bank took back after it had gone to the worker. */
+  platformLosses: (c: CurrencyCode) => account('platform_losses', c, null, true),
 } as const;

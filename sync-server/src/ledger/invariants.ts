@@ -37,6 +37,8 @@ interface EscrowFlow {
   released: number;
   fee: number;
   refunded: number;
+  /** What clients' banks hold of it for chargebacks: taken, less what they gave back. */
+  banked: number;
 }
 
 interface MilestoneMoneyRow {
@@ -96,11 +98,21 @@ export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } =
           join ledger_accounts xa on xa.id = x.account_id
           where a.kind = 'escrow'
           group by a.id
+        ),
+        -- Chargebacks: what banks took from the escrow, and what they gave back when they decided for us.
+        bank as (
+          select e.account_id as id,
+                 coalesce(sum(-e.amount) filter (where p.kind = 'chargeback'), 0) as taken,
+                 coalesce(sum(e.amount) filter (where p.kind = 'chargeback_reversal'), 0) as returned
+          from ledger_postings p join ledger_entries e on e.posting_id = p.id join ledger_accounts a on a.id = e.account_id
+          where p.kind in ('chargeback', 'chargeback_reversal') and a.kind = 'escrow'
+          group by e.account_id
         )
         select a.owner_id as milestone_id, a.currency, sum(e.amount)::int8 as balance,
-               coalesce(sum(e.amount) filter (where e.amount > 0), 0)::int8 as funded,
-               coalesce(min(m.released), 0)::int8 as released, coalesce(min(m.fee), 0)::int8 as fee, coalesce(min(m.refunded), 0)::int8 as refunded
-        from ledger_accounts a join ledger_entries e on e.account_id = a.id left join moved m on m.id = a.id
+               (coalesce(sum(e.amount) filter (where e.amount > 0), 0) - coalesce(min(b.returned), 0))::int8 as funded,
+               coalesce(min(m.released), 0)::int8 as released, coalesce(min(m.fee), 0)::int8 as fee, coalesce(min(m.refunded), 0)::int8 as refunded,
+               (coalesce(min(b.taken), 0) - coalesce(min(b.returned), 0))::int8 as banked
+        from ledger_accounts a join ledger_entries e on e.account_id = a.id left join moved m on m.id = a.id left join bank b on b.id = a.id
         where a.kind = 'escrow'
         group by a.id`,
       tx<MilestoneMoneyRow[]>`select id, status, amount, currency, released_amount, refunded_amount, fee_amount from milestones`,
@@ -130,6 +142,7 @@ export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } =
 /**
  * Each milestone against its escrow account. The ledger may hold more refunded than the milestone row:
  * a payment the milestone could not take arrives in its escrow and leaves it at once (escrow/events.ts).
+ * Per milestone, released + refunded + what a bank took back <= funded.
  */
 function milestoneViolations(milestones: readonly MilestoneMoneyRow[], escrows: readonly EscrowFlow[], limit: number): LedgerViolation[] {
   const key = (id: string, currency: string) => `${id}:${currency}`;
@@ -137,14 +150,15 @@ function milestoneViolations(milestones: readonly MilestoneMoneyRow[], escrows: 
   const overdrawn: LedgerViolation[] = [];
   const escrow: LedgerViolation[] = [];
   const columns: LedgerViolation[] = [];
-  const none = { balance: 0, funded: 0, released: 0, fee: 0, refunded: 0 };
+  const none = { balance: 0, funded: 0, released: 0, fee: 0, refunded: 0, banked: 0 };
   for (const m of milestones) {
     const currency = m.currency;
     const f = flows.get(key(m.id, currency)) ?? none;
     flows.delete(key(m.id, currency));
-    const expected = HELD_STATES.includes(m.status) ? m.amount : 0;
+    // A milestone still open holds its amount, less what a bank took back for a chargeback it has not decided.
+    const expected = HELD_STATES.includes(m.status) ? m.amount - f.banked : 0;
     if (f.balance !== expected) escrow.push({ invariant: 'milestone_escrow', milestoneId: m.id, status: m.status, currency, expected, balance: f.balance });
-    if (f.released + f.refunded > f.funded)
+    if (f.released + f.refunded + f.banked > f.funded)
       overdrawn.push({ invariant: 'milestone_overdrawn', milestoneId: m.id, currency, funded: f.funded, released: f.released, refunded: f.refunded });
     if (m.releasedAmount !== f.released) columns.push({ invariant: 'milestone_columns', milestoneId: m.id, field: 'released_amount', milestone: m.releasedAmount, ledger: f.released });
     if (m.feeAmount !== f.fee) columns.push({ invariant: 'milestone_columns', milestoneId: m.id, field: 'fee_amount', milestone: m.feeAmount, ledger: f.fee });
@@ -154,7 +168,7 @@ function milestoneViolations(milestones: readonly MilestoneMoneyRow[], escrows: 
   // could only have been returned, so it must be empty.
   for (const f of flows.values()) {
     if (f.balance !== 0) escrow.push({ invariant: 'milestone_escrow', milestoneId: f.milestoneId, status: null, currency: f.currency, expected: 0, balance: f.balance });
-    if (f.released + f.refunded > f.funded)
+    if (f.released + f.refunded + f.banked > f.funded)
       overdrawn.push({ invariant: 'milestone_overdrawn', milestoneId: f.milestoneId, currency: f.currency, funded: f.funded, released: f.released, refunded: f.refunded });
   }
   return [...overdrawn.slice(0, limit), ...escrow.slice(0, limit), ...columns.slice(0, limit)];

@@ -31,7 +31,8 @@ interface PayableEntry {
   autoApproved: boolean;
 }
 
-const RELEASED_BY: Record<ResolvedHow, ReleasedBy> = { accepted: 'dispute_accepted', default: 'dispute_default', admin: 'mediator' };
+/** A bank's decision on a chargeback releases nothing to the worker, so it never names a release. */
+const RELEASED_BY: Record<Exclude<ResolvedHow, 'bank'>, ReleasedBy> = { accepted: 'dispute_accepted', default: 'dispute_default', admin: 'mediator' };
 
 export async function workerStatement(sql: Sql, workerId: string, period: Period): Promise<WorkerStatement> {
   // The worker's payable account in every currency: ids are known, so the account index finds their entries.
@@ -83,7 +84,7 @@ export async function workerStatement(sql: Sql, workerId: string, period: Period
         const gross = add(money(e.amount, e.currency), money(e.fee, e.currency)).amount;
         jobs.push({
           postingId: e.postingId, milestoneId: e.milestoneId, bookingId: e.bookingId, title: e.title ?? e.description ?? '', description: e.description ?? '',
-          kind: e.kind, releasedBy: e.resolvedHow ? RELEASED_BY[e.resolvedHow] : e.autoApproved ? 'auto_approved' : 'approved',
+          kind: e.kind, releasedBy: e.resolvedHow && e.resolvedHow !== 'bank' ? RELEASED_BY[e.resolvedHow] : e.autoApproved ? 'auto_approved' : 'approved',
           releasedAt: e.createdAt, currency: e.currency, gross, fee: e.fee, net: e.amount,
         });
         totals.add(e.currency, { gross, fee: e.fee, net: e.amount });

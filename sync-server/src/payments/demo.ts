@@ -351,6 +351,11 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
       return rows.map((r) => refundInfo(r.data));
     },
 
+    async retrieveDispute(disputeId) {
+      // Nobody's bank stands behind the demo rail, so no payment on it is ever disputed.
+      throw new PaymentProviderError('not_found', `No such dispute on the demo rail: ${disputeId}. Bank disputes only come from Stripe.`, { statusCode: 404, providerCode: 'resource_missing' });
+    },
+
     async platformCountry() {
       return DEMO_PLATFORM_COUNTRY;
     },

@@ -103,6 +103,27 @@ export interface RefundInfo {
   metadata: Record<string, string>;
 }
 
+/**
+ * A client's bank disputing a payment (a chargeback, or an inquiry before one), as the provider records it now.
+ * Stripe's statuses: warning_needs_response, warning_under_review, warning_closed (an inquiry: no money moves),
+ * needs_response, under_review (the bank took the money back until it decides), won, lost; prevented (nothing
+ * moved either).
+ */
+export interface DisputeInfo {
+  id: string;
+  /** What the bank disputes, minor units. */
+  amount: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  paymentIntentId: string | null;
+  chargeId: string | null;
+  /** The bank's reason code, e.g. 'fraudulent', 'product_not_received'. */
+  reason: string;
+  status: string;
+  /** Unix seconds. */
+  created: number;
+}
+
 export interface ConnectedAccount {
   id: string;
   /** ISO 3166-1 alpha-2, fixed when the account was made. */
@@ -138,6 +159,8 @@ export interface PaymentProvider {
   retrieveRefund(refundId: string): Promise<RefundInfo>;
   /** A payment's refunds, newest first: which of them an earlier call made, when its idempotency key may be gone. */
   listRefunds(paymentIntentId: string): Promise<RefundInfo[]>;
+  /** A bank dispute as it stands now: its events may arrive late, twice or out of order, so they are read again. */
+  retrieveDispute(disputeId: string): Promise<DisputeInfo>;
   /**
    * An Express account that only receives transfers. `serviceAgreement` 'recipient' (default 'full') is what
    * an account in another country than the platform's needs: cross-border payouts only reach accounts under

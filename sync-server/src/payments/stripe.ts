@@ -156,6 +156,20 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
       return list.data.map(refundInfo);
     },
 
+    async retrieveDispute(disputeId) {
+      const d = await call(() => stripe.disputes.retrieve(disputeId));
+      return {
+        id: d.id,
+        amount: d.amount,
+        currency: d.currency.toUpperCase(),
+        paymentIntentId: idOf(d.payment_intent),
+        chargeId: idOf(d.charge),
+        reason: d.reason,
+        status: d.status,
+        created: d.created,
+      };
+    },
+
     async createConnectedAccount(input) {
       assertIdempotencyKey(input.idempotencyKey);
       const account = await call(() =>

@@ -1,12 +1,12 @@
 // Milestones: the parts of a booking's price, each held in escrow on its own (migration 004).
-import type { MilestoneEvent, MilestoneState } from '@shared/milestone-machine';
+import type { BankDisputeStep, MilestoneEvent, MilestoneState } from '@shared/milestone-machine';
 import type { CurrencyCode } from '@shared/money';
 import type { Party } from '@shared/roles';
 import type { Db } from '../db/sql';
 
 export interface MilestoneTimelineEntry {
   at: string;
-  event: MilestoneEvent | 'proposed' | 'created';
+  event: MilestoneEvent | BankDisputeStep | 'proposed' | 'created';
   status: MilestoneState;
   by: Party;
   actorId: string | null;
@@ -47,13 +47,15 @@ export interface MilestoneRow {
   refundId: string | null;
   /** On a proposed plan's parts: how many of the booking's parts had been paid for when it was proposed. */
   paidPartsAtProposal: number | null;
+  /** The chargeback whose bank holds the milestone's money until it decides (escrow/chargebacks.ts). */
+  bankDisputeId: string | null;
   version: number;
 }
 
 const COLUMNS = `id, booking_id, client_id, worker_id, position, plan_id, proposed_by, description, amount, currency, fee_bps,
   due_at, status, change_rounds, payment_expires_at, checkout_session_id, checkout_url, payment_intent_id, charge_id,
   funded_at, submitted_at, auto_approve_at, approval_check_at, settled_at, released_amount, refunded_amount, fee_amount, transfer_id,
-  transferred_at, refund_id, paid_parts_at_proposal, version`;
+  transferred_at, refund_id, paid_parts_at_proposal, bank_dispute_id, version`;
 // Reads name their columns from COLUMNS, so they go through `unsafe`; `prepare: true` keeps them
 // named prepared statements with cached plans (unnamed, each was parsed and planned on every step).
 
@@ -115,6 +117,7 @@ export type MilestoneChanges = Partial<
     MilestoneRow,
     | 'changeRounds' | 'paymentExpiresAt' | 'checkoutSessionId' | 'checkoutUrl' | 'paymentIntentId' | 'chargeId' | 'fundedAt'
     | 'submittedAt' | 'autoApproveAt' | 'approvalCheckAt' | 'settledAt' | 'releasedAmount' | 'refundedAmount' | 'feeAmount' | 'refundId'
+    | 'bankDisputeId'
   >
 >;
 

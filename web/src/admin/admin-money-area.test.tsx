@@ -9,6 +9,7 @@ import type { AuditLog, DisputeDetail, DisputeQueue, SettlementReport, TrialBala
 import { moneyDevice, reachable, renderMoney, stubServer, TOKEN } from '../money/test-support';
 import AdminMoneyArea from './admin-money-area';
 import { deviceTimeZone } from '../money/period';
+import { rejectionText } from '../i18n/rejections';
 
 // The device's zone goes with every period (the server counts the month's days in it).
 const TZ = `&tz=${encodeURIComponent(deviceTimeZone())}`;
@@ -363,6 +364,63 @@ describe('a dispute', () => {
   });
 });
 
+describe('a dispute whose payment the client’s bank disputes', () => {
+  const held = (d: DisputeDetail, ...events: ('bank_dispute_opened' | 'bank_dispute_won')[]): DisputeDetail => ({
+    ...d,
+    milestone: {
+      ...d.milestone,
+      timeline: [...d.milestone.timeline, ...events.map((event, i) => ({ at: `2026-11-2${i}T09:00:00.000Z`, event, status: 'disputed' as const, by: 'system', actorId: null }))],
+    },
+  });
+
+  it('says so, names the bank’s steps in the timeline, and keeps Decide off with the reason; on again once the bank decides for Fieldwork', async () => {
+    stubServer({ [`GET /disputes/${DISPUTE}`]: held(detail(), 'bank_dispute_opened') });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(reachable(client), `/a/disputes/${DISPUTE}`);
+    const blocked = await screen.findByTestId('decide-blocked');
+    expect(blocked.textContent).toBe(
+      'The client’s bank is disputing the payment for this part and holds its money until it decides, so no decision can be taken until then. The timeline of this part shows when the bank has decided.',
+    );
+    const decideButton = within(screen.getByTestId('decision-form')).getByRole('button', { name: 'Decide' }) as HTMLButtonElement;
+    expect(decideButton.disabled).toBe(true);
+    expect(decideButton.getAttribute('aria-describedby')).toBe(blocked.id);
+    const step = within(screen.getByTestId('dispute-timeline')).getAllByRole('listitem')[3]!;
+    expect(step.querySelector('strong')!.textContent).toBe('The client’s bank disputed the payment');
+    expect(step.textContent).not.toContain('by the system');
+    cleanup();
+
+    stubServer({ [`GET /disputes/${DISPUTE}`]: held(detail(), 'bank_dispute_opened', 'bank_dispute_won') });
+    open(reachable(client), `/a/disputes/${DISPUTE}`, 'es');
+    const form = await screen.findByTestId('decision-form');
+    expect(screen.queryByTestId('decide-blocked')).toBeNull();
+    expect((within(form).getByRole('button', { name: 'Decidir' }) as HTMLButtonElement).disabled).toBe(false);
+    expect(within(screen.getByTestId('dispute-timeline')).getAllByRole('listitem')[4]!.querySelector('strong')!.textContent).toBe(
+      'El banco del cliente decidió a favor de Fieldwork: el dinero vuelve a estar retenido en garantía',
+    );
+  });
+
+  it('shows the server’s refusal, when the bank’s dispute came after the page was read, in the admin’s language, and then why', async () => {
+    let bankOpened = false;
+    stubServer({ [`GET /disputes/${DISPUTE}`]: () => (bankOpened ? held(detail(), 'bank_dispute_opened') : detail()) });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(reachable(client), `/a/disputes/${DISPUTE}`, 'es');
+    const form = await screen.findByTestId('decision-form');
+    fireEvent.click(within(form).getByRole('radio', { name: 'Liberar todo al trabajador' }));
+    fireEvent.change(within(form).getByLabelText('Motivo por escrito (queda en el registro de auditoría)'), { target: { value: 'Trabajo entregado.' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Decidir' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    bankOpened = true;
+    const id = (await client.db.commands.find().exec())[0]!.id;
+    await decide(client, id, { status: 'rejected', code: 'bank_dispute_open', message: 'The client’s bank is disputing the payment for this part.' });
+    expect((await within(form).findByTestId('decision-refused')).textContent).toBe(
+      `No se tomó la decisión: ${rejectionText('bank_dispute_open', '', 'es')}`,
+    );
+    // Read again: the page now knows the bank holds the money.
+    await screen.findByTestId('decide-blocked');
+    expect((within(form).getByRole('button', { name: 'Decidir' }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
 describe('the audit log', () => {
   it('lists what admins did, with their reasons and what it was about', async () => {
     const log: AuditLog = {
@@ -401,7 +459,7 @@ describe('the audit log', () => {
 describe('settlement', () => {
   const report: SettlementReport = {
     from: '2026-11-01', to: '2026-11-30', balancesAt: '2026-11-21T10:00:00.000Z',
-    byCurrency: [{ currency: 'USD', funded: 20000, released: 8000, refunded: 4510, feesEarned: 800, transferred: 7200, heldInEscrow: 7490, awaitingTransfer: 0 }],
+    byCurrency: [{ currency: 'USD', funded: 20000, released: 8000, refunded: 4510, feesEarned: 800, transferred: 7200, takenByBanks: 3000, chargebackLosses: 1000, heldInEscrow: 7490, awaitingTransfer: 0 }],
     stuckRefunds: [],
     refundGraceMs: 3_600_000,
   };
@@ -429,6 +487,8 @@ describe('settlement', () => {
     open(client, '/a/settlement?month=2026-11');
     expect((await screen.findByTestId('settlement-funded')).textContent).toBe('$200.00');
     expect(screen.getByTestId('settlement-feesEarned').textContent).toBe('$8.00');
+    expect(screen.getByTestId('settlement-takenByBanks').textContent).toBe('$30.00');
+    expect(screen.getByTestId('settlement-chargebackLosses').textContent).toBe('$10.00');
     expect(screen.getByTestId('settlement-heldInEscrow').textContent).toBe('$74.90');
     expect((await screen.findByTestId('trial-balanced')).textContent).toBe('Balanced: every currency totals zero.');
     expect(screen.getByTestId('trial-total').getAttribute('data-zero')).toBe('true');

@@ -9,7 +9,7 @@ import { rejectionText } from '../i18n/rejections';
 import type { DisputeDetail } from '../money/api-types';
 import { useMoneyCommand } from '../money/use-money-command';
 import { TextAreaField } from '../ui/text-area-field';
-import { checkDecision, decisionPreview, OUTCOMES, type DecisionCheck, type DecisionDraft, type Outcome } from './dispute-decision';
+import { checkDecision, decisionBlockedBy, decisionPreview, OUTCOMES, type DecisionCheck, type DecisionDraft, type Outcome } from './dispute-decision';
 import { adminMoneyMessages } from './money-messages';
 
 type Problems = Extract<DecisionCheck, { ok: false }>['problems'];
@@ -38,7 +38,7 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
   const outcomeRef = useRef<HTMLInputElement>(null);
   const refundRef = useRef<HTMLInputElement>(null);
   const reasonRef = useRef<HTMLTextAreaElement>(null);
-  const ids = { outcome: useId(), refund: useId(), refundHint: useId(), reason: useId() };
+  const ids = { outcome: useId(), refund: useId(), refundHint: useId(), reason: useId(), blocked: useId() };
 
   const d = detail.dispute;
   const amount = money(d.amount, d.currency);
@@ -46,6 +46,8 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
   const preview = decisionPreview(draft, amount, detail.milestone.feeBps);
   const decided = resolve.outcome.state === 'applied';
   const sending = resolve.outcome.state === 'pending';
+  // The client's bank holds the money while it disputes the payment: no decision can move it until it decides.
+  const blocked = decisionBlockedBy(detail.milestone);
 
   // The decision is the server's now: read the dispute again to show how it was settled.
   useEffect(() => {
@@ -71,7 +73,7 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (sending || decided || !reachable) return;
+    if (sending || decided || !reachable || blocked) return;
     const check = checkDecision(d.id, draft, amount);
     if (!check.ok) {
       setProblems(check.problems);
@@ -89,6 +91,11 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
       {!d.respondedAt && Date.parse(d.respondBy) > Date.now() && (
         <p className="notice" data-testid="decide-early">
           {t('decideEarly', { when: formatDateTime(d.respondBy, locale) })}
+        </p>
+      )}
+      {blocked && (
+        <p className="notice" id={ids.blocked} data-testid="decide-blocked" data-code={blocked}>
+          {t('decideBankHeld')}
         </p>
       )}
       <form className="decision-form" onSubmit={(e) => void submit(e)} noValidate data-testid="decision-form">
@@ -159,7 +166,13 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
           textareaRef={reasonRef}
         />
         <div className="actions">
-          <button type="submit" className="btn btn-primary" disabled={sending || decided || !reachable} data-testid="decide">
+          <button
+            type="submit"
+            className="btn btn-primary"
+            disabled={sending || decided || !reachable || blocked !== null}
+            aria-describedby={blocked ? ids.blocked : undefined}
+            data-testid="decide"
+          >
             {t('decide')}
           </button>
         </div>

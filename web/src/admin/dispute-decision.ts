@@ -1,6 +1,9 @@
 // A mediator's decision on a dispute, checked before it is sent: the outcome, the refund of a split in the
 // milestone's currency (typed in major units, kept in integer minor units), and the written reason.
 import type { CommandInput } from '@shared/commands';
+import { can } from '@shared/machine';
+import { heldByBank, milestoneMachine, milestoneRejection, type MilestoneState } from '@shared/milestone-machine';
+import type { RejectionCode } from '@shared/rejections';
 import { compare, isZero, money, offStep, splitFee, type Money } from '@shared/money';
 import { parseMoneyInput } from '../i18n/format';
 
@@ -68,4 +71,18 @@ function splitRefund(typed: string, milestone: Money): Money | { problem: Decisi
   if (isZero(refund) || compare(refund, milestone) >= 0) return { problem: 'refund_range' };
   if (offStep(refund)) return { problem: 'refund_step' };
   return refund;
+}
+
+/**
+ * Why the milestone machine takes no decision on this part now, or null: the one reason the page can know
+ * ahead is the client's bank holding the money while it disputes the payment (bank_dispute_open). A state the
+ * page has not caught up with is left for the server to refuse.
+ */
+export function decisionBlockedBy(milestone: { status: MilestoneState; timeline: readonly { event: string }[] }): RejectionCode | null {
+  const ctx = { proposedBy: null, actingAs: 'admin', heldByBank: heldByBank(milestone.timeline) } as const;
+  for (const outcome of OUTCOMES) {
+    const verdict = can(milestoneMachine, milestone.status, outcome, ['admin'], ctx);
+    if (!verdict.ok && verdict.why === 'guard_failed') return milestoneRejection(verdict);
+  }
+  return null;
 }

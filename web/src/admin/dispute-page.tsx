@@ -3,6 +3,8 @@
 import { useCallback, useState } from 'react';
 import { Link } from 'wouter';
 import { money } from '@shared/money';
+import { bankStepName, isBankStep } from '../bookings/bank-dispute';
+import { bookingMessages } from '../bookings/messages';
 import { milestoneStateName } from '../i18n/domain-names';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
@@ -114,6 +116,8 @@ function useWho(detail: DisputeDetail) {
 
 function Timeline({ detail }: { detail: DisputeDetail }) {
   const t = useT(adminMoneyMessages);
+  // A chargeback's steps in the words the parties' pages use for the worker's side: they name the bank, no "by".
+  const tb = useT(bookingMessages);
   const { locale } = useLocale();
   const who = useWho(detail);
   const entries = detail.milestone.timeline;
@@ -125,10 +129,11 @@ function Timeline({ detail }: { detail: DisputeDetail }) {
       ) : (
         <ol className="timeline" data-testid="dispute-timeline">
           {entries.map((e, i) => (
-            <li key={`${e.at}-${i}`}>
-              <strong>{milestoneStateName(e.status, locale)}</strong>
+            <li key={`${e.at}-${i}`} data-event={e.event}>
+              <strong>{isBankStep(e.event) ? bankStepName(tb, e.event, 'other') : milestoneStateName(e.status, locale)}</strong>
               <span className="money-job-detail">
-                {formatDateTime(e.at, locale)} · {t('byWho', { who: who.side(e.by) })}
+                {formatDateTime(e.at, locale)}
+                {!isBankStep(e.event) && ` · ${t('byWho', { who: who.side(e.by) })}`}
               </span>
               {e.note && <span className="dispute-text">{e.note}</span>}
             </li>
@@ -224,7 +229,8 @@ function Resolution({ detail }: { detail: DisputeDetail }) {
   const { locale } = useLocale();
   const d = detail.dispute;
   const outcome = d.outcome === 'release_all' ? t('outcomeReleaseAll') : d.outcome === 'refund_all' ? t('outcomeRefundAll') : t('outcomeSplit');
-  const how = d.resolvedHow === 'accepted' ? t('howAccepted') : d.resolvedHow === 'default' ? t('howDefault') : t('howAdmin');
+  const how =
+    d.resolvedHow === 'accepted' ? t('howAccepted') : d.resolvedHow === 'default' ? t('howDefault') : d.resolvedHow === 'bank' ? t('howBank') : t('howAdmin');
   return (
     <section aria-labelledby="dispute-resolution" data-testid="dispute-resolution" data-outcome={d.outcome ?? ''}>
       <h2 id="dispute-resolution">{t('resolvedHeading')}</h2>

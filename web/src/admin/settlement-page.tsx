@@ -18,7 +18,7 @@ import { adminMoneyMessages } from './money-messages';
 
 type Key = keyof (typeof adminMoneyMessages)['en'];
 
-const FIGURES = ['funded', 'released', 'refunded', 'feesEarned', 'transferred', 'heldInEscrow', 'awaitingTransfer'] as const;
+const FIGURES = ['funded', 'released', 'refunded', 'feesEarned', 'transferred', 'takenByBanks', 'chargebackLosses', 'heldInEscrow', 'awaitingTransfer'] as const;
 
 const KINDS: Record<string, Key> = {
   client_funding: 'kindClientFunding',

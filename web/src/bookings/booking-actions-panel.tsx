@@ -16,7 +16,7 @@ import { CommandNotice, type Notice } from './command-notice';
 import { ConfirmStep } from './confirm-step';
 import { checkAction, MILESTONE_STEPS, offeredActions, type BookingAction } from './booking-actions';
 import { bookingMessages } from './messages';
-import { offeredMoneyActions } from './money-actions';
+import { cancelBlockedBy, offeredMoneyActions } from './money-actions';
 import { useCanReachServer } from './use-money-step';
 
 interface Props {
@@ -53,6 +53,8 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
   const held = (milestones ?? []).filter((m) => HELD_STATES.includes(m.status));
   const refund = held.length > 0 ? sum(held.map((m) => m.amount), booking.price.currency) : null;
   const cancelMovesMoney = booking.status !== 'awaiting_payment' || refund !== null;
+  // Nor may it refund money the client's bank holds while it disputes the payment: said instead of the button.
+  const cancelBlocked = cancel ? cancelBlockedBy(held, actor) : null;
   // A cancelled booking puts the client's gig back on offer, unless the offer has ended meanwhile: then the
   // gig ends too (the server expires it), and the client is told so before, not surprised after.
   const gig = useView('gigs', actor.id === booking.clientId && booking.gigId ? booking.gigId : undefined);
@@ -115,7 +117,12 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
         </div>
       )}
 
-      {cancel && (
+      {cancelBlocked && (
+        <p className="hint" data-testid="cancel-blocked">
+          {t(actor.id === booking.clientId ? 'cancelHeldByBankClient' : 'cancelHeldByBank')}
+        </p>
+      )}
+      {cancel && !cancelBlocked && (
         <ConfirmStep
           ask={t('cancel')}
           askClassName="btn btn-danger"
@@ -140,7 +147,7 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
           </div>
         </ConfirmStep>
       )}
-      {cancel && cancelMovesMoney && !reachable && (
+      {cancel && !cancelBlocked && cancelMovesMoney && !reachable && (
         <p className="hint" data-testid="cancel-offline">
           {t(actor.id === booking.clientId ? 'cancelOfflineClient' : 'cancelOffline')}
         </p>

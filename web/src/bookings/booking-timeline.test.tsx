@@ -1,10 +1,10 @@
 // @vitest-environment happy-dom
-// Who took each step of a booking's history, as both sides read it.
+// Who took each step of a booking's history, and of a part's history with a chargeback in it, as both sides read it.
 import { cleanup, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { I18nProvider } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
-import { BookingTimeline } from './booking-timeline';
+import { BookingTimeline, PartHistory } from './booking-timeline';
 import type { TimelineRow } from './timeline-entries';
 
 afterEach(cleanup);
@@ -37,6 +37,63 @@ describe('BookingTimeline', () => {
     expect(steps([row({ actorId: null }), row({ event: 'payment_confirmed', status: 'funded' })], WORKER)).toEqual([
       'Part approved by Fieldwork',
       'Payment confirmed by Fieldwork',
+    ]);
+  });
+});
+
+describe('PartHistory', () => {
+  // A part the client's bank disputed, decided for Fieldwork, disputed again and then decided for the client.
+  const part = {
+    clientId: CLIENT, workerId: WORKER,
+    timeline: [
+      { at: '2026-11-19T10:00:00.000Z', event: 'submit', status: 'submitted', by: 'worker', actorId: WORKER },
+      { at: '2026-11-20T10:00:00.000Z', event: 'bank_dispute_opened', status: 'submitted', by: 'system', actorId: null },
+      { at: '2026-11-21T10:00:00.000Z', event: 'bank_dispute_won', status: 'submitted', by: 'system', actorId: null, note: 'Evidence accepted.' },
+      { at: '2026-11-22T10:00:00.000Z', event: 'bank_dispute_opened', status: 'submitted', by: 'system', actorId: null },
+      { at: '2026-11-23T10:00:00.000Z', event: 'charged_back', status: 'refunded', by: 'system', actorId: null },
+    ],
+  } as ViewDoc<'milestones'>;
+
+  function partSteps(meId: string, locale: 'en' | 'es') {
+    render(
+      <I18nProvider initial={locale}>
+        <PartHistory milestone={part} names={booking} meId={meId} />
+      </I18nProvider>,
+    );
+    return screen.getAllByRole('listitem').map((li) => li.textContent!.replace(li.querySelector('time')!.textContent!, '').trim());
+  }
+
+  it('names a chargeback’s steps by what the bank did, from the reader’s side, with no “by Fieldwork”', () => {
+    expect(partSteps(CLIENT, 'en')).toEqual([
+      'Submitted for approval by Omar Operator',
+      'Your bank disputed the payment',
+      'Your bank decided for Fieldwork: the money is held in escrow againEvidence accepted.',
+      'Your bank disputed the payment',
+      'Your bank returned the payment to you',
+    ]);
+    cleanup();
+    expect(partSteps(WORKER, 'en')).toEqual([
+      'Submitted for approval by you',
+      'The client’s bank disputed the payment',
+      'The client’s bank decided for Fieldwork: the money is held in escrow againEvidence accepted.',
+      'The client’s bank disputed the payment',
+      'The bank returned the payment to the client',
+    ]);
+  });
+
+  it('in Spanish too', () => {
+    expect(partSteps(CLIENT, 'es').slice(1)).toEqual([
+      'Tu banco disputó el pago',
+      'Tu banco decidió a favor de Fieldwork: el dinero vuelve a estar retenido en garantíaEvidence accepted.',
+      'Tu banco disputó el pago',
+      'Tu banco te devolvió el pago',
+    ]);
+    cleanup();
+    expect(partSteps(WORKER, 'es').slice(1)).toEqual([
+      'El banco del cliente disputó el pago',
+      'El banco del cliente decidió a favor de Fieldwork: el dinero vuelve a estar retenido en garantíaEvidence accepted.',
+      'El banco del cliente disputó el pago',
+      'El banco devolvió el pago al cliente',
     ]);
   });
 });

@@ -5,6 +5,7 @@ import { formatDateTime } from '../i18n/format';
 import { useLocale, useT, type Translate } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
 import { PendingMark } from '../ui/pending-mark';
+import { bankStepName, isBankStep } from './bank-dispute';
 import { bookingMessages } from './messages';
 import type { TimelineRow } from './timeline-entries';
 
@@ -24,6 +25,7 @@ const EVENT_NAMES: Record<BookingEvent | 'created', Key> = {
   resolve: 'evResolve',
   resolve_part: 'evResolvePart',
   resolve_to_review: 'evResolvePart',
+  charged_back: 'evBookingChargedBack',
 };
 
 type Names = Pick<ViewDoc<'bookings'>, 'clientName' | 'workerName'>;
@@ -47,13 +49,14 @@ function who(t: Translate<Key>, row: Pick<TimelineRow, 'by' | 'actorId'>, names:
 /** An event the app does not know yet (a newer server) still shows, by its code. */
 const eventName = (t: Translate<Key>, event: string) => (event in EVENT_NAMES ? t(EVENT_NAMES[event as keyof typeof EVENT_NAMES]) : event);
 
-/** One step of a history: what it came to, who took it and when, with any note. */
-function Step({ label, whoText, at, note, pending = false, event }: { label: string; whoText: string; at: string; note?: string; pending?: boolean; event: string }) {
+/** One step of a history: what it came to, who took it (unless its words say so) and when, with any note. */
+function Step({ label, whoText, at, note, pending = false, event }: { label: string; whoText?: string; at: string; note?: string; pending?: boolean; event: string }) {
   const t = useT(bookingMessages);
   const { locale } = useLocale();
   return (
     <li data-event={event}>
-      <strong>{label}</strong> <span className="muted">{t('by', { who: whoText })}</span>
+      <strong>{label}</strong>
+      {whoText !== undefined && <> <span className="muted">{t('by', { who: whoText })}</span></>}
       <PendingMark show={pending} />
       <br />
       <time dateTime={at} className="muted">
@@ -78,18 +81,24 @@ export function BookingTimeline({ rows, booking, meId }: { rows: TimelineRow[]; 
 /**
  * One part's own history (a milestone's timeline), named by the state each step left it in. A step that moved
  * no booking status (the second part submitted while the first waits for review, changes asked during a
- * dispute) is only here, with the note that came with it.
+ * dispute) is only here, with the note that came with it. A chargeback's steps are named by what the bank did:
+ * two of them leave the state as it was, and the third is no refund of Fieldwork's.
  */
 export function PartHistory({ milestone, names, meId }: { milestone: ViewDoc<'milestones'>; names: Names; meId: string }) {
   const t = useT(bookingMessages);
   const { locale } = useLocale();
+  const reader = meId === milestone.clientId ? 'client' : 'other';
   return (
     <details className="part-history" data-testid="part-history">
       <summary>{t('partHistory')}</summary>
       <ol className="timeline">
-        {milestone.timeline.map((e, i) => (
-          <Step key={`${e.at}-${i}`} label={milestoneStateName(e.status, locale)} whoText={who(t, e, names, meId, milestone)} at={e.at} note={e.note} event={e.event} />
-        ))}
+        {milestone.timeline.map((e, i) =>
+          isBankStep(e.event) ? (
+            <Step key={`${e.at}-${i}`} label={bankStepName(t, e.event, reader)} at={e.at} note={e.note} event={e.event} />
+          ) : (
+            <Step key={`${e.at}-${i}`} label={milestoneStateName(e.status, locale)} whoText={who(t, e, names, meId, milestone)} at={e.at} note={e.note} event={e.event} />
+          ),
+        )}
       </ol>
     </details>
   );

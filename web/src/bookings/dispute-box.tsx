@@ -15,11 +15,13 @@ interface Props {
   dispute: ViewDoc<'disputes'>;
   /** The viewer's side in the booking; null for an admin reading. */
   side: 'client' | 'worker' | null;
+  /** The milestone machine lets the viewer settle it on the claim (not while the client's bank holds the money). */
+  mayAccept: boolean;
   disabled: boolean;
   run(issue: () => Promise<{ id: string }>): Promise<boolean>;
 }
 
-export function DisputeBox({ dispute, side, disabled, run }: Props) {
+export function DisputeBox({ dispute, side, mayAccept, disabled, run }: Props) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
@@ -72,7 +74,9 @@ export function DisputeBox({ dispute, side, disabled, run }: Props) {
               ? t('howAccepted')
               : dispute.resolvedHow === 'default'
                 ? t('howDefault')
-                : t('howAdmin', { reason: dispute.resolutionReason ?? '' })}
+                : dispute.resolvedHow === 'bank'
+                  ? t('howBank')
+                  : t('howAdmin', { reason: dispute.resolutionReason ?? '' })}
           </p>
         </>
       )}
@@ -108,7 +112,7 @@ export function DisputeBox({ dispute, side, disabled, run }: Props) {
         </ol>
       )}
 
-      {open && side === other && (
+      {open && side === other && mayAccept && (
         <ConfirmStep
           ask={t('acceptClaim')}
           askClassName="btn"

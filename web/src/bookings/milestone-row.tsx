@@ -3,7 +3,7 @@
 // projection: the row shows the server's state, marked as waiting, until the server answers.
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
-import type { MilestoneState } from '@shared/milestone-machine';
+import { heldByBank, type MilestoneState } from '@shared/milestone-machine';
 import { money } from '@shared/money';
 import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
 import { useSync } from '../app/sync-context';
@@ -15,12 +15,13 @@ import { MoneyText } from '../ui/money-text';
 import { PendingMark } from '../ui/pending-mark';
 import { TextAreaField } from '../ui/text-area-field';
 import { ConfirmStep } from './confirm-step';
+import { chargedBack } from './bank-dispute';
 import { PartHistory } from './booking-timeline';
 import { DisputeBox } from './dispute-box';
 import { DisputeForm } from './dispute-form';
 import { FundAction } from './fund-action';
 import { StepProgress } from './step-progress';
-import type { MoneyAction, OfferedMoneyAction } from './money-actions';
+import { claimAcceptable, type MoneyAction, type OfferedMoneyAction } from './money-actions';
 import { moneyMessages, type MoneyKey } from './money-messages';
 import { useMoneyStep, type PaymentRail } from './use-money-step';
 
@@ -38,6 +39,9 @@ const STATUS_WORDS: Record<MilestoneState, MoneyKey> = {
   split: 'stSplit',
   cancelled: 'stCancelled',
 };
+
+/** The step whose note is what the viewer acts on while the part waits in this state. */
+const WAITING_STEP: Partial<Record<MilestoneState, string>> = { submitted: 'submit', changes_requested: 'request_changes' };
 
 interface Props {
   milestone: ViewDoc<'milestones'>;
@@ -73,11 +77,22 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   const sentence = (code: RejectionCode) => rejectionText(code, REJECTION_MESSAGES[code], locale);
   const offer = (action: MoneyAction) => offered.find((a) => a.action === action);
   const disabled = !reachable || step.busy || waiting.length > 0;
-  const words = m.status === 'submitted' && !m.autoApproveAt ? t('stSubmittedNoDate') : t(STATUS_WORDS[m.status], { date: m.autoApproveAt ? formatDateTime(m.autoApproveAt, locale) : '' });
+  // A chargeback: the client's bank holds the money until it decides, or it decided for the client and
+  // returned the payment itself (no refund of Fieldwork's to follow on the receipt).
+  const held = heldByBank(m.timeline);
+  const returned = m.status === 'refunded' && chargedBack(m.timeline);
+  const words = held
+    ? t(side === 'client' ? 'stBankHeldYours' : 'stBankHeld')
+    : returned
+      ? t(side === 'client' ? 'stChargedBackYou' : 'stChargedBack')
+      : m.status === 'submitted' && !m.autoApproveAt
+        ? t('stSubmittedNoDate')
+        : t(STATUS_WORDS[m.status], { date: m.autoApproveAt ? formatDateTime(m.autoApproveAt, locale) : '' });
   const net = m.releasedAmount.amount - m.feeAmount.amount;
   // What the other side wrote with the step that is now waiting on the viewer: the work handed in, or the
-  // changes asked for. (Every step's note is in the part's history; this one is what to act on.)
-  const latest = m.status === 'submitted' || m.status === 'changes_requested' ? [...m.timeline].reverse().find((e) => e.status === m.status) : undefined;
+  // changes asked for. (Every step's note is in the part's history; this one is what to act on. A bank's step
+  // leaves the state as it was and may carry a note of its own: it is not this.)
+  const latest = WAITING_STEP[m.status] ? [...m.timeline].reverse().find((e) => e.event === WAITING_STEP[m.status]) : undefined;
   const theirNote = latest?.note && latest.actorId !== client.userId ? latest : undefined;
 
   const submitStep = (e: FormEvent) => {
@@ -126,10 +141,21 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
         </div>
       </dl>
 
+      {held && (
+        <p className="notice" data-testid="bank-hold">
+          {side === 'client' ? t('bankHoldYours') : side === 'worker' ? t('bankHoldWorker') : t('bankHold')}
+          {side === 'worker' && submit && !submit.blockedBy && ` ${t('bankHoldSubmit')}`}
+        </p>
+      )}
       {m.status === 'split' && <p data-testid="settled-amounts">{t('splitLine', { refunded: fmt(m.refundedAmount.amount), released: fmt(m.releasedAmount.amount) })}</p>}
-      {m.status === 'refunded' && <p data-testid="settled-amounts">{t(side === 'client' ? 'refundedLineYou' : 'refundedLine', { amount: fmt(m.refundedAmount.amount) })}</p>}
+      {m.status === 'refunded' &&
+        (returned ? (
+          <p data-testid="settled-amounts">{t(side === 'client' ? 'chargedBackLineYou' : 'chargedBackLine')}</p>
+        ) : (
+          <p data-testid="settled-amounts">{t(side === 'client' ? 'refundedLineYou' : 'refundedLine', { amount: fmt(m.refundedAmount.amount) })}</p>
+        ))}
       {/* "Refunded" is the ledger's word; whether the provider has paid it back yet is on the receipt. */}
-      {side === 'client' && m.refundedAmount.amount > 0 && (
+      {side === 'client' && m.refundedAmount.amount > 0 && !returned && (
         <p>
           <Link href={`~/c/receipts/${m.id}`}>{t('refundOnReceipt')}</Link>
         </p>
@@ -202,7 +228,15 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
         ))}
 
       {side && offer('dispute') && <DisputeForm milestone={m} side={side} disabled={disabled} run={step.run} />}
-      {dispute && <DisputeBox dispute={dispute} side={side} disabled={disabled} run={step.run} />}
+      {dispute && (
+        <DisputeBox
+          dispute={dispute}
+          side={side}
+          mayAccept={side !== null && claimAcceptable(m, { refund: dispute.refundAmount.amount, amount: dispute.amount.amount }, side)}
+          disabled={disabled}
+          run={step.run}
+        />
+      )}
       {m.timeline.length > 0 && <PartHistory milestone={m} names={names} meId={client.userId} />}
     </li>
   );

@@ -3,12 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { MAX_CHANGE_ROUNDS, type BookingState } from '@shared/booking-machine';
 import { MILESTONE_STATES, type MilestoneState } from '@shared/milestone-machine';
 import type { Role } from '@shared/roles';
-import { claimRefund, offeredMoneyActions, pendingMoney } from './money-actions';
+import { cancelBlockedBy, claimAcceptable, claimRefund, offeredMoneyActions, pendingMoney } from './money-actions';
 
 const CLIENT = { id: 'client-1', roles: ['consumer'] as Role[] };
 const WORKER = { id: 'worker-1', roles: ['operator'] as Role[] };
 const ADMIN = { id: 'admin-1', roles: ['admin', 'consumer'] as Role[] };
-const milestone = (status: MilestoneState) => ({ clientId: CLIENT.id, workerId: WORKER.id, status });
+const milestone = (status: MilestoneState, timeline: { event: string }[] = []) => ({ clientId: CLIENT.id, workerId: WORKER.id, status, timeline });
+
+// A chargeback's steps as the server appends them to a part's history.
+const OPENED = { event: 'bank_dispute_opened' };
+const WON = { event: 'bank_dispute_won' };
 
 /** The booking state that goes with each milestone state when the booking is one milestone. */
 const BOOKING_OF: Record<MilestoneState, BookingState> = {
@@ -65,6 +69,52 @@ describe('offeredMoneyActions', () => {
 
   it('offers no second dispute while one is open on the milestone', () => {
     expect(offered(CLIENT, 'submitted', 'delivered', 0, true)).toEqual(['approve', 'request_changes']);
+  });
+
+  it('offers nothing that moves money while the client’s bank holds it, the rest as before; all of it once the bank decides for Fieldwork', () => {
+    const names = (actor: typeof CLIENT, status: MilestoneState, booking: BookingState, timeline: { event: string }[]) =>
+      offeredMoneyActions(milestone(status, timeline), { status: booking, changeRounds: 0 }, actor, false).map((a) => a.action);
+    // Approval releases the money: not while the bank holds it. Changes, a dispute and handing in move none.
+    expect(names(CLIENT, 'submitted', 'delivered', [OPENED])).toEqual(['request_changes', 'dispute']);
+    expect(names(WORKER, 'funded', 'in_progress', [OPENED])).toEqual(['submit', 'dispute']);
+    expect(names(WORKER, 'changes_requested', 'changes_requested', [OPENED])).toEqual(['submit', 'dispute']);
+    expect(names(CLIENT, 'submitted', 'delivered', [OPENED, WON])).toEqual(['approve', 'request_changes', 'dispute']);
+    // A second chargeback on the same part holds it again.
+    expect(names(CLIENT, 'submitted', 'delivered', [OPENED, WON, OPENED])).toEqual(['request_changes', 'dispute']);
+  });
+
+  it('keeps changes and a dispute open while the bank holds the money, though the review deadline passed: the clock stands still', () => {
+    const now = Date.parse('2026-11-21T12:00:00.000Z');
+    const late = { ...milestone('submitted', [OPENED]), autoApproveAt: '2026-11-21T11:00:00.000Z' };
+    expect(offeredMoneyActions(late, { status: 'delivered', changeRounds: 0 }, CLIENT, false, now).map((a) => a.action)).toEqual(['request_changes', 'dispute']);
+  });
+});
+
+describe('claimAcceptable', () => {
+  it('lets the side that gives money up accept the claim, never while the client’s bank holds the money', () => {
+    const all = { refund: 8000, amount: 8000 };
+    const part = { refund: 3000, amount: 8000 };
+    const none = { refund: 0, amount: 8000 };
+    expect(claimAcceptable(milestone('disputed'), all, 'worker')).toBe(true);
+    expect(claimAcceptable(milestone('disputed'), part, 'worker')).toBe(true);
+    expect(claimAcceptable(milestone('disputed'), none, 'client')).toBe(true);
+    // Refunding all is the worker's to accept, releasing all the client's.
+    expect(claimAcceptable(milestone('disputed'), all, 'client')).toBe(false);
+    expect(claimAcceptable(milestone('disputed'), none, 'worker')).toBe(false);
+    for (const claim of [all, part]) expect(claimAcceptable(milestone('disputed', [OPENED]), claim, 'worker')).toBe(false);
+    expect(claimAcceptable(milestone('disputed', [OPENED]), none, 'client')).toBe(false);
+    expect(claimAcceptable(milestone('disputed', [OPENED, WON]), part, 'worker')).toBe(true);
+  });
+});
+
+describe('cancelBlockedBy', () => {
+  it('says the bank holds the money when cancelling would refund a part it holds, for either side', () => {
+    for (const actor of [CLIENT, WORKER]) {
+      expect(cancelBlockedBy([milestone('funded', [OPENED])], actor)).toBe('bank_dispute_open');
+      expect(cancelBlockedBy([milestone('funded'), milestone('funded', [OPENED, WON])], actor)).toBeNull();
+    }
+    // Nobody's to cancel: an admin who is neither side reads the page.
+    expect(cancelBlockedBy([milestone('funded', [OPENED])], ADMIN)).toBeNull();
   });
 });
 

@@ -1,8 +1,10 @@
 // Which money steps the booking page offers on each milestone, asked of the shared milestone machine and,
 // for steps that also move the booking, of the booking machine (the server steps both, in one transaction).
+// The machine's context carries whether the client's bank holds a part's money (a chargeback): then nothing that
+// moves it is offered, here or where a claim is accepted and a paid booking cancelled.
 import { bookingMachine, BOOKING_GUARD_REJECTIONS, MAX_CHANGE_ROUNDS, type BookingState } from '@shared/booking-machine';
 import { can } from '@shared/machine';
-import { milestoneMachine, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
+import { heldByBank, milestoneMachine, milestoneRejection, outcomeOf, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
 import { chargeStep, offStep, type Money } from '@shared/money';
 import type { RejectionCode } from '@shared/rejections';
 import type { Actor } from '@shared/roles';
@@ -18,6 +20,8 @@ export interface MilestoneForActions {
   status: MilestoneState;
   /** Submitted work is approved as agreed at this time (ISO), whether or not the server's sweep has run yet. */
   autoApproveAt?: string | null;
+  /** Its history, which says whether the client's bank holds its money (heldByBank). */
+  timeline: readonly { event: string }[];
 }
 
 /** Steps the server refuses once submitted work is past its review deadline (deadline_passed). */
@@ -59,13 +63,16 @@ export function offeredMoneyActions(milestone: MilestoneForActions, booking: Boo
   const parties = pageParties(actor, milestone);
   const side = parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
   if (!side) return [];
+  const held = heldByBank(milestone.timeline);
+  // A step that would move money the client's bank holds (approving) is not offered: the part says why.
   const milestoneAllows = (event: MilestoneEvent) =>
-    can(milestoneMachine, milestone.status, event, parties, { proposedBy: null, actingAs: side, reason: TYPED }).ok;
+    can(milestoneMachine, milestone.status, event, parties, { proposedBy: null, actingAs: side, reason: TYPED, heldByBank: held }).ok;
   return MONEY_ACTIONS.flatMap((action): OfferedMoneyAction[] => {
     if (action === 'fund') return milestoneAllows('fund') || (milestone.status === 'payment_pending' && side === 'client') ? [{ action, blockedBy: null }] : [];
     if (!milestoneAllows(action)) return [];
     if (action === 'dispute' && disputeOpen) return [];
-    if (CLOSED_BY_DEADLINE.includes(action) && milestone.status === 'submitted' && milestone.autoApproveAt && Date.parse(milestone.autoApproveAt) <= now) return [];
+    // The review clock stands still while the bank holds the money (it starts again, whole, if the bank decides for Fieldwork).
+    if (CLOSED_BY_DEADLINE.includes(action) && !held && milestone.status === 'submitted' && milestone.autoApproveAt && Date.parse(milestone.autoApproveAt) <= now) return [];
     if (action === 'approve') return [{ action, blockedBy: null }];
     // Changes asked for while the booking does not move still count against its rounds (escrow/step.ts).
     if (!stepsBooking(action, booking.status))
@@ -77,6 +84,30 @@ export function offeredMoneyActions(milestone: MilestoneForActions, booking: Boo
     if (action === 'submit' && booking.status === 'funded') return [{ action, blockedBy: 'start_first' }];
     return [];
   });
+}
+
+/**
+ * Whether `side` may accept the other side's claim: the machine's answer for the outcome the claim comes to
+ * (all back, nothing back, or a split, as the server settles it), so that money the client's bank holds is not
+ * offered to be moved.
+ */
+export function claimAcceptable(milestone: MilestoneForActions, claim: { refund: number; amount: number }, side: 'client' | 'worker'): boolean {
+  return can(milestoneMachine, milestone.status, outcomeOf(claim.amount, claim.refund), [side], { proposedBy: null, actingAs: side, heldByBank: heldByBank(milestone.timeline) }).ok;
+}
+
+/**
+ * Why cancelling the booking cannot refund what its parts hold now, or null: the server steps each part with
+ * cancel, which nothing may do to money the client's bank holds (bank_dispute_open).
+ */
+export function cancelBlockedBy(milestones: readonly MilestoneForActions[], actor: Actor): RejectionCode | null {
+  for (const m of milestones) {
+    const parties = pageParties(actor, m);
+    const side = parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
+    if (!side) continue;
+    const verdict = can(milestoneMachine, m.status, 'cancel', parties, { proposedBy: null, actingAs: side, heldByBank: heldByBank(m.timeline) });
+    if (!verdict.ok && verdict.why === 'guard_failed') return milestoneRejection(verdict);
+  }
+  return null;
 }
 
 export interface PendingRef {

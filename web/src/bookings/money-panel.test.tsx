@@ -507,6 +507,102 @@ describe('money panel, settled', () => {
   });
 });
 
+describe('money panel, chargeback', () => {
+  const paid = { at: T0, event: 'payment_confirmed', status: 'funded', by: 'system', actorId: null } as const;
+  const handedIn = { at: '2026-11-19T12:00:00.000Z', event: 'submit', status: 'submitted', by: 'worker', actorId: OMAR, note: 'All done' } as const;
+  // The server's steps of a chargeback: the status stays as it was, and a note may come with them.
+  const opened = (status: Milestone['status']) =>
+    ({ at: '2026-11-20T10:00:00.000Z', event: 'bank_dispute_opened', status, by: 'system', actorId: null, note: 'The bank’s reason: not as described.' }) as const;
+  const won = (status: Milestone['status']) => ({ at: '2026-11-21T10:00:00.000Z', event: 'bank_dispute_won', status, by: 'system', actorId: null }) as const;
+  const chargedBack = { at: '2026-11-22T10:00:00.000Z', event: 'charged_back', status: 'refunded', by: 'system', actorId: null } as const;
+
+  it('tells the client their bank holds the part’s money and offers no approval; once the bank decides for Fieldwork, approval is back', async () => {
+    const client = await device(CARLA, ['consumer'], {
+      booking: booking('delivered'),
+      milestone: milestone('submitted', { submittedAt: T0, timeline: [paid, handedIn, opened('submitted')] }),
+    });
+    renderPage(connected(client));
+    await waitFor(() => expect(escrow().textContent).toBe('Held by your bank until it decides'));
+    expect(within(row()).getByTestId('bank-hold').textContent).toBe(
+      'Your bank is disputing the payment for this part. Its money is held until your bank decides, so it cannot be released or refunded meanwhile.',
+    );
+    expect(within(row()).queryByRole('button', { name: /Approve/ })).toBeNull();
+    // What moves no money stays: changes asked for, a dispute opened.
+    expect(within(row()).getByRole('button', { name: 'Request changes' })).toBeTruthy();
+    expect(within(row()).getByRole('button', { name: 'Open a dispute' })).toBeTruthy();
+    // The worker's note is still what the client acts on, not the bank's step after it.
+    expect(within(row()).getByTestId('milestone-note').textContent).toBe('Omar Operator: “All done”');
+    const history = within(row()).getByTestId('part-history');
+    expect(within(history).getAllByRole('listitem')[2]!.textContent).toMatch(/^Your bank disputed the payment(?!.* by ).*The bank’s reason: not as described\.$/);
+
+    await client.db.milestones.upsert(milestone('submitted', { submittedAt: T0, timeline: [paid, handedIn, opened('submitted'), won('submitted')], version: 2 }));
+    await waitFor(() => expect(escrow().textContent).toBe('Submitted — waiting for approval'));
+    expect(within(row()).queryByTestId('bank-hold')).toBeNull();
+    await waitFor(() => expect(approve().disabled).toBe(false));
+    expect(within(history).getAllByRole('listitem')[3]!.textContent).toMatch(/^Your bank decided for Fieldwork: the money is held in escrow again/);
+  });
+
+  it('tells the worker, in Spanish, that the money cannot be released to them meanwhile and that the work can still be handed in', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('in_progress'), milestone: milestone('funded', { fundedAt: T0, timeline: [paid, opened('funded')] }) });
+    renderPage(connected(client), 'es');
+    await waitFor(() => expect(escrow().textContent).toBe('Retenido por el banco del cliente hasta que decida'));
+    expect(within(row()).getByTestId('bank-hold').textContent).toBe(
+      'El banco del cliente está disputando el pago de esta parte. Su dinero queda retenido hasta que el banco decida, así que mientras tanto no se puede liberar para ti. Aún puedes entregar el trabajo.',
+    );
+    expect((within(row()).getByRole('button', { name: 'Enviar para aprobación' }) as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('offers no acceptance of a claim while the bank holds the money, only evidence', async () => {
+    const client = await device(OMAR, ['operator'], {
+      booking: booking('disputed'),
+      milestone: milestone('disputed', { timeline: [paid, { ...handedIn }, opened('disputed')] }),
+      dispute: dispute({ refundAmount: usd(3000) }),
+    });
+    renderPage(connected(client));
+    const box = await screen.findByTestId('dispute');
+    expect(escrow().textContent).toBe('Held by the client’s bank until it decides');
+    expect(within(row()).getByTestId('bank-hold').textContent).toBe(
+      'The client’s bank is disputing the payment for this part. Its money is held until the bank decides, so it cannot be released to you meanwhile.',
+    );
+    expect(within(box).queryByRole('button', { name: 'Accept the claim' })).toBeNull();
+    expect(within(box).getByRole('button', { name: 'Send evidence' })).toBeTruthy();
+  });
+
+  it('says why a paid booking cannot be cancelled while the bank holds its money, instead of offering it', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('funded'), milestone: milestone('funded', { fundedAt: T0, timeline: [paid, opened('funded')] }) });
+    renderPage(connected(client));
+    const actions = await screen.findByRole('region', { name: 'What you can do' });
+    await waitFor(() =>
+      expect(within(actions).getByTestId('cancel-blocked').textContent).toBe(
+        'This booking cannot be cancelled while your bank disputes its payment: cancelling would refund money your bank holds. See Payment.',
+      ),
+    );
+    expect(within(actions).queryByRole('button', { name: 'Cancel booking' })).toBeNull();
+  });
+
+  it('says a part the bank returned to the client ended so, not as Fieldwork’s refund, to each side', async () => {
+    const returned = {
+      booking: booking('cancelled'),
+      milestone: milestone('refunded', { refundedAmount: usd(8000), settledAt: T0, timeline: [paid, opened('funded'), chargedBack] }),
+    };
+    const client = await device(CARLA, ['consumer'], returned);
+    renderPage(client);
+    await waitFor(() => expect(escrow().textContent).toBe('Returned to you by your bank'));
+    expect(within(row()).getByTestId('settled-amounts').textContent).toBe('Your bank returned the payment to you, so this part ends unpaid.');
+    // No refund of Fieldwork's to follow on the receipt.
+    expect(within(row()).queryByRole('link', { name: /refund/ })).toBeNull();
+    expect(within(within(row()).getByTestId('part-history')).getAllByRole('listitem')[2]!.textContent).toMatch(/^Your bank returned the payment to you/);
+    cleanup();
+    await closeDevices();
+
+    const worker = await device(OMAR, ['operator'], returned);
+    renderPage(worker, 'es');
+    await waitFor(() => expect(escrow().textContent).toBe('Devuelto al cliente por su banco'));
+    expect(within(row()).getByTestId('settled-amounts').textContent).toBe('El banco del cliente le devolvió el pago, así que esta parte queda sin pagar.');
+    expect(within(within(row()).getByTestId('part-history')).getAllByRole('listitem')[2]!.textContent).toMatch(/^El banco devolvió el pago al cliente/);
+  });
+});
+
 describe('payment plan', () => {
   const PROPOSED = ['0190a000-0000-7000-8000-0000000000f1', '0190a000-0000-7000-8000-0000000000f2'];
   /** A plan of two parts the worker proposed in place of the unpaid single price. */

@@ -37,7 +37,7 @@ const ES: Record<RejectionCode, string> = {
   payouts_not_set_up: 'Configura tus cobros antes de aceptar trabajo pagado, para poder cobrar cuando el cliente apruebe.',
   nothing_to_pay_out: 'Todavía no hay nada disponible para cobrar. El dinero queda disponible cuando el cliente aprueba tu trabajo.',
   bank_dispute_open:
-    'El banco del cliente está disputando el pago de esta parte y retiene su dinero hasta que decida, así que ahora no se puede liberar ni devolver. Fieldwork responde al banco; a los dos les avisaremos de lo que decida.',
+    'Un banco está disputando el pago con tarjeta de esta parte (un contracargo) y retiene su dinero hasta que decida, así que ahora no se puede liberar ni devolver. Fieldwork responde al banco; ambas partes sabrán lo que decida.',
 };
 
 export function rejectionText(code: string, serverMessage: string, locale: Locale): string {

@@ -1,0 +1,157 @@
+// Chargebacks: a client's bank disputes a card payment, and the provider takes the money back from the
+// platform's balance until the bank decides (DESIGN, "Money"; migration 020).
+//
+// What Fieldwork does, per the dispute's stage at the provider:
+//   - an inquiry (Stripe's warning_* statuses): no money moved, nothing moves here; the dispute is recorded;
+//   - held (needs_response, under_review): the ledger moves the money the bank took into bank_disputes, out of
+//     the milestone's escrow while it still holds it, and otherwise out of the platform's own pocket
+//     (platform_losses: the worker was paid already and keeps the money). A milestone whose escrow the bank
+//     took is held: nothing may release or refund it (the machine's notHeldByBank guard) and its approval
+//     clock stops. Both sides are told;
+//   - won: the money comes back the way it left; a held milestone carries on, with a whole review window
+//     again if its work waits for review;
+//   - lost: the money stays with the client. A held milestone ends by the machine's charged_back (what its
+//     escrow still holds, after a chargeback of part of the payment, is refunded) and its booking with it when
+//     nothing else is left; money the platform lost stays lost.
+// Each stage's effect happens once per dispute, whichever of Stripe's five charge.dispute.* events says so,
+// in any order, any number of times: every event is answered from the dispute as the provider has it now.
+import { HELD_STATES } from '@shared/milestone-machine';
+import type { PendingQuery, Row } from 'postgres';
+import type { Db, Sql } from '../db/sql';
+import { transaction } from '../db/tx';
+import { accounts } from '../ledger/accounts';
+import { balance, post } from '../ledger/ledger';
+import { lockBookingOfMilestone } from '../store/bookings';
+import { advanceMilestone, milestoneBeside } from '../store/milestones';
+import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
+import type { DisputeInfo } from '../payments/provider';
+import { windowTimer } from '../disputes/tasks';
+import type { EventRecord } from './events';
+import { chargebackPosting, type ChargebackSplit } from './postings';
+import { reviewClock, stepMilestone } from './step';
+
+export type BankDisputeStage = 'inquiry' | 'held' | 'won' | 'lost';
+
+/** The stage of a dispute by the provider's status. A status this code does not know moves no money. */
+export function stageOf(status: string): BankDisputeStage {
+  if (status === 'needs_response' || status === 'under_review') return 'held';
+  if (status === 'won' || status === 'lost') return status;
+  return 'inquiry';
+}
+
+/** What acting on a dispute came to, as the webhook's record says it. */
+export type BankDisputeOutcome = `bank_dispute_${BankDisputeStage}` | 'bank_dispute_not_ours';
+
+interface DisputeRow {
+  fromEscrow: number;
+  fromPlatform: number;
+  withdrawnAt: Date | null;
+  reinstatedAt: Date | null;
+  closedAt: Date | null;
+}
+
+/** Closes the milestone's open dispute between the two sides as the bank decided it: everything back to the client. */
+function resolveOpenDisputeOf(tx: Db, milestoneId: string, r: { refund: number; currency: string; now: Date }) {
+  return tx`
+    update disputes set status = 'resolved', outcome = 'refund_all', resolved_how = 'bank', resolved_by_id = null, released_amount = 0,
+      refunded_amount = ${r.refund}, resolution_reason = 'The client’s bank decided the chargeback of this payment for the client.', resolved_at = ${r.now}
+    where milestone_id = ${milestoneId} and status = 'open' and not deleted`;
+}
+
+/** The milestone a payment funded, found by its funding posting: also a payment refunded on arrival (late-refund). */
+async function milestoneOfPayment(db: Db, paymentIntentId: string): Promise<string | null> {
+  const [row] = await db<{ milestoneId: string }[]>`select milestone_id from ledger_postings where dedupe_key = ${`funding:${paymentIntentId}`}`;
+  return row?.milestoneId ?? null;
+}
+
+/**
+ * Brings our books in line with a dispute as the provider has it now (`d`, read again for each event).
+ * Runs under the booking's lock, like every step of its milestones, so a release racing the chargeback either
+ * went first (and the platform pays the bank) or finds the milestone held.
+ */
+export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: Date; record?: EventRecord } = {}): Promise<BankDisputeOutcome> {
+  const { now = new Date(), record } = opts;
+  const milestoneId = d.paymentIntentId ? await milestoneOfPayment(sql, d.paymentIntentId) : null;
+  if (!milestoneId) return 'bank_dispute_not_ours';
+  const stage = stageOf(d.status);
+  return transaction(sql, async (tx) => {
+    const booking = await lockBookingOfMilestone(tx, milestoneId);
+    const { milestone: m, milestones } = await milestoneBeside(tx, milestoneId);
+    if (!booking || !m) throw new Error(`milestone ${milestoneId} of payment ${d.paymentIntentId} not found`);
+    if (d.currency !== m.currency) throw new Error(`bank dispute ${d.id} is in ${d.currency}; milestone ${m.id} in ${m.currency}`);
+    const [row] = await tx<DisputeRow[]>`
+      insert into bank_disputes (id, payment_intent_id, charge_id, milestone_id, booking_id, amount, currency, reason, status, opened_at)
+      values (${d.id}, ${d.paymentIntentId}, ${d.chargeId}, ${m.id}, ${m.bookingId}, ${d.amount}, ${d.currency}, ${d.reason}, ${d.status}, ${new Date(d.created * 1000)})
+      on conflict (id) do update set status = excluded.status, updated_at = now()
+      returning from_escrow, from_platform, withdrawn_at, reinstated_at, closed_at`;
+    const news: OutboxMessage[] = [];
+    const tell = (side: 'client' | 'worker', template: string, data: Record<string, unknown> = {}) =>
+      news.push({
+        ...recipient(side, m),
+        template,
+        data: { bookingId: m.bookingId, milestoneId: m.id, amount: d.amount, currency: m.currency, ...data },
+        dedupeKey: `bank-dispute:${d.id}:${template}:${side}`,
+      });
+    const at = now.toISOString();
+    let split: ChargebackSplit = { disputeId: d.id, fromEscrow: row!.fromEscrow, fromPlatform: row!.fromPlatform };
+    let heldHere = m.bankDisputeId === d.id;
+
+    // The bank took the money (a first event may already say won or lost: it was taken before).
+    if (stage !== 'inquiry' && !row!.withdrawnAt) {
+      // Only this payment's own escrow, and only while the milestone still holds it; a second dispute of the
+      // same payment (the provider opens one per charge) finds the first one's hold.
+      const holds = m.paymentIntentId === d.paymentIntentId && HELD_STATES.includes(m.status) && m.bankDisputeId === null;
+      const inEscrow = holds ? await balance(tx, accounts.escrow(m.id, m.currency).id) : 0;
+      const fromEscrow = Math.min(d.amount, inEscrow);
+      split = { disputeId: d.id, fromEscrow, fromPlatform: d.amount - fromEscrow };
+      await post(tx, chargebackPosting(m, split, false));
+      await tx`update bank_disputes set withdrawn_at = ${now}, from_escrow = ${split.fromEscrow}, from_platform = ${split.fromPlatform} where id = ${d.id}`;
+      if (fromEscrow > 0) {
+        heldHere = true;
+        await advanceMilestone(tx, m.id, { at, event: 'bank_dispute_opened', status: m.status, by: 'system', actorId: null, note: d.reason }, {
+          bankDisputeId: d.id, autoApproveAt: null, approvalCheckAt: null,
+        });
+        tell('worker', 'milestone.bank_dispute_opened.worker');
+        tell('client', 'milestone.bank_dispute_opened.client');
+      }
+    }
+
+    if (stage === 'won' && !row!.reinstatedAt && split.fromEscrow + split.fromPlatform > 0) {
+      await post(tx, chargebackPosting(m, split, true));
+      await tx`update bank_disputes set reinstated_at = ${now} where id = ${d.id}`;
+      if (heldHere) {
+        // The money is back for the work: a review that the hold stopped starts over, whole.
+        const clock = m.status === 'submitted' ? reviewClock(booking.category, now) : {};
+        await advanceMilestone(tx, m.id, { at, event: 'bank_dispute_won', status: m.status, by: 'system', actorId: null }, { bankDisputeId: null, ...clock });
+        // A dispute between the two sides whose response window closed during the hold could not apply its
+        // claim then (dispute.window found the money held): its timer runs again, now or at its deadline.
+        if (m.status === 'disputed') {
+          const [open] = await tx<{ id: string; respondBy: Date }[]>`select id, respond_by from disputes where milestone_id = ${m.id} and status = 'open' and not deleted`;
+          if (open) await windowTimer(tx, open.id, open.respondBy > now ? open.respondBy : now);
+        }
+        tell('worker', 'milestone.bank_dispute_won');
+        tell('client', 'milestone.bank_dispute_won');
+      }
+    }
+
+    if (stage === 'lost' && !row!.closedAt && heldHere) {
+      const writes: PendingQuery<Row[]>[] = [];
+      await stepMilestone({
+        tx, now, booking, milestones, milestone: { ...m, bankDisputeId: d.id }, event: 'charged_back', parties: ['system'], actorId: null,
+        key: `bank-dispute:${d.id}`, takenByBank: split.fromEscrow,
+        write: (q) => void writes.push(q),
+        notify: (n) => void news.push(n),
+      });
+      // A dispute between the two sides about this part ends with it: the client has all of it back.
+      if (m.status === 'disputed') writes.push(resolveOpenDisputeOf(tx, m.id, { refund: m.amount, currency: m.currency, now }));
+      for (const q of writes) await q;
+    }
+
+    if ((stage === 'won' || stage === 'lost' || d.status === 'warning_closed') && !row!.closedAt)
+      await tx`update bank_disputes set closed_at = ${now} where id = ${d.id}`;
+    await enqueue(tx, news);
+    const outcome: BankDisputeOutcome = `bank_dispute_${stage}`;
+    if (record) record.recorded = (await record.insert(tx, outcome)).length > 0;
+    return outcome;
+  });
+}
