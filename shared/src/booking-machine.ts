@@ -31,6 +31,7 @@ export const BOOKING_EVENTS = [
   'resolve_part',
   'resolve_to_review',
   'charged_back',
+  'part_charged_back',
 ] as const;
 export type BookingEvent = (typeof BOOKING_EVENTS)[number];
 
@@ -74,12 +75,17 @@ export const bookingMachine = {
     // The client's bank took back the money of the booking's last open part for good (a chargeback decided
     // for the client): nothing is left to work for. A part in dispute ends by the dispute's own steps instead.
     charged_back: { by: ['system'] },
+    // The part waiting for review ended so, while others are still to be worked on: back to work.
+    part_charged_back: { by: ['system'] },
   },
   transitions: {
     awaiting_payment: { payment_confirmed: 'funded', cancel: 'cancelled' },
     funded: { start: 'in_progress', cancel: 'cancelled', dispute: 'disputed', charged_back: 'cancelled' },
     in_progress: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled' },
-    delivered: { approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed', charged_back: 'cancelled' },
+    delivered: {
+      approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed', charged_back: 'cancelled',
+      part_charged_back: 'in_progress',
+    },
     changes_requested: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled' },
     disputed: { resolve: 'resolved', resolve_part: 'in_progress', resolve_to_review: 'delivered' },
     completed: {},

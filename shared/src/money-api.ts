@@ -234,6 +234,12 @@ export type LedgerViolation =
   | { invariant: 'milestone_escrow'; milestoneId: string; status: MilestoneState | null; currency: string; expected: number; balance: number }
   /** What the milestone row says it released, took as fee or refunded, against what its escrow paid out. */
   | { invariant: 'milestone_columns'; milestoneId: string; field: 'released_amount' | 'fee_amount' | 'refunded_amount'; milestone: number; ledger: number }
+  /**
+   * A bank holds part of a milestone's escrow (a chargeback taken and not given back) exactly while the milestone
+   * is held for that bank dispute, and the bank accounts agree with the disputes recorded: `banked` is what the
+   * ledger says, `recorded` what the bank_disputes rows say.
+   */
+  | { invariant: 'bank_hold'; milestoneId: string | null; currency: string; banked: number; recorded: number; heldBy: string | null }
   /** A posting id that is not a UUIDv7 of about its created_at: reports that read postings by id range would miss it. */
   | { invariant: 'posting_id_time'; postingId: string; createdAt: Date };
 

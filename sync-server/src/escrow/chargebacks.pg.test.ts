@@ -14,7 +14,7 @@ import { balance } from '../ledger/ledger';
 import { parsePeriod } from '../money/period';
 import { settlementReport } from '../money/settlement';
 import { closeWindow, DISPUTE_RESPONSE_MS, windowKey } from '../disputes/tasks';
-import { stageOf } from './chargebacks';
+import { followOpenBankDisputes, stageOf } from './chargebacks';
 
 let db: TestDb;
 let standin: StripeStandin;
@@ -111,8 +111,8 @@ describe('a chargeback on money still in escrow', () => {
   it('carries on when the bank decides for us: money back in escrow, a whole review window again, then approval works', async () => {
     const { milestoneId, paymentIntentId } = await paid({ submitted: true });
     const disputeId = disputeIdOf(standin.openDispute(paymentIntentId));
+    expect(await deliver(standin.moveDispute(disputeId, 'under_review'))).toBe('bank_dispute_held');
     const before = Date.now();
-    // The first event to arrive is the last one sent: it says won, so the money left and came back.
     expect(await deliver(standin.moveDispute(disputeId, 'won'))).toBe('bank_dispute_won');
     expect(await postings(disputeId)).toEqual(['chargeback', 'chargeback_reversal']);
     expect(await escrow(milestoneId)).toBe(8000);
@@ -125,6 +125,62 @@ describe('a chargeback on money still in escrow', () => {
 
     applied(await run(db.sql, client, 'milestone.approve', { milestoneId }));
     expect(await milestone(milestoneId)).toMatchObject({ status: 'released', releasedAmount: 8000 });
+    await clean();
+  });
+
+  it('changes nothing anyone sees when the first word of a dispute says the bank already decided for us', async () => {
+    const { milestoneId, paymentIntentId } = await paid({ submitted: true });
+    const before = await milestone(milestoneId);
+    const disputeId = disputeIdOf(standin.openDispute(paymentIntentId));
+    expect(await deliver(standin.moveDispute(disputeId, 'won'))).toBe('bank_dispute_won');
+    // The ledger shows the money leave and come back; the part, its clock and the people are left alone.
+    expect(await postings(disputeId)).toEqual(['chargeback', 'chargeback_reversal']);
+    expect(await escrow(milestoneId)).toBe(8000);
+    expect(await milestone(milestoneId)).toEqual(before);
+    expect(await news(milestoneId, 'milestone.bank_dispute_opened.client')).toEqual([]);
+    expect(await news(milestoneId, 'milestone.bank_dispute_won')).toEqual([]);
+    await clean();
+  });
+
+  it('asks the provider to send a dispute again when the payment it names is ours but not yet accounted for', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const [{ id: milestoneId }] = (await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`) as unknown as [{ id: string }];
+    const res = await t.app.request('/pay/checkout', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: await bearerFor(t, client) },
+      body: JSON.stringify({ milestoneId, commandId: uuidv7() }),
+    });
+    expect(res.status).toBe(200);
+    const [{ checkoutSessionId }] = (await db.sql`select checkout_session_id from milestones where id = ${milestoneId}`) as unknown as [{ checkoutSessionId: string }];
+    // Paid at the provider, but its payment_intent.succeeded has not reached us; the dispute's event comes first.
+    const succeeded = standin.completeCheckout(checkoutSessionId);
+    const opened = standin.openDispute(succeeded.event.data.object.id as string);
+    const early = await t.app.request('/pay/webhook', { method: 'POST', body: opened.rawBody, headers: { 'stripe-signature': opened.header } });
+    expect(early.status).toBe(503);
+    expect(await db.sql`select 1 from payment_events where id = ${opened.event.id}`).toHaveLength(0);
+    // Once the payment is in, the same event holds the milestone.
+    expect(await deliver(succeeded)).toBe('funded');
+    expect(await deliver(opened)).toBe('bank_dispute_held');
+    expect((await milestone(milestoneId)).bankDisputeId).toBe(disputeIdOf(opened));
+    await clean();
+  });
+
+  it('follows, each night, a dispute whose later events never came', async () => {
+    const { milestoneId, paymentIntentId } = await paid({ submitted: true });
+    const opened = standin.openDispute(paymentIntentId);
+    expect(await deliver(opened)).toBe('bank_dispute_held');
+    // The bank decides for the client; Stripe's event about it is lost.
+    standin.moveDispute(disputeIdOf(opened), 'lost');
+    const followed = await followOpenBankDisputes(db.sql, t.deps.payments);
+    expect(followed.moved).toBeGreaterThanOrEqual(1);
+    expect(await milestone(milestoneId)).toMatchObject({ status: 'refunded', bankDisputeId: null });
+    const [row] = await db.sql<{ closedAt: Date | null; status: string }[]>`select closed_at, status from bank_disputes where id = ${disputeIdOf(opened)}`;
+    expect(row).toMatchObject({ status: 'lost' });
+    expect(row!.closedAt).not.toBeNull();
+    // Read again the next night: nothing more moves.
+    const again = await followOpenBankDisputes(db.sql, t.deps.payments);
+    expect(await postings(disputeIdOf(opened))).toEqual(['chargeback']);
+    expect(again.read).toBeLessThan(followed.read);
     await clean();
   });
 

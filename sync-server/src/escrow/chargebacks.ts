@@ -16,6 +16,7 @@
 // Each stage's effect happens once per dispute, whichever of Stripe's five charge.dispute.* events says so,
 // in any order, any number of times: every event is answered from the dispute as the provider has it now.
 import { HELD_STATES } from '@shared/milestone-machine';
+import { isCurrency } from '@shared/money';
 import type { PendingQuery, Row } from 'postgres';
 import type { Db, Sql } from '../db/sql';
 import { transaction } from '../db/tx';
@@ -24,7 +25,7 @@ import { balance, post } from '../ledger/ledger';
 import { lockBookingOfMilestone } from '../store/bookings';
 import { advanceMilestone, milestoneBeside } from '../store/milestones';
 import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
-import type { DisputeInfo } from '../payments/provider';
+import { PaymentProviderError, type DisputeInfo, type PaymentProvider } from '../payments/provider';
 import { windowTimer } from '../disputes/tasks';
 import type { EventRecord } from './events';
 import { chargebackPosting, type ChargebackSplit } from './postings';
@@ -74,15 +75,18 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
   const milestoneId = d.paymentIntentId ? await milestoneOfPayment(sql, d.paymentIntentId) : null;
   if (!milestoneId) return 'bank_dispute_not_ours';
   const stage = stageOf(d.status);
+  if (!isCurrency(d.currency)) throw new Error(`bank dispute ${d.id} is in ${d.currency}, a currency the ledger does not keep`);
   return transaction(sql, async (tx) => {
     const booking = await lockBookingOfMilestone(tx, milestoneId);
     const { milestone: m, milestones } = await milestoneBeside(tx, milestoneId);
     if (!booking || !m) throw new Error(`milestone ${milestoneId} of payment ${d.paymentIntentId} not found`);
-    if (d.currency !== m.currency) throw new Error(`bank dispute ${d.id} is in ${d.currency}; milestone ${m.id} in ${m.currency}`);
+    // The dispute's own currency: a payment in another one than the milestone's was sent back when it came.
+    const money = { ...m, currency: d.currency };
+    // The provider's status as read now; once the dispute is closed here, a slower delivery's older read does not undo it.
     const [row] = await tx<DisputeRow[]>`
       insert into bank_disputes (id, payment_intent_id, charge_id, milestone_id, booking_id, amount, currency, reason, status, opened_at)
       values (${d.id}, ${d.paymentIntentId}, ${d.chargeId}, ${m.id}, ${m.bookingId}, ${d.amount}, ${d.currency}, ${d.reason}, ${d.status}, ${new Date(d.created * 1000)})
-      on conflict (id) do update set status = excluded.status, updated_at = now()
+      on conflict (id) do update set status = case when bank_disputes.closed_at is null then excluded.status else bank_disputes.status end, updated_at = now()
       returning from_escrow, from_platform, withdrawn_at, reinstated_at, closed_at`;
     const news: OutboxMessage[] = [];
     const tell = (side: 'client' | 'worker', template: string, data: Record<string, unknown> = {}) =>
@@ -94,34 +98,41 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
       });
     const at = now.toISOString();
     let split: ChargebackSplit = { disputeId: d.id, fromEscrow: row!.fromEscrow, fromPlatform: row!.fromPlatform };
-    let heldHere = m.bankDisputeId === d.id;
+    // Held since an earlier event: what the parties were told, and what a decision for us gives back.
+    const wasHeld = m.bankDisputeId === d.id;
+    let heldHere = wasHeld;
 
     // The bank took the money (a first event may already say won or lost: it was taken before).
     if (stage !== 'inquiry' && !row!.withdrawnAt) {
       // Only this payment's own escrow, and only while the milestone still holds it; a second dispute of the
       // same payment (the provider opens one per charge) finds the first one's hold.
-      const holds = m.paymentIntentId === d.paymentIntentId && HELD_STATES.includes(m.status) && m.bankDisputeId === null;
+      const holds = m.paymentIntentId === d.paymentIntentId && m.currency === d.currency && HELD_STATES.includes(m.status) && m.bankDisputeId === null;
       const inEscrow = holds ? await balance(tx, accounts.escrow(m.id, m.currency).id) : 0;
       const fromEscrow = Math.min(d.amount, inEscrow);
       split = { disputeId: d.id, fromEscrow, fromPlatform: d.amount - fromEscrow };
-      await post(tx, chargebackPosting(m, split, false));
+      await post(tx, chargebackPosting(money, split, false));
       await tx`update bank_disputes set withdrawn_at = ${now}, from_escrow = ${split.fromEscrow}, from_platform = ${split.fromPlatform} where id = ${d.id}`;
-      if (fromEscrow > 0) {
+      // Held, unless the bank has already given the money back (the first word to reach us says won): then the
+      // ledger shows it leave and return, and the part goes on as if nothing had happened, as it did.
+      if (fromEscrow > 0 && stage !== 'won') {
         heldHere = true;
         await advanceMilestone(tx, m.id, { at, event: 'bank_dispute_opened', status: m.status, by: 'system', actorId: null, note: d.reason }, {
           bankDisputeId: d.id, autoApproveAt: null, approvalCheckAt: null,
         });
-        tell('worker', 'milestone.bank_dispute_opened.worker');
-        tell('client', 'milestone.bank_dispute_opened.client');
+        // Already decided for the client: the news is how it ended (below), not that it began.
+        if (stage === 'held') {
+          tell('worker', 'milestone.bank_dispute_opened.worker');
+          tell('client', 'milestone.bank_dispute_opened.client');
+        }
       }
     }
 
     if (stage === 'won' && !row!.reinstatedAt && split.fromEscrow + split.fromPlatform > 0) {
-      await post(tx, chargebackPosting(m, split, true));
+      await post(tx, chargebackPosting(money, split, true));
       await tx`update bank_disputes set reinstated_at = ${now} where id = ${d.id}`;
       if (heldHere) {
         // The money is back for the work: a review that the hold stopped starts over, whole.
-        const clock = m.status === 'submitted' ? reviewClock(booking.category, now) : {};
+        const clock = m.status === 'submitted' ? reviewClock(booking.category, now) : null;
         await advanceMilestone(tx, m.id, { at, event: 'bank_dispute_won', status: m.status, by: 'system', actorId: null }, { bankDisputeId: null, ...clock });
         // A dispute between the two sides whose response window closed during the hold could not apply its
         // claim then (dispute.window found the money held): its timer runs again, now or at its deadline.
@@ -130,7 +141,7 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
           if (open) await windowTimer(tx, open.id, open.respondBy > now ? open.respondBy : now);
         }
         tell('worker', 'milestone.bank_dispute_won');
-        tell('client', 'milestone.bank_dispute_won');
+        tell('client', 'milestone.bank_dispute_won', clock ? { autoApproveAt: clock.autoApproveAt.toISOString() } : {});
       }
     }
 
@@ -154,4 +165,34 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
     if (record) record.recorded = (await record.insert(tx, outcome)).length > 0;
     return outcome;
   });
+}
+
+/**
+ * Whether a bank has taken back the payment that funded the milestone and not given it back (decided for the
+ * client, or not decided yet): a transfer to the worker then cannot draw on that charge (escrow/tasks.ts).
+ */
+export async function paymentTakenByBank(db: Db, milestoneId: string): Promise<boolean> {
+  const rows = await db`select 1 from bank_disputes where milestone_id = ${milestoneId} and withdrawn_at is not null and reinstated_at is null limit 1`;
+  return rows.length > 0;
+}
+
+/**
+ * Reads every dispute not yet closed here again at the provider and follows it: an event lost on the way, or
+ * given up after the provider's retries, must not leave a milestone held for ever (the nightly escrow.reconcile).
+ */
+export async function followOpenBankDisputes(sql: Sql, provider: Pick<PaymentProvider, 'retrieveDispute'>, now = new Date()): Promise<{ read: number; moved: number }> {
+  const open = await sql<{ id: string; status: string }[]>`select id, status from bank_disputes where closed_at is null order by opened_at limit 500`;
+  let moved = 0;
+  for (const o of open) {
+    const d = await provider.retrieveDispute(o.id).catch((e: unknown) => {
+      // Gone at the provider (never in the books as money moved, or a test object): nothing to follow.
+      if (e instanceof PaymentProviderError && e.code === 'not_found') return null;
+      throw e;
+    });
+    if (!d) continue;
+    if (d.status === o.status && stageOf(d.status) !== 'won' && stageOf(d.status) !== 'lost') continue;
+    await followBankDispute(sql, d, { now });
+    moved++;
+  }
+  return { read: open.length, moved };
 }

@@ -19,7 +19,7 @@ import { readJson } from '../http/read-json';
 import { enforce } from '../ops/rate-limit';
 import { applyCommand } from '../commands/apply';
 import { getMilestone, keepCheckout } from '../store/milestones';
-import { clampCheckoutExpiry, PaymentProviderError, WebhookSignatureError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
+import { clampCheckoutExpiry, PaymentProviderError, WebhookSignatureError, type DisputeInfo, type PaymentEvent, type PaymentProvider } from '../payments/provider';
 import { accountUpdated } from '../payouts/accounts';
 import { followBankDispute } from './chargebacks';
 import { confirmProviderPayment } from './checkouts';
@@ -93,8 +93,26 @@ async function paymentEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentPr
 async function bankDisputeEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: PaymentProvider, event: PaymentEvent, record: EventRecord): Promise<string> {
   const id = event.data.object.id;
   if (typeof id !== 'string') return 'ignored';
-  const dispute = await provider.retrieveDispute(id);
+  let dispute: DisputeInfo;
+  try {
+    dispute = await provider.retrieveDispute(id);
+  } catch (e) {
+    // A dispute the provider does not have is none of ours to follow (a test event, another platform's).
+    if (e instanceof PaymentProviderError && e.code === 'not_found') return 'ignored_unknown_dispute';
+    throw e;
+  }
   const outcome = await followBankDispute(deps.sql, dispute, { record });
+  if (outcome === 'bank_dispute_not_ours' && dispute.paymentIntentId) {
+    // One of our checkouts' payments, not yet accounted for (its own event is late): the provider is asked to
+    // send this one again later, rather than have it recorded as not ours for good.
+    const payment = await provider.retrievePayment(dispute.paymentIntentId).catch((e: unknown) => {
+      if (e instanceof PaymentProviderError && e.code === 'not_found') return null;
+      throw e;
+    });
+    const milestoneId = payment?.metadata.milestoneId;
+    if (milestoneId && uuid.safeParse(milestoneId).success && (await getMilestone(deps.sql, milestoneId)))
+      throw new HttpError('unavailable', 'The payment this bank dispute is about is not accounted for yet; send the event again later.');
+  }
   // Someone answers the bank with evidence at the provider, within its deadline: say it where people look.
   if (outcome !== 'bank_dispute_inquiry')
     deps.log.warn({ disputeId: dispute.id, paymentIntentId: dispute.paymentIntentId, status: dispute.status, amount: dispute.amount, currency: dispute.currency, outcome }, 'bank dispute');

@@ -80,7 +80,7 @@ function bookingEventFor(s: MilestoneStep): BookingEvent | null {
       return open.some((m) => m.status === 'submitted') ? 'resolve_to_review' : 'resolve_part';
     }
     if (open.length === 0) return 'charged_back';
-    return b === 'delivered' && !open.some((m) => m.status === 'submitted') ? 'approve_part' : null;
+    return b === 'delivered' && !open.some((m) => m.status === 'submitted') ? 'part_charged_back' : null;
   }
   // While one milestone is in dispute the booking stays disputed, and the others carry on by themselves
   // (submitted, approved, sent back for changes); its dispute's outcome decides where the booking goes.

@@ -12,6 +12,7 @@ import { awaitingTransfer, getMilestone, updateMilestone, type MilestoneRow } fr
 import { PaymentProviderError, type PaymentErrorCode, type PaymentProvider, type RefundInfo, type TransferInfo } from '../payments/provider';
 import { getPayoutAccount, refreshPayoutAccount } from '../payouts/accounts';
 import { reconcile, utcDay } from '../payouts/reconcile';
+import { followOpenBankDisputes, paymentTakenByBank } from './chargebacks';
 import { closeCheckout } from './checkouts';
 import { sweepClocks } from './clocks';
 import { beginRefundAttempt, recordProviderRefund, refundAttemptFailed, refundUndone } from './refunds';
@@ -93,7 +94,9 @@ export function escrowTasks(provider: PaymentProvider) {
       async run({ day, _cron }, ctx) {
         const period = day ? utcDay(new Date(day)) : utcDay(new Date((_cron ? Date.parse(_cron.ts) : Date.now()) - 86_400_000));
         const { checked, mismatches } = await reconcile(ctx.sql, provider, period);
-        const summary = { from: period.from.toISOString(), to: period.to.toISOString(), checked, mismatched: mismatches.length };
+        // Bank disputes still open here are read again: one whose events were lost must not stay open for ever.
+        const disputes = await followOpenBankDisputes(ctx.sql, provider);
+        const summary = { from: period.from.toISOString(), to: period.to.toISOString(), checked, mismatched: mismatches.length, bankDisputes: disputes };
         if (mismatches.length > 0) ctx.log.error({ ...summary, mismatches }, 'the ledger does not reconcile with the provider');
         else ctx.log.info(summary, 'the ledger reconciles with the provider');
       },
@@ -180,7 +183,8 @@ async function sendTransfer(provider: PaymentProvider, milestoneId: string, ctx:
       amount: netOf(m),
       currency: m.currency,
       destination: account.accountId,
-      sourceTransaction: m.chargeId,
+      // A charge a bank took back no longer funds a transfer: the platform's balance, which bore it, does.
+      sourceTransaction: (await paymentTakenByBank(ctx.sql, m.id)) ? null : m.chargeId,
       transferGroup: m.bookingId,
       metadata: { milestoneId: m.id, bookingId: m.bookingId },
       idempotencyKey: attempt.key,

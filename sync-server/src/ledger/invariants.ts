@@ -44,6 +44,7 @@ interface EscrowFlow {
 interface MilestoneMoneyRow {
   id: string;
   status: MilestoneState;
+  bankDisputeId: string | null;
   amount: number;
   currency: string;
   releasedAmount: number;
@@ -55,7 +56,7 @@ interface MilestoneMoneyRow {
 export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } = {}): Promise<LedgerCheck> {
   const limit = opts.limit ?? 100;
   return sql.begin('isolation level repeatable read read only', async (tx) => {
-    const [totals, [postings], [accounts], unbalanced, oneSided, foreign, negative, flagged, badIds, escrows, milestones] = await Promise.all([
+    const [totals, [postings], [accounts], unbalanced, oneSided, foreign, negative, flagged, badIds, escrows, milestones, banks] = await Promise.all([
       tx<{ currency: string; entries: number; total: number }[]>`
         select currency, count(*)::int8 as entries, sum(amount)::int8 as total from ledger_entries group by currency order by currency`,
       tx<{ n: number }[]>`select count(*)::int8 as n from ledger_postings`,
@@ -115,7 +116,20 @@ export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } =
         from ledger_accounts a join ledger_entries e on e.account_id = a.id left join moved m on m.id = a.id left join bank b on b.id = a.id
         where a.kind = 'escrow'
         group by a.id`,
-      tx<MilestoneMoneyRow[]>`select id, status, amount, currency, released_amount, refunded_amount, fee_amount from milestones`,
+      tx<MilestoneMoneyRow[]>`select id, status, bank_dispute_id, amount, currency, released_amount, refunded_amount, fee_amount from milestones`,
+      // Each currency's bank accounts against the chargebacks recorded as taken and not given back.
+      tx<{ currency: string; banked: number; lost: number; recorded: number; recordedLost: number }[]>`
+        with ledger as (
+          select a.currency, coalesce(sum(e.amount) filter (where a.kind = 'bank_disputes'), 0) as banked,
+                 coalesce(-sum(e.amount) filter (where a.kind = 'platform_losses'), 0) as lost
+          from ledger_accounts a join ledger_entries e on e.account_id = a.id
+          where a.kind in ('bank_disputes', 'platform_losses') group by a.currency),
+        recorded as (
+          select currency, sum(from_escrow + from_platform) as recorded, sum(from_platform) as recorded_lost
+          from bank_disputes where withdrawn_at is not null and reinstated_at is null group by currency)
+        select coalesce(l.currency, r.currency) as currency, coalesce(l.banked, 0)::int8 as banked, coalesce(l.lost, 0)::int8 as lost,
+               coalesce(r.recorded, 0)::int8 as recorded, coalesce(r.recorded_lost, 0)::int8 as recorded_lost
+        from ledger l full join recorded r on r.currency = l.currency`,
     ]);
     const violations: LedgerViolation[] = [
       ...unbalanced.map((u) => ({ invariant: 'posting_balanced' as const, ...u })),
@@ -125,6 +139,9 @@ export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } =
       ...flagged.map((f) => ({ invariant: 'account_may_go_negative' as const, ...f })),
       ...totals.filter((t) => t.total !== 0).map((t) => ({ invariant: 'trial_balance' as const, currency: t.currency, total: t.total })),
       ...milestoneViolations(milestones, escrows, limit),
+      ...banks
+        .filter((b) => b.banked !== b.recorded || b.lost !== b.recordedLost)
+        .map((b) => ({ invariant: 'bank_hold' as const, milestoneId: null, currency: b.currency, banked: b.banked, recorded: b.recorded, heldBy: null })),
       ...badIds.map((b) => ({ invariant: 'posting_id_time' as const, ...b })),
     ];
     return {
@@ -160,6 +177,9 @@ function milestoneViolations(milestones: readonly MilestoneMoneyRow[], escrows: 
     if (f.balance !== expected) escrow.push({ invariant: 'milestone_escrow', milestoneId: m.id, status: m.status, currency, expected, balance: f.balance });
     if (f.released + f.refunded + f.banked > f.funded)
       overdrawn.push({ invariant: 'milestone_overdrawn', milestoneId: m.id, currency, funded: f.funded, released: f.released, refunded: f.refunded });
+    // Held by a bank exactly while part of its escrow is with that bank.
+    if (HELD_STATES.includes(m.status) && (f.banked > 0) !== (m.bankDisputeId !== null))
+      escrow.push({ invariant: 'bank_hold', milestoneId: m.id, currency, banked: f.banked, recorded: f.banked, heldBy: m.bankDisputeId });
     if (m.releasedAmount !== f.released) columns.push({ invariant: 'milestone_columns', milestoneId: m.id, field: 'released_amount', milestone: m.releasedAmount, ledger: f.released });
     if (m.feeAmount !== f.fee) columns.push({ invariant: 'milestone_columns', milestoneId: m.id, field: 'fee_amount', milestone: m.feeAmount, ledger: f.fee });
     if (m.refundedAmount > f.refunded) columns.push({ invariant: 'milestone_columns', milestoneId: m.id, field: 'refunded_amount', milestone: m.refundedAmount, ledger: f.refunded });

@@ -28,6 +28,8 @@ const KINDS: Record<string, Key> = {
   refunds: 'kindRefunds',
   provider_clearing: 'kindProviderClearing',
   payouts: 'kindPayouts',
+  bank_disputes: 'kindBankDisputes',
+  platform_losses: 'kindPlatformLosses',
 };
 
 export function SettlementPage() {

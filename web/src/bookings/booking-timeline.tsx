@@ -26,6 +26,7 @@ const EVENT_NAMES: Record<BookingEvent | 'created', Key> = {
   resolve_part: 'evResolvePart',
   resolve_to_review: 'evResolvePart',
   charged_back: 'evBookingChargedBack',
+  part_charged_back: 'evPartChargedBack',
 };
 
 type Names = Pick<ViewDoc<'bookings'>, 'clientName' | 'workerName'>;

@@ -75,6 +75,7 @@ export const bookingMessages = defineCatalog(
     evApprovePart: 'Part approved',
     evResolvePart: 'Dispute on a part resolved',
     evBookingChargedBack: 'Ended: the client’s bank gave the payment back to the client',
+    evPartChargedBack: 'A part ended: the client’s bank gave its payment back to the client',
     // A chargeback's steps name the bank that took them, so they say no "by".
     evBankOpenedYours: 'Your bank disputed the payment',
     evBankOpened: 'The client’s bank disputed the payment',
@@ -166,6 +167,7 @@ export const bookingMessages = defineCatalog(
     evApprovePart: 'Parte aprobada',
     evResolvePart: 'Disputa sobre una parte resuelta',
     evBookingChargedBack: 'Terminada: el banco del cliente le devolvió el pago',
+    evPartChargedBack: 'Terminó una parte: el banco del cliente le devolvió su pago',
     evBankOpenedYours: 'Tu banco disputó el pago',
     evBankOpened: 'El banco del cliente disputó el pago',
     evBankWonYours: 'Tu banco decidió a favor de Fieldwork: el dinero vuelve a estar retenido en garantía',

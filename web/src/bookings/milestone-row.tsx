@@ -150,12 +150,16 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
       {m.status === 'split' && <p data-testid="settled-amounts">{t('splitLine', { refunded: fmt(m.refundedAmount.amount), released: fmt(m.releasedAmount.amount) })}</p>}
       {m.status === 'refunded' &&
         (returned ? (
-          <p data-testid="settled-amounts">{t(side === 'client' ? 'chargedBackLineYou' : 'chargedBackLine')}</p>
+          <p data-testid="settled-amounts">
+            {t(side === 'client' ? 'chargedBackLineYou' : 'chargedBackLine')}
+            {/* The bank took back part of the payment: Fieldwork refunds what the part still held. */}
+            {m.refundedAmount.amount > 0 && ` ${t(side === 'client' ? 'refundedLineYou' : 'refundedLine', { amount: fmt(m.refundedAmount.amount) })}`}
+          </p>
         ) : (
           <p data-testid="settled-amounts">{t(side === 'client' ? 'refundedLineYou' : 'refundedLine', { amount: fmt(m.refundedAmount.amount) })}</p>
         ))}
       {/* "Refunded" is the ledger's word; whether the provider has paid it back yet is on the receipt. */}
-      {side === 'client' && m.refundedAmount.amount > 0 && !returned && (
+      {side === 'client' && m.refundedAmount.amount > 0 && (
         <p>
           <Link href={`~/c/receipts/${m.id}`}>{t('refundOnReceipt')}</Link>
         </p>

@@ -193,7 +193,7 @@ export const moneyMessages = defineCatalog(
     stCancelled: 'Cancelado: no se movió dinero',
     stBankHeldYours: 'Retenido por tu banco hasta que decida',
     stBankHeld: 'Retenido por el banco del cliente hasta que decida',
-    stChargedBackYou: 'Devuelto a ti por tu banco',
+    stChargedBackYou: 'Tu banco te lo devolvió',
     stChargedBack: 'Devuelto al cliente por su banco',
     bankHoldYours: 'Tu banco está disputando el pago de esta parte. Su dinero queda retenido hasta que tu banco decida, así que mientras tanto no se puede liberar ni devolver.',
     bankHoldWorker: 'El banco del cliente está disputando el pago de esta parte. Su dinero queda retenido hasta que el banco decida, así que mientras tanto no se puede liberar para ti.',

@@ -583,7 +583,8 @@ describe('money panel, chargeback', () => {
   it('says a part the bank returned to the client ended so, not as Fieldwork’s refund, to each side', async () => {
     const returned = {
       booking: booking('cancelled'),
-      milestone: milestone('refunded', { refundedAmount: usd(8000), settledAt: T0, timeline: [paid, opened('funded'), chargedBack] }),
+      // The server refunds nothing of a part the bank returned whole (refundedAmount 0).
+      milestone: milestone('refunded', { refundedAmount: usd(0), settledAt: T0, timeline: [paid, opened('funded'), chargedBack] }),
     };
     const client = await device(CARLA, ['consumer'], returned);
     renderPage(client);
@@ -600,6 +601,17 @@ describe('money panel, chargeback', () => {
     await waitFor(() => expect(escrow().textContent).toBe('Devuelto al cliente por su banco'));
     expect(within(row()).getByTestId('settled-amounts').textContent).toBe('El banco del cliente le devolvió el pago, así que esta parte queda sin pagar.');
     expect(within(within(row()).getByTestId('part-history')).getAllByRole('listitem')[2]!.textContent).toMatch(/^El banco devolvió el pago al cliente/);
+  });
+
+  it('says what Fieldwork refunds when the bank returned only part of the payment, with the receipt to follow it', async () => {
+    const partly = {
+      booking: booking('cancelled'),
+      milestone: milestone('refunded', { refundedAmount: usd(5000), settledAt: T0, timeline: [paid, opened('funded'), chargedBack] }),
+    };
+    const client = await device(CARLA, ['consumer'], partly);
+    renderPage(client);
+    await waitFor(() => expect(within(row()).getByTestId('settled-amounts').textContent).toBe('Your bank returned the payment to you, so this part ends unpaid. $50.00 back to you.'));
+    expect(within(row()).getByRole('link', { name: 'When the refund reaches your card: see the receipt' }).getAttribute('href')).toBe(`/c/receipts/${partly.milestone.id}`);
   });
 });
 
