@@ -301,8 +301,11 @@ describe('the other side accepts the claim', () => {
       expect((await db.sql`select status from gigs where id = ${gigId}`)[0]!.status).toBe('closed');
       await ledgerSettled(milestoneId, c.refund);
       expect(await providerJobs(milestoneId)).toEqual({ refund: c.refundJob, transfer: c.transferJob });
-      const [news] = await db.sql`select user_id from outbox where template = 'dispute.resolved' and data->>'disputeId' = ${disputeId}`;
-      expect(news!.userId).toBe(c.opener === 'client' ? client : worker);
+      // One text for the decision, to the side that did not accept, in its own words: the settlement's own
+      // released/refunded news is folded into it.
+      const texts = await db.sql<{ userId: string; template: string }[]>`
+        select user_id, template from outbox where data->>'milestoneId' = ${milestoneId} and template in ('milestone.released', 'milestone.refunded', 'dispute.resolved', 'dispute.resolved.client')`;
+      expect(texts).toEqual([c.opener === 'client' ? { userId: client, template: 'dispute.resolved.client' } : { userId: worker, template: 'dispute.resolved' }]);
     });
 
   it('is not for the side that opened the dispute, nor for an admin outside the booking', async () => {

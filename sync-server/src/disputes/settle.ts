@@ -47,7 +47,16 @@ export async function settleDispute(s: Settle): Promise<MilestoneStepped & { out
   if (milestone.id !== d.milestoneId) throw new Error(`dispute ${d.id} is about milestone ${d.milestoneId}, not ${milestone.id}`);
   const outcome = outcomeOf(d.amount, s.refund);
   const released = d.amount - s.refund;
-  const stepped = await stepMilestone({ ...s, event: outcome, released, parties: [s.party], note: s.reason });
+  // One text for one decision: the settlement's own news (released, refunded) is said by dispute.resolved below,
+  // with the worker's net after the fee that the release's news carries.
+  let net = 0;
+  const stepped = await stepMilestone({
+    ...s, event: outcome, released, parties: [s.party], note: s.reason,
+    notify: (m) => {
+      if (m.template === 'milestone.released') net = Number(m.data.net ?? 0);
+      else if (m.template !== 'milestone.refunded') s.notify(m);
+    },
+  });
   s.write(
     resolveDispute(s.tx, d.id, {
       outcome, resolvedHow: s.how, resolvedById: s.actorId, releasedAmount: released, refundedAmount: s.refund,
@@ -59,8 +68,9 @@ export async function settleDispute(s: Settle): Promise<MilestoneStepped & { out
     if (s.how === 'accepted' && side === s.party) continue;
     s.notify({
       ...recipient(side, d),
-      template: 'dispute.resolved',
-      data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, outcome, how: s.how, released, refunded: s.refund, currency: d.currency },
+      // Each side reads where the money went from where they stand.
+      template: side === 'client' ? 'dispute.resolved.client' : 'dispute.resolved',
+      data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, outcome, how: s.how, released, net, refunded: s.refund, currency: d.currency },
       dedupeKey: `${s.key}:dispute.resolved:${side}`,
     });
   }

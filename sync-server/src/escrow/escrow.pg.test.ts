@@ -331,6 +331,10 @@ describe('a plan of milestones', () => {
     expect(applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId }))).toMatchObject({ amount: 9000 });
     expect((await milestones(bookingId)).map((m) => [m.id, m.status])).toEqual([[single!.id, 'cancelled'], [a, 'agreed'], [b, 'agreed']]);
     expect((await db.sql`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(9000);
+    // The worker who proposed it hears it was accepted, with what the booking now comes to.
+    const told = await db.sql<{ userId: string; data: Record<string, unknown> }[]>`
+      select user_id, data from outbox where template = 'milestone.plan_accepted' and data->>'planId' = ${planId}`;
+    expect(told).toEqual([{ userId: worker, data: { bookingId, planId, count: 2, total: 9000, currency: 'USD' } }]);
 
     await confirmPayment(db.sql, bookingId); // a
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));

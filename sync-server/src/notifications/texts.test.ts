@@ -62,6 +62,24 @@ describe('news texts', () => {
 });
 
 describe('what the news says', () => {
+  it('names a dispute’s claim, and a plan’s parts and total', () => {
+    const opened = { bookingId: BOOKING, amount: 8000, refundAmount: 3000, currency: 'USD', reason: 'Half done' };
+    expect(newsText({ template: 'dispute.opened', data: opened, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
+      'Fieldwork: A dispute was opened on “Tap”: “Half done”. The claim: $30.00 of $80.00 back to the client. Answer, or the claim applies. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    expect(newsText({ template: 'dispute.response_reminder', data: { ...opened, hoursLeft: 2 }, locale: 'es', title: 'Grifo' }, 'https://f.example')).toBe(
+      'Fieldwork: Quedan 2 h para responder a la disputa de «Grifo», o se aplica la reclamación (30,00\u00a0US$ de 80,00\u00a0US$ de vuelta al cliente). https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    const accepted = { bookingId: BOOKING, count: 2, total: 9500, currency: 'USD' };
+    expect(newsText({ template: 'milestone.plan_accepted', data: accepted, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
+      'Fieldwork: Your payment plan for “Tap” was accepted: 2 parts, $95.00 in all. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    const won = { bookingId: BOOKING, amount: 8000, currency: 'USD', autoApproveAt: '2026-11-25T09:30:00.000Z' };
+    expect(newsText({ template: 'milestone.bank_dispute_won', data: won, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
+      'Fieldwork: The bank decided for Fieldwork on the payment of $80.00 for “Tap”: the money is held for the work again. The work can be reviewed until Nov 25, 2026, 9:30 AM UTC. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+  });
+
   it('quotes the reason and gives the deadline when it has them, and leaves the part out when it does not', () => {
     const asked = { bookingId: BOOKING, amount: 8000, currency: 'USD', reason: 'The tap\n still drips' };
     expect(newsText({ template: 'milestone.changes_requested', data: asked, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
@@ -83,5 +101,13 @@ describe('amounts in settlement news', () => {
     const data = { bookingId: BOOKING, amount: 8000, currency: 'USD', net: 4500, fee: 500, refunded: 3000 };
     expect(newsText({ template: 'milestone.released', data, locale: 'en', title: 'Tap' }, 'https://f.example')).toContain('$45.00 for “Tap” is yours (after the platform fee).');
     expect(newsText({ template: 'milestone.refunded', data, locale: 'en', title: 'Tap' }, 'https://f.example')).toContain('$30.00 for “Tap” is being refunded to you.');
+    // A dispute's decision says the same in its one text.
+    const decided = { ...data, released: 5000, outcome: 'split' };
+    expect(newsText({ template: 'dispute.resolved', data: decided, locale: 'en', title: 'Tap' }, 'https://f.example')).toContain(
+      'The dispute on “Tap” was settled: $30.00 goes back to the client, and $45.00 is yours after the platform fee.',
+    );
+    expect(newsText({ template: 'dispute.resolved.client', data: decided, locale: 'es', title: 'Grifo' }, 'https://f.example')).toContain(
+      'Se resolvió la disputa de «Grifo»: recuperas 30,00\u00a0US$ y 45,00\u00a0US$ van al trabajador, descontada la comisión.',
+    );
   });
 });

@@ -18,7 +18,7 @@ export interface News {
 type Words = Record<string, string>;
 
 /**
- * {title}, {amount}, {hours}, {count}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
+ * {title}, {amount}, {claim}, {refunded}, {net}, {hours}, {count}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
  * in [brackets] is left out when one of its fill-ins is unknown; the link is added after.
  */
 const TEXTS: Record<TextLocale, Words> = {
@@ -33,6 +33,7 @@ const TEXTS: Record<TextLocale, Words> = {
     'message.received': 'New message on “{title}”: “{preview}”',
     'message.received.many': '{count} new messages on “{title}”. The latest: “{preview}”',
     'milestone.plan_proposed': 'A new payment plan was proposed for “{title}”.',
+    'milestone.plan_accepted': 'Your payment plan for “{title}” was accepted[: {count} parts, {amount} in all].',
     'milestone.funded': '{amount} for “{title}” is paid and held until the work is approved. You can start.',
     'milestone.payment_received': 'Your payment of {amount} for “{title}” is held until you approve the work.',
     'milestone.submitted': 'The work on “{title}”[ ({amount})] was handed in. Review it[ by {deadline}], or it is approved as it is.',
@@ -48,10 +49,11 @@ const TEXTS: Record<TextLocale, Words> = {
     'milestone.bank_dispute_won': 'The bank decided for Fieldwork on the payment of {amount} for “{title}”: the money is held for the work again.[ The work can be reviewed until {deadline}.]',
     'milestone.charged_back.worker': 'The client’s bank gave the payment of {amount} for “{title}” back to the client, so this part will not be paid.',
     'milestone.charged_back.client': 'Your bank decided for you: the {amount} you paid for “{title}” comes back to you.',
-    'dispute.opened': 'A dispute was opened on “{title}”[: “{reason}”]. Answer[ by {date}], or the claim applies.',
+    'dispute.opened': 'A dispute was opened on “{title}”[: “{reason}”].[ The claim: {claim} of {amount} back to the client.] Answer[ by {date}], or the claim applies.',
     'dispute.evidence_added': 'New evidence in the dispute on “{title}”.',
-    'dispute.response_reminder': '{hours} h left to answer the dispute on “{title}”, or the claim applies.',
-    'dispute.resolved': 'The dispute on “{title}” was settled. See where the money went.',
+    'dispute.response_reminder': '{hours} h left to answer the dispute on “{title}”, or the claim applies[ ({claim} of {amount} back to the client)].',
+    'dispute.resolved': 'The dispute on “{title}” was settled[: {refunded} goes back to the client, and {net} is yours after the platform fee].',
+    'dispute.resolved.client': 'The dispute on “{title}” was settled[: {refunded} comes back to you, and {net} goes to the worker after the platform fee].',
     other: 'News about “{title}”.',
     untitled: 'your booking',
   },
@@ -66,6 +68,7 @@ const TEXTS: Record<TextLocale, Words> = {
     'message.received': 'Mensaje nuevo en «{title}»: «{preview}»',
     'message.received.many': '{count} mensajes nuevos en «{title}». El último: «{preview}»',
     'milestone.plan_proposed': 'Se propuso un nuevo plan de pagos para «{title}».',
+    'milestone.plan_accepted': 'Se aceptó tu plan de pagos para «{title}»[: {count} partes, {amount} en total].',
     'milestone.funded': '{amount} por «{title}» están pagados y retenidos hasta que se apruebe el trabajo. Puedes empezar.',
     'milestone.payment_received': 'Tu pago de {amount} por «{title}» queda retenido hasta que apruebes el trabajo.',
     'milestone.submitted': 'Se entregó el trabajo de «{title}»[ ({amount})]. Revísalo[ antes del {deadline}] o se aprueba tal como está.',
@@ -81,10 +84,11 @@ const TEXTS: Record<TextLocale, Words> = {
     'milestone.bank_dispute_won': 'El banco decidió a favor de Fieldwork sobre el pago de {amount} por «{title}»: el dinero vuelve a quedar retenido para el trabajo.[ El trabajo se puede revisar hasta el {deadline}.]',
     'milestone.charged_back.worker': 'El banco del cliente le devolvió el pago de {amount} por «{title}», así que esta parte no se pagará.',
     'milestone.charged_back.client': 'Tu banco decidió a tu favor: recuperas los {amount} que pagaste por «{title}».',
-    'dispute.opened': 'Se abrió una disputa en «{title}»[: «{reason}»]. Responde[ antes del {date}] o se aplica la reclamación.',
+    'dispute.opened': 'Se abrió una disputa en «{title}»[: «{reason}»].[ La reclamación: {claim} de {amount} de vuelta al cliente.] Responde[ antes del {date}] o se aplica la reclamación.',
     'dispute.evidence_added': 'Hay pruebas nuevas en la disputa de «{title}».',
-    'dispute.response_reminder': 'Quedan {hours} h para responder a la disputa de «{title}», o se aplica la reclamación.',
-    'dispute.resolved': 'Se resolvió la disputa de «{title}». Mira adónde fue el dinero.',
+    'dispute.response_reminder': 'Quedan {hours} h para responder a la disputa de «{title}», o se aplica la reclamación[ ({claim} de {amount} de vuelta al cliente)].',
+    'dispute.resolved': 'Se resolvió la disputa de «{title}»[: {refunded} vuelven al cliente y recibes {net}, descontada la comisión].',
+    'dispute.resolved.client': 'Se resolvió la disputa de «{title}»[: recuperas {refunded} y {net} van al trabajador, descontada la comisión].',
     other: 'Novedades de «{title}».',
     untitled: 'tu reserva',
   },
@@ -110,7 +114,7 @@ export function newsLink(data: Record<string, unknown>, baseUrl: string): string
  * milestone's full amount, except what was released to the worker (net of the fee: what they get) and what
  * was refunded to the client, which a split makes smaller than the milestone.
  */
-const AMOUNT_FIELD: Record<string, string> = { 'milestone.released': 'net', 'milestone.refunded': 'refunded' };
+const AMOUNT_FIELD: Record<string, string> = { 'milestone.released': 'net', 'milestone.refunded': 'refunded', 'milestone.plan_accepted': 'total' };
 
 function amountOf(template: string, data: Record<string, unknown>, locale: TextLocale): string {
   const amount = data[AMOUNT_FIELD[template] ?? 'amount'];
@@ -142,6 +146,10 @@ export function newsSentence(news: News): string {
   const fill: Record<string, string> = {
     title: cut(news.title ?? words.untitled!, MAX_TITLE),
     amount: amountOf(news.template, news.data, locale),
+    // A dispute's claim: how much of the milestone goes back to the client if it applies; how a decision split it.
+    claim: amountOf('claim', { amount: news.data.refundAmount, currency: news.data.currency }, locale),
+    refunded: amountOf('refunded', { amount: news.data.refunded, currency: news.data.currency }, locale),
+    net: amountOf('net', { amount: news.data.net, currency: news.data.currency }, locale),
     hours: String(news.data.hoursLeft ?? ''),
     count: String(news.data.count ?? ''),
     date: dateOf(news.data.respondBy, locale),

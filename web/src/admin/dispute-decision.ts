@@ -5,7 +5,7 @@ import { can } from '@shared/machine';
 import { heldByBank, milestoneMachine, milestoneRejection, type MilestoneState } from '@shared/milestone-machine';
 import type { RejectionCode } from '@shared/rejections';
 import { compare, isZero, money, offStep, splitFee, type Money } from '@shared/money';
-import { parseMoneyInput } from '../i18n/format';
+import { moneyInputProblem, parseMoneyInput } from '../i18n/format';
 
 export const OUTCOMES = ['release_all', 'refund_all', 'split'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -67,7 +67,8 @@ export function decisionPreview(draft: DecisionDraft, milestone: Money, feeBps: 
 /** A split's refund as typed, or why it cannot be one: strictly between nothing and the whole, in the provider's steps. */
 function splitRefund(typed: string, milestone: Money): Money | { problem: DecisionProblem } {
   const refund = parseMoneyInput(typed, milestone.currency);
-  if (!refund) return { problem: 'refund_format' };
+  // An amount too big to read is still an amount: beyond the milestone, which the range sentence says.
+  if (!refund) return { problem: moneyInputProblem(typed, milestone.currency) === 'tooBig' ? 'refund_range' : 'refund_format' };
   if (isZero(refund) || compare(refund, milestone) >= 0) return { problem: 'refund_range' };
   if (offStep(refund)) return { problem: 'refund_step' };
   return refund;

@@ -263,6 +263,22 @@ describe('my gigs', () => {
   });
 });
 
+describe('a gig whose booking agreed a payment plan', () => {
+  it('shows the booked price beside the budget it was posted with, in the list and on its page', async () => {
+    const planned = { ...booking(2), price: { amount: 9500, currency: 'USD' } };
+    const client = await clientDevice([gig(1, { status: 'assigned', bookingId: booking(1).id, workerId: OMAR }), gig(2, { status: 'assigned', bookingId: planned.id, workerId: OMAR })], [booking(1), planned]);
+    renderAt(client, '/c');
+    const items = await screen.findAllByTestId('gig-item');
+    await waitFor(() => expect(within(items[0]!).getByTestId('gig-booked-price').textContent).toBe('booked for $95.00'));
+    // Booked at its budget: nothing more to say.
+    expect(within(items[1]!).queryByTestId('gig-booked-price')).toBeNull();
+    cleanup();
+
+    renderAt(client, `/c/gigs/${gig(2).id}`);
+    expect((await screen.findByTestId('gig-booked-price')).textContent).toBe('$95.00');
+  });
+});
+
 describe('gig page', () => {
   it('cancels an open gig after a confirm step', async () => {
     const client = await clientDevice([gig(1)]);

@@ -86,6 +86,8 @@ export function GigDetailPage({ id }: { id: string }) {
     [t('expiresAt'), <>{when(gig.expiresAt)}{mark('expiresAt')}</>],
     [t('postedAt'), when(gig.createdAt)],
   ];
+  // The booking's price is what was agreed, a payment plan included; the budget stays what the gig offered.
+  if (booking && booking.price.amount !== gig.budget.amount) rows.splice(1, 0, [t('bookedPrice'), <span data-testid="gig-booked-price"><MoneyText value={booking.price} /></span>]);
   if (gig.cancelReason) rows.push([t('cancelReason'), gig.cancelReason]);
 
   return (

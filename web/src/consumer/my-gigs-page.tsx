@@ -88,6 +88,12 @@ export function MyGigsPage() {
                         </span>
                         {booking && <span>{bookingStateName(booking.status, locale)}</span>}
                         {booking && <PendingMark show={booking.pending} />}
+                        {/* A payment plan agreed on the booking sets its price; the gig keeps the budget it was posted with. */}
+                        {booking && booking.price.amount !== gig.budget.amount && (
+                          <span data-testid="gig-booked-price">
+                            {t('bookedFor')} <MoneyText value={booking.price} />
+                          </span>
+                        )}
                       </p>
                     )}
                   </li>

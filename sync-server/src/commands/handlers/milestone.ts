@@ -134,6 +134,13 @@ export const accept: Handler<'milestone.accept', Loaded> = {
     const kept = milestones.filter((m) => m.planId !== planId && !replaced.includes(m) && m.status !== 'cancelled' && m.status !== 'proposed');
     const total = [...kept, ...plan].reduce((t, m) => t + m.amount, 0);
     ctx.write(setBookingAmount(ctx.tx, booking.id, total));
+    // The side that proposed it hears it was taken, and what the booking now costs.
+    ctx.notify({
+      ...recipient(side === 'client' ? 'worker' : 'client', booking),
+      template: 'milestone.plan_accepted',
+      data: { bookingId: booking.id, planId, count: plan.length, total, currency: booking.currency },
+      dedupeKey: `${ctx.commandId}:milestone.plan_accepted`,
+    });
     return { bookingId: booking.id, planId, status: 'agreed', amount: total };
   },
 };
