@@ -36,8 +36,8 @@ afterAll(async () => {
 
 const deliver = (e: SignedEvent) => deliverWebhook(t, e);
 
-/** A booking whose one milestone (8000 USD) the client paid at the stand-in; submitted for review when asked. */
-async function paid(opts: { submitted?: boolean } = {}) {
+/** A booking whose one milestone (8000 USD) has its checkout open at the stand-in. */
+async function checkoutOpen() {
   const { bookingId, gigId } = await acceptedBooking(db.sql, client, worker);
   const [{ id: milestoneId }] = (await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`) as unknown as [{ id: string }];
   const res = await t.app.request('/pay/checkout', {
@@ -47,6 +47,12 @@ async function paid(opts: { submitted?: boolean } = {}) {
   });
   expect(res.status).toBe(200);
   const [{ checkoutSessionId }] = (await db.sql`select checkout_session_id from milestones where id = ${milestoneId}`) as unknown as [{ checkoutSessionId: string }];
+  return { bookingId, gigId, milestoneId, checkoutSessionId };
+}
+
+/** The same, paid by the client; submitted for review when asked. */
+async function paid(opts: { submitted?: boolean } = {}) {
+  const { bookingId, gigId, milestoneId, checkoutSessionId } = await checkoutOpen();
   const succeeded = standin.completeCheckout(checkoutSessionId);
   expect(await deliver(succeeded)).toBe('funded');
   if (opts.submitted) {
@@ -143,15 +149,7 @@ describe('a chargeback on money still in escrow', () => {
   });
 
   it('asks the provider to send a dispute again when the payment it names is ours but not yet accounted for', async () => {
-    const { bookingId } = await acceptedBooking(db.sql, client, worker);
-    const [{ id: milestoneId }] = (await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`) as unknown as [{ id: string }];
-    const res = await t.app.request('/pay/checkout', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: await bearerFor(t, client) },
-      body: JSON.stringify({ milestoneId, commandId: uuidv7() }),
-    });
-    expect(res.status).toBe(200);
-    const [{ checkoutSessionId }] = (await db.sql`select checkout_session_id from milestones where id = ${milestoneId}`) as unknown as [{ checkoutSessionId: string }];
+    const { milestoneId, checkoutSessionId } = await checkoutOpen();
     // Paid at the provider, but its payment_intent.succeeded has not reached us; the dispute's event comes first.
     const succeeded = standin.completeCheckout(checkoutSessionId);
     const opened = standin.openDispute(succeeded.event.data.object.id as string);
