@@ -265,7 +265,7 @@ describe('my gigs', () => {
 
 describe('a gig whose booking agreed a payment plan', () => {
   it('shows the booked price beside the budget it was posted with, in the list and on its page', async () => {
-    const planned = { ...booking(2), price: { amount: 9500, currency: 'USD' } };
+    const planned: Booking = { ...booking(2), price: { amount: 9500, currency: 'USD' } };
     const client = await clientDevice([gig(1, { status: 'assigned', bookingId: booking(1).id, workerId: OMAR }), gig(2, { status: 'assigned', bookingId: planned.id, workerId: OMAR })], [booking(1), planned]);
     renderAt(client, '/c');
     const items = await screen.findAllByTestId('gig-item');
