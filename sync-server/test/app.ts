@@ -9,7 +9,7 @@ import { createWebPushSender } from '../src/push/sender';
 import webpush from 'web-push';
 import type { Sql } from '../src/db/sql';
 import { signAccessToken } from '../src/auth/tokens';
-import { createOperator, openSession, setPayoutAccount } from './fixtures';
+import { acceptedBooking, createOperator, openSession, setPayoutAccount, uuidv7 } from './fixtures';
 import type { SignedEvent, StripeStandin } from './stripe-standin';
 
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -64,4 +64,21 @@ export async function onboardedWorker(t: TestApp, standin: StripeStandin): Promi
   standin.activateAccount(accountId);
   await setPayoutAccount(t.deps.sql, worker, { provider: 'stripe', accountId, transfersActive: true });
   return { worker, accountId };
+}
+
+/**
+ * A client's gig accepted by the worker, its one milestone's checkout opened through POST /pay/checkout (at the
+ * Stripe stand-in when the app points there): the booking, its gig, the milestone and the checkout session.
+ */
+export async function openCheckout(t: TestApp, client: string, worker: string) {
+  const { bookingId, gigId } = await acceptedBooking(t.deps.sql, client, worker);
+  const [{ id: milestoneId }] = (await t.deps.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`) as unknown as [{ id: string }];
+  const res = await t.app.request('/pay/checkout', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: await bearerFor(t, client) },
+    body: JSON.stringify({ milestoneId, commandId: uuidv7() }),
+  });
+  if (res.status !== 200) throw new Error(`POST /pay/checkout answered ${res.status}: ${await res.text()}`);
+  const [{ checkoutSessionId }] = (await t.deps.sql`select checkout_session_id from milestones where id = ${milestoneId}`) as unknown as [{ checkoutSessionId: string }];
+  return { bookingId, gigId, milestoneId, checkoutSessionId };
 }

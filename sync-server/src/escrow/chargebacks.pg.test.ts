@@ -5,11 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createTestDb, type TestDb } from '../../test/db';
-import { bearerFor, createTestApp, deliverWebhook, type TestApp } from '../../test/app';
-import { acceptedBooking, applied, createOperator, createUser, run } from '../../test/fixtures';
+import { createTestApp, deliverWebhook, openCheckout, type TestApp } from '../../test/app';
+import { applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
 import { ledgerViolations } from '../../test/ledger-checks';
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
-import { uuidv7 } from '../../test/fixtures';
 import { balance } from '../ledger/ledger';
 import { parsePeriod } from '../money/period';
 import { settlementReport } from '../money/settlement';
@@ -37,18 +36,7 @@ afterAll(async () => {
 const deliver = (e: SignedEvent) => deliverWebhook(t, e);
 
 /** A booking whose one milestone (8000 USD) has its checkout open at the stand-in. */
-async function checkoutOpen() {
-  const { bookingId, gigId } = await acceptedBooking(db.sql, client, worker);
-  const [{ id: milestoneId }] = (await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`) as unknown as [{ id: string }];
-  const res = await t.app.request('/pay/checkout', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: await bearerFor(t, client) },
-    body: JSON.stringify({ milestoneId, commandId: uuidv7() }),
-  });
-  expect(res.status).toBe(200);
-  const [{ checkoutSessionId }] = (await db.sql`select checkout_session_id from milestones where id = ${milestoneId}`) as unknown as [{ checkoutSessionId: string }];
-  return { bookingId, gigId, milestoneId, checkoutSessionId };
-}
+const checkoutOpen = () => openCheckout(t, client, worker);
 
 /** The same, paid by the client; submitted for review when asked. */
 async function paid(opts: { submitted?: boolean } = {}) {

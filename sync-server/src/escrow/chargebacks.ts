@@ -27,6 +27,7 @@ import { advanceMilestone, milestoneBeside } from '../store/milestones';
 import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
 import { PaymentProviderError, type DisputeInfo, type PaymentProvider } from '../payments/provider';
 import { windowTimer } from '../disputes/tasks';
+import { lockOpenDisputeOf, resolveDispute } from '../store/disputes';
 import type { EventRecord } from './events';
 import { chargebackPosting, type ChargebackSplit } from './postings';
 import { reviewClock, stepMilestone } from './step';
@@ -49,14 +50,6 @@ interface DisputeRow {
   withdrawnAt: Date | null;
   reinstatedAt: Date | null;
   closedAt: Date | null;
-}
-
-/** Closes the milestone's open dispute between the two sides as the bank decided it: everything back to the client. */
-function resolveOpenDisputeOf(tx: Db, milestoneId: string, r: { refund: number; currency: string; now: Date }) {
-  return tx`
-    update disputes set status = 'resolved', outcome = 'refund_all', resolved_how = 'bank', resolved_by_id = null, released_amount = 0,
-      refunded_amount = ${r.refund}, resolution_reason = 'The client’s bank decided the chargeback of this payment for the client.', resolved_at = ${r.now}
-    where milestone_id = ${milestoneId} and status = 'open' and not deleted`;
 }
 
 /** The milestone a payment funded, found by its funding posting: also a payment refunded on arrival (late-refund). */
@@ -98,9 +91,8 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
       });
     const at = now.toISOString();
     let split: ChargebackSplit = { disputeId: d.id, fromEscrow: row!.fromEscrow, fromPlatform: row!.fromPlatform };
-    // Held since an earlier event: what the parties were told, and what a decision for us gives back.
-    const wasHeld = m.bankDisputeId === d.id;
-    let heldHere = wasHeld;
+    // Held since an earlier event (what the parties were told), or from this one on (below).
+    let heldHere = m.bankDisputeId === d.id;
 
     // The bank took the money (a first event may already say won or lost: it was taken before).
     if (stage !== 'inquiry' && !row!.withdrawnAt) {
@@ -136,10 +128,8 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
         await advanceMilestone(tx, m.id, { at, event: 'bank_dispute_won', status: m.status, by: 'system', actorId: null }, { bankDisputeId: null, ...clock });
         // A dispute between the two sides whose response window closed during the hold could not apply its
         // claim then (dispute.window found the money held): its timer runs again, now or at its deadline.
-        if (m.status === 'disputed') {
-          const [open] = await tx<{ id: string; respondBy: Date }[]>`select id, respond_by from disputes where milestone_id = ${m.id} and status = 'open' and not deleted`;
-          if (open) await windowTimer(tx, open.id, open.respondBy > now ? open.respondBy : now);
-        }
+        const open = m.status === 'disputed' ? await lockOpenDisputeOf(tx, m.id) : undefined;
+        if (open) await windowTimer(tx, open.id, open.respondBy > now ? open.respondBy : now);
         tell('worker', 'milestone.bank_dispute_won');
         tell('client', 'milestone.bank_dispute_won', clock ? { autoApproveAt: clock.autoApproveAt.toISOString() } : {});
       }
@@ -154,7 +144,12 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
         notify: (n) => void news.push(n),
       });
       // A dispute between the two sides about this part ends with it: the client has all of it back.
-      if (m.status === 'disputed') writes.push(resolveOpenDisputeOf(tx, m.id, { refund: m.amount, currency: m.currency, now }));
+      const open = m.status === 'disputed' ? await lockOpenDisputeOf(tx, m.id) : undefined;
+      if (open)
+        writes.push(resolveDispute(tx, open.id, {
+          outcome: 'refund_all', resolvedHow: 'bank', resolvedById: null, releasedAmount: 0, refundedAmount: open.amount,
+          resolutionReason: 'The client’s bank decided the chargeback of this payment for the client.', resolvedAt: now,
+        }));
       for (const q of writes) await q;
     }
 

@@ -7,8 +7,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
-import { bearerFor, createTestApp, deliverWebhook, json, type TestApp } from '../../test/app';
-import { acceptedBooking, applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
+import { bearerFor, createTestApp, deliverWebhook, json, openCheckout, type TestApp } from '../../test/app';
+import { applied, createOperator, createUser, run } from '../../test/fixtures';
 import { capturedLog, queuedJobs, runQueuedJob, taskContext } from '../../test/jobs';
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
 import { MIGRATIONS_DIR } from '../db/migrate';
@@ -41,18 +41,7 @@ afterAll(async () => {
 const bearer = (userId: string) => bearerFor(t, userId);
 
 /** A milestone with an open checkout at the stand-in. */
-async function checkoutOpen() {
-  const { bookingId } = await acceptedBooking(db.sql, client, worker);
-  const [{ id: milestoneId }] = (await db.sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`) as unknown as [{ id: string }];
-  const res = await t.app.request('/pay/checkout', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: await bearer(client) },
-    body: JSON.stringify({ milestoneId, commandId: uuidv7() }),
-  });
-  expect(res.status).toBe(200);
-  const [{ checkoutSessionId }] = (await db.sql`select checkout_session_id from milestones where id = ${milestoneId}`) as unknown as [{ checkoutSessionId: string }];
-  return { bookingId, milestoneId, checkoutSessionId };
-}
+const checkoutOpen = () => openCheckout(t, client, worker);
 
 const deliver = (e: SignedEvent) => deliverWebhook(t, e);
 

@@ -116,10 +116,12 @@ export function newsLink(data: Record<string, unknown>, baseUrl: string): string
  */
 const AMOUNT_FIELD: Record<string, string> = { 'milestone.released': 'net', 'milestone.refunded': 'refunded', 'milestone.plan_accepted': 'total' };
 
+/** An amount of the news in minor units, in words, or '' when the news does not have it. */
+const moneyWords = (amount: unknown, currency: unknown, locale: TextLocale): string =>
+  typeof amount === 'number' && Number.isSafeInteger(amount) && isCurrency(currency) ? formatMoney(money(amount, currency), locale) : '';
+
 function amountOf(template: string, data: Record<string, unknown>, locale: TextLocale): string {
-  const amount = data[AMOUNT_FIELD[template] ?? 'amount'];
-  const { currency } = data;
-  return typeof amount === 'number' && Number.isSafeInteger(amount) && isCurrency(currency) ? formatMoney(money(amount, currency), locale) : '';
+  return moneyWords(data[AMOUNT_FIELD[template] ?? 'amount'], data.currency, locale);
 }
 
 function dateOf(iso: unknown, locale: TextLocale): string {
@@ -147,9 +149,9 @@ export function newsSentence(news: News): string {
     title: cut(news.title ?? words.untitled!, MAX_TITLE),
     amount: amountOf(news.template, news.data, locale),
     // A dispute's claim: how much of the milestone goes back to the client if it applies; how a decision split it.
-    claim: amountOf('claim', { amount: news.data.refundAmount, currency: news.data.currency }, locale),
-    refunded: amountOf('refunded', { amount: news.data.refunded, currency: news.data.currency }, locale),
-    net: amountOf('net', { amount: news.data.net, currency: news.data.currency }, locale),
+    claim: moneyWords(news.data.refundAmount, news.data.currency, locale),
+    refunded: moneyWords(news.data.refunded, news.data.currency, locale),
+    net: moneyWords(news.data.net, news.data.currency, locale),
     hours: String(news.data.hoursLeft ?? ''),
     count: String(news.data.count ?? ''),
     date: dateOf(news.data.respondBy, locale),

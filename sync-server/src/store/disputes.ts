@@ -12,6 +12,14 @@ export async function getDispute(db: Db, id: string): Promise<DisputeRow | undef
   return row;
 }
 
+/** The milestone's dispute still open, if any (a milestone has at most one at a time), locked as lockDispute does. */
+export async function lockOpenDisputeOf(db: Db, milestoneId: string): Promise<DisputeRow | undefined> {
+  const [row] = await db.unsafe<DisputeRow[]>(
+    `select ${COLUMNS} from disputes where milestone_id = $1 and status = 'open' and not deleted for update`, [milestoneId], { prepare: true },
+  );
+  return row;
+}
+
 /** Locks the dispute. Settlement takes it after the booking and its milestones, as every money step does. */
 export async function lockDispute(db: Db, id: string): Promise<DisputeRow | undefined> {
   const [row] = await db.unsafe<DisputeRow[]>(`select ${COLUMNS} from disputes where id = $1 and not deleted for update`, [id], { prepare: true });
