@@ -91,9 +91,10 @@ export interface ClientPayment {
 
 /**
  * Where a refund owed to the client stands at the payment provider: asked for and not yet made (pending), made
- * (succeeded, with the provider's refund id as its reference), or refused with no retry left (failed).
+ * (succeeded, with the provider's refund id as its reference), refused with no retry left (failed), or given
+ * to the client by their bank for a chargeback instead, so not sent by us (returned_by_bank).
  */
-export type RefundStatus = 'pending' | 'succeeded' | 'failed';
+export type RefundStatus = 'pending' | 'succeeded' | 'failed' | 'returned_by_bank';
 
 /** Money the ledger sent back to the client, and what the provider has made of it. */
 export interface RefundProgress {
@@ -191,7 +192,7 @@ export interface SettlementReport {
 export interface StuckRefund {
   id: string;
   for: RefundProgress['for'];
-  status: Exclude<RefundStatus, 'succeeded'>;
+  status: 'pending' | 'failed';
   milestoneId: string;
   bookingId: string;
   /** The gig's title (the milestone's description when the booking has no gig), and the milestone's description. */
@@ -240,6 +241,11 @@ export type LedgerViolation =
    * ledger says, `recorded` what the bank_disputes rows say.
    */
   | { invariant: 'bank_hold'; milestoneId: string | null; currency: string; banked: number; recorded: number; heldBy: string | null }
+  /**
+   * Refunds owed that clients' banks gave instead (client_refunds taken_by_bank) add up to what the chargebacks
+   * not given back recorded as taken from refunds.
+   */
+  | { invariant: 'bank_refunds'; currency: string; takenFromRefunds: number; refundsMarked: number }
   /** A posting id that is not a UUIDv7 of about its created_at: reports that read postings by id range would miss it. */
   | { invariant: 'posting_id_time'; postingId: string; createdAt: Date };
 

@@ -274,6 +274,13 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       const pi = get('payment_intent', body.payment_intent as string, 'payment_intent');
       const charge = get('charge', pi.latest_charge as string);
       const amount = body.amount === undefined ? (charge.amount as number) - (charge.amount_refunded as number) : positiveInt(body, 'amount');
+      // What a bank has taken back (a dispute past its inquiry, not decided for the merchant) cannot be refunded
+      // as well; what the bank left of the charge can (modelled so: Stripe refuses a charged-back charge).
+      const chargedBack = [...objects.values()]
+        .filter((o) => o.object === 'dispute' && o.charge === charge.id && ['needs_response', 'under_review', 'lost'].includes(o.status as string))
+        .reduce((n, o) => n + (o.amount as number), 0);
+      if (chargedBack > 0 && amount + chargedBack + (charge.amount_refunded as number) > (charge.amount as number))
+        throw new ApiError(400, { type: 'invalid_request_error', code: 'charge_disputed', message: `Charge ${String(charge.id)} has been charged back; cannot issue a refund.` });
       if (amount + (charge.amount_refunded as number) > (charge.amount as number))
         throw new ApiError(400, {
           type: 'invalid_request_error',

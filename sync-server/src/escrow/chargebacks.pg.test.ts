@@ -5,26 +5,34 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createTestDb, type TestDb } from '../../test/db';
-import { createTestApp, deliverWebhook, openCheckout, type TestApp } from '../../test/app';
+import { bearerFor, createTestApp, deliverWebhook, json, openCheckout, type TestApp } from '../../test/app';
 import { applied, createOperator, createUser, run, uuidv7 } from '../../test/fixtures';
+import { capturedLog, queuedJobs, runQueuedJob } from '../../test/jobs';
 import { ledgerViolations } from '../../test/ledger-checks';
 import { startStripeStandin, type SignedEvent, type StripeStandin } from '../../test/stripe-standin';
+import { checkLedgerInvariants } from '../ledger/invariants';
 import { balance } from '../ledger/ledger';
 import { parsePeriod } from '../money/period';
 import { settlementReport } from '../money/settlement';
+import { reconcile } from '../payouts/reconcile';
 import { closeWindow, DISPUTE_RESPONSE_MS, windowKey } from '../disputes/tasks';
 import { followOpenBankDisputes, stageOf } from './chargebacks';
+import { escrowTasks, type EscrowTasks } from './tasks';
+import { timerKey } from './timers';
 
 let db: TestDb;
 let standin: StripeStandin;
 let t: TestApp;
 let client: string;
 let worker: string;
+let tasks: EscrowTasks;
+const { log } = capturedLog();
 
 beforeAll(async () => {
   db = await createTestDb();
   standin = await startStripeStandin();
   t = createTestApp(db.sql, standin.env);
+  tasks = escrowTasks(t.deps.payments);
   client = await createUser(db.sql);
   worker = await createOperator(db.sql);
 });
@@ -59,6 +67,8 @@ const news = async (milestoneId: string, template: string) =>
   (await db.sql<{ userId: string }[]>`select user_id from outbox where template = ${template} and data->>'milestoneId' = ${milestoneId}`).map((r) => r.userId);
 const disputeIdOf = (e: SignedEvent) => e.event.data.object.id as string;
 const clean = async () => expect(await ledgerViolations(db.sql)).toEqual([]);
+const refundsOf = (milestoneId: string) =>
+  db.sql<{ amount: number; status: string; bankDisputeId: string | null }[]>`select amount, status, bank_dispute_id from client_refunds where milestone_id = ${milestoneId} order by created_at`;
 
 describe('stageOf', () => {
   it('moves money only for the statuses where the bank has it', () => {
@@ -202,6 +212,118 @@ describe('a chargeback on money still in escrow', () => {
     expect(await milestone(milestoneId)).toMatchObject({ status: 'refunded', refundedAmount: 5000, releasedAmount: 0 });
     const owed = await db.sql<{ amount: number; status: string }[]>`select amount, status from client_refunds where milestone_id = ${milestoneId}`;
     expect(owed).toEqual([{ amount: 5000, status: 'pending' }]);
+    // The provider refunds what the bank left of the charge.
+    await runQueuedJob(db.sql, tasks, log, timerKey('escrow.refund', milestoneId));
+    expect(await refundsOf(milestoneId)).toEqual([{ amount: 5000, status: 'succeeded', bankDisputeId: null }]);
+    await clean();
+  });
+});
+
+describe('a chargeback of a payment whose refund we still owe', () => {
+  /** A paid milestone cancelled by the client: its 8000 owed back, the refund's job not run yet. */
+  async function cancelled() {
+    const p = await paid();
+    applied(await run(db.sql, client, 'booking.cancel', { bookingId: p.bookingId, reason: 'Plans changed' }));
+    expect(await refundsOf(p.milestoneId)).toEqual([{ amount: 8000, status: 'pending', bankDisputeId: null }]);
+    return p;
+  }
+  const refundKey = (milestoneId: string) => timerKey('escrow.refund', milestoneId);
+  const refundsAsked = (paymentIntentId: string) => standin.requests().filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.payment_intent === paymentIntentId);
+  const shownRefunds = async () => {
+    const res = await t.app.request('/money/payments', { headers: { authorization: await bearerFor(t, client) } });
+    expect(res.status).toBe(200);
+    return ((await json(res)) as { refunds: { milestoneId: string; status: string; amount: number }[] }).refunds;
+  };
+  const needPerson = async () => (await reconcile(db.sql, t.deps.payments, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') })).mismatches;
+
+  it('takes the chargeback from the refund, not the platform: the refund is not sent, and nobody is asked to see to it', async () => {
+    const { milestoneId, paymentIntentId } = await cancelled();
+    const losses = await balance(db.sql, 'platform_losses:USD');
+    const refunds = await balance(db.sql, 'refunds:USD');
+    const opened = standin.openDispute(paymentIntentId);
+    const disputeId = disputeIdOf(opened);
+    expect(await deliver(opened)).toBe('bank_dispute_held');
+
+    const [row] = await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`;
+    expect(row).toEqual({ fromEscrow: 0, fromRefund: 8000, fromPlatform: 0 });
+    expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses);
+    expect(await balance(db.sql, 'refunds:USD')).toBe(refunds - 8000);
+    expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'taken_by_bank', bankDisputeId: disputeId }]);
+    // The part had ended already: nothing about it changes, and nobody is told it is held.
+    expect(await milestone(milestoneId)).toMatchObject({ status: 'refunded', bankDisputeId: null });
+    expect(await news(milestoneId, 'milestone.bank_dispute_opened.client')).toEqual([]);
+    await clean();
+
+    // The refund's job finds nothing owed, and asks the provider for nothing.
+    await runQueuedJob(db.sql, tasks, log, refundKey(milestoneId));
+    expect(refundsAsked(paymentIntentId)).toEqual([]);
+    expect((await needPerson()).filter((m) => m.milestoneId === milestoneId)).toEqual([]);
+    expect((await shownRefunds()).filter((r) => r.milestoneId === milestoneId)).toEqual([expect.objectContaining({ status: 'returned_by_bank', amount: 8000 })]);
+
+    // The bank decides for the client: the client has the money from their bank; nothing more moves.
+    expect(await deliver(standin.moveDispute(disputeId, 'lost'))).toBe('bank_dispute_lost');
+    expect(await postings(disputeId)).toEqual(['chargeback']);
+    expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'taken_by_bank', bankDisputeId: disputeId }]);
+    expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses);
+    await clean();
+
+    // The invariants see a refund owed again while the ledger says the bank gave it.
+    await db.sql`update client_refunds set status = 'pending', bank_dispute_id = null where milestone_id = ${milestoneId}`;
+    const tampered = await checkLedgerInvariants(db.sql).finally(() => db.sql`
+      update client_refunds set status = 'taken_by_bank', bank_dispute_id = ${disputeId} where milestone_id = ${milestoneId}`);
+    const found = tampered.violations.find((v) => v.invariant === 'bank_refunds');
+    expect(found).toMatchObject({ currency: 'USD' });
+    expect(found && 'takenFromRefunds' in found && found.takenFromRefunds - found.refundsMarked).toBe(8000);
+    await clean();
+  });
+
+  it('owes the refund again when the bank decides for the platform, and then makes it', async () => {
+    const { milestoneId, paymentIntentId } = await cancelled();
+    // The first attempt fails at the provider: the row waits for a person.
+    standin.refundsEndAs('failed');
+    await runQueuedJob(db.sql, tasks, log, refundKey(milestoneId));
+    expect((await refundsOf(milestoneId))[0]!.status).toBe('failed');
+    const losses = await balance(db.sql, 'platform_losses:USD');
+
+    const disputeId = disputeIdOf(standin.openDispute(paymentIntentId));
+    expect(await deliver(standin.moveDispute(disputeId, 'under_review'))).toBe('bank_dispute_held');
+    expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'taken_by_bank', bankDisputeId: disputeId }]);
+    expect((await needPerson()).filter((m) => m.milestoneId === milestoneId)).toEqual([]);
+
+    const won = standin.moveDispute(disputeId, 'won');
+    expect(await Promise.all([deliver(won), deliver(won)])).toEqual(['bank_dispute_won', 'bank_dispute_won']);
+    expect(await postings(disputeId)).toEqual(['chargeback', 'chargeback_reversal']);
+    expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses);
+    expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'pending', bankDisputeId: null }]);
+    expect(await queuedJobs(db.sql, refundKey(milestoneId))).toHaveLength(1);
+    await clean();
+
+    await runQueuedJob(db.sql, tasks, log, refundKey(milestoneId));
+    expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'succeeded', bankDisputeId: null }]);
+    expect((await needPerson()).filter((m) => m.milestoneId === milestoneId)).toEqual([]);
+    await clean();
+  });
+
+  it('leaves a refund the provider has taken alone: that money reached the client, so the platform bears the chargeback', async () => {
+    const { milestoneId, paymentIntentId } = await cancelled();
+    await runQueuedJob(db.sql, tasks, log, refundKey(milestoneId));
+    const losses = await balance(db.sql, 'platform_losses:USD');
+    const disputeId = disputeIdOf(standin.openDispute(paymentIntentId));
+    expect(await deliver(standin.moveDispute(disputeId, 'needs_response'))).toBe('bank_dispute_held');
+    const [row] = await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`;
+    expect(row).toEqual({ fromEscrow: 0, fromRefund: 0, fromPlatform: 8000 });
+    expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses - 8000);
+    expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'succeeded', bankDisputeId: null }]);
+    await clean();
+  });
+
+  it('takes only whole refunds that fit in what the bank took; the rest of the chargeback is the platform\'s', async () => {
+    const { milestoneId, paymentIntentId } = await cancelled();
+    const disputeId = disputeIdOf(standin.openDispute(paymentIntentId, { amount: 3000 }));
+    expect(await deliver(standin.moveDispute(disputeId, 'needs_response'))).toBe('bank_dispute_held');
+    const [row] = await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`;
+    expect(row).toEqual({ fromEscrow: 0, fromRefund: 0, fromPlatform: 3000 });
+    expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'pending', bankDisputeId: null }]);
     await clean();
   });
 });

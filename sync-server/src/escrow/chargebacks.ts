@@ -4,12 +4,14 @@
 // What Fieldwork does, per the dispute's stage at the provider:
 //   - an inquiry (Stripe's warning_* statuses): no money moved, nothing moves here; the dispute is recorded;
 //   - held (needs_response, under_review): the ledger moves the money the bank took into bank_disputes, out of
-//     the milestone's escrow while it still holds it, and otherwise out of the platform's own pocket
+//     the milestone's escrow while it still holds it, then out of refunds of that payment we still owe the
+//     client (the provider will not refund a disputed charge: the bank gives the client that money instead,
+//     and the refund is not sent; refunds.ts), and otherwise out of the platform's own pocket
 //     (platform_losses: the worker was paid already and keeps the money). A milestone whose escrow the bank
 //     took is held: nothing may release or refund it (the machine's notHeldByBank guard) and its approval
 //     clock stops. Both sides are told;
 //   - won: the money comes back the way it left; a held milestone carries on, with a whole review window
-//     again if its work waits for review;
+//     again if its work waits for review; a refund the bank stood for is owed to the client again;
 //   - lost: the money stays with the client. A held milestone ends by the machine's charged_back (what its
 //     escrow still holds, after a chargeback of part of the payment, is refunded) and its booking with it when
 //     nothing else is left; money the platform lost stays lost.
@@ -27,6 +29,7 @@ import { advanceMilestone, milestoneBeside } from '../store/milestones';
 import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
 import { PaymentProviderError, type DisputeInfo, type PaymentProvider } from '../payments/provider';
 import { windowTimer } from '../disputes/tasks';
+import { oweAgainAfterChargeback, takeRefundsForChargeback } from './refunds';
 import { lockOpenDisputeOf, resolveDispute } from '../store/disputes';
 import type { EventRecord } from './events';
 import { chargebackPosting, type ChargebackSplit } from './postings';
@@ -46,6 +49,7 @@ export type BankDisputeOutcome = `bank_dispute_${BankDisputeStage}` | 'bank_disp
 
 interface DisputeRow {
   fromEscrow: number;
+  fromRefund: number;
   fromPlatform: number;
   withdrawnAt: Date | null;
   reinstatedAt: Date | null;
@@ -65,8 +69,9 @@ async function milestoneOfPayment(db: Db, paymentIntentId: string): Promise<stri
  */
 export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: Date; record?: EventRecord } = {}): Promise<BankDisputeOutcome> {
   const { now = new Date(), record } = opts;
-  const milestoneId = d.paymentIntentId ? await milestoneOfPayment(sql, d.paymentIntentId) : null;
-  if (!milestoneId) return 'bank_dispute_not_ours';
+  const { paymentIntentId } = d;
+  const milestoneId = paymentIntentId ? await milestoneOfPayment(sql, paymentIntentId) : null;
+  if (!milestoneId || !paymentIntentId) return 'bank_dispute_not_ours';
   const stage = stageOf(d.status);
   if (!isCurrency(d.currency)) throw new Error(`bank dispute ${d.id} is in ${d.currency}, a currency the ledger does not keep`);
   return transaction(sql, async (tx) => {
@@ -80,7 +85,7 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
       insert into bank_disputes (id, payment_intent_id, charge_id, milestone_id, booking_id, amount, currency, reason, status, opened_at)
       values (${d.id}, ${d.paymentIntentId}, ${d.chargeId}, ${m.id}, ${m.bookingId}, ${d.amount}, ${d.currency}, ${d.reason}, ${d.status}, ${new Date(d.created * 1000)})
       on conflict (id) do update set status = case when bank_disputes.closed_at is null then excluded.status else bank_disputes.status end, updated_at = now()
-      returning from_escrow, from_platform, withdrawn_at, reinstated_at, closed_at`;
+      returning from_escrow, from_refund, from_platform, withdrawn_at, reinstated_at, closed_at`;
     const news: OutboxMessage[] = [];
     const tell = (side: 'client' | 'worker', template: string, data: Record<string, unknown> = {}) =>
       news.push({
@@ -90,7 +95,7 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
         dedupeKey: `bank-dispute:${d.id}:${template}:${side}`,
       });
     const at = now.toISOString();
-    let split: ChargebackSplit = { disputeId: d.id, fromEscrow: row!.fromEscrow, fromPlatform: row!.fromPlatform };
+    let split: ChargebackSplit = { disputeId: d.id, fromEscrow: row!.fromEscrow, fromRefund: row!.fromRefund, fromPlatform: row!.fromPlatform };
     // Held since an earlier event (what the parties were told), or from this one on (below).
     let heldHere = m.bankDisputeId === d.id;
 
@@ -101,9 +106,12 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
       const holds = m.paymentIntentId === d.paymentIntentId && m.currency === d.currency && HELD_STATES.includes(m.status) && m.bankDisputeId === null;
       const inEscrow = holds ? await balance(tx, accounts.escrow(m.id, m.currency).id) : 0;
       const fromEscrow = Math.min(d.amount, inEscrow);
-      split = { disputeId: d.id, fromEscrow, fromPlatform: d.amount - fromEscrow };
+      const fromRefund = await takeRefundsForChargeback(tx, { id: d.id, paymentIntentId, currency: d.currency }, d.amount - fromEscrow);
+      split = { disputeId: d.id, fromEscrow, fromRefund, fromPlatform: d.amount - fromEscrow - fromRefund };
       await post(tx, chargebackPosting(money, split, false));
-      await tx`update bank_disputes set withdrawn_at = ${now}, from_escrow = ${split.fromEscrow}, from_platform = ${split.fromPlatform} where id = ${d.id}`;
+      await tx`
+        update bank_disputes set withdrawn_at = ${now}, from_escrow = ${split.fromEscrow}, from_refund = ${split.fromRefund}, from_platform = ${split.fromPlatform}
+        where id = ${d.id}`;
       // Held, unless the bank has already given the money back (the first word to reach us says won): then the
       // ledger shows it leave and return, and the part goes on as if nothing had happened, as it did.
       if (fromEscrow > 0 && stage !== 'won') {
@@ -119,9 +127,10 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
       }
     }
 
-    if (stage === 'won' && !row!.reinstatedAt && split.fromEscrow + split.fromPlatform > 0) {
+    if (stage === 'won' && !row!.reinstatedAt && split.fromEscrow + split.fromRefund + split.fromPlatform > 0) {
       await post(tx, chargebackPosting(money, split, true));
       await tx`update bank_disputes set reinstated_at = ${now} where id = ${d.id}`;
+      if (split.fromRefund > 0) await oweAgainAfterChargeback(tx, d.id, now);
       if (heldHere) {
         // The money is back for the work: a review that the hold stopped starts over, whole.
         const clock = m.status === 'submitted' ? reviewClock(booking.category, now) : null;

@@ -109,10 +109,14 @@ export function refundLeftPosting(m: MilestoneMoney, left: number): Posting {
   };
 }
 
-/** Where the money a bank took back for a chargeback came from: the milestone's escrow, the platform's pocket. */
+/**
+ * Where the money a bank took back for a chargeback came from: the milestone's escrow, refunds we owed the
+ * client for that payment and had not made (the bank gave the client that money instead), the platform's pocket.
+ */
 export interface ChargebackSplit {
   disputeId: string;
   fromEscrow: number;
+  fromRefund: number;
   fromPlatform: number;
 }
 
@@ -125,8 +129,9 @@ export function chargebackPosting(m: MilestoneMoney, c: ChargebackSplit, reversa
   const cur = amountOf(m).currency;
   const entries = [
     { account: accounts.escrow(m.id, cur), amount: sign(c.fromEscrow) },
+    { account: accounts.refunds(cur), amount: sign(c.fromRefund) },
     { account: accounts.platformLosses(cur), amount: sign(c.fromPlatform) },
-    { account: accounts.bankDisputes(cur), amount: negate(sign(c.fromEscrow + c.fromPlatform)) },
+    { account: accounts.bankDisputes(cur), amount: negate(sign(c.fromEscrow + c.fromRefund + c.fromPlatform)) },
   ].filter((e) => e.amount.amount !== 0);
   return {
     kind: reversal ? 'chargeback_reversal' : 'chargeback',

@@ -16,9 +16,11 @@ import { timerKey } from './timers';
 
 /**
  * pending: owed, the provider has not taken it yet (the job is asking); sent: the provider took it and has not
- * made it yet; succeeded: made; failed: refused, or failed at the provider, and nothing will try again.
+ * made it yet; succeeded: made; failed: refused, or failed at the provider, and nothing will try again;
+ * taken_by_bank: the client's bank gave the client this money for a chargeback, so nothing is sent (owed
+ * again should the bank decide for the platform; chargebacks.ts).
  */
-export type RefundStatus = 'pending' | 'sent' | 'succeeded' | 'failed';
+export type RefundStatus = 'pending' | 'sent' | 'succeeded' | 'failed' | 'taken_by_bank';
 
 export interface ClientRefund {
   id: string;
@@ -56,14 +58,62 @@ export interface OwedRefund {
  */
 export function oweRefund(db: Db, owed: OwedRefund, runAt: Date): PendingQuery<Row[]>[] {
   const { for: kind, ...row } = owed;
-  if (!row.paymentIntentId) throw new Error(`milestone ${row.milestoneId} refunded ${row.amount} but has no payment to refund`);
+  const { paymentIntentId } = row;
+  if (!paymentIntentId) throw new Error(`milestone ${row.milestoneId} refunded ${row.amount} but has no payment to refund`);
   const id = uuidv7();
-  const task = kind === 'settlement' ? 'escrow.refund' : 'escrow.refund_payment';
-  const key = kind === 'settlement' ? timerKey('escrow.refund', row.milestoneId) : `escrow.refund_payment:${row.paymentIntentId}`;
-  return [
-    db`insert into client_refunds ${db({ id, ...row })}`,
-    scheduleJob<EscrowTasks>(db, { task, payload: { refundId: id }, runAt, key }),
-  ];
+  return [db`insert into client_refunds ${db({ id, ...row })}`, refundJob(db, { id, for: kind, milestoneId: row.milestoneId, paymentIntentId }, runAt)];
+}
+
+/** The job that asks the provider for a refund owed. */
+function refundJob(db: Db, r: { id: string; for: OwedRefund['for']; milestoneId: string; paymentIntentId: string }, runAt: Date) {
+  const task = r.for === 'settlement' ? 'escrow.refund' : 'escrow.refund_payment';
+  const key = r.for === 'settlement' ? timerKey('escrow.refund', r.milestoneId) : `escrow.refund_payment:${r.paymentIntentId}`;
+  return scheduleJob<EscrowTasks>(db, { task, payload: { refundId: r.id }, runAt, key });
+}
+
+/** What a refund owed was for, from the posting's dedupe key it is recorded under (`cause`). */
+export const refundFor = (cause: string): OwedRefund['for'] => (cause.startsWith('late-refund:') ? 'late_payment' : 'settlement');
+
+/**
+ * A chargeback of a payment whose refund is still owed (not taken by the provider yet, or refused by it: the
+ * provider refuses to refund a disputed charge): the bank gives the client that money instead. Takes whole
+ * refunds of the payment, oldest first, while they fit in `upTo`, and marks them given by the dispute's bank.
+ * Answers the amount taken. Runs in the chargeback's transaction, under the booking's lock.
+ */
+export async function takeRefundsForChargeback(db: Db, d: { id: string; paymentIntentId: string; currency: string }, upTo: number): Promise<number> {
+  const owed = await db<{ id: string; amount: number }[]>`
+    select id, amount from client_refunds
+    where payment_intent_id = ${d.paymentIntentId} and currency = ${d.currency} and status in ('pending', 'failed')
+    order by created_at, id for update`;
+  const taken: string[] = [];
+  let total = 0;
+  for (const r of owed)
+    if (total + r.amount <= upTo) {
+      taken.push(r.id);
+      total += r.amount;
+    }
+  if (taken.length > 0)
+    await db`update client_refunds set status = 'taken_by_bank', bank_dispute_id = ${d.id}, updated_at = now() where id = any(${taken}::uuid[])`;
+  return total;
+}
+
+/**
+ * The bank decided for the platform and gave the money back: the refunds its chargeback stood for are owed to
+ * the client again, each with its job. Each is asked for under a new id, so under a new idempotency key
+ * (`refund:<id>`): for as long as the provider keeps the old key, it would answer it as before (a refusal of
+ * the disputed charge, or a refund that failed).
+ */
+export async function oweAgainAfterChargeback(db: Db, disputeId: string, runAt: Date): Promise<void> {
+  const rows = await db<Pick<ClientRefund, 'id' | 'cause' | 'milestoneId' | 'paymentIntentId'>[]>`
+    select id, cause, milestone_id, payment_intent_id from client_refunds where bank_dispute_id = ${disputeId} and status = 'taken_by_bank' for update`;
+  for (const r of rows) {
+    const id = uuidv7();
+    await db`
+      update client_refunds
+      set id = ${id}, status = 'pending', bank_dispute_id = null, attempts = 0, first_attempt_at = null, last_error = null, updated_at = now()
+      where id = ${r.id}`;
+    await refundJob(db, { ...r, id, for: refundFor(r.cause) }, runAt);
+  }
 }
 
 /**

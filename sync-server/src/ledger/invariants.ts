@@ -117,19 +117,24 @@ export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } =
         where a.kind = 'escrow'
         group by a.id`,
       tx<MilestoneMoneyRow[]>`select id, status, bank_dispute_id, amount, currency, released_amount, refunded_amount, fee_amount from milestones`,
-      // Each currency's bank accounts against the chargebacks recorded as taken and not given back.
-      tx<{ currency: string; banked: number; lost: number; recorded: number; recordedLost: number }[]>`
+      // Each currency's bank accounts against the chargebacks recorded as taken and not given back, and the
+      // refunds owed that banks gave clients instead against what those chargebacks took from refunds.
+      tx<{ currency: string; banked: number; lost: number; recorded: number; recordedLost: number; fromRefunds: number; refundsTaken: number }[]>`
         with ledger as (
           select a.currency, coalesce(sum(e.amount) filter (where a.kind = 'bank_disputes'), 0) as banked,
                  coalesce(-sum(e.amount) filter (where a.kind = 'platform_losses'), 0) as lost
           from ledger_accounts a join ledger_entries e on e.account_id = a.id
           where a.kind in ('bank_disputes', 'platform_losses') group by a.currency),
         recorded as (
-          select currency, sum(from_escrow + from_platform) as recorded, sum(from_platform) as recorded_lost
-          from bank_disputes where withdrawn_at is not null and reinstated_at is null group by currency)
-        select coalesce(l.currency, r.currency) as currency, coalesce(l.banked, 0)::int8 as banked, coalesce(l.lost, 0)::int8 as lost,
-               coalesce(r.recorded, 0)::int8 as recorded, coalesce(r.recorded_lost, 0)::int8 as recorded_lost
-        from ledger l full join recorded r on r.currency = l.currency`,
+          select currency, sum(from_escrow + from_refund + from_platform) as recorded, sum(from_platform) as recorded_lost, sum(from_refund) as from_refunds
+          from bank_disputes where withdrawn_at is not null and reinstated_at is null group by currency),
+        taken as (select currency, sum(amount) as refunds_taken from client_refunds where status = 'taken_by_bank' group by currency),
+        currencies as (select currency from ledger union select currency from recorded union select currency from taken)
+        select c.currency, coalesce(l.banked, 0)::int8 as banked, coalesce(l.lost, 0)::int8 as lost,
+               coalesce(r.recorded, 0)::int8 as recorded, coalesce(r.recorded_lost, 0)::int8 as recorded_lost,
+               coalesce(r.from_refunds, 0)::int8 as from_refunds, coalesce(t.refunds_taken, 0)::int8 as refunds_taken
+        from currencies c left join ledger l on l.currency = c.currency left join recorded r on r.currency = c.currency
+        left join taken t on t.currency = c.currency`,
     ]);
     const violations: LedgerViolation[] = [
       ...unbalanced.map((u) => ({ invariant: 'posting_balanced' as const, ...u })),
@@ -142,6 +147,9 @@ export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } =
       ...banks
         .filter((b) => b.banked !== b.recorded || b.lost !== b.recordedLost)
         .map((b) => ({ invariant: 'bank_hold' as const, milestoneId: null, currency: b.currency, banked: b.banked, recorded: b.recorded, heldBy: null })),
+      ...banks
+        .filter((b) => b.fromRefunds !== b.refundsTaken)
+        .map((b) => ({ invariant: 'bank_refunds' as const, currency: b.currency, takenFromRefunds: b.fromRefunds, refundsMarked: b.refundsTaken })),
       ...badIds.map((b) => ({ invariant: 'posting_id_time' as const, ...b })),
     ];
     return {

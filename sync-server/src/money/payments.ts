@@ -6,7 +6,7 @@ import { CURRENCIES, money, splitFee, sum, type CurrencyCode } from '@shared/mon
 import type { MilestoneState } from '@shared/milestone-machine';
 import type { ClientPayment, ClientPayments, ClientRefund, Receipt, RefundProgress } from '@shared/money-api';
 import type { Db, Sql } from '../db/sql';
-import type { ClientRefund as ClientRefundRow } from '../escrow/refunds';
+import { refundFor, type ClientRefund as ClientRefundRow } from '../escrow/refunds';
 import { accounts } from '../ledger/accounts';
 import type { Period } from './period';
 import { perCurrency } from './totals';
@@ -109,9 +109,6 @@ function workerFee(m: MilestoneFacts, flows: readonly Flow[]): number {
 
 const inPeriod = (at: Date, p: Period) => at >= p.start && at < p.end;
 
-/** What a refund owed was for, from the posting's dedupe key it is recorded under (client_refunds.cause). */
-export const refundFor = (cause: string): RefundProgress['for'] => (cause.startsWith('late-refund:') ? 'late_payment' : 'settlement');
-
 /**
  * What the provider made of each refund among `flows`, by its posting. Every posting that sends money back
  * records its refund owed in the same transaction; one without (a fault, which reconciliation reports as
@@ -128,7 +125,8 @@ async function refundProgress(db: Db, flows: readonly Flow[]): Promise<(f: Flow)
     const row = byCause.get(f.cause);
     if (!row) return { for: refundFor(f.cause), status: 'failed', reference: null };
     if (row.status === 'succeeded') return { for: refundFor(f.cause), status: 'succeeded', reference: row.refundId };
-    return { for: refundFor(f.cause), status: row.status === 'sent' ? 'pending' : row.status, reference: null };
+    const status = row.status === 'sent' ? 'pending' : row.status === 'taken_by_bank' ? 'returned_by_bank' : row.status;
+    return { for: refundFor(f.cause), status, reference: null };
   };
 }
 

@@ -7,7 +7,8 @@ import type { SettlementReport, SettlementRow, StuckRefund, TrialBalance } from 
 import { unsettledRefunds } from '../escrow/refunds';
 import { checkLedgerInvariants, postingIdRange } from '../ledger/invariants';
 import { REFUND_GRACE_MS } from '../payouts/reconcile';
-import { milestoneFacts, refundFor } from './payments';
+import { refundFor } from '../escrow/refunds';
+import { milestoneFacts } from './payments';
 import type { Period } from './period';
 import { perCurrency } from './totals';
 

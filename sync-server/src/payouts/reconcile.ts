@@ -94,7 +94,8 @@ export async function reconcile(sql: Sql, provider: PaymentProvider, period: { f
       select p.milestone_id, r.id is not null as owed, r.status, r.refund_id, r.payment_intent_id, e.amount, e.currency
       from ledger_postings p join ledger_entries e on e.posting_id = p.id and e.account_id like 'refunds:%' and e.amount > 0
       left join client_refunds r on r.cause = p.dedupe_key
-      where p.created_at >= ${from} and p.created_at < ${to}`,
+      -- A chargeback's money coming back into refunds owes again the refund it had stood for (its own row).
+      where p.created_at >= ${from} and p.created_at < ${to} and p.kind <> 'chargeback_reversal'`,
     unsettledRefunds(sql, REFUND_GRACE_MS),
     refusedTransfers(sql),
     overdueTransfers(sql, TRANSFER_GRACE_MS),

@@ -154,12 +154,13 @@ describe('refunds, as the payment provider has them', () => {
       refund(2, { status: 'succeeded', reference: 're_3Made' }),
       refund(3, { status: 'failed' }),
       refund(4, { milestoneId: LATE, title: 'Fix a door', description: 'Fix a door', for: 'late_payment', status: 'pending' }),
+      refund(5, { status: 'returned_by_bank' }),
     ],
-    totals: [{ currency: 'USD', paid: 0, refunded: 10_000 }],
+    totals: [{ currency: 'USD', paid: 0, refunded: 15_000 }],
   };
   const states = () => screen.getAllByTestId('refund-state').map((s) => [s.getAttribute('data-status'), s.textContent]);
 
-  it('says of each refund whether it is on its way, made (with the reference) or in our hands, and marks a payment sent back', async () => {
+  it('says of each refund whether it is on its way, made (with the reference), in our hands or given by the client’s bank, and marks a payment sent back', async () => {
     stubServer({ [`GET ${NOVEMBER}`]: owed });
     const { client } = await moneyDevice(CARLA, ['consumer']);
     open(client, '/c/payments?month=2026-11');
@@ -169,6 +170,7 @@ describe('refunds, as the payment provider has them', () => {
       ['succeeded', 'Refunded. Reference: re_3Made'],
       ['failed', 'Could not be refunded automatically; we are looking into it.'],
       ['pending', 'On its way back to you.'],
+      ['returned_by_bank', 'Your bank returned this to you when you disputed the payment, so Fieldwork sends nothing more.'],
     ]);
     expect(rows[2]!.textContent).toContain('-$30.00');
     expect(rows[0]!.textContent).toContain('Refund ·');
@@ -176,7 +178,7 @@ describe('refunds, as the payment provider has them', () => {
     expect(rows[3]!.textContent).toContain('It arrived when this part of the work could no longer take it.');
     expect(rows[0]!.textContent).not.toContain('It arrived when');
     expect(within(rows[3]!).getByRole('link', { name: 'Receipt for Fix a door' }).getAttribute('href')).toBe(`/c/receipts/${LATE}`);
-    expect(screen.getByTestId('refunded-total').textContent).toBe('Refunds$100.00');
+    expect(screen.getByTestId('refunded-total').textContent).toBe('Refunds$150.00');
   });
 
   it('says it in Spanish too', async () => {
@@ -189,6 +191,7 @@ describe('refunds, as the payment provider has them', () => {
       'Reembolsado. Referencia: re_3Made',
       'No se pudo reembolsar automáticamente; lo estamos revisando.',
       'De camino de vuelta a ti.',
+      'Tu banco te lo devolvió cuando reclamaste el pago, así que Fieldwork no envía nada más.',
     ]);
     expect(screen.getAllByTestId('payment')[3]!.textContent).toContain('Pago devuelto');
   });
@@ -200,7 +203,7 @@ describe('refunds, as the payment provider has them', () => {
     await screen.findAllByTestId('payment');
     act(() => online$.next(false));
     await screen.findByTestId('money-stale');
-    expect(states().map(([status]) => status)).toEqual(['pending', 'succeeded', 'failed', 'pending']);
+    expect(states().map(([status]) => status)).toEqual(['pending', 'succeeded', 'failed', 'pending', 'returned_by_bank']);
   });
 
   it('on the receipt, each refund with its amount and state', async () => {
