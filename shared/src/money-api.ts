@@ -119,12 +119,33 @@ export interface ClientRefund extends RefundProgress {
   amount: number;
 }
 
+/**
+ * Money the client's bank took back from a payment of theirs for a chargeback (the client disputed the payment
+ * with their bank), beside what Fieldwork refunds: `decided` once the bank decided for the client, and until
+ * then held by the bank while it decides. A chargeback the bank decided for Fieldwork is not listed: the
+ * payment stands. What the bank gave instead of a refund Fieldwork owed shows on that refund (returned_by_bank).
+ */
+export interface BankReturn {
+  disputeId: string;
+  /** When the bank took the money back. */
+  at: Date;
+  milestoneId: string;
+  bookingId: string;
+  title: string;
+  description: string;
+  currency: CurrencyCode;
+  amount: number;
+  decided: boolean;
+}
+
 export interface ClientPayments {
   from: string;
   to: string;
   payments: ClientPayment[];
   refunds: ClientRefund[];
-  totals: { currency: CurrencyCode; paid: number; refunded: number }[];
+  bankReturns: BankReturn[];
+  /** `byBank`: the bank returns listed. */
+  totals: { currency: CurrencyCode; paid: number; refunded: number; byBank: number }[];
 }
 
 export interface Receipt {

@@ -67,6 +67,12 @@ const news = async (milestoneId: string, template: string) =>
   (await db.sql<{ userId: string }[]>`select user_id from outbox where template = ${template} and data->>'milestoneId' = ${milestoneId}`).map((r) => r.userId);
 const disputeIdOf = (e: SignedEvent) => e.event.data.object.id as string;
 const clean = async () => expect(await ledgerViolations(db.sql)).toEqual([]);
+/** What the client's payments page shows this month. */
+async function clientPaymentsNow() {
+  const res = await t.app.request('/money/payments', { headers: { authorization: await bearerFor(t, client) } });
+  expect(res.status).toBe(200);
+  return (await json(res)) as { refunds: { milestoneId: string; status: string; amount: number }[]; bankReturns: { milestoneId: string; disputeId: string; amount: number; decided: boolean }[] };
+}
 const refundsOf = (milestoneId: string) =>
   db.sql<{ amount: number; status: string; bankDisputeId: string | null }[]>`select amount, status, bank_dispute_id from client_refunds where milestone_id = ${milestoneId} order by created_at`;
 
@@ -92,6 +98,8 @@ describe('a chargeback on money still in escrow', () => {
     expect(m.timeline.at(-1)).toMatchObject({ event: 'bank_dispute_opened', status: 'submitted' });
     expect(await news(milestoneId, 'milestone.bank_dispute_opened.worker')).toEqual([worker]);
     expect(await news(milestoneId, 'milestone.bank_dispute_opened.client')).toEqual([client]);
+    // The client's payments page lists the money as with their bank, not yet decided.
+    expect((await clientPaymentsNow()).bankReturns.filter((b) => b.milestoneId === milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, decided: false })]);
 
     // Nothing that moves its money: approving, cancelling, a dispute's outcome.
     const approve = await run(db.sql, client, 'milestone.approve', { milestoneId });
@@ -125,6 +133,8 @@ describe('a chargeback on money still in escrow', () => {
     expect(m.timeline.slice(-2).map((e) => e.event)).toEqual(['bank_dispute_opened', 'bank_dispute_won']);
     expect(m.autoApproveAt!.getTime()).toBeGreaterThanOrEqual(before + 72 * 3_600_000 - 1000);
     expect(await news(milestoneId, 'milestone.bank_dispute_won')).toHaveLength(2);
+    // Decided for the platform: the payment stands, and the client's payments page lists no money with the bank.
+    expect((await clientPaymentsNow()).bankReturns.filter((b) => b.milestoneId === milestoneId)).toEqual([]);
     await clean();
 
     applied(await run(db.sql, client, 'milestone.approve', { milestoneId }));
@@ -196,6 +206,7 @@ describe('a chargeback on money still in escrow', () => {
     expect(gig!.status).toBe('closed');
     expect(await news(milestoneId, 'milestone.charged_back.worker')).toEqual([worker]);
     expect(await news(milestoneId, 'milestone.charged_back.client')).toEqual([client]);
+    expect((await clientPaymentsNow()).bankReturns.filter((b) => b.milestoneId === milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, decided: true })]);
     // Nothing is refunded by us: the bank gave the client all of it.
     expect(await db.sql`select 1 from client_refunds where milestone_id = ${milestoneId}`).toHaveLength(0);
     // A late copy of the first event is answered as before, and changes nothing.
@@ -229,11 +240,7 @@ describe('a chargeback of a payment whose refund we still owe', () => {
   }
   const refundKey = (milestoneId: string) => timerKey('escrow.refund', milestoneId);
   const refundsAsked = (paymentIntentId: string) => standin.requests().filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.payment_intent === paymentIntentId);
-  const shownRefunds = async () => {
-    const res = await t.app.request('/money/payments', { headers: { authorization: await bearerFor(t, client) } });
-    expect(res.status).toBe(200);
-    return ((await json(res)) as { refunds: { milestoneId: string; status: string; amount: number }[] }).refunds;
-  };
+  const shownRefunds = async () => (await clientPaymentsNow()).refunds;
   const needPerson = async () => (await reconcile(db.sql, t.deps.payments, { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') })).mismatches;
 
   it('takes the chargeback from the refund, not the platform: the refund is not sent, and nobody is asked to see to it', async () => {
@@ -259,6 +266,8 @@ describe('a chargeback of a payment whose refund we still owe', () => {
     expect(refundsAsked(paymentIntentId)).toEqual([]);
     expect((await needPerson()).filter((m) => m.milestoneId === milestoneId)).toEqual([]);
     expect((await shownRefunds()).filter((r) => r.milestoneId === milestoneId)).toEqual([expect.objectContaining({ status: 'returned_by_bank', amount: 8000 })]);
+    // Said once, on the refund: not again as money the bank took back.
+    expect((await clientPaymentsNow()).bankReturns.filter((b) => b.milestoneId === milestoneId)).toEqual([]);
 
     // The bank decides for the client: the client has the money from their bank; nothing more moves.
     expect(await deliver(standin.moveDispute(disputeId, 'lost'))).toBe('bank_dispute_lost');
@@ -313,6 +322,25 @@ describe('a chargeback of a payment whose refund we still owe', () => {
     const [row] = await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`;
     expect(row).toEqual({ fromEscrow: 0, fromRefund: 0, fromPlatform: 8000 });
     expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses - 8000);
+    expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'succeeded', bankDisputeId: null }]);
+    await clean();
+  });
+
+  it('never stands for a refund the provider made though its answer never reached us: the platform bears the chargeback', async () => {
+    const { milestoneId, paymentIntentId } = await cancelled();
+    const [row] = await db.sql<{ id: string }[]>`select id from client_refunds where milestone_id = ${milestoneId}`;
+    // The job's attempt reached the provider, which made the refund; the answer was lost on the way back.
+    await db.sql`update client_refunds set attempts = 1, first_attempt_at = now() where id = ${row!.id}`;
+    await t.deps.payments.createRefund({ paymentIntentId, amount: 8000, metadata: { clientRefundId: row!.id, milestoneId }, idempotencyKey: `refund:${row!.id}` });
+    const losses = await balance(db.sql, 'platform_losses:USD');
+
+    const disputeId = disputeIdOf(standin.openDispute(paymentIntentId));
+    expect(await deliver(standin.moveDispute(disputeId, 'needs_response'))).toBe('bank_dispute_held');
+    const [taken] = await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`;
+    expect(taken).toEqual({ fromEscrow: 0, fromRefund: 0, fromPlatform: 8000 });
+    expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses - 8000);
+    // The job's retry finds the refund made, and records it.
+    await runQueuedJob(db.sql, tasks, log, refundKey(milestoneId), 2);
     expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'succeeded', bankDisputeId: null }]);
     await clean();
   });

@@ -29,7 +29,7 @@ import { advanceMilestone, milestoneBeside } from '../store/milestones';
 import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
 import { PaymentProviderError, type DisputeInfo, type PaymentProvider } from '../payments/provider';
 import { windowTimer } from '../disputes/tasks';
-import { oweAgainAfterChargeback, takeRefundsForChargeback } from './refunds';
+import { oweAgainAfterChargeback, refundsPerhapsMade, takeRefundsForChargeback } from './refunds';
 import { lockOpenDisputeOf, resolveDispute } from '../store/disputes';
 import type { EventRecord } from './events';
 import { chargebackPosting, type ChargebackSplit } from './postings';
@@ -67,12 +67,16 @@ async function milestoneOfPayment(db: Db, paymentIntentId: string): Promise<stri
  * Runs under the booking's lock, like every step of its milestones, so a release racing the chargeback either
  * went first (and the platform pays the bank) or finds the milestone held.
  */
-export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: Date; record?: EventRecord } = {}): Promise<BankDisputeOutcome> {
+export async function followBankDispute(
+  sql: Sql, provider: Pick<PaymentProvider, 'listRefunds'>, d: DisputeInfo, opts: { now?: Date; record?: EventRecord } = {},
+): Promise<BankDisputeOutcome> {
   const { now = new Date(), record } = opts;
   const { paymentIntentId } = d;
   const milestoneId = paymentIntentId ? await milestoneOfPayment(sql, paymentIntentId) : null;
   if (!milestoneId || !paymentIntentId) return 'bank_dispute_not_ours';
   const stage = stageOf(d.status);
+  // Asked of the provider before the booking is locked; a refund it makes later is refused (the bank has the charge).
+  const perhapsMade = stage === 'inquiry' ? new Set<string>() : await refundsPerhapsMade(sql, provider, paymentIntentId);
   if (!isCurrency(d.currency)) throw new Error(`bank dispute ${d.id} is in ${d.currency}, a currency the ledger does not keep`);
   return transaction(sql, async (tx) => {
     const booking = await lockBookingOfMilestone(tx, milestoneId);
@@ -106,7 +110,7 @@ export async function followBankDispute(sql: Sql, d: DisputeInfo, opts: { now?: 
       const holds = m.paymentIntentId === d.paymentIntentId && m.currency === d.currency && HELD_STATES.includes(m.status) && m.bankDisputeId === null;
       const inEscrow = holds ? await balance(tx, accounts.escrow(m.id, m.currency).id) : 0;
       const fromEscrow = Math.min(d.amount, inEscrow);
-      const fromRefund = await takeRefundsForChargeback(tx, { id: d.id, paymentIntentId, currency: d.currency }, d.amount - fromEscrow);
+      const fromRefund = await takeRefundsForChargeback(tx, { id: d.id, paymentIntentId, currency: d.currency }, d.amount - fromEscrow, perhapsMade);
       split = { disputeId: d.id, fromEscrow, fromRefund, fromPlatform: d.amount - fromEscrow - fromRefund };
       await post(tx, chargebackPosting(money, split, false));
       await tx`
@@ -184,7 +188,7 @@ export async function paymentTakenByBank(db: Db, milestoneId: string): Promise<b
  * Reads every dispute not yet closed here again at the provider and follows it: an event lost on the way, or
  * given up after the provider's retries, must not leave a milestone held for ever (the nightly escrow.reconcile).
  */
-export async function followOpenBankDisputes(sql: Sql, provider: Pick<PaymentProvider, 'retrieveDispute'>, now = new Date()): Promise<{ read: number; moved: number }> {
+export async function followOpenBankDisputes(sql: Sql, provider: Pick<PaymentProvider, 'retrieveDispute' | 'listRefunds'>, now = new Date()): Promise<{ read: number; moved: number }> {
   const open = await sql<{ id: string; status: string }[]>`select id, status from bank_disputes where closed_at is null order by opened_at limit 500`;
   let moved = 0;
   for (const o of open) {
@@ -195,7 +199,7 @@ export async function followOpenBankDisputes(sql: Sql, provider: Pick<PaymentPro
     });
     if (!d) continue;
     if (d.status === o.status && stageOf(d.status) !== 'won' && stageOf(d.status) !== 'lost') continue;
-    await followBankDispute(sql, d, { now });
+    await followBankDispute(sql, provider, d, { now });
     moved++;
   }
   return { read: open.length, moved };

@@ -9,7 +9,7 @@ import type { Db, Sql } from '../db/sql';
 import { transaction } from '../db/tx';
 import { scheduleJob } from '../jobs/queue';
 import type { Logger } from '../log';
-import { PaymentProviderError, type PaymentEvent, type PaymentProvider } from '../payments/provider';
+import { PaymentProviderError, type PaymentEvent, type PaymentProvider, type RefundInfo } from '../payments/provider';
 import { updateMilestone } from '../store/milestones';
 import type { EscrowTasks } from './tasks';
 import { timerKey } from './timers';
@@ -74,13 +74,37 @@ function refundJob(db: Db, r: { id: string; for: OwedRefund['for']; milestoneId:
 /** What a refund owed was for, from the posting's dedupe key it is recorded under (`cause`). */
 export const refundFor = (cause: string): OwedRefund['for'] => (cause.startsWith('late-refund:') ? 'late_payment' : 'settlement');
 
+/** Whether the provider's refund `r` is one made for our refund `row` (by the row's id in its metadata; before
+ * migration 009, by its milestone and amount), sent or made rather than failed. */
+export const providerRefundOf = (r: RefundInfo, row: Pick<ClientRefund, 'id' | 'milestoneId' | 'amount'>) =>
+  !refundUndone(r.status) && r.amount === row.amount &&
+  (r.metadata.clientRefundId === row.id || (r.metadata.clientRefundId === undefined && r.metadata.milestoneId === row.milestoneId));
+
+/**
+ * Of the refunds a payment still owes here (pending or failed), those the provider may have made all the same:
+ * an attempt whose answer never reached us, or one a person made at the provider's dashboard. Asked of the
+ * provider only when a row has been asked for at all. A chargeback never stands for these: that money reached
+ * the client (and once the bank has the charge, the provider refunds nothing more of it).
+ */
+export async function refundsPerhapsMade(db: Db, provider: Pick<PaymentProvider, 'listRefunds'>, paymentIntentId: string): Promise<Set<string>> {
+  const owed = await db<(Pick<ClientRefund, 'id' | 'milestoneId' | 'amount'> & { asked: boolean })[]>`
+    select id, milestone_id, amount, attempts > 0 or first_attempt_at is not null as asked
+    from client_refunds where payment_intent_id = ${paymentIntentId} and status in ('pending', 'failed')`;
+  if (!owed.some((o) => o.asked)) return new Set();
+  const atProvider = await provider.listRefunds(paymentIntentId);
+  return new Set(owed.filter((o) => atProvider.some((r) => providerRefundOf(r, o))).map((o) => o.id));
+}
+
 /**
  * A chargeback of a payment whose refund is still owed (not taken by the provider yet, or refused by it: the
  * provider refuses to refund a disputed charge): the bank gives the client that money instead. Takes whole
- * refunds of the payment, oldest first, while they fit in `upTo`, and marks them given by the dispute's bank.
- * Answers the amount taken. Runs in the chargeback's transaction, under the booking's lock.
+ * refunds of the payment, oldest first, while they fit in `upTo`, except those the provider may have made
+ * (`perhapsMade`, from refundsPerhapsMade), and marks them given by the dispute's bank. Answers the amount
+ * taken. Runs in the chargeback's transaction, under the booking's lock.
  */
-export async function takeRefundsForChargeback(db: Db, d: { id: string; paymentIntentId: string; currency: string }, upTo: number): Promise<number> {
+export async function takeRefundsForChargeback(
+  db: Db, d: { id: string; paymentIntentId: string; currency: string }, upTo: number, perhapsMade: ReadonlySet<string>,
+): Promise<number> {
   const owed = await db<{ id: string; amount: number }[]>`
     select id, amount from client_refunds
     where payment_intent_id = ${d.paymentIntentId} and currency = ${d.currency} and status in ('pending', 'failed')
@@ -88,7 +112,7 @@ export async function takeRefundsForChargeback(db: Db, d: { id: string; paymentI
   const taken: string[] = [];
   let total = 0;
   for (const r of owed)
-    if (total + r.amount <= upTo) {
+    if (!perhapsMade.has(r.id) && total + r.amount <= upTo) {
       taken.push(r.id);
       total += r.amount;
     }
@@ -99,9 +123,10 @@ export async function takeRefundsForChargeback(db: Db, d: { id: string; paymentI
 
 /**
  * The bank decided for the platform and gave the money back: the refunds its chargeback stood for are owed to
- * the client again, each with its job. Each is asked for under a new id, so under a new idempotency key
- * (`refund:<id>`): for as long as the provider keeps the old key, it would answer it as before (a refusal of
- * the disputed charge, or a refund that failed).
+ * the client again, each with its job, owed from now (reconciliation's grace runs from created_at). Each is
+ * asked for under a new id, so under a new idempotency key (`refund:<id>`): for as long as the provider keeps
+ * the old key, it would answer it as before (a refusal of the disputed charge, or a refund that failed). No
+ * refund was made under the old id: takeRefundsForChargeback passes over those the provider may have made.
  */
 export async function oweAgainAfterChargeback(db: Db, disputeId: string, runAt: Date): Promise<void> {
   const rows = await db<Pick<ClientRefund, 'id' | 'cause' | 'milestoneId' | 'paymentIntentId'>[]>`
@@ -110,7 +135,8 @@ export async function oweAgainAfterChargeback(db: Db, disputeId: string, runAt: 
     const id = uuidv7();
     await db`
       update client_refunds
-      set id = ${id}, status = 'pending', bank_dispute_id = null, attempts = 0, first_attempt_at = null, last_error = null, updated_at = now()
+      set id = ${id}, status = 'pending', bank_dispute_id = null, attempts = 0, first_attempt_at = null, last_error = null,
+          created_at = now(), updated_at = now()
       where id = ${r.id}`;
     await refundJob(db, { ...r, id, for: refundFor(r.cause) }, runAt);
   }

@@ -15,7 +15,7 @@ import { reconcile, utcDay } from '../payouts/reconcile';
 import { followOpenBankDisputes, paymentTakenByBank } from './chargebacks';
 import { closeCheckout } from './checkouts';
 import { sweepClocks } from './clocks';
-import { beginRefundAttempt, recordProviderRefund, refundAttemptFailed, refundUndone } from './refunds';
+import { beginRefundAttempt, providerRefundOf, recordProviderRefund, refundAttemptFailed } from './refunds';
 import { transferPosting } from './postings';
 import { beginTransferAttempt, refusedSinceAccountChanged, transferGaveUp, transferMade, transferRefused } from './transfers';
 import { timer, transferJobsAlive } from './timers';
@@ -119,12 +119,8 @@ export type EscrowTasks = ReturnType<typeof escrowTasks>;
 async function sendRefund(provider: PaymentProvider, id: string, ctx: TaskContext): Promise<void> {
   const owed = await beginRefundAttempt(ctx.sql, id);
   if (!owed) return;
-  // Refunds made before migration 009 name only the milestone; each payment has one refund cause. One that
-  // failed or was canceled at the provider sent nothing back: it is not the one to record.
-  const ours = (r: RefundInfo) =>
-    !refundUndone(r.status) && r.amount === owed.amount &&
-    (r.metadata.clientRefundId === owed.id || (r.metadata.clientRefundId === undefined && r.metadata.milestoneId === owed.milestoneId));
-  const madeEarlier = async () => (await provider.listRefunds(owed.paymentIntentId)).find(ours);
+  // One that failed or was canceled at the provider sent nothing back: it is not the one to record.
+  const madeEarlier = async () => (await provider.listRefunds(owed.paymentIntentId)).find((r) => providerRefundOf(r, owed));
   const askForRefund = async (): Promise<{ id: string; status: string }> => {
     try {
       return await provider.createRefund({

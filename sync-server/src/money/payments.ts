@@ -4,7 +4,7 @@
 // back is then the provider's to refund: each refund shows what the provider has made of it (client_refunds).
 import { CURRENCIES, money, splitFee, sum, type CurrencyCode } from '@shared/money';
 import type { MilestoneState } from '@shared/milestone-machine';
-import type { ClientPayment, ClientPayments, ClientRefund, Receipt, RefundProgress } from '@shared/money-api';
+import type { BankReturn, ClientPayment, ClientPayments, ClientRefund, Receipt, RefundProgress } from '@shared/money-api';
 import type { Db, Sql } from '../db/sql';
 import { refundFor, type ClientRefund as ClientRefundRow } from '../escrow/refunds';
 import { accounts } from '../ledger/accounts';
@@ -130,19 +130,33 @@ async function refundProgress(db: Db, flows: readonly Flow[]): Promise<(f: Flow)
   };
 }
 
+/**
+ * What the client's banks took back in the period and have not given back to Fieldwork: the part taken from
+ * escrow or the platform's pocket (the part taken from a refund owed shows on that refund).
+ */
+function bankReturns(db: Db, clientId: string, period: Period) {
+  return db<(Omit<BankReturn, 'title' | 'description' | 'currency'> & { currency: CurrencyCode })[]>`
+    select d.id as dispute_id, d.withdrawn_at as at, d.milestone_id, d.booking_id, d.currency, d.from_escrow + d.from_platform as amount, d.status = 'lost' as decided
+    from bank_disputes d join milestones m on m.id = d.milestone_id
+    where m.client_id = ${clientId} and d.withdrawn_at >= ${period.start} and d.withdrawn_at < ${period.end}
+      and d.reinstated_at is null and d.from_escrow + d.from_platform > 0
+    order by d.withdrawn_at, d.id`;
+}
+
 export async function clientPayments(sql: Sql, clientId: string, period: Period): Promise<ClientPayments> {
   return sql.begin('isolation level repeatable read read only', async (tx) => {
-    const flows = await clientFlows(tx, clientId);
+    const [flows, byBank] = await Promise.all([clientFlows(tx, clientId), bankReturns(tx, clientId, period)]);
     const shown = flows.filter((f) => inPeriod(f.createdAt, period) && (f.paid > 0 || f.refunded > 0));
+    const milestoneIds = [...new Set([...shown.flatMap((f) => (f.milestoneId ? [f.milestoneId] : [])), ...byBank.map((b) => b.milestoneId)])];
     const [facts, progress] = await Promise.all([
-      milestoneFacts(tx, [...new Set(shown.flatMap((f) => (f.milestoneId ? [f.milestoneId] : [])))]).then((ms) => new Map(ms.map((m) => [m.id, m]))),
+      milestoneFacts(tx, milestoneIds).then((ms) => new Map(ms.map((m) => [m.id, m]))),
       refundProgress(tx, shown),
     ]);
     const about = (f: Flow) => {
       const m = f.milestoneId ? facts.get(f.milestoneId) : undefined;
       return { m, title: m?.title ?? m?.description ?? '', description: m?.description ?? '' };
     };
-    const totals = perCurrency(['paid', 'refunded'] as const);
+    const totals = perCurrency(['paid', 'refunded', 'byBank'] as const);
     const payments: ClientPayment[] = [];
     const refunds: ClientRefund[] = [];
     for (const f of shown) {
@@ -163,7 +177,12 @@ export async function clientPayments(sql: Sql, clientId: string, period: Period)
         totals.add(f.currency, { refunded: f.refunded });
       }
     }
-    return { from: period.from, to: period.to, payments, refunds, totals: totals.rows() };
+    const bankReturned: BankReturn[] = byBank.map((b) => {
+      const m = facts.get(b.milestoneId);
+      totals.add(b.currency, { byBank: b.amount });
+      return { ...b, title: m?.title ?? m?.description ?? '', description: m?.description ?? '' };
+    });
+    return { from: period.from, to: period.to, payments, refunds, bankReturns: bankReturned, totals: totals.rows() };
   });
 }
 

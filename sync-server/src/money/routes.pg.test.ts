@@ -263,11 +263,11 @@ describe("a client's payments", () => {
       expect.objectContaining({ milestoneId: cancelled.milestoneId, title: 'Paint the fence', amount: 8000, workerFee: 0, status: 'refunded' }),
     ]);
     expect(p.refunds).toEqual([expect.objectContaining({ milestoneId: cancelled.milestoneId, kind: 'refund', currency: 'USD', amount: 8000, for: 'settlement', status: 'pending', reference: null })]);
-    expect(p.totals).toEqual([{ currency: 'USD', paid: 16_000, refunded: 8000 }]);
+    expect(p.totals).toEqual([{ currency: 'USD', paid: 16_000, refunded: 8000, byBank: 0 }]);
     // The milestones' columns tell the same.
     const [c] = await db.sql<{ paid: number; refunded: number }[]>`
       select sum(amount) filter (where funded_at is not null)::int8 as paid, sum(refunded_amount)::int8 as refunded from milestones where client_id = ${client}`;
-    expect(p.totals[0]).toEqual({ currency: 'USD', ...c });
+    expect(p.totals[0]).toEqual({ currency: 'USD', byBank: 0, ...c });
     expect((await ok('/money/payments?from=2020-01-01&to=2020-01-31', client)).payments).toEqual([]);
   });
 
@@ -364,7 +364,7 @@ describe('refunds, as the provider has made them', () => {
     expect(refund(late.milestoneId)).toEqual([expect.objectContaining({ for: 'late_payment', kind: 'refund', status: 'pending', reference: null, amount: 8000 })]);
     expect(p.payments.filter((x: { milestoneId: string }) => x.milestoneId === late.milestoneId)).toHaveLength(2);
     expect(p.refunds).toHaveLength(5);
-    expect(p.totals).toEqual([{ currency: 'USD', paid: 6 * 8000, refunded: 5 * 8000 }]);
+    expect(p.totals).toEqual([{ currency: 'USD', paid: 6 * 8000, refunded: 5 * 8000, byBank: 0 }]);
   });
 
   it("shows the same on each receipt", async () => {

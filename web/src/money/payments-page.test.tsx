@@ -37,7 +37,8 @@ const payments: ClientPayments = {
       title: 'Paint a fence', description: 'First coat', kind: 'split', currency: 'USD', amount: 4510, for: 'settlement', status: 'succeeded', reference: 're_3Refund',
     },
   ],
-  totals: [{ currency: 'USD', paid: 20000, refunded: 4510 }],
+  bankReturns: [],
+  totals: [{ currency: 'USD', paid: 20000, refunded: 4510, byBank: 0 }],
 };
 
 const receipt: Receipt = {
@@ -76,6 +77,36 @@ describe('payments', () => {
     fireEvent.click(within(rows[0]!).getByRole('link', { name: 'Receipt for Fix a leaking tap' }));
     expect(memory.history!.at(-1)).toBe(`/c/receipts/${MILESTONE}`);
     await screen.findByTestId('receipt');
+  });
+
+  it('lists what the client’s bank took back, held while it decides or returned, with its own total', async () => {
+    const bank = (n: number, decided: boolean): ClientPayments['bankReturns'][number] => ({
+      disputeId: `du_${n}`, at: `2026-11-2${n}T09:00:00.000Z`, milestoneId: MILESTONE, bookingId: '0190a000-0000-7000-8000-0000000000b1',
+      title: 'Fix a leaking tap', description: 'Fix a leaking tap', currency: 'USD', amount: 3000 * n, decided,
+    });
+    stubServer({ [`GET ${NOVEMBER}`]: { ...payments, bankReturns: [bank(1, false), bank(2, true)], totals: [{ currency: 'USD', paid: 20000, refunded: 4510, byBank: 9000 }] } });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, '/c/payments?month=2026-11');
+    const rows = await screen.findAllByTestId('payment');
+    expect(rows.map((r) => r.getAttribute('data-kind'))).toEqual(['payment', 'payment', 'refund', 'bank', 'bank']);
+    expect(rows[3]!.textContent).toContain('Taken back by your bank ·');
+    expect(rows[3]!.textContent).toContain('-$30.00');
+    expect(screen.getAllByTestId('bank-return').map((b) => [b.getAttribute('data-decided'), b.textContent])).toEqual([
+      ['false', 'You disputed this payment with your bank; it holds the money while it decides.'],
+      ['true', 'Your bank decided your dispute for you and returned this to you.'],
+    ]);
+    expect(within(rows[4]!).getByRole('link', { name: 'Receipt for Fix a leaking tap' })).toBeTruthy();
+    expect(screen.getByTestId('bank-total').textContent).toBe('Taken back by your bank$90.00');
+    expect(screen.getByTestId('refunded-total').textContent).toBe('Refunds$45.10');
+  });
+
+  it('has no bank total when no bank took anything back', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: payments });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, '/c/payments?month=2026-11');
+    await screen.findAllByTestId('payment');
+    expect(screen.queryByTestId('bank-total')).toBeNull();
+    expect(screen.queryByTestId('bank-return')).toBeNull();
   });
 
   it('says so when nothing moved in the month', async () => {
@@ -156,7 +187,7 @@ describe('refunds, as the payment provider has them', () => {
       refund(4, { milestoneId: LATE, title: 'Fix a door', description: 'Fix a door', for: 'late_payment', status: 'pending' }),
       refund(5, { status: 'returned_by_bank' }),
     ],
-    totals: [{ currency: 'USD', paid: 0, refunded: 15_000 }],
+    totals: [{ currency: 'USD', paid: 0, refunded: 15_000, byBank: 0 }],
   };
   const states = () => screen.getAllByTestId('refund-state').map((s) => [s.getAttribute('data-status'), s.textContent]);
 

@@ -1,5 +1,6 @@
 // /c/payments: the client's payments and refunds in a month, oldest first, each with its receipt, and the totals.
-// A refund says what the payment provider has made of it: on its way, made, or refused and in our hands.
+// A refund says what the payment provider has made of it: on its way, made, or refused and in our hands. Money
+// the client's bank took back for a chargeback is listed too, held while the bank decides or returned.
 import { Link } from 'wouter';
 import { money, type CurrencyCode } from '@shared/money';
 import type { RefundProgress } from '@shared/money-api';
@@ -19,22 +20,25 @@ import './money.css';
 
 interface Row {
   key: string;
-  kind: 'payment' | 'refund';
+  kind: 'payment' | 'refund' | 'bank';
   at: string;
   title: string;
   description: string;
   milestoneId: string | null;
   amount: number;
   currency: CurrencyCode;
-  /** A refund's progress at the provider; null for a payment. */
+  /** A refund's progress at the provider; null otherwise. */
   refund: RefundProgress | null;
+  /** Money the bank took back: whether it decided for the client yet; null otherwise. */
+  bankDecided: boolean | null;
 }
 
 /** Payments and refunds in one list, in the order the money moved. */
 export function paymentRows(data: ClientPayments): Row[] {
   const rows: Row[] = [
-    ...data.payments.map((p) => ({ key: `p${p.postingId}`, kind: 'payment' as const, at: p.paidAt, title: p.title, description: p.description, milestoneId: p.milestoneId, amount: p.amount, currency: p.currency, refund: null })),
-    ...data.refunds.map((r) => ({ key: `r${r.postingId}`, kind: 'refund' as const, at: r.refundedAt, title: r.title, description: r.description, milestoneId: r.milestoneId, amount: r.amount, currency: r.currency, refund: r })),
+    ...data.payments.map((p) => ({ key: `p${p.postingId}`, kind: 'payment' as const, at: p.paidAt, title: p.title, description: p.description, milestoneId: p.milestoneId, amount: p.amount, currency: p.currency, refund: null, bankDecided: null })),
+    ...data.refunds.map((r) => ({ key: `r${r.postingId}`, kind: 'refund' as const, at: r.refundedAt, title: r.title, description: r.description, milestoneId: r.milestoneId, amount: r.amount, currency: r.currency, refund: r, bankDecided: null })),
+    ...data.bankReturns.map((b) => ({ key: `b${b.disputeId}`, kind: 'bank' as const, at: b.at, title: b.title, description: b.description, milestoneId: b.milestoneId, amount: b.amount, currency: b.currency, refund: null, bankDecided: b.decided })),
   ];
   return rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.key < b.key ? -1 : 1));
 }
@@ -80,8 +84,13 @@ function PaymentsTable({ data, period }: { data: ClientPayments; period: string 
               <span className="money-job-title">{r.title}</span>
               {r.description && r.description !== r.title && <span className="money-job-detail">{r.description}</span>}
               <span className="money-job-detail">
-                {t(!r.refund ? 'kindPayment' : r.refund.for === 'late_payment' ? 'kindLateRefund' : 'kindRefund')} · {formatDateTime(r.at, locale)}
+                {t(r.kind === 'bank' ? 'kindBank' : !r.refund ? 'kindPayment' : r.refund.for === 'late_payment' ? 'kindLateRefund' : 'kindRefund')} · {formatDateTime(r.at, locale)}
               </span>
+              {r.bankDecided !== null && (
+                <span className="money-job-detail" data-testid="bank-return" data-decided={String(r.bankDecided)}>
+                  {t(r.bankDecided ? 'bankReturned' : 'bankDeciding')}
+                </span>
+              )}
               {r.refund?.for === 'late_payment' && <span className="money-job-detail">{t('lateRefundWhy')}</span>}
               {r.refund && (
                 <span className="money-job-detail">
@@ -90,7 +99,7 @@ function PaymentsTable({ data, period }: { data: ClientPayments; period: string 
               )}
             </th>
             <td className="num">
-              <MoneyText value={money(r.kind === 'refund' ? -r.amount : r.amount, r.currency)} />
+              <MoneyText value={money(r.kind === 'payment' ? r.amount : -r.amount, r.currency)} />
             </td>
             <td>
               {r.milestoneId && (
@@ -120,6 +129,17 @@ function PaymentsTable({ data, period }: { data: ClientPayments; period: string 
               </td>
               <td />
             </tr>,
+            ...(total.byBank > 0
+              ? [
+                  <tr key={`${total.currency}-bank`} data-testid="bank-total" data-currency={total.currency}>
+                    <th scope="row">{`${t('bankTotal')}${suffix}`}</th>
+                    <td className="num">
+                      <MoneyText value={money(total.byBank, total.currency)} />
+                    </td>
+                    <td />
+                  </tr>,
+                ]
+              : []),
           ];
         })}
       </tfoot>
