@@ -39,6 +39,14 @@ describe('BookingTimeline', () => {
       'Payment confirmed by Fieldwork',
     ]);
   });
+  it('says a chargeback to the client as their own bank’s doing, to the worker as the client’s bank’s, and by nobody', () => {
+    const ended = [row({ event: 'part_charged_back', status: 'in_progress' }), row({ event: 'charged_back', status: 'cancelled' })];
+    expect(steps(ended, CLIENT)).toEqual(['A part ended: your bank gave its payment back to you', 'Ended: your bank gave the payment back to you']);
+    cleanup();
+    expect(steps(ended, WORKER)).toEqual(['A part ended: the client’s bank gave its payment back to the client', 'Ended: the client’s bank gave the payment back to the client']);
+    cleanup();
+    expect(steps(ended, CLIENT, 'es')).toEqual(['Terminó una parte: tu banco te devolvió su pago', 'Terminada: tu banco te devolvió el pago']);
+  });
 });
 
 describe('PartHistory', () => {

@@ -68,13 +68,19 @@ function Step({ label, whoText, at, note, pending = false, event }: { label: str
   );
 }
 
+/** The steps a client's bank took, in the client's own words to the client; said by their words alone, not by who. */
+const BANK_STEPS_TO_CLIENT: Partial<Record<string, Key>> = { charged_back: 'evBookingChargedBackYou', part_charged_back: 'evPartChargedBackYou' };
+
 export function BookingTimeline({ rows, booking, meId }: { rows: TimelineRow[]; booking: ViewDoc<'bookings'>; meId: string }) {
   const t = useT(bookingMessages);
   return (
     <ol className="timeline" data-testid="timeline">
-      {rows.map((row, i) => (
-        <Step key={`${row.at}-${i}`} label={eventName(t, row.event)} whoText={who(t, row, booking, meId, booking)} at={row.at} note={row.note} pending={row.pending} event={row.event} />
-      ))}
+      {rows.map((row, i) => {
+        const toClient = BANK_STEPS_TO_CLIENT[row.event];
+        const bank = toClient !== undefined;
+        const label = bank && meId === booking.clientId ? t(toClient) : eventName(t, row.event);
+        return <Step key={`${row.at}-${i}`} label={label} whoText={bank ? undefined : who(t, row, booking, meId, booking)} at={row.at} note={row.note} pending={row.pending} event={row.event} />;
+      })}
     </ol>
   );
 }

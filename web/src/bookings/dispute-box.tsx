@@ -17,11 +17,13 @@ interface Props {
   side: 'client' | 'worker' | null;
   /** The milestone machine lets the viewer settle it on the claim (not while the client's bank holds the money). */
   mayAccept: boolean;
+  /** The client's bank holds the part's money (a chargeback): the claim cannot apply until the bank gives it back. */
+  heldByBank: boolean;
   disabled: boolean;
   run(issue: () => Promise<{ id: string }>): Promise<boolean>;
 }
 
-export function DisputeBox({ dispute, side, mayAccept, disabled, run }: Props) {
+export function DisputeBox({ dispute, side, mayAccept, heldByBank, disabled, run }: Props) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
@@ -54,8 +56,8 @@ export function DisputeBox({ dispute, side, mayAccept, disabled, run }: Props) {
                   ? t('answeredYou')
                   : t('answeredThem', { who: other === 'client' ? t('theClient') : t('theWorker') })
               : other === side
-                ? t('respondByYou', { date: formatDateTime(dispute.respondBy, locale) })
-                : t('respondBy', { who: other === 'client' ? t('theClient') : t('theWorker'), date: formatDateTime(dispute.respondBy, locale) })}
+                ? t(heldByBank ? 'respondByYouHeld' : 'respondByYou', { date: formatDateTime(dispute.respondBy, locale) })
+                : t(heldByBank ? 'respondByHeld' : 'respondBy', { who: other === 'client' ? t('theClient') : t('theWorker'), date: formatDateTime(dispute.respondBy, locale) })}
           </p>
         </>
       ) : (

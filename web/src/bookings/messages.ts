@@ -76,6 +76,8 @@ export const bookingMessages = defineCatalog(
     evResolvePart: 'Dispute on a part resolved',
     evBookingChargedBack: 'Ended: the client’s bank gave the payment back to the client',
     evPartChargedBack: 'A part ended: the client’s bank gave its payment back to the client',
+    evBookingChargedBackYou: 'Ended: your bank gave the payment back to you',
+    evPartChargedBackYou: 'A part ended: your bank gave its payment back to you',
     // A chargeback's steps name the bank that took them, so they say no "by".
     evBankOpenedYours: 'Your bank disputed the payment',
     evBankOpened: 'The client’s bank disputed the payment',
@@ -168,6 +170,8 @@ export const bookingMessages = defineCatalog(
     evResolvePart: 'Disputa sobre una parte resuelta',
     evBookingChargedBack: 'Terminada: el banco del cliente le devolvió el pago',
     evPartChargedBack: 'Terminó una parte: el banco del cliente le devolvió su pago',
+    evBookingChargedBackYou: 'Terminada: tu banco te devolvió el pago',
+    evPartChargedBackYou: 'Terminó una parte: tu banco te devolvió su pago',
     evBankOpenedYours: 'Tu banco disputó el pago',
     evBankOpened: 'El banco del cliente disputó el pago',
     evBankWonYours: 'Tu banco decidió a favor de Fieldwork: el dinero vuelve a estar retenido en garantía',

@@ -237,6 +237,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
           dispute={dispute}
           side={side}
           mayAccept={side !== null && claimAcceptable(m, { refund: dispute.refundAmount.amount, amount: dispute.amount.amount }, side)}
+          heldByBank={held}
           disabled={disabled}
           run={step.run}
         />

@@ -566,6 +566,8 @@ describe('money panel, chargeback', () => {
     );
     expect(within(box).queryByRole('button', { name: 'Accept the claim' })).toBeNull();
     expect(within(box).getByRole('button', { name: 'Send evidence' })).toBeTruthy();
+    // The answer's deadline says the claim waits for the bank, not that it applies at the deadline.
+    expect(within(box).getByText(/^You can answer until .+\. The bank holds the money meanwhile: without an answer, the claim applies once the bank gives it back\.$/)).toBeTruthy();
   });
 
   it('says why a paid booking cannot be cancelled while the bank holds its money, instead of offering it', async () => {
