@@ -207,6 +207,8 @@ describe('a chargeback on money still in escrow', () => {
     expect(await news(milestoneId, 'milestone.charged_back.worker')).toEqual([worker]);
     expect(await news(milestoneId, 'milestone.charged_back.client')).toEqual([client]);
     expect((await clientPaymentsNow()).bankReturns.filter((b) => b.milestoneId === milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, decided: true })]);
+    const receipt = await t.app.request(`/money/receipts/${milestoneId}`, { headers: { authorization: await bearerFor(t, client) } });
+    expect(((await json(receipt)) as { bankReturns: unknown[] }).bankReturns).toEqual([expect.objectContaining({ disputeId, amount: 8000, decided: true })]);
     // Nothing is refunded by us: the bank gave the client all of it.
     expect(await db.sql`select 1 from client_refunds where milestone_id = ${milestoneId}`).toHaveLength(0);
     // A late copy of the first event is answered as before, and changes nothing.

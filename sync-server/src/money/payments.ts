@@ -131,21 +131,21 @@ async function refundProgress(db: Db, flows: readonly Flow[]): Promise<(f: Flow)
 }
 
 /**
- * What the client's banks took back in the period and have not given back to Fieldwork: the part taken from
- * escrow or the platform's pocket (the part taken from a refund owed shows on that refund).
+ * What the client's banks took back (in the period, or of one milestone) and have not given back to Fieldwork:
+ * the part taken from escrow or the platform's pocket (the part taken from a refund owed shows on that refund).
  */
-function bankReturns(db: Db, clientId: string, period: Period) {
+function bankReturns(db: Db, clientId: string, of: { period: Period } | { milestoneId: string }) {
   return db<(Omit<BankReturn, 'title' | 'description' | 'currency'> & { currency: CurrencyCode })[]>`
     select d.id as dispute_id, d.withdrawn_at as at, d.milestone_id, d.booking_id, d.currency, d.from_escrow + d.from_platform as amount, d.status = 'lost' as decided
     from bank_disputes d join milestones m on m.id = d.milestone_id
-    where m.client_id = ${clientId} and d.withdrawn_at >= ${period.start} and d.withdrawn_at < ${period.end}
-      and d.reinstated_at is null and d.from_escrow + d.from_platform > 0
+    where m.client_id = ${clientId} and d.reinstated_at is null and d.from_escrow + d.from_platform > 0
+      and ${'period' in of ? db`d.withdrawn_at >= ${of.period.start} and d.withdrawn_at < ${of.period.end}` : db`d.milestone_id = ${of.milestoneId}`}
     order by d.withdrawn_at, d.id`;
 }
 
 export async function clientPayments(sql: Sql, clientId: string, period: Period): Promise<ClientPayments> {
   return sql.begin('isolation level repeatable read read only', async (tx) => {
-    const [flows, byBank] = await Promise.all([clientFlows(tx, clientId), bankReturns(tx, clientId, period)]);
+    const [flows, byBank] = await Promise.all([clientFlows(tx, clientId), bankReturns(tx, clientId, { period })]);
     const shown = flows.filter((f) => inPeriod(f.createdAt, period) && (f.paid > 0 || f.refunded > 0));
     const milestoneIds = [...new Set([...shown.flatMap((f) => (f.milestoneId ? [f.milestoneId] : [])), ...byBank.map((b) => b.milestoneId)])];
     const [facts, progress] = await Promise.all([
@@ -189,7 +189,7 @@ export async function clientPayments(sql: Sql, clientId: string, period: Period)
 /** The receipt for one of the client's paid milestones; undefined when it is not theirs or was never paid. */
 export async function receipt(sql: Sql, clientId: string, milestoneId: string): Promise<Receipt | undefined> {
   return sql.begin('isolation level repeatable read read only', async (tx) => {
-    const [[m], mine] = await Promise.all([milestoneFacts(tx, [milestoneId]), clientFlows(tx, clientId, milestoneId)]);
+    const [[m], mine, byBank] = await Promise.all([milestoneFacts(tx, [milestoneId]), clientFlows(tx, clientId, milestoneId), bankReturns(tx, clientId, { milestoneId })]);
     if (!m || m.clientId !== clientId) return undefined;
     const payments = mine.filter((f) => f.paid > 0);
     if (payments.length === 0) return undefined;
@@ -216,6 +216,7 @@ export async function receipt(sql: Sql, clientId: string, milestoneId: string): 
       released: total('released'),
       refunded: total('refunded'),
       refunds: refunds.map((f) => ({ postingId: f.postingId, at: f.createdAt, currency: f.currency, amount: f.refunded, ...progress(f) })),
+      bankReturns: byBank.map((b) => ({ disputeId: b.disputeId, at: b.at, currency: b.currency, amount: b.amount, decided: b.decided })),
       lines: mine.map((f) => ({ at: f.createdAt, kind: f.kind, currency: f.currency, paid: f.paid, released: f.released, refunded: f.refunded, memo: f.memo })),
     };
   });

@@ -44,7 +44,7 @@ const payments: ClientPayments = {
 const receipt: Receipt = {
   milestoneId: MILESTONE, bookingId: '0190a000-0000-7000-8000-0000000000b1', title: 'Fix a leaking tap', description: 'Fix a leaking tap', status: 'released',
   client: { id: CARLA, name: 'Carla Client' }, worker: { id: 'w', name: 'Omar Operator' }, currency: 'USD', amount: 8000, paidAt: '2026-11-10T09:00:00.000Z',
-  paymentReference: 'pi_demo_Abc123', chargeReference: 'ch_demo_Abc123', workerFee: 800, feeBps: 1000, released: 8000, refunded: 0, refunds: [],
+  paymentReference: 'pi_demo_Abc123', chargeReference: 'ch_demo_Abc123', workerFee: 800, feeBps: 1000, released: 8000, refunded: 0, refunds: [], bankReturns: [],
   lines: [{ at: '2026-11-10T09:00:00.000Z', kind: 'funding', currency: 'USD', paid: 8000, released: 0, refunded: 0, memo: '' }],
 };
 
@@ -293,6 +293,22 @@ describe('a receipt', () => {
     expect(line.textContent).toContain('$45.10');
     expect(line.textContent).toContain('On its way back to you.');
     expect(screen.queryByText('Demo payment — no real money moved.')).toBeNull();
+  });
+
+  it('shows what the client’s bank took back of the payment, and whether it has decided', async () => {
+    stubServer({
+      [`GET /money/receipts/${MILESTONE}`]: {
+        ...receipt, status: 'refunded', released: 0, workerFee: 0,
+        bankReturns: [{ disputeId: 'du_1', at: '2026-11-21T09:00:00.000Z', currency: 'USD', amount: 8000, decided: true }],
+      },
+    });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, `/c/receipts/${MILESTONE}`, 'es');
+    const line = await screen.findByTestId('receipt-bank-return');
+    expect(line.getAttribute('data-decided')).toBe('true');
+    expect(line.textContent).toContain('80,00');
+    expect(line.textContent).toContain('Tu banco resolvió tu reclamación a tu favor y te lo devolvió.');
+    expect(screen.getByText('Recuperado por tu banco')).toBeTruthy();
   });
 
   it('a milestone that is not the client’s or was never paid has no receipt', async () => {

@@ -77,6 +77,15 @@ function ReceiptBody({ receipt: r }: { receipt: Receipt }) {
             </dd>
           </Fragment>
         ))}
+        {r.bankReturns.map((b) => (
+          <Fragment key={b.disputeId}>
+            <dt>{t('kindBank')}</dt>
+            <dd data-testid="receipt-bank-return" data-decided={String(b.decided)}>
+              <MoneyText value={money(b.amount, b.currency)} /> · {formatDateTime(b.at, locale)}
+              <span className="money-job-detail">{t(b.decided ? 'bankReturned' : 'bankDeciding')}</span>
+            </dd>
+          </Fragment>
+        ))}
         {r.paymentReference && (
           <>
             <dt>{t('paymentReference')}</dt>
