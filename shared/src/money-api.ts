@@ -171,6 +171,8 @@ export interface Receipt {
   refunded: number;
   /** Each refund of this milestone, oldest first, in its own currency. */
   refunds: (RefundProgress & { postingId: string; at: Date; currency: CurrencyCode; amount: number })[];
+  /** On the demo rail, the payer's demo bank's page for this payment (to try a chargeback); null otherwise. */
+  demoBankUrl?: string | null;
   /** What the client's bank took back of this payment for a chargeback (see BankReturn). */
   bankReturns: Pick<BankReturn, 'disputeId' | 'at' | 'currency' | 'amount' | 'decided'>[];
   /** Every money movement of the milestone, oldest first. */

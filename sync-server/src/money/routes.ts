@@ -12,6 +12,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { hasRole, type Role } from '@shared/roles';
 import type { Deps } from '../deps';
+import { DEMO_BASE_PATH } from '../payments/demo';
 import { requireActor, type AuthEnv } from '../auth/middleware';
 import { HttpError } from '../errors';
 import { statementCsv } from './csv';
@@ -61,7 +62,10 @@ export function moneyRoutes(deps: Deps) {
       // Someone else's milestone is not told to exist, as the commands do.
       const found = await receipt(deps.sql, c.get('actor').id, id.data);
       if (!found) throw new HttpError('not_found', 'No receipt: this is not a milestone you have paid for.');
-      return c.json(found);
+      // On the demo rail, the payer's demo bank, where the payment can be disputed as a chargeback.
+      const rail = deps.payments.name === 'demo' ? deps.payments : null;
+      const demoBankUrl = rail && found.paymentReference ? `${rail.publicBaseUrl}${DEMO_BASE_PATH}/bank/${encodeURIComponent(found.paymentReference)}` : null;
+      return c.json({ ...found, demoBankUrl });
     })
     .get('/settlement', auth, async (c) => {
       actorWith(c, 'admin');

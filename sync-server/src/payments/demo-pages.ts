@@ -1,7 +1,7 @@
 // The demo rail's HTML pages: self-contained (no scripts, no external assets), every value escaped, and each
 // one saying plainly that no real money moves.
 import { formatMoney, money } from '@shared/money';
-import type { DemoCheckout } from './demo';
+import type { DemoBankView, DemoCheckout } from './demo';
 
 export const DEMO_BANNER = 'Demo payment — no real money moves';
 
@@ -124,5 +124,46 @@ export function onboardingPendingPage(opts: { action: string }): string {
 <button type="submit">Try again</button>
 </form>`,
     ONBOARDING_LEAD,
+  );
+}
+
+const BANK_LEAD = 'This page stands in for the payer\'s bank while Fieldwork runs without a payment provider. Disputing here moves no real money.';
+
+/**
+ * The payer's demo bank: the payment, and a dispute of it (a chargeback) to open and then decide, each a POST.
+ * What Fieldwork makes of each step shows in the app: the part held, then carried on or ended.
+ */
+export function bankPage(v: DemoBankView, opts: { action: string; locale: string; backUrl: string }): string {
+  const amount = (n: number) => escapeHtml(formatMoney(money(n, v.currency), opts.locale));
+  const d = v.dispute;
+  const open = d !== null && d.status !== 'won' && d.status !== 'lost';
+  const state = !d
+    ? `<p>You can dispute this payment as you would with your bank. The bank takes the money back from Fieldwork while it decides, and Fieldwork holds that part of the work meanwhile.</p>
+<form method="post" action="${escapeHtml(opts.action)}/dispute">
+<button type="submit">Dispute this payment (demo)</button>
+</form>`
+    : open
+      ? `<p data-state="held">Disputed: your bank holds ${amount(d.amount)} while it decides.</p>
+<form method="post" action="${escapeHtml(opts.action)}/decide">
+<input type="hidden" name="outcome" value="lost">
+<button type="submit">Decide for me, the payer (demo)</button>
+</form>
+<form method="post" action="${escapeHtml(opts.action)}/decide">
+<input type="hidden" name="outcome" value="won">
+<button type="submit">Decide for Fieldwork (demo)</button>
+</form>`
+      : `<p data-state="${d.status}">${d.status === 'lost' ? `Decided for you: your bank returned ${amount(d.amount)} to you.` : 'Decided for Fieldwork: the payment stands.'}</p>`;
+  return page(
+    'Your bank (demo)',
+    `<dl>
+<dt>Payment</dt>
+<dd>${escapeHtml(v.description || v.paymentIntentId)}</dd>
+<dt>Amount</dt>
+<dd class="amount">${amount(v.amount)}</dd>
+${v.refunded > 0 ? `<dt>Refunded by Fieldwork</dt>\n<dd>${amount(v.refunded)}</dd>` : ''}
+</dl>
+${state}
+<p><a class="secondary" href="${escapeHtml(opts.backUrl)}">Back to Fieldwork</a></p>`,
+    BANK_LEAD,
   );
 }

@@ -1,10 +1,11 @@
-// The demo rail's pages: its checkout (view, pay) and its connected-account onboarding (view, finish). Mounted at
-// DEMO_BASE_PATH only when PAYMENTS_PROVIDER=demo, which loadConfig refuses in production.
+// The demo rail's pages: its checkout (view, pay), its connected-account onboarding (view, finish) and the payer's
+// bank (view a payment, dispute it, decide the dispute). Mounted at DEMO_BASE_PATH only when
+// PAYMENTS_PROVIDER=demo, which loadConfig refuses in production.
 import { Hono } from 'hono';
 import type { Logger } from '../log';
 import type { DeliverWebhook, DemoRail } from './demo';
 import { PaymentProviderError } from './provider';
-import { checkoutPage, confirmationPendingPage, expiredPage, messagePage, onboardingPage, onboardingPendingPage, paidPage } from './demo-pages';
+import { bankPage, checkoutPage, confirmationPendingPage, expiredPage, messagePage, onboardingPage, onboardingPendingPage, paidPage } from './demo-pages';
 
 export interface DemoRoutesDeps {
   rail: DemoRail;
@@ -40,6 +41,14 @@ export function demoRoutes({ rail, deliver, log, locale = 'en' }: DemoRoutesDeps
     return !failure;
   }
 
+  /** Back to the bank's page once its events reached the webhook handler; a page to try again when they did not. */
+  async function bankDelivered(path: string, paymentIntentId: string): Promise<Response> {
+    const page = path.replace(/\/(dispute|decide)$/, '');
+    if (!(await deliverFor(paymentIntentId)))
+      return new Response(bankPendingPage(), { status: 502, headers: { 'content-type': 'text/html; charset=utf-8' } });
+    return new Response(null, { status: 303, headers: { location: page } });
+  }
+
   return new Hono()
     .use(async (c, next) => {
       await next();
@@ -69,6 +78,29 @@ export function demoRoutes({ rail, deliver, log, locale = 'en' }: DemoRoutesDeps
       if (!(await deliverFor(sessionId))) return c.html(confirmationPendingPage({ payAction: c.req.path }), 502);
       return c.redirect(checkout.successUrl, 303);
     })
+    .get('/bank/:paymentIntentId', async (c) => {
+      const paymentIntentId = c.req.param('paymentIntentId');
+      const view = await rail.bank(paymentIntentId);
+      if (!view) return c.html(noSuchPayment(), 404);
+      // The rail has no background redelivery: a step whose news Fieldwork refused before is delivered now.
+      if (!(await deliverFor(paymentIntentId))) return c.html(bankPendingPage(), 502);
+      return c.html(bankPage(view, { action: c.req.path, locale, backUrl: `${rail.publicBaseUrl}/c/payments` }));
+    })
+    .post('/bank/:paymentIntentId/dispute', async (c) => {
+      const paymentIntentId = c.req.param('paymentIntentId');
+      // A second press, or one after a refused delivery, opens nothing more and delivers what is still owed.
+      if (!(await rail.openDispute(paymentIntentId))) return c.html(noSuchPayment(), 404);
+      log.info({ paymentIntentId }, 'demo rail: payment disputed at the demo bank (no real money)');
+      return bankDelivered(c.req.path, paymentIntentId);
+    })
+    .post('/bank/:paymentIntentId/decide', async (c) => {
+      const paymentIntentId = c.req.param('paymentIntentId');
+      const outcome = (await c.req.parseBody()).outcome;
+      if (outcome !== 'won' && outcome !== 'lost') return c.html(messagePage('Not a decision', 'Decide for the payer or for Fieldwork.'), 400);
+      // Nothing open (decided already, or never disputed): what is owed is still delivered, and the page says how it stands.
+      if (await rail.decideDispute(paymentIntentId, outcome)) log.info({ paymentIntentId, outcome }, 'demo rail: the demo bank decided a dispute');
+      return bankDelivered(c.req.path, paymentIntentId);
+    })
     .get('/onboard/:accountId', async (c) => {
       // Showing the page changes nothing: only its button (a POST) finishes the setup.
       const returnTo = sameSiteUrl(c.req.query('return'), rail.publicBaseUrl);
@@ -95,3 +127,5 @@ const notFoundAsNull = (e: unknown) => {
   throw e;
 };
 const noSuchAccount = () => messagePage('No such demo account', 'Start payout setup again from Fieldwork.');
+const noSuchPayment = () => messagePage('No such demo payment', 'Open it again from its receipt in Fieldwork.');
+const bankPendingPage = () => messagePage('Fieldwork has not taken the bank’s news yet', 'Reload this page in a moment: the news is sent again.');

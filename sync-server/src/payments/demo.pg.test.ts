@@ -423,3 +423,61 @@ describe('demo rail: restarts and the factory', () => {
     expect(stripe.name).toBe('stripe');
   });
 });
+
+describe('demo rail: the payer’s bank', () => {
+  const bank = (pi: string, action = '', body?: Record<string, string>) =>
+    app.request(`${DEMO_BASE_PATH}/bank/${pi}${action}`, body || action ? { method: 'POST', body: new URLSearchParams(body ?? {}) } : undefined);
+  const types = () => deliveries.map((d) => rail.verifyWebhook(d.rawBody, d.header).type);
+
+  it('disputes a payment once, takes it back, refuses its refund meanwhile, and decides it; every step a signed event', async () => {
+    const { paymentIntentId } = await paidSession();
+    deliveries = [];
+    const before = await bank(paymentIntentId);
+    expect(before.status).toBe(200);
+    const html = await before.text();
+    expect(html).toContain('Demo payment — no real money moves');
+    expect(html).toContain(`action="${DEMO_BASE_PATH}/bank/${paymentIntentId}/dispute"`);
+
+    const disputed = await bank(paymentIntentId, '/dispute');
+    expect(disputed.status).toBe(303);
+    expect(disputed.headers.get('location')).toBe(`${DEMO_BASE_PATH}/bank/${paymentIntentId}`);
+    expect(types()).toEqual(['charge.dispute.created', 'charge.dispute.funds_withdrawn']);
+    const disputeId = rail.verifyWebhook(deliveries[0]!.rawBody, deliveries[0]!.header).data.object.id as string;
+    expect(await rail.retrieveDispute(disputeId)).toMatchObject({ id: disputeId, amount: 12_550, currency: 'USD', paymentIntentId, status: 'needs_response' });
+    // Pressed again: the same dispute, nothing more sent.
+    expect((await bank(paymentIntentId, '/dispute')).status).toBe(303);
+    expect(types()).toHaveLength(2);
+    // The bank has the money: it cannot be refunded as well, as Stripe refuses it.
+    const refused = await providerError(rail.createRefund({ paymentIntentId, amount: 100, metadata: {}, idempotencyKey: `refund-${seq}` }));
+    expect(refused).toMatchObject({ code: 'invalid_request', providerCode: 'charge_disputed' });
+    expect(await (await bank(paymentIntentId)).text()).toContain('Disputed: your bank holds $125.50 while it decides.');
+
+    expect((await bank(paymentIntentId, '/decide', { outcome: 'maybe' })).status).toBe(400);
+    expect((await bank(paymentIntentId, '/decide', { outcome: 'won' })).status).toBe(303);
+    expect(types().slice(2)).toEqual(['charge.dispute.funds_reinstated', 'charge.dispute.closed']);
+    expect((await rail.retrieveDispute(disputeId)).status).toBe('won');
+    expect(await (await bank(paymentIntentId)).text()).toContain('Decided for Fieldwork: the payment stands.');
+    // Decided again: nothing open, nothing sent.
+    expect((await bank(paymentIntentId, '/decide', { outcome: 'lost' })).status).toBe(303);
+    expect(types()).toHaveLength(4);
+    // Given back to the platform: refundable again.
+    expect((await rail.createRefund({ paymentIntentId, amount: 100, metadata: {}, idempotencyKey: `refund-${seq}-b` })).status).toBe('succeeded');
+  });
+
+  it('sends the bank’s news again when the page is opened after the webhook handler refused it', async () => {
+    const { paymentIntentId } = await paidSession();
+    deliveries = [];
+    failDeliveries = 1;
+    expect((await bank(paymentIntentId, '/dispute')).status).toBe(502);
+    expect(deliveries).toEqual([]);
+    expect((await bank(paymentIntentId)).status).toBe(200);
+    expect(types()).toEqual(['charge.dispute.created', 'charge.dispute.funds_withdrawn']);
+  });
+
+  it('knows no payment it never made, and no dispute it never opened', async () => {
+    expect((await bank('pi_demo_nothing')).status).toBe(404);
+    expect((await bank('pi_demo_nothing', '/dispute')).status).toBe(404);
+    const e = await providerError(rail.retrieveDispute('du_demo_nothing'));
+    expect(e.code).toBe('not_found');
+  });
+});

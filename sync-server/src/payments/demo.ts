@@ -7,7 +7,8 @@
 //   - an idempotency key returns the object it first made, and is refused with other parameters;
 //   - checkout expiry is clamped into 30 min..24 h; an expired session cannot be paid;
 //   - transfers need an onboarded destination and may not exceed their source charge; refunds may not
-//     exceed what is left of the charge.
+//     exceed what is left of the charge, less what a bank took back of it.
+// Its bank (demoBank below) lets a person dispute a demo payment and decide it, so the demo shows a chargeback.
 import { createHash, randomBytes } from 'node:crypto';
 import type postgres from 'postgres';
 import type { Sql, TxSql } from '../db/sql';
@@ -22,6 +23,7 @@ import {
   type PaymentInfo,
   type PaymentProvider,
   type PaymentStatus,
+  type DisputeInfo,
   type RefundInfo,
   type TransferInfo,
 } from './provider';
@@ -35,7 +37,7 @@ const DEMO_PLATFORM_COUNTRY = 'US';
 type Obj = Record<string, unknown>;
 /** Our objects are plain JSON built here; postgres.js wants that said in its own type. */
 const asJson = (o: Obj) => o as postgres.JSONValue;
-type Kind = 'checkout_session' | 'payment_intent' | 'charge' | 'transfer' | 'refund' | 'account' | 'event';
+type Kind = 'checkout_session' | 'payment_intent' | 'charge' | 'transfer' | 'refund' | 'account' | 'event' | 'dispute';
 
 export interface DemoRailOptions {
   sql: Sql;
@@ -89,7 +91,31 @@ export interface DemoRail extends PaymentProvider {
    * nothing and owes nothing more. False when there is no such account.
    */
   activateAccount(accountId: string): Promise<boolean>;
+  /** A payment as its payer's demo bank shows it, with the dispute of it, if any; null when there is no such payment. */
+  bank(paymentIntentId: string): Promise<DemoBankView | null>;
+  /**
+   * The payer disputes the payment with their demo bank, which takes it back at once (Stripe's needs_response):
+   * the dispute and its events (deliverPending with the payment's id) are made, once; a payment disputed
+   * already gives back that dispute. False when there is no such payment.
+   */
+  openDispute(paymentIntentId: string): Promise<boolean>;
+  /** The demo bank decides the payment's open dispute, for the platform (won) or the payer (lost); its event is owed. */
+  decideDispute(paymentIntentId: string, outcome: 'won' | 'lost'): Promise<boolean>;
 }
+
+export interface DemoBankView {
+  paymentIntentId: string;
+  amount: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  description: string;
+  /** What is left of the charge after refunds. */
+  refunded: number;
+  dispute: { id: string; status: string; amount: number } | null;
+}
+
+/** A dispute's statuses in which the bank holds the money (Stripe's, past the inquiry, not decided for the merchant). */
+const TAKEN = ['needs_response', 'under_review', 'lost'];
 
 export function createDemoRail(opts: DemoRailOptions): DemoRail {
   const { sql } = opts;
@@ -308,6 +334,14 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
         const pi = await load(tx, 'payment_intent', input.paymentIntentId);
         const chargeId = pi.latest_charge as string;
         const charge = await load(tx, 'charge', chargeId, { lock: true });
+        const [taken] = await tx<{ amount: number }[]>`
+          select coalesce(sum((data->>'amount')::int8), 0)::int8 as amount from demo_rail_objects
+          where parent_id = ${pi.id as string} and kind = 'dispute' and data->>'status' = any(${TAKEN})`;
+        if (taken!.amount > 0 && input.amount + taken!.amount + (charge.amount_refunded as number) > (charge.amount as number))
+          throw new PaymentProviderError('invalid_request', `Demo rail: charge ${chargeId} has been charged back; cannot issue a refund.`, {
+            statusCode: 400,
+            providerCode: 'charge_disputed',
+          });
         const left = (charge.amount as number) - (charge.amount_refunded as number);
         if (input.amount > left)
           throw new PaymentProviderError('invalid_request', `Demo rail: refund of ${input.amount} is more than the ${left} left on charge ${chargeId}.`, {
@@ -352,8 +386,7 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
     },
 
     async retrieveDispute(disputeId) {
-      // Nobody's bank stands behind the demo rail, so no payment on it is ever disputed.
-      throw new PaymentProviderError('not_found', `No such dispute on the demo rail: ${disputeId}. Bank disputes only come from Stripe.`, { statusCode: 404, providerCode: 'resource_missing' });
+      return disputeInfo(await load(sql, 'dispute', disputeId));
     },
 
     async platformCountry() {
@@ -485,6 +518,65 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
       return { delivered, failure: null };
     },
 
+    async bank(paymentIntentId) {
+      const [pi] = await sql<{ data: Obj }[]>`select data from demo_rail_objects where id = ${paymentIntentId} and kind = 'payment_intent'`;
+      if (!pi) return null;
+      const charge = await load(sql, 'charge', pi.data.latest_charge as string);
+      const [d] = await sql<{ data: Obj }[]>`
+        select data from demo_rail_objects where parent_id = ${paymentIntentId} and kind = 'dispute' order by created_at desc, id limit 1`;
+      return {
+        paymentIntentId,
+        amount: pi.data.amount as number,
+        currency: (pi.data.currency as string).toUpperCase(),
+        description: (pi.data.description as string | undefined) ?? '',
+        refunded: charge.amount_refunded as number,
+        dispute: d ? { id: d.data.id as string, status: d.data.status as string, amount: d.data.amount as number } : null,
+      };
+    },
+
+    async openDispute(paymentIntentId) {
+      return transaction(sql, async (tx) => {
+        const [pi] = await tx<{ data: Obj }[]>`select data from demo_rail_objects where id = ${paymentIntentId} and kind = 'payment_intent' for update`;
+        if (!pi) return false;
+        const [open] = await tx`select 1 from demo_rail_objects where parent_id = ${paymentIntentId} and kind = 'dispute' and data->>'status' <> all(${['won', 'lost']})`;
+        if (open) return true;
+        const charge = await load(tx, 'charge', pi.data.latest_charge as string);
+        const id = demoId('du');
+        const dispute = {
+          id,
+          object: 'dispute',
+          amount: charge.amount,
+          currency: charge.currency,
+          charge: charge.id,
+          payment_intent: paymentIntentId,
+          reason: 'product_not_received',
+          status: 'needs_response',
+          is_charge_refundable: false,
+          created: nowS(),
+          livemode: false,
+          metadata: {},
+        };
+        await insert(tx, 'dispute', dispute, paymentIntentId);
+        await insert(tx, 'event', event('charge.dispute.created', dispute), paymentIntentId);
+        await insert(tx, 'event', event('charge.dispute.funds_withdrawn', dispute), paymentIntentId);
+        return true;
+      });
+    },
+
+    async decideDispute(paymentIntentId, outcome) {
+      return transaction(sql, async (tx) => {
+        const [row] = await tx<{ data: Obj }[]>`
+          select data from demo_rail_objects where parent_id = ${paymentIntentId} and kind = 'dispute' and data->>'status' <> all(${['won', 'lost']})
+          for update`;
+        if (!row) return false;
+        const dispute: Obj = { ...row.data, status: outcome };
+        await tx`update demo_rail_objects set data = ${tx.json(asJson(dispute))} where id = ${row.data.id as string}`;
+        if (outcome === 'won') await insert(tx, 'event', event('charge.dispute.funds_reinstated', dispute), paymentIntentId);
+        await insert(tx, 'event', event('charge.dispute.closed', dispute), paymentIntentId);
+        return true;
+      });
+    },
+
     async activateAccount(accountId) {
       return transaction(sql, async (tx) => {
         const [row] = await tx<{ data: Obj }[]>`select data from demo_rail_objects where id = ${accountId} and kind = 'account' for update`;
@@ -509,6 +601,19 @@ function transferInfo(t: Obj): TransferInfo {
     sourceTransaction: (t.source_transaction as string | null) ?? null,
     reversed: t.reversed === true,
     metadata: t.metadata as Record<string, string>,
+  };
+}
+
+function disputeInfo(d: Obj): DisputeInfo {
+  return {
+    id: d.id as string,
+    amount: d.amount as number,
+    currency: (d.currency as string).toUpperCase(),
+    paymentIntentId: (d.payment_intent as string | null) ?? null,
+    chargeId: (d.charge as string | null) ?? null,
+    reason: d.reason as string,
+    status: d.status as string,
+    created: d.created as number,
   };
 }
 

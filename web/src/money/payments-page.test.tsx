@@ -309,6 +309,17 @@ describe('a receipt', () => {
     expect(line.textContent).toContain('80,00');
     expect(line.textContent).toContain('Tu banco resolvió tu reclamación a tu favor y te lo devolvió.');
     expect(screen.getByText('Recuperado por tu banco')).toBeTruthy();
+    expect(screen.queryByTestId('demo-bank')).toBeNull();
+  });
+
+  it('on the demo rail, leads to the payer’s demo bank to try a chargeback', async () => {
+    const url = 'http://localhost:8787/pay/demo/bank/pi_demo_Abc123';
+    stubServer({ [`GET /money/receipts/${MILESTONE}`]: { ...receipt, demoBankUrl: url } });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, `/c/receipts/${MILESTONE}`);
+    const link = await screen.findByTestId('demo-bank');
+    expect(link.getAttribute('href')).toBe(url);
+    expect(link.textContent).toBe('Try a chargeback: dispute this demo payment at a demo bank');
   });
 
   it('a milestone that is not the client’s or was never paid has no receipt', async () => {

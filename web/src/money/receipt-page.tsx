@@ -94,6 +94,13 @@ function ReceiptBody({ receipt: r }: { receipt: Receipt }) {
         )}
       </dl>
       <p className="hint">{t('feeExplained')}</p>
+      {r.demoBankUrl && (
+        <p className="hint no-print">
+          <a href={r.demoBankUrl} data-testid="demo-bank">
+            {t('demoBank')}
+          </a>
+        </p>
+      )}
       <div className="actions no-print">
         <button type="button" className="btn" onClick={() => window.print()}>
           {t('print')}
