@@ -246,4 +246,49 @@ describe('escrow on the demo rail', () => {
       await adminCtx.close();
     }
   });
+
+  it('a chargeback at the demo bank: the client disputes the payment from its receipt, the part is held, and the bank decides for the client', async () => {
+    const { baseUrl, db } = e2e.server();
+    const [carla, omar] = [await userIdOf(db.sql, PEOPLE.carla), await userIdOf(db.sql, PEOPLE.omar)];
+    const { bookingId } = await acceptedBooking(db.sql, carla, omar);
+    const milestone = await milestoneOf(bookingId);
+    const checkout = await api(carla, '/pay/checkout', { method: 'POST', body: JSON.stringify({ milestoneId: milestone.id, commandId: uuidv7() }) });
+    const { url } = (await checkout.json()) as { url: string };
+    expect((await fetch(`${url}/pay`, { method: 'POST', redirect: 'manual' })).status).toBe(303);
+    applied(await run(db.sql, omar, 'booking.start', { bookingId }));
+    applied(await run(db.sql, omar, 'milestone.submit', { milestoneId: milestone.id }));
+    const amount = usd((await db.sql<{ amount: number }[]>`select amount from milestones where id = ${milestone.id}`)[0]!.amount);
+
+    const clientCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    try {
+      const client = await signIn(clientCtx, baseUrl, PEOPLE.carla, `/c/receipts/${milestone.id}`);
+      await client.getByTestId('demo-bank').click();
+      await client.waitForURL(/\/pay\/demo\/bank\/pi_demo_/, { timeout: 20_000 });
+      expect(await client.locator('.banner').innerText()).toContain('Demo payment — no real money moves');
+      await client.getByRole('button', { name: 'Dispute this payment (demo)' }).click();
+      await client.getByText(`Disputed: your bank holds ${amount} while it decides.`).waitFor({ timeout: 20_000 });
+      expect((await milestoneOf(bookingId)).status).toBe('submitted');
+
+      // Back in the app: the payment is listed as with the bank, and the part is held, with nothing to approve.
+      await client.getByRole('link', { name: 'Back to Fieldwork' }).click();
+      const row = client.locator('[data-testid="payment"][data-kind="bank"]');
+      await row.waitFor({ timeout: 20_000 });
+      expect(await row.innerText()).toContain('You disputed this payment with your bank; it holds the money while it decides.');
+      await client.goto(`${baseUrl}/b/${bookingId}`);
+      await client.getByTestId('bank-hold').waitFor({ timeout: 20_000 });
+      expect(await client.getByTestId('escrow-status').innerText()).toBe('Held by your bank until it decides');
+      expect(await client.getByRole('button', { name: /^Approve/ }).count()).toBe(0);
+
+      // The bank decides for the client: the part ends unpaid and the booking with it.
+      await client.goto(`${baseUrl}/pay/demo/bank/${(await db.sql<{ paymentIntentId: string }[]>`select payment_intent_id from milestones where id = ${milestone.id}`)[0]!.paymentIntentId}`);
+      await client.getByRole('button', { name: 'Decide for me, the payer (demo)' }).click();
+      await client.getByText(`Decided for you: your bank returned ${amount} to you.`).waitFor({ timeout: 20_000 });
+      await client.goto(`${baseUrl}/b/${bookingId}`);
+      await expectEscrowStatus(client, 'refunded');
+      expect(await client.getByTestId('escrow-status').innerText()).toBe('Returned to you by your bank');
+      await expectBookingStatus(client, 'cancelled');
+    } finally {
+      await clientCtx.close();
+    }
+  });
 });
