@@ -73,6 +73,8 @@ async function clientPaymentsNow() {
   expect(res.status).toBe(200);
   return (await json(res)) as { refunds: { milestoneId: string; status: string; amount: number }[]; bankReturns: { milestoneId: string; disputeId: string; amount: number; decided: boolean }[] };
 }
+/** Where the money a dispute's bank took came from. */
+const takenFrom = async (disputeId: string) => (await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`)[0];
 const refundsOf = (milestoneId: string) =>
   db.sql<{ amount: number; status: string; bankDisputeId: string | null }[]>`select amount, status, bank_dispute_id from client_refunds where milestone_id = ${milestoneId} order by created_at`;
 
@@ -253,8 +255,7 @@ describe('a chargeback of a payment whose refund we still owe', () => {
     const disputeId = disputeIdOf(opened);
     expect(await deliver(opened)).toBe('bank_dispute_held');
 
-    const [row] = await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`;
-    expect(row).toEqual({ fromEscrow: 0, fromRefund: 8000, fromPlatform: 0 });
+    expect(await takenFrom(disputeId)).toEqual({ fromEscrow: 0, fromRefund: 8000, fromPlatform: 0 });
     expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses);
     expect(await balance(db.sql, 'refunds:USD')).toBe(refunds - 8000);
     expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'taken_by_bank', bankDisputeId: disputeId }]);
@@ -321,8 +322,7 @@ describe('a chargeback of a payment whose refund we still owe', () => {
     const losses = await balance(db.sql, 'platform_losses:USD');
     const disputeId = disputeIdOf(standin.openDispute(paymentIntentId));
     expect(await deliver(standin.moveDispute(disputeId, 'needs_response'))).toBe('bank_dispute_held');
-    const [row] = await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`;
-    expect(row).toEqual({ fromEscrow: 0, fromRefund: 0, fromPlatform: 8000 });
+    expect(await takenFrom(disputeId)).toEqual({ fromEscrow: 0, fromRefund: 0, fromPlatform: 8000 });
     expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses - 8000);
     expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'succeeded', bankDisputeId: null }]);
     await clean();
@@ -338,8 +338,7 @@ describe('a chargeback of a payment whose refund we still owe', () => {
 
     const disputeId = disputeIdOf(standin.openDispute(paymentIntentId));
     expect(await deliver(standin.moveDispute(disputeId, 'needs_response'))).toBe('bank_dispute_held');
-    const [taken] = await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`;
-    expect(taken).toEqual({ fromEscrow: 0, fromRefund: 0, fromPlatform: 8000 });
+    expect(await takenFrom(disputeId)).toEqual({ fromEscrow: 0, fromRefund: 0, fromPlatform: 8000 });
     expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses - 8000);
     // The job's retry finds the refund made, and records it.
     await runQueuedJob(db.sql, tasks, log, refundKey(milestoneId), 2);
@@ -351,8 +350,7 @@ describe('a chargeback of a payment whose refund we still owe', () => {
     const { milestoneId, paymentIntentId } = await cancelled();
     const disputeId = disputeIdOf(standin.openDispute(paymentIntentId, { amount: 3000 }));
     expect(await deliver(standin.moveDispute(disputeId, 'needs_response'))).toBe('bank_dispute_held');
-    const [row] = await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`;
-    expect(row).toEqual({ fromEscrow: 0, fromRefund: 0, fromPlatform: 3000 });
+    expect(await takenFrom(disputeId)).toEqual({ fromEscrow: 0, fromRefund: 0, fromPlatform: 3000 });
     expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'pending', bankDisputeId: null }]);
     await clean();
   });

@@ -26,15 +26,20 @@ const receiptOf = async (milestoneId: string) => {
   expect(res.status).toBe(200);
   return (await json(res)) as { paymentReference: string; demoBankUrl: string | null; bankReturns: { amount: number; decided: boolean }[] };
 };
+/** A milestone paid at the demo checkout, its work started and handed in. */
+async function submitted(): Promise<string> {
+  const { bookingId, milestoneId, checkoutSessionId } = await openCheckout(t, client, worker);
+  expect(t.deps.payments.name).toBe('demo');
+  expect((await t.app.request(`/pay/demo/checkout/${checkoutSessionId}/pay`, { method: 'POST' })).status).toBe(303);
+  applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+  applied(await run(db.sql, worker, 'milestone.submit', { milestoneId }));
+  return milestoneId;
+}
 const post = (url: string, body: Record<string, string> = {}) => t.app.request(new URL(url).pathname, { method: 'POST', body: new URLSearchParams(body) });
 
 describe('a chargeback on the demo rail', () => {
   it('holds the part while the demo bank decides, and ends it when the bank decides for the payer', async () => {
-    const { bookingId, milestoneId, checkoutSessionId } = await openCheckout(t, client, worker);
-    expect(t.deps.payments.name).toBe('demo');
-    expect((await t.app.request(`/pay/demo/checkout/${checkoutSessionId}/pay`, { method: 'POST' })).status).toBe(303);
-    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
-    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId }));
+    const milestoneId = await submitted();
 
     // The client's receipt leads to the payer's demo bank for this payment.
     const receipt = await receiptOf(milestoneId);
@@ -52,10 +57,7 @@ describe('a chargeback on the demo rail', () => {
   });
 
   it('gives the part back its review when the demo bank decides for Fieldwork', async () => {
-    const { bookingId, milestoneId, checkoutSessionId } = await openCheckout(t, client, worker);
-    expect((await t.app.request(`/pay/demo/checkout/${checkoutSessionId}/pay`, { method: 'POST' })).status).toBe(303);
-    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
-    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId }));
+    const milestoneId = await submitted();
     const { demoBankUrl } = await receiptOf(milestoneId);
     expect((await post(`${demoBankUrl}/dispute`)).status).toBe(303);
     expect((await post(`${demoBankUrl}/decide`, { outcome: 'won' })).status).toBe(303);

@@ -137,7 +137,9 @@ export function bankPage(v: DemoBankView, opts: { action: string; locale: string
   const amount = (n: number) => escapeHtml(formatMoney(money(n, v.currency), opts.locale));
   const d = v.dispute;
   const open = d !== null && d.status !== 'won' && d.status !== 'lost';
-  const state = !d
+  const state = !d && v.refunded >= v.amount
+    ? '<p>Fieldwork has refunded all of this payment to you: there is nothing left to dispute.</p>'
+    : !d
     ? `<p>You can dispute this payment as you would with your bank. The bank takes the money back from Fieldwork while it decides, and Fieldwork holds that part of the work meanwhile.</p>
 <form method="post" action="${escapeHtml(opts.action)}/dispute">
 <button type="submit">Dispute this payment (demo)</button>

@@ -89,7 +89,9 @@ export function demoRoutes({ rail, deliver, log, locale = 'en' }: DemoRoutesDeps
     .post('/bank/:paymentIntentId/dispute', async (c) => {
       const paymentIntentId = c.req.param('paymentIntentId');
       // A second press, or one after a refused delivery, opens nothing more and delivers what is still owed.
-      if (!(await rail.openDispute(paymentIntentId))) return c.html(noSuchPayment(), 404);
+      const opened = await rail.openDispute(paymentIntentId);
+      if (opened === 'not_found') return c.html(noSuchPayment(), 404);
+      if (opened === 'refunded') return c.html(messagePage('Nothing left to dispute', 'Fieldwork has refunded all of this payment to you.'), 409);
       log.info({ paymentIntentId }, 'demo rail: payment disputed at the demo bank (no real money)');
       return bankDelivered(c.req.path, paymentIntentId);
     })

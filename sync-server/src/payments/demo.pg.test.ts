@@ -462,6 +462,26 @@ describe('demo rail: the payer’s bank', () => {
     expect(types()).toHaveLength(4);
     // Given back to the platform: refundable again.
     expect((await rail.createRefund({ paymentIntentId, amount: 100, metadata: {}, idempotencyKey: `refund-${seq}-b` })).status).toBe('succeeded');
+    // One dispute per payment, as Stripe has one per charge: pressed again after the decision, nothing opens.
+    expect((await bank(paymentIntentId, '/dispute')).status).toBe(303);
+    expect(types()).toHaveLength(4);
+    expect(await db.sql`select 1 from demo_rail_objects where parent_id = ${paymentIntentId} and kind = 'dispute'`).toHaveLength(1);
+  });
+
+  it('disputes only what Fieldwork has not refunded, and nothing of a payment refunded whole', async () => {
+    const part = await paidSession();
+    await rail.createRefund({ paymentIntentId: part.paymentIntentId, amount: 2_550, metadata: {}, idempotencyKey: `refund-${seq}-part` });
+    deliveries = [];
+    expect((await bank(part.paymentIntentId, '/dispute')).status).toBe(303);
+    expect(rail.verifyWebhook(deliveries[0]!.rawBody, deliveries[0]!.header).data.object.amount).toBe(10_000);
+
+    deliveries = [];
+    const whole = await paidSession();
+    await rail.createRefund({ paymentIntentId: whole.paymentIntentId, amount: 12_550, metadata: {}, idempotencyKey: `refund-${seq}-whole` });
+    deliveries = [];
+    expect(await (await bank(whole.paymentIntentId)).text()).toContain('there is nothing left to dispute');
+    expect((await bank(whole.paymentIntentId, '/dispute')).status).toBe(409);
+    expect(deliveries).toEqual([]);
   });
 
   it('sends the bank’s news again when the page is opened after the webhook handler refused it', async () => {

@@ -94,11 +94,12 @@ export interface DemoRail extends PaymentProvider {
   /** A payment as its payer's demo bank shows it, with the dispute of it, if any; null when there is no such payment. */
   bank(paymentIntentId: string): Promise<DemoBankView | null>;
   /**
-   * The payer disputes the payment with their demo bank, which takes it back at once (Stripe's needs_response):
-   * the dispute and its events (deliverPending with the payment's id) are made, once; a payment disputed
-   * already gives back that dispute. False when there is no such payment.
+   * The payer disputes the payment with their demo bank, which takes back what Fieldwork has not refunded of it
+   * at once (Stripe's needs_response): the dispute and its events (deliverPending with the payment's id) are
+   * made, once per payment, as Stripe has one dispute per charge (a second press, even after the bank decided,
+   * opens nothing). 'refunded' when nothing is left of it to dispute.
    */
-  openDispute(paymentIntentId: string): Promise<boolean>;
+  openDispute(paymentIntentId: string): Promise<'opened' | 'not_found' | 'refunded'>;
   /** The demo bank decides the payment's open dispute, for the platform (won) or the payer (lost); its event is owed. */
   decideDispute(paymentIntentId: string, outcome: 'won' | 'lost'): Promise<boolean>;
 }
@@ -537,15 +538,18 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
     async openDispute(paymentIntentId) {
       return transaction(sql, async (tx) => {
         const [pi] = await tx<{ data: Obj }[]>`select data from demo_rail_objects where id = ${paymentIntentId} and kind = 'payment_intent' for update`;
-        if (!pi) return false;
-        const [open] = await tx`select 1 from demo_rail_objects where parent_id = ${paymentIntentId} and kind = 'dispute' and data->>'status' <> all(${['won', 'lost']})`;
-        if (open) return true;
-        const charge = await load(tx, 'charge', pi.data.latest_charge as string);
+        if (!pi) return 'not_found' as const;
+        // Locked as a refund locks it, so a refund and a dispute of the same money are one after the other.
+        const charge = await load(tx, 'charge', pi.data.latest_charge as string, { lock: true });
+        const [disputed] = await tx`select 1 from demo_rail_objects where parent_id = ${paymentIntentId} and kind = 'dispute'`;
+        if (disputed) return 'opened' as const;
+        const left = (charge.amount as number) - (charge.amount_refunded as number);
+        if (left <= 0) return 'refunded' as const;
         const id = demoId('du');
         const dispute = {
           id,
           object: 'dispute',
-          amount: charge.amount,
+          amount: left,
           currency: charge.currency,
           charge: charge.id,
           payment_intent: paymentIntentId,
@@ -559,7 +563,7 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
         await insert(tx, 'dispute', dispute, paymentIntentId);
         await insert(tx, 'event', event('charge.dispute.created', dispute), paymentIntentId);
         await insert(tx, 'event', event('charge.dispute.funds_withdrawn', dispute), paymentIntentId);
-        return true;
+        return 'opened' as const;
       });
     },
 
