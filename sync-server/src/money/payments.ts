@@ -152,15 +152,15 @@ export async function clientPayments(sql: Sql, clientId: string, period: Period)
       milestoneFacts(tx, milestoneIds).then((ms) => new Map(ms.map((m) => [m.id, m]))),
       refundProgress(tx, shown),
     ]);
-    const about = (f: Flow) => {
-      const m = f.milestoneId ? facts.get(f.milestoneId) : undefined;
+    const about = (milestoneId: string | null) => {
+      const m = milestoneId ? facts.get(milestoneId) : undefined;
       return { m, title: m?.title ?? m?.description ?? '', description: m?.description ?? '' };
     };
     const totals = perCurrency(['paid', 'refunded', 'byBank'] as const);
     const payments: ClientPayment[] = [];
     const refunds: ClientRefund[] = [];
     for (const f of shown) {
-      const { m, title, description } = about(f);
+      const { m, title, description } = about(f.milestoneId);
       if (f.paid > 0) {
         payments.push({
           postingId: f.postingId, paidAt: f.createdAt, milestoneId: f.milestoneId, bookingId: f.bookingId, title, description,
@@ -178,9 +178,9 @@ export async function clientPayments(sql: Sql, clientId: string, period: Period)
       }
     }
     const bankReturned: BankReturn[] = byBank.map((b) => {
-      const m = facts.get(b.milestoneId);
       totals.add(b.currency, { byBank: b.amount });
-      return { ...b, title: m?.title ?? m?.description ?? '', description: m?.description ?? '' };
+      const { title, description } = about(b.milestoneId);
+      return { ...b, title, description };
     });
     return { from: period.from, to: period.to, payments, refunds, bankReturns: bankReturned, totals: totals.rows() };
   });

@@ -1,7 +1,7 @@
 // The demo rail's pages: its checkout (view, pay), its connected-account onboarding (view, finish) and the payer's
 // bank (view a payment, dispute it, decide the dispute). Mounted at DEMO_BASE_PATH only when
 // PAYMENTS_PROVIDER=demo, which loadConfig refuses in production.
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { Logger } from '../log';
 import type { DeliverWebhook, DemoRail } from './demo';
 import { PaymentProviderError } from './provider';
@@ -42,11 +42,9 @@ export function demoRoutes({ rail, deliver, log, locale = 'en' }: DemoRoutesDeps
   }
 
   /** Back to the bank's page once its events reached the webhook handler; a page to try again when they did not. */
-  async function bankDelivered(path: string, paymentIntentId: string): Promise<Response> {
-    const page = path.replace(/\/(dispute|decide)$/, '');
-    if (!(await deliverFor(paymentIntentId)))
-      return new Response(bankPendingPage(), { status: 502, headers: { 'content-type': 'text/html; charset=utf-8' } });
-    return new Response(null, { status: 303, headers: { location: page } });
+  async function bankDelivered(c: Context, paymentIntentId: string): Promise<Response> {
+    if (!(await deliverFor(paymentIntentId))) return c.html(bankPendingPage(), 502);
+    return c.redirect(c.req.path.replace(/\/(dispute|decide)$/, ''), 303);
   }
 
   return new Hono()
@@ -93,7 +91,7 @@ export function demoRoutes({ rail, deliver, log, locale = 'en' }: DemoRoutesDeps
       if (opened === 'not_found') return c.html(noSuchPayment(), 404);
       if (opened === 'refunded') return c.html(messagePage('Nothing left to dispute', 'Fieldwork has refunded all of this payment to you.'), 409);
       log.info({ paymentIntentId }, 'demo rail: payment disputed at the demo bank (no real money)');
-      return bankDelivered(c.req.path, paymentIntentId);
+      return bankDelivered(c, paymentIntentId);
     })
     .post('/bank/:paymentIntentId/decide', async (c) => {
       const paymentIntentId = c.req.param('paymentIntentId');
@@ -101,7 +99,7 @@ export function demoRoutes({ rail, deliver, log, locale = 'en' }: DemoRoutesDeps
       if (outcome !== 'won' && outcome !== 'lost') return c.html(messagePage('Not a decision', 'Decide for the payer or for Fieldwork.'), 400);
       // Nothing open (decided already, or never disputed): what is owed is still delivered, and the page says how it stands.
       if (await rail.decideDispute(paymentIntentId, outcome)) log.info({ paymentIntentId, outcome }, 'demo rail: the demo bank decided a dispute');
-      return bankDelivered(c.req.path, paymentIntentId);
+      return bankDelivered(c, paymentIntentId);
     })
     .get('/onboard/:accountId', async (c) => {
       // Showing the page changes nothing: only its button (a POST) finishes the setup.

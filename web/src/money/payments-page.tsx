@@ -114,32 +114,19 @@ function PaymentsTable({ data, period }: { data: ClientPayments; period: string 
       <tfoot>
         {data.totals.flatMap((total) => {
           const suffix = data.totals.length > 1 ? ` (${total.currency})` : '';
+          const row = (testId: string, label: string, amount: number) => (
+            <tr key={`${total.currency}-${testId}`} data-testid={testId} data-currency={total.currency}>
+              <th scope="row">{`${label}${suffix}`}</th>
+              <td className="num">
+                <MoneyText value={money(amount, total.currency)} />
+              </td>
+              <td />
+            </tr>
+          );
           return [
-            <tr key={`${total.currency}-paid`} data-testid="paid-total" data-currency={total.currency}>
-              <th scope="row">{`${t('paidTotal')}${suffix}`}</th>
-              <td className="num">
-                <MoneyText value={money(total.paid, total.currency)} />
-              </td>
-              <td />
-            </tr>,
-            <tr key={`${total.currency}-refunded`} data-testid="refunded-total" data-currency={total.currency}>
-              <th scope="row">{`${t('refundedTotal')}${suffix}`}</th>
-              <td className="num">
-                <MoneyText value={money(total.refunded, total.currency)} />
-              </td>
-              <td />
-            </tr>,
-            ...(total.byBank > 0
-              ? [
-                  <tr key={`${total.currency}-bank`} data-testid="bank-total" data-currency={total.currency}>
-                    <th scope="row">{`${t('bankTotal')}${suffix}`}</th>
-                    <td className="num">
-                      <MoneyText value={money(total.byBank, total.currency)} />
-                    </td>
-                    <td />
-                  </tr>,
-                ]
-              : []),
+            row('paid-total', t('paidTotal'), total.paid),
+            row('refunded-total', t('refundedTotal'), total.refunded),
+            ...(total.byBank > 0 ? [row('bank-total', t('bankTotal'), total.byBank)] : []),
           ];
         })}
       </tfoot>
