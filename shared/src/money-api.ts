@@ -195,6 +195,9 @@ export interface SettlementRow {
   takenByBanks: number;
   /** Of that, what the platform bore itself: chargebacks of money the worker had already been paid. */
   chargebackLosses: number;
+  /** What the payment provider kept as its fees during the period (on card payments, on bank disputes), less any
+   * it gave back: paid by the platform from its own money. In the platform's balance currency at the provider. */
+  providerFees: number;
   /** At the period's end: in escrow, and released but not yet transferred. */
   heldInEscrow: number;
   awaitingTransfer: number;

@@ -61,12 +61,19 @@ export interface StripeStandin {
   /** A refund in flight ends as Stripe makes or fails it days later (a failed one gives its amount back to the
    * charge); the signed refund.failed or refund.updated about it. */
   endRefund(refundId: string, status: 'succeeded' | 'failed' | 'canceled'): SignedEvent;
+  /** How the next `times` paid checkouts' charges enter the platform's balance: by default at once, in the
+   * charge's currency, for Stripe's US card fee (2.9% + 30 minor units). `fee` and `currency` set the balance
+   * transaction's; `later` leaves the charge without one (a payment method that settles later) until settleCharge. */
+  chargesSettle(opts: { fee?: number; currency?: string; later?: boolean }, times?: number): void;
+  /** A charge that settles later enters the balance now (its balance transaction, as chargesSettle said). */
+  settleCharge(chargeId: string): void;
   /** The client's bank disputes a paid PaymentIntent's charge (by default all of it, with the money taken back:
-   * status needs_response); the signed charge.dispute.created. */
+   * status needs_response, a balance transaction with the dispute fee); the signed charge.dispute.created. */
   openDispute(paymentIntentId: string, opts?: { amount?: number; status?: string; reason?: string }): SignedEvent;
   /** The dispute moves on at the bank (won or lost closes it); the signed event Stripe sends about it:
-   * charge.dispute.closed for won and lost, charge.dispute.updated otherwise. */
-  moveDispute(disputeId: string, status: string): SignedEvent;
+   * charge.dispute.closed for won and lost, charge.dispute.updated otherwise. Won reinstates the money in a
+   * second balance transaction, with the dispute fee given back when `feeReturned`. */
+  moveDispute(disputeId: string, status: string, opts?: { feeReturned?: boolean }): SignedEvent;
   /** Objects by id, for assertions. */
   object(id: string): Obj | undefined;
   reset(): void;
@@ -76,6 +83,12 @@ export interface StripeStandin {
 const API_VERSION = Stripe.API_VERSION;
 /** Where the stand-in's platform account is. */
 export const PLATFORM_COUNTRY = 'US';
+/** Stripe's US card fee, as the stand-in charges it: 2.9% (rounded half up) and 30 minor units. */
+export const cardFee = (amount: number) => Math.round((amount * 29) / 1000) + 30;
+/** Stripe's US dispute fee, $15. */
+export const DISPUTE_FEE = 1500;
+/** Dispute statuses in which the bank holds or kept the money: the balance transaction that withdrew it exists. */
+const WITHDRAWN = ['needs_response', 'under_review', 'won', 'lost'];
 
 /** `a[b][0][c]=1&a[b][0][d]=2` → { a: { b: [{ c: '1', d: '2' }] } }, as Stripe's form decoder reads it. */
 export function parseStripeForm(raw: string): Obj {
@@ -146,6 +159,9 @@ export async function startStripeStandin(): Promise<StripeStandin> {
   let failures: { method: string; pathPrefix: string; status: number; body: Obj; times: number }[] = [];
   let losses: { method: string; pathPrefix: string; times: number }[] = [];
   let refundEnds: { status: string; times: number } | null = null;
+  let settles: { fee?: number; currency?: string; later?: boolean; times: number } | null = null;
+  /** Charges that settle later: how their balance transaction will look. */
+  let unsettled = new Map<string, { fee?: number; currency?: string }>();
   let baseUrl = '';
 
   function get(kind: string, objectId: string, param = 'id'): Obj {
@@ -165,6 +181,31 @@ export async function startStripeStandin(): Promise<StripeStandin> {
   function put<T extends Obj>(o: T): T {
     objects.set(o.id as string, o);
     return o;
+  }
+
+  /** A balance transaction: what one movement did to the platform's balance, and the fee Stripe kept of it. */
+  function balanceTransaction(type: string, source: string, amount: number, fee: number, currency: string): Obj {
+    return put({ id: id('txn'), object: 'balance_transaction', type, source, amount, fee, net: amount - fee, currency, status: 'pending', created: nowS() });
+  }
+
+  function settle(charge: Obj, how: { fee?: number; currency?: string }): void {
+    const amount = charge.amount as number;
+    charge.balance_transaction = balanceTransaction('charge', charge.id as string, amount, how.fee ?? cardFee(amount), how.currency ?? (charge.currency as string)).id;
+  }
+
+  /** Stripe's `expand[]`: each dotted path's ids replaced by their objects, on a copy. */
+  function expanded(o: Obj, paths: unknown): Obj {
+    const copy = structuredClone(o);
+    for (const p of Array.isArray(paths) ? (paths as string[]) : []) {
+      let node: Obj | undefined = copy;
+      for (const field of p.split('.')) {
+        if (!node) break;
+        const value: unknown = node[field];
+        if (typeof value === 'string' && objects.has(value)) node[field] = structuredClone(objects.get(value));
+        node = node[field] as Obj | undefined;
+      }
+    }
+    return copy;
   }
 
   // One handler per endpoint the provider calls; each returns the JSON Stripe would.
@@ -216,7 +257,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         throw new ApiError(400, { type: 'invalid_request_error', message: `Only Checkout Sessions with a status in ["open"] can be expired; this one is ${String(cs.status)}.` });
       return Object.assign(cs, { status: 'expired' });
     }
-    if (method === 'GET' && (m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) return get('payment_intent', m[1]!);
+    if (method === 'GET' && (m = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) return expanded(get('payment_intent', m[1]!), body.expand);
     if (method === 'POST' && path === '/v1/transfers') {
       required(body, 'amount', 'currency', 'destination');
       const amount = positiveInt(body, 'amount');
@@ -398,6 +439,13 @@ export async function startStripeStandin(): Promise<StripeStandin> {
     reply(status, out, key ? { 'idempotency-key': key } : {});
   }
 
+  /** The bank took the money (an inquiry moves none): the dispute's first balance transaction, with the dispute fee. */
+  function withdraw(dispute: Obj): void {
+    const txns = dispute.balance_transactions as Obj[];
+    if (txns.length === 0 && WITHDRAWN.includes(dispute.status as string))
+      txns.push(balanceTransaction('adjustment', dispute.id as string, -(dispute.amount as number), DISPUTE_FEE, dispute.currency as string));
+  }
+
   const server = createServer((req, res) => {
     let raw = '';
     req.setEncoding('utf8');
@@ -485,8 +533,12 @@ export async function startStripeStandin(): Promise<StripeStandin> {
           paid: true,
           status: 'succeeded',
           transfer_group: pid.transfer_group ?? null,
+          balance_transaction: null,
           created: nowS(),
         });
+        const how: { fee?: number; currency?: string; later?: boolean } = settles && settles.times-- > 0 ? settles : {};
+        if (how.later) unsettled.set(chargeId, how);
+        else settle(get('charge', chargeId), how);
         Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: pi.id });
       }
       return signEvent('payment_intent.succeeded', pi);
@@ -528,6 +580,15 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       refund.status = status;
       return signEvent(status === 'failed' ? 'refund.failed' : 'refund.updated', refund);
     },
+    chargesSettle(opts, times = 1) {
+      settles = { ...opts, times };
+    },
+    settleCharge(chargeId) {
+      const how = unsettled.get(chargeId);
+      if (!how) throw new Error(`charge ${chargeId} does not settle later, or has settled`);
+      unsettled.delete(chargeId);
+      settle(get('charge', chargeId), how);
+    },
     openDispute(paymentIntentId, opts = {}) {
       const pi = get('payment_intent', paymentIntentId);
       const charge = get('charge', pi.latest_charge as string);
@@ -540,17 +601,23 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         payment_intent: pi.id,
         reason: opts.reason ?? 'product_not_received',
         status: opts.status ?? 'needs_response',
+        balance_transactions: [],
         is_charge_refundable: false,
         created: nowS(),
         livemode: false,
         metadata: {},
       });
       charge.disputed = true;
+      withdraw(dispute);
       return signEvent('charge.dispute.created', dispute);
     },
-    moveDispute(disputeId, status) {
+    moveDispute(disputeId, status, opts = {}) {
       const dispute = get('dispute', disputeId);
       dispute.status = status;
+      withdraw(dispute);
+      const txns = dispute.balance_transactions as Obj[];
+      if (status === 'won' && txns.length === 1)
+        txns.push(balanceTransaction('dispute_reversal', dispute.id as string, dispute.amount as number, opts.feeReturned ? -DISPUTE_FEE : 0, dispute.currency as string));
       return signEvent(status === 'won' || status === 'lost' ? 'charge.dispute.closed' : 'charge.dispute.updated', dispute);
     },
     object: (objectId) => objects.get(objectId),
@@ -562,6 +629,8 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       failures = [];
       losses = [];
       refundEnds = null;
+      settles = null;
+      unsettled = new Map();
     },
     async close() {
       server.closeAllConnections();

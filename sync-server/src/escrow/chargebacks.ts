@@ -29,6 +29,7 @@ import { advanceMilestone, milestoneBeside } from '../store/milestones';
 import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
 import { PaymentProviderError, type DisputeInfo, type PaymentProvider } from '../payments/provider';
 import { windowTimer } from '../disputes/tasks';
+import { recordProviderFees } from './fees';
 import { oweAgainAfterChargeback, refundsPerhapsMade, takeRefundsForChargeback } from './refunds';
 import { lockOpenDisputeOf, resolveDispute } from '../store/disputes';
 import type { EventRecord } from './events';
@@ -90,6 +91,8 @@ export async function followBankDispute(
       values (${d.id}, ${d.paymentIntentId}, ${d.chargeId}, ${m.id}, ${m.bookingId}, ${d.amount}, ${d.currency}, ${d.reason}, ${d.status}, ${new Date(d.created * 1000)})
       on conflict (id) do update set status = case when bank_disputes.closed_at is null then excluded.status else bank_disputes.status end, updated_at = now()
       returning from_escrow, from_refund, from_platform, withdrawn_at, reinstated_at, closed_at`;
+    // What the provider kept for the dispute (and gave back, if it does when the bank decides for us): fees.ts.
+    await recordProviderFees(tx, { paymentIntentId, milestoneId: m.id, bookingId: m.bookingId, bankDisputeId: d.id }, d.fees);
     const news: OutboxMessage[] = [];
     const tell = (side: 'client' | 'worker', template: string, data: Record<string, unknown> = {}) =>
       news.push({

@@ -18,7 +18,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createTestDb, type TestDb } from '../../test/db';
-import { startStripeStandin, type StripeStandin } from '../../test/stripe-standin';
+import { cardFee, startStripeStandin, type StripeStandin } from '../../test/stripe-standin';
 import { serverProcess, type ServerProcess } from '../../test/server-process';
 import { bookingSpecArb, castRun, httpStepArb } from '../../test/escrow-world';
 import { runHttpStep, settleCloseJobs, type HttpRun } from '../../test/escrow-http';
@@ -27,6 +27,8 @@ import { conservationGap } from '../../test/escrow-model';
 import { ledgerViolations, type ProviderRecords } from '../../test/ledger-checks';
 import { createStripeProvider } from '../payments/stripe';
 import { reconcile } from '../payouts/reconcile';
+import { createLogger } from '../log';
+import { sweepPaymentFees } from './fees';
 
 const int = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -136,6 +138,17 @@ describe('the server killed with SIGKILL mid-request', () => {
       // Transfers are off here (see castRun above): none may have been asked for, checked below.
       transferred: async () => new Map(),
     };
+    expect(await ledgerViolations(db.sql, { provider: records })).toEqual([]);
+    // The provider's fees, swept as the cron would have by night: each payment's fee once, whatever the kills.
+    await sweepPaymentFees(db.sql, stripe, createLogger('silent'));
+    const fees = await db.sql<{ paymentIntentId: string; fee: number | null }[]>`
+      select substr(p.dedupe_key, length('funding:') + 1) as payment_intent_id, f.amount as fee
+      from ledger_postings p left join provider_fees f on f.payment_intent_id = substr(p.dedupe_key, length('funding:') + 1)
+      where p.kind = 'funding'`;
+    expect(fees.length).toBeGreaterThan(0);
+    for (const f of fees) expect(f.fee, f.paymentIntentId).toBe(cardFee(standin.object(f.paymentIntentId)!.amount_received as number));
+    const [posted] = await db.sql<{ n: number }[]>`select count(*)::int as n from ledger_postings where kind = 'provider_fee'`;
+    expect(posted!.n).toBe(fees.length);
     expect(await ledgerViolations(db.sql, { provider: records })).toEqual([]);
     // The product's reconciliation against the provider, for all time. A refund whose job has not run yet (or
     // was taken by a runner that was then killed, and waits out graphile-worker's lock) is not a fault.

@@ -12,6 +12,7 @@ import { startJobRunner, type JobRunner } from '../jobs/runner';
 import { accounts } from '../ledger/accounts';
 import { balance, trialBalance } from '../ledger/ledger';
 import { reconcile } from '../payouts/reconcile';
+import { sweepPaymentFees } from './fees';
 import { escrowTasks, type EscrowTasks } from './tasks';
 
 let db: TestDb;
@@ -292,6 +293,13 @@ describe('reconciliation with the provider', () => {
   const today = () => ({ from: new Date(Date.now() - 3_600_000), to: new Date(Date.now() + 60_000) });
 
   it('finds the ledger and the provider in agreement, then names the one transfer and the one refund that differ', async () => {
+    // Before the fee sweep has run, each payment's fee is missing, and nothing else differs.
+    const unswept = await reconcile(db.sql, t.deps.payments, today());
+    expect(unswept.mismatches.length).toBe(unswept.checked.payments);
+    expect(new Set(unswept.mismatches.map((m) => m.kind))).toEqual(new Set(['payment_fee_missing']));
+    const swept = await sweepPaymentFees(db.sql, t.deps.payments, capturedLog().log);
+    expect(swept).toEqual({ recorded: unswept.checked.payments, notSettled: 0, failed: 0 });
+
     const clean = await reconcile(db.sql, t.deps.payments, today());
     expect(clean.mismatches).toEqual([]);
     expect(clean.checked.payments).toBeGreaterThanOrEqual(8);
@@ -303,6 +311,7 @@ describe('reconciliation with the provider', () => {
     const { worker } = await onboarded();
     const paidOut = await releasedMilestone(worker);
     await payoutRun();
+    await sweepPaymentFees(db.sql, t.deps.payments, capturedLog().log);
     const { transferId } = await milestone(paidOut.milestoneId);
     standin.object(transferId!)!.amount = 7100;
     const [refunded] = await db.sql<{ id: string; refundId: string }[]>`select id, refund_id from milestones where refund_id is not null limit 1`;

@@ -14,6 +14,7 @@ import { getPayoutAccount, refreshPayoutAccount } from '../payouts/accounts';
 import { reconcile, utcDay } from '../payouts/reconcile';
 import { followOpenBankDisputes, paymentTakenByBank } from './chargebacks';
 import { closeCheckout } from './checkouts';
+import { sweepPaymentFees } from './fees';
 import { sweepClocks } from './clocks';
 import { beginRefundAttempt, providerRefundOf, recordProviderRefund, refundAttemptFailed } from './refunds';
 import { transferPosting } from './postings';
@@ -39,6 +40,19 @@ export function escrowTasks(provider: PaymentProvider) {
           if (Object.values(counts).some((n) => n > 0)) ctx.log.info(counts, 'escrow clocks swept');
         } catch (err) {
           ctx.log.error({ err }, 'escrow clocks sweep failed; the next tick sweeps again');
+        }
+      },
+    },
+    // The provider's fees on recent payments (fees.ts). Like the clocks' sweep, a tick that fails is logged and
+    // the next tick is its retry; a payment the provider could not answer for is asked about again then.
+    'escrow.provider_fees': {
+      payload: z.object({ _cron: cronTick.shape._cron.optional() }),
+      async run(_p, ctx) {
+        try {
+          const counts = await sweepPaymentFees(ctx.sql, provider, ctx.log);
+          if (counts.recorded + counts.failed > 0) ctx.log.info(counts, "the provider's fees on payments recorded");
+        } catch (err) {
+          ctx.log.error({ err }, "the sweep of the provider's fees failed; the next tick sweeps again");
         }
       },
     },
@@ -218,7 +232,7 @@ async function sendTransfer(provider: PaymentProvider, milestoneId: string, ctx:
 const REFUSALS = new Set<PaymentErrorCode>(['invalid_request', 'not_found', 'idempotency_conflict']);
 
 /**
- * The clocks are swept every minute; payouts run hourly; the previous day is reconciled with the provider each
+ * The clocks are swept every minute, the provider's fees every ten; payouts run hourly; the previous day is reconciled with the provider each
  * night. Each tick once across all instances. A night's reconciliation missed while no instance ran (a deploy
  * or an outage over 03:40) runs when one starts within a day of it, as of its own tick (so for its own day);
  * a missed sweep or payout run is simply the next one's work.
@@ -226,6 +240,7 @@ const REFUSALS = new Set<PaymentErrorCode>(['invalid_request', 'not_found', 'ide
 export const ESCROW_CRONTAB = [
   // One sweep at a time: a sweep waiting on the provider (closing checkouts) must not be joined by the next.
   { task: 'escrow.sweep' as const, match: '* * * * *', identifier: 'escrow-sweep', maxAttempts: 1, queueName: 'escrow-sweep' },
+  { task: 'escrow.provider_fees' as const, match: '*/10 * * * *', identifier: 'escrow-provider-fees', maxAttempts: 1, queueName: 'escrow-provider-fees' },
   { task: 'escrow.payout_run' as const, match: '17 * * * *', identifier: 'escrow-payout-run' },
   { task: 'escrow.reconcile' as const, match: '40 3 * * *', identifier: 'escrow-reconcile', backfillPeriod: 24 * 60 * 60_000 },
 ];

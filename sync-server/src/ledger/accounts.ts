@@ -3,7 +3,8 @@
 import type { CurrencyCode } from '@shared/money';
 
 export type AccountKind =
-  | 'client_funding' | 'escrow' | 'worker_payable' | 'platform_fees' | 'refunds' | 'provider_clearing' | 'payouts' | 'bank_disputes' | 'platform_losses';
+  | 'client_funding' | 'escrow' | 'worker_payable' | 'platform_fees' | 'refunds' | 'provider_clearing' | 'payouts' | 'bank_disputes' | 'platform_losses'
+  | 'provider_fees' | 'platform_costs';
 
 export interface Account {
   id: string;
@@ -42,4 +43,8 @@ export const accounts = {
   bankDisputes: (c: CurrencyCode) => account('bank_disputes', c, null, true),
   /** What chargebacks cost the platform itself: money a bank took back after it had gone to the worker. */
   platformLosses: (c: CurrencyCode) => account('platform_losses', c, null, true),
+  /** What the payment provider kept as its fees: on each charge, and on a bank dispute (less any it gave back). */
+  providerFees: (c: CurrencyCode) => account('provider_fees', c, null, true),
+  /** What the platform paid from its own money for running payments: the provider's fees (negative as it pays). */
+  platformCosts: (c: CurrencyCode) => account('platform_costs', c, null, true),
 } as const;

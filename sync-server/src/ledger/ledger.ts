@@ -5,7 +5,7 @@ import { sum, isZero, type Money } from '@shared/money';
 import type { Db } from '../db/sql';
 import type { Account } from './accounts';
 
-export type PostingKind = 'funding' | 'release' | 'refund' | 'split' | 'payout' | 'adjustment' | 'chargeback' | 'chargeback_reversal';
+export type PostingKind = 'funding' | 'release' | 'refund' | 'split' | 'payout' | 'adjustment' | 'chargeback' | 'chargeback_reversal' | 'provider_fee';
 
 export interface Posting {
   kind: PostingKind;

@@ -406,7 +406,9 @@ describe("the admins' reports", () => {
              sum(amount) filter (where status = any(${HELD_STATES as string[]}))::int8 as held_in_escrow,
              sum(released_amount - fee_amount) filter (where transfer_id is null)::int8 as awaiting_transfer,
              -- No payment here is disputed by a bank (chargebacks.pg.test.ts covers those figures).
-             0::int8 as taken_by_banks, 0::int8 as chargeback_losses
+             0::int8 as taken_by_banks, 0::int8 as chargeback_losses,
+             -- The demo rail keeps no fee (payments with Stripe's: escrow/fees.pg.test.ts).
+             0::int8 as provider_fees
       from milestones group by currency order by currency`;
     // A payment a milestone could not take is in the ledger, not in its columns: in and straight back out.
     const late = new Map((await db.sql<{ currency: string; amount: number }[]>`

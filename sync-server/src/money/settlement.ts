@@ -25,7 +25,8 @@ export async function settlementReport(sql: Sql, period: Period): Promise<Settle
                coalesce(sum(e.amount) filter (where a.kind = 'platform_fees'), 0)::int8 as fees_earned,
                coalesce(sum(e.amount) filter (where a.kind = 'payouts'), 0)::int8 as transferred,
                coalesce(sum(e.amount) filter (where a.kind = 'bank_disputes'), 0)::int8 as taken_by_banks,
-               coalesce(-sum(e.amount) filter (where a.kind = 'platform_losses'), 0)::int8 as chargeback_losses
+               coalesce(-sum(e.amount) filter (where a.kind = 'platform_losses'), 0)::int8 as chargeback_losses,
+               coalesce(sum(e.amount) filter (where a.kind = 'provider_fees'), 0)::int8 as provider_fees
         from ledger_entries e
         join ledger_postings p on p.id = e.posting_id
         join ledger_accounts a on a.id = e.account_id
@@ -44,7 +45,7 @@ export async function settlementReport(sql: Sql, period: Period): Promise<Settle
       stuckRefunds(tx),
       tx<{ now: Date }[]>`select now()`,
     ]);
-    const zero = { funded: 0, released: 0, refunded: 0, feesEarned: 0, transferred: 0, takenByBanks: 0, chargebackLosses: 0, heldInEscrow: 0, awaitingTransfer: 0 };
+    const zero = { funded: 0, released: 0, refunded: 0, feesEarned: 0, transferred: 0, takenByBanks: 0, chargebackLosses: 0, providerFees: 0, heldInEscrow: 0, awaitingTransfer: 0 };
     const rows = new Map<CurrencyCode, SettlementRow>();
     for (const f of flows) rows.set(f.currency, { ...zero, ...f });
     for (const b of balances) rows.set(b.currency, { ...zero, ...rows.get(b.currency), ...b });

@@ -202,6 +202,10 @@ describe('demo rail: paying', () => {
       chargeId: pi!.data.object.latest_charge,
       metadata: { milestoneId: input.milestoneId, bookingId: input.bookingId, clientId: input.clientId },
     });
+    // The demo rail keeps no fee: the charge's balance transaction costs nothing.
+    expect(await rail.retrievePaymentFee(pi!.data.object.id as string)).toEqual({
+      balanceTransactionId: `txn_${pi!.data.object.latest_charge as string}`, amount: 0, currency: 'USD',
+    });
   });
 
   it('does nothing more when paid twice, and shows the done page afterwards', async () => {

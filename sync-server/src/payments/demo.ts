@@ -271,6 +271,13 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
       } satisfies PaymentInfo;
     },
 
+    async retrievePaymentFee(paymentIntentId) {
+      // The demo rail keeps no fee: a charge's balance transaction is named after it and costs nothing.
+      const pi = await load(sql, 'payment_intent', paymentIntentId);
+      const chargeId = pi.latest_charge as string | null;
+      return chargeId ? { balanceTransactionId: `txn_${chargeId}`, amount: 0, currency: (pi.currency as string).toUpperCase() } : null;
+    },
+
     async createTransfer(input) {
       assertAmount(input.amount, input.currency);
       const data = await createOnce('transfer', input.idempotencyKey, input, async (tx) => {
@@ -618,6 +625,8 @@ function disputeInfo(d: Obj): DisputeInfo {
     reason: d.reason as string,
     status: d.status as string,
     created: d.created as number,
+    // The demo bank charges the platform nothing for a dispute.
+    fees: [],
   };
 }
 

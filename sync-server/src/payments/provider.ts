@@ -122,6 +122,21 @@ export interface DisputeInfo {
   status: string;
   /** Unix seconds. */
   created: number;
+  /** The fees of the dispute's balance transactions so far: the money withdrawn, and any reinstated. */
+  fees: ProviderFee[];
+}
+
+/**
+ * What the provider kept of one movement of the platform's balance there: a balance transaction's fee (Stripe's
+ * processing fee on a charge, its dispute fee on a chargeback).
+ */
+export interface ProviderFee {
+  /** The balance transaction (Stripe's txn_…); it has one fee, so its id keys what we record of it. */
+  balanceTransactionId: string;
+  /** Minor units; negative when the provider gives a fee back. */
+  amount: number;
+  /** ISO 4217, upper case: the platform's balance's currency, which may differ from the payment's. */
+  currency: string;
 }
 
 export interface ConnectedAccount {
@@ -151,6 +166,11 @@ export interface PaymentProvider {
    */
   closeCheckout(sessionId: string): Promise<CheckoutState>;
   retrievePayment(paymentIntentId: string): Promise<PaymentInfo>;
+  /**
+   * The fee the provider kept on a payment's charge, or null while it has not entered the platform's balance
+   * yet (no charge succeeded, or a payment method that settles later).
+   */
+  retrievePaymentFee(paymentIntentId: string): Promise<ProviderFee | null>;
   createTransfer(input: TransferInput): Promise<{ id: string }>;
   retrieveTransfer(transferId: string): Promise<TransferInfo>;
   /** A transfer group's transfers (a booking's), newest first: which of them an earlier call made, when its idempotency key may be gone. */

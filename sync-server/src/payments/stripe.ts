@@ -12,6 +12,7 @@ import {
   type PaymentInfo,
   type PaymentProvider,
   type PaymentStatus,
+  type ProviderFee,
   type RefundInfo,
   type TransferInfo,
 } from './provider';
@@ -103,6 +104,14 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
       return paymentInfo(pi);
     },
 
+    async retrievePaymentFee(paymentIntentId) {
+      const pi = await call(() => stripe.paymentIntents.retrieve(paymentIntentId, { expand: ['latest_charge.balance_transaction'] }));
+      const charge = pi.latest_charge;
+      if (pi.status !== 'succeeded' || !charge || typeof charge === 'string') return null;
+      const txn = charge.balance_transaction;
+      return txn && typeof txn !== 'string' ? feeOf(txn) : null;
+    },
+
     async createTransfer(input) {
       assertAmount(input.amount, input.currency);
       assertIdempotencyKey(input.idempotencyKey);
@@ -167,6 +176,7 @@ export function createStripeProvider(opts: StripeProviderOptions): StripePayment
         reason: d.reason,
         status: d.status,
         created: d.created,
+        fees: d.balance_transactions.map(feeOf),
       };
     },
 
@@ -257,6 +267,10 @@ function paymentInfo(pi: Stripe.PaymentIntent): PaymentInfo {
     chargeId: idOf(pi.latest_charge),
     metadata: { ...pi.metadata },
   };
+}
+
+function feeOf(txn: Stripe.BalanceTransaction): ProviderFee {
+  return { balanceTransactionId: txn.id, amount: txn.fee, currency: txn.currency.toUpperCase() };
 }
 
 function transferInfo(t: Stripe.Transfer): TransferInfo {

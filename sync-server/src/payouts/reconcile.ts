@@ -1,6 +1,7 @@
 // Reconciliation: what the ledger says moved, checked against the provider's own records (issue 5's invariant
 // "the ledger reconciles with the provider's records"). For the postings of a period:
-//   - funding:  the payment exists, succeeded, and received what escrow was credited, in that currency;
+//   - funding:  the payment exists, succeeded, and received what escrow was credited, in that currency; and
+//               the fee the provider kept on it is recorded (escrow/fees.ts);
 //   - payout:   the milestone's transfer exists, for the worker's net, in that currency, to the worker's
 //               account, from that milestone, and was not reversed;
 //   - a refund to the client (a settlement's, or a late payment sent back): the refund owed was recorded with
@@ -21,7 +22,7 @@ import { recordProviderRefund, refundUndone, sentRefunds, unsettledRefunds } fro
 import { overdueTransfers, refusedTransfers } from '../escrow/transfers';
 
 export type MismatchKind =
-  | 'payment_missing' | 'payment_status' | 'payment_amount' | 'payment_currency'
+  | 'payment_missing' | 'payment_status' | 'payment_amount' | 'payment_currency' | 'payment_fee_missing'
   | 'transfer_missing' | 'transfer_amount' | 'transfer_currency' | 'transfer_destination' | 'transfer_milestone' | 'transfer_reversed'
   | 'transfer_refused' | 'transfer_overdue'
   | 'refund_not_sent' | 'refund_refused' | 'refund_stuck' | 'refund_missing' | 'refund_amount' | 'refund_currency' | 'refund_payment' | 'refund_failed';
@@ -81,9 +82,11 @@ export async function reconcile(sql: Sql, provider: PaymentProvider, period: { f
 
   // Each posting's positive entry: escrow for funding, paid out for a transfer, refunds for a refund.
   const [payments, transfers, refunds, unsettled, refusedPayouts, overduePayouts] = await Promise.all([
-    sql<{ milestoneId: string | null; paymentIntentId: string; amount: number; currency: string }[]>`
-      select p.milestone_id, substr(p.dedupe_key, length('funding:') + 1) as payment_intent_id, e.amount, e.currency
+    sql<{ milestoneId: string | null; paymentIntentId: string; amount: number; currency: string; feeRecorded: boolean }[]>`
+      select p.milestone_id, x.payment_intent_id, e.amount, e.currency,
+             exists (select 1 from provider_fees f where f.payment_intent_id = x.payment_intent_id and f.bank_dispute_id is null) as fee_recorded
       from ledger_postings p join ledger_entries e on e.posting_id = p.id and e.amount > 0
+      cross join lateral (select substr(p.dedupe_key, length('funding:') + 1) as payment_intent_id) x
       where p.kind = 'funding' and p.created_at >= ${from} and p.created_at < ${to}`,
     sql<{ milestoneId: string; transferId: string | null; amount: number; currency: string; accountId: string | null }[]>`
       select p.milestone_id, m.transfer_id, e.amount, e.currency, a.account_id
@@ -112,6 +115,8 @@ export async function reconcile(sql: Sql, provider: PaymentProvider, period: { f
     differ('payment_status', p.milestoneId, pi.id, 'succeeded', pi.status);
     differ('payment_amount', p.milestoneId, pi.id, p.amount, pi.amountReceived);
     differ('payment_currency', p.milestoneId, pi.id, p.currency, pi.currency);
+    // The fee sweep (escrow/fees.ts) has had hours: the provider has not settled the charge, or the sweep fails.
+    if (!p.feeRecorded) differ('payment_fee_missing', p.milestoneId, pi.id, 'recorded', null);
   });
 
   await eachLimited(transfers, async (t) => {

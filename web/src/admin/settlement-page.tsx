@@ -18,7 +18,7 @@ import { adminMoneyMessages } from './money-messages';
 
 type Key = keyof (typeof adminMoneyMessages)['en'];
 
-const FIGURES = ['funded', 'released', 'refunded', 'feesEarned', 'transferred', 'takenByBanks', 'chargebackLosses', 'heldInEscrow', 'awaitingTransfer'] as const;
+const FIGURES = ['funded', 'released', 'refunded', 'feesEarned', 'transferred', 'takenByBanks', 'chargebackLosses', 'providerFees', 'heldInEscrow', 'awaitingTransfer'] as const;
 
 const KINDS: Record<string, Key> = {
   client_funding: 'kindClientFunding',
@@ -30,6 +30,8 @@ const KINDS: Record<string, Key> = {
   payouts: 'kindPayouts',
   bank_disputes: 'kindBankDisputes',
   platform_losses: 'kindPlatformLosses',
+  provider_fees: 'kindProviderFees',
+  platform_costs: 'kindPlatformCosts',
 };
 
 export function SettlementPage() {
