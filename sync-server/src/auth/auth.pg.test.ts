@@ -396,6 +396,19 @@ describe('refresh tokens', () => {
     expect((await errorOf(late)).code).toBe('session_expired');
   });
 
+  it('keeps the session through minutes of answers lost on a slow link, and the last answer’s token works', async () => {
+    const t = makeApp();
+    const { cookie: first } = await signIn(t);
+    // Every answer lost: the app asks again each time sync next needs a token, a minute or more apart.
+    let last: Response | undefined;
+    for (const gap of [0, 70_000, 80_000, 90_000, 100_000]) {
+      t.advance(gap);
+      last = await refresh(t, first);
+      expect(last.status).toBe(200);
+    }
+    expect((await refresh(t, refreshCookie(last!)!)).status).toBe(200);
+  });
+
   it('does not let retries stretch the window', async () => {
     const t = makeApp();
     const { cookie: first } = await signIn(t);

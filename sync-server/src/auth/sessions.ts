@@ -98,11 +98,13 @@ export type RefreshOutcome =
 
 /**
  * How long after a refresh the same token may be presented again, by the same client, as a retry of it, its
- * answer lost: a slow link's request timeout and a retry or two. The cost: a thief on the owner's own network
- * and browser who exchanges a copied token first is found out only when they present the token they got (the
- * owner's retry retires it), not at the owner's retry.
+ * answer lost. On a link whose answers take longer than the app waits (its refresh gives up after 60 s and
+ * asks again when sync next needs a token), a few minutes of retries is ordinary: two minutes ended such
+ * sessions, and signing in again needs a text message the same bad coverage delays. The cost: a thief on the
+ * owner's own network and browser who exchanges a copied token first is found out only when they present the
+ * token they got (the owner's retry retires it), not at the owner's retry.
  */
-export const REFRESH_RETRY_GRACE_MS = 120_000;
+export const REFRESH_RETRY_GRACE_MS = 10 * 60_000;
 
 /** Who exchanges a token, as far as a retry must match: their network (rate-limit key) and browser, hashed. */
 export function refreshClient(addressKey: string, userAgent: string): string {

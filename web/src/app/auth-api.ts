@@ -40,10 +40,17 @@ export class AuthError extends Error {
  */
 export const ANSWER_TIMEOUT_MS = 20_000;
 
-/** `signal`: the caller's own limit (sign-out); without one, ANSWER_TIMEOUT_MS. */
-async function post<T>(path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+/**
+ * A refresh's own, longer limit: nobody watches it (the app shows what it holds meanwhile), and on a link
+ * whose answers take half a minute, giving up sooner only asks again for an answer already on its way: each
+ * such retry is one more the server must take as a retry rather than a stolen token (sessions.ts).
+ */
+export const REFRESH_TIMEOUT_MS = 60_000;
+
+/** `signal`: the caller's own limit (sign-out); without one, `timeoutMs`. */
+async function post<T>(path: string, body?: unknown, signal?: AbortSignal, timeoutMs = ANSWER_TIMEOUT_MS): Promise<T> {
   const own = signal ? null : new AbortController();
-  const timer = own && setTimeout(() => own.abort(), ANSWER_TIMEOUT_MS);
+  const timer = own && setTimeout(() => own.abort(), timeoutMs);
   try {
     let res: Response;
     try {
@@ -55,11 +62,11 @@ async function post<T>(path: string, body?: unknown, signal?: AbortSignal): Prom
         signal: signal ?? own!.signal,
       });
     } catch {
-      throw own?.signal.aborted ? noAnswer() : new AuthError('network', 'No connection to the server.', 0);
+      throw own?.signal.aborted ? noAnswer(timeoutMs) : new AuthError('network', 'No connection to the server.', 0);
     }
     if (res.status === 204) return undefined as T;
     const data = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; details?: unknown } } | null;
-    if (own?.signal.aborted) throw noAnswer();
+    if (own?.signal.aborted) throw noAnswer(timeoutMs);
     if (!res.ok) throw new AuthError(data?.error?.code ?? 'http', data?.error?.message ?? `Server answered ${res.status}.`, res.status, data?.error?.details);
     return data as T;
   } finally {
@@ -67,7 +74,7 @@ async function post<T>(path: string, body?: unknown, signal?: AbortSignal): Prom
   }
 }
 
-const noAnswer = () => new AuthError('timeout', `The server did not answer within ${ANSWER_TIMEOUT_MS / 1000} s.`, 0);
+const noAnswer = (ms: number) => new AuthError('timeout', `The server did not answer within ${ms / 1000} s.`, 0);
 
 export const requestCode = (phone: string) => post<{ sent: true; expiresInSeconds: number }>('/auth/code', { phone });
 
@@ -101,7 +108,7 @@ export function verifyCode(phone: string, code: string, displayName?: string): P
 }
 
 export function refreshSession(): Promise<TokenGrant> {
-  return inTurn(() => post<TokenGrant>('/auth/refresh'));
+  return inTurn(() => post<TokenGrant>('/auth/refresh', undefined, undefined, REFRESH_TIMEOUT_MS));
 }
 
 /**
