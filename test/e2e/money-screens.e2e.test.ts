@@ -80,7 +80,7 @@ describe('money screens', () => {
       await admin.getByRole('link', { name: 'Audit log' }).click();
       const entry = admin.getByTestId('audit-entry').first();
       await entry.waitFor();
-      expect(await entry.innerText()).toContain('Decided a dispute by Ada Admin');
+      expect(await entry.innerText()).toContain('Ada Admin: Decided a dispute');
       expect(await entry.innerText()).toContain('One light of two works');
       expect(await fitsWidth(admin)).toBe(true);
 

@@ -85,6 +85,13 @@ describe('what the news says', () => {
     expect(newsText({ template: 'milestone.changes_requested', data: asked, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
       'Fieldwork: Changes were asked for on “Tap”: “The tap still drips”. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
+    // A reason that ends its own sentence gets no second full stop after the quote.
+    expect(newsText({ template: 'milestone.changes_requested', data: { ...asked, reason: 'Please replace the O-ring.' }, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
+      'Fieldwork: Changes were asked for on “Tap”: “Please replace the O-ring.” https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    expect(newsText({ template: 'milestone.changes_requested', data: { ...asked, reason: '¿Puedes volver mañana?' }, locale: 'es', title: 'Grifo' }, 'https://f.example')).toBe(
+      'Fieldwork: Se pidieron cambios en «Grifo»: «¿Puedes volver mañana?» https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
     expect(newsText({ template: 'milestone.changes_requested', data: { bookingId: BOOKING }, locale: 'es', title: 'Grifo' }, 'https://f.example')).toBe(
       'Fieldwork: Se pidieron cambios en «Grifo». https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );

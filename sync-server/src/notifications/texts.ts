@@ -160,8 +160,12 @@ export function newsSentence(news: News): string {
     preview: cut(String(news.data.preview ?? '').replace(/\s+/g, ' ').trim(), MAX_PREVIEW),
   };
   const put = (text: string) => text.replace(/\{(\w+)\}/g, (_, k: string) => fill[k] ?? '');
-  // A part in [brackets] is said only when everything it fills in is known (a reason, a deadline).
-  return put((words[news.template] ?? words.other!).replace(/\[([^\]]*)\]/g, (_, part: string) => ([...part.matchAll(/\{(\w+)\}/g)].every(([, k]) => fill[k!]) ? part : '')));
+  // A part in [brackets] is said only when everything it fills in is known (a reason, a deadline). A quote
+  // that ends its own sentence ("…the O-ring.") ends the text's too, without a second full stop after it.
+  return put((words[news.template] ?? words.other!).replace(/\[([^\]]*)\]/g, (_, part: string) => ([...part.matchAll(/\{(\w+)\}/g)].every(([, k]) => fill[k!]) ? part : ''))).replace(
+    /([.!?…])([”»])\./g,
+    '$1$2',
+  );
 }
 
 /** Every template the server writes has its words in every language (texts.test.ts checks the list). */

@@ -198,7 +198,11 @@ describe('a dispute', () => {
       expect(refund.getAttribute('aria-invalid')).toBe('true');
       expect(document.activeElement).toBe(refund);
     }
+    // Three digits after a mark may be thousands in some languages: said as such, with the form it takes.
     fireEvent.change(refund, { target: { value: '45.123' } });
+    fireEvent.click(decideButton);
+    expect(within(form).getByText('Type the amount without separators for thousands, such as 45.50.')).toBeTruthy();
+    fireEvent.change(refund, { target: { value: 'forty' } });
     fireEvent.click(decideButton);
     expect(within(form).getByText('Type an amount in USD, such as 45.50.')).toBeTruthy();
     // Nothing was sent while the form had a problem.
@@ -444,22 +448,29 @@ describe('the audit log', () => {
     const { client } = await moneyDevice(ADA, ['admin']);
     const memory = open(client, '/a/audit');
     const [entry, kwd, cancel] = await screen.findAllByTestId('audit-entry');
-    expect(cancel!.textContent).toContain('Cancelled a booking for both sides by Ada Admin');
+    expect(cancel!.textContent).toContain('Ada Admin: Cancelled a booking for both sides');
     fireEvent.click(within(cancel!).getByRole('link', { name: 'booking 0190a000-0000-7000-8000-0000000000b1' }));
     expect(memory.history!.at(-1)).toBe('/b/0190a000-0000-7000-8000-0000000000b1');
-    expect(entry!.textContent).toContain('Decided a dispute by Ada Admin');
+    expect(entry!.textContent).toContain('Ada Admin: Decided a dispute');
     expect(entry!.textContent).toContain('No work was delivered.');
     // Amounts as money, in the currency beside them or within their own object.
     expect(entry!.textContent).toContain('decision: Refunded all to the client · amount: $120.00 · back to the client: $120.00 · the claim: (by: the client · asked back: $120.00)');
     expect(kwd!.textContent?.replace(/\u00a0/g, ' ')).toContain('before: funded · back to the client: (part: m1 · amount: KWD 4.560)');
     expect(within(entry!).getByRole('link', { name: `dispute ${DISPUTE}` }).getAttribute('href')).toBe(`/a/disputes/${DISPUTE}`);
+
+    // In Spanish, who did what reads as such, and what it was about is named in Spanish too.
+    cleanup();
+    open(client, '/a/audit', 'es');
+    const [es] = await screen.findAllByTestId('audit-entry');
+    expect(es!.textContent).toContain('Ada Admin: Decidió una disputa');
+    expect(within(es!).getByRole('link', { name: `disputa ${DISPUTE}` })).toBeTruthy();
   });
 });
 
 describe('settlement', () => {
   const report: SettlementReport = {
     from: '2026-11-01', to: '2026-11-30', balancesAt: '2026-11-21T10:00:00.000Z',
-    byCurrency: [{ currency: 'USD', funded: 20000, released: 8000, refunded: 4510, feesEarned: 800, transferred: 7200, takenByBanks: 3000, chargebackLosses: 1000, heldInEscrow: 7490, awaitingTransfer: 0 }],
+    byCurrency: [{ currency: 'USD', funded: 20000, released: 8000, refunded: 4510, feesEarned: 800, transferred: 7200, takenByBanks: 3000, chargebackLosses: 1000, providerFees: 612, heldInEscrow: 7490, awaitingTransfer: 0 }],
     stuckRefunds: [],
     refundGraceMs: 3_600_000,
   };
@@ -470,6 +481,8 @@ describe('settlement', () => {
       { kind: 'payouts', currency: 'USD', accounts: 1, balance: 7200 },
       { kind: 'platform_fees', currency: 'USD', accounts: 1, balance: 800 },
       { kind: 'refunds', currency: 'USD', accounts: 1, balance: 4510 },
+      { kind: 'provider_fees', currency: 'USD', accounts: 1, balance: 612 },
+      { kind: 'platform_costs', currency: 'USD', accounts: 1, balance: -612 },
     ],
     totals: [{ currency: 'USD', total: 0 }],
     balanced: true,
@@ -489,12 +502,16 @@ describe('settlement', () => {
     expect(screen.getByTestId('settlement-feesEarned').textContent).toBe('$8.00');
     expect(screen.getByTestId('settlement-takenByBanks').textContent).toBe('$30.00');
     expect(screen.getByTestId('settlement-chargebackLosses').textContent).toBe('$10.00');
+    expect(screen.getByTestId('settlement-providerFees').textContent).toBe('$6.12');
+    expect(screen.getByText('Kept by the payment provider as fees (card payments, bank disputes), paid by the platform')).toBeTruthy();
     expect(screen.getByTestId('settlement-heldInEscrow').textContent).toBe('$74.90');
     expect((await screen.findByTestId('trial-balanced')).textContent).toBe('Balanced: every currency totals zero.');
     expect(screen.getByTestId('trial-total').getAttribute('data-zero')).toBe('true');
     expect(screen.getByTestId('trial-total').className).toBe('');
     expect(screen.getByTestId('invariants').textContent).toContain('Every invariant holds over 5 postings, 12 entries and 2 milestones.');
     expect(screen.getByRole('row', { name: /Escrow \(USD\)/ }).textContent).toContain('$74.90');
+    expect(screen.getByRole('row', { name: /Kept by the payment provider as fees \(USD\)/ }).textContent).toContain('$6.12');
+    expect(screen.getByRole('row', { name: /Paid by the platform for the provider’s fees \(USD\)/ }).textContent).toContain('-$6.12');
     expect(server.seen.every((s) => s.authorization === `Bearer ${TOKEN}`)).toBe(true);
     expect(screen.getByTestId('no-stuck-refunds').textContent).toBe('No refund needs a person: every refund owed was made or is on its way.');
   });

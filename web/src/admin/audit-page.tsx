@@ -14,6 +14,8 @@ import { ShowMore } from './show-more';
 import { usePagedRead } from './use-paged-read';
 
 const ACTIONS = { 'dispute.resolve': 'actionDisputeResolve', 'user.set_roles': 'actionSetRoles', 'booking.cancel': 'actionBookingCancel' } as const;
+/** What an entry is about, in words; a kind a newer server writes and this list lacks shows by its name. */
+const SUBJECTS = { dispute: 'subjectDispute', booking: 'subjectBooking', user: 'subjectUser' } as const;
 
 /** Details that are amounts in minor units, shown as money in the currency beside them. */
 const MONEY_KEYS: ReadonlySet<string> = new Set(['amount', 'refunded', 'released', 'refundAmount']);
@@ -72,6 +74,7 @@ export function AuditPage() {
         <>
           <ul className="list" aria-label={t('auditLabel')} data-testid="audit-log">
             {entries.map((e) => {
+              const subjectName = (type: string) => (type in SUBJECTS ? t(SUBJECTS[type as keyof typeof SUBJECTS]) : type);
               const action = e.action in ACTIONS ? t(ACTIONS[e.action as keyof typeof ACTIONS]) : e.action;
               const details = Object.entries(e.details);
               return (
@@ -83,11 +86,11 @@ export function AuditPage() {
                     <dt>{t('subject')}</dt>
                     <dd>
                       {e.subjectType === 'dispute' ? (
-                        <Link href={`/disputes/${e.subjectId}`}>{`${e.subjectType} ${e.subjectId}`}</Link>
+                        <Link href={`/disputes/${e.subjectId}`}>{`${subjectName(e.subjectType)} ${e.subjectId}`}</Link>
                       ) : e.subjectType === 'booking' ? (
-                        <Link href={`~/b/${e.subjectId}`}>{`${e.subjectType} ${e.subjectId}`}</Link>
+                        <Link href={`~/b/${e.subjectId}`}>{`${subjectName(e.subjectType)} ${e.subjectId}`}</Link>
                       ) : (
-                        `${e.subjectType} ${e.subjectId}`
+                        `${subjectName(e.subjectType)} ${e.subjectId}`
                       )}
                     </dd>
                     {details.length > 0 && (

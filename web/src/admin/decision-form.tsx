@@ -61,6 +61,7 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
   const problemText = {
     outcome_required: t('outcomeRequired'),
     refund_format: t('refundFormat', { currency: d.currency, example: exampleAmount(d.currency) }),
+    refund_grouping: t('refundGrouping', { example: exampleAmount(d.currency) }),
     refund_range: t('refundRange', { amount: amountText }),
     refund_step: t('refundStep', amountLimits(d.currency, locale)),
     reason_required: t('reasonRequired'),

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { commandPayloads } from '@shared/commands';
 import { money } from '@shared/money';
-import { parseMoneyInput } from '../i18n/format';
+import { moneyInputProblem, parseMoneyInput } from '../i18n/format';
 import { checkDecision } from './dispute-decision';
 
 const DISPUTE = '0190a000-0000-7000-8000-0000000000d1';
@@ -17,6 +17,18 @@ describe('the refund typed for a split (parseMoneyInput, as every typed price)',
     expect(parseMoneyInput(' 0.29 ', 'USD')).toEqual(money(29, 'USD'));
     expect(parseMoneyInput('1.005', 'KWD')).toEqual(money(1005, 'KWD'));
     expect(parseMoneyInput('500', 'JPY')).toEqual(money(500, 'JPY'));
+  });
+
+  it('takes the amount with its own currency’s sign or code, before or after it, as people type prices', () => {
+    for (const text of ['$300', '$ 300', '300$', 'USD 300', '300 usd', 'US$300']) expect(parseMoneyInput(text, 'USD'), text).toEqual(money(30000, 'USD'));
+    expect(parseMoneyInput('€12,50', 'EUR')).toEqual(money(1250, 'EUR'));
+    expect(parseMoneyInput('12,50 €', 'EUR')).toEqual(money(1250, 'EUR'));
+    expect(parseMoneyInput('KWD 1.005', 'KWD')).toEqual(money(1005, 'KWD'));
+    // Another currency's sign is not this one's: refused, not read as dollars.
+    expect(parseMoneyInput('€300', 'USD')).toBeNull();
+    expect(parseMoneyInput('$$300', 'USD')).toBeNull();
+    // Thousands separators are named as such with a sign too.
+    expect(moneyInputProblem('$1,000', 'USD')).toBe('grouping');
   });
 
   it('refuses what is not an amount in the currency', () => {
@@ -43,6 +55,8 @@ describe('checkDecision', () => {
     expect(checkDecision(DISPUTE, { ...draft, refund: '0.01' }, USD_120)).toMatchObject({ ok: true, payload: { refundAmount: 1 } });
     expect(checkDecision(DISPUTE, { ...draft, refund: '119.99' }, USD_120)).toMatchObject({ ok: true, payload: { refundAmount: 11999 } });
     expect(checkDecision(DISPUTE, { ...draft, refund: 'twelve' }, USD_120)).toEqual({ ok: false, problems: { refund: 'refund_format' } });
+    // Thousands separators are named as such, as in the other forms.
+    expect(checkDecision(DISPUTE, { ...draft, refund: '1,000' }, money(500_000, 'USD'))).toEqual({ ok: false, problems: { refund: 'refund_grouping' } });
   });
 
   it('a split refund goes in the steps the provider refunds in (KWD in 0.010), as the server checks', () => {

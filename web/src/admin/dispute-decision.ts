@@ -17,7 +17,7 @@ export interface DecisionDraft {
   reason: string;
 }
 
-export type DecisionProblem = 'outcome_required' | 'refund_format' | 'refund_range' | 'refund_step' | 'reason_required';
+export type DecisionProblem = 'outcome_required' | 'refund_format' | 'refund_grouping' | 'refund_range' | 'refund_step' | 'reason_required';
 
 export type DecisionCheck =
   | { ok: true; payload: CommandInput<'dispute.resolve'> }
@@ -68,7 +68,10 @@ export function decisionPreview(draft: DecisionDraft, milestone: Money, feeBps: 
 function splitRefund(typed: string, milestone: Money): Money | { problem: DecisionProblem } {
   const refund = parseMoneyInput(typed, milestone.currency);
   // An amount too big to read is still an amount: beyond the milestone, which the range sentence says.
-  if (!refund) return { problem: moneyInputProblem(typed, milestone.currency) === 'tooBig' ? 'refund_range' : 'refund_format' };
+  if (!refund) {
+    const problem = moneyInputProblem(typed, milestone.currency);
+    return { problem: problem === 'tooBig' ? 'refund_range' : problem === 'grouping' ? 'refund_grouping' : 'refund_format' };
+  }
   if (isZero(refund) || compare(refund, milestone) >= 0) return { problem: 'refund_range' };
   if (offStep(refund)) return { problem: 'refund_step' };
   return refund;

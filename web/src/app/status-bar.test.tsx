@@ -66,6 +66,11 @@ describe('status bar, refused actions', () => {
 
     const rows = await screen.findAllByTestId('rejection');
     expect(rows).toHaveLength(5);
+    // Items of a list, in a landmark of their own, each with its sentence as the alert (buttons not read out).
+    expect(screen.getByRole('list', { name: 'Not done' }).closest('section')?.getAttribute('aria-label')).toBe('Sync status');
+    expect(screen.getAllByRole('listitem')).toEqual(rows);
+    expect(screen.getAllByRole('alert').map((a) => a.closest('li'))).toEqual(rows);
+    expect(within(screen.getAllByRole('alert')[0]!).queryByRole('button')).toBeNull();
     const [fund, resolve, payout, start, cancel] = rows as [HTMLElement, HTMLElement, HTMLElement, HTMLElement, HTMLElement];
     for (const row of [fund, resolve, payout, cancel]) expect(within(row).queryByRole('button', { name: 'Try again' })).toBeNull();
     // Cancelling a paid booking refunds it: looked at again on the booking, where it asks first.
@@ -96,6 +101,17 @@ describe('status bar, refused actions', () => {
     expect(within(taken).getByRole('button', { name: 'Dismiss' })).toBeTruthy();
     // Fixable by the person first (skills and a place on their profile): worth sending again.
     expect(within(incomplete).getByRole('button', { name: 'Try again' })).toBeTruthy();
+  });
+
+  it('shows a chat message that was not sent whole, so its words are not lost with a booking that never came to be', async () => {
+    const client = await offlineDevice({ id: OMAR, roles: ['consumer', 'operator'] });
+    await refused(client, 'gig.accept', { gigId: '0190a000-0000-7000-8000-0000000000f1', bookingId: BOOKING }, 'gig_changed');
+    await refused(client, 'message.send', { messageId: '0190a000-0000-7000-8000-0000000000e1', bookingId: BOOKING, body: 'On my way, I will bring a drain snake.' }, 'not_found');
+    renderBar(client);
+    const [, unsent] = (await screen.findAllByTestId('rejection')) as [HTMLElement, HTMLElement];
+    expect((await within(unsent).findByTestId('unsent-message')).textContent).toBe(' Your message, not sent: On my way, I will bring a drain snake.');
+    // Inside the alert: read out with the refusal.
+    expect(within(unsent).getByRole('alert').textContent).toContain('On my way, I will bring a drain snake.');
   });
 
   it('sends a refused post to the form with everything typed, rather than losing it or sending it unchanged', async () => {

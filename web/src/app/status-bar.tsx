@@ -42,6 +42,23 @@ function MoneyStepLink({ commandId, type }: { commandId: string; type: string })
   );
 }
 
+/**
+ * A chat message that was not sent, shown whole: its booking may never have come to be (an accept refused
+ * while the worker wrote offline), and the words are the worker's to copy into the next one.
+ */
+function UnsentMessage({ commandId }: { commandId: string }) {
+  const t = useT(appMessages);
+  const command = useView('commands', commandId);
+  const body = command ? (JSON.parse(command.payload) as { body?: unknown }).body : undefined;
+  if (typeof body !== 'string' || !body) return null;
+  return (
+    <span className="unsent-message" data-testid="unsent-message">
+      {' '}
+      {t('unsentMessage')} <q>{body}</q>
+    </span>
+  );
+}
+
 /** Re-render every `ms` so "synced 2 minutes ago" stays true. */
 function useNow(ms: number): number {
   const [now, setNow] = useState(Date.now);
@@ -107,7 +124,8 @@ export function StatusBar() {
   }
 
   return (
-    <div className="status">
+    // A landmark of its own, between the header and main: refusals listed here are found by landmark navigation.
+    <section className="status" aria-label={t('statusRegion')}>
       <p className={`status-line status-${state}`} role="status" aria-live="polite" data-testid="sync-status" data-state={state} data-pending={status.pending}>
         <span className="status-dot" aria-hidden="true" />
         <span>{label}</span>
@@ -116,11 +134,15 @@ export function StatusBar() {
       {status.rejected.length > 0 && (
         <ul className="rejections" aria-label={t('rejectedTitle')}>
           {status.rejected.map((r) => (
-            <li key={r.id} className="rejection" role="alert" data-testid="rejection" data-code={r.code}>
-              <strong>
-                {t('rejectedTitle')} ({isCommandType(r.type) ? t(COMMAND_LABELS[r.type]) : r.type}):
-              </strong>{' '}
-              {rejectionText(r.code, r.message, locale)}
+            <li key={r.id} className="rejection" data-testid="rejection" data-code={r.code}>
+              {/* The alert is the sentence, inside the item: a list's items keep their role, and the buttons are not read out. */}
+              <span role="alert">
+                <strong>
+                  {t('rejectedTitle')} ({isCommandType(r.type) ? t(COMMAND_LABELS[r.type]) : r.type}):
+                </strong>{' '}
+                {rejectionText(r.code, r.message, locale)}
+                {r.type === 'message.send' && <UnsentMessage commandId={r.id} />}
+              </span>
               <span className="rejection-actions">
                 {isMoneyStep(r.type) ? (
                   <MoneyStepLink commandId={r.id} type={r.type} />
@@ -145,6 +167,6 @@ export function StatusBar() {
           ))}
         </ul>
       )}
-    </div>
+    </section>
   );
 }

@@ -129,6 +129,24 @@ describe('booking page, worker', () => {
 });
 
 describe('booking page, client', () => {
+  it('between parts, tells each side that the next part waits for its payment rather than that work goes on', async () => {
+    const part = (n: number, status: Milestone['status']): Milestone => ({ ...milestone(status), id: `0190a000-0000-7000-8000-0000000000d${n}`, position: n - 1 });
+    for (const [who, roles, sentence] of [
+      [OMAR, ['operator'], 'The next part is not paid yet: wait until the client pays it (under Payment) before you go on.'],
+      [CARLA, ['consumer'], 'The next part is waiting for your payment (under Payment): the worker goes on once it is paid.'],
+    ] as const) {
+      const client = await device(who, [...roles], booking('in_progress'));
+      await client.db.milestones.bulkInsert([part(1, 'released'), part(2, 'agreed')]);
+      renderPage(client);
+      await waitFor(() => expect(screen.getByTestId('booking-hint').textContent).toBe(sentence));
+      // Once that part is paid, the work goes on as usual.
+      await client.db.milestones.upsert({ ...part(2, 'funded'), version: 2 });
+      await waitFor(() => expect(screen.getByTestId('booking-hint').textContent).not.toBe(sentence));
+      cleanup();
+      await closeDevices();
+    }
+  });
+
   it('mid-sync (the booking here, its payment plan not yet) offers no step that moves money, and says the plan is syncing', async () => {
     const client = await device(CARLA, ['consumer'], booking('delivered'));
     renderPage(client);

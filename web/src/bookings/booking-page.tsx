@@ -1,5 +1,6 @@
 // The booking page (/b/:id) for client, worker and admin: status, what to do next, history and chat.
 import { bookingEnded, chatOpen, type BookingState } from '@shared/booking-machine';
+import { HELD_STATES } from '@shared/milestone-machine';
 import { Link } from 'wouter';
 import { useMe, useSync, useView, useViewAll } from '../app/sync-context';
 import { bookingStateName } from '../i18n/domain-names';
@@ -30,6 +31,8 @@ const HINTS: Partial<Record<BookingState, { client: Key; worker: Key }>> = {
   changes_requested: { client: 'hintChangesClient', worker: 'hintChangesWorker' },
   disputed: { client: 'hintDisputed', worker: 'hintDisputed' },
 };
+
+const NEXT_PART_UNPAID: { client: Key; worker: Key } = { client: 'hintNextPartUnpaidClient', worker: 'hintNextPartUnpaidWorker' };
 
 /** The other party, with their number once the server shares it (from payment on: sync-server pull.ts CONTACT_SHARED). */
 function Party({ label, name, phone, unpaid, payer }: { label: string; name: string; phone: string; unpaid: boolean; payer: boolean }) {
@@ -76,7 +79,13 @@ export default function BookingPage({ id }: { id: string }) {
   const viewer = viewerOf(actor, booking);
   const side = viewer === 'client' || viewer === 'worker' ? viewer : null;
   const mine = (outbox ?? []).filter((c) => booking.pendingCommands.includes(c.id));
-  const hint = side ? HINTS[booking.status]?.[side] : undefined;
+  // Work goes on only while a part's money is held: between parts, the next one's payment is the step.
+  const betweenParts =
+    booking.status === 'in_progress' &&
+    !!milestones?.length &&
+    !milestones.some((m) => HELD_STATES.includes(m.status)) &&
+    milestones.some((m) => m.status === 'agreed' || m.status === 'payment_pending');
+  const hint = !side ? undefined : betweenParts ? NEXT_PART_UNPAID[side] : HINTS[booking.status]?.[side];
   // Installed on a phone the app has no browser Back button: the way back to the list this came from.
   const back = side === 'worker' ? { href: '/o/jobs', label: t('backToJobs') } : side === 'client' ? { href: '/c', label: t('backToGigs') } : null;
 
@@ -104,7 +113,11 @@ export default function BookingPage({ id }: { id: string }) {
         {t('status')}: <strong>{bookingStateName(booking.status, locale)}</strong>
         <PendingMark show={booking.pendingFields.includes('status')} />
       </p>
-      {hint && <p className={booking.status === 'awaiting_payment' ? 'notice' : 'hint'}>{t(hint)}</p>}
+      {hint && (
+        <p className={booking.status === 'awaiting_payment' || betweenParts ? 'notice' : 'hint'} data-testid="booking-hint">
+          {t(hint)}
+        </p>
+      )}
       {/* The client waits here for the worker's news: where being told of it is worth offering. */}
       {side === 'client' && !bookingEnded(booking.status) && <PushPanel place="booking" />}
 

@@ -4,7 +4,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { heldByBank, type MilestoneState } from '@shared/milestone-machine';
-import { money } from '@shared/money';
+import { money, splitFee } from '@shared/money';
 import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
 import { useSync } from '../app/sync-context';
 import { formatBps, formatDay, formatDateTime, formatMoney } from '../i18n/format';
@@ -74,6 +74,8 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   const changesField = useRef<HTMLTextAreaElement>(null);
 
   const fmt = (amount: number) => formatMoney(money(amount, m.amount.currency), locale);
+  // While a dispute is open, what the worker would get if its claim applied.
+  const claimed = m.status === 'disputed' && dispute?.status === 'open' ? splitFee(money(dispute.amount.amount - dispute.refundAmount.amount, dispute.amount.currency), m.feeBps) : undefined;
   const sentence = (code: RejectionCode) => rejectionText(code, REJECTION_MESSAGES[code], locale);
   const offer = (action: MoneyAction) => offered.find((a) => a.action === action);
   const disabled = !reachable || step.busy || waiting.length > 0;
@@ -171,7 +173,12 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
           m.status !== 'refunded' &&
           m.status !== 'cancelled' && (
             <p className="hint" data-testid="worker-net">
-              {t(m.status === 'disputed' ? 'youReceiveDisputed' : 'youReceive', { net: formatMoney(m.net, locale), fee: formatMoney(m.fee, locale), rate: formatBps(m.feeBps, locale) })}
+              {claimed
+                ? // What the claim would leave the worker, its own fee taken: the fee is on what is released, not on the whole.
+                  claimed.net.amount > 0
+                  ? t('youReceiveDisputed', { claim: fmt(dispute!.refundAmount.amount), claimNet: formatMoney(claimed.net, locale), claimFee: formatMoney(claimed.fee, locale), rate: formatBps(m.feeBps, locale), net: formatMoney(m.net, locale) })
+                  : t('youReceiveDisputedNothing', { net: formatMoney(m.net, locale) })
+                : t('youReceive', { net: formatMoney(m.net, locale), fee: formatMoney(m.fee, locale), rate: formatBps(m.feeBps, locale) })}
             </p>
           )
         ))}

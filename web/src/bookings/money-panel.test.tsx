@@ -424,7 +424,8 @@ describe('money panel, worker', () => {
     expect((await within(box).findByTestId('attachment')).textContent).toBe('Download leak.jpg (85.4 kB)');
     // Nor is the worker told the full pay is theirs while the claim is open.
     expect(screen.getByTestId('worker-net').textContent).toBe(
-      'Held until the dispute is decided: paid in full, you would receive $72.00 after the $8.00 platform fee (10%); what the dispute gives back to the client comes off it.',
+      // A claim of $30.00 of $80.00 leaves $50.00 gross: the fee is 10% of that, not of the whole.
+      'Held until the dispute is decided. If the claim applies, $30.00 goes back to the client and you receive $45.00 after the $5.00 platform fee (10%); paid in full, you would receive $72.00.',
     );
 
     // Accepting moves money: a question first, then the command.
@@ -667,7 +668,11 @@ describe('payment plan', () => {
     expect(await issuedCommands(client)).toEqual([]);
 
     fireEvent.change(second.getByLabelText('What this part covers'), { target: { value: 'Finish and tidy up' } });
+    // A decimal comma is read as the decimal mark, and said back: "1,00" is one dollar, not a hundred.
+    fireEvent.change(second.getByLabelText('Amount (USD)'), { target: { value: '1,00' } });
+    expect(second.getByTestId('part-read-as').textContent).toBe('Read as $1.00.');
     fireEvent.change(second.getByLabelText('Amount (USD)'), { target: { value: '65.5' } });
+    expect(second.getByTestId('part-read-as').textContent).toBe('Read as $65.50.');
     fireEvent.change(second.getByLabelText('Due date (optional)'), { target: { value: '' } });
     expect(screen.getByTestId('plan-summary').textContent).toContain('New total for the booking: $95.50');
     fireEvent.click(form.getByRole('button', { name: 'Propose this plan' }));

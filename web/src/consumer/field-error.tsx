@@ -1,7 +1,7 @@
 // A form field's problem as a sentence in the user's language, shown next to the field; and how a typed budget is read.
 import type { Locale } from '@shared/locales';
 import type { CurrencyCode } from '@shared/money';
-import { amountLimits, formatMoney, parseMoneyInput } from '../i18n/format';
+import { amountLimits, amountReadBack, formatMoney } from '../i18n/format';
 import { useLocale, useT, type Translate } from '../i18n/i18n';
 import type { FieldError, GigField } from './gig-form';
 import { consumerMessages } from './messages';
@@ -55,14 +55,11 @@ export function FieldErrorText({ field, error, t }: { field: GigField; error: Fi
   );
 }
 
-/**
- * The amount as it will be read, once typed with a decimal separator: "1,000" in KWD is 1.000 dinar (three
- * decimals), not a thousand, and the person should see that before posting rather than after.
- */
+/** The budget as it will be read (amountReadBack), seen before posting rather than after. */
 export function BudgetReadAs({ text, currency }: { text: string; currency: CurrencyCode }) {
   const t = useT(consumerMessages);
   const { locale } = useLocale();
-  const read = /[.,]/.test(text) ? parseMoneyInput(text, currency) : null;
+  const read = amountReadBack(text, currency);
   if (!read) return null;
   return (
     <p className="hint" data-testid="budget-read-as" aria-live="polite">

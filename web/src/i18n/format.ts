@@ -37,15 +37,54 @@ export function moneyInputText(m: Money, locale: Locale): string {
   return toDecimalString(m).replace('.', decimal);
 }
 
-/** Major units typed by a person ("12.50", "12,5") → integer minor units; null when it is not a price. */
+/**
+ * The ways a person may mark an amount as being in `currency`, before or after it: its code ("USD") and its
+ * symbols ("$", "US$"), as either language writes them. Typed with the amount, they say nothing more.
+ */
+const marksCache = new Map<CurrencyCode, string[]>();
+function currencyMarks(currency: CurrencyCode): string[] {
+  let marks = marksCache.get(currency);
+  if (!marks) {
+    const found = new Set([currency.toLowerCase()]);
+    for (const locale of ['en', 'es'])
+      for (const currencyDisplay of ['symbol', 'narrowSymbol'] as const) {
+        const mark = new Intl.NumberFormat(locale, { style: 'currency', currency, currencyDisplay }).formatToParts(1).find((p) => p.type === 'currency')?.value;
+        if (mark) found.add(mark.toLowerCase());
+      }
+    // Longest first, so that "US$" goes whole rather than leaving "US".
+    marksCache.set(currency, (marks = [...found].sort((a, b) => b.length - a.length)));
+  }
+  return marks;
+}
+
+/** Typed text without spaces and without a mark of its own currency before or after the number. */
+function bareAmount(text: string, currency: CurrencyCode): string {
+  const cleaned = text.trim().replace(/\s/g, '');
+  const lower = cleaned.toLowerCase();
+  for (const mark of currencyMarks(currency)) {
+    if (lower.startsWith(mark)) return cleaned.slice(mark.length);
+    if (lower.endsWith(mark)) return cleaned.slice(0, cleaned.length - mark.length);
+  }
+  return cleaned;
+}
+
+/** Major units typed by a person ("12.50", "12,5", "$12.50") → integer minor units; null when it is not a price. */
 export function parseMoneyInput(text: string, currency: Money['currency']): Money | null {
   const digits = minorUnits(currency);
-  const cleaned = text.trim().replace(/\s/g, '').replace(',', '.');
+  const cleaned = bareAmount(text, currency).replace(',', '.');
   const re = digits === 0 ? /^\d{1,9}$/ : new RegExp(`^\\d{1,9}(\\.\\d{0,${digits}})?$`);
   if (!re.test(cleaned)) return null;
   const [whole, frac = ''] = cleaned.split('.');
   const amount = Number(whole) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
   return Number.isSafeInteger(amount) ? { amount, currency } : null;
+}
+
+/**
+ * The amount typed text will be read as, worth saying back to the person only when it has a separator:
+ * "1,000" in KWD is 1.000 dinar (three decimals), not a thousand; "1,00" in dollars is one dollar.
+ */
+export function amountReadBack(text: string, currency: Money['currency']): Money | null {
+  return /[.,]/.test(text) ? parseMoneyInput(text, currency) : null;
 }
 
 /**
@@ -56,7 +95,7 @@ export function parseMoneyInput(text: string, currency: Money['currency']): Mone
  * nine), or not an amount at all.
  */
 export function moneyInputProblem(text: string, currency: Money['currency']): 'grouping' | 'decimals' | 'tooBig' | 'invalid' {
-  const cleaned = text.trim().replace(/\s/g, '');
+  const cleaned = bareAmount(text, currency);
   if (/^[1-9]\d{0,2}([.,]\d{3})+([.,]\d+)?$/.test(cleaned)) return 'grouping';
   const number = /^(\d+)(?:[.,](\d*))?$/.exec(cleaned);
   if (!number) return 'invalid';

@@ -301,7 +301,7 @@ describe('earnings', () => {
     expect(screen.queryByTestId('money-offline')).toBeNull();
   });
 
-  it('a fetch that fails for want of a network is the offline state, and "Try again" reads again', async () => {
+  it('a fetch that gets no answer while the device is online says so, not that it is offline, and "Try again" reads again', async () => {
     let down = true;
     stubServer({
       [`GET ${NOVEMBER}`]: () => {
@@ -313,9 +313,11 @@ describe('earnings', () => {
     const { client } = await moneyDevice(OMAR, ['operator']);
     earnings(client);
 
-    const offline = await screen.findByTestId('money-offline');
+    const unreachable = await screen.findByTestId('money-unreachable');
+    expect(unreachable.textContent).toContain('No answer from Fieldwork yet: the connection is slow or the server is busy.');
+    expect(unreachable.textContent).not.toContain('offline');
     down = false;
-    fireEvent.click(within(offline).getByRole('button', { name: 'Try again' }));
+    fireEvent.click(within(unreachable).getByRole('button', { name: 'Try again' }));
     await screen.findAllByTestId('job');
   });
 

@@ -118,20 +118,24 @@ export async function moneyDownload(client: SyncClient, path: string, fallbackNa
 export type MoneyRead<T> =
   | { state: 'loading' }
   | { state: 'offline' }
+  /** The device is online but no answer came (a link too slow to answer in time, the server restarting). */
+  | { state: 'unreachable' }
   | { state: 'failed'; error: MoneyHttpError }
   | { state: 'ready'; data: T };
 
 function failure(err: unknown): MoneyRead<never> {
   if (err instanceof MoneyHttpError) return { state: 'failed', error: err };
-  return { state: 'offline' };
+  // Only asked while the device says it is online: telling its owner to find a signal would be wrong.
+  return { state: 'unreachable' };
 }
 
 /** How often a read lost to the network is tried again while the device says it is online. */
 const RETRY_MS = 10_000;
 
 /**
- * The figures at `path` (null: not now, read as offline). Offline, or when the fetch fails for want of a
- * network, the read is `offline`; coming back online reads again. Figures already shown stay on screen
+ * The figures at `path` (null: not now, read as offline). Offline, the read is `offline`; online with no
+ * answer (a slow link, the server restarting), `unreachable`, read again every RETRY_MS; coming back online
+ * reads again. Figures already shown stay on screen
  * instead (`offline` says they may be out of date), so a blip does not unmount the screen and what was typed
  * on it. `reload()` reads again and keeps showing the figures it has meanwhile, so a refresh after an action
  * does not blank the screen.
@@ -178,7 +182,7 @@ export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; relo
       (err: unknown) => {
         if (!live) return;
         const failed = failure(err);
-        if (failed.state === 'offline') {
+        if (failed.state === 'unreachable') {
           setLost(true);
           keepShown(failed);
         } else setRead(failed);

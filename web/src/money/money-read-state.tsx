@@ -1,4 +1,4 @@
-// What a money screen shows until its figures arrive: loading, the plain offline state, or the server's refusal.
+// What a money screen shows until its figures arrive: loading, offline, no answer while online, or the server's refusal.
 import { useLocale, useT } from '../i18n/i18n';
 import { refusalText, type MoneyRead } from './money-api';
 import { moneyMessages } from './messages';
@@ -12,13 +12,13 @@ export function MoneyReadState({ read, onRetry }: { read: Exclude<MoneyRead<unkn
         {t('loading')}
       </p>
     );
-  if (read.state === 'offline')
+  if (read.state === 'offline' || read.state === 'unreachable')
     return (
-      <div className="notice money-state" role="status" data-testid="money-offline">
+      <div className="notice money-state" role="status" data-testid={`money-${read.state}`}>
         <p>
-          <strong>{t('offline')}</strong>
+          <strong>{t(read.state)}</strong>
         </p>
-        <p>{t('offlineHint')}</p>
+        <p>{t(read.state === 'offline' ? 'offlineHint' : 'unreachableHint')}</p>
         <button type="button" className="btn" onClick={onRetry}>
           {t('retry')}
         </button>

@@ -142,11 +142,11 @@ describe('payments', () => {
       getStatus: { value: () => ({ ...client.getStatus(), connected: connected$.value }) },
     }) as SyncClient;
     open(device, '/c/payments?month=2026-11');
-    await screen.findByTestId('money-offline');
+    await screen.findByTestId('money-unreachable');
     answer = payments;
     act(() => connected$.next(true));
     expect(await screen.findAllByTestId('payment')).toHaveLength(3);
-    expect(screen.queryByTestId('money-offline')).toBeNull();
+    expect(screen.queryByTestId('money-unreachable')).toBeNull();
   });
 
   it('tries a read lost to the network again while the device says it is online, even with replication never dropped', async () => {
@@ -160,7 +160,7 @@ describe('payments', () => {
     });
     const { client } = await moneyDevice(CARLA, ['consumer']);
     open(client, '/c/payments?month=2026-11');
-    await screen.findByTestId('money-offline');
+    await screen.findByTestId('money-unreachable');
     answer = payments;
     await act(async () => {
       await vi.advanceTimersByTimeAsync(10_000);

@@ -1,11 +1,13 @@
 // /o/gigs/:id: one gig as an operator sees it, why it cannot be accepted (if so), and the Accept button.
 import { useId } from 'react';
 import { Link } from 'wouter';
+import { categoryOf, policyOf } from '@shared/categories';
 import { distanceKm } from '@shared/geo';
+import { splitFee } from '@shared/money';
 import { gigTermsDigest } from '@shared/gig-terms';
 import { useMe, useSync } from '../app/sync-context';
 import { gigStateName } from '../i18n/domain-names';
-import { formatDateTime } from '../i18n/format';
+import { formatBps, formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import { PayoutsBanner, usePayoutsMissing } from '../money/payouts-banner';
@@ -55,6 +57,8 @@ export function GigDetailPage({ id }: { id: string }) {
   }
 
   const verdict = acceptEligibility(gig, { id: client.userId, roles: me.roles }, me, Date.now());
+  const { feeBps } = policyOf(categoryOf(gig.skills));
+  const take = splitFee(gig.budget, feeBps);
   const mine = gig.workerId === client.userId && gig.bookingId;
 
   return (
@@ -69,6 +73,11 @@ export function GigDetailPage({ id }: { id: string }) {
         <dt>{t('pay')}</dt>
         <dd>
           <MoneyText value={gig.budget} />
+          {/* What reaches the worker, before they commit: the fee is the gig's category's, as the booking will keep it. */}
+          <span className="hint" data-testid="gig-net">
+            {' '}
+            {t('netOfFee', { net: formatMoney(take.net, locale), fee: formatMoney(take.fee, locale), rate: formatBps(feeBps, locale) })}
+          </span>
         </dd>
         {me.home && (
           <>

@@ -134,6 +134,8 @@ describe('gig detail', () => {
   it('accepting offline opens the booking at once; a refusal shows on the gig when the worker comes back', async () => {
     const client = await operatorDevice(omar(), [gig(1)]);
     const memory = renderAt(client, `/o/gigs/${gig(1).id}`);
+    // What reaches the worker is said before they commit: plumbing's fee is 10%.
+    expect((await screen.findByTestId('gig-net')).textContent).toBe(' (you receive $72.00 after the $8.00 platform fee, 10%)');
     fireEvent.click(await screen.findByRole('button', { name: 'Accept gig' }));
     await screen.findByTestId('booking-page');
     const [cmd] = await issuedCommands(client);
