@@ -274,6 +274,8 @@ export type LedgerViolation =
    * not given back recorded as taken from refunds.
    */
   | { invariant: 'bank_refunds'; currency: string; takenFromRefunds: number; refundsMarked: number }
+  /** What the provider_fees rows say the provider kept, per currency, against the ledger's provider_fees accounts. */
+  | { invariant: 'provider_fees'; currency: string; kept: number; recorded: number }
   /** A posting id that is not a UUIDv7 of about its created_at: reports that read postings by id range would miss it. */
   | { invariant: 'posting_id_time'; postingId: string; createdAt: Date };
 

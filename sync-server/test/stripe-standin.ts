@@ -69,7 +69,7 @@ export interface StripeStandin {
   settleCharge(chargeId: string): void;
   /** The client's bank disputes a paid PaymentIntent's charge (by default all of it, with the money taken back:
    * status needs_response, a balance transaction with the dispute fee); the signed charge.dispute.created. */
-  openDispute(paymentIntentId: string, opts?: { amount?: number; status?: string; reason?: string }): SignedEvent;
+  openDispute(paymentIntentId: string, opts?: { amount?: number; status?: string; reason?: string; balanceCurrency?: string }): SignedEvent;
   /** The dispute moves on at the bank (won or lost closes it); the signed event Stripe sends about it:
    * charge.dispute.closed for won and lost, charge.dispute.updated otherwise. Won reinstates the money in a
    * second balance transaction, with the dispute fee given back when `feeReturned`. */
@@ -184,13 +184,16 @@ export async function startStripeStandin(): Promise<StripeStandin> {
   }
 
   /** A balance transaction: what one movement did to the platform's balance, and the fee Stripe kept of it. */
-  function balanceTransaction(type: string, source: string, amount: number, fee: number, currency: string): Obj {
-    return put({ id: id('txn'), object: 'balance_transaction', type, source, amount, fee, net: amount - fee, currency, status: 'pending', created: nowS() });
+  function balanceTransaction(type: string, reportingCategory: string, source: string, amount: number, fee: number, currency: string): Obj {
+    return put({
+      id: id('txn'), object: 'balance_transaction', type, reporting_category: reportingCategory, source, amount, fee, net: amount - fee, currency,
+      status: 'pending', created: nowS(),
+    });
   }
 
   function settle(charge: Obj, how: { fee?: number; currency?: string }): void {
     const amount = charge.amount as number;
-    charge.balance_transaction = balanceTransaction('charge', charge.id as string, amount, how.fee ?? cardFee(amount), how.currency ?? (charge.currency as string)).id;
+    charge.balance_transaction = balanceTransaction('charge', 'charge', charge.id as string, amount, how.fee ?? cardFee(amount), how.currency ?? (charge.currency as string)).id;
   }
 
   /** Stripe's `expand[]`: each dotted path's ids replaced by their objects, on a copy. */
@@ -440,10 +443,10 @@ export async function startStripeStandin(): Promise<StripeStandin> {
   }
 
   /** The bank took the money (an inquiry moves none): the dispute's first balance transaction, with the dispute fee. */
-  function withdraw(dispute: Obj): void {
+  function withdraw(dispute: Obj, balanceCurrency?: string): void {
     const txns = dispute.balance_transactions as Obj[];
     if (txns.length === 0 && WITHDRAWN.includes(dispute.status as string))
-      txns.push(balanceTransaction('adjustment', dispute.id as string, -(dispute.amount as number), DISPUTE_FEE, dispute.currency as string));
+      txns.push(balanceTransaction('adjustment', 'dispute', dispute.id as string, -(dispute.amount as number), DISPUTE_FEE, balanceCurrency ?? (dispute.currency as string)));
   }
 
   const server = createServer((req, res) => {
@@ -608,7 +611,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
         metadata: {},
       });
       charge.disputed = true;
-      withdraw(dispute);
+      withdraw(dispute, opts.balanceCurrency);
       return signEvent('charge.dispute.created', dispute);
     },
     moveDispute(disputeId, status, opts = {}) {
@@ -617,7 +620,7 @@ export async function startStripeStandin(): Promise<StripeStandin> {
       withdraw(dispute);
       const txns = dispute.balance_transactions as Obj[];
       if (status === 'won' && txns.length === 1)
-        txns.push(balanceTransaction('dispute_reversal', dispute.id as string, dispute.amount as number, opts.feeReturned ? -DISPUTE_FEE : 0, dispute.currency as string));
+        txns.push(balanceTransaction('adjustment', 'dispute_reversal', dispute.id as string, dispute.amount as number, opts.feeReturned ? -DISPUTE_FEE : 0, dispute.currency as string));
       return signEvent(status === 'won' || status === 'lost' ? 'charge.dispute.closed' : 'charge.dispute.updated', dispute);
     },
     object: (objectId) => objects.get(objectId),

@@ -21,6 +21,7 @@ import { HELD_STATES } from '@shared/milestone-machine';
 import { isCurrency } from '@shared/money';
 import type { PendingQuery, Row } from 'postgres';
 import type { Db, Sql } from '../db/sql';
+import type { Logger } from '../log';
 import { transaction } from '../db/tx';
 import { accounts } from '../ledger/accounts';
 import { balance, post } from '../ledger/ledger';
@@ -69,7 +70,7 @@ async function milestoneOfPayment(db: Db, paymentIntentId: string): Promise<stri
  * went first (and the platform pays the bank) or finds the milestone held.
  */
 export async function followBankDispute(
-  sql: Sql, provider: Pick<PaymentProvider, 'listRefunds'>, d: DisputeInfo, opts: { now?: Date; record?: EventRecord } = {},
+  sql: Sql, provider: Pick<PaymentProvider, 'listRefunds'>, d: DisputeInfo, opts: { now?: Date; record?: EventRecord; log?: Logger } = {},
 ): Promise<BankDisputeOutcome> {
   const { now = new Date(), record } = opts;
   const { paymentIntentId } = d;
@@ -92,7 +93,9 @@ export async function followBankDispute(
       on conflict (id) do update set status = case when bank_disputes.closed_at is null then excluded.status else bank_disputes.status end, updated_at = now()
       returning from_escrow, from_refund, from_platform, withdrawn_at, reinstated_at, closed_at`;
     // What the provider kept for the dispute (and gave back, if it does when the bank decides for us): fees.ts.
-    await recordProviderFees(tx, { paymentIntentId, milestoneId: m.id, bookingId: m.bookingId, bankDisputeId: d.id }, d.fees);
+    // A fee the ledger cannot take is left to a person; the chargeback itself goes on.
+    const { refused } = await recordProviderFees(tx, { paymentIntentId, milestoneId: m.id, bookingId: m.bookingId, bankDisputeId: d.id }, d.fees);
+    for (const r of refused) opts.log?.error({ ...r, disputeId: d.id, milestoneId: m.id }, "the provider's fee on a bank dispute cannot be recorded; it needs a person");
     const news: OutboxMessage[] = [];
     const tell = (side: 'client' | 'worker', template: string, data: Record<string, unknown> = {}) =>
       news.push({
@@ -191,7 +194,9 @@ export async function paymentTakenByBank(db: Db, milestoneId: string): Promise<b
  * Reads every dispute not yet closed here again at the provider and follows it: an event lost on the way, or
  * given up after the provider's retries, must not leave a milestone held for ever (the nightly escrow.reconcile).
  */
-export async function followOpenBankDisputes(sql: Sql, provider: Pick<PaymentProvider, 'retrieveDispute' | 'listRefunds'>, now = new Date()): Promise<{ read: number; moved: number }> {
+export async function followOpenBankDisputes(
+  sql: Sql, provider: Pick<PaymentProvider, 'retrieveDispute' | 'listRefunds'>, now = new Date(), log?: Logger,
+): Promise<{ read: number; moved: number }> {
   const open = await sql<{ id: string; status: string }[]>`select id, status from bank_disputes where closed_at is null order by opened_at limit 500`;
   let moved = 0;
   for (const o of open) {
@@ -202,7 +207,7 @@ export async function followOpenBankDisputes(sql: Sql, provider: Pick<PaymentPro
     });
     if (!d) continue;
     if (d.status === o.status && stageOf(d.status) !== 'won' && stageOf(d.status) !== 'lost') continue;
-    await followBankDispute(sql, provider, d, { now });
+    await followBankDispute(sql, provider, d, { now, log });
     moved++;
   }
   return { read: open.length, moved };

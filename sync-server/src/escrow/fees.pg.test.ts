@@ -8,7 +8,7 @@ import { createOperator, createUser } from '../../test/fixtures';
 import { capturedLog } from '../../test/jobs';
 import { ledgerViolations } from '../../test/ledger-checks';
 import { cardFee, DISPUTE_FEE, startStripeStandin, type StripeStandin } from '../../test/stripe-standin';
-import { POSTING_ID_SLACK_MS } from '../ledger/invariants';
+import { checkLedgerInvariants, POSTING_ID_SLACK_MS } from '../ledger/invariants';
 import { balance } from '../ledger/ledger';
 import { parsePeriod } from '../money/period';
 import { settlementReport } from '../money/settlement';
@@ -73,6 +73,11 @@ describe("a payment's processing fee", () => {
     ]);
     expect(await balance(db.sql, 'provider_fees:USD')).toBe(before.fees + kept);
     expect(await balance(db.sql, 'platform_costs:USD')).toBe(before.costs - kept);
+    // The rows and the ledger agree, and the invariant that says so fires when they do not.
+    await clean();
+    await db.sql`update provider_fees set amount = amount + 1 where id = ${txn}`;
+    expect((await checkLedgerInvariants(db.sql)).violations).toEqual([{ invariant: 'provider_fees', currency: 'USD', kept: expect.any(Number), recorded: expect.any(Number) }]);
+    await db.sql`update provider_fees set amount = amount - 1 where id = ${txn}`;
     // Escrow is untouched: the client's money is all there for the work.
     const { milestoneId } = (await db.sql<{ milestoneId: string }[]>`select milestone_id from provider_fees where id = ${txn}`)[0]!;
     expect(await balance(db.sql, `escrow:${milestoneId}:USD`)).toBe(8000);
@@ -166,6 +171,19 @@ describe("a bank dispute's fee", () => {
     await clean();
   });
 
+  it('never holds up the chargeback: a fee the ledger cannot take is left to a person, the money still held', async () => {
+    const { milestoneId, paymentIntentId } = await paid();
+    await sweep();
+    // The platform's balance in Canadian dollars, a currency the ledger does not keep.
+    const opened = standin.openDispute(paymentIntentId, { balanceCurrency: 'cad' });
+    const disputeId = opened.event.data.object.id as string;
+    expect(await deliverWebhook(t, opened)).toBe('bank_dispute_held');
+    expect(await balance(db.sql, `escrow:${milestoneId}:USD`)).toBe(0);
+    expect((await db.sql`select status from bank_disputes where id = ${disputeId}`)[0]).toEqual({ status: 'needs_response' });
+    expect((await feesOf(paymentIntentId)).filter((f) => f.bankDisputeId)).toEqual([]);
+    await clean();
+  });
+
   it('is posted when the bank keeps the money too, and an inquiry costs nothing', async () => {
     const { paymentIntentId } = await paid();
     await sweep();
@@ -178,6 +196,21 @@ describe("a bank dispute's fee", () => {
     await deliverWebhook(t, lost);
     await deliverWebhook(t, standin.moveDispute(lost.event.data.object.id as string, 'lost'));
     expect((await feesOf(other.paymentIntentId)).filter((f) => f.bankDisputeId).map((f) => f.amount)).toEqual([DISPUTE_FEE]);
+    await clean();
+  });
+});
+
+// Last: the payment this leaves without a fee would be asked about, and reported, by everything after it.
+describe('a fee the ledger cannot take', () => {
+  it('is left to a person, logged as such, and reported each night, while the payment goes on', async () => {
+    await sweep();
+    standin.chargesSettle({ currency: 'cad', fee: 290 });
+    const { paymentIntentId } = await paid();
+    expect(await sweep()).toMatchObject({ recorded: 0, failed: 1 });
+    expect(logged.filter((l) => l.msg === "the provider's fee on a payment cannot be recorded; it needs a person" && l.paymentIntentId === paymentIntentId))
+      .toEqual([expect.objectContaining({ level: 50, why: 'the fee is in CAD, a currency the ledger does not keep' })]);
+    expect(await feesOf(paymentIntentId)).toEqual([]);
+    expect((await reconcile(db.sql, t.deps.payments, today())).mismatches).toEqual([expect.objectContaining({ kind: 'payment_fee_missing', providerId: paymentIntentId })]);
     await clean();
   });
 });

@@ -34,15 +34,30 @@ export interface FeeSubject {
   bankDisputeId?: string | null;
 }
 
+/** A fee the ledger cannot take as the provider gave it, and why: it needs a person, and holds nothing else up. */
+export interface RefusedFee {
+  balanceTransactionId: string;
+  why: string;
+}
+
 /**
  * Records fees the provider kept, each once whatever number of times it is read: its row, and a posting for a
- * fee that is not zero. Answers how many were new.
+ * fee that is not zero. A fee the ledger cannot take (not whole minor units, or in a currency it does not
+ * keep) is left out and answered in `refused`, never thrown: a dispute's fees are recorded with its
+ * chargeback, which must not wait on them. Answers how many were new.
  */
-export async function recordProviderFees(db: Db, of: FeeSubject, fees: readonly ProviderFee[]): Promise<number> {
+export async function recordProviderFees(db: Db, of: FeeSubject, fees: readonly ProviderFee[]): Promise<{ recorded: number; refused: RefusedFee[] }> {
   let recorded = 0;
+  const refused: RefusedFee[] = [];
   for (const fee of fees) {
-    if (!Number.isSafeInteger(fee.amount)) throw new RangeError(`the provider's fee on ${fee.balanceTransactionId} is not whole minor units: ${fee.amount}`);
-    if (!isCurrency(fee.currency)) throw new Error(`the provider's fee on ${fee.balanceTransactionId} is in ${fee.currency}, a currency the ledger does not keep`);
+    if (!Number.isSafeInteger(fee.amount)) {
+      refused.push({ balanceTransactionId: fee.balanceTransactionId, why: `the fee is not whole minor units: ${fee.amount}` });
+      continue;
+    }
+    if (!isCurrency(fee.currency)) {
+      refused.push({ balanceTransactionId: fee.balanceTransactionId, why: `the fee is in ${fee.currency}, a currency the ledger does not keep` });
+      continue;
+    }
     const [row] = await db`
       insert into provider_fees (id, payment_intent_id, bank_dispute_id, milestone_id, amount, currency)
       values (${fee.balanceTransactionId}, ${of.paymentIntentId}, ${of.bankDisputeId ?? null}, ${of.milestoneId}, ${fee.amount}, ${fee.currency})
@@ -55,7 +70,7 @@ export async function recordProviderFees(db: Db, of: FeeSubject, fees: readonly 
       await db`update provider_fees set posting_id = ${postingId} where id = ${fee.balanceTransactionId}`;
     }
   }
-  return recorded;
+  return { recorded, refused };
 }
 
 function feePosting(of: FeeSubject, fee: ProviderFee) {
@@ -75,7 +90,8 @@ function feePosting(of: FeeSubject, fee: ProviderFee) {
 }
 
 /**
- * Payments funded about [from, to) whose charge's fee has not been recorded, oldest first. By posting id alone
+ * Payments funded about [from, to) whose charge's fee has not been recorded, newest first (a payment the
+ * provider keeps failing for holds back none paid after it). By posting id alone
  * (UUIDv7, see postingIdRange): the sweep's window needs no precision, and the ids keep the clock of the
  * server that posted them.
  */
@@ -88,7 +104,7 @@ export function paymentsWithoutFee(db: Db, from: Date, to: Date, limit = SWEEP_L
     join ledger_entries e on e.posting_id = p.id and e.amount > 0
     where p.id between ${lo} and ${hi} and p.kind = 'funding'
       and not exists (select 1 from provider_fees f where f.payment_intent_id = x.payment_intent_id and f.bank_dispute_id is null)
-    order by p.id
+    order by p.id desc
     limit ${limit}`;
 }
 
@@ -103,20 +119,28 @@ export interface FeeSweep {
 
 /**
  * Asks the provider for the fee of every payment without one funded within FEE_WINDOW_MS before `now` (or
- * since `since`), and records each.
+ * since `since`), and records each. Stops taking more once `signal` aborts (a shutdown): the next sweep goes on.
  */
-export async function sweepPaymentFees(sql: Sql, provider: PaymentProvider, log: Logger, opts: { now?: Date; since?: Date } = {}): Promise<FeeSweep> {
+export async function sweepPaymentFees(
+  sql: Sql, provider: PaymentProvider, log: Logger, opts: { now?: Date; since?: Date; signal?: AbortSignal } = {},
+): Promise<FeeSweep> {
   const now = opts.now ?? new Date();
   const owed = await paymentsWithoutFee(sql, opts.since ?? new Date(now.getTime() - FEE_WINDOW_MS), now);
   const counts: FeeSweep = { recorded: 0, notSettled: 0, failed: 0 };
   let next = 0;
   const lane = async () => {
-    while (next < owed.length) {
+    while (next < owed.length && !opts.signal?.aborted) {
       const p = owed[next++]!;
       try {
         const fee = await provider.retrievePaymentFee(p.paymentIntentId);
-        if (!fee) counts.notSettled++;
-        else if (await transaction(sql, (tx) => recordProviderFees(tx, p, [fee]))) counts.recorded++;
+        if (!fee) {
+          counts.notSettled++;
+          continue;
+        }
+        const { recorded, refused } = await transaction(sql, (tx) => recordProviderFees(tx, p, [fee]));
+        counts.recorded += recorded;
+        counts.failed += refused.length;
+        for (const r of refused) log.error({ ...r, paymentIntentId: p.paymentIntentId, milestoneId: p.milestoneId }, "the provider's fee on a payment cannot be recorded; it needs a person");
       } catch (err) {
         counts.failed++;
         log.warn({ err, paymentIntentId: p.paymentIntentId, milestoneId: p.milestoneId }, "could not record the provider's fee on a payment; the next sweep asks again");

@@ -101,7 +101,7 @@ async function bankDisputeEvent(deps: Pick<Deps, 'sql' | 'log'>, provider: Payme
     if (e instanceof PaymentProviderError && e.code === 'not_found') return 'ignored_unknown_dispute';
     throw e;
   }
-  const outcome = await followBankDispute(deps.sql, provider, dispute, { record });
+  const outcome = await followBankDispute(deps.sql, provider, dispute, { record, log: deps.log });
   if (outcome === 'bank_dispute_not_ours' && dispute.paymentIntentId) {
     // One of our checkouts' payments, not yet accounted for (its own event is late): the provider is asked to
     // send this one again later, rather than have it recorded as not ours for good.

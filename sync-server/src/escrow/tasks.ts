@@ -49,7 +49,7 @@ export function escrowTasks(provider: PaymentProvider) {
       payload: z.object({ _cron: cronTick.shape._cron.optional() }),
       async run(_p, ctx) {
         try {
-          const counts = await sweepPaymentFees(ctx.sql, provider, ctx.log);
+          const counts = await sweepPaymentFees(ctx.sql, provider, ctx.log, { signal: ctx.signal });
           if (counts.recorded + counts.failed > 0) ctx.log.info(counts, "the provider's fees on payments recorded");
         } catch (err) {
           ctx.log.error({ err }, "the sweep of the provider's fees failed; the next tick sweeps again");
@@ -109,7 +109,7 @@ export function escrowTasks(provider: PaymentProvider) {
         const period = day ? utcDay(new Date(day)) : utcDay(new Date((_cron ? Date.parse(_cron.ts) : Date.now()) - 86_400_000));
         const { checked, mismatches } = await reconcile(ctx.sql, provider, period);
         // Bank disputes still open here are read again: one whose events were lost must not stay open for ever.
-        const disputes = await followOpenBankDisputes(ctx.sql, provider);
+        const disputes = await followOpenBankDisputes(ctx.sql, provider, new Date(), ctx.log);
         const summary = { from: period.from.toISOString(), to: period.to.toISOString(), checked, mismatched: mismatches.length, bankDisputes: disputes };
         if (mismatches.length > 0) ctx.log.error({ ...summary, mismatches }, 'the ledger does not reconcile with the provider');
         else ctx.log.info(summary, 'the ledger reconciles with the provider');

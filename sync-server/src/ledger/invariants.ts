@@ -56,7 +56,7 @@ interface MilestoneMoneyRow {
 export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } = {}): Promise<LedgerCheck> {
   const limit = opts.limit ?? 100;
   return sql.begin('isolation level repeatable read read only', async (tx) => {
-    const [totals, [postings], [accounts], unbalanced, oneSided, foreign, negative, flagged, badIds, escrows, milestones, banks] = await Promise.all([
+    const [totals, [postings], [accounts], unbalanced, oneSided, foreign, negative, flagged, badIds, escrows, milestones, banks, fees] = await Promise.all([
       tx<{ currency: string; entries: number; total: number }[]>`
         select currency, count(*)::int8 as entries, sum(amount)::int8 as total from ledger_entries group by currency order by currency`,
       tx<{ n: number }[]>`select count(*)::int8 as n from ledger_postings`,
@@ -135,6 +135,14 @@ export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } =
                coalesce(r.from_refunds, 0)::int8 as from_refunds, coalesce(t.refunds_taken, 0)::int8 as refunds_taken
         from currencies c left join ledger l on l.currency = c.currency left join recorded r on r.currency = c.currency
         left join taken t on t.currency = c.currency`,
+      // The provider's fees recorded (escrow/fees.ts) against what the ledger says the provider kept.
+      tx<{ currency: string; kept: number; recorded: number }[]>`
+        with recorded as (select currency, sum(amount) as recorded from provider_fees group by currency),
+        kept as (
+          select a.currency, sum(e.amount) as kept from ledger_accounts a join ledger_entries e on e.account_id = a.id
+          where a.kind = 'provider_fees' group by a.currency)
+        select coalesce(r.currency, k.currency) as currency, coalesce(k.kept, 0)::int8 as kept, coalesce(r.recorded, 0)::int8 as recorded
+        from recorded r full join kept k on k.currency = r.currency`,
     ]);
     const violations: LedgerViolation[] = [
       ...unbalanced.map((u) => ({ invariant: 'posting_balanced' as const, ...u })),
@@ -151,6 +159,7 @@ export async function checkLedgerInvariants(sql: Sql, opts: { limit?: number } =
         .filter((b) => b.fromRefunds !== b.refundsTaken)
         .map((b) => ({ invariant: 'bank_refunds' as const, currency: b.currency, takenFromRefunds: b.fromRefunds, refundsMarked: b.refundsTaken })),
       ...badIds.map((b) => ({ invariant: 'posting_id_time' as const, ...b })),
+      ...fees.filter((f) => f.kept !== f.recorded).map((f) => ({ invariant: 'provider_fees' as const, ...f })),
     ];
     return {
       ok: violations.length === 0,

@@ -74,8 +74,8 @@ export function AuditPage() {
         <>
           <ul className="list" aria-label={t('auditLabel')} data-testid="audit-log">
             {entries.map((e) => {
-              const subjectName = (type: string) => (type in SUBJECTS ? t(SUBJECTS[type as keyof typeof SUBJECTS]) : type);
-              const action = e.action in ACTIONS ? t(ACTIONS[e.action as keyof typeof ACTIONS]) : e.action;
+              const subjectName = (type: string) => (Object.hasOwn(SUBJECTS, type) ? t(SUBJECTS[type as keyof typeof SUBJECTS]) : type);
+              const action = Object.hasOwn(ACTIONS, e.action) ? t(ACTIONS[e.action as keyof typeof ACTIONS]) : e.action;
               const details = Object.entries(e.details);
               return (
                 <li key={e.id} className="list-item" data-testid="audit-entry" data-action={e.action}>

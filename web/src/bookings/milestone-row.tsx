@@ -178,7 +178,10 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
                   claimed.net.amount > 0
                   ? t('youReceiveDisputed', { claim: fmt(dispute!.refundAmount.amount), claimNet: formatMoney(claimed.net, locale), claimFee: formatMoney(claimed.fee, locale), rate: formatBps(m.feeBps, locale), net: formatMoney(m.net, locale) })
                   : t('youReceiveDisputedNothing', { net: formatMoney(m.net, locale) })
-                : t('youReceive', { net: formatMoney(m.net, locale), fee: formatMoney(m.fee, locale), rate: formatBps(m.feeBps, locale) })}
+                : m.status === 'disputed'
+                  ? // Its dispute not on this device yet: held all the same, whatever the claim.
+                    t('youReceiveDisputedHeld', { net: formatMoney(m.net, locale) })
+                  : t('youReceive', { net: formatMoney(m.net, locale), fee: formatMoney(m.fee, locale), rate: formatBps(m.feeBps, locale) })}
             </p>
           )
         ))}

@@ -108,6 +108,12 @@ describe('money panel, client', () => {
     );
   });
 
+  it('tells the worker a disputed part is held even before its dispute reaches the device', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed') });
+    renderPage(client);
+    await waitFor(() => expect(screen.getByTestId('worker-net').textContent).toBe('Held until the dispute is decided; paid in full, you would receive $72.00.'));
+  });
+
   it('shows what the worker wrote with a part handed in, and each part\'s own history with who did what', async () => {
     const second = '0190a000-0000-7000-8000-0000000000d2';
     const parts = [

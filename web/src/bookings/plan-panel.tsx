@@ -7,7 +7,8 @@ import { replacedByPlan } from '@shared/milestone-machine';
 import { money, sum, type CurrencyCode, type Money } from '@shared/money';
 import type { Locale } from '@shared/locales';
 import { useSync } from '../app/sync-context';
-import { amountLimits, amountReadBack, formatBps, formatDay, formatMoney, parseMoneyInput } from '../i18n/format';
+import { amountLimits, formatBps, formatDay, formatMoney, parseMoneyInput } from '../i18n/format';
+import { AmountReadAs } from '../ui/amount-read-as';
 import { useLocale, useT, type Translate } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import { newId } from '../sync/ids';
@@ -308,7 +309,7 @@ function PlanForm({ parts, setParts, changed, currency, feeBps, side, other, mil
                       {amountProblemText(t, problem.amount, locale)}
                     </p>
                   ) : (
-                    <PartReadAs text={p.amount} currency={currency} />
+                    <AmountReadAs text={p.amount} currency={currency} say={(amount) => t('partReadAs', { amount })} testId="part-read-as" />
                   )}
                 </div>
                 <div className="field">
@@ -381,19 +382,6 @@ function PlanForm({ parts, setParts, changed, currency, feeBps, side, other, mil
         </button>
       </div>
     </form>
-  );
-}
-
-/** A part's amount as it will be read (amountReadBack): "1,00" is one dollar, seen before proposing. */
-function PartReadAs({ text, currency }: { text: string; currency: CurrencyCode }) {
-  const t = useT(moneyMessages);
-  const { locale } = useLocale();
-  const read = amountReadBack(text, currency);
-  if (!read) return null;
-  return (
-    <p className="hint" data-testid="part-read-as" aria-live="polite">
-      {t('partReadAs', { amount: formatMoney(read, locale) })}
-    </p>
   );
 }
 

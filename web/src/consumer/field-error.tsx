@@ -1,7 +1,8 @@
 // A form field's problem as a sentence in the user's language, shown next to the field; and how a typed budget is read.
 import type { Locale } from '@shared/locales';
 import type { CurrencyCode } from '@shared/money';
-import { amountLimits, amountReadBack, formatMoney } from '../i18n/format';
+import { amountLimits } from '../i18n/format';
+import { AmountReadAs } from '../ui/amount-read-as';
 import { useLocale, useT, type Translate } from '../i18n/i18n';
 import type { FieldError, GigField } from './gig-form';
 import { consumerMessages } from './messages';
@@ -55,15 +56,8 @@ export function FieldErrorText({ field, error, t }: { field: GigField; error: Fi
   );
 }
 
-/** The budget as it will be read (amountReadBack), seen before posting rather than after. */
+/** The budget as it will be read, seen before posting rather than after. */
 export function BudgetReadAs({ text, currency }: { text: string; currency: CurrencyCode }) {
   const t = useT(consumerMessages);
-  const { locale } = useLocale();
-  const read = amountReadBack(text, currency);
-  if (!read) return null;
-  return (
-    <p className="hint" data-testid="budget-read-as" aria-live="polite">
-      {t('fBudgetReadAs', { amount: formatMoney(read, locale) })}
-    </p>
-  );
+  return <AmountReadAs text={text} currency={currency} say={(amount) => t('fBudgetReadAs', { amount })} testId="budget-read-as" />;
 }

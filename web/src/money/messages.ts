@@ -14,6 +14,7 @@ export const moneyMessages = defineCatalog(
     total: 'Total',
     noConnectionForAction: 'Money actions need a connection. Try again when you are online.',
     staleFigures: 'You’re offline — these are the figures as last loaded. They load again when you are back online.',
+    staleUnanswered: 'No answer from Fieldwork yet — these are the figures as last loaded. They are asked for again every few seconds.',
 
     earningsTitle: 'Earnings',
     balancesHeading: 'Your balance',
@@ -118,6 +119,7 @@ export const moneyMessages = defineCatalog(
     total: 'Total',
     noConnectionForAction: 'Las acciones con dinero necesitan conexión. Inténtalo de nuevo cuando estés en línea.',
     staleFigures: 'Estás sin conexión: estas son las cifras de la última carga. Se cargan de nuevo cuando vuelvas a estar en línea.',
+    staleUnanswered: 'Fieldwork aún no responde: estas son las cifras de la última carga. Se vuelven a pedir cada pocos segundos.',
 
     earningsTitle: 'Ganancias',
     balancesHeading: 'Tu saldo',

@@ -156,11 +156,14 @@ export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; relo
     if (connected && online && lost) setAttempt((n) => n + 1);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [connected]);
+  // Counted per read that got no answer, so that the next try is scheduled after a failure, never while a read
+  // is still waiting for its answer (which a new attempt would throw away: a slow link's answers never landed).
+  const [unanswered, setUnanswered] = useState(0);
   useEffect(() => {
-    if (!lost || !online || path === null) return;
+    if (!lost || !online || path === null || unanswered === 0) return;
     const timer = setTimeout(() => setAttempt((n) => n + 1), RETRY_MS);
     return () => clearTimeout(timer);
-  }, [lost, online, path, attempt]);
+  }, [lost, online, path, unanswered]);
 
   useEffect(() => {
     const samePath = path !== null && shownPath.current === path;
@@ -184,6 +187,7 @@ export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; relo
         const failed = failure(err);
         if (failed.state === 'unreachable') {
           setLost(true);
+          setUnanswered((n) => n + 1);
           keepShown(failed);
         } else setRead(failed);
       },

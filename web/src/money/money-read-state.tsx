@@ -1,4 +1,5 @@
 // What a money screen shows until its figures arrive: loading, offline, no answer while online, or the server's refusal.
+import { useSyncStatus } from '../app/sync-context';
 import { useLocale, useT } from '../i18n/i18n';
 import { refusalText, type MoneyRead } from './money-api';
 import { moneyMessages } from './messages';
@@ -34,13 +35,14 @@ export function MoneyReadState({ read, onRetry }: { read: Exclude<MoneyRead<unkn
   );
 }
 
-/** Over figures read earlier, while the server cannot be reached: they may be out of date. */
+/** Over figures read earlier, while the server cannot be reached (offline, or no answer): they may be out of date. */
 export function MoneyStaleNotice({ show }: { show: boolean }) {
   const t = useT(moneyMessages);
+  const { online } = useSyncStatus();
   if (!show) return null;
   return (
     <p className="notice" role="status" data-testid="money-stale">
-      {t('staleFigures')}
+      {t(online ? 'staleUnanswered' : 'staleFigures')}
     </p>
   );
 }

@@ -149,6 +149,34 @@ describe('payments', () => {
     expect(screen.queryByTestId('money-unreachable')).toBeNull();
   });
 
+  it('waits for a slow answer rather than asking again over it, and says no answer came rather than offline', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let calls = 0;
+    let answer: (value: ClientPayments) => void = () => undefined;
+    const server = stubServer({
+      [`GET ${NOVEMBER}`]: () => {
+        if (++calls === 1) throw new TypeError('Failed to fetch');
+        // The second read's answer takes longer than the pause between tries.
+        return new Promise<ClientPayments>((resolve) => (answer = resolve));
+      },
+    });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, '/c/payments?month=2026-11');
+    expect((await screen.findByTestId('money-unreachable')).textContent).not.toContain('offline');
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(10_000);
+    });
+    expect(server.requests('/money/payments')).toHaveLength(2);
+    // Still waiting for that answer: nothing asks over it, so nothing throws it away.
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(25_000);
+    });
+    expect(server.requests('/money/payments')).toHaveLength(2);
+    answer(payments);
+    expect(await screen.findAllByTestId('payment')).toHaveLength(3);
+    vi.useRealTimers();
+  });
+
   it('tries a read lost to the network again while the device says it is online, even with replication never dropped', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     let answer: 'network' | ClientPayments = 'network';

@@ -26,11 +26,11 @@ export interface Seen {
   body: string;
 }
 
-type Answer = Response | object | (() => Response | object);
+type Answer = Response | object | (() => Response | object | Promise<Response | object>);
 
 /**
  * Stubs the global fetch: `routes` maps "GET /path?query" (or "GET /path" for any query) to a JSON body, a
- * Response, or a function giving either; anything else is a 404 in the server's error shape. A route whose
+ * Response, or a function giving either (or a promise of either: an answer that takes its time); anything else is a 404 in the server's error shape. A route whose
  * answer is `'network'` fails as a dropped connection does.
  */
 export function stubServer(routes: Record<string, Answer | 'network'>) {
@@ -42,7 +42,7 @@ export function stubServer(routes: Record<string, Answer | 'network'>) {
     const answer = routes[`${request.method} ${url.pathname}${url.search}`] ?? routes[`${request.method} ${url.pathname}`];
     if (answer === 'network') throw new TypeError('Failed to fetch');
     if (answer === undefined) return Response.json({ error: { code: 'not_found', message: 'No such thing.' } }, { status: 404 });
-    const value = typeof answer === 'function' ? answer() : answer;
+    const value = typeof answer === 'function' ? await answer() : answer;
     return value instanceof Response ? value : Response.json(value);
   });
   vi.stubGlobal('fetch', fetch);
