@@ -2,7 +2,7 @@
 // The status bar's refused actions: a refused booking step can be tried again from there; a refused money step
 // (milestone, dispute, payout) is not sent again from the bar, which links to where it can be looked at instead.
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, within, waitFor } from '@testing-library/react';
 import { Router } from 'wouter';
 import { memoryLocation } from 'wouter/memory-location';
 import { I18nProvider } from '../i18n/i18n';
@@ -101,6 +101,22 @@ describe('status bar, refused actions', () => {
     expect(within(taken).getByRole('button', { name: 'Dismiss' })).toBeTruthy();
     // Fixable by the person first (skills and a place on their profile): worth sending again.
     expect(within(incomplete).getByRole('button', { name: 'Try again' })).toBeTruthy();
+  });
+
+  it('drops a refused accept by itself once the same gig was accepted after it, and keeps others', async () => {
+    const client = await offlineDevice({ id: OMAR, roles: ['consumer', 'operator'] });
+    const gig = '0190a000-0000-7000-8000-0000000000f1';
+    await refused(client, 'gig.accept', { gigId: gig, bookingId: BOOKING }, 'gig_changed');
+    await refused(client, 'gig.accept', { gigId: '0190a000-0000-7000-8000-0000000000f2', bookingId: '0190a000-0000-7000-8000-0000000000b9' }, 'gig_taken');
+    renderBar(client);
+    expect(await screen.findAllByTestId('rejection')).toHaveLength(2);
+    // Back on the gig, changed meanwhile, the worker accepts it as it is now, and the server applies that.
+    const at = new Date(Date.now() + 60_000).toISOString();
+    await client.db.commands.insert({
+      id: '0190a000-0000-7000-8000-0000000000d9', type: 'gig.accept', payload: JSON.stringify({ gigId: gig, bookingId: '0190a000-0000-7000-8000-0000000000b8' }),
+      issuedAt: at, status: 'applied', decidedAt: at, updatedAt: at,
+    });
+    await waitFor(() => expect(screen.getAllByTestId('rejection').map((r) => r.getAttribute('data-code'))).toEqual(['gig_taken']));
   });
 
   it('shows a chat message that was not sent whole, so its words are not lost with a booking that never came to be', async () => {

@@ -7,7 +7,7 @@ import { rejectionText } from '../i18n/rejections';
 import { isCommandType, type CommandType } from '@shared/commands';
 import type { RejectionCode } from '@shared/rejections';
 import { appMessages } from './messages';
-import { useSync, useSyncStatus, useView } from './sync-context';
+import { useSync, useSyncStatus, useView, useViewAll } from './sync-context';
 
 /** The booking steps that act on its milestones' money (cancel refunds what is held; the rest step the current milestone). */
 const BOOKING_MONEY_STEPS = new Set(['booking.cancel', 'booking.deliver', 'booking.approve', 'booking.request_changes']);
@@ -91,12 +91,29 @@ const COMMAND_LABELS: Record<CommandType, keyof typeof appMessages.en> = {
   'availability.set': 'cmdAvailabilitySet', 'user.set_roles': 'cmdUserSetRoles',
 };
 
+/**
+ * A refused accept of a gig that this device has accepted since (the worker went back to the gig, changed
+ * meanwhile, and took it as it is now) is old news: dismissed by itself rather than following the worker onto
+ * the booking it was about.
+ */
+function useDismissSupersededAccepts(): void {
+  const client = useSync();
+  const accepts = useViewAll('commands', { selector: { type: 'gig.accept' } });
+  useEffect(() => {
+    const gigOf = (c: { payload: string }) => (JSON.parse(c.payload) as { gigId?: string }).gigId;
+    const acceptedAt = new Map<string | undefined, string>();
+    for (const c of accepts ?? []) if (c.status === 'applied' && c.issuedAt > (acceptedAt.get(gigOf(c)) ?? '')) acceptedAt.set(gigOf(c), c.issuedAt);
+    for (const c of accepts ?? []) if (c.status === 'rejected' && c.issuedAt < (acceptedAt.get(gigOf(c)) ?? '')) void client.dismiss(c.id);
+  }, [accepts, client]);
+}
+
 export function StatusBar() {
   const t = useT(appMessages);
   const { locale } = useLocale();
   const client = useSync();
   const status = useSyncStatus();
   const now = useNow(30_000);
+  useDismissSupersededAccepts();
 
   let state: 'offline' | 'connecting' | 'syncing' | 'ok';
   let label: string;
