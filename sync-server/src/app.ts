@@ -68,7 +68,7 @@ export function createApp(deps: Deps, schema: GraphQLSchema = createSchema()) {
   // The demo rail's checkout and onboarding pages; its signed events go through the real webhook handler.
   const payments = deps.payments;
   if (payments.name === 'demo')
-    app.route(DEMO_BASE_PATH, demoRoutes({ rail: payments, log: deps.log, deliver: async (raw, header) => void (await handleWebhook(deps, payments, raw, header)) }));
+    app.route(DEMO_BASE_PATH, demoRoutes({ rail: payments, log: deps.log, sql: deps.sql, deliver: async (raw, header) => void (await handleWebhook(deps, payments, raw, header)) }));
   if (deps.sms.name === 'dev') app.route('/dev', devInboxRoutes(deps));
 
   // The PWA on the same origin, after every API route: files from the build, deep links to index.html.

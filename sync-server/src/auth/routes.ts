@@ -3,11 +3,12 @@ import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { text } from '@shared/commands';
-import { acceptedLanguages, firstSpoken, type Locale } from '@shared/locales';
+import type { Locale } from '@shared/locales';
 import type { SignInRefusal, SignInRefusalDetails } from '@shared/sign-in';
 import type { Deps } from '../deps';
 import { HttpError } from '../errors';
 import { clientAddressKey } from '../http/client-address';
+import { deviceLocale } from '../http/device-locale';
 import { readJson } from '../http/read-json';
 import { enforce } from '../ops/rate-limit';
 import { generateCode, hasLiveCode, storeCode } from './codes';
@@ -26,9 +27,6 @@ const VERIFY_PER_PHONE = 10;
 const VERIFY_PER_IP = 60;
 
 const codeRequest = z.strictObject({ phone: z.string().max(64) });
-
-/** The first language we speak of those the device asks in (Accept-Language). */
-const deviceLocale = (c: Context) => firstSpoken(acceptedLanguages(c.req.header('accept-language')));
 
 const codeText = (locale: Locale, code: string, minutes: number) =>
   locale === 'es'

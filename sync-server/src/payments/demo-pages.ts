@@ -1,24 +1,30 @@
-// The demo rail's HTML pages: self-contained (no scripts, no external assets), every value escaped, and each
-// one saying plainly that no real money moves.
+// The demo rail's HTML pages, in the payer's or worker's language (demo-messages.ts): self-contained (no scripts,
+// no external assets), every value escaped, and each one saying plainly that no real money moves.
+import type { Locale } from '@shared/locales';
 import { formatMoney, money } from '@shared/money';
 import type { DemoBankView, DemoCheckout } from './demo';
-
-export const DEMO_BANNER = 'Demo payment — no real money moves';
+import { DEMO_MESSAGES, type DemoNotice, type DemoWords } from './demo-messages';
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
-const PAYMENT_LEAD = 'This page stands in for a card payment page while Fieldwork runs without a payment provider. Nothing is charged.';
+/** A message as HTML: its words escaped, and each `{name}` in it replaced by the escaped value. */
+function say(message: string, values: Record<string, string> = {}): string {
+  return escapeHtml(message).replace(/\{(\w+)\}/g, (m, name: string) => (name in values ? escapeHtml(values[name]!) : m));
+}
 
-function page(heading: string, body: string, lead = PAYMENT_LEAD): string {
+type Lead = 'paymentLead' | 'onboardingLead' | 'bankLead';
+
+function page(locale: Locale, heading: string, body: string, lead: Lead = 'paymentLead'): string {
+  const w = DEMO_MESSAGES[locale];
   return `<!doctype html>
-<html lang="en">
+<html lang="${locale}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>Demo payment · Fieldwork</title>
+<title>${say(w.title)}</title>
 <style>
   body { font: 18px/1.5 system-ui, sans-serif; margin: 0 auto; padding: 1rem; max-width: 32rem; color: #111; background: #fff; }
   .banner { background: #ffe066; color: #111; border: 2px solid #111; border-radius: .5rem; padding: .75rem 1rem; margin: 0 0 1.5rem; }
@@ -37,135 +43,147 @@ function page(heading: string, body: string, lead = PAYMENT_LEAD): string {
 </head>
 <body>
 <main>
-<p class="banner"><strong>${DEMO_BANNER}.</strong> ${escapeHtml(lead)}</p>
-<h1>${escapeHtml(heading)}</h1>
+<p class="banner"><strong>${say(w.banner)}.</strong> ${say(w[lead])}</p>
+<h1>${say(heading)}</h1>
 ${body}
 </main>
 </body>
 </html>`;
 }
 
-function amountOf(c: DemoCheckout, locale: string): string {
+function amountOf(c: DemoCheckout, locale: Locale): string {
   return formatMoney(money(c.amount, c.currency), locale);
 }
 
 /** The open session: what is being paid for, the amount, "Pay (demo)" and "Cancel". */
-export function checkoutPage(c: DemoCheckout, opts: { payAction: string; locale: string }): string {
+export function checkoutPage(c: DemoCheckout, opts: { payAction: string; locale: Locale }): string {
+  const w = DEMO_MESSAGES[opts.locale];
   return page(
-    'Demo payment',
+    opts.locale,
+    w.checkoutHeading,
     `<dl>
-<dt>For</dt>
+<dt>${say(w.checkoutFor)}</dt>
 <dd>${escapeHtml(c.description)}</dd>
-<dt>Amount</dt>
+<dt>${say(w.amount)}</dt>
 <dd class="amount">${escapeHtml(amountOf(c, opts.locale))}</dd>
 </dl>
 <form method="post" action="${escapeHtml(opts.payAction)}">
-<button type="submit">Pay (demo)</button>
+<button type="submit">${say(w.pay)}</button>
 </form>
-<p><a class="secondary" href="${escapeHtml(c.cancelUrl)}">Cancel</a></p>`,
+<p><a class="secondary" href="${escapeHtml(c.cancelUrl)}">${say(w.cancel)}</a></p>`,
   );
 }
 
-export function expiredPage(c: DemoCheckout): string {
+export function expiredPage(c: DemoCheckout, opts: { locale: Locale }): string {
+  const w = DEMO_MESSAGES[opts.locale];
   return page(
-    'This demo checkout has expired',
-    `<p>Nothing was charged. Go back to Fieldwork and start the payment again.</p>
-<p><a class="button" href="${escapeHtml(c.cancelUrl)}">Back to Fieldwork</a></p>`,
+    opts.locale,
+    w.expiredHeading,
+    `<p>${say(w.expiredText)}</p>
+<p><a class="button" href="${escapeHtml(c.cancelUrl)}">${say(w.backToFieldwork)}</a></p>`,
   );
 }
 
-export function paidPage(c: DemoCheckout, locale: string): string {
+export function paidPage(c: DemoCheckout, opts: { locale: Locale }): string {
+  const w = DEMO_MESSAGES[opts.locale];
   return page(
-    'This demo payment is done',
-    `<p>${escapeHtml(amountOf(c, locale))} for ${escapeHtml(c.description)} was paid (in demo money).</p>
-<p><a class="button" href="${escapeHtml(c.successUrl)}">Continue</a></p>`,
+    opts.locale,
+    w.paidHeading,
+    `<p>${say(w.paidText, { amount: amountOf(c, opts.locale), description: c.description })}</p>
+<p><a class="button" href="${escapeHtml(c.successUrl)}">${say(w.continue)}</a></p>`,
   );
 }
 
 /** Paid, but the webhook handler did not take the events: pressing the button again redelivers them. */
-export function confirmationPendingPage(opts: { payAction: string }): string {
+export function confirmationPendingPage(opts: { payAction: string; locale: Locale }): string {
+  const w = DEMO_MESSAGES[opts.locale];
   return page(
-    'Payment made, confirmation pending',
-    `<p>The demo payment went through, but Fieldwork has not confirmed it yet. Try again in a moment; you will not pay twice.</p>
+    opts.locale,
+    w.confirmationPendingHeading,
+    `<p>${say(w.confirmationPendingText)}</p>
 <form method="post" action="${escapeHtml(opts.payAction)}">
-<button type="submit">Try again</button>
+<button type="submit">${say(w.tryAgain)}</button>
 </form>`,
   );
 }
 
-export function messagePage(heading: string, text: string): string {
-  return page(heading, `<p>${escapeHtml(text)}</p>`);
+/** A notice: its heading and one sentence (demo-messages.ts, `<notice>Heading` and `<notice>Text`). */
+export function messagePage(notice: DemoNotice, opts: { locale: Locale }): string {
+  const w: DemoWords = DEMO_MESSAGES[opts.locale];
+  return page(opts.locale, w[`${notice}Heading`], `<p>${say(w[`${notice}Text`])}</p>`);
 }
-
-const ONBOARDING_LEAD = 'This page stands in for the payment provider\'s payout setup while Fieldwork runs without one. No bank details are asked for and no real account is made.';
 
 /**
  * The demo's payout setup: one button that finishes it. A POST, so that a link preview or a prefetch of the
  * onboarding link cannot set up anyone's payouts.
  */
-export function onboardingPage(opts: { action: string; cancelUrl: string }): string {
+export function onboardingPage(opts: { action: string; cancelUrl: string; locale: Locale }): string {
+  const w = DEMO_MESSAGES[opts.locale];
   return page(
-    'Set up payouts (demo)',
-    `<p>On the real payment provider you would enter your identity and bank details here. In the demo, one press sets up payouts to a demo account.</p>
+    opts.locale,
+    w.onboardingHeading,
+    `<p>${say(w.onboardingText)}</p>
 <form method="post" action="${escapeHtml(opts.action)}">
-<button type="submit">Finish payout setup (demo)</button>
+<button type="submit">${say(w.finishOnboarding)}</button>
 </form>
-<p><a class="secondary" href="${escapeHtml(opts.cancelUrl)}">Back to Fieldwork</a></p>`,
-    ONBOARDING_LEAD,
+<p><a class="secondary" href="${escapeHtml(opts.cancelUrl)}">${say(w.backToFieldwork)}</a></p>`,
+    'onboardingLead',
   );
 }
 
 /** Set up, but the webhook handler did not take the news: pressing the button again redelivers it. */
-export function onboardingPendingPage(opts: { action: string }): string {
+export function onboardingPendingPage(opts: { action: string; locale: Locale }): string {
+  const w = DEMO_MESSAGES[opts.locale];
   return page(
-    'Payouts set up, confirmation pending',
-    `<p>The demo payout setup is done, but Fieldwork has not confirmed it yet. Try again in a moment.</p>
+    opts.locale,
+    w.onboardingPendingHeading,
+    `<p>${say(w.onboardingPendingText)}</p>
 <form method="post" action="${escapeHtml(opts.action)}">
-<button type="submit">Try again</button>
+<button type="submit">${say(w.tryAgain)}</button>
 </form>`,
-    ONBOARDING_LEAD,
+    'onboardingLead',
   );
 }
-
-const BANK_LEAD = 'This page stands in for the payer\'s bank while Fieldwork runs without a payment provider. Disputing here moves no real money.';
 
 /**
  * The payer's demo bank: the payment, and a dispute of it (a chargeback) to open and then decide, each a POST.
  * What Fieldwork makes of each step shows in the app: the part held, then carried on or ended.
  */
-export function bankPage(v: DemoBankView, opts: { action: string; locale: string; backUrl: string }): string {
-  const amount = (n: number) => escapeHtml(formatMoney(money(n, v.currency), opts.locale));
+export function bankPage(v: DemoBankView, opts: { action: string; locale: Locale; backUrl: string }): string {
+  const w = DEMO_MESSAGES[opts.locale];
+  const amount = (n: number) => formatMoney(money(n, v.currency), opts.locale);
   const d = v.dispute;
   const open = d !== null && d.status !== 'won' && d.status !== 'lost';
   const state = !d && v.refunded >= v.amount
-    ? '<p>Fieldwork has refunded all of this payment to you: there is nothing left to dispute.</p>'
+    ? `<p>${say(w.bankAllRefunded)}</p>`
     : !d
-    ? `<p>You can dispute this payment as you would with your bank. The bank takes the money back from Fieldwork while it decides, and Fieldwork holds that part of the work meanwhile.</p>
+    ? `<p>${say(w.bankCanDispute)}</p>
 <form method="post" action="${escapeHtml(opts.action)}/dispute">
-<button type="submit">Dispute this payment (demo)</button>
+<button type="submit">${say(w.dispute)}</button>
 </form>`
     : open
-      ? `<p data-state="held">Disputed: your bank holds ${amount(d.amount)} while it decides.</p>
+      ? `<p data-state="held">${say(w.bankHolds, { amount: amount(d.amount) })}</p>
 <form method="post" action="${escapeHtml(opts.action)}/decide">
 <input type="hidden" name="outcome" value="lost">
-<button type="submit">Decide for me, the payer (demo)</button>
+<button type="submit">${say(w.decideForPayer)}</button>
 </form>
 <form method="post" action="${escapeHtml(opts.action)}/decide">
 <input type="hidden" name="outcome" value="won">
-<button type="submit">Decide for Fieldwork (demo)</button>
+<button type="submit">${say(w.decideForFieldwork)}</button>
 </form>`
-      : `<p data-state="${d.status}">${d.status === 'lost' ? `Decided for you: your bank returned ${amount(d.amount)} to you.` : 'Decided for Fieldwork: the payment stands.'}</p>`;
+      : `<p data-state="${escapeHtml(d.status)}">${d.status === 'lost' ? say(w.decidedForPayer, { amount: amount(d.amount) }) : say(w.decidedForFieldwork)}</p>`;
   return page(
-    'Your bank (demo)',
+    opts.locale,
+    w.bankHeading,
     `<dl>
-<dt>Payment</dt>
+<dt>${say(w.bankPayment)}</dt>
 <dd>${escapeHtml(v.description || v.paymentIntentId)}</dd>
-<dt>Amount</dt>
-<dd class="amount">${amount(v.amount)}</dd>
-${v.refunded > 0 ? `<dt>Refunded by Fieldwork</dt>\n<dd>${amount(v.refunded)}</dd>` : ''}
+<dt>${say(w.amount)}</dt>
+<dd class="amount">${escapeHtml(amount(v.amount))}</dd>
+${v.refunded > 0 ? `<dt>${say(w.bankRefunded)}</dt>\n<dd>${escapeHtml(amount(v.refunded))}</dd>` : ''}
 </dl>
 ${state}
-<p><a class="secondary" href="${escapeHtml(opts.backUrl)}">Back to Fieldwork</a></p>`,
-    BANK_LEAD,
+<p><a class="secondary" href="${escapeHtml(opts.backUrl)}">${say(w.backToFieldwork)}</a></p>`,
+    'bankLead',
   );
 }

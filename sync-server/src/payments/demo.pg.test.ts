@@ -33,6 +33,7 @@ beforeAll(async () => {
     demoRoutes({
       rail,
       log,
+      sql: db.sql,
       deliver: async (rawBody, header) => {
         if (failDeliveries > 0) {
           failDeliveries--;

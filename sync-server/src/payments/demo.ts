@@ -91,6 +91,11 @@ export interface DemoRail extends PaymentProvider {
    * nothing and owes nothing more. False when there is no such account.
    */
   activateAccount(accountId: string): Promise<boolean>;
+  /**
+   * The Fieldwork user a checkout session or payment was made for (its client) or an account was made for (its
+   * owner), from the metadata Fieldwork gave it; null for anything else. The demo pages speak their language.
+   */
+  userOf(objectId: string): Promise<string | null>;
   /** A payment as its payer's demo bank shows it, with the dispute of it, if any; null when there is no such payment. */
   bank(paymentIntentId: string): Promise<DemoBankView | null>;
   /**
@@ -524,6 +529,13 @@ export function createDemoRail(opts: DemoRailOptions): DemoRail {
         delivered.push(id);
       }
       return { delivered, failure: null };
+    },
+
+    async userOf(objectId) {
+      const [row] = await sql<{ userId: string | null }[]>`
+        select coalesce(data->'metadata'->>'clientId', data->'metadata'->>'userId') as user_id
+        from demo_rail_objects where id = ${objectId} and kind in ('checkout_session', 'payment_intent', 'account')`;
+      return row?.userId ?? null;
     },
 
     async bank(paymentIntentId) {

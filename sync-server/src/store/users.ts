@@ -1,4 +1,5 @@
 // Users: phone identity, display name, roles, locale.
+import { validate as isUuid } from 'uuid';
 import type { Role } from '@shared/roles';
 import type { Locale } from '@shared/locales';
 import type { Db } from '../db/sql';
@@ -22,4 +23,11 @@ export async function getUserByPhone(db: Db, phone: string): Promise<UserRow | u
 export async function countAdmins(db: Db): Promise<number> {
   const [row] = await db<{ n: number }[]>`select count(*)::int8 as n from users where 'admin' = any(roles) and not deleted`;
   return row!.n;
+}
+
+/** A user's language, or null when there is no such user (ids from outside, such as a provider's metadata, may be anything). */
+export async function getUserLocale(db: Db, id: string): Promise<Locale | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await db<{ locale: Locale }[]>`select locale from users where id = ${id} and not deleted`;
+  return row?.locale ?? null;
 }
