@@ -120,10 +120,18 @@ export interface ClientRefund extends RefundProgress {
 }
 
 /**
- * Money the client's bank took back from a payment of theirs for a chargeback (the client disputed the payment
- * with their bank), beside what Fieldwork refunds: `decided` once the bank decided for the client, and until
- * then held by the bank while it decides. A chargeback the bank decided for Fieldwork is not listed: the
- * payment stands. What the bank gave instead of a refund Fieldwork owed shows on that refund (returned_by_bank).
+ * How the client's bank has decided their dispute of a payment: not yet (`deciding`: the bank holds the money),
+ * for the client (`for_client`: the bank returned the money to them), or for Fieldwork (`for_fieldwork`: the
+ * bank gave the money back to Fieldwork and the payment stands).
+ */
+export type BankDecision = 'deciding' | 'for_client' | 'for_fieldwork';
+
+/**
+ * A payment of the client's that they disputed with their bank (a chargeback), beside what Fieldwork refunds:
+ * what the bank took back, and how it has decided. Decided for Fieldwork, the line stays so the client learns the
+ * outcome, but the bank gave that money back: it is none of the client's, and counts in no total. What the bank
+ * gave instead of a refund Fieldwork owed shows on that refund (returned_by_bank); an inquiry took nothing and is
+ * not listed.
  */
 export interface BankReturn {
   disputeId: string;
@@ -134,8 +142,9 @@ export interface BankReturn {
   title: string;
   description: string;
   currency: CurrencyCode;
+  /** What the bank took back (from escrow, or the platform's pocket once the worker was paid). */
   amount: number;
-  decided: boolean;
+  outcome: BankDecision;
 }
 
 export interface ClientPayments {
@@ -144,7 +153,7 @@ export interface ClientPayments {
   payments: ClientPayment[];
   refunds: ClientRefund[];
   bankReturns: BankReturn[];
-  /** `byBank`: the bank returns listed. */
+  /** `byBank`: the bank returns listed that the bank holds or returned to the client (not those decided for Fieldwork). */
   totals: { currency: CurrencyCode; paid: number; refunded: number; byBank: number }[];
 }
 
@@ -173,8 +182,8 @@ export interface Receipt {
   refunds: (RefundProgress & { postingId: string; at: Date; currency: CurrencyCode; amount: number })[];
   /** On the demo rail, the payer's demo bank's page for this payment (to try a chargeback); null otherwise. */
   demoBankUrl?: string | null;
-  /** What the client's bank took back of this payment for a chargeback (see BankReturn). */
-  bankReturns: Pick<BankReturn, 'disputeId' | 'at' | 'currency' | 'amount' | 'decided'>[];
+  /** The client's disputes of this payment with their bank, and how each was decided (see BankReturn). */
+  bankReturns: Pick<BankReturn, 'disputeId' | 'at' | 'currency' | 'amount' | 'outcome'>[];
   /** Every money movement of the milestone, oldest first. */
   lines: { at: Date; kind: string; currency: CurrencyCode; paid: number; released: number; refunded: number; memo: string }[];
 }

@@ -71,8 +71,21 @@ const clean = async () => expect(await ledgerViolations(db.sql)).toEqual([]);
 async function clientPaymentsNow() {
   const res = await t.app.request('/money/payments', { headers: { authorization: await bearerFor(t, client) } });
   expect(res.status).toBe(200);
-  return (await json(res)) as { refunds: { milestoneId: string; status: string; amount: number }[]; bankReturns: { milestoneId: string; disputeId: string; amount: number; decided: boolean }[] };
+  return (await json(res)) as {
+    refunds: { milestoneId: string; status: string; amount: number }[];
+    bankReturns: { milestoneId: string; disputeId: string; amount: number; outcome: string }[];
+    totals: { currency: string; byBank: number }[];
+  };
 }
+/** The client's lines this month about the milestone's disputes with their bank. */
+const bankLinesOf = async (milestoneId: string) => (await clientPaymentsNow()).bankReturns.filter((b) => b.milestoneId === milestoneId);
+/** What the client's payments page totals this month as taken back by their bank. */
+const byBankNow = async () => (await clientPaymentsNow()).totals.find((r) => r.currency === 'USD')?.byBank ?? 0;
+const receiptBankLinesOf = async (milestoneId: string) => {
+  const res = await t.app.request(`/money/receipts/${milestoneId}`, { headers: { authorization: await bearerFor(t, client) } });
+  expect(res.status).toBe(200);
+  return ((await json(res)) as { bankReturns: { disputeId: string; amount: number; outcome: string }[] }).bankReturns;
+};
 /** Where the money a dispute's bank took came from. */
 const takenFrom = async (disputeId: string) => (await db.sql`select from_escrow, from_refund, from_platform from bank_disputes where id = ${disputeId}`)[0];
 const refundsOf = (milestoneId: string) =>
@@ -101,7 +114,7 @@ describe('a chargeback on money still in escrow', () => {
     expect(await news(milestoneId, 'milestone.bank_dispute_opened.worker')).toEqual([worker]);
     expect(await news(milestoneId, 'milestone.bank_dispute_opened.client')).toEqual([client]);
     // The client's payments page lists the money as with their bank, not yet decided.
-    expect((await clientPaymentsNow()).bankReturns.filter((b) => b.milestoneId === milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, decided: false })]);
+    expect(await bankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'deciding' })]);
 
     // Nothing that moves its money: approving, cancelling, a dispute's outcome.
     const approve = await run(db.sql, client, 'milestone.approve', { milestoneId });
@@ -126,6 +139,7 @@ describe('a chargeback on money still in escrow', () => {
     const { milestoneId, paymentIntentId } = await paid({ submitted: true });
     const disputeId = disputeIdOf(standin.openDispute(paymentIntentId));
     expect(await deliver(standin.moveDispute(disputeId, 'under_review'))).toBe('bank_dispute_held');
+    const byBankHeld = await byBankNow();
     const before = Date.now();
     expect(await deliver(standin.moveDispute(disputeId, 'won'))).toBe('bank_dispute_won');
     expect(await postings(disputeId)).toEqual(['chargeback', 'chargeback_reversal']);
@@ -135,8 +149,11 @@ describe('a chargeback on money still in escrow', () => {
     expect(m.timeline.slice(-2).map((e) => e.event)).toEqual(['bank_dispute_opened', 'bank_dispute_won']);
     expect(m.autoApproveAt!.getTime()).toBeGreaterThanOrEqual(before + 72 * 3_600_000 - 1000);
     expect(await news(milestoneId, 'milestone.bank_dispute_won')).toHaveLength(2);
-    // Decided for the platform: the payment stands, and the client's payments page lists no money with the bank.
-    expect((await clientPaymentsNow()).bankReturns.filter((b) => b.milestoneId === milestoneId)).toEqual([]);
+    // Decided for the platform: the client's payments page and receipt keep the one line, saying the payment stands,
+    // and the money is no longer counted as taken back by their bank.
+    expect(await bankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'for_fieldwork' })]);
+    expect(await receiptBankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'for_fieldwork' })]);
+    expect(await byBankNow()).toBe(byBankHeld - 8000);
     await clean();
 
     applied(await run(db.sql, client, 'milestone.approve', { milestoneId }));
@@ -144,11 +161,15 @@ describe('a chargeback on money still in escrow', () => {
     await clean();
   });
 
-  it('changes nothing anyone sees when the first word of a dispute says the bank already decided for us', async () => {
+  it('leaves the part and the people alone when the first word of a dispute says the bank already decided for us', async () => {
     const { milestoneId, paymentIntentId } = await paid({ submitted: true });
     const before = await milestone(milestoneId);
+    const byBankBefore = await byBankNow();
     const disputeId = disputeIdOf(standin.openDispute(paymentIntentId));
     expect(await deliver(standin.moveDispute(disputeId, 'won'))).toBe('bank_dispute_won');
+    // The client's record says how the dispute they made ended, once, and counts nothing as taken back.
+    expect(await bankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'for_fieldwork' })]);
+    expect(await byBankNow()).toBe(byBankBefore);
     // The ledger shows the money leave and come back; the part, its clock and the people are left alone.
     expect(await postings(disputeId)).toEqual(['chargeback', 'chargeback_reversal']);
     expect(await escrow(milestoneId)).toBe(8000);
@@ -208,9 +229,8 @@ describe('a chargeback on money still in escrow', () => {
     expect(gig!.status).toBe('closed');
     expect(await news(milestoneId, 'milestone.charged_back.worker')).toEqual([worker]);
     expect(await news(milestoneId, 'milestone.charged_back.client')).toEqual([client]);
-    expect((await clientPaymentsNow()).bankReturns.filter((b) => b.milestoneId === milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, decided: true })]);
-    const receipt = await t.app.request(`/money/receipts/${milestoneId}`, { headers: { authorization: await bearerFor(t, client) } });
-    expect(((await json(receipt)) as { bankReturns: unknown[] }).bankReturns).toEqual([expect.objectContaining({ disputeId, amount: 8000, decided: true })]);
+    expect(await bankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'for_client' })]);
+    expect(await receiptBankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'for_client' })]);
     // Nothing is refunded by us: the bank gave the client all of it.
     expect(await db.sql`select 1 from client_refunds where milestone_id = ${milestoneId}`).toHaveLength(0);
     // A late copy of the first event is answered as before, and changes nothing.
@@ -308,6 +328,9 @@ describe('a chargeback of a payment whose refund we still owe', () => {
     expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses);
     expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'pending', bankDisputeId: null }]);
     expect(await queuedJobs(db.sql, refundKey(milestoneId))).toHaveLength(1);
+    // The client sees the refund on its way again; the bank took nothing beyond it, so no line of its own.
+    expect((await shownRefunds()).filter((r) => r.milestoneId === milestoneId)).toEqual([expect.objectContaining({ status: 'pending', amount: 8000 })]);
+    expect(await bankLinesOf(milestoneId)).toEqual([]);
     await clean();
 
     await runQueuedJob(db.sql, tasks, log, refundKey(milestoneId));
@@ -380,9 +403,11 @@ describe('a chargeback after the worker was paid', () => {
     });
     expect(month.byCurrency.find((r) => r.currency === 'USD')!.chargebackLosses).toBeGreaterThanOrEqual(8000);
 
+    expect(await bankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'deciding' })]);
     expect(await deliver(standin.moveDispute(disputeId, 'won'))).toBe('bank_dispute_won');
     expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses);
     expect(await milestone(milestoneId)).toEqual(before);
+    expect(await bankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'for_fieldwork' })]);
     await clean();
   });
 });
@@ -398,6 +423,9 @@ describe('what moves nothing', () => {
     expect(await deliver(standin.moveDispute(disputeIdOf(opened), 'warning_closed'))).toBe('bank_dispute_inquiry');
     const [row] = await db.sql<{ closedAt: Date | null }[]>`select closed_at from bank_disputes where id = ${disputeIdOf(opened)}`;
     expect(row!.closedAt).not.toBeNull();
+    // The bank took nothing: the client's payments and receipt have no line about it.
+    expect(await bankLinesOf(milestoneId)).toEqual([]);
+    expect(await receiptBankLinesOf(milestoneId)).toEqual([]);
     applied(await run(db.sql, client, 'milestone.approve', { milestoneId }));
   });
 
@@ -523,6 +551,9 @@ describe('chargebacks in any order', () => {
           const got = await milestone(m.milestoneId);
           expect(row!.closedAt).not.toBeNull();
           expect(got.bankDisputeId).toBeNull();
+          // The client's record: one line per dispute that took money, saying how it ended; none for an inquiry.
+          const lines = (await bankLinesOf(m.milestoneId)).map((b) => b.outcome);
+          expect(lines).toEqual(final === 'warning_closed' ? [] : [final === 'won' ? 'for_fieldwork' : 'for_client']);
           if (final === 'warning_closed') {
             expect(kinds).toEqual([]);
             expect(await escrow(m.milestoneId)).toBe(m.approved ? 0 : 8000);

@@ -24,7 +24,7 @@ const milestone = async (id: string) => (await db.sql<{ status: string; bankDisp
 const receiptOf = async (milestoneId: string) => {
   const res = await t.app.request(`/money/receipts/${milestoneId}`, { headers: { authorization: await bearerFor(t, client) } });
   expect(res.status).toBe(200);
-  return (await json(res)) as { paymentReference: string; demoBankUrl: string | null; bankReturns: { amount: number; decided: boolean }[] };
+  return (await json(res)) as { paymentReference: string; demoBankUrl: string | null; bankReturns: { amount: number; outcome: string }[] };
 };
 /** A milestone paid at the demo checkout, its work started and handed in. */
 async function submitted(): Promise<string> {
@@ -49,12 +49,12 @@ describe('a chargeback on the demo rail', () => {
     expect(await balance(db.sql, `escrow:${milestoneId}:USD`)).toBe(0);
     expect((await run(db.sql, client, 'milestone.approve', { milestoneId })).rejection?.code).toBe('bank_dispute_open');
     // While the bank holds it, the receipt still leads there: the dispute is decided at the bank.
-    expect(await receiptOf(milestoneId)).toMatchObject({ bankReturns: [expect.objectContaining({ decided: false })], demoBankUrl: receipt.demoBankUrl });
+    expect(await receiptOf(milestoneId)).toMatchObject({ bankReturns: [expect.objectContaining({ outcome: 'deciding' })], demoBankUrl: receipt.demoBankUrl });
 
     expect((await post(`${receipt.demoBankUrl}/decide`, { outcome: 'lost' })).status).toBe(303);
     expect(await milestone(milestoneId)).toMatchObject({ status: 'refunded', bankDisputeId: null });
     // Returned by the bank: the receipt no longer offers the bank, where there is nothing left to do.
-    expect(await receiptOf(milestoneId)).toMatchObject({ bankReturns: [expect.objectContaining({ decided: true })], demoBankUrl: null });
+    expect(await receiptOf(milestoneId)).toMatchObject({ bankReturns: [expect.objectContaining({ outcome: 'for_client' })], demoBankUrl: null });
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 
@@ -65,7 +65,8 @@ describe('a chargeback on the demo rail', () => {
     expect((await post(`${demoBankUrl}/decide`, { outcome: 'won' })).status).toBe(303);
     expect(await milestone(milestoneId)).toMatchObject({ status: 'submitted', bankDisputeId: null });
     applied(await run(db.sql, client, 'milestone.approve', { milestoneId }));
-    expect((await receiptOf(milestoneId)).bankReturns).toEqual([]);
+    // The receipt says the bank decided for Fieldwork, and no longer offers the bank: there is nothing left to do there.
+    expect(await receiptOf(milestoneId)).toMatchObject({ bankReturns: [expect.objectContaining({ amount: 8000, outcome: 'for_fieldwork' })], demoBankUrl: null });
     expect(await ledgerViolations(db.sql)).toEqual([]);
   });
 });

@@ -131,14 +131,17 @@ async function refundProgress(db: Db, flows: readonly Flow[]): Promise<(f: Flow)
 }
 
 /**
- * What the client's banks took back (in the period, or of one milestone) and have not given back to Fieldwork:
- * the part taken from escrow or the platform's pocket (the part taken from a refund owed shows on that refund).
+ * The client's disputes with their banks that took money back (withdrawn in the period, or of one milestone), and
+ * how each bank decided: the part taken from escrow or the platform's pocket (the part taken from a refund owed
+ * shows on that refund). An inquiry took nothing and is not listed. Each is in the period of its withdrawal, however
+ * it ends: decided for Fieldwork, the money came back (reinstated_at) and the client is told the payment stands.
  */
 function bankReturns(db: Db, clientId: string, of: { period: Period } | { milestoneId: string }) {
   return db<(Omit<BankReturn, 'title' | 'description' | 'currency'> & { currency: CurrencyCode })[]>`
-    select d.id as dispute_id, d.withdrawn_at as at, d.milestone_id, d.booking_id, d.currency, d.from_escrow + d.from_platform as amount, d.status = 'lost' as decided
+    select d.id as dispute_id, d.withdrawn_at as at, d.milestone_id, d.booking_id, d.currency, d.from_escrow + d.from_platform as amount,
+           case when d.reinstated_at is not null then 'for_fieldwork' when d.status = 'lost' then 'for_client' else 'deciding' end as outcome
     from bank_disputes d join milestones m on m.id = d.milestone_id
-    where m.client_id = ${clientId} and d.reinstated_at is null and d.from_escrow + d.from_platform > 0
+    where m.client_id = ${clientId} and d.withdrawn_at is not null and d.from_escrow + d.from_platform > 0
       and ${'period' in of ? db`d.withdrawn_at >= ${of.period.start} and d.withdrawn_at < ${of.period.end}` : db`d.milestone_id = ${of.milestoneId}`}
     order by d.withdrawn_at, d.id`;
 }
@@ -178,7 +181,8 @@ export async function clientPayments(sql: Sql, clientId: string, period: Period)
       }
     }
     const bankReturned: BankReturn[] = byBank.map((b) => {
-      totals.add(b.currency, { byBank: b.amount });
+      // Decided for Fieldwork, the bank gave the money back: none of it is the client's (its currency still has totals).
+      totals.add(b.currency, b.outcome === 'for_fieldwork' ? {} : { byBank: b.amount });
       const { title, description } = about(b.milestoneId);
       return { ...b, title, description };
     });
@@ -216,7 +220,7 @@ export async function receipt(sql: Sql, clientId: string, milestoneId: string): 
       released: total('released'),
       refunded: total('refunded'),
       refunds: refunds.map((f) => ({ postingId: f.postingId, at: f.createdAt, currency: f.currency, amount: f.refunded, ...progress(f) })),
-      bankReturns: byBank.map((b) => ({ disputeId: b.disputeId, at: b.at, currency: b.currency, amount: b.amount, decided: b.decided })),
+      bankReturns: byBank.map((b) => ({ disputeId: b.disputeId, at: b.at, currency: b.currency, amount: b.amount, outcome: b.outcome })),
       lines: mine.map((f) => ({ at: f.createdAt, kind: f.kind, currency: f.currency, paid: f.paid, released: f.released, refunded: f.refunded, memo: f.memo })),
     };
   });

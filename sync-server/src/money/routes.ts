@@ -63,11 +63,11 @@ export function moneyRoutes(deps: Deps) {
       const found = await receipt(deps.sql, c.get('actor').id, id.data);
       if (!found) throw new HttpError('not_found', 'No receipt: this is not a milestone you have paid for.');
       // On the demo rail, the payer's demo bank, where the payment can be disputed as a chargeback and the dispute
-      // decided: not once the bank has returned the money (one dispute per payment, as Stripe has one per charge).
+      // decided: not once the bank has decided, either way (one dispute per payment, as Stripe has one per charge).
       const rail = deps.payments.name === 'demo' ? deps.payments : null;
-      const returned = found.bankReturns.some((b) => b.decided);
+      const decided = found.bankReturns.some((b) => b.outcome !== 'deciding');
       const demoBankUrl =
-        rail && found.paymentReference && !returned ? `${rail.publicBaseUrl}${DEMO_BASE_PATH}/bank/${encodeURIComponent(found.paymentReference)}` : null;
+        rail && found.paymentReference && !decided ? `${rail.publicBaseUrl}${DEMO_BASE_PATH}/bank/${encodeURIComponent(found.paymentReference)}` : null;
       return c.json({ ...found, demoBankUrl });
     })
     .get('/settlement', auth, async (c) => {

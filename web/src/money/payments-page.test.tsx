@@ -5,6 +5,7 @@ import { deviceTimeZone } from './period';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { closeDevices } from '../sync/test-support';
+import type { BankDecision } from '@shared/money-api';
 import type { ClientPayments, Receipt } from './api-types';
 import ConsumerMoneyArea from './consumer-money-area';
 import { BehaviorSubject, combineLatest, map } from 'rxjs';
@@ -80,24 +81,63 @@ describe('payments', () => {
   });
 
   it('lists what the client’s bank took back, held while it decides or returned, with its own total', async () => {
-    const bank = (n: number, decided: boolean): ClientPayments['bankReturns'][number] => ({
+    const bank = (n: number, outcome: BankDecision): ClientPayments['bankReturns'][number] => ({
       disputeId: `du_${n}`, at: `2026-11-2${n}T09:00:00.000Z`, milestoneId: MILESTONE, bookingId: '0190a000-0000-7000-8000-0000000000b1',
-      title: 'Fix a leaking tap', description: 'Fix a leaking tap', currency: 'USD', amount: 3000 * n, decided,
+      title: 'Fix a leaking tap', description: 'Fix a leaking tap', currency: 'USD', amount: 3000 * n, outcome,
     });
-    stubServer({ [`GET ${NOVEMBER}`]: { ...payments, bankReturns: [bank(1, false), bank(2, true)], totals: [{ currency: 'USD', paid: 20000, refunded: 4510, byBank: 9000 }] } });
+    stubServer({ [`GET ${NOVEMBER}`]: { ...payments, bankReturns: [bank(1, 'deciding'), bank(2, 'for_client')], totals: [{ currency: 'USD', paid: 20000, refunded: 4510, byBank: 9000 }] } });
     const { client } = await moneyDevice(CARLA, ['consumer']);
     open(client, '/c/payments?month=2026-11');
     const rows = await screen.findAllByTestId('payment');
     expect(rows.map((r) => r.getAttribute('data-kind'))).toEqual(['payment', 'payment', 'refund', 'bank', 'bank']);
     expect(rows[3]!.textContent).toContain('Taken back by your bank ·');
     expect(rows[3]!.textContent).toContain('-$30.00');
-    expect(screen.getAllByTestId('bank-return').map((b) => [b.getAttribute('data-decided'), b.textContent])).toEqual([
-      ['false', 'You disputed this payment with your bank; it holds the money while it decides.'],
-      ['true', 'Your bank decided your dispute for you and returned this to you.'],
+    expect(screen.getAllByTestId('bank-return').map((b) => [b.getAttribute('data-outcome'), b.textContent])).toEqual([
+      ['deciding', 'You disputed this payment with your bank; it holds the money while it decides.'],
+      ['for_client', 'Your bank decided your dispute for you and returned this to you.'],
     ]);
     expect(within(rows[4]!).getByRole('link', { name: 'Receipt for Fix a leaking tap' })).toBeTruthy();
     expect(screen.getByTestId('bank-total').textContent).toBe('Taken back by your bank$90.00');
     expect(screen.getByTestId('refunded-total').textContent).toBe('Refunds$45.10');
+  });
+
+  it('keeps a dispute the bank decided for Fieldwork, saying the payment stands, with no amount and outside the bank total', async () => {
+    const disputed = (outcome: BankDecision): ClientPayments => ({
+      ...payments,
+      bankReturns: [{
+        disputeId: 'du_1', at: '2026-11-21T09:00:00.000Z', milestoneId: MILESTONE, bookingId: '0190a000-0000-7000-8000-0000000000b1',
+        title: 'Fix a leaking tap', description: 'Fix a leaking tap', currency: 'USD', amount: 8000, outcome,
+      }],
+      totals: [{ currency: 'USD', paid: 20000, refunded: 4510, byBank: outcome === 'for_fieldwork' ? 0 : 8000 }],
+    });
+    // While the bank decides, then once it has decided for Fieldwork: the same line, told the outcome.
+    stubServer({ [`GET ${NOVEMBER}`]: disputed('deciding') });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, '/c/payments?month=2026-11');
+    expect((await screen.findByTestId('bank-return')).getAttribute('data-outcome')).toBe('deciding');
+    expect(screen.getByTestId('bank-total').textContent).toBe('Taken back by your bank$80.00');
+    cleanup();
+
+    stubServer({ [`GET ${NOVEMBER}`]: disputed('for_fieldwork') });
+    open(client, '/c/payments?month=2026-11');
+    const line = await screen.findByTestId('bank-return');
+    expect(line.getAttribute('data-outcome')).toBe('for_fieldwork');
+    expect(line.textContent).toBe('Your bank decided your dispute for Fieldwork: the payment stands.');
+    const row = screen.getAllByTestId('payment').find((r) => r.getAttribute('data-kind') === 'bank')!;
+    expect(row.textContent).toContain('Disputed with your bank ·');
+    expect(row.textContent).not.toContain('Taken back by your bank');
+    // No money in its amount cell: a dash, read as nothing returned.
+    const cell = row.querySelector('td.num')!;
+    expect(cell.textContent).toBe('—Nothing returned to you');
+    expect(cell.querySelector('[aria-hidden="true"]')!.textContent).toBe('—');
+    expect(within(row).getByRole('link', { name: 'Receipt for Fix a leaking tap' })).toBeTruthy();
+    expect(screen.queryByTestId('bank-total')).toBeNull();
+    expect(screen.getByTestId('refunded-total').textContent).toBe('Refunds$45.10');
+    cleanup();
+
+    open(client, '/c/payments?month=2026-11', 'es');
+    expect((await screen.findByTestId('bank-return')).textContent).toBe('Tu banco resolvió tu reclamación a favor de Fieldwork: el pago se mantiene.');
+    expect(screen.getAllByTestId('payment').find((r) => r.getAttribute('data-kind') === 'bank')!.textContent).toContain('Reclamado a tu banco ·');
   });
 
   it('has no bank total when no bank took anything back', async () => {
@@ -327,17 +367,35 @@ describe('a receipt', () => {
     stubServer({
       [`GET /money/receipts/${MILESTONE}`]: {
         ...receipt, status: 'refunded', released: 0, workerFee: 0,
-        bankReturns: [{ disputeId: 'du_1', at: '2026-11-21T09:00:00.000Z', currency: 'USD', amount: 8000, decided: true }],
+        bankReturns: [{ disputeId: 'du_1', at: '2026-11-21T09:00:00.000Z', currency: 'USD', amount: 8000, outcome: 'for_client' }],
       },
     });
     const { client } = await moneyDevice(CARLA, ['consumer']);
     open(client, `/c/receipts/${MILESTONE}`, 'es');
     const line = await screen.findByTestId('receipt-bank-return');
-    expect(line.getAttribute('data-decided')).toBe('true');
+    expect(line.getAttribute('data-outcome')).toBe('for_client');
     expect(line.textContent).toContain('80,00');
-    expect(line.textContent).toContain('Tu banco resolvió tu reclamación a tu favor y te lo devolvió.');
+    expect(screen.getByTestId('receipt-bank-decision').textContent).toBe('Tu banco resolvió tu reclamación a tu favor y te lo devolvió.');
     expect(screen.getByText('Recuperado por tu banco')).toBeTruthy();
     expect(screen.queryByTestId('demo-bank')).toBeNull();
+  });
+
+  it('shows a dispute the bank decided for Fieldwork: the payment stands, and no amount went back', async () => {
+    stubServer({
+      [`GET /money/receipts/${MILESTONE}`]: {
+        ...receipt, status: 'submitted', released: 0,
+        bankReturns: [{ disputeId: 'du_1', at: '2026-11-21T09:00:00.000Z', currency: 'USD', amount: 8000, outcome: 'for_fieldwork' }],
+      },
+    });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, `/c/receipts/${MILESTONE}`);
+    const line = await screen.findByTestId('receipt-bank-return');
+    expect(line.getAttribute('data-outcome')).toBe('for_fieldwork');
+    expect(line.textContent).not.toContain('$');
+    expect(screen.getByTestId('receipt-bank-decision').textContent).toBe('Your bank decided your dispute for Fieldwork: the payment stands.');
+    expect(screen.getByText('Disputed with your bank')).toBeTruthy();
+    expect(screen.queryByText('Taken back by your bank')).toBeNull();
+    expect(screen.getByTestId('receipt-amount').textContent).toBe('$80.00');
   });
 
   it('on the demo rail, leads to the payer’s demo bank to try a chargeback', async () => {

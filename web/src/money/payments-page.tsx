@@ -1,14 +1,16 @@
 // /c/payments: the client's payments and refunds in a month, oldest first, each with its receipt, and the totals.
 // A refund says what the payment provider has made of it: on its way, made, or refused and in our hands. Money
-// the client's bank took back for a chargeback is listed too, held while the bank decides or returned.
+// the client's bank took back for a chargeback is listed too, held while the bank decides or returned; a dispute
+// the bank decided for Fieldwork stays listed, with no amount, to say the payment stands.
 import { Link } from 'wouter';
 import { money, type CurrencyCode } from '@shared/money';
-import type { RefundProgress } from '@shared/money-api';
+import type { BankDecision, RefundProgress } from '@shared/money-api';
 import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { MoneyText } from '../ui/money-text';
 import { Empty, Page } from '../ui/page';
 import type { ClientPayments } from './api-types';
+import { BankAmount, BankDecisionText, bankKind } from './bank-decision';
 import { useMoneyRead } from './money-api';
 import { MoneyReadState, MoneyStaleNotice } from './money-read-state';
 import { MoneyTable } from './money-table';
@@ -29,16 +31,16 @@ interface Row {
   currency: CurrencyCode;
   /** A refund's progress at the provider; null otherwise. */
   refund: RefundProgress | null;
-  /** Money the bank took back: whether it decided for the client yet; null otherwise. */
-  bankDecided: boolean | null;
+  /** A payment disputed with the bank: how the bank has decided; null otherwise. */
+  bank: BankDecision | null;
 }
 
 /** Payments and refunds in one list, in the order the money moved. */
 export function paymentRows(data: ClientPayments): Row[] {
   const rows: Row[] = [
-    ...data.payments.map((p) => ({ key: `p${p.postingId}`, kind: 'payment' as const, at: p.paidAt, title: p.title, description: p.description, milestoneId: p.milestoneId, amount: p.amount, currency: p.currency, refund: null, bankDecided: null })),
-    ...data.refunds.map((r) => ({ key: `r${r.postingId}`, kind: 'refund' as const, at: r.refundedAt, title: r.title, description: r.description, milestoneId: r.milestoneId, amount: r.amount, currency: r.currency, refund: r, bankDecided: null })),
-    ...data.bankReturns.map((b) => ({ key: `b${b.disputeId}`, kind: 'bank' as const, at: b.at, title: b.title, description: b.description, milestoneId: b.milestoneId, amount: b.amount, currency: b.currency, refund: null, bankDecided: b.decided })),
+    ...data.payments.map((p) => ({ key: `p${p.postingId}`, kind: 'payment' as const, at: p.paidAt, title: p.title, description: p.description, milestoneId: p.milestoneId, amount: p.amount, currency: p.currency, refund: null, bank: null })),
+    ...data.refunds.map((r) => ({ key: `r${r.postingId}`, kind: 'refund' as const, at: r.refundedAt, title: r.title, description: r.description, milestoneId: r.milestoneId, amount: r.amount, currency: r.currency, refund: r, bank: null })),
+    ...data.bankReturns.map((b) => ({ key: `b${b.disputeId}`, kind: 'bank' as const, at: b.at, title: b.title, description: b.description, milestoneId: b.milestoneId, amount: b.amount, currency: b.currency, refund: null, bank: b.outcome })),
   ];
   return rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.key < b.key ? -1 : 1));
 }
@@ -84,13 +86,9 @@ function PaymentsTable({ data, period }: { data: ClientPayments; period: string 
               <span className="money-job-title">{r.title}</span>
               {r.description && r.description !== r.title && <span className="money-job-detail">{r.description}</span>}
               <span className="money-job-detail">
-                {t(r.kind === 'bank' ? 'kindBank' : !r.refund ? 'kindPayment' : r.refund.for === 'late_payment' ? 'kindLateRefund' : 'kindRefund')} · {formatDateTime(r.at, locale)}
+                {t(r.bank ? bankKind(r.bank) : !r.refund ? 'kindPayment' : r.refund.for === 'late_payment' ? 'kindLateRefund' : 'kindRefund')} · {formatDateTime(r.at, locale)}
               </span>
-              {r.bankDecided !== null && (
-                <span className="money-job-detail" data-testid="bank-return" data-decided={String(r.bankDecided)}>
-                  {t(r.bankDecided ? 'bankReturned' : 'bankDeciding')}
-                </span>
-              )}
+              {r.bank && <BankDecisionText outcome={r.bank} testId="bank-return" />}
               {r.refund?.for === 'late_payment' && <span className="money-job-detail">{t('lateRefundWhy')}</span>}
               {r.refund && (
                 <span className="money-job-detail">
@@ -99,7 +97,7 @@ function PaymentsTable({ data, period }: { data: ClientPayments; period: string 
               )}
             </th>
             <td className="num">
-              <MoneyText value={money(r.kind === 'payment' ? r.amount : -r.amount, r.currency)} />
+              {r.bank ? <BankAmount outcome={r.bank} amount={r.amount} currency={r.currency} /> : <MoneyText value={money(r.kind === 'payment' ? r.amount : -r.amount, r.currency)} />}
             </td>
             <td>
               {r.milestoneId && (

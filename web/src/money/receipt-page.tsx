@@ -1,5 +1,5 @@
 // /c/receipts/:milestoneId: the receipt for one paid part of the work, laid out to print on its own, with each
-// refund and what the payment provider has made of it.
+// refund and what the payment provider has made of it, and each dispute of the payment with the client's bank.
 import { Fragment } from 'react';
 import { Link } from 'wouter';
 import { money } from '@shared/money';
@@ -8,6 +8,7 @@ import { useLocale, useT } from '../i18n/i18n';
 import { MoneyText } from '../ui/money-text';
 import { Page } from '../ui/page';
 import type { Receipt } from './api-types';
+import { BankDecisionText, bankKind } from './bank-decision';
 import { useMoneyRead } from './money-api';
 import { MoneyReadState, MoneyStaleNotice } from './money-read-state';
 import { moneyMessages } from './messages';
@@ -79,10 +80,16 @@ function ReceiptBody({ receipt: r }: { receipt: Receipt }) {
         ))}
         {r.bankReturns.map((b) => (
           <Fragment key={b.disputeId}>
-            <dt>{t('kindBank')}</dt>
-            <dd data-testid="receipt-bank-return" data-decided={String(b.decided)}>
-              <MoneyText value={money(b.amount, b.currency)} /> · {formatDateTime(b.at, locale)}
-              <span className="money-job-detail">{t(b.decided ? 'bankReturned' : 'bankDeciding')}</span>
+            <dt>{t(bankKind(b.outcome))}</dt>
+            <dd data-testid="receipt-bank-return" data-outcome={b.outcome}>
+              {/* Decided for Fieldwork, the bank gave the money back: no amount is the client's. */}
+              {b.outcome !== 'for_fieldwork' && (
+                <>
+                  <MoneyText value={money(b.amount, b.currency)} /> ·{' '}
+                </>
+              )}
+              {formatDateTime(b.at, locale)}
+              <BankDecisionText outcome={b.outcome} testId="receipt-bank-decision" />
             </dd>
           </Fragment>
         ))}
