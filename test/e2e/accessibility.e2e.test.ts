@@ -28,6 +28,9 @@ async function audit(page: Page, baseUrl: string, paths: string[], locale: 'en' 
     expect(await page.locator('main').innerText(), `${locale} ${path}`).not.toMatch(/Nothing here|Aquí no hay nada|no such page|no existe esa página/i);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe(locale);
     for (const v of await runAxe(page)) found.push(`${locale} ${path}: ${v.summary}`);
+    // A phone's tabs sit on one row, in both languages (they wrap only on narrower screens than 360 px).
+    const tabRows = await page.locator('nav.tabs a').evaluateAll((links) => new Set(links.map((a) => (a as HTMLElement).offsetTop)).size);
+    if (page.viewportSize()!.width <= 360) expect(tabRows, `${locale} ${path}: rows of tabs`).toBeLessThanOrEqual(1);
   }
   return found;
 }

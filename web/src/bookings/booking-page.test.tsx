@@ -147,6 +147,27 @@ describe('booking page, client', () => {
     }
   });
 
+  it('with one part in review and a paid one still to do, says work goes on rather than "Delivered"', async () => {
+    const part = (n: number, status: Milestone['status']): Milestone => ({ ...milestone(status), id: `0190a000-0000-7000-8000-0000000000d${n}`, position: n - 1 });
+    for (const [who, roles, sentence] of [
+      [OMAR, ['operator'], 'The client is checking the part you handed in. Go on with the next paid part meanwhile (under Payment).'],
+      [CARLA, ['consumer'], 'Check the part handed in (under Payment), then approve it or request changes. The worker goes on with the rest meanwhile.'],
+    ] as const) {
+      const client = await device(who, [...roles], booking('delivered'));
+      await client.db.milestones.bulkInsert([part(1, 'submitted'), part(2, 'funded')]);
+      renderPage(client);
+      await waitFor(() => expect(screen.getByTestId('booking-hint').textContent).toBe(sentence));
+      expect(status().textContent).toBe('Status: A part handed in, work goes on');
+      expect(status().dataset.status).toBe('delivered');
+      // The other part handed in too: both wait for the client, and the booking is delivered.
+      await client.db.milestones.upsert({ ...part(2, 'submitted'), version: 2 });
+      await waitFor(() => expect(status().textContent).toBe('Status: Delivered'));
+      expect(screen.getByTestId('booking-hint').textContent).toBe(who === OMAR ? 'Waiting for the client to check the work.' : 'Check the work, then approve it or request changes.');
+      cleanup();
+      await closeDevices();
+    }
+  });
+
   it('mid-sync (the booking here, its payment plan not yet) offers no step that moves money, and says the plan is syncing', async () => {
     const client = await device(CARLA, ['consumer'], booking('delivered'));
     renderPage(client);

@@ -17,9 +17,11 @@ interface Props {
   /** The server can be reached: paying needs it. */
   reachable: boolean;
   rail: PaymentRail | null;
+  /** The client is back from a checkout that said it was paid: going back to it is the exception. */
+  returned?: boolean;
 }
 
-export function FundAction({ milestone, reachable, rail }: Props) {
+export function FundAction({ milestone, reachable, rail, returned = false }: Props) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
@@ -27,6 +29,9 @@ export function FundAction({ milestone, reachable, rail }: Props) {
   const [error, setError] = useState('');
   const amount = formatMoney(milestone.amount, locale);
   const again = milestone.status === 'payment_pending';
+  // Back from a payment the provider has not confirmed yet: the way back to the checkout stays, for a payment
+  // that did not go through after all, but it no longer looks like the next step.
+  const settling = again && returned;
 
   async function pay() {
     setOpening(true);
@@ -43,16 +48,16 @@ export function FundAction({ milestone, reachable, rail }: Props) {
 
   return (
     <div className="fund" data-testid="fund">
-      <p className="hint">{t('feeFromWorker', { rate: formatBps(milestone.feeBps, locale), fee: formatMoney(milestone.fee, locale) })}</p>
+      {!settling && <p className="hint">{t('feeFromWorker', { rate: formatBps(milestone.feeBps, locale), fee: formatMoney(milestone.fee, locale) })}</p>}
       {rail === 'demo' && (
         <p className="demo-rail" data-testid="demo-rail">
           <strong>{t('demo')}</strong>
         </p>
       )}
-      <p className="hint">{t('fundHint')}</p>
+      <p className="hint">{settling ? t('continueOnlyIf') : t('fundHint')}</p>
       {again && milestone.paymentExpiresAt && <p className="hint">{t('checkoutUntil', { time: formatTime(milestone.paymentExpiresAt, locale) })}</p>}
       <div className="actions">
-        <button type="button" className="btn btn-primary" disabled={!reachable || opening} aria-busy={opening || undefined} onClick={() => void pay()}>
+        <button type="button" className={settling ? 'btn' : 'btn btn-primary'} disabled={!reachable || opening} aria-busy={opening || undefined} onClick={() => void pay()}>
           {again ? t('continuePayment') : t('fund', { amount })}
         </button>
       </div>

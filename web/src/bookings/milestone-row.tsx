@@ -194,7 +194,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
 
       <StepProgress step={step} testId="money-notice" />
 
-      {fund && <FundAction milestone={m} reachable={reachable && waiting.length === 0} rail={rail} />}
+      {fund && <FundAction milestone={m} reachable={reachable && waiting.length === 0} rail={rail} returned={justPaid} />}
 
       {submit &&
         (submit.blockedBy ? (

@@ -54,6 +54,7 @@ export const moneyMessages = defineCatalog(
 
     fund: 'Pay {amount}',
     continuePayment: 'Continue to payment',
+    continueOnlyIf: 'Only if the payment page did not finish: go back to it here.',
     fundHint: 'Fieldwork holds your money until you approve the work.',
     opening: 'Opening the payment page…',
     fundFailed: 'The payment page could not be opened: {reason}',
@@ -226,6 +227,7 @@ export const moneyMessages = defineCatalog(
 
     fund: 'Pagar {amount}',
     continuePayment: 'Continuar con el pago',
+    continueOnlyIf: 'Solo si la página de pago no terminó: vuelve a ella aquí.',
     fundHint: 'Fieldwork guarda tu dinero hasta que apruebes el trabajo.',
     opening: 'Abriendo la página de pago…',
     fundFailed: 'No se pudo abrir la página de pago: {reason}',

@@ -181,11 +181,27 @@ describe('money panel, client', () => {
     expect(again.disabled).toBe(false);
     expect(screen.queryByTestId('money-offline')).toBeNull();
     expect(row().textContent).toContain('Payment sent. This part shows as paid as soon as the payment provider confirms it.');
+    // The way back to the checkout stays, for a payment that did not go through, but not as the next step.
+    expect(again.className).toBe('btn');
+    expect(within(screen.getByTestId('fund')).getAllByText(/./, { selector: 'p.hint' }).map((p) => p.textContent)).toEqual([
+      'Only if the payment page did not finish: go back to it here.',
+      expect.stringMatching(/^The payment page stays open until /),
+    ]);
     // The provider's confirmation arrives by replication.
     await client.db.milestones.upsert(milestone('funded', { fundedAt: T0, updatedAt: '2026-11-19T10:05:00.000Z', version: 2 }));
     await waitFor(() => expect(escrow().textContent).toBe('Paid — held in escrow'));
     expect(row().textContent).not.toContain('Payment sent');
     expect(within(row()).queryByRole('button', { name: /Pay|Continue/ })).toBeNull();
+  });
+
+  it('offers the checkout left open as the next step when the client did not come back from it paid', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('payment_pending', { paymentExpiresAt: '2026-11-19T11:00:00.000Z' }) });
+    renderBookingPage(connected(client), BOOKING);
+    const again = (await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Continue to payment' })) as HTMLButtonElement;
+    expect(again.className).toBe('btn btn-primary');
+    expect(row().textContent).toContain('Fieldwork holds your money until you approve the work.');
+    expect(row().textContent).not.toContain('Payment sent');
+    expect(row().textContent).not.toContain('Only if the payment page did not finish');
   });
 
   it('lets the worker hand in another part while one waits for review, as the server takes it', async () => {

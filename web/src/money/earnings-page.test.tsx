@@ -128,10 +128,10 @@ describe('earnings', () => {
     const server = stubServer({ 'GET /money/statement': statement({ jobs: [], totals: [] }), 'GET /pay/payouts/account': account('active') });
     const { client } = await moneyDevice(OMAR, ['operator']);
     const memory = earnings(client);
-    await screen.findByText('No earnings in November 2026.');
+    await screen.findByText('Nothing released to you in November 2026. A job shows here once its money is released to you; until then it counts under Pending.');
 
     fireEvent.change(screen.getByLabelText('Period'), { target: { value: '2026-02' } });
-    await screen.findByText('No earnings in February 2026.');
+    await screen.findByText(/^Nothing released to you in February 2026\. /);
     expect(server.requests('/money/statement').map((r) => r.path)).toEqual([NOVEMBER, `/money/statement?from=2026-02-01&to=2026-02-28${TZ}`]);
     expect(memory.history!.at(-1)).toBe('/o/earnings?month=2026-02');
   });
