@@ -163,6 +163,14 @@ describe('booking page, client', () => {
       await client.db.milestones.upsert({ ...part(2, 'submitted'), version: 2 });
       await waitFor(() => expect(status().textContent).toBe('Status: Delivered'));
       expect(screen.getByTestId('booking-hint').textContent).toBe(who === OMAR ? 'Waiting for the client to check the work.' : 'Check the work, then approve it or request changes.');
+      // Changes asked for on the first while the second waits (the booking stays delivered): the changes come first.
+      await client.db.milestones.upsert({ ...part(1, 'changes_requested'), version: 2 });
+      await waitFor(() => expect(status().textContent).toBe('Status: A part handed in, work goes on'));
+      expect(screen.getByTestId('booking-hint').textContent).toBe(
+        who === OMAR
+          ? 'The client asked for changes on a part (under Payment): make them and submit it again. Another part you handed in waits for the client’s check.'
+          : 'Check the part handed in (under Payment), then approve it or request changes. The worker is making the changes you asked for on another part.',
+      );
       cleanup();
       await closeDevices();
     }

@@ -34,6 +34,7 @@ const HINTS: Partial<Record<BookingState, { client: Key; worker: Key }>> = {
 
 const NEXT_PART_UNPAID: { client: Key; worker: Key } = { client: 'hintNextPartUnpaidClient', worker: 'hintNextPartUnpaidWorker' };
 const PART_IN_REVIEW: { client: Key; worker: Key } = { client: 'hintPartInReviewClient', worker: 'hintPartInReviewWorker' };
+const PART_CHANGES: { client: Key; worker: Key } = { client: 'hintPartChangesClient', worker: 'hintPartChangesWorker' };
 
 /** The other party, with their number once the server shares it (from payment on: sync-server pull.ts CONTACT_SHARED). */
 function Party({ label, name, phone, unpaid, payer }: { label: string; name: string; phone: string; unpaid: boolean; payer: boolean }) {
@@ -86,9 +87,10 @@ export default function BookingPage({ id }: { id: string }) {
     !!milestones?.length &&
     !milestones.some((m) => HELD_STATES.includes(m.status)) &&
     milestones.some((m) => m.status === 'agreed' || m.status === 'payment_pending');
-  // A part waits for review while another, paid, is still to be worked on: the booking is not just "Delivered".
-  const moreToDo = booking.status === 'delivered' && !!milestones?.some((m) => m.status === 'funded' || m.status === 'changes_requested');
-  const hint = !side ? undefined : betweenParts ? NEXT_PART_UNPAID[side] : moreToDo ? PART_IN_REVIEW[side] : HINTS[booking.status]?.[side];
+  // A part waits for review while another, paid, is still to be worked on (changes asked for on it, or not yet
+  // handed in): the booking is not just "Delivered", and the changes come first.
+  const otherPart = booking.status !== 'delivered' ? undefined : milestones?.some((m) => m.status === 'changes_requested') ? PART_CHANGES : milestones?.some((m) => m.status === 'funded') ? PART_IN_REVIEW : undefined;
+  const hint = !side ? undefined : betweenParts ? NEXT_PART_UNPAID[side] : otherPart ? otherPart[side] : HINTS[booking.status]?.[side];
   // Installed on a phone the app has no browser Back button: the way back to the list this came from.
   const back = side === 'worker' ? { href: '/o/jobs', label: t('backToJobs') } : side === 'client' ? { href: '/c', label: t('backToGigs') } : null;
 
@@ -113,7 +115,7 @@ export default function BookingPage({ id }: { id: string }) {
       </dl>
 
       <p className="booking-status" data-testid="booking-status" data-status={booking.status} role="status">
-        {t('status')}: <strong>{moreToDo ? t('statusPartInReview') : bookingStateName(booking.status, locale)}</strong>
+        {t('status')}: <strong>{otherPart ? t('statusPartInReview') : bookingStateName(booking.status, locale)}</strong>
         <PendingMark show={booking.pendingFields.includes('status')} />
       </p>
       {hint && (

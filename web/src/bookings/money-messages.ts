@@ -54,7 +54,7 @@ export const moneyMessages = defineCatalog(
 
     fund: 'Pay {amount}',
     continuePayment: 'Continue to payment',
-    continueOnlyIf: 'Only if the payment page did not finish: go back to it here.',
+    continueOnlyIf: 'Only if you did not complete the payment: go back to the payment page here.',
     fundHint: 'Fieldwork holds your money until you approve the work.',
     opening: 'Opening the payment page…',
     fundFailed: 'The payment page could not be opened: {reason}',
@@ -227,7 +227,7 @@ export const moneyMessages = defineCatalog(
 
     fund: 'Pagar {amount}',
     continuePayment: 'Continuar con el pago',
-    continueOnlyIf: 'Solo si la página de pago no terminó: vuelve a ella aquí.',
+    continueOnlyIf: 'Solo si no llegaste a completar el pago: vuelve a la página de pago aquí.',
     fundHint: 'Fieldwork guarda tu dinero hasta que apruebes el trabajo.',
     opening: 'Abriendo la página de pago…',
     fundFailed: 'No se pudo abrir la página de pago: {reason}',

@@ -176,7 +176,7 @@ describe('money panel, client', () => {
 
   it('with a connection offers paying, and after the checkout says the payment is on its way until it is confirmed', async () => {
     const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('payment_pending', { paymentExpiresAt: '2026-11-19T11:00:00.000Z' }) });
-    renderBookingPage(connected(client), BOOKING, { search: `paid=${MILESTONE}` });
+    const memory = renderBookingPage(connected(client), BOOKING, { search: `paid=${MILESTONE}` });
     const again = (await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Continue to payment' })) as HTMLButtonElement;
     expect(again.disabled).toBe(false);
     expect(screen.queryByTestId('money-offline')).toBeNull();
@@ -184,9 +184,13 @@ describe('money panel, client', () => {
     // The way back to the checkout stays, for a payment that did not go through, but not as the next step.
     expect(again.className).toBe('btn');
     expect(within(screen.getByTestId('fund')).getAllByText(/./, { selector: 'p.hint' }).map((p) => p.textContent)).toEqual([
-      'Only if the payment page did not finish: go back to it here.',
+      'Only if you did not complete the payment: go back to the payment page here.',
       expect.stringMatching(/^The payment page stays open until /),
     ]);
+    // The query leaves the address at once: a reload, or a visit through history after the checkout lapsed, says nothing was sent.
+    await waitFor(() => expect(memory.history!.at(-1)).toBe(`/b/${BOOKING}`));
+    expect(memory.history).toHaveLength(1);
+    expect(row().textContent).toContain('Payment sent.');
     // The provider's confirmation arrives by replication.
     await client.db.milestones.upsert(milestone('funded', { fundedAt: T0, updatedAt: '2026-11-19T10:05:00.000Z', version: 2 }));
     await waitFor(() => expect(escrow().textContent).toBe('Paid — held in escrow'));
@@ -201,7 +205,7 @@ describe('money panel, client', () => {
     expect(again.className).toBe('btn btn-primary');
     expect(row().textContent).toContain('Fieldwork holds your money until you approve the work.');
     expect(row().textContent).not.toContain('Payment sent');
-    expect(row().textContent).not.toContain('Only if the payment page did not finish');
+    expect(row().textContent).not.toContain('Only if you did not complete the payment');
   });
 
   it('lets the worker hand in another part while one waits for review, as the server takes it', async () => {

@@ -3,7 +3,8 @@
 // there is none; everything around them keeps working offline.
 import { bookingEnded, planOpen } from '@shared/booking-machine';
 import type { Actor } from '@shared/roles';
-import { useSearch } from 'wouter';
+import { useEffect, useState } from 'react';
+import { useLocation, useSearch } from 'wouter';
 import { useViewAll } from '../app/sync-context';
 import { useT } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
@@ -29,8 +30,7 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   const reachable = useCanReachServer();
   // Only the client pays; nobody else needs to know which rail does.
   const rail = usePaymentRail(side === 'client');
-  // The checkout sends the client back to /b/<booking>?paid=<milestone>.
-  const paid = new URLSearchParams(useSearch()).get('paid');
+  const paid = useReturnedFromCheckout();
 
   if (!milestones) return <Loading label={t('loading')} />;
   // Replaced plans and withdrawn proposals moved no money: they are history, not part of the price. A plan
@@ -92,4 +92,19 @@ function namesBooking(payload: string, bookingId: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The milestone whose checkout just sent the client back here as paid (/b/<booking>?paid=<milestone>), read once:
+ * the query leaves the address at once, so that a reload or a later visit through history, perhaps after that
+ * checkout lapsed unpaid, never says a payment was sent.
+ */
+function useReturnedFromCheckout(): string | null {
+  const search = useSearch();
+  const [location, navigate] = useLocation();
+  const [paid] = useState(() => new URLSearchParams(search).get('paid'));
+  useEffect(() => {
+    if (new URLSearchParams(search).has('paid')) navigate(location, { replace: true });
+  }, [search, location, navigate]);
+  return paid;
 }

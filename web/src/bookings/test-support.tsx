@@ -14,7 +14,7 @@ configure({ asyncUtilTimeout: 5000 });
 
 /** /b/<id>, with `search` as its query (the checkout comes back with "paid=<milestone>"). */
 export function renderBookingPage(client: SyncClient, bookingId: string, { locale = 'en', search }: { locale?: Locale; search?: string } = {}) {
-  const memory = memoryLocation({ path: `/b/${bookingId}`, searchPath: search });
+  const memory = memoryLocation({ path: `/b/${bookingId}`, searchPath: search, record: true });
   render(
     <I18nProvider initial={locale}>
       <SyncContext.Provider value={client}>
@@ -24,4 +24,5 @@ export function renderBookingPage(client: SyncClient, bookingId: string, { local
       </SyncContext.Provider>
     </I18nProvider>,
   );
+  return memory;
 }

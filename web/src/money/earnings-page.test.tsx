@@ -128,7 +128,7 @@ describe('earnings', () => {
     const server = stubServer({ 'GET /money/statement': statement({ jobs: [], totals: [] }), 'GET /pay/payouts/account': account('active') });
     const { client } = await moneyDevice(OMAR, ['operator']);
     const memory = earnings(client);
-    await screen.findByText('Nothing released to you in November 2026. A job shows here once its money is released to you; until then it counts under Pending.');
+    await screen.findByText('Nothing released to you in November 2026. A job shows here once its money is released to you.');
 
     fireEvent.change(screen.getByLabelText('Period'), { target: { value: '2026-02' } });
     await screen.findByText(/^Nothing released to you in February 2026\. /);
