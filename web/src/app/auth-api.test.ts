@@ -1,7 +1,7 @@
 // The sign-in endpoints give up on an answer that never comes: a dead mobile link can hold a request for
 // minutes, and every sync waits on a refresh.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ANSWER_TIMEOUT_MS, AuthError, REFRESH_TIMEOUT_MS, refreshSession, requestCode } from './auth-api';
+import { ANSWER_TIMEOUT_MS, AuthError, REFRESH_TIMEOUT_MS, refreshSession, requestCode, verifyCode } from './auth-api';
 
 /** A fetch that never answers, but stops when its signal aborts, as the browser's does. */
 function silentFetch() {
@@ -37,5 +37,18 @@ describe('an answer that never comes', () => {
     vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'Slow down.', details: { reason: 'codes_to_number', retryAfterSeconds: 60 } } }), { status: 429 })));
     const error = (await requestCode('+14155550101').catch((e: unknown) => e)) as AuthError;
     expect(error).toMatchObject({ code: 'rate_limited', status: 429, details: { reason: 'codes_to_number', retryAfterSeconds: 60 } });
+  });
+});
+
+describe('the app’s language', () => {
+  it('goes with a code request and a sign-in as the device’s, for the text and a new account', async () => {
+    const fetch = vi.fn(async (_url: string, _init?: RequestInit) => new Response(JSON.stringify({ sent: true, expiresInSeconds: 600 }), { status: 202 }));
+    vi.stubGlobal('fetch', fetch);
+    await requestCode('+14155550101', 'es');
+    await verifyCode('+14155550101', '123456', undefined, 'es').catch(() => undefined);
+    await requestCode('+14155550101');
+    const languages = fetch.mock.calls.map(([, init]) => (init!.headers as Record<string, string>)['accept-language']);
+    // Without one, the browser's own Accept-Language goes.
+    expect(languages).toEqual(['es', 'es', undefined]);
   });
 });

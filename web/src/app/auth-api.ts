@@ -1,5 +1,6 @@
 // The sign-in endpoints of the sync server (/auth), with refreshes serialised across tabs.
 import type { Role } from '@shared/roles';
+import type { Locale } from '@shared/locales';
 
 export interface SignedInUser {
   id: string;
@@ -47,8 +48,12 @@ export const ANSWER_TIMEOUT_MS = 20_000;
  */
 export const REFRESH_TIMEOUT_MS = 60_000;
 
-/** `signal`: the caller's own limit (sign-out); without one, `timeoutMs`. */
-async function post<T>(path: string, body?: unknown, signal?: AbortSignal, timeoutMs = ANSWER_TIMEOUT_MS): Promise<T> {
+/**
+ * `signal`: the caller's own limit (sign-out); without one, `timeoutMs`. `locale`: the app's language, sent as
+ * the device's (Accept-Language), which the server takes for a code's text and a new account's language: the
+ * language picked on the sign-in screen, not only the browser's.
+ */
+async function post<T>(path: string, body?: unknown, signal?: AbortSignal, timeoutMs = ANSWER_TIMEOUT_MS, locale?: Locale): Promise<T> {
   const own = signal ? null : new AbortController();
   const timer = own && setTimeout(() => own.abort(), timeoutMs);
   try {
@@ -57,7 +62,7 @@ async function post<T>(path: string, body?: unknown, signal?: AbortSignal, timeo
       res = await fetch(path, {
         method: 'POST',
         credentials: 'same-origin',
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(locale ? { 'accept-language': locale } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: signal ?? own!.signal,
       });
@@ -76,7 +81,8 @@ async function post<T>(path: string, body?: unknown, signal?: AbortSignal, timeo
 
 const noAnswer = (ms: number) => new AuthError('timeout', `The server did not answer within ${ms / 1000} s.`, 0);
 
-export const requestCode = (phone: string) => post<{ sent: true; expiresInSeconds: number }>('/auth/code', { phone });
+export const requestCode = (phone: string, locale?: Locale) =>
+  post<{ sent: true; expiresInSeconds: number }>('/auth/code', { phone }, undefined, ANSWER_TIMEOUT_MS, locale);
 
 /** Set while a sign-out on this device has not reached the server; shared by the tabs (localStorage). */
 export const OWED_LOGOUT = 'fw.pending-logout';
@@ -95,12 +101,12 @@ function inTurn<T>(run: () => Promise<T>): Promise<T> {
   return locks ? (locks.request('fieldwork-session', run) as unknown as Promise<T>) : run();
 }
 
-export function verifyCode(phone: string, code: string, displayName?: string): Promise<TokenGrant> {
+export function verifyCode(phone: string, code: string, displayName?: string, locale?: Locale): Promise<TokenGrant> {
   // A sign-out from this tab still on its way is not needed any more (the server ends the session of the
   // cookie a sign-in replaces), and would hold the turn until it timed out.
   loggingOut?.abort();
   return inTurn(async () => {
-    const grant = await post<TokenGrant>('/auth/verify', { phone, code, ...(displayName ? { displayName } : {}) });
+    const grant = await post<TokenGrant>('/auth/verify', { phone, code, ...(displayName ? { displayName } : {}) }, undefined, ANSWER_TIMEOUT_MS, locale);
     // Before the turn passes: a sign-out owed by whoever used the device before is dropped in every tab.
     localStorage.removeItem(OWED_LOGOUT);
     return grant;

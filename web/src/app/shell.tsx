@@ -3,7 +3,7 @@ import { lazy, Suspense, useEffect, type ReactNode } from 'react';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import type { Role } from '@shared/roles';
 import { LOCALES, type Locale } from '@shared/locales';
-import { useLocale, useT } from '../i18n/i18n';
+import { useAccountLocale, useLocale, useT } from '../i18n/i18n';
 import { Loading } from '../ui/page';
 import { areasFor, homeArea } from './areas';
 import { ErrorBoundary } from './error-boundary';
@@ -46,6 +46,7 @@ export function Shell({ roles: sessionRoles, onSignOut }: { roles: readonly Role
   const { locale, setLocale } = useLocale();
   const me = useMe();
   const client = useSync();
+  useAccountLocale(me?.locale);
   const roles = me?.roles ?? sessionRoles;
   const areas = areasFor(roles);
   const [location] = useLocation();

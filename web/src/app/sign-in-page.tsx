@@ -1,6 +1,6 @@
 // Sign-in with a phone number and a texted code; the first screen, so it stays small (no database, no sync).
 import { useEffect, useId, useState, type FormEvent } from 'react';
-import { useT } from '../i18n/i18n';
+import { useLocale, useT } from '../i18n/i18n';
 import { requestCode, verifyCode } from './auth-api';
 import { appMessages } from './messages';
 import { useSession } from './session';
@@ -10,6 +10,7 @@ type Step = { name: 'phone' } | { name: 'code'; phone: string };
 
 export function SignInPage({ expired }: { expired?: boolean }) {
   const t = useT(appMessages);
+  const { locale } = useLocale();
   const session = useSession();
   const [step, setStep] = useState<Step>({ name: 'phone' });
   const [phone, setPhone] = useState('');
@@ -46,12 +47,12 @@ export function SignInPage({ expired }: { expired?: boolean }) {
     setError(null);
     try {
       if (step.name === 'phone') {
-        await requestCode(phone);
+        await requestCode(phone, locale);
         setStep({ name: 'code', phone });
       } else if (!isCodeShaped(code)) {
         setError(t('signInCodeFormat'));
       } else {
-        session.signedIn(await verifyCode(step.phone, code.trim(), name.trim() || undefined));
+        session.signedIn(await verifyCode(step.phone, code.trim(), name.trim() || undefined, locale));
       }
     } catch (err) {
       setError(signInErrorText(err, t));

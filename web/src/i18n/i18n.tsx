@@ -1,5 +1,5 @@
 // The user's language: chosen from the device, switchable, remembered on this device; typed message catalogs.
-import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { DEFAULT_LOCALE, LOCALES, firstSpoken, type Locale } from '@shared/locales';
 
 const STORAGE_KEY = 'fw.locale';
@@ -57,6 +57,19 @@ export function I18nProvider({ children, initial }: { children: ReactNode; initi
 }
 
 export const useLocale = () => useContext(LocaleContext);
+
+/**
+ * Signed in, the app speaks the account's language (users.locale), the one its texts and the payment pages use:
+ * it follows the account when that loads or changes (on another device, say). The language picker changes both.
+ */
+export function useAccountLocale(account: Locale | undefined): void {
+  const { locale, setLocale } = useLocale();
+  const shown = useRef(locale);
+  shown.current = locale;
+  useEffect(() => {
+    if (account && account !== shown.current) setLocale(account);
+  }, [account, setLocale]);
+}
 
 /** `const t = useT(catalog)`; `t('key', { n: 3 })`. */
 export function useT<K extends string>(catalog: Catalog<K>): Translate<K> {
