@@ -81,7 +81,7 @@ const es: DemoWords = {
   expiredHeading: 'Esta página de pago de demostración caducó',
   expiredText: 'No se cobró nada. Vuelve a Fieldwork y empieza el pago de nuevo.',
   paidHeading: 'Este pago de demostración ya está hecho',
-  paidText: 'Se pagó {amount} por {description} (con dinero de demostración).',
+  paidText: 'Pagado: {amount} por {description} (con dinero de demostración).',
   continue: 'Continuar',
   confirmationPendingHeading: 'Pago hecho, confirmación pendiente',
   confirmationPendingText: 'El pago de demostración se hizo, pero Fieldwork aún no lo ha confirmado. Inténtalo de nuevo en un momento; no pagarás dos veces.',

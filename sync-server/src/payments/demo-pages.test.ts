@@ -102,7 +102,7 @@ describe('demo pages in English and Spanish', () => {
     expect(es.checkout).toContain('<button type="submit">Pagar (demostración)</button>');
     expect(es.checkout).toContain('>Cancelar</a>');
     expect(es.checkout).toContain('<dd class="amount">125,50\u00a0US$</dd>');
-    expect(visibleText(es.paid)).toContain('Se pagó 125,50 US$ por Valla <b>nueva</b> & "puerta" (con dinero de demostración).');
+    expect(visibleText(es.paid)).toContain('Pagado: 125,50 US$ por Valla <b>nueva</b> & "puerta" (con dinero de demostración).');
     expect(es.expired).toContain('<h1>Esta página de pago de demostración caducó</h1>');
     expect(es.confirmationPending).toContain('<button type="submit">Reintentar</button>');
     expect(es.onboarding).toContain('<button type="submit">Terminar la configuración de cobros (demostración)</button>');

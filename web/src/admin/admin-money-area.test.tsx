@@ -373,7 +373,10 @@ describe('a dispute whose payment the client’s bank disputes', () => {
     ...d,
     milestone: {
       ...d.milestone,
-      timeline: [...d.milestone.timeline, ...events.map((event, i) => ({ at: `2026-11-2${i}T09:00:00.000Z`, event, status: 'disputed' as const, by: 'system', actorId: null }))],
+      timeline: [
+        ...d.milestone.timeline,
+        ...events.map((event, i) => ({ at: `2026-11-2${i}T09:00:00.000Z`, event, status: 'disputed' as const, by: 'system', actorId: null, ...(event === 'bank_dispute_opened' ? { note: 'fraudulent' } : {}) })),
+      ],
     },
   });
 
@@ -391,6 +394,8 @@ describe('a dispute whose payment the client’s bank disputes', () => {
     const step = within(screen.getByTestId('dispute-timeline')).getAllByRole('listitem')[3]!;
     expect(step.querySelector('strong')!.textContent).toBe('The client’s bank disputed the payment');
     expect(step.textContent).not.toContain('by the system');
+    // The bank's reason in words, with Stripe's code for whoever mediates.
+    expect(step.querySelector('.dispute-text')!.textContent).toBe('Reason given: the card holder says they did not make this payment (fraudulent)');
     cleanup();
 
     stubServer({ [`GET /disputes/${DISPUTE}`]: held(detail(), 'bank_dispute_opened', 'bank_dispute_won') });

@@ -3,7 +3,7 @@
 import { useCallback, useState } from 'react';
 import { Link } from 'wouter';
 import { money } from '@shared/money';
-import { bankStepName, isBankStep } from '../bookings/bank-dispute';
+import { bankReasonText, bankStepName, isBankStep } from '../bookings/bank-dispute';
 import { bookingMessages } from '../bookings/messages';
 import { milestoneStateName } from '../i18n/domain-names';
 import { formatDateTime } from '../i18n/format';
@@ -135,7 +135,9 @@ function Timeline({ detail }: { detail: DisputeDetail }) {
                 {formatDateTime(e.at, locale)}
                 {!isBankStep(e.event) && ` · ${t('byWho', { who: who.side(e.by) })}`}
               </span>
-              {e.note && <span className="dispute-text">{e.note}</span>}
+              {(isBankStep(e.event) ? bankReasonText(tb, e.note, true) : e.note) && (
+                <span className="dispute-text">{isBankStep(e.event) ? bankReasonText(tb, e.note, true) : e.note}</span>
+              )}
             </li>
           ))}
         </ol>

@@ -24,3 +24,23 @@ const NAMES: Record<BankStep, Record<'client' | 'other', Key>> = {
 
 /** What the bank did, as one step of a part's history. The words name the bank: no "by" goes with them. */
 export const bankStepName = (t: Translate<Key>, event: BankStep, reader: 'client' | 'other'): string => t(NAMES[event][reader]);
+
+/** Stripe's dispute reasons, as a person reads them. */
+const REASONS: Record<string, Key> = {
+  bank_cannot_process: 'bankReasonBankCannotProcess', check_returned: 'bankReasonCheckReturned', credit_not_processed: 'bankReasonCreditNotProcessed',
+  customer_initiated: 'bankReasonCustomerInitiated', debit_not_authorized: 'bankReasonDebitNotAuthorized', duplicate: 'bankReasonDuplicate',
+  fraudulent: 'bankReasonFraudulent', general: 'bankReasonGeneral', incorrect_account_details: 'bankReasonIncorrectAccountDetails',
+  insufficient_funds: 'bankReasonInsufficientFunds', noncompliant: 'bankReasonNoncompliant', product_not_received: 'bankReasonProductNotReceived',
+  product_unacceptable: 'bankReasonProductUnacceptable', subscription_canceled: 'bankReasonSubscriptionCanceled', unrecognized: 'bankReasonUnrecognized',
+};
+
+/**
+ * A bank step's note, the reason the bank gave (a Stripe code such as product_not_received), in words. A reason
+ * Stripe adds later has no words here yet: mediators (`withCode`) still see its code; the parties see nothing.
+ */
+export function bankReasonText(t: Translate<Key>, code: string | null | undefined, withCode = false): string | undefined {
+  if (!code) return undefined;
+  const key = Object.hasOwn(REASONS, code) ? REASONS[code] : undefined;
+  if (!key) return withCode ? t('bankReason', { reason: code }) : undefined;
+  return t('bankReason', { reason: withCode ? `${t(key)} (${code})` : t(key) });
+}

@@ -1,6 +1,6 @@
 // The booking page (/b/:id) for client, worker and admin: status, what to do next, history and chat.
 import { bookingEnded, chatOpen, type BookingState } from '@shared/booking-machine';
-import { HELD_STATES } from '@shared/milestone-machine';
+import { HELD_STATES, heldByBank } from '@shared/milestone-machine';
 import { Link } from 'wouter';
 import { useMe, useSync, useView, useViewAll } from '../app/sync-context';
 import { bookingStateName } from '../i18n/domain-names';
@@ -35,6 +35,7 @@ const HINTS: Partial<Record<BookingState, { client: Key; worker: Key }>> = {
 const NEXT_PART_UNPAID: { client: Key; worker: Key } = { client: 'hintNextPartUnpaidClient', worker: 'hintNextPartUnpaidWorker' };
 const PART_IN_REVIEW: { client: Key; worker: Key } = { client: 'hintPartInReviewClient', worker: 'hintPartInReviewWorker' };
 const PART_CHANGES: { client: Key; worker: Key } = { client: 'hintPartChangesClient', worker: 'hintPartChangesWorker' };
+const REVIEW_HELD: { client: Key; worker: Key } = { client: 'hintReviewHeldClient', worker: 'hintReviewHeldWorker' };
 
 /** The other party, with their number once the server shares it (from payment on: sync-server pull.ts CONTACT_SHARED). */
 function Party({ label, name, phone, unpaid, payer }: { label: string; name: string; phone: string; unpaid: boolean; payer: boolean }) {
@@ -90,7 +91,9 @@ export default function BookingPage({ id }: { id: string }) {
   // A part waits for review while another, paid, is still to be worked on (changes asked for on it, or not yet
   // handed in): the booking is not just "Delivered", and the changes come first.
   const otherPart = booking.status !== 'delivered' ? undefined : milestones?.some((m) => m.status === 'changes_requested') ? PART_CHANGES : milestones?.some((m) => m.status === 'funded') ? PART_IN_REVIEW : undefined;
-  const hint = !side ? undefined : betweenParts ? NEXT_PART_UNPAID[side] : otherPart ? otherPart[side] : HINTS[booking.status]?.[side];
+  // Every part waiting for review is held by the client's bank: it cannot be approved until the bank decides.
+  const reviewHeld = booking.status === 'delivered' && !!milestones?.some((m) => m.status === 'submitted') && milestones.filter((m) => m.status === 'submitted').every((m) => heldByBank(m.timeline));
+  const hint = !side ? undefined : betweenParts ? NEXT_PART_UNPAID[side] : reviewHeld ? REVIEW_HELD[side] : otherPart ? otherPart[side] : HINTS[booking.status]?.[side];
   // Installed on a phone the app has no browser Back button: the way back to the list this came from.
   const back = side === 'worker' ? { href: '/o/jobs', label: t('backToJobs') } : side === 'client' ? { href: '/c', label: t('backToGigs') } : null;
 

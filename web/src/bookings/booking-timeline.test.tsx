@@ -50,14 +50,15 @@ describe('BookingTimeline', () => {
 });
 
 describe('PartHistory', () => {
-  // A part the client's bank disputed, decided for Fieldwork, disputed again and then decided for the client.
+  // A part the client's bank disputed, decided for Fieldwork, disputed again and then decided for the client. The
+  // server notes the reason the bank gave (Stripe's code); the second is one Stripe might add later.
   const part = {
     clientId: CLIENT, workerId: WORKER,
     timeline: [
       { at: '2026-11-19T10:00:00.000Z', event: 'submit', status: 'submitted', by: 'worker', actorId: WORKER },
-      { at: '2026-11-20T10:00:00.000Z', event: 'bank_dispute_opened', status: 'submitted', by: 'system', actorId: null },
-      { at: '2026-11-21T10:00:00.000Z', event: 'bank_dispute_won', status: 'submitted', by: 'system', actorId: null, note: 'Evidence accepted.' },
-      { at: '2026-11-22T10:00:00.000Z', event: 'bank_dispute_opened', status: 'submitted', by: 'system', actorId: null },
+      { at: '2026-11-20T10:00:00.000Z', event: 'bank_dispute_opened', status: 'submitted', by: 'system', actorId: null, note: 'product_not_received' },
+      { at: '2026-11-21T10:00:00.000Z', event: 'bank_dispute_won', status: 'submitted', by: 'system', actorId: null },
+      { at: '2026-11-22T10:00:00.000Z', event: 'bank_dispute_opened', status: 'submitted', by: 'system', actorId: null, note: 'new_reason_code' },
       { at: '2026-11-23T10:00:00.000Z', event: 'charged_back', status: 'refunded', by: 'system', actorId: null },
     ],
   } as ViewDoc<'milestones'>;
@@ -74,16 +75,16 @@ describe('PartHistory', () => {
   it('names a chargeback’s steps by what the bank did, from the reader’s side, with no “by Fieldwork”', () => {
     expect(partSteps(CLIENT, 'en')).toEqual([
       'Submitted for approval by Omar Operator',
-      'Your bank disputed the payment',
-      'Your bank decided for Fieldwork: the money is held in escrow againEvidence accepted.',
+      'Your bank disputed the paymentReason given: the work was not received',
+      'Your bank decided for Fieldwork: the money is held in escrow again',
       'Your bank disputed the payment',
       'Your bank returned the payment to you',
     ]);
     cleanup();
     expect(partSteps(WORKER, 'en')).toEqual([
       'Submitted for approval by you',
-      'The client’s bank disputed the payment',
-      'The client’s bank decided for Fieldwork: the money is held in escrow againEvidence accepted.',
+      'The client’s bank disputed the paymentReason given: the work was not received',
+      'The client’s bank decided for Fieldwork: the money is held in escrow again',
       'The client’s bank disputed the payment',
       'The bank returned the payment to the client',
     ]);
@@ -91,15 +92,15 @@ describe('PartHistory', () => {
 
   it('in Spanish too', () => {
     expect(partSteps(CLIENT, 'es').slice(1)).toEqual([
-      'Tu banco disputó el pago',
-      'Tu banco decidió a favor de Fieldwork: el dinero vuelve a estar retenido en garantíaEvidence accepted.',
+      'Tu banco disputó el pagoMotivo indicado: el trabajo no se recibió',
+      'Tu banco decidió a favor de Fieldwork: el dinero vuelve a estar retenido en garantía',
       'Tu banco disputó el pago',
       'Tu banco te devolvió el pago',
     ]);
     cleanup();
     expect(partSteps(WORKER, 'es').slice(1)).toEqual([
-      'El banco del cliente disputó el pago',
-      'El banco del cliente decidió a favor de Fieldwork: el dinero vuelve a estar retenido en garantíaEvidence accepted.',
+      'El banco del cliente disputó el pagoMotivo indicado: el trabajo no se recibió',
+      'El banco del cliente decidió a favor de Fieldwork: el dinero vuelve a estar retenido en garantía',
       'El banco del cliente disputó el pago',
       'El banco devolvió el pago al cliente',
     ]);

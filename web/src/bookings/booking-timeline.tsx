@@ -5,7 +5,7 @@ import { formatDateTime } from '../i18n/format';
 import { useLocale, useT, type Translate } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
 import { PendingMark } from '../ui/pending-mark';
-import { bankStepName, isBankStep } from './bank-dispute';
+import { bankReasonText, bankStepName, isBankStep } from './bank-dispute';
 import { bookingMessages } from './messages';
 import type { TimelineRow } from './timeline-entries';
 
@@ -101,7 +101,7 @@ export function PartHistory({ milestone, names, meId }: { milestone: ViewDoc<'mi
       <ol className="timeline">
         {milestone.timeline.map((e, i) =>
           isBankStep(e.event) ? (
-            <Step key={`${e.at}-${i}`} label={bankStepName(t, e.event, reader)} at={e.at} note={e.note} event={e.event} />
+            <Step key={`${e.at}-${i}`} label={bankStepName(t, e.event, reader)} at={e.at} note={bankReasonText(t, e.note)} event={e.event} />
           ) : (
             <Step key={`${e.at}-${i}`} label={milestoneStateName(e.status, locale)} whoText={who(t, e, names, meId, milestone)} at={e.at} note={e.note} event={e.event} />
           ),

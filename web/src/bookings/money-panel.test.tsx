@@ -539,7 +539,7 @@ describe('money panel, chargeback', () => {
   const handedIn = { at: '2026-11-19T12:00:00.000Z', event: 'submit', status: 'submitted', by: 'worker', actorId: OMAR, note: 'All done' } as const;
   // The server's steps of a chargeback: the status stays as it was, and a note may come with them.
   const opened = (status: Milestone['status']) =>
-    ({ at: '2026-11-20T10:00:00.000Z', event: 'bank_dispute_opened', status, by: 'system', actorId: null, note: 'The bank’s reason: not as described.' }) as const;
+    ({ at: '2026-11-20T10:00:00.000Z', event: 'bank_dispute_opened', status, by: 'system', actorId: null, note: 'product_unacceptable' }) as const;
   const won = (status: Milestone['status']) => ({ at: '2026-11-21T10:00:00.000Z', event: 'bank_dispute_won', status, by: 'system', actorId: null }) as const;
   const chargedBack = { at: '2026-11-22T10:00:00.000Z', event: 'charged_back', status: 'refunded', by: 'system', actorId: null } as const;
 
@@ -554,19 +554,24 @@ describe('money panel, chargeback', () => {
       'Your bank is disputing the payment for this part. Its money is held until your bank decides, so it cannot be released or refunded meanwhile.',
     );
     expect(within(row()).queryByRole('button', { name: /Approve/ })).toBeNull();
+    // The booking's line does not ask for an approval that cannot be given.
+    expect(screen.getByTestId('booking-hint').textContent).toBe(
+      'Your bank is disputing the payment for the work handed in: it cannot be approved until your bank decides. You can still request changes.',
+    );
     // What moves no money stays: changes asked for, a dispute opened.
     expect(within(row()).getByRole('button', { name: 'Request changes' })).toBeTruthy();
     expect(within(row()).getByRole('button', { name: 'Open a dispute' })).toBeTruthy();
     // The worker's note is still what the client acts on, not the bank's step after it.
     expect(within(row()).getByTestId('milestone-note').textContent).toBe('Omar Operator: “All done”');
     const history = within(row()).getByTestId('part-history');
-    expect(within(history).getAllByRole('listitem')[2]!.textContent).toMatch(/^Your bank disputed the payment(?!.* by ).*The bank’s reason: not as described\.$/);
+    expect(within(history).getAllByRole('listitem')[2]!.textContent).toMatch(/^Your bank disputed the payment(?!.* by ).*Reason given: the work was faulty or not as agreed$/);
 
     await client.db.milestones.upsert(milestone('submitted', { submittedAt: T0, timeline: [paid, handedIn, opened('submitted'), won('submitted')], version: 2 }));
     await waitFor(() => expect(escrow().textContent).toBe('Submitted — waiting for approval'));
     expect(within(row()).queryByTestId('bank-hold')).toBeNull();
     await waitFor(() => expect(approve().disabled).toBe(false));
     expect(within(history).getAllByRole('listitem')[3]!.textContent).toMatch(/^Your bank decided for Fieldwork: the money is held in escrow again/);
+    expect(screen.getByTestId('booking-hint').textContent).toBe('Check the work, then approve it or request changes.');
   });
 
   it('tells the worker, in Spanish, that the money cannot be released to them meanwhile and that the work can still be handed in', async () => {
