@@ -43,10 +43,11 @@ const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', es: 'Español' }
 
 export function Shell({ roles: sessionRoles, onSignOut }: { roles: readonly Role[]; onSignOut(): void }) {
   const t = useT(appMessages);
-  const { locale, setLocale } = useLocale();
+  const { locale } = useLocale();
   const me = useMe();
   const client = useSync();
-  useAccountLocale(me?.locale);
+  // Texts and notifications from the server follow the language the person chose here.
+  const chooseLocale = useAccountLocale(me?.locale, (next) => void client.issue('profile.update', { locale: next }));
   const roles = me?.roles ?? sessionRoles;
   const areas = areasFor(roles);
   const [location] = useLocation();
@@ -85,10 +86,7 @@ export function Shell({ roles: sessionRoles, onSignOut }: { roles: readonly Role
           <select
             value={locale}
             onChange={(e) => {
-              const next = e.target.value as Locale;
-              setLocale(next);
-              // Texts and notifications from the server follow the language the person chose here.
-              if (me && me.locale !== next) void client.issue('profile.update', { locale: next });
+              chooseLocale(e.target.value as Locale);
             }}
             data-testid="language"
           >

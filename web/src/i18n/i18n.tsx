@@ -60,15 +60,35 @@ export const useLocale = () => useContext(LocaleContext);
 
 /**
  * Signed in, the app speaks the account's language (users.locale), the one its texts and the payment pages use:
- * it follows the account when that loads or changes (on another device, say). The language picker changes both.
+ * it follows the account when that loads or changes (on another device, say). Returns the language picker's
+ * choice, which changes both: `tell` asks the account to take it, at once, or once the account is on the device
+ * (a choice made before is not undone by the account arriving with the old one).
  */
-export function useAccountLocale(account: Locale | undefined): void {
+export function useAccountLocale(account: Locale | undefined, tell: (locale: Locale) => void): (next: Locale) => void {
   const { locale, setLocale } = useLocale();
   const shown = useRef(locale);
   shown.current = locale;
+  const known = useRef(account);
+  known.current = account;
+  const teller = useRef(tell);
+  teller.current = tell;
+  const waiting = useRef<Locale | null>(null);
   useEffect(() => {
-    if (account && account !== shown.current) setLocale(account);
+    if (!account) return;
+    const chosen = waiting.current;
+    waiting.current = null;
+    if (chosen) {
+      if (chosen !== account) teller.current(chosen);
+    } else if (account !== shown.current) setLocale(account);
   }, [account, setLocale]);
+  return useCallback(
+    (next: Locale) => {
+      setLocale(next);
+      if (known.current === undefined) waiting.current = next;
+      else if (known.current !== next) teller.current(next);
+    },
+    [setLocale],
+  );
 }
 
 /** `const t = useT(catalog)`; `t('key', { n: 3 })`. */
