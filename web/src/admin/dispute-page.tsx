@@ -128,18 +128,19 @@ function Timeline({ detail }: { detail: DisputeDetail }) {
         <Empty>{t('noTimeline')}</Empty>
       ) : (
         <ol className="timeline" data-testid="dispute-timeline">
-          {entries.map((e, i) => (
-            <li key={`${e.at}-${i}`} data-event={e.event}>
-              <strong>{isBankStep(e.event) ? bankStepName(tb, e.event, 'other') : milestoneStateName(e.status, locale)}</strong>
-              <span className="money-job-detail">
-                {formatDateTime(e.at, locale)}
-                {!isBankStep(e.event) && ` · ${t('byWho', { who: who.side(e.by) })}`}
-              </span>
-              {(isBankStep(e.event) ? bankReasonText(tb, e.note, true) : e.note) && (
-                <span className="dispute-text">{isBankStep(e.event) ? bankReasonText(tb, e.note, true) : e.note}</span>
-              )}
-            </li>
-          ))}
+          {entries.map((e, i) => {
+            const note = isBankStep(e.event) ? bankReasonText(tb, e.note, true) : e.note;
+            return (
+              <li key={`${e.at}-${i}`} data-event={e.event}>
+                <strong>{isBankStep(e.event) ? bankStepName(tb, e.event, 'other') : milestoneStateName(e.status, locale)}</strong>
+                <span className="money-job-detail">
+                  {formatDateTime(e.at, locale)}
+                  {!isBankStep(e.event) && ` · ${t('byWho', { who: who.side(e.by) })}`}
+                </span>
+                {note && <span className="dispute-text">{note}</span>}
+              </li>
+            );
+          })}
         </ol>
       )}
     </section>

@@ -48,12 +48,18 @@ export const ANSWER_TIMEOUT_MS = 20_000;
  */
 export const REFRESH_TIMEOUT_MS = 60_000;
 
-/**
- * `signal`: the caller's own limit (sign-out); without one, `timeoutMs`. `locale`: the app's language, sent as
- * the device's (Accept-Language), which the server takes for a code's text and a new account's language: the
- * language picked on the sign-in screen, not only the browser's.
- */
-async function post<T>(path: string, body?: unknown, signal?: AbortSignal, timeoutMs = ANSWER_TIMEOUT_MS, locale?: Locale): Promise<T> {
+interface PostOptions {
+  /** The caller's own limit (sign-out); without one, `timeoutMs`. */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /**
+   * The app's language, sent as the device's (Accept-Language), which the server takes for a new number's code
+   * and its new account: the language picked on the sign-in screen, not only the browser's.
+   */
+  locale?: Locale;
+}
+
+async function post<T>(path: string, body?: unknown, { signal, timeoutMs = ANSWER_TIMEOUT_MS, locale }: PostOptions = {}): Promise<T> {
   const own = signal ? null : new AbortController();
   const timer = own && setTimeout(() => own.abort(), timeoutMs);
   try {
@@ -82,7 +88,7 @@ async function post<T>(path: string, body?: unknown, signal?: AbortSignal, timeo
 const noAnswer = (ms: number) => new AuthError('timeout', `The server did not answer within ${ms / 1000} s.`, 0);
 
 export const requestCode = (phone: string, locale?: Locale) =>
-  post<{ sent: true; expiresInSeconds: number }>('/auth/code', { phone }, undefined, ANSWER_TIMEOUT_MS, locale);
+  post<{ sent: true; expiresInSeconds: number }>('/auth/code', { phone }, { locale });
 
 /** Set while a sign-out on this device has not reached the server; shared by the tabs (localStorage). */
 export const OWED_LOGOUT = 'fw.pending-logout';
@@ -106,7 +112,7 @@ export function verifyCode(phone: string, code: string, displayName?: string, lo
   // cookie a sign-in replaces), and would hold the turn until it timed out.
   loggingOut?.abort();
   return inTurn(async () => {
-    const grant = await post<TokenGrant>('/auth/verify', { phone, code, ...(displayName ? { displayName } : {}) }, undefined, ANSWER_TIMEOUT_MS, locale);
+    const grant = await post<TokenGrant>('/auth/verify', { phone, code, ...(displayName ? { displayName } : {}) }, { locale });
     // Before the turn passes: a sign-out owed by whoever used the device before is dropped in every tab.
     localStorage.removeItem(OWED_LOGOUT);
     return grant;
@@ -114,7 +120,7 @@ export function verifyCode(phone: string, code: string, displayName?: string, lo
 }
 
 export function refreshSession(): Promise<TokenGrant> {
-  return inTurn(() => post<TokenGrant>('/auth/refresh', undefined, undefined, REFRESH_TIMEOUT_MS));
+  return inTurn(() => post<TokenGrant>('/auth/refresh', undefined, { timeoutMs: REFRESH_TIMEOUT_MS }));
 }
 
 /**
@@ -131,7 +137,7 @@ export function sendOwedLogout(timeoutMs: number): Promise<void> {
     // AbortSignal.any, which Safari has only since 17.4.
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      await post<void>('/auth/logout', undefined, controller.signal);
+      await post<void>('/auth/logout', undefined, { signal: controller.signal });
       localStorage.removeItem(OWED_LOGOUT);
     } finally {
       clearTimeout(timer);

@@ -43,6 +43,9 @@ const milestone = (status: Milestone['status']): Milestone => ({
   timeline: [], createdAt: T0, updatedAt: T0, version: 1,
 });
 
+/** Part `n` (from 1) of a payment plan of several. */
+const part = (n: number, status: Milestone['status']): Milestone => ({ ...milestone(status), id: `0190a000-0000-7000-8000-0000000000d${n}`, position: n - 1 });
+
 const PLAN_SYNCING = 'The payment plan is still syncing to this device. Submitting, approving, requesting changes and cancelling a paid booking wait for it.';
 
 afterEach(async () => {
@@ -130,7 +133,6 @@ describe('booking page, worker', () => {
 
 describe('booking page, client', () => {
   it('between parts, tells each side that the next part waits for its payment rather than that work goes on', async () => {
-    const part = (n: number, status: Milestone['status']): Milestone => ({ ...milestone(status), id: `0190a000-0000-7000-8000-0000000000d${n}`, position: n - 1 });
     for (const [who, roles, sentence] of [
       [OMAR, ['operator'], 'The next part is not paid yet: wait until the client pays it (under Payment) before you go on.'],
       [CARLA, ['consumer'], 'The next part is waiting for your payment (under Payment): the worker goes on once it is paid.'],
@@ -148,7 +150,6 @@ describe('booking page, client', () => {
   });
 
   it('with one part in review and a paid one still to do, says work goes on rather than "Delivered"', async () => {
-    const part = (n: number, status: Milestone['status']): Milestone => ({ ...milestone(status), id: `0190a000-0000-7000-8000-0000000000d${n}`, position: n - 1 });
     for (const [who, roles, sentence] of [
       [OMAR, ['operator'], 'The client is checking the part you handed in. Go on with the next paid part meanwhile (under Payment).'],
       [CARLA, ['consumer'], 'Check the part handed in (under Payment), then approve it or request changes. The worker goes on with the rest meanwhile.'],

@@ -1,6 +1,6 @@
 // The booking page (/b/:id) for client, worker and admin: status, what to do next, history and chat.
 import { bookingEnded, chatOpen, type BookingState } from '@shared/booking-machine';
-import { HELD_STATES, heldByBank } from '@shared/milestone-machine';
+import { HELD_STATES, heldByBank, replacedByPlan } from '@shared/milestone-machine';
 import { Link } from 'wouter';
 import { useMe, useSync, useView, useViewAll } from '../app/sync-context';
 import { bookingStateName } from '../i18n/domain-names';
@@ -13,6 +13,7 @@ import { viewerOf } from './booking-actions';
 import { BookingActionsPanel } from './booking-actions-panel';
 import { BookingChat } from './booking-chat';
 import { BookingTimeline } from './booking-timeline';
+import type { ViewDoc } from '../sync/optimistic';
 import { bookingMessages } from './messages';
 import { MoneyPanel } from './money-panel';
 import { pendingActions, timelineRows } from './timeline-entries';
@@ -32,10 +33,32 @@ const HINTS: Partial<Record<BookingState, { client: Key; worker: Key }>> = {
   disputed: { client: 'hintDisputed', worker: 'hintDisputed' },
 };
 
-const NEXT_PART_UNPAID: { client: Key; worker: Key } = { client: 'hintNextPartUnpaidClient', worker: 'hintNextPartUnpaidWorker' };
-const PART_IN_REVIEW: { client: Key; worker: Key } = { client: 'hintPartInReviewClient', worker: 'hintPartInReviewWorker' };
-const PART_CHANGES: { client: Key; worker: Key } = { client: 'hintPartChangesClient', worker: 'hintPartChangesWorker' };
-const REVIEW_HELD: { client: Key; worker: Key } = { client: 'hintReviewHeldClient', worker: 'hintReviewHeldWorker' };
+type SideHints = { client: Key; worker: Key; notice?: boolean };
+const NEXT_PART_UNPAID: SideHints = { client: 'hintNextPartUnpaidClient', worker: 'hintNextPartUnpaidWorker', notice: true };
+const REVIEW_HELD: SideHints = { client: 'hintReviewHeldClient', worker: 'hintReviewHeldWorker' };
+const PART_CHANGES: SideHints = { client: 'hintPartChangesClient', worker: 'hintPartChangesWorker' };
+const PART_IN_REVIEW: SideHints = { client: 'hintPartInReviewClient', worker: 'hintPartInReviewWorker' };
+
+/** A paid part still to be worked on beside one in review (changes asked for on it, or not handed in yet). */
+const workGoesOn = (status: BookingState, parts: readonly ViewDoc<'milestones'>[]) =>
+  status === 'delivered' && parts.some((m) => m.status === 'changes_requested' || m.status === 'funded');
+
+/**
+ * What a booking of several parts calls for beyond what its status says, when it differs: between parts the
+ * next one's payment (work goes on only while a part's money is held); a review the client's bank holds, which
+ * cannot be approved until the bank decides; changes asked for on one part while another waits, which come first;
+ * and the next paid part to go on with while one is in review.
+ */
+function partsHint(status: BookingState, parts: readonly ViewDoc<'milestones'>[]): SideHints | null {
+  if (status === 'in_progress' && parts.length > 0 && !parts.some((m) => HELD_STATES.includes(m.status)) && parts.some((m) => replacedByPlan(m.status)))
+    return NEXT_PART_UNPAID;
+  if (status !== 'delivered') return null;
+  const inReview = parts.filter((m) => m.status === 'submitted');
+  if (inReview.length > 0 && inReview.every((m) => heldByBank(m.timeline))) return REVIEW_HELD;
+  if (parts.some((m) => m.status === 'changes_requested')) return PART_CHANGES;
+  if (parts.some((m) => m.status === 'funded')) return PART_IN_REVIEW;
+  return null;
+}
 
 /** The other party, with their number once the server shares it (from payment on: sync-server pull.ts CONTACT_SHARED). */
 function Party({ label, name, phone, unpaid, payer }: { label: string; name: string; phone: string; unpaid: boolean; payer: boolean }) {
@@ -82,18 +105,8 @@ export default function BookingPage({ id }: { id: string }) {
   const viewer = viewerOf(actor, booking);
   const side = viewer === 'client' || viewer === 'worker' ? viewer : null;
   const mine = (outbox ?? []).filter((c) => booking.pendingCommands.includes(c.id));
-  // Work goes on only while a part's money is held: between parts, the next one's payment is the step.
-  const betweenParts =
-    booking.status === 'in_progress' &&
-    !!milestones?.length &&
-    !milestones.some((m) => HELD_STATES.includes(m.status)) &&
-    milestones.some((m) => m.status === 'agreed' || m.status === 'payment_pending');
-  // A part waits for review while another, paid, is still to be worked on (changes asked for on it, or not yet
-  // handed in): the booking is not just "Delivered", and the changes come first.
-  const otherPart = booking.status !== 'delivered' ? undefined : milestones?.some((m) => m.status === 'changes_requested') ? PART_CHANGES : milestones?.some((m) => m.status === 'funded') ? PART_IN_REVIEW : undefined;
-  // Every part waiting for review is held by the client's bank: it cannot be approved until the bank decides.
-  const reviewHeld = booking.status === 'delivered' && !!milestones?.some((m) => m.status === 'submitted') && milestones.filter((m) => m.status === 'submitted').every((m) => heldByBank(m.timeline));
-  const hint = !side ? undefined : betweenParts ? NEXT_PART_UNPAID[side] : reviewHeld ? REVIEW_HELD[side] : otherPart ? otherPart[side] : HINTS[booking.status]?.[side];
+  const parts = partsHint(booking.status, milestones ?? []);
+  const hint = !side ? undefined : parts ? parts[side] : HINTS[booking.status]?.[side];
   // Installed on a phone the app has no browser Back button: the way back to the list this came from.
   const back = side === 'worker' ? { href: '/o/jobs', label: t('backToJobs') } : side === 'client' ? { href: '/c', label: t('backToGigs') } : null;
 
@@ -118,11 +131,11 @@ export default function BookingPage({ id }: { id: string }) {
       </dl>
 
       <p className="booking-status" data-testid="booking-status" data-status={booking.status} role="status">
-        {t('status')}: <strong>{otherPart ? t('statusPartInReview') : bookingStateName(booking.status, locale)}</strong>
+        {t('status')}: <strong>{workGoesOn(booking.status, milestones ?? []) ? t('statusPartInReview') : bookingStateName(booking.status, locale)}</strong>
         <PendingMark show={booking.pendingFields.includes('status')} />
       </p>
       {hint && (
-        <p className={booking.status === 'awaiting_payment' || betweenParts ? 'notice' : 'hint'} data-testid="booking-hint">
+        <p className={booking.status === 'awaiting_payment' || parts?.notice ? 'notice' : 'hint'} data-testid="booking-hint">
           {t(hint)}
         </p>
       )}
