@@ -146,7 +146,14 @@ describe("a worker's statement", () => {
     const csv = await (await get(`/money/statement.csv?${NOW}`, worker)).text();
     const lines = csv.trim().split('\r\n');
     expect(lines[0]).toBe('"Released","Title","Description","Type","Released by","Currency","Gross","Fee","Net","Booking","Milestone"');
-    expect(lines.slice(1).map((l) => l.split(',')[4])).toEqual(['"auto_approved"', '"mediator"']);
+    expect(lines.slice(1).map((l) => l.split(',')[4])).toEqual(['"Review time ran out"', '"Mediator"']);
+
+    // A Spanish worker's file is in Spanish, header and words; amounts keep their decimal point, as a CSV needs.
+    await db.sql`update users set locale = 'es' where id = ${worker}`;
+    const es = (await (await get(`/money/statement.csv?${NOW}`, worker)).text()).trim().split('\r\n');
+    expect(es[0]).toBe('"Liberado","Título","Descripción","Tipo","Liberado por","Moneda","Bruto","Comisión","Neto","Reserva","Parte del trabajo"');
+    expect(es.slice(1).map((l) => l.split(',').slice(3, 5).join(','))).toEqual(['"Liberación","Terminó el plazo de revisión"', '"Liberación","Mediador"']);
+    expect(es[1]).toMatch(/,"80\.00","8\.00","72\.00",/);
   });
 
   it('counts a transfer to the worker as paid out, from the transfer posting', async () => {
@@ -232,8 +239,8 @@ describe("a worker's statement", () => {
     // 10% of 123.45 is 12.345: 12.34, half to even. KWD is charged in steps of 0.010: 10% of 12.350 is 1.235.
     expect(await res.text()).toBe(
       '"Released","Title","Description","Type","Released by","Currency","Gross","Fee","Net","Booking","Milestone"\r\n' +
-        `"${d1}","'=HYPERLINK(""http://x.test"",""Fix"")","'=HYPERLINK(""http://x.test"",""Fix"")","release","approved","USD","123.45","12.34","111.11","${evil.bookingId}","${evil.milestoneId}"\r\n` +
-        `"${d2}","Tiles, ""grout"" and -sealant","Tiles, ""grout"" and -sealant","release","approved","KWD","12.350","1.235","11.115","${kwd.bookingId}","${kwd.milestoneId}"\r\n`,
+        `"${d1}","'=HYPERLINK(""http://x.test"",""Fix"")","'=HYPERLINK(""http://x.test"",""Fix"")","Release","Client approved","USD","123.45","12.34","111.11","${evil.bookingId}","${evil.milestoneId}"\r\n` +
+        `"${d2}","Tiles, ""grout"" and -sealant","Tiles, ""grout"" and -sealant","Release","Client approved","KWD","12.350","1.235","11.115","${kwd.bookingId}","${kwd.milestoneId}"\r\n`,
     );
   });
 });

@@ -15,6 +15,8 @@ import type { Deps } from '../deps';
 import { DEMO_BASE_PATH } from '../payments/demo';
 import { requireActor, type AuthEnv } from '../auth/middleware';
 import { HttpError } from '../errors';
+import { deviceLocale } from '../http/device-locale';
+import { getUserLocale } from '../store/users';
 import { statementCsv } from './csv';
 import { clientPayments, receipt } from './payments';
 import { parsePeriod } from './period';
@@ -44,7 +46,9 @@ export function moneyRoutes(deps: Deps) {
     .get('/statement.csv', auth, async (c) => {
       const actor = actorWith(c, 'operator');
       const p = period(c);
-      const csv = statementCsv(await workerStatement(deps.sql, actor.id, p), p.timeZone);
+      // In the language the worker reads the app in (the account's), as every text and page for them.
+      const locale = (await getUserLocale(deps.sql, actor.id)) ?? deviceLocale(c);
+      const csv = statementCsv(await workerStatement(deps.sql, actor.id, p), p.timeZone, locale);
       // With a byte-order mark: Excel reads a CSV without one in the machine's legacy code page, garbling every
       // accented title ("Reparación" → "ReparaciÃ³n"). Decoders that follow the Encoding standard drop it.
       return c.body(`\uFEFF${csv}`, 200, {
