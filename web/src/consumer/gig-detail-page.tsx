@@ -8,7 +8,7 @@ import { offeredActions } from '../bookings/booking-actions';
 import { CommandNotice, type Notice } from '../bookings/command-notice';
 import { useAbsent } from '../bookings/use-absent';
 import { bookingStateName, gigStateName, skillName } from '../i18n/domain-names';
-import { formatDateTime } from '../i18n/format';
+import { formatCoordinates, formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { MoneyText } from '../ui/money-text';
 import { Empty, Loading, Page } from '../ui/page';
@@ -81,7 +81,7 @@ export function GigDetailPage({ id }: { id: string }) {
     ],
     [t('area'), <>{gig.areaLabel || t('notSet')}{mark('areaLabel')}</>],
     [t('address'), <>{gig.address || t('notSet')}<p className="hint">{t('addressPrivate')}</p></>],
-    [t('location'), <>{`${gig.location.lat}, ${gig.location.lng}`}{mark('location')}</>],
+    [t('location'), <>{formatCoordinates(gig.location.lat, gig.location.lng, locale)}{mark('location')}</>],
     [t('startsAt'), <>{when(gig.startsAt)}{mark('startsAt')}</>],
     [t('expiresAt'), <>{when(gig.expiresAt)}{mark('expiresAt')}</>],
     [t('postedAt'), when(gig.createdAt)],

@@ -1,7 +1,7 @@
 // Money shown: the cap and step named in the user's locale, and amounts in their currency's own digits.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { money } from '@shared/money';
-import { amountLimits, formatBytes, formatDay, formatMoney } from './format';
+import { amountLimits, formatBytes, formatCoordinates, formatDay, formatMoney } from './format';
 
 const plain = (s: string) => s.replace(/\u00a0/g, ' ');
 
@@ -29,6 +29,15 @@ describe('formatBytes', () => {
     expect(formatBytes(50, 'es')).toBe('50 bytes');
     expect(formatBytes(2_500, 'en')).toBe('2.5 kB');
     expect(formatBytes(1_200_000, 'es').replace(/\u00a0/g, ' ')).toBe('1,2 MB');
+  });
+});
+
+describe('formatCoordinates', () => {
+  it('writes a point in the locale’s digits, kept apart by a semicolon where the decimal mark is a comma', () => {
+    expect(formatCoordinates(40.4168, -3.7038, 'en')).toBe('40.41680, -3.70380');
+    expect(formatCoordinates(40.4168, -3.7038, 'es')).toBe('40,41680; -3,70380');
+    // No grouping of thousands (a longitude reaches 180 only), and five places at most.
+    expect(formatCoordinates(-33.868819, 151.209296, 'es')).toBe('-33,86882; 151,20930');
   });
 });
 

@@ -114,6 +114,16 @@ export function formatKm(km: number, locale: Locale): string {
   return f.format(km);
 }
 
+/**
+ * A point as latitude and longitude to five places (about a metre), in the locale's digits: "40.41680, -3.70380";
+ * where the decimal mark is a comma, the two are kept apart by a semicolon: "40,41680; -3,70380".
+ */
+export function formatCoordinates(lat: number, lng: number, locale: Locale): string {
+  const f = memo(`coord:${locale}`, () => new Intl.NumberFormat(locale, { minimumFractionDigits: 5, maximumFractionDigits: 5, useGrouping: false }));
+  const comma = f.format(0.5).includes(',');
+  return `${f.format(lat)}${comma ? '; ' : ', '}${f.format(lng)}`;
+}
+
 export function formatDateTime(iso: string, locale: Locale): string {
   return memo(`dt:${locale}`, () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })).format(new Date(iso));
 }
