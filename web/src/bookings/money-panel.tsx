@@ -3,12 +3,11 @@
 // there is none; everything around them keeps working offline.
 import { bookingEnded, planOpen } from '@shared/booking-machine';
 import type { Actor } from '@shared/roles';
-import { useEffect, useState } from 'react';
-import { useLocation, useSearch } from 'wouter';
 import { useViewAll } from '../app/sync-context';
 import { useT } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
 import { Loading } from '../ui/page';
+import { useQueryOnce } from '../ui/use-query-once';
 import { offeredMoneyActions, pendingMoney } from './money-actions';
 import { moneyMessages } from './money-messages';
 import { MilestoneRow } from './milestone-row';
@@ -30,7 +29,9 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   const reachable = useCanReachServer();
   // Only the client pays; nobody else needs to know which rail does.
   const rail = usePaymentRail(side === 'client');
-  const paid = useReturnedFromCheckout();
+  // The milestone whose checkout just sent the client back here as paid (/b/<booking>?paid=<milestone>): a
+  // reload, or a later visit after that checkout lapsed unpaid, must not say a payment was sent.
+  const paid = useQueryOnce('paid');
 
   if (!milestones) return <Loading label={t('loading')} />;
   // Replaced plans and withdrawn proposals moved no money: they are history, not part of the price. A plan
@@ -92,19 +93,4 @@ function namesBooking(payload: string, bookingId: string): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * The milestone whose checkout just sent the client back here as paid (/b/<booking>?paid=<milestone>), read once:
- * the query leaves the address at once, so that a reload or a later visit through history, perhaps after that
- * checkout lapsed unpaid, never says a payment was sent.
- */
-function useReturnedFromCheckout(): string | null {
-  const search = useSearch();
-  const [location, navigate] = useLocation();
-  const [paid] = useState(() => new URLSearchParams(search).get('paid'));
-  useEffect(() => {
-    if (new URLSearchParams(search).has('paid')) navigate(location, { replace: true });
-  }, [search, location, navigate]);
-  return paid;
 }

@@ -364,9 +364,11 @@ describe('payouts', () => {
       },
     });
     const { client } = await moneyDevice(OMAR, ['operator']);
-    earnings(client, '/o/payouts?onboarding=return');
+    const memory = earnings(client, '/o/payouts?onboarding=return');
 
     await waitFor(() => expect(screen.getByTestId('payout-status').getAttribute('data-status')).toBe('active'));
+    // The query leaves the address in place of the entry: a reload does not ask the provider again.
+    expect(memory.history).toEqual(['/o/payouts']);
     expect(text('payout-status')).toBe('Payouts are active. Approved work is paid out to your account.');
     expect(server.requests('/pay/payouts/refresh')).toHaveLength(1);
     expect(screen.queryByRole('button', { name: 'Continue setup' })).toBeNull();
@@ -375,13 +377,16 @@ describe('payouts', () => {
   it('a pending account offers to continue, and an expired link says so', async () => {
     stubServer({ 'GET /pay/payouts/account': account('pending') });
     const { client } = await moneyDevice(OMAR, ['operator']);
-    earnings(client, '/o/payouts?onboarding=refresh', 'es');
+    const memory = earnings(client, '/o/payouts?onboarding=refresh', 'es');
 
     expect((await screen.findByTestId('payout-status')).textContent).toBe(
       'Tu cuenta de cobros aún no está activa. Termina los pasos del proveedor para aceptar trabajo pagado y cobrar.',
     );
     expect(screen.getByText('El enlace de configuración caducó antes de terminar. Continúa la configuración para obtener uno nuevo.')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Continuar la configuración' })).toBeTruthy();
+    // Said on arrival, and still said once the query has left the address.
+    await waitFor(() => expect(memory.history).toEqual(['/o/payouts']));
+    expect(screen.getByText(/El enlace de configuración caducó/)).toBeTruthy();
   });
 });
 

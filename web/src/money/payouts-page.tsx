@@ -1,10 +1,11 @@
 // /o/payouts: the worker's payout account (none, pending, active) and the way into the provider's onboarding,
 // which returns here.
 import { useEffect, useState } from 'react';
-import { Link, useSearchParams } from 'wouter';
+import { Link } from 'wouter';
 import { useSync, useSyncStatus } from '../app/sync-context';
 import { useLocale, useT } from '../i18n/i18n';
 import { Page } from '../ui/page';
+import { useQueryOnce } from '../ui/use-query-once';
 import type { Onboarding, PayoutAccount } from './api-types';
 import { ActionNote } from './action-note';
 import { MoneyHttpError, moneyPost, refusalText } from './money-api';
@@ -23,8 +24,7 @@ export function PayoutsPage() {
   const [opening, setOpening] = useState(false);
   const [problem, setProblem] = useState('');
   // The provider sends the worker back with ?onboarding=return (done, or left) or =refresh (the link expired).
-  const [params] = useSearchParams();
-  const back = params.get('onboarding');
+  const back = useQueryOnce('onboarding');
 
   // Back from the provider: have the server read the account again, so the status is the provider's own.
   useEffect(() => {
