@@ -139,6 +139,15 @@ export const BANK_DISPUTE_STEPS = ['bank_dispute_opened', 'bank_dispute_won'] as
 export type BankDisputeStep = (typeof BANK_DISPUTE_STEPS)[number];
 
 /**
+ * The same for a payment whose milestone had already settled (released to the worker, refunded, split) when
+ * the client's bank disputed it: the bank takes the money from the platform, not from the milestone, which
+ * nothing holds or changes. Its history still says that the bank disputed the payment, and how the bank
+ * decided: for the platform (`late_bank_dispute_won`) or for the client (`late_bank_dispute_lost`).
+ */
+export const LATE_BANK_DISPUTE_STEPS = ['late_bank_dispute_opened', 'late_bank_dispute_won', 'late_bank_dispute_lost'] as const;
+export type LateBankDisputeStep = (typeof LATE_BANK_DISPUTE_STEPS)[number];
+
+/**
  * Whether the client's bank holds the milestone's money, read from its history (what a device has): a bank
  * dispute opened and not yet decided. The server keeps the same fact on the row (milestones.bank_dispute_id).
  */

@@ -65,6 +65,8 @@ const postings = async (disputeId: string) =>
   (await db.sql<{ kind: string }[]>`select kind from ledger_postings where dedupe_key in (${`chargeback:${disputeId}`}, ${`chargeback-won:${disputeId}`}) order by created_at, kind`).map((p) => p.kind);
 const news = async (milestoneId: string, template: string) =>
   (await db.sql<{ userId: string }[]>`select user_id from outbox where template = ${template} and data->>'milestoneId' = ${milestoneId}`).map((r) => r.userId);
+const outboxOf = async (milestoneId: string, template: string) =>
+  (await db.sql<{ data: Record<string, unknown> }[]>`select data from outbox where template = ${template} and data->>'milestoneId' = ${milestoneId}`)[0]?.data;
 const disputeIdOf = (e: SignedEvent) => e.event.data.object.id as string;
 const clean = async () => expect(await ledgerViolations(db.sql)).toEqual([]);
 /** What the client's payments page shows this month. */
@@ -279,9 +281,13 @@ describe('a chargeback of a payment whose refund we still owe', () => {
     expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses);
     expect(await balance(db.sql, 'refunds:USD')).toBe(refunds - 8000);
     expect(await refundsOf(milestoneId)).toEqual([{ amount: 8000, status: 'taken_by_bank', bankDisputeId: disputeId }]);
-    // The part had ended already: nothing about it changes, and nobody is told it is held.
+    // The part had ended already: nothing about it changes, and nobody is told it is held; its history and the
+    // client say that the bank disputed the payment.
     expect(await milestone(milestoneId)).toMatchObject({ status: 'refunded', bankDisputeId: null });
+    expect((await milestone(milestoneId)).timeline.at(-1)).toMatchObject({ event: 'late_bank_dispute_opened', status: 'refunded' });
     expect(await news(milestoneId, 'milestone.bank_dispute_opened.client')).toEqual([]);
+    expect(await news(milestoneId, 'milestone.late_bank_dispute_opened.client')).toEqual([client]);
+    expect(await news(milestoneId, 'milestone.bank_dispute_opened.worker')).toEqual([]);
     await clean();
 
     // The refund's job finds nothing owed, and asks the provider for nothing.
@@ -331,6 +337,9 @@ describe('a chargeback of a payment whose refund we still owe', () => {
     // The client sees the refund on its way again; the bank took nothing beyond it, so no line of its own.
     expect((await shownRefunds()).filter((r) => r.milestoneId === milestoneId)).toEqual([expect.objectContaining({ status: 'pending', amount: 8000 })]);
     expect(await bankLinesOf(milestoneId)).toEqual([]);
+    // Told once how the bank decided, and that the refund comes after all.
+    expect(await news(milestoneId, 'milestone.late_bank_dispute_won.client')).toEqual([client]);
+    expect(await outboxOf(milestoneId, 'milestone.late_bank_dispute_won.client')).toMatchObject({ refunded: 8000, amount: 8000 });
     await clean();
 
     await runQueuedJob(db.sql, tasks, log, refundKey(milestoneId));
@@ -391,7 +400,15 @@ describe('a chargeback after the worker was paid', () => {
     expect(await deliver(standin.moveDispute(disputeId, 'needs_response'))).toBe('bank_dispute_held');
     expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses - 8000);
     expect(await balance(db.sql, `worker_payable:${worker}:USD`)).toBe(payable);
-    expect(await milestone(milestoneId)).toEqual(before);
+    // Nothing holds or changes it; its history says what the bank did, and the client, not the worker, is told.
+    const opened = { event: 'late_bank_dispute_opened', status: 'released', by: 'system', note: 'fraudulent' };
+    expect(await milestone(milestoneId)).toEqual({ ...before, timeline: [...before.timeline, expect.objectContaining(opened)] });
+    expect(await news(milestoneId, 'milestone.late_bank_dispute_opened.client')).toEqual([client]);
+    expect(await news(milestoneId, 'milestone.bank_dispute_opened.worker')).toEqual([]);
+    // Another delivery of the same news moves nothing and says nothing again.
+    expect(await deliver(standin.moveDispute(disputeId, 'needs_response'))).toBe('bank_dispute_held');
+    expect((await milestone(milestoneId)).timeline).toHaveLength(before.timeline.length + 1);
+    expect(await news(milestoneId, 'milestone.late_bank_dispute_opened.client')).toEqual([client]);
     const [row] = await db.sql`select from_escrow, from_platform, status from bank_disputes where id = ${disputeId}`;
     expect(row).toEqual({ fromEscrow: 0, fromPlatform: 8000, status: 'needs_response' });
     await clean();
@@ -406,8 +423,33 @@ describe('a chargeback after the worker was paid', () => {
     expect(await bankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'deciding' })]);
     expect(await deliver(standin.moveDispute(disputeId, 'won'))).toBe('bank_dispute_won');
     expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses);
-    expect(await milestone(milestoneId)).toEqual(before);
+    const won = { event: 'late_bank_dispute_won', status: 'released', by: 'system' };
+    expect(await milestone(milestoneId)).toEqual({ ...before, timeline: [...before.timeline, expect.objectContaining(opened), expect.objectContaining(won)] });
+    expect(await news(milestoneId, 'milestone.late_bank_dispute_won.client')).toEqual([client]);
+    expect(await outboxOf(milestoneId, 'milestone.late_bank_dispute_won.client')).not.toHaveProperty('refunded');
     expect(await bankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'for_fieldwork' })]);
+    await clean();
+  });
+
+  it('decided for the client: the platform bears it, the worker keeps what was paid, and the part says how it ended', async () => {
+    const { milestoneId, paymentIntentId } = await paid({ submitted: true });
+    applied(await run(db.sql, client, 'milestone.approve', { milestoneId }));
+    const payable = await balance(db.sql, `worker_payable:${worker}:USD`);
+    const losses = await balance(db.sql, 'platform_losses:USD');
+    const before = await milestone(milestoneId);
+
+    const disputeId = disputeIdOf(standin.openDispute(paymentIntentId));
+    expect(await deliver(standin.moveDispute(disputeId, 'needs_response'))).toBe('bank_dispute_held');
+    expect(await deliver(standin.moveDispute(disputeId, 'lost'))).toBe('bank_dispute_lost');
+    expect(await deliver(standin.moveDispute(disputeId, 'lost'))).toBe('bank_dispute_lost');
+    expect(await balance(db.sql, 'platform_losses:USD')).toBe(losses - 8000);
+    expect(await balance(db.sql, `worker_payable:${worker}:USD`)).toBe(payable);
+    const after = await milestone(milestoneId);
+    expect(after).toMatchObject({ status: 'released', releasedAmount: 8000, refundedAmount: 0, bankDisputeId: null });
+    expect(after.timeline.slice(before.timeline.length).map((e) => e.event)).toEqual(['late_bank_dispute_opened', 'late_bank_dispute_lost']);
+    expect(await news(milestoneId, 'milestone.late_bank_dispute_lost.client')).toEqual([client]);
+    expect(await news(milestoneId, 'milestone.charged_back.worker')).toEqual([]);
+    expect(await bankLinesOf(milestoneId)).toEqual([expect.objectContaining({ disputeId, amount: 8000, outcome: 'for_client' })]);
     await clean();
   });
 });

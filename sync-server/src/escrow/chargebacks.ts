@@ -15,9 +15,12 @@
 //   - lost: the money stays with the client. A held milestone ends by the machine's charged_back (what its
 //     escrow still holds, after a chargeback of part of the payment, is refunded) and its booking with it when
 //     nothing else is left; money the platform lost stays lost.
+// A milestone that had settled before the bank took the money (released, refunded, split) is not held and does
+// not change, but its history records each stage (LATE_BANK_DISPUTE_STEPS) and the client is told of each: the
+// worker keeps what was paid, so nothing changes for them and they are not told.
 // Each stage's effect happens once per dispute, whichever of Stripe's five charge.dispute.* events says so,
 // in any order, any number of times: every event is answered from the dispute as the provider has it now.
-import { HELD_STATES } from '@shared/milestone-machine';
+import { HELD_STATES, SETTLED_STATES, type LateBankDisputeStep } from '@shared/milestone-machine';
 import { isCurrency } from '@shared/money';
 import type { PendingQuery, Row } from 'postgres';
 import type { Db, Sql } from '../db/sql';
@@ -108,6 +111,10 @@ export async function followBankDispute(
     let split: ChargebackSplit = { disputeId: d.id, fromEscrow: row!.fromEscrow, fromRefund: row!.fromRefund, fromPlatform: row!.fromPlatform };
     // Held since an earlier event (what the parties were told), or from this one on (below).
     let heldHere = m.bankDisputeId === d.id;
+    // The milestone had settled when the bank took the money, so the platform, not the milestone, gave it.
+    const settled = SETTLED_STATES.includes(m.status) && !heldHere;
+    const lateStep = (event: LateBankDisputeStep, note?: string | null) =>
+      advanceMilestone(tx, m.id, { at, event, status: m.status, by: 'system', actorId: null, ...(note ? { note } : {}) });
 
     // The bank took the money (a first event may already say won or lost: it was taken before).
     if (stage !== 'inquiry' && !row!.withdrawnAt) {
@@ -135,6 +142,12 @@ export async function followBankDispute(
           tell('client', 'milestone.bank_dispute_opened.client');
         }
       }
+      // A settled milestone: only its history says so (the bank's reason with it), and the client is told.
+      // Decided already, the news is how it ended (below).
+      if (stage === 'held' && fromEscrow === 0 && settled) {
+        await lateStep('late_bank_dispute_opened', d.reason);
+        tell('client', 'milestone.late_bank_dispute_opened.client');
+      }
     }
 
     if (stage === 'won' && !row!.reinstatedAt && split.fromEscrow + split.fromRefund + split.fromPlatform > 0) {
@@ -151,6 +164,12 @@ export async function followBankDispute(
         if (open) await windowTimer(tx, open.id, open.respondBy > now ? open.respondBy : now);
         tell('worker', 'milestone.bank_dispute_won');
         tell('client', 'milestone.bank_dispute_won', clock ? { autoApproveAt: clock.autoApproveAt.toISOString() } : {});
+      } else if (settled && split.fromEscrow === 0 && row!.withdrawnAt) {
+        // Taken in an earlier event, so its history says the bank disputed it: now, how the bank decided. (A
+        // first word that already says won moved the money out and back here: nothing to tell.)
+        // A refund the bank stood for is owed to the client again (above), and is said so.
+        await lateStep('late_bank_dispute_won');
+        tell('client', 'milestone.late_bank_dispute_won.client', split.fromRefund > 0 ? { refunded: split.fromRefund } : {});
       }
     }
 
@@ -170,6 +189,9 @@ export async function followBankDispute(
           resolutionReason: 'The client’s bank decided the chargeback of this payment for the client.', resolvedAt: now,
         }));
       for (const q of writes) await q;
+    } else if (stage === 'lost' && !row!.closedAt && settled && split.fromEscrow === 0) {
+      await lateStep('late_bank_dispute_lost');
+      tell('client', 'milestone.late_bank_dispute_lost.client');
     }
 
     if ((stage === 'won' || stage === 'lost' || d.status === 'warning_closed') && !row!.closedAt)

@@ -1,12 +1,12 @@
 // Milestones: the parts of a booking's price, each held in escrow on its own (migration 004).
-import type { BankDisputeStep, MilestoneEvent, MilestoneState } from '@shared/milestone-machine';
+import type { BankDisputeStep, LateBankDisputeStep, MilestoneEvent, MilestoneState } from '@shared/milestone-machine';
 import type { CurrencyCode } from '@shared/money';
 import type { Party } from '@shared/roles';
 import type { Db } from '../db/sql';
 
 export interface MilestoneTimelineEntry {
   at: string;
-  event: MilestoneEvent | BankDisputeStep | 'proposed' | 'created';
+  event: MilestoneEvent | BankDisputeStep | LateBankDisputeStep | 'proposed' | 'created';
   status: MilestoneState;
   by: Party;
   actorId: string | null;

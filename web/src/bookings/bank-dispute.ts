@@ -1,15 +1,15 @@
 // A chargeback as a device reads it from a part's replicated history: the steps the client's bank took, in
 // words from the reader's side, and whether the part ended by the bank returning the payment. Whether the bank
 // holds the part's money now is the shared rule's to say (heldByBank).
-import { BANK_DISPUTE_STEPS, type BankDisputeStep } from '@shared/milestone-machine';
+import { BANK_DISPUTE_STEPS, LATE_BANK_DISPUTE_STEPS, type BankDisputeStep, type LateBankDisputeStep } from '@shared/milestone-machine';
 import type { Translate } from '../i18n/i18n';
 import { bookingMessages } from './messages';
 
 type Key = keyof typeof bookingMessages.en;
 
-/** The timeline-only steps, and the machine's charged_back that ends the part. */
-export type BankStep = BankDisputeStep | 'charged_back';
-const BANK_STEPS: readonly string[] = [...BANK_DISPUTE_STEPS, 'charged_back'];
+/** The timeline-only steps (on a held part, and on one already settled), and the machine's charged_back that ends the part. */
+export type BankStep = BankDisputeStep | LateBankDisputeStep | 'charged_back';
+const BANK_STEPS: readonly string[] = [...BANK_DISPUTE_STEPS, ...LATE_BANK_DISPUTE_STEPS, 'charged_back'];
 export const isBankStep = (event: string): event is BankStep => BANK_STEPS.includes(event);
 
 /** The part ended because the client's bank decided for them: it returned the payment, Fieldwork refunded nothing. */
@@ -20,6 +20,9 @@ const NAMES: Record<BankStep, Record<'client' | 'other', Key>> = {
   bank_dispute_opened: { client: 'evBankOpenedYours', other: 'evBankOpened' },
   bank_dispute_won: { client: 'evBankWonYours', other: 'evBankWon' },
   charged_back: { client: 'evChargedBackYou', other: 'evChargedBack' },
+  late_bank_dispute_opened: { client: 'evLateBankOpenedYours', other: 'evLateBankOpened' },
+  late_bank_dispute_won: { client: 'evLateBankWonYours', other: 'evLateBankWon' },
+  late_bank_dispute_lost: { client: 'evLateBankLostYours', other: 'evLateBankLost' },
 };
 
 /** What the bank did, as one step of a part's history. The words name the bank: no "by" goes with them. */

@@ -63,10 +63,10 @@ describe('PartHistory', () => {
     ],
   } as ViewDoc<'milestones'>;
 
-  function partSteps(meId: string, locale: 'en' | 'es') {
+  function partSteps(meId: string, locale: 'en' | 'es', milestone = part) {
     render(
       <I18nProvider initial={locale}>
-        <PartHistory milestone={part} names={booking} meId={meId} />
+        <PartHistory milestone={milestone} names={booking} meId={meId} />
       </I18nProvider>,
     );
     return screen.getAllByRole('listitem').map((li) => li.textContent!.replace(li.querySelector('time')!.textContent!, '').trim());
@@ -103,6 +103,34 @@ describe('PartHistory', () => {
       'El banco del cliente decidió a favor de Fieldwork: el dinero vuelve a estar retenido en garantía',
       'El banco del cliente disputó el pago',
       'El banco devolvió el pago al cliente',
+    ]);
+  });
+
+  // A part released to the worker, then disputed by the client's bank twice: decided for Fieldwork, then for the client.
+  const settled = {
+    clientId: CLIENT, workerId: WORKER,
+    timeline: [
+      { at: '2026-11-19T10:00:00.000Z', event: 'approve', status: 'released', by: 'client', actorId: CLIENT },
+      { at: '2026-11-20T10:00:00.000Z', event: 'late_bank_dispute_opened', status: 'released', by: 'system', actorId: null, note: 'fraudulent' },
+      { at: '2026-11-21T10:00:00.000Z', event: 'late_bank_dispute_won', status: 'released', by: 'system', actorId: null },
+      { at: '2026-11-22T10:00:00.000Z', event: 'late_bank_dispute_opened', status: 'released', by: 'system', actorId: null },
+      { at: '2026-11-23T10:00:00.000Z', event: 'late_bank_dispute_lost', status: 'released', by: 'system', actorId: null },
+    ],
+  } as ViewDoc<'milestones'>;
+
+  it('says what the bank did after the part was settled, and that what was paid out stays paid', () => {
+    expect(partSteps(CLIENT, 'en', settled).slice(1)).toEqual([
+      'Your bank disputed the payment after this part was settled; Fieldwork answers your bankReason given: the card holder says they did not make this payment',
+      'Your bank decided your dispute for Fieldwork',
+      'Your bank disputed the payment after this part was settled; Fieldwork answers your bank',
+      'Your bank decided your dispute for you and returned the payment to you',
+    ]);
+    cleanup();
+    expect(partSteps(WORKER, 'es', settled).slice(1)).toEqual([
+      'El banco del cliente disputó el pago cuando esta parte ya estaba cerrada; Fieldwork responde, y lo pagado sigue pagadoMotivo indicado: el titular de la tarjeta dice que no hizo este pago',
+      'El banco del cliente decidió a favor de Fieldwork',
+      'El banco del cliente disputó el pago cuando esta parte ya estaba cerrada; Fieldwork responde, y lo pagado sigue pagado',
+      'El banco del cliente le devolvió el pago; Fieldwork lo asume, y lo pagado sigue pagado',
     ]);
   });
 });
