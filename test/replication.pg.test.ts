@@ -312,7 +312,7 @@ describe('rejection', () => {
     const w = outcomes.findIndex((o) => o.status === 'applied');
     const l = 1 - w;
     const [winner, loser] = [devices[w]!, devices[l]!];
-    const gigTaken = 'This gig was just taken by another operator.';
+    const gigTaken = 'This gig was just taken by another worker.';
     expect(REJECTION_MESSAGES.gig_taken).toBe(gigTaken);
     expect(outcomes[l]).toMatchObject({ rejectionCode: 'gig_taken', rejectionMessage: gigTaken });
 

@@ -85,6 +85,7 @@ export function gigRejection(state: GigState, event: GigEvent, verdict: Verdict<
   if (verdict.why === 'not_permitted') return 'forbidden';
   if (state === 'expired') return 'gig_expired';
   if (event === 'accept' && (state === 'assigned' || state === 'closed')) return 'gig_taken';
+  if (event === 'accept' && state === 'cancelled') return 'gig_cancelled';
   // The client's change or cancel that lost to an operator's accept (sent offline, say): the booking stands.
   if ((event === 'update' || event === 'cancel') && state === 'assigned') return 'gig_booked';
   return 'invalid_state';

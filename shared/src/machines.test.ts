@@ -92,6 +92,8 @@ describe('gig guards', () => {
     expect(gigRejection('assigned', 'accept', can(gigMachine, 'assigned', 'accept', ['operator'], gigOk))).toBe('gig_taken');
     expect(gigRejection('expired', 'accept', can(gigMachine, 'expired', 'accept', ['operator'], gigOk))).toBe('gig_expired');
     expect(gigRejection('cancelled', 'update', can(gigMachine, 'cancelled', 'update', ['client'], gigOk))).toBe('invalid_state');
+    // An accept sent while the client cancelled (offline, say) says who ended it.
+    expect(gigRejection('cancelled', 'accept', can(gigMachine, 'cancelled', 'accept', ['operator'], gigOk))).toBe('gig_cancelled');
     // A change or cancel that lost to an accept: the booking stands, and is where the client goes next.
     expect(gigRejection('assigned', 'update', can(gigMachine, 'assigned', 'update', ['client'], gigOk))).toBe('gig_booked');
     expect(gigRejection('assigned', 'cancel', can(gigMachine, 'assigned', 'cancel', ['client'], gigOk))).toBe('gig_booked');

@@ -32,7 +32,7 @@ describe('two operators, one gig', () => {
       expect([...outcome].sort()).toEqual(['lost', 'won']);
       const loser = pages[outcome.indexOf('lost')]!;
       const reason = await loser.getByTestId('command-rejected').innerText();
-      expect(reason).toContain('This gig was just taken by another operator.');
+      expect(reason).toContain('This gig was just taken by another worker.');
       // The status bar says it too, with a way to dismiss it.
       await loser.getByTestId('rejection').filter({ hasText: 'just taken' }).waitFor();
 

@@ -76,6 +76,19 @@ describe('a gig from post to completed', () => {
     expect(await count('messages', `booking_id = '${dropped}'`)).toBe(0);
   });
 
+  it('tells a worker whose accept reaches a gig its client cancelled meanwhile who ended it', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const gig = gigInput();
+    applied(await run(db.sql, client, 'gig.post', gig));
+    applied(await run(db.sql, client, 'gig.cancel', { gigId: gig.gigId, reason: 'Fixed it myself' }));
+    const bookingId = uuidv7();
+    expect(await run(db.sql, worker, 'gig.accept', { gigId: gig.gigId, bookingId })).toMatchObject({
+      status: 'rejected', rejection: { code: 'gig_cancelled', message: 'The client cancelled this gig.' },
+    });
+    expect(await count('bookings', `id = '${bookingId}'`)).toBe(0);
+  });
+
   it('puts a gig back on the market when its booking is cancelled before work starts', async () => {
     const client = await createUser(db.sql);
     const worker = await createOperator(db.sql);
@@ -270,7 +283,7 @@ describe('the accept race', () => {
       const winners = outs.filter((o) => o.status === 'applied');
       expect(winners).toHaveLength(1);
       for (const loser of outs.filter((o) => o.status === 'rejected'))
-        expect(loser.rejection).toEqual({ code: 'gig_taken', message: 'This gig was just taken by another operator.' });
+        expect(loser.rejection).toEqual({ code: 'gig_taken', message: 'This gig was just taken by another worker.' });
       expect(await count('bookings', `gig_id = '${gig.gigId}'`)).toBe(1);
       const [g] = await db.sql`select booking_id from gigs where id = ${gig.gigId}`;
       expect(g!.bookingId).toBe(winners[0]!.result!.bookingId);

@@ -103,6 +103,19 @@ describe('status bar, refused actions', () => {
     expect(within(incomplete).getByRole('button', { name: 'Try again' })).toBeTruthy();
   });
 
+  it('names what a refused action was about, when the device knew it as it was sent', async () => {
+    const client = await offlineDevice({ id: CARLA, roles: ['consumer'] });
+    const { id } = await client.issue('gig.update', { gigId: '0190a000-0000-7000-8000-0000000000f3', title: 'Mount a 55-inch TV on the living room drywall, cables hidden' });
+    const at = new Date().toISOString();
+    await (await client.db.commands.findOne(id).exec())!.incrementalPatch({
+      status: 'rejected', rejectionCode: 'gig_booked', rejectionMessage: 'A worker accepted this gig before your change arrived.', decidedAt: at, updatedAt: at,
+    });
+    renderBar(client);
+    const row = await screen.findByTestId('rejection');
+    // Long titles are cut: the gig has the rest.
+    await waitFor(() => expect(row.querySelector('strong')!.textContent).toBe('Not done (Editing a gig “Mount a 55-inch TV on the living room drywall,…”):'));
+  });
+
   it('drops a refused accept by itself once the same gig was accepted after it, and keeps others', async () => {
     const client = await offlineDevice({ id: OMAR, roles: ['consumer', 'operator'] });
     const gig = '0190a000-0000-7000-8000-0000000000f1';

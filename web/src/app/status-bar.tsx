@@ -2,10 +2,11 @@
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { formatRelative } from '../i18n/format';
-import { useLocale, useT } from '../i18n/i18n';
+import { useLocale, useT, type Translate } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import { isCommandType, type CommandType } from '@shared/commands';
 import type { RejectionCode } from '@shared/rejections';
+import type { RejectedCommand } from '../sync/client';
 import { appMessages } from './messages';
 import { useSync, useSyncStatus, useView, useViewAll } from './sync-context';
 
@@ -107,6 +108,17 @@ function useDismissSupersededAccepts(): void {
   }, [accepts, client]);
 }
 
+/** Titles longer than this are cut in a refusal's heading: the booking or gig has the rest. */
+const MAX_SUBJECT = 48;
+
+/** The refused action, and what it was about when the device knew: "Accepting a gig “Mount a TV”". */
+function refusedWhat(t: Translate<keyof typeof appMessages.en>, r: RejectedCommand): string {
+  const action = isCommandType(r.type) ? t(COMMAND_LABELS[r.type]) : r.type;
+  if (!r.subject) return action;
+  const subject = r.subject.length > MAX_SUBJECT ? `${r.subject.slice(0, MAX_SUBJECT - 1).trimEnd()}…` : r.subject;
+  return t('rejectedAbout', { action, subject });
+}
+
 export function StatusBar() {
   const t = useT(appMessages);
   const { locale } = useLocale();
@@ -155,7 +167,7 @@ export function StatusBar() {
               {/* The alert is the sentence, inside the item: a list's items keep their role, and the buttons are not read out. */}
               <span role="alert">
                 <strong>
-                  {t('rejectedTitle')} ({isCommandType(r.type) ? t(COMMAND_LABELS[r.type]) : r.type}):
+                  {t('rejectedTitle')} ({refusedWhat(t, r)}):
                 </strong>{' '}
                 {rejectionText(r.code, r.message, locale)}
                 {r.type === 'message.send' && <UnsentMessage commandId={r.id} />}

@@ -300,12 +300,12 @@ describe('a booking whose accept was refused', () => {
     const gigId = '0190a000-0000-7000-8000-0000000000a1';
     await client.db.commands.insert({
       id: '0190a000-0000-7000-8000-0000000000c1', type: 'gig.accept', payload: JSON.stringify({ gigId, bookingId: BOOKING }),
-      issuedAt: T0, status: 'rejected', rejectionCode: 'gig_taken', rejectionMessage: 'This gig was just taken by another operator.',
+      issuedAt: T0, status: 'rejected', rejectionCode: 'gig_taken', rejectionMessage: 'This gig was just taken by another worker.',
       decidedAt: T0, updatedAt: T0,
     });
     renderPage(client);
     const alert = await screen.findByTestId('command-rejected');
-    expect(alert.textContent).toContain('This gig was just taken by another operator.');
+    expect(alert.textContent).toContain('This gig was just taken by another worker.');
     expect(within(alert).getByRole('link').getAttribute('href')).toBe(`/o/gigs/${gigId}`);
     // Not also, once the booking has been missing a while (useAbsent), "may still be syncing", which the refusal contradicts.
     await new Promise((r) => setTimeout(r, 1600));

@@ -68,14 +68,14 @@ describe('acceptEligibility', () => {
     expect(acceptEligibility(gig(), { id: 'op', roles: ['consumer'] }, profile, NOW)).toMatchObject({ ok: false, code: 'forbidden' });
   });
 
-  it('says a taken gig is taken, and any other non-open gig is no longer acceptable', () => {
+  it('says a taken gig is taken, a cancelled one cancelled, and any other non-open gig is no longer acceptable', () => {
     const codes = Object.fromEntries(GIG_STATES.map((s) => [s, acceptEligibility(gig({ status: s }), operator, profile, NOW)]));
     expect(codes).toMatchObject({
       open: { ok: true },
       assigned: { ok: false, code: 'gig_taken' },
       closed: { ok: false, code: 'gig_taken' },
       expired: { ok: false, code: 'gig_expired' },
-      cancelled: { ok: false, code: 'invalid_state' },
+      cancelled: { ok: false, code: 'gig_cancelled' },
       draft: { ok: false, code: 'invalid_state' },
     });
   });

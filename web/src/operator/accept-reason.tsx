@@ -35,6 +35,9 @@ export function AcceptReason({ id, code, missing, gig, home, radiusKm }: Props) 
     case 'gig_taken':
       text = t('whyTaken');
       break;
+    case 'gig_cancelled':
+      text = t('whyCancelled');
+      break;
     case 'gig_changed':
       text = t('whyChanged');
       break;

@@ -145,11 +145,11 @@ describe('gig detail', () => {
     // The server refuses: another operator was quicker.
     const doc = (await client.db.commands.find().exec())[0]!;
     const decidedAt = new Date().toISOString();
-    await doc.incrementalPatch({ status: 'rejected', rejectionCode: 'gig_taken', rejectionMessage: 'This gig was just taken by another operator.', decidedAt, updatedAt: decidedAt });
+    await doc.incrementalPatch({ status: 'rejected', rejectionCode: 'gig_taken', rejectionMessage: 'This gig was just taken by another worker.', decidedAt, updatedAt: decidedAt });
     act(() => memory.navigate(`/o/gigs/${gig(1).id}`));
     const alert = await screen.findByTestId('command-rejected');
     expect(alert.getAttribute('role')).toBe('alert');
-    expect(alert.textContent).toContain('This gig was just taken by another operator.');
+    expect(alert.textContent).toContain('This gig was just taken by another worker.');
     fireEvent.click(within(alert).getByRole('button', { name: 'Dismiss' }));
     await waitFor(() => expect(screen.queryByTestId('command-rejected')).toBeNull());
   });

@@ -16,7 +16,7 @@ export interface Accepting {
 }
 
 /**
- * Why wait at all: the likely refusal is "just taken by another operator", and it is only likely while
+ * Why wait at all: the likely refusal is "just taken by another worker", and it is only likely while
  * connected. Waiting a moment then lets the refusal appear on the gig page, where it makes sense, instead
  * of on a booking page that empties itself. Offline there is nothing to wait for: the booking opens at once,
  * marked as not yet confirmed, and a later refusal shows in the status bar and on this gig's page.

@@ -92,12 +92,31 @@ describe('optimistic view', () => {
     // What the first pull brings: a refusal from another device, a day before this one existed.
     await client.db.commands.insert({
       id: newId(), type: 'gig.accept', payload: '{}', issuedAt: old, status: 'rejected', rejectionCode: 'gig_taken',
-      rejectionMessage: 'This gig was just taken by another operator.', decidedAt: old, updatedAt: old,
+      rejectionMessage: 'This gig was just taken by another worker.', decidedAt: old, updatedAt: old,
     });
     const { id } = await client.issue('gig.update', { gigId: newId(), title: 'New title' });
     await decide(client, id, { status: 'rejected', code: 'not_found', message: 'That item no longer exists or you cannot see it.' });
     const status = await until(client.status$, (s) => s.rejected.length > 0, 'the new refusal');
     expect(status.rejected.map((r) => r.id)).toEqual([id]);
+  });
+
+  it('names what a refused command was about, even after it left the device', async () => {
+    const client = await offlineClient();
+    const gigId = newId();
+    const now = new Date().toISOString();
+    const { gigId: _, ...fields } = post(gigId);
+    await client.db.gigs.insert({ ...fields, title: 'Mount a TV on drywall', id: gigId, clientId: USER, clientName: 'Ana', exactLocation: true, status: 'open', createdAt: now, updatedAt: now, version: 1 });
+    const { id } = await client.issue('gig.accept', { gigId, bookingId: newId() });
+    // Another worker took it: the server drops the gig from this device's feed, then refuses the accept.
+    await (await client.db.gigs.findOne(gigId).exec())!.remove();
+    await decide(client, id, { status: 'rejected', code: 'gig_taken', message: 'This gig was just taken by another worker.' });
+    const status = await until(client.status$, (s) => s.rejected.length === 1, 'the refusal');
+    expect(status.rejected[0]).toMatchObject({ id, code: 'gig_taken', subject: 'Mount a TV on drywall' });
+    // A command about nothing the device knows has no subject.
+    const { id: other } = await client.issue('booking.start', { bookingId: newId() });
+    await decide(client, other, { status: 'rejected', code: 'not_found', message: 'That item no longer exists or you cannot see it.' });
+    const both = await until(client.status$, (s) => s.rejected.length === 2, 'the second refusal');
+    expect(both.rejected[1]).not.toHaveProperty('subject');
   });
 
   it('a query drops a document a pending command moves out of it', async () => {

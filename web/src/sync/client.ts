@@ -38,6 +38,8 @@ export interface RejectedCommand {
   code: string;
   message: string;
   issuedAt: string;
+  /** What it was about, as the person knew it when they acted (a gig's or a booking's title), when known. */
+  subject?: string;
 }
 
 export interface SyncStatus {
@@ -120,6 +122,9 @@ export interface SyncClient {
 }
 
 const DISMISSED = 'dismissed-rejections';
+const SUBJECTS = 'command-subjects';
+/** Subjects kept: the newest commands' (a refusal is news only for a while). */
+const MAX_SUBJECTS = 100;
 const SYNC_STATE = 'sync-state';
 const DEVICE = 'device';
 
@@ -130,6 +135,27 @@ interface DeviceDoc {
 
 interface DismissedDoc {
   ids: string[];
+}
+/** Command id → the title of what it was about, kept when the command is written (see subjectOf). */
+interface SubjectsDoc {
+  byId: Record<string, string>;
+}
+
+/**
+ * The title of what a command is about, read on this device as it is written: the booking's (named, or through
+ * its milestone or dispute), the gig's, or the title the command itself carries (a new gig). Kept beside the
+ * command, so that a refusal can name it even after the thing left the device (a gig another worker took).
+ */
+async function subjectOf(db: FieldworkDatabase, payload: unknown): Promise<string | undefined> {
+  const p = (payload ?? {}) as { gigId?: unknown; bookingId?: unknown; milestoneId?: unknown; disputeId?: unknown; title?: unknown };
+  const id = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  // Tests open only some collections: a missing one knows nothing.
+  const find = async <C extends CollectionName>(c: C, key: string | undefined) =>
+    key && db.collections[c] ? ((await db.collections[c].findOne(key).exec())?.toJSON() as StoredDocTypes[C] | undefined) : undefined;
+  const bookingId =
+    id(p.bookingId) ?? (await find('milestones', id(p.milestoneId)))?.bookingId ?? (await find('disputes', id(p.disputeId)))?.bookingId;
+  const title = (await find('bookings', bookingId))?.title ?? (await find('gigs', id(p.gigId)))?.title ?? id(p.title);
+  return title?.trim() || undefined;
 }
 interface SyncStateDoc {
   lastSyncedAt: string | null;
@@ -142,7 +168,7 @@ function sameStatus(a: SyncStatus, b: SyncStatus): boolean {
     a.pending === b.pending &&
     a.lastSyncedAt === b.lastSyncedAt &&
     a.rejected.length === b.rejected.length &&
-    a.rejected.every((r, i) => r.id === b.rejected[i]!.id && r.message === b.rejected[i]!.message)
+    a.rejected.every((r, i) => r.id === b.rejected[i]!.id && r.message === b.rejected[i]!.message && r.subject === b.rejected[i]!.subject)
   );
 }
 
@@ -207,16 +233,19 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
   const device = (await db.getLocal<DeviceDoc>(DEVICE)) ?? (await db.upsertLocal<DeviceDoc>(DEVICE, { createdAt: new Date().toISOString() }));
   const deviceCreatedAt = device.toJSON().data.createdAt;
   const dismissed$ = db.getLocal$<DismissedDoc>(DISMISSED).pipe(map((d) => new Set(d?.toJSON().data.ids ?? [])));
+  const subjects$ = db.getLocal$<SubjectsDoc>(SUBJECTS).pipe(map((d) => d?.toJSON().data.byId ?? {}));
   const rejected$ = combineLatest([
     db.commands.find({ selector: { status: 'rejected', issuedAt: { $gte: deviceCreatedAt } }, sort: [{ issuedAt: 'asc' }] }).$,
     dismissed$,
+    subjects$,
   ]).pipe(
-    map(([docs, dismissed]) =>
+    map(([docs, dismissed, subjects]) =>
       docs
         .filter((d) => !dismissed.has(d.id))
         .map((d) => {
           const code = d.rejectionCode ?? 'invalid_command';
-          return { id: d.id, type: d.type, code, message: d.rejectionMessage ?? REJECTION_MESSAGES[code] ?? '', issuedAt: d.issuedAt };
+          const subject = Object.hasOwn(subjects, d.id) ? subjects[d.id] : undefined;
+          return { id: d.id, type: d.type, code, message: d.rejectionMessage ?? REJECTION_MESSAGES[code] ?? '', issuedAt: d.issuedAt, ...(subject ? { subject } : {}) };
         }),
     ),
   );
@@ -232,6 +261,11 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
       )
       .subscribe(status),
   );
+
+  async function keepSubject(commandId: string, subject: string) {
+    const kept = Object.entries((await db.getLocal<SubjectsDoc>(SUBJECTS))?.toJSON().data.byId ?? {});
+    await db.upsertLocal<SubjectsDoc>(SUBJECTS, { byId: Object.fromEntries([...kept.slice(-(MAX_SUBJECTS - 1)), [commandId, subject]]) });
+  }
 
   // Commands are inserted one after another so that issue order is write order, and so push order.
   let writes: Promise<unknown> = Promise.resolve();
@@ -296,7 +330,10 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
       const written = writes.then(async () => {
         const { buildCommand } = await import('./commands');
         const doc = buildCommand(type, payload);
+        // What it is about, read before the command's own effect on this device (an accepted gig leaves the feed).
+        const subject = await subjectOf(db, payload).catch(() => undefined);
         await db.commands.insert(doc);
+        if (subject) await keepSubject(doc.id, subject).catch(() => undefined);
         return { id: doc.id };
       });
       writes = written.catch(() => undefined);
