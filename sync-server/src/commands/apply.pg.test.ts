@@ -76,6 +76,32 @@ describe('a gig from post to completed', () => {
     expect(await count('messages', `booking_id = '${dropped}'`)).toBe(0);
   });
 
+  it('dates what was done offline when it was done, within what the server knows: chat messages and starting work', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const [before] = await db.sql<{ updatedAt: Date; createdAt: Date }[]>`select updated_at, created_at from bookings where id = ${bookingId}`;
+    const now = new Date(before!.updatedAt.getTime() + 3_600_000);
+    const sent = (type: 'message.send' | 'booking.start', payload: object, issuedAt: Date) =>
+      applyCommand(db.sql, worker, { id: uuidv7(), type, payload, issuedAt: issuedAt.toISOString() }, { now: () => now });
+    const minutesBefore = (m: number) => new Date(now.getTime() - m * 60_000);
+
+    // Started 40 minutes before the connection came back: dated then, in the booking's history.
+    applied(await sent('booking.start', { bookingId }, minutesBefore(40)));
+    const [b] = await db.sql<{ timeline: { event: string; at: string }[] }[]>`select timeline from bookings where id = ${bookingId}`;
+    expect(b!.timeline.at(-1)).toMatchObject({ event: 'start', at: minutesBefore(40).toISOString() });
+
+    // Messages: written offline, dated when written; a clock running fast, dated on arrival; one running slow,
+    // no earlier than the booking.
+    const ids = [uuidv7(), uuidv7(), uuidv7()];
+    applied(await sent('message.send', { messageId: ids[0], bookingId, body: 'Do you have a ladder?' }, minutesBefore(30)));
+    applied(await sent('message.send', { messageId: ids[1], bookingId, body: 'On my way.' }, new Date(now.getTime() + 600_000)));
+    applied(await sent('message.send', { messageId: ids[2], bookingId, body: 'Hello from 2019.' }, new Date('2019-06-01T00:00:00Z')));
+    const times = await db.sql<{ id: string; createdAt: Date }[]>`select id, created_at from messages where booking_id = ${bookingId}`;
+    const timeOf = (id: string) => times.find((m) => m.id === id)!.createdAt.toISOString();
+    expect(ids.map(timeOf)).toEqual([minutesBefore(30).toISOString(), now.toISOString(), before!.createdAt.toISOString()]);
+  });
+
   it('tells a worker whose accept reaches a gig its client cancelled meanwhile who ended it', async () => {
     const client = await createUser(db.sql);
     const worker = await createOperator(db.sql);

@@ -263,6 +263,7 @@ function contextFor(db: Db, actorId: string, roles: Role[], cmd: CommandEnvelope
     actor: { id: actorId, roles },
     commandId: cmd.id,
     now: opts.now?.() ?? new Date(),
+    issuedAt: new Date(cmd.issuedAt),
     write: (q) => void writes.push(q),
     notify: (m) => void news.push(m),
   };

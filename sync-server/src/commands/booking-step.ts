@@ -25,6 +25,8 @@ const NOTIFY: Partial<Record<BookingEvent, { to: 'client' | 'worker' | 'other'; 
 export interface Step {
   tx: Db;
   now: Date;
+  /** When the step was taken, for its history entry, when not now: a command's actedAt. */
+  at?: Date;
   booking: LockedBooking;
   event: BookingEvent;
   parties: Party[];
@@ -41,7 +43,7 @@ export function stepBooking(s: Step): BookingState {
   const verdict = can(bookingMachine, booking.status, event, s.parties, { now: s.now.getTime(), changeRounds: booking.changeRounds, reason: s.note });
   if (!verdict.ok) return reject(bookingRejection(verdict)!);
   const by = s.parties.find((p) => (bookingMachine.events[event].by as readonly Party[]).includes(p))!;
-  const entry = { at: s.now.toISOString(), event, status: verdict.to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) };
+  const entry = { at: (s.at ?? s.now).toISOString(), event, status: verdict.to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) };
   s.write(advanceBooking(s.tx, booking.id, entry, event === 'request_changes' ? { changeRounds: booking.changeRounds + 1 } : {}));
 
   // The gig follows its booking: finished work closes it, a cancelled booking puts it back on the market

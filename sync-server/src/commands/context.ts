@@ -15,6 +15,8 @@ export interface CommandContext {
   readonly commandId: string;
   /** The server's clock; the device's issuedAt decides nothing. */
   readonly now: Date;
+  /** When the device says the person acted (the command's issuedAt): for the record people read only (actedAt). */
+  readonly issuedAt: Date;
   /**
    * Queues a write whose result the handler does not need. Queued writes go out, in order, in the same
    * round trip as the command's outcome and COMMIT. A unique violation there becomes a refusal (see
@@ -48,6 +50,18 @@ export function partiesIn<T extends { readonly clientId: string; readonly worker
   const parties = found ? bookingParties(ctx.actor, found) : [];
   if (!found || parties.length === 0) return reject('not_found');
   return [found, parties];
+}
+
+/**
+ * When the person did it, for the record people read: a chat message's time, a step in a booking's history.
+ * That is the device's issuedAt, which may be long before the command reached us (sent from a basement, after
+ * hours offline), but never later than the server's clock (a device clock running fast) nor earlier than
+ * `notBefore` (the booking's last change, so that its history stays in order, or its creation). It decides
+ * nothing: deadlines, clocks and timers run from `now`.
+ */
+export function actedAt(ctx: Pick<CommandContext, 'issuedAt' | 'now'>, notBefore: Date): Date {
+  const t = Math.max(Math.min(ctx.issuedAt.getTime(), ctx.now.getTime()), notBefore.getTime());
+  return new Date(Math.min(t, ctx.now.getTime()));
 }
 
 export type CommandResult = Record<string, unknown>;

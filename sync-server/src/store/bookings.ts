@@ -27,6 +27,8 @@ export interface BookingRow {
   changeRounds: number;
   timeline: TimelineEntry[];
   createdAt: Date;
+  /** The last write's time: a step taken offline is dated no earlier, so the history stays in order (actedAt). */
+  updatedAt: Date;
   version: number;
 }
 
@@ -45,7 +47,7 @@ export interface LockedBooking extends BookingFacts {
 export async function lockBooking(db: Db, id: string): Promise<LockedBooking | undefined> {
   return locked(
     await db<LockedRow[]>`
-      select b.id, b.gig_id, b.client_id, b.worker_id, b.amount, b.currency, b.category, b.status, b.change_rounds, b.created_at, b.version,
+      select b.id, b.gig_id, b.client_id, b.worker_id, b.amount, b.currency, b.category, b.status, b.change_rounds, b.created_at, b.updated_at, b.version,
              (select to_jsonb(g) from gigs g where g.id = b.gig_id) as gig
       from bookings b where b.id = ${id} and not b.deleted
       for update of b`,
@@ -56,7 +58,7 @@ export async function lockBooking(db: Db, id: string): Promise<LockedBooking | u
 export async function lockBookingOfMilestone(db: Db, milestoneId: string): Promise<LockedBooking | undefined> {
   return locked(
     await db<LockedRow[]>`
-      select b.id, b.gig_id, b.client_id, b.worker_id, b.amount, b.currency, b.category, b.status, b.change_rounds, b.created_at, b.version,
+      select b.id, b.gig_id, b.client_id, b.worker_id, b.amount, b.currency, b.category, b.status, b.change_rounds, b.created_at, b.updated_at, b.version,
              (select to_jsonb(g) from gigs g where g.id = b.gig_id) as gig
       from bookings b where b.id = (select m.booking_id from milestones m where m.id = ${milestoneId}) and not b.deleted
       for update of b`,
@@ -68,13 +70,13 @@ const locked = ([row]: LockedRow[]): LockedBooking | undefined => (row ? { ...ro
 
 export async function getBooking(db: Db, id: string): Promise<BookingFacts | undefined> {
   const [row] = await db<BookingFacts[]>`
-    select id, gig_id, client_id, worker_id, amount, currency, category, status, change_rounds, created_at, version
+    select id, gig_id, client_id, worker_id, amount, currency, category, status, change_rounds, created_at, updated_at, version
     from bookings where id = ${id} and not deleted`;
   return row;
 }
 
 /** A taken id fails on bookings_pkey; a second live booking for one gig on bookings_one_live_per_gig. */
-export function insertBooking(db: Db, b: Omit<BookingRow, 'createdAt' | 'version' | 'changeRounds' | 'timeline'>, first: TimelineEntry) {
+export function insertBooking(db: Db, b: Omit<BookingRow, 'createdAt' | 'updatedAt' | 'version' | 'changeRounds' | 'timeline'>, first: TimelineEntry) {
   return db`
     insert into bookings (id, gig_id, client_id, worker_id, amount, currency, category, status, timeline)
     values (${b.id}, ${b.gigId}, ${b.clientId}, ${b.workerId}, ${b.amount}, ${b.currency}, ${b.category}, ${b.status}, ${db.json([first] as never)})`;

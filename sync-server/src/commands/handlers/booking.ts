@@ -3,7 +3,7 @@
 import type { BookingEvent } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
 import { SETTLED_STATES } from '@shared/milestone-machine';
-import { partiesIn, reject, type CommandContext, type Handler } from '../context';
+import { actedAt, partiesIn, reject, type CommandContext, type Handler } from '../context';
 import { stepBooking } from '../booking-step';
 import { lockBooking, type LockedBooking } from '../../store/bookings';
 import { insertAudit } from '../../store/disputes';
@@ -21,7 +21,9 @@ const loadBooking = (db: Db, bookingId: string): Promise<Loaded> => Promise.all(
  * without money moving.
  */
 function plainStep(ctx: CommandContext, booking: LockedBooking, who: Party[], event: BookingEvent, note: string | undefined) {
-  return stepBooking({ tx: ctx.tx, now: ctx.now, booking, event, parties: who, actorId: ctx.actor.id, note, key: ctx.commandId, write: ctx.write, notify: ctx.notify });
+  // Dated when the person took it (work started offline in a basement starts then), after the booking's last change.
+  const at = actedAt(ctx, booking.updatedAt);
+  return stepBooking({ tx: ctx.tx, now: ctx.now, at, booking, event, parties: who, actorId: ctx.actor.id, note, key: ctx.commandId, write: ctx.write, notify: ctx.notify });
 }
 
 export const start: Handler<'booking.start', Loaded> = {
