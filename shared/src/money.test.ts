@@ -296,6 +296,9 @@ describe('formatMoney', () => {
     expect(formatMoney(money(7, 'KWD'), 'en-US', { grouping: false })).toBe('KWD\u00a00.007');
     expect(formatMoney(money(123456, 'EUR'), 'de-DE')).toBe('1.234,56\u00a0€');
     expect(formatMoney(usd(123456), 'en-US', { grouping: false })).toBe('$1234.56');
+    // Grouped as the locale groups: Spanish leaves four digits whole.
+    expect(formatMoney(money(123456, 'EUR'), 'es')).toBe('1234,56\u00a0€');
+    expect(formatMoney(money(1234567, 'EUR'), 'es')).toBe('12.345,67\u00a0€');
   });
 
   it('is exact for the largest amounts', () => {

@@ -222,7 +222,9 @@ export function formatMoney(m: Money, locale: string, options: { grouping?: bool
     currency: m.currency,
     minimumFractionDigits: exponent,
     maximumFractionDigits: exponent,
-    useGrouping: options.grouping ?? true,
+    // Grouped as the locale groups (Spanish leaves four-digit amounts whole: "1234,50 US$"), as the app's screens
+    // are: `useGrouping: true` would mean "always" and write "1.234,50 US$" in texts and on the server's pages.
+    ...(options.grouping === false ? { useGrouping: false } : {}),
   });
   const scale = 10n ** BigInt(exponent);
   const magnitude = BigInt(Math.abs(m.amount));

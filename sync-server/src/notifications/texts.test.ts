@@ -44,7 +44,7 @@ describe('news texts', () => {
     );
     const released = { bookingId: BOOKING, amount: 166700, net: 150050, fee: 16650, currency: 'EUR' };
     expect(newsText({ template: 'milestone.released', data: released, locale: 'es', title: 'Pintar' }, 'https://f.example')).toBe(
-      'Fieldwork: Recibes 1.500,50\u00a0€ por «Pintar» (ya descontada la comisión). https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+      'Fieldwork: Recibes 1500,50\u00a0€ por «Pintar» (ya descontada la comisión). https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
     const reminder = { bookingId: BOOKING, hoursLeft: 2 };
     expect(newsText({ template: 'milestone.approval_reminder', data: reminder, locale: 'en', title: null }, 'https://f.example')).toMatch(

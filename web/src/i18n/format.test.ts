@@ -1,6 +1,6 @@
 // Money shown: the cap and step named in the user's locale, and amounts in their currency's own digits.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { money } from '@shared/money';
+import { formatMoney as sharedFormatMoney, money } from '@shared/money';
 import { amountLimits, formatBytes, formatCoordinates, formatDay, formatMoney } from './format';
 
 const plain = (s: string) => s.replace(/\u00a0/g, ' ');
@@ -19,6 +19,14 @@ describe('formatMoney', () => {
     expect(plain(formatMoney(money(8_050, 'COP'), 'es'))).toBe('80,50 COP');
     expect(formatMoney(money(1_500, 'JPY'), 'en')).toBe('¥1,500');
     expect(plain(formatMoney(money(12_340, 'KWD'), 'en'))).toBe('KWD 12.340');
+  });
+
+  it('writes every amount as the server’s texts and pages do (shared formatMoney), four-digit Spanish amounts ungrouped', () => {
+    expect(plain(formatMoney(money(123_450, 'USD'), 'es'))).toBe('1234,50 US$');
+    expect(plain(formatMoney(money(1_234_550, 'USD'), 'es'))).toBe('12.345,50 US$');
+    for (const locale of ['en', 'es'] as const)
+      for (const m of [money(123_450, 'USD'), money(1_234_550, 'EUR'), money(-50, 'USD'), money(150_000, 'JPY'), money(99_999_999, 'COP'), money(12_340, 'KWD')])
+        expect(formatMoney(m, locale)).toBe(sharedFormatMoney(m, locale));
   });
 });
 
