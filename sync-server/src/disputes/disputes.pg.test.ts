@@ -16,7 +16,7 @@ import { sweepClocks } from '../escrow/clocks';
 import { timerKey } from '../escrow/timers';
 import { startJobRunner } from '../jobs/runner';
 import { insertAttachment } from '../store/disputes';
-import { MAX_EVIDENCE_PER_SIDE } from '../commands/handlers/dispute';
+import { EVIDENCE_NEWS_WINDOW_MS, MAX_EVIDENCE_PER_SIDE } from '../commands/handlers/dispute';
 import { closeWindow, DISPUTE_REMINDERS_H, DISPUTE_RESPONSE_MS, disputeTasks, reminderKey, remindSilentSide, windowKey } from './tasks';
 
 let db: TestDb;
@@ -201,8 +201,20 @@ describe('evidence', () => {
     expect(d.respondedAt.getTime()).toBe(at.getTime());
     expect(d.evidence.map((e: { by: string }) => e.by)).toEqual(['client', 'worker', 'worker', 'admin']);
     expect(d.evidence[1]).toMatchObject({ id: answer, actorId: worker, text: 'I did.', messageIds: [messageId], attachmentIds: [attachmentId] });
-    const [news] = await db.sql`select user_id from outbox where dedupe_key like ${'%:dispute.evidence_added:client'} and data->>'evidenceId' = ${answer}`;
+    const [news] = await db.sql`select user_id from outbox where template = 'dispute.evidence_added' and data->>'evidenceId' = ${answer}`;
     expect(news!.userId).toBe(client);
+  });
+
+  it('tells the other side once of several items of evidence added one after another', async () => {
+    const { disputeId } = await disputed('client', AMOUNT);
+    const start = Math.ceil(Date.now() / EVIDENCE_NEWS_WINDOW_MS) * EVIDENCE_NEWS_WINDOW_MS;
+    for (const [i, text] of ['A photo of the leak.', 'The receipt.', 'One more photo.'].entries())
+      applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text }, { now: () => new Date(start + i * 20_000) }));
+    const news = async () => (await db.sql`select user_id from outbox where template = 'dispute.evidence_added' and data->>'disputeId' = ${disputeId}`).map((r) => r.userId);
+    expect(await news()).toEqual([worker]);
+    // Later, more: news again.
+    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'And a video.' }, { now: () => new Date(start + EVIDENCE_NEWS_WINDOW_MS) }));
+    expect(await news()).toEqual([worker, worker]);
   });
 
   it('refuses messages of another booking, attachments not the sender’s, a reused evidence id, strangers, and evidence after the decision', async () => {

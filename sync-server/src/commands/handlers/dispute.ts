@@ -22,6 +22,8 @@ import { DISPUTE_RESPONSE_MS, reminderTimers, windowTimer } from '../../disputes
  * answering, and the claim from applying by default over that silence.
  */
 export const MAX_EVIDENCE_PER_SIDE = 50;
+/** Evidence added within one such window (of the clock, not of each item) is one piece of news to the other side. */
+export const EVIDENCE_NEWS_WINDOW_MS = 2 * 60_000;
 
 type Open = [LockedBooking | undefined, Beside, boolean];
 
@@ -110,13 +112,16 @@ export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
         answers ? ctx.now : null,
       ),
     );
+    // One piece of news per side and EVIDENCE_NEWS_WINDOW_MS: several items added one after another (a photo, then
+    // a note) are one text, "New evidence in the dispute…", and the dispute shows them all.
+    const window = Math.floor(ctx.now.getTime() / EVIDENCE_NEWS_WINDOW_MS);
     for (const side of ['client', 'worker'] as const) {
       if (side === by) continue;
       ctx.notify({
         ...recipient(side, d),
         template: 'dispute.evidence_added',
         data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, evidenceId: p.evidenceId, by },
-        dedupeKey: `${ctx.commandId}:dispute.evidence_added:${side}`,
+        dedupeKey: `dispute.evidence_added:${d.id}:${side}:${window}`,
       });
     }
     return { disputeId: d.id, evidenceId: p.evidenceId, responded: answers || d.respondedAt !== null };
