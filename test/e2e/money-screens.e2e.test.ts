@@ -102,6 +102,9 @@ describe('money screens', () => {
       expect(row).toContain(usd(m!.feeAmount));
       expect(row).toContain(usd(7490 - m!.feeAmount));
       expect(row).toContain('part of it, decided by a mediator');
+      // On a phone the net stays in sight: gross and fee are said under the job, and the table needs no sideways scroll.
+      expect(row).toContain(`${usd(7490)} less the ${usd(m!.feeAmount)} fee`);
+      expect(await worker.getByTestId('jobs').evaluate((table) => table.parentElement!.scrollWidth <= table.parentElement!.clientWidth)).toBe(true);
       expect(await worker.getByTestId('balance-pending').innerText()).toMatch(/^\$\d/);
       expect(await fitsWidth(worker)).toBe(true);
       expect(await tabsInSight(worker)).toBe(true);

@@ -2,7 +2,7 @@
 // stands (pending in escrow, available, paid out), the CSV export and "Get paid now".
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
-import { money } from '@shared/money';
+import { money, type Money } from '@shared/money';
 import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
@@ -14,7 +14,7 @@ import type { WorkerStatement } from './api-types';
 import { DownloadButton } from './download-button';
 import { useMoneyRead } from './money-api';
 import { MoneyReadState, MoneyStaleNotice } from './money-read-state';
-import { MoneyTable } from './money-table';
+import { MoneyTable, cellClass } from './money-table';
 import { moneyMessages } from './messages';
 import { MonthPicker, useMonth } from './month-picker';
 import { monthLabel, periodQuery } from './period';
@@ -159,7 +159,16 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
   );
 }
 
-/** A job's figures and the period's totals, one row per currency; scrolls sideways on its own on a narrow phone. */
+/** Gross and fee: columns on a wide screen, a line under the job on a phone, where the net column stays in sight. */
+const WIDE_FIGURE = { numeric: true, wide: true } as const;
+
+function GrossLessFee({ gross, fee }: { gross: Money; fee: Money }) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  return <span className="money-job-detail money-narrow">{t('grossLessFee', { gross: formatMoney(gross, locale), fee: formatMoney(fee, locale) })}</span>;
+}
+
+/** A job's figures and the period's totals, one row per currency; scrolls sideways on its own if it must. */
 function JobsTable({ statement, period }: { statement: WorkerStatement; period: string }) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
@@ -168,7 +177,7 @@ function JobsTable({ statement, period }: { statement: WorkerStatement; period: 
     <MoneyTable
       label={t('jobsTableLabel', { period })}
       testId="jobs"
-      columns={[{ label: t('job') }, { label: t('gross'), numeric: true }, { label: t('fee'), numeric: true }, { label: t('net'), numeric: true }]}
+      columns={[{ label: t('job') }, { ...WIDE_FIGURE, label: t('gross') }, { ...WIDE_FIGURE, label: t('fee') }, { label: t('net'), numeric: true }]}
     >
       <tbody>
         {statement.jobs.map((j) => (
@@ -180,11 +189,12 @@ function JobsTable({ statement, period }: { statement: WorkerStatement; period: 
                 {t('releasedOn', { when: formatDateTime(j.releasedAt, locale) })}
                 {releasedByKey(j.kind, j.releasedBy) && ` · ${t(releasedByKey(j.kind, j.releasedBy)!)}`}
               </span>
+              <GrossLessFee gross={money(j.gross, j.currency)} fee={money(j.fee, j.currency)} />
             </th>
-            <td className="num">
+            <td className={cellClass(WIDE_FIGURE)}>
               <MoneyText value={money(j.gross, j.currency)} />
             </td>
-            <td className="num">
+            <td className={cellClass(WIDE_FIGURE)}>
               <MoneyText value={money(j.fee, j.currency)} />
             </td>
             <td className="num">
@@ -196,11 +206,14 @@ function JobsTable({ statement, period }: { statement: WorkerStatement; period: 
       <tfoot>
         {statement.totals.map((total) => (
           <tr key={total.currency} data-testid="jobs-total" data-currency={total.currency}>
-            <th scope="row">{statement.totals.length > 1 ? `${t('total')} (${total.currency})` : t('total')}</th>
-            <td className="num">
+            <th scope="row">
+              {statement.totals.length > 1 ? `${t('total')} (${total.currency})` : t('total')}
+              <GrossLessFee gross={money(total.gross, total.currency)} fee={money(total.fee, total.currency)} />
+            </th>
+            <td className={cellClass(WIDE_FIGURE)}>
               <MoneyText value={money(total.gross, total.currency)} />
             </td>
-            <td className="num">
+            <td className={cellClass(WIDE_FIGURE)}>
               <MoneyText value={money(total.fee, total.currency)} />
             </td>
             <td className="num">
