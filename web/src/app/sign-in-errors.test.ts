@@ -6,7 +6,7 @@ import { SIGN_IN_REFUSALS } from '@shared/sign-in';
 import { interpolate, type Vars } from '../i18n/i18n';
 import { AuthError } from './auth-api';
 import { appMessages } from './messages';
-import { isCodeShaped, signInErrorText } from './sign-in-errors';
+import { isCodeShaped, needsNewCode, signInErrorText } from './sign-in-errors';
 
 type Key = keyof typeof appMessages.en;
 
@@ -48,6 +48,24 @@ describe('a refused sign-in step', () => {
     const t = (key: Key) => appMessages.es[key];
     expect(signInErrorText(new AuthError('network', 'No connection to the server.', 0), t)).toBe(appMessages.es.offlineSignIn);
     expect(signInErrorText(new AuthError('timeout', 'The server did not answer within 20 s.', 0), t)).toBe(appMessages.es.signInNoAnswer);
+  });
+});
+
+describe('a refusal only a new code answers', () => {
+  const refusal = (details: unknown, code = 'invalid_code') => new AuthError(code, SERVER_SENTENCE, 400, details);
+  it('is a code used, expired or out of tries', () => {
+    expect(needsNewCode(refusal({ reason: 'expired_or_used' }))).toBe(true);
+    expect(needsNewCode(refusal({ reason: 'too_many_attempts' }))).toBe(true);
+    expect(needsNewCode(refusal({ reason: 'wrong_code', attemptsLeft: 0 }))).toBe(true);
+  });
+
+  it('is not a code that may still be typed again, a wait, or a lost connection', () => {
+    expect(needsNewCode(refusal({ reason: 'wrong_code', attemptsLeft: 2 }))).toBe(false);
+    // A new code would meet the same limit on tries for the number until the wait is over.
+    expect(needsNewCode(refusal({ reason: 'tries_for_number', retryAfterSeconds: 300 }, 'rate_limited'))).toBe(false);
+    expect(needsNewCode(refusal({ reason: 'codes_to_number', retryAfterSeconds: 300 }, 'rate_limited'))).toBe(false);
+    expect(needsNewCode(new AuthError('network', 'No connection to the server.', 0))).toBe(false);
+    expect(needsNewCode(new Error('boom'))).toBe(false);
   });
 });
 

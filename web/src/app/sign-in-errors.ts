@@ -26,6 +26,23 @@ const WAIT: Partial<Record<SignInRefusal, Key>> = {
 /** Six digits, as people type or paste them ("123 456", "123-456"): the server reads the code the same way. */
 export const isCodeShaped = (code: string) => /^\d{6}$/.test(code.replace(/[\s-]/g, ''));
 
+/**
+ * Whether only a new code can get the person in now: the one they have is used, expired or out of tries. The
+ * screen then offers "Send a new code" beside the sentence rather than leaving them to find it.
+ */
+export function needsNewCode(err: unknown): boolean {
+  const refusal = err instanceof AuthError ? signInRefusalOf(err.details) : undefined;
+  switch (refusal?.reason) {
+    case 'expired_or_used':
+    case 'too_many_attempts':
+      return true;
+    case 'wrong_code':
+      return (refusal.attemptsLeft ?? 0) === 0;
+    default:
+      return false;
+  }
+}
+
 export function signInErrorText(err: unknown, t: Translate<Key>): string {
   if (err instanceof AuthError && err.code === 'network') return t('offlineSignIn');
   if (err instanceof AuthError && err.code === 'timeout') return t('signInNoAnswer');

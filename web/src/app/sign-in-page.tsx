@@ -1,12 +1,14 @@
 // Sign-in with a phone number and a texted code; the first screen, so it stays small (no database, no sync).
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useLocale, useT } from '../i18n/i18n';
 import { requestCode, verifyCode } from './auth-api';
 import { appMessages } from './messages';
 import { useSession } from './session';
-import { isCodeShaped, signInErrorText } from './sign-in-errors';
+import { isCodeShaped, needsNewCode, signInErrorText } from './sign-in-errors';
 
 type Step = { name: 'phone' } | { name: 'code'; phone: string };
+/** What is under way, named by the words the screen shows meanwhile. */
+type Busy = 'sending' | 'verifying';
 
 export function SignInPage({ expired }: { expired?: boolean }) {
   const t = useT(appMessages);
@@ -16,8 +18,12 @@ export function SignInPage({ expired }: { expired?: boolean }) {
   const [phone, setPhone] = useState('');
   const [code, setCode] = useState('');
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<Busy | null>(null);
+  /** `newCode`: only a new code helps now, offered beside the sentence. */
+  const [error, setError] = useState<{ text: string; newCode: boolean } | null>(null);
+  /** A new code went to the number since the code step opened: only the newest text's code works. */
+  const [resent, setResent] = useState(false);
+  const codeInput = useRef<HTMLInputElement>(null);
   const [demo, setDemo] = useState(false);
   const [online, setOnline] = useState(() => navigator.onLine);
   const errorId = useId();
@@ -41,25 +47,52 @@ export function SignInPage({ expired }: { expired?: boolean }) {
       .catch(() => setDemo(false));
   }, []);
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
+  async function run(what: Busy, action: () => Promise<void>) {
+    setBusy(what);
     setError(null);
     try {
-      if (step.name === 'phone') {
-        await requestCode(phone, locale);
-        setStep({ name: 'code', phone });
-      } else if (!isCodeShaped(code)) {
-        setError(t('signInCodeFormat'));
-      } else {
-        session.signedIn(await verifyCode(step.phone, code.trim(), name.trim() || undefined, locale));
-      }
+      await action();
     } catch (err) {
-      setError(signInErrorText(err, t));
+      setError({ text: signInErrorText(err, t), newCode: needsNewCode(err) });
     } finally {
-      setBusy(false);
+      setBusy(null);
     }
   }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (step.name === 'phone') {
+      void run('sending', async () => {
+        await requestCode(phone, locale);
+        setStep({ name: 'code', phone });
+      });
+    } else if (!isCodeShaped(code)) {
+      setError({ text: t('signInCodeFormat'), newCode: false });
+    } else {
+      void run('verifying', async () => session.signedIn(await verifyCode(step.phone, code.trim(), name.trim() || undefined, locale)));
+    }
+  }
+
+  /**
+   * Another code for the same number, without typing it again: a sign-in whose answer was lost on the way back
+   * has used its code, and the person must not be stranded with it. The server's limits per number and network
+   * still apply; a refusal says how long to wait.
+   */
+  function sendNewCode(to: string) {
+    void run('sending', async () => {
+      await requestCode(to, locale);
+      setCode('');
+      setResent(true);
+      codeInput.current?.focus();
+    });
+  }
+
+  // Always on the code step: beside a refusal that only a new code answers, else under the form.
+  const newCodeButton = (to: string, className: string) => (
+    <button type="button" className={className} disabled={busy !== null || !online} onClick={() => sendNewCode(to)}>
+      {busy === 'sending' ? t('sending') : t('sendNewCode')}
+    </button>
+  );
 
   return (
     <main id="main" className="sign-in">
@@ -97,10 +130,11 @@ export function SignInPage({ expired }: { expired?: boolean }) {
           </div>
         ) : (
           <>
-            <p>{t('codeSentTo', { phone: step.phone })}</p>
+            <p role="status">{t(resent ? 'codeResentTo' : 'codeSentTo', { phone: step.phone })}</p>
             <div className="field">
               <label htmlFor="code">{t('codeLabel')}</label>
               <input
+                ref={codeInput}
                 id="code"
                 name="code"
                 inputMode="numeric"
@@ -121,24 +155,29 @@ export function SignInPage({ expired }: { expired?: boolean }) {
         )}
         {error && (
           <p id={errorId} className="error" role="alert">
-            {error}
+            {error.text}
           </p>
         )}
-        <button type="submit" className="btn btn-primary" disabled={busy || !online}>
-          {step.name === 'phone' ? (busy ? t('sending') : t('sendCode')) : busy ? t('verifying') : t('verify')}
+        {step.name === 'code' && error?.newCode && newCodeButton(step.phone, 'btn')}
+        <button type="submit" className="btn btn-primary" disabled={busy !== null || !online}>
+          {step.name === 'phone' ? (busy ? t('sending') : t('sendCode')) : busy === 'verifying' ? t('verifying') : t('verify')}
         </button>
         {step.name === 'code' && (
-          <button
-            type="button"
-            className="btn-link"
-            onClick={() => {
-              setStep({ name: 'phone' });
-              setCode('');
-              setError(null);
-            }}
-          >
-            {t('changeNumber')}
-          </button>
+          <>
+            {!error?.newCode && newCodeButton(step.phone, 'btn-link')}
+            <button
+              type="button"
+              className="btn-link"
+              onClick={() => {
+                setStep({ name: 'phone' });
+                setCode('');
+                setError(null);
+                setResent(false);
+              }}
+            >
+              {t('changeNumber')}
+            </button>
+          </>
         )}
       </form>
       {demo && (

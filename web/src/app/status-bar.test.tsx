@@ -1,16 +1,19 @@
 // @vitest-environment happy-dom
 // The status bar's refused actions: a refused booking step can be tried again from there; a refused money step
 // (milestone, dispute, payout) is not sent again from the bar, which links to where it can be looked at instead.
-import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, fireEvent, render, screen, within, waitFor } from '@testing-library/react';
+// And its line: a link that carries nothing is "No connection" after a while, not "Connecting…" for good.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { BehaviorSubject } from 'rxjs';
+import { act, cleanup, fireEvent, render, screen, within, waitFor } from '@testing-library/react';
 import { Router } from 'wouter';
 import { memoryLocation } from 'wouter/memory-location';
 import { I18nProvider } from '../i18n/i18n';
 import type { RejectionCode } from '@shared/rejections';
 import type { SyncClient } from '../sync/client';
-import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
+import { closeDevices, decide, issuedCommands, offlineDevice } from '../sync/test-support';
 import { SyncContext } from './sync-context';
 import { StatusBar } from './status-bar';
+import { NO_ANSWER_MS } from './use-server-reach';
 
 const CARLA = '0190a000-0000-7000-8000-000000000001';
 const OMAR = '0190a000-0000-7000-8000-000000000010';
@@ -21,6 +24,7 @@ const T0 = '2026-11-19T10:00:00.000Z';
 const usd = (amount: number) => ({ amount, currency: 'USD' as const });
 
 afterEach(async () => {
+  vi.useRealTimers();
   cleanup();
   await closeDevices();
 });
@@ -152,5 +156,72 @@ describe('status bar, refused actions', () => {
     const again = within(row).getByRole('link', { name: 'Edit and post again' });
     fireEvent.click(again);
     expect(memory.history!.at(-1)).toMatch(/^\/c\/new\?again=0190a000-0000-7000-8000-0000000000c\d+$/);
+  });
+});
+
+describe('status line', () => {
+  /** The network as the phone has it: a 2G bar with no data (every request fails), or a working link to a server with nothing new. */
+  function mobileLink() {
+    const link = { up: false };
+    const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (!link.up) throw new TypeError('Failed to fetch');
+      const { operationName } = (await new Request(input, init).json()) as { operationName: string };
+      const answer = operationName.startsWith('Pull') ? { documents: [], checkpoint: null } : [];
+      return Response.json({ data: { [operationName]: answer } });
+    });
+    return { link, fetch };
+  }
+
+  it('says there is no connection once the server has not answered for a while, keeps trying, and is back as soon as it answers', async () => {
+    const { link, fetch } = mobileLink();
+    // The browser believes it is online, but for a moment in a tunnel.
+    const online$ = new BehaviorSubject(true);
+    const client = await offlineDevice({ id: OMAR, roles: ['consumer', 'operator'] }, { connect: true, fetch: fetch as typeof globalThis.fetch, online$, retryTime: 1000, collections: [] });
+    await client.issue('availability.set', { available: true });
+    // The replication's chunk loads in real time; from its first try on, the line's clock is the test's (and the
+    // replication's retries still come, as the clock also moves with real time).
+    await waitFor(() => expect(fetch).toHaveBeenCalled());
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    renderBar(client);
+    const line = screen.getByTestId('sync-status');
+    await waitFor(() => expect(line.textContent).toBe('Connecting… · 1 waiting to send · not synced yet'));
+
+    await vi.advanceTimersByTimeAsync(NO_ANSWER_MS - 1000);
+    expect(line.getAttribute('data-state')).toBe('connecting');
+    await vi.advanceTimersByTimeAsync(1000);
+    await waitFor(() => expect(line.textContent).toBe('No connection · 1 waiting to send · not synced yet'));
+    // Offline for what needs the server, as the money steps say.
+    expect(line.getAttribute('data-state')).toBe('offline');
+    // And still trying.
+    const tries = fetch.mock.calls.length;
+    await waitFor(() => expect(fetch.mock.calls.length).toBeGreaterThan(tries), { timeout: 5000 });
+
+    // Out of the tunnel and back: trying starts anew, and so does the wait.
+    act(() => online$.next(false));
+    expect(line.textContent).toBe('Offline · 1 waiting to send · not synced yet');
+    act(() => online$.next(true));
+    expect(line.textContent).toBe('Connecting… · 1 waiting to send · not synced yet');
+    await vi.advanceTimersByTimeAsync(NO_ANSWER_MS);
+    await waitFor(() => expect(line.textContent).toBe('No connection · 1 waiting to send · not synced yet'));
+
+    link.up = true;
+    await waitFor(() => expect(line.getAttribute('data-state')).toBe('syncing'), { timeout: 5000 });
+    expect(line.textContent).toMatch(/^Syncing 1 · synced /);
+  });
+
+  it('takes a command the server decided as an answer, and waits anew before saying there is no connection', async () => {
+    const client = await offlineDevice({ id: OMAR, roles: ['consumer', 'operator'] }, { online$: new BehaviorSubject(true) });
+    const { id } = await client.issue('availability.set', { available: true });
+    await client.issue('availability.set', { available: false });
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    renderBar(client);
+    const line = screen.getByTestId('sync-status');
+    await vi.advanceTimersByTimeAsync(NO_ANSWER_MS);
+    await waitFor(() => expect(line.textContent).toBe('No connection · 2 waiting to send · not synced yet'));
+    // A push came back with the first decided, while the rest of the replication still fails.
+    await decide(client, id, { status: 'applied' });
+    await waitFor(() => expect(line.textContent).toBe('Connecting… · 1 waiting to send · not synced yet'));
+    await vi.advanceTimersByTimeAsync(NO_ANSWER_MS);
+    await waitFor(() => expect(line.textContent).toBe('No connection · 1 waiting to send · not synced yet'));
   });
 });

@@ -1,4 +1,4 @@
-// The network, always visible: offline / connecting / syncing N / up to date, and refused actions with their reason.
+// The network, always visible: offline (or no connection) / connecting / syncing N / up to date, and refused actions with their reason.
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { formatRelative } from '../i18n/format';
@@ -9,6 +9,7 @@ import type { RejectionCode } from '@shared/rejections';
 import type { RejectedCommand } from '../sync/client';
 import { appMessages } from './messages';
 import { useSync, useSyncStatus, useView, useViewAll } from './sync-context';
+import { useServerReach } from './use-server-reach';
 
 /** The booking steps that act on its milestones' money (cancel refunds what is held; the rest step the current milestone). */
 const BOOKING_MONEY_STEPS = new Set(['booking.cancel', 'booking.deliver', 'booking.approve', 'booking.request_changes']);
@@ -124,17 +125,24 @@ export function StatusBar() {
   const { locale } = useLocale();
   const client = useSync();
   const status = useSyncStatus();
+  const reach = useServerReach();
   const now = useNow(30_000);
   useDismissSupersededAccepts();
 
   let state: 'offline' | 'connecting' | 'syncing' | 'ok';
   let label: string;
-  if (!status.online) {
+  const waiting = (words: string) => (status.pending > 0 ? `${words} · ${t('statusWaiting', { n: status.pending })}` : words);
+  if (reach === 'offline') {
     state = 'offline';
-    label = status.pending > 0 ? `${t('statusOffline')} · ${t('statusWaiting', { n: status.pending })}` : t('statusOffline');
-  } else if (!status.connected) {
+    label = waiting(t('statusOffline'));
+  } else if (reach === 'unreachable') {
+    // Shown as offline, which it is for everything that needs the server (the money steps say so too), in words
+    // that do not contradict the bars on the phone.
+    state = 'offline';
+    label = waiting(t('statusNoConnection'));
+  } else if (reach === 'connecting') {
     state = 'connecting';
-    label = status.pending > 0 ? `${t('statusConnecting')} · ${t('statusWaiting', { n: status.pending })}` : t('statusConnecting');
+    label = waiting(t('statusConnecting'));
   } else if (status.pending > 0) {
     state = 'syncing';
     label = t('statusSyncing', { n: status.pending });
