@@ -472,6 +472,32 @@ const commandWith = (t: TestApp, accessToken: string) =>
     body: JSON.stringify({ commands: [{ id: uuidv7(), type: 'message.send', payload: { bookingId: uuidv7(), messageId: uuidv7(), body: 'Hello' }, issuedAt: new Date().toISOString() }] }),
   });
 
+describe('the device’s time zone', () => {
+  it('is kept from a sign-in and each refresh for the texts’ deadlines; a name that is no zone is ignored', async () => {
+    const t = makeApp();
+    const phone = nextPhone();
+    expect((await post(t, '/auth/code', { phone })).status).toBe(202);
+    const res = await post(t, '/auth/verify', { phone, code: await latestCode(t, phone) }, { 'x-time-zone': 'America/Los_Angeles' });
+    expect(res.status).toBe(200);
+    const { user } = (await res.json()) as SignedIn;
+    const zone = async () => (await db.sql`select time_zone from users where id = ${user.id}`)[0]!.timeZone;
+    expect(await zone()).toBe('America/Los_Angeles');
+
+    // Travelled: the next refresh says so.
+    const again = await post(t, '/auth/refresh', undefined, { cookie: `fw_refresh=${refreshCookie(res)!}`, 'x-time-zone': 'Europe/Madrid' });
+    expect(again.status).toBe(200);
+    expect(await zone()).toBe('Europe/Madrid');
+    // Nonsense, or none: kept as it was, and the refresh is answered all the same.
+    let cookie = refreshCookie(again)!;
+    for (const bad of ['Not/AZone', "'; drop table users; --", 'x'.repeat(200)]) {
+      const r = await post(t, '/auth/refresh', undefined, { cookie: `fw_refresh=${cookie}`, 'x-time-zone': bad });
+      expect(r.status).toBe(200);
+      expect(await zone()).toBe('Europe/Madrid');
+      cookie = refreshCookie(r)!;
+    }
+  });
+});
+
 describe('signing in again on a device', () => {
   it('ends the session of the refresh cookie the device still carried', async () => {
     const t = makeApp();

@@ -15,8 +15,11 @@ import { generateCode, hasLiveCode, storeCode } from './codes';
 import { checkPhone } from './phone';
 import { refreshClient, revokeSessionByToken, rotateRefreshToken, signInWithCode, type IssuedSession } from './sessions';
 import { signAccessToken } from './tokens';
+import { knownTimeZone, setUserTimeZone } from '../store/users';
 
 export const REFRESH_COOKIE = 'fw_refresh';
+/** The device's IANA time zone, on sign-in and refresh (web/src/app/auth-api.ts). */
+export const TIME_ZONE_HEADER = 'x-time-zone';
 const COOKIE_PATH = '/auth';
 /** Verify tries per phone per 15 minutes, across all its codes: 1e6 codes cannot be walked at this pace. */
 const VERIFY_PER_PHONE = 10;
@@ -94,6 +97,10 @@ export function authRoutes(deps: Deps) {
   }
 
   async function signedIn(c: Context, session: IssuedSession, now: Date) {
+    // The device's time zone, sent with every sign-in and refresh: texts write deadlines in it. A name this
+    // server does not know is ignored, and a failure to keep it costs the person only UTC in a text.
+    const timeZone = knownTimeZone(c.req.header(TIME_ZONE_HEADER));
+    if (timeZone) await setUserTimeZone(deps.sql, session.user.id, timeZone).catch((err: unknown) => deps.log.warn({ err }, 'could not keep the time zone'));
     setRefreshCookie(c, session, now);
     const accessToken = await signAccessToken(
       deps.secret,

@@ -81,6 +81,19 @@ describe('delivering news', () => {
     expect((await textsTo(await phoneOf(client)))[0]).toContain(bookingId);
   });
 
+  it('writes a deadline in the recipient\'s time zone, as their device last said it', async () => {
+    const worker = await createOperator(db.sql);
+    await db.sql`update users set time_zone = 'America/Chicago' where id = ${worker}`;
+    const respondBy = new Date(Date.now() + 5 * 86_400_000);
+    await db.sql`
+      insert into outbox (dedupe_key, channel, user_id, template, data) values
+      (${`tz:${worker}`}, 'sms', ${worker}, 'dispute.opened', ${db.sql.json({ bookingId: uuidv7(), respondBy: respondBy.toISOString() })})`;
+    await deliver();
+    const chicago = new Intl.DateTimeFormat('en', { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: 'America/Chicago', timeZoneName: 'short' }).format(respondBy);
+    expect((await textsTo(await phoneOf(worker)))[0]).toContain(`Answer by ${chicago}, or the claim applies.`);
+    expect(chicago).toMatch(/C[SD]T$/);
+  });
+
   it('tries a failed send again later, keeping the error, and gives up after the last attempt', async () => {
     const client = await createUser(db.sql);
     const worker = await createOperator(db.sql);

@@ -53,6 +53,8 @@ export interface DueRow {
   attempts: number;
   phone: string;
   locale: string;
+  /** The recipient's time zone (users.time_zone), for the deadlines a text names; null: UTC. */
+  timeZone: string | null;
   title: string | null;
   /** For the push channel: the recipient's subscribed devices, in live sessions. */
   devices: PushTarget[];
@@ -126,7 +128,7 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
       from due where o.dedupe_key = due.dedupe_key
       returning o.dedupe_key, o.channel, o.template, o.data, o.attempts, o.user_id, o.created_at, o.pushed_at
     )
-    select c.dedupe_key, c.channel, c.template, c.data, c.attempts, c.pushed_at, u.phone, u.locale, g.title,
+    select c.dedupe_key, c.channel, c.template, c.data, c.attempts, c.pushed_at, u.phone, u.locale, u.time_zone, g.title,
       case when c.channel = 'push' then coalesce((
         select jsonb_agg(jsonb_build_object('endpoint', s.endpoint, 'p256dh', s.p256dh, 'auth', s.auth) order by s.registered_at)
         from push_subscriptions s join sessions ss on ss.id = s.session_id
@@ -154,7 +156,7 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
     }
     // Several chat messages to one person about one booking make one text: the count, and the latest.
     const news = unit.length > 1 ? { template: MANY_MESSAGES, data: { ...row.data, count: unit.length } } : row;
-    const said = { template: news.template, data: news.data, locale: row.locale, title: row.title };
+    const said = { template: news.template, data: news.data, locale: row.locale, timeZone: row.timeZone, title: row.title };
     // 2. Send, outside any transaction; 3. record what happened to these rows alone.
     // A push already taken (its text failed before) is not pushed again: the phone would buzz at every retry.
     const pushedBefore = unit.every((r) => r.pushedAt !== null);

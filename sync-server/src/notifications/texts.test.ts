@@ -52,6 +52,15 @@ describe('news texts', () => {
     );
   });
 
+  it('writes a deadline in the reader’s time zone, named, and in UTC when it is not known', () => {
+    const opened = { bookingId: BOOKING, respondBy: '2026-11-27T10:00:00.000Z' };
+    const text = (timeZone: string | null, locale = 'en') => newsText({ template: 'dispute.opened', data: opened, locale, timeZone, title: 'Fix the tap' }, 'https://f.example');
+    expect(text('America/Los_Angeles')).toContain('Answer by Nov 27, 2026, 2:00 AM PST, or the claim applies.');
+    expect(text('Europe/Madrid', 'es')).toContain('27 nov 2026, 11:00 CET');
+    expect(text(null)).toContain('Answer by Nov 27, 2026, 10:00 AM UTC,');
+    expect(text('Not/AZone')).toContain('Answer by Nov 27, 2026, 10:00 AM UTC,');
+  });
+
   it('keeps a text short: long titles and previews are cut, and an unknown template still says where to look', () => {
     const long = 'A very long title that goes on and on about the kitchen, the tiles and the grout'.repeat(3);
     const text = newsText({ template: 'message.received', data: { bookingId: BOOKING, preview: 'x'.repeat(80) }, locale: 'en', title: long }, 'https://f.example');

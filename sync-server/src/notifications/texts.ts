@@ -11,6 +11,8 @@ export interface News {
   data: Record<string, unknown>;
   /** The recipient's language (users.locale). */
   locale: string;
+  /** The recipient's time zone (users.time_zone, from their device), for deadlines; UTC when not known. */
+  timeZone?: string | null;
   /** The booking's title, when the booking is known. */
   title: string | null;
 }
@@ -130,11 +132,16 @@ function amountOf(template: string, data: Record<string, unknown>, locale: TextL
   return moneyWords(data[AMOUNT_FIELD[template] ?? 'amount'], data.currency, locale);
 }
 
-function dateOf(iso: unknown, locale: TextLocale): string {
+function dateOf(iso: unknown, locale: TextLocale, timeZone: string | null | undefined): string {
   if (typeof iso !== 'string' || Number.isNaN(Date.parse(iso))) return '';
-  // A text cannot know the reader's time zone: UTC, said.
-  const shape = { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone: 'UTC', timeZoneName: 'short' } as const;
-  return new Intl.DateTimeFormat(locale, shape).format(new Date(iso));
+  // In the zone the reader's device said it is in, named, so that a text read elsewhere is still right; UTC
+  // when no device has said (or named a zone this server does not know).
+  const shape = { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' } as const;
+  try {
+    return new Intl.DateTimeFormat(locale, { ...shape, timeZone: timeZone ?? 'UTC' }).format(new Date(iso));
+  } catch {
+    return new Intl.DateTimeFormat(locale, { ...shape, timeZone: 'UTC' }).format(new Date(iso));
+  }
 }
 
 /** The text message for a piece of news, link included. */
@@ -160,8 +167,8 @@ export function newsSentence(news: News): string {
     net: moneyWords(news.data.net, news.data.currency, locale),
     hours: String(news.data.hoursLeft ?? ''),
     count: String(news.data.count ?? ''),
-    date: dateOf(news.data.respondBy, locale),
-    deadline: dateOf(news.data.autoApproveAt, locale),
+    date: dateOf(news.data.respondBy, locale, news.timeZone),
+    deadline: dateOf(news.data.autoApproveAt, locale, news.timeZone),
     reason: cut(String(news.data.reason ?? '').replace(/\s+/g, ' ').trim(), MAX_PREVIEW),
     preview: cut(String(news.data.preview ?? '').replace(/\s+/g, ' ').trim(), MAX_PREVIEW),
   };

@@ -31,3 +31,21 @@ export async function getUserLocale(db: Db, id: string): Promise<Locale | null> 
   const [row] = await db<{ locale: Locale }[]>`select locale from users where id = ${id} and not deleted`;
   return row?.locale ?? null;
 }
+
+/**
+ * The IANA time zone a device reported, if it names one this server's Intl knows ("Europe/Madrid"); null for
+ * anything else, which is then not kept (a device's word decides nothing but how times are written to it).
+ */
+export function knownTimeZone(name: string | undefined): string | null {
+  if (!name || name.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return null;
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps the person's time zone for their texts; writes only a change. */
+export function setUserTimeZone(db: Db, id: string, timeZone: string) {
+  return db`update users set time_zone = ${timeZone} where id = ${id} and time_zone is distinct from ${timeZone}`;
+}

@@ -50,5 +50,9 @@ describe('the app’s language', () => {
     const languages = fetch.mock.calls.map(([, init]) => (init!.headers as Record<string, string>)['accept-language']);
     // Without one, the browser's own Accept-Language goes.
     expect(languages).toEqual(['es', 'es', undefined]);
+    // And where the device is, for the deadlines in texts.
+    const zones = fetch.mock.calls.map(([, init]) => (init!.headers as Record<string, string>)['x-time-zone']);
+    expect(zones).toEqual(Array(3).fill(Intl.DateTimeFormat().resolvedOptions().timeZone));
+    expect(zones[0]).toMatch(/^[A-Za-z_]+(\/[A-Za-z_]+)*$/);
   });
 });

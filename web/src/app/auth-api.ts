@@ -68,7 +68,12 @@ async function post<T>(path: string, body?: unknown, { signal, timeoutMs = ANSWE
       res = await fetch(path, {
         method: 'POST',
         credentials: 'same-origin',
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(locale ? { 'accept-language': locale } : {}) },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(locale ? { 'accept-language': locale } : {}),
+          // Where the person is, for the deadlines in their texts: kept by the server at sign-in and each refresh.
+          ...(timeZone ? { 'x-time-zone': timeZone } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: signal ?? own!.signal,
       });
@@ -84,6 +89,15 @@ async function post<T>(path: string, body?: unknown, { signal, timeoutMs = ANSWE
     if (timer) clearTimeout(timer);
   }
 }
+
+/** The device's IANA time zone ("America/Chicago"), when the platform says. */
+const timeZone = (() => {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+})();
 
 const noAnswer = (ms: number) => new AuthError('timeout', `The server did not answer within ${ms / 1000} s.`, 0);
 
