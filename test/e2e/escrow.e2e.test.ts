@@ -196,8 +196,9 @@ describe('escrow on the demo rail', () => {
       await expectEscrowStatus(client, 'disputed');
       const [dispute] = await db.sql<{ id: string; refundAmount: number }[]>`select id, refund_amount from disputes where milestone_id = ${milestone.id}`;
       expect(dispute!.refundAmount).toBe(refund);
+      // Said to the client as their own money, to the worker as the client's.
+      await client.getByTestId('dispute-claim').getByText(`Claim: ${usd(refund)} back to you, ${usd(amount - refund)} to the worker.`).waitFor({ timeout: 20_000 });
       const claim = `Claim: ${usd(refund)} back to the client, ${usd(amount - refund)} to the worker.`;
-      await client.getByTestId('dispute-claim').getByText(claim).waitFor({ timeout: 20_000 });
 
       // The worker answers with words, the chat message and a file.
       const worker = await signIn(workerCtx, baseUrl, PEOPLE.omar, `/b/${bookingId}`);

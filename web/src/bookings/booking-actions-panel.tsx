@@ -1,5 +1,5 @@
 // The booking steps the viewer may take that are not a milestone's money steps (those are under Payment):
-// starting the work, and cancelling, each issued as a command.
+// starting the work, and cancelling, each issued as a command; and what an open dispute asks of the viewer.
 import { useRef, useState } from 'react';
 import { bookingRejection } from '@shared/booking-machine';
 import { HELD_STATES } from '@shared/milestone-machine';
@@ -15,21 +15,27 @@ import { PendingMark } from '../ui/pending-mark';
 import { CommandNotice, type Notice } from './command-notice';
 import { ConfirmStep } from './confirm-step';
 import { checkAction, MILESTONE_STEPS, offeredActions, type BookingAction } from './booking-actions';
+import { disputeStep } from './dispute-guidance';
 import { bookingMessages } from './messages';
 import { cancelBlockedBy, offeredMoneyActions } from './money-actions';
+import { moneyMessages } from './money-messages';
 import { useCanReachServer } from './use-money-step';
 
 interface Props {
   booking: ViewDoc<'bookings'>;
   actor: Actor;
+  side: 'client' | 'worker';
   /** Actions with a command still waiting for the server. */
   waiting: ReadonlySet<BookingAction>;
   /** The booking's milestones as the page read them (undefined while loading). */
   milestones: readonly ViewDoc<'milestones'>[] | undefined;
+  /** The booking's open disputes, those waiting for the viewer's answer first (openDisputes). */
+  disputes: readonly ViewDoc<'disputes'>[];
 }
 
-export function BookingActionsPanel({ booking, actor, waiting, milestones }: Props) {
+export function BookingActionsPanel({ booking, actor, side, waiting, milestones, disputes }: Props) {
   const t = useT(bookingMessages);
+  const tm = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
   const reachable = useCanReachServer();
@@ -48,6 +54,12 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
   // A step waiting under Payment that the booking's machine does not name: another part to hand in while one
   // waits for review, or a part to review while another is in dispute. (A dispute is always there: not a step.)
   const partSteps = (milestones ?? []).some((m) => offeredMoneyActions(m, booking, actor, false).some((a) => a.action !== 'dispute' && !a.blockedBy));
+  // An open dispute asks something of each side though no button here does: to answer by its deadline, or to
+  // wait for the answer. Its part's name tells several apart.
+  const disputeSteps = disputes.flatMap((d) => {
+    const part = milestones?.find((m) => m.id === d.milestoneId);
+    return part ? [{ id: d.id, part: part.description, text: disputeStep(d, part, side, tm, locale), toAnswer: d.openedBy !== side && !d.respondedAt }] : [];
+  });
   // Cancelling after payment refunds what is held: like every money step it needs the server now, and the
   // amount must be known to be said. Before payment it moves no money and works offline.
   const held = (milestones ?? []).filter((m) => HELD_STATES.includes(m.status));
@@ -95,13 +107,21 @@ export function BookingActionsPanel({ booking, actor, waiting, milestones }: Pro
   return (
     <>
       <CommandNotice notice={notice} pendingText={t('sentPending')} appliedText={t('applied')} testId="action-notice" />
+      {disputeSteps.map((s) => (
+        <p key={s.id} className={s.toAnswer ? 'notice' : 'hint'} data-testid="dispute-step">
+          {disputeSteps.length > 1 && <strong>{s.part}: </strong>}
+          {s.text}
+        </p>
+      ))}
       {planSyncing ? (
         <p className="notice" data-testid="plan-syncing">
           {t('planSyncing')}
         </p>
       ) : (
-        offered.length === 0 && (
-          // The steps the machine allows may all be the money panel's (approve, request changes, deliver).
+        offered.length === 0 &&
+        // The steps the machine allows may all be the money panel's (approve, request changes, deliver); and a
+        // dispute's step, said above, is something to do.
+        (allowed.length > 0 || partSteps || disputeSteps.length === 0) && (
           <p className="muted" data-testid="no-actions">
             {allowed.length > 0 || partSteps ? t('stepsUnderPayment') : t('noActions')}
           </p>

@@ -13,6 +13,10 @@ import { bookingMessages } from './messages';
 const sameDay = (a: Date, b: Date) => a.toDateString() === b.toDateString();
 
 /** `canWrite`: a party of an open chat; 'closed' for a party of a cancelled booking (chatOpen). */
+/** A message that reached the server this long after it was written is said to have been sent later. */
+const SENT_LATE_MS = 2 * 60_000;
+const sentLate = (m: { createdAt: string; updatedAt: string }) => Date.parse(m.updatedAt) - Date.parse(m.createdAt) > SENT_LATE_MS;
+
 export function BookingChat({ booking, canWrite }: { booking: ViewDoc<'bookings'>; canWrite: boolean | 'closed' }) {
   const t = useT(bookingMessages);
   const { locale } = useLocale();
@@ -60,6 +64,13 @@ export function BookingChat({ booking, canWrite }: { booking: ViewDoc<'bookings'
                 <p className="chat-meta">
                   <span className="chat-sender">{sender(m)}</span>{' '}
                   <time dateTime={m.createdAt}>{sameDay(at, today) ? formatTime(m.createdAt, locale) : formatDateTime(m.createdAt, locale)}</time>
+                  {/* Written offline and sent later (the server dates a message when it was written): when it went too. */}
+                  {!m.pending && sentLate(m) && (
+                    <span className="chat-sent-late" data-testid="chat-sent-late">
+                      {' · '}
+                      {t('chatSentAt', { time: sameDay(new Date(m.updatedAt), today) ? formatTime(m.updatedAt, locale) : formatDateTime(m.updatedAt, locale) })}
+                    </span>
+                  )}
                   <PendingMark show={m.pending} />
                 </p>
                 <p className="chat-body">{m.body}</p>

@@ -9,6 +9,7 @@ import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import type { SyncClient } from '../sync/client';
 import { moneyDevice, reachable } from '../money/test-support';
 import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
+import { formatDateTime } from '../i18n/format';
 import { renderBookingPage } from './test-support';
 
 const CARLA = '0190a000-0000-7000-8000-000000000001';
@@ -128,6 +129,24 @@ describe('booking page, worker', () => {
     const [cmd] = await issuedCommands(client);
     expect(cmd).toMatchObject({ type: 'message.send', status: 'pending', payload: { bookingId: BOOKING, body: 'On my way at 3pm' } });
     expect(cmd!.payload.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+  });
+
+  it('shows a message written offline at the time it was written, and when it was sent if that was much later', async () => {
+    const client = await device(OMAR, ['operator'], booking('in_progress'));
+    const message = (id: string, body: string, createdAt: string, updatedAt: string) =>
+      ({ id, bookingId: BOOKING, senderId: CARLA, body, createdAt, updatedAt });
+    await client.db.messages.bulkInsert([
+      message('0190a000-0000-7000-8000-0000000000a1', 'Written offline', '2026-11-19T10:00:00.000Z', '2026-11-19T10:45:00.000Z'),
+      message('0190a000-0000-7000-8000-0000000000a2', 'Sent at once', '2026-11-19T10:30:00.000Z', '2026-11-19T10:30:01.000Z'),
+    ]);
+    renderPage(client);
+    const chat = await screen.findByTestId('chat');
+    await waitFor(() => expect(within(chat).getAllByRole('listitem')).toHaveLength(2));
+    const [late, prompt] = within(chat).getAllByRole('listitem') as [HTMLElement, HTMLElement];
+    // In the order they were written; the late one says when it went.
+    expect(late.textContent).toContain('Written offline');
+    expect(within(late).getByTestId('chat-sent-late').textContent).toBe(` · sent ${formatDateTime('2026-11-19T10:45:00.000Z', 'en')}`);
+    expect(within(prompt).queryByTestId('chat-sent-late')).toBeNull();
   });
 });
 
@@ -276,6 +295,133 @@ describe('booking page, client', () => {
     );
     expect(status().textContent).toContain('Entregado');
     expect(screen.getByLabelText('Mensaje')).toBeTruthy();
+  });
+});
+
+describe('booking page, a dispute on a part', () => {
+  const TOILET = '0190a000-0000-7000-8000-0000000000d7';
+  const RESPOND_BY = '2026-11-27T17:40:00.000Z';
+  const usd = (amount: number) => ({ amount, currency: 'USD' as const });
+  const toilet = (over: Partial<Milestone> = {}): Milestone => ({
+    ...milestone('disputed'), id: TOILET, description: 'Fix running toilet', amount: usd(6000), fee: usd(600), net: usd(5400), ...over,
+  });
+  const dispute = (openedBy: 'client' | 'worker', refund: number, over: Partial<StoredDocTypes['disputes']> = {}): StoredDocTypes['disputes'] => ({
+    id: '0190a000-0000-7000-8000-0000000000e7', bookingId: BOOKING, milestoneId: TOILET, clientId: CARLA, workerId: OMAR, openedBy,
+    openedById: openedBy === 'client' ? CARLA : OMAR, reason: 'Still running', amount: usd(6000), refundAmount: usd(refund), status: 'open',
+    respondBy: RESPOND_BY, evidence: [], openedAt: T0, createdAt: T0, updatedAt: T0, version: 1, ...over,
+  });
+  const WITHOUT_ANSWER = 'This booking has a dispute on a part: see it under Payment. Without an answer in time, its claim applies; once it is answered, a mediator decides.';
+
+  async function disputed(userId: string, roles: Profile['roles'], d: StoredDocTypes['disputes'], parts: Milestone[] = [toilet()]) {
+    const client = await device(userId, roles, booking('disputed'));
+    await client.db.milestones.bulkInsert(parts);
+    await client.db.disputes.insert(d);
+    return client;
+  }
+  const steps = () => screen.getAllByTestId('dispute-step').map((p) => p.textContent);
+
+  it('tells the side that must answer what to do, by when, and where the money goes without an answer', async () => {
+    // Omar's client claims all $60 back; the server applies the claim if he stays silent past the deadline.
+    const worker = await disputed(OMAR, ['operator'], dispute('client', 6000));
+    renderPage(worker);
+    await waitFor(() =>
+      expect(steps()).toEqual(['Answer by Nov 27, 2026, 5:40 PM: add evidence, or accept the claim (under Payment). Without an answer, $60.00 goes back to the client.']),
+    );
+    expect(screen.queryByTestId('no-actions')).toBeNull();
+    expect(screen.getByTestId('booking-hint').textContent).toBe(WITHOUT_ANSWER);
+    // The dispute card says the same rule.
+    expect((await within(await screen.findByTestId('dispute')).findByText(/^You can answer until/)).textContent).toBe('You can answer until Nov 27, 2026, 5:40 PM; without an answer, the claim applies.');
+    cleanup();
+    await closeDevices();
+
+    // The worker opened it, claiming $40 of the $60: the client answers, and hears what comes back to them.
+    const client = await disputed(CARLA, ['consumer'], dispute('worker', 2000));
+    renderPage(client);
+    await waitFor(() =>
+      expect(steps()).toEqual([
+        'Answer by Nov 27, 2026, 5:40 PM: add evidence, or accept the claim (under Payment). Without an answer, $20.00 comes back to you and $40.00 goes to the worker.',
+      ]),
+    );
+    expect(screen.queryByText('Nothing for you to do right now.')).toBeNull();
+  });
+
+  it('tells the side that opened it that it waits for the answer until the deadline, then what follows', async () => {
+    const worker = await disputed(OMAR, ['operator'], dispute('worker', 2000));
+    renderPage(worker);
+    // What the worker nets if the claim applies: the 10% fee of the $40 released, not of the whole.
+    await waitFor(() =>
+      expect(steps()).toEqual([
+        'Waiting for the client’s answer until Nov 27, 2026, 5:40 PM. Without an answer, your claim applies: $20.00 goes back to the client and you receive $36.00 after the $4.00 platform fee. If they answer, a mediator decides. You can add evidence meanwhile (under Payment).',
+      ]),
+    );
+    expect(screen.getByTestId('booking-hint').textContent).toBe(WITHOUT_ANSWER);
+    cleanup();
+    await closeDevices();
+
+    const client = await disputed(CARLA, ['consumer'], dispute('client', 6000));
+    renderPage(client);
+    await waitFor(() =>
+      expect(steps()).toEqual([
+        'Waiting for the worker’s answer until Nov 27, 2026, 5:40 PM. Without an answer, your claim applies: $60.00 comes back to you. If they answer, a mediator decides. You can add evidence meanwhile (under Payment).',
+      ]),
+    );
+    // The worker answers: now a mediator decides, and both lines say so.
+    await client.db.disputes.upsert(dispute('client', 6000, { respondedAt: '2026-11-24T09:00:00.000Z', version: 2 }));
+    await waitFor(() =>
+      expect(steps()).toEqual(['The worker answered, so a mediator decides, unless they accept your claim first. You can add evidence meanwhile (under Payment).']),
+    );
+    expect(screen.getByTestId('booking-hint').textContent).toBe(
+      'This booking has a dispute on a part: see it under Payment. It was answered, so a mediator decides, unless the claim is accepted first.',
+    );
+  });
+
+  it('does not offer accepting while the client’s bank holds the money, which the claim then waits for', async () => {
+    const opened = { at: '2026-11-20T10:00:00.000Z', event: 'bank_dispute_opened', status: 'disputed', by: 'system', actorId: null } as const;
+    const worker = await disputed(OMAR, ['operator'], dispute('client', 6000), [toilet({ timeline: [opened] })]);
+    renderPage(worker);
+    await waitFor(() =>
+      expect(steps()).toEqual([
+        'Answer by Nov 27, 2026, 5:40 PM: add evidence (under Payment). Without an answer, the claim applies once the bank gives the money back: $60.00 goes back to the client.',
+      ]),
+    );
+  });
+
+  it('with disputes on two parts, names each part, the one awaiting the viewer’s answer first', async () => {
+    const second = toilet({ id: '0190a000-0000-7000-8000-0000000000d8', description: 'Replace the flapper', position: 1 });
+    const client = await disputed(CARLA, ['consumer'], dispute('client', 6000), [toilet(), second]);
+    await client.db.disputes.insert(
+      dispute('worker', 0, { id: '0190a000-0000-7000-8000-0000000000e8', milestoneId: second.id, respondBy: '2026-11-28T09:00:00.000Z', openedAt: '2026-11-21T10:00:00.000Z' }),
+    );
+    renderPage(client);
+    await waitFor(() =>
+      expect(steps()).toEqual([
+        'Replace the flapper: Answer by Nov 28, 2026, 9:00 AM: add evidence, or accept the claim (under Payment). Without an answer, $60.00 goes to the worker.',
+        'Fix running toilet: Waiting for the worker’s answer until Nov 27, 2026, 5:40 PM. Without an answer, your claim applies: $60.00 comes back to you. If they answer, a mediator decides. You can add evidence meanwhile (under Payment).',
+      ]),
+    );
+  });
+
+  it('speaks Spanish, with the money as a plural subject', async () => {
+    const worker = await disputed(OMAR, ['operator'], dispute('client', 6000));
+    renderPage(worker, 'es');
+    const date = formatDateTime(RESPOND_BY, 'es').replace(/\u00a0/g, ' ');
+    await waitFor(() =>
+      expect(steps().map((s) => s!.replace(/\u00a0/g, ' '))).toEqual([
+        `Tienes hasta el ${date} para responder: añade pruebas o acepta la reclamación (en Pago). Sin respuesta, 60,00 US$ vuelven al cliente.`,
+      ]),
+    );
+    expect(screen.queryByText('Ahora no tienes nada que hacer.')).toBeNull();
+    expect(screen.getByTestId('booking-hint').textContent).toBe(
+      'Esta reserva tiene una disputa sobre una parte: mírala en Pago. Sin respuesta a tiempo, se aplica su reclamación; si se responde, decide un mediador.',
+    );
+  });
+
+  it('tells an admin reading the rule of the deadline, and nothing to do', async () => {
+    const admin = await disputed(ADA, ['admin'], dispute('client', 6000));
+    renderPage(admin);
+    await waitFor(() => expect(screen.getByTestId('booking-hint').textContent).toBe(WITHOUT_ANSWER));
+    expect(screen.getByTestId('read-only')).toBeTruthy();
+    expect(screen.queryAllByTestId('dispute-step')).toEqual([]);
   });
 });
 

@@ -13,6 +13,7 @@ import { viewerOf } from './booking-actions';
 import { BookingActionsPanel } from './booking-actions-panel';
 import { BookingChat } from './booking-chat';
 import { BookingTimeline } from './booking-timeline';
+import { disputeHint, openDisputes } from './dispute-guidance';
 import type { ViewDoc } from '../sync/optimistic';
 import { bookingMessages } from './messages';
 import { MoneyPanel } from './money-panel';
@@ -23,14 +24,13 @@ import './booking.css';
 
 type Key = keyof typeof bookingMessages.en;
 
-/** What happens next, per state and side; states with nothing to say are left out. */
+/** What happens next, per state and side; states with nothing to say are left out (a dispute's line is its own: dispute-guidance.ts). */
 const HINTS: Partial<Record<BookingState, { client: Key; worker: Key }>> = {
   awaiting_payment: { client: 'hintAwaitingPaymentClient', worker: 'hintAwaitingPaymentWorker' },
   funded: { client: 'hintFundedClient', worker: 'hintFundedWorker' },
   in_progress: { client: 'hintInProgressClient', worker: 'hintInProgressWorker' },
   delivered: { client: 'hintDeliveredClient', worker: 'hintDeliveredWorker' },
   changes_requested: { client: 'hintChangesClient', worker: 'hintChangesWorker' },
-  disputed: { client: 'hintDisputed', worker: 'hintDisputed' },
 };
 
 type SideHints = { client: Key; worker: Key; notice?: boolean };
@@ -87,6 +87,7 @@ export default function BookingPage({ id }: { id: string }) {
   const me = useMe();
   const booking = useView('bookings', id);
   const milestones = useViewAll('milestones', { selector: { bookingId: id }, sort: [{ position: 'asc' }] });
+  const disputes = useViewAll('disputes', { selector: { bookingId: id }, sort: [{ openedAt: 'asc' }] });
   const outbox = useViewAll('commands', { selector: { status: 'pending' } });
   const absent = useAbsent(booking);
   const refusedAccept = useRefusedAccept(id);
@@ -106,7 +107,9 @@ export default function BookingPage({ id }: { id: string }) {
   const side = viewer === 'client' || viewer === 'worker' ? viewer : null;
   const mine = (outbox ?? []).filter((c) => booking.pendingCommands.includes(c.id));
   const parts = partsHint(booking.status, milestones ?? []);
-  const hint = !side ? undefined : parts ? parts[side] : HINTS[booking.status]?.[side];
+  const open = openDisputes(disputes ?? [], side);
+  // A dispute's line says what follows its deadline, alike to both sides and to an admin reading (who has no other).
+  const hint = booking.status === 'disputed' && viewer !== 'none' ? disputeHint(open) : side ? (parts?.[side] ?? HINTS[booking.status]?.[side]) : undefined;
   // Installed on a phone the app has no browser Back button: the way back to the list this came from.
   const back = side === 'worker' ? { href: '/o/jobs', label: t('backToJobs') } : side === 'client' ? { href: '/c', label: t('backToGigs') } : null;
 
@@ -145,7 +148,7 @@ export default function BookingPage({ id }: { id: string }) {
       <section aria-labelledby="booking-actions-heading">
         <h2 id="booking-actions-heading">{t('actions')}</h2>
         {side ? (
-          <BookingActionsPanel booking={booking} actor={actor} waiting={pendingActions(mine)} milestones={milestones} />
+          <BookingActionsPanel booking={booking} actor={actor} side={side} waiting={pendingActions(mine)} milestones={milestones} disputes={open} />
         ) : (
           viewer === 'admin' && (
             <p className="muted" data-testid="read-only">

@@ -7,6 +7,7 @@ import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { AttachmentDownload } from '../money/download-button';
 import type { ViewDoc } from '../sync/optimistic';
+import { claimApplies } from './claim-outcome';
 import { ConfirmStep } from './confirm-step';
 import { EvidenceForm } from './evidence-form';
 import { moneyMessages } from './money-messages';
@@ -15,6 +16,8 @@ interface Props {
   dispute: ViewDoc<'disputes'>;
   /** The viewer's side in the booking; null for an admin reading. */
   side: 'client' | 'worker' | null;
+  /** The milestone's platform fee, which the worker's share of the claim pays. */
+  feeBps: number;
   /** The milestone machine lets the viewer settle it on the claim (not while the client's bank holds the money). */
   mayAccept: boolean;
   /** The client's bank holds the part's money (a chargeback): the claim cannot apply until the bank gives it back. */
@@ -23,7 +26,7 @@ interface Props {
   run(issue: () => Promise<{ id: string }>): Promise<boolean>;
 }
 
-export function DisputeBox({ dispute, side, mayAccept, heldByBank, disabled, run }: Props) {
+export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disabled, run }: Props) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
@@ -47,7 +50,7 @@ export function DisputeBox({ dispute, side, mayAccept, heldByBank, disabled, run
       </p>
       {open ? (
         <>
-          <p data-testid="dispute-claim">{t('claim', claim)}</p>
+          <p data-testid="dispute-claim">{t(side === 'client' ? 'claimYou' : 'claim', claim)}</p>
           <p className="hint">
             {dispute.respondedAt
               ? side === null
@@ -118,7 +121,7 @@ export function DisputeBox({ dispute, side, mayAccept, heldByBank, disabled, run
         <ConfirmStep
           ask={t('acceptClaim')}
           askClassName="btn"
-          question={t('acceptQuestion', claim)}
+          question={t('acceptQuestion', { outcome: claimApplies(dispute, feeBps, other, t, locale) })}
           confirm={t('confirmAccept')}
           keep={t('keepDispute')}
           disabled={disabled}

@@ -4,7 +4,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
 import { heldByBank, type MilestoneState } from '@shared/milestone-machine';
-import { money, splitFee } from '@shared/money';
+import { money } from '@shared/money';
 import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
 import { useSync } from '../app/sync-context';
 import { formatBps, formatDay, formatDateTime, formatMoney } from '../i18n/format';
@@ -16,6 +16,7 @@ import { PendingMark } from '../ui/pending-mark';
 import { TextAreaField } from '../ui/text-area-field';
 import { ConfirmStep } from './confirm-step';
 import { chargedBack } from './bank-dispute';
+import { claimMoney } from './claim-outcome';
 import { PartHistory } from './booking-timeline';
 import { DisputeBox } from './dispute-box';
 import { DisputeForm } from './dispute-form';
@@ -75,7 +76,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
 
   const fmt = (amount: number) => formatMoney(money(amount, m.amount.currency), locale);
   // While a dispute is open, what the worker would get if its claim applied.
-  const claimed = m.status === 'disputed' && dispute?.status === 'open' ? splitFee(money(dispute.amount.amount - dispute.refundAmount.amount, dispute.amount.currency), m.feeBps) : undefined;
+  const claimed = m.status === 'disputed' && dispute?.status === 'open' ? claimMoney(dispute, m.feeBps) : undefined;
   const sentence = (code: RejectionCode) => rejectionText(code, REJECTION_MESSAGES[code], locale);
   const offer = (action: MoneyAction) => offered.find((a) => a.action === action);
   const disabled = !reachable || step.busy || waiting.length > 0;
@@ -176,7 +177,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
               {claimed
                 ? // What the claim would leave the worker, its own fee taken: the fee is on what is released, not on the whole.
                   claimed.net.amount > 0
-                  ? t('youReceiveDisputed', { claim: fmt(dispute!.refundAmount.amount), claimNet: formatMoney(claimed.net, locale), claimFee: formatMoney(claimed.fee, locale), rate: formatBps(m.feeBps, locale), net: formatMoney(m.net, locale) })
+                  ? t('youReceiveDisputed', { claim: formatMoney(claimed.refund, locale), claimNet: formatMoney(claimed.net, locale), claimFee: formatMoney(claimed.fee, locale), rate: formatBps(m.feeBps, locale), net: formatMoney(m.net, locale) })
                   : t('youReceiveDisputedNothing', { net: formatMoney(m.net, locale) })
                 : m.status === 'disputed'
                   ? // Its dispute not on this device yet: held all the same, whatever the claim.
@@ -246,6 +247,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
         <DisputeBox
           dispute={dispute}
           side={side}
+          feeBps={m.feeBps}
           mayAccept={side !== null && claimAcceptable(m, { refund: dispute.refundAmount.amount, amount: dispute.amount.amount }, side)}
           heldByBank={held}
           disabled={disabled}

@@ -103,7 +103,8 @@ describe('money panel, client', () => {
     await closeDevices();
     const workerSide = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: answered });
     renderPage(workerSide, 'es');
-    expect((await screen.findByText(/^Respondiste/)).textContent).toBe(
+    // The card's own sentence ("What you can do" says it too, in its own words).
+    expect((await within(await screen.findByTestId('dispute')).findByText(/^Respondiste/)).textContent).toBe(
       'Respondiste, así que la reclamación no se aplica sola: decidirá un mediador, salvo que la aceptes antes.',
     );
   });
@@ -339,6 +340,54 @@ describe('money panel, client', () => {
   });
 });
 
+describe('money panel, a dispute’s money said to its reader', () => {
+  const norm = (text: string | null) => text!.replace(/\u00a0/g, ' ');
+  /** Accepting the claim on the page: the question it asks first. */
+  async function acceptQuestion(acceptName: string) {
+    const box = await screen.findByTestId('dispute');
+    const accept = within(box).getByRole('button', { name: acceptName }) as HTMLButtonElement;
+    await waitFor(() => expect(accept.disabled).toBe(false));
+    fireEvent.click(accept);
+    return norm((await within(box).findByText(/^(Accept the claim\?|¿Aceptar la reclamación\?)/)).textContent);
+  }
+
+  it('tells the client the claim and what accepting gives back as their own money, in Spanish too', async () => {
+    const own = await device(CARLA, ['consumer'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute({ refundAmount: usd(3000) }) });
+    renderPage(own);
+    expect((await screen.findByTestId('dispute-claim')).textContent).toBe('Claim: $30.00 back to you, $50.00 to the worker.');
+    cleanup();
+    await closeDevices();
+
+    // The worker's claim, which the client may accept.
+    const theirs = dispute({ openedBy: 'worker', openedById: OMAR, refundAmount: usd(3000) });
+    for (const [locale, accept, question] of [
+      ['en', 'Accept the claim', 'Accept the claim? $30.00 comes back to you and $50.00 goes to the worker. This cannot be undone.'],
+      ['es', 'Aceptar la reclamación', '¿Aceptar la reclamación? 30,00 US$ se te devuelven y 50,00 US$ van al trabajador. No se puede deshacer.'],
+    ] as const) {
+      const client = await device(CARLA, ['consumer'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: theirs });
+      renderPage(connected(client), locale);
+      expect(await acceptQuestion(accept)).toBe(question);
+      cleanup();
+      await closeDevices();
+    }
+  });
+
+  it('tells the worker in Spanish what they receive, the amounts taking a plural verb', async () => {
+    const amounts = { amount: usd(123_450), fee: usd(12_345), net: usd(111_105) };
+    const client = await device(OMAR, ['operator'], {
+      booking: booking('disputed', { price: usd(123_450) }),
+      milestone: milestone('disputed', amounts),
+      dispute: dispute({ amount: usd(123_450), refundAmount: usd(30_075) }),
+    });
+    renderPage(connected(client), 'es');
+    // $933.75 released: its 10% fee rounds half to even, to $93.38.
+    expect(await acceptQuestion('Aceptar la reclamación')).toBe(
+      '¿Aceptar la reclamación? 300,75 US$ vuelven al cliente y recibes 840,37 US$ después de la comisión de 93,38 US$. No se puede deshacer.',
+    );
+    expect(norm(screen.getByTestId('worker-net').textContent)).toContain('Si se aplica la reclamación, 300,75 US$ vuelven al cliente y recibes 840,37 US$');
+  });
+});
+
 describe('money panel, worker', () => {
   it('submits funded work with a note, after saying what it will receive; before the work starts it says to start first', async () => {
     const client = await device(OMAR, ['operator'], { booking: booking('funded'), milestone: milestone('funded', { fundedAt: T0 }) });
@@ -457,7 +506,10 @@ describe('money panel, worker', () => {
     // Accepting moves money: a question first, then the command.
     await waitFor(() => expect(accept.disabled).toBe(false));
     fireEvent.click(accept);
-    expect(await within(box).findByText('Accept the claim? $30.00 goes back to the client and $50.00 to the worker. This cannot be undone.')).toBeTruthy();
+    // Said to the worker as what they receive, the fee taken from their share of the claim.
+    expect(
+      await within(box).findByText('Accept the claim? $30.00 goes back to the client and you receive $45.00 after the $5.00 platform fee. This cannot be undone.'),
+    ).toBeTruthy();
     expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence']);
     fireEvent.click(within(box).getByRole('button', { name: 'Accept the claim now' }));
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence', 'dispute.accept']));
