@@ -422,6 +422,18 @@ describe('booking page, a dispute on a part', () => {
     await waitFor(() => expect(screen.getByTestId('booking-hint').textContent).toBe(WITHOUT_ANSWER));
     expect(screen.getByTestId('read-only')).toBeTruthy();
     expect(screen.queryAllByTestId('dispute-step')).toEqual([]);
+    // Where a mediator acts on it, and the way back to the admin's list.
+    const mediate = within(screen.getByTestId('admin-dispute-links')).getByRole('link', { name: 'Mediate the dispute on “Fix running toilet”' });
+    expect(mediate.getAttribute('href')).toMatch(/^\/a\/disputes\/0190a000-/);
+    expect(screen.getByRole('link', { name: 'Back to bookings' }).getAttribute('href')).toBe('/a/bookings');
+  });
+});
+
+describe('booking page, a settled dispute', () => {
+  it('says where the money went is under Payment', async () => {
+    const client = await device(CARLA, ['consumer'], booking('resolved'));
+    renderPage(client);
+    expect((await screen.findByTestId('booking-hint')).textContent).toBe('The dispute was settled: where the money went is under Payment, each part with its history.');
   });
 });
 

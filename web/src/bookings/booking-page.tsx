@@ -31,6 +31,7 @@ const HINTS: Partial<Record<BookingState, { client: Key; worker: Key }>> = {
   in_progress: { client: 'hintInProgressClient', worker: 'hintInProgressWorker' },
   delivered: { client: 'hintDeliveredClient', worker: 'hintDeliveredWorker' },
   changes_requested: { client: 'hintChangesClient', worker: 'hintChangesWorker' },
+  resolved: { client: 'hintResolved', worker: 'hintResolved' },
 };
 
 type SideHints = { client: Key; worker: Key; notice?: boolean };
@@ -111,7 +112,16 @@ export default function BookingPage({ id }: { id: string }) {
   // A dispute's line says what follows its deadline, alike to both sides and to an admin reading (who has no other).
   const hint = booking.status === 'disputed' && viewer !== 'none' ? disputeHint(open) : side ? (parts?.[side] ?? HINTS[booking.status]?.[side]) : undefined;
   // Installed on a phone the app has no browser Back button: the way back to the list this came from.
-  const back = side === 'worker' ? { href: '/o/jobs', label: t('backToJobs') } : side === 'client' ? { href: '/c', label: t('backToGigs') } : null;
+  const back =
+    side === 'worker'
+      ? { href: '/o/jobs', label: t('backToJobs') }
+      : side === 'client'
+        ? { href: '/c', label: t('backToGigs') }
+        : viewer === 'admin'
+          ? { href: '/a/bookings', label: t('backToBookings') }
+          : null;
+  /** A part of the price by its description, to tell one dispute's link from another's. */
+  const partName = (milestoneId: string) => milestones?.find((m) => m.id === milestoneId)?.description ?? '';
 
   return (
     <Page title={booking.title}>
@@ -151,9 +161,21 @@ export default function BookingPage({ id }: { id: string }) {
           <BookingActionsPanel booking={booking} actor={actor} side={side} waiting={pendingActions(mine)} milestones={milestones} disputes={open} />
         ) : (
           viewer === 'admin' && (
-            <p className="muted" data-testid="read-only">
-              {t('readOnly')}
-            </p>
+            <>
+              <p className="muted" data-testid="read-only">
+                {t('readOnly')}
+              </p>
+              {/* Where a mediator acts on this booking: each of its disputes' own page, open ones first. */}
+              {(disputes ?? []).length > 0 && (
+                <ul className="plain-list" data-testid="admin-dispute-links">
+                  {[...open, ...(disputes ?? []).filter((d) => d.status !== 'open')].map((d) => (
+                    <li key={d.id}>
+                      <Link href={`~/a/disputes/${d.id}`}>{t(d.status === 'open' ? 'decideDispute' : 'seeDecidedDispute', { part: partName(d.milestoneId) })}</Link>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </>
           )
         )}
       </section>
