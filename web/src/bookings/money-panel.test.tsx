@@ -947,6 +947,8 @@ describe('payment plan', () => {
     );
     expect(screen.queryByTestId('plan-proposal')).toBeNull();
     expect(screen.getByRole('button', { name: 'Change the payment plan' })).toBeTruthy();
+    // Everything agreed is paid for: the plan can only grow.
+    expect(screen.getByText(/^Every part agreed is paid for: add more work as new parts\./)).toBeTruthy();
     cleanup();
     await closeDevices();
 

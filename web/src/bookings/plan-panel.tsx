@@ -129,7 +129,8 @@ export function PlanPanel({ booking, side, milestones, reachable, waiting }: Pro
         {progress}
         {opener(t('changePlan'))}
         {offline}
-        <p className="hint">{t('changePlanHint', { who: other })}</p>
+        {/* With every part paid for there is nothing to split or re-price: only more work to add. */}
+        <p className="hint">{t(milestones.some((m) => replacedByPlan(m.status)) ? 'changePlanHint' : 'changePlanHintAllPaid', { who: other })}</p>
       </div>
     );
 
