@@ -6,6 +6,7 @@ import { useLocale, useT } from '../i18n/i18n';
 import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
 import { Loading } from '../ui/page';
+import { useDraft } from '../ui/use-draft';
 import { PendingMark } from '../ui/pending-mark';
 import { TextAreaField } from '../ui/text-area-field';
 import { bookingMessages } from './messages';
@@ -22,7 +23,7 @@ export function BookingChat({ booking, canWrite }: { booking: ViewDoc<'bookings'
   const { locale } = useLocale();
   const client = useSync();
   const messages = useViewAll('messages', { selector: { bookingId: booking.id }, sort: [{ createdAt: 'asc' }] });
-  const [body, setBody] = useState('');
+  const [body, setBody] = useDraft(`chat.${booking.id}`);
   const [error, setError] = useState('');
   const [sending, setSending] = useState(false);
   const field = useRef<HTMLTextAreaElement>(null);

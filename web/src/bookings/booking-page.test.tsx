@@ -52,6 +52,8 @@ const PLAN_SYNCING = 'The payment plan is still syncing to this device. Submitti
 afterEach(async () => {
   cleanup();
   await closeDevices();
+  // Drafts (chat, evidence) are kept in localStorage: each test starts with none.
+  localStorage.clear();
 });
 
 /** A device after a sync, now offline: the user's profile and the booking as the server sent them. */
@@ -129,6 +131,22 @@ describe('booking page, worker', () => {
     const [cmd] = await issuedCommands(client);
     expect(cmd).toMatchObject({ type: 'message.send', status: 'pending', payload: { bookingId: BOOKING, body: 'On my way at 3pm' } });
     expect(cmd!.payload.messageId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+  });
+
+  it('keeps a message being written through a reload, and forgets it once sent', async () => {
+    const client = await device(OMAR, ['operator'], booking('in_progress'));
+    renderPage(client);
+    fireEvent.change(await screen.findByLabelText('Message'), { target: { value: 'Half written' } });
+    cleanup();
+    // The app reloads (an update, a crash): the words are still there.
+    renderPage(client);
+    const box = (await screen.findByLabelText('Message')) as HTMLTextAreaElement;
+    expect(box.value).toBe('Half written');
+    fireEvent.click(screen.getByRole('button', { name: 'Send' }));
+    await within(screen.getByTestId('chat')).findByText('Half written');
+    cleanup();
+    renderPage(client);
+    expect(((await screen.findByLabelText('Message')) as HTMLTextAreaElement).value).toBe('');
   });
 
   it('shows a message written offline at the time it was written, and when it was sent if that was much later', async () => {

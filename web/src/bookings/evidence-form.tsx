@@ -10,6 +10,7 @@ import { MoneyHttpError, moneyFetch, refusalText } from '../money/money-api';
 import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
 import { TextAreaField } from '../ui/text-area-field';
+import { useDraft } from '../ui/use-draft';
 import { moneyMessages } from './money-messages';
 
 /** What the server takes (shared/money-api.ts, commands.ts): these types, 2 MiB a file, 10 files and 20 messages per entry. */
@@ -29,7 +30,7 @@ export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
   const { locale } = useLocale();
   const client = useSync();
   const messages = useViewAll('messages', { selector: { bookingId: dispute.bookingId }, sort: [{ createdAt: 'asc' }] });
-  const [text, setText] = useState('');
+  const [text, setText] = useDraft(`evidence.${dispute.id}`);
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
   const [files, setFiles] = useState<File[]>([]);
   const [error, setError] = useState('');

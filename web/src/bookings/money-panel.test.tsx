@@ -53,6 +53,8 @@ const dispute = (over: Partial<Dispute> = {}): Dispute => ({
 afterEach(async () => {
   cleanup();
   await closeDevices();
+  // Drafts (chat, evidence) are kept in localStorage: each test starts with none.
+  localStorage.clear();
 });
 
 /** A device that has synced the booking and its money, now offline (nothing reaches a server). */
