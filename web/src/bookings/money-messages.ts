@@ -9,6 +9,7 @@ export const moneyMessages = defineCatalog(
     noneCancelled: 'Cancelled before payment. A payment that arrives late is sent back in full.',
     noneForAdmin: 'Admins see a booking’s payments here once it has a dispute; the money screens show the rest.',
     offline: 'You are offline. Paying, submitting, approving, payment plans and disputes need a connection; the rest of this page works offline.',
+    connectingForMoney: 'Connecting to the server… Paying, submitting, approving, payment plans and disputes wait for it; the rest of this page works offline.',
     demo: 'Demo payment — no real money moves',
     part: 'Part {n}',
 
@@ -201,6 +202,7 @@ export const moneyMessages = defineCatalog(
     noneCancelled: 'Cancelada antes del pago. Un pago que llegue tarde se devuelve íntegro.',
     noneForAdmin: 'Los administradores ven aquí los pagos de una reserva cuando tiene una disputa; las pantallas de dinero muestran el resto.',
     offline: 'Estás sin conexión. Pagar, entregar, aprobar, los planes de pago y las disputas necesitan conexión; el resto de esta página funciona sin conexión.',
+    connectingForMoney: 'Conectando con el servidor… Pagar, entregar, aprobar, los planes de pago y las disputas esperan a la conexión; el resto de esta página funciona sin conexión.',
     demo: 'Pago de demostración: no se mueve dinero real',
     part: 'Parte {n}',
 

@@ -162,7 +162,16 @@ describe('money panel, client', () => {
     await waitFor(() => expect(within(row()).getByTestId('milestone-note').textContent).toBe('Carla Client: “The tap still drips”'));
   });
 
-  it('shows what paying costs and who pays the fee; offline, paying is disabled with a sentence and the chat still works', async () => {
+  it('says a device without a network is offline, and what waits for one', async () => {
+    const client = await offlineDevice({ id: CARLA, roles: ['consumer'] }, { online$: of(false) });
+    await client.db.profiles.insert(profile(CARLA, ['consumer']));
+    await client.db.bookings.insert(booking('awaiting_payment'));
+    await client.db.milestones.insert(milestone('agreed'));
+    renderPage(client);
+    expect((await screen.findByTestId('money-offline')).textContent).toMatch(/^You are offline\. Paying, submitting, approving, payment plans and disputes need a connection/);
+  });
+
+  it('shows what paying costs and who pays the fee; unconnected, paying is disabled with a sentence and the chat still works', async () => {
     const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
     renderPage(client);
     await waitFor(() => expect(escrow().textContent).toBe('Waiting for payment'));
@@ -170,7 +179,8 @@ describe('money panel, client', () => {
     expect(row().textContent).toContain('Platform fee (10%), paid from the worker’s share: $8.00');
     const pay = within(row()).getByRole('button', { name: 'Pay $80.00' }) as HTMLButtonElement;
     expect(pay.disabled).toBe(true);
-    expect(screen.getByTestId('money-offline').textContent).toMatch(/^You are offline\. Paying, submitting, approving, payment plans and disputes need a connection/);
+    // The platform says online and the server has not answered yet: said as the status line says it.
+    expect(screen.getByTestId('money-offline').textContent).toMatch(/^Connecting to the server… Paying, submitting, approving, payment plans and disputes wait for it/);
     // The rest of the page works offline: a message is written and waits.
     fireEvent.change(screen.getByLabelText('Message'), { target: { value: 'Paying tonight' } });
     fireEvent.click(screen.getByRole('button', { name: 'Send' }));

@@ -4,6 +4,7 @@
 import { bookingEnded, planOpen } from '@shared/booking-machine';
 import type { Actor } from '@shared/roles';
 import { useViewAll } from '../app/sync-context';
+import { useServerReach } from '../app/use-server-reach';
 import { useT } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
 import { Loading } from '../ui/page';
@@ -27,6 +28,7 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   const disputes = useViewAll('disputes', { selector: { bookingId: booking.id }, sort: [{ openedAt: 'asc' }] });
   const outbox = useViewAll('commands', { selector: { status: 'pending' } });
   const reachable = useCanReachServer();
+  const reach = useServerReach();
   // Only the client pays; nobody else needs to know which rail does.
   const rail = usePaymentRail(side === 'client');
   // The milestone whose checkout just sent the client back here as paid (/b/<booking>?paid=<milestone>): a
@@ -61,7 +63,8 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
     <>
       {side && steps && !reachable && (
         <p className="notice" data-testid="money-offline">
-          {t('offline')}
+          {/* Said as the status line says it: still connecting (its first seconds), or no connection. */}
+          {t(reach === 'connecting' ? 'connectingForMoney' : 'offline')}
         </p>
       )}
       <ol className="list milestones" data-testid="milestones">
