@@ -4,7 +4,7 @@ import { amountRefusal, minorUnits, type CurrencyCode, type Money } from '@share
 import { SKILLS, type SkillLevels } from '@shared/skills';
 import type { Locale } from '@shared/locales';
 import type { GigDoc } from '@shared/replication';
-import { moneyInputProblem, moneyInputText, parseMoneyInput } from '../i18n/format';
+import { coordinateInputText, moneyInputProblem, moneyInputText, parseMoneyInput } from '../i18n/format';
 
 /** Everything as the person typed it: strings until the mapping below says they are valid. */
 export interface GigFormValues {
@@ -84,8 +84,8 @@ export function formValuesOf(p: CommandPayload<'gig.post'>, locale: Locale): Gig
     skills: { ...p.skills },
     budget: moneyInputText(p.budget, locale),
     currency: p.budget.currency,
-    lat: String(p.location.lat),
-    lng: String(p.location.lng),
+    lat: coordinateInputText(p.location.lat, locale),
+    lng: coordinateInputText(p.location.lng, locale),
     areaLabel: p.areaLabel,
     address: p.address,
     startsAt: p.startsAt ? isoToLocalInput(p.startsAt) : '',

@@ -1,6 +1,7 @@
 // Where the gig is: "Use my location" (the device's GPS) or typed coordinates, with a clear word when GPS fails.
 import { useState, type ReactNode } from 'react';
-import { useT } from '../i18n/i18n';
+import { coordinateInputText } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
 import { errorId } from './field-error';
 import { consumerMessages } from './messages';
 
@@ -11,7 +12,7 @@ const PERMISSION_DENIED = 1;
 const TIMEOUT = 3;
 
 /** Five decimals is about a metre: plenty for a street address, and short to read back. */
-const round = (x: number) => x.toFixed(5);
+const round = (x: number) => Number(x.toFixed(5));
 
 export function LocationFields({
   lat,
@@ -27,6 +28,7 @@ export function LocationFields({
   error?: ReactNode;
 }) {
   const t = useT(consumerMessages);
+  const { locale } = useLocale();
   const [geo, setGeo] = useState<GeoState>('idle');
 
   function locate() {
@@ -35,7 +37,7 @@ export function LocationFields({
     setGeo('locating');
     geolocation.getCurrentPosition(
       (pos) => {
-        onChange({ lat: round(pos.coords.latitude), lng: round(pos.coords.longitude) });
+        onChange({ lat: coordinateInputText(round(pos.coords.latitude), locale), lng: coordinateInputText(round(pos.coords.longitude), locale) });
         setGeo('located');
       },
       (err) => setGeo(err.code === PERMISSION_DENIED ? 'denied' : err.code === TIMEOUT ? 'timeout' : 'unavailable'),

@@ -33,9 +33,18 @@ export function formatMoney(m: Money, locale: Locale): string {
  * both back.
  */
 export function moneyInputText(m: Money, locale: Locale): string {
-  const decimal = memo(`num:${locale}`, () => new Intl.NumberFormat(locale)).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
-  return toDecimalString(m).replace('.', decimal);
+  return toDecimalString(m).replace('.', decimalMark(locale));
 }
+
+/**
+ * A latitude or longitude as text a person edits in their language (a form's starting value, a GPS fix):
+ * "37.7749" in English, "37,7749" in Spanish, as the forms' examples write it. The forms read either mark back.
+ */
+export function coordinateInputText(x: number, locale: Locale): string {
+  return String(x).replace('.', decimalMark(locale));
+}
+
+const decimalMark = (locale: Locale) => memo(`num:${locale}`, () => new Intl.NumberFormat(locale)).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
 
 /**
  * The ways a person may mark an amount as being in `currency`, before or after it: its code ("USD") and its

@@ -1,6 +1,7 @@
 // Home location as latitude/longitude: typed, or taken from the device's location on request.
 import { useState } from 'react';
-import { useT } from '../i18n/i18n';
+import { coordinateInputText } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
 import { operatorMessages } from './messages';
 import type { ProfileError } from './profile-changes';
 
@@ -19,6 +20,7 @@ interface Props {
 
 export function HomeLocationFields({ lat, lng, onChange, errors, errorText }: Props) {
   const t = useT(operatorMessages);
+  const { locale } = useLocale();
   const [locating, setLocating] = useState<Locating>('idle');
   const canLocate = typeof navigator !== 'undefined' && 'geolocation' in navigator;
 
@@ -26,8 +28,8 @@ export function HomeLocationFields({ lat, lng, onChange, errors, errorText }: Pr
     setLocating('busy');
     navigator.geolocation.getCurrentPosition(
       (pos) => {
-        onChange('lat', String(round4(pos.coords.latitude)));
-        onChange('lng', String(round4(pos.coords.longitude)));
+        onChange('lat', coordinateInputText(round4(pos.coords.latitude), locale));
+        onChange('lng', coordinateInputText(round4(pos.coords.longitude), locale));
         setLocating('idle');
       },
       (err) => setLocating(err.code === err.PERMISSION_DENIED ? 'denied' : 'failed'),

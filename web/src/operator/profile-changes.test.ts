@@ -75,6 +75,9 @@ describe('draft values', () => {
     expect(moneyInputText({ amount: 1500050, currency: 'KWD' }, 'es')).toBe('1500,050');
     expect(draftValue(profile, 'hourlyRate', 'es')).toBe('45,00');
     expect(draftValue({ ...profile, home: undefined }, 'lat')).toBe('');
+    // Coordinates too, as the forms' examples write them.
+    expect(draftValue({ ...profile, home: { lat: 37.7485, lng: -122.418 } }, 'lat', 'es')).toBe('37,7485');
+    expect(draftValue({ ...profile, home: { lat: 37.7485, lng: -122.418 } }, 'lng', 'en')).toBe('-122.418');
     expect(draftValue(profile, 'serviceRadiusKm')).toBe('15');
   });
 });

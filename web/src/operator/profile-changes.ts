@@ -4,7 +4,7 @@ import type { LatLng } from '@shared/geo';
 import type { Locale } from '@shared/locales';
 import { amountRefusal, type CurrencyCode, type Money } from '@shared/money';
 import type { SkillLevels } from '@shared/skills';
-import { moneyInputText, parseMoneyInput } from '../i18n/format';
+import { coordinateInputText, moneyInputText, parseMoneyInput } from '../i18n/format';
 
 /** What the form holds for each field while the person edits it (text as typed). */
 export interface ProfileDraft {
@@ -43,8 +43,8 @@ export function draftValue<F extends DraftField>(profile: EditableProfile, field
     displayName: profile.displayName,
     bio: profile.bio,
     skills: profile.skills,
-    lat: profile.home ? String(profile.home.lat) : '',
-    lng: profile.home ? String(profile.home.lng) : '',
+    lat: profile.home ? coordinateInputText(profile.home.lat, locale) : '',
+    lng: profile.home ? coordinateInputText(profile.home.lng, locale) : '',
     serviceRadiusKm: profile.serviceRadiusKm === undefined ? '' : String(profile.serviceRadiusKm),
     hourlyRate: profile.hourlyRate ? moneyInputText(profile.hourlyRate, locale) : '',
   };
