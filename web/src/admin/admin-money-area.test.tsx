@@ -198,10 +198,14 @@ describe('a dispute', () => {
       expect(refund.getAttribute('aria-invalid')).toBe('true');
       expect(document.activeElement).toBe(refund);
     }
-    // Three digits after a mark may be thousands in some languages: said as such, with the form it takes.
-    fireEvent.change(refund, { target: { value: '45.123' } });
+    // Three digits after a mark are read by the admin's language: a comma groups thousands in English, said as
+    // such with the form it takes; a point before three digits is a decimal too many.
+    fireEvent.change(refund, { target: { value: '45,123' } });
     fireEvent.click(decideButton);
     expect(within(form).getByText('Type the amount without separators for thousands, such as 45.50.')).toBeTruthy();
+    fireEvent.change(refund, { target: { value: '45.123' } });
+    fireEvent.click(decideButton);
+    expect(within(form).getByText('Type an amount in USD, such as 45.50.')).toBeTruthy();
     fireEvent.change(refund, { target: { value: 'forty' } });
     fireEvent.click(decideButton);
     expect(within(form).getByText('Type an amount in USD, such as 45.50.')).toBeTruthy();

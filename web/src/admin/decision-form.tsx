@@ -75,7 +75,7 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
   async function submit(e: FormEvent) {
     e.preventDefault();
     if (sending || decided || !reachable || blocked) return;
-    const check = checkDecision(d.id, draft, amount);
+    const check = checkDecision(d.id, draft, amount, locale);
     if (!check.ok) {
       setProblems(check.problems);
       // Focus goes to the first thing to fix.

@@ -5,6 +5,7 @@ import { can } from '@shared/machine';
 import { heldByBank, milestoneMachine, milestoneRejection, type MilestoneState } from '@shared/milestone-machine';
 import type { RejectionCode } from '@shared/rejections';
 import { compare, isZero, money, offStep, splitFee, type Money } from '@shared/money';
+import type { Locale } from '@shared/locales';
 import { moneyInputProblem, parseMoneyInput } from '../i18n/format';
 
 export const OUTCOMES = ['release_all', 'refund_all', 'split'] as const;
@@ -28,12 +29,12 @@ export type DecisionCheck =
  * (all or nothing are "refund all" and "release all"), in the steps the provider refunds in (KWD in 0.010, as the
  * server checks). The reason goes in the audit log: it may not be blank.
  */
-export function checkDecision(disputeId: string, draft: DecisionDraft, milestone: Money): DecisionCheck {
+export function checkDecision(disputeId: string, draft: DecisionDraft, milestone: Money, locale?: Locale): DecisionCheck {
   const problems: Partial<Record<'outcome' | 'refund' | 'reason', DecisionProblem>> = {};
   let refundAmount: number | undefined;
   if (!draft.outcome) problems.outcome = 'outcome_required';
   if (draft.outcome === 'split') {
-    const refund = splitRefund(draft.refund, milestone);
+    const refund = splitRefund(draft.refund, milestone, locale);
     if ('problem' in refund) problems.refund = refund.problem;
     else refundAmount = refund.amount;
   }
@@ -65,11 +66,11 @@ export function decisionPreview(draft: DecisionDraft, milestone: Money, feeBps: 
 }
 
 /** A split's refund as typed, or why it cannot be one: strictly between nothing and the whole, in the provider's steps. */
-function splitRefund(typed: string, milestone: Money): Money | { problem: DecisionProblem } {
+function splitRefund(typed: string, milestone: Money, locale?: Locale): Money | { problem: DecisionProblem } {
   const refund = parseMoneyInput(typed, milestone.currency);
   // An amount too big to read is still an amount: beyond the milestone, which the range sentence says.
   if (!refund) {
-    const problem = moneyInputProblem(typed, milestone.currency);
+    const problem = moneyInputProblem(typed, milestone.currency, locale);
     return { problem: problem === 'tooBig' ? 'refund_range' : problem === 'grouping' ? 'refund_grouping' : 'refund_format' };
   }
   if (isZero(refund) || compare(refund, milestone) >= 0) return { problem: 'refund_range' };

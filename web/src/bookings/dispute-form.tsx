@@ -40,7 +40,7 @@ export function DisputeForm({ milestone, side, disabled, run }: Props) {
     const { currency } = milestone.amount;
     const typed = parseMoneyInput(claim, currency);
     // Not read as an amount at all: say why when it can be told (thousands separators, too many decimals).
-    const checked = typed ? claimRefund(side, typed, milestone.amount) : { problem: moneyInputProblem(claim, currency) };
+    const checked = typed ? claimRefund(side, typed, milestone.amount) : { problem: moneyInputProblem(claim, currency, locale) };
     const limits = amountLimits(currency, locale);
     const digits = minorUnits(currency);
     setReasonError(text ? '' : t('reasonMissing'));

@@ -64,13 +64,13 @@ export type PlanResult =
  * are none). A due date may be any day not yet over everywhere (shared/due-dates.ts), so a counter-proposal keeps
  * a day the other side picked in a zone behind.
  */
-export function planPayload(parts: readonly PlanPartInput[], currency: CurrencyCode, newId: () => string, now = new Date()): PlanResult {
+export function planPayload(parts: readonly PlanPartInput[], currency: CurrencyCode, newId: () => string, now = new Date(), locale?: Locale): PlanResult {
   const problems = parts.map((p): PartProblems => {
     const out: PartProblems = {};
     const description = p.description.trim();
     if (!description) out.description = 'required';
     else if (description.length > MAX_PART_DESCRIPTION) out.description = 'tooLong';
-    const amount = budgetError(p.amount, currency, parseMoneyInput(p.amount, currency));
+    const amount = budgetError(p.amount, currency, parseMoneyInput(p.amount, currency), locale);
     if (amount) out.amount = amount;
     if (p.due) {
       const dueAt = dueInstant(p.due);

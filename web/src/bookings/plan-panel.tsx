@@ -253,7 +253,7 @@ function PlanForm({ parts, setParts, changed, currency, feeBps, side, other, mil
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const result = planPayload(parts, currency, newId);
+    const result = planPayload(parts, currency, newId, new Date(), locale);
     if (!result.ok) {
       setProblems(result.problems);
       // The first field with a problem, for keyboard and screen-reader users.

@@ -26,7 +26,7 @@ export function GigEditForm({ gig, onDone }: { gig: ViewDoc<'gigs'>; onDone(noti
 
   async function save(e: FormEvent) {
     e.preventDefault();
-    const result = toGigUpdate(gig, values);
+    const result = toGigUpdate(gig, values, Date.now(), locale);
     if (!result.ok) {
       setErrors(result.errors);
       const first = (['title', 'description', 'budget', 'address', 'startsAt', 'expiresAt'] as const).find((f) => result.errors[f]);

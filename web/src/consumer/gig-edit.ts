@@ -40,11 +40,11 @@ export function editValuesOf(gig: Omit<EditableGig, 'id'>, locale: Locale = 'en'
 }
 
 /** Only what changed goes in the command; `payload: null` means there is nothing to send. */
-export function toGigUpdate(gig: EditableGig, values: GigEditValues, now: number = Date.now()): GigUpdateResult {
+export function toGigUpdate(gig: EditableGig, values: GigEditValues, now: number = Date.now(), locale?: Locale): GigUpdateResult {
   const errors: FieldErrors = {};
   if (values.title.trim() === '') errors.title = { problem: 'required' };
   const budget = values.budget.trim() === '' ? null : parseMoneyInput(values.budget, gig.budget.currency);
-  const budgetProblem = budgetError(values.budget, gig.budget.currency, budget);
+  const budgetProblem = budgetError(values.budget, gig.budget.currency, budget, locale);
   // A budget kept as it was is not sent, so one from before the cap and step does not stop other edits.
   if (budgetProblem && budget?.amount !== gig.budget.amount) errors.budget = budgetProblem;
   // A time is checked only when changed: one kept as it was (a start now past) does not stop other edits.

@@ -101,8 +101,17 @@ describe('toGigPost', () => {
     };
     for (const budget of ['1,000', '1.000', '12,345.50', '1.000,50', '1,000,000', '120.999'])
       expect(problem(budget), budget).toEqual({ problem: 'grouping', limit: 2 });
-    // A separator before three digits is thousands in some languages and decimals in others.
+    // A separator before three digits is thousands in some languages and decimals in others: without the
+    // reader's language it is said both ways; with it, their language decides.
     expect(problem('80.505')).toEqual({ problem: 'grouping', limit: 2 });
+    const inLanguage = (budget: string, locale: 'en' | 'es') => {
+      const r = toGigPost(filled({ budget }), newId(), NOW, locale);
+      return r.ok || r.errors.budget;
+    };
+    expect(inLanguage('95.505', 'en')).toEqual({ problem: 'decimals', limit: 2 });
+    expect(inLanguage('95,505', 'en')).toEqual({ problem: 'grouping', limit: 2 });
+    expect(inLanguage('95,505', 'es')).toEqual({ problem: 'decimals', limit: 2 });
+    expect(inLanguage('1.000', 'es')).toEqual({ problem: 'grouping', limit: 2 });
     // The sentence's example follows the currency: JPY has no decimals to show.
     expect(problem('1,000', 'JPY')).toEqual({ problem: 'grouping', limit: 0 });
     expect(problem('80.5055')).toEqual({ problem: 'decimals', limit: 2 });

@@ -43,10 +43,10 @@ export type FieldErrors = Partial<Record<GigField, FieldError>>;
  * separators or more decimals than its currency has; not an amount above zero; or one the server refuses
  * (over one charge, off its currency's step). Each has its own sentence.
  */
-export function budgetError(text: string, currency: CurrencyCode, budget: Money | null): FieldError | undefined {
+export function budgetError(text: string, currency: CurrencyCode, budget: Money | null, locale?: Locale): FieldError | undefined {
   if (text.trim() === '') return { problem: 'required' };
   if (!budget) {
-    const problem = moneyInputProblem(text, currency);
+    const problem = moneyInputProblem(text, currency, locale);
     if (problem === 'tooBig') return { problem, currency };
     // The example in each sentence has as many decimals as the currency: "1000.50" is no JPY amount.
     return problem === 'decimals' || problem === 'grouping' ? { problem, limit: minorUnits(currency) } : { problem };
@@ -172,13 +172,13 @@ export function timeProblem(field: 'startsAt' | 'expiresAt', iso: string | null,
 }
 
 /** The form's values as a `gig.post` payload, validated with the shared schema, or what to fix. */
-export function toGigPost(values: GigFormValues, gigId: string, now: number = Date.now()): GigPostResult {
+export function toGigPost(values: GigFormValues, gigId: string, now: number = Date.now(), locale?: Locale): GigPostResult {
   const errors: FieldErrors = {};
 
   if (values.title.trim() === '') errors.title = { problem: 'required' };
 
   const budget = values.budget.trim() === '' ? null : parseMoneyInput(values.budget, values.currency);
-  const budgetProblem = budgetError(values.budget, values.currency, budget);
+  const budgetProblem = budgetError(values.budget, values.currency, budget, locale);
   if (budgetProblem) errors.budget = budgetProblem;
 
   const lat = parseCoordinate(values.lat);

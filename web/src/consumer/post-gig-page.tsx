@@ -59,7 +59,7 @@ export function PostGigPage() {
     e.preventDefault();
     if (saving) return;
     const gigId = newId();
-    const result = toGigPost(values, gigId);
+    const result = toGigPost(values, gigId, Date.now(), locale);
     if (!result.ok) {
       setErrors(result.errors);
       const first = firstErrorField(result.errors);

@@ -101,10 +101,14 @@ export function amountReadBack(text: string, currency: Money['currency']): Money
  * ("1,000", "1.000,50"; a single separator before three digits, as in "120.999", is read so too, since it
  * means thousands in some languages and decimals in others, and the sentence's examples show both forms),
  * more decimals than the currency has ("80.5055" in dollars), more whole digits than any charge (more than
- * nine), or not an amount at all.
+ * nine), or not an amount at all. Given the reader's `locale`, a single mark that is its decimal mark is read as one.
  */
-export function moneyInputProblem(text: string, currency: Money['currency']): 'grouping' | 'decimals' | 'tooBig' | 'invalid' {
+export function moneyInputProblem(text: string, currency: Money['currency'], locale?: Locale): 'grouping' | 'decimals' | 'tooBig' | 'invalid' {
   const cleaned = bareAmount(text, currency);
+  // One mark before three digits is read by the reader's own language, when known: in English "95.505" has a
+  // decimal too many and "95,505" is grouped; in Spanish the other way round.
+  const single = /^[1-9]\d{0,2}([.,])\d{3}$/.exec(cleaned);
+  if (single && locale && single[1] === decimalMark(locale)) return 'decimals';
   if (/^[1-9]\d{0,2}([.,]\d{3})+([.,]\d+)?$/.test(cleaned)) return 'grouping';
   const number = /^(\d+)(?:[.,](\d*))?$/.exec(cleaned);
   if (!number) return 'invalid';
