@@ -373,3 +373,10 @@ export const MAX_PUSH_ROWS = 100;
  * changed (new role, new service area) so that what left the scope can be dropped.
  */
 export const RESYNC_CHECKPOINT_ID = '__resync__';
+
+/**
+ * The device's clock (milliseconds since the epoch) when it sent a request, on every sync request: the server
+ * corrects the commands' issuedAt by the difference to its own clock before dating what they record (a chat
+ * message, starting work), so that a phone whose clock is wrong still dates them right. See actedAt.
+ */
+export const DEVICE_TIME_HEADER = 'x-device-time';

@@ -82,8 +82,8 @@ describe('a gig from post to completed', () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
     const [before] = await db.sql<{ updatedAt: Date; createdAt: Date }[]>`select updated_at, created_at from bookings where id = ${bookingId}`;
     const now = new Date(before!.updatedAt.getTime() + 3_600_000);
-    const sent = (type: 'message.send' | 'booking.start', payload: object, issuedAt: Date) =>
-      applyCommand(db.sql, worker, { id: uuidv7(), type, payload, issuedAt: issuedAt.toISOString() }, { now: () => now });
+    const sent = (type: 'message.send' | 'booking.start', payload: object, issuedAt: Date, deviceClockOffsetMs = 0) =>
+      applyCommand(db.sql, worker, { id: uuidv7(), type, payload, issuedAt: issuedAt.toISOString() }, { now: () => now, deviceClockOffsetMs });
     const minutesBefore = (m: number) => new Date(now.getTime() - m * 60_000);
 
     // Started 40 minutes before the connection came back: dated then, in the booking's history.
@@ -92,14 +92,17 @@ describe('a gig from post to completed', () => {
     expect(b!.timeline.at(-1)).toMatchObject({ event: 'start', at: minutesBefore(40).toISOString() });
 
     // Messages: written offline, dated when written; a clock running fast, dated on arrival; one running slow,
-    // no earlier than the booking.
-    const ids = [uuidv7(), uuidv7(), uuidv7()];
+    // no earlier than the booking, unless the device says what its clock read as it sent them.
+    const ids = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
     applied(await sent('message.send', { messageId: ids[0], bookingId, body: 'Do you have a ladder?' }, minutesBefore(30)));
     applied(await sent('message.send', { messageId: ids[1], bookingId, body: 'On my way.' }, new Date(now.getTime() + 600_000)));
     applied(await sent('message.send', { messageId: ids[2], bookingId, body: 'Hello from 2019.' }, new Date('2019-06-01T00:00:00Z')));
+    // The same phone, its clock back in 2019, saying so as it sends (DEVICE_TIME_HEADER): written 5 minutes ago.
+    const phoneNow = new Date('2019-06-01T00:05:00Z');
+    applied(await sent('message.send', { messageId: ids[3], bookingId, body: 'Written 5 minutes ago.' }, new Date('2019-06-01T00:00:00Z'), now.getTime() - phoneNow.getTime()));
     const times = await db.sql<{ id: string; createdAt: Date }[]>`select id, created_at from messages where booking_id = ${bookingId}`;
     const timeOf = (id: string) => times.find((m) => m.id === id)!.createdAt.toISOString();
-    expect(ids.map(timeOf)).toEqual([minutesBefore(30).toISOString(), now.toISOString(), before!.createdAt.toISOString()]);
+    expect(ids.map(timeOf)).toEqual([minutesBefore(30).toISOString(), now.toISOString(), before!.createdAt.toISOString(), minutesBefore(5).toISOString()]);
   });
 
   it('tells a worker whose accept reaches a gig its client cancelled meanwhile who ended it', async () => {

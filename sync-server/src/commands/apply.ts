@@ -28,6 +28,8 @@ export interface CommandOutcome {
 
 export interface ApplyOptions {
   now?: () => Date;
+  /** Our clock less the device's as it sent the command (http/device-clock.ts), for dating what it records. */
+  deviceClockOffsetMs?: number;
 }
 
 /** JSON with sorted keys: the same payload sent with its keys in another order is the same command. */
@@ -263,7 +265,7 @@ function contextFor(db: Db, actorId: string, roles: Role[], cmd: CommandEnvelope
     actor: { id: actorId, roles },
     commandId: cmd.id,
     now: opts.now?.() ?? new Date(),
-    issuedAt: new Date(cmd.issuedAt),
+    issuedAt: new Date(Date.parse(cmd.issuedAt) + (opts.deviceClockOffsetMs ?? 0)),
     write: (q) => void writes.push(q),
     notify: (m) => void news.push(m),
   };

@@ -15,7 +15,10 @@ export interface CommandContext {
   readonly commandId: string;
   /** The server's clock; the device's issuedAt decides nothing. */
   readonly now: Date;
-  /** When the device says the person acted (the command's issuedAt): for the record people read only (actedAt). */
+  /**
+   * When the device says the person acted (the command's issuedAt, corrected by how far the device's clock is from
+   * ours when it sent it): for the record people read only (actedAt).
+   */
   readonly issuedAt: Date;
   /**
    * Queues a write whose result the handler does not need. Queued writes go out, in order, in the same
@@ -53,11 +56,11 @@ export function partiesIn<T extends { readonly clientId: string; readonly worker
 }
 
 /**
- * When the person did it, for the record people read: a chat message's time, a step in a booking's history.
- * That is the device's issuedAt, which may be long before the command reached us (sent from a basement, after
- * hours offline), but never later than the server's clock (a device clock running fast) nor earlier than
- * `notBefore` (the booking's last change, so that its history stays in order, or its creation). It decides
- * nothing: deadlines, clocks and timers run from `now`.
+ * When the person did it, for the record people read: a chat message's time, the start of work. That is the
+ * device's issuedAt on our clock, which may be long before the command reached us (sent from a basement, after
+ * hours offline), but never later than the server's clock nor earlier than `notBefore` (the booking's last
+ * change, so that its history stays in order, or its creation). It decides nothing: deadlines, clocks and
+ * timers run from `now`.
  */
 export function actedAt(ctx: Pick<CommandContext, 'issuedAt' | 'now'>, notBefore: Date): Date {
   const t = Math.max(Math.min(ctx.issuedAt.getTime(), ctx.now.getTime()), notBefore.getTime());

@@ -7,6 +7,7 @@ import type { Deps } from '../deps';
 import { requireActor, type AuthEnv } from '../auth/middleware';
 import { HttpError } from '../errors';
 import { enforce } from '../ops/rate-limit';
+import { DEVICE_TIME_HEADER, deviceClockOffset } from '../http/device-clock';
 import { readJson } from '../http/read-json';
 import { applyCommand, type CommandOutcome } from './apply';
 
@@ -24,6 +25,7 @@ export function commandRoutes(deps: Deps) {
       'Too many actions in a minute. Your device will send the rest shortly.',
       body.data.commands.length,
     );
+    const deviceClockOffsetMs = deviceClockOffset(c.req.header(DEVICE_TIME_HEADER), deps.now());
     // In order: a device's later commands may build on its earlier ones (post a gig, then edit it).
     const results: (CommandOutcome | { index: number; status: 'rejected'; rejection: ReturnType<typeof rejection> })[] = [];
     for (const [index, raw] of body.data.commands.entries()) {
@@ -33,7 +35,7 @@ export function commandRoutes(deps: Deps) {
         results.push({ index, status: 'rejected', rejection: rejection('invalid_command', `Command ${index} is malformed: ${env.error.issues[0]?.path.join('.')} ${env.error.issues[0]?.message}`) });
         continue;
       }
-      results.push(await applyCommand(deps.sql, actor.id, env.data, { now: deps.now }));
+      results.push(await applyCommand(deps.sql, actor.id, env.data, { now: deps.now, deviceClockOffsetMs }));
     }
     return c.json({ results });
   });

@@ -1,10 +1,10 @@
 // POST /graphql through the real app: pushes, refusals as data, pushes to authoritative collections,
 // and the limits that keep a hostile query from costing us.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIELDS, MAX_PUSH_ROWS, SCHEMA_SDL } from '@shared/replication';
+import { DEVICE_TIME_HEADER, FIELDS, MAX_PUSH_ROWS, SCHEMA_SDL } from '@shared/replication';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, json, PRODUCTION_ENV, TEST_SECRET, type TestApp } from '../../test/app';
-import { clearOfWindowEdge, createOperator, createUser, gigInput, openSession, uuidv7 } from '../../test/fixtures';
+import { acceptedBooking, clearOfWindowEdge, createOperator, createUser, gigInput, openSession, uuidv7 } from '../../test/fixtures';
 import { signAccessToken } from '../auth/tokens';
 
 let db: TestDb;
@@ -51,6 +51,26 @@ describe('pushCommands', () => {
     expect(again.data.pushCommands.map((d: { status: string }) => d.status)).toEqual(['applied', 'applied', 'rejected']);
     const [{ n }] = (await db.sql`select count(*)::int8 as n from gigs where id = ${gig.gigId}`) as unknown as [{ n: number }];
     expect(n).toBe(1);
+  });
+
+  it('dates a message by the device’s clock as corrected by the time the device says it sent the push', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, ids.client!, ids.operator!);
+    // Booked yesterday (a message is never dated before its booking).
+    await db.sql`update bookings set created_at = now() - interval '1 day' where id = ${bookingId}`;
+    // A phone whose clock is an hour behind, sending a message written five minutes ago by that clock.
+    const phoneNow = Date.now() - 3_600_000;
+    const messageId = uuidv7();
+    const pushed = { ...row('message.send', { messageId, bookingId, body: 'Written in the basement.' }) };
+    pushed.newDocumentState.issuedAt = new Date(phoneNow - 300_000).toISOString();
+    const res = await t.app.request('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.client}`, [DEVICE_TIME_HEADER]: String(phoneNow) },
+      body: JSON.stringify({ query: PUSH, variables: { rows: [pushed] } }),
+    });
+    expect((await json(res)).data.pushCommands[0].status).toBe('applied');
+    const [m] = await db.sql<{ createdAt: Date }[]>`select created_at from messages where id = ${messageId}`;
+    const fiveMinutesAgo = Date.now() - 300_000;
+    expect(Math.abs(m!.createdAt.getTime() - fiveMinutesAgo)).toBeLessThan(10_000);
   });
 
   it('ignores a forged assumed master state and never shows another user’s command', async () => {

@@ -27,6 +27,7 @@ import { enforce } from '../ops/rate-limit';
 import { CheckpointError, pull } from './pull';
 import { pushCommands, refusePush, type CommandPushRow } from './push';
 import { loadViewer, type Viewer } from './viewer';
+import { DEVICE_TIME_HEADER, deviceClockOffset } from '../http/device-clock';
 
 /** Limits on what one request may ask for (DESIGN.md, Security: query depth and size limits). */
 export const LIMITS = { maxQueryBytes: 8 * 1024, maxDepth: 6, maxRootFields: 5, maxFields: 120 } as const;
@@ -87,6 +88,8 @@ function limitsRule(context: ValidationContext): ASTVisitor {
 
 export interface GraphQLContext {
   deps: Deps;
+  /** Our clock less the device's as it sent this request (http/device-clock.ts). */
+  deviceClockOffsetMs: number;
   /** Loaded once per request, on first use: roles and operator area as they are now. */
   viewer: () => Promise<Viewer>;
 }
@@ -127,7 +130,7 @@ export const rootValue = {
     if (args.rows.length > MAX_PUSH_ROWS) throw new GraphQLError(`At most ${MAX_PUSH_ROWS} commands per push.`);
     const viewer = await ctx.viewer();
     await enforce(ctx.deps.sql, { key: `commands:${viewer.id}`, max: ctx.deps.config.COMMAND_RATE_PER_MIN, windowSeconds: 60 }, ctx.deps.now(), 'Too many actions in a minute.', args.rows.length);
-    return pushCommands(ctx.deps.sql, viewer, args.rows, ctx.deps.now);
+    return pushCommands(ctx.deps.sql, viewer, args.rows, ctx.deps.now, ctx.deviceClockOffsetMs);
   },
   pushGigs: refuser('gigs'),
   pushBookings: refuser('bookings'),
@@ -181,6 +184,7 @@ export function graphqlRoutes(deps: Deps, schema: GraphQLSchema) {
       let viewer: Promise<Viewer> | undefined;
       const contextValue: GraphQLContext = {
         deps,
+        deviceClockOffsetMs: deviceClockOffset(c.req.header(DEVICE_TIME_HEADER), deps.now()),
         viewer: () =>
           (viewer ??= loadViewer(deps.sql, actor.id).then((v) => {
             if (!v) throw new GraphQLError('This account no longer exists.', { extensions: { code: 'UNAUTHENTICATED' } });

@@ -28,7 +28,7 @@ function decidedDoc(row: CommandPushRow['newDocumentState'], outcome: CommandOut
  * rejected), so that the device learns each outcome in the same round trip. The assumed master state is
  * ignored: a command is judged by its id alone, and a replay gets its stored outcome.
  */
-export async function pushCommands(sql: Sql, viewer: Viewer, rows: CommandPushRow[], now: () => Date): Promise<CommandDoc[]> {
+export async function pushCommands(sql: Sql, viewer: Viewer, rows: CommandPushRow[], now: () => Date, deviceClockOffsetMs = 0): Promise<CommandDoc[]> {
   const out: CommandDoc[] = [];
   for (const { newDocumentState: doc } of rows) {
     let payload: unknown;
@@ -44,7 +44,7 @@ export async function pushCommands(sql: Sql, viewer: Viewer, rows: CommandPushRo
       out.push(decidedDoc(doc, { id: doc.id, type: doc.type, status: 'rejected', rejection: r, replayed: false }, now()));
       continue;
     }
-    const outcome = await applyCommand(sql, viewer.id, env.data, { now });
+    const outcome = await applyCommand(sql, viewer.id, env.data, { now, deviceClockOffsetMs });
     out.push(decidedDoc(doc, outcome, now()));
   }
   return out;

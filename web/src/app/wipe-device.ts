@@ -2,6 +2,7 @@
 // the push subscription that brought their news here and the notifications it showed.
 import { forgetPushSubscription } from '../push/push-device';
 import type { SyncClient } from '../sync/client';
+import { otherPeoplesDrafts } from '../ui/use-draft';
 
 /** The last wipe, settled either way: the next sign-in opens its database after it. */
 let wiping: Promise<void> = Promise.resolve();
@@ -38,6 +39,7 @@ export function wipeDevice(client: SyncClient): Promise<void> {
  * same person signed in again. Says whether there was any.
  */
 export async function forgetOtherAccounts(keep: string): Promise<boolean> {
+  for (const key of otherPeoplesDrafts(keep)) localStorage.removeItem(key);
   const deleted = await deleteDatabases((n) => /^rxdb-dexie-fw[0-9a-f]+--/.test(n) && !n.startsWith(`rxdb-dexie-${keep}--`));
   if (deleted > 0) await clearResponseCaches();
   return deleted > 0;

@@ -23,7 +23,7 @@ export function BookingChat({ booking, canWrite }: { booking: ViewDoc<'bookings'
   const { locale } = useLocale();
   const client = useSync();
   const messages = useViewAll('messages', { selector: { bookingId: booking.id }, sort: [{ createdAt: 'asc' }] });
-  const [body, setBody] = useDraft(`chat.${booking.id}`);
+  const [body, setBody] = useDraft(client.db.name, `chat.${booking.id}`);
   const [error, setError] = useState('');
   const [sending, setSending] = useState(false);
   const field = useRef<HTMLTextAreaElement>(null);

@@ -30,7 +30,7 @@ export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
   const { locale } = useLocale();
   const client = useSync();
   const messages = useViewAll('messages', { selector: { bookingId: dispute.bookingId }, sort: [{ createdAt: 'asc' }] });
-  const [text, setText] = useDraft(`evidence.${dispute.id}`);
+  const [text, setText] = useDraft(client.db.name, `evidence.${dispute.id}`);
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
   const [files, setFiles] = useState<File[]>([]);
   const [error, setError] = useState('');

@@ -1,6 +1,7 @@
 // Replication requests that hear nothing are given up, so that RxDB retries them; slow answers are not.
 import { describe, expect, it } from 'vitest';
-import { withSilenceLimit } from './authorized-fetch';
+import { DEVICE_TIME_HEADER } from '@shared/replication';
+import { authorizedFetch, withSilenceLimit } from './authorized-fetch';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,5 +76,20 @@ describe('withSilenceLimit', () => {
     const pending = f('https://sync.test/graphql', { signal: caller.signal });
     caller.abort(new Error('stopped by the replication'));
     await expect(pending).rejects.toThrow('stopped by the replication');
+  });
+});
+
+describe('authorizedFetch', () => {
+  it('sends the access token and this device’s clock as the request leaves, again on the retry after a 401', async () => {
+    const seen: Headers[] = [];
+    const base: typeof fetch = async (input) => {
+      seen.push((input as Request).headers);
+      return new Response(null, { status: seen.length === 1 ? 401 : 200 });
+    };
+    const before = Date.now();
+    const res = await authorizedFetch(({ forceRefresh }) => (forceRefresh ? 'fresh' : 'stale'), base)('https://sync.test/graphql', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(200);
+    expect(seen.map((h) => h.get('authorization'))).toEqual(['Bearer stale', 'Bearer fresh']);
+    for (const h of seen) expect(Number(h.get(DEVICE_TIME_HEADER))).toBeGreaterThanOrEqual(before);
   });
 });

@@ -1,6 +1,7 @@
 // Requests to the sync server with the signed-in user's access token: replication's HTTP pulls and pushes,
 // and the few online-only calls screens make (checkout, evidence uploads). Its own module so that screens
 // can use it without loading the replication chunk.
+import { DEVICE_TIME_HEADER } from '@shared/replication';
 
 /**
  * The current access token. Called before every HTTP request and every socket (re)connection, so it
@@ -9,12 +10,14 @@
 export type TokenSource = (options: { forceRefresh: boolean }) => Promise<string> | string;
 
 /**
- * A fetch that puts a fresh access token on every request (setHeaders() would freeze one token) and,
+ * A fetch that puts a fresh access token and the device's clock (DEVICE_TIME_HEADER) on every request (setHeaders() would freeze one token) and,
  * after a 401, asks for a refreshed token and tries once more.
  */
 export function authorizedFetch(getToken: TokenSource, base: typeof fetch = globalThis.fetch.bind(globalThis)): typeof fetch {
   const send = async (request: Request, forceRefresh: boolean) => {
     request.headers.set('Authorization', `Bearer ${await getToken({ forceRefresh })}`);
+    // Read as late as possible, so that it is this device's clock as the request leaves.
+    request.headers.set(DEVICE_TIME_HEADER, String(Date.now()));
     return base(request);
   };
   return async (input, init) => {

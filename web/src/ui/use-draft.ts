@@ -1,6 +1,8 @@
 // Words being written (a chat message, a dispute's evidence), kept on the device until they are sent: a reload,
-// an app update or a crash on a flaky phone must not lose them. Kept under `fw.` keys, which signing out wipes
-// (app/wipe-device.ts), so one person's drafts never show to the next.
+// an app update or a crash on a flaky phone must not lose them. Kept under `fw.draft.<owner>.` keys, the owner
+// being the signed-in person's database name: signing out wipes every `fw.` key, and a sign-in after a session
+// that ended without one drops other people's drafts (app/wipe-device.ts), so one person's words never show,
+// ready to send, to the next.
 import { useCallback, useState } from 'react';
 
 const PREFIX = 'fw.draft.';
@@ -22,8 +24,14 @@ function write(key: string, value: string): void {
   }
 }
 
-/** The draft under `key` and its setter; setting '' (after sending) forgets it. */
-export function useDraft(key: string): [string, (value: string) => void] {
+/** Every draft kept on this device for someone else than `owner`. */
+export function otherPeoplesDrafts(owner: string): string[] {
+  return Object.keys(localStorage).filter((k) => k.startsWith(PREFIX) && !k.startsWith(`${PREFIX}${owner}.`));
+}
+
+/** `owner`'s draft under `name` and its setter; setting '' (after sending) forgets it. */
+export function useDraft(owner: string, name: string): [string, (value: string) => void] {
+  const key = `${owner}.${name}`;
   const [value, setValue] = useState(() => read(key));
   const set = useCallback(
     (next: string) => {

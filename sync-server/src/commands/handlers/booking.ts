@@ -20,9 +20,7 @@ const loadBooking = (db: Db, bookingId: string): Promise<Loaded> => Promise.all(
  * A booking step for bookings with no milestones: those made before escrow, which finish as they began,
  * without money moving.
  */
-function plainStep(ctx: CommandContext, booking: LockedBooking, who: Party[], event: BookingEvent, note: string | undefined) {
-  // Dated when the person took it (work started offline in a basement starts then), after the booking's last change.
-  const at = actedAt(ctx, booking.updatedAt);
+function plainStep(ctx: CommandContext, booking: LockedBooking, who: Party[], event: BookingEvent, note: string | undefined, at?: Date) {
   return stepBooking({ tx: ctx.tx, now: ctx.now, at, booking, event, parties: who, actorId: ctx.actor.id, note, key: ctx.commandId, write: ctx.write, notify: ctx.notify });
 }
 
@@ -31,7 +29,9 @@ export const start: Handler<'booking.start', Loaded> = {
   load: (db, p) => loadBooking(db, p.bookingId),
   decide(ctx, _p, [found]) {
     const [booking, who] = partiesIn(ctx, found);
-    return { bookingId: booking.id, status: plainStep(ctx, booking, who, 'start', undefined) };
+    // Dated when the worker pressed it (work started offline in a basement starts then), after the booking's
+    // last change. The other steps move money or settle it, and are dated when the server took them.
+    return { bookingId: booking.id, status: plainStep(ctx, booking, who, 'start', undefined, actedAt(ctx, booking.updatedAt)) };
   },
 };
 

@@ -112,8 +112,9 @@ export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
         answers ? ctx.now : null,
       ),
     );
-    // One piece of news per side and EVIDENCE_NEWS_WINDOW_MS: several items added one after another (a photo, then
-    // a note) are one text, "New evidence in the dispute…", and the dispute shows them all.
+    // One piece of news per author, side and EVIDENCE_NEWS_WINDOW_MS: several items one side adds one after another
+    // (a photo, then a note) are one text, "New evidence in the dispute…", and the dispute shows them all; a
+    // mediator's request for more is news of its own.
     const window = Math.floor(ctx.now.getTime() / EVIDENCE_NEWS_WINDOW_MS);
     for (const side of ['client', 'worker'] as const) {
       if (side === by) continue;
@@ -121,7 +122,7 @@ export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
         ...recipient(side, d),
         template: 'dispute.evidence_added',
         data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, evidenceId: p.evidenceId, by },
-        dedupeKey: `dispute.evidence_added:${d.id}:${side}:${window}`,
+        dedupeKey: `dispute.evidence_added:${d.id}:${by}:${side}:${window}`,
       });
     }
     return { disputeId: d.id, evidenceId: p.evidenceId, responded: answers || d.respondedAt !== null };

@@ -1,0 +1,24 @@
+// @vitest-environment happy-dom
+// Drafts belong to the person writing them: another person signing in on the phone never finds them.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { forgetOtherAccounts } from '../app/wipe-device';
+import { otherPeoplesDrafts } from './use-draft';
+
+afterEach(() => {
+  localStorage.clear();
+  vi.unstubAllGlobals();
+});
+
+describe('drafts on a shared phone', () => {
+  it('are dropped for everyone but the person signing in, whose own stay', async () => {
+    localStorage.setItem('fw.draft.fwaaa.chat.b1', 'Half a message of A');
+    localStorage.setItem('fw.draft.fwbbb.chat.b1', 'Half a message of B');
+    localStorage.setItem('fw.draft.fwbbb.evidence.d1', 'Evidence of B');
+    localStorage.setItem('fw.locale', 'es');
+    expect(otherPeoplesDrafts('fwbbb')).toEqual(['fw.draft.fwaaa.chat.b1']);
+    // B signs in after A's session ended without a sign-out (this test's browser lists no databases).
+    vi.stubGlobal('indexedDB', {});
+    await forgetOtherAccounts('fwbbb');
+    expect(Object.keys(localStorage).sort()).toEqual(['fw.draft.fwbbb.chat.b1', 'fw.draft.fwbbb.evidence.d1', 'fw.locale']);
+  });
+});
