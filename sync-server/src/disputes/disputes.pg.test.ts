@@ -205,16 +205,20 @@ describe('evidence', () => {
     expect(news!.userId).toBe(client);
   });
 
-  it('tells the other side once of several items of evidence added one after another', async () => {
+  it('tells the other side once of several items of evidence added one after another, and a mediator’s apart', async () => {
     const { disputeId } = await disputed('client', AMOUNT);
-    const start = Math.ceil(Date.now() / EVIDENCE_NEWS_WINDOW_MS) * EVIDENCE_NEWS_WINDOW_MS;
+    // A run that crosses a whole minute of the clock, two items seconds apart around it: still one piece of news.
+    const start = Math.ceil(Date.now() / 60_000) * 60_000 - 1_000;
     for (const [i, text] of ['A photo of the leak.', 'The receipt.', 'One more photo.'].entries())
-      applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text }, { now: () => new Date(start + i * 20_000) }));
-    const news = async () => (await db.sql`select user_id from outbox where template = 'dispute.evidence_added' and data->>'disputeId' = ${disputeId}`).map((r) => r.userId);
+      applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text }, { now: () => new Date(start + i * 3_000) }));
+    const news = async () => (await db.sql`select user_id from outbox where template = 'dispute.evidence_added' and data->>'disputeId' = ${disputeId} order by created_at`).map((r) => r.userId);
     expect(await news()).toEqual([worker]);
-    // Later, more: news again.
-    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'And a video.' }, { now: () => new Date(start + EVIDENCE_NEWS_WINDOW_MS) }));
-    expect(await news()).toEqual([worker, worker]);
+    // A mediator asks for photos meanwhile: both sides hear of it.
+    applied(await run(db.sql, admin, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'Send photos of the pipe, please.' }, { now: () => new Date(start + 8_000) }));
+    expect((await news()).sort()).toEqual([client, worker, worker].sort());
+    // Later, more from the client: news again.
+    applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'And a video.' }, { now: () => new Date(start + 6_000 + EVIDENCE_NEWS_WINDOW_MS) }));
+    expect((await news()).filter((u) => u === worker)).toHaveLength(3);
   });
 
   it('refuses messages of another booking, attachments not the sender’s, a reused evidence id, strangers, and evidence after the decision', async () => {

@@ -22,7 +22,7 @@ import { DISPUTE_RESPONSE_MS, reminderTimers, windowTimer } from '../../disputes
  * answering, and the claim from applying by default over that silence.
  */
 export const MAX_EVIDENCE_PER_SIDE = 50;
-/** Evidence added within one such window (of the clock, not of each item) is one piece of news to the other side. */
+/** An item of evidence added within this long of its author's last one is no news of its own (it goes on a run). */
 export const EVIDENCE_NEWS_WINDOW_MS = 2 * 60_000;
 
 type Open = [LockedBooking | undefined, Beside, boolean];
@@ -112,17 +112,18 @@ export const addEvidence: Handler<'dispute.add_evidence', WithEvidence> = {
         answers ? ctx.now : null,
       ),
     );
-    // One piece of news per author, side and EVIDENCE_NEWS_WINDOW_MS: several items one side adds one after another
-    // (a photo, then a note) are one text, "New evidence in the dispute…", and the dispute shows them all; a
-    // mediator's request for more is news of its own.
-    const window = Math.floor(ctx.now.getTime() / EVIDENCE_NEWS_WINDOW_MS);
+    // Several items one author adds one after another (a photo, then a note) are one piece of news, "New
+    // evidence in the dispute…", told with the first: an item within EVIDENCE_NEWS_WINDOW_MS of the author's last
+    // one is not told again, and the dispute shows them all. A mediator's request for more is news of its own.
+    const last = d.evidence.filter((e) => e.by === by).at(-1);
+    const runGoesOn = last !== undefined && ctx.now.getTime() - Date.parse(last.at) < EVIDENCE_NEWS_WINDOW_MS;
     for (const side of ['client', 'worker'] as const) {
-      if (side === by) continue;
+      if (side === by || runGoesOn) continue;
       ctx.notify({
         ...recipient(side, d),
         template: 'dispute.evidence_added',
         data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, evidenceId: p.evidenceId, by },
-        dedupeKey: `dispute.evidence_added:${d.id}:${by}:${side}:${window}`,
+        dedupeKey: `${ctx.commandId}:dispute.evidence_added:${side}`,
       });
     }
     return { disputeId: d.id, evidenceId: p.evidenceId, responded: answers || d.respondedAt !== null };
