@@ -152,12 +152,13 @@ export function StatusBar() {
   }
   const synced = status.lastSyncedAt ? t('lastSynced', { when: formatRelative(status.lastSyncedAt, locale, now) }) : t('neverSynced');
 
-  async function retry(id: string) {
-    const doc = await client.db.commands.findOne(id).exec();
+  async function retry(r: RejectedCommand) {
+    const doc = await client.db.commands.findOne(r.id).exec();
     if (!doc) return;
-    // A new command with the same intent; the refused one stays refused.
-    await client.issue(doc.type as CommandType, JSON.parse(doc.payload) as never);
-    await client.dismiss(id);
+    // A new command with the same intent, about the same thing (which may have left the device meanwhile); the
+    // refused one stays refused.
+    await client.issue(doc.type as CommandType, JSON.parse(doc.payload) as never, r.subject ? { subject: r.subject } : undefined);
+    await client.dismiss(r.id);
   }
 
   return (
@@ -191,7 +192,7 @@ export function StatusBar() {
                   </Link>
                 ) : (
                   !FINAL.has(r.code) && (
-                    <button type="button" className="btn-link" onClick={() => void retry(r.id)}>
+                    <button type="button" className="btn-link" onClick={() => void retry(r)}>
                       {t('tryAgain')}
                     </button>
                   )

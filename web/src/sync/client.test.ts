@@ -117,6 +117,11 @@ describe('optimistic view', () => {
     await decide(client, other, { status: 'rejected', code: 'not_found', message: 'That item no longer exists or you cannot see it.' });
     const both = await until(client.status$, (s) => s.rejected.length === 2, 'the second refusal');
     expect(both.rejected[1]).not.toHaveProperty('subject');
+    // Sent again from a refusal, it keeps the subject the refusal had, though the device no longer knows it.
+    const { id: again } = await client.issue('gig.accept', { gigId, bookingId: newId() }, { subject: 'Mount a TV on drywall' });
+    await decide(client, again, { status: 'rejected', code: 'gig_taken', message: 'This gig was just taken by another worker.' });
+    const three = await until(client.status$, (s) => s.rejected.length === 3, 'the third refusal');
+    expect(three.rejected[2]).toMatchObject({ id: again, subject: 'Mount a TV on drywall' });
   });
 
   it('a query drops a document a pending command moves out of it', async () => {

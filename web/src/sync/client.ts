@@ -92,7 +92,8 @@ export interface SyncClient {
    * pending command and resolves with its id once it is stored locally. Works offline; commands are
    * written, and pushed, in the order they were issued.
    */
-  issue<T extends CommandType>(type: T, payload: CommandInput<T>): Promise<{ id: string }>;
+  /** `subject`: what it is about, when the caller knows better than this device's data (a refused command sent again). */
+  issue<T extends CommandType>(type: T, payload: CommandInput<T>, options?: { subject?: string }): Promise<{ id: string }>;
   readonly status$: Observable<SyncStatus>;
   getStatus(): SyncStatus;
   /** Hides a rejection on this device; nothing is sent to the server. */
@@ -325,13 +326,13 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
   return {
     db,
     userId,
-    issue(type, payload) {
+    issue(type, payload, options) {
       // The validator loads with the first command; later ones find it in memory.
       const written = writes.then(async () => {
         const { buildCommand } = await import('./commands');
         const doc = buildCommand(type, payload);
         // What it is about, read before the command's own effect on this device (an accepted gig leaves the feed).
-        const subject = await subjectOf(db, payload).catch(() => undefined);
+        const subject = options?.subject ?? (await subjectOf(db, payload).catch(() => undefined));
         await db.commands.insert(doc);
         if (subject) await keepSubject(doc.id, subject).catch(() => undefined);
         return { id: doc.id };
