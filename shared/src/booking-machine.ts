@@ -103,10 +103,12 @@ export const BOOKING_GUARD_REJECTIONS = {
   changeRoundsLeft: 'change_rounds_exhausted',
 } as const satisfies Record<BookingGuard, RejectionCode>;
 
-export function bookingRejection(verdict: Verdict<BookingState, BookingGuard>): RejectionCode | null {
+export function bookingRejection(verdict: Verdict<BookingState, BookingGuard>, from?: BookingState): RejectionCode | null {
   if (verdict.ok) return null;
   if (verdict.why === 'guard_failed') return BOOKING_GUARD_REJECTIONS[verdict.guard];
   if (verdict.why === 'not_permitted') return 'forbidden';
+  // A step sent while the other side cancelled (offline, say): said as what happened, not as a state.
+  if (from === 'cancelled') return 'booking_cancelled';
   return 'invalid_state';
 }
 

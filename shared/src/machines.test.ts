@@ -117,6 +117,9 @@ describe('booking guards', () => {
     expect(can(bookingMachine, 'delivered', 'request_changes', ['client'], { ...bookingOk, changeRounds: MAX_CHANGE_ROUNDS - 1 }).ok).toBe(true);
     const v = can(bookingMachine, 'delivered', 'request_changes', ['client'], { ...bookingOk, changeRounds: MAX_CHANGE_ROUNDS });
     expect(bookingRejection(v)).toBe('change_rounds_exhausted');
+    // A step that meets a booking the other side cancelled says so.
+    expect(bookingRejection(can(bookingMachine, 'cancelled', 'start', ['worker'], bookingOk), 'cancelled')).toBe('booking_cancelled');
+    expect(bookingRejection(can(bookingMachine, 'completed', 'cancel', ['client'], bookingOk), 'completed')).toBe('invalid_state');
   });
   it('walks the happy path with next()', () => {
     let s = next(bookingMachine, 'awaiting_payment', 'payment_confirmed', ['system'], bookingOk);

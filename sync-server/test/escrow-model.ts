@@ -297,7 +297,7 @@ export const bookingOf = (s: ModelState, m: MMilestone): MBooking => s.bookings[
 export const milestonesOf = (s: ModelState, b: MBooking): MMilestone[] => b.milestones.map((id) => s.milestones[id]!);
 
 function stepBooking(b: MBooking, event: BEvent, parties: Party[], reason?: string): void {
-  const to = BOOKING[b.status][event] ?? refuse('invalid_state');
+  const to = BOOKING[b.status][event] ?? refuse(b.status === 'cancelled' ? 'booking_cancelled' : 'invalid_state');
   if (!BOOKING_BY[event].some((p) => parties.includes(p))) refuse('forbidden');
   if (event === 'request_changes') {
     if (!reason?.trim()) refuse('reason_required');

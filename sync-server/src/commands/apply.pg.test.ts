@@ -74,6 +74,10 @@ describe('a gig from post to completed', () => {
         status: 'rejected', rejection: { code: 'chat_closed', message: 'This booking was cancelled, so its chat takes no new messages.' },
       });
     expect(await count('messages', `booking_id = '${dropped}'`)).toBe(0);
+    // Nor can work start on it: said as what happened.
+    expect(await run(db.sql, worker, 'booking.start', { bookingId: dropped })).toMatchObject({
+      status: 'rejected', rejection: { code: 'booking_cancelled', message: 'This booking was cancelled, so there is nothing more to do on it.' },
+    });
   });
 
   it('dates what was done offline when it was done, within what the server knows: chat messages and starting work', async () => {

@@ -41,7 +41,7 @@ export interface Step {
 export function stepBooking(s: Step): BookingState {
   const { booking, event } = s;
   const verdict = can(bookingMachine, booking.status, event, s.parties, { now: s.now.getTime(), changeRounds: booking.changeRounds, reason: s.note });
-  if (!verdict.ok) return reject(bookingRejection(verdict)!);
+  if (!verdict.ok) return reject(bookingRejection(verdict, booking.status)!);
   const by = s.parties.find((p) => (bookingMachine.events[event].by as readonly Party[]).includes(p))!;
   const entry = { at: (s.at ?? s.now).toISOString(), event, status: verdict.to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) };
   s.write(advanceBooking(s.tx, booking.id, entry, event === 'request_changes' ? { changeRounds: booking.changeRounds + 1 } : {}));

@@ -81,7 +81,7 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
     const reason = text?.trim() || undefined;
     const verdict = checkAction(booking, actor, event, reason);
     if (!verdict.ok) {
-      const code = bookingRejection(verdict)!;
+      const code = bookingRejection(verdict, booking.status)!;
       setNotice({ text: rejectionText(code, REJECTION_MESSAGES[code], locale) });
       return false;
     }
