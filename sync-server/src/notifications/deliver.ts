@@ -79,7 +79,7 @@ const pastDeadline = (row: Pick<DueRow, 'template' | 'data'>, now: Date) => {
 };
 
 /** Pushed news that is texted as well: a deadline on the person's money, which a push shown to no one would let pass. */
-export const ALSO_TEXTED: ReadonlySet<string> = new Set(['milestone.approval_reminder', 'dispute.opened', 'dispute.response_reminder']);
+export const ALSO_TEXTED: ReadonlySet<string> = new Set(['milestone.approval_reminder', 'dispute.opened', 'dispute.opened.client', 'dispute.response_reminder']);
 
 /** The words for several chat messages sent as one text (texts.ts). */
 export const MANY_MESSAGES = 'message.received.many';

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { newsText, TEXT_LOCALES, TEXT_TEMPLATES, templateWords } from './texts';
+import { newsSentence, newsText, TEXT_LOCALES, TEXT_TEMPLATES, templateWords } from './texts';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BOOKING = '0190a000-0000-7000-8000-0000000000b1';
@@ -52,6 +52,19 @@ describe('news texts', () => {
     );
   });
 
+  it('says a dispute’s claim to its reader: the worker what they would receive, the client what comes back to them', () => {
+    const base = { bookingId: BOOKING, amount: 8000, currency: 'USD', respondBy: '2026-11-27T10:00:00.000Z' };
+    const text = (template: string, data: Record<string, unknown>) => newsSentence({ template, data: { ...base, ...data }, locale: 'en', title: 'Fix the tap' });
+    expect(text('dispute.opened', { refundAmount: 5000, net: 2700 })).toBe(
+      'A dispute was opened on “Fix the tap”. The claim: $50.00 of $80.00 back to the client, and $27.00 to you after the platform fee. Answer by Nov 27, 2026, 10:00 AM UTC, or the claim applies.',
+    );
+    expect(text('dispute.opened.client', { refundAmount: 2000 })).toContain('The claim: $20.00 of $80.00 back to you. Answer by');
+    expect(text('dispute.opened.client', { claimAll: 8000 })).toContain('The claim: all $80.00 to the worker. Answer by');
+    expect(newsSentence({ template: 'dispute.opened', data: { ...base, refundAmount: 300_75, net: 840_37, amount: 1234_50 }, locale: 'es', title: 'Pintar' }).replace(/\u00a0/g, ' ')).toContain(
+      'La reclamación: 300,75 US$ de 1234,50 US$ de vuelta al cliente, y 840,37 US$ para ti tras la comisión.',
+    );
+  });
+
   it('writes a deadline in the reader’s time zone, named, and in UTC when it is not known', () => {
     const opened = { bookingId: BOOKING, respondBy: '2026-11-27T10:00:00.000Z' };
     const text = (timeZone: string | null, locale = 'en') => newsText({ template: 'dispute.opened', data: opened, locale, timeZone, title: 'Fix the tap' }, 'https://f.example');
@@ -74,9 +87,9 @@ describe('news texts', () => {
 
 describe('what the news says', () => {
   it('names a dispute’s claim, and a plan’s parts and total', () => {
-    const opened = { bookingId: BOOKING, amount: 8000, refundAmount: 3000, currency: 'USD', reason: 'Half done' };
+    const opened = { bookingId: BOOKING, amount: 8000, refundAmount: 3000, net: 4500, currency: 'USD', reason: 'Half done' };
     expect(newsText({ template: 'dispute.opened', data: opened, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
-      'Fieldwork: A dispute was opened on “Tap”: “Half done”. The claim: $30.00 of $80.00 back to the client. Answer, or the claim applies. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+      'Fieldwork: A dispute was opened on “Tap”: “Half done”. The claim: $30.00 of $80.00 back to the client, and $45.00 to you after the platform fee. Answer, or the claim applies. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
     expect(newsText({ template: 'dispute.response_reminder', data: { ...opened, hoursLeft: 2 }, locale: 'es', title: 'Grifo' }, 'https://f.example')).toBe(
       'Fieldwork: Quedan 2 h para responder a la disputa de «Grifo», o se aplica la reclamación (30,00\u00a0US$ de 80,00\u00a0US$ de vuelta al cliente). https://f.example/b/0190a000-0000-7000-8000-0000000000b1',

@@ -20,7 +20,7 @@ export interface News {
 type Words = Record<string, string>;
 
 /**
- * {title}, {amount}, {claim}, {refunded}, {net}, {hours}, {count}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
+ * {title}, {amount}, {claim}, {all}, {refunded}, {net}, {hours}, {count}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
  * in [brackets] is left out when one of its fill-ins is unknown; the link is added after.
  */
 const TEXTS: Record<TextLocale, Words> = {
@@ -52,9 +52,10 @@ const TEXTS: Record<TextLocale, Words> = {
     'milestone.charged_back.worker': 'The client’s bank gave the payment of {amount} for “{title}” back to the client, so this part will not be paid.',
     'milestone.charged_back.client': 'Your bank decided for you: the {amount} you paid for “{title}” comes back to you.',
     'milestone.late_bank_dispute_opened.client': 'Your bank told us you dispute your payment of {amount} for “{title}”, a part already settled. Fieldwork answers your bank; we will tell you what it decides.',
-    'milestone.late_bank_dispute_won.client': 'Your bank decided your dispute of the payment of {amount} for “{title}” for Fieldwork.[ Fieldwork now sends you the refund of {refunded} it owes you.]',
+    'milestone.late_bank_dispute_won.client': 'Your bank decided for Fieldwork on your dispute of the {amount} payment for “{title}”.[ Fieldwork now sends you the refund of {refunded} it owes you.]',
     'milestone.late_bank_dispute_lost.client': 'Your bank decided your dispute for you: it returns the {amount} you paid for “{title}”.',
-    'dispute.opened': 'A dispute was opened on “{title}”[: “{reason}”].[ The claim: {claim} of {amount} back to the client.] Answer[ by {date}], or the claim applies.',
+    'dispute.opened': 'A dispute was opened on “{title}”[: “{reason}”].[ The claim: {claim} of {amount} back to the client, and {net} to you after the platform fee.] Answer[ by {date}], or the claim applies.',
+    'dispute.opened.client': 'A dispute was opened on “{title}”[: “{reason}”].[ The claim: {claim} of {amount} back to you.][ The claim: all {all} to the worker.] Answer[ by {date}], or the claim applies.',
     'dispute.evidence_added': 'New evidence in the dispute on “{title}”.',
     'dispute.response_reminder': '{hours} h left to answer the dispute on “{title}”, or the claim applies[ ({claim} of {amount} back to the client)].',
     'dispute.resolved': 'The dispute on “{title}” was settled[: {refunded} goes back to the client, and {net} is yours after the platform fee].',
@@ -90,9 +91,10 @@ const TEXTS: Record<TextLocale, Words> = {
     'milestone.charged_back.worker': 'El banco del cliente le devolvió el pago de {amount} por «{title}», así que esta parte no se pagará.',
     'milestone.charged_back.client': 'Tu banco decidió a tu favor: recuperas los {amount} que pagaste por «{title}».',
     'milestone.late_bank_dispute_opened.client': 'Tu banco nos informó de que disputas tu pago de {amount} por «{title}», una parte ya cerrada. Fieldwork responde a tu banco; te avisaremos de lo que decida.',
-    'milestone.late_bank_dispute_won.client': 'Tu banco decidió tu disputa del pago de {amount} por «{title}» a favor de Fieldwork.[ Fieldwork te envía ahora el reembolso de {refunded} que te debe.]',
+    'milestone.late_bank_dispute_won.client': 'Tu banco decidió a favor de Fieldwork sobre tu disputa del pago de {amount} por «{title}».[ Fieldwork te envía ahora el reembolso de {refunded} que te debe.]',
     'milestone.late_bank_dispute_lost.client': 'Tu banco decidió tu disputa a tu favor: te devuelve los {amount} que pagaste por «{title}».',
-    'dispute.opened': 'Se abrió una disputa en «{title}»[: «{reason}»].[ La reclamación: {claim} de {amount} de vuelta al cliente.] Responde[ antes del {date}] o se aplica la reclamación.',
+    'dispute.opened': 'Se abrió una disputa en «{title}»[: «{reason}»].[ La reclamación: {claim} de {amount} de vuelta al cliente, y {net} para ti tras la comisión.] Responde[ antes del {date}] o se aplica la reclamación.',
+    'dispute.opened.client': 'Se abrió una disputa en «{title}»[: «{reason}»].[ La reclamación: {claim} de {amount} de vuelta para ti.][ La reclamación: los {all} completos para el trabajador.] Responde[ antes del {date}] o se aplica la reclamación.',
     'dispute.evidence_added': 'Hay pruebas nuevas en la disputa de «{title}».',
     'dispute.response_reminder': 'Quedan {hours} h para responder a la disputa de «{title}», o se aplica la reclamación[ ({claim} de {amount} de vuelta al cliente)].',
     'dispute.resolved': 'Se resolvió la disputa de «{title}»[: {refunded} vuelven al cliente y recibes {net}, descontada la comisión].',
@@ -163,6 +165,8 @@ export function newsSentence(news: News): string {
     amount: amountOf(news.template, news.data, locale),
     // A dispute's claim: how much of the milestone goes back to the client if it applies; how a decision split it.
     claim: moneyWords(news.data.refundAmount, news.data.currency, locale),
+    // A claim of all of it for the worker: the whole amount, said only then.
+    all: moneyWords(news.data.claimAll, news.data.currency, locale),
     refunded: moneyWords(news.data.refunded, news.data.currency, locale),
     net: moneyWords(news.data.net, news.data.currency, locale),
     hours: String(news.data.hoursLeft ?? ''),

@@ -1,7 +1,7 @@
 // dispute.open, dispute.add_evidence, dispute.accept, dispute.resolve: a milestone's money held while the
 // client and the worker disagree, until the other side accepts the claim, an admin decides, or the response
 // window passes in silence (disputes/tasks.ts). The money moves through the milestone's own steps.
-import { formatMoney, money, offStep, type CurrencyCode } from '@shared/money';
+import { formatMoney, money, offStep, splitFee, type CurrencyCode } from '@shared/money';
 import type { DisputeRow, EvidenceBy } from '@shared/money-api';
 import { bookingSide } from '@shared/parties';
 import { hasRole } from '@shared/roles';
@@ -65,15 +65,20 @@ export const open: Handler<'dispute.open', Open> = {
     );
     ctx.write(windowTimer(ctx.tx, p.disputeId, respondBy));
     for (const reminder of reminderTimers(ctx.tx, p.disputeId, respondBy)) ctx.write(reminder);
-    ctx.notify({
-      ...recipient(side === 'client' ? 'worker' : 'client', booking),
-      template: 'dispute.opened',
-      data: {
-        bookingId: booking.id, milestoneId: milestone.id, disputeId: p.disputeId, reason: p.reason, refundAmount: p.refundAmount,
-        amount: milestone.amount, currency: milestone.currency, respondBy: respondBy.toISOString(),
-      },
-      dedupeKey: `${ctx.commandId}:dispute.opened`,
-    });
+    // Told to the other side in its own terms: the client what comes back to them (or that the worker claims it
+    // all), the worker what they would receive after the fee.
+    const { net } = splitFee(money(milestone.amount - p.refundAmount, milestone.currency), milestone.feeBps);
+    const common = { bookingId: booking.id, milestoneId: milestone.id, disputeId: p.disputeId, reason: p.reason, amount: milestone.amount, currency: milestone.currency, respondBy: respondBy.toISOString() };
+    ctx.notify(
+      side === 'client'
+        ? { ...recipient('worker', booking), template: 'dispute.opened', data: { ...common, refundAmount: p.refundAmount, net: net.amount }, dedupeKey: `${ctx.commandId}:dispute.opened` }
+        : {
+            ...recipient('client', booking),
+            template: 'dispute.opened.client',
+            data: { ...common, ...(p.refundAmount > 0 ? { refundAmount: p.refundAmount } : { claimAll: milestone.amount }) },
+            dedupeKey: `${ctx.commandId}:dispute.opened`,
+          },
+    );
     return { disputeId: p.disputeId, bookingId: booking.id, milestoneId: milestone.id, status, respondBy: respondBy.toISOString() };
   },
 };
