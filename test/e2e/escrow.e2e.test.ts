@@ -198,7 +198,9 @@ describe('escrow on the demo rail', () => {
       expect(dispute!.refundAmount).toBe(refund);
       // Said to the client as their own money, to the worker as the client's.
       await client.getByTestId('dispute-claim').getByText(`Claim: ${usd(refund)} back to you, ${usd(amount - refund)} to the worker.`).waitFor({ timeout: 20_000 });
-      const claim = `Claim: ${usd(refund)} back to the client, ${usd(amount - refund)} to the worker.`;
+      // To the worker: what they would receive after the fee.
+      const ifApplies = splitFee(money(amount - refund, 'USD'), milestone.feeBps);
+      const claim = `Claim: ${usd(refund)} back to the client; you would receive ${usd(ifApplies.net.amount)} after the ${usd(ifApplies.fee.amount)} platform fee.`;
 
       // The worker answers with words, the chat message and a file.
       const worker = await signIn(workerCtx, baseUrl, PEOPLE.omar, `/b/${bookingId}`);

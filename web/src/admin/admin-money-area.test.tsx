@@ -81,7 +81,7 @@ describe('the disputes queue', () => {
     expect(items[0]!.textContent).toContain('Claim: $60.00 of $120.00 back to the client');
     expect(items[0]!.textContent).toContain('Opened by the client, Carla Client');
     expect(items[0]!.textContent).toContain('Answer due');
-    expect(items[1]!.textContent).toContain('The other side answered');
+    expect(items[1]!.textContent).toContain('Omar Operator (the worker) answered');
     expect(items[1]!.textContent).toContain('2 pieces of evidence');
     expect(screen.getByRole('link', { name: 'Disputes' }).getAttribute('aria-current')).toBe('page');
 

@@ -97,7 +97,13 @@ function Summary({ detail }: { detail: DisputeDetail }) {
       {d.status === 'open' && (
         <>
           <dt>{t('answerBy')}</dt>
-          <dd>{d.respondedAt ? t('answered') : formatDateTime(d.respondBy, locale)}</dd>
+          <dd>
+            {d.respondedAt
+              ? d.openedBy === 'client'
+                ? t('answeredBy', { name: booking.workerName, side: t('sideWorker') })
+                : t('answeredBy', { name: booking.clientName, side: t('sideClient') })
+              : formatDateTime(d.respondBy, locale)}
+          </dd>
         </>
       )}
     </dl>

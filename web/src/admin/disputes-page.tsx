@@ -49,7 +49,13 @@ export function DisputesPage() {
                     <span className="meta">
                       <span>{t(d.openedBy === 'client' ? 'openedByClient' : 'openedByWorker', { name: d.openedBy === 'client' ? d.client.name : d.worker.name })}</span>
                       <span>{t('openedAt', { when: formatRelative(d.openedAt, locale, now) })}</span>
-                      <span>{d.responded ? t('answered') : t('answerDue', { when: formatDateTime(d.respondBy, locale) })}</span>
+                      <span>
+                        {d.responded
+                          ? d.openedBy === 'client'
+                            ? t('answeredBy', { name: d.worker.name, side: t('sideWorker') })
+                            : t('answeredBy', { name: d.client.name, side: t('sideClient') })
+                          : t('answerDue', { when: formatDateTime(d.respondBy, locale) })}
+                      </span>
                       <span>{d.evidenceCount === 1 ? t('evidenceOne') : t('evidenceOther', { n: d.evidenceCount })}</span>
                     </span>
                   </Link>

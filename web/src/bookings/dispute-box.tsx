@@ -7,7 +7,7 @@ import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { AttachmentDownload } from '../money/download-button';
 import type { ViewDoc } from '../sync/optimistic';
-import { claimApplies } from './claim-outcome';
+import { claimApplies, claimMoney } from './claim-outcome';
 import { ConfirmStep } from './confirm-step';
 import { EvidenceForm } from './evidence-form';
 import { moneyMessages } from './money-messages';
@@ -36,6 +36,8 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
     actorId === client.userId ? t('you') : by === 'client' ? t('theClient') : by === 'worker' ? t('theWorker') : t('aMediator');
   const other = dispute.openedBy === 'client' ? 'worker' : 'client';
   const claim = { refund: fmt(dispute.refundAmount.amount), release: fmt(dispute.amount.amount - dispute.refundAmount.amount) };
+  // What the worker would receive if the claim applies: the release less the fee on it, as the server settles.
+  const worker = claimMoney(dispute, feeBps);
   const bodyOf = new Map((messages ?? []).map((m) => [m.id, m.body]));
   const open = dispute.status === 'open';
 
@@ -50,11 +52,13 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
       </p>
       {open ? (
         <>
-          <p data-testid="dispute-claim">{t(side === 'client' ? 'claimYou' : 'claim', claim)}</p>
+          <p data-testid="dispute-claim">
+            {side === 'worker' ? t('claimWorker', { refund: claim.refund, net: fmt(worker.net.amount), fee: fmt(worker.fee.amount) }) : t(side === 'client' ? 'claimYou' : 'claim', claim)}
+          </p>
           <p className="hint">
             {dispute.respondedAt
               ? side === null
-                ? t('answered')
+                ? t('answeredBy', { who: other === 'client' ? t('theClient') : t('theWorker') })
                 : other === side
                   ? t('answeredYou')
                   : t('answeredThem', { who: other === 'client' ? t('theClient') : t('theWorker') })

@@ -480,7 +480,7 @@ describe('money panel, worker', () => {
     const box = await screen.findByTestId('dispute');
     expect(escrow().textContent).toBe('Disputed');
     expect(box.textContent).toContain('Opened by the client on Nov 19, 2026');
-    expect(within(box).getByTestId('dispute-claim').textContent).toBe('Claim: $30.00 back to the client, $50.00 to the worker.');
+    expect(within(box).getByTestId('dispute-claim').textContent).toBe('Claim: $30.00 back to the client; you would receive $45.00 after the $5.00 platform fee.');
     expect(box.textContent).toContain('You can answer until Nov 24, 2026');
     expect(within(box).getByText('No evidence yet.')).toBeTruthy();
 
