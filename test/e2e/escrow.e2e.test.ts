@@ -226,6 +226,7 @@ describe('escrow on the demo rail', () => {
       await admin.getByTestId('split-refund').fill((split / 100).toFixed(2));
       await admin.getByLabel(/Written reason/).fill('The tap drips less than before: most of the work was done.');
       await admin.getByTestId('decide').click();
+      await admin.getByRole('button', { name: 'Confirm the decision' }).click();
       await admin.getByTestId('dispute-resolution').waitFor({ timeout: 20_000 });
       const [settled] = await db.sql<{ status: string; refundedAmount: number; releasedAmount: number; feeAmount: number }[]>`
         select status, refunded_amount, released_amount, fee_amount from milestones where id = ${milestone.id}`;

@@ -64,6 +64,7 @@ describe('money screens', () => {
       await admin.getByText('A split gives back more than nothing and less than $120.00.', { exact: false }).waitFor();
       await admin.getByLabel('Back to the client (USD)').fill('45.10');
       await admin.getByRole('button', { name: 'Decide' }).click();
+      await admin.getByRole('button', { name: 'Confirm the decision' }).click();
       const resolution = admin.getByTestId('dispute-resolution');
       await resolution.waitFor({ timeout: 20_000 });
       expect(await resolution.getAttribute('data-outcome')).toBe('split');

@@ -219,6 +219,12 @@ describe('a dispute', () => {
     // $74.90 released, 10% fee $7.49 (half-even per the shared rule), $67.41 net.
     expect(within(form).getByTestId('decision-preview').textContent).toBe('Back to the client: $45.10. To the worker: $67.41, after the $7.49 platform fee (10%).');
     fireEvent.click(decideButton);
+    // Asked once more: it moves the money and cannot be undone. Going back to the form sends nothing.
+    fireEvent.click(await within(form).findByRole('button', { name: 'Back to the form' }));
+    expect(await issuedCommands(client)).toEqual([]);
+    fireEvent.click(within(form).getByRole('button', { name: 'Decide' }));
+    expect(within(form).getByTestId('decide-confirm').textContent).toContain('cannot be undone');
+    fireEvent.click(within(form).getByRole('button', { name: 'Confirm the decision' }));
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
     expect((await issuedCommands(client))[0]).toEqual({
       type: 'dispute.resolve',
@@ -277,6 +283,7 @@ describe('a dispute', () => {
     fireEvent.click(within(form).getByRole('radio', { name: 'Refund all to the client' }));
     fireEvent.change(within(form).getByLabelText('Written reason (kept in the audit log)'), { target: { value: '  No work was delivered. ' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Decide' }));
+    fireEvent.click(await within(form).findByRole('button', { name: 'Confirm the decision' }));
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
     expect((await issuedCommands(client))[0]!.payload).toEqual({ disputeId: DISPUTE, outcome: 'refund_all', reason: 'No work was delivered.' });
 
@@ -306,6 +313,7 @@ describe('a dispute', () => {
     fireEvent.click(within(form).getByRole('radio', { name: 'Liberar todo al trabajador' }));
     fireEvent.change(within(form).getByLabelText('Motivo por escrito (queda en el registro de auditoría)'), { target: { value: 'Trabajo entregado.' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Decidir' }));
+    fireEvent.click(await within(form).findByRole('button', { name: 'Confirmar la decisión' }));
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
     const id = (await client.db.commands.find().exec())[0]!.id;
     // The worker accepted the claim on their phone meanwhile.
@@ -321,18 +329,19 @@ describe('a dispute', () => {
     expect(server.requests(`/disputes/${DISPUTE}`)).toHaveLength(2);
   });
 
-  it('a double click on Decide sends one decision, and the server’s answer to it is what shows', async () => {
+  it('a double click on the confirmation sends one decision, and the server’s answer to it is what shows', async () => {
     stubServer({ [`GET /disputes/${DISPUTE}`]: detail() });
     const { client } = await moneyDevice(ADA, ['admin']);
     open(reachable(client), `/a/disputes/${DISPUTE}`);
     const form = await screen.findByTestId('decision-form');
     fireEvent.click(within(form).getByRole('radio', { name: 'Refund all to the client' }));
     fireEvent.change(within(form).getByLabelText('Written reason (kept in the audit log)'), { target: { value: 'No work was delivered.' } });
-    const decideButton = within(form).getByRole('button', { name: 'Decide' });
-    fireEvent.click(decideButton);
-    fireEvent.click(decideButton);
+    fireEvent.click(within(form).getByRole('button', { name: 'Decide' }));
+    const confirmButton = await within(form).findByRole('button', { name: 'Confirm the decision' });
+    fireEvent.click(confirmButton);
+    fireEvent.click(confirmButton);
     await waitFor(() => expect(screen.getByTestId('decision-outcome').textContent).toBe('Sending the decision…'));
-    fireEvent.click(decideButton);
+    fireEvent.click(confirmButton);
     const commands = await client.db.commands.find().exec();
     expect(commands.map((c) => c.type)).toEqual(['dispute.resolve']);
 
@@ -368,6 +377,7 @@ describe('a dispute', () => {
     await waitFor(() => expect(screen.queryByTestId('money-stale')).toBeNull());
     expect(within(form).queryByTestId('decide-offline')).toBeNull();
     fireEvent.click(decideButton);
+    fireEvent.click(await within(form).findByRole('button', { name: 'Confirm the decision' }));
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.payload)).toEqual([{ disputeId: DISPUTE, outcome: 'refund_all', reason: 'No work was delivered.' }]));
   });
 });
@@ -421,6 +431,7 @@ describe('a dispute whose payment the client’s bank disputes', () => {
     fireEvent.click(within(form).getByRole('radio', { name: 'Liberar todo al trabajador' }));
     fireEvent.change(within(form).getByLabelText('Motivo por escrito (queda en el registro de auditoría)'), { target: { value: 'Trabajo entregado.' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Decidir' }));
+    fireEvent.click(await within(form).findByRole('button', { name: 'Confirmar la decisión' }));
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
     bankOpened = true;
     const id = (await client.db.commands.find().exec())[0]!.id;

@@ -35,6 +35,9 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
   const reachable = useCanReachServer();
   const [draft, setDraft] = useState<DecisionDraft>({ outcome: null, refund: '', reason: '' });
   const [problems, setProblems] = useState<Problems>({});
+  // A decision that passed the checks, asked once more before it is sent: it moves the money and cannot be undone.
+  const [confirming, setConfirming] = useState<Extract<ReturnType<typeof checkDecision>, { ok: true }>['payload'] | null>(null);
+  const confirmRef = useRef<HTMLParagraphElement>(null);
   const outcomeRef = useRef<HTMLInputElement>(null);
   const refundRef = useRef<HTMLInputElement>(null);
   const reasonRef = useRef<HTMLTextAreaElement>(null);
@@ -69,6 +72,7 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
 
   function change(next: Partial<DecisionDraft>, clear: keyof Problems) {
     setDraft((prev) => ({ ...prev, ...next }));
+    setConfirming(null);
     if (problems[clear]) setProblems(({ [clear]: _, ...rest }) => rest);
   }
 
@@ -83,7 +87,14 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
       return;
     }
     setProblems({});
-    await resolve.issue(check.payload);
+    setConfirming(check.payload);
+    setTimeout(() => confirmRef.current?.focus(), 0);
+  }
+
+  async function confirm() {
+    if (!confirming || sending || decided || !reachable || blocked) return;
+    await resolve.issue(confirming);
+    setConfirming(null);
   }
 
   return (
@@ -166,17 +177,33 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
           rows={3}
           textareaRef={reasonRef}
         />
-        <div className="actions">
-          <button
-            type="submit"
-            className="btn btn-primary"
-            disabled={sending || decided || !reachable || blocked !== null}
-            aria-describedby={blocked ? ids.blocked : undefined}
-            data-testid="decide"
-          >
-            {t('decide')}
-          </button>
-        </div>
+        {confirming ? (
+          <div className="confirm-step" data-testid="decide-confirm">
+            <p ref={confirmRef} tabIndex={-1}>
+              <strong>{t('decideQuestion')}</strong>
+            </p>
+            <div className="actions">
+              <button type="button" className="btn btn-primary" disabled={sending || decided || !reachable || blocked !== null} onClick={() => void confirm()}>
+                {t('decideConfirm')}
+              </button>
+              <button type="button" className="btn" onClick={() => setConfirming(null)}>
+                {t('decideKeep')}
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div className="actions">
+            <button
+              type="submit"
+              className="btn btn-primary"
+              disabled={sending || decided || !reachable || blocked !== null}
+              aria-describedby={blocked ? ids.blocked : undefined}
+              data-testid="decide"
+            >
+              {t('decide')}
+            </button>
+          </div>
+        )}
         {!reachable && !decided && (
           <p className="hint" data-testid="decide-offline">
             {t('decideOffline')}
