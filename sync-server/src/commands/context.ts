@@ -63,8 +63,7 @@ export function partiesIn<T extends { readonly clientId: string; readonly worker
  * timers run from `now`.
  */
 export function actedAt(ctx: Pick<CommandContext, 'issuedAt' | 'now'>, notBefore: Date): Date {
-  const t = Math.max(Math.min(ctx.issuedAt.getTime(), ctx.now.getTime()), notBefore.getTime());
-  return new Date(Math.min(t, ctx.now.getTime()));
+  return new Date(Math.min(Math.max(ctx.issuedAt.getTime(), notBefore.getTime()), ctx.now.getTime()));
 }
 
 export type CommandResult = Record<string, unknown>;

@@ -7,7 +7,8 @@ import type { Deps } from '../deps';
 import { requireActor, type AuthEnv } from '../auth/middleware';
 import { HttpError } from '../errors';
 import { enforce } from '../ops/rate-limit';
-import { DEVICE_TIME_HEADER, deviceClockOffset } from '../http/device-clock';
+import { DEVICE_TIME_HEADER } from '@shared/replication';
+import { deviceClockOffset } from '../http/device-clock';
 import { readJson } from '../http/read-json';
 import { applyCommand, type CommandOutcome } from './apply';
 

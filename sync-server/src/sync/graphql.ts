@@ -18,7 +18,7 @@ import {
   type ValidationContext,
 } from 'graphql';
 import { z } from 'zod';
-import { MAX_PULL_LIMIT, MAX_PUSH_ROWS, SCHEMA_SDL, type CollectionName, type Checkpoint } from '@shared/replication';
+import { DEVICE_TIME_HEADER, MAX_PULL_LIMIT, MAX_PUSH_ROWS, SCHEMA_SDL, type CollectionName, type Checkpoint } from '@shared/replication';
 import type { Deps } from '../deps';
 import { requireActor, type AuthEnv } from '../auth/middleware';
 import { HttpError } from '../errors';
@@ -27,7 +27,7 @@ import { enforce } from '../ops/rate-limit';
 import { CheckpointError, pull } from './pull';
 import { pushCommands, refusePush, type CommandPushRow } from './push';
 import { loadViewer, type Viewer } from './viewer';
-import { DEVICE_TIME_HEADER, deviceClockOffset } from '../http/device-clock';
+import { deviceClockOffset } from '../http/device-clock';
 
 /** Limits on what one request may ask for (DESIGN.md, Security: query depth and size limits). */
 export const LIMITS = { maxQueryBytes: 8 * 1024, maxDepth: 6, maxRootFields: 5, maxFields: 120 } as const;

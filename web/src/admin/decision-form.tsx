@@ -1,6 +1,7 @@
 // The mediator's decision on an open dispute: release all, refund all or split by amount, with a written reason,
 // checked here (dispute-decision.ts) and sent as dispute.resolve; the server's answer is shown where it was asked.
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import type { CommandInput } from '@shared/commands';
 import { minorUnits, money, type CurrencyCode } from '@shared/money';
 import { useCanReachServer } from '../bookings/use-money-step';
 import { amountLimits, formatBps, formatDateTime, formatMoney } from '../i18n/format';
@@ -36,7 +37,7 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
   const [draft, setDraft] = useState<DecisionDraft>({ outcome: null, refund: '', reason: '' });
   const [problems, setProblems] = useState<Problems>({});
   // A decision that passed the checks, asked once more before it is sent: it moves the money and cannot be undone.
-  const [confirming, setConfirming] = useState<Extract<ReturnType<typeof checkDecision>, { ok: true }>['payload'] | null>(null);
+  const [confirming, setConfirming] = useState<CommandInput<'dispute.resolve'> | null>(null);
   const confirmRef = useRef<HTMLParagraphElement>(null);
   const outcomeRef = useRef<HTMLInputElement>(null);
   const refundRef = useRef<HTMLInputElement>(null);
@@ -51,6 +52,8 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
   const sending = resolve.outcome.state === 'pending';
   // The client's bank holds the money while it disputes the payment: no decision can move it until it decides.
   const blocked = decisionBlockedBy(detail.milestone);
+  // Nothing to send now: on its way or taken already, no server to take it, or the bank holds the money.
+  const unable = sending || decided || !reachable || blocked !== null;
 
   // The decision is the server's now: read the dispute again to show how it was settled.
   useEffect(() => {
@@ -78,7 +81,7 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    if (sending || decided || !reachable || blocked) return;
+    if (unable) return;
     const check = checkDecision(d.id, draft, amount, locale);
     if (!check.ok) {
       setProblems(check.problems);
@@ -92,7 +95,7 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
   }
 
   async function confirm() {
-    if (!confirming || sending || decided || !reachable || blocked) return;
+    if (!confirming || unable) return;
     await resolve.issue(confirming);
     setConfirming(null);
   }
@@ -183,7 +186,7 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
               <strong>{t('decideQuestion')}</strong>
             </p>
             <div className="actions">
-              <button type="button" className="btn btn-primary" disabled={sending || decided || !reachable || blocked !== null} onClick={() => void confirm()}>
+              <button type="button" className="btn btn-primary" disabled={unable} onClick={() => void confirm()}>
                 {t('decideConfirm')}
               </button>
               <button type="button" className="btn" onClick={() => setConfirming(null)}>
@@ -196,7 +199,7 @@ export function DecisionForm({ detail, onDecided, onRefused }: { detail: Dispute
             <button
               type="submit"
               className="btn btn-primary"
-              disabled={sending || decided || !reachable || blocked !== null}
+              disabled={unable}
               aria-describedby={blocked ? ids.blocked : undefined}
               data-testid="decide"
             >

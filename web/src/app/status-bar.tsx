@@ -132,14 +132,11 @@ export function StatusBar() {
   let state: 'offline' | 'connecting' | 'syncing' | 'ok';
   let label: string;
   const waiting = (words: string) => (status.pending > 0 ? `${words} · ${t('statusWaiting', { n: status.pending })}` : words);
-  if (reach === 'offline') {
+  if (reach === 'offline' || reach === 'unreachable') {
+    // No server for now, said as offline (the money steps say so too); with a network the phone shows but no data
+    // through it, in words that do not contradict the bars on the phone.
     state = 'offline';
-    label = waiting(t('statusOffline'));
-  } else if (reach === 'unreachable') {
-    // Shown as offline, which it is for everything that needs the server (the money steps say so too), in words
-    // that do not contradict the bars on the phone.
-    state = 'offline';
-    label = waiting(t('statusNoConnection'));
+    label = waiting(t(reach === 'offline' ? 'statusOffline' : 'statusNoConnection'));
   } else if (reach === 'connecting') {
     state = 'connecting';
     label = waiting(t('statusConnecting'));

@@ -35,9 +35,10 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
   const who = (by: string, actorId: string) =>
     actorId === client.userId ? t('you') : by === 'client' ? t('theClient') : by === 'worker' ? t('theWorker') : t('aMediator');
   const other = dispute.openedBy === 'client' ? 'worker' : 'client';
-  const claim = { refund: fmt(dispute.refundAmount.amount), release: fmt(dispute.amount.amount - dispute.refundAmount.amount) };
-  // What the worker would receive if the claim applies: the release less the fee on it, as the server settles.
-  const worker = claimMoney(dispute, feeBps);
+  const otherName = other === 'client' ? t('theClient') : t('theWorker');
+  // Where the claim's money goes if it applies, the worker's fee taken from the release as the server settles it.
+  const applies = claimMoney(dispute, feeBps);
+  const claim = { refund: formatMoney(applies.refund, locale), release: formatMoney(applies.release, locale) };
   const bodyOf = new Map((messages ?? []).map((m) => [m.id, m.body]));
   const open = dispute.status === 'open';
 
@@ -53,18 +54,18 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
       {open ? (
         <>
           <p data-testid="dispute-claim">
-            {side === 'worker' ? t('claimWorker', { refund: claim.refund, net: fmt(worker.net.amount), fee: fmt(worker.fee.amount) }) : t(side === 'client' ? 'claimYou' : 'claim', claim)}
+            {side === 'worker' ? t('claimWorker', { refund: claim.refund, net: formatMoney(applies.net, locale), fee: formatMoney(applies.fee, locale) }) : t(side === 'client' ? 'claimYou' : 'claim', claim)}
           </p>
           <p className="hint">
             {dispute.respondedAt
               ? side === null
-                ? t('answeredBy', { who: other === 'client' ? t('theClient') : t('theWorker') })
+                ? t('answeredBy', { who: otherName })
                 : other === side
                   ? t('answeredYou')
-                  : t('answeredThem', { who: other === 'client' ? t('theClient') : t('theWorker') })
+                  : t('answeredThem', { who: otherName })
               : other === side
                 ? t(heldByBank ? 'respondByYouHeld' : 'respondByYou', { date: formatDateTime(dispute.respondBy, locale) })
-                : t(heldByBank ? 'respondByHeld' : 'respondBy', { who: other === 'client' ? t('theClient') : t('theWorker'), date: formatDateTime(dispute.respondBy, locale) })}
+                : t(heldByBank ? 'respondByHeld' : 'respondBy', { who: otherName, date: formatDateTime(dispute.respondBy, locale) })}
           </p>
         </>
       ) : (
