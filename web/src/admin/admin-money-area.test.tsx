@@ -124,6 +124,7 @@ describe('a dispute', () => {
     await screen.findByRole('heading', { level: 1, name: 'Dispute: Paint a fence' });
     expect(screen.getByTestId('dispute-amount').textContent).toBe('$120.00');
     expect(screen.getByTestId('dispute-claim').textContent).toBe('$60.00');
+    expect(screen.getByRole('link', { name: 'Open the booking' }).getAttribute('href')).toBe('/b/0190a000-0000-7000-8000-0000000000b1');
     const columns = screen.getByRole('region', { name: 'Timeline, chat and evidence' });
     expect(within(columns).getAllByRole('heading', { level: 2 }).map((h) => h.textContent)).toEqual(['Timeline of this part', 'Booking chat', 'Evidence']);
 

@@ -44,7 +44,10 @@ export function DisputePage({ id }: { id: string }) {
   return (
     <Page title={t('disputeTitle', { title: booking.title || detail.milestone.description })}>
       <MoneyStaleNotice show={offline} />
-      <p className="meta">{t('parties', { client: booking.clientName, worker: booking.workerName })}</p>
+      <p className="meta">
+        {t('parties', { client: booking.clientName, worker: booking.workerName })} ·{' '}
+        <Link href={`~/b/${booking.id}`}>{t('openBooking')}</Link>
+      </p>
       <Summary detail={detail} />
       <section aria-label={t('sideBySide')} className="dispute-columns">
         <Timeline detail={detail} />
