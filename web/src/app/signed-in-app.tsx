@@ -9,7 +9,9 @@ import { appMessages } from './messages';
 import { useSession } from './session';
 import { Shell } from './shell';
 import { ShellSkeleton } from './shell-skeleton';
+import { signOutQuestion } from './sign-out-question';
 import { SyncContext } from './sync-context';
+import { draftCount } from '../ui/use-draft';
 import { forgetOtherAccounts, wipeDevice, wipeFinished } from './wipe-device';
 
 /** One local database per user on this device; RxDB names are lower case and start with a letter. */
@@ -80,9 +82,7 @@ export default function SignedInApp({ user }: { user: SignedInUser }) {
 
   function signOut() {
     if (!client) return;
-    const pending = client.getStatus().pending;
-    const question = pending === 1 ? t('signOutPendingOne') : pending > 1 ? t('signOutPending', { n: pending }) : t('signOutConfirm');
-    if (!window.confirm(question)) return;
+    if (!window.confirm(signOutQuestion(t, client.getStatus().pending, draftCount(client.db.name)))) return;
     // Nothing here waits for the network: the sign-in screen replaces this person's screens at once, the
     // wipe (local work) goes on behind it, and the server is told when it can be reached (see the session).
     leaving.current = true;

@@ -2,7 +2,7 @@
 // Drafts belong to the person writing them: another person signing in on the phone never finds them.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { forgetOtherAccounts } from '../app/wipe-device';
-import { otherPeoplesDrafts } from './use-draft';
+import { draftCount, otherPeoplesDrafts } from './use-draft';
 
 afterEach(() => {
   localStorage.clear();
@@ -20,5 +20,15 @@ describe('drafts on a shared phone', () => {
     vi.stubGlobal('indexedDB', {});
     await forgetOtherAccounts('fwbbb');
     expect(Object.keys(localStorage).sort()).toEqual(['fw.draft.fwbbb.chat.b1', 'fw.draft.fwbbb.evidence.d1', 'fw.locale']);
+  });
+
+  it('are counted per person, for the sign-out question', () => {
+    localStorage.setItem('fw.draft.fwaaa.chat.b1', 'Half a message of A');
+    localStorage.setItem('fw.draft.fwbbb.chat.b1', 'Half a message of B');
+    localStorage.setItem('fw.draft.fwbbb.evidence.d1', 'Evidence of B');
+    localStorage.setItem('fw.locale', 'es');
+    expect(draftCount('fwbbb')).toBe(2);
+    expect(draftCount('fwaaa')).toBe(1);
+    expect(draftCount('fwccc')).toBe(0);
   });
 });

@@ -29,6 +29,15 @@ export function otherPeoplesDrafts(owner: string): string[] {
   return Object.keys(localStorage).filter((k) => k.startsWith(PREFIX) && !k.startsWith(`${PREFIX}${owner}.`));
 }
 
+/** How many drafts `owner` keeps on this device (empty ones are not kept). */
+export function draftCount(owner: string): number {
+  try {
+    return Object.keys(localStorage).filter((k) => k.startsWith(`${PREFIX}${owner}.`)).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** `owner`'s draft under `name` and its setter; setting '' (after sending) forgets it. */
 export function useDraft(owner: string, name: string): [string, (value: string) => void] {
   const key = `${owner}.${name}`;
