@@ -12,10 +12,11 @@ import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import type { ViewDoc } from '../sync/optimistic';
 import { PendingMark } from '../ui/pending-mark';
+import { useNowPast } from '../ui/use-now-past';
 import { CommandNotice, type Notice } from './command-notice';
 import { ConfirmStep } from './confirm-step';
 import { checkAction, MILESTONE_STEPS, offeredActions, type BookingAction } from './booking-actions';
-import { disputeStep } from './dispute-guidance';
+import { answerWindowClosed, disputeStep } from './dispute-guidance';
 import { bookingMessages } from './messages';
 import { cancelBlockedBy, offeredMoneyActions } from './money-actions';
 import { moneyMessages } from './money-messages';
@@ -56,9 +57,11 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
   const partSteps = (milestones ?? []).some((m) => offeredMoneyActions(m, booking, actor, false).some((a) => a.action !== 'dispute' && !a.blockedBy));
   // An open dispute asks something of each side though no button here does: to answer by its deadline, or to
   // wait for the answer. Its part's name tells several apart.
+  const now = useNowPast(disputes.map((d) => d.respondBy));
   const disputeSteps = disputes.flatMap((d) => {
     const part = milestones?.find((m) => m.id === d.milestoneId);
-    return part ? [{ id: d.id, part: part.description, text: disputeStep(d, part, side, tm, locale), toAnswer: d.openedBy !== side && !d.respondedAt }] : [];
+    const toAnswer = d.openedBy !== side && !d.respondedAt && !answerWindowClosed(d, now);
+    return part ? [{ id: d.id, part: part.description, text: disputeStep(d, part, side, tm, locale, now), toAnswer }] : [];
   });
   // Cancelling after payment refunds what is held: like every money step it needs the server now, and the
   // amount must be known to be said. Before payment it moves no money and works offline.

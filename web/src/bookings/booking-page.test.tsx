@@ -2,7 +2,7 @@
 // The booking page against a real SyncClient on memory storage (offline): the viewer's actions as the machine
 // allows them, a step shown at once as not yet confirmed, money steps left to the payment plan (and waiting
 // for it to sync), cancelling a paid booking only with the server, the chat, admin read-only.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { Locale } from '@shared/locales';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
@@ -49,7 +49,18 @@ const part = (n: number, status: Milestone['status']): Milestone => ({ ...milest
 
 const PLAN_SYNCING = 'The payment plan is still syncing to this device. Submitting, approving, requesting changes and cancelling a paid booking wait for it.';
 
+/**
+ * The clock these pages read, a day after the fixtures' events and days before their disputes' deadlines, whatever
+ * day the tests run; it moves on in real time from there.
+ */
+const NOW = '2026-11-21T12:00:00.000Z';
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  vi.setSystemTime(new Date(NOW));
+});
+
 afterEach(async () => {
+  vi.useRealTimers();
   cleanup();
   await closeDevices();
   // Drafts (chat, evidence) are kept in localStorage: each test starts with none.
@@ -361,6 +372,21 @@ describe('booking page, a dispute on a part', () => {
       ]),
     );
     expect(screen.queryByText('Nothing for you to do right now.')).toBeNull();
+  });
+
+  it('once the time to answer has run out with no answer, says the claim applies, to each side', async () => {
+    // The server's window job settles it within a minute; until the settled dispute arrives, nobody is told to answer.
+    const ended = dispute('client', 6000, { respondBy: '2026-11-21T11:00:00.000Z' });
+    const worker = await disputed(OMAR, ['operator'], ended);
+    renderPage(worker);
+    await waitFor(() => expect(steps()).toEqual(['The time to answer ended Nov 21, 2026, 11:00 AM with no answer: $60.00 goes back to the client.']));
+    expect(screen.getByTestId('dispute-step').className).toBe('hint');
+    cleanup();
+    await closeDevices();
+
+    const client = await disputed(CARLA, ['consumer'], ended, [toilet()]);
+    renderPage(client, 'es');
+    await waitFor(() => expect(steps().map((text) => text!.replace(/\u00a0/g, ' '))).toEqual([`No llegó respuesta antes del ${formatDateTime(ended.respondBy, 'es').replace(/\u00a0/g, ' ')}, así que se aplica tu reclamación: 60,00 US$ se te devuelven.`]));
   });
 
   it('tells the side that opened it that it waits for the answer until the deadline, then what follows', async () => {

@@ -7,8 +7,10 @@ import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { AttachmentDownload } from '../money/download-button';
 import type { ViewDoc } from '../sync/optimistic';
+import { useNowPast } from '../ui/use-now-past';
 import { claimApplies, claimMoney } from './claim-outcome';
 import { ConfirmStep } from './confirm-step';
+import { answerWindowClosed } from './dispute-guidance';
 import { EvidenceForm } from './evidence-form';
 import { moneyMessages } from './money-messages';
 
@@ -41,6 +43,17 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
   const claim = { refund: formatMoney(applies.refund, locale), release: formatMoney(applies.release, locale) };
   const bodyOf = new Map((messages ?? []).map((m) => [m.id, m.body]));
   const open = dispute.status === 'open';
+  // Past the deadline with no answer the claim applies, and the server takes no more evidence from the parties.
+  const closed = answerWindowClosed(dispute, useNowPast([dispute.respondBy]));
+
+  /** Where the answer stands: who may answer until when, who answered, or that the time ran out. */
+  function answerLine(): string {
+    const date = formatDateTime(dispute.respondBy, locale);
+    if (closed) return t(heldByBank ? 'respondClosedHeld' : 'respondClosed', { date });
+    if (dispute.respondedAt) return side === null ? t('answeredBy', { who: otherName }) : other === side ? t('answeredYou') : t('answeredThem', { who: otherName });
+    if (other === side) return t(heldByBank ? 'respondByYouHeld' : 'respondByYou', { date });
+    return t(heldByBank ? 'respondByHeld' : 'respondBy', { who: otherName, date });
+  }
 
   return (
     <div className="dispute card" data-testid="dispute" data-status={dispute.status}>
@@ -56,17 +69,7 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
           <p data-testid="dispute-claim">
             {side === 'worker' ? t('claimWorker', { refund: claim.refund, net: formatMoney(applies.net, locale), fee: formatMoney(applies.fee, locale) }) : t(side === 'client' ? 'claimYou' : 'claim', claim)}
           </p>
-          <p className="hint">
-            {dispute.respondedAt
-              ? side === null
-                ? t('answeredBy', { who: otherName })
-                : other === side
-                  ? t('answeredYou')
-                  : t('answeredThem', { who: otherName })
-              : other === side
-                ? t(heldByBank ? 'respondByYouHeld' : 'respondByYou', { date: formatDateTime(dispute.respondBy, locale) })
-                : t(heldByBank ? 'respondByHeld' : 'respondBy', { who: otherName, date: formatDateTime(dispute.respondBy, locale) })}
-          </p>
+          <p className="hint">{answerLine()}</p>
         </>
       ) : (
         <>
@@ -133,7 +136,7 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
           onConfirm={() => run(() => client.issue('dispute.accept', { disputeId: dispute.id }))}
         />
       )}
-      {open && side && <EvidenceForm dispute={dispute} meId={client.userId} disabled={disabled} run={run} />}
+      {open && side && !closed && <EvidenceForm dispute={dispute} meId={client.userId} disabled={disabled} run={run} />}
     </div>
   );
 }

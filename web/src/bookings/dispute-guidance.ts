@@ -28,6 +28,13 @@ export function openDisputes(disputes: readonly ViewDoc<'disputes'>[], side: Sid
 export const disputeHint = (open: readonly ViewDoc<'disputes'>[]): keyof typeof bookingMessages.en =>
   open.length > 0 && open.every((d) => d.respondedAt) ? 'hintDisputeAnswered' : 'hintDisputed';
 
+/**
+ * The time to answer ran out with no answer on this device: the claim applies (the server's window job settles it
+ * within a minute, or once the bank gives the money back), and the server takes no more evidence from either side.
+ */
+export const answerWindowClosed = (d: Pick<ViewDoc<'disputes'>, 'status' | 'respondedAt' | 'respondBy'>, now: number): boolean =>
+  d.status === 'open' && !d.respondedAt && Date.parse(d.respondBy) <= now;
+
 /** The opener waits for the other side: whole sentences per side, since Spanish names the other side by its article. */
 const WAIT: Record<Side, { open: MoneyKey; held: MoneyKey }> = {
   client: { open: 'stepWaitClient', held: 'stepWaitHeldClient' },
@@ -35,12 +42,16 @@ const WAIT: Record<Side, { open: MoneyKey; held: MoneyKey }> = {
 };
 
 /**
- * What one open dispute on `milestone` asks of `side` now, with its deadline and where the money goes if the
+ * What one open dispute on `milestone` asks of `side` at `now`, with its deadline and where the money goes if the
  * claim applies. Accepting is not offered while the bank holds the money (claimAcceptable), so then it is not said.
  */
-export function disputeStep(dispute: ViewDoc<'disputes'>, milestone: ViewDoc<'milestones'>, side: Side, t: Translate<MoneyKey>, locale: Locale): string {
+export function disputeStep(dispute: ViewDoc<'disputes'>, milestone: ViewDoc<'milestones'>, side: Side, t: Translate<MoneyKey>, locale: Locale, now: number): string {
   const held = heldByBank(milestone.timeline);
   const vars = { date: formatDateTime(dispute.respondBy, locale), outcome: claimApplies(dispute, milestone.feeBps, side, t, locale) };
+  if (answerWindowClosed(dispute, now)) {
+    if (dispute.openedBy !== side) return t(held ? 'stepAnswerClosedHeld' : 'stepAnswerClosed', vars);
+    return t(held ? 'stepWaitClosedHeld' : 'stepWaitClosed', vars);
+  }
   if (dispute.openedBy !== side) {
     if (dispute.respondedAt) return t(held ? 'stepAnsweredHeld' : 'stepAnswered');
     return t(held ? 'stepAnswerHeld' : 'stepAnswer', vars);

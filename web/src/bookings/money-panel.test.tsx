@@ -3,7 +3,7 @@
 // per side, money steps offered as the machines allow, disabled with a sentence while the server cannot be
 // reached, each step a command shown as waiting (never predicted) until the server answers, disputes with
 // claims, evidence and accepting, and settled amounts.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { of } from 'rxjs';
 import type { Locale } from '@shared/locales';
@@ -50,7 +50,18 @@ const dispute = (over: Partial<Dispute> = {}): Dispute => ({
   evidence: [], openedAt: T0, createdAt: T0, updatedAt: T0, version: 1, ...over,
 });
 
+/**
+ * The clock these pages read, a day after the fixtures' events and days before their disputes' deadlines, whatever
+ * day the tests run; it moves on in real time from there.
+ */
+const NOW = '2026-11-21T12:00:00.000Z';
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+  vi.setSystemTime(new Date(NOW));
+});
+
 afterEach(async () => {
+  vi.useRealTimers();
   cleanup();
   await closeDevices();
   // Drafts (chat, evidence) are kept in localStorage: each test starts with none.
@@ -471,6 +482,20 @@ describe('money panel, worker', () => {
     const client = await device(CARLA, ['consumer'], { booking: booking('cancelled'), milestone: milestone('cancelled') });
     renderPage(connected(client));
     expect((await screen.findByTestId('money-none-cancelled')).textContent).toBe('Cancelled before payment. A payment that arrives late is sent back in full.');
+  });
+
+  it('as the time to answer runs out with no answer, says the claim applies and no longer offers to add evidence', async () => {
+    // Nothing else changes on the page as the deadline passes: the card still changes its words and its form then.
+    const client = await device(OMAR, ['operator'], {
+      booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute({ refundAmount: usd(3000), respondBy: new Date(Date.now() + 1500).toISOString() }),
+    });
+    renderPage(connected(client));
+    const box = await screen.findByTestId('dispute');
+    expect(box.textContent).toContain('You can answer until Nov 21, 2026');
+    expect(within(box).getByRole('button', { name: 'Send evidence' })).toBeTruthy();
+    await waitFor(() => expect(within(box).queryByRole('button', { name: 'Send evidence' })).toBeNull(), { timeout: 5000 });
+    expect(box.textContent).toContain('The time to answer ended Nov 21, 2026, 12:00 PM with no answer, so the claim applies.');
+    expect(box.textContent).not.toContain('You can answer until');
   });
 
   it('answers a dispute with a chat message as evidence, and accepts the claim only after confirming', async () => {
