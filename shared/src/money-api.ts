@@ -4,7 +4,7 @@
 import type { BookingState } from './booking-machine';
 import type { DisputeOutcome, MilestoneState, ResolvedHow } from './milestone-machine';
 import type { CurrencyCode } from './money';
-import type { DisputeOpening, MilestoneTimelineEntryDoc } from './replication';
+import type { DisputeOpening, MilestoneDoc, MilestoneTimelineEntryDoc } from './replication';
 
 /** A value as JSON carries it: every Date an ISO string. */
 export type Wire<T> = T extends Date
@@ -392,6 +392,12 @@ export interface AuditEntry {
   subjectId: string;
   reason: string;
   details: Record<string, unknown>;
+}
+
+/** GET /money/bookings/:bookingId (admins): a booking's milestones as its parties' devices hold them, read when asked. */
+export interface BookingMoney {
+  bookingId: string;
+  milestones: MilestoneDoc[];
 }
 
 /** GET /disputes/queue: open disputes, oldest first; `next` continues with ?after=. */

@@ -323,6 +323,34 @@ describe('who may see what', () => {
   });
 });
 
+describe("a booking's money, for admins", () => {
+  it('reads every part of any booking, disputed or not, with where its money is; only for admins', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const paid = await booking(client, worker);
+    await fund(client, paid);
+    await release(client, worker, paid);
+    const cancelled = await booking(client, worker);
+    await fund(client, cancelled);
+    applied(await run(db.sql, client, 'booking.cancel', { bookingId: cancelled.bookingId, reason: 'Found someone closer' }));
+
+    const released = await ok(`/money/bookings/${paid.bookingId}`, admin);
+    expect(released.bookingId).toBe(paid.bookingId);
+    expect(released.milestones).toEqual([
+      expect.objectContaining({
+        id: paid.milestoneId, status: 'released', amount: { amount: 8000, currency: 'USD' }, releasedAmount: { amount: 8000, currency: 'USD' },
+        feeAmount: { amount: 800, currency: 'USD' }, refundedAmount: { amount: 0, currency: 'USD' }, checkoutUrl: null, deleted: false,
+      }),
+    ]);
+    const refunded = await ok(`/money/bookings/${cancelled.bookingId}`, admin);
+    expect(refunded.milestones).toEqual([expect.objectContaining({ id: cancelled.milestoneId, status: 'refunded', refundedAmount: { amount: 8000, currency: 'USD' } })]);
+    // The parties read their own through replication; nobody else reads it here.
+    for (const who of [client, worker]) expect((await get(`/money/bookings/${paid.bookingId}`, who)).status).toBe(403);
+    expect((await get(`/money/bookings/${uuidv7()}`, admin)).status).toBe(404);
+    expect((await get('/money/bookings/nope', admin)).status).toBe(400);
+  });
+});
+
 describe('refunds, as the provider has made them', () => {
   type Owed = { bookingId: string; milestoneId: string; refundId: string };
   let client: string;

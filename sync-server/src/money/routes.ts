@@ -6,6 +6,7 @@
 // GET /money/receipts/:milestoneId   the receipt for one paid milestone                        its client
 // GET /money/settlement?from&to      per currency: in, out, held and owed; refunds stuck       admin
 // GET /money/trial-balance           account kinds' balances and the ledger's invariants       admin
+// GET /money/bookings/:bookingId      a booking's milestones: where each part's money is         admin
 //
 // from and to are calendar days in UTC (YYYY-MM-DD), both included; without them, the current month.
 import { Hono, type Context } from 'hono';
@@ -22,11 +23,13 @@ import { clientPayments, receipt } from './payments';
 import { parsePeriod } from './period';
 import { settlementReport, trialBalanceReport } from './settlement';
 import { workerStatement } from './statements';
+import { bookingMilestonesForAdmin } from '../sync/pull';
+import type { BookingMoney } from '@shared/money-api';
 
 const WHO: Record<Role, string> = {
   operator: 'Statements are for workers: this account does not take on work.',
   consumer: 'Payments are listed for clients: this account does not book work.',
-  admin: 'Only admins see the settlement report and the trial balance.',
+  admin: 'Only admins see the settlement report, the trial balance and any booking’s money.',
 };
 
 function actorWith(c: Context<AuthEnv>, role: Role) {
@@ -81,5 +84,13 @@ export function moneyRoutes(deps: Deps) {
     .get('/trial-balance', auth, async (c) => {
       actorWith(c, 'admin');
       return c.json(await trialBalanceReport(deps.sql));
+    })
+    .get('/bookings/:bookingId', auth, async (c) => {
+      const actor = actorWith(c, 'admin');
+      const id = z.uuid().safeParse(c.req.param('bookingId'));
+      if (!id.success) throw new HttpError('invalid_request', 'A booking is named by its id, a UUID.');
+      const milestones = await bookingMilestonesForAdmin(deps.sql, { id: actor.id, roles: [...actor.roles], operator: null, scope: '' }, id.data);
+      if (!milestones) throw new HttpError('not_found', 'No such booking.');
+      return c.json({ bookingId: id.data, milestones } satisfies BookingMoney);
     });
 }

@@ -450,6 +450,27 @@ export function projectMilestone(v: Viewer, m: MilestoneRow): MilestoneDoc {
   };
 }
 
+/** A milestone's columns as MilestoneRow reads them, from `milestones m`. */
+const milestoneColumns = (db: Db) => db`
+  m.id, m.booking_id, m.client_id, m.worker_id, m.position, m.description, m.amount, m.currency, m.fee_bps, m.due_at,
+  m.status, m.change_rounds, m.payment_expires_at, m.checkout_url, m.funded_at, m.submitted_at, m.auto_approve_at,
+  m.settled_at, m.released_amount, m.refunded_amount, m.fee_amount, m.transferred_at, m.timeline, m.created_at,
+  m.updated_at, m.version, m.deleted`;
+
+/**
+ * A booking's milestones as an admin reads them on its page, whether or not it has a dispute (replication sends
+ * admins only those of disputed bookings, which mediators weigh together): where each part's money is, read
+ * when asked. Null for a booking that does not exist.
+ */
+export async function bookingMilestonesForAdmin(db: Db, v: Viewer, bookingId: string): Promise<MilestoneDoc[] | null> {
+  const [rows, [booking]] = await Promise.all([
+    db<MilestoneRow[]>`select ${milestoneColumns(db)}, true as mediated, m.change_xid::text as change_xid from milestones m where m.booking_id = ${bookingId} and not m.deleted order by m.position, m.id`,
+    db`select 1 from bookings where id = ${bookingId} and not deleted`,
+  ]);
+  if (!booking) return null;
+  return rows.map((r) => projectMilestone(v, r));
+}
+
 async function pullMilestones(db: Db, v: Viewer, c: Cursor, limit: number, ids?: string[]) {
   const admin = c.mark.adm || c.mark.p?.adm === true;
   // For an admin a milestone also changes when its booking's disputes do: it enters their scope with the
@@ -458,10 +479,7 @@ async function pullMilestones(db: Db, v: Viewer, c: Cursor, limit: number, ids?:
   // Disputes are never deleted: a booking that had one stays in mediators' scope.
   const rows = await db<(MilestoneRow & { cx: string })[]>`
     select * from (
-      select m.id, m.booking_id, m.client_id, m.worker_id, m.position, m.description, m.amount, m.currency, m.fee_bps, m.due_at,
-             m.status, m.change_rounds, m.payment_expires_at, m.checkout_url, m.funded_at, m.submitted_at, m.auto_approve_at,
-             m.settled_at, m.released_amount, m.refunded_amount, m.fee_amount, m.transferred_at, m.timeline, m.created_at,
-             m.updated_at, m.version, m.deleted, d.last is not null as mediated, greatest(m.change_xid, d.last) as cx
+      select ${milestoneColumns(db)}, d.last is not null as mediated, greatest(m.change_xid, d.last) as cx
       from milestones m
       left join lateral (select max(d.change_xid) as last from disputes d where ${admin} and d.booking_id = m.booking_id) d on true
       where ${admin} or m.client_id = ${v.id} or m.worker_id = ${v.id}

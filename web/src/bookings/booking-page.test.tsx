@@ -7,7 +7,7 @@ import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-libra
 import type { Locale } from '@shared/locales';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import type { SyncClient } from '../sync/client';
-import { moneyDevice, reachable } from '../money/test-support';
+import { moneyDevice, reachable, stubServer } from '../money/test-support';
 import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
 import { formatDateTime } from '../i18n/format';
 import { renderBookingPage } from './test-support';
@@ -486,13 +486,38 @@ describe('booking page, admin', () => {
     const client = await device(ADA, ['admin'], booking('funded'));
     renderPage(client);
     expect((await screen.findByTestId('read-only')).textContent).toContain('read-only');
-    // No dispute here, so no milestones for a mediator on this device.
-    expect(await screen.findByText('Admins see a booking’s payments here once it has a dispute; the money screens show the rest.')).toBeTruthy();
-    expect(screen.queryAllByRole('button')).toEqual([]);
+    // No dispute here, so no milestones for a mediator on this device: read from the server, which needs a connection.
+    expect((await screen.findByTestId('money-unreachable')).textContent).toContain('The figures are asked for again every few seconds.');
+    expect(screen.queryAllByRole('button').map((b) => b.textContent)).toEqual(['Try again']);
     expect(screen.queryByLabelText('Message')).toBeNull();
     // Both parties are named for the admin.
     expect(screen.getByRole('link', { name: 'Call Carla Client +14155550101' })).toBeTruthy();
     expect(screen.getByRole('link', { name: 'Call Omar Operator +14155550110' })).toBeTruthy();
+  });
+});
+
+describe('booking page, admin reading the money', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('reads each part of a booking without a dispute from the server: where its money is', async () => {
+    const released: Milestone = {
+      ...part(1, 'released'), description: 'Fix the tap', releasedAmount: { amount: 8050, currency: 'USD' }, feeAmount: { amount: 805, currency: 'USD' },
+      settledAt: '2026-11-20T10:00:00.000Z', transferredAt: '2026-11-20T11:00:00.000Z',
+    };
+    const refunded: Milestone = { ...part(2, 'refunded'), description: 'Replace the washer', refundedAmount: { amount: 8050, currency: 'USD' }, settledAt: '2026-11-20T10:00:00.000Z' };
+    // As the server sends it: absent fields as null, which the device's documents leave out.
+    const wire = (m: Milestone) => ({ ...m, dueAt: null, paymentExpiresAt: null, checkoutUrl: null, fundedAt: null, submittedAt: null, autoApproveAt: null, deleted: false });
+    const server = stubServer({ [`GET /money/bookings/${BOOKING}`]: { bookingId: BOOKING, milestones: [wire(released), wire(refunded)] } });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    await client.db.profiles.insert(profile(ADA, ['admin']));
+    await client.db.bookings.insert(booking('in_progress'));
+    renderPage(reachable(client));
+    const rows = await screen.findAllByTestId('milestone');
+    expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['released', 'refunded']);
+    expect(rows[0]!.textContent).toContain('Fix the tap');
+    expect(rows[1]!.textContent).toContain('Replace the washer');
+    expect(server.requests(`/money/bookings/${BOOKING}`)).toHaveLength(1);
+    expect(screen.getByTestId('read-only')).toBeTruthy();
   });
 });
 

@@ -7,6 +7,11 @@ import { useViewAll } from '../app/sync-context';
 import { useServerReach } from '../app/use-server-reach';
 import { useT } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
+import type { BookingMoney } from '@shared/money-api';
+import type { StoredDocTypes } from '@shared/rxdb-schemas';
+import { stripNulls } from '../sync/replication';
+import { useMoneyRead } from '../money/money-api';
+import { MoneyReadState, MoneyStaleNotice } from '../money/money-read-state';
 import { Loading } from '../ui/page';
 import { useQueryOnce } from '../ui/use-query-once';
 import { offeredMoneyActions, pendingMoney } from './money-actions';
@@ -34,16 +39,21 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   // The milestone whose checkout just sent the client back here as paid (/b/<booking>?paid=<milestone>): a
   // reload, or a later visit after that checkout lapsed unpaid, must not say a payment was sent.
   const paid = useQueryOnce('paid');
+  // An admin who is not a party replicates the milestones of disputed bookings only (mediation weighs them together):
+  // any other booking's are read from the server as its page opens, to say where its money is.
+  const readForAdmin = side === null && milestones !== undefined && milestones.length === 0;
+  const adminRead = useMoneyRead<BookingMoney>(readForAdmin ? `/money/bookings/${encodeURIComponent(booking.id)}` : null);
 
   if (!milestones) return <Loading label={t('loading')} />;
+  if (readForAdmin && adminRead.read.state !== 'ready') return <MoneyReadState read={adminRead.read} onRetry={adminRead.reload} />;
+  const all = readForAdmin && adminRead.read.state === 'ready' ? adminRead.read.data.milestones.map(asViewed) : milestones;
   // Replaced plans and withdrawn proposals moved no money: they are history, not part of the price. A plan
   // still waiting for the other side is not either: the plan panel shows it, to be accepted or answered.
-  const shown = milestones.filter((m) => m.status !== 'cancelled' && m.status !== 'proposed');
-  // Admins who are not a party see a booking's milestones once it has a dispute (mediation needs them).
+  const shown = all.filter((m) => m.status !== 'cancelled' && m.status !== 'proposed');
   if (shown.length === 0) {
     // Every part cancelled: the plan is here, and nothing of it was paid for.
-    if (milestones.length > 0) return <p className="muted" data-testid="money-none-cancelled">{t('noneCancelled')}</p>;
-    return <p className="muted">{side ? t('none') : t('noneForAdmin')}</p>;
+    if (all.length > 0) return <p className="muted" data-testid="money-none-cancelled">{t('noneCancelled')}</p>;
+    return <p className="muted">{readForAdmin ? t('noneYet') : t('none')}</p>;
   }
   const waiting = pendingMoney(outbox ?? []);
   const planWaiting = (outbox ?? []).some((c) => (c.type === 'milestone.propose' || c.type === 'milestone.accept') && namesBooking(c.payload, booking.id));
@@ -61,6 +71,7 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
 
   return (
     <>
+      {readForAdmin && <MoneyStaleNotice show={adminRead.offline} />}
       {side && steps && !reachable && (
         <p className="notice" data-testid="money-offline">
           {/* Said as the status line says it: still connecting (its first seconds), or no connection. */}
@@ -88,6 +99,13 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
     </>
   );
 }
+
+/** A milestone read from the server, as the device's view of one: nothing of it waits for a command. */
+const asViewed = (m: BookingMoney['milestones'][number]): ViewDoc<'milestones'> => ({
+  // As replication stores it: an absent field left out rather than null.
+  ...(stripNulls(m) as unknown as StoredDocTypes['milestones']),
+  pending: false, pendingFields: [], pendingCommands: [], provisional: false,
+});
 
 /** Whether a command's payload (JSON, as the outbox keeps it) is about this booking. */
 function namesBooking(payload: string, bookingId: string): boolean {
