@@ -46,11 +46,16 @@ export function stepBooking(s: Step): BookingState {
   const entry = { at: (s.at ?? s.now).toISOString(), event, status: verdict.to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) };
   s.write(advanceBooking(s.tx, booking.id, entry, event === 'request_changes' ? { changeRounds: booking.changeRounds + 1 } : {}));
 
-  // The gig follows its booking: finished work closes it, a cancelled booking puts it back on the market
-  // (not one its client's bank ended by a chargeback: that client asked their bank for the money back).
+  // Who took the step, when it was one of the parties; an admin who is neither takes it for both (an override).
+  const byParty = s.actorId === booking.clientId ? 'client' : s.actorId === booking.workerId ? 'worker' : null;
+  const overridden = event === 'cancel' && byParty === null;
+
+  // The gig follows its booking: finished work closes it, a booking a party cancelled puts it back on the market.
+  // Not one its client's bank ended by a chargeback (that client asked their bank for the money back), nor one an
+  // admin cancelled for both sides (an unsafe address, a fraud): that gig ends, and its client may post it again.
   const gig = booking.gig;
   if (gig?.status === 'assigned' && (verdict.to === 'completed' || verdict.to === 'resolved' || verdict.to === 'cancelled')) {
-    const reopen = verdict.to === 'cancelled' && event !== 'charged_back';
+    const reopen = verdict.to === 'cancelled' && event !== 'charged_back' && !overridden;
     const g = can(gigMachine, gig.status, reopen ? 'reopen' : 'close', ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
     if (g.ok) s.write(updateGig(s.tx, gig.id, { status: g.to, bookingId: g.to === 'open' ? null : gig.bookingId }));
   } else if (gig && booking.status === 'awaiting_payment' && verdict.to === 'funded') {
@@ -60,13 +65,17 @@ export function stepBooking(s: Step): BookingState {
 
   const notify = NOTIFY[event];
   if (notify) {
-    const to = notify.to !== 'other' ? notify.to : s.actorId === booking.clientId ? 'worker' : 'client';
-    s.notify({
-      ...recipient(to, booking),
-      template: notify.template,
-      data: { bookingId: booking.id, status: verdict.to, ...(s.note ? { note: s.note } : {}) },
-      dedupeKey: `${s.key}:${notify.template}`,
-    });
+    // "The other side" of a party's step; both parties when an admin took it for them, which the text says.
+    const recipients: readonly ('client' | 'worker')[] =
+      notify.to !== 'other' ? [notify.to] : overridden ? ['client', 'worker'] : [byParty === 'client' ? 'worker' : 'client'];
+    const template = overridden ? `${notify.template}.admin` : notify.template;
+    for (const to of recipients)
+      s.notify({
+        ...recipient(to, booking),
+        template,
+        data: { bookingId: booking.id, status: verdict.to, ...(s.note ? { note: s.note, reason: s.note } : {}) },
+        dedupeKey: recipients.length > 1 ? `${s.key}:${template}:${to}` : `${s.key}:${template}`,
+      });
   }
   return verdict.to;
 }

@@ -125,9 +125,16 @@ describe('a single-price booking', () => {
     expect(await audits()).toEqual([
       expect.objectContaining({
         adminId: admin, action: 'booking.cancel', subjectId: bookingId, reason: 'Worker reported the address is unsafe',
-        details: expect.objectContaining({ from: 'funded', refunded: [{ milestoneId: m!.id, amount: 8000, currency: 'USD' }] }),
+        details: expect.objectContaining({ from: 'funded', refunded: [{ milestoneId: m!.id, amount: 8000, currency: 'USD' }], gigEnded: expect.any(String) }),
       }),
     ]);
+    // Both sides are told, with the reason; and the gig is not offered to anyone else (the address was unsafe).
+    const told = await db.sql<{ userId: string; data: { reason?: string } }[]>`
+      select user_id, data from outbox where data->>'bookingId' = ${bookingId} and template = 'booking.cancelled.admin'`;
+    expect(told.map((n) => n.userId).sort()).toEqual([client, worker].sort());
+    expect(told.every((n) => n.data.reason === 'Worker reported the address is unsafe')).toBe(true);
+    const [gig] = await db.sql<{ status: string; bookingId: string | null }[]>`select g.status, g.booking_id from gigs g join bookings b on b.gig_id = g.id where b.id = ${bookingId}`;
+    expect(gig).toEqual({ status: 'closed', bookingId });
     await ledgerIsBalanced();
   });
 

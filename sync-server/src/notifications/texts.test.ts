@@ -46,6 +46,13 @@ describe('news texts', () => {
     expect(newsText({ template: 'milestone.released', data: released, locale: 'es', title: 'Pintar' }, 'https://f.example')).toBe(
       'Fieldwork: Recibes 1500,50\u00a0€ por «Pintar» (ya descontada la comisión). https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
+    // A cancellation says why, when a reason was given; one an admin made for both sides says so.
+    const cancelled = { bookingId: BOOKING, status: 'cancelled', reason: 'Van broke down' };
+    expect(newsSentence({ template: 'booking.cancelled', data: cancelled, locale: 'en', title: 'Fix the tap' })).toBe('“Fix the tap” was cancelled: “Van broke down”.');
+    expect(newsSentence({ template: 'booking.cancelled', data: { bookingId: BOOKING }, locale: 'es', title: 'Pintar' })).toBe('«Pintar» fue cancelado.');
+    expect(newsSentence({ template: 'booking.cancelled.admin', data: { ...cancelled, reason: 'Unsafe address.' }, locale: 'en', title: 'Fix the tap' })).toBe(
+      'Fieldwork cancelled “Fix the tap” for both sides: “Unsafe address.”',
+    );
     const reminder = { bookingId: BOOKING, hoursLeft: 2 };
     expect(newsText({ template: 'milestone.approval_reminder', data: reminder, locale: 'en', title: null }, 'https://f.example')).toMatch(
       /^Fieldwork: 2 h left to review the work on “your booking”; then it is approved as it is\. https:/,

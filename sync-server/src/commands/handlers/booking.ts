@@ -96,6 +96,8 @@ export const cancel: Handler<'booking.cancel', Loaded> = {
           adminId: ctx.actor.id, action: 'booking.cancel', subjectType: 'booking', subjectId: booking.id, reason: p.reason!,
           details: {
             bookingId: booking.id, from: booking.status, commandId: ctx.commandId,
+            // The gig ends with it rather than going back on offer (booking-step.ts): its client may post it again.
+            ...(booking.gig?.status === 'assigned' ? { gigEnded: booking.gig.id } : {}),
             refunded: open.filter((m) => m.status === 'funded').map((m) => ({ milestoneId: m.id, amount: m.amount, currency: m.currency })),
           },
         }),
