@@ -522,6 +522,8 @@ describe('roles on bearer routes', () => {
     const { accessToken } = (await signIn(t, body.user.phone)).body;
     const trialBalance = () => t.app.request('/money/trial-balance', { headers: { authorization: `Bearer ${accessToken}` } });
     expect((await trialBalance()).status).toBe(200);
+    // The scheme's name in any case (RFC 9110): a client that writes "bearer" is not told to sign in.
+    expect((await t.app.request('/money/trial-balance', { headers: { authorization: `bearer ${accessToken}` } })).status).toBe(200);
     await db.sql`update users set roles = '{consumer}' where id = ${body.user.id}`;
     // The token still says admin until it expires; the route reads the database.
     expect((await verifyAccessToken(TEST_SECRET, accessToken))!.roles).toContain('admin');

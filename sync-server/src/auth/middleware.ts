@@ -17,7 +17,8 @@ export type AuthEnv = { Variables: { actor: AccessClaims } };
 export function requireActor(deps: { secret: string; sql: Sql }) {
   return createMiddleware<AuthEnv>(async (c, next) => {
     const header = c.req.header('authorization') ?? '';
-    const m = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header);
+    // The scheme's name is case-insensitive (RFC 9110 §11.1): "bearer" is Bearer.
+    const m = /^Bearer ([A-Za-z0-9_\-.]+)$/i.exec(header);
     if (!m) throw new HttpError('unauthorized', 'Sign in first: send "Authorization: Bearer <access token>".');
     const claims = await verifyAccessToken(deps.secret, m[1]!);
     if (!claims) throw new HttpError('unauthorized', 'The access token is invalid or expired. Refresh it at POST /auth/refresh.');

@@ -77,7 +77,13 @@ describe('attachments', () => {
     expect((await json(viaHeader)).name).toBe('café.png');
     // Marks that reorder text would disguise the name ("invoice\u202Efdp.exe" shows as "invoiceexe.pdf").
     const disguised = await upload(disputeId, worker, PDF, { type: 'application/pdf', name: 'invoice\u202Efdp.exe\u2066\u200f\u0085\u200b\ufeff\u2028' });
-    expect((await json(disguised)).name).toBe('invoicefdp.exe');
+    // …and a name that says another type than the file has ends as its type does: opened from a downloads folder,
+    // text named .html would run as a web page.
+    expect((await json(disguised)).name).toBe('invoicefdp.exe.pdf');
+    const page = await upload(disputeId, worker, '<script>alert(1)</script>', { type: 'text/plain', name: 'evidence.html' });
+    expect((await json(page)).name).toBe('evidence.html.txt');
+    expect((await json(await upload(disputeId, worker, PNG, { name: 'IMG_1234.PNG' }))).name).toBe('IMG_1234.PNG');
+    expect((await json(await upload(disputeId, worker, PNG, { name: 'no extension' }))).name).toBe('no extension.png');
 
     // Cited by evidence, the file is the worker's to see too (uncited files: see the next test).
     applied(await run(db.sql, client, 'dispute.add_evidence', { evidenceId: uuidv7(), disputeId, text: 'The tap', attachmentIds: [body.id] }));

@@ -64,6 +64,26 @@ function fileName(raw: string | undefined): string | null {
   return name.length >= 1 && name.length <= 200 ? name : null;
 }
 
+/** The extensions a file of each type may have; another is replaced by the first, so that a name never says another type. */
+const EXTENSIONS: Record<AttachmentType, readonly string[]> = {
+  'image/jpeg': ['jpg', 'jpeg'],
+  'image/png': ['png'],
+  'image/webp': ['webp'],
+  'application/pdf': ['pdf'],
+  'text/plain': ['txt'],
+};
+
+/**
+ * The name a file is kept and downloaded under: ending as its type does. Opened from a downloads folder, a file
+ * runs as its extension says, so text named "evidence.html" would open as a web page, script and all.
+ */
+export function nameForType(name: string, type: AttachmentType): string {
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+  if (EXTENSIONS[type].includes(ext)) return name;
+  return `${name.slice(0, 195)}.${EXTENSIONS[type][0]}`;
+}
+
 /** RFC 6266: an ASCII fallback and the exact name in RFC 5987 encoding. */
 function contentDisposition(name: string): string {
   const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
@@ -161,7 +181,8 @@ export function disputeRoutes(deps: Deps) {
       if (isOthersDraft(a, userId, a, cited)) throw new HttpError('not_found', 'No such attachment.');
       return c.body(new Uint8Array(a.bytes), 200, {
         'Content-Type': a.contentType === 'text/plain' ? 'text/plain; charset=utf-8' : a.contentType,
-        'Content-Disposition': contentDisposition(a.name),
+        // Files kept before names followed their type get the right ending here too.
+        'Content-Disposition': contentDisposition(isAttachmentType(a.contentType) ? nameForType(a.name, a.contentType) : a.name),
         'X-Content-Type-Options': 'nosniff',
         // Evidence is private: no shared cache keeps it, and the device keeps it only while it is open.
         'Cache-Control': 'private, no-store',
@@ -188,8 +209,9 @@ export function disputeRoutes(deps: Deps) {
       if (!isAttachmentType(contentType))
         throw new HttpError('invalid_request', `Attach a picture (JPEG, PNG, WebP), a PDF or plain text; send its type as Content-Type (got "${contentType || 'none'}").`);
       const header = c.req.header('x-file-name');
-      const name = fileName(c.req.query('name') ?? (header === undefined ? undefined : decodeHeader(header)));
-      if (!name) throw new HttpError('invalid_request', 'Name the file with ?name= (1 to 200 characters).');
+      const given = fileName(c.req.query('name') ?? (header === undefined ? undefined : decodeHeader(header)));
+      if (!given) throw new HttpError('invalid_request', 'Name the file with ?name= (1 to 200 characters).');
+      const name = nameForType(given, contentType);
       // Who may upload is known before the body is read.
       const found = await getDispute(deps.sql, id);
       if (!found || !mayAccess(found, actor)) throw new HttpError('not_found', 'No such dispute.');

@@ -133,7 +133,12 @@ export function paymentRoutes(deps: Deps, provider: PaymentProvider) {
         const r = await handleWebhook(deps, provider, raw, c.req.header('stripe-signature'));
         return c.json({ received: true, ...r });
       } catch (e) {
-        if (e instanceof WebhookSignatureError) throw new HttpError('invalid_request', 'The webhook signature does not verify.');
+        if (e instanceof WebhookSignatureError) {
+          // Not told to the sender (a forger learns nothing), but logged: a wrong STRIPE_WEBHOOK_SECRET, a clock far off
+          // or a proxy rewriting the body show here, each with its reason, where whoever runs the server looks.
+          deps.log.warn({ reason: e.message, bytes: raw.length, signed: c.req.header('stripe-signature') !== undefined }, 'payment webhook refused');
+          throw new HttpError('invalid_request', 'The webhook signature does not verify.');
+        }
         // The provider retries for days; a temporary failure here is answered so that it does.
         if (e instanceof PaymentProviderError && e.retryable) throw new HttpError('unavailable', 'The payment provider could not be reached; retry later.');
         throw e;
