@@ -80,10 +80,20 @@ describe('users', () => {
     expect(within(row('Carla Client')).queryByTestId('pending-mark')).toBeNull();
 
     fireEvent.click(operator);
+    // Asked first, with why: nothing is sent, and nothing changes, until the admin says so.
+    const form = await screen.findByTestId('role-change');
+    expect(form.textContent).toContain('Give Carla Client the Operator role?');
+    expect(checked(operator)).toBe(false);
+    fireEvent.click(within(form).getByRole('button', { name: 'Change the role' }));
+    expect((await within(form).findByRole('alert')).textContent).toBe('Say why: every change of roles is kept in the audit log.');
+    expect(await setRolesCommands(client)).toHaveLength(0);
+    fireEvent.change(within(form).getByLabelText('Why? It is kept in the audit log, which every admin reads.'), { target: { value: 'Passed the plumbing check' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Change the role' }));
 
     await waitFor(async () => expect(await setRolesCommands(client)).toHaveLength(1));
+    expect(screen.queryByTestId('role-change')).toBeNull();
     const [cmd] = await setRolesCommands(client);
-    expect(cmd).toMatchObject({ status: 'pending', payload: { userId: CARLA, roles: ['consumer', 'operator'] } });
+    expect(cmd).toMatchObject({ status: 'pending', payload: { userId: CARLA, roles: ['consumer', 'operator'], reason: 'Passed the plumbing check' } });
     await waitFor(() => expect(checked(screen.getByRole('checkbox', { name: 'Operator role for Carla Client' }))).toBe(true));
     expect(within(row('Carla Client')).getByTestId('pending-mark').textContent).toContain('Not yet confirmed');
     // Only the person the command is about carries the mark.
@@ -94,6 +104,24 @@ describe('users', () => {
     await client.db.profiles.upsert(profile(CARLA, 'Carla Client', '+14155550101', ['consumer', 'operator']));
     await waitFor(() => expect(within(row('Carla Client')).queryByTestId('pending-mark')).toBeNull());
     expect(checked(screen.getByRole('checkbox', { name: 'Operator role for Carla Client' }))).toBe(true);
+  });
+
+  it('before taking the worker role from someone with work under way, says what it means for them', async () => {
+    const client = await adminDevice();
+    const booking = (n: number, status: StoredDocTypes['bookings']['status']): StoredDocTypes['bookings'] => ({
+      id: `0190a000-0000-7000-8000-0000000000b${n}`, gigId: gig(3, 'assigned').id, title: 'Gig 3', clientId: CARLA, clientName: 'Carla Client',
+      clientPhone: '', workerId: OMAR, workerName: 'Omar Operator', workerPhone: '', price: { amount: 5000, currency: 'USD' }, status, changeRounds: 0,
+      timeline: [], createdAt: T0, updatedAt: T0, version: 1,
+    });
+    await client.db.bookings.bulkInsert([booking(1, 'in_progress'), booking(2, 'completed')]);
+    renderAt(client, '/a/users');
+    fireEvent.click(await screen.findByRole('checkbox', { name: 'Operator role for Omar Operator' }));
+    const form = await screen.findByTestId('role-change');
+    expect(form.textContent).toContain('Take the Operator role from Omar Operator?');
+    // The finished booking does not count.
+    expect((await within(form).findByTestId('role-work-under-way')).textContent).toBe(
+      'Omar Operator has a booking under way as a worker. Without this role they can still finish it, but cannot see their earnings or be paid out until the role is given back.',
+    );
   });
 
   it('a person’s only role cannot be switched off', async () => {
@@ -110,19 +138,21 @@ describe('users', () => {
     const memory = renderAt(client, '/a/users');
     const admin = await screen.findByRole('checkbox', { name: 'Admin role for Ada Admin' });
 
-    const confirm = vi.fn().mockReturnValueOnce(false);
-    window.confirm = confirm;
     fireEvent.click(admin);
-    expect(confirm).toHaveBeenCalledTimes(1);
+    const form = await screen.findByTestId('role-change');
+    expect(form.textContent).toContain('Remove your own admin role? You will leave the admin area, and only another admin can give it back.');
+    fireEvent.click(within(form).getByRole('button', { name: 'Keep as it is' }));
+    expect(screen.queryByTestId('role-change')).toBeNull();
     await new Promise((r) => setTimeout(r, 50));
     expect(await setRolesCommands(client)).toHaveLength(0);
     expect(checked(admin)).toBe(true);
 
-    confirm.mockReturnValueOnce(true);
     fireEvent.click(admin);
+    fireEvent.change(await screen.findByLabelText('Why? It is kept in the audit log, which every admin reads.'), { target: { value: 'Handing over to Omar' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Change the role' }));
     await waitFor(async () => expect(await setRolesCommands(client)).toHaveLength(1));
     const [cmd] = await setRolesCommands(client);
-    expect(cmd!.payload).toEqual({ userId: ADA, roles: ['consumer'] });
+    expect(cmd!.payload).toEqual({ userId: ADA, roles: ['consumer'], reason: 'Handing over to Omar' });
     // Leaving the admin area: the start page picks an area the person still has.
     await waitFor(() => expect(memory.history!.at(-1)).toBe('/'));
 
