@@ -390,6 +390,8 @@ export interface AuditEntry {
   action: string;
   subjectType: string;
   subjectId: string;
+  /** The subject as people know it: a person's name and number, a booking's or dispute's gig title; null when unknown. */
+  subjectName: string | null;
   reason: string;
   details: Record<string, unknown>;
 }

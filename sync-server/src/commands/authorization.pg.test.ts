@@ -5,6 +5,7 @@ import type { CommandType } from '@shared/commands';
 import type { RejectionCode } from '@shared/rejections';
 import { createTestDb, type TestDb } from '../../test/db';
 import { applied, confirmPayment, createOperator, createUser, gigInput, run, setPayoutAccount, uuidv7 } from '../../test/fixtures';
+import { auditLog } from '../store/disputes';
 
 let db: TestDb;
 const ACTORS = ['owner', 'stranger', 'worker', 'operator', 'admin', 'operatorOnly'] as const;
@@ -206,6 +207,10 @@ describe('hostile inputs', () => {
       { adminId: ids.admin, reason: 'Passed the skills check', details: { from: ['consumer'], to: ['consumer', 'operator'] } },
       { adminId: ids.admin, reason: 'No reason given.', details: { from: ['consumer', 'operator'], to: ['consumer'] } },
     ]);
+    // The log as admins read it names the person, with the number that tells two of one name apart.
+    const [phone] = await db.sql<{ phone: string; displayName: string }[]>`select phone, display_name from users where id = ${user}`;
+    const read = (await auditLog(db.sql, 50)).filter((e) => e.subjectId === user);
+    expect(read.map((e) => e.subjectName)).toEqual([`${phone!.displayName || phone!.phone} (${phone!.phone})`, `${phone!.displayName || phone!.phone} (${phone!.phone})`]);
   });
 
   it('uses the roles in the database, not the ones the actor had when the token was made', async () => {

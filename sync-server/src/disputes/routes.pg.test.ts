@@ -260,6 +260,8 @@ describe('the audit log', () => {
     const all = await json(await get('/disputes/audit', admin));
     expect(all.entries.slice(0, 3).map((e: { reason: string }) => e.reason)).toEqual(['Third decision', 'Second decision', 'First decision']);
     expect(all.entries[0]).toMatchObject({ adminId: admin, adminName: 'Ada Admin', action: 'dispute.resolve', subjectType: 'dispute', subjectId: decisions[2], details: { outcome: 'split', refunded: 1000, released: 7000 } });
+    // Named as people know it: the dispute by its gig's title.
+    expect(all.entries[0].subjectName).toBe('Fix a leaking tap');
     const page = await json(await get('/disputes/audit?limit=2', admin));
     expect(page.entries).toHaveLength(2);
     const rest = await json(await get(`/disputes/audit?limit=2&before=${page.next}`, admin));

@@ -161,10 +161,19 @@ export function insertAudit(db: Db, e: Pick<AuditEntry, 'adminId' | 'action' | '
     values (${e.adminId}, ${e.action}, ${e.subjectType}, ${e.subjectId}, ${e.reason}, ${db.json(e.details as never)})`;
 }
 
-/** Newest first; `before` continues below an entry of the previous page. */
+/**
+ * Newest first; `before` continues below an entry of the previous page. Each entry names what it is about as
+ * people know it: a person by their name (and phone number, which tells two of one name apart), a booking or a
+ * dispute by the gig's title; null when it has none (a kind of subject this list does not know).
+ */
 export async function auditLog(db: Db, limit: number, before?: number): Promise<AuditEntry[]> {
   return db<AuditEntry[]>`
-    select a.id, a.at, a.admin_id, u.display_name as admin_name, a.action, a.subject_type, a.subject_id, a.reason, a.details
+    select a.id, a.at, a.admin_id, u.display_name as admin_name, a.action, a.subject_type, a.subject_id, a.reason, a.details,
+           case a.subject_type
+             when 'user' then (select coalesce(nullif(s.display_name, ''), s.phone) || ' (' || s.phone || ')' from users s where s.id::text = a.subject_id)
+             when 'booking' then (select g.title from bookings b join gigs g on g.id = b.gig_id where b.id::text = a.subject_id)
+             when 'dispute' then (select g.title from disputes d join bookings b on b.id = d.booking_id join gigs g on g.id = b.gig_id where d.id::text = a.subject_id)
+           end as subject_name
     from admin_audit a join users u on u.id = a.admin_id
     ${before !== undefined ? db`where a.id < ${before}` : db``}
     order by a.id desc

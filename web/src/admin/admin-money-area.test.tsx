@@ -451,16 +451,20 @@ describe('the audit log', () => {
     const log: AuditLog = {
       entries: [
         {
-          id: 7, at: '2026-11-21T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'dispute.resolve', subjectType: 'dispute', subjectId: DISPUTE,
+          id: 7, at: '2026-11-21T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'dispute.resolve', subjectType: 'dispute', subjectId: DISPUTE, subjectName: null,
           reason: 'No work was delivered.', details: { outcome: 'refund_all', amount: 12000, currency: 'USD', refunded: 12000, claim: { openedBy: 'client', refundAmount: 12000 } },
         },
         {
-          id: 5, at: '2026-11-19T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'booking.cancel', subjectType: 'booking', subjectId: '0190a000-0000-7000-8000-0000000000b2',
+          id: 5, at: '2026-11-19T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'booking.cancel', subjectType: 'booking', subjectId: '0190a000-0000-7000-8000-0000000000b2', subjectName: 'Fix the tap',
           reason: 'Duplicate booking.', details: { from: 'funded', refunded: [{ milestoneId: 'm1', amount: 4560, currency: 'KWD' }] },
         },
         {
-          id: 6, at: '2026-11-20T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'booking.cancel', subjectType: 'booking', subjectId: '0190a000-0000-7000-8000-0000000000b1',
+          id: 6, at: '2026-11-20T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'booking.cancel', subjectType: 'booking', subjectId: '0190a000-0000-7000-8000-0000000000b1', subjectName: null,
           reason: 'The address is unsafe.', details: { from: 'funded' },
+        },
+        {
+          id: 4, at: '2026-11-18T10:00:00.000Z', adminId: ADA, adminName: 'Ada Admin', action: 'user.set_roles', subjectType: 'user', subjectId: CARLA,
+          subjectName: 'Carla Client (+14155550101)', reason: 'Runs the support desk now.', details: { from: ['consumer'], to: ['consumer', 'admin'] },
         },
       ],
       next: null,
@@ -468,7 +472,10 @@ describe('the audit log', () => {
     stubServer({ 'GET /disputes/audit': log });
     const { client } = await moneyDevice(ADA, ['admin']);
     const memory = open(client, '/a/audit');
-    const [entry, kwd, cancel] = await screen.findAllByTestId('audit-entry');
+    const [entry, kwd, cancel, roles] = await screen.findAllByTestId('audit-entry');
+    // What an entry is about, by the name people know it by.
+    expect(within(kwd!).getByRole('link', { name: 'booking “Fix the tap”' }).getAttribute('href')).toBe('/b/0190a000-0000-7000-8000-0000000000b2');
+    expect(roles!.textContent).toContain('person Carla Client (+14155550101)');
     expect(cancel!.textContent).toContain('Ada Admin: Cancelled a booking for both sides');
     fireEvent.click(within(cancel!).getByRole('link', { name: 'booking 0190a000-0000-7000-8000-0000000000b1' }));
     expect(memory.history!.at(-1)).toBe('/b/0190a000-0000-7000-8000-0000000000b1');

@@ -74,7 +74,10 @@ export function AuditPage() {
         <>
           <ul className="list" aria-label={t('auditLabel')} data-testid="audit-log">
             {entries.map((e) => {
-              const subjectName = (type: string) => (Object.hasOwn(SUBJECTS, type) ? t(SUBJECTS[type as keyof typeof SUBJECTS]) : type);
+              const kind = (type: string) => (Object.hasOwn(SUBJECTS, type) ? t(SUBJECTS[type as keyof typeof SUBJECTS]) : type);
+              // By its name where it has one ("person Carla Client (+1…)", "booking “Fix the tap”"); by its id otherwise.
+              const subjectLine = (x: typeof e) =>
+                x.subjectName ? `${kind(x.subjectType)} ${x.subjectType === 'user' ? x.subjectName : `“${x.subjectName}”`}` : `${kind(x.subjectType)} ${x.subjectId}`;
               const action = Object.hasOwn(ACTIONS, e.action) ? t(ACTIONS[e.action as keyof typeof ACTIONS]) : e.action;
               const details = Object.entries(e.details);
               return (
@@ -86,11 +89,11 @@ export function AuditPage() {
                     <dt>{t('subject')}</dt>
                     <dd>
                       {e.subjectType === 'dispute' ? (
-                        <Link href={`/disputes/${e.subjectId}`}>{`${subjectName(e.subjectType)} ${e.subjectId}`}</Link>
+                        <Link href={`/disputes/${e.subjectId}`}>{subjectLine(e)}</Link>
                       ) : e.subjectType === 'booking' ? (
-                        <Link href={`~/b/${e.subjectId}`}>{`${subjectName(e.subjectType)} ${e.subjectId}`}</Link>
+                        <Link href={`~/b/${e.subjectId}`}>{subjectLine(e)}</Link>
                       ) : (
-                        `${subjectName(e.subjectType)} ${e.subjectId}`
+                        subjectLine(e)
                       )}
                     </dd>
                     {details.length > 0 && (
