@@ -534,6 +534,8 @@ describe('settlement', () => {
     expect(screen.getByText('Kept by the payment provider as fees (card payments, bank disputes), paid by the platform')).toBeTruthy();
     expect(screen.getByTestId('settlement-heldInEscrow').textContent).toBe('$74.90');
     expect((await screen.findByTestId('trial-balanced')).textContent).toBe('Balanced: every currency totals zero.');
+    // The balances are today's, whichever month the report above is for: said so, not left to be read as that month's.
+    expect(screen.getByRole('heading', { name: 'Trial balance, now' }).nextElementSibling!.textContent).toContain('whatever the period above');
     expect(screen.getByTestId('trial-total').getAttribute('data-zero')).toBe('true');
     expect(screen.getByTestId('trial-total').className).toBe('');
     expect(screen.getByTestId('invariants').textContent).toContain('Every invariant holds over 5 postings, 12 entries and 2 milestones.');
