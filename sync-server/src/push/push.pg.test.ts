@@ -105,6 +105,8 @@ describe('registering a device', () => {
     const good = standin.device();
     const cases: [unknown, RegExp][] = [
       [{ ...good, keys: { ...good.keys, p256dh: good.keys.p256dh.slice(0, 40) } }, /p256dh must be a 65-byte P-256 public key/],
+      // 65 bytes that are no point on the curve: every push to it would fail, and the subscription never end.
+      [{ ...good, keys: { ...good.keys, p256dh: Buffer.from([4, ...Array<number>(64).fill(1)]).toString('base64url') } }, /p256dh is not a P-256 public key/],
       [{ ...good, keys: { ...good.keys, auth: 'not base64!' } }, /auth must be base64url/],
       [{ ...good, keys: undefined }, /keys/],
       [{ ...good, endpoint: 'javascript:alert(1)' }, /endpoint/],

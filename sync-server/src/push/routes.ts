@@ -4,6 +4,7 @@
 // POST   /push/subscriptions  this device's subscription, bound to the caller's session (204)
 // DELETE /push/subscriptions  { endpoint }: forget it, when it is the caller's (204 either way)
 import { Hono } from 'hono';
+import { ECDH } from 'node:crypto';
 import { pushSubscriptionInput, pushUnsubscribeInput } from '@shared/push';
 import type { Deps } from '../deps';
 import { requireActor, type AuthEnv } from '../auth/middleware';
@@ -32,6 +33,9 @@ export function pushRoutes(deps: Deps) {
         throw new HttpError('invalid_request', `Send the device's PushSubscription as JSON: ${issue.path.join('.') || 'body'} ${issue.message}.`, parsed.error.issues);
       }
       const { endpoint, keys } = parsed.data;
+      // 65 bytes are not yet a key: one that is no point on the curve would fail every push to this device, never
+      // ending the subscription (only the push service's 404 and 410 do), and the news would go nowhere by push.
+      if (!onP256(keys.p256dh)) throw new HttpError('invalid_request', "Send the device's PushSubscription as JSON: keys.p256dh is not a P-256 public key.");
       if (!allowed(endpoint)) throw new HttpError('invalid_request', "This push service is not one we send to. Notifications from this browser are not available; you'll get text messages instead.");
       const actor = c.get('actor');
       await enforce(deps.sql, { key: `push:${actor.id}`, max: REGISTRATIONS_PER_HOUR, windowSeconds: 3600 }, deps.now(), 'Too many notification sign-ups in an hour. Try again later.');
@@ -58,4 +62,14 @@ export function pushRoutes(deps: Deps) {
       await deps.sql`delete from push_subscriptions where endpoint = ${parsed.data.endpoint} and user_id = ${c.get('actor').id}`;
       return c.body(null, 204);
     });
+}
+
+/** Whether base64url text is an uncompressed point on P-256, as a browser's subscription key is. */
+export function onP256(p256dh: string): boolean {
+  try {
+    ECDH.convertKey(Buffer.from(p256dh, 'base64url'), 'prime256v1', undefined, undefined, 'uncompressed');
+    return true;
+  } catch {
+    return false;
+  }
 }
