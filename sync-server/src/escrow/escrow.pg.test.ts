@@ -120,6 +120,12 @@ describe('a single-price booking', () => {
     expect((await milestones(bookingId))[0]).toMatchObject({ status: 'funded', refundedAmount: 0 });
     expect(await audits()).toEqual([]);
 
+    // Once work has started no one cancels (a dispute settles the money), and the refusal says so.
+    const started = await acceptedBooking(db.sql, client, worker, { funded: true });
+    applied(await run(db.sql, worker, 'booking.start', { bookingId: started.bookingId }));
+    const late = await run(db.sql, admin, 'booking.cancel', { bookingId: started.bookingId, reason: 'Client asked us to' });
+    expect(late.rejection).toEqual({ code: 'invalid_state', message: 'Work has started on this booking, so it can no longer be cancelled: a dispute on a part settles where its money goes.' });
+
     applied(await run(db.sql, admin, 'booking.cancel', { bookingId, reason: 'Worker reported the address is unsafe' }));
     expect((await milestones(bookingId))[0]).toMatchObject({ status: 'refunded', refundedAmount: 8000 });
     expect(await audits()).toEqual([

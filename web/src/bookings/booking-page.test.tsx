@@ -485,14 +485,45 @@ describe('booking page, admin', () => {
   it('is read-only for an admin who is not a party', async () => {
     const client = await device(ADA, ['admin'], booking('funded'));
     renderPage(client);
-    expect((await screen.findByTestId('read-only')).textContent).toContain('read-only');
+    expect((await screen.findByTestId('read-only')).textContent).toBe('You are viewing this booking as an admin: its steps are its parties’ to take.');
     // No dispute here, so no milestones for a mediator on this device: read from the server, which needs a connection.
     expect((await screen.findByTestId('money-unreachable')).textContent).toContain('The figures are asked for again every few seconds.');
-    expect(screen.queryAllByRole('button').map((b) => b.textContent)).toEqual(['Try again']);
+    // Cancelling for both sides is the one step offered, and a paid booking's needs the server, which is out of reach.
+    expect(screen.queryAllByRole('button').map((b) => b.textContent)).toEqual(['Cancel for both sides', 'Try again']);
+    expect(screen.getByTestId('admin-cancel-offline').textContent).toBe('Cancelling a paid booking needs a connection: its money goes back to the client at once.');
     expect(screen.queryByLabelText('Message')).toBeNull();
     // Both parties are named for the admin.
     expect(screen.getByRole('link', { name: 'Call Carla Client +14155550101' })).toBeTruthy();
     expect(screen.getByRole('link', { name: 'Call Omar Operator +14155550110' })).toBeTruthy();
+  });
+});
+
+describe('booking page, admin cancelling for both sides', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('asks why, then sends booking.cancel with the reason; not once work has started', async () => {
+    stubServer({ [`GET /money/bookings/${BOOKING}`]: { bookingId: BOOKING, milestones: [] } });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    await client.db.profiles.insert(profile(ADA, ['admin']));
+    await client.db.bookings.insert(booking('funded'));
+    renderPage(reachable(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Cancel for both sides' }));
+    expect(screen.getByText(/^Cancel this booking for both sides\? What the client paid for it goes back to them in full/)).toBeTruthy();
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel the booking' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Say why: both sides read it, and the audit log keeps it.');
+    expect(await issuedCommands(client)).toEqual([]);
+    fireEvent.change(screen.getByLabelText('Why? Both sides read it, and the audit log keeps it.'), { target: { value: 'The address is unsafe' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel the booking' }));
+    await waitFor(async () => expect((await issuedCommands(client)).map((c) => [c.type, c.payload])).toEqual([['booking.cancel', { bookingId: BOOKING, reason: 'The address is unsafe' }]]));
+    cleanup();
+    await closeDevices();
+
+    const started = await moneyDevice(ADA, ['admin']);
+    await started.client.db.profiles.insert(profile(ADA, ['admin']));
+    await started.client.db.bookings.insert(booking('in_progress'));
+    renderPage(reachable(started.client));
+    await screen.findByTestId('read-only');
+    expect(screen.queryByRole('button', { name: 'Cancel for both sides' })).toBeNull();
   });
 });
 

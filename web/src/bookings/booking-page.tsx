@@ -10,6 +10,7 @@ import { Empty, Loading, Page } from '../ui/page';
 import { PendingMark } from '../ui/pending-mark';
 import { PushPanel } from '../push/push-panel';
 import { viewerOf } from './booking-actions';
+import { AdminCancel } from './admin-cancel';
 import { BookingActionsPanel } from './booking-actions-panel';
 import { BookingChat } from './booking-chat';
 import { BookingTimeline } from './booking-timeline';
@@ -165,6 +166,7 @@ export default function BookingPage({ id }: { id: string }) {
               <p className="muted" data-testid="read-only">
                 {t('readOnly')}
               </p>
+              <AdminCancel booking={booking} actor={actor} waiting={mine.some((c) => c.type === 'booking.cancel')} />
               {/* Where a mediator acts on this booking: each of its disputes' own page, open ones first. */}
               {(disputes ?? []).length > 0 && (
                 <ul className="plain-list" data-testid="admin-dispute-links">

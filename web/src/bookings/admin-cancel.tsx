@@ -1,0 +1,76 @@
+// An admin who is not a party may cancel a booking for both sides before work starts (an unsafe address, a fraud, a
+// duplicate): with a written reason, which both sides read and the audit log keeps. Money held for it goes back to the
+// client in full and the gig ends (sync-server booking-step.ts). A paid booking's cancellation moves money at once,
+// so it needs the server now, as every money step does.
+import { useRef, useState } from 'react';
+import { bookingMachine } from '@shared/booking-machine';
+import { can } from '@shared/machine';
+import { hasRole, type Actor } from '@shared/roles';
+import { useSync } from '../app/sync-context';
+import { useT } from '../i18n/i18n';
+import type { ViewDoc } from '../sync/optimistic';
+import { PendingMark } from '../ui/pending-mark';
+import { TextAreaField } from '../ui/text-area-field';
+import { CommandNotice, type Notice } from './command-notice';
+import { ConfirmStep } from './confirm-step';
+import { bookingMessages } from './messages';
+import { useCanReachServer } from './use-money-step';
+
+export function AdminCancel({ booking, actor, waiting }: { booking: ViewDoc<'bookings'>; actor: Actor; waiting: boolean }) {
+  const t = useT(bookingMessages);
+  const client = useSync();
+  const reachable = useCanReachServer();
+  const [reason, setReason] = useState('');
+  const [problem, setProblem] = useState<string | undefined>();
+  const [notice, setNotice] = useState<Notice>(null);
+  // Set in the click itself: a double click must not cancel twice.
+  const firing = useRef(false);
+
+  // Asked of the machine as the admin the server will see (the page's own parties leave admin out: it acts for no side).
+  const offered = can(bookingMachine, booking.status, 'cancel', ['admin'], { now: Date.now(), changeRounds: booking.changeRounds, reason: 'typed in the form' }).ok;
+  if (!offered || !hasRole(actor, 'admin')) return null;
+  const paid = booking.status !== 'awaiting_payment';
+
+  async function cancel(): Promise<boolean> {
+    const why = reason.trim();
+    if (!why) {
+      setProblem(t('adminCancelReasonMissing'));
+      return false;
+    }
+    if (firing.current) return false;
+    firing.current = true;
+    try {
+      const { id } = await client.issue('booking.cancel', { bookingId: booking.id, reason: why });
+      setReason('');
+      setNotice({ commandId: id });
+      return true;
+    } finally {
+      firing.current = false;
+    }
+  }
+
+  return (
+    <>
+      <CommandNotice notice={notice} pendingText={t('sentPending')} appliedText={t('applied')} testId="admin-cancel-notice" />
+      <ConfirmStep
+        ask={t('adminCancel')}
+        askClassName="btn btn-danger"
+        question={t(paid ? 'adminCancelRefundQuestion' : 'adminCancelQuestion')}
+        confirm={t('adminCancelConfirm')}
+        confirmClassName="btn btn-danger"
+        keep={t('keep')}
+        boxClassName="card confirm-step"
+        disabled={waiting || (paid && !reachable)}
+        beside={<PendingMark show={waiting} />}
+        onConfirm={cancel}
+      >
+        <TextAreaField id="admin-cancel-reason" label={t('adminCancelReason')} value={reason} onChange={setReason} error={problem} onClearError={() => setProblem(undefined)} maxLength={500} />
+      </ConfirmStep>
+      {paid && !reachable && (
+        <p className="hint" data-testid="admin-cancel-offline">
+          {t('adminCancelOffline')}
+        </p>
+      )}
+    </>
+  );
+}
