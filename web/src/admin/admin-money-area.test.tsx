@@ -125,6 +125,10 @@ describe('a dispute', () => {
     expect(screen.getByTestId('dispute-amount').textContent).toBe('$120.00');
     expect(screen.getByTestId('dispute-claim').textContent).toBe('$60.00');
     expect(screen.getByRole('link', { name: 'Open the booking' }).getAttribute('href')).toBe('/b/0190a000-0000-7000-8000-0000000000b1');
+    // Answered: the row says who answered, under a label that does not say it is still due.
+    const summary = screen.getByTestId('dispute-summary');
+    expect([...summary.querySelectorAll('dt')].map((dt) => dt.textContent)).toContain('Answer');
+    expect(summary.textContent).not.toContain('Answer due');
     const columns = screen.getByRole('region', { name: 'Timeline, chat and evidence' });
     expect(within(columns).getAllByRole('heading', { level: 2 }).map((h) => h.textContent)).toEqual(['Timeline of this part', 'Booking chat', 'Evidence']);
 

@@ -99,7 +99,7 @@ function Summary({ detail }: { detail: DisputeDetail }) {
       <dd>{d.status === 'open' ? t('statusOpen') : t('statusResolved')}</dd>
       {d.status === 'open' && (
         <>
-          <dt>{t('answerBy')}</dt>
+          <dt>{d.respondedAt ? t('answer') : t('answerBy')}</dt>
           <dd>
             {d.respondedAt
               ? d.openedBy === 'client'
