@@ -69,7 +69,12 @@ const UNSTORABLE_CHAR = /[\0\p{Cs}]/u;
  */
 function unstorable(cmd: CommandEnvelope): Rejection | undefined {
   if (!PLAIN_TYPE.test(cmd.type)) return rejection('unknown_command');
-  const invalid = (path: string, message: string): Rejection => ({ code: 'invalid_command', message: describeIssues([{ path: [path], message }]) });
+  // A path as deep as the limit reads as "payload.a.0.0.0.…": the first steps and the last say where.
+  const shortPath = (path: string) => {
+    const steps = path.split('.');
+    return steps.length > 6 ? [...steps.slice(0, 3), '…', ...steps.slice(-2)].join('.') : path;
+  };
+  const invalid = (path: string, message: string): Rejection => ({ code: 'invalid_command', message: describeIssues([{ path: [shortPath(path)], message }]) });
   const issuedAt = commandEnvelope.shape.issuedAt.safeParse(cmd.issuedAt);
   if (!issuedAt.success) return invalid('issuedAt', issuedAt.error.issues[0]!.message);
   // Every command has a payload; the column that keeps it as sent takes no NULL.
