@@ -101,13 +101,16 @@ async function main() {
     // Replication streams (graphql-ws) share the port and the /graphql path.
     const streams = attachStreams(server, deps, schema);
 
-    let stopping = false;
+    let stoppingSince: number | null = null;
     const shutdown = async (signal: string) => {
-      if (stopping) {
-        log.warn('second signal: exiting now');
+      if (stoppingSince !== null) {
+        // Ctrl-C in a terminal signals the whole process group, and `npm start`'s tsx relays it to us as well: the
+        // same keypress arrives twice within milliseconds. Only a later one is a person asking to stop at once.
+        if (Date.now() - stoppingSince < SAME_KEYPRESS_MS) return;
+        log.warn('second signal: exiting now, without stopping the database (the next start stops it)');
         process.exit(1);
       }
-      stopping = true;
+      stoppingSince = Date.now();
       log.info({ signal }, 'shutting down');
       // Live sockets first (devices reconnect to another instance), then HTTP, then the pool.
       await streams.close();
@@ -131,5 +134,8 @@ async function main() {
     process.exit(1);
   }
 }
+
+/** Signals this close together are one Ctrl-C, delivered twice (see shutdown). */
+const SAME_KEYPRESS_MS = 1000;
 
 void main();
