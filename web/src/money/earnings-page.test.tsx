@@ -218,6 +218,29 @@ describe('earnings', () => {
     expect(text('payout-outcome')).toBe('Payout requested. It is on its way to your payout account.');
   });
 
+  it('after the payout, figures read before the transfers ran keep "Get paid now" off, and are read again until they move', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(reachable(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Get paid now' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+
+    // The server queued the transfers; they run a moment after the command: the first read still shows the money.
+    let reads = 0;
+    const server = stubServer({
+      [`GET ${NOVEMBER}`]: () =>
+        ++reads === 1 ? statement() : statement({ balances: { asOf: '2026-11-21T10:05:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 0, paidOut: 11259 }] } }),
+      'GET /pay/payouts/account': account('active'),
+    });
+    await decide(client, (await client.db.commands.find().exec())[0]!.id, { status: 'applied' });
+    await waitFor(() => expect(server.requests('/money/statement')).toHaveLength(1));
+    expect(text('balance-available')).toBe('$62.59');
+    expect((screen.getByRole('button', { name: 'Get paid now' }) as HTMLButtonElement).disabled).toBe(true);
+    await waitFor(() => expect(text('balance-available')).toBe('$0.00'), { timeout: 5000 });
+    expect(text('balance-paid-out')).toBe('$112.59');
+    expect(screen.queryByRole('button', { name: 'Get paid now' })).toBeNull();
+  });
+
   it('shows the refusal of a payout request in the worker’s language', async () => {
     stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
     const { client } = await moneyDevice(OMAR, ['operator']);

@@ -2,7 +2,7 @@
 // stands (pending in escrow, available, paid out), the CSV export and "Get paid now".
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
-import { money, type Money } from '@shared/money';
+import { money, type CurrencyCode, type Money } from '@shared/money';
 import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
@@ -68,6 +68,10 @@ export function EarningsPage() {
   );
 }
 
+/** How often, and for how long, figures still showing a requested payout as available are read again. */
+const PAYOUT_REREAD_MS = 2000;
+const PAYOUT_REREAD_FOR_MS = 60_000;
+
 function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaidOut(): void }) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
@@ -78,15 +82,26 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
   const balances = statement.balances.byCurrency;
   const payoutsActive = account.read.state === 'ready' && account.read.data.status === 'active';
   const paidOut = payout.outcome.state === 'applied';
-  // The figures on screen when "Get paid now" was tapped. Until they are read again they still show the money the
-  // payout took as available, and a second tap meanwhile would only be refused (nothing_to_pay_out) over the success.
-  const [tappedOn, setTappedOn] = useState<WorkerStatement | null>(null);
-  const figuresBehind = paidOut && tappedOn === statement;
+  // What was available when "Get paid now" was tapped. The server queues the transfers (payout.request) and they run
+  // a moment later, so figures read at once may still show the money as available: until they show less, they are
+  // behind, the button stays off (a second tap would only be refused, nothing_to_pay_out, over the success), and
+  // they are read again every few seconds.
+  const [tapped, setTapped] = useState<{ currency: CurrencyCode; available: number } | null>(null);
+  const availableIn = (currency: CurrencyCode) => balances.find((b) => b.currency === currency)?.available ?? 0;
+  const figuresBehind = paidOut && tapped !== null && availableIn(tapped.currency) >= tapped.available;
 
-  // The transfer left the available balance: read the figures again.
   useEffect(() => {
     if (paidOut) onPaidOut();
   }, [paidOut, onPaidOut]);
+  useEffect(() => {
+    if (!figuresBehind) return;
+    const every = setInterval(onPaidOut, PAYOUT_REREAD_MS);
+    const enough = setTimeout(() => clearInterval(every), PAYOUT_REREAD_FOR_MS);
+    return () => {
+      clearInterval(every);
+      clearTimeout(enough);
+    };
+  }, [figuresBehind, onPaidOut]);
 
   const withAvailable = balances.filter((b) => b.available > 0);
   return (
@@ -123,7 +138,7 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
                 className="btn btn-primary"
                 disabled={payout.outcome.state === 'pending' || figuresBehind || !reachable}
                 onClick={() => {
-                  setTappedOn(statement);
+                  setTapped({ currency: b.currency, available: b.available });
                   void payout.issue({ currency: b.currency });
                 }}
                 data-testid="get-paid-now"
