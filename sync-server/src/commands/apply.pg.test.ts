@@ -74,10 +74,16 @@ describe('a gig from post to completed', () => {
         status: 'rejected', rejection: { code: 'chat_closed', message: 'This booking was cancelled, so its chat takes no new messages.' },
       });
     expect(await count('messages', `booking_id = '${dropped}'`)).toBe(0);
-    // Nor can work start on it: said as what happened.
+    // Nor can work start on it (a start pressed offline before a cancel that reached us first): said as what it means.
     expect(await run(db.sql, worker, 'booking.start', { bookingId: dropped })).toMatchObject({
-      status: 'rejected', rejection: { code: 'booking_cancelled', message: 'This booking was cancelled, so there is nothing more to do on it.' },
+      status: 'rejected',
+      rejection: {
+        code: 'cancelled_before_start',
+        message: 'This booking was cancelled before your start reached Fieldwork, so the work is not booked and no money is held for it. Do not begin it; the client can book you again.',
+      },
     });
+    // Other steps on it still hear that it was cancelled.
+    expect((await run(db.sql, worker, 'booking.deliver', { bookingId: dropped })).rejection?.code).not.toBe('cancelled_before_start');
   });
 
   it('dates what was done offline when it was done, within what the server knows: chat messages and starting work', async () => {
