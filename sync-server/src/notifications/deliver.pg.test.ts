@@ -190,6 +190,21 @@ describe('delivering news', () => {
     expect((await unsent(client))[0]).toMatchObject({ attempts: MAX_ATTEMPTS, lastError: expect.stringMatching(/deadline/) });
   });
 
+  it('does not send "paid, you can start" once the booking was cancelled, only the cancellation', async () => {
+    await db.sql`update outbox set sent_at = now() where sent_at is null`;
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    // Paid, then cancelled by the client before the news of the payment went out.
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+    applied(await run(db.sql, client, 'booking.cancel', { bookingId, reason: 'Plans changed' }));
+    const result = await deliver(undefined, new Date(Date.now() + 1_000));
+    const texts = await textsTo(await phoneOf(worker));
+    expect(texts).toEqual([expect.stringMatching(/was cancelled: “Plans changed”/)]);
+    expect(result.stale).toBeGreaterThanOrEqual(1);
+    const [funded] = await db.sql<{ lastError: string }[]>`select last_error from outbox where user_id = ${worker} and template = 'milestone.funded'`;
+    expect(funded!.lastError).toBe('not sent: the booking was cancelled before it went out');
+  });
+
   it('migration 018 leaves the news written before delivery existed unsent, and marks why', async () => {
     const client = await createUser(db.sql);
     const worker = await createOperator(db.sql);

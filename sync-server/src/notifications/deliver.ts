@@ -60,12 +60,17 @@ export interface DueRow {
   devices: PushTarget[];
   /** When a push of it was taken already (news also texted, whose text is being tried again). */
   pushedAt: Date | null;
+  /** The status of the booking it is about, now; null when it names none. */
+  bookingStatus: string | null;
 }
 
 export interface Delivered {
   sent: number;
   failed: number;
-  /** Reminders whose deadline passed before they could be sent: "2 h left" would be false by then. */
+  /**
+   * News not sent because it was no longer true when its turn came: a reminder whose deadline passed ("2 h left"
+   * would be false by then), or a call to act on a booking cancelled meanwhile.
+   */
   stale?: number;
 }
 
@@ -77,6 +82,16 @@ const pastDeadline = (row: Pick<DueRow, 'template' | 'data'>, now: Date) => {
   const at = field ? Date.parse(String(row.data[field])) : NaN;
   return !Number.isNaN(at) && at <= now.getTime();
 };
+
+/**
+ * News that asks its reader to act on a booking (pay, start, review): once the booking is cancelled it would send
+ * them to do what can no longer be done, arriving beside the cancellation's own news. Not sent then.
+ */
+const STALE_ONCE_CANCELLED: ReadonlySet<string> = new Set([
+  'gig.accepted', 'booking.funded', 'milestone.funded', 'milestone.payment_received', 'milestone.submitted', 'milestone.approval_reminder',
+]);
+
+const overtaken = (row: Pick<DueRow, 'template' | 'bookingStatus'>) => row.bookingStatus === 'cancelled' && STALE_ONCE_CANCELLED.has(row.template);
 
 /** Pushed news that is texted as well: a deadline on the person's money, which a push shown to no one would let pass. */
 export const ALSO_TEXTED: ReadonlySet<string> = new Set(['milestone.approval_reminder', 'dispute.opened', 'dispute.opened.client', 'dispute.response_reminder']);
@@ -128,7 +143,7 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
       from due where o.dedupe_key = due.dedupe_key
       returning o.dedupe_key, o.channel, o.template, o.data, o.attempts, o.user_id, o.created_at, o.pushed_at
     )
-    select c.dedupe_key, c.channel, c.template, c.data, c.attempts, c.pushed_at, u.phone, u.locale, u.time_zone, g.title,
+    select c.dedupe_key, c.channel, c.template, c.data, c.attempts, c.pushed_at, u.phone, u.locale, u.time_zone, g.title, b.status as booking_status,
       case when c.channel = 'push' then coalesce((
         select jsonb_agg(jsonb_build_object('endpoint', s.endpoint, 'p256dh', s.p256dh, 'auth', s.auth) order by s.registered_at)
         from push_subscriptions s join sessions ss on ss.id = s.session_id
@@ -151,6 +166,11 @@ export async function deliverDue(deps: DeliveryDeps): Promise<Delivered> {
     const row = unit.at(-1)!;
     if (pastDeadline(row, clock())) {
       await deps.sql`update outbox set attempts = ${MAX_ATTEMPTS}, last_error = 'not sent: the deadline it counts down to had passed' where dedupe_key = ${row.dedupeKey}`;
+      result.stale = (result.stale ?? 0) + 1;
+      continue;
+    }
+    if (overtaken(row)) {
+      await deps.sql`update outbox set attempts = ${MAX_ATTEMPTS}, last_error = 'not sent: the booking was cancelled before it went out' where dedupe_key = ${row.dedupeKey}`;
       result.stale = (result.stale ?? 0) + 1;
       continue;
     }
