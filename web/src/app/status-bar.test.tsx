@@ -147,6 +147,16 @@ describe('status bar, refused actions', () => {
     expect(within(unsent).getByRole('alert').textContent).toContain('On my way, I will bring a drain snake.');
   });
 
+  it('sends an accept refused for want of payouts to their setup, rather than offering to try it again as it was', async () => {
+    const client = await offlineDevice({ id: OMAR, roles: ['consumer', 'operator'] });
+    await refused(client, 'gig.accept', { gigId: '0190a000-0000-7000-8000-0000000000f1', bookingId: BOOKING }, 'payouts_not_set_up');
+    const memory = renderBar(client);
+    const row = await screen.findByTestId('rejection');
+    expect(within(row).queryByRole('button', { name: 'Try again' })).toBeNull();
+    fireEvent.click(within(row).getByRole('link', { name: 'Set up payouts' }));
+    expect(memory.history!.at(-1)).toBe('/o/payouts');
+  });
+
   it('sends a refused post to the form with everything typed, rather than losing it or sending it unchanged', async () => {
     const client = await offlineDevice({ id: CARLA, roles: ['consumer'] });
     await refused(client, 'gig.post', { gigId: '0190a000-0000-7000-8000-0000000000f2', title: 'Clean the windows' }, 'gig_expired');

@@ -181,6 +181,11 @@ export function StatusBar() {
               <span className="rejection-actions">
                 {isMoneyStep(r.type) ? (
                   <MoneyStepLink commandId={r.id} type={r.type} />
+                ) : r.code === 'payouts_not_set_up' ? (
+                  // Sent again as it was, it would meet the same refusal: what helps is where payouts are set up.
+                  <Link href="~/o/payouts" className="btn-link" data-testid="set-up-payouts">
+                    {t('setUpPayouts')}
+                  </Link>
                 ) : r.type === 'gig.post' ? (
                   // Sent again as it was, a post meets the same refusal (an expiry now past): edit it first, keeping
                   // everything typed.
