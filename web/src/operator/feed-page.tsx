@@ -7,6 +7,7 @@ import { MoneyText } from '../ui/money-text';
 import { Empty, Loading, Page } from '../ui/page';
 import { PendingMark } from '../ui/pending-mark';
 import { formatKm } from '../i18n/format';
+import { PayoutsBanner, usePayoutsMissing } from '../money/payouts-banner';
 import { buildFeed } from './feed';
 import { distanceText, GigWhen, SkillsNeeded } from './gig-facts-text';
 import { operatorMessages } from './messages';
@@ -19,6 +20,8 @@ export function FeedPage() {
   const me = useMe();
   const gigs = useViewAll('gigs', OPEN);
   const feed = useMemo(() => (me && gigs ? buildFeed(gigs, me, Date.now()) : undefined), [me, gigs]);
+  // Said here, where a new worker starts, not first on a gig they hoped to take.
+  const payoutsMissing = usePayoutsMissing();
 
   return (
     <Page title={t('feedTitle')}>
@@ -26,6 +29,7 @@ export function FeedPage() {
         <Loading label={t('loading')} />
       ) : (
         <>
+          <PayoutsBanner missing={payoutsMissing} />
           {feed.needsHome && (
             <p className="notice" data-testid="feed-needs-home">
               {t('feedNeedsHome')} <Link href="/profile">{t('completeProfile')}</Link>

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 // The operator area against a real SyncClient on memory storage (offline): the feed from local gigs, the
 // availability switch, accepting a gig and seeing its refusal, quick job actions, and profile edits.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { Route, Router } from 'wouter';
 import { memoryLocation } from 'wouter/memory-location';
@@ -9,7 +9,7 @@ import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import { SyncContext } from '../app/sync-context';
 import { I18nProvider } from '../i18n/i18n';
 import type { SyncClient } from '../sync/client';
-import { reachable } from '../money/test-support';
+import { moneyDevice, reachable, stubServer } from '../money/test-support';
 import { closeDevices, issuedCommands, offlineDevice } from '../sync/test-support';
 import OperatorArea from './operator-area';
 
@@ -102,6 +102,18 @@ describe('feed of a new operator', () => {
     expect((await screen.findByTestId('feed-needs-home')).textContent).toContain('Complete your profile');
     expect(screen.queryByTestId('feed-empty')).toBeNull();
     expect(document.body.textContent).not.toContain('0 km');
+  });
+
+  it('says first, where a new worker starts, that paid work waits for payouts to be set up', async () => {
+    const server = stubServer({ 'GET /pay/payouts/account': { status: 'none', provider: 'demo', detailsSubmitted: false, transfersActive: false } });
+    const { client } = await moneyDevice(OMAR, ['consumer', 'operator']);
+    await client.db.profiles.insert(omar());
+    renderAt(reachable(client), '/o');
+    const banner = await screen.findByTestId('payouts-banner');
+    expect(banner.textContent).toBe('You cannot accept paid work until your payouts are set up: that is how clients’ money reaches you. Set up payouts');
+    expect(within(banner).getByRole('link').getAttribute('href')).toBe('/o/payouts');
+    expect(server.requests('/pay/payouts/account')).toHaveLength(1);
+    vi.unstubAllGlobals();
   });
 });
 
