@@ -776,6 +776,8 @@ describe('payment plan', () => {
     fireEvent.click(form.getByRole('button', { name: 'Add a part' }));
     const second = within(form.getAllByTestId('plan-part')[1]!);
     fireEvent.change(second.getByLabelText('Amount (USD)'), { target: { value: '1,000' } });
+    // Left out of the total until typed plainly, and said so while typing, not only once the plan is sent.
+    expect(second.getByTestId('part-grouping').textContent).toBe('Type the amount without separators for thousands, such as 1000 or 1000.50.');
     fireEvent.change(second.getByLabelText('Due date (optional)'), { target: { value: '2020-01-01' } });
     expect(screen.getByTestId('plan-summary').textContent).toContain('New total for the booking: $30.00');
     expect(screen.getByTestId('plan-summary').textContent).toContain('You would receive $27.00 of this plan after the platform fee (10%).');

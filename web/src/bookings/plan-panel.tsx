@@ -4,10 +4,10 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { planOpen } from '@shared/booking-machine';
 import { replacedByPlan } from '@shared/milestone-machine';
-import { money, sum, type CurrencyCode, type Money } from '@shared/money';
+import { minorUnits, money, sum, type CurrencyCode, type Money } from '@shared/money';
 import type { Locale } from '@shared/locales';
 import { useSync } from '../app/sync-context';
-import { amountLimits, formatBps, formatDay, formatMoney, parseMoneyInput } from '../i18n/format';
+import { amountLimits, formatBps, formatDay, formatMoney, moneyInputProblem, parseMoneyInput } from '../i18n/format';
 import { AmountReadAs } from '../ui/amount-read-as';
 import { useLocale, useT, type Translate } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
@@ -309,6 +309,11 @@ function PlanForm({ parts, setParts, changed, currency, feeBps, side, other, mil
                     <p className="field-error" id={`${field('amount')}-error`}>
                       {amountProblemText(t, problem.amount, locale)}
                     </p>
+                  ) : typedWithGrouping(p.amount, currency, locale) ? (
+                    // Said while typing: left out of the total below until it is typed plainly, it must not look counted.
+                    <p className="hint" data-testid="part-grouping" aria-live="polite">
+                      {amountProblemText(t, { problem: 'grouping', limit: minorUnits(currency) }, locale)}
+                    </p>
                   ) : (
                     <AmountReadAs text={p.amount} currency={currency} say={(amount) => t('partReadAs', { amount })} testId="part-read-as" />
                   )}
@@ -385,6 +390,10 @@ function PlanForm({ parts, setParts, changed, currency, feeBps, side, other, mil
     </form>
   );
 }
+
+/** Text with thousands separators ("1.044,50"), which is no amount the plan reads (moneyInputProblem). */
+const typedWithGrouping = (text: string, currency: CurrencyCode, locale: Locale) =>
+  text.trim() !== '' && !parseMoneyInput(text, currency) && moneyInputProblem(text, currency, locale) === 'grouping';
 
 /** An amount's problem (budgetError's, for one part) as a sentence naming the cap or step in the plan's currency. */
 function amountProblemText(t: Translate<MoneyKey>, error: FieldError, locale: Locale): string {
