@@ -32,6 +32,7 @@ export const BOOKING_EVENTS = [
   'resolve_to_review',
   'charged_back',
   'part_charged_back',
+  'finish',
 ] as const;
 export type BookingEvent = (typeof BOOKING_EVENTS)[number];
 
@@ -77,11 +78,14 @@ export const bookingMachine = {
     charged_back: { by: ['system'] },
     // The part waiting for review ended so, while others are still to be worked on: back to work.
     part_charged_back: { by: ['system'] },
+    // Work under way with nothing left to do: its last open part, not paid for, was dropped (milestone.withdraw).
+    // Like approve_part, it follows the milestone's step, so only the server fires it.
+    finish: { by: ['system'] },
   },
   transitions: {
     awaiting_payment: { payment_confirmed: 'funded', cancel: 'cancelled' },
     funded: { start: 'in_progress', cancel: 'cancelled', dispute: 'disputed', charged_back: 'cancelled' },
-    in_progress: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled' },
+    in_progress: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled', finish: 'completed' },
     delivered: {
       approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed', charged_back: 'cancelled',
       part_charged_back: 'in_progress',

@@ -127,6 +127,8 @@ export const commandPayloads = {
   'milestone.submit': z.strictObject({ milestoneId: uuid, note: text(0, 2000).optional() }),
   'milestone.approve': z.strictObject({ milestoneId: uuid }),
   'milestone.request_changes': z.strictObject({ milestoneId: uuid, reason: text(1, 2000) }),
+  /** Either party drops a part not yet paid for once work has started (a client who will not pay the rest, say). */
+  'milestone.withdraw': z.strictObject({ milestoneId: uuid, reason: text(0, 500).optional() }),
   'dispute.open': z.strictObject({
     disputeId: uuidV7,
     milestoneId: uuid,

@@ -466,7 +466,11 @@ export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: numbe
     const parties = partiesOf(actor);
     if (parties.length === 0) refuse('not_found');
     const ms = milestonesOf(d, b);
-    if (op === 'start') return stepBooking(b, 'start', parties);
+    if (op === 'start') {
+      // Pressed (offline, say) after the booking was cancelled: said as what it means for the worker.
+      if (b.status === 'cancelled') refuse('cancelled_before_start');
+      return stepBooking(b, 'start', parties);
+    }
     if (op === 'cancel') {
       // An admin who is not a party overrides both sides, with a written reason.
       if (actor === 'admin' && !reason?.trim()) refuse('reason_required');

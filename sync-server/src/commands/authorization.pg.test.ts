@@ -106,6 +106,19 @@ const MATRIX: Row[] = [
     expect: bookingOnly(['owner'], ['worker', 'admin']),
   },
   {
+    type: 'milestone.withdraw',
+    // Work under way on the first part, a second agreed and not paid for.
+    setup: async () => {
+      const bookingId = await booking('in_progress');
+      const milestoneId = uuidv7();
+      await db.sql`
+        insert into milestones (id, booking_id, client_id, worker_id, position, description, amount, currency, fee_bps, status)
+        select ${milestoneId}, booking_id, client_id, worker_id, 1, 'The rest', amount, currency, fee_bps, 'agreed' from milestones where booking_id = ${bookingId}`;
+      return { milestoneId, reason: 'Not paid' };
+    },
+    expect: bookingOnly(['owner', 'worker'], ['admin']),
+  },
+  {
     type: 'dispute.open',
     setup: async () => ({ disputeId: uuidv7(), milestoneId: await milestoneOf(await booking('funded')), reason: 'Half of it was not done', refundAmount: 4000 }),
     expect: bookingOnly(['owner', 'worker'], ['admin']),

@@ -363,6 +363,43 @@ describe('a plan of milestones', () => {
     await ledgerIsBalanced();
   });
 
+  it('lets either side drop a part not yet paid for once work has started; the last one dropped ends the booking', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const planId = uuidv7();
+    const [a, b] = [uuidv7(), uuidv7()];
+    applied(await run(db.sql, worker, 'milestone.propose', {
+      bookingId, planId,
+      milestones: [
+        { milestoneId: a, description: 'Rewire the garage', amount: { amount: 3000, currency: 'USD' } },
+        { milestoneId: b, description: 'New lights', amount: { amount: 6000, currency: 'USD' } },
+      ],
+    }));
+    applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId }));
+    // Before work starts the plan is changed, or the booking cancelled, instead.
+    expect((await run(db.sql, worker, 'milestone.withdraw', { milestoneId: b })).rejection).toEqual({
+      code: 'invalid_state', message: 'Before work starts, change the payment plan or cancel the booking instead.',
+    });
+    await confirmPayment(db.sql, bookingId); // a
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    // A paid part is approved, or settled by a dispute: never dropped.
+    expect((await run(db.sql, client, 'milestone.withdraw', { milestoneId: a })).rejection?.message).toMatch(/^Only a part not yet paid for can be dropped/);
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: a }));
+    applied(await run(db.sql, client, 'milestone.approve', { milestoneId: a }));
+    expect(await bookingStatus(bookingId)).toBe('in_progress');
+
+    // The client does not pay for the rest: the worker drops it, and with it nothing is left to do.
+    expect(applied(await run(db.sql, worker, 'milestone.withdraw', { milestoneId: b, reason: 'Not paid after two weeks' }))).toMatchObject({ status: 'cancelled' });
+    expect((await milestones(bookingId)).find((m) => m.id === b)!.status).toBe('cancelled');
+    expect(await bookingStatus(bookingId)).toBe('completed');
+    const told = await db.sql<{ userId: string; data: Record<string, unknown> }[]>`
+      select user_id, data from outbox where template = 'milestone.withdrawn.last' and data->>'milestoneId' = ${b}`;
+    expect(told).toEqual([{ userId: client, data: expect.objectContaining({ bookingId, amount: 6000, reason: 'Not paid after two weeks' }) }]);
+    // A stranger is not told the part exists.
+    const stranger = await createUser(db.sql);
+    expect((await run(db.sql, stranger, 'milestone.withdraw', { milestoneId: b })).rejection?.code).toBe('not_found');
+    await ledgerIsBalanced();
+  });
+
   it('refuses a plan once a part it would replace has been paid since it was proposed: the client would pay twice', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker);
     const [single] = await milestones(bookingId);

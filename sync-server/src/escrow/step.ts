@@ -96,6 +96,9 @@ function bookingEventFor(s: MilestoneStep): BookingEvent | null {
       return othersSubmitted(s) ? null : 'request_changes';
     case 'dispute':
       return 'dispute';
+    // A part not paid for, dropped while work goes on (milestone.withdraw): the booking is done when nothing else is left.
+    case 'cancel':
+      return b === 'in_progress' && othersOpen(s).length === 0 ? 'finish' : null;
     case 'approve':
     case 'auto_approve': {
       // Completed when nothing else is left to settle; still with the client while another part waits for
@@ -235,6 +238,10 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
         s.write(closeCheckoutLater(s.tx, m.id, m.checkoutSessionId, s.now));
         Object.assign(changes, { checkoutUrl: null });
       }
+      // Dropped by one side while work goes on (milestone.withdraw; a plan's replacement and a cancelled booking do not
+      // step the booking, and say it their own way): the other side hears it, with why, and whether that was the last.
+      if (s.stepsBooking !== false && (by === 'client' || by === 'worker'))
+        tell(by === 'client' ? 'worker' : 'client', bookingStatus === 'completed' ? 'milestone.withdrawn.last' : 'milestone.withdrawn', s.note ? { reason: s.note } : {});
       break;
     case 'agreed':
       if (s.event === 'payment_expired') {

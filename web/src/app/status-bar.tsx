@@ -87,7 +87,7 @@ const COMMAND_LABELS: Record<CommandType, keyof typeof appMessages.en> = {
   'booking.start': 'cmdBookingStart', 'booking.deliver': 'cmdBookingDeliver', 'booking.approve': 'cmdBookingApprove',
   'booking.request_changes': 'cmdBookingRequestChanges', 'booking.cancel': 'cmdBookingCancel', 'milestone.propose': 'cmdMilestonePropose',
   'milestone.accept': 'cmdMilestoneAccept', 'milestone.fund': 'cmdMilestoneFund', 'milestone.submit': 'cmdMilestoneSubmit',
-  'milestone.approve': 'cmdMilestoneApprove', 'milestone.request_changes': 'cmdMilestoneRequestChanges', 'dispute.open': 'cmdDisputeOpen',
+  'milestone.approve': 'cmdMilestoneApprove', 'milestone.request_changes': 'cmdMilestoneRequestChanges', 'milestone.withdraw': 'cmdMilestoneWithdraw', 'dispute.open': 'cmdDisputeOpen',
   'dispute.add_evidence': 'cmdDisputeAddEvidence', 'dispute.accept': 'cmdDisputeAccept', 'dispute.resolve': 'cmdDisputeResolve',
   'payout.request': 'cmdPayoutRequest', 'message.send': 'cmdMessageSend', 'profile.update': 'cmdProfileUpdate',
   'availability.set': 'cmdAvailabilitySet', 'user.set_roles': 'cmdUserSetRoles',

@@ -182,7 +182,7 @@ describe('booking page, worker', () => {
 describe('booking page, client', () => {
   it('between parts, tells each side that the next part waits for its payment rather than that work goes on', async () => {
     for (const [who, roles, sentence] of [
-      [OMAR, ['operator'], 'The next part is not paid yet: wait until the client pays it (under Payment) before you go on.'],
+      [OMAR, ['operator'], 'The next part is not paid yet: wait until the client pays it (under Payment) before you go on. If it will not be paid, you can drop it there.'],
       [CARLA, ['consumer'], 'The next part is waiting for your payment (under Payment): the worker goes on once it is paid.'],
     ] as const) {
       const client = await device(who, [...roles], booking('in_progress'));

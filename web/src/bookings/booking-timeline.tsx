@@ -27,6 +27,7 @@ const EVENT_NAMES: Record<BookingEvent | 'created', Key> = {
   resolve_to_review: 'evResolvePart',
   charged_back: 'evBookingChargedBack',
   part_charged_back: 'evPartChargedBack',
+  finish: 'evFinish',
 };
 
 type Names = Pick<ViewDoc<'bookings'>, 'clientName' | 'workerName'>;

@@ -72,6 +72,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   const [note, setNote] = useState('');
   const [changes, setChanges] = useState('');
   const [changesError, setChangesError] = useState('');
+  const [dropReason, setDropReason] = useState('');
   const changesField = useRef<HTMLTextAreaElement>(null);
 
   const fmt = (amount: number) => formatMoney(money(amount, m.amount.currency), locale);
@@ -118,6 +119,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   const submit = offer('submit');
   const approve = offer('approve');
   const changesOffer = offer('request_changes');
+  const withdraw = offer('withdraw');
 
   return (
     <li className="milestone card" data-testid="milestone" data-status={m.status}>
@@ -241,6 +243,23 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
             </button>
           </form>
         ))}
+
+      {side && withdraw && (
+        <ConfirmStep
+          ask={t('withdraw')}
+          askClassName="btn"
+          question={t(side === 'worker' ? 'withdrawQuestionWorker' : 'withdrawQuestionClient', { amount: formatMoney(m.amount, locale) })}
+          confirm={t('confirmWithdraw')}
+          keep={t('keepWithdraw')}
+          disabled={disabled}
+          onConfirm={() => {
+            const reason = dropReason.trim();
+            return step.run(() => client.issue('milestone.withdraw', { milestoneId: m.id, ...(reason ? { reason } : {}) }));
+          }}
+        >
+          <TextAreaField id={`withdraw-${m.id}`} label={t('withdrawReason')} value={dropReason} onChange={setDropReason} maxLength={500} />
+        </ConfirmStep>
+      )}
 
       {side && offer('dispute') && <DisputeForm milestone={m} side={side} disabled={disabled} run={step.run} />}
       {dispute && (

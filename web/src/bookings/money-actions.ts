@@ -11,7 +11,7 @@ import type { Actor } from '@shared/roles';
 import { pageParties } from './booking-actions';
 
 /** Steps in the order their controls appear. Funding goes through the checkout; the rest are commands. */
-export const MONEY_ACTIONS = ['fund', 'submit', 'approve', 'request_changes', 'dispute'] as const;
+export const MONEY_ACTIONS = ['fund', 'submit', 'approve', 'request_changes', 'dispute', 'withdraw'] as const;
 export type MoneyAction = (typeof MONEY_ACTIONS)[number];
 
 export interface MilestoneForActions {
@@ -23,6 +23,10 @@ export interface MilestoneForActions {
   /** Its history, which says whether the client's bank holds its money (heldByBank). */
   timeline: readonly { event: string }[];
 }
+
+/** What milestone.withdraw may drop, and when (sync-server commands/handlers/milestone.ts). */
+const UNPAID: readonly MilestoneState[] = ['agreed', 'payment_pending'];
+const WORK_UNDER_WAY: readonly BookingState[] = ['in_progress', 'changes_requested', 'delivered'];
 
 /** Steps the server refuses once submitted work is past its review deadline (deadline_passed). */
 const CLOSED_BY_DEADLINE: readonly MoneyAction[] = ['request_changes', 'dispute'];
@@ -68,6 +72,9 @@ export function offeredMoneyActions(milestone: MilestoneForActions, booking: Boo
   const milestoneAllows = (event: MilestoneEvent) =>
     can(milestoneMachine, milestone.status, event, parties, { proposedBy: null, actingAs: side, reason: TYPED, heldByBank: held }).ok;
   return MONEY_ACTIONS.flatMap((action): OfferedMoneyAction[] => {
+    // A part not paid for, once work has started (the server's milestone.withdraw): before, the plan is changed instead.
+    if (action === 'withdraw')
+      return UNPAID.includes(milestone.status) && WORK_UNDER_WAY.includes(booking.status) && milestoneAllows('cancel') ? [{ action, blockedBy: null }] : [];
     if (action === 'fund') return milestoneAllows('fund') || (milestone.status === 'payment_pending' && side === 'client') ? [{ action, blockedBy: null }] : [];
     if (!milestoneAllows(action)) return [];
     if (action === 'dispute' && disputeOpen) return [];

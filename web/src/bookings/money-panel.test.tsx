@@ -412,6 +412,32 @@ describe('money panel, a dispute’s money said to its reader', () => {
 });
 
 describe('money panel, worker', () => {
+  it('offers to drop a part not paid for once work has started, asking first, with an optional reason', async () => {
+    const SECOND = '0190a000-0000-7000-8000-0000000000d2';
+    const done = milestone('released', { releasedAmount: usd(8000), feeAmount: usd(800) });
+    const unpaid = milestone('agreed', { id: SECOND, position: 1, description: 'New lights', amount: usd(6000), fee: usd(600), net: usd(5400) });
+    const client = await device(OMAR, ['operator'], { booking: booking('in_progress'), milestones: [done, unpaid] });
+    renderPage(connected(client));
+    const rows = await screen.findAllByTestId('milestone');
+    // Only the unpaid part offers it; the released one has nothing left to drop.
+    expect(within(rows[0]!).queryByRole('button', { name: 'Drop this unpaid part' })).toBeNull();
+    fireEvent.click(within(rows[1]!).getByRole('button', { name: 'Drop this unpaid part' }));
+    expect(rows[1]!.textContent).toContain('Drop this part ($60.00)? It is not paid for, so you will not do it or be paid for it, and the client is told.');
+    expect(await issuedCommands(client)).toEqual([]);
+    fireEvent.change(within(rows[1]!).getByLabelText('Why (optional; the other side reads it)'), { target: { value: 'Not paid after two weeks' } });
+    fireEvent.click(within(rows[1]!).getByRole('button', { name: 'Drop the part' }));
+    await waitFor(async () =>
+      expect(await issuedCommands(client)).toEqual([{ type: 'milestone.withdraw', status: 'pending', payload: { milestoneId: SECOND, reason: 'Not paid after two weeks' } }]),
+    );
+  });
+
+  it('does not offer to drop an unpaid part before work starts: the plan is changed then', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('funded'), milestone: milestone('agreed') });
+    renderPage(connected(client));
+    await screen.findAllByTestId('milestone');
+    expect(screen.queryByRole('button', { name: 'Drop this unpaid part' })).toBeNull();
+  });
+
   it('submits funded work with a note, after saying what it will receive; before the work starts it says to start first', async () => {
     const client = await device(OMAR, ['operator'], { booking: booking('funded'), milestone: milestone('funded', { fundedAt: T0 }) });
     renderPage(connected(client));

@@ -91,6 +91,7 @@ export function targetsOf(cmd: ViewCommand, me: Me): Target[] {
     case 'milestone.submit':
     case 'milestone.approve':
     case 'milestone.request_changes':
+    case 'milestone.withdraw':
     case 'dispute.open':
     case 'dispute.add_evidence':
     case 'dispute.accept':

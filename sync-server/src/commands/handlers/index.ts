@@ -25,6 +25,7 @@ export const handlers: Handlers = {
   'milestone.submit': milestone.submit,
   'milestone.approve': milestone.approve,
   'milestone.request_changes': milestone.requestChanges,
+  'milestone.withdraw': milestone.withdraw,
   'dispute.open': dispute.open,
   'dispute.add_evidence': dispute.addEvidence,
   'dispute.accept': dispute.accept,

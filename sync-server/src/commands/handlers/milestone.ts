@@ -1,5 +1,5 @@
 // milestone.propose, milestone.accept, milestone.fund, milestone.submit, milestone.approve,
-// milestone.request_changes: the money steps of a booking, each a step of the shared milestone machine.
+// milestone.request_changes, milestone.withdraw: the money steps of a booking, each a step of the shared milestone machine.
 import { planOpen } from '@shared/booking-machine';
 import { duePassed } from '@shared/due-dates';
 import { bookingSide } from '@shared/parties';
@@ -24,7 +24,12 @@ const loadByMilestone = (db: Db, milestoneId: string): Promise<LoadedStep> =>
   // Pipelined in this order: the milestones are read once the booking's lock is granted (see milestonesOf).
   Promise.all([lockBookingOfMilestone(db, milestoneId), milestoneBeside(db, milestoneId)]);
 
-function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milestone.approve' | 'milestone.request_changes'>(
+/** Parts not yet paid for: what milestone.withdraw may drop. */
+const UNPAID: readonly MilestoneRow['status'][] = ['agreed', 'payment_pending'];
+/** A booking whose work has started, and which therefore can no longer be cancelled outright. */
+const WORK_UNDER_WAY: readonly LockedBooking['status'][] = ['in_progress', 'changes_requested', 'delivered'];
+
+function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milestone.approve' | 'milestone.request_changes' | 'milestone.withdraw'>(
   event: MilestoneEvent,
   noteOf: (p: Record<string, unknown>) => string | undefined = () => undefined,
 ): Handler<T, LoadedStep> {
@@ -34,6 +39,15 @@ function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milest
       const [booking, parties] = partiesIn(ctx, found);
       if (!milestone) return reject('not_found');
       if (event === 'submit' && (milestone.status === 'agreed' || milestone.status === 'payment_pending')) reject('not_funded');
+      if (event === 'cancel') {
+        // The parties' own decision: an admin who is neither overrides with a reason, by cancelling or a dispute's decision.
+        if (!parties.includes('client') && !parties.includes('worker')) reject('forbidden', 'Only the booking’s client or worker drops a part of it.');
+        // Paid parts are settled by approving or by a dispute; before work starts, the plan is changed or the booking cancelled.
+        if (!UNPAID.includes(milestone.status))
+          reject('invalid_state', 'Only a part not yet paid for can be dropped; a paid part is approved, or settled by a dispute.');
+        if (!WORK_UNDER_WAY.includes(booking.status))
+          reject('invalid_state', 'Before work starts, change the payment plan or cancel the booking instead.');
+      }
       // Paying again while the payment window is open (back from the checkout page, a second tab, a copy
       // queued offline): the client is sent to the same checkout, so the command has done what was asked,
       // and changes nothing. A refusal here would tell them the payment they are making failed. Once the
@@ -57,6 +71,7 @@ export const fund = milestoneStep<'milestone.fund'>('fund');
 export const submit = milestoneStep<'milestone.submit'>('submit', (p) => p.note as string | undefined);
 export const approve = milestoneStep<'milestone.approve'>('approve');
 export const requestChanges = milestoneStep<'milestone.request_changes'>('request_changes', (p) => p.reason as string);
+export const withdraw = milestoneStep<'milestone.withdraw'>('cancel', (p) => p.reason as string | undefined);
 
 /**
  * A plan for everything not yet paid for. Accepted by the other side, it replaces the unfunded milestones;
