@@ -88,9 +88,9 @@ export const bookingMachine = {
     in_progress: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled', finish: 'completed' },
     delivered: {
       approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed', charged_back: 'cancelled',
-      part_charged_back: 'in_progress',
+      part_charged_back: 'in_progress', finish: 'completed',
     },
-    changes_requested: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled' },
+    changes_requested: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled', finish: 'completed' },
     disputed: { resolve: 'resolved', resolve_part: 'in_progress', resolve_to_review: 'delivered' },
     completed: {},
     cancelled: {},

@@ -147,6 +147,12 @@ describe('booking guards', () => {
         expect(can(bookingMachine, 'disputed', e, [p], bookingOk)).toEqual({ ok: false, why: 'not_permitted' });
     expect(eventsFrom(bookingMachine, 'disputed', ['client', 'worker'])).toEqual(['resolve']);
   });
+  it('finishes work under way when its last open part was dropped: the server only, and not before work starts', () => {
+    for (const from of ['in_progress', 'delivered', 'changes_requested'] as const) expect(next(bookingMachine, from, 'finish', ['system'], bookingOk)).toBe('completed');
+    for (const p of PARTIES.filter((x) => x !== 'system')) expect(can(bookingMachine, 'in_progress', 'finish', [p], bookingOk)).toEqual({ ok: false, why: 'not_permitted' });
+    for (const from of ['awaiting_payment', 'funded', 'disputed', 'completed', 'cancelled', 'resolved'] as const)
+      expect(can(bookingMachine, from, 'finish', ['system'], bookingOk)).toMatchObject({ ok: false });
+  });
   it('offers the buttons a party may press', () => {
     expect(eventsFrom(bookingMachine, 'delivered', ['client']).sort()).toEqual(['approve', 'dispute', 'request_changes']);
     expect(eventsFrom(bookingMachine, 'funded', ['worker']).sort()).toEqual(['cancel', 'dispute', 'start']);

@@ -57,7 +57,7 @@ export const REJECTION_MESSAGES: Record<RejectionCode, string> = {
   gig_cancelled: 'The client cancelled this gig.',
   booking_cancelled: 'This booking was cancelled, so there is nothing more to do on it.',
   cancelled_before_start:
-    'This booking was cancelled before your start reached Fieldwork, so the work is not booked and no money is held for it. Do not begin it; the client can book you again.',
+    'This booking was cancelled before your start reached Fieldwork, so the work is not booked and no money is held for it: do not begin it.',
   gig_changed: 'The client changed this gig after you looked at it. Look at it again before you accept.',
   gig_booked: 'A worker accepted this gig before your change arrived, so the booking stands as the gig was then. Agree any change on the booking: the work or the price with a new payment plan, where and when in its chat; or cancel the booking.',
   gig_expired: 'This gig has expired.',

@@ -468,7 +468,7 @@ export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: numbe
     const ms = milestonesOf(d, b);
     if (op === 'start') {
       // Pressed (offline, say) after the booking was cancelled: said as what it means for the worker.
-      if (b.status === 'cancelled') refuse('cancelled_before_start');
+      if (b.status === 'cancelled' && parties.includes('worker')) refuse('cancelled_before_start');
       return stepBooking(b, 'start', parties);
     }
     if (op === 'cancel') {

@@ -79,9 +79,11 @@ describe('a gig from post to completed', () => {
       status: 'rejected',
       rejection: {
         code: 'cancelled_before_start',
-        message: 'This booking was cancelled before your start reached Fieldwork, so the work is not booked and no money is held for it. Do not begin it; the client can book you again.',
+        message: 'This booking was cancelled before your start reached Fieldwork, so the work is not booked and no money is held for it: do not begin it.',
       },
     });
+    // Said so to the worker only: the client never pressed start.
+    expect((await run(db.sql, client, 'booking.start', { bookingId: dropped })).rejection?.code).not.toBe('cancelled_before_start');
     // Other steps on it still hear that it was cancelled.
     expect((await run(db.sql, worker, 'booking.deliver', { bookingId: dropped })).rejection?.code).not.toBe('cancelled_before_start');
   });

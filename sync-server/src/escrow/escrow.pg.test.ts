@@ -391,6 +391,8 @@ describe('a plan of milestones', () => {
     expect(applied(await run(db.sql, worker, 'milestone.withdraw', { milestoneId: b, reason: 'Not paid after two weeks' }))).toMatchObject({ status: 'cancelled' });
     expect((await milestones(bookingId)).find((m) => m.id === b)!.status).toBe('cancelled');
     expect(await bookingStatus(bookingId)).toBe('completed');
+    // Its price is now what was done: the part dropped is no longer in it.
+    expect((await db.sql`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(3000);
     const told = await db.sql<{ userId: string; data: Record<string, unknown> }[]>`
       select user_id, data from outbox where template = 'milestone.withdrawn.last' and data->>'milestoneId' = ${b}`;
     expect(told).toEqual([{ userId: client, data: expect.objectContaining({ bookingId, amount: 6000, reason: 'Not paid after two weeks' }) }]);

@@ -18,7 +18,7 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  */
 function mayReadMetrics(c: Context, config: Config): void {
   if (config.METRICS_TOKEN) {
-    const sent = /^Bearer (.+)$/.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
+    const sent = /^Bearer (.+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? '';
     // Digests first: equal lengths for timingSafeEqual, and no hint of the token's length.
     if (timingSafeEqual(digest(sent), digest(config.METRICS_TOKEN))) return;
     c.header('www-authenticate', 'Bearer realm="metrics"');

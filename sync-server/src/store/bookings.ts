@@ -101,3 +101,12 @@ export function countChangeRound(db: Db, id: string) {
 export function setBookingAmount(db: Db, id: string, amount: number) {
   return db`update bookings set amount = ${amount} where id = ${id}`;
 }
+
+/** The booking's price as its parts now make it, `without` one being dropped: those neither cancelled nor only proposed. */
+export function setBookingAmountFromParts(db: Db, id: string, without: string) {
+  return db`
+    update bookings set amount = (
+      select coalesce(sum(m.amount), 0) from milestones m
+      where m.booking_id = ${id} and m.id <> ${without} and not m.deleted and m.status not in ('cancelled', 'proposed'))
+    where id = ${id}`;
+}

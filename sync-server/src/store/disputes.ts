@@ -170,11 +170,13 @@ export async function auditLog(db: Db, limit: number, before?: number): Promise<
   return db<AuditEntry[]>`
     select a.id, a.at, a.admin_id, u.display_name as admin_name, a.action, a.subject_type, a.subject_id, a.reason, a.details,
            case a.subject_type
-             when 'user' then (select coalesce(nullif(s.display_name, ''), s.phone) || ' (' || s.phone || ')' from users s where s.id::text = a.subject_id)
-             when 'booking' then (select g.title from bookings b join gigs g on g.id = b.gig_id where b.id::text = a.subject_id)
-             when 'dispute' then (select g.title from disputes d join bookings b on b.id = d.booking_id join gigs g on g.id = b.gig_id where d.id::text = a.subject_id)
+             when 'user' then (select coalesce(nullif(s.display_name, ''), s.phone) || ' (' || s.phone || ')' from users s where s.id = x.id)
+             when 'booking' then (select g.title from bookings b join gigs g on g.id = b.gig_id where b.id = x.id)
+             when 'dispute' then (select g.title from disputes d join bookings b on b.id = d.booking_id join gigs g on g.id = b.gig_id where d.id = x.id)
            end as subject_name
     from admin_audit a join users u on u.id = a.admin_id
+    -- The subject's id as a uuid, so that each lookup is by primary key (subject_id is text: other kinds may not be uuids).
+    cross join lateral (select case when a.subject_id ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then a.subject_id::uuid end as id) x
     ${before !== undefined ? db`where a.id < ${before}` : db``}
     order by a.id desc
     limit ${limit}`;

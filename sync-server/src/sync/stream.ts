@@ -62,7 +62,7 @@ new Gauge({
   },
 });
 
-const BEARER = /^Bearer ([A-Za-z0-9_\-.]+)$/;
+const BEARER = /^Bearer ([A-Za-z0-9_\-.]+)$/i; // the scheme in any case (RFC 9110)
 
 function bearer(value: unknown): string | null {
   if (typeof value !== 'string') return null;

@@ -259,6 +259,14 @@ describe('a dispute', () => {
     expect(await issuedCommands(client)).toEqual([]);
   });
 
+  it('says when the time to answer ended with no answer, rather than an answer due in the past', async () => {
+    stubServer({ [`GET /disputes/${DISPUTE}`]: detail({ respondedAt: null, respondBy: new Date(Date.now() - 60_000).toISOString() }) });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(reachable(client), `/a/disputes/${DISPUTE}`);
+    expect((await screen.findByTestId('dispute-answer')).textContent).toMatch(/^None: the time to answer ended .+, so the claim applies$/);
+    expect(screen.getByTestId('dispute-summary').textContent).not.toContain('Answer due');
+  });
+
   it('warns that deciding before the other side has answered takes their chance, and not once they have', async () => {
     const respondBy = new Date(Date.now() + 2 * 86_400_000).toISOString();
     stubServer({ [`GET /disputes/${DISPUTE}`]: detail({ respondedAt: null, respondBy }) });

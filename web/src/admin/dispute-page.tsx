@@ -78,6 +78,8 @@ function Summary({ detail }: { detail: DisputeDetail }) {
   const t = useT(adminMoneyMessages);
   const { locale } = useLocale();
   const { dispute: d, booking } = detail;
+  // Past the deadline with no answer (the window job settles it within a minute of it).
+  const ended = !d.respondedAt && Date.parse(d.respondBy) <= Date.now();
   return (
     <dl className="money-facts dispute-summary" data-testid="dispute-summary" data-status={d.status}>
       <dt>{t('heldAmount')}</dt>
@@ -99,13 +101,15 @@ function Summary({ detail }: { detail: DisputeDetail }) {
       <dd>{d.status === 'open' ? t('statusOpen') : t('statusResolved')}</dd>
       {d.status === 'open' && (
         <>
-          <dt>{d.respondedAt ? t('answer') : t('answerBy')}</dt>
-          <dd>
+          <dt>{d.respondedAt || ended ? t('answer') : t('answerBy')}</dt>
+          <dd data-testid="dispute-answer">
             {d.respondedAt
               ? d.openedBy === 'client'
                 ? t('answeredBy', { name: booking.workerName, side: t('sideWorker') })
                 : t('answeredBy', { name: booking.clientName, side: t('sideClient') })
-              : formatDateTime(d.respondBy, locale)}
+              : ended
+                ? t('answerEnded', { date: formatDateTime(d.respondBy, locale) })
+                : formatDateTime(d.respondBy, locale)}
           </dd>
         </>
       )}

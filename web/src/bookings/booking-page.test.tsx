@@ -549,6 +549,9 @@ describe('booking page, admin reading the money', () => {
     expect(rows[1]!.textContent).toContain('Replace the washer');
     expect(server.requests(`/money/bookings/${BOOKING}`)).toHaveLength(1);
     expect(screen.getByTestId('read-only')).toBeTruthy();
+    // The booking changes (cancelled, say, which refunds what was held): its money is read again.
+    await client.db.bookings.upsert(booking('cancelled', { version: 3 }));
+    await waitFor(() => expect(server.requests(`/money/bookings/${BOOKING}`)).toHaveLength(2));
   });
 });
 

@@ -42,7 +42,8 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   // An admin who is not a party replicates the milestones of disputed bookings only (mediation weighs them together):
   // any other booking's are read from the server as its page opens, to say where its money is.
   const readForAdmin = side === null && milestones !== undefined && milestones.length === 0;
-  const adminRead = useMoneyRead<BookingMoney>(readForAdmin ? `/money/bookings/${encodeURIComponent(booking.id)}` : null);
+  // Read again whenever the booking changes (a cancellation refunds what was held), as replication tells.
+  const adminRead = useMoneyRead<BookingMoney>(readForAdmin ? `/money/bookings/${encodeURIComponent(booking.id)}?version=${booking.version}` : null);
 
   if (!milestones) return <Loading label={t('loading')} />;
   if (readForAdmin && adminRead.read.state !== 'ready') return <MoneyReadState read={adminRead.read} onRetry={adminRead.reload} />;

@@ -14,7 +14,7 @@ const ES: Record<RejectionCode, string> = {
   gig_cancelled: 'El cliente canceló este trabajo.',
   booking_cancelled: 'Esta reserva se canceló, así que ya no hay nada que hacer en ella.',
   cancelled_before_start:
-    'Esta reserva se canceló antes de que tu inicio llegara a Fieldwork, así que el trabajo no está reservado y no hay dinero retenido por él. No lo empieces; el cliente puede volver a reservarte.',
+    'Esta reserva se canceló antes de que tu inicio llegara a Fieldwork, así que el trabajo no está reservado y no hay dinero retenido por él: no lo empieces.',
   gig_changed: 'El cliente cambió este trabajo después de que lo vieras. Míralo de nuevo antes de aceptarlo.',
   gig_booked: 'Un trabajador aceptó este trabajo antes de que llegara tu cambio o tu cancelación, así que la reserva queda como estaba el trabajo entonces. Acuerda cualquier cambio en la reserva: el trabajo o el precio con un nuevo plan de pagos, el lugar y la hora en su chat; o cancela la reserva.',
   gig_expired: 'Este trabajo ha caducado.',

@@ -86,9 +86,13 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
   // a moment later, so figures read at once may still show the money as available: until they show less, they are
   // behind, the button stays off (a second tap would only be refused, nothing_to_pay_out, over the success), and
   // they are read again every few seconds.
-  const [tapped, setTapped] = useState<{ currency: CurrencyCode; available: number } | null>(null);
-  const availableIn = (currency: CurrencyCode) => balances.find((b) => b.currency === currency)?.available ?? 0;
-  const figuresBehind = paidOut && tapped !== null && availableIn(tapped.currency) >= tapped.available;
+  // Told apart by what was paid out, which only a transfer moves (money released meanwhile raises what is available).
+  // After PAYOUT_REREAD_FOR_MS without a move (a transfer retried later), the figures are taken as they come.
+  const [tapped, setTapped] = useState<{ currency: CurrencyCode; paidOut: number } | null>(null);
+  const [gaveUp, setGaveUp] = useState(false);
+  const paidOutIn = (currency: CurrencyCode) => balances.find((b) => b.currency === currency)?.paidOut ?? 0;
+  const figuresBehind = paidOut && tapped !== null && !gaveUp && paidOutIn(tapped.currency) <= tapped.paidOut;
+  const behindFor = (currency: CurrencyCode) => figuresBehind && tapped?.currency === currency;
 
   useEffect(() => {
     if (paidOut) onPaidOut();
@@ -96,7 +100,7 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
   useEffect(() => {
     if (!figuresBehind) return;
     const every = setInterval(onPaidOut, PAYOUT_REREAD_MS);
-    const enough = setTimeout(() => clearInterval(every), PAYOUT_REREAD_FOR_MS);
+    const enough = setTimeout(() => setGaveUp(true), PAYOUT_REREAD_FOR_MS);
     return () => {
       clearInterval(every);
       clearTimeout(enough);
@@ -136,9 +140,10 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
                 key={b.currency}
                 type="button"
                 className="btn btn-primary"
-                disabled={payout.outcome.state === 'pending' || figuresBehind || !reachable}
+                disabled={payout.outcome.state === 'pending' || behindFor(b.currency) || !reachable}
                 onClick={() => {
-                  setTapped({ currency: b.currency, available: b.available });
+                  setTapped({ currency: b.currency, paidOut: b.paidOut });
+                  setGaveUp(false);
                   void payout.issue({ currency: b.currency });
                 }}
                 data-testid="get-paid-now"

@@ -44,6 +44,7 @@ const booking = (n: number, status: Booking['status']): Booking => ({
 
 afterEach(async () => {
   cleanup();
+  vi.unstubAllGlobals();
   await closeDevices();
 });
 
@@ -113,7 +114,6 @@ describe('feed of a new operator', () => {
     expect(banner.textContent).toBe('You cannot accept paid work until your payouts are set up: that is how clients’ money reaches you. Set up payouts');
     expect(within(banner).getByRole('link').getAttribute('href')).toBe('/o/payouts');
     expect(server.requests('/pay/payouts/account')).toHaveLength(1);
-    vi.unstubAllGlobals();
   });
 });
 

@@ -31,7 +31,7 @@ export const start: Handler<'booking.start', Loaded> = {
     const [booking, who] = partiesIn(ctx, found);
     // Pressed offline before a cancel that reached us first: the money has gone back, and the worker must hear plainly
     // that there is no job to begin, not that "there is nothing more to do".
-    if (booking.status === 'cancelled') reject('cancelled_before_start');
+    if (booking.status === 'cancelled' && who.includes('worker')) reject('cancelled_before_start');
     // Dated when the worker pressed it (work started offline in a basement starts then), after the booking's
     // last change. The other steps move money or settle it, and are dated when the server took them.
     return { bookingId: booking.id, status: plainStep(ctx, booking, who, 'start', undefined, actedAt(ctx, booking.updatedAt)) };

@@ -6,7 +6,7 @@ import { bookingSide } from '@shared/parties';
 import { replacedByPlan, type MilestoneEvent } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
 import { partiesIn, reject, type Handler } from '../context';
-import { lockBooking, lockBookingOfMilestone, setBookingAmount, type LockedBooking } from '../../store/bookings';
+import { lockBooking, lockBookingOfMilestone, setBookingAmount, setBookingAmountFromParts, type LockedBooking } from '../../store/bookings';
 import { insertMilestones, milestonesOf, milestoneBeside, type Beside, type MilestoneRow } from '../../store/milestones';
 import { recipient } from '../../store/outbox';
 import { stepMilestone } from '../../escrow/step';
@@ -62,6 +62,8 @@ function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milest
         tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties, actorId: ctx.actor.id,
         note: noteOf(p as Record<string, unknown>), key: ctx.commandId, write: ctx.write, notify: ctx.notify,
       });
+      // A part dropped is no longer part of the price: the booking costs what its other parts do (as a plan accepted sets it).
+      if (event === 'cancel') ctx.write(setBookingAmountFromParts(ctx.tx, booking.id, milestone.id));
       return { bookingId: booking.id, milestoneId: milestone.id, status };
     },
   };
