@@ -1,3 +1,4 @@
+import { createECDH } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDb, type TestDb } from '../../test/db';
 import { createTestApp, TEST_SECRET, type TestApp } from '../../test/app';
@@ -551,7 +552,7 @@ describe('logout', () => {
       t.app.request('/push/subscriptions', {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ endpoint: `https://fcm.googleapis.com/fcm/send/device-${phone}-${n}`, keys: { p256dh: Buffer.alloc(65, 4).toString('base64url'), auth: Buffer.alloc(16, 1).toString('base64url') } }),
+        body: JSON.stringify({ endpoint: `https://fcm.googleapis.com/fcm/send/device-${phone}-${n}`, keys: { p256dh: createECDH('prime256v1').generateKeys().toString('base64url'), auth: Buffer.alloc(16, 1).toString('base64url') } }),
       });
     expect((await register(here.body.accessToken, 1)).status).toBe(204);
     expect((await register(there.body.accessToken, 2)).status).toBe(204);
