@@ -2,7 +2,7 @@
 // for steps that also move the booking, of the booking machine (the server steps both, in one transaction).
 // The machine's context carries whether the client's bank holds a part's money (a chargeback): then nothing that
 // moves it is offered, here or where a claim is accepted and a paid booking cancelled.
-import { bookingMachine, BOOKING_GUARD_REJECTIONS, MAX_CHANGE_ROUNDS, type BookingState } from '@shared/booking-machine';
+import { bookingEnded, bookingMachine, BOOKING_GUARD_REJECTIONS, MAX_CHANGE_ROUNDS, type BookingState } from '@shared/booking-machine';
 import { can } from '@shared/machine';
 import { heldByBank, milestoneMachine, milestoneRejection, outcomeOf, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
 import { chargeStep, offStep, type Money } from '@shared/money';
@@ -67,6 +67,9 @@ export function offeredMoneyActions(milestone: MilestoneForActions, booking: Boo
   const parties = pageParties(actor, milestone);
   const side = parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
   if (!side) return [];
+  // A booking that ended (or is ending: a cancel this device sent and the server has not answered yet) takes no money
+  // step: paying for it would only be sent back.
+  if (bookingEnded(booking.status)) return [];
   const held = heldByBank(milestone.timeline);
   // A step that would move money the client's bank holds (approving) is not offered: the part says why.
   const milestoneAllows = (event: MilestoneEvent) =>

@@ -105,6 +105,15 @@ async function approveSubmitted() {
 }
 
 describe('money panel, client', () => {
+  it('offers no payment on a booking being cancelled, the cancel still on its way to the server', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('agreed') });
+    renderPage(connected(client));
+    await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Pay $80.00' });
+    // Cancelled offline: the device shows it at once, before the server has it.
+    await client.issue('booking.cancel', { bookingId: BOOKING });
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Pay $80.00' })).toBeNull());
+  });
+
   it('says who answered a dispute and what follows, to each side', async () => {
     const answered = dispute({ respondedAt: '2026-11-20T10:00:00.000Z' });
     const clientSide = await device(CARLA, ['consumer'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: answered });
