@@ -141,7 +141,7 @@ describe('a gig from post to completed', () => {
     applied(await run(db.sql, worker, 'booking.cancel', { bookingId, reason: 'Van broke down' }));
     const [g] = await db.sql`select status, booking_id from gigs where id = ${gig.gigId}`;
     expect(g).toMatchObject({ status: 'open', bookingId: null });
-    const [n] = await db.sql`select template, user_id, data from outbox where data->>'bookingId' = ${bookingId} and template = 'booking.cancelled'`;
+    const [n] = await db.sql`select template, user_id, data from outbox where data->>'bookingId' = ${bookingId} and template = 'booking.cancelled.by_worker.reopened'`;
     expect(n!.userId).toBe(client);
     expect(n!.data).toMatchObject({ reason: 'Van broke down' });
     applied(await run(db.sql, other, 'gig.accept', { gigId: gig.gigId, bookingId: uuidv7() }));

@@ -54,10 +54,12 @@ export function stepBooking(s: Step): BookingState {
   // Not one its client's bank ended by a chargeback (that client asked their bank for the money back), nor one an
   // admin cancelled for both sides (an unsafe address, a fraud): that gig ends, and its client may post it again.
   const gig = booking.gig;
+  let reopened = false;
   if (gig?.status === 'assigned' && (verdict.to === 'completed' || verdict.to === 'resolved' || verdict.to === 'cancelled')) {
     const reopen = verdict.to === 'cancelled' && event !== 'charged_back' && !overridden;
     const g = can(gigMachine, gig.status, reopen ? 'reopen' : 'close', ['system'], { now: s.now.getTime(), gig: gigFacts(gig) });
     if (g.ok) s.write(updateGig(s.tx, gig.id, { status: g.to, bookingId: g.to === 'open' ? null : gig.bookingId }));
+    reopened = g.ok && g.to === 'open';
   } else if (gig && booking.status === 'awaiting_payment' && verdict.to === 'funded') {
     // Paid for: the worker now sees the gig's door (pull.ts CONTACT_SHARED), which replication carries with a new version.
     s.write(touchGig(s.tx, gig.id));
@@ -68,7 +70,13 @@ export function stepBooking(s: Step): BookingState {
     // "The other side" of a party's step; both parties when an admin took it for them, which the text says.
     const recipients: readonly ('client' | 'worker')[] =
       notify.to !== 'other' ? [notify.to] : overridden ? ['client', 'worker'] : [byParty === 'client' ? 'worker' : 'client'];
-    const template = overridden ? `${notify.template}.admin` : notify.template;
+    // A cancellation says who cancelled, and to a client whose gig went back on offer, that it did.
+    const template =
+      event !== 'cancel'
+        ? notify.template
+        : overridden
+          ? `${notify.template}.admin`
+          : `${notify.template}.by_${byParty}${byParty === 'worker' && reopened ? '.reopened' : ''}`;
     for (const to of recipients)
       s.notify({
         ...recipient(to, booking),

@@ -199,7 +199,7 @@ describe('delivering news', () => {
     applied(await run(db.sql, client, 'booking.cancel', { bookingId, reason: 'Plans changed' }));
     const result = await deliver(undefined, new Date(Date.now() + 1_000));
     const texts = await textsTo(await phoneOf(worker));
-    expect(texts).toEqual([expect.stringMatching(/was cancelled: “Plans changed”/)]);
+    expect(texts).toEqual([expect.stringMatching(/The client cancelled “.+”: “Plans changed”\./)]);
     expect(result.stale).toBeGreaterThanOrEqual(1);
     const [funded] = await db.sql<{ lastError: string }[]>`select last_error from outbox where user_id = ${worker} and template = 'milestone.funded'`;
     expect(funded!.lastError).toBe('not sent: the booking was cancelled before it went out');

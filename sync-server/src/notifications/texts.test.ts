@@ -53,6 +53,10 @@ describe('news texts', () => {
     expect(newsSentence({ template: 'booking.cancelled.admin', data: { ...cancelled, reason: 'Unsafe address.' }, locale: 'en', title: 'Fix the tap' })).toBe(
       'Fieldwork cancelled “Fix the tap” for both sides: “Unsafe address.”',
     );
+    expect(newsSentence({ template: 'booking.cancelled.by_worker.reopened', data: cancelled, locale: 'en', title: 'Fix the tap' })).toBe(
+      'The worker cancelled “Fix the tap”: “Van broke down”. Your gig is back on offer to other workers.',
+    );
+    expect(newsSentence({ template: 'booking.cancelled.by_client', data: { bookingId: BOOKING }, locale: 'es', title: 'Pintar' })).toBe('El cliente canceló «Pintar».');
     const reminder = { bookingId: BOOKING, hoursLeft: 2 };
     expect(newsText({ template: 'milestone.approval_reminder', data: reminder, locale: 'en', title: null }, 'https://f.example')).toMatch(
       /^Fieldwork: 2 h left to review the work on “your booking”; then it is approved as it is\. https:/,
