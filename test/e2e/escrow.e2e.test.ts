@@ -236,11 +236,16 @@ describe('escrow on the demo rail', () => {
 
       // Both parties' pages show the split.
       const amounts = `${usd(split)} back to the client, ${usd(released)} to the worker.`;
-      for (const page of [client, worker]) {
+      // The dispute's outcome is said to its reader: what came back to the client, what the worker received after the fee.
+      const outcome = {
+        client: `${usd(split)} came back to you, and the worker received ${usd(net.amount)} after the ${usd(fee.amount)} platform fee.`,
+        worker: `${usd(split)} went back to the client, and you received ${usd(net.amount)} after the ${usd(fee.amount)} platform fee.`,
+      };
+      for (const [side, page] of [['client', client], ['worker', worker]] as const) {
         await expectEscrowStatus(page, 'split');
         expect(await page.getByTestId('escrow-status').innerText()).toBe('Split');
         expect(await page.getByTestId('settled-amounts').innerText()).toBe(amounts);
-        await page.getByTestId('dispute-outcome').getByText(`: ${amounts}`, { exact: false }).waitFor({ timeout: 20_000 });
+        await page.getByTestId('dispute-outcome').getByText(`: ${outcome[side]}`, { exact: false }).waitFor({ timeout: 20_000 });
       }
       expect(await worker.getByTestId('worker-net').innerText()).toBe(`Released to you: ${usd(net.amount)} (${usd(fee.amount)} platform fee).`);
       expect(await client.getByTestId('dispute').innerText()).toContain('Decided by a mediator: The tap drips less than before');

@@ -1,7 +1,7 @@
 // A milestone's dispute as its parties see it: who opened it and why, the claim, the time left to answer,
 // the evidence from both sides (its files to download), and, while it is open, accepting the other side's
 // claim or adding evidence.
-import { money } from '@shared/money';
+import { money, splitFee } from '@shared/money';
 import { useSync, useViewAll } from '../app/sync-context';
 import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
@@ -46,6 +46,20 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
   // Past the deadline with no answer the claim applies, and the server takes no more evidence from the parties.
   const closed = answerWindowClosed(dispute, useNowPast([dispute.respondBy]));
 
+  /**
+   * How it was settled, said to its reader as the texts say it: the client what came back to them and what the worker
+   * received after the fee; the worker what they received; an admin the amounts as the ledger moved them.
+   */
+  function settledLine(): string {
+    const date = formatDateTime(dispute.resolvedAt ?? dispute.updatedAt, locale);
+    const refund = fmt(dispute.refundedAmount?.amount ?? 0);
+    const released = money(dispute.releasedAmount?.amount ?? 0, dispute.amount.currency);
+    if (side === null) return t('resolved', { date, refund, release: formatMoney(released, locale) });
+    const { fee, net } = splitFee(released, feeBps);
+    const vars = { date, refund, net: formatMoney(net, locale), fee: formatMoney(fee, locale) };
+    return t(side === 'client' ? 'resolvedYouClient' : 'resolvedYouWorker', vars);
+  }
+
   /** Where the answer stands: who may answer until when, who answered, or that the time ran out. */
   function answerLine(): string {
     const date = formatDateTime(dispute.respondBy, locale);
@@ -75,11 +89,7 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
         <>
           <p data-testid="dispute-outcome">
             <strong>
-              {t('resolved', {
-                date: formatDateTime(dispute.resolvedAt ?? dispute.updatedAt, locale),
-                refund: fmt(dispute.refundedAmount?.amount ?? 0),
-                release: fmt(dispute.releasedAmount?.amount ?? 0),
-              })}
+              {settledLine()}
             </strong>
           </p>
           <p className="hint">

@@ -632,7 +632,12 @@ describe('money panel, settled', () => {
       await waitFor(() => expect(escrow().textContent).toBe('Split'));
       expect(within(row()).getByTestId('settled-amounts').textContent).toBe('$30.00 back to the client, $50.00 to the worker.');
       const box = await screen.findByTestId('dispute');
-      expect(within(box).getByTestId('dispute-outcome').textContent).toBe('Resolved on Nov 21, 2026, 10:00 AM: $30.00 back to the client, $50.00 to the worker.');
+      // Said to its reader, as the texts say it: what came back to the client, what the worker received after the fee.
+      expect(within(box).getByTestId('dispute-outcome').textContent).toBe(
+        who === CARLA
+          ? 'Resolved on Nov 21, 2026, 10:00 AM: $30.00 came back to you, and the worker received $45.00 after the $5.00 platform fee.'
+          : 'Resolved on Nov 21, 2026, 10:00 AM: $30.00 went back to the client, and you received $45.00 after the $5.00 platform fee.',
+      );
       expect(box.textContent).toContain('Decided by a mediator: Half the work was done.');
       if (who === OMAR) expect(within(row()).getByTestId('worker-net').textContent).toBe('Released to you: $45.00 ($5.00 platform fee).');
       else expect(within(row()).queryByTestId('worker-net')).toBeNull();
