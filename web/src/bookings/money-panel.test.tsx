@@ -207,6 +207,18 @@ describe('money panel, client', () => {
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['message.send']));
   });
 
+  it('back from paying a part a new plan replaced meanwhile, says that payment is sent back and to pay the parts as they are now', async () => {
+    const NEW = '0190a000-0000-7000-8000-0000000000d2';
+    const replaced = milestone('cancelled');
+    const current = milestone('agreed', { id: NEW, position: 1, amount: usd(5000), fee: usd(500), net: usd(4500) });
+    const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestones: [replaced, current] });
+    renderBookingPage(connected(client), BOOKING, { search: `paid=${MILESTONE}` });
+    expect((await screen.findByTestId('paid-replaced')).textContent).toBe(
+      'The part you just paid for had been replaced by a new plan, so that payment is sent back to you in full. Pay for the parts as they stand now, below.',
+    );
+    await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Pay $50.00' });
+  });
+
   it('with a connection offers paying, and after the checkout says the payment is on its way until it is confirmed', async () => {
     const client = await device(CARLA, ['consumer'], { booking: booking('awaiting_payment'), milestone: milestone('payment_pending', { paymentExpiresAt: '2026-11-19T11:00:00.000Z' }) });
     const memory = renderBookingPage(connected(client), BOOKING, { search: `paid=${MILESTONE}` });

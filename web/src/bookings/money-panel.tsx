@@ -70,9 +70,18 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   // The sentence about the connection matters only where there is a money step to take.
   const steps = planShown || rows.some((r) => r.offered.length > 0 || r.dispute?.status === 'open');
 
+  // Back from paying a part that a new plan replaced meanwhile (a checkout left open in another tab): that payment
+  // is sent back (escrow refunds a payment the part can no longer take), which the page would otherwise not say.
+  const paidReplaced = side === 'client' && paid !== null && all.some((m) => m.id === paid && m.status === 'cancelled');
+
   return (
     <>
       {readForAdmin && <MoneyStaleNotice show={adminRead.offline} />}
+      {paidReplaced && (
+        <p className="notice" data-testid="paid-replaced">
+          {t('paidReplaced')}
+        </p>
+      )}
       {side && steps && !reachable && (
         <p className="notice" data-testid="money-offline">
           {/* Said as the status line says it: still connecting (its first seconds), or no connection. */}
