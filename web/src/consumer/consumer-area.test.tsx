@@ -146,6 +146,14 @@ describe('post a gig', () => {
     expect(await issuedCommands(client)).toEqual([]);
   });
 
+  it('gives an example of a budget in whole units for a currency that has no cents', async () => {
+    const client = await clientDevice();
+    renderAt(client, '/c/new');
+    const hint = await screen.findByText('The total you will pay, for example 80 or 80.50.');
+    fireEvent.change(screen.getByLabelText('Currency'), { target: { value: 'JPY' } });
+    await waitFor(() => expect(hint.textContent).toBe('The total you will pay, in whole units, for example 8000.'));
+  });
+
   it('says how a budget typed with a separator is read: in KWD "1,000" is one dinar, not a thousand', async () => {
     const client = await clientDevice();
     renderAt(client, '/c/new');

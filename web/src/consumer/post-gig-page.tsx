@@ -2,7 +2,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useLocation, useSearchParams } from 'wouter';
 import { commandPayloads } from '@shared/commands';
-import { CURRENCIES, type CurrencyCode } from '@shared/money';
+import { CURRENCIES, minorUnits, type CurrencyCode } from '@shared/money';
 import { useSync } from '../app/sync-context';
 import type { Locale } from '@shared/locales';
 import { useLocale, useT } from '../i18n/i18n';
@@ -139,7 +139,8 @@ export function PostGigPage() {
             </select>
           </div>
           <p className="hint" id="gig-budget-hint">
-            {t('fBudgetHint')}
+            {/* A currency without minor units (JPY) takes whole amounts: its example has no decimals. */}
+            {t(minorUnits(values.currency) === 0 ? 'fBudgetHintWhole' : 'fBudgetHint')}
           </p>
           <BudgetReadAs text={values.budget} currency={values.currency} />
           <FieldErrorText field="budget" error={errors.budget} t={t} />
