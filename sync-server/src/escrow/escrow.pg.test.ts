@@ -356,6 +356,10 @@ describe('a plan of milestones', () => {
     expect(await bookingStatus(bookingId)).toBe('in_progress');
     expect((await run(db.sql, worker, 'booking.deliver', { bookingId })).rejection?.code).toBe('not_funded');
     await confirmPayment(db.sql, bookingId); // b
+    // The first part's payment said "you can start"; the next one's, paid mid-job, says to go on.
+    const funded = await db.sql<{ template: string; data: { milestoneId: string } }[]>`
+      select template, data from outbox where user_id = ${worker} and template like 'milestone.funded%' and data->>'bookingId' = ${bookingId} order by created_at`;
+    expect(funded.map((n) => [n.data.milestoneId, n.template])).toEqual([[a, 'milestone.funded'], [b, 'milestone.funded.next']]);
     applied(await run(db.sql, worker, 'booking.deliver', { bookingId }));
     applied(await run(db.sql, client, 'booking.approve', { bookingId }));
     expect(await bookingStatus(bookingId)).toBe('completed');

@@ -232,7 +232,8 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
         const { created } = await post(s.tx, fundingPosting(m, s.payment.paymentIntentId));
         if (!created) reject('invalid_state', 'This payment has already been accounted for.');
         Object.assign(changes, { paymentIntentId: s.payment.paymentIntentId, chargeId: s.payment.chargeId, fundedAt: s.now, paymentExpiresAt: null });
-        tell('worker', 'milestone.funded');
+        // "You can start" is for the first part; a later one paid while work goes on lets the worker go on with it.
+        tell('worker', s.booking.status === 'awaiting_payment' || s.booking.status === 'funded' ? 'milestone.funded' : 'milestone.funded.next');
         tell('client', 'milestone.payment_received');
       }
       break;

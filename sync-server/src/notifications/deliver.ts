@@ -88,7 +88,7 @@ const pastDeadline = (row: Pick<DueRow, 'template' | 'data'>, now: Date) => {
  * them to do what can no longer be done, arriving beside the cancellation's own news. Not sent then.
  */
 const STALE_ONCE_CANCELLED: ReadonlySet<string> = new Set([
-  'gig.accepted', 'booking.funded', 'milestone.funded', 'milestone.payment_received', 'milestone.submitted', 'milestone.approval_reminder',
+  'gig.accepted', 'booking.funded', 'milestone.funded', 'milestone.funded.next', 'milestone.payment_received', 'milestone.submitted', 'milestone.approval_reminder',
 ]);
 
 const overtaken = (row: Pick<DueRow, 'template' | 'bookingStatus'>) => row.bookingStatus === 'cancelled' && STALE_ONCE_CANCELLED.has(row.template);
