@@ -67,6 +67,9 @@ describe('status bar, refused actions', () => {
     await refused(client, 'booking.start', { bookingId: BOOKING });
     await refused(client, 'booking.cancel', { bookingId: BOOKING, reason: 'Plans changed' });
     const memory = renderBar(client);
+    // Five at once would fill a phone's screen: the newest two show, the rest on request.
+    await waitFor(() => expect(screen.getAllByTestId('rejection')).toHaveLength(2));
+    fireEvent.click(screen.getByRole('button', { name: 'Show 3 earlier actions not done' }));
 
     const rows = await screen.findAllByTestId('rejection');
     expect(rows).toHaveLength(5);
@@ -145,6 +148,23 @@ describe('status bar, refused actions', () => {
     expect((await within(unsent).findByTestId('unsent-message')).textContent).toBe(' Your message, not sent: On my way, I will bring a drain snake.');
     // Inside the alert: read out with the refusal.
     expect(within(unsent).getByRole('alert').textContent).toContain('On my way, I will bring a drain snake.');
+  });
+
+  it('lists the newest refusals, the earlier ones on request, and dismisses them all at once', async () => {
+    const client = await offlineDevice({ id: OMAR, roles: ['consumer', 'operator'] });
+    for (const code of ['gig_taken', 'gig_expired', 'chat_closed'] as const)
+      await refused(client, 'gig.accept', { gigId: '0190a000-0000-7000-8000-0000000000f1', bookingId: BOOKING }, code);
+    renderBar(client);
+    // The newest two, on a phone screen that three would fill.
+    await waitFor(() => expect(screen.getAllByTestId('rejection').map((r) => r.getAttribute('data-code'))).toEqual(['gig_expired', 'chat_closed']));
+    fireEvent.click(screen.getByRole('button', { name: 'Show 1 earlier action not done' }));
+    expect(screen.getAllByTestId('rejection').map((r) => r.getAttribute('data-code'))).toEqual(['gig_taken', 'gig_expired', 'chat_closed']);
+    expect(screen.queryByTestId('rejections-more')).toBeNull();
+    await refused(client, 'gig.accept', { gigId: '0190a000-0000-7000-8000-0000000000f1', bookingId: BOOKING }, 'gig_changed');
+    await waitFor(() => expect(screen.getAllByTestId('rejection')).toHaveLength(4));
+    fireEvent.click(screen.getByRole('button', { name: 'Dismiss all' }));
+    await waitFor(() => expect(screen.queryAllByTestId('rejection')).toEqual([]));
+    expect(client.getStatus().rejected).toEqual([]);
   });
 
   it('sends an accept refused for want of payouts to their setup, rather than offering to try it again as it was', async () => {

@@ -81,6 +81,9 @@ const FINAL: ReadonlySet<string> = new Set<RejectionCode>([
   'change_rounds_exhausted', 'dispute_open', 'deadline_passed', 'plan_stale', 'chat_closed', 'invalid_command', 'unknown_command',
 ]);
 
+/** Refusals listed at once, the newest; earlier ones wait behind a button. */
+const REFUSALS_SHOWN = 2;
+
 /** What each refused action was, so that two refusals side by side can be told apart. */
 const COMMAND_LABELS: Record<CommandType, keyof typeof appMessages.en> = {
   'gig.post': 'cmdGigPost', 'gig.publish': 'cmdGigPublish', 'gig.update': 'cmdGigUpdate', 'gig.cancel': 'cmdGigCancel', 'gig.accept': 'cmdGigAccept',
@@ -127,6 +130,7 @@ export function StatusBar() {
   const status = useSyncStatus();
   const reach = useServerReach();
   const now = useNow(30_000);
+  const [showAll, setShowAll] = useState(false);
   useDismissSupersededAccepts();
 
   let state: 'offline' | 'connecting' | 'syncing' | 'ok';
@@ -148,6 +152,9 @@ export function StatusBar() {
     label = t('statusUpToDate');
   }
   const synced = status.lastSyncedAt ? t('lastSynced', { when: formatRelative(status.lastSyncedAt, locale, now) }) : t('neverSynced');
+  // On a phone a stack of old refusals would fill the screen: the newest few show, the earlier ones on request.
+  const hidden = showAll ? 0 : Math.max(0, status.rejected.length - REFUSALS_SHOWN);
+  const shown = status.rejected.slice(hidden);
 
   async function retry(r: RejectedCommand) {
     const doc = await client.db.commands.findOne(r.id).exec();
@@ -166,9 +173,23 @@ export function StatusBar() {
         <span>{label}</span>
         <span className="muted"> · {synced}</span>
       </p>
-      {status.rejected.length > 0 && (
+      {status.rejected.length > 1 && (
+        <p className="rejections-more">
+          {hidden > 0 && (
+            <>
+              <button type="button" className="btn-link" onClick={() => setShowAll(true)} data-testid="rejections-more">
+                {t(hidden === 1 ? 'rejectedEarlierOne' : 'rejectedEarlier', { n: hidden })}
+              </button>{' '}
+            </>
+          )}
+          <button type="button" className="btn-link" onClick={() => void Promise.all(status.rejected.map((r) => client.dismiss(r.id)))}>
+            {t('dismissAll')}
+          </button>
+        </p>
+      )}
+      {shown.length > 0 && (
         <ul className="rejections" aria-label={t('rejectedTitle')}>
-          {status.rejected.map((r) => (
+          {shown.map((r) => (
             <li key={r.id} className="rejection" data-testid="rejection" data-code={r.code}>
               {/* The alert is the sentence, inside the item: a list's items keep their role, and the buttons are not read out. */}
               <span role="alert">
