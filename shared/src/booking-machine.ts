@@ -129,4 +129,10 @@ export const chatOpen = (status: BookingState): boolean => status !== 'cancelled
 export const planOpen = (status: BookingState): boolean => status !== 'disputed' && !bookingEnded(status);
 
 /** The booking's end states (the machine's terminal ones): nothing happens to it after them. */
+/**
+ * Work has started and goes on: neither ended nor in dispute. The states `finish` leaves, and where a part not paid
+ * for may be dropped (milestone.withdraw) while the booking can no longer be cancelled outright.
+ */
+export const workUnderWay = (status: BookingState): boolean => 'finish' in bookingMachine.transitions[status];
+
 export const bookingEnded = (status: BookingState): boolean => (bookingMachine.terminal as readonly BookingState[]).includes(status);

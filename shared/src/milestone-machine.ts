@@ -51,8 +51,10 @@ export type ResolvedHow = 'accepted' | 'default' | 'admin' | 'bank';
 
 /** States in which the milestone's money is in escrow. */
 export const HELD_STATES: readonly MilestoneState[] = ['funded', 'submitted', 'changes_requested', 'disputed'];
-/** States a newly accepted payment plan replaces: agreed but not paid for (a checkout may be open). */
-export const replacedByPlan = (status: MilestoneState): boolean => status === 'agreed' || status === 'payment_pending';
+/** A part agreed but not paid for (a checkout may be open): what milestone.withdraw may drop. */
+export const unpaidPart = (status: MilestoneState): boolean => status === 'agreed' || status === 'payment_pending';
+/** States a newly accepted payment plan replaces: the unpaid parts. */
+export const replacedByPlan = unpaidPart;
 /** States with no way out: the money, if any, has gone where it belongs. */
 export const SETTLED_STATES: readonly MilestoneState[] = ['released', 'refunded', 'split', 'cancelled'];
 

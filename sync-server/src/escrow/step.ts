@@ -5,7 +5,7 @@ import type postgres from 'postgres';
 import { can } from '@shared/machine';
 import { DISPUTE_OUTCOMES, SETTLED_STATES, milestoneMachine, milestoneRejection, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
-import { MAX_CHANGE_ROUNDS, bookingEnded, type BookingEvent, type BookingState } from '@shared/booking-machine';
+import { MAX_CHANGE_ROUNDS, bookingEnded, workUnderWay, type BookingEvent, type BookingState } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
 import type { Db } from '../db/sql';
 import { post } from '../ledger/ledger';
@@ -68,9 +68,6 @@ const othersSubmitted = (s: MilestoneStep) => othersOpen(s).some((m) => m.status
 /** The booking's news (commands/booking-step.ts NOTIFY) that a milestone step's own news already gives. */
 const SAID_BY_MILESTONE: ReadonlySet<string> = new Set(['booking.funded', 'booking.delivered', 'booking.changes_requested', 'booking.approved']);
 
-/** Where work is under way, and a booking with nothing left open finishes (the booking machine's finish). */
-const FINISHABLE: readonly BookingState[] = ['in_progress', 'delivered', 'changes_requested'];
-
 function bookingEventFor(s: MilestoneStep): BookingEvent | null {
   const b = s.booking.status;
   // The client's bank took the part's money back for good: like a refund by a dispute's outcome when this
@@ -102,7 +99,7 @@ function bookingEventFor(s: MilestoneStep): BookingEvent | null {
     // A part not paid for, dropped while work goes on (milestone.withdraw): the booking is done when nothing else is left
     // (from delivered or changes_requested too: a part under review or sent back that a chargeback ended leaves them so).
     case 'cancel':
-      return othersOpen(s).length === 0 && FINISHABLE.includes(b) ? 'finish' : null;
+      return othersOpen(s).length === 0 && workUnderWay(b) ? 'finish' : null;
     case 'approve':
     case 'auto_approve': {
       // Completed when nothing else is left to settle; still with the client while another part waits for

@@ -4,6 +4,7 @@ import { useCallback, useState } from 'react';
 import { Link } from 'wouter';
 import { money } from '@shared/money';
 import { bankReasonText, bankStepName, isBankStep } from '../bookings/bank-dispute';
+import { answerWindowClosed } from '../bookings/dispute-guidance';
 import { bookingMessages } from '../bookings/messages';
 import { milestoneStateName } from '../i18n/domain-names';
 import { formatDateTime } from '../i18n/format';
@@ -79,7 +80,7 @@ function Summary({ detail }: { detail: DisputeDetail }) {
   const { locale } = useLocale();
   const { dispute: d, booking } = detail;
   // Past the deadline with no answer (the window job settles it within a minute of it).
-  const ended = !d.respondedAt && Date.parse(d.respondBy) <= Date.now();
+  const ended = answerWindowClosed(d, Date.now());
   return (
     <dl className="money-facts dispute-summary" data-testid="dispute-summary" data-status={d.status}>
       <dt>{t('heldAmount')}</dt>

@@ -498,15 +498,21 @@ describe('booking page, admin', () => {
   });
 });
 
+/** Ada, an admin and no party, on a device that reaches the server (stubbed per test), with the booking synced. */
+async function adminOnline(status: Booking['status']) {
+  const { client } = await moneyDevice(ADA, ['admin']);
+  await client.db.profiles.insert(profile(ADA, ['admin']));
+  await client.db.bookings.insert(booking(status));
+  renderPage(reachable(client));
+  return client;
+}
+
 describe('booking page, admin cancelling for both sides', () => {
   afterEach(() => vi.unstubAllGlobals());
 
   it('asks why, then sends booking.cancel with the reason; not once work has started', async () => {
     stubServer({ [`GET /money/bookings/${BOOKING}`]: { bookingId: BOOKING, milestones: [] } });
-    const { client } = await moneyDevice(ADA, ['admin']);
-    await client.db.profiles.insert(profile(ADA, ['admin']));
-    await client.db.bookings.insert(booking('funded'));
-    renderPage(reachable(client));
+    const client = await adminOnline('funded');
     fireEvent.click(await screen.findByRole('button', { name: 'Cancel for both sides' }));
     expect(screen.getByText(/^Cancel this booking for both sides\? What the client paid for it goes back to them in full/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Cancel the booking' }));
@@ -518,10 +524,7 @@ describe('booking page, admin cancelling for both sides', () => {
     cleanup();
     await closeDevices();
 
-    const started = await moneyDevice(ADA, ['admin']);
-    await started.client.db.profiles.insert(profile(ADA, ['admin']));
-    await started.client.db.bookings.insert(booking('in_progress'));
-    renderPage(reachable(started.client));
+    await adminOnline('in_progress');
     await screen.findByTestId('read-only');
     expect(screen.queryByRole('button', { name: 'Cancel for both sides' })).toBeNull();
   });
@@ -539,10 +542,7 @@ describe('booking page, admin reading the money', () => {
     // As the server sends it: absent fields as null, which the device's documents leave out.
     const wire = (m: Milestone) => ({ ...m, dueAt: null, paymentExpiresAt: null, checkoutUrl: null, fundedAt: null, submittedAt: null, autoApproveAt: null, deleted: false });
     const server = stubServer({ [`GET /money/bookings/${BOOKING}`]: { bookingId: BOOKING, milestones: [wire(released), wire(refunded)] } });
-    const { client } = await moneyDevice(ADA, ['admin']);
-    await client.db.profiles.insert(profile(ADA, ['admin']));
-    await client.db.bookings.insert(booking('in_progress'));
-    renderPage(reachable(client));
+    const client = await adminOnline('in_progress');
     const rows = await screen.findAllByTestId('milestone');
     expect(rows.map((r) => r.getAttribute('data-status'))).toEqual(['released', 'refunded']);
     expect(rows[0]!.textContent).toContain('Fix the tap');

@@ -166,7 +166,7 @@ export default function BookingPage({ id }: { id: string }) {
               <p className="muted" data-testid="read-only">
                 {t('readOnly')}
               </p>
-              <AdminCancel booking={booking} actor={actor} waiting={mine.some((c) => c.type === 'booking.cancel')} />
+              <AdminCancel booking={booking} waiting={mine.some((c) => c.type === 'booking.cancel')} />
               {/* Where a mediator acts on this booking: each of its disputes' own page, open ones first. */}
               {(disputes ?? []).length > 0 && (
                 <ul className="plain-list" data-testid="admin-dispute-links">

@@ -32,7 +32,7 @@ export const disputeHint = (open: readonly ViewDoc<'disputes'>[]): keyof typeof 
  * The time to answer ran out with no answer on this device: the claim applies (the server's window job settles it
  * within a minute, or once the bank gives the money back), and the server takes no more evidence from either side.
  */
-export const answerWindowClosed = (d: Pick<ViewDoc<'disputes'>, 'status' | 'respondedAt' | 'respondBy'>, now: number): boolean =>
+export const answerWindowClosed = (d: { status: string; respondedAt?: string | null; respondBy: string }, now: number): boolean =>
   d.status === 'open' && !d.respondedAt && Date.parse(d.respondBy) <= now;
 
 /** The opener waits for the other side: whole sentences per side, since Spanish names the other side by its article. */

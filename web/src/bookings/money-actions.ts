@@ -2,9 +2,9 @@
 // for steps that also move the booking, of the booking machine (the server steps both, in one transaction).
 // The machine's context carries whether the client's bank holds a part's money (a chargeback): then nothing that
 // moves it is offered, here or where a claim is accepted and a paid booking cancelled.
-import { bookingEnded, bookingMachine, BOOKING_GUARD_REJECTIONS, MAX_CHANGE_ROUNDS, type BookingState } from '@shared/booking-machine';
+import { bookingEnded, bookingMachine, BOOKING_GUARD_REJECTIONS, MAX_CHANGE_ROUNDS, workUnderWay, type BookingState } from '@shared/booking-machine';
 import { can } from '@shared/machine';
-import { heldByBank, milestoneMachine, milestoneRejection, outcomeOf, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
+import { heldByBank, milestoneMachine, milestoneRejection, outcomeOf, unpaidPart, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
 import { chargeStep, offStep, type Money } from '@shared/money';
 import type { RejectionCode } from '@shared/rejections';
 import type { Actor } from '@shared/roles';
@@ -23,10 +23,6 @@ export interface MilestoneForActions {
   /** Its history, which says whether the client's bank holds its money (heldByBank). */
   timeline: readonly { event: string }[];
 }
-
-/** What milestone.withdraw may drop, and when (sync-server commands/handlers/milestone.ts). */
-const UNPAID: readonly MilestoneState[] = ['agreed', 'payment_pending'];
-const WORK_UNDER_WAY: readonly BookingState[] = ['in_progress', 'changes_requested', 'delivered'];
 
 /** Steps the server refuses once submitted work is past its review deadline (deadline_passed). */
 const CLOSED_BY_DEADLINE: readonly MoneyAction[] = ['request_changes', 'dispute'];
@@ -77,7 +73,7 @@ export function offeredMoneyActions(milestone: MilestoneForActions, booking: Boo
   return MONEY_ACTIONS.flatMap((action): OfferedMoneyAction[] => {
     // A part not paid for, once work has started (the server's milestone.withdraw): before, the plan is changed instead.
     if (action === 'withdraw')
-      return UNPAID.includes(milestone.status) && WORK_UNDER_WAY.includes(booking.status) && milestoneAllows('cancel') ? [{ action, blockedBy: null }] : [];
+      return unpaidPart(milestone.status) && workUnderWay(booking.status) && milestoneAllows('cancel') ? [{ action, blockedBy: null }] : [];
     if (action === 'fund') return milestoneAllows('fund') || (milestone.status === 'payment_pending' && side === 'client') ? [{ action, blockedBy: null }] : [];
     if (!milestoneAllows(action)) return [];
     if (action === 'dispute' && disputeOpen) return [];

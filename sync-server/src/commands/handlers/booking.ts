@@ -1,6 +1,6 @@
 // booking.start, booking.deliver, booking.approve, booking.request_changes, booking.cancel: steps of the
 // shared booking machine, through the booking's current milestone where money is involved.
-import type { BookingEvent, BookingState } from '@shared/booking-machine';
+import { workUnderWay, type BookingEvent } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
 import { SETTLED_STATES } from '@shared/milestone-machine';
 import { actedAt, partiesIn, reject, type CommandContext, type Handler } from '../context';
@@ -80,8 +80,6 @@ export const requestChanges = currentMilestoneStep<'booking.request_changes'>('r
  * before funding; before work starts, a funded milestone goes back to the client in full). An admin who is not
  * a party overrides both sides: that takes a written reason and goes into the audit log.
  */
-const WORK_STARTED: readonly BookingState[] = ['in_progress', 'delivered', 'changes_requested'];
-
 export const cancel: Handler<'booking.cancel', Loaded> = {
   load: (db, p) => loadBooking(db, p.bookingId),
   async decide(ctx, p, [found, milestones]) {
@@ -90,7 +88,7 @@ export const cancel: Handler<'booking.cancel', Loaded> = {
     if (override && !p.reason?.trim()) reject('reason_required', 'Say why you are cancelling this booking for both sides; it goes into the audit log.');
     // Said as what it is rather than "the item has moved on": once work has started a booking is not cancelled; what is
     // held for its parts is settled by a dispute (a mediator decides when the parties do not agree).
-    if (WORK_STARTED.includes(booking.status))
+    if (workUnderWay(booking.status))
       reject('invalid_state', 'Work has started on this booking, so it can no longer be cancelled: a dispute on a part settles where its money goes.');
     const status = plainStep(ctx, booking, who, 'cancel', p.reason);
     const open = milestones.filter((m) => !SETTLED_STATES.includes(m.status));

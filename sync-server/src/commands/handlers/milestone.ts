@@ -1,9 +1,9 @@
 // milestone.propose, milestone.accept, milestone.fund, milestone.submit, milestone.approve,
 // milestone.request_changes, milestone.withdraw: the money steps of a booking, each a step of the shared milestone machine.
-import { planOpen } from '@shared/booking-machine';
+import { planOpen, workUnderWay } from '@shared/booking-machine';
 import { duePassed } from '@shared/due-dates';
 import { bookingSide } from '@shared/parties';
-import { replacedByPlan, type MilestoneEvent } from '@shared/milestone-machine';
+import { replacedByPlan, unpaidPart, type MilestoneEvent } from '@shared/milestone-machine';
 import { policyOf } from '@shared/categories';
 import { partiesIn, reject, type Handler } from '../context';
 import { lockBooking, lockBookingOfMilestone, setBookingAmount, setBookingAmountFromParts, type LockedBooking } from '../../store/bookings';
@@ -24,11 +24,6 @@ const loadByMilestone = (db: Db, milestoneId: string): Promise<LoadedStep> =>
   // Pipelined in this order: the milestones are read once the booking's lock is granted (see milestonesOf).
   Promise.all([lockBookingOfMilestone(db, milestoneId), milestoneBeside(db, milestoneId)]);
 
-/** Parts not yet paid for: what milestone.withdraw may drop. */
-const UNPAID: readonly MilestoneRow['status'][] = ['agreed', 'payment_pending'];
-/** A booking whose work has started, and which therefore can no longer be cancelled outright. */
-const WORK_UNDER_WAY: readonly LockedBooking['status'][] = ['in_progress', 'changes_requested', 'delivered'];
-
 function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milestone.approve' | 'milestone.request_changes' | 'milestone.withdraw'>(
   event: MilestoneEvent,
   noteOf: (p: Record<string, unknown>) => string | undefined = () => undefined,
@@ -43,9 +38,9 @@ function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milest
         // The parties' own decision: an admin who is neither overrides with a reason, by cancelling or a dispute's decision.
         if (!parties.includes('client') && !parties.includes('worker')) reject('forbidden', 'Only the booking’s client or worker drops a part of it.');
         // Paid parts are settled by approving or by a dispute; before work starts, the plan is changed or the booking cancelled.
-        if (!UNPAID.includes(milestone.status))
+        if (!unpaidPart(milestone.status))
           reject('invalid_state', 'Only a part not yet paid for can be dropped; a paid part is approved, or settled by a dispute.');
-        if (!WORK_UNDER_WAY.includes(booking.status))
+        if (!workUnderWay(booking.status))
           reject('invalid_state', 'Before work starts, change the payment plan or cancel the booking instead.');
       }
       // Paying again while the payment window is open (back from the checkout page, a second tab, a copy
