@@ -63,14 +63,54 @@ export interface StatementBalance {
   paidOut: number;
 }
 
+/** A job's money sent to the worker's payout account at the provider (one transfer per released milestone). */
+export interface StatementPayout {
+  postingId: string;
+  paidAt: Date;
+  milestoneId: string | null;
+  bookingId: string | null;
+  title: string;
+  description: string;
+  currency: CurrencyCode;
+  /** What the transfer carried: the job's net. */
+  amount: number;
+  /** The provider's transfer id, for the worker's records and for support. */
+  reference: string | null;
+}
+
+/**
+ * Why money released to the worker has not reached them yet: it goes with the next payout run (next_run); its
+ * transfer is queued or being retried (sending); the worker has no payout account that can receive it
+ * (account_needed); or the provider turned the transfer down while the account could receive, and it waits
+ * for a person, a change to the account, or the worker asking again (held).
+ */
+export type UnsentReason = 'next_run' | 'sending' | 'account_needed' | 'held';
+
+/** A released job whose money is not yet transferred, and why. */
+export interface UnsentPayout {
+  milestoneId: string;
+  bookingId: string;
+  title: string;
+  description: string;
+  currency: CurrencyCode;
+  /** The job's net: what its transfer will carry. */
+  amount: number;
+  releasedAt: Date;
+  reason: UnsentReason;
+}
+
 export interface WorkerStatement {
   worker: { id: string; name: string };
   from: string;
   to: string;
   jobs: StatementJob[];
   totals: StatementTotals[];
+  /** Transfers to the worker's payout account in the period, oldest first. */
+  payouts: StatementPayout[];
   /** Where the worker's money is at `asOf` (now), whatever the period. */
   balances: { asOf: Date; byCurrency: StatementBalance[] };
+  /** Released jobs not yet transferred, at `asOf`, oldest first; and when the payout run next sends what it may. */
+  unsent: { items: UnsentPayout[]; nextRunAt: Date };
 }
 
 export interface ClientPayment {

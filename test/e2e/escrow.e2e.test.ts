@@ -1,6 +1,6 @@
 // Escrow in Chromium on the demo rail, against the real server: a client pays through the demo checkout, the
 // worker starts and submits (a money step that waits, said plainly, while the phone has no signal), the client
-// approves, and the worker's statement shows the net; and a dispute
+// approves, and the worker's statement shows the net, then the payout with its reference; and a dispute
 // with a claim and evidence (a chat message and a file) that a mediator splits, after which both parties'
 // booking pages show the split amounts.
 import { describe, expect, it } from 'vitest';
@@ -8,6 +8,11 @@ import { money, splitFee } from '@shared/money';
 import { acceptedBooking, applied, run, uuidv7 } from '../../sync-server/test/fixtures';
 import { signIn as signInApi } from '../../sync-server/test/stream-client';
 import { PEOPLE, bookingIdOf, expectBookingStatus, expectEscrowStatus, payOnDemoRail, signIn, usd, userIdOf, waitUpToDate } from './app';
+import { createLogger } from '../../sync-server/src/log';
+import { createDemoRail } from '../../sync-server/src/payments';
+import { escrowTasks } from '../../sync-server/src/escrow/tasks';
+import { timerKey } from '../../sync-server/src/escrow/timers';
+import { runQueuedJob } from '../../sync-server/test/jobs';
 import { useE2e } from './fixture';
 import { setNetwork } from './network';
 
@@ -103,6 +108,22 @@ describe('escrow on the demo rail', () => {
       expect(await job.innerText()).toContain(usd(net.amount));
       const statement = (await (await api(olga, '/money/statement')).json()) as { jobs: { milestoneId: string | null; gross: number; fee: number; net: number }[] };
       expect(statement.jobs.find((j) => j.milestoneId === milestone.id)).toMatchObject({ gross: 6500, fee: fee.amount, net: net.amount });
+
+      // Not paid out yet: it goes with the next hourly run, unless the worker asks now. Asked, it is sent, and it
+      // shows as paid out with the provider's reference.
+      const waiting = worker.locator(`[data-testid="unsent"][data-milestone-id="${milestone.id}"]`);
+      expect(await waiting.getAttribute('data-reason')).toBe('next_run');
+      expect(await waiting.innerText()).toContain(usd(net.amount));
+      await worker.getByTestId('get-paid-now').click();
+      // Queued, it is on its way; the server's job runner (not started here) then makes the transfer on the demo rail.
+      await expect.poll(() => waiting.getAttribute('data-reason'), { timeout: 20_000 }).toBe('sending');
+      const rail = createDemoRail({ sql: db.sql, publicBaseUrl: baseUrl });
+      await runQueuedJob(db.sql, escrowTasks(rail), createLogger('silent'), timerKey('escrow.transfer', milestone.id));
+      const paid = worker.locator(`[data-testid="payout"][data-milestone-id="${milestone.id}"]`);
+      await paid.waitFor({ timeout: 30_000 });
+      expect(await paid.innerText()).toContain(usd(net.amount));
+      expect(await paid.innerText()).toMatch(/Reference tr_/);
+      await waiting.waitFor({ state: 'detached' });
     } finally {
       await clientCtx.close();
       await workerCtx.close();

@@ -237,10 +237,21 @@ const REFUSALS = new Set<PaymentErrorCode>(['invalid_request', 'not_found', 'ide
  * or an outage over 03:40) runs when one starts within a day of it, as of its own tick (so for its own day);
  * a missed sweep or payout run is simply the next one's work.
  */
+/** The payout run's minute past each hour (graphile-worker's crontab counts in UTC). */
+const PAYOUT_RUN_MINUTE = 17;
+
+/** When the payout run next starts after `now`: what a worker with money waiting is told. */
+export function nextPayoutRun(now: Date): Date {
+  const next = new Date(now);
+  next.setUTCMinutes(PAYOUT_RUN_MINUTE, 0, 0);
+  if (next <= now) next.setUTCHours(next.getUTCHours() + 1);
+  return next;
+}
+
 export const ESCROW_CRONTAB = [
   // One sweep at a time: a sweep waiting on the provider (closing checkouts) must not be joined by the next.
   { task: 'escrow.sweep' as const, match: '* * * * *', identifier: 'escrow-sweep', maxAttempts: 1, queueName: 'escrow-sweep' },
   { task: 'escrow.provider_fees' as const, match: '*/10 * * * *', identifier: 'escrow-provider-fees', maxAttempts: 1, queueName: 'escrow-provider-fees' },
-  { task: 'escrow.payout_run' as const, match: '17 * * * *', identifier: 'escrow-payout-run' },
+  { task: 'escrow.payout_run' as const, match: `${PAYOUT_RUN_MINUTE} * * * *`, identifier: 'escrow-payout-run' },
   { task: 'escrow.reconcile' as const, match: '40 3 * * *', identifier: 'escrow-reconcile', backfillPeriod: 24 * 60 * 60_000 },
 ];

@@ -10,6 +10,7 @@ import { signAccessToken } from '../auth/tokens';
 import { confirmPayment as confirmMilestonePayment, fireMilestoneEvent } from '../escrow/events';
 import { recordProviderRefund, refundAttemptFailed, type ClientRefund } from '../escrow/refunds';
 import { escrowTasks } from '../escrow/tasks';
+import { beginTransferAttempt, transferRefused } from '../escrow/transfers';
 import { createLogger } from '../log';
 import { REFUND_GRACE_MS } from '../payouts/reconcile';
 import { dayIn } from './period';
@@ -183,6 +184,58 @@ describe("a worker's statement", () => {
     expect(s.balances.byCurrency).toEqual([{ currency: 'USD', pending: 0, available: 0, paidOut: 7200 }]);
     const c = await columnsOf(worker);
     expect([c.available, c.paidOut]).toEqual([0, 7200]);
+    // The transfer itself, with the provider's reference the worker can quote; nothing is left to send.
+    const [m] = await db.sql<{ transferId: string }[]>`select transfer_id from milestones where id = ${b.milestoneId}`;
+    expect(m!.transferId).toMatch(/^tr_/);
+    expect(s.payouts).toEqual([
+      expect.objectContaining({ milestoneId: b.milestoneId, bookingId: b.bookingId, title: 'Fix a leaking tap', currency: 'USD', amount: 7200, reference: m!.transferId }),
+    ]);
+    expect(s.unsent.items).toEqual([]);
+    // A month without it lists no payout, and counts none.
+    const before = await ok('/money/statement?from=2020-01-01&to=2020-01-31', worker);
+    expect([before.payouts, before.totals]).toEqual([[], []]);
+  });
+
+  it('says of each released job not yet sent why: no payout account, the next run, on its way, or turned down', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    const b = await booking(client, worker, { title: 'Paint a fence' });
+    await fund(client, b);
+    await release(client, worker, b);
+    const reasons = async () => {
+      const s = await ok(`/money/statement?${NOW}`, worker);
+      return { reasons: s.unsent.items.map((u: { reason: string }) => u.reason), s };
+    };
+
+    // The account cannot receive transfers (the provider asks for more details, say).
+    await setPayoutAccount(db.sql, worker, { transfersActive: false });
+    const first = await reasons();
+    expect(first.reasons).toEqual(['account_needed']);
+    expect(first.s.unsent.items[0]).toEqual(
+      expect.objectContaining({ milestoneId: b.milestoneId, bookingId: b.bookingId, title: 'Paint a fence', currency: 'USD', amount: 7200 }),
+    );
+    // What is waiting is what is available.
+    expect(first.s.balances.byCurrency[0].available).toBe(7200);
+    // The hourly run's next start: minute 17, within the hour after the figures were read.
+    const next = Date.parse(first.s.unsent.nextRunAt);
+    const asOf = Date.parse(first.s.balances.asOf);
+    expect(new Date(next).getUTCMinutes()).toBe(17);
+    expect(next - asOf).toBeGreaterThan(0);
+    expect(next - asOf).toBeLessThanOrEqual(3_600_000);
+
+    await setPayoutAccount(db.sql, worker, { transfersActive: true });
+    expect((await reasons()).reasons).toEqual(['next_run']);
+
+    // The provider turned the transfer down while the account could receive: held until the account changes, or the worker asks.
+    await beginTransferAttempt(db.sql, b.milestoneId);
+    await transferRefused(db.sql, b.milestoneId, 'The destination account cannot receive this transfer.', true);
+    expect((await reasons()).reasons).toEqual(['held']);
+
+    // The worker asks again: the transfer is queued, on its way.
+    applied(await run(db.sql, worker, 'payout.request', {}));
+    expect((await reasons()).reasons).toEqual(['sending']);
+    // Nothing of this is any other worker's.
+    expect((await ok(`/money/statement?${NOW}`, await createOperator(db.sql))).unsent.items).toEqual([]);
   });
 
   it('counts the days of the period, and writes the CSV\'s dates, in the time zone the reader gives', async () => {

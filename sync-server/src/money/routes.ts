@@ -1,6 +1,7 @@
 // /money: statements, receipts, CSV export, the settlement report and the trial balance. Reads only.
 //
-// GET /money/statement?from&to       a worker's jobs (gross, fee, net), totals and balances   operator
+// GET /money/statement?from&to       a worker's jobs (gross, fee, net), payouts, totals,       operator
+//                                    balances, and released money not yet sent (with why)
 // GET /money/statement.csv?from&to   the same jobs as CSV                                      operator
 // GET /money/payments?from&to        a client's payments and refunds                           consumer
 // GET /money/receipts/:milestoneId   the receipt for one paid milestone                        its client

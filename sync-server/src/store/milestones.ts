@@ -142,11 +142,16 @@ export async function keepCheckout(db: Db, id: string, window: Date, session: { 
   return kept?.checkoutUrl ?? null;
 }
 
-/** What the worker is owed for a released milestone: the released amount less the fee. */
+/** What the worker is owed for a released milestone: the released amount less the fee; and which job it was. */
 export interface Transferable {
   id: string;
   net: number;
   currency: CurrencyCode;
+  bookingId: string;
+  releasedAt: Date;
+  description: string;
+  /** The gig's title; null for a booking with no gig. */
+  title: string | null;
 }
 
 /**
@@ -156,7 +161,9 @@ export interface Transferable {
  */
 export function awaitingTransfer(db: Db, workerId?: string): Promise<Transferable[]> {
   return db<Transferable[]>`
-    select m.id, m.released_amount - m.fee_amount as net, m.currency from milestones m
+    select m.id, m.released_amount - m.fee_amount as net, m.currency, m.booking_id, m.settled_at as released_at, m.description,
+           (select g.title from bookings b join gigs g on g.id = b.gig_id where b.id = m.booking_id) as title
+    from milestones m
     where m.released_amount > 0 and m.transfer_id is null and m.released_amount > m.fee_amount and not m.deleted
       and ${workerId ? db`m.worker_id = ${workerId}` : db`exists (select 1 from payout_accounts a where a.user_id = m.worker_id and a.transfers_active)`}
     order by m.settled_at, m.id`;

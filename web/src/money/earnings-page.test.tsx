@@ -40,8 +40,21 @@ const statement = (over: Partial<WorkerStatement> = {}): WorkerStatement => ({
     },
   ],
   totals: [{ currency: 'USD', jobs: 2, gross: 12510, fee: 1251, net: 11259, paidOut: 5000 }],
+  payouts: [
+    {
+      postingId: '0190a000-0000-7000-8000-0000000000f0', paidAt: '2026-11-05T11:17:30.000Z', milestoneId: '0190a000-0000-7000-8000-0000000000e0',
+      bookingId: '0190a000-0000-7000-8000-0000000000b0', title: 'Hang shelves', description: 'Hang shelves', currency: 'USD', amount: 5000, reference: 'tr_demo_5000',
+    },
+  ],
   balances: { asOf: '2026-11-21T10:00:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 6259, paidOut: 5000 }] },
+  unsent: { items: [], nextRunAt: '2026-11-21T10:17:00.000Z' },
   ...over,
+});
+
+/** A released job not paid out yet, for the reason given. */
+const unsent = (reason: WorkerStatement['unsent']['items'][number]['reason'], i = 0): WorkerStatement['unsent']['items'][number] => ({
+  milestoneId: `0190a000-0000-7000-8000-0000000001e${i}`, bookingId: '0190a000-0000-7000-8000-0000000000b2', title: 'Paint a fence', description: `Coat ${i + 1}`,
+  currency: 'USD', amount: 2000 + i, releasedAt: '2026-11-20T09:30:00.000Z', reason,
 });
 
 const account = (status: PayoutAccount['status']): PayoutAccount => ({ status, provider: 'demo', detailsSubmitted: status !== 'none', transfersActive: status === 'active' });
@@ -122,6 +135,63 @@ describe('earnings', () => {
     expect(server.requests('/money/statement')).toEqual([{ method: 'GET', path: NOVEMBER, authorization: `Bearer ${TOKEN}`, body: '' }]);
     // The payouts banner asks on its own, and may come after the statement.
     await waitFor(() => expect(server.requests('/pay/payouts/account')[0]?.authorization).toBe(`Bearer ${TOKEN}`));
+  });
+
+  it('lists the payouts of the month with their reference, and says so when there were none', async () => {
+    stubServer({
+      [`GET ${NOVEMBER}`]: statement(),
+      [`GET /money/statement?from=2026-10-01&to=2026-10-31${TZ}`]: statement({ from: '2026-10-01', to: '2026-10-31', jobs: [], totals: [], payouts: [] }),
+      'GET /pay/payouts/account': account('active'),
+    });
+    const { client } = await moneyDevice(OMAR, ['consumer', 'operator']);
+    earnings(client);
+    const [payout] = await screen.findAllByTestId('payout');
+    expect(screen.getByRole('heading', { name: 'Paid out in November 2026' })).toBeTruthy();
+    expect(screen.getByRole('list', { name: 'Paid out in November 2026' })).toBeTruthy();
+    expect(payout!.textContent).toContain('Hang shelves');
+    expect(payout!.textContent).toContain('$50.00');
+    expect(payout!.textContent).toMatch(/Sent to your payout account .*Nov.*5/);
+    expect(payout!.textContent).toContain('Reference tr_demo_5000');
+    // Nothing waits: no list of money not sent.
+    expect(screen.queryByTestId('unsent')).toBeNull();
+
+    cleanup();
+    earnings(client, '/o/earnings?month=2026-10');
+    expect(await screen.findByText('Nothing paid out to you in October 2026.')).toBeTruthy();
+    expect(screen.queryByTestId('payout')).toBeNull();
+  });
+
+  it('says why each released job is not paid out yet, and where only the payout account can move it, leads there', async () => {
+    const items = [unsent('next_run', 0), unsent('sending', 1), unsent('account_needed', 2), unsent('held', 3)];
+    stubServer({ [`GET ${NOVEMBER}`]: statement({ unsent: { items, nextRunAt: '2026-11-21T10:17:00.000Z' } }), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['consumer', 'operator']);
+    earnings(client);
+    const rows = await screen.findAllByTestId('unsent');
+    expect(screen.getByRole('heading', { name: 'Not paid out yet' })).toBeTruthy();
+    expect(rows.map((r) => r.dataset.reason)).toEqual(['next_run', 'sending', 'account_needed', 'held']);
+    const why = rows.map((r) => within(r).getByTestId('unsent-why').textContent);
+    // The run's time as the device reads its clock.
+    const at = new Intl.DateTimeFormat('en', { timeStyle: 'short' }).format(new Date('2026-11-21T10:17:00.000Z'));
+    expect(why).toEqual([
+      `Goes out with the next payout, at ${at}.`,
+      'On its way to your payout account.',
+      'Waiting for your payout account, which cannot receive money yet.',
+      'Held: the payment provider turned this payout down. We are looking into it; you can also try “Get paid now” again.',
+    ]);
+    expect(rows[0]!.textContent).toContain('$20.00');
+    expect(rows[0]!.textContent).toContain('Coat 1');
+    // Only the account can move the last two: each leads to the payout settings.
+    expect(rows.map((r) => within(r).queryByRole('link', { name: 'Payout settings' }) !== null)).toEqual([false, false, true, true]);
+  });
+
+  it('says it in Spanish', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement({ unsent: { items: [unsent('held')], nextRunAt: '2026-11-21T10:17:00.000Z' } }), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['consumer', 'operator']);
+    earnings(client, '/o/earnings?month=2026-11', 'es');
+    const [row] = await screen.findAllByTestId('unsent');
+    expect(within(row!).getByTestId('unsent-why').textContent).toMatch(/^Retenido: el proveedor de pagos rechazó este cobro/);
+    expect(screen.getByRole('heading', { name: 'Cobrado en noviembre de 2026' })).toBeTruthy();
+    expect(screen.getByTestId('payout').textContent).toContain('Referencia tr_demo_5000');
   });
 
   it('asks for the month picked, and keeps it in the URL', async () => {

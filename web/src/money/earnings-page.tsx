@@ -1,15 +1,16 @@
-// /o/earnings: the worker's statement for a month (per job gross, fee and net, with totals), their balance as it
-// stands (pending in escrow, available, paid out), the CSV export and "Get paid now".
+// /o/earnings: the worker's statement for a month (per job gross, fee and net, with totals, and the payouts made),
+// their balance as it stands (pending in escrow, available, paid out) with why released money is not paid out yet,
+// the CSV export and "Get paid now".
 import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { money, type CurrencyCode, type Money } from '@shared/money';
-import { formatDateTime, formatMoney } from '../i18n/format';
+import { formatDateTime, formatMoney, formatTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import { MoneyText } from '../ui/money-text';
 import { useCanReachServer } from '../bookings/use-money-step';
 import { Empty, Page } from '../ui/page';
-import type { ReleasedBy } from '@shared/money-api';
+import type { ReleasedBy, UnsentReason } from '@shared/money-api';
 import type { WorkerStatement } from './api-types';
 import { DownloadButton } from './download-button';
 import { useMoneyRead } from './money-api';
@@ -59,8 +60,11 @@ export function EarningsPage() {
         <>
           <MoneyStaleNotice show={offline} />
           <Balances statement={read.data} onPaidOut={reload} />
+          <Unsent statement={read.data} />
           <h2>{t('jobsHeading', { period })}</h2>
           <JobsTable statement={read.data} period={period} />
+          <h2 id="payouts-heading">{t('payoutsHeading', { period })}</h2>
+          <PayoutsList statement={read.data} period={period} />
           <CsvDownload month={month} />
         </>
       )}
@@ -176,6 +180,68 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
         <Link href="/payouts">{t('payoutSettings')}</Link>
       </p>
     </section>
+  );
+}
+
+/** What each reason for money not sent yet tells the worker. */
+const UNSENT_WORDS = {
+  next_run: 'unsentNextRun',
+  sending: 'unsentSending',
+  account_needed: 'unsentAccountNeeded',
+  held: 'unsentHeld',
+} as const satisfies Record<UnsentReason, keyof typeof moneyMessages.en>;
+
+/**
+ * Released jobs whose money has not reached the worker yet, each with why and what happens next: the part of
+ * "available" a worker otherwise has to take on trust. Where only their payout account can move it, the way there.
+ */
+function Unsent({ statement }: { statement: WorkerStatement }) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  const { items, nextRunAt } = statement.unsent;
+  if (items.length === 0) return null;
+  return (
+    <section aria-labelledby="unsent-heading">
+      <h3 id="unsent-heading">{t('unsentHeading')}</h3>
+      <ul className="money-list">
+        {items.map((u) => (
+          <li key={u.milestoneId} data-testid="unsent" data-reason={u.reason} data-milestone-id={u.milestoneId}>
+            <span className="money-list-line">
+              <span className="money-job-title">{u.title}</span>
+              <MoneyText value={money(u.amount, u.currency)} />
+            </span>
+            {u.description !== u.title && <span className="money-job-detail">{u.description}</span>}
+            <span className="money-job-detail">{t('releasedOn', { when: formatDateTime(u.releasedAt, locale) })}</span>
+            <span className={u.reason === 'held' ? 'money-unsent-held' : 'money-job-detail'} data-testid="unsent-why">
+              {t(UNSENT_WORDS[u.reason], { time: formatTime(nextRunAt, locale) })}
+            </span>
+            {(u.reason === 'account_needed' || u.reason === 'held') && <Link href="/payouts">{t('payoutSettings')}</Link>}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The period's transfers to the worker's payout account: when, for which job, how much, and the provider's reference. */
+function PayoutsList({ statement, period }: { statement: WorkerStatement; period: string }) {
+  const t = useT(moneyMessages);
+  const { locale } = useLocale();
+  if (statement.payouts.length === 0) return <Empty>{t('noPayouts', { period })}</Empty>;
+  return (
+    <ul className="money-list" aria-labelledby="payouts-heading" data-testid="payouts">
+      {statement.payouts.map((p) => (
+        <li key={p.postingId} data-testid="payout" data-milestone-id={p.milestoneId ?? ''}>
+          <span className="money-list-line">
+            <span className="money-job-title">{p.title}</span>
+            <MoneyText value={money(p.amount, p.currency)} />
+          </span>
+          {p.description && p.description !== p.title && <span className="money-job-detail">{p.description}</span>}
+          <span className="money-job-detail">{t('sentOn', { when: formatDateTime(p.paidAt, locale) })}</span>
+          {p.reference && <span className="money-job-detail money-reference">{t('payoutReference', { reference: p.reference })}</span>}
+        </li>
+      ))}
+    </ul>
   );
 }
 
