@@ -22,7 +22,8 @@ import { enqueue, recipient } from '../store/outbox';
 import type { PaymentProvider } from '../payments/provider';
 import { closeCheckout } from './checkouts';
 import { fireMilestoneEvent, type EventOutcome } from './events';
-import { APPROVAL_REMINDERS_H, nextApprovalCheck } from './step';
+import type { MilestoneState } from '@shared/milestone-machine';
+import { APPROVAL_REMINDERS_H, nextApprovalCheck, partNamed } from './step';
 
 /** Milestones read per query; a sweep pages through everything due. */
 const BATCH = 200;
@@ -149,15 +150,16 @@ async function remind(sql: Sql, m: Due, deadline: Date, now: Date): Promise<'rem
   const hoursLeft = (deadline.getTime() - now.getTime()) / 3_600_000;
   const h = [...APPROVAL_REMINDERS_H].reverse().find((r) => hoursLeft <= r);
   return transaction(sql, async (tx) => {
-    const [moved] = await tx<{ clientId: string; workerId: string; bookingId: string }[]>`
+    const [moved] = await tx<{ clientId: string; workerId: string; bookingId: string; description: string; parts: { status: MilestoneState }[] }[]>`
       update milestones set approval_check_at = ${nextApprovalCheck(deadline, now)}
       where id = ${m.id} and status = 'submitted' and approval_check_at = ${m.due} and auto_approve_at = ${deadline}
-      returning client_id, worker_id, booking_id`;
+      returning client_id, worker_id, booking_id, description,
+        (select json_agg(json_build_object('status', s.status)) from milestones s where s.booking_id = milestones.booking_id and not s.deleted) as parts`;
     if (!moved || h === undefined) return null;
     await enqueue(tx, [{
       ...recipient('client', moved),
       template: 'milestone.approval_reminder',
-      data: { bookingId: moved.bookingId, milestoneId: m.id, hoursLeft: h, autoApproveAt: deadline.toISOString() },
+      data: { bookingId: moved.bookingId, milestoneId: m.id, hoursLeft: h, autoApproveAt: deadline.toISOString(), ...partNamed(moved.description, moved.parts) },
       dedupeKey: `reminder:${m.id}:${deadline.toISOString()}:${h}`,
     }]);
     return 'reminded';

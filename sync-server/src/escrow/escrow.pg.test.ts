@@ -273,6 +273,27 @@ describe('the clocks sweep', () => {
     await sweep();
     expect((await news(milestoneId, 'milestone.approval_reminder')).map((n) => n.data.hoursLeft)).toEqual([24]);
     expect(await clocks(milestoneId)).toMatchObject({ status: 'submitted', approvalCheckAt: new Date(autoApproveAt!.getTime() - 2 * HOUR) });
+    // A booking of one part: its title says which work it is.
+    expect((await news(milestoneId, 'milestone.approval_reminder'))[0]!.data).not.toHaveProperty('part');
+  });
+
+  it('names the part in the reminder when the booking has several', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker);
+    const planId = uuidv7();
+    const [a, b] = [uuidv7(), uuidv7()];
+    applied(await run(db.sql, worker, 'milestone.propose', {
+      bookingId, planId,
+      milestones: [
+        { milestoneId: a, description: 'Tiles up', amount: { amount: 3000, currency: 'USD' } },
+        { milestoneId: b, description: 'Grout and seal', amount: { amount: 6000, currency: 'USD' } },
+      ],
+    }));
+    applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId }));
+    await confirmPayment(db.sql, bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: a }, { now: () => ago(50) }));
+    await sweep();
+    expect((await news(a, 'milestone.approval_reminder')).map((n) => n.data)).toEqual([expect.objectContaining({ hoursLeft: 24, part: 'Tiles up' })]);
   });
 
   it('sends only the 2-hour reminder when the sweep first looks inside it, then waits for the deadline', async () => {
@@ -360,6 +381,8 @@ describe('a plan of milestones', () => {
     const funded = await db.sql<{ template: string; data: { milestoneId: string } }[]>`
       select template, data from outbox where user_id = ${worker} and template like 'milestone.funded%' and data->>'bookingId' = ${bookingId} order by created_at`;
     expect(funded.map((n) => [n.data.milestoneId, n.template])).toEqual([[a, 'milestone.funded'], [b, 'milestone.funded.next']]);
+    // Of a booking of two parts, each piece of news names its part.
+    expect(funded.map((n) => (n.data as { part?: string }).part)).toEqual(['Parts and first fix', 'Finish']);
     applied(await run(db.sql, worker, 'booking.deliver', { bookingId }));
     applied(await run(db.sql, client, 'booking.approve', { bookingId }));
     expect(await bookingStatus(bookingId)).toBe('completed');

@@ -123,6 +123,14 @@ function bookingEventFor(s: MilestoneStep): BookingEvent | null {
   }
 }
 
+/**
+ * The part's own name for news about it, when its booking has several parts agreed (or settled, or paid): of a
+ * booking of one part, the booking's title says it all.
+ */
+export function partNamed(description: string, parts: readonly Pick<MilestoneSibling, 'status'>[]): { part?: string } {
+  return parts.filter((p) => p.status !== 'proposed' && p.status !== 'cancelled').length > 1 ? { part: description } : {};
+}
+
 /** The client's review window for work handed in now: the category's time, with the reminders' first check. */
 export function reviewClock(category: string, now: Date): { autoApproveAt: Date; approvalCheckAt: Date } {
   const autoApproveAt = new Date(now.getTime() + policyOf(category).autoApproveHours * 3_600_000);
@@ -207,11 +215,12 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
       s.write(advanceMilestone(s.tx, o.id, { at, event: 'cancel', status: 'cancelled', by: 'system', actorId: null, note: withdrawn }));
 
   const changes: MilestoneChanges = {};
+  const part = partNamed(m.description, s.milestones);
   const tell = (to: 'client' | 'worker', template: string, data: Record<string, unknown> = {}) =>
     s.notify({
       ...recipient(to, m),
       template,
-      data: { bookingId: m.bookingId, milestoneId: m.id, amount: m.amount, currency: m.currency, ...data },
+      data: { bookingId: m.bookingId, milestoneId: m.id, amount: m.amount, currency: m.currency, ...part, ...data },
       dedupeKey: `${s.key}:${template}:${m.id}`,
     });
 

@@ -138,6 +138,18 @@ describe('what the news says', () => {
 });
 
 describe('amounts in settlement news', () => {
+  it('names the part of a booking of several, in both languages, and says nothing of parts otherwise', () => {
+    const data = { bookingId: BOOKING, amount: 3000, currency: 'USD' };
+    const say = (template: string, locale: string, more: Record<string, unknown> = {}) => newsSentence({ template, locale, title: 'Kitchen', data: { ...data, ...more } });
+    expect(say('milestone.submitted', 'en', { part: 'Tiles up' })).toBe('The work on “Tiles up” of “Kitchen” ($30.00) was handed in. Review it, or it is approved as it is.');
+    expect(say('milestone.submitted', 'en')).toBe('The work on “Kitchen” ($30.00) was handed in. Review it, or it is approved as it is.');
+    expect(say('milestone.changes_requested', 'es', { part: 'Juntas', reason: 'Faltan dos' })).toBe('Se pidieron cambios en «Juntas» de «Kitchen»: «Faltan dos».');
+    expect(say('milestone.withdrawn', 'en', { part: 'Paint', reason: 'Not needed' })).toBe('A part of “Kitchen” not yet paid for ($30.00), “Paint”, was dropped: “Not needed”.');
+    expect(say('milestone.withdrawn', 'es', { part: 'Pintura' })).toMatch(/^Se quitó una parte de «Kitchen» aún sin pagar \(30,00\sUS\$\), «Pintura»\.$/);
+    // A long name is cut, as titles are: the text stays short.
+    expect(say('milestone.released', 'en', { net: 2700, part: 'x'.repeat(200) }).length).toBeLessThan(120);
+  });
+
   it('names what was released to the worker (net) and what was refunded, not the milestone amount', () => {
     // A split of 80.00: 50.00 released (5.00 fee, 45.00 net), 30.00 refunded; the data escrow/step.ts writes.
     const data = { bookingId: BOOKING, amount: 8000, currency: 'USD', net: 4500, fee: 500, refunded: 3000 };

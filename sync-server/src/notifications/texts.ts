@@ -20,7 +20,7 @@ export interface News {
 type Words = Record<string, string>;
 
 /**
- * {title}, {amount}, {claim}, {all}, {refunded}, {net}, {hours}, {count}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
+ * {title}, {part}, {amount}, {claim}, {all}, {refunded}, {net}, {hours}, {count}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
  * in [brackets] is left out when one of its fill-ins is unknown; the link is added after.
  */
 const TEXTS: Record<TextLocale, Words> = {
@@ -41,18 +41,18 @@ const TEXTS: Record<TextLocale, Words> = {
     'message.received.many': '{count} new messages on “{title}”. The latest: “{preview}”',
     'milestone.plan_proposed': 'A new payment plan was proposed for “{title}”.',
     'milestone.plan_accepted': 'Your payment plan for “{title}” was accepted[: {count} parts, {amount} in all].',
-    'milestone.funded': '{amount} for “{title}” is paid and held until the work is approved. You can start.',
-    'milestone.funded.next': '{amount} for the next part of “{title}” is paid and held until it is approved. You can go on with it.',
-    'milestone.payment_received': 'Your payment of {amount} for “{title}” is held until you approve the work.',
-    'milestone.submitted': 'The work on “{title}”[ ({amount})] was handed in. Review it[ by {deadline}], or it is approved as it is.',
-    'milestone.approval_reminder': '{hours} h left to review the work on “{title}”; then it is approved as it is.',
-    'milestone.auto_approved': 'The work on “{title}” ({amount}) was approved when the time to review it ran out.',
-    'milestone.changes_requested': 'Changes were asked for on “{title}”[: “{reason}”].',
-    'milestone.withdrawn': 'A part of “{title}” not yet paid for ({amount}) was dropped[: “{reason}”].',
+    'milestone.funded': '{amount} for [“{part}” of ]“{title}” is paid and held until the work is approved. You can start.',
+    'milestone.funded.next': '{amount} for the next part of “{title}”[, “{part}”,] is paid and held until it is approved. You can go on with it.',
+    'milestone.payment_received': 'Your payment of {amount} for [“{part}” of ]“{title}” is held until you approve the work.',
+    'milestone.submitted': 'The work on [“{part}” of ]“{title}”[ ({amount})] was handed in. Review it[ by {deadline}], or it is approved as it is.',
+    'milestone.approval_reminder': '{hours} h left to review the work on [“{part}” of ]“{title}”; then it is approved as it is.',
+    'milestone.auto_approved': 'The work on [“{part}” of ]“{title}” ({amount}) was approved when the time to review it ran out.',
+    'milestone.changes_requested': 'Changes were asked for on [“{part}” of ]“{title}”[: “{reason}”].',
+    'milestone.withdrawn': 'A part of “{title}” not yet paid for ({amount})[, “{part}”,] was dropped[: “{reason}”].',
     'milestone.withdrawn.last': 'The last part of “{title}”, not yet paid for ({amount}), was dropped, so the booking is done[: “{reason}”].',
-    'milestone.released': '{amount} for “{title}” is yours (after the platform fee).',
-    'milestone.refunded': '{amount} for “{title}” is being refunded to you.',
-    'milestone.payment_expired': 'The time to pay {amount} for “{title}” ran out. Pay again from the booking.',
+    'milestone.released': '{amount} for [“{part}” of ]“{title}” is yours (after the platform fee).',
+    'milestone.refunded': '{amount} for [“{part}” of ]“{title}” is being refunded to you.',
+    'milestone.payment_expired': 'The time to pay {amount} for [“{part}” of ]“{title}” ran out. Pay again from the booking.',
     'milestone.payment_returned': 'A late payment of {amount} for “{title}” is being returned to you.',
     'milestone.bank_dispute_opened.worker': 'The client’s bank is disputing their payment of {amount} for “{title}”. The money is held until the bank decides; we will tell you.',
     'milestone.bank_dispute_opened.client': 'Your bank told us you dispute your payment of {amount} for “{title}”. The money is held until your bank decides.',
@@ -87,18 +87,18 @@ const TEXTS: Record<TextLocale, Words> = {
     'message.received.many': '{count} mensajes nuevos en «{title}». El último: «{preview}»',
     'milestone.plan_proposed': 'Se propuso un nuevo plan de pagos para «{title}».',
     'milestone.plan_accepted': 'Se aceptó tu plan de pagos para «{title}»[: {count} partes, {amount} en total].',
-    'milestone.funded': '{amount} por «{title}» están pagados y retenidos hasta que se apruebe el trabajo. Puedes empezar.',
-    'milestone.funded.next': '{amount} por la siguiente parte de «{title}» están pagados y retenidos hasta que se apruebe. Puedes seguir con ella.',
-    'milestone.payment_received': 'Tu pago de {amount} por «{title}» queda retenido hasta que apruebes el trabajo.',
-    'milestone.submitted': 'Se entregó el trabajo de «{title}»[ ({amount})]. Revísalo[ antes del {deadline}] o se aprueba tal como está.',
-    'milestone.approval_reminder': 'Quedan {hours} h para revisar el trabajo de «{title}»; después se aprueba tal como está.',
-    'milestone.auto_approved': 'El trabajo de «{title}» ({amount}) se aprobó al terminar el plazo para revisarlo.',
-    'milestone.changes_requested': 'Se pidieron cambios en «{title}»[: «{reason}»].',
-    'milestone.withdrawn': 'Se quitó una parte de «{title}» aún sin pagar ({amount})[: «{reason}»].',
+    'milestone.funded': '{amount} por [«{part}» en ]«{title}» están pagados y retenidos hasta que se apruebe el trabajo. Puedes empezar.',
+    'milestone.funded.next': '{amount} por la siguiente parte de «{title}»[, «{part}»,] están pagados y retenidos hasta que se apruebe. Puedes seguir con ella.',
+    'milestone.payment_received': 'Tu pago de {amount} por [«{part}» en ]«{title}» queda retenido hasta que apruebes el trabajo.',
+    'milestone.submitted': 'Se entregó el trabajo de [«{part}» en ]«{title}»[ ({amount})]. Revísalo[ antes del {deadline}] o se aprueba tal como está.',
+    'milestone.approval_reminder': 'Quedan {hours} h para revisar el trabajo de [«{part}» en ]«{title}»; después se aprueba tal como está.',
+    'milestone.auto_approved': 'El trabajo de [«{part}» en ]«{title}» ({amount}) se aprobó al terminar el plazo para revisarlo.',
+    'milestone.changes_requested': 'Se pidieron cambios en [«{part}» de ]«{title}»[: «{reason}»].',
+    'milestone.withdrawn': 'Se quitó una parte de «{title}» aún sin pagar ({amount})[, «{part}»][: «{reason}»].',
     'milestone.withdrawn.last': 'Se quitó la última parte de «{title}», aún sin pagar ({amount}), así que la reserva terminó[: «{reason}»].',
-    'milestone.released': 'Recibes {amount} por «{title}» (ya descontada la comisión).',
-    'milestone.refunded': 'Se te reembolsan {amount} por «{title}».',
-    'milestone.payment_expired': 'Terminó el plazo para pagar {amount} por «{title}». Vuelve a pagar desde la reserva.',
+    'milestone.released': 'Recibes {amount} por [«{part}» en ]«{title}» (ya descontada la comisión).',
+    'milestone.refunded': 'Se te reembolsan {amount} por [«{part}» en ]«{title}».',
+    'milestone.payment_expired': 'Terminó el plazo para pagar {amount} por [«{part}» en ]«{title}». Vuelve a pagar desde la reserva.',
     'milestone.payment_returned': 'Se te devuelve un pago tardío de {amount} por «{title}».',
     'milestone.bank_dispute_opened.worker': 'El banco del cliente está disputando su pago de {amount} por «{title}». El dinero queda retenido hasta que el banco decida; te avisaremos.',
     'milestone.bank_dispute_opened.client': 'Tu banco nos informó de que disputas tu pago de {amount} por «{title}». El dinero queda retenido hasta que tu banco decida.',
@@ -122,6 +122,7 @@ const TEXTS: Record<TextLocale, Words> = {
 /** Longer titles and previews are cut: a text message is short, and the link has the rest. */
 const MAX_TITLE = 60;
 const MAX_PREVIEW = 60;
+const MAX_PART = 40;
 
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1).trimEnd()}…` : s);
 
@@ -190,6 +191,8 @@ export function newsSentence(news: News): string {
     deadline: dateOf(news.data.autoApproveAt, locale, news.timeZone),
     reason: cut(String(news.data.reason ?? '').replace(/\s+/g, ' ').trim(), MAX_PREVIEW),
     preview: cut(String(news.data.preview ?? '').replace(/\s+/g, ' ').trim(), MAX_PREVIEW),
+    // The part of a booking of several that the news is about (escrow/step.ts names it only then).
+    part: typeof news.data.part === 'string' ? cut(news.data.part.replace(/\s+/g, ' ').trim(), MAX_PART) : '',
   };
   const put = (text: string) => text.replace(/\{(\w+)\}/g, (_, k: string) => fill[k] ?? '');
   // A part in [brackets] is said only when everything it fills in is known (a reason, a deadline). A quote
