@@ -48,6 +48,21 @@ async function ledgerIsBalanced() {
   for (const total of Object.values(totals)) expect(total).toBe(0);
 }
 
+/** The worker's plan of two parts ($30 and $60) in place of the single price, accepted by the client: their ids. */
+async function twoParts(bookingId: string, first: string, second: string): Promise<[string, string]> {
+  const planId = uuidv7();
+  const [a, b] = [uuidv7(), uuidv7()];
+  applied(await run(db.sql, worker, 'milestone.propose', {
+    bookingId, planId,
+    milestones: [
+      { milestoneId: a, description: first, amount: { amount: 3000, currency: 'USD' } },
+      { milestoneId: b, description: second, amount: { amount: 6000, currency: 'USD' } },
+    ],
+  }));
+  applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId }));
+  return [a, b];
+}
+
 describe('a single-price booking', () => {
   it('is one agreed milestone at the gig price, with the category fee fixed', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker);
@@ -279,16 +294,7 @@ describe('the clocks sweep', () => {
 
   it('names the part in the reminder when the booking has several', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker);
-    const planId = uuidv7();
-    const [a, b] = [uuidv7(), uuidv7()];
-    applied(await run(db.sql, worker, 'milestone.propose', {
-      bookingId, planId,
-      milestones: [
-        { milestoneId: a, description: 'Tiles up', amount: { amount: 3000, currency: 'USD' } },
-        { milestoneId: b, description: 'Grout and seal', amount: { amount: 6000, currency: 'USD' } },
-      ],
-    }));
-    applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId }));
+    const [a] = await twoParts(bookingId, 'Tiles up', 'Grout and seal');
     await confirmPayment(db.sql, bookingId);
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));
     applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: a }, { now: () => ago(50) }));
@@ -392,16 +398,7 @@ describe('a plan of milestones', () => {
 
   it('lets either side drop a part not yet paid for once work has started; the last one dropped ends the booking', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker);
-    const planId = uuidv7();
-    const [a, b] = [uuidv7(), uuidv7()];
-    applied(await run(db.sql, worker, 'milestone.propose', {
-      bookingId, planId,
-      milestones: [
-        { milestoneId: a, description: 'Rewire the garage', amount: { amount: 3000, currency: 'USD' } },
-        { milestoneId: b, description: 'New lights', amount: { amount: 6000, currency: 'USD' } },
-      ],
-    }));
-    applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId }));
+    const [a, b] = await twoParts(bookingId, 'Rewire the garage', 'New lights');
     // Before work starts the plan is changed, or the booking cancelled, instead.
     expect((await run(db.sql, worker, 'milestone.withdraw', { milestoneId: b })).rejection).toEqual({
       code: 'invalid_state', message: 'Before work starts, change the payment plan or cancel the booking instead.',
