@@ -264,6 +264,29 @@ export interface SettlementReport {
    */
   stuckRefunds: StuckRefund[];
   refundGraceMs: number;
+  /**
+   * Workers' transfers that need a person, whatever the period: those the provider turned down while the account
+   * could receive them (or whose job gave up), then those still not made `transferGraceMs` after the money was
+   * released, as reconciliation reports them.
+   */
+  stuckPayouts: StuckPayout[];
+  transferGraceMs: number;
+}
+
+export interface StuckPayout {
+  milestoneId: string;
+  bookingId: string;
+  title: string;
+  description: string;
+  worker: { id: string; name: string };
+  currency: CurrencyCode;
+  /** The job's net: what the transfer owes the worker. */
+  amount: number;
+  /** refused: turned down for good (the worker sees it as held); overdue: not made within the grace. */
+  status: 'refused' | 'overdue';
+  lastError: string | null;
+  /** The worker's connected account at the provider, when they have one. */
+  accountId: string | null;
 }
 
 export interface StuckRefund {

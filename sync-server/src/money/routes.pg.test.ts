@@ -11,8 +11,11 @@ import { confirmPayment as confirmMilestonePayment, fireMilestoneEvent } from '.
 import { recordProviderRefund, refundAttemptFailed, type ClientRefund } from '../escrow/refunds';
 import { escrowTasks } from '../escrow/tasks';
 import { beginTransferAttempt, transferRefused } from '../escrow/transfers';
+import { transferPosting } from '../escrow/postings';
+import { post } from '../ledger/ledger';
+import { getMilestone, updateMilestone } from '../store/milestones';
 import { createLogger } from '../log';
-import { REFUND_GRACE_MS } from '../payouts/reconcile';
+import { REFUND_GRACE_MS, TRANSFER_GRACE_MS } from '../payouts/reconcile';
 import { dayIn } from './period';
 
 let db: TestDb;
@@ -482,6 +485,47 @@ describe('refunds, as the provider has made them', () => {
   });
 });
 
+describe('payouts that need a person', () => {
+  it('lists for the admins the transfers turned down for good and those overdue, with whose they are; not the fresh or the made', async () => {
+    const client = await createUser(db.sql);
+    const worker = await createOperator(db.sql);
+    await db.sql`update users set display_name = 'Wanda Worker' where id = ${worker}`;
+    await setPayoutAccount(db.sql, worker, { accountId: 'acct_wanda' });
+    const [refused, overdue, fresh] = [await booking(client, worker, { title: 'Turned down' }), await booking(client, worker, { title: 'Overdue' }), await booking(client, worker)];
+    for (const b of [refused, overdue, fresh]) {
+      await fund(client, b);
+      await release(client, worker, b);
+    }
+    await beginTransferAttempt(db.sql, refused.milestoneId);
+    await transferRefused(db.sql, refused.milestoneId, 'account_invalid: the bank account was closed', true);
+    // Released, to an account that could receive it, longer ago than reconciliation's grace.
+    await db.sql`update milestones set settled_at = now() - ${TRANSFER_GRACE_MS / 1000 + 60} * interval '1 second' where id = ${overdue.milestoneId}`;
+    await db.sql`update payout_accounts set updated_at = now() - ${TRANSFER_GRACE_MS / 1000 + 60} * interval '1 second' where user_id = ${worker}`;
+
+    const mine = async (q = NOW) => {
+      const r = (await ok(`/money/settlement?${q}`, admin)) as { transferGraceMs: number; stuckPayouts: { milestoneId: string }[] };
+      expect(r.transferGraceMs).toBe(TRANSFER_GRACE_MS);
+      return r.stuckPayouts.filter((p) => [refused, overdue, fresh].some((b) => b.milestoneId === p.milestoneId));
+    };
+    expect(await mine()).toEqual([
+      {
+        milestoneId: refused.milestoneId, bookingId: refused.bookingId, title: 'Turned down', description: 'Turned down', worker: { id: worker, name: 'Wanda Worker' },
+        currency: 'USD', amount: 7200, status: 'refused', lastError: 'account_invalid: the bank account was closed', accountId: 'acct_wanda',
+      },
+      expect.objectContaining({ milestoneId: overdue.milestoneId, title: 'Overdue', status: 'overdue', lastError: null, amount: 7200, accountId: 'acct_wanda' }),
+    ]);
+    // Whatever the period; and once made, it needs no one.
+    expect((await mine('from=2020-01-01&to=2020-01-31')).map((p) => p.milestoneId)).toEqual([refused.milestoneId, overdue.milestoneId]);
+    // Made as the transfer job makes it: the payout posting, and the provider's id on the milestone.
+    const m = (await getMilestone(db.sql, overdue.milestoneId))!;
+    await db.sql.begin(async (tx) => {
+      await post(tx, transferPosting(m, 7200, 'tr_test_made'));
+      await updateMilestone(tx, m.id, { transferId: 'tr_test_made', transferredAt: new Date() });
+    });
+    expect((await mine()).map((p) => p.milestoneId)).toEqual([refused.milestoneId]);
+  });
+});
+
 // Last: these sum over everything the tests above did.
 describe("the admins' reports", () => {
   it('settles each currency as the milestones say: in, out, held and owed', async () => {
@@ -516,9 +560,12 @@ describe("the admins' reports", () => {
     expect(tb.totals).toEqual([{ currency: 'KWD', total: 0 }, { currency: 'USD', total: 0 }]);
     expect(new Set(tb.accounts.map((a: { kind: string }) => a.kind))).toEqual(new Set(['client_funding', 'escrow', 'worker_payable', 'platform_fees', 'refunds', 'payouts']));
     const usd = Object.fromEntries(tb.accounts.filter((a: { currency: string }) => a.currency === 'USD').map((a: { kind: string; balance: number }) => [a.kind, a.balance]));
-    // Nothing is held any more; the one transfer made has left.
+    // Nothing is held any more; the two transfers made have left.
     expect(usd.escrow).toBe(0);
-    expect(usd.payouts).toBe(7200);
+    const [made] = await db.sql<{ n: number; net: number }[]>`
+      select count(*)::int as n, sum(released_amount - fee_amount)::int8 as net from milestones where transfer_id is not null and currency = 'USD'`;
+    expect(made).toEqual({ n: 2, net: 2 * 7200 });
+    expect(usd.payouts).toBe(made!.net);
     expect(tb.invariants).toMatchObject({ ok: true, violations: [] });
     expect(tb.invariants.postings).toBeGreaterThan(10);
   });

@@ -1,12 +1,13 @@
 // The admins' views of the ledger: the settlement report for a period (what came in, went out and stayed,
-// per currency, and the refunds owed to clients that need a person) and the trial balance (every account
+// per currency, and the refunds owed to clients and the transfers owed to workers that need a person) and the trial balance (every account
 // kind's balance, the zero total, the invariants).
 import type { Db, Sql } from '../db/sql';
 import type { CurrencyCode } from '@shared/money';
-import type { SettlementReport, SettlementRow, StuckRefund, TrialBalance } from '@shared/money-api';
+import type { SettlementReport, SettlementRow, StuckPayout, StuckRefund, TrialBalance } from '@shared/money-api';
 import { unsettledRefunds } from '../escrow/refunds';
 import { checkLedgerInvariants, postingIdRange } from '../ledger/invariants';
-import { REFUND_GRACE_MS } from '../payouts/reconcile';
+import { overdueTransfers, refusedTransfers } from '../escrow/transfers';
+import { REFUND_GRACE_MS, TRANSFER_GRACE_MS } from '../payouts/reconcile';
 import { refundFor } from '../escrow/refunds';
 import { milestoneFacts } from './payments';
 import type { Period } from './period';
@@ -15,7 +16,7 @@ import { perCurrency } from './totals';
 export async function settlementReport(sql: Sql, period: Period): Promise<SettlementReport> {
   const { lo, hi } = postingIdRange(period.start, period.end);
   return sql.begin('isolation level repeatable read read only', async (tx) => {
-    const [flows, balances, stuck, [clock]] = await Promise.all([
+    const [flows, balances, stuck, stuckTransfers, [clock]] = await Promise.all([
       // Postings are found by id (UUIDv7, see postingIdRange) through the entries' primary key.
       tx<Omit<SettlementRow, 'heldInEscrow' | 'awaitingTransfer'>[]>`
         select e.currency,
@@ -43,6 +44,7 @@ export async function settlementReport(sql: Sql, period: Period): Promise<Settle
         where a.kind in ('escrow', 'worker_payable') and e.posting_id <= ${hi} and p.created_at < ${period.end}
         group by e.currency`,
       stuckRefunds(tx),
+      stuckPayouts(tx),
       tx<{ now: Date }[]>`select now()`,
     ]);
     const zero = { funded: 0, released: 0, refunded: 0, feesEarned: 0, transferred: 0, takenByBanks: 0, chargebackLosses: 0, providerFees: 0, heldInEscrow: 0, awaitingTransfer: 0 };
@@ -56,6 +58,8 @@ export async function settlementReport(sql: Sql, period: Period): Promise<Settle
       byCurrency: [...rows.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)),
       stuckRefunds: stuck,
       refundGraceMs: REFUND_GRACE_MS,
+      stuckPayouts: stuckTransfers,
+      transferGraceMs: TRANSFER_GRACE_MS,
     };
   });
 }
@@ -74,6 +78,22 @@ async function stuckRefunds(db: Db): Promise<StuckRefund[]> {
       id: r.id, for: refundFor(r.cause), status: r.status === 'failed' ? 'failed' : 'pending',
       milestoneId: r.milestoneId, bookingId: m.bookingId, title: m.title ?? m.description, description: m.description,
       paymentIntentId: r.paymentIntentId, currency: r.currency as CurrencyCode, amount: r.amount, attempts: r.attempts, lastError: r.lastError, owedSince: r.createdAt,
+    };
+  });
+}
+
+/** The workers' transfers that reconciliation reports every night, whatever the period asked for, with whose they are. */
+async function stuckPayouts(db: Db): Promise<StuckPayout[]> {
+  const [refused, overdue] = await Promise.all([refusedTransfers(db), overdueTransfers(db, TRANSFER_GRACE_MS)]);
+  const stuck = [...refused.map((t) => ({ ...t, status: 'refused' as const })), ...overdue.map((t) => ({ ...t, status: 'overdue' as const }))];
+  if (stuck.length === 0) return [];
+  const milestones = new Map((await milestoneFacts(db, stuck.map((t) => t.milestoneId))).map((m) => [m.id, m]));
+  return stuck.map((t) => {
+    const m = milestones.get(t.milestoneId)!;
+    return {
+      milestoneId: t.milestoneId, bookingId: m.bookingId, title: m.title ?? m.description, description: m.description,
+      worker: { id: m.workerId, name: m.workerName }, currency: t.currency as CurrencyCode, amount: t.net, status: t.status,
+      lastError: t.lastError, accountId: t.accountId,
     };
   });
 }

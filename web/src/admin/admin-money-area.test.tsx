@@ -513,6 +513,8 @@ describe('settlement', () => {
     byCurrency: [{ currency: 'USD', funded: 20000, released: 8000, refunded: 4510, feesEarned: 800, transferred: 7200, takenByBanks: 3000, chargebackLosses: 1000, providerFees: 612, heldInEscrow: 7490, awaitingTransfer: 0 }],
     stuckRefunds: [],
     refundGraceMs: 3_600_000,
+    stuckPayouts: [],
+    transferGraceMs: 6 * 3_600_000,
   };
   const sound: TrialBalance = {
     accounts: [
@@ -556,6 +558,36 @@ describe('settlement', () => {
     expect(screen.getByRole('row', { name: /Paid by the platform for the provider’s fees \(USD\)/ }).textContent).toContain('-$6.12');
     expect(server.seen.every((s) => s.authorization === `Bearer ${TOKEN}`)).toBe(true);
     expect(screen.getByTestId('no-stuck-refunds').textContent).toBe('No refund needs a person: every refund owed was made or is on its way.');
+    expect(screen.getByTestId('no-stuck-payouts').textContent).toBe('No payout needs a person: every released job was paid out or is on its way.');
+  });
+
+  it('lists the payouts to workers that need a person: turned down with its error, or overdue, with whose they are', async () => {
+    const payout = (n: number, over: Partial<SettlementReport['stuckPayouts'][number]>): SettlementReport['stuckPayouts'][number] => ({
+      milestoneId: `0190a000-0000-7000-8000-0000000003e${n}`, bookingId: `0190a000-0000-7000-8000-0000000000b${n}`, title: 'Paint a fence', description: 'Two coats',
+      worker: { id: '0190a000-0000-7000-8000-000000000011', name: 'Olga Fixer' }, currency: 'USD', amount: 4059, status: 'overdue', lastError: null, accountId: 'acct_olga', ...over,
+    });
+    stubServer({
+      'GET /money/settlement': {
+        ...report,
+        stuckPayouts: [payout(1, { status: 'refused', lastError: 'account_invalid: the bank account was closed' }), payout(2, { accountId: null, title: 'Fix a door', description: 'Fix a door' })],
+      },
+      'GET /money/trial-balance': sound,
+    });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(client, '/a/settlement?month=2026-11');
+    const items = await screen.findAllByTestId('stuck-payout');
+    expect(screen.getByRole('heading', { name: 'Payouts to workers that need a person' }).nextElementSibling!.textContent).toContain('not made 6 hours after the money was released');
+    expect(items.map((i) => i.getAttribute('data-status'))).toEqual(['refused', 'overdue']);
+    expect(items[0]!.textContent).toContain('$40.59');
+    expect(items[0]!.textContent).toContain('To Olga Fixer');
+    expect(items[0]!.textContent).toContain('Turned down by the provider');
+    expect(items[0]!.textContent).toContain('Account acct_olga · milestone 0190a000-0000-7000-8000-0000000003e1');
+    expect(items[0]!.textContent).toContain('Last error: account_invalid: the bank account was closed');
+    expect(items[1]!.textContent).toContain('Not made yet');
+    expect(items[1]!.textContent).toContain('No payout account · milestone');
+    expect(items[1]!.textContent).not.toContain('Last error');
+    expect(within(items[1]!).getByRole('link', { name: 'Fix a door' }).getAttribute('href')).toBe('/b/0190a000-0000-7000-8000-0000000000b2');
+    expect(screen.queryByTestId('no-stuck-payouts')).toBeNull();
   });
 
   it('lists the refunds that need a person: the refused one with its error, the overdue one, each linking to its booking', async () => {

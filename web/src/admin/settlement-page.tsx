@@ -53,6 +53,7 @@ export function SettlementPage() {
         <>
           <Settlement report={report.read.data} period={period} />
           <StuckRefunds report={report.read.data} />
+          <StuckPayouts report={report.read.data} />
         </>
       )}
       <h2>{t('trialHeading')}</h2>
@@ -115,6 +116,43 @@ function StuckRefunds({ report }: { report: SettlementReport }) {
               </span>
               <span className="money-job-detail">{t('stuckIds', { payment: r.paymentIntentId, milestone: r.milestoneId })}</span>
               {r.lastError && <span className="money-job-detail">{t('lastError', { error: r.lastError })}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+/** Workers' transfers the provider turned down, or not made within reconciliation's grace: each links to its booking. */
+function StuckPayouts({ report }: { report: SettlementReport }) {
+  const t = useT(adminMoneyMessages);
+  const payouts = report.stuckPayouts;
+  return (
+    <>
+      <h2>{t('stuckPayoutsHeading')}</h2>
+      <p className="hint">{t('stuckPayoutsHint', { hours: Math.round(report.transferGraceMs / 3_600_000) })}</p>
+      {payouts.length === 0 ? (
+        <p className="money-ok" data-testid="no-stuck-payouts">
+          {t('noStuckPayouts')}
+        </p>
+      ) : (
+        <ul className="list" aria-label={t('stuckPayoutsHeading')} data-testid="stuck-payouts">
+          {payouts.map((p) => (
+            <li key={p.milestoneId} data-testid="stuck-payout" data-status={p.status}>
+              <Link href={`~/b/${p.bookingId}`}>
+                <span className="list-item-title">{p.title}</span>
+                {p.description !== p.title && <span className="money-job-detail">{p.description}</span>}
+              </Link>
+              <span className="meta">
+                <MoneyText value={money(p.amount, p.currency)} />
+                <span>{t('payoutTo', { name: p.worker.name })}</span>
+                <span className={p.status === 'refused' ? 'money-refund-failed' : undefined}>{t(p.status === 'refused' ? 'payoutTurnedDown' : 'payoutOverdue')}</span>
+              </span>
+              <span className="money-job-detail">
+                {p.accountId ? t('payoutIds', { account: p.accountId, milestone: p.milestoneId }) : t('payoutNoAccount', { milestone: p.milestoneId })}
+              </span>
+              {p.lastError && <span className="money-job-detail">{t('lastError', { error: p.lastError })}</span>}
             </li>
           ))}
         </ul>
