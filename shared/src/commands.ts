@@ -125,8 +125,13 @@ export const commandPayloads = {
   'milestone.accept': z.union([z.strictObject({ ...bookingRef, planId: uuid }), z.strictObject({ ...bookingRef, milestoneId: uuid })]),
   'milestone.fund': z.strictObject({ milestoneId: uuid }),
   'milestone.submit': z.strictObject({ milestoneId: uuid, note: text(0, 2000).optional() }),
-  'milestone.approve': z.strictObject({ milestoneId: uuid }),
-  'milestone.request_changes': z.strictObject({ milestoneId: uuid, reason: text(1, 2000) }),
+  /**
+   * A review names the hand-in it is about: the part's `submittedAt` as the reviewer's device showed it. Work
+   * handed in again since (after changes asked for on another device, say) is refused, not approved unseen.
+   * Without it, the review applies to whatever is handed in when it arrives.
+   */
+  'milestone.approve': z.strictObject({ milestoneId: uuid, submittedAt: isoDate.optional() }),
+  'milestone.request_changes': z.strictObject({ milestoneId: uuid, reason: text(1, 2000), submittedAt: isoDate.optional() }),
   /** Either party drops a part not yet paid for once work has started (a client who will not pay the rest, say). */
   'milestone.withdraw': z.strictObject({ milestoneId: uuid, reason: text(0, 500).optional() }),
   'dispute.open': z.strictObject({

@@ -70,6 +70,39 @@ describe('a single-price booking', () => {
     expect(m).toMatchObject({ status: 'agreed', amount: 8000, feeBps: 1000 }); // plumbing: the default 10%
   });
 
+  it('takes a review only for the hand-in it was made on: not for work sent back or handed in again since, nor once disputed', async () => {
+    const { bookingId } = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const [m] = await milestones(bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    const first = new Date(Date.now() - 60_000);
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: m!.id }, { now: () => first }));
+    // The client approves on a phone that cannot send yet, and meanwhile sends the work back from a laptop.
+    const seen = first.toISOString();
+    applied(await run(db.sql, client, 'milestone.request_changes', { milestoneId: m!.id, reason: 'Second coat is patchy', submittedAt: seen }));
+    expect(await run(db.sql, client, 'milestone.approve', { milestoneId: m!.id, submittedAt: seen })).toMatchObject({
+      status: 'rejected', rejection: { code: 'invalid_state', message: expect.stringMatching(/^Changes were asked for on this work since/) },
+    });
+    // Handed in again: the phone's approval, arriving now, is about work the client has not seen.
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: m!.id, note: 'Touch-up only' }));
+    const stale = await run(db.sql, client, 'milestone.approve', { milestoneId: m!.id, submittedAt: seen });
+    expect(stale).toMatchObject({ status: 'rejected', rejection: { code: 'work_resubmitted' } });
+    expect((await run(db.sql, client, 'milestone.request_changes', { milestoneId: m!.id, reason: 'Again', submittedAt: seen })).rejection?.code).toBe('work_resubmitted');
+    expect((await clocks(m!.id)).status).toBe('submitted');
+    expect(await balance(db.sql, accounts.escrow(m!.id, 'USD').id)).toBe(8000);
+    // The hand-in there now, named, is reviewed; a dispute opened meanwhile says so to a review that comes after it.
+    const [{ submittedAt: now }] = await db.sql<{ submittedAt: Date }[]>`select submitted_at from milestones where id = ${m!.id}`;
+    applied(await run(db.sql, client, 'dispute.open', { disputeId: uuidv7(), milestoneId: m!.id, reason: 'Only a touch-up', refundAmount: 4000 }));
+    expect((await run(db.sql, client, 'milestone.approve', { milestoneId: m!.id, submittedAt: now.toISOString() })).rejection?.code).toBe('dispute_open');
+
+    // Named as it is, a review goes through.
+    const other = await acceptedBooking(db.sql, client, worker, { funded: true });
+    const [o] = await milestones(other.bookingId);
+    applied(await run(db.sql, worker, 'booking.start', { bookingId: other.bookingId }));
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: o!.id }));
+    const [{ submittedAt: handedIn }] = await db.sql<{ submittedAt: Date }[]>`select submitted_at from milestones where id = ${o!.id}`;
+    expect(applied(await run(db.sql, client, 'milestone.approve', { milestoneId: o!.id, submittedAt: handedIn.toISOString() }))).toMatchObject({ status: 'released' });
+  });
+
   it('funds, releases net of the fee, and completes the booking; every posting once', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker);
     const [m] = await milestones(bookingId);

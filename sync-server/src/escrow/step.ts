@@ -169,6 +169,8 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
   if (!verdict.ok) {
     if (verdict.why === 'guard_failed' && verdict.guard === 'otherSideAccepts')
       reject('forbidden', 'You proposed these terms; the other side accepts them.');
+    // Put in dispute meanwhile (by the other side, or on another device): the dispute decides it now.
+    if (verdict.why === 'no_transition' && m.status === 'disputed') reject('dispute_open');
     return reject(milestoneRejection(verdict)!);
   }
   // Once the client's review window has closed, the work is approved as agreed, whether or not the sweep has

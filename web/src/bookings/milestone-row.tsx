@@ -42,6 +42,9 @@ const STATUS_WORDS: Record<MilestoneState, MoneyKey> = {
 };
 
 /** The step whose note is what the viewer acts on while the part waits in this state. */
+/** The hand-in a review is about, as this device shows it: the server refuses the review if it was handed in again since. */
+const handIn = (m: { submittedAt?: string | null }) => (m.submittedAt ? { submittedAt: m.submittedAt } : {});
+
 const WAITING_STEP: Partial<Record<MilestoneState, string>> = { submitted: 'submit', changes_requested: 'request_changes' };
 
 interface Props {
@@ -112,7 +115,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
       changesField.current?.focus();
       return;
     }
-    void step.run(() => client.issue('milestone.request_changes', { milestoneId: m.id, reason })).then((kept) => kept && setChanges(''));
+    void step.run(() => client.issue('milestone.request_changes', { milestoneId: m.id, reason, ...handIn(m) })).then((kept) => kept && setChanges(''));
   };
 
   const fund = offer('fund');
@@ -219,7 +222,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
           confirm={t('confirmApprove', { amount: formatMoney(m.amount, locale) })}
           keep={t('keepApprove')}
           disabled={disabled}
-          onConfirm={() => step.run(() => client.issue('milestone.approve', { milestoneId: m.id }))}
+          onConfirm={() => step.run(() => client.issue('milestone.approve', { milestoneId: m.id, ...handIn(m) }))}
         />
       )}
 

@@ -5,7 +5,7 @@
 // claims, evidence and accepting, and settled amounts.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
-import { of } from 'rxjs';
+import { BehaviorSubject, of } from 'rxjs';
 import type { Locale } from '@shared/locales';
 import type { StoredDocTypes } from '@shared/rxdb-schemas';
 import type { SyncClient } from '../sync/client';
@@ -294,7 +294,8 @@ describe('money panel, client', () => {
     const release = await within(row()).findByRole('button', { name: 'Release $80.00 now' });
     fireEvent.click(release);
     fireEvent.click(release);
-    await waitFor(async () => expect(await issuedCommands(client)).toEqual([{ type: 'milestone.approve', status: 'pending', payload: { milestoneId: MILESTONE } }]));
+    // It names the hand-in it approves: one handed in again meanwhile is not approved unseen.
+    await waitFor(async () => expect(await issuedCommands(client)).toEqual([{ type: 'milestone.approve', status: 'pending', payload: { milestoneId: MILESTONE, submittedAt: T0 } }]));
     await waitFor(() => expect(within(escrow()).getByTestId('pending-mark')).toBeTruthy());
     expect(escrow().dataset.status).toBe('submitted');
     expect((within(row()).getByRole('button', { name: 'Approve and release $80.00' }) as HTMLButtonElement).disabled).toBe(true);
@@ -307,6 +308,22 @@ describe('money panel, client', () => {
     await waitFor(() => expect(within(row()).getByTestId('money-notice').textContent).toBe('Done: the server confirmed it.'));
     expect(within(row()).queryAllByRole('button')).toEqual([]);
     expect(await client.db.commands.count().exec()).toBe(1);
+  });
+
+  it('says a step is kept on the device, not sent, when the connection goes before it could be sent', async () => {
+    const client = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestone: milestone('submitted') });
+    const status$ = new BehaviorSubject({ ...client.getStatus(), online: true, connected: true });
+    renderPage(Object.create(client, { status$: { value: status$ }, getStatus: { value: () => status$.value } }) as SyncClient);
+    await waitFor(() => expect(approve().disabled).toBe(false));
+    fireEvent.click(approve());
+    fireEvent.click(await within(row()).findByRole('button', { name: 'Release $80.00 now' }));
+    await waitFor(() => expect(within(row()).getByTestId('money-notice').textContent).toBe('Sent. Waiting for the server to confirm it.'));
+    status$.next({ ...status$.value, online: false, connected: false });
+    await waitFor(() =>
+      expect(within(row()).getByTestId('money-notice').textContent).toBe(
+        'Saved on this device, not sent yet: no connection. It goes when you are back online; until the server confirms it, nothing has happened.',
+      ),
+    );
   });
 
   it('keeps a step’s buttons disabled after the server applied it until the milestone it changed arrives', async () => {

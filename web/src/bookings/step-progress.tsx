@@ -1,15 +1,17 @@
-// Where a money step stands, under the controls that took it: sent and waiting for the server, done, or not
-// kept on this device (and so not sent).
+// Where a money step stands, under the controls that took it: sent and waiting for the server (or, with the
+// connection gone since the tap, kept on this device until it can be sent), done, or not kept on this device
+// (and so not sent).
 import { useT } from '../i18n/i18n';
 import { moneyMessages } from './money-messages';
-import type { useMoneyStep } from './use-money-step';
+import { useCanReachServer, type useMoneyStep } from './use-money-step';
 
 export function StepProgress({ step, testId }: { step: Pick<ReturnType<typeof useMoneyStep>, 'progress' | 'failed'>; testId: string }) {
   const t = useT(moneyMessages);
+  const reachable = useCanReachServer();
   return (
     <>
       <p role="status" className={step.progress ? 'hint' : undefined} data-testid={testId}>
-        {step.progress === 'waiting' ? t('sentPending') : step.progress === 'done' ? t('applied') : ''}
+        {step.progress === 'waiting' ? t(reachable ? 'sentPending' : 'savedNotSent') : step.progress === 'done' ? t('applied') : ''}
       </p>
       {step.failed && (
         <p role="alert" className="error">

@@ -34,6 +34,7 @@ function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milest
       const [booking, parties] = partiesIn(ctx, found);
       if (!milestone) return reject('not_found');
       if (event === 'submit' && (milestone.status === 'agreed' || milestone.status === 'payment_pending')) reject('not_funded');
+      if (event === 'approve' || event === 'request_changes') reviewsWhatIsThere(milestone, p as { submittedAt?: string });
       if (event === 'cancel') {
         // The parties' own decision: an admin who is neither overrides with a reason, by cancelling or a dispute's decision.
         if (!parties.includes('client') && !parties.includes('worker')) reject('forbidden', 'Only the booking’s client or worker drops a part of it.');
@@ -62,6 +63,17 @@ function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milest
       return { bookingId: booking.id, milestoneId: milestone.id, status };
     },
   };
+}
+
+/**
+ * A review reaches the server later than it was made when it waited on the reviewer's device: refused when the work
+ * it was about is no longer the work there. Sent back meanwhile (on the client's other device), the review has
+ * nothing to act on until the work comes back; handed in again, it would act on work its reviewer has not seen.
+ */
+function reviewsWhatIsThere(m: MilestoneRow, p: { submittedAt?: string }): void {
+  if (m.status === 'changes_requested')
+    reject('invalid_state', 'Changes were asked for on this work since, so it was not reviewed again. It can be reviewed once it is handed in again.');
+  if (m.status === 'submitted' && p.submittedAt !== undefined && m.submittedAt?.getTime() !== Date.parse(p.submittedAt)) reject('work_resubmitted');
 }
 
 export const fund = milestoneStep<'milestone.fund'>('fund');
