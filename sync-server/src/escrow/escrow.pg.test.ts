@@ -90,7 +90,7 @@ describe('a single-price booking', () => {
     expect((await clocks(m!.id)).status).toBe('submitted');
     expect(await balance(db.sql, accounts.escrow(m!.id, 'USD').id)).toBe(8000);
     // The hand-in there now, named, is reviewed; a dispute opened meanwhile says so to a review that comes after it.
-    const [{ submittedAt: now }] = await db.sql<{ submittedAt: Date }[]>`select submitted_at from milestones where id = ${m!.id}`;
+    const now = (await db.sql<{ submittedAt: Date }[]>`select submitted_at from milestones where id = ${m!.id}`)[0]!.submittedAt;
     applied(await run(db.sql, client, 'dispute.open', { disputeId: uuidv7(), milestoneId: m!.id, reason: 'Only a touch-up', refundAmount: 4000 }));
     expect((await run(db.sql, client, 'milestone.approve', { milestoneId: m!.id, submittedAt: now.toISOString() })).rejection?.code).toBe('dispute_open');
 
@@ -99,7 +99,7 @@ describe('a single-price booking', () => {
     const [o] = await milestones(other.bookingId);
     applied(await run(db.sql, worker, 'booking.start', { bookingId: other.bookingId }));
     applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: o!.id }));
-    const [{ submittedAt: handedIn }] = await db.sql<{ submittedAt: Date }[]>`select submitted_at from milestones where id = ${o!.id}`;
+    const handedIn = (await db.sql<{ submittedAt: Date }[]>`select submitted_at from milestones where id = ${o!.id}`)[0]!.submittedAt;
     expect(applied(await run(db.sql, client, 'milestone.approve', { milestoneId: o!.id, submittedAt: handedIn.toISOString() }))).toMatchObject({ status: 'released' });
   });
 
