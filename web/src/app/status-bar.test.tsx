@@ -89,7 +89,8 @@ describe('status bar, refused actions', () => {
     expect(within(start).queryByRole('button', { name: 'Try again' })).toBeNull();
     // Each notice names what was not done, so that several side by side can be told apart.
     expect(start.textContent).toMatch(/^Not done \(Starting a job\): /);
-    expect(fund.textContent).toMatch(/^Not done \(Paying a part\): /);
+    // A part's step names the part: of a booking of several, the booking's title would not say which.
+    expect(fund.textContent).toMatch(/^Not done \(Paying a part “Fix the tap”\): /);
 
     fireEvent.click(within(fund).getByRole('link', { name: 'See the booking' }));
     expect(memory.history!.at(-1)).toBe(`/b/${BOOKING}`);

@@ -124,6 +124,25 @@ describe('optimistic view', () => {
     expect(three.rejected[2]).toMatchObject({ id: again, subject: 'Mount a TV on drywall' });
   });
 
+  it('names the part a refusal is about, and what a refusal from another of the person’s devices was about', async () => {
+    const client = await offlineClient();
+    const [bookingId, milestoneId] = [newId(), newId()];
+    const now = new Date().toISOString();
+    const usd = (amount: number) => ({ amount, currency: 'USD' as const });
+    await client.db.milestones.insert({
+      id: milestoneId, bookingId, clientId: USER, workerId: newId(), position: 1, description: 'Replace cartridge and test', amount: usd(6000), feeBps: 1000,
+      fee: usd(600), net: usd(5400), status: 'disputed', changeRounds: 0, releasedAmount: usd(0), refundedAmount: usd(0), feeAmount: usd(0),
+      timeline: [], createdAt: now, updatedAt: now, version: 1,
+    });
+    // The phone's approval, refused; this device (the laptop) did not send it, and pulls it with the account's commands.
+    await client.db.commands.insert({
+      id: newId(), type: 'milestone.approve', payload: JSON.stringify({ milestoneId }), issuedAt: now, status: 'rejected', rejectionCode: 'dispute_open',
+      rejectionMessage: 'A dispute is already open on this part of the work.', decidedAt: now, updatedAt: now,
+    });
+    const status = await until(client.status$, (s) => s.rejected.length === 1, 'the refusal from the other device');
+    expect(status.rejected[0]).toMatchObject({ code: 'dispute_open', subject: 'Replace cartridge and test' });
+  });
+
   it('a query drops a document a pending command moves out of it', async () => {
     const client = await offlineClient();
     const gigId = newId();

@@ -153,10 +153,21 @@ async function subjectOf(db: FieldworkDatabase, payload: unknown): Promise<strin
   // Tests open only some collections: a missing one knows nothing.
   const find = async <C extends CollectionName>(c: C, key: string | undefined) =>
     key && db.collections[c] ? ((await db.collections[c].findOne(key).exec())?.toJSON() as StoredDocTypes[C] | undefined) : undefined;
-  const bookingId =
-    id(p.bookingId) ?? (await find('milestones', id(p.milestoneId)))?.bookingId ?? (await find('disputes', id(p.disputeId)))?.bookingId;
-  const title = (await find('bookings', bookingId))?.title ?? (await find('gigs', id(p.gigId)))?.title ?? id(p.title);
-  return title?.trim() || undefined;
+  const milestone = await find('milestones', id(p.milestoneId));
+  const bookingId = id(p.bookingId) ?? milestone?.bookingId ?? (await find('disputes', id(p.disputeId)))?.bookingId;
+  const title = ((await find('bookings', bookingId))?.title ?? (await find('gigs', id(p.gigId)))?.title ?? id(p.title))?.trim();
+  // A step of one part names the part first: of a booking of several, the booking's title alone does not say which.
+  const part = milestone?.description.trim();
+  return (part && title && part !== title ? `${part} · ${title}` : (part || title)) || undefined;
+}
+
+/** A command's payload as stored (JSON text), or nothing when it cannot be read. */
+function storedPayload(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 interface SyncStateDoc {
   lastSyncedAt: string | null;
@@ -240,14 +251,17 @@ export async function createSyncClient(options: SyncClientOptions): Promise<Sync
     dismissed$,
     subjects$,
   ]).pipe(
-    map(([docs, dismissed, subjects]) =>
-      docs
-        .filter((d) => !dismissed.has(d.id))
-        .map((d) => {
-          const code = d.rejectionCode ?? 'invalid_command';
-          const subject = Object.hasOwn(subjects, d.id) ? subjects[d.id] : undefined;
-          return { id: d.id, type: d.type, code, message: d.rejectionMessage ?? REJECTION_MESSAGES[code] ?? '', issuedAt: d.issuedAt, ...(subject ? { subject } : {}) };
-        }),
+    // A command sent from another of the person's devices has no subject kept here: it is read from this device's data.
+    switchMap(([docs, dismissed, subjects]) =>
+      Promise.all(
+        docs
+          .filter((d) => !dismissed.has(d.id))
+          .map(async (d) => {
+            const code = d.rejectionCode ?? 'invalid_command';
+            const subject = Object.hasOwn(subjects, d.id) ? subjects[d.id] : await subjectOf(db, storedPayload(d.payload));
+            return { id: d.id, type: d.type, code, message: d.rejectionMessage ?? REJECTION_MESSAGES[code] ?? '', issuedAt: d.issuedAt, ...(subject ? { subject } : {}) };
+          }),
+      ),
     ),
   );
 
