@@ -255,8 +255,11 @@ describe('escrow on the demo rail', () => {
       const { fee, net } = splitFee(money(released, 'USD'), milestone.feeBps);
       expect(settled).toEqual({ status: 'split', refundedAmount: split, releasedAmount: released, feeAmount: fee.amount });
 
-      // Both parties' pages show the split.
-      const amounts = `${usd(split)} back to the client, ${usd(released)} to the worker.`;
+      // Both parties' pages show the split, each from where they stand.
+      const amounts = {
+        client: `${usd(split)} back to you, ${usd(released)} to the worker.`,
+        worker: `${usd(split)} back to the client, ${usd(released)} to you (before the platform fee).`,
+      };
       // The dispute's outcome is said to its reader: what came back to the client, what the worker received after the fee.
       const outcome = {
         client: `${usd(split)} came back to you, and the worker received ${usd(net.amount)} after the ${usd(fee.amount)} platform fee.`,
@@ -265,7 +268,7 @@ describe('escrow on the demo rail', () => {
       for (const [side, page] of [['client', client], ['worker', worker]] as const) {
         await expectEscrowStatus(page, 'split');
         expect(await page.getByTestId('escrow-status').innerText()).toBe('Split');
-        expect(await page.getByTestId('settled-amounts').innerText()).toBe(amounts);
+        expect(await page.getByTestId('settled-amounts').innerText()).toBe(amounts[side]);
         await page.getByTestId('dispute-outcome').getByText(`: ${outcome[side]}`, { exact: false }).waitFor({ timeout: 20_000 });
       }
       expect(await worker.getByTestId('worker-net').innerText()).toBe(`Released to you: ${usd(net.amount)} (${usd(fee.amount)} platform fee).`);

@@ -11,6 +11,12 @@ import { lockBookingOfMilestone, type LockedBooking } from '../store/bookings';
 import { milestoneBeside, type Beside } from '../store/milestones';
 import { recipient } from '../store/outbox';
 
+/** The news of a dispute's end, by reader and by outcome (texts.ts words each). */
+export const RESOLVED_NEWS: Record<'client' | 'worker', Record<DisputeOutcome, string>> = {
+  client: { split: 'dispute.resolved.client', refund_all: 'dispute.resolved.client.refund_all', release_all: 'dispute.resolved.client.release_all' },
+  worker: { split: 'dispute.resolved', refund_all: 'dispute.resolved.refund_all', release_all: 'dispute.resolved.release_all' },
+};
+
 
 /** The side that did not open the dispute: the one whose answer counts, and who may accept the claim. */
 export const otherSide = (d: Pick<DisputeRow, 'openedBy'>): 'client' | 'worker' => (d.openedBy === 'client' ? 'worker' : 'client');
@@ -68,8 +74,8 @@ export async function settleDispute(s: Settle): Promise<MilestoneStepped & { out
     if (s.how === 'accepted' && side === s.party) continue;
     s.notify({
       ...recipient(side, d),
-      // Each side reads where the money went from where they stand.
-      template: side === 'client' ? 'dispute.resolved.client' : 'dispute.resolved',
+      // Each side reads where the money went from where they stand, all of it said as all of it (not "$0.00 to the worker").
+      template: RESOLVED_NEWS[side][outcome],
       data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, outcome, how: s.how, released, net, refunded: s.refund, currency: d.currency },
       dedupeKey: `${s.key}:dispute.resolved:${side}`,
     });

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { RESOLVED_NEWS } from '../disputes/settle';
 import { newsSentence, newsText, TEXT_LOCALES, TEXT_TEMPLATES, templateWords } from './texts';
 
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -163,5 +164,17 @@ describe('amounts in settlement news', () => {
     expect(newsText({ template: 'dispute.resolved.client', data: decided, locale: 'es', title: 'Grifo' }, 'https://f.example')).toContain(
       'Se resolvió la disputa de «Grifo»: recuperas 30,00\u00a0US$ y 45,00\u00a0US$ van al trabajador, descontada la comisión.',
     );
+    // All of it one way is said so, with no "$0.00" the other way.
+    const all = { ...data, released: 0, net: 0, refunded: 8000, outcome: 'refund_all' };
+    expect(newsSentence({ template: 'dispute.resolved.client.refund_all', data: all, locale: 'en', title: 'Tap' })).toBe('The dispute on “Tap” was settled: all $80.00 comes back to you.');
+    expect(newsSentence({ template: 'dispute.resolved.refund_all', data: all, locale: 'en', title: 'Tap' })).toBe(
+      'The dispute on “Tap” was settled: all $80.00 goes back to the client, so this part is not paid.',
+    );
+    const paid = { ...data, released: 8000, net: 7200, refunded: 0, outcome: 'release_all' };
+    expect(newsSentence({ template: 'dispute.resolved.release_all', data: paid, locale: 'en', title: 'Tap' })).toBe('The dispute on “Tap” was settled: you are paid in full, $72.00 after the platform fee.');
+    expect(newsSentence({ template: 'dispute.resolved.client.release_all', data: paid, locale: 'es', title: 'Grifo' })).toBe(
+      'Se resolvió la disputa de «Grifo»: el trabajador cobra entera esta parte y no recuperas nada.',
+    );
+    for (const byOutcome of Object.values(RESOLVED_NEWS)) for (const template of Object.values(byOutcome)) expect(TEXT_TEMPLATES).toContain(template);
   });
 });

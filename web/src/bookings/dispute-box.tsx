@@ -57,6 +57,9 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
     if (side === null) return t('resolved', { date, refund, release: formatMoney(released, locale) });
     const { fee, net } = splitFee(released, feeBps);
     const vars = { date, refund, net: formatMoney(net, locale), fee: formatMoney(fee, locale) };
+    // All of it one way is said as all of it: "$0.00 after the $0.00 platform fee" tells no one anything.
+    if (released.amount === 0) return t(side === 'client' ? 'resolvedAllBackYou' : 'resolvedAllBackWorker', vars);
+    if ((dispute.refundedAmount?.amount ?? 0) === 0) return t(side === 'client' ? 'resolvedPaidInFullClient' : 'resolvedPaidInFullWorker', vars);
     return t(side === 'client' ? 'resolvedYouClient' : 'resolvedYouWorker', vars);
   }
 

@@ -155,7 +155,11 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
           {side === 'worker' && submit && !submit.blockedBy && ` ${t('bankHoldSubmit')}`}
         </p>
       )}
-      {m.status === 'split' && <p data-testid="settled-amounts">{t('splitLine', { refunded: fmt(m.refundedAmount.amount), released: fmt(m.releasedAmount.amount) })}</p>}
+      {m.status === 'split' && (
+        <p data-testid="settled-amounts">
+          {t(side === 'client' ? 'splitLineYou' : side === 'worker' ? 'splitLineWorker' : 'splitLine', { refunded: fmt(m.refundedAmount.amount), released: fmt(m.releasedAmount.amount) })}
+        </p>
+      )}
       {m.status === 'refunded' &&
         (returned ? (
           <p data-testid="settled-amounts">

@@ -659,7 +659,10 @@ describe('money panel, settled', () => {
       const client = await device(who, [...roles], split);
       renderPage(client);
       await waitFor(() => expect(escrow().textContent).toBe('Split'));
-      expect(within(row()).getByTestId('settled-amounts').textContent).toBe('$30.00 back to the client, $50.00 to the worker.');
+      // Each reads it from where they stand.
+      expect(within(row()).getByTestId('settled-amounts').textContent).toBe(
+        who === CARLA ? '$30.00 back to you, $50.00 to the worker.' : '$30.00 back to the client, $50.00 to you (before the platform fee).',
+      );
       const box = await screen.findByTestId('dispute');
       // Said to its reader, as the texts say it: what came back to the client, what the worker received after the fee.
       expect(within(box).getByTestId('dispute-outcome').textContent).toBe(
@@ -677,6 +680,33 @@ describe('money panel, settled', () => {
       expect(within(row()).queryAllByRole('button')).toEqual([]);
       // Offline, with nothing left to do about the money: no sentence about the connection.
       expect(screen.queryByTestId('money-offline')).toBeNull();
+      cleanup();
+      await closeDevices();
+    }
+  });
+
+  it('says a dispute that went all one way as all of it, with no "$0.00" the other way', async () => {
+    const resolved = { status: 'resolved', refundAmount: usd(8000), resolvedHow: 'accepted', resolvedAt: '2026-11-21T10:00:00.000Z' } as const;
+    const refundedAll = {
+      booking: booking('resolved'),
+      milestone: milestone('refunded', { releasedAmount: usd(0), refundedAmount: usd(8000), settledAt: T0 }),
+      dispute: dispute({ ...resolved, outcome: 'refund_all', releasedAmount: usd(0), refundedAmount: usd(8000) }),
+    };
+    const paidAll = {
+      booking: booking('resolved'),
+      milestone: milestone('released', { releasedAmount: usd(8000), refundedAmount: usd(0), feeAmount: usd(800), settledAt: T0 }),
+      dispute: dispute({ ...resolved, refundAmount: usd(0), outcome: 'release_all', releasedAmount: usd(8000), refundedAmount: usd(0) }),
+    };
+    const at = 'Resolved on Nov 21, 2026, 10:00 AM: ';
+    for (const [docs, who, roles, said] of [
+      [refundedAll, CARLA, ['consumer'], 'all $80.00 came back to you.'],
+      [refundedAll, OMAR, ['operator'], 'all $80.00 went back to the client, so this part is not paid.'],
+      [paidAll, CARLA, ['consumer'], 'the worker was paid in full, and nothing came back to you.'],
+      [paidAll, OMAR, ['operator'], 'you were paid in full, $72.00 after the $8.00 platform fee.'],
+    ] as const) {
+      renderPage(await device(who, [...roles], docs));
+      const box = await screen.findByTestId('dispute');
+      await waitFor(() => expect(within(box).getByTestId('dispute-outcome').textContent).toBe(`${at}${said}`));
       cleanup();
       await closeDevices();
     }
