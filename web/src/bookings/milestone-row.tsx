@@ -155,6 +155,9 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
           {side === 'worker' && submit && !submit.blockedBy && ` ${t('bankHoldSubmit')}`}
         </p>
       )}
+      {m.status === 'released' && m.timeline.some((e) => e.event === 'auto_approve') && (
+        <p data-testid="auto-approved">{t(side === 'client' ? 'autoApprovedYou' : 'autoApprovedLine')}</p>
+      )}
       {m.status === 'split' && (
         <p data-testid="settled-amounts">
           {t(side === 'client' ? 'splitLineYou' : side === 'worker' ? 'splitLineWorker' : 'splitLine', { refunded: fmt(m.refundedAmount.amount), released: fmt(m.releasedAmount.amount) })}

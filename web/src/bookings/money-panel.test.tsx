@@ -712,6 +712,29 @@ describe('money panel, settled', () => {
     }
   });
 
+  it('says on the page, not only in a text, that work was approved because the time to review it ran out', async () => {
+    const autoApproved = {
+      booking: booking('completed'),
+      milestone: milestone('released', {
+        releasedAmount: usd(8000), feeAmount: usd(800), settledAt: T0,
+        timeline: [{ at: T0, event: 'auto_approve', status: 'released', by: 'system', actorId: null }],
+      }),
+    };
+    for (const [who, roles, said] of [
+      [CARLA, ['consumer'], 'Approved when your time to review it ran out, as agreed.'],
+      [OMAR, ['operator'], 'Approved when the client’s time to review it ran out, as agreed.'],
+    ] as const) {
+      renderPage(await device(who, [...roles], autoApproved));
+      expect((await within(await screen.findByTestId('milestone')).findByTestId('auto-approved')).textContent).toBe(said);
+      cleanup();
+      await closeDevices();
+    }
+    // Approved by the client: nothing more to say.
+    renderPage(await device(CARLA, ['consumer'], { ...autoApproved, milestone: milestone('released', { releasedAmount: usd(8000), feeAmount: usd(800), settledAt: T0 }) }));
+    await waitFor(() => expect(escrow().textContent).toBe('Released to the worker'));
+    expect(within(row()).queryByTestId('auto-approved')).toBeNull();
+  });
+
   it('is read-only for an admin who is not a party, and speaks Spanish', async () => {
     const client = await device(ADA, ['admin'], split);
     renderPage(client, 'es');
