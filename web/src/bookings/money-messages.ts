@@ -321,7 +321,7 @@ export const moneyMessages = defineCatalog(
     proposalWaiting: 'Esperando a que {who} lo acepte. Mientras tanto sigue el plan actual.',
     planWithdrawnPaid: 'El último plan propuesto se retiró: una parte que sustituiría se pagó antes de que se aceptara. Propón un plan nuevo si hace falta.',
     proposalOnHold: 'Mientras la disputa esté abierta no se puede aceptar ni proponer ningún plan; el mediador decide sobre las partes tal como están.',
-    planOffline: 'Estás sin conexión. Proponer y aceptar un plan de pagos necesitan conexión.',
+    planOffline: 'Estás sin conexión. Para proponer o aceptar un plan de pagos hace falta conexión.',
     planChangedProposal: 'El plan cambió mientras escribías: ahora hay un plan nuevo esperando. Míralo antes de enviar el tuyo, que lo sustituiría.',
     planChangedParts: 'Las partes cambiaron mientras escribías (se pagó una parte, o se aceptó o retiró un plan). Lo que escribiste puede cubrir trabajo ya pagado.',
     planRestart: 'Empezar de nuevo con el plan tal como está',

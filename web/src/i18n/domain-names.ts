@@ -40,12 +40,12 @@ const MILESTONE_STATE_NAMES: Record<Locale, Record<MilestoneState, string>> = {
   en: {
     proposed: 'Proposed', agreed: 'Agreed', payment_pending: 'Payment pending', funded: 'Paid, held in escrow', submitted: 'Submitted for approval',
     changes_requested: 'Changes requested', disputed: 'Disputed', released: 'Released to the worker', refunded: 'Refunded to the client',
-    split: 'Split by a decision', cancelled: 'Cancelled',
+    split: 'Split between the two sides', cancelled: 'Cancelled',
   },
   es: {
     proposed: 'Propuesta', agreed: 'Acordada', payment_pending: 'Pago pendiente', funded: 'Pagada, retenida en garantía', submitted: 'Entregada para aprobación',
     changes_requested: 'Cambios pedidos', disputed: 'En disputa', released: 'Liberada al trabajador', refunded: 'Reembolsada al cliente',
-    split: 'Repartida por una decisión', cancelled: 'Cancelada',
+    split: 'Repartida entre las dos partes', cancelled: 'Cancelada',
   },
 };
 

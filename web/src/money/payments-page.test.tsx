@@ -75,7 +75,11 @@ describe('payments', () => {
     expect(screen.getByTestId('refunded-total').textContent).toContain('$45.10');
     expect(server.requests('/money/payments')[0]).toMatchObject({ path: NOVEMBER, authorization: `Bearer ${TOKEN}` });
 
-    fireEvent.click(within(rows[0]!).getByRole('link', { name: 'Receipt for Fix a leaking tap' }));
+    // Read out alone, each receipt link says which row it is: no two alike, though a payment and its refund share a receipt.
+    const names = screen.getAllByRole('link', { name: /^Receipt for / }).map((l) => l.getAttribute('aria-label'));
+    expect(new Set(names).size).toBe(names.length);
+    expect(names[0]).toMatch(/^Receipt for Fix a leaking tap: Payment, Nov \d+, 2026/);
+    fireEvent.click(within(rows[0]!).getByRole('link', { name: /^Receipt for Fix a leaking tap: Payment, / }));
     expect(memory.history!.at(-1)).toBe(`/c/receipts/${MILESTONE}`);
     await screen.findByTestId('receipt');
   });
@@ -96,7 +100,7 @@ describe('payments', () => {
       ['deciding', 'You disputed this payment with your bank; it holds the money while it decides.'],
       ['for_client', 'Your bank decided your dispute for you and returned this to you.'],
     ]);
-    expect(within(rows[4]!).getByRole('link', { name: 'Receipt for Fix a leaking tap' })).toBeTruthy();
+    expect(within(rows[4]!).getByRole('link', { name: /^Receipt for Fix a leaking tap: Taken back by your bank, / })).toBeTruthy();
     expect(screen.getByTestId('bank-total').textContent).toBe('Taken back by your bank$90.00');
     expect(screen.getByTestId('refunded-total').textContent).toBe('Refunds$45.10');
   });
@@ -130,7 +134,7 @@ describe('payments', () => {
     const cell = row.querySelector('td.num')!;
     expect(cell.textContent).toBe('—Nothing returned to you');
     expect(cell.querySelector('[aria-hidden="true"]')!.textContent).toBe('—');
-    expect(within(row).getByRole('link', { name: 'Receipt for Fix a leaking tap' })).toBeTruthy();
+    expect(within(row).getByRole('link', { name: /^Receipt for Fix a leaking tap: / })).toBeTruthy();
     expect(screen.queryByTestId('bank-total')).toBeNull();
     expect(screen.getByTestId('refunded-total').textContent).toBe('Refunds$45.10');
     cleanup();
@@ -276,7 +280,7 @@ describe('refunds, as the payment provider has them', () => {
     expect(rows[3]!.textContent).toContain('Payment sent back ·');
     expect(rows[3]!.textContent).toContain('It arrived when this part of the work could no longer take it.');
     expect(rows[0]!.textContent).not.toContain('It arrived when');
-    expect(within(rows[3]!).getByRole('link', { name: 'Receipt for Fix a door' }).getAttribute('href')).toBe(`/c/receipts/${LATE}`);
+    expect(within(rows[3]!).getByRole('link', { name: /^Receipt for Fix a door: Payment sent back, / }).getAttribute('href')).toBe(`/c/receipts/${LATE}`);
     expect(screen.getByTestId('refunded-total').textContent).toBe('Refunds$150.00');
   });
 

@@ -80,34 +80,40 @@ function PaymentsTable({ data, period }: { data: ClientPayments; period: string 
       columns={[{ label: t('what') }, { label: t('amount'), numeric: true }, { label: t('receipt') }]}
     >
       <tbody>
-        {rows.map((r) => (
-          <tr key={r.key} data-testid="payment" data-kind={r.kind}>
-            <th scope="row">
-              <span className="money-job-title">{r.title}</span>
-              {r.description && r.description !== r.title && <span className="money-job-detail">{r.description}</span>}
-              <span className="money-job-detail">
-                {t(r.bank ? bankKind(r.bank) : !r.refund ? 'kindPayment' : r.refund.for === 'late_payment' ? 'kindLateRefund' : 'kindRefund')} · {formatDateTime(r.at, locale)}
-              </span>
-              {r.bank && <BankDecisionText outcome={r.bank} testId="bank-return" />}
-              {r.refund?.for === 'late_payment' && <span className="money-job-detail">{t('lateRefundWhy')}</span>}
-              {r.refund && (
+        {rows.map((r) => {
+          const kind = t(r.bank ? bankKind(r.bank) : !r.refund ? 'kindPayment' : r.refund.for === 'late_payment' ? 'kindLateRefund' : 'kindRefund');
+          const when = formatDateTime(r.at, locale);
+          // Read out alone, each receipt link says which row it is: the part, its booking, what moved and when.
+          const what = r.description && r.description !== r.title ? `${r.description} · ${r.title}` : r.title;
+          return (
+            <tr key={r.key} data-testid="payment" data-kind={r.kind}>
+              <th scope="row">
+                <span className="money-job-title">{r.title}</span>
+                {r.description && r.description !== r.title && <span className="money-job-detail">{r.description}</span>}
                 <span className="money-job-detail">
-                  <RefundState refund={r.refund} />
+                  {kind} · {when}
                 </span>
-              )}
-            </th>
-            <td className="num">
-              {r.bank ? <BankAmount outcome={r.bank} amount={r.amount} currency={r.currency} /> : <MoneyText value={money(r.kind === 'payment' ? r.amount : -r.amount, r.currency)} />}
-            </td>
-            <td>
-              {r.milestoneId && (
-                <Link href={`/receipts/${r.milestoneId}`} aria-label={t('receiptFor', { what: r.title })}>
-                  {t('receipt')}
-                </Link>
-              )}
-            </td>
-          </tr>
-        ))}
+                {r.bank && <BankDecisionText outcome={r.bank} testId="bank-return" />}
+                {r.refund?.for === 'late_payment' && <span className="money-job-detail">{t('lateRefundWhy')}</span>}
+                {r.refund && (
+                  <span className="money-job-detail">
+                    <RefundState refund={r.refund} />
+                  </span>
+                )}
+              </th>
+              <td className="num">
+                {r.bank ? <BankAmount outcome={r.bank} amount={r.amount} currency={r.currency} /> : <MoneyText value={money(r.kind === 'payment' ? r.amount : -r.amount, r.currency)} />}
+              </td>
+              <td>
+                {r.milestoneId && (
+                  <Link href={`/receipts/${r.milestoneId}`} aria-label={t('receiptFor', { what, kind, when })}>
+                    {t('receipt')}
+                  </Link>
+                )}
+              </td>
+            </tr>
+          );
+        })}
       </tbody>
       <tfoot>
         {data.totals.flatMap((total) => {
