@@ -19,7 +19,7 @@ type MEvent =
   | 'dispute' | 'release_all' | 'refund_all' | 'split';
 type BEvent =
   | 'payment_confirmed' | 'start' | 'deliver' | 'approve' | 'approve_part' | 'request_changes' | 'cancel' | 'dispute'
-  | 'resolve' | 'resolve_part' | 'resolve_to_review';
+  | 'resolve' | 'resolve_part' | 'resolve_to_review' | 'finish';
 
 /** The issue's milestone lifecycle: who may do what from where. */
 const MILESTONE: Record<MStatus, Partial<Record<MEvent, MStatus>>> = {
@@ -54,9 +54,10 @@ const MILESTONE_BY: Record<MEvent, Party[]> = {
 const BOOKING: Record<BStatus, Partial<Record<BEvent, BStatus>>> = {
   awaiting_payment: { payment_confirmed: 'funded', cancel: 'cancelled' },
   funded: { start: 'in_progress', cancel: 'cancelled', dispute: 'disputed' },
-  in_progress: { deliver: 'delivered', dispute: 'disputed' },
-  delivered: { approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed' },
-  changes_requested: { deliver: 'delivered', dispute: 'disputed' },
+  // Work under way may finish when its last open part, not paid for, is dropped (milestone.withdraw).
+  in_progress: { deliver: 'delivered', dispute: 'disputed', finish: 'completed' },
+  delivered: { approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed', finish: 'completed' },
+  changes_requested: { deliver: 'delivered', dispute: 'disputed', finish: 'completed' },
   completed: {},
   cancelled: {},
   disputed: { resolve: 'resolved', resolve_part: 'in_progress', resolve_to_review: 'delivered' },
@@ -74,11 +75,16 @@ const BOOKING_BY: Record<BEvent, Party[]> = {
   resolve: ['admin', 'client', 'worker', 'system'],
   resolve_part: ['system'],
   resolve_to_review: ['system'],
+  finish: ['system'],
 };
 export const SETTLED: readonly MStatus[] = ['released', 'refunded', 'split', 'cancelled'];
 export const HELD: readonly MStatus[] = ['funded', 'submitted', 'changes_requested', 'disputed'];
 const BOOKING_ENDED: readonly BStatus[] = ['completed', 'cancelled', 'resolved'];
 const PLAN_CLOSED: readonly BStatus[] = [...BOOKING_ENDED, 'disputed'];
+/** A part agreed but not (yet) paid for, a checkout perhaps open: what milestone.withdraw may drop. */
+export const UNPAID: readonly MStatus[] = ['agreed', 'payment_pending'];
+/** Work started and going on (not ended, not in dispute): where a part may be dropped rather than the booking cancelled. */
+export const WORK_UNDER_WAY: readonly BStatus[] = ['in_progress', 'delivered', 'changes_requested'];
 const MAX_CHANGE_ROUNDS = 3;
 
 export const PAYMENT_WINDOW_MS = 60 * 60_000;
@@ -318,7 +324,8 @@ interface StepOpts {
 
 /** One milestone step: the machine, then the booking, then money, timers and the timeline. */
 function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Party[], opts: StepOpts = {}): void {
-  const to = MILESTONE[m.status][event] ?? refuse('invalid_state');
+  // A part in dispute takes no other step: the dispute decides it (escrow/step.ts says so).
+  const to = MILESTONE[m.status][event] ?? refuse(m.status === 'disputed' ? 'dispute_open' : 'invalid_state');
   if (!MILESTONE_BY[event].some((p) => parties.includes(p))) refuse('forbidden');
   if (event === 'accept') {
     const actingAs = (['client', 'worker', 'admin', 'system'] as const).find((p) => parties.includes(p));
@@ -350,6 +357,8 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
     if ((event === 'approve' || event === 'auto_approve') && !(othersOpen.length && otherSubmitted))
       stepBooking(b, othersOpen.length ? 'approve_part' : 'approve', withSystem);
     if (event === 'dispute') stepBooking(b, 'dispute', withSystem, opts.reason);
+    // A part not paid for dropped while work goes on: with nothing else open, the work is done.
+    if (event === 'cancel' && othersOpen.length === 0 && WORK_UNDER_WAY.includes(b.status)) stepBooking(b, 'finish', withSystem);
     // A dispute decided: the booking is resolved when nothing else is open; otherwise back with the client
     // when a milestone was submitted meanwhile, back at work when not; still disputed while another milestone is.
     if (outcome && b.status === 'disputed' && !othersOpen.some((o) => o.status === 'disputed'))
@@ -490,6 +499,28 @@ export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: numbe
 
 const sideOf = (actor: Actor): 'client' | 'worker' | null => (actor === 'client' || actor === 'worker' ? actor : null);
 
+/** What the booking costs: its parts agreed or paid for (settled ones included), not those dropped or only proposed. */
+const priceOf = (ms: readonly MMilestone[]) => ms.filter((m) => m.status !== 'cancelled' && m.status !== 'proposed').reduce((t, m) => t + m.amount, 0);
+
+/**
+ * milestone.withdraw: the client or the worker drops a part not yet paid for, once work has started (before
+ * that, the plan is changed or the booking cancelled). No money moves (an open checkout is closed); the booking
+ * costs what its other parts do, and is done (finish) when that was its last open part.
+ */
+export function withdraw(s: ModelState, milestoneId: string, actor: Actor, reason?: string) {
+  return attempt(s, (d) => {
+    const m = d.milestones[milestoneId]!;
+    const b = bookingOf(d, m);
+    if (actor === 'stranger') refuse('not_found');
+    // The parties' own decision: an admin cancels the booking, or decides a dispute, instead.
+    sideOf(actor) ?? refuse('forbidden');
+    if (!UNPAID.includes(m.status)) refuse('invalid_state');
+    if (!WORK_UNDER_WAY.includes(b.status)) refuse('invalid_state');
+    stepMilestone(d, m, 'cancel', partiesOf(actor), { reason });
+    b.amount = priceOf(milestonesOf(d, b));
+  });
+}
+
 /** milestone.propose: a plan for what is not yet paid for; it withdraws an older proposal still waiting. */
 export function propose(s: ModelState, bookingIndex: number, actor: Actor, planId: string, plan: { id: string; amount: number }[], currency = 'USD') {
   return attempt(s, (d) => {
@@ -529,7 +560,7 @@ export function acceptPlan(s: ModelState, bookingIndex: number, actor: Actor, pl
     for (const m of plan) stepMilestone(d, m, 'accept', [side], { stepsBooking: false });
     const replaced = ms.filter((m) => m.planId !== planId && (m.status === 'agreed' || m.status === 'payment_pending'));
     for (const m of replaced) stepMilestone(d, m, 'cancel', [side], { stepsBooking: false });
-    b.amount = ms.filter((m) => m.status !== 'cancelled' && m.status !== 'proposed').reduce((t, m) => t + m.amount, 0);
+    b.amount = priceOf(ms);
   });
 }
 

@@ -31,6 +31,7 @@ export type Who = 'right' | Actor;
 export type Step =
   | { t: 'milestone'; op: M.MilestoneOp; aim: boolean; k: number; who: Who; http: boolean; copies: number; blank: boolean }
   | { t: 'booking'; op: M.BookingOp; aim: boolean; b: number; who: Who; http: boolean; copies: number; blank: boolean }
+  | { t: 'withdraw'; aim: boolean; other: boolean; k: number; side: 'client' | 'worker'; who: Who; http: boolean; copies: number; reason: boolean }
   | { t: 'checkout'; aim: boolean; k: number; who: Who }
   | { t: 'propose'; aim: boolean; b: number; side: 'client' | 'worker'; who: Who; amounts: number[]; eur: boolean }
   | { t: 'accept'; aim: boolean; b: number; who: Who }
@@ -51,7 +52,7 @@ export type Step =
   | { t: 'race'; pair: RacePair; k: number };
 
 /** Two things at once about the same milestone or booking; the outcome must be one of the two orders. */
-export type RacePair = 'approve/changes' | 'approve/dispute' | 'cancel/payment' | 'start/cancel' | 'fund/replace' | 'accept/resolve' | 'evidence/accept';
+export type RacePair = 'approve/changes' | 'approve/dispute' | 'cancel/payment' | 'withdraw/payment' | 'start/cancel' | 'fund/replace' | 'accept/resolve' | 'evidence/accept';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -65,6 +66,8 @@ const rarely = (weight = 1) => fc.oneof({ arbitrary: fc.constant(false), weight:
 
 const milestoneStep = fc.record({ t: fc.constant('milestone' as const), op: weighted<M.MilestoneOp>([['fund', 2], ['submit', 3], ['approve', 3], ['request_changes', 2]]), aim, k: index, who, http: rarely(2), copies, blank: rarely() });
 const bookingStep = fc.record({ t: fc.constant('booking' as const), op: weighted<M.BookingOp>([['start', 4], ['deliver', 3], ['approve', 3], ['request_changes', 3], ['cancel', 1]]), aim, b: index, who, http: rarely(2), copies, blank: rarely() });
+// Either side drops a part not paid for (milestone.withdraw), with or without saying why.
+const withdrawStep = fc.record({ t: fc.constant('withdraw' as const), aim, other: rarely(3), k: index, side: fc.constantFrom('client' as const, 'worker' as const), who, http: rarely(2), copies, reason: fc.boolean() });
 const proposeStep = fc.record({ t: fc.constant('propose' as const), aim, b: index, side: fc.constantFrom('client' as const, 'worker' as const), who, amounts: fc.array(fc.integer({ min: 100, max: 40_000 }), { minLength: 1, maxLength: 3 }), eur: rarely() });
 const acceptStep = fc.record({ t: fc.constant('accept' as const), aim, b: index, who });
 const percent = fc.integer({ min: 1, max: 99 });
@@ -81,6 +84,7 @@ const payStepArb = fc.record({ t: fc.constant('pay' as const), k: index, s: inde
 export const commandStepArb: fc.Arbitrary<CommandStep> = fc.oneof(
   { weight: 20, arbitrary: milestoneStep },
   { weight: 14, arbitrary: bookingStep },
+  { weight: 5, arbitrary: withdrawStep },
   { weight: 2, arbitrary: proposeStep },
   { weight: 3, arbitrary: acceptStep },
   { weight: 8, arbitrary: disputeSteps },
@@ -110,7 +114,7 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({
       t: fc.constant('race' as const),
-      pair: fc.constantFrom<RacePair>('approve/changes', 'approve/dispute', 'cancel/payment', 'start/cancel', 'fund/replace', 'accept/resolve', 'evidence/accept'),
+      pair: fc.constantFrom<RacePair>('approve/changes', 'approve/dispute', 'cancel/payment', 'withdraw/payment', 'start/cancel', 'fund/replace', 'accept/resolve', 'evidence/accept'),
       k: index,
     }),
   },
@@ -134,6 +138,11 @@ export interface BookingSpec {
   worker: number;
   category: M.Category;
   amount: number;
+  /**
+   * Parts the price is agreed in from the start (a plan proposed and accepted before any step), so that later
+   * parts are paid for, or dropped (milestone.withdraw), while work goes on.
+   */
+  parts: number;
 }
 
 export const bookingSpecArb: fc.Arbitrary<BookingSpec> = fc.record({
@@ -142,6 +151,7 @@ export const bookingSpecArb: fc.Arbitrary<BookingSpec> = fc.record({
   category: fc.constantFrom<M.Category>('plumbing', 'delivery', 'photography', 'cleaning'),
   // Odd amounts too, so that the fee's rounding is exercised.
   amount: fc.oneof(fc.integer({ min: 500, max: 60_000 }), fc.constantFrom(12_345, 8000, 999, 1005)),
+  parts: fc.oneof({ arbitrary: fc.constant(1), weight: 2 }, { arbitrary: fc.integer({ min: 2, max: 3 }), weight: 1 }),
 });
 
 /** What stays the same across runs: the database, the app over it, the demo rail, escrow's tasks. */
@@ -204,6 +214,7 @@ export async function castRun(sql: Sql, start: number, specs: BookingSpec[], onb
     const { provider, accountId } = await onboard(w);
     await setPayoutAccount(sql, w, { accountId, provider, transfersActive: true });
     workers.push(w);
+    model.workerActive[w] = true;
   }
   for (const spec of specs) {
     const gig = gigInput({ skills: { [spec.category]: 2 }, budget: { amount: spec.amount, currency: 'USD' } });
@@ -214,6 +225,22 @@ export async function castRun(sql: Sql, start: number, specs: BookingSpec[], onb
     applied(await runCommand(sql, worker, 'gig.accept', { gigId: gig.gigId, bookingId }));
     const [m] = await sql<{ id: string }[]>`select id from milestones where booking_id = ${bookingId}`;
     model = M.addBooking(model, { id: bookingId, client, worker, category: spec.category, amount: spec.amount, milestoneId: m!.id });
+    if (spec.parts > 1) {
+      // The gig's price in parts, the last taking what does not divide evenly: the worker proposes, the client accepts.
+      const b = model.bookings.length - 1;
+      const planId = uuidv7();
+      const each = Math.floor(spec.amount / spec.parts);
+      const parts = Array.from({ length: spec.parts }, (_, i) => ({ id: uuidv7(), amount: i === spec.parts - 1 ? spec.amount - each * i : each }));
+      applied(await runCommand(sql, worker, 'milestone.propose', {
+        bookingId, planId, milestones: parts.map((p, i) => ({ milestoneId: p.id, description: `Part ${i + 1}`, amount: { amount: p.amount, currency: 'USD' } })),
+      }));
+      applied(await runCommand(sql, client, 'milestone.accept', { bookingId, planId }));
+      for (const next of [(s: ModelState) => M.propose(s, b, 'worker', planId, parts), (s: ModelState) => M.acceptPlan(s, b, 'client', planId)]) {
+        const { state, outcome } = next(model);
+        if (outcome.status !== 'applied') throw new Error(`the model refuses the plan for booking ${b}: ${JSON.stringify(outcome)}`);
+        model = state;
+      }
+    }
   }
   // Onboarding revoked after the bookings were made: their released money waits.
   const stopped = workers.filter((_, i) => !paidOut(i));
@@ -309,7 +336,7 @@ async function command(r: Run, userId: string, type: string, payload: unknown, e
 
 const REASON = 'The tap still drips';
 
-export type CommandStep = Extract<Step, { t: 'milestone' | 'booking' | 'propose' | 'accept' | `dispute_${string}` }>;
+export type CommandStep = Extract<Step, { t: 'milestone' | 'booking' | 'withdraw' | 'propose' | 'accept' | `dispute_${string}` }>;
 
 export interface PlannedCommand {
   /** Empty when there is nothing to act on (no plan to accept yet). */
@@ -355,6 +382,22 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
         type: `booking.${step.op}`, userId: user(b, actor), payload: { bookingId: model.bookings[b]!.id, ...(reason !== undefined ? { reason } : {}) },
         predict: (s) => (step.op === 'request_changes' && step.blank ? invalid(s) : M.bookingCommand(s, step.op, b, actor, reason)),
         note: `${step.op} booking ${b} (${model.bookings[b]!.status}) by ${actor}`,
+      };
+    }
+    case 'withdraw': {
+      // Aimed: a part not paid for while its booking's work goes on or, now and then (other), another part of such a
+      // booking (paid for, settled, only proposed), which may not be dropped; failing those, any part not paid for.
+      const all = Object.values(model.milestones);
+      const unpaid = all.filter((m) => M.UNPAID.includes(m.status));
+      const wanted = all.filter((m) => M.WORK_UNDER_WAY.includes(model.bookings[m.booking]!.status) && M.UNPAID.includes(m.status) !== step.other);
+      const m = pick(step.aim ? [wanted, unpaid, all].find((l) => l.length)! : all, step.k)!;
+      const actor = resolve(step.who, step.side);
+      const reason = step.reason ? 'Not paid after two weeks' : undefined;
+      const b = model.bookings[m.booking]!;
+      return {
+        type: 'milestone.withdraw', userId: user(m.booking, actor), payload: { milestoneId: m.id, ...(reason !== undefined ? { reason } : {}) },
+        predict: (s) => M.withdraw(s, m.id, actor, reason),
+        note: `withdraw ${m.id.slice(-6)} (${m.status} ${m.amount}, booking ${m.booking} ${b.status} ${b.amount}: ${M.milestonesOf(model, b).map((x) => x.status).join(' ')}) by ${actor}`,
       };
     }
     case 'propose': {
@@ -440,6 +483,7 @@ export async function runStep(r: Run, step: Step): Promise<void> {
   switch (step.t) {
     case 'milestone':
     case 'booking':
+    case 'withdraw':
     case 'propose':
     case 'accept':
     case 'dispute_open':
@@ -449,7 +493,7 @@ export async function runStep(r: Run, step: Step): Promise<void> {
       const planned = planCommand(model, r, step);
       r.log.push(`  ${planned.note}`);
       if (!planned.type) return;
-      const opts = step.t === 'milestone' || step.t === 'booking' ? step : { http: false, copies: 1 };
+      const opts = step.t === 'milestone' || step.t === 'booking' || step.t === 'withdraw' ? step : { http: false, copies: 1 };
       return command(r, planned.userId, planned.type, planned.payload, planned.expected, opts);
     }
     case 'checkout':
@@ -717,10 +761,24 @@ function commandRacer(r: Run, userId: string, type: string, payload: Record<stri
   };
 }
 
+/** A provider event delivered as one side of a race. */
+function deliveryRacer(r: Run, e: M.MEventRecord, note: string): Racer {
+  return {
+    note,
+    run: () => deliver(r, e.id, false),
+    predict: (s) => {
+      const d = M.deliverEvent(s, e.id);
+      return { state: d.state, outcome: { duplicate: d.duplicate, outcome: d.outcome } };
+    },
+    fits: (a, p) => JSON.stringify({ duplicate: (a as WebhookAnswer).duplicate, outcome: (a as WebhookAnswer).outcome }) === JSON.stringify(p),
+  };
+}
+
 function racersFor(r: Run, pair: RacePair, k: number): [Racer, Racer] | string {
   const { model } = r;
   const milestones = (states: M.MStatus[]) => Object.values(model.milestones).filter((m) => states.includes(m.status));
   const people = (m: M.MMilestone) => model.bookings[m.booking]!;
+  const droppable = (m: M.MMilestone) => M.UNPAID.includes(m.status) && M.WORK_UNDER_WAY.includes(people(m).status);
   switch (pair) {
     case 'approve/changes':
     case 'approve/dispute': {
@@ -740,15 +798,18 @@ function racersFor(r: Run, pair: RacePair, k: number): [Racer, Racer] | string {
       const b = m.booking;
       return [
         commandRacer(r, people(m).client, 'booking.cancel', { bookingId: model.bookings[b]!.id, reason: 'Plans changed' }, (s) => M.bookingCommand(s, 'cancel', b, 'client', 'Plans changed'), `client cancels booking ${b}`),
-        {
-          note: `while ${e.type} ${e.id.slice(-6)} for ${m.id.slice(-6)} arrives`,
-          run: () => deliver(r, e.id, false),
-          predict: (s) => {
-            const d = M.deliverEvent(s, e.id);
-            return { state: d.state, outcome: { duplicate: d.duplicate, outcome: d.outcome } };
-          },
-          fits: (a, p) => JSON.stringify({ duplicate: (a as WebhookAnswer).duplicate, outcome: (a as WebhookAnswer).outcome }) === JSON.stringify(p),
-        },
+        deliveryRacer(r, e, `while ${e.type} ${e.id.slice(-6)} for ${m.id.slice(-6)} arrives`),
+      ];
+    }
+    case 'withdraw/payment': {
+      // A payment for a part not yet paid for arrives while one side drops that part (work under way).
+      const e = pick(model.events.filter((x) => x.outcome === null && droppable(model.milestones[model.payments[x.paymentId]!.milestoneId]!)), k);
+      if (!e) return 'no event owed for a part that could be dropped';
+      const m = model.milestones[model.payments[e.paymentId]!.milestoneId]!;
+      const side = k % 2 === 0 ? 'worker' : 'client';
+      return [
+        commandRacer(r, people(m)[side], 'milestone.withdraw', { milestoneId: m.id, reason: 'Not paid after two weeks' }, (s) => M.withdraw(s, m.id, side, 'Not paid after two weeks'), `the ${side} drops ${m.id.slice(-6)}`),
+        deliveryRacer(r, e, `while ${e.type} ${e.id.slice(-6)} for it arrives`),
       ];
     }
     case 'start/cancel': {
