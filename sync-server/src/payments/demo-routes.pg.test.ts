@@ -140,8 +140,11 @@ describe('the language of the demo pages', () => {
   it('speaks a Spanish worker’s language on the payout setup, and on its refusals', async () => {
     const pablo = await person('es');
     const { id } = await rail.createConnectedAccount({ userId: pablo, country: 'US', idempotencyKey: `lang-account-${pablo}` });
-    const setup = await (await get(`/onboard/${id}?return=${encodeURIComponent('/o/payouts')}`)).text();
+    const setup = await (await get(`/onboard/${id}?return=${encodeURIComponent('/o/payouts?onboarding=return')}&refresh=${encodeURIComponent('/o/payouts?onboarding=refresh')}`)).text();
     isSpanish(setup);
+    // Leaving without finishing goes back to the return address, as Stripe's does: the link has not expired.
+    expect(setup).toContain('/o/payouts?onboarding=return"');
+    expect(setup).not.toContain('onboarding=refresh');
     expect(setup).toContain('<button type="submit">Terminar la configuración de cobros (demostración)</button>');
     const offSite = await get(`/onboard/${id}?return=${encodeURIComponent('https://evil.example/')}`);
     expect(offSite.status).toBe(400);

@@ -128,8 +128,9 @@ export function demoRoutes({ rail, deliver, log, sql }: DemoRoutesDeps) {
       const returnTo = sameSiteUrl(c.req.query('return'), rail.publicBaseUrl);
       if (!returnTo) return c.html(messagePage('badOnboardingLink', { locale }), 400);
       if (!(await rail.retrieveAccount(accountId).catch(notFoundAsNull))) return c.html(messagePage('noSuchAccount', { locale }), 404);
-      const cancelUrl = sameSiteUrl(c.req.query('refresh'), rail.publicBaseUrl) ?? returnTo;
-      return c.html(onboardingPage({ action: `${c.req.path}${new URL(c.req.url).search}`, cancelUrl, locale }));
+      // Leaving without finishing goes back as Stripe's does, to the return address, where the app reads the account
+      // again and offers to continue; the refresh address is for a link that expired, which this one has not.
+      return c.html(onboardingPage({ action: `${c.req.path}${new URL(c.req.url).search}`, cancelUrl: returnTo, locale }));
     })
     .post('/onboard/:accountId', async (c) => {
       const accountId = c.req.param('accountId');
