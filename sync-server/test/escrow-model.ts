@@ -478,6 +478,8 @@ export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: numbe
     if (op === 'start') {
       // Pressed (offline, say) after the booking was cancelled: said as what it means for the worker.
       if (b.status === 'cancelled' && parties.includes('worker')) refuse('cancelled_before_start');
+      // Started already (the worker's other phone got there first): done, nothing changes.
+      if (parties.includes('worker') && WORK_UNDER_WAY.includes(b.status)) return;
       return stepBooking(b, 'start', parties);
     }
     if (op === 'cancel') {

@@ -37,6 +37,11 @@ describe('a gig from post to completed', () => {
     expect((await db.sql`select status from bookings where id = ${bookingId}`)[0]!.status).toBe('funded');
 
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    // Pressed again on the worker's other phone: done already, not refused, and nothing changes. The client cannot start it.
+    const [before] = await db.sql<{ version: number; timeline: unknown[] }[]>`select version, timeline from bookings where id = ${bookingId}`;
+    expect(applied(await run(db.sql, worker, 'booking.start', { bookingId }))).toEqual({ bookingId, status: 'in_progress' });
+    expect((await db.sql`select version, timeline from bookings where id = ${bookingId}`)[0]).toEqual(before);
+    expect((await run(db.sql, client, 'booking.start', { bookingId })).rejection?.code).not.toBeUndefined();
     applied(await run(db.sql, client, 'message.send', { messageId: uuidv7(), bookingId, body: 'The buzzer is broken, call me.' }));
     applied(await run(db.sql, worker, 'message.send', { messageId: uuidv7(), bookingId, body: 'On my way.' }));
     applied(await run(db.sql, worker, 'booking.deliver', { bookingId, note: 'New cartridge fitted' }));
