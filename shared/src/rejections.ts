@@ -84,7 +84,7 @@ export const REJECTION_MESSAGES: Record<RejectionCode, string> = {
   evidence_limit: 'You have added as much evidence to this dispute as it takes from one side; what you added counts for the decision.',
   deadline_passed: 'The time for this ran out, and what was agreed for that case now applies. Refresh in a minute to see where it stands.',
   payouts_not_set_up: 'Set up payouts before taking paid work, so that you can be paid when the client approves.',
-  nothing_to_pay_out: 'There is nothing available to pay out yet. Money becomes available when the client approves your work.',
+  nothing_to_pay_out: 'Nothing is available to pay out now: what was released to you has been paid out or is on its way. Money becomes available when a client approves your work.',
   bank_dispute_open:
     'A bank is disputing the card payment for this part (a chargeback) and holds its money until it decides, so the money cannot be released or refunded now. Fieldwork answers the bank; both sides will hear how it decides.',
 };

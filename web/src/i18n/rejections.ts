@@ -40,7 +40,7 @@ const ES: Record<RejectionCode, string> = {
   evidence_limit: 'Has añadido a esta disputa todas las pruebas que admite de una parte; lo que añadiste cuenta para la decisión.',
   deadline_passed: 'El plazo para esto ya venció y ahora se aplica lo acordado para ese caso. Actualiza en un minuto para ver cómo está.',
   payouts_not_set_up: 'Configura tus cobros antes de aceptar trabajo pagado, para poder cobrar cuando el cliente apruebe.',
-  nothing_to_pay_out: 'Todavía no hay nada disponible para cobrar. El dinero queda disponible cuando el cliente aprueba tu trabajo.',
+  nothing_to_pay_out: 'Ahora no hay nada disponible para cobrar: lo que se liberó para ti ya se pagó o va de camino. El dinero queda disponible cuando un cliente aprueba tu trabajo.',
   bank_dispute_open:
     'Un banco está disputando el pago con tarjeta de esta parte (un contracargo) y retiene su dinero hasta que decida, así que ahora no se puede liberar ni devolver. Fieldwork responde al banco; ambas partes sabrán lo que decida.',
 };

@@ -256,6 +256,45 @@ describe('earnings', () => {
     expect(screen.queryByRole('button', { name: 'Get paid now' })).toBeNull();
   });
 
+  it('after asking for several parts at once, reads the figures again until all of what was asked for is paid out', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(reachable(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Get paid now' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    // The first of two transfers has landed when the figures are read: $20.00 of the $62.59 asked for.
+    const balance = (available: number, paidOut: number) =>
+      statement({ balances: { asOf: '2026-11-21T10:05:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available, paidOut }] } });
+    let server = stubServer({ [`GET ${NOVEMBER}`]: balance(4259, 7000), 'GET /pay/payouts/account': account('active') });
+    await decide(client, (await client.db.commands.find().exec())[0]!.id, { status: 'applied', result: { amount: 6259, currency: 'USD' } });
+    await waitFor(() => expect(text('balance-paid-out')).toBe('$70.00'));
+    expect((screen.getByRole('button', { name: 'Get paid now' }) as HTMLButtonElement).disabled).toBe(true);
+    server = stubServer({ [`GET ${NOVEMBER}`]: balance(0, 11259), 'GET /pay/payouts/account': account('active') });
+    await waitFor(() => expect(text('balance-available')).toBe('$0.00'), { timeout: 5000 });
+    expect(server.requests('/money/statement').length).toBeGreaterThan(0);
+    expect(screen.queryByRole('button', { name: 'Get paid now' })).toBeNull();
+  });
+
+  it('reads the figures again when the worker’s parts change on this device: paid out by the hourly run, or from another device', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['operator']);
+    earnings(reachable(client));
+    await waitFor(() => expect(text('balance-available')).toBe('$62.59'));
+    const server = stubServer({
+      [`GET ${NOVEMBER}`]: statement({ balances: { asOf: '2026-11-21T11:17:05.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 0, paidOut: 11259 }] } }),
+      'GET /pay/payouts/account': account('active'),
+    });
+    const now = '2026-11-21T11:17:02.000Z';
+    const usd = (amount: number) => ({ amount, currency: 'USD' as const });
+    await client.db.milestones.insert({
+      id: '0190a000-0000-7000-8000-0000000000e2', bookingId: '0190a000-0000-7000-8000-0000000000b2', clientId: '0190a000-0000-7000-8000-000000000001', workerId: OMAR,
+      position: 0, description: 'First coat', amount: usd(4510), feeBps: 1000, fee: usd(451), net: usd(4059), status: 'split', changeRounds: 0,
+      releasedAmount: usd(4510), refundedAmount: usd(0), feeAmount: usd(451), transferredAt: now, timeline: [], createdAt: now, updatedAt: now, version: 7,
+    });
+    await waitFor(() => expect(text('balance-available')).toBe('$0.00'), { timeout: 5000 });
+    expect(server.requests('/money/statement')).toHaveLength(1);
+  });
+
   it('after the payout, "Get paid now" stays off until the figures are read again: a second tap would only be refused', async () => {
     stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
     const { client } = await moneyDevice(OMAR, ['operator']);
@@ -311,18 +350,27 @@ describe('earnings', () => {
     expect(screen.queryByRole('button', { name: 'Get paid now' })).toBeNull();
   });
 
-  it('shows the refusal of a payout request in the worker’s language', async () => {
+  it('shows the refusal of a payout request in the worker’s language, and reads the figures again, which were behind', async () => {
     stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
     const { client } = await moneyDevice(OMAR, ['operator']);
     earnings(reachable(client), '/o/earnings?month=2026-11', 'es');
 
     fireEvent.click(await screen.findByRole('button', { name: 'Cobrar ahora' }));
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    // Paid out meanwhile from the worker's other phone: the figures on screen are behind.
+    const server = stubServer({
+      [`GET ${NOVEMBER}`]: statement({ balances: { asOf: '2026-11-21T10:05:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 0, paidOut: 11259 }] } }),
+      'GET /pay/payouts/account': account('active'),
+    });
     const id = (await client.db.commands.find().exec())[0]!.id;
-    await decide(client, id, { status: 'rejected', code: 'nothing_to_pay_out', message: 'There is nothing available to pay out yet.' });
+    await decide(client, id, { status: 'rejected', code: 'nothing_to_pay_out', message: 'Nothing is available to pay out now.' });
     const refusal = await screen.findByTestId('payout-refused');
-    expect(refusal.textContent).toBe('No se hizo el cobro: Todavía no hay nada disponible para cobrar. El dinero queda disponible cuando el cliente aprueba tu trabajo.');
+    expect(refusal.textContent).toBe(
+      'No se hizo el cobro: Ahora no hay nada disponible para cobrar: lo que se liberó para ti ya se pagó o va de camino. El dinero queda disponible cuando un cliente aprueba tu trabajo.',
+    );
     expect(refusal.getAttribute('data-code')).toBe('nothing_to_pay_out');
+    await waitFor(() => expect(text('balance-available')).toBe('0,00\u00a0US$'));
+    expect(server.requests('/money/statement')).toHaveLength(1);
   });
 
   it('a double tap on "Get paid now" asks for one payout, and that payout’s answer is what shows', async () => {

@@ -2,6 +2,8 @@
 // their balance as it stands (pending in escrow, available, paid out) with why released money is not paid out yet,
 // the CSV export and "Get paid now".
 import { useEffect, useState } from 'react';
+import { debounceTime, distinctUntilChanged, map, skip } from 'rxjs';
+import { useSync } from '../app/sync-context';
 import { Link } from 'wouter';
 import { money, type CurrencyCode, type Money } from '@shared/money';
 import { formatDateTime, formatMoney, formatTime } from '../i18n/format';
@@ -44,11 +46,36 @@ function releasedByKey(kind: string, releasedBy: ReleasedBy): keyof typeof money
   return releasedBy === 'approved' ? null : RELEASED_BY_WORDS[releasedBy];
 }
 
+/** How long after the last change to the worker's parts on this device their figures are read again. */
+const CHANGES_SETTLE_MS = 1000;
+
+/**
+ * The figures are read from the server, not the device; the device's copy of the worker's parts says when they
+ * change (released, paid out, disputed, dropped: here or on another of the worker's devices, or by the payout
+ * run), and the figures are read again then, once several changes arriving together have settled.
+ */
+function useReadAgainOnChanges(reload: () => void): void {
+  const client = useSync();
+  useEffect(() => {
+    const sub = client
+      .viewAll$('milestones', { selector: {} })
+      .pipe(
+        map((parts) => parts.map((m) => `${m.id}:${m.version}`).sort().join(',')),
+        distinctUntilChanged(),
+        skip(1),
+        debounceTime(CHANGES_SETTLE_MS),
+      )
+      .subscribe(() => reload());
+    return () => sub.unsubscribe();
+  }, [client, reload]);
+}
+
 export function EarningsPage() {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const [month, setMonth] = useMonth();
   const { read, reload, offline } = useMoneyRead<WorkerStatement>(`/money/statement?${periodQuery(month)}`);
+  useReadAgainOnChanges(reload);
   const period = monthLabel(month, locale);
 
   return (
@@ -95,12 +122,18 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
   const [tapped, setTapped] = useState<{ currency: CurrencyCode; paidOut: number } | null>(null);
   const [gaveUp, setGaveUp] = useState(false);
   const paidOutIn = (currency: CurrencyCode) => balances.find((b) => b.currency === currency)?.paidOut ?? 0;
-  const figuresBehind = paidOut && tapped !== null && !gaveUp && paidOutIn(tapped.currency) <= tapped.paidOut;
+  // All of what the server queued (its answer says how much: one transfer per part, which land one after another),
+  // or, if its answer does not say, any of it.
+  const requested = payout.outcome.state === 'applied' && typeof payout.outcome.result.amount === 'number' ? payout.outcome.result.amount : 1;
+  const figuresBehind = paidOut && tapped !== null && !gaveUp && paidOutIn(tapped.currency) < tapped.paidOut + requested;
   const behindFor = (currency: CurrencyCode) => figuresBehind && tapped?.currency === currency;
 
+  // Refused (nothing to pay out: the other phone or the hourly run sent it already), the figures on screen were
+  // behind: read again, so that what is shown is what the refusal says.
+  const refused = payout.outcome.state === 'rejected';
   useEffect(() => {
-    if (paidOut) onPaidOut();
-  }, [paidOut, onPaidOut]);
+    if (paidOut || refused) onPaidOut();
+  }, [paidOut, refused, onPaidOut]);
   useEffect(() => {
     if (!figuresBehind) return;
     const every = setInterval(onPaidOut, PAYOUT_REREAD_MS);

@@ -8,8 +8,18 @@ import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
 export type MoneyCommandState =
   | { state: 'idle' }
   | { state: 'pending' }
-  | { state: 'applied' }
+  | { state: 'applied'; result: Record<string, unknown> }
   | { state: 'rejected'; code: string; message: string };
+
+/** The server's result of an applied command, as the device stores it (JSON text); empty when it cannot be read. */
+function parsedResult(text: string | undefined): Record<string, unknown> {
+  try {
+    const value: unknown = text ? JSON.parse(text) : {};
+    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
 
 export function useMoneyCommand<T extends CommandType>(type: T) {
   const client = useSync();
@@ -46,7 +56,7 @@ export function useMoneyCommand<T extends CommandType>(type: T) {
   if (storing) outcome = { state: 'pending' };
   else if (commandId) {
     if (!command || command.status === 'pending') outcome = { state: 'pending' };
-    else if (command.status === 'applied') outcome = { state: 'applied' };
+    else if (command.status === 'applied') outcome = { state: 'applied', result: parsedResult(command.result) };
     else {
       const code = (command.rejectionCode ?? 'invalid_command') as RejectionCode;
       outcome = { state: 'rejected', code, message: command.rejectionMessage || REJECTION_MESSAGES[code] || '' };

@@ -67,12 +67,16 @@ export async function closeDevices(): Promise<void> {
 }
 
 /** What replication writes when the server's decision on a command comes back. */
-export async function decide(client: SyncClient, id: string, outcome: { status: 'applied' } | { status: 'rejected'; code: string; message: string }): Promise<void> {
+export async function decide(
+  client: SyncClient,
+  id: string,
+  outcome: { status: 'applied'; result?: Record<string, unknown> } | { status: 'rejected'; code: string; message: string },
+): Promise<void> {
   const doc = await client.db.commands.findOne(id).exec();
   const decidedAt = new Date().toISOString();
   await doc!.incrementalPatch(
     outcome.status === 'applied'
-      ? { status: 'applied', result: '{}', decidedAt, updatedAt: decidedAt }
+      ? { status: 'applied', result: JSON.stringify(outcome.result ?? {}), decidedAt, updatedAt: decidedAt }
       : { status: 'rejected', rejectionCode: outcome.code as never, rejectionMessage: outcome.message, decidedAt, updatedAt: decidedAt },
   );
 }
