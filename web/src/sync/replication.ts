@@ -333,7 +333,8 @@ export function startReplication(options: ReplicationOptions): Replication {
     void (async () => {
       if (code === CLOSE_UNAUTHORIZED && attempt === 0) await new Promise((resolve) => setTimeout(resolve, 250));
       else await retryWait(Math.min(attempt + 2, 5));
-      await states.get(c)?.cancel();
+      // A stream that failed can fail its cancel too (the socket's own error, a server gone): it is replaced all the same.
+      await states.get(c)?.cancel().catch(() => undefined);
       restarting.delete(c);
       if (!stopped) states.set(c, replicate(c));
     })();
