@@ -17,7 +17,6 @@ export const RESOLVED_NEWS: Record<'client' | 'worker', Record<DisputeOutcome, s
   worker: { split: 'dispute.resolved', refund_all: 'dispute.resolved.refund_all', release_all: 'dispute.resolved.release_all' },
 };
 
-
 /** The side that did not open the dispute: the one whose answer counts, and who may accept the claim. */
 export const otherSide = (d: Pick<DisputeRow, 'openedBy'>): 'client' | 'worker' => (d.openedBy === 'client' ? 'worker' : 'client');
 

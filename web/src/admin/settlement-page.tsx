@@ -1,7 +1,7 @@
 // /a/settlement: the settlement report for a month (per currency: paid in, released, refunded, fees, paid out,
 // and what stayed held or owed), the refunds owed to clients that need a person whatever the month, and the
 // ledger's trial balance, with a non-zero total or a broken invariant shown as the alarm it is.
-import { Fragment } from 'react';
+import { Fragment, type ReactNode } from 'react';
 import { Link } from 'wouter';
 import { money } from '@shared/money';
 import { formatDateTime } from '../i18n/format';
@@ -92,35 +92,31 @@ function StuckRefunds({ report }: { report: SettlementReport }) {
   const { locale } = useLocale();
   const refunds = report.stuckRefunds;
   return (
-    <>
-      <h2>{t('stuckHeading')}</h2>
-      <p className="hint">{t('stuckHint', { minutes: Math.round(report.refundGraceMs / 60_000) })}</p>
-      {refunds.length === 0 ? (
-        <p className="money-ok" data-testid="no-stuck-refunds">
-          {t('noStuckRefunds')}
-        </p>
-      ) : (
-        <ul className="list" aria-label={t('stuckHeading')} data-testid="stuck-refunds">
-          {refunds.map((r) => (
-            <li key={r.id} data-testid="stuck-refund" data-status={r.status}>
-              <Link href={`~/b/${r.bookingId}`}>
-                <span className="list-item-title">{r.title}</span>
-                {r.description !== r.title && <span className="money-job-detail">{r.description}</span>}
-              </Link>
-              <span className="meta">
-                <MoneyText value={money(r.amount, r.currency)} />
-                <span>{t(r.for === 'late_payment' ? 'stuckLatePayment' : 'stuckSettlement')}</span>
-                <span className={r.status === 'failed' ? 'money-refund-failed' : undefined}>{t(r.status === 'failed' ? 'stuckFailed' : 'stuckPending')}</span>
-                <span>{r.attempts === 1 ? t('attemptsOne') : t('attemptsOther', { n: r.attempts })}</span>
-                <span>{t('owedSince', { when: formatDateTime(r.owedSince, locale) })}</span>
-              </span>
-              <span className="money-job-detail">{t('stuckIds', { payment: r.paymentIntentId, milestone: r.milestoneId })}</span>
-              {r.lastError && <span className="money-job-detail">{t('lastError', { error: r.lastError })}</span>}
-            </li>
-          ))}
-        </ul>
-      )}
-    </>
+    <NeedsAPerson
+      heading={t('stuckHeading')}
+      hint={t('stuckHint', { minutes: Math.round(report.refundGraceMs / 60_000) })}
+      none={refunds.length === 0 && t('noStuckRefunds')}
+      testId="stuck-refunds"
+      noneTestId="no-stuck-refunds"
+    >
+      {refunds.map((r) => (
+        <li key={r.id} data-testid="stuck-refund" data-status={r.status}>
+          <Link href={`~/b/${r.bookingId}`}>
+            <span className="list-item-title">{r.title}</span>
+            {r.description !== r.title && <span className="money-job-detail">{r.description}</span>}
+          </Link>
+          <span className="meta">
+            <MoneyText value={money(r.amount, r.currency)} />
+            <span>{t(r.for === 'late_payment' ? 'stuckLatePayment' : 'stuckSettlement')}</span>
+            <span className={r.status === 'failed' ? 'money-refund-failed' : undefined}>{t(r.status === 'failed' ? 'stuckFailed' : 'stuckPending')}</span>
+            <span>{r.attempts === 1 ? t('attemptsOne') : t('attemptsOther', { n: r.attempts })}</span>
+            <span>{t('owedSince', { when: formatDateTime(r.owedSince, locale) })}</span>
+          </span>
+          <span className="money-job-detail">{t('stuckIds', { payment: r.paymentIntentId, milestone: r.milestoneId })}</span>
+          {r.lastError && <span className="money-job-detail">{t('lastError', { error: r.lastError })}</span>}
+        </li>
+      ))}
+    </NeedsAPerson>
   );
 }
 
@@ -129,32 +125,47 @@ function StuckPayouts({ report }: { report: SettlementReport }) {
   const t = useT(adminMoneyMessages);
   const payouts = report.stuckPayouts;
   return (
+    <NeedsAPerson
+      heading={t('stuckPayoutsHeading')}
+      hint={t('stuckPayoutsHint', { hours: Math.round(report.transferGraceMs / 3_600_000) })}
+      none={payouts.length === 0 && t('noStuckPayouts')}
+      testId="stuck-payouts"
+      noneTestId="no-stuck-payouts"
+    >
+      {payouts.map((p) => (
+        <li key={p.milestoneId} data-testid="stuck-payout" data-status={p.status}>
+          <Link href={`~/b/${p.bookingId}`}>
+            <span className="list-item-title">{p.title}</span>
+            {p.description !== p.title && <span className="money-job-detail">{p.description}</span>}
+          </Link>
+          <span className="meta">
+            <MoneyText value={money(p.amount, p.currency)} />
+            <span>{t('payoutTo', { name: p.worker.name })}</span>
+            <span className={p.status === 'refused' ? 'money-refund-failed' : undefined}>{t(p.status === 'refused' ? 'payoutTurnedDown' : 'payoutOverdue')}</span>
+          </span>
+          <span className="money-job-detail">
+            {p.accountId ? t('payoutIds', { account: p.accountId, milestone: p.milestoneId }) : t('payoutNoAccount', { milestone: p.milestoneId })}
+          </span>
+          {p.lastError && <span className="money-job-detail">{t('lastError', { error: p.lastError })}</span>}
+        </li>
+      ))}
+    </NeedsAPerson>
+  );
+}
+
+/** What the provider has not done and a person must look at: a list under its heading and hint, or a line saying nothing waits. */
+function NeedsAPerson({ heading, hint, none, testId, noneTestId, children }: { heading: string; hint: string; none: string | false; testId: string; noneTestId: string; children: ReactNode }) {
+  return (
     <>
-      <h2>{t('stuckPayoutsHeading')}</h2>
-      <p className="hint">{t('stuckPayoutsHint', { hours: Math.round(report.transferGraceMs / 3_600_000) })}</p>
-      {payouts.length === 0 ? (
-        <p className="money-ok" data-testid="no-stuck-payouts">
-          {t('noStuckPayouts')}
+      <h2>{heading}</h2>
+      <p className="hint">{hint}</p>
+      {none ? (
+        <p className="money-ok" data-testid={noneTestId}>
+          {none}
         </p>
       ) : (
-        <ul className="list" aria-label={t('stuckPayoutsHeading')} data-testid="stuck-payouts">
-          {payouts.map((p) => (
-            <li key={p.milestoneId} data-testid="stuck-payout" data-status={p.status}>
-              <Link href={`~/b/${p.bookingId}`}>
-                <span className="list-item-title">{p.title}</span>
-                {p.description !== p.title && <span className="money-job-detail">{p.description}</span>}
-              </Link>
-              <span className="meta">
-                <MoneyText value={money(p.amount, p.currency)} />
-                <span>{t('payoutTo', { name: p.worker.name })}</span>
-                <span className={p.status === 'refused' ? 'money-refund-failed' : undefined}>{t(p.status === 'refused' ? 'payoutTurnedDown' : 'payoutOverdue')}</span>
-              </span>
-              <span className="money-job-detail">
-                {p.accountId ? t('payoutIds', { account: p.accountId, milestone: p.milestoneId }) : t('payoutNoAccount', { milestone: p.milestoneId })}
-              </span>
-              {p.lastError && <span className="money-job-detail">{t('lastError', { error: p.lastError })}</span>}
-            </li>
-          ))}
+        <ul className="list" aria-label={heading} data-testid={testId}>
+          {children}
         </ul>
       )}
     </>

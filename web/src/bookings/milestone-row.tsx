@@ -41,10 +41,10 @@ const STATUS_WORDS: Record<MilestoneState, MoneyKey> = {
   cancelled: 'stCancelled',
 };
 
-/** The step whose note is what the viewer acts on while the part waits in this state. */
 /** The hand-in a review is about, as this device shows it: the server refuses the review if it was handed in again since. */
 const handIn = (m: { submittedAt?: string | null }) => (m.submittedAt ? { submittedAt: m.submittedAt } : {});
 
+/** The step whose note is what the viewer acts on while the part waits in this state. */
 const WAITING_STEP: Partial<Record<MilestoneState, string>> = { submitted: 'submit', changes_requested: 'request_changes' };
 
 interface Props {

@@ -51,6 +51,10 @@ const statement = (over: Partial<WorkerStatement> = {}): WorkerStatement => ({
   ...over,
 });
 
+/** The statement read again after a payout: what was available, less what has reached the payout account since. */
+const paidOutSince = (available: number, paidOut: number, asOf = '2026-11-21T10:05:00.000Z') =>
+  statement({ balances: { asOf, byCurrency: [{ currency: 'USD', pending: 12000, available, paidOut }] } });
+
 /** A released job not paid out yet, for the reason given. */
 const unsent = (reason: WorkerStatement['unsent']['items'][number]['reason'], i = 0): WorkerStatement['unsent']['items'][number] => ({
   milestoneId: `0190a000-0000-7000-8000-0000000001e${i}`, bookingId: '0190a000-0000-7000-8000-0000000000b2', title: 'Paint a fence', description: `Coat ${i + 1}`,
@@ -247,7 +251,7 @@ describe('earnings', () => {
     await waitFor(() => expect(text('payout-outcome')).toBe('Asking for your payout…'));
     expect((screen.getByRole('button', { name: 'Get paid now' }) as HTMLButtonElement).disabled).toBe(true);
 
-    const server = stubServer({ [`GET ${NOVEMBER}`]: statement({ balances: { asOf: '2026-11-21T10:05:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 0, paidOut: 11259 }] } }), 'GET /pay/payouts/account': account('active') });
+    const server = stubServer({ [`GET ${NOVEMBER}`]: paidOutSince(0, 11259), 'GET /pay/payouts/account': account('active') });
     const id = (await client.db.commands.find().exec())[0]!.id;
     await decide(client, id, { status: 'applied' });
     await waitFor(() => expect(text('payout-outcome')).toBe('Payout requested. It is on its way to your payout account.'));
@@ -263,13 +267,11 @@ describe('earnings', () => {
     fireEvent.click(await screen.findByRole('button', { name: 'Get paid now' }));
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
     // The first of two transfers has landed when the figures are read: $20.00 of the $62.59 asked for.
-    const balance = (available: number, paidOut: number) =>
-      statement({ balances: { asOf: '2026-11-21T10:05:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available, paidOut }] } });
-    let server = stubServer({ [`GET ${NOVEMBER}`]: balance(4259, 7000), 'GET /pay/payouts/account': account('active') });
+    stubServer({ [`GET ${NOVEMBER}`]: paidOutSince(4259, 7000), 'GET /pay/payouts/account': account('active') });
     await decide(client, (await client.db.commands.find().exec())[0]!.id, { status: 'applied', result: { amount: 6259, currency: 'USD' } });
     await waitFor(() => expect(text('balance-paid-out')).toBe('$70.00'));
     expect((screen.getByRole('button', { name: 'Get paid now' }) as HTMLButtonElement).disabled).toBe(true);
-    server = stubServer({ [`GET ${NOVEMBER}`]: balance(0, 11259), 'GET /pay/payouts/account': account('active') });
+    const server = stubServer({ [`GET ${NOVEMBER}`]: paidOutSince(0, 11259), 'GET /pay/payouts/account': account('active') });
     await waitFor(() => expect(text('balance-available')).toBe('$0.00'), { timeout: 5000 });
     expect(server.requests('/money/statement').length).toBeGreaterThan(0);
     expect(screen.queryByRole('button', { name: 'Get paid now' })).toBeNull();
@@ -281,7 +283,7 @@ describe('earnings', () => {
     earnings(reachable(client));
     await waitFor(() => expect(text('balance-available')).toBe('$62.59'));
     const server = stubServer({
-      [`GET ${NOVEMBER}`]: statement({ balances: { asOf: '2026-11-21T11:17:05.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 0, paidOut: 11259 }] } }),
+      [`GET ${NOVEMBER}`]: paidOutSince(0, 11259, '2026-11-21T11:17:05.000Z'),
       'GET /pay/payouts/account': account('active'),
     });
     const now = '2026-11-21T11:17:02.000Z';
@@ -306,7 +308,7 @@ describe('earnings', () => {
     let answer!: () => void;
     const answered = new Promise<void>((r) => (answer = r));
     const server = stubServer({
-      [`GET ${NOVEMBER}`]: statement({ balances: { asOf: '2026-11-21T10:05:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 0, paidOut: 11259 }] } }),
+      [`GET ${NOVEMBER}`]: paidOutSince(0, 11259),
       'GET /pay/payouts/account': account('active'),
     });
     vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -338,7 +340,7 @@ describe('earnings', () => {
     let reads = 0;
     const server = stubServer({
       [`GET ${NOVEMBER}`]: () =>
-        ++reads === 1 ? statement() : statement({ balances: { asOf: '2026-11-21T10:05:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 0, paidOut: 11259 }] } }),
+        ++reads === 1 ? statement() : paidOutSince(0, 11259),
       'GET /pay/payouts/account': account('active'),
     });
     await decide(client, (await client.db.commands.find().exec())[0]!.id, { status: 'applied' });
@@ -359,7 +361,7 @@ describe('earnings', () => {
     await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
     // Paid out meanwhile from the worker's other phone: the figures on screen are behind.
     const server = stubServer({
-      [`GET ${NOVEMBER}`]: statement({ balances: { asOf: '2026-11-21T10:05:00.000Z', byCurrency: [{ currency: 'USD', pending: 12000, available: 0, paidOut: 11259 }] } }),
+      [`GET ${NOVEMBER}`]: paidOutSince(0, 11259),
       'GET /pay/payouts/account': account('active'),
     });
     const id = (await client.db.commands.find().exec())[0]!.id;

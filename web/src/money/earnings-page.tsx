@@ -216,6 +216,19 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
   );
 }
 
+/** A job in a list of single amounts: its title and the amount on one line, the part's description under them. */
+function JobAmount({ job }: { job: { title: string; description: string; amount: number; currency: CurrencyCode } }) {
+  return (
+    <>
+      <span className="money-list-line">
+        <span className="money-job-title">{job.title}</span>
+        <MoneyText value={money(job.amount, job.currency)} />
+      </span>
+      {job.description && job.description !== job.title && <span className="money-job-detail">{job.description}</span>}
+    </>
+  );
+}
+
 /** What each reason for money not sent yet tells the worker. */
 const UNSENT_WORDS = {
   next_run: 'unsentNextRun',
@@ -239,11 +252,7 @@ function Unsent({ statement }: { statement: WorkerStatement }) {
       <ul className="money-list">
         {items.map((u) => (
           <li key={u.milestoneId} data-testid="unsent" data-reason={u.reason} data-milestone-id={u.milestoneId}>
-            <span className="money-list-line">
-              <span className="money-job-title">{u.title}</span>
-              <MoneyText value={money(u.amount, u.currency)} />
-            </span>
-            {u.description !== u.title && <span className="money-job-detail">{u.description}</span>}
+            <JobAmount job={u} />
             <span className="money-job-detail">{t('releasedOn', { when: formatDateTime(u.releasedAt, locale) })}</span>
             <span className={u.reason === 'held' ? 'money-unsent-held' : 'money-job-detail'} data-testid="unsent-why">
               {t(UNSENT_WORDS[u.reason], { time: formatTime(nextRunAt, locale) })}
@@ -265,11 +274,7 @@ function PayoutsList({ statement, period }: { statement: WorkerStatement; period
     <ul className="money-list" aria-labelledby="payouts-heading" data-testid="payouts">
       {statement.payouts.map((p) => (
         <li key={p.postingId} data-testid="payout" data-milestone-id={p.milestoneId ?? ''}>
-          <span className="money-list-line">
-            <span className="money-job-title">{p.title}</span>
-            <MoneyText value={money(p.amount, p.currency)} />
-          </span>
-          {p.description && p.description !== p.title && <span className="money-job-detail">{p.description}</span>}
+          <JobAmount job={p} />
           <span className="money-job-detail">{t('sentOn', { when: formatDateTime(p.paidAt, locale) })}</span>
           {p.reference && <span className="money-job-detail money-reference">{t('payoutReference', { reference: p.reference })}</span>}
         </li>

@@ -34,7 +34,7 @@ export const start: Handler<'booking.start', Loaded> = {
     if (booking.status === 'cancelled' && who.includes('worker')) reject('cancelled_before_start');
     // Started already (on the worker's other phone, which reached us first): what was asked is done, and nothing changes.
     // A refusal would tell them their start failed.
-    if (who.includes('worker') && booking.status !== 'funded' && workUnderWay(booking.status)) return { bookingId: booking.id, status: booking.status };
+    if (who.includes('worker') && workUnderWay(booking.status)) return { bookingId: booking.id, status: booking.status };
     // Dated when the worker pressed it (work started offline in a basement starts then), after the booking's
     // last change. The other steps move money or settle it, and are dated when the server took them.
     return { bookingId: booking.id, status: plainStep(ctx, booking, who, 'start', undefined, actedAt(ctx, booking.updatedAt)) };
