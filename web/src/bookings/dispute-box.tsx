@@ -7,6 +7,7 @@ import { formatDateTime, formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { AttachmentDownload } from '../money/download-button';
 import type { ViewDoc } from '../sync/optimistic';
+import { useDraft } from '../ui/use-draft';
 import { useNowPast } from '../ui/use-now-past';
 import { claimApplies, claimMoney } from './claim-outcome';
 import { ConfirmStep } from './confirm-step';
@@ -45,6 +46,8 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
   const open = dispute.status === 'open';
   // Past the deadline with no answer the claim applies, and the server takes no more evidence from the parties.
   const closed = answerWindowClosed(dispute, useNowPast([dispute.respondBy]));
+  // Evidence being written is kept on the device while it can still be sent, and forgotten once it cannot.
+  const evidence = useDraft(client.db.name, `evidence.${dispute.id}`, open && !closed);
 
   /**
    * How it was settled, said to its reader as the texts say it: the client what came back to them and what the worker
@@ -149,7 +152,7 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
           onConfirm={() => run(() => client.issue('dispute.accept', { disputeId: dispute.id }))}
         />
       )}
-      {open && side && !closed && <EvidenceForm dispute={dispute} meId={client.userId} disabled={disabled} run={run} />}
+      {open && side && !closed && <EvidenceForm dispute={dispute} meId={client.userId} disabled={disabled} run={run} text={evidence} />}
     </div>
   );
 }

@@ -18,14 +18,16 @@ interface Props {
   /** Disabled offline and while another step of this milestone waits. */
   disabled: boolean;
   run(issue: () => Promise<{ id: string }>): Promise<boolean>;
+  /** What went wrong as written so far, kept on the device (a draft) and its setter. */
+  reason: [string, (value: string) => void];
 }
 
-export function DisputeForm({ milestone, side, disabled, run }: Props) {
+export function DisputeForm({ milestone, side, disabled, run, reason: [reason, setReason] }: Props) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
-  const [open, setOpen] = useState(false);
-  const [reason, setReason] = useState('');
+  // Open on what was written before a reload, not hidden behind the button.
+  const [open, setOpen] = useState(() => reason !== '');
   const [reasonError, setReasonError] = useState('');
   const [claim, setClaim] = useState(() => moneyInputText(milestone.amount, locale));
   const [claimError, setClaimError] = useState('');
@@ -131,6 +133,7 @@ export function DisputeForm({ milestone, side, disabled, run }: Props) {
           className="btn"
           onClick={() => {
             setOpen(false);
+            setReason(''); // not kept to open the form again after a reload
             // Back on the button that opened the form.
             setTimeout(() => opener.current?.focus(), 0);
           }}

@@ -10,7 +10,6 @@ import { MoneyHttpError, moneyFetch, refusalText } from '../money/money-api';
 import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
 import { TextAreaField } from '../ui/text-area-field';
-import { useDraft } from '../ui/use-draft';
 import { moneyMessages } from './money-messages';
 
 /** What the server takes (shared/money-api.ts, commands.ts): these types, 2 MiB a file, 10 files and 20 messages per entry. */
@@ -23,14 +22,15 @@ interface Props {
   meId: string;
   disabled: boolean;
   run(issue: () => Promise<{ id: string }>): Promise<boolean>;
+  /** The evidence as written so far, kept on the device (a draft, DisputeBox's), and its setter. */
+  text: [string, (value: string) => void];
 }
 
-export function EvidenceForm({ dispute, meId, disabled, run }: Props) {
+export function EvidenceForm({ dispute, meId, disabled, run, text: [text, setText] }: Props) {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const client = useSync();
   const messages = useViewAll('messages', { selector: { bookingId: dispute.bookingId }, sort: [{ createdAt: 'asc' }] });
-  const [text, setText] = useDraft(client.db.name, `evidence.${dispute.id}`);
   const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
   const [files, setFiles] = useState<File[]>([]);
   const [error, setError] = useState('');

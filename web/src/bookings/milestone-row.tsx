@@ -14,6 +14,7 @@ import type { ViewDoc } from '../sync/optimistic';
 import { MoneyText } from '../ui/money-text';
 import { PendingMark } from '../ui/pending-mark';
 import { TextAreaField } from '../ui/text-area-field';
+import { useDraft } from '../ui/use-draft';
 import { ConfirmStep } from './confirm-step';
 import { chargedBack } from './bank-dispute';
 import { claimMoney } from './claim-outcome';
@@ -44,6 +45,10 @@ const STATUS_WORDS: Record<MilestoneState, MoneyKey> = {
 /** The hand-in a review is about, as this device shows it: the server refuses the review if it was handed in again since. */
 const handIn = (m: { submittedAt?: string | null }) => (m.submittedAt ? { submittedAt: m.submittedAt } : {});
 
+/** States a part may be handed in from, reviewed in, or disputed in: a draft for a step kept past them is forgotten. */
+const HAND_IN_FROM: readonly MilestoneState[] = ['funded', 'changes_requested'];
+const DISPUTABLE: readonly MilestoneState[] = ['funded', 'submitted', 'changes_requested'];
+
 /** The step whose note is what the viewer acts on while the part waits in this state. */
 const WAITING_STEP: Partial<Record<MilestoneState, string>> = { submitted: 'submit', changes_requested: 'request_changes' };
 
@@ -72,8 +77,11 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   const client = useSync();
   // The milestone's state and its dispute's: a step stays busy until the server's change to them is here.
   const step = useMoneyStep(`${m.version}/${dispute?.id ?? ''}/${dispute?.version ?? ''}`);
-  const [note, setNote] = useState('');
-  const [changes, setChanges] = useState('');
+  // What the viewer writes for a step is kept on the device until the step is sent: a worker on a weak signal
+  // writes the hand-in note where the work is done and sends it when the connection comes back, reloads between.
+  const [note, setNote] = useDraft(client.db.name, `submit.${m.id}`, HAND_IN_FROM.includes(m.status));
+  const [changes, setChanges] = useDraft(client.db.name, `changes.${m.id}`, m.status === 'submitted');
+  const disputeReason = useDraft(client.db.name, `dispute.${m.id}`, DISPUTABLE.includes(m.status));
   const [changesError, setChangesError] = useState('');
   const [dropReason, setDropReason] = useState('');
   const changesField = useRef<HTMLTextAreaElement>(null);
@@ -271,7 +279,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
         </ConfirmStep>
       )}
 
-      {side && offer('dispute') && <DisputeForm milestone={m} side={side} disabled={disabled} run={step.run} />}
+      {side && offer('dispute') && <DisputeForm milestone={m} side={side} disabled={disabled} run={step.run} reason={disputeReason} />}
       {dispute && (
         <DisputeBox
           dispute={dispute}

@@ -497,6 +497,35 @@ describe('money panel, worker', () => {
     expect(escrow().textContent).toContain('Paid — held in escrow');
   });
 
+  it('keeps a hand-in note and a dispute being written through reloads with and without a connection, and forgets them once the part has moved on', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('in_progress'), milestone: milestone('funded', { fundedAt: T0 }) });
+    renderPage(connected(client));
+    fireEvent.change(await within(await screen.findByTestId('milestone')).findByLabelText('Note for the client (optional)'), { target: { value: 'Washer fitted, tap tested' } });
+    fireEvent.click(within(row()).getByRole('button', { name: 'Open a dispute' }));
+    fireEvent.change(within(row()).getByLabelText('What went wrong?'), { target: { value: 'The client changed the job' } });
+
+    // The connection went and the page was reloaded (the app updated, the phone closed it), then the connection
+    // came back: what was written is there each time, the dispute form open on it.
+    for (const page of [client, connected(client)]) {
+      cleanup();
+      renderPage(page);
+      expect(((await within(await screen.findByTestId('milestone')).findByLabelText('Note for the client (optional)')) as HTMLTextAreaElement).value).toBe('Washer fitted, tap tested');
+      expect((within(row()).getByLabelText('What went wrong?') as HTMLTextAreaElement).value).toBe('The client changed the job');
+    }
+    fireEvent.click(within(row()).getByRole('button', { name: 'Submit for approval' }));
+    await waitFor(async () =>
+      expect(await issuedCommands(client)).toEqual([{ type: 'milestone.submit', status: 'pending', payload: { milestoneId: MILESTONE, note: 'Washer fitted, tap tested' } }]),
+    );
+
+    // Sent: the note is no longer a draft. The dispute's is, until the part it was about is handed in.
+    await waitFor(() => expect(Object.keys(localStorage).filter((k) => k.includes('.submit.'))).toEqual([]));
+    expect(Object.keys(localStorage).filter((k) => k.includes('.dispute.'))).toHaveLength(1);
+    await client.db.milestones.upsert(milestone('submitted', { fundedAt: T0, submittedAt: NOW, version: 2 }));
+    await waitFor(() => expect(Object.keys(localStorage).filter((k) => k.startsWith('fw.draft.'))).toEqual(['fw.draft.' + client.db.name + '.dispute.' + MILESTONE]));
+    await client.db.milestones.upsert(milestone('released', { fundedAt: T0, submittedAt: NOW, releasedAmount: usd(8000), feeAmount: usd(800), version: 3 }));
+    await waitFor(() => expect(Object.keys(localStorage).filter((k) => k.startsWith('fw.draft.'))).toEqual([]));
+  });
+
   it('claims the pay it should get released, which the command carries as what goes back to the client', async () => {
     const client = await device(OMAR, ['operator'], { booking: booking('in_progress'), milestone: milestone('funded') });
     renderPage(connected(client));
@@ -614,6 +643,19 @@ describe('money panel, worker', () => {
     expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence']);
     fireEvent.click(within(box).getByRole('button', { name: 'Accept the claim now' }));
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence', 'dispute.accept']));
+  });
+
+  it('keeps evidence being written through a reload while the dispute is open, and forgets it once it is decided', async () => {
+    const client = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute() });
+    renderPage(connected(client));
+    fireEvent.change(within(await screen.findByTestId('dispute')).getByLabelText('What should the mediator know?'), { target: { value: 'Photos to follow' } });
+    cleanup();
+    renderPage(connected(client));
+    const field = within(await screen.findByTestId('dispute')).getByLabelText('What should the mediator know?') as HTMLTextAreaElement;
+    expect(field.value).toBe('Photos to follow');
+    await client.db.disputes.upsert(dispute({ status: 'resolved', outcome: 'refund_all', refundedAmount: usd(8000), releasedAmount: usd(0), resolvedAt: NOW, version: 2 }));
+    await client.db.milestones.upsert(milestone('refunded', { refundedAmount: usd(8000), version: 2 }));
+    await waitFor(() => expect(Object.keys(localStorage).filter((k) => k.startsWith('fw.draft.'))).toEqual([]));
   });
 
   it('refuses, before uploading, a file that evidence cannot be, in the person\'s language', async () => {
@@ -1150,8 +1192,11 @@ describe('payment plan', () => {
     fireEvent.click(await within(await screen.findByTestId('milestone')).findByRole('button', { name: 'Open a dispute' }));
     const form = within(row()).getByRole('form', { name: 'Open a dispute' });
     await waitFor(() => expect(document.activeElement).toBe(within(form).getByLabelText('What went wrong?')));
+    fireEvent.change(within(form).getByLabelText('What went wrong?'), { target: { value: 'On second thoughts' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Never mind' }));
     await waitFor(() => expect(document.activeElement).toBe(within(row()).getByRole('button', { name: 'Open a dispute' })));
+    // Given up: not kept to open the form again after a reload.
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('fw.draft.'))).toEqual([]);
   });
 
   it('moves focus into the form when it opens, and to the next part when one is removed', async () => {

@@ -3,7 +3,7 @@
 // being the signed-in person's database name: signing out wipes every `fw.` key, and a sign-in after a session
 // that ended without one drops other people's drafts (app/wipe-device.ts), so one person's words never show,
 // ready to send, to the next.
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
 const PREFIX = 'fw.draft.';
 
@@ -38,8 +38,12 @@ export function draftCount(owner: string): number {
   }
 }
 
-/** `owner`'s draft under `name` and its setter; setting '' (after sending) forgets it. */
-export function useDraft(owner: string, name: string): [string, (value: string) => void] {
+/**
+ * `owner`'s draft under `name` and its setter; setting '' (after sending) forgets it. `live` false says what it
+ * was for has moved on without it (the part was handed in from the other phone, the dispute was decided): the
+ * draft is forgotten, so it neither comes back later nor counts as unsent at sign-out.
+ */
+export function useDraft(owner: string, name: string, live = true): [string, (value: string) => void] {
   const key = `${owner}.${name}`;
   const [value, setValue] = useState(() => read(key));
   const set = useCallback(
@@ -49,5 +53,8 @@ export function useDraft(owner: string, name: string): [string, (value: string) 
     },
     [key],
   );
+  useEffect(() => {
+    if (!live && read(key)) set('');
+  }, [live, key, set]);
   return [value, set];
 }
