@@ -153,6 +153,15 @@ export type LateBankDisputeStep = (typeof LATE_BANK_DISPUTE_STEPS)[number];
  * Whether the client's bank holds the milestone's money, read from its history (what a device has): a bank
  * dispute opened and not yet decided. The server keeps the same fact on the row (milestones.bank_dispute_id).
  */
+/**
+ * The step that dropped a part one side no longer wanted done (milestone.withdraw), if that is how it ended: its
+ * history names it 'withdraw', where a part replaced by a new plan or cancelled with its booking says 'cancel'.
+ */
+export function droppedStep<E extends { event: string }>(m: { status: MilestoneState; timeline: readonly E[] }): E | undefined {
+  const last = m.timeline.at(-1);
+  return m.status === 'cancelled' && last?.event === 'withdraw' ? last : undefined;
+}
+
 export function heldByBank(timeline: readonly { event: string }[]): boolean {
   for (let i = timeline.length - 1; i >= 0; i--) {
     const e = timeline[i]!.event;

@@ -320,6 +320,8 @@ interface StepOpts {
   /** False when the caller steps the booking itself (cancel, plans). */
   stepsBooking?: boolean;
   paymentId?: string;
+  /** The step's name in the timeline when it is not the event's (escrow/step.ts). */
+  recordedAs?: 'withdraw';
 }
 
 /** One milestone step: the machine, then the booking, then money, timers and the timeline. */
@@ -416,7 +418,7 @@ function stepMilestone(d: ModelState, m: MMilestone, event: MEvent, parties: Par
       break;
   }
   m.status = to;
-  m.events.push(event);
+  m.events.push(opts.recordedAs ?? event);
 }
 
 function settle(d: ModelState, b: MBooking, m: MMilestone, released: number, kind: string): void {
@@ -518,7 +520,7 @@ export function withdraw(s: ModelState, milestoneId: string, actor: Actor, reaso
     sideOf(actor) ?? refuse('forbidden');
     if (!UNPAID.includes(m.status)) refuse('invalid_state');
     if (!WORK_UNDER_WAY.includes(b.status)) refuse('invalid_state');
-    stepMilestone(d, m, 'cancel', partiesOf(actor), { reason });
+    stepMilestone(d, m, 'cancel', partiesOf(actor), { reason, recordedAs: 'withdraw' });
     b.amount = priceOf(milestonesOf(d, b));
   });
 }

@@ -447,6 +447,9 @@ describe('a plan of milestones', () => {
     // The client does not pay for the rest: the worker drops it, and with it nothing is left to do.
     expect(applied(await run(db.sql, worker, 'milestone.withdraw', { milestoneId: b, reason: 'Not paid after two weeks' }))).toMatchObject({ status: 'cancelled' });
     expect((await milestones(bookingId)).find((m) => m.id === b)!.status).toBe('cancelled');
+    // Kept in the part's history as dropped, by whom and why: the devices show it apart from a replaced part.
+    const [dropped] = await db.sql<{ timeline: { event: string; by: string; actorId: string; note?: string }[] }[]>`select timeline from milestones where id = ${b}`;
+    expect(dropped!.timeline.at(-1)).toMatchObject({ event: 'withdraw', status: 'cancelled', by: 'worker', actorId: worker, note: 'Not paid after two weeks' });
     expect(await bookingStatus(bookingId)).toBe('completed');
     // Its price is now what was done: the part dropped is no longer in it.
     expect((await db.sql`select amount from bookings where id = ${bookingId}`)[0]!.amount).toBe(3000);

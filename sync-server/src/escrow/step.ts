@@ -55,6 +55,11 @@ export interface MilestoneStep {
   takenByBank?: number;
   /** false when the booking step is taken by the caller (booking.cancel cancels its milestones itself). */
   stepsBooking?: boolean;
+  /**
+   * The step's name in the part's history when it is not the machine's event: 'withdraw', a part one side dropped
+   * while work goes on (a cancel, as a replaced plan's and a cancelled booking's are, which the devices show apart).
+   */
+  recordedAs?: 'withdraw';
 }
 
 const SIDES = ['client', 'worker', 'admin', 'system'] as const;
@@ -307,6 +312,6 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
       break;
   }
 
-  s.write(advanceMilestone(s.tx, m.id, { at, event: s.event, status: to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) }, changes));
+  s.write(advanceMilestone(s.tx, m.id, { at, event: s.recordedAs ?? s.event, status: to, by, actorId: s.actorId, ...(s.note ? { note: s.note } : {}) }, changes));
   return { status: to, bookingStatus };
 }

@@ -104,7 +104,7 @@ export function PartHistory({ milestone, names, meId }: { milestone: ViewDoc<'mi
           isBankStep(e.event) ? (
             <Step key={`${e.at}-${i}`} label={bankStepName(t, e.event, reader)} at={e.at} note={bankReasonText(t, e.note)} event={e.event} />
           ) : (
-            <Step key={`${e.at}-${i}`} label={milestoneStateName(e.status, locale)} whoText={who(t, e, names, meId, milestone)} at={e.at} note={e.note} event={e.event} />
+            <Step key={`${e.at}-${i}`} label={e.event === 'withdraw' ? t('evWithdraw') : milestoneStateName(e.status, locale)} whoText={who(t, e, names, meId, milestone)} at={e.at} note={e.note} event={e.event} />
           ),
         )}
       </ol>

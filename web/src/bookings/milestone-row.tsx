@@ -3,7 +3,7 @@
 // projection: the row shows the server's state, marked as waiting, until the server answers.
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
-import { heldByBank, type MilestoneState } from '@shared/milestone-machine';
+import { droppedStep, heldByBank, type MilestoneState } from '@shared/milestone-machine';
 import { money } from '@shared/money';
 import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
 import { useSync } from '../app/sync-context';
@@ -96,7 +96,14 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   // returned the payment itself (no refund of Fieldwork's to follow on the receipt).
   const held = heldByBank(m.timeline);
   const returned = m.status === 'refunded' && chargedBack(m.timeline);
-  const words = held
+  // Dropped by one side while the work went on: by whom, and why when they said.
+  const dropped = droppedStep(m);
+  const dropper = dropped && (dropped.by === 'client' ? names.clientName || t('theClient') : names.workerName || t('theWorker'));
+  const words = dropped
+    ? dropped.actorId === client.userId
+      ? t('stDroppedYou')
+      : t('stDropped', { who: dropper! })
+    : held
     ? t(side === 'client' ? 'stBankHeldYours' : 'stBankHeld')
     : returned
       ? t(side === 'client' ? 'stChargedBackYou' : 'stChargedBack')
@@ -206,6 +213,11 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
             </p>
           )
         ))}
+      {dropped?.note && (
+        <p className="timeline-note" data-testid="milestone-note">
+          {t('noteFrom', { who: dropped.actorId === client.userId ? t('you') : dropper!, note: dropped.note })}
+        </p>
+      )}
       {theirNote && (
         <p className="timeline-note" data-testid="milestone-note">
           {t('noteFrom', { who: theirNote.by === 'client' ? names.clientName || t('theClient') : names.workerName || t('theWorker'), note: theirNote.note! })}

@@ -469,6 +469,41 @@ describe('money panel, worker', () => {
     );
   });
 
+  it('keeps a part dropped while the work went on on the booking, said as dropped, by whom and why, where a replaced part goes', async () => {
+    const [DROPPED, REPLACED] = ['0190a000-0000-7000-8000-0000000000d2', '0190a000-0000-7000-8000-0000000000d3'];
+    const agreed = { at: T0, event: 'accept', status: 'agreed' as const, by: 'client', actorId: CARLA };
+    const parts = [
+      milestone('released', { releasedAmount: usd(8000), feeAmount: usd(800) }),
+      milestone('cancelled', {
+        id: DROPPED, position: 1, description: 'New lights', amount: usd(6000), fee: usd(600), net: usd(5400),
+        timeline: [agreed, { at: NOW, event: 'withdraw', status: 'cancelled', by: 'worker', actorId: OMAR, note: 'Not paid after two weeks' }],
+      }),
+      milestone('cancelled', {
+        id: REPLACED, position: 2, description: 'Old plan', amount: usd(9000),
+        timeline: [agreed, { at: T0, event: 'cancel', status: 'cancelled', by: 'client', actorId: CARLA, note: 'Replaced by a new payment plan.' }],
+      }),
+    ];
+    const carla = await device(CARLA, ['consumer'], { booking: booking('completed'), milestones: parts });
+    renderPage(carla);
+    const rows = await screen.findAllByTestId('milestone');
+    expect(rows.map((r) => r.dataset.status)).toEqual(['released', 'cancelled']);
+    expect(within(rows[1]!).getByRole('heading').textContent).toBe('Part 2: New lights');
+    expect(within(rows[1]!).getByTestId('escrow-status').textContent).toBe('Dropped by Omar Operator — not paid for, no money moved');
+    expect(within(rows[1]!).getByTestId('milestone-note').textContent).toBe('Omar Operator: “Not paid after two weeks”');
+    expect(within(rows[1]!).queryByRole('button')).toBeNull();
+    const steps = within(within(rows[1]!).getByTestId('part-history')).getAllByRole('listitem').map((li) => li.textContent);
+    expect(steps[1]).toMatch(/^Dropped by Omar Operator/);
+    cleanup();
+
+    const omar = await device(OMAR, ['operator'], { booking: booking('completed'), milestones: parts });
+    renderPage(omar, 'es');
+    const [, dropped] = await screen.findAllByTestId('milestone');
+    expect(within(dropped!).getByTestId('escrow-status').textContent).toBe('Quitada por ti: sin pagar, no se movió dinero');
+    expect(within(dropped!).getByTestId('milestone-note').textContent).toBe('Tú: «Not paid after two weeks»');
+    // Nothing to receive for it: no line about pay.
+    expect(within(dropped!).queryByTestId('worker-net')).toBeNull();
+  });
+
   it('does not offer to drop an unpaid part before work starts: the plan is changed then', async () => {
     const client = await device(OMAR, ['operator'], { booking: booking('funded'), milestone: milestone('agreed') });
     renderPage(connected(client));

@@ -2,6 +2,7 @@
 // read from the device's replicated milestones and disputes. Money steps need a connection and say so when
 // there is none; everything around them keeps working offline.
 import { bookingEnded, planOpen } from '@shared/booking-machine';
+import { droppedStep } from '@shared/milestone-machine';
 import type { Actor } from '@shared/roles';
 import { useViewAll } from '../app/sync-context';
 import { useServerReach } from '../app/use-server-reach';
@@ -49,8 +50,9 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   if (readForAdmin && adminRead.read.state !== 'ready') return <MoneyReadState read={adminRead.read} onRetry={adminRead.reload} />;
   const all = readForAdmin && adminRead.read.state === 'ready' ? adminRead.read.data.milestones.map(asViewed) : milestones;
   // Replaced plans and withdrawn proposals moved no money: they are history, not part of the price. A plan
-  // still waiting for the other side is not either: the plan panel shows it, to be accepted or answered.
-  const shown = all.filter((m) => m.status !== 'cancelled' && m.status !== 'proposed');
+  // still waiting for the other side is not either: the plan panel shows it, to be accepted or answered. A part
+  // one side dropped while the work went on stays, said as dropped: both agreed it, and it will not be done.
+  const shown = all.filter((m) => (m.status !== 'cancelled' || droppedStep(m)) && m.status !== 'proposed');
   if (shown.length === 0) {
     // Every part cancelled: the plan is here, and nothing of it was paid for.
     if (all.length > 0) return <p className="muted" data-testid="money-none-cancelled">{t('noneCancelled')}</p>;

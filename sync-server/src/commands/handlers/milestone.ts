@@ -57,6 +57,8 @@ function milestoneStep<T extends 'milestone.fund' | 'milestone.submit' | 'milest
       const { status } = await stepMilestone({
         tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event, parties, actorId: ctx.actor.id,
         note: noteOf(p as Record<string, unknown>), key: ctx.commandId, write: ctx.write, notify: ctx.notify,
+        // Dropped by one side: kept on the booking as such, where a replaced or cancelled part is not.
+        ...(event === 'cancel' ? { recordedAs: 'withdraw' as const } : {}),
       });
       // A part dropped is no longer part of the price: the booking costs what its other parts do (as a plan accepted sets it).
       if (event === 'cancel') ctx.write(setBookingAmountFromParts(ctx.tx, booking.id, milestone.id));
