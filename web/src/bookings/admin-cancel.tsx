@@ -5,8 +5,13 @@
 import { useRef, useState } from 'react';
 import { bookingMachine } from '@shared/booking-machine';
 import { can } from '@shared/machine';
+import { HELD_STATES } from '@shared/milestone-machine';
+import { money } from '@shared/money';
+import type { BookingMoney } from '@shared/money-api';
 import { useSync } from '../app/sync-context';
-import { useT } from '../i18n/i18n';
+import { formatMoney } from '../i18n/format';
+import { useLocale, useT } from '../i18n/i18n';
+import { useMoneyRead } from '../money/money-api';
 import type { ViewDoc } from '../sync/optimistic';
 import { PendingMark } from '../ui/pending-mark';
 import { TextAreaField } from '../ui/text-area-field';
@@ -18,6 +23,7 @@ import { useCanReachServer } from './use-money-step';
 /** Shown on the booking page to an admin who is not a party (booking-page.tsx), whose one step this is. */
 export function AdminCancel({ booking, waiting }: { booking: ViewDoc<'bookings'>; waiting: boolean }) {
   const t = useT(bookingMessages);
+  const { locale } = useLocale();
   const client = useSync();
   const reachable = useCanReachServer();
   const [reason, setReason] = useState('');
@@ -28,8 +34,13 @@ export function AdminCancel({ booking, waiting }: { booking: ViewDoc<'bookings'>
 
   // Asked of the machine as the admin the server will see (the page's own parties leave admin out: it acts for no side).
   const offered = can(bookingMachine, booking.status, 'cancel', ['admin'], { now: Date.now(), changeRounds: booking.changeRounds, reason: 'typed in the form' }).ok;
-  if (!offered) return null;
   const paid = booking.status !== 'awaiting_payment';
+  // What goes back to the client, said in the question: read from the server as the money panel reads it (an admin's
+  // device does not hold the parts of a booking not in dispute), again whenever the booking changes.
+  const parts = useMoneyRead<BookingMoney>(offered && paid ? `/money/bookings/${encodeURIComponent(booking.id)}?version=${booking.version}` : null).read;
+  if (!offered) return null;
+  const held = parts.state === 'ready' ? parts.data.milestones.filter((m) => HELD_STATES.includes(m.status)) : null;
+  const refund = held && held.length > 0 ? formatMoney(money(held.reduce((sum, m) => sum + m.amount.amount, 0), held[0]!.amount.currency), locale) : null;
 
   async function cancel(): Promise<boolean> {
     const why = reason.trim();
@@ -55,7 +66,7 @@ export function AdminCancel({ booking, waiting }: { booking: ViewDoc<'bookings'>
       <ConfirmStep
         ask={t('adminCancel')}
         askClassName="btn btn-danger"
-        question={t(paid ? 'adminCancelRefundQuestion' : 'adminCancelQuestion')}
+        question={refund ? t('adminCancelRefundAmountQuestion', { amount: refund }) : t(paid ? 'adminCancelRefundQuestion' : 'adminCancelQuestion')}
         confirm={t('adminCancelConfirm')}
         confirmClassName="btn btn-danger"
         keep={t('keep')}

@@ -510,11 +510,13 @@ async function adminOnline(status: Booking['status']) {
 describe('booking page, admin cancelling for both sides', () => {
   afterEach(() => vi.unstubAllGlobals());
 
-  it('asks why, then sends booking.cancel with the reason; not once work has started', async () => {
-    stubServer({ [`GET /money/bookings/${BOOKING}`]: { bookingId: BOOKING, milestones: [] } });
+  it('asks why, saying what goes back to the client, then sends booking.cancel with the reason; not once work has started', async () => {
+    // Two parts paid for, one not: what is held goes back.
+    const paid = [{ ...part(1, 'funded'), amount: { amount: 5000, currency: 'USD' as const } }, { ...part(2, 'funded'), amount: { amount: 2550, currency: 'USD' as const } }, part(3, 'agreed')];
+    stubServer({ [`GET /money/bookings/${BOOKING}`]: { bookingId: BOOKING, milestones: paid } });
     const client = await adminOnline('funded');
     fireEvent.click(await screen.findByRole('button', { name: 'Cancel for both sides' }));
-    expect(screen.getByText(/^Cancel this booking for both sides\? What the client paid for it goes back to them in full/)).toBeTruthy();
+    expect(screen.getByText(/^Cancel this booking for both sides\? The \$75\.50 the client paid for it goes back to them in full/)).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Cancel the booking' }));
     expect((await screen.findByRole('alert')).textContent).toBe('Say why: both sides read it, and the audit log keeps it.');
     expect(await issuedCommands(client)).toEqual([]);
