@@ -1,5 +1,6 @@
 // Sign-out leaves nothing of the user on this device: the local database, cached responses, stored choices,
 // the push subscription that brought their news here and the notifications it showed.
+import { otherPeoplesReads } from '../money/money-api';
 import { forgetPushSubscription } from '../push/push-device';
 import type { SyncClient } from '../sync/client';
 import { otherPeoplesDrafts } from '../ui/use-draft';
@@ -35,11 +36,11 @@ export function wipeDevice(client: SyncClient): Promise<void> {
 /**
  * Another account's local data, left when its session ended without a sign-out (expired, or ended for
  * security) and someone else then signed in on this phone: deleted before this account's database opens,
- * with the responses cached for it. Its unsent changes go too; they would only ever have been sent had the
+ * with the responses cached for it and its drafts and money figures kept on the device. Its unsent changes go too; they would only ever have been sent had the
  * same person signed in again. Says whether there was any.
  */
 export async function forgetOtherAccounts(keep: string): Promise<boolean> {
-  for (const key of otherPeoplesDrafts(keep)) localStorage.removeItem(key);
+  for (const key of [...otherPeoplesDrafts(keep), ...otherPeoplesReads(keep)]) localStorage.removeItem(key);
   const deleted = await deleteDatabases((n) => /^rxdb-dexie-fw[0-9a-f]+--/.test(n) && !n.startsWith(`rxdb-dexie-${keep}--`));
   if (deleted > 0) await clearResponseCaches();
   return deleted > 0;

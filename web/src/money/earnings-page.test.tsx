@@ -68,6 +68,8 @@ afterEach(async () => {
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
   await closeDevices();
+  // Figures kept on the device (useMoneyRead's keep): each test starts with none.
+  localStorage.clear();
 });
 
 const earnings = (client: Parameters<typeof renderMoney>[0], path = '/o/earnings?month=2026-11', locale: 'en' | 'es' = 'en') =>
@@ -414,6 +416,38 @@ describe('earnings', () => {
     act(() => online$.next(true));
     await waitFor(() => expect(screen.queryByTestId('money-stale')).toBeNull());
     await waitFor(() => expect(button.disabled).toBe(false));
+  });
+
+  it('reopened where there is no signal, shows the figures it last read, with when, and reads them again once back online', async () => {
+    const OCTOBER = `/money/statement?from=2026-10-01&to=2026-10-31${TZ}`;
+    const server = stubServer({
+      [`GET ${NOVEMBER}`]: statement(),
+      [`GET ${OCTOBER}`]: statement({ from: '2026-10-01', to: '2026-10-31', jobs: [], payouts: [], totals: [] }),
+      'GET /pay/payouts/account': account('active'),
+    });
+    const { client, online$ } = await moneyDevice(OMAR, ['operator']);
+    earnings(reachable(client));
+    await screen.findAllByTestId('job');
+    expect(screen.queryByTestId('money-stale')).toBeNull();
+
+    // The app closed, then opened again with no network: November as it was read, said as of when.
+    cleanup();
+    act(() => online$.next(false));
+    earnings(reachable(client));
+    expect(await screen.findAllByTestId('job')).toHaveLength(2);
+    expect(text('balance-available')).toBe('$62.59');
+    expect(text('money-stale')).toMatch(/^You’re offline — these are the figures as of .+\. They load again when you are back online\.$/);
+    // A month never read is not made up: it says the figures need a connection.
+    fireEvent.change(screen.getByTestId('month-picker'), { target: { value: '2026-10' } });
+    expect((await screen.findByTestId('money-offline')).textContent).toContain('You’re offline');
+    fireEvent.change(screen.getByTestId('month-picker'), { target: { value: '2026-11' } });
+    expect(await screen.findAllByTestId('job')).toHaveLength(2);
+
+    // Back online: read again, and the figures are the server's answer, no longer marked.
+    const before = server.requests(NOVEMBER).length;
+    act(() => online$.next(true));
+    await waitFor(() => expect(screen.queryByTestId('money-stale')).toBeNull());
+    expect(server.requests(NOVEMBER).length).toBeGreaterThan(before);
   });
 
   it('offers payout setup instead of "Get paid now" while payouts are not set up', async () => {

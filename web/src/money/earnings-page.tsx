@@ -74,7 +74,7 @@ export function EarningsPage() {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const [month, setMonth] = useMonth();
-  const { read, reload, offline } = useMoneyRead<WorkerStatement>(`/money/statement?${periodQuery(month)}`);
+  const { read, reload, offline, asOf } = useMoneyRead<WorkerStatement>(`/money/statement?${periodQuery(month)}`, { keep: true });
   useReadAgainOnChanges(reload);
   const period = monthLabel(month, locale);
 
@@ -85,7 +85,7 @@ export function EarningsPage() {
         <MoneyReadState read={read} onRetry={reload} />
       ) : (
         <>
-          <MoneyStaleNotice show={offline} />
+          <MoneyStaleNotice show={offline} asOf={asOf} />
           <Balances statement={read.data} onPaidOut={reload} />
           <Unsent statement={read.data} />
           <h2>{t('jobsHeading', { period })}</h2>

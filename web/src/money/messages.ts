@@ -15,6 +15,9 @@ export const moneyMessages = defineCatalog(
     noConnectionForAction: 'Money actions need a connection. Try again when you are online.',
     staleFigures: 'You’re offline — these are the figures as last loaded. They load again when you are back online.',
     staleUnanswered: 'No answer from Fieldwork yet — these are the figures as last loaded. They are asked for again every few seconds.',
+    staleFiguresKept: 'You’re offline — these are the figures as of {when}. They load again when you are back online.',
+    staleUnansweredKept: 'No answer from Fieldwork yet — these are the figures as of {when}. They are asked for again every few seconds.',
+    keptUpdating: 'Figures as of {when}; loading the latest…',
 
     earningsTitle: 'Earnings',
     balancesHeading: 'Your balance',
@@ -134,6 +137,9 @@ export const moneyMessages = defineCatalog(
     noConnectionForAction: 'Las acciones con dinero necesitan conexión. Inténtalo de nuevo cuando estés en línea.',
     staleFigures: 'Estás sin conexión: estas son las cifras de la última carga. Se cargan de nuevo cuando vuelvas a estar en línea.',
     staleUnanswered: 'Fieldwork aún no responde: estas son las cifras de la última carga. Se vuelven a pedir cada pocos segundos.',
+    staleFiguresKept: 'Estás sin conexión: estas son las cifras del {when}. Se cargan de nuevo cuando vuelvas a estar en línea.',
+    staleUnansweredKept: 'Fieldwork aún no responde: estas son las cifras del {when}. Se vuelven a pedir cada pocos segundos.',
+    keptUpdating: 'Cifras del {when}; cargando las últimas…',
 
     earningsTitle: 'Ganancias',
     balancesHeading: 'Tu saldo',

@@ -1,6 +1,7 @@
 // Requests to the server's money routes (/money, /pay, /disputes): figures to read and the few steps that cannot
-// wait in the outbox (checkout, onboarding, evidence uploads). Online only, never from the device's store, each
-// through the sync client's HTTP path (the user's access token, refreshed once after a 401).
+// wait in the outbox (checkout, onboarding, evidence uploads). Asked of the server, never of the device's store,
+// each through the sync client's HTTP path (the user's access token, refreshed once after a 401); a person's own
+// figures, once read, are kept on the device to show, marked with when they were read, until the next answer.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Locale } from '@shared/locales';
 import { useSync, useSyncStatus } from '../app/sync-context';
@@ -121,7 +122,52 @@ export type MoneyRead<T> =
   /** The device is online but no answer came (a link too slow to answer in time, the server restarting). */
   | { state: 'unreachable' }
   | { state: 'failed'; error: MoneyHttpError }
-  | { state: 'ready'; data: T };
+  /** `keptAt`: the figures are the ones kept on the device, read then, and no answer has come since. */
+  | { state: 'ready'; data: T; keptAt?: string };
+
+/**
+ * A person's own figures as last read (their earnings, payments, receipts, payout account), kept on the device under
+ * `fw.read.<owner>.<path>`: a worker who opens the app where there is no signal sees what they had, and when it was
+ * read, instead of nothing. Signing out wipes every `fw.` key; a sign-in drops other people's (app/wipe-device.ts).
+ * A few dozen reads at most per person, the oldest going first, and none too big to be worth keeping.
+ */
+const KEPT_PREFIX = 'fw.read.';
+const KEPT_MAX = 24;
+const KEPT_MAX_CHARS = 200_000;
+
+interface Kept<T> {
+  at: string;
+  data: T;
+}
+
+function keptRead<T>(owner: string, path: string): Kept<T> | null {
+  try {
+    const raw = localStorage.getItem(`${KEPT_PREFIX}${owner}.${path}`);
+    return raw ? (JSON.parse(raw) as Kept<T>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function keepRead(owner: string, path: string, data: unknown): void {
+  try {
+    const value = JSON.stringify({ at: new Date().toISOString(), data } satisfies Kept<unknown>);
+    if (value.length > KEPT_MAX_CHARS) return;
+    localStorage.setItem(`${KEPT_PREFIX}${owner}.${path}`, value);
+    const mine = Object.keys(localStorage).filter((k) => k.startsWith(`${KEPT_PREFIX}${owner}.`));
+    if (mine.length <= KEPT_MAX) return;
+    const at = (k: string) => (JSON.parse(localStorage.getItem(k) ?? '{}') as Partial<Kept<unknown>>).at ?? '';
+    const oldest = mine.map((k) => [k, at(k)] as const).sort((a, b) => a[1].localeCompare(b[1]));
+    for (const [k] of oldest.slice(0, mine.length - KEPT_MAX)) localStorage.removeItem(k);
+  } catch {
+    // Storage full or refused (a private window): the figures are shown, not kept, as before.
+  }
+}
+
+/** Every read kept on this device for someone else than `owner`. */
+export function otherPeoplesReads(owner: string): string[] {
+  return Object.keys(localStorage).filter((k) => k.startsWith(KEPT_PREFIX) && !k.startsWith(`${KEPT_PREFIX}${owner}.`));
+}
 
 function failure(err: unknown): MoneyRead<never> {
   if (err instanceof MoneyHttpError) return { state: 'failed', error: err };
@@ -138,13 +184,20 @@ const RETRY_MS = 10_000;
  * reads again. Figures already shown stay on screen
  * instead (`offline` says they may be out of date), so a blip does not unmount the screen and what was typed
  * on it. `reload()` reads again and keeps showing the figures it has meanwhile, so a refresh after an action
- * does not blank the screen.
+ * does not blank the screen. With `keep`, the figures are kept on the device as they arrive, and figures kept from
+ * earlier are shown (`asOf`: when they were read) until an answer comes: after a reload offline, on another
+ * month picked again, while a slow link answers.
  */
-export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; reload(): void; offline: boolean } {
+export function useMoneyRead<T>(path: string | null, { keep = false }: { keep?: boolean } = {}): { read: MoneyRead<T>; reload(): void; offline: boolean; asOf: string | null } {
   const client = useSync();
+  const owner = client.db.name;
   const { online, connected } = useSyncStatus();
   const [attempt, setAttempt] = useState(0);
-  const [read, setRead] = useState<MoneyRead<T>>({ state: 'loading' });
+  const fromKept = (at: string | null): MoneyRead<T> | null => {
+    const kept = keep && at !== null ? keptRead<T>(owner, at) : null;
+    return kept ? { state: 'ready', data: kept.data, keptAt: kept.at } : null;
+  };
+  const [read, setRead] = useState<MoneyRead<T>>(() => fromKept(path) ?? { state: 'loading' });
   const [lost, setLost] = useState(false);
   const shownPath = useRef<string | null>(null);
 
@@ -168,7 +221,9 @@ export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; relo
   useEffect(() => {
     const samePath = path !== null && shownPath.current === path;
     shownPath.current = path;
-    const keepShown = (next: MoneyRead<T>) => setRead((prev) => (samePath && prev.state === 'ready' ? prev : next));
+    // Figures of another path (another month) kept from earlier stand in until this one's answer.
+    const kept = samePath ? null : fromKept(path);
+    const keepShown = (next: MoneyRead<T>) => setRead((prev) => (samePath && prev.state === 'ready' ? prev : (kept ?? next)));
     if (!online || path === null) {
       setLost(true);
       keepShown({ state: 'offline' });
@@ -180,6 +235,7 @@ export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; relo
       (data) => {
         if (!live) return;
         setLost(false);
+        if (keep) keepRead(owner, path, data);
         setRead({ state: 'ready', data });
       },
       (err: unknown) => {
@@ -195,7 +251,9 @@ export function useMoneyRead<T>(path: string | null): { read: MoneyRead<T>; relo
     return () => {
       live = false;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- fromKept reads `keep` and `owner`, fixed for a screen
   }, [client, path, online, attempt]);
 
-  return { read, reload: useCallback(() => setAttempt((n) => n + 1), []), offline: lost && read.state === 'ready' };
+  const asOf = read.state === 'ready' ? (read.keptAt ?? null) : null;
+  return { read, reload: useCallback(() => setAttempt((n) => n + 1), []), offline: lost && read.state === 'ready', asOf };
 }

@@ -1,5 +1,6 @@
 // What a money screen shows until its figures arrive: loading, offline, no answer while online, or the server's refusal.
 import { useSyncStatus } from '../app/sync-context';
+import { formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { refusalText, type MoneyRead } from './money-api';
 import { moneyMessages } from './messages';
@@ -35,14 +36,20 @@ export function MoneyReadState({ read, onRetry }: { read: Exclude<MoneyRead<unkn
   );
 }
 
-/** Over figures read earlier, while the server cannot be reached (offline, or no answer): they may be out of date. */
-export function MoneyStaleNotice({ show }: { show: boolean }) {
+/**
+ * Over figures read earlier, while the server cannot be reached (offline, or no answer): they may be out of date.
+ * `asOf`: they are the figures kept on the device, read then (useMoneyRead's `keep`), said with their time, and
+ * said as being brought up to date while the server is asked.
+ */
+export function MoneyStaleNotice({ show, asOf = null }: { show: boolean; asOf?: string | null }) {
   const t = useT(moneyMessages);
+  const { locale } = useLocale();
   const { online } = useSyncStatus();
-  if (!show) return null;
+  if (!show && asOf === null) return null;
+  const when = asOf === null ? '' : formatDateTime(asOf, locale);
   return (
-    <p className="notice" role="status" data-testid="money-stale">
-      {t(online ? 'staleUnanswered' : 'staleFigures')}
+    <p className={show ? 'notice' : 'muted'} role="status" data-testid="money-stale">
+      {!show ? t('keptUpdating', { when }) : asOf === null ? t(online ? 'staleUnanswered' : 'staleFigures') : t(online ? 'staleUnansweredKept' : 'staleFiguresKept', { when })}
     </p>
   );
 }

@@ -54,6 +54,8 @@ afterEach(async () => {
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
   await closeDevices();
+  // Figures kept on the device (useMoneyRead's keep): each test starts with none.
+  localStorage.clear();
 });
 
 const open = (client: Parameters<typeof renderMoney>[0], path: string, locale: 'en' | 'es' = 'en') => renderMoney(client, '/c', <ConsumerMoneyArea />, path, locale);
@@ -82,6 +84,26 @@ describe('payments', () => {
     fireEvent.click(within(rows[0]!).getByRole('link', { name: /^Receipt for Fix a leaking tap: Payment, / }));
     expect(memory.history!.at(-1)).toBe(`/c/receipts/${MILESTONE}`);
     await screen.findByTestId('receipt');
+  });
+
+  it('shows the payments last read at once when opened again, said as of when, until the server’s slower answer replaces them', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: payments });
+    const { client } = await moneyDevice(CARLA, ['consumer']);
+    open(client, '/c/payments?month=2026-11');
+    expect(await screen.findAllByTestId('payment')).toHaveLength(3);
+    cleanup();
+
+    // A slow link: the answer takes its time, and it has a refund more.
+    let answer!: (body: ClientPayments) => void;
+    stubServer({ [`GET ${NOVEMBER}`]: () => new Promise<ClientPayments>((resolve) => (answer = resolve)) });
+    open(client, '/c/payments?month=2026-11');
+    expect(screen.getAllByTestId('payment')).toHaveLength(3);
+    expect(screen.getByTestId('money-stale').textContent).toMatch(/^Figures as of .+; loading the latest…$/);
+    expect(screen.queryByTestId('money-loading')).toBeNull();
+    await waitFor(() => expect(answer).toBeDefined());
+    act(() => answer({ ...payments, refunds: [...payments.refunds, { ...payments.refunds[0]!, postingId: '0190a000-0000-7000-8000-0000000000f9', amount: 100 }] }));
+    await waitFor(() => expect(screen.getAllByTestId('payment')).toHaveLength(4));
+    expect(screen.queryByTestId('money-stale')).toBeNull();
   });
 
   it('lists what the client’s bank took back, held while it decides or returned, with its own total', async () => {

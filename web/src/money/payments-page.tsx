@@ -49,13 +49,13 @@ export function PaymentsPage() {
   const t = useT(moneyMessages);
   const { locale } = useLocale();
   const [month, setMonth] = useMonth();
-  const { read, reload, offline } = useMoneyRead<ClientPayments>(`/money/payments?${periodQuery(month)}`);
+  const { read, reload, offline, asOf } = useMoneyRead<ClientPayments>(`/money/payments?${periodQuery(month)}`, { keep: true });
   const period = monthLabel(month, locale);
 
   return (
     <Page title={t('paymentsTitle')}>
       <MonthPicker month={month} onChange={setMonth} />
-      <MoneyStaleNotice show={offline} />
+      <MoneyStaleNotice show={offline} asOf={asOf} />
       {read.state !== 'ready' ? (
         <MoneyReadState read={read} onRetry={reload} />
       ) : (

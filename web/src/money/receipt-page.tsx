@@ -20,11 +20,11 @@ const isDemoReference = (ref: string | null) => ref !== null && ref.includes('_d
 
 export function ReceiptPage({ milestoneId }: { milestoneId: string }) {
   const t = useT(moneyMessages);
-  const { read, reload, offline } = useMoneyRead<Receipt>(`/money/receipts/${encodeURIComponent(milestoneId)}`);
+  const { read, reload, offline, asOf } = useMoneyRead<Receipt>(`/money/receipts/${encodeURIComponent(milestoneId)}`, { keep: true });
 
   return (
     <Page title={t('receiptTitle')}>
-      <MoneyStaleNotice show={offline} />
+      <MoneyStaleNotice show={offline} asOf={asOf} />
       {read.state === 'ready' ? (
         <ReceiptBody receipt={read.data} />
       ) : read.state === 'failed' && read.error.status === 404 ? (

@@ -6,5 +6,5 @@ const PAYOUT_ACCOUNT_PATH = '/pay/payouts/account';
 
 /** `ask`: false reads nothing (and says offline). */
 export function usePayoutAccount(ask = true) {
-  return useMoneyRead<PayoutAccount>(ask ? PAYOUT_ACCOUNT_PATH : null);
+  return useMoneyRead<PayoutAccount>(ask ? PAYOUT_ACCOUNT_PATH : null, { keep: true });
 }
