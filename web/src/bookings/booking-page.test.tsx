@@ -212,6 +212,11 @@ describe('booking page, client', () => {
       await client.db.milestones.upsert({ ...part(2, 'submitted'), version: 2 });
       await waitFor(() => expect(status().textContent).toBe('Status: Delivered'));
       expect(screen.getByTestId('booking-hint').textContent).toBe(who === OMAR ? 'Waiting for the client to check the work.' : 'Check the work, then approve it or request changes.');
+      // A third part agreed and not paid yet: what is handed in is not all of the work.
+      await client.db.milestones.insert(part(3, 'agreed'));
+      await waitFor(() => expect(status().textContent).toBe('Status: Handed in for review, more parts to come'));
+      await client.db.milestones.upsert({ ...part(3, 'cancelled'), version: 2 });
+      await waitFor(() => expect(status().textContent).toBe('Status: Delivered'));
       // Changes asked for on the first while the second waits (the booking stays delivered): the changes come first.
       await client.db.milestones.upsert({ ...part(1, 'changes_requested'), version: 2 });
       await waitFor(() => expect(status().textContent).toBe('Status: A part handed in, work goes on'));

@@ -45,6 +45,14 @@ const PART_IN_REVIEW: SideHints = { client: 'hintPartInReviewClient', worker: 'h
 const workGoesOn = (status: BookingState, parts: readonly ViewDoc<'milestones'>[]) =>
   status === 'delivered' && parts.some((m) => m.status === 'changes_requested' || m.status === 'funded');
 
+/** What the booking's status says: "Delivered" only when nothing is left to do but reviewing. */
+function statusWords(status: BookingState, parts: readonly ViewDoc<'milestones'>[]): 'statusPartInReview' | 'statusPartInReviewMore' | null {
+  if (workGoesOn(status, parts)) return 'statusPartInReview';
+  // The parts handed in wait for review, and parts agreed but not paid yet are still to be done after them.
+  if (status === 'delivered' && parts.some((m) => replacedByPlan(m.status))) return 'statusPartInReviewMore';
+  return null;
+}
+
 /**
  * What a booking of several parts calls for beyond what its status says, when it differs: between parts the
  * next one's payment (work goes on only while a part's money is held); a review the client's bank holds, which
@@ -111,6 +119,7 @@ export default function BookingPage({ id }: { id: string }) {
   const parts = partsHint(booking.status, milestones ?? []);
   const open = openDisputes(disputes ?? [], side);
   // A dispute's line says what follows its deadline, alike to both sides and to an admin reading (who has no other).
+  const statusWord = statusWords(booking.status, milestones ?? []);
   const hint = booking.status === 'disputed' && viewer !== 'none' ? disputeHint(open) : side ? (parts?.[side] ?? HINTS[booking.status]?.[side]) : undefined;
   // Installed on a phone the app has no browser Back button: the way back to the list this came from.
   const back =
@@ -145,7 +154,7 @@ export default function BookingPage({ id }: { id: string }) {
       </dl>
 
       <p className="booking-status" data-testid="booking-status" data-status={booking.status} role="status">
-        {t('status')}: <strong>{workGoesOn(booking.status, milestones ?? []) ? t('statusPartInReview') : bookingStateName(booking.status, locale)}</strong>
+        {t('status')}: <strong>{statusWord ? t(statusWord) : bookingStateName(booking.status, locale)}</strong>
         <PendingMark show={booking.pendingFields.includes('status')} />
       </p>
       {hint && (
