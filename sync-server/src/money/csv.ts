@@ -17,11 +17,11 @@ export function toCsv(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => `${r.map(csvField).join(',')}\r\n`).join('');
 }
 
-/** A statement's words in the worker's language: the header, and what kind of release each job was and who let it go. */
+/** A statement's words in the worker's language: the header, and what kind of row each is and who let a job's money go. */
 const STATEMENT_WORDS: Record<Locale, { header: readonly string[]; kind: Record<string, string>; releasedBy: Record<ReleasedBy, string> }> = {
   en: {
-    header: ['Released', 'Title', 'Description', 'Type', 'Released by', 'Currency', 'Gross', 'Fee', 'Net', 'Booking', 'Milestone'],
-    kind: { release: 'Release', split: 'Split' },
+    header: ['Date', 'Title', 'Description', 'Type', 'Released by', 'Currency', 'Gross', 'Fee', 'Net', 'Paid out', 'Reference', 'Booking', 'Milestone'],
+    kind: { release: 'Release', split: 'Split', payout: 'Payout' },
     releasedBy: {
       approved: 'Client approved',
       auto_approved: 'Review time ran out',
@@ -31,8 +31,8 @@ const STATEMENT_WORDS: Record<Locale, { header: readonly string[]; kind: Record<
     },
   },
   es: {
-    header: ['Liberado', 'Título', 'Descripción', 'Tipo', 'Liberado por', 'Moneda', 'Bruto', 'Comisión', 'Neto', 'Reserva', 'Parte del trabajo'],
-    kind: { release: 'Liberación', split: 'Reparto' },
+    header: ['Fecha', 'Título', 'Descripción', 'Tipo', 'Liberado por', 'Moneda', 'Bruto', 'Comisión', 'Neto', 'Pagado', 'Referencia', 'Reserva', 'Parte del trabajo'],
+    kind: { release: 'Liberación', split: 'Reparto', payout: 'Pago a tu cuenta' },
     releasedBy: {
       approved: 'Aprobado por el cliente',
       auto_approved: 'Terminó el plazo de revisión',
@@ -44,26 +44,32 @@ const STATEMENT_WORDS: Record<Locale, { header: readonly string[]; kind: Record<
 };
 
 /**
- * One row per job, amounts in major units as decimals with a point, as spreadsheets read a comma-separated
- * file (never negative here, so never guarded); the day each was released on in the statement's time zone,
- * as the screen shows it; the header and the words in the worker's language.
+ * One row per job released to the worker (gross, fee, net) and per payout to their account (paid out, with the
+ * provider's reference to find it by on their bank statement), in the order they happened: the day of each in
+ * the statement's time zone, as the screen shows it. Amounts in major units as decimals with a point, as
+ * spreadsheets read a comma-separated file (never negative here, so never guarded); the header and the words
+ * in the worker's language.
  */
 export function statementCsv(s: WorkerStatement, timeZone = 'UTC', locale: Locale = 'en'): string {
   const words = STATEMENT_WORDS[locale];
-  return toCsv([
-    words.header,
-    ...s.jobs.map((j) => [
-      dayIn(j.releasedAt, timeZone),
-      j.title,
-      j.description,
-      words.kind[j.kind] ?? j.kind,
-      words.releasedBy[j.releasedBy] ?? j.releasedBy,
-      j.currency,
-      toDecimalString(money(j.gross, j.currency)),
-      toDecimalString(money(j.fee, j.currency)),
-      toDecimalString(money(j.net, j.currency)),
-      j.bookingId ?? '',
-      j.milestoneId ?? '',
-    ]),
-  ]);
+  const decimal = (amount: number, currency: WorkerStatement['jobs'][number]['currency']) => toDecimalString(money(amount, currency));
+  const rows = [
+    ...s.jobs.map((j) => ({
+      at: j.releasedAt,
+      cells: [
+        dayIn(j.releasedAt, timeZone), j.title, j.description, words.kind[j.kind] ?? j.kind, words.releasedBy[j.releasedBy] ?? j.releasedBy, j.currency,
+        decimal(j.gross, j.currency), decimal(j.fee, j.currency), decimal(j.net, j.currency), '', '', j.bookingId ?? '', j.milestoneId ?? '',
+      ],
+    })),
+    ...s.payouts.map((p) => ({
+      at: p.paidAt,
+      cells: [
+        dayIn(p.paidAt, timeZone), p.title, p.description, words.kind.payout!, '', p.currency,
+        '', '', '', decimal(p.amount, p.currency), p.reference ?? '', p.bookingId ?? '', p.milestoneId ?? '',
+      ],
+    })),
+  ];
+  // Sorted stably: a job released and paid out in the same instant keeps its release first.
+  rows.sort((a, b) => a.at.getTime() - b.at.getTime());
+  return toCsv([words.header, ...rows.map((r) => r.cells)]);
 }

@@ -149,13 +149,13 @@ describe("a worker's statement", () => {
     ]);
     const csv = await (await get(`/money/statement.csv?${NOW}`, worker)).text();
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('"Released","Title","Description","Type","Released by","Currency","Gross","Fee","Net","Booking","Milestone"');
+    expect(lines[0]).toBe('"Date","Title","Description","Type","Released by","Currency","Gross","Fee","Net","Paid out","Reference","Booking","Milestone"');
     expect(lines.slice(1).map((l) => l.split(',')[4])).toEqual(['"Review time ran out"', '"Mediator"']);
 
     // A Spanish worker's file is in Spanish, header and words; amounts keep their decimal point, as a CSV needs.
     await db.sql`update users set locale = 'es' where id = ${worker}`;
     const es = (await (await get(`/money/statement.csv?${NOW}`, worker)).text()).trim().split('\r\n');
-    expect(es[0]).toBe('"Liberado","Título","Descripción","Tipo","Liberado por","Moneda","Bruto","Comisión","Neto","Reserva","Parte del trabajo"');
+    expect(es[0]).toBe('"Fecha","Título","Descripción","Tipo","Liberado por","Moneda","Bruto","Comisión","Neto","Pagado","Referencia","Reserva","Parte del trabajo"');
     expect(es.slice(1).map((l) => l.split(',').slice(3, 5).join(','))).toEqual(['"Liberación","Terminó el plazo de revisión"', '"Liberación","Mediador"']);
     expect(es[1]).toMatch(/,"80\.00","8\.00","72\.00",/);
   });
@@ -194,6 +194,12 @@ describe("a worker's statement", () => {
       expect.objectContaining({ milestoneId: b.milestoneId, bookingId: b.bookingId, title: 'Fix a leaking tap', currency: 'USD', amount: 7200, reference: m!.transferId }),
     ]);
     expect(s.unsent.items).toEqual([]);
+    // The file has it too, after the job it paid: what reached the account, and the reference to find it by.
+    const csv = (await (await get(`/money/statement.csv?${NOW}`, worker)).text()).trim().split('\r\n');
+    expect(csv.slice(1).map((l) => l.split(',').slice(3).join(','))).toEqual([
+      `"Release","Client approved","USD","80.00","8.00","72.00","","","${b.bookingId}","${b.milestoneId}"`,
+      `"Payout","","USD","","","","72.00","${m!.transferId}","${b.bookingId}","${b.milestoneId}"`,
+    ]);
     // A month without it lists no payout, and counts none.
     const before = await ok('/money/statement?from=2020-01-01&to=2020-01-31', worker);
     expect([before.payouts, before.totals]).toEqual([[], []]);
@@ -294,9 +300,9 @@ describe("a worker's statement", () => {
     const [d1, d2] = s.jobs.map((j: { releasedAt: string }) => j.releasedAt.slice(0, 10));
     // 10% of 123.45 is 12.345: 12.34, half to even. KWD is charged in steps of 0.010: 10% of 12.350 is 1.235.
     expect(await res.text()).toBe(
-      '"Released","Title","Description","Type","Released by","Currency","Gross","Fee","Net","Booking","Milestone"\r\n' +
-        `"${d1}","'=HYPERLINK(""http://x.test"",""Fix"")","'=HYPERLINK(""http://x.test"",""Fix"")","Release","Client approved","USD","123.45","12.34","111.11","${evil.bookingId}","${evil.milestoneId}"\r\n` +
-        `"${d2}","Tiles, ""grout"" and -sealant","Tiles, ""grout"" and -sealant","Release","Client approved","KWD","12.350","1.235","11.115","${kwd.bookingId}","${kwd.milestoneId}"\r\n`,
+      '"Date","Title","Description","Type","Released by","Currency","Gross","Fee","Net","Paid out","Reference","Booking","Milestone"\r\n' +
+        `"${d1}","'=HYPERLINK(""http://x.test"",""Fix"")","'=HYPERLINK(""http://x.test"",""Fix"")","Release","Client approved","USD","123.45","12.34","111.11","","","${evil.bookingId}","${evil.milestoneId}"\r\n` +
+        `"${d2}","Tiles, ""grout"" and -sealant","Tiles, ""grout"" and -sealant","Release","Client approved","KWD","12.350","1.235","11.115","","","${kwd.bookingId}","${kwd.milestoneId}"\r\n`,
     );
   });
 });

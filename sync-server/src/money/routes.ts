@@ -2,7 +2,7 @@
 //
 // GET /money/statement?from&to       a worker's jobs (gross, fee, net), payouts, totals,       operator
 //                                    balances, and released money not yet sent (with why)
-// GET /money/statement.csv?from&to   the same jobs as CSV                                      operator
+// GET /money/statement.csv?from&to   the same jobs and payouts as CSV                          operator
 // GET /money/payments?from&to        a client's payments and refunds                           consumer
 // GET /money/receipts/:milestoneId   the receipt for one paid milestone                        its client
 // GET /money/settlement?from&to      per currency: in, out, held and owed; refunds stuck       admin

@@ -6,7 +6,8 @@ import type { Db } from '../db/sql';
 
 export interface MilestoneTimelineEntry {
   at: string;
-  event: MilestoneEvent | BankDisputeStep | LateBankDisputeStep | 'proposed' | 'created';
+  /** The machine's event, a bank's step, or 'withdraw': a cancel one side took while work went on (escrow/step.ts). */
+  event: MilestoneEvent | BankDisputeStep | LateBankDisputeStep | 'proposed' | 'created' | 'withdraw';
   status: MilestoneState;
   by: Party;
   actorId: string | null;
