@@ -219,7 +219,7 @@ export const moneyMessages = defineCatalog(
     sendEvidence: 'Send evidence',
 
     sentPending: 'Sent. Waiting for the server to confirm it.',
-    savedNotSent: 'Saved on this device, not sent yet: no connection. It goes when you are back online; until the server confirms it, nothing has happened.',
+    savedNotSent: 'Not confirmed yet: the connection dropped. If it reached Fieldwork, it is done; if not, it is kept on this device and goes when you are back online. Either way it happens only once.',
     notStored: 'This step could not be saved on this device ({reason}), so it was not sent. Try again.',
     applied: 'Done: the server confirmed it.',
   },
@@ -438,7 +438,7 @@ export const moneyMessages = defineCatalog(
     sendEvidence: 'Enviar pruebas',
 
     sentPending: 'Enviado. Esperando a que el servidor lo confirme.',
-    savedNotSent: 'Guardado en este dispositivo, aún sin enviar: no hay conexión. Se envía cuando vuelvas a tener conexión; hasta que el servidor lo confirme, no ha pasado nada.',
+    savedNotSent: 'Aún sin confirmar: se cortó la conexión. Si llegó a Fieldwork, ya está hecho; si no, queda guardado en este dispositivo y se envía cuando vuelvas a tener conexión. En cualquier caso, se hace una sola vez.',
     notStored: 'No se pudo guardar este paso en este dispositivo ({reason}), así que no se envió. Inténtalo de nuevo.',
     applied: 'Hecho: el servidor lo confirmó.',
   },

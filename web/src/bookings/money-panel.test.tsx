@@ -321,7 +321,7 @@ describe('money panel, client', () => {
     status$.next({ ...status$.value, online: false, connected: false });
     await waitFor(() =>
       expect(within(row()).getByTestId('money-notice').textContent).toBe(
-        'Saved on this device, not sent yet: no connection. It goes when you are back online; until the server confirms it, nothing has happened.',
+        'Not confirmed yet: the connection dropped. If it reached Fieldwork, it is done; if not, it is kept on this device and goes when you are back online. Either way it happens only once.',
       ),
     );
   });

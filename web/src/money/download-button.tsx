@@ -30,7 +30,7 @@ export function DownloadButton({ path, fallbackName, label, className, testId }:
     try {
       await moneyDownload(client, path, fallbackName);
     } catch (err) {
-      setProblem(err instanceof MoneyHttpError ? t('downloadFailed', { reason: refusalText(err, locale) }) : t('noConnectionForAction'));
+      setProblem(err instanceof MoneyHttpError ? t('downloadFailed', { reason: refusalText(err, locale) }) : t('noConnectionForDownload'));
     } finally {
       setBusy(false);
     }

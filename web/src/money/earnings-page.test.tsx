@@ -396,6 +396,33 @@ describe('earnings', () => {
     expect(await client.db.commands.count().exec()).toBe(1);
   });
 
+  it('a payout whose answer is lost with the connection is said as not confirmed, happening once, never as "try again"', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active'), 'GET /money/statement.csv': 'network' });
+    const { client, online$ } = await moneyDevice(OMAR, ['operator']);
+    earnings(reachable(client));
+    fireEvent.click(await screen.findByRole('button', { name: 'Get paid now' }));
+    await waitFor(() => expect(text('payout-outcome')).toBe('Asking for your payout…'));
+
+    act(() => online$.next(false));
+    await waitFor(() =>
+      expect(text('payout-outcome')).toBe(
+        'Payout asked for, not confirmed yet: the connection dropped. If it reached Fieldwork, it is on its way; if not, it is asked for when you are back online. It happens only once.',
+      ),
+    );
+    expect(screen.queryByTestId('payout-offline')).toBeNull();
+    // The statement file is made by the server: offline it says so, not that it is a money action.
+    fireEvent.click(screen.getByRole('button', { name: 'Download CSV' }));
+    expect(await screen.findByText('The file could not be fetched: it is made by Fieldwork and needs a connection. Try again when you are online.')).toBeTruthy();
+  });
+
+  it('while the device still connects, says "Get paid now" waits for the connection, not that there is none', async () => {
+    stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
+    const { client } = await moneyDevice(OMAR, ['operator']); // online, replication not connected yet
+    earnings(client);
+    await screen.findByRole('button', { name: 'Get paid now' });
+    expect(text('payout-offline')).toBe('Connecting to Fieldwork… Money actions wait for it.');
+  });
+
   it('without the server, "Get paid now" waits with a sentence; a dropped network keeps the figures, marked as last loaded', async () => {
     stubServer({ [`GET ${NOVEMBER}`]: statement(), 'GET /pay/payouts/account': account('active') });
     const { client, online$ } = await moneyDevice(OMAR, ['operator']);

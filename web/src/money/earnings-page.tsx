@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import { debounceTime, distinctUntilChanged, map, skip } from 'rxjs';
 import { useSync } from '../app/sync-context';
+import { useServerReach } from '../app/use-server-reach';
 import { Link } from 'wouter';
 import { money, type CurrencyCode, type Money } from '@shared/money';
 import { formatDateTime, formatMoney, formatTime } from '../i18n/format';
@@ -110,6 +111,7 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
   const payout = useMoneyCommand('payout.request');
   // A payout is a money step: it needs the server now, not a queue that sends it later.
   const reachable = useCanReachServer();
+  const reach = useServerReach();
   const balances = statement.balances.byCurrency;
   const payoutsActive = account.read.state === 'ready' && account.read.data.status === 'active';
   const paidOut = payout.outcome.state === 'applied';
@@ -188,9 +190,10 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
                 {withAvailable.length > 1 ? t('getPaidNowCurrency', { amount: formatMoney(money(b.available, b.currency), locale) }) : t('getPaidNow')}
               </button>
             ))}
-            {!reachable && (
+            {/* Asked for already, its answer lost with the connection: the outcome line says where it stands, not "try again". */}
+            {!reachable && payout.outcome.state !== 'pending' && (
               <p className="hint" data-testid="payout-offline">
-                {t('noConnectionForAction')}
+                {t(reach === 'connecting' ? 'connectingForAction' : 'noConnectionForAction')}
               </p>
             )}
           </div>
@@ -202,7 +205,7 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
           )
         ))}
       <p role="status" className={payout.outcome.state === 'idle' ? undefined : 'hint'} data-testid="payout-outcome">
-        {payout.outcome.state === 'pending' ? t('payoutSending') : payout.outcome.state === 'applied' ? t('payoutDone') : ''}
+        {payout.outcome.state === 'pending' ? t(reachable ? 'payoutSending' : 'payoutUnconfirmed') : payout.outcome.state === 'applied' ? t('payoutDone') : ''}
       </p>
       {payout.outcome.state === 'rejected' && (
         <p className="error" role="alert" data-testid="payout-refused" data-code={payout.outcome.code}>
