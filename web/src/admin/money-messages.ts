@@ -336,7 +336,7 @@ export const adminMoneyMessages = defineCatalog(
     invariantsOk: 'Todos los invariantes se cumplen en {postings} asientos, {entries} apuntes y {milestones} partes de trabajo.',
     invariantsBroken: '{n} infracciones de invariantes:',
     kindClientFunding: 'Fondos de clientes',
-    kindEscrow: 'Garantía',
+    kindEscrow: 'Depósito en garantía',
     kindWorkerPayable: 'Debido a trabajadores',
     kindPlatformFees: 'Comisiones de la plataforma',
     kindRefunds: 'Reembolsos',

@@ -241,7 +241,7 @@ export const bookingMessages = defineCatalog(
     evDispute: 'Disputa abierta',
     evResolve: 'Disputa resuelta',
     evApprovePart: 'Parte aprobada',
-    evFinish: 'Terminada: se quitó la parte que quedaba, sin pagar',
+    evFinish: 'Terminada: la parte que quedaba, sin pagar, fue quitada',
     evResolvePart: 'Disputa sobre una parte resuelta',
     evBookingChargedBack: 'Terminada: el banco del cliente le devolvió el pago',
     evPartChargedBack: 'Terminó una parte: el banco del cliente le devolvió su pago',

@@ -99,17 +99,16 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   // Dropped by one side while the work went on: by whom, and why when they said.
   const dropped = droppedStep(m);
   const dropper = dropped && (dropped.by === 'client' ? names.clientName || t('theClient') : names.workerName || t('theWorker'));
-  const words = dropped
-    ? dropped.actorId === client.userId
-      ? t('stDroppedYou')
-      : t('stDropped', { who: dropper! })
-    : held
-    ? t(side === 'client' ? 'stBankHeldYours' : 'stBankHeld')
-    : returned
-      ? t(side === 'client' ? 'stChargedBackYou' : 'stChargedBack')
-      : m.status === 'submitted' && !m.autoApproveAt
-        ? t('stSubmittedNoDate')
-        : t(STATUS_WORDS[m.status], { date: m.autoApproveAt ? formatDateTime(m.autoApproveAt, locale) : '' });
+  /** Where the part's money is, in words to the viewer. */
+  function statusWords(): string {
+    if (dropped) return dropped.actorId === client.userId ? t('stDroppedYou') : t('stDropped', { who: dropper! });
+    if (held) return t(side === 'client' ? 'stBankHeldYours' : 'stBankHeld');
+    if (returned) return t(side === 'client' ? 'stChargedBackYou' : 'stChargedBack');
+    if (m.status === 'submitted' && !m.autoApproveAt) return t('stSubmittedNoDate');
+    if (m.status === 'released' && side === 'worker') return t('stReleasedYou');
+    return t(STATUS_WORDS[m.status], { date: m.autoApproveAt ? formatDateTime(m.autoApproveAt, locale) : '' });
+  }
+  const words = statusWords();
   const net = m.releasedAmount.amount - m.feeAmount.amount;
   // What the other side wrote with the step that is now waiting on the viewer: the work handed in, or the
   // changes asked for. (Every step's note is in the part's history; this one is what to act on. A bank's step

@@ -497,7 +497,9 @@ describe('money panel, worker', () => {
 
     const omar = await device(OMAR, ['operator'], { booking: booking('completed'), milestones: parts });
     renderPage(omar, 'es');
-    const [, dropped] = await screen.findAllByTestId('milestone');
+    const [released, dropped] = await screen.findAllByTestId('milestone');
+    // Said to the worker as theirs: not "released to the worker" over "you received".
+    expect(within(released!).getByTestId('escrow-status').textContent).toBe('Liberado para ti');
     expect(within(dropped!).getByTestId('escrow-status').textContent).toBe('Quitada por ti: sin pagar, no se movió dinero');
     expect(within(dropped!).getByTestId('milestone-note').textContent).toBe('Tú: «Not paid after two weeks»');
     // Nothing to receive for it: no line about pay.
