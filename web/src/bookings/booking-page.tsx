@@ -17,7 +17,7 @@ import { BookingTimeline } from './booking-timeline';
 import { disputeHint, openDisputes } from './dispute-guidance';
 import type { ViewDoc } from '../sync/optimistic';
 import { bookingMessages } from './messages';
-import { MoneyPanel } from './money-panel';
+import { MoneyPanel, listedParts } from './money-panel';
 import { pendingActions, timelineRows } from './timeline-entries';
 import { RefusedAccept, useRefusedAccept } from './refused-accept';
 import { useAbsent } from './use-absent';
@@ -198,7 +198,7 @@ export default function BookingPage({ id }: { id: string }) {
 
       <section aria-labelledby="booking-history-heading">
         <h2 id="booking-history-heading">{t('history')}</h2>
-        <BookingTimeline rows={timelineRows(booking.timeline, mine, client.userId)} booking={booking} meId={client.userId} />
+        <BookingTimeline rows={timelineRows(booking.timeline, mine, client.userId)} booking={booking} meId={client.userId} parts={listedParts(milestones ?? [])} />
       </section>
 
       <section aria-labelledby="booking-chat-heading">

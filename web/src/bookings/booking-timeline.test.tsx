@@ -14,10 +14,10 @@ const WORKER = 'worker-1';
 const booking = { clientId: CLIENT, workerId: WORKER, clientName: 'Carla Client', workerName: 'Omar Operator' } as ViewDoc<'bookings'>;
 const row = (over: Partial<TimelineRow>): TimelineRow => ({ at: '2026-11-22T12:23:39.592Z', event: 'approve_part', status: 'in_progress', by: 'system', actorId: null, pending: false, ...over });
 
-function steps(rows: TimelineRow[], meId: string, locale: 'en' | 'es' = 'en') {
+function steps(rows: TimelineRow[], meId: string, locale: 'en' | 'es' = 'en', parts?: ViewDoc<'milestones'>[]) {
   render(
     <I18nProvider initial={locale}>
-      <BookingTimeline rows={rows} booking={booking} meId={meId} />
+      <BookingTimeline rows={rows} booking={booking} meId={meId} parts={parts} />
     </I18nProvider>,
   );
   // Each step without its time.
@@ -39,6 +39,22 @@ describe('BookingTimeline', () => {
       'Payment confirmed by Fieldwork',
     ]);
   });
+  it('in a booking of several parts, names the part each part’s step was about, found by the time both histories share', () => {
+    const [t1, t2, t3] = ['2026-11-20T09:00:00.000Z', '2026-11-20T15:00:00.000Z', '2026-11-21T08:00:00.000Z'];
+    const part = (description: string, ats: string[]) =>
+      ({ description, timeline: ats.map((at) => ({ at, event: 'submit', status: 'submitted', by: 'worker', actorId: WORKER })) }) as unknown as ViewDoc<'milestones'>;
+    const rows = [row({ at: t1, event: 'deliver', status: 'delivered', by: 'worker', actorId: WORKER }), row({ at: t2, event: 'approve_part', actorId: CLIENT }), row({ at: t3, event: 'start', by: 'worker', actorId: WORKER, status: 'in_progress' })];
+    expect(steps(rows, CLIENT, 'en', [part('Tiles', [t1, t2]), part('Sink', [t3])])).toEqual([
+      'Marked delivered by Omar OperatorPart 1: Tiles',
+      'Part approved by youPart 1: Tiles',
+      // Starting is the booking's, whatever happened to a part at the time.
+      'Work started by Omar Operator',
+    ]);
+    cleanup();
+    // One part: the booking's steps are its steps, and saying so would add nothing.
+    expect(steps(rows.slice(0, 1), CLIENT, 'es', [part('Tiles', [t1])])).toEqual(['Marcado como entregado por Omar Operator']);
+  });
+
   it('says a chargeback to the client as their own bank’s doing, to the worker as the client’s bank’s, and by nobody', () => {
     const ended = [row({ event: 'part_charged_back', status: 'in_progress' }), row({ event: 'charged_back', status: 'cancelled' })];
     expect(steps(ended, CLIENT)).toEqual(['A part ended: your bank gave its payment back to you', 'Ended: your bank gave the payment back to you']);

@@ -51,8 +51,8 @@ function who(t: Translate<Key>, row: Pick<TimelineRow, 'by' | 'actorId'>, names:
 /** An event the app does not know yet (a newer server) still shows, by its code. */
 const eventName = (t: Translate<Key>, event: string) => (event in EVENT_NAMES ? t(EVENT_NAMES[event as keyof typeof EVENT_NAMES]) : event);
 
-/** One step of a history: what it came to, who took it (unless its words say so) and when, with any note. */
-function Step({ label, whoText, at, note, pending = false, event }: { label: string; whoText?: string; at: string; note?: string; pending?: boolean; event: string }) {
+/** One step of a history: what it came to, who took it (unless its words say so), the part it was about, and when, with any note. */
+function Step({ label, whoText, part, at, note, pending = false, event }: { label: string; whoText?: string; part?: string | null; at: string; note?: string; pending?: boolean; event: string }) {
   const t = useT(bookingMessages);
   const { locale } = useLocale();
   return (
@@ -60,6 +60,12 @@ function Step({ label, whoText, at, note, pending = false, event }: { label: str
       <strong>{label}</strong>
       {whoText !== undefined && <> <span className="muted">{t('by', { who: whoText })}</span></>}
       <PendingMark show={pending} />
+      {part && (
+        <>
+          <br />
+          <span data-testid="timeline-part">{part}</span>
+        </>
+      )}
       <br />
       <time dateTime={at} className="muted">
         {formatDateTime(at, locale)}
@@ -72,7 +78,18 @@ function Step({ label, whoText, at, note, pending = false, event }: { label: str
 /** The steps a client's bank took, in the client's own words to the client; said by their words alone, not by who. */
 const BANK_STEPS_TO_CLIENT: Partial<Record<string, Key>> = { charged_back: 'evBookingChargedBackYou', part_charged_back: 'evPartChargedBackYou' };
 
-export function BookingTimeline({ rows, booking, meId }: { rows: TimelineRow[]; booking: ViewDoc<'bookings'>; meId: string }) {
+/** Booking steps a part's step took (its payment, hand-in, review, dispute): in a booking of several parts, named by the part. */
+const PART_STEPS: ReadonlySet<string> = new Set<BookingEvent>(['payment_confirmed', 'deliver', 'approve', 'approve_part', 'request_changes', 'dispute', 'resolve', 'resolve_part', 'resolve_to_review', 'part_charged_back', 'finish']);
+
+interface TimelineProps {
+  rows: TimelineRow[];
+  booking: ViewDoc<'bookings'>;
+  meId: string;
+  /** The booking's parts as it lists them (listedParts): with several, each step a part took names it. */
+  parts?: readonly ViewDoc<'milestones'>[];
+}
+
+export function BookingTimeline({ rows, booking, meId, parts = [] }: TimelineProps) {
   const t = useT(bookingMessages);
   return (
     <ol className="timeline" data-testid="timeline">
@@ -80,7 +97,10 @@ export function BookingTimeline({ rows, booking, meId }: { rows: TimelineRow[]; 
         const toClient = BANK_STEPS_TO_CLIENT[row.event];
         const bank = toClient !== undefined;
         const label = bank && meId === booking.clientId ? t(toClient) : eventName(t, row.event);
-        return <Step key={`${row.at}-${i}`} label={label} whoText={bank ? undefined : who(t, row, booking, meId, booking)} at={row.at} note={row.note} pending={row.pending} event={row.event} />;
+        // The part whose step it was: the server writes both histories in one transaction, at one time.
+        const n = parts.length > 1 && PART_STEPS.has(row.event) ? parts.findIndex((m) => m.timeline.some((e) => e.at === row.at)) : -1;
+        const part = n >= 0 ? t('historyPart', { n: n + 1, part: parts[n]!.description }) : null;
+        return <Step key={`${row.at}-${i}`} label={label} whoText={bank ? undefined : who(t, row, booking, meId, booking)} part={part} at={row.at} note={row.note} pending={row.pending} event={row.event} />;
       })}
     </ol>
   );

@@ -29,6 +29,16 @@ interface Props {
   milestones: ViewDoc<'milestones'>[] | undefined;
 }
 
+/**
+ * The parts the booking lists, numbered in this order when there are several. Replaced plans and withdrawn proposals
+ * moved no money: they are history, not part of the price. A plan still waiting for the other side is not either:
+ * the plan panel shows it, to be accepted or answered. A part one side dropped while the work went on stays, said
+ * as dropped: both agreed it, and it will not be done.
+ */
+export function listedParts<M extends ViewDoc<'milestones'>>(all: readonly M[]): M[] {
+  return all.filter((m) => (m.status !== 'cancelled' || droppedStep(m)) && m.status !== 'proposed');
+}
+
 export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   const t = useT(moneyMessages);
   const disputes = useViewAll('disputes', { selector: { bookingId: booking.id }, sort: [{ openedAt: 'asc' }] });
@@ -49,10 +59,7 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
   if (!milestones) return <Loading label={t('loading')} />;
   if (readForAdmin && adminRead.read.state !== 'ready') return <MoneyReadState read={adminRead.read} onRetry={adminRead.reload} />;
   const all = readForAdmin && adminRead.read.state === 'ready' ? adminRead.read.data.milestones.map(asViewed) : milestones;
-  // Replaced plans and withdrawn proposals moved no money: they are history, not part of the price. A plan
-  // still waiting for the other side is not either: the plan panel shows it, to be accepted or answered. A part
-  // one side dropped while the work went on stays, said as dropped: both agreed it, and it will not be done.
-  const shown = all.filter((m) => (m.status !== 'cancelled' || droppedStep(m)) && m.status !== 'proposed');
+  const shown = listedParts(all);
   if (shown.length === 0) {
     // Every part cancelled: the plan is here, and nothing of it was paid for.
     if (all.length > 0) return <p className="muted" data-testid="money-none-cancelled">{t('noneCancelled')}</p>;
