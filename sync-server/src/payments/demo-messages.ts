@@ -17,7 +17,8 @@ const en = {
   pay: 'Pay (demo)',
   cancel: 'Cancel',
   expiredHeading: 'This demo checkout has expired',
-  expiredText: 'Nothing was charged. Go back to Fieldwork and start the payment again.',
+  // Closed by its time running out, or because the part was dropped or replaced meanwhile: said so that both are true.
+  expiredText: 'Nothing was charged. Go back to Fieldwork to see what is left to pay.',
   paidHeading: 'This demo payment is done',
   paidText: '{amount} for {description} was paid (in demo money).',
   continue: 'Continue',
@@ -79,7 +80,7 @@ const es: DemoWords = {
   pay: 'Pagar (demostración)',
   cancel: 'Cancelar',
   expiredHeading: 'Esta página de pago de demostración caducó',
-  expiredText: 'No se cobró nada. Vuelve a Fieldwork y empieza el pago de nuevo.',
+  expiredText: 'No se cobró nada. Vuelve a Fieldwork para ver qué queda por pagar.',
   paidHeading: 'Este pago de demostración ya está hecho',
   paidText: 'Pagado: {amount} por {description} (con dinero de demostración).',
   continue: 'Continuar',
