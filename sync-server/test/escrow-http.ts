@@ -95,16 +95,20 @@ function same(expected: Outcome, got: CommandAnswer, what: string): void {
 
 /**
  * The server runs its own jobs, and a close job that finds its checkout paid sends the payment back from the
- * provider's record. Before the database is compared with the model: the close jobs a live runner can take
- * are waited for (up to `ms`), and the model runs each one whose payment the server has sent back (a job
- * locked by a killed runner may have done so before the kill, or not yet).
+ * provider's record. Before the database is compared with the model: the close jobs the live runner can take
+ * or has taken are waited for (up to `ms`): those waiting and those it is running (locked since the server now
+ * running started; one of a cancel just before the run ended is still running, and commits its refund after
+ * a look that counted only waiting jobs). Then the model runs each one whose payment the server has sent back
+ * (a job locked by a killed runner may have done so before the kill, or not yet: it waits out
+ * graphile-worker's 4 hours).
  */
 export async function settleCloseJobs(r: HttpRun, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
+  const since = r.server.startedAt() ?? new Date(0);
   for (;;) {
     const [{ n }] = (await r.sql`
       select count(*)::int as n from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
-      where t.identifier = 'escrow.close_checkout' and j.locked_at is null`) as unknown as [{ n: number }];
+      where t.identifier = 'escrow.close_checkout' and (j.locked_at is null or j.locked_at >= ${since})`) as unknown as [{ n: number }];
     if (n === 0 || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

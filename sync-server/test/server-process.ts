@@ -14,6 +14,11 @@ export interface ServerProcess {
   stop(signal: NodeJS.Signals): Promise<void>;
   /** Everything it wrote, across starts. */
   output(): string;
+  /**
+   * When the process now running was started (taken before it was spawned), or null before the first start: a
+   * job locked since then was taken by its runner; one locked before, by a runner killed with its process.
+   */
+  startedAt(): Date | null;
 }
 
 export async function serverProcess(env: Record<string, string>): Promise<ServerProcess> {
@@ -22,9 +27,11 @@ export async function serverProcess(env: Record<string, string>): Promise<Server
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let out = '';
+  let started: Date | null = null;
   return {
     url,
     async start() {
+      started = new Date();
       // node with tsx's loader rather than the tsx CLI: the CLI is a wrapper process, and SIGKILL must hit the server itself.
       const c = spawn(process.execPath, ['--import', 'tsx', 'sync-server/src/main.ts'], {
         cwd: root,
@@ -49,5 +56,6 @@ export async function serverProcess(env: Record<string, string>): Promise<Server
       await exited;
     },
     output: () => out,
+    startedAt: () => started,
   };
 }
