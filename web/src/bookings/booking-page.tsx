@@ -18,6 +18,7 @@ import { disputeHint, openDisputes } from './dispute-guidance';
 import type { ViewDoc } from '../sync/optimistic';
 import { bookingMessages } from './messages';
 import { MoneyPanel, listedParts } from './money-panel';
+import { statusWords } from './status-words';
 import { pendingActions, timelineRows } from './timeline-entries';
 import { RefusedAccept, useRefusedAccept } from './refused-accept';
 import { useAbsent } from './use-absent';
@@ -41,17 +42,6 @@ const REVIEW_HELD: SideHints = { client: 'hintReviewHeldClient', worker: 'hintRe
 const PART_CHANGES: SideHints = { client: 'hintPartChangesClient', worker: 'hintPartChangesWorker' };
 const PART_IN_REVIEW: SideHints = { client: 'hintPartInReviewClient', worker: 'hintPartInReviewWorker' };
 
-/** A paid part still to be worked on beside one in review (changes asked for on it, or not handed in yet). */
-const workGoesOn = (status: BookingState, parts: readonly ViewDoc<'milestones'>[]) =>
-  status === 'delivered' && parts.some((m) => m.status === 'changes_requested' || m.status === 'funded');
-
-/** What the booking's status says: "Delivered" only when nothing is left to do but reviewing. */
-function statusWords(status: BookingState, parts: readonly ViewDoc<'milestones'>[]): 'statusPartInReview' | 'statusPartInReviewMore' | null {
-  if (workGoesOn(status, parts)) return 'statusPartInReview';
-  // The parts handed in wait for review, and parts agreed but not paid yet are still to be done after them.
-  if (status === 'delivered' && parts.some((m) => replacedByPlan(m.status))) return 'statusPartInReviewMore';
-  return null;
-}
 
 /**
  * What a booking of several parts calls for beyond what its status says, when it differs: between parts the

@@ -4,6 +4,8 @@ import { Link } from 'wouter';
 import type { CommandType } from '@shared/commands';
 import type { Actor } from '@shared/roles';
 import { useMe, useSync, useViewAll } from '../app/sync-context';
+import { bookingMessages } from '../bookings/messages';
+import { statusWords } from '../bookings/status-words';
 import { useCanReachServer } from '../bookings/use-money-step';
 import { bookingStateName } from '../i18n/domain-names';
 import { useLocale, useT } from '../i18n/i18n';
@@ -100,7 +102,9 @@ function JobItem({ job: { booking, startsAt }, parts, me }: { job: Job<Booking>;
   const [busy, setBusy] = useState(false);
   // Set in the click itself: a double click must not issue the step twice.
   const running = useRef(false);
+  const tb = useT(bookingMessages);
   const actions = quickActions(booking, me, Date.now(), parts);
+  const statusWord = statusWords(booking.status, parts);
   // Delivering submits the booking's current milestone for approval (its money and its approval clock), a
   // money step the server takes now, as on the booking page; starting works offline.
   const deliverOffline = actions.includes('deliver') && !reachable;
@@ -126,7 +130,7 @@ function JobItem({ job: { booking, startsAt }, parts, me }: { job: Job<Booking>;
           <PendingMark show={booking.pending} />
         </span>
         <span className="meta">
-          <span className="badge">{bookingStateName(booking.status, locale)}</span>
+          <span className="badge">{statusWord ? tb(statusWord) : bookingStateName(booking.status, locale)}</span>
           <MoneyText value={booking.price} />
           {startsAt && <GigWhen startsAt={startsAt} />}
           {booking.clientName && <span>{t('forClient', { name: booking.clientName })}</span>}

@@ -213,13 +213,15 @@ describe('my jobs', () => {
     expect(await issuedCommands(client)).toEqual([{ type: 'booking.deliver', status: 'pending', payload: { bookingId: booking(1, 'in_progress').id } }]);
   });
 
+  /** Part n of job 1. */
+  const part = (n: number, status: Milestone['status'], version = 1): Milestone => ({
+    id: `0190a000-0000-7000-8000-0000000000d${n}`, bookingId: booking(1, 'in_progress').id, clientId: CARLA, workerId: OMAR, position: n,
+    description: `Part ${n}`, amount: { amount: 4000, currency: 'USD' }, feeBps: 1000, fee: { amount: 400, currency: 'USD' },
+    net: { amount: 3600, currency: 'USD' }, status, changeRounds: 0, releasedAmount: { amount: 0, currency: 'USD' },
+    refundedAmount: { amount: 0, currency: 'USD' }, feeAmount: { amount: 0, currency: 'USD' }, timeline: [], createdAt: T0, updatedAt: T0, version,
+  } as Milestone);
+
   it('offers Mark delivered only while a part is paid for: the next part waiting for the client’s payment would be refused', async () => {
-    const part = (n: number, status: Milestone['status']): Milestone => ({
-      id: `0190a000-0000-7000-8000-0000000000d${n}`, bookingId: booking(1, 'in_progress').id, clientId: CARLA, workerId: OMAR, position: n,
-      description: `Part ${n}`, amount: { amount: 4000, currency: 'USD' }, feeBps: 1000, fee: { amount: 400, currency: 'USD' },
-      net: { amount: 3600, currency: 'USD' }, status, changeRounds: 0, releasedAmount: { amount: 0, currency: 'USD' },
-      refundedAmount: { amount: 0, currency: 'USD' }, feeAmount: { amount: 0, currency: 'USD' }, timeline: [], createdAt: T0, updatedAt: T0, version: 1,
-    } as Milestone);
     const client = await operatorDevice(omar(), [gig(1)], [booking(1, 'in_progress')]);
     await client.db.milestones.bulkInsert([part(0, 'released'), part(1, 'agreed')]);
     renderAt(reachable(client), '/o/jobs');
@@ -229,6 +231,17 @@ describe('my jobs', () => {
     // The client pays the next part: the work can be handed in again.
     await client.db.milestones.upsert(part(1, 'funded'));
     expect(await screen.findByRole('button', { name: 'Mark delivered Job 1' })).toBeTruthy();
+  });
+
+  it('does not call a job "Delivered" while parts agreed but not paid yet are still to come', async () => {
+    const client = await operatorDevice(omar(), [gig(1)], [booking(1, 'delivered')]);
+    await client.db.milestones.bulkInsert([part(0, 'submitted'), part(1, 'agreed')]);
+    renderAt(client, '/o/jobs');
+    const job = await screen.findByTestId('job');
+    await waitFor(() => expect(within(job).getByText('Handed in for review, more parts to come')).toBeTruthy());
+    // The last part dropped: what was handed in is all there is.
+    await client.db.milestones.upsert(part(1, 'cancelled', 2));
+    await waitFor(() => expect(within(job).getByText('Delivered')).toBeTruthy());
   });
 });
 
