@@ -98,17 +98,26 @@ describe('news texts', () => {
 });
 
 describe('what the news says', () => {
-  it('names a dispute’s claim, and a plan’s parts and total', () => {
+  it('names a dispute’s claim, and what the booking costs once a plan is accepted', () => {
     const opened = { bookingId: BOOKING, amount: 8000, refundAmount: 3000, net: 4500, currency: 'USD', reason: 'Half done' };
     expect(newsText({ template: 'dispute.opened', data: opened, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
       'Fieldwork: A dispute was opened on “Tap”: “Half done”. The claim: $30.00 of $80.00 back to the client, and $45.00 to you after the platform fee. Answer, or the claim applies. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
+    // All of it claimed back: said as all of it, not as "$0.00 to you after the platform fee".
+    const allBack = { bookingId: BOOKING, amount: 12000, claimAllBack: 12000, currency: 'USD', reason: 'Never came' };
+    expect(newsText({ template: 'dispute.opened', data: allBack, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
+      'Fieldwork: A dispute was opened on “Tap”: “Never came”. The claim: all $120.00 back to the client, nothing to you. Answer, or the claim applies. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    expect(newsText({ template: 'dispute.opened', data: allBack, locale: 'es', title: 'Grifo' }, 'https://f.example')).toMatch(/La reclamación: los 120,00\sUS\$ completos de vuelta al cliente, nada para ti\./);
     expect(newsText({ template: 'dispute.response_reminder', data: { ...opened, hoursLeft: 2 }, locale: 'es', title: 'Grifo' }, 'https://f.example')).toBe(
       'Fieldwork: Quedan 2 h para responder a la disputa de «Grifo», o se aplica la reclamación (30,00\u00a0US$ de 80,00\u00a0US$ de vuelta al cliente). https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
     const accepted = { bookingId: BOOKING, count: 2, total: 9500, currency: 'USD' };
     expect(newsText({ template: 'milestone.plan_accepted', data: accepted, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
-      'Fieldwork: Your payment plan for “Tap” was accepted: 2 parts, $95.00 in all. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+      'Fieldwork: Your payment plan for “Tap” was accepted: the booking now comes to $95.00 in all. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    expect(newsText({ template: 'milestone.plan_accepted', data: { ...accepted, count: 1 }, locale: 'es', title: 'Grifo' }, 'https://f.example')).toBe(
+      'Fieldwork: Se aceptó tu plan de pagos para «Grifo»: la reserva queda en 95,00\u00a0US$ en total. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
     const won = { bookingId: BOOKING, amount: 8000, currency: 'USD', autoApproveAt: '2026-11-25T09:30:00.000Z' };
     expect(newsText({ template: 'milestone.bank_dispute_won', data: won, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(

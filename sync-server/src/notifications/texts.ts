@@ -20,7 +20,7 @@ export interface News {
 type Words = Record<string, string>;
 
 /**
- * {title}, {part}, {amount}, {claim}, {all}, {refunded}, {net}, {hours}, {count}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
+ * {title}, {part}, {amount}, {claim}, {all}, {allBack}, {refunded}, {net}, {hours}, {count}, {date}, {deadline}, {reason}, {preview} are filled in from the news, and a part
  * in [brackets] is left out when one of its fill-ins is unknown; the link is added after.
  */
 const TEXTS: Record<TextLocale, Words> = {
@@ -40,7 +40,8 @@ const TEXTS: Record<TextLocale, Words> = {
     'message.received': 'New message on “{title}”: “{preview}”',
     'message.received.many': '{count} new messages on “{title}”. The latest: “{preview}”',
     'milestone.plan_proposed': 'A new payment plan was proposed for “{title}”.',
-    'milestone.plan_accepted': 'Your payment plan for “{title}” was accepted[: {count} parts, {amount} in all].',
+    // {amount}: what the whole booking costs now (the parts kept and the plan's), not the plan alone.
+    'milestone.plan_accepted': 'Your payment plan for “{title}” was accepted[: the booking now comes to {amount} in all].',
     'milestone.funded': '{amount} for [“{part}” of ]“{title}” is paid and held until the work is approved. You can start.',
     'milestone.funded.next': '{amount} for the next part of “{title}”[, “{part}”,] is paid and held until it is approved. You can go on with it.',
     'milestone.payment_received': 'Your payment of {amount} for [“{part}” of ]“{title}” is held until you approve the work.',
@@ -62,7 +63,7 @@ const TEXTS: Record<TextLocale, Words> = {
     'milestone.late_bank_dispute_opened.client': 'Your bank told us you dispute your payment of {amount} for “{title}”, a part already settled. Fieldwork answers your bank; we will tell you what it decides.',
     'milestone.late_bank_dispute_won.client': 'Your bank decided for Fieldwork on your dispute of the {amount} payment for “{title}”.[ Fieldwork now sends you the refund of {refunded} it owes you.]',
     'milestone.late_bank_dispute_lost.client': 'Your bank decided your dispute for you: it returns the {amount} you paid for “{title}”.',
-    'dispute.opened': 'A dispute was opened on “{title}”[: “{reason}”].[ The claim: {claim} of {amount} back to the client, and {net} to you after the platform fee.] Answer[ by {date}], or the claim applies.',
+    'dispute.opened': 'A dispute was opened on “{title}”[: “{reason}”].[ The claim: {claim} of {amount} back to the client, and {net} to you after the platform fee.][ The claim: all {allBack} back to the client, nothing to you.] Answer[ by {date}], or the claim applies.',
     'dispute.opened.client': 'A dispute was opened on “{title}”[: “{reason}”].[ The claim: {claim} of {amount} back to you.][ The claim: all {all} to the worker.] Answer[ by {date}], or the claim applies.',
     'dispute.evidence_added': 'New evidence in the dispute on “{title}”.',
     'dispute.response_reminder': '{hours} h left to answer the dispute on “{title}”, or the claim applies[ ({claim} of {amount} back to the client)].',
@@ -90,7 +91,7 @@ const TEXTS: Record<TextLocale, Words> = {
     'message.received': 'Mensaje nuevo en «{title}»: «{preview}»',
     'message.received.many': '{count} mensajes nuevos en «{title}». El último: «{preview}»',
     'milestone.plan_proposed': 'Se propuso un nuevo plan de pagos para «{title}».',
-    'milestone.plan_accepted': 'Se aceptó tu plan de pagos para «{title}»[: {count} partes, {amount} en total].',
+    'milestone.plan_accepted': 'Se aceptó tu plan de pagos para «{title}»[: la reserva queda en {amount} en total].',
     'milestone.funded': '{amount} por [«{part}» en ]«{title}» están pagados y retenidos hasta que se apruebe el trabajo. Puedes empezar.',
     'milestone.funded.next': '{amount} por la siguiente parte de «{title}»[, «{part}»,] están pagados y retenidos hasta que se apruebe. Puedes seguir con ella.',
     'milestone.payment_received': 'Tu pago de {amount} por [«{part}» en ]«{title}» queda retenido hasta que apruebes el trabajo.',
@@ -112,7 +113,7 @@ const TEXTS: Record<TextLocale, Words> = {
     'milestone.late_bank_dispute_opened.client': 'Tu banco nos informó de que disputas tu pago de {amount} por «{title}», una parte ya cerrada. Fieldwork responde a tu banco; te avisaremos de lo que decida.',
     'milestone.late_bank_dispute_won.client': 'Tu banco decidió a favor de Fieldwork sobre tu disputa del pago de {amount} por «{title}».[ Fieldwork te envía ahora el reembolso de {refunded} que te debe.]',
     'milestone.late_bank_dispute_lost.client': 'Tu banco decidió tu disputa a tu favor: te devuelve los {amount} que pagaste por «{title}».',
-    'dispute.opened': 'Se abrió una disputa en «{title}»[: «{reason}»].[ La reclamación: {claim} de {amount} de vuelta al cliente, y {net} para ti tras la comisión.] Responde[ antes del {date}] o se aplica la reclamación.',
+    'dispute.opened': 'Se abrió una disputa en «{title}»[: «{reason}»].[ La reclamación: {claim} de {amount} de vuelta al cliente, y {net} para ti tras la comisión.][ La reclamación: los {allBack} completos de vuelta al cliente, nada para ti.] Responde[ antes del {date}] o se aplica la reclamación.',
     'dispute.opened.client': 'Se abrió una disputa en «{title}»[: «{reason}»].[ La reclamación: {claim} de {amount} de vuelta para ti.][ La reclamación: los {all} completos para el trabajador.] Responde[ antes del {date}] o se aplica la reclamación.',
     'dispute.evidence_added': 'Hay pruebas nuevas en la disputa de «{title}».',
     'dispute.response_reminder': 'Quedan {hours} h para responder a la disputa de «{title}», o se aplica la reclamación[ ({claim} de {amount} de vuelta al cliente)].',
@@ -191,6 +192,8 @@ export function newsSentence(news: News): string {
     claim: moneyWords(news.data.refundAmount, news.data.currency, locale),
     // A claim of all of it for the worker: the whole amount, said only then.
     all: moneyWords(news.data.claimAll, news.data.currency, locale),
+    // A claim of all of it back to the client, said to the worker as such (not "$0.00 to you after the fee").
+    allBack: moneyWords(news.data.claimAllBack, news.data.currency, locale),
     refunded: moneyWords(news.data.refunded, news.data.currency, locale),
     net: moneyWords(news.data.net, news.data.currency, locale),
     hours: String(news.data.hoursLeft ?? ''),

@@ -49,6 +49,14 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
   // Evidence being written is kept on the device while it can still be sent, and forgotten once it cannot.
   const evidence = useDraft(client.db.name, `evidence.${dispute.id}`, open && !closed);
 
+  /** The claim, to its reader; all of it one way is said as all of it, not as "$0.00" the other way. */
+  function claimLine(): string {
+    const worth = { ...claim, net: formatMoney(applies.net, locale), fee: formatMoney(applies.fee, locale) };
+    if (applies.release.amount === 0) return t(side === 'worker' ? 'claimAllBackWorker' : side === 'client' ? 'claimAllBackYou' : 'claimAllBack', worth);
+    if (applies.refund.amount === 0) return t(side === 'worker' ? 'claimAllReleasedWorker' : 'claimAllReleased', worth);
+    return side === 'worker' ? t('claimWorker', worth) : t(side === 'client' ? 'claimYou' : 'claim', worth);
+  }
+
   /**
    * How it was settled, said to its reader as the texts say it: the client what came back to them and what the worker
    * received after the fee; the worker what they received; an admin the amounts as the ledger moved them.
@@ -87,7 +95,7 @@ export function DisputeBox({ dispute, side, feeBps, mayAccept, heldByBank, disab
       {open ? (
         <>
           <p data-testid="dispute-claim">
-            {side === 'worker' ? t('claimWorker', { refund: claim.refund, net: formatMoney(applies.net, locale), fee: formatMoney(applies.fee, locale) }) : t(side === 'client' ? 'claimYou' : 'claim', claim)}
+            {claimLine()}
           </p>
           <p className="hint">{answerLine()}</p>
         </>

@@ -682,6 +682,21 @@ describe('money panel, worker', () => {
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.add_evidence', 'dispute.accept']));
   });
 
+  it('says a claim of all of it one way as all of it, to each reader, never as "$0.00" the other way', async () => {
+    const lines = async (who: string, roles: Profile['roles'], refund: number) => {
+      const client = await device(who, roles, { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute({ refundAmount: usd(refund) }) });
+      renderPage(connected(client));
+      const line = (await within(await screen.findByTestId('dispute')).findByTestId('dispute-claim')).textContent;
+      cleanup();
+      await closeDevices();
+      return line;
+    };
+    expect(await lines(OMAR, ['operator'], 8000)).toBe('Claim: all $80.00 back to the client, nothing to you.');
+    expect(await lines(CARLA, ['consumer'], 8000)).toBe('Claim: all $80.00 back to you.');
+    expect(await lines(OMAR, ['operator'], 0)).toBe('Claim: all of it to you: you would receive $72.00 after the $8.00 platform fee.');
+    expect(await lines(CARLA, ['consumer'], 0)).toBe('Claim: all $80.00 to the worker.');
+  });
+
   it('keeps evidence being written through a reload while the dispute is open, and forgets it once it is decided', async () => {
     const client = await device(OMAR, ['operator'], { booking: booking('disputed'), milestone: milestone('disputed'), dispute: dispute() });
     renderPage(connected(client));

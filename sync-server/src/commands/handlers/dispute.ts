@@ -71,7 +71,12 @@ export const open: Handler<'dispute.open', Open> = {
     const common = { bookingId: booking.id, milestoneId: milestone.id, disputeId: p.disputeId, reason: p.reason, amount: milestone.amount, currency: milestone.currency, respondBy: respondBy.toISOString() };
     ctx.notify(
       side === 'client'
-        ? { ...recipient('worker', booking), template: 'dispute.opened', data: { ...common, refundAmount: p.refundAmount, net: net.amount }, dedupeKey: `${ctx.commandId}:dispute.opened` }
+        ? {
+            ...recipient('worker', booking),
+            template: 'dispute.opened',
+            data: { ...common, ...(p.refundAmount < milestone.amount ? { refundAmount: p.refundAmount, net: net.amount } : { claimAllBack: milestone.amount }) },
+            dedupeKey: `${ctx.commandId}:dispute.opened`,
+          }
         : {
             ...recipient('client', booking),
             template: 'dispute.opened.client',
