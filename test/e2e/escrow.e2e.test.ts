@@ -214,6 +214,8 @@ describe('escrow on the demo rail', () => {
       const refund = Math.round(amount * 0.6);
       await client.getByLabel('How much should be refunded to you?').fill((refund / 100).toFixed(2));
       await client.getByRole('button', { name: 'Open dispute', exact: true }).click();
+      await client.getByTestId('dispute-question').getByText(`If the claim applies, ${usd(refund)} comes back to you`, { exact: false }).waitFor();
+      await client.getByRole('button', { name: 'Yes, open the dispute' }).click();
       await expectEscrowStatus(client, 'disputed');
       const [dispute] = await db.sql<{ id: string; refundAmount: number }[]>`select id, refund_amount from disputes where milestone_id = ${milestone.id}`;
       expect(dispute!.refundAmount).toBe(refund);

@@ -2,13 +2,14 @@
 // much should come back to them, the worker how much should be released to them; both default to all of it.
 // Focus goes to the first field when the form opens and back to the button that opened it when it is closed.
 import { useRef, useState, type FormEvent } from 'react';
-import { minorUnits } from '@shared/money';
+import { minorUnits, money } from '@shared/money';
 import { useSync } from '../app/sync-context';
 import { amountLimits, formatMoney, moneyInputProblem, moneyInputText, parseMoneyInput } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { newId } from '../sync/ids';
 import type { ViewDoc } from '../sync/optimistic';
 import { TextAreaField } from '../ui/text-area-field';
+import { claimMoney } from './claim-outcome';
 import { claimRefund } from './money-actions';
 import { moneyMessages } from './money-messages';
 
@@ -31,6 +32,9 @@ export function DisputeForm({ milestone, side, disabled, run, reason: [reason, s
   const [reasonError, setReasonError] = useState('');
   const [claim, setClaim] = useState(() => moneyInputText(milestone.amount, locale));
   const [claimError, setClaimError] = useState('');
+  // The claim as checked, waiting for a yes; any change to the form takes the question back.
+  const [asked, setAsked] = useState<{ reason: string; refundAmount: number } | null>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
   const reasonField = useRef<HTMLTextAreaElement>(null);
   const claimField = useRef<HTMLInputElement>(null);
   const opener = useRef<HTMLButtonElement>(null);
@@ -62,10 +66,26 @@ export function DisputeForm({ milestone, side, disabled, run, reason: [reason, s
     );
     if (!text) return reasonField.current?.focus();
     if (!('refundAmount' in checked)) return claimField.current?.focus();
-    const { refundAmount } = checked;
+    // Asked once, with the claim as read and what it means for each side: a slip ("1,50" for 150) would otherwise
+    // go out at once, and the other side may accept it before it could be put right.
+    setAsked({ reason: text, refundAmount: checked.refundAmount });
+    setTimeout(() => confirmButton.current?.focus(), 0);
+  }
+
+  async function confirm() {
+    if (!asked) return;
+    const { reason: text, refundAmount } = asked;
     if (!(await run(() => client.issue('dispute.open', { disputeId: newId(), milestoneId: milestone.id, reason: text, refundAmount })))) return;
+    setAsked(null);
     setOpen(false);
     setReason('');
+  }
+
+  /** The question before a dispute is opened: what comes back to the client and what goes to the worker if the claim applies. */
+  function question(refundAmount: number): string {
+    const applies = claimMoney({ amount: milestone.amount, refundAmount: money(refundAmount, milestone.amount.currency) }, milestone.feeBps);
+    const said = { refund: formatMoney(applies.refund, locale), release: formatMoney(applies.release, locale), net: formatMoney(applies.net, locale), fee: formatMoney(applies.fee, locale) };
+    return t(side === 'client' ? 'disputeQuestionClient' : 'disputeQuestionWorker', said);
   }
 
   if (!open)
@@ -94,7 +114,10 @@ export function DisputeForm({ milestone, side, disabled, run, reason: [reason, s
         id={`${id}-reason`}
         label={t('disputeReason')}
         value={reason}
-        onChange={setReason}
+        onChange={(value) => {
+          setReason(value);
+          setAsked(null);
+        }}
         error={reasonError}
         onClearError={() => setReasonError('')}
         rows={3}
@@ -113,6 +136,7 @@ export function DisputeForm({ milestone, side, disabled, run, reason: [reason, s
           onChange={(e) => {
             setClaim(e.target.value);
             setClaimError('');
+            setAsked(null);
           }}
         />
         <p className="hint" id={`${id}-claim-of`}>
@@ -124,10 +148,33 @@ export function DisputeForm({ milestone, side, disabled, run, reason: [reason, s
           </p>
         )}
       </div>
+      {asked && (
+        <p className="notice" data-testid="dispute-question">
+          {question(asked.refundAmount)}
+        </p>
+      )}
       <div className="actions">
-        <button type="submit" className="btn btn-danger" disabled={disabled}>
-          {t('sendDispute')}
-        </button>
+        {asked ? (
+          <>
+            <button ref={confirmButton} type="button" className="btn btn-danger" disabled={disabled} onClick={() => void confirm()}>
+              {t('confirmDispute')}
+            </button>
+            <button
+              type="button"
+              className="btn"
+              onClick={() => {
+                setAsked(null);
+                setTimeout(() => claimField.current?.focus(), 0);
+              }}
+            >
+              {t('changeDispute')}
+            </button>
+          </>
+        ) : (
+          <button type="submit" className="btn btn-danger" disabled={disabled}>
+            {t('sendDispute')}
+          </button>
+        )}
         <button
           type="button"
           className="btn"

@@ -94,6 +94,10 @@ export const moneyMessages = defineCatalog(
     claimOffStep: 'Amounts in {currency} go in steps of {step}: the payment provider refunds nothing finer.',
     reasonMissing: 'Say what went wrong.',
     sendDispute: 'Open dispute',
+    disputeQuestionClient: 'Open this dispute? If the claim applies, {refund} comes back to you and {release} goes to the worker. The worker can accept it or answer it; without an answer in time, it applies.',
+    disputeQuestionWorker: 'Open this dispute? If the claim applies, {refund} goes back to the client and {release} is released to you: you receive {net} after the {fee} platform fee. The client can accept it or answer it; without an answer in time, it applies.',
+    confirmDispute: 'Yes, open the dispute',
+    changeDispute: 'Change it',
     neverMind: 'Never mind',
 
     proposalHeading: 'New payment plan',
@@ -320,6 +324,10 @@ export const moneyMessages = defineCatalog(
     claimOffStep: 'Los importes en {currency} van en pasos de {step}: el proveedor de pagos no reembolsa fracciones menores.',
     reasonMissing: 'Explica qué salió mal.',
     sendDispute: 'Abrir disputa',
+    disputeQuestionClient: '¿Abrir esta disputa? Si se aplica la reclamación, {refund} vuelven a ti y {release} van al trabajador. El trabajador puede aceptarla o responder; sin respuesta a tiempo, se aplica.',
+    disputeQuestionWorker: '¿Abrir esta disputa? Si se aplica la reclamación, {refund} vuelven al cliente y se te liberan {release}: recibes {net} tras la comisión de {fee}. El cliente puede aceptarla o responder; sin respuesta a tiempo, se aplica.',
+    confirmDispute: 'Sí, abrir la disputa',
+    changeDispute: 'Cambiarla',
     neverMind: 'Olvídalo',
 
     proposalHeading: 'Nuevo plan de pagos',

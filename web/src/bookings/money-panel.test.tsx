@@ -393,6 +393,17 @@ describe('money panel, client', () => {
 
     fireEvent.change(claim, { target: { value: '30' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+    // Asked once, with the claim as read: nothing goes out until the client says yes.
+    expect(within(form).getByTestId('dispute-question').textContent).toBe(
+      'Open this dispute? If the claim applies, $30.00 comes back to you and $50.00 goes to the worker. The worker can accept it or answer it; without an answer in time, it applies.',
+    );
+    expect(await issuedCommands(client)).toEqual([]);
+    // Changing the claim takes the question back; asked again, then confirmed.
+    fireEvent.change(claim, { target: { value: '3' } });
+    expect(within(form).queryByTestId('dispute-question')).toBeNull();
+    fireEvent.change(claim, { target: { value: '30' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+    fireEvent.click(within(form).getByRole('button', { name: 'Yes, open the dispute' }));
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.open']));
     const [open] = await issuedCommands(client);
     expect(open!.payload).toMatchObject({ milestoneId: MILESTONE, reason: 'It still leaks', refundAmount: 3000 });
@@ -571,6 +582,11 @@ describe('money panel, worker', () => {
     fireEvent.change(within(form).getByLabelText('What went wrong?'), { target: { value: 'The client added a second tap' } });
     fireEvent.change(within(form).getByLabelText('How much should be released to you?'), { target: { value: '60' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+    // The fee is on what is released: 10% of $60.00.
+    expect(within(form).getByTestId('dispute-question').textContent).toBe(
+      'Open this dispute? If the claim applies, $20.00 goes back to the client and $60.00 is released to you: you receive $54.00 after the $6.00 platform fee. The client can accept it or answer it; without an answer in time, it applies.',
+    );
+    fireEvent.click(within(form).getByRole('button', { name: 'Yes, open the dispute' }));
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.open']));
     expect((await issuedCommands(client))[0]!.payload).toMatchObject({ milestoneId: MILESTONE, refundAmount: 2000 });
   });
@@ -595,6 +611,7 @@ describe('money panel, worker', () => {
 
     fireEvent.change(claim, { target: { value: '7.51' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Open dispute' }));
+    fireEvent.click(within(form).getByRole('button', { name: 'Yes, open the dispute' }));
     await waitFor(async () => expect((await issuedCommands(client)).map((c) => c.type)).toEqual(['dispute.open']));
     expect((await issuedCommands(client))[0]!.payload).toMatchObject({ milestoneId: MILESTONE, refundAmount: 2_490 });
   });
