@@ -468,6 +468,12 @@ describe('reminders to the side that has not answered', () => {
     expect(await reminders(disputeId)).toEqual([{ userId: worker, channel: 'sms', data: expect.objectContaining({ hoursLeft: 24, respondBy: respondBy.toISOString(), refundAmount: 3000 }) }]);
     expect(await remindSilentSide(db.sql, disputeId, 2, before(2))).toBe(true);
     expect((await reminders(disputeId)).map((r) => r.data.hoursLeft)).toEqual([24, 2]);
+
+    // A claim of all of it back is carried as such, for the text to say it as all of it.
+    const all = await disputed('client', (await dispute(disputeId)).amount);
+    expect(await remindSilentSide(db.sql, all.disputeId, 24, before(24))).toBe(true);
+    expect((await reminders(all.disputeId))[0]!.data).toMatchObject({ claimAllBack: (await dispute(all.disputeId)).amount });
+    expect((await reminders(all.disputeId))[0]!.data).not.toHaveProperty('refundAmount');
   });
 
   it('are not sent once the other side has answered, once the dispute is decided, or after the window', async () => {

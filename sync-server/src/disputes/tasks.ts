@@ -56,7 +56,9 @@ export async function remindSilentSide(sql: Sql, disputeId: string, hoursLeft: n
       template: 'dispute.response_reminder',
       data: {
         bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, hoursLeft, respondBy: d.respondBy.toISOString(),
-        refundAmount: d.refundAmount, amount: d.amount, currency: d.currency,
+        amount: d.amount, currency: d.currency,
+        // The claim as the opening text says it: all of it one way as all of it, else the amount back of the whole.
+        ...(d.refundAmount === d.amount ? { claimAllBack: d.amount } : d.refundAmount === 0 ? { claimAll: d.amount } : { refundAmount: d.refundAmount }),
       },
       dedupeKey: `dispute.response_reminder:${d.id}:${hoursLeft}`,
     }]);

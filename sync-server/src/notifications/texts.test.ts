@@ -112,6 +112,14 @@ describe('what the news says', () => {
     expect(newsText({ template: 'dispute.response_reminder', data: { ...opened, hoursLeft: 2 }, locale: 'es', title: 'Grifo' }, 'https://f.example')).toBe(
       'Fieldwork: Quedan 2 h para responder a la disputa de «Grifo», o se aplica la reclamación (30,00\u00a0US$ de 80,00\u00a0US$ de vuelta al cliente). https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
     );
+    // The reminder says a claim of all of it as the opening text does.
+    expect(newsText({ template: 'dispute.response_reminder', data: { ...allBack, hoursLeft: 24 }, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
+      'Fieldwork: 24 h left to answer the dispute on “Tap”, or the claim applies (all $120.00 back to the client). https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
+    );
+    // A bank's dispute may be of less than the payment: said as that much of it.
+    expect(newsText({ template: 'milestone.late_bank_dispute_opened.client', data: { bookingId: BOOKING, amount: 14975, currency: 'USD' }, locale: 'en', title: 'Tap' }, 'https://f.example')).toMatch(
+      /^Fieldwork: Your bank told us you dispute \$149\.75 of your payment for “Tap”, a part already settled\./,
+    );
     const accepted = { bookingId: BOOKING, count: 2, total: 9500, currency: 'USD' };
     expect(newsText({ template: 'milestone.plan_accepted', data: accepted, locale: 'en', title: 'Tap' }, 'https://f.example')).toBe(
       'Fieldwork: Your payment plan for “Tap” was accepted: the booking now comes to $95.00 in all. https://f.example/b/0190a000-0000-7000-8000-0000000000b1',
