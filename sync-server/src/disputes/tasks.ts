@@ -26,6 +26,13 @@ export const windowTimer = (db: Db, disputeId: string, runAt: Date) =>
 /** Reminders to the side that has not answered, this many hours before the window closes. */
 export const DISPUTE_REMINDERS_H = [24, 2] as const;
 
+/**
+ * A claim as the dispute's texts say it (notifications/texts.ts): all of it back to the client, all of it to the
+ * worker, or how much of the whole comes back. Said as all of it, never as "$0.00" the other way.
+ */
+export const claimNews = (refundAmount: number, amount: number) =>
+  refundAmount === amount ? { claimAllBack: amount } : refundAmount === 0 ? { claimAll: amount } : { refundAmount };
+
 export const reminderKey = (disputeId: string, hoursLeft: number) => `dispute.reminder:${disputeId}:${hoursLeft}`;
 
 /**
@@ -56,9 +63,7 @@ export async function remindSilentSide(sql: Sql, disputeId: string, hoursLeft: n
       template: 'dispute.response_reminder',
       data: {
         bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, hoursLeft, respondBy: d.respondBy.toISOString(),
-        amount: d.amount, currency: d.currency,
-        // The claim as the opening text says it: all of it one way as all of it, else the amount back of the whole.
-        ...(d.refundAmount === d.amount ? { claimAllBack: d.amount } : d.refundAmount === 0 ? { claimAll: d.amount } : { refundAmount: d.refundAmount }),
+        amount: d.amount, currency: d.currency, ...claimNews(d.refundAmount, d.amount),
       },
       dedupeKey: `dispute.response_reminder:${d.id}:${hoursLeft}`,
     }]);

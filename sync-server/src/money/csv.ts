@@ -2,7 +2,7 @@
 // against formula injection: a spreadsheet runs a cell that starts with = + - @ (or a tab or CR) as a
 // formula, so such a cell gets a leading apostrophe (OWASP, "CSV Injection").
 import type { Locale } from '@shared/locales';
-import { money, toDecimalString } from '@shared/money';
+import { money, toDecimalString, type CurrencyCode } from '@shared/money';
 import type { ReleasedBy, WorkerStatement } from '@shared/money-api';
 import { dayIn } from './period';
 
@@ -52,7 +52,7 @@ const STATEMENT_WORDS: Record<Locale, { header: readonly string[]; kind: Record<
  */
 export function statementCsv(s: WorkerStatement, timeZone = 'UTC', locale: Locale = 'en'): string {
   const words = STATEMENT_WORDS[locale];
-  const decimal = (amount: number, currency: WorkerStatement['jobs'][number]['currency']) => toDecimalString(money(amount, currency));
+  const decimal = (amount: number, currency: CurrencyCode) => toDecimalString(money(amount, currency));
   const rows = [
     ...s.jobs.map((j) => ({
       at: j.releasedAt,

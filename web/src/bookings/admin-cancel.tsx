@@ -5,8 +5,6 @@
 import { useRef, useState } from 'react';
 import { bookingMachine } from '@shared/booking-machine';
 import { can } from '@shared/machine';
-import { HELD_STATES } from '@shared/milestone-machine';
-import { money } from '@shared/money';
 import type { BookingMoney } from '@shared/money-api';
 import { useSync } from '../app/sync-context';
 import { formatMoney } from '../i18n/format';
@@ -18,6 +16,7 @@ import { TextAreaField } from '../ui/text-area-field';
 import { CommandNotice, type Notice } from './command-notice';
 import { ConfirmStep } from './confirm-step';
 import { bookingMessages } from './messages';
+import { refundOnCancel } from './money-actions';
 import { useCanReachServer } from './use-money-step';
 
 /** Shown on the booking page to an admin who is not a party (booking-page.tsx), whose one step this is. */
@@ -39,8 +38,8 @@ export function AdminCancel({ booking, waiting }: { booking: ViewDoc<'bookings'>
   // device does not hold the parts of a booking not in dispute), again whenever the booking changes.
   const parts = useMoneyRead<BookingMoney>(offered && paid ? `/money/bookings/${encodeURIComponent(booking.id)}?version=${booking.version}` : null).read;
   if (!offered) return null;
-  const held = parts.state === 'ready' ? parts.data.milestones.filter((m) => HELD_STATES.includes(m.status)) : null;
-  const refund = held && held.length > 0 ? formatMoney(money(held.reduce((sum, m) => sum + m.amount.amount, 0), held[0]!.amount.currency), locale) : null;
+  const back = parts.state === 'ready' ? refundOnCancel(parts.data.milestones, booking.price.currency) : null;
+  const refund = back ? formatMoney(back, locale) : null;
 
   async function cancel(): Promise<boolean> {
     const why = reason.trim();

@@ -3,7 +3,6 @@
 import { useRef, useState } from 'react';
 import { bookingRejection } from '@shared/booking-machine';
 import { HELD_STATES } from '@shared/milestone-machine';
-import { sum } from '@shared/money';
 import { REJECTION_MESSAGES } from '@shared/rejections';
 import type { Actor } from '@shared/roles';
 import { useSync, useView } from '../app/sync-context';
@@ -18,7 +17,7 @@ import { ConfirmStep } from './confirm-step';
 import { checkAction, MILESTONE_STEPS, offeredActions, type BookingAction } from './booking-actions';
 import { answerWindowClosed, disputeStep } from './dispute-guidance';
 import { bookingMessages } from './messages';
-import { cancelBlockedBy, offeredMoneyActions } from './money-actions';
+import { cancelBlockedBy, offeredMoneyActions, refundOnCancel } from './money-actions';
 import { moneyMessages } from './money-messages';
 import { useCanReachServer } from './use-money-step';
 
@@ -66,7 +65,7 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
   // Cancelling after payment refunds what is held: like every money step it needs the server now, and the
   // amount must be known to be said. Before payment it moves no money and works offline.
   const held = (milestones ?? []).filter((m) => HELD_STATES.includes(m.status));
-  const refund = held.length > 0 ? sum(held.map((m) => m.amount), booking.price.currency) : null;
+  const refund = refundOnCancel(held, booking.price.currency);
   const cancelMovesMoney = booking.status !== 'awaiting_payment' || refund !== null;
   // Nor may it refund money the client's bank holds while it disputes the payment: said instead of the button.
   const cancelBlocked = cancel ? cancelBlockedBy(held, actor) : null;

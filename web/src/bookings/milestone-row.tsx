@@ -3,7 +3,7 @@
 // projection: the row shows the server's state, marked as waiting, until the server answers.
 import { useRef, useState, type FormEvent } from 'react';
 import { Link } from 'wouter';
-import { droppedStep, heldByBank, type MilestoneState } from '@shared/milestone-machine';
+import { droppedStep, heldByBank, milestoneMachine, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
 import { money } from '@shared/money';
 import { REJECTION_MESSAGES, type RejectionCode } from '@shared/rejections';
 import { useSync } from '../app/sync-context';
@@ -45,9 +45,8 @@ const STATUS_WORDS: Record<MilestoneState, MoneyKey> = {
 /** The hand-in a review is about, as this device shows it: the server refuses the review if it was handed in again since. */
 const handIn = (m: { submittedAt?: string | null }) => (m.submittedAt ? { submittedAt: m.submittedAt } : {});
 
-/** States a part may be handed in from, reviewed in, or disputed in: a draft for a step kept past them is forgotten. */
-const HAND_IN_FROM: readonly MilestoneState[] = ['funded', 'changes_requested'];
-const DISPUTABLE: readonly MilestoneState[] = ['funded', 'submitted', 'changes_requested'];
+/** Whether the part may still take `event` from where it is: a draft for a step it can no longer take is forgotten. */
+const stillTakes = (status: MilestoneState, event: MilestoneEvent) => event in milestoneMachine.transitions[status];
 
 /** The step whose note is what the viewer acts on while the part waits in this state. */
 const WAITING_STEP: Partial<Record<MilestoneState, string>> = { submitted: 'submit', changes_requested: 'request_changes' };
@@ -79,9 +78,9 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   const step = useMoneyStep(`${m.version}/${dispute?.id ?? ''}/${dispute?.version ?? ''}`);
   // What the viewer writes for a step is kept on the device until the step is sent: a worker on a weak signal
   // writes the hand-in note where the work is done and sends it when the connection comes back, reloads between.
-  const [note, setNote] = useDraft(client.db.name, `submit.${m.id}`, HAND_IN_FROM.includes(m.status));
-  const [changes, setChanges] = useDraft(client.db.name, `changes.${m.id}`, m.status === 'submitted');
-  const disputeReason = useDraft(client.db.name, `dispute.${m.id}`, DISPUTABLE.includes(m.status));
+  const [note, setNote] = useDraft(client.db.name, `submit.${m.id}`, stillTakes(m.status, 'submit'));
+  const [changes, setChanges] = useDraft(client.db.name, `changes.${m.id}`, stillTakes(m.status, 'request_changes'));
+  const disputeReason = useDraft(client.db.name, `dispute.${m.id}`, stillTakes(m.status, 'dispute'));
   const [changesError, setChangesError] = useState('');
   const [dropReason, setDropReason] = useState('');
   const changesField = useRef<HTMLTextAreaElement>(null);
@@ -98,7 +97,8 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
   const returned = m.status === 'refunded' && chargedBack(m.timeline);
   // Dropped by one side while the work went on: by whom, and why when they said.
   const dropped = droppedStep(m);
-  const dropper = dropped && (dropped.by === 'client' ? names.clientName || t('theClient') : names.workerName || t('theWorker'));
+  const nameOf = (by: string) => (by === 'client' ? names.clientName || t('theClient') : names.workerName || t('theWorker'));
+  const dropper = dropped && nameOf(dropped.by);
   /** Where the part's money is, in words to the viewer. */
   function statusWords(): string {
     if (dropped) return dropped.actorId === client.userId ? t('stDroppedYou') : t('stDropped', { who: dropper! });
@@ -219,7 +219,7 @@ export function MilestoneRow({ milestone: m, offered, side, dispute, waiting, re
       )}
       {theirNote && (
         <p className="timeline-note" data-testid="milestone-note">
-          {t('noteFrom', { who: theirNote.by === 'client' ? names.clientName || t('theClient') : names.workerName || t('theWorker'), note: theirNote.note! })}
+          {t('noteFrom', { who: nameOf(theirNote.by), note: theirNote.note! })}
         </p>
       )}
       {justPaid && (m.status === 'agreed' || m.status === 'payment_pending') && <p className="notice">{t('paidReturn')}</p>}

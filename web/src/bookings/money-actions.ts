@@ -4,8 +4,8 @@
 // moves it is offered, here or where a claim is accepted and a paid booking cancelled.
 import { bookingEnded, bookingMachine, BOOKING_GUARD_REJECTIONS, MAX_CHANGE_ROUNDS, workUnderWay, type BookingState } from '@shared/booking-machine';
 import { can } from '@shared/machine';
-import { heldByBank, milestoneMachine, milestoneRejection, outcomeOf, unpaidPart, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
-import { chargeStep, offStep, type Money } from '@shared/money';
+import { HELD_STATES, heldByBank, milestoneMachine, milestoneRejection, outcomeOf, unpaidPart, type MilestoneEvent, type MilestoneState } from '@shared/milestone-machine';
+import { chargeStep, offStep, sum, type CurrencyCode, type Money } from '@shared/money';
 import type { RejectionCode } from '@shared/rejections';
 import type { Actor } from '@shared/roles';
 import { pageParties } from './booking-actions';
@@ -105,6 +105,12 @@ export function claimAcceptable(milestone: MilestoneForActions, claim: { refund:
  * Why cancelling the booking cannot refund what its parts hold now, or null: the server steps each part with
  * cancel, which nothing may do to money the client's bank holds (bank_dispute_open).
  */
+/** What cancelling the booking sends back to the client: every part whose money is held, all of it; null when none is. */
+export function refundOnCancel(milestones: readonly { status: MilestoneState; amount: Money }[], currency: CurrencyCode): Money | null {
+  const held = milestones.filter((m) => HELD_STATES.includes(m.status));
+  return held.length > 0 ? sum(held.map((m) => m.amount), currency) : null;
+}
+
 export function cancelBlockedBy(milestones: readonly MilestoneForActions[], actor: Actor): RejectionCode | null {
   for (const m of milestones) {
     const parties = pageParties(actor, m);

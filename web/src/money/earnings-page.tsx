@@ -11,7 +11,6 @@ import { formatDateTime, formatMoney, formatTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { rejectionText } from '../i18n/rejections';
 import { MoneyText } from '../ui/money-text';
-import { useCanReachServer } from '../bookings/use-money-step';
 import { Empty, Page } from '../ui/page';
 import type { ReleasedBy, UnsentReason } from '@shared/money-api';
 import type { WorkerStatement } from './api-types';
@@ -110,8 +109,8 @@ function Balances({ statement, onPaidOut }: { statement: WorkerStatement; onPaid
   const account = usePayoutAccount();
   const payout = useMoneyCommand('payout.request');
   // A payout is a money step: it needs the server now, not a queue that sends it later.
-  const reachable = useCanReachServer();
   const reach = useServerReach();
+  const reachable = reach === 'connected';
   const balances = statement.balances.byCurrency;
   const payoutsActive = account.read.state === 'ready' && account.read.data.status === 'active';
   const paidOut = payout.outcome.state === 'applied';

@@ -4,6 +4,7 @@
 // figures, once read, are kept on the device to show, marked with when they were read, until the next answer.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Locale } from '@shared/locales';
+import { othersKeys } from '../app/owned-keys';
 import { useSync, useSyncStatus } from '../app/sync-context';
 import { rejectionText } from '../i18n/rejections';
 import type { SyncClient } from '../sync/client';
@@ -165,9 +166,7 @@ function keepRead(owner: string, path: string, data: unknown): void {
 }
 
 /** Every read kept on this device for someone else than `owner`. */
-export function otherPeoplesReads(owner: string): string[] {
-  return Object.keys(localStorage).filter((k) => k.startsWith(KEPT_PREFIX) && !k.startsWith(`${KEPT_PREFIX}${owner}.`));
-}
+export const otherPeoplesReads = (owner: string): string[] => othersKeys(KEPT_PREFIX, owner);
 
 function failure(err: unknown): MoneyRead<never> {
   if (err instanceof MoneyHttpError) return { state: 'failed', error: err };

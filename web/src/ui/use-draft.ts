@@ -4,6 +4,7 @@
 // that ended without one drops other people's drafts (app/wipe-device.ts), so one person's words never show,
 // ready to send, to the next.
 import { useCallback, useEffect, useState } from 'react';
+import { othersKeys } from '../app/owned-keys';
 
 const PREFIX = 'fw.draft.';
 
@@ -25,9 +26,7 @@ function write(key: string, value: string): void {
 }
 
 /** Every draft kept on this device for someone else than `owner`. */
-export function otherPeoplesDrafts(owner: string): string[] {
-  return Object.keys(localStorage).filter((k) => k.startsWith(PREFIX) && !k.startsWith(`${PREFIX}${owner}.`));
-}
+export const otherPeoplesDrafts = (owner: string): string[] => othersKeys(PREFIX, owner);
 
 /** How many drafts `owner` keeps on this device (empty ones are not kept). */
 export function draftCount(owner: string): number {

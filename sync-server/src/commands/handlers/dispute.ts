@@ -14,7 +14,7 @@ import {
 import { recipient } from '../../store/outbox';
 import { stepMilestone } from '../../escrow/step';
 import { lockSettling, otherSide, settleDispute, type Settling } from '../../disputes/settle';
-import { DISPUTE_RESPONSE_MS, reminderTimers, windowTimer } from '../../disputes/tasks';
+import { claimNews, DISPUTE_RESPONSE_MS, reminderTimers, windowTimer } from '../../disputes/tasks';
 
 /**
  * Evidence is kept on the dispute's row, which replicates as one document: its size has a bound. Each side
@@ -74,13 +74,14 @@ export const open: Handler<'dispute.open', Open> = {
         ? {
             ...recipient('worker', booking),
             template: 'dispute.opened',
-            data: { ...common, ...(p.refundAmount < milestone.amount ? { refundAmount: p.refundAmount, net: net.amount } : { claimAllBack: milestone.amount }) },
+            // The worker also hears what they would receive, unless the claim leaves them nothing.
+            data: { ...common, ...claimNews(p.refundAmount, milestone.amount), ...(p.refundAmount < milestone.amount ? { net: net.amount } : {}) },
             dedupeKey: `${ctx.commandId}:dispute.opened`,
           }
         : {
             ...recipient('client', booking),
             template: 'dispute.opened.client',
-            data: { ...common, ...(p.refundAmount > 0 ? { refundAmount: p.refundAmount } : { claimAll: milestone.amount }) },
+            data: { ...common, ...claimNews(p.refundAmount, milestone.amount) },
             dedupeKey: `${ctx.commandId}:dispute.opened`,
           },
     );
