@@ -26,6 +26,7 @@ export const BOOKING_EVENTS = [
   'approve_part',
   'request_changes',
   'cancel',
+  'give_back',
   'dispute',
   'resolve',
   'resolve_part',
@@ -65,6 +66,10 @@ export const bookingMachine = {
     request_changes: { by: ['client'], guards: ['reasonGiven', 'changeRoundsLeft'] },
     // Before work starts either side may walk away; money rules for a funded booking come with escrow.
     cancel: { by: ['client', 'worker', 'admin'] },
+    // Once work has started only the worker may end the booking: by giving back all the money still held for it (every
+    // part paid for and not yet released goes back to the client; what was released stays theirs), with a reason the
+    // client hears. The client's way out after that is a dispute on a part.
+    give_back: { by: ['worker'], guards: ['reasonGiven'] },
     dispute: { by: ['client', 'worker'], guards: ['reasonGiven'] },
     // A dispute decided: by an admin, by the other side accepting the claim, or by silence (system).
     resolve: { by: ['admin', 'client', 'worker', 'system'] },
@@ -85,12 +90,12 @@ export const bookingMachine = {
   transitions: {
     awaiting_payment: { payment_confirmed: 'funded', cancel: 'cancelled' },
     funded: { start: 'in_progress', cancel: 'cancelled', dispute: 'disputed', charged_back: 'cancelled' },
-    in_progress: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled', finish: 'completed' },
+    in_progress: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled', finish: 'completed', give_back: 'cancelled' },
     delivered: {
       approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed', charged_back: 'cancelled',
-      part_charged_back: 'in_progress', finish: 'completed',
+      part_charged_back: 'in_progress', finish: 'completed', give_back: 'cancelled',
     },
-    changes_requested: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled', finish: 'completed' },
+    changes_requested: { deliver: 'delivered', dispute: 'disputed', charged_back: 'cancelled', finish: 'completed', give_back: 'cancelled' },
     disputed: { resolve: 'resolved', resolve_part: 'in_progress', resolve_to_review: 'delivered' },
     completed: {},
     cancelled: {},
@@ -128,11 +133,11 @@ export const chatOpen = (status: BookingState): boolean => status !== 'cancelled
  */
 export const planOpen = (status: BookingState): boolean => status !== 'disputed' && !bookingEnded(status);
 
-/** The booking's end states (the machine's terminal ones): nothing happens to it after them. */
 /**
  * Work has started and goes on: neither ended nor in dispute. The states `finish` leaves, and where a part not paid
  * for may be dropped (milestone.withdraw) while the booking can no longer be cancelled outright.
  */
 export const workUnderWay = (status: BookingState): boolean => 'finish' in bookingMachine.transitions[status];
 
+/** The booking's end states (the machine's terminal ones): nothing happens to it after them. */
 export const bookingEnded = (status: BookingState): boolean => (bookingMachine.terminal as readonly BookingState[]).includes(status);

@@ -106,6 +106,8 @@ export const commandPayloads = {
   'booking.approve': z.strictObject({ ...bookingRef }),
   'booking.request_changes': z.strictObject({ ...bookingRef, reason: text(1, 2000) }),
   'booking.cancel': z.strictObject({ ...bookingRef, reason: text(0, 500).optional() }),
+  // The worker stops work under way and gives back all the money still held for it; the client hears why.
+  'booking.give_back': z.strictObject({ ...bookingRef, reason: text(1, 500) }),
   'milestone.propose': z.strictObject({
     ...bookingRef,
     /** The proposal's id; the other side accepts it by this id. */

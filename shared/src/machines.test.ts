@@ -153,9 +153,31 @@ describe('booking guards', () => {
     for (const from of ['awaiting_payment', 'funded', 'disputed', 'completed', 'cancelled', 'resolved'] as const)
       expect(can(bookingMachine, from, 'finish', ['system'], bookingOk)).toMatchObject({ ok: false });
   });
+  it('lets only the worker end work under way, by giving the money back, with a reason', () => {
+    for (const from of ['in_progress', 'delivered', 'changes_requested'] as const) {
+      expect(next(bookingMachine, from, 'give_back', ['worker'], bookingOk)).toBe('cancelled');
+      for (const p of PARTIES.filter((x) => x !== 'worker')) expect(can(bookingMachine, from, 'give_back', [p], bookingOk)).toEqual({ ok: false, why: 'not_permitted' });
+      expect(bookingRejection(can(bookingMachine, from, 'give_back', ['worker'], { ...bookingOk, reason: ' ' }))).toBe('reason_required');
+      // Nor may anyone cancel it outright any more.
+      expect(can(bookingMachine, from, 'cancel', ['client', 'worker', 'admin'], bookingOk)).toEqual({ ok: false, why: 'no_transition' });
+    }
+    // Before work starts the booking is cancelled; in dispute, the dispute decides; once ended, nothing.
+    for (const from of ['awaiting_payment', 'funded', 'disputed', 'completed', 'cancelled', 'resolved'] as const)
+      expect(can(bookingMachine, from, 'give_back', ['worker'], bookingOk)).toEqual({ ok: false, why: 'no_transition' });
+  });
+  it('gives a part back from wherever its money is held and not in dispute, by the worker only', () => {
+    const ctx = { proposedBy: null, actingAs: 'worker' as const };
+    for (const state of MILESTONE_STATES) {
+      const v = can(milestoneMachine, state, 'give_back', ['worker'], ctx);
+      expect(v.ok ? v.to : null, state).toBe(HELD_STATES.includes(state) && state !== 'disputed' ? 'refunded' : null);
+    }
+    for (const p of PARTIES.filter((x) => x !== 'worker')) expect(can(milestoneMachine, 'submitted', 'give_back', [p], ctx)).toEqual({ ok: false, why: 'not_permitted' });
+  });
   it('offers the buttons a party may press', () => {
     expect(eventsFrom(bookingMachine, 'delivered', ['client']).sort()).toEqual(['approve', 'dispute', 'request_changes']);
     expect(eventsFrom(bookingMachine, 'funded', ['worker']).sort()).toEqual(['cancel', 'dispute', 'start']);
+    expect(eventsFrom(bookingMachine, 'in_progress', ['worker']).sort()).toEqual(['deliver', 'dispute', 'give_back']);
+    expect(eventsFrom(bookingMachine, 'in_progress', ['client']).sort()).toEqual(['dispute']);
     expect(eventsFrom(bookingMachine, 'completed', [...PARTIES])).toEqual([]);
   });
 });
@@ -169,7 +191,7 @@ describe('a milestone held by the client’s bank (a chargeback)', () => {
         const parties = milestoneMachine.events[event].by;
         const free = can(milestoneMachine, state, event, parties, ctx(false));
         const held = can(milestoneMachine, state, event, parties, ctx(true));
-        const movesMoney = ['approve', 'auto_approve', 'cancel', 'release_all', 'refund_all', 'split'].includes(event);
+        const movesMoney = ['approve', 'auto_approve', 'cancel', 'give_back', 'release_all', 'refund_all', 'split'].includes(event);
         if (free.ok && movesMoney) expect(milestoneRejection(held)).toBe('bank_dispute_open');
         else expect(held).toEqual(free);
       }

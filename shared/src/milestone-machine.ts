@@ -28,6 +28,7 @@ export const MILESTONE_EVENTS = [
   'auto_approve',
   'request_changes',
   'cancel',
+  'give_back',
   'dispute',
   'release_all',
   'refund_all',
@@ -91,6 +92,9 @@ export const milestoneMachine = {
     request_changes: { by: ['client'], guards: ['reasonGiven'] },
     // Before funding, free for either side; after funding, the money goes back to the client.
     cancel: { by: ['client', 'worker', 'admin'], guards: ['notHeldByBank'] },
+    // The worker gives the part's money back to the client, all of it, at any point before it is released (the
+    // booking's give_back, once work has started): the worker's own way to stop.
+    give_back: { by: ['worker'], guards: ['notHeldByBank'] },
     dispute: { by: ['client', 'worker'], guards: ['reasonGiven'] },
     // Dispute outcomes: an admin's decision, the other side accepting the claim, or silence (system).
     // Only the side that gives money up may accept: the client releases, the worker refunds, either
@@ -107,9 +111,11 @@ export const milestoneMachine = {
     agreed: { fund: 'payment_pending', cancel: 'cancelled', payment_confirmed: 'funded' },
     // A payment that arrives after the checkout lapsed is still the client's money in escrow.
     payment_pending: { payment_confirmed: 'funded', payment_expired: 'agreed', cancel: 'cancelled' },
-    funded: { submit: 'submitted', cancel: 'refunded', dispute: 'disputed', charged_back: 'refunded' },
-    submitted: { approve: 'released', auto_approve: 'released', request_changes: 'changes_requested', dispute: 'disputed', charged_back: 'refunded' },
-    changes_requested: { submit: 'submitted', dispute: 'disputed', charged_back: 'refunded' },
+    funded: { submit: 'submitted', cancel: 'refunded', dispute: 'disputed', charged_back: 'refunded', give_back: 'refunded' },
+    submitted: {
+      approve: 'released', auto_approve: 'released', request_changes: 'changes_requested', dispute: 'disputed', charged_back: 'refunded', give_back: 'refunded',
+    },
+    changes_requested: { submit: 'submitted', dispute: 'disputed', charged_back: 'refunded', give_back: 'refunded' },
     disputed: { release_all: 'released', refund_all: 'refunded', split: 'split', charged_back: 'refunded' },
     released: {},
     refunded: {},

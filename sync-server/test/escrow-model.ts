@@ -16,9 +16,9 @@ export type MStatus =
 export type BStatus = 'awaiting_payment' | 'funded' | 'in_progress' | 'delivered' | 'changes_requested' | 'completed' | 'cancelled' | 'disputed' | 'resolved';
 type MEvent =
   | 'accept' | 'fund' | 'payment_confirmed' | 'payment_expired' | 'submit' | 'approve' | 'auto_approve' | 'request_changes' | 'cancel'
-  | 'dispute' | 'release_all' | 'refund_all' | 'split';
+  | 'give_back' | 'dispute' | 'release_all' | 'refund_all' | 'split';
 type BEvent =
-  | 'payment_confirmed' | 'start' | 'deliver' | 'approve' | 'approve_part' | 'request_changes' | 'cancel' | 'dispute'
+  | 'payment_confirmed' | 'start' | 'deliver' | 'approve' | 'approve_part' | 'request_changes' | 'cancel' | 'give_back' | 'dispute'
   | 'resolve' | 'resolve_part' | 'resolve_to_review' | 'finish';
 
 /** The milestone lifecycle: who may do what from where. */
@@ -26,9 +26,10 @@ const MILESTONE: Record<MStatus, Partial<Record<MEvent, MStatus>>> = {
   proposed: { accept: 'agreed', cancel: 'cancelled' },
   agreed: { fund: 'payment_pending', payment_confirmed: 'funded', cancel: 'cancelled' },
   payment_pending: { payment_confirmed: 'funded', payment_expired: 'agreed', cancel: 'cancelled' },
-  funded: { submit: 'submitted', cancel: 'refunded', dispute: 'disputed' },
-  submitted: { approve: 'released', auto_approve: 'released', request_changes: 'changes_requested', dispute: 'disputed' },
-  changes_requested: { submit: 'submitted', dispute: 'disputed' },
+  // The worker may give a part's money back, all of it, until it is released (stopping work under way).
+  funded: { submit: 'submitted', cancel: 'refunded', dispute: 'disputed', give_back: 'refunded' },
+  submitted: { approve: 'released', auto_approve: 'released', request_changes: 'changes_requested', dispute: 'disputed', give_back: 'refunded' },
+  changes_requested: { submit: 'submitted', dispute: 'disputed', give_back: 'refunded' },
   disputed: { release_all: 'released', refund_all: 'refunded', split: 'split' },
   released: {},
   refunded: {},
@@ -45,6 +46,7 @@ const MILESTONE_BY: Record<MEvent, Party[]> = {
   auto_approve: ['system'],
   request_changes: ['client'],
   cancel: ['client', 'worker', 'admin'],
+  give_back: ['worker'],
   dispute: ['client', 'worker'],
   // A dispute ends by an admin's decision, the side that gives money up accepting the claim, or silence.
   release_all: ['admin', 'client', 'system'],
@@ -55,9 +57,10 @@ const BOOKING: Record<BStatus, Partial<Record<BEvent, BStatus>>> = {
   awaiting_payment: { payment_confirmed: 'funded', cancel: 'cancelled' },
   funded: { start: 'in_progress', cancel: 'cancelled', dispute: 'disputed' },
   // Work under way may finish when its last open part, not paid for, is dropped (milestone.withdraw).
-  in_progress: { deliver: 'delivered', dispute: 'disputed', finish: 'completed' },
-  delivered: { approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed', finish: 'completed' },
-  changes_requested: { deliver: 'delivered', dispute: 'disputed', finish: 'completed' },
+  // Once work has started, only the worker ends it: by giving back all the money still held (give_back).
+  in_progress: { deliver: 'delivered', dispute: 'disputed', finish: 'completed', give_back: 'cancelled' },
+  delivered: { approve: 'completed', approve_part: 'in_progress', request_changes: 'changes_requested', dispute: 'disputed', finish: 'completed', give_back: 'cancelled' },
+  changes_requested: { deliver: 'delivered', dispute: 'disputed', finish: 'completed', give_back: 'cancelled' },
   completed: {},
   cancelled: {},
   disputed: { resolve: 'resolved', resolve_part: 'in_progress', resolve_to_review: 'delivered' },
@@ -71,6 +74,7 @@ const BOOKING_BY: Record<BEvent, Party[]> = {
   approve_part: ['system'],
   request_changes: ['client'],
   cancel: ['client', 'worker', 'admin'],
+  give_back: ['worker'],
   dispute: ['client', 'worker'],
   resolve: ['admin', 'client', 'worker', 'system'],
   resolve_part: ['system'],
@@ -305,6 +309,7 @@ export const milestonesOf = (s: ModelState, b: MBooking): MMilestone[] => b.mile
 function stepBooking(b: MBooking, event: BEvent, parties: Party[], reason?: string): void {
   const to = BOOKING[b.status][event] ?? refuse(b.status === 'cancelled' ? 'booking_cancelled' : 'invalid_state');
   if (!BOOKING_BY[event].some((p) => parties.includes(p))) refuse('forbidden');
+  if (event === 'give_back' && !reason?.trim()) refuse('reason_required');
   if (event === 'request_changes') {
     if (!reason?.trim()) refuse('reason_required');
     if (b.changeRounds >= MAX_CHANGE_ROUNDS) refuse('change_rounds_exhausted');
@@ -468,9 +473,13 @@ export function milestoneCommand(s: ModelState, op: MilestoneOp, milestoneId: st
   });
 }
 
-export type BookingOp = 'start' | 'deliver' | 'approve' | 'request_changes' | 'cancel';
+export type BookingOp = 'start' | 'deliver' | 'approve' | 'request_changes' | 'cancel' | 'give_back';
 
-/** booking.start / deliver / approve / request_changes / cancel: the last three act on the current milestone. */
+/**
+ * booking.start / deliver / approve / request_changes / cancel / give_back: deliver, approve and request_changes act on
+ * the current milestone; cancel and give_back end the booking and every part not yet settled (give_back refunds each
+ * part whose money is held, in full).
+ */
 export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: number, actor: Actor, reason?: string) {
   return attempt(s, (d) => {
     const b = d.bookings[bookingIndex]!;
@@ -489,6 +498,12 @@ export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: numbe
       if (actor === 'admin' && !reason?.trim()) refuse('reason_required');
       stepBooking(b, 'cancel', parties, reason);
       for (const m of ms.filter((x) => !SETTLED.includes(x.status))) stepMilestone(d, m, 'cancel', [...parties, 'system'], { stepsBooking: false, reason });
+      return;
+    }
+    if (op === 'give_back') {
+      stepBooking(b, 'give_back', parties, reason);
+      for (const m of ms.filter((x) => !SETTLED.includes(x.status)))
+        stepMilestone(d, m, HELD.includes(m.status) ? 'give_back' : 'cancel', [...parties, 'system'], { stepsBooking: false, reason });
       return;
     }
     const ready: MStatus[] = op === 'deliver' ? ['funded', 'changes_requested'] : ['submitted'];

@@ -52,7 +52,7 @@ export type Step =
   | { t: 'race'; pair: RacePair; k: number };
 
 /** Two things at once about the same milestone or booking; the outcome must be one of the two orders. */
-export type RacePair = 'approve/changes' | 'approve/dispute' | 'cancel/payment' | 'withdraw/payment' | 'start/cancel' | 'fund/replace' | 'accept/resolve' | 'evidence/accept';
+export type RacePair = 'approve/changes' | 'approve/dispute' | 'approve/give_back' | 'cancel/payment' | 'withdraw/payment' | 'start/cancel' | 'fund/replace' | 'accept/resolve' | 'evidence/accept';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -65,7 +65,7 @@ const weighted = <T>(choices: [T, number][]) => fc.oneof(...choices.map(([v, wei
 const rarely = (weight = 1) => fc.oneof({ arbitrary: fc.constant(false), weight: 10 - weight }, { arbitrary: fc.constant(true), weight });
 
 const milestoneStep = fc.record({ t: fc.constant('milestone' as const), op: weighted<M.MilestoneOp>([['fund', 2], ['submit', 3], ['approve', 3], ['request_changes', 2]]), aim, k: index, who, http: rarely(2), copies, blank: rarely() });
-const bookingStep = fc.record({ t: fc.constant('booking' as const), op: weighted<M.BookingOp>([['start', 4], ['deliver', 3], ['approve', 3], ['request_changes', 3], ['cancel', 1]]), aim, b: index, who, http: rarely(2), copies, blank: rarely() });
+const bookingStep = fc.record({ t: fc.constant('booking' as const), op: weighted<M.BookingOp>([['start', 4], ['deliver', 3], ['approve', 3], ['request_changes', 3], ['cancel', 1], ['give_back', 1]]), aim, b: index, who, http: rarely(2), copies, blank: rarely() });
 // Either side drops a part not paid for (milestone.withdraw), with or without saying why.
 const withdrawStep = fc.record({ t: fc.constant('withdraw' as const), aim, other: rarely(3), k: index, side: fc.constantFrom('client' as const, 'worker' as const), who, http: rarely(2), copies, reason: fc.boolean() });
 const proposeStep = fc.record({ t: fc.constant('propose' as const), aim, b: index, side: fc.constantFrom('client' as const, 'worker' as const), who, amounts: fc.array(fc.integer({ min: 100, max: 40_000 }), { minLength: 1, maxLength: 3 }), eur: rarely() });
@@ -114,7 +114,7 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({
       t: fc.constant('race' as const),
-      pair: fc.constantFrom<RacePair>('approve/changes', 'approve/dispute', 'cancel/payment', 'withdraw/payment', 'start/cancel', 'fund/replace', 'accept/resolve', 'evidence/accept'),
+      pair: fc.constantFrom<RacePair>('approve/changes', 'approve/dispute', 'approve/give_back', 'cancel/payment', 'withdraw/payment', 'start/cancel', 'fund/replace', 'accept/resolve', 'evidence/accept'),
       k: index,
     }),
   },
@@ -374,13 +374,20 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
     case 'booking': {
       const wanted: Record<M.BookingOp, M.BStatus[]> = {
         start: ['funded'], deliver: ['in_progress', 'changes_requested'], approve: ['delivered'], request_changes: ['delivered'], cancel: ['awaiting_payment', 'funded'],
+        give_back: ['in_progress', 'delivered', 'changes_requested'],
       };
       const b = chooseBooking(model, step.b, step.aim, wanted[step.op]);
-      const actor = resolve(step.who, step.op === 'start' || step.op === 'deliver' ? 'worker' : 'client');
-      const reason = step.op === 'request_changes' ? (step.blank ? '   ' : REASON) : step.op === 'cancel' ? (step.blank ? '   ' : 'Plans changed') : undefined;
+      const actor = resolve(step.who, step.op === 'start' || step.op === 'deliver' || step.op === 'give_back' ? 'worker' : 'client');
+      const reason =
+        step.op === 'request_changes' ? (step.blank ? '   ' : REASON)
+        : step.op === 'cancel' ? (step.blank ? '   ' : 'Plans changed')
+        : step.op === 'give_back' ? (step.blank ? '   ' : 'Cannot finish the job')
+        : undefined;
+      // A reason the schema requires, left blank, is refused before anything is looked at.
+      const schemaRefuses = step.blank && (step.op === 'request_changes' || step.op === 'give_back');
       return {
         type: `booking.${step.op}`, userId: user(b, actor), payload: { bookingId: model.bookings[b]!.id, ...(reason !== undefined ? { reason } : {}) },
-        predict: (s) => (step.op === 'request_changes' && step.blank ? invalid(s) : M.bookingCommand(s, step.op, b, actor, reason)),
+        predict: (s) => (schemaRefuses ? invalid(s) : M.bookingCommand(s, step.op, b, actor, reason)),
         note: `${step.op} booking ${b} (${model.bookings[b]!.status}) by ${actor}`,
       };
     }
@@ -790,6 +797,17 @@ function racersFor(r: Run, pair: RacePair, k: number): [Racer, Racer] | string {
       const disputeId = uuidv7();
       const claim = Math.max(1, Math.floor(m.amount / 3));
       return [approve, commandRacer(r, people(m).worker, 'dispute.open', { disputeId, milestoneId: m.id, reason: 'Not what was agreed', refundAmount: claim }, (s) => M.openDispute(s, m.id, 'worker', disputeId, claim), 'the worker disputes')];
+    }
+    case 'approve/give_back': {
+      // The client approves work handed in while its worker stops and gives back what is held: one of them, whole.
+      const m = pick(milestones(['submitted']).filter((x) => M.WORK_UNDER_WAY.includes(people(x).status)), k);
+      if (!m) return 'nothing submitted while work goes on';
+      const b = m.booking;
+      const why = 'Cannot finish the job';
+      return [
+        commandRacer(r, people(m).client, 'milestone.approve', { milestoneId: m.id }, (s) => M.milestoneCommand(s, 'approve', m.id, 'client'), `client approves ${m.id.slice(-6)}`),
+        commandRacer(r, people(m).worker, 'booking.give_back', { bookingId: model.bookings[b]!.id, reason: why }, (s) => M.bookingCommand(s, 'give_back', b, 'worker', why), `while the worker gives booking ${b} back`),
+      ];
     }
     case 'cancel/payment': {
       const e = pick(model.events.filter((x) => x.outcome === null), k);

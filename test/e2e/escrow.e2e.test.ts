@@ -180,6 +180,61 @@ describe('escrow on the demo rail', () => {
     }
   });
 
+  it('a worker who cannot finish stops and gives back what is held: the client is refunded on the demo rail and told why', async () => {
+    const { baseUrl, db } = e2e.server();
+    const [carla, omar] = [await userIdOf(db.sql, PEOPLE.carla), await userIdOf(db.sql, PEOPLE.omar)];
+    // A plumbing job for Omar, paid through the demo rail's checkout over HTTP, and started.
+    const { gigId, bookingId } = await acceptedBooking(db.sql, carla, omar);
+    const milestone = await milestoneOf(bookingId);
+    const checkout = await api(carla, '/pay/checkout', { method: 'POST', body: JSON.stringify({ milestoneId: milestone.id, commandId: uuidv7() }) });
+    const { url } = (await checkout.json()) as { url: string };
+    expect((await fetch(`${url}/pay`, { method: 'POST', redirect: 'manual' })).status).toBe(303);
+    applied(await run(db.sql, omar, 'booking.start', { bookingId }));
+
+    const workerCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    const clientCtx = await e2e.chromium().newContext({ locale: 'en-US', viewport: { width: 360, height: 740 } });
+    try {
+      const worker = await signIn(workerCtx, baseUrl, PEOPLE.omar, `/b/${bookingId}`);
+      await expectBookingStatus(worker, 'in_progress');
+      await expectEscrowStatus(worker, 'funded');
+      await worker.getByRole('button', { name: 'Stop and give the money back' }).click();
+      expect(await worker.getByTestId('booking-actions').innerText()).toContain(`The ${usd(8000)} still held for it goes back to the client, and the booking ends.`);
+      await worker.getByLabel('Why are you stopping? The client reads it.').fill('Hurt my back; cannot finish this week.');
+      await worker.getByRole('button', { name: 'Yes, stop work' }).click();
+      await expectEscrowStatus(worker, 'refunded');
+      await expectBookingStatus(worker, 'cancelled');
+      expect(await worker.getByTestId('booking-status').textContent()).toBe('Status: Stopped by the worker, money given back');
+
+      // The server refunded all of it, with no fee, and told the client why, in one text.
+      expect((await milestoneOf(bookingId)).status).toBe('refunded');
+      const told = await db.sql<{ template: string; data: { refunded: number; reason: string } }[]>`
+        select template, data from outbox where user_id = ${carla} and data->>'bookingId' = ${bookingId} and template like 'booking.given_back%'`;
+      expect(told).toEqual([{ template: 'booking.given_back.reopened', data: expect.objectContaining({ refunded: 8000, reason: 'Hurt my back; cannot finish this week.' }) }]);
+
+      // The client sees it said as what happened, the part refunded, and the gig back on offer.
+      const client = await signIn(clientCtx, baseUrl, PEOPLE.carla, `/b/${bookingId}`);
+      await expectBookingStatus(client, 'cancelled');
+      await expectEscrowStatus(client, 'refunded');
+      expect(await client.getByTestId('booking-status').textContent()).toBe('Status: Stopped by the worker, money given back');
+      expect(await client.getByTestId('timeline').innerText()).toContain('Work stopped; the money held went back to the client by Omar');
+      await client.goto(`${baseUrl}/c/gigs/${gigId}`);
+      await client.getByTestId('gig-back-on-offer').waitFor({ timeout: 20_000 });
+      expect(await client.getByTestId('gig-earlier-bookings').innerText()).toContain('Stopped by the worker, money given back');
+
+      // The demo rail makes the refund, and the client's payments say it is made.
+      const rail = createDemoRail({ sql: db.sql, publicBaseUrl: baseUrl });
+      await runQueuedJob(db.sql, escrowTasks(rail), createLogger('silent'), timerKey('escrow.refund', milestone.id));
+      await client.goto(`${baseUrl}/c/payments`);
+      const refund = client.locator('[data-testid="payment"][data-kind="refund"]');
+      await refund.waitFor({ timeout: 20_000 });
+      expect(await refund.innerText()).toContain(usd(8000));
+      await refund.locator('[data-testid="refund-state"][data-status="succeeded"]').waitFor({ timeout: 20_000 });
+    } finally {
+      await workerCtx.close();
+      await clientCtx.close();
+    }
+  });
+
   it('a dispute with a claim and evidence, split by a mediator: both parties see the split amounts', async () => {
     const { baseUrl, db } = e2e.server();
     const [carla, omar] = [await userIdOf(db.sql, PEOPLE.carla), await userIdOf(db.sql, PEOPLE.omar)];

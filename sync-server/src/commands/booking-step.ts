@@ -20,6 +20,7 @@ const NOTIFY: Partial<Record<BookingEvent, { to: 'client' | 'worker' | 'other'; 
   approve: { to: 'worker', template: 'booking.approved' },
   request_changes: { to: 'worker', template: 'booking.changes_requested' },
   cancel: { to: 'other', template: 'booking.cancelled' },
+  give_back: { to: 'client', template: 'booking.given_back' },
 };
 
 export interface Step {
@@ -34,6 +35,8 @@ export interface Step {
   note?: string;
   /** Dedupe key stem for notifications: the command id, or the server event's id. */
   key: string;
+  /** More for the step's news to say (booking.give_back: what went back to the client). */
+  news?: Record<string, unknown>;
   write(query: postgres.PendingQuery<postgres.Row[]>): void;
   notify(message: OutboxMessage): void;
 }
@@ -72,16 +75,18 @@ export function stepBooking(s: Step): BookingState {
       notify.to !== 'other' ? [notify.to] : overridden ? ['client', 'worker'] : [byParty === 'client' ? 'worker' : 'client'];
     // A cancellation says who cancelled, and to a client whose gig went back on offer, that it did.
     const template =
-      event !== 'cancel'
-        ? notify.template
-        : overridden
+      event === 'cancel'
+        ? overridden
           ? `${notify.template}.admin`
-          : `${notify.template}.by_${byParty}${byParty === 'worker' && reopened ? '.reopened' : ''}`;
+          : `${notify.template}.by_${byParty}${byParty === 'worker' && reopened ? '.reopened' : ''}`
+        : event === 'give_back' && reopened
+          ? `${notify.template}.reopened`
+          : notify.template;
     for (const to of recipients)
       s.notify({
         ...recipient(to, booking),
         template,
-        data: { bookingId: booking.id, status: verdict.to, ...(s.note ? { note: s.note, reason: s.note } : {}) },
+        data: { bookingId: booking.id, status: verdict.to, ...(s.note ? { note: s.note, reason: s.note } : {}), ...s.news },
         dedupeKey: recipients.length > 1 ? `${s.key}:${template}:${to}` : `${s.key}:${template}`,
       });
   }

@@ -462,6 +462,66 @@ describe('a plan of milestones', () => {
     await ledgerIsBalanced();
   });
 
+  it('lets the worker stop work under way and give back all that is held; what was released stays theirs', async () => {
+    const { gigId, bookingId } = await acceptedBooking(db.sql, client, worker);
+    const planId = uuidv7();
+    const [a, b, c] = [uuidv7(), uuidv7(), uuidv7()];
+    applied(await run(db.sql, worker, 'milestone.propose', {
+      bookingId, planId,
+      milestones: [
+        { milestoneId: a, description: 'Strip the walls', amount: { amount: 3000, currency: 'USD' } },
+        { milestoneId: b, description: 'Plaster', amount: { amount: 6000, currency: 'USD' } },
+        { milestoneId: c, description: 'Paint', amount: { amount: 2500, currency: 'USD' } },
+      ],
+    }));
+    applied(await run(db.sql, client, 'milestone.accept', { bookingId, planId }));
+    // The plan's parts, in its order (the single price it replaced stays, cancelled, before them).
+    const parts = async () => {
+      const all = await milestones(bookingId);
+      return [a, b, c].map((id) => all.find((m) => m.id === id)!);
+    };
+    await confirmPayment(db.sql, bookingId); // a
+    // Before work starts the booking is cancelled instead.
+    expect((await run(db.sql, worker, 'booking.give_back', { bookingId, reason: 'Hurt my back' })).rejection?.code).toBe('invalid_state');
+    applied(await run(db.sql, worker, 'booking.start', { bookingId }));
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: a }));
+    applied(await run(db.sql, client, 'milestone.approve', { milestoneId: a }));
+    await confirmPayment(db.sql, bookingId); // b
+    applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: b }));
+    const payableBefore = await balance(db.sql, accounts.workerPayable(worker, 'USD').id);
+
+    // Only the worker, and only saying why; the client's way out is a dispute. Each refusal moves nothing.
+    expect((await run(db.sql, client, 'booking.give_back', { bookingId, reason: 'Too slow' })).rejection?.code).toBe('forbidden');
+    expect((await run(db.sql, worker, 'booking.give_back', { bookingId, reason: '   ' })).rejection?.code).toBe('invalid_command');
+    expect((await run(db.sql, client, 'booking.cancel', { bookingId })).rejection?.code).toBe('invalid_state');
+    expect((await parts()).map((m) => m.status)).toEqual(['released', 'submitted', 'agreed']);
+
+    const id = uuidv7();
+    expect(applied(await run(db.sql, worker, 'booking.give_back', { bookingId, reason: 'Hurt my back, cannot finish' }, { id }))).toMatchObject({ status: 'cancelled' });
+    const after = await parts();
+    expect(after.map((m) => m.status)).toEqual(['released', 'refunded', 'cancelled']);
+    // The part handed in goes back whole, with no fee; the one released stays the worker's, untouched.
+    expect(after[1]).toMatchObject({ refundedAmount: 6000, releasedAmount: 0, feeAmount: 0 });
+    expect(after[0]).toMatchObject({ releasedAmount: 3000, refundedAmount: 0 });
+    expect(await balance(db.sql, accounts.escrow(b, 'USD').id)).toBe(0);
+    expect(await balance(db.sql, accounts.workerPayable(worker, 'USD').id)).toBe(payableBefore);
+    expect(await timers(b)).toContain(timerKey('escrow.refund', b));
+    expect(await clocks(b)).toMatchObject({ autoApproveAt: null, approvalCheckAt: null });
+    expect(await bookingStatus(bookingId)).toBe('cancelled');
+    const [ended] = await db.sql<{ timeline: { event: string; by: string; note?: string }[] }[]>`select timeline from bookings where id = ${bookingId}`;
+    expect(ended!.timeline.at(-1)).toMatchObject({ event: 'give_back', by: 'worker', note: 'Hurt my back, cannot finish' });
+    const [part] = await db.sql<{ timeline: { event: string; status: string; by: string }[] }[]>`select timeline from milestones where id = ${b}`;
+    expect(part!.timeline.at(-1)).toMatchObject({ event: 'give_back', status: 'refunded', by: 'worker' });
+
+    // The client hears it once, with what comes back and why (not a text per part), and the gig is on offer again.
+    const told = await db.sql<{ userId: string; template: string; data: Record<string, unknown> }[]>`
+      select user_id, template, data from outbox where dedupe_key like ${id + ':%'}`;
+    expect(told).toEqual([{ userId: client, template: 'booking.given_back.reopened', data: expect.objectContaining({ refunded: 6000, currency: 'USD', reason: 'Hurt my back, cannot finish' }) }]);
+    const [gig] = await db.sql<{ status: string; bookingId: string | null }[]>`select status, booking_id from gigs where id = ${gigId}`;
+    expect(gig).toEqual({ status: 'open', bookingId: null });
+    await ledgerIsBalanced();
+  });
+
   it('refuses a plan once a part it would replace has been paid since it was proposed: the client would pay twice', async () => {
     const { bookingId } = await acceptedBooking(db.sql, client, worker);
     const [single] = await milestones(bookingId);

@@ -58,6 +58,13 @@ describe('news texts', () => {
       'The worker cancelled “Fix the tap”: “Van broke down”. Your gig is back on offer to other workers.',
     );
     expect(newsSentence({ template: 'booking.cancelled.by_client', data: { bookingId: BOOKING }, locale: 'es', title: 'Pintar' })).toBe('El cliente canceló «Pintar».');
+    // A worker who stops work under way: why, and the money still held coming back, in one text.
+    const givenBack = { bookingId: BOOKING, status: 'cancelled', reason: 'Hurt my back.', refunded: 6000, currency: 'USD' };
+    expect(newsSentence({ template: 'booking.given_back.reopened', data: givenBack, locale: 'en', title: 'Plaster the hall' })).toBe(
+      'The worker stopped work on “Plaster the hall”: “Hurt my back.” The $60.00 still held for it is being refunded to you. Your gig is back on offer to other workers.',
+    );
+    // Nothing held (between parts, the next not paid): no amount is said.
+    expect(newsSentence({ template: 'booking.given_back', data: { bookingId: BOOKING, reason: 'Moving away' }, locale: 'es', title: 'Pintar' })).toBe('El trabajador dejó el trabajo de «Pintar»: «Moving away».');
     const reminder = { bookingId: BOOKING, hoursLeft: 2 };
     expect(newsText({ template: 'milestone.approval_reminder', data: reminder, locale: 'en', title: null }, 'https://f.example')).toMatch(
       /^Fieldwork: 2 h left to review the work on “your booking”; then it is approved as it is\. https:/,

@@ -12,7 +12,7 @@ import { useSync, useSyncStatus, useView, useViewAll } from './sync-context';
 import { useServerReach } from './use-server-reach';
 
 /** The booking steps that act on its milestones' money (cancel refunds what is held; the rest step the current milestone). */
-const BOOKING_MONEY_STEPS = new Set(['booking.cancel', 'booking.deliver', 'booking.approve', 'booking.request_changes']);
+const BOOKING_MONEY_STEPS = new Set(['booking.cancel', 'booking.give_back', 'booking.deliver', 'booking.approve', 'booking.request_changes']);
 
 /** Steps that move money: a refused one is looked at again where it was taken, not sent again from here. */
 const isMoneyStep = (type: string) =>
@@ -88,7 +88,7 @@ const REFUSALS_SHOWN = 2;
 const COMMAND_LABELS: Record<CommandType, keyof typeof appMessages.en> = {
   'gig.post': 'cmdGigPost', 'gig.publish': 'cmdGigPublish', 'gig.update': 'cmdGigUpdate', 'gig.cancel': 'cmdGigCancel', 'gig.accept': 'cmdGigAccept',
   'booking.start': 'cmdBookingStart', 'booking.deliver': 'cmdBookingDeliver', 'booking.approve': 'cmdBookingApprove',
-  'booking.request_changes': 'cmdBookingRequestChanges', 'booking.cancel': 'cmdBookingCancel', 'milestone.propose': 'cmdMilestonePropose',
+  'booking.request_changes': 'cmdBookingRequestChanges', 'booking.cancel': 'cmdBookingCancel', 'booking.give_back': 'cmdBookingGiveBack', 'milestone.propose': 'cmdMilestonePropose',
   'milestone.accept': 'cmdMilestoneAccept', 'milestone.fund': 'cmdMilestoneFund', 'milestone.submit': 'cmdMilestoneSubmit',
   'milestone.approve': 'cmdMilestoneApprove', 'milestone.request_changes': 'cmdMilestoneRequestChanges', 'milestone.withdraw': 'cmdMilestoneWithdraw', 'dispute.open': 'cmdDisputeOpen',
   'dispute.add_evidence': 'cmdDisputeAddEvidence', 'dispute.accept': 'cmdDisputeAccept', 'dispute.resolve': 'cmdDisputeResolve',

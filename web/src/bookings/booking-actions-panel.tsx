@@ -1,5 +1,6 @@
 // The booking steps the viewer may take that are not a milestone's money steps (those are under Payment):
-// starting the work, and cancelling, each issued as a command; and what an open dispute asks of the viewer.
+// starting the work, cancelling before it starts and, once it has, the worker's stopping and giving the money back,
+// each issued as a command; and what an open dispute asks of the viewer.
 import { useRef, useState } from 'react';
 import { bookingRejection } from '@shared/booking-machine';
 import { HELD_STATES } from '@shared/milestone-machine';
@@ -42,6 +43,7 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
   const [busy, setBusy] = useState<BookingAction | null>(null);
   const [notice, setNotice] = useState<Notice>(null);
   const [cancelReason, setCancelReason] = useState('');
+  const [giveBackReason, setGiveBackReason] = useState('');
   // Set in the click itself: a double click must not issue the step twice.
   const firing = useRef(false);
 
@@ -50,6 +52,9 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
   const offered = allowed.filter((a) => !MILESTONE_STEPS.includes(a.event));
   const start = offered.some((a) => a.event === 'start');
   const cancel = offered.some((a) => a.event === 'cancel');
+  const stopsWork = (a: { event: BookingAction }) => a.event === 'give_back';
+  const goesOn = (a: { event: BookingAction }) => !stopsWork(a);
+  const giveBack = offered.some(stopsWork);
   const milestonesHere = (milestones?.length ?? 0) > 0;
   // A step waiting under Payment that the booking's machine does not name: another part to hand in while one
   // waits for review, or a part to review while another is in dispute. (A dispute is always there: not a step.)
@@ -69,18 +74,25 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
   const cancelMovesMoney = booking.status !== 'awaiting_payment' || refund !== null;
   // Nor may it refund money the client's bank holds while it disputes the payment: said instead of the button.
   const cancelBlocked = cancel ? cancelBlockedBy(held, actor) : null;
+  const giveBackBlocked = giveBack ? cancelBlockedBy(held, actor, 'give_back') : null;
   // A cancelled booking puts the client's gig back on offer, unless the offer has ended meanwhile: then the
   // gig ends too (the server expires it), and the client is told so before, not surprised after.
   const gig = useView('gigs', actor.id === booking.clientId && booking.gigId ? booking.gigId : undefined);
   const offerEnded = gig?.expiresAt && Date.parse(gig.expiresAt) <= Date.now() ? gig.expiresAt : null;
   // A fresh device may have the booking before its milestones: the steps that need them wait for them.
   const planSyncing =
-    milestones !== undefined && !milestonesHere && allowed.some((a) => MILESTONE_STEPS.includes(a.event) || (a.event === 'cancel' && cancelMovesMoney));
+    milestones !== undefined &&
+    !milestonesHere &&
+    allowed.some((a) => MILESTONE_STEPS.includes(a.event) || (a.event === 'cancel' && cancelMovesMoney) || a.event === 'give_back');
 
   /** Asks the machine once more, then issues the command (offline too, where the step allows); true once issued. */
-  async function fire(event: 'start' | 'cancel', text?: string): Promise<boolean> {
+  async function fire(event: 'start' | 'cancel' | 'give_back', text?: string): Promise<boolean> {
     if (firing.current) return false;
     const reason = text?.trim() || undefined;
+    if (event === 'give_back' && !reason) {
+      setNotice({ text: t('giveBackReasonMissing') });
+      return false;
+    }
     const verdict = checkAction(booking, actor, event, reason);
     if (!verdict.ok) {
       const code = bookingRejection(verdict, booking.status)!;
@@ -94,8 +106,11 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
       const { id } =
         event === 'start'
           ? await client.issue('booking.start', { bookingId: booking.id })
-          : await client.issue('booking.cancel', { bookingId: booking.id, ...(reason ? { reason } : {}) });
+          : event === 'give_back'
+            ? await client.issue('booking.give_back', { bookingId: booking.id, reason: reason! })
+            : await client.issue('booking.cancel', { bookingId: booking.id, ...(reason ? { reason } : {}) });
       setCancelReason('');
+      setGiveBackReason('');
       setNotice({ commandId: id });
       return true;
     } finally {
@@ -104,7 +119,9 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
     }
   }
 
-  const disabled = (event: 'start' | 'cancel') => busy !== null || waiting.has(event) || (event === 'cancel' && cancelMovesMoney && (!reachable || !milestonesHere));
+  // Giving back what is held refunds the client at once, as cancelling does; with nothing held it moves no money.
+  const needsServer = (event: 'start' | 'cancel' | 'give_back') => (event === 'cancel' && cancelMovesMoney) || (event === 'give_back' && refund !== null);
+  const disabled = (event: 'start' | 'cancel' | 'give_back') => busy !== null || waiting.has(event) || (needsServer(event) && (!reachable || !milestonesHere));
 
   return (
     <>
@@ -120,12 +137,12 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
           {t('planSyncing')}
         </p>
       ) : (
-        offered.length === 0 &&
+        offered.every(stopsWork) &&
         // The steps the machine allows may all be the money panel's (approve, request changes, deliver); and a
-        // dispute's step, said above, is something to do.
-        (allowed.length > 0 || partSteps || disputeSteps.length === 0) && (
+        // dispute's step, said above, is something to do. Stopping work is a way out, not the next step.
+        (allowed.some(goesOn) || partSteps || disputeSteps.length === 0) && (
           <p className="muted" data-testid="no-actions">
-            {allowed.length > 0 || partSteps ? t('stepsUnderPayment') : t('noActions')}
+            {allowed.some(goesOn) || partSteps ? t('stepsUnderPayment') : t('noActions')}
           </p>
         )
       )}
@@ -172,6 +189,37 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
       {cancel && !cancelBlocked && cancelMovesMoney && !reachable && (
         <p className="hint" data-testid="cancel-offline">
           {t(actor.id === booking.clientId ? 'cancelOfflineClient' : 'cancelOffline')}
+        </p>
+      )}
+
+      {giveBackBlocked && (
+        <p className="hint" data-testid="give-back-blocked">
+          {t('giveBackHeldByBank')}
+        </p>
+      )}
+      {giveBack && !giveBackBlocked && (
+        <ConfirmStep
+          ask={t('giveBack')}
+          askClassName="btn btn-danger"
+          question={refund ? t('giveBackQuestion', { amount: formatMoney(refund, locale) }) : t('giveBackQuestionNothingHeld')}
+          confirm={t('confirmGiveBack')}
+          confirmClassName="btn btn-danger"
+          keep={t('keep')}
+          boxClassName="card confirm-step"
+          disabled={disabled('give_back')}
+          busy={busy === 'give_back'}
+          beside={<PendingMark show={waiting.has('give_back')} />}
+          onConfirm={() => fire('give_back', giveBackReason)}
+        >
+          <div className="field">
+            <label htmlFor="booking-give-back-reason">{t('giveBackReason')}</label>
+            <textarea id="booking-give-back-reason" rows={2} maxLength={500} required value={giveBackReason} onChange={(e) => setGiveBackReason(e.target.value)} />
+          </div>
+        </ConfirmStep>
+      )}
+      {giveBack && !giveBackBlocked && refund !== null && !reachable && (
+        <p className="hint" data-testid="give-back-offline">
+          {t('giveBackOffline')}
         </p>
       )}
     </>

@@ -18,9 +18,10 @@ describe('offeredActions', () => {
     expect(table).toEqual({
       awaiting_payment: { client: ['cancel'], worker: ['cancel'], admin: [] },
       funded: { client: ['cancel'], worker: ['start', 'cancel'], admin: [] },
-      in_progress: { client: [], worker: ['deliver'], admin: [] },
-      delivered: { client: ['approve', 'request_changes'], worker: [], admin: [] },
-      changes_requested: { client: [], worker: ['deliver'], admin: [] },
+      // Once work has started, only the worker may end it, by giving back what is held.
+      in_progress: { client: [], worker: ['deliver', 'give_back'], admin: [] },
+      delivered: { client: ['approve', 'request_changes'], worker: ['give_back'], admin: [] },
+      changes_requested: { client: [], worker: ['deliver', 'give_back'], admin: [] },
       completed: { client: [], worker: [], admin: [] },
       cancelled: { client: [], worker: [], admin: [] },
       disputed: { client: [], worker: [], admin: [] },

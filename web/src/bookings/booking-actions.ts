@@ -6,7 +6,7 @@ import type { RejectionCode } from '@shared/rejections';
 import type { Actor, Party } from '@shared/roles';
 
 /** Events a client or worker fires from this page, in the order the buttons appear. */
-export const BOOKING_ACTIONS = ['start', 'deliver', 'approve', 'request_changes', 'cancel'] as const;
+export const BOOKING_ACTIONS = ['start', 'deliver', 'approve', 'request_changes', 'cancel', 'give_back'] as const;
 export type BookingAction = (typeof BOOKING_ACTIONS)[number];
 
 /**

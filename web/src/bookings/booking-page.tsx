@@ -3,8 +3,7 @@ import { bookingEnded, chatOpen, type BookingState } from '@shared/booking-machi
 import { HELD_STATES, heldByBank, replacedByPlan } from '@shared/milestone-machine';
 import { Link } from 'wouter';
 import { useMe, useSync, useView, useViewAll } from '../app/sync-context';
-import { bookingStateName } from '../i18n/domain-names';
-import { useLocale, useT } from '../i18n/i18n';
+import { useT } from '../i18n/i18n';
 import { MoneyText } from '../ui/money-text';
 import { Empty, Loading, Page } from '../ui/page';
 import { PendingMark } from '../ui/pending-mark';
@@ -18,7 +17,7 @@ import { disputeHint, openDisputes } from './dispute-guidance';
 import type { ViewDoc } from '../sync/optimistic';
 import { bookingMessages } from './messages';
 import { MoneyPanel, listedParts } from './money-panel';
-import { statusWords } from './status-words';
+import { useStatusName } from './status-words';
 import { pendingActions, timelineRows } from './timeline-entries';
 import { RefusedAccept, useRefusedAccept } from './refused-accept';
 import { useAbsent } from './use-absent';
@@ -82,7 +81,7 @@ function Party({ label, name, phone, unpaid, payer }: { label: string; name: str
 
 export default function BookingPage({ id }: { id: string }) {
   const t = useT(bookingMessages);
-  const { locale } = useLocale();
+  const statusName = useStatusName();
   const client = useSync();
   const me = useMe();
   const booking = useView('bookings', id);
@@ -109,7 +108,6 @@ export default function BookingPage({ id }: { id: string }) {
   const parts = partsHint(booking.status, milestones ?? []);
   const open = openDisputes(disputes ?? [], side);
   // A dispute's line says what follows its deadline, alike to both sides and to an admin reading (who has no other).
-  const statusWord = statusWords(booking.status, milestones ?? []);
   const hint = booking.status === 'disputed' && viewer !== 'none' ? disputeHint(open) : side ? (parts?.[side] ?? HINTS[booking.status]?.[side]) : undefined;
   // Installed on a phone the app has no browser Back button: the way back to the list this came from.
   const back =
@@ -144,7 +142,7 @@ export default function BookingPage({ id }: { id: string }) {
       </dl>
 
       <p className="booking-status" data-testid="booking-status" data-status={booking.status} role="status">
-        {t('status')}: <strong>{statusWord ? t(statusWord) : bookingStateName(booking.status, locale)}</strong>
+        {t('status')}: <strong>{statusName(booking, milestones ?? [])}</strong>
         <PendingMark show={booking.pendingFields.includes('status')} />
       </p>
       {hint && (
@@ -155,7 +153,7 @@ export default function BookingPage({ id }: { id: string }) {
       {/* The client waits here for the worker's news: where being told of it is worth offering. */}
       {side === 'client' && !bookingEnded(booking.status) && <PushPanel place="booking" />}
 
-      <section aria-labelledby="booking-actions-heading">
+      <section aria-labelledby="booking-actions-heading" data-testid="booking-actions">
         <h2 id="booking-actions-heading">{t('actions')}</h2>
         {side ? (
           <BookingActionsPanel booking={booking} actor={actor} side={side} waiting={pendingActions(mine)} milestones={milestones} disputes={open} />

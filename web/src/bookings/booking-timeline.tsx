@@ -21,6 +21,7 @@ const EVENT_NAMES: Record<BookingEvent | 'created', Key> = {
   approve_part: 'evApprovePart',
   request_changes: 'evRequestChanges',
   cancel: 'evCancel',
+  give_back: 'evGiveBack',
   dispute: 'evDispute',
   resolve: 'evResolve',
   resolve_part: 'evResolvePart',
@@ -124,7 +125,7 @@ export function PartHistory({ milestone, names, meId }: { milestone: ViewDoc<'mi
           isBankStep(e.event) ? (
             <Step key={`${e.at}-${i}`} label={bankStepName(t, e.event, reader)} at={e.at} note={bankReasonText(t, e.note)} event={e.event} />
           ) : (
-            <Step key={`${e.at}-${i}`} label={e.event === 'withdraw' ? t('evWithdraw') : milestoneStateName(e.status, locale)} whoText={who(t, e, names, meId, milestone)} at={e.at} note={e.note} event={e.event} />
+            <Step key={`${e.at}-${i}`} label={e.event === 'withdraw' ? t('evWithdraw') : e.event === 'give_back' ? t('evGivenBack') : milestoneStateName(e.status, locale)} whoText={who(t, e, names, meId, milestone)} at={e.at} note={e.note} event={e.event} />
           ),
         )}
       </ol>

@@ -102,21 +102,24 @@ export function claimAcceptable(milestone: MilestoneForActions, claim: { refund:
 }
 
 /**
- * Why cancelling the booking cannot refund what its parts hold now, or null: the server steps each part with
- * cancel, which nothing may do to money the client's bank holds (bank_dispute_open).
+ * What cancelling the booking, or the worker's giving it back, sends back to the client: every part whose money is
+ * held, all of it; null when none is.
  */
-/** What cancelling the booking sends back to the client: every part whose money is held, all of it; null when none is. */
 export function refundOnCancel(milestones: readonly { status: MilestoneState; amount: Money }[], currency: CurrencyCode): Money | null {
   const held = milestones.filter((m) => HELD_STATES.includes(m.status));
   return held.length > 0 ? sum(held.map((m) => m.amount), currency) : null;
 }
 
-export function cancelBlockedBy(milestones: readonly MilestoneForActions[], actor: Actor): RejectionCode | null {
+/**
+ * Why cancelling the booking (or giving its money back) cannot refund what its parts hold now, or null: the server
+ * steps each part with `event`, which nothing may do to money the client's bank holds (bank_dispute_open).
+ */
+export function cancelBlockedBy(milestones: readonly MilestoneForActions[], actor: Actor, event: 'cancel' | 'give_back' = 'cancel'): RejectionCode | null {
   for (const m of milestones) {
     const parties = pageParties(actor, m);
     const side = parties.includes('client') ? 'client' : parties.includes('worker') ? 'worker' : null;
     if (!side) continue;
-    const verdict = can(milestoneMachine, m.status, 'cancel', parties, { proposedBy: null, actingAs: side, heldByBank: heldByBank(m.timeline) });
+    const verdict = can(milestoneMachine, m.status, event, parties, { proposedBy: null, actingAs: side, heldByBank: heldByBank(m.timeline) });
     if (!verdict.ok && verdict.why === 'guard_failed') return milestoneRejection(verdict);
   }
   return null;

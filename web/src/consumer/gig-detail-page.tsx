@@ -7,7 +7,8 @@ import { useMe, useSync, useView, useViewAll } from '../app/sync-context';
 import { offeredActions } from '../bookings/booking-actions';
 import { CommandNotice, type Notice } from '../bookings/command-notice';
 import { useAbsent } from '../bookings/use-absent';
-import { bookingStateName, gigStateName, skillName } from '../i18n/domain-names';
+import { useStatusName } from '../bookings/status-words';
+import { gigStateName, skillName } from '../i18n/domain-names';
 import { formatCoordinates, formatDateTime } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { MoneyText } from '../ui/money-text';
@@ -24,6 +25,7 @@ const ENDED: readonly GigState[] = ['expired', 'cancelled', 'closed'];
 export function GigDetailPage({ id }: { id: string }) {
   const t = useT(consumerMessages);
   const { locale } = useLocale();
+  const statusName = useStatusName();
   const client = useSync();
   const me = useMe();
   const gig = useView('gigs', id);
@@ -124,7 +126,7 @@ export function GigDetailPage({ id }: { id: string }) {
             </p>
             {booking && (
               <p>
-                {t('bookingStatus')}: {bookingStateName(booking.status, locale)}
+                {t('bookingStatus')}: {statusName(booking)}
                 <PendingMark show={booking.pending} />
               </p>
             )}
@@ -145,7 +147,7 @@ export function GigDetailPage({ id }: { id: string }) {
             <ul className="plain-list" data-testid="gig-earlier-bookings">
               {earlier.map((b) => (
                 <li key={b.id}>
-                  <Link href={`~/b/${b.id}`}>{b.workerName || t('aWorker')}</Link> · {bookingStateName(b.status, locale)}
+                  <Link href={`~/b/${b.id}`}>{b.workerName || t('aWorker')}</Link> · {statusName(b)}
                 </li>
               ))}
             </ul>

@@ -2,7 +2,8 @@
 import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { useSync, useViewAll } from '../app/sync-context';
-import { bookingStateName, gigStateName } from '../i18n/domain-names';
+import { useStatusName } from '../bookings/status-words';
+import { gigStateName } from '../i18n/domain-names';
 import { formatRelative } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
 import { MoneyText } from '../ui/money-text';
@@ -16,6 +17,7 @@ import './consumer.css';
 export function MyGigsPage() {
   const t = useT(consumerMessages);
   const { locale } = useLocale();
+  const statusName = useStatusName();
   const client = useSync();
   const gigs = useViewAll('gigs', { selector: { clientId: client.userId } });
   const bookings = useViewAll('bookings', { selector: { clientId: client.userId } });
@@ -86,7 +88,7 @@ export function MyGigsPage() {
                             {booking?.workerName || t('aWorker')}
                           </Link>
                         </span>
-                        {booking && <span>{bookingStateName(booking.status, locale)}</span>}
+                        {booking && <span>{statusName(booking)}</span>}
                         {booking && <PendingMark show={booking.pending} />}
                         {/* A payment plan agreed on the booking sets its price; the gig keeps the budget it was posted with. */}
                         {booking && booking.price.amount !== gig.budget.amount && (

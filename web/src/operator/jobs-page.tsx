@@ -4,11 +4,9 @@ import { Link } from 'wouter';
 import type { CommandType } from '@shared/commands';
 import type { Actor } from '@shared/roles';
 import { useMe, useSync, useViewAll } from '../app/sync-context';
-import { bookingMessages } from '../bookings/messages';
-import { statusWords } from '../bookings/status-words';
+import { useStatusName } from '../bookings/status-words';
 import { useCanReachServer } from '../bookings/use-money-step';
-import { bookingStateName } from '../i18n/domain-names';
-import { useLocale, useT } from '../i18n/i18n';
+import { useT } from '../i18n/i18n';
 import type { ViewDoc } from '../sync/optimistic';
 import { MoneyText } from '../ui/money-text';
 import { Empty, Loading, Page } from '../ui/page';
@@ -96,15 +94,13 @@ function keepFocusOn(bookingId: string): void {
 
 function JobItem({ job: { booking, startsAt }, parts, me }: { job: Job<Booking>; parts: readonly Milestone[]; me: Actor }) {
   const t = useT(operatorMessages);
-  const { locale } = useLocale();
   const client = useSync();
   const reachable = useCanReachServer();
   const [busy, setBusy] = useState(false);
   // Set in the click itself: a double click must not issue the step twice.
   const running = useRef(false);
-  const tb = useT(bookingMessages);
   const actions = quickActions(booking, me, Date.now(), parts);
-  const statusWord = statusWords(booking.status, parts);
+  const statusName = useStatusName();
   // Delivering submits the booking's current milestone for approval (its money and its approval clock), a
   // money step the server takes now, as on the booking page; starting works offline.
   const deliverOffline = actions.includes('deliver') && !reachable;
@@ -130,7 +126,7 @@ function JobItem({ job: { booking, startsAt }, parts, me }: { job: Job<Booking>;
           <PendingMark show={booking.pending} />
         </span>
         <span className="meta">
-          <span className="badge">{statusWord ? tb(statusWord) : bookingStateName(booking.status, locale)}</span>
+          <span className="badge">{statusName(booking, parts)}</span>
           <MoneyText value={booking.price} />
           {startsAt && <GigWhen startsAt={startsAt} />}
           {booking.clientName && <span>{t('forClient', { name: booking.clientName })}</span>}

@@ -82,6 +82,7 @@ export function targetsOf(cmd: ViewCommand, me: Me): Target[] {
     case 'booking.approve':
     case 'booking.request_changes':
     case 'booking.cancel':
+    case 'booking.give_back':
       return [{ collection: 'bookings', id: p.bookingId! }];
     case 'milestone.propose':
     case 'milestone.accept':
@@ -128,6 +129,7 @@ const BOOKING_EVENT: Partial<Record<CommandType, BookingEvent>> = {
   'booking.approve': 'approve',
   'booking.request_changes': 'request_changes',
   'booking.cancel': 'cancel',
+  'booking.give_back': 'give_back',
 };
 
 /** The working set while folding commands: the latest state of each touched document. */
@@ -245,7 +247,8 @@ function apply(w: Working, cmd: ViewCommand, facts: Facts): void {
     case 'booking.deliver':
     case 'booking.approve':
     case 'booking.request_changes':
-    case 'booking.cancel': {
+    case 'booking.cancel':
+    case 'booking.give_back': {
       const p = cmd.payload as { bookingId: string; note?: string; reason?: string };
       const booking = w.get('bookings', p.bookingId);
       if (!booking) return;

@@ -1,8 +1,9 @@
-// booking.start, booking.deliver, booking.approve, booking.request_changes, booking.cancel: steps of the
+// booking.start, booking.deliver, booking.approve, booking.request_changes, booking.cancel, booking.give_back: steps of the
 // shared booking machine, through the booking's current milestone where money is involved.
 import { workUnderWay, type BookingEvent } from '@shared/booking-machine';
 import type { Party } from '@shared/roles';
-import { SETTLED_STATES } from '@shared/milestone-machine';
+import { HELD_STATES, SETTLED_STATES } from '@shared/milestone-machine';
+import { sum } from '@shared/money';
 import { actedAt, partiesIn, reject, type CommandContext, type Handler } from '../context';
 import { stepBooking } from '../booking-step';
 import { lockBooking, type LockedBooking } from '../../store/bookings';
@@ -20,8 +21,8 @@ const loadBooking = (db: Db, bookingId: string): Promise<Loaded> => Promise.all(
  * A booking step for bookings with no milestones: those made before escrow, which finish as they began,
  * without money moving.
  */
-function plainStep(ctx: CommandContext, booking: LockedBooking, who: Party[], event: BookingEvent, note: string | undefined, at?: Date) {
-  return stepBooking({ tx: ctx.tx, now: ctx.now, at, booking, event, parties: who, actorId: ctx.actor.id, note, key: ctx.commandId, write: ctx.write, notify: ctx.notify });
+function plainStep(ctx: CommandContext, booking: LockedBooking, who: Party[], event: BookingEvent, note: string | undefined, at?: Date, news?: Record<string, unknown>) {
+  return stepBooking({ tx: ctx.tx, now: ctx.now, at, booking, event, parties: who, actorId: ctx.actor.id, note, key: ctx.commandId, news, write: ctx.write, notify: ctx.notify });
 }
 
 export const start: Handler<'booking.start', Loaded> = {
@@ -112,6 +113,32 @@ export const cancel: Handler<'booking.cancel', Loaded> = {
           },
         }),
       );
+    return { bookingId: booking.id, status };
+  },
+};
+
+/**
+ * The worker stops work under way (it can no longer be cancelled) and gives back all the money still held for it: every
+ * part paid for and not yet released goes back to the client in full, with no fee; those not paid for are dropped; what
+ * was released stays the worker's. The booking ends cancelled, and its gig goes back on offer (booking-step.ts), as when
+ * a worker cancels before starting. The client hears it in one text, with the amount and the reason, rather than a
+ * text per part. A part whose payment the client's bank is disputing cannot be given back (bank_dispute_open), and
+ * then nothing moves; a part in dispute holds the booking in dispute, where the dispute decides instead.
+ */
+export const giveBack: Handler<'booking.give_back', Loaded> = {
+  load: (db, p) => loadBooking(db, p.bookingId),
+  async decide(ctx, p, [found, milestones]) {
+    const [booking, who] = partiesIn(ctx, found);
+    const open = milestones.filter((m) => !SETTLED_STATES.includes(m.status));
+    const held = open.filter((m) => HELD_STATES.includes(m.status));
+    const back = held.length > 0 ? sum(held.map((m) => ({ amount: m.amount, currency: m.currency })), held[0]!.currency) : null;
+    const status = plainStep(ctx, booking, who, 'give_back', p.reason, undefined, back ? { refunded: back.amount, currency: back.currency } : {});
+    for (const milestone of open)
+      await stepMilestone({
+        tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event: HELD_STATES.includes(milestone.status) ? 'give_back' : 'cancel', parties: [...who, 'system'],
+        actorId: ctx.actor.id, note: p.reason, key: ctx.commandId, write: ctx.write, stepsBooking: false,
+        notify: (m) => void (m.template === 'milestone.refunded' || ctx.notify(m)),
+      });
     return { bookingId: booking.id, status };
   },
 };

@@ -19,6 +19,7 @@ export const handlers: Handlers = {
   'booking.approve': booking.approve,
   'booking.request_changes': booking.requestChanges,
   'booking.cancel': booking.cancel,
+  'booking.give_back': booking.giveBack,
   'milestone.propose': milestone.propose,
   'milestone.accept': milestone.accept,
   'milestone.fund': milestone.fund,
