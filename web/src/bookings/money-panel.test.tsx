@@ -480,6 +480,76 @@ describe('money panel, worker', () => {
     );
   });
 
+  it('lets the worker stop work under way and give back what is held, asking first with the amount and a reason', async () => {
+    const SECOND = '0190a000-0000-7000-8000-0000000000d2';
+    const done = milestone('released', { releasedAmount: usd(8000), feeAmount: usd(800) });
+    const handedIn = milestone('submitted', { id: SECOND, position: 1, description: 'New lights', amount: usd(6000), fee: usd(600), net: usd(5400) });
+    const omar = await device(OMAR, ['operator'], { booking: booking('delivered'), milestones: [done, handedIn] });
+    renderPage(connected(omar));
+    const actions = await screen.findByTestId('booking-actions');
+    fireEvent.click(await within(actions).findByRole('button', { name: 'Stop and give the money back' }));
+    // What goes back is what is held now (the part handed in), not what was already released to the worker.
+    expect(actions.textContent).toContain('Stop work on this booking? The $60.00 still held for it goes back to the client, and the booking ends. What was already paid to you stays yours.');
+    // The worker waits for the client's review: stopping is a way out, not a step to take, and the page still says so.
+    expect(within(actions).getByTestId('no-actions').textContent).toBe('Nothing for you to do right now.');
+    fireEvent.click(within(actions).getByRole('button', { name: 'Yes, stop work' }));
+    expect(await within(actions).findByText('Say why you are stopping: the client reads it.')).toBeTruthy();
+    expect(await issuedCommands(omar)).toEqual([]);
+    fireEvent.change(within(actions).getByLabelText('Why are you stopping? The client reads it.'), { target: { value: 'Hurt my back' } });
+    fireEvent.click(within(actions).getByRole('button', { name: 'Yes, stop work' }));
+    await waitFor(async () => expect(await issuedCommands(omar)).toEqual([{ type: 'booking.give_back', status: 'pending', payload: { bookingId: BOOKING, reason: 'Hurt my back' } }]));
+    cleanup();
+    await closeDevices();
+
+    // Not to the client, whose way out once work has started is a dispute; and not offline, as it refunds.
+    const carla = await device(CARLA, ['consumer'], { booking: booking('delivered'), milestones: [done, handedIn] });
+    renderPage(connected(carla));
+    expect(await screen.findByRole('button', { name: 'Approve and release $60.00' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Stop and give the money back' })).toBeNull();
+    cleanup();
+    await closeDevices();
+    const offline = await device(OMAR, ['operator'], { booking: booking('in_progress'), milestones: [done, milestone('funded', { id: SECOND, position: 1, description: 'New lights', amount: usd(6000) })] });
+    renderPage(offline);
+    expect(((await screen.findByRole('button', { name: 'Stop and give the money back' })) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByTestId('give-back-offline').textContent).toBe('You are offline. Giving the money back refunds the client, so it needs a connection.');
+  });
+
+  it('says a booking its worker gave back as that, not as cancelled, with the step in its history', async () => {
+    const given = { at: NOW, event: 'give_back', status: 'cancelled' as const, by: 'worker' as const, actorId: OMAR, note: 'Hurt my back' };
+    const ended = booking('cancelled', { timeline: [...booking('cancelled').timeline, given] });
+    const part = milestone('refunded', { refundedAmount: usd(8000), timeline: [{ at: NOW, event: 'give_back', status: 'refunded', by: 'worker', actorId: OMAR, note: 'Hurt my back' }] });
+    const carla = await device(CARLA, ['consumer'], { booking: ended, milestone: part });
+    renderPage(carla);
+    expect((await screen.findByTestId('booking-status')).textContent).toBe('Status: Stopped by the worker, money given back');
+    const history = within(screen.getByTestId('timeline')).getAllByRole('listitem').map((li) => li.textContent);
+    expect(history.at(-1)).toMatch(/^Work stopped; the money held went back to the client by Omar Operator/);
+    const steps = within(within(row()).getByTestId('part-history')).getAllByRole('listitem').map((li) => li.textContent);
+    expect(steps.at(-1)).toMatch(/^Given back to the client by Omar Operator/);
+  });
+
+  it('says where an ended booking’s money went in all, from where each side stands', async () => {
+    const SECOND = '0190a000-0000-7000-8000-0000000000d2';
+    const parts = [
+      milestone('released', { releasedAmount: usd(8000), feeAmount: usd(800) }),
+      milestone('refunded', { id: SECOND, position: 1, description: 'New lights', amount: usd(6000), fee: usd(600), net: usd(5400), refundedAmount: usd(6000) }),
+    ];
+    const carla = await device(CARLA, ['consumer'], { booking: booking('cancelled'), milestones: parts });
+    renderPage(carla);
+    expect((await screen.findByTestId('money-outcome')).textContent).toBe('In all: $80.00 paid to the worker and $60.00 refunded to you.');
+    cleanup();
+    await closeDevices();
+    const omar = await device(OMAR, ['operator'], { booking: booking('cancelled'), milestones: parts });
+    renderPage(omar, 'es');
+    expect((await screen.findByTestId('money-outcome')).textContent).toBe('En total: 72,00\u00a0US$ para ti después de la comisión de 8,00\u00a0US$ y 60,00\u00a0US$ devueltos al cliente.');
+    cleanup();
+    await closeDevices();
+    // A booking of one part, released: its row says it all.
+    const done = await device(CARLA, ['consumer'], { booking: booking('completed'), milestone: parts[0] });
+    renderPage(done);
+    await screen.findByTestId('milestone');
+    expect(screen.queryByTestId('money-outcome')).toBeNull();
+  });
+
   it('keeps a part dropped while the work went on on the booking, said as dropped, by whom and why, where a replaced part goes', async () => {
     const [DROPPED, REPLACED] = ['0190a000-0000-7000-8000-0000000000d2', '0190a000-0000-7000-8000-0000000000d3'];
     const agreed = { at: T0, event: 'accept', status: 'agreed' as const, by: 'client', actorId: CARLA };

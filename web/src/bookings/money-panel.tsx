@@ -18,6 +18,7 @@ import { useQueryOnce } from '../ui/use-query-once';
 import { offeredMoneyActions, pendingMoney } from './money-actions';
 import { moneyMessages } from './money-messages';
 import { MilestoneRow } from './milestone-row';
+import { MoneyOutcomeLine } from './money-outcome';
 import { PlanPanel } from './plan-panel';
 import { useCanReachServer, usePaymentRail } from './use-money-step';
 
@@ -97,6 +98,7 @@ export function MoneyPanel({ booking, actor, side, milestones }: Props) {
           {t(reach === 'connecting' ? 'connectingForMoney' : 'offline')}
         </p>
       )}
+      <MoneyOutcomeLine status={booking.status} parts={shown} side={side} />
       <ol className="list milestones" data-testid="milestones">
         {rows.map(({ m, dispute, offered }, i) => (
           <MilestoneRow
