@@ -534,6 +534,9 @@ describe('a plan of milestones', () => {
     const [, withdrawn] = await db.sql<{ status: string; timeline: { event: string; by: string; note?: string }[] }[]>`
       select status, timeline from milestones where booking_id = ${bookingId} order by position`;
     expect(withdrawn).toMatchObject({ status: 'cancelled', timeline: [{ event: 'proposed' }, { event: 'cancel', by: 'system', note: expect.stringMatching(/was paid before it was accepted/) }] });
+    // Its proposer hears it, once: nobody else would say so.
+    const told = await db.sql<{ userId: string }[]>`select user_id from outbox where template = 'milestone.plan_withdrawn' and data->>'bookingId' = ${bookingId}`;
+    expect(told).toEqual([{ userId: worker }]);
     const out = await run(db.sql, client, 'milestone.accept', { bookingId, planId });
     expect(out).toMatchObject({ status: 'rejected', rejection: { code: 'plan_stale' } });
     expect((await milestones(bookingId)).map((m) => [m.id, m.status])).toEqual([[single!.id, 'funded'], [expect.any(String), 'cancelled']]);

@@ -211,15 +211,19 @@ export async function stepMilestone(s: MilestoneStep): Promise<MilestoneStepped>
   // A plan still waiting for the other side is withdrawn, by the system, when the booking ends (an ended
   // booking takes no plan: planOpen), and when a part is paid (a plan replaces what was unpaid when it was
   // proposed, so accepting it now could charge twice for one piece of work: milestone.accept refuses it too).
-  const withdrawn =
-    bookingStatus !== s.booking.status && bookingEnded(bookingStatus)
-      ? 'The booking ended before this plan was accepted.'
-      : to === 'funded' && s.event === 'payment_confirmed'
-        ? 'A part it would replace was paid before it was accepted. Propose a new plan if one is needed.'
-        : null;
-  if (withdrawn)
-    for (const o of s.milestones.filter((x) => x.status === 'proposed'))
-      s.write(advanceMilestone(s.tx, o.id, { at, event: 'cancel', status: 'cancelled', by: 'system', actorId: null, note: withdrawn }));
+  const ended = bookingStatus !== s.booking.status && bookingEnded(bookingStatus);
+  const outrun = !ended && to === 'funded' && s.event === 'payment_confirmed';
+  const withdrawn = ended
+    ? 'The booking ended before this plan was accepted.'
+    : outrun
+      ? 'A part it would replace was paid before it was accepted. Propose a new plan if one is needed.'
+      : null;
+  const waitingPlan = withdrawn ? s.milestones.filter((x) => x.status === 'proposed') : [];
+  for (const o of waitingPlan) s.write(advanceMilestone(s.tx, o.id, { at, event: 'cancel', status: 'cancelled', by: 'system', actorId: null, note: withdrawn! }));
+  // Whoever proposed a plan that a payment outran hears it, as nobody else says so (an ended booking's own news does).
+  const proposer = outrun ? waitingPlan[0]?.proposedBy : null;
+  if (proposer)
+    s.notify({ ...recipient(proposer, m), template: 'milestone.plan_withdrawn', data: { bookingId: m.bookingId }, dedupeKey: `${s.key}:milestone.plan_withdrawn:${m.bookingId}` });
 
   const changes: MilestoneChanges = {};
   const part = partNamed(m.description, s.milestones);

@@ -44,6 +44,7 @@ const TEXTS: Record<TextLocale, Words> = {
     'milestone.plan_proposed': 'A new payment plan was proposed for “{title}”.',
     // {amount}: what the whole booking costs now (the parts kept and the plan's), not the plan alone.
     'milestone.plan_accepted': 'Your payment plan for “{title}” was accepted[: the booking now comes to {amount} in all].',
+    'milestone.plan_withdrawn': 'Your payment plan for “{title}” was withdrawn: a part it would replace was paid before it was accepted. Propose a new one if it is still needed.',
     'milestone.funded': '{amount} for [“{part}” of ]“{title}” is paid and held until the work is approved. You can start.',
     'milestone.funded.next': '{amount} for the next part of “{title}”[, “{part}”,] is paid and held until it is approved. You can go on with it.',
     'milestone.payment_received': 'Your payment of {amount} for [“{part}” of ]“{title}” is held until you approve the work.',
@@ -96,6 +97,7 @@ const TEXTS: Record<TextLocale, Words> = {
     'message.received.many': '{count} mensajes nuevos en «{title}». El último: «{preview}»',
     'milestone.plan_proposed': 'Se propuso un nuevo plan de pagos para «{title}».',
     'milestone.plan_accepted': 'Se aceptó tu plan de pagos para «{title}»[: la reserva queda en {amount} en total].',
+    'milestone.plan_withdrawn': 'Tu plan de pagos para «{title}» se retiró: una parte que iba a reemplazar se pagó antes de que se aceptara. Propón uno nuevo si aún hace falta.',
     'milestone.funded': '{amount} por [«{part}» en ]«{title}» están pagados y retenidos hasta que se apruebe el trabajo. Puedes empezar.',
     'milestone.funded.next': '{amount} por la siguiente parte de «{title}»[, «{part}»,] están pagados y retenidos hasta que se apruebe. Puedes seguir con ella.',
     'milestone.payment_received': 'Tu pago de {amount} por [«{part}» en ]«{title}» queda retenido hasta que apruebes el trabajo.',

@@ -73,7 +73,8 @@ export function milestonesOf(db: Db, bookingId: string): Promise<MilestoneRow[]>
 }
 
 /** What a step needs of the booking's other milestones: whether they are still open. */
-export type MilestoneSibling = Pick<MilestoneRow, 'id' | 'status'>;
+/** What a step needs of the booking's other milestones: where each stands, and who proposed one still only proposed. */
+export type MilestoneSibling = Pick<MilestoneRow, 'id' | 'status' | 'proposedBy'>;
 
 /** A milestone in full, beside all of its booking's milestones (itself included) as siblings. */
 export interface Beside {
@@ -89,7 +90,7 @@ export interface Beside {
 export async function milestoneBeside(db: Db, milestoneId: string): Promise<Beside> {
   const [row] = await db.unsafe<(MilestoneRow & { siblings: MilestoneSibling[] })[]>(
     `select ${COLUMNS},
-       (select json_agg(json_build_object('id', s.id, 'status', s.status) order by s.position)
+       (select json_agg(json_build_object('id', s.id, 'status', s.status, 'proposedBy', s.proposed_by) order by s.position)
         from milestones s where s.booking_id = m.booking_id and not s.deleted) as siblings
      from milestones m where m.id = $1 and not m.deleted`,
     [milestoneId],
