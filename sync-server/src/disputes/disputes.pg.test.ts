@@ -547,6 +547,9 @@ describe('a booking of several milestones', () => {
     expect(await bookingStatus(bookingId)).toBe('disputed');
     expect(applied(await run(db.sql, worker, 'dispute.accept', { disputeId }))).toMatchObject({ status: 'refunded', bookingStatus: 'in_progress' });
     expect(await bookingStatus(bookingId)).toBe('in_progress');
+    // In a booking of several parts, the news of the dispute names its part.
+    const news = await db.sql<{ template: string; data: { part?: string } }[]>`select template, data from outbox where data->>'disputeId' = ${disputeId} order by created_at, template`;
+    expect(news.map((n) => [n.template, n.data.part])).toEqual([['dispute.opened', 'Part 1'], ['dispute.resolved.client.refund_all', 'Part 1']]);
     const [t] = await db.sql`select timeline from bookings where id = ${bookingId}`;
     expect(t!.timeline.at(-1)).toMatchObject({ event: 'resolve_part', by: 'system', status: 'in_progress' });
 

@@ -3,7 +3,7 @@
 import type { Party } from '@shared/roles';
 import type { Db } from '../db/sql';
 import { reject } from '../commands/context';
-import { stepMilestone, type MilestoneStep, type MilestoneStepped } from '../escrow/step';
+import { partNamed, stepMilestone, type MilestoneStep, type MilestoneStepped } from '../escrow/step';
 import { outcomeOf, type DisputeOutcome, type ResolvedHow } from '@shared/milestone-machine';
 import type { DisputeRow } from '@shared/money-api';
 import { lockDispute, milestoneOfDispute, resolveDispute } from '../store/disputes';
@@ -75,7 +75,10 @@ export async function settleDispute(s: Settle): Promise<MilestoneStepped & { out
       ...recipient(side, d),
       // Each side reads where the money went from where they stand, all of it said as all of it (not "$0.00 to the worker").
       template: RESOLVED_NEWS[side][outcome],
-      data: { bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, outcome, how: s.how, released, net, refunded: s.refund, currency: d.currency },
+      data: {
+        bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, outcome, how: s.how, released, net, refunded: s.refund, currency: d.currency,
+        ...partNamed(milestone.description, s.milestones),
+      },
       dedupeKey: `${s.key}:dispute.resolved:${side}`,
     });
   }

@@ -12,6 +12,8 @@ import { CommandRejected } from '../commands/context';
 import type { DisputeOutcome } from '@shared/milestone-machine';
 import { enqueue, recipient, type OutboxMessage } from '../store/outbox';
 import { lockDispute } from '../store/disputes';
+import { milestoneBeside } from '../store/milestones';
+import { partNamed } from '../escrow/step';
 import { lockSettling, otherSide, settleDispute } from './settle';
 
 /** The other side's time to answer a dispute; silence until then lets the claim apply. */
@@ -58,12 +60,14 @@ export async function remindSilentSide(sql: Sql, disputeId: string, hoursLeft: n
     if (!d || d.status !== 'open' || d.respondedAt || d.respondBy <= now) return false;
     const left = (d.respondBy.getTime() - now.getTime()) / 3_600_000;
     if (DISPUTE_REMINDERS_H.some((h) => h < hoursLeft && left <= h)) return false;
+    // Its part, by name, when the booking has several.
+    const { milestone, milestones } = await milestoneBeside(tx, d.milestoneId);
     await enqueue(tx, [{
       ...recipient(otherSide(d), d),
       template: 'dispute.response_reminder',
       data: {
         bookingId: d.bookingId, milestoneId: d.milestoneId, disputeId: d.id, hoursLeft, respondBy: d.respondBy.toISOString(),
-        amount: d.amount, currency: d.currency, ...claimNews(d.refundAmount, d.amount),
+        amount: d.amount, currency: d.currency, ...claimNews(d.refundAmount, d.amount), ...(milestone ? partNamed(milestone.description, milestones) : {}),
       },
       dedupeKey: `dispute.response_reminder:${d.id}:${hoursLeft}`,
     }]);

@@ -78,6 +78,9 @@ describe('news texts', () => {
       'A dispute was opened on “Fix the tap”. The claim: $50.00 of $80.00 back to the client, and $27.00 to you after the platform fee. Answer by Nov 27, 2026, 10:00 AM UTC, or the claim applies.',
     );
     expect(text('dispute.opened.client', { refundAmount: 2000 })).toContain('The claim: $20.00 of $80.00 back to you. Answer by');
+    // A part of a booking of several is named.
+    expect(text('dispute.opened.client', { refundAmount: 2000, part: 'Tiles' })).toMatch(/^A dispute was opened on “Tiles” of “Fix the tap”\./);
+    expect(newsSentence({ template: 'dispute.resolved.client.refund_all', data: { ...base, refunded: 8000, part: 'Azulejos' }, locale: 'es', title: 'Pintar' })).toMatch(/^Se resolvió la disputa de «Azulejos» en «Pintar»/);
     expect(text('dispute.opened.client', { claimAll: 8000 })).toContain('The claim: all $80.00 to the worker. Answer by');
     expect(newsSentence({ template: 'dispute.opened', data: { ...base, refundAmount: 300_75, net: 840_37, amount: 1234_50 }, locale: 'es', title: 'Pintar' }).replace(/\u00a0/g, ' ')).toContain(
       'La reclamación: 300,75 US$ de 1234,50 US$ de vuelta al cliente, y 840,37 US$ para ti tras la comisión.',

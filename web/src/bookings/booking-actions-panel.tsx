@@ -204,7 +204,7 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
           question={refund ? t('giveBackQuestion', { amount: formatMoney(refund, locale) }) : t('giveBackQuestionNothingHeld')}
           confirm={t('confirmGiveBack')}
           confirmClassName="btn btn-danger"
-          keep={t('keep')}
+          keep={t('keepWorking')}
           boxClassName="card confirm-step"
           disabled={disabled('give_back')}
           busy={busy === 'give_back'}

@@ -12,7 +12,7 @@ import {
   appendEvidence, attachmentsBy, disputeExists, insertAudit, insertDispute, lockDispute, messagesOfDispute,
 } from '../../store/disputes';
 import { recipient } from '../../store/outbox';
-import { stepMilestone } from '../../escrow/step';
+import { partNamed, stepMilestone } from '../../escrow/step';
 import { lockSettling, otherSide, settleDispute, type Settling } from '../../disputes/settle';
 import { claimNews, DISPUTE_RESPONSE_MS, reminderTimers, windowTimer } from '../../disputes/tasks';
 
@@ -68,7 +68,10 @@ export const open: Handler<'dispute.open', Open> = {
     // Told to the other side in its own terms: the client what comes back to them (or that the worker claims it
     // all), the worker what they would receive after the fee.
     const { net } = splitFee(money(milestone.amount - p.refundAmount, milestone.currency), milestone.feeBps);
-    const common = { bookingId: booking.id, milestoneId: milestone.id, disputeId: p.disputeId, reason: p.reason, amount: milestone.amount, currency: milestone.currency, respondBy: respondBy.toISOString() };
+    const common = {
+      bookingId: booking.id, milestoneId: milestone.id, disputeId: p.disputeId, reason: p.reason, amount: milestone.amount, currency: milestone.currency,
+      respondBy: respondBy.toISOString(), ...partNamed(milestone.description, milestones),
+    };
     ctx.notify(
       side === 'client'
         ? {
