@@ -312,6 +312,36 @@ describe('a dispute', () => {
     expect(server.requests(`/disputes/${DISPUTE}`)).toHaveLength(2);
   });
 
+  it('takes a mediator’s note for both sides, asking for words first, and shows it among the evidence once the server has it', async () => {
+    let noted = false;
+    const note = { id: 'e9', by: 'admin' as const, actorId: ADA, text: 'Called both: the second coat was not done.', messageIds: [], attachmentIds: [], at: '2026-11-21T10:00:00.000Z' };
+    const server = stubServer({
+      [`GET /disputes/${DISPUTE}`]: () => (noted ? { ...detail(), evidence: { ...detail().evidence, admin: [note] } } : detail()),
+    });
+    const { client } = await moneyDevice(ADA, ['admin']);
+    open(reachable(client), `/a/disputes/${DISPUTE}`);
+    const form = await screen.findByTestId('mediator-note');
+    // No mediators' column until there is something in it.
+    expect(screen.queryByTestId('evidence-admin')).toBeNull();
+    fireEvent.click(within(form).getByRole('button', { name: 'Add the note' }));
+    expect(within(form).getByRole('alert').textContent).toBe('Write the note first.');
+    expect(await issuedCommands(client)).toEqual([]);
+    fireEvent.change(within(form).getByLabelText('Note'), { target: { value: '  Called both: the second coat was not done. ' } });
+    fireEvent.click(within(form).getByRole('button', { name: 'Add the note' }));
+    await waitFor(async () => expect(await issuedCommands(client)).toHaveLength(1));
+    expect((await issuedCommands(client))[0]!).toMatchObject({
+      type: 'dispute.add_evidence', payload: { disputeId: DISPUTE, text: 'Called both: the second coat was not done.', messageIds: [], attachmentIds: [] },
+    });
+
+    noted = true;
+    const id = (await client.db.commands.find().exec())[0]!.id;
+    await decide(client, id, { status: 'applied' });
+    expect((await screen.findByTestId('evidence-admin')).textContent).toContain('Called both: the second coat was not done.');
+    expect(within(form).getByTestId('mediator-note-added').textContent).toBe('Added: both sides can read it.');
+    expect((within(form).getByLabelText('Note') as HTMLTextAreaElement).value).toBe('');
+    expect(server.requests(`/disputes/${DISPUTE}`)).toHaveLength(2);
+  });
+
   it('shows the server’s refusal of a decision in the admin’s language, and how the dispute was settled meanwhile', async () => {
     let settled = false;
     const server = stubServer({

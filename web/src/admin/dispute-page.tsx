@@ -16,6 +16,7 @@ import { MoneyReadState, MoneyStaleNotice } from '../money/money-read-state';
 import { MoneyText } from '../ui/money-text';
 import { Empty, Page } from '../ui/page';
 import { DecisionForm } from './decision-form';
+import { MediatorNote } from './mediator-note';
 import { adminMoneyMessages } from './money-messages';
 
 export function DisputePage({ id }: { id: string }) {
@@ -56,7 +57,10 @@ export function DisputePage({ id }: { id: string }) {
         <EvidenceColumn detail={detail} />
       </section>
       {d.status === 'open' ? (
-        <DecisionForm detail={detail} onDecided={reload} onRefused={refusedThen} />
+        <>
+          <MediatorNote detail={detail} onAdded={reload} />
+          <DecisionForm detail={detail} onDecided={reload} onRefused={refusedThen} />
+        </>
       ) : (
         <>
           {/* Refused because it was settled meanwhile: the refusal stays said above how it was settled. */}
