@@ -107,7 +107,9 @@ export const commandPayloads = {
   'booking.request_changes': z.strictObject({ ...bookingRef, reason: text(1, 2000) }),
   'booking.cancel': z.strictObject({ ...bookingRef, reason: text(0, 500).optional() }),
   // The worker stops work under way and gives back all the money still held for it; the client hears why.
-  'booking.give_back': z.strictObject({ ...bookingRef, reason: text(1, 500) }),
+  // `held`: what the worker saw as still held for it, in minor units (0 for nothing), when they confirmed; a booking whose
+  // held money has changed since (a part paid, approved or refunded meanwhile) is refused (held_changed), not given back.
+  'booking.give_back': z.strictObject({ ...bookingRef, reason: text(1, 500), held: z.int().nonnegative().max(MAX_AMOUNT) }),
   'milestone.propose': z.strictObject({
     ...bookingRef,
     /** The proposal's id; the other side accepts it by this id. */

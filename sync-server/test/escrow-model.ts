@@ -480,7 +480,7 @@ export type BookingOp = 'start' | 'deliver' | 'approve' | 'request_changes' | 'c
  * the current milestone; cancel and give_back end the booking and every part not yet settled (give_back refunds each
  * part whose money is held, in full).
  */
-export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: number, actor: Actor, reason?: string) {
+export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: number, actor: Actor, reason?: string, held?: number) {
   return attempt(s, (d) => {
     const b = d.bookings[bookingIndex]!;
     const parties = partiesOf(actor);
@@ -502,6 +502,8 @@ export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: numbe
     }
     if (op === 'give_back') {
       stepBooking(b, 'give_back', parties, reason);
+      // Refused when what is held is no longer what the worker saw when they confirmed.
+      if (heldNow(d, b) !== held) refuse('held_changed');
       for (const m of ms.filter((x) => !SETTLED.includes(x.status)))
         stepMilestone(d, m, HELD.includes(m.status) ? 'give_back' : 'cancel', [...parties, 'system'], { stepsBooking: false, reason });
       return;
@@ -515,6 +517,9 @@ export function bookingCommand(s: ModelState, op: BookingOp, bookingIndex: numbe
     stepMilestone(d, m!, op === 'deliver' ? 'submit' : op, parties, { reason });
   });
 }
+
+/** What the booking's parts hold now: what a give-back would send back to the client. */
+export const heldNow = (s: ModelState, b: MBooking): number => milestonesOf(s, b).filter((m) => HELD.includes(m.status)).reduce((t, m) => t + m.amount, 0);
 
 const sideOf = (actor: Actor): 'client' | 'worker' | null => (actor === 'client' || actor === 'worker' ? actor : null);
 

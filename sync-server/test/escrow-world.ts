@@ -385,9 +385,12 @@ function plan(model: ModelState, people: { admin: string; stranger: string }, st
         : undefined;
       // A reason the schema requires, left blank, is refused before anything is looked at.
       const schemaRefuses = step.blank && (step.op === 'request_changes' || step.op === 'give_back');
+      // A give-back carries what the worker saw held; now and then one that is out of date (it waited offline).
+      const held = step.op === 'give_back' ? M.heldNow(model, model.bookings[b]!) + (step.b % 7 === 0 ? 100 : 0) : undefined;
       return {
-        type: `booking.${step.op}`, userId: user(b, actor), payload: { bookingId: model.bookings[b]!.id, ...(reason !== undefined ? { reason } : {}) },
-        predict: (s) => (schemaRefuses ? invalid(s) : M.bookingCommand(s, step.op, b, actor, reason)),
+        type: `booking.${step.op}`, userId: user(b, actor),
+        payload: { bookingId: model.bookings[b]!.id, ...(reason !== undefined ? { reason } : {}), ...(held !== undefined ? { held } : {}) },
+        predict: (s) => (schemaRefuses ? invalid(s) : M.bookingCommand(s, step.op, b, actor, reason, held)),
         note: `${step.op} booking ${b} (${model.bookings[b]!.status}) by ${actor}`,
       };
     }
@@ -804,9 +807,11 @@ function racersFor(r: Run, pair: RacePair, k: number): [Racer, Racer] | string {
       if (!m) return 'nothing submitted while work goes on';
       const b = m.booking;
       const why = 'Cannot finish the job';
+      // What the worker saw held as they confirmed: if the approval lands first, it is no longer.
+      const held = M.heldNow(model, people(m));
       return [
         commandRacer(r, people(m).client, 'milestone.approve', { milestoneId: m.id }, (s) => M.milestoneCommand(s, 'approve', m.id, 'client'), `client approves ${m.id.slice(-6)}`),
-        commandRacer(r, people(m).worker, 'booking.give_back', { bookingId: model.bookings[b]!.id, reason: why }, (s) => M.bookingCommand(s, 'give_back', b, 'worker', why), `while the worker gives booking ${b} back`),
+        commandRacer(r, people(m).worker, 'booking.give_back', { bookingId: model.bookings[b]!.id, reason: why, held }, (s) => M.bookingCommand(s, 'give_back', b, 'worker', why, held), `while the worker gives booking ${b} back`),
       ];
     }
     case 'cancel/payment': {

@@ -91,7 +91,7 @@ const MATRIX: Row[] = [
   { type: 'booking.request_changes', setup: async () => ({ bookingId: await booking('delivered'), reason: 'Please redo the seal' }), expect: bookingOnly(['owner'], ['worker', 'admin']) },
   { type: 'booking.cancel', setup: async () => ({ bookingId: await booking('awaiting_payment'), reason: 'Booked twice by mistake' }), expect: bookingOnly(['owner', 'worker', 'admin'], []) },
   // Once work has started only the worker may end it, by giving the money back.
-  { type: 'booking.give_back', setup: async () => ({ bookingId: await booking('in_progress'), reason: 'Cannot finish' }), expect: bookingOnly(['worker'], ['owner', 'admin']) },
+  { type: 'booking.give_back', setup: async () => ({ bookingId: await booking('in_progress'), reason: 'Cannot finish', held: 8000 }), expect: bookingOnly(['worker'], ['owner', 'admin']) },
   {
     type: 'milestone.propose',
     setup: async () => ({ bookingId: await booking('awaiting_payment'), planId: uuidv7(), milestones: [{ milestoneId: uuidv7(), description: 'First half', amount: { amount: 4000, currency: 'USD' } }] }),

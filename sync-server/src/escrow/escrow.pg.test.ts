@@ -482,7 +482,7 @@ describe('a plan of milestones', () => {
     };
     await confirmPayment(db.sql, bookingId); // a
     // Before work starts the booking is cancelled instead.
-    expect((await run(db.sql, worker, 'booking.give_back', { bookingId, reason: 'Hurt my back' })).rejection?.code).toBe('invalid_state');
+    expect((await run(db.sql, worker, 'booking.give_back', { bookingId, reason: 'Hurt my back', held: 3000 })).rejection?.code).toBe('invalid_state');
     applied(await run(db.sql, worker, 'booking.start', { bookingId }));
     applied(await run(db.sql, worker, 'milestone.submit', { milestoneId: a }));
     applied(await run(db.sql, client, 'milestone.approve', { milestoneId: a }));
@@ -491,13 +491,15 @@ describe('a plan of milestones', () => {
     const payableBefore = await balance(db.sql, accounts.workerPayable(worker, 'USD').id);
 
     // Only the worker, and only saying why; the client's way out is a dispute. Each refusal moves nothing.
-    expect((await run(db.sql, client, 'booking.give_back', { bookingId, reason: 'Too slow' })).rejection?.code).toBe('forbidden');
-    expect((await run(db.sql, worker, 'booking.give_back', { bookingId, reason: '   ' })).rejection?.code).toBe('invalid_command');
+    expect((await run(db.sql, client, 'booking.give_back', { bookingId, reason: 'Too slow', held: 6000 })).rejection?.code).toBe('forbidden');
+    expect((await run(db.sql, worker, 'booking.give_back', { bookingId, reason: '   ', held: 6000 })).rejection?.code).toBe('invalid_command');
+    // Confirmed while nothing was held (before the client paid the part now handed in): what would go back has changed.
+    expect((await run(db.sql, worker, 'booking.give_back', { bookingId, reason: 'Moving away', held: 0 })).rejection?.code).toBe('held_changed');
     expect((await run(db.sql, client, 'booking.cancel', { bookingId })).rejection?.code).toBe('invalid_state');
     expect((await parts()).map((m) => m.status)).toEqual(['released', 'submitted', 'agreed']);
 
     const id = uuidv7();
-    expect(applied(await run(db.sql, worker, 'booking.give_back', { bookingId, reason: 'Hurt my back, cannot finish' }, { id }))).toMatchObject({ status: 'cancelled' });
+    expect(applied(await run(db.sql, worker, 'booking.give_back', { bookingId, reason: 'Hurt my back, cannot finish', held: 6000 }, { id }))).toMatchObject({ status: 'cancelled' });
     const after = await parts();
     expect(after.map((m) => m.status)).toEqual(['released', 'refunded', 'cancelled']);
     // The part handed in goes back whole, with no fee; the one released stays the worker's, untouched.

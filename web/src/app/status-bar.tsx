@@ -78,7 +78,7 @@ function useNow(ms: number): number {
 const FINAL: ReadonlySet<string> = new Set<RejectionCode>([
   // invalid_state: the object moved on (the booking was cancelled meanwhile); sent again, it meets the same.
   'invalid_state', 'forbidden', 'not_found', 'gig_taken', 'gig_cancelled', 'booking_cancelled', 'cancelled_before_start', 'gig_changed', 'gig_booked', 'gig_expired', 'own_gig', 'duplicate_id', 'last_admin',
-  'change_rounds_exhausted', 'dispute_open', 'deadline_passed', 'plan_stale', 'chat_closed', 'invalid_command', 'unknown_command',
+  'change_rounds_exhausted', 'dispute_open', 'deadline_passed', 'plan_stale', 'held_changed', 'chat_closed', 'invalid_command', 'unknown_command',
 ]);
 
 /** Refusals listed at once, the newest; earlier ones wait behind a button. */

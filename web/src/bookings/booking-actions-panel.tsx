@@ -3,7 +3,7 @@
 // each issued as a command; and what an open dispute asks of the viewer.
 import { useRef, useState } from 'react';
 import { bookingRejection } from '@shared/booking-machine';
-import { HELD_STATES } from '@shared/milestone-machine';
+import { HELD_STATES, unpaidPart } from '@shared/milestone-machine';
 import { REJECTION_MESSAGES } from '@shared/rejections';
 import type { Actor } from '@shared/roles';
 import { useSync, useView } from '../app/sync-context';
@@ -107,7 +107,7 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
         event === 'start'
           ? await client.issue('booking.start', { bookingId: booking.id })
           : event === 'give_back'
-            ? await client.issue('booking.give_back', { bookingId: booking.id, reason: reason! })
+            ? await client.issue('booking.give_back', { bookingId: booking.id, reason: reason!, held: refund?.amount ?? 0 })
             : await client.issue('booking.cancel', { bookingId: booking.id, ...(reason ? { reason } : {}) });
       setCancelReason('');
       setGiveBackReason('');
@@ -119,6 +119,13 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
     }
   }
 
+  // What stopping does, said from what the parts are now: what goes back, what is dropped, what the worker keeps.
+  const giveBackQuestion = [
+    refund ? t('giveBackQuestion', { amount: formatMoney(refund, locale) }) : t('giveBackQuestionNothingHeld'),
+    ...((milestones ?? []).some((m) => unpaidPart(m.status)) ? [t('giveBackDropsUnpaid')] : []),
+    ...((milestones ?? []).some((m) => m.releasedAmount.amount > 0) ? [t('giveBackKeepsReleased')] : []),
+    t('cannotUndo'),
+  ].join(' ');
   // Giving back what is held refunds the client at once, as cancelling does; with nothing held it moves no money.
   const needsServer = (event: 'start' | 'cancel' | 'give_back') => (event === 'cancel' && cancelMovesMoney) || (event === 'give_back' && refund !== null);
   const disabled = (event: 'start' | 'cancel' | 'give_back') => busy !== null || waiting.has(event) || (needsServer(event) && (!reachable || !milestonesHere));
@@ -199,9 +206,9 @@ export function BookingActionsPanel({ booking, actor, side, waiting, milestones,
       )}
       {giveBack && !giveBackBlocked && (
         <ConfirmStep
-          ask={t('giveBack')}
+          ask={t(refund ? 'giveBack' : 'stopWork')}
           askClassName="btn btn-danger"
-          question={refund ? t('giveBackQuestion', { amount: formatMoney(refund, locale) }) : t('giveBackQuestionNothingHeld')}
+          question={giveBackQuestion}
           confirm={t('confirmGiveBack')}
           confirmClassName="btn btn-danger"
           keep={t('keepWorking')}

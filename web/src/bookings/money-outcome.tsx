@@ -1,7 +1,7 @@
 // Where an ended booking's money went, in one sentence from where the reader stands: what the worker was paid (to
 // the worker, net of the fee), what went back to the client, and what the client's bank returned to them.
 import { bookingEnded, type BookingState } from '@shared/booking-machine';
-import { SETTLED_STATES } from '@shared/milestone-machine';
+import { LATE_BANK_DISPUTE_STEPS, SETTLED_STATES } from '@shared/milestone-machine';
 import { subtract, sum, type CurrencyCode, type Money } from '@shared/money';
 import { formatMoney } from '../i18n/format';
 import { useLocale, useT } from '../i18n/i18n';
@@ -21,8 +21,15 @@ export interface MoneyOutcome {
   parts: number;
 }
 
-/** The settled parts' money added up; null when none moved any (every part dropped or replaced unpaid). */
+/** A settled part whose payment the client's bank disputed afterwards: what it gave back is not on the device to add up. */
+const lateBankStep = (m: Part) => m.timeline.some((e) => (LATE_BANK_DISPUTE_STEPS as readonly string[]).includes(e.event));
+
+/**
+ * The settled parts' money added up; null when none moved any (every part dropped or replaced unpaid), or when it
+ * cannot all be said: a bank disputed a settled part's payment (its own row says what the bank did).
+ */
 export function moneyOutcome(parts: readonly Part[], currency: CurrencyCode): MoneyOutcome | null {
+  if (parts.some(lateBankStep)) return null;
   const settled = parts.filter((m) => SETTLED_STATES.includes(m.status) && m.status !== 'cancelled');
   if (settled.length === 0) return null;
   const total = (pick: (m: Part) => Money) => sum(settled.map(pick), currency);

@@ -29,6 +29,7 @@ const ES: Record<RejectionCode, string> = {
   profile_incomplete: 'Añade tus habilidades y tu ubicación antes de activar la disponibilidad.',
   not_funded: 'El cliente aún no ha pagado esta parte del trabajo. Espera al pago antes de entregarla.',
   nothing_to_approve: 'Aquí no hay trabajo entregado pendiente de tu aprobación.',
+  held_changed: 'Lo que está retenido para esta reserva cambió después de que lo miraras (se pagó, aprobó o reembolsó una parte), así que no se devolvió nada y el trabajo no se dejó. Mira la reserva de nuevo.',
   work_resubmitted: 'Este trabajo se volvió a entregar después de que lo miraras, así que no se aprobó ni se devolvió nada. Mira lo que se entregó ahora y revisa eso.',
   plan_invalid: 'Este plan de pagos no se puede usar. Revisa los importes e inténtalo de nuevo.',
   plan_stale: 'Este plan de pagos ya no está abierto: se aceptó o se sustituyó, o se ha pagado desde entonces una parte que sustituiría. Mira la reserva de nuevo y propón un plan nuevo si hace falta.',

@@ -122,7 +122,9 @@ export const cancel: Handler<'booking.cancel', Loaded> = {
  * part paid for and not yet released goes back to the client in full, with no fee; those not paid for are dropped; what
  * was released stays the worker's. The booking ends cancelled, and its gig goes back on offer (booking-step.ts), as when
  * a worker cancels before starting. The client hears it in one text, with the amount and the reason, rather than a
- * text per part. A part whose payment the client's bank is disputing cannot be given back (bank_dispute_open), and
+ * text per part. What goes back must be what the worker saw held when they confirmed (`held`): a part paid, approved or
+ * refunded since then (the step waited offline, or raced the client's) refuses it (held_changed), and nothing moves.
+ * A part whose payment the client's bank is disputing cannot be given back (bank_dispute_open), and
  * then nothing moves; a part in dispute holds the booking in dispute, where the dispute decides instead.
  */
 export const giveBack: Handler<'booking.give_back', Loaded> = {
@@ -133,6 +135,8 @@ export const giveBack: Handler<'booking.give_back', Loaded> = {
     const held = open.filter((m) => HELD_STATES.includes(m.status));
     const back = held.length > 0 ? sum(held.map((m) => ({ amount: m.amount, currency: m.currency })), held[0]!.currency) : null;
     const status = plainStep(ctx, booking, who, 'give_back', p.reason, undefined, back ? { refunded: back.amount, currency: back.currency } : {});
+    // Decided on what the worker was shown: a payment, an approval or a refund since then changes what would go back.
+    if ((back?.amount ?? 0) !== p.held) reject('held_changed');
     for (const milestone of open)
       await stepMilestone({
         tx: ctx.tx, now: ctx.now, booking, milestones, milestone, event: HELD_STATES.includes(milestone.status) ? 'give_back' : 'cancel', parties: [...who, 'system'],
